@@ -1,0 +1,134 @@
+//! Decides what a loaded document is, by its structure rather than its file name
+//! or a stray word in it.
+
+use crate::tree::Node;
+
+/// The platform a configuration document belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Platform {
+    /// A Kubernetes-style object with `apiVersion` and `kind` (Istio, Gateway API, Linkerd, ...).
+    Kubernetes,
+    /// Kong declarative configuration (decK).
+    Kong,
+    /// Envoy bootstrap or xDS resources.
+    Envoy,
+    /// A Spring Boot configuration with `resilience4j` or `spring.cloud.gateway` keys.
+    Spring,
+    /// Anything else: loaded, but no built-in rule selects it.
+    Other,
+}
+
+impl Platform {
+    pub fn name(self) -> &'static str {
+        match self {
+            Platform::Kubernetes => "kubernetes",
+            Platform::Kong => "kong",
+            Platform::Envoy => "envoy",
+            Platform::Spring => "spring",
+            Platform::Other => "other",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Platform> {
+        [
+            Platform::Kubernetes,
+            Platform::Kong,
+            Platform::Envoy,
+            Platform::Spring,
+            Platform::Other,
+        ]
+        .into_iter()
+        .find(|p| p.name() == name)
+    }
+}
+
+/// What a document is and, for Kubernetes objects, its identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocMeta {
+    pub platform: Platform,
+    pub api_version: Option<String>,
+    pub kind: Option<String>,
+    pub name: Option<String>,
+    pub namespace: Option<String>,
+}
+
+pub fn classify(root: &Node) -> DocMeta {
+    let text = |n: Option<&Node>| n.and_then(Node::as_str).map(str::to_owned);
+    let api_version = text(root.get("apiVersion"));
+    let kind = text(root.get("kind"));
+    let metadata = root.get("metadata");
+    let platform = if api_version.is_some() && kind.is_some() {
+        Platform::Kubernetes
+    } else if is_kong(root) {
+        Platform::Kong
+    } else if is_envoy(root) {
+        Platform::Envoy
+    } else if is_spring(root) {
+        Platform::Spring
+    } else {
+        Platform::Other
+    };
+    DocMeta {
+        platform,
+        api_version,
+        kind,
+        name: text(metadata.and_then(|m| m.get("name"))),
+        namespace: text(metadata.and_then(|m| m.get("namespace"))),
+    }
+}
+
+/// `_format_version`, or a top-level `services:` that is a list of objects with
+/// `url` or `host` (docker-compose has `services:` as a map).
+fn is_kong(root: &Node) -> bool {
+    if root.get("_format_version").is_some() {
+        return true;
+    }
+    root.get("services")
+        .and_then(Node::as_seq)
+        .is_some_and(|s| {
+            !s.is_empty()
+                && s.iter()
+                    .all(|svc| svc.get("url").is_some() || svc.get("host").is_some())
+        })
+}
+
+fn is_envoy(root: &Node) -> bool {
+    if root.get("static_resources").is_some()
+        || root.get("staticResources").is_some()
+        || root.get("dynamic_resources").is_some()
+    {
+        return true;
+    }
+    let has_type = |n: &Node| {
+        n.get("@type")
+            .and_then(Node::as_str)
+            .is_some_and(|t| t.contains("envoy."))
+    };
+    has_type(root)
+        || root
+            .get("resources")
+            .and_then(Node::as_seq)
+            .is_some_and(|r| r.iter().any(has_type))
+        || root
+            .as_seq()
+            .is_some_and(|r| !r.is_empty() && r.iter().all(has_type))
+}
+
+fn is_spring(root: &Node) -> bool {
+    let Some(entries) = root.as_map() else {
+        return false;
+    };
+    entries.iter().any(|(k, v)| match k.as_str() {
+        Some("resilience4j") => true,
+        Some(key)
+            if key.starts_with("resilience4j.") || key.starts_with("spring.cloud.gateway") =>
+        {
+            true
+        }
+        Some("spring") => v
+            .get("cloud")
+            .is_some_and(|c| c.get("gateway").is_some() || c.get("openfeign").is_some()),
+        Some(key) if key.starts_with("spring.cloud") => v.get("gateway").is_some(),
+        _ => false,
+    })
+}

@@ -1,0 +1,143 @@
+//! Judge stage: every enabled rule over every document it selects. Each subject
+//! is counted once per category, covered when no enabled rule of that category
+//! reports it.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+
+use crate::classify::Platform;
+use crate::load::Document;
+use crate::report::{Category, CoverageLine, Finding, Location};
+use crate::rules::checks::{judge_assertion, Problem, Subject};
+use crate::rules::Rule;
+use crate::tree::Span;
+use crate::workspace::Workspace;
+
+/// A subject's identity: file, document, concrete path.
+type SubjectKey = (usize, usize, String);
+
+#[derive(Default)]
+struct Outcome {
+    findings: Vec<Finding>,
+    /// (category, subject, covered by this rule)
+    seen: Vec<(Category, SubjectKey, bool)>,
+}
+
+fn selects(rule: &Rule, doc: &Document) -> bool {
+    let select = &rule.spec.select;
+    let wants_k8s = select.api_version.is_some() || !select.kind.0.is_empty();
+    let platform = select
+        .platform
+        .map(|p| p.0)
+        .or(wants_k8s.then_some(Platform::Kubernetes));
+    if platform.is_some_and(|p| p != doc.meta.platform) {
+        return false;
+    }
+    if let Some(glob) = &select.api_version {
+        if !doc
+            .meta
+            .api_version
+            .as_deref()
+            .is_some_and(|a| glob.0.is_match(a))
+        {
+            return false;
+        }
+    }
+    select.kind.0.is_empty()
+        || doc
+            .meta
+            .kind
+            .as_deref()
+            .is_some_and(|k| select.kind.0.iter().any(|x| x == k))
+}
+
+fn judge_doc(rule: &Rule, doc: &Document, ws: &Workspace, out: &mut Outcome) {
+    let file = &ws.files[doc.file];
+    for each in &rule.spec.select.each.0 {
+        for hit in each.select(&doc.root) {
+            let when_holds = rule
+                .spec
+                .select
+                .when
+                .iter()
+                .all(|w| judge_assertion(w, hit.node).is_empty());
+            if !when_holds {
+                continue;
+            }
+            let subject = Subject {
+                doc,
+                node: hit.node,
+            };
+            let Some(problems) = rule.spec.check.judge(&subject, ws) else {
+                continue;
+            };
+            let key = (doc.file, doc.index, hit.concrete.clone());
+            out.seen.push((rule.category, key, problems.is_empty()));
+            for Problem {
+                span,
+                message,
+                target,
+            } in problems
+            {
+                let span = span.unwrap_or_else(|| {
+                    Span::new(hit.node.span.start, file.end_of_line(hit.node.span.start))
+                });
+                let start = file.line_col(span.start);
+                let end = file.line_col(span.end.max(span.start));
+                out.findings.push(Finding {
+                    rule: rule.id.clone(),
+                    category: rule.category,
+                    severity: rule.severity,
+                    message,
+                    location: Location {
+                        path: file.display.clone(),
+                        line: start.line,
+                        column: start.column,
+                        end_line: end.line,
+                        end_column: end.column,
+                    },
+                    target,
+                    help: rule.spec.docs.get_ref().fix.trim().to_string(),
+                    byte_range: (span.start, span.end),
+                });
+            }
+        }
+    }
+}
+
+/// Findings of all rules over the workspace, and coverage per category.
+pub fn judge(rules: &[Rule], ws: &Workspace) -> (Vec<Finding>, BTreeMap<Category, CoverageLine>) {
+    let outcomes: Vec<Outcome> = ws
+        .docs
+        .par_iter()
+        .map(|doc| {
+            let mut out = Outcome::default();
+            for rule in rules.iter().filter(|r| selects(r, doc)) {
+                judge_doc(rule, doc, ws, &mut out);
+            }
+            out
+        })
+        .collect();
+    let mut findings = Vec::new();
+    let mut subjects: BTreeMap<(Category, SubjectKey), bool> = BTreeMap::new();
+    for outcome in outcomes {
+        findings.extend(outcome.findings);
+        for (category, key, covered) in outcome.seen {
+            let entry = subjects.entry((category, key)).or_insert(true);
+            *entry &= covered;
+        }
+    }
+    let mut counts: BTreeMap<Category, (usize, usize)> =
+        Category::ALL.iter().map(|c| (*c, (0, 0))).collect();
+    for ((category, _), covered) in subjects {
+        let (ok, total) = counts.entry(category).or_default();
+        *total += 1;
+        *ok += usize::from(covered);
+    }
+    let coverage = counts
+        .into_iter()
+        .map(|(c, (ok, total))| (c, CoverageLine::new(ok, total)))
+        .collect();
+    (findings, coverage)
+}

@@ -1,0 +1,30 @@
+//! resilint: a static linter for the resilience of service integrations.
+//!
+//! The pipeline, one module per stage, dependencies pointing one way:
+//!
+//! ```text
+//! cli ─▶ engine ─▶ discover ─▶ load ─▶ judge ─▶ report ─▶ render
+//!                  (walk,      (text →  (rules ×   (sort,    (text,
+//!                   globs)      trees)   subjects)  coverage) json)
+//! ```
+//!
+//! - [`discover`] walks paths with `ignore` and `globset`.
+//! - [`load`] turns YAML/JSON into positioned [`tree::Node`]s; [`classify`] says what each document is.
+//! - [`rules`] reads the declarative rule files (`rules/<group>/<name>.toml`) and holds the closed
+//!   set of check kinds in [`rules::checks`].
+//! - [`judge`] applies rules to subjects and counts coverage; [`report`] holds the result.
+//! - [`render`] turns a report into text or JSON and knows nothing about rules or disks.
+
+pub mod classify;
+pub mod cli;
+pub mod config;
+pub mod discover;
+pub mod engine;
+pub mod judge;
+pub mod load;
+pub mod render;
+pub mod report;
+pub mod rules;
+pub mod source;
+pub mod tree;
+pub mod workspace;

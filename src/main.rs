@@ -1,0 +1,15 @@
+//! The `resilint` binary: arguments in, exit code out.
+
+use clap::Parser;
+
+fn main() {
+    let cli = match resilint::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            std::process::exit(code);
+        }
+    };
+    std::process::exit(resilint::cli::run(cli));
+}

@@ -1,0 +1,141 @@
+//! `--format text`: rustc/ruff-style diagnostics with snippets, then a summary
+//! with counts per severity and the coverage line per category.
+
+use codespan_reporting::diagnostic::{Diagnostic, Label};
+use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::term::{self, termcolor::Buffer};
+
+use crate::report::{Category, Report, Severity};
+use crate::source::SourceFile;
+
+/// Renders findings with snippets from `files` (matched by display path).
+pub fn render(report: &Report, files: &[SourceFile], color: bool) -> String {
+    let mut db = SimpleFiles::new();
+    let mut ids = std::collections::HashMap::new();
+    for f in files {
+        ids.entry(f.display.as_str())
+            .or_insert_with(|| db.add(f.display.clone(), f.text.clone()));
+    }
+    let mut buffer = if color {
+        Buffer::ansi()
+    } else {
+        Buffer::no_color()
+    };
+    let config = term::Config::default();
+    for finding in &report.findings {
+        let diagnostic = match finding.severity {
+            Severity::Error => Diagnostic::error(),
+            Severity::Warning => Diagnostic::warning(),
+            Severity::Info => Diagnostic::note(),
+        }
+        .with_code(&finding.rule)
+        .with_message(&finding.message);
+        let mut notes = Vec::new();
+        if let Some(target) = &finding.target {
+            notes.push(format!("target: {target}"));
+        }
+        if !finding.help.is_empty() {
+            notes.push(format!("help: {}", finding.help));
+        }
+        let diagnostic = match ids.get(finding.location.path.as_str()) {
+            Some(&id) => {
+                let (start, end) = finding.byte_range;
+                diagnostic.with_labels(vec![Label::primary(id, start..end.max(start))])
+            }
+            None => {
+                notes.insert(
+                    0,
+                    format!(
+                        "at {}:{}:{}",
+                        finding.location.path, finding.location.line, finding.location.column
+                    ),
+                );
+                diagnostic
+            }
+        };
+        let diagnostic = diagnostic.with_notes(notes);
+        if term::emit_to_write_style(&mut buffer, &config, &db, &diagnostic).is_err() {
+            let l = &finding.location;
+            let line = format!(
+                "{}:{}:{}: {} [{}]\n",
+                l.path, l.line, l.column, finding.message, finding.rule
+            );
+            let _ = std::io::Write::write_all(&mut buffer, line.as_bytes());
+        }
+    }
+    let mut out = String::from_utf8_lossy(buffer.as_slice()).into_owned();
+    out.push_str(&summary(report));
+    out
+}
+
+/// The closing lines: counts per severity, files, coverage per category.
+pub fn summary(report: &Report) -> String {
+    let counts: Vec<String> = [Severity::Error, Severity::Warning, Severity::Info]
+        .into_iter()
+        .map(|s| {
+            let n = report.count(s);
+            let noun = match s {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Info => "info",
+            };
+            format!(
+                "{n} {noun}{}",
+                if n == 1 || s == Severity::Info {
+                    ""
+                } else {
+                    "s"
+                }
+            )
+        })
+        .collect();
+    let mut out = format!(
+        "{} in {} file{}",
+        counts.join(", "),
+        report.files_scanned,
+        if report.files_scanned == 1 { "" } else { "s" }
+    );
+    if !report.errors.is_empty() {
+        out.push_str(&format!(
+            " ({} could not be read, see above)",
+            report.errors.len()
+        ));
+    }
+    out.push('\n');
+    let coverage: Vec<String> = Category::ALL
+        .iter()
+        .map(|c| {
+            let line = report
+                .coverage
+                .get(c)
+                .copied()
+                .unwrap_or(crate::report::CoverageLine::new(0, 0));
+            match line.percent {
+                Some(p) => format!("{} {}/{} ({p}%)", c.name(), line.covered, line.total),
+                None => format!("{} -", c.name()),
+            }
+        })
+        .collect();
+    out.push_str(&format!("coverage: {}\n", coverage.join(", ")));
+    out
+}
+
+/// Error entries as `path:line:col: kind: message` lines (printed on stderr in text mode).
+pub fn errors(report: &Report) -> String {
+    report
+        .errors
+        .iter()
+        .map(|e| {
+            let pos = match (e.line, e.column) {
+                (Some(l), Some(c)) => format!(":{l}:{c}"),
+                (Some(l), None) => format!(":{l}"),
+                _ => String::new(),
+            };
+            let kind = serde_json::to_value(e.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            format!("error[{kind}]: {}{pos}: {}\n", e.path, e.message)
+        })
+        .collect()
+}

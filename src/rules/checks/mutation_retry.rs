@@ -1,0 +1,143 @@
+//! `kind = "mutation-retry"`: a route that carries a non-idempotent method (POST,
+//! PATCH) must not be retried on conditions that occur after the request was sent
+//! (`5xx`, `gateway-error`, `reset`, status codes), unless it only matches requests
+//! carrying an idempotency key header.
+
+use serde::Deserialize;
+
+use super::{key_value_span, Problem};
+use crate::rules::path::Path;
+use crate::tree::Node;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct MutationRetry {
+    /// Match blocks of the route, e.g. `match[*]`.
+    pub matches: Path,
+    /// Method match inside a block: an Istio `StringMatch` (`exact`, `prefix`,
+    /// `regex`) or a plain string. A route whose blocks have none is not a subject.
+    pub method: Path,
+    /// Methods that are not idempotent, e.g. `["POST", "PATCH"]`.
+    pub mutating: Vec<String>,
+    /// Comma-separated retry conditions.
+    pub retry_on: Path,
+    /// Retry count; `0` disables retries.
+    pub attempts: Path,
+    /// Conditions that can replay a request the upstream already received.
+    pub unsafe_on: Vec<String>,
+    /// Whether a bare status code in the conditions (`503`) is unsafe too.
+    #[serde(default)]
+    pub numeric_codes_unsafe: bool,
+    /// Header matches inside a block; a block matching an idempotency key header is guarded.
+    pub guard_headers: Option<Path>,
+    /// Header names that carry an idempotency key (compared case-insensitively).
+    #[serde(default)]
+    pub guard_names: Vec<String>,
+    /// Finding message; `{methods}` and `{conditions}` are replaced.
+    pub message: Option<String>,
+}
+
+impl MutationRetry {
+    pub fn judge(&self, node: &Node) -> Option<Vec<Problem>> {
+        let blocks: Vec<_> = self.matches.select(node);
+        let mutating_blocks: Vec<_> = blocks
+            .iter()
+            .filter(|b| !self.mutating_methods(b.node).is_empty())
+            .collect();
+        let mut methods: Vec<&str> = Vec::new();
+        for m in mutating_blocks
+            .iter()
+            .flat_map(|b| self.mutating_methods(b.node))
+        {
+            if !methods.contains(&m) {
+                methods.push(m);
+            }
+        }
+        if methods.is_empty() {
+            return None;
+        }
+        let covered = Some(Vec::new());
+        if self.attempts.first(node).and_then(|h| h.node.as_i64()) == Some(0) {
+            return covered;
+        }
+        let Some(retry_on) = self.retry_on.first(node) else {
+            return covered;
+        };
+        let conditions: Vec<&str> = retry_on
+            .node
+            .as_str()
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|c| {
+                self.unsafe_on.iter().any(|u| u == c)
+                    || (self.numeric_codes_unsafe
+                        && !c.is_empty()
+                        && c.chars().all(|ch| ch.is_ascii_digit()))
+            })
+            .collect();
+        if conditions.is_empty() || mutating_blocks.iter().all(|b| self.guarded(b.node)) {
+            return covered;
+        }
+        let message = self
+            .message
+            .clone()
+            .unwrap_or_else(|| "{methods} route is retried on {conditions}".into())
+            .replace("{methods}", &methods.join("/"))
+            .replace("{conditions}", &format!("`{}`", conditions.join(",")));
+        Some(vec![Problem {
+            span: Some(key_value_span(retry_on.key, retry_on.node)),
+            message,
+            target: None,
+        }])
+    }
+
+    /// The mutating methods a match block can carry, in rule order.
+    fn mutating_methods(&self, block: &Node) -> Vec<&str> {
+        let hits = self.method.select(block);
+        self.mutating
+            .iter()
+            .filter(|m| hits.iter().any(|h| method_matches(h.node, m)))
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// Whether a match block only matches requests carrying an idempotency key header.
+    fn guarded(&self, block: &Node) -> bool {
+        let Some(headers) = &self.guard_headers else {
+            return false;
+        };
+        headers.select(block).iter().any(|h| {
+            h.node.as_map().is_some_and(|entries| {
+                entries.iter().any(|(k, _)| {
+                    k.as_str().is_some_and(|name| {
+                        self.guard_names
+                            .iter()
+                            .any(|g| g.eq_ignore_ascii_case(name))
+                    })
+                })
+            })
+        })
+    }
+}
+
+/// Whether a method match (`{exact: POST}`, `{prefix: P}`, `{regex: "POST|PUT"}` or
+/// `POST`) can match `method`. Regexes are read as alternations of literal names.
+fn method_matches(m: &Node, method: &str) -> bool {
+    if let Some(text) = m.as_str() {
+        return text.eq_ignore_ascii_case(method);
+    }
+    if let Some(exact) = m.get("exact").and_then(Node::as_str) {
+        return exact.eq_ignore_ascii_case(method);
+    }
+    if let Some(prefix) = m.get("prefix").and_then(Node::as_str) {
+        return method
+            .to_ascii_uppercase()
+            .starts_with(&prefix.to_ascii_uppercase());
+    }
+    if let Some(regex) = m.get("regex").and_then(Node::as_str) {
+        let upper = regex.to_ascii_uppercase();
+        return upper.contains(method) || upper == ".*" || upper == ".+";
+    }
+    false
+}

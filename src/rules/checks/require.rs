@@ -1,0 +1,97 @@
+//! `kind = "require"`: assertions on the subject's own fields.
+
+use serde::Deserialize;
+
+use super::{key_value_span, Problem};
+use crate::rules::duration::parse_seconds;
+use crate::rules::spec::Assertion;
+use crate::tree::Node;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Require {
+    /// Every assertion must hold for the subject to be covered.
+    pub require: Vec<Assertion>,
+}
+
+impl Require {
+    pub fn judge(&self, node: &Node) -> Vec<Problem> {
+        self.require
+            .iter()
+            .flat_map(|a| judge_assertion(a, node))
+            .collect()
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        if self.require.is_empty() {
+            return Err("`require` is empty: add at least one `[[check.require]]` entry".into());
+        }
+        Ok(())
+    }
+}
+
+fn fill(template: &Option<String>, default: String, path: &str, value: &str) -> String {
+    template.as_deref().map_or(default, |t| {
+        t.replace("{path}", path).replace("{value}", value)
+    })
+}
+
+/// The problems an assertion finds on `node`; empty when it holds.
+pub fn judge_assertion(a: &Assertion, node: &Node) -> Vec<Problem> {
+    let path = a.path.to_string();
+    let hits = a.path.select(node);
+    if let Some(expected) = a.present {
+        return match (expected, hits.first()) {
+            (true, None) => vec![Problem::at_subject(fill(
+                &a.message,
+                format!("`{path}` is missing"),
+                &path,
+                "",
+            ))],
+            (false, Some(hit)) => vec![Problem {
+                span: Some(key_value_span(hit.key, hit.node)),
+                message: fill(
+                    &a.message,
+                    format!("`{path}` is set"),
+                    &path,
+                    hit.node.as_str().unwrap_or(""),
+                ),
+                target: None,
+            }],
+            _ => Vec::new(),
+        };
+    }
+    hits.iter()
+        .filter_map(|hit| {
+            let value = hit.node.as_str()?;
+            let default = if a.non_zero_duration == Some(true) {
+                (parse_seconds(value, 1.0) == Some(0.0))
+                    .then(|| format!("`{path}: {value}` disables the timeout"))
+            } else if let Some(limit) = a.below {
+                hit.node
+                    .as_f64()
+                    .filter(|v| *v >= limit)
+                    .map(|_| format!("`{path}` is {value}; keep it below {limit}"))
+            } else if let Some(allowed) = &a.one_of {
+                (!allowed.iter().any(|x| x == value)).then(|| {
+                    format!(
+                        "`{path}` is `{value}`; expected one of {}",
+                        allowed.join(", ")
+                    )
+                })
+            } else if let Some(denied) = &a.not_one_of {
+                denied
+                    .iter()
+                    .any(|x| x == value)
+                    .then(|| format!("`{path}` is `{value}`"))
+            } else {
+                None
+            }?;
+            Some(Problem {
+                span: Some(key_value_span(hit.key, hit.node)),
+                message: fill(&a.message, default, &path, value),
+                target: None,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,185 @@
+//! Rules as data: the built-in rule files embedded at build time, user rule
+//! directories in the same format, and their validation.
+
+pub mod checks;
+pub mod duration;
+pub mod path;
+pub mod spec;
+
+use std::fmt;
+use std::path::Path as FsPath;
+
+use include_dir::{include_dir, Dir};
+
+use crate::report::{Category, Severity};
+use crate::source::SourceFile;
+pub use spec::RuleSpec;
+
+static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/rules");
+
+/// A loaded, validated rule.
+#[derive(Debug)]
+pub struct Rule {
+    pub id: String,
+    pub category: Category,
+    pub severity: Severity,
+    pub spec: RuleSpec,
+    /// `built-in` or the rule file's path.
+    pub origin: String,
+}
+
+/// A rule file that cannot be used: a usage error (exit 2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleError {
+    pub path: String,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.line, self.column) {
+            (Some(l), Some(c)) => write!(f, "{}:{l}:{c}: {}", self.path, self.message),
+            (Some(l), None) => write!(f, "{}:{l}: {}", self.path, self.message),
+            _ => write!(f, "{}: {}", self.path, self.message),
+        }
+    }
+}
+
+/// Parses and validates one rule file whose id must be `expected_id`.
+pub fn parse_rule(
+    display: &str,
+    text: &str,
+    expected_id: &str,
+    origin: &str,
+) -> Result<Rule, RuleError> {
+    let source = SourceFile::new(display.to_string(), display.into(), text.to_string());
+    let error_at = |span: Option<std::ops::Range<usize>>, message: String| {
+        let pos = span.map(|s| source.line_col(s.start));
+        RuleError {
+            path: display.to_string(),
+            line: pos.map(|p| p.line),
+            column: pos.map(|p| p.column),
+            message,
+        }
+    };
+    let spec: RuleSpec =
+        toml::from_str(text).map_err(|e| error_at(e.span(), e.message().to_string()))?;
+    if spec.id.get_ref() != expected_id {
+        return Err(error_at(
+            Some(spec.id.span()),
+            format!(
+                "id `{}` does not match the file's path: write `id = \"{expected_id}\"` or move the file to `{}.toml`",
+                spec.id.get_ref(),
+                spec.id.get_ref()
+            ),
+        ));
+    }
+    let docs = spec.docs.get_ref();
+    for (field, value) in [
+        ("what", &docs.what),
+        ("why", &docs.why),
+        ("example", &docs.example),
+        ("fix", &docs.fix),
+    ] {
+        if value.trim().is_empty() {
+            return Err(error_at(
+                Some(spec.docs.span()),
+                format!("`docs.{field}` is empty: every rule documents what, why, example and fix"),
+            ));
+        }
+    }
+    if spec.summary.trim().is_empty() {
+        return Err(error_at(
+            None,
+            "`summary` is empty: give the rule a one-line summary".into(),
+        ));
+    }
+    if spec.select.each.0.is_empty() {
+        return Err(error_at(
+            None,
+            "`select.each` is empty: name the path to each subject, e.g. `spec.http[*]`".into(),
+        ));
+    }
+    spec.check
+        .validate()
+        .map_err(|m| error_at(None, format!("in [check]: {m}")))?;
+    Ok(Rule {
+        id: spec.id.get_ref().clone(),
+        category: spec.category,
+        severity: spec.severity,
+        spec,
+        origin: origin.to_string(),
+    })
+}
+
+/// The id a rule file must carry: its path below the rule directory, without `.toml`.
+fn id_from_relative(rel: &FsPath) -> String {
+    let mut id = rel.with_extension("").to_string_lossy().replace('\\', "/");
+    if id.starts_with("./") {
+        id.drain(..2);
+    }
+    id
+}
+
+/// The rules compiled into the binary.
+pub fn builtin() -> Result<Vec<Rule>, RuleError> {
+    let mut files = Vec::new();
+    collect_embedded(&BUILTIN, &mut files);
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    files
+        .into_iter()
+        .map(|(rel, text)| {
+            let id = id_from_relative(FsPath::new(&rel));
+            parse_rule(&format!("rules/{rel}"), &text, &id, "built-in")
+        })
+        .collect()
+}
+
+fn collect_embedded(dir: &Dir<'static>, out: &mut Vec<(String, String)>) {
+    for file in dir.files() {
+        if file.path().extension().is_some_and(|e| e == "toml") {
+            let text = file.contents_utf8().unwrap_or_default().to_string();
+            out.push((file.path().to_string_lossy().replace('\\', "/"), text));
+        }
+    }
+    for sub in dir.dirs() {
+        collect_embedded(sub, out);
+    }
+}
+
+/// Loads every `*.toml` rule below `dir`, in path order.
+pub fn load_dir(dir: &FsPath) -> Result<Vec<Rule>, RuleError> {
+    let display = dir.to_string_lossy().replace('\\', "/");
+    if !dir.is_dir() {
+        return Err(RuleError {
+            path: display,
+            line: None,
+            column: None,
+            message: "rule directory does not exist: fix `rule-dirs` in resilint.toml (paths are relative to it)".into(),
+        });
+    }
+    let mut paths: Vec<_> = ignore::WalkBuilder::new(dir)
+        .standard_filters(false)
+        .build()
+        .filter_map(Result::ok)
+        .map(|e| e.into_path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|path| {
+            let shown = path.to_string_lossy().replace('\\', "/");
+            let text = std::fs::read_to_string(path).map_err(|e| RuleError {
+                path: shown.clone(),
+                line: None,
+                column: None,
+                message: format!("cannot read rule file: {e}"),
+            })?;
+            let rel = path.strip_prefix(dir).unwrap_or(path);
+            parse_rule(&shown, &text, &id_from_relative(rel), &shown)
+        })
+        .collect()
+}

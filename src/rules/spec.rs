@@ -1,0 +1,204 @@
+//! The rule file format (`rules/<group>/<name>.toml`), as serde structs.
+//!
+//! Values that need checking (paths, globs, lists) are parsed while deserializing,
+//! so a mistake is reported by `toml` with the line and column of the bad value.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::checks::Check;
+use super::path::Path;
+use crate::report::{Category, Severity};
+
+/// One rule file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RuleSpec {
+    /// `<group>/<name>`, equal to the file's path under its rule directory.
+    pub id: Spanned<String>,
+    /// Coverage category the rule's subjects count under.
+    pub category: Category,
+    /// Default severity; `resilint.toml` may override it or turn the rule off.
+    pub severity: Severity,
+    /// One line, shown by `resilint rules` and in SARIF.
+    pub summary: String,
+    /// Which subjects the rule judges.
+    pub select: Select,
+    /// What a subject must satisfy to be covered.
+    pub check: Check,
+    /// What, why, example, fix: shown by `resilint explain`.
+    pub docs: Spanned<Docs>,
+}
+
+/// Subject selection: documents by platform / apiVersion / kind, then nodes by path.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Select {
+    /// `kubernetes`, `kong`, `envoy`, `spring` or `other`; implied `kubernetes` when
+    /// `api-version` or `kind` is given.
+    pub platform: Option<PlatformName>,
+    /// Glob over `apiVersion`, e.g. `networking.istio.io/*`.
+    pub api_version: Option<Glob>,
+    /// One kind or a list of kinds.
+    #[serde(default)]
+    pub kind: OneOrMany<String>,
+    /// Path(s) from the document root to each subject, e.g. `spec.http[*]`.
+    pub each: OneOrMany<Path>,
+    /// Conditions a node must meet to be a subject at all.
+    #[serde(default)]
+    pub when: Vec<Assertion>,
+}
+
+/// A test of the value(s) at `path`, relative to the subject. Exactly one test per
+/// assertion, checked while reading the rule file.
+#[derive(Debug, Deserialize)]
+#[serde(try_from = "RawAssertion")]
+pub struct Assertion {
+    pub path: Path,
+    /// `true`: the path must exist; `false`: it must not.
+    pub present: Option<bool>,
+    /// The value, when present, must be a duration other than zero.
+    pub non_zero_duration: Option<bool>,
+    /// The value, when present, must be a number below this.
+    pub below: Option<f64>,
+    /// The value, when present, must be one of these strings.
+    pub one_of: Option<Vec<String>>,
+    /// The value, when present, must be none of these strings.
+    pub not_one_of: Option<Vec<String>>,
+    /// Finding message; `{path}` and `{value}` are replaced.
+    pub message: Option<String>,
+}
+
+/// [`Assertion`] as written, before the one-test check.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawAssertion {
+    path: Path,
+    present: Option<bool>,
+    non_zero_duration: Option<bool>,
+    below: Option<f64>,
+    one_of: Option<Vec<String>>,
+    not_one_of: Option<Vec<String>>,
+    message: Option<String>,
+}
+
+impl TryFrom<RawAssertion> for Assertion {
+    type Error = String;
+    fn try_from(r: RawAssertion) -> Result<Self, String> {
+        let a = Assertion {
+            path: r.path,
+            present: r.present,
+            non_zero_duration: r.non_zero_duration,
+            below: r.below,
+            one_of: r.one_of,
+            not_one_of: r.not_one_of,
+            message: r.message,
+        };
+        a.validate()
+            .map_err(|e| format!("{e} (assertion on `{}`)", a.path))?;
+        Ok(a)
+    }
+}
+
+impl Assertion {
+    fn validate(&self) -> Result<(), String> {
+        let tests = [
+            self.present.is_some(),
+            self.non_zero_duration.is_some(),
+            self.below.is_some(),
+            self.one_of.is_some(),
+            self.not_one_of.is_some(),
+        ];
+        match tests.iter().filter(|t| **t).count() {
+            1 => Ok(()),
+            0 => Err("assertion has no test: add one of `present`, `non-zero-duration`, `below`, `one-of`, `not-one-of`".into()),
+            _ => Err("assertion has several tests: split it into one `[[...]]` entry per test".into()),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Docs {
+    pub what: String,
+    pub why: String,
+    pub example: String,
+    pub fix: String,
+}
+
+/// A platform name checked while reading the rule file.
+#[derive(Debug, Clone, Copy)]
+pub struct PlatformName(pub crate::classify::Platform);
+
+impl<'de> Deserialize<'de> for PlatformName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        crate::classify::Platform::from_name(&name)
+            .map(PlatformName)
+            .ok_or_else(|| {
+                de::Error::custom(format!(
+                    "unknown platform `{name}`: write one of kubernetes, kong, envoy, spring, other"
+                ))
+            })
+    }
+}
+
+/// A compiled glob, e.g. over `apiVersion`.
+#[derive(Debug, Clone)]
+pub struct Glob(pub globset::GlobMatcher);
+
+impl<'de> Deserialize<'de> for Glob {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        globset::GlobBuilder::new(&text)
+            .literal_separator(false)
+            .build()
+            .map(|g| Glob(g.compile_matcher()))
+            .map_err(|e| de::Error::custom(format!("bad glob `{text}`: {e}")))
+    }
+}
+
+impl<'de> Deserialize<'de> for Path {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Path::parse(&text).map_err(|e| de::Error::custom(format!("bad path `{text}`: {e}")))
+    }
+}
+
+/// A value written either alone (`kind = "A"`) or as a list (`kind = ["A", "B"]`).
+#[derive(Debug, Clone)]
+pub struct OneOrMany<T>(pub Vec<T>);
+
+impl<T> Default for OneOrMany<T> {
+    fn default() -> Self {
+        OneOrMany(Vec::new())
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = OneOrMany<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string or a list of strings")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+                let one = T::deserialize(de::value::StrDeserializer::<E>::new(s))?;
+                Ok(OneOrMany(vec![one]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(OneOrMany(items))
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
