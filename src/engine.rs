@@ -11,6 +11,7 @@ use crate::load::{self, Document};
 use crate::report::{FileError, Report};
 use crate::rules::{self, Rule, RuleError};
 use crate::source::SourceFile;
+use crate::suppress;
 use crate::workspace::Workspace;
 
 /// Stack size of worker threads: parsers and visitors recurse on nested input.
@@ -161,12 +162,14 @@ pub fn run(options: &Options) -> Result<Outcome, RuleError> {
             }
         }
         let ws = Workspace::new(files, docs);
-        let (findings, coverage) = judge::judge(&rules, &ws);
+        let (mut findings, coverage) = judge::judge(&rules, &ws);
+        let suppressed = suppress::apply(&mut findings, &ws.files);
         let mut report = Report {
             findings,
             coverage,
             errors,
             files_scanned: candidates.len(),
+            suppressed,
         };
         report.sort();
         (report, ws.files)

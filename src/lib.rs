@@ -26,5 +26,6 @@ pub mod render;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod suppress;
 pub mod tree;
 pub mod workspace;

@@ -127,6 +127,8 @@ pub struct Report {
     pub coverage: BTreeMap<Category, CoverageLine>,
     pub errors: Vec<FileError>,
     pub files_scanned: usize,
+    /// Findings silenced by inline `resilint: ignore[...]` comments.
+    pub suppressed: usize,
 }
 
 fn serialize_coverage<S: serde::Serializer>(

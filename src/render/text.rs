@@ -95,6 +95,9 @@ pub fn summary(report: &Report) -> String {
         report.files_scanned,
         if report.files_scanned == 1 { "" } else { "s" }
     );
+    if report.suppressed > 0 {
+        out.push_str(&format!(" ({} suppressed)", report.suppressed));
+    }
     if !report.errors.is_empty() {
         out.push_str(&format!(
             " ({} could not be read, see above)",
