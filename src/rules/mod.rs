@@ -65,7 +65,7 @@ pub fn parse_rule(
         }
     };
     let spec: RuleSpec =
-        toml::from_str(text).map_err(|e| error_at(e.span(), e.message().to_string()))?;
+        toml::from_str(text).map_err(|e| error_at(e.span(), with_hint(e.message())))?;
     if spec.id.get_ref() != expected_id {
         return Err(error_at(
             Some(spec.id.span()),
@@ -112,6 +112,22 @@ pub fn parse_rule(
         spec,
         origin: origin.to_string(),
     })
+}
+
+/// Adds what to write to serde's bare `missing field` messages.
+fn with_hint(message: &str) -> String {
+    let hint = match message.strip_prefix("missing field ") {
+        Some("`docs`") => {
+            ": add a `[docs]` table with `what`, `why`, `example` and `fix` (see `resilint explain <id>` of a built-in rule)"
+        }
+        Some("`select`") => {
+            ": add a `[select]` table with `each` (and `api-version`/`kind` or `platform`)"
+        }
+        Some("`check`") => ": add a `[check]` table with `kind = \"require\"` (or another check kind)",
+        Some(field) if field.starts_with('`') => ": add it (README.md, \"Writing a rule\", lists every field)",
+        _ => "",
+    };
+    format!("{message}{hint}")
 }
 
 /// The id a rule file must carry: its path below the rule directory, without `.toml`.
