@@ -456,6 +456,7 @@ fn demo_shows_every_istio_rule_and_meaningful_coverage() {
         "istio/non-idempotent-route-retried",
         "istio/destination-without-outlier-detection",
         "istio/outlier-detection-ejects-all-hosts",
+        "istio/outlier-detection-disabled",
     ] {
         assert!(!findings(&report, rule).is_empty(), "demo has no {rule}");
     }
