@@ -23,6 +23,9 @@ pub struct MutationRetry {
     pub retry_on: Path,
     /// Retry count; `0` disables retries.
     pub attempts: Path,
+    /// Retry count assumed when `attempts` is absent but `retry-on` is set (Istio: 0,
+    /// a `retries` block without `attempts` installs no retry policy); unset: retries happen.
+    pub default_attempts: Option<i64>,
     /// Conditions that can replay a request the upstream already received.
     pub unsafe_on: Vec<String>,
     /// Whether a bare status code in the conditions (`503`) is unsafe too.
@@ -57,7 +60,11 @@ impl MutationRetry {
             return None;
         }
         let covered = Some(Vec::new());
-        if self.attempts.first(node).and_then(|h| h.node.as_i64()) == Some(0) {
+        let attempts = match self.attempts.first(node) {
+            Some(hit) => hit.node.as_i64(),
+            None => self.default_attempts,
+        };
+        if attempts.is_some_and(|a| a <= 0) {
             return covered;
         }
         let Some(retry_on) = self.retry_on.first(node) else {
