@@ -109,8 +109,11 @@ pub fn discover(
                 continue;
             };
             let rel = path.strip_prefix(root).unwrap_or(path);
-            if include.as_ref().is_some_and(|g| !g.is_match(rel))
-                || exclude.as_ref().is_some_and(|g| g.is_match(rel))
+            // A file named on the command line (depth 0) is linted whatever the globs say.
+            let named = entry.depth() == 0;
+            if !named
+                && (include.as_ref().is_some_and(|g| !g.is_match(rel))
+                    || exclude.as_ref().is_some_and(|g| g.is_match(rel)))
             {
                 continue;
             }

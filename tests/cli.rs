@@ -968,3 +968,53 @@ fn bom_crlf_and_non_ascii_keep_positions_right() {
         );
     }
 }
+
+#[test]
+fn a_file_named_on_the_command_line_is_linted_whatever_the_globs() {
+    let dir = tree(&[
+        ("k8s/ratings.yaml", NO_TIMEOUT.as_bytes()),
+        (
+            "resilint.toml",
+            b"include = [\"k8s/**\"]\nexclude = [\"**/ratings.yaml\"]\n",
+        ),
+    ]);
+    let out = run_in(
+        dir.path(),
+        &["check", "k8s/ratings.yaml", "--format", "json"],
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["files_scanned"], 1, "{report:#}");
+    assert_eq!(exit(&out), 1);
+}
+
+// ---------------------------------------------------------------- docs stay true
+
+#[test]
+fn readme_opens_with_the_demo_and_the_ci_test_command() {
+    let root = crate_root();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let first_block = readme.split("```").nth(1).expect("README has a code block");
+    assert!(
+        readme.trim_start().starts_with("# resilint\n\n```"),
+        "README starts with the commands"
+    );
+    assert!(first_block.contains("cargo run --release -- check demo"));
+    let test_command = "cargo test --all-targets";
+    assert!(first_block.contains(test_command));
+    let ci = std::fs::read_to_string(root.join(".ci/run")).unwrap();
+    assert!(
+        ci.contains(&format!("\n{test_command}\n")),
+        ".ci/run runs {test_command}"
+    );
+    assert!(ci.contains("set -euo pipefail"));
+
+    // Every rule is in the README's rule table.
+    let out = run_in(&root, &["rules"]);
+    for line in stdout(&out).lines() {
+        let id = line.split_whitespace().next().unwrap();
+        assert!(
+            readme.contains(&format!("| `{id}` |")),
+            "README lacks rule {id}"
+        );
+    }
+}
