@@ -71,3 +71,90 @@ impl SourceFile {
         offset.min(end) + trimmed
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{LineCol, SourceFile};
+
+    fn file(text: &str) -> SourceFile {
+        SourceFile::new("t.yaml".into(), "t.yaml".into(), text.to_string())
+    }
+
+    fn at(f: &SourceFile, offset: usize) -> (usize, usize) {
+        let LineCol { line, column } = f.line_col(offset);
+        (line, column)
+    }
+
+    #[test]
+    fn offsets_map_to_one_based_lines_and_columns() {
+        let f = file("a: 1\nbb: 2\n\nc: 3");
+        assert_eq!(at(&f, 0), (1, 1));
+        assert_eq!(at(&f, 3), (1, 4));
+        assert_eq!(at(&f, 4), (1, 5), "the newline ends line 1");
+        assert_eq!(at(&f, 5), (2, 1));
+        assert_eq!(at(&f, 11), (3, 1));
+        assert_eq!(at(&f, 12), (4, 1));
+        assert_eq!(at(&f, 16), (4, 5), "just past the end");
+        assert_eq!(at(&f, 999), (4, 5), "clamped to the text");
+    }
+
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        // `é` is 2 bytes, `✓` 3, `🦀` 4: each counts as one column.
+        let text = "# café ✓ 🦀\nname: Zürich # ✓\n";
+        let f = file(text);
+        let z = text.find("Zürich").unwrap();
+        assert_eq!(at(&f, z), (2, 7));
+        let after = z + "Zürich".len();
+        assert_eq!(at(&f, after), (2, 13));
+        let crab = text.find('🦀').unwrap();
+        assert_eq!(at(&f, crab), (1, 10));
+        assert_eq!(at(&f, crab + 4), (1, 11));
+    }
+
+    #[test]
+    fn an_offset_inside_a_character_snaps_to_its_start() {
+        let f = file("x: ✓\n");
+        let check = "x: ".len();
+        assert_eq!(at(&f, check + 1), (1, 4));
+        assert_eq!(at(&f, check + 2), (1, 4));
+        assert_eq!(at(&f, check + 3), (1, 5));
+    }
+
+    #[test]
+    fn crlf_line_endings_keep_lines_and_columns() {
+        let text = "# Grüße\r\nspec:\r\n  timeout: 0s\r\n";
+        let f = file(text);
+        let t = text.find("timeout").unwrap();
+        assert_eq!(at(&f, t), (3, 3));
+        assert_eq!(at(&f, text.find("0s").unwrap()), (3, 12));
+        let (start, end) = f.line_range(2);
+        assert_eq!(&text[start..end], "  timeout: 0s", "no `\\r` in the line");
+        let (start, end) = f.line_range(0);
+        assert_eq!(&text[start..end], "# Grüße");
+    }
+
+    #[test]
+    fn line_range_and_end_of_line() {
+        let text = "a: 1   \nb: [x]\nlast";
+        let f = file(text);
+        assert_eq!(f.line_range(0), (0, 7));
+        assert_eq!(f.line_range(2), (15, 19));
+        assert_eq!(
+            f.line_range(99),
+            f.line_range(2),
+            "clamped to the last line"
+        );
+        assert_eq!(&text[..f.end_of_line(0)], "a: 1", "trailing spaces trimmed");
+        let b = text.find("b:").unwrap();
+        assert_eq!(&text[b..f.end_of_line(b)], "b: [x]");
+        assert_eq!(f.end_of_line(text.len()), text.len());
+    }
+
+    #[test]
+    fn empty_text_has_one_line() {
+        let f = file("");
+        assert_eq!(at(&f, 0), (1, 1));
+        assert_eq!(f.line_range(0), (0, 0));
+    }
+}

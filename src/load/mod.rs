@@ -101,3 +101,81 @@ pub fn load_config(file: usize, source: &SourceFile) -> Result<Vec<Document>, Fi
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{load_config, read_text};
+    use crate::report::ErrorKind;
+    use crate::source::SourceFile;
+
+    fn write(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> std::path::PathBuf {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    #[test]
+    fn a_bom_is_stripped_and_positions_start_after_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(&dir, "bom.yaml", b"\xEF\xBB\xBFkind: X\ntimeout: 0s\n");
+        let text = read_text(&path, "bom.yaml").unwrap();
+        assert_eq!(text, "kind: X\ntimeout: 0s\n");
+        let source = SourceFile::new("bom.yaml".into(), path, text);
+        let docs = load_config(0, &source).unwrap();
+        let (key, _) = docs[0].root.entry("kind").unwrap();
+        let pos = source.line_col(key.span.start);
+        assert_eq!((pos.line, pos.column), (1, 1));
+        let (key, _) = docs[0].root.entry("timeout").unwrap();
+        assert_eq!(source.line_col(key.span.start).line, 2);
+    }
+
+    #[test]
+    fn only_a_leading_bom_is_stripped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(&dir, "a.yaml", "a: \u{FEFF}x\n".as_bytes());
+        assert_eq!(read_text(&path, "a.yaml").unwrap(), "a: \u{FEFF}x\n");
+    }
+
+    #[test]
+    fn invalid_utf8_is_a_parse_error_with_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(&dir, "bad.yaml", b"a: 1\nb: \xFF\xFE\n");
+        let err = read_text(&path, "bad.yaml").unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Parse);
+        assert_eq!(err.line, Some(2));
+        assert_eq!(err.path, "bad.yaml");
+    }
+
+    #[test]
+    fn binary_files_and_missing_files_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(&dir, "bin.yaml", b"a: 1\n\0\0\0");
+        assert_eq!(
+            read_text(&path, "bin.yaml").unwrap_err().kind,
+            ErrorKind::Parse
+        );
+        let missing = dir.path().join("missing.yaml");
+        assert_eq!(
+            read_text(&missing, "missing.yaml").unwrap_err().kind,
+            ErrorKind::Io
+        );
+    }
+
+    #[test]
+    fn load_errors_point_at_lines_in_crlf_and_non_ascii_text() {
+        let text = "# Zürich ✓\r\na: 1\r\nb: [1, 2\r\n".to_string();
+        let source = SourceFile::new("e.yaml".into(), "e.yaml".into(), text);
+        let err = load_config(0, &source).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Parse);
+        assert!(err.line.is_some_and(|l| l >= 3), "{err:?}");
+    }
+
+    #[test]
+    fn limits_are_reported_as_limit_errors() {
+        let text = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let source = SourceFile::new("deep.yaml".into(), "deep.yaml".into(), text);
+        let err = load_config(0, &source).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Limit, "{err:?}");
+        assert_eq!(err.line, Some(1));
+    }
+}
