@@ -3,9 +3,13 @@
 //!
 //! This joins documents across files the way Istio does: a short host (`reviews`)
 //! resolves in the document's namespace (`reviews.<ns>.svc.cluster.local`, `default`
-//! when unset); a host with a dot is taken as written; an exact rule wins over a
-//! wildcard (`*.example.com`), the longest wildcard over shorter ones, and a rule in
-//! the route's namespace over one elsewhere. The policy of a destination is its
+//! when unset); a host with a dot is taken as written. Like Istio (`PushContext::
+//! destinationRule`), rules are looked up namespace by namespace: the route's, then the
+//! service's (`<ns>` of `name.<ns>.svc.cluster.local`), then the root `istio-system`;
+//! a rule in any other namespace does not apply. Within a namespace an exact host wins
+//! over a wildcard (`*.example.com`), the longest wildcard over shorter ones. For a host
+//! outside the cluster the service's namespace is unknown (its ServiceEntry's), so a
+//! rule in any namespace is accepted last. The policy of a destination is its
 //! subset's `trafficPolicy.<policy>` when set, else the top-level one; a matching
 //! `portLevelSettings` entry replaces it without merging.
 
@@ -49,6 +53,16 @@ pub fn resolve_host(host: &str, namespace: &str) -> String {
             host.to_ascii_lowercase()
         )
     }
+}
+
+/// Istio's default root namespace, whose DestinationRules apply mesh-wide.
+const ROOT_NAMESPACE: &str = "istio-system";
+
+/// The namespace of a cluster-local FQDN: `prod` for `reviews.prod.svc.cluster.local`.
+fn service_namespace(host: &str) -> Option<&str> {
+    let name_ns = host.strip_suffix(".svc.cluster.local")?;
+    let (_, ns) = name_ns.rsplit_once('.')?;
+    Some(ns)
 }
 
 fn namespace(doc: &Document) -> &str {
@@ -116,7 +130,22 @@ impl DestinationPolicy {
     }
 
     fn find_rule<'a>(&self, ws: &'a Workspace, host: &str, ns: &str) -> Option<&'a Document> {
-        let mut best: Option<(usize, bool, &Document)> = None;
+        let service_ns = service_namespace(host);
+        // Which namespaces Istio searches, in order; `None`: never this one.
+        let tier = |rule_ns: &str| -> Option<u8> {
+            if rule_ns == ns {
+                Some(3)
+            } else if Some(rule_ns) == service_ns {
+                Some(2)
+            } else if rule_ns == ROOT_NAMESPACE {
+                Some(1)
+            } else if service_ns.is_none() {
+                Some(0)
+            } else {
+                None
+            }
+        };
+        let mut best: Option<(u8, usize, &Document)> = None;
         for doc in ws.docs_of_kind(&self.rule_kind) {
             if let (Some(glob), Some(api)) = (&self.rule_api_version, &doc.meta.api_version) {
                 if !glob.0.is_match(api) {
@@ -134,9 +163,11 @@ impl DestinationPolicy {
             let Some(rank) = match_rank(&resolve_host(rule_host, namespace(doc)), host) else {
                 continue;
             };
-            let local = namespace(doc) == ns;
-            if best.is_none_or(|(r, l, _)| (rank, local) > (r, l)) {
-                best = Some((rank, local, doc));
+            let Some(tier) = tier(namespace(doc)) else {
+                continue;
+            };
+            if best.is_none_or(|(t, r, _)| (tier, rank) > (t, r)) {
+                best = Some((tier, rank, doc));
             }
         }
         best.map(|(_, _, d)| d)
@@ -191,7 +222,17 @@ impl DestinationPolicy {
 
 #[cfg(test)]
 mod tests {
-    use super::{match_rank, resolve_host};
+    use super::{match_rank, resolve_host, service_namespace};
+
+    #[test]
+    fn the_service_namespace_comes_from_a_cluster_fqdn() {
+        assert_eq!(
+            service_namespace("reviews.prod.svc.cluster.local"),
+            Some("prod")
+        );
+        assert_eq!(service_namespace("api.example.com"), None);
+        assert_eq!(service_namespace("*.svc.cluster.local"), None);
+    }
 
     #[test]
     fn short_names_resolve_in_the_namespace() {
