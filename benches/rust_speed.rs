@@ -1,0 +1,180 @@
+//! Speed of the Rust side against a parse-only pass over the same files.
+//!
+//! `cargo bench --bench rust_speed` generates a deterministic tree of about
+//! 300k lines of service-like Rust under `target/bench-tree` and times, with the
+//! same thread count, (a) parse-only: walk, read every `.rs` file and
+//! `syn::parse_file` it; (b) a full `resilint check` through the library. Each is
+//! run 5 times and the best wall time is reported, with the ratio (target ≤ 1.2).
+//!
+//! `cargo bench --bench rust_speed -- /path/to/repo` measures a real repository
+//! instead. `RESILINT_BENCH_THREADS` sets the thread count (default 2, the CI
+//! machine's cores). Under `cargo test` the binary only runs a tiny smoke pass.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+fn service_file(i: usize) -> String {
+    let mut s = String::new();
+    s.push_str(&format!(
+        "//! Generated module {i}: a client, handlers, a retry loop.\n\
+         use std::time::Duration;\nuse serde::{{Deserialize, Serialize}};\n\n\
+         const BASE_{i}: &str = \"http://svc-{i}:8080\";\n\n"
+    ));
+    for j in 0..12 {
+        s.push_str(&format!(
+            "#[derive(Debug, Clone, Serialize, Deserialize)]\n\
+             pub struct Order{i}x{j} {{\n    pub id: u64,\n    pub sku: String,\n    pub quantity: u32,\n    pub note: Option<String>,\n}}\n\n\
+             pub async fn fetch_{j}(client: &reqwest::Client, id: u64) -> Result<Order{i}x{j}, reqwest::Error> {{\n\
+             \x20   let url = format!(\"{{}}/orders/{{}}\", BASE_{i}, id);\n\
+             \x20   let mut attempt = 0u32;\n\
+             \x20   loop {{\n\
+             \x20       match client.get(&url).timeout(Duration::from_secs(2)).send().await {{\n\
+             \x20           Ok(resp) => return resp.json().await,\n\
+             \x20           Err(e) if attempt < 3 => {{\n\
+             \x20               attempt += 1;\n\
+             \x20               tokio::time::sleep(Duration::from_millis(100 * 2u64.pow(attempt))).await;\n\
+             \x20               let _ = e;\n\
+             \x20           }}\n\
+             \x20           Err(e) => return Err(e),\n\
+             \x20       }}\n\
+             \x20   }}\n\
+             }}\n\n\
+             pub fn total_{j}(orders: &[Order{i}x{j}]) -> u64 {{\n\
+             \x20   let mut sum = 0u64;\n\
+             \x20   for o in orders.iter().filter(|o| o.quantity > 0) {{\n\
+             \x20       sum += u64::from(o.quantity) * (o.id % 7 + 1);\n\
+             \x20   }}\n\
+             \x20   sum\n\
+             }}\n\n"
+        ));
+    }
+    s.push_str(&format!(
+        "pub fn client_{i}() -> reqwest::Client {{\n    reqwest::Client::builder()\n        .timeout(Duration::from_secs(5))\n        .build()\n        .expect(\"client\")\n}}\n"
+    ));
+    s
+}
+
+/// Writes `files` generated modules (about 300 lines each) under `root/src`.
+fn generate(root: &Path, files: usize) -> std::io::Result<()> {
+    let src = root.join("src");
+    std::fs::create_dir_all(&src)?;
+    std::fs::write(
+        root.join("Cargo.toml"),
+        "[package]\nname = \"bench-tree\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nreqwest = \"0.12\"\ntokio = \"1\"\nserde = \"1\"\n",
+    )?;
+    let mut lib = String::new();
+    for i in 0..files {
+        std::fs::write(src.join(format!("m{i}.rs")), service_file(i))?;
+        lib.push_str(&format!("pub mod m{i};\n"));
+    }
+    std::fs::write(src.join("lib.rs"), lib)
+}
+
+fn rust_files(root: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = ignore::WalkBuilder::new(root)
+        .build()
+        .filter_map(Result::ok)
+        .map(|e| e.into_path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn parse_only(root: &Path, pool: &rayon::ThreadPool) -> usize {
+    let files = rust_files(root);
+    pool.install(|| {
+        files
+            .par_iter()
+            .map(|p| {
+                let text = std::fs::read_to_string(p).unwrap_or_default();
+                usize::from(syn::parse_file(&text).is_ok())
+            })
+            .sum()
+    })
+}
+
+fn lint(root: &Path, threads: usize) -> usize {
+    let options = resilint::engine::Options {
+        paths: vec![root.to_path_buf()],
+        config: None,
+        threads: Some(threads),
+    };
+    resilint::engine::run(&options)
+        .map(|o| o.report.files_scanned)
+        .unwrap_or(0)
+}
+
+fn best_of(runs: usize, mut f: impl FnMut()) -> Duration {
+    (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed()
+        })
+        .min()
+        .unwrap_or_default()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let benching = args.iter().any(|a| a == "--bench");
+    let threads: usize = std::env::var("RESILINT_BENCH_THREADS")
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(2);
+    let explicit = args
+        .iter()
+        .find(|a| !a.starts_with("--"))
+        .map(PathBuf::from);
+    let root = match explicit {
+        Some(dir) => dir,
+        None => {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("target")
+                .join(if benching {
+                    "bench-tree"
+                } else {
+                    "bench-tree-smoke"
+                });
+            let _ = std::fs::remove_dir_all(&dir);
+            generate(&dir, if benching { 1000 } else { 3 })
+                .expect("cannot write the generated tree");
+            dir
+        }
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .stack_size(64 << 20)
+        .build()
+        .expect("thread pool");
+    let lines: usize = rust_files(&root)
+        .iter()
+        .map(|p| {
+            std::fs::read_to_string(p)
+                .map(|t| t.lines().count())
+                .unwrap_or(0)
+        })
+        .sum();
+    let runs = if benching { 5 } else { 1 };
+    let parsed = parse_only(&root, &pool);
+    let t_parse = best_of(runs, || {
+        parse_only(&root, &pool);
+    });
+    let scanned = lint(&root, threads);
+    let t_lint = best_of(runs, || {
+        lint(&root, threads);
+    });
+    assert!(scanned > 0 || !benching, "resilint scanned nothing");
+    println!(
+        "{}: {} .rs files ({parsed} parsed), {lines} lines, {threads} threads\n  parse-only  {:>8.1} ms\n  resilint    {:>8.1} ms  ({} files scanned)\n  ratio       {:>8.2}x (target <= 1.2)",
+        root.display(),
+        rust_files(&root).len(),
+        t_parse.as_secs_f64() * 1e3,
+        t_lint.as_secs_f64() * 1e3,
+        scanned,
+        t_lint.as_secs_f64() / t_parse.as_secs_f64().max(1e-9)
+    );
+}
