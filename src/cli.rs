@@ -175,12 +175,16 @@ fn explain(id: &str, config: Option<PathBuf>) -> i32 {
         ));
     };
     let docs = rule.spec.docs.get_ref();
-    println!(
-        "{}  ({}, {} by default)\n",
-        rule.id,
-        rule.category.name(),
-        rule.severity.name()
-    );
+    let level = if rule.severity == rule.spec.severity {
+        format!("{} by default", rule.severity.name())
+    } else {
+        format!(
+            "{} as configured, {} by default",
+            rule.severity.name(),
+            rule.spec.severity.name()
+        )
+    };
+    println!("{}  ({}, {level})\n", rule.id, rule.category.name());
     println!("{}\n", rule.spec.summary);
     println!("What it does\n  {}\n", docs.what.trim());
     println!("Why it matters\n  {}\n", docs.why.trim());

@@ -39,7 +39,8 @@ pub struct DestinationPolicy {
     pub policy: String,
     /// Message when no policy document matches the host; `{host}` is replaced.
     pub message_no_rule: Option<String>,
-    /// Message when the matching document lacks the policy; `{host}`, `{rule}`, `{where}` are replaced.
+    /// Message when the matching document lacks the policy; `{host}`, `{rule}` (its name),
+    /// `{rule_location}` (`path:line`) and `{where}` (the key looked for) are replaced.
     pub message_no_policy: Option<String>,
 }
 
@@ -121,10 +122,8 @@ impl DestinationPolicy {
             .message_no_policy
             .clone()
             .unwrap_or_else(|| format!("{} `{{rule}}` has no `{{where}}`", self.rule_kind))
-            .replace(
-                "{rule}",
-                &format!("{rule_name}` (`{}:{}`", file.display, pos.line),
-            )
+            .replace("{rule}", &rule_name)
+            .replace("{rule_location}", &format!("{}:{}", file.display, pos.line))
             .replace("{where}", &place);
         vec![problem(message)]
     }
