@@ -9,9 +9,10 @@
 //! a rule in any other namespace does not apply. Within a namespace an exact host wins
 //! over a wildcard (`*.example.com`), the longest wildcard over shorter ones. For a host
 //! outside the cluster the service's namespace is unknown (its ServiceEntry's), so a
-//! rule in any namespace is accepted last. The policy of a destination is its
-//! subset's `trafficPolicy.<policy>` when set, else the top-level one; a matching
-//! `portLevelSettings` entry replaces it without merging.
+//! rule in any namespace is accepted last. A rule from another namespace must be
+//! exported to the route's (`spec.exportTo`; absent means everywhere). The policy of
+//! a destination is its subset's `trafficPolicy.<policy>` when set, else the top-level
+//! one; a matching `portLevelSettings` entry replaces it without merging.
 
 use serde::Deserialize;
 
@@ -64,6 +65,24 @@ fn service_namespace(host: &str) -> Option<&str> {
     let name_ns = host.strip_suffix(".svc.cluster.local")?;
     let (_, ns) = name_ns.rsplit_once('.')?;
     Some(ns)
+}
+
+/// Whether `spec.exportTo` makes the document visible in `ns` (`*` or absent: everywhere;
+/// `.`: its own namespace only; `~`: nowhere else).
+fn exported_to(doc: &Document, ns: &str) -> bool {
+    let Some(list) = doc
+        .root
+        .get("spec")
+        .and_then(|s| s.get("exportTo"))
+        .and_then(Node::as_seq)
+    else {
+        return true;
+    };
+    list.iter().filter_map(Node::as_str).any(|e| match e {
+        "*" => true,
+        "." => namespace(doc) == ns,
+        other => other == ns,
+    })
 }
 
 fn namespace(doc: &Document) -> &str {
@@ -165,6 +184,9 @@ impl DestinationPolicy {
             let Some(tier) = tier(namespace(doc)) else {
                 continue;
             };
+            if namespace(doc) != ns && !exported_to(doc, ns) {
+                continue;
+            }
             if best.is_none_or(|(t, r, _)| (tier, rank) > (t, r)) {
                 best = Some((tier, rank, doc));
             }
