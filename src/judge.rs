@@ -11,7 +11,8 @@ use crate::load::Document;
 use crate::report::{Category, CoverageLine, Finding, Location};
 use crate::rules::checks::{judge_assertion, Problem, Subject};
 use crate::rules::Rule;
-use crate::tree::Span;
+use crate::source::SourceFile;
+use crate::tree::{Node, Span};
 use crate::workspace::Workspace;
 
 /// A subject's identity: file, document, concrete path.
@@ -52,6 +53,29 @@ fn selects(rule: &Rule, doc: &Document) -> bool {
             .is_some_and(|k| select.kind.0.iter().any(|x| x == k))
 }
 
+/// Where a finding about a whole subject points: its first key and value when they
+/// sit on the subject's first line (`host: reviews`), its first key when the value
+/// opens a block (`match:`), else the subject's first line. Never a trailing comment.
+fn subject_span(node: &Node, file: &SourceFile) -> Span {
+    let line_end = file.end_of_line(node.span.start);
+    if let Some((key, value)) = node.as_map().and_then(|m| m.first()) {
+        if key.span.start == node.span.start {
+            let end = if value.span.end <= line_end && value.span.start >= key.span.end {
+                value.span.end
+            } else {
+                key.span.end
+            };
+            return Span::new(key.span.start, end);
+        }
+    }
+    Span::new(
+        node.span.start,
+        line_end
+            .max(node.span.start)
+            .min(node.span.end.max(node.span.start)),
+    )
+}
+
 fn judge_doc(rule: &Rule, doc: &Document, ws: &Workspace, out: &mut Outcome) {
     let file = &ws.files[doc.file];
     for each in &rule.spec.select.each.0 {
@@ -80,9 +104,7 @@ fn judge_doc(rule: &Rule, doc: &Document, ws: &Workspace, out: &mut Outcome) {
                 target,
             } in problems
             {
-                let span = span.unwrap_or_else(|| {
-                    Span::new(hit.node.span.start, file.end_of_line(hit.node.span.start))
-                });
+                let span = span.unwrap_or_else(|| subject_span(hit.node, file));
                 let start = file.line_col(span.start);
                 let end = file.line_col(span.end.max(span.start));
                 out.findings.push(Finding {

@@ -128,23 +128,21 @@ impl MutationRetry {
     }
 }
 
-/// Whether a method match (`{exact: POST}`, `{prefix: P}`, `{regex: "POST|PUT"}` or
-/// `POST`) can match `method`. Regexes are read as alternations of literal names.
+/// Whether a method match (`{exact: POST}`, `{prefix: P}`, `{regex: "P(OST|ATCH)"}` or
+/// `POST`) matches `method`. Istio compares methods case-sensitively and a regex
+/// must match the whole method (RE2 semantics, which the `regex` crate shares).
 fn method_matches(m: &Node, method: &str) -> bool {
     if let Some(text) = m.as_str() {
-        return text.eq_ignore_ascii_case(method);
+        return text == method;
     }
     if let Some(exact) = m.get("exact").and_then(Node::as_str) {
-        return exact.eq_ignore_ascii_case(method);
+        return exact == method;
     }
     if let Some(prefix) = m.get("prefix").and_then(Node::as_str) {
-        return method
-            .to_ascii_uppercase()
-            .starts_with(&prefix.to_ascii_uppercase());
+        return method.starts_with(prefix);
     }
-    if let Some(regex) = m.get("regex").and_then(Node::as_str) {
-        let upper = regex.to_ascii_uppercase();
-        return upper.contains(method) || upper == ".*" || upper == ".+";
+    if let Some(pattern) = m.get("regex").and_then(Node::as_str) {
+        return regex::Regex::new(&format!("^(?:{pattern})$")).is_ok_and(|re| re.is_match(method));
     }
     false
 }
