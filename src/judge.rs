@@ -11,7 +11,7 @@ use crate::load::Document;
 use crate::report::{Category, CoverageLine, Finding, Location};
 use crate::rules::checks::{judge_assertion, Problem, Subject};
 use crate::rules::Rule;
-use crate::tree::Span;
+use crate::tree::{Node, Span};
 use crate::workspace::Workspace;
 
 /// A subject's identity: file, document, concrete path.
@@ -80,6 +80,13 @@ fn judge_doc(rule: &Rule, doc: &Document, ws: &Workspace, out: &mut Outcome) {
                 target,
             } in problems
             {
+                // A subject that knows whom it calls (`target`) lends it to its findings.
+                let target = target.or_else(|| {
+                    hit.node
+                        .get("target")
+                        .and_then(Node::as_str)
+                        .map(str::to_string)
+                });
                 let span = span.unwrap_or_else(|| {
                     Span::new(hit.node.span.start, file.end_of_line(hit.node.span.start))
                 });

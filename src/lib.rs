@@ -20,6 +20,7 @@ pub mod cli;
 pub mod config;
 pub mod discover;
 pub mod engine;
+pub mod extract;
 pub mod judge;
 pub mod load;
 pub mod render;

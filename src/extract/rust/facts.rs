@@ -1,0 +1,84 @@
+//! Typed facts one `.rs` file yields: `Send`, free of `syn` types, positioned by
+//! byte offsets into the file.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::tree::Span;
+
+/// A literal outbound address, or the name of a constant holding one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Literal(String),
+    Const(String),
+}
+
+/// One method call in a chain: `.timeout(Duration::from_secs(5))`.
+#[derive(Debug, Clone)]
+pub struct CallFact {
+    pub name: String,
+    /// From the method name to the closing parenthesis.
+    pub span: Span,
+    pub nargs: usize,
+    /// Last segment of each argument that is a plain path (`None`, `Timeout::Never`).
+    pub arg_words: Vec<String>,
+    /// First argument, when it is a literal string or a constant.
+    pub target: Option<Target>,
+    /// Methods called earlier in the function on the variables passed as arguments
+    /// (`req.set_timeout(d); client.say_hello(req)`).
+    pub arg_methods: Vec<String>,
+    /// The call runs under a timeout wrapper (`tokio::time::timeout`).
+    pub wrapped: bool,
+}
+
+/// Calls made on one value, in order.
+#[derive(Debug, Clone, Default)]
+pub struct Chain {
+    pub calls: Vec<CallFact>,
+    /// The whole value was handed to a timeout wrapper or layer.
+    pub wrapped: bool,
+}
+
+/// Where a handle's value comes from.
+#[derive(Debug, Clone)]
+pub enum Origin {
+    /// A catalogue constructor (or one-shot request function) at `span`.
+    Client {
+        api: usize,
+        span: Span,
+        constructor: String,
+        target: Option<Target>,
+        /// The construction itself is a request (`reqwest::get`, `ureq::get`).
+        request: bool,
+        /// The construction runs under a timeout wrapper.
+        wrapped: bool,
+        /// Type name when matched by a wildcard pattern (a generated tonic client):
+        /// dropped if the package defines a type of that name.
+        wildcard_type: Option<String>,
+    },
+    /// The result of calling a function of this package by name (a possible factory).
+    Call { callee: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Handle {
+    pub origin: Origin,
+    pub chains: Vec<Chain>,
+}
+
+/// A function (or method) of the file and the handles it returns.
+#[derive(Debug, Clone)]
+pub struct FnFact {
+    pub name: String,
+    pub returns: Vec<usize>,
+}
+
+/// Everything one file contributes to its package's link step.
+#[derive(Debug, Default)]
+pub struct FileFacts {
+    pub handles: Vec<Handle>,
+    pub fns: Vec<FnFact>,
+    /// `const`/`static` string values by name.
+    pub consts: HashMap<String, String>,
+    /// Types defined in the file.
+    pub types: HashSet<String>,
+}

@@ -1,0 +1,752 @@
+//! The per-file `syn` visitor: follows values from catalogue constructors through
+//! `let` bindings, reassignment, struct fields, method chains and well-known macro
+//! bodies, and records every call made on them.
+
+use std::collections::HashMap;
+
+use proc_macro2::{Spacing, TokenStream, TokenTree};
+use syn::spanned::Spanned;
+use syn::visit::{self, Visit};
+use syn::{Expr, ExprCall, ExprMethodCall, Lit, Pat};
+
+use super::catalog::{Catalog, PathRole};
+use super::facts::{CallFact, Chain, FileFacts, FnFact, Handle, Origin, Target};
+use super::imports::{Deps, Imports};
+use crate::tree::Span;
+
+/// What the visitor needs to know about the run and the package.
+pub struct Ctx<'a> {
+    pub catalog: &'a Catalog,
+    /// `None` when no `Cargo.toml` was found: crate names are taken as written.
+    pub deps: Option<&'a Deps>,
+}
+
+pub fn span_of(s: proc_macro2::Span) -> Span {
+    let r = s.byte_range();
+    Span::new(r.start, r.end)
+}
+
+/// Summarises one parsed file.
+pub fn summarize_file(file: &syn::File, ctx: &Ctx) -> FileFacts {
+    let mut collector = Collector::default();
+    collector.visit_file(file);
+    let mut v = Visitor {
+        ctx,
+        imports: collector.imports,
+        facts: FileFacts {
+            consts: collector.consts,
+            types: collector.types,
+            ..FileFacts::default()
+        },
+        scopes: vec![Scope::default()],
+        fields: HashMap::new(),
+        wrapped: 0,
+        impl_type: None,
+    };
+    v.visit_file(file);
+    prune(v.facts)
+}
+
+/// First pass: imports, local type names, string constants.
+#[derive(Default)]
+struct Collector {
+    imports: Imports,
+    consts: HashMap<String, String>,
+    types: std::collections::HashSet<String>,
+}
+
+impl<'ast> Visit<'ast> for Collector {
+    fn visit_item_use(&mut self, u: &'ast syn::ItemUse) {
+        self.imports.add(&u.tree);
+    }
+    fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
+        self.types.insert(s.ident.to_string());
+        self.imports.local.insert(s.ident.to_string());
+    }
+    fn visit_item_enum(&mut self, s: &'ast syn::ItemEnum) {
+        self.types.insert(s.ident.to_string());
+        self.imports.local.insert(s.ident.to_string());
+    }
+    fn visit_item_type(&mut self, s: &'ast syn::ItemType) {
+        self.imports.local.insert(s.ident.to_string());
+    }
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        self.imports.local.insert(f.sig.ident.to_string());
+        visit::visit_item_fn(self, f);
+    }
+    fn visit_item_const(&mut self, c: &'ast syn::ItemConst) {
+        if let Some(Target::Literal(s)) = target_of(&c.expr) {
+            self.consts.insert(c.ident.to_string(), s);
+        }
+    }
+    fn visit_item_static(&mut self, c: &'ast syn::ItemStatic) {
+        if let Some(Target::Literal(s)) = target_of(&c.expr) {
+            self.consts.insert(c.ident.to_string(), s);
+        }
+    }
+    fn visit_impl_item_const(&mut self, c: &'ast syn::ImplItemConst) {
+        if let Some(Target::Literal(s)) = target_of(&c.expr) {
+            self.consts.insert(c.ident.to_string(), s);
+        }
+    }
+}
+
+#[derive(Default)]
+struct Scope {
+    vars: HashMap<String, usize>,
+    /// Methods called on variables that are not handles (`req.set_timeout(d)`).
+    var_methods: HashMap<String, Vec<String>>,
+    returns: Vec<usize>,
+}
+
+struct Visitor<'c, 'a> {
+    ctx: &'c Ctx<'a>,
+    imports: Imports,
+    facts: FileFacts,
+    scopes: Vec<Scope>,
+    /// `self.<field>` → handle, for the whole file.
+    fields: HashMap<String, usize>,
+    /// Depth of timeout wrappers around the expression being visited.
+    wrapped: usize,
+    /// Self type of the enclosing `impl`.
+    impl_type: Option<String>,
+}
+
+fn segments(path: &syn::Path) -> Vec<String> {
+    path.segments.iter().map(|s| s.ident.to_string()).collect()
+}
+
+/// `#[test]`, `#[tokio::test]`, `#[cfg(test)]`.
+fn is_test(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        let path = a.path();
+        if path.segments.last().is_some_and(|s| s.ident == "test") {
+            return true;
+        }
+        path.is_ident("cfg")
+            && matches!(&a.meta, syn::Meta::List(l) if l.tokens.to_string().trim() == "test")
+    })
+}
+
+/// A literal address or a constant's name.
+fn target_of(e: &Expr) -> Option<Target> {
+    match e {
+        Expr::Lit(l) => match &l.lit {
+            Lit::Str(s) => Some(Target::Literal(s.value())),
+            _ => None,
+        },
+        Expr::Reference(r) => target_of(&r.expr),
+        Expr::Paren(p) => target_of(&p.expr),
+        Expr::Group(g) => target_of(&g.expr),
+        Expr::Path(p) if p.qself.is_none() => {
+            let last = p.path.segments.last()?.ident.to_string();
+            (last
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+                && last.chars().any(|c| c.is_ascii_uppercase()))
+            .then_some(Target::Const(last))
+        }
+        Expr::Call(c) if c.args.len() == 1 => match &*c.func {
+            Expr::Path(p)
+                if p.path.segments.last().is_some_and(|s| {
+                    matches!(
+                        s.ident.to_string().as_str(),
+                        "from" | "parse" | "from_static" | "from_str" | "new"
+                    )
+                }) =>
+            {
+                target_of(&c.args[0])
+            }
+            _ => None,
+        },
+        Expr::MethodCall(m)
+            if matches!(
+                m.method.to_string().as_str(),
+                "to_string" | "to_owned" | "into" | "parse" | "unwrap" | "expect"
+            ) =>
+        {
+            target_of(&m.receiver)
+        }
+        Expr::Try(t) => target_of(&t.expr),
+        _ => None,
+    }
+}
+
+/// Last segment of each argument that is a plain path (`None`, `Timeout::Never`).
+fn arg_words<'a>(args: impl Iterator<Item = &'a Expr>) -> Vec<String> {
+    args.filter_map(|a| match a {
+        Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    })
+    .collect()
+}
+
+fn simple_ident(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Path(p) if p.qself.is_none() => p.path.get_ident().map(|i| i.to_string()),
+        Expr::Reference(r) => simple_ident(&r.expr),
+        _ => None,
+    }
+}
+
+fn pat_ident(p: &Pat) -> Option<String> {
+    match p {
+        Pat::Ident(i) => Some(i.ident.to_string()),
+        Pat::Type(t) => pat_ident(&t.pat),
+        _ => None,
+    }
+}
+
+fn is_self(e: &Expr) -> bool {
+    matches!(e, Expr::Path(p) if p.path.is_ident("self"))
+}
+
+/// Well-known macros whose bodies hold calls worth seeing.
+fn macro_kind(path: &syn::Path) -> Option<&'static str> {
+    let last = path.segments.last()?.ident.to_string();
+    Some(match last.as_str() {
+        "select" | "join" | "try_join" => "exprs",
+        "stream" | "try_stream" => "block",
+        _ => return None,
+    })
+}
+
+/// Splits a macro body at top-level `,`, `=>` and `=` (not `==`, `<=`, ...).
+fn split_body(tokens: TokenStream) -> Vec<TokenStream> {
+    let tts: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut parts = Vec::new();
+    let mut current = Vec::new();
+    let mut i = 0;
+    while i < tts.len() {
+        let sep = match &tts[i] {
+            TokenTree::Punct(p) if p.as_char() == ',' || p.as_char() == ';' => 1,
+            TokenTree::Punct(p) if p.as_char() == '=' => {
+                let prev_joint = matches!(
+                    i.checked_sub(1).map(|j| &tts[j]),
+                    Some(TokenTree::Punct(q)) if q.spacing() == Spacing::Joint
+                );
+                let next_gt =
+                    matches!(tts.get(i + 1), Some(TokenTree::Punct(q)) if q.as_char() == '>');
+                let next_eq =
+                    matches!(tts.get(i + 1), Some(TokenTree::Punct(q)) if q.as_char() == '=');
+                if p.spacing() == Spacing::Joint && next_gt {
+                    2
+                } else if p.spacing() == Spacing::Alone && !prev_joint {
+                    1
+                } else if next_eq {
+                    // `==`: keep both.
+                    current.push(tts[i].clone());
+                    current.push(tts[i + 1].clone());
+                    i += 2;
+                    continue;
+                } else {
+                    0
+                }
+            }
+            _ => 0,
+        };
+        if sep > 0 {
+            parts.push(current.drain(..).collect());
+            i += sep;
+        } else {
+            current.push(tts[i].clone());
+            i += 1;
+        }
+    }
+    parts.push(current.into_iter().collect());
+    parts
+}
+
+impl Visitor<'_, '_> {
+    fn scope(&mut self) -> &mut Scope {
+        if self.scopes.is_empty() {
+            self.scopes.push(Scope::default());
+        }
+        let last = self.scopes.len() - 1;
+        &mut self.scopes[last]
+    }
+
+    fn depends(&self, krate: &str) -> bool {
+        self.ctx.deps.is_none_or(|d| d.depends_on(krate))
+    }
+
+    /// The catalogue role of a path as written, and the resolved path.
+    fn role(&self, segs: &[String]) -> Option<(PathRole, Vec<String>)> {
+        let deps = self.ctx.deps;
+        let depends = |k: &str| self.depends(k);
+        self.imports
+            .resolve(segs, deps)
+            .into_iter()
+            .find_map(|p| self.ctx.catalog.role(&p, &depends).map(|r| (r, p)))
+    }
+
+    /// A function of this package called by path: its link key.
+    fn local_callee(&self, segs: &[String]) -> Option<String> {
+        let resolved = self.imports.resolve(segs, self.ctx.deps);
+        let first = resolved.first()?;
+        let local = first.first().is_some_and(|s| s == "crate")
+            || (self.ctx.deps.is_none() && segs.len() == 1);
+        if !local {
+            return None;
+        }
+        let n = segs.len();
+        Some(match (n, segs.first().map(String::as_str)) {
+            (1, _) => segs[0].clone(),
+            (2, Some("Self")) => format!("{}::{}", self.impl_type.as_deref()?, segs[1]),
+            _ if n >= 2 && segs[n - 2].chars().next().is_some_and(char::is_uppercase) => {
+                format!("{}::{}", segs[n - 2], segs[n - 1])
+            }
+            _ => segs[n - 1].clone(),
+        })
+    }
+
+    fn new_handle(&mut self, origin: Origin) -> usize {
+        self.facts.handles.push(Handle {
+            origin,
+            chains: Vec::new(),
+        });
+        self.facts.handles.len() - 1
+    }
+
+    fn mark_wrapped(&mut self, h: usize) {
+        self.facts.handles[h].chains.push(Chain {
+            calls: Vec::new(),
+            wrapped: true,
+        });
+    }
+
+    fn bind(&mut self, target: &Expr, h: Option<usize>) {
+        let Some(h) = h else { return };
+        match target {
+            Expr::Path(_) => {
+                if let Some(name) = simple_ident(target) {
+                    self.scope().vars.insert(name, h);
+                }
+            }
+            Expr::Field(f) if is_self(&f.base) => {
+                if let syn::Member::Named(n) = &f.member {
+                    self.fields.insert(n.to_string(), h);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Visits `e` and returns the handle it evaluates to, if any.
+    fn expr(&mut self, e: &Expr) -> Option<usize> {
+        match e {
+            Expr::Paren(p) => self.expr(&p.expr),
+            Expr::Group(g) => self.expr(&g.expr),
+            Expr::Try(t) => self.expr(&t.expr),
+            Expr::Await(a) => self.expr(&a.base),
+            Expr::Reference(r) => self.expr(&r.expr),
+            Expr::Path(p) => {
+                let name = p.path.get_ident()?.to_string();
+                self.scopes.last()?.vars.get(&name).copied()
+            }
+            Expr::Field(f) if is_self(&f.base) => match &f.member {
+                syn::Member::Named(n) => self.fields.get(&n.to_string()).copied(),
+                _ => None,
+            },
+            Expr::Call(c) => self.call(c),
+            Expr::MethodCall(_) => self.method_chain(e),
+            Expr::Assign(a) => {
+                let h = self.expr(&a.right);
+                self.bind(&a.left, h);
+                None
+            }
+            Expr::Struct(s) => {
+                for f in &s.fields {
+                    let h = self.expr(&f.expr);
+                    if let (Some(h), syn::Member::Named(n)) = (h, &f.member) {
+                        self.fields.insert(n.to_string(), h);
+                    }
+                }
+                if let Some(rest) = &s.rest {
+                    self.expr(rest);
+                }
+                None
+            }
+            Expr::Return(r) => {
+                if let Some(x) = &r.expr {
+                    if let Some(h) = self.expr(x) {
+                        self.scope().returns.push(h);
+                    }
+                }
+                None
+            }
+            _ => {
+                visit::visit_expr(self, e);
+                None
+            }
+        }
+    }
+
+    fn call(&mut self, c: &ExprCall) -> Option<usize> {
+        let Expr::Path(fp) = &*c.func else {
+            self.expr(&c.func);
+            for a in &c.args {
+                self.expr(a);
+            }
+            return None;
+        };
+        let segs = segments(&fp.path);
+        let n = segs.len();
+        let last = segs.last().map(String::as_str).unwrap_or("");
+        let transparent = (n == 1 && matches!(last, "Ok" | "Some"))
+            || (n >= 2
+                && last == "new"
+                && matches!(
+                    segs[n - 2].as_str(),
+                    "Arc" | "Rc" | "Box" | "Mutex" | "RwLock"
+                ));
+        if transparent && c.args.len() == 1 {
+            return self.expr(&c.args[0]);
+        }
+        let role = self.role(&segs);
+        let request = matches!(role, Some((PathRole::Request(_), _)));
+        match role {
+            Some((PathRole::Constructor(api), path)) | Some((PathRole::Request(api), path)) => {
+                let target = c.args.first().and_then(target_of);
+                for a in &c.args {
+                    self.expr(a);
+                }
+                let wildcard_type = self.ctx.catalog.clients[api]
+                    .constructors
+                    .iter()
+                    .any(|p| p.starts_with("**"))
+                    .then(|| path.get(path.len().saturating_sub(2)).cloned())
+                    .flatten();
+                let origin = Origin::Client {
+                    api,
+                    span: span_of(c.span()),
+                    constructor: path.join("::"),
+                    target,
+                    request,
+                    wrapped: self.wrapped > 0,
+                    wildcard_type,
+                };
+                return Some(self.new_handle(origin));
+            }
+            Some((PathRole::TimeoutWrapper, _)) => {
+                self.wrapped += 1;
+                for a in &c.args {
+                    if let Some(h) = self.expr(a) {
+                        self.mark_wrapped(h);
+                    }
+                }
+                self.wrapped -= 1;
+                return None;
+            }
+            _ => {}
+        }
+        // A generated client around a channel: `GreeterClient::new(channel)`.
+        if n >= 2
+            && segs[n - 2].ends_with("Client")
+            && matches!(last, "new" | "with_interceptor" | "with_origin")
+        {
+            let mut first = None;
+            for (i, a) in c.args.iter().enumerate() {
+                let h = self.expr(a);
+                if i == 0 {
+                    first = h;
+                }
+            }
+            return first;
+        }
+        for a in &c.args {
+            if let Some(h) = self.expr(a) {
+                if self.wrapped > 0 {
+                    self.mark_wrapped(h);
+                }
+            }
+        }
+        let callee = self.local_callee(&segs)?;
+        Some(self.new_handle(Origin::Call { callee }))
+    }
+
+    fn method_chain(&mut self, e: &Expr) -> Option<usize> {
+        let mut calls: Vec<&ExprMethodCall> = Vec::new();
+        let mut cur = e;
+        loop {
+            match cur {
+                Expr::MethodCall(m) => {
+                    calls.push(m);
+                    cur = &m.receiver;
+                }
+                Expr::Await(a) => cur = &a.base,
+                Expr::Try(t) => cur = &t.expr,
+                Expr::Paren(p) => cur = &p.expr,
+                _ => break,
+            }
+        }
+        calls.reverse();
+        let base = cur;
+        let mut skip = 0;
+        let mut handle = None;
+        let mut base_var = None;
+        let mut layer = None;
+        if is_self(base) {
+            // `self.make_client()`: a call to a method of this impl.
+            if let (Some(ty), Some(first)) = (self.impl_type.clone(), calls.first()) {
+                for a in &first.args {
+                    self.expr(a);
+                }
+                let callee = format!("{ty}::{}", first.method);
+                handle = Some(self.new_handle(Origin::Call { callee }));
+                skip = 1;
+            }
+        } else {
+            if let Expr::Call(c) = base {
+                if let Expr::Path(p) = &*c.func {
+                    if let Some((PathRole::LayerBuilder(i), _)) = self.role(&segments(&p.path)) {
+                        layer = Some(i);
+                    }
+                }
+            }
+            handle = self.expr(base);
+            if handle.is_none() {
+                base_var = simple_ident(base);
+            }
+        }
+        let mut chain = Chain::default();
+        let mut in_request = false;
+        let mut layered = false;
+        for m in &calls[skip..] {
+            let name = m.method.to_string();
+            if let Some(i) = layer {
+                let l = &self.ctx.catalog.layers[i];
+                if l.methods.contains(&name) {
+                    layered = true;
+                }
+                if name == "layer" {
+                    if let Some(Expr::Call(c)) = m.args.first() {
+                        if let Expr::Path(p) = &*c.func {
+                            if let Some((PathRole::TimeoutLayerCtor, _)) =
+                                self.role(&segments(&p.path))
+                            {
+                                layered = true;
+                            }
+                        }
+                    }
+                }
+            }
+            let wrap_args = layered && name == "service";
+            if wrap_args {
+                self.wrapped += 1;
+            }
+            let mut arg_methods = Vec::new();
+            for a in &m.args {
+                if let Some(h) = self.expr(a) {
+                    if self.wrapped > 0 {
+                        self.mark_wrapped(h);
+                    }
+                }
+                if let Some(var) = simple_ident(a) {
+                    if let Some(ms) = self.scopes.last().and_then(|s| s.var_methods.get(&var)) {
+                        arg_methods.extend(ms.iter().cloned());
+                    }
+                }
+            }
+            if wrap_args {
+                self.wrapped -= 1;
+            }
+            let span = Span::new(
+                span_of(m.method.span()).start,
+                span_of(m.paren_token.span.close()).end,
+            );
+            if self.ctx.catalog.is_request_name(&name) {
+                in_request = true;
+            }
+            chain.calls.push(CallFact {
+                name,
+                span,
+                nargs: m.args.len(),
+                arg_words: arg_words(m.args.iter()),
+                target: m.args.first().and_then(target_of),
+                arg_methods,
+                wrapped: self.wrapped > 0,
+            });
+        }
+        if let Some(h) = handle {
+            if !chain.calls.is_empty() {
+                self.facts.handles[h].chains.push(chain);
+            }
+            return (!in_request).then_some(h);
+        }
+        if let Some(var) = base_var {
+            let names: Vec<String> = chain.calls.into_iter().map(|c| c.name).collect();
+            self.scope()
+                .var_methods
+                .entry(var)
+                .or_default()
+                .extend(names);
+        }
+        None
+    }
+
+    fn mac(&mut self, m: &syn::Macro) {
+        let Some(kind) = macro_kind(&m.path) else {
+            return;
+        };
+        let text = m.tokens.to_string();
+        let sleeps = m.path.segments.last().is_some_and(|s| s.ident == "select")
+            && (text.contains("sleep") || text.contains("timeout"));
+        if sleeps {
+            self.wrapped += 1;
+        }
+        match kind {
+            "block" => {
+                if let Ok(stmts) =
+                    syn::parse::Parser::parse2(syn::Block::parse_within, m.tokens.clone())
+                {
+                    for s in &stmts {
+                        self.visit_stmt(s);
+                    }
+                }
+            }
+            _ => {
+                for part in split_body(m.tokens.clone()) {
+                    if part.is_empty() {
+                        continue;
+                    }
+                    if let Ok(e) = syn::parse2::<Expr>(part) {
+                        self.expr(&e);
+                    }
+                }
+            }
+        }
+        if sleeps {
+            self.wrapped -= 1;
+        }
+    }
+
+    fn fn_body(&mut self, name: String, block: &syn::Block) {
+        self.scopes.push(Scope::default());
+        let n = block.stmts.len();
+        for (i, stmt) in block.stmts.iter().enumerate() {
+            match stmt {
+                syn::Stmt::Expr(e, None) if i + 1 == n => {
+                    if let Some(h) = self.expr(e) {
+                        self.scope().returns.push(h);
+                    }
+                }
+                _ => self.visit_stmt(stmt),
+            }
+        }
+        let scope = self.scopes.pop().unwrap_or_default();
+        if !scope.returns.is_empty() {
+            self.facts.fns.push(FnFact {
+                name,
+                returns: scope.returns,
+            });
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for Visitor<'_, '_> {
+    fn visit_expr(&mut self, e: &'ast Expr) {
+        self.expr(e);
+    }
+
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        for a in &l.attrs {
+            self.visit_attribute(a);
+        }
+        if let Some(init) = &l.init {
+            let h = self.expr(&init.expr);
+            if let (Some(h), Some(name)) = (h, pat_ident(&l.pat)) {
+                self.scope().vars.insert(name, h);
+            }
+            if let Some((_, diverge)) = &init.diverge {
+                self.expr(diverge);
+            }
+        }
+    }
+
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        self.mac(m);
+    }
+
+    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+        if !is_test(&m.attrs) {
+            visit::visit_item_mod(self, m);
+        }
+    }
+
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        if !is_test(&f.attrs) {
+            self.fn_body(f.sig.ident.to_string(), &f.block);
+        }
+    }
+
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        if is_test(&i.attrs) {
+            return;
+        }
+        let ty = match &*i.self_ty {
+            syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+            _ => None,
+        };
+        let saved = std::mem::replace(&mut self.impl_type, ty);
+        visit::visit_item_impl(self, i);
+        self.impl_type = saved;
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        if is_test(&f.attrs) {
+            return;
+        }
+        let name = match &self.impl_type {
+            Some(t) => format!("{t}::{}", f.sig.ident),
+            None => f.sig.ident.to_string(),
+        };
+        self.fn_body(name, &f.block);
+    }
+
+    fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
+        if let Some(block) = &f.default {
+            if !is_test(&f.attrs) {
+                self.fn_body(f.sig.ident.to_string(), block);
+            }
+        }
+    }
+}
+
+/// Drops factory-call handles nothing was done with, renumbering the rest.
+fn prune(mut facts: FileFacts) -> FileFacts {
+    let returned: std::collections::HashSet<usize> = facts
+        .fns
+        .iter()
+        .flat_map(|f| f.returns.iter().copied())
+        .collect();
+    let keep: Vec<bool> = facts
+        .handles
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            matches!(h.origin, Origin::Client { .. })
+                || !h.chains.is_empty()
+                || returned.contains(&i)
+        })
+        .collect();
+    let mut new_index = vec![usize::MAX; keep.len()];
+    let mut next = 0;
+    for (i, k) in keep.iter().enumerate() {
+        if *k {
+            new_index[i] = next;
+            next += 1;
+        }
+    }
+    let handles = std::mem::take(&mut facts.handles);
+    facts.handles = handles
+        .into_iter()
+        .zip(&keep)
+        .filter(|(_, k)| **k)
+        .map(|(h, _)| h)
+        .collect();
+    for f in &mut facts.fns {
+        f.returns = f.returns.iter().map(|&r| new_index[r]).collect();
+    }
+    facts
+}
