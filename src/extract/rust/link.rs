@@ -271,14 +271,30 @@ fn judge_client(
     }
     requests.extend(site_evals.iter().flat_map(|s| s.requests.iter().cloned()));
     let wrapped = own.wrapped || site_evals.iter().any(|s| s.wrapped);
-    let disabled = own
-        .disabled
-        .clone()
-        .or_else(|| site_evals.iter().find_map(|s| s.disabled.clone()));
+    // A call that opens an unbounded connection on a client bounded by default
+    // (`get_connection()` on redis) opts out of the default like `.timeout(None)`.
     let unbounded = own
         .unbounded
         .clone()
-        .or_else(|| site_evals.iter().find_map(|s| s.unbounded.clone()));
+        .or_else(|| site_evals.iter().find_map(|s| s.unbounded.clone()))
+        .map(|(s, call)| {
+            (
+                s,
+                format!("{call} opens a {} connection without any timeout", api.name),
+            )
+        });
+    let disabled = own
+        .disabled
+        .clone()
+        .or_else(|| site_evals.iter().find_map(|s| s.disabled.clone()))
+        .map(|(s, call)| {
+            let text = match &api.default_timeout {
+                Some(d) => format!("{call} turns off the default {d} timeout of {}", api.name),
+                None => format!("{call} leaves {} without a timeout", api.name),
+            };
+            (s, text)
+        })
+        .or(unbounded);
     let target = target.and_then(|t| target_text(t, consts)).or_else(|| {
         let found: HashSet<String> = requests
             .iter()
@@ -306,7 +322,7 @@ fn judge_client(
         Some((span, "the target URI sets a timeout".into()))
     } else if !requests.is_empty() && requests.iter().all(|r| r.0) {
         Some((span, "every request sets a timeout".into()))
-    } else if let (Some(d), None) = (&api.default_timeout, &unbounded) {
+    } else if let Some(d) = &api.default_timeout {
         Some((span, format!("library default timeout ({d})")))
     } else {
         None
@@ -315,20 +331,15 @@ fn judge_client(
         entry("api", scalar(&api.name, span)),
         entry("constructor", scalar(constructor, span)),
     ];
-    let default = match (&unbounded, &api.default_timeout) {
-        (Some((_, call)), _) => format!("{call} opens it without any timeout"),
-        (None, Some(d)) => format!("its default is {d}"),
-        (None, None) => "it has no timeout by default".to_string(),
+    let default = match &api.default_timeout {
+        Some(d) => format!("its default is {d}"),
+        None => "it has no timeout by default".to_string(),
     };
     fields.push(entry("default", scalar(default, span)));
     if let Some((s, how)) = covered {
         fields.push(entry("timeout", scalar(how, s)));
     }
-    if let Some((s, call)) = disabled {
-        let text = match &api.default_timeout {
-            Some(d) => format!("{call} turns off the default {d} timeout of {}", api.name),
-            None => format!("{call} leaves {} without a timeout", api.name),
-        };
+    if let Some((s, text)) = disabled {
         fields.push(entry("timeout-disabled", scalar(text, s)));
     }
     if let Some(t) = target {
