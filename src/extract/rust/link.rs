@@ -322,10 +322,10 @@ fn judge_client(
         Some((span, "the target URI sets a timeout".into()))
     } else if !requests.is_empty() && requests.iter().all(|r| r.0) {
         Some((span, "every request sets a timeout".into()))
-    } else if let Some(d) = &api.default_timeout {
-        Some((span, format!("library default timeout ({d})")))
     } else {
-        None
+        api.default_timeout
+            .as_ref()
+            .map(|d| (span, format!("library default timeout ({d})")))
     };
     let mut fields = vec![
         entry("api", scalar(&api.name, span)),

@@ -8,6 +8,13 @@
 /// Deepest bracket nesting (or run of prefix operators) a file may have.
 pub const MAX_DEPTH: usize = 256;
 
+/// Most tokens that may be chained, summed over the open bracket levels, without a
+/// `;`, `,` or item boundary: method, `?`, cast, operator, assignment, closure and
+/// `return` chains build trees as deep as they are long, and the parser, visitors
+/// and `Drop` recurse through them (10,000 chained `= x` overflow a 64 MiB stack
+/// in a debug build).
+pub const MAX_CHAIN: usize = 4_000;
+
 /// Where and why a file is too deep.
 #[derive(Debug, PartialEq, Eq)]
 pub struct TooDeep {
@@ -17,9 +24,57 @@ pub struct TooDeep {
 
 /// Scans `text`; `Err` at the first byte past the limit.
 pub fn check_depth(text: &str, limit: usize) -> Result<(), TooDeep> {
+    check(text, limit, MAX_CHAIN)
+}
+
+/// Whether the text after a closing `}` starts a new item, statement or match arm
+/// (an identifier other than `else`/`as`, a literal, an attribute, another `}`),
+/// so the chain count of the enclosing level starts over.
+fn ends_statement(b: &[u8], mut i: usize) -> bool {
+    while i < b.len() && b[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    let Some(&c) = b.get(i) else { return true };
+    if matches!(c, b'#' | b'}' | b'"' | b'\'') || c.is_ascii_digit() {
+        return true;
+    }
+    if !(c.is_ascii_alphabetic() || c == b'_') {
+        return false;
+    }
+    let end = b[i..]
+        .iter()
+        .position(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
+        .map_or(b.len(), |p| i + p);
+    !matches!(&b[i..end], b"else" | b"as")
+}
+
+fn check(text: &str, limit: usize, chain_limit: usize) -> Result<(), TooDeep> {
     let b = text.as_bytes();
     let mut i = 0;
     let mut depth = 0usize;
+    // Tokens chained at each open bracket level, and their sum.
+    let mut chain: Vec<usize> = vec![0];
+    let mut total = 0usize;
+    macro_rules! count {
+        ($at:expr) => {{
+            let top = chain.len() - 1;
+            chain[top] += 1;
+            total += 1;
+            if total > chain_limit {
+                return Err(TooDeep {
+                    offset: $at,
+                    depth: total,
+                });
+            }
+        }};
+    }
+    macro_rules! reset {
+        () => {{
+            let top = chain.len() - 1;
+            total -= chain[top];
+            chain[top] = 0;
+        }};
+    }
     // Consecutive prefix operators (`!!!!x`, `----x`, `&&&&x`) recurse in the parser too.
     let mut prefix_run = 0usize;
     while i < b.len() {
@@ -50,21 +105,36 @@ pub fn check_depth(text: &str, limit: usize) -> Result<(), TooDeep> {
                 continue;
             }
             b'"' => {
+                count!(i);
                 i = skip_string(b, i + 1);
                 prefix_run = 0;
                 continue;
             }
             b'r' | b'b' | b'c' if is_raw_or_byte_string(b, i) => {
+                count!(i);
                 i = skip_prefixed_string(b, i);
                 prefix_run = 0;
                 continue;
             }
             b'\'' => {
+                count!(i);
                 i = skip_char_or_lifetime(b, i);
                 prefix_run = 0;
                 continue;
             }
+            c if c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80 => {
+                count!(i);
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] >= 0x80)
+                {
+                    i += 1;
+                }
+                prefix_run = 0;
+                continue;
+            }
+            b';' | b',' => reset!(),
             b'(' | b'[' | b'{' => {
+                count!(i);
+                chain.push(0);
                 depth += 1;
                 if depth + prefix_run > limit {
                     return Err(TooDeep {
@@ -73,8 +143,17 @@ pub fn check_depth(text: &str, limit: usize) -> Result<(), TooDeep> {
                     });
                 }
             }
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b')' | b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                if chain.len() > 1 {
+                    total -= chain.pop().unwrap_or(0);
+                }
+                if c == b'}' && ends_statement(b, i + 1) {
+                    reset!();
+                }
+            }
             b'!' | b'-' | b'&' | b'*' => {
+                count!(i);
                 prefix_run += 1;
                 if prefix_run > limit {
                     return Err(TooDeep {
@@ -84,7 +163,10 @@ pub fn check_depth(text: &str, limit: usize) -> Result<(), TooDeep> {
                 }
             }
             b' ' | b'\t' | b'\n' | b'\r' => {}
-            _ => prefix_run = 0,
+            _ => {
+                count!(i);
+                prefix_run = 0;
+            }
         }
         if !matches!(c, b'!' | b'-' | b'&' | b'*' | b' ' | b'\t' | b'\n' | b'\r') {
             prefix_run = 0;
@@ -212,6 +294,22 @@ mod tests {
     fn closers_in_strings_cannot_hide_real_nesting() {
         let sneaky = "(\")\"".repeat(1000);
         assert!(check_depth(&sneaky, 256).is_err());
+    }
+
+    #[test]
+    fn long_chains_are_refused_but_many_statements_and_items_are_not() {
+        let chain = format!("fn f() {{ x{}; }}", "?".repeat(MAX_CHAIN + 1));
+        assert!(check_depth(&chain, 256).is_err());
+        let casts = format!("fn f() {{ x{}; }}", " as u8".repeat(MAX_CHAIN));
+        assert!(check_depth(&casts, 256).is_err());
+        let else_ifs = format!("fn f() {{ {}{{}} }}", "if a {} else ".repeat(MAX_CHAIN));
+        assert!(check_depth(&else_ifs, 256).is_err());
+        let statements = "let x = a.b().c()?;\n".repeat(MAX_CHAIN);
+        assert!(check_depth(&format!("fn f() {{ {statements} }}"), 256).is_ok());
+        let items =
+            "#[derive(Debug)]\npub struct A { x: u8 }\nimpl A { fn f(&self) -> u8 { self.x } }\n"
+                .repeat(MAX_CHAIN);
+        assert!(check_depth(&items, 256).is_ok());
     }
 
     #[test]
