@@ -75,6 +75,17 @@ impl Imports {
         }
     }
 
+    /// Records `type Alias = some::Path;` (a plain path, no generics).
+    pub fn alias(&mut self, alias: String, path: Vec<String>) {
+        let Some(first) = path.first() else { return };
+        // Resolve the alias's own path through earlier imports (`use reqwest::Client; type H = Client;`).
+        let full: Vec<String> = match self.names.get(first) {
+            Some(prefix) => prefix.iter().chain(&path[1..]).cloned().collect(),
+            None => path,
+        };
+        self.names.entry(alias).or_insert(full);
+    }
+
     /// Candidate full paths for `segments` as written, most likely first; every
     /// candidate's first segment is mapped through `deps`.
     pub fn resolve(&self, segments: &[String], deps: Option<&Deps>) -> Vec<Vec<String>> {

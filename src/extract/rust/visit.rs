@@ -68,7 +68,18 @@ impl<'ast> Visit<'ast> for Collector {
         self.imports.local.insert(s.ident.to_string());
     }
     fn visit_item_type(&mut self, s: &'ast syn::ItemType) {
-        self.imports.local.insert(s.ident.to_string());
+        // `type HttpClient = reqwest::Client;` names the type like a `use .. as`.
+        match &*s.ty {
+            syn::Type::Path(p)
+                if p.qself.is_none()
+                    && p.path.segments.iter().all(|seg| seg.arguments.is_none()) =>
+            {
+                self.imports.alias(s.ident.to_string(), segments(&p.path));
+            }
+            _ => {
+                self.imports.local.insert(s.ident.to_string());
+            }
+        }
     }
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
         self.imports.local.insert(f.sig.ident.to_string());
