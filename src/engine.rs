@@ -275,9 +275,24 @@ pub fn run(options: &Options) -> Result<Outcome, RuleError> {
                 }
             }
         }
+        // Files that are out-of-line `#[cfg(test)]` modules are not production code.
+        let test_files: std::collections::HashSet<PathBuf> = rust_packages
+            .values()
+            .flatten()
+            .flat_map(|(_, f)| f.test_files.iter().cloned())
+            .collect();
+        let rust_packages: Vec<Vec<(usize, FileFacts)>> = rust_packages
+            .into_values()
+            .map(|files| {
+                files
+                    .into_iter()
+                    .filter(|(i, _)| !test_files.contains(&candidates[*i].path))
+                    .collect()
+            })
+            .collect();
         let linked: Vec<Vec<Document>> = rust_packages
             .par_iter()
-            .map(|(_, package)| rust::link::link(package, &rust_inputs.catalog))
+            .map(|package| rust::link::link(package, &rust_inputs.catalog))
             .collect();
         docs.extend(linked.into_iter().flatten());
         let ws = Workspace::new(files, docs);

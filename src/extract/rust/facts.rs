@@ -81,4 +81,8 @@ pub struct FileFacts {
     pub consts: HashMap<String, String>,
     /// Types defined in the file.
     pub types: HashSet<String>,
+    /// Out-of-line test modules (`#[cfg(test)] mod tests;`): names, then the files
+    /// that hold them once the file's path is known.
+    pub test_mods: Vec<String>,
+    pub test_files: Vec<std::path::PathBuf>,
 }

@@ -57,7 +57,10 @@ fn eval_chains<'a>(
                         .any(|m| api.request_timeout.contains(m));
                 ev.requests.push((timed, call.target.clone()));
                 req = Some(ev.requests.len() - 1);
-                if disables && ev.disabled.is_none() {
+                // Only a request method the catalogue names (not `*`) can carry a
+                // disabling argument (`send(record, Timeout::Never)`).
+                let named = api.request_methods.iter().any(|m| *m == call.name);
+                if named && disables && ev.disabled.is_none() {
                     ev.disabled = Some((call.span, disable_text()));
                 }
                 continue;

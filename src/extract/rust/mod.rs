@@ -35,6 +35,35 @@ fn blank_shebang(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Code generators (prost-build, tonic-build, bindgen, ...) mark their output
+/// `@generated` near the top: its clients are library plumbing, the call sites that
+/// use them are judged instead.
+fn is_generated(text: &str) -> bool {
+    let mut end = text.len().min(1024);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].contains("@generated")
+}
+
+/// Files that hold the out-of-line modules `mods` declared in `path`
+/// (`src/lib.rs` + `tests` → `src/tests.rs`, `src/tests/mod.rs`;
+/// `src/a.rs` + `tests` → `src/a/tests.rs`, ...).
+fn test_module_files(path: &std::path::Path, mods: &[String]) -> Vec<std::path::PathBuf> {
+    let Some(dir) = path.parent() else {
+        return Vec::new();
+    };
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    let base = if matches!(stem, "main" | "lib" | "mod") {
+        dir.to_path_buf()
+    } else {
+        dir.join(stem)
+    };
+    mods.iter()
+        .flat_map(|m| [base.join(format!("{m}.rs")), base.join(m).join("mod.rs")])
+        .collect()
+}
+
 /// Parses and summarises one file. A file nested too deep is refused (`limit`),
 /// one `syn` cannot parse is a `parse` error with its position.
 pub fn summarize(source: &SourceFile, ctx: &Ctx) -> Result<FileFacts, FileError> {
@@ -58,9 +87,16 @@ pub fn summarize(source: &SourceFile, ctx: &Ctx) -> Result<FileFacts, FileError>
             ),
         ));
     }
+    if is_generated(&source.text) {
+        return Ok(FileFacts::default());
+    }
     let text = blank_shebang(&source.text);
     let result = match syn::parse_file(&text) {
-        Ok(file) => Ok(visit::summarize_file(&file, ctx)),
+        Ok(file) => {
+            let mut facts = visit::summarize_file(&file, ctx);
+            facts.test_files = test_module_files(&source.path, &facts.test_mods);
+            Ok(facts)
+        }
         Err(e) => {
             let offset = e.span().byte_range().start;
             Err(error(

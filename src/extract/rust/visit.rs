@@ -36,6 +36,7 @@ pub fn summarize_file(file: &syn::File, ctx: &Ctx) -> FileFacts {
         facts: FileFacts {
             consts: collector.consts,
             types: collector.types,
+            test_mods: collector.test_mods,
             ..FileFacts::default()
         },
         scopes: vec![Scope::default()],
@@ -53,11 +54,21 @@ struct Collector {
     imports: Imports,
     consts: HashMap<String, String>,
     types: std::collections::HashSet<String>,
+    test_mods: Vec<String>,
 }
 
 impl<'ast> Visit<'ast> for Collector {
     fn visit_item_use(&mut self, u: &'ast syn::ItemUse) {
         self.imports.add(&u.tree);
+    }
+    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+        if is_test(&m.attrs) {
+            if m.content.is_none() {
+                self.test_mods.push(m.ident.to_string());
+            }
+            return;
+        }
+        visit::visit_item_mod(self, m);
     }
     fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
         self.types.insert(s.ident.to_string());
