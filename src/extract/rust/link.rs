@@ -59,7 +59,7 @@ fn eval_chains<'a>(
                 req = Some(ev.requests.len() - 1);
                 // Only a request method the catalogue names (not `*`) can carry a
                 // disabling argument (`send(record, Timeout::Never)`).
-                let named = api.request_methods.iter().any(|m| *m == call.name);
+                let named = api.request_methods.contains(&call.name);
                 if named && disables && ev.disabled.is_none() {
                     ev.disabled = Some((call.span, disable_text()));
                 }
