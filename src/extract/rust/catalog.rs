@@ -123,6 +123,11 @@ pub struct Catalog {
     roles: Vec<(PathRole, String, bool)>,
     /// Union of every client's request methods (names only).
     request_names: std::collections::HashSet<String>,
+    /// Union of every client's per-request timeout methods.
+    request_timeout_names: std::collections::HashSet<String>,
+    /// Last segments of every pattern, when none of them is a glob: a path whose
+    /// last segment is not among them cannot match (a fast reject).
+    last_segments: Option<std::collections::HashSet<String>>,
 }
 
 impl Catalog {
@@ -169,6 +174,25 @@ impl Catalog {
         }
         self.set = Some(builder.build().map_err(|e| e.to_string())?);
         self.roles = roles;
+        self.request_timeout_names = self
+            .clients
+            .iter()
+            .flat_map(|c| c.request_timeout.iter().cloned())
+            .collect();
+        let lasts: Vec<&str> = self
+            .clients
+            .iter()
+            .flat_map(|c| c.constructors.iter().chain(&c.requests))
+            .chain(self.wrappers.iter().flat_map(|w| &w.functions))
+            .chain(
+                self.layers
+                    .iter()
+                    .flat_map(|l| l.builders.iter().chain(&l.layers)),
+            )
+            .map(|p| p.rsplit("::").next().unwrap_or(""))
+            .collect();
+        self.last_segments = (!lasts.iter().any(|l| l.contains(['*', '?', '[', '{'])))
+            .then(|| lasts.iter().map(|l| l.to_string()).collect());
         self.request_names = self
             .clients
             .iter()
@@ -196,6 +220,18 @@ impl Catalog {
             };
             ok.then_some(*role)
         })
+    }
+
+    /// Whether a method bounds a request on some client (`set_timeout`).
+    pub fn is_request_timeout_name(&self, name: &str) -> bool {
+        self.request_timeout_names.contains(name)
+    }
+
+    /// Whether a path ending in `last` can have a role at all.
+    pub fn may_match(&self, last: &str) -> bool {
+        self.last_segments
+            .as_ref()
+            .is_none_or(|set| set.contains(last))
     }
 
     /// Whether a method name starts a request on some client (a chain through it no

@@ -93,7 +93,7 @@ pub fn summarize(source: &SourceFile, ctx: &Ctx) -> Result<FileFacts, FileError>
     let text = blank_shebang(&source.text);
     let result = match syn::parse_file(&text) {
         Ok(file) => {
-            let mut facts = visit::summarize_file(&file, ctx);
+            let mut facts = visit::summarize_file(&file, ctx, source);
             facts.test_files = test_module_files(&source.path, &facts.test_mods);
             Ok(facts)
         }

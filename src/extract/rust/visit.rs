@@ -12,6 +12,7 @@ use syn::{Expr, ExprCall, ExprMethodCall, Lit, Pat};
 use super::catalog::{Catalog, PathRole};
 use super::facts::{CallFact, Chain, FileFacts, FnFact, Handle, Origin, Target};
 use super::imports::{Deps, Imports};
+use crate::source::SourceFile;
 use crate::tree::Span;
 
 /// What the visitor needs to know about the run and the package.
@@ -21,17 +22,34 @@ pub struct Ctx<'a> {
     pub deps: Option<&'a Deps>,
 }
 
-pub fn span_of(s: proc_macro2::Span) -> Span {
-    let r = s.byte_range();
-    Span::new(r.start, r.end)
+/// Byte offset of a proc-macro2 position (1-based line, column in chars).
+///
+/// `Span::byte_range` would do, but it caches char→byte offsets in a `BTreeMap` per
+/// call; line and column are a cheap lookup, and most lines are ASCII.
+fn offset(source: &SourceFile, lc: proc_macro2::LineColumn) -> usize {
+    let (start, end) = source.line_range(lc.line.saturating_sub(1));
+    let line = &source.text[start..end];
+    if line.is_ascii() {
+        return start + lc.column.min(line.len());
+    }
+    start
+        + line
+            .char_indices()
+            .nth(lc.column)
+            .map_or(line.len(), |(i, _)| i)
+}
+
+fn span_of(source: &SourceFile, s: proc_macro2::Span) -> Span {
+    Span::new(offset(source, s.start()), offset(source, s.end()))
 }
 
 /// Summarises one parsed file.
-pub fn summarize_file(file: &syn::File, ctx: &Ctx) -> FileFacts {
+pub fn summarize_file(file: &syn::File, ctx: &Ctx, source: &SourceFile) -> FileFacts {
     let mut collector = Collector::default();
     collector.visit_file(file);
     let mut v = Visitor {
         ctx,
+        source,
         imports: collector.imports,
         facts: FileFacts {
             consts: collector.consts,
@@ -58,6 +76,9 @@ struct Collector {
 }
 
 impl<'ast> Visit<'ast> for Collector {
+    /// Items only: expressions hold nothing this pass wants (items inside function
+    /// bodies are still reached through their statements).
+    fn visit_expr(&mut self, _: &'ast Expr) {}
     fn visit_item_use(&mut self, u: &'ast syn::ItemUse) {
         self.imports.add(&u.tree);
     }
@@ -123,6 +144,7 @@ struct Scope {
 
 struct Visitor<'c, 'a> {
     ctx: &'c Ctx<'a>,
+    source: &'c SourceFile,
     imports: Imports,
     facts: FileFacts,
     scopes: Vec<Scope>,
@@ -294,6 +316,9 @@ impl Visitor<'_, '_> {
 
     /// The catalogue role of a path as written, and the resolved path.
     fn role(&self, segs: &[String]) -> Option<(PathRole, Vec<String>)> {
+        if !self.ctx.catalog.may_match(segs.last()?) {
+            return None;
+        }
         let deps = self.ctx.deps;
         let depends = |k: &str| self.depends(k);
         self.imports
@@ -441,7 +466,7 @@ impl Visitor<'_, '_> {
                     .flatten();
                 let origin = Origin::Client {
                     api,
-                    span: span_of(c.span()),
+                    span: span_of(self.source, c.span()),
                     constructor: path.join("::"),
                     target,
                     request,
@@ -564,6 +589,9 @@ impl Visitor<'_, '_> {
                         self.mark_wrapped(h);
                     }
                 }
+                if handle.is_none() {
+                    continue;
+                }
                 if let Some(var) = simple_ident(a) {
                     if let Some(ms) = self.scopes.last().and_then(|s| s.var_methods.get(&var)) {
                         arg_methods.extend(ms.iter().cloned());
@@ -573,13 +601,28 @@ impl Visitor<'_, '_> {
             if wrap_args {
                 self.wrapped -= 1;
             }
-            let span = Span::new(
-                span_of(m.method.span()).start,
-                span_of(m.paren_token.span.close()).end,
-            );
             if self.ctx.catalog.is_request_name(&name) {
                 in_request = true;
             }
+            if handle.is_none() {
+                // Only methods that bound a request matter on other values (`req.set_timeout(d)`).
+                if base_var.is_some() && self.ctx.catalog.is_request_timeout_name(&name) {
+                    chain.calls.push(CallFact {
+                        name,
+                        span: Span::default(),
+                        nargs: 0,
+                        arg_words: Vec::new(),
+                        target: None,
+                        arg_methods: Vec::new(),
+                        wrapped: false,
+                    });
+                }
+                continue;
+            }
+            let span = Span::new(
+                offset(self.source, m.method.span().start()),
+                offset(self.source, m.paren_token.span.close().end()),
+            );
             chain.calls.push(CallFact {
                 name,
                 span,
