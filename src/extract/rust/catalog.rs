@@ -20,6 +20,34 @@ pub struct CatalogFile {
     /// Service builders whose timeout layer wraps the services built with them.
     #[serde(default)]
     pub timeout_layer: Vec<TimeoutLayer>,
+    /// Circuit breakers: calls run through them are guarded.
+    #[serde(default)]
+    pub breaker: Vec<BreakerApi>,
+}
+
+/// A circuit breaker library: how one is built, held, and called through.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BreakerApi {
+    pub name: String,
+    #[serde(rename = "crate")]
+    pub krate: String,
+    /// Paths that build a breaker (or a breaker layer).
+    #[serde(default)]
+    pub constructors: Vec<String>,
+    /// Types of struct fields that hold a breaker built elsewhere (`recloser::AsyncRecloser`).
+    #[serde(default)]
+    pub types: Vec<String>,
+    /// Methods whose arguments run through the breaker.
+    #[serde(default = "default_call_methods")]
+    pub call_methods: Vec<String>,
+    /// The constructors build a tower layer: `.layer(it)` guards the services built after it.
+    #[serde(default)]
+    pub layer: bool,
+}
+
+fn default_call_methods() -> Vec<String> {
+    vec!["call".into()]
 }
 
 /// An outbound client library (or an in-house wrapper) and its timeout API.
@@ -49,8 +77,8 @@ pub struct ClientApi {
     /// Arguments that turn a timeout method off: the last segment of a path (`None`, `Never`).
     #[serde(default = "default_disable_args")]
     pub disable_args: Vec<String>,
-    /// Methods on the client that start a request; `*` means every method not in
-    /// `not-requests`.
+    /// Methods on the client that start a request; `*` means every awaited method
+    /// not in `not-requests` (generated gRPC clients).
     #[serde(default)]
     pub request_methods: Vec<String>,
     /// Methods that are never requests when `request-methods` is `*`.
@@ -110,6 +138,10 @@ pub enum PathRole {
     TimeoutWrapper,
     LayerBuilder(usize),
     TimeoutLayerCtor,
+    /// Builds a breaker (or breaker layer) of the given API.
+    Breaker(usize),
+    /// A type that holds a breaker of the given API.
+    BreakerType(usize),
 }
 
 /// All catalogue files merged and compiled for matching.
@@ -117,6 +149,7 @@ pub enum PathRole {
 pub struct Catalog {
     pub clients: Vec<ClientApi>,
     pub layers: Vec<TimeoutLayer>,
+    pub breakers: Vec<BreakerApi>,
     wrappers: Vec<TimeoutWrapper>,
     /// Glob over `/`-joined paths → (role, crate, is a wildcard pattern).
     set: Option<GlobSet>,
@@ -135,6 +168,7 @@ impl Catalog {
         self.clients.extend(file.client);
         self.wrappers.extend(file.timeout_wrapper);
         self.layers.extend(file.timeout_layer);
+        self.breakers.extend(file.breaker);
     }
 
     /// Compiles the patterns; an error names the bad pattern.
@@ -172,6 +206,14 @@ impl Catalog {
                 push(p, PathRole::TimeoutLayerCtor, &l.krate)?;
             }
         }
+        for (i, b) in self.breakers.iter().enumerate() {
+            for p in &b.constructors {
+                push(p, PathRole::Breaker(i), &b.krate)?;
+            }
+            for p in &b.types {
+                push(p, PathRole::BreakerType(i), &b.krate)?;
+            }
+        }
         self.set = Some(builder.build().map_err(|e| e.to_string())?);
         self.roles = roles;
         self.request_timeout_names = self
@@ -188,6 +230,11 @@ impl Catalog {
                 self.layers
                     .iter()
                     .flat_map(|l| l.builders.iter().chain(&l.layers)),
+            )
+            .chain(
+                self.breakers
+                    .iter()
+                    .flat_map(|b| b.constructors.iter().chain(&b.types)),
             )
             .map(|p| p.rsplit("::").next().unwrap_or(""))
             .collect();
@@ -247,9 +294,12 @@ pub fn normalize_crate(name: &str) -> String {
 }
 
 impl ClientApi {
-    pub fn is_request_method(&self, name: &str) -> bool {
+    /// Whether a call starts a request. Under `*`, only an awaited call does: a
+    /// builder's own methods (`Endpoint::tcp_nodelay(..)`) are not awaited, RPCs are.
+    pub fn is_request_method(&self, name: &str, awaited: bool) -> bool {
         self.request_methods.iter().any(|m| m == name)
-            || (self.request_methods.iter().any(|m| m == "*")
+            || (awaited
+                && self.request_methods.iter().any(|m| m == "*")
                 && !self.not_requests.iter().any(|m| m == name)
                 && !self.timeout.iter().any(|m| m == name)
                 && !self.request_timeout.iter().any(|m| m == name))

@@ -28,6 +28,12 @@ pub struct CallFact {
     pub arg_methods: Vec<String>,
     /// The call runs under a timeout wrapper (`tokio::time::timeout`).
     pub wrapped: bool,
+    /// The call's result is `.await`ed directly.
+    pub awaited: bool,
+    /// The call runs inside a circuit breaker's `call`.
+    pub breaker: bool,
+    /// The function (link key) the call is made in.
+    pub in_fn: Option<String>,
 }
 
 /// Calls made on one value, in order.
@@ -36,6 +42,8 @@ pub struct Chain {
     pub calls: Vec<CallFact>,
     /// The whole value was handed to a timeout wrapper or layer.
     pub wrapped: bool,
+    /// The whole value was handed to a circuit breaker (a breaker layer's service).
+    pub breaker: bool,
 }
 
 /// Where a handle's value comes from.
@@ -51,12 +59,18 @@ pub enum Origin {
         request: bool,
         /// The construction runs under a timeout wrapper.
         wrapped: bool,
+        /// The construction (a one-shot request) runs inside a breaker's `call`.
+        breaker: bool,
+        /// The function the construction is in.
+        in_fn: Option<String>,
         /// Type name when matched by a wildcard pattern (a generated tonic client):
         /// dropped if the package defines a type of that name.
         wildcard_type: Option<String>,
     },
     /// The result of calling a function of this package by name (a possible factory).
     Call { callee: String },
+    /// A circuit breaker (or breaker layer) of the given catalogue API.
+    Breaker { api: usize },
 }
 
 #[derive(Debug, Clone)]
@@ -85,4 +99,7 @@ pub struct FileFacts {
     /// that hold them once the file's path is known.
     pub test_mods: Vec<String>,
     pub test_files: Vec<std::path::PathBuf>,
+    /// Functions (link keys) called inside a breaker's `call`: their outbound calls
+    /// are guarded one function down.
+    pub breaker_callees: Vec<String>,
 }

@@ -1,6 +1,8 @@
 //! The per-package link step: resolves factories across the package's files,
 //! judges each client's calls against its catalogue entry, and builds one
-//! positioned fact document per `.rs` file (`{clients: [...]}`).
+//! positioned fact document per `.rs` file (`{clients: [...], calls: [...]}`):
+//! a client is a timeout subject at its construction, each request made from it
+//! a circuit-breaker subject at its call site (in whichever file it is made).
 
 use std::collections::{HashMap, HashSet};
 
@@ -15,29 +17,46 @@ const MAX_FACTORY_DEPTH: usize = 3;
 
 type HandleId = (usize, usize);
 
+/// One request made from a client.
+#[derive(Debug, Clone)]
+struct Req {
+    /// A per-request timeout or a timeout wrapper bounds it.
+    timed: bool,
+    target: Option<Target>,
+    /// Package file index and span of the call.
+    file: usize,
+    span: Span,
+    /// It runs inside a breaker's `call`.
+    breaker: bool,
+    in_fn: Option<String>,
+}
+
 /// What a client's calls amount to under its catalogue entry.
 #[derive(Debug, Default)]
 struct Eval {
     builder_timeout: Option<Span>,
     disabled: Option<(Span, String)>,
     unbounded: Option<(Span, String)>,
-    /// (timed, literal target) per request made from the client.
-    requests: Vec<(bool, Option<Target>)>,
+    requests: Vec<Req>,
     wrapped: bool,
+    /// The client was handed to a breaker as a whole (a breaker layer's service).
+    breaker: bool,
 }
 
+/// Evaluates chains (each tagged with its package file index). A one-shot request
+/// origin is `first_request`, the request the chains continue.
 fn eval_chains<'a>(
     api: &ClientApi,
-    chains: impl Iterator<Item = &'a Chain>,
-    request_origin: bool,
+    chains: impl Iterator<Item = (usize, &'a Chain)>,
+    first_request: Option<Req>,
 ) -> Eval {
     let mut ev = Eval::default();
-    if request_origin {
-        ev.requests.push((false, None));
-    }
-    for chain in chains {
-        if chain.wrapped && chain.calls.is_empty() {
-            ev.wrapped = true;
+    let request_origin = first_request.is_some();
+    ev.requests.extend(first_request);
+    for (file, chain) in chains {
+        if chain.calls.is_empty() {
+            ev.wrapped |= chain.wrapped;
+            ev.breaker |= chain.breaker;
         }
         let mut req = request_origin.then_some(0);
         for call in &chain.calls {
@@ -49,13 +68,20 @@ fn eval_chains<'a>(
                 let words = call.arg_words.join(", ");
                 format!("`.{}({words})`", call.name)
             };
-            if req.is_none() && api.is_request_method(&call.name) {
+            if req.is_none() && api.is_request_method(&call.name, call.awaited) {
                 let timed = call.wrapped
                     || call
                         .arg_methods
                         .iter()
                         .any(|m| api.request_timeout.contains(m));
-                ev.requests.push((timed, call.target.clone()));
+                ev.requests.push(Req {
+                    timed,
+                    target: call.target.clone(),
+                    file,
+                    span: call.span,
+                    breaker: call.breaker,
+                    in_fn: call.in_fn.clone(),
+                });
                 req = Some(ev.requests.len() - 1);
                 // Only a request method the catalogue names (not `*`) can carry a
                 // disabling argument (`send(record, Timeout::Never)`).
@@ -67,13 +93,16 @@ fn eval_chains<'a>(
             }
             if let Some(r) = req {
                 if call.wrapped {
-                    ev.requests[r].0 = true;
+                    ev.requests[r].timed = true;
+                }
+                if call.breaker {
+                    ev.requests[r].breaker = true;
                 }
                 if api.request_timeout.contains(&call.name) && call.nargs > 0 {
                     if disables {
                         ev.disabled.get_or_insert((call.span, disable_text()));
                     } else {
-                        ev.requests[r].0 = true;
+                        ev.requests[r].timed = true;
                     }
                 }
                 continue;
@@ -141,7 +170,7 @@ pub fn link(package: &[(usize, FileFacts)], catalog: &Catalog) -> Vec<Document> 
         })
         .collect();
     // Client handle → call sites, each the chains applied along one path of factories.
-    let mut sites: HashMap<HandleId, Vec<Vec<&Chain>>> = HashMap::new();
+    let mut sites: HashMap<HandleId, Vec<Vec<(usize, &Chain)>>> = HashMap::new();
     for (fi, (_, facts)) in package.iter().enumerate() {
         for (hi, h) in facts.handles.iter().enumerate() {
             let Origin::Call { callee } = &h.origin else {
@@ -155,7 +184,7 @@ pub fn link(package: &[(usize, FileFacts)], catalog: &Catalog) -> Vec<Document> 
             {
                 continue;
             }
-            let own: Vec<&Chain> = h.chains.iter().collect();
+            let own: Vec<(usize, &Chain)> = h.chains.iter().map(|c| (fi, c)).collect();
             let mut stack = vec![(callee.as_str(), own, 0usize)];
             while let Some((callee, chains, depth)) = stack.pop() {
                 for &(tf, th) in returns.get(callee).into_iter().flatten() {
@@ -166,18 +195,24 @@ pub fn link(package: &[(usize, FileFacts)], catalog: &Catalog) -> Vec<Document> 
                         }
                         Origin::Call { callee: next } if depth + 1 < MAX_FACTORY_DEPTH => {
                             let mut more = chains.clone();
-                            more.extend(target.chains.iter());
+                            more.extend(target.chains.iter().map(|c| (tf, c)));
                             stack.push((next.as_str(), more, depth + 1));
                         }
-                        Origin::Call { .. } => {}
+                        Origin::Call { .. } | Origin::Breaker { .. } => {}
                     }
                 }
             }
         }
     }
-    let mut docs = Vec::new();
-    for (fi, (file, facts)) in package.iter().enumerate() {
-        let mut clients = Vec::new();
+    // Functions called inside a breaker's `call`: their calls are guarded one level down.
+    let guarded_fns: HashSet<&str> = package
+        .iter()
+        .flat_map(|(_, f)| f.breaker_callees.iter().map(String::as_str))
+        .collect();
+    let mut clients: Vec<Vec<Node>> = vec![Vec::new(); package.len()];
+    let mut calls: Vec<Vec<Node>> = vec![Vec::new(); package.len()];
+    let mut seen_calls: HashSet<(usize, Span)> = HashSet::new();
+    for (fi, (_, facts)) in package.iter().enumerate() {
         for (hi, h) in facts.handles.iter().enumerate() {
             let Origin::Client {
                 api,
@@ -186,6 +221,8 @@ pub fn link(package: &[(usize, FileFacts)], catalog: &Catalog) -> Vec<Document> 
                 target,
                 request,
                 wrapped,
+                breaker,
+                in_fn,
                 wildcard_type,
             } = &h.origin
             else {
@@ -198,35 +235,62 @@ pub fn link(package: &[(usize, FileFacts)], catalog: &Catalog) -> Vec<Document> 
                 continue;
             };
             let site_list = sites.get(&(fi, hi)).map(Vec::as_slice).unwrap_or(&[]);
-            let node = judge_client(
-                entry_api,
-                *span,
+            let first_request = request.then(|| Req {
+                timed: *wrapped,
+                target: target.clone(),
+                file: fi,
+                span: *span,
+                breaker: *breaker,
+                in_fn: in_fn.clone(),
+            });
+            let client = ClientSite {
+                api: entry_api,
+                span: *span,
                 constructor,
-                target.as_ref(),
-                *request,
-                *wrapped,
-                &h.chains,
-                site_list,
-                &consts,
-            );
-            clients.push(node);
+                target: target.as_ref(),
+                origin_wrapped: *wrapped,
+            };
+            let (node, requests, guarded) =
+                judge_client(&client, fi, &h.chains, site_list, first_request, &consts);
+            for r in requests {
+                if !seen_calls.insert((r.file, r.span)) {
+                    continue;
+                }
+                let covered = guarded
+                    || r.breaker
+                    || r.in_fn.as_deref().is_some_and(|f| guarded_fns.contains(f));
+                calls[r.file].push(call_node(entry_api, &r, covered, &node, &consts));
+            }
+            clients[fi].push(node);
         }
-        if clients.is_empty() {
+    }
+    let mut docs = Vec::new();
+    for (fi, (file, _)) in package.iter().enumerate() {
+        let mut clients = std::mem::take(&mut clients[fi]);
+        let mut calls = std::mem::take(&mut calls[fi]);
+        if clients.is_empty() && calls.is_empty() {
             continue;
         }
         clients.sort_by_key(|n| n.span);
+        calls.sort_by_key(|n| n.span);
+        let seq = |items: Vec<Node>| {
+            let span = Span::new(
+                items.first().map_or(0, |n| n.span.start),
+                items.last().map_or(0, |n| n.span.end),
+            );
+            Node {
+                value: Value::Seq(items),
+                span,
+            }
+        };
+        let clients = seq(clients);
+        let calls = seq(calls);
         let span = Span::new(
-            clients.first().map_or(0, |n| n.span.start),
-            clients.last().map_or(0, |n| n.span.end),
+            clients.span.start.min(calls.span.start),
+            clients.span.end.max(calls.span.end),
         );
         let root = Node {
-            value: Value::Map(vec![entry(
-                "clients",
-                Node {
-                    value: Value::Seq(clients),
-                    span,
-                },
-            )]),
+            value: Value::Map(vec![entry("clients", clients), entry("calls", calls)]),
             span,
         };
         docs.push(Document {
@@ -245,34 +309,78 @@ pub fn link(package: &[(usize, FileFacts)], catalog: &Catalog) -> Vec<Document> 
     docs
 }
 
-#[allow(clippy::too_many_arguments)]
-fn judge_client(
-    api: &ClientApi,
+/// A client construction being judged.
+struct ClientSite<'a> {
+    api: &'a ClientApi,
     span: Span,
-    constructor: &str,
-    target: Option<&Target>,
-    request_origin: bool,
+    constructor: &'a str,
+    target: Option<&'a Target>,
     origin_wrapped: bool,
-    chains: &[Chain],
-    sites: &[Vec<&Chain>],
+}
+
+/// An outbound call site: `{api, target?, breaker?}` at the request call.
+fn call_node(
+    api: &ClientApi,
+    r: &Req,
+    covered: bool,
+    client: &Node,
     consts: &HashMap<&str, &str>,
 ) -> Node {
-    let own = eval_chains(api, chains.iter(), request_origin);
+    let mut fields = vec![entry("api", scalar(&api.name, r.span))];
+    let target = r
+        .target
+        .as_ref()
+        .and_then(|t| target_text(t, consts))
+        .or_else(|| {
+            client
+                .get("target")
+                .and_then(Node::as_str)
+                .map(str::to_string)
+        });
+    if let Some(t) = target {
+        fields.push(entry("target", scalar(t, r.span)));
+    }
+    if covered {
+        fields.push(entry(
+            "breaker",
+            scalar("runs inside a circuit breaker", r.span),
+        ));
+    }
+    Node {
+        value: Value::Map(fields),
+        span: r.span,
+    }
+}
+
+/// The client's fact node, the requests made from it, and whether the client as a
+/// whole is guarded by a breaker.
+fn judge_client(
+    client: &ClientSite,
+    fi: usize,
+    chains: &[Chain],
+    sites: &[Vec<(usize, &Chain)>],
+    first_request: Option<Req>,
+    consts: &HashMap<&str, &str>,
+) -> (Node, Vec<Req>, bool) {
+    let ClientSite {
+        api,
+        span,
+        constructor,
+        target,
+        origin_wrapped,
+    } = *client;
+    let own = eval_chains(api, chains.iter().map(|c| (fi, c)), first_request);
     let site_evals: Vec<Eval> = sites
         .iter()
-        .map(|s| eval_chains(api, s.iter().copied(), false))
+        .map(|s| eval_chains(api, s.iter().copied(), None))
         .collect();
     let sites_timed = !site_evals.is_empty()
         && site_evals
             .iter()
             .all(|s| s.builder_timeout.is_some() || s.wrapped);
     let mut requests = own.requests.clone();
-    if request_origin && origin_wrapped {
-        if let Some(r) = requests.first_mut() {
-            r.0 = true;
-        }
-    }
     requests.extend(site_evals.iter().flat_map(|s| s.requests.iter().cloned()));
+    let guarded = own.breaker || site_evals.iter().any(|s| s.breaker);
     let wrapped = own.wrapped || site_evals.iter().any(|s| s.wrapped);
     // A call that opens an unbounded connection on a client bounded by default
     // (`get_connection()` on redis) opts out of the default like `.timeout(None)`.
@@ -301,7 +409,7 @@ fn judge_client(
     let target = target.and_then(|t| target_text(t, consts)).or_else(|| {
         let found: HashSet<String> = requests
             .iter()
-            .filter_map(|(_, t)| t.as_ref().and_then(|t| target_text(t, consts)))
+            .filter_map(|r| r.target.as_ref().and_then(|t| target_text(t, consts)))
             .collect();
         (found.len() == 1)
             .then(|| found.into_iter().next())
@@ -323,7 +431,7 @@ fn judge_client(
         Some((span, "used under a timeout wrapper".into()))
     } else if target_timeout {
         Some((span, "the target URI sets a timeout".into()))
-    } else if !requests.is_empty() && requests.iter().all(|r| r.0) {
+    } else if !requests.is_empty() && requests.iter().all(|r| r.timed) {
         Some((span, "every request sets a timeout".into()))
     } else {
         api.default_timeout
@@ -348,8 +456,9 @@ fn judge_client(
     if let Some(t) = target {
         fields.push(entry("target", scalar(t, span)));
     }
-    Node {
+    let node = Node {
         value: Value::Map(fields),
         span,
-    }
+    };
+    (node, requests, guarded)
 }

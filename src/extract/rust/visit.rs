@@ -50,18 +50,27 @@ pub fn summarize_file(file: &syn::File, ctx: &Ctx, source: &SourceFile) -> FileF
     let mut v = Visitor {
         ctx,
         source,
-        imports: collector.imports,
+        imports: std::mem::take(&mut collector.imports),
         facts: FileFacts {
-            consts: collector.consts,
-            types: collector.types,
-            test_mods: collector.test_mods,
+            consts: std::mem::take(&mut collector.consts),
+            types: std::mem::take(&mut collector.types),
+            test_mods: std::mem::take(&mut collector.test_mods),
             ..FileFacts::default()
         },
         scopes: vec![Scope::default()],
         fields: HashMap::new(),
         wrapped: 0,
         impl_type: None,
+        breaker: 0,
+        fn_name: None,
     };
+    // Struct fields typed as a breaker hold one wherever it is built.
+    for (field, ty) in &collector.field_types {
+        if let Some((PathRole::BreakerType(api), _)) = v.role(ty) {
+            let h = v.new_handle(Origin::Breaker { api });
+            v.fields.insert(field.clone(), h);
+        }
+    }
     v.visit_file(file);
     prune(v.facts)
 }
@@ -73,6 +82,25 @@ struct Collector {
     consts: HashMap<String, String>,
     types: std::collections::HashSet<String>,
     test_mods: Vec<String>,
+    /// Named struct fields and their type path (through `Arc`/`Box`/`Rc`/`Option`).
+    field_types: Vec<(String, Vec<String>)>,
+}
+
+/// The path of a type, looking through `Arc<..>`, `Box<..>`, `Rc<..>`, `Option<..>`.
+fn type_path(ty: &syn::Type) -> Option<Vec<String>> {
+    let syn::Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if matches!(
+        last.ident.to_string().as_str(),
+        "Arc" | "Box" | "Rc" | "Option"
+    ) {
+        if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
+            if let Some(syn::GenericArgument::Type(inner)) = args.args.first() {
+                return type_path(inner);
+            }
+        }
+    }
+    Some(segments(&p.path))
 }
 
 impl<'ast> Visit<'ast> for Collector {
@@ -94,6 +122,11 @@ impl<'ast> Visit<'ast> for Collector {
     fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
         self.types.insert(s.ident.to_string());
         self.imports.local.insert(s.ident.to_string());
+        for f in &s.fields {
+            if let (Some(name), Some(ty)) = (&f.ident, type_path(&f.ty)) {
+                self.field_types.push((name.to_string(), ty));
+            }
+        }
     }
     fn visit_item_enum(&mut self, s: &'ast syn::ItemEnum) {
         self.types.insert(s.ident.to_string());
@@ -154,6 +187,10 @@ struct Visitor<'c, 'a> {
     wrapped: usize,
     /// Self type of the enclosing `impl`.
     impl_type: Option<String>,
+    /// Depth of circuit-breaker `call`s around the expression being visited.
+    breaker: usize,
+    /// Link key of the function being visited.
+    fn_name: Option<String>,
 }
 
 fn segments(path: &syn::Path) -> Vec<String> {
@@ -238,6 +275,19 @@ fn pat_ident(p: &Pat) -> Option<String> {
         Pat::Ident(i) => Some(i.ident.to_string()),
         Pat::Type(t) => pat_ident(&t.pat),
         _ => None,
+    }
+}
+
+/// Whether `e`, under any `?`, `.await` and parentheses, is a method call.
+fn ends_in_method_call(mut e: &Expr) -> bool {
+    loop {
+        match e {
+            Expr::Try(t) => e = &t.expr,
+            Expr::Await(a) => e = &a.base,
+            Expr::Paren(p) => e = &p.expr,
+            Expr::MethodCall(_) => return true,
+            _ => return false,
+        }
     }
 }
 
@@ -359,7 +409,33 @@ impl Visitor<'_, '_> {
         self.facts.handles[h].chains.push(Chain {
             calls: Vec::new(),
             wrapped: true,
+            breaker: false,
         });
+    }
+
+    /// A value passed along inside a timeout wrapper or a breaker: remember which.
+    fn mark_context(&mut self, h: usize) {
+        if self.wrapped > 0 || self.breaker > 0 {
+            self.facts.handles[h].chains.push(Chain {
+                calls: Vec::new(),
+                wrapped: self.wrapped > 0,
+                breaker: self.breaker > 0,
+            });
+        }
+    }
+
+    fn call_handle(&mut self, callee: String) -> usize {
+        if self.breaker > 0 {
+            self.facts.breaker_callees.push(callee.clone());
+        }
+        self.new_handle(Origin::Call { callee })
+    }
+
+    fn is_breaker(&self, h: usize) -> Option<usize> {
+        match self.facts.handles[h].origin {
+            Origin::Breaker { api } => Some(api),
+            _ => None,
+        }
     }
 
     fn bind(&mut self, target: &Expr, h: Option<usize>) {
@@ -382,6 +458,8 @@ impl Visitor<'_, '_> {
     /// Visits `e` and returns the handle it evaluates to, if any.
     fn expr(&mut self, e: &Expr) -> Option<usize> {
         match e {
+            // `x.m().await?`: the chain sees the `.await` (it marks awaited calls).
+            Expr::Try(_) | Expr::Await(_) if ends_in_method_call(e) => self.method_chain(e),
             Expr::Paren(p) => self.expr(&p.expr),
             Expr::Group(g) => self.expr(&g.expr),
             Expr::Try(t) => self.expr(&t.expr),
@@ -471,9 +549,17 @@ impl Visitor<'_, '_> {
                     target,
                     request,
                     wrapped: self.wrapped > 0,
+                    breaker: self.breaker > 0,
+                    in_fn: self.fn_name.clone(),
                     wildcard_type,
                 };
                 return Some(self.new_handle(origin));
+            }
+            Some((PathRole::Breaker(api), _)) => {
+                for a in &c.args {
+                    self.expr(a);
+                }
+                return Some(self.new_handle(Origin::Breaker { api }));
             }
             Some((PathRole::TimeoutWrapper, _)) => {
                 self.wrapped += 1;
@@ -503,25 +589,27 @@ impl Visitor<'_, '_> {
         }
         for a in &c.args {
             if let Some(h) = self.expr(a) {
-                if self.wrapped > 0 {
-                    self.mark_wrapped(h);
-                }
+                self.mark_context(h);
             }
         }
         let callee = self.local_callee(&segs)?;
-        Some(self.new_handle(Origin::Call { callee }))
+        Some(self.call_handle(callee))
     }
 
     fn method_chain(&mut self, e: &Expr) -> Option<usize> {
-        let mut calls: Vec<&ExprMethodCall> = Vec::new();
+        let mut calls: Vec<(&ExprMethodCall, bool)> = Vec::new();
         let mut cur = e;
+        let mut awaited = false;
         loop {
             match cur {
                 Expr::MethodCall(m) => {
-                    calls.push(m);
+                    calls.push((m, std::mem::take(&mut awaited)));
                     cur = &m.receiver;
                 }
-                Expr::Await(a) => cur = &a.base,
+                Expr::Await(a) => {
+                    awaited = true;
+                    cur = &a.base;
+                }
                 Expr::Try(t) => cur = &t.expr,
                 Expr::Paren(p) => cur = &p.expr,
                 _ => break,
@@ -535,12 +623,12 @@ impl Visitor<'_, '_> {
         let mut layer = None;
         if is_self(base) {
             // `self.make_client()`: a call to a method of this impl.
-            if let (Some(ty), Some(first)) = (self.impl_type.clone(), calls.first()) {
+            if let (Some(ty), Some((first, _))) = (self.impl_type.clone(), calls.first()) {
                 for a in &first.args {
                     self.expr(a);
                 }
                 let callee = format!("{ty}::{}", first.method);
-                handle = Some(self.new_handle(Origin::Call { callee }));
+                handle = Some(self.call_handle(callee));
                 skip = 1;
             }
         } else {
@@ -559,7 +647,9 @@ impl Visitor<'_, '_> {
         let mut chain = Chain::default();
         let mut in_request = false;
         let mut layered = false;
-        for m in &calls[skip..] {
+        let mut breaker_layered = false;
+        let breaker_api = handle.and_then(|h| self.is_breaker(h));
+        for &(m, awaited) in &calls[skip..] {
             let name = m.method.to_string();
             if let Some(i) = layer {
                 let l = &self.ctx.catalog.layers[i];
@@ -582,11 +672,23 @@ impl Visitor<'_, '_> {
             if wrap_args {
                 self.wrapped += 1;
             }
+            // `breaker.call(fut)`, or `.service(svc)` after a breaker `.layer(..)`.
+            let guard_args = breaker_api
+                .is_some_and(|b| self.ctx.catalog.breakers[b].call_methods.contains(&name))
+                || (breaker_layered && name == "service")
+                || (breaker_api.is_some_and(|b| self.ctx.catalog.breakers[b].layer)
+                    && name == "layer");
+            if guard_args {
+                self.breaker += 1;
+            }
             let mut arg_methods = Vec::new();
             for a in &m.args {
                 if let Some(h) = self.expr(a) {
-                    if self.wrapped > 0 {
-                        self.mark_wrapped(h);
+                    self.mark_context(h);
+                    if name == "layer" {
+                        if let Some(b) = self.is_breaker(h) {
+                            breaker_layered |= self.ctx.catalog.breakers[b].layer;
+                        }
                     }
                 }
                 if handle.is_none() {
@@ -600,6 +702,9 @@ impl Visitor<'_, '_> {
             }
             if wrap_args {
                 self.wrapped -= 1;
+            }
+            if guard_args {
+                self.breaker -= 1;
             }
             if self.ctx.catalog.is_request_name(&name) {
                 in_request = true;
@@ -615,6 +720,9 @@ impl Visitor<'_, '_> {
                         target: None,
                         arg_methods: Vec::new(),
                         wrapped: false,
+                        awaited,
+                        breaker: false,
+                        in_fn: None,
                     });
                 }
                 continue;
@@ -631,6 +739,9 @@ impl Visitor<'_, '_> {
                 target: m.args.first().and_then(target_of),
                 arg_methods,
                 wrapped: self.wrapped > 0,
+                awaited,
+                breaker: self.breaker > 0,
+                in_fn: self.fn_name.clone(),
             });
         }
         if let Some(h) = handle {
@@ -687,6 +798,7 @@ impl Visitor<'_, '_> {
     }
 
     fn fn_body(&mut self, name: String, block: &syn::Block) {
+        let saved_fn = self.fn_name.replace(name.clone());
         self.scopes.push(Scope::default());
         let n = block.stmts.len();
         for (i, stmt) in block.stmts.iter().enumerate() {
@@ -700,6 +812,7 @@ impl Visitor<'_, '_> {
             }
         }
         let scope = self.scopes.pop().unwrap_or_default();
+        self.fn_name = saved_fn;
         if !scope.returns.is_empty() {
             self.facts.fns.push(FnFact {
                 name,
