@@ -706,7 +706,15 @@ impl Visitor<'_, '_> {
             if guard_args {
                 self.breaker -= 1;
             }
-            if self.ctx.catalog.is_request_name(&name) {
+            // After a request the chain yields a response, not the client.
+            let client_api = handle.and_then(|h| match self.facts.handles[h].origin {
+                Origin::Client { api, .. } => Some(api),
+                _ => None,
+            });
+            if self.ctx.catalog.is_request_name(&name)
+                || client_api
+                    .is_some_and(|a| self.ctx.catalog.clients[a].is_request_method(&name, awaited))
+            {
                 in_request = true;
             }
             if handle.is_none() {
