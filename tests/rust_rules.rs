@@ -113,8 +113,18 @@ fn pass_fixtures_are_silent_and_counted() {
             threads: Some(1),
         })
         .unwrap();
-        let timeout = outcome.report.coverage[&resilint::report::Category::Timeout];
-        assert!(timeout.total > 0, "{rule}: pass fixture has no subjects");
+        let category = resilint::rules::builtin()
+            .unwrap()
+            .into_iter()
+            .find(|r| r.id == rule)
+            .map(|r| r.category)
+            .expect("rule exists");
+        let line = outcome.report.coverage[&category];
+        assert!(line.total > 0, "{rule}: pass fixture has no subjects");
+        assert_eq!(
+            line.covered, line.total,
+            "{rule}: pass fixture not fully covered"
+        );
     }
 }
 

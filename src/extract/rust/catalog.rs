@@ -23,6 +23,34 @@ pub struct CatalogFile {
     /// Circuit breakers: calls run through them are guarded.
     #[serde(default)]
     pub breaker: Vec<BreakerApi>,
+    /// Retry crates' delay strategies.
+    #[serde(default)]
+    pub retry_strategy: Vec<RetryStrategy>,
+}
+
+/// Constructors of a retry crate's strategies, by how their delay behaves.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RetryStrategy {
+    #[serde(rename = "crate")]
+    pub krate: String,
+    /// Delays that grow with the attempt (exponential, Fibonacci).
+    #[serde(default)]
+    pub growing: Vec<String>,
+    /// Fixed delays.
+    #[serde(default)]
+    pub constant: Vec<String>,
+    /// No delay at all.
+    #[serde(default)]
+    pub none: Vec<String>,
+}
+
+/// How a retry strategy's delay behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DelayClass {
+    None,
+    Constant,
+    Growing,
 }
 
 /// A circuit breaker library: how one is built, held, and called through.
@@ -142,6 +170,8 @@ pub enum PathRole {
     Breaker(usize),
     /// A type that holds a breaker of the given API.
     BreakerType(usize),
+    /// Builds a retry strategy.
+    RetryStrategy(DelayClass),
 }
 
 /// All catalogue files merged and compiled for matching.
@@ -150,6 +180,7 @@ pub struct Catalog {
     pub clients: Vec<ClientApi>,
     pub layers: Vec<TimeoutLayer>,
     pub breakers: Vec<BreakerApi>,
+    strategies: Vec<RetryStrategy>,
     wrappers: Vec<TimeoutWrapper>,
     /// Glob over `/`-joined paths → (role, crate, is a wildcard pattern).
     set: Option<GlobSet>,
@@ -169,6 +200,7 @@ impl Catalog {
         self.wrappers.extend(file.timeout_wrapper);
         self.layers.extend(file.timeout_layer);
         self.breakers.extend(file.breaker);
+        self.strategies.extend(file.retry_strategy);
     }
 
     /// Compiles the patterns; an error names the bad pattern.
@@ -214,6 +246,17 @@ impl Catalog {
                 push(p, PathRole::BreakerType(i), &b.krate)?;
             }
         }
+        for s in &self.strategies {
+            for (list, class) in [
+                (&s.growing, DelayClass::Growing),
+                (&s.constant, DelayClass::Constant),
+                (&s.none, DelayClass::None),
+            ] {
+                for p in list {
+                    push(p, PathRole::RetryStrategy(class), &s.krate)?;
+                }
+            }
+        }
         self.set = Some(builder.build().map_err(|e| e.to_string())?);
         self.roles = roles;
         self.request_timeout_names = self
@@ -235,6 +278,11 @@ impl Catalog {
                 self.breakers
                     .iter()
                     .flat_map(|b| b.constructors.iter().chain(&b.types)),
+            )
+            .chain(
+                self.strategies
+                    .iter()
+                    .flat_map(|s| s.growing.iter().chain(&s.constant).chain(&s.none)),
             )
             .map(|p| p.rsplit("::").next().unwrap_or(""))
             .collect();

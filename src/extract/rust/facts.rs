@@ -79,6 +79,36 @@ pub struct Handle {
     pub chains: Vec<Chain>,
 }
 
+/// The delay between the attempts of a retry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DelayKind {
+    None,
+    /// A fixed delay: the sleep (or strategy) at this span.
+    Constant(Span),
+    /// A delay that grows with the attempt.
+    Growing(Span),
+}
+
+/// A retry: a hand-written loop (`for`, `loop`, `while`) or a retry crate's strategy.
+#[derive(Debug, Clone)]
+pub struct RetryFact {
+    /// The loop keyword, or the strategy's construction.
+    pub span: Span,
+    /// `for`, `loop`, `while` or `strategy`.
+    pub kind: String,
+    pub delay: DelayKind,
+    /// Package functions called in the loop body, and whether they are passed the
+    /// attempt counter (a delay helper one call deep).
+    pub helpers: Vec<(String, bool)>,
+}
+
+/// A sleep inside a function: its delay grows, or depends on a parameter.
+#[derive(Debug, Clone)]
+pub struct SleepFact {
+    pub grows: bool,
+    pub param_dependent: bool,
+}
+
 /// A function (or method) of the file and the handles it returns.
 #[derive(Debug, Clone)]
 pub struct FnFact {
@@ -102,4 +132,7 @@ pub struct FileFacts {
     /// Functions (link keys) called inside a breaker's `call`: their outbound calls
     /// are guarded one function down.
     pub breaker_callees: Vec<String>,
+    pub retries: Vec<RetryFact>,
+    /// Sleeps by function link key (for delay helpers).
+    pub sleeps: Vec<(String, SleepFact)>,
 }

@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::catalog::{Catalog, ClientApi};
-use super::facts::{Chain, FileFacts, Origin, Target};
+use super::facts::{Chain, DelayKind, FileFacts, Origin, RetryFact, SleepFact, Target};
 use crate::classify::{DocMeta, Platform};
 use crate::load::Document;
 use crate::tree::{Node, Span, Value};
@@ -264,13 +264,26 @@ pub fn link(package: &[(usize, FileFacts)], catalog: &Catalog) -> Vec<Document> 
             clients[fi].push(node);
         }
     }
+    // Delay helpers one call deep: function → its sleeps.
+    let mut sleeps: HashMap<&str, Vec<&SleepFact>> = HashMap::new();
+    for (_, f) in package {
+        for (name, s) in &f.sleeps {
+            sleeps.entry(name.as_str()).or_default().push(s);
+        }
+    }
     let mut docs = Vec::new();
-    for (fi, (file, _)) in package.iter().enumerate() {
+    for (fi, (file, facts)) in package.iter().enumerate() {
         let mut clients = std::mem::take(&mut clients[fi]);
         let mut calls = std::mem::take(&mut calls[fi]);
-        if clients.is_empty() && calls.is_empty() {
+        let mut retries: Vec<Node> = facts
+            .retries
+            .iter()
+            .map(|r| retry_node(r, &sleeps))
+            .collect();
+        if clients.is_empty() && calls.is_empty() && retries.is_empty() {
             continue;
         }
+        retries.sort_by_key(|n| n.span);
         clients.sort_by_key(|n| n.span);
         calls.sort_by_key(|n| n.span);
         let seq = |items: Vec<Node>| {
@@ -285,12 +298,21 @@ pub fn link(package: &[(usize, FileFacts)], catalog: &Catalog) -> Vec<Document> 
         };
         let clients = seq(clients);
         let calls = seq(calls);
+        let retries = seq(retries);
         let span = Span::new(
-            clients.span.start.min(calls.span.start),
-            clients.span.end.max(calls.span.end),
+            clients
+                .span
+                .start
+                .min(calls.span.start)
+                .min(retries.span.start),
+            clients.span.end.max(calls.span.end).max(retries.span.end),
         );
         let root = Node {
-            value: Value::Map(vec![entry("clients", clients), entry("calls", calls)]),
+            value: Value::Map(vec![
+                entry("clients", clients),
+                entry("calls", calls),
+                entry("retries", retries),
+            ]),
             span,
         };
         docs.push(Document {
@@ -307,6 +329,39 @@ pub fn link(package: &[(usize, FileFacts)], catalog: &Catalog) -> Vec<Document> 
         });
     }
     docs
+}
+
+/// A retry: `{kind, delay?, constant-delay?, backoff?}` at the loop keyword or the
+/// strategy; a delay helper one call deep decides when the body has no sleep.
+fn retry_node(r: &RetryFact, sleeps: &HashMap<&str, Vec<&SleepFact>>) -> Node {
+    let mut delay = r.delay;
+    if !matches!(delay, DelayKind::Growing(_)) {
+        for (helper, passes_counter) in &r.helpers {
+            for s in sleeps.get(helper.as_str()).into_iter().flatten() {
+                if s.grows || (s.param_dependent && *passes_counter) {
+                    delay = DelayKind::Growing(r.span);
+                } else if delay == DelayKind::None {
+                    delay = DelayKind::Constant(r.span);
+                }
+            }
+        }
+    }
+    let mut fields = vec![entry("kind", scalar(&r.kind, r.span))];
+    match delay {
+        DelayKind::None => {}
+        DelayKind::Constant(s) => {
+            fields.push(entry("delay", scalar("constant", s)));
+            fields.push(entry("constant-delay", scalar("constant", s)));
+        }
+        DelayKind::Growing(s) => {
+            fields.push(entry("delay", scalar("growing", s)));
+            fields.push(entry("backoff", scalar("growing", s)));
+        }
+    }
+    Node {
+        value: Value::Map(fields),
+        span: r.span,
+    }
 }
 
 /// A client construction being judged.

@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod facts;
 pub mod imports;
 pub mod link;
+pub mod retry;
 pub mod scan;
 pub mod visit;
 

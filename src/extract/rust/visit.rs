@@ -9,8 +9,10 @@ use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 use syn::{Expr, ExprCall, ExprMethodCall, Lit, Pat};
 
-use super::catalog::{Catalog, PathRole};
-use super::facts::{CallFact, Chain, FileFacts, FnFact, Handle, Origin, Target};
+use super::catalog::{Catalog, DelayClass, PathRole};
+use super::facts::{
+    CallFact, Chain, DelayKind, FileFacts, FnFact, Handle, Origin, RetryFact, SleepFact, Target,
+};
 use super::imports::{Deps, Imports};
 use crate::source::SourceFile;
 use crate::tree::Span;
@@ -63,6 +65,8 @@ pub fn summarize_file(file: &syn::File, ctx: &Ctx, source: &SourceFile) -> FileF
         impl_type: None,
         breaker: 0,
         fn_name: None,
+        fn_params: Vec::new(),
+        sleep_idents: Vec::new(),
     };
     // Struct fields typed as a breaker hold one wherever it is built.
     for (field, ty) in &collector.field_types {
@@ -189,8 +193,12 @@ struct Visitor<'c, 'a> {
     impl_type: Option<String>,
     /// Depth of circuit-breaker `call`s around the expression being visited.
     breaker: usize,
-    /// Link key of the function being visited.
+    /// Link key of the function being visited, and its parameter names.
     fn_name: Option<String>,
+    fn_params: Vec<String>,
+    /// Sleeps of the current function whose duration names locals: (index into
+    /// `facts.sleeps`, identifiers), settled when the function ends.
+    sleep_idents: Vec<(usize, Vec<String>)>,
 }
 
 fn segments(path: &syn::Path) -> Vec<String> {
@@ -351,6 +359,31 @@ fn split_body(tokens: TokenStream) -> Vec<TokenStream> {
     parts
 }
 
+/// The expressions in the body of a well-known macro (`tokio::select!`, `join!`,
+/// `stream!`), parsed; empty for other macros or bodies that do not parse.
+pub fn macro_exprs(m: &syn::Macro) -> Vec<Expr> {
+    match macro_kind(&m.path) {
+        Some("block") => syn::parse::Parser::parse2(syn::Block::parse_within, m.tokens.clone())
+            .map(|stmts| {
+                vec![Expr::Block(syn::ExprBlock {
+                    attrs: Vec::new(),
+                    label: None,
+                    block: syn::Block {
+                        brace_token: Default::default(),
+                        stmts,
+                    },
+                })]
+            })
+            .unwrap_or_default(),
+        Some(_) => split_body(m.tokens.clone())
+            .into_iter()
+            .filter(|p| !p.is_empty())
+            .filter_map(|p| syn::parse2::<Expr>(p).ok())
+            .collect(),
+        None => Vec::new(),
+    }
+}
+
 impl Visitor<'_, '_> {
     fn scope(&mut self) -> &mut Scope {
         if self.scopes.is_empty() {
@@ -492,6 +525,16 @@ impl Visitor<'_, '_> {
                 }
                 None
             }
+            Expr::ForLoop(_) | Expr::Loop(_) | Expr::While(_) => {
+                let source = self.source;
+                let span = |s: proc_macro2::Span| span_of(source, s);
+                let callee = |p: &syn::Path| self.local_callee(&segments(p));
+                if let Some(r) = super::retry::analyze(e, &span, &callee) {
+                    self.facts.retries.push(r);
+                }
+                visit::visit_expr(self, e);
+                None
+            }
             Expr::Return(r) => {
                 if let Some(x) = &r.expr {
                     if let Some(h) = self.expr(x) {
@@ -528,6 +571,24 @@ impl Visitor<'_, '_> {
         if transparent && c.args.len() == 1 {
             return self.expr(&c.args[0]);
         }
+        if super::retry::is_sleep(last) {
+            if let Some(f) = self.fn_name.clone() {
+                let mut d = super::retry::DelayExpr::default();
+                for a in &c.args {
+                    d.visit_expr(a);
+                }
+                let param_dependent = d.idents.iter().any(|i| self.fn_params.contains(i));
+                self.sleep_idents
+                    .push((self.facts.sleeps.len(), d.idents.into_iter().collect()));
+                self.facts.sleeps.push((
+                    f,
+                    SleepFact {
+                        grows: d.grows,
+                        param_dependent,
+                    },
+                ));
+            }
+        }
         let role = self.role(&segs);
         let request = matches!(role, Some((PathRole::Request(_), _)));
         match role {
@@ -554,6 +615,24 @@ impl Visitor<'_, '_> {
                     wildcard_type,
                 };
                 return Some(self.new_handle(origin));
+            }
+            Some((PathRole::RetryStrategy(class), _)) => {
+                let span = span_of(self.source, c.span());
+                let delay = match class {
+                    DelayClass::None => DelayKind::None,
+                    DelayClass::Constant => DelayKind::Constant(span),
+                    DelayClass::Growing => DelayKind::Growing(span),
+                };
+                self.facts.retries.push(RetryFact {
+                    span,
+                    kind: "strategy".into(),
+                    delay,
+                    helpers: Vec::new(),
+                });
+                for a in &c.args {
+                    self.expr(a);
+                }
+                return None;
             }
             Some((PathRole::Breaker(api), _)) => {
                 for a in &c.args {
@@ -779,25 +858,17 @@ impl Visitor<'_, '_> {
         if sleeps {
             self.wrapped += 1;
         }
-        match kind {
-            "block" => {
-                if let Ok(stmts) =
-                    syn::parse::Parser::parse2(syn::Block::parse_within, m.tokens.clone())
-                {
-                    for s in &stmts {
-                        self.visit_stmt(s);
-                    }
+        if kind == "block" {
+            if let Ok(stmts) =
+                syn::parse::Parser::parse2(syn::Block::parse_within, m.tokens.clone())
+            {
+                for s in &stmts {
+                    self.visit_stmt(s);
                 }
             }
-            _ => {
-                for part in split_body(m.tokens.clone()) {
-                    if part.is_empty() {
-                        continue;
-                    }
-                    if let Ok(e) = syn::parse2::<Expr>(part) {
-                        self.expr(&e);
-                    }
-                }
+        } else {
+            for e in macro_exprs(m) {
+                self.expr(&e);
             }
         }
         if sleeps {
@@ -805,8 +876,56 @@ impl Visitor<'_, '_> {
         }
     }
 
-    fn fn_body(&mut self, name: String, block: &syn::Block) {
+    /// A sleep whose duration is a local (`let ms = 50 << attempt; sleep(ms)`): follow
+    /// the function's `let`s to see whether it grows or depends on a parameter.
+    fn settle_sleeps(&mut self, block: &syn::Block) {
+        #[derive(Default)]
+        struct Lets(Vec<(String, super::retry::DelayExpr)>);
+        impl<'ast> Visit<'ast> for Lets {
+            fn visit_local(&mut self, l: &'ast syn::Local) {
+                if let (Some(name), Some(init)) = (pat_ident(&l.pat), &l.init) {
+                    let mut d = super::retry::DelayExpr::default();
+                    d.visit_expr(&init.expr);
+                    self.0.push((name, d));
+                }
+                visit::visit_local(self, l);
+            }
+        }
+        let mut lets = Lets::default();
+        lets.visit_block(block);
+        let mut dependent: std::collections::HashSet<String> =
+            self.fn_params.iter().cloned().collect();
+        let mut growing = std::collections::HashSet::new();
+        for _ in 0..4 {
+            for (name, d) in &lets.0 {
+                if d.idents.iter().any(|i| dependent.contains(i)) {
+                    dependent.insert(name.clone());
+                }
+                if d.grows || d.idents.iter().any(|i| growing.contains(i)) {
+                    growing.insert(name.clone());
+                }
+            }
+        }
+        for (index, idents) in std::mem::take(&mut self.sleep_idents) {
+            if let Some((_, fact)) = self.facts.sleeps.get_mut(index) {
+                fact.param_dependent |= idents.iter().any(|i| dependent.contains(i));
+                fact.grows |= idents.iter().any(|i| growing.contains(i));
+            }
+        }
+    }
+
+    fn fn_body(&mut self, name: String, sig: &syn::Signature, block: &syn::Block) {
         let saved_fn = self.fn_name.replace(name.clone());
+        let params = sig
+            .inputs
+            .iter()
+            .filter_map(|a| match a {
+                syn::FnArg::Typed(t) => pat_ident(&t.pat),
+                syn::FnArg::Receiver(_) => None,
+            })
+            .collect();
+        let saved_params = std::mem::replace(&mut self.fn_params, params);
+        let saved_sleeps = std::mem::take(&mut self.sleep_idents);
         self.scopes.push(Scope::default());
         let n = block.stmts.len();
         for (i, stmt) in block.stmts.iter().enumerate() {
@@ -820,7 +939,12 @@ impl Visitor<'_, '_> {
             }
         }
         let scope = self.scopes.pop().unwrap_or_default();
+        if !self.sleep_idents.is_empty() {
+            self.settle_sleeps(block);
+        }
         self.fn_name = saved_fn;
+        self.fn_params = saved_params;
+        self.sleep_idents = saved_sleeps;
         if !scope.returns.is_empty() {
             self.facts.fns.push(FnFact {
                 name,
@@ -862,7 +986,7 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_> {
 
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
         if !is_test(&f.attrs) {
-            self.fn_body(f.sig.ident.to_string(), &f.block);
+            self.fn_body(f.sig.ident.to_string(), &f.sig, &f.block);
         }
     }
 
@@ -887,13 +1011,13 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_> {
             Some(t) => format!("{t}::{}", f.sig.ident),
             None => f.sig.ident.to_string(),
         };
-        self.fn_body(name, &f.block);
+        self.fn_body(name, &f.sig, &f.block);
     }
 
     fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
         if let Some(block) = &f.default {
             if !is_test(&f.attrs) {
-                self.fn_body(f.sig.ident.to_string(), block);
+                self.fn_body(f.sig.ident.to_string(), &f.sig, block);
             }
         }
     }
