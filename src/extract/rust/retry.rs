@@ -66,6 +66,20 @@ impl<'ast> Visit<'ast> for DelayExpr {
     }
 }
 
+fn pat_idents(p: &Pat, out: &mut Vec<String>) {
+    match p {
+        Pat::Ident(i) => out.push(i.ident.to_string()),
+        Pat::Type(t) => pat_idents(&t.pat, out),
+        Pat::Tuple(t) => t.elems.iter().for_each(|e| pat_idents(e, out)),
+        Pat::Reference(r) => pat_idents(&r.pat, out),
+        _ => {}
+    }
+}
+
+fn is_one(e: &Expr) -> bool {
+    matches!(e, Expr::Lit(l) if matches!(&l.lit, syn::Lit::Int(i) if i.base10_digits() == "1"))
+}
+
 /// Whether an expression reads a variable (a lowercase identifier), not only
 /// literals and constants.
 fn has_variable(e: &Expr) -> bool {
@@ -118,7 +132,6 @@ impl<'ast> Visit<'ast> for BodyVisitor<'_> {
         match e {
             Expr::Await(_) => self.body.awaits = true,
             Expr::Break(_) | Expr::Return(_) => self.body.exits = true,
-            Expr::Try(_) => self.body.ok_err = true,
             Expr::MethodCall(m) => {
                 let name = m.method.to_string();
                 if matches!(name.as_str(), "is_ok" | "is_err" | "ok" | "err") {
@@ -129,7 +142,8 @@ impl<'ast> Visit<'ast> for BodyVisitor<'_> {
                 if let Expr::Path(p) = &*b.left {
                     if let Some(i) = p.path.get_ident() {
                         match b.op {
-                            BinOp::AddAssign(_) => {
+                            // An attempt counter counts by one (`total += rows` does not).
+                            BinOp::AddAssign(_) if is_one(&b.right) => {
                                 self.body.incremented.insert(i.to_string());
                             }
                             BinOp::MulAssign(_) | BinOp::ShlAssign(_) => {
@@ -187,10 +201,15 @@ impl<'ast> Visit<'ast> for BodyVisitor<'_> {
     }
 
     fn visit_local(&mut self, l: &'ast syn::Local) {
-        if let (Pat::Ident(i), Some(init)) = (&l.pat, &l.init) {
-            let mut d = DelayExpr::default();
-            d.visit_expr(&init.expr);
-            self.body.lets.push((i.ident.to_string(), d));
+        if let Some(init) = &l.init {
+            // `let (delay, status) = match .. { .. }`: every name bound depends on the init.
+            let mut names = Vec::new();
+            pat_idents(&l.pat, &mut names);
+            for name in names {
+                let mut d = DelayExpr::default();
+                d.visit_expr(&init.expr);
+                self.body.lets.push((name, d));
+            }
         }
         visit::visit_local(self, l);
     }
@@ -237,16 +256,23 @@ pub fn analyze(
     };
     v.visit_block(body);
     let b = v.body;
-    let is_retry = while_err
-        || (b.awaits
-            && b.ok_err
-            && b.exits
-            && (kind != "loop" || !b.incremented.is_empty())
-            && (kind != "while" || !b.incremented.is_empty()));
+    let outer_counters = b
+        .incremented
+        .iter()
+        .any(|v| !b.lets.iter().any(|(name, _)| name == v));
+    let is_retry =
+        while_err || (b.awaits && b.ok_err && b.exits && (kind == "for" || outer_counters));
     if !is_retry {
         return None;
     }
-    let mut counters: HashSet<String> = b.incremented.clone();
+    // A counter declared inside the body restarts every iteration: it counts
+    // something else (an inner retry), not this loop's attempts.
+    let mut counters: HashSet<String> = b
+        .incremented
+        .iter()
+        .filter(|v| !b.lets.iter().any(|(name, _)| name == *v))
+        .cloned()
+        .collect();
     counters.extend(counter);
     counters.remove("_");
     // Locals whose value depends on a counter or grows.
@@ -258,10 +284,11 @@ pub fn analyze(
     }
     let mut delay = DelayKind::None;
     for (s, d) in &b.sleeps {
+        // A duration named `*backoff*` comes from a backoff schedule or policy.
         let grows = d.grows
-            || d.idents
-                .iter()
-                .any(|i| counters.contains(i) || growing_locals.contains(i));
+            || d.idents.iter().any(|i| {
+                counters.contains(i) || growing_locals.contains(i) || i.contains("backoff")
+            });
         delay = if grows {
             DelayKind::Growing(*s)
         } else {
