@@ -116,7 +116,7 @@ pub fn resolve_config(options: &Options) -> Result<Config, RuleError> {
 enum Loaded {
     Docs(SourceFile, Vec<Document>),
     /// A Rust file's facts, waiting for its package's link step.
-    Rust(SourceFile, FileFacts),
+    Rust(SourceFile, Box<FileFacts>),
     Failed(Option<SourceFile>, FileError),
 }
 
@@ -148,7 +148,7 @@ fn load_one(index: usize, c: &Candidate, rust: &RustInputs) -> Loaded {
                 deps,
             };
             return match rust::summarize(&source, &ctx) {
-                Ok(facts) => Loaded::Rust(source, facts),
+                Ok(facts) => Loaded::Rust(source, Box::new(facts)),
                 Err(e) => Loaded::Failed(Some(source), e),
             };
         }
@@ -264,7 +264,7 @@ pub fn run(options: &Options) -> Result<Outcome, RuleError> {
                     rust_packages
                         .entry(rust_inputs.package_of[i])
                         .or_default()
-                        .push((i, facts));
+                        .push((i, *facts));
                 }
                 Loaded::Failed(source, e) => {
                     let c = &candidates[i];

@@ -109,6 +109,20 @@ pub struct SleepFact {
     pub param_dependent: bool,
 }
 
+/// A route registration: `.route("/orders", post(create))`, `#[post("/orders")]`.
+#[derive(Debug, Clone)]
+pub struct RouteFact {
+    pub span: Span,
+    pub method: String,
+    pub path: Option<String>,
+    /// Link key of the handler function.
+    pub handler: Option<String>,
+    /// An idempotency layer/middleware wraps the router this route is added to.
+    pub layered: bool,
+    /// The function the registration is in (a router factory).
+    pub in_fn: Option<String>,
+}
+
 /// A function (or method) of the file and the handles it returns.
 #[derive(Debug, Clone)]
 pub struct FnFact {
@@ -135,4 +149,11 @@ pub struct FileFacts {
     pub retries: Vec<RetryFact>,
     /// Sleeps by function link key (for delay helpers).
     pub sleeps: Vec<(String, SleepFact)>,
+    pub routes: Vec<RouteFact>,
+    /// Functions whose body reads or names an idempotency key.
+    pub idem_fns: Vec<String>,
+    /// Functions called in a router chain that an idempotency layer wraps.
+    pub idem_layer_callees: Vec<String>,
+    /// (caller, callee) link keys of calls between the package's functions.
+    pub fn_calls: Vec<(String, String)>,
 }

@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::catalog::{Catalog, ClientApi};
-use super::facts::{Chain, DelayKind, FileFacts, Origin, RetryFact, SleepFact, Target};
+use super::facts::{Chain, DelayKind, FileFacts, Origin, RetryFact, RouteFact, SleepFact, Target};
 use crate::classify::{DocMeta, Platform};
 use crate::load::Document;
 use crate::tree::{Node, Span, Value};
@@ -271,6 +271,7 @@ pub fn link(package: &[(usize, FileFacts)], catalog: &Catalog) -> Vec<Document> 
             sleeps.entry(name.as_str()).or_default().push(s);
         }
     }
+    let idem = Idempotency::new(package);
     let mut docs = Vec::new();
     for (fi, (file, facts)) in package.iter().enumerate() {
         let mut clients = std::mem::take(&mut clients[fi]);
@@ -280,9 +281,11 @@ pub fn link(package: &[(usize, FileFacts)], catalog: &Catalog) -> Vec<Document> 
             .iter()
             .map(|r| retry_node(r, &sleeps))
             .collect();
-        if clients.is_empty() && calls.is_empty() && retries.is_empty() {
+        let mut routes: Vec<Node> = facts.routes.iter().map(|r| route_node(r, &idem)).collect();
+        if clients.is_empty() && calls.is_empty() && retries.is_empty() && routes.is_empty() {
             continue;
         }
+        routes.sort_by_key(|n| n.span);
         retries.sort_by_key(|n| n.span);
         clients.sort_by_key(|n| n.span);
         calls.sort_by_key(|n| n.span);
@@ -299,19 +302,25 @@ pub fn link(package: &[(usize, FileFacts)], catalog: &Catalog) -> Vec<Document> 
         let clients = seq(clients);
         let calls = seq(calls);
         let retries = seq(retries);
+        let routes = seq(routes);
         let span = Span::new(
-            clients
-                .span
-                .start
-                .min(calls.span.start)
-                .min(retries.span.start),
-            clients.span.end.max(calls.span.end).max(retries.span.end),
+            [&clients, &calls, &retries, &routes]
+                .iter()
+                .map(|n| n.span.start)
+                .min()
+                .unwrap_or(0),
+            [&clients, &calls, &retries, &routes]
+                .iter()
+                .map(|n| n.span.end)
+                .max()
+                .unwrap_or(0),
         );
         let root = Node {
             value: Value::Map(vec![
                 entry("clients", clients),
                 entry("calls", calls),
                 entry("retries", retries),
+                entry("routes", routes),
             ]),
             span,
         };
@@ -357,6 +366,68 @@ fn retry_node(r: &RetryFact, sleeps: &HashMap<&str, Vec<&SleepFact>>) -> Node {
             fields.push(entry("delay", scalar("growing", s)));
             fields.push(entry("backoff", scalar("growing", s)));
         }
+    }
+    Node {
+        value: Value::Map(fields),
+        span: r.span,
+    }
+}
+
+/// What the package knows about idempotency checks.
+struct Idempotency<'a> {
+    /// Functions that read or name an idempotency key.
+    fns: HashSet<&'a str>,
+    /// Functions called under an idempotency layer (router factories).
+    layered: HashSet<&'a str>,
+    /// Caller → callees.
+    calls: HashMap<&'a str, Vec<&'a str>>,
+}
+
+impl<'a> Idempotency<'a> {
+    fn new(package: &'a [(usize, FileFacts)]) -> Self {
+        let mut calls: HashMap<&str, Vec<&str>> = HashMap::new();
+        for (_, f) in package {
+            for (a, b) in &f.fn_calls {
+                calls.entry(a.as_str()).or_default().push(b.as_str());
+            }
+        }
+        Idempotency {
+            fns: package
+                .iter()
+                .flat_map(|(_, f)| f.idem_fns.iter().map(String::as_str))
+                .collect(),
+            layered: package
+                .iter()
+                .flat_map(|(_, f)| f.idem_layer_callees.iter().map(String::as_str))
+                .collect(),
+            calls,
+        }
+    }
+
+    /// The handler checks a key itself or one call down.
+    fn handler_checks(&self, handler: &str) -> bool {
+        self.fns.contains(handler)
+            || self
+                .calls
+                .get(handler)
+                .is_some_and(|cs| cs.iter().any(|c| self.fns.contains(c)))
+    }
+}
+
+/// A route: `{method, path?, handler?, idempotency?}` at the registration.
+fn route_node(r: &RouteFact, idem: &Idempotency) -> Node {
+    let covered = r.layered
+        || r.in_fn.as_deref().is_some_and(|f| idem.layered.contains(f))
+        || r.handler.as_deref().is_some_and(|h| idem.handler_checks(h));
+    let mut fields = vec![entry("method", scalar(&r.method, r.span))];
+    if let Some(p) = &r.path {
+        fields.push(entry("path", scalar(p, r.span)));
+    }
+    if let Some(h) = &r.handler {
+        fields.push(entry("handler", scalar(h, r.span)));
+    }
+    if covered {
+        fields.push(entry("idempotency", scalar("checked", r.span)));
     }
     Node {
         value: Value::Map(fields),

@@ -11,6 +11,7 @@ pub mod facts;
 pub mod imports;
 pub mod link;
 pub mod retry;
+pub mod routes;
 pub mod scan;
 pub mod visit;
 

@@ -11,7 +11,8 @@ use syn::{Expr, ExprCall, ExprMethodCall, Lit, Pat};
 
 use super::catalog::{Catalog, DelayClass, PathRole};
 use super::facts::{
-    CallFact, Chain, DelayKind, FileFacts, FnFact, Handle, Origin, RetryFact, SleepFact, Target,
+    CallFact, Chain, DelayKind, FileFacts, FnFact, Handle, Origin, RetryFact, RouteFact, SleepFact,
+    Target,
 };
 use super::imports::{Deps, Imports};
 use crate::source::SourceFile;
@@ -67,6 +68,9 @@ pub fn summarize_file(file: &syn::File, ctx: &Ctx, source: &SourceFile) -> FileF
         fn_name: None,
         fn_params: Vec::new(),
         sleep_idents: Vec::new(),
+        idem_layer: 0,
+        cors: 0,
+        scan_idempotency: super::routes::names_idempotency(&source.text),
     };
     // Struct fields typed as a breaker hold one wherever it is built.
     for (field, ty) in &collector.field_types {
@@ -199,6 +203,11 @@ struct Visitor<'c, 'a> {
     /// Sleeps of the current function whose duration names locals: (index into
     /// `facts.sleeps`, identifiers), settled when the function ends.
     sleep_idents: Vec<(usize, Vec<String>)>,
+    /// Inside a router chain an idempotency layer wraps, and inside a CORS list.
+    idem_layer: usize,
+    cors: usize,
+    /// The file mentions idempotency at all (most do not: skip the per-identifier checks).
+    scan_idempotency: bool,
 }
 
 fn segments(path: &syn::Path) -> Vec<String> {
@@ -461,7 +470,37 @@ impl Visitor<'_, '_> {
         if self.breaker > 0 {
             self.facts.breaker_callees.push(callee.clone());
         }
+        if self.idem_layer > 0 {
+            self.facts.idem_layer_callees.push(callee.clone());
+        }
+        if let Some(f) = &self.fn_name {
+            self.facts.fn_calls.push((f.clone(), callee.clone()));
+        }
         self.new_handle(Origin::Call { callee })
+    }
+
+    /// The current function names idempotency (outside a CORS list).
+    fn idempotency_evidence(&mut self, text: &str) {
+        if self.scan_idempotency
+            && self.cors == 0
+            && self.fn_name.is_some()
+            && super::routes::names_idempotency(text)
+        {
+            if let Some(f) = &self.fn_name {
+                self.facts.idem_fns.push(f.clone());
+            }
+        }
+    }
+
+    fn route(&mut self, span: Span, method: &str, path: Option<String>, handler: Option<String>) {
+        self.facts.routes.push(RouteFact {
+            span,
+            method: method.to_string(),
+            path,
+            handler,
+            layered: self.idem_layer > 0,
+            in_fn: self.fn_name.clone(),
+        });
     }
 
     fn is_breaker(&self, h: usize) -> Option<usize> {
@@ -499,6 +538,11 @@ impl Visitor<'_, '_> {
             Expr::Await(a) => self.expr(&a.base),
             Expr::Reference(r) => self.expr(&r.expr),
             Expr::Path(p) => {
+                if self.scan_idempotency {
+                    if let Some(last) = p.path.segments.last() {
+                        self.idempotency_evidence(&last.ident.to_string());
+                    }
+                }
                 let name = p.path.get_ident()?.to_string();
                 self.scopes.last()?.vars.get(&name).copied()
             }
@@ -723,6 +767,28 @@ impl Visitor<'_, '_> {
                 base_var = simple_ident(base);
             }
         }
+        // An idempotency layer/middleware anywhere in a router chain wraps its routes.
+        let idem_layer = calls.iter().any(|(m, _)| {
+            matches!(
+                m.method.to_string().as_str(),
+                "layer" | "wrap" | "route_layer" | "with"
+            ) && m.args.iter().any(super::routes::mentions_idempotency)
+        });
+        if idem_layer {
+            self.idem_layer += 1;
+        }
+        // actix `web::post().to(handler)`.
+        let base_method = match base {
+            Expr::Call(c) if c.args.is_empty() => match &*c.func {
+                Expr::Path(p) => p
+                    .path
+                    .segments
+                    .last()
+                    .and_then(|s| super::routes::method_name(&s.ident.to_string())),
+                _ => None,
+            },
+            _ => None,
+        };
         let mut chain = Chain::default();
         let mut in_request = false;
         let mut layered = false;
@@ -745,6 +811,34 @@ impl Visitor<'_, '_> {
                             }
                         }
                     }
+                }
+            }
+            let cors = super::routes::is_cors_list(&name);
+            if cors {
+                self.cors += 1;
+            }
+            if matches!(name.as_str(), "try_processing" | "save_response") {
+                self.idempotency_evidence("idempotency");
+            }
+            let route_span = || {
+                Span::new(
+                    offset(self.source, m.method.span().start()),
+                    offset(self.source, m.paren_token.span.close().end()),
+                )
+            };
+            if name == "route" && m.args.len() == 2 {
+                let path = super::routes::literal_path(m.args.first());
+                for (method, h) in super::routes::axum_handlers(&m.args[1]) {
+                    let handler = self.local_callee(&segments(&h));
+                    let span = route_span();
+                    self.route(span, method, path.clone(), handler);
+                }
+            }
+            if name == "to" && std::ptr::eq(m, calls[skip.min(calls.len() - 1)].0) {
+                if let (Some(method), Some(Expr::Path(h))) = (base_method, m.args.first()) {
+                    let handler = self.local_callee(&segments(&h.path));
+                    let span = route_span();
+                    self.route(span, method, None, handler);
                 }
             }
             let wrap_args = layered && name == "service";
@@ -784,6 +878,9 @@ impl Visitor<'_, '_> {
             }
             if guard_args {
                 self.breaker -= 1;
+            }
+            if cors {
+                self.cors -= 1;
             }
             // After a request the chain yields a response, not the client.
             let client_api = handle.and_then(|h| match self.facts.handles[h].origin {
@@ -830,6 +927,9 @@ impl Visitor<'_, '_> {
                 breaker: self.breaker > 0,
                 in_fn: self.fn_name.clone(),
             });
+        }
+        if idem_layer {
+            self.idem_layer -= 1;
         }
         if let Some(h) = handle {
             if !chain.calls.is_empty() {
@@ -914,6 +1014,21 @@ impl Visitor<'_, '_> {
         }
     }
 
+    fn attr_routes(&mut self, attrs: &[syn::Attribute], key: &str) {
+        for (method, path, span) in super::routes::attr_routes(attrs) {
+            let span = span_of(self.source, span);
+            let span = Span::new(span.start, self.source.end_of_line(span.start));
+            self.facts.routes.push(RouteFact {
+                span,
+                method: method.to_string(),
+                path,
+                handler: Some(key.to_string()),
+                layered: false,
+                in_fn: None,
+            });
+        }
+    }
+
     fn fn_body(&mut self, name: String, sig: &syn::Signature, block: &syn::Block) {
         let saved_fn = self.fn_name.replace(name.clone());
         let params = sig
@@ -926,6 +1041,16 @@ impl Visitor<'_, '_> {
             .collect();
         let saved_params = std::mem::replace(&mut self.fn_params, params);
         let saved_sleeps = std::mem::take(&mut self.sleep_idents);
+        // An extractor named for idempotency (`key: IdempotencyKey`) is a check.
+        if sig.inputs.iter().any(|a| match a {
+            syn::FnArg::Typed(t) => {
+                super::routes::type_mentions_idempotency(&t.ty)
+                    || pat_ident(&t.pat).is_some_and(|p| super::routes::names_idempotency(&p))
+            }
+            syn::FnArg::Receiver(_) => false,
+        }) {
+            self.facts.idem_fns.push(name.clone());
+        }
         self.scopes.push(Scope::default());
         let n = block.stmts.len();
         for (i, stmt) in block.stmts.iter().enumerate() {
@@ -986,7 +1111,19 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_> {
 
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
         if !is_test(&f.attrs) {
-            self.fn_body(f.sig.ident.to_string(), &f.sig, &f.block);
+            let key = f.sig.ident.to_string();
+            self.attr_routes(&f.attrs, &key);
+            self.fn_body(key, &f.sig, &f.block);
+        }
+    }
+
+    fn visit_lit_str(&mut self, s: &'ast syn::LitStr) {
+        self.idempotency_evidence(&s.value());
+    }
+
+    fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
+        if self.scan_idempotency {
+            self.idempotency_evidence(&i.to_string());
         }
     }
 
@@ -1011,6 +1148,7 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_> {
             Some(t) => format!("{t}::{}", f.sig.ident),
             None => f.sig.ident.to_string(),
         };
+        self.attr_routes(&f.attrs, &name);
         self.fn_body(name, &f.sig, &f.block);
     }
 
