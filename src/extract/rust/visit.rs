@@ -492,6 +492,13 @@ impl Visitor<'_, '_> {
         }
     }
 
+    /// The handler's link key when it is in this package, else its name (another
+    /// crate's handler is judged as unchecked: its body is not seen).
+    fn handler_key(&self, path: &syn::Path) -> Option<String> {
+        let segs = segments(path);
+        self.local_callee(&segs).or_else(|| segs.last().cloned())
+    }
+
     fn route(&mut self, span: Span, method: &str, path: Option<String>, handler: Option<String>) {
         self.facts.routes.push(RouteFact {
             span,
@@ -829,14 +836,14 @@ impl Visitor<'_, '_> {
             if name == "route" && m.args.len() == 2 {
                 let path = super::routes::literal_path(m.args.first());
                 for (method, h) in super::routes::axum_handlers(&m.args[1]) {
-                    let handler = self.local_callee(&segments(&h));
+                    let handler = self.handler_key(&h);
                     let span = route_span();
                     self.route(span, method, path.clone(), handler);
                 }
             }
             if name == "to" && std::ptr::eq(m, calls[skip.min(calls.len() - 1)].0) {
                 if let (Some(method), Some(Expr::Path(h))) = (base_method, m.args.first()) {
-                    let handler = self.local_callee(&segments(&h.path));
+                    let handler = self.handler_key(&h.path);
                     let span = route_span();
                     self.route(span, method, None, handler);
                 }
