@@ -165,3 +165,26 @@ fn findings_carry_the_literal_or_constant_target() {
         );
     }
 }
+
+#[test]
+fn catalogue_readme_example_parses_and_compiles() {
+    let readme = std::fs::read_to_string("rules/apis/README.md").unwrap();
+    let start = readme.find("```toml").expect("toml block") + "```toml".len();
+    let end = start + readme[start..].find("```").unwrap();
+    let file = resilint::rules::parse_catalog("README.md", &readme[start..end]).unwrap();
+    let mut catalog = resilint::extract::rust::Catalog::default();
+    catalog.add(file);
+    catalog.compile().unwrap();
+    assert_eq!(catalog.clients[0].name, "acme_http::Http");
+}
+
+#[test]
+fn builtin_catalogue_compiles() {
+    let mut catalog = resilint::extract::rust::Catalog::default();
+    for f in resilint::rules::builtin_catalog().unwrap() {
+        catalog.add(f);
+    }
+    catalog.compile().unwrap();
+    assert!(catalog.clients.len() >= 14);
+    assert!(catalog.breakers.len() >= 3);
+}
