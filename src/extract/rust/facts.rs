@@ -154,6 +154,9 @@ pub struct FileFacts {
     pub idem_fns: Vec<String>,
     /// Functions called in a router chain that an idempotency layer wraps.
     pub idem_layer_callees: Vec<String>,
+    /// Functions that put an idempotency layer on a router: the routers they build
+    /// or call are treated as wrapped (flow-insensitive within the function).
+    pub idem_layer_fns: Vec<String>,
     /// (caller, callee) link keys of calls between the package's functions.
     pub fn_calls: Vec<(String, String)>,
 }

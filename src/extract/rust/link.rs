@@ -391,15 +391,35 @@ impl<'a> Idempotency<'a> {
                 calls.entry(a.as_str()).or_default().push(b.as_str());
             }
         }
+        // Router factories below an idempotency layer: what a layering function calls,
+        // and what those call in turn (nested routers), a few levels down.
+        let layer_fns: HashSet<&str> = package
+            .iter()
+            .flat_map(|(_, f)| f.idem_layer_fns.iter().map(String::as_str))
+            .collect();
+        let mut layered: HashSet<&str> = package
+            .iter()
+            .flat_map(|(_, f)| f.idem_layer_callees.iter().map(String::as_str))
+            .chain(layer_fns.iter().copied())
+            .collect();
+        let mut frontier: Vec<&str> = layered.iter().copied().collect();
+        for _ in 0..4 {
+            let mut next = Vec::new();
+            for f in frontier {
+                for c in calls.get(f).into_iter().flatten() {
+                    if layered.insert(c) {
+                        next.push(*c);
+                    }
+                }
+            }
+            frontier = next;
+        }
         Idempotency {
             fns: package
                 .iter()
                 .flat_map(|(_, f)| f.idem_fns.iter().map(String::as_str))
                 .collect(),
-            layered: package
-                .iter()
-                .flat_map(|(_, f)| f.idem_layer_callees.iter().map(String::as_str))
-                .collect(),
+            layered,
             calls,
         }
     }

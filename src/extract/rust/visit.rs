@@ -783,6 +783,9 @@ impl Visitor<'_, '_> {
         });
         if idem_layer {
             self.idem_layer += 1;
+            if let Some(f) = &self.fn_name {
+                self.facts.idem_layer_fns.push(f.clone());
+            }
         }
         // actix `web::post().to(handler)`.
         let base_method = match base {
