@@ -26,6 +26,9 @@ pub struct CatalogFile {
     /// Retry crates' delay strategies.
     #[serde(default)]
     pub retry_strategy: Vec<RetryStrategy>,
+    /// Functions that wrap a client and forward its requests (`reqwest_middleware::ClientBuilder::new(client)`).
+    #[serde(default)]
+    pub client_wrapper: Vec<TimeoutWrapper>,
 }
 
 /// Constructors of a retry crate's strategies, by how their delay behaves.
@@ -172,6 +175,8 @@ pub enum PathRole {
     BreakerType(usize),
     /// Builds a retry strategy.
     RetryStrategy(DelayClass),
+    /// Wraps the client passed as first argument; the result is that client.
+    ClientWrapper,
 }
 
 /// All catalogue files merged and compiled for matching.
@@ -181,6 +186,7 @@ pub struct Catalog {
     pub layers: Vec<TimeoutLayer>,
     pub breakers: Vec<BreakerApi>,
     strategies: Vec<RetryStrategy>,
+    client_wrappers: Vec<TimeoutWrapper>,
     wrappers: Vec<TimeoutWrapper>,
     /// Glob over `/`-joined paths → (role, crate, is a wildcard pattern).
     set: Option<GlobSet>,
@@ -201,6 +207,7 @@ impl Catalog {
         self.layers.extend(file.timeout_layer);
         self.breakers.extend(file.breaker);
         self.strategies.extend(file.retry_strategy);
+        self.client_wrappers.extend(file.client_wrapper);
     }
 
     /// Compiles the patterns; an error names the bad pattern.
@@ -246,6 +253,11 @@ impl Catalog {
                 push(p, PathRole::BreakerType(i), &b.krate)?;
             }
         }
+        for w in &self.client_wrappers {
+            for p in &w.functions {
+                push(p, PathRole::ClientWrapper, &w.krate)?;
+            }
+        }
         for s in &self.strategies {
             for (list, class) in [
                 (&s.growing, DelayClass::Growing),
@@ -284,6 +296,7 @@ impl Catalog {
                     .iter()
                     .flat_map(|s| s.growing.iter().chain(&s.constant).chain(&s.none)),
             )
+            .chain(self.client_wrappers.iter().flat_map(|w| &w.functions))
             .map(|p| p.rsplit("::").next().unwrap_or(""))
             .collect();
         self.last_segments = (!lasts.iter().any(|l| l.contains(['*', '?', '[', '{'])))

@@ -691,6 +691,16 @@ impl Visitor<'_, '_> {
                 }
                 return Some(self.new_handle(Origin::Breaker { api }));
             }
+            Some((PathRole::ClientWrapper, _)) => {
+                let mut first = None;
+                for (i, a) in c.args.iter().enumerate() {
+                    let h = self.expr(a);
+                    if i == 0 {
+                        first = h;
+                    }
+                }
+                return first;
+            }
             Some((PathRole::TimeoutWrapper, _)) => {
                 self.wrapped += 1;
                 for a in &c.args {
