@@ -29,6 +29,20 @@ pub struct CatalogFile {
     /// Functions that wrap a client and forward its requests (`reqwest_middleware::ClientBuilder::new(client)`).
     #[serde(default)]
     pub client_wrapper: Vec<TimeoutWrapper>,
+    /// POST routes that only read (search and query endpoints), by path segment or handler name.
+    #[serde(default)]
+    pub read_only_routes: Vec<ReadOnlyRoutes>,
+}
+
+/// Signs that a POST route only reads: a path segment (`/points/search`) or a
+/// handler name prefix (`search_points`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ReadOnlyRoutes {
+    #[serde(default)]
+    pub segments: Vec<String>,
+    #[serde(default)]
+    pub handler_prefixes: Vec<String>,
 }
 
 /// Constructors of a retry crate's strategies, by how their delay behaves.
@@ -187,6 +201,7 @@ pub struct Catalog {
     pub breakers: Vec<BreakerApi>,
     strategies: Vec<RetryStrategy>,
     client_wrappers: Vec<TimeoutWrapper>,
+    pub read_only: ReadOnlyRoutes,
     wrappers: Vec<TimeoutWrapper>,
     /// Glob over `/`-joined paths → (role, crate, is a wildcard pattern).
     set: Option<GlobSet>,
@@ -208,6 +223,10 @@ impl Catalog {
         self.breakers.extend(file.breaker);
         self.strategies.extend(file.retry_strategy);
         self.client_wrappers.extend(file.client_wrapper);
+        for r in file.read_only_routes {
+            self.read_only.segments.extend(r.segments);
+            self.read_only.handler_prefixes.extend(r.handler_prefixes);
+        }
     }
 
     /// Compiles the patterns; an error names the bad pattern.
@@ -346,6 +365,24 @@ impl Catalog {
     /// longer yields the client).
     pub fn is_request_name(&self, name: &str) -> bool {
         self.request_names.contains(name)
+    }
+}
+
+impl ReadOnlyRoutes {
+    /// Whether a route looks like a query sent as POST.
+    pub fn matches(&self, path: Option<&str>, handler: Option<&str>) -> bool {
+        let by_path = path.is_some_and(|p| {
+            p.split('/')
+                .filter(|s| !s.starts_with('{') && !s.starts_with(':') && !s.starts_with('<'))
+                .any(|s| self.segments.iter().any(|r| r.eq_ignore_ascii_case(s)))
+        });
+        let by_handler = handler.is_some_and(|h| {
+            let name = h.rsplit("::").next().unwrap_or(h);
+            self.handler_prefixes
+                .iter()
+                .any(|p| name.starts_with(p.as_str()))
+        });
+        by_path || by_handler
     }
 }
 

@@ -281,7 +281,11 @@ pub fn link(package: &[(usize, FileFacts)], catalog: &Catalog) -> Vec<Document> 
             .iter()
             .map(|r| retry_node(r, &sleeps))
             .collect();
-        let mut routes: Vec<Node> = facts.routes.iter().map(|r| route_node(r, &idem)).collect();
+        let mut routes: Vec<Node> = facts
+            .routes
+            .iter()
+            .map(|r| route_node(r, &idem, catalog))
+            .collect();
         if clients.is_empty() && calls.is_empty() && retries.is_empty() && routes.is_empty() {
             continue;
         }
@@ -435,7 +439,7 @@ impl<'a> Idempotency<'a> {
 }
 
 /// A route: `{method, path?, handler?, idempotency?}` at the registration.
-fn route_node(r: &RouteFact, idem: &Idempotency) -> Node {
+fn route_node(r: &RouteFact, idem: &Idempotency, catalog: &Catalog) -> Node {
     let covered = r.layered
         || r.in_fn.as_deref().is_some_and(|f| idem.layered.contains(f))
         || r.handler.as_deref().is_some_and(|h| idem.handler_checks(h));
@@ -448,6 +452,12 @@ fn route_node(r: &RouteFact, idem: &Idempotency) -> Node {
     }
     if covered {
         fields.push(entry("idempotency", scalar("checked", r.span)));
+    }
+    if catalog
+        .read_only
+        .matches(r.path.as_deref(), r.handler.as_deref())
+    {
+        fields.push(entry("read-only", scalar("query sent as POST", r.span)));
     }
     Node {
         value: Value::Map(fields),
