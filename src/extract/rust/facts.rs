@@ -71,6 +71,12 @@ pub enum Origin {
     Call { callee: String },
     /// A circuit breaker (or breaker layer) of the given catalogue API.
     Breaker { api: usize },
+    /// Parameter `index` of the package function `function` (link key): what the
+    /// function does with it happens to every value passed there.
+    Param { function: String, index: usize },
+    /// `self.<name>` used before the file assigns it: what is done with it happens to
+    /// every value the file stores in that field.
+    Field { name: String },
 }
 
 #[derive(Debug, Clone)]
@@ -159,4 +165,8 @@ pub struct FileFacts {
     pub idem_layer_fns: Vec<String>,
     /// (caller, callee) link keys of calls between the package's functions.
     pub fn_calls: Vec<(String, String)>,
+    /// A handle passed to a package function: (callee link key, argument index, handle).
+    pub arg_passes: Vec<(String, usize, usize)>,
+    /// A handle stored in `self.<name>`: (name, handle).
+    pub field_binds: Vec<(String, usize)>,
 }

@@ -15,6 +15,9 @@ use crate::tree::{Node, Span, Value};
 /// How deep factories are followed (`a()` returns `b()` returns a client).
 const MAX_FACTORY_DEPTH: usize = 3;
 
+/// How many hand-overs a client is followed through (a field, then parameters).
+const MAX_PASS_DEPTH: usize = 5;
+
 type HandleId = (usize, usize);
 
 /// One request made from a client.
@@ -169,6 +172,57 @@ pub fn link(package: &[(usize, FileFacts)], catalog: &Catalog) -> Vec<Document> 
             _ => None,
         })
         .collect();
+    // What functions do with the values passed to them: parameter handles by
+    // (function, index); a handle's extra chains are its parameters' chains, a few
+    // calls deep (`fetch(&client)` → `client.get(..)` inside `fetch`).
+    let mut params: HashMap<(&str, usize), Vec<HandleId>> = HashMap::new();
+    for (fi, (_, facts)) in package.iter().enumerate() {
+        for (hi, h) in facts.handles.iter().enumerate() {
+            if let Origin::Param { function, index } = &h.origin {
+                params
+                    .entry((function.as_str(), *index))
+                    .or_default()
+                    .push((fi, hi));
+            }
+        }
+    }
+    let mut passes: HashMap<HandleId, Vec<HandleId>> = HashMap::new();
+    // A value stored in `self.<name>` meets the placeholders for earlier uses of it.
+    for (fi, (_, facts)) in package.iter().enumerate() {
+        for (name, h) in &facts.field_binds {
+            for (pi, p) in facts.handles.iter().enumerate() {
+                if matches!(&p.origin, Origin::Field { name: n } if n == name) && pi != *h {
+                    passes.entry((fi, *h)).or_default().push((fi, pi));
+                }
+            }
+        }
+    }
+    for (fi, (_, facts)) in package.iter().enumerate() {
+        for (callee, index, h) in &facts.arg_passes {
+            for p in params.get(&(callee.as_str(), *index)).into_iter().flatten() {
+                passes.entry((fi, *h)).or_default().push(*p);
+            }
+        }
+    }
+    let mut passed: HashMap<HandleId, Vec<(usize, &Chain)>> = HashMap::new();
+    for &start in passes.keys() {
+        let mut seen: HashSet<HandleId> = HashSet::new();
+        let mut frontier = vec![start];
+        let mut chains = Vec::new();
+        for _ in 0..MAX_PASS_DEPTH {
+            let mut next = Vec::new();
+            for h in frontier {
+                for &p in passes.get(&h).into_iter().flatten() {
+                    if seen.insert(p) {
+                        chains.extend(package[p.0].1.handles[p.1].chains.iter().map(|c| (p.0, c)));
+                        next.push(p);
+                    }
+                }
+            }
+            frontier = next;
+        }
+        passed.insert(start, chains);
+    }
     // Client handle → call sites, each the chains applied along one path of factories.
     let mut sites: HashMap<HandleId, Vec<Vec<(usize, &Chain)>>> = HashMap::new();
     for (fi, (_, facts)) in package.iter().enumerate() {
@@ -184,7 +238,8 @@ pub fn link(package: &[(usize, FileFacts)], catalog: &Catalog) -> Vec<Document> 
             {
                 continue;
             }
-            let own: Vec<(usize, &Chain)> = h.chains.iter().map(|c| (fi, c)).collect();
+            let mut own: Vec<(usize, &Chain)> = h.chains.iter().map(|c| (fi, c)).collect();
+            own.extend(passed.get(&(fi, hi)).into_iter().flatten().copied());
             let mut stack = vec![(callee.as_str(), own, 0usize)];
             while let Some((callee, chains, depth)) = stack.pop() {
                 for &(tf, th) in returns.get(callee).into_iter().flatten() {
@@ -198,7 +253,10 @@ pub fn link(package: &[(usize, FileFacts)], catalog: &Catalog) -> Vec<Document> 
                             more.extend(target.chains.iter().map(|c| (tf, c)));
                             stack.push((next.as_str(), more, depth + 1));
                         }
-                        Origin::Call { .. } | Origin::Breaker { .. } => {}
+                        Origin::Call { .. }
+                        | Origin::Breaker { .. }
+                        | Origin::Param { .. }
+                        | Origin::Field { .. } => {}
                     }
                 }
             }
@@ -250,8 +308,10 @@ pub fn link(package: &[(usize, FileFacts)], catalog: &Catalog) -> Vec<Document> 
                 target: target.as_ref(),
                 origin_wrapped: *wrapped,
             };
+            let mut own: Vec<(usize, &Chain)> = h.chains.iter().map(|c| (fi, c)).collect();
+            own.extend(passed.get(&(fi, hi)).into_iter().flatten().copied());
             let (node, requests, guarded) =
-                judge_client(&client, fi, &h.chains, site_list, first_request, &consts);
+                judge_client(&client, &own, site_list, first_request, &consts);
             for r in requests {
                 if !seen_calls.insert((r.file, r.span)) {
                     continue;
@@ -512,8 +572,7 @@ fn call_node(
 /// whole is guarded by a breaker.
 fn judge_client(
     client: &ClientSite,
-    fi: usize,
-    chains: &[Chain],
+    chains: &[(usize, &Chain)],
     sites: &[Vec<(usize, &Chain)>],
     first_request: Option<Req>,
     consts: &HashMap<&str, &str>,
@@ -525,7 +584,7 @@ fn judge_client(
         target,
         origin_wrapped,
     } = *client;
-    let own = eval_chains(api, chains.iter().map(|c| (fi, c)), first_request);
+    let own = eval_chains(api, chains.iter().copied(), first_request);
     let site_evals: Vec<Eval> = sites
         .iter()
         .map(|s| eval_chains(api, s.iter().copied(), None))

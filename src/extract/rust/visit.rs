@@ -295,6 +295,30 @@ fn pat_ident(p: &Pat) -> Option<String> {
     }
 }
 
+/// Whether a parameter type may hold a client (`&reqwest::Client`, `Arc<HttpClient>`,
+/// `Channel`, `ureq::Agent`, an `impl`/generic type).
+fn may_be_client(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Reference(r) => may_be_client(&r.elem),
+        syn::Type::Paren(p) => may_be_client(&p.elem),
+        syn::Type::Path(p) => type_path(ty).is_some_and(|segs| {
+            segs.last().is_some_and(|l| {
+                [
+                    "Client",
+                    "Agent",
+                    "Channel",
+                    "Endpoint",
+                    "Connection",
+                    "Http",
+                ]
+                .iter()
+                .any(|k| l.contains(k))
+            }) || (p.path.segments.len() == 1 && p.path.segments[0].ident.to_string().len() == 1)
+        }),
+        _ => false,
+    }
+}
+
 /// Whether `e`, under any `?`, `.await` and parentheses, is a method call.
 fn ends_in_method_call(mut e: &Expr) -> bool {
     loop {
@@ -510,6 +534,11 @@ impl Visitor<'_, '_> {
         });
     }
 
+    fn bind_field(&mut self, name: String, h: usize) {
+        self.facts.field_binds.push((name.clone(), h));
+        self.fields.insert(name, h);
+    }
+
     fn is_breaker(&self, h: usize) -> Option<usize> {
         match self.facts.handles[h].origin {
             Origin::Breaker { api } => Some(api),
@@ -527,7 +556,7 @@ impl Visitor<'_, '_> {
             }
             Expr::Field(f) if is_self(&f.base) => {
                 if let syn::Member::Named(n) = &f.member {
-                    self.fields.insert(n.to_string(), h);
+                    self.bind_field(n.to_string(), h);
                 }
             }
             _ => {}
@@ -554,7 +583,20 @@ impl Visitor<'_, '_> {
                 self.scopes.last()?.vars.get(&name).copied()
             }
             Expr::Field(f) if is_self(&f.base) => match &f.member {
-                syn::Member::Named(n) => self.fields.get(&n.to_string()).copied(),
+                syn::Member::Named(n) => {
+                    let name = n.to_string();
+                    match self.fields.get(&name) {
+                        Some(h) => Some(*h),
+                        // Used before the file stores it (methods in any order): a
+                        // placeholder the link step joins to what is stored there.
+                        None if self.fn_name.is_some() => {
+                            let h = self.new_handle(Origin::Field { name: name.clone() });
+                            self.fields.insert(name, h);
+                            Some(h)
+                        }
+                        None => None,
+                    }
+                }
                 _ => None,
             },
             Expr::Call(c) => self.call(c),
@@ -568,7 +610,7 @@ impl Visitor<'_, '_> {
                 for f in &s.fields {
                     let h = self.expr(&f.expr);
                     if let (Some(h), syn::Member::Named(n)) = (h, &f.member) {
-                        self.fields.insert(n.to_string(), h);
+                        self.bind_field(n.to_string(), h);
                     }
                 }
                 if let Some(rest) = &s.rest {
@@ -727,12 +769,17 @@ impl Visitor<'_, '_> {
             }
             return first;
         }
-        for a in &c.args {
+        let mut passed = Vec::new();
+        for (i, a) in c.args.iter().enumerate() {
             if let Some(h) = self.expr(a) {
                 self.mark_context(h);
+                passed.push((i, h));
             }
         }
         let callee = self.local_callee(&segs)?;
+        for (i, h) in passed {
+            self.facts.arg_passes.push((callee.clone(), i, h));
+        }
         Some(self.call_handle(callee))
     }
 
@@ -764,10 +811,12 @@ impl Visitor<'_, '_> {
         if is_self(base) {
             // `self.make_client()`: a call to a method of this impl.
             if let (Some(ty), Some((first, _))) = (self.impl_type.clone(), calls.first()) {
-                for a in &first.args {
-                    self.expr(a);
-                }
                 let callee = format!("{ty}::{}", first.method);
+                for (i, a) in first.args.iter().enumerate() {
+                    if let Some(h) = self.expr(a) {
+                        self.facts.arg_passes.push((callee.clone(), i, h));
+                    }
+                }
                 handle = Some(self.call_handle(callee));
                 skip = 1;
             }
@@ -1072,6 +1121,25 @@ impl Visitor<'_, '_> {
             self.facts.idem_fns.push(name.clone());
         }
         self.scopes.push(Scope::default());
+        // Parameters are values callers pass in: bind them so their uses are recorded.
+        let typed = sig.inputs.iter().filter_map(|a| match a {
+            syn::FnArg::Typed(t) => Some(t),
+            syn::FnArg::Receiver(_) => None,
+        });
+        for (index, t) in typed.enumerate() {
+            // Only parameters whose type may be a client: tracking every parameter
+            // would record calls on strings and maps too.
+            if !may_be_client(&t.ty) {
+                continue;
+            }
+            if let Some(p) = pat_ident(&t.pat) {
+                let h = self.new_handle(Origin::Param {
+                    function: name.clone(),
+                    index,
+                });
+                self.scope().vars.insert(p, h);
+            }
+        }
         let n = block.stmts.len();
         for (i, stmt) in block.stmts.iter().enumerate() {
             match stmt {
@@ -1187,6 +1255,8 @@ fn prune(mut facts: FileFacts) -> FileFacts {
         .fns
         .iter()
         .flat_map(|f| f.returns.iter().copied())
+        .chain(facts.arg_passes.iter().map(|(_, _, h)| *h))
+        .chain(facts.field_binds.iter().map(|(_, h)| *h))
         .collect();
     let keep: Vec<bool> = facts
         .handles
@@ -1215,6 +1285,12 @@ fn prune(mut facts: FileFacts) -> FileFacts {
         .collect();
     for f in &mut facts.fns {
         f.returns = f.returns.iter().map(|&r| new_index[r]).collect();
+    }
+    for (_, _, h) in &mut facts.arg_passes {
+        *h = new_index[*h];
+    }
+    for (_, h) in &mut facts.field_binds {
+        *h = new_index[*h];
     }
     facts
 }
