@@ -14,6 +14,8 @@ pub enum Platform {
     Envoy,
     /// A Spring Boot configuration with `resilience4j` or `spring.cloud.gateway` keys.
     Spring,
+    /// Facts extracted from a Rust source file (`{clients: [...]}`), never classified from YAML.
+    Rust,
     /// Anything else: loaded, but no built-in rule selects it.
     Other,
 }
@@ -25,6 +27,7 @@ impl Platform {
             Platform::Kong => "kong",
             Platform::Envoy => "envoy",
             Platform::Spring => "spring",
+            Platform::Rust => "rust",
             Platform::Other => "other",
         }
     }
@@ -35,6 +38,7 @@ impl Platform {
             Platform::Kong,
             Platform::Envoy,
             Platform::Spring,
+            Platform::Rust,
             Platform::Other,
         ]
         .into_iter()

@@ -44,9 +44,21 @@ pub struct Config {
     /// Directories of user rule files, relative to this file.
     #[serde(default)]
     pub rule_dirs: Vec<PathBuf>,
+    /// Rust sources: `[rust] test-dirs = true` also lints `tests/`, `benches/`, `examples/`.
+    #[serde(default)]
+    pub rust: RustConfig,
     /// Directory the config was read from (rule dirs resolve against it).
     #[serde(skip)]
     pub base: PathBuf,
+}
+
+/// The `[rust]` table of `resilint.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RustConfig {
+    /// Lint Rust files below `tests/`, `benches/` and `examples/` too (default: false).
+    #[serde(default)]
+    pub test_dirs: bool,
 }
 
 pub const FILE_NAME: &str = "resilint.toml";

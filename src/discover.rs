@@ -12,6 +12,10 @@ use crate::rules::RuleError;
 pub enum FileKind {
     /// YAML or JSON configuration.
     Config,
+    /// A Rust source file (`*.rs`).
+    Rust,
+    /// A Cargo manifest (`Cargo.toml`): read for the package's dependencies.
+    Manifest,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -25,11 +29,26 @@ pub struct Candidate {
 /// Directories never worth walking.
 const SKIP_DIRS: &[&str] = &[".git", "target", "node_modules"];
 
+/// Directories whose Rust files are tests, benchmarks or examples, skipped by default.
+const RUST_TEST_DIRS: &[&str] = &["tests", "benches", "examples"];
+
 pub fn file_kind(path: &Path) -> Option<FileKind> {
+    if path.file_name().is_some_and(|n| n == "Cargo.toml") {
+        return Some(FileKind::Manifest);
+    }
     match path.extension()?.to_str()? {
         "yaml" | "yml" | "json" => Some(FileKind::Config),
+        "rs" => Some(FileKind::Rust),
         _ => None,
     }
+}
+
+/// Whether a Rust file sits below a `tests/`, `benches/` or `examples/` directory.
+fn in_rust_test_dir(rel: &Path) -> bool {
+    rel.parent().is_some_and(|dir| {
+        dir.components()
+            .any(|c| RUST_TEST_DIRS.iter().any(|d| c.as_os_str() == *d))
+    })
 }
 
 fn globset(patterns: &[String], what: &str) -> Result<Option<GlobSet>, RuleError> {
@@ -65,11 +84,13 @@ pub fn display_path(path: &Path, cwd: &Path) -> String {
     text.strip_prefix("./").map(str::to_string).unwrap_or(text)
 }
 
-/// Every lintable file under `roots`, sorted by display path.
+/// Every lintable file under `roots`, sorted by display path. Rust files below
+/// `tests/`, `benches/` and `examples/` are kept only with `rust_test_dirs`.
 pub fn discover(
     roots: &[PathBuf],
     include: &[String],
     exclude: &[String],
+    rust_test_dirs: bool,
 ) -> Result<(Vec<Candidate>, Vec<crate::report::FileError>), RuleError> {
     let include = globset(include, "include")?;
     let exclude = globset(exclude, "exclude")?;
@@ -109,6 +130,9 @@ pub fn discover(
                 continue;
             };
             let rel = path.strip_prefix(root).unwrap_or(path);
+            if kind == FileKind::Rust && !rust_test_dirs && in_rust_test_dir(rel) {
+                continue;
+            }
             // A file named on the command line (depth 0) is linted whatever the globs say.
             let named = entry.depth() == 0;
             if !named

@@ -1,11 +1,13 @@
 //! One lint run: config → rules → discover → load → judge → report.
 
-use std::path::PathBuf;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
 use crate::config::{self, Config};
 use crate::discover::{self, Candidate, FileKind};
+use crate::extract::rust::{self, Catalog, FileFacts};
 use crate::judge;
 use crate::load::{self, Document};
 use crate::report::{FileError, Report};
@@ -76,6 +78,26 @@ pub fn load_rules(config: &Config) -> Result<Vec<Rule>, RuleError> {
     Ok(active)
 }
 
+/// The API catalogue for Rust sources: built in plus `apis/` of the config's rule directories.
+pub fn load_catalog(config: &Config) -> Result<Catalog, RuleError> {
+    let mut catalog = Catalog::default();
+    for file in rules::builtin_catalog()? {
+        catalog.add(file);
+    }
+    for dir in &config.rule_dirs {
+        for file in rules::load_catalog_dir(&config.base.join(dir))? {
+            catalog.add(file);
+        }
+    }
+    catalog.compile().map_err(|message| RuleError {
+        path: "apis".into(),
+        line: None,
+        column: None,
+        message,
+    })?;
+    Ok(catalog)
+}
+
 pub fn resolve_config(options: &Options) -> Result<Config, RuleError> {
     let path = match &options.config {
         Some(p) => Some(p.clone()),
@@ -94,10 +116,12 @@ pub fn resolve_config(options: &Options) -> Result<Config, RuleError> {
 
 enum Loaded {
     Docs(SourceFile, Vec<Document>),
+    /// A Rust file's facts, waiting for its package's link step.
+    Rust(SourceFile, Box<FileFacts>),
     Failed(Option<SourceFile>, FileError),
 }
 
-fn load_one(index: usize, c: &Candidate) -> Loaded {
+fn load_one(index: usize, c: &Candidate, rust: &RustInputs) -> Loaded {
     let text = match load::read_text(&c.path, &c.display) {
         Ok(t) => t,
         Err(e) => return Loaded::Failed(None, e),
@@ -105,10 +129,86 @@ fn load_one(index: usize, c: &Candidate) -> Loaded {
     let source = SourceFile::new(c.display.clone(), c.path.clone(), text);
     let result = match c.kind {
         FileKind::Config => load::load_config(index, &source),
+        FileKind::Manifest => match rust::read_deps(&source.text) {
+            Ok(_) => Ok(Vec::new()),
+            Err(e) => {
+                let pos = e.span().map(|s| source.line_col(s.start));
+                Err(FileError {
+                    path: source.display.clone(),
+                    line: pos.map(|p| p.line),
+                    column: pos.map(|p| p.column),
+                    kind: crate::report::ErrorKind::Parse,
+                    message: format!("Cargo.toml: {}", e.message()),
+                })
+            }
+        },
+        FileKind::Rust => {
+            let deps = rust.package_of[index].and_then(|p| rust.packages[p].1.as_ref());
+            let ctx = rust::Ctx {
+                catalog: &rust.catalog,
+                deps,
+            };
+            return match rust::summarize(&source, &ctx) {
+                Ok(facts) => Loaded::Rust(source, Box::new(facts)),
+                Err(e) => Loaded::Failed(Some(source), e),
+            };
+        }
     };
     match result {
         Ok(docs) => Loaded::Docs(source, docs),
         Err(e) => Loaded::Failed(Some(source), e),
+    }
+}
+
+/// What Rust files need besides their text: the catalogue, and the package
+/// (nearest `Cargo.toml` upward) of each candidate with its dependencies.
+struct RustInputs {
+    catalog: Catalog,
+    /// (manifest path, dependencies when it parses).
+    packages: Vec<(PathBuf, Option<rust::Deps>)>,
+    /// Per candidate: index into `packages`.
+    package_of: Vec<Option<usize>>,
+}
+
+fn rust_inputs(candidates: &[Candidate], catalog: Catalog) -> RustInputs {
+    let mut by_dir: HashMap<PathBuf, Option<usize>> = HashMap::new();
+    let mut packages: Vec<(PathBuf, Option<rust::Deps>)> = Vec::new();
+    let mut package_of = Vec::with_capacity(candidates.len());
+    for c in candidates {
+        if c.kind != FileKind::Rust {
+            package_of.push(None);
+            continue;
+        }
+        let dir = c.path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let found = match by_dir.get(&dir) {
+            Some(f) => *f,
+            None => {
+                let manifest = dir
+                    .ancestors()
+                    .map(|d| d.join("Cargo.toml"))
+                    .find(|p| p.is_file());
+                let found = manifest.map(|m| {
+                    packages
+                        .iter()
+                        .position(|(p, _)| *p == m)
+                        .unwrap_or_else(|| {
+                            let deps = std::fs::read_to_string(&m)
+                                .ok()
+                                .and_then(|t| rust::read_deps(&t).ok());
+                            packages.push((m, deps));
+                            packages.len() - 1
+                        })
+                });
+                by_dir.insert(dir, found);
+                found
+            }
+        };
+        package_of.push(found);
+    }
+    RustInputs {
+        catalog,
+        packages,
+        package_of,
     }
 }
 
@@ -126,8 +226,14 @@ pub fn run(options: &Options) -> Result<Outcome, RuleError> {
     }
     let config = resolve_config(options)?;
     let rules = load_rules(&config)?;
-    let (candidates, mut errors) =
-        discover::discover(&options.paths, &config.include, &config.exclude)?;
+    let catalog = load_catalog(&config)?;
+    let (candidates, mut errors) = discover::discover(
+        &options.paths,
+        &config.include,
+        &config.exclude,
+        config.rust.test_dirs,
+    )?;
+    let rust_inputs = rust_inputs(&candidates, catalog);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads.unwrap_or(0))
         .stack_size(WORKER_STACK)
@@ -142,15 +248,24 @@ pub fn run(options: &Options) -> Result<Outcome, RuleError> {
         let loaded: Vec<Loaded> = candidates
             .par_iter()
             .enumerate()
-            .map(|(i, c)| load_one(i, c))
+            .map(|(i, c)| load_one(i, c, &rust_inputs))
             .collect();
         let mut files = Vec::with_capacity(loaded.len());
         let mut docs = Vec::new();
+        // Rust facts grouped by package (files without a manifest form one group).
+        let mut rust_packages: BTreeMap<Option<usize>, Vec<(usize, FileFacts)>> = BTreeMap::new();
         for (i, item) in loaded.into_iter().enumerate() {
             match item {
                 Loaded::Docs(source, d) => {
                     files.push(source);
                     docs.extend(d);
+                }
+                Loaded::Rust(source, facts) => {
+                    files.push(source);
+                    rust_packages
+                        .entry(rust_inputs.package_of[i])
+                        .or_default()
+                        .push((i, *facts));
                 }
                 Loaded::Failed(source, e) => {
                     let c = &candidates[i];
@@ -161,6 +276,26 @@ pub fn run(options: &Options) -> Result<Outcome, RuleError> {
                 }
             }
         }
+        // Files that are out-of-line `#[cfg(test)]` modules are not production code.
+        let test_files: std::collections::HashSet<PathBuf> = rust_packages
+            .values()
+            .flatten()
+            .flat_map(|(_, f)| f.test_files.iter().cloned())
+            .collect();
+        let rust_packages: Vec<Vec<(usize, FileFacts)>> = rust_packages
+            .into_values()
+            .map(|files| {
+                files
+                    .into_iter()
+                    .filter(|(i, _)| !test_files.contains(&candidates[*i].path))
+                    .collect()
+            })
+            .collect();
+        let linked: Vec<Vec<Document>> = rust_packages
+            .par_iter()
+            .map(|package| rust::link::link(package, &rust_inputs.catalog))
+            .collect();
+        docs.extend(linked.into_iter().flatten());
         let ws = Workspace::new(files, docs);
         let (mut findings, coverage) = judge::judge(&rules, &ws);
         let suppressed = suppress::apply(&mut findings, &ws.files);

@@ -59,7 +59,8 @@ fn selects(rule: &Rule, doc: &Document) -> bool {
 fn subject_span(node: &Node, file: &SourceFile) -> Span {
     let line_end = file.end_of_line(node.span.start);
     if let Some((key, value)) = node.as_map().and_then(|m| m.first()) {
-        if key.span.start == node.span.start {
+        // Facts extracted from code carry the construct's span on every key: not a YAML key.
+        if key.span.start == node.span.start && key.span != node.span {
             let end = if value.span.end <= line_end && value.span.start >= key.span.end {
                 value.span.end
             } else {
@@ -104,6 +105,13 @@ fn judge_doc(rule: &Rule, doc: &Document, ws: &Workspace, out: &mut Outcome) {
                 target,
             } in problems
             {
+                // A subject that knows whom it calls (`target`) lends it to its findings.
+                let target = target.or_else(|| {
+                    hit.node
+                        .get("target")
+                        .and_then(Node::as_str)
+                        .map(str::to_string)
+                });
                 let span = span.unwrap_or_else(|| subject_span(hit.node, file));
                 let start = file.line_col(span.start);
                 let end = file.line_col(span.end.max(span.start));

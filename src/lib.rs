@@ -3,13 +3,16 @@
 //! The pipeline, one module per stage, dependencies pointing one way:
 //!
 //! ```text
-//! cli ─▶ engine ─▶ discover ─▶ load ─▶ judge ─▶ report ─▶ render
-//!                  (walk,      (text →  (rules ×   (sort,    (text,
-//!                   globs)      trees)   subjects)  coverage) json)
+//! cli ─▶ engine ─▶ discover ─▶ load / extract ─▶ judge ─▶ report ─▶ render
+//!                  (walk,      (text → trees;   (rules ×   (sort,    (text,
+//!                   globs)      .rs → facts)     subjects)  coverage) json)
 //! ```
 //!
 //! - [`discover`] walks paths with `ignore` and `globset`.
 //! - [`load`] turns YAML/JSON into positioned [`tree::Node`]s; [`classify`] says what each document is.
+//! - [`extract`] turns Rust sources (`syn`) into typed facts, links them per package, and
+//!   hands them on as positioned fact documents (`platform = "rust"`) judged like any other;
+//!   which APIs matter is data: the catalogue under `rules/apis/`.
 //! - [`rules`] reads the declarative rule files (`rules/<group>/<name>.toml`) and holds the closed
 //!   set of check kinds in [`rules::checks`].
 //! - [`judge`] applies rules to subjects and counts coverage; [`report`] holds the result.
@@ -20,6 +23,7 @@ pub mod cli;
 pub mod config;
 pub mod discover;
 pub mod engine;
+pub mod extract;
 pub mod judge;
 pub mod load;
 pub mod render;

@@ -38,5 +38,8 @@ spec:
     // `route` (the value opens a block): the key only.
     assert_eq!(at("istio/route-without-timeout"), (7, 5, 7, 10));
     // `host: reviews`: key and value, not the comment.
-    assert_eq!(at("istio/destination-without-outlier-detection"), (9, 9, 9, 22));
+    assert_eq!(
+        at("istio/destination-without-outlier-detection"),
+        (9, 9, 9, 22)
+    );
 }

@@ -1,5 +1,9 @@
 //! Rules as data: the built-in rule files embedded at build time, user rule
 //! directories in the same format, and their validation.
+//!
+//! `.toml` files under a top-level `apis/` folder of a rule directory (built in
+//! and user alike) are not rules but API catalogue files for Rust sources
+//! ([`crate::extract::rust::catalog`]).
 
 pub mod checks;
 pub mod duration;
@@ -11,6 +15,7 @@ use std::path::Path as FsPath;
 
 use include_dir::{include_dir, Dir};
 
+use crate::extract::rust::catalog::CatalogFile;
 use crate::report::{Category, Severity};
 use crate::source::SourceFile;
 pub use spec::RuleSpec;
@@ -139,6 +144,88 @@ fn id_from_relative(rel: &FsPath) -> String {
     id
 }
 
+/// Top-level folder of a rule directory that holds API catalogue files.
+pub const CATALOG_DIR: &str = "apis";
+
+fn is_catalog_path(rel: &FsPath) -> bool {
+    rel.components()
+        .next()
+        .is_some_and(|c| c.as_os_str() == CATALOG_DIR)
+        && rel.components().count() > 1
+}
+
+fn catalog_error(display: &str, text: &str, e: toml::de::Error) -> RuleError {
+    let source = SourceFile::new(display.to_string(), display.into(), text.to_string());
+    let pos = e.span().map(|s| source.line_col(s.start));
+    RuleError {
+        path: display.to_string(),
+        line: pos.map(|p| p.line),
+        column: pos.map(|p| p.column),
+        message: e.message().to_string(),
+    }
+}
+
+/// Parses one API catalogue file.
+pub fn parse_catalog(display: &str, text: &str) -> Result<CatalogFile, RuleError> {
+    toml::from_str(text).map_err(|e| catalog_error(display, text, e))
+}
+
+/// The API catalogue compiled into the binary (`rules/apis/*.toml`).
+pub fn builtin_catalog() -> Result<Vec<CatalogFile>, RuleError> {
+    let mut files = Vec::new();
+    collect_embedded(&BUILTIN, &mut files);
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    files
+        .into_iter()
+        .filter(|(rel, _)| is_catalog_path(FsPath::new(rel)))
+        .map(|(rel, text)| parse_catalog(&format!("rules/{rel}"), &text))
+        .collect()
+}
+
+/// The API catalogue files of a user rule directory (`<dir>/apis/**/*.toml`).
+pub fn load_catalog_dir(dir: &FsPath) -> Result<Vec<CatalogFile>, RuleError> {
+    toml_files(dir)?
+        .into_iter()
+        .filter(|p| is_catalog_path(p.strip_prefix(dir).unwrap_or(p)))
+        .map(|path| {
+            let shown = path.to_string_lossy().replace('\\', "/");
+            let text = read(&path, &shown)?;
+            parse_catalog(&shown, &text)
+        })
+        .collect()
+}
+
+/// Every `*.toml` below `dir`, in path order; the directory must exist.
+fn toml_files(dir: &FsPath) -> Result<Vec<std::path::PathBuf>, RuleError> {
+    let display = dir.to_string_lossy().replace('\\', "/");
+    if !dir.is_dir() {
+        return Err(RuleError {
+            path: display,
+            line: None,
+            column: None,
+            message: "rule directory does not exist: fix `rule-dirs` in resilint.toml (paths are relative to it)".into(),
+        });
+    }
+    let mut paths: Vec<_> = ignore::WalkBuilder::new(dir)
+        .standard_filters(false)
+        .build()
+        .filter_map(Result::ok)
+        .map(|e| e.into_path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    paths.sort();
+    Ok(paths)
+}
+
+fn read(path: &FsPath, shown: &str) -> Result<String, RuleError> {
+    std::fs::read_to_string(path).map_err(|e| RuleError {
+        path: shown.to_string(),
+        line: None,
+        column: None,
+        message: format!("cannot read rule file: {e}"),
+    })
+}
+
 /// The rules compiled into the binary.
 pub fn builtin() -> Result<Vec<Rule>, RuleError> {
     let mut files = Vec::new();
@@ -146,6 +233,7 @@ pub fn builtin() -> Result<Vec<Rule>, RuleError> {
     files.sort_by(|a, b| a.0.cmp(&b.0));
     files
         .into_iter()
+        .filter(|(rel, _)| !is_catalog_path(FsPath::new(rel)))
         .map(|(rel, text)| {
             let id = id_from_relative(FsPath::new(&rel));
             parse_rule(&format!("rules/{rel}"), &text, &id, "built-in")
@@ -165,35 +253,15 @@ fn collect_embedded(dir: &Dir<'static>, out: &mut Vec<(String, String)>) {
     }
 }
 
-/// Loads every `*.toml` rule below `dir`, in path order.
+/// Loads every `*.toml` rule below `dir`, in path order (catalogue files under
+/// `apis/` excepted).
 pub fn load_dir(dir: &FsPath) -> Result<Vec<Rule>, RuleError> {
-    let display = dir.to_string_lossy().replace('\\', "/");
-    if !dir.is_dir() {
-        return Err(RuleError {
-            path: display,
-            line: None,
-            column: None,
-            message: "rule directory does not exist: fix `rule-dirs` in resilint.toml (paths are relative to it)".into(),
-        });
-    }
-    let mut paths: Vec<_> = ignore::WalkBuilder::new(dir)
-        .standard_filters(false)
-        .build()
-        .filter_map(Result::ok)
-        .map(|e| e.into_path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    paths.sort();
-    paths
+    toml_files(dir)?
         .iter()
+        .filter(|p| !is_catalog_path(p.strip_prefix(dir).unwrap_or(p)))
         .map(|path| {
             let shown = path.to_string_lossy().replace('\\', "/");
-            let text = std::fs::read_to_string(path).map_err(|e| RuleError {
-                path: shown.clone(),
-                line: None,
-                column: None,
-                message: format!("cannot read rule file: {e}"),
-            })?;
+            let text = read(path, &shown)?;
             let rel = path.strip_prefix(dir).unwrap_or(path);
             parse_rule(&shown, &text, &id_from_relative(rel), &shown)
         })

@@ -38,7 +38,7 @@ pub struct RuleSpec {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Select {
-    /// `kubernetes`, `kong`, `envoy`, `spring` or `other`; implied `kubernetes` when
+    /// `kubernetes`, `kong`, `envoy`, `spring`, `rust` or `other`; implied `kubernetes` when
     /// `api-version` or `kind` is given.
     pub platform: Option<PlatformName>,
     /// Glob over `apiVersion`, e.g. `networking.istio.io/*`.
@@ -141,7 +141,7 @@ impl<'de> Deserialize<'de> for PlatformName {
             .map(PlatformName)
             .ok_or_else(|| {
                 de::Error::custom(format!(
-                    "unknown platform `{name}`: write one of kubernetes, kong, envoy, spring, other"
+                    "unknown platform `{name}`: write one of kubernetes, kong, envoy, spring, rust, other"
                 ))
             })
     }

@@ -30,10 +30,31 @@ impl Require {
     }
 }
 
-fn fill(template: &Option<String>, default: String, path: &str, value: &str) -> String {
-    template.as_deref().map_or(default, |t| {
-        t.replace("{path}", path).replace("{value}", value)
-    })
+/// Fills a message template: `{path}`, `{value}`, and `{field:NAME}` for the
+/// subject's scalar field `NAME` (empty when absent).
+fn fill(
+    template: &Option<String>,
+    default: String,
+    path: &str,
+    value: &str,
+    subject: &Node,
+) -> String {
+    let Some(t) = template.as_deref() else {
+        return default;
+    };
+    let mut rest = t;
+    let mut out = String::new();
+    while let Some(start) = rest.find("{field:") {
+        let Some(len) = rest[start..].find('}') else {
+            break;
+        };
+        out.push_str(&rest[..start]);
+        let name = &rest[start + 7..start + len];
+        out.push_str(subject.get(name).and_then(Node::as_str).unwrap_or(""));
+        rest = &rest[start + len + 1..];
+    }
+    out.push_str(rest);
+    out.replace("{path}", path).replace("{value}", value)
 }
 
 /// The problems an assertion finds on `node`; empty when it holds.
@@ -47,6 +68,7 @@ pub fn judge_assertion(a: &Assertion, node: &Node) -> Vec<Problem> {
                 format!("`{path}` is missing"),
                 &path,
                 "",
+                node,
             ))],
             (false, Some(hit)) => vec![Problem {
                 span: Some(key_value_span(hit.key, hit.node)),
@@ -55,6 +77,7 @@ pub fn judge_assertion(a: &Assertion, node: &Node) -> Vec<Problem> {
                     format!("`{path}` is set"),
                     &path,
                     hit.node.as_str().unwrap_or(""),
+                    node,
                 ),
                 target: None,
             }],
@@ -89,7 +112,7 @@ pub fn judge_assertion(a: &Assertion, node: &Node) -> Vec<Problem> {
             }?;
             Some(Problem {
                 span: Some(key_value_span(hit.key, hit.node)),
-                message: fill(&a.message, default, &path, value),
+                message: fill(&a.message, default, &path, value, node),
                 target: None,
             })
         })

@@ -1,0 +1,172 @@
+//! Typed facts one `.rs` file yields: `Send`, free of `syn` types, positioned by
+//! byte offsets into the file.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::tree::Span;
+
+/// A literal outbound address, or the name of a constant holding one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Literal(String),
+    Const(String),
+}
+
+/// One method call in a chain: `.timeout(Duration::from_secs(5))`.
+#[derive(Debug, Clone)]
+pub struct CallFact {
+    pub name: String,
+    /// From the method name to the closing parenthesis.
+    pub span: Span,
+    pub nargs: usize,
+    /// Last segment of each argument that is a plain path (`None`, `Timeout::Never`).
+    pub arg_words: Vec<String>,
+    /// First argument, when it is a literal string or a constant.
+    pub target: Option<Target>,
+    /// Methods called earlier in the function on the variables passed as arguments
+    /// (`req.set_timeout(d); client.say_hello(req)`).
+    pub arg_methods: Vec<String>,
+    /// The call runs under a timeout wrapper (`tokio::time::timeout`).
+    pub wrapped: bool,
+    /// The call's result is `.await`ed directly.
+    pub awaited: bool,
+    /// The call runs inside a circuit breaker's `call`.
+    pub breaker: bool,
+    /// The function (link key) the call is made in.
+    pub in_fn: Option<String>,
+}
+
+/// Calls made on one value, in order.
+#[derive(Debug, Clone, Default)]
+pub struct Chain {
+    pub calls: Vec<CallFact>,
+    /// The whole value was handed to a timeout wrapper or layer.
+    pub wrapped: bool,
+    /// The whole value was handed to a circuit breaker (a breaker layer's service).
+    pub breaker: bool,
+}
+
+/// Where a handle's value comes from.
+#[derive(Debug, Clone)]
+pub enum Origin {
+    /// A catalogue constructor (or one-shot request function) at `span`.
+    Client {
+        api: usize,
+        span: Span,
+        constructor: String,
+        target: Option<Target>,
+        /// The construction itself is a request (`reqwest::get`, `ureq::get`).
+        request: bool,
+        /// The construction runs under a timeout wrapper.
+        wrapped: bool,
+        /// The construction (a one-shot request) runs inside a breaker's `call`.
+        breaker: bool,
+        /// The function the construction is in.
+        in_fn: Option<String>,
+        /// Type name when matched by a wildcard pattern (a generated tonic client):
+        /// dropped if the package defines a type of that name.
+        wildcard_type: Option<String>,
+    },
+    /// The result of calling a function of this package by name (a possible factory).
+    Call { callee: String },
+    /// A circuit breaker (or breaker layer) of the given catalogue API.
+    Breaker { api: usize },
+    /// Parameter `index` of the package function `function` (link key): what the
+    /// function does with it happens to every value passed there.
+    Param { function: String, index: usize },
+    /// `self.<name>` used before the file assigns it: what is done with it happens to
+    /// every value the file stores in that field.
+    Field { name: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Handle {
+    pub origin: Origin,
+    pub chains: Vec<Chain>,
+}
+
+/// The delay between the attempts of a retry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DelayKind {
+    None,
+    /// A fixed delay: the sleep (or strategy) at this span.
+    Constant(Span),
+    /// A delay that grows with the attempt.
+    Growing(Span),
+}
+
+/// A retry: a hand-written loop (`for`, `loop`, `while`) or a retry crate's strategy.
+#[derive(Debug, Clone)]
+pub struct RetryFact {
+    /// The loop keyword, or the strategy's construction.
+    pub span: Span,
+    /// `for`, `loop`, `while` or `strategy`.
+    pub kind: String,
+    pub delay: DelayKind,
+    /// Package functions called in the loop body, and whether they are passed the
+    /// attempt counter (a delay helper one call deep).
+    pub helpers: Vec<(String, bool)>,
+}
+
+/// A sleep inside a function: its delay grows, or depends on a parameter.
+#[derive(Debug, Clone)]
+pub struct SleepFact {
+    pub grows: bool,
+    pub param_dependent: bool,
+}
+
+/// A route registration: `.route("/orders", post(create))`, `#[post("/orders")]`.
+#[derive(Debug, Clone)]
+pub struct RouteFact {
+    pub span: Span,
+    pub method: String,
+    pub path: Option<String>,
+    /// Link key of the handler function.
+    pub handler: Option<String>,
+    /// An idempotency layer/middleware wraps the router this route is added to.
+    pub layered: bool,
+    /// The function the registration is in (a router factory).
+    pub in_fn: Option<String>,
+}
+
+/// A function (or method) of the file and the handles it returns.
+#[derive(Debug, Clone)]
+pub struct FnFact {
+    pub name: String,
+    pub returns: Vec<usize>,
+}
+
+/// Everything one file contributes to its package's link step.
+#[derive(Debug, Default)]
+pub struct FileFacts {
+    pub handles: Vec<Handle>,
+    pub fns: Vec<FnFact>,
+    /// `const`/`static` string values by name.
+    pub consts: HashMap<String, String>,
+    /// Types defined in the file.
+    pub types: HashSet<String>,
+    /// Out-of-line test modules (`#[cfg(test)] mod tests;`): names, then the files
+    /// that hold them once the file's path is known.
+    pub test_mods: Vec<String>,
+    pub test_files: Vec<std::path::PathBuf>,
+    /// Functions (link keys) called inside a breaker's `call`: their outbound calls
+    /// are guarded one function down.
+    pub breaker_callees: Vec<String>,
+    pub retries: Vec<RetryFact>,
+    /// Sleeps by function link key (for delay helpers).
+    pub sleeps: Vec<(String, SleepFact)>,
+    pub routes: Vec<RouteFact>,
+    /// Functions whose body reads or names an idempotency key.
+    pub idem_fns: Vec<String>,
+    /// Functions called in a router chain that an idempotency layer wraps.
+    pub idem_layer_callees: Vec<String>,
+    /// Functions that put an idempotency layer on a router: the routers they build
+    /// or call are treated as wrapped (flow-insensitive within the function).
+    pub idem_layer_fns: Vec<String>,
+    /// (caller, callee) link keys of calls between the package's functions.
+    pub fn_calls: Vec<(String, String)>,
+    /// A handle passed to a package function: (callee link key, argument index, handle).
+    pub arg_passes: Vec<(String, usize, usize)>,
+    /// A handle stored in `self.<name>`: (name, handle).
+    pub field_binds: Vec<(String, usize)>,
+}

@@ -1,0 +1,114 @@
+//! Rust sources: each `.rs` file is pre-scanned for nesting depth, parsed with
+//! `syn` and summarised into [`facts::FileFacts`] inside its worker (syn trees are
+//! not `Send`); [`link::link`] then resolves factories across a package's files and
+//! turns the facts into one positioned [`crate::load::Document`] per file, judged by
+//! ordinary rule files with `[select] platform = "rust"`.
+//!
+//! Which calls construct a client and which bound it is data: [`catalog`].
+
+pub mod catalog;
+pub mod facts;
+pub mod imports;
+pub mod link;
+pub mod retry;
+pub mod routes;
+pub mod scan;
+pub mod visit;
+
+use crate::report::{ErrorKind, FileError};
+use crate::source::SourceFile;
+
+pub use catalog::Catalog;
+pub use facts::FileFacts;
+pub use imports::{read_deps, Deps};
+pub use visit::Ctx;
+
+/// Replaces a shebang line with spaces so byte offsets stay those of the file
+/// (`syn::parse_file` would cut it off and shift every span).
+fn blank_shebang(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with("#!") && !text[2..].trim_start().starts_with('[') {
+        let end = text.find('\n').unwrap_or(text.len());
+        let mut s = String::with_capacity(text.len());
+        s.extend(std::iter::repeat_n(' ', end));
+        s.push_str(&text[end..]);
+        std::borrow::Cow::Owned(s)
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// Code generators (prost-build, tonic-build, bindgen, ...) mark their output
+/// `@generated` near the top: its clients are library plumbing, the call sites that
+/// use them are judged instead.
+fn is_generated(text: &str) -> bool {
+    let mut end = text.len().min(1024);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].contains("@generated")
+}
+
+/// Files that hold the out-of-line modules `mods` declared in `path`
+/// (`src/lib.rs` + `tests` → `src/tests.rs`, `src/tests/mod.rs`;
+/// `src/a.rs` + `tests` → `src/a/tests.rs`, ...).
+fn test_module_files(path: &std::path::Path, mods: &[String]) -> Vec<std::path::PathBuf> {
+    let Some(dir) = path.parent() else {
+        return Vec::new();
+    };
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    let base = if matches!(stem, "main" | "lib" | "mod") {
+        dir.to_path_buf()
+    } else {
+        dir.join(stem)
+    };
+    mods.iter()
+        .flat_map(|m| [base.join(format!("{m}.rs")), base.join(m).join("mod.rs")])
+        .collect()
+}
+
+/// Parses and summarises one file. A file nested too deep is refused (`limit`),
+/// one `syn` cannot parse is a `parse` error with its position.
+pub fn summarize(source: &SourceFile, ctx: &Ctx) -> Result<FileFacts, FileError> {
+    let error = |offset: Option<usize>, kind: ErrorKind, message: String| {
+        let pos = offset.map(|o| source.line_col(o));
+        FileError {
+            path: source.display.clone(),
+            line: pos.map(|p| p.line),
+            column: pos.map(|p| p.column),
+            kind,
+            message,
+        }
+    };
+    if let Err(deep) = scan::check_depth(&source.text, scan::MAX_DEPTH) {
+        return Err(error(
+            Some(deep.offset),
+            ErrorKind::Limit,
+            format!(
+                "nesting deeper than {} levels: not parsed (a parser would overflow its stack)",
+                scan::MAX_DEPTH
+            ),
+        ));
+    }
+    if is_generated(&source.text) {
+        return Ok(FileFacts::default());
+    }
+    let text = blank_shebang(&source.text);
+    let result = match syn::parse_file(&text) {
+        Ok(file) => {
+            let mut facts = visit::summarize_file(&file, ctx, source);
+            facts.test_files = test_module_files(&source.path, &facts.test_mods);
+            Ok(facts)
+        }
+        Err(e) => {
+            let offset = e.span().byte_range().start;
+            Err(error(
+                Some(offset),
+                ErrorKind::Parse,
+                format!("Rust syntax error: {e}"),
+            ))
+        }
+    };
+    // Spans live in a thread-local source map that grows with every parse.
+    proc_macro2::extra::invalidate_current_thread_spans();
+    result
+}

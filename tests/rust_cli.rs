@@ -1,0 +1,217 @@
+//! End to end: the built binary on small Rust trees.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn write(root: &Path, rel: &str, text: impl AsRef<[u8]>) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn check_json(dir: &Path) -> (Value, i32) {
+    let out = Command::cargo_bin("resilint")
+        .unwrap()
+        .current_dir(dir)
+        .args(["check", ".", "--format", "json", "--threads", "2"])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (json, out.status.code().unwrap_or(-1))
+}
+
+/// A user rule directory declares an in-house wrapper in `apis/`: no Rust change.
+#[test]
+fn user_catalogue_declares_an_in_house_client() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "resilint.toml", "rule-dirs = [\"my-rules\"]\n");
+    write(
+        root,
+        "my-rules/apis/acme.toml",
+        r#"
+[[client]]
+name = "acme_http::Http"
+crate = "acme-http"
+constructors = ["acme_http::Http::new"]
+timeout = ["deadline"]
+request-methods = ["call"]
+"#,
+    );
+    write(
+        root,
+        "svc/Cargo.toml",
+        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\n\n[dependencies]\nacme-http = { path = \"../acme\" }\n",
+    );
+    write(
+        root,
+        "svc/src/main.rs",
+        r#"use acme_http::Http;
+use std::time::Duration;
+
+fn main() {
+    let slow = Http::new("http://ledger:8080");
+    let fast = Http::new("http://rates:8080").deadline(Duration::from_secs(2));
+    slow.call("/entries");
+    fast.call("/today");
+}
+"#,
+    );
+    let (json, code) = check_json(root);
+    let findings: Vec<&Value> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["category"] == "timeout")
+        .collect();
+    assert_eq!(findings.len(), 1, "{json:#}");
+    let f = &findings[0];
+    assert_eq!(f["rule"], "rust/http-client-without-timeout");
+    assert_eq!(f["path"], "svc/src/main.rs");
+    assert_eq!(f["line"], 5);
+    assert_eq!(f["column"], 16);
+    assert_eq!(f["target"], "http://ledger:8080");
+    assert_eq!(json["coverage"]["timeout"]["covered"], 1);
+    assert_eq!(json["coverage"]["timeout"]["total"], 2);
+    assert_eq!(code, 1);
+}
+
+/// syn overflows its stack on 100k nested parentheses (an abort, not a panic):
+/// the pre-scan refuses the file and the run goes on.
+#[test]
+fn deeply_nested_file_is_refused_not_fatal() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let deep = format!(
+        "fn main() {{\n    let x = {}1{};\n}}\n",
+        "(".repeat(100_000),
+        ")".repeat(100_000)
+    );
+    write(root, "src/deep.rs", deep);
+    write(
+        root,
+        "src/ok.rs",
+        "fn f() { let _c = reqwest::Client::new(); }\n",
+    );
+    let (json, _) = check_json(root);
+    let errors = json["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{json:#}");
+    assert_eq!(errors[0]["kind"], "limit");
+    assert_eq!(errors[0]["path"], "src/deep.rs");
+    assert_eq!(errors[0]["line"], 2);
+    let timeout_findings = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["category"] == "timeout")
+        .count();
+    assert_eq!(timeout_findings, 1);
+}
+
+#[test]
+fn unparseable_and_non_utf8_files_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "src/broken.rs", "fn main() {\n    let x = ;\n}\n");
+    write(root, "src/latin1.rs", b"// caf\xe9\nfn main() {}\n");
+    write(root, "src/ok.rs", "fn main() {}\n");
+    let (json, code) = check_json(root);
+    let errors = json["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 2, "{json:#}");
+    assert_eq!(errors[0]["path"], "src/broken.rs");
+    assert_eq!(errors[0]["kind"], "parse");
+    assert_eq!(errors[0]["line"], 2);
+    assert_eq!(errors[1]["path"], "src/latin1.rs");
+    assert_eq!(code, 0);
+}
+
+/// Other pathological shapes that recurse in parsers or in `Drop`: long method
+/// chains, long binary chains, prefix-operator runs.
+#[test]
+fn pathological_shapes_do_not_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "src/chain.rs",
+        format!("fn f() {{ let _ = x{}; }}\n", ".g()".repeat(50_000)),
+    );
+    write(
+        root,
+        "src/binary.rs",
+        format!("fn f() {{ let _ = 1{}; }}\n", " + 1".repeat(50_000)),
+    );
+    write(
+        root,
+        "src/prefix.rs",
+        format!("fn f() {{ let _ = {}x; }}\n", "!".repeat(50_000)),
+    );
+    write(
+        root,
+        "src/assign.rs",
+        format!("fn f() {{ let _ = x{}; }}\n", " = x".repeat(10_000)),
+    );
+    write(
+        root,
+        "src/closures.rs",
+        format!("fn f() {{ let _ = {}1; }}\n", "|x| ".repeat(10_000)),
+    );
+    let (json, _) = check_json(root);
+    let errors = json["errors"].as_array().unwrap();
+    for file in ["chain", "binary", "prefix", "assign", "closures"] {
+        let path = format!("src/{file}.rs");
+        assert!(
+            errors
+                .iter()
+                .any(|e| e["path"] == path.as_str() && e["kind"] == "limit"),
+            "{path} not refused: {json:#}"
+        );
+    }
+}
+
+/// A shebang line must not shift positions; columns count characters.
+#[test]
+fn positions_survive_shebang_and_multibyte_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "src/main.rs",
+        "#!/usr/bin/env run-cargo-script\n// héllo wörld\nfn main() { let s = \"é\"; let c = reqwest::Client::new(); }\n",
+    );
+    let (json, _) = check_json(root);
+    let f = &json["findings"][0];
+    assert_eq!(f["line"], 3, "{json:#}");
+    assert_eq!(f["column"], 34);
+}
+
+#[test]
+fn output_is_identical_for_any_thread_count() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rust");
+    let run = |threads: &str| {
+        Command::cargo_bin("resilint")
+            .unwrap()
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args([
+                "check",
+                "fixtures/rust",
+                "--format",
+                "json",
+                "--threads",
+                threads,
+            ])
+            .output()
+            .unwrap()
+            .stdout
+    };
+    assert!(fixtures.is_dir());
+    assert_eq!(run("1"), run("2"));
+}

@@ -1,0 +1,190 @@
+//! Fixture-driven tests of the Rust rules: every `fixtures/rust/<name>/fail` tree
+//! yields exactly the findings of `rust/<name>` marked `// expect: rust/<name>` on
+//! their lines, and every `pass` tree yields none.
+//!
+//! The same convention as the YAML fixtures (`# expect:`), so the harnesses merge.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use resilint::engine::{run, Options};
+
+/// Relative to the package root, which is the working directory of `cargo test`,
+/// so finding paths and marker paths are shown the same way.
+fn fixture_root() -> PathBuf {
+    PathBuf::from("fixtures/rust")
+}
+
+/// (display path, line) of every `expect: <rule>` marker below `dir`.
+fn markers(dir: &Path, rule: &str) -> BTreeSet<(String, usize)> {
+    let mut out = BTreeSet::new();
+    for entry in ignore::WalkBuilder::new(dir)
+        .standard_filters(false)
+        .build()
+        .filter_map(Result::ok)
+    {
+        let path = entry.path();
+        if !path.is_file() || path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(path).unwrap();
+        for (i, line) in text.lines().enumerate() {
+            let Some(pos) = line.find("// expect:") else {
+                continue;
+            };
+            let ids = &line[pos + "// expect:".len()..];
+            if ids.split(',').any(|id| id.trim() == rule) {
+                out.insert((display(path), i + 1));
+            }
+        }
+    }
+    out
+}
+
+fn display(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
+fn findings(dir: &Path, rule: &str) -> BTreeSet<(String, usize)> {
+    let outcome = run(&Options {
+        paths: vec![dir.to_path_buf()],
+        config: None,
+        threads: Some(2),
+    })
+    .expect("run");
+    assert!(
+        outcome.report.errors.is_empty(),
+        "fixture {} has errors: {:?}",
+        dir.display(),
+        outcome.report.errors
+    );
+    outcome
+        .report
+        .findings
+        .iter()
+        .filter(|f| f.rule == rule)
+        .map(|f| (f.location.path.clone(), f.location.line))
+        .collect()
+}
+
+fn rule_dirs() -> Vec<(String, PathBuf)> {
+    let mut dirs: Vec<_> = std::fs::read_dir(fixture_root())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_dir())
+        .map(|e| {
+            (
+                format!("rust/{}", e.file_name().to_string_lossy()),
+                e.path(),
+            )
+        })
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+#[test]
+fn fail_fixtures_have_exactly_the_marked_findings() {
+    let mut failures = Vec::new();
+    for (rule, dir) in rule_dirs() {
+        let fail = dir.join("fail");
+        let expected = markers(&fail, &rule);
+        assert!(!expected.is_empty(), "{rule}: fail fixture has no markers");
+        let got = findings(&fail, &rule);
+        for missing in expected.difference(&got) {
+            failures.push(format!("{rule}: expected a finding at {missing:?}"));
+        }
+        for extra in got.difference(&expected) {
+            failures.push(format!("{rule}: unexpected finding at {extra:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn pass_fixtures_are_silent_and_counted() {
+    for (rule, dir) in rule_dirs() {
+        let pass = dir.join("pass");
+        let got = findings(&pass, &rule);
+        assert!(got.is_empty(), "{rule}: pass fixture has findings {got:?}");
+        let outcome = run(&Options {
+            paths: vec![pass.clone()],
+            config: None,
+            threads: Some(1),
+        })
+        .unwrap();
+        let category = resilint::rules::builtin()
+            .unwrap()
+            .into_iter()
+            .find(|r| r.id == rule)
+            .map(|r| r.category)
+            .expect("rule exists");
+        let line = outcome.report.coverage[&category];
+        assert!(line.total > 0, "{rule}: pass fixture has no subjects");
+        assert_eq!(
+            line.covered, line.total,
+            "{rule}: pass fixture not fully covered"
+        );
+    }
+}
+
+#[test]
+fn every_rust_rule_has_fixtures() {
+    let rules = resilint::rules::builtin().unwrap();
+    for r in rules.iter().filter(|r| r.id.starts_with("rust/")) {
+        let dir = fixture_root().join(r.id.trim_start_matches("rust/"));
+        assert!(dir.join("fail").is_dir(), "{} has no fail fixture", r.id);
+        assert!(dir.join("pass").is_dir(), "{} has no pass fixture", r.id);
+    }
+}
+
+#[test]
+fn findings_carry_the_literal_or_constant_target() {
+    let dir = fixture_root().join("http-client-without-timeout/fail");
+    let outcome = run(&Options {
+        paths: vec![dir],
+        config: None,
+        threads: Some(1),
+    })
+    .unwrap();
+    let targets: BTreeSet<_> = outcome
+        .report
+        .findings
+        .iter()
+        .filter_map(|f| f.target.clone())
+        .collect();
+    for t in [
+        "http://inventory:50051",
+        "http://pricing:50051",
+        "http://payments:8080/charge",
+        "amqp://rabbit:5672/%2f",
+    ] {
+        assert!(
+            targets.contains(t),
+            "no finding with target {t}: {targets:?}"
+        );
+    }
+}
+
+#[test]
+fn catalogue_readme_example_parses_and_compiles() {
+    let readme = std::fs::read_to_string("rules/apis/README.md").unwrap();
+    let start = readme.find("```toml").expect("toml block") + "```toml".len();
+    let end = start + readme[start..].find("```").unwrap();
+    let file = resilint::rules::parse_catalog("README.md", &readme[start..end]).unwrap();
+    let mut catalog = resilint::extract::rust::Catalog::default();
+    catalog.add(file);
+    catalog.compile().unwrap();
+    assert_eq!(catalog.clients[0].name, "acme_http::Http");
+}
+
+#[test]
+fn builtin_catalogue_compiles() {
+    let mut catalog = resilint::extract::rust::Catalog::default();
+    for f in resilint::rules::builtin_catalog().unwrap() {
+        catalog.add(f);
+    }
+    catalog.compile().unwrap();
+    assert!(catalog.clients.len() >= 14);
+    assert!(catalog.breakers.len() >= 3);
+}
