@@ -2,8 +2,8 @@
 //!
 //! `cargo bench --bench rust_speed` generates a deterministic tree of about
 //! 300k lines of service-like Rust under `target/bench-tree` and times, with the
-//! same thread count, (a) parse-only: walk, read every `.rs` file and
-//! `syn::parse_file` it; (b) a full `resilint check` through the library. Each is
+//! same thread count, (a) parse-only: discover the files `resilint check` reads,
+//! read every `.rs` file and `syn::parse_file` it; (b) a full `resilint check` through the library. Each is
 //! run 5 times and the best wall time is reported, with the ratio (target ≤ 1.2).
 //!
 //! `cargo bench --bench rust_speed -- /path/to/repo` measures a real repository
@@ -72,15 +72,16 @@ fn generate(root: &Path, files: usize) -> std::io::Result<()> {
     std::fs::write(src.join("lib.rs"), lib)
 }
 
+/// The `.rs` files `resilint check` reads (same discovery: gitignore, skipped
+/// test directories), so both passes see the same files.
 fn rust_files(root: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = ignore::WalkBuilder::new(root)
-        .build()
-        .filter_map(Result::ok)
-        .map(|e| e.into_path())
-        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
-        .collect();
-    files.sort();
-    files
+    let (candidates, _) =
+        resilint::discover::discover(&[root.to_path_buf()], &[], &[], false).expect("discover");
+    candidates
+        .into_iter()
+        .filter(|c| c.kind == resilint::discover::FileKind::Rust)
+        .map(|c| c.path)
+        .collect()
 }
 
 fn parse_only(root: &Path, pool: &rayon::ThreadPool) -> usize {
