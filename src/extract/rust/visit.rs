@@ -319,6 +319,23 @@ fn may_be_client(ty: &syn::Type) -> bool {
     }
 }
 
+/// Whether the method chain `e` calls one of `names` (`strategy.take(3)`).
+fn chain_calls_any(mut e: &Expr, names: &[String]) -> bool {
+    loop {
+        match e {
+            Expr::MethodCall(m) => {
+                if names.iter().any(|n| m.method == n.as_str()) {
+                    return true;
+                }
+                e = &m.receiver;
+            }
+            Expr::Paren(p) => e = &p.expr,
+            Expr::Reference(r) => e = &r.expr,
+            _ => return false,
+        }
+    }
+}
+
 /// Whether `e`, under any `?`, `.await` and parentheses, is a method call.
 fn ends_in_method_call(mut e: &Expr) -> bool {
     loop {
@@ -721,6 +738,7 @@ impl Visitor<'_, '_> {
                     kind: "strategy".into(),
                     delay,
                     helpers: Vec::new(),
+                    forever: false,
                 });
                 for a in &c.args {
                     self.expr(a);
@@ -732,6 +750,22 @@ impl Visitor<'_, '_> {
                     self.expr(a);
                 }
                 return Some(self.new_handle(Origin::Breaker { api }));
+            }
+            Some((PathRole::RetryRunner(runner), _)) => {
+                // `Retry::spawn(FixedInterval::from_millis(10), f)`: no `.take(n)` on the
+                // strategy written in place means it retries forever.
+                let before = self.facts.retries.len();
+                let bounded = c
+                    .args
+                    .first()
+                    .is_some_and(|a| chain_calls_any(a, self.ctx.catalog.bounded_by(runner)));
+                for a in &c.args {
+                    self.expr(a);
+                }
+                if !bounded && self.facts.retries.len() > before {
+                    self.facts.retries[before].forever = true;
+                }
+                return None;
             }
             Some((PathRole::ClientWrapper, _)) => {
                 let mut first = None;
