@@ -60,6 +60,13 @@ pub struct RetryStrategy {
     /// No delay at all.
     #[serde(default)]
     pub none: Vec<String>,
+    /// Functions that run a retry with a strategy as first argument (`Retry::spawn`).
+    #[serde(default)]
+    pub runners: Vec<String>,
+    /// Strategy methods that bound the number of attempts (`take`); a strategy passed to
+    /// a runner without one retries forever.
+    #[serde(default)]
+    pub bounded_by: Vec<String>,
 }
 
 /// How a retry strategy's delay behaves.
@@ -191,6 +198,8 @@ pub enum PathRole {
     RetryStrategy(DelayClass),
     /// Wraps the client passed as first argument; the result is that client.
     ClientWrapper,
+    /// Runs a retry with the strategy passed first (index into the strategies).
+    RetryRunner(usize),
 }
 
 /// All catalogue files merged and compiled for matching.
@@ -288,6 +297,11 @@ impl Catalog {
                 }
             }
         }
+        for (i, s) in self.strategies.iter().enumerate() {
+            for p in &s.runners {
+                push(p, PathRole::RetryRunner(i), &s.krate)?;
+            }
+        }
         self.set = Some(builder.build().map_err(|e| e.to_string())?);
         self.roles = roles;
         self.request_timeout_names = self
@@ -310,11 +324,13 @@ impl Catalog {
                     .iter()
                     .flat_map(|b| b.constructors.iter().chain(&b.types)),
             )
-            .chain(
-                self.strategies
+            .chain(self.strategies.iter().flat_map(|s| {
+                s.growing
                     .iter()
-                    .flat_map(|s| s.growing.iter().chain(&s.constant).chain(&s.none)),
-            )
+                    .chain(&s.constant)
+                    .chain(&s.none)
+                    .chain(&s.runners)
+            }))
             .chain(self.client_wrappers.iter().flat_map(|w| &w.functions))
             .map(|p| p.rsplit("::").next().unwrap_or(""))
             .collect();
@@ -347,6 +363,13 @@ impl Catalog {
             };
             ok.then_some(*role)
         })
+    }
+
+    /// Strategy methods that bound attempts, for the runner's crate.
+    pub fn bounded_by(&self, runner: usize) -> &[String] {
+        self.strategies
+            .get(runner)
+            .map_or(&[][..], |s| s.bounded_by.as_slice())
     }
 
     /// Whether a method bounds a request on some client (`set_timeout`).

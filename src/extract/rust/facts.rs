@@ -106,6 +106,8 @@ pub struct RetryFact {
     /// Package functions called in the loop body, and whether they are passed the
     /// attempt counter (a delay helper one call deep).
     pub helpers: Vec<(String, bool)>,
+    /// A strategy handed to a runner without bounding its attempts (`.take(n)`).
+    pub forever: bool,
 }
 
 /// A sleep inside a function: its delay grows, or depends on a parameter.

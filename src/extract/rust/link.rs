@@ -420,6 +420,9 @@ fn retry_node(r: &RetryFact, sleeps: &HashMap<&str, Vec<&SleepFact>>) -> Node {
         }
     }
     let mut fields = vec![entry("kind", scalar(&r.kind, r.span))];
+    if r.forever {
+        fields.push(entry("forever", scalar("no attempt limit", r.span)));
+    }
     match delay {
         DelayKind::None => {}
         DelayKind::Constant(s) => {

@@ -313,6 +313,7 @@ pub fn analyze(
         kind: kind.to_string(),
         delay,
         helpers,
+        forever: false,
     })
 }
 

@@ -1,0 +1,408 @@
+//! Calls and method chains: constructors, factories, wrappers, breakers, routes,
+//! and the calls made on tracked values.
+
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+use syn::{Expr, ExprCall, ExprMethodCall};
+
+use super::super::catalog::{DelayClass, PathRole};
+use super::super::facts::{CallFact, Chain, DelayKind, Origin, RetryFact, SleepFact};
+use super::syntax::*;
+use super::{offset, span_of, Visitor};
+use crate::tree::Span;
+
+impl Visitor<'_, '_> {
+    pub(super) fn call(&mut self, c: &ExprCall) -> Option<usize> {
+        let Expr::Path(fp) = &*c.func else {
+            self.expr(&c.func);
+            for a in &c.args {
+                self.expr(a);
+            }
+            return None;
+        };
+        let segs = segments(&fp.path);
+        let n = segs.len();
+        let last = segs.last().map(String::as_str).unwrap_or("");
+        let transparent = (n == 1 && matches!(last, "Ok" | "Some"))
+            || (n >= 2
+                && last == "new"
+                && matches!(
+                    segs[n - 2].as_str(),
+                    "Arc" | "Rc" | "Box" | "Mutex" | "RwLock"
+                ));
+        if transparent && c.args.len() == 1 {
+            return self.expr(&c.args[0]);
+        }
+        if super::super::retry::is_sleep(last) {
+            if let Some(f) = self.fn_name.clone() {
+                let mut d = super::super::retry::DelayExpr::default();
+                for a in &c.args {
+                    d.visit_expr(a);
+                }
+                let param_dependent = d.idents.iter().any(|i| self.fn_params.contains(i));
+                self.sleep_idents
+                    .push((self.facts.sleeps.len(), d.idents.into_iter().collect()));
+                self.facts.sleeps.push((
+                    f,
+                    SleepFact {
+                        grows: d.grows,
+                        param_dependent,
+                    },
+                ));
+            }
+        }
+        let role = self.role(&segs);
+        let request = matches!(role, Some((PathRole::Request(_), _)));
+        match role {
+            Some((PathRole::Constructor(api), path)) | Some((PathRole::Request(api), path)) => {
+                let target = c.args.first().and_then(target_of);
+                for a in &c.args {
+                    self.expr(a);
+                }
+                let wildcard_type = self.ctx.catalog.clients[api]
+                    .constructors
+                    .iter()
+                    .any(|p| p.starts_with("**"))
+                    .then(|| path.get(path.len().saturating_sub(2)).cloned())
+                    .flatten();
+                let origin = Origin::Client {
+                    api,
+                    span: span_of(self.source, c.span()),
+                    constructor: path.join("::"),
+                    target,
+                    request,
+                    wrapped: self.wrapped > 0,
+                    breaker: self.breaker > 0,
+                    in_fn: self.fn_name.clone(),
+                    wildcard_type,
+                };
+                return Some(self.new_handle(origin));
+            }
+            Some((PathRole::RetryStrategy(class), _)) => {
+                let span = span_of(self.source, c.span());
+                let delay = match class {
+                    DelayClass::None => DelayKind::None,
+                    DelayClass::Constant => DelayKind::Constant(span),
+                    DelayClass::Growing => DelayKind::Growing(span),
+                };
+                self.facts.retries.push(RetryFact {
+                    span,
+                    kind: "strategy".into(),
+                    delay,
+                    helpers: Vec::new(),
+                    forever: false,
+                });
+                for a in &c.args {
+                    self.expr(a);
+                }
+                return None;
+            }
+            Some((PathRole::Breaker(api), _)) => {
+                for a in &c.args {
+                    self.expr(a);
+                }
+                return Some(self.new_handle(Origin::Breaker { api }));
+            }
+            Some((PathRole::RetryRunner(runner), _)) => {
+                // `Retry::spawn(FixedInterval::from_millis(10), f)`: no `.take(n)` on the
+                // strategy written in place means it retries forever.
+                let before = self.facts.retries.len();
+                let bounded = c
+                    .args
+                    .first()
+                    .is_some_and(|a| chain_calls_any(a, self.ctx.catalog.bounded_by(runner)));
+                for a in &c.args {
+                    self.expr(a);
+                }
+                if !bounded && self.facts.retries.len() > before {
+                    self.facts.retries[before].forever = true;
+                }
+                return None;
+            }
+            Some((PathRole::ClientWrapper, _)) => {
+                let mut first = None;
+                for (i, a) in c.args.iter().enumerate() {
+                    let h = self.expr(a);
+                    if i == 0 {
+                        first = h;
+                    }
+                }
+                return first;
+            }
+            Some((PathRole::TimeoutWrapper, _)) => {
+                self.wrapped += 1;
+                for a in &c.args {
+                    if let Some(h) = self.expr(a) {
+                        self.mark_wrapped(h);
+                    }
+                }
+                self.wrapped -= 1;
+                return None;
+            }
+            _ => {}
+        }
+        // A generated client around a channel: `GreeterClient::new(channel)`.
+        if n >= 2
+            && segs[n - 2].ends_with("Client")
+            && matches!(last, "new" | "with_interceptor" | "with_origin")
+        {
+            let mut first = None;
+            for (i, a) in c.args.iter().enumerate() {
+                let h = self.expr(a);
+                if i == 0 {
+                    first = h;
+                }
+            }
+            return first;
+        }
+        let mut passed = Vec::new();
+        for (i, a) in c.args.iter().enumerate() {
+            if let Some(h) = self.expr(a) {
+                self.mark_context(h);
+                passed.push((i, h));
+            }
+        }
+        let callee = self.local_callee(&segs)?;
+        for (i, h) in passed {
+            self.facts.arg_passes.push((callee.clone(), i, h));
+        }
+        Some(self.call_handle(callee))
+    }
+
+    pub(super) fn method_chain(&mut self, e: &Expr) -> Option<usize> {
+        let mut calls: Vec<(&ExprMethodCall, bool)> = Vec::new();
+        let mut cur = e;
+        let mut awaited = false;
+        loop {
+            match cur {
+                Expr::MethodCall(m) => {
+                    calls.push((m, std::mem::take(&mut awaited)));
+                    cur = &m.receiver;
+                }
+                Expr::Await(a) => {
+                    awaited = true;
+                    cur = &a.base;
+                }
+                Expr::Try(t) => cur = &t.expr,
+                Expr::Paren(p) => cur = &p.expr,
+                _ => break,
+            }
+        }
+        calls.reverse();
+        let base = cur;
+        let mut skip = 0;
+        let mut handle = None;
+        let mut base_var = None;
+        let mut layer = None;
+        if is_self(base) {
+            // `self.make_client()`: a call to a method of this impl.
+            if let (Some(ty), Some((first, _))) = (self.impl_type.clone(), calls.first()) {
+                let callee = format!("{ty}::{}", first.method);
+                for (i, a) in first.args.iter().enumerate() {
+                    if let Some(h) = self.expr(a) {
+                        self.facts.arg_passes.push((callee.clone(), i, h));
+                    }
+                }
+                handle = Some(self.call_handle(callee));
+                skip = 1;
+            }
+        } else {
+            if let Expr::Call(c) = base {
+                if let Expr::Path(p) = &*c.func {
+                    if let Some((PathRole::LayerBuilder(i), _)) = self.role(&segments(&p.path)) {
+                        layer = Some(i);
+                    }
+                }
+            }
+            handle = self.expr(base);
+            if handle.is_none() {
+                base_var = simple_ident(base);
+            }
+        }
+        // An idempotency layer/middleware anywhere in a router chain wraps its routes.
+        let idem_layer = calls.iter().any(|(m, _)| {
+            matches!(
+                m.method.to_string().as_str(),
+                "layer" | "wrap" | "route_layer" | "with"
+            ) && m
+                .args
+                .iter()
+                .any(super::super::routes::mentions_idempotency)
+        });
+        if idem_layer {
+            self.idem_layer += 1;
+            if let Some(f) = &self.fn_name {
+                self.facts.idem_layer_fns.push(f.clone());
+            }
+        }
+        // actix `web::post().to(handler)`.
+        let base_method = match base {
+            Expr::Call(c) if c.args.is_empty() => match &*c.func {
+                Expr::Path(p) => p
+                    .path
+                    .segments
+                    .last()
+                    .and_then(|s| super::super::routes::method_name(&s.ident.to_string())),
+                _ => None,
+            },
+            _ => None,
+        };
+        let mut chain = Chain::default();
+        let mut in_request = false;
+        let mut layered = false;
+        let mut breaker_layered = false;
+        let breaker_api = handle.and_then(|h| self.is_breaker(h));
+        for &(m, awaited) in &calls[skip..] {
+            let name = m.method.to_string();
+            if let Some(i) = layer {
+                let l = &self.ctx.catalog.layers[i];
+                if l.methods.contains(&name) {
+                    layered = true;
+                }
+                if name == "layer" {
+                    if let Some(Expr::Call(c)) = m.args.first() {
+                        if let Expr::Path(p) = &*c.func {
+                            if let Some((PathRole::TimeoutLayerCtor, _)) =
+                                self.role(&segments(&p.path))
+                            {
+                                layered = true;
+                            }
+                        }
+                    }
+                }
+            }
+            let cors = super::super::routes::is_cors_list(&name);
+            if cors {
+                self.cors += 1;
+            }
+            if matches!(name.as_str(), "try_processing" | "save_response") {
+                self.idempotency_evidence("idempotency");
+            }
+            let route_span = || {
+                Span::new(
+                    offset(self.source, m.method.span().start()),
+                    offset(self.source, m.paren_token.span.close().end()),
+                )
+            };
+            if name == "route" && m.args.len() == 2 {
+                let path = super::super::routes::literal_path(m.args.first());
+                for (method, h) in super::super::routes::axum_handlers(&m.args[1]) {
+                    let handler = self.handler_key(&h);
+                    let span = route_span();
+                    self.route(span, method, path.clone(), handler);
+                }
+            }
+            if name == "to" && std::ptr::eq(m, calls[skip.min(calls.len() - 1)].0) {
+                if let (Some(method), Some(Expr::Path(h))) = (base_method, m.args.first()) {
+                    let handler = self.handler_key(&h.path);
+                    let span = route_span();
+                    self.route(span, method, None, handler);
+                }
+            }
+            let wrap_args = layered && name == "service";
+            if wrap_args {
+                self.wrapped += 1;
+            }
+            // `breaker.call(fut)`, or `.service(svc)` after a breaker `.layer(..)`.
+            let guard_args = breaker_api
+                .is_some_and(|b| self.ctx.catalog.breakers[b].call_methods.contains(&name))
+                || (breaker_layered && name == "service")
+                || (breaker_api.is_some_and(|b| self.ctx.catalog.breakers[b].layer)
+                    && name == "layer");
+            if guard_args {
+                self.breaker += 1;
+            }
+            let mut arg_methods = Vec::new();
+            for a in &m.args {
+                if let Some(h) = self.expr(a) {
+                    self.mark_context(h);
+                    if name == "layer" {
+                        if let Some(b) = self.is_breaker(h) {
+                            breaker_layered |= self.ctx.catalog.breakers[b].layer;
+                        }
+                    }
+                }
+                if handle.is_none() {
+                    continue;
+                }
+                if let Some(var) = simple_ident(a) {
+                    if let Some(ms) = self.scopes.last().and_then(|s| s.var_methods.get(&var)) {
+                        arg_methods.extend(ms.iter().cloned());
+                    }
+                }
+            }
+            if wrap_args {
+                self.wrapped -= 1;
+            }
+            if guard_args {
+                self.breaker -= 1;
+            }
+            if cors {
+                self.cors -= 1;
+            }
+            // After a request the chain yields a response, not the client.
+            let client_api = handle.and_then(|h| match self.facts.handles[h].origin {
+                Origin::Client { api, .. } => Some(api),
+                _ => None,
+            });
+            if self.ctx.catalog.is_request_name(&name)
+                || client_api
+                    .is_some_and(|a| self.ctx.catalog.clients[a].is_request_method(&name, awaited))
+            {
+                in_request = true;
+            }
+            if handle.is_none() {
+                // Only methods that bound a request matter on other values (`req.set_timeout(d)`).
+                if base_var.is_some() && self.ctx.catalog.is_request_timeout_name(&name) {
+                    chain.calls.push(CallFact {
+                        name,
+                        span: Span::default(),
+                        nargs: 0,
+                        arg_words: Vec::new(),
+                        target: None,
+                        arg_methods: Vec::new(),
+                        wrapped: false,
+                        awaited,
+                        breaker: false,
+                        in_fn: None,
+                    });
+                }
+                continue;
+            }
+            let span = Span::new(
+                offset(self.source, m.method.span().start()),
+                offset(self.source, m.paren_token.span.close().end()),
+            );
+            chain.calls.push(CallFact {
+                name,
+                span,
+                nargs: m.args.len(),
+                arg_words: arg_words(m.args.iter()),
+                target: m.args.first().and_then(target_of),
+                arg_methods,
+                wrapped: self.wrapped > 0,
+                awaited,
+                breaker: self.breaker > 0,
+                in_fn: self.fn_name.clone(),
+            });
+        }
+        if idem_layer {
+            self.idem_layer -= 1;
+        }
+        if let Some(h) = handle {
+            if !chain.calls.is_empty() {
+                self.facts.handles[h].chains.push(chain);
+            }
+            return (!in_request).then_some(h);
+        }
+        if let Some(var) = base_var {
+            let names: Vec<String> = chain.calls.into_iter().map(|c| c.name).collect();
+            self.scope()
+                .var_methods
+                .entry(var)
+                .or_default()
+                .extend(names);
+        }
+        None
+    }
+}

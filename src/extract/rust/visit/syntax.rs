@@ -1,0 +1,232 @@
+//! Small syntax helpers shared by the visitor: paths, test attributes, literal
+//! targets, macro bodies.
+
+use proc_macro2::{Spacing, TokenStream, TokenTree};
+use syn::{Expr, Lit, Pat};
+
+use super::super::facts::Target;
+use super::type_path;
+
+pub(super) fn segments(path: &syn::Path) -> Vec<String> {
+    path.segments.iter().map(|s| s.ident.to_string()).collect()
+}
+
+/// `#[test]`, `#[tokio::test]`, `#[cfg(test)]`.
+pub(super) fn is_test(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        let path = a.path();
+        if path.segments.last().is_some_and(|s| s.ident == "test") {
+            return true;
+        }
+        path.is_ident("cfg")
+            && matches!(&a.meta, syn::Meta::List(l) if l.tokens.to_string().trim() == "test")
+    })
+}
+
+/// A literal address or a constant's name.
+pub(super) fn target_of(e: &Expr) -> Option<Target> {
+    match e {
+        Expr::Lit(l) => match &l.lit {
+            Lit::Str(s) => Some(Target::Literal(s.value())),
+            _ => None,
+        },
+        Expr::Reference(r) => target_of(&r.expr),
+        Expr::Paren(p) => target_of(&p.expr),
+        Expr::Group(g) => target_of(&g.expr),
+        Expr::Path(p) if p.qself.is_none() => {
+            let last = p.path.segments.last()?.ident.to_string();
+            (last
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+                && last.chars().any(|c| c.is_ascii_uppercase()))
+            .then_some(Target::Const(last))
+        }
+        Expr::Call(c) if c.args.len() == 1 => match &*c.func {
+            Expr::Path(p)
+                if p.path.segments.last().is_some_and(|s| {
+                    matches!(
+                        s.ident.to_string().as_str(),
+                        "from" | "parse" | "from_static" | "from_str" | "new"
+                    )
+                }) =>
+            {
+                target_of(&c.args[0])
+            }
+            _ => None,
+        },
+        Expr::MethodCall(m)
+            if matches!(
+                m.method.to_string().as_str(),
+                "to_string" | "to_owned" | "into" | "parse" | "unwrap" | "expect"
+            ) =>
+        {
+            target_of(&m.receiver)
+        }
+        Expr::Try(t) => target_of(&t.expr),
+        _ => None,
+    }
+}
+
+/// Last segment of each argument that is a plain path (`None`, `Timeout::Never`).
+pub(super) fn arg_words<'a>(args: impl Iterator<Item = &'a Expr>) -> Vec<String> {
+    args.filter_map(|a| match a {
+        Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    })
+    .collect()
+}
+
+pub(super) fn simple_ident(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Path(p) if p.qself.is_none() => p.path.get_ident().map(|i| i.to_string()),
+        Expr::Reference(r) => simple_ident(&r.expr),
+        _ => None,
+    }
+}
+
+pub(super) fn pat_ident(p: &Pat) -> Option<String> {
+    match p {
+        Pat::Ident(i) => Some(i.ident.to_string()),
+        Pat::Type(t) => pat_ident(&t.pat),
+        _ => None,
+    }
+}
+
+/// Whether a parameter type may hold a client (`&reqwest::Client`, `Arc<HttpClient>`,
+/// `Channel`, `ureq::Agent`, an `impl`/generic type).
+pub(super) fn may_be_client(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Reference(r) => may_be_client(&r.elem),
+        syn::Type::Paren(p) => may_be_client(&p.elem),
+        syn::Type::Path(p) => type_path(ty).is_some_and(|segs| {
+            segs.last().is_some_and(|l| {
+                [
+                    "Client",
+                    "Agent",
+                    "Channel",
+                    "Endpoint",
+                    "Connection",
+                    "Http",
+                ]
+                .iter()
+                .any(|k| l.contains(k))
+            }) || (p.path.segments.len() == 1 && p.path.segments[0].ident.to_string().len() == 1)
+        }),
+        _ => false,
+    }
+}
+
+/// Whether the method chain `e` calls one of `names` (`strategy.take(3)`).
+pub(super) fn chain_calls_any(mut e: &Expr, names: &[String]) -> bool {
+    loop {
+        match e {
+            Expr::MethodCall(m) => {
+                if names.iter().any(|n| m.method == n.as_str()) {
+                    return true;
+                }
+                e = &m.receiver;
+            }
+            Expr::Paren(p) => e = &p.expr,
+            Expr::Reference(r) => e = &r.expr,
+            _ => return false,
+        }
+    }
+}
+
+/// Whether `e`, under any `?`, `.await` and parentheses, is a method call.
+pub(super) fn ends_in_method_call(mut e: &Expr) -> bool {
+    loop {
+        match e {
+            Expr::Try(t) => e = &t.expr,
+            Expr::Await(a) => e = &a.base,
+            Expr::Paren(p) => e = &p.expr,
+            Expr::MethodCall(_) => return true,
+            _ => return false,
+        }
+    }
+}
+
+pub(super) fn is_self(e: &Expr) -> bool {
+    matches!(e, Expr::Path(p) if p.path.is_ident("self"))
+}
+
+/// Well-known macros whose bodies hold calls worth seeing.
+pub(super) fn macro_kind(path: &syn::Path) -> Option<&'static str> {
+    let last = path.segments.last()?.ident.to_string();
+    Some(match last.as_str() {
+        "select" | "join" | "try_join" => "exprs",
+        "stream" | "try_stream" => "block",
+        _ => return None,
+    })
+}
+
+/// Splits a macro body at top-level `,`, `=>` and `=` (not `==`, `<=`, ...).
+pub(super) fn split_body(tokens: TokenStream) -> Vec<TokenStream> {
+    let tts: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut parts = Vec::new();
+    let mut current = Vec::new();
+    let mut i = 0;
+    while i < tts.len() {
+        let sep = match &tts[i] {
+            TokenTree::Punct(p) if p.as_char() == ',' || p.as_char() == ';' => 1,
+            TokenTree::Punct(p) if p.as_char() == '=' => {
+                let prev_joint = matches!(
+                    i.checked_sub(1).map(|j| &tts[j]),
+                    Some(TokenTree::Punct(q)) if q.spacing() == Spacing::Joint
+                );
+                let next_gt =
+                    matches!(tts.get(i + 1), Some(TokenTree::Punct(q)) if q.as_char() == '>');
+                let next_eq =
+                    matches!(tts.get(i + 1), Some(TokenTree::Punct(q)) if q.as_char() == '=');
+                if p.spacing() == Spacing::Joint && next_gt {
+                    2
+                } else if p.spacing() == Spacing::Alone && !prev_joint {
+                    1
+                } else if next_eq {
+                    // `==`: keep both.
+                    current.push(tts[i].clone());
+                    current.push(tts[i + 1].clone());
+                    i += 2;
+                    continue;
+                } else {
+                    0
+                }
+            }
+            _ => 0,
+        };
+        if sep > 0 {
+            parts.push(current.drain(..).collect());
+            i += sep;
+        } else {
+            current.push(tts[i].clone());
+            i += 1;
+        }
+    }
+    parts.push(current.into_iter().collect());
+    parts
+}
+
+/// The expressions in the body of a well-known macro (`tokio::select!`, `join!`,
+/// `stream!`), parsed; empty for other macros or bodies that do not parse.
+pub fn macro_exprs(m: &syn::Macro) -> Vec<Expr> {
+    match macro_kind(&m.path) {
+        Some("block") => syn::parse::Parser::parse2(syn::Block::parse_within, m.tokens.clone())
+            .map(|stmts| {
+                vec![Expr::Block(syn::ExprBlock {
+                    attrs: Vec::new(),
+                    label: None,
+                    block: syn::Block {
+                        brace_token: Default::default(),
+                        stmts,
+                    },
+                })]
+            })
+            .unwrap_or_default(),
+        Some(_) => split_body(m.tokens.clone())
+            .into_iter()
+            .filter(|p| !p.is_empty())
+            .filter_map(|p| syn::parse2::<Expr>(p).ok())
+            .collect(),
+        None => Vec::new(),
+    }
+}
