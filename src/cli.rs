@@ -125,12 +125,7 @@ fn check(args: CheckArgs) -> i32 {
             render::text::render(report, &outcome.files, color_wanted())
         }
     };
-    let mut stdout = std::io::stdout().lock();
-    if stdout
-        .write_all(out.as_bytes())
-        .and_then(|_| stdout.flush())
-        .is_err()
-    {
+    if print_out(&out) != 0 {
         return 2;
     }
     exit_code(report, args.fail_on, args.strict)
@@ -152,16 +147,32 @@ fn list_rules(config: Option<PathBuf>) -> i32 {
         Err(code) => return code,
     };
     let width = rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
-    for r in &rules {
-        println!(
-            "{:width$}  {:15}  {:7}  {}",
-            r.id,
-            r.category.name(),
-            r.severity.name(),
-            r.spec.summary
-        );
+    let out: String = rules
+        .iter()
+        .map(|r| {
+            format!(
+                "{:width$}  {:15}  {:7}  {}\n",
+                r.id,
+                r.category.name(),
+                r.severity.name(),
+                r.spec.summary
+            )
+        })
+        .collect();
+    print_out(&out)
+}
+
+/// Writes to stdout; a closed pipe (`resilint rules | head`) ends quietly, not in a panic.
+fn print_out(text: &str) -> i32 {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
+        Ok(()) => 0,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
+        Err(_) => 2,
     }
-    0
 }
 
 fn explain(id: &str, config: Option<PathBuf>) -> i32 {
@@ -184,13 +195,17 @@ fn explain(id: &str, config: Option<PathBuf>) -> i32 {
             rule.spec.severity.name()
         )
     };
-    println!("{}  ({}, {level})\n", rule.id, rule.category.name());
-    println!("{}\n", rule.spec.summary);
-    println!("What it does\n  {}\n", docs.what.trim());
-    println!("Why it matters\n  {}\n", docs.why.trim());
-    println!("Example\n{}\n", indent(docs.example.trim_end()));
-    println!("Fix\n  {}", docs.fix.trim());
-    0
+    let text = format!(
+        "{}  ({}, {level})\n\n{}\n\nWhat it does\n  {}\n\nWhy it matters\n  {}\n\nExample\n{}\n\nFix\n  {}\n",
+        rule.id,
+        rule.category.name(),
+        rule.spec.summary,
+        docs.what.trim(),
+        docs.why.trim(),
+        indent(docs.example.trim_end()),
+        docs.fix.trim()
+    );
+    print_out(&text)
 }
 
 fn indent(text: &str) -> String {
