@@ -9,7 +9,9 @@ fn a_closed_stdout_is_not_a_panic() {
         "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: big}\nspec:\n  http:\n",
     );
     for i in 0..2000 {
-        vs.push_str(&format!("  - route:\n    - destination: {{host: svc-{i}}}\n"));
+        vs.push_str(&format!(
+            "  - route:\n    - destination: {{host: svc-{i}}}\n"
+        ));
     }
     std::fs::write(dir.path().join("vs.yaml"), vs).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_resilint"))
@@ -23,5 +25,9 @@ fn a_closed_stdout_is_not_a_panic() {
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
-    assert_eq!(out.status.code(), Some(1), "findings still decide the exit code: {stderr}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "findings still decide the exit code: {stderr}"
+    );
 }

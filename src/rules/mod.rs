@@ -15,7 +15,7 @@ use std::path::Path as FsPath;
 
 use include_dir::{include_dir, Dir};
 
-use crate::extract::rust::catalog::CatalogFile;
+use crate::extract::rust::catalog::{ApiFile, ApiKind};
 use crate::report::{Category, Severity};
 use crate::source::SourceFile;
 pub use spec::RuleSpec;
@@ -165,13 +165,19 @@ fn catalog_error(display: &str, text: &str, e: toml::de::Error) -> RuleError {
     }
 }
 
-/// Parses one API catalogue file.
-pub fn parse_catalog(display: &str, text: &str) -> Result<CatalogFile, RuleError> {
-    toml::from_str(text).map_err(|e| catalog_error(display, text, e))
+/// Parses one API catalogue file, in the format its file name selects
+/// ([`ApiFile::kind_of`]: `retry*.toml`, `routes*.toml`, else clients).
+pub fn parse_catalog(display: &str, text: &str) -> Result<ApiFile, RuleError> {
+    let err = |e| catalog_error(display, text, e);
+    Ok(match ApiFile::kind_of(FsPath::new(display)) {
+        ApiKind::Clients => ApiFile::Clients(toml::from_str(text).map_err(err)?),
+        ApiKind::Retry => ApiFile::Retry(toml::from_str(text).map_err(err)?),
+        ApiKind::Routes => ApiFile::Routes(Box::new(toml::from_str(text).map_err(err)?)),
+    })
 }
 
 /// The API catalogue compiled into the binary (`rules/apis/*.toml`).
-pub fn builtin_catalog() -> Result<Vec<CatalogFile>, RuleError> {
+pub fn builtin_catalog() -> Result<Vec<ApiFile>, RuleError> {
     let mut files = Vec::new();
     collect_embedded(&BUILTIN, &mut files);
     files.sort_by(|a, b| a.0.cmp(&b.0));
@@ -183,7 +189,7 @@ pub fn builtin_catalog() -> Result<Vec<CatalogFile>, RuleError> {
 }
 
 /// The API catalogue files of a user rule directory (`<dir>/apis/**/*.toml`).
-pub fn load_catalog_dir(dir: &FsPath) -> Result<Vec<CatalogFile>, RuleError> {
+pub fn load_catalog_dir(dir: &FsPath) -> Result<Vec<ApiFile>, RuleError> {
     toml_files(dir)?
         .into_iter()
         .filter(|p| is_catalog_path(p.strip_prefix(dir).unwrap_or(p)))

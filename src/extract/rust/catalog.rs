@@ -1,11 +1,55 @@
 //! The API catalogue: which calls construct an outbound client, which builder
-//! calls bound or disable its timeout, which calls wrap work in a timeout.
+//! calls bound or disable its timeout, which calls wrap work in a timeout; and the
+//! catalogues of the retry and routes extractors ([`RetryCatalog`], [`RoutesCatalog`]).
 //!
 //! It is data (`rules/apis/*.toml`, built in and from user rule directories),
-//! never code: a user declares an in-house wrapper without writing Rust.
+//! never code: a user declares an in-house wrapper without writing Rust. Which
+//! format a file is in follows from its name ([`ApiFile::kind_of`]): `retry*.toml`
+//! is a retry catalogue, `routes*.toml` a routes catalogue, any other name a
+//! client catalogue ([`CatalogFile`]).
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
+
+use crate::extract::rust_retry::RetryCatalog;
+use crate::extract::rust_routes::RoutesCatalog;
+
+/// One parsed file of an `apis/` folder, in the format its name selects.
+#[derive(Debug)]
+pub enum ApiFile {
+    /// Clients, timeouts, breakers (any name but the two below).
+    Clients(CatalogFile),
+    /// `retry*.toml`: retry crates and sleeps ([`RetryCatalog`]).
+    Retry(RetryCatalog),
+    /// `routes*.toml`: route registrations and idempotency evidence ([`RoutesCatalog`]).
+    Routes(Box<RoutesCatalog>),
+}
+
+/// The format of an `apis/` file, from its file name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiKind {
+    Clients,
+    Retry,
+    Routes,
+}
+
+impl ApiFile {
+    /// `retry*.toml` → retry catalogue, `routes*.toml` → routes catalogue, else clients.
+    pub fn kind_of(path: &std::path::Path) -> ApiKind {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if name.starts_with("retry") {
+            ApiKind::Retry
+        } else if name.starts_with("routes") {
+            ApiKind::Routes
+        } else {
+            ApiKind::Clients
+        }
+    }
+}
 
 /// One catalogue file as written.
 #[derive(Debug, Default, Deserialize)]
@@ -23,58 +67,9 @@ pub struct CatalogFile {
     /// Circuit breakers: calls run through them are guarded.
     #[serde(default)]
     pub breaker: Vec<BreakerApi>,
-    /// Retry crates' delay strategies.
-    #[serde(default)]
-    pub retry_strategy: Vec<RetryStrategy>,
     /// Functions that wrap a client and forward its requests (`reqwest_middleware::ClientBuilder::new(client)`).
     #[serde(default)]
     pub client_wrapper: Vec<TimeoutWrapper>,
-    /// POST routes that only read (search and query endpoints), by path segment or handler name.
-    #[serde(default)]
-    pub read_only_routes: Vec<ReadOnlyRoutes>,
-}
-
-/// Signs that a POST route only reads: a path segment (`/points/search`) or a
-/// handler name prefix (`search_points`).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct ReadOnlyRoutes {
-    #[serde(default)]
-    pub segments: Vec<String>,
-    #[serde(default)]
-    pub handler_prefixes: Vec<String>,
-}
-
-/// Constructors of a retry crate's strategies, by how their delay behaves.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct RetryStrategy {
-    #[serde(rename = "crate")]
-    pub krate: String,
-    /// Delays that grow with the attempt (exponential, Fibonacci).
-    #[serde(default)]
-    pub growing: Vec<String>,
-    /// Fixed delays.
-    #[serde(default)]
-    pub constant: Vec<String>,
-    /// No delay at all.
-    #[serde(default)]
-    pub none: Vec<String>,
-    /// Functions that run a retry with a strategy as first argument (`Retry::spawn`).
-    #[serde(default)]
-    pub runners: Vec<String>,
-    /// Strategy methods that bound the number of attempts (`take`); a strategy passed to
-    /// a runner without one retries forever.
-    #[serde(default)]
-    pub bounded_by: Vec<String>,
-}
-
-/// How a retry strategy's delay behaves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DelayClass {
-    None,
-    Constant,
-    Growing,
 }
 
 /// A circuit breaker library: how one is built, held, and called through.
@@ -194,12 +189,8 @@ pub enum PathRole {
     Breaker(usize),
     /// A type that holds a breaker of the given API.
     BreakerType(usize),
-    /// Builds a retry strategy.
-    RetryStrategy(DelayClass),
     /// Wraps the client passed as first argument; the result is that client.
     ClientWrapper,
-    /// Runs a retry with the strategy passed first (index into the strategies).
-    RetryRunner(usize),
 }
 
 /// All catalogue files merged and compiled for matching.
@@ -208,9 +199,11 @@ pub struct Catalog {
     pub clients: Vec<ClientApi>,
     pub layers: Vec<TimeoutLayer>,
     pub breakers: Vec<BreakerApi>,
-    strategies: Vec<RetryStrategy>,
     client_wrappers: Vec<TimeoutWrapper>,
-    pub read_only: ReadOnlyRoutes,
+    /// The retry extractor's catalogue (`apis/retry*.toml`).
+    pub retry: RetryCatalog,
+    /// The routes extractor's catalogue (`apis/routes*.toml`).
+    pub routes: RoutesCatalog,
     wrappers: Vec<TimeoutWrapper>,
     /// Glob over `/`-joined paths → (role, crate, is a wildcard pattern).
     set: Option<GlobSet>,
@@ -225,16 +218,19 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    pub fn add(&mut self, file: CatalogFile) {
-        self.clients.extend(file.client);
-        self.wrappers.extend(file.timeout_wrapper);
-        self.layers.extend(file.timeout_layer);
-        self.breakers.extend(file.breaker);
-        self.strategies.extend(file.retry_strategy);
-        self.client_wrappers.extend(file.client_wrapper);
-        for r in file.read_only_routes {
-            self.read_only.segments.extend(r.segments);
-            self.read_only.handler_prefixes.extend(r.handler_prefixes);
+    /// Merges one file: client entries are added, retry and routes catalogues extend
+    /// what is there (built in first, then user files in path order).
+    pub fn add(&mut self, file: ApiFile) {
+        match file {
+            ApiFile::Clients(file) => {
+                self.clients.extend(file.client);
+                self.wrappers.extend(file.timeout_wrapper);
+                self.layers.extend(file.timeout_layer);
+                self.breakers.extend(file.breaker);
+                self.client_wrappers.extend(file.client_wrapper);
+            }
+            ApiFile::Retry(r) => self.retry.extend(r),
+            ApiFile::Routes(r) => self.routes.extend(*r),
         }
     }
 
@@ -286,22 +282,6 @@ impl Catalog {
                 push(p, PathRole::ClientWrapper, &w.krate)?;
             }
         }
-        for s in &self.strategies {
-            for (list, class) in [
-                (&s.growing, DelayClass::Growing),
-                (&s.constant, DelayClass::Constant),
-                (&s.none, DelayClass::None),
-            ] {
-                for p in list {
-                    push(p, PathRole::RetryStrategy(class), &s.krate)?;
-                }
-            }
-        }
-        for (i, s) in self.strategies.iter().enumerate() {
-            for p in &s.runners {
-                push(p, PathRole::RetryRunner(i), &s.krate)?;
-            }
-        }
         self.set = Some(builder.build().map_err(|e| e.to_string())?);
         self.roles = roles;
         self.request_timeout_names = self
@@ -324,13 +304,6 @@ impl Catalog {
                     .iter()
                     .flat_map(|b| b.constructors.iter().chain(&b.types)),
             )
-            .chain(self.strategies.iter().flat_map(|s| {
-                s.growing
-                    .iter()
-                    .chain(&s.constant)
-                    .chain(&s.none)
-                    .chain(&s.runners)
-            }))
             .chain(self.client_wrappers.iter().flat_map(|w| &w.functions))
             .map(|p| p.rsplit("::").next().unwrap_or(""))
             .collect();
@@ -365,13 +338,6 @@ impl Catalog {
         })
     }
 
-    /// Strategy methods that bound attempts, for the runner's crate.
-    pub fn bounded_by(&self, runner: usize) -> &[String] {
-        self.strategies
-            .get(runner)
-            .map_or(&[][..], |s| s.bounded_by.as_slice())
-    }
-
     /// Whether a method bounds a request on some client (`set_timeout`).
     pub fn is_request_timeout_name(&self, name: &str) -> bool {
         self.request_timeout_names.contains(name)
@@ -388,24 +354,6 @@ impl Catalog {
     /// longer yields the client).
     pub fn is_request_name(&self, name: &str) -> bool {
         self.request_names.contains(name)
-    }
-}
-
-impl ReadOnlyRoutes {
-    /// Whether a route looks like a query sent as POST.
-    pub fn matches(&self, path: Option<&str>, handler: Option<&str>) -> bool {
-        let by_path = path.is_some_and(|p| {
-            p.split('/')
-                .filter(|s| !s.starts_with('{') && !s.starts_with(':') && !s.starts_with('<'))
-                .any(|s| self.segments.iter().any(|r| r.eq_ignore_ascii_case(s)))
-        });
-        let by_handler = handler.is_some_and(|h| {
-            let name = h.rsplit("::").next().unwrap_or(h);
-            self.handler_prefixes
-                .iter()
-                .any(|p| name.starts_with(p.as_str()))
-        });
-        by_path || by_handler
     }
 }
 

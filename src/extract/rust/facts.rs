@@ -85,52 +85,6 @@ pub struct Handle {
     pub chains: Vec<Chain>,
 }
 
-/// The delay between the attempts of a retry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DelayKind {
-    None,
-    /// A fixed delay: the sleep (or strategy) at this span.
-    Constant(Span),
-    /// A delay that grows with the attempt.
-    Growing(Span),
-}
-
-/// A retry: a hand-written loop (`for`, `loop`, `while`) or a retry crate's strategy.
-#[derive(Debug, Clone)]
-pub struct RetryFact {
-    /// The loop keyword, or the strategy's construction.
-    pub span: Span,
-    /// `for`, `loop`, `while` or `strategy`.
-    pub kind: String,
-    pub delay: DelayKind,
-    /// Package functions called in the loop body, and whether they are passed the
-    /// attempt counter (a delay helper one call deep).
-    pub helpers: Vec<(String, bool)>,
-    /// A strategy handed to a runner without bounding its attempts (`.take(n)`).
-    pub forever: bool,
-}
-
-/// A sleep inside a function: its delay grows, or depends on a parameter.
-#[derive(Debug, Clone)]
-pub struct SleepFact {
-    pub grows: bool,
-    pub param_dependent: bool,
-}
-
-/// A route registration: `.route("/orders", post(create))`, `#[post("/orders")]`.
-#[derive(Debug, Clone)]
-pub struct RouteFact {
-    pub span: Span,
-    pub method: String,
-    pub path: Option<String>,
-    /// Link key of the handler function.
-    pub handler: Option<String>,
-    /// An idempotency layer/middleware wraps the router this route is added to.
-    pub layered: bool,
-    /// The function the registration is in (a router factory).
-    pub in_fn: Option<String>,
-}
-
 /// A function (or method) of the file and the handles it returns.
 #[derive(Debug, Clone)]
 pub struct FnFact {
@@ -154,19 +108,11 @@ pub struct FileFacts {
     /// Functions (link keys) called inside a breaker's `call`: their outbound calls
     /// are guarded one function down.
     pub breaker_callees: Vec<String>,
-    pub retries: Vec<RetryFact>,
-    /// Sleeps by function link key (for delay helpers).
-    pub sleeps: Vec<(String, SleepFact)>,
-    pub routes: Vec<RouteFact>,
-    /// Functions whose body reads or names an idempotency key.
-    pub idem_fns: Vec<String>,
-    /// Functions called in a router chain that an idempotency layer wraps.
-    pub idem_layer_callees: Vec<String>,
-    /// Functions that put an idempotency layer on a router: the routers they build
-    /// or call are treated as wrapped (flow-insensitive within the function).
-    pub idem_layer_fns: Vec<String>,
-    /// (caller, callee) link keys of calls between the package's functions.
-    pub fn_calls: Vec<(String, String)>,
+    /// Retry sites ([`crate::extract::rust_retry`]), found inside the worker.
+    pub retries: Vec<crate::extract::rust_retry::RetryFact>,
+    /// Route registrations and idempotency evidence ([`crate::extract::rust_routes`]),
+    /// linked across the package's files by the link step.
+    pub routes: crate::extract::rust_routes::FileRoutes,
     /// A handle passed to a package function: (callee link key, argument index, handle).
     pub arg_passes: Vec<(String, usize, usize)>,
     /// A handle stored in `self.<name>`: (name, handle).

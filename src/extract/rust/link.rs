@@ -1,14 +1,19 @@
 //! The per-package link step: resolves factories across the package's files,
 //! judges each client's calls against its catalogue entry, and builds one
-//! positioned fact document per `.rs` file (`{clients: [...], calls: [...]}`):
-//! a client is a timeout subject at its construction, each request made from it
-//! a circuit-breaker subject at its call site (in whichever file it is made).
+//! positioned fact document per `.rs` file (`{clients: [...], calls: [...],
+//! retries: [...], routes: [...]}`): a client is a timeout subject at its
+//! construction, each request made from it a circuit-breaker subject at its call
+//! site (in whichever file it is made). `retries` is the file's
+//! [`crate::extract::rust_retry::to_node`]; `routes` comes from
+//! [`crate::extract::rust_routes::link`] over the whole package, each route in the
+//! document of the file that registers it.
 
 use std::collections::{HashMap, HashSet};
 
 use super::catalog::{Catalog, ClientApi};
-use super::facts::{Chain, DelayKind, FileFacts, Origin, RetryFact, RouteFact, SleepFact, Target};
+use super::facts::{Chain, FileFacts, Origin, Target};
 use crate::classify::{DocMeta, Platform};
+use crate::extract::{rust_retry, rust_routes};
 use crate::load::Document;
 use crate::tree::{Node, Span, Value};
 
@@ -324,33 +329,25 @@ pub fn link(package: &[(usize, FileFacts)], catalog: &Catalog) -> Vec<Document> 
             clients[fi].push(node);
         }
     }
-    // Delay helpers one call deep: function → its sleeps.
-    let mut sleeps: HashMap<&str, Vec<&SleepFact>> = HashMap::new();
-    for (_, f) in package {
-        for (name, s) in &f.sleeps {
-            sleeps.entry(name.as_str()).or_default().push(s);
-        }
-    }
-    let idem = Idempotency::new(package);
+    // Routes cross files (handlers, extractors, routers, layers): linked once per
+    // package, then each route goes to the file that registers it.
+    let summaries: Vec<rust_routes::FileRoutes> =
+        package.iter().map(|(_, f)| f.routes.clone()).collect();
+    let route_facts = rust_routes::link(&summaries);
     let mut docs = Vec::new();
     for (fi, (file, facts)) in package.iter().enumerate() {
         let mut clients = std::mem::take(&mut clients[fi]);
         let mut calls = std::mem::take(&mut calls[fi]);
-        let mut retries: Vec<Node> = facts
-            .retries
-            .iter()
-            .map(|r| retry_node(r, &sleeps))
-            .collect();
-        let mut routes: Vec<Node> = facts
-            .routes
-            .iter()
-            .map(|r| route_node(r, &idem, catalog))
-            .collect();
-        if clients.is_empty() && calls.is_empty() && retries.is_empty() && routes.is_empty() {
+        let mut file_routes: Vec<&rust_routes::RouteFact> =
+            route_facts.iter().filter(|r| r.file == fi).collect();
+        if clients.is_empty()
+            && calls.is_empty()
+            && facts.retries.is_empty()
+            && file_routes.is_empty()
+        {
             continue;
         }
-        routes.sort_by_key(|n| n.span);
-        retries.sort_by_key(|n| n.span);
+        file_routes.sort_by_key(|r| (r.span.start, r.span.end));
         clients.sort_by_key(|n| n.span);
         calls.sort_by_key(|n| n.span);
         let seq = |items: Vec<Node>| {
@@ -365,8 +362,8 @@ pub fn link(package: &[(usize, FileFacts)], catalog: &Catalog) -> Vec<Document> 
         };
         let clients = seq(clients);
         let calls = seq(calls);
-        let retries = seq(retries);
-        let routes = seq(routes);
+        let retries = rust_retry::to_node(&facts.retries);
+        let routes = rust_routes::to_node(&file_routes);
         let span = Span::new(
             [&clients, &calls, &retries, &routes]
                 .iter()
@@ -402,130 +399,6 @@ pub fn link(package: &[(usize, FileFacts)], catalog: &Catalog) -> Vec<Document> 
         });
     }
     docs
-}
-
-/// A retry: `{kind, delay?, constant-delay?, backoff?}` at the loop keyword or the
-/// strategy; a delay helper one call deep decides when the body has no sleep.
-fn retry_node(r: &RetryFact, sleeps: &HashMap<&str, Vec<&SleepFact>>) -> Node {
-    let mut delay = r.delay;
-    if !matches!(delay, DelayKind::Growing(_)) {
-        for (helper, passes_counter) in &r.helpers {
-            for s in sleeps.get(helper.as_str()).into_iter().flatten() {
-                if s.grows || (s.param_dependent && *passes_counter) {
-                    delay = DelayKind::Growing(r.span);
-                } else if delay == DelayKind::None {
-                    delay = DelayKind::Constant(r.span);
-                }
-            }
-        }
-    }
-    let mut fields = vec![entry("kind", scalar(&r.kind, r.span))];
-    if r.forever {
-        fields.push(entry("forever", scalar("no attempt limit", r.span)));
-    }
-    match delay {
-        DelayKind::None => {}
-        DelayKind::Constant(s) => {
-            fields.push(entry("delay", scalar("constant", s)));
-            fields.push(entry("constant-delay", scalar("constant", s)));
-        }
-        DelayKind::Growing(s) => {
-            fields.push(entry("delay", scalar("growing", s)));
-            fields.push(entry("backoff", scalar("growing", s)));
-        }
-    }
-    Node {
-        value: Value::Map(fields),
-        span: r.span,
-    }
-}
-
-/// What the package knows about idempotency checks.
-struct Idempotency<'a> {
-    /// Functions that read or name an idempotency key.
-    fns: HashSet<&'a str>,
-    /// Functions called under an idempotency layer (router factories).
-    layered: HashSet<&'a str>,
-    /// Caller → callees.
-    calls: HashMap<&'a str, Vec<&'a str>>,
-}
-
-impl<'a> Idempotency<'a> {
-    fn new(package: &'a [(usize, FileFacts)]) -> Self {
-        let mut calls: HashMap<&str, Vec<&str>> = HashMap::new();
-        for (_, f) in package {
-            for (a, b) in &f.fn_calls {
-                calls.entry(a.as_str()).or_default().push(b.as_str());
-            }
-        }
-        // Router factories below an idempotency layer: what a layering function calls,
-        // and what those call in turn (nested routers), a few levels down.
-        let layer_fns: HashSet<&str> = package
-            .iter()
-            .flat_map(|(_, f)| f.idem_layer_fns.iter().map(String::as_str))
-            .collect();
-        let mut layered: HashSet<&str> = package
-            .iter()
-            .flat_map(|(_, f)| f.idem_layer_callees.iter().map(String::as_str))
-            .chain(layer_fns.iter().copied())
-            .collect();
-        let mut frontier: Vec<&str> = layered.iter().copied().collect();
-        for _ in 0..4 {
-            let mut next = Vec::new();
-            for f in frontier {
-                for c in calls.get(f).into_iter().flatten() {
-                    if layered.insert(c) {
-                        next.push(*c);
-                    }
-                }
-            }
-            frontier = next;
-        }
-        Idempotency {
-            fns: package
-                .iter()
-                .flat_map(|(_, f)| f.idem_fns.iter().map(String::as_str))
-                .collect(),
-            layered,
-            calls,
-        }
-    }
-
-    /// The handler checks a key itself or one call down.
-    fn handler_checks(&self, handler: &str) -> bool {
-        self.fns.contains(handler)
-            || self
-                .calls
-                .get(handler)
-                .is_some_and(|cs| cs.iter().any(|c| self.fns.contains(c)))
-    }
-}
-
-/// A route: `{method, path?, handler?, idempotency?}` at the registration.
-fn route_node(r: &RouteFact, idem: &Idempotency, catalog: &Catalog) -> Node {
-    let covered = r.layered
-        || r.in_fn.as_deref().is_some_and(|f| idem.layered.contains(f))
-        || r.handler.as_deref().is_some_and(|h| idem.handler_checks(h));
-    let mut fields = vec![entry("method", scalar(&r.method, r.span))];
-    if let Some(p) = &r.path {
-        fields.push(entry("path", scalar(p, r.span)));
-    }
-    if let Some(h) = &r.handler {
-        fields.push(entry("handler", scalar(h, r.span)));
-    }
-    if covered {
-        fields.push(entry("idempotency", scalar("checked", r.span)));
-    }
-    if catalog
-        .read_only
-        .matches(r.path.as_deref(), r.handler.as_deref())
-    {
-        fields.push(entry("read-only", scalar("query sent as POST", r.span)));
-    }
-    Node {
-        value: Value::Map(fields),
-        span: r.span,
-    }
 }
 
 /// A client construction being judged.

@@ -4,14 +4,17 @@
 //! turns the facts into one positioned [`crate::load::Document`] per file, judged by
 //! ordinary rule files with `[select] platform = "rust"`.
 //!
+//! Retries and routes have their own extractors, run from here on the same syn
+//! tree: [`crate::extract::rust_retry::retries`] per file (its facts become the
+//! file's `retries` list) and [`crate::extract::rust_routes::summarize`] per file,
+//! linked per package in [`link::link`] (the file's `routes` list).
+//!
 //! Which calls construct a client and which bound it is data: [`catalog`].
 
 pub mod catalog;
 pub mod facts;
 pub mod imports;
 pub mod link;
-pub mod retry;
-pub mod routes;
 pub mod scan;
 pub mod visit;
 
@@ -96,6 +99,15 @@ pub fn summarize(source: &SourceFile, ctx: &Ctx) -> Result<FileFacts, FileError>
     let result = match syn::parse_file(&text) {
         Ok(file) => {
             let mut facts = visit::summarize_file(&file, ctx, source);
+            facts.retries = crate::extract::rust_retry::retries(&file, &text, &ctx.catalog.retry);
+            facts.routes =
+                crate::extract::rust_routes::summarize(&file, &text, &ctx.catalog.routes);
+            // Out-of-line test modules either extractor saw (`#[cfg(test)] mod tests;`).
+            for m in facts.routes.test_modules() {
+                if !facts.test_mods.contains(m) {
+                    facts.test_mods.push(m.clone());
+                }
+            }
             facts.test_files = test_module_files(&source.path, &facts.test_mods);
             Ok(facts)
         }

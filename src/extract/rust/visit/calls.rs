@@ -1,12 +1,11 @@
-//! Calls and method chains: constructors, factories, wrappers, breakers, routes,
+//! Calls and method chains: constructors, factories, wrappers, breakers,
 //! and the calls made on tracked values.
 
 use syn::spanned::Spanned;
-use syn::visit::Visit;
 use syn::{Expr, ExprCall, ExprMethodCall};
 
-use super::super::catalog::{DelayClass, PathRole};
-use super::super::facts::{CallFact, Chain, DelayKind, Origin, RetryFact, SleepFact};
+use super::super::catalog::PathRole;
+use super::super::facts::{CallFact, Chain, Origin};
 use super::syntax::*;
 use super::{offset, span_of, Visitor};
 use crate::tree::Span;
@@ -32,24 +31,6 @@ impl Visitor<'_, '_> {
                 ));
         if transparent && c.args.len() == 1 {
             return self.expr(&c.args[0]);
-        }
-        if super::super::retry::is_sleep(last) {
-            if let Some(f) = self.fn_name.clone() {
-                let mut d = super::super::retry::DelayExpr::default();
-                for a in &c.args {
-                    d.visit_expr(a);
-                }
-                let param_dependent = d.idents.iter().any(|i| self.fn_params.contains(i));
-                self.sleep_idents
-                    .push((self.facts.sleeps.len(), d.idents.into_iter().collect()));
-                self.facts.sleeps.push((
-                    f,
-                    SleepFact {
-                        grows: d.grows,
-                        param_dependent,
-                    },
-                ));
-            }
         }
         let role = self.role(&segs);
         let request = matches!(role, Some((PathRole::Request(_), _)));
@@ -78,46 +59,11 @@ impl Visitor<'_, '_> {
                 };
                 return Some(self.new_handle(origin));
             }
-            Some((PathRole::RetryStrategy(class), _)) => {
-                let span = span_of(self.source, c.span());
-                let delay = match class {
-                    DelayClass::None => DelayKind::None,
-                    DelayClass::Constant => DelayKind::Constant(span),
-                    DelayClass::Growing => DelayKind::Growing(span),
-                };
-                self.facts.retries.push(RetryFact {
-                    span,
-                    kind: "strategy".into(),
-                    delay,
-                    helpers: Vec::new(),
-                    forever: false,
-                });
-                for a in &c.args {
-                    self.expr(a);
-                }
-                return None;
-            }
             Some((PathRole::Breaker(api), _)) => {
                 for a in &c.args {
                     self.expr(a);
                 }
                 return Some(self.new_handle(Origin::Breaker { api }));
-            }
-            Some((PathRole::RetryRunner(runner), _)) => {
-                // `Retry::spawn(FixedInterval::from_millis(10), f)`: no `.take(n)` on the
-                // strategy written in place means it retries forever.
-                let before = self.facts.retries.len();
-                let bounded = c
-                    .args
-                    .first()
-                    .is_some_and(|a| chain_calls_any(a, self.ctx.catalog.bounded_by(runner)));
-                for a in &c.args {
-                    self.expr(a);
-                }
-                if !bounded && self.facts.retries.len() > before {
-                    self.facts.retries[before].forever = true;
-                }
-                return None;
             }
             Some((PathRole::ClientWrapper, _)) => {
                 let mut first = None;
@@ -219,34 +165,6 @@ impl Visitor<'_, '_> {
                 base_var = simple_ident(base);
             }
         }
-        // An idempotency layer/middleware anywhere in a router chain wraps its routes.
-        let idem_layer = calls.iter().any(|(m, _)| {
-            matches!(
-                m.method.to_string().as_str(),
-                "layer" | "wrap" | "route_layer" | "with"
-            ) && m
-                .args
-                .iter()
-                .any(super::super::routes::mentions_idempotency)
-        });
-        if idem_layer {
-            self.idem_layer += 1;
-            if let Some(f) = &self.fn_name {
-                self.facts.idem_layer_fns.push(f.clone());
-            }
-        }
-        // actix `web::post().to(handler)`.
-        let base_method = match base {
-            Expr::Call(c) if c.args.is_empty() => match &*c.func {
-                Expr::Path(p) => p
-                    .path
-                    .segments
-                    .last()
-                    .and_then(|s| super::super::routes::method_name(&s.ident.to_string())),
-                _ => None,
-            },
-            _ => None,
-        };
         let mut chain = Chain::default();
         let mut in_request = false;
         let mut layered = false;
@@ -269,34 +187,6 @@ impl Visitor<'_, '_> {
                             }
                         }
                     }
-                }
-            }
-            let cors = super::super::routes::is_cors_list(&name);
-            if cors {
-                self.cors += 1;
-            }
-            if matches!(name.as_str(), "try_processing" | "save_response") {
-                self.idempotency_evidence("idempotency");
-            }
-            let route_span = || {
-                Span::new(
-                    offset(self.source, m.method.span().start()),
-                    offset(self.source, m.paren_token.span.close().end()),
-                )
-            };
-            if name == "route" && m.args.len() == 2 {
-                let path = super::super::routes::literal_path(m.args.first());
-                for (method, h) in super::super::routes::axum_handlers(&m.args[1]) {
-                    let handler = self.handler_key(&h);
-                    let span = route_span();
-                    self.route(span, method, path.clone(), handler);
-                }
-            }
-            if name == "to" && std::ptr::eq(m, calls[skip.min(calls.len() - 1)].0) {
-                if let (Some(method), Some(Expr::Path(h))) = (base_method, m.args.first()) {
-                    let handler = self.handler_key(&h.path);
-                    let span = route_span();
-                    self.route(span, method, None, handler);
                 }
             }
             let wrap_args = layered && name == "service";
@@ -336,9 +226,6 @@ impl Visitor<'_, '_> {
             }
             if guard_args {
                 self.breaker -= 1;
-            }
-            if cors {
-                self.cors -= 1;
             }
             // After a request the chain yields a response, not the client.
             let client_api = handle.and_then(|h| match self.facts.handles[h].origin {
@@ -385,9 +272,6 @@ impl Visitor<'_, '_> {
                 breaker: self.breaker > 0,
                 in_fn: self.fn_name.clone(),
             });
-        }
-        if idem_layer {
-            self.idem_layer -= 1;
         }
         if let Some(h) = handle {
             if !chain.calls.is_empty() {

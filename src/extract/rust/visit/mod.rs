@@ -8,7 +8,7 @@ use syn::visit::{self, Visit};
 use syn::Expr;
 
 use super::catalog::{Catalog, PathRole};
-use super::facts::{Chain, FileFacts, FnFact, Handle, Origin, RouteFact, Target};
+use super::facts::{Chain, FileFacts, FnFact, Handle, Origin, Target};
 use super::imports::{Deps, Imports};
 use crate::source::SourceFile;
 use crate::tree::Span;
@@ -67,11 +67,6 @@ pub fn summarize_file(file: &syn::File, ctx: &Ctx, source: &SourceFile) -> FileF
         impl_type: None,
         breaker: 0,
         fn_name: None,
-        fn_params: Vec::new(),
-        sleep_idents: Vec::new(),
-        idem_layer: 0,
-        cors: 0,
-        scan_idempotency: super::routes::names_idempotency(&source.text),
     };
     // Struct fields typed as a breaker hold one wherever it is built.
     for (field, ty) in &collector.field_types {
@@ -198,17 +193,8 @@ struct Visitor<'c, 'a> {
     impl_type: Option<String>,
     /// Depth of circuit-breaker `call`s around the expression being visited.
     breaker: usize,
-    /// Link key of the function being visited, and its parameter names.
+    /// Link key of the function being visited.
     fn_name: Option<String>,
-    fn_params: Vec<String>,
-    /// Sleeps of the current function whose duration names locals: (index into
-    /// `facts.sleeps`, identifiers), settled when the function ends.
-    sleep_idents: Vec<(usize, Vec<String>)>,
-    /// Inside a router chain an idempotency layer wraps, and inside a CORS list.
-    idem_layer: usize,
-    cors: usize,
-    /// The file mentions idempotency at all (most do not: skip the per-identifier checks).
-    scan_idempotency: bool,
 }
 
 impl Visitor<'_, '_> {
@@ -288,44 +274,7 @@ impl Visitor<'_, '_> {
         if self.breaker > 0 {
             self.facts.breaker_callees.push(callee.clone());
         }
-        if self.idem_layer > 0 {
-            self.facts.idem_layer_callees.push(callee.clone());
-        }
-        if let Some(f) = &self.fn_name {
-            self.facts.fn_calls.push((f.clone(), callee.clone()));
-        }
         self.new_handle(Origin::Call { callee })
-    }
-
-    /// The current function names idempotency (outside a CORS list).
-    fn idempotency_evidence(&mut self, text: &str) {
-        if self.scan_idempotency
-            && self.cors == 0
-            && self.fn_name.is_some()
-            && super::routes::names_idempotency(text)
-        {
-            if let Some(f) = &self.fn_name {
-                self.facts.idem_fns.push(f.clone());
-            }
-        }
-    }
-
-    /// The handler's link key when it is in this package, else its name (another
-    /// crate's handler is judged as unchecked: its body is not seen).
-    fn handler_key(&self, path: &syn::Path) -> Option<String> {
-        let segs = segments(path);
-        self.local_callee(&segs).or_else(|| segs.last().cloned())
-    }
-
-    fn route(&mut self, span: Span, method: &str, path: Option<String>, handler: Option<String>) {
-        self.facts.routes.push(RouteFact {
-            span,
-            method: method.to_string(),
-            path,
-            handler,
-            layered: self.idem_layer > 0,
-            in_fn: self.fn_name.clone(),
-        });
     }
 
     fn bind_field(&mut self, name: String, h: usize) {
@@ -368,11 +317,6 @@ impl Visitor<'_, '_> {
             Expr::Await(a) => self.expr(&a.base),
             Expr::Reference(r) => self.expr(&r.expr),
             Expr::Path(p) => {
-                if self.scan_idempotency {
-                    if let Some(last) = p.path.segments.last() {
-                        self.idempotency_evidence(&last.ident.to_string());
-                    }
-                }
                 let name = p.path.get_ident()?.to_string();
                 self.scopes.last()?.vars.get(&name).copied()
             }
@@ -410,16 +354,6 @@ impl Visitor<'_, '_> {
                 if let Some(rest) = &s.rest {
                     self.expr(rest);
                 }
-                None
-            }
-            Expr::ForLoop(_) | Expr::Loop(_) | Expr::While(_) => {
-                let source = self.source;
-                let span = |s: proc_macro2::Span| span_of(source, s);
-                let callee = |p: &syn::Path| self.local_callee(&segments(p));
-                if let Some(r) = super::retry::analyze(e, &span, &callee) {
-                    self.facts.retries.push(r);
-                }
-                visit::visit_expr(self, e);
                 None
             }
             Expr::Return(r) => {
@@ -465,81 +399,8 @@ impl Visitor<'_, '_> {
         }
     }
 
-    /// A sleep whose duration is a local (`let ms = 50 << attempt; sleep(ms)`): follow
-    /// the function's `let`s to see whether it grows or depends on a parameter.
-    fn settle_sleeps(&mut self, block: &syn::Block) {
-        #[derive(Default)]
-        struct Lets(Vec<(String, super::retry::DelayExpr)>);
-        impl<'ast> Visit<'ast> for Lets {
-            fn visit_local(&mut self, l: &'ast syn::Local) {
-                if let (Some(name), Some(init)) = (pat_ident(&l.pat), &l.init) {
-                    let mut d = super::retry::DelayExpr::default();
-                    d.visit_expr(&init.expr);
-                    self.0.push((name, d));
-                }
-                visit::visit_local(self, l);
-            }
-        }
-        let mut lets = Lets::default();
-        lets.visit_block(block);
-        let mut dependent: std::collections::HashSet<String> =
-            self.fn_params.iter().cloned().collect();
-        let mut growing = std::collections::HashSet::new();
-        for _ in 0..4 {
-            for (name, d) in &lets.0 {
-                if d.idents.iter().any(|i| dependent.contains(i)) {
-                    dependent.insert(name.clone());
-                }
-                if d.grows || d.idents.iter().any(|i| growing.contains(i)) {
-                    growing.insert(name.clone());
-                }
-            }
-        }
-        for (index, idents) in std::mem::take(&mut self.sleep_idents) {
-            if let Some((_, fact)) = self.facts.sleeps.get_mut(index) {
-                fact.param_dependent |= idents.iter().any(|i| dependent.contains(i));
-                fact.grows |= idents.iter().any(|i| growing.contains(i));
-            }
-        }
-    }
-
-    fn attr_routes(&mut self, attrs: &[syn::Attribute], key: &str) {
-        for (method, path, span) in super::routes::attr_routes(attrs) {
-            let span = span_of(self.source, span);
-            let span = Span::new(span.start, self.source.end_of_line(span.start));
-            self.facts.routes.push(RouteFact {
-                span,
-                method: method.to_string(),
-                path,
-                handler: Some(key.to_string()),
-                layered: false,
-                in_fn: None,
-            });
-        }
-    }
-
     fn fn_body(&mut self, name: String, sig: &syn::Signature, block: &syn::Block) {
         let saved_fn = self.fn_name.replace(name.clone());
-        let params = sig
-            .inputs
-            .iter()
-            .filter_map(|a| match a {
-                syn::FnArg::Typed(t) => pat_ident(&t.pat),
-                syn::FnArg::Receiver(_) => None,
-            })
-            .collect();
-        let saved_params = std::mem::replace(&mut self.fn_params, params);
-        let saved_sleeps = std::mem::take(&mut self.sleep_idents);
-        // An extractor named for idempotency (`key: IdempotencyKey`) is a check.
-        if sig.inputs.iter().any(|a| match a {
-            syn::FnArg::Typed(t) => {
-                super::routes::type_mentions_idempotency(&t.ty)
-                    || pat_ident(&t.pat).is_some_and(|p| super::routes::names_idempotency(&p))
-            }
-            syn::FnArg::Receiver(_) => false,
-        }) {
-            self.facts.idem_fns.push(name.clone());
-        }
         self.scopes.push(Scope::default());
         // Parameters are values callers pass in: bind them so their uses are recorded.
         let typed = sig.inputs.iter().filter_map(|a| match a {
@@ -572,12 +433,7 @@ impl Visitor<'_, '_> {
             }
         }
         let scope = self.scopes.pop().unwrap_or_default();
-        if !self.sleep_idents.is_empty() {
-            self.settle_sleeps(block);
-        }
         self.fn_name = saved_fn;
-        self.fn_params = saved_params;
-        self.sleep_idents = saved_sleeps;
         if !scope.returns.is_empty() {
             self.facts.fns.push(FnFact {
                 name,
@@ -620,18 +476,7 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_> {
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
         if !is_test(&f.attrs) {
             let key = f.sig.ident.to_string();
-            self.attr_routes(&f.attrs, &key);
             self.fn_body(key, &f.sig, &f.block);
-        }
-    }
-
-    fn visit_lit_str(&mut self, s: &'ast syn::LitStr) {
-        self.idempotency_evidence(&s.value());
-    }
-
-    fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
-        if self.scan_idempotency {
-            self.idempotency_evidence(&i.to_string());
         }
     }
 
@@ -656,7 +501,6 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_> {
             Some(t) => format!("{t}::{}", f.sig.ident),
             None => f.sig.ident.to_string(),
         };
-        self.attr_routes(&f.attrs, &name);
         self.fn_body(name, &f.sig, &f.block);
     }
 

@@ -116,23 +116,6 @@ pub(super) fn may_be_client(ty: &syn::Type) -> bool {
     }
 }
 
-/// Whether the method chain `e` calls one of `names` (`strategy.take(3)`).
-pub(super) fn chain_calls_any(mut e: &Expr, names: &[String]) -> bool {
-    loop {
-        match e {
-            Expr::MethodCall(m) => {
-                if names.iter().any(|n| m.method == n.as_str()) {
-                    return true;
-                }
-                e = &m.receiver;
-            }
-            Expr::Paren(p) => e = &p.expr,
-            Expr::Reference(r) => e = &r.expr,
-            _ => return false,
-        }
-    }
-}
-
 /// Whether `e`, under any `?`, `.await` and parentheses, is a method call.
 pub(super) fn ends_in_method_call(mut e: &Expr) -> bool {
     loop {

@@ -1,0 +1,230 @@
+//! The retry API catalogue: which calls sleep, which constructors build a retry
+//! strategy and how long it waits, what runs a retry and what bounds it.
+//!
+//! It is data (`apis/retry.toml`), read with serde, so a user can add an in-house
+//! strategy without writing Rust. See the built-in file for the format.
+
+use serde::Deserialize;
+
+use super::Delay;
+
+/// The built-in catalogue. The integrator moves it to `rules/apis/retry.toml`
+/// (and this path with it) once the rule loader knows `apis/` holds catalogues.
+const BUILTIN: &str = include_str!("../../../rules/apis/retry.toml");
+
+/// Every retry API resilint knows.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RetryCatalog {
+    /// Functions that wait for the duration given as their first argument.
+    #[serde(default)]
+    pub sleep_functions: Vec<String>,
+    /// Awaited methods that wait a fixed period (`interval.tick().await`).
+    #[serde(default)]
+    pub tick_methods: Vec<String>,
+    /// Retry crates.
+    #[serde(default, rename = "crate")]
+    pub crates: Vec<RetryCrate>,
+    /// Traits whose implementations are retry policies (tower's `retry::Policy`).
+    #[serde(default, rename = "policy-trait")]
+    pub policy_traits: Vec<PolicyTrait>,
+}
+
+/// One retry crate.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RetryCrate {
+    /// The package name in `Cargo.toml` (`tokio-retry`).
+    pub name: String,
+    /// Calls that run an operation under a strategy (`tokio_retry::Retry::spawn`).
+    #[serde(default)]
+    pub run: Vec<String>,
+    /// Methods called on the operation with the strategy as an argument
+    /// (`operation.retry(strategy)`).
+    #[serde(default)]
+    pub run_methods: Vec<String>,
+    /// Whether a strategy stops on its own; when `false`, it needs a bound method.
+    #[serde(default = "yes")]
+    pub bounded_by_default: bool,
+    /// Methods that bound the number of attempts or the total time (`take`, `with_max_times`).
+    #[serde(default)]
+    pub bound_methods: Vec<String>,
+    /// Methods that remove the bound (`without_max_times`); `name(None)` only counts
+    /// when the argument is literally `None`.
+    #[serde(default)]
+    pub unbound_methods: Vec<String>,
+    /// Strategy constructors.
+    #[serde(default)]
+    pub strategy: Vec<Strategy>,
+}
+
+/// A strategy constructor and the delay it produces.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Strategy {
+    /// Fully qualified path of a type or function; calls below it match too.
+    pub path: String,
+    /// `none`, `constant` or `growing`.
+    pub delay: DelayClass,
+    /// Index of the constructor argument that names what is called (a host or URL).
+    pub target_arg: Option<usize>,
+}
+
+/// A trait whose implementations decide retries (tower's `retry::Policy`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PolicyTrait {
+    /// The crate's package name, reported as the fact's `krate`.
+    #[serde(rename = "crate")]
+    pub krate: String,
+    /// Fully qualified trait path.
+    pub path: String,
+    /// The method that returns the future awaited before a retry.
+    pub method: String,
+    /// Future types or functions that complete at once (no delay).
+    #[serde(default)]
+    pub immediate_futures: Vec<String>,
+}
+
+/// A delay class as written in the catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DelayClass {
+    None,
+    Constant,
+    Growing,
+}
+
+impl From<DelayClass> for Delay {
+    fn from(c: DelayClass) -> Delay {
+        match c {
+            DelayClass::None => Delay::None,
+            DelayClass::Constant => Delay::Constant,
+            DelayClass::Growing => Delay::Growing,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A strategy found by path, with its crate.
+#[derive(Debug, Clone, Copy)]
+pub struct StrategyHit<'a> {
+    pub krate: &'a RetryCrate,
+    pub strategy: &'a Strategy,
+}
+
+impl RetryCatalog {
+    /// Reads a catalogue; the error carries `toml`'s line and column.
+    pub fn from_toml(text: &str) -> Result<RetryCatalog, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// The catalogue compiled into the binary.
+    pub fn builtin() -> RetryCatalog {
+        Self::from_toml(BUILTIN).expect("the built-in retry catalogue is valid")
+    }
+
+    /// Adds the entries of another catalogue (a user's `apis/retry.toml`).
+    pub fn extend(&mut self, other: RetryCatalog) {
+        self.sleep_functions.extend(other.sleep_functions);
+        self.tick_methods.extend(other.tick_methods);
+        self.crates.extend(other.crates);
+        self.policy_traits.extend(other.policy_traits);
+    }
+
+    pub fn is_sleep(&self, path: &str) -> bool {
+        self.sleep_functions.iter().any(|s| s == path)
+    }
+
+    /// The strategy whose path is `path` or a prefix of it (`a::B` matches `a::B::new`).
+    pub fn strategy(&self, path: &str) -> Option<StrategyHit<'_>> {
+        self.crates.iter().find_map(|krate| {
+            krate
+                .strategy
+                .iter()
+                .find(|s| path_is_or_below(path, &s.path))
+                .map(|strategy| StrategyHit { krate, strategy })
+        })
+    }
+
+    /// Whether `path` runs a retry of some crate.
+    pub fn is_run(&self, path: &str) -> bool {
+        self.crates.iter().any(|c| c.run.iter().any(|r| r == path))
+    }
+
+    /// Every fully qualified path the catalogue names, for resolving bare names.
+    pub fn all_paths(&self) -> impl Iterator<Item = &str> {
+        self.sleep_functions
+            .iter()
+            .map(String::as_str)
+            .chain(
+                self.crates
+                    .iter()
+                    .flat_map(|c| c.run.iter().chain(c.strategy.iter().map(|s| &s.path)))
+                    .map(String::as_str),
+            )
+            .chain(self.policy_traits.iter().map(|p| p.path.as_str()))
+    }
+}
+
+/// `path == prefix` or `path` starts with `prefix::`.
+pub fn path_is_or_below(path: &str, prefix: &str) -> bool {
+    path == prefix
+        || path
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with("::"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_catalogue_loads_and_finds_strategies() {
+        let c = RetryCatalog::builtin();
+        assert!(c.is_sleep("tokio::time::sleep"));
+        let hit = c
+            .strategy("tokio_retry::strategy::FixedInterval::from_millis")
+            .unwrap();
+        assert_eq!(hit.krate.name, "tokio-retry");
+        assert_eq!(hit.strategy.delay, DelayClass::Constant);
+        assert!(!hit.krate.bounded_by_default);
+        assert!(c
+            .strategy("tokio_retry::strategy::FixedIntervalX")
+            .is_none());
+        assert!(c.is_run("tokio_retry::Retry::spawn"));
+    }
+
+    #[test]
+    fn a_user_catalogue_adds_an_in_house_strategy() {
+        let mut c = RetryCatalog::builtin();
+        let user = RetryCatalog::from_toml(
+            r#"
+[[crate]]
+name = "acme-retry"
+bound-methods = ["attempts"]
+[[crate.strategy]]
+path = "acme_retry::Jittered"
+delay = "growing"
+"#,
+        )
+        .unwrap();
+        c.extend(user);
+        let hit = c.strategy("acme_retry::Jittered::new").unwrap();
+        assert_eq!(hit.krate.name, "acme-retry");
+        assert!(hit.krate.bounded_by_default);
+    }
+
+    #[test]
+    fn a_bad_catalogue_is_an_error_with_a_position() {
+        let err = RetryCatalog::from_toml(
+            "[[crate]]\nname = \"x\"\nstrategy = [{ path = \"a\", delay = \"slow\" }]\n",
+        )
+        .unwrap_err();
+        assert!(err.contains("slow") || err.contains("variant"), "{err}");
+        assert!(err.contains("line 3") || err.contains('3'), "{err}");
+    }
+}

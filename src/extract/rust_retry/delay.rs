@@ -1,0 +1,644 @@
+//! Delay classification: does the wait before a retry grow with the attempt?
+//!
+//! A duration expression is `growing` when it reads something that changes between
+//! attempts (the loop counter, a variable updated with `*=`/`+=`/`<<=` or reassigned
+//! from itself), raises to a non-literal power (`2u64.pow(n)`), shifts by a
+//! non-literal amount, indexes a table by the counter, or passes the counter to a
+//! helper. It is `constant` when built only from literals, constants and values that
+//! do not change in the loop; `unknown` when an opaque call computes it (never a
+//! finding). Helpers of the same file are followed one call deep.
+
+use std::collections::{HashMap, HashSet};
+
+use syn::{BinOp, Expr};
+
+use super::walk::{walk_block, walk_expr, Options, Seen};
+use super::{Ctx, Delay};
+use crate::tree::Span;
+
+/// Depth limit of the classifier's own recursion over one duration expression.
+const MAX_CLASSIFY_DEPTH: usize = 24;
+
+/// Methods whose result depends only on their receiver and arguments.
+const PURE_METHODS: &[&str] = &[
+    "min",
+    "max",
+    "clamp",
+    "mul_f64",
+    "mul_f32",
+    "div_f64",
+    "div_f32",
+    "saturating_mul",
+    "saturating_add",
+    "saturating_sub",
+    "checked_mul",
+    "checked_add",
+    "checked_sub",
+    "wrapping_mul",
+    "unwrap",
+    "unwrap_or",
+    "unwrap_or_default",
+    "expect",
+    "into",
+    "clone",
+    "as_millis",
+    "as_secs",
+    "as_secs_f64",
+    "as_micros",
+    "try_into",
+    "from",
+];
+
+/// Methods that take the next delay from a backoff iterator (`backoff.next()`).
+const ITER_METHODS: &[&str] = &["next", "next_backoff", "next_delay"];
+
+const POW_METHODS: &[&str] = &[
+    "pow",
+    "powi",
+    "powf",
+    "checked_pow",
+    "saturating_pow",
+    "wrapping_pow",
+];
+
+/// What is known about the names a duration may read.
+#[derive(Default, Clone)]
+pub(crate) struct Scope {
+    /// Names that change between attempts: `attempt`, `self.delay`.
+    pub varying: HashSet<String>,
+    /// `let` bindings in the loop body (or helper), by name, in order (shadowing).
+    pub lets: HashMap<String, Vec<Expr>>,
+    /// Whether a call to a helper of the file may be followed (one call deep).
+    pub follow_helpers: bool,
+    /// `let`s of the enclosing function, for what a name was built from.
+    pub outer: super::Lets,
+}
+
+impl Scope {
+    /// The varying names and `let`s of a loop body (and its condition).
+    pub fn of_body(parts: &[Part<'_>]) -> Scope {
+        let mut scope = Scope {
+            follow_helpers: true,
+            ..Scope::default()
+        };
+        for part in parts {
+            let mut f = |seen: Seen<'_>| {
+                match seen {
+                    Seen::Expr(Expr::Closure(_)) => return false,
+                    Seen::Expr(e) => scope.note_mutation(e),
+                    Seen::Local(l) => {
+                        // `let (delay, status) = ..`: each name stands for the whole value.
+                        if let Some(init) = &l.init {
+                            for name in pat_names(&l.pat) {
+                                scope
+                                    .lets
+                                    .entry(name)
+                                    .or_default()
+                                    .push((*init.expr).clone());
+                            }
+                        }
+                    }
+                }
+                true
+            };
+            match part {
+                Part::Expr(e) => walk_expr(e, Options::default(), &mut f),
+                Part::Block(b) => walk_block(b, Options::default(), &mut f),
+            }
+        }
+        scope
+    }
+
+    fn note_mutation(&mut self, e: &Expr) {
+        match e {
+            Expr::Binary(b) if is_compound_assign(&b.op) => {
+                if let Some(n) = name_of(&b.left) {
+                    self.varying.insert(n);
+                }
+            }
+            Expr::Assign(a) => {
+                if let Some(n) = name_of(&a.left) {
+                    if mentions(&a.right, &n) {
+                        self.varying.insert(n);
+                    }
+                }
+            }
+            Expr::MethodCall(m)
+                if m.method.to_string().starts_with("fetch_")
+                    || m.method == "increment"
+                    || m.method == "inc" =>
+            {
+                if let Some(n) = name_of(&m.receiver) {
+                    self.varying.insert(n);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Something to scan: an expression or a block.
+#[derive(Clone, Copy)]
+pub(crate) enum Part<'a> {
+    Expr(&'a Expr),
+    Block(&'a syn::Block),
+}
+
+pub(crate) fn is_compound_assign(op: &BinOp) -> bool {
+    matches!(
+        op,
+        BinOp::AddAssign(_)
+            | BinOp::SubAssign(_)
+            | BinOp::MulAssign(_)
+            | BinOp::DivAssign(_)
+            | BinOp::ShlAssign(_)
+            | BinOp::ShrAssign(_)
+            | BinOp::RemAssign(_)
+            | BinOp::BitOrAssign(_)
+            | BinOp::BitAndAssign(_)
+            | BinOp::BitXorAssign(_)
+    )
+}
+
+/// `x` for a plain name, `self.delay` / `state.attempt` for a field.
+pub(crate) fn name_of(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Path(p) if p.qself.is_none() && p.path.segments.len() == 1 => {
+            Some(p.path.segments[0].ident.to_string())
+        }
+        Expr::Field(f) => {
+            let base = name_of(&f.base)?;
+            let member = match &f.member {
+                syn::Member::Named(i) => i.to_string(),
+                syn::Member::Unnamed(i) => i.index.to_string(),
+            };
+            Some(format!("{base}.{member}"))
+        }
+        Expr::Paren(p) => name_of(&p.expr),
+        Expr::Unary(u) => name_of(&u.expr),
+        _ => None,
+    }
+}
+
+/// The names a `let` pattern binds: `x`, `(a, b)`, `(a, (b, _))`.
+fn pat_names(p: &syn::Pat) -> Vec<String> {
+    match p {
+        syn::Pat::Tuple(t) => t.elems.iter().flat_map(pat_names).collect(),
+        syn::Pat::Paren(pp) => pat_names(&pp.pat),
+        _ => pat_name(p).into_iter().collect(),
+    }
+}
+
+pub(crate) fn pat_name(p: &syn::Pat) -> Option<String> {
+    match p {
+        syn::Pat::Ident(i) => Some(i.ident.to_string()),
+        syn::Pat::Type(t) => pat_name(&t.pat),
+        _ => None,
+    }
+}
+
+/// Whether `e` reads the name (`x` or `self.field`).
+pub(crate) fn mentions(e: &Expr, name: &str) -> bool {
+    let mut found = false;
+    walk_expr(e, Options::default(), &mut |seen| {
+        if let Seen::Expr(x) = seen {
+            if name_of(x).is_some_and(|n| n == name) {
+                found = true;
+            }
+        }
+        !found
+    });
+    found
+}
+
+fn mentions_any(e: &Expr, names: &HashSet<String>) -> bool {
+    !names.is_empty() && names.iter().any(|n| mentions(e, n))
+}
+
+fn is_literal(e: &Expr) -> bool {
+    match e {
+        Expr::Lit(_) => true,
+        Expr::Paren(p) => is_literal(&p.expr),
+        Expr::Cast(c) => is_literal(&c.expr),
+        Expr::Unary(u) => is_literal(&u.expr),
+        _ => false,
+    }
+}
+
+/// Classifies a duration expression.
+pub(crate) fn classify(ctx: &Ctx, scope: &Scope, e: &Expr) -> Delay {
+    classify_at(ctx, scope, e, 0)
+}
+
+fn join_all<'e>(
+    ctx: &Ctx,
+    scope: &Scope,
+    exprs: impl IntoIterator<Item = &'e Expr>,
+    depth: usize,
+) -> Delay {
+    exprs.into_iter().fold(Delay::Constant, |d, e| {
+        d.join(classify_at(ctx, scope, e, depth + 1))
+    })
+}
+
+fn classify_at(ctx: &Ctx, scope: &Scope, e: &Expr, depth: usize) -> Delay {
+    if depth > MAX_CLASSIFY_DEPTH {
+        return Delay::Unknown;
+    }
+    if let Some(n) = name_of(e) {
+        if scope.varying.contains(&n) {
+            return Delay::Growing;
+        }
+        if scope.lets.get(&n).is_some_and(|v| !v.is_empty()) {
+            // `let d = d.min(cap);`: inside its initializer `d` is the previous binding.
+            let mut outer = scope.clone();
+            let init = outer.lets.get_mut(&n).and_then(Vec::pop);
+            if let Some(init) = init {
+                return classify_at(ctx, &outer, &init, depth + 1);
+            }
+        }
+        if matches!(e, Expr::Path(_) | Expr::Field(_)) {
+            // A parameter, a constant, a field or a `let` before the loop: fixed.
+            return Delay::Constant;
+        }
+    }
+    match e {
+        Expr::Lit(_) | Expr::Path(_) => Delay::Constant,
+        Expr::Paren(p) => classify_at(ctx, scope, &p.expr, depth + 1),
+        Expr::Group(g) => classify_at(ctx, scope, &g.expr, depth + 1),
+        Expr::Cast(c) => classify_at(ctx, scope, &c.expr, depth + 1),
+        Expr::Reference(r) => classify_at(ctx, scope, &r.expr, depth + 1),
+        Expr::Unary(u) => classify_at(ctx, scope, &u.expr, depth + 1),
+        Expr::Field(f) => classify_at(ctx, scope, &f.base, depth + 1),
+        Expr::Try(t) => classify_at(ctx, scope, &t.expr, depth + 1),
+        Expr::Binary(b) => {
+            if matches!(b.op, BinOp::Shl(_)) && !is_literal(&b.right) {
+                return Delay::Growing;
+            }
+            join_all(ctx, scope, [&*b.left, &*b.right], depth)
+        }
+        Expr::Index(i) => join_all(ctx, scope, [&*i.expr, &*i.index], depth),
+        Expr::Tuple(t) => join_all(ctx, scope, t.elems.iter(), depth),
+        Expr::Block(b) => match b.block.stmts.last() {
+            Some(syn::Stmt::Expr(tail, None)) => classify_at(ctx, scope, tail, depth + 1),
+            _ => Delay::Unknown,
+        },
+        Expr::If(i) => {
+            // Branches that leave (`return`, `break`, `panic!`) yield no duration.
+            let mut branches: Vec<Delay> = Vec::new();
+            if !block_diverges(&i.then_branch) {
+                branches.push(match i.then_branch.stmts.last() {
+                    Some(syn::Stmt::Expr(tail, None)) => classify_at(ctx, scope, tail, depth + 1),
+                    _ => Delay::Unknown,
+                });
+            }
+            if let Some((_, other)) = &i.else_branch {
+                if !diverges(other) {
+                    branches.push(classify_at(ctx, scope, other, depth + 1));
+                }
+            }
+            branches
+                .into_iter()
+                .reduce(Delay::join)
+                .unwrap_or(Delay::Unknown)
+        }
+        Expr::Match(m) => {
+            // The arms' bindings come from the scrutinee: `match next(attempt) { Ok(d) => d }`.
+            let arms: Vec<&Expr> = m
+                .arms
+                .iter()
+                .map(|a| &*a.body)
+                .filter(|b| !diverges(b))
+                .collect();
+            if arms.is_empty() {
+                return Delay::Unknown;
+            }
+            let scrutinee = classify_at(ctx, scope, &m.expr, depth + 1);
+            let arms = join_all(ctx, scope, arms, depth);
+            if scrutinee == Delay::Growing {
+                Delay::Growing
+            } else {
+                arms
+            }
+        }
+        Expr::MethodCall(m) => {
+            let name = m.method.to_string();
+            if ITER_METHODS.contains(&name.as_str()) {
+                if let Some(d) = strategy_iterator(ctx, scope, &m.receiver) {
+                    return d;
+                }
+            }
+            if POW_METHODS.contains(&name.as_str()) && m.args.iter().any(|a| !is_literal(a)) {
+                return Delay::Growing;
+            }
+            let parts = std::iter::once(&*m.receiver).chain(m.args.iter());
+            if PURE_METHODS.contains(&name.as_str()) || POW_METHODS.contains(&name.as_str()) {
+                return join_all(ctx, scope, parts, depth);
+            }
+            let is_self = matches!(&*m.receiver, Expr::Path(p) if p.path.is_ident("self"));
+            if is_self {
+                if let Some(d) = helper_value(ctx, scope, &name, m.args.iter(), depth) {
+                    return d;
+                }
+            }
+            opaque(ctx, scope, parts, depth)
+        }
+        Expr::Call(c) => {
+            let Expr::Path(p) = &*c.func else {
+                return opaque(ctx, scope, c.args.iter(), depth);
+            };
+            let path = ctx.resolve(&p.path);
+            let last = p
+                .path
+                .segments
+                .last()
+                .map(|s| s.ident.to_string())
+                .unwrap_or_default();
+            let duration_ctor = path.contains("Duration");
+            let min_max = matches!(last.as_str(), "min" | "max") || path.ends_with("::clamp");
+            if duration_ctor || min_max || last == "Some" || last == "Ok" {
+                return join_all(ctx, scope, c.args.iter(), depth);
+            }
+            if let Some(name) = local_call_name(&p.path) {
+                if let Some(d) = helper_value(ctx, scope, &name, c.args.iter(), depth) {
+                    return d;
+                }
+            }
+            opaque(ctx, scope, c.args.iter(), depth)
+        }
+        _ => Delay::Unknown,
+    }
+}
+
+/// `backoff.next()`: the delay class of the strategy `backoff` was built from, by the
+/// catalogue or, for a strategy type of the project, by its name (`...Exponential...`,
+/// `...Fibonacci...` grow; `...Fixed...`, `...Constant...` do not).
+fn strategy_iterator(ctx: &Ctx, scope: &Scope, receiver: &Expr) -> Option<Delay> {
+    let name = name_of(receiver)?;
+    let init = scope
+        .lets
+        .get(&name)
+        .and_then(|v| v.first())
+        .or_else(|| scope.outer.get(&name))?;
+    let mut root = init;
+    while let Expr::MethodCall(m) = root {
+        root = &m.receiver;
+    }
+    let Expr::Call(c) = root else {
+        return None;
+    };
+    let Expr::Path(p) = &*c.func else {
+        return None;
+    };
+    let resolved = ctx.resolve(&p.path);
+    if let Some(hit) = ctx.catalog.strategy(&resolved) {
+        return Some(hit.strategy.delay.into());
+    }
+    // The type: `Backoff::new()` → `Backoff`; `Self::fresh_backoff()` → its return type.
+    let segs: Vec<String> = p
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    let type_name = match local_call_name(&p.path).and_then(|n| ctx.local_fn(&n)) {
+        Some(def) => match &def.sig.output {
+            syn::ReturnType::Type(_, ty) => match &**ty {
+                syn::Type::Path(tp) => tp.path.segments.last().map(|s| s.ident.to_string()),
+                _ => None,
+            },
+            syn::ReturnType::Default => None,
+        },
+        None if segs.len() >= 2 => segs.get(segs.len() - 2).cloned(),
+        None => None,
+    }?;
+    if type_name.contains("Exponential") || type_name.contains("Fibonacci") {
+        Some(Delay::Growing)
+    } else if type_name.contains("Fixed") || type_name.contains("Constant") {
+        Some(Delay::Constant)
+    } else {
+        None
+    }
+}
+
+/// An expression that never yields a value: `return`, `break`, `continue`, `panic!`.
+fn diverges(e: &Expr) -> bool {
+    match e {
+        Expr::Return(_) | Expr::Break(_) | Expr::Continue(_) => true,
+        Expr::Macro(m) => m.mac.path.segments.last().is_some_and(|s| {
+            matches!(
+                s.ident.to_string().as_str(),
+                "panic" | "unreachable" | "todo" | "unimplemented" | "bail"
+            )
+        }),
+        Expr::Block(b) => block_diverges(&b.block),
+        _ => false,
+    }
+}
+
+fn block_diverges(b: &syn::Block) -> bool {
+    match b.stmts.last() {
+        Some(syn::Stmt::Expr(e, _)) => diverges(e),
+        Some(syn::Stmt::Macro(m)) => diverges(&Expr::Macro(syn::ExprMacro {
+            attrs: Vec::new(),
+            mac: m.mac.clone(),
+        })),
+        _ => false,
+    }
+}
+
+/// An opaque call: growing when it is fed a growing value, else unknown.
+fn opaque<'e>(
+    ctx: &Ctx,
+    scope: &Scope,
+    parts: impl IntoIterator<Item = &'e Expr>,
+    depth: usize,
+) -> Delay {
+    if join_all(ctx, scope, parts, depth) == Delay::Growing {
+        Delay::Growing
+    } else {
+        Delay::Unknown
+    }
+}
+
+/// `helper` or `Self::helper`: the name of a function that may be in this file.
+pub(crate) fn local_call_name(path: &syn::Path) -> Option<String> {
+    let segs: Vec<_> = path.segments.iter().collect();
+    match segs.as_slice() {
+        [one] => Some(one.ident.to_string()),
+        [first, one] if first.ident == "Self" => Some(one.ident.to_string()),
+        _ => None,
+    }
+}
+
+/// The value a helper of this file returns, one call deep: growing when it is passed
+/// something growing, else what its tail expression is.
+fn helper_value<'e>(
+    ctx: &Ctx,
+    scope: &Scope,
+    name: &str,
+    args: impl IntoIterator<Item = &'e Expr>,
+    depth: usize,
+) -> Option<Delay> {
+    let def = ctx.local_fn(name)?;
+    let args = join_all(ctx, scope, args, depth);
+    if args == Delay::Growing {
+        return Some(Delay::Growing);
+    }
+    if !scope.follow_helpers {
+        return Some(Delay::Unknown);
+    }
+    let inner = Scope {
+        follow_helpers: false,
+        ..Scope::of_body(&[Part::Block(def.block)])
+    };
+    let mut d = match def.block.stmts.last() {
+        Some(syn::Stmt::Expr(tail, None)) => classify_at(ctx, &inner, tail, depth + 1),
+        _ => Delay::Unknown,
+    };
+    // `return x;` anywhere in the helper counts too.
+    walk_block(def.block, Options::default(), &mut |seen| {
+        if let Seen::Expr(Expr::Return(r)) = seen {
+            if let Some(v) = &r.expr {
+                d = d.join(classify_at(ctx, &inner, v, depth + 1));
+            }
+        }
+        !matches!(seen, Seen::Expr(Expr::Closure(_)))
+    });
+    Some(d)
+}
+
+/// A place where a retry waits, and how long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Site {
+    pub delay: Delay,
+    pub span: Span,
+    /// A blocking sleep (`std::thread::sleep`): a wait even in code that never awaits.
+    pub blocking: bool,
+}
+
+/// The waits in a loop body: sleep calls, awaited ticks, and helpers of the file that
+/// sleep (one call deep). Closures, nested items and `select!` used as a value (a
+/// timeout) are not looked into.
+pub(crate) fn sleep_sites(ctx: &Ctx, scope: &Scope, parts: &[Part<'_>]) -> Vec<Site> {
+    let mut sites = Vec::new();
+    let options = Options {
+        skip_value_selects: true,
+        ..Options::default()
+    };
+    for part in parts {
+        let mut f = |seen: Seen<'_>| {
+            let Seen::Expr(e) = seen else {
+                return true;
+            };
+            match e {
+                Expr::Closure(_) => return false,
+                Expr::Call(c) => {
+                    if let Expr::Path(p) = &*c.func {
+                        let path = ctx.resolve(&p.path);
+                        if ctx.catalog.is_sleep(&path) {
+                            let delay = c
+                                .args
+                                .first()
+                                .map_or(Delay::Unknown, |a| classify(ctx, scope, a));
+                            sites.push(Site {
+                                delay,
+                                span: ctx.pos.of(e),
+                                blocking: path.starts_with("std::thread::"),
+                            });
+                            return false;
+                        }
+                        if let Some(name) = local_call_name(&p.path) {
+                            if let Some(d) = helper_sleeps(ctx, scope, &name, c.args.iter()) {
+                                sites.push(Site {
+                                    delay: d,
+                                    span: ctx.pos.of(e),
+                                    blocking: false,
+                                });
+                                return false;
+                            }
+                        }
+                    }
+                }
+                Expr::MethodCall(m) => {
+                    let name = m.method.to_string();
+                    let is_self = matches!(&*m.receiver, Expr::Path(p) if p.path.is_ident("self"));
+                    if is_self {
+                        if let Some(d) = helper_sleeps(ctx, scope, &name, m.args.iter()) {
+                            sites.push(Site {
+                                delay: d,
+                                span: ctx.pos.of(e),
+                                blocking: false,
+                            });
+                            return false;
+                        }
+                    }
+                }
+                Expr::Await(a) => {
+                    if let Expr::MethodCall(m) = &*a.base {
+                        if m.args.is_empty()
+                            && ctx.catalog.tick_methods.iter().any(|t| m.method == t)
+                        {
+                            sites.push(Site {
+                                delay: Delay::Constant,
+                                span: ctx.pos.of(e),
+                                blocking: false,
+                            });
+                        }
+                    }
+                }
+                _ => {}
+            }
+            true
+        };
+        match part {
+            Part::Expr(e) => walk_expr(e, options, &mut f),
+            Part::Block(b) => walk_block(b, options, &mut f),
+        }
+    }
+    sites
+}
+
+/// When the file's function `name` sleeps, the delay of its sleeps given the
+/// caller's arguments: a parameter fed a growing value grows.
+fn helper_sleeps<'e>(
+    ctx: &Ctx,
+    scope: &Scope,
+    name: &str,
+    args: impl IntoIterator<Item = &'e Expr>,
+) -> Option<Delay> {
+    if !scope.follow_helpers {
+        return None;
+    }
+    let def = ctx.local_fn(name)?;
+    let mut inner = Scope {
+        follow_helpers: false,
+        ..Scope::of_body(&[Part::Block(def.block)])
+    };
+    let params = def.sig.inputs.iter().filter_map(|i| match i {
+        syn::FnArg::Typed(t) => Some(pat_name(&t.pat)),
+        syn::FnArg::Receiver(_) => None,
+    });
+    for (param, arg) in params.zip(args) {
+        if let Some(param) = param {
+            if classify(ctx, scope, arg) == Delay::Growing {
+                inner.varying.insert(param);
+            }
+        }
+    }
+    // Fields the caller's loop grows (`self.delay *= 2`) grow inside the helper too.
+    inner.varying.extend(
+        scope
+            .varying
+            .iter()
+            .filter(|v| v.starts_with("self."))
+            .cloned(),
+    );
+    let sites = sleep_sites(ctx, &inner, &[Part::Block(def.block)]);
+    sites.iter().map(|s| s.delay).max()
+}
+
+/// Whether any of the names is read by `e`.
+pub(crate) fn reads_any(e: &Expr, names: &HashSet<String>) -> bool {
+    mentions_any(e, names)
+}

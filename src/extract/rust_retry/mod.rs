@@ -1,0 +1,583 @@
+//! Retries in Rust code: hand-written retry loops and retry crates, each with the
+//! delay it waits between attempts.
+//!
+//! Input is one parsed file and its text; output is a list of [`RetryFact`]s, which
+//! [`to_node`] turns into a positioned [`Node`] tree (a sequence of maps) that the
+//! declarative rules select with `each = "retries[*]"`:
+//!
+//! | key | value |
+//! |---|---|
+//! | `kind` | `loop` or `crate` |
+//! | `form` | loops: `for`, `while-let`, `while` or `loop` |
+//! | `crate`, `strategy` | crates: the package (`tokio-retry`) and the constructor path |
+//! | `delay` | `none`, `constant`, `growing` or `unknown` |
+//! | `unbounded` | `true`, only when the retry never gives up |
+//! | `target` | the URL or host called, when it is a literal or a `const` |
+//!
+//! Every node's span is the fact's span (the loop header, the strategy construction), so
+//! a finding points at its first line; the `delay` value's span is the sleep or strategy
+//! expression that decided the delay.
+//!
+//! What counts as a retry loop (precision first; a loop over a collection is not one):
+//! a `for` over a range, `while let Err(..) = ..`, `while cond` or `loop`, whose body
+//! awaits (or sleeps), matches `Ok`/`Err` (`match`, `if let`) and leaves on success
+//! (`return`/`break` in the `Ok` branch, or `continue` on `Err` before a final exit).
+//! Its delay comes from the sleeps in its body (`delay.rs`), followed one call into a
+//! helper of the same file and into `tokio::select!` bodies. Retry crates come from the
+//! catalogue ([`RetryCatalog`], `apis/retry.toml`).
+//!
+//! Code under `#[cfg(test)]` and in `#[test]`/`#[tokio::test]` functions is skipped.
+//! Visitors stop descending past [`MAX_DEPTH`] nested expressions.
+
+pub mod catalog;
+mod crates;
+mod delay;
+mod loops;
+mod walk;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+
+use proc_macro2::LineColumn;
+
+pub use catalog::RetryCatalog;
+
+use crate::tree::{Node, Span, Value};
+
+/// How deep the visitors descend into nested expressions.
+pub const MAX_DEPTH: usize = 128;
+
+/// One retry site.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryFact {
+    /// Byte range in the file text of the loop header or the policy construction; its
+    /// first line is where a finding points.
+    pub span: Span,
+    pub source: RetrySource,
+    pub delay: Delay,
+    /// The sleep or strategy expression that decided `delay`.
+    pub delay_span: Option<Span>,
+    /// Never gives up: a `tokio-retry` strategy without `.take(n)`, a `loop` without an
+    /// attempt bound.
+    pub unbounded: bool,
+    /// The literal or `const` URL (or host) called inside, when visible.
+    pub target: Option<String>,
+}
+
+/// Where a retry comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RetrySource {
+    /// A hand-written loop; `form` is `for`, `while-let`, `while` or `loop`.
+    Loop { form: &'static str },
+    /// A retry crate's strategy or policy; `strategy` is the constructor's path.
+    Crate { krate: String, strategy: String },
+}
+
+/// The wait between attempts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Delay {
+    /// Retries at once.
+    None,
+    /// The same wait every time.
+    Constant,
+    /// Could not tell (an opaque call computes it): never a finding.
+    Unknown,
+    /// Waits longer after each failure.
+    Growing,
+}
+
+impl Delay {
+    pub fn name(self) -> &'static str {
+        match self {
+            Delay::None => "none",
+            Delay::Constant => "constant",
+            Delay::Unknown => "unknown",
+            Delay::Growing => "growing",
+        }
+    }
+
+    /// Joins two parts of one computation: growth wins, then doubt, then a constant.
+    pub(crate) fn join(self, other: Delay) -> Delay {
+        self.max(other)
+    }
+}
+
+/// The retry sites of one file.
+pub fn retries(file: &syn::File, text: &str, catalog: &RetryCatalog) -> Vec<RetryFact> {
+    let ctx = Ctx::new(file, text, catalog);
+    let mut facts = loops::find(&ctx, file);
+    facts.extend(crates::find(&ctx, file));
+    facts.sort_by_key(|f| (f.span.start, f.span.end));
+    facts.dedup_by_key(|f| f.span);
+    facts
+}
+
+/// The facts as a positioned tree: a sequence of maps (see the module docs).
+pub fn to_node(facts: &[RetryFact]) -> Node {
+    let items = facts
+        .iter()
+        .map(|f| {
+            let key = |k: &str| Node::scalar(k, false, f.span);
+            let text = |v: &str| Node::scalar(v, true, f.span);
+            let mut map = Vec::new();
+            match &f.source {
+                RetrySource::Loop { form } => {
+                    map.push((key("kind"), text("loop")));
+                    map.push((key("form"), text(form)));
+                }
+                RetrySource::Crate { krate, strategy } => {
+                    map.push((key("kind"), text("crate")));
+                    map.push((key("crate"), text(krate)));
+                    map.push((key("strategy"), text(strategy)));
+                }
+            }
+            map.push((
+                key("delay"),
+                Node::scalar(f.delay.name(), true, f.delay_span.unwrap_or(f.span)),
+            ));
+            if f.unbounded {
+                map.push((key("unbounded"), Node::scalar("true", false, f.span)));
+            }
+            if let Some(target) = &f.target {
+                map.push((key("target"), text(target)));
+            }
+            Node {
+                value: Value::Map(map),
+                span: f.span,
+            }
+        })
+        .collect();
+    let whole = match (facts.first(), facts.last()) {
+        (Some(a), Some(b)) => Span::new(a.span.start, b.span.end.max(a.span.end)),
+        _ => Span::default(),
+    };
+    Node {
+        value: Value::Seq(items),
+        span: whole,
+    }
+}
+
+/// Byte offsets of proc-macro2 positions in one file's text.
+pub(crate) struct Positions<'a> {
+    text: &'a str,
+    line_starts: Vec<usize>,
+    /// `syn::parse_file` drops a leading byte-order mark, so line 1 columns start after it.
+    bom: bool,
+}
+
+impl<'a> Positions<'a> {
+    pub fn new(text: &'a str) -> Self {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Positions {
+            text,
+            line_starts,
+            bom: text.starts_with('\u{feff}'),
+        }
+    }
+
+    /// Byte offset of a 1-based line and a 0-based column counted in characters.
+    pub fn offset(&self, lc: LineColumn) -> usize {
+        let Some(&start) = lc.line.checked_sub(1).and_then(|l| self.line_starts.get(l)) else {
+            return self.text.len();
+        };
+        let column = lc.column + usize::from(self.bom && lc.line == 1);
+        let line = &self.text[start..];
+        let line = &line[..line.find('\n').unwrap_or(line.len())];
+        start
+            + line
+                .char_indices()
+                .nth(column)
+                .map_or(line.len(), |(i, _)| i)
+    }
+
+    pub fn span(&self, s: proc_macro2::Span) -> Span {
+        let start = self.offset(s.start());
+        Span::new(start, self.offset(s.end()).max(start))
+    }
+
+    /// The span of a syntax node, first token to last.
+    pub fn of(&self, node: &impl syn::spanned::Spanned) -> Span {
+        self.span(node.span())
+    }
+
+    /// From the start of `a` to the end of `b`.
+    pub fn between(&self, a: proc_macro2::Span, b: proc_macro2::Span) -> Span {
+        let a = self.span(a);
+        let b = self.span(b);
+        Span::new(a.start, b.end.max(a.start))
+    }
+}
+
+/// A function of the file, by name: free functions and methods alike.
+pub(crate) struct FnDef<'a> {
+    pub sig: &'a syn::Signature,
+    pub block: &'a syn::Block,
+}
+
+/// What the extractors share about one file.
+pub(crate) struct Ctx<'a> {
+    pub pos: Positions<'a>,
+    pub catalog: &'a RetryCatalog,
+    /// `use` aliases: the name in scope → the full path.
+    aliases: HashMap<String, Vec<String>>,
+    /// Glob imports (`use tokio::time::*`), as paths.
+    globs: Vec<Vec<String>>,
+    /// Functions of the file by name; `None` when the name is defined twice.
+    pub fns: HashMap<String, Option<FnDef<'a>>>,
+    /// `const`/`static` string values by name.
+    pub consts: HashMap<String, String>,
+    /// Function bodies of the file with their spans, and their `let`s once computed.
+    fn_blocks: Vec<(Span, &'a syn::Block)>,
+    lets_cache: std::cell::RefCell<HashMap<usize, std::rc::Rc<Lets>>>,
+    /// Identifiers that make a macro body worth re-parsing: loop keywords, and the
+    /// catalogue's names with the file's imports (for strategies).
+    pub loop_idents: std::collections::HashSet<String>,
+    pub crate_idents: std::collections::HashSet<String>,
+    /// Every segment and every first segment of the catalogue's paths.
+    segments: std::collections::HashSet<String>,
+    roots: std::collections::HashSet<String>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(file: &'a syn::File, text: &'a str, catalog: &'a RetryCatalog) -> Self {
+        let mut ctx = Ctx {
+            pos: Positions::new(text),
+            catalog,
+            aliases: HashMap::new(),
+            globs: Vec::new(),
+            fns: HashMap::new(),
+            consts: HashMap::new(),
+            loop_idents: ["loop", "for", "while"].map(String::from).into(),
+            crate_idents: Default::default(),
+            fn_blocks: Vec::new(),
+            lets_cache: Default::default(),
+            segments: catalog
+                .all_paths()
+                .flat_map(|p| p.split("::"))
+                .map(str::to_string)
+                .collect(),
+            roots: catalog
+                .all_paths()
+                .filter_map(|p| p.split("::").next())
+                .map(str::to_string)
+                .collect(),
+        };
+        // Items of the file and of inline modules, iteratively.
+        let mut stack: Vec<&'a syn::Item> = file.items.iter().collect();
+        while let Some(item) = stack.pop() {
+            match item {
+                syn::Item::Use(u) => ctx.add_use(&u.tree),
+                syn::Item::Fn(f) => {
+                    for stmt in &f.block.stmts {
+                        if let syn::Stmt::Item(syn::Item::Use(u)) = stmt {
+                            ctx.add_use(&u.tree);
+                        }
+                    }
+                    ctx.add_fn(&f.sig, &f.block);
+                }
+                syn::Item::Impl(i) => {
+                    for it in &i.items {
+                        match it {
+                            syn::ImplItem::Fn(f) => ctx.add_fn(&f.sig, &f.block),
+                            syn::ImplItem::Const(c) => ctx.add_const(&c.ident, &c.expr),
+                            _ => {}
+                        }
+                    }
+                }
+                syn::Item::Const(c) => ctx.add_const(&c.ident, &c.expr),
+                syn::Item::Static(s) => ctx.add_const(&s.ident, &s.expr),
+                syn::Item::Mod(m) => {
+                    if let Some((_, items)) = &m.content {
+                        stack.extend(items.iter());
+                    }
+                }
+                _ => {}
+            }
+        }
+        ctx.crate_idents = ctx
+            .segments
+            .iter()
+            .chain(ctx.aliases.keys())
+            .cloned()
+            .collect();
+        ctx
+    }
+
+    /// The `let`s of the innermost function of the file around byte `at`.
+    pub fn fn_lets(&self, at: usize) -> std::rc::Rc<Lets> {
+        let Some((i, _)) = self
+            .fn_blocks
+            .iter()
+            .enumerate()
+            .filter(|(_, (s, _))| s.start <= at && at < s.end)
+            .min_by_key(|(_, (s, _))| s.end - s.start)
+        else {
+            return Default::default();
+        };
+        self.lets_cache
+            .borrow_mut()
+            .entry(i)
+            .or_insert_with(|| std::rc::Rc::new(lets_of(self.fn_blocks[i].1)))
+            .clone()
+    }
+
+    fn add_fn(&mut self, sig: &'a syn::Signature, block: &'a syn::Block) {
+        self.fn_blocks
+            .push((self.pos.span(block.brace_token.span.join()), block));
+        self.fns
+            .entry(sig.ident.to_string())
+            .and_modify(|e| *e = None)
+            .or_insert(Some(FnDef { sig, block }));
+    }
+
+    fn add_const(&mut self, name: &syn::Ident, expr: &syn::Expr) {
+        if let syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) = expr
+        {
+            self.consts.insert(name.to_string(), s.value());
+        }
+    }
+
+    fn add_use(&mut self, tree: &syn::UseTree) {
+        let mut stack = vec![(Vec::<String>::new(), tree)];
+        while let Some((prefix, tree)) = stack.pop() {
+            match tree {
+                syn::UseTree::Path(p) => {
+                    let mut next = prefix.clone();
+                    next.push(p.ident.to_string());
+                    stack.push((next, &p.tree));
+                }
+                syn::UseTree::Name(n) => {
+                    let name = n.ident.to_string();
+                    if name == "self" {
+                        if let Some(last) = prefix.last() {
+                            self.aliases.insert(last.clone(), prefix.clone());
+                        }
+                    } else {
+                        let mut full = prefix.clone();
+                        full.push(name.clone());
+                        self.aliases.insert(name, full);
+                    }
+                }
+                syn::UseTree::Rename(r) => {
+                    let mut full = prefix.clone();
+                    if r.ident != "self" {
+                        full.push(r.ident.to_string());
+                    }
+                    if r.rename != "_" {
+                        self.aliases.insert(r.rename.to_string(), full);
+                    }
+                }
+                syn::UseTree::Glob(_) => self.globs.push(prefix),
+                syn::UseTree::Group(g) => {
+                    for t in &g.items {
+                        stack.push((prefix.clone(), t));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The full path a path expression names, through `use` declarations. A name the
+    /// file does not import is looked up in glob imports, then matched by its last
+    /// segments against the catalogue, for crates the file imports from (and sleeps).
+    pub fn resolve(&self, path: &syn::Path) -> String {
+        let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        self.resolve_segments(&segs)
+    }
+
+    pub fn resolve_segments(&self, segs: &[String]) -> String {
+        let Some(first) = segs.first() else {
+            return String::new();
+        };
+        if let Some(full) = self.aliases.get(first) {
+            return full
+                .iter()
+                .chain(&segs[1..])
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("::");
+        }
+        let written = segs.join("::");
+        let known_root = |root: &str| {
+            matches!(root, "std" | "core" | "crate" | "self" | "super" | "Self")
+                || self.roots.contains(root)
+        };
+        if known_root(first) {
+            return written;
+        }
+        // Nothing the catalogue names: no glob or suffix can make it match.
+        if !segs.iter().any(|s| self.segments.contains(s)) {
+            return written;
+        }
+        // A local function shadows any catalogue name.
+        if segs.len() == 1 && self.fns.contains_key(first) {
+            return written;
+        }
+        for glob in &self.globs {
+            let full = glob
+                .iter()
+                .chain(segs)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("::");
+            if self.catalog_knows(&full) {
+                return full;
+            }
+        }
+        // Match `a::B::rest` against catalogue paths holding `a::B`: `x::a::B` gives `x::a::B::rest`.
+        let mut candidates: Vec<String> = self
+            .catalog
+            .all_paths()
+            .filter_map(|p| {
+                let cat: Vec<&str> = p.split("::").collect();
+                (1..cat.len()).find_map(|at| {
+                    let tail = &cat[at..];
+                    let overlap = tail.len().min(segs.len());
+                    (tail[..overlap]
+                        == segs[..overlap]
+                            .iter()
+                            .map(String::as_str)
+                            .collect::<Vec<_>>()[..]
+                        && tail.len() <= segs.len())
+                    .then(|| format!("{}::{written}", cat[..at].join("::")))
+                })
+            })
+            .collect();
+        candidates.dedup();
+        let imported_root = |c: &String| {
+            let root = c.split("::").next().unwrap_or("");
+            self.aliases
+                .values()
+                .chain(&self.globs)
+                .any(|v| v.first().is_some_and(|r| r == root))
+        };
+        // A crate's names only when the file imports something from that crate; a
+        // sleep function always (a call named `sleep` that is not local sleeps).
+        candidates
+            .into_iter()
+            .find(|c| imported_root(c) || self.catalog.is_sleep(c))
+            .unwrap_or(written)
+    }
+
+    fn catalog_knows(&self, full: &str) -> bool {
+        self.catalog
+            .all_paths()
+            .any(|p| catalog::path_is_or_below(full, p))
+    }
+
+    /// The function of this file a call names: `helper(..)`, `self.helper(..)`,
+    /// `Self::helper(..)`.
+    pub fn local_fn(&self, name: &str) -> Option<&FnDef<'a>> {
+        self.fns.get(name).and_then(Option::as_ref)
+    }
+
+    /// The first URL-like string among the tokens: a literal, a `const`, a format
+    /// string naming a `const` (`"{BASE}/charge"`), or the initializer of a `let` of
+    /// the enclosing function that the tokens read.
+    pub fn target_in(&self, tokens: proc_macro2::TokenStream, lets: &Lets) -> Option<String> {
+        let mut stack = vec![tokens.into_iter()];
+        let mut followed: Vec<String> = Vec::new();
+        while let Some(iter) = stack.last_mut() {
+            let Some(tt) = iter.next() else {
+                stack.pop();
+                continue;
+            };
+            match tt {
+                proc_macro2::TokenTree::Group(g) => {
+                    if stack.len() < MAX_DEPTH {
+                        stack.push(g.stream().into_iter());
+                    }
+                }
+                proc_macro2::TokenTree::Literal(l) => {
+                    if let syn::Lit::Str(s) = syn::Lit::new(l) {
+                        if let Some(url) = self.url_in_literal(&s.value()) {
+                            return Some(url);
+                        }
+                    }
+                }
+                proc_macro2::TokenTree::Ident(i) => {
+                    let name = i.to_string();
+                    if let Some(v) = self.consts.get(&name) {
+                        if looks_like_url(v) {
+                            return Some(v.clone());
+                        }
+                    } else if let Some(init) = lets.get(&name) {
+                        if !followed.contains(&name) && stack.len() < MAX_DEPTH {
+                            followed.push(name);
+                            stack.push(init.to_token_stream().into_iter());
+                        }
+                    }
+                }
+                proc_macro2::TokenTree::Punct(_) => {}
+            }
+        }
+        None
+    }
+
+    /// A URL literal, or a format string whose `{NAME}` is a URL `const`.
+    fn url_in_literal(&self, text: &str) -> Option<String> {
+        if looks_like_url(text) {
+            return Some(text.to_string());
+        }
+        let mut rest = text;
+        while let Some(open) = rest.find('{') {
+            let after = &rest[open + 1..];
+            let close = after.find('}')?;
+            let inner = &after[..close];
+            let name = inner.split(':').next().unwrap_or("");
+            if let Some(v) = self.consts.get(name).filter(|v| looks_like_url(v)) {
+                return Some(text.replacen(&format!("{{{inner}}}"), v, 1));
+            }
+            rest = &after[close + 1..];
+        }
+        None
+    }
+}
+
+/// `let` initializers of a function by name (the first binding of each name).
+pub(crate) type Lets = HashMap<String, syn::Expr>;
+
+/// The `let`s of a block (closures and nested blocks included, items not).
+pub(crate) fn lets_of(block: &syn::Block) -> Lets {
+    let mut lets = Lets::new();
+    walk::walk_block(block, walk::Options::default(), &mut |seen| {
+        if let walk::Seen::Local(l) = seen {
+            if let (Some(name), Some(init)) = (delay::pat_name(&l.pat), &l.init) {
+                lets.entry(name).or_insert_with(|| (*init.expr).clone());
+            }
+        }
+        true
+    });
+    lets
+}
+
+use quote::ToTokens;
+
+fn looks_like_url(s: &str) -> bool {
+    s.split_once("://").is_some_and(|(scheme, rest)| {
+        !scheme.is_empty() && !rest.is_empty() && !scheme.contains(' ')
+    })
+}
+
+/// Whether attributes mark test-only code: `#[cfg(test)]`, `#[test]`, `#[tokio::test]`.
+pub(crate) fn is_test(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        let path = a.path();
+        if path.is_ident("cfg") {
+            let mut test = false;
+            let _ = a.parse_nested_meta(|m| {
+                test |= m.path.is_ident("test");
+                Ok(())
+            });
+            return test;
+        }
+        path.segments.last().is_some_and(|s| s.ident == "test")
+    })
+}

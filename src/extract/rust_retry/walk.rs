@@ -1,0 +1,223 @@
+//! A depth-limited walk over expressions, `let`s and the bodies of macros.
+//!
+//! `syn` keeps macro bodies as tokens. The walk re-parses them: `select!` branches
+//! (`pat = future [, if cond] => body`, `else => body`, `biased;`), comma-separated
+//! expressions (`join!`, `format!`, `vec!`), or statements (`stream!`). Tokens keep
+//! their original spans, so positions stay right.
+
+use std::collections::HashSet;
+
+use syn::parse::{ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::visit::{self, Visit};
+use syn::{Expr, Stmt, Token};
+
+use super::MAX_DEPTH;
+
+/// A node the walk reaches.
+pub(crate) enum Seen<'x> {
+    Expr(&'x Expr),
+    Local(&'x syn::Local),
+}
+
+/// What the walk does with macros.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Options<'o> {
+    /// Skip `select!` used as a value (`let r = select! {..}`): its sleep branch is a
+    /// timeout, not a wait between attempts. A `select!` statement is still walked.
+    pub skip_value_selects: bool,
+    /// Re-parse a macro body only when it holds an identifier in this set (a cheap
+    /// token scan saves parsing every `format!` and `info!`).
+    pub macro_idents: Option<&'o HashSet<String>>,
+}
+
+/// Whether the tokens hold one of the identifiers.
+pub(crate) fn has_ident(tokens: &proc_macro2::TokenStream, idents: &HashSet<String>) -> bool {
+    let mut stack = vec![tokens.clone().into_iter()];
+    while let Some(iter) = stack.last_mut() {
+        match iter.next() {
+            None => {
+                stack.pop();
+            }
+            Some(proc_macro2::TokenTree::Group(g)) => {
+                if stack.len() < MAX_DEPTH {
+                    stack.push(g.stream().into_iter());
+                }
+            }
+            Some(proc_macro2::TokenTree::Ident(i)) => {
+                if idents.contains(&i.to_string()) {
+                    return true;
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    false
+}
+
+/// Calls `f` on every expression and `let` below `root` (and on `root`), outside
+/// nested items. `f` returns whether to descend into the node.
+pub(crate) fn walk_expr(root: &Expr, options: Options<'_>, f: &mut dyn FnMut(Seen<'_>) -> bool) {
+    let mut w = Walker {
+        f,
+        depth: 0,
+        options,
+    };
+    w.visit_expr(root);
+}
+
+/// Like [`walk_expr`], over a block's statements.
+pub(crate) fn walk_block(
+    block: &syn::Block,
+    options: Options<'_>,
+    f: &mut dyn FnMut(Seen<'_>) -> bool,
+) {
+    let mut w = Walker {
+        f,
+        depth: 0,
+        options,
+    };
+    w.visit_block(block);
+}
+
+struct Walker<'f, 'o> {
+    f: &'f mut dyn FnMut(Seen<'_>) -> bool,
+    depth: usize,
+    options: Options<'o>,
+}
+
+impl Walker<'_, '_> {
+    fn mac(&mut self, mac: &syn::Macro, statement: bool) {
+        if self.depth >= MAX_DEPTH {
+            return;
+        }
+        let select = is_select(mac);
+        if select && !statement && self.options.skip_value_selects {
+            return;
+        }
+        if let Some(idents) = self.options.macro_idents {
+            if !has_ident(&mac.tokens, idents) {
+                return;
+            }
+        }
+        self.depth += 1;
+        match reparse(mac) {
+            Some(Reparsed::Exprs(exprs)) => exprs.iter().for_each(|e| self.visit_expr(e)),
+            Some(Reparsed::Stmts(stmts)) => stmts.iter().for_each(|s| self.visit_stmt(s)),
+            None => {}
+        }
+        self.depth -= 1;
+    }
+}
+
+impl<'ast> Visit<'ast> for Walker<'_, '_> {
+    fn visit_expr(&mut self, e: &'ast Expr) {
+        if self.depth >= MAX_DEPTH || !(self.f)(Seen::Expr(e)) {
+            return;
+        }
+        self.depth += 1;
+        visit::visit_expr(self, e);
+        self.depth -= 1;
+    }
+
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        if (self.f)(Seen::Local(l)) {
+            visit::visit_local(self, l);
+        }
+    }
+
+    fn visit_stmt(&mut self, s: &'ast Stmt) {
+        match s {
+            Stmt::Macro(m) => {
+                let e = Expr::Macro(syn::ExprMacro {
+                    attrs: Vec::new(),
+                    mac: m.mac.clone(),
+                });
+                if self.depth < MAX_DEPTH && (self.f)(Seen::Expr(&e)) {
+                    self.mac(&m.mac, true);
+                }
+            }
+            Stmt::Expr(e @ Expr::Macro(m), _) => {
+                if self.depth < MAX_DEPTH && (self.f)(Seen::Expr(e)) {
+                    self.mac(&m.mac, true);
+                }
+            }
+            _ => visit::visit_stmt(self, s),
+        }
+    }
+
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        self.mac(m, false);
+    }
+
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+pub(crate) enum Reparsed {
+    Exprs(Vec<Expr>),
+    Stmts(Vec<Stmt>),
+}
+
+/// `select!` and `select_biased!` of tokio and futures.
+pub(crate) fn is_select(mac: &syn::Macro) -> bool {
+    mac.path
+        .segments
+        .last()
+        .is_some_and(|s| s.ident == "select" || s.ident == "select_biased")
+}
+
+/// The expressions or statements inside a macro call, when they parse as such.
+pub(crate) fn reparse(mac: &syn::Macro) -> Option<Reparsed> {
+    if mac.tokens.is_empty() {
+        return None;
+    }
+    if is_select(mac) {
+        return parse_select
+            .parse2(mac.tokens.clone())
+            .ok()
+            .map(Reparsed::Exprs);
+    }
+    if let Ok(exprs) = Punctuated::<Expr, Token![,]>::parse_terminated.parse2(mac.tokens.clone()) {
+        return Some(Reparsed::Exprs(exprs.into_iter().collect()));
+    }
+    syn::Block::parse_within
+        .parse2(mac.tokens.clone())
+        .ok()
+        .map(Reparsed::Stmts)
+}
+
+/// `select!` branches as expressions: each future, guard and body, in order.
+fn parse_select(input: ParseStream) -> syn::Result<Vec<Expr>> {
+    let mut out = Vec::new();
+    if input.peek(syn::Ident) && input.peek2(Token![;]) {
+        let _: syn::Ident = input.parse()?;
+        let _: Token![;] = input.parse()?;
+    }
+    while !input.is_empty() {
+        if input.peek(Token![else]) || (input.peek(syn::Ident) && input.peek2(Token![=>])) {
+            let _: proc_macro2::TokenTree = input.parse()?;
+        } else {
+            let _ = syn::Pat::parse_multi_with_leading_vert(input)?;
+            let _: Token![=] = input.parse()?;
+            out.push(input.parse::<Expr>()?);
+            if input.peek(Token![,]) && input.peek2(Token![if]) {
+                let _: Token![,] = input.parse()?;
+                let _: Token![if] = input.parse()?;
+                out.push(input.parse::<Expr>()?);
+            }
+        }
+        let _: Token![=>] = input.parse()?;
+        if input.peek(syn::token::Brace) {
+            out.push(Expr::Block(input.parse::<syn::ExprBlock>()?));
+            if input.peek(Token![,]) {
+                let _: Token![,] = input.parse()?;
+            }
+        } else {
+            out.push(input.parse::<Expr>()?);
+            if !input.is_empty() {
+                let _: Token![,] = input.parse()?;
+            }
+        }
+    }
+    Ok(out)
+}

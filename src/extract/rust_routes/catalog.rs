@@ -1,0 +1,248 @@
+//! The routes catalogue (`rules/apis/routes.toml`): which calls register routes, which
+//! methods are judged, what counts as an idempotency key. Data, so a user can extend it.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+/// The built-in catalogue, embedded at build time.
+const BUILTIN: &str = include_str!("../../../rules/apis/routes.toml");
+
+/// What `summarize` looks for. Every list is plain names; see the built-in file for
+/// the meaning of each key. Every key is optional, so a user's file can name only
+/// what it adds (`[evidence] layers = ["AcmeDedupLayer"]`) and be [`extend`]ed into
+/// the built-in catalogue; unknown keys are errors.
+///
+/// [`extend`]: RoutesCatalog::extend
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct RoutesCatalog {
+    /// HTTP methods whose routes are subjects (default POST, PATCH).
+    pub subject_methods: Vec<String>,
+    /// Method-naming function/attribute names (lowercase) → HTTP method.
+    pub methods: BTreeMap<String, String>,
+    /// Registration shapes per framework.
+    pub frameworks: Frameworks,
+    /// What counts as reading an idempotency key.
+    pub evidence: Evidence,
+    /// CORS configuration, whose header lists are not key checks.
+    pub cors: Cors,
+    /// Routes whose path ends in one of these segments are not subjects: sign-in and
+    /// token endpoints (a retried login is harmless), GraphQL endpoints (their POST
+    /// carries queries too). Compared case-insensitively, ignoring a trailing `/`.
+    pub ignore_path_segments: Vec<String>,
+    /// Skip `#[cfg(test)]` items and `#[test]` functions (default true). A setting
+    /// rather than catalogue data: the integrator may set it from the configuration.
+    #[serde(default = "yes")]
+    pub skip_test_code: bool,
+    /// Name sets derived from the lists above, built once per catalogue.
+    #[serde(skip)]
+    names: OnceLock<Names>,
+}
+
+/// Lookup sets for the summarizer (see `frameworks::interesting`/`triggers`).
+#[derive(Debug, Clone)]
+pub(crate) struct Names {
+    pub interesting: HashSet<String>,
+    pub triggers: HashSet<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for RoutesCatalog {
+    /// Empty lists, test code skipped: the base a partial file is read onto.
+    fn default() -> Self {
+        RoutesCatalog {
+            subject_methods: Vec::new(),
+            ignore_path_segments: Vec::new(),
+            methods: BTreeMap::new(),
+            frameworks: Frameworks::default(),
+            evidence: Evidence::default(),
+            cors: Cors::default(),
+            skip_test_code: true,
+            names: OnceLock::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Frameworks {
+    pub crates: Vec<String>,
+    pub modules: Vec<String>,
+    pub method_attributes: Vec<String>,
+    pub route_attributes: Vec<String>,
+    pub openapi_attributes: Vec<String>,
+    pub method_filter_functions: Vec<String>,
+    pub method_setters: Vec<String>,
+    pub scope_constructors: Vec<String>,
+    pub route_calls: Vec<String>,
+    pub nest_calls: Vec<String>,
+    pub handler_calls: Vec<String>,
+    pub filter_joins: Vec<String>,
+    pub filter_splits: Vec<String>,
+    pub path_filters: Vec<String>,
+    pub header_filters: Vec<String>,
+    pub registration_macros: Vec<String>,
+    pub ordered_layer_methods: Vec<String>,
+    pub wrap_methods: Vec<String>,
+    pub middleware_functions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Evidence {
+    pub key_headers: Vec<String>,
+    pub key_fields: Vec<String>,
+    pub key_extractors: Vec<String>,
+    pub extractor_traits: Vec<String>,
+    pub middleware_traits: Vec<String>,
+    pub layers: Vec<String>,
+    pub storage_calls: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Cors {
+    pub types: Vec<String>,
+    pub methods: Vec<String>,
+}
+
+impl RoutesCatalog {
+    /// Parses a catalogue file; the error carries `toml`'s line and column.
+    pub fn from_toml(text: &str) -> Result<Self, String> {
+        let mut cat: RoutesCatalog = toml::from_str(text).map_err(|e| e.to_string())?;
+        cat.normalize();
+        Ok(cat)
+    }
+
+    /// The catalogue compiled into the binary.
+    pub fn builtin() -> Self {
+        Self::from_toml(BUILTIN).unwrap_or_else(|e| panic!("built-in rules/apis/routes.toml: {e}"))
+    }
+
+    /// Adds the entries of `other` (a user's `apis/` file) to this catalogue; lists are
+    /// unions, `methods` entries of `other` win, `skip-test-code` is `other`'s.
+    pub fn extend(&mut self, other: RoutesCatalog) {
+        self.skip_test_code = other.skip_test_code;
+        fn add(into: &mut Vec<String>, from: Vec<String>) {
+            for x in from {
+                if !into.contains(&x) {
+                    into.push(x);
+                }
+            }
+        }
+        add(&mut self.subject_methods, other.subject_methods);
+        add(&mut self.ignore_path_segments, other.ignore_path_segments);
+        self.methods.extend(other.methods);
+        let (f, o) = (&mut self.frameworks, other.frameworks);
+        add(&mut f.crates, o.crates);
+        add(&mut f.modules, o.modules);
+        add(&mut f.method_attributes, o.method_attributes);
+        add(&mut f.route_attributes, o.route_attributes);
+        add(&mut f.openapi_attributes, o.openapi_attributes);
+        add(&mut f.method_filter_functions, o.method_filter_functions);
+        add(&mut f.method_setters, o.method_setters);
+        add(&mut f.scope_constructors, o.scope_constructors);
+        add(&mut f.route_calls, o.route_calls);
+        add(&mut f.nest_calls, o.nest_calls);
+        add(&mut f.handler_calls, o.handler_calls);
+        add(&mut f.filter_joins, o.filter_joins);
+        add(&mut f.filter_splits, o.filter_splits);
+        add(&mut f.path_filters, o.path_filters);
+        add(&mut f.header_filters, o.header_filters);
+        add(&mut f.registration_macros, o.registration_macros);
+        add(&mut f.ordered_layer_methods, o.ordered_layer_methods);
+        add(&mut f.wrap_methods, o.wrap_methods);
+        add(&mut f.middleware_functions, o.middleware_functions);
+        let (e, o) = (&mut self.evidence, other.evidence);
+        add(&mut e.key_headers, o.key_headers);
+        add(&mut e.key_fields, o.key_fields);
+        add(&mut e.key_extractors, o.key_extractors);
+        add(&mut e.extractor_traits, o.extractor_traits);
+        add(&mut e.middleware_traits, o.middleware_traits);
+        add(&mut e.layers, o.layers);
+        add(&mut e.storage_calls, o.storage_calls);
+        add(&mut self.cors.types, other.cors.types);
+        add(&mut self.cors.methods, other.cors.methods);
+        self.normalize();
+    }
+
+    pub(crate) fn names(&self) -> &Names {
+        self.names.get_or_init(|| Names {
+            interesting: super::frameworks::interesting(self),
+            triggers: super::frameworks::triggers(self),
+        })
+    }
+
+    fn normalize(&mut self) {
+        self.names = OnceLock::new();
+        for m in &mut self.subject_methods {
+            *m = m.to_ascii_uppercase();
+        }
+        self.methods = std::mem::take(&mut self.methods)
+            .into_iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v.to_ascii_uppercase()))
+            .collect();
+        for h in &mut self.evidence.key_headers {
+            *h = h.trim().to_ascii_lowercase();
+        }
+    }
+
+    /// The HTTP method a function, method or attribute name stands for.
+    pub(crate) fn method_of(&self, name: &str) -> Option<&str> {
+        self.methods.get(name).map(String::as_str)
+    }
+
+    /// The HTTP method an uppercase or capitalised constant names (`POST`, `Post`).
+    pub(crate) fn method_constant(&self, name: &str) -> Option<&str> {
+        let upper = name.to_ascii_uppercase();
+        self.methods
+            .values()
+            .find(|m| **m == upper)
+            .map(String::as_str)
+    }
+
+    pub(crate) fn is_subject(&self, method: &str) -> bool {
+        self.subject_methods.iter().any(|m| m == method)
+    }
+
+    /// The route's path ends in a segment of `ignore-path-segments`.
+    pub(crate) fn ignored_path(&self, path: Option<&str>) -> bool {
+        let Some(last) = path.and_then(|p| p.trim_end_matches('/').rsplit('/').next()) else {
+            return false;
+        };
+        self.ignore_path_segments
+            .iter()
+            .any(|s| s.eq_ignore_ascii_case(last))
+    }
+
+    pub(crate) fn is_key_header(&self, text: &str) -> bool {
+        let t = text.trim();
+        self.evidence
+            .key_headers
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case(t))
+    }
+}
+
+/// `list` contains `name`.
+pub(crate) fn has(list: &[String], name: &str) -> bool {
+    list.iter().any(|x| x == name)
+}
+
+/// A `::`-separated catalogue entry matches the tail of `segs` (`Router::new` matches
+/// `axum::Router::new`).
+pub(crate) fn tail_matches(list: &[String], segs: &[String]) -> bool {
+    list.iter().any(|entry| {
+        let want: Vec<&str> = entry.split("::").collect();
+        want.len() <= segs.len()
+            && segs[segs.len() - want.len()..]
+                .iter()
+                .zip(&want)
+                .all(|(a, b)| a == b)
+    })
+}

@@ -1,0 +1,293 @@
+//! POST/PATCH routes of Rust web services and the idempotency-key evidence that covers them.
+//!
+//! Two phases, because handlers, extractors and routers live in different files of
+//! one package:
+//!
+//! 1. [`summarize`] runs per file, inside the worker that parsed it, and returns a
+//!    [`FileRoutes`]: plain data (`Send`, no `syn` types) holding the route
+//!    registrations of the file (method, path literal, handler name, span, the
+//!    router/scope they belong to), the routers' structure (nesting, merges, layers
+//!    and middleware), every function with its evidence (reads an idempotency header,
+//!    the types it takes, the functions it calls, storage calls, key fields), the
+//!    extractor impls, key-header constants and body types with a key field.
+//! 2. [`link`] runs once per package over all its files and resolves what crosses
+//!    files: handlers by name, extractors by type, helpers one call down, routers
+//!    returned by functions and nested or merged elsewhere, layers on outer routers.
+//!    It returns one [`RouteFact`] per subject route (the catalogue's
+//!    `subject-methods`, POST and PATCH by default), with `covered_by` saying how it
+//!    is covered, if it is.
+//!
+//! [`to_node`] turns facts into the positioned tree the declarative rule
+//! `rust/mutation-without-idempotency-key` selects (`each = "routes[*]"`: the
+//! integrator puts the sequence under a `routes` key of the package's document).
+//!
+//! What the frameworks look like, and what counts as a key, is data:
+//! [`RoutesCatalog`] (`rules/apis/routes.toml`).
+//!
+//! Recognised registrations: axum `Router::route(p, post(h))`, chained `get(a).post(b)`,
+//! `on(MethodFilter::POST, h)`, `nest`/`merge`/`layer`/`route_layer`, method routers
+//! returned by functions; aide `api_route_with(p, post_with(h, docs), ..)`; actix-web
+//! `#[post("/p")]`, `#[route("/p", method = "POST")]`, `web::resource(p).route(web::post().to(h))`,
+//! `web::route().method(Method::POST)`, `App::route`, `web::scope(..).wrap(..)`,
+//! `configure(f)`, glob imports (`use actix_web::web::*; post()`); Rocket `#[post]`/`#[patch]`/
+//! `#[route(POST, ..)]`; warp `warp::post()` filter chains (handler = the `.and_then(f)`/`.map(f)`
+//! function, path from `warp::path(..)`/`path!`); poem `Route::new().at(p, post(ep))` and
+//! poem-openapi `#[oai(method = "post")]`; utoipa `#[utoipa::path(post, ..)]` on a function
+//! registered through `routes!(..)` and given no other route.
+//!
+//! Evidence (precision first: anything that looks like a check counts):
+//! - the handler, a function it calls one level down, or an inline closure handler
+//!   reads a key header (a string literal or a constant naming `Idempotency-Key` /
+//!   `X-Idempotency-Key` in any case, outside CORS configuration calls);
+//! - the handler takes a type whose extractor or typed-header impl reads the key
+//!   (or a type the catalogue names, e.g. `IdempotencyKey`);
+//! - the handler takes a body type with an `idempotency_key` field (or reads such a
+//!   field) and it, or a function it calls, makes a storage call (`try_processing`, ...);
+//! - a warp `header::<T>("idempotency-key")` filter in the route's chain;
+//! - an idempotency layer or middleware wraps the method router, router, scope or app
+//!   the route belongs to: a catalogue name (`IdempotencyLayer`, ...), `from_fn(f)` /
+//!   a closure that reads the key, a function that builds a catalogue layer, or a type
+//!   whose `Layer`/`Service`/`Transform`/`Middleware`/`Fairing` impl reads the key (or
+//!   names a type whose impl does). tower layers (`layer`, `route_layer`) cover what was
+//!   registered before them, as in axum; `wrap`/`with` cover the whole app or scope.
+//!
+//! Not judged: `#[cfg(test)]` items and `#[test]`-like functions (catalogue setting
+//! `skip-test-code`; out-of-line test modules are listed by [`FileRoutes::test_modules`]
+//! for the caller to drop), paths ending in a catalogue `ignore-path-segments` entry
+//! (`login`, `token`, `graphql`, ...), routing helpers whose handler is their own parameter
+//! (`fn post<H>(self, handler: H) { self.route(p, post(handler)) }`).
+//!
+//! Names cross files by their last segment: a handler `orders::create` is the
+//! function `create` of the package (the one in the registering file first).
+//! Stack: method chains are evaluated iteratively and other expressions stop at a
+//! fixed depth, but `syn`'s own visitors recurse, so run `summarize` on the worker's
+//! large stack, after the depth pre-scan.
+
+mod catalog;
+mod evidence;
+mod frameworks;
+mod link;
+
+#[cfg(test)]
+mod tests;
+
+pub use catalog::RoutesCatalog;
+pub use link::link;
+
+use crate::tree::{Node, Span, Value};
+
+/// What one file contributes to its package's routes. Plain data: `Send`, no `syn` types.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FileRoutes {
+    pub(crate) routes: Vec<RouteRec>,
+    pub(crate) scopes: Vec<ScopeRec>,
+    /// Function name → the scope standing for what the function builds or registers
+    /// (the router it returns, routes on its `cfg`/router parameter, its attribute routes).
+    pub(crate) fn_scopes: Vec<(String, usize)>,
+    pub(crate) fns: Vec<FnInfo>,
+    /// `impl FromRequestParts/FromRequest/Header for T`: `T` and the impl's evidence.
+    pub(crate) extractors: Vec<(String, evidence::Evidence)>,
+    /// `impl Layer/Service/Transform/Middleware/Fairing for T`: `T` and the impl's
+    /// evidence (its `types` include the impl's associated types).
+    pub(crate) middlewares: Vec<(String, evidence::Evidence)>,
+    /// Constants and statics whose value is a key header name.
+    pub(crate) key_consts: Vec<String>,
+    /// Structs and enums with a key field (`idempotency_key`).
+    pub(crate) key_body_types: Vec<String>,
+    /// Functions listed in a registration macro (`routes!(a, b)`).
+    pub(crate) macro_registered: Vec<String>,
+    /// Functions used as the handler of an explicit method route (any method).
+    pub(crate) handlers: Vec<String>,
+    /// Out-of-line modules declared under `#[cfg(test)]` (`mod tests;`).
+    pub(crate) test_modules: Vec<String>,
+}
+
+impl FileRoutes {
+    /// Names of the out-of-line modules this file declares under `#[cfg(test)]` or
+    /// `#[test]`-like attributes (`#[cfg(test)] mod tests;`): their files (`tests.rs`,
+    /// `tests/mod.rs` beside this one, per Rust's module rules) are test code, which only
+    /// the caller, knowing the paths, can leave out before [`link`]. Empty when the
+    /// catalogue's `skip-test-code` is off.
+    pub fn test_modules(&self) -> &[String] {
+        &self.test_modules
+    }
+}
+
+/// One route registration of a file.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct RouteRec {
+    pub method: String,
+    pub path: Option<String>,
+    pub handler: Option<Handler>,
+    pub span: Span,
+    /// Scope the route was registered in, and its registration order there.
+    pub scope: Option<usize>,
+    pub order: u32,
+    /// Covered where it is registered: a layer on the method router, a warp header filter.
+    pub covered_here: Option<String>,
+    /// The method comes only from an OpenAPI attribute: a subject only when the
+    /// function is registered through a macro and has no other route.
+    pub openapi_only: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Handler {
+    Named(String),
+    /// A closure handler, judged on its own evidence.
+    Inline(Box<evidence::Evidence>),
+}
+
+/// A router, app, scope or resource (or the stand-in of a function's routes).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct ScopeRec {
+    /// A resource's own path (`web::resource("/p")`).
+    pub path: Option<String>,
+    pub layers: Vec<LayerRec>,
+    pub children: Vec<(u32, Child)>,
+    /// Registration counter: routes, children and layers take increasing orders.
+    pub next: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Child {
+    Local(usize),
+    /// The scope of the named function, anywhere in the package.
+    Fn(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct LayerRec {
+    pub order: u32,
+    /// tower-style: covers only what was registered before it.
+    pub ordered: bool,
+    pub by: LayerBy,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum LayerBy {
+    /// A catalogue layer or a closure middleware that reads the key.
+    Named(String),
+    /// Resolved by the link step.
+    Refs(LayerRefs),
+}
+
+/// What a layer argument names, for the link step to judge.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct LayerRefs {
+    /// `from_fn(f)`: covered when `f` reads the key (or calls a function that does).
+    pub middleware_fns: Vec<String>,
+    /// `layer(idempotency(store))`: covered when the function builds a catalogue layer.
+    pub builders: Vec<String>,
+    /// `wrap(KeyCheck)`: covered when a middleware impl of the type reads the key.
+    pub types: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct FnInfo {
+    pub name: String,
+    pub evidence: evidence::Evidence,
+}
+
+/// A route of a package, judged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteFact {
+    /// Index into the files slice given to [`link`].
+    pub file: usize,
+    /// The registration (`post(create)`, `web::post().to(create)`) or the attribute.
+    pub span: Span,
+    pub method: String,
+    pub path: Option<String>,
+    pub handler: Option<String>,
+    /// How the route is covered: `header`, `extractor IdempotencyKey`,
+    /// `layer IdempotencyLayer`, `body field idempotency_key`, ...; `None`: not covered.
+    pub covered_by: Option<String>,
+}
+
+/// Summarises one parsed file. `text` is the text `file` was parsed from (positions
+/// are converted to byte offsets of it). Never panics on odd input.
+pub fn summarize(file: &syn::File, text: &str, catalog: &RoutesCatalog) -> FileRoutes {
+    let lines = LineIndex::new(text);
+    frameworks::summarize_file(file, &lines, catalog)
+}
+
+/// The positioned tree the rule selects: a sequence of maps with `method`, `path`,
+/// `handler` (when known) and `idempotency-key: <how>` only when covered. Every node
+/// carries the span of its route's registration, a byte range of the text of file
+/// `route.file`: give it the facts of one file at a time
+/// (`facts.iter().filter(|f| f.file == i)`) and put the sequence under `routes` in
+/// that file's document.
+pub fn to_node(routes: &[&RouteFact]) -> Node {
+    let items: Vec<Node> = routes
+        .iter()
+        .map(|r| {
+            let s = r.span;
+            let entry = |k: &str, v: &str| (Node::scalar(k, false, s), Node::scalar(v, true, s));
+            let mut map = vec![entry("method", &r.method)];
+            if let Some(p) = &r.path {
+                map.push(entry("path", p));
+            }
+            if let Some(h) = &r.handler {
+                map.push(entry("handler", h));
+            }
+            if let Some(c) = &r.covered_by {
+                map.push(entry("idempotency-key", c));
+            }
+            Node {
+                value: Value::Map(map),
+                span: s,
+            }
+        })
+        .collect();
+    let span = match (
+        routes.iter().map(|r| r.span.start).min(),
+        routes.iter().map(|r| r.span.end).max(),
+    ) {
+        (Some(a), Some(b)) => Span::new(a, b),
+        _ => Span::default(),
+    };
+    Node {
+        value: Value::Seq(items),
+        span,
+    }
+}
+
+/// proc-macro2 positions (line 1-based, column in chars) → byte offsets of the text.
+pub(crate) struct LineIndex<'t> {
+    text: &'t str,
+    /// Byte offset where each line starts.
+    starts: Vec<usize>,
+    /// `syn::parse_file` strips a BOM, which shifts the columns of line 1 by one char.
+    bom: bool,
+}
+
+impl<'t> LineIndex<'t> {
+    pub fn new(text: &'t str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex {
+            text,
+            starts,
+            bom: text.starts_with('\u{feff}'),
+        }
+    }
+
+    /// Byte offset of a line/column; clamped to the text.
+    pub fn offset(&self, lc: proc_macro2::LineColumn) -> usize {
+        let Some(l) = lc.line.checked_sub(1).filter(|l| *l < self.starts.len()) else {
+            return self.text.len();
+        };
+        let start = self.starts[l];
+        let end = self.starts.get(l + 1).map_or(self.text.len(), |n| n - 1);
+        let column = lc.column + usize::from(self.bom && lc.line == 1);
+        let line = &self.text[start..end];
+        match line.char_indices().nth(column) {
+            Some((i, _)) => start + i,
+            None => start + line.len(),
+        }
+    }
+
+    pub fn span(&self, span: proc_macro2::Span) -> Span {
+        let (a, b) = (self.offset(span.start()), self.offset(span.end()));
+        Span::new(a, b.max(a))
+    }
+}
