@@ -84,6 +84,108 @@ fn main() {
     assert_eq!(code, 1);
 }
 
+/// `apis/retry*.toml` and `apis/routes*.toml` of a user rule directory extend the
+/// retry and routes catalogues (the file name picks the format).
+#[test]
+fn user_catalogue_extends_retry_and_routes() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "resilint.toml", "rule-dirs = [\"my-rules\"]\n");
+    write(
+        root,
+        "my-rules/apis/retry-acme.toml",
+        r#"
+[[crate]]
+name = "acme-retry"
+run = ["acme_retry::run"]
+bounded-by-default = true
+
+[[crate.strategy]]
+path = "acme_retry::Fixed"
+delay = "constant"
+"#,
+    );
+    write(
+        root,
+        "my-rules/apis/routes-acme.toml",
+        "[evidence]\nlayers = [\"AcmeDedupLayer\"]\n",
+    );
+    write(
+        root,
+        "svc/Cargo.toml",
+        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\n\n[dependencies]\naxum = \"0.8\"\nacme-retry = { path = \"../acme\" }\n",
+    );
+    write(
+        root,
+        "svc/src/main.rs",
+        r#"use acme_retry::Fixed;
+use axum::routing::post;
+use axum::Router;
+
+async fn create() {}
+async fn refund() {}
+
+fn app() -> Router {
+    Router::new()
+        .route("/orders", post(create))
+        .layer(AcmeDedupLayer::new())
+        .route("/refunds", post(refund))
+}
+
+async fn sync() {
+    acme_retry::run(Fixed::millis(100), || async { Ok::<_, ()>(()) }).await;
+}
+"#,
+    );
+    let (json, _) = check_json(root);
+    let rules: Vec<(String, u64)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            ("rust/mutation-without-idempotency-key".to_string(), 12),
+            ("rust/retry-with-constant-delay".to_string(), 16),
+        ],
+        "{json:#}"
+    );
+    assert_eq!(json["coverage"]["idempotency"]["covered"], 1);
+    assert_eq!(json["coverage"]["idempotency"]["total"], 2);
+}
+
+/// A catalogue file in the wrong format is a usage error naming the file.
+#[test]
+fn bad_catalogue_file_is_a_usage_error() {
+    for (name, text) in [
+        ("retry.toml", "[[client]]\nname = \"x\"\ncrate = \"x\"\n"),
+        ("routes-acme.toml", "[evidence]\nlayer = [\"X\"]\n"),
+        ("acme.toml", "sleep-functions = [\"acme::pause\"]\n"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(root, "resilint.toml", "rule-dirs = [\"my-rules\"]\n");
+        write(root, &format!("my-rules/apis/{name}"), text);
+        write(root, "src/main.rs", "fn main() {}\n");
+        let out = Command::cargo_bin("resilint")
+            .unwrap()
+            .current_dir(root)
+            .args(["check", "."])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+        assert!(stderr.contains(&format!("apis/{name}")), "{name}: {stderr}");
+    }
+}
+
 /// syn overflows its stack on 100k nested parentheses (an abort, not a panic):
 /// the pre-scan refuses the file and the run goes on.
 #[test]

@@ -121,9 +121,21 @@ fn pass_fixtures_are_silent_and_counted() {
             .expect("rule exists");
         let line = outcome.report.coverage[&category];
         assert!(line.total > 0, "{rule}: pass fixture has no subjects");
-        assert_eq!(
-            line.covered, line.total,
-            "{rule}: pass fixture not fully covered"
+        // Rules of one category share subjects (three retry rules judge `retries`): a
+        // pass fixture may hold another rule's case on purpose ("a fixed pause is not
+        // no delay"), which leaves that subject uncovered. Every uncovered subject must
+        // be another rule's finding.
+        let others = outcome
+            .report
+            .findings
+            .iter()
+            .filter(|f| f.rule != rule && f.category == category)
+            .count();
+        assert!(
+            line.total - line.covered <= others,
+            "{rule}: pass fixture not fully covered ({} of {} subjects, {others} findings of other rules)",
+            line.covered,
+            line.total
         );
     }
 }
@@ -168,14 +180,35 @@ fn findings_carry_the_literal_or_constant_target() {
 
 #[test]
 fn catalogue_readme_example_parses_and_compiles() {
+    // Three blocks: a client file, a retry file, a routes file (the name picks the format).
     let readme = std::fs::read_to_string("rules/apis/README.md").unwrap();
-    let start = readme.find("```toml").expect("toml block") + "```toml".len();
-    let end = start + readme[start..].find("```").unwrap();
-    let file = resilint::rules::parse_catalog("README.md", &readme[start..end]).unwrap();
+    let blocks: Vec<&str> = readme
+        .split("```toml")
+        .skip(1)
+        .map(|b| &b[..b.find("```").unwrap()])
+        .collect();
+    assert_eq!(blocks.len(), 3, "client, retry and routes examples");
     let mut catalog = resilint::extract::rust::Catalog::default();
-    catalog.add(file);
+    for (name, block) in [
+        "apis/acme.toml",
+        "apis/retry-acme.toml",
+        "apis/routes-acme.toml",
+    ]
+    .iter()
+    .zip(&blocks)
+    {
+        let file = resilint::rules::parse_catalog(name, block)
+            .unwrap_or_else(|e| panic!("README example {name}: {e:?}"));
+        catalog.add(file);
+    }
     catalog.compile().unwrap();
     assert_eq!(catalog.clients[0].name, "acme_http::Http");
+    assert_eq!(catalog.retry.crates[0].name, "acme-retry");
+    assert!(catalog
+        .routes
+        .evidence
+        .layers
+        .contains(&"AcmeDedupLayer".to_string()));
 }
 
 #[test]
@@ -187,4 +220,6 @@ fn builtin_catalogue_compiles() {
     catalog.compile().unwrap();
     assert!(catalog.clients.len() >= 14);
     assert!(catalog.breakers.len() >= 3);
+    assert!(catalog.retry.crates.iter().any(|c| c.name == "tokio-retry"));
+    assert!(catalog.routes.subject_methods.contains(&"POST".to_string()));
 }
