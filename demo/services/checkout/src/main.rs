@@ -1,6 +1,7 @@
 //! Checkout: takes orders from the storefront, reserves stock, charges payments.
 
 mod clients;
+mod events;
 mod payments;
 mod receipts;
 mod routes;

@@ -1,0 +1,25 @@
+//! Publishes order events to the event gateway.
+
+use tokio_retry::strategy::{jitter, ExponentialBackoff};
+use tokio_retry::Retry;
+
+pub const EVENTS_URL: &str = "http://events.shop:8080/publish";
+
+/// Backs off exponentially, but never gives up: without `.take(n)` a dead
+/// gateway keeps this task (and the order it carries) alive forever.
+pub async fn publish(http: &reqwest::Client, event: String) -> reqwest::Result<()> {
+    let strategy = ExponentialBackoff::from_millis(50).map(jitter);
+    Retry::spawn(strategy, || async {
+        http.post(EVENTS_URL).body(event.clone()).send().await.map(|_| ())
+    })
+    .await
+}
+
+/// The same, bounded to five attempts.
+pub async fn publish_bounded(http: &reqwest::Client, event: String) -> reqwest::Result<()> {
+    let strategy = ExponentialBackoff::from_millis(50).map(jitter).take(5);
+    Retry::spawn(strategy, || async {
+        http.post(EVENTS_URL).body(event.clone()).send().await.map(|_| ())
+    })
+    .await
+}
