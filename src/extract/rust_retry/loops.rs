@@ -18,7 +18,8 @@
 //!   leave (`Err(Kind::TooSmall(n)) => buf.resize(n)` fixes one case, not a retry);
 //! - the attempt is not the next item of a stream or channel (`next`, `recv`, `accept`,
 //!   `read*`, `changed`, `tick`), and does not call something picked by the counter
-//!   (`fetch(page)`, `services[attempt]`: paging or failover).
+//!   (`fetch(page)`, `services[attempt]`: paging or failover) or by such a next item
+//!   (`if let Some(c) = candidates.next() { if let Ok(x) = c.fetch().await { break x } }`).
 //!
 //! Checks and exits inside a nested loop belong to that loop. A `loop`, `while let` or
 //! open range is unbounded unless a comparison in the body or a guard reads a counter
@@ -235,6 +236,18 @@ fn is_variant(p: &Pat, name: &str) -> bool {
     }
 }
 
+/// The name bound by `Some(name)`.
+fn some_binding(p: &Pat) -> Option<String> {
+    match p {
+        Pat::TupleStruct(t)
+            if t.elems.len() == 1 && t.path.segments.last().is_some_and(|s| s.ident == "Some") =>
+        {
+            pat_name(&t.elems[0])
+        }
+        _ => None,
+    }
+}
+
 /// `Ok(v)`, `Ok(_)`, `Ok(())`, `Ok((a, b))`: success as such, not one value of it
 /// (`Ok(0)`, `Ok(None)`, `Ok(Signal::Stop)` pick a case and are not a success exit).
 fn ok_binding(p: &Pat) -> bool {
@@ -303,6 +316,10 @@ struct Evidence {
     attempts: Vec<Expr>,
     /// Comparisons (`a < b`, `a >= b`) seen in the body, and guards.
     comparisons: Vec<Expr>,
+    /// Names bound in the body from the next item of an iterator, stream or channel
+    /// (`if let Some(c) = candidates.next()`): an attempt that uses one tries another
+    /// item each time (failover over candidates), not the same call again.
+    picked: HashSet<String>,
 }
 
 fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
@@ -317,6 +334,12 @@ fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
         let mut f = |seen: Seen<'_>| {
             let x = match seen {
                 Seen::Local(l) => {
+                    if let Some(init) = &l.init {
+                        if consumes(&init.expr) {
+                            ev.picked
+                                .extend(some_binding(&l.pat).or_else(|| pat_name(&l.pat)));
+                        }
+                    }
                     if let (Some(n), Some(init)) = (pat_name(&l.pat), &l.init) {
                         if contains_await(&init.expr) {
                             ev.awaited_names.insert(n);
@@ -382,6 +405,9 @@ fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
                 }
                 Expr::If(i) => {
                     if let Expr::Let(l) = &*i.cond {
+                        if consumes(&l.expr) {
+                            ev.picked.extend(some_binding(&l.pat));
+                        }
                         let ok = is_variant(&l.pat, "Ok");
                         let err = err_binding(&l.pat);
                         if ok || err {
@@ -487,6 +513,13 @@ fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
         return None;
     }
     if ev.attempts.iter().any(consumes) {
+        return None;
+    }
+    if ev
+        .picked
+        .iter()
+        .any(|n| ev.attempts.iter().any(|s| super::delay::mentions(s, n)))
+    {
         return None;
     }
     let blocking_sleep = sites.iter().any(|s| s.blocking);

@@ -1040,6 +1040,14 @@ fn more_loops_that_are_not_retries() {
             r#"async fn f(svcs: &[S]) { let mut attempt = 0; while attempt < 3 { let idx = order[attempt]; let svc = svcs[idx].clone(); attempt += 1; match svc.call().await { Ok(r) => return r, Err(_) => {} } } }"#,
         ),
         (
+            "failover over candidates: each attempt uses the next item of an iterator (lemmy)",
+            r#"async fn f(cands: &[Id]) -> Result<C, E> { let mut iter = cands.iter(); loop { if let Some(cid) = iter.next() { let cid = Object::from(cid.clone()); if let Ok(c) = cid.dereference(ctx).await { break Ok(c); } } else { return Err(E::NotFound); } } }"#,
+        ),
+        (
+            "failover over candidates bound by `let .. else`",
+            r#"async fn f() { loop { let Some(host) = hosts.next() else { return }; match connect(host).await { Ok(c) => return c, Err(_) => {} } } }"#,
+        ),
+        (
             "a nested loop's exits are its own",
             r#"async fn f() { for part in 1u16.. { while pending() { match rd.read_some().await { Ok(0) => break, Ok(_) => continue, Err(_) => return } } match split(part) { Ok(b) => b, Err(_) => continue }; } }"#,
         ),
@@ -1190,5 +1198,27 @@ fn d() {
             Some("http://orders.internal:8080"),
             None,
         ]
+    );
+}
+
+#[test]
+fn a_delay_taken_from_an_iterator_is_still_a_retry() {
+    let src = r#"
+async fn f(mut delays: impl Iterator<Item = Duration>) -> Result<R, E> {
+    loop {
+        match op().await {
+            Ok(v) => return Ok(v),
+            Err(e) => {
+                let Some(d) = delays.next() else { return Err(e) };
+                tokio::time::sleep(d).await;
+            }
+        }
+    }
+}
+"#;
+    assert_eq!(
+        facts(src).len(),
+        1,
+        "the attempt does not use the picked item"
     );
 }
