@@ -3,7 +3,8 @@
 //!
 //! `.toml` files under a top-level `apis/` folder of a rule directory (built in
 //! and user alike) are not rules but API catalogue files for Rust sources
-//! ([`crate::extract::rust::catalog`]).
+//! ([`crate::extract::rust::catalog`]); the file name picks the format
+//! (`retry*.toml`, `routes*.toml`, else clients: [`parse_catalog`]).
 
 pub mod checks;
 pub mod duration;
