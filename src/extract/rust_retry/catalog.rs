@@ -28,6 +28,17 @@ pub struct RetryCatalog {
     /// Traits whose implementations are retry policies (tower's `retry::Policy`).
     #[serde(default, rename = "policy-trait")]
     pub policy_traits: Vec<PolicyTrait>,
+    /// Path segments and crate roots of every catalogue path, built once per catalogue
+    /// instead of once per file.
+    #[serde(skip)]
+    index: std::sync::OnceLock<PathIndex>,
+}
+
+/// Every segment and every first segment of the catalogue's paths.
+#[derive(Debug, Clone, Default)]
+pub struct PathIndex {
+    pub segments: std::collections::HashSet<String>,
+    pub roots: std::collections::HashSet<String>,
 }
 
 /// One retry crate.
@@ -117,6 +128,16 @@ pub struct StrategyHit<'a> {
 }
 
 impl RetryCatalog {
+    /// Whether `text` names any catalogued crate (as its Rust identifier, `tokio_retry`
+    /// for `tokio-retry`): a cheap test that lets files with no retry crate skip the
+    /// crate walk. Catalogue paths always start with the crate's identifier, so a file
+    /// that never writes it cannot use one of its strategies.
+    pub fn may_be_used_in(&self, text: &str) -> bool {
+        let mentions = |name: &str| text.contains(&name.replace('-', "_"));
+        self.crates.iter().any(|c| mentions(&c.name))
+            || self.policy_traits.iter().any(|p| mentions(&p.krate))
+    }
+
     /// Reads a catalogue; the error carries `toml`'s line and column.
     pub fn from_toml(text: &str) -> Result<RetryCatalog, String> {
         toml::from_str(text).map_err(|e| e.to_string())
@@ -133,6 +154,23 @@ impl RetryCatalog {
         self.tick_methods.extend(other.tick_methods);
         self.crates.extend(other.crates);
         self.policy_traits.extend(other.policy_traits);
+        self.index = std::sync::OnceLock::new();
+    }
+
+    /// Segments and roots of all catalogue paths (computed on first use).
+    pub fn path_index(&self) -> &PathIndex {
+        self.index.get_or_init(|| PathIndex {
+            segments: self
+                .all_paths()
+                .flat_map(|p| p.split("::"))
+                .map(str::to_string)
+                .collect(),
+            roots: self
+                .all_paths()
+                .filter_map(|p| p.split("::").next())
+                .map(str::to_string)
+                .collect(),
+        })
     }
 
     pub fn is_sleep(&self, path: &str) -> bool {

@@ -108,7 +108,9 @@ impl Delay {
 pub fn retries(file: &syn::File, text: &str, catalog: &RetryCatalog) -> Vec<RetryFact> {
     let ctx = Ctx::new(file, text, catalog);
     let mut facts = loops::find(&ctx, file);
-    facts.extend(crates::find(&ctx, file));
+    if catalog.may_be_used_in(text) {
+        facts.extend(crates::find(&ctx, file));
+    }
     facts.sort_by_key(|f| (f.span.start, f.span.end));
     facts.dedup_by_key(|f| f.span);
     facts
@@ -238,8 +240,8 @@ pub(crate) struct Ctx<'a> {
     pub loop_idents: std::collections::HashSet<String>,
     pub crate_idents: std::collections::HashSet<String>,
     /// Every segment and every first segment of the catalogue's paths.
-    segments: std::collections::HashSet<String>,
-    roots: std::collections::HashSet<String>,
+    segments: &'a std::collections::HashSet<String>,
+    roots: &'a std::collections::HashSet<String>,
 }
 
 impl<'a> Ctx<'a> {
@@ -255,16 +257,8 @@ impl<'a> Ctx<'a> {
             crate_idents: Default::default(),
             fn_blocks: Vec::new(),
             lets_cache: Default::default(),
-            segments: catalog
-                .all_paths()
-                .flat_map(|p| p.split("::"))
-                .map(str::to_string)
-                .collect(),
-            roots: catalog
-                .all_paths()
-                .filter_map(|p| p.split("::").next())
-                .map(str::to_string)
-                .collect(),
+            segments: &catalog.path_index().segments,
+            roots: &catalog.path_index().roots,
         };
         // Items of the file and of inline modules, iteratively.
         let mut stack: Vec<&'a syn::Item> = file.items.iter().collect();
