@@ -27,15 +27,18 @@ pub struct Document {
 /// The BOM is replaced by nothing and positions are computed on the text
 /// without it; columns count characters, so the BOM would not count anyway.
 pub fn read_text(path: &Path, display: &str) -> Result<String, FileError> {
-    let bytes = std::fs::read(path).map_err(|e| FileError {
+    let mut bytes = std::fs::read(path).map_err(|e| FileError {
         path: display.to_string(),
         line: None,
         column: None,
         kind: ErrorKind::Io,
         message: format!("cannot read file: {e}"),
     })?;
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    match std::str::from_utf8(bytes) {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    // The bytes become the `String` in place: no second copy of the file.
+    match String::from_utf8(bytes) {
         Ok(text) if text.contains('\0') => Err(FileError {
             path: display.to_string(),
             line: None,
@@ -43,9 +46,10 @@ pub fn read_text(path: &Path, display: &str) -> Result<String, FileError> {
             kind: ErrorKind::Parse,
             message: "binary file (contains NUL bytes), not text".into(),
         }),
-        Ok(text) => Ok(text.to_string()),
+        Ok(text) => Ok(text),
         Err(e) => {
-            let line = bytes[..e.valid_up_to()]
+            let valid_up_to = e.utf8_error().valid_up_to();
+            let line = e.as_bytes()[..valid_up_to]
                 .iter()
                 .filter(|&&b| b == b'\n')
                 .count()
@@ -55,10 +59,7 @@ pub fn read_text(path: &Path, display: &str) -> Result<String, FileError> {
                 line: Some(line),
                 column: None,
                 kind: ErrorKind::Parse,
-                message: format!(
-                    "not valid UTF-8 (invalid byte at offset {})",
-                    e.valid_up_to()
-                ),
+                message: format!("not valid UTF-8 (invalid byte at offset {valid_up_to})"),
             })
         }
     }

@@ -331,9 +331,8 @@ pub fn link(package: &[(usize, FileFacts)], catalog: &Catalog) -> Vec<Document> 
     }
     // Routes cross files (handlers, extractors, routers, layers): linked once per
     // package, then each route goes to the file that registers it.
-    let summaries: Vec<rust_routes::FileRoutes> =
-        package.iter().map(|(_, f)| f.routes.clone()).collect();
-    let route_facts = rust_routes::link(&summaries);
+    let summaries: Vec<&rust_routes::FileRoutes> = package.iter().map(|(_, f)| &f.routes).collect();
+    let route_facts = rust_routes::link_refs(&summaries);
     let mut docs = Vec::new();
     for (fi, (file, facts)) in package.iter().enumerate() {
         let mut clients = std::mem::take(&mut clients[fi]);

@@ -64,7 +64,7 @@ impl<'ast> Visit<'ast> for Finder<'_, '_> {
 
 /// A method chain: the calls from the outside in, and the expression it starts from.
 struct Chain<'e> {
-    methods: Vec<(String, Vec<&'e Expr>)>,
+    methods: Vec<(&'e syn::Ident, Vec<&'e Expr>)>,
     root: &'e Expr,
 }
 
@@ -74,7 +74,7 @@ fn chain(e: &Expr) -> Chain<'_> {
     loop {
         match cur {
             Expr::MethodCall(m) => {
-                methods.push((m.method.to_string(), m.args.iter().collect()));
+                methods.push((&m.method, m.args.iter().collect()));
                 cur = &m.receiver;
             }
             Expr::Paren(p) => cur = &p.expr,
@@ -87,10 +87,11 @@ fn chain(e: &Expr) -> Chain<'_> {
 }
 
 /// `name` or `name(None)` (only when the single argument is `None`).
-fn method_matches(entry: &str, name: &str, args: &[&Expr]) -> bool {
+fn method_matches(entry: &str, name: &syn::Ident, args: &[&Expr]) -> bool {
+    // `Ident == &str` compares the text `to_string` would give, without allocating.
     match entry.strip_suffix("(None)") {
-        Some(base) => base == name && args.len() == 1 && is_none(args[0]),
-        None => entry == name,
+        Some(base) => name == base && args.len() == 1 && is_none(args[0]),
+        None => name == entry,
     }
 }
 
@@ -98,7 +99,7 @@ fn is_none(e: &Expr) -> bool {
     matches!(e, Expr::Path(p) if p.path.is_ident("None"))
 }
 
-fn any_method(list: &[String], methods: &[(String, Vec<&Expr>)]) -> bool {
+fn any_method(list: &[String], methods: &[(&syn::Ident, Vec<&Expr>)]) -> bool {
     methods
         .iter()
         .any(|(n, args)| list.iter().any(|entry| method_matches(entry, n, args)))
@@ -123,6 +124,9 @@ fn strategy_root<'k>(
             let Expr::Path(p) = &*c.func else {
                 return None;
             };
+            if !ctx.may_name_catalogued(&p.path) {
+                return None;
+            }
             let hit = ctx.catalog.strategy(&ctx.resolve(&p.path))?;
             let target = hit
                 .strategy
@@ -132,6 +136,9 @@ fn strategy_root<'k>(
             Some((hit, false, target))
         }
         Expr::Struct(s) => {
+            if !ctx.may_name_catalogued(&s.path) {
+                return None;
+            }
             let hit = ctx.catalog.strategy(&ctx.resolve(&s.path))?;
             let unbound = s.fields.iter().any(|f| {
                 let syn::Member::Named(name) = &f.member else {
@@ -140,7 +147,7 @@ fn strategy_root<'k>(
                 hit.krate
                     .unbound_methods
                     .iter()
-                    .any(|entry| method_matches(entry, &name.to_string(), &[&f.expr]))
+                    .any(|entry| method_matches(entry, name, &[&f.expr]))
             });
             Some((hit, unbound, None))
         }
@@ -235,7 +242,7 @@ fn in_body(ctx: &Ctx, block: &syn::Block) -> Vec<RetryFact> {
         if let (Some(name), Some(var)) = (&binding, root_var(&c)) {
             if c.methods
                 .iter()
-                .all(|(m, _)| m == "clone" || m == "to_owned")
+                .all(|(m, _)| *m == "clone" || *m == "to_owned")
             {
                 aliases.insert(name.clone(), var);
             }
@@ -270,7 +277,7 @@ fn in_body(ctx: &Ctx, block: &syn::Block) -> Vec<RetryFact> {
         }
         if let Expr::Call(call) = e {
             if let Expr::Path(p) = &*call.func {
-                if ctx.catalog.is_run(&ctx.resolve(&p.path)) {
+                if ctx.may_name_catalogued(&p.path) && ctx.catalog.is_run(&ctx.resolve(&p.path)) {
                     let target = quote::ToTokens::to_token_stream(&call.args);
                     for arg in &call.args {
                         let ac = chain(arg);

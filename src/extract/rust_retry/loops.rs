@@ -61,13 +61,14 @@ struct Finder<'c, 'a> {
 fn is_timeout_call(e: &Expr) -> bool {
     let name = match e {
         Expr::Call(c) => match &*c.func {
-            Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+            Expr::Path(p) => p.path.segments.last().map(|s| &s.ident),
             _ => None,
         },
-        Expr::MethodCall(m) => Some(m.method.to_string()),
+        Expr::MethodCall(m) => Some(&m.method),
         _ => None,
     };
-    matches!(name.as_deref(), Some("timeout" | "timeout_at"))
+    // Compared in place: no `String` per call.
+    name.is_some_and(|n| n == "timeout" || n == "timeout_at")
 }
 
 impl<'ast> Visit<'ast> for Finder<'_, '_> {

@@ -386,6 +386,21 @@ impl<'a> Ctx<'a> {
         self.resolve_segments(&segs)
     }
 
+    /// Whether `path` can resolve to a path the catalogue names (or below one): only
+    /// when its first segment is a `use` alias or some segment is a catalogue segment
+    /// (otherwise [`Ctx::resolve`] returns it as written, and every catalogue path is
+    /// made of catalogue segments). A cheap test before resolving, without allocating
+    /// per segment.
+    pub fn may_name_catalogued(&self, path: &syn::Path) -> bool {
+        use std::fmt::Write;
+        let mut name = String::new();
+        path.segments.iter().enumerate().any(|(i, s)| {
+            name.clear();
+            let _ = write!(name, "{}", s.ident);
+            (i == 0 && self.aliases.contains_key(&name)) || self.segments.contains(&name)
+        })
+    }
+
     pub fn resolve_segments(&self, segs: &[String]) -> String {
         let Some(first) = segs.first() else {
             return String::new();

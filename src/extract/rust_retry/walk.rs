@@ -33,6 +33,9 @@ pub(crate) struct Options<'o> {
 
 /// Whether the tokens hold one of the identifiers.
 pub(crate) fn has_ident(tokens: &proc_macro2::TokenStream, idents: &HashSet<String>) -> bool {
+    use std::fmt::Write;
+    // One buffer for every identifier's text (`Ident::to_string` allocates each time).
+    let mut name = String::new();
     let mut stack = vec![tokens.clone().into_iter()];
     while let Some(iter) = stack.last_mut() {
         match iter.next() {
@@ -45,7 +48,9 @@ pub(crate) fn has_ident(tokens: &proc_macro2::TokenStream, idents: &HashSet<Stri
                 }
             }
             Some(proc_macro2::TokenTree::Ident(i)) => {
-                if idents.contains(&i.to_string()) {
+                name.clear();
+                let _ = write!(name, "{i}");
+                if idents.contains(name.as_str()) {
                     return true;
                 }
             }

@@ -320,8 +320,8 @@ impl<'a> Summarizer<'a> {
         for it in &imp.items {
             match it {
                 syn::ImplItem::Fn(f) if !self.skip(&f.attrs) => {
-                    let ev = self.function(&f.sig, &f.block, &f.attrs);
-                    impl_ev.merge(ev);
+                    let i = self.function(&f.sig, &f.block, &f.attrs);
+                    impl_ev.merge(self.out.fns[i].evidence.clone());
                 }
                 syn::ImplItem::Const(c) => self.constant(&c.ident, &c.expr),
                 syn::ImplItem::Type(t) if middleware => impl_ev.add_types(&t.ty),
@@ -337,18 +337,23 @@ impl<'a> Summarizer<'a> {
         }
     }
 
-    /// Records a function: its evidence, its attribute routes, and the routers its body builds.
+    /// Records a function: its evidence, its attribute routes, and the routers its body
+    /// builds. Returns the index of its entry in `fns` (the evidence is not cloned).
     fn function(
         &mut self,
         sig: &syn::Signature,
         body: &syn::Block,
         attrs: &[syn::Attribute],
-    ) -> Evidence {
+    ) -> usize {
         let name = sig.ident.to_string();
         let ev = Evidence::of_fn(sig, body, self.cat);
+        // Only bodies that call something routing-related can register routes; the
+        // others matter only through their tail (`fn app() -> Router { api::router() }`).
+        let routing = ev.calls.iter().any(|c| self.triggers.contains(c));
+        let index = self.out.fns.len();
         self.out.fns.push(FnInfo {
             name: name.clone(),
-            evidence: ev.clone(),
+            evidence: ev,
         });
         for attr in attrs {
             self.attribute_route(attr, &name);
@@ -370,9 +375,6 @@ impl<'a> Summarizer<'a> {
             vars: HashMap::new(),
             params,
         };
-        // Only bodies that call something routing-related can register routes; the
-        // others matter only through their tail (`fn app() -> Router { api::router() }`).
-        let routing = ev.calls.iter().any(|c| self.triggers.contains(c));
         let tail = if routing {
             self.block(body, &mut cx, 0)
         } else {
@@ -383,7 +385,7 @@ impl<'a> Summarizer<'a> {
         };
         self.returned(tail, &mut cx);
         self.generic_handlers.clear();
-        ev
+        index
     }
 
     /// A value leaving a function: a router becomes part of the function's scope,

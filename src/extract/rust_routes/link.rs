@@ -9,7 +9,7 @@ use super::{Child, FileRoutes, Handler, LayerBy, LayerRefs, RouteFact};
 type ScopeId = (usize, usize);
 
 struct Package<'a> {
-    files: &'a [FileRoutes],
+    files: &'a [&'a FileRoutes],
     fns: HashMap<&'a str, Vec<(usize, &'a Evidence)>>,
     fn_scopes: HashMap<&'a str, Vec<ScopeId>>,
     key_consts: HashSet<&'a str>,
@@ -25,6 +25,11 @@ struct Package<'a> {
 /// Judges the routes of one package: every subject route with how it is covered.
 /// Facts come out sorted by file, then position.
 pub fn link(files: &[FileRoutes]) -> Vec<RouteFact> {
+    link_refs(&files.iter().collect::<Vec<_>>())
+}
+
+/// [`link`] over borrowed summaries (the caller keeps its own, nothing is cloned).
+pub fn link_refs(files: &[&FileRoutes]) -> Vec<RouteFact> {
     let pkg = Package::new(files);
     let mut out = Vec::new();
     for (fi, file) in files.iter().enumerate() {
@@ -76,7 +81,7 @@ pub fn link(files: &[FileRoutes]) -> Vec<RouteFact> {
 }
 
 impl<'a> Package<'a> {
-    fn new(files: &'a [FileRoutes]) -> Self {
+    fn new(files: &'a [&'a FileRoutes]) -> Self {
         let mut p = Package {
             files,
             fns: HashMap::new(),
