@@ -323,8 +323,10 @@ struct Evidence {
     picked: HashSet<String>,
 }
 
-fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
-    let shape = shape(ctx, e)?;
+/// Walks the loop's condition and body for [`Evidence`]. The spans (`await_spans`,
+/// `exempt`) cost a token stream per node, and matter only for a loop that sleeps
+/// nowhere: they are collected when `spans` is set (a second walk, then).
+fn collect(ctx: &Ctx, shape: &Shape<'_>, spans: bool) -> Evidence {
     let mut ev = Evidence {
         checks: shape.implied_check,
         success_exit: shape.implied_check,
@@ -344,7 +346,9 @@ fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
                     if let (Some(n), Some(init)) = (pat_name(&l.pat), &l.init) {
                         if contains_await(&init.expr) {
                             ev.awaited_names.insert(n);
-                            ev.exempt.push(ctx.pos.of(&*init.expr));
+                            if spans {
+                                ev.exempt.push(ctx.pos.of(&*init.expr));
+                            }
                         }
                     }
                     return true;
@@ -355,13 +359,17 @@ fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
                 Expr::Closure(_) => return false,
                 Expr::Await(_) => {
                     ev.awaits = true;
-                    ev.await_spans.push(ctx.pos.of(x));
+                    if spans {
+                        ev.await_spans.push(ctx.pos.of(x));
+                    }
                 }
-                Expr::Return(_) | Expr::Break(_) => ev.exempt.push(ctx.pos.of(x)),
+                Expr::Return(_) | Expr::Break(_) if spans => ev.exempt.push(ctx.pos.of(x)),
                 Expr::Assign(a) if contains_await(&a.right) => {
                     if let Some(n) = super::delay::name_of(&a.left) {
                         ev.awaited_names.insert(n);
-                        ev.exempt.push(ctx.pos.of(&*a.right));
+                        if spans {
+                            ev.exempt.push(ctx.pos.of(&*a.right));
+                        }
                     }
                 }
                 // `select!` and `join!` await their futures.
@@ -375,7 +383,9 @@ fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
                         .any(|a| is_variant(&a.pat, "Ok") || is_variant(&a.pat, "Err"));
                     if checked {
                         ev.checks = true;
-                        ev.exempt.push(ctx.pos.of(&*m.expr));
+                        if spans {
+                            ev.exempt.push(ctx.pos.of(&*m.expr));
+                        }
                         let mut attempt_here = false;
                         for arm in &m.arms {
                             let ok = is_variant(&arm.pat, "Ok") && !err_binding(&arm.pat);
@@ -386,7 +396,7 @@ fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
                                 ev.success_exit = true;
                                 attempt_here = true;
                             }
-                            if ok {
+                            if ok && spans {
                                 ev.exempt.push(ctx.pos.of(&*arm.body));
                             }
                             if err && (arm.guard.is_some() || !exits(&arm.body)) {
@@ -413,9 +423,11 @@ fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
                         let err = err_binding(&l.pat);
                         if ok || err {
                             ev.checks = true;
-                            ev.exempt.push(ctx.pos.of(&*l.expr));
+                            if spans {
+                                ev.exempt.push(ctx.pos.of(&*l.expr));
+                            }
                         }
-                        if ok {
+                        if ok && spans {
                             ev.exempt.push(ctx.pos.of(&i.then_branch));
                         }
                         let else_exits = i.else_branch.as_ref().is_some_and(|(_, e)| exits(e));
@@ -466,6 +478,12 @@ fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
     if ev.continue_on_err && shape.body.stmts.iter().any(stmt_exits) {
         ev.success_exit = true;
     }
+    ev
+}
+
+fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
+    let shape = shape(ctx, e)?;
+    let mut ev = collect(ctx, &shape, false);
     // The cheap gates first: most loops are not retries.
     if !ev.checks || !ev.success_exit || !ev.err_continues {
         return None;
@@ -486,9 +504,13 @@ fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
         }
     }
     let sites = sleep_sites(ctx, &scope, &shape.parts);
-    if let (true, Some(Part::Expr(Expr::Let(l)))) = (shape.implied_check, shape.parts.first()) {
-        ev.attempts.push((*l.expr).clone());
-        ev.exempt.push(ctx.pos.of(&*l.expr));
+    // `while let Err(..) = attempt`: the attempt is the condition.
+    let implied_attempt = match (shape.implied_check, shape.parts.first()) {
+        (true, Some(Part::Expr(Expr::Let(l)))) => Some(&*l.expr),
+        _ => None,
+    };
+    if let Some(a) = implied_attempt {
+        ev.attempts.push(a.clone());
     }
     // The attempt is awaited (or, in blocking code, the loop sleeps); reading the next
     // item of a stream or channel is consuming, not retrying. A name the body never
@@ -537,11 +559,16 @@ fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
     let decisive = sites.iter().max_by_key(|s| s.delay);
     // No sleep, but the failure path awaits something else (a notification, the reader
     // making room): it waits, for how long is unknown.
-    let waits_otherwise = ev.await_spans.iter().any(|a| {
-        !ev.exempt
+    // Only asked when nothing sleeps: the spans come from a second walk then.
+    let waits_otherwise = decisive.is_none() && {
+        let spanned = collect(ctx, &shape, true);
+        let mut exempt = spanned.exempt;
+        exempt.extend(implied_attempt.map(|a| ctx.pos.of(a)));
+        spanned
+            .await_spans
             .iter()
-            .any(|x| x.start <= a.start && a.end <= x.end)
-    });
+            .any(|a| !exempt.iter().any(|x| x.start <= a.start && a.end <= x.end))
+    };
     let delay = match decisive {
         Some(s) => s.delay,
         None if waits_otherwise => Delay::Unknown,
