@@ -49,6 +49,23 @@ impl SourceFile {
         }
     }
 
+    /// An `errors` entry for this file, positioned at `offset` when there is one.
+    pub fn error(
+        &self,
+        offset: Option<usize>,
+        kind: crate::report::ErrorKind,
+        message: String,
+    ) -> crate::report::FileError {
+        let pos = offset.map(|o| self.line_col(o));
+        crate::report::FileError {
+            path: self.display.clone(),
+            line: pos.map(|p| p.line),
+            column: pos.map(|p| p.column),
+            kind,
+            message,
+        }
+    }
+
     /// Byte range of the given 0-based line, without its line terminator.
     pub fn line_range(&self, line0: usize) -> (usize, usize) {
         let start = self.line_starts[line0.min(self.line_starts.len() - 1)];

@@ -68,14 +68,7 @@ pub fn read_text(path: &Path, display: &str) -> Result<String, FileError> {
 /// Parses a YAML or JSON configuration file into classified documents.
 pub fn load_config(file: usize, source: &SourceFile) -> Result<Vec<Document>, FileError> {
     let error = |offset: Option<usize>, kind: ErrorKind, message: String| {
-        let pos = offset.map(|o| source.line_col(o));
-        FileError {
-            path: source.display.clone(),
-            line: pos.map(|p| p.line),
-            column: pos.map(|p| p.column),
-            kind,
-            message,
-        }
+        source.error(offset, kind, message)
     };
     if let Some(line) = template::first_template_line(&source.text) {
         let (start, _) = source.line_range(line - 1);

@@ -73,14 +73,7 @@ fn test_module_files(path: &std::path::Path, mods: &[String]) -> Vec<std::path::
 /// one `syn` cannot parse is a `parse` error with its position.
 pub fn summarize(source: &SourceFile, ctx: &Ctx) -> Result<FileFacts, FileError> {
     let error = |offset: Option<usize>, kind: ErrorKind, message: String| {
-        let pos = offset.map(|o| source.line_col(o));
-        FileError {
-            path: source.display.clone(),
-            line: pos.map(|p| p.line),
-            column: pos.map(|p| p.column),
-            kind,
-            message,
-        }
+        source.error(offset, kind, message)
     };
     if let Err(deep) = scan::check_depth(&source.text, scan::MAX_DEPTH) {
         return Err(error(
