@@ -83,12 +83,7 @@ fn rule_docs_are_complete() {
     let mut problems = Vec::new();
     for rule in builtin() {
         let docs = rule.spec.docs.get_ref();
-        for (field, value) in [
-            ("what", &docs.what),
-            ("why", &docs.why),
-            ("example", &docs.example),
-            ("fix", &docs.fix),
-        ] {
+        for (field, value) in docs.fields() {
             if value.trim().is_empty() {
                 problems.push(format!("{}: `docs.{field}` is empty", rule.id));
             }

@@ -83,12 +83,7 @@ pub fn parse_rule(
         ));
     }
     let docs = spec.docs.get_ref();
-    for (field, value) in [
-        ("what", &docs.what),
-        ("why", &docs.why),
-        ("example", &docs.example),
-        ("fix", &docs.fix),
-    ] {
+    for (field, value) in docs.fields() {
         if value.trim().is_empty() {
             return Err(error_at(
                 Some(spec.docs.span()),

@@ -130,6 +130,18 @@ pub struct Docs {
     pub fix: String,
 }
 
+impl Docs {
+    /// Every docs field by name, for validation and listings.
+    pub fn fields(&self) -> [(&'static str, &str); 4] {
+        [
+            ("what", &self.what),
+            ("why", &self.why),
+            ("example", &self.example),
+            ("fix", &self.fix),
+        ]
+    }
+}
+
 /// A platform name checked while reading the rule file.
 #[derive(Debug, Clone, Copy)]
 pub struct PlatformName(pub crate::classify::Platform);
