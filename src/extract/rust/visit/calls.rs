@@ -66,14 +66,7 @@ impl Visitor<'_, '_> {
                 return Some(self.new_handle(Origin::Breaker { api }));
             }
             Some((PathRole::ClientWrapper, _)) => {
-                let mut first = None;
-                for (i, a) in c.args.iter().enumerate() {
-                    let h = self.expr(a);
-                    if i == 0 {
-                        first = h;
-                    }
-                }
-                return first;
+                return self.args_keep_first(&c.args);
             }
             Some((PathRole::TimeoutWrapper, _)) => {
                 self.wrapped += 1;
@@ -92,14 +85,7 @@ impl Visitor<'_, '_> {
             && segs[n - 2].ends_with("Client")
             && matches!(last, "new" | "with_interceptor" | "with_origin")
         {
-            let mut first = None;
-            for (i, a) in c.args.iter().enumerate() {
-                let h = self.expr(a);
-                if i == 0 {
-                    first = h;
-                }
-            }
-            return first;
+            return self.args_keep_first(&c.args);
         }
         let mut passed = Vec::new();
         for (i, a) in c.args.iter().enumerate() {
@@ -113,6 +99,22 @@ impl Visitor<'_, '_> {
             self.facts.arg_passes.push((callee.clone(), i, h));
         }
         Some(self.call_handle(callee))
+    }
+
+    /// Visits every argument and returns the handle of the first: a wrapper or a
+    /// generated client around the value passed first (`GreeterClient::new(channel)`).
+    fn args_keep_first(
+        &mut self,
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+    ) -> Option<usize> {
+        let mut first = None;
+        for (i, a) in args.iter().enumerate() {
+            let h = self.expr(a);
+            if i == 0 {
+                first = h;
+            }
+        }
+        first
     }
 
     pub(super) fn method_chain(&mut self, e: &Expr) -> Option<usize> {
