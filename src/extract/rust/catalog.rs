@@ -343,6 +343,12 @@ impl Catalog {
         self.request_timeout_names.contains(name)
     }
 
+    /// [`Self::is_request_timeout_name`] for an identifier, without naming it (a
+    /// handful of names, compared in place).
+    pub fn is_request_timeout_ident(&self, ident: &proc_macro2::Ident) -> bool {
+        self.request_timeout_names.iter().any(|n| ident == n)
+    }
+
     /// Whether a path ending in `last` can have a role at all.
     pub fn may_match(&self, last: &str) -> bool {
         self.last_segments

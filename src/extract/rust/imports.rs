@@ -111,6 +111,33 @@ impl Imports {
         }
         out.into_iter().map(|p| map_crate(p, deps)).collect()
     }
+
+    /// Whether the most likely path for `segments` (`resolve(..)[0]`) is this
+    /// package's own code, i.e. starts with `crate`. Asked for every call in a file,
+    /// so it builds no path.
+    pub fn is_local(&self, segments: &[String], deps: Option<&Deps>) -> bool {
+        let Some(first) = segments.first() else {
+            return false;
+        };
+        let head = match self.names.get(first) {
+            Some(full) => full.first().or(segments.get(1)),
+            None if matches!(first.as_str(), "crate" | "self" | "super" | "Self") => return true,
+            None => Some(first),
+        };
+        let Some(head) = head.map(String::as_str) else {
+            return false;
+        };
+        if head == "crate" {
+            return true;
+        }
+        let Some(deps) = deps else { return false };
+        if matches!(head, "std" | "core" | "alloc") {
+            return false;
+        }
+        deps.names
+            .get(head)
+            .is_none_or(|package| package == "crate")
+    }
 }
 
 /// Maps the first segment through the dependency table.
@@ -196,6 +223,54 @@ mod tests {
             s("reqwest::blocking::get")
         );
         assert!(i.resolve(&s("agent"), None).contains(&s("ureq::agent")));
+    }
+
+    #[test]
+    fn is_local_agrees_with_the_first_resolved_path() {
+        let i = imports(
+            "use reqwest::{Client as Http, blocking}; use crate::net::make; \
+             use super::util; use my_app::config; use ureq::*;",
+        );
+        let deps = read_deps(
+            "[package]\nname = \"my-app\"\n[dependencies]\nreqwest = \"0.12\"\nureq = \"2\"\n",
+        )
+        .unwrap();
+        let paths = [
+            "Http::builder",
+            "blocking::get",
+            "make",
+            "util::f",
+            "config::load",
+            "Self::new",
+            "self::f",
+            "crate::a::b",
+            "super::x",
+            "helper",
+            "Duration::from_secs",
+            "std::fs::read",
+            "core::mem::take",
+            "reqwest::get",
+            "serde_json::to_string",
+            "Order::new",
+        ];
+        for deps in [None, Some(&deps)] {
+            for p in paths {
+                let resolved = i.resolve(&s(p), deps);
+                let expected = resolved[0].first().is_some_and(|f| f == "crate");
+                assert_eq!(
+                    i.is_local(&s(p), deps),
+                    expected,
+                    "{p} with deps {:?}",
+                    deps.is_some()
+                );
+            }
+        }
+        assert!(i.is_local(&s("helper"), Some(&read_deps("").unwrap())));
+        assert!(!i.is_local(&s("helper"), None));
+        assert!(i.is_local(
+            &s("config::load"),
+            Some(&read_deps("[package]\nname = \"my-app\"\n").unwrap())
+        ));
     }
 
     #[test]

@@ -140,7 +140,7 @@ impl Visitor<'_, '_> {
         let base = cur;
         let mut skip = 0;
         let mut handle = None;
-        let mut base_var = None;
+        let mut base_is_var = false;
         let mut layer = None;
         if is_self(base) {
             // `self.make_client()`: a call to a method of this impl.
@@ -163,9 +163,7 @@ impl Visitor<'_, '_> {
                 }
             }
             handle = self.expr(base);
-            if handle.is_none() {
-                base_var = simple_ident(base);
-            }
+            base_is_var = handle.is_none() && simple_ident_expr(base).is_some();
         }
         let mut chain = Chain::default();
         let mut in_request = false;
@@ -173,7 +171,17 @@ impl Visitor<'_, '_> {
         let mut breaker_layered = false;
         let breaker_api = handle.and_then(|h| self.is_breaker(h));
         for &(m, awaited) in &calls[skip..] {
-            let name = m.method.to_string();
+            // Naming a method allocates. On a value nothing tracks only a method that
+            // bounds a request is recorded (`.layer(..)` is compared in place below).
+            let named = handle.is_some()
+                || layer.is_some()
+                || breaker_layered
+                || (base_is_var && self.ctx.catalog.is_request_timeout_ident(&m.method));
+            let name = if named {
+                m.method.to_string()
+            } else {
+                String::new()
+            };
             if let Some(i) = layer {
                 let l = &self.ctx.catalog.layers[i];
                 if l.methods.contains(&name) {
@@ -208,7 +216,7 @@ impl Visitor<'_, '_> {
             for a in &m.args {
                 if let Some(h) = self.expr(a) {
                     self.mark_context(h);
-                    if name == "layer" {
+                    if m.method == "layer" {
                         if let Some(b) = self.is_breaker(h) {
                             breaker_layered |= self.ctx.catalog.breakers[b].layer;
                         }
@@ -242,7 +250,7 @@ impl Visitor<'_, '_> {
             }
             if handle.is_none() {
                 // Only methods that bound a request matter on other values (`req.set_timeout(d)`).
-                if base_var.is_some() && self.ctx.catalog.is_request_timeout_name(&name) {
+                if base_is_var && self.ctx.catalog.is_request_timeout_name(&name) {
                     chain.calls.push(CallFact {
                         name,
                         span: Span::default(),
@@ -281,7 +289,11 @@ impl Visitor<'_, '_> {
             }
             return (!in_request).then_some(h);
         }
-        if let Some(var) = base_var {
+        if let Some(var) = base_is_var
+            .then(|| simple_ident(base))
+            .flatten()
+            .filter(|_| !chain.calls.is_empty())
+        {
             let names: Vec<String> = chain.calls.into_iter().map(|c| c.name).collect();
             self.scope()
                 .var_methods

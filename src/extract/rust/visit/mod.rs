@@ -49,7 +49,14 @@ fn span_of(source: &SourceFile, s: proc_macro2::Span) -> Span {
 
 /// Summarises one parsed file.
 pub fn summarize_file(file: &syn::File, ctx: &Ctx, source: &SourceFile) -> FileFacts {
-    let mut collector = Collector::default();
+    let mut collector = Collector {
+        catalog: ctx.catalog,
+        imports: Imports::default(),
+        consts: HashMap::new(),
+        types: Default::default(),
+        test_mods: Vec::new(),
+        field_types: Vec::new(),
+    };
     collector.visit_file(file);
     let mut v = Visitor {
         ctx,
@@ -80,13 +87,14 @@ pub fn summarize_file(file: &syn::File, ctx: &Ctx, source: &SourceFile) -> FileF
 }
 
 /// First pass: imports, local type names, string constants.
-#[derive(Default)]
-struct Collector {
+struct Collector<'c> {
+    catalog: &'c Catalog,
     imports: Imports,
     consts: HashMap<String, String>,
     types: std::collections::HashSet<String>,
     test_mods: Vec<String>,
-    /// Named struct fields and their type path (through `Arc`/`Box`/`Rc`/`Option`).
+    /// Named struct fields and their type path (through `Arc`/`Box`/`Rc`/`Option`),
+    /// when the catalogue may know the type (breaker fields).
     field_types: Vec<(String, Vec<String>)>,
 }
 
@@ -107,7 +115,37 @@ pub(super) fn type_path(ty: &syn::Type) -> Option<Vec<String>> {
     Some(segments(&p.path))
 }
 
-impl<'ast> Visit<'ast> for Collector {
+impl Collector<'_> {
+    /// The items declared at the top of a function body (`use`, `const`, local
+    /// structs). Everything else in a body is an expression or a pattern, which
+    /// this pass skips anyway: no need to walk the statements.
+    fn items_in(&mut self, block: &syn::Block) {
+        for stmt in &block.stmts {
+            if let syn::Stmt::Item(item) = stmt {
+                self.visit_item(item);
+            }
+        }
+    }
+}
+
+/// The last segment of [`type_path`], without building the path.
+fn type_path_last(ty: &syn::Type) -> Option<&syn::Ident> {
+    let syn::Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    let wrapper = ["Arc", "Box", "Rc", "Option"]
+        .iter()
+        .any(|w| last.ident == w);
+    if wrapper {
+        if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
+            if let Some(syn::GenericArgument::Type(inner)) = args.args.first() {
+                return type_path_last(inner);
+            }
+        }
+    }
+    Some(&last.ident)
+}
+
+impl<'ast> Visit<'ast> for Collector<'_> {
     /// Items only: expressions hold nothing this pass wants (items inside function
     /// bodies are still reached through their statements).
     fn visit_expr(&mut self, _: &'ast Expr) {}
@@ -127,7 +165,10 @@ impl<'ast> Visit<'ast> for Collector {
         self.types.insert(s.ident.to_string());
         self.imports.local.insert(s.ident.to_string());
         for f in &s.fields {
-            if let (Some(name), Some(ty)) = (&f.ident, type_path(&f.ty)) {
+            let Some(name) = &f.ident else { continue };
+            let known =
+                type_path_last(&f.ty).is_some_and(|last| self.catalog.may_match(&last.to_string()));
+            if let Some(ty) = type_path(&f.ty).filter(|_| known) {
                 self.field_types.push((name.to_string(), ty));
             }
         }
@@ -152,7 +193,15 @@ impl<'ast> Visit<'ast> for Collector {
     }
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
         self.imports.local.insert(f.sig.ident.to_string());
-        visit::visit_item_fn(self, f);
+        self.items_in(&f.block);
+    }
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        self.items_in(&f.block);
+    }
+    fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
+        if let Some(block) = &f.default {
+            self.items_in(block);
+        }
     }
     fn visit_item_const(&mut self, c: &'ast syn::ItemConst) {
         if let Some(Target::Literal(s)) = target_of(&c.expr) {
@@ -225,9 +274,7 @@ impl Visitor<'_, '_> {
 
     /// A function of this package called by path: its link key.
     fn local_callee(&self, segs: &[String]) -> Option<String> {
-        let resolved = self.imports.resolve(segs, self.ctx.deps);
-        let first = resolved.first()?;
-        let local = first.first().is_some_and(|s| s == "crate")
+        let local = self.imports.is_local(segs, self.ctx.deps)
             || (self.ctx.deps.is_none() && segs.len() == 1);
         if !local {
             return None;
@@ -317,8 +364,12 @@ impl Visitor<'_, '_> {
             Expr::Await(a) => self.expr(&a.base),
             Expr::Reference(r) => self.expr(&r.expr),
             Expr::Path(p) => {
-                let name = p.path.get_ident()?.to_string();
-                self.scopes.last()?.vars.get(&name).copied()
+                let vars = &self.scopes.last()?.vars;
+                // Most functions hold no tracked value: skip naming the identifier.
+                if vars.is_empty() {
+                    return None;
+                }
+                vars.get(&p.path.get_ident()?.to_string()).copied()
             }
             Expr::Field(f) if is_self(&f.base) => match &f.member {
                 syn::Member::Named(n) => {

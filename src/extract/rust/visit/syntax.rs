@@ -77,9 +77,14 @@ pub(super) fn arg_words<'a>(args: impl Iterator<Item = &'a Expr>) -> Vec<String>
 }
 
 pub(super) fn simple_ident(e: &Expr) -> Option<String> {
+    simple_ident_expr(e).map(|i| i.to_string())
+}
+
+/// A plain variable (`x`, `&x`), not yet named.
+pub(super) fn simple_ident_expr(e: &Expr) -> Option<&syn::Ident> {
     match e {
-        Expr::Path(p) if p.qself.is_none() => p.path.get_ident().map(|i| i.to_string()),
-        Expr::Reference(r) => simple_ident(&r.expr),
+        Expr::Path(p) if p.qself.is_none() => p.path.get_ident(),
+        Expr::Reference(r) => simple_ident_expr(&r.expr),
         _ => None,
     }
 }
