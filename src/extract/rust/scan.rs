@@ -81,9 +81,8 @@ fn check(text: &str, limit: usize, chain_limit: usize) -> Result<(), TooDeep> {
         let c = b[i];
         match c {
             b'/' if b.get(i + 1) == Some(&b'/') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
+                // `str::find` with a char runs memchr: comments are skipped, not scanned.
+                i = text[i..].find('\n').map_or(b.len(), |n| i + n);
                 continue;
             }
             b'/' if b.get(i + 1) == Some(&b'*') => {
@@ -162,7 +161,13 @@ fn check(text: &str, limit: usize, chain_limit: usize) -> Result<(), TooDeep> {
                     });
                 }
             }
-            b' ' | b'\t' | b'\n' | b'\r' => {}
+            b' ' | b'\t' | b'\n' | b'\r' => {
+                // A run of blanks (indentation) at once; blanks keep a prefix run going.
+                while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
+                    i += 1;
+                }
+                continue;
+            }
             _ => {
                 count!(i);
                 prefix_run = 0;
