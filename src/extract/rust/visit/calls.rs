@@ -10,7 +10,32 @@ use super::syntax::*;
 use super::{offset, span_of, Visitor};
 use crate::tree::Span;
 
+/// `Ok(x)`, `Some(x)`, `Arc::new(x)`, ...: the value is the argument's.
+fn is_transparent(path: &syn::Path) -> bool {
+    let mut rev = path.segments.iter().rev();
+    let Some(last) = rev.next() else { return false };
+    match rev.next() {
+        None => last.ident == "Ok" || last.ident == "Some",
+        Some(ty) => {
+            last.ident == "new"
+                && ["Arc", "Rc", "Box", "Mutex", "RwLock"]
+                    .iter()
+                    .any(|w| ty.ident == w)
+        }
+    }
+}
+
 impl Visitor<'_, '_> {
+    /// [`Self::role`] of a path as written; most paths end in a name no catalogue
+    /// entry ends in, and are turned down before the path is built.
+    fn path_role(&self, path: &syn::Path) -> Option<(PathRole, Vec<String>)> {
+        let last = &path.segments.last()?.ident;
+        if !self.ctx.catalog.may_match(&last.to_string()) {
+            return None;
+        }
+        self.role(&segments(path))
+    }
+
     pub(super) fn call(&mut self, c: &ExprCall) -> Option<usize> {
         let Expr::Path(fp) = &*c.func else {
             self.expr(&c.func);
@@ -19,19 +44,12 @@ impl Visitor<'_, '_> {
             }
             return None;
         };
+        if c.args.len() == 1 && is_transparent(&fp.path) {
+            return self.expr(&c.args[0]);
+        }
         let segs = segments(&fp.path);
         let n = segs.len();
         let last = segs.last().map(String::as_str).unwrap_or("");
-        let transparent = (n == 1 && matches!(last, "Ok" | "Some"))
-            || (n >= 2
-                && last == "new"
-                && matches!(
-                    segs[n - 2].as_str(),
-                    "Arc" | "Rc" | "Box" | "Mutex" | "RwLock"
-                ));
-        if transparent && c.args.len() == 1 {
-            return self.expr(&c.args[0]);
-        }
         let role = self.role(&segs);
         let request = matches!(role, Some((PathRole::Request(_), _)));
         match role {
@@ -157,7 +175,7 @@ impl Visitor<'_, '_> {
         } else {
             if let Expr::Call(c) = base {
                 if let Expr::Path(p) = &*c.func {
-                    if let Some((PathRole::LayerBuilder(i), _)) = self.role(&segments(&p.path)) {
+                    if let Some((PathRole::LayerBuilder(i), _)) = self.path_role(&p.path) {
                         layer = Some(i);
                     }
                 }
@@ -190,9 +208,7 @@ impl Visitor<'_, '_> {
                 if name == "layer" {
                     if let Some(Expr::Call(c)) = m.args.first() {
                         if let Expr::Path(p) = &*c.func {
-                            if let Some((PathRole::TimeoutLayerCtor, _)) =
-                                self.role(&segments(&p.path))
-                            {
+                            if let Some((PathRole::TimeoutLayerCtor, _)) = self.path_role(&p.path) {
                                 layered = true;
                             }
                         }
