@@ -321,7 +321,10 @@ impl<'a> Summarizer<'a> {
             match it {
                 syn::ImplItem::Fn(f) if !self.skip(&f.attrs) => {
                     let i = self.function(&f.sig, &f.block, &f.attrs);
-                    impl_ev.merge(self.out.fns[i].evidence.clone());
+                    // Only extractor and middleware impls keep the impl's evidence.
+                    if extractor || middleware {
+                        impl_ev.merge(self.out.fns[i].evidence.clone());
+                    }
                 }
                 syn::ImplItem::Const(c) => self.constant(&c.ident, &c.expr),
                 syn::ImplItem::Type(t) if middleware => impl_ev.add_types(&t.ty),
@@ -510,7 +513,6 @@ impl<'a> Summarizer<'a> {
         };
         let resolved = self.resolve(&segs);
         let qualified_ok = segs.len() == 1 || self.framework_head(&resolved);
-        let span = self.span(attr.span());
         let fw = &self.cat.frameworks;
         let mut methods: Vec<String> = Vec::new();
         let mut path = None;
@@ -533,6 +535,8 @@ impl<'a> Summarizer<'a> {
         if methods.is_empty() || self.cat.ignored_path(path.as_deref()) {
             return;
         }
+        // Only now: an attribute's span builds its whole token stream.
+        let span = self.span(attr.span());
         let scope = self.fn_scope_named(fn_name);
         for method in methods {
             if !self.cat.is_subject(&method) {
@@ -950,11 +954,6 @@ impl<'a> Summarizer<'a> {
         }
         let segs = segments(&fp.path);
         let fw = &self.cat.frameworks;
-        let first = match &fp.path.leading_colon {
-            Some(colon) => colon.spans[0],
-            None => fp.path.segments[0].ident.span(),
-        };
-        let span = self.join(first, c.paren_token.span.close());
 
         // Method routers: `post(h)` (axum, poem), `web::post()` (actix), `warp::post()`.
         if let Some(method) = self.method_fn(&segs) {
@@ -980,7 +979,7 @@ impl<'a> Summarizer<'a> {
                     routes: vec![PendingRoute {
                         method,
                         handler,
-                        span,
+                        span: self.call_span(fp, c),
                     }],
                     ..Pending::default()
                 });
@@ -994,6 +993,7 @@ impl<'a> Summarizer<'a> {
             let methods = self.methods_in(args[0]);
             if !methods.is_empty() {
                 let handler = self.handler_of(args[1]);
+                let span = self.call_span(fp, c);
                 return Val::Methods(Pending {
                     routes: methods
                         .into_iter()
@@ -1055,6 +1055,16 @@ impl<'a> Summarizer<'a> {
         }
         self.plain_call_args(&args, cx, d);
         Val::Call(last)
+    }
+
+    /// The span of a call from its path to its closing parenthesis. Computed only for
+    /// the calls that become routes: it is the first position a file converts.
+    fn call_span(&self, fp: &syn::ExprPath, c: &syn::ExprCall) -> Span {
+        let first = match &fp.path.leading_colon {
+            Some(colon) => colon.spans[0],
+            None => fp.path.segments[0].ident.span(),
+        };
+        self.join(first, c.paren_token.span.close())
     }
 
     /// Walks the arguments of a call; a helper taking (path, method router) registers
