@@ -4,23 +4,29 @@
 //! link step decides that and combines a handler's evidence with that of the types
 //! it takes and the functions it calls.
 
+use std::fmt::Write as _;
+
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use syn::visit::{self, Visit};
 
 use super::catalog::{has, RoutesCatalog};
 
 /// What a body shows about an idempotency key.
+///
+/// Every function of every file gets one (any function may turn out to be a handler
+/// or a callee of one in another file), so an empty one allocates nothing and each
+/// name list is a single allocation.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Evidence {
     /// A key header name appears as a string literal outside CORS configuration.
     pub reads_key: bool,
     /// SCREAMING_CASE constants used outside CORS configuration (resolved against
     /// the package's key-header constants when linking).
-    pub consts: Vec<String>,
+    pub consts: Names,
     /// Type names in the parameters (every path segment, generics included).
-    pub types: Vec<String>,
+    pub types: Names,
     /// Names of the functions and methods called.
-    pub calls: Vec<String>,
+    pub calls: Names,
     /// The first storage call of an idempotency store.
     pub storage: Option<String>,
     /// Reads or destructures a key field (`body.idempotency_key`).
@@ -29,6 +35,90 @@ pub(crate) struct Evidence {
     pub known_extractor: Option<String>,
     /// A catalogue idempotency layer named in the body or return type (a layer builder).
     pub layer: Option<String>,
+}
+
+/// Identifiers, sorted and deduplicated, as one `\n`-separated text (identifiers hold
+/// no newline): one allocation per list instead of one per name, none when empty.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Names(Box<str>);
+
+impl Names {
+    /// The names in sorted order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> + Clone {
+        self.0.split('\n').filter(|s| !s.is_empty())
+    }
+
+    /// Joins names that are already sorted and deduplicated.
+    fn from_sorted<'n>(names: impl Iterator<Item = &'n str> + Clone) -> Names {
+        let len = names.clone().map(|n| n.len() + 1).sum::<usize>();
+        // Exactly the text's length, so turning it into a box does not reallocate.
+        let mut text = String::with_capacity(len.saturating_sub(1));
+        for (i, n) in names.enumerate() {
+            if i > 0 {
+                text.push('\n');
+            }
+            text.push_str(n);
+        }
+        Names(text.into_boxed_str())
+    }
+
+    /// Both lists in one, sorted and deduplicated.
+    fn union(&self, other: &Names) -> Names {
+        let mut all: Vec<&str> = self.iter().chain(other.iter()).collect();
+        all.sort_unstable();
+        all.dedup();
+        Names::from_sorted(all.into_iter())
+    }
+}
+
+/// Identifiers written into one reusable text while a body is walked, so collecting
+/// a name allocates nothing; [`NameBuf::take`] turns them into [`Names`].
+#[derive(Debug, Default)]
+pub(crate) struct NameBuf {
+    text: String,
+    /// Byte range of each name in `text`, in the order they were met.
+    ranges: Vec<(usize, usize)>,
+}
+
+impl NameBuf {
+    /// Appends an identifier (as `Display` prints it, like `to_string`) and returns its text.
+    fn push_ident(&mut self, id: &proc_macro2::Ident) -> &str {
+        let start = self.text.len();
+        let _ = write!(self.text, "{id}");
+        self.ranges.push((start, self.text.len()));
+        &self.text[start..]
+    }
+
+    /// Forgets the name pushed last.
+    fn pop(&mut self) {
+        if let Some((start, _)) = self.ranges.pop() {
+            self.text.truncate(start);
+        }
+    }
+
+    /// The names collected so far, sorted and deduplicated; the buffer is left empty
+    /// (its capacity is kept for the next body).
+    fn take(&mut self) -> Names {
+        let text = &self.text;
+        let name = |&(a, b): &(usize, usize)| &text[a..b];
+        self.ranges.sort_unstable_by(|x, y| name(x).cmp(name(y)));
+        self.ranges.dedup_by(|x, y| name(x) == name(y));
+        let out = Names::from_sorted(self.ranges.iter().map(name));
+        self.text.clear();
+        self.ranges.clear();
+        out
+    }
+}
+
+/// Buffers one [`Collector`] fills; the summarizer keeps one for all the functions of
+/// a file, so walking a body allocates only the lists it keeps.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    calls: NameBuf,
+    consts: NameBuf,
+    types: NameBuf,
+    /// The text of the literal being looked at in a macro body.
+    literal: String,
 }
 
 /// Runs `f` on an identifier's text without allocating (identifiers up to 64 bytes).
@@ -62,38 +152,21 @@ pub(crate) fn with_ident_str<R>(id: &proc_macro2::Ident, f: impl FnOnce(&str) ->
     }
 }
 
-/// A SCREAMING_CASE identifier (a constant's name), checked through `Display` without allocating.
-fn ident_is_screaming(id: &proc_macro2::Ident) -> bool {
-    struct Check {
-        len: usize,
-        upper: bool,
-        ok: bool,
-    }
-    impl std::fmt::Write for Check {
-        fn write_str(&mut self, s: &str) -> std::fmt::Result {
-            for c in s.chars() {
-                self.len += 1;
-                self.upper |= c.is_ascii_uppercase();
-                self.ok &= c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_';
-            }
-            Ok(())
-        }
-    }
-    let mut c = Check {
-        len: 0,
-        upper: false,
-        ok: true,
-    };
-    let _ = std::fmt::Write::write_fmt(&mut c, format_args!("{id}"));
-    c.len > 1 && c.upper && c.ok
+/// A SCREAMING_CASE identifier (a constant's name): more than one char, an uppercase
+/// letter, and only uppercase letters, digits and `_`.
+fn is_screaming(s: &str) -> bool {
+    s.len() > 1
+        && s.bytes().any(|b| b.is_ascii_uppercase())
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
 }
 
 /// Every path segment of a type, generics included.
-fn collect_type_names(ty: &syn::Type, out: &mut Vec<String>) {
-    struct Types<'a>(&'a mut Vec<String>);
+fn collect_type_names(ty: &syn::Type, out: &mut NameBuf) {
+    struct Types<'a>(&'a mut NameBuf);
     impl<'ast> Visit<'ast> for Types<'_> {
         fn visit_path_segment(&mut self, seg: &'ast syn::PathSegment) {
-            self.0.push(seg.ident.to_string());
+            self.0.push_ident(&seg.ident);
             visit::visit_path_segment(self, seg);
         }
     }
@@ -102,8 +175,13 @@ fn collect_type_names(ty: &syn::Type, out: &mut Vec<String>) {
 
 impl Evidence {
     /// Evidence of a function: its parameter types and its body.
-    pub fn of_fn(sig: &syn::Signature, body: &syn::Block, cat: &RoutesCatalog) -> Evidence {
-        let mut c = Collector::new(cat);
+    pub fn of_fn(
+        sig: &syn::Signature,
+        body: &syn::Block,
+        cat: &RoutesCatalog,
+        scratch: &mut Scratch,
+    ) -> Evidence {
+        let mut c = Collector::new(cat, scratch);
         for input in &sig.inputs {
             if let syn::FnArg::Typed(pt) = input {
                 c.param_type(&pt.ty);
@@ -116,16 +194,15 @@ impl Evidence {
 
     /// Adds type names (an impl's associated types) to `types`.
     pub fn add_types(&mut self, ty: &syn::Type) {
-        let mut types = std::mem::take(&mut self.types);
-        collect_type_names(ty, &mut types);
-        types.sort_unstable();
-        types.dedup();
-        self.types = types;
+        let mut buf = NameBuf::default();
+        collect_type_names(ty, &mut buf);
+        self.types = self.types.union(&buf.take());
     }
 
     /// Evidence of a closure handler or middleware.
     pub fn of_closure(closure: &syn::ExprClosure, cat: &RoutesCatalog) -> Evidence {
-        let mut c = Collector::new(cat);
+        let mut scratch = Scratch::default();
+        let mut c = Collector::new(cat, &mut scratch);
         for input in &closure.inputs {
             if let syn::Pat::Type(pt) = input {
                 c.param_type(&pt.ty);
@@ -136,8 +213,8 @@ impl Evidence {
     }
 
     /// Evidence of an expression (a constant's value).
-    pub fn of_expr(expr: &syn::Expr, cat: &RoutesCatalog) -> Evidence {
-        let mut c = Collector::new(cat);
+    pub fn of_expr(expr: &syn::Expr, cat: &RoutesCatalog, scratch: &mut Scratch) -> Evidence {
+        let mut c = Collector::new(cat, scratch);
         c.visit_expr(expr);
         c.finish()
     }
@@ -145,15 +222,9 @@ impl Evidence {
     pub fn merge(&mut self, other: Evidence) {
         self.reads_key |= other.reads_key;
         self.key_field |= other.key_field;
-        for (into, from) in [
-            (&mut self.consts, other.consts),
-            (&mut self.types, other.types),
-            (&mut self.calls, other.calls),
-        ] {
-            into.extend(from);
-            into.sort_unstable();
-            into.dedup();
-        }
+        self.consts = self.consts.union(&other.consts);
+        self.types = self.types.union(&other.types);
+        self.calls = self.calls.union(&other.calls);
         self.storage = self.storage.take().or(other.storage);
         self.known_extractor = self.known_extractor.take().or(other.known_extractor);
         self.layer = self.layer.take().or(other.layer);
@@ -162,40 +233,45 @@ impl Evidence {
 
 struct Collector<'c> {
     cat: &'c RoutesCatalog,
+    /// The lists under construction.
+    names: &'c mut Scratch,
+    /// Everything but the lists, which [`Collector::finish`] fills in.
     ev: Evidence,
 }
 
 impl<'c> Collector<'c> {
-    fn new(cat: &'c RoutesCatalog) -> Self {
+    fn new(cat: &'c RoutesCatalog, names: &'c mut Scratch) -> Self {
         Collector {
             cat,
+            names,
             ev: Evidence::default(),
         }
     }
 
     fn finish(mut self) -> Evidence {
-        for list in [&mut self.ev.calls, &mut self.ev.consts, &mut self.ev.types] {
-            list.sort_unstable();
-            list.dedup();
-        }
+        self.ev.calls = self.names.calls.take();
+        self.ev.consts = self.names.consts.take();
+        self.ev.types = self.names.types.take();
+        self.names.literal.clear();
         self.ev.known_extractor = self
             .ev
             .types
             .iter()
             .find(|t| has(&self.cat.evidence.key_extractors, t))
-            .cloned();
+            .map(str::to_string);
         self.ev
     }
 
     fn param_type(&mut self, ty: &syn::Type) {
-        collect_type_names(ty, &mut self.ev.types);
+        collect_type_names(ty, &mut self.names.types);
     }
 
-    fn call(&mut self, name: String) {
-        if self.ev.storage.is_none() && has(&self.cat.evidence.storage_calls, &name) {
-            self.ev.storage = Some(name.clone());
+    /// Records a called function or method; the first storage call is kept by name.
+    fn call(&mut self, id: &proc_macro2::Ident) {
+        let name = self.names.calls.push_ident(id);
+        if self.ev.storage.is_none() && has(&self.cat.evidence.storage_calls, name) {
+            self.ev.storage = Some(name.to_string());
         }
-        self.ev.calls.push(name);
     }
 
     fn literal(&mut self, lit: &str) {
@@ -204,14 +280,25 @@ impl<'c> Collector<'c> {
         }
     }
 
-    /// Checks an identifier without allocating unless it is a constant's name.
+    /// Checks an identifier for a key field and keeps it if it names a constant.
     fn ident(&mut self, id: &proc_macro2::Ident) {
         if self.cat.evidence.key_fields.iter().any(|k| id == k) {
             self.ev.key_field = true;
         }
-        if ident_is_screaming(id) {
-            self.ev.consts.push(id.to_string());
+        if !is_screaming(self.names.consts.push_ident(id)) {
+            self.names.consts.pop();
         }
+    }
+
+    /// A literal of a macro body: a key header when it is a plain string naming one.
+    fn token_literal(&mut self, l: &proc_macro2::Literal) {
+        let mut text = std::mem::take(&mut self.names.literal);
+        text.clear();
+        let _ = write!(text, "{l}");
+        if let Some(inner) = text.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
+            self.literal(inner);
+        }
+        self.names.literal = text;
     }
 
     /// Macro bodies stay token streams in `syn`: scan them for key literals,
@@ -225,12 +312,7 @@ impl<'c> Collector<'c> {
         while i < tts.len() {
             match &tts[i] {
                 TokenTree::Group(g) => self.tokens(g.stream(), depth + 1),
-                TokenTree::Literal(l) => {
-                    let s = l.to_string();
-                    if let Some(inner) = s.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
-                        self.literal(inner);
-                    }
-                }
+                TokenTree::Literal(l) => self.token_literal(l),
                 TokenTree::Ident(id) => {
                     let called = matches!(tts.get(i + 1), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis);
                     if called && self.cat.cors.methods.iter().any(|m| id == m) {
@@ -238,7 +320,7 @@ impl<'c> Collector<'c> {
                         continue;
                     }
                     if called {
-                        self.call(id.to_string());
+                        self.call(id);
                     }
                     self.ident(id);
                 }
@@ -251,13 +333,12 @@ impl<'c> Collector<'c> {
 
 impl<'ast> Visit<'ast> for Collector<'_> {
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-        let name = m.method.to_string();
-        if has(&self.cat.cors.methods, &name) {
+        if self.cat.cors.methods.iter().any(|c| m.method == c) {
             // A CORS header list names the key without checking it.
             self.visit_expr(&m.receiver);
             return;
         }
-        self.call(name);
+        self.call(&m.method);
         visit::visit_expr_method_call(self, m);
     }
 
@@ -268,12 +349,12 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                 if self.cat.cors.methods.iter().any(|m| last.ident == m) {
                     return;
                 }
-                self.call(last.ident.to_string());
+                self.call(&last.ident);
             }
             // `Router::new()`, `rocket::build()`: the type or module too, so the link
             // step and the summarizer can tell a router constructor from any `new`.
             if segs.len() >= 2 {
-                self.call(segs[segs.len() - 2].ident.to_string());
+                self.call(&segs[segs.len() - 2].ident);
             }
         }
         visit::visit_expr_call(self, c);

@@ -12,7 +12,7 @@ use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use syn::spanned::Spanned;
 
 use super::catalog::{has, tail_matches, RoutesCatalog};
-use super::evidence::{string_literals, with_ident_str, Evidence};
+use super::evidence::{string_literals, with_ident_str, Evidence, Scratch};
 use super::{
     Child, FileRoutes, FnInfo, Handler, LayerBy, LayerRec, LayerRefs, LineIndex, RouteRec, ScopeRec,
 };
@@ -36,6 +36,7 @@ pub(crate) fn summarize_file(
         generic_handlers: Vec::new(),
         interesting: &cat.names().interesting,
         triggers: &cat.names().triggers,
+        scratch: Scratch::default(),
     };
     s.items(&file.items);
     s.out
@@ -55,6 +56,8 @@ struct Summarizer<'a> {
     /// Parameters of the function being evaluated: a handler of that name is a
     /// routing helper's argument, not a handler.
     generic_handlers: Vec<String>,
+    /// Buffers reused by the evidence of every function of the file.
+    scratch: Scratch,
 }
 
 /// An abstract value of an expression.
@@ -232,11 +235,22 @@ fn last_ident(path: &syn::Path) -> Option<String> {
     path.segments.last().map(|s| s.ident.to_string())
 }
 
-/// Per-function evaluation state.
+/// Per-function evaluation state (the parameters are `Summarizer::generic_handlers`).
 struct FnCtx {
-    name: Option<String>,
+    /// The function's name, which names its scope.
+    name: String,
     vars: HashMap<String, Val>,
-    params: Vec<String>,
+}
+
+/// The name a parameter binds (`cfg` of `cfg: &mut ServiceConfig`).
+fn param_name(input: &syn::FnArg) -> Option<String> {
+    match input {
+        syn::FnArg::Typed(pt) => match &*pt.pat {
+            syn::Pat::Ident(pi) => Some(pi.ident.to_string()),
+            _ => None,
+        },
+        syn::FnArg::Receiver(_) => None,
+    }
 }
 
 impl<'a> Summarizer<'a> {
@@ -299,7 +313,7 @@ impl<'a> Summarizer<'a> {
     }
 
     fn constant(&mut self, ident: &syn::Ident, expr: &syn::Expr) {
-        if Evidence::of_expr(expr, self.cat).reads_key {
+        if Evidence::of_expr(expr, self.cat, &mut self.scratch).reads_key {
             self.out.key_consts.push(ident.to_string());
         }
     }
@@ -349,34 +363,19 @@ impl<'a> Summarizer<'a> {
         attrs: &[syn::Attribute],
     ) -> usize {
         let name = sig.ident.to_string();
-        let ev = Evidence::of_fn(sig, body, self.cat);
+        let ev = Evidence::of_fn(sig, body, self.cat, &mut self.scratch);
         // Only bodies that call something routing-related can register routes; the
         // others matter only through their tail (`fn app() -> Router { api::router() }`).
         let routing = ev.calls.iter().any(|c| self.triggers.contains(c));
-        let index = self.out.fns.len();
-        self.out.fns.push(FnInfo {
-            name: name.clone(),
-            evidence: ev,
-        });
         for attr in attrs {
             self.attribute_route(attr, &name);
         }
-        let params = sig
-            .inputs
-            .iter()
-            .filter_map(|i| match i {
-                syn::FnArg::Typed(pt) => match &*pt.pat {
-                    syn::Pat::Ident(pi) => Some(pi.ident.to_string()),
-                    _ => None,
-                },
-                syn::FnArg::Receiver(_) => None,
-            })
-            .collect();
-        self.generic_handlers.clone_from(&params);
+        self.generic_handlers.clear();
+        self.generic_handlers
+            .extend(sig.inputs.iter().filter_map(param_name));
         let mut cx = FnCtx {
-            name: Some(name),
+            name,
             vars: HashMap::new(),
-            params,
         };
         let tail = if routing {
             self.block(body, &mut cx, 0)
@@ -388,7 +387,12 @@ impl<'a> Summarizer<'a> {
         };
         self.returned(tail, &mut cx);
         self.generic_handlers.clear();
-        index
+        // Pushed last so the name moves in; nothing above reads `fns`.
+        self.out.fns.push(FnInfo {
+            name: cx.name,
+            evidence: ev,
+        });
+        self.out.fns.len() - 1
     }
 
     /// A value leaving a function: a router becomes part of the function's scope,
@@ -396,33 +400,28 @@ impl<'a> Summarizer<'a> {
     fn returned(&mut self, v: Val, cx: &mut FnCtx) {
         match v {
             Val::Scope(s) => {
-                if let Some(fs) = self.fn_scope(cx) {
-                    if fs != s {
-                        self.add_child(fs, Child::Local(s));
-                    }
+                let fs = self.fn_scope(cx);
+                if fs != s {
+                    self.add_child(fs, Child::Local(s));
                 }
             }
             // `Ok(..)`, `Some(..)`, `Json(..)`: constructors, not router builders.
             Val::Call(f) if !f.starts_with(|c: char| c.is_ascii_uppercase()) => {
-                if let Some(fs) = self.fn_scope(cx) {
-                    self.add_child(fs, Child::Fn(f));
-                }
+                let fs = self.fn_scope(cx);
+                self.add_child(fs, Child::Fn(f));
             }
             // `fn create_route() -> MethodRouter { post(create) }`: the routes belong to the
             // function's scope, which `.route(p, create_route())` nests.
-            Val::Methods(p)
-                if cx.name.is_some() && p.routes.iter().any(|r| r.handler.is_some()) =>
-            {
+            Val::Methods(p) if p.routes.iter().any(|r| r.handler.is_some()) => {
                 let fs = self.fn_scope(cx);
-                self.register(fs, p, None);
+                self.register(Some(fs), p, None);
             }
             other => self.discard(other),
         }
     }
 
-    fn fn_scope(&mut self, cx: &FnCtx) -> Option<usize> {
-        let name = cx.name.as_ref()?;
-        Some(self.fn_scope_named(name))
+    fn fn_scope(&mut self, cx: &FnCtx) -> usize {
+        self.fn_scope_named(&cx.name)
     }
 
     fn fn_scope_named(&mut self, name: &str) -> usize {
@@ -877,7 +876,7 @@ impl<'a> Summarizer<'a> {
             if let Some(v) = cx.vars.get(&name) {
                 return v.clone();
             }
-            if cx.params.contains(&name) {
+            if self.generic_handlers.contains(&name) {
                 return Val::Param;
             }
         }
@@ -1083,7 +1082,7 @@ impl<'a> Summarizer<'a> {
     fn as_scope(&mut self, v: &Val, cx: &FnCtx) -> Option<usize> {
         match v {
             Val::Scope(s) => Some(*s),
-            Val::Param => Some(self.fn_scope(cx).unwrap_or_else(|| self.new_scope(None))),
+            Val::Param => Some(self.fn_scope(cx)),
             Val::Call(f) => {
                 let s = self.new_scope(None);
                 self.add_child(s, Child::Fn(f.clone()));
@@ -1302,10 +1301,9 @@ impl<'a> Summarizer<'a> {
             }
             Val::Methods(p) => self.register(Some(s), p, None),
             Val::Param => {
-                if let Some(fs) = self.fn_scope(cx) {
-                    if fs != s {
-                        self.add_child(s, Child::Local(fs));
-                    }
+                let fs = self.fn_scope(cx);
+                if fs != s {
+                    self.add_child(s, Child::Local(fs));
                 }
             }
             _ => {}
@@ -1373,7 +1371,9 @@ impl<'a> Summarizer<'a> {
                             let ev = Evidence::of_closure(c, self.cat);
                             self.closure_reads_key |= ev.reads_key;
                             // A closure calling a middleware function: that function decides.
-                            self.refs.middleware_fns.extend(ev.calls);
+                            self.refs
+                                .middleware_fns
+                                .extend(ev.calls.iter().map(str::to_string));
                         }
                         _ => {}
                     }
