@@ -37,75 +37,70 @@ pub(crate) struct Evidence {
     pub layer: Option<String>,
 }
 
-/// Identifiers, sorted and deduplicated, as one `\n`-separated text (identifiers hold
-/// no newline): one allocation per list instead of one per name, none when empty.
+/// Identifiers as one text, each followed by `\n` (identifiers hold no newline), in
+/// the order they were met and repeated as often: one allocation per list instead of
+/// one per name, none when empty, and no sorting for the many functions nobody asks.
+/// Readers are order-free: `any`, or [`Names::least`] where one name is picked.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Names(Box<str>);
 
 impl Names {
-    /// The names in sorted order.
-    pub fn iter(&self) -> impl Iterator<Item = &str> + Clone {
-        self.0.split('\n').filter(|s| !s.is_empty())
+    /// The names in the order met, repeats included.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.0.split_terminator('\n')
     }
 
-    /// Joins names that are already sorted and deduplicated.
-    fn from_sorted<'n>(names: impl Iterator<Item = &'n str> + Clone) -> Names {
-        let len = names.clone().map(|n| n.len() + 1).sum::<usize>();
-        // Exactly the text's length, so turning it into a box does not reallocate.
-        let mut text = String::with_capacity(len.saturating_sub(1));
-        for (i, n) in names.enumerate() {
-            if i > 0 {
-                text.push('\n');
-            }
-            text.push_str(n);
-        }
-        Names(text.into_boxed_str())
+    /// The least name (in `str` order) that satisfies `pred`: the first match of the
+    /// sorted, deduplicated list.
+    pub fn least(&self, mut pred: impl FnMut(&str) -> bool) -> Option<&str> {
+        self.iter().filter(|n| pred(n)).min()
     }
 
-    /// Both lists in one, sorted and deduplicated.
+    /// The names sorted and deduplicated, for a list whose order is kept.
+    pub fn sorted(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.iter().collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
+    /// Both lists in one.
     fn union(&self, other: &Names) -> Names {
-        let mut all: Vec<&str> = self.iter().chain(other.iter()).collect();
-        all.sort_unstable();
-        all.dedup();
-        Names::from_sorted(all.into_iter())
+        Names([&*self.0, &*other.0].concat().into_boxed_str())
     }
 }
 
 /// Identifiers written into one reusable text while a body is walked, so collecting
-/// a name allocates nothing; [`NameBuf::take`] turns them into [`Names`].
+/// a name allocates nothing; [`NameBuf::take`] copies them into [`Names`].
 #[derive(Debug, Default)]
 pub(crate) struct NameBuf {
+    /// The names, each followed by `\n`.
     text: String,
-    /// Byte range of each name in `text`, in the order they were met.
-    ranges: Vec<(usize, usize)>,
+    /// Where the name pushed last starts.
+    last: usize,
 }
 
 impl NameBuf {
     /// Appends an identifier (as `Display` prints it, like `to_string`) and returns its text.
     fn push_ident(&mut self, id: &proc_macro2::Ident) -> &str {
-        let start = self.text.len();
+        self.last = self.text.len();
         let _ = write!(self.text, "{id}");
-        self.ranges.push((start, self.text.len()));
-        &self.text[start..]
+        let end = self.text.len();
+        self.text.push('\n');
+        &self.text[self.last..end]
     }
 
     /// Forgets the name pushed last.
     fn pop(&mut self) {
-        if let Some((start, _)) = self.ranges.pop() {
-            self.text.truncate(start);
-        }
+        self.text.truncate(self.last);
     }
 
-    /// The names collected so far, sorted and deduplicated; the buffer is left empty
-    /// (its capacity is kept for the next body).
+    /// The names collected so far; the buffer is left empty (its capacity is kept for
+    /// the next body).
     fn take(&mut self) -> Names {
-        let text = &self.text;
-        let name = |&(a, b): &(usize, usize)| &text[a..b];
-        self.ranges.sort_unstable_by(|x, y| name(x).cmp(name(y)));
-        self.ranges.dedup_by(|x, y| name(x) == name(y));
-        let out = Names::from_sorted(self.ranges.iter().map(name));
+        let out = Names(Box::from(self.text.as_str()));
         self.text.clear();
-        self.ranges.clear();
+        self.last = 0;
         out
     }
 }
@@ -256,8 +251,7 @@ impl<'c> Collector<'c> {
         self.ev.known_extractor = self
             .ev
             .types
-            .iter()
-            .find(|t| has(&self.cat.evidence.key_extractors, t))
+            .least(|t| has(&self.cat.evidence.key_extractors, t))
             .map(str::to_string);
         self.ev
     }

@@ -1373,7 +1373,7 @@ impl<'a> Summarizer<'a> {
                             // A closure calling a middleware function: that function decides.
                             self.refs
                                 .middleware_fns
-                                .extend(ev.calls.iter().map(str::to_string));
+                                .extend(ev.calls.sorted().into_iter().map(str::to_string));
                         }
                         _ => {}
                     }
