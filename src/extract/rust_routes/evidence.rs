@@ -90,6 +90,13 @@ impl NameBuf {
         &self.text[self.last..end]
     }
 
+    /// Appends a name.
+    fn push_str(&mut self, name: &str) {
+        self.last = self.text.len();
+        self.text.push_str(name);
+        self.text.push('\n');
+    }
+
     /// Forgets the name pushed last.
     fn pop(&mut self) {
         self.text.truncate(self.last);
@@ -268,6 +275,22 @@ impl<'c> Collector<'c> {
         }
     }
 
+    /// [`Collector::call`] and [`Collector::ident`] on one identifier, printed once.
+    fn call_and_ident(&mut self, id: &proc_macro2::Ident) {
+        let name = self.names.calls.push_ident(id);
+        if self.ev.storage.is_none() && has(&self.cat.evidence.storage_calls, name) {
+            self.ev.storage = Some(name.to_string());
+        }
+        // The printed text equals a key field exactly when the identifier does
+        // (`r#x` prints as `r#x`, and `Ident == "r#x"` compares the same way).
+        if has(&self.cat.evidence.key_fields, name) {
+            self.ev.key_field = true;
+        }
+        if is_screaming(name) {
+            self.names.consts.push_str(name);
+        }
+    }
+
     fn literal(&mut self, lit: &str) {
         if self.cat.is_key_header(lit) {
             self.ev.reads_key = true;
@@ -301,26 +324,24 @@ impl<'c> Collector<'c> {
         if depth > 64 {
             return;
         }
-        let tts: Vec<TokenTree> = ts.into_iter().collect();
-        let mut i = 0;
-        while i < tts.len() {
-            match &tts[i] {
+        let mut tts = ts.into_iter().peekable();
+        while let Some(tt) = tts.next() {
+            match &tt {
                 TokenTree::Group(g) => self.tokens(g.stream(), depth + 1),
                 TokenTree::Literal(l) => self.token_literal(l),
                 TokenTree::Ident(id) => {
-                    let called = matches!(tts.get(i + 1), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis);
+                    let called = matches!(tts.peek(), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis);
                     if called && self.cat.cors.methods.iter().any(|m| id == m) {
-                        i += 2;
-                        continue;
+                        // A CORS call: its arguments are skipped too.
+                        tts.next();
+                    } else if called {
+                        self.call_and_ident(id);
+                    } else {
+                        self.ident(id);
                     }
-                    if called {
-                        self.call(id);
-                    }
-                    self.ident(id);
                 }
                 TokenTree::Punct(_) => {}
             }
-            i += 1;
         }
     }
 }
@@ -339,17 +360,28 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
         if let syn::Expr::Path(p) = &*c.func {
             let segs = &p.path.segments;
-            if let Some(last) = segs.last() {
-                if self.cat.cors.methods.iter().any(|m| last.ident == m) {
-                    return;
-                }
-                self.call(&last.ident);
+            let Some(last) = segs.last() else {
+                return visit::visit_expr_call(self, c);
+            };
+            if self.cat.cors.methods.iter().any(|m| last.ident == m) {
+                return;
             }
+            self.call_and_ident(&last.ident);
             // `Router::new()`, `rocket::build()`: the type or module too, so the link
             // step and the summarizer can tell a router constructor from any `new`.
             if segs.len() >= 2 {
                 self.call(&segs[segs.len() - 2].ident);
             }
+            // What `visit_expr_call` does, but the callee's path is walked without
+            // `visit_expr_path`, whose check of the last identifier was just made.
+            for attr in &c.attrs {
+                self.visit_attribute(attr);
+            }
+            visit::visit_expr_path(self, p);
+            for arg in &c.args {
+                self.visit_expr(arg);
+            }
+            return;
         }
         visit::visit_expr_call(self, c);
     }
