@@ -275,20 +275,30 @@ impl<'c> Collector<'c> {
         }
     }
 
-    /// [`Collector::call`] and [`Collector::ident`] on one identifier, printed once.
-    fn call_and_ident(&mut self, id: &proc_macro2::Ident) {
+    /// Records a call unless it is a CORS configuration call (`allow_headers(..)`),
+    /// whose arguments name the key without checking it: false for those, which the
+    /// caller then does not walk. With `ident_too`, the identifier also gets
+    /// [`Collector::ident`]'s checks, on the same printed text.
+    fn called(&mut self, id: &proc_macro2::Ident, ident_too: bool) -> bool {
         let name = self.names.calls.push_ident(id);
+        // The printed text equals a catalogue name exactly when the identifier does
+        // (`r#x` prints as `r#x`, and `Ident == "r#x"` compares the same way).
+        if has(&self.cat.cors.methods, name) {
+            self.names.calls.pop();
+            return false;
+        }
         if self.ev.storage.is_none() && has(&self.cat.evidence.storage_calls, name) {
             self.ev.storage = Some(name.to_string());
         }
-        // The printed text equals a key field exactly when the identifier does
-        // (`r#x` prints as `r#x`, and `Ident == "r#x"` compares the same way).
-        if has(&self.cat.evidence.key_fields, name) {
-            self.ev.key_field = true;
+        if ident_too {
+            if has(&self.cat.evidence.key_fields, name) {
+                self.ev.key_field = true;
+            }
+            if is_screaming(name) {
+                self.names.consts.push_str(name);
+            }
         }
-        if is_screaming(name) {
-            self.names.consts.push_str(name);
-        }
+        true
     }
 
     fn literal(&mut self, lit: &str) {
@@ -331,13 +341,11 @@ impl<'c> Collector<'c> {
                 TokenTree::Literal(l) => self.token_literal(l),
                 TokenTree::Ident(id) => {
                     let called = matches!(tts.peek(), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis);
-                    if called && self.cat.cors.methods.iter().any(|m| id == m) {
+                    if !called {
+                        self.ident(id);
+                    } else if !self.called(id, true) {
                         // A CORS call: its arguments are skipped too.
                         tts.next();
-                    } else if called {
-                        self.call_and_ident(id);
-                    } else {
-                        self.ident(id);
                     }
                 }
                 TokenTree::Punct(_) => {}
@@ -348,12 +356,11 @@ impl<'c> Collector<'c> {
 
 impl<'ast> Visit<'ast> for Collector<'_> {
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-        if self.cat.cors.methods.iter().any(|c| m.method == c) {
+        if !self.called(&m.method, false) {
             // A CORS header list names the key without checking it.
             self.visit_expr(&m.receiver);
             return;
         }
-        self.call(&m.method);
         visit::visit_expr_method_call(self, m);
     }
 
@@ -363,10 +370,9 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             let Some(last) = segs.last() else {
                 return visit::visit_expr_call(self, c);
             };
-            if self.cat.cors.methods.iter().any(|m| last.ident == m) {
+            if !self.called(&last.ident, true) {
                 return;
             }
-            self.call_and_ident(&last.ident);
             // `Router::new()`, `rocket::build()`: the type or module too, so the link
             // step and the summarizer can tell a router constructor from any `new`.
             if segs.len() >= 2 {

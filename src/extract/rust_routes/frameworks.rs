@@ -6,6 +6,7 @@
 //! [`FileRoutes`]; what crosses files (a handler, a router built by another
 //! function) is kept by name for the link step.
 
+use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
@@ -26,12 +27,11 @@ pub(crate) fn summarize_file(
     lines: &LineIndex,
     cat: &RoutesCatalog,
 ) -> FileRoutes {
-    let mut uses = HashMap::new();
-    collect_uses(&file.items, &mut uses, cat);
     let mut s = Summarizer {
         cat,
         lines,
-        uses,
+        items: &file.items,
+        uses: OnceCell::new(),
         out: FileRoutes::default(),
         generic_handlers: Vec::new(),
         interesting: &cat.names().interesting,
@@ -45,8 +45,11 @@ pub(crate) fn summarize_file(
 struct Summarizer<'a> {
     cat: &'a RoutesCatalog,
     lines: &'a LineIndex<'a>,
-    /// `use` renames and imports: local name → full path.
-    uses: HashMap<String, Vec<String>>,
+    /// The file's items, for `uses`.
+    items: &'a [syn::Item],
+    /// `use` renames and imports: local name → full path. Collected when a path is
+    /// first resolved (few files have a candidate route to resolve).
+    uses: OnceCell<HashMap<String, Vec<String>>>,
     out: FileRoutes,
     /// Last path segments of calls (and idents in macro bodies) that may take part in routing.
     interesting: &'a HashSet<String>,
@@ -105,7 +108,6 @@ impl Pending {
 
 fn is_test_attr(attr: &syn::Attribute) -> bool {
     let path = attr.path();
-    let last = path.segments.last().map(|s| s.ident.to_string());
     if path.is_ident("cfg") {
         let mut found = false;
         let _ = attr.parse_nested_meta(|m| {
@@ -123,7 +125,9 @@ fn is_test_attr(attr: &syn::Attribute) -> bool {
         });
         return found;
     }
-    matches!(last.as_deref(), Some("test" | "rstest"))
+    path.segments
+        .last()
+        .is_some_and(|s| s.ident == "test" || s.ident == "rstest")
 }
 
 fn collect_uses(items: &[syn::Item], uses: &mut HashMap<String, Vec<String>>, cat: &RoutesCatalog) {
@@ -303,7 +307,7 @@ impl<'a> Summarizer<'a> {
         let named = f
             .ident
             .as_ref()
-            .is_some_and(|i| has(&self.cat.evidence.key_fields, &i.to_string()));
+            .is_some_and(|i| self.cat.evidence.key_fields.iter().any(|k| i == k));
         // `#[serde(rename = "idempotencyKey")]` on a differently named field.
         let renamed = f.attrs.iter().any(|a| {
             a.path().is_ident("serde")
@@ -661,9 +665,17 @@ impl<'a> Summarizer<'a> {
 
     // ---- paths -----------------------------------------------------------------
 
+    fn uses(&self) -> &HashMap<String, Vec<String>> {
+        self.uses.get_or_init(|| {
+            let mut uses = HashMap::new();
+            collect_uses(self.items, &mut uses, self.cat);
+            uses
+        })
+    }
+
     /// A path with its first segment replaced by what `use` imported under that name.
     fn resolve(&self, segs: &[String]) -> Vec<String> {
-        match segs.first().and_then(|f| self.uses.get(f)) {
+        match segs.first().and_then(|f| self.uses().get(f)) {
             Some(full) => full.iter().chain(&segs[1..]).cloned().collect(),
             None => segs.to_vec(),
         }
@@ -1439,7 +1451,7 @@ impl<'a> Summarizer<'a> {
         if has(&fw.path_filters, &format!("{last}!"))
             && (m.path.segments.len() >= 2
                 || self
-                    .uses
+                    .uses()
                     .get(&last)
                     .is_some_and(|u| u.first().is_some_and(|h| h == "warp")))
         {
