@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use syn::spanned::Spanned;
 
-use super::catalog::{has, tail_matches, RoutesCatalog};
+use super::catalog::{has, tail_matches, NameSet, RoutesCatalog};
 use super::evidence::{string_literals, with_ident_str, Evidence, Scratch};
 use super::{
     Child, FileRoutes, FnInfo, Handler, LayerBy, LayerRec, LayerRefs, LineIndex, RouteRec, ScopeRec,
@@ -52,10 +52,10 @@ struct Summarizer<'a> {
     uses: OnceCell<HashMap<String, Vec<String>>>,
     out: FileRoutes,
     /// Last path segments of calls (and idents in macro bodies) that may take part in routing.
-    interesting: &'a HashSet<String>,
+    interesting: &'a NameSet,
     /// Calls that make a function body worth evaluating (`interesting` without the
     /// ubiquitous `get`, `head`, ...: a body calling only those registers no subject).
-    triggers: &'a HashSet<String>,
+    triggers: &'a NameSet,
     /// Parameters of the function being evaluated: a handler of that name is a
     /// routing helper's argument, not a handler.
     generic_handlers: Vec<String>,
@@ -222,7 +222,7 @@ pub(crate) fn triggers(cat: &RoutesCatalog) -> HashSet<String> {
 }
 
 /// A token stream names something routing-related (so a macro body is worth parsing).
-fn mentions(ts: &TokenStream, set: &HashSet<String>, depth: usize) -> bool {
+fn mentions(ts: &TokenStream, set: &NameSet, depth: usize) -> bool {
     depth < 32
         && ts.clone().into_iter().any(|tt| match tt {
             TokenTree::Ident(i) => with_ident_str(&i, |s| set.contains(s)),
