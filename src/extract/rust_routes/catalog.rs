@@ -58,9 +58,12 @@ pub(crate) struct NameSet {
 
 impl NameSet {
     pub fn contains(&self, name: &str) -> bool {
-        self.by_len
-            .get(name.len())
-            .is_some_and(|names| names.iter().any(|n| n == name))
+        self.by_len.get(name.len()).is_some_and(|names| {
+            let first = name.as_bytes().first();
+            names
+                .iter()
+                .any(|n| n.as_bytes().first() == first && n == name)
+        })
     }
 }
 

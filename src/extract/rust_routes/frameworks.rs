@@ -8,6 +8,7 @@
 
 use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use syn::spanned::Spanned;
@@ -33,7 +34,7 @@ pub(crate) fn summarize_file(
         items: &file.items,
         uses: OnceCell::new(),
         out: FileRoutes::default(),
-        generic_handlers: Vec::new(),
+        generic_handlers: Params::default(),
         interesting: &cat.names().interesting,
         triggers: &cat.names().triggers,
         scratch: Scratch::default(),
@@ -58,7 +59,7 @@ struct Summarizer<'a> {
     triggers: &'a NameSet,
     /// Parameters of the function being evaluated: a handler of that name is a
     /// routing helper's argument, not a handler.
-    generic_handlers: Vec<String>,
+    generic_handlers: Params,
     /// Buffers reused by the evidence of every function of the file.
     scratch: Scratch,
 }
@@ -247,13 +248,45 @@ struct FnCtx {
 }
 
 /// The name a parameter binds (`cfg` of `cfg: &mut ServiceConfig`).
-fn param_name(input: &syn::FnArg) -> Option<String> {
+fn param_ident(input: &syn::FnArg) -> Option<&syn::Ident> {
     match input {
         syn::FnArg::Typed(pt) => match &*pt.pat {
-            syn::Pat::Ident(pi) => Some(pi.ident.to_string()),
+            syn::Pat::Ident(pi) => Some(&pi.ident),
             _ => None,
         },
         syn::FnArg::Receiver(_) => None,
+    }
+}
+
+/// The parameter names of the function being evaluated, written into strings reused
+/// from one function to the next rather than allocated per parameter.
+#[derive(Default)]
+struct Params {
+    names: Vec<String>,
+    /// How many of `names` belong to the current function.
+    len: usize,
+}
+
+impl Params {
+    fn set(&mut self, sig: &syn::Signature) {
+        self.len = 0;
+        for id in sig.inputs.iter().filter_map(param_ident) {
+            if self.len == self.names.len() {
+                self.names.push(String::new());
+            }
+            let slot = &mut self.names[self.len];
+            slot.clear();
+            let _ = write!(slot, "{id}");
+            self.len += 1;
+        }
+    }
+
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        self.names[..self.len].iter().any(|n| n == name)
     }
 }
 
@@ -374,9 +407,7 @@ impl<'a> Summarizer<'a> {
         for attr in attrs {
             self.attribute_route(attr, &name);
         }
-        self.generic_handlers.clear();
-        self.generic_handlers
-            .extend(sig.inputs.iter().filter_map(param_name));
+        self.generic_handlers.set(sig);
         let mut cx = FnCtx {
             name,
             vars: HashMap::new(),
