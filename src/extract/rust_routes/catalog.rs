@@ -44,8 +44,40 @@ pub struct RoutesCatalog {
 /// Lookup sets for the summarizer (see `frameworks::interesting`/`triggers`).
 #[derive(Debug, Clone)]
 pub(crate) struct Names {
-    pub interesting: HashSet<String>,
-    pub triggers: HashSet<String>,
+    pub interesting: NameSet,
+    pub triggers: NameSet,
+}
+
+/// A small set of names looked up by the thousand (every call of every body), kept
+/// by length: a lookup compares a few short strings instead of hashing the name.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct NameSet {
+    /// `by_len[n]`: the names of `n` bytes.
+    by_len: Vec<Vec<String>>,
+}
+
+impl NameSet {
+    pub fn contains(&self, name: &str) -> bool {
+        self.by_len.get(name.len()).is_some_and(|names| {
+            let first = name.as_bytes().first();
+            names
+                .iter()
+                .any(|n| n.as_bytes().first() == first && n == name)
+        })
+    }
+}
+
+impl From<HashSet<String>> for NameSet {
+    fn from(set: HashSet<String>) -> Self {
+        let mut by_len: Vec<Vec<String>> = Vec::new();
+        for name in set {
+            if by_len.len() <= name.len() {
+                by_len.resize(name.len() + 1, Vec::new());
+            }
+            by_len[name.len()].push(name);
+        }
+        NameSet { by_len }
+    }
 }
 
 fn yes() -> bool {
@@ -173,8 +205,8 @@ impl RoutesCatalog {
 
     pub(crate) fn names(&self) -> &Names {
         self.names.get_or_init(|| Names {
-            interesting: super::frameworks::interesting(self),
-            triggers: super::frameworks::triggers(self),
+            interesting: super::frameworks::interesting(self).into(),
+            triggers: super::frameworks::triggers(self).into(),
         })
     }
 

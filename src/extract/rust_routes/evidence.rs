@@ -4,23 +4,29 @@
 //! link step decides that and combines a handler's evidence with that of the types
 //! it takes and the functions it calls.
 
+use std::fmt::Write as _;
+
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use syn::visit::{self, Visit};
 
 use super::catalog::{has, RoutesCatalog};
 
 /// What a body shows about an idempotency key.
+///
+/// Every function of every file gets one (any function may turn out to be a handler
+/// or a callee of one in another file), so an empty one allocates nothing and each
+/// name list is a single allocation.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Evidence {
     /// A key header name appears as a string literal outside CORS configuration.
     pub reads_key: bool,
     /// SCREAMING_CASE constants used outside CORS configuration (resolved against
     /// the package's key-header constants when linking).
-    pub consts: Vec<String>,
+    pub consts: Names,
     /// Type names in the parameters (every path segment, generics included).
-    pub types: Vec<String>,
+    pub types: Names,
     /// Names of the functions and methods called.
-    pub calls: Vec<String>,
+    pub calls: Names,
     /// The first storage call of an idempotency store.
     pub storage: Option<String>,
     /// Reads or destructures a key field (`body.idempotency_key`).
@@ -29,6 +35,92 @@ pub(crate) struct Evidence {
     pub known_extractor: Option<String>,
     /// A catalogue idempotency layer named in the body or return type (a layer builder).
     pub layer: Option<String>,
+}
+
+/// Identifiers as one text, each followed by `\n` (identifiers hold no newline), in
+/// the order they were met and repeated as often: one allocation per list instead of
+/// one per name, none when empty, and no sorting for the many functions nobody asks.
+/// Readers are order-free: `any`, or [`Names::least`] where one name is picked.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Names(Box<str>);
+
+impl Names {
+    /// The names in the order met, repeats included.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.0.split_terminator('\n')
+    }
+
+    /// The least name (in `str` order) that satisfies `pred`: the first match of the
+    /// sorted, deduplicated list.
+    pub fn least(&self, mut pred: impl FnMut(&str) -> bool) -> Option<&str> {
+        self.iter().filter(|n| pred(n)).min()
+    }
+
+    /// The names sorted and deduplicated, for a list whose order is kept.
+    pub fn sorted(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.iter().collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
+    /// Both lists in one.
+    fn union(&self, other: &Names) -> Names {
+        Names([&*self.0, &*other.0].concat().into_boxed_str())
+    }
+}
+
+/// Identifiers written into one reusable text while a body is walked, so collecting
+/// a name allocates nothing; [`NameBuf::take`] copies them into [`Names`].
+#[derive(Debug, Default)]
+pub(crate) struct NameBuf {
+    /// The names, each followed by `\n`.
+    text: String,
+    /// Where the name pushed last starts.
+    last: usize,
+}
+
+impl NameBuf {
+    /// Appends an identifier (as `Display` prints it, like `to_string`) and returns its text.
+    fn push_ident(&mut self, id: &proc_macro2::Ident) -> &str {
+        self.last = self.text.len();
+        let _ = write!(self.text, "{id}");
+        let end = self.text.len();
+        self.text.push('\n');
+        &self.text[self.last..end]
+    }
+
+    /// Appends a name.
+    fn push_str(&mut self, name: &str) {
+        self.last = self.text.len();
+        self.text.push_str(name);
+        self.text.push('\n');
+    }
+
+    /// Forgets the name pushed last.
+    fn pop(&mut self) {
+        self.text.truncate(self.last);
+    }
+
+    /// The names collected so far; the buffer is left empty (its capacity is kept for
+    /// the next body).
+    fn take(&mut self) -> Names {
+        let out = Names(Box::from(self.text.as_str()));
+        self.text.clear();
+        self.last = 0;
+        out
+    }
+}
+
+/// Buffers one [`Collector`] fills; the summarizer keeps one for all the functions of
+/// a file, so walking a body allocates only the lists it keeps.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    calls: NameBuf,
+    consts: NameBuf,
+    types: NameBuf,
+    /// The text of the literal being looked at in a macro body.
+    literal: String,
 }
 
 /// Runs `f` on an identifier's text without allocating (identifiers up to 64 bytes).
@@ -62,38 +154,21 @@ pub(crate) fn with_ident_str<R>(id: &proc_macro2::Ident, f: impl FnOnce(&str) ->
     }
 }
 
-/// A SCREAMING_CASE identifier (a constant's name), checked through `Display` without allocating.
-fn ident_is_screaming(id: &proc_macro2::Ident) -> bool {
-    struct Check {
-        len: usize,
-        upper: bool,
-        ok: bool,
-    }
-    impl std::fmt::Write for Check {
-        fn write_str(&mut self, s: &str) -> std::fmt::Result {
-            for c in s.chars() {
-                self.len += 1;
-                self.upper |= c.is_ascii_uppercase();
-                self.ok &= c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_';
-            }
-            Ok(())
-        }
-    }
-    let mut c = Check {
-        len: 0,
-        upper: false,
-        ok: true,
-    };
-    let _ = std::fmt::Write::write_fmt(&mut c, format_args!("{id}"));
-    c.len > 1 && c.upper && c.ok
+/// A SCREAMING_CASE identifier (a constant's name): more than one char, an uppercase
+/// letter, and only uppercase letters, digits and `_`.
+fn is_screaming(s: &str) -> bool {
+    s.len() > 1
+        && s.bytes().any(|b| b.is_ascii_uppercase())
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
 }
 
 /// Every path segment of a type, generics included.
-fn collect_type_names(ty: &syn::Type, out: &mut Vec<String>) {
-    struct Types<'a>(&'a mut Vec<String>);
+fn collect_type_names(ty: &syn::Type, out: &mut NameBuf) {
+    struct Types<'a>(&'a mut NameBuf);
     impl<'ast> Visit<'ast> for Types<'_> {
         fn visit_path_segment(&mut self, seg: &'ast syn::PathSegment) {
-            self.0.push(seg.ident.to_string());
+            self.0.push_ident(&seg.ident);
             visit::visit_path_segment(self, seg);
         }
     }
@@ -102,8 +177,13 @@ fn collect_type_names(ty: &syn::Type, out: &mut Vec<String>) {
 
 impl Evidence {
     /// Evidence of a function: its parameter types and its body.
-    pub fn of_fn(sig: &syn::Signature, body: &syn::Block, cat: &RoutesCatalog) -> Evidence {
-        let mut c = Collector::new(cat);
+    pub fn of_fn(
+        sig: &syn::Signature,
+        body: &syn::Block,
+        cat: &RoutesCatalog,
+        scratch: &mut Scratch,
+    ) -> Evidence {
+        let mut c = Collector::new(cat, scratch);
         for input in &sig.inputs {
             if let syn::FnArg::Typed(pt) = input {
                 c.param_type(&pt.ty);
@@ -116,16 +196,15 @@ impl Evidence {
 
     /// Adds type names (an impl's associated types) to `types`.
     pub fn add_types(&mut self, ty: &syn::Type) {
-        let mut types = std::mem::take(&mut self.types);
-        collect_type_names(ty, &mut types);
-        types.sort_unstable();
-        types.dedup();
-        self.types = types;
+        let mut buf = NameBuf::default();
+        collect_type_names(ty, &mut buf);
+        self.types = self.types.union(&buf.take());
     }
 
     /// Evidence of a closure handler or middleware.
     pub fn of_closure(closure: &syn::ExprClosure, cat: &RoutesCatalog) -> Evidence {
-        let mut c = Collector::new(cat);
+        let mut scratch = Scratch::default();
+        let mut c = Collector::new(cat, &mut scratch);
         for input in &closure.inputs {
             if let syn::Pat::Type(pt) = input {
                 c.param_type(&pt.ty);
@@ -136,8 +215,8 @@ impl Evidence {
     }
 
     /// Evidence of an expression (a constant's value).
-    pub fn of_expr(expr: &syn::Expr, cat: &RoutesCatalog) -> Evidence {
-        let mut c = Collector::new(cat);
+    pub fn of_expr(expr: &syn::Expr, cat: &RoutesCatalog, scratch: &mut Scratch) -> Evidence {
+        let mut c = Collector::new(cat, scratch);
         c.visit_expr(expr);
         c.finish()
     }
@@ -145,15 +224,9 @@ impl Evidence {
     pub fn merge(&mut self, other: Evidence) {
         self.reads_key |= other.reads_key;
         self.key_field |= other.key_field;
-        for (into, from) in [
-            (&mut self.consts, other.consts),
-            (&mut self.types, other.types),
-            (&mut self.calls, other.calls),
-        ] {
-            into.extend(from);
-            into.sort_unstable();
-            into.dedup();
-        }
+        self.consts = self.consts.union(&other.consts);
+        self.types = self.types.union(&other.types);
+        self.calls = self.calls.union(&other.calls);
         self.storage = self.storage.take().or(other.storage);
         self.known_extractor = self.known_extractor.take().or(other.known_extractor);
         self.layer = self.layer.take().or(other.layer);
@@ -162,40 +235,70 @@ impl Evidence {
 
 struct Collector<'c> {
     cat: &'c RoutesCatalog,
+    /// The lists under construction.
+    names: &'c mut Scratch,
+    /// Everything but the lists, which [`Collector::finish`] fills in.
     ev: Evidence,
 }
 
 impl<'c> Collector<'c> {
-    fn new(cat: &'c RoutesCatalog) -> Self {
+    fn new(cat: &'c RoutesCatalog, names: &'c mut Scratch) -> Self {
         Collector {
             cat,
+            names,
             ev: Evidence::default(),
         }
     }
 
     fn finish(mut self) -> Evidence {
-        for list in [&mut self.ev.calls, &mut self.ev.consts, &mut self.ev.types] {
-            list.sort_unstable();
-            list.dedup();
-        }
+        self.ev.calls = self.names.calls.take();
+        self.ev.consts = self.names.consts.take();
+        self.ev.types = self.names.types.take();
+        self.names.literal.clear();
         self.ev.known_extractor = self
             .ev
             .types
-            .iter()
-            .find(|t| has(&self.cat.evidence.key_extractors, t))
-            .cloned();
+            .least(|t| has(&self.cat.evidence.key_extractors, t))
+            .map(str::to_string);
         self.ev
     }
 
     fn param_type(&mut self, ty: &syn::Type) {
-        collect_type_names(ty, &mut self.ev.types);
+        collect_type_names(ty, &mut self.names.types);
     }
 
-    fn call(&mut self, name: String) {
-        if self.ev.storage.is_none() && has(&self.cat.evidence.storage_calls, &name) {
-            self.ev.storage = Some(name.clone());
+    /// Records a called function or method; the first storage call is kept by name.
+    fn call(&mut self, id: &proc_macro2::Ident) {
+        let name = self.names.calls.push_ident(id);
+        if self.ev.storage.is_none() && has(&self.cat.evidence.storage_calls, name) {
+            self.ev.storage = Some(name.to_string());
         }
-        self.ev.calls.push(name);
+    }
+
+    /// Records a call unless it is a CORS configuration call (`allow_headers(..)`),
+    /// whose arguments name the key without checking it: false for those, which the
+    /// caller then does not walk. With `ident_too`, the identifier also gets
+    /// [`Collector::ident`]'s checks, on the same printed text.
+    fn called(&mut self, id: &proc_macro2::Ident, ident_too: bool) -> bool {
+        let name = self.names.calls.push_ident(id);
+        // The printed text equals a catalogue name exactly when the identifier does
+        // (`r#x` prints as `r#x`, and `Ident == "r#x"` compares the same way).
+        if has(&self.cat.cors.methods, name) {
+            self.names.calls.pop();
+            return false;
+        }
+        if self.ev.storage.is_none() && has(&self.cat.evidence.storage_calls, name) {
+            self.ev.storage = Some(name.to_string());
+        }
+        if ident_too {
+            if has(&self.cat.evidence.key_fields, name) {
+                self.ev.key_field = true;
+            }
+            if is_screaming(name) {
+                self.names.consts.push_str(name);
+            }
+        }
+        true
     }
 
     fn literal(&mut self, lit: &str) {
@@ -204,14 +307,25 @@ impl<'c> Collector<'c> {
         }
     }
 
-    /// Checks an identifier without allocating unless it is a constant's name.
+    /// Checks an identifier for a key field and keeps it if it names a constant.
     fn ident(&mut self, id: &proc_macro2::Ident) {
         if self.cat.evidence.key_fields.iter().any(|k| id == k) {
             self.ev.key_field = true;
         }
-        if ident_is_screaming(id) {
-            self.ev.consts.push(id.to_string());
+        if !is_screaming(self.names.consts.push_ident(id)) {
+            self.names.consts.pop();
         }
+    }
+
+    /// A literal of a macro body: a key header when it is a plain string naming one.
+    fn token_literal(&mut self, l: &proc_macro2::Literal) {
+        let mut text = std::mem::take(&mut self.names.literal);
+        text.clear();
+        let _ = write!(text, "{l}");
+        if let Some(inner) = text.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
+            self.literal(inner);
+        }
+        self.names.literal = text;
     }
 
     /// Macro bodies stay token streams in `syn`: scan them for key literals,
@@ -220,61 +334,60 @@ impl<'c> Collector<'c> {
         if depth > 64 {
             return;
         }
-        let tts: Vec<TokenTree> = ts.into_iter().collect();
-        let mut i = 0;
-        while i < tts.len() {
-            match &tts[i] {
+        let mut tts = ts.into_iter().peekable();
+        while let Some(tt) = tts.next() {
+            match &tt {
                 TokenTree::Group(g) => self.tokens(g.stream(), depth + 1),
-                TokenTree::Literal(l) => {
-                    let s = l.to_string();
-                    if let Some(inner) = s.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
-                        self.literal(inner);
-                    }
-                }
+                TokenTree::Literal(l) => self.token_literal(l),
                 TokenTree::Ident(id) => {
-                    let called = matches!(tts.get(i + 1), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis);
-                    if called && self.cat.cors.methods.iter().any(|m| id == m) {
-                        i += 2;
-                        continue;
+                    let called = matches!(tts.peek(), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis);
+                    if !called {
+                        self.ident(id);
+                    } else if !self.called(id, true) {
+                        // A CORS call: its arguments are skipped too.
+                        tts.next();
                     }
-                    if called {
-                        self.call(id.to_string());
-                    }
-                    self.ident(id);
                 }
                 TokenTree::Punct(_) => {}
             }
-            i += 1;
         }
     }
 }
 
 impl<'ast> Visit<'ast> for Collector<'_> {
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-        let name = m.method.to_string();
-        if has(&self.cat.cors.methods, &name) {
+        if !self.called(&m.method, false) {
             // A CORS header list names the key without checking it.
             self.visit_expr(&m.receiver);
             return;
         }
-        self.call(name);
         visit::visit_expr_method_call(self, m);
     }
 
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
         if let syn::Expr::Path(p) = &*c.func {
             let segs = &p.path.segments;
-            if let Some(last) = segs.last() {
-                if self.cat.cors.methods.iter().any(|m| last.ident == m) {
-                    return;
-                }
-                self.call(last.ident.to_string());
+            let Some(last) = segs.last() else {
+                return visit::visit_expr_call(self, c);
+            };
+            if !self.called(&last.ident, true) {
+                return;
             }
             // `Router::new()`, `rocket::build()`: the type or module too, so the link
             // step and the summarizer can tell a router constructor from any `new`.
             if segs.len() >= 2 {
-                self.call(segs[segs.len() - 2].ident.to_string());
+                self.call(&segs[segs.len() - 2].ident);
             }
+            // What `visit_expr_call` does, but the callee's path is walked without
+            // `visit_expr_path`, whose check of the last identifier was just made.
+            for attr in &c.attrs {
+                self.visit_attribute(attr);
+            }
+            visit::visit_expr_path(self, p);
+            for arg in &c.args {
+                self.visit_expr(arg);
+            }
+            return;
         }
         visit::visit_expr_call(self, c);
     }

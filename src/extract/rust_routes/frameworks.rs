@@ -6,13 +6,15 @@
 //! [`FileRoutes`]; what crosses files (a handler, a router built by another
 //! function) is kept by name for the link step.
 
+use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use syn::spanned::Spanned;
 
-use super::catalog::{has, tail_matches, RoutesCatalog};
-use super::evidence::{string_literals, with_ident_str, Evidence};
+use super::catalog::{has, tail_matches, NameSet, RoutesCatalog};
+use super::evidence::{string_literals, with_ident_str, Evidence, Scratch};
 use super::{
     Child, FileRoutes, FnInfo, Handler, LayerBy, LayerRec, LayerRefs, LineIndex, RouteRec, ScopeRec,
 };
@@ -26,16 +28,16 @@ pub(crate) fn summarize_file(
     lines: &LineIndex,
     cat: &RoutesCatalog,
 ) -> FileRoutes {
-    let mut uses = HashMap::new();
-    collect_uses(&file.items, &mut uses, cat);
     let mut s = Summarizer {
         cat,
         lines,
-        uses,
+        items: &file.items,
+        uses: OnceCell::new(),
         out: FileRoutes::default(),
-        generic_handlers: Vec::new(),
+        generic_handlers: Params::default(),
         interesting: &cat.names().interesting,
         triggers: &cat.names().triggers,
+        scratch: Scratch::default(),
     };
     s.items(&file.items);
     s.out
@@ -44,17 +46,22 @@ pub(crate) fn summarize_file(
 struct Summarizer<'a> {
     cat: &'a RoutesCatalog,
     lines: &'a LineIndex<'a>,
-    /// `use` renames and imports: local name → full path.
-    uses: HashMap<String, Vec<String>>,
+    /// The file's items, for `uses`.
+    items: &'a [syn::Item],
+    /// `use` renames and imports: local name → full path. Collected when a path is
+    /// first resolved (few files have a candidate route to resolve).
+    uses: OnceCell<HashMap<String, Vec<String>>>,
     out: FileRoutes,
     /// Last path segments of calls (and idents in macro bodies) that may take part in routing.
-    interesting: &'a HashSet<String>,
+    interesting: &'a NameSet,
     /// Calls that make a function body worth evaluating (`interesting` without the
     /// ubiquitous `get`, `head`, ...: a body calling only those registers no subject).
-    triggers: &'a HashSet<String>,
+    triggers: &'a NameSet,
     /// Parameters of the function being evaluated: a handler of that name is a
     /// routing helper's argument, not a handler.
-    generic_handlers: Vec<String>,
+    generic_handlers: Params,
+    /// Buffers reused by the evidence of every function of the file.
+    scratch: Scratch,
 }
 
 /// An abstract value of an expression.
@@ -102,7 +109,6 @@ impl Pending {
 
 fn is_test_attr(attr: &syn::Attribute) -> bool {
     let path = attr.path();
-    let last = path.segments.last().map(|s| s.ident.to_string());
     if path.is_ident("cfg") {
         let mut found = false;
         let _ = attr.parse_nested_meta(|m| {
@@ -120,7 +126,9 @@ fn is_test_attr(attr: &syn::Attribute) -> bool {
         });
         return found;
     }
-    matches!(last.as_deref(), Some("test" | "rstest"))
+    path.segments
+        .last()
+        .is_some_and(|s| s.ident == "test" || s.ident == "rstest")
 }
 
 fn collect_uses(items: &[syn::Item], uses: &mut HashMap<String, Vec<String>>, cat: &RoutesCatalog) {
@@ -215,7 +223,7 @@ pub(crate) fn triggers(cat: &RoutesCatalog) -> HashSet<String> {
 }
 
 /// A token stream names something routing-related (so a macro body is worth parsing).
-fn mentions(ts: &TokenStream, set: &HashSet<String>, depth: usize) -> bool {
+fn mentions(ts: &TokenStream, set: &NameSet, depth: usize) -> bool {
     depth < 32
         && ts.clone().into_iter().any(|tt| match tt {
             TokenTree::Ident(i) => with_ident_str(&i, |s| set.contains(s)),
@@ -232,11 +240,54 @@ fn last_ident(path: &syn::Path) -> Option<String> {
     path.segments.last().map(|s| s.ident.to_string())
 }
 
-/// Per-function evaluation state.
+/// Per-function evaluation state (the parameters are `Summarizer::generic_handlers`).
 struct FnCtx {
-    name: Option<String>,
+    /// The function's name, which names its scope.
+    name: String,
     vars: HashMap<String, Val>,
-    params: Vec<String>,
+}
+
+/// The name a parameter binds (`cfg` of `cfg: &mut ServiceConfig`).
+fn param_ident(input: &syn::FnArg) -> Option<&syn::Ident> {
+    match input {
+        syn::FnArg::Typed(pt) => match &*pt.pat {
+            syn::Pat::Ident(pi) => Some(&pi.ident),
+            _ => None,
+        },
+        syn::FnArg::Receiver(_) => None,
+    }
+}
+
+/// The parameter names of the function being evaluated, written into strings reused
+/// from one function to the next rather than allocated per parameter.
+#[derive(Default)]
+struct Params {
+    names: Vec<String>,
+    /// How many of `names` belong to the current function.
+    len: usize,
+}
+
+impl Params {
+    fn set(&mut self, sig: &syn::Signature) {
+        self.len = 0;
+        for id in sig.inputs.iter().filter_map(param_ident) {
+            if self.len == self.names.len() {
+                self.names.push(String::new());
+            }
+            let slot = &mut self.names[self.len];
+            slot.clear();
+            let _ = write!(slot, "{id}");
+            self.len += 1;
+        }
+    }
+
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        self.names[..self.len].iter().any(|n| n == name)
+    }
 }
 
 impl<'a> Summarizer<'a> {
@@ -289,7 +340,7 @@ impl<'a> Summarizer<'a> {
         let named = f
             .ident
             .as_ref()
-            .is_some_and(|i| has(&self.cat.evidence.key_fields, &i.to_string()));
+            .is_some_and(|i| self.cat.evidence.key_fields.iter().any(|k| i == k));
         // `#[serde(rename = "idempotencyKey")]` on a differently named field.
         let renamed = f.attrs.iter().any(|a| {
             a.path().is_ident("serde")
@@ -299,7 +350,7 @@ impl<'a> Summarizer<'a> {
     }
 
     fn constant(&mut self, ident: &syn::Ident, expr: &syn::Expr) {
-        if Evidence::of_expr(expr, self.cat).reads_key {
+        if Evidence::of_expr(expr, self.cat, &mut self.scratch).reads_key {
             self.out.key_consts.push(ident.to_string());
         }
     }
@@ -321,7 +372,10 @@ impl<'a> Summarizer<'a> {
             match it {
                 syn::ImplItem::Fn(f) if !self.skip(&f.attrs) => {
                     let i = self.function(&f.sig, &f.block, &f.attrs);
-                    impl_ev.merge(self.out.fns[i].evidence.clone());
+                    // Only extractor and middleware impls keep the impl's evidence.
+                    if extractor || middleware {
+                        impl_ev.merge(self.out.fns[i].evidence.clone());
+                    }
                 }
                 syn::ImplItem::Const(c) => self.constant(&c.ident, &c.expr),
                 syn::ImplItem::Type(t) if middleware => impl_ev.add_types(&t.ty),
@@ -346,34 +400,17 @@ impl<'a> Summarizer<'a> {
         attrs: &[syn::Attribute],
     ) -> usize {
         let name = sig.ident.to_string();
-        let ev = Evidence::of_fn(sig, body, self.cat);
+        let ev = Evidence::of_fn(sig, body, self.cat, &mut self.scratch);
         // Only bodies that call something routing-related can register routes; the
         // others matter only through their tail (`fn app() -> Router { api::router() }`).
         let routing = ev.calls.iter().any(|c| self.triggers.contains(c));
-        let index = self.out.fns.len();
-        self.out.fns.push(FnInfo {
-            name: name.clone(),
-            evidence: ev,
-        });
         for attr in attrs {
             self.attribute_route(attr, &name);
         }
-        let params = sig
-            .inputs
-            .iter()
-            .filter_map(|i| match i {
-                syn::FnArg::Typed(pt) => match &*pt.pat {
-                    syn::Pat::Ident(pi) => Some(pi.ident.to_string()),
-                    _ => None,
-                },
-                syn::FnArg::Receiver(_) => None,
-            })
-            .collect();
-        self.generic_handlers.clone_from(&params);
+        self.generic_handlers.set(sig);
         let mut cx = FnCtx {
-            name: Some(name),
+            name,
             vars: HashMap::new(),
-            params,
         };
         let tail = if routing {
             self.block(body, &mut cx, 0)
@@ -385,7 +422,12 @@ impl<'a> Summarizer<'a> {
         };
         self.returned(tail, &mut cx);
         self.generic_handlers.clear();
-        index
+        // Pushed last so the name moves in; nothing above reads `fns`.
+        self.out.fns.push(FnInfo {
+            name: cx.name,
+            evidence: ev,
+        });
+        self.out.fns.len() - 1
     }
 
     /// A value leaving a function: a router becomes part of the function's scope,
@@ -393,33 +435,28 @@ impl<'a> Summarizer<'a> {
     fn returned(&mut self, v: Val, cx: &mut FnCtx) {
         match v {
             Val::Scope(s) => {
-                if let Some(fs) = self.fn_scope(cx) {
-                    if fs != s {
-                        self.add_child(fs, Child::Local(s));
-                    }
+                let fs = self.fn_scope(cx);
+                if fs != s {
+                    self.add_child(fs, Child::Local(s));
                 }
             }
             // `Ok(..)`, `Some(..)`, `Json(..)`: constructors, not router builders.
             Val::Call(f) if !f.starts_with(|c: char| c.is_ascii_uppercase()) => {
-                if let Some(fs) = self.fn_scope(cx) {
-                    self.add_child(fs, Child::Fn(f));
-                }
+                let fs = self.fn_scope(cx);
+                self.add_child(fs, Child::Fn(f));
             }
             // `fn create_route() -> MethodRouter { post(create) }`: the routes belong to the
             // function's scope, which `.route(p, create_route())` nests.
-            Val::Methods(p)
-                if cx.name.is_some() && p.routes.iter().any(|r| r.handler.is_some()) =>
-            {
+            Val::Methods(p) if p.routes.iter().any(|r| r.handler.is_some()) => {
                 let fs = self.fn_scope(cx);
-                self.register(fs, p, None);
+                self.register(Some(fs), p, None);
             }
             other => self.discard(other),
         }
     }
 
-    fn fn_scope(&mut self, cx: &FnCtx) -> Option<usize> {
-        let name = cx.name.as_ref()?;
-        Some(self.fn_scope_named(name))
+    fn fn_scope(&mut self, cx: &FnCtx) -> usize {
+        self.fn_scope_named(&cx.name)
     }
 
     fn fn_scope_named(&mut self, name: &str) -> usize {
@@ -510,7 +547,6 @@ impl<'a> Summarizer<'a> {
         };
         let resolved = self.resolve(&segs);
         let qualified_ok = segs.len() == 1 || self.framework_head(&resolved);
-        let span = self.span(attr.span());
         let fw = &self.cat.frameworks;
         let mut methods: Vec<String> = Vec::new();
         let mut path = None;
@@ -533,6 +569,8 @@ impl<'a> Summarizer<'a> {
         if methods.is_empty() || self.cat.ignored_path(path.as_deref()) {
             return;
         }
+        // Only now: an attribute's span builds its whole token stream.
+        let span = self.span(attr.span());
         let scope = self.fn_scope_named(fn_name);
         for method in methods {
             if !self.cat.is_subject(&method) {
@@ -658,9 +696,17 @@ impl<'a> Summarizer<'a> {
 
     // ---- paths -----------------------------------------------------------------
 
+    fn uses(&self) -> &HashMap<String, Vec<String>> {
+        self.uses.get_or_init(|| {
+            let mut uses = HashMap::new();
+            collect_uses(self.items, &mut uses, self.cat);
+            uses
+        })
+    }
+
     /// A path with its first segment replaced by what `use` imported under that name.
     fn resolve(&self, segs: &[String]) -> Vec<String> {
-        match segs.first().and_then(|f| self.uses.get(f)) {
+        match segs.first().and_then(|f| self.uses().get(f)) {
             Some(full) => full.iter().chain(&segs[1..]).cloned().collect(),
             None => segs.to_vec(),
         }
@@ -873,7 +919,7 @@ impl<'a> Summarizer<'a> {
             if let Some(v) = cx.vars.get(&name) {
                 return v.clone();
             }
-            if cx.params.contains(&name) {
+            if self.generic_handlers.contains(&name) {
                 return Val::Param;
             }
         }
@@ -950,11 +996,6 @@ impl<'a> Summarizer<'a> {
         }
         let segs = segments(&fp.path);
         let fw = &self.cat.frameworks;
-        let first = match &fp.path.leading_colon {
-            Some(colon) => colon.spans[0],
-            None => fp.path.segments[0].ident.span(),
-        };
-        let span = self.join(first, c.paren_token.span.close());
 
         // Method routers: `post(h)` (axum, poem), `web::post()` (actix), `warp::post()`.
         if let Some(method) = self.method_fn(&segs) {
@@ -980,7 +1021,7 @@ impl<'a> Summarizer<'a> {
                     routes: vec![PendingRoute {
                         method,
                         handler,
-                        span,
+                        span: self.call_span(fp, c),
                     }],
                     ..Pending::default()
                 });
@@ -994,6 +1035,7 @@ impl<'a> Summarizer<'a> {
             let methods = self.methods_in(args[0]);
             if !methods.is_empty() {
                 let handler = self.handler_of(args[1]);
+                let span = self.call_span(fp, c);
                 return Val::Methods(Pending {
                     routes: methods
                         .into_iter()
@@ -1057,6 +1099,16 @@ impl<'a> Summarizer<'a> {
         Val::Call(last)
     }
 
+    /// The span of a call from its path to its closing parenthesis. Computed only for
+    /// the calls that become routes: it is the first position a file converts.
+    fn call_span(&self, fp: &syn::ExprPath, c: &syn::ExprCall) -> Span {
+        let first = match &fp.path.leading_colon {
+            Some(colon) => colon.spans[0],
+            None => fp.path.segments[0].ident.span(),
+        };
+        self.join(first, c.paren_token.span.close())
+    }
+
     /// Walks the arguments of a call; a helper taking (path, method router) registers
     /// the route: `route("/foo", post(h))`.
     fn plain_call_args(&mut self, args: &[&syn::Expr], cx: &mut FnCtx, d: usize) {
@@ -1073,7 +1125,7 @@ impl<'a> Summarizer<'a> {
     fn as_scope(&mut self, v: &Val, cx: &FnCtx) -> Option<usize> {
         match v {
             Val::Scope(s) => Some(*s),
-            Val::Param => Some(self.fn_scope(cx).unwrap_or_else(|| self.new_scope(None))),
+            Val::Param => Some(self.fn_scope(cx)),
             Val::Call(f) => {
                 let s = self.new_scope(None);
                 self.add_child(s, Child::Fn(f.clone()));
@@ -1292,10 +1344,9 @@ impl<'a> Summarizer<'a> {
             }
             Val::Methods(p) => self.register(Some(s), p, None),
             Val::Param => {
-                if let Some(fs) = self.fn_scope(cx) {
-                    if fs != s {
-                        self.add_child(s, Child::Local(fs));
-                    }
+                let fs = self.fn_scope(cx);
+                if fs != s {
+                    self.add_child(s, Child::Local(fs));
                 }
             }
             _ => {}
@@ -1363,7 +1414,9 @@ impl<'a> Summarizer<'a> {
                             let ev = Evidence::of_closure(c, self.cat);
                             self.closure_reads_key |= ev.reads_key;
                             // A closure calling a middleware function: that function decides.
-                            self.refs.middleware_fns.extend(ev.calls);
+                            self.refs
+                                .middleware_fns
+                                .extend(ev.calls.sorted().into_iter().map(str::to_string));
                         }
                         _ => {}
                     }
@@ -1429,7 +1482,7 @@ impl<'a> Summarizer<'a> {
         if has(&fw.path_filters, &format!("{last}!"))
             && (m.path.segments.len() >= 2
                 || self
-                    .uses
+                    .uses()
                     .get(&last)
                     .is_some_and(|u| u.first().is_some_and(|h| h == "warp")))
         {

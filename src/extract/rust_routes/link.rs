@@ -137,7 +137,7 @@ impl<'a> Package<'a> {
                     && ev
                         .types
                         .iter()
-                        .any(|t| t != ty && p.key_middlewares.contains(t.as_str()))
+                        .any(|t| t != *ty && p.key_middlewares.contains(t))
             })
             .map(|(ty, _)| *ty)
             .collect();
@@ -168,22 +168,19 @@ impl<'a> Package<'a> {
             return Some("header".to_string());
         }
         ev.consts
-            .iter()
-            .find(|c| self.key_consts.contains(c.as_str()))
+            .least(|c| self.key_consts.contains(c))
             .map(|c| format!("header {c}"))
     }
 
-    /// A function called from `ev` (one level down) that reads the key.
+    /// A function called from `ev` (one level down) that reads the key; of several,
+    /// the least name.
     fn callee_reads(&self, ev: &Evidence, skip: Option<&str>) -> Option<String> {
-        ev.calls
-            .iter()
-            .filter(|c| Some(c.as_str()) != skip)
-            .find_map(|c| {
-                let fns = self.fns.get(c.as_str())?;
-                fns.iter()
-                    .find_map(|(_, cev)| self.direct(cev))
-                    .map(|how| format!("{how} (in {c})"))
-            })
+        let how = |c: &str| {
+            let fns = self.fns.get(c)?;
+            fns.iter().find_map(|(_, cev)| self.direct(cev))
+        };
+        let c = ev.calls.least(|c| Some(c) != skip && how(c).is_some())?;
+        how(c).map(|how| format!("{how} (in {c})"))
     }
 
     /// The functions named `name`, those of `file` first if there are any.
@@ -215,39 +212,25 @@ impl<'a> Package<'a> {
         if let Some(t) = &ev.known_extractor {
             return Some(format!("extractor {t}"));
         }
-        if let Some(t) = ev
-            .types
-            .iter()
-            .find(|t| self.key_types.contains_key(t.as_str()))
-        {
+        if let Some(t) = ev.types.least(|t| self.key_types.contains_key(t)) {
             return Some(format!("extractor {t}"));
         }
         if let Some(how) = self.callee_reads(ev, name) {
             return Some(how);
         }
         // A key field in the body, with a storage call here or one level down.
-        let body = ev.key_field
-            || ev
-                .types
-                .iter()
-                .any(|t| self.body_types.contains(t.as_str()));
+        let body = ev.key_field || ev.types.iter().any(|t| self.body_types.contains(t));
         let callees = || {
             ev.calls
                 .iter()
-                .filter(move |c| Some(c.as_str()) != name)
-                .filter_map(|c| self.fns.get(c.as_str()))
+                .filter(move |c| Some(*c) != name)
+                .filter_map(|c| self.fns.get(c))
                 .flatten()
                 .map(|(_, e)| *e)
         };
         let body = body || callees().any(|e| e.key_field);
-        let storage = ev
-            .storage
-            .clone()
-            .or_else(|| callees().find_map(|e| e.storage.clone()));
-        match (body, storage) {
-            (true, Some(_)) => Some("body field idempotency_key".to_string()),
-            _ => None,
-        }
+        let storage = ev.storage.is_some() || callees().any(|e| e.storage.is_some());
+        (body && storage).then(|| "body field idempotency_key".to_string())
     }
 
     /// How the functions and types a layer argument names cover a route, if they do.

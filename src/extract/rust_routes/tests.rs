@@ -1034,3 +1034,37 @@ fn summaries_cross_threads_and_the_catalogue_is_shared() {
     send::<RouteFact>();
     sync::<RoutesCatalog>();
 }
+
+/// Evidence keeps names in the order met, repeats included; where one is named, it is
+/// the least (what the first match of a sorted list was), whatever the body's order.
+#[test]
+fn of_several_callees_or_constants_the_least_name_is_named() {
+    let callees = r#"fn app() -> Router { Router::new().route("/o", post(create)) }
+async fn create(h: HeaderMap) { zeta(&h); alpha(&h); zeta(&h); }
+fn zeta(h: &HeaderMap) { h.get("Idempotency-Key"); }
+fn alpha(h: &HeaderMap) { h.get("Idempotency-Key"); }
+"#;
+    assert_eq!(
+        rows(&[callees]),
+        vec![row(
+            "POST",
+            Some("/o"),
+            Some("create"),
+            Some("header (in alpha)")
+        )]
+    );
+    let consts = r#"fn app() -> Router { Router::new().route("/o", post(create)) }
+const ZED_KEY: &str = "Idempotency-Key";
+const A_KEY: &str = "idempotency-key";
+async fn create(h: HeaderMap) { h.get(ZED_KEY); h.get(A_KEY); h.get(ZED_KEY); }
+"#;
+    assert_eq!(
+        rows(&[consts]),
+        vec![row(
+            "POST",
+            Some("/o"),
+            Some("create"),
+            Some("header A_KEY")
+        )]
+    );
+}
