@@ -607,7 +607,12 @@ pub(crate) type Lets = HashMap<String, syn::Expr>;
 /// The `let`s of a block (closures and nested blocks included, items not).
 pub(crate) fn lets_of(block: &syn::Block) -> Lets {
     let mut lets = Lets::new();
-    walk::walk_block(block, walk::Options::default(), &mut |seen| {
+    // A macro body without a `let` holds none: not re-parsed.
+    let options = walk::Options {
+        macro_must_hold: Some(&|i| i == "let"),
+        ..walk::Options::default()
+    };
+    walk::walk_block(block, options, &mut |seen| {
         if let walk::Seen::Local(l) = seen {
             if let (Some(name), Some(init)) = (delay::pat_name(&l.pat), &l.init) {
                 lets.entry(name).or_insert_with(|| (*init.expr).clone());

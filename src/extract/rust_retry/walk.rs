@@ -27,12 +27,27 @@ pub(crate) struct Options<'o> {
     /// Re-parse a macro body only when it holds an identifier this accepts (a cheap
     /// token scan saves parsing every `format!` and `info!`).
     pub macro_idents: Option<&'o dyn Fn(&proc_macro2::Ident) -> bool>,
+    /// Re-parse a macro body only when it holds, at any depth, an identifier this
+    /// accepts: for a walk that only looks for nodes such an identifier starts (`let`),
+    /// skipping the others cannot change what it sees.
+    pub macro_must_hold: Option<&'o dyn Fn(&proc_macro2::Ident) -> bool>,
 }
 
-/// Whether the tokens hold an identifier `wanted` accepts.
+/// Whether the tokens hold an identifier `wanted` accepts, looking [`MAX_DEPTH`]
+/// groups deep.
 pub(crate) fn has_ident(
     tokens: &proc_macro2::TokenStream,
     wanted: &dyn Fn(&proc_macro2::Ident) -> bool,
+) -> bool {
+    has_ident_within(tokens, wanted, MAX_DEPTH)
+}
+
+/// Whether the tokens hold an identifier `wanted` accepts, looking `max_depth` groups
+/// deep.
+fn has_ident_within(
+    tokens: &proc_macro2::TokenStream,
+    wanted: &dyn Fn(&proc_macro2::Ident) -> bool,
+    max_depth: usize,
 ) -> bool {
     let mut stack = vec![tokens.clone().into_iter()];
     while let Some(iter) = stack.last_mut() {
@@ -41,7 +56,7 @@ pub(crate) fn has_ident(
                 stack.pop();
             }
             Some(proc_macro2::TokenTree::Group(g)) => {
-                if stack.len() < MAX_DEPTH {
+                if stack.len() < max_depth {
                     stack.push(g.stream().into_iter());
                 }
             }
@@ -98,6 +113,11 @@ impl Walker<'_, '_> {
         }
         if let Some(idents) = self.options.macro_idents {
             if !has_ident(&mac.tokens, idents) {
+                return;
+            }
+        }
+        if let Some(idents) = self.options.macro_must_hold {
+            if !has_ident_within(&mac.tokens, idents, usize::MAX) {
                 return;
             }
         }
