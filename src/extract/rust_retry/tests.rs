@@ -1268,3 +1268,31 @@ fn a_loop_keyword_right_after_a_brace_is_seen() {
     let src = "async fn f() {loop { match ping().await { Ok(_) => break, Err(_) => {} } }}";
     assert_eq!(lp(&one(src)), "loop");
 }
+
+#[test]
+fn the_word_scan_finds_the_words_a_plain_split_finds() {
+    // Words across the 64-byte chunks, at the ends, next to non-ASCII bytes.
+    let mut text = String::from("é");
+    for i in 0..40 {
+        text.push_str(&"ab_c9".repeat(i % 7));
+        text.push_str([" ", "::", "\n", "é", "(("][i % 5]);
+    }
+    text.push_str(&"x".repeat(130));
+    let plain: Vec<(usize, &str)> = text
+        .match_indices(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        .fold(Vec::new(), |mut v: Vec<(usize, usize)>, (i, _)| {
+            match v.last_mut() {
+                Some((_, end)) if *end == i => *end = i + 1,
+                _ => v.push((i, i + 1)),
+            }
+            v
+        })
+        .into_iter()
+        .map(|(s, e)| (s, &text[s..e]))
+        .collect();
+    let mut scanned = Vec::new();
+    words::for_each_word(text.as_bytes(), &[u64::MAX; 256], |w, at| {
+        scanned.push((at, &text[at..at + w.len()]));
+    });
+    assert_eq!(scanned, plain);
+}

@@ -157,39 +157,30 @@ impl Words {
             loops: Vec::new(),
             strategies: usable.then(Vec::new),
         };
-        let bytes = text.as_bytes();
-        let mut line = Line {
-            number: 1,
-            start: 0,
+        // The shapes of every word worth a closer look in this file.
+        let mut shapes = catalog.needles.shape.clone();
+        for w in [&b"loop"[..], b"for", b"while"]
+            .into_iter()
+            .chain(extra.iter().copied())
+        {
+            shapes[usize::from(w[0])] |= 1 << w.len().min(63);
+        }
+        let mut cursor = Cursor {
+            offset: 0,
+            line: 1,
+            line_start: 0,
             bom: text.starts_with('\u{feff}'),
         };
-        let mut i = 0;
-        while i < bytes.len() {
-            if !WORD[usize::from(bytes[i])] {
-                if bytes[i] == b'\n' {
-                    line = Line {
-                        number: line.number + 1,
-                        start: i + 1,
-                        bom: false,
-                    };
-                }
-                i += 1;
-                continue;
-            }
-            let start = i;
-            while i < bytes.len() && WORD[usize::from(bytes[i])] {
-                i += 1;
-            }
-            let w = &bytes[start..i];
+        for_each_word(text.as_bytes(), &shapes, |w, start| {
             if matches!(w, b"loop" | b"for" | b"while") {
-                words.loops.push(line.at(text, start));
+                words.loops.push(cursor.at(text, start));
             }
             if let Some(found) = &mut words.strategies {
                 if catalog.needles.contains(w) || extra.contains(&w) {
-                    found.push(line.at(text, start));
+                    found.push(cursor.at(text, start));
                 }
             }
-        }
+        });
         words
     }
 
@@ -204,22 +195,69 @@ impl Words {
     }
 }
 
-/// The line the scan is on.
-struct Line {
-    number: usize,
-    /// Its first byte.
-    start: usize,
-    /// It is line 1 after a byte-order mark, which `syn::parse_file` drops (so
+/// Calls `f` with each word of `bytes` (and its offset) whose first byte and length
+/// `shapes` holds. Words are found 64 bytes at a time from a mask of word bytes, with
+/// no branch per byte.
+pub(super) fn for_each_word(bytes: &[u8], shapes: &[u64; 256], mut f: impl FnMut(&[u8], usize)) {
+    let mut base = 0;
+    // Whether the byte before the chunk continues a word.
+    let mut carry = false;
+    while base < bytes.len() {
+        let chunk = &bytes[base..bytes.len().min(base + 64)];
+        let mut word = 0u64;
+        for (j, &b) in chunk.iter().enumerate() {
+            word |= u64::from(WORD[usize::from(b)]) << j;
+        }
+        let mut starts = word & !(word << 1 | u64::from(carry));
+        carry = word >> (chunk.len() - 1) & 1 == 1;
+        while starts != 0 {
+            let j = starts.trailing_zeros() as usize;
+            starts &= starts - 1;
+            // The first byte after the word: in the chunk, or found byte by byte.
+            let rest = !word >> j;
+            let len = rest.trailing_zeros() as usize;
+            let end = if rest != 0 && j + len < chunk.len() {
+                base + j + len
+            } else {
+                let from = base + chunk.len();
+                from + bytes[from..]
+                    .iter()
+                    .take_while(|&&b| WORD[usize::from(b)])
+                    .count()
+            };
+            let start = base + j;
+            if shapes[usize::from(bytes[start])] >> (end - start).min(63) & 1 == 1 {
+                f(&bytes[start..end], start);
+            }
+        }
+        base += chunk.len();
+    }
+}
+
+/// The line of the last word found, counted from the previous one when asked (the
+/// words that matter are few).
+struct Cursor {
+    offset: usize,
+    line: usize,
+    line_start: usize,
+    /// The line is line 1 after a byte-order mark, which `syn::parse_file` drops (so
     /// proc-macro2 columns do not count it).
     bom: bool,
 }
 
-impl Line {
-    /// The position of byte `offset` of this line (counted only for the few words
-    /// that matter).
-    fn at(&self, text: &str, offset: usize) -> At {
-        let column = text[self.start..offset].chars().count() - usize::from(self.bom);
-        (self.number, column)
+impl Cursor {
+    /// The position of byte `offset`, at or after the previous one asked for.
+    fn at(&mut self, text: &str, offset: usize) -> At {
+        let passed = &text.as_bytes()[self.offset..offset];
+        let newlines = passed.iter().filter(|&&b| b == b'\n').count();
+        if let Some(last) = passed.iter().rposition(|&b| b == b'\n') {
+            self.line += newlines;
+            self.line_start = self.offset + last + 1;
+            self.bom = false;
+        }
+        self.offset = offset;
+        let column = text[self.line_start..offset].chars().count() - usize::from(self.bom);
+        (self.line, column)
     }
 }
 
