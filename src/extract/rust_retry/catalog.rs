@@ -39,6 +39,10 @@ pub struct RetryCatalog {
 pub struct PathIndex {
     pub segments: std::collections::HashSet<String>,
     pub roots: std::collections::HashSet<String>,
+    /// The words a strategy path can be written with (the per-file prefilter).
+    pub strategy_words: super::words::StrategyWords,
+    /// The crates' and policy traits' package names as Rust identifiers.
+    pub crate_idents: Vec<String>,
 }
 
 /// One retry crate.
@@ -133,9 +137,8 @@ impl RetryCatalog {
     /// crate walk. Catalogue paths always start with the crate's identifier, so a file
     /// that never writes it cannot use one of its strategies.
     pub fn may_be_used_in(&self, text: &str) -> bool {
-        let mentions = |name: &str| text.contains(&name.replace('-', "_"));
-        self.crates.iter().any(|c| mentions(&c.name))
-            || self.policy_traits.iter().any(|p| mentions(&p.krate))
+        let idents = &self.path_index().crate_idents;
+        idents.iter().any(|name| text.contains(name.as_str()))
     }
 
     /// Reads a catalogue; the error carries `toml`'s line and column.
@@ -169,6 +172,11 @@ impl RetryCatalog {
                 .all_paths()
                 .filter_map(|p| p.split("::").next())
                 .map(str::to_string)
+                .collect(),
+            strategy_words: super::words::StrategyWords::new(self),
+            crate_idents: (self.crates.iter().map(|c| &c.name))
+                .chain(self.policy_traits.iter().map(|p| &p.krate))
+                .map(|name| name.replace('-', "_"))
                 .collect(),
         })
     }

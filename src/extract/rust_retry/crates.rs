@@ -179,6 +179,10 @@ fn root_var(c: &Chain) -> Option<String> {
 }
 
 fn in_body(ctx: &Ctx, block: &syn::Block) -> Vec<RetryFact> {
+    // Only a strategy found in the body makes a fact; its path needs certain words.
+    if !ctx.may_name_strategy(block) {
+        return Vec::new();
+    }
     let mut found: Vec<Found> = Vec::new();
     // `let x = <strategy>`: index into `found` by name.
     let mut bindings: HashMap<String, usize> = HashMap::new();
@@ -193,7 +197,7 @@ fn in_body(ctx: &Ctx, block: &syn::Block) -> Vec<RetryFact> {
     let mut aliases: HashMap<String, String> = HashMap::new();
 
     let options = Options {
-        macro_idents: Some(&ctx.crate_idents),
+        macro_idents: Some(&|i| ctx.is_crate_ident(i)),
         ..Options::default()
     };
     walk_block(block, options, &mut |seen| {
@@ -302,7 +306,7 @@ fn in_body(ctx: &Ctx, block: &syn::Block) -> Vec<RetryFact> {
     if found.is_empty() {
         return Vec::new();
     }
-    let lets = ctx.fn_lets(ctx.pos.span(block.brace_token.span.join()).start);
+    let lets = ctx.fn_lets(block.brace_token.span.join().start());
     let var_bounded = |name: &str, krate: &RetryCrate| {
         var_chains
             .iter()

@@ -72,14 +72,26 @@ fn is_timeout_call(e: &Expr) -> bool {
 }
 
 impl<'ast> Visit<'ast> for Finder<'_, '_> {
+    // As `visit::visit_item_fn`, the body only when its text holds a loop keyword.
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
         if !is_test(&f.attrs) {
-            visit::visit_item_fn(self, f);
+            f.attrs.iter().for_each(|a| self.visit_attribute(a));
+            self.visit_visibility(&f.vis);
+            self.visit_signature(&f.sig);
+            if self.ctx.may_loop(&f.block) {
+                self.visit_block(&f.block);
+            }
         }
     }
+    // As `visit::visit_impl_item_fn`, the body only when its text holds a loop keyword.
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
         if !is_test(&f.attrs) {
-            visit::visit_impl_item_fn(self, f);
+            f.attrs.iter().for_each(|a| self.visit_attribute(a));
+            self.visit_visibility(&f.vis);
+            self.visit_signature(&f.sig);
+            if self.ctx.may_loop(&f.block) {
+                self.visit_block(&f.block);
+            }
         }
     }
     fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
@@ -113,7 +125,7 @@ impl<'ast> Visit<'ast> for Finder<'_, '_> {
         if self.depth >= MAX_DEPTH {
             return;
         }
-        if !super::walk::has_ident(&m.tokens, &self.ctx.loop_idents) {
+        if !super::walk::has_ident(&m.tokens, &is_loop_keyword) {
             return;
         }
         self.depth += 1;
@@ -130,10 +142,17 @@ impl<'ast> Visit<'ast> for Finder<'_, '_> {
     }
 }
 
+/// `loop`, `for`, `while`: what a macro body needs to hold a loop.
+fn is_loop_keyword(i: &proc_macro2::Ident) -> bool {
+    i == "loop" || i == "for" || i == "while"
+}
+
 /// The loop's shape, before its body is looked at.
 struct Shape<'e> {
     form: &'static str,
     header: crate::tree::Span,
+    /// Where the header starts.
+    at: proc_macro2::LineColumn,
     /// The condition (`while`) and the body.
     parts: Vec<Part<'e>>,
     body: &'e syn::Block,
@@ -158,6 +177,7 @@ fn shape<'e>(ctx: &Ctx, e: &'e Expr) -> Option<Shape<'e>> {
                 .map_or(f.for_token.span, |l| l.name.apostrophe);
             Some(Shape {
                 form: "for",
+                at: start.start(),
                 header: ctx.pos.between(start, span_end(&f.expr)),
                 parts: vec![Part::Block(&f.body)],
                 body: &f.body,
@@ -188,6 +208,7 @@ fn shape<'e>(ctx: &Ctx, e: &'e Expr) -> Option<Shape<'e>> {
             Some(Shape {
                 form,
                 header,
+                at: start.start(),
                 parts: vec![Part::Expr(&w.cond), Part::Block(&w.body)],
                 body: &w.body,
                 counter: None,
@@ -202,6 +223,7 @@ fn shape<'e>(ctx: &Ctx, e: &'e Expr) -> Option<Shape<'e>> {
                 .map_or(l.loop_token.span, |lb| lb.name.apostrophe);
             Some(Shape {
                 form: "loop",
+                at: start.start(),
                 header: ctx.pos.between(start, l.loop_token.span),
                 parts: vec![Part::Block(&l.body)],
                 body: &l.body,
@@ -489,7 +511,7 @@ fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
         return None;
     }
     // The `let`s of the enclosing function, computed once per function that needs them.
-    let fn_lets = ctx.fn_lets(shape.header.start);
+    let fn_lets = ctx.fn_lets(shape.at);
     let lets = &*fn_lets;
     let mut scope = Scope::of_body(&shape.parts);
     scope.outer = lets.clone();

@@ -34,6 +34,7 @@ mod crates;
 mod delay;
 mod loops;
 mod walk;
+mod words;
 
 #[cfg(test)]
 mod tests;
@@ -164,26 +165,40 @@ pub fn to_node(facts: &[RetryFact]) -> Node {
 /// Byte offsets of proc-macro2 positions in one file's text.
 pub(crate) struct Positions<'a> {
     text: &'a str,
-    line_starts: Vec<usize>,
+    /// Starts of lines, found as far as the furthest line asked for: most files are
+    /// asked about a few lines near a retry, or none.
+    line_starts: std::cell::RefCell<Vec<usize>>,
     /// `syn::parse_file` drops a leading byte-order mark, so line 1 columns start after it.
     bom: bool,
 }
 
 impl<'a> Positions<'a> {
     pub fn new(text: &'a str) -> Self {
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
         Positions {
             text,
-            line_starts,
+            line_starts: std::cell::RefCell::new(vec![0]),
             bom: text.starts_with('\u{feff}'),
         }
     }
 
+    /// Byte offset where 0-based line `line` starts, when the text has that line.
+    fn line_start(&self, line: usize) -> Option<usize> {
+        let mut starts = self.line_starts.borrow_mut();
+        while starts.len() <= line {
+            let last = *starts.last()?;
+            if last == usize::MAX {
+                return None;
+            }
+            let next = self.text[last..].find('\n').map(|i| last + i + 1);
+            // `usize::MAX` marks the end: no line after it.
+            starts.push(next.unwrap_or(usize::MAX));
+        }
+        Some(starts[line]).filter(|&s| s != usize::MAX)
+    }
+
     /// Byte offset of a 1-based line and a 0-based column counted in characters.
     pub fn offset(&self, lc: LineColumn) -> usize {
-        let Some(&start) = lc.line.checked_sub(1).and_then(|l| self.line_starts.get(l)) else {
+        let Some(start) = lc.line.checked_sub(1).and_then(|l| self.line_start(l)) else {
             return self.text.len();
         };
         let column = lc.column + usize::from(self.bom && lc.line == 1);
@@ -232,13 +247,11 @@ pub(crate) struct Ctx<'a> {
     pub fns: HashMap<String, Option<FnDef<'a>>>,
     /// `const`/`static` string values by name.
     pub consts: HashMap<String, String>,
-    /// Function bodies of the file with their spans, and their `let`s once computed.
-    fn_blocks: Vec<(Span, &'a syn::Block)>,
+    /// Function bodies of the file from brace to brace, and their `let`s once computed.
+    fn_blocks: Vec<(LineColumn, LineColumn, &'a syn::Block)>,
     lets_cache: std::cell::RefCell<HashMap<usize, std::rc::Rc<Lets>>>,
-    /// Identifiers that make a macro body worth re-parsing: loop keywords, and the
-    /// catalogue's names with the file's imports (for strategies).
-    pub loop_idents: std::collections::HashSet<String>,
-    pub crate_idents: std::collections::HashSet<String>,
+    /// Where the words a loop or a strategy needs appear, to skip bodies without them.
+    words: words::Words,
     /// Every segment and every first segment of the catalogue's paths.
     segments: &'a std::collections::HashSet<String>,
     roots: &'a std::collections::HashSet<String>,
@@ -253,8 +266,7 @@ impl<'a> Ctx<'a> {
             globs: Vec::new(),
             fns: HashMap::new(),
             consts: HashMap::new(),
-            loop_idents: ["loop", "for", "while"].map(String::from).into(),
-            crate_idents: Default::default(),
+            words: words::Words::empty(),
             fn_blocks: Vec::new(),
             lets_cache: Default::default(),
             segments: &catalog.path_index().segments,
@@ -292,36 +304,68 @@ impl<'a> Ctx<'a> {
                 _ => {}
             }
         }
-        ctx.crate_idents = ctx
-            .segments
-            .iter()
-            .chain(ctx.aliases.keys())
-            .cloned()
-            .collect();
+        ctx.words = ctx.scan_words(text);
         ctx
     }
 
-    /// The `let`s of the innermost function of the file around byte `at`.
-    pub fn fn_lets(&self, at: usize) -> std::rc::Rc<Lets> {
+    /// The word scan, with the `use` names and globs that can lead to a strategy.
+    fn scan_words(&self, text: &str) -> words::Words {
+        let strategy_words = &self.catalog.path_index().strategy_words;
+        let aliases = self
+            .aliases
+            .iter()
+            .filter(|(_, full)| strategy_words.compatible_with_a_strategy(full))
+            .map(|(name, _)| name.as_str());
+        let open = self
+            .globs
+            .iter()
+            .any(|g| strategy_words.compatible_with_a_strategy(g));
+        words::Words::scan(text, strategy_words, aliases, open)
+    }
+
+    /// Whether a function body's text may hold a loop (its keyword).
+    pub fn may_loop(&self, block: &syn::Block) -> bool {
+        let (start, end) = braces_of(block);
+        self.words.may_loop(start, end)
+    }
+
+    /// Whether a function body's text may name a catalogue strategy.
+    pub fn may_name_strategy(&self, block: &syn::Block) -> bool {
+        let (start, end) = braces_of(block);
+        self.words.may_name_strategy(start, end)
+    }
+
+    /// Whether a macro body naming `ident` may build a strategy: a catalogue segment or
+    /// a `use` name (the macro bodies the crate walk re-parses).
+    pub fn is_crate_ident(&self, ident: &proc_macro2::Ident) -> bool {
+        let name = ident.to_string();
+        self.segments.contains(&name) || self.aliases.contains_key(&name)
+    }
+
+    /// The `let`s of the innermost function of the file around position `at`.
+    /// Positions compare as `(line, column)`, in the order of their byte offsets, so no
+    /// offset is computed; the innermost body is the one that starts last (bodies nest).
+    pub fn fn_lets(&self, at: LineColumn) -> std::rc::Rc<Lets> {
+        let key = |lc: LineColumn| (lc.line, lc.column);
         let Some((i, _)) = self
             .fn_blocks
             .iter()
             .enumerate()
-            .filter(|(_, (s, _))| s.start <= at && at < s.end)
-            .min_by_key(|(_, (s, _))| s.end - s.start)
+            .filter(|(_, (s, e, _))| key(*s) <= key(at) && key(at) < key(*e))
+            .max_by_key(|(i, (s, _, _))| (key(*s), std::cmp::Reverse(*i)))
         else {
             return Default::default();
         };
         self.lets_cache
             .borrow_mut()
             .entry(i)
-            .or_insert_with(|| std::rc::Rc::new(lets_of(self.fn_blocks[i].1)))
+            .or_insert_with(|| std::rc::Rc::new(lets_of(self.fn_blocks[i].2)))
             .clone()
     }
 
     fn add_fn(&mut self, sig: &'a syn::Signature, block: &'a syn::Block) {
-        self.fn_blocks
-            .push((self.pos.span(block.brace_token.span.join()), block));
+        let braces = block.brace_token.span.join();
+        self.fn_blocks.push((braces.start(), braces.end(), block));
         self.fns
             .entry(sig.ident.to_string())
             .and_modify(|e| *e = None)
@@ -550,13 +594,25 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// Where a block starts and ends, braces included, as `(line, column)`.
+fn braces_of(block: &syn::Block) -> (words::At, words::At) {
+    let braces = block.brace_token.span.join();
+    let (start, end) = (braces.start(), braces.end());
+    ((start.line, start.column), (end.line, end.column))
+}
+
 /// `let` initializers of a function by name (the first binding of each name).
 pub(crate) type Lets = HashMap<String, syn::Expr>;
 
 /// The `let`s of a block (closures and nested blocks included, items not).
 pub(crate) fn lets_of(block: &syn::Block) -> Lets {
     let mut lets = Lets::new();
-    walk::walk_block(block, walk::Options::default(), &mut |seen| {
+    // A macro body without a `let` holds none: not re-parsed.
+    let options = walk::Options {
+        macro_must_hold: Some(&|i| i == "let"),
+        ..walk::Options::default()
+    };
+    walk::walk_block(block, options, &mut |seen| {
         if let walk::Seen::Local(l) = seen {
             if let (Some(name), Some(init)) = (delay::pat_name(&l.pat), &l.init) {
                 lets.entry(name).or_insert_with(|| (*init.expr).clone());

@@ -1222,3 +1222,77 @@ async fn f(mut delays: impl Iterator<Item = Duration>) -> Result<R, E> {
         "the attempt does not use the picked item"
     );
 }
+
+// ------------------------------------------------- the word prefilter skips nothing real
+
+#[test]
+fn a_strategy_through_a_renamed_import_is_found_in_a_body_without_the_crate_name() {
+    let src = r#"
+use tokio_retry::strategy::FixedInterval as Wait;
+async fn f() { let s = Wait::from_millis(5).take(3); }
+"#;
+    assert_eq!(krate(&one(src)).0, "tokio-retry");
+}
+
+#[test]
+fn a_strategy_through_a_glob_import_is_found() {
+    let src = r#"
+use tokio_retry::strategy::*;
+async fn f() { let s = FixedInterval::from_millis(5).take(3); }
+"#;
+    assert_eq!(krate(&one(src)).0, "tokio-retry");
+}
+
+#[test]
+fn words_next_to_a_body_on_its_lines_do_not_count_as_inside() {
+    let text = "\u{feff}fn f(c: backoff::X) { a } for\nfn g() { b }";
+    let catalog = RetryCatalog::builtin();
+    let words = words::Words::scan(
+        text,
+        &catalog.path_index().strategy_words,
+        std::iter::empty(),
+        false,
+    );
+    // Columns as proc-macro2 counts them (the byte-order mark is not counted):
+    // `backoff` starts at 8, `{ a }` spans 20..25, `for` starts at 26.
+    assert!(!words.may_loop((1, 20), (1, 25)));
+    assert!(words.may_loop((1, 20), (1, 27)));
+    assert!(!words.may_name_strategy((1, 20), (1, 25)));
+    assert!(words.may_name_strategy((1, 8), (1, 9)));
+    assert!(!words.may_name_strategy((1, 9), (1, 25)));
+    assert!(!words.may_loop((2, 7), (2, 12)));
+}
+
+#[test]
+fn a_loop_keyword_right_after_a_brace_is_seen() {
+    let src = "async fn f() {loop { match ping().await { Ok(_) => break, Err(_) => {} } }}";
+    assert_eq!(lp(&one(src)), "loop");
+}
+
+#[test]
+fn the_word_scan_finds_the_words_a_plain_split_finds() {
+    // Words across the 64-byte chunks, at the ends, next to non-ASCII bytes.
+    let mut text = String::from("é");
+    for i in 0..40 {
+        text.push_str(&"ab_c9".repeat(i % 7));
+        text.push_str([" ", "::", "\n", "é", "(("][i % 5]);
+    }
+    text.push_str(&"x".repeat(130));
+    let plain: Vec<(usize, &str)> = text
+        .match_indices(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        .fold(Vec::new(), |mut v: Vec<(usize, usize)>, (i, _)| {
+            match v.last_mut() {
+                Some((_, end)) if *end == i => *end = i + 1,
+                _ => v.push((i, i + 1)),
+            }
+            v
+        })
+        .into_iter()
+        .map(|(s, e)| (s, &text[s..e]))
+        .collect();
+    let mut scanned = Vec::new();
+    words::for_each_word(text.as_bytes(), &[u64::MAX; 256], |w, at| {
+        scanned.push((at, &text[at..at + w.len()]));
+    });
+    assert_eq!(scanned, plain);
+}

@@ -5,8 +5,6 @@
 //! expressions (`join!`, `format!`, `vec!`), or statements (`stream!`). Tokens keep
 //! their original spans, so positions stay right.
 
-use std::collections::HashSet;
-
 use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::visit::{self, Visit};
@@ -26,16 +24,31 @@ pub(crate) struct Options<'o> {
     /// Skip `select!` used as a value (`let r = select! {..}`): its sleep branch is a
     /// timeout, not a wait between attempts. A `select!` statement is still walked.
     pub skip_value_selects: bool,
-    /// Re-parse a macro body only when it holds an identifier in this set (a cheap
+    /// Re-parse a macro body only when it holds an identifier this accepts (a cheap
     /// token scan saves parsing every `format!` and `info!`).
-    pub macro_idents: Option<&'o HashSet<String>>,
+    pub macro_idents: Option<&'o dyn Fn(&proc_macro2::Ident) -> bool>,
+    /// Re-parse a macro body only when it holds, at any depth, an identifier this
+    /// accepts: for a walk that only looks for nodes such an identifier starts (`let`),
+    /// skipping the others cannot change what it sees.
+    pub macro_must_hold: Option<&'o dyn Fn(&proc_macro2::Ident) -> bool>,
 }
 
-/// Whether the tokens hold one of the identifiers.
-pub(crate) fn has_ident(tokens: &proc_macro2::TokenStream, idents: &HashSet<String>) -> bool {
-    use std::fmt::Write;
-    // One buffer for every identifier's text (`Ident::to_string` allocates each time).
-    let mut name = String::new();
+/// Whether the tokens hold an identifier `wanted` accepts, looking [`MAX_DEPTH`]
+/// groups deep.
+pub(crate) fn has_ident(
+    tokens: &proc_macro2::TokenStream,
+    wanted: &dyn Fn(&proc_macro2::Ident) -> bool,
+) -> bool {
+    has_ident_within(tokens, wanted, MAX_DEPTH)
+}
+
+/// Whether the tokens hold an identifier `wanted` accepts, looking `max_depth` groups
+/// deep.
+fn has_ident_within(
+    tokens: &proc_macro2::TokenStream,
+    wanted: &dyn Fn(&proc_macro2::Ident) -> bool,
+    max_depth: usize,
+) -> bool {
     let mut stack = vec![tokens.clone().into_iter()];
     while let Some(iter) = stack.last_mut() {
         match iter.next() {
@@ -43,14 +56,12 @@ pub(crate) fn has_ident(tokens: &proc_macro2::TokenStream, idents: &HashSet<Stri
                 stack.pop();
             }
             Some(proc_macro2::TokenTree::Group(g)) => {
-                if stack.len() < MAX_DEPTH {
+                if stack.len() < max_depth {
                     stack.push(g.stream().into_iter());
                 }
             }
             Some(proc_macro2::TokenTree::Ident(i)) => {
-                name.clear();
-                let _ = write!(name, "{i}");
-                if idents.contains(name.as_str()) {
+                if wanted(&i) {
                     return true;
                 }
             }
@@ -102,6 +113,11 @@ impl Walker<'_, '_> {
         }
         if let Some(idents) = self.options.macro_idents {
             if !has_ident(&mac.tokens, idents) {
+                return;
+            }
+        }
+        if let Some(idents) = self.options.macro_must_hold {
+            if !has_ident_within(&mac.tokens, idents, usize::MAX) {
                 return;
             }
         }

@@ -1,0 +1,268 @@
+//! One scan of a file's text for the words the walks need, so that a function body
+//! whose text cannot hold a retry is skipped without walking its syntax tree (a walk
+//! costs far more per byte than this scan).
+//!
+//! - A retry loop needs the keyword `loop`, `for` or `while`.
+//! - A retry-crate strategy needs a path that resolves below a catalogue strategy
+//!   path. Such a path is written with a segment of a catalogue path compatible with
+//!   a strategy path (the crate root, or the tail `Ctx::resolve` completes) or starts
+//!   with a `use` alias whose target is compatible with one; see [`StrategyWords`].
+//!
+//! A word is a run of ASCII letters, digits and `_`; every other byte ends one. An
+//! identifier token is always a whole run (a letter right before a keyword would make
+//! a longer identifier or a literal suffix), and a non-ASCII byte only splits runs
+//! further, so the scan sees every ASCII identifier of the tokens (and more words, from
+//! comments and strings, which only means walking a body for nothing). Needles that are
+//! not plain ASCII words turn the filter off.
+
+use std::collections::HashSet;
+
+/// Which bytes continue a word.
+const WORD: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'_';
+        b += 1;
+    }
+    t
+};
+
+/// Whether `s` is one whole word of the scan (a raw identifier's `r#` taken off).
+fn scan_word(s: &str) -> Option<&str> {
+    let s = s.strip_prefix("r#").unwrap_or(s);
+    (!s.is_empty() && s.bytes().all(|b| WORD[usize::from(b)])).then_some(s)
+}
+
+/// A set of words with a cheap first test by first byte and length, so that most
+/// words of a file are rejected without hashing.
+#[derive(Debug, Clone)]
+pub struct Needles {
+    /// Bit `len` of entry `first` is set when some needle starts with `first` and has
+    /// `len` bytes (lengths from 63 up share bit 63).
+    shape: Box<[u64; 256]>,
+    words: HashSet<Box<[u8]>>,
+}
+
+impl Default for Needles {
+    fn default() -> Self {
+        Needles {
+            shape: Box::new([0; 256]),
+            words: HashSet::new(),
+        }
+    }
+}
+
+impl Needles {
+    fn insert(&mut self, word: &str) {
+        let w = word.as_bytes();
+        self.shape[usize::from(w[0])] |= 1 << w.len().min(63);
+        self.words.insert(w.into());
+    }
+
+    fn contains(&self, w: &[u8]) -> bool {
+        self.shape[usize::from(w[0])] >> w.len().min(63) & 1 == 1 && self.words.contains(w)
+    }
+}
+
+/// The words a strategy path can be written with, for one catalogue: built once.
+#[derive(Debug, Clone, Default)]
+pub struct StrategyWords {
+    /// Every strategy path, by segments.
+    strategies: Vec<Vec<String>>,
+    /// Segments of every catalogue path compatible with a strategy path.
+    needles: Needles,
+    /// Some needle is not a plain word: the filter cannot be used.
+    unusable: bool,
+}
+
+/// Whether one path is a prefix of the other: only then can a path built from one
+/// (an alias target, a glob, a catalogue path) be or lie below the other.
+fn compatible<A: AsRef<str>, B: AsRef<str>>(a: &[A], b: &[B]) -> bool {
+    a.iter().zip(b).all(|(x, y)| x.as_ref() == y.as_ref())
+}
+
+impl StrategyWords {
+    pub fn new(catalog: &super::RetryCatalog) -> Self {
+        let mut out = StrategyWords {
+            strategies: catalog
+                .crates
+                .iter()
+                .flat_map(|c| &c.strategy)
+                .map(|s| s.path.split("::").map(str::to_string).collect())
+                .collect(),
+            ..StrategyWords::default()
+        };
+        for path in catalog.all_paths() {
+            let segs: Vec<&str> = path.split("::").collect();
+            if !out.compatible_with_a_strategy(&segs) {
+                continue;
+            }
+            for seg in segs {
+                match scan_word(seg) {
+                    Some(w) => out.needles.insert(w),
+                    None => out.unusable = true,
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether a path can be a prefix of a strategy path or lie below one.
+    pub fn compatible_with_a_strategy<S: AsRef<str>>(&self, path: &[S]) -> bool {
+        self.strategies.iter().any(|s| compatible(path, s))
+    }
+}
+
+/// A position as proc-macro2 gives it: 1-based line, 0-based column in characters.
+/// Positions of one file compare in text order.
+pub(crate) type At = (usize, usize);
+
+/// Where the words that matter start in one file, in text order.
+pub(crate) struct Words {
+    /// `loop`, `for` and `while`.
+    loops: Vec<At>,
+    /// Words a strategy path can be written with; `None` when any body may hold one (a
+    /// glob import compatible with a strategy, an unusual needle).
+    strategies: Option<Vec<At>>,
+}
+
+impl Words {
+    /// Nothing found yet (while the file's `use`s are collected).
+    pub fn empty() -> Words {
+        Words {
+            loops: Vec::new(),
+            strategies: Some(Vec::new()),
+        }
+    }
+
+    /// Scans `text`. `aliases` are the file's `use` names whose target is compatible
+    /// with a strategy path; `open` says some glob import is.
+    pub fn scan<'k>(
+        text: &str,
+        catalog: &StrategyWords,
+        aliases: impl Iterator<Item = &'k str>,
+        open: bool,
+    ) -> Words {
+        let mut extra = Vec::new();
+        let mut usable = !open && !catalog.unusable;
+        for alias in aliases {
+            match scan_word(alias) {
+                Some(w) => extra.push(w.as_bytes()),
+                None => usable = false,
+            }
+        }
+        let mut words = Words {
+            loops: Vec::new(),
+            strategies: usable.then(Vec::new),
+        };
+        // The shapes of every word worth a closer look in this file.
+        let mut shapes = catalog.needles.shape.clone();
+        for w in [&b"loop"[..], b"for", b"while"]
+            .into_iter()
+            .chain(extra.iter().copied())
+        {
+            shapes[usize::from(w[0])] |= 1 << w.len().min(63);
+        }
+        let mut cursor = Cursor {
+            offset: 0,
+            line: 1,
+            line_start: 0,
+            bom: text.starts_with('\u{feff}'),
+        };
+        for_each_word(text.as_bytes(), &shapes, |w, start| {
+            if matches!(w, b"loop" | b"for" | b"while") {
+                words.loops.push(cursor.at(text, start));
+            }
+            if let Some(found) = &mut words.strategies {
+                if catalog.needles.contains(w) || extra.contains(&w) {
+                    found.push(cursor.at(text, start));
+                }
+            }
+        });
+        words
+    }
+
+    /// Whether the text from `start` to `end` may hold a loop.
+    pub fn may_loop(&self, start: At, end: At) -> bool {
+        any_in(&self.loops, start, end)
+    }
+
+    /// Whether the text from `start` to `end` may name a catalogue strategy.
+    pub fn may_name_strategy(&self, start: At, end: At) -> bool {
+        (self.strategies.as_ref()).is_none_or(|s| any_in(s, start, end))
+    }
+}
+
+/// Calls `f` with each word of `bytes` (and its offset) whose first byte and length
+/// `shapes` holds. Words are found 64 bytes at a time from a mask of word bytes, with
+/// no branch per byte.
+pub(super) fn for_each_word(bytes: &[u8], shapes: &[u64; 256], mut f: impl FnMut(&[u8], usize)) {
+    let mut base = 0;
+    // Whether the byte before the chunk continues a word.
+    let mut carry = false;
+    while base < bytes.len() {
+        let chunk = &bytes[base..bytes.len().min(base + 64)];
+        let mut word = 0u64;
+        for (j, &b) in chunk.iter().enumerate() {
+            word |= u64::from(WORD[usize::from(b)]) << j;
+        }
+        let mut starts = word & !(word << 1 | u64::from(carry));
+        carry = word >> (chunk.len() - 1) & 1 == 1;
+        while starts != 0 {
+            let j = starts.trailing_zeros() as usize;
+            starts &= starts - 1;
+            // The first byte after the word: in the chunk, or found byte by byte.
+            let rest = !word >> j;
+            let len = rest.trailing_zeros() as usize;
+            let end = if rest != 0 && j + len < chunk.len() {
+                base + j + len
+            } else {
+                let from = base + chunk.len();
+                from + bytes[from..]
+                    .iter()
+                    .take_while(|&&b| WORD[usize::from(b)])
+                    .count()
+            };
+            let start = base + j;
+            if shapes[usize::from(bytes[start])] >> (end - start).min(63) & 1 == 1 {
+                f(&bytes[start..end], start);
+            }
+        }
+        base += chunk.len();
+    }
+}
+
+/// The line of the last word found, counted from the previous one when asked (the
+/// words that matter are few).
+struct Cursor {
+    offset: usize,
+    line: usize,
+    line_start: usize,
+    /// The line is line 1 after a byte-order mark, which `syn::parse_file` drops (so
+    /// proc-macro2 columns do not count it).
+    bom: bool,
+}
+
+impl Cursor {
+    /// The position of byte `offset`, at or after the previous one asked for.
+    fn at(&mut self, text: &str, offset: usize) -> At {
+        let passed = &text.as_bytes()[self.offset..offset];
+        let newlines = passed.iter().filter(|&&b| b == b'\n').count();
+        if let Some(last) = passed.iter().rposition(|&b| b == b'\n') {
+            self.line += newlines;
+            self.line_start = self.offset + last + 1;
+            self.bom = false;
+        }
+        self.offset = offset;
+        let column = text[self.line_start..offset].chars().count() - usize::from(self.bom);
+        (self.line, column)
+    }
+}
+
+/// Whether a sorted list of positions has one from `start` up to `end`.
+fn any_in(found: &[At], start: At, end: At) -> bool {
+    let i = found.partition_point(|&at| at < start);
+    found.get(i).is_some_and(|&at| at < end)
+}
