@@ -215,6 +215,11 @@ pub struct Catalog {
     /// Last segments of every pattern, when none of them is a glob: a path whose
     /// last segment is not among them cannot match (a fast reject).
     last_segments: Option<std::collections::HashSet<String>>,
+    /// Crates of the patterns that are not `**` wildcards: such a pattern only
+    /// applies to a path that starts with its crate.
+    role_crates: std::collections::HashSet<String>,
+    /// Last segments of the `**` patterns (`None` when one is itself a glob).
+    wildcard_lasts: Option<std::collections::HashSet<String>>,
 }
 
 impl Catalog {
@@ -238,6 +243,8 @@ impl Catalog {
     pub fn compile(&mut self) -> Result<(), String> {
         let mut builder = GlobSetBuilder::new();
         let mut roles = Vec::new();
+        let mut role_crates = std::collections::HashSet::new();
+        let mut wildcard_lasts = Some(std::collections::HashSet::new());
         let mut push = |pattern: &str, role: PathRole, krate: &str| -> Result<(), String> {
             let glob = pattern.replace("::", "/");
             let g = GlobBuilder::new(&glob)
@@ -245,7 +252,18 @@ impl Catalog {
                 .build()
                 .map_err(|e| format!("bad path pattern `{pattern}`: {e}"))?;
             builder.add(g);
-            roles.push((role, normalize_crate(krate), pattern.starts_with("**")));
+            let wildcard = pattern.starts_with("**");
+            if wildcard {
+                let last = pattern.rsplit("::").next().unwrap_or("");
+                if last.contains(['*', '?', '[', '{']) {
+                    wildcard_lasts = None;
+                } else if let Some(lasts) = &mut wildcard_lasts {
+                    lasts.insert(last.to_string());
+                }
+            } else {
+                role_crates.insert(normalize_crate(krate));
+            }
+            roles.push((role, normalize_crate(krate), wildcard));
             Ok(())
         };
         for (i, c) in self.clients.iter().enumerate() {
@@ -284,6 +302,8 @@ impl Catalog {
         }
         self.set = Some(builder.build().map_err(|e| e.to_string())?);
         self.roles = roles;
+        self.role_crates = role_crates;
+        self.wildcard_lasts = wildcard_lasts;
         self.request_timeout_names = self
             .clients
             .iter()
@@ -322,7 +342,14 @@ impl Catalog {
     /// `depends` says whether the package depends on a crate.
     pub fn role(&self, path: &[String], depends: &dyn Fn(&str) -> bool) -> Option<PathRole> {
         let set = self.set.as_ref()?;
-        if path.is_empty() {
+        let (first, last) = (path.first()?, path.last()?);
+        // Most paths (`crate::Order::new`, `std::..`) are turned down before the glob.
+        if !self.role_crates.contains(first)
+            && self
+                .wildcard_lasts
+                .as_ref()
+                .is_some_and(|w| !w.contains(last))
+        {
             return None;
         }
         let joined = path.join("/");
