@@ -14,6 +14,36 @@ pub struct SourceFile {
     line_starts: Vec<usize>,
 }
 
+/// Offsets where lines start: 0, and one past every `\n`.
+///
+/// Every file read is indexed, so this runs over every byte of a tree: it tests 32
+/// bytes at a time into a bit mask (the comparison vectorises) instead of searching
+/// for each newline of lines that are mostly short.
+fn line_starts(bytes: &[u8]) -> Vec<usize> {
+    let mut starts = Vec::with_capacity(bytes.len() / 32 + 1);
+    starts.push(0);
+    let chunks = bytes.chunks_exact(32);
+    let tail = chunks.remainder();
+    for (c, chunk) in chunks.enumerate() {
+        let mut mask = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |m, (j, &b)| m | (u32::from(b == b'\n') << j));
+        while mask != 0 {
+            starts.push(c * 32 + mask.trailing_zeros() as usize + 1);
+            mask &= mask - 1;
+        }
+    }
+    let base = bytes.len() - tail.len();
+    starts.extend(
+        tail.iter()
+            .enumerate()
+            .filter(|(_, &b)| b == b'\n')
+            .map(|(j, _)| base + j + 1),
+    );
+    starts
+}
+
 /// A 1-based line and a 1-based column counted in Unicode scalar values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct LineCol {
@@ -23,9 +53,7 @@ pub struct LineCol {
 
 impl SourceFile {
     pub fn new(display: String, path: PathBuf, text: String) -> Self {
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
+        let line_starts = line_starts(text.as_bytes());
         SourceFile {
             display,
             path,
@@ -100,6 +128,25 @@ mod tests {
     fn at(f: &SourceFile, offset: usize) -> (usize, usize) {
         let LineCol { line, column } = f.line_col(offset);
         (line, column)
+    }
+
+    #[test]
+    fn line_starts_agree_with_a_plain_search_across_chunk_edges() {
+        for len in [0usize, 1, 31, 32, 33, 63, 64, 65, 100, 257] {
+            for step in [1usize, 2, 7, 31, 32, 33] {
+                let text: String = (0..len)
+                    .map(|i| if i % step == step - 1 { '\n' } else { 'x' })
+                    .collect();
+                let expected: Vec<usize> = std::iter::once(0)
+                    .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                    .collect();
+                assert_eq!(
+                    super::line_starts(text.as_bytes()),
+                    expected,
+                    "len {len} step {step}"
+                );
+            }
+        }
     }
 
     #[test]
