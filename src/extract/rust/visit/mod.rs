@@ -129,7 +129,7 @@ impl Collector<'_> {
 }
 
 /// The last segment of [`type_path`], without building the path.
-fn type_path_last(ty: &syn::Type) -> Option<&syn::Ident> {
+pub(super) fn type_path_last(ty: &syn::Type) -> Option<&syn::Ident> {
     let syn::Type::Path(p) = ty else { return None };
     let last = p.path.segments.last()?;
     let wrapper = ["Arc", "Box", "Rc", "Option"]
@@ -505,8 +505,10 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_> {
         }
         if let Some(init) = &l.init {
             let h = self.expr(&init.expr);
-            if let (Some(h), Some(name)) = (h, pat_ident(&l.pat)) {
-                self.scope().vars.insert(name, h);
+            if let Some(h) = h {
+                if let Some(name) = pat_ident(&l.pat) {
+                    self.scope().vars.insert(name, h);
+                }
             }
             if let Some((_, diverge)) = &init.diverge {
                 self.expr(diverge);

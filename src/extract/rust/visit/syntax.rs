@@ -5,7 +5,7 @@ use proc_macro2::{Spacing, TokenStream, TokenTree};
 use syn::{Expr, Lit, Pat};
 
 use super::super::facts::Target;
-use super::type_path;
+use super::type_path_last;
 
 pub(super) fn segments(path: &syn::Path) -> Vec<String> {
     path.segments.iter().map(|s| s.ident.to_string()).collect()
@@ -103,19 +103,19 @@ pub(super) fn may_be_client(ty: &syn::Type) -> bool {
     match ty {
         syn::Type::Reference(r) => may_be_client(&r.elem),
         syn::Type::Paren(p) => may_be_client(&p.elem),
-        syn::Type::Path(p) => type_path(ty).is_some_and(|segs| {
-            segs.last().is_some_and(|l| {
-                [
-                    "Client",
-                    "Agent",
-                    "Channel",
-                    "Endpoint",
-                    "Connection",
-                    "Http",
-                ]
-                .iter()
-                .any(|k| l.contains(k))
-            }) || (p.path.segments.len() == 1 && p.path.segments[0].ident.to_string().len() == 1)
+        syn::Type::Path(p) => type_path_last(ty).is_some_and(|last| {
+            let l = last.to_string();
+            [
+                "Client",
+                "Agent",
+                "Channel",
+                "Endpoint",
+                "Connection",
+                "Http",
+            ]
+            .iter()
+            .any(|k| l.contains(k))
+                || (p.path.segments.len() == 1 && p.path.segments[0].ident.to_string().len() == 1)
         }),
         _ => false,
     }
