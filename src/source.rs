@@ -19,7 +19,7 @@ pub struct SourceFile {
 /// Every file read is indexed, so this runs over every byte of a tree: it tests 32
 /// bytes at a time into a bit mask (the comparison vectorises) instead of searching
 /// for each newline of lines that are mostly short.
-fn line_starts(bytes: &[u8]) -> Vec<usize> {
+pub(crate) fn line_starts(bytes: &[u8]) -> Vec<usize> {
     let mut starts = Vec::with_capacity(bytes.len() / 32 + 1);
     starts.push(0);
     let chunks = bytes.chunks_exact(32);
@@ -60,6 +60,11 @@ impl SourceFile {
             text,
             line_starts,
         }
+    }
+
+    /// Offsets where lines start (0 first).
+    pub fn line_starts(&self) -> &[usize] {
+        &self.line_starts
     }
 
     /// Line and column of a byte offset (clamped to the text, snapped to a char boundary).

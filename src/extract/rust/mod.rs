@@ -15,6 +15,7 @@ pub mod catalog;
 pub mod facts;
 pub mod imports;
 pub mod link;
+pub(crate) mod positions;
 pub mod scan;
 pub mod visit;
 

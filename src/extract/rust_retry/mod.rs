@@ -162,72 +162,7 @@ pub fn to_node(facts: &[RetryFact]) -> Node {
     }
 }
 
-/// Byte offsets of proc-macro2 positions in one file's text.
-pub(crate) struct Positions<'a> {
-    text: &'a str,
-    /// Starts of lines, found as far as the furthest line asked for: most files are
-    /// asked about a few lines near a retry, or none.
-    line_starts: std::cell::RefCell<Vec<usize>>,
-    /// `syn::parse_file` drops a leading byte-order mark, so line 1 columns start after it.
-    bom: bool,
-}
-
-impl<'a> Positions<'a> {
-    pub fn new(text: &'a str) -> Self {
-        Positions {
-            text,
-            line_starts: std::cell::RefCell::new(vec![0]),
-            bom: text.starts_with('\u{feff}'),
-        }
-    }
-
-    /// Byte offset where 0-based line `line` starts, when the text has that line.
-    fn line_start(&self, line: usize) -> Option<usize> {
-        let mut starts = self.line_starts.borrow_mut();
-        while starts.len() <= line {
-            let last = *starts.last()?;
-            if last == usize::MAX {
-                return None;
-            }
-            let next = self.text[last..].find('\n').map(|i| last + i + 1);
-            // `usize::MAX` marks the end: no line after it.
-            starts.push(next.unwrap_or(usize::MAX));
-        }
-        Some(starts[line]).filter(|&s| s != usize::MAX)
-    }
-
-    /// Byte offset of a 1-based line and a 0-based column counted in characters.
-    pub fn offset(&self, lc: LineColumn) -> usize {
-        let Some(start) = lc.line.checked_sub(1).and_then(|l| self.line_start(l)) else {
-            return self.text.len();
-        };
-        let column = lc.column + usize::from(self.bom && lc.line == 1);
-        let line = &self.text[start..];
-        let line = &line[..line.find('\n').unwrap_or(line.len())];
-        start
-            + line
-                .char_indices()
-                .nth(column)
-                .map_or(line.len(), |(i, _)| i)
-    }
-
-    pub fn span(&self, s: proc_macro2::Span) -> Span {
-        let start = self.offset(s.start());
-        Span::new(start, self.offset(s.end()).max(start))
-    }
-
-    /// The span of a syntax node, first token to last.
-    pub fn of(&self, node: &impl syn::spanned::Spanned) -> Span {
-        self.span(node.span())
-    }
-
-    /// From the start of `a` to the end of `b`.
-    pub fn between(&self, a: proc_macro2::Span, b: proc_macro2::Span) -> Span {
-        let a = self.span(a);
-        let b = self.span(b);
-        Span::new(a.start, b.end.max(a.start))
-    }
-}
+pub(crate) use crate::extract::rust::positions::Positions;
 
 /// A function of the file, by name: free functions and methods alike.
 pub(crate) struct FnDef<'a> {

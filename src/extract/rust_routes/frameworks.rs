@@ -16,7 +16,7 @@ use syn::spanned::Spanned;
 use super::catalog::{has, tail_matches, NameSet, RoutesCatalog};
 use super::evidence::{string_literals, with_ident_str, Evidence, Scratch};
 use super::{
-    Child, FileRoutes, FnInfo, Handler, LayerBy, LayerRec, LayerRefs, LineIndex, RouteRec, ScopeRec,
+    Child, FileRoutes, FnInfo, Handler, LayerBy, LayerRec, LayerRefs, Positions, RouteRec, ScopeRec,
 };
 use crate::tree::Span;
 
@@ -25,7 +25,7 @@ const MAX_DEPTH: usize = 128;
 
 pub(crate) fn summarize_file(
     file: &syn::File,
-    lines: &LineIndex,
+    lines: &Positions,
     cat: &RoutesCatalog,
 ) -> FileRoutes {
     let mut s = Summarizer {
@@ -45,7 +45,7 @@ pub(crate) fn summarize_file(
 
 struct Summarizer<'a> {
     cat: &'a RoutesCatalog,
-    lines: &'a LineIndex<'a>,
+    lines: &'a Positions<'a>,
     /// The file's items, for `uses`.
     items: &'a [syn::Item],
     /// `use` renames and imports: local name → full path. Collected when a path is

@@ -206,7 +206,7 @@ pub struct RouteFact {
 /// Summarises one parsed file. `text` is the text `file` was parsed from (positions
 /// are converted to byte offsets of it). Never panics on odd input.
 pub fn summarize(file: &syn::File, text: &str, catalog: &RoutesCatalog) -> FileRoutes {
-    let lines = LineIndex::new(text);
+    let lines = Positions::new(text);
     frameworks::summarize_file(file, &lines, catalog)
 }
 
@@ -251,53 +251,4 @@ pub fn to_node(routes: &[&RouteFact]) -> Node {
     }
 }
 
-/// proc-macro2 positions (line 1-based, column in chars) → byte offsets of the text.
-///
-/// The line starts are found on the first conversion: most files register no route
-/// and never convert a position, so they never pay for the scan.
-pub(crate) struct LineIndex<'t> {
-    text: &'t str,
-    /// Byte offset where each line starts, once a position is converted.
-    starts: std::cell::OnceCell<Vec<usize>>,
-    /// `syn::parse_file` strips a BOM, which shifts the columns of line 1 by one char.
-    bom: bool,
-}
-
-impl<'t> LineIndex<'t> {
-    pub fn new(text: &'t str) -> Self {
-        LineIndex {
-            text,
-            starts: std::cell::OnceCell::new(),
-            bom: text.starts_with('\u{feff}'),
-        }
-    }
-
-    fn starts(&self) -> &[usize] {
-        self.starts.get_or_init(|| {
-            let mut starts = vec![0];
-            starts.extend(self.text.match_indices('\n').map(|(i, _)| i + 1));
-            starts
-        })
-    }
-
-    /// Byte offset of a line/column; clamped to the text.
-    pub fn offset(&self, lc: proc_macro2::LineColumn) -> usize {
-        let starts = self.starts();
-        let Some(l) = lc.line.checked_sub(1).filter(|l| *l < starts.len()) else {
-            return self.text.len();
-        };
-        let start = starts[l];
-        let end = starts.get(l + 1).map_or(self.text.len(), |n| n - 1);
-        let column = lc.column + usize::from(self.bom && lc.line == 1);
-        let line = &self.text[start..end];
-        match line.char_indices().nth(column) {
-            Some((i, _)) => start + i,
-            None => start + line.len(),
-        }
-    }
-
-    pub fn span(&self, span: proc_macro2::Span) -> Span {
-        let (a, b) = (self.offset(span.start()), self.offset(span.end()));
-        Span::new(a, b.max(a))
-    }
-}
+pub(crate) use crate::extract::rust::positions::Positions;

@@ -740,7 +740,7 @@ fn odd_input_does_not_panic() {
         .unwrap();
     let _ = link(&[parsed]);
     // Positions past the text are clamped.
-    let li = LineIndex::new("ab\ncd");
+    let li = Positions::new("ab\ncd");
     assert_eq!(li.offset(proc_macro2::LineColumn { line: 9, column: 0 }), 5);
     assert_eq!(
         li.offset(proc_macro2::LineColumn {

@@ -7,7 +7,7 @@ use syn::{Expr, ExprCall, ExprMethodCall};
 use super::super::catalog::PathRole;
 use super::super::facts::{CallFact, Chain, Origin};
 use super::syntax::*;
-use super::{offset, span_of, Visitor};
+use super::Visitor;
 use crate::tree::Span;
 
 /// `Ok(x)`, `Some(x)`, `Arc::new(x)`, ...: the value is the argument's.
@@ -66,7 +66,7 @@ impl Visitor<'_, '_> {
                     .flatten();
                 let origin = Origin::Client {
                     api,
-                    span: span_of(self.source, c.span()),
+                    span: self.pos.span(c.span()),
                     constructor: path.join("::"),
                     target,
                     request,
@@ -283,8 +283,8 @@ impl Visitor<'_, '_> {
                 continue;
             }
             let span = Span::new(
-                offset(self.source, m.method.span().start()),
-                offset(self.source, m.paren_token.span.close().end()),
+                self.pos.offset(m.method.span().start()),
+                self.pos.offset(m.paren_token.span.close().end()),
             );
             chain.calls.push(CallFact {
                 name,

@@ -10,8 +10,8 @@ use syn::Expr;
 use super::catalog::{Catalog, PathRole};
 use super::facts::{Chain, FileFacts, FnFact, Handle, Origin, Target};
 use super::imports::{Deps, Imports};
+use super::positions::Positions;
 use crate::source::SourceFile;
-use crate::tree::Span;
 
 mod calls;
 mod syntax;
@@ -24,27 +24,6 @@ pub struct Ctx<'a> {
     pub catalog: &'a Catalog,
     /// `None` when no `Cargo.toml` was found: crate names are taken as written.
     pub deps: Option<&'a Deps>,
-}
-
-/// Byte offset of a proc-macro2 position (1-based line, column in chars).
-///
-/// `Span::byte_range` would do, but it caches char→byte offsets in a `BTreeMap` per
-/// call; line and column are a cheap lookup, and most lines are ASCII.
-fn offset(source: &SourceFile, lc: proc_macro2::LineColumn) -> usize {
-    let (start, end) = source.line_range(lc.line.saturating_sub(1));
-    let line = &source.text[start..end];
-    if line.is_ascii() {
-        return start + lc.column.min(line.len());
-    }
-    start
-        + line
-            .char_indices()
-            .nth(lc.column)
-            .map_or(line.len(), |(i, _)| i)
-}
-
-fn span_of(source: &SourceFile, s: proc_macro2::Span) -> Span {
-    Span::new(offset(source, s.start()), offset(source, s.end()))
 }
 
 /// Summarises one parsed file.
@@ -60,7 +39,7 @@ pub fn summarize_file(file: &syn::File, ctx: &Ctx, source: &SourceFile) -> FileF
     collector.visit_file(file);
     let mut v = Visitor {
         ctx,
-        source,
+        pos: Positions::of_source(source),
         imports: std::mem::take(&mut collector.imports),
         facts: FileFacts {
             consts: std::mem::take(&mut collector.consts),
@@ -230,7 +209,7 @@ struct Scope {
 
 struct Visitor<'c, 'a> {
     ctx: &'c Ctx<'a>,
-    source: &'c SourceFile,
+    pos: Positions<'c>,
     imports: Imports,
     facts: FileFacts,
     scopes: Vec<Scope>,
