@@ -93,9 +93,12 @@ pub fn summarize(source: &SourceFile, ctx: &Ctx) -> Result<FileFacts, FileError>
     let result = match syn::parse_file(&text) {
         Ok(file) => {
             let mut facts = visit::summarize_file(&file, ctx, source);
-            facts.retries = crate::extract::rust_retry::retries(&file, &text, &ctx.catalog.retry);
+            // The blanked shebang keeps every line where it was: the file's line starts hold.
+            let pos = || positions::Positions::with_line_starts(&text, source.line_starts());
+            facts.retries =
+                crate::extract::rust_retry::retries_at(&file, pos(), &ctx.catalog.retry);
             facts.routes =
-                crate::extract::rust_routes::summarize(&file, &text, &ctx.catalog.routes);
+                crate::extract::rust_routes::summarize_at(&file, &pos(), &ctx.catalog.routes);
             // Out-of-line test modules either extractor saw (`#[cfg(test)] mod tests;`).
             for m in facts.routes.test_modules() {
                 if !facts.test_mods.contains(m) {

@@ -33,10 +33,20 @@ impl<'a> Positions<'a> {
 
     /// Positions in a file read from disk, with the line starts it already has.
     pub fn of_source(source: &'a SourceFile) -> Self {
+        Positions::with_line_starts(&source.text, source.line_starts())
+    }
+
+    /// Positions in `text` whose line starts are known (those of a text with the
+    /// same lines, such as the file with its shebang blanked).
+    pub fn with_line_starts(text: &'a str, starts: &'a [usize]) -> Self {
         Positions {
-            borrowed: Some(source.line_starts()),
-            ..Positions::new(&source.text)
+            borrowed: Some(starts),
+            ..Positions::new(text)
         }
+    }
+
+    pub fn text(&self) -> &'a str {
+        self.text
     }
 
     /// Byte offset of a position; a line past the text gives the text's end, a

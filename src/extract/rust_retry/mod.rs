@@ -107,7 +107,17 @@ impl Delay {
 
 /// The retry sites of one file.
 pub fn retries(file: &syn::File, text: &str, catalog: &RetryCatalog) -> Vec<RetryFact> {
-    let ctx = Ctx::new(file, text, catalog);
+    retries_at(file, Positions::new(text), catalog)
+}
+
+/// [`retries`] with the positions of the file's text (line starts already known).
+pub(crate) fn retries_at(
+    file: &syn::File,
+    pos: Positions<'_>,
+    catalog: &RetryCatalog,
+) -> Vec<RetryFact> {
+    let text = pos.text();
+    let ctx = Ctx::new(file, pos, catalog);
     let mut facts = loops::find(&ctx, file);
     if catalog.may_be_used_in(text) {
         facts.extend(crates::find(&ctx, file));
@@ -193,9 +203,10 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(file: &'a syn::File, text: &'a str, catalog: &'a RetryCatalog) -> Self {
+    pub fn new(file: &'a syn::File, pos: Positions<'a>, catalog: &'a RetryCatalog) -> Self {
+        let text = pos.text();
         let mut ctx = Ctx {
-            pos: Positions::new(text),
+            pos,
             catalog,
             aliases: HashMap::new(),
             globs: Vec::new(),

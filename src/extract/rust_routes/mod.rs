@@ -206,8 +206,16 @@ pub struct RouteFact {
 /// Summarises one parsed file. `text` is the text `file` was parsed from (positions
 /// are converted to byte offsets of it). Never panics on odd input.
 pub fn summarize(file: &syn::File, text: &str, catalog: &RoutesCatalog) -> FileRoutes {
-    let lines = Positions::new(text);
-    frameworks::summarize_file(file, &lines, catalog)
+    summarize_at(file, &Positions::new(text), catalog)
+}
+
+/// [`summarize`] with the positions of the file's text (line starts already known).
+pub(crate) fn summarize_at(
+    file: &syn::File,
+    pos: &Positions<'_>,
+    catalog: &RoutesCatalog,
+) -> FileRoutes {
+    frameworks::summarize_file(file, pos, catalog)
 }
 
 /// The positioned tree the rule selects: a sequence of maps with `method`, `path`,
