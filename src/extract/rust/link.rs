@@ -8,7 +8,9 @@
 //! [`crate::extract::rust_routes::link`] over the whole package, each route in the
 //! document of the file that registers it.
 
-use std::collections::{HashMap, HashSet};
+// Link steps hash every name of a package; `Fx` hashing is several times cheaper than
+// the default SipHash, and nothing here is attacker-keyed or iterated into output order.
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::catalog::{Catalog, ClientApi};
 use super::facts::{Chain, FileFacts, Origin, Target};
@@ -159,8 +161,8 @@ pub fn link(package: &[(usize, FileFacts)], catalog: &Catalog) -> Vec<Document> 
         .flat_map(|(_, f)| f.types.iter().map(String::as_str))
         .collect();
     // Function name → handles it returns; handle → the function returning it.
-    let mut returns: HashMap<&str, Vec<HandleId>> = HashMap::new();
-    let mut returned_by: HashMap<HandleId, &str> = HashMap::new();
+    let mut returns: HashMap<&str, Vec<HandleId>> = HashMap::default();
+    let mut returned_by: HashMap<HandleId, &str> = HashMap::default();
     for (fi, (_, facts)) in package.iter().enumerate() {
         for f in &facts.fns {
             for &h in &f.returns {
@@ -180,7 +182,7 @@ pub fn link(package: &[(usize, FileFacts)], catalog: &Catalog) -> Vec<Document> 
     // What functions do with the values passed to them: parameter handles by
     // (function, index); a handle's extra chains are its parameters' chains, a few
     // calls deep (`fetch(&client)` → `client.get(..)` inside `fetch`).
-    let mut params: HashMap<(&str, usize), Vec<HandleId>> = HashMap::new();
+    let mut params: HashMap<(&str, usize), Vec<HandleId>> = HashMap::default();
     for (fi, (_, facts)) in package.iter().enumerate() {
         for (hi, h) in facts.handles.iter().enumerate() {
             if let Origin::Param { function, index } = &h.origin {
@@ -191,7 +193,7 @@ pub fn link(package: &[(usize, FileFacts)], catalog: &Catalog) -> Vec<Document> 
             }
         }
     }
-    let mut passes: HashMap<HandleId, Vec<HandleId>> = HashMap::new();
+    let mut passes: HashMap<HandleId, Vec<HandleId>> = HashMap::default();
     // A value stored in `self.<name>` meets the placeholders for earlier uses of it.
     for (fi, (_, facts)) in package.iter().enumerate() {
         for (name, h) in &facts.field_binds {
@@ -209,9 +211,9 @@ pub fn link(package: &[(usize, FileFacts)], catalog: &Catalog) -> Vec<Document> 
             }
         }
     }
-    let mut passed: HashMap<HandleId, Vec<(usize, &Chain)>> = HashMap::new();
+    let mut passed: HashMap<HandleId, Vec<(usize, &Chain)>> = HashMap::default();
     for &start in passes.keys() {
-        let mut seen: HashSet<HandleId> = HashSet::new();
+        let mut seen: HashSet<HandleId> = HashSet::default();
         let mut frontier = vec![start];
         let mut chains = Vec::new();
         for _ in 0..MAX_PASS_DEPTH {
@@ -229,7 +231,7 @@ pub fn link(package: &[(usize, FileFacts)], catalog: &Catalog) -> Vec<Document> 
         passed.insert(start, chains);
     }
     // Client handle → call sites, each the chains applied along one path of factories.
-    let mut sites: HashMap<HandleId, Vec<Vec<(usize, &Chain)>>> = HashMap::new();
+    let mut sites: HashMap<HandleId, Vec<Vec<(usize, &Chain)>>> = HashMap::default();
     for (fi, (_, facts)) in package.iter().enumerate() {
         for (hi, h) in facts.handles.iter().enumerate() {
             let Origin::Call { callee } = &h.origin else {
@@ -274,7 +276,7 @@ pub fn link(package: &[(usize, FileFacts)], catalog: &Catalog) -> Vec<Document> 
         .collect();
     let mut clients: Vec<Vec<Node>> = vec![Vec::new(); package.len()];
     let mut calls: Vec<Vec<Node>> = vec![Vec::new(); package.len()];
-    let mut seen_calls: HashSet<(usize, Span)> = HashSet::new();
+    let mut seen_calls: HashSet<(usize, Span)> = HashSet::default();
     for (fi, (_, facts)) in package.iter().enumerate() {
         for (hi, h) in facts.handles.iter().enumerate() {
             let Origin::Client {

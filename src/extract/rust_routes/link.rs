@@ -1,6 +1,8 @@
 //! The per-package link step: handlers, extractors, helpers and routers across files.
 
-use std::collections::{HashMap, HashSet};
+// Link steps hash every name of a package; `Fx` hashing is several times cheaper than
+// the default SipHash, and nothing here is attacker-keyed or iterated into output order.
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::evidence::Evidence;
 use super::{Child, FileRoutes, Handler, LayerBy, LayerRefs, RouteFact};
@@ -63,7 +65,7 @@ pub fn link_refs(files: &[&FileRoutes]) -> Vec<RouteFact> {
                 })
                 .or_else(|| {
                     r.scope
-                        .and_then(|s| pkg.layer_cover((fi, s), r.order, &mut HashSet::new()))
+                        .and_then(|s| pkg.layer_cover((fi, s), r.order, &mut HashSet::default()))
                 });
             out.push(RouteFact {
                 file: fi,
@@ -84,15 +86,15 @@ impl<'a> Package<'a> {
     fn new(files: &'a [&'a FileRoutes]) -> Self {
         let mut p = Package {
             files,
-            fns: HashMap::new(),
-            fn_scopes: HashMap::new(),
-            key_consts: HashSet::new(),
-            body_types: HashSet::new(),
-            key_types: HashMap::new(),
-            key_middlewares: HashSet::new(),
-            parents: HashMap::new(),
-            macro_registered: HashSet::new(),
-            handlers: HashSet::new(),
+            fns: HashMap::default(),
+            fn_scopes: HashMap::default(),
+            key_consts: HashSet::default(),
+            body_types: HashSet::default(),
+            key_types: HashMap::default(),
+            key_middlewares: HashSet::default(),
+            parents: HashMap::default(),
+            macro_registered: HashSet::default(),
+            handlers: HashSet::default(),
         };
         for (fi, f) in files.iter().enumerate() {
             for info in &f.fns {
