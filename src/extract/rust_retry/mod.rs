@@ -41,6 +41,9 @@ mod tests;
 
 use std::collections::HashMap;
 
+// Per-file name maps, looked up for every path in a retry's reach: Fx hashing.
+use rustc_hash::FxHashMap;
+
 use proc_macro2::LineColumn;
 
 pub use catalog::RetryCatalog;
@@ -185,11 +188,11 @@ pub(crate) struct Ctx<'a> {
     pub pos: Positions<'a>,
     pub catalog: &'a RetryCatalog,
     /// `use` aliases: the name in scope → the full path.
-    aliases: HashMap<String, Vec<String>>,
+    aliases: FxHashMap<String, Vec<String>>,
     /// Glob imports (`use tokio::time::*`), as paths.
     globs: Vec<Vec<String>>,
     /// Functions of the file by name; `None` when the name is defined twice.
-    pub fns: HashMap<String, Option<FnDef<'a>>>,
+    pub fns: FxHashMap<String, Option<FnDef<'a>>>,
     /// `const`/`static` string values by name.
     pub consts: HashMap<String, String>,
     /// Function bodies of the file from brace to brace, and their `let`s once computed.
@@ -208,9 +211,9 @@ impl<'a> Ctx<'a> {
         let mut ctx = Ctx {
             pos,
             catalog,
-            aliases: HashMap::new(),
+            aliases: FxHashMap::default(),
             globs: Vec::new(),
-            fns: HashMap::new(),
+            fns: FxHashMap::default(),
             consts: HashMap::new(),
             words: words::Words::empty(),
             fn_blocks: Vec::new(),

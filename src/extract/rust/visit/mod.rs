@@ -4,6 +4,9 @@
 
 use std::collections::HashMap;
 
+// Per-file name maps, looked up for every variable use: Fx hashing, not SipHash.
+use rustc_hash::FxHashMap;
+
 use syn::visit::{self, Visit};
 use syn::Expr;
 
@@ -48,7 +51,7 @@ pub fn summarize_file(file: &syn::File, ctx: &Ctx, source: &SourceFile) -> FileF
             ..FileFacts::default()
         },
         scopes: vec![Scope::default()],
-        fields: HashMap::new(),
+        fields: FxHashMap::default(),
         wrapped: 0,
         impl_type: None,
         breaker: 0,
@@ -201,9 +204,9 @@ impl<'ast> Visit<'ast> for Collector<'_> {
 
 #[derive(Default)]
 struct Scope {
-    vars: HashMap<String, usize>,
+    vars: FxHashMap<String, usize>,
     /// Methods called on variables that are not handles (`req.set_timeout(d)`).
-    var_methods: HashMap<String, Vec<String>>,
+    var_methods: FxHashMap<String, Vec<String>>,
     returns: Vec<usize>,
 }
 
@@ -214,7 +217,7 @@ struct Visitor<'c, 'a> {
     facts: FileFacts,
     scopes: Vec<Scope>,
     /// `self.<field>` → handle, for the whole file.
-    fields: HashMap<String, usize>,
+    fields: FxHashMap<String, usize>,
     /// Depth of timeout wrappers around the expression being visited.
     wrapped: usize,
     /// Self type of the enclosing `impl`.
