@@ -599,21 +599,14 @@ fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
     // A loop that waits for a notification between attempts is waiting for a
     // condition, not retrying blindly: not called unbounded.
     let unbounded = shape.open && !bounded(&ev, &scope) && !(decisive.is_none() && waits_otherwise);
-    // The condition (`while let Err(e) = call().await`) and the body.
-    let mut tokens = proc_macro2::TokenStream::new();
-    for part in &shape.parts {
-        match part {
-            Part::Expr(x) => quote::ToTokens::to_tokens(*x, &mut tokens),
-            Part::Block(b) => quote::ToTokens::to_tokens(*b, &mut tokens),
-        }
-    }
     Some(RetryFact {
         span: shape.header,
         source: RetrySource::Loop { form: shape.form },
         delay,
         delay_span: decisive.map(|s| s.span),
         unbounded,
-        target: ctx.target_in(tokens, lets),
+        // The condition (`while let Err(e) = call().await`) and the body.
+        target: ctx.target_in_parts(&shape.parts, lets),
     })
 }
 

@@ -484,43 +484,22 @@ impl<'a> Ctx<'a> {
     /// string naming a `const` (`"{BASE}/charge"`), or the initializer of a `let` of
     /// the enclosing function that the tokens read.
     pub fn target_in(&self, tokens: proc_macro2::TokenStream, lets: &Lets) -> Option<String> {
-        let mut stack = vec![tokens.into_iter()];
-        let mut followed: Vec<String> = Vec::new();
-        while let Some(iter) = stack.last_mut() {
-            let Some(tt) = iter.next() else {
-                stack.pop();
-                continue;
-            };
-            match tt {
-                proc_macro2::TokenTree::Group(g) => {
-                    if stack.len() < MAX_DEPTH {
-                        stack.push(g.stream().into_iter());
-                    }
-                }
-                proc_macro2::TokenTree::Literal(l) => {
-                    if let syn::Lit::Str(s) = syn::Lit::new(l) {
-                        if let Some(url) = self.url_in_literal(&s.value()) {
-                            return Some(url);
-                        }
-                    }
-                }
-                proc_macro2::TokenTree::Ident(i) => {
-                    let name = i.to_string();
-                    if let Some(v) = self.consts.get(&name) {
-                        if looks_like_url(v) {
-                            return Some(v.clone());
-                        }
-                    } else if let Some(init) = lets.get(&name) {
-                        if !followed.contains(&name) && stack.len() < MAX_DEPTH {
-                            followed.push(name);
-                            stack.push(init.to_token_stream().into_iter());
-                        }
-                    }
-                }
-                proc_macro2::TokenTree::Punct(_) => {}
+        let mut finder = TargetFinder::new(self, lets);
+        finder.tokens(tokens);
+        finder.found
+    }
+
+    /// [`Self::target_in`] for syntax (a loop's condition and body) without turning it
+    /// into tokens first: the same identifiers and string literals, met in the same order.
+    pub fn target_in_parts(&self, parts: &[delay::Part<'_>], lets: &Lets) -> Option<String> {
+        let mut finder = TargetFinder::new(self, lets);
+        for part in parts {
+            match part {
+                delay::Part::Expr(x) => finder.visit_expr(x),
+                delay::Part::Block(b) => finder.visit_block(b),
             }
         }
-        None
+        finder.found
     }
 
     /// A URL literal, or a format string whose `{NAME}` is a URL `const`.
@@ -572,7 +551,107 @@ pub(crate) fn lets_of(block: &syn::Block) -> Lets {
     lets
 }
 
-use quote::ToTokens;
+use syn::visit::Visit;
+
+/// Looks for the first URL named in code, in text order: a URL string literal (or a
+/// format string over a URL `const`), a `const` holding one, or a `let` whose value
+/// names one (followed once per name).
+struct TargetFinder<'c, 'a> {
+    ctx: &'c Ctx<'a>,
+    lets: &'c Lets,
+    followed: Vec<String>,
+    depth: usize,
+    found: Option<String>,
+}
+
+impl<'c, 'a> TargetFinder<'c, 'a> {
+    fn new(ctx: &'c Ctx<'a>, lets: &'c Lets) -> Self {
+        TargetFinder {
+            ctx,
+            lets,
+            followed: Vec::new(),
+            depth: 0,
+            found: None,
+        }
+    }
+
+    fn ident(&mut self, i: &proc_macro2::Ident) {
+        if self.found.is_some() {
+            return;
+        }
+        let name = i.to_string();
+        if let Some(v) = self.ctx.consts.get(&name) {
+            if looks_like_url(v) {
+                self.found = Some(v.clone());
+            }
+        } else if let Some(init) = self.lets.get(&name) {
+            if !self.followed.contains(&name) && self.depth < MAX_DEPTH {
+                self.followed.push(name);
+                self.depth += 1;
+                self.visit_expr(init);
+                self.depth -= 1;
+            }
+        }
+    }
+
+    fn string(&mut self, value: &str) {
+        if self.found.is_none() {
+            self.found = self.ctx.url_in_literal(value);
+        }
+    }
+
+    /// Macro bodies and the token streams the crate extractor hands over.
+    fn tokens(&mut self, tokens: proc_macro2::TokenStream) {
+        let mut stack = vec![tokens.into_iter()];
+        while let Some(iter) = stack.last_mut() {
+            if self.found.is_some() {
+                return;
+            }
+            let Some(tt) = iter.next() else {
+                stack.pop();
+                continue;
+            };
+            match tt {
+                proc_macro2::TokenTree::Group(g) => {
+                    if stack.len() + self.depth < MAX_DEPTH {
+                        stack.push(g.stream().into_iter());
+                    }
+                }
+                proc_macro2::TokenTree::Literal(l) => {
+                    if let syn::Lit::Str(s) = syn::Lit::new(l) {
+                        self.string(&s.value());
+                    }
+                }
+                proc_macro2::TokenTree::Ident(i) => {
+                    self.depth += stack.len();
+                    self.ident(&i);
+                    self.depth -= stack.len();
+                }
+                proc_macro2::TokenTree::Punct(_) => {}
+            }
+        }
+    }
+}
+
+impl<'ast> syn::visit::Visit<'ast> for TargetFinder<'_, '_> {
+    fn visit_expr(&mut self, e: &'ast syn::Expr) {
+        if self.found.is_none() && self.depth < MAX_DEPTH {
+            self.depth += 1;
+            syn::visit::visit_expr(self, e);
+            self.depth -= 1;
+        }
+    }
+    fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
+        self.ident(i);
+    }
+    fn visit_lit_str(&mut self, s: &'ast syn::LitStr) {
+        self.string(&s.value());
+    }
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        self.visit_path(&m.path);
+        self.tokens(m.tokens.clone());
+    }
+}
 
 fn looks_like_url(s: &str) -> bool {
     s.split_once("://").is_some_and(|(scheme, rest)| {
