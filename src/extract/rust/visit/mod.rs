@@ -81,20 +81,30 @@ struct Collector<'c> {
 }
 
 /// The path of a type, looking through `Arc<..>`, `Box<..>`, `Rc<..>`, `Option<..>`.
-pub(super) fn type_path(ty: &syn::Type) -> Option<Vec<String>> {
+fn unwrapped_type_path(ty: &syn::Type) -> Option<&syn::Path> {
     let syn::Type::Path(p) = ty else { return None };
     let last = p.path.segments.last()?;
-    if matches!(
-        last.ident.to_string().as_str(),
-        "Arc" | "Box" | "Rc" | "Option"
-    ) {
+    let wrapper = ["Arc", "Box", "Rc", "Option"]
+        .iter()
+        .any(|w| last.ident == w);
+    if wrapper {
         if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
             if let Some(syn::GenericArgument::Type(inner)) = args.args.first() {
-                return type_path(inner);
+                return unwrapped_type_path(inner);
             }
         }
     }
-    Some(segments(&p.path))
+    Some(&p.path)
+}
+
+/// [`unwrapped_type_path`] as segments.
+pub(super) fn type_path(ty: &syn::Type) -> Option<Vec<String>> {
+    unwrapped_type_path(ty).map(segments)
+}
+
+/// The last segment of [`type_path`], without building the path.
+pub(super) fn type_path_last(ty: &syn::Type) -> Option<&syn::Ident> {
+    Some(&unwrapped_type_path(ty)?.segments.last()?.ident)
 }
 
 impl Collector<'_> {
@@ -108,23 +118,6 @@ impl Collector<'_> {
             }
         }
     }
-}
-
-/// The last segment of [`type_path`], without building the path.
-pub(super) fn type_path_last(ty: &syn::Type) -> Option<&syn::Ident> {
-    let syn::Type::Path(p) = ty else { return None };
-    let last = p.path.segments.last()?;
-    let wrapper = ["Arc", "Box", "Rc", "Option"]
-        .iter()
-        .any(|w| last.ident == w);
-    if wrapper {
-        if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
-            if let Some(syn::GenericArgument::Type(inner)) = args.args.first() {
-                return type_path_last(inner);
-            }
-        }
-    }
-    Some(&last.ident)
 }
 
 impl<'ast> Visit<'ast> for Collector<'_> {
