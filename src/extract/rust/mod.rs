@@ -13,6 +13,7 @@
 
 pub mod catalog;
 pub mod facts;
+pub(crate) mod ident;
 pub mod imports;
 pub mod link;
 pub(crate) mod positions;

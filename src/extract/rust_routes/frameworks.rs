@@ -14,10 +14,11 @@ use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use syn::spanned::Spanned;
 
 use super::catalog::{has, tail_matches, NameSet, RoutesCatalog};
-use super::evidence::{string_literals, with_ident_str, Evidence, Scratch};
+use super::evidence::{string_literals, Evidence, Scratch};
 use super::{
     Child, FileRoutes, FnInfo, Handler, LayerBy, LayerRec, LayerRefs, Positions, RouteRec, ScopeRec,
 };
+use crate::extract::rust::ident::with_ident_str;
 use crate::tree::Span;
 
 /// Deeper expressions are not followed (the framework refuses much deeper files anyway).

@@ -8,6 +8,7 @@ use super::super::catalog::PathRole;
 use super::super::facts::{CallFact, Chain, Origin};
 use super::syntax::*;
 use super::Visitor;
+use crate::extract::rust::ident::with_ident_str;
 use crate::tree::Span;
 
 /// `Ok(x)`, `Some(x)`, `Arc::new(x)`, ...: the value is the argument's.
@@ -30,7 +31,7 @@ impl Visitor<'_, '_> {
     /// entry ends in, and are turned down before the path is built.
     fn path_role(&self, path: &syn::Path) -> Option<(PathRole, Vec<String>)> {
         let last = &path.segments.last()?.ident;
-        if !self.ctx.catalog.may_match(&last.to_string()) {
+        if !with_ident_str(last, |l| self.ctx.catalog.may_match(l)) {
             return None;
         }
         self.role(&segments(path))

@@ -12,6 +12,7 @@ use syn::Expr;
 
 use super::catalog::{Catalog, PathRole};
 use super::facts::{Chain, FileFacts, FnFact, Handle, Origin, Target};
+use super::ident::with_ident_str;
 use super::imports::{Deps, Imports};
 use super::positions::Positions;
 use crate::source::SourceFile;
@@ -141,8 +142,8 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         self.imports.local.insert(s.ident.to_string());
         for f in &s.fields {
             let Some(name) = &f.ident else { continue };
-            let known =
-                type_path_last(&f.ty).is_some_and(|last| self.catalog.may_match(&last.to_string()));
+            let known = type_path_last(&f.ty)
+                .is_some_and(|last| with_ident_str(last, |l| self.catalog.may_match(l)));
             if let Some(ty) = type_path(&f.ty).filter(|_| known) {
                 self.field_types.push((name.to_string(), ty));
             }
