@@ -12,7 +12,8 @@ pub enum Platform {
     Kong,
     /// Envoy bootstrap or xDS resources.
     Envoy,
-    /// A Spring Boot configuration with `resilience4j` or `spring.cloud.gateway` keys.
+    /// A Spring Boot configuration with `resilience4j`, `spring.cloud.gateway`,
+    /// `spring.cloud.openfeign` or `feign.client` keys (YAML or `.properties`).
     Spring,
     /// Facts extracted from a Rust source file (`{clients: [...]}`), never classified from YAML.
     Rust,
@@ -125,14 +126,20 @@ fn is_spring(root: &Node) -> bool {
     entries.iter().any(|(k, v)| match k.as_str() {
         Some("resilience4j") => true,
         Some(key)
-            if key.starts_with("resilience4j.") || key.starts_with("spring.cloud.gateway") =>
+            if key.starts_with("resilience4j.")
+                || key.starts_with("spring.cloud.gateway")
+                || key.starts_with("spring.cloud.openfeign")
+                || key.starts_with("feign.client") =>
         {
             true
         }
         Some("spring") => v
             .get("cloud")
             .is_some_and(|c| c.get("gateway").is_some() || c.get("openfeign").is_some()),
-        Some(key) if key.starts_with("spring.cloud") => v.get("gateway").is_some(),
+        Some("feign") => v.get("client").is_some(),
+        Some(key) if key.starts_with("spring.cloud") => {
+            v.get("gateway").is_some() || v.get("openfeign").is_some()
+        }
         _ => false,
     })
 }

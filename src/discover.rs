@@ -16,6 +16,8 @@ pub enum FileKind {
     Rust,
     /// A Cargo manifest (`Cargo.toml`): read for the package's dependencies.
     Manifest,
+    /// A Spring Boot `.properties` file (`application*.properties`, `bootstrap*.properties`).
+    Properties,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -38,6 +40,13 @@ pub fn file_kind(path: &Path) -> Option<FileKind> {
     }
     match path.extension()?.to_str()? {
         "yaml" | "yml" | "json" => Some(FileKind::Config),
+        // Only Spring Boot's own files: other `.properties` files are not configuration
+        // resilint knows (message bundles, Gradle settings).
+        "properties" => path
+            .file_name()?
+            .to_str()
+            .is_some_and(|n| n.starts_with("application") || n.starts_with("bootstrap"))
+            .then_some(FileKind::Properties),
         "rs" => Some(FileKind::Rust),
         _ => None,
     }

@@ -115,7 +115,8 @@ pub fn resolve_config(options: &Options) -> Result<Config, RuleError> {
 }
 
 enum Loaded {
-    Docs(SourceFile, Vec<Document>),
+    /// Documents, and the errors of lines skipped on the way (`.properties`).
+    Docs(SourceFile, Vec<Document>, Vec<FileError>),
     /// A Rust file's facts, waiting for its package's link step.
     Rust(SourceFile, Box<FileFacts>),
     Failed(Option<SourceFile>, FileError),
@@ -129,6 +130,10 @@ fn load_one(index: usize, c: &Candidate, rust: &RustInputs) -> Loaded {
     let source = SourceFile::new(c.display.clone(), c.path.clone(), text);
     let result = match c.kind {
         FileKind::Config => load::load_config(index, &source),
+        FileKind::Properties => {
+            let (docs, errors) = load::load_properties(index, &source);
+            return Loaded::Docs(source, docs, errors);
+        }
         FileKind::Manifest => match rust::read_deps(&source.text) {
             Ok(_) => Ok(Vec::new()),
             Err(e) => {
@@ -155,7 +160,7 @@ fn load_one(index: usize, c: &Candidate, rust: &RustInputs) -> Loaded {
         }
     };
     match result {
-        Ok(docs) => Loaded::Docs(source, docs),
+        Ok(docs) => Loaded::Docs(source, docs, Vec::new()),
         Err(e) => Loaded::Failed(Some(source), e),
     }
 }
@@ -266,9 +271,10 @@ pub fn run(options: &Options) -> Result<Outcome, RuleError> {
         let mut rust_packages: BTreeMap<Option<usize>, Vec<(usize, FileFacts)>> = BTreeMap::new();
         for (i, item) in loaded.into_iter().enumerate() {
             match item {
-                Loaded::Docs(source, d) => {
+                Loaded::Docs(source, d, e) => {
                     files.push(source);
                     docs.extend(d);
+                    errors.extend(e);
                 }
                 Loaded::Rust(source, facts) => {
                     files.push(source);

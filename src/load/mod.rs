@@ -1,6 +1,7 @@
 //! Load stage: file bytes to positioned trees, with every failure turned into a
 //! [`FileError`] so that the run goes on with the other files.
 
+pub mod properties;
 pub mod template;
 pub mod yaml;
 
@@ -94,6 +95,28 @@ pub fn load_config(file: usize, source: &SourceFile) -> Result<Vec<Document>, Fi
             root: d.root,
         })
         .collect())
+}
+
+/// Parses a `.properties` file into classified documents, with an `errors` entry
+/// for each line that had to be skipped (the other lines still count).
+pub fn load_properties(file: usize, source: &SourceFile) -> (Vec<Document>, Vec<FileError>) {
+    let parsed = properties::parse(&source.text);
+    let errors = parsed
+        .errors
+        .into_iter()
+        .map(|e| source.error(Some(e.offset), ErrorKind::Parse, e.message))
+        .collect();
+    let docs = parsed
+        .docs
+        .into_iter()
+        .map(|d| Document {
+            file,
+            index: d.index,
+            meta: classify(&d.root),
+            root: d.root,
+        })
+        .collect();
+    (docs, errors)
 }
 
 #[cfg(test)]
