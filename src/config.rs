@@ -47,6 +47,11 @@ pub struct Config {
     /// Rust sources: `[rust] test-dirs = true` also lints `tests/`, `benches/`, `examples/`.
     #[serde(default)]
     pub rust: RustConfig,
+    /// Largest file read, e.g. `max-file-size = "50MB"` (default 10 MiB): a larger
+    /// file is an `errors` entry of kind `limit`, since a loaded tree takes several
+    /// times its file's size in memory.
+    #[serde(default)]
+    pub max_file_size: Option<bytesize::ByteSize>,
     /// Directory the config was read from (rule dirs resolve against it).
     #[serde(skip)]
     pub base: PathBuf,
@@ -62,6 +67,14 @@ pub struct RustConfig {
 }
 
 pub const FILE_NAME: &str = "resilint.toml";
+
+impl Config {
+    /// `max-file-size` in bytes, or its default.
+    pub fn max_file_size(&self) -> u64 {
+        self.max_file_size
+            .map_or(crate::load::DEFAULT_MAX_FILE_SIZE, |s| s.as_u64())
+    }
+}
 
 /// The nearest `resilint.toml` at or above `start`.
 pub fn find(start: &Path) -> Option<PathBuf> {

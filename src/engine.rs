@@ -115,21 +115,25 @@ pub fn resolve_config(options: &Options) -> Result<Config, RuleError> {
 }
 
 enum Loaded {
-    /// Documents, and the errors of lines skipped on the way (`.properties`).
+    /// Documents, and the errors of the parts that did not load (a broken YAML
+    /// document, a skipped `.properties` line).
     Docs(SourceFile, Vec<Document>, Vec<FileError>),
     /// A Rust file's facts, waiting for its package's link step.
     Rust(SourceFile, Box<FileFacts>),
     Failed(Option<SourceFile>, FileError),
 }
 
-fn load_one(index: usize, c: &Candidate, rust: &RustInputs) -> Loaded {
-    let text = match load::read_text(&c.path, &c.display) {
+fn load_one(index: usize, c: &Candidate, rust: &RustInputs, max_size: u64) -> Loaded {
+    let text = match load::read_text_max(&c.path, &c.display, max_size) {
         Ok(t) => t,
         Err(e) => return Loaded::Failed(None, e),
     };
     let source = SourceFile::new(c.display.clone(), c.path.clone(), text);
     let result = match c.kind {
-        FileKind::Config => load::load_config(index, &source),
+        FileKind::Config => {
+            let loaded = load::load_config(index, &source);
+            return Loaded::Docs(source, loaded.docs, loaded.errors);
+        }
         FileKind::Properties => {
             let (docs, errors) = load::load_properties(index, &source);
             return Loaded::Docs(source, docs, errors);
@@ -249,6 +253,7 @@ pub fn run(options: &Options) -> Result<Outcome, RuleError> {
         config.rust.test_dirs,
     )?;
     let rust_inputs = rust_inputs(&candidates, catalog);
+    let max_file_size = config.max_file_size();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads.unwrap_or(0))
         .stack_size(WORKER_STACK)
@@ -263,7 +268,7 @@ pub fn run(options: &Options) -> Result<Outcome, RuleError> {
         let loaded: Vec<Loaded> = candidates
             .par_iter()
             .enumerate()
-            .map(|(i, c)| load_one(i, c, &rust_inputs))
+            .map(|(i, c)| load_one(i, c, &rust_inputs, max_file_size))
             .collect();
         let mut files = Vec::with_capacity(loaded.len());
         let mut docs = Vec::new();

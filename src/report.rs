@@ -87,6 +87,9 @@ pub enum ErrorKind {
     Template,
     Io,
     Limit,
+    /// A key written twice in one mapping: the document loads with the last value
+    /// (as Kubernetes does), and the entry says which one was ignored.
+    DuplicateKey,
 }
 
 /// A file that could not be read or parsed; the run goes on without it.

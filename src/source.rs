@@ -1,7 +1,13 @@
 //! Source files and position arithmetic: byte offsets to 1-based lines and
 //! character columns, computed in one place.
+//!
+//! Every lookup is cheap whatever the shape of the file: a minified JSON file is one
+//! line of megabytes, and a position must not cost a scan of that line per finding.
 
 use std::path::PathBuf;
+
+/// Bytes between two checkpoints of the character count (see [`SourceFile::line_col`]).
+const CHAR_BLOCK: usize = 1024;
 
 /// One file read from disk, with the path as it is shown to users.
 #[derive(Debug)]
@@ -11,7 +17,14 @@ pub struct SourceFile {
     /// Path used to read the file.
     pub path: PathBuf,
     pub text: String,
+    /// Offsets where lines start, `\n` breaks only (what Rust tools count).
     line_starts: Vec<usize>,
+    /// Offsets where lines start when lone `\r` breaks lines too (YAML, editors); `None`
+    /// when the text has no lone `\r`, which is almost always.
+    cr_line_starts: Option<Vec<usize>>,
+    /// Characters before every `CHAR_BLOCK`-th byte; `None` for ASCII text, where a
+    /// character is a byte.
+    char_marks: Option<Vec<usize>>,
 }
 
 /// Offsets where lines start: 0, and one past every `\n`.
@@ -44,6 +57,48 @@ pub(crate) fn line_starts(bytes: &[u8]) -> Vec<usize> {
     starts
 }
 
+/// Line starts when a lone `\r` (old Mac line ends, which YAML allows) breaks lines
+/// too, or `None` when the text has no lone `\r`.
+fn cr_line_starts(bytes: &[u8], lf_starts: &[usize]) -> Option<Vec<usize>> {
+    if !bytes.contains(&b'\r') {
+        return None;
+    }
+    let lone: Vec<usize> = bytes
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
+        .map(|(i, _)| i + 1)
+        .collect();
+    if lone.is_empty() {
+        return None;
+    }
+    let mut starts = Vec::with_capacity(lf_starts.len() + lone.len());
+    starts.extend_from_slice(lf_starts);
+    starts.extend(lone);
+    starts.sort_unstable();
+    Some(starts)
+}
+
+/// Characters before every `CHAR_BLOCK`-th byte, `None` for ASCII text.
+fn char_marks(text: &str) -> Option<Vec<usize>> {
+    if text.is_ascii() {
+        return None;
+    }
+    let mut marks = Vec::with_capacity(text.len() / CHAR_BLOCK + 1);
+    let mut chars = 0;
+    for block in text.as_bytes().chunks(CHAR_BLOCK) {
+        marks.push(chars);
+        chars += count_chars(block);
+    }
+    marks.push(chars);
+    Some(marks)
+}
+
+/// Characters that start in `bytes` (every byte that is not a UTF-8 continuation byte).
+fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
+}
+
 /// A 1-based line and a 1-based column counted in Unicode scalar values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct LineCol {
@@ -54,17 +109,44 @@ pub struct LineCol {
 impl SourceFile {
     pub fn new(display: String, path: PathBuf, text: String) -> Self {
         let line_starts = line_starts(text.as_bytes());
+        let cr_line_starts = cr_line_starts(text.as_bytes(), &line_starts);
+        let char_marks = char_marks(&text);
         SourceFile {
             display,
             path,
             text,
             line_starts,
+            cr_line_starts,
+            char_marks,
         }
     }
 
-    /// Offsets where lines start (0 first).
+    /// Offsets where lines start (0 first), counting `\n` breaks only: the lines
+    /// Rust tools (proc-macro2) number.
     pub fn line_starts(&self) -> &[usize] {
         &self.line_starts
+    }
+
+    /// Offsets where the lines shown to users start: a lone `\r` breaks a line too.
+    fn lines(&self) -> &[usize] {
+        self.cr_line_starts.as_deref().unwrap_or(&self.line_starts)
+    }
+
+    /// Number of lines (at least 1).
+    pub fn line_count(&self) -> usize {
+        self.lines().len()
+    }
+
+    /// Characters before byte `offset` (a char boundary): a table lookup and a count
+    /// within one block, never a scan of the line, however long it is.
+    fn chars_before(&self, offset: usize) -> usize {
+        match &self.char_marks {
+            None => offset,
+            Some(marks) => {
+                let block = offset / CHAR_BLOCK;
+                marks[block] + count_chars(&self.text.as_bytes()[block * CHAR_BLOCK..offset])
+            }
+        }
     }
 
     /// Line and column of a byte offset (clamped to the text, snapped to a char boundary).
@@ -73,13 +155,25 @@ impl SourceFile {
         while !self.text.is_char_boundary(offset) {
             offset -= 1;
         }
-        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
-        let start = self.line_starts[line];
-        let column = self.text[start..offset].chars().count() + 1;
+        let lines = self.lines();
+        let line = lines.partition_point(|&s| s <= offset) - 1;
+        let column = self.chars_before(offset) - self.chars_before(lines[line]) + 1;
         LineCol {
             line: line + 1,
             column,
         }
+    }
+
+    /// Byte offset of the character `column0` characters (0-based) after `start`, on
+    /// the same line, clamped to `end`.
+    pub fn offset_of_column(&self, start: usize, end: usize, column0: usize) -> usize {
+        let line = &self.text[start..end];
+        if self.char_marks.is_none() {
+            return start + column0.min(line.len());
+        }
+        line.char_indices()
+            .nth(column0)
+            .map_or(end, |(i, _)| start + i)
     }
 
     /// An `errors` entry for this file, positioned at `offset` when there is one.
@@ -99,17 +193,20 @@ impl SourceFile {
         }
     }
 
-    /// Byte range of the given 0-based line, without its line terminator.
+    /// Byte range of the given 0-based line (clamped to the last), without its line
+    /// terminator (`\n`, `\r\n` or a lone `\r`).
     pub fn line_range(&self, line0: usize) -> (usize, usize) {
-        let start = self.line_starts[line0.min(self.line_starts.len() - 1)];
-        let end = self.text[start..]
-            .find('\n')
-            .map_or(self.text.len(), |i| start + i);
-        let end = if self.text[start..end].ends_with('\r') {
-            end - 1
-        } else {
-            end
-        };
+        let lines = self.lines();
+        let line0 = line0.min(lines.len() - 1);
+        let start = lines[line0];
+        let mut end = lines.get(line0 + 1).map_or(self.text.len(), |&next| next);
+        let bytes = self.text.as_bytes();
+        if end > start && bytes[end - 1] == b'\n' {
+            end -= 1;
+        }
+        if end > start && bytes[end - 1] == b'\r' {
+            end -= 1;
+        }
         (start, end)
     }
 
@@ -218,6 +315,28 @@ mod tests {
         let b = text.find("b:").unwrap();
         assert_eq!(&text[b..f.end_of_line(b)], "b: [x]");
         assert_eq!(f.end_of_line(text.len()), text.len());
+    }
+
+    #[test]
+    fn a_lone_cr_breaks_lines_for_users_but_not_for_rust_positions() {
+        let text = "a: 1\rb: 2\r\nc: 3\n";
+        let f = file(text);
+        assert_eq!(at(&f, text.find('b').unwrap()), (2, 1));
+        assert_eq!(at(&f, text.find('c').unwrap()), (3, 1));
+        assert_eq!(f.line_range(0), (0, 4));
+        assert_eq!(&text[f.line_range(1).0..f.line_range(1).1], "b: 2");
+        assert_eq!(f.line_starts(), &[0, 11, 16], "`\\n` only");
+        assert_eq!(f.line_count(), 4);
+    }
+
+    #[test]
+    fn columns_on_a_long_non_ascii_line_match_a_plain_count() {
+        let text: String = (0..5000).map(|i| if i % 7 == 0 { 'é' } else { 'x' }).collect();
+        let f = file(&text);
+        for (offset, _) in text.char_indices().step_by(997) {
+            let expected = text[..offset].chars().count() + 1;
+            assert_eq!(at(&f, offset), (1, expected), "offset {offset}");
+        }
     }
 
     #[test]

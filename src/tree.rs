@@ -20,7 +20,9 @@ impl Span {
 /// A scalar as written: its text, and whether quoting forces it to be a string.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scalar {
-    pub text: String,
+    /// Boxed, not a `String`: a tree holds millions of these, and the capacity word
+    /// and any spare capacity are memory for nothing once the text is read.
+    pub text: Box<str>,
     pub quoted: bool,
 }
 
@@ -41,7 +43,7 @@ impl Node {
     pub fn scalar(text: impl Into<String>, quoted: bool, span: Span) -> Self {
         Node {
             value: Value::Scalar(Scalar {
-                text: text.into(),
+                text: text.into().into_boxed_str(),
                 quoted,
             }),
             span,
@@ -90,7 +92,7 @@ impl Node {
     pub fn is_null(&self) -> bool {
         match &self.value {
             Value::Scalar(s) => {
-                !s.quoted && matches!(s.text.as_str(), "" | "~" | "null" | "Null" | "NULL")
+                !s.quoted && matches!(&*s.text, "" | "~" | "null" | "Null" | "NULL")
             }
             _ => false,
         }
@@ -112,7 +114,7 @@ impl Node {
 
     pub fn as_bool(&self) -> Option<bool> {
         match &self.value {
-            Value::Scalar(s) if !s.quoted => match s.text.as_str() {
+            Value::Scalar(s) if !s.quoted => match &*s.text {
                 "true" | "True" | "TRUE" => Some(true),
                 "false" | "False" | "FALSE" => Some(false),
                 _ => None,

@@ -1,13 +1,14 @@
 //! Load stage: file bytes to positioned trees, with every failure turned into a
 //! [`FileError`] so that the run goes on with the other files.
 
+mod build;
 pub mod properties;
 pub mod template;
 pub mod yaml;
 
 use std::path::Path;
 
-use crate::classify::{classify, DocMeta};
+use crate::classify::{classify, DocMeta, Platform};
 use crate::report::{ErrorKind, FileError};
 use crate::source::SourceFile;
 use crate::tree::Node;
@@ -23,18 +24,56 @@ pub struct Document {
     pub meta: DocMeta,
 }
 
+/// Default of `max-file-size`: far above hand-written configuration, and what a
+/// loaded tree of it takes stays within a few hundred megabytes.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+
+/// Most duplicate-key entries reported per file; the last one says how many more.
+const MAX_DUPLICATES_REPORTED: usize = 10;
+
 /// Reads a file as UTF-8 text, dropping a leading BOM.
 ///
 /// The BOM is replaced by nothing and positions are computed on the text
 /// without it; columns count characters, so the BOM would not count anyway.
 pub fn read_text(path: &Path, display: &str) -> Result<String, FileError> {
-    let mut bytes = std::fs::read(path).map_err(|e| FileError {
+    read_text_max(path, display, u64::MAX)
+}
+
+/// [`read_text`], refusing a file larger than `max` bytes (`max-file-size`) before
+/// reading it: a file's loaded tree takes several times its size in memory.
+pub fn read_text_max(path: &Path, display: &str, max: u64) -> Result<String, FileError> {
+    let io_error = |e: std::io::Error| FileError {
         path: display.to_string(),
         line: None,
         column: None,
         kind: ErrorKind::Io,
         message: format!("cannot read file: {e}"),
-    })?;
+    };
+    let file = std::fs::File::open(path).map_err(io_error)?;
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let too_large = |len: u64| FileError {
+        path: display.to_string(),
+        line: None,
+        column: None,
+        kind: ErrorKind::Limit,
+        message: format!(
+            "file is {} bytes, over `max-file-size` ({max} bytes): raise it in resilint.toml (e.g. `max-file-size = \"50MB\"`) or exclude the file",
+            len
+        ),
+    };
+    if len > max {
+        return Err(too_large(len));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    // Read one byte past the limit at most: the size on disk may have changed.
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(file, max.saturating_add(1)),
+        &mut bytes,
+    )
+    .map_err(io_error)?;
+    if bytes.len() as u64 > max {
+        return Err(too_large(bytes.len() as u64));
+    }
     if bytes.starts_with(b"\xEF\xBB\xBF") {
         bytes.drain(..3);
     }
@@ -66,35 +105,86 @@ pub fn read_text(path: &Path, display: &str) -> Result<String, FileError> {
     }
 }
 
+/// A configuration file's documents that loaded, and an error for each part that
+/// did not (a broken document drops only itself) or that loaded with a warning.
+#[derive(Debug, Default)]
+pub struct LoadedConfig {
+    pub docs: Vec<Document>,
+    pub errors: Vec<FileError>,
+}
+
 /// Parses a YAML or JSON configuration file into classified documents.
-pub fn load_config(file: usize, source: &SourceFile) -> Result<Vec<Document>, FileError> {
-    let error = |offset: Option<usize>, kind: ErrorKind, message: String| {
-        source.error(offset, kind, message)
-    };
-    if let Some(line) = template::first_template_line(&source.text) {
-        let (start, _) = source.line_range(line - 1);
-        return Err(error(
-            Some(start),
-            ErrorKind::Template,
-            "Helm/Go template markup (`{{ ... }}`): render the chart first (e.g. `helm template`) and lint the output".into(),
-        ));
-    }
-    let docs = yaml::parse(&source.text).map_err(|e| {
-        let kind = match e.kind {
-            yaml::YamlErrorKind::Parse => ErrorKind::Parse,
-            yaml::YamlErrorKind::Limit => ErrorKind::Limit,
+pub fn load_config(file: usize, source: &SourceFile) -> LoadedConfig {
+    if let Some(offset) = template::scan(&source.text).template {
+        return LoadedConfig {
+            docs: Vec::new(),
+            errors: vec![source.error(
+                Some(line_start(source, offset)),
+                ErrorKind::Template,
+                "Helm/Go template markup (`{{ ... }}`): render the chart first (e.g. `helm template`) and lint the output".into(),
+            )],
         };
-        error(Some(e.offset), kind, e.message)
-    })?;
-    Ok(docs
+    }
+    let parsed = yaml::parse(&source.text);
+    let mut errors: Vec<FileError> = parsed
+        .errors
         .into_iter()
-        .map(|d| Document {
-            file,
-            index: d.index,
-            meta: classify(&d.root),
-            root: d.root,
+        .map(|e| {
+            let kind = match e.kind {
+                yaml::YamlErrorKind::Parse => ErrorKind::Parse,
+                yaml::YamlErrorKind::Limit => ErrorKind::Limit,
+            };
+            source.error(Some(e.offset), kind, e.message)
         })
-        .collect())
+        .collect();
+    let mut duplicates = 0;
+    let docs = parsed
+        .docs
+        .into_iter()
+        .map(|d| {
+            let meta = classify(&d.root);
+            // Only where resilint judges: elsewhere a duplicate key is not its business.
+            if meta.platform != Platform::Other {
+                for dup in &d.duplicates {
+                    duplicates += 1;
+                    if duplicates <= MAX_DUPLICATES_REPORTED {
+                        errors.push(duplicate_error(source, dup));
+                    }
+                }
+            }
+            Document {
+                file,
+                index: d.index,
+                meta,
+                root: d.root,
+            }
+        })
+        .collect();
+    if duplicates > MAX_DUPLICATES_REPORTED {
+        let more = duplicates - MAX_DUPLICATES_REPORTED;
+        if let Some(last) = errors.last_mut() {
+            last.message
+                .push_str(&format!(" ({more} more duplicate keys in this file not listed)"));
+        }
+    }
+    LoadedConfig { docs, errors }
+}
+
+/// Start of the line holding `offset`.
+fn line_start(source: &SourceFile, offset: usize) -> usize {
+    source.line_range(source.line_col(offset).line - 1).0
+}
+
+fn duplicate_error(source: &SourceFile, dup: &yaml::Duplicate) -> FileError {
+    let kept = source.line_col(dup.kept);
+    source.error(
+        Some(dup.dropped),
+        ErrorKind::DuplicateKey,
+        format!(
+            "key `{}` is set again at line {}, column {}: this value is ignored (Kubernetes keeps the last one, and so does resilint)",
+            dup.key, kept.line, kept.column
+        ),
+    )
 }
 
 /// Parses a `.properties` file into classified documents, with an `errors` entry
@@ -138,7 +228,7 @@ mod tests {
         let text = read_text(&path, "bom.yaml").unwrap();
         assert_eq!(text, "kind: X\ntimeout: 0s\n");
         let source = SourceFile::new("bom.yaml".into(), path, text);
-        let docs = load_config(0, &source).unwrap();
+        let docs = load_config(0, &source).docs;
         let (key, _) = docs[0].root.entry("kind").unwrap();
         let pos = source.line_col(key.span.start);
         assert_eq!((pos.line, pos.column), (1, 1));
@@ -182,7 +272,7 @@ mod tests {
     fn load_errors_point_at_lines_in_crlf_and_non_ascii_text() {
         let text = "# Zürich ✓\r\na: 1\r\nb: [1, 2\r\n".to_string();
         let source = SourceFile::new("e.yaml".into(), "e.yaml".into(), text);
-        let err = load_config(0, &source).unwrap_err();
+        let err = load_config(0, &source).errors.remove(0);
         assert_eq!(err.kind, ErrorKind::Parse);
         assert!(err.line.is_some_and(|l| l >= 3), "{err:?}");
     }
@@ -191,7 +281,7 @@ mod tests {
     fn limits_are_reported_as_limit_errors() {
         let text = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
         let source = SourceFile::new("deep.yaml".into(), "deep.yaml".into(), text);
-        let err = load_config(0, &source).unwrap_err();
+        let err = load_config(0, &source).errors.remove(0);
         assert_eq!(err.kind, ErrorKind::Limit, "{err:?}");
         assert_eq!(err.line, Some(1));
     }
