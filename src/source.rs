@@ -331,7 +331,9 @@ mod tests {
 
     #[test]
     fn columns_on_a_long_non_ascii_line_match_a_plain_count() {
-        let text: String = (0..5000).map(|i| if i % 7 == 0 { 'é' } else { 'x' }).collect();
+        let text: String = (0..5000)
+            .map(|i| if i % 7 == 0 { 'é' } else { 'x' })
+            .collect();
         let f = file(&text);
         for (offset, _) in text.char_indices().step_by(997) {
             let expected = text[..offset].chars().count() + 1;

@@ -105,9 +105,10 @@ impl Node {
         }
     }
 
+    /// A finite number (`inf` and `NaN` parse as floats but compare as nothing).
     pub fn as_f64(&self) -> Option<f64> {
         match &self.value {
-            Value::Scalar(s) if !s.quoted => s.text.parse().ok(),
+            Value::Scalar(s) if !s.quoted => s.text.parse().ok().filter(|v: &f64| v.is_finite()),
             _ => None,
         }
     }

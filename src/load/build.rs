@@ -157,24 +157,25 @@ impl Builder {
                 }
                 let flow = matches!(text.as_bytes().get(sp.start), Some(b'[' | b'{'));
                 let (start, cost) = (sp.start, NODE_COST);
-                self.stack.push(if matches!(event, Event::SequenceStart(..)) {
-                    Frame::Seq {
-                        items: Vec::new(),
-                        start,
-                        anchor,
-                        flow,
-                        cost,
-                    }
-                } else {
-                    Frame::Map {
-                        entries: Vec::new(),
-                        key: None,
-                        start,
-                        anchor,
-                        flow,
-                        cost,
-                    }
-                });
+                self.stack
+                    .push(if matches!(event, Event::SequenceStart(..)) {
+                        Frame::Seq {
+                            items: Vec::new(),
+                            start,
+                            anchor,
+                            flow,
+                            cost,
+                        }
+                    } else {
+                        Frame::Map {
+                            entries: Vec::new(),
+                            key: None,
+                            start,
+                            anchor,
+                            flow,
+                            cost,
+                        }
+                    });
                 Ok(Step::Continue)
             }
             Event::SequenceEnd | Event::MappingEnd => self.end_collection(sp),

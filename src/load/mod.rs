@@ -51,7 +51,8 @@ pub fn read_text_max(path: &Path, display: &str, max: u64) -> Result<String, Fil
     };
     let file = std::fs::File::open(path).map_err(io_error)?;
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let too_large = |len: u64| FileError {
+    let too_large = |len: u64| {
+        FileError {
         path: display.to_string(),
         line: None,
         column: None,
@@ -60,6 +61,7 @@ pub fn read_text_max(path: &Path, display: &str, max: u64) -> Result<String, Fil
             "file is {} bytes, over `max-file-size` ({max} bytes): raise it in resilint.toml (e.g. `max-file-size = \"50MB\"`) or exclude the file",
             len
         ),
+    }
     };
     if len > max {
         return Err(too_large(len));
@@ -163,8 +165,9 @@ pub fn load_config(file: usize, source: &SourceFile) -> LoadedConfig {
     if duplicates > MAX_DUPLICATES_REPORTED {
         let more = duplicates - MAX_DUPLICATES_REPORTED;
         if let Some(last) = errors.last_mut() {
-            last.message
-                .push_str(&format!(" ({more} more duplicate keys in this file not listed)"));
+            last.message.push_str(&format!(
+                " ({more} more duplicate keys in this file not listed)"
+            ));
         }
     }
     LoadedConfig { docs, errors }

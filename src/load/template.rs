@@ -34,7 +34,13 @@ enum Carry {
 /// Line (1-based, `\n` breaks) of the first structural `{{`.
 pub fn first_template_line(text: &str) -> Option<usize> {
     let offset = scan(text).template?;
-    Some(text.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count() + 1)
+    Some(
+        text.as_bytes()[..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1,
+    )
 }
 
 /// Runs the pass over `text` (linear, no backtracking).
@@ -177,7 +183,10 @@ mod tests {
     fn helm_markup_is_a_template() {
         assert_eq!(first_template_line("a: 1\nb: {{ .Values.x }}\n"), Some(2));
         assert_eq!(first_template_line("{{- if .Values.on }}\n"), Some(1));
-        assert_eq!(first_template_line("a:\n  {{- toYaml .x | nindent 2 }}\n"), Some(2));
+        assert_eq!(
+            first_template_line("a:\n  {{- toYaml .x | nindent 2 }}\n"),
+            Some(2)
+        );
         assert_eq!(first_template_line("- {{ .x }}\n"), Some(1));
         assert_eq!(first_template_line("a: &x {{ .y }}\n"), Some(1));
     }

@@ -159,13 +159,10 @@ pub fn parse(text: &str) -> Parsed {
     let mut builder = Builder::default();
     let mut doc_index = 0;
     let mut base = 0;
-    loop {
-        match parse_slice(text, base, &mut builder, &mut doc_index, &mut out) {
-            // The stream ended in an error: go on after the broken document.
-            Some(doc_start) => match next_marker(text, doc_start) {
-                Some(marker) => base = marker,
-                None => break,
-            },
+    // Each time the stream ends in an error, go on after the broken document.
+    while let Some(doc_start) = parse_slice(text, base, &mut builder, &mut doc_index, &mut out) {
+        match next_marker(text, doc_start) {
+            Some(marker) => base = marker,
             None => break,
         }
     }
@@ -198,7 +195,14 @@ fn parse_slice(
                 if !(in_doc && builder.failed()) {
                     let offset = offsets.byte(e.marker().index());
                     let message = e.info().to_string();
-                    push_error(out, YamlError { kind, offset, message });
+                    push_error(
+                        out,
+                        YamlError {
+                            kind,
+                            offset,
+                            message,
+                        },
+                    );
                 }
                 if in_doc {
                     *doc_index += 1;

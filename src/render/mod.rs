@@ -1,4 +1,5 @@
 //! Render stage: pure functions from a report to bytes.
 
 pub mod json;
+mod snippet;
 pub mod text;

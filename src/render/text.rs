@@ -2,20 +2,20 @@
 //! with counts per severity and the coverage line per category.
 
 use codespan_reporting::diagnostic::{Diagnostic, Label};
-use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, termcolor::Buffer};
 
+use super::snippet::{escape, Snippet};
 use crate::report::{Category, Report, Severity};
 use crate::source::SourceFile;
 
 /// Renders findings with snippets from `files` (matched by display path).
+///
+/// Each snippet is cut from the file around its finding (see [`Snippet`]), so the
+/// output grows with the number of findings, never with the length of a line, and
+/// what comes from the files (paths, values in messages, source lines) is escaped.
 pub fn render(report: &Report, files: &[SourceFile], color: bool) -> String {
-    let mut db = SimpleFiles::new();
-    let mut ids = std::collections::HashMap::new();
-    for f in files {
-        ids.entry(f.display.as_str())
-            .or_insert_with(|| db.add(f.display.clone(), f.text.clone()));
-    }
+    let by_path: std::collections::HashMap<&str, &SourceFile> =
+        files.iter().map(|f| (f.display.as_str(), f)).collect();
     let mut buffer = if color {
         Buffer::ansi()
     } else {
@@ -28,37 +28,38 @@ pub fn render(report: &Report, files: &[SourceFile], color: bool) -> String {
             Severity::Warning => Diagnostic::warning(),
             Severity::Info => Diagnostic::note(),
         }
-        .with_code(&finding.rule)
-        .with_message(&finding.message);
+        .with_code(escape(&finding.rule, false))
+        .with_message(escape(&finding.message, false));
         let mut notes = Vec::new();
         if let Some(target) = &finding.target {
-            notes.push(format!("target: {target}"));
+            notes.push(format!("target: {}", escape(target, false)));
         }
         if !finding.help.is_empty() {
-            notes.push(format!("help: {}", finding.help));
+            notes.push(format!("help: {}", escape(&finding.help, true)));
         }
-        let diagnostic = match ids.get(finding.location.path.as_str()) {
-            Some(&id) => {
+        let l = &finding.location;
+        let at = format!("{}:{}:{}", escape(&l.path, false), l.line, l.column);
+        let emitted = match by_path.get(l.path.as_str()) {
+            Some(file) => {
                 let (start, end) = finding.byte_range;
-                diagnostic.with_labels(vec![Label::primary(id, start..end.max(start))])
+                let snippet = Snippet::new(file, start, end);
+                let diagnostic = diagnostic
+                    .with_labels(vec![Label::primary((), snippet.label.clone())])
+                    .with_notes(notes);
+                term::emit_to_write_style(&mut buffer, &config, &snippet, &diagnostic)
             }
             None => {
-                notes.insert(
-                    0,
-                    format!(
-                        "at {}:{}:{}",
-                        finding.location.path, finding.location.line, finding.location.column
-                    ),
-                );
-                diagnostic
+                notes.insert(0, format!("at {at}"));
+                let diagnostic = diagnostic.with_notes(notes);
+                let none = codespan_reporting::files::SimpleFile::new("", "");
+                term::emit_to_write_style(&mut buffer, &config, &none, &diagnostic)
             }
         };
-        let diagnostic = diagnostic.with_notes(notes);
-        if term::emit_to_write_style(&mut buffer, &config, &db, &diagnostic).is_err() {
-            let l = &finding.location;
+        if emitted.is_err() {
             let line = format!(
-                "{}:{}:{}: {} [{}]\n",
-                l.path, l.line, l.column, finding.message, finding.rule
+                "{at}: {} [{}]\n",
+                escape(&finding.message, false),
+                escape(&finding.rule, false)
             );
             let _ = std::io::Write::write_all(&mut buffer, line.as_bytes());
         }
@@ -138,7 +139,11 @@ pub fn errors(report: &Report) -> String {
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_string))
                 .unwrap_or_default();
-            format!("error[{kind}]: {}{pos}: {}\n", e.path, e.message)
+            format!(
+                "error[{kind}]: {}{pos}: {}\n",
+                escape(&e.path, false),
+                escape(&e.message, false)
+            )
         })
         .collect()
 }

@@ -7,7 +7,8 @@ pub fn parse_seconds(text: &str, bare_unit_seconds: f64) -> Option<f64> {
         return None;
     }
     if let Ok(n) = text.parse::<f64>() {
-        return Some(n * bare_unit_seconds);
+        // `inf`, `NaN` and `1e400` parse as floats but are no duration.
+        return Some(n * bare_unit_seconds).filter(|s| s.is_finite());
     }
     let mut total = 0.0;
     let mut rest = text;
@@ -35,7 +36,7 @@ pub fn parse_seconds(text: &str, bare_unit_seconds: f64) -> Option<f64> {
         total += number * scale;
         rest = &rest[unit_len..];
     }
-    Some(total)
+    Some(total).filter(|s| s.is_finite())
 }
 
 /// Formats seconds compactly for messages: `0.25s`, `6s`.

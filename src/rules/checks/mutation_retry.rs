@@ -142,7 +142,42 @@ fn method_matches(m: &Node, method: &str) -> bool {
         return method.starts_with(prefix);
     }
     if let Some(pattern) = m.get("regex").and_then(Node::as_str) {
-        return regex::Regex::new(&format!("^(?:{pattern})$")).is_ok_and(|re| re.is_match(method));
+        return regex_matches(pattern, method);
     }
     false
+}
+
+/// Compiled size limit of a method regex: an HTTP method pattern needs a few
+/// kilobytes; a hostile one could take seconds and megabytes to compile.
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+/// Distinct patterns kept per thread; past it the cache starts over.
+const REGEX_CACHE_ENTRIES: usize = 1024;
+
+thread_local! {
+    /// Patterns compiled so far: a file repeats the same method regex over hundreds
+    /// of match blocks, and each is judged once per mutating method.
+    static REGEXES: std::cell::RefCell<std::collections::HashMap<String, Option<regex::Regex>>> =
+        Default::default();
+}
+
+/// Whether `pattern` matches all of `method`. A pattern that does not compile, or
+/// compiles past [`REGEX_SIZE_LIMIT`], matches nothing (no finding is inferred from it).
+fn regex_matches(pattern: &str, method: &str) -> bool {
+    REGEXES.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if !cache.contains_key(pattern) {
+            if cache.len() >= REGEX_CACHE_ENTRIES {
+                cache.clear();
+            }
+            let compiled = regex::RegexBuilder::new(&format!("^(?:{pattern})$"))
+                .size_limit(REGEX_SIZE_LIMIT)
+                .dfa_size_limit(REGEX_SIZE_LIMIT)
+                .build()
+                .ok();
+            cache.insert(pattern.to_owned(), compiled);
+        }
+        cache[pattern]
+            .as_ref()
+            .is_some_and(|re| re.is_match(method))
+    })
 }

@@ -45,7 +45,8 @@ impl RetryBudget {
             .first(node)
             .and_then(|h| parse_seconds(h.node.as_str()?, 1.0))
             .filter(|t| *t > 0.0);
-        let tries = attempts + 1;
+        // Numbers come from files: `attempts: 9223372036854775807` must not wrap.
+        let tries = attempts.saturating_add(1);
         let needed = per_try * tries as f64;
         let message = match total {
             None => self.message_no_timeout.clone().unwrap_or_else(|| {
