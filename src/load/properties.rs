@@ -293,7 +293,7 @@ mod tests {
 
     fn text_of(v: &Node) -> String {
         match &v.value {
-            crate::tree::Value::Scalar(s) => s.text.clone(),
+            crate::tree::Value::Scalar(s) => s.text.to_string(),
             _ => panic!("not a scalar"),
         }
     }
