@@ -20,9 +20,10 @@ impl Span {
 /// A scalar as written: its text, and whether quoting forces it to be a string.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scalar {
-    /// Boxed, not a `String`: a tree holds millions of these, and the capacity word
-    /// and any spare capacity are memory for nothing once the text is read.
-    pub text: Box<str>,
+    /// A compact string, not a `String`: a tree holds millions of scalars, most of
+    /// them short keys and values, which it keeps inline (up to 24 bytes) instead of
+    /// one heap allocation each.
+    pub text: compact_str::CompactString,
     pub quoted: bool,
 }
 
@@ -43,7 +44,7 @@ impl Node {
     pub fn scalar(text: impl Into<String>, quoted: bool, span: Span) -> Self {
         Node {
             value: Value::Scalar(Scalar {
-                text: text.into().into_boxed_str(),
+                text: compact_str::CompactString::from(text.into()),
                 quoted,
             }),
             span,

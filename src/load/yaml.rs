@@ -504,3 +504,79 @@ m:
         assert!(!parse("a: *nowhere\n").errors.is_empty());
     }
 }
+
+#[cfg(test)]
+mod recovery_tests {
+    use super::parse;
+
+    fn keys(src: &str) -> Vec<String> {
+        parse(src)
+            .docs
+            .iter()
+            .map(|d| d.root.as_map().unwrap()[0].0.as_str().unwrap().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn parsing_resumes_at_the_next_document_marker() {
+        let src = "a: 1\n---\nb: [1, 2\n---\nc: 3\n...\nd: {\n---\ne: 5\n";
+        assert_eq!(keys(src), ["a", "c", "e"]);
+        let parsed = parse(src);
+        assert_eq!(parsed.errors.len(), 2, "{:?}", parsed.errors);
+        let indices: Vec<usize> = parsed.docs.iter().map(|d| d.index).collect();
+        assert!(indices.windows(2).all(|w| w[0] < w[1]), "{indices:?}");
+        // Each error points into its own document.
+        assert!(parsed.errors[0].offset > src.find("b:").unwrap());
+        assert!(parsed.errors[0].offset < src.find("c:").unwrap());
+        assert!(parsed.errors[1].offset > src.find("d:").unwrap());
+    }
+
+    #[test]
+    fn a_broken_last_document_and_a_broken_first_one() {
+        assert_eq!(keys("a: 1\n---\nb: [\n"), ["a"]);
+        assert_eq!(keys("a: [\n---\nb: 1\n"), ["b"]);
+        assert_eq!(keys("x: *nowhere\n---\nb: 1\n"), ["b"]);
+    }
+
+    #[test]
+    fn a_marker_inside_text_is_not_a_restart_point() {
+        // `---` not at a line start, or followed by text, is content.
+        assert_eq!(keys("a: [\n  ---x\n  b: ---\n---\nc: 1\n"), ["c"]);
+    }
+
+    #[test]
+    fn duplicate_keys_keep_the_last_value() {
+        let parsed = parse("a: 1\nb: 2\na: 3\n");
+        let root = &parsed.docs[0].root;
+        assert_eq!(root.get("a").and_then(|n| n.as_i64()), Some(3));
+        assert_eq!(root.as_map().unwrap().len(), 2);
+        let dup = &parsed.docs[0].duplicates;
+        assert_eq!(dup.len(), 1);
+        assert_eq!(
+            (dup[0].key.as_str(), dup[0].dropped, dup[0].kept),
+            ("a", 0, 10)
+        );
+        // Many keys: the hash map path agrees.
+        let many: String =
+            (0..20).map(|i| format!("k{i}: {i}\n")).collect::<String>() + "k3: last\n";
+        let parsed = parse(&many);
+        assert_eq!(
+            parsed.docs[0].root.get("k3").unwrap().as_str(),
+            Some("last")
+        );
+        assert_eq!(parsed.docs[0].duplicates.len(), 1);
+    }
+
+    #[test]
+    fn a_tab_after_a_key_separates_it_from_its_value() {
+        let parsed = parse("a:\tb\nc: \"d:\te\"\n");
+        assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+        let root = &parsed.docs[0].root;
+        assert_eq!(root.get("a").unwrap().as_str(), Some("b"));
+        assert_eq!(
+            root.get("c").unwrap().as_str(),
+            Some("d:\te"),
+            "quoted tabs stay"
+        );
+    }
+}
