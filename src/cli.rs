@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::engine::{self, Options};
+use crate::output;
 use crate::render;
 use crate::report::{Report, Severity};
 
@@ -42,8 +43,20 @@ pub enum Command {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    /// rustc-style diagnostics with snippets, then a summary and the coverage table.
     Text,
+    /// The stable JSON contract.
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning (`upload-sarif`) and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands: annotations on the pull request's diff.
+    Github,
+    /// A Markdown summary for `$GITHUB_STEP_SUMMARY` or a pull-request comment.
+    Markdown,
+    /// GitLab Code Quality JSON (`artifacts:reports:codequality`).
+    Gitlab,
+    /// JUnit XML: one test case per rule, failing with its findings.
+    Junit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -59,9 +72,13 @@ pub struct CheckArgs {
     /// Files or directories to lint.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Output format; may be given several times. The n-th `--output` is where the
+    /// n-th `--format` goes; formats without an `--output` go to stdout (at most one).
+    #[arg(long, value_enum, action = clap::ArgAction::Append)]
+    pub format: Vec<Format>,
+    /// File to write the matching `--format` to (`-` for stdout); may be given several times.
+    #[arg(long, value_name = "FILE", action = clap::ArgAction::Append)]
+    pub output: Vec<PathBuf>,
     /// Lowest severity that makes the exit code 1.
     #[arg(long, value_enum, default_value_t = FailOn::Warning)]
     pub fail_on: FailOn,
@@ -71,13 +88,31 @@ pub struct CheckArgs {
     /// Worker threads (default: one per core). Output is identical for any value.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
-    /// Exit 1 when a file could not be read or parsed.
+    /// Exit 1 when a file could not be read or parsed, or an ignore comment has no
+    /// reason or matched nothing.
     #[arg(long)]
     pub strict: bool,
+    /// Fail (exit 1) when a category's coverage is below PERCENT, e.g. `timeout=80`;
+    /// may be given once per category, and overrides `[coverage]` in `resilint.toml`.
+    #[arg(long, value_name = "CATEGORY=PERCENT", value_parser = crate::gate::parse_flag)]
+    pub min_coverage: Vec<(crate::report::Category, f64)>,
+    /// List every integration point counted for coverage, covered ones included.
+    #[arg(long)]
+    pub show_covered: bool,
+    /// List the findings inline ignore comments silenced, with their reasons.
+    #[arg(long)]
+    pub show_ignored: bool,
+    /// Report only findings that are not in this baseline file (see `--write-baseline`).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record today's findings in FILE as the baseline, then report as if it were given.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
 }
 
-/// Exit code for a finished run: 1 when a finding reaches `fail_on` (or, with
-/// `strict`, when a file had errors), else 0.
+/// Exit code for a finished run: 1 when a finding reaches `fail_on`, a coverage
+/// gate fails, or (with `strict`) a file had errors or an ignore comment is
+/// reported; else 0.
 pub fn exit_code(report: &Report, fail_on: FailOn, strict: bool) -> i32 {
     let threshold = match fail_on {
         FailOn::Error => Some(Severity::Error),
@@ -86,7 +121,9 @@ pub fn exit_code(report: &Report, fail_on: FailOn, strict: bool) -> i32 {
         FailOn::Never => None,
     };
     let failed = threshold.is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
-    i32::from(failed || (strict && !report.errors.is_empty()))
+    let gate_failed = report.gates.iter().any(|g| !g.passed);
+    let doubtful = !report.errors.is_empty() || !report.ignore_problems.is_empty();
+    i32::from(failed || gate_failed || (strict && doubtful))
 }
 
 fn usage_error(message: impl std::fmt::Display) -> i32 {
@@ -108,27 +145,42 @@ pub fn run(cli: Cli) -> i32 {
 }
 
 fn check(args: CheckArgs) -> i32 {
+    let targets = match output::targets(&args.format, &args.output) {
+        Ok(t) => t,
+        Err(message) => return usage_error(message),
+    };
     let options = Options {
-        paths: args.paths,
-        config: args.config,
+        paths: args.paths.clone(),
+        config: args.config.clone(),
         threads: args.threads.map(usize::from),
     };
     let outcome = match engine::run(&options) {
         Ok(o) => o,
         Err(e) => return usage_error(e),
     };
-    let report = &outcome.report;
-    let out = match args.format {
-        Format::Json => render::json::render(report),
-        Format::Text => {
-            eprint!("{}", render::text::errors(report));
-            render::text::render(report, &outcome.files, color_wanted())
-        }
+    let report = match output::finish(outcome, &args) {
+        Ok(r) => r,
+        Err(message) => return usage_error(message),
     };
-    if print_out(&out) != 0 {
-        return 2;
+    if targets.iter().any(|t| t.format == Format::Text) {
+        eprint!("{}", render::text::errors(&report.report));
     }
-    exit_code(report, args.fail_on, args.strict)
+    let repo = output::repo();
+    for target in &targets {
+        let color = target.path.is_none() && color_wanted();
+        let text = output::render(target.format, &report, &repo, color);
+        let written = match &target.path {
+            None => print_out(&text),
+            Some(path) => match std::fs::write(path, &text) {
+                Ok(()) => 0,
+                Err(e) => usage_error(format!("cannot write {}: {e}", path.display())),
+            },
+        };
+        if written != 0 {
+            return 2;
+        }
+    }
+    exit_code(&report.report, args.fail_on, args.strict)
 }
 
 fn rules_for(config: Option<PathBuf>) -> Result<Vec<crate::rules::Rule>, i32> {

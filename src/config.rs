@@ -52,6 +52,10 @@ pub struct Config {
     /// times its file's size in memory.
     #[serde(default)]
     pub max_file_size: Option<bytesize::ByteSize>,
+    /// Coverage gates: `[coverage] timeout = 80` fails the run (exit 1) when the
+    /// category's percentage is below 80. `--min-coverage` overrides per category.
+    #[serde(default)]
+    pub coverage: BTreeMap<crate::report::Category, toml::Spanned<f64>>,
     /// Directory the config was read from (rule dirs resolve against it).
     #[serde(skip)]
     pub base: PathBuf,
@@ -112,6 +116,18 @@ pub fn load(path: &Path) -> Result<Config, RuleError> {
             ),
         }
     })?;
+    for value in config.coverage.values() {
+        if let Err(message) = crate::gate::check_range(*value.get_ref()) {
+            let src = crate::source::SourceFile::new(display.clone(), path.into(), text.clone());
+            let pos = src.line_col(value.span().start);
+            return Err(RuleError {
+                path: display,
+                line: Some(pos.line),
+                column: Some(pos.column),
+                message: format!("[coverage]: {message}"),
+            });
+        }
+    }
     config.base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     Ok(config)
 }

@@ -33,6 +33,10 @@ pub struct Outcome {
     pub report: Report,
     pub files: Vec<SourceFile>,
     pub rules: Vec<Rule>,
+    /// Every integration point counted for coverage (indices into `files`), for `--show-covered`.
+    pub counted: Vec<judge::Counted>,
+    /// Coverage gates from the configuration's `[coverage]` table.
+    pub min_coverage: BTreeMap<crate::report::Category, f64>,
 }
 
 /// The active rules: built-in plus the config's rule directories, with levels applied.
@@ -76,6 +80,28 @@ pub fn load_rules(config: &Config) -> Result<Vec<Rule>, RuleError> {
     }
     active.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(active)
+}
+
+/// What renderers need to know of a rule: id, category, level, platform and docs.
+pub fn rule_info(rule: &Rule) -> crate::report::RuleInfo {
+    let select = &rule.spec.select;
+    let platform = match select.platform {
+        Some(p) => p.0.name(),
+        None if select.api_version.is_some() || !select.kind.0.is_empty() => "kubernetes",
+        None => "any",
+    };
+    let docs = rule.spec.docs.get_ref();
+    crate::report::RuleInfo {
+        id: rule.id.clone(),
+        category: rule.category,
+        severity: rule.severity,
+        platform: platform.to_string(),
+        summary: rule.spec.summary.clone(),
+        what: docs.what.trim().to_string(),
+        why: docs.why.trim().to_string(),
+        example: docs.example.trim_end().to_string(),
+        fix: docs.fix.trim().to_string(),
+    }
 }
 
 /// The API catalogue for Rust sources: built in plus `apis/` of the config's rule directories.
@@ -264,7 +290,7 @@ pub fn run(options: &Options) -> Result<Outcome, RuleError> {
             column: None,
             message: format!("cannot start worker threads: {e}"),
         })?;
-    let (report, files) = pool.install(|| {
+    let (report, files, counted) = pool.install(|| {
         let loaded: Vec<Loaded> = candidates
             .par_iter()
             .enumerate()
@@ -318,23 +344,37 @@ pub fn run(options: &Options) -> Result<Outcome, RuleError> {
             .collect();
         docs.extend(linked.into_iter().flatten());
         let ws = Workspace::new(files, docs);
-        let (mut findings, coverage) = judge::judge(&rules, &ws);
-        let suppressed = suppress::apply(&mut findings, &ws.files);
+        let (findings, coverage, counted) = judge::judge_counted(&rules, &ws);
         let mut report = Report {
             findings,
             coverage,
             errors,
             files_scanned: candidates.len(),
-            suppressed,
+            rules: rules.iter().map(rule_info).collect(),
+            ..Report::default()
         };
+        // Sorted before identities are numbered and comments applied, so both are stable.
         report.sort();
+        crate::identity::disambiguate(&mut report.findings);
+        let known = rules.iter().map(|r| r.id.as_str()).collect();
+        let applied = suppress::apply(&mut report.findings, &ws.files, &known);
+        report.suppressed = applied.ignored.len();
+        report.ignored = applied.ignored;
+        report.ignore_problems = applied.problems;
         let Workspace { files, docs, .. } = ws;
         drop_in_background((rust_packages, docs));
-        (report, files)
+        (report, files, counted)
     });
+    let min_coverage = config
+        .coverage
+        .iter()
+        .map(|(c, v)| (*c, *v.get_ref()))
+        .collect();
     Ok(Outcome {
         report,
         files,
         rules,
+        counted,
+        min_coverage,
     })
 }

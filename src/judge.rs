@@ -21,8 +21,21 @@ type SubjectKey = (usize, usize, String);
 #[derive(Default)]
 struct Outcome {
     findings: Vec<Finding>,
-    /// (category, subject, covered by this rule)
-    seen: Vec<(Category, SubjectKey, bool)>,
+    /// (category, subject, covered by this rule, the subject's span)
+    seen: Vec<(Category, SubjectKey, bool, Span)>,
+}
+
+/// One integration point as counted for coverage: kept for `--show-covered`
+/// (the key is built for counting anyway, so keeping it costs nothing more).
+#[derive(Debug, Clone)]
+pub struct Counted {
+    pub category: Category,
+    /// Index of the file in the workspace's file list.
+    pub file: usize,
+    /// The subject's path inside its document (`spec.http[0]`).
+    pub concrete: String,
+    pub span: Span,
+    pub covered: bool,
 }
 
 fn selects(rule: &Rule, doc: &Document) -> bool {
@@ -98,7 +111,8 @@ fn judge_doc(rule: &Rule, doc: &Document, ws: &Workspace, out: &mut Outcome) {
                 continue;
             };
             let key = (doc.file, doc.index, hit.concrete.clone());
-            out.seen.push((rule.category, key, problems.is_empty()));
+            out.seen
+                .push((rule.category, key, problems.is_empty(), hit.node.span));
             for Problem {
                 span,
                 message,
@@ -130,6 +144,13 @@ fn judge_doc(rule: &Rule, doc: &Document, ws: &Workspace, out: &mut Outcome) {
                     target,
                     help: rule.spec.docs.get_ref().fix.trim().to_string(),
                     byte_range: (span.start, span.end),
+                    subject: crate::identity::subject(
+                        &doc.meta,
+                        doc.index,
+                        &doc.root,
+                        &hit.concrete,
+                        file,
+                    ),
                 });
             }
         }
@@ -138,6 +159,15 @@ fn judge_doc(rule: &Rule, doc: &Document, ws: &Workspace, out: &mut Outcome) {
 
 /// Findings of all rules over the workspace, and coverage per category.
 pub fn judge(rules: &[Rule], ws: &Workspace) -> (Vec<Finding>, BTreeMap<Category, CoverageLine>) {
+    let (findings, coverage, _) = judge_counted(rules, ws);
+    (findings, coverage)
+}
+
+/// [`judge`], plus every counted subject in (category, file, document, path) order.
+pub fn judge_counted(
+    rules: &[Rule],
+    ws: &Workspace,
+) -> (Vec<Finding>, BTreeMap<Category, CoverageLine>, Vec<Counted>) {
     let outcomes: Vec<Outcome> = ws
         .docs
         .par_iter()
@@ -150,24 +180,32 @@ pub fn judge(rules: &[Rule], ws: &Workspace) -> (Vec<Finding>, BTreeMap<Category
         })
         .collect();
     let mut findings = Vec::new();
-    let mut subjects: BTreeMap<(Category, SubjectKey), bool> = BTreeMap::new();
+    let mut subjects: BTreeMap<(Category, SubjectKey), (bool, Span)> = BTreeMap::new();
     for outcome in outcomes {
         findings.extend(outcome.findings);
-        for (category, key, covered) in outcome.seen {
-            let entry = subjects.entry((category, key)).or_insert(true);
-            *entry &= covered;
+        for (category, key, covered, span) in outcome.seen {
+            let entry = subjects.entry((category, key)).or_insert((true, span));
+            entry.0 &= covered;
         }
     }
     let mut counts: BTreeMap<Category, (usize, usize)> =
         Category::ALL.iter().map(|c| (*c, (0, 0))).collect();
-    for ((category, _), covered) in subjects {
+    let mut counted = Vec::with_capacity(subjects.len());
+    for ((category, (file, _, concrete)), (covered, span)) in subjects {
         let (ok, total) = counts.entry(category).or_default();
         *total += 1;
         *ok += usize::from(covered);
+        counted.push(Counted {
+            category,
+            file,
+            concrete,
+            span,
+            covered,
+        });
     }
     let coverage = counts
         .into_iter()
         .map(|(c, (ok, total))| (c, CoverageLine::new(ok, total)))
         .collect();
-    (findings, coverage)
+    (findings, coverage, counted)
 }

@@ -18,14 +18,18 @@
 //! - [`judge`] applies rules to subjects and counts coverage; [`report`] holds the result.
 //! - [`render`] turns a report into text or JSON and knows nothing about rules or disks.
 
+pub mod baseline;
 pub mod classify;
 pub mod cli;
 pub mod config;
 pub mod discover;
 pub mod engine;
 pub mod extract;
+pub mod gate;
+pub mod identity;
 pub mod judge;
 pub mod load;
+pub mod output;
 pub mod render;
 pub mod report;
 pub mod rules;

@@ -78,6 +78,10 @@ pub struct Finding {
     /// Byte range in the file, for snippets.
     #[serde(skip)]
     pub byte_range: (usize, usize),
+    /// The subject's structural identity (document, then path inside it; see
+    /// [`crate::identity`]): what baselines and fingerprints are keyed on, never a line.
+    #[serde(skip)]
+    pub subject: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -122,7 +126,7 @@ impl CoverageLine {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Default, Serialize)]
 pub struct Report {
     pub findings: Vec<Finding>,
     /// Keyed by category name, in the fixed order of [`Category::ALL`].
@@ -132,6 +136,101 @@ pub struct Report {
     pub files_scanned: usize,
     /// Findings silenced by inline `resilint: ignore[...]` comments.
     pub suppressed: usize,
+    /// Coverage gates (`--min-coverage`, `[coverage]`), when any is set.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gates: Vec<Gate>,
+    /// Ignore comments without a reason or that matched no finding.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ignore_problems: Vec<IgnoreProblem>,
+    /// What `--baseline` hid, when a baseline was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineSummary>,
+    /// Every counted integration point, filled only for `--show-covered`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub subjects: Vec<CountedSubject>,
+    /// The findings inline comments silenced, with the reasons given.
+    #[serde(skip)]
+    pub ignored: Vec<Ignored>,
+    /// The active rules, for renderers that describe them (SARIF, JUnit).
+    #[serde(skip)]
+    pub rules: Vec<RuleInfo>,
+}
+
+/// A coverage gate: the minimum percentage asked for one category, and the outcome.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Gate {
+    pub category: Category,
+    pub minimum: f64,
+    pub covered: usize,
+    pub total: usize,
+    pub percent: Option<f64>,
+    /// False when the category's percentage is below `minimum`; a category with no
+    /// integration points always passes.
+    pub passed: bool,
+}
+
+/// Why an ignore comment is reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IgnoreProblemKind {
+    /// `resilint: ignore[rule]` with no reason after the bracket.
+    MissingReason,
+    /// The comment names a rule that reported nothing on the line it covers.
+    Unused,
+}
+
+/// An ignore comment that needs attention (like ruff's unused `noqa`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct IgnoreProblem {
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    pub kind: IgnoreProblemKind,
+    /// The id as written in the comment (`*` for all).
+    pub rule: String,
+    pub message: String,
+}
+
+/// A finding an inline comment silenced, and the comment's reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ignored {
+    pub finding: Finding,
+    pub reason: String,
+}
+
+/// What a baseline hid: findings it matched, and entries that match nothing any more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct BaselineSummary {
+    pub matched: usize,
+    /// Baseline entries with no finding today: debt paid off (or code moved away).
+    pub fixed: usize,
+}
+
+/// An integration point as counted for coverage, for `--show-covered`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct CountedSubject {
+    pub category: Category,
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    /// The path of the subject inside its document (`spec.http[0]`, `clients[2]`).
+    pub subject: String,
+    pub covered: bool,
+}
+
+/// A rule as renderers describe it: SARIF `tool.driver.rules`, JUnit test cases.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleInfo {
+    pub id: String,
+    pub category: Category,
+    pub severity: Severity,
+    /// The platform the rule selects (`kubernetes`, `rust`, ...), `any` when it does not say.
+    pub platform: String,
+    pub summary: String,
+    pub what: String,
+    pub why: String,
+    pub example: String,
+    pub fix: String,
 }
 
 fn serialize_coverage<S: serde::Serializer>(
@@ -152,7 +251,11 @@ impl Report {
         self.findings.sort_by(|a, b| {
             (&a.location, &a.rule, &a.message).cmp(&(&b.location, &b.rule, &b.message))
         });
-        self.findings.dedup();
+        // Two subjects can share one offending node (a YAML anchor merged into both):
+        // one finding, whatever subject identities the copies carry.
+        self.findings.dedup_by(|a, b| {
+            (&a.location, &a.rule, &a.message) == (&b.location, &b.rule, &b.message)
+        });
         self.errors.sort();
         self.errors.dedup();
     }

@@ -404,7 +404,7 @@ fn text_output_has_rule_snippet_help_and_coverage_without_ansi() {
         "retryOn: 5xx",
         "^^^^",
         "= help: Set `timeout`",
-        "coverage: timeout 1/2 (50%), retry-backoff -, idempotency 0/1 (0%), circuit-breaker 0/2 (0%)",
+        "coverage         covered  total  percent\ntimeout                1      2    50.0%\nretry-backoff          0      0        -\nidempotency            0      1     0.0%\ncircuit-breaker        0      2     0.0%\n",
     ] {
         assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
     }

@@ -1,5 +1,5 @@
 //! `--format text`: rustc/ruff-style diagnostics with snippets, then a summary
-//! with counts per severity and the coverage line per category.
+//! with counts per severity and the coverage table per category.
 
 use codespan_reporting::diagnostic::{Diagnostic, Label};
 use codespan_reporting::term::{self, termcolor::Buffer};
@@ -65,6 +65,7 @@ pub fn render(report: &Report, files: &[SourceFile], color: bool) -> String {
         }
     }
     let mut out = String::from_utf8_lossy(buffer.as_slice()).into_owned();
+    out.push_str(&sections(report));
     out.push_str(&summary(report));
     out
 }
@@ -105,22 +106,132 @@ pub fn summary(report: &Report) -> String {
             report.errors.len()
         ));
     }
+    if let Some(b) = report.baseline {
+        out.push_str(&format!(
+            " ({} in the baseline, {} baseline entr{} fixed)",
+            b.matched,
+            b.fixed,
+            if b.fixed == 1 { "y" } else { "ies" }
+        ));
+    }
     out.push('\n');
-    let coverage: Vec<String> = Category::ALL
-        .iter()
-        .map(|c| {
-            let line = report
-                .coverage
-                .get(c)
-                .copied()
-                .unwrap_or(crate::report::CoverageLine::new(0, 0));
-            match line.percent {
-                Some(p) => format!("{} {}/{} ({p}%)", c.name(), line.covered, line.total),
-                None => format!("{} -", c.name()),
+    for gate in report.gates.iter().filter(|g| !g.passed) {
+        out.push_str(&format!(
+            "coverage gate failed: {} is {} ({}/{} covered), below the minimum {}%\n",
+            gate.category.name(),
+            percent(gate.percent),
+            gate.covered,
+            gate.total,
+            gate.minimum
+        ));
+    }
+    out.push_str(&coverage_table(report));
+    out
+}
+
+fn percent(p: Option<f64>) -> String {
+    p.map_or_else(|| "-".to_string(), |p| format!("{p:.1}%"))
+}
+
+/// The closing table: covered/total/percent per category, with the gate when one is set.
+pub fn coverage_table(report: &Report) -> String {
+    let gated = !report.gates.is_empty();
+    let mut out = format!(
+        "{:<16} {:>7} {:>6} {:>8}",
+        "coverage", "covered", "total", "percent"
+    );
+    if gated {
+        out.push_str(&format!(" {:>8}", "minimum"));
+    }
+    out.push('\n');
+    for c in Category::ALL {
+        let line = report
+            .coverage
+            .get(&c)
+            .copied()
+            .unwrap_or(crate::report::CoverageLine::new(0, 0));
+        let mut row = format!(
+            "{:<16} {:>7} {:>6} {:>8}",
+            c.name(),
+            line.covered,
+            line.total,
+            percent(line.percent)
+        );
+        if let Some(gate) = report.gates.iter().find(|g| g.category == c) {
+            row.push_str(&format!(" {:>8}", format!("{:.1}%", gate.minimum)));
+            if !gate.passed {
+                row.push_str("  FAILED");
             }
-        })
-        .collect();
-    out.push_str(&format!("coverage: {}\n", coverage.join(", ")));
+        } else if gated {
+            row.push_str(&format!(" {:>8}", "-"));
+        }
+        out.push_str(row.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// Sections printed between the findings and the summary: ignore comments that need
+/// attention, and (when asked for) the ignored findings and the counted integration points.
+pub fn sections(report: &Report) -> String {
+    let mut out = String::new();
+    for p in &report.ignore_problems {
+        let kind = match p.kind {
+            crate::report::IgnoreProblemKind::MissingReason => "ignore-without-reason",
+            crate::report::IgnoreProblemKind::Unused => "unused-ignore",
+        };
+        out.push_str(&format!(
+            "warning[{kind}]: {}:{}:{}: {}\n",
+            escape(&p.path, false),
+            p.line,
+            p.column,
+            escape(&p.message, false)
+        ));
+    }
+    if !report.ignored.is_empty() {
+        out.push_str(&format!("ignored findings ({}):\n", report.ignored.len()));
+        for i in &report.ignored {
+            let l = &i.finding.location;
+            let reason = if i.reason.is_empty() {
+                "no reason given".to_string()
+            } else {
+                escape(&i.reason, false)
+            };
+            out.push_str(&format!(
+                "  {}:{}:{}: [{}] {}\n    reason: {reason}\n",
+                escape(&l.path, false),
+                l.line,
+                l.column,
+                escape(&i.finding.rule, false),
+                escape(&i.finding.message, false)
+            ));
+        }
+    }
+    for c in Category::ALL {
+        let subjects: Vec<_> = report.subjects.iter().filter(|s| s.category == c).collect();
+        if subjects.is_empty() {
+            continue;
+        }
+        let covered = subjects.iter().filter(|s| s.covered).count();
+        out.push_str(&format!(
+            "{} integration points ({covered}/{} covered):\n",
+            c.name(),
+            subjects.len()
+        ));
+        for s in subjects {
+            out.push_str(&format!(
+                "  {:<8} {}:{}:{}  {}\n",
+                if s.covered { "covered" } else { "missing" },
+                escape(&s.path, false),
+                s.line,
+                s.column,
+                escape(&s.subject, false)
+            ));
+        }
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
     out
 }
 

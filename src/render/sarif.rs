@@ -1,0 +1,268 @@
+//! `--format sarif`: SARIF 2.1.0 as GitHub code scanning reads it, built with the
+//! `serde-sarif` types rather than by hand.
+//!
+//! - `tool.driver.rules`: every active rule, with its docs as `help` (text and
+//!   Markdown), its level, and its category and platform as tags;
+//! - results: rule id and index, level, message, a location relative to the
+//!   repository root (`uriBaseId` `%SRCROOT%`), and a `partialFingerprints` entry
+//!   `resilint/v1` hashed from rule, path and the subject's structural identity, so
+//!   an alert keeps its identity when unrelated lines move;
+//! - `runs[0].properties`: coverage (and gates, baseline) in the JSON contract's shape;
+//! - `invocations[0].toolExecutionNotifications`: files that could not be read or
+//!   parsed, and ignore comments that need attention.
+//!
+//! Columns count Unicode scalar values, so the run declares `unicodeCodePoints`.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+use serde_sarif::sarif::{
+    ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, Notification,
+    PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor,
+    Result as SarifResult, ResultLevel, Run, Sarif, Suppression, Tool, ToolComponent,
+};
+
+use super::Repo;
+use crate::identity;
+use crate::report::{Finding, Report, RuleInfo, Severity};
+
+/// The schema URL GitHub's documentation gives for SARIF 2.1.0.
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+/// Where the tool is documented: the package's `repository`, when Cargo.toml names one.
+const INFORMATION_URI: &str = match option_env!("CARGO_PKG_REPOSITORY") {
+    Some(uri) if !uri.is_empty() => uri,
+    _ => "https://github.com/resilint/resilint",
+};
+/// The `partialFingerprints` key; bump the version if the hashed identity changes.
+pub const FINGERPRINT_KEY: &str = "resilint/v1";
+
+fn level(severity: Severity) -> ResultLevel {
+    match severity {
+        Severity::Error => ResultLevel::Error,
+        Severity::Warning => ResultLevel::Warning,
+        Severity::Info => ResultLevel::Note,
+    }
+}
+
+fn text(s: impl Into<String>) -> Message {
+    Message::builder().text(s.into()).build()
+}
+
+fn bag(entries: Vec<(&str, Value)>) -> PropertyBag {
+    PropertyBag::builder()
+        .additional_properties(
+            entries
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect::<BTreeMap<_, _>>(),
+        )
+        .build()
+}
+
+fn descriptor(rule: &RuleInfo) -> ReportingDescriptor {
+    let help_text = format!(
+        "{}\n\nWhy it matters: {}\n\nExample:\n{}\n\nFix: {}",
+        rule.what, rule.why, rule.example, rule.fix
+    );
+    let help_markdown = format!(
+        "{}\n\n**Why it matters.** {}\n\n**Example**\n\n```\n{}\n```\n\n**Fix.** {}",
+        rule.what, rule.why, rule.example, rule.fix
+    );
+    let level = serde_json::to_value(level(rule.severity)).unwrap_or(Value::Null);
+    ReportingDescriptor::builder()
+        .id(rule.id.clone())
+        .name(rule.id.clone())
+        .short_description(
+            MultiformatMessageString::builder()
+                .text(rule.summary.clone())
+                .build(),
+        )
+        .full_description(
+            MultiformatMessageString::builder()
+                .text(rule.what.clone())
+                .build(),
+        )
+        .help(
+            MultiformatMessageString::builder()
+                .text(help_text)
+                .markdown(help_markdown)
+                .build(),
+        )
+        .default_configuration(ReportingConfiguration::builder().level(level).build())
+        .properties(
+            PropertyBag::builder()
+                .tags(vec![
+                    rule.category.name().to_string(),
+                    rule.platform.clone(),
+                ])
+                .build(),
+        )
+        .build()
+}
+
+/// A location in a file, repository-relative when the file is in the repository.
+fn location(repo: &Repo, path: &str, region: Option<Region>) -> Location {
+    let artifact = match repo.path(path) {
+        Some(rel) => ArtifactLocation::builder()
+            .uri(rel)
+            .uri_base_id("%SRCROOT%")
+            .build(),
+        None => ArtifactLocation::builder()
+            .uri(format!("file://{path}"))
+            .build(),
+    };
+    let physical = match region {
+        Some(r) => PhysicalLocation::builder()
+            .artifact_location(artifact)
+            .region(r)
+            .build(),
+        None => PhysicalLocation::builder()
+            .artifact_location(artifact)
+            .build(),
+    };
+    Location::builder().physical_location(physical).build()
+}
+
+fn result(
+    f: &Finding,
+    index: Option<usize>,
+    repo: &Repo,
+    suppression: Option<&str>,
+) -> SarifResult {
+    let l = &f.location;
+    let region = Region::builder()
+        .start_line(l.line as i64)
+        .start_column(l.column as i64)
+        .end_line(l.end_line as i64)
+        .end_column(l.end_column as i64)
+        .build();
+    let fingerprints: BTreeMap<String, String> =
+        [(FINGERPRINT_KEY.to_string(), identity::fingerprint(f))].into();
+    let mut props = vec![("category", json!(f.category.name()))];
+    if let Some(t) = &f.target {
+        props.push(("target", json!(t)));
+    }
+    let mut r = SarifResult::builder()
+        .rule_id(f.rule.clone())
+        .level(level(f.severity))
+        .message(text(f.message.clone()))
+        .locations(vec![location(repo, &l.path, Some(region))])
+        .partial_fingerprints(fingerprints)
+        .properties(bag(props))
+        .build();
+    r.rule_index = index.map(|i| i as i64);
+    if let Some(reason) = suppression {
+        r.suppressions = Some(vec![Suppression::builder()
+            .kind(json!("inSource"))
+            .justification(reason.to_string())
+            .build()]);
+    }
+    r
+}
+
+fn notifications(report: &Report, repo: &Repo) -> Vec<Notification> {
+    let errors = report.errors.iter().map(|e| {
+        let kind = serde_json::to_value(e.kind).unwrap_or(Value::Null);
+        let region = e.line.map(|line| {
+            let r = Region::builder().start_line(line as i64).build();
+            match e.column {
+                Some(c) => Region {
+                    start_column: Some(c as i64),
+                    ..r
+                },
+                None => r,
+            }
+        });
+        Notification::builder()
+            .level(json!("error"))
+            .message(text(format!(
+                "{}: {}",
+                kind.as_str().unwrap_or("error"),
+                e.message
+            )))
+            .locations(vec![location(repo, &e.path, region)])
+            .build()
+    });
+    let ignores = report.ignore_problems.iter().map(|p| {
+        let region = Region::builder()
+            .start_line(p.line as i64)
+            .start_column(p.column as i64)
+            .build();
+        Notification::builder()
+            .level(json!("warning"))
+            .message(text(p.message.clone()))
+            .locations(vec![location(repo, &p.path, Some(region))])
+            .build()
+    });
+    errors.chain(ignores).collect()
+}
+
+/// Coverage (and gates and baseline, when present) in the JSON contract's shapes.
+fn run_properties(report: &Report) -> PropertyBag {
+    let coverage: serde_json::Map<String, Value> = report
+        .coverage
+        .iter()
+        .map(|(c, line)| (c.name().to_string(), json!(line)))
+        .collect();
+    let mut props = vec![
+        ("coverage", Value::Object(coverage)),
+        ("files_scanned", json!(report.files_scanned)),
+        ("suppressed", json!(report.suppressed)),
+    ];
+    if !report.gates.is_empty() {
+        props.push(("gates", json!(report.gates)));
+    }
+    if let Some(b) = report.baseline {
+        props.push(("baseline", json!(b)));
+    }
+    bag(props)
+}
+
+/// The whole log, pretty-printed, ending in a newline.
+pub fn render(report: &Report, repo: &Repo) -> String {
+    let index: BTreeMap<&str, usize> = report
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect();
+    let at = |f: &Finding| index.get(f.rule.as_str()).copied();
+    let mut results: Vec<SarifResult> = report
+        .findings
+        .iter()
+        .map(|f| result(f, at(f), repo, None))
+        .collect();
+    results.extend(
+        report
+            .ignored
+            .iter()
+            .map(|i| result(&i.finding, at(&i.finding), repo, Some(&i.reason))),
+    );
+    let driver = ToolComponent::builder()
+        .name("resilint")
+        .version(env!("CARGO_PKG_VERSION"))
+        .semantic_version(env!("CARGO_PKG_VERSION"))
+        .information_uri(INFORMATION_URI)
+        .rules(report.rules.iter().map(descriptor).collect::<Vec<_>>())
+        .build();
+    let invocation = Invocation::builder()
+        .execution_successful(true)
+        .tool_execution_notifications(notifications(report, repo))
+        .build();
+    let run = Run::builder()
+        .tool(Tool::builder().driver(driver).build())
+        .results(results)
+        .invocations(vec![invocation])
+        .column_kind(json!("unicodeCodePoints"))
+        .properties(run_properties(report))
+        .build();
+    let log = Sarif::builder()
+        .schema(SCHEMA)
+        .version(json!("2.1.0"))
+        .runs(vec![run])
+        .build();
+    let mut out =
+        serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    out.push('\n');
+    out
+}

@@ -1,0 +1,113 @@
+//! Helpers for the end-to-end tests of gates, formats and baselines: small trees in
+//! temporary directories (each pinned as a repository root by an empty `.git`),
+//! and runs of the built binary in them.
+
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::Output;
+
+use tempfile::TempDir;
+
+/// An Istio tree: one route with a timeout and one without, a POST route retried
+/// on 5xx, a DestinationRule without outlier detection, and a Rust client without
+/// a timeout.
+pub const ROUTES: &str = "apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: orders, namespace: shop}
+spec:
+  hosts: [orders]
+  http:
+  - name: create
+    match:
+    - method: {exact: POST}
+    route:
+    - destination: {host: orders}
+    retries: {attempts: 3, retryOn: 5xx}
+    timeout: 2s
+  - name: read
+    route:
+    - destination: {host: orders}
+";
+
+pub const RULES: &str = "apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: orders, namespace: shop}
+spec:
+  host: orders
+";
+
+pub const MANIFEST: &str = "[package]
+name = \"billing\"
+version = \"0.1.0\"
+edition = \"2021\"
+
+[dependencies]
+reqwest = \"0.12\"
+";
+
+pub const MAIN_RS: &str = "pub fn client() -> reqwest::Client {
+    reqwest::Client::new()
+}
+";
+
+/// Writes `files` (relative path, text) into a fresh directory with an empty `.git`.
+pub fn tree(files: &[(&str, &str)]) -> TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    for (rel, text) in files {
+        write(dir.path(), rel, text);
+    }
+    dir
+}
+
+pub fn write(root: &Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// The standard small tree: routes, rules and a Rust package.
+pub fn shop() -> TempDir {
+    tree(&[
+        ("k8s/orders.yaml", ROUTES),
+        ("k8s/orders-dr.yaml", RULES),
+        ("billing/Cargo.toml", MANIFEST),
+        ("billing/src/main.rs", MAIN_RS),
+    ])
+}
+
+/// Runs the binary in `cwd`; colour variables are cleared.
+pub fn run_in(cwd: &Path, args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_resilint"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("FORCE_COLOR")
+        .output()
+        .expect("run resilint")
+}
+
+pub fn code(out: &Output) -> i32 {
+    out.status.code().expect("exit code, not a signal")
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// stdout parsed as JSON, with stdout and stderr in the panic message when it is not.
+pub fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+            stdout(out),
+            stderr(out)
+        )
+    })
+}
