@@ -9,8 +9,11 @@
 //! - the path inside it, with each list index replaced by the item's `name` when it
 //!   has one (`spec.http[name=reviews-v2]`), so reordering named routes keeps them;
 //! - for facts extracted from code (`clients[..]`, `calls[..]`, `routes[..]`), the
-//!   construct's own source text with all whitespace removed (`Client::new()`,
-//!   `post(create_order)`), so reformatting keeps it too.
+//!   enclosing function's name and the construct's own source text with all
+//!   whitespace removed (`fn client/reqwest::Client::new()`), so reformatting keeps
+//!   it too. The enclosing function is the nearest `fn NAME` written before the
+//!   construct: what matters is that it is stable, and it separates the same call
+//!   made in two functions without counting them.
 //!
 //! Two findings of one rule with the same identity in one file are told apart by
 //! their order ([`disambiguate`]): the second gets `#2`.
@@ -103,7 +106,33 @@ fn item_name(item: Option<&Node>, code: bool, file: &SourceFile) -> Option<Strin
         .filter(|c| !c.is_whitespace())
         .take(MAX_TEXT)
         .collect();
-    (!squeezed.is_empty()).then_some(squeezed)
+    if squeezed.is_empty() {
+        return None;
+    }
+    Some(match enclosing_fn(&file.text[..item.span.start]) {
+        Some(name) => format!("fn {name}/{squeezed}"),
+        None => squeezed,
+    })
+}
+
+/// The name in the last `fn NAME` of `before` (a whole word `fn`).
+fn enclosing_fn(before: &str) -> Option<&str> {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    let mut end = before.len();
+    while let Some(at) = before[..end].rfind("fn") {
+        end = at;
+        let starts_word = !before[..at].chars().next_back().is_some_and(word);
+        let rest = &before[at + 2..];
+        let name = rest.trim_start();
+        if !starts_word || name.len() == rest.len() {
+            continue;
+        }
+        let len = name.find(|c: char| !word(c)).unwrap_or(name.len());
+        if len > 0 {
+            return Some(&name[..len]);
+        }
+    }
+    None
 }
 
 /// Appends `#2`, `#3`, ... to the identity of findings that repeat an earlier
@@ -201,5 +230,13 @@ mod tests {
             path(&root, "clients[0]", true, &file),
             "clients[reqwest::Client::builder().build()]"
         );
+    }
+
+    #[test]
+    fn the_enclosing_function_is_the_last_fn_written_before() {
+        let text = "fn a() {}\nasync fn fetch_all(x: u8) {\n    let f = |y| y;\n";
+        assert_eq!(enclosing_fn(text), Some("fetch_all"));
+        assert_eq!(enclosing_fn("let conf = 1; fnord(2);"), None);
+        assert_eq!(enclosing_fn("pub fn\n  go() { "), Some("go"));
     }
 }

@@ -84,7 +84,7 @@ fn a_baseline_round_trip_survives_inserted_lines_and_reformatting() {
     assert!(
         entries
             .iter()
-            .any(|e| e["subject"] == "rust#0 clients[reqwest::Client::new()]"),
+            .any(|e| e["subject"] == "rust#0 clients[fn client/reqwest::Client::new()]"),
         "{text}"
     );
 
@@ -199,5 +199,37 @@ fn a_baseline_that_cannot_be_read_is_a_usage_error() {
         stderr(&out).contains("--write-baseline"),
         "{}",
         stderr(&out)
+    );
+}
+
+#[test]
+fn the_same_call_in_a_new_function_above_is_the_new_finding() {
+    let dir = shop();
+    let two = "pub fn orders() -> reqwest::Client {\n    reqwest::Client::new()\n}\n\npub fn refunds() -> reqwest::Client {\n    reqwest::Client::new()\n}\n";
+    write(dir.path(), "billing/src/main.rs", two);
+    assert_eq!(
+        code(&run_in(
+            dir.path(),
+            &["check", ".", "--write-baseline", "b.json"]
+        )),
+        0
+    );
+    let three =
+        format!("pub fn invoices() -> reqwest::Client {{\n    reqwest::Client::new()\n}}\n\n{two}");
+    write(dir.path(), "billing/src/main.rs", &three);
+    let report = json(&run_in(
+        dir.path(),
+        &["check", ".", "--baseline", "b.json", "--format", "json"],
+    ));
+    let new: Vec<(&str, u64)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["path"].as_str().unwrap(), f["line"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        new,
+        vec![("billing/src/main.rs", 2)],
+        "the client in `invoices`, not a shifted old one"
     );
 }
