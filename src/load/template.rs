@@ -2,10 +2,11 @@
 //! sits in a structural position, and which tabs separate a key from its value.
 //!
 //! Helm / Go template markup is not YAML even when it parses as YAML
-//! (`{{ .Values.x }}` loads as a nested flow mapping), so a file with `{{` where a
-//! YAML token starts is a template. The same two characters inside a comment, a
-//! quoted scalar, a block scalar or the middle of a plain scalar are text (a
-//! PrometheusRule's `"{{ $labels.instance }} is down"`), and the file is YAML.
+//! (`{{ .Values.x }}` loads as a nested flow mapping, `host: a.{{.Ns}}.svc` as a
+//! host that exists nowhere), so a file with `{{` in its YAML structure or in a
+//! plain scalar is a template. The same two characters inside a comment, a quoted
+//! scalar or a block scalar are text (a PrometheusRule's
+//! `summary: "{{ $labels.instance }} is down"`), and the file is YAML.
 //!
 //! The pass also finds `key:<TAB>value`: YAML 1.2 allows a tab as separation after
 //! the `:` indicator, saphyr does not, so the loader hands the parser a copy with
@@ -14,7 +15,7 @@
 /// What the pass found.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Scan {
-    /// Byte offset of the first structural `{{`, when there is one.
+    /// Byte offset of the first `{{` outside comments, quoted and block scalars.
     pub template: Option<usize>,
     /// Byte offsets of tabs that directly follow a mapping `:` indicator outside
     /// quoted and block scalars and comments.
@@ -31,7 +32,7 @@ enum Carry {
     Block(usize),
 }
 
-/// Line (1-based, `\n` breaks) of the first structural `{{`.
+/// Line (1-based, `\n` breaks) of the first `{{` that makes the file a template.
 pub fn first_template_line(text: &str) -> Option<usize> {
     let offset = scan(text).template?;
     Some(
@@ -121,7 +122,10 @@ fn scan_line(
         let next_blank = next.is_none_or(is_space);
         if at_token {
             match b {
-                b'"' | b'\'' => quote = Some(b),
+                b'"' | b'\'' => {
+                    quote = Some(b);
+                    at_token = false;
+                }
                 b'{' if next == Some(b'{') => {
                     out.template = Some(i);
                     return carry;
@@ -140,6 +144,10 @@ fn scan_line(
             }
             i += 1;
             continue;
+        }
+        if b == b'{' && next == Some(b'{') && bytes[i - 1] != b'$' {
+            out.template = Some(i);
+            return carry;
         }
         match b {
             b':' if next_blank || (*flow > 0 && matches!(next, Some(b',' | b']' | b'}'))) => {
@@ -205,7 +213,6 @@ mod tests {
 # {{ not here }}
 a: \"{{ $labels.instance }} is down\" # {{ nor here }}
 b: '{{ x }}'
-c: it is {{ plain }} text
 d: |
   {{ block }}
   more {{ text }}
@@ -215,7 +222,9 @@ f: [\"{{ x }}\", '{{ y }}']
 ";
         assert_eq!(scan(text).template, None);
         let after = format!("{text}g: {{{{ .Values.x }}}}\n");
-        assert_eq!(first_template_line(&after), Some(11));
+        assert_eq!(first_template_line(&after), Some(10));
+        assert_eq!(first_template_line("a: 1\nhost: a.{{.Ns}}.svc\n"), Some(2));
+        assert_eq!(first_template_line("a: x ${{ env \"A\" }}\n"), None);
     }
 
     #[test]
