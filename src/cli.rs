@@ -30,6 +30,9 @@ pub enum Command {
         /// Configuration file whose rule directories and levels apply.
         #[arg(long)]
         config: Option<PathBuf>,
+        /// `text` (a table) or `json` (an array of objects, for scripts).
+        #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+        format: RulesFormat,
     },
     /// Print a rule's documentation: what, why, example, fix.
     Explain {
@@ -41,10 +44,29 @@ pub enum Command {
     },
 }
 
+/// How `resilint rules` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    Text,
+    Json,
+}
+
+/// When text output is coloured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// When stdout is a terminal, unless `NO_COLOR` is set; `CLICOLOR_FORCE` or
+    /// `FORCE_COLOR` (non-empty, not `0`) force it on.
+    Auto,
+    Always,
+    Never,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// rustc-style diagnostics with snippets, then a summary and the coverage table.
     Text,
+    /// One line per finding (`path:line:col: severity[rule] message`), then the summary.
+    Concise,
     /// The stable JSON contract.
     Json,
     /// SARIF 2.1.0, for GitHub code scanning (`upload-sarif`) and other SARIF viewers.
@@ -74,7 +96,7 @@ pub struct CheckArgs {
     pub paths: Vec<PathBuf>,
     /// Output format; may be given several times. The n-th `--output` is where the
     /// n-th `--format` goes; formats without an `--output` go to stdout (at most one).
-    #[arg(long, value_enum, action = clap::ArgAction::Append)]
+    #[arg(long, alias = "output-format", value_enum, action = clap::ArgAction::Append)]
     pub format: Vec<Format>,
     /// File to write the matching `--format` to (`-` for stdout); may be given several times.
     #[arg(long, value_name = "FILE", action = clap::ArgAction::Append)]
@@ -108,6 +130,16 @@ pub struct CheckArgs {
     /// Record today's findings in FILE as the baseline, then report as if it were given.
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
+    /// Run only these rules: ids, groups (`istio`) or categories (`timeout`),
+    /// comma-separated or repeated.
+    #[arg(long, value_name = "SELECTOR", value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Do not run these rules: ids, groups or categories, comma-separated or repeated.
+    #[arg(long, value_name = "SELECTOR", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Colour in text output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 /// Exit code for a finished run: 1 when a finding reaches `fail_on`, a coverage
@@ -131,15 +163,25 @@ fn usage_error(message: impl std::fmt::Display) -> i32 {
     2
 }
 
-fn color_wanted() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+/// Whether text on stdout is coloured: `--color always|never` decide; with `auto`,
+/// a non-empty `NO_COLOR` turns it off, then a non-empty `CLICOLOR_FORCE` or
+/// `FORCE_COLOR` (other than `0`) turns it on, else a terminal on stdout does.
+pub fn color_wanted(choice: ColorChoice) -> bool {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => false,
+        ColorChoice::Auto if set("CLICOLOR_FORCE") || set("FORCE_COLOR") => true,
+        ColorChoice::Auto => std::io::stdout().is_terminal(),
+    }
 }
 
 /// Runs a parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Check(args) => check(args),
-        Command::Rules { config } => list_rules(config),
+        Command::Rules { config, format } => list_rules(config, format),
         Command::Explain { id, config } => explain(&id, config),
     }
 }
@@ -154,7 +196,11 @@ fn check(args: CheckArgs) -> i32 {
         config: args.config.clone(),
         threads: args.threads.map(usize::from),
     };
-    let outcome = match engine::run(&options) {
+    let selection = crate::select::Selection {
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+    };
+    let outcome = match engine::run_with(&options, &selection) {
         Ok(o) => o,
         Err(e) => return usage_error(e),
     };
@@ -167,7 +213,7 @@ fn check(args: CheckArgs) -> i32 {
     }
     let repo = output::repo();
     for target in &targets {
-        let color = target.path.is_none() && color_wanted();
+        let color = target.path.is_none() && color_wanted(args.color);
         let text = output::render(target.format, &report, &repo, color);
         let written = match &target.path {
             None => print_out(&text),
@@ -193,11 +239,31 @@ fn rules_for(config: Option<PathBuf>) -> Result<Vec<crate::rules::Rule>, i32> {
     engine::load_rules(&config).map_err(usage_error)
 }
 
-fn list_rules(config: Option<PathBuf>) -> i32 {
+fn list_rules(config: Option<PathBuf>, format: RulesFormat) -> i32 {
     let rules = match rules_for(config) {
         Ok(r) => r,
         Err(code) => return code,
     };
+    if format == RulesFormat::Json {
+        let list: Vec<serde_json::Value> = rules
+            .iter()
+            .map(|r| {
+                let info = engine::rule_info(r);
+                serde_json::json!({
+                    "id": info.id,
+                    "category": info.category.name(),
+                    "severity": info.severity.name(),
+                    "default_severity": r.spec.severity.name(),
+                    "platform": info.platform,
+                    "summary": info.summary,
+                    "origin": r.origin,
+                })
+            })
+            .collect();
+        let mut out = serde_json::to_string_pretty(&list).unwrap_or_default();
+        out.push('\n');
+        return print_out(&out);
+    }
     let width = rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
     let out: String = rules
         .iter()
@@ -234,7 +300,8 @@ fn explain(id: &str, config: Option<PathBuf>) -> i32 {
     };
     let Some(rule) = rules.iter().find(|r| r.id == id) else {
         return usage_error(format!(
-            "unknown rule `{id}`: `resilint rules` lists the ids"
+            "unknown rule `{id}`{}: `resilint rules` lists the ids",
+            crate::select::hint(id, rules.iter().map(|r| r.id.as_str()))
         ));
     };
     let docs = rule.spec.docs.get_ref();

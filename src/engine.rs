@@ -65,7 +65,10 @@ pub fn load_rules(config: &Config) -> Result<Vec<Rule>, RuleError> {
                 path: config::FILE_NAME.into(),
                 line: None,
                 column: None,
-                message: format!("unknown rule `{id}` in [rules]: `resilint rules` lists the ids"),
+                message: format!(
+                    "unknown rule `{id}` in [rules]{}: `resilint rules` lists the ids",
+                    crate::select::hint(id, all.iter().map(|r| r.id.as_str()))
+                ),
             });
         }
     }
@@ -259,6 +262,14 @@ fn drop_in_background<T: Send + 'static>(value: T) {
 }
 
 pub fn run(options: &Options) -> Result<Outcome, RuleError> {
+    run_with(options, &crate::select::Selection::default())
+}
+
+/// [`run`] with only the rules `selection` leaves active (`--select`, `--ignore`).
+pub fn run_with(
+    options: &Options,
+    selection: &crate::select::Selection,
+) -> Result<Outcome, RuleError> {
     for p in &options.paths {
         if !p.exists() {
             return Err(RuleError {
@@ -270,7 +281,7 @@ pub fn run(options: &Options) -> Result<Outcome, RuleError> {
         }
     }
     let config = resolve_config(options)?;
-    let rules = load_rules(&config)?;
+    let rules = selection.apply(load_rules(&config)?)?;
     let catalog = load_catalog(&config)?;
     let (candidates, mut errors) = discover::discover(
         &options.paths,

@@ -33,6 +33,7 @@ pub mod output;
 pub mod render;
 pub mod report;
 pub mod rules;
+pub mod select;
 pub mod source;
 pub mod suppress;
 pub mod tree;

@@ -136,6 +136,7 @@ pub fn render(format: Format, done: &Finished, repo: &Repo, color: bool) -> Stri
     let report = &done.report;
     match format {
         Format::Text => render::text::render(report, &done.files, color),
+        Format::Concise => render::concise::render(report),
         Format::Json => render::json::render(report),
         Format::Sarif => render::sarif::render(report, repo),
         Format::Github => render::github::render(report, repo),

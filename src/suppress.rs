@@ -162,9 +162,12 @@ fn problems(file: &SourceFile, m: &Marker<'_>, known: &HashSet<&str>) -> Vec<Ign
             continue;
         }
         let why = if *id != "*" && !known.contains(id) {
-            " (no active rule has this id: `resilint rules` lists them)"
+            let near = crate::select::did_you_mean(id, known.iter().copied())
+                .map(|c| format!("; did you mean `{c}`?"))
+                .unwrap_or_default();
+            format!(" (no active rule has this id{near}: `resilint rules` lists them)")
         } else {
-            ""
+            String::new()
         };
         out.push(problem(
             IgnoreProblemKind::Unused,

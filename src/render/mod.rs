@@ -4,6 +4,7 @@
 //! need paths relative to the repository root, not to the directory the command
 //! ran in: [`Repo`] carries that root as data, so renderers never touch the disk.
 
+pub mod concise;
 pub mod github;
 pub mod gitlab;
 pub mod json;

@@ -1,0 +1,98 @@
+//! Rule selection from the command line (`--select`, `--ignore`) and the
+//! "did you mean" hints every unknown rule id gets.
+//!
+//! A selector is a rule id (`istio/route-without-timeout`), a group, the part of
+//! ids before the `/` (`istio`), or a category (`timeout`). With `--select`, only
+//! rules matching one of its selectors stay active; `--ignore` then removes the
+//! rules matching one of its own. Both apply to the rules `resilint.toml` leaves
+//! on: a rule turned `off` there stays off. A rule that is not active reports
+//! nothing and counts nothing toward coverage.
+
+use crate::report::Category;
+use crate::rules::{Rule, RuleError};
+
+/// The nearest of `candidates` to `word`, when one is close enough to be a typo.
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|(score, _)| *score >= 0.85)
+        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
+        .map(|(_, c)| c)
+}
+
+/// ` (did you mean `x`?)`, or nothing.
+pub fn hint<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    did_you_mean(word, candidates)
+        .map(|c| format!(" (did you mean `{c}`?)"))
+        .unwrap_or_default()
+}
+
+/// `--select` and `--ignore` as given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+}
+
+fn group(id: &str) -> &str {
+    id.split_once('/').map_or(id, |(g, _)| g)
+}
+
+fn matches(selector: &str, rule: &Rule) -> bool {
+    selector == rule.id || selector == group(&rule.id) || selector == rule.category.name()
+}
+
+impl Selection {
+    /// The rules left active, or a usage error naming a selector that matches nothing.
+    pub fn apply(&self, rules: Vec<Rule>) -> Result<Vec<Rule>, RuleError> {
+        for (flag, selectors) in [("--select", &self.select), ("--ignore", &self.ignore)] {
+            for s in selectors {
+                if !rules.iter().any(|r| matches(s, r)) {
+                    let mut names: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
+                    names.extend(rules.iter().map(|r| group(&r.id)));
+                    names.extend(Category::ALL.iter().map(|c| c.name()));
+                    return Err(RuleError {
+                        path: flag.into(),
+                        line: None,
+                        column: None,
+                        message: format!(
+                            "`{s}` is no active rule id, group or category{}: `resilint rules` lists them",
+                            hint(s, names)
+                        ),
+                    });
+                }
+            }
+        }
+        Ok(rules
+            .into_iter()
+            .filter(|r| self.select.is_empty() || self.select.iter().any(|s| matches(s, r)))
+            .filter(|r| !self.ignore.iter().any(|s| matches(s, r)))
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_typo_gets_the_nearest_name_and_nonsense_gets_none() {
+        let ids = [
+            "istio/route-without-timeout",
+            "istio/retries-exceed-timeout",
+        ];
+        assert_eq!(
+            did_you_mean("istio/route-without-timout", ids),
+            Some("istio/route-without-timeout")
+        );
+        assert_eq!(did_you_mean("kafka", ids), None);
+        assert_eq!(
+            hint("timeuot", ["timeout", "idempotency"]),
+            " (did you mean `timeout`?)"
+        );
+    }
+}

@@ -1,0 +1,195 @@
+//! Command-line conveniences end to end: `--select`/`--ignore` by id, group and
+//! category; "did you mean" for unknown ids; `--color` and the colour variables;
+//! `--output-format concise`; `resilint rules --format json`.
+
+mod support;
+
+use std::process::Command;
+
+use support::{code, json, run_in, shop, stderr, stdout, tree, write, ROUTES};
+
+fn rules_of(out: &std::process::Output) -> Vec<String> {
+    let mut rules: Vec<String> = json(out)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect();
+    rules.dedup();
+    rules
+}
+
+#[test]
+fn select_and_ignore_take_ids_groups_and_categories() {
+    let dir = shop();
+    let only_rust = run_in(
+        dir.path(),
+        &["check", ".", "--format", "json", "--select", "rust"],
+    );
+    assert_eq!(
+        rules_of(&only_rust),
+        vec!["rust/http-client-without-timeout"]
+    );
+    let report = json(&only_rust);
+    assert_eq!(
+        report["coverage"]["circuit-breaker"]["total"], 0,
+        "unselected rules count nothing"
+    );
+
+    let timeouts = run_in(
+        dir.path(),
+        &[
+            "check", ".", "--format", "json", "--select", "timeout", "--ignore", "rust",
+        ],
+    );
+    assert_eq!(rules_of(&timeouts), vec!["istio/route-without-timeout"]);
+
+    let two = run_in(
+        dir.path(),
+        &[
+            "check",
+            ".",
+            "--format",
+            "json",
+            "--select",
+            "istio/route-without-timeout,istio/non-idempotent-route-retried",
+        ],
+    );
+    assert_eq!(
+        rules_of(&two),
+        vec![
+            "istio/non-idempotent-route-retried",
+            "istio/route-without-timeout"
+        ]
+    );
+}
+
+#[test]
+fn unknown_ids_get_a_did_you_mean_everywhere() {
+    let dir = shop();
+    let out = run_in(
+        dir.path(),
+        &["check", ".", "--select", "istio/route-without-timout"],
+    );
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("--select: `istio/route-without-timout` is no active rule id, group or category (did you mean `istio/route-without-timeout`?)"), "{}", stderr(&out));
+    let out = run_in(dir.path(), &["check", ".", "--ignore", "timeuot"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("(did you mean `timeout`?)"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = run_in(dir.path(), &["explain", "istio/route-without-timout"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("did you mean `istio/route-without-timeout`?"),
+        "{}",
+        stderr(&out)
+    );
+
+    write(
+        dir.path(),
+        "resilint.toml",
+        "[rules]\n\"istio/route-without-timout\" = \"off\"\n",
+    );
+    let out = run_in(dir.path(), &["check", "."]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("did you mean `istio/route-without-timeout`?"),
+        "{}",
+        stderr(&out)
+    );
+
+    let commented = ROUTES.replace(
+        "  - name: read\n",
+        "  # resilint: ignore[istio/route-without-timout] nightly\n  - name: read\n",
+    );
+    let dir = tree(&[("k8s/orders.yaml", &commented)]);
+    let text = stdout(&run_in(dir.path(), &["check", "."]));
+    assert!(
+        text.contains("no active rule has this id; did you mean `istio/route-without-timeout`?"),
+        "{text}"
+    );
+}
+
+fn colored(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> bool {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_resilint"));
+    cmd.args(["check", "."]).args(args).current_dir(dir);
+    for var in ["NO_COLOR", "CLICOLOR_FORCE", "FORCE_COLOR"] {
+        cmd.env_remove(var);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    String::from_utf8_lossy(&out.stdout).contains('\u{1b}')
+}
+
+#[test]
+fn color_follows_the_flag_then_the_variables() {
+    let dir = shop();
+    let p = dir.path();
+    assert!(!colored(p, &[], &[]), "auto, not a terminal");
+    assert!(colored(p, &["--color", "always"], &[]));
+    assert!(
+        colored(p, &["--color", "always"], &[("NO_COLOR", "1")]),
+        "the flag wins"
+    );
+    assert!(!colored(p, &["--color", "never"], &[("FORCE_COLOR", "1")]));
+    assert!(colored(p, &[], &[("CLICOLOR_FORCE", "1")]));
+    assert!(colored(p, &[], &[("FORCE_COLOR", "1")]));
+    assert!(!colored(p, &[], &[("FORCE_COLOR", "0")]));
+    assert!(
+        !colored(p, &[], &[("FORCE_COLOR", "1"), ("NO_COLOR", "1")]),
+        "NO_COLOR wins"
+    );
+}
+
+#[test]
+fn concise_output_is_one_line_per_finding() {
+    let dir = shop();
+    let out = run_in(dir.path(), &["check", ".", "--output-format", "concise"]);
+    assert_eq!(code(&out), 1);
+    let text = stdout(&out);
+    let lines: Vec<&str> = text
+        .lines()
+        .take_while(|l| !l.is_empty() && !l.starts_with("0 errors"))
+        .collect();
+    assert_eq!(lines.len(), 5, "{text}");
+    assert_eq!(
+        lines[3],
+        "k8s/orders.yaml:14:5: warning[istio/route-without-timeout] HTTP route has no `timeout`: Istio disables the request timeout by default, so a slow upstream holds callers indefinitely"
+    );
+    assert!(
+        text.contains("0 errors, 5 warnings, 0 info in 4 files"),
+        "{text}"
+    );
+}
+
+#[test]
+fn rules_lists_as_json_for_scripts() {
+    let dir = shop();
+    write(
+        dir.path(),
+        "resilint.toml",
+        "[rules]\n\"istio/route-without-timeout\" = \"error\"\n",
+    );
+    let out = run_in(dir.path(), &["rules", "--format", "json"]);
+    assert_eq!(code(&out), 0);
+    let list = json(&out);
+    let list = list.as_array().unwrap();
+    let text = run_in(dir.path(), &["rules"]);
+    assert_eq!(list.len(), stdout(&text).lines().count());
+    let route = list
+        .iter()
+        .find(|r| r["id"] == "istio/route-without-timeout")
+        .unwrap();
+    assert_eq!(route["severity"], "error");
+    assert_eq!(route["default_severity"], "warning");
+    assert_eq!(route["category"], "timeout");
+    assert_eq!(route["platform"], "kubernetes");
+    assert_eq!(route["origin"], "built-in");
+    assert!(route["summary"].as_str().is_some_and(|s| !s.is_empty()));
+}
