@@ -171,6 +171,22 @@ fn row6_positions_on_one_long_line_are_exact() {
 }
 
 #[test]
+fn row6_a_suppression_on_one_long_line_covers_all_its_findings() {
+    // YAML flow style on one line can carry a comment: one lookup per file, not per finding.
+    let text = format!(
+        "{}  # resilint: ignore[{NO_TIMEOUT}] generated\n",
+        minified(2000)
+    );
+    let dir = tree(&[("min.yaml", text.as_bytes())]);
+    let (code, report) = check_json(&dir);
+    assert!(errors(&report).is_empty(), "{report}");
+    assert!(findings(&report, NO_TIMEOUT).is_empty());
+    assert_eq!(report["suppressed"], 2000);
+    assert_eq!(report["coverage"]["timeout"]["covered"], 0);
+    assert_eq!(code, 1, "the outlier-detection findings remain");
+}
+
+#[test]
 fn row7_text_snippets_of_a_long_line_are_cut() {
     let text = minified(2000);
     assert!(text.len() > 100_000);
