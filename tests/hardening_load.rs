@@ -248,6 +248,22 @@ fn row9_a_broken_document_drops_only_itself() {
 }
 
 #[test]
+fn row9_many_broken_documents_are_reported_up_to_a_cap() {
+    let text = format!(
+        "{}---\n{}",
+        "a: [\n---\n".repeat(3000),
+        virtual_service("last")
+    );
+    let dir = tree(&[("many.yaml", text.as_bytes())]);
+    let (_, report) = check_json(&dir);
+    let errs = errors(&report);
+    assert_eq!(errs.len(), 50);
+    let last = errs[49]["message"].as_str().unwrap();
+    assert!(last.contains("2950 more broken documents"), "{last}");
+    assert_eq!(findings(&report, NO_TIMEOUT).len(), 1);
+}
+
+#[test]
 fn row12_control_characters_never_reach_the_terminal_raw() {
     let vs = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: c\nspec:\n  hosts: [c]\n  http:\n  - route:   # \u{1b}[2J\u{7}\n    - destination: {host: \"c\\e[2J\\rerror: fake\"}\n";
     let dir = tree(&[

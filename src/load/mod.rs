@@ -30,6 +30,8 @@ pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
 
 /// Most duplicate-key entries reported per file; the last one says how many more.
 const MAX_DUPLICATES_REPORTED: usize = 10;
+/// Most broken documents reported per file; the last entry says how many more.
+const MAX_DOC_ERRORS_REPORTED: usize = 50;
 
 /// Reads a file as UTF-8 text, dropping a leading BOM.
 ///
@@ -128,9 +130,11 @@ pub fn load_config(file: usize, source: &SourceFile) -> LoadedConfig {
         };
     }
     let parsed = yaml::parse(&source.text);
+    let broken = parsed.errors.len();
     let mut errors: Vec<FileError> = parsed
         .errors
         .into_iter()
+        .take(MAX_DOC_ERRORS_REPORTED)
         .map(|e| {
             let kind = match e.kind {
                 yaml::YamlErrorKind::Parse => ErrorKind::Parse,
@@ -139,6 +143,14 @@ pub fn load_config(file: usize, source: &SourceFile) -> LoadedConfig {
             source.error(Some(e.offset), kind, e.message)
         })
         .collect();
+    if broken > MAX_DOC_ERRORS_REPORTED {
+        let more = broken - MAX_DOC_ERRORS_REPORTED;
+        if let Some(last) = errors.last_mut() {
+            last.message.push_str(&format!(
+                " ({more} more broken documents in this file not listed)"
+            ));
+        }
+    }
     let mut duplicates = 0;
     let docs = parsed
         .docs

@@ -63,11 +63,13 @@ struct Offsets<'a> {
 }
 
 impl<'a> Offsets<'a> {
-    fn new(text: &'a str, base: usize) -> Self {
+    /// `ascii` is the whole file's: asking each slice again would rescan the rest
+    /// of the file once per broken document.
+    fn new(text: &'a str, base: usize, ascii: bool) -> Self {
         Offsets {
             text,
             base,
-            ascii: text.is_ascii(),
+            ascii,
             cursor: Cell::new((0, 0)),
         }
     }
@@ -159,8 +161,11 @@ pub fn parse(text: &str) -> Parsed {
     let mut builder = Builder::default();
     let mut doc_index = 0;
     let mut base = 0;
+    let ascii = text.is_ascii();
     // Each time the stream ends in an error, go on after the broken document.
-    while let Some(doc_start) = parse_slice(text, base, &mut builder, &mut doc_index, &mut out) {
+    while let Some(doc_start) =
+        parse_slice(text, base, ascii, &mut builder, &mut doc_index, &mut out)
+    {
         match next_marker(text, doc_start) {
             Some(marker) => base = marker,
             None => break,
@@ -174,12 +179,13 @@ pub fn parse(text: &str) -> Parsed {
 fn parse_slice(
     text: &str,
     base: usize,
+    ascii: bool,
     builder: &mut Builder,
     doc_index: &mut usize,
     out: &mut Parsed,
 ) -> Option<usize> {
     let slice = &text[base..];
-    let offsets = Offsets::new(slice, base);
+    let offsets = Offsets::new(slice, base, ascii);
     let mut doc_start = base;
     let mut in_doc = false;
     for event in Parser::new_from_str(slice) {

@@ -47,8 +47,15 @@ pub struct Snippet {
 impl Snippet {
     /// The excerpt showing bytes `start..end` of `file`.
     pub fn new(file: &SourceFile, start: usize, end: usize) -> Snippet {
-        let start = start.min(file.text.len());
-        let end = end.clamp(start, file.text.len());
+        let boundary = |mut at: usize| {
+            at = at.min(file.text.len());
+            while !file.text.is_char_boundary(at) {
+                at -= 1;
+            }
+            at
+        };
+        let start = boundary(start);
+        let end = boundary(end.max(start));
         let first = file.line_col(start).line - 1;
         let last = file.line_col(end).line - 1;
         let mut shown: Vec<usize> = (first..=last.min(first + HEAD_LINES - 1)).collect();
@@ -284,6 +291,13 @@ mod tests {
         assert_eq!(s.text.lines().count(), 6);
         let numbers: Vec<usize> = (0..6).map(|i| s.line_number((), i).unwrap()).collect();
         assert_eq!(numbers, [1, 2, 3, 4, 999, 1000]);
+    }
+
+    #[test]
+    fn offsets_inside_a_character_or_past_the_end_do_not_panic() {
+        let f = file("a: ✓✓\n");
+        let s = Snippet::new(&f, 4, 99);
+        assert!(s.text[s.label.clone()].starts_with("✓✓"), "{:?}", s.text);
     }
 
     #[test]
