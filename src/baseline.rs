@@ -88,10 +88,18 @@ pub fn read(path: &Path) -> Result<Baseline, String> {
 }
 
 /// Drops the findings the baseline holds and records how many matched and how many
-/// entries matched nothing (fixed debt). Each entry matches at most one finding.
+/// entries of the rules that ran matched nothing (fixed debt). Each entry matches at
+/// most one finding.
 pub fn apply(report: &mut Report, baseline: &Baseline) {
     let mut left: HashMap<String, usize> = HashMap::new();
-    for e in &baseline.findings {
+    // Entries of rules that did not run (`--select`, a rule turned off) are not fixed.
+    let active: std::collections::HashSet<&str> =
+        report.rules.iter().map(|r| r.id.as_str()).collect();
+    for e in baseline
+        .findings
+        .iter()
+        .filter(|e| active.contains(e.rule.as_str()))
+    {
         *left.entry(key(&e.rule, &e.path, &e.subject)).or_default() += 1;
     }
     let mut matched = 0;

@@ -42,6 +42,11 @@ pub enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Print a shell completion script, e.g. `resilint completions bash > /etc/bash_completion.d/resilint`.
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
 }
 
 /// How `resilint rules` prints.
@@ -183,6 +188,12 @@ pub fn run(cli: Cli) -> i32 {
         Command::Check(args) => check(args),
         Command::Rules { config, format } => list_rules(config, format),
         Command::Explain { id, config } => explain(&id, config),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "resilint", &mut out);
+            print_out(&String::from_utf8_lossy(&out))
+        }
     }
 }
 
@@ -294,25 +305,38 @@ fn print_out(text: &str) -> i32 {
 }
 
 fn explain(id: &str, config: Option<PathBuf>) -> i32 {
-    let rules = match rules_for(config) {
-        Ok(r) => r,
-        Err(code) => return code,
+    let options = Options {
+        paths: vec![PathBuf::from(".")],
+        config,
+        threads: None,
     };
-    let Some(rule) = rules.iter().find(|r| r.id == id) else {
+    let mut config = match engine::resolve_config(&options) {
+        Ok(c) => c,
+        Err(e) => return usage_error(e),
+    };
+    let active = match engine::load_rules(&config) {
+        Ok(r) => r,
+        Err(e) => return usage_error(e),
+    };
+    let configured = active.iter().find(|r| r.id == id).map(|r| r.severity);
+    // Every rule at its default level, so a rule turned off is explained too.
+    config.rules.clear();
+    let all = match engine::load_rules(&config) {
+        Ok(r) => r,
+        Err(e) => return usage_error(e),
+    };
+    let Some(rule) = all.iter().find(|r| r.id == id) else {
         return usage_error(format!(
             "unknown rule `{id}`{}: `resilint rules` lists the ids",
-            crate::select::hint(id, rules.iter().map(|r| r.id.as_str()))
+            crate::select::hint(id, all.iter().map(|r| r.id.as_str()))
         ));
     };
     let docs = rule.spec.docs.get_ref();
-    let level = if rule.severity == rule.spec.severity {
-        format!("{} by default", rule.severity.name())
-    } else {
-        format!(
-            "{} as configured, {} by default",
-            rule.severity.name(),
-            rule.spec.severity.name()
-        )
+    let default = rule.spec.severity.name();
+    let level = match configured {
+        Some(s) if s == rule.spec.severity => format!("{default} by default"),
+        Some(s) => format!("{} as configured, {default} by default", s.name()),
+        None => format!("off as configured, {default} by default"),
     };
     let text = format!(
         "{}  ({}, {level})\n\n{}\n\nWhat it does\n  {}\n\nWhy it matters\n  {}\n\nExample\n{}\n\nFix\n  {}\n",

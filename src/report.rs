@@ -148,8 +148,9 @@ pub struct Report {
     /// Every counted integration point, filled only for `--show-covered`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub subjects: Vec<CountedSubject>,
-    /// The findings inline comments silenced, with the reasons given.
-    #[serde(skip)]
+    /// The findings inline comments silenced, with the reasons given; kept for
+    /// `--show-ignored` only.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ignored: Vec<Ignored>,
     /// The active rules, for renderers that describe them (SARIF, JUnit).
     #[serde(skip)]
@@ -192,8 +193,9 @@ pub struct IgnoreProblem {
 }
 
 /// A finding an inline comment silenced, and the comment's reason.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Ignored {
+    #[serde(flatten)]
     pub finding: Finding,
     pub reason: String,
 }

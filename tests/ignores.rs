@@ -93,6 +93,20 @@ fn show_ignored_lists_silenced_findings_with_their_reasons() {
     assert!(text.contains("    reason: no reason given\n"), "{text}");
     let plain = stdout(&run_in(dir.path(), &["check", "."]));
     assert!(!plain.contains("ignored findings"), "only when asked for");
+
+    let report = json(&run_in(
+        dir.path(),
+        &["check", ".", "--show-ignored", "--format", "json"],
+    ));
+    let ignored = report["ignored"]
+        .as_array()
+        .expect("`ignored` with --show-ignored");
+    assert_eq!(ignored.len(), 2);
+    assert_eq!(ignored[0]["rule"], "istio/non-idempotent-route-retried");
+    assert_eq!(ignored[0]["reason"], "the handler dedups on order id");
+    assert_eq!(ignored[1]["reason"], "");
+    let plain = json(&run_in(dir.path(), &["check", ".", "--format", "json"]));
+    assert!(plain.get("ignored").is_none());
 }
 
 #[test]

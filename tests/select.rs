@@ -193,3 +193,43 @@ fn rules_lists_as_json_for_scripts() {
     assert_eq!(route["origin"], "built-in");
     assert!(route["summary"].as_str().is_some_and(|s| !s.is_empty()));
 }
+
+#[test]
+fn explain_of_a_rule_turned_off_explains_it_and_says_so() {
+    let dir = shop();
+    write(
+        dir.path(),
+        "resilint.toml",
+        "[rules]\n\"istio/route-without-timeout\" = \"off\"\n",
+    );
+    let out = run_in(dir.path(), &["explain", "istio/route-without-timeout"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with(
+            "istio/route-without-timeout  (timeout, off as configured, warning by default)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("Why it matters"), "{text}");
+    let listed = stdout(&run_in(dir.path(), &["rules"]));
+    assert!(
+        !listed.contains("istio/route-without-timeout"),
+        "still off in `rules`"
+    );
+}
+
+#[test]
+fn completions_are_printed_for_each_shell() {
+    let dir = shop();
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = run_in(dir.path(), &["completions", shell]);
+        assert_eq!(code(&out), 0, "{shell}");
+        assert!(
+            stdout(&out).contains("min-coverage"),
+            "{shell}: {}",
+            stdout(&out)
+        );
+    }
+    assert_eq!(code(&run_in(dir.path(), &["completions", "tcsh"])), 2);
+}
