@@ -42,6 +42,15 @@ pub enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Write a commented `resilint.toml` with the platforms found and today's coverage as gates.
+    Init {
+        /// The repository (or directory) to configure.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Overwrite an existing `resilint.toml`.
+        #[arg(long)]
+        force: bool,
+    },
     /// Print a shell completion script, e.g. `resilint completions bash > /etc/bash_completion.d/resilint`.
     Completions {
         /// The shell to complete for.
@@ -188,6 +197,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Check(args) => check(args),
         Command::Rules { config, format } => list_rules(config, format),
         Command::Explain { id, config } => explain(&id, config),
+        Command::Init { dir, force } => init(&dir, force),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             let mut command = <Cli as clap::CommandFactory>::command();
@@ -238,6 +248,35 @@ fn check(args: CheckArgs) -> i32 {
         }
     }
     exit_code(&report.report, args.fail_on, args.strict)
+}
+
+fn init(dir: &std::path::Path, force: bool) -> i32 {
+    let path = dir.join(crate::config::FILE_NAME);
+    if path.exists() && !force {
+        return usage_error(format!(
+            "{} exists: edit it, or run `resilint init --force` to replace it",
+            path.display()
+        ));
+    }
+    let options = Options {
+        paths: vec![dir.to_path_buf()],
+        config: None,
+        threads: None,
+    };
+    let outcome = match engine::run(&options) {
+        Ok(o) => o,
+        Err(e) => return usage_error(e),
+    };
+    let report = &outcome.report;
+    let text = crate::init::config_text(&outcome.platforms, &report.coverage, report.files_scanned);
+    if let Err(e) = std::fs::write(&path, text) {
+        return usage_error(format!("cannot write {}: {e}", path.display()));
+    }
+    eprintln!(
+        "wrote {}: today's coverage is its gate; raise it as you fix findings",
+        path.display()
+    );
+    0
 }
 
 fn rules_for(config: Option<PathBuf>) -> Result<Vec<crate::rules::Rule>, i32> {

@@ -37,6 +37,8 @@ pub struct Outcome {
     pub counted: Vec<judge::Counted>,
     /// Coverage gates from the configuration's `[coverage]` table.
     pub min_coverage: BTreeMap<crate::report::Category, f64>,
+    /// The platforms of the documents read (`kubernetes`, `rust`, ...), for `init`.
+    pub platforms: std::collections::BTreeSet<&'static str>,
 }
 
 /// The active rules: built-in plus the config's rule directories, with levels applied.
@@ -301,7 +303,7 @@ pub fn run_with(
             column: None,
             message: format!("cannot start worker threads: {e}"),
         })?;
-    let (report, files, counted) = pool.install(|| {
+    let (report, files, counted, platforms) = pool.install(|| {
         let loaded: Vec<Loaded> = candidates
             .par_iter()
             .enumerate()
@@ -373,8 +375,9 @@ pub fn run_with(
         report.ignored = applied.ignored;
         report.ignore_problems = applied.problems;
         let Workspace { files, docs, .. } = ws;
+        let platforms = docs.iter().map(|d| d.meta.platform.name()).collect();
         drop_in_background((rust_packages, docs));
-        (report, files, counted)
+        (report, files, counted, platforms)
     });
     let min_coverage = config
         .coverage
@@ -387,5 +390,6 @@ pub fn run_with(
         rules,
         counted,
         min_coverage,
+        platforms,
     })
 }

@@ -27,6 +27,7 @@ pub mod engine;
 pub mod extract;
 pub mod gate;
 pub mod identity;
+pub mod init;
 pub mod judge;
 pub mod load;
 pub mod output;
