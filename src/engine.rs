@@ -10,6 +10,7 @@ use crate::discover::{self, Candidate, FileKind};
 use crate::extract::rust::{self, Catalog, FileFacts};
 use crate::judge;
 use crate::load::{self, Document};
+use crate::normalise;
 use crate::report::{FileError, Report};
 use crate::rules::{self, Rule, RuleError};
 use crate::source::SourceFile;
@@ -162,11 +163,13 @@ fn load_one(index: usize, c: &Candidate, rust: &RustInputs, max_size: u64) -> Lo
     let source = SourceFile::new(c.display.clone(), c.path.clone(), text);
     let result = match c.kind {
         FileKind::Config => {
-            let loaded = load::load_config(index, &source);
+            let mut loaded = load::load_config(index, &source);
+            loaded.docs.iter_mut().for_each(normalise::document);
             return Loaded::Docs(source, loaded.docs, loaded.errors);
         }
         FileKind::Properties => {
-            let (docs, errors) = load::load_properties(index, &source);
+            let (mut docs, errors) = load::load_properties(index, &source);
+            docs.iter_mut().for_each(normalise::document);
             return Loaded::Docs(source, docs, errors);
         }
         FileKind::Manifest => match rust::read_deps(&source.text) {
@@ -356,6 +359,7 @@ pub fn run_with(
             .map(|package| rust::link::link(package, &rust_inputs.catalog))
             .collect();
         docs.extend(linked.into_iter().flatten());
+        errors.extend(normalise::link(&mut docs, &files));
         let ws = Workspace::new(files, docs);
         let (findings, coverage, counted) = judge::judge_counted(&rules, &ws);
         let mut report = Report {

@@ -10,6 +10,8 @@
 //!
 //! - [`discover`] walks paths with `ignore` and `globset`.
 //! - [`load`] turns YAML/JSON into positioned [`tree::Node`]s; [`classify`] says what each document is.
+//! - [`normalise`] makes each platform's spelling, defaults and inheritance explicit
+//!   (Spring relaxed binding, profiles, Resilience4j `baseConfig`), between load and judge.
 //! - [`extract`] turns Rust sources (`syn`) into typed facts, links them per package, and
 //!   hands them on as positioned fact documents (`platform = "rust"`) judged like any other;
 //!   which APIs matter is data: the catalogue under `rules/apis/`.
@@ -30,6 +32,7 @@ pub mod identity;
 pub mod init;
 pub mod judge;
 pub mod load;
+pub mod normalise;
 pub mod output;
 pub mod render;
 pub mod report;

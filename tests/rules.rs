@@ -10,6 +10,8 @@
 //! the finding starts (its `line` in the JSON output):
 //!
 //! - YAML (and any `#`-comment format): `timeout: 0s  # expect: istio/route-without-timeout`
+//! - `.properties`: a comment line of its own, `# expect: <rule-id>`, naming the next
+//!   line that is neither blank nor a comment (a `#` after a value is part of the value)
 //! - Rust (and `//`-comment languages): `Client::new(); // expect: rust/http-client-without-timeout`
 //! - JSON: a sidecar `<file>.expect` beside it with one `LINE: rule-id` per line.
 //!
@@ -222,6 +224,20 @@ fn markers_are_parsed_from_comments() {
     );
     assert!(markers_in_line("# a comment that says expect: nothing", "#").is_empty());
     assert!(markers_in_line("timeout: 2s", "#").is_empty());
+}
+
+#[test]
+fn properties_markers_name_the_next_key_line() {
+    let text = "# expect: g/x\n\n! expect: g/y, g/x\na=1 # expect: g/z\n# plain comment\nb=2\n";
+    assert_eq!(
+        common::properties_markers(text),
+        [
+            (4, "g/x".to_string()),
+            (4, "g/y".to_string()),
+            (4, "g/x".to_string())
+        ],
+        "a `#` after a value is part of the value, not a marker"
+    );
 }
 
 #[test]

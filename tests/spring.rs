@@ -80,3 +80,153 @@ fn bad_properties_files_are_errors_and_the_rest_still_counts() {
         "messages.properties is not a candidate"
     );
 }
+
+fn rules_of(report: &Report, rule: &str) -> Vec<(String, usize, String)> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.rule == rule)
+        .map(|f| {
+            let file = f.location.path.rsplit('/').next().unwrap_or_default();
+            (file.to_string(), f.location.line, f.message.clone())
+        })
+        .collect()
+}
+
+#[test]
+fn the_rest_of_a_properties_file_with_a_bad_line_still_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "application.properties",
+        b"resilience4j.retry.instances.a.maxAttempts=3\nbad=\\u12X4\nresilience4j.retry.instances.b.maxAttempts=2\n",
+    );
+    let report = run(dir.path());
+    assert_eq!(report.errors.len(), 1);
+    let lines: Vec<usize> = rules_of(&report, "resilience4j/retry-fixed-wait")
+        .into_iter()
+        .map(|(_, l, _)| l)
+        .collect();
+    assert_eq!(lines, [1, 3], "both instances are judged");
+}
+
+#[test]
+fn base_config_loops_and_missing_configs_are_errors_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "loop/application.yml",
+        b"resilience4j:
+  retry:
+    configs:
+      self:
+        baseConfig: self
+      a:
+        baseConfig: b
+        maxAttempts: 4
+      b:
+        baseConfig: a
+    instances:
+      one:
+        baseConfig: self
+      two:
+        baseConfig: a
+      three:
+        baseConfig: nowhere
+      four:
+        baseConfig: a
+",
+    );
+    write(
+        dir.path(),
+        "other/application.yml",
+        b"resilience4j.retry.instances.fine.waitDuration: 0\n",
+    );
+    let report = run(dir.path());
+    let mut errors: Vec<(Option<usize>, String)> = report
+        .errors
+        .iter()
+        .map(|e| (e.line, e.message.clone()))
+        .collect();
+    errors.sort();
+    assert_eq!(
+        errors.len(),
+        3,
+        "one error per loop, not per instance: {errors:?}"
+    );
+    assert_eq!(errors[0].0, Some(5));
+    assert!(
+        errors[0].1.contains("config `self` names itself"),
+        "{errors:?}"
+    );
+    assert_eq!(errors[1].0, Some(10));
+    assert!(errors[1].1.contains("a → b → a"), "{errors:?}");
+    assert_eq!(errors[2].0, Some(17));
+    assert!(
+        errors[2]
+            .1
+            .contains("`baseConfig: nowhere` names no config"),
+        "{errors:?}"
+    );
+    assert!(report.errors.iter().all(|e| e.kind == ErrorKind::Parse));
+    // Every instance is still judged, with what could be inherited.
+    let fixed = rules_of(&report, "resilience4j/retry-fixed-wait");
+    assert_eq!(fixed.len(), 4, "{fixed:?}");
+    assert_eq!(
+        rules_of(&report, "resilience4j/retry-without-wait").len(),
+        1
+    );
+}
+
+#[test]
+fn a_profile_file_that_does_not_parse_is_an_error_and_the_default_profile_still_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "application.yml",
+        b"resilience4j.retry.instances.orders.maxAttempts: 3\n",
+    );
+    write(
+        dir.path(),
+        "application-prod.yml",
+        b"resilience4j.retry.instances.orders:\n  maxAttempts: [3\n",
+    );
+    let report = run(dir.path());
+    assert_eq!(report.errors.len(), 1);
+    assert!(report.errors[0].path.ends_with("application-prod.yml"));
+    assert_eq!(report.errors[0].kind, ErrorKind::Parse);
+    assert_eq!(rules_of(&report, "resilience4j/retry-fixed-wait").len(), 1);
+}
+
+#[test]
+fn an_instance_written_in_yaml_and_properties_counts_once_and_profiles_once_more() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "application.yml",
+        b"resilience4j.retry.instances.orders:\n  maxAttempts: 3\n  enableExponentialBackoff: true\n",
+    );
+    // `.properties` wins over YAML in one location: the instance is judged there.
+    write(
+        dir.path(),
+        "application.properties",
+        b"resilience4j.retry.instances.orders.wait-duration=1s\n",
+    );
+    // The prod profile overrides it: a second running configuration, judged on its own.
+    write(
+        dir.path(),
+        "application-prod.yml",
+        b"resilience4j.retry.instances.orders.enable-exponential-backoff: false\n",
+    );
+    let report = run(dir.path());
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let retry = &report.coverage[&resilint::report::Category::RetryBackoff];
+    assert_eq!((retry.covered, retry.total), (1, 2));
+    let fixed = rules_of(&report, "resilience4j/retry-fixed-wait");
+    assert_eq!(fixed.len(), 1);
+    assert_eq!(fixed[0].0, "application-prod.yml");
+    assert!(
+        fixed[0].2.contains("waits a fixed 1s") && fixed[0].2.contains("(set here)"),
+        "the wait comes from application.properties: {fixed:?}"
+    );
+}

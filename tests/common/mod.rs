@@ -84,6 +84,23 @@ pub fn markers_in_line(text: &str, token: &str) -> Vec<String> {
     ids
 }
 
+/// Markers in a `.properties` file, as (line, rule). A `#` after a value is part of the
+/// value there, so a marker sits on a comment line of its own (`# expect: x/y`) and
+/// names the next line that is neither blank nor a comment.
+pub fn properties_markers(text: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut pending = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('#') || trimmed.starts_with('!') {
+            pending.extend(markers_in_line(&format!("#{}", &trimmed[1..]), "#"));
+        } else if !trimmed.is_empty() {
+            out.extend(pending.drain(..).map(|r| (i + 1, r)));
+        }
+    }
+    out
+}
+
 /// Every marker of every file below `dir`, inline and from sidecars. Errors (an
 /// unreadable file, a malformed sidecar line) are returned as messages.
 pub fn collect_markers(dir: &Path) -> (Vec<Marker>, Vec<String>) {
@@ -95,14 +112,25 @@ pub fn collect_markers(dir: &Path) -> (Vec<Marker>, Vec<String>) {
             match std::fs::read(&file) {
                 Ok(bytes) => {
                     let text = String::from_utf8_lossy(&bytes);
-                    for (i, line) in text.lines().enumerate() {
-                        for rule in markers_in_line(line, token) {
-                            markers.push(Marker {
-                                path: canonical.clone(),
-                                line: i + 1,
-                                rule,
-                            });
-                        }
+                    let properties = file.extension().is_some_and(|e| e == "properties");
+                    let found = if properties {
+                        properties_markers(&text)
+                    } else {
+                        text.lines()
+                            .enumerate()
+                            .flat_map(|(i, line)| {
+                                markers_in_line(line, token)
+                                    .into_iter()
+                                    .map(move |r| (i + 1, r))
+                            })
+                            .collect()
+                    };
+                    for (line, rule) in found {
+                        markers.push(Marker {
+                            path: canonical.clone(),
+                            line,
+                            rule,
+                        });
                     }
                 }
                 Err(e) => errors.push(format!("{}: cannot read: {e}", show(&file))),

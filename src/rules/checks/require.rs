@@ -30,8 +30,9 @@ impl Require {
     }
 }
 
-/// Fills a message template: `{path}`, `{value}`, and `{field:NAME}` for the
-/// subject's scalar field `NAME` (empty when absent).
+/// Fills a message template: `{path}`, `{value}`, and `{field:PATH}` for the
+/// subject's scalar at path expression `PATH`, e.g. `{field:name}` or
+/// `{field:origin.wait-duration}` (empty when absent).
 fn fill(
     template: &Option<String>,
     default: String,
@@ -50,7 +51,11 @@ fn fill(
         };
         out.push_str(&rest[..start]);
         let name = &rest[start + 7..start + len];
-        out.push_str(subject.get(name).and_then(Node::as_str).unwrap_or(""));
+        let field = crate::rules::path::Path::parse(name)
+            .ok()
+            .and_then(|p| p.first(subject))
+            .and_then(|hit| hit.node.as_str());
+        out.push_str(field.unwrap_or(""));
         rest = &rest[start + len + 1..];
     }
     out.push_str(rest);

@@ -1,0 +1,73 @@
+//! Normalise stage, between load and judge: the one place where a platform's
+//! spelling, defaults and inheritance are made explicit, so rules stay as simple as
+//! `require`. One file per platform concern:
+//!
+//! - [`spring`]: relaxed binding (per document, in the load worker): nested, dotted
+//!   and mixed keys, kebab/camel/snake case, `.properties` keys, become one canonical
+//!   tree of lowercase kebab-case keys; gateway filter shortcuts become full form.
+//! - [`views`]: the documents of one Spring application (one directory), kept apart by
+//!   profile; how subjects are counted across them.
+//! - [`resilience4j`]: instances materialised with `baseConfig`, `configs.default` and
+//!   library defaults, each value remembering where it came from.
+//! - [`cloud`]: Spring Cloud Gateway routes (global HTTP client timeouts,
+//!   `default-filters` breakers) and OpenFeign clients (default config, Feign defaults).
+//!
+//! Canonicalising is per document ([`document`]); inheritance needs every document of
+//! the application, so it runs once all files are loaded ([`link`]), before judging.
+
+pub mod cloud;
+pub mod resilience4j;
+pub mod spring;
+pub mod views;
+
+use crate::classify::Platform;
+use crate::load::Document;
+use crate::report::FileError;
+use crate::source::SourceFile;
+
+/// Per-document normalisation, run in the load worker. A document the classifier
+/// could not tell is Spring's because of how its keys are spelt
+/// (`cloud: {gateway.server.webflux: ...}`) is recognised from its canonical tree.
+pub fn document(doc: &mut Document) {
+    match doc.meta.platform {
+        Platform::Spring => doc.root = spring::canonical(&doc.root),
+        Platform::Other if spring::may_be_spring(&doc.root) => {
+            let canonical = spring::canonical(&doc.root);
+            if spring::is_spring(&canonical) {
+                doc.meta.platform = Platform::Spring;
+                doc.root = canonical;
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Cross-document normalisation: materialises inherited values in every Spring
+/// document, from the view of its application and profile. Returns the `errors`
+/// entries found on the way (a `baseConfig` loop or a missing config).
+pub fn link(docs: &mut [Document], files: &[SourceFile]) -> Vec<FileError> {
+    let spring: Vec<usize> = docs
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.meta.platform == Platform::Spring)
+        .map(|(i, _)| i)
+        .collect();
+    if spring.is_empty() {
+        return Vec::new();
+    }
+    let mut errors = Vec::new();
+    let mut patches = Vec::new();
+    for (i, view) in views::views(docs, &spring, files) {
+        for patch in resilience4j::patches(&view, &mut errors) {
+            patches.push((i, patch));
+        }
+        for patch in cloud::patches(&view) {
+            patches.push((i, patch));
+        }
+    }
+    for (i, (path, node)) in patches {
+        let path: Vec<&str> = path.iter().map(String::as_str).collect();
+        views::set(&mut docs[i].root, &path, node);
+    }
+    errors
+}

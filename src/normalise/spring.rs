@@ -1,0 +1,545 @@
+//! Spring Boot's relaxed binding, made explicit once: every spelling of a key
+//! becomes one canonical tree.
+//!
+//! - Nested (`resilience4j: {retry: ...}`), dotted (`resilience4j.retry.instances.a.maxAttempts`,
+//!   the only form `.properties` has) and mixed keys become one nested tree; `routes[0]`
+//!   becomes an item of a sequence, `[a.b]` a key holding dots.
+//! - Property names are lowercase kebab-case: `maxAttempts`, `max_attempts` and
+//!   `max-attempts` are all `max-attempts`. Names a user chooses are kept as written:
+//!   keys directly under `instances`, `configs`, `config` (Feign clients) and
+//!   `metadata` (route metadata, which the gateway reads literally).
+//! - The gateway's newer root `spring.cloud.gateway.server.webflux` is folded into
+//!   `spring.cloud.gateway`, Feign's older `feign.client` into `spring.cloud.openfeign.client`,
+//!   and Resilience4j's `circuit-breaker`/`time-limiter`/`rate-limiter` into the
+//!   library's own `circuitbreaker`/`timelimiter`/`ratelimiter`.
+//! - Gateway filters in shortcut form (`- Retry=3,INTERNAL_SERVER_ERROR,GET`,
+//!   `- CircuitBreaker=myCB`) become the full form (`{name: Retry, args: {...}}`), and
+//!   a Retry's comma-separated `methods`/`statuses`/`series`/`exceptions` become lists.
+//!
+//! Every value keeps the span it was written at; a key made from a part of a dotted
+//! key carries the span of the whole key as written. When two spellings set the same
+//! key, the later one wins, as in Spring.
+
+use crate::tree::{Node, Span, Value};
+
+/// Keys of more segments than this are kept whole (a guard against hostile input,
+/// far above anything Spring configuration uses).
+const MAX_SEGMENTS: usize = 64;
+
+/// Parents whose keys are names chosen by the user, kept as written.
+const NAME_PARENTS: &[&str] = &["instances", "configs", "config", "metadata"];
+
+/// The canonical tree under construction.
+enum B {
+    Leaf(Node),
+    Map(Vec<(String, Span, B)>, Span),
+    Seq(Vec<(usize, B)>, Span),
+}
+
+enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+/// The canonical tree of a Spring document.
+pub fn canonical(root: &Node) -> Node {
+    let mut tree = B::Map(Vec::new(), root.span);
+    add(&mut tree, &[], root, "", root.span);
+    fold(
+        &mut tree,
+        &["spring", "cloud", "gateway", "server", "webflux"],
+        &["spring", "cloud", "gateway"],
+    );
+    fold(
+        &mut tree,
+        &["feign", "client"],
+        &["spring", "cloud", "openfeign", "client"],
+    );
+    for (alias, name) in [
+        ("circuit-breaker", "circuitbreaker"),
+        ("time-limiter", "timelimiter"),
+        ("rate-limiter", "ratelimiter"),
+    ] {
+        fold(&mut tree, &["resilience4j", alias], &["resilience4j", name]);
+    }
+    expand_filters(&mut tree);
+    build(tree)
+}
+
+/// Whether a raw root has a top-level key that could spell a Spring root, so that
+/// canonicalising it is worth trying.
+pub fn may_be_spring(root: &Node) -> bool {
+    root.as_map().is_some_and(|m| {
+        m.iter().any(|(k, _)| {
+            k.as_str().is_some_and(|k| {
+                let k = k.to_ascii_lowercase();
+                k.starts_with("spring") || k.starts_with("resilience4j") || k.starts_with("feign")
+            })
+        })
+    })
+}
+
+/// Whether a canonical tree holds configuration the Spring rules read.
+pub fn is_spring(canonical: &Node) -> bool {
+    let at = |path: &[&str]| path.iter().try_fold(canonical, |n, k| n.get(k)).is_some();
+    at(&["resilience4j"])
+        || at(&["spring", "cloud", "gateway"])
+        || at(&["spring", "cloud", "openfeign"])
+}
+
+/// Lowercase kebab-case: `maxAttempts`, `max_attempts`, `MAX_ATTEMPTS` → `max-attempts`.
+pub fn kebab(key: &str) -> String {
+    let mut out = String::with_capacity(key.len() + 4);
+    let mut prev_lower = false;
+    for c in key.chars() {
+        if c == '_' {
+            out.push('-');
+            prev_lower = false;
+        } else if c.is_uppercase() {
+            if prev_lower {
+                out.push('-');
+            }
+            out.extend(c.to_lowercase());
+            prev_lower = false;
+        } else {
+            out.push(c);
+            prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        }
+    }
+    out
+}
+
+/// Splits a key as written into segments: dots, `[N]` indices, `[any.key]` brackets.
+fn split(key: &str, parent: &str) -> Vec<Seg> {
+    let mut segs = Vec::new();
+    let mut parent = parent.to_string();
+    let mut rest = key;
+    while !rest.is_empty() {
+        if let Some(inner) = rest.strip_prefix('[') {
+            let Some(close) = inner.find(']') else {
+                segs.push(Seg::Key(rest.to_string()));
+                break;
+            };
+            let text = &inner[..close];
+            match text.parse::<usize>() {
+                Ok(i) => {
+                    segs.push(Seg::Index(i));
+                    parent.clear();
+                }
+                Err(_) => {
+                    segs.push(Seg::Key(text.to_string()));
+                    parent = text.to_string();
+                }
+            }
+            rest = inner[close + 1..]
+                .strip_prefix('.')
+                .unwrap_or(&inner[close + 1..]);
+            continue;
+        }
+        let end = rest.find(['.', '[']).unwrap_or(rest.len());
+        let part = &rest[..end];
+        let name = if NAME_PARENTS.contains(&parent.as_str()) {
+            part.to_string()
+        } else {
+            kebab(part)
+        };
+        parent.clone_from(&name);
+        segs.push(Seg::Key(name));
+        rest = &rest[end..];
+        rest = rest.strip_prefix('.').unwrap_or(rest);
+    }
+    if segs.len() > MAX_SEGMENTS {
+        return vec![Seg::Key(key.to_string())];
+    }
+    segs
+}
+
+fn union(a: Span, b: Span) -> Span {
+    if a == Span::default() {
+        return b;
+    }
+    Span::new(a.start.min(b.start), a.end.max(b.end))
+}
+
+fn span_of(b: &B) -> Span {
+    match b {
+        B::Leaf(n) => n.span,
+        B::Map(_, s) | B::Seq(_, s) => *s,
+    }
+}
+
+/// Adds `node`, reached by `path` below `target`, into the tree. `parent` is the last
+/// canonical key above `node`, `key_span` the span of the key that named it.
+fn add(target: &mut B, path: &[Seg], node: &Node, parent: &str, key_span: Span) {
+    let Some((first, rest)) = path.split_first() else {
+        return merge_node(target, node, parent);
+    };
+    match first {
+        Seg::Key(name) => {
+            if !matches!(target, B::Map(..)) {
+                *target = B::Map(Vec::new(), key_span);
+            }
+            let B::Map(entries, span) = target else {
+                return;
+            };
+            *span = union(*span, union(key_span, node.span));
+            let at = match entries.iter().position(|(k, _, _)| k == name) {
+                Some(i) => i,
+                None => {
+                    entries.push((name.clone(), key_span, B::Map(Vec::new(), Span::default())));
+                    entries.len() - 1
+                }
+            };
+            add(&mut entries[at].2, rest, node, name, key_span);
+        }
+        Seg::Index(i) => {
+            if !matches!(target, B::Seq(..)) {
+                *target = B::Seq(Vec::new(), key_span);
+            }
+            let B::Seq(items, span) = target else {
+                return;
+            };
+            *span = union(*span, union(key_span, node.span));
+            let at = match items.iter().position(|(k, _)| k == i) {
+                Some(p) => p,
+                None => {
+                    let p = items.partition_point(|(k, _)| k < i);
+                    items.insert(p, (*i, B::Map(Vec::new(), Span::default())));
+                    p
+                }
+            };
+            add(&mut items[at].1, rest, node, "", key_span);
+        }
+    }
+}
+
+fn merge_node(target: &mut B, node: &Node, parent: &str) {
+    match &node.value {
+        Value::Map(entries) => {
+            if !matches!(target, B::Map(..)) {
+                *target = B::Map(Vec::new(), node.span);
+            }
+            if let B::Map(_, span) = target {
+                *span = union(*span, node.span);
+            }
+            for (k, v) in entries {
+                let text = k.as_str().unwrap_or_default();
+                add(target, &split(text, parent), v, parent, k.span);
+            }
+        }
+        Value::Seq(items) => {
+            // A list written again replaces the earlier one, as Spring binds lists.
+            let mut seq = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                let mut b = B::Map(Vec::new(), Span::default());
+                merge_node(&mut b, item, "");
+                seq.push((i, b));
+            }
+            *target = B::Seq(seq, node.span);
+        }
+        Value::Scalar(_) => *target = B::Leaf(node.clone()),
+    }
+}
+
+/// Moves the subtree at `from` (when present) into the one at `to`, `from`'s values winning.
+fn fold(tree: &mut B, from: &[&str], to: &[&str]) {
+    let Some(moved) = detach(tree, from) else {
+        return;
+    };
+    let path: Vec<Seg> = to.iter().map(|k| Seg::Key(k.to_string())).collect();
+    let span = span_of(&moved);
+    let node = build(moved);
+    add(tree, &path, &node, "", span);
+}
+
+fn detach(tree: &mut B, path: &[&str]) -> Option<B> {
+    let (first, rest) = path.split_first()?;
+    let B::Map(entries, _) = tree else {
+        return None;
+    };
+    let at = entries.iter().position(|(k, _, _)| k == first)?;
+    if rest.is_empty() {
+        return Some(entries.remove(at).2);
+    }
+    detach(&mut entries[at].2, rest)
+}
+
+fn get_mut<'a>(tree: &'a mut B, path: &[&str]) -> Option<&'a mut B> {
+    let Some((first, rest)) = path.split_first() else {
+        return Some(tree);
+    };
+    let B::Map(entries, _) = tree else {
+        return None;
+    };
+    let (_, _, child) = entries.iter_mut().find(|(k, _, _)| k == first)?;
+    get_mut(child, rest)
+}
+
+/// Shortcut-form gateway filters (`- Retry=3`) in full form, in routes and `default-filters`.
+fn expand_filters(tree: &mut B) {
+    let Some(gateway) = get_mut(tree, &["spring", "cloud", "gateway"]) else {
+        return;
+    };
+    if let Some(B::Seq(items, _)) = get_mut(gateway, &["default-filters"]) {
+        items.iter_mut().for_each(|(_, f)| expand_filter(f));
+    }
+    if let Some(B::Seq(routes, _)) = get_mut(gateway, &["routes"]) {
+        for (_, route) in routes {
+            if let Some(B::Seq(items, _)) = get_mut(route, &["filters"]) {
+                items.iter_mut().for_each(|(_, f)| expand_filter(f));
+            }
+        }
+    }
+}
+
+/// Positional arguments of a shortcut, by filter (Spring Cloud Gateway's `shortcutFieldOrder`).
+fn shortcut_fields(name: &str) -> &'static [&'static str] {
+    match name {
+        "Retry" => &[
+            "retries",
+            "statuses",
+            "methods",
+            "backoff.first-backoff",
+            "backoff.max-backoff",
+            "backoff.factor",
+            "backoff.based-on-previous-value",
+        ],
+        "CircuitBreaker" | "Hystrix" => &["name", "fallback-uri"],
+        _ => &[],
+    }
+}
+
+/// Retry arguments that are lists, written comma-separated in either form.
+const LIST_ARGS: &[&str] = &["methods", "statuses", "series", "exceptions"];
+
+fn expand_filter(filter: &mut B) {
+    if let B::Leaf(node) = filter {
+        let Some(text) = node.as_str().map(str::to_string) else {
+            return;
+        };
+        let span = node.span;
+        let (name, args) = text.split_once('=').unwrap_or((text.as_str(), ""));
+        let name = name.trim();
+        let mut entries = vec![(
+            "name".to_string(),
+            span,
+            B::Leaf(Node::scalar(name, false, span)),
+        )];
+        let mut arg_tree = B::Map(Vec::new(), span);
+        let fields = shortcut_fields(name);
+        let parts: Vec<&str> = if args.trim().is_empty() {
+            Vec::new()
+        } else {
+            args.split(',').map(str::trim).collect()
+        };
+        for (i, part) in parts.iter().enumerate() {
+            let (key, value) = match part.split_once('=') {
+                Some((k, v)) => (kebab(k.trim()), v.trim()),
+                None => match fields.get(i) {
+                    Some(f) => (f.to_string(), *part),
+                    None => (format!("_genkey_{i}"), *part),
+                },
+            };
+            let path = split(&key, "args");
+            add(
+                &mut arg_tree,
+                &path,
+                &Node::scalar(value, false, span),
+                "args",
+                span,
+            );
+        }
+        entries.push(("args".to_string(), span, arg_tree));
+        *filter = B::Map(entries, span);
+    }
+    let is_retry = matches!(filter, B::Map(entries, _) if entries.iter().any(|(k, _, v)| k == "name" && matches!(v, B::Leaf(n) if n.as_str() == Some("Retry"))));
+    if !is_retry {
+        return;
+    }
+    let Some(B::Map(args, _)) = get_mut(filter, &["args"]) else {
+        return;
+    };
+    // A list argument is a list even when written as one value or as `GET,POST`.
+    for (key, _, value) in args.iter_mut() {
+        if !LIST_ARGS.contains(&key.as_str()) {
+            continue;
+        }
+        if let B::Leaf(node) = value {
+            if let Some(text) = node.as_str() {
+                let span = node.span;
+                let items = text
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .enumerate()
+                    .map(|(i, t)| (i, B::Leaf(Node::scalar(t, false, span))))
+                    .collect();
+                *value = B::Seq(items, span);
+            }
+        }
+    }
+}
+
+fn build(tree: B) -> Node {
+    match tree {
+        B::Leaf(node) => node,
+        B::Map(entries, span) => {
+            let entries: Vec<(Node, Node)> = entries
+                .into_iter()
+                .map(|(k, key_span, v)| (Node::scalar(k, false, key_span), build(v)))
+                .collect();
+            Node {
+                value: Value::Map(entries),
+                span,
+            }
+        }
+        B::Seq(items, span) => Node {
+            value: Value::Seq(items.into_iter().map(|(_, b)| build(b)).collect()),
+            span,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{canonical, kebab};
+    use crate::load::{properties, yaml};
+    use crate::tree::Node;
+
+    fn get<'a>(node: &'a Node, path: &[&str]) -> &'a Node {
+        path.iter().fold(node, |n, k| {
+            n.get(k).unwrap_or_else(|| panic!("no `{k}` in {n:#?}"))
+        })
+    }
+
+    fn yaml_tree(text: &str) -> Node {
+        canonical(&yaml::parse(text).docs.remove(0).root)
+    }
+
+    #[test]
+    fn spellings_become_kebab_case() {
+        for k in [
+            "maxAttempts",
+            "max_attempts",
+            "max-attempts",
+            "MAX_ATTEMPTS",
+        ] {
+            assert_eq!(kebab(k), "max-attempts", "{k}");
+        }
+        assert_eq!(
+            kebab("enableExponentialBackoff"),
+            "enable-exponential-backoff"
+        );
+        assert_eq!(kebab("http2"), "http2");
+    }
+
+    #[test]
+    fn nested_dotted_mixed_and_properties_give_one_tree() {
+        let nested = "resilience4j:\n  retry:\n    instances:\n      backendA:\n        maxAttempts: 3\n        enable_exponential_backoff: true\n";
+        let dotted = "resilience4j.retry.instances.backendA.max-attempts: 3\nresilience4j.retry.instances.backendA.enableExponentialBackoff: true\n";
+        let mixed = "resilience4j.retry:\n  instances.backendA:\n    max-attempts: 3\n    enableExponentialBackoff: true\n";
+        let props = "resilience4j.retry.instances.backendA.maxAttempts=3\nresilience4j.retry.instances.backendA.enable-exponential-backoff=true\n";
+        let trees = [
+            yaml_tree(nested),
+            yaml_tree(dotted),
+            yaml_tree(mixed),
+            canonical(&properties::parse(props).docs.remove(0).root),
+        ];
+        for t in &trees {
+            let a = get(t, &["resilience4j", "retry", "instances", "backendA"]);
+            assert_eq!(get(a, &["max-attempts"]).as_i64(), Some(3));
+            assert_eq!(
+                get(a, &["enable-exponential-backoff"]).as_bool(),
+                Some(true)
+            );
+            assert_eq!(a.as_map().unwrap().len(), 2);
+        }
+    }
+
+    #[test]
+    fn values_keep_their_spans_and_split_keys_the_whole_key() {
+        let text = "x: 1\nresilience4j.retry.instances.a.maxAttempts: 7\n";
+        let t = yaml_tree(text);
+        let (key, value) = get(&t, &["resilience4j", "retry", "instances", "a"])
+            .entry("max-attempts")
+            .unwrap();
+        assert_eq!(&text[value.span.start..value.span.end], "7");
+        assert_eq!(
+            &text[key.span.start..key.span.end],
+            "resilience4j.retry.instances.a.maxAttempts"
+        );
+    }
+
+    #[test]
+    fn indices_roots_and_shortcut_filters() {
+        let props = "\
+spring.cloud.gateway.server.webflux.routes[1].id=b
+spring.cloud.gateway.server.webflux.routes[0].id=a
+spring.cloud.gateway.server.webflux.routes[0].filters[0]=Retry=3,BAD_GATEWAY,GET,POST
+spring.cloud.gateway.server.webflux.routes[0].filters[1]=CircuitBreaker=name=cb,fallbackUri=forward:/f
+spring.cloud.gateway.server.webflux.routes[0].metadata.responseTimeout=5
+feign.client.config.Orders.readTimeout=0
+";
+        let t = canonical(&properties::parse(props).docs.remove(0).root);
+        let routes = get(&t, &["spring", "cloud", "gateway", "routes"])
+            .as_seq()
+            .unwrap();
+        assert_eq!(routes.len(), 2);
+        assert_eq!(get(&routes[0], &["id"]).as_str(), Some("a"));
+        let filters = get(&routes[0], &["filters"]).as_seq().unwrap();
+        assert_eq!(get(&filters[0], &["name"]).as_str(), Some("Retry"));
+        assert_eq!(get(&filters[0], &["args", "retries"]).as_i64(), Some(3));
+        let methods: Vec<_> = get(&filters[0], &["args", "methods"])
+            .as_seq()
+            .unwrap()
+            .iter()
+            .map(|m| m.as_str().unwrap())
+            .collect();
+        assert_eq!(methods, ["GET"], "positional: one value per position");
+        assert_eq!(get(&filters[1], &["args", "name"]).as_str(), Some("cb"));
+        assert_eq!(
+            get(&filters[1], &["args", "fallback-uri"]).as_str(),
+            Some("forward:/f")
+        );
+        assert!(
+            get(&routes[0], &["metadata"])
+                .get("responseTimeout")
+                .is_some(),
+            "metadata keys are read literally"
+        );
+        let orders = get(
+            &t,
+            &["spring", "cloud", "openfeign", "client", "config", "Orders"],
+        );
+        assert_eq!(get(orders, &["read-timeout"]).as_i64(), Some(0));
+    }
+
+    #[test]
+    fn full_form_filters_get_list_arguments() {
+        let text = "spring:\n  cloud:\n    gateway:\n      default-filters:\n      - name: Retry\n        args:\n          methods: GET,POST\n          backoff: {firstBackoff: 10ms}\n      - Retry\n";
+        let t = yaml_tree(text);
+        let filters = get(&t, &["spring", "cloud", "gateway", "default-filters"])
+            .as_seq()
+            .unwrap();
+        assert_eq!(
+            get(&filters[0], &["args", "methods"])
+                .as_seq()
+                .unwrap()
+                .len(),
+            2
+        );
+        assert!(get(&filters[0], &["args", "backoff"])
+            .get("first-backoff")
+            .is_some());
+        assert_eq!(get(&filters[1], &["name"]).as_str(), Some("Retry"));
+        assert!(get(&filters[1], &["args"]).as_map().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_key_of_thousands_of_segments_stays_whole() {
+        let key = vec!["a"; 5000].join(".");
+        let t = canonical(&properties::parse(&format!("{key}=1\n")).docs.remove(0).root);
+        assert_eq!(t.as_map().unwrap().len(), 1);
+        assert_eq!(t.as_map().unwrap()[0].0.as_str(), Some(key.as_str()));
+    }
+}

@@ -1,0 +1,409 @@
+//! Profile views of a Spring application, and values materialised with where they
+//! came from.
+//!
+//! The Spring documents of one directory are one application's configuration
+//! (Spring Boot reads `application*` and `bootstrap*` files of one location
+//! together). Documents without a profile form the default layer; documents of a
+//! profile (`application-prod.yml`, or a document with
+//! `spring.config.activate.on-profile: prod`) form that profile's layer. A
+//! document's view is the default layer, plus its profile's layer when it has one,
+//! ordered by precedence: `bootstrap*` before `application*`, YAML before
+//! `.properties`, earlier documents of a file before later ones; the later wins.
+//!
+//! Counting: a subject (an instance, a Feign client, a route list) is judged in the
+//! document that writes it, in that document's view; when several documents of one
+//! layer write it (`application.yml` and `application.properties`), only the one
+//! that wins counts it. So an instance the default layer defines counts once, and once
+//! more in each profile that overrides it: the profile's view is a different running
+//! configuration, which may be right where the default is wrong.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::load::Document;
+use crate::source::SourceFile;
+use crate::tree::{Node, Span, Value};
+
+/// One document's view of its application.
+pub struct View<'a> {
+    /// The view's documents, lowest precedence first.
+    pub docs: Vec<&'a Document>,
+    /// Position in `docs` of the document being normalised.
+    pub me: usize,
+    /// Positions in `docs` of the documents of its own layer.
+    pub layer: Vec<usize>,
+    pub files: &'a [SourceFile],
+}
+
+/// A value found in a view: its document, key and node.
+#[derive(Clone, Copy)]
+pub struct Found<'a> {
+    pub doc: &'a Document,
+    pub key: Option<&'a Node>,
+    pub node: &'a Node,
+}
+
+/// The key and value at `path` below `root`.
+pub fn at<'a>(root: &'a Node, path: &[&str]) -> Option<(Option<&'a Node>, &'a Node)> {
+    let mut key = None;
+    let mut node = root;
+    for k in path {
+        let (kn, v) = node.entry(k)?;
+        key = Some(kn);
+        node = v;
+    }
+    Some((key, node))
+}
+
+impl<'a> View<'a> {
+    pub fn me(&self) -> &'a Document {
+        self.docs[self.me]
+    }
+
+    /// The value at `path` in the document of highest precedence that has it.
+    pub fn lookup(&self, path: &[&str]) -> Option<Found<'a>> {
+        self.docs
+            .iter()
+            .rev()
+            .find_map(|doc| at(&doc.root, path).map(|(key, node)| Found { doc, key, node }))
+    }
+
+    /// Whether this document writes `path` and no document above it in its layer does.
+    pub fn owns(&self, path: &[&str]) -> bool {
+        at(&self.me().root, path).is_some()
+            && !self
+                .layer
+                .iter()
+                .any(|&i| i > self.me && at(&self.docs[i].root, path).is_some())
+    }
+
+    /// Where a found value is written, for messages: `line 12` in the same file,
+    /// else `application.yml:12`.
+    pub fn place(&self, found: &Found) -> String {
+        let file = &self.files[found.doc.file];
+        let span = found.key.map_or(found.node.span, |k| k.span);
+        let line = file.line_col(span.start).line;
+        if found.doc.file == self.me().file {
+            format!("line {line}")
+        } else {
+            format!("{}:{line}", file.display)
+        }
+    }
+}
+
+/// The profile a document belongs to: from its file name (`application-prod.yml`)
+/// and from `spring.config.activate.on-profile` (or the older `spring.profiles`).
+fn profile(doc: &Document, file: &SourceFile) -> Option<String> {
+    let stem = file.path.file_stem()?.to_str()?;
+    let from_name = ["application-", "bootstrap-"]
+        .iter()
+        .find_map(|p| stem.strip_prefix(p))
+        .map(str::to_string);
+    // `spring.profiles` is the older spelling only as a name or list; as a mapping it
+    // holds `active`, `include` or `group`, which do not make a profile document.
+    let legacy = at(&doc.root, &["spring", "profiles"]).filter(|(_, n)| n.as_map().is_none());
+    let activate = at(&doc.root, &["spring", "config", "activate", "on-profile"])
+        .or(legacy)
+        .map(|(_, n)| scalar_list(n))
+        .filter(|l| !l.is_empty());
+    match (from_name, activate) {
+        (Some(a), Some(b)) => Some(format!("{a}&{b}")),
+        (a, b) => a.or(b),
+    }
+}
+
+fn scalar_list(node: &Node) -> String {
+    match &node.value {
+        Value::Seq(items) => items
+            .iter()
+            .filter_map(Node::as_str)
+            .collect::<Vec<_>>()
+            .join(","),
+        _ => node.as_str().unwrap_or_default().to_string(),
+    }
+}
+
+/// The precedence of a document within its directory (ascending): `bootstrap*`
+/// first, then the default profile, then profile documents; YAML before `.properties`.
+fn precedence(doc: &Document, file: &SourceFile, profiled: bool) -> Precedence {
+    let name = file
+        .path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    (
+        !name.starts_with("bootstrap"),
+        profiled,
+        name.ends_with(".properties"),
+        file.display.clone(),
+        doc.index,
+    )
+}
+
+type Precedence = (bool, bool, bool, String, usize);
+
+/// The view of every document in `spring` (indices into `docs`), grouped by directory.
+pub fn views<'a>(
+    docs: &'a [Document],
+    spring: &[usize],
+    files: &'a [SourceFile],
+) -> Vec<(usize, View<'a>)> {
+    // directory -> [(precedence, profile, doc index)]
+    type Entry = (Precedence, Option<String>, usize);
+    let mut groups: BTreeMap<PathBuf, Vec<Entry>> = BTreeMap::new();
+    for &i in spring {
+        let file = &files[docs[i].file];
+        let dir = file.path.parent().map(PathBuf::from).unwrap_or_default();
+        let label = profile(&docs[i], file);
+        let prec = precedence(&docs[i], file, label.is_some());
+        groups.entry(dir).or_default().push((prec, label, i));
+    }
+    let mut out = Vec::new();
+    for (_, mut group) in groups {
+        group.sort();
+        for (_, label, i) in &group {
+            let members: Vec<&Entry> = group
+                .iter()
+                .filter(|(_, l, _)| l.is_none() || l == label)
+                .collect();
+            let me = members.iter().position(|(_, _, j)| j == i).unwrap_or(0);
+            let layer = members
+                .iter()
+                .enumerate()
+                .filter(|(_, (_, l, _))| l == label)
+                .map(|(p, _)| p)
+                .collect();
+            out.push((
+                *i,
+                View {
+                    docs: members.iter().map(|(_, _, j)| &docs[*j]).collect(),
+                    me,
+                    layer,
+                    files,
+                },
+            ));
+        }
+    }
+    out
+}
+
+/// A copy of `node` whose every span is `span`: a value written elsewhere, shown at
+/// the subject that inherits it.
+pub fn respan(node: &Node, span: Span) -> Node {
+    let value = match &node.value {
+        Value::Scalar(_) => node.value.clone(),
+        Value::Seq(items) => Value::Seq(items.iter().map(|n| respan(n, span)).collect()),
+        Value::Map(entries) => Value::Map(
+            entries
+                .iter()
+                .map(|(k, v)| (respan(k, span), respan(v, span)))
+                .collect(),
+        ),
+    };
+    Node { value, span }
+}
+
+/// A mapping materialised key by key: the first source to give a key wins, and each
+/// key remembers where it came from (`origin.<key>` in the result).
+pub struct Materialised {
+    /// Where inherited values are shown: the subject's key.
+    span: Span,
+    entries: Vec<(Node, Node)>,
+    origins: Vec<(String, String)>,
+}
+
+impl Materialised {
+    pub fn new(span: Span) -> Self {
+        Materialised {
+            span,
+            entries: Vec::new(),
+            origins: Vec::new(),
+        }
+    }
+
+    pub fn has(&self, key: &str) -> bool {
+        self.entries.iter().any(|(k, _)| k.as_str() == Some(key))
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entries
+            .iter()
+            .find(|(k, _)| k.as_str() == Some(key))
+            .map(|(_, v)| v)
+    }
+
+    /// Keys of the item at `path` in every document of the view, highest first.
+    /// Values this document writes keep their position; others are shown at the subject.
+    pub fn take_item(&mut self, view: &View, path: &[&str]) {
+        for (pos, doc) in view.docs.iter().enumerate().rev() {
+            let Some((
+                _,
+                Node {
+                    value: Value::Map(map),
+                    ..
+                },
+            )) = at(&doc.root, path)
+            else {
+                continue;
+            };
+            for (k, v) in map {
+                let Some(name) = k.as_str().filter(|n| !self.has(n)) else {
+                    continue;
+                };
+                if pos == view.me {
+                    self.push(k.clone(), v.clone(), "set here".into());
+                } else {
+                    let found = Found {
+                        doc,
+                        key: Some(k),
+                        node: v,
+                    };
+                    let origin = format!("set at {}", view.place(&found));
+                    self.push(
+                        Node::scalar(name, false, self.span),
+                        respan(v, self.span),
+                        origin,
+                    );
+                }
+            }
+        }
+    }
+
+    /// Keys of the mapping at `path` not set yet, inherited from `label`.
+    /// Returns whether the view has that mapping at all.
+    pub fn inherit(&mut self, view: &View, path: &[&str], label: &str, skip: &[&str]) -> bool {
+        let mut any = false;
+        for doc in view.docs.iter().rev() {
+            let Some((key, node)) = at(&doc.root, path) else {
+                continue;
+            };
+            any = true;
+            let place = view.place(&Found { doc, key, node });
+            for (k, v) in node.as_map().unwrap_or_default() {
+                let Some(name) = k.as_str().filter(|n| !self.has(n) && !skip.contains(n)) else {
+                    continue;
+                };
+                let origin = format!("inherited from {label} at {place}");
+                self.push(
+                    Node::scalar(name, false, self.span),
+                    respan(v, self.span),
+                    origin,
+                );
+            }
+        }
+        any
+    }
+
+    /// One value inherited from `found`, under `key`, when not set yet.
+    pub fn inherit_value(&mut self, view: &View, key: &str, found: &Found, label: &str) {
+        if !self.has(key) {
+            let origin = format!("inherited from {label} at {}", view.place(found));
+            self.push(
+                Node::scalar(key, false, self.span),
+                respan(found.node, self.span),
+                origin,
+            );
+        }
+    }
+
+    /// Library defaults for the keys still unset.
+    pub fn defaults(&mut self, defaults: &[(&str, &str)]) {
+        for (k, v) in defaults {
+            if !self.has(k) {
+                self.push(
+                    Node::scalar(*k, false, self.span),
+                    Node::scalar(*v, false, self.span),
+                    "library default".into(),
+                );
+            }
+        }
+    }
+
+    /// A derived value (`name`, `circuit-breaker`), shown at the subject.
+    pub fn derived(&mut self, key: &str, value: &str) {
+        self.entries.push((
+            Node::scalar(key, false, self.span),
+            Node::scalar(value, false, self.span),
+        ));
+    }
+
+    /// A value the subject writes itself, at its own position.
+    pub fn own(&mut self, key: Node, value: Node) {
+        self.push(key, value, "set here".into());
+    }
+
+    /// The mapping without `origin`, and the origins, for a mapping nested in a subject.
+    pub fn into_parts(self, span: Span) -> (Node, Vec<(String, String)>) {
+        let node = Node {
+            value: Value::Map(self.entries),
+            span,
+        };
+        (node, self.origins)
+    }
+
+    /// Origins of a nested mapping's keys, recorded on this subject.
+    pub fn absorb_origins(&mut self, origins: Vec<(String, String)>) {
+        self.origins.extend(origins);
+    }
+
+    fn push(&mut self, key: Node, value: Node, origin: String) {
+        if let Some(name) = key.as_str() {
+            self.origins.push((name.to_string(), origin));
+        }
+        self.entries.push((key, value));
+    }
+
+    /// The mapping, with `origin` holding where each materialised key came from.
+    pub fn finish(mut self, span: Span) -> Node {
+        let origins = self
+            .origins
+            .into_iter()
+            .map(|(k, o)| {
+                (
+                    Node::scalar(k, false, self.span),
+                    Node::scalar(o, true, self.span),
+                )
+            })
+            .collect();
+        self.entries.push((
+            Node::scalar("origin", false, self.span),
+            Node {
+                value: Value::Map(origins),
+                span: self.span,
+            },
+        ));
+        Node {
+            value: Value::Map(self.entries),
+            span,
+        }
+    }
+}
+
+/// Replaces (or adds) the value at `path` below `root`, creating mappings on the way.
+pub fn set(root: &mut Node, path: &[&str], value: Node) {
+    let Some((first, rest)) = path.split_first() else {
+        *root = value;
+        return;
+    };
+    if !matches!(root.value, Value::Map(_)) {
+        root.value = Value::Map(Vec::new());
+    }
+    let Value::Map(entries) = &mut root.value else {
+        return;
+    };
+    let at = match entries.iter().position(|(k, _)| k.as_str() == Some(first)) {
+        Some(i) => i,
+        None => {
+            let span = Span::new(value.span.start, value.span.start);
+            entries.push((
+                Node::scalar(*first, false, span),
+                Node {
+                    value: Value::Map(Vec::new()),
+                    span,
+                },
+            ));
+            entries.len() - 1
+        }
+    };
+    set(&mut entries[at].1, rest, value);
+}
