@@ -2,6 +2,7 @@
 //! [`FileError`] so that the run goes on with the other files.
 
 mod build;
+mod offsets;
 pub mod properties;
 pub mod template;
 pub mod yaml;

@@ -11,13 +11,13 @@
 //! after it is parsed again as a slice, its positions shifted by the slice's start.
 
 use std::borrow::Cow;
-use std::cell::Cell;
 
-use saphyr_parser::{Event, Parser, Span as YSpan};
+use saphyr_parser::{Event, Parser};
 
 use super::build::{Builder, Failure, Step};
 pub use super::build::{Duplicate, MAX_DEPTH, MAX_EXPANSION};
-use crate::tree::{Node, Span};
+use super::offsets::{parse_text, Offsets};
+use crate::tree::Node;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum YamlErrorKind {
@@ -48,73 +48,6 @@ pub struct YamlDoc {
 pub struct Parsed {
     pub docs: Vec<YamlDoc>,
     pub errors: Vec<YamlError>,
-}
-
-/// Converts saphyr's character indices within a slice to byte offsets in the file.
-///
-/// Events come in text order, so a cursor walks from the last position to the next:
-/// linear over a file, and no table of a `usize` per character.
-struct Offsets<'a> {
-    text: &'a str,
-    base: usize,
-    ascii: bool,
-    /// (character index, byte offset within `text`) of the last conversion.
-    cursor: Cell<(usize, usize)>,
-}
-
-impl<'a> Offsets<'a> {
-    /// `ascii` is the whole file's: asking each slice again would rescan the rest
-    /// of the file once per broken document.
-    fn new(text: &'a str, base: usize, ascii: bool) -> Self {
-        Offsets {
-            text,
-            base,
-            ascii,
-            cursor: Cell::new((0, 0)),
-        }
-    }
-
-    /// Byte offset within the slice.
-    fn local(&self, char_index: usize) -> usize {
-        if self.ascii {
-            return char_index.min(self.text.len());
-        }
-        let (c, b) = self.cursor.get();
-        let byte = if char_index >= c {
-            self.text[b..]
-                .char_indices()
-                .nth(char_index - c)
-                .map_or(self.text.len(), |(i, _)| b + i)
-        } else if c - char_index <= char_index {
-            self.text[..b]
-                .char_indices()
-                .rev()
-                .nth(c - char_index - 1)
-                .map_or(0, |(i, _)| i)
-        } else {
-            self.text
-                .char_indices()
-                .nth(char_index)
-                .map_or(self.text.len(), |(i, _)| i)
-        };
-        if byte < self.text.len() {
-            self.cursor.set((char_index, byte));
-        }
-        byte
-    }
-
-    fn byte(&self, char_index: usize) -> usize {
-        self.base + self.local(char_index)
-    }
-
-    /// The byte span of an event, relative to the slice, trimmed of trailing blanks
-    /// (block scalars and collections end at the next token).
-    fn span(&self, s: &YSpan) -> Span {
-        let start = self.local(s.start.index());
-        let end = self.local(s.end.index()).max(start);
-        let trimmed = self.text[start..end].trim_end().len();
-        Span::new(start, start + trimmed)
-    }
 }
 
 /// Start of the first line after `from` that opens with a document marker (`---` or
@@ -184,11 +117,11 @@ fn parse_slice(
     doc_index: &mut usize,
     out: &mut Parsed,
 ) -> Option<usize> {
-    let slice = &text[base..];
-    let offsets = Offsets::new(slice, base, ascii);
+    let (parsed_text, skip, prefix) = parse_text(&text[base..]);
+    let offsets = Offsets::new(&parsed_text, base + skip, prefix, ascii);
     let mut doc_start = base;
     let mut in_doc = false;
-    for event in Parser::new_from_str(slice) {
+    for event in Parser::new_from_str(&parsed_text) {
         let (event, span) = match event {
             Ok(e) => e,
             Err(e) => {
@@ -216,8 +149,7 @@ fn parse_slice(
                 return Some(doc_start);
             }
         };
-        let local = offsets.span(&span);
-        let sp = Span::new(base + local.start, base + local.end);
+        let sp = offsets.span(&span);
         match event {
             Event::DocumentStart(_) => {
                 builder.start_document();
@@ -548,6 +480,22 @@ mod recovery_tests {
     fn a_marker_inside_text_is_not_a_restart_point() {
         // `---` not at a line start, or followed by text, is content.
         assert_eq!(keys("a: [\n  ---x\n  b: ---\n---\nc: 1\n"), ["c"]);
+    }
+
+    #[test]
+    fn json_documents_keep_exact_positions() {
+        let src = "\n  {\"a\": [1, \"é\"], \"b\": {\"c\": 2}}\n";
+        let parsed = parse(src);
+        assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+        let root = &parsed.docs[0].root;
+        assert_eq!(root.span.start, 3);
+        let c = root.get("b").unwrap().get("c").unwrap();
+        assert_eq!(&src[c.span.start..c.span.end], "2");
+        let (key, _) = root.entry("a").unwrap();
+        assert_eq!(&src[key.span.start..key.span.end], "\"a\"");
+        let broken = "{\"a\": [1, 2}\n";
+        let err = &parse(broken).errors[0];
+        assert!(err.offset > 0 && err.offset <= broken.len(), "{err:?}");
     }
 
     #[test]
