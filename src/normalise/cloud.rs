@@ -151,12 +151,16 @@ fn feign_client(view: &View, name: &str, key: &Node) -> Node {
         .lookup(&["spring", "cloud", "openfeign", "client", "default-config"])
         .and_then(|f| f.node.as_str())
         .unwrap_or("default");
+    let mut looked_at = Vec::new();
     if name != default {
         let mut path = base.to_vec();
         path.push(default);
-        m.inherit(view, &path, &format!("client config `{default}`"), &[]);
+        looked_at.extend(m.inherit(view, &path, &format!("client config `{default}`"), &[]));
     }
-    m.defaults(&[("connect-timeout", "10000"), ("read-timeout", "60000")]);
+    m.defaults_noting(
+        &[("connect-timeout", "10000"), ("read-timeout", "60000")],
+        &looked_at,
+    );
     m.derived("name", name);
     m.finish(key.span)
 }

@@ -8,7 +8,7 @@
 //! `inherited from configs.default at line 12` or `library default`. Inherited values
 //! are shown at the instance's key, so a finding points at the instance.
 //!
-//! Derived: `resilience4j.backends.<name>` for every name a retry or time limiter
+//! Derived: `resilience4j.backend-names.<name>` for every name a retry or time limiter
 //! instance uses, with `circuit-breaker` saying which breaker guards it (a
 //! `circuitbreaker` instance of that name, or `circuitbreaker.configs.default`,
 //! which Resilience4j applies to any name), absent when none does.
@@ -90,7 +90,7 @@ pub fn patches(view: &View, errors: &mut Vec<FileError>) -> Vec<(Vec<String>, No
             .collect();
         let span = view.me().root.span;
         out.push((
-            vec!["resilience4j".into(), "backends".into()],
+            vec!["resilience4j".into(), "backend-names".into()],
             Node {
                 value: Value::Map(entries),
                 span,
@@ -119,6 +119,7 @@ fn instance(
         next = Some(("default".to_string(), None));
     }
     let mut visited: Vec<String> = Vec::new();
+    let mut looked_at: Vec<String> = Vec::new();
     while let Some((config, named_at)) = next.take() {
         if visited.contains(&config) {
             if let Some(f) = named_at {
@@ -130,11 +131,14 @@ fn instance(
         visited.push(config.clone());
         let path = ["resilience4j", kind, "configs", config.as_str()];
         let label = format!("configs.{config}");
-        if !m.inherit(view, &path, &label, &["base-config"]) {
-            if let Some(f) = named_at {
-                errors.push(missing_error(view, kind, &config, &f));
+        match m.inherit(view, &path, &label, &["base-config"]) {
+            Some(place) => looked_at.push(place),
+            None => {
+                if let Some(f) = named_at {
+                    errors.push(missing_error(view, kind, &config, &f));
+                }
+                break;
             }
-            break;
         }
         let mut base = path.to_vec();
         base.push("base-config");
@@ -142,7 +146,7 @@ fn instance(
             .lookup(&base)
             .and_then(|f| f.node.as_str().map(|b| (b.to_string(), Some(f))));
     }
-    m.defaults(defaults);
+    m.defaults_noting(defaults, &looked_at);
     m.derived("name", name);
     let mut node = m.finish(key.span);
     explicit_durations(&mut node);

@@ -10,8 +10,9 @@
 //!   `metadata` (route metadata, which the gateway reads literally).
 //! - The gateway's newer root `spring.cloud.gateway.server.webflux` is folded into
 //!   `spring.cloud.gateway`, Feign's older `feign.client` into `spring.cloud.openfeign.client`,
-//!   and Resilience4j's `circuit-breaker`/`time-limiter`/`rate-limiter` into the
-//!   library's own `circuitbreaker`/`timelimiter`/`ratelimiter`.
+//!   Resilience4j's `circuit-breaker`/`time-limiter`/`rate-limiter` into the
+//!   library's own `circuitbreaker`/`timelimiter`/`ratelimiter`, and its older
+//!   `<kind>.backends` into `<kind>.instances`.
 //! - Gateway filters in shortcut form (`- Retry=3,INTERNAL_SERVER_ERROR,GET`,
 //!   `- CircuitBreaker=myCB`) become the full form (`{name: Retry, args: {...}}`), and
 //!   a Retry's comma-separated `methods`/`statuses`/`series`/`exceptions` become lists.
@@ -26,8 +27,18 @@ use crate::tree::{Node, Span, Value};
 /// far above anything Spring configuration uses).
 const MAX_SEGMENTS: usize = 64;
 
+/// Resilience4j's instance kinds, as the library spells its prefixes.
+const R4J_KINDS: [&str; 6] = [
+    "retry",
+    "circuitbreaker",
+    "timelimiter",
+    "bulkhead",
+    "thread-pool-bulkhead",
+    "ratelimiter",
+];
+
 /// Parents whose keys are names chosen by the user, kept as written.
-const NAME_PARENTS: &[&str] = &["instances", "configs", "config", "metadata"];
+const NAME_PARENTS: &[&str] = &["instances", "backends", "configs", "config", "metadata"];
 
 /// The canonical tree under construction.
 enum B {
@@ -61,6 +72,14 @@ pub fn canonical(root: &Node) -> Node {
         ("rate-limiter", "ratelimiter"),
     ] {
         fold(&mut tree, &["resilience4j", alias], &["resilience4j", name]);
+    }
+    // `backends` is Resilience4j's older name for `instances`.
+    for kind in R4J_KINDS {
+        fold(
+            &mut tree,
+            &["resilience4j", kind, "backends"],
+            &["resilience4j", kind, "instances"],
+        );
     }
     expand_filters(&mut tree);
     build(tree)
@@ -533,6 +552,25 @@ feign.client.config.Orders.readTimeout=0
             .is_some());
         assert_eq!(get(&filters[1], &["name"]).as_str(), Some("Retry"));
         assert!(get(&filters[1], &["args"]).as_map().unwrap().is_empty());
+    }
+
+    #[test]
+    fn older_spellings_fold_into_the_canonical_roots() {
+        let t = yaml_tree("resilience4j.retry:\n  backends:\n    backendA: {maxAttempts: 2}\n  instances:\n    backendB: {maxAttempts: 3}\nresilience4j.circuitBreaker.instances.x.failureRateThreshold: 50\n");
+        let instances = get(&t, &["resilience4j", "retry", "instances"]);
+        assert_eq!(
+            get(instances, &["backendA", "max-attempts"]).as_i64(),
+            Some(2)
+        );
+        assert_eq!(
+            get(instances, &["backendB", "max-attempts"]).as_i64(),
+            Some(3)
+        );
+        assert!(get(&t, &["resilience4j", "retry"])
+            .get("backends")
+            .is_none());
+        let cb = get(&t, &["resilience4j", "circuitbreaker", "instances", "x"]);
+        assert_eq!(get(cb, &["failure-rate-threshold"]).as_i64(), Some(50));
     }
 
     #[test]

@@ -270,15 +270,21 @@ impl Materialised {
     }
 
     /// Keys of the mapping at `path` not set yet, inherited from `label`.
-    /// Returns whether the view has that mapping at all.
-    pub fn inherit(&mut self, view: &View, path: &[&str], label: &str, skip: &[&str]) -> bool {
-        let mut any = false;
+    /// Returns where the view has that mapping (`configs.x at line 4`), if anywhere.
+    pub fn inherit(
+        &mut self,
+        view: &View,
+        path: &[&str],
+        label: &str,
+        skip: &[&str],
+    ) -> Option<String> {
+        let mut first = None;
         for doc in view.docs.iter().rev() {
             let Some((key, node)) = at(&doc.root, path) else {
                 continue;
             };
-            any = true;
             let place = view.place(&Found { doc, key, node });
+            first.get_or_insert_with(|| format!("{label} at {place}"));
             for (k, v) in node.as_map().unwrap_or_default() {
                 let Some(name) = k.as_str().filter(|n| !self.has(n) && !skip.contains(n)) else {
                     continue;
@@ -291,7 +297,7 @@ impl Materialised {
                 );
             }
         }
-        any
+        first
     }
 
     /// One value inherited from `found`, under `key`, when not set yet.
@@ -308,12 +314,23 @@ impl Materialised {
 
     /// Library defaults for the keys still unset.
     pub fn defaults(&mut self, defaults: &[(&str, &str)]) {
+        self.defaults_noting(defaults, &[]);
+    }
+
+    /// Library defaults for the keys still unset, naming the configs that were looked
+    /// at and did not set them (`library default: not set in configs.shared at line 4`).
+    pub fn defaults_noting(&mut self, defaults: &[(&str, &str)], looked_at: &[String]) {
+        let origin = if looked_at.is_empty() {
+            "library default".to_string()
+        } else {
+            format!("library default: not set in {}", looked_at.join(" or "))
+        };
         for (k, v) in defaults {
             if !self.has(k) {
                 self.push(
                     Node::scalar(*k, false, self.span),
                     Node::scalar(*v, false, self.span),
-                    "library default".into(),
+                    origin.clone(),
                 );
             }
         }
