@@ -154,6 +154,9 @@ pub struct CheckArgs {
     /// Colour in text output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// No progress bar and no notes on stderr (errors are still printed).
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// Exit code for a finished run: 1 when a finding reaches `fail_on`, a coverage
@@ -217,11 +220,14 @@ fn check(args: CheckArgs) -> i32 {
         config: args.config.clone(),
         threads: args.threads.map(usize::from),
     };
-    let selection = crate::select::Selection {
-        select: args.select.clone(),
-        ignore: args.ignore.clone(),
+    let extras = engine::Extras {
+        selection: crate::select::Selection {
+            select: args.select.clone(),
+            ignore: args.ignore.clone(),
+        },
+        progress: crate::progress::allowed(args.quiet),
     };
-    let outcome = match engine::run_with(&options, &selection) {
+    let outcome = match engine::run_with(&options, &extras) {
         Ok(o) => o,
         Err(e) => return usage_error(e),
     };

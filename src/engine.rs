@@ -267,14 +267,20 @@ fn drop_in_background<T: Send + 'static>(value: T) {
 }
 
 pub fn run(options: &Options) -> Result<Outcome, RuleError> {
-    run_with(options, &crate::select::Selection::default())
+    run_with(options, &Extras::default())
 }
 
-/// [`run`] with only the rules `selection` leaves active (`--select`, `--ignore`).
-pub fn run_with(
-    options: &Options,
-    selection: &crate::select::Selection,
-) -> Result<Outcome, RuleError> {
+/// What a command-line run adds to [`Options`].
+#[derive(Debug, Clone, Default)]
+pub struct Extras {
+    /// Only the rules this leaves active run (`--select`, `--ignore`).
+    pub selection: crate::select::Selection,
+    /// A progress bar may be drawn on stderr (see [`crate::progress`]).
+    pub progress: bool,
+}
+
+/// [`run`] with the command line's extras.
+pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError> {
     for p in &options.paths {
         if !p.exists() {
             return Err(RuleError {
@@ -286,7 +292,7 @@ pub fn run_with(
         }
     }
     let config = resolve_config(options)?;
-    let rules = selection.apply(load_rules(&config)?)?;
+    let rules = extras.selection.apply(load_rules(&config)?)?;
     let catalog = load_catalog(&config)?;
     let (candidates, mut errors) = discover::discover(
         &options.paths,
@@ -306,12 +312,25 @@ pub fn run_with(
             column: None,
             message: format!("cannot start worker threads: {e}"),
         })?;
+    let bar = extras
+        .progress
+        .then(|| crate::progress::files(candidates.len() as u64))
+        .flatten();
     let (report, files, counted, platforms) = pool.install(|| {
         let loaded: Vec<Loaded> = candidates
             .par_iter()
             .enumerate()
-            .map(|(i, c)| load_one(i, c, &rust_inputs, max_file_size))
+            .map(|(i, c)| {
+                let item = load_one(i, c, &rust_inputs, max_file_size);
+                if let Some(bar) = &bar {
+                    bar.inc(1);
+                }
+                item
+            })
             .collect();
+        if let Some(bar) = &bar {
+            bar.finish_and_clear();
+        }
         let mut files = Vec::with_capacity(loaded.len());
         let mut docs = Vec::new();
         // Rust facts grouped by package (files without a manifest form one group).

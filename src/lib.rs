@@ -34,6 +34,7 @@ pub mod judge;
 pub mod load;
 pub mod normalise;
 pub mod output;
+pub mod progress;
 pub mod render;
 pub mod report;
 pub mod rules;

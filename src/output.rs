@@ -75,12 +75,14 @@ pub fn finish(outcome: Outcome, args: &CheckArgs) -> Result<Finished, String> {
         let written = baseline::of(&report.findings);
         std::fs::write(path, baseline::to_json(&written))
             .map_err(|e| format!("cannot write baseline {}: {e}", path.display()))?;
-        eprintln!(
-            "wrote {} finding{} to the baseline {}",
-            written.findings.len(),
-            if written.findings.len() == 1 { "" } else { "s" },
-            path.display()
-        );
+        if !args.quiet {
+            eprintln!(
+                "wrote {} finding{} to the baseline {}",
+                written.findings.len(),
+                if written.findings.len() == 1 { "" } else { "s" },
+                path.display()
+            );
+        }
         baseline::apply(&mut report, &written);
     } else if let Some(path) = &args.baseline {
         baseline::apply(&mut report, &baseline::read(path)?);
