@@ -369,6 +369,7 @@ struct Measure {
 /// Runs `bin` with `args` and waits for it with `wait4`, which gives this child's
 /// own resource usage (`getrusage(RUSAGE_CHILDREN)` would give the maximum over
 /// every child so far).
+#[allow(clippy::zombie_processes)] // reaped by `wait4`, not `Child::wait`
 fn measure(bin: &str, args: &[String], out: &Path) -> Measure {
     let stdout = fs::File::create(out).expect("cannot create the output file");
     let mut cmd = Command::new(bin);

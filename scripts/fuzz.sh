@@ -3,7 +3,8 @@
 #
 #   scripts/fuzz.sh [TARGET|all] [SECONDS]     default: all targets, 60 s each
 #
-# Targets: config (YAML/JSON loader with positions, judged and rendered), rust (Rust
+# Targets: config (YAML/JSON loader with positions, judged and rendered), properties
+# (Spring Boot .properties loader, judged and rendered), rust (Rust
 # extractor: file -> facts -> findings), rule (rule file -> rule, globs included),
 # catalog (API catalogue file -> compiled catalogue). Each starts from its committed
 # seeds (fuzz/seeds/TARGET) and dictionary (fuzz/dict), keeps what it finds in
@@ -18,7 +19,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
-TARGETS=(config rust rule catalog)
+TARGETS=(config properties rust rule catalog)
 target=${1:-all}
 seconds=${2:-60}
 if [[ $target == all ]]; then
@@ -45,6 +46,7 @@ fi
 dict_of() {
     case $1 in
         config) echo fuzz/dict/yaml.dict ;;
+        properties) echo fuzz/dict/properties.dict ;;
         rust) echo fuzz/dict/rust.dict ;;
         *) echo fuzz/dict/toml.dict ;;
     esac
@@ -64,7 +66,7 @@ for t in "${selected[@]}"; do
     if ! "${cargo[@]}" fuzz run --fuzz-dir fuzz -a "$t" "fuzz/corpus/$t" "fuzz/seeds/$t" -- \
         -dict="$(dict_of "$t")" -max_len=100000 -len_control=0 \
         -timeout=10 -rss_limit_mb=2048 -max_total_time="$seconds" \
-        -print_final_stats=1 ${FUZZ_ARGS:-}; then
+        -print_final_stats=1 ${FUZZ_ARGS:-} 2>&1 | sed -E '/^#[0-9]+\s+(NEW|REDUCE) /d'; then
         echo "!! fuzz target $t failed: see fuzz/artifacts/$t/" >&2
         status=1
     fi

@@ -39,6 +39,11 @@ fn config_seeds_load_judge_and_render() {
 }
 
 #[test]
+fn properties_seeds_load_judge_and_render() {
+    assert!(replay("properties", harness::properties) >= 2);
+}
+
+#[test]
 fn rust_seeds_extract_judge_and_render() {
     assert!(replay("rust", harness::rust_source) >= 4);
 }
