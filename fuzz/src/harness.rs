@@ -6,7 +6,7 @@
 //! build, not only the fuzz build nobody else runs.
 //!
 //! Each function runs the stages a real run would after reading the file (load or
-//! extract, judge with the built-in rules, suppressions, both renderers) on a
+//! extract, judge with the built-in rules, ignore comments, every renderer) on a
 //! thread with the linter's own worker stack, so a stack overflow here is one the
 //! linter would hit, and checks the positions it hands out. A panic or an abort is
 //! a crash; a returned error is not.
@@ -22,7 +22,7 @@ use resilint::report::{FileError, Report};
 use resilint::rules::{self, Rule};
 use resilint::source::SourceFile;
 use resilint::workspace::Workspace;
-use resilint::{judge, render, suppress};
+use resilint::{engine, identity, judge, render, suppress};
 
 /// The stack of the linter's worker threads (`engine::WORKER_STACK`).
 pub const WORKER_STACK: usize = 64 << 20;
@@ -89,7 +89,7 @@ fn check_error(e: &FileError, source: &SourceFile) {
     assert_eq!(e.path, source.display, "error names another file: {e:?}");
 }
 
-/// Judges `docs` with `rules`, applies suppressions and renders both formats.
+/// Judges `docs` with `rules`, applies ignore comments and renders every format.
 fn judge_and_render(
     rules: &[Rule],
     files: Vec<SourceFile>,
@@ -98,7 +98,7 @@ fn judge_and_render(
 ) {
     let files_scanned = files.len();
     let ws = Workspace::new(files, docs);
-    let (mut findings, coverage) = judge::judge(rules, &ws);
+    let (findings, coverage) = judge::judge(rules, &ws);
     for f in &findings {
         if let Some(file) = ws.files.iter().find(|s| s.display == f.location.path) {
             let (start, end) = f.byte_range;
@@ -113,20 +113,40 @@ fn judge_and_render(
             );
         }
     }
-    let suppressed = suppress::apply(&mut findings, &ws.files);
+    // As `engine::run` does: sort, number identities, apply ignore comments.
     let mut report = Report {
         findings,
         coverage,
         errors,
         files_scanned,
-        suppressed,
+        rules: rules.iter().map(engine::rule_info).collect(),
+        ..Report::default()
     };
     report.sort();
-    std::hint::black_box(render::json::render(&report));
-    std::hint::black_box(render::text::render(&report, &ws.files, false));
+    identity::disambiguate(&mut report.findings);
+    let known = rules.iter().map(|r| r.id.as_str()).collect();
+    let applied = suppress::apply(&mut report.findings, &ws.files, &known);
+    report.suppressed = applied.ignored.len();
+    report.ignored = applied.ignored;
+    report.ignore_problems = applied.problems;
+    let repo = render::Repo {
+        root: "/repo".into(),
+        prefix: String::new(),
+    };
+    let outputs = [
+        render::text::render(&report, &ws.files, false),
+        render::json::render(&report),
+        render::concise::render(&report),
+        render::github::render(&report, &repo),
+        render::gitlab::render(&report, &repo),
+        render::junit::render(&report),
+        render::markdown::render(&report),
+        render::sarif::render(&report, &repo),
+    ];
+    std::hint::black_box(outputs);
 }
 
-/// YAML/JSON file → documents (with positions) → findings → text and JSON.
+/// YAML/JSON file → documents (with positions) → findings → every output format.
 pub fn config(data: &[u8]) {
     let Some(text) = text_of(data) else { return };
     on_worker_stack(|| {
@@ -139,7 +159,7 @@ pub fn config(data: &[u8]) {
     });
 }
 
-/// Spring Boot `.properties` file → documents → findings → text and JSON.
+/// Spring Boot `.properties` file → documents → findings → every output format.
 pub fn properties(data: &[u8]) {
     let Some(text) = text_of(data) else { return };
     on_worker_stack(|| {
@@ -153,7 +173,7 @@ pub fn properties(data: &[u8]) {
     });
 }
 
-/// Rust file → facts → linked documents → findings → text and JSON.
+/// Rust file → facts → linked documents → findings → every output format.
 pub fn rust_source(data: &[u8]) {
     let Some(text) = text_of(data) else { return };
     on_worker_stack(|| rust_with(builtin_catalog(), text));
@@ -200,7 +220,7 @@ spec:
     outlierDetection: {consecutive5xxErrors: 0, maxEjectionPercent: 100}
 ";
 
-/// Rule file (TOML) → validated rule → judged on [`RULE_TARGETS`] → text and JSON.
+/// Rule file (TOML) → validated rule → judged on [`RULE_TARGETS`] → every output format.
 ///
 /// The rule's id must be `fuzz/rule` (the file is `rules/fuzz/rule.toml`).
 pub fn rule(data: &[u8]) {
