@@ -22,7 +22,7 @@ use resilint::report::{FileError, Report};
 use resilint::rules::{self, Rule};
 use resilint::source::SourceFile;
 use resilint::workspace::Workspace;
-use resilint::{engine, identity, judge, render, suppress};
+use resilint::{engine, identity, judge, normalise, render, suppress};
 
 /// The stack of the linter's worker threads (`engine::WORKER_STACK`).
 pub const WORKER_STACK: usize = 64 << 20;
@@ -94,9 +94,11 @@ fn judge_and_render(
     rules: &[Rule],
     files: Vec<SourceFile>,
     docs: Vec<Document>,
-    errors: Vec<FileError>,
+    mut errors: Vec<FileError>,
 ) {
     let files_scanned = files.len();
+    let mut docs = docs;
+    errors.extend(normalise::link(&mut docs, &files));
     let ws = Workspace::new(files, docs);
     let (findings, coverage) = judge::judge(rules, &ws);
     for f in &findings {
@@ -151,7 +153,8 @@ pub fn config(data: &[u8]) {
     let Some(text) = text_of(data) else { return };
     on_worker_stack(|| {
         let source = SourceFile::new("fuzz.yaml".into(), "fuzz.yaml".into(), text);
-        let loaded = load_config(0, &source);
+        let mut loaded = load_config(0, &source);
+        loaded.docs.iter_mut().for_each(normalise::document);
         for e in &loaded.errors {
             check_error(e, &source);
         }
@@ -165,7 +168,8 @@ pub fn properties(data: &[u8]) {
     on_worker_stack(|| {
         let path = "src/main/resources/application.properties";
         let source = SourceFile::new(path.into(), path.into(), text);
-        let (docs, errors) = load_properties(0, &source);
+        let (mut docs, errors) = load_properties(0, &source);
+        docs.iter_mut().for_each(normalise::document);
         for e in &errors {
             check_error(e, &source);
         }
