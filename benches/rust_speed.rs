@@ -103,9 +103,10 @@ fn generate(root: &Path, files: usize, retry_loops: usize) -> std::io::Result<()
 /// The `.rs` files `resilint check` reads (same discovery: gitignore, skipped
 /// test directories), so both passes see the same files.
 fn rust_files(root: &Path) -> Vec<PathBuf> {
-    let (candidates, _) =
+    let found =
         resilint::discover::discover(&[root.to_path_buf()], &[], &[], false).expect("discover");
-    candidates
+    found
+        .files
         .into_iter()
         .filter(|c| c.kind == resilint::discover::FileKind::Rust)
         .map(|c| c.path)

@@ -138,6 +138,11 @@ pub struct CheckArgs {
     /// List the findings inline ignore comments silenced, with their reasons.
     #[arg(long)]
     pub show_ignored: bool,
+    /// List on stderr every file left out (counted as `skipped` in JSON), with the
+    /// reason: a broken or templated file that names no platform resilint judges,
+    /// a Helm chart's templates, a symlink, a FIFO.
+    #[arg(long)]
+    pub show_skipped: bool,
     /// Report only findings that are not in this baseline file (see `--write-baseline`).
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
@@ -176,8 +181,57 @@ pub fn exit_code(report: &Report, fail_on: FailOn, strict: bool) -> i32 {
 }
 
 fn usage_error(message: impl std::fmt::Display) -> i32 {
-    eprintln!("error: {message}");
+    to_stderr(&format!("error: {message}\n"));
     2
+}
+
+/// Writes to stderr; a failure to write there (a closed or full stderr) is ignored,
+/// since there is nowhere left to say it (`eprint!` would panic).
+fn to_stderr(text: &str) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr
+        .write_all(text.as_bytes())
+        .and_then(|_| stderr.flush());
+}
+
+/// What text mode says on stderr besides errors: the skipped files with
+/// `--show-skipped` (else their count), and a word when no file was linted at all,
+/// so a run that lints nothing is never silent.
+fn stderr_notes(report: &Report, args: &CheckArgs) -> String {
+    use render::snippet::escape;
+    let mut out = String::new();
+    if args.show_skipped {
+        for s in &report.skipped {
+            out.push_str(&format!(
+                "skipped: {}: {}\n",
+                escape(&s.path, false),
+                escape(&s.reason, false)
+            ));
+        }
+    } else if !report.skipped.is_empty() {
+        out.push_str(&format!(
+            "note: {} file{} skipped (--show-skipped lists them with the reason)\n",
+            report.skipped.len(),
+            if report.skipped.len() == 1 { "" } else { "s" }
+        ));
+    }
+    if report.files_scanned == 0 {
+        let paths: Vec<String> = args
+            .paths
+            .iter()
+            .map(|p| {
+                escape(
+                    &crate::discover::display_path(p, std::path::Path::new("")),
+                    false,
+                )
+            })
+            .collect();
+        out.push_str(&format!(
+            "warning: no file was linted in {}: none is YAML, JSON, application*.properties or Rust, or .gitignore, `include`/`exclude` in resilint.toml or the skipped list left every one out\n",
+            paths.join(", ")
+        ));
+    }
+    out
 }
 
 /// Whether text on stdout is coloured: `--color always|never` decide; with `auto`,
@@ -236,7 +290,10 @@ fn check(args: CheckArgs) -> i32 {
         Err(message) => return usage_error(message),
     };
     if targets.iter().any(|t| t.format == Format::Text) {
-        eprint!("{}", render::text::errors(&report.report));
+        to_stderr(&render::text::errors(&report.report));
+        to_stderr(&stderr_notes(&report.report, &args));
+    } else if args.show_skipped {
+        to_stderr(&stderr_notes(&report.report, &args));
     }
     let repo = output::repo();
     for target in &targets {
@@ -345,7 +402,8 @@ fn print_out(text: &str) -> i32 {
     {
         Ok(()) => 0,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
-        Err(_) => 2,
+        // A full disk or a closed file: say so, and fail (exit 2).
+        Err(e) => usage_error(format!("cannot write the output to stdout: {e}")),
     }
 }
 

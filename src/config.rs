@@ -33,10 +33,10 @@ impl Level {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Config {
     /// Globs of files to lint (relative to the linted path); empty means every supported file.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "globs")]
     pub include: Vec<String>,
     /// Globs of files to skip, on top of `.gitignore`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "globs")]
     pub exclude: Vec<String>,
     /// Per-rule level: `"istio/route-without-timeout" = "off"`.
     #[serde(default)]
@@ -59,6 +59,12 @@ pub struct Config {
     /// Directory the config was read from (rule dirs resolve against it).
     #[serde(skip)]
     pub base: PathBuf,
+    /// The file as named (`--config other.toml`) or found: every config error names it.
+    #[serde(skip)]
+    pub source: String,
+    /// Positions of `[rules]` keys, for errors about them.
+    #[serde(skip)]
+    pub rule_positions: BTreeMap<String, (usize, usize)>,
 }
 
 /// The `[rust]` table of `resilint.toml`.
@@ -80,54 +86,177 @@ impl Config {
     }
 }
 
-/// The nearest `resilint.toml` at or above `start`.
-pub fn find(start: &Path) -> Option<PathBuf> {
-    let start = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_path_buf());
-    let dir = if start.is_file() {
-        start.parent()?
-    } else {
-        &start
-    };
-    dir.ancestors()
-        .map(|d| d.join(FILE_NAME))
-        .find(|p| p.is_file())
+/// Checks `include`/`exclude` globs while reading (bounded, see [`crate::rules::glob`]),
+/// so a bad one is reported at its line and column in the config file.
+fn globs<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let globs = Vec::<String>::deserialize(d)?;
+    for g in &globs {
+        crate::rules::glob::parse(g, crate::rules::glob::Separator::Plain)
+            .map_err(serde::de::Error::custom)?;
+    }
+    Ok(globs)
 }
 
-pub fn load(path: &Path) -> Result<Config, RuleError> {
-    let display = path.to_string_lossy().replace('\\', "/");
-    let text = std::fs::read_to_string(path).map_err(|e| RuleError {
-        path: display.clone(),
+/// The nearest `resilint.toml` at or above `start`, looking no higher than the
+/// repository root (the nearest directory holding `.git`): a file planted in a
+/// parent directory of the repository must not change its results. Outside any
+/// repository only `start`'s own directory is looked at.
+pub fn find(start: &Path) -> Option<PathBuf> {
+    let dir = crate::repo::dir_of(start);
+    let boundary = crate::repo::root_of(&dir).unwrap_or_else(|| dir.clone());
+    let found = dir
+        .ancestors()
+        .take_while(|d| d.starts_with(&boundary))
+        .map(|d| d.join(FILE_NAME))
+        .find(|p| p.is_file())?;
+    // Shown (and its rule directories with it) relative to the working directory
+    // when below it, as every other path is.
+    let cwd = std::env::current_dir().and_then(std::fs::canonicalize);
+    Some(match cwd {
+        Ok(cwd) => found
+            .strip_prefix(&cwd)
+            .map(Path::to_path_buf)
+            .unwrap_or(found),
+        Err(_) => found,
+    })
+}
+
+/// Largest config file read: far above any real one, and it bounds what a
+/// hostile one can make us hold.
+const MAX_CONFIG_SIZE: u64 = 1024 * 1024;
+
+/// Reads a config file: only a regular file (a FIFO would block the run, a device
+/// could be endless), and at most [`MAX_CONFIG_SIZE`] bytes.
+fn read_config(path: &Path, display: &str) -> Result<String, RuleError> {
+    let error = |message: String| RuleError {
+        path: display.to_string(),
         line: None,
         column: None,
-        message: format!("cannot read config: {e}"),
-    })?;
-    let mut config: Config = toml::from_str(&text).map_err(|e| {
-        let pos = e.span().map(|s| {
-            let src = crate::source::SourceFile::new(display.clone(), path.into(), text.clone());
-            src.line_col(s.start)
-        });
+        message,
+    };
+    // `metadata` follows symlinks and does not open the file, so a FIFO does not block.
+    let meta = std::fs::metadata(path).map_err(|e| error(format!("cannot read config: {e}")))?;
+    if !meta.is_file() {
+        return Err(error(
+            "config is not a regular file (a directory, FIFO or device): name a resilint.toml file"
+                .into(),
+        ));
+    }
+    if meta.len() > MAX_CONFIG_SIZE {
+        return Err(error(format!(
+            "config is {} bytes, over the {MAX_CONFIG_SIZE}-byte limit: is this the right file?",
+            meta.len()
+        )));
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|f| {
+            std::io::Read::read_to_string(&mut std::io::Read::take(f, MAX_CONFIG_SIZE), &mut text)
+        })
+        .map_err(|e| error(format!("cannot read config: {e}")))?;
+    Ok(text)
+}
+
+/// Where the configuration came from: its `rule-dirs` policy depends on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Found by [`find`] in the repository being linted.
+    Discovered,
+    /// Named on the command line with `--config`.
+    Explicit,
+}
+
+/// Reads and validates a config file. `origin` decides where its `rule-dirs` may
+/// point ([`check_rule_dirs`]).
+pub fn load(path: &Path, origin: Origin) -> Result<Config, RuleError> {
+    let display = path.to_string_lossy().replace('\\', "/");
+    let text = read_config(path, &display)?;
+    let source = crate::source::SourceFile::new(display.clone(), path.into(), text.clone());
+    let at = |span: Option<std::ops::Range<usize>>, message: String| {
+        let pos = span.map(|s| source.line_col(s.start));
         RuleError {
             path: display.clone(),
             line: pos.map(|p| p.line),
             column: pos.map(|p| p.column),
-            message: format!(
-                "{} (levels are \"off\", \"info\", \"warning\", \"error\")",
-                e.message()
-            ),
+            message,
         }
+    };
+    let mut config: Config = toml::from_str(&text).map_err(|e| {
+        let message = e.message();
+        let hint = if message.contains("variant") {
+            " (levels are \"off\", \"info\", \"warning\", \"error\")"
+        } else {
+            ""
+        };
+        at(e.span(), format!("{message}{hint}"))
     })?;
     for value in config.coverage.values() {
         if let Err(message) = crate::gate::check_range(*value.get_ref()) {
-            let src = crate::source::SourceFile::new(display.clone(), path.into(), text.clone());
-            let pos = src.line_col(value.span().start);
-            return Err(RuleError {
-                path: display,
-                line: Some(pos.line),
-                column: Some(pos.column),
-                message: format!("[coverage]: {message}"),
-            });
+            return Err(at(Some(value.span()), format!("[coverage]: {message}")));
         }
     }
+    let spans: Spans = toml::from_str(&text).unwrap_or_default();
     config.base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    config.source = display.clone();
+    config.rule_positions = spans
+        .rules
+        .keys()
+        .map(|k| {
+            let p = source.line_col(k.span().start);
+            (k.get_ref().clone(), (p.line, p.column))
+        })
+        .collect();
+    check_rule_dirs(&config, &spans.rule_dirs, path, origin)
+        .map_err(|(span, message)| at(span, message))?;
     Ok(config)
+}
+
+/// Positions of the values whose errors are found after reading.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct Spans {
+    #[serde(default)]
+    rules: BTreeMap<toml::Spanned<String>, serde::de::IgnoredAny>,
+    #[serde(default)]
+    rule_dirs: Vec<toml::Spanned<String>>,
+}
+
+/// The `rule-dirs` policy. A rule directory must exist, and must lie inside the
+/// config's boundary (its repository root, or its own directory outside any
+/// repository), after resolving `..` and symlinks: a `resilint.toml` in a cloned
+/// repository cannot make resilint walk `/` or read rules from elsewhere. The one
+/// exception is a directory written as an absolute path in a config named with
+/// `--config`: whoever runs the command chose it.
+fn check_rule_dirs(
+    config: &Config,
+    spans: &[toml::Spanned<String>],
+    path: &Path,
+    origin: Origin,
+) -> Result<(), (Option<std::ops::Range<usize>>, String)> {
+    let boundary = crate::repo::boundary_of(path);
+    for (i, dir) in config.rule_dirs.iter().enumerate() {
+        let span = spans.get(i).map(toml::Spanned::span);
+        let shown = dir.to_string_lossy();
+        let joined = config.base.join(dir);
+        let Ok(resolved) = std::fs::canonicalize(&joined) else {
+            return Err((span, format!(
+                "rule directory `{shown}` does not exist: fix `rule-dirs` (relative paths start at the config's directory)"
+            )));
+        };
+        if !resolved.is_dir() {
+            return Err((
+                span,
+                format!("rule directory `{shown}` is not a directory: fix `rule-dirs`"),
+            ));
+        }
+        let explicit_absolute = origin == Origin::Explicit && dir.is_absolute();
+        if !resolved.starts_with(&boundary) && !explicit_absolute {
+            return Err((span, format!(
+                "rule directory `{shown}` is outside {} ({}): keep rule directories inside it, or name a config with an absolute `rule-dirs` entry with `--config`",
+                if crate::repo::root_of(&boundary).is_some() { "the config's repository" } else { "the config's directory" },
+                boundary.display()
+            )));
+        }
+    }
+    Ok(())
 }

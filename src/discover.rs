@@ -1,11 +1,30 @@
 //! Discover stage: walk the given paths (gitignore-aware), apply include/exclude
 //! globs, and keep the files resilint knows how to read.
+//!
+//! The environment must not change what is linted behind the user's back, so the
+//! walk applies `.gitignore` files and `.git/info/exclude` from the scanned tree up
+//! to its repository root only: not git's global excludes (`core.excludesFile`),
+//! not ignore files above the repository root (or above the scanned path when it is
+//! in no repository), not ripgrep's `.ignore` files. Whatever is left out and could
+//! have mattered is said: a symlink, a FIFO or an unreadable directory becomes a
+//! skipped entry or an `io` error, never silence.
 
 use std::path::{Path, PathBuf};
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::GlobSet;
 
-use crate::rules::RuleError;
+use crate::report::{ErrorKind, FileError, Skipped};
+
+/// The path that names standard input on the command line (`resilint check -`).
+pub const STDIN: &str = "-";
+
+/// How standard input is shown in output.
+pub const STDIN_DISPLAY: &str = "<stdin>";
+
+/// Whether a candidate's path is standard input.
+pub fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == STDIN
+}
 
 /// The kind of file, by extension; documents are classified by content later.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -31,6 +50,48 @@ pub struct Candidate {
 /// Directories never worth walking.
 const SKIP_DIRS: &[&str] = &[".git", "target", "node_modules"];
 
+/// Known non-targets: directories whose files are never service configuration
+/// (CI definitions, editor settings). Not read, not counted, unless named on the
+/// command line.
+const NON_TARGET_DIRS: &[&str] = &[".github", ".gitlab", ".circleci", ".vscode", ".idea"];
+
+/// Known non-targets by file name: CI definitions, lock files and other
+/// ecosystems' manifests. Not read, not counted, unless named on the command line.
+const NON_TARGET_FILES: &[&str] = &[
+    ".gitlab-ci.yml",
+    ".travis.yml",
+    "azure-pipelines.yml",
+    "bitbucket-pipelines.yml",
+    ".pre-commit-config.yaml",
+    "package.json",
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    "pnpm-lock.yaml",
+    "composer.json",
+    "composer.lock",
+    "bower.json",
+    "deno.json",
+    "jsconfig.json",
+    "renovate.json",
+    "Pipfile.lock",
+    "poetry.lock",
+    ".eslintrc.json",
+    ".prettierrc.json",
+    ".babelrc.json",
+];
+
+/// Whether a file or directory name is a known non-target.
+fn is_non_target(name: &std::ffi::OsStr, is_dir: bool) -> bool {
+    let Some(name) = name.to_str() else {
+        return false;
+    };
+    if is_dir {
+        return NON_TARGET_DIRS.contains(&name);
+    }
+    // `tsconfig.json`, `tsconfig.base.json`, ...
+    NON_TARGET_FILES.contains(&name) || (name.starts_with("tsconfig") && name.ends_with(".json"))
+}
+
 /// Directories whose Rust files are tests, benchmarks or examples, skipped by default.
 const RUST_TEST_DIRS: &[&str] = &["tests", "benches", "examples"];
 
@@ -39,7 +100,7 @@ pub fn file_kind(path: &Path) -> Option<FileKind> {
         return Some(FileKind::Manifest);
     }
     match path.extension()?.to_str()? {
-        "yaml" | "yml" | "json" => Some(FileKind::Config),
+        "yaml" | "yml" | "json" | "jsonc" => Some(FileKind::Config),
         // Only Spring Boot's own files: other `.properties` files are not configuration
         // resilint knows (message bundles, Gradle settings).
         "properties" => path
@@ -60,104 +121,259 @@ fn in_rust_test_dir(rel: &Path) -> bool {
     })
 }
 
-fn globset(patterns: &[String], what: &str) -> Result<Option<GlobSet>, RuleError> {
+/// The config's include or exclude globs, compiled (they were checked, with their
+/// positions, when the config was read; what can still fail is the set's size).
+fn globset(patterns: &[String], what: &str) -> Result<Option<GlobSet>, String> {
     if patterns.is_empty() {
         return Ok(None);
     }
-    let mut builder = GlobSetBuilder::new();
-    for p in patterns {
-        let glob = Glob::new(p).map_err(|e| RuleError {
-            path: crate::config::FILE_NAME.into(),
-            line: None,
-            column: None,
-            message: format!("bad {what} glob `{p}`: {e}"),
-        })?;
-        builder.add(glob);
-    }
-    builder.build().map(Some).map_err(|e| RuleError {
-        path: crate::config::FILE_NAME.into(),
-        line: None,
-        column: None,
-        message: format!("bad {what} globs: {e}"),
-    })
+    let globs = patterns
+        .iter()
+        .map(|p| crate::rules::glob::parse(p, crate::rules::glob::Separator::Plain))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("in `{what}`: {e}"))?;
+    crate::rules::glob::set(globs)
+        .map(Some)
+        .map_err(|e| format!("in `{what}`: {e}"))
 }
 
-/// How a path is shown: `/`-separated, relative to the working directory when below it.
+/// How a path is shown: `/`-separated, relative to the working directory when below
+/// it. Bytes that are not UTF-8 are shown as `\xNN` escapes, so two file names that
+/// differ only there stay two names (a lossy conversion would show both as `�`).
 pub fn display_path(path: &Path, cwd: &Path) -> String {
+    if is_stdin(path) {
+        return STDIN_DISPLAY.to_string();
+    }
     let shown = if path.is_absolute() {
         path.strip_prefix(cwd).unwrap_or(path)
     } else {
         path
     };
-    let text = shown.to_string_lossy().replace('\\', "/");
-    text.strip_prefix("./").map(str::to_string).unwrap_or(text)
+    let text = escape_os(shown.as_os_str());
+    let text = text.strip_prefix("./").map(str::to_string).unwrap_or(text);
+    if text.is_empty() {
+        ".".to_string()
+    } else {
+        text
+    }
+}
+
+/// An OS string as text: invalid UTF-8 bytes written as `\xNN`, and a literal
+/// backslash doubled so that such an escape cannot be faked by a file name.
+#[cfg(unix)]
+fn escape_os(s: &std::ffi::OsStr) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut out = String::new();
+    for chunk in s.as_bytes().utf8_chunks() {
+        out.push_str(&chunk.valid().replace('\\', "\\\\"));
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Windows: names are UTF-16 (lossy only for unpaired surrogates), `\` is a separator.
+#[cfg(not(unix))]
+fn escape_os(s: &std::ffi::OsStr) -> String {
+    s.to_string_lossy().replace('\\', "/")
+}
+
+/// What the walk found: files to lint, errors (unreadable directories, special
+/// files named on the command line), and files left out with the reason.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    pub files: Vec<Candidate>,
+    pub errors: Vec<FileError>,
+    pub skipped: Vec<Skipped>,
 }
 
 /// Every lintable file under `roots`, sorted by display path. Rust files below
 /// `tests/`, `benches/` and `examples/` are kept only with `rust_test_dirs`.
+/// `Err` is a usage error about the config's globs.
 pub fn discover(
     roots: &[PathBuf],
     include: &[String],
     exclude: &[String],
     rust_test_dirs: bool,
-) -> Result<(Vec<Candidate>, Vec<crate::report::FileError>), RuleError> {
+) -> Result<Discovered, String> {
     let include = globset(include, "include")?;
     let exclude = globset(exclude, "exclude")?;
     let cwd = std::env::current_dir().unwrap_or_default();
-    let mut found = Vec::new();
-    let mut errors = Vec::new();
+    let mut out = Discovered::default();
     for root in roots {
-        let walker = ignore::WalkBuilder::new(root)
-            .hidden(false)
-            .git_ignore(true)
-            .require_git(false)
-            .filter_entry(|e| {
-                !(e.file_type().is_some_and(|t| t.is_dir())
-                    && e.depth() > 0
-                    && SKIP_DIRS.iter().any(|d| e.file_name() == *d))
-            })
-            .build();
-        for entry in walker {
+        if is_stdin(root) {
+            out.files.push(Candidate {
+                display: STDIN_DISPLAY.to_string(),
+                path: root.clone(),
+                kind: FileKind::Config,
+            });
+            continue;
+        }
+        for entry in walker(root).build() {
             let entry = match entry {
                 Ok(e) => e,
                 Err(e) => {
-                    errors.push(crate::report::FileError {
-                        path: display_path(root, &cwd),
-                        line: None,
-                        column: None,
-                        kind: crate::report::ErrorKind::Io,
-                        message: e.to_string(),
-                    });
+                    out.errors.push(walk_error(&e, root, &cwd));
                     continue;
                 }
             };
-            if !entry.file_type().is_some_and(|t| t.is_file()) {
+            let path = entry.path();
+            let named = entry.depth() == 0;
+            let Some(file_type) = entry.file_type() else {
+                continue;
+            };
+            if file_type.is_dir() {
                 continue;
             }
-            let path = entry.path();
-            let Some(kind) = file_kind(path) else {
+            let display = display_path(path, &cwd);
+            if file_type.is_symlink() {
+                if let Some(reason) = symlink_reason(path, root, file_kind(path).is_some()) {
+                    out.skipped.push(Skipped {
+                        path: display,
+                        reason,
+                    });
+                }
+                continue;
+            }
+            let kind = file_kind(path);
+            if !file_type.is_file() {
+                special_file(&mut out, display, named, kind.is_some());
+                continue;
+            }
+            let Some(kind) = kind else {
                 continue;
             };
             let rel = path.strip_prefix(root).unwrap_or(path);
             if kind == FileKind::Rust && !rust_test_dirs && in_rust_test_dir(rel) {
                 continue;
             }
-            // A file named on the command line (depth 0) is linted whatever the globs say.
-            let named = entry.depth() == 0;
+            // A file named on the command line (depth 0) is linted whatever the
+            // globs and the non-target list say.
             if !named
                 && (include.as_ref().is_some_and(|g| !g.is_match(rel))
-                    || exclude.as_ref().is_some_and(|g| g.is_match(rel)))
+                    || exclude.as_ref().is_some_and(|g| g.is_match(rel))
+                    || path.file_name().is_some_and(|n| is_non_target(n, false)))
             {
                 continue;
             }
-            found.push(Candidate {
-                display: display_path(path, &cwd),
+            out.files.push(Candidate {
+                display,
                 path: path.to_path_buf(),
                 kind,
             });
         }
     }
-    found.sort();
-    found.dedup_by(|a, b| a.display == b.display);
-    Ok((found, errors))
+    out.files.sort();
+    // The same file reached from two roots (`a` and `./a`) is linted once.
+    out.files.dedup_by(|a, b| a.display == b.display);
+    out.skipped.sort();
+    out.skipped.dedup();
+    out.errors.sort();
+    out.errors.dedup();
+    Ok(out)
+}
+
+/// The walk's configuration (see the module doc for why each switch is set).
+fn walker(root: &Path) -> ignore::WalkBuilder {
+    // How `ignore` decides (0.4, `dir.rs`): with `parents` on it reads the ignore
+    // files of every directory above the root, and applies a `.gitignore` from the
+    // file's directory upward until it has passed a directory holding `.git`; but
+    // it only looks for `.git` when `require_git` is on. With `require_git` off,
+    // every `.gitignore` up to `/` applies. So: inside a repository, parents and
+    // `require_git` are on, and the rules stop at the repository root; outside
+    // one, parents are off and only the `.gitignore` files inside the scanned tree
+    // apply (`require_git` off, or they would not apply at all).
+    let in_repo = crate::repo::root_of(root).is_some();
+    let mut builder = ignore::WalkBuilder::new(root);
+    builder
+        .hidden(false)
+        .parents(in_repo)
+        .ignore(false)
+        .git_global(false)
+        .git_ignore(true)
+        .git_exclude(true)
+        .require_git(in_repo)
+        .follow_links(false)
+        .filter_entry(|e| {
+            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+            !(is_dir
+                && e.depth() > 0
+                && (SKIP_DIRS.iter().any(|d| e.file_name() == *d)
+                    || is_non_target(e.file_name(), true)))
+        });
+    builder
+}
+
+/// An `io` error for what the walk could not read, naming the path it failed on.
+fn walk_error(e: &ignore::Error, root: &Path, cwd: &Path) -> FileError {
+    let path = error_path(e).unwrap_or(root);
+    let message = match e.io_error() {
+        Some(io) => format!("cannot read directory: {io}"),
+        None => e.to_string(),
+    };
+    FileError {
+        path: display_path(path, cwd),
+        line: None,
+        column: None,
+        kind: ErrorKind::Io,
+        message,
+    }
+}
+
+/// The path an `ignore` error is about, when it says.
+fn error_path(e: &ignore::Error) -> Option<&Path> {
+    match e {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        ignore::Error::Loop { child, .. } => Some(child),
+        ignore::Error::Partial(errs) => errs.first().and_then(error_path),
+        _ => None,
+    }
+}
+
+/// Why a symlink found inside a tree is not followed, or `None` when it is not
+/// worth a word (it names no lintable file and points to no directory). Links are
+/// not followed: one to a file inside the tree would lint it twice, one outside
+/// it would read what the repository does not hold.
+fn symlink_reason(path: &Path, root: &Path, lintable_name: bool) -> Option<String> {
+    let Ok(target) = std::fs::canonicalize(path) else {
+        return lintable_name.then(|| "dangling symbolic link".to_string());
+    };
+    let is_dir = target.is_dir();
+    if !is_dir && !lintable_name && file_kind(&target).is_none() {
+        return None;
+    }
+    let inside = std::fs::canonicalize(root).is_ok_and(|r| target.starts_with(r));
+    let what = if is_dir { "a directory" } else { "a file" };
+    Some(if inside {
+        format!("symbolic link to {what} inside the tree, not followed (the target is linted where it lies)")
+    } else {
+        format!(
+            "symbolic link to {what} outside the tree, not followed: name `{}` on the command line to lint it",
+            display_path(&target, &std::env::current_dir().unwrap_or_default())
+        )
+    })
+}
+
+/// A FIFO, socket or device: reading it could block or never end. Named on the
+/// command line it is an `io` error; met in a tree with a lintable name, skipped.
+fn special_file(out: &mut Discovered, display: String, named: bool, lintable_name: bool) {
+    let reason = "not a regular file (a FIFO, socket or device): not read";
+    if named {
+        out.errors.push(FileError {
+            path: display,
+            line: None,
+            column: None,
+            kind: ErrorKind::Io,
+            message: reason.to_string(),
+        });
+    } else if lintable_name {
+        out.skipped.push(Skipped {
+            path: display,
+            reason: reason.to_string(),
+        });
+    }
 }

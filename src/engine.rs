@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::classify::Platform;
 use crate::config::{self, Config};
 use crate::discover::{self, Candidate, FileKind};
 use crate::extract::rust::{self, Catalog, FileFacts};
@@ -15,6 +16,7 @@ use crate::report::{FileError, Report};
 use crate::rules::{self, Rule, RuleError};
 use crate::source::SourceFile;
 use crate::suppress;
+use crate::triage;
 use crate::workspace::Workspace;
 
 /// Stack size of worker threads: parsers and visitors recurse on nested input.
@@ -64,10 +66,11 @@ pub fn load_rules(config: &Config) -> Result<Vec<Rule>, RuleError> {
     }
     for id in config.rules.keys() {
         if !all.iter().any(|r| &r.id == id) {
+            let pos = config.rule_positions.get(id);
             return Err(RuleError {
-                path: config::FILE_NAME.into(),
-                line: None,
-                column: None,
+                path: config.source.clone(),
+                line: pos.map(|p| p.0),
+                column: pos.map(|p| p.1),
                 message: format!(
                     "unknown rule `{id}` in [rules]{}: `resilint rules` lists the ids",
                     crate::select::hint(id, all.iter().map(|r| r.id.as_str()))
@@ -121,8 +124,10 @@ pub fn load_catalog(config: &Config) -> Result<Catalog, RuleError> {
             catalog.add(file);
         }
     }
+    // Each file's patterns were checked as it was read (errors name the file); what
+    // fails here is the merged set, which belongs to no single file.
     catalog.compile().map_err(|message| RuleError {
-        path: "apis".into(),
+        path: "API catalogue (rules/apis/ and each rule directory's apis/)".into(),
         line: None,
         column: None,
         message,
@@ -133,15 +138,22 @@ pub fn load_catalog(config: &Config) -> Result<Catalog, RuleError> {
 pub fn resolve_config(options: &Options) -> Result<Config, RuleError> {
     let path = match &options.config {
         Some(p) => Some(p.clone()),
+        // Standard input (`-`) is linted as if it were in the working directory.
         None => config::find(
             options
                 .paths
                 .first()
+                .filter(|p| !discover::is_stdin(p))
                 .map_or(std::path::Path::new("."), |p| p.as_path()),
         ),
     };
+    let origin = if options.config.is_some() {
+        config::Origin::Explicit
+    } else {
+        config::Origin::Discovered
+    };
     match path {
-        Some(p) => config::load(&p),
+        Some(p) => config::load(&p, origin),
         None => Ok(Config::default()),
     }
 }
@@ -155,15 +167,64 @@ enum Loaded {
     Failed(Option<SourceFile>, FileError),
 }
 
+/// Reads a candidate's text: standard input for `-`, else the file.
+fn read_candidate(c: &Candidate, max_size: u64) -> Result<String, FileError> {
+    if !discover::is_stdin(&c.path) {
+        return load::read_text_max(&c.path, &c.display, max_size);
+    }
+    let mut bytes = Vec::new();
+    let read = std::io::Read::read_to_end(
+        &mut std::io::Read::take(std::io::stdin().lock(), max_size.saturating_add(1)),
+        &mut bytes,
+    );
+    let error = |kind, message| FileError {
+        path: c.display.clone(),
+        line: None,
+        column: None,
+        kind,
+        message,
+    };
+    match read {
+        Err(e) => Err(error(
+            crate::report::ErrorKind::Io,
+            format!("cannot read standard input: {e}"),
+        )),
+        Ok(_) if bytes.len() as u64 > max_size => Err(error(
+            crate::report::ErrorKind::Limit,
+            format!("standard input is over `max-file-size` ({max_size} bytes)"),
+        )),
+        Ok(_) => String::from_utf8(bytes)
+            .map(|t| t.strip_prefix('\u{FEFF}').map(str::to_string).unwrap_or(t))
+            .map_err(|_| {
+                error(
+                    crate::report::ErrorKind::Parse,
+                    "standard input is not valid UTF-8".into(),
+                )
+            }),
+    }
+}
+
+/// Loads a YAML or JSON file; a JSON file with comments is read as JSONC (the
+/// comments blanked, positions kept).
+fn load_config_file(index: usize, source: &SourceFile) -> load::LoadedConfig {
+    if load::jsonc::is_json(&source.path) {
+        if let Some(text) = load::jsonc::strip_comments(&source.text) {
+            let stripped = SourceFile::new(source.display.clone(), source.path.clone(), text);
+            return load::load_config(index, &stripped);
+        }
+    }
+    load::load_config(index, source)
+}
+
 fn load_one(index: usize, c: &Candidate, rust: &RustInputs, max_size: u64) -> Loaded {
-    let text = match load::read_text_max(&c.path, &c.display, max_size) {
+    let text = match read_candidate(c, max_size) {
         Ok(t) => t,
         Err(e) => return Loaded::Failed(None, e),
     };
     let source = SourceFile::new(c.display.clone(), c.path.clone(), text);
     let result = match c.kind {
         FileKind::Config => {
-            let mut loaded = load::load_config(index, &source);
+            let mut loaded = load_config_file(index, &source);
             loaded.docs.iter_mut().for_each(normalise::document);
             return Loaded::Docs(source, loaded.docs, loaded.errors);
         }
@@ -282,7 +343,7 @@ pub struct Extras {
 /// [`run`] with the command line's extras.
 pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError> {
     for p in &options.paths {
-        if !p.exists() {
+        if !p.exists() && !discover::is_stdin(p) {
             return Err(RuleError {
                 path: p.to_string_lossy().into_owned(),
                 line: None,
@@ -294,12 +355,20 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
     let config = resolve_config(options)?;
     let rules = extras.selection.apply(load_rules(&config)?)?;
     let catalog = load_catalog(&config)?;
-    let (candidates, mut errors) = discover::discover(
+    let found = discover::discover(
         &options.paths,
         &config.include,
         &config.exclude,
         config.rust.test_dirs,
-    )?;
+    )
+    .map_err(|message| RuleError {
+        path: config.source.clone(),
+        line: None,
+        column: None,
+        message,
+    })?;
+    let (candidates, mut errors, mut skipped) = (found.files, found.errors, found.skipped);
+    let relevance = triage::Relevance::new(&rules);
     let rust_inputs = rust_inputs(&candidates, catalog);
     let max_file_size = config.max_file_size();
     let pool = rayon::ThreadPoolBuilder::new()
@@ -333,14 +402,20 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
         }
         let mut files = Vec::with_capacity(loaded.len());
         let mut docs = Vec::new();
+        // Load errors per file (index, errors, whether a loaded document is judged),
+        // sorted out by `triage` once every file is in.
+        let mut load_errors: Vec<(usize, Vec<FileError>, bool)> = Vec::new();
         // Rust facts grouped by package (files without a manifest form one group).
         let mut rust_packages: BTreeMap<Option<usize>, Vec<(usize, FileFacts)>> = BTreeMap::new();
         for (i, item) in loaded.into_iter().enumerate() {
             match item {
                 Loaded::Docs(source, d, e) => {
                     files.push(source);
+                    if !e.is_empty() {
+                        let judged = d.iter().any(|d| d.meta.platform != Platform::Other);
+                        load_errors.push((i, e, judged));
+                    }
                     docs.extend(d);
-                    errors.extend(e);
                 }
                 Loaded::Rust(source, facts) => {
                     files.push(source);
@@ -354,10 +429,30 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
                     files.push(source.unwrap_or_else(|| {
                         SourceFile::new(c.display.clone(), c.path.clone(), String::new())
                     }));
-                    errors.push(e);
+                    if matches!(c.kind, FileKind::Config | FileKind::Properties) {
+                        load_errors.push((i, vec![e], false));
+                    } else {
+                        errors.push(e);
+                    }
                 }
             }
         }
+        let sorted = triage::sort_out(
+            load_errors
+                .into_iter()
+                .map(|(i, errors, judged_docs)| triage::FileErrors {
+                    path: &candidates[i].path,
+                    display: &candidates[i].display,
+                    text: Some(files[i].text.as_str()),
+                    judged_docs,
+                    errors,
+                })
+                .collect(),
+            &relevance,
+            &std::env::current_dir().unwrap_or_default(),
+        );
+        errors.extend(sorted.errors);
+        skipped.extend(sorted.skipped);
         // Files that are out-of-line `#[cfg(test)]` modules are not production code.
         let test_files: std::collections::HashSet<PathBuf> = rust_packages
             .values()
@@ -387,6 +482,7 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
             errors,
             files_scanned: candidates.len(),
             rules: rules.iter().map(rule_info).collect(),
+            skipped,
             ..Report::default()
         };
         // Sorted before identities are numbered and comments applied, so both are stable.

@@ -136,6 +136,11 @@ pub struct Report {
     pub files_scanned: usize,
     /// Findings silenced by inline `resilint: ignore[...]` comments.
     pub suppressed: usize,
+    /// Files left out with a reason (a broken or templated file that names no
+    /// platform resilint judges, a symlink, a FIFO): counted in JSON as `skipped`,
+    /// listed by `--show-skipped`. Never an error, so `--strict` ignores them.
+    #[serde(serialize_with = "serialize_count")]
+    pub skipped: Vec<Skipped>,
     /// Coverage gates (`--min-coverage`, `[coverage]`), when any is set.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub gates: Vec<Gate>,
@@ -155,6 +160,17 @@ pub struct Report {
     /// The active rules, for renderers that describe them (SARIF, JUnit).
     #[serde(skip)]
     pub rules: Vec<RuleInfo>,
+}
+
+/// A file that was not linted, and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Skipped {
+    pub path: String,
+    pub reason: String,
+}
+
+fn serialize_count<S: serde::Serializer>(items: &[Skipped], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(items.len() as u64)
 }
 
 /// A coverage gate: the minimum percentage asked for one category, and the outcome.
@@ -260,6 +276,8 @@ impl Report {
         });
         self.errors.sort();
         self.errors.dedup();
+        self.skipped.sort();
+        self.skipped.dedup();
     }
 
     pub fn count(&self, severity: Severity) -> usize {

@@ -10,7 +10,10 @@ use std::path::PathBuf;
 use serde_json::Value;
 use support::{code, json, run_in, shop, stderr, stdout, tree, write, MAIN_RS, ROUTES};
 
-const BROKEN: &str = "apiVersion: v1\nkind: ConfigMap\ndata: {a: [1, 2}\n";
+// A broken Istio object: an error where it matters (a broken file that names no
+// platform resilint judges is only counted as skipped).
+const BROKEN: &str =
+    "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nspec: {a: [1, 2}\n";
 
 fn shop_with_broken_file() -> tempfile::TempDir {
     let dir = shop();

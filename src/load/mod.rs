@@ -2,6 +2,7 @@
 //! [`FileError`] so that the run goes on with the other files.
 
 mod build;
+pub mod jsonc;
 mod offsets;
 pub mod properties;
 pub mod template;

@@ -11,7 +11,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod sarif;
-mod snippet;
+pub mod snippet;
 pub mod text;
 
 /// The repository the run is in, as strings.

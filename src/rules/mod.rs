@@ -8,6 +8,7 @@
 
 pub mod checks;
 pub mod duration;
+pub mod glob;
 pub mod path;
 pub mod spec;
 
@@ -166,10 +167,41 @@ fn catalog_error(display: &str, text: &str, e: toml::de::Error) -> RuleError {
 pub fn parse_catalog(display: &str, text: &str) -> Result<ApiFile, RuleError> {
     let err = |e| catalog_error(display, text, e);
     Ok(match ApiFile::kind_of(FsPath::new(display)) {
-        ApiKind::Clients => ApiFile::Clients(toml::from_str(text).map_err(err)?),
+        ApiKind::Clients => {
+            let file: crate::extract::rust::catalog::CatalogFile =
+                toml::from_str(text).map_err(err)?;
+            check_patterns(display, text, &file)?;
+            ApiFile::Clients(file)
+        }
         ApiKind::Retry => ApiFile::Retry(toml::from_str(text).map_err(err)?),
         ApiKind::Routes => ApiFile::Routes(Box::new(toml::from_str(text).map_err(err)?)),
     })
+}
+
+/// Checks every path pattern of a clients catalogue file ([`glob::parse`]: bounded,
+/// no panic), so a bad one is reported at its file, line and column.
+fn check_patterns(
+    display: &str,
+    text: &str,
+    file: &crate::extract::rust::catalog::CatalogFile,
+) -> Result<(), RuleError> {
+    for pattern in file.patterns() {
+        if let Err(e) = glob::parse(&pattern.replace("::", "/"), glob::Separator::Literal) {
+            // The pattern's first quoted occurrence: the TOML value it was read from.
+            let offset = text
+                .find(&format!("\"{pattern}\""))
+                .or_else(|| text.find(&format!("'{pattern}'")));
+            let source = SourceFile::new(display.to_string(), display.into(), text.to_string());
+            let pos = offset.map(|o| source.line_col(o));
+            return Err(RuleError {
+                path: display.to_string(),
+                line: pos.map(|p| p.line),
+                column: pos.map(|p| p.column),
+                message: format!("path pattern: {e}"),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The API catalogue compiled into the binary (`rules/apis/*.toml`).

@@ -159,18 +159,17 @@ impl<'de> Deserialize<'de> for PlatformName {
     }
 }
 
-/// A compiled glob, e.g. over `apiVersion`.
+/// A compiled glob, e.g. over `apiVersion`: bounded and compiled without panics
+/// ([`super::glob`]), so a huge glob is an error at its line and column.
 #[derive(Debug, Clone)]
-pub struct Glob(pub globset::GlobMatcher);
+pub struct Glob(pub globset::GlobSet);
 
 impl<'de> Deserialize<'de> for Glob {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        globset::GlobBuilder::new(&text)
-            .literal_separator(false)
-            .build()
-            .map(|g| Glob(g.compile_matcher()))
-            .map_err(|e| de::Error::custom(format!("bad glob `{text}`: {e}")))
+        super::glob::compile(&text, super::glob::Separator::Plain)
+            .map(Glob)
+            .map_err(de::Error::custom)
     }
 }
 

@@ -8,7 +8,7 @@
 //! is a retry catalogue, `routes*.toml` a routes catalogue, any other name a
 //! client catalogue ([`CatalogFile`]).
 
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::GlobSet;
 use serde::Deserialize;
 
 use crate::extract::rust_retry::RetryCatalog;
@@ -70,6 +70,31 @@ pub struct CatalogFile {
     /// Functions that wrap a client and forward its requests (`reqwest_middleware::ClientBuilder::new(client)`).
     #[serde(default)]
     pub client_wrapper: Vec<TimeoutWrapper>,
+}
+
+impl CatalogFile {
+    /// Every path pattern (glob over `::`-separated paths) the file declares, so a
+    /// bad one can be reported against its file when the file is read.
+    pub fn patterns(&self) -> impl Iterator<Item = &String> {
+        let clients = self
+            .client
+            .iter()
+            .flat_map(|c| c.constructors.iter().chain(&c.requests));
+        let wrappers = self
+            .timeout_wrapper
+            .iter()
+            .chain(&self.client_wrapper)
+            .flat_map(|w| &w.functions);
+        let layers = self
+            .timeout_layer
+            .iter()
+            .flat_map(|l| l.builders.iter().chain(&l.layers));
+        let breakers = self
+            .breaker
+            .iter()
+            .flat_map(|b| b.constructors.iter().chain(&b.types));
+        clients.chain(wrappers).chain(layers).chain(breakers)
+    }
 }
 
 /// A circuit breaker library: how one is built, held, and called through.
@@ -241,17 +266,16 @@ impl Catalog {
 
     /// Compiles the patterns; an error names the bad pattern.
     pub fn compile(&mut self) -> Result<(), String> {
-        let mut builder = GlobSetBuilder::new();
+        let mut globs = Vec::new();
         let mut roles = Vec::new();
         let mut role_crates = std::collections::HashSet::new();
         let mut wildcard_lasts = Some(std::collections::HashSet::new());
         let mut push = |pattern: &str, role: PathRole, krate: &str| -> Result<(), String> {
             let glob = pattern.replace("::", "/");
-            let g = GlobBuilder::new(&glob)
-                .literal_separator(true)
-                .build()
-                .map_err(|e| format!("bad path pattern `{pattern}`: {e}"))?;
-            builder.add(g);
+            // Bounded and fallible: a user's huge pattern is an error, not a panic.
+            let g = crate::rules::glob::parse(&glob, crate::rules::glob::Separator::Literal)
+                .map_err(|e| format!("path pattern `{pattern}`: {e}"))?;
+            globs.push(g);
             let wildcard = pattern.starts_with("**");
             if wildcard {
                 let last = pattern.rsplit("::").next().unwrap_or("");
@@ -300,7 +324,7 @@ impl Catalog {
                 push(p, PathRole::ClientWrapper, &w.krate)?;
             }
         }
-        self.set = Some(builder.build().map_err(|e| e.to_string())?);
+        self.set = Some(crate::rules::glob::set(globs)?);
         self.roles = roles;
         self.role_crates = role_crates;
         self.wildcard_lasts = wildcard_lasts;
