@@ -195,8 +195,8 @@ fn to_stderr(text: &str) {
 }
 
 /// What text mode says on stderr besides errors: the skipped files with
-/// `--show-skipped` (else their count), and a word when no file was linted at all,
-/// so a run that lints nothing is never silent.
+/// `--show-skipped` (else their count, unless `--quiet`), and a warning when no
+/// file was linted at all, so a run that lints nothing is never silent.
 fn stderr_notes(report: &Report, args: &CheckArgs) -> String {
     use render::snippet::escape;
     let mut out = String::new();
@@ -208,7 +208,7 @@ fn stderr_notes(report: &Report, args: &CheckArgs) -> String {
                 escape(&s.reason, false)
             ));
         }
-    } else if !report.skipped.is_empty() {
+    } else if !report.skipped.is_empty() && !args.quiet {
         out.push_str(&format!(
             "note: {} file{} skipped (--show-skipped lists them with the reason)\n",
             report.skipped.len(),
