@@ -162,6 +162,11 @@ pub struct CheckArgs {
     /// No progress bar and no notes on stderr (errors are still printed).
     #[arg(long, short)]
     pub quiet: bool,
+    /// Pre-commit mode: PATHS are changed files; the whole repository (the nearest
+    /// `resilint.toml`'s directory, else the git root) is read so joins see
+    /// everything, and only findings in the changed files are reported.
+    #[arg(long)]
+    pub changed_only: bool,
 }
 
 /// Exit code for a finished run: 1 when a finding reaches `fail_on`, a coverage
@@ -269,8 +274,13 @@ fn check(args: CheckArgs) -> i32 {
         Ok(t) => t,
         Err(message) => return usage_error(message),
     };
+    let paths = if args.changed_only {
+        vec![crate::changed::root(&args.paths)]
+    } else {
+        args.paths.clone()
+    };
     let options = Options {
-        paths: args.paths.clone(),
+        paths,
         config: args.config.clone(),
         threads: args.threads.map(usize::from),
     };

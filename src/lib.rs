@@ -21,6 +21,7 @@
 //! - [`render`] turns a report into text or JSON and knows nothing about rules or disks.
 
 pub mod baseline;
+pub mod changed;
 pub mod classify;
 pub mod cli;
 pub mod config;

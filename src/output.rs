@@ -110,6 +110,9 @@ pub fn finish(outcome: Outcome, args: &CheckArgs) -> Result<Finished, String> {
             .collect();
         report.subjects.sort();
     }
+    if args.changed_only {
+        crate::changed::keep_only(&mut report, &files, &args.paths);
+    }
     Ok(Finished { report, files })
 }
 

@@ -1,0 +1,149 @@
+//! `check --changed-only FILE...` (the pre-commit mode) end to end: the answer on a
+//! changed file equals the full run's findings for that file, for a VirtualService
+//! whose DestinationRule is in another file and for Rust routes whose handlers
+//! (which read the idempotency key) are in another file; linting the file alone
+//! would raise false alarms for both.
+
+mod support;
+
+use std::path::Path;
+
+use serde_json::Value;
+use support::{code, json, run_in, tree, ROUTES};
+
+const RULES_WITH_OUTLIERS: &str = "apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: orders, namespace: shop}
+spec:
+  host: orders
+  trafficPolicy:
+    outlierDetection: {consecutive5xxErrors: 5, interval: 10s, baseEjectionTime: 30s}
+";
+
+/// The Istio pair and a copy of an axum package whose handlers live in another file.
+fn repo() -> tempfile::TempDir {
+    let dir = tree(&[
+        ("k8s/orders.yaml", ROUTES),
+        ("k8s/orders-dr.yaml", RULES_WITH_OUTLIERS),
+    ]);
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/rust/mutation-without-idempotency-key/pass/axum-typed-key");
+    for rel in [
+        "Cargo.toml",
+        "src/main.rs",
+        "src/handlers.rs",
+        "src/extract.rs",
+        "src/store.rs",
+    ] {
+        let text = std::fs::read_to_string(fixture.join(rel)).unwrap();
+        support::write(dir.path(), &format!("svc/{rel}"), &text);
+    }
+    dir
+}
+
+fn findings(report: &Value) -> Vec<(String, String, u64)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["rule"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn changed_only_equals_the_full_run_on_the_named_files() {
+    let dir = repo();
+    let full = findings(&json(&run_in(
+        dir.path(),
+        &["check", ".", "--format", "json"],
+    )));
+    assert!(!full.is_empty(), "the tree has real findings");
+    for changed in ["k8s/orders.yaml", "svc/src/main.rs", "k8s/orders-dr.yaml"] {
+        let out = run_in(
+            dir.path(),
+            &["check", "--changed-only", changed, "--format", "json"],
+        );
+        let expected: Vec<_> = full.iter().filter(|f| f.0 == changed).cloned().collect();
+        assert_eq!(findings(&json(&out)), expected, "{changed}");
+        assert_eq!(code(&out), i32::from(!expected.is_empty()), "{changed}");
+    }
+    let both = run_in(
+        dir.path(),
+        &[
+            "check",
+            "--changed-only",
+            "k8s/orders.yaml",
+            "svc/src/main.rs",
+            "--format",
+            "json",
+        ],
+    );
+    let expected: Vec<_> = full
+        .iter()
+        .filter(|f| f.0 == "k8s/orders.yaml" || f.0 == "svc/src/main.rs")
+        .cloned()
+        .collect();
+    assert_eq!(findings(&json(&both)), expected);
+}
+
+#[test]
+fn the_file_alone_would_raise_false_alarms() {
+    let dir = repo();
+    let alone = findings(&json(&run_in(
+        dir.path(),
+        &["check", "k8s/orders.yaml", "--format", "json"],
+    )));
+    assert!(
+        alone
+            .iter()
+            .any(|f| f.1 == "istio/destination-without-outlier-detection"),
+        "{alone:?}"
+    );
+    let alone = findings(&json(&run_in(
+        dir.path(),
+        &["check", "svc/src/main.rs", "--format", "json"],
+    )));
+    assert!(
+        alone
+            .iter()
+            .any(|f| f.1 == "rust/mutation-without-idempotency-key"),
+        "{alone:?}"
+    );
+    let changed = findings(&json(&run_in(
+        dir.path(),
+        &[
+            "check",
+            "--changed-only",
+            "svc/src/main.rs",
+            "--format",
+            "json",
+        ],
+    )));
+    assert_eq!(changed, vec![]);
+}
+
+#[test]
+fn changed_only_from_a_subdirectory_reads_the_whole_repository() {
+    let dir = repo();
+    let out = run_in(
+        &dir.path().join("k8s"),
+        &["check", "--changed-only", "orders.yaml", "--format", "json"],
+    );
+    let rules: Vec<String> = findings(&json(&out))
+        .into_iter()
+        .map(|f| format!("{}:{}", f.0, f.1))
+        .collect();
+    assert_eq!(
+        rules,
+        vec![
+            "orders.yaml:istio/non-idempotent-route-retried",
+            "orders.yaml:istio/route-without-timeout"
+        ]
+    );
+}
