@@ -206,6 +206,11 @@ fn main() {
         }));
     }
     assert!(scanned > 0 || !benching, "resilint scanned nothing");
+    // Under `cargo test` this is a smoke pass on a tiny tree in a debug build: its
+    // timings mean nothing, and the test suite prints no benchmark verdict.
+    if !benching {
+        return;
+    }
     println!(
         "{}: {} .rs files ({parsed} parsed), {lines} lines, {threads} threads\n  parse-only  {:>8.1} ms\n  resilint    {:>8.1} ms  ({} files scanned)\n  ratio       {:>8.2}x (target <= 1.2)",
         root.display(),

@@ -308,8 +308,15 @@ fn walker(root: &Path) -> ignore::WalkBuilder {
 /// An `io` error for what the walk could not read, naming the path it failed on.
 fn walk_error(e: &ignore::Error, root: &Path, cwd: &Path) -> FileError {
     let path = error_path(e).unwrap_or(root);
+    // The OS error alone: `ignore`'s own text repeats the path.
     let message = match e.io_error() {
-        Some(io) => format!("cannot read directory: {io}"),
+        Some(io) => match io.raw_os_error() {
+            Some(code) => format!(
+                "cannot read directory: {}",
+                std::io::Error::from_raw_os_error(code)
+            ),
+            None => format!("cannot read directory: {}", io.kind()),
+        },
         None => e.to_string(),
     };
     FileError {

@@ -438,23 +438,46 @@ fn row16_a_config_that_is_a_fifo_is_refused() {
 fn row16_an_unreadable_directory_is_an_io_error_and_the_run_goes_on() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     write(dir.path(), "a.yaml", virtual_service("a"));
     write(dir.path(), "locked/b.yaml", virtual_service("b"));
     let locked = dir.path().join("locked");
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
-    let readable = std::fs::read_dir(&locked).is_ok();
-    let out = run(dir.path(), &["check", ".", "--format", "json"]);
+    let args = ["check", ".", "--format", "json"];
+    let out = if std::fs::read_dir(&locked).is_err() {
+        run(dir.path(), &args)
+    } else {
+        // Root reads a mode-000 directory: run as `nobody` when `setpriv` can.
+        let out = Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(env!("CARGO_BIN_EXE_resilint"))
+            .args(args)
+            .current_dir(dir.path())
+            .output();
+        match out {
+            Ok(out) if !out.stdout.is_empty() => out,
+            _ => {
+                std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "SKIPPED unreadable-directory test: this user reads mode-000 directories and `setpriv` cannot drop to nobody"
+                );
+                return;
+            }
+        }
+    };
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
-    if readable {
-        eprintln!("note: running as a user who can read a mode-000 directory (root); unreadable-directory test skipped");
-        return;
-    }
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     let report = json(&out);
     let errs = errors(&report);
     assert_eq!(errs.len(), 1, "{errs:?}");
     assert_eq!(errs[0]["path"], "locked");
     assert_eq!(errs[0]["kind"], "io");
+    let message = errs[0]["message"].as_str().unwrap().to_lowercase();
+    assert!(
+        message.starts_with("cannot read directory: permission denied"),
+        "{message}"
+    );
     assert_eq!(count(&report, NO_TIMEOUT), 1);
 }
 
