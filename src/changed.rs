@@ -1,11 +1,14 @@
-//! `check --changed-only FILE...`, the pre-commit mode: the whole repository is
-//! read, so joins see everything (a VirtualService's DestinationRule in an
-//! unchanged file, a route's handler in another file of its package), and only
-//! what is located in the named files is reported.
+//! `check --changed-only FILE...`, the pre-commit mode: the repository's whole
+//! configuration and the Rust packages the named files belong to are read, so
+//! joins see everything (a VirtualService's DestinationRule in an unchanged file, a
+//! route's handler in another file of its package), and only what is located in the
+//! named files is reported. Other Rust packages are not read: a Rust file is only
+//! ever judged with its own package.
 //!
 //! The repository root is the directory of the nearest `resilint.toml` above the
 //! first named file, else the root of its git work tree, else the working
-//! directory. Coverage and gates stay those of the whole repository.
+//! directory. Coverage then counts only what was read, so coverage gates are not
+//! checked in this mode: they belong to full runs (CI).
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -58,4 +61,48 @@ pub fn keep_only(report: &mut Report, files: &[SourceFile], changed: &[PathBuf])
         .ignored
         .retain(|i| shown.contains(i.finding.location.path.as_str()));
     report.subjects.retain(|s| shown.contains(s.path.as_str()));
+}
+
+/// The package (directory of the nearest `Cargo.toml`, canonical) a file belongs
+/// to; `None` outside any package. `cache` is keyed by the file's directory.
+fn package_of(
+    path: &Path,
+    cache: &mut std::collections::HashMap<PathBuf, Option<PathBuf>>,
+) -> Option<PathBuf> {
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    if let Some(found) = cache.get(&dir) {
+        return found.clone();
+    }
+    let canonical = std::fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone());
+    let found = canonical
+        .ancestors()
+        .find(|d| d.join("Cargo.toml").is_file())
+        .map(Path::to_path_buf);
+    cache.insert(dir, found.clone());
+    found
+}
+
+/// The candidates of a `--changed-only` run: every configuration file (any may be
+/// joined with a changed one), and the Rust files and manifests of the packages the
+/// changed files belong to (a Rust file is judged with its own package only).
+pub fn restrict_rust(
+    candidates: Vec<crate::discover::Candidate>,
+    changed: &[PathBuf],
+) -> Vec<crate::discover::Candidate> {
+    use crate::discover::FileKind;
+    let mut cache = std::collections::HashMap::new();
+    let packages: HashSet<Option<PathBuf>> = changed
+        .iter()
+        .filter(|p| p.is_file())
+        .map(|p| package_of(p, &mut cache))
+        .collect();
+    candidates
+        .into_iter()
+        .filter(|c| match c.kind {
+            FileKind::Rust | FileKind::Manifest => {
+                packages.contains(&package_of(&c.path, &mut cache))
+            }
+            _ => true,
+        })
+        .collect()
 }

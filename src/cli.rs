@@ -290,6 +290,7 @@ fn check(args: CheckArgs) -> i32 {
             ignore: args.ignore.clone(),
         },
         progress: crate::progress::allowed(args.quiet),
+        changed: args.changed_only.then(|| args.paths.clone()),
     };
     let outcome = match engine::run_with(&options, &extras) {
         Ok(o) => o,

@@ -338,6 +338,9 @@ pub struct Extras {
     pub selection: crate::select::Selection,
     /// A progress bar may be drawn on stderr (see [`crate::progress`]).
     pub progress: bool,
+    /// `--changed-only`: Rust is read only in the packages of these files
+    /// (configuration is read in full); see [`crate::changed`].
+    pub changed: Option<Vec<PathBuf>>,
 }
 
 /// [`run`] with the command line's extras.
@@ -369,6 +372,10 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
     })?;
     let (candidates, mut errors, mut skipped) = (found.files, found.errors, found.skipped);
     let relevance = triage::Relevance::new(&rules);
+    let candidates = match &extras.changed {
+        Some(changed) => crate::changed::restrict_rust(candidates, changed),
+        None => candidates,
+    };
     let rust_inputs = rust_inputs(&candidates, catalog);
     let max_file_size = config.max_file_size();
     let pool = rayon::ThreadPoolBuilder::new()

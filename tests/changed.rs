@@ -38,6 +38,8 @@ fn repo() -> tempfile::TempDir {
         let text = std::fs::read_to_string(fixture.join(rel)).unwrap();
         support::write(dir.path(), &format!("svc/{rel}"), &text);
     }
+    support::write(dir.path(), "billing/Cargo.toml", support::MANIFEST);
+    support::write(dir.path(), "billing/src/main.rs", support::MAIN_RS);
     dir
 }
 
@@ -64,7 +66,12 @@ fn changed_only_equals_the_full_run_on_the_named_files() {
         &["check", ".", "--format", "json"],
     )));
     assert!(!full.is_empty(), "the tree has real findings");
-    for changed in ["k8s/orders.yaml", "svc/src/main.rs", "k8s/orders-dr.yaml"] {
+    for changed in [
+        "k8s/orders.yaml",
+        "svc/src/main.rs",
+        "k8s/orders-dr.yaml",
+        "billing/src/main.rs",
+    ] {
         let out = run_in(
             dir.path(),
             &["check", "--changed-only", changed, "--format", "json"],
@@ -146,4 +153,38 @@ fn changed_only_from_a_subdirectory_reads_the_whole_repository() {
             "orders.yaml:istio/route-without-timeout"
         ]
     );
+}
+
+#[test]
+fn only_the_changed_rust_packages_are_read_and_gates_wait_for_full_runs() {
+    let dir = repo();
+    support::write(dir.path(), "resilint.toml", "[coverage]\ntimeout = 100\n");
+    let full = run_in(
+        dir.path(),
+        &["check", ".", "--format", "json", "--fail-on", "never"],
+    );
+    assert_eq!(code(&full), 1, "the gate fails a full run");
+    let all = json(&full)["files_scanned"].as_u64().unwrap();
+    let out = run_in(
+        dir.path(),
+        &[
+            "check",
+            "--changed-only",
+            "svc/src/main.rs",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(
+        code(&out),
+        0,
+        "no findings in the file, and no gate in this mode"
+    );
+    let report = json(&out);
+    assert_eq!(
+        report["files_scanned"].as_u64().unwrap(),
+        all - 2,
+        "billing's two files are not read"
+    );
+    assert!(report.get("gates").is_none());
 }
