@@ -51,10 +51,15 @@ pub fn load_rules(config: &Config) -> Result<Vec<Rule>, RuleError> {
         let dir = config.base.join(dir);
         for rule in rules::load_dir(&dir)? {
             if let Some(existing) = all.iter().find(|r| r.id == rule.id) {
+                // The `id` line of the second file (read again: this is the rare error path).
+                let pos = std::fs::read_to_string(&rule.origin).ok().map(|text| {
+                    SourceFile::new(rule.origin.clone(), rule.origin.clone().into(), text)
+                        .line_col(rule.spec.id.span().start)
+                });
                 return Err(RuleError {
                     path: rule.origin.clone(),
-                    line: None,
-                    column: None,
+                    line: pos.map(|p| p.line),
+                    column: pos.map(|p| p.column),
                     message: format!(
                         "rule id `{}` is already defined by {}: rename the file",
                         rule.id, existing.origin

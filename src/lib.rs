@@ -8,7 +8,10 @@
 //!                   globs)      .rs → facts)     subjects)  coverage) json)
 //! ```
 //!
-//! - [`discover`] walks paths with `ignore` and `globset`.
+//! - [`discover`] walks paths with `ignore` and `globset`, within the bounds [`repo`] sets
+//!   (ignore files and config discovery stop at the repository root).
+//! - [`triage`] decides which load failures are errors (the file names a platform
+//!   resilint judges) and which are only counted as skipped.
 //! - [`load`] turns YAML/JSON into positioned [`tree::Node`]s; [`classify`] says what each document is.
 //! - [`normalise`] makes each platform's spelling, defaults and inheritance explicit
 //!   (Spring relaxed binding, profiles, Resilience4j `baseConfig`), between load and judge.

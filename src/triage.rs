@@ -157,7 +157,7 @@ pub fn sort_out(files: Vec<FileErrors<'_>>, relevance: &Relevance, cwd: &Path) -
     for (chart, (matters, count, first)) in charts {
         let shown = crate::discover::display_path(&chart, cwd);
         let message = format!(
-            "Helm chart: {count} template file{} not linted (first: {}): render the chart and lint the output: `helm template {shown} | resilint check -`",
+            "{count} template file{} of this Helm chart not linted (first: {}): render the chart and lint the output: `helm template {shown} | resilint check -`",
             if count == 1 { "" } else { "s" },
             position(&first, &first.path)
         );

@@ -543,6 +543,20 @@ fn row18_catalogue_errors_name_their_file() {
     let dir = tempfile::tempdir().unwrap();
     git_init(dir.path());
     write(dir.path(), "resilint.toml", "rule-dirs = [\"r\"]\n");
+    // A user rule that reuses a built-in id is named with the position of its id.
+    write(
+        dir.path(),
+        "r/istio/route-without-timeout.toml",
+        user_rule("x/*").replace("acme/x", NO_TIMEOUT),
+    );
+    let out = run(dir.path(), &["rules"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).starts_with("error: r/istio/route-without-timeout.toml:1:6: rule id"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::remove_dir_all(dir.path().join("r/istio")).unwrap();
     write(dir.path(), "r/apis/acme.toml", "[[client]]\nname = 1\n");
     let out = run(dir.path(), &["check", "."]);
     assert_eq!(code(&out), 2);
