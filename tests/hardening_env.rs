@@ -433,6 +433,24 @@ fn row16_a_config_that_is_a_fifo_is_refused() {
     );
 }
 
+/// Runs resilint so that `probe` (mode 000) really cannot be read: as the current
+/// user, or, when that user reads it anyway (root), as `nobody` through `setpriv`.
+/// `None` when neither can.
+#[cfg(unix)]
+fn run_unprivileged(cwd: &Path, args: &[&str], probe: &Path) -> Option<Output> {
+    if std::fs::File::open(probe).is_err() {
+        return Some(run(cwd, args));
+    }
+    let out = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_resilint"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .ok()?;
+    (!out.stdout.is_empty()).then_some(out)
+}
+
 #[cfg(unix)]
 #[test]
 fn row16_an_unreadable_directory_is_an_io_error_and_the_run_goes_on() {
@@ -443,28 +461,14 @@ fn row16_an_unreadable_directory_is_an_io_error_and_the_run_goes_on() {
     write(dir.path(), "locked/b.yaml", virtual_service("b"));
     let locked = dir.path().join("locked");
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
-    let args = ["check", ".", "--format", "json"];
-    let out = if std::fs::read_dir(&locked).is_err() {
-        run(dir.path(), &args)
-    } else {
-        // Root reads a mode-000 directory: run as `nobody` when `setpriv` can.
-        let out = Command::new("setpriv")
-            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-            .arg(env!("CARGO_BIN_EXE_resilint"))
-            .args(args)
-            .current_dir(dir.path())
-            .output();
-        match out {
-            Ok(out) if !out.stdout.is_empty() => out,
-            _ => {
-                std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "SKIPPED unreadable-directory test: this user reads mode-000 directories and `setpriv` cannot drop to nobody"
-                );
-                return;
-            }
-        }
+    let Some(out) = run_unprivileged(dir.path(), &["check", ".", "--format", "json"], &locked)
+    else {
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED unreadable-directory test: this user reads mode-000 directories and `setpriv` cannot drop to nobody"
+        );
+        return;
     };
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
     assert_eq!(code(&out), 1, "{}", stderr(&out));
@@ -716,6 +720,12 @@ fn standard_input_is_read_as_yaml() {
 fn messy_tree() -> TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
+    // Readable by `nobody`, who runs resilint when the tests run as root.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
     for i in 0..12 {
         write(
             root,
@@ -769,18 +779,20 @@ fn messy_tree() -> TempDir {
 fn output_is_byte_identical_across_runs_and_thread_counts() {
     let dir = messy_tree();
     let run_once = |threads: &str, format: &str| {
-        let out = run(
-            dir.path(),
-            &[
-                "check",
-                ".",
-                "--show-skipped",
-                "--format",
-                format,
-                "--threads",
-                threads,
-            ],
-        );
+        let args = [
+            "check",
+            ".",
+            "--show-skipped",
+            "--format",
+            format,
+            "--threads",
+            threads,
+        ];
+        #[cfg(unix)]
+        let out = run_unprivileged(dir.path(), &args, &dir.path().join("locked.yaml"))
+            .unwrap_or_else(|| run(dir.path(), &args));
+        #[cfg(not(unix))]
+        let out = run(dir.path(), &args);
         (code(&out), out.stdout, out.stderr)
     };
     for format in ["json", "text"] {
@@ -789,6 +801,20 @@ fn output_is_byte_identical_across_runs_and_thread_counts() {
         if format == "json" {
             let report: Value = serde_json::from_slice(&first.1).unwrap();
             assert!(errors(&report).len() >= 4, "errors occur: {report}");
+            #[cfg(unix)]
+            if std::fs::File::open(dir.path().join("locked.yaml")).is_err()
+                || Command::new("setpriv")
+                    .args(["--reuid=65534", "--regid=65534", "--clear-groups", "true"])
+                    .status()
+                    .is_ok_and(|s| s.success())
+            {
+                assert!(
+                    errors(&report)
+                        .iter()
+                        .any(|e| e["path"] == "locked.yaml" && e["kind"] == "io"),
+                    "an unreadable file is among the errors: {report}"
+                );
+            }
             assert!(report["skipped"].as_u64().unwrap() >= 2, "{report}");
         }
         for i in 0..10 {
