@@ -63,7 +63,7 @@ impl Relevance {
 
     /// Whether `text` names a platform resilint judges.
     pub fn names_a_platform(&self, text: &str) -> bool {
-        if MARKERS.iter().any(|m| text.contains(m)) {
+        if MARKERS.iter().any(|m| text.contains(m)) || nested_spring_cloud(text) {
             return true;
         }
         values_of(text, "apiVersion").any(|v| {
@@ -72,6 +72,19 @@ impl Relevance {
                 || self.api_versions.iter().any(|g| g.is_match(v))
         }) || values_of(text, "kind").any(|v| self.kinds.contains(v))
     }
+}
+
+/// Spring Cloud written as nested YAML (`spring:` then `cloud:` or `openfeign:`
+/// deeper down), which the dotted `spring.cloud` marker does not see, or Feign's
+/// `feign:` with a `client:` below it.
+fn nested_spring_cloud(text: &str) -> bool {
+    let top = |key: &str| text.lines().any(|l| l.trim_end() == key);
+    let nested = |key: &str| {
+        text.lines()
+            .any(|l| l.starts_with([' ', '\t']) && l.trim_start().starts_with(key))
+    };
+    (top("spring:") && (nested("cloud:") || nested("openfeign:")))
+        || (top("feign:") && nested("client:"))
 }
 
 /// The values written after `key` on any line (`key: v`, `"key": "v"`), as far as a
@@ -220,6 +233,8 @@ mod tests {
         assert!(r.names_a_platform("{\"apiVersion\": \"gateway.networking.k8s.io/v1\""));
         assert!(r.names_a_platform("_format_version: \"3.0\"\n{{ x }}"));
         assert!(r.names_a_platform("kind: VirtualService\n"));
+        assert!(r.names_a_platform("spring:\n  cloud:\n    gateway: [\n"));
+        assert!(!r.names_a_platform("spring:\n  datasource: [\n"));
     }
 
     #[test]
