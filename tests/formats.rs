@@ -90,8 +90,17 @@ fn sarif_validates_against_the_official_schema() {
             .replace("orders", "batch")
             .replace("  - name: read", "  # resilint: ignore[istio/route-without-timeout, istio/nope] nightly batch\n  - name: read"),
     );
+    write(dir.path(), "k8s/my orders #2.yaml", ROUTES);
     let (_, log) = sarif(dir.path(), &["--show-ignored"]);
     let run = &log["runs"][0];
+    assert!(run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(
+            |r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                == "k8s/my%20orders%20%232.yaml"
+        ));
     assert!(run["results"]
         .as_array()
         .unwrap()

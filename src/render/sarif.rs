@@ -100,15 +100,29 @@ fn descriptor(rule: &RuleInfo) -> ReportingDescriptor {
         .build()
 }
 
+/// A path as a URI reference: every byte but unreserved characters and `/` is
+/// percent-encoded (`my file.yaml` is `my%20file.yaml`).
+fn uri_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// A location in a file, repository-relative when the file is in the repository.
 fn location(repo: &Repo, path: &str, region: Option<Region>) -> Location {
     let artifact = match repo.path(path) {
         Some(rel) => ArtifactLocation::builder()
-            .uri(rel)
+            .uri(uri_path(&rel))
             .uri_base_id("%SRCROOT%")
             .build(),
         None => ArtifactLocation::builder()
-            .uri(format!("file://{path}"))
+            .uri(format!("file://{}", uri_path(path)))
             .build(),
     };
     let physical = match region {
@@ -265,4 +279,15 @@ pub fn render(report: &Report, repo: &Repo) -> String {
         serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     out.push('\n');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uri_path;
+
+    #[test]
+    fn uris_encode_what_a_uri_cannot_hold() {
+        assert_eq!(uri_path("k8s/a-b_c.~1.yaml"), "k8s/a-b_c.~1.yaml");
+        assert_eq!(uri_path("my dir/é#1.yaml"), "my%20dir/%C3%A9%231.yaml");
+    }
 }
