@@ -274,6 +274,14 @@ fn check(args: CheckArgs) -> i32 {
         Ok(t) => t,
         Err(message) => return usage_error(message),
     };
+    if args.changed_only {
+        if let Some(dir) = args.paths.iter().find(|p| p.is_dir()) {
+            return usage_error(format!(
+                "--changed-only takes the changed files, not a directory (`{}`): pre-commit passes them; for a whole tree, drop --changed-only",
+                dir.display()
+            ));
+        }
+    }
     let paths = if args.changed_only {
         vec![crate::changed::root(&args.paths)]
     } else {

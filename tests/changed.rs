@@ -188,3 +188,20 @@ fn only_the_changed_rust_packages_are_read_and_gates_wait_for_full_runs() {
     );
     assert!(report.get("gates").is_none());
 }
+
+#[test]
+fn changed_only_wants_files() {
+    let dir = repo();
+    for args in [
+        &["check", "--changed-only"][..],
+        &["check", "--changed-only", "k8s"][..],
+    ] {
+        let out = run_in(dir.path(), args);
+        assert_eq!(code(&out), 2, "{args:?}");
+        assert!(
+            support::stderr(&out).contains("--changed-only takes the changed files"),
+            "{}",
+            support::stderr(&out)
+        );
+    }
+}
