@@ -226,39 +226,40 @@ pub fn discover(
             if file_type.is_dir() {
                 continue;
             }
-            let display = display_path(path, &cwd);
+            let kind = file_kind(path);
+            let rel = path.strip_prefix(root).unwrap_or(path);
+            // A file named on the command line (depth 0) is linted whatever the
+            // globs and the non-target list say.
+            let left_out = !named
+                && (include.as_ref().is_some_and(|g| !g.is_match(rel))
+                    || exclude.as_ref().is_some_and(|g| g.is_match(rel))
+                    || path.file_name().is_some_and(|n| is_non_target(n, false)));
             if file_type.is_symlink() {
-                if let Some(reason) = symlink_reason(path, root, file_kind(path).is_some()) {
+                let reason = (!left_out)
+                    .then(|| symlink_reason(path, root, kind.is_some()))
+                    .flatten();
+                if let Some(reason) = reason {
                     out.skipped.push(Skipped {
-                        path: display,
+                        path: display_path(path, &cwd),
                         reason,
                     });
                 }
                 continue;
             }
-            let kind = file_kind(path);
             if !file_type.is_file() {
-                special_file(&mut out, display, named, kind.is_some());
+                if !left_out {
+                    special_file(&mut out, display_path(path, &cwd), named, kind.is_some());
+                }
                 continue;
             }
             let Some(kind) = kind else {
                 continue;
             };
-            let rel = path.strip_prefix(root).unwrap_or(path);
-            if kind == FileKind::Rust && !rust_test_dirs && in_rust_test_dir(rel) {
-                continue;
-            }
-            // A file named on the command line (depth 0) is linted whatever the
-            // globs and the non-target list say.
-            if !named
-                && (include.as_ref().is_some_and(|g| !g.is_match(rel))
-                    || exclude.as_ref().is_some_and(|g| g.is_match(rel))
-                    || path.file_name().is_some_and(|n| is_non_target(n, false)))
-            {
+            if left_out || (kind == FileKind::Rust && !rust_test_dirs && in_rust_test_dir(rel)) {
                 continue;
             }
             out.files.push(Candidate {
-                display,
+                display: display_path(path, &cwd),
                 path: path.to_path_buf(),
                 kind,
             });

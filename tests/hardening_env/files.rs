@@ -59,6 +59,10 @@ fn row16_symlinks_are_reported_as_skipped_never_silently() {
         "{}",
         stderr(&out)
     );
+    // What `exclude` leaves out is not reported.
+    write(dir.path(), "resilint.toml", "exclude = [\"out.yaml\"]\n");
+    let (_, report, _) = check_json(dir.path(), &["."]);
+    assert_eq!(report["skipped"], 2);
 }
 
 #[cfg(unix)]
