@@ -51,6 +51,7 @@ const KINDS: &[(&str, &[(&str, &str)])] = &[
 pub fn patches(view: &View, errors: &mut Vec<FileError>) -> Vec<(Vec<String>, Node)> {
     let mut out = Vec::new();
     let mut backends: Vec<(String, Node)> = Vec::new();
+    let mut backend_names: std::collections::HashSet<String> = Default::default();
     for (kind, defaults) in KINDS {
         let path = ["resilience4j", kind, "instances"];
         let Some((_, mine)) = at(&view.me().root, &path) else {
@@ -68,8 +69,7 @@ pub fn patches(view: &View, errors: &mut Vec<FileError>) -> Vec<(Vec<String>, No
                 continue;
             }
             let node = instance(view, kind, name, key, defaults, errors);
-            if matches!(*kind, "retry" | "timelimiter") && !backends.iter().any(|(n, _)| n == name)
-            {
+            if matches!(*kind, "retry" | "timelimiter") && backend_names.insert(name.to_string()) {
                 backends.push((name.to_string(), key.clone()));
             }
             entries.push((key.clone(), node));

@@ -21,6 +21,8 @@
 //! key carries the span of the whole key as written. When two spellings set the same
 //! key, the later one wins, as in Spring.
 
+use std::collections::HashMap;
+
 use crate::tree::{Node, Span, Value};
 
 /// Keys of more segments than this are kept whole (a guard against hostile input,
@@ -43,8 +45,43 @@ const NAME_PARENTS: &[&str] = &["instances", "backends", "configs", "config", "m
 /// The canonical tree under construction.
 enum B {
     Leaf(Node),
-    Map(Vec<(String, Span, B)>, Span),
+    Map(Entries, Span),
+    /// Items by index, sorted (`routes[3]` may come before `routes[0]`).
     Seq(Vec<(usize, B)>, Span),
+}
+
+/// A mapping's entries in first-written order, indexed by key so that a file of
+/// many keys is built in linear time.
+#[derive(Default)]
+struct Entries {
+    list: Vec<(String, Span, B)>,
+    index: HashMap<String, usize>,
+}
+
+impl Entries {
+    fn from_list(list: Vec<(String, Span, B)>) -> Self {
+        let index = list
+            .iter()
+            .enumerate()
+            .map(|(i, (k, _, _))| (k.clone(), i))
+            .collect();
+        Entries { list, index }
+    }
+
+    fn position(&self, key: &str) -> Option<usize> {
+        self.index.get(key).copied()
+    }
+
+    fn push(&mut self, entry: (String, Span, B)) {
+        self.index.insert(entry.0.clone(), self.list.len());
+        self.list.push(entry);
+    }
+
+    fn remove(&mut self, at: usize) -> (String, Span, B) {
+        let entry = self.list.remove(at);
+        *self = Entries::from_list(std::mem::take(&mut self.list));
+        entry
+    }
 }
 
 enum Seg {
@@ -54,7 +91,7 @@ enum Seg {
 
 /// The canonical tree of a Spring document.
 pub fn canonical(root: &Node) -> Node {
-    let mut tree = B::Map(Vec::new(), root.span);
+    let mut tree = B::Map(Entries::default(), root.span);
     add(&mut tree, &[], root, "", root.span);
     fold(
         &mut tree,
@@ -196,20 +233,21 @@ fn add(target: &mut B, path: &[Seg], node: &Node, parent: &str, key_span: Span) 
     match first {
         Seg::Key(name) => {
             if !matches!(target, B::Map(..)) {
-                *target = B::Map(Vec::new(), key_span);
+                *target = B::Map(Entries::default(), key_span);
             }
             let B::Map(entries, span) = target else {
                 return;
             };
             *span = union(*span, union(key_span, node.span));
-            let at = match entries.iter().position(|(k, _, _)| k == name) {
+            let at = match entries.position(name) {
                 Some(i) => i,
                 None => {
-                    entries.push((name.clone(), key_span, B::Map(Vec::new(), Span::default())));
-                    entries.len() - 1
+                    let empty = B::Map(Entries::default(), Span::default());
+                    entries.push((name.clone(), key_span, empty));
+                    entries.list.len() - 1
                 }
             };
-            add(&mut entries[at].2, rest, node, name, key_span);
+            add(&mut entries.list[at].2, rest, node, name, key_span);
         }
         Seg::Index(i) => {
             if !matches!(target, B::Seq(..)) {
@@ -219,11 +257,10 @@ fn add(target: &mut B, path: &[Seg], node: &Node, parent: &str, key_span: Span) 
                 return;
             };
             *span = union(*span, union(key_span, node.span));
-            let at = match items.iter().position(|(k, _)| k == i) {
-                Some(p) => p,
-                None => {
-                    let p = items.partition_point(|(k, _)| k < i);
-                    items.insert(p, (*i, B::Map(Vec::new(), Span::default())));
+            let at = match items.binary_search_by_key(i, |(k, _)| *k) {
+                Ok(p) => p,
+                Err(p) => {
+                    items.insert(p, (*i, B::Map(Entries::default(), Span::default())));
                     p
                 }
             };
@@ -236,7 +273,7 @@ fn merge_node(target: &mut B, node: &Node, parent: &str) {
     match &node.value {
         Value::Map(entries) => {
             if !matches!(target, B::Map(..)) {
-                *target = B::Map(Vec::new(), node.span);
+                *target = B::Map(Entries::default(), node.span);
             }
             if let B::Map(_, span) = target {
                 *span = union(*span, node.span);
@@ -250,7 +287,7 @@ fn merge_node(target: &mut B, node: &Node, parent: &str) {
             // A list written again replaces the earlier one, as Spring binds lists.
             let mut seq = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
-                let mut b = B::Map(Vec::new(), Span::default());
+                let mut b = B::Map(Entries::default(), Span::default());
                 merge_node(&mut b, item, "");
                 seq.push((i, b));
             }
@@ -276,11 +313,11 @@ fn detach(tree: &mut B, path: &[&str]) -> Option<B> {
     let B::Map(entries, _) = tree else {
         return None;
     };
-    let at = entries.iter().position(|(k, _, _)| k == first)?;
+    let at = entries.position(first)?;
     if rest.is_empty() {
         return Some(entries.remove(at).2);
     }
-    detach(&mut entries[at].2, rest)
+    detach(&mut entries.list[at].2, rest)
 }
 
 fn get_mut<'a>(tree: &'a mut B, path: &[&str]) -> Option<&'a mut B> {
@@ -290,8 +327,8 @@ fn get_mut<'a>(tree: &'a mut B, path: &[&str]) -> Option<&'a mut B> {
     let B::Map(entries, _) = tree else {
         return None;
     };
-    let (_, _, child) = entries.iter_mut().find(|(k, _, _)| k == first)?;
-    get_mut(child, rest)
+    let at = entries.position(first)?;
+    get_mut(&mut entries.list[at].2, rest)
 }
 
 /// Shortcut-form gateway filters (`- Retry=3`) in full form, in routes and `default-filters`.
@@ -344,7 +381,7 @@ fn expand_filter(filter: &mut B) {
             span,
             B::Leaf(Node::scalar(name, false, span)),
         )];
-        let mut arg_tree = B::Map(Vec::new(), span);
+        let mut arg_tree = B::Map(Entries::default(), span);
         let fields = shortcut_fields(name);
         let parts: Vec<&str> = if args.trim().is_empty() {
             Vec::new()
@@ -369,9 +406,9 @@ fn expand_filter(filter: &mut B) {
             );
         }
         entries.push(("args".to_string(), span, arg_tree));
-        *filter = B::Map(entries, span);
+        *filter = B::Map(Entries::from_list(entries), span);
     }
-    let is_retry = matches!(filter, B::Map(entries, _) if entries.iter().any(|(k, _, v)| k == "name" && matches!(v, B::Leaf(n) if n.as_str() == Some("Retry"))));
+    let is_retry = matches!(filter, B::Map(entries, _) if entries.list.iter().any(|(k, _, v)| k == "name" && matches!(v, B::Leaf(n) if n.as_str() == Some("Retry"))));
     if !is_retry {
         return;
     }
@@ -379,7 +416,7 @@ fn expand_filter(filter: &mut B) {
         return;
     };
     // A list argument is a list even when written as one value or as `GET,POST`.
-    for (key, _, value) in args.iter_mut() {
+    for (key, _, value) in args.list.iter_mut() {
         if !LIST_ARGS.contains(&key.as_str()) {
             continue;
         }
@@ -404,6 +441,7 @@ fn build(tree: B) -> Node {
         B::Leaf(node) => node,
         B::Map(entries, span) => {
             let entries: Vec<(Node, Node)> = entries
+                .list
                 .into_iter()
                 .map(|(k, key_span, v)| (Node::scalar(k, false, key_span), build(v)))
                 .collect();

@@ -17,8 +17,10 @@
 //! more in each profile that overrides it: the profile's view is a different running
 //! configuration, which may be right where the default is wrong.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
+use std::rc::Rc;
 
 use crate::load::Document;
 use crate::source::SourceFile;
@@ -33,7 +35,16 @@ pub struct View<'a> {
     /// Positions in `docs` of the documents of its own layer.
     pub layer: Vec<usize>,
     pub files: &'a [SourceFile],
+    /// Key indexes of large mappings (by address), so that looking up each of many
+    /// instances stays linear overall.
+    index: Index<'a>,
 }
+
+/// Shared between the views of one application: its documents are the same.
+type Index<'a> = Rc<RefCell<HashMap<usize, HashMap<&'a str, (&'a Node, &'a Node)>>>>;
+
+/// Mappings with more entries than this are indexed on first lookup.
+const INDEX_FROM: usize = 16;
 
 /// A value found in a view: its document, key and node.
 #[derive(Clone, Copy)]
@@ -60,21 +71,49 @@ impl<'a> View<'a> {
         self.docs[self.me]
     }
 
+    /// [`at`], with large mappings looked up through an index.
+    pub fn at(&self, root: &'a Node, path: &[&str]) -> Option<(Option<&'a Node>, &'a Node)> {
+        let mut key = None;
+        let mut node = root;
+        for k in path {
+            let (kn, v) = match node.as_map() {
+                Some(entries) if entries.len() > INDEX_FROM => {
+                    let addr = node as *const Node as usize;
+                    let mut index = self.index.borrow_mut();
+                    let map = index.entry(addr).or_insert_with(|| {
+                        let mut m = HashMap::with_capacity(entries.len());
+                        for (k, v) in entries {
+                            if let Some(name) = k.as_str() {
+                                m.entry(name).or_insert((k, v));
+                            }
+                        }
+                        m
+                    });
+                    *map.get(k)?
+                }
+                _ => node.entry(k)?,
+            };
+            key = Some(kn);
+            node = v;
+        }
+        Some((key, node))
+    }
+
     /// The value at `path` in the document of highest precedence that has it.
     pub fn lookup(&self, path: &[&str]) -> Option<Found<'a>> {
-        self.docs
-            .iter()
-            .rev()
-            .find_map(|doc| at(&doc.root, path).map(|(key, node)| Found { doc, key, node }))
+        self.docs.iter().rev().find_map(|doc| {
+            self.at(&doc.root, path)
+                .map(|(key, node)| Found { doc, key, node })
+        })
     }
 
     /// Whether this document writes `path` and no document above it in its layer does.
     pub fn owns(&self, path: &[&str]) -> bool {
-        at(&self.me().root, path).is_some()
+        self.at(&self.me().root, path).is_some()
             && !self
                 .layer
                 .iter()
-                .any(|&i| i > self.me && at(&self.docs[i].root, path).is_some())
+                .any(|&i| i > self.me && self.at(&self.docs[i].root, path).is_some())
     }
 
     /// Where a found value is written, for messages: `line 12` in the same file,
@@ -161,6 +200,7 @@ pub fn views<'a>(
     let mut out = Vec::new();
     for (_, mut group) in groups {
         group.sort();
+        let index: Index = Rc::default();
         for (_, label, i) in &group {
             let members: Vec<&Entry> = group
                 .iter()
@@ -180,6 +220,7 @@ pub fn views<'a>(
                     me,
                     layer,
                     files,
+                    index: Rc::clone(&index),
                 },
             ));
         }
@@ -210,6 +251,8 @@ pub struct Materialised {
     span: Span,
     entries: Vec<(Node, Node)>,
     origins: Vec<(String, String)>,
+    /// Keys set so far (a subject may have many: no quadratic scans).
+    seen: HashSet<String>,
 }
 
 impl Materialised {
@@ -218,11 +261,12 @@ impl Materialised {
             span,
             entries: Vec::new(),
             origins: Vec::new(),
+            seen: HashSet::new(),
         }
     }
 
     pub fn has(&self, key: &str) -> bool {
-        self.entries.iter().any(|(k, _)| k.as_str() == Some(key))
+        self.seen.contains(key)
     }
 
     pub fn get(&self, key: &str) -> Option<&Node> {
@@ -242,7 +286,7 @@ impl Materialised {
                     value: Value::Map(map),
                     ..
                 },
-            )) = at(&doc.root, path)
+            )) = view.at(&doc.root, path)
             else {
                 continue;
             };
@@ -280,7 +324,7 @@ impl Materialised {
     ) -> Option<String> {
         let mut first = None;
         for doc in view.docs.iter().rev() {
-            let Some((key, node)) = at(&doc.root, path) else {
+            let Some((key, node)) = view.at(&doc.root, path) else {
                 continue;
             };
             let place = view.place(&Found { doc, key, node });
@@ -365,6 +409,7 @@ impl Materialised {
 
     fn push(&mut self, key: Node, value: Node, origin: String) {
         if let Some(name) = key.as_str() {
+            self.seen.insert(name.to_string());
             self.origins.push((name.to_string(), origin));
         }
         self.entries.push((key, value));
