@@ -143,3 +143,51 @@ fn is_spring(root: &Node) -> bool {
         _ => false,
     })
 }
+
+/// Replaces each Kubernetes list (`kind: List` or `kind: <Kind>List` with `items:`, the
+/// shape of `kubectl get ... -o yaml`) by its items, each classified on its own and
+/// keeping its position in the file. Documents are renumbered in file order.
+pub fn unwrap_lists(docs: Vec<crate::load::Document>) -> Vec<crate::load::Document> {
+    use crate::tree::Value;
+    if !docs.iter().any(is_list) {
+        return docs;
+    }
+    let mut out = Vec::with_capacity(docs.len());
+    for doc in docs {
+        if !is_list(&doc) {
+            out.push(doc);
+            continue;
+        }
+        let file = doc.file;
+        let Value::Map(entries) = doc.root.value else {
+            continue;
+        };
+        for (key, value) in entries {
+            if key.as_str() != Some("items") {
+                continue;
+            }
+            if let Value::Seq(items) = value.value {
+                out.extend(items.into_iter().map(|item| crate::load::Document {
+                    file,
+                    index: 0,
+                    meta: classify(&item),
+                    root: item,
+                }));
+            }
+        }
+    }
+    for (i, doc) in out.iter_mut().enumerate() {
+        doc.index = i;
+    }
+    out
+}
+
+fn is_list(doc: &crate::load::Document) -> bool {
+    doc.meta.platform == Platform::Kubernetes
+        && doc
+            .meta
+            .kind
+            .as_deref()
+            .is_some_and(|k| k.ends_with("List"))
+        && doc.root.get("items").and_then(Node::as_seq).is_some()
+}

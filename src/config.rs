@@ -56,6 +56,10 @@ pub struct Config {
     /// category's percentage is below 80. `--min-coverage` overrides per category.
     #[serde(default)]
     pub coverage: BTreeMap<crate::report::Category, toml::Spanned<f64>>,
+    /// Deployment scopes for joins: globs of environment directories (matched at any
+    /// depth); unset means [`crate::workspace::scope::DEFAULT_SCOPES`]. Kustomizations are scopes too.
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
     /// Directory the config was read from (rule dirs resolve against it).
     #[serde(skip)]
     pub base: PathBuf,

@@ -17,7 +17,7 @@ use crate::rules::{self, Rule, RuleError};
 use crate::source::SourceFile;
 use crate::suppress;
 use crate::triage;
-use crate::workspace::Workspace;
+use crate::workspace::{scope, Scopes, Workspace};
 
 /// Stack size of worker threads: parsers and visitors recurse on nested input.
 const WORKER_STACK: usize = 64 * 1024 * 1024;
@@ -138,6 +138,20 @@ pub fn load_catalog(config: &Config) -> Result<Catalog, RuleError> {
         message,
     })?;
     Ok(catalog)
+}
+
+/// The `scopes` globs of the config, or the default environment directories.
+fn scope_globs(config: &Config) -> Result<globset::GlobSet, RuleError> {
+    let patterns = config
+        .scopes
+        .clone()
+        .unwrap_or_else(|| scope::DEFAULT_SCOPES.map(String::from).to_vec());
+    scope::compile(&patterns).map_err(|message| RuleError {
+        path: config::FILE_NAME.into(),
+        line: None,
+        column: None,
+        message,
+    })
 }
 
 pub fn resolve_config(options: &Options) -> Result<Config, RuleError> {
@@ -362,6 +376,7 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
     }
     let config = resolve_config(options)?;
     let rules = extras.selection.apply(load_rules(&config)?)?;
+    let scope_globs = scope_globs(&config)?;
     let catalog = load_catalog(&config)?;
     let found = discover::discover(
         &options.paths,
@@ -427,7 +442,7 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
                         let judged = d.iter().any(|d| d.meta.platform != Platform::Other);
                         load_errors.push((i, e, judged));
                     }
-                    docs.extend(d);
+                    docs.extend(crate::classify::unwrap_lists(d));
                 }
                 Loaded::Rust(source, facts) => {
                     files.push(source);
@@ -486,7 +501,8 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
             .collect();
         docs.extend(linked.into_iter().flatten());
         errors.extend(normalise::link(&mut docs, &files));
-        let ws = Workspace::new(files, docs);
+        let scopes = Scopes::compute(&files, &scope_globs);
+        let ws = Workspace::new(files, docs).with_scopes(scopes);
         let (findings, coverage, counted) = judge::judge_counted(&rules, &ws);
         let mut report = Report {
             findings,

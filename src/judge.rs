@@ -7,9 +7,10 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 
 use crate::classify::Platform;
+use crate::join::ServiceIndex;
 use crate::load::Document;
 use crate::report::{Category, CoverageLine, Finding, Location};
-use crate::rules::checks::{judge_assertion, Problem, Subject};
+use crate::rules::checks::{judge_assertion, Context, Problem, Subject};
 use crate::rules::Rule;
 use crate::source::SourceFile;
 use crate::tree::{Node, Span};
@@ -90,8 +91,8 @@ fn subject_span(node: &Node, file: &SourceFile) -> Span {
     )
 }
 
-fn judge_doc(rule: &Rule, doc: &Document, ws: &Workspace, out: &mut Outcome) {
-    let file = &ws.files[doc.file];
+fn judge_doc(rule: &Rule, doc: &Document, ctx: &Context, out: &mut Outcome) {
+    let file = &ctx.ws.files[doc.file];
     for each in &rule.spec.select.each.0 {
         for hit in each.select(&doc.root) {
             let when_holds = rule
@@ -106,8 +107,9 @@ fn judge_doc(rule: &Rule, doc: &Document, ws: &Workspace, out: &mut Outcome) {
             let subject = Subject {
                 doc,
                 node: hit.node,
+                key: hit.key,
             };
-            let Some(problems) = rule.spec.check.judge(&subject, ws) else {
+            let Some(problems) = rule.spec.check.judge(&subject, ctx) else {
                 continue;
             };
             let key = (doc.file, doc.index, hit.concrete.clone());
@@ -168,13 +170,27 @@ pub fn judge_counted(
     rules: &[Rule],
     ws: &Workspace,
 ) -> (Vec<Finding>, BTreeMap<Category, CoverageLine>, Vec<Counted>) {
+    // Each join's targets are indexed once, before any subject looks a name up.
+    let indexes: Vec<Option<ServiceIndex>> = rules
+        .par_iter()
+        .map(|r| r.spec.check.join().map(|j| j.index(ws)))
+        .collect();
+    let contexts: Vec<Context> = indexes
+        .iter()
+        .map(|index| Context {
+            ws,
+            index: index.as_ref(),
+        })
+        .collect();
     let outcomes: Vec<Outcome> = ws
         .docs
         .par_iter()
         .map(|doc| {
             let mut out = Outcome::default();
-            for rule in rules.iter().filter(|r| selects(r, doc)) {
-                judge_doc(rule, doc, ws, &mut out);
+            for (rule, ctx) in rules.iter().zip(&contexts) {
+                if selects(rule, doc) {
+                    judge_doc(rule, doc, ctx, &mut out);
+                }
             }
             out
         })

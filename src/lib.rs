@@ -34,6 +34,8 @@ pub mod extract;
 pub mod gate;
 pub mod identity;
 pub mod init;
+pub mod istio;
+pub mod join;
 pub mod judge;
 pub mod load;
 pub mod normalise;

@@ -5,6 +5,7 @@
 //! empty list when it is covered, or the problems found.
 
 mod destination_policy;
+mod join;
 mod mutation_retry;
 mod require;
 mod retry_budget;
@@ -12,10 +13,12 @@ mod retry_budget;
 use serde::Deserialize;
 
 pub use destination_policy::DestinationPolicy;
+pub use join::Join;
 pub use mutation_retry::MutationRetry;
 pub use require::{judge_assertion, Require};
 pub use retry_budget::RetryBudget;
 
+use crate::join::ServiceIndex;
 use crate::load::Document;
 use crate::tree::{Node, Span};
 use crate::workspace::Workspace;
@@ -29,14 +32,25 @@ pub enum Check {
     RetryBudget(RetryBudget),
     /// A route carrying a non-idempotent method must not be retried after the request was sent.
     MutationRetry(MutationRetry),
-    /// The subject's destination host must have a policy in a DestinationRule (a cross-document join).
+    /// The subject names another document, found through a named resolver (a cross-document join).
+    Join(Join),
+    /// A `join` through the `istio-host` resolver, in the shape of the first Istio rule.
     DestinationPolicy(DestinationPolicy),
+}
+
+/// What a check may read besides its subject: the workspace, and the index of the
+/// rule's join targets when it joins.
+pub struct Context<'a> {
+    pub ws: &'a Workspace,
+    pub index: Option<&'a ServiceIndex<'a>>,
 }
 
 /// A node a rule judges.
 pub struct Subject<'a> {
     pub doc: &'a Document,
     pub node: &'a Node,
+    /// The map key naming the node, when it is a map value (`instances: {backendA: ..}`).
+    pub key: Option<&'a Node>,
 }
 
 /// What is wrong with a subject.
@@ -60,12 +74,22 @@ impl Problem {
 }
 
 impl Check {
-    pub fn judge(&self, subject: &Subject, ws: &Workspace) -> Option<Vec<Problem>> {
+    pub fn judge(&self, subject: &Subject, ctx: &Context) -> Option<Vec<Problem>> {
         match self {
             Check::Require(c) => Some(c.judge(subject.node)),
             Check::RetryBudget(c) => c.judge(subject.node),
             Check::MutationRetry(c) => c.judge(subject.node),
-            Check::DestinationPolicy(c) => Some(c.judge(subject, ws)),
+            Check::Join(c) => Some(c.judge(subject, ctx)),
+            Check::DestinationPolicy(c) => Some(c.0.judge(subject, ctx)),
+        }
+    }
+
+    /// The join this check makes, if any (its targets are indexed before judging).
+    pub fn join(&self) -> Option<&Join> {
+        match self {
+            Check::Join(c) => Some(c),
+            Check::DestinationPolicy(c) => Some(&c.0),
+            _ => None,
         }
     }
 

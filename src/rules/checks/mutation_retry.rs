@@ -6,6 +6,7 @@
 use serde::Deserialize;
 
 use super::{key_value_span, Problem};
+use crate::istio;
 use crate::rules::path::Path;
 use crate::tree::Node;
 
@@ -104,7 +105,7 @@ impl MutationRetry {
         let hits = self.method.select(block);
         self.mutating
             .iter()
-            .filter(|m| hits.iter().any(|h| method_matches(h.node, m)))
+            .filter(|m| hits.iter().any(|h| istio::string_match(h.node, m)))
             .map(String::as_str)
             .collect()
     }
@@ -126,58 +127,4 @@ impl MutationRetry {
             })
         })
     }
-}
-
-/// Whether a method match (`{exact: POST}`, `{prefix: P}`, `{regex: "P(OST|ATCH)"}` or
-/// `POST`) matches `method`. Istio compares methods case-sensitively and a regex
-/// must match the whole method (RE2 semantics, which the `regex` crate shares).
-fn method_matches(m: &Node, method: &str) -> bool {
-    if let Some(text) = m.as_str() {
-        return text == method;
-    }
-    if let Some(exact) = m.get("exact").and_then(Node::as_str) {
-        return exact == method;
-    }
-    if let Some(prefix) = m.get("prefix").and_then(Node::as_str) {
-        return method.starts_with(prefix);
-    }
-    if let Some(pattern) = m.get("regex").and_then(Node::as_str) {
-        return regex_matches(pattern, method);
-    }
-    false
-}
-
-/// Compiled size limit of a method regex: an HTTP method pattern needs a few
-/// kilobytes; a hostile one could take seconds and megabytes to compile.
-const REGEX_SIZE_LIMIT: usize = 1 << 20;
-/// Distinct patterns kept per thread; past it the cache starts over.
-const REGEX_CACHE_ENTRIES: usize = 1024;
-
-thread_local! {
-    /// Patterns compiled so far: a file repeats the same method regex over hundreds
-    /// of match blocks, and each is judged once per mutating method.
-    static REGEXES: std::cell::RefCell<std::collections::HashMap<String, Option<regex::Regex>>> =
-        Default::default();
-}
-
-/// Whether `pattern` matches all of `method`. A pattern that does not compile, or
-/// compiles past [`REGEX_SIZE_LIMIT`], matches nothing (no finding is inferred from it).
-fn regex_matches(pattern: &str, method: &str) -> bool {
-    REGEXES.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if !cache.contains_key(pattern) {
-            if cache.len() >= REGEX_CACHE_ENTRIES {
-                cache.clear();
-            }
-            let compiled = regex::RegexBuilder::new(&format!("^(?:{pattern})$"))
-                .size_limit(REGEX_SIZE_LIMIT)
-                .dfa_size_limit(REGEX_SIZE_LIMIT)
-                .build()
-                .ok();
-            cache.insert(pattern.to_owned(), compiled);
-        }
-        cache[pattern]
-            .as_ref()
-            .is_some_and(|re| re.is_match(method))
-    })
 }
