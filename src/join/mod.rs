@@ -188,7 +188,7 @@ pub trait Resolve: Sync {
 pub struct TargetSelect<'r> {
     pub platform: Option<crate::classify::Platform>,
     pub kinds: &'r [String],
-    pub api_version: Option<&'r globset::GlobMatcher>,
+    pub api_version: Option<&'r globset::GlobSet>,
     /// Nodes within each document (default: the document itself).
     pub each: &'r [Path],
     /// Path from a target node to its name (the name resolver's id).
