@@ -40,27 +40,27 @@ pub fn root(files: &[PathBuf]) -> PathBuf {
     }
 }
 
-/// Keeps in the report only what is located in one of `changed` (files that do not
-/// exist, e.g. deleted ones, match nothing).
-pub fn keep_only(report: &mut Report, files: &[SourceFile], changed: &[PathBuf]) {
+/// The display paths of the files in `changed` (files that do not exist, e.g.
+/// deleted ones, match nothing).
+pub fn shown(files: &[SourceFile], changed: &[PathBuf]) -> HashSet<String> {
     let canonical = |p: &Path| std::fs::canonicalize(p).ok();
     let wanted: HashSet<PathBuf> = changed.iter().filter_map(|p| canonical(p)).collect();
-    let shown: HashSet<&str> = files
+    files
         .iter()
         .filter(|f| canonical(&f.path).is_some_and(|p| wanted.contains(&p)))
-        .map(|f| f.display.as_str())
-        .collect();
-    report
-        .findings
-        .retain(|f| shown.contains(f.location.path.as_str()));
-    report.errors.retain(|e| shown.contains(e.path.as_str()));
-    report
-        .ignore_problems
-        .retain(|p| shown.contains(p.path.as_str()));
+        .map(|f| f.display.clone())
+        .collect()
+}
+
+/// Keeps in the report only what is located in the `shown` files.
+pub fn keep_only(report: &mut Report, shown: &HashSet<String>) {
+    report.findings.retain(|f| shown.contains(&f.location.path));
+    report.errors.retain(|e| shown.contains(&e.path));
+    report.ignore_problems.retain(|p| shown.contains(&p.path));
     report
         .ignored
-        .retain(|i| shown.contains(i.finding.location.path.as_str()));
-    report.subjects.retain(|s| shown.contains(s.path.as_str()));
+        .retain(|i| shown.contains(&i.finding.location.path));
+    report.subjects.retain(|s| shown.contains(&s.path));
 }
 
 /// The package (directory of the nearest `Cargo.toml`, canonical) a file belongs

@@ -71,6 +71,18 @@ pub fn finish(outcome: Outcome, args: &CheckArgs) -> Result<Finished, String> {
         min_coverage,
         ..
     } = outcome;
+    // `--changed-only`: only these files' findings count, against the baseline too.
+    let shown = args
+        .changed_only
+        .then(|| crate::changed::shown(&files, &args.paths));
+    if let Some(shown) = &shown {
+        crate::changed::keep_only(&mut report, shown);
+    }
+    if args.write_baseline.is_some() && args.changed_only {
+        return Err(
+            "--write-baseline records a whole repository: run it without --changed-only".into(),
+        );
+    }
     if let Some(path) = &args.write_baseline {
         let written = baseline::of(&report.findings);
         std::fs::write(path, baseline::to_json(&written))
@@ -85,7 +97,11 @@ pub fn finish(outcome: Outcome, args: &CheckArgs) -> Result<Finished, String> {
         }
         baseline::apply(&mut report, &written);
     } else if let Some(path) = &args.baseline {
-        baseline::apply(&mut report, &baseline::read(path)?);
+        let mut entries = baseline::read(path)?;
+        if let Some(shown) = &shown {
+            entries.findings.retain(|e| shown.contains(&e.path));
+        }
+        baseline::apply(&mut report, &entries);
     }
     // A `--changed-only` run reads the Rust of the changed packages only: its
     // coverage is partial, so gates are left to full runs (CI).
@@ -113,9 +129,9 @@ pub fn finish(outcome: Outcome, args: &CheckArgs) -> Result<Finished, String> {
             })
             .collect();
         report.subjects.sort();
-    }
-    if args.changed_only {
-        crate::changed::keep_only(&mut report, &files, &args.paths);
+        if let Some(shown) = &shown {
+            crate::changed::keep_only(&mut report, shown);
+        }
     }
     Ok(Finished { report, files })
 }

@@ -205,3 +205,46 @@ fn changed_only_wants_files() {
         );
     }
 }
+
+#[test]
+fn a_baseline_applies_to_the_changed_files_only() {
+    let dir = repo();
+    assert_eq!(
+        code(&run_in(
+            dir.path(),
+            &["check", ".", "--write-baseline", "b.json"]
+        )),
+        0
+    );
+    let out = run_in(
+        dir.path(),
+        &[
+            "check",
+            "--changed-only",
+            "k8s/orders.yaml",
+            "--baseline",
+            "b.json",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code(&out), 0);
+    let report = json(&out);
+    assert_eq!(report["findings"], serde_json::json!([]));
+    assert_eq!(
+        report["baseline"],
+        serde_json::json!({"matched": 2, "fixed": 0}),
+        "other files' entries are not 'fixed'"
+    );
+    let out = run_in(
+        dir.path(),
+        &[
+            "check",
+            "--changed-only",
+            "k8s/orders.yaml",
+            "--write-baseline",
+            "c.json",
+        ],
+    );
+    assert_eq!(code(&out), 2);
+}
