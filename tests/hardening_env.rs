@@ -169,6 +169,26 @@ fn row3_a_huge_rule_glob_is_a_rule_file_error_in_every_command() {
 }
 
 #[test]
+fn a_rule_file_too_large_to_be_one_is_refused_before_it_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    git_init(dir.path());
+    write(dir.path(), "resilint.toml", "rule-dirs = [\"rules\"]\n");
+    let file = std::fs::File::create(dir.path().join("rules/x.toml")).or_else(|_| {
+        std::fs::create_dir_all(dir.path().join("rules"))?;
+        std::fs::File::create(dir.path().join("rules/x.toml"))
+    });
+    // Sparse: 17 MiB on paper, nothing on disk.
+    file.unwrap().set_len(17 << 20).unwrap();
+    let out = run(dir.path(), &["rules"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("rules/x.toml: rule file is 17825792 bytes, over the"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn row3_huge_config_and_catalogue_globs_are_errors_at_their_position() {
     let dir = tempfile::tempdir().unwrap();
     git_init(dir.path());

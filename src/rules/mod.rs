@@ -251,13 +251,26 @@ fn toml_files(dir: &FsPath) -> Result<Vec<std::path::PathBuf>, RuleError> {
     Ok(paths)
 }
 
+/// Largest rule or catalogue file read: real ones are a few kilobytes, and a
+/// rule directory is user input like any other.
+const MAX_RULE_FILE_SIZE: u64 = 16 * 1024 * 1024;
+
 fn read(path: &FsPath, shown: &str) -> Result<String, RuleError> {
-    std::fs::read_to_string(path).map_err(|e| RuleError {
+    let error = |message: String| RuleError {
         path: shown.to_string(),
         line: None,
         column: None,
-        message: format!("cannot read rule file: {e}"),
-    })
+        message,
+    };
+    let len = std::fs::metadata(path)
+        .map_err(|e| error(format!("cannot read rule file: {e}")))?
+        .len();
+    if len > MAX_RULE_FILE_SIZE {
+        return Err(error(format!(
+            "rule file is {len} bytes, over the {MAX_RULE_FILE_SIZE}-byte limit: split it, or check that it is a rule file"
+        )));
+    }
+    std::fs::read_to_string(path).map_err(|e| error(format!("cannot read rule file: {e}")))
 }
 
 /// The rules compiled into the binary.
