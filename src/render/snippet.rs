@@ -301,6 +301,40 @@ mod tests {
     }
 
     #[test]
+    fn any_range_of_awkward_text_makes_a_consistent_snippet() {
+        let long = "é✓x".repeat(400);
+        let texts = [
+            format!("a: 1\r\nb: {long}\rc: \u{1b}[2J\n\n\t- {long}\n"),
+            format!("{long}\n{long}"),
+            String::from("\n\r\n\r"),
+        ];
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        for text in &texts {
+            let f = file(text);
+            for _ in 0..500 {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let a = (state % (text.len() as u64 + 2)) as usize;
+                let b = ((state >> 32) % (text.len() as u64 + 2)) as usize;
+                let s = Snippet::new(&f, a.min(b), a.max(b));
+                assert!(s.label.start <= s.label.end && s.label.end <= s.text.len());
+                assert!(s.text.is_char_boundary(s.label.start));
+                assert!(s.text.is_char_boundary(s.label.end));
+                assert!(s.text.lines().all(|l| l.chars().count() <= MAX_WIDTH + 2));
+                let line = s.line_index((), s.label.start).unwrap();
+                let column = s.column_number((), line, s.label.start).unwrap();
+                // An offset inside a line break shows at the end of its line.
+                let start = a.min(b).min(text.len());
+                let line_end = f.line_range(f.line_col(start).line - 1).1;
+                let real = f.line_col(start.min(line_end));
+                assert_eq!(s.line_number((), line).unwrap(), real.line);
+                assert_eq!(column, real.column, "{a} {b}");
+            }
+        }
+    }
+
+    #[test]
     fn control_characters_are_made_visible() {
         let text = "a: \"\u{1b}[2J\u{7}x\"\n";
         let f = file(text);
