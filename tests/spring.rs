@@ -230,3 +230,56 @@ fn an_instance_written_in_yaml_and_properties_counts_once_and_profiles_once_more
         "the wait comes from application.properties: {fixed:?}"
     );
 }
+
+#[test]
+fn an_inherited_value_is_reported_at_the_instance_naming_the_config_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "application.yml",
+        b"resilience4j:
+  retry:
+    configs:
+      default:
+        waitDuration: 0
+      shared:
+        baseConfig: default
+    instances:
+      payments:
+        baseConfig: shared
+",
+    );
+    // The same instance's breaker threshold comes from a config in the other file.
+    write(
+        dir.path(),
+        "application.properties",
+        b"resilience4j.circuitbreaker.configs.lenient.failureRateThreshold=100\nresilience4j.circuitbreaker.instances.payments.baseConfig=lenient\n",
+    );
+    let report = run(dir.path());
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let wait = rules_of(&report, "resilience4j/retry-without-wait");
+    assert_eq!(wait.len(), 1);
+    let (file, line, message) = &wait[0];
+    assert_eq!(
+        (file.as_str(), *line),
+        ("application.yml", 9),
+        "at the instance"
+    );
+    assert!(
+        message.contains("inherited from configs.default at line 4"),
+        "{message}"
+    );
+    let never = rules_of(&report, "resilience4j/circuit-breaker-never-opens");
+    assert_eq!(never.len(), 1);
+    assert_eq!(
+        (never[0].0.as_str(), never[0].1),
+        ("application.properties", 2)
+    );
+    assert!(
+        never[0]
+            .2
+            .contains("inherited from configs.lenient at line 1"),
+        "{}",
+        never[0].2
+    );
+}
