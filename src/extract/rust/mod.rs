@@ -78,14 +78,7 @@ pub fn summarize(source: &SourceFile, ctx: &Ctx) -> Result<FileFacts, FileError>
         source.error(offset, kind, message)
     };
     if let Err(deep) = scan::check_depth(&source.text, scan::MAX_DEPTH) {
-        return Err(error(
-            Some(deep.offset),
-            ErrorKind::Limit,
-            format!(
-                "nesting deeper than {} levels: not parsed (a parser would overflow its stack)",
-                scan::MAX_DEPTH
-            ),
-        ));
+        return Err(error(Some(deep.offset), ErrorKind::Limit, deep.message()));
     }
     if is_generated(&source.text) {
         return Ok(FileFacts::default());

@@ -5,7 +5,8 @@
 //! The scan is a small lexer: brackets inside comments, strings, raw strings and
 //! character literals do not count, so neither `"(((("` nor `")))"` can fool it.
 
-/// Deepest bracket nesting (or run of prefix operators) a file may have.
+/// Deepest nesting a file may have: open brackets, plus prefix operators in a row,
+/// plus closures whose body is another closure, plus open generic angles.
 pub const MAX_DEPTH: usize = 256;
 
 /// Most tokens that may be chained, summed over the open bracket levels, without a
@@ -15,11 +16,44 @@ pub const MAX_DEPTH: usize = 256;
 /// in a debug build).
 pub const MAX_CHAIN: usize = 4_000;
 
+/// Which of the scan's limits a file went past: each recursion of the parser the
+/// scan follows, so the error can say what was too deep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// `(`, `[`, `{` nested.
+    Brackets,
+    /// `!`, `-`, `&`, `*` in a row.
+    Prefix,
+    /// `|a| |b| ...`: a closure whose body is a closure.
+    Closures,
+    /// `A<B<C<...`: generic arguments (or `<` comparisons) still open.
+    Generics,
+    /// [`MAX_CHAIN`] tokens without a `;`, `,` or item boundary.
+    Chain,
+}
+
 /// Where and why a file is too deep.
 #[derive(Debug, PartialEq, Eq)]
 pub struct TooDeep {
     pub offset: usize,
     pub depth: usize,
+    pub limit: Limit,
+}
+
+impl TooDeep {
+    /// The `limit` error's message: names the limit that was hit and its value.
+    pub fn message(&self) -> String {
+        let what = match self.limit {
+            Limit::Brackets => format!("brackets nested deeper than {MAX_DEPTH} levels"),
+            Limit::Prefix => format!("more than {MAX_DEPTH} prefix operators in a row"),
+            Limit::Closures => format!("closures nested deeper than {MAX_DEPTH} levels"),
+            Limit::Generics => format!("generic arguments nested deeper than {MAX_DEPTH} levels"),
+            Limit::Chain => {
+                format!("an expression chain longer than {MAX_CHAIN} tokens without a `;` or `,`")
+            }
+        };
+        format!("{what}: not parsed (a parser would overflow its stack)")
+    }
 }
 
 /// Scans `text`; `Err` at the first byte past the limit.
@@ -48,137 +82,310 @@ fn ends_statement(b: &[u8], mut i: usize) -> bool {
     !matches!(&b[i..end], b"else" | b"as")
 }
 
+/// What one open bracket level holds.
+#[derive(Debug, Default, Clone, Copy)]
+struct Level {
+    /// Tokens chained since the last `;`, `,` or statement end.
+    chain: usize,
+    /// Closures chained (`|a| |b| ..`) since then.
+    closures: usize,
+    /// `<` not yet closed by a `>` (generic arguments, or comparisons until `{`/`;`).
+    angles: usize,
+    /// Between the bars of a closure's parameters: a `,` separates parameters there.
+    in_bars: bool,
+}
+
+/// What the last token was, to tell a closure's `|` from a binary `|`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Prev {
+    /// An identifier, literal or closing bracket: a `|` after it is binary.
+    Operand,
+    /// Anything else: a `|` after it opens a closure's parameters.
+    Opener,
+}
+
+struct Scanner<'a> {
+    text: &'a str,
+    b: &'a [u8],
+    limit: usize,
+    chain_limit: usize,
+    depth: usize,
+    levels: Vec<Level>,
+    /// Sum of `chain` over the levels.
+    chain_total: usize,
+    /// Sum of `closures + angles` over the levels.
+    nest_total: usize,
+    /// Consecutive prefix operators (`!!!!x`, `----x`, `&&&&x`) recurse in the parser too.
+    prefix_run: usize,
+    prev: Prev,
+}
+
 fn check(text: &str, limit: usize, chain_limit: usize) -> Result<(), TooDeep> {
-    let b = text.as_bytes();
+    let mut s = Scanner {
+        text,
+        b: text.as_bytes(),
+        limit,
+        chain_limit,
+        depth: 0,
+        levels: vec![Level::default()],
+        chain_total: 0,
+        nest_total: 0,
+        prefix_run: 0,
+        prev: Prev::Opener,
+    };
     let mut i = 0;
-    let mut depth = 0usize;
-    // Tokens chained at each open bracket level, and their sum.
-    let mut chain: Vec<usize> = vec![0];
-    let mut total = 0usize;
-    macro_rules! count {
-        ($at:expr) => {{
-            let top = chain.len() - 1;
-            chain[top] += 1;
-            total += 1;
-            if total > chain_limit {
-                return Err(TooDeep {
-                    offset: $at,
-                    depth: total,
-                });
-            }
-        }};
+    while i < s.b.len() {
+        i = s.step(i)?;
     }
-    macro_rules! reset {
-        () => {{
-            let top = chain.len() - 1;
-            total -= chain[top];
-            chain[top] = 0;
-        }};
+    Ok(())
+}
+
+impl Scanner<'_> {
+    fn top(&mut self) -> &mut Level {
+        let n = self.levels.len() - 1;
+        &mut self.levels[n]
     }
-    // Consecutive prefix operators (`!!!!x`, `----x`, `&&&&x`) recurse in the parser too.
-    let mut prefix_run = 0usize;
-    while i < b.len() {
+
+    fn too_deep(&self, offset: usize, depth: usize, limit: Limit) -> Result<(), TooDeep> {
+        Err(TooDeep {
+            offset,
+            depth,
+            limit,
+        })
+    }
+
+    /// One more token in the current chain.
+    fn count(&mut self, at: usize) -> Result<(), TooDeep> {
+        self.top().chain += 1;
+        self.chain_total += 1;
+        if self.chain_total > self.chain_limit {
+            return self.too_deep(at, self.chain_total, Limit::Chain);
+        }
+        Ok(())
+    }
+
+    /// Whether the nesting (brackets, prefix run, closures, angles) is past the limit.
+    fn check_nesting(&self, at: usize, limit: Limit) -> Result<(), TooDeep> {
+        let depth = self.depth + self.prefix_run + self.nest_total;
+        if depth > self.limit {
+            return self.too_deep(at, depth, limit);
+        }
+        Ok(())
+    }
+
+    /// Forgets the current level's open angles (a `{`, `;`, `&&` or `||` ends any
+    /// generic argument list: those were comparisons).
+    fn drop_angles(&mut self) {
+        let angles = std::mem::take(&mut self.top().angles);
+        self.nest_total -= angles;
+    }
+
+    /// A `;`, a `,` outside closure bars and angles, or a statement end: the current
+    /// level's chain and closure run start over.
+    fn reset(&mut self, all: bool) {
+        let level = *self.top();
+        if !all && (level.in_bars || level.angles > 0) {
+            return;
+        }
+        self.chain_total -= level.chain;
+        self.nest_total -= level.closures;
+        let top = self.top();
+        top.chain = 0;
+        top.closures = 0;
+        if all {
+            top.in_bars = false;
+            self.drop_angles();
+        }
+    }
+
+    /// Scans the token at `i`; returns the index past it.
+    fn step(&mut self, i: usize) -> Result<usize, TooDeep> {
+        let b = self.b;
         let c = b[i];
         match c {
             b'/' if b.get(i + 1) == Some(&b'/') => {
                 // `str::find` with a char runs memchr: comments are skipped, not scanned.
-                i = text[i..].find('\n').map_or(b.len(), |n| i + n);
-                continue;
+                return Ok(self.text[i..].find('\n').map_or(b.len(), |n| i + n));
             }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                let mut nest = 0usize;
-                while i < b.len() {
-                    if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
-                        nest += 1;
-                        i += 2;
-                    } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
-                        nest -= 1;
-                        i += 2;
-                        if nest == 0 {
-                            break;
-                        }
-                    } else {
-                        i += 1;
-                    }
-                }
-                continue;
-            }
-            b'"' => {
-                count!(i);
-                i = skip_string(b, i + 1);
-                prefix_run = 0;
-                continue;
-            }
-            b'r' | b'b' | b'c' if is_raw_or_byte_string(b, i) => {
-                count!(i);
-                i = skip_prefixed_string(b, i);
-                prefix_run = 0;
-                continue;
-            }
-            b'\'' => {
-                count!(i);
-                i = skip_char_or_lifetime(b, i);
-                prefix_run = 0;
-                continue;
-            }
-            c if c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80 => {
-                count!(i);
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] >= 0x80)
-                {
-                    i += 1;
-                }
-                prefix_run = 0;
-                continue;
-            }
-            b';' | b',' => reset!(),
-            b'(' | b'[' | b'{' => {
-                count!(i);
-                chain.push(0);
-                depth += 1;
-                if depth + prefix_run > limit {
-                    return Err(TooDeep {
-                        offset: i,
-                        depth: depth + prefix_run,
-                    });
-                }
-            }
-            b')' | b']' | b'}' => {
-                depth = depth.saturating_sub(1);
-                if chain.len() > 1 {
-                    total -= chain.pop().unwrap_or(0);
-                }
-                if c == b'}' && ends_statement(b, i + 1) {
-                    reset!();
-                }
-            }
-            b'!' | b'-' | b'&' | b'*' => {
-                count!(i);
-                prefix_run += 1;
-                if prefix_run > limit {
-                    return Err(TooDeep {
-                        offset: i,
-                        depth: prefix_run,
-                    });
-                }
-            }
+            b'/' if b.get(i + 1) == Some(&b'*') => return Ok(skip_block_comment(b, i)),
             b' ' | b'\t' | b'\n' | b'\r' => {
                 // A run of blanks (indentation) at once; blanks keep a prefix run going.
-                while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
-                    i += 1;
-                }
-                continue;
+                let n = b[i..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_whitespace())
+                    .count();
+                return Ok(i + n);
             }
-            _ => {
-                count!(i);
-                prefix_run = 0;
+            _ => {}
+        }
+        if !matches!(c, b'!' | b'-' | b'&' | b'*') {
+            self.prefix_run = 0;
+        }
+        let next = match c {
+            b'"' => self.operand(i, skip_string(b, i + 1))?,
+            b'r' | b'b' | b'c' if is_raw_or_byte_string(b, i) => {
+                self.operand(i, skip_prefixed_string(b, i))?
             }
-        }
-        if !matches!(c, b'!' | b'-' | b'&' | b'*' | b' ' | b'\t' | b'\n' | b'\r') {
-            prefix_run = 0;
-        }
-        i += 1;
+            b'\'' => self.operand(i, skip_char_or_lifetime(b, i))?,
+            c if c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80 => self.word(i)?,
+            _ => self.punct(i)?,
+        };
+        Ok(next)
     }
-    Ok(())
+
+    fn operand(&mut self, i: usize, end: usize) -> Result<usize, TooDeep> {
+        self.count(i)?;
+        self.prev = Prev::Operand;
+        Ok(end)
+    }
+
+    fn word(&mut self, i: usize) -> Result<usize, TooDeep> {
+        let b = self.b;
+        let n = b[i..]
+            .iter()
+            .take_while(|&&c| c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80)
+            .count();
+        self.count(i)?;
+        // After these keywords a `|` opens a closure (`move |x|`, `return |x|`).
+        self.prev = match &b[i..i + n] {
+            b"move" | b"return" | b"async" | b"break" | b"yield" | b"static" => Prev::Opener,
+            _ => Prev::Operand,
+        };
+        Ok(i + n)
+    }
+
+    fn punct(&mut self, i: usize) -> Result<usize, TooDeep> {
+        let b = self.b;
+        let c = b[i];
+        let next = b.get(i + 1).copied();
+        let prev = self.prev;
+        self.prev = Prev::Opener;
+        match c {
+            b';' => self.reset(true),
+            b',' => self.reset(false),
+            b'(' | b'[' | b'{' => {
+                self.count(i)?;
+                if c == b'{' {
+                    self.drop_angles();
+                }
+                self.levels.push(Level::default());
+                self.depth += 1;
+                self.check_nesting(i, Limit::Brackets)?;
+            }
+            b')' | b']' | b'}' => self.close(i),
+            b'|' => return self.bar(i, prev),
+            b'&' if next == Some(b'&') && prev == Prev::Operand => {
+                self.count(i)?;
+                self.drop_angles();
+                return Ok(i + 2);
+            }
+            b'!' | b'-' | b'&' | b'*' => {
+                self.count(i)?;
+                self.prefix_run += 1;
+                if self.prefix_run > self.limit {
+                    return self.too_deep(i, self.prefix_run, Limit::Prefix).map(|_| i);
+                }
+            }
+            b'<' => return self.open_angle(i),
+            b'>' => {
+                self.count(i)?;
+                let arrow = i > 0 && matches!(b[i - 1], b'-' | b'=');
+                if !arrow && next != Some(b'=') && self.top().angles > 0 {
+                    self.top().angles -= 1;
+                    self.nest_total -= 1;
+                }
+            }
+            b'?' => {
+                self.count(i)?;
+                self.prev = Prev::Operand;
+            }
+            _ => self.count(i)?,
+        }
+        Ok(i + 1)
+    }
+
+    fn close(&mut self, i: usize) {
+        let b = self.b;
+        self.depth = self.depth.saturating_sub(1);
+        if self.levels.len() > 1 {
+            let level = self.levels.pop().unwrap_or_default();
+            self.chain_total -= level.chain;
+            self.nest_total -= level.closures + level.angles;
+        }
+        if b[i] == b'}' && ends_statement(b, i + 1) {
+            self.reset(true);
+        }
+        self.prev = Prev::Operand;
+    }
+
+    /// `<`, `<<` (two angles: `A<<B as T>::C>` nests twice), not `<=`/`<<=`.
+    fn open_angle(&mut self, i: usize) -> Result<usize, TooDeep> {
+        let b = self.b;
+        self.count(i)?;
+        let mut n = 1;
+        if b.get(i + 1) == Some(&b'<') {
+            n = 2;
+        }
+        if b.get(i + n) == Some(&b'=') {
+            return Ok(i + n + 1);
+        }
+        self.top().angles += n;
+        self.nest_total += n;
+        self.check_nesting(i, Limit::Generics)?;
+        Ok(i + n)
+    }
+
+    /// A `|`: opens or closes a closure's parameters, or is a binary operator.
+    fn bar(&mut self, i: usize, prev: Prev) -> Result<usize, TooDeep> {
+        let b = self.b;
+        self.count(i)?;
+        if self.top().in_bars {
+            // The closing bar: one more closure in the run.
+            self.top().in_bars = false;
+            return self.closure(i).map(|_| i + 1);
+        }
+        if prev == Prev::Operand {
+            if b.get(i + 1) == Some(&b'|') {
+                // `a || b`: a comparison before it was no generic argument.
+                self.drop_angles();
+                return Ok(i + 2);
+            }
+            return Ok(i + 1);
+        }
+        if b.get(i + 1) == Some(&b'|') {
+            // `|| body`: a closure without parameters.
+            return self.closure(i).map(|_| i + 2);
+        }
+        self.top().in_bars = true;
+        Ok(i + 1)
+    }
+
+    fn closure(&mut self, i: usize) -> Result<(), TooDeep> {
+        self.top().closures += 1;
+        self.nest_total += 1;
+        self.prev = Prev::Opener;
+        self.check_nesting(i, Limit::Closures)
+    }
+}
+
+/// Index just past a (nested) block comment starting at `i`.
+fn skip_block_comment(b: &[u8], mut i: usize) -> usize {
+    let mut nest = 0usize;
+    while i < b.len() {
+        if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+            nest += 1;
+            i += 2;
+        } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
+            nest -= 1;
+            i += 2;
+            if nest == 0 {
+                break;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    i
 }
 
 /// Index just past the closing quote of a string whose body starts at `i`.
@@ -326,5 +533,38 @@ mod tests {
             256
         )
         .is_ok());
+    }
+
+    #[test]
+    fn closure_chains_and_open_generics_are_refused_with_their_limit() {
+        let closures = format!("fn f() {{ let _ = {}0; }}", "|a,b| ".repeat(MAX_DEPTH + 1));
+        assert_eq!(
+            check_depth(&closures, 256).unwrap_err().limit,
+            Limit::Closures
+        );
+        let ok = format!("fn f() {{ let _ = {}0; }}", "|a,b| ".repeat(MAX_DEPTH - 1));
+        assert_eq!(check_depth(&ok, 256), Ok(()));
+        let generics = format!("type T = {}", "A<u, ".repeat(MAX_DEPTH + 1));
+        assert_eq!(
+            check_depth(&generics, 256).unwrap_err().limit,
+            Limit::Generics
+        );
+        let closed = format!("type T = {}u{};", "A<u, ".repeat(200), ">".repeat(200));
+        assert_eq!(check_depth(&closed, 256), Ok(()));
+        let chain = format!("fn f() {{ x{}; }}", "?".repeat(MAX_CHAIN + 1));
+        let err = check_depth(&chain, 256).unwrap_err();
+        assert_eq!(err.limit, Limit::Chain);
+        assert!(err.message().contains("4000 tokens"), "{}", err.message());
+    }
+
+    #[test]
+    fn comparisons_binary_bars_and_many_closures_are_not_nesting() {
+        let body =
+            "if a < b { x() } let y = a < b; v.iter().filter(|x| x < 3).map(|a, b| a | b);\n\
+                    match z { Some(q) if q < 3 => 1, _ => 2 }; let f = |a| a || b;\n";
+        let text = format!("fn f() {{ {} }}", body.repeat(2000));
+        assert_eq!(check_depth(&text, 256), Ok(()));
+        let args = format!("fn f() {{ g({}); }}", "|a| a, ".repeat(1000));
+        assert_eq!(check_depth(&args, 256), Ok(()));
     }
 }
