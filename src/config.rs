@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::report::Severity;
-use crate::rules::RuleError;
+use crate::usage_error::RuleError;
 
 /// A rule's configured level: a severity, or `off`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -13,10 +13,11 @@ use crate::judge;
 use crate::load::{self, Document};
 use crate::normalise;
 use crate::report::{FileError, Report};
-use crate::rules::{self, Rule, RuleError};
+use crate::rules::{self, Rule};
 use crate::source::SourceFile;
 use crate::suppress;
 use crate::triage;
+use crate::usage_error::RuleError;
 use crate::workspace::{scope, Scopes, Workspace};
 
 /// Stack size of worker threads: parsers and visitors recurse on nested input.
@@ -118,26 +119,10 @@ pub fn rule_info(rule: &Rule) -> crate::report::RuleInfo {
     }
 }
 
-/// The API catalogue for Rust sources: built in plus `apis/` of the config's rule directories.
+/// The API catalogue for Rust sources: built in plus `apis/` of the config's rule
+/// directories ([`rust::apis::load`]: the Rust extractor owns its catalogue).
 pub fn load_catalog(config: &Config) -> Result<Catalog, RuleError> {
-    let mut catalog = Catalog::default();
-    for file in rules::builtin_catalog()? {
-        catalog.add(file);
-    }
-    for dir in &config.rule_dirs {
-        for file in rules::load_catalog_dir(&config.base.join(dir))? {
-            catalog.add(file);
-        }
-    }
-    // Each file's patterns were checked as it was read (errors name the file); what
-    // fails here is the merged set, which belongs to no single file.
-    catalog.compile().map_err(|message| RuleError {
-        path: "API catalogue (rules/apis/ and each rule directory's apis/)".into(),
-        line: None,
-        column: None,
-        message,
-    })?;
-    Ok(catalog)
+    rust::apis::load(&config.base, &config.rule_dirs)
 }
 
 /// The `scopes` globs of the config, or the default environment directories.

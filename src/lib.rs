@@ -50,4 +50,5 @@ pub mod source;
 pub mod suppress;
 pub mod tree;
 pub mod triage;
+pub mod usage_error;
 pub mod workspace;

@@ -84,16 +84,33 @@ fn main() {
     assert_eq!(code, 1);
 }
 
-/// `apis/retry*.toml` and `apis/routes*.toml` of a user rule directory extend the
-/// retry and routes catalogues (the file name picks the format).
+/// `apis/retries/` and `apis/routes/` of a user rule directory extend the retry and
+/// routes catalogues (the folder picks the format, whatever the file's name).
 #[test]
 fn user_catalogue_extends_retry_and_routes() {
+    user_catalogue_extends(
+        "my-rules/apis/retries/acme.toml",
+        "my-rules/apis/routes/acme.toml",
+    );
+}
+
+/// The older layout still works: `apis/retry*.toml` and `apis/routes*.toml` (the file
+/// name picks the format outside the format folders).
+#[test]
+fn user_catalogue_extends_retry_and_routes_by_file_name() {
+    user_catalogue_extends(
+        "my-rules/apis/retry-acme.toml",
+        "my-rules/apis/routes-acme.toml",
+    );
+}
+
+fn user_catalogue_extends(retry_file: &str, routes_file: &str) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     write(root, "resilint.toml", "rule-dirs = [\"my-rules\"]\n");
     write(
         root,
-        "my-rules/apis/retry-acme.toml",
+        retry_file,
         r#"
 [[crate]]
 name = "acme-retry"
@@ -107,7 +124,7 @@ delay = "constant"
     );
     write(
         root,
-        "my-rules/apis/routes-acme.toml",
+        routes_file,
         "[evidence]\nlayers = [\"AcmeDedupLayer\"]\n",
     );
     write(

@@ -2,9 +2,8 @@
 //! directories in the same format, and their validation.
 //!
 //! `.toml` files under a top-level `apis/` folder of a rule directory (built in
-//! and user alike) are not rules but API catalogue files for Rust sources
-//! ([`crate::extract::rust::catalog`]); the file name picks the format
-//! (`retry*.toml`, `routes*.toml`, else clients: [`parse_catalog`]).
+//! and user alike) are not rules but API catalogue files for Rust sources, loaded by
+//! the Rust extractor ([`crate::extract::rust::apis`]).
 
 pub mod checks;
 pub mod duration;
@@ -12,14 +11,18 @@ pub mod glob;
 pub mod path;
 pub mod spec;
 
-use std::fmt;
 use std::path::Path as FsPath;
 
 use include_dir::{include_dir, Dir};
 
-use crate::extract::rust::catalog::{ApiFile, ApiKind};
+/// Catalogue loading belongs to the Rust extractor; re-exported for callers (fuzz
+/// harness) that still name it through `rules`.
+pub use crate::extract::rust::apis::{builtin_catalog, parse_catalog};
 use crate::report::{Category, Severity};
 use crate::source::SourceFile;
+/// The usage error type lives in its own leaf module; re-exported for the stages
+/// that name it through `rules`.
+pub use crate::usage_error::RuleError;
 pub use spec::RuleSpec;
 
 static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/rules");
@@ -33,25 +36,6 @@ pub struct Rule {
     pub spec: RuleSpec,
     /// `built-in` or the rule file's path.
     pub origin: String,
-}
-
-/// A rule file that cannot be used: a usage error (exit 2).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RuleError {
-    pub path: String,
-    pub line: Option<usize>,
-    pub column: Option<usize>,
-    pub message: String,
-}
-
-impl fmt::Display for RuleError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.line, self.column) {
-            (Some(l), Some(c)) => write!(f, "{}:{l}:{c}: {}", self.path, self.message),
-            (Some(l), None) => write!(f, "{}:{l}: {}", self.path, self.message),
-            _ => write!(f, "{}: {}", self.path, self.message),
-        }
-    }
 }
 
 /// Parses and validates one rule file whose id must be `expected_id`.
@@ -144,93 +128,15 @@ fn id_from_relative(rel: &FsPath) -> String {
 /// Top-level folder of a rule directory that holds API catalogue files.
 pub const CATALOG_DIR: &str = "apis";
 
-fn is_catalog_path(rel: &FsPath) -> bool {
+pub(crate) fn is_catalog_path(rel: &FsPath) -> bool {
     rel.components()
         .next()
         .is_some_and(|c| c.as_os_str() == CATALOG_DIR)
         && rel.components().count() > 1
 }
 
-fn catalog_error(display: &str, text: &str, e: toml::de::Error) -> RuleError {
-    let source = SourceFile::new(display.to_string(), display.into(), text.to_string());
-    let pos = e.span().map(|s| source.line_col(s.start));
-    RuleError {
-        path: display.to_string(),
-        line: pos.map(|p| p.line),
-        column: pos.map(|p| p.column),
-        message: e.message().to_string(),
-    }
-}
-
-/// Parses one API catalogue file, in the format its file name selects
-/// ([`ApiFile::kind_of`]: `retry*.toml`, `routes*.toml`, else clients).
-pub fn parse_catalog(display: &str, text: &str) -> Result<ApiFile, RuleError> {
-    let err = |e| catalog_error(display, text, e);
-    Ok(match ApiFile::kind_of(FsPath::new(display)) {
-        ApiKind::Clients => {
-            let file: crate::extract::rust::catalog::CatalogFile =
-                toml::from_str(text).map_err(err)?;
-            check_patterns(display, text, &file)?;
-            ApiFile::Clients(file)
-        }
-        ApiKind::Retry => ApiFile::Retry(toml::from_str(text).map_err(err)?),
-        ApiKind::Routes => ApiFile::Routes(Box::new(toml::from_str(text).map_err(err)?)),
-    })
-}
-
-/// Checks every path pattern of a clients catalogue file ([`glob::parse`]: bounded,
-/// no panic), so a bad one is reported at its file, line and column.
-fn check_patterns(
-    display: &str,
-    text: &str,
-    file: &crate::extract::rust::catalog::CatalogFile,
-) -> Result<(), RuleError> {
-    for pattern in file.patterns() {
-        if let Err(e) = glob::parse(&pattern.replace("::", "/"), glob::Separator::Literal) {
-            // The pattern's first quoted occurrence: the TOML value it was read from.
-            let offset = text
-                .find(&format!("\"{pattern}\""))
-                .or_else(|| text.find(&format!("'{pattern}'")));
-            let source = SourceFile::new(display.to_string(), display.into(), text.to_string());
-            let pos = offset.map(|o| source.line_col(o));
-            return Err(RuleError {
-                path: display.to_string(),
-                line: pos.map(|p| p.line),
-                column: pos.map(|p| p.column),
-                message: format!("path pattern: {e}"),
-            });
-        }
-    }
-    Ok(())
-}
-
-/// The API catalogue compiled into the binary (`rules/apis/*.toml`).
-pub fn builtin_catalog() -> Result<Vec<ApiFile>, RuleError> {
-    let mut files = Vec::new();
-    collect_embedded(&BUILTIN, &mut files);
-    files.sort_by(|a, b| a.0.cmp(&b.0));
-    files
-        .into_iter()
-        .filter(|(rel, _)| is_catalog_path(FsPath::new(rel)))
-        .map(|(rel, text)| parse_catalog(&format!("rules/{rel}"), &text))
-        .collect()
-}
-
-/// The API catalogue files of a user rule directory (`<dir>/apis/**/*.toml`).
-pub fn load_catalog_dir(dir: &FsPath) -> Result<Vec<ApiFile>, RuleError> {
-    toml_files(dir)?
-        .into_iter()
-        .filter(|p| is_catalog_path(p.strip_prefix(dir).unwrap_or(p)))
-        .map(|path| {
-            let shown = path.to_string_lossy().replace('\\', "/");
-            let text = read(&path, &shown)?;
-            parse_catalog(&shown, &text)
-        })
-        .collect()
-}
-
 /// Every `*.toml` below `dir`, in path order; the directory must exist.
-fn toml_files(dir: &FsPath) -> Result<Vec<std::path::PathBuf>, RuleError> {
+pub(crate) fn toml_files(dir: &FsPath) -> Result<Vec<std::path::PathBuf>, RuleError> {
     let display = dir.to_string_lossy().replace('\\', "/");
     if !dir.is_dir() {
         return Err(RuleError {
@@ -255,7 +161,7 @@ fn toml_files(dir: &FsPath) -> Result<Vec<std::path::PathBuf>, RuleError> {
 /// rule directory is user input like any other.
 const MAX_RULE_FILE_SIZE: u64 = 16 * 1024 * 1024;
 
-fn read(path: &FsPath, shown: &str) -> Result<String, RuleError> {
+pub(crate) fn read(path: &FsPath, shown: &str) -> Result<String, RuleError> {
     let error = |message: String| RuleError {
         path: shown.to_string(),
         line: None,
@@ -288,7 +194,7 @@ pub fn builtin() -> Result<Vec<Rule>, RuleError> {
         .collect()
 }
 
-fn collect_embedded(dir: &Dir<'static>, out: &mut Vec<(String, String)>) {
+pub(crate) fn collect_embedded(dir: &Dir<'static>, out: &mut Vec<(String, String)>) {
     for file in dir.files() {
         if file.path().extension().is_some_and(|e| e == "toml") {
             let text = file.contents_utf8().unwrap_or_default().to_string();

@@ -4,9 +4,9 @@
 //!
 //! It is data (`rules/apis/*.toml`, built in and from user rule directories),
 //! never code: a user declares an in-house wrapper without writing Rust. Which
-//! format a file is in follows from its name ([`ApiFile::kind_of`]): `retry*.toml`
-//! is a retry catalogue, `routes*.toml` a routes catalogue, any other name a
-//! client catalogue ([`CatalogFile`]).
+//! format a file is in follows from its folder (`apis/clients/`, `apis/retries/`,
+//! `apis/routes/`: [`super::apis::kind_of`]); files outside those folders keep the
+//! older rule by file name ([`ApiFile::kind_of`]).
 
 use globset::GlobSet;
 use serde::Deserialize;
@@ -34,7 +34,8 @@ pub enum ApiKind {
 }
 
 impl ApiFile {
-    /// `retry*.toml` → retry catalogue, `routes*.toml` → routes catalogue, else clients.
+    /// The format of a file outside the format folders, by its name: `retry*.toml` →
+    /// retry catalogue, `routes*.toml` → routes catalogue, else clients.
     pub fn kind_of(path: &std::path::Path) -> ApiKind {
         let name = path
             .file_name()

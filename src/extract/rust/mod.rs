@@ -11,6 +11,7 @@
 //!
 //! Which calls construct a client and which bound it is data: [`catalog`].
 
+pub mod apis;
 pub mod catalog;
 pub mod facts;
 pub(crate) mod ident;

@@ -8,9 +8,8 @@ use serde::Deserialize;
 
 use super::Delay;
 
-/// The built-in catalogue. The integrator moves it to `rules/apis/retry.toml`
-/// (and this path with it) once the rule loader knows `apis/` holds catalogues.
-const BUILTIN: &str = include_str!("../../../rules/apis/retry.toml");
+/// The built-in catalogue (`rules/apis/retries/retry.toml`).
+const BUILTIN: &str = include_str!("../../../rules/apis/retries/retry.toml");
 
 /// Every retry API resilint knows.
 #[derive(Debug, Clone, Default, Deserialize)]

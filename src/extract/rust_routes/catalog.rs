@@ -1,4 +1,4 @@
-//! The routes catalogue (`rules/apis/routes.toml`): which calls register routes, which
+//! The routes catalogue (`rules/apis/routes/routes.toml`): which calls register routes, which
 //! methods are judged, what counts as an idempotency key. Data, so a user can extend it.
 
 use std::collections::{BTreeMap, HashSet};
@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 /// The built-in catalogue, embedded at build time.
-const BUILTIN: &str = include_str!("../../../rules/apis/routes.toml");
+const BUILTIN: &str = include_str!("../../../rules/apis/routes/routes.toml");
 
 /// What `summarize` looks for. Every list is plain names; see the built-in file for
 /// the meaning of each key. Every key is optional, so a user's file can name only
@@ -153,7 +153,8 @@ impl RoutesCatalog {
 
     /// The catalogue compiled into the binary.
     pub fn builtin() -> Self {
-        Self::from_toml(BUILTIN).unwrap_or_else(|e| panic!("built-in rules/apis/routes.toml: {e}"))
+        Self::from_toml(BUILTIN)
+            .unwrap_or_else(|e| panic!("built-in rules/apis/routes/routes.toml: {e}"))
     }
 
     /// Adds the entries of `other` (a user's `apis/` file) to this catalogue; lists are

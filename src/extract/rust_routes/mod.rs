@@ -22,7 +22,7 @@
 //! integrator puts the sequence under a `routes` key of the package's document).
 //!
 //! What the frameworks look like, and what counts as a key, is data:
-//! [`RoutesCatalog`] (`rules/apis/routes.toml`).
+//! [`RoutesCatalog`] (`rules/apis/routes/routes.toml`).
 //!
 //! Recognised registrations: axum `Router::route(p, post(h))`, chained `get(a).post(b)`,
 //! `on(MethodFilter::POST, h)`, `nest`/`merge`/`layer`/`route_layer`, method routers
