@@ -334,3 +334,97 @@ fn output_is_identical_for_any_thread_count() {
     assert!(fixtures.is_dir());
     assert_eq!(run("1"), run("2"));
 }
+
+/// The three analyses share one test mask: code under `#[cfg(all(test, ..))]` or in
+/// an `#[rstest]` function is test code for clients and retries too, not only for
+/// routes (they disagreed before). The same code under `#[cfg(not(test))]` is judged.
+#[test]
+fn test_code_is_the_same_for_clients_retries_and_routes() {
+    // The same functions: a client, a retry loop and a POST route.
+    let body = |name: &str, attr: &str| {
+        format!(
+            "    {attr}pub async fn {name}() -> bool {{\n        \
+             let client = reqwest::Client::new();\n        \
+             for _ in 0..3 {{\n            \
+             if let Ok(_) = client.get(\"http://svc\").send().await {{ return true; }}\n        \
+             }}\n        false\n    }}\n    \
+             {attr}async fn create_{name}() {{}}\n    \
+             {attr}pub fn app_{name}() -> axum::Router {{\n        \
+             axum::Router::new().route(\"/x\", axum::routing::post(create_{name}))\n    }}\n"
+        )
+    };
+    let prod = format!("#[cfg(not(test))]\nmod prod {{\n{}}}\n", body("prod", ""));
+    let boundary = prod.lines().count();
+    let text = format!(
+        "{prod}#[cfg(all(test, feature = \"it\"))]\nmod it {{\n{}}}\nmod cases {{\n{}}}\n",
+        body("it", ""),
+        body("case", "#[rstest::rstest]\n    ")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "Cargo.toml",
+        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\n\n[dependencies]\nreqwest = \"0.12\"\naxum = \"0.8\"\nrstest = \"0.23\"\n",
+    );
+    write(root, "src/main.rs", &text);
+    let (json, _) = check_json(root);
+    let findings = json["findings"].as_array().unwrap();
+    let rules: std::collections::BTreeSet<&str> = findings
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    for rule in [
+        "rust/http-client-without-timeout",
+        "rust/retry-without-backoff",
+        "rust/mutation-without-idempotency-key",
+    ] {
+        assert!(
+            rules.contains(rule),
+            "{rule} not found in production code: {json:#}"
+        );
+    }
+    for f in findings {
+        let line = f["line"].as_u64().unwrap() as usize;
+        assert!(line <= boundary, "test code reported: {f}\n{text}");
+    }
+}
+
+/// A dependency renamed in `Cargo.toml` is followed for every catalogued crate: the
+/// retry catalogue's `tokio-retry` too, not only the clients' reqwest.
+#[test]
+fn cargo_renames_are_followed_for_retry_crates() {
+    for (dep, krate) in [
+        ("tokio-retry = \"0.3\"", "tokio_retry"),
+        (
+            "again = { package = \"tokio-retry\", version = \"0.3\" }",
+            "again",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(
+            root,
+            "Cargo.toml",
+            format!("[package]\nname = \"svc\"\nversion = \"0.1.0\"\n\n[dependencies]\n{dep}\n"),
+        );
+        write(
+            root,
+            "src/main.rs",
+            format!(
+                "use {krate}::strategy::FixedInterval;\n\n\
+                 async fn op() -> Result<(), ()> {{ Ok(()) }}\n\n\
+                 pub async fn sync() {{\n    \
+                 let _ = {krate}::Retry::spawn(FixedInterval::from_millis(10).take(3), op).await;\n}}\n"
+            ),
+        );
+        let (json, _) = check_json(root);
+        let rules: Vec<&str> = json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap())
+            .collect();
+        assert_eq!(rules, ["rust/retry-with-constant-delay"], "{dep}: {json:#}");
+    }
+}

@@ -20,6 +20,19 @@ impl Deps {
     pub fn depends_on(&self, package: &str) -> bool {
         self.names.values().any(|p| p == package)
     }
+
+    /// The dependencies renamed in `Cargo.toml`: (name in code, package), in name
+    /// order (the package itself, named `crate`, is no rename).
+    pub fn renames(&self) -> Vec<(&str, &str)> {
+        let mut r: Vec<(&str, &str)> = self
+            .names
+            .iter()
+            .filter(|(name, package)| name != package && *package != "crate")
+            .map(|(n, p)| (n.as_str(), p.as_str()))
+            .collect();
+        r.sort_unstable();
+        r
+    }
 }
 
 /// The imports of one file.

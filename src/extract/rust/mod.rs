@@ -14,6 +14,7 @@
 pub mod apis;
 pub mod catalog;
 pub mod facts;
+pub mod front;
 pub(crate) mod ident;
 pub mod imports;
 pub mod link;
@@ -91,7 +92,7 @@ pub fn summarize(source: &SourceFile, ctx: &Ctx) -> Result<FileFacts, FileError>
             // The blanked shebang keeps every line where it was: the file's line starts hold.
             let pos = || positions::Positions::with_line_starts(&text, source.line_starts());
             facts.retries =
-                crate::extract::rust_retry::retries_at(&file, pos(), &ctx.catalog.retry);
+                crate::extract::rust_retry::retries_at(&file, pos(), &ctx.catalog.retry, ctx.deps);
             facts.routes =
                 crate::extract::rust_routes::summarize_at(&file, &pos(), &ctx.catalog.routes);
             // Out-of-line test modules either extractor saw (`#[cfg(test)] mod tests;`).

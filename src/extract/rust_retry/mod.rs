@@ -110,7 +110,7 @@ impl Delay {
 
 /// The retry sites of one file.
 pub fn retries(file: &syn::File, text: &str, catalog: &RetryCatalog) -> Vec<RetryFact> {
-    retries_at(file, Positions::new(text), catalog)
+    retries_at(file, Positions::new(text), catalog, None)
 }
 
 /// [`retries`] with the positions of the file's text (line starts already known).
@@ -118,9 +118,10 @@ pub(crate) fn retries_at(
     file: &syn::File,
     pos: Positions<'_>,
     catalog: &RetryCatalog,
+    deps: Option<&crate::extract::rust::Deps>,
 ) -> Vec<RetryFact> {
     let text = pos.text();
-    let ctx = Ctx::new(file, pos, catalog);
+    let ctx = Ctx::with_deps(file, pos, catalog, deps);
     let mut facts = loops::find(&ctx, file);
     if catalog.may_be_used_in(text) {
         facts.extend(crates::find(&ctx, file));
@@ -206,7 +207,14 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(file: &'a syn::File, pos: Positions<'a>, catalog: &'a RetryCatalog) -> Self {
+    /// The file's context; in a package whose `Cargo.toml` is known, a dependency
+    /// renamed there (`backoff2 = { package = "tokio-retry" }`) names its package in code.
+    pub fn with_deps(
+        file: &'a syn::File,
+        pos: Positions<'a>,
+        catalog: &'a RetryCatalog,
+        deps: Option<&crate::extract::rust::Deps>,
+    ) -> Self {
         let text = pos.text();
         let mut ctx = Ctx {
             pos,
@@ -221,6 +229,12 @@ impl<'a> Ctx<'a> {
             segments: &catalog.path_index().segments,
             roots: &catalog.path_index().roots,
         };
+        for (name, package) in deps.into_iter().flat_map(|d| d.renames()) {
+            if ctx.roots.contains(package) {
+                ctx.aliases
+                    .insert(name.to_string(), vec![package.to_string()]);
+            }
+        }
         // Items of the file and of inline modules, iteratively.
         let mut stack: Vec<&'a syn::Item> = file.items.iter().collect();
         while let Some(item) = stack.pop() {
@@ -331,6 +345,20 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// A `use` path whose first segment is a dependency renamed in `Cargo.toml`
+    /// starts with the package's name instead (the renames were seeded as aliases of
+    /// one segment before any `use` was read).
+    fn through_renames(&self, mut full: Vec<String>) -> Vec<String> {
+        if let Some(first) = full.first() {
+            if let Some([package]) = self.aliases.get(first).map(Vec::as_slice) {
+                if package != first && self.roots.contains(package) {
+                    full[0] = package.clone();
+                }
+            }
+        }
+        full
+    }
+
     fn add_use(&mut self, tree: &syn::UseTree) {
         let mut stack = vec![(Vec::<String>::new(), tree)];
         while let Some((prefix, tree)) = stack.pop() {
@@ -344,11 +372,13 @@ impl<'a> Ctx<'a> {
                     let name = n.ident.to_string();
                     if name == "self" {
                         if let Some(last) = prefix.last() {
-                            self.aliases.insert(last.clone(), prefix.clone());
+                            let full = self.through_renames(prefix.clone());
+                            self.aliases.insert(last.clone(), full);
                         }
                     } else {
                         let mut full = prefix.clone();
                         full.push(name.clone());
+                        let full = self.through_renames(full);
                         self.aliases.insert(name, full);
                     }
                 }
@@ -358,10 +388,14 @@ impl<'a> Ctx<'a> {
                         full.push(r.ident.to_string());
                     }
                     if r.rename != "_" {
+                        let full = self.through_renames(full);
                         self.aliases.insert(r.rename.to_string(), full);
                     }
                 }
-                syn::UseTree::Glob(_) => self.globs.push(prefix),
+                syn::UseTree::Glob(_) => {
+                    let full = self.through_renames(prefix);
+                    self.globs.push(full);
+                }
                 syn::UseTree::Group(g) => {
                     for t in &g.items {
                         stack.push((prefix.clone(), t));
@@ -659,18 +693,5 @@ fn looks_like_url(s: &str) -> bool {
     })
 }
 
-/// Whether attributes mark test-only code: `#[cfg(test)]`, `#[test]`, `#[tokio::test]`.
-pub(crate) fn is_test(attrs: &[syn::Attribute]) -> bool {
-    attrs.iter().any(|a| {
-        let path = a.path();
-        if path.is_ident("cfg") {
-            let mut test = false;
-            let _ = a.parse_nested_meta(|m| {
-                test |= m.path.is_ident("test");
-                Ok(())
-            });
-            return test;
-        }
-        path.segments.last().is_some_and(|s| s.ident == "test")
-    })
-}
+/// Test-only code: the front end's one mask.
+pub(crate) use crate::extract::rust::front::test_code::is_test;

@@ -108,29 +108,7 @@ impl Pending {
     }
 }
 
-fn is_test_attr(attr: &syn::Attribute) -> bool {
-    let path = attr.path();
-    if path.is_ident("cfg") {
-        let mut found = false;
-        let _ = attr.parse_nested_meta(|m| {
-            found |= m.path.is_ident("test");
-            // `all(test, ..)`: look one level into the list without failing.
-            if m.input.peek(syn::token::Paren) {
-                let content;
-                syn::parenthesized!(content in m.input);
-                let ts: TokenStream = content.parse()?;
-                found |= ts
-                    .into_iter()
-                    .any(|t| matches!(t, TokenTree::Ident(i) if i == "test"));
-            }
-            Ok(())
-        });
-        return found;
-    }
-    path.segments
-        .last()
-        .is_some_and(|s| s.ident == "test" || s.ident == "rstest")
-}
+use crate::extract::rust::front::test_code::is_test_attr;
 
 fn collect_uses(items: &[syn::Item], uses: &mut HashMap<String, Vec<String>>, cat: &RoutesCatalog) {
     fn walk(

@@ -11,17 +11,7 @@ pub(super) fn segments(path: &syn::Path) -> Vec<String> {
     path.segments.iter().map(|s| s.ident.to_string()).collect()
 }
 
-/// `#[test]`, `#[tokio::test]`, `#[cfg(test)]`.
-pub(super) fn is_test(attrs: &[syn::Attribute]) -> bool {
-    attrs.iter().any(|a| {
-        let path = a.path();
-        if path.segments.last().is_some_and(|s| s.ident == "test") {
-            return true;
-        }
-        path.is_ident("cfg")
-            && matches!(&a.meta, syn::Meta::List(l) if l.tokens.to_string().trim() == "test")
-    })
-}
+pub(super) use crate::extract::rust::front::test_code::is_test;
 
 /// A literal address or a constant's name.
 pub(super) fn target_of(e: &Expr) -> Option<Target> {

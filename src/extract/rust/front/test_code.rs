@@ -1,0 +1,102 @@
+//! The one idea of test code shared by the client, retry and route analyses: an
+//! item is test-only when an attribute says so. Before this module each analysis
+//! had its own, and they disagreed (`#[cfg(all(test, feature = "x"))]` and
+//! `#[rstest]` were skipped by routes but reported by clients and retries).
+//!
+//! Test-only: `#[test]` and any `#[<path>::test]` (`tokio::test`, `actix_web::test`,
+//! `sqlx::test`), `#[rstest]`, and `#[cfg(P)]` where `P` can only hold under test:
+//! `test`, `all(.., test, ..)`, `any(..)` whose every branch is test-only. Not
+//! test-only: `cfg(not(test))`, `cfg(any(test, feature = "x"))`.
+
+use proc_macro2::{TokenStream, TokenTree};
+
+/// Whether any of `attrs` marks the item as test-only code.
+pub fn is_test(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(is_test_attr)
+}
+
+/// Whether one attribute marks its item as test-only code.
+pub fn is_test_attr(attr: &syn::Attribute) -> bool {
+    let path = attr.path();
+    if path.is_ident("cfg") {
+        return match &attr.meta {
+            syn::Meta::List(l) => predicate_is_test(l.tokens.clone()),
+            _ => false,
+        };
+    }
+    path.segments
+        .last()
+        .is_some_and(|s| s.ident == "test" || s.ident == "rstest")
+}
+
+/// Whether a `cfg` predicate (its tokens) holds only under `cfg(test)`.
+fn predicate_is_test(tokens: TokenStream) -> bool {
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    match tokens.as_slice() {
+        [TokenTree::Ident(i)] => i == "test",
+        [TokenTree::Ident(op), TokenTree::Group(g)] => {
+            let mut parts = split_commas(g.stream());
+            match op.to_string().as_str() {
+                "all" => parts.any(predicate_is_test),
+                "any" => {
+                    let parts: Vec<TokenStream> = parts.collect();
+                    !parts.is_empty() && parts.into_iter().all(predicate_is_test)
+                }
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+/// The comma-separated predicates of an `all(..)`/`any(..)` list.
+fn split_commas(tokens: TokenStream) -> impl Iterator<Item = TokenStream> {
+    let mut parts = Vec::new();
+    let mut current = Vec::new();
+    for t in tokens {
+        match &t {
+            TokenTree::Punct(p) if p.as_char() == ',' => parts.push(std::mem::take(&mut current)),
+            _ => current.push(t),
+        }
+    }
+    parts.push(current);
+    parts
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .map(|p| p.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attr(text: &str) -> syn::Attribute {
+        let item: syn::ItemFn = syn::parse_str(&format!("{text} fn f() {{}}")).unwrap();
+        item.attrs.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn test_attributes_and_cfgs_that_only_hold_under_test() {
+        for a in [
+            "#[test]",
+            "#[tokio::test]",
+            "#[actix_web::test]",
+            "#[rstest]",
+            "#[cfg(test)]",
+            "#[cfg(all(test, feature = \"x\"))]",
+            "#[cfg(all(unix, any(test, all(test, debug_assertions))))]",
+        ] {
+            assert!(is_test_attr(&attr(a)), "{a}");
+        }
+        for a in [
+            "#[cfg(not(test))]",
+            "#[cfg(any(test, feature = \"x\"))]",
+            "#[cfg(feature = \"test\")]",
+            "#[cfg(unix)]",
+            "#[inline]",
+            "#[tested]",
+        ] {
+            assert!(!is_test_attr(&attr(a)), "{a}");
+        }
+    }
+}
