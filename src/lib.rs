@@ -45,6 +45,7 @@ pub mod render;
 pub mod repo;
 pub mod report;
 pub mod rules;
+pub mod schema;
 pub mod select;
 pub mod source;
 pub mod suppress;

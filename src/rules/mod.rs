@@ -91,6 +91,14 @@ pub fn parse_rule(
     spec.check
         .validate()
         .map_err(|m| error_at(None, format!("in [check]: {m}")))?;
+    crate::schema::check_rule(&spec).map_err(|e| {
+        // The expression as written, quoted, is where the mistake is.
+        let at = [format!("\"{}\"", e.expr), format!("'{}'", e.expr)]
+            .iter()
+            .find_map(|quoted| text.find(quoted.as_str()))
+            .map(|start| start + 1..start + 1 + e.expr.len());
+        error_at(at, e.message)
+    })?;
     Ok(Rule {
         id: spec.id.get_ref().clone(),
         category: spec.category,

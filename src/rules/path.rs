@@ -115,6 +115,15 @@ impl Path {
         })
     }
 
+    /// The path's steps: `Some(key)` for a key, `None` for `[*]` or `[N]` (for checking
+    /// a path against a declared schema, [`crate::schema`]).
+    pub fn keys(&self) -> impl Iterator<Item = Option<&str>> {
+        self.segments.iter().map(|s| match s {
+            Segment::Key(k) => Some(k.as_str()),
+            Segment::Index(_) | Segment::Each => None,
+        })
+    }
+
     /// The last key of the path, when it ends in a key.
     pub fn last_key(&self) -> Option<&str> {
         match self.segments.last() {

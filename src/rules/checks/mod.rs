@@ -93,6 +93,21 @@ impl Check {
         }
     }
 
+    /// Paths the check reads relative to the subject, for checking against a declared
+    /// schema ([`crate::schema`]).
+    pub fn assertion_paths(&self) -> Vec<&crate::rules::path::Path> {
+        match self {
+            Check::Require(c) => c.require.iter().map(|a| &a.path).collect(),
+            Check::RetryBudget(c) => vec![&c.attempts, &c.per_try_timeout, &c.timeout],
+            Check::MutationRetry(c) => vec![&c.matches, &c.retry_on, &c.attempts],
+            Check::Join(c) => c.key.iter().chain(&c.subset).chain(&c.port).collect(),
+            Check::DestinationPolicy(c) => {
+                let j = &c.0;
+                j.key.iter().chain(&j.subset).chain(&j.port).collect()
+            }
+        }
+    }
+
     /// Checks what serde cannot; the error says how to fix the rule file.
     pub fn validate(&self) -> Result<(), String> {
         match self {

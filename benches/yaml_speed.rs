@@ -1,0 +1,275 @@
+//! Speed of the configuration side against a parse-only pass over the same files,
+//! at three sizes, to show that joins (a route's DestinationRule) cost a lookup and
+//! not a scan of every rule: four times the files should cost about four times the time.
+//!
+//! `cargo bench --bench yaml_speed` generates deterministic Istio trees of 1k, 4k
+//! and 16k files under `target/bench-yaml-<n>`: VirtualServices with several routes
+//! (short, namespaced and external hosts, subsets, ports, methods, retries),
+//! DestinationRules for most services but not all (subsets, port-level settings, a
+//! few wildcards), ServiceEntries, multi-document files, eight namespaces and two
+//! environments (`envs/dev`, `envs/prod`, separate join scopes). For each size it
+//! times, with the same thread count, (a) parse-only: discover the files `resilint
+//! check` reads, read each and parse its YAML; (b) a full `resilint check` through
+//! the library. The two alternate, best wall time of each over several runs.
+//! Targets: resilint ≤ 3× parse-only, and 4× the files ≤ 4.8× the time.
+//!
+//! `RESILINT_BENCH_THREADS` sets the thread count (default 2, the CI machine's
+//! cores). Under `cargo test` the binary only runs a tiny smoke pass.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+const NAMESPACES: usize = 8;
+
+/// A small deterministic generator (xorshift), so trees are varied but reproducible.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// A destination host as a route would write it: short, namespaced, FQDN or external.
+fn host(rng: &mut Rng, services: usize, ns: usize) -> String {
+    let svc = rng.below(services as u64);
+    match rng.below(10) {
+        0..=4 => format!("svc-{svc}"),
+        5 | 6 => format!("svc-{svc}.ns{}.svc.cluster.local", rng.below(NAMESPACES as u64)),
+        7 => format!("svc-{svc}.ns{ns}"),
+        _ => format!("api-{svc}.partner{}.example.com", svc % 5),
+    }
+}
+
+fn virtual_service(rng: &mut Rng, i: usize, ns: usize, services: usize) -> String {
+    let mut s = format!(
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: vs-{i}\n  namespace: ns{ns}\n  labels: {{app: svc-{i}, team: team-{}}}\nspec:\n  hosts: [svc-{i}.example.com]\n  gateways: [ns{ns}/public]\n  http:\n",
+        i % 13
+    );
+    for r in 0..1 + rng.below(4) {
+        let _ = writeln!(s, "  - name: route-{r}");
+        if rng.below(3) == 0 {
+            let method = ["POST", "GET", "PATCH", "PUT"][rng.below(4) as usize];
+            let _ = write!(
+                s,
+                "    match:\n    - uri: {{prefix: /api/v{r}/items}}\n      method: {{exact: {method}}}\n"
+            );
+            if rng.below(2) == 0 {
+                s.push_str("      headers:\n        idempotency-key: {regex: \".+\"}\n");
+            }
+        }
+        s.push_str("    route:\n");
+        for d in 0..1 + rng.below(2) {
+            let _ = write!(s, "    - destination:\n        host: {}\n", host(rng, services, ns));
+            if rng.below(3) == 0 {
+                let _ = writeln!(s, "        subset: v{}", 1 + d);
+            }
+            if rng.below(4) == 0 {
+                s.push_str("        port: {number: 8080}\n");
+            }
+            if d > 0 {
+                s.push_str("      weight: 20\n");
+            }
+        }
+        match rng.below(4) {
+            0 => {}
+            1 => s.push_str("    timeout: 0s\n"),
+            _ => {
+                let _ = writeln!(s, "    timeout: {}s", 1 + rng.below(9));
+            }
+        }
+        if rng.below(2) == 0 {
+            let _ = write!(
+                s,
+                "    retries:\n      attempts: {}\n      perTryTimeout: {}s\n      retryOn: {}\n",
+                rng.below(5),
+                1 + rng.below(3),
+                ["5xx,reset", "connect-failure,refused-stream", "gateway-error,503"]
+                    [rng.below(3) as usize]
+            );
+        }
+    }
+    s
+}
+
+fn destination_rule(rng: &mut Rng, svc: usize, ns: usize) -> String {
+    let host = match rng.below(8) {
+        0 => format!("*.ns{ns}.svc.cluster.local"),
+        1 => format!("svc-{svc}.ns{ns}.svc.cluster.local"),
+        _ => format!("svc-{svc}"),
+    };
+    let mut s = format!(
+        "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: dr-{svc}\n  namespace: ns{ns}\nspec:\n  host: {host}\n"
+    );
+    if rng.below(5) != 0 {
+        s.push_str("  trafficPolicy:\n    connectionPool:\n      http: {http1MaxPendingRequests: 100}\n");
+        if rng.below(4) != 0 {
+            let _ = write!(
+                s,
+                "    outlierDetection:\n      consecutive5xxErrors: {}\n      interval: 10s\n      baseEjectionTime: 30s\n      maxEjectionPercent: {}\n",
+                rng.below(8),
+                [50, 100][rng.below(2) as usize]
+            );
+        }
+        if rng.below(4) == 0 {
+            s.push_str("    portLevelSettings:\n    - port: {number: 8080}\n      loadBalancer: {simple: LEAST_REQUEST}\n");
+        }
+    }
+    if rng.below(3) == 0 {
+        s.push_str("  subsets:\n  - name: v1\n    labels: {version: v1}\n  - name: v2\n    labels: {version: v2}\n    trafficPolicy:\n      outlierDetection: {consecutive5xxErrors: 3}\n");
+    }
+    if rng.below(6) == 0 {
+        s.push_str("  exportTo: [\".\"]\n");
+    }
+    s
+}
+
+fn service_entry(svc: usize, ns: usize) -> String {
+    format!(
+        "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: partner-{svc}\n  namespace: ns{ns}\nspec:\n  hosts: [api-{svc}.partner{}.example.com]\n  location: MESH_EXTERNAL\n  ports:\n  - {{number: 443, name: https, protocol: TLS}}\n  resolution: DNS\n",
+        svc % 5
+    )
+}
+
+/// Writes `files` generated files under `root`, in two environments and eight namespaces.
+fn generate(root: &Path, files: usize) -> std::io::Result<()> {
+    let services = (files / 2).max(1);
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ files as u64);
+    for i in 0..files {
+        let ns = i % NAMESPACES;
+        let env = if i % 2 == 0 { "dev" } else { "prod" };
+        let dir = root.join("envs").join(env).join(format!("ns{ns}"));
+        std::fs::create_dir_all(&dir)?;
+        let svc = i / 2;
+        let (name, text) = match i % 10 {
+            0..=4 => (format!("vs-{i}.yaml"), virtual_service(&mut rng, i, ns, services)),
+            5..=7 => (format!("dr-{i}.yaml"), destination_rule(&mut rng, svc, ns)),
+            8 => (format!("se-{i}.yaml"), service_entry(svc, ns)),
+            _ => (
+                format!("app-{i}.yaml"),
+                format!(
+                    "{}---\n{}",
+                    virtual_service(&mut rng, i, ns, services),
+                    destination_rule(&mut rng, svc, ns)
+                ),
+            ),
+        };
+        std::fs::write(dir.join(name), text)?;
+    }
+    Ok(())
+}
+
+/// The YAML files `resilint check` reads (same discovery), so both passes see the same files.
+fn yaml_files(root: &Path) -> Vec<PathBuf> {
+    resilint::discover::discover(&[root.to_path_buf()], &[], &[], false)
+        .expect("discover")
+        .files
+        .into_iter()
+        .map(|c| c.path)
+        .collect()
+}
+
+fn parse_only(root: &Path, pool: &rayon::ThreadPool) -> usize {
+    let files = yaml_files(root);
+    pool.install(|| {
+        files
+            .par_iter()
+            .map(|p| {
+                let text = std::fs::read_to_string(p).unwrap_or_default();
+                resilint::load::yaml::parse(&text).docs.len()
+            })
+            .sum()
+    })
+}
+
+/// (findings, files scanned) of a full run.
+fn lint(root: &Path, threads: usize) -> (usize, usize) {
+    let options = resilint::engine::Options {
+        paths: vec![root.to_path_buf()],
+        config: None,
+        threads: Some(threads),
+    };
+    resilint::engine::run(&options)
+        .map(|o| (o.report.findings.len(), o.report.files_scanned))
+        .unwrap_or((0, 0))
+}
+
+fn timed(f: impl FnOnce()) -> Duration {
+    let start = Instant::now();
+    f();
+    start.elapsed()
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn main() {
+    let benching = std::env::args().any(|a| a == "--bench");
+    let threads: usize = std::env::var("RESILINT_BENCH_THREADS")
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(2);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .stack_size(64 << 20)
+        .build()
+        .expect("thread pool");
+    let sizes: &[(usize, usize)] = if benching {
+        &[(1000, 7), (4000, 5), (16000, 3)]
+    } else {
+        &[(40, 1)]
+    };
+    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
+    let mut rows = Vec::new();
+    for &(files, runs) in sizes {
+        let root = target.join(format!("bench-yaml-{files}"));
+        let _ = std::fs::remove_dir_all(&root);
+        generate(&root, files).expect("cannot write the generated tree");
+        let docs = parse_only(&root, &pool);
+        let (findings, scanned) = lint(&root, threads);
+        assert_eq!(scanned, files, "resilint scanned another file set");
+        // Alternate the two passes so a burst of load on a shared machine hits both.
+        let (mut t_parse, mut t_lint) = (Duration::MAX, Duration::MAX);
+        for _ in 0..runs {
+            t_parse = t_parse.min(timed(|| {
+                parse_only(&root, &pool);
+            }));
+            t_lint = t_lint.min(timed(|| {
+                lint(&root, threads);
+            }));
+        }
+        let _ = std::fs::remove_dir_all(&root);
+        rows.push((files, docs, findings, t_parse, t_lint));
+    }
+    // Under `cargo test` this is a smoke pass on a tiny tree in a debug build: its
+    // timings mean nothing, and the test suite prints no benchmark verdict.
+    if !benching {
+        return;
+    }
+    println!("YAML side, {threads} threads, best of alternating runs");
+    println!("   files    docs  findings  parse-only    resilint   ratio  growth");
+    let mut previous: Option<Duration> = None;
+    for (files, docs, findings, t_parse, t_lint) in rows {
+        let growth = previous
+            .map(|p| format!("{:.2}x", t_lint.as_secs_f64() / p.as_secs_f64()))
+            .unwrap_or_else(|| "-".into());
+        println!(
+            "{files:>8} {docs:>7} {findings:>9} {:>8.1} ms {:>8.1} ms {:>6.2}x {growth:>7}",
+            ms(t_parse),
+            ms(t_lint),
+            t_lint.as_secs_f64() / t_parse.as_secs_f64().max(1e-9),
+        );
+        previous = Some(t_lint);
+    }
+    println!("targets: ratio <= 3x parse-only; growth (4x the files) <= 4.8x");
+}
