@@ -63,6 +63,8 @@ pub enum Command {
 pub enum RulesFormat {
     Text,
     Json,
+    /// The README's rules table.
+    Markdown,
 }
 
 /// When text output is coloured.
@@ -376,6 +378,9 @@ fn list_rules(config: Option<PathBuf>, format: RulesFormat) -> i32 {
         Ok(r) => r,
         Err(code) => return code,
     };
+    if format == RulesFormat::Markdown {
+        return print_out(&crate::reference::rules_table(&rules));
+    }
     if format == RulesFormat::Json {
         let list: Vec<serde_json::Value> = rules
             .iter()

@@ -41,6 +41,7 @@ pub mod load;
 pub mod normalise;
 pub mod output;
 pub mod progress;
+pub mod reference;
 pub mod render;
 pub mod repo;
 pub mod report;

@@ -77,12 +77,19 @@ pub struct Assertion {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawAssertion {
+    /// Path expression relative to the subject.
     path: Path,
+    /// `true`: the path must exist (a finding points at the subject's first line); `false`: it must not (a finding points at the key).
     present: Option<bool>,
+    /// `true`: when present, the value must not be a zero duration (`0s`, `0ms`, `0`).
     non_zero_duration: Option<bool>,
+    /// When present, the value must be a number below this.
     below: Option<f64>,
+    /// When present, the value must be one of these strings.
     one_of: Option<Vec<String>>,
+    /// When present, the value must be none of these strings.
     not_one_of: Option<Vec<String>>,
+    /// Finding message; `{path}` and `{value}` are replaced, and `{field:PATH}` by the subject's scalar at `PATH` (e.g. `{field:name}`, `{field:origin.wait-duration}`).
     message: Option<String>,
 }
 
