@@ -81,7 +81,11 @@ fn main() {
     if let Ok(dir) = std::fs::read_dir("src/rules/checks") {
         let mut checks: Vec<_> = dir.filter_map(Result::ok).map(|e| e.path()).collect();
         checks.sort();
-        files.extend(checks.into_iter().filter(|p| p.extension().is_some_and(|e| e == "rs")));
+        files.extend(
+            checks
+                .into_iter()
+                .filter(|p| p.extension().is_some_and(|e| e == "rs")),
+        );
     }
     let (mut structs, mut kinds) = (Vec::new(), Vec::new());
     for file in &files {

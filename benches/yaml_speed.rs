@@ -44,7 +44,10 @@ fn host(rng: &mut Rng, services: usize, ns: usize) -> String {
     let svc = rng.below(services as u64);
     match rng.below(10) {
         0..=4 => format!("svc-{svc}"),
-        5 | 6 => format!("svc-{svc}.ns{}.svc.cluster.local", rng.below(NAMESPACES as u64)),
+        5 | 6 => format!(
+            "svc-{svc}.ns{}.svc.cluster.local",
+            rng.below(NAMESPACES as u64)
+        ),
         7 => format!("svc-{svc}.ns{ns}"),
         _ => format!("api-{svc}.partner{}.example.com", svc % 5),
     }
@@ -69,7 +72,11 @@ fn virtual_service(rng: &mut Rng, i: usize, ns: usize, services: usize) -> Strin
         }
         s.push_str("    route:\n");
         for d in 0..1 + rng.below(2) {
-            let _ = write!(s, "    - destination:\n        host: {}\n", host(rng, services, ns));
+            let _ = write!(
+                s,
+                "    - destination:\n        host: {}\n",
+                host(rng, services, ns)
+            );
             if rng.below(3) == 0 {
                 let _ = writeln!(s, "        subset: v{}", 1 + d);
             }
@@ -88,7 +95,8 @@ fn virtual_service(rng: &mut Rng, i: usize, ns: usize, services: usize) -> Strin
             }
         }
         if rng.below(2) == 0 {
-            let _ = write!(
+            let _ =
+                write!(
                 s,
                 "    retries:\n      attempts: {}\n      perTryTimeout: {}s\n      retryOn: {}\n",
                 rng.below(5),
@@ -111,7 +119,9 @@ fn destination_rule(rng: &mut Rng, svc: usize, ns: usize) -> String {
         "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: dr-{svc}\n  namespace: ns{ns}\nspec:\n  host: {host}\n"
     );
     if rng.below(5) != 0 {
-        s.push_str("  trafficPolicy:\n    connectionPool:\n      http: {http1MaxPendingRequests: 100}\n");
+        s.push_str(
+            "  trafficPolicy:\n    connectionPool:\n      http: {http1MaxPendingRequests: 100}\n",
+        );
         if rng.below(4) != 0 {
             let _ = write!(
                 s,
@@ -151,7 +161,10 @@ fn generate(root: &Path, files: usize) -> std::io::Result<()> {
         std::fs::create_dir_all(&dir)?;
         let svc = i / 2;
         let (name, text) = match i % 10 {
-            0..=4 => (format!("vs-{i}.yaml"), virtual_service(&mut rng, i, ns, services)),
+            0..=4 => (
+                format!("vs-{i}.yaml"),
+                virtual_service(&mut rng, i, ns, services),
+            ),
             5..=7 => (format!("dr-{i}.yaml"), destination_rule(&mut rng, svc, ns)),
             8 => (format!("se-{i}.yaml"), service_entry(svc, ns)),
             _ => (

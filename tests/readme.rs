@@ -18,7 +18,11 @@ fn readme_reference_tables_match_their_sources() {
     let text = std::fs::read_to_string(&path).expect("README.md");
     let rules = resilint::rules::builtin().expect("built-in rules load");
     let blocks = resilint::reference::blocks(&rules);
-    assert!(blocks.len() >= 8, "too few generated blocks: {}", blocks.len());
+    assert!(
+        blocks.len() >= 8,
+        "too few generated blocks: {}",
+        blocks.len()
+    );
     let (expected, missing) = resilint::reference::regenerate(&text, &blocks);
     assert!(
         missing.is_empty(),
@@ -46,7 +50,10 @@ fn regenerating_replaces_only_the_marked_block() {
     let text = "a\n<!-- generated:x -->\nold\n<!-- /generated:x -->\nb\n";
     let blocks = [("x".to_string(), "new\n".to_string())];
     let (out, missing) = resilint::reference::regenerate(text, &blocks);
-    assert_eq!(out, "a\n<!-- generated:x -->\nnew\n<!-- /generated:x -->\nb\n");
+    assert_eq!(
+        out,
+        "a\n<!-- generated:x -->\nnew\n<!-- /generated:x -->\nb\n"
+    );
     assert!(missing.is_empty());
     let (_, missing) = resilint::reference::regenerate("no markers", &blocks);
     assert_eq!(missing, ["x"]);

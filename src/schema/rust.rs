@@ -14,26 +14,70 @@ const CLIENT: &[Field] = &[
 ];
 
 const CALL: &[Field] = &[
-    Field::new("api", Ty::Text, "the catalogue entry of the client making the call"),
-    Field::new("target", Ty::Text, "the address called, when a literal or a constant"),
-    Field::new("breaker", Ty::Text, "present when a circuit breaker guards the call, directly or one function down"),
+    Field::new(
+        "api",
+        Ty::Text,
+        "the catalogue entry of the client making the call",
+    ),
+    Field::new(
+        "target",
+        Ty::Text,
+        "the address called, when a literal or a constant",
+    ),
+    Field::new(
+        "breaker",
+        Ty::Text,
+        "present when a circuit breaker guards the call, directly or one function down",
+    ),
 ];
 
 const RETRY: &[Field] = &[
-    Field::new("kind", Ty::OneOf(&["loop", "crate"]), "a hand-written loop or a retry crate's strategy"),
-    Field::new("form", Ty::OneOf(&["for", "while-let", "while", "loop"]), "loops: the loop's form"),
-    Field::new("crate", Ty::Text, "crates: the retry crate (`backon`, `tokio-retry`, ...)"),
-    Field::new("strategy", Ty::Text, "crates: the strategy used (`ConstantBuilder`, ...)"),
-    Field::new("delay", Ty::OneOf(&["none", "constant", "growing", "unknown"]), "what the retry waits between attempts, at the sleep or strategy"),
-    Field::new("unbounded", Ty::Flag, "present (`true`) when nothing limits the attempts"),
+    Field::new(
+        "kind",
+        Ty::OneOf(&["loop", "crate"]),
+        "a hand-written loop or a retry crate's strategy",
+    ),
+    Field::new(
+        "form",
+        Ty::OneOf(&["for", "while-let", "while", "loop"]),
+        "loops: the loop's form",
+    ),
+    Field::new(
+        "crate",
+        Ty::Text,
+        "crates: the retry crate (`backon`, `tokio-retry`, ...)",
+    ),
+    Field::new(
+        "strategy",
+        Ty::Text,
+        "crates: the strategy used (`ConstantBuilder`, ...)",
+    ),
+    Field::new(
+        "delay",
+        Ty::OneOf(&["none", "constant", "growing", "unknown"]),
+        "what the retry waits between attempts, at the sleep or strategy",
+    ),
+    Field::new(
+        "unbounded",
+        Ty::Flag,
+        "present (`true`) when nothing limits the attempts",
+    ),
     Field::new("target", Ty::Text, "the address retried, when known"),
 ];
 
 const ROUTE: &[Field] = &[
-    Field::new("method", Ty::Text, "the mutating method served (`POST`, `PATCH`)"),
+    Field::new(
+        "method",
+        Ty::Text,
+        "the mutating method served (`POST`, `PATCH`)",
+    ),
     Field::new("path", Ty::Text, "the route's path, when literal"),
     Field::new("handler", Ty::Text, "the handler function"),
-    Field::new("idempotency-key", Ty::Text, "present when the handler reads an idempotency key or a layer deduplicates: how"),
+    Field::new(
+        "idempotency-key",
+        Ty::Text,
+        "present when the handler reads an idempotency key or a layer deduplicates: how",
+    ),
 ];
 
 /// The fact document of one Rust file.
@@ -44,7 +88,11 @@ pub const FACTS: Shape = Shape {
     fields: &[
         Field::new("clients", Ty::List(CLIENT), "outbound client constructions"),
         Field::new("calls", Ty::List(CALL), "outbound call sites"),
-        Field::new("retries", Ty::List(RETRY), "retry loops and retry-crate strategies"),
+        Field::new(
+            "retries",
+            Ty::List(RETRY),
+            "retry loops and retry-crate strategies",
+        ),
         Field::new("routes", Ty::List(ROUTE), "POST and PATCH routes"),
     ],
 };

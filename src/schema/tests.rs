@@ -43,7 +43,9 @@ fn rust_documents(dir: &FsPath) -> Vec<crate::load::Document> {
     let catalog = crate::engine::load_catalog(&crate::config::Config::default()).expect("catalog");
     let mut by_dir: std::collections::BTreeMap<std::path::PathBuf, Vec<std::path::PathBuf>> =
         Default::default();
-    let walk = ignore::WalkBuilder::new(dir).standard_filters(false).build();
+    let walk = ignore::WalkBuilder::new(dir)
+        .standard_filters(false)
+        .build();
     for entry in walk.filter_map(Result::ok) {
         let path = entry.into_path();
         if path.extension().is_some_and(|e| e == "rs") {
@@ -61,7 +63,8 @@ fn rust_documents(dir: &FsPath) -> Vec<crate::load::Document> {
             .iter()
             .filter_map(|p| {
                 let text = std::fs::read_to_string(p).ok()?;
-                let source = crate::source::SourceFile::new(p.display().to_string(), p.clone(), text);
+                let source =
+                    crate::source::SourceFile::new(p.display().to_string(), p.clone(), text);
                 rust::summarize(&source, &ctx).ok().map(|f| (i, f))
             })
             .collect();
