@@ -27,13 +27,15 @@ fn kebab_type(name: &str) -> String {
     out
 }
 
-/// (struct, [(field, doc, optional)]) and (kind, struct, doc) of `pub enum Check`.
-type Structs = Vec<(String, Vec<(String, String, bool)>)>;
+/// (field, doc, optional) of a struct's fields.
+type Fields = Vec<(String, String, bool)>;
+/// (struct, fields) of every struct seen.
+type Structs = Vec<(String, Fields)>;
 
 fn scan(text: &str, structs: &mut Structs, kinds: &mut Vec<(String, String, String)>) {
     let mut doc: Vec<String> = Vec::new();
     let mut default = false;
-    let mut current: Option<(String, Vec<(String, String, bool)>)> = None;
+    let mut current: Option<(String, Fields)> = None;
     let mut in_check = false;
     for line in text.lines() {
         let t = line.trim();
@@ -94,7 +96,7 @@ fn main() {
             scan(&text, &mut structs, &mut kinds);
         }
     }
-    let mut out = String::from("/// (struct, [(field as written, doc comment, optional)]).\npub static STRUCT_DOCS: &[(&str, &[(&str, &str, bool)])] = &[\n");
+    let mut out = String::from("/// (field as written, doc comment, optional).\npub type FieldDoc = (&'static str, &'static str, bool);\n/// (struct, its fields).\npub static STRUCT_DOCS: &[(&str, &[FieldDoc])] = &[\n");
     for (name, fields) in &structs {
         let _ = writeln!(out, "    ({name:?}, &[");
         for (f, d, o) in fields {
