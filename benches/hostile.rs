@@ -34,92 +34,27 @@ struct Case {
     make: fn(&Path) -> Vec<String>,
 }
 
+#[rustfmt::skip]
 const CASES: &[Case] = &[
-    Case {
-        name: "baseline-fixtures",
-        row: "-",
-        make: baseline,
-    },
-    Case {
-        name: "rs-closure-chain-17000",
-        row: "1",
-        make: closure_chain,
-    },
-    Case {
-        name: "rs-unclosed-generics-8900",
-        row: "1",
-        make: unclosed_generics,
-    },
-    Case {
-        name: "rs-method-chain-20000",
-        row: "18",
-        make: method_chain,
-    },
-    Case {
-        name: "yaml-alias-clone-2mb",
-        row: "2",
-        make: alias_clone,
-    },
-    Case {
-        name: "yaml-alias-long-strings-2mb",
-        row: "2",
-        make: alias_long_strings,
-    },
-    Case {
-        name: "yaml-billion-laughs",
-        row: "-",
-        make: billion_laughs,
-    },
-    Case {
-        name: "yaml-depth-100000",
-        row: "-",
-        make: yaml_depth,
-    },
-    Case {
-        name: "rule-glob-100000-alternatives",
-        row: "3",
-        make: glob_rule,
-    },
-    Case {
-        name: "vs-1000-regex-matches-35kb",
-        row: "4",
-        make: regex_matches,
-    },
-    Case {
-        name: "vs-1000-distinct-regexes",
-        row: "4",
-        make: distinct_regexes,
-    },
-    Case {
-        name: "yaml-merge-keys-1.1mb",
-        row: "5",
-        make: merge_keys,
-    },
-    Case {
-        name: "json-one-line-2.3mb",
-        row: "6",
-        make: json_one_line_big,
-    },
-    Case {
-        name: "json-one-line-111kb-text",
-        row: "7",
-        make: json_one_line_text,
-    },
-    Case {
-        name: "yaml-cr-only-2mb",
-        row: "14",
-        make: cr_only,
-    },
-    Case {
-        name: "yaml-100mb",
-        row: "17",
-        make: yaml_100mb,
-    },
-    Case {
-        name: "rs-20mb",
-        row: "17",
-        make: rust_20mb,
-    },
+    Case { name: "baseline-fixtures", row: "-", make: baseline },
+    Case { name: "rs-closure-chain-17000", row: "1", make: closure_chain },
+    Case { name: "rs-unclosed-generics-8900", row: "1", make: unclosed_generics },
+    Case { name: "rs-method-chain-20000", row: "18", make: method_chain },
+    Case { name: "yaml-alias-clone-2mb", row: "2", make: alias_clone },
+    Case { name: "yaml-alias-long-strings-2mb", row: "2", make: alias_long_strings },
+    Case { name: "yaml-billion-laughs", row: "-", make: billion_laughs },
+    Case { name: "yaml-depth-100000", row: "-", make: yaml_depth },
+    Case { name: "rule-glob-100000-alternatives", row: "3", make: glob_rule },
+    Case { name: "vs-1000-regex-matches-35kb", row: "4", make: regex_matches },
+    Case { name: "vs-1000-distinct-regexes", row: "4", make: distinct_regexes },
+    Case { name: "yaml-merge-keys-1.1mb", row: "5", make: merge_keys },
+    Case { name: "json-one-line-2.3mb", row: "6", make: json_one_line_big },
+    Case { name: "json-one-line-111kb-text", row: "7", make: json_one_line_text },
+    Case { name: "yaml-cr-only-2mb", row: "14", make: cr_only },
+    Case { name: "yaml-100mb", row: "17", make: yaml_100mb },
+    Case { name: "yaml-100mb-max-size-raised", row: "17", make: yaml_100mb_raised },
+    Case { name: "rs-20mb", row: "17", make: rust_20mb },
+    Case { name: "rs-20mb-max-size-raised", row: "17", make: rust_20mb_raised },
 ];
 
 fn write(path: &Path, text: &str) -> String {
@@ -335,6 +270,24 @@ fn yaml_100mb(dir: &Path) -> Vec<String> {
     json_args(write(&dir.join("big.yaml"), &s))
 }
 
+/// `args` with a `resilint.toml` that raises `max-file-size` to 200 MB (the default,
+/// 10 MiB, refuses the 100 MB and 20 MB files before reading them).
+fn raised(dir: &Path, mut args: Vec<String>) -> Vec<String> {
+    let config = write(&dir.join("resilint.toml"), "max-file-size = \"200MB\"\n");
+    args.splice(0..0, ["--config".to_string(), config]);
+    args
+}
+
+fn yaml_100mb_raised(dir: &Path) -> Vec<String> {
+    let args = yaml_100mb(dir);
+    raised(dir, args)
+}
+
+fn rust_20mb_raised(dir: &Path) -> Vec<String> {
+    let args = rust_20mb(dir);
+    raised(dir, args)
+}
+
 /// 20 MB of service-like Rust: one client without a timeout per 50 functions (row 17).
 fn rust_20mb(dir: &Path) -> Vec<String> {
     let mut s = String::from("use std::time::Duration;\n");
@@ -358,6 +311,8 @@ fn rust_20mb(dir: &Path) -> Vec<String> {
 /// What one child run measured.
 struct Measure {
     seconds: f64,
+    /// User + system CPU time: less disturbed than wall time on a busy machine.
+    cpu_seconds: f64,
     max_rss_mb: f64,
     /// Exit code, or `128 + signal`.
     code: i32,
@@ -414,8 +369,10 @@ fn measure(bin: &str, args: &[String], out: &Path) -> Measure {
         128 + libc::WTERMSIG(status)
     };
     let stdout = fs::read(out).unwrap_or_default();
+    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
     Measure {
         seconds,
+        cpu_seconds: tv(usage.ru_utime) + tv(usage.ru_stime),
         max_rss_mb: usage.ru_maxrss as f64 / 1024.0,
         code,
         killed,
@@ -462,10 +419,22 @@ fn main() {
     let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
     let bin = env!("CARGO_BIN_EXE_resilint");
     let tmp = tempfile::tempdir().expect("cannot create a temporary directory");
-    println!("hostile inputs: {bin}; limits {MAX_SECONDS} s, {MAX_MB} MB per input\n");
+    let load = fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load = load.split(' ').next().unwrap_or("?");
+    println!("hostile inputs: {bin}; limits {MAX_SECONDS} s, {MAX_MB} MB per input");
+    println!("(load average {load} at start: wall times on a busy machine are longer than its cpu times)\n");
     println!(
-        "{:<32} {:>3} {:>9} {:>7} {:>8} {:>5} {:<14} {:>8} {:>10}  verdict",
-        "input", "row", "size", "wall s", "peak MB", "exit", "errors", "findings", "output"
+        "{:<32} {:>3} {:>9} {:>7} {:>6} {:>8} {:>5} {:<14} {:>8} {:>10}  verdict",
+        "input",
+        "row",
+        "size",
+        "wall s",
+        "cpu s",
+        "peak MB",
+        "exit",
+        "errors",
+        "findings",
+        "output"
     );
     let mut over = 0;
     for case in CASES {
@@ -488,11 +457,12 @@ fn main() {
             _ => "ok",
         };
         println!(
-            "{:<32} {:>3} {:>9} {:>7.2} {:>8.1} {:>5} {:<14} {:>8} {:>10}  {verdict}",
+            "{:<32} {:>3} {:>9} {:>7.2} {:>6.2} {:>8.1} {:>5} {:<14} {:>8} {:>10}  {verdict}",
             case.name,
             case.row,
             human(input_bytes(&dir)),
             m.seconds,
+            m.cpu_seconds,
             m.max_rss_mb,
             m.code,
             kinds,
