@@ -7,6 +7,8 @@
 //! `errors` entries it reported, the number of findings and the output size. A row
 //! over 2 s or 200 MB is flagged `OVER`, and the bench then exits 1.
 //!
+//! `resilint` is started from a small launcher process (the bench binary with
+//! `--launcher`), since a child inherits its parent's peak RSS on Linux.
 //! Each child is capped at 4 GiB of address space and 60 s, so an input that still
 //! blows up ends as `killed`/`abort` instead of taking the shared machine with it.
 //! `cargo bench --bench hostile -- NAME...` runs only the rows whose name contains
@@ -309,6 +311,7 @@ fn rust_20mb(dir: &Path) -> Vec<String> {
 }
 
 /// What one child run measured.
+#[derive(serde::Serialize, serde::Deserialize)]
 struct Measure {
     seconds: f64,
     /// User + system CPU time: less disturbed than wall time on a busy machine.
@@ -317,8 +320,6 @@ struct Measure {
     /// Exit code, or `128 + signal`.
     code: i32,
     killed: bool,
-    output_bytes: u64,
-    stdout: Vec<u8>,
 }
 
 /// Runs `bin` with `args` and waits for it with `wait4`, which gives this child's
@@ -368,7 +369,6 @@ fn measure(bin: &str, args: &[String], out: &Path) -> Measure {
     } else {
         128 + libc::WTERMSIG(status)
     };
-    let stdout = fs::read(out).unwrap_or_default();
     let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
     Measure {
         seconds,
@@ -376,8 +376,67 @@ fn measure(bin: &str, args: &[String], out: &Path) -> Measure {
         max_rss_mb: usage.ru_maxrss as f64 / 1024.0,
         code,
         killed,
-        output_bytes: stdout.len() as u64,
-        stdout,
+    }
+}
+
+/// Runs the measurements asked on standard input, one JSON line each (`[output,
+/// args...]`), and answers each with a JSON [`Measure`].
+///
+/// Linux hands a forked child its parent's peak RSS (`ru_maxrss` survives `fork`
+/// and `exec`), and the bench itself holds inputs of up to 100 MB while writing
+/// them. So `resilint` is started from this small process, started before any
+/// input exists, never from the bench.
+fn launcher(bin: &str) {
+    use std::io::{BufRead, Write};
+    let stdin = std::io::stdin();
+    let mut stdout = std::io::stdout();
+    for line in stdin.lock().lines() {
+        let Ok(line) = line else { break };
+        let mut request: Vec<String> = serde_json::from_str(&line).expect("a JSON request");
+        let out = request.remove(0);
+        let m = measure(bin, &request, Path::new(&out));
+        let reply = serde_json::to_string(&m).expect("a JSON reply");
+        if writeln!(stdout, "{reply}")
+            .and_then(|()| stdout.flush())
+            .is_err()
+        {
+            break;
+        }
+    }
+}
+
+/// The bench's end of a [`launcher`] process.
+struct Launcher {
+    child: std::process::Child,
+    replies: std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
+}
+
+impl Launcher {
+    fn start() -> Self {
+        let mut child = Command::new(std::env::current_exe().expect("the bench's own path"))
+            .arg("--launcher")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("cannot start the launcher");
+        let stdout = child.stdout.take().expect("a piped stdout");
+        let replies = std::io::BufRead::lines(std::io::BufReader::new(stdout));
+        Launcher { child, replies }
+    }
+
+    fn measure(&mut self, args: &[String], out: &Path) -> Measure {
+        use std::io::Write;
+        let mut request = vec![out.to_string_lossy().into_owned()];
+        request.extend(args.iter().cloned());
+        let stdin = self.child.stdin.as_mut().expect("a piped stdin");
+        writeln!(stdin, "{}", serde_json::to_string(&request).unwrap()).expect("launcher gone");
+        stdin.flush().expect("launcher gone");
+        let reply = self
+            .replies
+            .next()
+            .expect("launcher gone")
+            .expect("launcher gone");
+        serde_json::from_str(&reply).expect("a JSON reply")
     }
 }
 
@@ -413,11 +472,15 @@ fn input_bytes(path: &Path) -> u64 {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let bin = env!("CARGO_BIN_EXE_resilint");
+    if args.iter().any(|a| a == "--launcher") {
+        return launcher(bin);
+    }
     if !args.iter().any(|a| a == "--bench") {
         return;
     }
+    let mut launcher = Launcher::start();
     let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
-    let bin = env!("CARGO_BIN_EXE_resilint");
     let tmp = tempfile::tempdir().expect("cannot create a temporary directory");
     let load = fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let load = load.split(' ').next().unwrap_or("?");
@@ -443,12 +506,10 @@ fn main() {
         }
         let dir = tmp.path().join(case.name);
         let check_args = (case.make)(&dir);
-        let m = measure(
-            bin,
-            &check_args,
-            &tmp.path().join(format!("{}.out", case.name)),
-        );
-        let (kinds, findings) = summarize_json(&m.stdout);
+        let out = tmp.path().join(format!("{}.out", case.name));
+        let m = launcher.measure(&check_args, &out);
+        let stdout = fs::read(&out).unwrap_or_default();
+        let (kinds, findings) = summarize_json(&stdout);
         let bad = m.seconds > MAX_SECONDS || m.max_rss_mb > MAX_MB || m.code > 3 || m.killed;
         over += usize::from(bad);
         let verdict = match (bad, m.killed) {
@@ -467,7 +528,7 @@ fn main() {
             m.code,
             kinds,
             findings,
-            human(m.output_bytes),
+            human(stdout.len() as u64),
         );
         let _ = fs::remove_dir_all(&dir);
         let _ = fs::remove_file(tmp.path().join(format!("{}.out", case.name)));
