@@ -221,7 +221,12 @@ fn load_config_file(index: usize, source: &SourceFile) -> load::LoadedConfig {
 }
 
 fn load_one(index: usize, c: &Candidate, rust: &RustInputs, max_size: u64) -> Loaded {
-    let text = match read_candidate(c, max_size) {
+    // A manifest was read once already, for its package's dependencies.
+    let read = match rust.manifests.get(&index) {
+        Some(text) => text.clone(),
+        None => read_candidate(c, max_size),
+    };
+    let text = match read {
         Ok(t) => t,
         Err(e) => return Loaded::Failed(None, e),
     };
@@ -276,9 +281,30 @@ struct RustInputs {
     packages: Vec<(PathBuf, Option<rust::Deps>)>,
     /// Per candidate: index into `packages`.
     package_of: Vec<Option<usize>>,
+    /// The text of each discovered manifest (by candidate index), read once here and
+    /// handed to its own load step.
+    manifests: HashMap<usize, Result<String, FileError>>,
 }
 
-fn rust_inputs(candidates: &[Candidate], catalog: Catalog) -> RustInputs {
+fn rust_inputs(candidates: &[Candidate], catalog: Catalog, max_size: u64) -> RustInputs {
+    // Manifests come from the files discovery found; one outside the walk (a single
+    // `.rs` file named on the command line) is still looked for upward.
+    let manifest_at: HashMap<&Path, usize> = candidates
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.kind == FileKind::Manifest)
+        .map(|(i, c)| (c.path.as_path(), i))
+        .collect();
+    let manifests: HashMap<usize, Result<String, FileError>> = manifest_at
+        .values()
+        .map(|&i| (i, read_candidate(&candidates[i], max_size)))
+        .collect();
+    let read_deps = |m: &Path| match manifest_at.get(m).map(|i| &manifests[i]) {
+        Some(Ok(text)) => rust::read_deps(text).ok(),
+        _ => std::fs::read_to_string(m)
+            .ok()
+            .and_then(|t| rust::read_deps(&t).ok()),
+    };
     let mut by_dir: HashMap<PathBuf, Option<usize>> = HashMap::new();
     let mut packages: Vec<(PathBuf, Option<rust::Deps>)> = Vec::new();
     let mut package_of = Vec::with_capacity(candidates.len());
@@ -294,15 +320,13 @@ fn rust_inputs(candidates: &[Candidate], catalog: Catalog) -> RustInputs {
                 let manifest = dir
                     .ancestors()
                     .map(|d| d.join("Cargo.toml"))
-                    .find(|p| p.is_file());
+                    .find(|p| manifest_at.contains_key(p.as_path()) || p.is_file());
                 let found = manifest.map(|m| {
                     packages
                         .iter()
                         .position(|(p, _)| *p == m)
                         .unwrap_or_else(|| {
-                            let deps = std::fs::read_to_string(&m)
-                                .ok()
-                                .and_then(|t| rust::read_deps(&t).ok());
+                            let deps = read_deps(&m);
                             packages.push((m, deps));
                             packages.len() - 1
                         })
@@ -317,6 +341,7 @@ fn rust_inputs(candidates: &[Candidate], catalog: Catalog) -> RustInputs {
         catalog,
         packages,
         package_of,
+        manifests,
     }
 }
 
@@ -381,8 +406,8 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
         Some(changed) => crate::changed::restrict_rust(candidates, changed),
         None => candidates,
     };
-    let rust_inputs = rust_inputs(&candidates, catalog);
     let max_file_size = config.max_file_size();
+    let rust_inputs = rust_inputs(&candidates, catalog, max_file_size);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads.unwrap_or(0))
         .stack_size(WORKER_STACK)
