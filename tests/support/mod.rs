@@ -111,3 +111,26 @@ pub fn json(out: &Output) -> serde_json::Value {
         )
     })
 }
+
+/// Whether a tool outside the Rust toolchain that a test drives is installed
+/// (`program args` runs and succeeds). The README's test command needs only the
+/// toolchain, so without the tool the test says SKIPPED on stderr and passes; in CI
+/// (`CI` set, where `.ci/run` installs the tool) a missing tool fails the test.
+pub fn tool_available(program: &str, args: &[&str], install_hint: &str) -> bool {
+    let found = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "`{program} {}` is not available in CI: {install_hint}",
+            args.join(" ")
+        );
+        eprintln!(
+            "SKIPPED: `{program} {}` is not available ({install_hint})",
+            args.join(" ")
+        );
+    }
+    found
+}
