@@ -244,7 +244,7 @@ const REGEX_CACHE_ENTRIES: usize = 1024;
 thread_local! {
     /// Patterns compiled so far: a file repeats the same method regex over hundreds
     /// of match blocks, and each is judged once per mutating method.
-    static REGEXES: std::cell::RefCell<std::collections::HashMap<String, Option<regex::Regex>>> =
+    static REGEXES: std::cell::RefCell<std::collections::HashMap<String, Option<regex::bytes::Regex>>> =
         Default::default();
 }
 
@@ -257,7 +257,10 @@ fn regex_matches(pattern: &str, method: &str) -> bool {
             if cache.len() >= REGEX_CACHE_ENTRIES {
                 cache.clear();
             }
-            let compiled = regex::RegexBuilder::new(&format!("^(?:{pattern})$"))
+            // Envoy matches with RE2, whose classes (`\w`, `\d`) are ASCII: the same
+            // here, which also keeps a hostile `\w{1,40}` from compiling Unicode tables.
+            let compiled = regex::bytes::RegexBuilder::new(&format!("^(?:{pattern})$"))
+                .unicode(false)
                 .size_limit(REGEX_SIZE_LIMIT)
                 .dfa_size_limit(REGEX_SIZE_LIMIT)
                 .build()
@@ -266,13 +269,26 @@ fn regex_matches(pattern: &str, method: &str) -> bool {
         }
         cache[pattern]
             .as_ref()
-            .is_some_and(|re| re.is_match(method))
+            .is_some_and(|re| re.is_match(method.as_bytes()))
     })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{match_rank, resolve_host, service_namespace};
+    use super::{match_rank, regex_matches, resolve_host, service_namespace};
+
+    #[test]
+    fn method_regexes_match_whole_methods_with_ascii_classes_as_re2_does() {
+        assert!(regex_matches(r"\w{1,40}", "POST"));
+        assert!(regex_matches("P.*", "PATCH"));
+        assert!(regex_matches("P(OST|ATCH)", "POST"));
+        assert!(!regex_matches("POS", "POST"), "the whole method must match");
+        assert!(!regex_matches(r"\w", "É"), "`\\w` is ASCII in RE2");
+        assert!(
+            !regex_matches("[[", "POST"),
+            "a broken pattern matches nothing"
+        );
+    }
 
     #[test]
     fn the_service_namespace_comes_from_a_cluster_fqdn() {
