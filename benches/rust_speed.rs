@@ -103,8 +103,8 @@ fn generate(root: &Path, files: usize, retry_loops: usize) -> std::io::Result<()
 /// The `.rs` files `resilint check` reads (same discovery: gitignore, skipped
 /// test directories), so both passes see the same files.
 fn rust_files(root: &Path) -> Vec<PathBuf> {
-    let found =
-        resilint::discover::discover(&[root.to_path_buf()], &[], &[], false).expect("discover");
+    let found = resilint::discover::discover(&[root.to_path_buf()], &[], &[], false, false)
+        .expect("discover");
     found
         .files
         .into_iter()

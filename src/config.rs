@@ -47,6 +47,10 @@ pub struct Config {
     /// Rust sources: `[rust] test-dirs = true` also lints `tests/`, `benches/`, `examples/`.
     #[serde(default)]
     pub rust: RustConfig,
+    /// Spring files: `[spring] test-resources = true` also lints `application*` and
+    /// `bootstrap*` files of JVM test source sets (`src/test/`, `src/integrationTest/`).
+    #[serde(default)]
+    pub spring: SpringConfig,
     /// Largest file read, e.g. `max-file-size = "50MB"` (default 10 MiB): a larger
     /// file is an `errors` entry of kind `limit`, since a loaded tree takes several
     /// times its file's size in memory.
@@ -78,6 +82,15 @@ pub struct RustConfig {
     /// Lint Rust files below `tests/`, `benches/` and `examples/` too (default: false).
     #[serde(default)]
     pub test_dirs: bool,
+}
+
+/// The `[spring]` table of `resilint.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SpringConfig {
+    /// Lint Spring files of JVM test source sets (`src/test/`) too (default: false).
+    #[serde(default)]
+    pub test_resources: bool,
 }
 
 pub const FILE_NAME: &str = "resilint.toml";

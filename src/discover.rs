@@ -113,6 +113,28 @@ pub fn file_kind(path: &Path) -> Option<FileKind> {
     }
 }
 
+/// Whether a Spring Boot file (`application*`, `bootstrap*`) belongs to a JVM test
+/// source set (`src/test/`, `src/testFixtures/`, `src/integrationTest/`, ...): the
+/// configuration of a project's own tests, not of a service that runs.
+fn in_jvm_test_sources(rel: &Path) -> bool {
+    let spring_file = rel
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with("application") || n.starts_with("bootstrap"));
+    let dirs: Vec<_> = rel
+        .parent()
+        .into_iter()
+        .flat_map(Path::components)
+        .collect();
+    spring_file
+        && dirs.windows(2).any(|w| {
+            w[0].as_os_str() == "src"
+                && w[1].as_os_str().to_str().is_some_and(|set| {
+                    set == "test" || set.starts_with("testFixtures") || set.ends_with("Test")
+                })
+        })
+}
+
 /// Whether a Rust file sits below a `tests/`, `benches/` or `examples/` directory.
 fn in_rust_test_dir(rel: &Path) -> bool {
     rel.parent().is_some_and(|dir| {
@@ -189,13 +211,15 @@ pub struct Discovered {
 }
 
 /// Every lintable file under `roots`, sorted by display path. Rust files below
-/// `tests/`, `benches/` and `examples/` are kept only with `rust_test_dirs`.
+/// `tests/`, `benches/` and `examples/` are kept only with `rust_test_dirs`; Spring
+/// files of a JVM test source set (`src/test/`) only with `spring_test_resources`.
 /// `Err` is a usage error about the config's globs.
 pub fn discover(
     roots: &[PathBuf],
     include: &[String],
     exclude: &[String],
     rust_test_dirs: bool,
+    spring_test_resources: bool,
 ) -> Result<Discovered, String> {
     let include = globset(include, "include")?;
     let exclude = globset(exclude, "exclude")?;
@@ -255,7 +279,14 @@ pub fn discover(
             let Some(kind) = kind else {
                 continue;
             };
-            if left_out || (kind == FileKind::Rust && !rust_test_dirs && in_rust_test_dir(rel)) {
+            let test_code = match kind {
+                FileKind::Rust => !rust_test_dirs && in_rust_test_dir(rel),
+                FileKind::Config | FileKind::Properties => {
+                    !spring_test_resources && in_jvm_test_sources(rel)
+                }
+                _ => false,
+            };
+            if left_out || test_code {
                 continue;
             }
             out.files.push(Candidate {

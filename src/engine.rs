@@ -393,6 +393,7 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
         &config.include,
         &config.exclude,
         config.rust.test_dirs,
+        config.spring.test_resources,
     )
     .map_err(|message| RuleError {
         path: config.source.clone(),

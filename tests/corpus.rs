@@ -52,10 +52,12 @@ fn corpus_loads_and_findings_are_stable() {
         say_skipped();
         return;
     };
-    // An empty config, so a stray `resilint.toml` above the corpus changes nothing.
+    // A config of our own, so a stray `resilint.toml` above the corpus changes
+    // nothing. It also reads Spring files of JVM test source sets (`src/test/`),
+    // skipped by default, so that every file of the corpus is loaded and judged.
     let config_dir = tempfile::tempdir().unwrap();
     let config = config_dir.path().join("resilint.toml");
-    std::fs::write(&config, "").unwrap();
+    std::fs::write(&config, "[spring]\ntest-resources = true\n").unwrap();
 
     let outcome = engine::run(&Options {
         paths: vec![root.clone()],

@@ -283,3 +283,47 @@ fn an_inherited_value_is_reported_at_the_instance_naming_the_config_and_line() {
         never[0].2
     );
 }
+
+#[test]
+fn spring_files_of_jvm_test_source_sets_are_test_code_unless_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let retry = b"resilience4j.retry.instances.a.maxAttempts=3\n";
+    for set in ["main", "test", "integrationTest"] {
+        write(
+            dir.path(),
+            &format!("svc/src/{set}/resources/application.properties"),
+            retry,
+        );
+    }
+    let files_with_findings = |report: &Report| {
+        let mut paths: Vec<String> = report
+            .findings
+            .iter()
+            .map(|f| {
+                let path = &f.location.path;
+                path.split("/svc/").nth(1).unwrap_or(path).to_string()
+            })
+            .collect();
+        paths.dedup();
+        paths
+    };
+    let report = run(dir.path());
+    assert_eq!(
+        files_with_findings(&report),
+        ["src/main/resources/application.properties"]
+    );
+    std::fs::write(
+        dir.path().join("resilint.toml"),
+        "[spring]\ntest-resources = true\n",
+    )
+    .unwrap();
+    let report = run(dir.path());
+    assert_eq!(
+        files_with_findings(&report),
+        [
+            "src/integrationTest/resources/application.properties",
+            "src/main/resources/application.properties",
+            "src/test/resources/application.properties",
+        ]
+    );
+}
