@@ -103,7 +103,7 @@ fn generate(root: &Path, files: usize, retry_loops: usize) -> std::io::Result<()
 /// The `.rs` files `resilint check` reads (same discovery: gitignore, skipped
 /// test directories), so both passes see the same files.
 fn rust_files(root: &Path) -> Vec<PathBuf> {
-    let found = resilint::discover::discover(&[root.to_path_buf()], &[], &[], false, false)
+    let found = resilint::discover::discover(&[root.to_path_buf()], &[], &[], Default::default())
         .expect("discover");
     found
         .files

@@ -183,7 +183,7 @@ fn generate(root: &Path, files: usize) -> std::io::Result<()> {
 
 /// The YAML files `resilint check` reads (same discovery), so both passes see the same files.
 fn yaml_files(root: &Path) -> Vec<PathBuf> {
-    resilint::discover::discover(&[root.to_path_buf()], &[], &[], false, false)
+    resilint::discover::discover(&[root.to_path_buf()], &[], &[], Default::default())
         .expect("discover")
         .files
         .into_iter()

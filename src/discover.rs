@@ -210,16 +210,23 @@ pub struct Discovered {
     pub skipped: Vec<Skipped>,
 }
 
-/// Every lintable file under `roots`, sorted by display path. Rust files below
-/// `tests/`, `benches/` and `examples/` are kept only with `rust_test_dirs`; Spring
-/// files of a JVM test source set (`src/test/`) only with `spring_test_resources`.
-/// `Err` is a usage error about the config's globs.
+/// Test code that is linted anyway (`[rust] test-dirs`, `[spring] test-resources`);
+/// by default it is skipped.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TestCode {
+    /// Rust files below `tests/`, `benches/` and `examples/`.
+    pub rust_dirs: bool,
+    /// Spring files of a JVM test source set (`src/test/`, `src/integrationTest/`).
+    pub spring_resources: bool,
+}
+
+/// Every lintable file under `roots`, sorted by display path, without the test code
+/// `keep` does not ask for. `Err` is a usage error about the config's globs.
 pub fn discover(
     roots: &[PathBuf],
     include: &[String],
     exclude: &[String],
-    rust_test_dirs: bool,
-    spring_test_resources: bool,
+    keep: TestCode,
 ) -> Result<Discovered, String> {
     let include = globset(include, "include")?;
     let exclude = globset(exclude, "exclude")?;
@@ -280,9 +287,9 @@ pub fn discover(
                 continue;
             };
             let test_code = match kind {
-                FileKind::Rust => !rust_test_dirs && in_rust_test_dir(rel),
+                FileKind::Rust => !keep.rust_dirs && in_rust_test_dir(rel),
                 FileKind::Config | FileKind::Properties => {
-                    !spring_test_resources && in_jvm_test_sources(rel)
+                    !keep.spring_resources && in_jvm_test_sources(rel)
                 }
                 _ => false,
             };

@@ -392,8 +392,10 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
         &options.paths,
         &config.include,
         &config.exclude,
-        config.rust.test_dirs,
-        config.spring.test_resources,
+        discover::TestCode {
+            rust_dirs: config.rust.test_dirs,
+            spring_resources: config.spring.test_resources,
+        },
     )
     .map_err(|message| RuleError {
         path: config.source.clone(),
