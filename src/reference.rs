@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use crate::rules::Rule;
-use crate::schema::{Field, Ty, SHAPES};
+use crate::schema::{Field, SHAPES};
 
 mod captured {
     include!(concat!(env!("OUT_DIR"), "/struct_docs.rs"));
@@ -77,10 +77,8 @@ fn shape_rows(fields: &[Field], prefix: &str, out: &mut String) {
     for f in fields {
         let path = format!("{prefix}{}", f.key);
         let _ = writeln!(out, "| `{path}` | {} | {} |", f.ty.describe(), cell(f.doc));
-        match f.ty {
-            Ty::List(items) => shape_rows(items, &format!("{path}[*]."), out),
-            Ty::Map(inner) => shape_rows(inner, &format!("{path}."), out),
-            _ => {}
+        if let Some((inner, infix)) = f.ty.children() {
+            shape_rows(inner, &format!("{path}{infix}"), out);
         }
     }
 }

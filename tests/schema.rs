@@ -89,3 +89,44 @@ fn valid_paths_load_and_kubernetes_kinds_are_not_checked() {
     let (code, stderr) = check_with(&crd);
     assert!(code == 0 || code == 1, "{stderr}");
 }
+
+fn spring_rule(select: &str, check: &str) -> String {
+    rule(select, check).replace("platform = \"rust\"", "platform = \"spring\"")
+}
+
+#[test]
+fn spring_rule_paths_are_checked_in_canonical_form_and_open_maps_allow_other_keys() {
+    let each = "each = \"resilience4j.retry.instances[*]\"";
+    let typo = spring_rule(
+        each,
+        "[[check.require]]\npath = \"wait-duraton\"\npresent = true",
+    );
+    let (code, stderr) = check_with(&typo);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("r/acme/typo.toml:13:9:"), "{stderr}");
+    assert!(stderr.contains("did you mean `wait-duration`?"), "{stderr}");
+
+    let camel = spring_rule(
+        each,
+        "[[check.require]]\npath = \"waitDuration\"\npresent = true",
+    );
+    let (code, stderr) = check_with(&camel);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("write `wait-duration`"), "{stderr}");
+
+    let instances = spring_rule(
+        "each = \"resilience4j.retry.instanses[*]\"",
+        "[[check.require]]\npath = \"wait-duration\"\npresent = true",
+    );
+    let (code, stderr) = check_with(&instances);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("did you mean `instances`?"), "{stderr}");
+
+    // A property resilint does not declare (a bulkhead's) is allowed: Spring binds any key.
+    let other = spring_rule(
+        "each = \"resilience4j.bulkhead.instances[*]\"",
+        "[[check.require]]\npath = \"max-concurrent-calls\"\npresent = true",
+    );
+    let (code, stderr) = check_with(&other);
+    assert_ne!(code, 2, "{stderr}");
+}

@@ -6,8 +6,14 @@
 //! `path = "timeot"`) is a rule-file error with a suggestion, not a rule that never
 //! fires. Platforms without a declared shape (Kubernetes objects, CRDs) are not
 //! checked. Adding a shape is one table in a submodule plus one entry in [`SHAPES`].
+//!
+//! Spring documents are open-ended (an application binds any property it likes), so
+//! their shape is mostly [`Ty::Open`] maps: the keys resilint reads or derives are
+//! declared and typos of them are refused, other keys pass unchecked; and
+//! [`Ty::Names`] maps, whose keys are names the user chooses (`instances.payments`).
 
 mod rust;
+mod spring;
 
 use crate::classify::Platform;
 use crate::rules::path::Path;
@@ -26,6 +32,14 @@ pub enum Ty {
     List(&'static [Field]),
     /// A map with these keys.
     Map(&'static [Field]),
+    /// A map with these known keys, where any other key is allowed too (Spring binds
+    /// properties resilint does not read): below an undeclared key nothing is checked,
+    /// but a near miss of a declared key (`wait-duraton`) or a key that is not in
+    /// canonical kebab-case (`waitDuration`) is refused.
+    Open(&'static [Field]),
+    /// A map keyed by names the user chooses (`instances.payments`); `[*]` or any
+    /// name selects an item, an open map with these keys.
+    Names(&'static [Field]),
 }
 
 impl Ty {
@@ -41,6 +55,19 @@ impl Ty {
                 .join(" \\| "),
             Ty::List(_) => "list of maps".into(),
             Ty::Map(_) => "map".into(),
+            Ty::Open(_) => "map (other keys allowed)".into(),
+            Ty::Names(_) => "map of names".into(),
+        }
+    }
+
+    /// The fields below this type and how a path reaches them from the key
+    /// (`[*].`, `.` or `.<name>.`), for tables and tests.
+    pub fn children(&self) -> Option<(&'static [Field], &'static str)> {
+        match *self {
+            Ty::List(items) => Some((items, "[*].")),
+            Ty::Map(inner) | Ty::Open(inner) => Some((inner, ".")),
+            Ty::Names(items) => Some((items, ".<name>.")),
+            _ => None,
         }
     }
 }
@@ -65,11 +92,13 @@ pub struct Shape {
     pub name: &'static str,
     pub platform: Platform,
     pub doc: &'static str,
+    /// Whether the document's top level allows undeclared keys (see [`Ty::Open`]).
+    pub open: bool,
     pub fields: &'static [Field],
 }
 
 /// Every declared shape.
-pub static SHAPES: &[&Shape] = &[&rust::FACTS];
+pub static SHAPES: &[&Shape] = &[&rust::FACTS, &spring::DOCUMENT];
 
 /// The shape of a platform's documents, when one is declared.
 pub fn for_platform(platform: Platform) -> Option<&'static Shape> {
@@ -79,10 +108,31 @@ pub fn for_platform(platform: Platform) -> Option<&'static Shape> {
 /// Where a path stands in a shape.
 #[derive(Debug, Clone, Copy)]
 enum Pos {
-    Map(&'static [Field]),
+    /// A map; `open` when undeclared keys are allowed.
+    Map(&'static [Field], bool),
     List(&'static [Field]),
+    /// A map of user-chosen names whose items have these fields.
+    Names(&'static [Field]),
     Value(&'static Field),
+    /// Below an undeclared key of an open map: nothing is known, anything goes.
+    Any,
 }
+
+impl Pos {
+    fn of(field: &'static Field) -> Pos {
+        match field.ty {
+            Ty::List(items) => Pos::List(items),
+            Ty::Map(inner) => Pos::Map(inner, false),
+            Ty::Open(inner) => Pos::Map(inner, true),
+            Ty::Names(items) => Pos::Names(items),
+            _ => Pos::Value(field),
+        }
+    }
+}
+
+/// Near misses in open maps must be closer than in closed ones: an undeclared key
+/// there is legitimate, so only an obvious typo of a declared key is refused.
+const OPEN_TYPO: f64 = 0.92;
 
 /// A path that does not fit a shape: the expression, and what to write instead.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,9 +144,17 @@ pub struct SchemaError {
 
 /// The known key nearest to `key` (Jaro-Winkler ≥ 0.8), for "did you mean".
 fn nearest<'a>(key: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    nearest_within(key, known, 0.8)
+}
+
+fn nearest_within<'a>(
+    key: &str,
+    known: impl Iterator<Item = &'a str>,
+    threshold: f64,
+) -> Option<&'a str> {
     known
         .map(|k| (strsim::jaro_winkler(key, k), k))
-        .filter(|(score, _)| *score >= 0.8)
+        .filter(|(score, _)| *score >= threshold)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, k)| k)
 }
@@ -110,12 +168,12 @@ fn walk(shape: &Shape, start: Pos, path: &Path) -> Result<Pos, SchemaError> {
     let mut pos = start;
     for step in path.keys() {
         pos = match (step, pos) {
-            (Some(key), Pos::Map(fields)) => match fields.iter().find(|f| f.key == key) {
-                Some(field) => match field.ty {
-                    Ty::List(items) => Pos::List(items),
-                    Ty::Map(inner) => Pos::Map(inner),
-                    _ => Pos::Value(field),
-                },
+            (_, Pos::Any) => Pos::Any,
+            (Some(key), Pos::Map(fields, open)) => match fields.iter().find(|f| f.key == key) {
+                Some(field) => Pos::of(field),
+                None if open => {
+                    open_key(shape, fields, key).map_err(|m| error(format!("`{path}`: {m}")))?
+                }
                 None => {
                     let known: Vec<&str> = fields.iter().map(|f| f.key).collect();
                     let hint = match nearest(key, known.iter().copied()) {
@@ -129,7 +187,9 @@ fn walk(shape: &Shape, start: Pos, path: &Path) -> Result<Pos, SchemaError> {
                     )));
                 }
             },
-            (None, Pos::List(items)) | (None, Pos::Map(items)) => Pos::Map(items),
+            (_, Pos::Names(items)) => Pos::Map(items, true),
+            (None, Pos::List(items)) => Pos::Map(items, false),
+            (None, Pos::Map(items, open)) => Pos::Map(items, open),
             (Some(key), Pos::List(_)) => {
                 return Err(error(format!(
                     "`{path}`: `{key}` follows a list: write `[*]` (every item) or `[0]` before it"
@@ -147,6 +207,43 @@ fn walk(shape: &Shape, start: Pos, path: &Path) -> Result<Pos, SchemaError> {
     Ok(pos)
 }
 
+/// An undeclared key of an open map: allowed (nothing is known below it) unless it is
+/// not canonical kebab-case or is a near miss of a declared key.
+fn open_key(shape: &Shape, fields: &[Field], key: &str) -> Result<Pos, String> {
+    if key.chars().any(|c| c.is_ascii_uppercase() || c == '_') {
+        return Err(format!(
+            "`{key}`: {} keys are matched in canonical form (lowercase kebab-case, as the \
+             normaliser writes them): write `{}`",
+            shape.name,
+            kebab(key)
+        ));
+    }
+    match nearest_within(key, fields.iter().map(|f| f.key), OPEN_TYPO) {
+        Some(k) => Err(format!(
+            "`{key}` is not a key resilint knows here: did you mean `{k}`?"
+        )),
+        None => Ok(Pos::Any),
+    }
+}
+
+/// `waitDuration` and `wait_duration` as `wait-duration`.
+fn kebab(key: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in key.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 && !out.ends_with('-') {
+                out.push('-');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else if c == '_' {
+            out.push('-');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Checks a rule's `each`, `when` and `require` paths against the shape of the
 /// platform it selects, when there is one.
 pub fn check_rule(spec: &RuleSpec) -> Result<(), SchemaError> {
@@ -157,7 +254,7 @@ pub fn check_rule(spec: &RuleSpec) -> Result<(), SchemaError> {
         return Ok(());
     };
     for each in &spec.select.each.0 {
-        let subject = walk(shape, Pos::Map(shape.fields), each)?;
+        let subject = walk(shape, Pos::Map(shape.fields, shape.open), each)?;
         let relative = spec
             .select
             .when

@@ -85,6 +85,7 @@ pub const FACTS: Shape = Shape {
     name: "rust facts",
     platform: crate::classify::Platform::Rust,
     doc: "one document per `.rs` file with findings-relevant facts, linked per package",
+    open: false,
     fields: &[
         Field::new("clients", Ty::List(CLIENT), "outbound client constructions"),
         Field::new("calls", Ty::List(CALL), "outbound call sites"),
