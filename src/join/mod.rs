@@ -19,6 +19,7 @@
 //! ([`crate::workspace::Workspace::visible`]) before a resolver chooses.
 
 pub mod name;
+pub mod resilience4j;
 
 use std::collections::HashMap;
 
@@ -39,14 +40,18 @@ pub enum Resolver {
     KubernetesService,
     /// A plain name or id within the same file set (`metadata.name`, or `target-name`).
     Name,
+    /// A Resilience4j instance by name in the subject's Spring application (its
+    /// directory, the default profile or its own), else that kind's `configs.default`.
+    Resilience4jInstance,
 }
 
 impl Resolver {
     /// Every resolver, for listings and docs.
-    pub const ALL: [Resolver; 3] = [
+    pub const ALL: [Resolver; 4] = [
         Resolver::IstioHost,
         Resolver::KubernetesService,
         Resolver::Name,
+        Resolver::Resilience4jInstance,
     ];
 
     pub fn imp(self) -> &'static dyn Resolve {
@@ -54,6 +59,7 @@ impl Resolver {
             Resolver::IstioHost => &crate::istio::IstioHost,
             Resolver::KubernetesService => &name::KubernetesService,
             Resolver::Name => &name::PlainName,
+            Resolver::Resilience4jInstance => &resilience4j::Resilience4jInstance,
         }
     }
 
@@ -62,6 +68,7 @@ impl Resolver {
             Resolver::IstioHost => "istio-host",
             Resolver::KubernetesService => "kubernetes-service",
             Resolver::Name => "name",
+            Resolver::Resilience4jInstance => "resilience4j-instance",
         }
     }
 }
@@ -75,6 +82,9 @@ pub struct Reference<'a> {
     pub port: Option<i64>,
     /// The subject's document (its namespace, its file).
     pub doc: &'a Document,
+    /// The run's files, by [`Document::file`] (their paths, for resolvers that
+    /// resolve within a directory).
+    pub files: &'a [crate::source::SourceFile],
 }
 
 impl Reference<'_> {

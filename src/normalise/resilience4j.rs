@@ -9,9 +9,8 @@
 //! are shown at the instance's key, so a finding points at the instance.
 //!
 //! Derived: `resilience4j.backend-names.<name>` for every name a retry or time limiter
-//! instance uses, with `circuit-breaker` saying which breaker guards it (a
-//! `circuitbreaker` instance of that name, or `circuitbreaker.configs.default`,
-//! which Resilience4j applies to any name), absent when none does.
+//! instance uses, once per name. Which breaker guards it is a join
+//! (`resilience4j-instance`, [`crate::join::resilience4j`]), not a derived key.
 //!
 //! A `baseConfig` that names no config, or a loop of them, is an `errors` entry; the
 //! instance is still materialised with what could be inherited.
@@ -234,7 +233,7 @@ fn missing_error(view: &View, kind: &str, config: &str, f: &Found) -> FileError 
     )
 }
 
-/// A name that retries or has a time limiter, and the breaker that guards it.
+/// A name that retries or has a time limiter.
 fn backend(view: &View, name: &str, key: &Node) -> Node {
     let mut m = Materialised::new(key.span);
     m.derived("name", name);
@@ -247,16 +246,6 @@ fn backend(view: &View, name: &str, key: &Node) -> Node {
     }
     if has("timelimiter") {
         m.derived("timelimiter", "true");
-    }
-    let guard = view
-        .lookup(&["resilience4j", "circuitbreaker", "instances", name])
-        .map(|f| format!("circuitbreaker instance `{name}` ({})", view.place(&f)))
-        .or_else(|| {
-            view.lookup(&["resilience4j", "circuitbreaker", "configs", "default"])
-                .map(|f| format!("circuitbreaker configs.default ({})", view.place(&f)))
-        });
-    if let Some(g) = guard {
-        m.derived("circuit-breaker", &g);
     }
     m.finish(key.span)
 }

@@ -132,7 +132,7 @@ impl<'a> View<'a> {
 
 /// The profile a document belongs to: from its file name (`application-prod.yml`)
 /// and from `spring.config.activate.on-profile` (or the older `spring.profiles`).
-fn profile(doc: &Document, file: &SourceFile) -> Option<String> {
+pub fn profile(doc: &Document, file: &SourceFile) -> Option<String> {
     let stem = file.path.file_stem()?.to_str()?;
     let from_name = ["application-", "bootstrap-"]
         .iter()

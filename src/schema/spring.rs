@@ -155,11 +155,6 @@ const BACKEND: &[Field] = &[
         Ty::Flag,
         "a time limiter instance of this name exists",
     ),
-    Field::new(
-        "circuit-breaker",
-        Ty::Text,
-        "which breaker guards it (its own instance or `configs.default`); absent when none does",
-    ),
 ];
 
 const RETRY_KIND: &[Field] = &[

@@ -161,7 +161,7 @@ fn every_key_the_spring_normaliser_writes_walks_the_spring_shape() {
     let mut known = BTreeSet::new();
     declared(shape.fields, "", &mut known);
     for derived in [
-        "resilience4j.backend-names.<name>.circuit-breaker",
+        "resilience4j.backend-names.<name>.timelimiter",
         "resilience4j.retry.instances.<name>.origin",
         "spring.cloud.gateway.routes[*].local",
         "spring.cloud.gateway.routes[*].circuit-breaker",

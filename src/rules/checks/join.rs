@@ -15,7 +15,7 @@ use crate::workspace::Workspace;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Join {
-    /// How a reference names its target: `istio-host`, `kubernetes-service` or `name`.
+    /// How a reference names its target: `istio-host`, `kubernetes-service`, `name` or `resilience4j-instance`.
     pub resolver: Resolver,
     /// Optional: path to the reference (a host, a name), relative to the subject; a subject
     /// without one is covered. Default: the map key naming the subject (`instances: {backendA: ..}`).
@@ -79,6 +79,7 @@ impl Join {
             subset: text_at(&self.subset).and_then(|h| h.node.as_str()),
             port: text_at(&self.port).and_then(|h| h.node.as_i64()),
             doc: subject.doc,
+            files: &ctx.ws.files,
         };
         let imp = self.resolver.imp();
         let shown = imp.display(&reference);
