@@ -169,6 +169,11 @@ pub struct CheckArgs {
     /// everything, and only findings in the changed files are reported.
     #[arg(long)]
     pub changed_only: bool,
+    /// Lint the files named on the command line even when `include`/`exclude` of
+    /// their `resilint.toml` leave them out (by default a named file honours them,
+    /// so a hook or an editor passing every changed file lints what a full run does).
+    #[arg(long)]
+    pub force_include: bool,
 }
 
 /// Exit code for a finished run: 1 when a finding reaches `fail_on`, a coverage
@@ -217,7 +222,7 @@ fn stderr_notes(report: &Report, args: &CheckArgs) -> String {
         }
     } else if !report.skipped.is_empty() && !args.quiet {
         out.push_str(&format!(
-            "note: {} file{} skipped (--show-skipped lists them with the reason)\n",
+            "info: {} file{} skipped (--show-skipped lists them with the reason)\n",
             report.skipped.len(),
             if report.skipped.len() == 1 { "" } else { "s" }
         ));
@@ -301,11 +306,20 @@ fn check(args: CheckArgs) -> i32 {
         },
         progress: crate::progress::allowed(args.quiet),
         changed: args.changed_only.then(|| args.paths.clone()),
+        force_include: args.force_include,
     };
     let outcome = match engine::run_with(&options, &extras) {
         Ok(o) => o,
         Err(e) => return usage_error(e),
     };
+    if !args.quiet {
+        for note in &outcome.notes {
+            to_stderr(&format!(
+                "warning: {}\n",
+                render::snippet::escape(note, false)
+            ));
+        }
+    }
     let report = match output::finish(outcome, &args) {
         Ok(r) => r,
         Err(message) => return usage_error(message),

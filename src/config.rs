@@ -32,10 +32,11 @@ impl Level {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Config {
-    /// Globs of files to lint (relative to the linted path); empty means every supported file.
+    /// Globs of files to lint, relative to this file's directory; empty means every supported file.
     #[serde(default, deserialize_with = "globs")]
     pub include: Vec<String>,
-    /// Globs of files to skip, on top of `.gitignore`.
+    /// Globs of files to skip (relative to this file's directory), on top of `.gitignore`;
+    /// files named on the command line too, unless `--force-include`.
     #[serde(default, deserialize_with = "globs")]
     pub exclude: Vec<String>,
     /// Per-rule level: `"istio/route-without-timeout" = "off"`.
@@ -62,7 +63,7 @@ pub struct Config {
     pub coverage: BTreeMap<crate::report::Category, toml::Spanned<f64>>,
     /// Deployment scopes for joins: globs of environment directories (matched at any
     /// depth); unset means [`crate::workspace::scope::DEFAULT_SCOPES`]. Kustomizations are scopes too.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "scope_globs")]
     pub scopes: Option<Vec<String>>,
     /// Directory the config was read from (rule dirs resolve against it).
     #[serde(skip)]
@@ -112,6 +113,16 @@ fn globs<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error
             .map_err(serde::de::Error::custom)?;
     }
     Ok(globs)
+}
+
+/// Checks `scopes` globs while reading, so a bad one is reported at its position.
+fn scope_globs<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    let globs = Vec::<String>::deserialize(d)?;
+    for g in &globs {
+        crate::workspace::scope::compile(std::slice::from_ref(g))
+            .map_err(serde::de::Error::custom)?;
+    }
+    Ok(Some(globs))
 }
 
 /// The nearest `resilint.toml` at or above `start`, looking no higher than the

@@ -45,6 +45,8 @@ pub struct Candidate {
     pub display: String,
     pub path: PathBuf,
     pub kind: FileKind,
+    /// The configuration that governs the file (an index into [`crate::configs::Configs`]).
+    pub config: usize,
 }
 
 /// Directories never worth walking.
@@ -220,6 +222,76 @@ pub struct TestCode {
     pub spring_resources: bool,
 }
 
+/// How one configuration narrows what is linted: its `include`/`exclude` globs,
+/// matched against paths relative to the configuration's directory (as ruff and
+/// every tool that reads a config file do: `include = ["k8s/**"]` means the `k8s`
+/// next to `resilint.toml`, whatever path was named on the command line), and the
+/// test code it keeps.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// The directory the globs are relative to, canonical; `None` (no config file)
+    /// matches against the path below the walked root.
+    pub base: Option<PathBuf>,
+    include: Option<GlobSet>,
+    exclude: Option<GlobSet>,
+    pub keep: TestCode,
+}
+
+impl Filter {
+    /// A filter of globs relative to `base` (made canonical here). `Err` is a usage
+    /// error about the globs.
+    pub fn new(
+        base: Option<&Path>,
+        include: &[String],
+        exclude: &[String],
+        keep: TestCode,
+    ) -> Result<Filter, String> {
+        Ok(Filter {
+            base: base.map(|b| {
+                let b = if b.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    b
+                };
+                std::fs::canonicalize(b).unwrap_or_else(|_| b.to_path_buf())
+            }),
+            include: globset(include, "include")?,
+            exclude: globset(exclude, "exclude")?,
+            keep,
+        })
+    }
+
+    /// Whether `include`/`exclude` leave the file out. `abs` is its canonical path
+    /// when known; `rel` its path below the walked root, used when the file lies
+    /// outside the config's directory (a config named with `--config`).
+    fn leaves_out(&self, abs: Option<&Path>, rel: &Path) -> bool {
+        let rel = match (&self.base, abs) {
+            (Some(base), Some(abs)) => abs.strip_prefix(base).unwrap_or(rel),
+            _ => rel,
+        };
+        self.include.as_ref().is_some_and(|g| !g.is_match(rel))
+            || self.exclude.as_ref().is_some_and(|g| g.is_match(rel))
+    }
+}
+
+/// Which [`Filter`] governs a file: one per configuration in play (see
+/// [`crate::configs`]), found from the file's directory.
+pub trait Filters {
+    /// The index of the filter (and configuration) for files in `dir` (canonical).
+    fn index_for(&mut self, dir: &Path) -> Result<usize, crate::usage_error::RuleError>;
+    fn filter(&self, index: usize) -> &Filter;
+}
+
+/// One filter for every file.
+impl Filters for Filter {
+    fn index_for(&mut self, _: &Path) -> Result<usize, crate::usage_error::RuleError> {
+        Ok(0)
+    }
+    fn filter(&self, _: usize) -> &Filter {
+        self
+    }
+}
+
 /// Every lintable file under `roots`, sorted by display path, without the test code
 /// `keep` does not ask for. `Err` is a usage error about the config's globs.
 pub fn discover(
@@ -228,8 +300,19 @@ pub fn discover(
     exclude: &[String],
     keep: TestCode,
 ) -> Result<Discovered, String> {
-    let include = globset(include, "include")?;
-    let exclude = globset(exclude, "exclude")?;
+    let mut filter = Filter::new(None, include, exclude, keep)?;
+    discover_with(roots, &mut filter, false).map_err(|e| e.message)
+}
+
+/// [`discover`] with a filter per configuration. Files named on the command line
+/// honour `include`/`exclude` too (a pre-commit hook or an editor passes every
+/// changed file, excluded ones included), unless `force` (`--force-include`) says
+/// to lint them anyway; the non-target list never applies to them.
+pub fn discover_with(
+    roots: &[PathBuf],
+    filters: &mut dyn Filters,
+    force: bool,
+) -> Result<Discovered, crate::usage_error::RuleError> {
     let cwd = std::env::current_dir().unwrap_or_default();
     let mut out = Discovered::default();
     for root in roots {
@@ -238,9 +321,11 @@ pub fn discover(
                 display: STDIN_DISPLAY.to_string(),
                 path: root.clone(),
                 kind: FileKind::Config,
+                config: 0,
             });
             continue;
         }
+        let root_abs = std::fs::canonicalize(root).ok();
         for entry in walker(root).build() {
             let entry = match entry {
                 Ok(e) => e,
@@ -259,12 +344,27 @@ pub fn discover(
             }
             let kind = file_kind(path);
             let rel = path.strip_prefix(root).unwrap_or(path);
+            // A root that is a file is its own path (`rel` is empty then).
+            let abs = root_abs
+                .as_ref()
+                .map(|r| if named { r.clone() } else { r.join(rel) });
+            let config = match abs.as_deref().and_then(Path::parent) {
+                Some(dir) => filters.index_for(dir)?,
+                None => 0,
+            };
+            let filter = filters.filter(config);
+            let rel_named;
+            let rel = if named {
+                rel_named = path.file_name().map(PathBuf::from).unwrap_or_default();
+                rel_named.as_path()
+            } else {
+                rel
+            };
             // A file named on the command line (depth 0) is linted whatever the
-            // globs and the non-target list say.
-            let left_out = !named
-                && (include.as_ref().is_some_and(|g| !g.is_match(rel))
-                    || exclude.as_ref().is_some_and(|g| g.is_match(rel))
-                    || path.file_name().is_some_and(|n| is_non_target(n, false)));
+            // non-target list says; the globs apply unless `force`.
+            let left_out = (!(named && force) && filter.leaves_out(abs.as_deref(), rel))
+                || (!named && path.file_name().is_some_and(|n| is_non_target(n, false)));
+            let keep = filter.keep;
             if file_type.is_symlink() {
                 let reason = (!left_out)
                     .then(|| symlink_reason(path, root, kind.is_some()))
@@ -300,6 +400,7 @@ pub fn discover(
                 display: display_path(path, &cwd),
                 path: path.to_path_buf(),
                 kind,
+                config,
             });
         }
     }

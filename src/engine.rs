@@ -12,7 +12,7 @@ use crate::extract::rust::{self, Catalog, FileFacts};
 use crate::judge;
 use crate::load::{self, Document};
 use crate::normalise;
-use crate::report::{FileError, Report};
+use crate::report::{FileError, Report, Severity};
 use crate::rules::{self, Rule};
 use crate::source::SourceFile;
 use crate::suppress;
@@ -43,10 +43,29 @@ pub struct Outcome {
     pub min_coverage: BTreeMap<crate::report::Category, f64>,
     /// The platforms of the documents read (`kubernetes`, `rust`, ...), for `init`.
     pub platforms: std::collections::BTreeSet<&'static str>,
+    /// Warnings about the configuration (a nested `resilint.toml` setting a run-wide
+    /// key), for stderr.
+    pub notes: Vec<String>,
 }
 
 /// The active rules: built-in plus the config's rule directories, with levels applied.
 pub fn load_rules(config: &Config) -> Result<Vec<Rule>, RuleError> {
+    let all = all_rules(config)?;
+    let levels = levels(config, &all)?;
+    let mut active: Vec<Rule> = all
+        .into_iter()
+        .zip(levels)
+        .filter_map(|(mut rule, level)| {
+            rule.severity = level?;
+            Some(rule)
+        })
+        .collect();
+    active.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(active)
+}
+
+/// Every rule at its default level: built-in plus the config's rule directories.
+pub fn all_rules(config: &Config) -> Result<Vec<Rule>, RuleError> {
     let mut all = rules::builtin()?;
     for dir in &config.rule_dirs {
         let dir = config.base.join(dir);
@@ -70,6 +89,13 @@ pub fn load_rules(config: &Config) -> Result<Vec<Rule>, RuleError> {
             all.push(rule);
         }
     }
+    all.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(all)
+}
+
+/// Each rule's level under `config` (`None`: off), in the order of `rules`; an id
+/// of `[rules]` that names no rule is a usage error at its position.
+pub fn levels(config: &Config, all: &[Rule]) -> Result<Vec<Option<Severity>>, RuleError> {
     for id in config.rules.keys() {
         if !all.iter().any(|r| &r.id == id) {
             let pos = config.rule_positions.get(id);
@@ -84,17 +110,13 @@ pub fn load_rules(config: &Config) -> Result<Vec<Rule>, RuleError> {
             });
         }
     }
-    let mut active = Vec::new();
-    for mut rule in all {
-        match config.rules.get(&rule.id).map(|l| l.severity()) {
-            Some(None) => continue,
-            Some(Some(sev)) => rule.severity = sev,
-            None => {}
-        }
-        active.push(rule);
-    }
-    active.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(active)
+    Ok(all
+        .iter()
+        .map(|rule| match config.rules.get(&rule.id) {
+            Some(level) => level.severity(),
+            None => Some(rule.severity),
+        })
+        .collect())
 }
 
 /// What renderers need to know of a rule: id, category, level, platform and docs.
@@ -132,7 +154,11 @@ fn scope_globs(config: &Config) -> Result<globset::GlobSet, RuleError> {
         .clone()
         .unwrap_or_else(|| scope::DEFAULT_SCOPES.map(String::from).to_vec());
     scope::compile(&patterns).map_err(|message| RuleError {
-        path: config::FILE_NAME.into(),
+        path: if config.source.is_empty() {
+            config::FILE_NAME.into()
+        } else {
+            config.source.clone()
+        },
         line: None,
         column: None,
         message,
@@ -370,6 +396,9 @@ pub struct Extras {
     /// `--changed-only`: Rust is read only in the packages of these files
     /// (configuration is read in full); see [`crate::changed`].
     pub changed: Option<Vec<PathBuf>>,
+    /// `--force-include`: files named on the command line are linted even when
+    /// `include`/`exclude` leave them out.
+    pub force_include: bool,
 }
 
 /// [`run`] with the command line's extras.
@@ -384,33 +413,20 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
             });
         }
     }
-    let config = resolve_config(options)?;
-    let rules = extras.selection.apply(load_rules(&config)?)?;
-    let scope_globs = scope_globs(&config)?;
-    let catalog = load_catalog(&config)?;
-    let found = discover::discover(
-        &options.paths,
-        &config.include,
-        &config.exclude,
-        discover::TestCode {
-            rust_dirs: config.rust.test_dirs,
-            spring_resources: config.spring.test_resources,
-        },
-    )
-    .map_err(|message| RuleError {
-        path: config.source.clone(),
-        line: None,
-        column: None,
-        message,
-    })?;
+    let mut configs = crate::configs::Configs::resolve(&options.paths, options.config.as_deref())?;
+    let all = extras.selection.apply(all_rules(configs.root())?)?;
+    let scope_globs = scope_globs(configs.root())?;
+    let catalog = load_catalog(configs.root())?;
+    let found = discover::discover_with(&options.paths, &mut configs, extras.force_include)?;
     let (candidates, mut errors, mut skipped) = (found.files, found.errors, found.skipped);
-    let relevance = triage::Relevance::new(&rules);
     let candidates = match &extras.changed {
         Some(changed) => crate::changed::restrict_rust(candidates, changed),
         None => candidates,
     };
-    let max_file_size = config.max_file_size();
-    let rust_inputs = rust_inputs(&candidates, catalog, max_file_size);
+    let (rules, levels) = per_file_levels(all, &configs, &candidates)?;
+    let relevance = triage::Relevance::new(&rules);
+    let max_file_size = |c: &Candidate| configs.list[c.config].max_file_size();
+    let rust_inputs = rust_inputs(&candidates, catalog, configs.root().max_file_size());
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads.unwrap_or(0))
         .stack_size(WORKER_STACK)
@@ -430,7 +446,7 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
             .par_iter()
             .enumerate()
             .map(|(i, c)| {
-                let item = load_one(i, c, &rust_inputs, max_file_size);
+                let item = load_one(i, c, &rust_inputs, max_file_size(c));
                 if let Some(bar) = &bar {
                     bar.inc(1);
                 }
@@ -516,7 +532,7 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
         errors.extend(normalise::link(&mut docs, &files));
         let scopes = Scopes::compute(&files, &scope_globs);
         let ws = Workspace::new(files, docs).with_scopes(scopes);
-        let (findings, coverage, counted) = judge::judge_counted(&rules, &ws);
+        let (findings, coverage, counted) = judge::judge_levels(&rules, &ws, levels.as_ref());
         let mut report = Report {
             findings,
             coverage,
@@ -539,7 +555,8 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
         drop_in_background((rust_packages, docs));
         (report, files, counted, platforms)
     });
-    let min_coverage = config
+    let min_coverage = configs
+        .root()
         .coverage
         .iter()
         .map(|(c, v)| (*c, *v.get_ref()))
@@ -551,5 +568,53 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
         counted,
         min_coverage,
         platforms,
+        notes: configs.ignored_keys(),
     })
+}
+
+/// The rules to judge (those on in at least one configuration, at the root
+/// configuration's level where it has one) and, when several configurations govern
+/// the run, each file's levels.
+fn per_file_levels(
+    all: Vec<Rule>,
+    configs: &crate::configs::Configs,
+    candidates: &[Candidate],
+) -> Result<(Vec<Rule>, Option<judge::Levels>), RuleError> {
+    let table = configs
+        .list
+        .iter()
+        .map(|c| levels(c, &all))
+        .collect::<Result<Vec<_>, _>>()?;
+    let on: Vec<bool> = (0..all.len())
+        .map(|i| table.iter().any(|t| t[i].is_some()))
+        .collect();
+    let rules: Vec<Rule> = all
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| on[*i])
+        .map(|(i, mut rule)| {
+            if let Some(severity) = table.iter().find_map(|t| t[i]) {
+                rule.severity = severity;
+            }
+            rule
+        })
+        .collect();
+    if table.len() == 1 {
+        return Ok((rules, None));
+    }
+    let table = table
+        .into_iter()
+        .map(|t| {
+            t.into_iter()
+                .enumerate()
+                .filter(|(i, _)| on[*i])
+                .map(|(_, level)| level)
+                .collect()
+        })
+        .collect();
+    let levels = judge::Levels {
+        of_file: candidates.iter().map(|c| c.config).collect(),
+        table,
+    };
+    Ok((rules, Some(levels)))
 }

@@ -91,6 +91,24 @@ fn subject_span(node: &Node, file: &SourceFile) -> Span {
     )
 }
 
+/// Rule levels per file, when several configurations govern a run (see
+/// [`crate::configs`]): a rule off in a file's configuration neither reports nor
+/// counts there, and one set to another severity reports at it.
+#[derive(Debug, Clone, Default)]
+pub struct Levels {
+    /// Per file index: its configuration's index into `table`.
+    pub of_file: Vec<usize>,
+    /// Per configuration: each rule's level, in the order of the judged rules.
+    pub table: Vec<Vec<Option<crate::report::Severity>>>,
+}
+
+impl Levels {
+    fn get(&self, file: usize, rule: usize) -> Option<Option<crate::report::Severity>> {
+        let config = *self.of_file.get(file)?;
+        self.table.get(config)?.get(rule).copied()
+    }
+}
+
 fn judge_doc(rule: &Rule, doc: &Document, ctx: &Context, out: &mut Outcome) {
     let file = &ctx.ws.files[doc.file];
     for each in &rule.spec.select.each.0 {
@@ -170,6 +188,15 @@ pub fn judge_counted(
     rules: &[Rule],
     ws: &Workspace,
 ) -> (Vec<Finding>, BTreeMap<Category, CoverageLine>, Vec<Counted>) {
+    judge_levels(rules, ws, None)
+}
+
+/// [`judge_counted`] with each file's rule levels (`None`: each rule's own).
+pub fn judge_levels(
+    rules: &[Rule],
+    ws: &Workspace,
+    levels: Option<&Levels>,
+) -> (Vec<Finding>, BTreeMap<Category, CoverageLine>, Vec<Counted>) {
     // Each join's targets are indexed once, before any subject looks a name up.
     let indexes: Vec<Option<ServiceIndex>> = rules
         .par_iter()
@@ -187,9 +214,23 @@ pub fn judge_counted(
         .par_iter()
         .map(|doc| {
             let mut out = Outcome::default();
-            for (rule, ctx) in rules.iter().zip(&contexts) {
-                if selects(rule, doc) {
-                    judge_doc(rule, doc, ctx, &mut out);
+            for (i, (rule, ctx)) in rules.iter().zip(&contexts).enumerate() {
+                if !selects(rule, doc) {
+                    continue;
+                }
+                match levels.and_then(|l| l.get(doc.file, i)) {
+                    None => judge_doc(rule, doc, ctx, &mut out),
+                    Some(None) => {}
+                    Some(Some(severity)) if severity == rule.severity => {
+                        judge_doc(rule, doc, ctx, &mut out)
+                    }
+                    Some(Some(severity)) => {
+                        let start = out.findings.len();
+                        judge_doc(rule, doc, ctx, &mut out);
+                        out.findings[start..]
+                            .iter_mut()
+                            .for_each(|f| f.severity = severity);
+                    }
                 }
             }
             out

@@ -28,6 +28,7 @@ pub mod changed;
 pub mod classify;
 pub mod cli;
 pub mod config;
+pub mod configs;
 pub mod discover;
 pub mod engine;
 pub mod extract;

@@ -717,7 +717,7 @@ fn severity_override_changes_the_severity() {
     assert_eq!(code, 1);
     let out = run_in(dir.path(), &["check", "."]);
     assert!(
-        stdout(&out).contains("note[acme/pipe-hop-without-deadline]"),
+        stdout(&out).contains("info[acme/pipe-hop-without-deadline]"),
         "{}",
         stdout(&out)
     );

@@ -28,10 +28,13 @@ use crate::report::{Finding, Report, RuleInfo, Severity};
 
 /// The schema URL GitHub's documentation gives for SARIF 2.1.0.
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
-/// Where the tool is documented: the package's `repository`, when Cargo.toml names one.
-const INFORMATION_URI: &str = match option_env!("CARGO_PKG_REPOSITORY") {
-    Some(uri) if !uri.is_empty() => uri,
-    _ => "https://github.com/resilint/resilint",
+/// Where the tool is documented: the package's `repository`, when Cargo.toml names
+/// one. The repository has no public address yet, and an invented one would send
+/// code-scanning users to a stranger's page: `informationUri` is optional in SARIF
+/// 2.1.0, so it is left out until Cargo.toml names a real one.
+const INFORMATION_URI: Option<&str> = match option_env!("CARGO_PKG_REPOSITORY") {
+    Some(uri) if !uri.is_empty() => Some(uri),
+    _ => None,
 };
 /// The `partialFingerprints` key; bump the version if the hashed identity changes.
 pub const FINGERPRINT_KEY: &str = "resilint/v1";
@@ -252,13 +255,13 @@ pub fn render(report: &Report, repo: &Repo) -> String {
             .iter()
             .map(|i| result(&i.finding, at(&i.finding), repo, Some(&i.reason))),
     );
-    let driver = ToolComponent::builder()
+    let mut driver = ToolComponent::builder()
         .name("resilint")
         .version(env!("CARGO_PKG_VERSION"))
         .semantic_version(env!("CARGO_PKG_VERSION"))
-        .information_uri(INFORMATION_URI)
         .rules(report.rules.iter().map(descriptor).collect::<Vec<_>>())
         .build();
+    driver.information_uri = INFORMATION_URI.map(str::to_string);
     let invocation = Invocation::builder()
         .execution_successful(true)
         .tool_execution_notifications(notifications(report, repo))

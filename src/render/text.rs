@@ -39,6 +39,13 @@ pub fn render(report: &Report, files: &[SourceFile], color: bool) -> String {
         }
         let l = &finding.location;
         let at = format!("{}:{}:{}", escape(&l.path, false), l.line, l.column);
+        // codespan-reporting names no `info` severity: an info finding is drawn as
+        // a note into its own buffer, and the header's word is put right below.
+        let mut one = if color {
+            Buffer::ansi()
+        } else {
+            Buffer::no_color()
+        };
         let emitted = match by_path.get(l.path.as_str()) {
             Some(file) => {
                 let (start, end) = finding.byte_range;
@@ -46,16 +53,22 @@ pub fn render(report: &Report, files: &[SourceFile], color: bool) -> String {
                 let diagnostic = diagnostic
                     .with_labels(vec![Label::primary((), snippet.label.clone())])
                     .with_notes(notes);
-                term::emit_to_write_style(&mut buffer, &config, &snippet, &diagnostic)
+                term::emit_to_write_style(&mut one, &config, &snippet, &diagnostic)
             }
             None => {
                 notes.insert(0, format!("at {at}"));
                 let diagnostic = diagnostic.with_notes(notes);
                 let none = codespan_reporting::files::SimpleFile::new("", "");
-                term::emit_to_write_style(&mut buffer, &config, &none, &diagnostic)
+                term::emit_to_write_style(&mut one, &config, &none, &diagnostic)
             }
         };
-        if emitted.is_err() {
+        if emitted.is_ok() {
+            let mut drawn = one.into_inner();
+            if finding.severity == Severity::Info {
+                info_header(&mut drawn);
+            }
+            let _ = std::io::Write::write_all(&mut buffer, &drawn);
+        } else {
             let line = format!(
                 "{at}: {} [{}]\n",
                 escape(&finding.message, false),
@@ -70,12 +83,29 @@ pub fn render(report: &Report, files: &[SourceFile], color: bool) -> String {
     out
 }
 
+/// Renames the severity at the head of a diagnostic drawn as a note (`note[rule]`,
+/// possibly behind a colour code) to `info`, the word every other output uses for
+/// the severity. The header is the first text codespan writes, so the first `note`
+/// is the severity, never text from a file; the words have the same width.
+fn info_header(drawn: &mut [u8]) {
+    if let Some(at) = drawn.windows(4).position(|w| w == b"note") {
+        drawn[at..at + 4].copy_from_slice(b"info");
+    }
+}
+
 /// The closing lines: counts per severity, files, coverage per category.
 pub fn summary(report: &Report) -> String {
     let counts: Vec<String> = [Severity::Error, Severity::Warning, Severity::Info]
         .into_iter()
         .map(|s| {
-            let n = report.count(s);
+            // Files that could not be read are printed as `error[...]` lines too, so
+            // they count as errors here: the summary never says "0 errors" below them.
+            let n = report.count(s)
+                + if s == Severity::Error {
+                    report.errors.len()
+                } else {
+                    0
+                };
             let noun = match s {
                 Severity::Error => "error",
                 Severity::Warning => "warning",
@@ -101,9 +131,11 @@ pub fn summary(report: &Report) -> String {
         out.push_str(&format!(" ({} suppressed)", report.suppressed));
     }
     if !report.errors.is_empty() {
+        let n = report.errors.len();
         out.push_str(&format!(
-            " ({} could not be read, see above)",
-            report.errors.len()
+            " ({n} of the errors {} file{} that could not be read or parsed, printed above)",
+            if n == 1 { "is a" } else { "are" },
+            if n == 1 { "" } else { "s" }
         ));
     }
     if let Some(b) = report.baseline {

@@ -55,7 +55,7 @@ fn row16_symlinks_are_reported_as_skipped_never_silently() {
     // Without the flag, text mode still gives the count.
     let out = run(dir.path(), &["check", "."]);
     assert!(
-        stderr(&out).contains("note: 3 files skipped"),
+        stderr(&out).contains("info: 3 files skipped"),
         "{}",
         stderr(&out)
     );
