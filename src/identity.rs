@@ -76,6 +76,12 @@ fn path(root: &Node, concrete: &str, code: bool, file: &SourceFile) -> String {
             out.push_str(&item_name(item, code, file).unwrap_or_else(|| index.to_string()));
             out.push(']');
             node = item;
+        } else if !rest.contains('[') {
+            // No list item below: the keys are the identity as written, and walking
+            // them would scan every map on the way (50,000 instances in one map made
+            // each finding's identity a linear search).
+            out.push_str(rest);
+            break;
         } else {
             let rest_key = rest.strip_prefix('.').unwrap_or(rest);
             if rest_key.len() != rest.len() {
