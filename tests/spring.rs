@@ -327,3 +327,50 @@ fn spring_files_of_jvm_test_source_sets_are_test_code_unless_asked_for() {
         ]
     );
 }
+
+#[test]
+fn a_directory_of_too_many_spring_documents_is_a_limit_error_and_each_is_still_judged() {
+    // Profile views cost documents² (a 2 MB file of 40,000 documents took 24 GB);
+    // past the limit each document is its own view and the run says so.
+    let dir = tempfile::tempdir().unwrap();
+    let count = resilint::normalise::views::MAX_APPLICATION_DOCUMENTS + 1;
+    let text: Vec<String> = (0..count)
+        .map(|i| format!("resilience4j.retry.instances.s{i}.max-attempts: 3\n"))
+        .collect();
+    write(
+        dir.path(),
+        "app/application.yml",
+        text.join("---\n").as_bytes(),
+    );
+    write(
+        dir.path(),
+        "small/application.yml",
+        b"resilience4j.circuitbreaker.instances.s0.failure-rate-threshold: 50\n---\nresilience4j.retry.instances.s0.max-attempts: 3\n",
+    );
+    let report = run(dir.path());
+    let limits: Vec<_> = report
+        .errors
+        .iter()
+        .filter(|e| e.kind == ErrorKind::Limit)
+        .collect();
+    assert_eq!(limits.len(), 1, "{:?}", report.errors);
+    assert!(
+        limits[0].path.ends_with("app/application.yml"),
+        "{limits:?}"
+    );
+    assert!(limits[0].message.contains("more than 256"), "{limits:?}");
+    let unguarded = |path: &str| {
+        report
+            .findings
+            .iter()
+            .filter(|f| {
+                f.rule == "resilience4j/backend-without-circuit-breaker"
+                    && f.location.path.ends_with(path)
+            })
+            .count()
+    };
+    assert_eq!(unguarded("app/application.yml"), count);
+    // A small application beside it keeps its views: the breaker in one document
+    // guards the retry in the other.
+    assert_eq!(unguarded("small/application.yml"), 0);
+}

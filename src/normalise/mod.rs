@@ -57,7 +57,7 @@ pub fn link(docs: &mut [Document], files: &[SourceFile]) -> Vec<FileError> {
     }
     let mut errors = Vec::new();
     let mut patches = Vec::new();
-    for (i, view) in views::views(docs, &spring, files) {
+    for (i, view) in views::views(docs, &spring, files, &mut errors) {
         for patch in resilience4j::patches(&view, &mut errors) {
             patches.push((i, patch));
         }

@@ -67,6 +67,17 @@ pub fn at<'a>(root: &'a Node, path: &[&str]) -> Option<(Option<&'a Node>, &'a No
 }
 
 impl<'a> View<'a> {
+    /// A view of one document only.
+    fn alone(doc: &'a Document, files: &'a [SourceFile], index: Index<'a>) -> Self {
+        View {
+            docs: vec![doc],
+            me: 0,
+            layer: vec![0],
+            files,
+            index,
+        }
+    }
+
     pub fn me(&self) -> &'a Document {
         self.docs[self.me]
     }
@@ -181,11 +192,20 @@ fn precedence(doc: &Document, file: &SourceFile, profiled: bool) -> Precedence {
 
 type Precedence = (bool, bool, bool, String, usize);
 
+/// Most Spring documents one directory may hold for its profile views to be built.
+/// A view holds every document of its layers and each lookup scans them, so views
+/// cost documents² in time and memory: a 2 MB file of 40,000 `---` documents took
+/// 24 GB. Real applications have a handful; above this, each document is its own view.
+pub const MAX_APPLICATION_DOCUMENTS: usize = 256;
+
 /// The view of every document in `spring` (indices into `docs`), grouped by directory.
+/// A directory with more than [`MAX_APPLICATION_DOCUMENTS`] documents is a `limit`
+/// error in `errors`, and its documents are normalised each on its own.
 pub fn views<'a>(
     docs: &'a [Document],
     spring: &[usize],
     files: &'a [SourceFile],
+    errors: &mut Vec<crate::report::FileError>,
 ) -> Vec<(usize, View<'a>)> {
     // directory -> [(precedence, profile, doc index)]
     type Entry = (Precedence, Option<String>, usize);
@@ -198,9 +218,27 @@ pub fn views<'a>(
         groups.entry(dir).or_default().push((prec, label, i));
     }
     let mut out = Vec::new();
-    for (_, mut group) in groups {
+    for (dir, mut group) in groups {
         group.sort();
         let index: Index = Rc::default();
+        if group.len() > MAX_APPLICATION_DOCUMENTS {
+            let first = &files[docs[group[0].2].file];
+            errors.push(first.error(
+                Some(docs[group[0].2].root.span.start),
+                crate::report::ErrorKind::Limit,
+                format!(
+                    "{} Spring documents in `{}`, more than {MAX_APPLICATION_DOCUMENTS}: profile \
+                     views are not built, and each document is normalised on its own (no \
+                     inheritance across documents)",
+                    group.len(),
+                    dir.display()
+                ),
+            ));
+            for (_, _, i) in &group {
+                out.push((*i, View::alone(&docs[*i], files, Rc::clone(&index))));
+            }
+            continue;
+        }
         for (_, label, i) in &group {
             let members: Vec<&Entry> = group
                 .iter()
