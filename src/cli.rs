@@ -197,6 +197,46 @@ fn usage_error(message: impl std::fmt::Display) -> i32 {
     2
 }
 
+/// Largest file re-read to draw a usage error's snippet (config files are limited to
+/// 1 MiB and rule files to 16 MiB when read).
+const MAX_SNIPPET_FILE: u64 = 16 * 1024 * 1024;
+
+/// A usage error (exit 2) about a position in a file (a config, rule or catalogue
+/// file): drawn with a snippet like a finding, through the same renderer. The file
+/// is read again here (the error path); when it cannot be, or the error has no line,
+/// it is one line `error: path:line:col: message`.
+fn rule_error(e: crate::usage_error::RuleError) -> i32 {
+    let drawn = e.line.and_then(|line| {
+        let path = std::path::Path::new(&e.path);
+        let meta = std::fs::metadata(path).ok()?;
+        if !meta.is_file() || meta.len() > MAX_SNIPPET_FILE {
+            return None;
+        }
+        let text = std::fs::read_to_string(path).ok()?;
+        let file = crate::source::SourceFile::new(e.path.clone(), path.into(), text);
+        render::text::at_position(
+            &file,
+            line,
+            e.column,
+            None,
+            &e.message,
+            stderr_color(ColorChoice::Auto),
+        )
+    });
+    match drawn {
+        Some(text) => {
+            to_stderr(&text);
+            2
+        }
+        None => usage_error(e),
+    }
+}
+
+/// [`color_wanted`] for stderr: the same choice and variables, a terminal on stderr.
+fn stderr_color(choice: ColorChoice) -> bool {
+    color_for(choice, std::io::stderr().is_terminal())
+}
+
 /// Writes to stderr; a failure to write there (a closed or full stderr) is ignored,
 /// since there is nowhere left to say it (`eprint!` would panic).
 fn to_stderr(text: &str) {
@@ -250,13 +290,18 @@ fn stderr_notes(report: &Report, args: &CheckArgs) -> String {
 /// a non-empty `NO_COLOR` turns it off, then a non-empty `CLICOLOR_FORCE` or
 /// `FORCE_COLOR` (other than `0`) turns it on, else a terminal on stdout does.
 pub fn color_wanted(choice: ColorChoice) -> bool {
+    color_for(choice, std::io::stdout().is_terminal())
+}
+
+/// [`color_wanted`] for a stream that is (or is not) a terminal.
+fn color_for(choice: ColorChoice, terminal: bool) -> bool {
     let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => false,
         ColorChoice::Auto if set("CLICOLOR_FORCE") || set("FORCE_COLOR") => true,
-        ColorChoice::Auto => std::io::stdout().is_terminal(),
+        ColorChoice::Auto => terminal,
     }
 }
 
@@ -310,7 +355,7 @@ fn check(args: CheckArgs) -> i32 {
     };
     let outcome = match engine::run_with(&options, &extras) {
         Ok(o) => o,
-        Err(e) => return usage_error(e),
+        Err(e) => return rule_error(e),
     };
     if !args.quiet {
         for note in &outcome.notes {
@@ -325,7 +370,11 @@ fn check(args: CheckArgs) -> i32 {
         Err(message) => return usage_error(message),
     };
     if targets.iter().any(|t| t.format == Format::Text) {
-        to_stderr(&render::text::errors(&report.report));
+        to_stderr(&render::text::errors_with_snippets(
+            &report.report,
+            &report.files,
+            stderr_color(args.color),
+        ));
         to_stderr(&stderr_notes(&report.report, &args));
     } else if args.show_skipped {
         to_stderr(&stderr_notes(&report.report, &args));
@@ -363,7 +412,7 @@ fn init(dir: &std::path::Path, force: bool) -> i32 {
     };
     let outcome = match engine::run(&options) {
         Ok(o) => o,
-        Err(e) => return usage_error(e),
+        Err(e) => return rule_error(e),
     };
     let report = &outcome.report;
     let text = crate::init::config_text(&outcome.platforms, &report.coverage, report.files_scanned);
@@ -383,8 +432,8 @@ fn rules_for(config: Option<PathBuf>) -> Result<Vec<crate::rules::Rule>, i32> {
         config,
         threads: None,
     };
-    let config = engine::resolve_config(&options).map_err(usage_error)?;
-    engine::load_rules(&config).map_err(usage_error)
+    let config = engine::resolve_config(&options).map_err(rule_error)?;
+    engine::load_rules(&config).map_err(rule_error)
 }
 
 fn list_rules(config: Option<PathBuf>, format: RulesFormat) -> i32 {
@@ -453,18 +502,18 @@ fn explain(id: &str, config: Option<PathBuf>) -> i32 {
     };
     let mut config = match engine::resolve_config(&options) {
         Ok(c) => c,
-        Err(e) => return usage_error(e),
+        Err(e) => return rule_error(e),
     };
     let active = match engine::load_rules(&config) {
         Ok(r) => r,
-        Err(e) => return usage_error(e),
+        Err(e) => return rule_error(e),
     };
     let configured = active.iter().find(|r| r.id == id).map(|r| r.severity);
     // Every rule at its default level, so a rule turned off is explained too.
     config.rules.clear();
     let all = match engine::load_rules(&config) {
         Ok(r) => r,
-        Err(e) => return usage_error(e),
+        Err(e) => return rule_error(e),
     };
     let Some(rule) = all.iter().find(|r| r.id == id) else {
         return usage_error(format!(

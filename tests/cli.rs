@@ -287,7 +287,7 @@ fn file_errors_alone_exit_0_unless_strict() {
     assert_eq!(exit(&out), 0);
     // Text mode prints the error entries on stderr.
     assert!(
-        stderr(&out).contains("error[parse]: k8s/broken.yaml:"),
+        stderr(&out).contains("error[parse]: ") && stderr(&out).contains("┌─ k8s/broken.yaml:"),
         "{}",
         stderr(&out)
     );

@@ -119,7 +119,8 @@ fn bad_gate_values_are_usage_errors_that_say_how_to_fix_them() {
     let out = run_in(dir.path(), &["check", "."]);
     assert_eq!(code(&out), 2);
     assert!(
-        stderr(&out).contains("resilint.toml:2:11: [coverage]: 120 is not a percentage"),
+        stderr(&out).contains("error: [coverage]: 120 is not a percentage")
+            && stderr(&out).contains("┌─ resilint.toml:2:11"),
         "{}",
         stderr(&out)
     );

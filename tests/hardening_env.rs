@@ -157,7 +157,7 @@ fn row3_a_huge_rule_glob_is_a_rule_file_error_in_every_command() {
         let err = stderr(&out);
         assert_eq!(code(&out), 2, "{args:?}: {err}");
         assert!(!err.contains("panicked"), "{args:?}: {err}");
-        assert!(err.contains("rules/acme/x.toml:7:15:"), "{args:?}: {err}");
+        assert!(err.contains("┌─ rules/acme/x.toml:7:15"), "{args:?}: {err}");
         assert!(err.contains("over the limit"), "{args:?}: {err}");
     }
     // Within the length limit, too many alternatives is its own message.
@@ -202,7 +202,7 @@ fn row3_huge_config_and_catalogue_globs_are_errors_at_their_position() {
     let out = run(dir.path(), &["check", ".", "--config", "other.toml"]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("other.toml:2:11:"),
+        stderr(&out).contains("┌─ other.toml:2:11"),
         "{}",
         stderr(&out)
     );
@@ -218,7 +218,7 @@ fn row3_huge_config_and_catalogue_globs_are_errors_at_their_position() {
     assert_eq!(code(&out), 2, "{err}");
     assert!(!err.contains("panicked"), "{err}");
     assert!(
-        err.contains("r/apis/acme.toml:4:17:"),
+        err.contains("┌─ r/apis/acme.toml:4:17"),
         "the catalogue file is named: {err}"
     );
 }
@@ -319,7 +319,7 @@ fn row11_rule_dirs_stay_inside_the_repository() {
         let out = run(&repo, &["check", "."]);
         let err = stderr(&out);
         assert_eq!(code(&out), 2, "{dirs}: {err}");
-        assert!(err.contains("resilint.toml:1:14:"), "{dirs}: {err}");
+        assert!(err.contains("┌─ resilint.toml:1:14"), "{dirs}: {err}");
         assert!(
             err.contains("outside the config's repository"),
             "{dirs}: {err}"
@@ -351,7 +351,8 @@ fn row11_rule_dirs_stay_inside_the_repository() {
     let out = run(&repo, &["check", "."]);
     assert_eq!(code(&out), 2);
     assert!(
-        stderr(&out).contains("resilint.toml:2:14: rule directory `nope` does not exist"),
+        stderr(&out).contains("error: rule directory `nope` does not exist")
+            && stderr(&out).contains("┌─ resilint.toml:2:14"),
         "{}",
         stderr(&out)
     );
@@ -370,7 +371,7 @@ fn row18_config_errors_name_the_file_given_with_line_and_column() {
     let out = run(dir.path(), &["check", ".", "--config", "other.toml"]);
     assert_eq!(code(&out), 2);
     assert!(
-        stderr(&out).starts_with("error: other.toml:3:"),
+        stderr(&out).starts_with("error: ") && stderr(&out).contains("┌─ other.toml:3:"),
         "{}",
         stderr(&out)
     );
@@ -381,14 +382,15 @@ fn row18_config_errors_name_the_file_given_with_line_and_column() {
     );
     let out = run(dir.path(), &["check", ".", "--config", "other.toml"]);
     assert!(
-        stderr(&out).starts_with("error: other.toml:3:1: unknown rule"),
+        stderr(&out).starts_with("error: unknown rule")
+            && stderr(&out).contains("┌─ other.toml:3:1\n"),
         "{}",
         stderr(&out)
     );
     write(dir.path(), "other.toml", "include = [\"a[\"]\n");
     let out = run(dir.path(), &["check", ".", "--config", "other.toml"]);
     assert!(
-        stderr(&out).starts_with("error: other.toml:1:"),
+        stderr(&out).starts_with("error: ") && stderr(&out).contains("┌─ other.toml:1:"),
         "{}",
         stderr(&out)
     );
@@ -408,7 +410,8 @@ fn row18_catalogue_errors_name_their_file() {
     let out = run(dir.path(), &["rules"]);
     assert_eq!(code(&out), 2);
     assert!(
-        stderr(&out).starts_with("error: r/istio/route-without-timeout.toml:1:6: rule id"),
+        stderr(&out).starts_with("error: rule id")
+            && stderr(&out).contains("┌─ r/istio/route-without-timeout.toml:1:6\n"),
         "{}",
         stderr(&out)
     );
@@ -417,7 +420,7 @@ fn row18_catalogue_errors_name_their_file() {
     let out = run(dir.path(), &["check", "."]);
     assert_eq!(code(&out), 2);
     assert!(
-        stderr(&out).starts_with("error: r/apis/acme.toml:2:"),
+        stderr(&out).starts_with("error: ") && stderr(&out).contains("┌─ r/apis/acme.toml:2:"),
         "{}",
         stderr(&out)
     );

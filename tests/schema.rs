@@ -46,7 +46,7 @@ fn a_misspelt_each_is_exit_2_at_its_line_with_a_suggestion() {
     );
     let (code, stderr) = check_with(&text);
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("r/acme/typo.toml:8:9:"), "{stderr}");
+    assert!(stderr.contains("┌─ r/acme/typo.toml:8:9"), "{stderr}");
     assert!(stderr.contains("did you mean `clients`?"), "{stderr}");
 }
 
@@ -58,7 +58,7 @@ fn a_misspelt_require_path_is_exit_2_at_its_line_with_a_suggestion() {
     );
     let (code, stderr) = check_with(&text);
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("r/acme/typo.toml:13:9:"), "{stderr}");
+    assert!(stderr.contains("┌─ r/acme/typo.toml:13:9"), "{stderr}");
     assert!(stderr.contains("did you mean `timeout`?"), "{stderr}");
 }
 
@@ -103,7 +103,7 @@ fn spring_rule_paths_are_checked_in_canonical_form_and_open_maps_allow_other_key
     );
     let (code, stderr) = check_with(&typo);
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("r/acme/typo.toml:13:9:"), "{stderr}");
+    assert!(stderr.contains("┌─ r/acme/typo.toml:13:9"), "{stderr}");
     assert!(stderr.contains("did you mean `wait-duration`?"), "{stderr}");
 
     let camel = spring_rule(

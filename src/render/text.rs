@@ -267,26 +267,98 @@ pub fn sections(report: &Report) -> String {
     out
 }
 
-/// Error entries as `path:line:col: kind: message` lines (printed on stderr in text mode).
-pub fn errors(report: &Report) -> String {
+/// A diagnostic about a line and column of a file (a file that does not parse, a
+/// config or rule-file error), drawn like a finding: the header, `┌─ path:line:col`
+/// and a snippet with the position underlined (to the end of the word there).
+/// `None` when the line is not in the file.
+pub fn at_position(
+    file: &SourceFile,
+    line: usize,
+    column: Option<usize>,
+    code: Option<&str>,
+    message: &str,
+    color: bool,
+) -> Option<String> {
+    if line == 0 || line > file.line_count() {
+        return None;
+    }
+    let (ls, le) = file.line_range(line - 1);
+    let start = file.offset_of_column(ls, le, column.unwrap_or(1).saturating_sub(1));
+    let end = match column {
+        // The word at the position, at least one character when the line has one.
+        Some(_) => {
+            let rest = &file.text[start..le];
+            let word = rest
+                .find(|c: char| c.is_whitespace() || ",]}=".contains(c))
+                .unwrap_or(rest.len());
+            let first = rest.chars().next().map_or(0, char::len_utf8);
+            start + word.max(first)
+        }
+        None => le,
+    };
+    let snippet = Snippet::new(file, start, end);
+    let mut diagnostic = Diagnostic::error()
+        .with_message(escape(message, false))
+        .with_labels(vec![Label::primary((), snippet.label.clone())]);
+    if let Some(code) = code {
+        diagnostic = diagnostic.with_code(code);
+    }
+    let mut buffer = if color {
+        Buffer::ansi()
+    } else {
+        Buffer::no_color()
+    };
+    term::emit_to_write_style(&mut buffer, &term::Config::default(), &snippet, &diagnostic).ok()?;
+    Some(String::from_utf8_lossy(buffer.as_slice()).into_owned())
+}
+
+/// Error entries on stderr in text mode: with a snippet when the entry has a line
+/// and its file's text is at hand (`files`, by display path), else as one
+/// `error[kind]: path:line:col: message` line.
+pub fn errors_with_snippets(report: &Report, files: &[SourceFile], color: bool) -> String {
+    let by_path: std::collections::HashMap<&str, &SourceFile> =
+        files.iter().map(|f| (f.display.as_str(), f)).collect();
     report
         .errors
         .iter()
         .map(|e| {
-            let pos = match (e.line, e.column) {
-                (Some(l), Some(c)) => format!(":{l}:{c}"),
-                (Some(l), None) => format!(":{l}"),
-                _ => String::new(),
+            let kind = kind_name(e.kind);
+            let drawn = match (e.line, by_path.get(e.path.as_str())) {
+                (Some(line), Some(file)) if !file.text.is_empty() => {
+                    at_position(file, line, e.column, Some(&kind), &e.message, color)
+                }
+                _ => None,
             };
-            let kind = serde_json::to_value(e.kind)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
-            format!(
-                "error[{kind}]: {}{pos}: {}\n",
-                escape(&e.path, false),
-                escape(&e.message, false)
-            )
+            drawn.unwrap_or_else(|| one_line(e, &kind))
         })
+        .collect()
+}
+
+fn kind_name(kind: crate::report::ErrorKind) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn one_line(e: &crate::report::FileError, kind: &str) -> String {
+    let pos = match (e.line, e.column) {
+        (Some(l), Some(c)) => format!(":{l}:{c}"),
+        (Some(l), None) => format!(":{l}"),
+        _ => String::new(),
+    };
+    format!(
+        "error[{kind}]: {}{pos}: {}\n",
+        escape(&e.path, false),
+        escape(&e.message, false)
+    )
+}
+
+/// Error entries as `error[kind]: path:line:col: message` lines, without snippets.
+pub fn errors(report: &Report) -> String {
+    report
+        .errors
+        .iter()
+        .map(|e| one_line(e, &kind_name(e.kind)))
         .collect()
 }

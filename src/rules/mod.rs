@@ -151,7 +151,7 @@ pub(crate) fn toml_files(dir: &FsPath) -> Result<Vec<std::path::PathBuf>, RuleEr
             path: display,
             line: None,
             column: None,
-            message: "rule directory does not exist: fix `rule-dirs` in resilint.toml (paths are relative to it)".into(),
+            message: "rule directory does not exist: fix `rule-dirs` in the configuration (paths are relative to its directory)".into(),
         });
     }
     let mut paths: Vec<_> = ignore::WalkBuilder::new(dir)
