@@ -171,6 +171,9 @@ fn judge_doc(rule: &Rule, doc: &Document, ctx: &Context, out: &mut Outcome) {
                         &hit.concrete,
                         file,
                     ),
+                    // A join's problem is its target's (missing, or lacking a key).
+                    shared: rule.spec.check.join().is_some(),
+                    related: Vec::new(),
                 });
             }
         }

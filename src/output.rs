@@ -133,6 +133,8 @@ pub fn finish(outcome: Outcome, args: &CheckArgs) -> Result<Finished, String> {
             crate::changed::keep_only(&mut report, shown);
         }
     }
+    // Last: baseline, ignores and `--changed-only` judged each subject on its own.
+    crate::report::group_shared(&mut report.findings);
     Ok(Finished { report, files })
 }
 

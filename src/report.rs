@@ -82,6 +82,48 @@ pub struct Finding {
     /// [`crate::identity`]): what baselines and fingerprints are keyed on, never a line.
     #[serde(skip)]
     pub subject: String,
+    /// The problem lies with a target the subject names (a missing DestinationRule,
+    /// one without outlier detection), not with the subject: every subject naming
+    /// it has the same finding, and [`group_shared`] reports them once.
+    #[serde(skip)]
+    pub shared: bool,
+    /// The other subjects with the same shared problem (same rule, target, message
+    /// and severity), in location order; the finding itself is the first of them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<Location>,
+}
+
+/// Reports a problem shared by several subjects once: when several routes lack the
+/// same DestinationRule, the first (in location order) carries the finding and the
+/// others become its `related` locations. Applied last, after inline ignores, the
+/// baseline and `--changed-only` have judged each subject on its own, so a baseline
+/// entry or an ignore comment still covers exactly one route, a new route with the
+/// same problem is new, and a `--changed-only` run reports it at a route of the
+/// changed files. Coverage is not touched: it counts every route.
+pub fn group_shared(findings: &mut Vec<Finding>) {
+    type Key = (String, Option<String>, String, Severity);
+    let mut first: std::collections::HashMap<Key, usize> = std::collections::HashMap::new();
+    let mut kept: Vec<Finding> = Vec::with_capacity(findings.len());
+    for f in findings.drain(..) {
+        if !f.shared || f.target.is_none() {
+            kept.push(f);
+            continue;
+        }
+        let key = (
+            f.rule.clone(),
+            f.target.clone(),
+            f.message.clone(),
+            f.severity,
+        );
+        match first.get(&key) {
+            Some(&i) => kept[i].related.push(f.location),
+            None => {
+                first.insert(key, kept.len());
+                kept.push(f);
+            }
+        }
+    }
+    *findings = kept;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

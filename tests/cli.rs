@@ -348,9 +348,20 @@ fn json_follows_the_contract() {
         }
         for key in obj.keys() {
             assert!(
-                required.contains(&key.as_str()) || key == "target",
+                required.contains(&key.as_str()) || key == "target" || key == "related",
                 "unexpected finding field `{key}`"
             );
+        }
+        // `related`: the other subjects with the same shared problem, as locations.
+        for r in f
+            .get("related")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            for key in ["path", "line", "column", "end_line", "end_column"] {
+                assert!(r.get(key).is_some(), "related location lacks `{key}`: {r}");
+            }
         }
         for key in ["line", "column", "end_line", "end_column"] {
             assert!(f[key].as_u64().unwrap() >= 1);

@@ -9,14 +9,20 @@ pub fn render(report: &Report) -> String {
     let mut out = String::new();
     for f in &report.findings {
         let l = &f.location;
+        let others = super::others(f);
         out.push_str(&format!(
-            "{}:{}:{}: {}[{}] {}\n",
+            "{}:{}:{}: {}[{}] {}{}\n",
             escape(&l.path, false),
             l.line,
             l.column,
             f.severity.name(),
             escape(&f.rule, false),
-            escape(&f.message, false)
+            escape(&f.message, false),
+            if others.is_empty() {
+                others
+            } else {
+                format!(" ({others})")
+            }
         ));
     }
     out.push_str(&super::text::sections(report));

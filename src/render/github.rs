@@ -40,7 +40,7 @@ pub fn render(report: &Report, repo: &Repo) -> String {
             l.end_line,
             l.end_column,
             escape_property(&f.rule),
-            escape_data(&f.message)
+            escape_data(&super::with_others(f))
         ));
     }
     for p in &report.ignore_problems {

@@ -26,7 +26,13 @@ pub fn render(report: &Report) -> String {
                     .iter()
                     .map(|f| {
                         let l = &f.location;
-                        format!("{}:{}:{}: {}", l.path, l.line, l.column, f.message)
+                        format!(
+                            "{}:{}:{}: {}",
+                            l.path,
+                            l.line,
+                            l.column,
+                            super::with_others(f)
+                        )
                     })
                     .collect();
                 status

@@ -72,7 +72,7 @@ fn findings(report: &Report) -> String {
                 cell(&l.path),
                 l.line,
                 l.column,
-                cell(&f.message)
+                cell(&super::with_others(f))
             ));
         }
     }

@@ -14,6 +14,31 @@ pub mod sarif;
 pub mod snippet;
 pub mod text;
 
+/// "and 2 other routes" for a finding that stands for several subjects with one
+/// shared problem (`related`, see [`crate::report::group_shared`]); empty otherwise.
+/// Routes are what a shared target is named from today (Istio route destinations);
+/// a subject of another shape is called a place.
+pub fn others(f: &crate::report::Finding) -> String {
+    let n = f.related.len();
+    if n == 0 {
+        return String::new();
+    }
+    let noun = if f.subject.contains("route") || f.subject.contains("http[") {
+        "route"
+    } else {
+        "place"
+    };
+    format!("and {n} other {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The finding's message, with "(and N other routes)" when it stands for several.
+pub fn with_others(f: &crate::report::Finding) -> String {
+    match others(f) {
+        o if o.is_empty() => f.message.clone(),
+        o => format!("{} ({o})", f.message),
+    }
+}
+
 /// The repository the run is in, as strings.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Repo {

@@ -140,6 +140,15 @@ fn location(repo: &Repo, path: &str, region: Option<Region>) -> Location {
     Location::builder().physical_location(physical).build()
 }
 
+fn region_of(l: &crate::report::Location) -> Region {
+    Region::builder()
+        .start_line(l.line as i64)
+        .start_column(l.column as i64)
+        .end_line(l.end_line as i64)
+        .end_column(l.end_column as i64)
+        .build()
+}
+
 fn result(
     f: &Finding,
     index: Option<usize>,
@@ -147,12 +156,7 @@ fn result(
     suppression: Option<&str>,
 ) -> SarifResult {
     let l = &f.location;
-    let region = Region::builder()
-        .start_line(l.line as i64)
-        .start_column(l.column as i64)
-        .end_line(l.end_line as i64)
-        .end_column(l.end_column as i64)
-        .build();
+    let region = region_of(l);
     let fingerprints: BTreeMap<String, String> =
         [(FINGERPRINT_KEY.to_string(), identity::fingerprint(f))].into();
     let mut props = vec![("category", json!(f.category.name()))];
@@ -168,6 +172,21 @@ fn result(
         .properties(bag(props))
         .build();
     r.rule_index = index.map(|i| i as i64);
+    if !f.related.is_empty() {
+        // The other subjects with the same shared problem (see `report::group_shared`).
+        r.related_locations = Some(
+            f.related
+                .iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    let mut at = location(repo, &l.path, Some(region_of(l)));
+                    at.id = Some(i as i64);
+                    at.message = Some(text(format!("same problem: {}", f.message)));
+                    at
+                })
+                .collect(),
+        );
+    }
     if let Some(reason) = suppression {
         r.suppressions = Some(vec![Suppression::builder()
             .kind(json!("inSource"))

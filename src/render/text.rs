@@ -8,6 +8,9 @@ use super::snippet::{escape, Snippet};
 use crate::report::{Category, Report, Severity};
 use crate::source::SourceFile;
 
+/// Related locations listed under a finding before the rest are only counted.
+const MAX_RELATED: usize = 10;
+
 /// Renders findings with snippets from `files` (matched by display path).
 ///
 /// Each snippet is cut from the file around its finding (see [`Snippet`]), so the
@@ -33,6 +36,25 @@ pub fn render(report: &Report, files: &[SourceFile], color: bool) -> String {
         let mut notes = Vec::new();
         if let Some(target) = &finding.target {
             notes.push(format!("target: {}", escape(target, false)));
+        }
+        if !finding.related.is_empty() {
+            let shown: Vec<String> = finding
+                .related
+                .iter()
+                .take(MAX_RELATED)
+                .map(|l| format!("{}:{}:{}", escape(&l.path, false), l.line, l.column))
+                .collect();
+            let more = finding.related.len().saturating_sub(MAX_RELATED);
+            notes.push(format!(
+                "{} with the same problem: {}{}",
+                super::others(finding),
+                shown.join(", "),
+                if more > 0 {
+                    format!(", … ({more} more)")
+                } else {
+                    String::new()
+                }
+            ));
         }
         if !finding.help.is_empty() {
             notes.push(format!("help: {}", escape(&finding.help, true)));
