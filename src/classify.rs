@@ -98,9 +98,14 @@ fn is_kong(root: &Node) -> bool {
 }
 
 fn is_envoy(root: &Node) -> bool {
-    if root.get("static_resources").is_some()
-        || root.get("staticResources").is_some()
-        || root.get("dynamic_resources").is_some()
+    if [
+        "static_resources",
+        "staticResources",
+        "dynamic_resources",
+        "dynamicResources",
+    ]
+    .iter()
+    .any(|k| root.get(k).is_some())
     {
         return true;
     }
@@ -109,14 +114,40 @@ fn is_envoy(root: &Node) -> bool {
             .and_then(Node::as_str)
             .is_some_and(|t| t.contains("envoy."))
     };
+    // A config dump fragment: `[{cluster: {"@type": ...}, last_updated: ...}]`.
+    let wraps_type = |n: &Node| {
+        n.as_map()
+            .is_some_and(|m| m.iter().any(|(_, v)| has_type(v)))
+    };
+    let all = |items: &[Node], f: &dyn Fn(&Node) -> bool| !items.is_empty() && items.iter().all(f);
     has_type(root)
-        || root
-            .get("resources")
-            .and_then(Node::as_seq)
-            .is_some_and(|r| r.iter().any(has_type))
-        || root
-            .as_seq()
-            .is_some_and(|r| !r.is_empty() && r.iter().all(has_type))
+        || ["resources", "configs"].iter().any(|k| {
+            root.get(k)
+                .and_then(Node::as_seq)
+                .is_some_and(|r| r.iter().any(has_type))
+        })
+        || root.as_seq().is_some_and(|r| {
+            all(r, &has_type) || all(r, &wraps_type) || all(r, &is_envoy_resource_shape)
+        })
+}
+
+/// A RouteConfiguration or Cluster without `@type`, as a control plane lists them
+/// (snake_case or camelCase): a `name` with virtual hosts, or with a cluster's own
+/// connection fields.
+fn is_envoy_resource_shape(n: &Node) -> bool {
+    let has = |keys: &[&str]| keys.iter().any(|k| n.get(k).is_some());
+    n.get("name").and_then(Node::as_str).is_some()
+        && (has(&["virtual_hosts", "virtualHosts"])
+            || (has(&["connect_timeout", "connectTimeout"])
+                && has(&[
+                    "load_assignment",
+                    "loadAssignment",
+                    "eds_cluster_config",
+                    "edsClusterConfig",
+                    "type",
+                    "cluster_type",
+                    "clusterType",
+                ])))
 }
 
 fn is_spring(root: &Node) -> bool {

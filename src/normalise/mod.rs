@@ -11,11 +11,14 @@
 //!   library defaults, each value remembering where it came from.
 //! - [`cloud`]: Spring Cloud Gateway routes (global HTTP client timeouts,
 //!   `default-filters` breakers) and OpenFeign clients (default config, Feign defaults).
+//! - [`envoy`]: Envoy's spellings (camelCase protojson, `typed_config` wrappers) made
+//!   one snake_case form, with every route and cluster listed (per document).
 //!
 //! Canonicalising is per document ([`document`]); inheritance needs every document of
 //! the application, so it runs once all files are loaded ([`link`]), before judging.
 
 pub mod cloud;
+pub mod envoy;
 pub mod resilience4j;
 pub mod spring;
 pub mod views;
@@ -31,6 +34,7 @@ use crate::source::SourceFile;
 pub fn document(doc: &mut Document) {
     match doc.meta.platform {
         Platform::Spring => doc.root = spring::canonical(&doc.root),
+        Platform::Envoy => doc.root = envoy::canonical(&doc.root),
         Platform::Other if spring::may_be_spring(&doc.root) => {
             let canonical = spring::canonical(&doc.root);
             if spring::is_spring(&canonical) {
