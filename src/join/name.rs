@@ -60,7 +60,7 @@ impl Resolve for PlainName {
 pub struct KubernetesService;
 
 /// `name.ns.svc.cluster.local` for the forms Kubernetes DNS accepts.
-fn service_fqdn(name: &str, caller_ns: &str) -> String {
+pub fn service_fqdn(name: &str, caller_ns: &str) -> String {
     let name = name.to_ascii_lowercase();
     match name.matches('.').count() {
         0 => format!("{name}.{caller_ns}.svc.cluster.local"),

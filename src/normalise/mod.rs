@@ -11,6 +11,8 @@
 //!   library defaults, each value remembering where it came from.
 //! - [`cloud`]: Spring Cloud Gateway routes (global HTTP client timeouts,
 //!   `default-filters` breakers) and OpenFeign clients (default config, Feign defaults).
+//! - [`gateway`]: Gateway API route rules with the Envoy Gateway policy, or Istio
+//!   DestinationRules, that govern them (cross-document, in [`link`]).
 //! - [`envoy`]: Envoy's spellings (camelCase protojson, `typed_config` wrappers) made
 //!   one snake_case form, with every route and cluster listed (per document).
 //!
@@ -19,6 +21,7 @@
 
 pub mod cloud;
 pub mod envoy;
+pub mod gateway;
 pub mod resilience4j;
 pub mod spring;
 pub mod views;
@@ -46,10 +49,13 @@ pub fn document(doc: &mut Document) {
     }
 }
 
-/// Cross-document normalisation: materialises inherited values in every Spring
-/// document, from the view of its application and profile. Returns the `errors`
+/// Cross-document normalisation: derives what governs each Gateway API route rule
+/// ([`gateway`]), and materialises inherited values in every Spring document, from
+/// the view of its application and profile. Returns the `errors`
 /// entries found on the way (a `baseConfig` loop or a missing config).
 pub fn link(docs: &mut [Document], files: &[SourceFile]) -> Vec<FileError> {
+    let routes = gateway::patches(docs, files);
+    gateway::apply(docs, routes);
     let spring: Vec<usize> = docs
         .iter()
         .enumerate()

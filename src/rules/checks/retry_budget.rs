@@ -3,6 +3,10 @@
 //! Istio: `attempts` counts retries, so a request makes `attempts + 1` tries of up
 //! to `perTryTimeout` each; when that exceeds the route `timeout`, the later tries
 //! never happen. A `perTryTimeout` without a route timeout is istio/istio#55748.
+//!
+//! With `single-try`, a subject that makes one try (no retries) is judged too: its
+//! per-try timeout must not exceed the total (Gateway API's `backendRequest` longer
+//! than `request`, which the API server rejects).
 
 use serde::Deserialize;
 
@@ -26,6 +30,10 @@ pub struct RetryBudget {
     pub message: Option<String>,
     /// Message when a per-try timeout is set without a total timeout.
     pub message_no_timeout: Option<String>,
+    /// Optional: also judge subjects with no retries (one try), whose per-try timeout
+    /// must then not exceed the total timeout (default `false`: covered).
+    #[serde(default)]
+    pub single_try: bool,
 }
 
 impl RetryBudget {
@@ -36,9 +44,10 @@ impl RetryBudget {
             Some(hit) => hit.node.as_i64()?,
             None => self.default_attempts,
         };
-        if attempts <= 0 || per_try == 0.0 {
+        if (attempts <= 0 && !self.single_try) || per_try == 0.0 {
             return Some(Vec::new());
         }
+        let attempts = attempts.max(0);
         let span = Some(key_value_span(per_try_hit.key, per_try_hit.node));
         let total = self
             .timeout
