@@ -83,6 +83,11 @@ pub struct RustConfig {
     /// Lint Rust files below `tests/`, `benches/` and `examples/` too (default: false).
     #[serde(default)]
     pub test_dirs: bool,
+    /// Most tokens a Rust file may have to be parsed (default 200,000, about 1 MB of
+    /// ordinary code): `syn`'s tree takes up to about 1 KB per token, so a larger
+    /// file is an `errors` entry of kind `limit` instead of hundreds of megabytes.
+    #[serde(default)]
+    pub max_tokens: Option<usize>,
 }
 
 /// The `[spring]` table of `resilint.toml`.
@@ -97,6 +102,13 @@ pub struct SpringConfig {
 pub const FILE_NAME: &str = "resilint.toml";
 
 impl Config {
+    /// `[rust] max-tokens`, or its default.
+    pub fn max_rust_tokens(&self) -> usize {
+        self.rust
+            .max_tokens
+            .unwrap_or(crate::extract::rust::scan::MAX_TOKENS)
+    }
+
     /// `max-file-size` in bytes, or its default.
     pub fn max_file_size(&self) -> u64 {
         self.max_file_size

@@ -246,7 +246,13 @@ fn load_config_file(index: usize, source: &SourceFile) -> load::LoadedConfig {
     load::load_config(index, source)
 }
 
-fn load_one(index: usize, c: &Candidate, rust: &RustInputs, max_size: u64) -> Loaded {
+fn load_one(
+    index: usize,
+    c: &Candidate,
+    rust: &RustInputs,
+    max_size: u64,
+    max_tokens: usize,
+) -> Loaded {
     // A manifest was read once already, for its package's dependencies.
     let read = match rust.manifests.get(&index) {
         Some(text) => text.clone(),
@@ -257,6 +263,8 @@ fn load_one(index: usize, c: &Candidate, rust: &RustInputs, max_size: u64) -> Lo
         Err(e) => return Loaded::Failed(None, e),
     };
     let source = SourceFile::new(c.display.clone(), c.path.clone(), text);
+    // Held while this file is parsed when it is big: see `load::big_file_gate`.
+    let _gate = load::big_file_gate(source.text.len(), c.kind == FileKind::Rust);
     let result = match c.kind {
         FileKind::Config => {
             let mut loaded = load_config_file(index, &source);
@@ -286,6 +294,7 @@ fn load_one(index: usize, c: &Candidate, rust: &RustInputs, max_size: u64) -> Lo
             let ctx = rust::Ctx {
                 catalog: &rust.catalog,
                 deps,
+                max_tokens,
             };
             return match rust::summarize(&source, &ctx) {
                 Ok(facts) => Loaded::Rust(source, Box::new(facts)),
@@ -425,7 +434,6 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
     };
     let (rules, levels) = per_file_levels(all, &configs, &candidates)?;
     let relevance = triage::Relevance::new(&rules);
-    let max_file_size = |c: &Candidate| configs.list[c.config].max_file_size();
     let rust_inputs = rust_inputs(&candidates, catalog, configs.root().max_file_size());
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads.unwrap_or(0))
@@ -446,7 +454,14 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
             .par_iter()
             .enumerate()
             .map(|(i, c)| {
-                let item = load_one(i, c, &rust_inputs, max_file_size(c));
+                let config = &configs.list[c.config];
+                let item = load_one(
+                    i,
+                    c,
+                    &rust_inputs,
+                    config.max_file_size(),
+                    config.max_rust_tokens(),
+                );
                 if let Some(bar) = &bar {
                     bar.inc(1);
                 }
@@ -530,6 +545,7 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
             .collect();
         docs.extend(linked.into_iter().flatten());
         errors.extend(normalise::link(&mut docs, &files));
+        errors.extend(crate::istio::method_regex_errors(&docs, &files));
         let scopes = Scopes::compute(&files, &scope_globs);
         let ws = Workspace::new(files, docs).with_scopes(scopes);
         let (findings, coverage, counted) = judge::judge_levels(&rules, &ws, levels.as_ref());

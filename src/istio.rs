@@ -241,16 +241,19 @@ const REGEX_SIZE_LIMIT: usize = 1 << 20;
 /// Distinct patterns kept per thread; past it the cache starts over.
 const REGEX_CACHE_ENTRIES: usize = 1024;
 
+/// A compiled method regex, or why it is not one: `Err(true)` compiled past
+/// [`REGEX_SIZE_LIMIT`], `Err(false)` invalid.
+type Compiled = Result<regex::bytes::Regex, bool>;
+
 thread_local! {
     /// Patterns compiled so far: a file repeats the same method regex over hundreds
     /// of match blocks, and each is judged once per mutating method.
-    static REGEXES: std::cell::RefCell<std::collections::HashMap<String, Option<regex::bytes::Regex>>> =
+    static REGEXES: std::cell::RefCell<std::collections::HashMap<String, Compiled>> =
         Default::default();
 }
 
-/// Whether `pattern` matches all of `method`. A pattern that does not compile, or
-/// compiles past [`REGEX_SIZE_LIMIT`], matches nothing (no finding is inferred from it).
-fn regex_matches(pattern: &str, method: &str) -> bool {
+/// `f` of `pattern` compiled (once per thread, then from the cache).
+fn with_regex<T>(pattern: &str, f: impl FnOnce(&Compiled) -> T) -> T {
     REGEXES.with(|cache| {
         let mut cache = cache.borrow_mut();
         if !cache.contains_key(pattern) {
@@ -264,13 +267,71 @@ fn regex_matches(pattern: &str, method: &str) -> bool {
                 .size_limit(REGEX_SIZE_LIMIT)
                 .dfa_size_limit(REGEX_SIZE_LIMIT)
                 .build()
-                .ok();
+                .map_err(|e| matches!(e, regex::Error::CompiledTooBig(_)));
             cache.insert(pattern.to_owned(), compiled);
         }
-        cache[pattern]
-            .as_ref()
-            .is_some_and(|re| re.is_match(method.as_bytes()))
+        f(&cache[pattern])
     })
+}
+
+/// Whether `pattern` matches all of `method`. A pattern that does not compile, or
+/// compiles past [`REGEX_SIZE_LIMIT`], matches nothing here; [`method_regex_errors`]
+/// reports it, so the route it could not judge is not passed over in silence.
+fn regex_matches(pattern: &str, method: &str) -> bool {
+    with_regex(pattern, |c| {
+        c.as_ref().is_ok_and(|re| re.is_match(method.as_bytes()))
+    })
+}
+
+/// One `errors` entry per VirtualService method regex that cannot be used: `limit`
+/// when it compiles past [`REGEX_SIZE_LIMIT`], `parse` when it is not a regex. Each
+/// pattern is reported once per file, at its first use.
+pub fn method_regex_errors(
+    docs: &[Document],
+    files: &[crate::source::SourceFile],
+) -> Vec<crate::report::FileError> {
+    use crate::report::ErrorKind;
+    let methods = Path::parse("spec.http[*].match[*].method.regex").expect("a valid path");
+    let mut seen = std::collections::HashSet::new();
+    let mut errors = Vec::new();
+    let virtual_services = docs.iter().filter(|d| {
+        d.meta.kind.as_deref() == Some("VirtualService")
+            && d.meta
+                .api_version
+                .as_deref()
+                .is_some_and(|v| v.starts_with("networking.istio.io/"))
+    });
+    for doc in virtual_services {
+        for hit in methods.select(&doc.root) {
+            let Some(pattern) = hit.node.as_str() else {
+                continue;
+            };
+            let Some(too_big) = with_regex(pattern, |c| c.as_ref().err().copied()) else {
+                continue;
+            };
+            if !seen.insert((doc.file, pattern.to_owned())) {
+                continue;
+            }
+            let (kind, why) = if too_big {
+                let limit = REGEX_SIZE_LIMIT >> 10;
+                (
+                    ErrorKind::Limit,
+                    format!("compiles to more than {limit} KiB"),
+                )
+            } else {
+                (
+                    ErrorKind::Parse,
+                    "is not a valid regex (RE2 syntax)".to_string(),
+                )
+            };
+            let message = format!(
+                "method regex {why}: the routes using it match no method here, so a retried \
+                 mutation through them is not judged"
+            );
+            errors.push(files[doc.file].error(Some(hit.node.span.start), kind, message));
+        }
+    }
+    errors
 }
 
 #[cfg(test)]

@@ -84,20 +84,48 @@ fn row2_aliases_of_a_large_anchor_stop_at_the_copy_budget() {
 #[test]
 fn row4_method_regexes_are_compiled_once_and_bounded() {
     let block = "    - method: {regex: \"P(OST|ATCH)\"}\n";
-    let huge = format!(
-        "    - method: {{regex: \"(?:{})\"}}\n",
-        "[a-zA-Z]{1000}".repeat(3)
-    );
+    // 100,000 character classes in a row: past the compiled-size limit.
+    let huge = "    - method: {regex: \"(?:[a-zA-Z]{1000}){100}\"}\n";
     let vs = format!(
         "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: w\nspec:\n  hosts: [w]\n  http:\n  - match:\n{}{huge}    route:\n    - destination: {{host: w}}\n    timeout: 2s\n    retries: {{attempts: 2, retryOn: 5xx}}\n",
         block.repeat(1000)
     );
     let dir = tree(&[("vs.yaml", vs.as_bytes())]);
     let (_, report) = check_json(&dir);
-    assert!(errors(&report).is_empty(), "{report}");
+    // The over-size pattern is not silently "matches nothing": it is a limit error
+    // at its position (line 9 + 1,000 blocks), and the other blocks are still judged.
+    let errs = errors(&report);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!(errs[0]["kind"], "limit");
+    assert_eq!(
+        (&errs[0]["path"], &errs[0]["line"]),
+        (&"vs.yaml".into(), &1009.into())
+    );
+    assert!(errs[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("method regex compiles to more than"));
     let found = findings(&report, "istio/non-idempotent-route-retried");
     assert_eq!(found.len(), 1, "{report}");
     assert!(found[0]["message"].as_str().unwrap().contains("POST/PATCH"));
+}
+
+#[test]
+fn row4_an_invalid_method_regex_is_a_parse_error_once_per_file() {
+    let vs = format!(
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: w\nspec:\n  hosts: [w]\n  http:\n  - match:\n{}    route:\n    - destination: {{host: w}}\n    timeout: 2s\n    retries: {{attempts: 2, retryOn: 5xx}}\n",
+        "    - method: {regex: \"P(OST\"}\n".repeat(3)
+    );
+    let dir = tree(&[("vs.yaml", vs.as_bytes())]);
+    let (_, report) = check_json(&dir);
+    let errs = errors(&report);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!(errs[0]["kind"], "parse");
+    assert_eq!(errs[0]["line"], 9);
+    assert!(errs[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("not a valid regex"));
 }
 
 #[test]

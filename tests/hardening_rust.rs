@@ -112,3 +112,41 @@ fn inputs_just_below_the_limits_are_linted() {
         assert!(errors.is_empty(), "{errors:?} for {}", &text[..60]);
     }
 }
+
+/// `fn f() { a; a; ... }` with `tokens` tokens in all (each `a;` is two).
+fn statements(tokens: usize) -> String {
+    format!("fn f() {{ {} }}\n", "a; ".repeat((tokens - 6) / 2))
+}
+
+#[test]
+fn row17_a_file_past_the_default_max_tokens_is_a_limit_error_naming_the_setting() {
+    // 200,002 tokens: one past the default (`syn` would take ~170 MB on it).
+    assert_limit(&statements(200_002), "over `[rust] max-tokens`");
+}
+
+#[test]
+fn row17_max_tokens_is_set_under_rust_in_the_config() {
+    let text = statements(2_000);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("hostile.rs"), &text).unwrap();
+    std::fs::write(
+        dir.path().join("resilint.toml"),
+        "[rust]\nmax-tokens = 1000\n",
+    )
+    .unwrap();
+    let errors = run(dir.path())["errors"].as_array().unwrap().clone();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["kind"], "limit");
+    assert!(errors[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("more than 1000 tokens"));
+    std::fs::write(
+        dir.path().join("resilint.toml"),
+        "[rust]\nmax-tokens = 2000\n",
+    )
+    .unwrap();
+    let json = run(dir.path());
+    assert_eq!(json["errors"], serde_json::json!([]), "{json}");
+    assert!(client_findings(&json) > 0);
+}

@@ -188,6 +188,7 @@ fn rust_with(catalog: &Catalog, text: String) {
     let ctx = Ctx {
         catalog,
         deps: None,
+        max_tokens: rust::scan::MAX_TOKENS,
     };
     match rust::summarize(&source, &ctx) {
         Ok(facts) => {

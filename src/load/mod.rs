@@ -2,11 +2,14 @@
 //! [`FileError`] so that the run goes on with the other files.
 
 mod build;
+mod gate;
 pub mod jsonc;
 mod offsets;
 pub mod properties;
 pub mod template;
 pub mod yaml;
+
+pub use gate::big_file_gate;
 
 use std::path::Path;
 

@@ -56,6 +56,7 @@ fn rust_documents(dir: &FsPath) -> Vec<crate::load::Document> {
         let ctx = rust::Ctx {
             catalog: &catalog,
             deps: None,
+            max_tokens: rust::scan::MAX_TOKENS,
         };
         let package: Vec<(usize, rust::FileFacts)> = files
             .iter()

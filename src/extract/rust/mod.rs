@@ -73,13 +73,14 @@ fn test_module_files(path: &std::path::Path, mods: &[String]) -> Vec<std::path::
         .collect()
 }
 
-/// Parses and summarises one file. A file nested too deep is refused (`limit`),
-/// one `syn` cannot parse is a `parse` error with its position.
+/// Parses and summarises one file. A file nested too deep or with more tokens than
+/// `ctx.max_tokens` is refused (`limit`), one `syn` cannot parse is a `parse`
+/// error with its position.
 pub fn summarize(source: &SourceFile, ctx: &Ctx) -> Result<FileFacts, FileError> {
     let error = |offset: Option<usize>, kind: ErrorKind, message: String| {
         source.error(offset, kind, message)
     };
-    if let Err(deep) = scan::check_depth(&source.text, scan::MAX_DEPTH) {
+    if let Err(deep) = scan::check_size(&source.text, scan::MAX_DEPTH, ctx.max_tokens) {
         return Err(error(Some(deep.offset), ErrorKind::Limit, deep.message()));
     }
     if is_generated(&source.text) {

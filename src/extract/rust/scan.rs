@@ -16,6 +16,17 @@ pub const MAX_DEPTH: usize = 256;
 /// in a debug build).
 pub const MAX_CHAIN: usize = 4_000;
 
+/// Default of `[rust] max-tokens`: most tokens a file may have to be parsed.
+///
+/// `syn`'s tree, with the token stream it is parsed from, takes 280-420 bytes per
+/// token on real files and up to about 850 on hostile ones (`a;` repeated), so a
+/// file's parse memory follows its tokens, not its bytes (comments, blanks and
+/// string bodies cost nothing). The largest hand-written files we measured have
+/// under 100,000 tokens (js-sys's `lib.rs`, 700 KB: 72,000), generated bindings up
+/// to 300,000 (a 1 MB Unicode table); 200,000 tokens keep any one file's parse
+/// under about 170 MB.
+pub const MAX_TOKENS: usize = 200_000;
+
 /// Which of the scan's limits a file went past: each recursion of the parser the
 /// scan follows, so the error can say what was too deep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +41,8 @@ pub enum Limit {
     Generics,
     /// [`MAX_CHAIN`] tokens without a `;`, `,` or item boundary.
     Chain,
+    /// More tokens in the file than `[rust] max-tokens` (the parse's memory).
+    Tokens,
 }
 
 /// Where and why a file is too deep.
@@ -51,6 +64,13 @@ impl TooDeep {
             Limit::Chain => {
                 format!("an expression chain longer than {MAX_CHAIN} tokens without a `;` or `,`")
             }
+            Limit::Tokens => return format!(
+                "more than {} tokens, over `[rust] max-tokens`: not parsed (a parse takes up to \
+                     about 1 KB of memory per token); raise `max-tokens` under `[rust]` in \
+                     resilint.toml (e.g. `max-tokens = {}`) or exclude the file",
+                self.depth,
+                self.depth.saturating_mul(2)
+            ),
         };
         format!("{what}: not parsed (a parser would overflow its stack)")
     }
@@ -58,7 +78,13 @@ impl TooDeep {
 
 /// Scans `text`; `Err` at the first byte past the limit.
 pub fn check_depth(text: &str, limit: usize) -> Result<(), TooDeep> {
-    check(text, limit, MAX_CHAIN)
+    check(text, limit, MAX_CHAIN, usize::MAX)
+}
+
+/// [`check_depth`], and `Err` ([`Limit::Tokens`], `depth` = `max_tokens`) at the
+/// first token past `max_tokens`.
+pub fn check_size(text: &str, limit: usize, max_tokens: usize) -> Result<(), TooDeep> {
+    check(text, limit, MAX_CHAIN, max_tokens)
 }
 
 /// Whether the text after a closing `}` starts a new item, statement or match arm
@@ -118,9 +144,12 @@ struct Scanner<'a> {
     /// Consecutive prefix operators (`!!!!x`, `----x`, `&&&&x`) recurse in the parser too.
     prefix_run: usize,
     prev: Prev,
+    /// Tokens seen so far (punctuation counts one per character, as `proc_macro2` does).
+    tokens: usize,
+    max_tokens: usize,
 }
 
-fn check(text: &str, limit: usize, chain_limit: usize) -> Result<(), TooDeep> {
+fn check(text: &str, limit: usize, chain_limit: usize, max_tokens: usize) -> Result<(), TooDeep> {
     let mut s = Scanner {
         text,
         b: text.as_bytes(),
@@ -132,6 +161,8 @@ fn check(text: &str, limit: usize, chain_limit: usize) -> Result<(), TooDeep> {
         nest_total: 0,
         prefix_run: 0,
         prev: Prev::Opener,
+        tokens: 0,
+        max_tokens,
     };
     let mut i = 0;
     while i < s.b.len() {
@@ -217,6 +248,10 @@ impl Scanner<'_> {
                 return Ok(i + n);
             }
             _ => {}
+        }
+        self.tokens += 1;
+        if self.tokens > self.max_tokens {
+            return self.too_deep(i, self.max_tokens, Limit::Tokens).map(|_| i);
         }
         if !matches!(c, b'!' | b'-' | b'&' | b'*') {
             self.prefix_run = 0;
@@ -566,5 +601,27 @@ mod tests {
         assert_eq!(check_depth(&text, 256), Ok(()));
         let args = format!("fn f() {{ g({}); }}", "|a| a, ".repeat(1000));
         assert_eq!(check_depth(&args, 256), Ok(()));
+    }
+
+    #[test]
+    fn tokens_past_max_tokens_are_refused_and_comments_and_strings_are_free() {
+        let text = "fn f() { a.b(1); }\n"; // 13 tokens
+        assert_eq!(check_size(text, 256, 13), Ok(()));
+        let err = check_size(text, 256, 12).unwrap_err();
+        assert_eq!((err.limit, err.depth, err.offset), (Limit::Tokens, 12, 17));
+        assert!(
+            err.message().contains("`max-tokens` under `[rust]`"),
+            "{}",
+            err.message()
+        );
+        let quiet = format!(
+            "// {}\n/* {} */ const S: &str = \"{}\";",
+            "a ".repeat(500),
+            "b ".repeat(500),
+            "c ".repeat(500)
+        );
+        assert_eq!(check_size(&quiet, 256, 8), Ok(()));
+        assert!(check_size(&quiet, 256, 7).is_err());
+        assert_eq!(check_depth(&"a;".repeat(500_000), 256), Ok(()));
     }
 }

@@ -28,6 +28,9 @@ pub struct Ctx<'a> {
     pub catalog: &'a Catalog,
     /// `None` when no `Cargo.toml` was found: crate names are taken as written.
     pub deps: Option<&'a Deps>,
+    /// `[rust] max-tokens`: a file with more tokens is not parsed (see
+    /// [`crate::extract::rust::scan::MAX_TOKENS`]).
+    pub max_tokens: usize,
 }
 
 /// Summarises one parsed file.
