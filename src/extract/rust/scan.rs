@@ -64,15 +64,20 @@ impl TooDeep {
             Limit::Chain => {
                 format!("an expression chain longer than {MAX_CHAIN} tokens without a `;` or `,`")
             }
-            Limit::Tokens => return format!(
-                "more than {} tokens, over `[rust] max-tokens`: not parsed (a parse takes up to \
-                     about 1 KB of memory per token); raise `max-tokens` under `[rust]` in \
-                     resilint.toml (e.g. `max-tokens = {}`) or exclude the file",
-                self.depth,
-                self.depth.saturating_mul(2)
-            ),
+            Limit::Tokens => return self.tokens_message(),
         };
         format!("{what}: not parsed (a parser would overflow its stack)")
+    }
+
+    /// The message of [`Limit::Tokens`] (`depth` is the `max-tokens` in force).
+    fn tokens_message(&self) -> String {
+        format!(
+            "more than {} tokens, over `[rust] max-tokens`: not parsed (a parse takes up to \
+             about 1 KB of memory per token); raise `max-tokens` under `[rust]` in \
+             resilint.toml (e.g. `max-tokens = {}`) or exclude the file",
+            self.depth,
+            self.depth.saturating_mul(2)
+        )
     }
 }
 
