@@ -17,6 +17,9 @@ pub enum Platform {
     Spring,
     /// Facts extracted from a Rust source file (`{clients: [...]}`), never classified from YAML.
     Rust,
+    /// Integration paths built by the graph (`{paths: [...]}`, see `crate::graph::docs`),
+    /// never classified from YAML.
+    Cross,
     /// Anything else: loaded, but no built-in rule selects it.
     Other,
 }
@@ -29,6 +32,7 @@ impl Platform {
             Platform::Envoy => "envoy",
             Platform::Spring => "spring",
             Platform::Rust => "rust",
+            Platform::Cross => "cross",
             Platform::Other => "other",
         }
     }
@@ -40,6 +44,7 @@ impl Platform {
             Platform::Envoy,
             Platform::Spring,
             Platform::Rust,
+            Platform::Cross,
             Platform::Other,
         ]
         .into_iter()

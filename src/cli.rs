@@ -51,11 +51,35 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Print the integration graph: services of every layer, the calls and routes between
+    /// them, what each layer sets on each, and the findings on them.
+    Map {
+        /// Files and directories to read (default: the current directory).
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        /// `json` (the versioned contract), `mermaid` or `dot` (Graphviz).
+        #[arg(long, value_enum, default_value_t = MapFormat::Json)]
+        format: MapFormat,
+        /// Configuration file (its `[services]` table ties code to services).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Write to this file instead of stdout.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
     /// Print a shell completion script, e.g. `resilint completions bash > /etc/bash_completion.d/resilint`.
     Completions {
         /// The shell to complete for.
         shell: clap_complete::Shell,
     },
+}
+
+/// How `resilint map` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MapFormat {
+    Json,
+    Mermaid,
+    Dot,
 }
 
 /// How `resilint rules` prints.
@@ -312,6 +336,12 @@ pub fn run(cli: Cli) -> i32 {
         Command::Rules { config, format } => list_rules(config, format),
         Command::Explain { id, config } => explain(&id, config),
         Command::Init { dir, force } => init(&dir, force),
+        Command::Map {
+            paths,
+            format,
+            config,
+            output,
+        } => map(paths, format, config, output),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             let mut command = <Cli as clap::CommandFactory>::command();
@@ -395,6 +425,37 @@ fn check(args: CheckArgs) -> i32 {
         }
     }
     exit_code(&report.report, args.fail_on, args.strict)
+}
+
+fn map(
+    paths: Vec<PathBuf>,
+    format: MapFormat,
+    config: Option<PathBuf>,
+    output: Option<PathBuf>,
+) -> i32 {
+    let options = Options {
+        paths,
+        config,
+        threads: None,
+    };
+    let outcome = match engine::run(&options) {
+        Ok(o) => o,
+        Err(e) => return usage_error(e),
+    };
+    let mut graph = outcome.graph;
+    graph.attach_findings(&outcome.report.findings);
+    let text = match format {
+        MapFormat::Json => render::map_json::render(&graph),
+        MapFormat::Mermaid => render::map_mermaid::render(&graph),
+        MapFormat::Dot => render::map_dot::render(&graph),
+    };
+    match output {
+        None => print_out(&text),
+        Some(path) => match std::fs::write(&path, &text) {
+            Ok(()) => 0,
+            Err(e) => usage_error(format!("cannot write {}: {e}", path.display())),
+        },
+    }
 }
 
 fn init(dir: &std::path::Path, force: bool) -> i32 {

@@ -65,6 +65,13 @@ pub struct Config {
     /// depth); unset means [`crate::workspace::scope::DEFAULT_SCOPES`]. Kustomizations are scopes too.
     #[serde(default, deserialize_with = "scope_globs")]
     pub scopes: Option<Vec<String>>,
+    /// Services whose code and configuration do not share a name: `[services.payments]`
+    /// with `code = ["services/pay-rs"]` and `hosts = ["pay.internal"]` (see [`ServiceEntry`]).
+    #[serde(default)]
+    pub services: BTreeMap<String, ServiceEntry>,
+    /// Cross-layer rules: `[cross] max-tries = 10`.
+    #[serde(default)]
+    pub cross: CrossConfig,
     /// Directory the config was read from (rule dirs resolve against it).
     #[serde(skip)]
     pub base: PathBuf,
@@ -97,6 +104,29 @@ pub struct SpringConfig {
     /// Lint Spring files of JVM test source sets (`src/test/`) too (default: false).
     #[serde(default)]
     pub test_resources: bool,
+}
+
+/// One entry of the `[services]` table: the service (its key, `name` or
+/// `name.namespace`, as the mesh knows it), the code that is it, the hosts that name it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ServiceEntry {
+    /// Directories (relative to this file) of the code packages that are this service.
+    #[serde(default)]
+    pub code: Vec<PathBuf>,
+    /// Other hosts that reach this service (`pay.internal`, an ingress host).
+    #[serde(default)]
+    pub hosts: Vec<String>,
+}
+
+/// The `[cross]` table of `resilint.toml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CrossConfig {
+    /// `cross/retry-amplification` fires when the tries of all layers of one path
+    /// multiply to more than this (default 10).
+    #[serde(default)]
+    pub max_tries: Option<u64>,
 }
 
 pub const FILE_NAME: &str = "resilint.toml";

@@ -46,6 +46,8 @@ pub struct Outcome {
     /// Warnings about the configuration (a nested `resilint.toml` setting a run-wide
     /// key), for stderr.
     pub notes: Vec<String>,
+    /// The integration graph (`resilint map`), findings not yet attached.
+    pub graph: crate::graph::Graph,
 }
 
 /// The active rules: built-in plus the config's rule directories, with levels applied.
@@ -449,7 +451,8 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
         .progress
         .then(|| crate::progress::files(candidates.len() as u64))
         .flatten();
-    let (report, files, counted, platforms) = pool.install(|| {
+    let graph_settings = crate::graph::Settings::of(configs.root());
+    let (report, files, counted, platforms, graph) = pool.install(|| {
         let loaded: Vec<Loaded> = candidates
             .par_iter()
             .enumerate()
@@ -548,6 +551,16 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
         errors.extend(crate::istio::method_regex_errors(&docs, &files));
         let scopes = Scopes::compute(&files, &scope_globs);
         let ws = Workspace::new(files, docs).with_scopes(scopes);
+        // The integration graph reads every layer; what it finds across layers goes
+        // back into the documents the rules judge (credit, `cross` paths).
+        let graph = crate::graph::build(&ws, &graph_settings);
+        let (files, mut docs, scopes) = ws.into_parts();
+        crate::graph::docs::annotate(&graph, &mut docs);
+        docs.extend(crate::graph::docs::documents(
+            &graph,
+            graph_settings.max_tries,
+        ));
+        let ws = Workspace::new(files, docs).with_scopes(scopes);
         let (findings, coverage, counted) = judge::judge_levels(&rules, &ws, levels.as_ref());
         let mut report = Report {
             findings,
@@ -569,7 +582,7 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
         let Workspace { files, docs, .. } = ws;
         let platforms = docs.iter().map(|d| d.meta.platform.name()).collect();
         drop_in_background((rust_packages, docs));
-        (report, files, counted, platforms)
+        (report, files, counted, platforms, graph)
     });
     let min_coverage = configs
         .root()
@@ -585,6 +598,7 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
         min_coverage,
         platforms,
         notes: configs.ignored_keys(),
+        graph,
     })
 }
 

@@ -47,7 +47,7 @@ pub fn subject(
     concrete: &str,
     file: &SourceFile,
 ) -> String {
-    let code = meta.platform == Platform::Rust;
+    let code = matches!(meta.platform, Platform::Rust | Platform::Cross);
     format!(
         "{} {}",
         document(meta, index),

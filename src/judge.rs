@@ -22,8 +22,8 @@ type SubjectKey = (usize, usize, String);
 #[derive(Default)]
 struct Outcome {
     findings: Vec<Finding>,
-    /// (category, subject, covered by this rule, the subject's span)
-    seen: Vec<(Category, SubjectKey, bool, Span)>,
+    /// (category, subject, covered by this rule, the subject's span, its `covered-by`)
+    seen: Vec<(Category, SubjectKey, bool, Span, Option<String>)>,
 }
 
 /// One integration point as counted for coverage: kept for `--show-covered`
@@ -37,6 +37,9 @@ pub struct Counted {
     pub concrete: String,
     pub span: Span,
     pub covered: bool,
+    /// Which other layer covers it (the subject's `covered-by`, written by the
+    /// integration graph's credit across layers), when covered.
+    pub covered_by: Option<String>,
 }
 
 fn selects(rule: &Rule, doc: &Document) -> bool {
@@ -131,8 +134,18 @@ fn judge_doc(rule: &Rule, doc: &Document, ctx: &Context, out: &mut Outcome) {
                 continue;
             };
             let key = (doc.file, doc.index, hit.concrete.clone());
-            out.seen
-                .push((rule.category, key, problems.is_empty(), hit.node.span));
+            let covered_by = hit
+                .node
+                .get("covered-by")
+                .and_then(Node::as_str)
+                .map(str::to_string);
+            out.seen.push((
+                rule.category,
+                key,
+                problems.is_empty(),
+                hit.node.span,
+                covered_by,
+            ));
             for Problem {
                 span,
                 message,
@@ -240,18 +253,19 @@ pub fn judge_levels(
         })
         .collect();
     let mut findings = Vec::new();
-    let mut subjects: BTreeMap<(Category, SubjectKey), (bool, Span)> = BTreeMap::new();
+    let mut subjects: BTreeMap<(Category, SubjectKey), (bool, Span, Option<String>)> =
+        BTreeMap::new();
     for outcome in outcomes {
         findings.extend(outcome.findings);
-        for (category, key, covered, span) in outcome.seen {
-            let entry = subjects.entry((category, key)).or_insert((true, span));
+        for (category, key, covered, span, by) in outcome.seen {
+            let entry = subjects.entry((category, key)).or_insert((true, span, by));
             entry.0 &= covered;
         }
     }
     let mut counts: BTreeMap<Category, (usize, usize)> =
         Category::ALL.iter().map(|c| (*c, (0, 0))).collect();
     let mut counted = Vec::with_capacity(subjects.len());
-    for ((category, (file, _, concrete)), (covered, span)) in subjects {
+    for ((category, (file, _, concrete)), (covered, span, by)) in subjects {
         let (ok, total) = counts.entry(category).or_default();
         *total += 1;
         *ok += usize::from(covered);
@@ -261,6 +275,7 @@ pub fn judge_levels(
             concrete,
             span,
             covered,
+            covered_by: by.filter(|_| covered),
         });
     }
     let coverage = counts

@@ -33,6 +33,7 @@ pub mod discover;
 pub mod engine;
 pub mod extract;
 pub mod gate;
+pub mod graph;
 pub mod identity;
 pub mod init;
 pub mod istio;

@@ -125,6 +125,7 @@ pub fn finish(outcome: Outcome, args: &CheckArgs) -> Result<Finished, String> {
                     column: at.column,
                     subject: c.concrete,
                     covered: c.covered,
+                    covered_by: c.covered_by,
                 })
             })
             .collect();

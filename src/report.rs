@@ -276,6 +276,10 @@ pub struct CountedSubject {
     /// The path of the subject inside its document (`spec.http[0]`, `clients[2]`).
     pub subject: String,
     pub covered: bool,
+    /// Which other layer covers it, when credit across layers did (`covered on its
+    /// path by the mesh (VirtualService ...)`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub covered_by: Option<String>,
 }
 
 /// A rule as renderers describe it: SARIF `tool.driver.rules`, JUnit test cases.

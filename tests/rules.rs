@@ -43,6 +43,10 @@ use resilint::rules::Rule;
 /// A finding or marker reduced to what is compared.
 type Key = (PathBuf, usize, String);
 
+fn canonical_or_same(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
 fn check_dir(rule: &Rule, known: &[String], outcome_name: &str, problems: &mut Vec<String>) {
     let dir = fixture_dir(&rule.id, outcome_name);
     if !dir.is_dir() {
@@ -53,7 +57,9 @@ fn check_dir(rule: &Rule, known: &[String], outcome_name: &str, problems: &mut V
         ));
         return;
     }
-    if let Some(config) = resilint::config::find(&dir) {
+    // A `resilint.toml` of the fixture's own (a `[services]` table) is part of it.
+    let own = |c: &Path| c.parent().map(canonical_or_same) == Some(canonical_or_same(&dir));
+    if let Some(config) = resilint::config::find(&dir).filter(|c| !own(c)) {
         problems.push(format!(
             "{}: a `{}` above the fixtures changes what they mean; remove it",
             show(&dir),

@@ -281,6 +281,9 @@ pub fn sections(report: &Report) -> String {
                 s.column,
                 escape(&s.subject, false)
             ));
+            if let Some(by) = &s.covered_by {
+                out.push_str(&format!("           {}\n", escape(by, false)));
+            }
         }
     }
     if !out.is_empty() {

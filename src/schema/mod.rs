@@ -12,6 +12,7 @@
 //! declared and typos of them are refused, other keys pass unchecked; and
 //! [`Ty::Names`] maps, whose keys are names the user chooses (`instances.payments`).
 
+mod cross;
 mod rust;
 mod spring;
 
@@ -98,7 +99,7 @@ pub struct Shape {
 }
 
 /// Every declared shape.
-pub static SHAPES: &[&Shape] = &[&rust::FACTS, &spring::DOCUMENT];
+pub static SHAPES: &[&Shape] = &[&rust::FACTS, &spring::DOCUMENT, &cross::PATHS];
 
 /// The shape of a platform's documents, when one is declared.
 pub fn for_platform(platform: Platform) -> Option<&'static Shape> {

@@ -11,6 +11,8 @@ const CLIENT: &[Field] = &[
     Field::new("timeout", Ty::Text, "present when a timeout bounds the client: how (`a timeout is set on the builder`), at that call"),
     Field::new("timeout-disabled", Ty::Text, "present when code turns the timeout off (`.timeout(None)`), at that call"),
     Field::new("target", Ty::Text, "the address called, when a literal or a constant"),
+    Field::new("covered-by", Ty::Text, "present when no timeout is set in code but every mesh or gateway route of every call's path sets one: which (`timeout` is then set too)"),
+    Field::new("other-layers", Ty::Text, "present when no timeout is set in code and no other layer covers every call either: why, for messages"),
 ];
 
 const CALL: &[Field] = &[
@@ -28,6 +30,16 @@ const CALL: &[Field] = &[
         "breaker",
         Ty::Text,
         "present when a circuit breaker guards the call, directly or one function down",
+    ),
+    Field::new(
+        "covered-by",
+        Ty::Text,
+        "present when no breaker guards it in code but every mesh route of its path ejects failing endpoints: which (`breaker` is then set too)",
+    ),
+    Field::new(
+        "other-layers",
+        Ty::Text,
+        "present when no breaker guards it in code and no other layer covers it either: why, for messages",
     ),
 ];
 

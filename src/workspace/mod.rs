@@ -78,6 +78,11 @@ impl Workspace {
         indices.into_iter().map(|i| &self.docs[i]).collect()
     }
 
+    /// Takes the workspace apart, to add documents and build it again.
+    pub fn into_parts(self) -> (Vec<SourceFile>, Vec<Document>, Scopes) {
+        (self.files, self.docs, self.scopes)
+    }
+
     /// Whether a join from a subject in file `from` may resolve to a target in file `to`:
     /// the same scope, a scope it includes (a kustomize base), or a file in no scope.
     pub fn visible(&self, from: usize, to: usize) -> bool {

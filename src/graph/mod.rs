@@ -1,0 +1,472 @@
+//! The integration graph: which service calls which, and what every layer on the way
+//! (the caller's code, a gateway, the mesh) sets for that call.
+//!
+//! Services come from every layer: Rust packages and binaries, Kubernetes Services
+//! and Deployments, the hosts Istio objects name, the `uri`s of Spring gateway
+//! routes. Hosts meet through one spelling ([`host`]). A code package is tied to its
+//! service by name (package or binary name = Service or Deployment name) or by the
+//! `[services]` table of `resilint.toml` ([`ties`]); the graph says which ties it
+//! guessed.
+//!
+//! Edges are integration points: a code call with a known target, a gateway route to
+//! its `uri`, a mesh route to its destination. Each edge carries one [`Layer`] per
+//! layer on its path, with what that layer sets (timeout, retries with tries and
+//! conditions, backoff, breaker or outlier detection, idempotency evidence) and where.
+//!
+//! A platform contributes through one function of [`PLATFORMS`] that adds services,
+//! edges, and *routes*: what a mesh applies to every call addressed to a host
+//! ([`Builder::add_route`]); [`path`] then puts each route on the code and gateway
+//! edges to that host. Building is linear in the number of edges: routes are looked
+//! up by host id, findings by file.
+
+mod code;
+pub mod docs;
+pub mod host;
+mod istio;
+mod kube;
+pub mod path;
+mod spring;
+pub mod ties;
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use crate::source::SourceFile;
+use crate::tree::Span;
+use crate::workspace::Workspace;
+use host::HostKey;
+
+/// Version of the `resilint map --format json` contract: fields may be added within a
+/// version, never removed or renamed.
+pub const VERSION: u32 = 1;
+
+/// One layer of a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LayerKind {
+    /// The caller's own code (its client, retry loop, breaker).
+    Code,
+    /// An API gateway in front of the service (Spring Cloud Gateway, Kong, ...).
+    Gateway,
+    /// A service mesh route or policy (Istio, Linkerd, Consul, ...).
+    Mesh,
+    /// Kubernetes objects that only name a service (Service, Deployment).
+    Kubernetes,
+}
+
+impl LayerKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            LayerKind::Code => "code",
+            LayerKind::Gateway => "gateway",
+            LayerKind::Mesh => "mesh",
+            LayerKind::Kubernetes => "kubernetes",
+        }
+    }
+}
+
+/// A place in a file: shown as `path:line`, kept as file index and span for documents.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Where {
+    pub path: String,
+    pub line: usize,
+    #[serde(skip)]
+    pub file: usize,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+impl Where {
+    pub fn new(files: &[SourceFile], file: usize, span: Span) -> Self {
+        let f = &files[file];
+        Where {
+            path: f.display.clone(),
+            line: f.line_col(span.start).line,
+            file,
+            span,
+        }
+    }
+
+    /// `path:line`.
+    pub fn short(&self) -> String {
+        format!("{}:{}", self.path, self.line)
+    }
+}
+
+/// A value a layer sets, and where.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Setting {
+    /// As written or described (`6s`, `a timeout is set on the builder`).
+    pub value: String,
+    /// The duration in seconds, when it is one and is known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seconds: Option<f64>,
+    pub at: Where,
+}
+
+/// A layer's retries.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Retries {
+    /// Requests made for one call, the first included; `None` when not known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tries: Option<u64>,
+    /// Nothing bounds the attempts.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unbounded: bool,
+    /// What is retried on (`5xx`, `connect-failure`, ...); empty when not known.
+    pub conditions: Vec<String>,
+    /// Timeout of each try, in seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub per_try_seconds: Option<f64>,
+    /// The wait between tries, in words (`exponential`, `constant`, `none`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backoff: Option<String>,
+    /// Whether the value is a platform default, not written anywhere.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub default: bool,
+    pub at: Where,
+}
+
+/// What one layer sets for a call.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Layer {
+    pub layer: LayerKind,
+    /// `rust`, `istio`, `spring-cloud-gateway`, ...
+    pub platform: &'static str,
+    /// The object, in words (`VirtualService payments/payments, route charge`).
+    pub what: String,
+    pub at: Where,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<Setting>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retries: Option<Retries>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub breaker: Option<Setting>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idempotency: Option<Setting>,
+    /// Other places of this layer where a finding about it may point (the client a
+    /// code call is made from, its retry loop).
+    #[serde(skip)]
+    pub related: Vec<Where>,
+}
+
+impl Layer {
+    pub fn new(layer: LayerKind, platform: &'static str, what: String, at: Where) -> Self {
+        Layer {
+            layer,
+            platform,
+            what,
+            at,
+            timeout: None,
+            retries: None,
+            breaker: None,
+            idempotency: None,
+            related: Vec::new(),
+        }
+    }
+}
+
+/// Where a service was seen.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Source {
+    pub layer: LayerKind,
+    /// In words (`Rust package checkout`, `Service shop/payments`).
+    pub what: String,
+    pub at: Where,
+}
+
+/// A node of the graph.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Service {
+    /// `name.namespace`, `name`, or an external host.
+    pub id: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub external: bool,
+    pub sources: Vec<Source>,
+}
+
+/// An integration point, with every layer on its path (the origin's first).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Edge {
+    /// Stable within a version of the input: `from -> to @ path:line`.
+    pub id: String,
+    /// The calling service; `None` for a mesh route, which applies to every caller.
+    pub from: Option<String>,
+    pub to: String,
+    /// The layer the integration point is written in.
+    pub origin: LayerKind,
+    pub at: Where,
+    /// The HTTP method, when known (`POST`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// The request path, when known (`/v1/charges`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    pub layers: Vec<Layer>,
+    /// Ids of the rules with findings on this edge's layers (filled by [`Graph::attach_findings`]).
+    pub findings: Vec<String>,
+}
+
+/// How a code package was tied to a service.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Tie {
+    /// The package (or binary) name.
+    pub code: String,
+    /// The service id it was tied to.
+    pub service: String,
+    /// `name` (guessed: the names are equal) or `config` (the `[services]` table).
+    pub by: &'static str,
+    /// In words, with the object matched.
+    pub how: String,
+    /// Whether resilint guessed the tie (by name) rather than being told.
+    pub guessed: bool,
+}
+
+/// The whole graph, as `resilint map` prints it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Graph {
+    pub version: u32,
+    pub services: Vec<Service>,
+    pub edges: Vec<Edge>,
+    pub ties: Vec<Tie>,
+}
+
+/// A mesh route: what the mesh applies to calls addressed to a host.
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// The route's layer (timeouts, retries, the destination's breaker).
+    pub layer: Layer,
+    /// Order among the routes of one object (first match wins).
+    pub order: (usize, usize, usize),
+    /// Conditions on the request (none: every request).
+    pub matches: Vec<Match>,
+    /// Namespace of the object the route is in: routes in the caller's namespace
+    /// take precedence over others for the same host (Istio's sidecar scoping).
+    pub namespace: Option<String>,
+    /// Namespaces the object is visible in (`exportTo`); empty: every one.
+    pub export: Vec<String>,
+}
+
+/// One match block of a route; an unset field matches anything.
+#[derive(Debug, Clone, Default)]
+pub struct Match {
+    pub method: Option<String>,
+    pub path_prefix: Option<String>,
+    pub path_exact: Option<String>,
+    /// Header names that must be present.
+    pub headers: Vec<String>,
+    /// A condition resilint cannot evaluate (a regex, a query match): may match.
+    pub unknown: bool,
+}
+
+/// The `[services]` table of `resilint.toml`, one entry per service.
+pub type ServicesConfig = BTreeMap<String, crate::config::ServiceEntry>;
+
+/// Settings of the graph from `resilint.toml`.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub services: ServicesConfig,
+    /// Directory `[services]` code paths are relative to.
+    pub base: std::path::PathBuf,
+    /// `[cross] max-tries`: tries of one path above which `cross/retry-amplification` fires.
+    pub max_tries: u64,
+}
+
+impl Settings {
+    pub fn of(config: &crate::config::Config) -> Self {
+        Settings {
+            services: config.services.clone(),
+            base: config.base.clone(),
+            max_tries: config.cross.max_tries.unwrap_or(docs::DEFAULT_MAX_TRIES),
+        }
+    }
+}
+
+/// What platform functions write into.
+pub struct Builder<'a> {
+    pub ws: &'a Workspace,
+    pub settings: &'a Settings,
+    services: BTreeMap<String, Service>,
+    edges: Vec<Edge>,
+    routes: HashMap<String, Vec<Route>>,
+    ties: Vec<Tie>,
+    /// Code package (by manifest file index) → service id, from [`ties`].
+    pub code_service: HashMap<usize, String>,
+    /// Host aliases of the `[services]` table: alias id → the service's key.
+    aliases: HashMap<String, HostKey>,
+}
+
+impl<'a> Builder<'a> {
+    pub fn files(&self) -> &'a [SourceFile] {
+        &self.ws.files
+    }
+
+    pub fn at(&self, file: usize, span: Span) -> Where {
+        Where::new(&self.ws.files, file, span)
+    }
+
+    /// Adds (or adds a source to) the service of `key`; returns its id.
+    pub fn service(&mut self, key: &HostKey, source: Source) -> String {
+        let id = key.id();
+        let entry = self.services.entry(id.clone()).or_insert_with(|| Service {
+            id: id.clone(),
+            name: key.name.clone(),
+            namespace: key.namespace.clone(),
+            external: key.external,
+            sources: Vec::new(),
+        });
+        if !entry.sources.contains(&source) {
+            entry.sources.push(source);
+        }
+        id
+    }
+
+    /// The id a host resolves to from a caller in `namespace`: a short name takes the
+    /// caller's namespace, else the one service of that name when there is only one.
+    pub fn resolve(&self, key: &HostKey, namespace: Option<&str>) -> HostKey {
+        if key.namespace.is_some() || key.external {
+            return key.clone();
+        }
+        if namespace.is_some() {
+            return key.clone().in_namespace(namespace);
+        }
+        let mut same = self
+            .services
+            .values()
+            .filter(|s| s.name == key.name && !s.external && s.namespace.is_some());
+        match (same.next(), same.next()) {
+            (Some(one), None) => key.clone().in_namespace(one.namespace.as_deref()),
+            _ => key.clone(),
+        }
+    }
+
+    /// The service a host alias of the `[services]` table stands for, else the key.
+    pub fn alias(&self, key: &HostKey) -> HostKey {
+        self.aliases
+            .get(&key.id())
+            .cloned()
+            .unwrap_or_else(|| key.clone())
+    }
+
+    pub fn add_edge(&mut self, edge: Edge) {
+        self.edges.push(edge);
+    }
+
+    /// A route the mesh applies to every call addressed to the service `to`.
+    pub fn add_route(&mut self, to: &str, route: Route) {
+        self.routes.entry(to.to_string()).or_default().push(route);
+    }
+
+    pub fn add_tie(&mut self, tie: Tie) {
+        self.ties.push(tie);
+    }
+
+    /// Services known by name alone (no namespace), for ties.
+    pub fn services_named(&self, name: &str) -> Vec<&Service> {
+        self.services.values().filter(|s| s.name == name).collect()
+    }
+}
+
+/// How one platform adds its services, edges and routes.
+pub type Contribute = fn(&mut Builder);
+
+/// Every platform's contribution, in order: services that name others first
+/// (Kubernetes), then ties and code calls, then mesh routes and gateway routes.
+/// A new platform adds one function here.
+pub const PLATFORMS: &[(&str, Contribute)] = &[
+    ("kubernetes", kube::add),
+    ("istio", istio::add),
+    ("code", code::add),
+    ("spring-cloud-gateway", spring::add),
+];
+
+/// Builds the graph of a workspace.
+pub fn build(ws: &Workspace, settings: &Settings) -> Graph {
+    let mut b = Builder {
+        ws,
+        settings,
+        services: BTreeMap::new(),
+        edges: Vec::new(),
+        routes: HashMap::new(),
+        ties: Vec::new(),
+        code_service: HashMap::new(),
+        aliases: HashMap::new(),
+    };
+    for (name, entry) in &settings.services {
+        let Some(service) = host::key(name) else {
+            continue;
+        };
+        for alias in &entry.hosts {
+            if let Some(a) = host::parse(alias) {
+                b.aliases.insert(a.host.id(), service.clone());
+            }
+        }
+    }
+    for (_, contribute) in PLATFORMS {
+        contribute(&mut b);
+    }
+    path::attach_routes(&mut b.edges, &b.routes);
+    let mut edges = b.edges;
+    for (to, routes) in &b.routes {
+        for r in routes {
+            edges.push(path::mesh_edge(to, r));
+        }
+    }
+    edges.sort_by(|a, b| (&a.at, &a.to, &a.id).cmp(&(&b.at, &b.to, &b.id)));
+    edges.dedup_by(|a, b| a.id == b.id);
+    let mut ties = b.ties;
+    ties.sort();
+    ties.dedup();
+    let mut services: Vec<Service> = b.services.into_values().collect();
+    for s in &mut services {
+        s.sources
+            .sort_by(|a, b| (&a.at, &a.what).cmp(&(&b.at, &b.what)));
+    }
+    Graph {
+        version: VERSION,
+        services,
+        edges,
+        ties,
+    }
+}
+
+impl Graph {
+    /// Records on each edge the rules whose findings sit on one of its layers (the
+    /// finding's range overlaps a place of the layer, in the same file).
+    pub fn attach_findings(&mut self, findings: &[crate::report::Finding]) {
+        let mut by_path: HashMap<&str, Vec<(usize, usize, &str)>> = HashMap::new();
+        for f in findings {
+            by_path.entry(f.location.path.as_str()).or_default().push((
+                f.byte_range.0,
+                f.byte_range.1,
+                f.rule.as_str(),
+            ));
+        }
+        for edge in &mut self.edges {
+            let places = edge.layers.iter().flat_map(|l| {
+                std::iter::once(&l.at)
+                    .chain(&l.related)
+                    .chain(l.timeout.as_ref().map(|s| &s.at))
+                    .chain(l.retries.as_ref().map(|s| &s.at))
+                    .chain(l.breaker.as_ref().map(|s| &s.at))
+            });
+            let mut ids: Vec<String> = Vec::new();
+            for w in places {
+                for (start, end, rule) in by_path.get(w.path.as_str()).into_iter().flatten() {
+                    if *start < w.span.end.max(w.span.start + 1)
+                        && w.span.start < (*end).max(start + 1)
+                    {
+                        ids.push(rule.to_string());
+                    }
+                }
+            }
+            ids.sort();
+            ids.dedup();
+            edge.findings = ids;
+        }
+    }
+}

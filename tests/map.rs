@@ -1,0 +1,144 @@
+//! `resilint map`: the integration graph of the demo, its JSON contract, Mermaid and
+//! DOT, the README's picture of it, and the ties it says it guessed.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn map(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_resilint"))
+        .arg("map")
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run resilint");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn edge<'a>(graph: &'a Value, from: &str, to: &str) -> &'a Value {
+    graph["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["from"] == from && e["to"] == to)
+        .unwrap_or_else(|| panic!("no edge {from} -> {to} in {graph:#}"))
+}
+
+#[test]
+fn the_demo_map_ties_checkout_and_puts_the_mesh_on_its_calls() {
+    let (code, out, err) = map(&["demo"]);
+    assert_eq!(code, 0, "{err}");
+    let graph: Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(graph["version"], 1);
+    // The package `checkout` is the mesh's checkout in namespace shop: a guess, said so.
+    let ties = graph["ties"].as_array().unwrap();
+    assert_eq!(ties.len(), 1, "{ties:?}");
+    assert_eq!(ties[0]["code"], "checkout");
+    assert_eq!(ties[0]["service"], "checkout.shop");
+    assert_eq!(ties[0]["by"], "name");
+    assert_eq!(ties[0]["guessed"], true);
+    // checkout → payments: the code layer (3 s, 4 tries, a breaker, a key), then the
+    // route of the VirtualService in checkout's own namespace (6 s, Istio's 3 tries).
+    let pay = edge(&graph, "checkout.shop", "payments.payments");
+    assert_eq!(pay["method"], "POST");
+    let layers = pay["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 2, "{pay:#}");
+    assert_eq!(layers[0]["layer"], "code");
+    assert_eq!(layers[0]["timeout"]["seconds"], 3.0);
+    assert_eq!(layers[0]["retries"]["tries"], 4);
+    assert!(layers[0]["breaker"].is_object());
+    assert!(layers[0]["idempotency"].is_object());
+    assert_eq!(layers[1]["layer"], "mesh");
+    assert!(layers[1]["what"]
+        .as_str()
+        .unwrap()
+        .contains("payments-from-shop"));
+    assert_eq!(layers[1]["timeout"]["seconds"], 6.0);
+    assert_eq!(layers[1]["retries"]["tries"], 3);
+    assert_eq!(layers[1]["retries"]["default"], true);
+    // Its destination's subset `stable` ejects on gateway errors.
+    let breaker = &layers[1]["breaker"];
+    assert_eq!(
+        breaker["value"],
+        "DestinationRule payments outlierDetection"
+    );
+    assert_eq!(breaker["at"]["path"], "demo/k8s/payments/payments.yaml");
+    let findings: Vec<&str> = pay["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert!(
+        findings.contains(&"cross/retry-amplification"),
+        "{findings:?}"
+    );
+    assert!(
+        findings.contains(&"cross/timeout-inversion"),
+        "{findings:?}"
+    );
+    // The gateway's routes are edges too, from the Spring application.
+    let gw = edge(&graph, "storefront", "checkout.shop");
+    assert_eq!(gw["origin"], "gateway");
+    assert_eq!(gw["layers"][0]["timeout"]["seconds"], 5.0);
+}
+
+#[test]
+fn mermaid_and_dot_draw_the_same_edges_and_the_readme_shows_the_demo_map() {
+    let (_, json, _) = map(&["demo"]);
+    let graph: Value = serde_json::from_str(&json).unwrap();
+    let edges = graph["edges"].as_array().unwrap().len();
+    let (code, mermaid, _) = map(&["demo", "--format", "mermaid"]);
+    assert_eq!(code, 0);
+    assert!(mermaid.starts_with("flowchart LR\n"));
+    assert_eq!(
+        mermaid.matches("-->|").count() + mermaid.matches("-.->|").count(),
+        edges
+    );
+    let (code, dot, _) = map(&["demo", "--format", "dot"]);
+    assert_eq!(code, 0);
+    assert!(dot.starts_with("digraph resilint {"));
+    assert_eq!(dot.matches(" -> ").count(), edges);
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let marker = "<!-- map of the demo: resilint map demo --format mermaid -->\n```mermaid\n";
+    let start = readme.find(marker).expect("README shows the demo map") + marker.len();
+    let end = start + readme[start..].find("```").unwrap();
+    assert_eq!(
+        &readme[start..end],
+        mermaid,
+        "the README's map is stale: paste `resilint map demo --format mermaid` there"
+    );
+}
+
+#[test]
+fn a_package_tied_by_the_services_table_is_not_a_guess() {
+    let dir = Path::new("fixtures/cross/timeout-inversion/fail");
+    let (code, out, err) = map(&[dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let graph: Value = serde_json::from_str(&out).unwrap();
+    let ties = graph["ties"].as_array().unwrap();
+    let tie = ties
+        .iter()
+        .find(|t| t["code"] == "orders-rs")
+        .expect("orders-rs tied");
+    assert_eq!(tie["service"], "orders.shop");
+    assert_eq!(tie["by"], "config");
+    assert_eq!(tie["guessed"], false);
+    edge(&graph, "orders.shop", "ledger.shop");
+}
+
+#[test]
+fn map_output_is_the_same_bytes_every_run() {
+    let (_, a, _) = map(&["demo"]);
+    let (_, b, _) = map(&["demo"]);
+    assert_eq!(a, b);
+}
