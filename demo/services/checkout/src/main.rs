@@ -2,6 +2,7 @@
 
 mod clients;
 mod events;
+mod ledger;
 mod payments;
 mod receipts;
 mod routes;
