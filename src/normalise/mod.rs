@@ -15,6 +15,8 @@
 //!   DestinationRules, that govern them (cross-document, in [`link`]).
 //! - [`envoy`]: Envoy's spellings (camelCase protojson, `typed_config` wrappers) made
 //!   one snake_case form, with every route and cluster listed (per document).
+//! - [`linkerd`]: ServiceProfile route conditions (which methods they can match), and
+//!   the 2.16 annotations of Services and routes unless a ServiceProfile overrides them.
 //!
 //! Canonicalising is per document ([`document`]); inheritance needs every document of
 //! the application, so it runs once all files are loaded ([`link`]), before judging.
@@ -22,6 +24,7 @@
 pub mod cloud;
 pub mod envoy;
 pub mod gateway;
+pub mod linkerd;
 pub mod resilience4j;
 pub mod spring;
 pub mod views;
@@ -54,6 +57,7 @@ pub fn document(doc: &mut Document) {
 /// the view of its application and profile. Returns the `errors`
 /// entries found on the way (a `baseConfig` loop or a missing config).
 pub fn link(docs: &mut [Document], files: &[SourceFile]) -> Vec<FileError> {
+    linkerd::link(docs);
     let routes = gateway::patches(docs, files);
     gateway::apply(docs, routes);
     let spring: Vec<usize> = docs

@@ -63,7 +63,8 @@ pub struct Assertion {
     pub present: Option<bool>,
     /// The value, when present, must be a duration other than zero.
     pub non_zero_duration: Option<bool>,
-    /// The value, when present, must be a number below this.
+    /// The value, when present, must be a number below this (a duration with a unit,
+    /// `90s`, counts in seconds).
     pub below: Option<f64>,
     /// The value, when present, must be one of these strings.
     pub one_of: Option<Vec<String>>,
@@ -83,7 +84,7 @@ pub struct RawAssertion {
     present: Option<bool>,
     /// `true`: when present, the value must not be a zero duration (`0s`, `0ms`, `0`).
     non_zero_duration: Option<bool>,
-    /// When present, the value must be a number below this.
+    /// When present, the value must be a number below this; a duration with a unit (`90s`, `2h`) counts in seconds.
     below: Option<f64>,
     /// When present, the value must be one of these strings.
     one_of: Option<Vec<String>>,

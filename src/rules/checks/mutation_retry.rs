@@ -20,7 +20,7 @@ pub struct MutationRetry {
     pub method: Path,
     /// Methods that are not idempotent, e.g. `["POST", "PATCH"]`.
     pub mutating: Vec<String>,
-    /// Comma-separated retry conditions.
+    /// Retry conditions: a comma-separated string or a list.
     pub retry_on: Path,
     /// Retry count; `0` disables retries.
     pub attempts: Path,
@@ -29,7 +29,7 @@ pub struct MutationRetry {
     pub default_attempts: Option<i64>,
     /// Conditions that can replay a request the upstream already received.
     pub unsafe_on: Vec<String>,
-    /// Whether a bare status code in the conditions (`503`) is unsafe too.
+    /// Whether a bare status code (`503`) or range (`500-504`) in the conditions is unsafe too.
     #[serde(default)]
     pub numeric_codes_unsafe: bool,
     /// Header matches inside a block; a block matching an idempotency key header is guarded.
@@ -71,17 +71,16 @@ impl MutationRetry {
         let Some(retry_on) = self.retry_on.first(node) else {
             return covered;
         };
-        let conditions: Vec<&str> = retry_on
-            .node
-            .as_str()
-            .unwrap_or("")
-            .split(',')
+        let written: Vec<&str> = match retry_on.node.as_seq() {
+            Some(items) => items.iter().filter_map(Node::as_str).collect(),
+            None => retry_on.node.as_str().unwrap_or("").split(',').collect(),
+        };
+        let conditions: Vec<&str> = written
+            .into_iter()
             .map(str::trim)
             .filter(|c| {
                 self.unsafe_on.iter().any(|u| u == c)
-                    || (self.numeric_codes_unsafe
-                        && !c.is_empty()
-                        && c.chars().all(|ch| ch.is_ascii_digit()))
+                    || (self.numeric_codes_unsafe && is_status_code(c))
             })
             .collect();
         if conditions.is_empty() || mutating_blocks.iter().all(|b| self.guarded(b.node)) {
@@ -126,5 +125,14 @@ impl MutationRetry {
                 })
             })
         })
+    }
+}
+
+/// A status code (`503`) or a range of them (`500-504`).
+fn is_status_code(c: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|ch| ch.is_ascii_digit());
+    match c.split_once('-') {
+        Some((from, to)) => digits(from) && digits(to),
+        None => digits(c),
     }
 }

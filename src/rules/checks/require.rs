@@ -98,6 +98,7 @@ pub fn judge_assertion(a: &Assertion, node: &Node) -> Vec<Problem> {
             } else if let Some(limit) = a.below {
                 hit.node
                     .as_f64()
+                    .or_else(|| duration_with_unit(value))
                     .filter(|v| *v >= limit)
                     .map(|_| format!("`{path}` is {value}; keep it below {limit}"))
             } else if let Some(allowed) = &a.one_of {
@@ -122,4 +123,11 @@ pub fn judge_assertion(a: &Assertion, node: &Node) -> Vec<Problem> {
             })
         })
         .collect()
+}
+
+/// Seconds of a duration written with a unit (`90s`, `1h30m`); a bare number is not
+/// one (its unit depends on the platform).
+fn duration_with_unit(value: &str) -> Option<f64> {
+    let unit = value.trim_end().ends_with(|c: char| c.is_alphabetic());
+    unit.then(|| parse_seconds(value, 1.0)).flatten()
 }
