@@ -248,10 +248,13 @@ fn block(doc: &mut Document, profile: Option<String>, is_service: bool) -> Optio
         }
         let retry = ann("retry.linkerd.io/http").or_else(|| ann("retry.linkerd.io/grpc"));
         if let Some((rk, rv)) = &retry {
+            // A zero timeout bounds nothing (`annotation-timeout-disabled` reports it).
+            let bounds = |v: &Node| v.as_str().and_then(|s| parse_seconds(s, 1.0)) != Some(0.0);
             let bound = timeouts
-                .first()
+                .iter()
                 .map(|(_, v)| v.clone())
-                .or_else(|| ann("retry.linkerd.io/timeout").map(|(_, v)| v))
+                .chain(ann("retry.linkerd.io/timeout").map(|(_, v)| v))
+                .find(bounds)
                 .or_else(|| every_rule_timeout(&doc.root));
             let mut fields = vec![(renamed(rk, "conditions"), rv.clone())];
             if let Some(b) = bound {
