@@ -2,5 +2,3 @@
 //! fact trees the rule engine judges like any other document.
 
 pub mod rust;
-pub mod rust_retry;
-pub mod rust_routes;

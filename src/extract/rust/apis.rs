@@ -7,8 +7,8 @@
 //! | folder | format |
 //! |---|---|
 //! | `apis/clients/` | clients, timeouts, breakers ([`CatalogFile`]) |
-//! | `apis/retries/` | retry crates and sleeps ([`crate::extract::rust_retry::RetryCatalog`]) |
-//! | `apis/routes/` | route registrations ([`crate::extract::rust_routes::RoutesCatalog`]) |
+//! | `apis/retries/` | retry crates and sleeps ([`crate::extract::rust::retries::RetryCatalog`]) |
+//! | `apis/routes/` | route registrations ([`crate::extract::rust::routes::RoutesCatalog`]) |
 //!
 //! Files elsewhere under `apis/` (the layout before these folders) keep the old
 //! rule: `retry*.toml` retries, `routes*.toml` routes, any other name clients.

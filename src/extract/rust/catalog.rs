@@ -11,8 +11,8 @@
 use globset::GlobSet;
 use serde::Deserialize;
 
-use crate::extract::rust_retry::RetryCatalog;
-use crate::extract::rust_routes::RoutesCatalog;
+use crate::extract::rust::retries::RetryCatalog;
+use crate::extract::rust::routes::RoutesCatalog;
 
 /// One parsed file of an `apis/` folder, in the format its name selects.
 #[derive(Debug)]

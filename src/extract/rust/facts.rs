@@ -108,11 +108,11 @@ pub struct FileFacts {
     /// Functions (link keys) called inside a breaker's `call`: their outbound calls
     /// are guarded one function down.
     pub breaker_callees: Vec<String>,
-    /// Retry sites ([`crate::extract::rust_retry`]), found inside the worker.
-    pub retries: Vec<crate::extract::rust_retry::RetryFact>,
-    /// Route registrations and idempotency evidence ([`crate::extract::rust_routes`]),
+    /// Retry sites ([`crate::extract::rust::retries`]), found inside the worker.
+    pub retries: Vec<crate::extract::rust::retries::RetryFact>,
+    /// Route registrations and idempotency evidence ([`crate::extract::rust::routes`]),
     /// linked across the package's files by the link step.
-    pub routes: crate::extract::rust_routes::FileRoutes,
+    pub routes: crate::extract::rust::routes::FileRoutes,
     /// A handle passed to a package function: (callee link key, argument index, handle).
     pub arg_passes: Vec<(String, usize, usize)>,
     /// A handle stored in `self.<name>`: (name, handle).

@@ -4,8 +4,8 @@
 //! retries: [...], routes: [...]}`): a client is a timeout subject at its
 //! construction, each request made from it a circuit-breaker subject at its call
 //! site (in whichever file it is made). `retries` is the file's
-//! [`crate::extract::rust_retry::to_node`]; `routes` comes from
-//! [`crate::extract::rust_routes::link`] over the whole package, each route in the
+//! [`crate::extract::rust::retries::to_node`]; `routes` comes from
+//! [`crate::extract::rust::routes::link`] over the whole package, each route in the
 //! document of the file that registers it.
 
 // Link steps hash every name of a package; `Fx` hashing is several times cheaper than
@@ -14,8 +14,8 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::catalog::{Catalog, ClientApi};
 use super::facts::{Chain, FileFacts, Origin, Target};
+use super::{retries, routes};
 use crate::classify::{DocMeta, Platform};
-use crate::extract::{rust_retry, rust_routes};
 use crate::load::Document;
 use crate::tree::{Node, Span, Value};
 
@@ -333,13 +333,13 @@ pub fn link(package: &[(usize, FileFacts)], catalog: &Catalog) -> Vec<Document> 
     }
     // Routes cross files (handlers, extractors, routers, layers): linked once per
     // package, then each route goes to the file that registers it.
-    let summaries: Vec<&rust_routes::FileRoutes> = package.iter().map(|(_, f)| &f.routes).collect();
-    let route_facts = rust_routes::link_refs(&summaries);
+    let summaries: Vec<&routes::FileRoutes> = package.iter().map(|(_, f)| &f.routes).collect();
+    let route_facts = routes::link_refs(&summaries);
     let mut docs = Vec::new();
     for (fi, (file, facts)) in package.iter().enumerate() {
         let mut clients = std::mem::take(&mut clients[fi]);
         let mut calls = std::mem::take(&mut calls[fi]);
-        let mut file_routes: Vec<&rust_routes::RouteFact> =
+        let mut file_routes: Vec<&routes::RouteFact> =
             route_facts.iter().filter(|r| r.file == fi).collect();
         if clients.is_empty()
             && calls.is_empty()
@@ -363,8 +363,8 @@ pub fn link(package: &[(usize, FileFacts)], catalog: &Catalog) -> Vec<Document> 
         };
         let clients = seq(clients);
         let calls = seq(calls);
-        let retries = rust_retry::to_node(&facts.retries);
-        let routes = rust_routes::to_node(&file_routes);
+        let retries = retries::to_node(&facts.retries);
+        let routes = routes::to_node(&file_routes);
         let span = Span::new(
             [&clients, &calls, &retries, &routes]
                 .iter()

@@ -4,31 +4,36 @@
 //! turns the facts into one positioned [`crate::load::Document`] per file, judged by
 //! ordinary rule files with `[select] platform = "rust"`.
 //!
-//! Retries and routes have their own extractors, run from here on the same syn
-//! tree: [`crate::extract::rust_retry::retries`] per file (its facts become the
-//! file's `retries` list) and [`crate::extract::rust_routes::summarize`] per file,
-//! linked per package in [`link::link`] (the file's `routes` list).
+//! The layout keeps shared infrastructure apart from the analyses that use it:
 //!
-//! Which calls construct a client and which bound it is data: [`catalog`].
+//! | module | role |
+//! |---|---|
+//! | [`front`] | what every analysis reads: imports and `Cargo.toml` dependencies, the test-code mask, positions |
+//! | [`clients`] | outbound clients and the calls made on them (timeouts, breakers) |
+//! | [`retries`] | retry loops and retry crates, with their delays |
+//! | [`routes`] | POST/PATCH routes and their idempotency-key evidence |
+//! | this module, [`facts`], [`link`] | the orchestrator: run the three peers on one syn tree, link per package |
+//! | [`apis`], [`catalog`] | the API catalogue the three analyses read, loaded by the extractor |
+//!
+//! The three analyses are peers: none of them calls another.
 
 pub mod apis;
 pub mod catalog;
+pub mod clients;
 pub mod facts;
 pub mod front;
-pub(crate) mod ident;
-pub mod imports;
 pub mod link;
-pub(crate) mod positions;
+pub mod retries;
+pub mod routes;
 pub mod scan;
-pub mod visit;
 
 use crate::report::{ErrorKind, FileError};
 use crate::source::SourceFile;
 
 pub use catalog::Catalog;
+pub use clients::Ctx;
 pub use facts::FileFacts;
-pub use imports::{read_deps, Deps};
-pub use visit::Ctx;
+pub use front::imports::{read_deps, Deps};
 
 /// Replaces a shebang line with spaces so byte offsets stay those of the file
 /// (`syn::parse_file` would cut it off and shift every span).
@@ -89,13 +94,11 @@ pub fn summarize(source: &SourceFile, ctx: &Ctx) -> Result<FileFacts, FileError>
     let text = blank_shebang(&source.text);
     let result = match syn::parse_file(&text) {
         Ok(file) => {
-            let mut facts = visit::summarize_file(&file, ctx, source);
+            let mut facts = clients::summarize_file(&file, ctx, source);
             // The blanked shebang keeps every line where it was: the file's line starts hold.
-            let pos = || positions::Positions::with_line_starts(&text, source.line_starts());
-            facts.retries =
-                crate::extract::rust_retry::retries_at(&file, pos(), &ctx.catalog.retry, ctx.deps);
-            facts.routes =
-                crate::extract::rust_routes::summarize_at(&file, &pos(), &ctx.catalog.routes);
+            let pos = || front::positions::Positions::with_line_starts(&text, source.line_starts());
+            facts.retries = retries::retries_at(&file, pos(), &ctx.catalog.retry, ctx.deps);
+            facts.routes = routes::summarize_at(&file, &pos(), &ctx.catalog.routes);
             // Out-of-line test modules either extractor saw (`#[cfg(test)] mod tests;`).
             for m in facts.routes.test_modules() {
                 if !facts.test_mods.contains(m) {

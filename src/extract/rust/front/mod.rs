@@ -1,6 +1,12 @@
 //! The per-file front end the three analyses (clients, retries, routes) read
-//! instead of deciding things on their own. So far: the one test-code mask
-//! ([`test_code`]). Imports, constants, functions, types and the macro-body
-//! re-parser are still per analysis (issue 9).
+//! instead of deciding things on their own: the one test-code mask
+//! ([`test_code`]), name resolution through `use` and `Cargo.toml` ([`imports`]),
+//! positions ([`positions`]) and identifier text ([`ident`]).
+//!
+//! Still per analysis (issue 9): the routes analysis keeps its own `use` table, and
+//! the retry walk and the client visitor each re-parse macro bodies.
 
+pub(crate) mod ident;
+pub mod imports;
+pub(crate) mod positions;
 pub mod test_code;

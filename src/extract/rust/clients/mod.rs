@@ -10,11 +10,11 @@ use rustc_hash::FxHashMap;
 use syn::visit::{self, Visit};
 use syn::Expr;
 
-use super::catalog::{Catalog, PathRole};
-use super::facts::{Chain, FileFacts, FnFact, Handle, Origin, Target};
-use super::ident::with_ident_str;
-use super::imports::{Deps, Imports};
-use super::positions::Positions;
+use crate::extract::rust::catalog::{Catalog, PathRole};
+use crate::extract::rust::facts::{Chain, FileFacts, FnFact, Handle, Origin, Target};
+use crate::extract::rust::front::ident::with_ident_str;
+use crate::extract::rust::front::imports::{Deps, Imports};
+use crate::extract::rust::front::positions::Positions;
 use crate::source::SourceFile;
 
 mod calls;

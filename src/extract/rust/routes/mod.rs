@@ -259,4 +259,4 @@ pub fn to_node(routes: &[&RouteFact]) -> Node {
     }
 }
 
-pub(crate) use crate::extract::rust::positions::Positions;
+pub(crate) use crate::extract::rust::front::positions::Positions;

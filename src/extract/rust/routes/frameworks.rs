@@ -18,7 +18,7 @@ use super::evidence::{string_literals, Evidence, Scratch};
 use super::{
     Child, FileRoutes, FnInfo, Handler, LayerBy, LayerRec, LayerRefs, Positions, RouteRec, ScopeRec,
 };
-use crate::extract::rust::ident::with_ident_str;
+use crate::extract::rust::front::ident::with_ident_str;
 use crate::tree::Span;
 
 /// Deeper expressions are not followed (the framework refuses much deeper files anyway).

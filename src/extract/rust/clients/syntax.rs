@@ -4,8 +4,8 @@
 use proc_macro2::{Spacing, TokenStream, TokenTree};
 use syn::{Expr, Lit, Pat};
 
-use super::super::facts::Target;
 use super::type_path_last;
+use crate::extract::rust::facts::Target;
 
 pub(super) fn segments(path: &syn::Path) -> Vec<String> {
     path.segments.iter().map(|s| s.ident.to_string()).collect()

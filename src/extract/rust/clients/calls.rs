@@ -4,11 +4,11 @@
 use syn::spanned::Spanned;
 use syn::{Expr, ExprCall, ExprMethodCall};
 
-use super::super::catalog::PathRole;
-use super::super::facts::{CallFact, Chain, Origin};
 use super::syntax::*;
 use super::Visitor;
-use crate::extract::rust::ident::with_ident_str;
+use crate::extract::rust::catalog::PathRole;
+use crate::extract::rust::facts::{CallFact, Chain, Origin};
+use crate::extract::rust::front::ident::with_ident_str;
 use crate::tree::Span;
 
 /// `Ok(x)`, `Some(x)`, `Arc::new(x)`, ...: the value is the argument's.

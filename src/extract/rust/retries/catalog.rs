@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::Delay;
 
 /// The built-in catalogue (`rules/apis/retries/retry.toml`).
-const BUILTIN: &str = include_str!("../../../rules/apis/retries/retry.toml");
+const BUILTIN: &str = include_str!("../../../../rules/apis/retries/retry.toml");
 
 /// Every retry API resilint knows.
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 /// The built-in catalogue, embedded at build time.
-const BUILTIN: &str = include_str!("../../../rules/apis/routes/routes.toml");
+const BUILTIN: &str = include_str!("../../../../rules/apis/routes/routes.toml");
 
 /// What `summarize` looks for. Every list is plain names; see the built-in file for
 /// the meaning of each key. Every key is optional, so a user's file can name only

@@ -118,7 +118,7 @@ pub(crate) fn retries_at(
     file: &syn::File,
     pos: Positions<'_>,
     catalog: &RetryCatalog,
-    deps: Option<&crate::extract::rust::Deps>,
+    deps: Option<&crate::extract::rust::front::imports::Deps>,
 ) -> Vec<RetryFact> {
     let text = pos.text();
     let ctx = Ctx::with_deps(file, pos, catalog, deps);
@@ -176,7 +176,7 @@ pub fn to_node(facts: &[RetryFact]) -> Node {
     }
 }
 
-pub(crate) use crate::extract::rust::positions::Positions;
+pub(crate) use crate::extract::rust::front::positions::Positions;
 
 /// A function of the file, by name: free functions and methods alike.
 pub(crate) struct FnDef<'a> {
@@ -213,7 +213,7 @@ impl<'a> Ctx<'a> {
         file: &'a syn::File,
         pos: Positions<'a>,
         catalog: &'a RetryCatalog,
-        deps: Option<&crate::extract::rust::Deps>,
+        deps: Option<&crate::extract::rust::front::imports::Deps>,
     ) -> Self {
         let text = pos.text();
         let mut ctx = Ctx {

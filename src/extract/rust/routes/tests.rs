@@ -814,7 +814,7 @@ fn catalogue_is_data() {
     assert!(err.contains("bogus"), "{err}");
 
     // PUT made a subject by a setting.
-    let text = include_str!("../../../rules/apis/routes/routes.toml").replace(
+    let text = include_str!("../../../../rules/apis/routes/routes.toml").replace(
         "subject-methods = [\"POST\", \"PATCH\"]",
         "subject-methods = [\"post\", \"patch\", \"put\"]",
     );
