@@ -1,0 +1,465 @@
+//! Route registrations of axum, actix-web, Rocket, warp, poem and utoipa, per file.
+//!
+//! Expressions are evaluated to a small abstract value ([`Val`]): a router/scope
+//! under construction, a method router or warp filter still waiting for its path,
+//! function references, or nothing of interest. Registrations land in the file's
+//! [`FileRoutes`]; what crosses files (a handler, a router built by another
+//! function) is kept by name for the link step.
+
+use std::cell::OnceCell;
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use syn::spanned::Spanned;
+
+use super::catalog::{has, tail_matches, NameSet, RoutesCatalog};
+use super::evidence::{string_literals, Evidence, Scratch};
+use super::{
+    Child, FileRoutes, FnInfo, Handler, LayerBy, LayerRec, LayerRefs, Positions, RouteRec, ScopeRec,
+};
+use crate::extract::rust::front::ident::with_ident_str;
+use crate::tree::Span;
+
+mod attributes;
+mod calls;
+mod chains;
+mod eval;
+mod layers;
+mod macros;
+mod scopes;
+
+/// Deeper expressions are not followed (the framework refuses much deeper files anyway).
+const MAX_DEPTH: usize = 128;
+
+pub(crate) fn summarize_file(
+    file: &syn::File,
+    lines: &Positions,
+    cat: &RoutesCatalog,
+) -> FileRoutes {
+    let mut s = Summarizer {
+        cat,
+        lines,
+        items: &file.items,
+        uses: OnceCell::new(),
+        out: FileRoutes::default(),
+        generic_handlers: Params::default(),
+        interesting: &cat.names().interesting,
+        triggers: &cat.names().triggers,
+        scratch: Scratch::default(),
+    };
+    s.items(&file.items);
+    s.out
+}
+
+struct Summarizer<'a> {
+    cat: &'a RoutesCatalog,
+    lines: &'a Positions<'a>,
+    /// The file's items, for `uses`.
+    items: &'a [syn::Item],
+    /// `use` renames and imports: local name → full path. Collected when a path is
+    /// first resolved (few files have a candidate route to resolve).
+    uses: OnceCell<HashMap<String, Vec<String>>>,
+    out: FileRoutes,
+    /// Last path segments of calls (and idents in macro bodies) that may take part in routing.
+    interesting: &'a NameSet,
+    /// Calls that make a function body worth evaluating (`interesting` without the
+    /// ubiquitous `get`, `head`, ...: a body calling only those registers no subject).
+    triggers: &'a NameSet,
+    /// Parameters of the function being evaluated: a handler of that name is a
+    /// routing helper's argument, not a handler.
+    generic_handlers: Params,
+    /// Buffers reused by the evidence of every function of the file.
+    scratch: Scratch,
+}
+
+/// An abstract value of an expression.
+#[derive(Debug, Clone)]
+enum Val {
+    Scope(usize),
+    Methods(Pending),
+    /// Functions named by path (`create`, `handlers::create`) or a macro list.
+    Fns(Vec<String>),
+    /// The result of calling a function of the package (it may return a router).
+    Call(String),
+    /// A parameter of the enclosing function (`cfg: &mut ServiceConfig`, `router: Router`).
+    Param,
+    Other,
+}
+
+/// A method router or warp filter that has not met its router yet.
+#[derive(Debug, Clone, Default)]
+struct Pending {
+    routes: Vec<PendingRoute>,
+    /// warp path filters seen in the chain.
+    path: Vec<String>,
+    /// A warp header filter on the key, or a layer on the method router.
+    covered: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+struct PendingRoute {
+    method: String,
+    handler: Option<Handler>,
+    span: Span,
+}
+
+impl Pending {
+    fn join(&mut self, other: Pending) {
+        self.routes.extend(other.routes);
+        self.path.extend(other.path);
+        self.covered = self.covered.take().or(other.covered);
+    }
+
+    fn path(&self) -> Option<String> {
+        (!self.path.is_empty()).then(|| format!("/{}", self.path.join("/")))
+    }
+}
+
+use crate::extract::rust::front::test_code::is_test_attr;
+
+fn collect_uses(items: &[syn::Item], uses: &mut HashMap<String, Vec<String>>, cat: &RoutesCatalog) {
+    fn walk(
+        tree: &syn::UseTree,
+        prefix: &mut Vec<String>,
+        uses: &mut HashMap<String, Vec<String>>,
+    ) {
+        match tree {
+            syn::UseTree::Path(p) => {
+                prefix.push(p.ident.to_string());
+                walk(&p.tree, prefix, uses);
+                prefix.pop();
+            }
+            syn::UseTree::Name(n) => {
+                let mut full = prefix.clone();
+                full.push(n.ident.to_string());
+                uses.insert(n.ident.to_string(), full);
+            }
+            syn::UseTree::Rename(r) => {
+                let mut full = prefix.clone();
+                full.push(r.ident.to_string());
+                uses.insert(r.rename.to_string(), full);
+            }
+            syn::UseTree::Group(g) => {
+                for t in &g.items {
+                    walk(t, prefix, uses);
+                }
+            }
+            syn::UseTree::Glob(_) => {}
+        }
+    }
+    for item in items {
+        match item {
+            syn::Item::Use(u) => walk(&u.tree, &mut Vec::new(), uses),
+            syn::Item::Mod(m) if !(cat.skip_test_code && m.attrs.iter().any(is_test_attr)) => {
+                if let Some((_, inner)) = &m.content {
+                    collect_uses(inner, uses, cat);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Names whose calls (or presence in a macro body) may register routes.
+pub(crate) fn interesting(cat: &RoutesCatalog) -> HashSet<String> {
+    let fw = &cat.frameworks;
+    let mut set: HashSet<String> = cat.methods.keys().cloned().collect();
+    for list in [
+        &fw.method_filter_functions,
+        &fw.header_filters,
+        &fw.route_calls,
+        &fw.nest_calls,
+        &fw.ordered_layer_methods,
+        &fw.wrap_methods,
+        &fw.registration_macros,
+    ] {
+        set.extend(list.iter().cloned());
+    }
+    set.extend(
+        fw.path_filters
+            .iter()
+            .map(|p| p.trim_end_matches('!').to_string()),
+    );
+    for c in &fw.scope_constructors {
+        set.extend(c.split("::").map(str::to_string));
+    }
+    set
+}
+
+pub(crate) fn triggers(cat: &RoutesCatalog) -> HashSet<String> {
+    let mut set = interesting(cat);
+    for (name, method) in &cat.methods {
+        if !cat.is_subject(method) {
+            set.remove(name);
+        }
+    }
+    // `Router::new` triggers through `Router` (evidence records the type of a `Type::f`
+    // call too), not through the ubiquitous `new`.
+    for c in &cat.frameworks.scope_constructors {
+        if let Some((_, last)) = c.rsplit_once("::") {
+            set.remove(last);
+        }
+    }
+    for c in &cat.frameworks.scope_constructors {
+        if !c.contains("::") {
+            set.insert(c.clone());
+        }
+    }
+    set
+}
+
+/// A token stream names something routing-related (so a macro body is worth parsing).
+fn mentions(ts: &TokenStream, set: &NameSet, depth: usize) -> bool {
+    depth < 32
+        && ts.clone().into_iter().any(|tt| match tt {
+            TokenTree::Ident(i) => with_ident_str(&i, |s| set.contains(s)),
+            TokenTree::Group(g) => mentions(&g.stream(), set, depth + 1),
+            _ => false,
+        })
+}
+
+fn segments(path: &syn::Path) -> Vec<String> {
+    path.segments.iter().map(|s| s.ident.to_string()).collect()
+}
+
+fn last_ident(path: &syn::Path) -> Option<String> {
+    path.segments.last().map(|s| s.ident.to_string())
+}
+
+/// Per-function evaluation state (the parameters are `Summarizer::generic_handlers`).
+struct FnCtx {
+    /// The function's name, which names its scope.
+    name: String,
+    vars: HashMap<String, Val>,
+}
+
+/// The name a parameter binds (`cfg` of `cfg: &mut ServiceConfig`).
+fn param_ident(input: &syn::FnArg) -> Option<&syn::Ident> {
+    match input {
+        syn::FnArg::Typed(pt) => match &*pt.pat {
+            syn::Pat::Ident(pi) => Some(&pi.ident),
+            _ => None,
+        },
+        syn::FnArg::Receiver(_) => None,
+    }
+}
+
+/// The parameter names of the function being evaluated, written into strings reused
+/// from one function to the next rather than allocated per parameter.
+#[derive(Default)]
+struct Params {
+    names: Vec<String>,
+    /// How many of `names` belong to the current function.
+    len: usize,
+}
+
+impl Params {
+    fn set(&mut self, sig: &syn::Signature) {
+        self.len = 0;
+        for id in sig.inputs.iter().filter_map(param_ident) {
+            if self.len == self.names.len() {
+                self.names.push(String::new());
+            }
+            let slot = &mut self.names[self.len];
+            slot.clear();
+            let _ = write!(slot, "{id}");
+            self.len += 1;
+        }
+    }
+
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        self.names[..self.len].iter().any(|n| n == name)
+    }
+}
+
+impl<'a> Summarizer<'a> {
+    fn skip(&self, attrs: &[syn::Attribute]) -> bool {
+        self.cat.skip_test_code && attrs.iter().any(is_test_attr)
+    }
+
+    fn span(&self, s: proc_macro2::Span) -> Span {
+        self.lines.span(s)
+    }
+
+    fn items(&mut self, items: &[syn::Item]) {
+        for item in items {
+            self.item(item);
+        }
+    }
+
+    fn item(&mut self, item: &syn::Item) {
+        match item {
+            syn::Item::Fn(f) if !self.skip(&f.attrs) => {
+                self.function(&f.sig, &f.block, &f.attrs);
+            }
+            syn::Item::Impl(imp) if !self.skip(&imp.attrs) => self.impl_block(imp),
+            syn::Item::Mod(m) if !self.skip(&m.attrs) => {
+                if let Some((_, inner)) = &m.content {
+                    self.items(inner);
+                }
+            }
+            syn::Item::Mod(m) if m.content.is_none() => {
+                // `#[cfg(test)] mod tests;`: the integrator skips that file.
+                self.out.test_modules.push(m.ident.to_string());
+            }
+            syn::Item::Const(c) => self.constant(&c.ident, &c.expr),
+            syn::Item::Static(s) => self.constant(&s.ident, &s.expr),
+            syn::Item::Struct(s) if s.fields.iter().any(|f| self.is_key_field(f)) => {
+                self.out.key_body_types.push(s.ident.to_string());
+            }
+            syn::Item::Enum(e)
+                if e.variants
+                    .iter()
+                    .any(|v| v.fields.iter().any(|f| self.is_key_field(f))) =>
+            {
+                self.out.key_body_types.push(e.ident.to_string());
+            }
+            _ => {}
+        }
+    }
+
+    fn is_key_field(&self, f: &syn::Field) -> bool {
+        let named = f
+            .ident
+            .as_ref()
+            .is_some_and(|i| self.cat.evidence.key_fields.iter().any(|k| i == k));
+        // `#[serde(rename = "idempotencyKey")]` on a differently named field.
+        let renamed = f.attrs.iter().any(|a| {
+            a.path().is_ident("serde")
+                && matches!(&a.meta, syn::Meta::List(l) if string_literals(l.tokens.clone()).iter().any(|s| has(&self.cat.evidence.key_fields, s)))
+        });
+        named || renamed
+    }
+
+    fn constant(&mut self, ident: &syn::Ident, expr: &syn::Expr) {
+        if Evidence::of_expr(expr, self.cat, &mut self.scratch).reads_key {
+            self.out.key_consts.push(ident.to_string());
+        }
+    }
+
+    fn impl_block(&mut self, imp: &syn::ItemImpl) {
+        let trait_name = imp.trait_.as_ref().and_then(|(_, p, _)| last_ident(p));
+        let extractor = trait_name
+            .as_ref()
+            .is_some_and(|t| has(&self.cat.evidence.extractor_traits, t));
+        let middleware = trait_name
+            .as_ref()
+            .is_some_and(|t| has(&self.cat.evidence.middleware_traits, t));
+        let self_ty = match &*imp.self_ty {
+            syn::Type::Path(tp) => last_ident(&tp.path),
+            _ => None,
+        };
+        let mut impl_ev = Evidence::default();
+        for it in &imp.items {
+            match it {
+                syn::ImplItem::Fn(f) if !self.skip(&f.attrs) => {
+                    let i = self.function(&f.sig, &f.block, &f.attrs);
+                    // Only extractor and middleware impls keep the impl's evidence.
+                    if extractor || middleware {
+                        impl_ev.merge(self.out.fns[i].evidence.clone());
+                    }
+                }
+                syn::ImplItem::Const(c) => self.constant(&c.ident, &c.expr),
+                syn::ImplItem::Type(t) if middleware => impl_ev.add_types(&t.ty),
+                _ => {}
+            }
+        }
+        if let Some(ty) = self_ty {
+            if extractor {
+                self.out.extractors.push((ty, impl_ev));
+            } else if middleware {
+                self.out.middlewares.push((ty, impl_ev));
+            }
+        }
+    }
+
+    /// Records a function: its evidence, its attribute routes, and the routers its body
+    /// builds. Returns the index of its entry in `fns` (the evidence is not cloned).
+    fn function(
+        &mut self,
+        sig: &syn::Signature,
+        body: &syn::Block,
+        attrs: &[syn::Attribute],
+    ) -> usize {
+        let name = sig.ident.to_string();
+        let ev = Evidence::of_fn(sig, body, self.cat, &mut self.scratch);
+        // Only bodies that call something routing-related can register routes; the
+        // others matter only through their tail (`fn app() -> Router { api::router() }`).
+        let routing = ev.calls.iter().any(|c| self.triggers.contains(c));
+        for attr in attrs {
+            self.attribute_route(attr, &name);
+        }
+        self.generic_handlers.set(sig);
+        let mut cx = FnCtx {
+            name,
+            vars: HashMap::new(),
+        };
+        let tail = if routing {
+            self.block(body, &mut cx, 0)
+        } else {
+            match body.stmts.last() {
+                Some(syn::Stmt::Expr(e, None)) => self.eval(e, &mut cx, 0),
+                _ => Val::Other,
+            }
+        };
+        self.returned(tail, &mut cx);
+        self.generic_handlers.clear();
+        // Pushed last so the name moves in; nothing above reads `fns`.
+        self.out.fns.push(FnInfo {
+            name: cx.name,
+            evidence: ev,
+        });
+        self.out.fns.len() - 1
+    }
+
+    /// A value leaving a function: a router becomes part of the function's scope,
+    /// a method router or filter is a route of its own.
+    fn returned(&mut self, v: Val, cx: &mut FnCtx) {
+        match v {
+            Val::Scope(s) => {
+                let fs = self.fn_scope(cx);
+                if fs != s {
+                    self.add_child(fs, Child::Local(s));
+                }
+            }
+            // `Ok(..)`, `Some(..)`, `Json(..)`: constructors, not router builders.
+            Val::Call(f) if !f.starts_with(|c: char| c.is_ascii_uppercase()) => {
+                let fs = self.fn_scope(cx);
+                self.add_child(fs, Child::Fn(f));
+            }
+            // `fn create_route() -> MethodRouter { post(create) }`: the routes belong to the
+            // function's scope, which `.route(p, create_route())` nests.
+            Val::Methods(p) if p.routes.iter().any(|r| r.handler.is_some()) => {
+                let fs = self.fn_scope(cx);
+                self.register(Some(fs), p, None);
+            }
+            other => self.discard(other),
+        }
+    }
+}
+
+fn strip_pat_type(p: &syn::Pat) -> &syn::Pat {
+    match p {
+        syn::Pat::Type(pt) => &pt.pat,
+        p => p,
+    }
+}
+
+fn lit_str(e: &syn::Expr) -> Option<String> {
+    match e {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => Some(s.value()),
+        _ => None,
+    }
+}
+
+fn is_upper(s: &str) -> bool {
+    s.len() > 1 && s.chars().all(|c| c.is_ascii_uppercase())
+}
