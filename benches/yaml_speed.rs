@@ -2,11 +2,14 @@
 //! at three sizes, to show that joins (a route's DestinationRule) cost a lookup and
 //! not a scan of every rule: four times the files should cost about four times the time.
 //!
-//! `cargo bench --bench yaml_speed` generates deterministic Istio trees of 1k, 4k
-//! and 16k files under `target/bench-yaml-<n>`: VirtualServices with several routes
-//! (short, namespaced and external hosts, subsets, ports, methods, retries),
-//! DestinationRules for most services but not all (subsets, port-level settings, a
-//! few wildcards), ServiceEntries, multi-document files, eight namespaces and two
+//! `cargo bench --bench yaml_speed` generates deterministic trees of 1k, 4k and 16k
+//! files under `target/bench-yaml-<n>`. Seven files in ten are Istio: VirtualServices
+//! with several routes (short, namespaced and external hosts, subsets, ports,
+//! methods, retries), DestinationRules for most services but not all (subsets,
+//! port-level settings, a few wildcards), ServiceEntries, multi-document files. The
+//! rest, one in ten each ([`platforms`]): Kong decK files (services, routes,
+//! upstreams), Envoy configuration (bootstrap YAML and camelCase xDS JSON), and
+//! Gateway API routes with Envoy Gateway policies. Eight namespaces and two
 //! environments (`envs/dev`, `envs/prod`, separate join scopes). For each size it
 //! times, with the same thread count, (a) parse-only: discover the files `resilint
 //! check` reads, read each and parse its YAML; (b) a full `resilint check` through
@@ -21,6 +24,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
+
+#[path = "yaml_speed/platforms.rs"]
+mod platforms;
 
 const NAMESPACES: usize = 8;
 
@@ -160,13 +166,19 @@ fn generate(root: &Path, files: usize) -> std::io::Result<()> {
         let dir = root.join("envs").join(env).join(format!("ns{ns}"));
         std::fs::create_dir_all(&dir)?;
         let svc = i / 2;
-        let (name, text) = match i % 10 {
-            0..=4 => (
+        let (name, text) = match i % 20 {
+            0..=7 => (
                 format!("vs-{i}.yaml"),
                 virtual_service(&mut rng, i, ns, services),
             ),
-            5..=7 => (format!("dr-{i}.yaml"), destination_rule(&mut rng, svc, ns)),
-            8 => (format!("se-{i}.yaml"), service_entry(svc, ns)),
+            8..=11 => (format!("dr-{i}.yaml"), destination_rule(&mut rng, svc, ns)),
+            12 => (format!("se-{i}.yaml"), service_entry(svc, ns)),
+            14 | 15 => (format!("kong-{i}.yaml"), platforms::kong(&mut rng, i)),
+            16 | 17 => platforms::envoy(&mut rng, i),
+            18 | 19 => (
+                format!("route-{i}.yaml"),
+                platforms::gateway_api(&mut rng, i, ns),
+            ),
             _ => (
                 format!("app-{i}.yaml"),
                 format!(

@@ -33,6 +33,11 @@
 //!     address or a unix socket: the sidecar's own application, its agent, its admin
 //!     port), where there is no other endpoint to eject to.
 
+use std::path::{Path, PathBuf};
+
+use crate::classify::Platform;
+use crate::load::Document;
+use crate::source::SourceFile;
 use crate::tree::{Node, Scalar, Span, Value};
 
 /// Envoy's route timeout when a route sets none.
@@ -83,6 +88,69 @@ pub fn canonical(root: &Node) -> Node {
         entries.push((key_at("all_clusters", span), seq_at(clusters, span)));
     }
     root
+}
+
+/// Cross-document: a cluster named for the control plane or telemetry by another
+/// Envoy document of its directory or a directory above it (a CDS dump beside the
+/// bootstrap whose `ads_config` uses it) is marked `control_plane` too.
+pub fn link(docs: &mut [Document], files: &[SourceFile]) {
+    let envoy: Vec<usize> = (0..docs.len())
+        .filter(|i| docs[*i].meta.platform == Platform::Envoy)
+        .collect();
+    let dir_of = |d: &Document| files[d.file].path.parent().map(Path::to_path_buf);
+    let mut infra: Vec<(Option<PathBuf>, String)> = Vec::new();
+    for &i in &envoy {
+        let mut names = Vec::new();
+        collect_control_plane(&docs[i].root, false, &mut names);
+        let dir = dir_of(&docs[i]);
+        infra.extend(names.into_iter().map(|n| (dir.clone(), n)));
+    }
+    if infra.is_empty() {
+        return;
+    }
+    for &i in &envoy {
+        let dir = dir_of(&docs[i]);
+        let named = |name: &str| {
+            infra.iter().any(|(d, n)| {
+                n == name
+                    && match (&dir, d) {
+                        (Some(here), Some(there)) => here.starts_with(there),
+                        _ => false,
+                    }
+            })
+        };
+        let Value::Map(root) = &mut docs[i].root.value else {
+            continue;
+        };
+        let Some((_, clusters)) = root
+            .iter_mut()
+            .find(|(k, _)| k.as_str() == Some("all_clusters"))
+        else {
+            continue;
+        };
+        let Value::Seq(clusters) = &mut clusters.value else {
+            continue;
+        };
+        for c in clusters.iter_mut() {
+            let name = c.get("name").and_then(Node::as_str).unwrap_or("");
+            if c.get("control_plane").is_some() || !named(name) {
+                continue;
+            }
+            let span = c.span;
+            if let Value::Map(entries) = &mut c.value {
+                let first = entries.first().map_or(span, |(k, _)| k.span);
+                entries.push(flag("control_plane", first));
+            }
+        }
+    }
+}
+
+fn flag(key: &str, at: Span) -> (Node, Node) {
+    let value = Value::Scalar(Scalar {
+        text: "true".into(),
+        quoted: false,
+    });
+    (key_at(key, at), Node { value, span: at })
 }
 
 /// Whether a key is a camelCase identifier to rewrite (`retryPolicy`, not `@type`).
@@ -395,18 +463,11 @@ fn collect_clusters(node: &Node, infra: &[String], out: &mut Vec<Node>) {
                 let mut c = entries.clone();
                 let name = node.get("name").and_then(Node::as_str).unwrap_or("");
                 let first = entries.first().map_or(node.span, |(k, _)| k.span);
-                let flag = |key: &str| {
-                    let value = Value::Scalar(Scalar {
-                        text: "true".into(),
-                        quoted: false,
-                    });
-                    (key_at(key, first), Node { value, span: first })
-                };
                 if infra.iter().any(|n| n == name) {
-                    c.push(flag("control_plane"));
+                    c.push(flag("control_plane", first));
                 }
                 if is_local(node) {
-                    c.push(flag("local"));
+                    c.push(flag("local", first));
                 }
                 out.push(Node {
                     value: Value::Map(c),

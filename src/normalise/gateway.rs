@@ -20,7 +20,8 @@
 //!   or `/response` annotation on the route (a zero duration bounds nothing,
 //!   but one the rule writes itself is named here: rules report the zero itself).
 //! - `breaker-from`: what stops traffic to failing backends: the policy's
-//!   `healthCheck.passive` (outlier detection) or `circuitBreaker`, else, for
+//!   `healthCheck.passive` (outlier detection) or a `circuitBreaker` with a
+//!   connection or request threshold below Envoy's default of 1024, else, for
 //!   every backend of the rule, an Istio `DestinationRule` with top-level
 //!   `trafficPolicy.outlierDetection` for the backend's Service host, or a Linkerd
 //!   `balancer.linkerd.io/failure-accrual: consecutive` annotation on the Service.
@@ -288,6 +289,21 @@ pub fn patches(docs: &[Document], files: &[SourceFile]) -> Vec<RulePatch> {
         .filter(|d| is_kind(d, "gateway.envoyproxy.io/", "BackendTrafficPolicy"))
         .map(Targets::of)
         .collect();
+    // Policies by the (namespace, name) they name, and those with selectors: a rule
+    // looks up its candidates instead of scanning every policy.
+    let mut by_target: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    let mut selecting = Vec::new();
+    for (p, t) in policies.iter().enumerate() {
+        for (_, name, _) in &t.refs {
+            by_target
+                .entry((namespace(t.doc), name))
+                .or_default()
+                .push(p);
+        }
+        if !t.selectors.is_empty() {
+            selecting.push(p);
+        }
+    }
     let mut gateways: HashMap<(String, String), &Node> = HashMap::new();
     for d in docs
         .iter()
@@ -307,10 +323,26 @@ pub fn patches(docs: &[Document], files: &[SourceFile]) -> Vec<RulePatch> {
             .and_then(|s| s.get("rules"))
             .and_then(Node::as_seq)
             .unwrap_or_default();
+        let mut candidates: Vec<usize> = selecting.clone();
+        if let Some(name) = route.meta.name.as_deref() {
+            candidates.extend(
+                by_target
+                    .get(&(namespace(route), name))
+                    .into_iter()
+                    .flatten(),
+            );
+        }
+        for parent in parent_gateways(route) {
+            let key = (parent.namespace.as_str(), parent.name.as_str());
+            candidates.extend(by_target.get(&key).into_iter().flatten());
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
         for (r, rule) in rules.iter().enumerate() {
             let rule_name = text(rule, "name");
-            let policy = policies
+            let policy = candidates
                 .iter()
+                .map(|p| &policies[*p])
                 .filter_map(|p| Some((p.attachment(route, rule_name, &gateways)?, p.doc)))
                 .min_by_key(|(a, d)| (*a, d.file, d.index))
                 .map(|(_, d)| d);
@@ -414,7 +446,7 @@ fn derived(
             .is_some()
         {
             Some("healthCheck.passive")
-        } else if s.get("circuitBreaker").is_some() {
+        } else if s.get("circuitBreaker").is_some_and(trips_early) {
             Some("circuitBreaker")
         } else {
             None
@@ -426,6 +458,27 @@ fn derived(
     };
     out.extend(breaker.map(|b| entry("breaker-from", b)));
     out
+}
+
+/// Envoy's default for the connection and request thresholds an Envoy Gateway
+/// `circuitBreaker` sets.
+const ENVOY_DEFAULT_THRESHOLD: i64 = 1024;
+
+/// Whether a `circuitBreaker` sets a connection or request threshold below Envoy's
+/// default of 1024: thresholds at or above it change nothing, so they are no breaker.
+fn trips_early(breaker: &Node) -> bool {
+    [
+        "maxConnections",
+        "maxPendingRequests",
+        "maxParallelRequests",
+    ]
+    .iter()
+    .any(|k| {
+        breaker
+            .get(k)
+            .and_then(Node::as_i64)
+            .is_some_and(|v| v < ENVOY_DEFAULT_THRESHOLD)
+    })
 }
 
 /// A Linkerd (2.16+) timeout annotation on the route: `timeout.linkerd.io/request`

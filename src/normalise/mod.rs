@@ -60,6 +60,7 @@ pub fn link(docs: &mut [Document], files: &[SourceFile]) -> Vec<FileError> {
     linkerd::link(docs);
     let routes = gateway::patches(docs, files);
     gateway::apply(docs, routes);
+    envoy::link(docs, files);
     let spring: Vec<usize> = docs
         .iter()
         .enumerate()
