@@ -563,6 +563,7 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
         let ws = Workspace::new(files, docs).with_scopes(scopes);
         let (findings, coverage, counted) = judge::judge_levels(&rules, &ws, levels.as_ref());
         let mut report = Report {
+            end_to_end: crate::graph::coverage::end_to_end(&graph),
             findings,
             coverage,
             errors,

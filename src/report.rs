@@ -202,6 +202,11 @@ pub struct Report {
     /// The active rules, for renderers that describe them (SARIF, JUnit).
     #[serde(skip)]
     pub rules: Vec<RuleInfo>,
+    /// End-to-end coverage: per category, the integration paths (code calls and gateway
+    /// routes with the routes they take) covered on at least one layer
+    /// ([`crate::graph::coverage`]). Absent when there are no paths.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub end_to_end: BTreeMap<Category, CoverageLine>,
 }
 
 /// A file that was not linted, and why.

@@ -142,3 +142,47 @@ fn map_output_is_the_same_bytes_every_run() {
     let (_, b, _) = map(&["demo"]);
     assert_eq!(a, b);
 }
+
+#[test]
+fn gateway_api_routes_are_gateway_edges_without_sidecar_routes() {
+    let (_, out, _) = map(&["demo"]);
+    let graph: Value = serde_json::from_str(&out).unwrap();
+    let e = edge(&graph, "public.infra", "catalog.shop");
+    assert_eq!(e["origin"], "gateway");
+    let layers = e["layers"].as_array().unwrap();
+    // Envoy Gateway is an edge proxy: the VirtualService of catalog is not on its path.
+    assert_eq!(layers.len(), 1, "{e:#}");
+    assert_eq!(layers[0]["platform"], "gateway-api");
+    assert_eq!(layers[0]["timeout"]["seconds"], 10.0);
+    assert_eq!(layers[0]["retries"]["tries"], 5);
+}
+
+#[test]
+fn check_reports_end_to_end_coverage_of_the_paths() {
+    let out = Command::new(env!("CARGO_BIN_EXE_resilint"))
+        .args(["check", "demo", "--format", "json"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let e2e = &report["end_to_end"];
+    for category in ["timeout", "retry-backoff", "idempotency", "circuit-breaker"] {
+        let line = &e2e[category];
+        let (covered, total) = (
+            line["covered"].as_u64().unwrap(),
+            line["total"].as_u64().unwrap(),
+        );
+        assert!(covered < total, "{category}: {line}");
+    }
+    // Three POSTs leave checkout; only the inventory one is replayed by the mesh.
+    assert_eq!(e2e["idempotency"]["total"], 3);
+    assert_eq!(e2e["idempotency"]["covered"], 2);
+    // A tree with no paths has no end-to-end figures at all (the contract is unchanged).
+    let out = Command::new(env!("CARGO_BIN_EXE_resilint"))
+        .args(["check", "demo/k8s/shop/cart.yaml", "--format", "json"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report.get("end_to_end").is_none(), "{report:#}");
+}

@@ -20,7 +20,9 @@
 //! up by host id, findings by file.
 
 mod code;
+pub mod coverage;
 pub mod docs;
+mod gateway_api;
 pub mod host;
 mod istio;
 mod kube;
@@ -382,6 +384,7 @@ pub const PLATFORMS: &[(&str, Contribute)] = &[
     ("istio", istio::add),
     ("code", code::add),
     ("spring-cloud-gateway", spring::add),
+    ("gateway-api", gateway_api::add),
 ];
 
 /// Builds the graph of a workspace.

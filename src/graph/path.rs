@@ -35,6 +35,16 @@ pub fn attach_routes(edges: &mut [Edge], routes: &HashMap<String, Vec<Route>>) {
         if !matches!(edge.origin, LayerKind::Code | LayerKind::Gateway) {
             continue;
         }
+        // A Gateway API gateway is an edge proxy (Envoy Gateway, Istio's own
+        // gateway): no sidecar of the mesh routes its calls, so VirtualService
+        // routes do not apply to them.
+        if edge
+            .layers
+            .first()
+            .is_some_and(|l| l.platform == "gateway-api")
+        {
+            continue;
+        }
         let Some(list) = routes.get(&edge.to) else {
             continue;
         };

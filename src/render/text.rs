@@ -222,6 +222,21 @@ pub fn coverage_table(report: &Report) -> String {
         out.push_str(row.trim_end());
         out.push('\n');
     }
+    if !report.end_to_end.is_empty() {
+        out.push_str(&format!(
+            "{:<16} {:>7} {:>6} {:>8}  (integration paths covered on at least one layer)\n",
+            "end to end", "covered", "total", "percent"
+        ));
+        for (c, line) in &report.end_to_end {
+            out.push_str(&format!(
+                "{:<16} {:>7} {:>6} {:>8}\n",
+                c.name(),
+                line.covered,
+                line.total,
+                percent(line.percent)
+            ));
+        }
+    }
     out
 }
 
