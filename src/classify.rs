@@ -20,6 +20,9 @@ pub enum Platform {
     /// Integration paths built by the graph (`{paths: [...]}`, see `crate::graph::docs`),
     /// never classified from YAML.
     Cross,
+    /// A Consul config entry file (`Kind = "service-router"`, HCL or JSON); Consul's
+    /// Kubernetes CRDs become this platform in the normaliser (`crate::normalise::consul`).
+    Consul,
     /// Anything else: loaded, but no built-in rule selects it.
     Other,
 }
@@ -33,6 +36,7 @@ impl Platform {
             Platform::Spring => "spring",
             Platform::Rust => "rust",
             Platform::Cross => "cross",
+            Platform::Consul => "consul",
             Platform::Other => "other",
         }
     }
@@ -45,6 +49,7 @@ impl Platform {
             Platform::Spring,
             Platform::Rust,
             Platform::Cross,
+            Platform::Consul,
             Platform::Other,
         ]
         .into_iter()
@@ -75,6 +80,8 @@ pub fn classify(root: &Node) -> DocMeta {
         Platform::Envoy
     } else if is_spring(root) {
         Platform::Spring
+    } else if is_consul(root) {
+        Platform::Consul
     } else {
         Platform::Other
     };
@@ -85,6 +92,17 @@ pub fn classify(root: &Node) -> DocMeta {
         name: text(metadata.and_then(|m| m.get("name"))),
         namespace: text(metadata.and_then(|m| m.get("namespace"))),
     }
+}
+
+/// A Consul config entry: a top-level `Kind` (or `kind`) naming a config entry kind
+/// resilint reads, and no `apiVersion` (that is a Kubernetes object).
+fn is_consul(root: &Node) -> bool {
+    root.get("apiVersion").is_none()
+        && root
+            .get("Kind")
+            .or_else(|| root.get("kind"))
+            .and_then(Node::as_str)
+            .is_some_and(|k| crate::load::hcl::KINDS.contains(&k))
 }
 
 /// `_format_version`, or a top-level `services:` that is a list of objects with

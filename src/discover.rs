@@ -37,6 +37,8 @@ pub enum FileKind {
     Manifest,
     /// A Spring Boot `.properties` file (`application*.properties`, `bootstrap*.properties`).
     Properties,
+    /// An HCL file (`*.hcl`): read when it is a Consul config entry, else not resilint's.
+    Hcl,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -111,6 +113,7 @@ pub fn file_kind(path: &Path) -> Option<FileKind> {
             .is_some_and(|n| n.starts_with("application") || n.starts_with("bootstrap"))
             .then_some(FileKind::Properties),
         "rs" => Some(FileKind::Rust),
+        "hcl" => Some(FileKind::Hcl),
         _ => None,
     }
 }

@@ -273,6 +273,11 @@ fn load_one(
             loaded.docs.iter_mut().for_each(normalise::document);
             return Loaded::Docs(source, loaded.docs, loaded.errors);
         }
+        FileKind::Hcl => {
+            let mut loaded = load::hcl::load(index, &source);
+            loaded.docs.iter_mut().for_each(normalise::document);
+            return Loaded::Docs(source, loaded.docs, loaded.errors);
+        }
         FileKind::Properties => {
             let (mut docs, errors) = load::load_properties(index, &source);
             docs.iter_mut().for_each(normalise::document);
@@ -503,7 +508,10 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
                     files.push(source.unwrap_or_else(|| {
                         SourceFile::new(c.display.clone(), c.path.clone(), String::new())
                     }));
-                    if matches!(c.kind, FileKind::Config | FileKind::Properties) {
+                    if matches!(
+                        c.kind,
+                        FileKind::Config | FileKind::Properties | FileKind::Hcl
+                    ) {
                         load_errors.push((i, vec![e], false));
                     } else {
                         errors.push(e);

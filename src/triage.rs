@@ -24,6 +24,7 @@ const KNOWN_GROUP_SUFFIXES: &[&str] = &[
     "istio.io",
     "gateway.networking.k8s.io",
     "linkerd.io",
+    "consul.hashicorp.com",
     "konghq.com",
 ];
 
@@ -37,6 +38,10 @@ const MARKERS: &[&str] = &[
     "resilience4j",
     "spring.cloud",
     "feign.client",
+    "\"service-router\"",
+    "\"service-resolver\"",
+    "\"service-defaults\"",
+    "\"proxy-defaults\"",
 ];
 
 /// What makes a file's text worth an error: built from the active rules.

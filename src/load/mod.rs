@@ -3,6 +3,7 @@
 
 mod build;
 mod gate;
+pub mod hcl;
 pub mod jsonc;
 mod offsets;
 pub mod properties;

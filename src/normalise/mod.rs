@@ -15,6 +15,9 @@
 //!   DestinationRules, that govern them (cross-document, in [`link`]).
 //! - [`envoy`]: Envoy's spellings (camelCase protojson, `typed_config` wrappers) made
 //!   one snake_case form, with every route and cluster listed (per document).
+//! - [`consul`]: Consul config entries (HCL/JSON files, PascalCase or snake_case, and
+//!   camelCase CRDs) made one PascalCase form, with Consul's timeout, retry and
+//!   outlier-detection defaults made explicit.
 //! - [`linkerd`]: ServiceProfile route conditions (which methods they can match), and
 //!   the 2.16 annotations of Services and routes unless a ServiceProfile overrides them.
 //!
@@ -22,6 +25,7 @@
 //! the application, so it runs once all files are loaded ([`link`]), before judging.
 
 pub mod cloud;
+pub mod consul;
 pub mod envoy;
 pub mod gateway;
 pub mod linkerd;
@@ -58,6 +62,7 @@ pub fn document(doc: &mut Document) {
 /// entries found on the way (a `baseConfig` loop or a missing config).
 pub fn link(docs: &mut [Document], files: &[SourceFile]) -> Vec<FileError> {
     linkerd::link(docs);
+    consul::link(docs);
     let routes = gateway::patches(docs, files);
     gateway::apply(docs, routes);
     envoy::link(docs, files);

@@ -161,7 +161,7 @@ impl<'de> Deserialize<'de> for PlatformName {
             .map(PlatformName)
             .ok_or_else(|| {
                 de::Error::custom(format!(
-                    "unknown platform `{name}`: write one of kubernetes, kong, envoy, spring, rust, cross, other"
+                    "unknown platform `{name}`: write one of kubernetes, kong, envoy, spring, rust, cross, consul, other"
                 ))
             })
     }
