@@ -66,10 +66,11 @@ pub fn load(file: usize, source: &SourceFile) -> LoadedConfig {
     }
 }
 
-/// Whether the text holds a top-level `Kind = "<consul kind>"` (or `kind`).
+/// Whether the text holds a top-level `Kind = "<consul kind>"` (or `kind`), written at
+/// the start of a line: one indented inside a block (a Terraform
+/// `consul_config_entry` resource) is another tool's.
 pub fn is_config_entry(text: &str) -> bool {
     text.lines().any(|line| {
-        let line = line.trim_start();
         let Some(rest) = line
             .strip_prefix("Kind")
             .or_else(|| line.strip_prefix("kind"))
@@ -329,6 +330,9 @@ mod tests {
     fn other_hcl_is_not_a_config_entry_and_broken_entries_are_errors() {
         assert!(!is_config_entry(
             "resource \"aws_instance\" \"web\" {\n  ami = \"x\"\n}\n"
+        ));
+        assert!(!is_config_entry(
+            "resource \"consul_config_entry\" \"r\" {\n  kind = \"service-router\"\n}\n"
         ));
         let text = "Kind = \"service-defaults\"\nName = \"web\"\nUpstreamConfig {\n";
         let source = SourceFile::new("d.hcl".into(), "d.hcl".into(), text.into());
