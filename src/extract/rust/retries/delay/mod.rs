@@ -16,6 +16,10 @@ use super::walk::{walk_block, walk_expr, Options, Seen};
 use super::{Ctx, Delay};
 use crate::tree::Span;
 
+mod sleeps;
+
+pub(crate) use sleeps::sleep_sites;
+
 /// Depth limit of the classifier's own recursion over one duration expression.
 const MAX_CLASSIFY_DEPTH: usize = 24;
 
@@ -283,91 +287,106 @@ fn classify_at(ctx: &Ctx, scope: &Scope, e: &Expr, depth: usize) -> Delay {
             Some(syn::Stmt::Expr(tail, None)) => classify_at(ctx, scope, tail, depth + 1),
             _ => Delay::Unknown,
         },
-        Expr::If(i) => {
-            // Branches that leave (`return`, `break`, `panic!`) yield no duration.
-            let mut branches: Vec<Delay> = Vec::new();
-            if !block_diverges(&i.then_branch) {
-                branches.push(match i.then_branch.stmts.last() {
-                    Some(syn::Stmt::Expr(tail, None)) => classify_at(ctx, scope, tail, depth + 1),
-                    _ => Delay::Unknown,
-                });
-            }
-            if let Some((_, other)) = &i.else_branch {
-                if !diverges(other) {
-                    branches.push(classify_at(ctx, scope, other, depth + 1));
-                }
-            }
-            branches
-                .into_iter()
-                .reduce(Delay::join)
-                .unwrap_or(Delay::Unknown)
-        }
-        Expr::Match(m) => {
-            // The arms' bindings come from the scrutinee: `match next(attempt) { Ok(d) => d }`.
-            let arms: Vec<&Expr> = m
-                .arms
-                .iter()
-                .map(|a| &*a.body)
-                .filter(|b| !diverges(b))
-                .collect();
-            if arms.is_empty() {
-                return Delay::Unknown;
-            }
-            let scrutinee = classify_at(ctx, scope, &m.expr, depth + 1);
-            let arms = join_all(ctx, scope, arms, depth);
-            if scrutinee == Delay::Growing {
-                Delay::Growing
-            } else {
-                arms
-            }
-        }
-        Expr::MethodCall(m) => {
-            let name = m.method.to_string();
-            if ITER_METHODS.contains(&name.as_str()) {
-                if let Some(d) = strategy_iterator(ctx, scope, &m.receiver) {
-                    return d;
-                }
-            }
-            if POW_METHODS.contains(&name.as_str()) && m.args.iter().any(|a| !is_literal(a)) {
-                return Delay::Growing;
-            }
-            let parts = std::iter::once(&*m.receiver).chain(m.args.iter());
-            if PURE_METHODS.contains(&name.as_str()) || POW_METHODS.contains(&name.as_str()) {
-                return join_all(ctx, scope, parts, depth);
-            }
-            let is_self = matches!(&*m.receiver, Expr::Path(p) if p.path.is_ident("self"));
-            if is_self {
-                if let Some(d) = helper_value(ctx, scope, &name, m.args.iter(), depth) {
-                    return d;
-                }
-            }
-            opaque(ctx, scope, parts, depth)
-        }
-        Expr::Call(c) => {
-            let Expr::Path(p) = &*c.func else {
-                return opaque(ctx, scope, c.args.iter(), depth);
-            };
-            let path = ctx.resolve(&p.path);
-            let last = p
-                .path
-                .segments
-                .last()
-                .map(|s| s.ident.to_string())
-                .unwrap_or_default();
-            let duration_ctor = path.contains("Duration");
-            let min_max = matches!(last.as_str(), "min" | "max") || path.ends_with("::clamp");
-            if duration_ctor || min_max || last == "Some" || last == "Ok" {
-                return join_all(ctx, scope, c.args.iter(), depth);
-            }
-            if let Some(name) = local_call_name(&p.path) {
-                if let Some(d) = helper_value(ctx, scope, &name, c.args.iter(), depth) {
-                    return d;
-                }
-            }
-            opaque(ctx, scope, c.args.iter(), depth)
-        }
+        Expr::If(i) => classify_if(ctx, scope, i, depth),
+        Expr::Match(m) => classify_match(ctx, scope, m, depth),
+        Expr::MethodCall(m) => classify_method_call(ctx, scope, m, depth),
+        Expr::Call(c) => classify_call(ctx, scope, c, depth),
         _ => Delay::Unknown,
     }
+}
+
+/// An `if` as a duration: the join of the branches that yield one.
+fn classify_if(ctx: &Ctx, scope: &Scope, i: &syn::ExprIf, depth: usize) -> Delay {
+    // Branches that leave (`return`, `break`, `panic!`) yield no duration.
+    let mut branches: Vec<Delay> = Vec::new();
+    if !block_diverges(&i.then_branch) {
+        branches.push(match i.then_branch.stmts.last() {
+            Some(syn::Stmt::Expr(tail, None)) => classify_at(ctx, scope, tail, depth + 1),
+            _ => Delay::Unknown,
+        });
+    }
+    if let Some((_, other)) = &i.else_branch {
+        if !diverges(other) {
+            branches.push(classify_at(ctx, scope, other, depth + 1));
+        }
+    }
+    branches
+        .into_iter()
+        .reduce(Delay::join)
+        .unwrap_or(Delay::Unknown)
+}
+
+/// A `match` as a duration: growing when its scrutinee grows, else the join of the
+/// arms that yield one.
+fn classify_match(ctx: &Ctx, scope: &Scope, m: &syn::ExprMatch, depth: usize) -> Delay {
+    // The arms' bindings come from the scrutinee: `match next(attempt) { Ok(d) => d }`.
+    let arms: Vec<&Expr> = m
+        .arms
+        .iter()
+        .map(|a| &*a.body)
+        .filter(|b| !diverges(b))
+        .collect();
+    if arms.is_empty() {
+        return Delay::Unknown;
+    }
+    let scrutinee = classify_at(ctx, scope, &m.expr, depth + 1);
+    let arms = join_all(ctx, scope, arms, depth);
+    if scrutinee == Delay::Growing {
+        Delay::Growing
+    } else {
+        arms
+    }
+}
+
+/// A method call as a duration: a backoff iterator's next delay, a power with a
+/// varying exponent, a pure method of its parts, a helper method of the file.
+fn classify_method_call(ctx: &Ctx, scope: &Scope, m: &syn::ExprMethodCall, depth: usize) -> Delay {
+    let name = m.method.to_string();
+    if ITER_METHODS.contains(&name.as_str()) {
+        if let Some(d) = strategy_iterator(ctx, scope, &m.receiver) {
+            return d;
+        }
+    }
+    if POW_METHODS.contains(&name.as_str()) && m.args.iter().any(|a| !is_literal(a)) {
+        return Delay::Growing;
+    }
+    let parts = std::iter::once(&*m.receiver).chain(m.args.iter());
+    if PURE_METHODS.contains(&name.as_str()) || POW_METHODS.contains(&name.as_str()) {
+        return join_all(ctx, scope, parts, depth);
+    }
+    let is_self = matches!(&*m.receiver, Expr::Path(p) if p.path.is_ident("self"));
+    if is_self {
+        if let Some(d) = helper_value(ctx, scope, &name, m.args.iter(), depth) {
+            return d;
+        }
+    }
+    opaque(ctx, scope, parts, depth)
+}
+
+/// A function call as a duration: a `Duration` constructor, `min`/`max`, a helper
+/// function of the file, or something opaque.
+fn classify_call(ctx: &Ctx, scope: &Scope, c: &syn::ExprCall, depth: usize) -> Delay {
+    let Expr::Path(p) = &*c.func else {
+        return opaque(ctx, scope, c.args.iter(), depth);
+    };
+    let path = ctx.resolve(&p.path);
+    let last = p
+        .path
+        .segments
+        .last()
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default();
+    let duration_ctor = path.contains("Duration");
+    let min_max = matches!(last.as_str(), "min" | "max") || path.ends_with("::clamp");
+    if duration_ctor || min_max || last == "Some" || last == "Ok" {
+        return join_all(ctx, scope, c.args.iter(), depth);
+    }
+    if let Some(name) = local_call_name(&p.path) {
+        if let Some(d) = helper_value(ctx, scope, &name, c.args.iter(), depth) {
+            return d;
+        }
+    }
+    opaque(ctx, scope, c.args.iter(), depth)
 }
 
 /// `backoff.next()`: the delay class of the strategy `backoff` was built from, by the
@@ -506,136 +525,6 @@ fn helper_value<'e>(
         !matches!(seen, Seen::Expr(Expr::Closure(_)))
     });
     Some(d)
-}
-
-/// A place where a retry waits, and how long.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Site {
-    pub delay: Delay,
-    pub span: Span,
-    /// A blocking sleep (`std::thread::sleep`): a wait even in code that never awaits.
-    pub blocking: bool,
-}
-
-/// The waits in a loop body: sleep calls, awaited ticks, and helpers of the file that
-/// sleep (one call deep). Closures, nested items and `select!` used as a value (a
-/// timeout) are not looked into.
-pub(crate) fn sleep_sites(ctx: &Ctx, scope: &Scope, parts: &[Part<'_>]) -> Vec<Site> {
-    let mut sites = Vec::new();
-    let options = Options {
-        skip_value_selects: true,
-        ..Options::default()
-    };
-    for part in parts {
-        let mut f = |seen: Seen<'_>| {
-            let Seen::Expr(e) = seen else {
-                return true;
-            };
-            match e {
-                Expr::Closure(_) => return false,
-                Expr::Call(c) => {
-                    if let Expr::Path(p) = &*c.func {
-                        let path = ctx.resolve(&p.path);
-                        if ctx.catalog.is_sleep(&path) {
-                            let delay = c
-                                .args
-                                .first()
-                                .map_or(Delay::Unknown, |a| classify(ctx, scope, a));
-                            sites.push(Site {
-                                delay,
-                                span: ctx.pos.of(e),
-                                blocking: path.starts_with("std::thread::"),
-                            });
-                            return false;
-                        }
-                        if let Some(name) = local_call_name(&p.path) {
-                            if let Some(d) = helper_sleeps(ctx, scope, &name, c.args.iter()) {
-                                sites.push(Site {
-                                    delay: d,
-                                    span: ctx.pos.of(e),
-                                    blocking: false,
-                                });
-                                return false;
-                            }
-                        }
-                    }
-                }
-                Expr::MethodCall(m) => {
-                    let name = m.method.to_string();
-                    let is_self = matches!(&*m.receiver, Expr::Path(p) if p.path.is_ident("self"));
-                    if is_self {
-                        if let Some(d) = helper_sleeps(ctx, scope, &name, m.args.iter()) {
-                            sites.push(Site {
-                                delay: d,
-                                span: ctx.pos.of(e),
-                                blocking: false,
-                            });
-                            return false;
-                        }
-                    }
-                }
-                Expr::Await(a) => {
-                    if let Expr::MethodCall(m) = &*a.base {
-                        if m.args.is_empty()
-                            && ctx.catalog.tick_methods.iter().any(|t| m.method == t)
-                        {
-                            sites.push(Site {
-                                delay: Delay::Constant,
-                                span: ctx.pos.of(e),
-                                blocking: false,
-                            });
-                        }
-                    }
-                }
-                _ => {}
-            }
-            true
-        };
-        match part {
-            Part::Expr(e) => walk_expr(e, options, &mut f),
-            Part::Block(b) => walk_block(b, options, &mut f),
-        }
-    }
-    sites
-}
-
-/// When the file's function `name` sleeps, the delay of its sleeps given the
-/// caller's arguments: a parameter fed a growing value grows.
-fn helper_sleeps<'e>(
-    ctx: &Ctx,
-    scope: &Scope,
-    name: &str,
-    args: impl IntoIterator<Item = &'e Expr>,
-) -> Option<Delay> {
-    if !scope.follow_helpers {
-        return None;
-    }
-    let def = ctx.local_fn(name)?;
-    let mut inner = Scope {
-        follow_helpers: false,
-        ..Scope::of_body(&[Part::Block(def.block)])
-    };
-    let params = def.sig.inputs.iter().filter_map(|i| match i {
-        syn::FnArg::Typed(t) => Some(pat_name(&t.pat)),
-        syn::FnArg::Receiver(_) => None,
-    });
-    for (param, arg) in params.zip(args) {
-        if let Some(param) = param {
-            if classify(ctx, scope, arg) == Delay::Growing {
-                inner.varying.insert(param);
-            }
-        }
-    }
-    // Fields the caller's loop grows (`self.delay *= 2`) grow inside the helper too.
-    inner.varying.extend(
-        scope
-            .varying
-            .iter()
-            .filter(|v| v.starts_with("self."))
-            .cloned(),
-    );
-    let sites = sleep_sites(ctx, &inner, &[Part::Block(def.block)]);
-    sites.iter().map(|s| s.delay).max()
 }
 
 /// Whether any of the names is read by `e`.

@@ -1,0 +1,419 @@
+//! The retry analysis's view of one file: `use` aliases (through `Cargo.toml`
+//! renames), glob imports, functions and string constants by name, function bodies
+//! and their `let`s, and the word scan that lets most bodies go unwalked.
+
+use std::collections::HashMap;
+
+use proc_macro2::LineColumn;
+use rustc_hash::FxHashMap;
+use syn::visit::Visit;
+
+use super::target::{looks_like_url, TargetFinder};
+use super::{catalog, delay, walk, words, Positions, RetryCatalog};
+
+/// A function of the file, by name: free functions and methods alike.
+pub(crate) struct FnDef<'a> {
+    pub sig: &'a syn::Signature,
+    pub block: &'a syn::Block,
+}
+
+/// What the extractors share about one file.
+pub(crate) struct Ctx<'a> {
+    pub pos: Positions<'a>,
+    pub catalog: &'a RetryCatalog,
+    /// `use` aliases: the name in scope → the full path.
+    pub(super) aliases: FxHashMap<String, Vec<String>>,
+    /// Glob imports (`use tokio::time::*`), as paths.
+    pub(super) globs: Vec<Vec<String>>,
+    /// Functions of the file by name; `None` when the name is defined twice.
+    pub fns: FxHashMap<String, Option<FnDef<'a>>>,
+    /// `const`/`static` string values by name.
+    pub consts: HashMap<String, String>,
+    /// Function bodies of the file from brace to brace, and their `let`s once computed.
+    pub(super) fn_blocks: Vec<(LineColumn, LineColumn, &'a syn::Block)>,
+    pub(super) lets_cache: std::cell::RefCell<HashMap<usize, std::rc::Rc<Lets>>>,
+    /// Where the words a loop or a strategy needs appear, to skip bodies without them.
+    pub(super) words: words::Words,
+    /// Every segment and every first segment of the catalogue's paths.
+    pub(super) segments: &'a std::collections::HashSet<String>,
+    pub(super) roots: &'a std::collections::HashSet<String>,
+}
+
+impl<'a> Ctx<'a> {
+    /// The file's context; in a package whose `Cargo.toml` is known, a dependency
+    /// renamed there (`backoff2 = { package = "tokio-retry" }`) names its package in code.
+    pub fn with_deps(
+        file: &'a syn::File,
+        pos: Positions<'a>,
+        catalog: &'a RetryCatalog,
+        deps: Option<&crate::extract::rust::front::imports::Deps>,
+    ) -> Self {
+        let text = pos.text();
+        let mut ctx = Ctx {
+            pos,
+            catalog,
+            aliases: FxHashMap::default(),
+            globs: Vec::new(),
+            fns: FxHashMap::default(),
+            consts: HashMap::new(),
+            words: words::Words::empty(),
+            fn_blocks: Vec::new(),
+            lets_cache: Default::default(),
+            segments: &catalog.path_index().segments,
+            roots: &catalog.path_index().roots,
+        };
+        for (name, package) in deps.into_iter().flat_map(|d| d.renames()) {
+            if ctx.roots.contains(package) {
+                ctx.aliases
+                    .insert(name.to_string(), vec![package.to_string()]);
+            }
+        }
+        // Items of the file and of inline modules, iteratively.
+        let mut stack: Vec<&'a syn::Item> = file.items.iter().collect();
+        while let Some(item) = stack.pop() {
+            match item {
+                syn::Item::Use(u) => ctx.add_use(&u.tree),
+                syn::Item::Fn(f) => {
+                    for stmt in &f.block.stmts {
+                        if let syn::Stmt::Item(syn::Item::Use(u)) = stmt {
+                            ctx.add_use(&u.tree);
+                        }
+                    }
+                    ctx.add_fn(&f.sig, &f.block);
+                }
+                syn::Item::Impl(i) => {
+                    for it in &i.items {
+                        match it {
+                            syn::ImplItem::Fn(f) => ctx.add_fn(&f.sig, &f.block),
+                            syn::ImplItem::Const(c) => ctx.add_const(&c.ident, &c.expr),
+                            _ => {}
+                        }
+                    }
+                }
+                syn::Item::Const(c) => ctx.add_const(&c.ident, &c.expr),
+                syn::Item::Static(s) => ctx.add_const(&s.ident, &s.expr),
+                syn::Item::Mod(m) => {
+                    if let Some((_, items)) = &m.content {
+                        stack.extend(items.iter());
+                    }
+                }
+                _ => {}
+            }
+        }
+        ctx.words = ctx.scan_words(text);
+        ctx
+    }
+
+    /// The word scan, with the `use` names and globs that can lead to a strategy.
+    pub(super) fn scan_words(&self, text: &str) -> words::Words {
+        let strategy_words = &self.catalog.path_index().strategy_words;
+        let aliases = self
+            .aliases
+            .iter()
+            .filter(|(_, full)| strategy_words.compatible_with_a_strategy(full))
+            .map(|(name, _)| name.as_str());
+        let open = self
+            .globs
+            .iter()
+            .any(|g| strategy_words.compatible_with_a_strategy(g));
+        words::Words::scan(text, strategy_words, aliases, open)
+    }
+
+    /// Whether a function body's text may hold a loop (its keyword).
+    pub fn may_loop(&self, block: &syn::Block) -> bool {
+        let (start, end) = braces_of(block);
+        self.words.may_loop(start, end)
+    }
+
+    /// Whether a function body's text may name a catalogue strategy.
+    pub fn may_name_strategy(&self, block: &syn::Block) -> bool {
+        let (start, end) = braces_of(block);
+        self.words.may_name_strategy(start, end)
+    }
+
+    /// Whether a macro body naming `ident` may build a strategy: a catalogue segment or
+    /// a `use` name (the macro bodies the crate walk re-parses).
+    pub fn is_crate_ident(&self, ident: &proc_macro2::Ident) -> bool {
+        let name = ident.to_string();
+        self.segments.contains(&name) || self.aliases.contains_key(&name)
+    }
+
+    /// The `let`s of the innermost function of the file around position `at`.
+    /// Positions compare as `(line, column)`, in the order of their byte offsets, so no
+    /// offset is computed; the innermost body is the one that starts last (bodies nest).
+    pub fn fn_lets(&self, at: LineColumn) -> std::rc::Rc<Lets> {
+        let key = |lc: LineColumn| (lc.line, lc.column);
+        let Some((i, _)) = self
+            .fn_blocks
+            .iter()
+            .enumerate()
+            .filter(|(_, (s, e, _))| key(*s) <= key(at) && key(at) < key(*e))
+            .max_by_key(|(i, (s, _, _))| (key(*s), std::cmp::Reverse(*i)))
+        else {
+            return Default::default();
+        };
+        self.lets_cache
+            .borrow_mut()
+            .entry(i)
+            .or_insert_with(|| std::rc::Rc::new(lets_of(self.fn_blocks[i].2)))
+            .clone()
+    }
+
+    pub(super) fn add_fn(&mut self, sig: &'a syn::Signature, block: &'a syn::Block) {
+        let braces = block.brace_token.span.join();
+        self.fn_blocks.push((braces.start(), braces.end(), block));
+        self.fns
+            .entry(sig.ident.to_string())
+            .and_modify(|e| *e = None)
+            .or_insert(Some(FnDef { sig, block }));
+    }
+
+    pub(super) fn add_const(&mut self, name: &syn::Ident, expr: &syn::Expr) {
+        if let syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) = expr
+        {
+            self.consts.insert(name.to_string(), s.value());
+        }
+    }
+
+    /// A `use` path whose first segment is a dependency renamed in `Cargo.toml`
+    /// starts with the package's name instead (the renames were seeded as aliases of
+    /// one segment before any `use` was read).
+    pub(super) fn through_renames(&self, mut full: Vec<String>) -> Vec<String> {
+        if let Some(first) = full.first() {
+            if let Some([package]) = self.aliases.get(first).map(Vec::as_slice) {
+                if package != first && self.roots.contains(package) {
+                    full[0] = package.clone();
+                }
+            }
+        }
+        full
+    }
+
+    pub(super) fn add_use(&mut self, tree: &syn::UseTree) {
+        let mut stack = vec![(Vec::<String>::new(), tree)];
+        while let Some((prefix, tree)) = stack.pop() {
+            match tree {
+                syn::UseTree::Path(p) => {
+                    let mut next = prefix.clone();
+                    next.push(p.ident.to_string());
+                    stack.push((next, &p.tree));
+                }
+                syn::UseTree::Name(n) => {
+                    let name = n.ident.to_string();
+                    if name == "self" {
+                        if let Some(last) = prefix.last() {
+                            let full = self.through_renames(prefix.clone());
+                            self.aliases.insert(last.clone(), full);
+                        }
+                    } else {
+                        let mut full = prefix.clone();
+                        full.push(name.clone());
+                        let full = self.through_renames(full);
+                        self.aliases.insert(name, full);
+                    }
+                }
+                syn::UseTree::Rename(r) => {
+                    let mut full = prefix.clone();
+                    if r.ident != "self" {
+                        full.push(r.ident.to_string());
+                    }
+                    if r.rename != "_" {
+                        let full = self.through_renames(full);
+                        self.aliases.insert(r.rename.to_string(), full);
+                    }
+                }
+                syn::UseTree::Glob(_) => {
+                    let full = self.through_renames(prefix);
+                    self.globs.push(full);
+                }
+                syn::UseTree::Group(g) => {
+                    for t in &g.items {
+                        stack.push((prefix.clone(), t));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The full path a path expression names, through `use` declarations. A name the
+    /// file does not import is looked up in glob imports, then matched by its last
+    /// segments against the catalogue, for crates the file imports from (and sleeps).
+    pub fn resolve(&self, path: &syn::Path) -> String {
+        let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        self.resolve_segments(&segs)
+    }
+
+    /// Whether `path` can resolve to a path the catalogue names (or below one): only
+    /// when its first segment is a `use` alias or some segment is a catalogue segment
+    /// (otherwise [`Ctx::resolve`] returns it as written, and every catalogue path is
+    /// made of catalogue segments). A cheap test before resolving, without allocating
+    /// per segment.
+    pub fn may_name_catalogued(&self, path: &syn::Path) -> bool {
+        use std::fmt::Write;
+        let mut name = String::new();
+        path.segments.iter().enumerate().any(|(i, s)| {
+            name.clear();
+            let _ = write!(name, "{}", s.ident);
+            (i == 0 && self.aliases.contains_key(&name)) || self.segments.contains(&name)
+        })
+    }
+
+    pub fn resolve_segments(&self, segs: &[String]) -> String {
+        let Some(first) = segs.first() else {
+            return String::new();
+        };
+        if let Some(full) = self.aliases.get(first) {
+            return full
+                .iter()
+                .chain(&segs[1..])
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("::");
+        }
+        let written = segs.join("::");
+        let known_root = |root: &str| {
+            matches!(root, "std" | "core" | "crate" | "self" | "super" | "Self")
+                || self.roots.contains(root)
+        };
+        if known_root(first) {
+            return written;
+        }
+        // Nothing the catalogue names: no glob or suffix can make it match.
+        if !segs.iter().any(|s| self.segments.contains(s)) {
+            return written;
+        }
+        // A local function shadows any catalogue name.
+        if segs.len() == 1 && self.fns.contains_key(first) {
+            return written;
+        }
+        for glob in &self.globs {
+            let full = glob
+                .iter()
+                .chain(segs)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("::");
+            if self.catalog_knows(&full) {
+                return full;
+            }
+        }
+        // Match `a::B::rest` against catalogue paths holding `a::B`: `x::a::B` gives `x::a::B::rest`.
+        let mut candidates: Vec<String> = self
+            .catalog
+            .all_paths()
+            .filter_map(|p| {
+                let cat: Vec<&str> = p.split("::").collect();
+                (1..cat.len()).find_map(|at| {
+                    let tail = &cat[at..];
+                    let overlap = tail.len().min(segs.len());
+                    (tail[..overlap]
+                        == segs[..overlap]
+                            .iter()
+                            .map(String::as_str)
+                            .collect::<Vec<_>>()[..]
+                        && tail.len() <= segs.len())
+                    .then(|| format!("{}::{written}", cat[..at].join("::")))
+                })
+            })
+            .collect();
+        candidates.dedup();
+        let imported_root = |c: &String| {
+            let root = c.split("::").next().unwrap_or("");
+            self.aliases
+                .values()
+                .chain(&self.globs)
+                .any(|v| v.first().is_some_and(|r| r == root))
+        };
+        // A crate's names only when the file imports something from that crate; a
+        // sleep function always (a call named `sleep` that is not local sleeps).
+        candidates
+            .into_iter()
+            .find(|c| imported_root(c) || self.catalog.is_sleep(c))
+            .unwrap_or(written)
+    }
+
+    pub(super) fn catalog_knows(&self, full: &str) -> bool {
+        self.catalog
+            .all_paths()
+            .any(|p| catalog::path_is_or_below(full, p))
+    }
+
+    /// The function of this file a call names: `helper(..)`, `self.helper(..)`,
+    /// `Self::helper(..)`.
+    pub fn local_fn(&self, name: &str) -> Option<&FnDef<'a>> {
+        self.fns.get(name).and_then(Option::as_ref)
+    }
+
+    /// The first URL-like string among the tokens: a literal, a `const`, a format
+    /// string naming a `const` (`"{BASE}/charge"`), or the initializer of a `let` of
+    /// the enclosing function that the tokens read.
+    pub fn target_in(&self, tokens: proc_macro2::TokenStream, lets: &Lets) -> Option<String> {
+        let mut finder = TargetFinder::new(self, lets);
+        finder.tokens(tokens);
+        finder.found
+    }
+
+    /// [`Self::target_in`] for syntax (a loop's condition and body) without turning it
+    /// into tokens first: the same identifiers and string literals, met in the same order.
+    pub fn target_in_parts(&self, parts: &[delay::Part<'_>], lets: &Lets) -> Option<String> {
+        let mut finder = TargetFinder::new(self, lets);
+        for part in parts {
+            match part {
+                delay::Part::Expr(x) => finder.visit_expr(x),
+                delay::Part::Block(b) => finder.visit_block(b),
+            }
+        }
+        finder.found
+    }
+
+    /// A URL literal, or a format string whose `{NAME}` is a URL `const`.
+    pub(super) fn url_in_literal(&self, text: &str) -> Option<String> {
+        if looks_like_url(text) {
+            return Some(text.to_string());
+        }
+        let mut rest = text;
+        while let Some(open) = rest.find('{') {
+            let after = &rest[open + 1..];
+            let close = after.find('}')?;
+            let inner = &after[..close];
+            let name = inner.split(':').next().unwrap_or("");
+            if let Some(v) = self.consts.get(name).filter(|v| looks_like_url(v)) {
+                return Some(text.replacen(&format!("{{{inner}}}"), v, 1));
+            }
+            rest = &after[close + 1..];
+        }
+        None
+    }
+}
+
+/// Where a block starts and ends, braces included, as `(line, column)`.
+pub(super) fn braces_of(block: &syn::Block) -> (words::At, words::At) {
+    let braces = block.brace_token.span.join();
+    let (start, end) = (braces.start(), braces.end());
+    ((start.line, start.column), (end.line, end.column))
+}
+
+/// `let` initializers of a function by name (the first binding of each name).
+pub(crate) type Lets = HashMap<String, syn::Expr>;
+
+/// The `let`s of a block (closures and nested blocks included, items not).
+pub(crate) fn lets_of(block: &syn::Block) -> Lets {
+    let mut lets = Lets::new();
+    // A macro body without a `let` holds none: not re-parsed.
+    let options = walk::Options {
+        macro_must_hold: Some(&|i| i == "let"),
+        ..walk::Options::default()
+    };
+    walk::walk_block(block, options, &mut |seen| {
+        if let walk::Seen::Local(l) = seen {
+            if let (Some(name), Some(init)) = (delay::pat_name(&l.pat), &l.init) {
+                lets.entry(name).or_insert_with(|| (*init.expr).clone());
+            }
+        }
+        true
+    });
+    lets
+}

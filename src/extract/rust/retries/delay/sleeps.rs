@@ -1,0 +1,134 @@
+//! The waits of a retry: sleep calls, awaited ticks, and helpers of the file that
+//! sleep (one call deep), each with the delay class of its duration.
+
+use super::*;
+
+/// A place where a retry waits, and how long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Site {
+    pub delay: Delay,
+    pub span: Span,
+    /// A blocking sleep (`std::thread::sleep`): a wait even in code that never awaits.
+    pub blocking: bool,
+}
+
+/// The waits in a loop body: sleep calls, awaited ticks, and helpers of the file that
+/// sleep (one call deep). Closures, nested items and `select!` used as a value (a
+/// timeout) are not looked into.
+pub(crate) fn sleep_sites(ctx: &Ctx, scope: &Scope, parts: &[Part<'_>]) -> Vec<Site> {
+    let mut sites = Vec::new();
+    let options = Options {
+        skip_value_selects: true,
+        ..Options::default()
+    };
+    for part in parts {
+        let mut f = |seen: Seen<'_>| {
+            let Seen::Expr(e) = seen else {
+                return true;
+            };
+            match e {
+                Expr::Closure(_) => return false,
+                Expr::Call(c) => {
+                    if let Expr::Path(p) = &*c.func {
+                        let path = ctx.resolve(&p.path);
+                        if ctx.catalog.is_sleep(&path) {
+                            let delay = c
+                                .args
+                                .first()
+                                .map_or(Delay::Unknown, |a| classify(ctx, scope, a));
+                            sites.push(Site {
+                                delay,
+                                span: ctx.pos.of(e),
+                                blocking: path.starts_with("std::thread::"),
+                            });
+                            return false;
+                        }
+                        if let Some(name) = local_call_name(&p.path) {
+                            if let Some(d) = helper_sleeps(ctx, scope, &name, c.args.iter()) {
+                                sites.push(Site {
+                                    delay: d,
+                                    span: ctx.pos.of(e),
+                                    blocking: false,
+                                });
+                                return false;
+                            }
+                        }
+                    }
+                }
+                Expr::MethodCall(m) => {
+                    let name = m.method.to_string();
+                    let is_self = matches!(&*m.receiver, Expr::Path(p) if p.path.is_ident("self"));
+                    if is_self {
+                        if let Some(d) = helper_sleeps(ctx, scope, &name, m.args.iter()) {
+                            sites.push(Site {
+                                delay: d,
+                                span: ctx.pos.of(e),
+                                blocking: false,
+                            });
+                            return false;
+                        }
+                    }
+                }
+                Expr::Await(a) => {
+                    if let Expr::MethodCall(m) = &*a.base {
+                        if m.args.is_empty()
+                            && ctx.catalog.tick_methods.iter().any(|t| m.method == t)
+                        {
+                            sites.push(Site {
+                                delay: Delay::Constant,
+                                span: ctx.pos.of(e),
+                                blocking: false,
+                            });
+                        }
+                    }
+                }
+                _ => {}
+            }
+            true
+        };
+        match part {
+            Part::Expr(e) => walk_expr(e, options, &mut f),
+            Part::Block(b) => walk_block(b, options, &mut f),
+        }
+    }
+    sites
+}
+
+/// When the file's function `name` sleeps, the delay of its sleeps given the
+/// caller's arguments: a parameter fed a growing value grows.
+pub(super) fn helper_sleeps<'e>(
+    ctx: &Ctx,
+    scope: &Scope,
+    name: &str,
+    args: impl IntoIterator<Item = &'e Expr>,
+) -> Option<Delay> {
+    if !scope.follow_helpers {
+        return None;
+    }
+    let def = ctx.local_fn(name)?;
+    let mut inner = Scope {
+        follow_helpers: false,
+        ..Scope::of_body(&[Part::Block(def.block)])
+    };
+    let params = def.sig.inputs.iter().filter_map(|i| match i {
+        syn::FnArg::Typed(t) => Some(pat_name(&t.pat)),
+        syn::FnArg::Receiver(_) => None,
+    });
+    for (param, arg) in params.zip(args) {
+        if let Some(param) = param {
+            if classify(ctx, scope, arg) == Delay::Growing {
+                inner.varying.insert(param);
+            }
+        }
+    }
+    // Fields the caller's loop grows (`self.delay *= 2`) grow inside the helper too.
+    inner.varying.extend(
+        scope
+            .varying
+            .iter()
+            .filter(|v| v.starts_with("self."))
+            .cloned(),
+    );
+    let sites = sleep_sites(ctx, &inner, &[Part::Block(def.block)]);
+    sites.iter().map(|s| s.delay).max()
+}

@@ -1,0 +1,179 @@
+//! The decision on one candidate loop: is it a retry, what is its delay, is it
+//! unbounded.
+
+use super::*;
+
+pub(super) fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
+    let shape = shape(ctx, e)?;
+    let mut ev = collect(ctx, &shape, false);
+    // The cheap gates first: most loops are not retries.
+    if !ev.checks || !ev.success_exit || !ev.err_continues {
+        return None;
+    }
+    // The `let`s of the enclosing function, computed once per function that needs them.
+    let fn_lets = ctx.fn_lets(shape.at);
+    let lets = &*fn_lets;
+    let mut scope = Scope::of_body(&shape.parts);
+    scope.outer = lets.clone();
+    if let Some(c) = &shape.counter {
+        // Paging, not retrying: the counter goes into the call that is checked.
+        let named = c != "_" && !c.starts_with('_');
+        if named
+            && ev
+                .attempts
+                .iter()
+                .any(|s| super::super::delay::mentions(s, c))
+        {
+            return None;
+        }
+        if named {
+            scope.varying.insert(c.clone());
+        }
+    }
+    let sites = sleep_sites(ctx, &scope, &shape.parts);
+    // `while let Err(..) = attempt`: the attempt is the condition.
+    let implied_attempt = match (shape.implied_check, shape.parts.first()) {
+        (true, Some(Part::Expr(Expr::Let(l)))) => Some(&*l.expr),
+        _ => None,
+    };
+    if let Some(a) = implied_attempt {
+        ev.attempts.push(a.clone());
+    }
+    // The attempt is awaited (or, in blocking code, the loop sleeps); reading the next
+    // item of a stream or channel is consuming, not retrying. A name the body never
+    // binds with `let` comes from a pattern (a `select!` branch) and counts when the
+    // body awaits at all.
+    let attempt_awaits = ev.attempts.iter().any(|s| {
+        contains_await(s)
+            || super::super::delay::name_of(strip_refs(s)).is_some_and(|n| {
+                ev.awaited_names.contains(&n)
+                    || (ev.awaits && !scope.lets.contains_key(&n) && !lets.contains_key(&n))
+            })
+    });
+    // Failover or iteration: each attempt calls something picked by the counter
+    // (`services[attempt]`), directly or through a `let` of the body.
+    let mut counters = scope.varying.clone();
+    counters.extend(shape.counter.clone());
+    counters.extend(lent_mutably(&shape.parts));
+    if ev
+        .attempts
+        .iter()
+        .any(|s| indexed_by(s, &counters, &scope, 0))
+    {
+        return None;
+    }
+    if ev.attempts.iter().any(consumes) {
+        return None;
+    }
+    if ev.picked.iter().any(|n| {
+        ev.attempts
+            .iter()
+            .any(|s| super::super::delay::mentions(s, n))
+    }) {
+        return None;
+    }
+    let blocking_sleep = sites.iter().any(|s| s.blocking);
+    if !(attempt_awaits || blocking_sleep) || !ev.checks || !ev.success_exit || !ev.err_continues {
+        return None;
+    }
+    // `while cond`: a retry only when the condition counts attempts.
+    if let (false, "while", Some(Part::Expr(cond))) = (shape.open, shape.form, shape.parts.first())
+    {
+        if !reads_any(cond, &scope.varying) {
+            return None;
+        }
+    }
+    let decisive = sites.iter().max_by_key(|s| s.delay);
+    // No sleep, but the failure path awaits something else (a notification, the reader
+    // making room): it waits, for how long is unknown.
+    // Only asked when nothing sleeps: the spans come from a second walk then.
+    let waits_otherwise = decisive.is_none() && {
+        let spanned = collect(ctx, &shape, true);
+        let mut exempt = spanned.exempt;
+        exempt.extend(implied_attempt.map(|a| ctx.pos.of(a)));
+        spanned
+            .await_spans
+            .iter()
+            .any(|a| !exempt.iter().any(|x| x.start <= a.start && a.end <= x.end))
+    };
+    let delay = match decisive {
+        Some(s) => s.delay,
+        None if waits_otherwise => Delay::Unknown,
+        None => Delay::None,
+    };
+    // A loop that waits for a notification between attempts is waiting for a
+    // condition, not retrying blindly: not called unbounded.
+    let unbounded = shape.open && !bounded(&ev, &scope) && !(decisive.is_none() && waits_otherwise);
+    Some(RetryFact {
+        span: shape.header,
+        source: RetrySource::Loop { form: shape.form },
+        delay,
+        delay_span: decisive.map(|s| s.span),
+        unbounded,
+        // The condition (`while let Err(e) = call().await`) and the body.
+        target: ctx.target_in_parts(&shape.parts, lets),
+    })
+}
+
+/// Whether `e` (or a `let` of the loop body it reads) indexes with something that
+/// depends on one of `names`.
+pub(super) fn indexed_by(e: &Expr, names: &HashSet<String>, scope: &Scope, depth: usize) -> bool {
+    if depth > 4 || names.is_empty() {
+        return false;
+    }
+    let mut found = false;
+    walk_expr(e, Options::default(), &mut |seen| {
+        if let Seen::Expr(x) = seen {
+            match x {
+                Expr::Index(i) if depends_on(&i.index, names, scope, depth + 1) => found = true,
+                _ => {
+                    if let Some(inits) =
+                        super::super::delay::name_of(x).and_then(|n| scope.lets.get(&n))
+                    {
+                        found |= inits
+                            .iter()
+                            .any(|init| indexed_by(init, names, scope, depth + 1));
+                    }
+                }
+            }
+        }
+        !found
+    });
+    found
+}
+
+/// Whether `e` reads one of `names`, directly or through `let`s of the loop body.
+pub(super) fn depends_on(e: &Expr, names: &HashSet<String>, scope: &Scope, depth: usize) -> bool {
+    if depth > 6 {
+        return false;
+    }
+    reads_any(e, names)
+        || scope.lets.iter().any(|(n, inits)| {
+            super::super::delay::mentions(e, n)
+                && inits
+                    .iter()
+                    .any(|init| depends_on(init, names, scope, depth + 1))
+        })
+}
+
+/// Names the body lends out mutably (`advance(&mut attempt)`): they may change.
+pub(super) fn lent_mutably(parts: &[Part<'_>]) -> HashSet<String> {
+    let mut out = HashSet::new();
+    for part in parts {
+        let mut f = |seen: Seen<'_>| {
+            if let Seen::Expr(Expr::Reference(r)) = seen {
+                if r.mutability.is_some() {
+                    if let Some(n) = super::super::delay::name_of(&r.expr) {
+                        out.insert(n);
+                    }
+                }
+            }
+            true
+        };
+        match part {
+            Part::Expr(x) => walk_expr(x, Options::default(), &mut f),
+            Part::Block(b) => super::super::walk::walk_block(b, Options::default(), &mut f),
+        }
+    }
+    out
+}

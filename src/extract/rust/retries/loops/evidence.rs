@@ -1,0 +1,312 @@
+//! What the body of a candidate loop shows: its checks of an attempt, its exits on
+//! success and failure, what it awaits and what it compares.
+
+use super::*;
+
+/// What the body of a candidate loop shows.
+#[derive(Default)]
+pub(super) struct Evidence {
+    pub(super) awaits: bool,
+    pub(super) checks: bool,
+    pub(super) success_exit: bool,
+    /// Some failure goes round again (an `Err` arm that does not always leave).
+    pub(super) err_continues: bool,
+    pub(super) continue_on_err: bool,
+    /// Every `.await` of the body, and the ranges that hold the attempt or the success
+    /// path (where an `.await` is not a wait between attempts).
+    pub(super) await_spans: Vec<crate::tree::Span>,
+    pub(super) exempt: Vec<crate::tree::Span>,
+    /// Names bound or assigned in the body from something awaited.
+    pub(super) awaited_names: HashSet<String>,
+    /// Scrutinees of the checks that decide success: the attempt itself.
+    pub(super) attempts: Vec<Expr>,
+    /// Comparisons (`a < b`, `a >= b`) seen in the body, and guards.
+    pub(super) comparisons: Vec<Expr>,
+    /// Names bound in the body from the next item of an iterator, stream or channel
+    /// (`if let Some(c) = candidates.next()`): an attempt that uses one tries another
+    /// item each time (failover over candidates), not the same call again.
+    pub(super) picked: HashSet<String>,
+}
+
+/// Walks the loop's condition and body for [`Evidence`]. The spans (`await_spans`,
+/// `exempt`) cost a token stream per node, and matter only for a loop that sleeps
+/// nowhere: they are collected when `spans` is set (a second walk, then).
+pub(super) fn collect(ctx: &Ctx, shape: &Shape<'_>, spans: bool) -> Evidence {
+    let mut ev = Evidence {
+        checks: shape.implied_check,
+        success_exit: shape.implied_check,
+        err_continues: shape.implied_check,
+        ..Evidence::default()
+    };
+    for part in &shape.parts {
+        let mut f = |seen: Seen<'_>| {
+            let x = match seen {
+                Seen::Local(l) => {
+                    if let Some(init) = &l.init {
+                        if consumes(&init.expr) {
+                            ev.picked
+                                .extend(some_binding(&l.pat).or_else(|| pat_name(&l.pat)));
+                        }
+                    }
+                    if let (Some(n), Some(init)) = (pat_name(&l.pat), &l.init) {
+                        if contains_await(&init.expr) {
+                            ev.awaited_names.insert(n);
+                            if spans {
+                                ev.exempt.push(ctx.pos.of(&*init.expr));
+                            }
+                        }
+                    }
+                    return true;
+                }
+                Seen::Expr(x) => x,
+            };
+            match x {
+                Expr::Closure(_) => return false,
+                Expr::Await(_) => {
+                    ev.awaits = true;
+                    if spans {
+                        ev.await_spans.push(ctx.pos.of(x));
+                    }
+                }
+                Expr::Return(_) | Expr::Break(_) if spans => ev.exempt.push(ctx.pos.of(x)),
+                Expr::Assign(a) if contains_await(&a.right) => {
+                    if let Some(n) = super::super::delay::name_of(&a.left) {
+                        ev.awaited_names.insert(n);
+                        if spans {
+                            ev.exempt.push(ctx.pos.of(&*a.right));
+                        }
+                    }
+                }
+                // `select!` and `join!` await their futures.
+                Expr::Macro(m) if awaits_inside(&m.mac) => ev.awaits = true,
+                // A nested loop's checks and exits are its own.
+                Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => return false,
+                Expr::Match(m) => {
+                    let checked = m
+                        .arms
+                        .iter()
+                        .any(|a| is_variant(&a.pat, "Ok") || is_variant(&a.pat, "Err"));
+                    if checked {
+                        ev.checks = true;
+                        if spans {
+                            ev.exempt.push(ctx.pos.of(&*m.expr));
+                        }
+                        let mut attempt_here = false;
+                        for arm in &m.arms {
+                            let ok = is_variant(&arm.pat, "Ok") && !err_binding(&arm.pat);
+                            // `Err(e)` or `_`: errors in general. `Err(Kind::TooSmall(..))`
+                            // fixes one case and tries again, which is not a retry.
+                            let err = !ok && (err_binding(&arm.pat) || catch_all(&arm.pat));
+                            if ok && ok_binding(&arm.pat) && exits(&arm.body) {
+                                ev.success_exit = true;
+                                attempt_here = true;
+                            }
+                            if ok && spans {
+                                ev.exempt.push(ctx.pos.of(&*arm.body));
+                            }
+                            if err && (arm.guard.is_some() || !exits(&arm.body)) {
+                                ev.err_continues = true;
+                            }
+                            if err && continues(&arm.body) {
+                                ev.continue_on_err = true;
+                            }
+                            if let Some((_, g)) = &arm.guard {
+                                ev.comparisons.push((**g).clone());
+                            }
+                        }
+                        if attempt_here {
+                            ev.attempts.push((*m.expr).clone());
+                        }
+                    }
+                }
+                Expr::If(i) => {
+                    if let Expr::Let(l) = &*i.cond {
+                        if consumes(&l.expr) {
+                            ev.picked.extend(some_binding(&l.pat));
+                        }
+                        let ok = is_variant(&l.pat, "Ok");
+                        let err = err_binding(&l.pat);
+                        if ok || err {
+                            ev.checks = true;
+                            if spans {
+                                ev.exempt.push(ctx.pos.of(&*l.expr));
+                            }
+                        }
+                        if ok && spans {
+                            ev.exempt.push(ctx.pos.of(&i.then_branch));
+                        }
+                        let else_exits = i.else_branch.as_ref().is_some_and(|(_, e)| exits(e));
+                        if ok && ok_binding(&l.pat) && block_exits(&i.then_branch) {
+                            ev.success_exit = true;
+                            ev.attempts.push((*l.expr).clone());
+                        }
+                        if err && (else_exits || block_continues(&i.then_branch)) {
+                            ev.attempts.push((*l.expr).clone());
+                        }
+                        if ok && !else_exits {
+                            ev.err_continues = true;
+                        }
+                        if err {
+                            if else_exits {
+                                ev.success_exit = true;
+                            }
+                            if block_continues(&i.then_branch) {
+                                ev.continue_on_err = true;
+                            }
+                            if !block_exits(&i.then_branch) || block_continues(&i.then_branch) {
+                                ev.err_continues = true;
+                            }
+                        }
+                    }
+                }
+                Expr::Binary(b)
+                    if matches!(
+                        b.op,
+                        syn::BinOp::Lt(_)
+                            | syn::BinOp::Le(_)
+                            | syn::BinOp::Gt(_)
+                            | syn::BinOp::Ge(_)
+                            | syn::BinOp::Eq(_)
+                    ) =>
+                {
+                    ev.comparisons.push(x.clone());
+                }
+                _ => {}
+            }
+            true
+        };
+        match part {
+            Part::Expr(x) => walk_expr(x, Options::default(), &mut f),
+            Part::Block(b) => super::super::walk::walk_block(b, Options::default(), &mut f),
+        }
+    }
+    if ev.continue_on_err && shape.body.stmts.iter().any(stmt_exits) {
+        ev.success_exit = true;
+    }
+    ev
+}
+
+/// Methods that take the next item of a stream, channel or socket.
+pub(super) const CONSUMERS: &[&str] = &[
+    "next",
+    "try_next",
+    "recv",
+    "try_recv",
+    "recv_from",
+    "accept",
+    "read",
+    "read_buf",
+    "read_exact",
+    "read_line",
+    "read_to_end",
+    "changed",
+    "tick",
+    "next_message",
+];
+
+pub(super) fn consumes(scrutinee: &Expr) -> bool {
+    let mut e = strip_refs(scrutinee);
+    if let Expr::Await(a) = e {
+        e = &a.base;
+    }
+    matches!(e, Expr::MethodCall(m) if CONSUMERS.iter().any(|c| m.method == c))
+}
+
+pub(super) fn strip_refs(e: &Expr) -> &Expr {
+    match e {
+        Expr::Reference(r) => strip_refs(&r.expr),
+        Expr::Paren(p) => strip_refs(&p.expr),
+        _ => e,
+    }
+}
+
+/// Whether `e` awaits: `.await`, or a `select!`/`join!` (which await their futures).
+pub(super) fn contains_await(e: &Expr) -> bool {
+    let mut found = false;
+    walk_expr(e, Options::default(), &mut |seen| {
+        match seen {
+            Seen::Expr(Expr::Closure(_)) => return false,
+            Seen::Expr(Expr::Await(_)) => found = true,
+            Seen::Expr(Expr::Macro(m)) if awaits_inside(&m.mac) => found = true,
+            _ => {}
+        }
+        !found
+    });
+    found
+}
+
+pub(super) fn awaits_inside(mac: &syn::Macro) -> bool {
+    mac.path.segments.last().is_some_and(|s| {
+        matches!(
+            s.ident.to_string().as_str(),
+            "select" | "select_biased" | "join" | "try_join"
+        )
+    })
+}
+
+/// Whether some comparison reads a counter or a clock.
+pub(super) fn bounded(ev: &Evidence, scope: &Scope) -> bool {
+    let mut clocks: HashSet<String> = scope.varying.clone();
+    clocks.retain(|n| !n.is_empty());
+    ev.comparisons.iter().any(|c| {
+        reads_any(c, &clocks) || {
+            let text = quote::ToTokens::to_token_stream(c).to_string();
+            text.contains("elapsed") || text.contains("Instant") || text.contains("deadline")
+        }
+    })
+}
+
+/// A success exit: `return`/`break` as the branch, at its top level, or under an `if`
+/// on the response status.
+pub(super) fn exits(e: &Expr) -> bool {
+    match e {
+        Expr::Return(_) | Expr::Break(_) => true,
+        Expr::Block(b) => block_exits(&b.block),
+        Expr::Paren(p) => exits(&p.expr),
+        _ => false,
+    }
+}
+
+pub(super) fn block_exits(b: &syn::Block) -> bool {
+    b.stmts.iter().any(|s| {
+        stmt_exits(s)
+            || match s {
+                syn::Stmt::Expr(Expr::If(i), _) => {
+                    status_check(&i.cond) && block_exits(&i.then_branch)
+                }
+                _ => false,
+            }
+    })
+}
+
+pub(super) fn stmt_exits(s: &syn::Stmt) -> bool {
+    matches!(s, syn::Stmt::Expr(Expr::Return(_) | Expr::Break(_), _))
+}
+
+pub(super) fn status_check(cond: &Expr) -> bool {
+    let mut found = false;
+    walk_expr(cond, Options::default(), &mut |seen| {
+        if let Seen::Expr(Expr::MethodCall(m)) = seen {
+            let n = m.method.to_string();
+            if matches!(n.as_str(), "is_success" | "is_ok" | "status") {
+                found = true;
+            }
+        }
+        !found
+    });
+    found
+}
+
+pub(super) fn continues(e: &Expr) -> bool {
+    match e {
+        Expr::Continue(_) => true,
+        Expr::Block(b) => block_continues(&b.block),
+        _ => false,
+    }
+}
+
+pub(super) fn block_continues(b: &syn::Block) -> bool {
+    b.stmts
+        .iter()
+        .any(|s| matches!(s, syn::Stmt::Expr(Expr::Continue(_), _)))
+}
