@@ -18,6 +18,7 @@ use crate::extract::rust::front::positions::Positions;
 use crate::source::SourceFile;
 
 mod calls;
+pub mod link;
 mod syntax;
 
 pub use syntax::macro_exprs;

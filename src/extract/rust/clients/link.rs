@@ -1,0 +1,545 @@
+//! The client analysis's per-package link step: resolves factories across the
+//! package's files (`a()` returns `b()` returns a client), follows a client handed
+//! over through fields and parameters, and judges each client's calls against its
+//! catalogue entry: a client is a timeout subject at its construction, each request
+//! made from it a circuit-breaker subject at its call site (in whichever file it is
+//! made).
+
+// Link steps hash every name of a package; `Fx` hashing is several times cheaper than
+// the default SipHash, and nothing here is attacker-keyed or iterated into output order.
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+
+use crate::extract::rust::catalog::{Catalog, ClientApi};
+use crate::extract::rust::facts::{Chain, FileFacts, Origin, Target};
+use crate::tree::{Node, Span, Value};
+
+/// How deep factories are followed (`a()` returns `b()` returns a client).
+const MAX_FACTORY_DEPTH: usize = 3;
+
+/// How many hand-overs a client is followed through (a field, then parameters).
+const MAX_PASS_DEPTH: usize = 5;
+
+type HandleId = (usize, usize);
+
+/// One request made from a client.
+#[derive(Debug, Clone)]
+struct Req {
+    /// A per-request timeout or a timeout wrapper bounds it.
+    timed: bool,
+    target: Option<Target>,
+    /// Package file index and span of the call.
+    file: usize,
+    span: Span,
+    /// It runs inside a breaker's `call`.
+    breaker: bool,
+    in_fn: Option<String>,
+}
+
+/// What a client's calls amount to under its catalogue entry.
+#[derive(Debug, Default)]
+struct Eval {
+    builder_timeout: Option<Span>,
+    disabled: Option<(Span, String)>,
+    unbounded: Option<(Span, String)>,
+    requests: Vec<Req>,
+    wrapped: bool,
+    /// The client was handed to a breaker as a whole (a breaker layer's service).
+    breaker: bool,
+}
+
+/// Evaluates chains (each tagged with its package file index). A one-shot request
+/// origin is `first_request`, the request the chains continue.
+fn eval_chains<'a>(
+    api: &ClientApi,
+    chains: impl Iterator<Item = (usize, &'a Chain)>,
+    first_request: Option<Req>,
+) -> Eval {
+    let mut ev = Eval::default();
+    let request_origin = first_request.is_some();
+    ev.requests.extend(first_request);
+    for (file, chain) in chains {
+        if chain.calls.is_empty() {
+            ev.wrapped |= chain.wrapped;
+            ev.breaker |= chain.breaker;
+        }
+        let mut req = request_origin.then_some(0);
+        for call in &chain.calls {
+            let disables = call
+                .arg_words
+                .iter()
+                .any(|w| api.disable_args.iter().any(|d| d == w));
+            let disable_text = || {
+                let words = call.arg_words.join(", ");
+                format!("`.{}({words})`", call.name)
+            };
+            if req.is_none() && api.is_request_method(&call.name, call.awaited) {
+                let timed = call.wrapped
+                    || call
+                        .arg_methods
+                        .iter()
+                        .any(|m| api.request_timeout.contains(m));
+                ev.requests.push(Req {
+                    timed,
+                    target: call.target.clone(),
+                    file,
+                    span: call.span,
+                    breaker: call.breaker,
+                    in_fn: call.in_fn.clone(),
+                });
+                req = Some(ev.requests.len() - 1);
+                // Only a request method the catalogue names (not `*`) can carry a
+                // disabling argument (`send(record, Timeout::Never)`).
+                let named = api.request_methods.contains(&call.name);
+                if named && disables && ev.disabled.is_none() {
+                    ev.disabled = Some((call.span, disable_text()));
+                }
+                continue;
+            }
+            if let Some(r) = req {
+                if call.wrapped {
+                    ev.requests[r].timed = true;
+                }
+                if call.breaker {
+                    ev.requests[r].breaker = true;
+                }
+                if api.request_timeout.contains(&call.name) && call.nargs > 0 {
+                    if disables {
+                        ev.disabled.get_or_insert((call.span, disable_text()));
+                    } else {
+                        ev.requests[r].timed = true;
+                    }
+                }
+                continue;
+            }
+            if api.timeout.contains(&call.name) && call.nargs > 0 {
+                if disables {
+                    ev.disabled.get_or_insert((call.span, disable_text()));
+                } else {
+                    ev.builder_timeout.get_or_insert(call.span);
+                }
+            } else if api.disable.contains(&call.name) {
+                ev.disabled
+                    .get_or_insert((call.span, format!("`.{}()`", call.name)));
+            } else if api.unbounded_methods.contains(&call.name) {
+                ev.unbounded
+                    .get_or_insert((call.span, format!("`.{}()`", call.name)));
+            }
+        }
+    }
+    ev
+}
+
+pub(crate) fn scalar(text: impl Into<String>, span: Span) -> Node {
+    Node::scalar(text, false, span)
+}
+
+pub(crate) fn entry(key: &str, value: Node) -> (Node, Node) {
+    (scalar(key, value.span), value)
+}
+
+fn target_text(t: &Target, consts: &HashMap<&str, &str>) -> Option<String> {
+    match t {
+        Target::Literal(s) => Some(s.clone()),
+        Target::Const(name) => consts.get(name.as_str()).map(|s| s.to_string()),
+    }
+}
+
+/// The `clients` and `calls` nodes of each file of a package (by package file index).
+pub(crate) struct Linked {
+    pub clients: Vec<Vec<Node>>,
+    pub calls: Vec<Vec<Node>>,
+}
+
+/// How client handles flow through a package: the handles each function returns,
+/// the function returning each handle, the functions called somewhere, and the
+/// chains a handle meets after being handed over.
+struct Flow<'p> {
+    returns: HashMap<&'p str, Vec<HandleId>>,
+    returned_by: HashMap<HandleId, &'p str>,
+    called: HashSet<&'p str>,
+    passed: HashMap<HandleId, Vec<(usize, &'p Chain)>>,
+}
+
+impl<'p> Flow<'p> {
+    fn new(package: &'p [(usize, FileFacts)]) -> Self {
+        // Function name → handles it returns; handle → the function returning it.
+        let mut returns: HashMap<&str, Vec<HandleId>> = HashMap::default();
+        let mut returned_by: HashMap<HandleId, &str> = HashMap::default();
+        for (fi, (_, facts)) in package.iter().enumerate() {
+            for f in &facts.fns {
+                for &h in &f.returns {
+                    returns.entry(f.name.as_str()).or_default().push((fi, h));
+                    returned_by.insert((fi, h), f.name.as_str());
+                }
+            }
+        }
+        let called: HashSet<&str> = package
+            .iter()
+            .flat_map(|(_, f)| f.handles.iter())
+            .filter_map(|h| match &h.origin {
+                Origin::Call { callee } => Some(callee.as_str()),
+                _ => None,
+            })
+            .collect();
+        let passed = follow_passes(package, &hand_overs(package));
+        Flow {
+            returns,
+            returned_by,
+            called,
+            passed,
+        }
+    }
+
+    /// The chains applied to handle `(fi, hi)`: its own, then those it meets when handed over.
+    fn chains_of(
+        &self,
+        package: &'p [(usize, FileFacts)],
+        fi: usize,
+        hi: usize,
+    ) -> Vec<(usize, &'p Chain)> {
+        let h = &package[fi].1.handles[hi];
+        let mut own: Vec<(usize, &Chain)> = h.chains.iter().map(|c| (fi, c)).collect();
+        own.extend(self.passed.get(&(fi, hi)).into_iter().flatten().copied());
+        own
+    }
+}
+
+/// Hand-overs: a handle stored in a field meets the placeholders for other uses of
+/// that field; a handle passed as an argument meets the callee's parameter handles.
+fn hand_overs(package: &[(usize, FileFacts)]) -> HashMap<HandleId, Vec<HandleId>> {
+    // What functions do with the values passed to them: parameter handles by
+    // (function, index); a handle's extra chains are its parameters' chains, a few
+    // calls deep (`fetch(&client)` → `client.get(..)` inside `fetch`).
+    let mut params: HashMap<(&str, usize), Vec<HandleId>> = HashMap::default();
+    for (fi, (_, facts)) in package.iter().enumerate() {
+        for (hi, h) in facts.handles.iter().enumerate() {
+            if let Origin::Param { function, index } = &h.origin {
+                params
+                    .entry((function.as_str(), *index))
+                    .or_default()
+                    .push((fi, hi));
+            }
+        }
+    }
+    let mut passes: HashMap<HandleId, Vec<HandleId>> = HashMap::default();
+    // A value stored in `self.<name>` meets the placeholders for earlier uses of it.
+    for (fi, (_, facts)) in package.iter().enumerate() {
+        for (name, h) in &facts.field_binds {
+            for (pi, p) in facts.handles.iter().enumerate() {
+                if matches!(&p.origin, Origin::Field { name: n } if n == name) && pi != *h {
+                    passes.entry((fi, *h)).or_default().push((fi, pi));
+                }
+            }
+        }
+    }
+    for (fi, (_, facts)) in package.iter().enumerate() {
+        for (callee, index, h) in &facts.arg_passes {
+            for p in params.get(&(callee.as_str(), *index)).into_iter().flatten() {
+                passes.entry((fi, *h)).or_default().push(*p);
+            }
+        }
+    }
+    passes
+}
+
+/// The chains each handed-over handle meets, a few hand-overs deep.
+fn follow_passes<'p>(
+    package: &'p [(usize, FileFacts)],
+    passes: &HashMap<HandleId, Vec<HandleId>>,
+) -> HashMap<HandleId, Vec<(usize, &'p Chain)>> {
+    let mut passed: HashMap<HandleId, Vec<(usize, &Chain)>> = HashMap::default();
+    for &start in passes.keys() {
+        let mut seen: HashSet<HandleId> = HashSet::default();
+        let mut frontier = vec![start];
+        let mut chains = Vec::new();
+        for _ in 0..MAX_PASS_DEPTH {
+            let mut next = Vec::new();
+            for h in frontier {
+                for &p in passes.get(&h).into_iter().flatten() {
+                    if seen.insert(p) {
+                        chains.extend(package[p.0].1.handles[p.1].chains.iter().map(|c| (p.0, c)));
+                        next.push(p);
+                    }
+                }
+            }
+            frontier = next;
+        }
+        passed.insert(start, chains);
+    }
+    passed
+}
+
+/// Client handle → call sites, each the chains applied along one path of factories.
+fn factory_sites<'p>(
+    package: &'p [(usize, FileFacts)],
+    flow: &Flow<'p>,
+) -> HashMap<HandleId, Vec<Vec<(usize, &'p Chain)>>> {
+    let mut sites: HashMap<HandleId, Vec<Vec<(usize, &Chain)>>> = HashMap::default();
+    for (fi, (_, facts)) in package.iter().enumerate() {
+        for (hi, h) in facts.handles.iter().enumerate() {
+            let Origin::Call { callee } = &h.origin else {
+                continue;
+            };
+            // A factory that forwards another factory is not a site when it has callers:
+            // its chains reach the client through those callers.
+            if flow
+                .returned_by
+                .get(&(fi, hi))
+                .is_some_and(|f| flow.called.contains(f))
+            {
+                continue;
+            }
+            let own = flow.chains_of(package, fi, hi);
+            let mut stack = vec![(callee.as_str(), own, 0usize)];
+            while let Some((callee, chains, depth)) = stack.pop() {
+                for &(tf, th) in flow.returns.get(callee).into_iter().flatten() {
+                    let target = &package[tf].1.handles[th];
+                    match &target.origin {
+                        Origin::Client { .. } => {
+                            sites.entry((tf, th)).or_default().push(chains.clone());
+                        }
+                        Origin::Call { callee: next } if depth + 1 < MAX_FACTORY_DEPTH => {
+                            let mut more = chains.clone();
+                            more.extend(target.chains.iter().map(|c| (tf, c)));
+                            stack.push((next.as_str(), more, depth + 1));
+                        }
+                        Origin::Call { .. }
+                        | Origin::Breaker { .. }
+                        | Origin::Param { .. }
+                        | Origin::Field { .. } => {}
+                    }
+                }
+            }
+        }
+    }
+    sites
+}
+
+/// Links one package's clients: every client judged, every request made from it.
+pub(crate) fn link_clients(package: &[(usize, FileFacts)], catalog: &Catalog) -> Linked {
+    let consts: HashMap<&str, &str> = package
+        .iter()
+        .flat_map(|(_, f)| f.consts.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .collect();
+    let types: HashSet<&str> = package
+        .iter()
+        .flat_map(|(_, f)| f.types.iter().map(String::as_str))
+        .collect();
+    let flow = Flow::new(package);
+    let sites = factory_sites(package, &flow);
+    // Functions called inside a breaker's `call`: their calls are guarded one level down.
+    let guarded_fns: HashSet<&str> = package
+        .iter()
+        .flat_map(|(_, f)| f.breaker_callees.iter().map(String::as_str))
+        .collect();
+    let mut clients: Vec<Vec<Node>> = vec![Vec::new(); package.len()];
+    let mut calls: Vec<Vec<Node>> = vec![Vec::new(); package.len()];
+    let mut seen_calls: HashSet<(usize, Span)> = HashSet::default();
+    for (fi, (_, facts)) in package.iter().enumerate() {
+        for (hi, h) in facts.handles.iter().enumerate() {
+            let Origin::Client {
+                api,
+                span,
+                constructor,
+                target,
+                request,
+                wrapped,
+                breaker,
+                in_fn,
+                wildcard_type,
+            } = &h.origin
+            else {
+                continue;
+            };
+            if wildcard_type.as_deref().is_some_and(|t| types.contains(t)) {
+                continue;
+            }
+            let Some(entry_api) = catalog.clients.get(*api) else {
+                continue;
+            };
+            let site_list = sites.get(&(fi, hi)).map(Vec::as_slice).unwrap_or(&[]);
+            let first_request = request.then(|| Req {
+                timed: *wrapped,
+                target: target.clone(),
+                file: fi,
+                span: *span,
+                breaker: *breaker,
+                in_fn: in_fn.clone(),
+            });
+            let client = ClientSite {
+                api: entry_api,
+                span: *span,
+                constructor,
+                target: target.as_ref(),
+                origin_wrapped: *wrapped,
+            };
+            let own = flow.chains_of(package, fi, hi);
+            let (node, requests, guarded) =
+                judge_client(&client, &own, site_list, first_request, &consts);
+            for r in requests {
+                if !seen_calls.insert((r.file, r.span)) {
+                    continue;
+                }
+                let covered = guarded
+                    || r.breaker
+                    || r.in_fn.as_deref().is_some_and(|f| guarded_fns.contains(f));
+                calls[r.file].push(call_node(entry_api, &r, covered, &node, &consts));
+            }
+            clients[fi].push(node);
+        }
+    }
+    Linked { clients, calls }
+}
+
+/// A client construction being judged.
+struct ClientSite<'a> {
+    api: &'a ClientApi,
+    span: Span,
+    constructor: &'a str,
+    target: Option<&'a Target>,
+    origin_wrapped: bool,
+}
+
+/// An outbound call site: `{api, target?, breaker?}` at the request call.
+fn call_node(
+    api: &ClientApi,
+    r: &Req,
+    covered: bool,
+    client: &Node,
+    consts: &HashMap<&str, &str>,
+) -> Node {
+    let mut fields = vec![entry("api", scalar(&api.name, r.span))];
+    let target = r
+        .target
+        .as_ref()
+        .and_then(|t| target_text(t, consts))
+        .or_else(|| {
+            client
+                .get("target")
+                .and_then(Node::as_str)
+                .map(str::to_string)
+        });
+    if let Some(t) = target {
+        fields.push(entry("target", scalar(t, r.span)));
+    }
+    if covered {
+        fields.push(entry(
+            "breaker",
+            scalar("runs inside a circuit breaker", r.span),
+        ));
+    }
+    Node {
+        value: Value::Map(fields),
+        span: r.span,
+    }
+}
+
+/// The client's fact node, the requests made from it, and whether the client as a
+/// whole is guarded by a breaker.
+fn judge_client(
+    client: &ClientSite,
+    chains: &[(usize, &Chain)],
+    sites: &[Vec<(usize, &Chain)>],
+    first_request: Option<Req>,
+    consts: &HashMap<&str, &str>,
+) -> (Node, Vec<Req>, bool) {
+    let ClientSite {
+        api,
+        span,
+        constructor,
+        target,
+        origin_wrapped,
+    } = *client;
+    let own = eval_chains(api, chains.iter().copied(), first_request);
+    let site_evals: Vec<Eval> = sites
+        .iter()
+        .map(|s| eval_chains(api, s.iter().copied(), None))
+        .collect();
+    let sites_timed = !site_evals.is_empty()
+        && site_evals
+            .iter()
+            .all(|s| s.builder_timeout.is_some() || s.wrapped);
+    let mut requests = own.requests.clone();
+    requests.extend(site_evals.iter().flat_map(|s| s.requests.iter().cloned()));
+    let guarded = own.breaker || site_evals.iter().any(|s| s.breaker);
+    let wrapped = own.wrapped || site_evals.iter().any(|s| s.wrapped);
+    // A call that opens an unbounded connection on a client bounded by default
+    // (`get_connection()` on redis) opts out of the default like `.timeout(None)`.
+    let unbounded = own
+        .unbounded
+        .clone()
+        .or_else(|| site_evals.iter().find_map(|s| s.unbounded.clone()))
+        .map(|(s, call)| {
+            (
+                s,
+                format!("{call} opens a {} connection without any timeout", api.name),
+            )
+        });
+    let disabled = own
+        .disabled
+        .clone()
+        .or_else(|| site_evals.iter().find_map(|s| s.disabled.clone()))
+        .map(|(s, call)| {
+            let text = match &api.default_timeout {
+                Some(d) => format!("{call} turns off the default {d} timeout of {}", api.name),
+                None => format!("{call} leaves {} without a timeout", api.name),
+            };
+            (s, text)
+        })
+        .or(unbounded);
+    let target = target.and_then(|t| target_text(t, consts)).or_else(|| {
+        let found: HashSet<String> = requests
+            .iter()
+            .filter_map(|r| r.target.as_ref().and_then(|t| target_text(t, consts)))
+            .collect();
+        (found.len() == 1)
+            .then(|| found.into_iter().next())
+            .flatten()
+    });
+    let target_timeout = target.as_deref().is_some_and(|t| {
+        api.target_timeout_params
+            .iter()
+            .any(|p| t.contains(&format!("{p}=")))
+    });
+    let builder_timeout = own
+        .builder_timeout
+        .or(if sites_timed { Some(span) } else { None });
+    let covered: Option<(Span, String)> = if disabled.is_some() {
+        None
+    } else if let Some(s) = builder_timeout {
+        Some((s, "a timeout is set on the builder".into()))
+    } else if origin_wrapped || wrapped {
+        Some((span, "used under a timeout wrapper".into()))
+    } else if target_timeout {
+        Some((span, "the target URI sets a timeout".into()))
+    } else if !requests.is_empty() && requests.iter().all(|r| r.timed) {
+        Some((span, "every request sets a timeout".into()))
+    } else {
+        api.default_timeout
+            .as_ref()
+            .map(|d| (span, format!("library default timeout ({d})")))
+    };
+    let mut fields = vec![
+        entry("api", scalar(&api.name, span)),
+        entry("constructor", scalar(constructor, span)),
+    ];
+    let default = match &api.default_timeout {
+        Some(d) => format!("its default is {d}"),
+        None => "it has no timeout by default".to_string(),
+    };
+    fields.push(entry("default", scalar(default, span)));
+    if let Some((s, how)) = covered {
+        fields.push(entry("timeout", scalar(how, s)));
+    }
+    if let Some((s, text)) = disabled {
+        fields.push(entry("timeout-disabled", scalar(text, s)));
+    }
+    if let Some(t) = target {
+        fields.push(entry("target", scalar(t, span)));
+    }
+    let node = Node {
+        value: Value::Map(fields),
+        span,
+    };
+    (node, requests, guarded)
+}
