@@ -50,26 +50,7 @@ pub(super) fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
                     || (ev.awaits && !scope.lets.contains_key(&n) && !lets.contains_key(&n))
             })
     });
-    // Failover or iteration: each attempt calls something picked by the counter
-    // (`services[attempt]`), directly or through a `let` of the body.
-    let mut counters = scope.varying.clone();
-    counters.extend(shape.counter.clone());
-    counters.extend(lent_mutably(&shape.parts));
-    if ev
-        .attempts
-        .iter()
-        .any(|s| indexed_by(s, &counters, &scope, 0))
-    {
-        return None;
-    }
-    if ev.attempts.iter().any(consumes) {
-        return None;
-    }
-    if ev.picked.iter().any(|n| {
-        ev.attempts
-            .iter()
-            .any(|s| super::super::delay::mentions(s, n))
-    }) {
+    if picks_another(&ev, &shape, &scope) {
         return None;
     }
     let blocking_sleep = sites.iter().any(|s| s.blocking);
@@ -87,15 +68,7 @@ pub(super) fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
     // No sleep, but the failure path awaits something else (a notification, the reader
     // making room): it waits, for how long is unknown.
     // Only asked when nothing sleeps: the spans come from a second walk then.
-    let waits_otherwise = decisive.is_none() && {
-        let spanned = collect(ctx, &shape, true);
-        let mut exempt = spanned.exempt;
-        exempt.extend(implied_attempt.map(|a| ctx.pos.of(a)));
-        spanned
-            .await_spans
-            .iter()
-            .any(|a| !exempt.iter().any(|x| x.start <= a.start && a.end <= x.end))
-    };
+    let waits_otherwise = decisive.is_none() && waits_otherwise(ctx, &shape, implied_attempt);
     let delay = match decisive {
         Some(s) => s.delay,
         None if waits_otherwise => Delay::Unknown,
@@ -176,4 +149,45 @@ pub(super) fn lent_mutably(parts: &[Part<'_>]) -> HashSet<String> {
         }
     }
     out
+}
+
+/// Failover, iteration or consumption, not a retry of the same call: each attempt
+/// calls something picked by the counter (`services[attempt]`), directly or through
+/// a `let` of the body, takes the next item of a stream, or uses an item picked from
+/// an iterator.
+fn picks_another(ev: &Evidence, shape: &Shape<'_>, scope: &Scope) -> bool {
+    let mut counters = scope.varying.clone();
+    counters.extend(shape.counter.clone());
+    counters.extend(lent_mutably(&shape.parts));
+    if ev
+        .attempts
+        .iter()
+        .any(|s| indexed_by(s, &counters, scope, 0))
+    {
+        return true;
+    }
+    if ev.attempts.iter().any(consumes) {
+        return true;
+    }
+    if ev.picked.iter().any(|n| {
+        ev.attempts
+            .iter()
+            .any(|s| super::super::delay::mentions(s, n))
+    }) {
+        return true;
+    }
+    false
+}
+
+/// Whether the failure path awaits something other than the attempt (a
+/// notification, the reader making room): asked only when nothing sleeps, since the
+/// await spans come from a second walk of the loop.
+fn waits_otherwise(ctx: &Ctx, shape: &Shape<'_>, implied_attempt: Option<&Expr>) -> bool {
+    let spanned = collect(ctx, shape, true);
+    let mut exempt = spanned.exempt;
+    exempt.extend(implied_attempt.map(|a| ctx.pos.of(a)));
+    spanned
+        .await_spans
+        .iter()
+        .any(|a| !exempt.iter().any(|x| x.start <= a.start && a.end <= x.end))
 }

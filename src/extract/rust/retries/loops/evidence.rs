@@ -28,6 +28,153 @@ pub(super) struct Evidence {
     pub(super) picked: HashSet<String>,
 }
 
+impl Evidence {
+    /// Records what one node of the loop's condition or body shows; false when the
+    /// walk should not descend (closures, nested loops).
+    fn see(&mut self, ctx: &Ctx, seen: Seen<'_>, spans: bool) -> bool {
+        let x = match seen {
+            Seen::Local(l) => {
+                if let Some(init) = &l.init {
+                    if consumes(&init.expr) {
+                        self.picked
+                            .extend(some_binding(&l.pat).or_else(|| pat_name(&l.pat)));
+                    }
+                }
+                if let (Some(n), Some(init)) = (pat_name(&l.pat), &l.init) {
+                    if contains_await(&init.expr) {
+                        self.awaited_names.insert(n);
+                        if spans {
+                            self.exempt.push(ctx.pos.of(&*init.expr));
+                        }
+                    }
+                }
+                return true;
+            }
+            Seen::Expr(x) => x,
+        };
+        match x {
+            Expr::Closure(_) => return false,
+            Expr::Await(_) => {
+                self.awaits = true;
+                if spans {
+                    self.await_spans.push(ctx.pos.of(x));
+                }
+            }
+            Expr::Return(_) | Expr::Break(_) if spans => self.exempt.push(ctx.pos.of(x)),
+            Expr::Assign(a) if contains_await(&a.right) => {
+                if let Some(n) = super::super::delay::name_of(&a.left) {
+                    self.awaited_names.insert(n);
+                    if spans {
+                        self.exempt.push(ctx.pos.of(&*a.right));
+                    }
+                }
+            }
+            // `select!` and `join!` await their futures.
+            Expr::Macro(m) if awaits_inside(&m.mac) => self.awaits = true,
+            // A nested loop's checks and exits are its own.
+            Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => return false,
+            Expr::Match(m) => self.see_match(ctx, m, spans),
+            Expr::If(i) => self.see_if_let(ctx, i, spans),
+            Expr::Binary(b)
+                if matches!(
+                    b.op,
+                    syn::BinOp::Lt(_)
+                        | syn::BinOp::Le(_)
+                        | syn::BinOp::Gt(_)
+                        | syn::BinOp::Ge(_)
+                        | syn::BinOp::Eq(_)
+                ) =>
+            {
+                self.comparisons.push(x.clone());
+            }
+            _ => {}
+        }
+        true
+    }
+
+    /// A `match` on `Ok`/`Err`: a check, its success exit, errors that go round again.
+    fn see_match(&mut self, ctx: &Ctx, m: &syn::ExprMatch, spans: bool) {
+        let checked = m
+            .arms
+            .iter()
+            .any(|a| is_variant(&a.pat, "Ok") || is_variant(&a.pat, "Err"));
+        if checked {
+            self.checks = true;
+            if spans {
+                self.exempt.push(ctx.pos.of(&*m.expr));
+            }
+            let mut attempt_here = false;
+            for arm in &m.arms {
+                let ok = is_variant(&arm.pat, "Ok") && !err_binding(&arm.pat);
+                // `Err(e)` or `_`: errors in general. `Err(Kind::TooSmall(..))`
+                // fixes one case and tries again, which is not a retry.
+                let err = !ok && (err_binding(&arm.pat) || catch_all(&arm.pat));
+                if ok && ok_binding(&arm.pat) && exits(&arm.body) {
+                    self.success_exit = true;
+                    attempt_here = true;
+                }
+                if ok && spans {
+                    self.exempt.push(ctx.pos.of(&*arm.body));
+                }
+                if err && (arm.guard.is_some() || !exits(&arm.body)) {
+                    self.err_continues = true;
+                }
+                if err && continues(&arm.body) {
+                    self.continue_on_err = true;
+                }
+                if let Some((_, g)) = &arm.guard {
+                    self.comparisons.push((**g).clone());
+                }
+            }
+            if attempt_here {
+                self.attempts.push((*m.expr).clone());
+            }
+        }
+    }
+
+    /// An `if let Ok/Err(..)`: a check, its success exit, errors that go round again.
+    fn see_if_let(&mut self, ctx: &Ctx, i: &syn::ExprIf, spans: bool) {
+        if let Expr::Let(l) = &*i.cond {
+            if consumes(&l.expr) {
+                self.picked.extend(some_binding(&l.pat));
+            }
+            let ok = is_variant(&l.pat, "Ok");
+            let err = err_binding(&l.pat);
+            if ok || err {
+                self.checks = true;
+                if spans {
+                    self.exempt.push(ctx.pos.of(&*l.expr));
+                }
+            }
+            if ok && spans {
+                self.exempt.push(ctx.pos.of(&i.then_branch));
+            }
+            let else_exits = i.else_branch.as_ref().is_some_and(|(_, e)| exits(e));
+            if ok && ok_binding(&l.pat) && block_exits(&i.then_branch) {
+                self.success_exit = true;
+                self.attempts.push((*l.expr).clone());
+            }
+            if err && (else_exits || block_continues(&i.then_branch)) {
+                self.attempts.push((*l.expr).clone());
+            }
+            if ok && !else_exits {
+                self.err_continues = true;
+            }
+            if err {
+                if else_exits {
+                    self.success_exit = true;
+                }
+                if block_continues(&i.then_branch) {
+                    self.continue_on_err = true;
+                }
+                if !block_exits(&i.then_branch) || block_continues(&i.then_branch) {
+                    self.err_continues = true;
+                }
+            }
+        }
+    }
+}
+
 /// Walks the loop's condition and body for [`Evidence`]. The spans (`await_spans`,
 /// `exempt`) cost a token stream per node, and matter only for a loop that sleeps
 /// nowhere: they are collected when `spans` is set (a second walk, then).
@@ -39,142 +186,7 @@ pub(super) fn collect(ctx: &Ctx, shape: &Shape<'_>, spans: bool) -> Evidence {
         ..Evidence::default()
     };
     for part in &shape.parts {
-        let mut f = |seen: Seen<'_>| {
-            let x = match seen {
-                Seen::Local(l) => {
-                    if let Some(init) = &l.init {
-                        if consumes(&init.expr) {
-                            ev.picked
-                                .extend(some_binding(&l.pat).or_else(|| pat_name(&l.pat)));
-                        }
-                    }
-                    if let (Some(n), Some(init)) = (pat_name(&l.pat), &l.init) {
-                        if contains_await(&init.expr) {
-                            ev.awaited_names.insert(n);
-                            if spans {
-                                ev.exempt.push(ctx.pos.of(&*init.expr));
-                            }
-                        }
-                    }
-                    return true;
-                }
-                Seen::Expr(x) => x,
-            };
-            match x {
-                Expr::Closure(_) => return false,
-                Expr::Await(_) => {
-                    ev.awaits = true;
-                    if spans {
-                        ev.await_spans.push(ctx.pos.of(x));
-                    }
-                }
-                Expr::Return(_) | Expr::Break(_) if spans => ev.exempt.push(ctx.pos.of(x)),
-                Expr::Assign(a) if contains_await(&a.right) => {
-                    if let Some(n) = super::super::delay::name_of(&a.left) {
-                        ev.awaited_names.insert(n);
-                        if spans {
-                            ev.exempt.push(ctx.pos.of(&*a.right));
-                        }
-                    }
-                }
-                // `select!` and `join!` await their futures.
-                Expr::Macro(m) if awaits_inside(&m.mac) => ev.awaits = true,
-                // A nested loop's checks and exits are its own.
-                Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => return false,
-                Expr::Match(m) => {
-                    let checked = m
-                        .arms
-                        .iter()
-                        .any(|a| is_variant(&a.pat, "Ok") || is_variant(&a.pat, "Err"));
-                    if checked {
-                        ev.checks = true;
-                        if spans {
-                            ev.exempt.push(ctx.pos.of(&*m.expr));
-                        }
-                        let mut attempt_here = false;
-                        for arm in &m.arms {
-                            let ok = is_variant(&arm.pat, "Ok") && !err_binding(&arm.pat);
-                            // `Err(e)` or `_`: errors in general. `Err(Kind::TooSmall(..))`
-                            // fixes one case and tries again, which is not a retry.
-                            let err = !ok && (err_binding(&arm.pat) || catch_all(&arm.pat));
-                            if ok && ok_binding(&arm.pat) && exits(&arm.body) {
-                                ev.success_exit = true;
-                                attempt_here = true;
-                            }
-                            if ok && spans {
-                                ev.exempt.push(ctx.pos.of(&*arm.body));
-                            }
-                            if err && (arm.guard.is_some() || !exits(&arm.body)) {
-                                ev.err_continues = true;
-                            }
-                            if err && continues(&arm.body) {
-                                ev.continue_on_err = true;
-                            }
-                            if let Some((_, g)) = &arm.guard {
-                                ev.comparisons.push((**g).clone());
-                            }
-                        }
-                        if attempt_here {
-                            ev.attempts.push((*m.expr).clone());
-                        }
-                    }
-                }
-                Expr::If(i) => {
-                    if let Expr::Let(l) = &*i.cond {
-                        if consumes(&l.expr) {
-                            ev.picked.extend(some_binding(&l.pat));
-                        }
-                        let ok = is_variant(&l.pat, "Ok");
-                        let err = err_binding(&l.pat);
-                        if ok || err {
-                            ev.checks = true;
-                            if spans {
-                                ev.exempt.push(ctx.pos.of(&*l.expr));
-                            }
-                        }
-                        if ok && spans {
-                            ev.exempt.push(ctx.pos.of(&i.then_branch));
-                        }
-                        let else_exits = i.else_branch.as_ref().is_some_and(|(_, e)| exits(e));
-                        if ok && ok_binding(&l.pat) && block_exits(&i.then_branch) {
-                            ev.success_exit = true;
-                            ev.attempts.push((*l.expr).clone());
-                        }
-                        if err && (else_exits || block_continues(&i.then_branch)) {
-                            ev.attempts.push((*l.expr).clone());
-                        }
-                        if ok && !else_exits {
-                            ev.err_continues = true;
-                        }
-                        if err {
-                            if else_exits {
-                                ev.success_exit = true;
-                            }
-                            if block_continues(&i.then_branch) {
-                                ev.continue_on_err = true;
-                            }
-                            if !block_exits(&i.then_branch) || block_continues(&i.then_branch) {
-                                ev.err_continues = true;
-                            }
-                        }
-                    }
-                }
-                Expr::Binary(b)
-                    if matches!(
-                        b.op,
-                        syn::BinOp::Lt(_)
-                            | syn::BinOp::Le(_)
-                            | syn::BinOp::Gt(_)
-                            | syn::BinOp::Ge(_)
-                            | syn::BinOp::Eq(_)
-                    ) =>
-                {
-                    ev.comparisons.push(x.clone());
-                }
-                _ => {}
-            }
-            true
-        };
+        let mut f = |seen: Seen<'_>| ev.see(ctx, seen, spans);
         match part {
             Part::Expr(x) => walk_expr(x, Options::default(), &mut f),
             Part::Block(b) => super::super::walk::walk_block(b, Options::default(), &mut f),
