@@ -1,14 +1,15 @@
 //! One lint run: config → rules → discover → load → judge → report.
 
-use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use rayon::prelude::*;
 
 use crate::classify::Platform;
 use crate::config::{self, Config};
 use crate::discover::{self, Candidate, FileKind};
-use crate::extract::rust::{self, Catalog, FileFacts};
+use crate::extract::rust::{self, Catalog, Extractor, FileFacts};
+use crate::extract::Source;
 use crate::judge;
 use crate::load::{self, Document};
 use crate::normalise;
@@ -251,139 +252,51 @@ fn load_config_file(index: usize, source: &SourceFile) -> load::LoadedConfig {
 fn load_one(
     index: usize,
     c: &Candidate,
-    rust: &RustInputs,
-    max_size: u64,
+    text: Result<String, FileError>,
+    rust: &Extractor,
     max_tokens: usize,
 ) -> Loaded {
-    // A manifest was read once already, for its package's dependencies.
-    let read = match rust.manifests.get(&index) {
-        Some(text) => text.clone(),
-        None => read_candidate(c, max_size),
-    };
-    let text = match read {
+    let text = match text {
         Ok(t) => t,
         Err(e) => return Loaded::Failed(None, e),
     };
     let source = SourceFile::new(c.display.clone(), c.path.clone(), text);
     // Held while this file is parsed when it is big: see `load::big_file_gate`.
     let _gate = load::big_file_gate(source.text.len(), c.kind == FileKind::Rust);
-    let result = match c.kind {
-        FileKind::Config => {
-            let mut loaded = load_config_file(index, &source);
-            loaded.docs.iter_mut().for_each(normalise::document);
-            return Loaded::Docs(source, loaded.docs, loaded.errors);
-        }
-        FileKind::Hcl => {
+    match (Source::of(c.kind), c.kind) {
+        (Source::Config, FileKind::Hcl) => {
             let mut loaded = load::hcl::load(index, &source);
             loaded.docs.iter_mut().for_each(normalise::document);
-            return Loaded::Docs(source, loaded.docs, loaded.errors);
+            Loaded::Docs(source, loaded.docs, loaded.errors)
         }
-        FileKind::Properties => {
+        (Source::Config, FileKind::Properties) => {
             let (mut docs, errors) = load::load_properties(index, &source);
             docs.iter_mut().for_each(normalise::document);
-            return Loaded::Docs(source, docs, errors);
+            Loaded::Docs(source, docs, errors)
         }
-        FileKind::Manifest => match rust::read_deps(&source.text) {
-            Ok(_) => Ok(Vec::new()),
-            Err(e) => {
-                let pos = e.span().map(|s| source.line_col(s.start));
-                Err(FileError {
-                    path: source.display.clone(),
-                    line: pos.map(|p| p.line),
-                    column: pos.map(|p| p.column),
-                    kind: crate::report::ErrorKind::Parse,
-                    message: format!("Cargo.toml: {}", e.message()),
-                })
-            }
+        (Source::Config, _) => {
+            let mut loaded = load_config_file(index, &source);
+            loaded.docs.iter_mut().for_each(normalise::document);
+            Loaded::Docs(source, loaded.docs, loaded.errors)
+        }
+        (Source::Rust, kind) => match rust.load(index, kind, &source, max_tokens) {
+            Ok(Some(facts)) => Loaded::Rust(source, Box::new(facts)),
+            Ok(None) => Loaded::Docs(source, Vec::new(), Vec::new()),
+            Err(e) => Loaded::Failed(Some(source), e),
         },
-        FileKind::Rust => {
-            let deps = rust.package_of[index].and_then(|p| rust.packages[p].1.as_ref());
-            let ctx = rust::Ctx {
-                catalog: &rust.catalog,
-                deps,
-                max_tokens,
-            };
-            return match rust::summarize(&source, &ctx) {
-                Ok(facts) => Loaded::Rust(source, Box::new(facts)),
-                Err(e) => Loaded::Failed(Some(source), e),
-            };
-        }
-    };
-    match result {
-        Ok(docs) => Loaded::Docs(source, docs, Vec::new()),
-        Err(e) => Loaded::Failed(Some(source), e),
     }
 }
 
-/// What Rust files need besides their text: the catalogue, and the package
-/// (nearest `Cargo.toml` upward) of each candidate with its dependencies.
-struct RustInputs {
-    catalog: Catalog,
-    /// (manifest path, dependencies when it parses).
-    packages: Vec<(PathBuf, Option<rust::Deps>)>,
-    /// Per candidate: index into `packages`.
-    package_of: Vec<Option<usize>>,
-    /// The text of each discovered manifest (by candidate index), read once here and
-    /// handed to its own load step.
-    manifests: HashMap<usize, Result<String, FileError>>,
-}
-
-fn rust_inputs(candidates: &[Candidate], catalog: Catalog, max_size: u64) -> RustInputs {
-    // Manifests come from the files discovery found; one outside the walk (a single
-    // `.rs` file named on the command line) is still looked for upward.
-    let manifest_at: HashMap<&Path, usize> = candidates
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.kind == FileKind::Manifest)
-        .map(|(i, c)| (c.path.as_path(), i))
-        .collect();
-    let manifests: HashMap<usize, Result<String, FileError>> = manifest_at
-        .values()
-        .map(|&i| (i, read_candidate(&candidates[i], max_size)))
-        .collect();
-    let read_deps = |m: &Path| match manifest_at.get(m).map(|i| &manifests[i]) {
-        Some(Ok(text)) => rust::read_deps(text).ok(),
-        _ => std::fs::read_to_string(m)
-            .ok()
-            .and_then(|t| rust::read_deps(&t).ok()),
-    };
-    let mut by_dir: HashMap<PathBuf, Option<usize>> = HashMap::new();
-    let mut packages: Vec<(PathBuf, Option<rust::Deps>)> = Vec::new();
-    let mut package_of = Vec::with_capacity(candidates.len());
-    for c in candidates {
-        if c.kind != FileKind::Rust {
-            package_of.push(None);
-            continue;
-        }
-        let dir = c.path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let found = match by_dir.get(&dir) {
-            Some(f) => *f,
-            None => {
-                let manifest = dir
-                    .ancestors()
-                    .map(|d| d.join("Cargo.toml"))
-                    .find(|p| manifest_at.contains_key(p.as_path()) || p.is_file());
-                let found = manifest.map(|m| {
-                    packages
-                        .iter()
-                        .position(|(p, _)| *p == m)
-                        .unwrap_or_else(|| {
-                            let deps = read_deps(&m);
-                            packages.push((m, deps));
-                            packages.len() - 1
-                        })
-                });
-                by_dir.insert(dir, found);
-                found
-            }
-        };
-        package_of.push(found);
-    }
-    RustInputs {
-        catalog,
-        packages,
-        package_of,
-        manifests,
+/// A file left unparsed: an out-of-line `#[cfg(test)]` module. Its text is kept
+/// (like any file read); it yields no documents and no parse errors.
+fn unparsed(c: &Candidate, text: Result<String, FileError>) -> Loaded {
+    match text {
+        Ok(t) => Loaded::Docs(
+            SourceFile::new(c.display.clone(), c.path.clone(), t),
+            Vec::new(),
+            Vec::new(),
+        ),
+        Err(e) => Loaded::Failed(None, e),
     }
 }
 
@@ -441,7 +354,8 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
     };
     let (rules, levels) = per_file_levels(all, &configs, &candidates)?;
     let relevance = triage::Relevance::new(&rules);
-    let rust_inputs = rust_inputs(&candidates, catalog, configs.root().max_file_size());
+    let root_max_size = configs.root().max_file_size();
+    let rust = Extractor::new(&candidates, catalog, |c| read_candidate(c, root_max_size));
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads.unwrap_or(0))
         .stack_size(WORKER_STACK)
@@ -458,24 +372,46 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
         .flatten();
     let graph_settings = crate::graph::Settings::of(configs.root());
     let (report, files, counted, platforms, graph) = pool.install(|| {
-        let loaded: Vec<Loaded> = candidates
+        // Every file's text first (a manifest was read once already, for its package's
+        // dependencies), so that out-of-line test modules are known before parsing.
+        let texts: Vec<Result<String, FileError>> = candidates
             .par_iter()
             .enumerate()
             .map(|(i, c)| {
-                let config = &configs.list[c.config];
-                let item = load_one(
-                    i,
-                    c,
-                    &rust_inputs,
-                    config.max_file_size(),
-                    config.max_rust_tokens(),
-                );
-                if let Some(bar) = &bar {
-                    bar.inc(1);
-                }
-                item
+                rust.manifest_text(i)
+                    .unwrap_or_else(|| read_candidate(c, configs.list[c.config].max_file_size()))
             })
             .collect();
+        let suspects = Extractor::suspects(&candidates, &texts);
+        let load = |i: usize, text: Result<String, FileError>| {
+            let c = &candidates[i];
+            let item = load_one(i, c, text, &rust, configs.list[c.config].max_rust_tokens());
+            if let Some(bar) = &bar {
+                bar.inc(1);
+            }
+            item
+        };
+        let (now, later): (Vec<_>, Vec<_>) = texts
+            .into_iter()
+            .enumerate()
+            .partition(|(i, _)| !suspects.contains(i));
+        let mut loaded: Vec<(usize, Loaded)> =
+            now.into_par_iter().map(|(i, t)| (i, load(i, t))).collect();
+        // Files that may be test modules: parsed only when the files declaring them
+        // (all loaded now) do not mark them as test code.
+        let test_files = Extractor::test_files(loaded.iter().filter_map(|(_, l)| match l {
+            Loaded::Rust(_, f) => Some(&**f),
+            _ => None,
+        }));
+        let rest: Vec<(usize, Loaded)> = later
+            .into_par_iter()
+            .map(|(i, t)| match test_files.contains(&candidates[i].path) {
+                true => (i, unparsed(&candidates[i], t)),
+                false => (i, load(i, t)),
+            })
+            .collect();
+        loaded.extend(rest);
+        loaded.sort_by_key(|(i, _)| *i);
         if let Some(bar) = &bar {
             bar.finish_and_clear();
         }
@@ -484,9 +420,9 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
         // Load errors per file (index, errors, whether a loaded document is judged),
         // sorted out by `triage` once every file is in.
         let mut load_errors: Vec<(usize, Vec<FileError>, bool)> = Vec::new();
-        // Rust facts grouped by package (files without a manifest form one group).
-        let mut rust_packages: BTreeMap<Option<usize>, Vec<(usize, FileFacts)>> = BTreeMap::new();
-        for (i, item) in loaded.into_iter().enumerate() {
+        // Rust facts (candidate index, facts), linked per package below.
+        let mut rust_facts: Vec<(usize, FileFacts)> = Vec::new();
+        for (i, item) in loaded {
             match item {
                 Loaded::Docs(source, d, e) => {
                     files.push(source);
@@ -498,20 +434,14 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
                 }
                 Loaded::Rust(source, facts) => {
                     files.push(source);
-                    rust_packages
-                        .entry(rust_inputs.package_of[i])
-                        .or_default()
-                        .push((i, *facts));
+                    rust_facts.push((i, *facts));
                 }
                 Loaded::Failed(source, e) => {
                     let c = &candidates[i];
                     files.push(source.unwrap_or_else(|| {
                         SourceFile::new(c.display.clone(), c.path.clone(), String::new())
                     }));
-                    if matches!(
-                        c.kind,
-                        FileKind::Config | FileKind::Properties | FileKind::Hcl
-                    ) {
+                    if Source::of(c.kind) == Source::Config {
                         load_errors.push((i, vec![e], false));
                     } else {
                         errors.push(e);
@@ -535,26 +465,8 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
         );
         errors.extend(sorted.errors);
         skipped.extend(sorted.skipped);
-        // Files that are out-of-line `#[cfg(test)]` modules are not production code.
-        let test_files: std::collections::HashSet<PathBuf> = rust_packages
-            .values()
-            .flatten()
-            .flat_map(|(_, f)| f.test_files.iter().cloned())
-            .collect();
-        let rust_packages: Vec<Vec<(usize, FileFacts)>> = rust_packages
-            .into_values()
-            .map(|files| {
-                files
-                    .into_iter()
-                    .filter(|(i, _)| !test_files.contains(&candidates[*i].path))
-                    .collect()
-            })
-            .collect();
-        let linked: Vec<Vec<Document>> = rust_packages
-            .par_iter()
-            .map(|package| rust::link::link(package, &rust_inputs.catalog))
-            .collect();
-        docs.extend(linked.into_iter().flatten());
+        let (linked, rust_packages) = rust.link(rust_facts, &candidates);
+        docs.extend(linked);
         errors.extend(normalise::link(&mut docs, &files));
         errors.extend(crate::istio::method_regex_errors(&docs, &files));
         let scopes = Scopes::compute(&files, &scope_globs);

@@ -223,3 +223,35 @@ fn builtin_catalogue_compiles() {
     assert!(catalog.retry.crates.iter().any(|c| c.name == "tokio-retry"));
     assert!(catalog.routes.subject_methods.contains(&"POST".to_string()));
 }
+
+/// An out-of-line `#[cfg(test)]` module is left out before it is parsed: a syntax
+/// error in it is not reported, while the same error in a production module is.
+#[test]
+fn test_modules_are_skipped_before_parsing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let write = |path: &str, text: &str| {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    write(
+        "Cargo.toml",
+        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\n\n[dependencies]\nreqwest = \"0.12\"\n",
+    );
+    write("src/lib.rs", "pub mod api;\n#[cfg(test)]\nmod tests;\n");
+    write("src/tests.rs", "fn broken( {\n");
+    write("src/api.rs", "fn broken( {\n");
+    let outcome = run(&Options {
+        paths: vec![dir.path().to_path_buf()],
+        ..Options::default()
+    })
+    .expect("runs");
+    let errors: Vec<&str> = outcome
+        .report
+        .errors
+        .iter()
+        .map(|e| e.path.as_str())
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].ends_with("api.rs"), "{errors:?}");
+}

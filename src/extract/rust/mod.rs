@@ -12,7 +12,7 @@
 //! | [`clients`] | outbound clients and the calls made on them (timeouts, breakers) |
 //! | [`retries`] | retry loops and retry crates, with their delays |
 //! | [`routes`] | POST/PATCH routes and their idempotency-key evidence |
-//! | this module, [`facts`], [`link`] | the orchestrator: run the three peers on one syn tree, link per package |
+//! | this module, [`facts`], [`link`], [`extractor`] | the orchestrator: run the three peers on one syn tree, link per package; the engine's seam ([`Extractor`]) |
 //! | [`apis`], [`catalog`] | the API catalogue the three analyses read, loaded by the extractor |
 //!
 //! The three analyses are peers: none of them calls another.
@@ -20,18 +20,21 @@
 pub mod apis;
 pub mod catalog;
 pub mod clients;
+pub mod extractor;
 pub mod facts;
 pub mod front;
 pub mod link;
 pub mod retries;
 pub mod routes;
 pub mod scan;
+mod test_files;
 
 use crate::report::{ErrorKind, FileError};
 use crate::source::SourceFile;
 
 pub use catalog::Catalog;
 pub use clients::Ctx;
+pub use extractor::Extractor;
 pub use facts::FileFacts;
 pub use front::imports::{read_deps, Deps};
 
@@ -58,24 +61,6 @@ fn is_generated(text: &str) -> bool {
         end -= 1;
     }
     text[..end].contains("@generated")
-}
-
-/// Files that hold the out-of-line modules `mods` declared in `path`
-/// (`src/lib.rs` + `tests` → `src/tests.rs`, `src/tests/mod.rs`;
-/// `src/a.rs` + `tests` → `src/a/tests.rs`, ...).
-fn test_module_files(path: &std::path::Path, mods: &[String]) -> Vec<std::path::PathBuf> {
-    let Some(dir) = path.parent() else {
-        return Vec::new();
-    };
-    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
-    let base = if matches!(stem, "main" | "lib" | "mod") {
-        dir.to_path_buf()
-    } else {
-        dir.join(stem)
-    };
-    mods.iter()
-        .flat_map(|m| [base.join(format!("{m}.rs")), base.join(m).join("mod.rs")])
-        .collect()
 }
 
 /// Parses and summarises one file. A file nested too deep or with more tokens than
@@ -105,7 +90,7 @@ pub fn summarize(source: &SourceFile, ctx: &Ctx) -> Result<FileFacts, FileError>
                     facts.test_mods.push(m.clone());
                 }
             }
-            facts.test_files = test_module_files(&source.path, &facts.test_mods);
+            facts.test_files = test_files::module_files(&source.path, &facts.test_mods);
             Ok(facts)
         }
         Err(e) => {

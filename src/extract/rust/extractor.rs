@@ -1,0 +1,183 @@
+//! The Rust extractor as the engine sees it ([`crate::extract::Source::Rust`]): it
+//! finds each `.rs` file's package among the manifests discovery found (each read
+//! once), summarises one file inside its worker, tells which files are out-of-line
+//! test modules before they are parsed, and links facts per package into documents.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use super::{link, read_deps, summarize, test_files, Catalog, Ctx, Deps, FileFacts};
+use crate::discover::{Candidate, FileKind};
+use crate::load::Document;
+use crate::report::{ErrorKind, FileError};
+use crate::source::SourceFile;
+
+/// What Rust files need besides their text: the catalogue, and the package (nearest
+/// `Cargo.toml` upward) of each candidate with its dependencies.
+pub struct Extractor {
+    pub catalog: Catalog,
+    /// (manifest path, dependencies when it parses).
+    packages: Vec<(PathBuf, Option<Deps>)>,
+    /// Per candidate: index into `packages`.
+    package_of: Vec<Option<usize>>,
+    /// The text of each discovered manifest (by candidate index), read once here and
+    /// handed to its own load step.
+    manifests: HashMap<usize, Result<String, FileError>>,
+}
+
+/// A package's files with their facts (package file index → candidate index).
+pub type Package = Vec<(usize, FileFacts)>;
+
+impl Extractor {
+    /// Reads the manifests among `candidates` with `read` and assigns each `.rs` file
+    /// its package. Manifests come from the files discovery found; one outside the walk
+    /// (a single `.rs` file named on the command line) is still looked for upward.
+    pub fn new(
+        candidates: &[Candidate],
+        catalog: Catalog,
+        read: impl Fn(&Candidate) -> Result<String, FileError>,
+    ) -> Self {
+        let manifest_at: HashMap<&Path, usize> = candidates
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.kind == FileKind::Manifest)
+            .map(|(i, c)| (c.path.as_path(), i))
+            .collect();
+        let manifests: HashMap<usize, Result<String, FileError>> = manifest_at
+            .values()
+            .map(|&i| (i, read(&candidates[i])))
+            .collect();
+        let deps_of = |m: &Path| match manifest_at.get(m).map(|i| &manifests[i]) {
+            Some(Ok(text)) => read_deps(text).ok(),
+            _ => std::fs::read_to_string(m)
+                .ok()
+                .and_then(|t| read_deps(&t).ok()),
+        };
+        let mut by_dir: HashMap<PathBuf, Option<usize>> = HashMap::new();
+        let mut packages: Vec<(PathBuf, Option<Deps>)> = Vec::new();
+        let mut package_of = Vec::with_capacity(candidates.len());
+        for c in candidates {
+            if c.kind != FileKind::Rust {
+                package_of.push(None);
+                continue;
+            }
+            let dir = c.path.parent().map(Path::to_path_buf).unwrap_or_default();
+            let found = *by_dir.entry(dir).or_insert_with_key(|dir| {
+                let manifest = dir
+                    .ancestors()
+                    .map(|d| d.join("Cargo.toml"))
+                    .find(|p| manifest_at.contains_key(p.as_path()) || p.is_file());
+                manifest.map(|m| {
+                    packages
+                        .iter()
+                        .position(|(p, _)| *p == m)
+                        .unwrap_or_else(|| {
+                            let deps = deps_of(&m);
+                            packages.push((m, deps));
+                            packages.len() - 1
+                        })
+                })
+            });
+            package_of.push(found);
+        }
+        Extractor {
+            catalog,
+            packages,
+            package_of,
+            manifests,
+        }
+    }
+
+    /// The text of candidate `index` when it is a manifest (read once, in [`Self::new`]).
+    pub fn manifest_text(&self, index: usize) -> Option<Result<String, FileError>> {
+        self.manifests.get(&index).cloned()
+    }
+
+    /// Loads candidate `index` (a `.rs` file or a manifest): the facts of a `.rs`
+    /// file, nothing for a manifest whose dependencies parse.
+    pub fn load(
+        &self,
+        index: usize,
+        kind: FileKind,
+        source: &SourceFile,
+        max_tokens: usize,
+    ) -> Result<Option<FileFacts>, FileError> {
+        if kind == FileKind::Manifest {
+            return match read_deps(&source.text) {
+                Ok(_) => Ok(None),
+                Err(e) => {
+                    let pos = e.span().map(|s| source.line_col(s.start));
+                    Err(FileError {
+                        path: source.display.clone(),
+                        line: pos.map(|p| p.line),
+                        column: pos.map(|p| p.column),
+                        kind: ErrorKind::Parse,
+                        message: format!("Cargo.toml: {}", e.message()),
+                    })
+                }
+            };
+        }
+        let deps = self.package_of[index].and_then(|p| self.packages[p].1.as_ref());
+        let ctx = Ctx {
+            catalog: &self.catalog,
+            deps,
+            max_tokens,
+        };
+        summarize(source, &ctx).map(Some)
+    }
+
+    /// The candidates (by index) that may be out-of-line test modules, from the texts
+    /// of the `.rs` files (`texts[i]` is candidate `i`'s). They are loaded last, once
+    /// the facts of the files that declare them say whether they are test code.
+    pub fn suspects(
+        candidates: &[Candidate],
+        texts: &[Result<String, FileError>],
+    ) -> HashSet<usize> {
+        let paths = test_files::suspects(
+            candidates
+                .iter()
+                .zip(texts)
+                .filter(|(c, _)| c.kind == FileKind::Rust)
+                .filter_map(|(c, t)| Some((c.path.as_path(), t.as_ref().ok()?.as_str()))),
+        );
+        candidates
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.kind == FileKind::Rust && paths.contains(&c.path))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// The files the given facts declare as out-of-line `#[cfg(test)]` modules.
+    pub fn test_files<'f>(facts: impl Iterator<Item = &'f FileFacts>) -> HashSet<PathBuf> {
+        facts.flat_map(|f| f.test_files.iter().cloned()).collect()
+    }
+
+    /// Links the facts of every `.rs` file (candidate index, facts) per package
+    /// (files without a manifest form one group), test modules left out. Returns the
+    /// documents and the packages, for the caller to free when it likes.
+    pub fn link(
+        &self,
+        facts: Vec<(usize, FileFacts)>,
+        candidates: &[Candidate],
+    ) -> (Vec<Document>, Vec<Package>) {
+        let test_files = Self::test_files(facts.iter().map(|(_, f)| f));
+        let mut by_package: BTreeMap<Option<usize>, Package> = BTreeMap::new();
+        for (i, f) in facts {
+            if !test_files.contains(&candidates[i].path) {
+                by_package
+                    .entry(self.package_of[i])
+                    .or_default()
+                    .push((i, f));
+            }
+        }
+        let packages: Vec<Package> = by_package.into_values().collect();
+        let docs: Vec<Vec<Document>> = packages
+            .par_iter()
+            .map(|package| link::link(package, &self.catalog))
+            .collect();
+        (docs.into_iter().flatten().collect(), packages)
+    }
+}

@@ -1,0 +1,110 @@
+//! Out-of-line test modules (`#[cfg(test)] mod tests;` → `tests.rs`), known before
+//! their files are parsed.
+//!
+//! Which `mod` declarations are test code is decided on the syntax tree of the file
+//! that declares them ([`super::front::test_code`]). A cheap scan of each file's text
+//! first lists the files that *may* be such modules ([`suspects`]): they are parsed
+//! after every other file, and only when the declaring file's syntax tree does not
+//! mark them as test code. The scan only orders the work; the decision stays the
+//! syntax tree's, so a file the scan misses is parsed and dropped as before.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+/// Files that hold the out-of-line modules `mods` declared in `path`
+/// (`src/lib.rs` + `tests` → `src/tests.rs`, `src/tests/mod.rs`;
+/// `src/a.rs` + `tests` → `src/a/tests.rs`, ...).
+pub(crate) fn module_files(path: &Path, mods: &[String]) -> Vec<PathBuf> {
+    let Some(dir) = path.parent() else {
+        return Vec::new();
+    };
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    let base = if matches!(stem, "main" | "lib" | "mod") {
+        dir.to_path_buf()
+    } else {
+        dir.join(stem)
+    };
+    mods.iter()
+        .flat_map(|m| [base.join(format!("{m}.rs")), base.join(m).join("mod.rs")])
+        .collect()
+}
+
+/// How far before a `mod name;` the scan looks for the word `test` (its attributes).
+const ATTRIBUTE_WINDOW: usize = 256;
+
+/// The names of `mod name;` declarations in `text` with the word `test` in the
+/// attributes before them: a superset of the out-of-line test modules the file declares, in
+/// practice (comments and strings may add some; the syntax tree decides).
+pub(crate) fn declared_test_mods(text: &str) -> Vec<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(at) = text[from..].find("mod ") {
+        let start = from + at;
+        from = start + 4;
+        // `mod` as a word: not the tail of an identifier.
+        if start > 0 && (bytes[start - 1].is_ascii_alphanumeric() || bytes[start - 1] == b'_') {
+            continue;
+        }
+        let rest = text[from..].trim_start();
+        // A raw identifier (`mod r#match;`) names the module without its `r#`.
+        let rest = rest.strip_prefix("r#").unwrap_or(rest);
+        let name_len = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        if name_len == 0 || !rest[name_len..].trim_start().starts_with(';') {
+            continue;
+        }
+        // The item's attributes: back to the end of the previous item, at most a window.
+        let mut window = start.saturating_sub(ATTRIBUTE_WINDOW);
+        while !text.is_char_boundary(window) {
+            window -= 1;
+        }
+        let before = &text[window..start];
+        let attrs = before
+            .rfind([';', '{', '}'])
+            .map_or(before, |end| &before[end + 1..]);
+        if attrs.contains("test") {
+            out.push(rest[..name_len].to_string());
+        }
+    }
+    out
+}
+
+/// The paths that may be out-of-line test modules of the files `texts` (path, text).
+pub(crate) fn suspects<'a>(texts: impl Iterator<Item = (&'a Path, &'a str)>) -> HashSet<PathBuf> {
+    texts
+        .flat_map(|(path, text)| module_files(path, &declared_test_mods(text)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_mod_declarations_are_found_with_their_attribute() {
+        let text = "#[cfg(test)]\nmod tests;\nmod handlers;\n#[cfg(all(test, feature = \"x\"))]\npub(crate) mod r#it ;\nfn model() {}\n";
+        assert_eq!(declared_test_mods(text), ["tests", "it"]);
+        assert!(declared_test_mods("mod tests { }\nmod api;\n").is_empty());
+    }
+
+    #[test]
+    fn module_files_follow_the_module_layout() {
+        let mods = ["tests".to_string()];
+        assert_eq!(
+            module_files(Path::new("src/lib.rs"), &mods),
+            [
+                PathBuf::from("src/tests.rs"),
+                PathBuf::from("src/tests/mod.rs")
+            ]
+        );
+        assert_eq!(
+            module_files(Path::new("src/a.rs"), &mods),
+            [
+                PathBuf::from("src/a/tests.rs"),
+                PathBuf::from("src/a/tests/mod.rs")
+            ]
+        );
+    }
+}
