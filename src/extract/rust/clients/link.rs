@@ -463,30 +463,7 @@ fn judge_client(
     requests.extend(site_evals.iter().flat_map(|s| s.requests.iter().cloned()));
     let guarded = own.breaker || site_evals.iter().any(|s| s.breaker);
     let wrapped = own.wrapped || site_evals.iter().any(|s| s.wrapped);
-    // A call that opens an unbounded connection on a client bounded by default
-    // (`get_connection()` on redis) opts out of the default like `.timeout(None)`.
-    let unbounded = own
-        .unbounded
-        .clone()
-        .or_else(|| site_evals.iter().find_map(|s| s.unbounded.clone()))
-        .map(|(s, call)| {
-            (
-                s,
-                format!("{call} opens a {} connection without any timeout", api.name),
-            )
-        });
-    let disabled = own
-        .disabled
-        .clone()
-        .or_else(|| site_evals.iter().find_map(|s| s.disabled.clone()))
-        .map(|(s, call)| {
-            let text = match &api.default_timeout {
-                Some(d) => format!("{call} turns off the default {d} timeout of {}", api.name),
-                None => format!("{call} leaves {} without a timeout", api.name),
-            };
-            (s, text)
-        })
-        .or(unbounded);
+    let disabled = disabled_reason(api, &own, &site_evals);
     let target = target.and_then(|t| target_text(t, consts)).or_else(|| {
         let found: HashSet<String> = requests
             .iter()
@@ -519,6 +496,47 @@ fn judge_client(
             .as_ref()
             .map(|d| (span, format!("library default timeout ({d})")))
     };
+    let node = client_node(api, span, constructor, covered, disabled, target);
+    (node, requests, guarded)
+}
+
+/// Why the client has no timeout at all, if something turns it off: a disabling
+/// call (`.timeout(None)`) or an unbounded connection on a client bounded by default.
+fn disabled_reason(api: &ClientApi, own: &Eval, site_evals: &[Eval]) -> Option<(Span, String)> {
+    // A call that opens an unbounded connection on a client bounded by default
+    // (`get_connection()` on redis) opts out of the default like `.timeout(None)`.
+    let unbounded = own
+        .unbounded
+        .clone()
+        .or_else(|| site_evals.iter().find_map(|s| s.unbounded.clone()))
+        .map(|(s, call)| {
+            (
+                s,
+                format!("{call} opens a {} connection without any timeout", api.name),
+            )
+        });
+    own.disabled
+        .clone()
+        .or_else(|| site_evals.iter().find_map(|s| s.disabled.clone()))
+        .map(|(s, call)| {
+            let text = match &api.default_timeout {
+                Some(d) => format!("{call} turns off the default {d} timeout of {}", api.name),
+                None => format!("{call} leaves {} without a timeout", api.name),
+            };
+            (s, text)
+        })
+        .or(unbounded)
+}
+
+/// A client's fact node: `{api, constructor, default, timeout?, timeout-disabled?, target?}`.
+fn client_node(
+    api: &ClientApi,
+    span: Span,
+    constructor: &str,
+    covered: Option<(Span, String)>,
+    disabled: Option<(Span, String)>,
+    target: Option<String>,
+) -> Node {
     let mut fields = vec![
         entry("api", scalar(&api.name, span)),
         entry("constructor", scalar(constructor, span)),
@@ -537,9 +555,8 @@ fn judge_client(
     if let Some(t) = target {
         fields.push(entry("target", scalar(t, span)));
     }
-    let node = Node {
+    Node {
         value: Value::Map(fields),
         span,
-    };
-    (node, requests, guarded)
+    }
 }
