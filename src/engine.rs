@@ -481,7 +481,8 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
             graph_settings.max_tries,
         ));
         let ws = Workspace::new(files, docs).with_scopes(scopes);
-        let (findings, coverage, counted) = judge::judge_levels(&rules, &ws, levels.as_ref());
+        let (findings, coverage, counted, unresolved) =
+            judge::judge_levels(&rules, &ws, levels.as_ref());
         let mut report = Report {
             end_to_end: crate::graph::coverage::end_to_end(&graph),
             findings,
@@ -490,6 +491,7 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
             files_scanned: candidates.len(),
             rules: rules.iter().map(rule_info).collect(),
             skipped,
+            unresolved,
             ..Report::default()
         };
         // Sorted before identities are numbered and comments applied, so both are stable.

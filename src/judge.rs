@@ -9,8 +9,8 @@ use rayon::prelude::*;
 use crate::classify::Platform;
 use crate::join::ServiceIndex;
 use crate::load::Document;
-use crate::report::{Category, CoverageLine, Finding, Location};
-use crate::rules::checks::{judge_assertion, Context, Problem, Subject};
+use crate::report::{Category, CoverageLine, Finding, Location, Unresolved};
+use crate::rules::checks::{Context, Problem, Subject};
 use crate::rules::Rule;
 use crate::source::SourceFile;
 use crate::tree::{Node, Span};
@@ -24,6 +24,8 @@ struct Outcome {
     findings: Vec<Finding>,
     /// (category, subject, covered by this rule, the subject's span, its `covered-by`)
     seen: Vec<(Category, SubjectKey, bool, Span, Option<String>)>,
+    /// Subjects a rule left undecided (a value it reads is a deploy-time substitution).
+    unresolved: Vec<Unresolved>,
 }
 
 /// One integration point as counted for coverage: kept for `--show-covered`
@@ -116,23 +118,26 @@ fn judge_doc(rule: &Rule, doc: &Document, ctx: &Context, out: &mut Outcome) {
     let file = &ctx.ws.files[doc.file];
     for each in &rule.spec.select.each.0 {
         for hit in each.select(&doc.root) {
-            let when_holds = rule
-                .spec
-                .select
-                .when
-                .iter()
-                .all(|w| judge_assertion(w, hit.node).is_empty());
-            if !when_holds {
-                continue;
-            }
+            let substituted = crate::substitution::read_by(rule, hit.node);
+            let undecided = match crate::substitution::selects(rule, hit.node) {
+                None => continue,
+                Some(undecided) => undecided,
+            };
             let subject = Subject {
                 doc,
                 node: hit.node,
                 key: hit.key,
             };
-            let Some(problems) = rule.spec.check.judge(&subject, ctx) else {
+            let Some(mut problems) = rule.spec.check.judge(&subject, ctx) else {
                 continue;
             };
+            if !substituted.is_empty() {
+                problems.retain(|p| !crate::substitution::caused_by(p.span, &substituted));
+                if undecided || problems.is_empty() {
+                    out.unresolved.push(unresolved(rule, file, &substituted[0]));
+                    continue;
+                }
+            }
             let key = (doc.file, doc.index, hit.concrete.clone());
             let covered_by = hit
                 .node
@@ -193,6 +198,37 @@ fn judge_doc(rule: &Rule, doc: &Document, ctx: &Context, out: &mut Outcome) {
     }
 }
 
+/// The entry for a subject `rule` could not judge because of the value at `hit`.
+fn unresolved(rule: &Rule, file: &SourceFile, hit: &crate::rules::path::Hit) -> Unresolved {
+    let value = hit.node.as_str().unwrap_or_default().to_string();
+    let span = crate::rules::checks::key_value_span(hit.key, hit.node);
+    let start = file.line_col(span.start);
+    let end = file.line_col(span.end.max(span.start));
+    // The key as the file spells it: a derived key (`upstream`) sits on the key it
+    // was derived from (`host`).
+    let key = hit
+        .key
+        .and_then(|k| file.text.get(k.span.start..k.span.end))
+        .filter(|t| !t.is_empty() && !t.contains(['\n', ':']))
+        .or(hit.key.and_then(Node::as_str))
+        .unwrap_or("value");
+    Unresolved {
+        location: Location {
+            path: file.display.clone(),
+            line: start.line,
+            column: start.column,
+            end_line: end.line,
+            end_column: end.column,
+        },
+        rule: rule.id.clone(),
+        category: rule.category,
+        message: format!(
+            "`{key}` is `{value}`, known only at deploy time: not judged (neither covered nor a finding)"
+        ),
+        value,
+    }
+}
+
 /// Findings of all rules over the workspace, and coverage per category.
 pub fn judge(rules: &[Rule], ws: &Workspace) -> (Vec<Finding>, BTreeMap<Category, CoverageLine>) {
     let (findings, coverage, _) = judge_counted(rules, ws);
@@ -204,7 +240,8 @@ pub fn judge_counted(
     rules: &[Rule],
     ws: &Workspace,
 ) -> (Vec<Finding>, BTreeMap<Category, CoverageLine>, Vec<Counted>) {
-    judge_levels(rules, ws, None)
+    let (findings, coverage, counted, _) = judge_levels(rules, ws, None);
+    (findings, coverage, counted)
 }
 
 /// [`judge_counted`] with each file's rule levels (`None`: each rule's own).
@@ -212,7 +249,12 @@ pub fn judge_levels(
     rules: &[Rule],
     ws: &Workspace,
     levels: Option<&Levels>,
-) -> (Vec<Finding>, BTreeMap<Category, CoverageLine>, Vec<Counted>) {
+) -> (
+    Vec<Finding>,
+    BTreeMap<Category, CoverageLine>,
+    Vec<Counted>,
+    Vec<Unresolved>,
+) {
     // Each join's targets are indexed once, before any subject looks a name up.
     let indexes: Vec<Option<ServiceIndex>> = rules
         .par_iter()
@@ -253,10 +295,12 @@ pub fn judge_levels(
         })
         .collect();
     let mut findings = Vec::new();
+    let mut unresolved = Vec::new();
     let mut subjects: BTreeMap<(Category, SubjectKey), (bool, Span, Option<String>)> =
         BTreeMap::new();
     for outcome in outcomes {
         findings.extend(outcome.findings);
+        unresolved.extend(outcome.unresolved);
         for (category, key, covered, span, by) in outcome.seen {
             let entry = subjects.entry((category, key)).or_insert((true, span, by));
             entry.0 &= covered;
@@ -282,5 +326,7 @@ pub fn judge_levels(
         .into_iter()
         .map(|(c, (ok, total))| (c, CoverageLine::new(ok, total)))
         .collect();
-    (findings, coverage, counted)
+    unresolved.sort();
+    unresolved.dedup();
+    (findings, coverage, counted, unresolved)
 }

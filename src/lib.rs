@@ -51,6 +51,7 @@ pub mod rules;
 pub mod schema;
 pub mod select;
 pub mod source;
+pub mod substitution;
 pub mod suppress;
 pub mod tree;
 pub mod triage;

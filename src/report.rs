@@ -199,6 +199,11 @@ pub struct Report {
     /// `--show-ignored` only.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ignored: Vec<Ignored>,
+    /// Integration points a rule could not judge because a value it reads is
+    /// substituted at deploy time (decK `${{ env "X" }}`): neither covered nor a
+    /// finding, and not counted in `coverage`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unresolved: Vec<Unresolved>,
     /// The active rules, for renderers that describe them (SARIF, JUnit).
     #[serde(skip)]
     pub rules: Vec<RuleInfo>,
@@ -207,6 +212,19 @@ pub struct Report {
     /// ([`crate::graph::coverage`]). Absent when there are no paths.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub end_to_end: BTreeMap<Category, CoverageLine>,
+}
+
+/// An integration point left unjudged by a rule: a value it reads is known only at
+/// deploy time (see [`crate::substitution`]).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Unresolved {
+    #[serde(flatten)]
+    pub location: Location,
+    pub rule: String,
+    pub category: Category,
+    /// The value as written (`${{ env "DECK_READ_TIMEOUT" | toInt }}`).
+    pub value: String,
+    pub message: String,
 }
 
 /// A file that was not linted, and why.

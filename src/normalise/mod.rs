@@ -20,6 +20,8 @@
 //!   outlier-detection defaults made explicit.
 //! - [`linkerd`]: ServiceProfile route conditions (which methods they can match), and
 //!   the 2.16 annotations of Services and routes unless a ServiceProfile overrides them.
+//! - [`kong`]: decK services with their timeouts' defaults, the upstream their host
+//!   names (health checks) and their routes, joined by name or id across one directory.
 //!
 //! Canonicalising is per document ([`document`]); inheritance needs every document of
 //! the application, so it runs once all files are loaded ([`link`]), before judging.
@@ -29,6 +31,7 @@ pub mod consul;
 pub mod envoy;
 pub mod gateway;
 pub mod linkerd;
+pub mod kong;
 pub mod resilience4j;
 pub mod spring;
 pub mod views;
@@ -66,6 +69,7 @@ pub fn link(docs: &mut [Document], files: &[SourceFile]) -> Vec<FileError> {
     let routes = gateway::patches(docs, files);
     gateway::apply(docs, routes);
     envoy::link(docs, files);
+    kong::link(docs, files);
     let spring: Vec<usize> = docs
         .iter()
         .enumerate()

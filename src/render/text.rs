@@ -241,7 +241,7 @@ pub fn coverage_table(report: &Report) -> String {
 }
 
 /// Sections printed between the findings and the summary: ignore comments that need
-/// attention, and (when asked for) the ignored findings and the counted integration points.
+/// attention, integration points left unjudged (deploy-time substitutions), and (when asked for) the ignored findings and the counted integration points.
 pub fn sections(report: &Report) -> String {
     let mut out = String::new();
     for p in &report.ignore_problems {
@@ -275,6 +275,16 @@ pub fn sections(report: &Report) -> String {
                 escape(&i.finding.message, false)
             ));
         }
+    }
+    for u in &report.unresolved {
+        out.push_str(&format!(
+            "info[unresolved]: {}:{}:{}: [{}] {}\n",
+            escape(&u.location.path, false),
+            u.location.line,
+            u.location.column,
+            escape(&u.rule, false),
+            escape(&u.message, false)
+        ));
     }
     for c in Category::ALL {
         let subjects: Vec<_> = report.subjects.iter().filter(|s| s.category == c).collect();
