@@ -512,6 +512,7 @@ fn list_rules(config: Option<PathBuf>, format: RulesFormat) -> i32 {
                 let info = engine::rule_info(r);
                 serde_json::json!({
                     "id": info.id,
+                    "group": crate::reference::group_of(&info.id),
                     "category": info.category.name(),
                     "severity": info.severity.name(),
                     "default_severity": r.spec.severity.name(),
@@ -526,18 +527,22 @@ fn list_rules(config: Option<PathBuf>, format: RulesFormat) -> i32 {
         return print_out(&out);
     }
     let width = rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
-    let out: String = rules
-        .iter()
-        .map(|r| {
-            format!(
-                "{:width$}  {:15}  {:7}  {}\n",
+    let mut out = String::new();
+    for (group, platforms, members) in crate::reference::rule_groups(&rules) {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&format!("{group} ({platforms})\n"));
+        for r in members {
+            out.push_str(&format!(
+                "  {:width$}  {:15}  {:7}  {}\n",
                 r.id,
                 r.category.name(),
                 r.severity.name(),
                 r.spec.summary
-            )
-        })
-        .collect();
+            ));
+        }
+    }
     print_out(&out)
 }
 

@@ -98,20 +98,56 @@ pub fn shapes() -> String {
     out
 }
 
-/// The rules table (`resilint rules --format markdown`).
-pub fn rules_table(rules: &[Rule]) -> String {
-    let mut out = String::from(
-        "| id | category | severity | summary |\n|----|----------|----------|---------|\n",
-    );
+/// The group of a rule id: the part before `/` (`istio`, `kong`, a user's `acme`).
+pub fn group_of(id: &str) -> &str {
+    id.split_once('/').map_or(id, |(g, _)| g)
+}
+
+/// Rules grouped by their id's group, in id order: (group, the platforms its rules
+/// select, comma-separated, the rules). What `resilint rules` prints a heading for.
+pub fn rule_groups(rules: &[Rule]) -> Vec<(&str, String, Vec<&Rule>)> {
+    let mut groups: Vec<(&str, String, Vec<&Rule>)> = Vec::new();
     for r in rules {
-        let _ = writeln!(
-            out,
-            "| `{}` | {} | {} | {} |",
-            r.id,
-            r.category.name(),
-            r.spec.severity.name(),
-            cell(r.spec.summary.trim())
+        let group = group_of(&r.id);
+        match groups.iter_mut().find(|(g, _, _)| *g == group) {
+            Some((_, _, members)) => members.push(r),
+            None => groups.push((group, String::new(), vec![r])),
+        }
+    }
+    for (_, platforms, members) in &mut groups {
+        let mut names: Vec<String> = members
+            .iter()
+            .map(|r| crate::engine::rule_info(r).platform)
+            .collect();
+        names.sort();
+        names.dedup();
+        *platforms = names.join(", ");
+    }
+    groups
+}
+
+/// The rules table (`resilint rules --format markdown`): one table per group, under
+/// the group's name and platforms.
+pub fn rules_table(rules: &[Rule]) -> String {
+    let mut out = String::new();
+    for (group, platforms, members) in rule_groups(rules) {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        let _ = writeln!(out, "**{group}** ({platforms})\n");
+        out.push_str(
+            "| id | category | severity | summary |\n|----|----------|----------|---------|\n",
         );
+        for r in members {
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} | {} |",
+                r.id,
+                r.category.name(),
+                r.spec.severity.name(),
+                cell(r.spec.summary.trim())
+            );
+        }
     }
     out
 }

@@ -462,7 +462,8 @@ fn demo_shows_every_rule_and_meaningful_coverage() {
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(errors(&report).len(), 0, "{report:#}");
     let rules = run_in(&root, &["rules"]);
-    for line in stdout(&rules).lines() {
+    // Rules are listed under a heading per group, indented.
+    for line in stdout(&rules).lines().filter(|l| l.starts_with("  ")) {
         let rule = line.split_whitespace().next().unwrap();
         assert!(!findings(&report, rule).is_empty(), "demo has no {rule}");
     }
@@ -666,7 +667,7 @@ fn user_rule_for_an_invented_crd_fires_and_counts() {
     assert_eq!(exit(&out), 0);
     let line = stdout(&out)
         .lines()
-        .find(|l| l.starts_with("acme/pipe-hop-without-deadline "))
+        .find(|l| l.starts_with("  acme/pipe-hop-without-deadline "))
         .map(str::to_string)
         .expect("user rule listed");
     assert!(line.contains("timeout") && line.contains("Pipe hop has no deadline"));
@@ -794,12 +795,27 @@ fn helm_templates_are_reported_and_skipped() {
 
 #[test]
 fn deck_env_substitution_is_not_a_template() {
-    let kong = "_format_version: \"3.0\"\nservices:\n- name: orders\n  url: http://orders:8080\n  read_timeout: ${{ env \"DECK_ORDERS_TIMEOUT\" }}\n";
+    let kong = "_format_version: \"3.0\"\nservices:\n- name: orders\n  url: http://orders:8080\n  connect_timeout: 1000\n  read_timeout: ${{ env \"DECK_ORDERS_TIMEOUT\" }}\n  write_timeout: 1000\nupstreams:\n- name: orders\n  healthchecks: {passive: {unhealthy: {http_failures: 3}}}\n";
     let dir = tree(&[("kong/kong.yaml", kong.as_bytes())]);
     let (code, report) = check_json(dir.path(), &[]);
-    assert_eq!(code, 0);
+    assert_eq!(code, 0, "{report:#}");
     assert_eq!(errors(&report).len(), 0, "{report:#}");
     assert_eq!(report["files_scanned"], 1);
+    // Unresolved: neither covered nor a finding, and listed with where and why.
+    assert_eq!(report["coverage"]["timeout"]["total"], 0, "{report:#}");
+    assert_eq!(report["coverage"]["circuit-breaker"]["covered"], 1);
+    let unresolved = report["unresolved"].as_array().expect("unresolved listed");
+    assert_eq!(unresolved.len(), 1, "{report:#}");
+    assert_eq!(unresolved[0]["rule"], "kong/service-default-timeouts");
+    assert_eq!(unresolved[0]["path"], "kong/kong.yaml");
+    assert_eq!(unresolved[0]["line"], 6);
+    assert_eq!(unresolved[0]["value"], "${{ env \"DECK_ORDERS_TIMEOUT\" }}");
+    let text = run_in(dir.path(), &["check", ".", "--color", "never"]);
+    assert!(
+        stdout(&text).contains("info[unresolved]: kong/kong.yaml:6:3: [kong/service-default-timeouts] `read_timeout` is"),
+        "{}",
+        stdout(&text)
+    );
 }
 
 #[test]
@@ -1020,7 +1036,7 @@ fn readme_opens_with_the_demo_and_the_ci_test_command() {
 
     // Every rule is in the README's rule table.
     let out = run_in(&root, &["rules"]);
-    for line in stdout(&out).lines() {
+    for line in stdout(&out).lines().filter(|l| l.starts_with("  ")) {
         let id = line.split_whitespace().next().unwrap();
         assert!(
             readme.contains(&format!("| `{id}` |")),

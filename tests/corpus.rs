@@ -171,5 +171,11 @@ fn corpus_loads_and_findings_are_stable() {
         let percent = percent.map_or("-".to_string(), |p| format!("{p}%"));
         summary.push_str(&format!("  {}: {covered}/{total} ({percent})\n", c.name()));
     }
+    // Integration points left unjudged (deploy-time substitutions), per rule.
+    let mut unresolved: BTreeMap<&str, usize> = BTreeMap::new();
+    for u in &report.unresolved {
+        *unresolved.entry(&u.rule).or_default() += 1;
+    }
+    summary.push_str(&format!("\nunresolved: {unresolved:?}\n"));
     insta::assert_snapshot!("corpus_summary", summary);
 }

@@ -183,7 +183,16 @@ fn rules_lists_as_json_for_scripts() {
     let list = json(&out);
     let list = list.as_array().unwrap();
     let text = run_in(dir.path(), &["rules"]);
-    assert_eq!(list.len(), stdout(&text).lines().count());
+    let text = stdout(&text);
+    let listed: Vec<&str> = text.lines().filter(|l| l.starts_with("  ")).collect();
+    assert_eq!(list.len(), listed.len());
+    // Grouped: a heading per group naming the platforms its rules select.
+    assert!(text.starts_with("istio (kubernetes)\n  istio/"), "{text}");
+    assert!(
+        text.contains("\n\nkong (kong, kubernetes)\n  kong/"),
+        "{text}"
+    );
+    assert!(text.contains("\n\nresilience4j (spring)\n"), "{text}");
     let route = list
         .iter()
         .find(|r| r["id"] == "istio/route-without-timeout")
@@ -192,6 +201,7 @@ fn rules_lists_as_json_for_scripts() {
     assert_eq!(route["default_severity"], "warning");
     assert_eq!(route["category"], "timeout");
     assert_eq!(route["platform"], "kubernetes");
+    assert_eq!(route["group"], "istio");
     assert_eq!(route["origin"], "built-in");
     assert!(route["summary"].as_str().is_some_and(|s| !s.is_empty()));
 }

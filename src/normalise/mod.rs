@@ -22,6 +22,8 @@
 //!   the 2.16 annotations of Services and routes unless a ServiceProfile overrides them.
 //! - [`kong`]: decK services with their timeouts' defaults, the upstream their host
 //!   names (health checks) and their routes, joined by name or id across one directory.
+//! - [`kong_ingress`]: Kubernetes Services behind a Kong Ingress, with the timeout
+//!   annotations and the `KongUpstreamPolicy` health checks KIC applies to them.
 //!
 //! Canonicalising is per document ([`document`]); inheritance needs every document of
 //! the application, so it runs once all files are loaded ([`link`]), before judging.
@@ -32,6 +34,7 @@ pub mod envoy;
 pub mod gateway;
 pub mod linkerd;
 pub mod kong;
+pub mod kong_ingress;
 pub mod resilience4j;
 pub mod spring;
 pub mod views;
@@ -70,6 +73,7 @@ pub fn link(docs: &mut [Document], files: &[SourceFile]) -> Vec<FileError> {
     gateway::apply(docs, routes);
     envoy::link(docs, files);
     kong::link(docs, files);
+    kong_ingress::link(docs, files);
     let spring: Vec<usize> = docs
         .iter()
         .enumerate()

@@ -17,7 +17,7 @@ fn linked(texts: &[(&str, &str)]) -> (Vec<SourceFile>, Vec<Document>) {
     (files, docs)
 }
 
-fn service<'a>(docs: &'a [Document], doc: usize, i: usize) -> &'a Node {
+fn service(docs: &[Document], doc: usize, i: usize) -> &Node {
     &docs[doc].root.get("services").unwrap().as_seq().unwrap()[i]
 }
 
