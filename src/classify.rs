@@ -105,19 +105,54 @@ fn is_consul(root: &Node) -> bool {
             .is_some_and(|k| crate::load::hcl::KINDS.contains(&k))
 }
 
+/// The top-level keys of a decK file: without `_format_version`, a document is Kong's
+/// only when it holds nothing else, so a Spring or other tool's file that happens to
+/// have a `services:` list is not taken for one.
+const KONG_TOP_LEVEL: &[&str] = &[
+    "services",
+    "routes",
+    "upstreams",
+    "targets",
+    "plugins",
+    "consumers",
+    "consumer_groups",
+    "certificates",
+    "ca_certificates",
+    "snis",
+    "vaults",
+    "partials",
+    "key_sets",
+    "keys",
+    "licenses",
+    "custom_entities",
+    "filter_chains",
+    "ai_models",
+    "_info",
+    "_workspace",
+    "_konnect",
+    "_plugin_configs",
+];
+
 /// `_format_version`, or a top-level `services:` that is a list of objects with
-/// `url` or `host` (docker-compose has `services:` as a map).
+/// `url` or `host` (docker-compose has `services:` as a map) beside nothing but other
+/// decK keys.
 fn is_kong(root: &Node) -> bool {
     if root.get("_format_version").is_some() {
         return true;
     }
-    root.get("services")
-        .and_then(Node::as_seq)
-        .is_some_and(|s| {
-            !s.is_empty()
-                && s.iter()
-                    .all(|svc| svc.get("url").is_some() || svc.get("host").is_some())
-        })
+    let only_deck_keys = root.as_map().is_some_and(|m| {
+        m.iter()
+            .all(|(k, _)| k.as_str().is_some_and(|k| KONG_TOP_LEVEL.contains(&k)))
+    });
+    only_deck_keys
+        && root
+            .get("services")
+            .and_then(Node::as_seq)
+            .is_some_and(|s| {
+                !s.is_empty()
+                    && s.iter()
+                        .all(|svc| svc.get("url").is_some() || svc.get("host").is_some())
+            })
 }
 
 fn is_envoy(root: &Node) -> bool {
@@ -244,4 +279,35 @@ fn is_list(doc: &crate::load::Document) -> bool {
             .as_deref()
             .is_some_and(|k| k.ends_with("List"))
         && doc.root.get("items").and_then(Node::as_seq).is_some()
+}
+
+#[cfg(test)]
+mod kong_tests {
+    use super::{classify, Platform};
+    use crate::load::load_config;
+    use crate::source::SourceFile;
+
+    fn platform(text: &str) -> Platform {
+        let f = SourceFile::new("t.yaml".into(), "t.yaml".into(), text.to_string());
+        classify(&load_config(0, &f).docs[0].root).platform
+    }
+
+    #[test]
+    fn deck_files_are_kong_with_or_without_a_format_version() {
+        assert_eq!(platform("_format_version: \"1.1\"\n"), Platform::Kong);
+        let bare = "services:\n- name: a\n  host: a.internal\nplugins:\n- name: cors\n";
+        assert_eq!(platform(bare), Platform::Kong);
+    }
+
+    #[test]
+    fn other_files_with_a_services_list_are_not_kong() {
+        // docker-compose: `services:` is a map.
+        assert_eq!(platform("services:\n  web: {image: x}\n"), Platform::Other);
+        // A Spring file with a list of hosts is Spring's.
+        let spring = "services:\n- host: a.internal\nresilience4j:\n  retry:\n    instances: {a: {maxAttempts: 3}}\n";
+        assert_eq!(platform(spring), Platform::Spring);
+        // Another tool's list of hosts beside its own keys.
+        let other = "services:\n- host: a.internal\nmonitoring: {interval: 5}\n";
+        assert_eq!(platform(other), Platform::Other);
+    }
 }
