@@ -147,6 +147,9 @@ fn backends(doc: &Document) -> Vec<&str> {
 /// What Services join to: the Kong Ingresses' backends and the Kong resources by name.
 struct Index<'a> {
     backends: HashSet<Key<'a>>,
+    /// Timeout annotations written on a Kong Ingress, by the Services it routes to:
+    /// KIC does not read them there, which the finding says.
+    on_ingress: HashMap<Key<'a>, Vec<(&'a str, &'a str)>>,
     policies: HashMap<Key<'a>, &'a Document>,
     overrides: HashMap<Key<'a>, &'a Document>,
 }
@@ -155,15 +158,26 @@ impl<'a> Index<'a> {
     fn new(docs: &'a [Document]) -> Self {
         let mut index = Index {
             backends: HashSet::new(),
+            on_ingress: HashMap::new(),
             policies: HashMap::new(),
             overrides: HashMap::new(),
         };
         for doc in docs {
             if is_kong_ingress(doc) {
                 let ns = crate::join::namespace(doc);
-                index
-                    .backends
-                    .extend(backends(doc).into_iter().map(|b| (ns, b)));
+                let ingress = doc.meta.name.as_deref().unwrap_or("");
+                for b in backends(doc) {
+                    index.backends.insert((ns, b));
+                    for (name, _) in TIMEOUTS {
+                        if annotation(doc, name).is_some() {
+                            index
+                                .on_ingress
+                                .entry((ns, b))
+                                .or_default()
+                                .push((name, ingress));
+                        }
+                    }
+                }
             }
             let konghq = doc
                 .meta
@@ -206,7 +220,18 @@ impl<'a> Index<'a> {
                     }
                 }
                 None if from_override => {}
-                None => implicit.push(format!("{PREFIX}{annotation_name}")),
+                None => {
+                    let ingress = self
+                        .on_ingress
+                        .get(&(ns, name))
+                        .and_then(|l| l.iter().find(|(a, _)| *a == annotation_name));
+                    implicit.push(match ingress {
+                        Some((_, i)) => format!(
+                            "{PREFIX}{annotation_name} (written on Ingress `{i}`, where KIC does not read it)"
+                        ),
+                        None => format!("{PREFIX}{annotation_name}"),
+                    });
+                }
             }
         }
         if !implicit.is_empty() {

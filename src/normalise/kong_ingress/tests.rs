@@ -24,7 +24,7 @@ fn text<'a>(node: &'a Node, key: &str) -> Option<&'a str> {
     node.get(key).and_then(Node::as_str)
 }
 
-const INGRESS: &str = "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: shop, namespace: shop}\nspec:\n  ingressClassName: kong\n  rules:\n  - http:\n      paths:\n      - path: /\n        backend: {service: {name: web, port: {number: 80}}}\n      - path: /api\n        backend: {service: {name: api, port: {number: 80}}}\n";
+const INGRESS: &str = "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: shop, namespace: shop, annotations: {konghq.com/read-timeout: \"5000\"}}\nspec:\n  ingressClassName: kong\n  rules:\n  - http:\n      paths:\n      - path: /\n        backend: {service: {name: web, port: {number: 80}}}\n      - path: /api\n        backend: {service: {name: api, port: {number: 80}}}\n";
 
 #[test]
 fn services_behind_a_kong_ingress_are_judged_and_others_are_not() {
@@ -35,7 +35,7 @@ fn services_behind_a_kong_ingress_are_judged_and_others_are_not() {
     assert_eq!(text(web, "label"), Some("shop/web"));
     assert_eq!(
         text(web, "implicit-timeouts"),
-        Some("konghq.com/connect-timeout, konghq.com/read-timeout and konghq.com/write-timeout")
+        Some("konghq.com/connect-timeout, konghq.com/read-timeout (written on Ingress `shop`, where KIC does not read it) and konghq.com/write-timeout")
     );
     assert_eq!(kong(&docs, "other"), None);
     assert_eq!(
