@@ -41,7 +41,7 @@ pub struct RoutesCatalog {
     names: OnceLock<Names>,
 }
 
-/// Lookup sets for the summarizer (see `frameworks::interesting`/`triggers`).
+/// Lookup sets for the summarizer (see [`interesting`] and [`triggers`]).
 #[derive(Debug, Clone)]
 pub(crate) struct Names {
     pub interesting: NameSet,
@@ -206,8 +206,8 @@ impl RoutesCatalog {
 
     pub(crate) fn names(&self) -> &Names {
         self.names.get_or_init(|| Names {
-            interesting: super::frameworks::interesting(self).into(),
-            triggers: super::frameworks::triggers(self).into(),
+            interesting: interesting(self).into(),
+            triggers: triggers(self).into(),
         })
     }
 
@@ -278,4 +278,54 @@ pub(crate) fn tail_matches(list: &[String], segs: &[String]) -> bool {
                 .zip(&want)
                 .all(|(a, b)| a == b)
     })
+}
+
+/// Names whose calls (or presence in a macro body) may register routes.
+fn interesting(cat: &RoutesCatalog) -> HashSet<String> {
+    let fw = &cat.frameworks;
+    let mut set: HashSet<String> = cat.methods.keys().cloned().collect();
+    for list in [
+        &fw.method_filter_functions,
+        &fw.header_filters,
+        &fw.route_calls,
+        &fw.nest_calls,
+        &fw.ordered_layer_methods,
+        &fw.wrap_methods,
+        &fw.registration_macros,
+    ] {
+        set.extend(list.iter().cloned());
+    }
+    set.extend(
+        fw.path_filters
+            .iter()
+            .map(|p| p.trim_end_matches('!').to_string()),
+    );
+    for c in &fw.scope_constructors {
+        set.extend(c.split("::").map(str::to_string));
+    }
+    set
+}
+
+/// [`interesting`] without the methods that are not judged and the ubiquitous
+/// `new` of scope constructors: the calls that make a body worth evaluating.
+fn triggers(cat: &RoutesCatalog) -> HashSet<String> {
+    let mut set = interesting(cat);
+    for (name, method) in &cat.methods {
+        if !cat.is_subject(method) {
+            set.remove(name);
+        }
+    }
+    // `Router::new` triggers through `Router` (evidence records the type of a `Type::f`
+    // call too), not through the ubiquitous `new`.
+    for c in &cat.frameworks.scope_constructors {
+        if let Some((_, last)) = c.rsplit_once("::") {
+            set.remove(last);
+        }
+    }
+    for c in &cat.frameworks.scope_constructors {
+        if !c.contains("::") {
+            set.insert(c.clone());
+        }
+    }
+    set
 }

@@ -7,7 +7,7 @@
 //! function) is kept by name for the link step.
 
 use std::cell::OnceCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
@@ -159,54 +159,6 @@ fn collect_uses(items: &[syn::Item], uses: &mut HashMap<String, Vec<String>>, ca
             _ => {}
         }
     }
-}
-
-/// Names whose calls (or presence in a macro body) may register routes.
-pub(crate) fn interesting(cat: &RoutesCatalog) -> HashSet<String> {
-    let fw = &cat.frameworks;
-    let mut set: HashSet<String> = cat.methods.keys().cloned().collect();
-    for list in [
-        &fw.method_filter_functions,
-        &fw.header_filters,
-        &fw.route_calls,
-        &fw.nest_calls,
-        &fw.ordered_layer_methods,
-        &fw.wrap_methods,
-        &fw.registration_macros,
-    ] {
-        set.extend(list.iter().cloned());
-    }
-    set.extend(
-        fw.path_filters
-            .iter()
-            .map(|p| p.trim_end_matches('!').to_string()),
-    );
-    for c in &fw.scope_constructors {
-        set.extend(c.split("::").map(str::to_string));
-    }
-    set
-}
-
-pub(crate) fn triggers(cat: &RoutesCatalog) -> HashSet<String> {
-    let mut set = interesting(cat);
-    for (name, method) in &cat.methods {
-        if !cat.is_subject(method) {
-            set.remove(name);
-        }
-    }
-    // `Router::new` triggers through `Router` (evidence records the type of a `Type::f`
-    // call too), not through the ubiquitous `new`.
-    for c in &cat.frameworks.scope_constructors {
-        if let Some((_, last)) = c.rsplit_once("::") {
-            set.remove(last);
-        }
-    }
-    for c in &cat.frameworks.scope_constructors {
-        if !c.contains("::") {
-            set.insert(c.clone());
-        }
-    }
-    set
 }
 
 /// A token stream names something routing-related (so a macro body is worth parsing).
