@@ -33,6 +33,7 @@
 //!     address or a unix socket: the sidecar's own application, its agent, its admin
 //!     port), where there is no other endpoint to eject to.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::classify::Platform;
@@ -98,12 +99,17 @@ pub fn link(docs: &mut [Document], files: &[SourceFile]) {
         .filter(|i| docs[*i].meta.platform == Platform::Envoy)
         .collect();
     let dir_of = |d: &Document| files[d.file].path.parent().map(Path::to_path_buf);
-    let mut infra: Vec<(Option<PathBuf>, String)> = Vec::new();
+    let mut infra: HashMap<String, Vec<Option<PathBuf>>> = HashMap::new();
     for &i in &envoy {
         let mut names = Vec::new();
         collect_control_plane(&docs[i].root, false, &mut names);
         let dir = dir_of(&docs[i]);
-        infra.extend(names.into_iter().map(|n| (dir.clone(), n)));
+        for n in names {
+            let dirs = infra.entry(n).or_default();
+            if !dirs.contains(&dir) {
+                dirs.push(dir.clone());
+            }
+        }
     }
     if infra.is_empty() {
         return;
@@ -111,13 +117,14 @@ pub fn link(docs: &mut [Document], files: &[SourceFile]) {
     for &i in &envoy {
         let dir = dir_of(&docs[i]);
         let named = |name: &str| {
-            infra.iter().any(|(d, n)| {
-                n == name
-                    && match (&dir, d) {
-                        (Some(here), Some(there)) => here.starts_with(there),
-                        _ => false,
-                    }
-            })
+            infra
+                .get(name)
+                .into_iter()
+                .flatten()
+                .any(|d| match (&dir, d) {
+                    (Some(here), Some(there)) => here.starts_with(there),
+                    _ => false,
+                })
         };
         let Value::Map(root) = &mut docs[i].root.value else {
             continue;

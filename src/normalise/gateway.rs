@@ -292,7 +292,8 @@ pub fn patches(docs: &[Document], files: &[SourceFile]) -> Vec<RulePatch> {
     // Policies by the (namespace, name) they name, and those with selectors: a rule
     // looks up its candidates instead of scanning every policy.
     let mut by_target: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
-    let mut selecting = Vec::new();
+    let mut by_label: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::new();
+    let mut unindexed: HashMap<&str, Vec<usize>> = HashMap::new();
     for (p, t) in policies.iter().enumerate() {
         for (_, name, _) in &t.refs {
             by_target
@@ -300,10 +301,31 @@ pub fn patches(docs: &[Document], files: &[SourceFile]) -> Vec<RulePatch> {
                 .or_default()
                 .push(p);
         }
-        if !t.selectors.is_empty() {
-            selecting.push(p);
+        for sel in &t.selectors {
+            // A selector with `matchLabels` needs all of them: index it under the first.
+            let first = sel
+                .get("matchLabels")
+                .and_then(Node::as_map)
+                .and_then(|m| m.first())
+                .and_then(|(k, v)| Some((k.as_str()?, v.as_str()?)));
+            match first {
+                Some((k, v)) => by_label
+                    .entry((namespace(t.doc), k, v))
+                    .or_default()
+                    .push(p),
+                None => unindexed.entry(namespace(t.doc)).or_default().push(p),
+            }
         }
     }
+    // The policies whose selectors may pick a document of `ns` with these labels.
+    let selecting = |ns: &str, labels: Option<&Node>, out: &mut Vec<usize>| {
+        out.extend(unindexed.get(ns).into_iter().flatten());
+        for (k, v) in labels.and_then(Node::as_map).unwrap_or_default() {
+            if let (Some(k), Some(v)) = (k.as_str(), v.as_str()) {
+                out.extend(by_label.get(&(ns, k, v)).into_iter().flatten());
+            }
+        }
+    };
     let mut gateways: HashMap<(String, String), &Node> = HashMap::new();
     for d in docs
         .iter()
@@ -323,7 +345,8 @@ pub fn patches(docs: &[Document], files: &[SourceFile]) -> Vec<RulePatch> {
             .and_then(|s| s.get("rules"))
             .and_then(Node::as_seq)
             .unwrap_or_default();
-        let mut candidates: Vec<usize> = selecting.clone();
+        let mut candidates: Vec<usize> = Vec::new();
+        selecting(namespace(route), labels(&route.root), &mut candidates);
         if let Some(name) = route.meta.name.as_deref() {
             candidates.extend(
                 by_target
@@ -335,6 +358,8 @@ pub fn patches(docs: &[Document], files: &[SourceFile]) -> Vec<RulePatch> {
         for parent in parent_gateways(route) {
             let key = (parent.namespace.as_str(), parent.name.as_str());
             candidates.extend(by_target.get(&key).into_iter().flatten());
+            let gw_labels = gateways.get(&(parent.namespace.clone(), parent.name.clone()));
+            selecting(&parent.namespace, gw_labels.copied(), &mut candidates);
         }
         candidates.sort_unstable();
         candidates.dedup();
@@ -482,13 +507,14 @@ fn trips_early(breaker: &Node) -> bool {
 }
 
 /// A Linkerd (2.16+) timeout annotation on the route: `timeout.linkerd.io/request`
-/// or `timeout.linkerd.io/response`.
+/// or `timeout.linkerd.io/response`. One of zero still names the source: the Linkerd
+/// pack reports the zero (`linkerd/annotation-timeout-disabled`).
 fn linkerd_timeout(route: &Document) -> Option<String> {
     let annotations = route.root.get("metadata")?.get("annotations")?;
     ["timeout.linkerd.io/request", "timeout.linkerd.io/response"]
         .iter()
         .find_map(|key| {
-            let v = bound(Some(annotations), &[key])?;
+            let v = annotations.get(key)?.as_str()?;
             Some(format!("annotation {key} {v}"))
         })
 }
