@@ -57,7 +57,58 @@ const CASES: &[Case] = &[
     Case { name: "yaml-100mb-max-size-raised", row: "17", make: yaml_100mb_raised },
     Case { name: "rs-20mb", row: "17", make: rust_20mb },
     Case { name: "rs-20mb-max-size-raised", row: "17", make: rust_20mb_raised },
+    Case { name: "rs-199k-tokens-statements", row: "17", make: rust_max_tokens },
+    Case { name: "rs-two-199k-token-files", row: "17", make: rust_two_max_tokens },
+    Case { name: "yaml-flow-list-10mb", row: "17", make: yaml_flow_list },
+    Case { name: "yaml-block-list-10mb", row: "17", make: yaml_block_list },
+    Case { name: "yaml-tiny-documents-10mb", row: "17", make: yaml_tiny_docs },
+    Case { name: "json-array-10mb", row: "17", make: json_array },
 ];
+
+/// Just under the default `max-file-size` (10 MiB), what the inputs below fill.
+const UNDER_MAX_FILE: usize = (10 << 20) - 4096;
+
+/// `a: [a,a,...]`: a 10 MB flow list inside block YAML, 5 million nodes (row 17).
+fn yaml_flow_list(dir: &Path) -> Vec<String> {
+    let s = format!("a: [{}a]\n", "a,".repeat(UNDER_MAX_FILE / 2 - 4));
+    json_args(write(&dir.join("flow.yaml"), &s))
+}
+
+/// `- a` lines: a 10 MB block list, 2.6 million nodes (row 17).
+fn yaml_block_list(dir: &Path) -> Vec<String> {
+    let s = format!("a:\n{}", "- a\n".repeat(UNDER_MAX_FILE / 4 - 1));
+    json_args(write(&dir.join("block.yaml"), &s))
+}
+
+/// `---\na: b\n`: a million tiny documents in 10 MB (row 17).
+fn yaml_tiny_docs(dir: &Path) -> Vec<String> {
+    let s = "---\na: b\n".repeat(UNDER_MAX_FILE / 9);
+    json_args(write(&dir.join("docs.yaml"), &s))
+}
+
+/// `[0,0,...]`: 10 MB of JSON array, 5 million nodes (row 17).
+fn json_array(dir: &Path) -> Vec<String> {
+    let s = format!("[{}0]\n", "0,".repeat(UNDER_MAX_FILE / 2 - 2));
+    json_args(write(&dir.join("array.json"), &s))
+}
+
+/// `fn f() { a; a; ... }` just under the default `[rust] max-tokens` (200,000):
+/// the costliest tokens we found for `syn` (about 850 bytes each), row 17.
+fn rust_statements(dir: &Path, name: &str) -> String {
+    let s = format!("fn f() {{ {}}}\n", "a; ".repeat(99_995));
+    write(&dir.join(name), &s)
+}
+
+fn rust_max_tokens(dir: &Path) -> Vec<String> {
+    json_args(rust_statements(dir, "src/statements.rs"))
+}
+
+/// Two such files: the big-file gate parses them one after the other, not at once.
+fn rust_two_max_tokens(dir: &Path) -> Vec<String> {
+    rust_statements(dir, "src/a.rs");
+    rust_statements(dir, "src/b.rs");
+    json_args(dir.join("src").to_string_lossy().into_owned())
+}
 
 fn write(path: &Path, text: &str) -> String {
     if let Some(dir) = path.parent() {
@@ -511,10 +562,14 @@ fn main() {
         let stdout = fs::read(&out).unwrap_or_default();
         let (kinds, findings) = summarize_json(&stdout);
         let bad = m.seconds > MAX_SECONDS || m.max_rss_mb > MAX_MB || m.code > 3 || m.killed;
-        over += usize::from(bad);
-        let verdict = match (bad, m.killed) {
-            (_, true) => "OVER (killed after 60 s)",
-            (true, _) => "OVER",
+        // A row whose limit the user raised past its default measures what that
+        // costs; it is shown, not held to the budget of the defaults.
+        let raised = case.name.ends_with("-raised");
+        over += usize::from(bad && !raised);
+        let verdict = match (bad, m.killed, raised) {
+            (_, true, _) => "OVER (killed after 60 s)",
+            (true, _, true) => "info (limit raised)",
+            (true, _, false) => "OVER",
             _ => "ok",
         };
         println!(

@@ -114,7 +114,15 @@ impl Levels {
     }
 }
 
-fn judge_doc(rule: &Rule, doc: &Document, ctx: &Context, out: &mut Outcome) {
+/// `help` is the rule's fix text, shared by all its findings (a file can give a
+/// hundred thousand of them).
+fn judge_doc(
+    rule: &Rule,
+    doc: &Document,
+    ctx: &Context,
+    help: &std::sync::Arc<str>,
+    out: &mut Outcome,
+) {
     let file = &ctx.ws.files[doc.file];
     for each in &rule.spec.select.each.0 {
         for hit in each.select(&doc.root) {
@@ -180,7 +188,7 @@ fn judge_doc(rule: &Rule, doc: &Document, ctx: &Context, out: &mut Outcome) {
                         end_column: end.column,
                     },
                     target,
-                    help: rule.spec.docs.get_ref().fix.trim().to_string(),
+                    help: help.clone(),
                     byte_range: (span.start, span.end),
                     subject: crate::identity::subject(
                         &doc.meta,
@@ -267,24 +275,28 @@ pub fn judge_levels(
             index: index.as_ref(),
         })
         .collect();
+    let helps: Vec<std::sync::Arc<str>> = rules
+        .iter()
+        .map(|r| r.spec.docs.get_ref().fix.trim().into())
+        .collect();
     let outcomes: Vec<Outcome> = ws
         .docs
         .par_iter()
         .map(|doc| {
             let mut out = Outcome::default();
-            for (i, (rule, ctx)) in rules.iter().zip(&contexts).enumerate() {
+            for (i, ((rule, ctx), help)) in rules.iter().zip(&contexts).zip(&helps).enumerate() {
                 if !selects(rule, doc) {
                     continue;
                 }
                 match levels.and_then(|l| l.get(doc.file, i)) {
-                    None => judge_doc(rule, doc, ctx, &mut out),
+                    None => judge_doc(rule, doc, ctx, help, &mut out),
                     Some(None) => {}
                     Some(Some(severity)) if severity == rule.severity => {
-                        judge_doc(rule, doc, ctx, &mut out)
+                        judge_doc(rule, doc, ctx, help, &mut out)
                     }
                     Some(Some(severity)) => {
                         let start = out.findings.len();
-                        judge_doc(rule, doc, ctx, &mut out);
+                        judge_doc(rule, doc, ctx, help, &mut out);
                         out.findings[start..]
                             .iter_mut()
                             .for_each(|f| f.severity = severity);

@@ -74,7 +74,7 @@ pub struct Finding {
     pub target: Option<String>,
     /// The fix, as the rule's docs state it (text output prints it as `help`).
     #[serde(skip)]
-    pub help: String,
+    pub help: std::sync::Arc<str>,
     /// Byte range in the file, for snippets.
     #[serde(skip)]
     pub byte_range: (usize, usize),

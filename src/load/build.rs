@@ -24,6 +24,19 @@ pub const MAX_EXPANSION: usize = 64 << 20;
 /// What one node costs in the budget, besides its text.
 const NODE_COST: usize = std::mem::size_of::<Node>() + std::mem::size_of::<(Node, Node)>() / 2;
 
+/// Most bytes the trees of one file's documents may take, everything built counted
+/// (nodes, their text, alias copies, a fixed [`DOC_COST`] per document): the
+/// expansion budget bounds copies, this bounds plain size, so that no file under
+/// `max-file-size` can take more than a few hundred megabytes however its bytes
+/// are spent (10 MB of `[a,a,...]` is 5 million nodes; 10 MB of `---\na: b\n`, a
+/// million documents). Real configuration takes a fraction of it: about 50 MB for
+/// 10 MB of Kubernetes manifests.
+pub const MAX_TREE: usize = 128 << 20;
+
+/// What a document costs in the tree budget besides its nodes: its place in the
+/// run's document list, its classification and what the later stages keep per document.
+const DOC_COST: usize = 512;
+
 /// Why a document was dropped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
@@ -85,6 +98,10 @@ pub struct Builder {
     duplicates: Vec<Duplicate>,
     /// The current document failed: its remaining events are skipped.
     failed: bool,
+    /// Bytes of the file's trees built so far, against [`MAX_TREE`].
+    tree_spent: usize,
+    /// [`MAX_TREE`] was reached: the rest of the file is not loaded.
+    exhausted: bool,
 }
 
 /// The outcome of one event for the document being built.
@@ -106,6 +123,29 @@ impl Builder {
         self.duplicates.clear();
         self.budget = MAX_EXPANSION;
         self.failed = false;
+        self.tree_spent = self.tree_spent.saturating_add(DOC_COST);
+    }
+
+    /// Whether the file's tree budget ([`MAX_TREE`]) ran out: loading stops there.
+    pub fn exhausted(&self) -> bool {
+        self.exhausted
+    }
+
+    /// Pays `cost` bytes of tree from the file's budget.
+    fn grow(&mut self, cost: usize, offset: usize) -> Result<(), DocFailure> {
+        self.tree_spent = self.tree_spent.saturating_add(cost);
+        if self.tree_spent > MAX_TREE {
+            self.exhausted = true;
+            return Err(limit(
+                offset,
+                format!(
+                    "the file's documents take more than {} MiB as trees: this document \
+                     and the rest of the file are not loaded",
+                    MAX_TREE >> 20
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// Whether the current document has been dropped already.
@@ -134,6 +174,7 @@ impl Builder {
             Event::Scalar(value, style, anchor, _tag) => {
                 let quoted = !matches!(style, ScalarStyle::Plain);
                 let cost = NODE_COST + value.len();
+                self.grow(std::mem::size_of::<Node>() + value.len(), sp.start)?;
                 self.finish(Node::scalar(value.into_owned(), quoted, sp), cost, anchor)
             }
             Event::Alias(id) => {
@@ -145,6 +186,7 @@ impl Builder {
                     });
                 };
                 self.spend(cost, sp.start)?;
+                self.grow(cost, sp.start)?;
                 let node = self.anchors[&id].0.clone();
                 self.finish(node, cost, 0)
             }
@@ -155,6 +197,7 @@ impl Builder {
                         format!("nesting deeper than {MAX_DEPTH} levels"),
                     ));
                 }
+                self.grow(std::mem::size_of::<Node>(), sp.start)?;
                 let flow = matches!(text.as_bytes().get(sp.start), Some(b'[' | b'{'));
                 let (start, cost) = (sp.start, NODE_COST);
                 self.stack

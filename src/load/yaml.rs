@@ -15,7 +15,7 @@ use std::borrow::Cow;
 use saphyr_parser::{Event, Parser};
 
 use super::build::{Builder, Failure, Step};
-pub use super::build::{Duplicate, MAX_DEPTH, MAX_EXPANSION};
+pub use super::build::{Duplicate, MAX_DEPTH, MAX_EXPANSION, MAX_TREE};
 use super::offsets::{parse_text, Offsets};
 use crate::tree::Node;
 
@@ -172,17 +172,23 @@ fn parse_slice(
                 root: built.root,
                 duplicates: built.duplicates,
             }),
-            Step::Failed(f) => push_error(
-                out,
-                YamlError {
-                    kind: match f.kind {
-                        Failure::Parse => YamlErrorKind::Parse,
-                        Failure::Limit => YamlErrorKind::Limit,
+            Step::Failed(f) => {
+                push_error(
+                    out,
+                    YamlError {
+                        kind: match f.kind {
+                            Failure::Parse => YamlErrorKind::Parse,
+                            Failure::Limit => YamlErrorKind::Limit,
+                        },
+                        offset: f.offset,
+                        message: f.message,
                     },
-                    offset: f.offset,
-                    message: f.message,
-                },
-            ),
+                );
+                if builder.exhausted() {
+                    // Past the file's tree budget: saphyr is not run any further.
+                    return None;
+                }
+            }
         }
     }
     None
@@ -532,5 +538,28 @@ mod recovery_tests {
             Some("d:\te"),
             "quoted tabs stay"
         );
+    }
+
+    #[test]
+    fn a_file_past_the_tree_budget_stops_loading_with_one_limit_error() {
+        // 2.5 MB of tiny documents: each costs its nodes and a fixed share, 128 MiB in
+        // all past about 200,000 of them.
+        let docs = 250_000;
+        let parsed = parse(&"---\na: b\n".repeat(docs));
+        assert_eq!(parsed.errors.len(), 1, "{:?}", parsed.errors);
+        let e = &parsed.errors[0];
+        assert_eq!(e.kind, super::YamlErrorKind::Limit);
+        assert!(e
+            .message
+            .contains(&format!("{} MiB as trees", super::MAX_TREE >> 20)));
+        let loaded = parsed.docs.len();
+        assert!((100_000..docs).contains(&loaded), "{loaded}");
+        assert_eq!(
+            e.offset,
+            "---\na: b\n".len() * loaded + 4,
+            "at the first node refused"
+        );
+        // A file under the budget loads whole.
+        assert_eq!(parse(&"---\na: b\n".repeat(1_000)).docs.len(), 1_000);
     }
 }
