@@ -191,3 +191,46 @@ fn check_reports_end_to_end_coverage_of_the_paths() {
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(report.get("end_to_end").is_none(), "{report:#}");
 }
+
+#[test]
+fn a_linkerd_profile_route_is_on_the_path_of_a_code_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |p: &str, text: &str| {
+        let path = dir.path().join(p);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "web/Cargo.toml",
+        "[package]\nname = \"web\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nreqwest = \"0.12\"\n",
+    );
+    write(
+        "web/src/main.rs",
+        "pub async fn add(body: String) -> reqwest::Result<()> {\n    let http = reqwest::Client::new();\n    http.post(\"http://books.books/books\").body(body).send().await?;\n    Ok(())\n}\n\nfn main() {}\n",
+    );
+    write(
+        "k8s/books.yaml",
+        "apiVersion: linkerd.io/v1alpha2\nkind: ServiceProfile\nmetadata:\n  name: books.books.svc.cluster.local\n  namespace: books\nspec:\n  routes:\n  - name: POST /books\n    condition: {method: POST, pathRegex: /books}\n    isRetryable: true\n",
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_resilint"))
+        .args(["check", ".", "--format", "json"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    // The profile's 10 s default timeout covers the client; its retries replay the POST.
+    assert!(
+        !rules.contains(&"rust/http-client-without-timeout"),
+        "{rules:?}"
+    );
+    assert!(
+        rules.contains(&"cross/mutation-retried-downstream"),
+        "{rules:?}"
+    );
+}

@@ -26,6 +26,7 @@ mod gateway_api;
 pub mod host;
 mod istio;
 mod kube;
+mod linkerd;
 pub mod path;
 mod spring;
 pub mod ties;
@@ -382,6 +383,7 @@ pub type Contribute = fn(&mut Builder);
 pub const PLATFORMS: &[(&str, Contribute)] = &[
     ("kubernetes", kube::add),
     ("istio", istio::add),
+    ("linkerd", linkerd::add),
     ("code", code::add),
     ("spring-cloud-gateway", spring::add),
     ("gateway-api", gateway_api::add),

@@ -299,8 +299,7 @@ pub fn retried_mutation(edge: &Edge) -> Option<&str> {
         .any(|l| {
             l.retries
                 .as_ref()
-                .and_then(|r| r.tries)
-                .is_some_and(|t| t > 1)
+                .is_some_and(|r| r.tries.is_none_or(|t| t > 1))
         })
         .then_some(method)
 }
@@ -317,7 +316,8 @@ pub fn mutation_retried(edge: &Edge) -> Option<String> {
     }
     edge.layers[1..].iter().find_map(|l| {
         let r = l.retries.as_ref()?;
-        if r.tries? < 2 {
+        // Unknown tries (a retry budget) still retry.
+        if r.tries.is_some_and(|t| t < 2) {
             return None;
         }
         let bad: Vec<&str> = r

@@ -44,6 +44,7 @@ pub fn edge_label(e: &Edge) -> Vec<String> {
             match (r.tries, r.unbounded) {
                 (_, true) => parts.push("retries forever".into()),
                 (Some(t), _) if t > 1 => parts.push(format!("{t} tries")),
+                (None, _) => parts.push("retries".into()),
                 _ => {}
             }
         }
