@@ -85,7 +85,7 @@ fn service_file(i: usize, retry_loops: usize) -> String {
 }
 
 /// Writes `files` generated modules (about 300 lines each) under `root/src`.
-fn generate(root: &Path, files: usize, retry_loops: usize) -> std::io::Result<()> {
+pub(crate) fn generate(root: &Path, files: usize, retry_loops: usize) -> std::io::Result<()> {
     let src = root.join("src");
     std::fs::create_dir_all(&src)?;
     std::fs::write(

@@ -157,7 +157,7 @@ fn service_entry(svc: usize, ns: usize) -> String {
 }
 
 /// Writes `files` generated files under `root`, in two environments and eight namespaces.
-fn generate(root: &Path, files: usize) -> std::io::Result<()> {
+pub(crate) fn generate(root: &Path, files: usize) -> std::io::Result<()> {
     let services = (files / 2).max(1);
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ files as u64);
     for i in 0..files {

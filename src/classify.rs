@@ -4,7 +4,9 @@
 use crate::tree::Node;
 
 /// The platform a configuration document belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Platform {
     /// A Kubernetes-style object with `apiVersion` and `kind` (Istio, Gateway API, Linkerd, ...).
     Kubernetes,
@@ -58,7 +60,7 @@ impl Platform {
 }
 
 /// What a document is and, for Kubernetes objects, its identity.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DocMeta {
     pub platform: Platform,
     pub api_version: Option<String>,

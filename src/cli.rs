@@ -198,6 +198,10 @@ pub struct CheckArgs {
     /// so a hook or an editor passing every changed file lints what a full run does).
     #[arg(long)]
     pub force_include: bool,
+    /// Do not read or write the per-file cache (`.resilint_cache/`, see `[cache]`
+    /// in resilint.toml): every file is parsed.
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 /// Exit code for a finished run: 1 when a finding reaches `fail_on`, a coverage
@@ -382,6 +386,7 @@ fn check(args: CheckArgs) -> i32 {
         progress: crate::progress::allowed(args.quiet),
         changed: args.changed_only.then(|| args.paths.clone()),
         force_include: args.force_include,
+        cache: !args.no_cache,
     };
     let outcome = match engine::run_with(&options, &extras) {
         Ok(o) => o,

@@ -72,6 +72,9 @@ pub struct Config {
     /// Cross-layer rules: `[cross] max-tries = 10`.
     #[serde(default)]
     pub cross: CrossConfig,
+    /// The per-file cache (`[cache]`): see [`CacheConfig`].
+    #[serde(default)]
+    pub cache: CacheConfig,
     /// Directory the config was read from (rule dirs resolve against it).
     #[serde(skip)]
     pub base: PathBuf,
@@ -81,6 +84,52 @@ pub struct Config {
     /// Positions of `[rules]` keys, for errors about them.
     #[serde(skip)]
     pub rule_positions: BTreeMap<String, (usize, usize)>,
+}
+
+/// The `[cache]` table of `resilint.toml`: the per-file cache that lets a repeated
+/// run parse only the files that changed (see [`crate::cache`]).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CacheConfig {
+    /// Keep the cache (default: true); `--no-cache` turns it off for one run.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// The cache directory, relative to this file's directory, inside the repository
+    /// (default: `.resilint_cache` in the repository root).
+    #[serde(default, deserialize_with = "cache_dir")]
+    pub dir: Option<PathBuf>,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        CacheConfig {
+            enabled: true,
+            dir: None,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A cache directory is written to: it must be relative and stay below the
+/// config's directory (no `..`), so a cloned repository's config cannot make
+/// resilint write elsewhere on the machine.
+fn cache_dir<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<PathBuf>, D::Error> {
+    let dir = PathBuf::deserialize(d)?;
+    let escapes = dir.components().any(|c| {
+        !matches!(
+            c,
+            std::path::Component::Normal(_) | std::path::Component::CurDir
+        )
+    });
+    if escapes || dir.as_os_str().is_empty() {
+        return Err(serde::de::Error::custom(
+            "`[cache] dir` must be a relative path below the config's directory (no `..`, not absolute)",
+        ));
+    }
+    Ok(Some(dir))
 }
 
 /// The `[rust]` table of `resilint.toml`.

@@ -4,8 +4,8 @@
 //! A run has a *root* configuration: the one named with `--config` (which then
 //! governs every file, as ruff's `--config` does), else the nearest `resilint.toml`
 //! at or above the directory holding every named path. It alone sets what belongs
-//! to the whole run: `rule-dirs` (the rules and API catalogue), `scopes` and the
-//! `[coverage]` gates. Every other `resilint.toml` found on the way down governs
+//! to the whole run: `rule-dirs` (the rules and API catalogue), `scopes`, the
+//! `[coverage]` gates and the `[cache]`. Every other `resilint.toml` found on the way down governs
 //! the files below it, with no inheritance (ruff's rule): its `include`/`exclude`
 //! (relative to its own directory), `[rules]` levels, `[rust]`, `[spring]` and
 //! `max-file-size`. A nested file that sets a run-wide key is told about on stderr.
@@ -105,6 +105,12 @@ impl Configs {
         Ok(configs)
     }
 
+    /// Where config discovery stops: the repository root, or outside any repository
+    /// the directory holding every named path (the cache lives there by default).
+    pub fn boundary(&self) -> &Path {
+        &self.boundary
+    }
+
     /// The run's root configuration.
     pub fn root(&self) -> &Config {
         &self.list[0]
@@ -166,6 +172,7 @@ impl Configs {
                     (!c.rule_dirs.is_empty()).then_some("rule-dirs"),
                     c.scopes.is_some().then_some("scopes"),
                     (!c.coverage.is_empty()).then_some("[coverage]"),
+                    (c.cache != crate::config::CacheConfig::default()).then_some("[cache]"),
                 ]
                 .into_iter()
                 .flatten()

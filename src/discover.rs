@@ -52,7 +52,7 @@ pub struct Candidate {
 }
 
 /// Directories never worth walking.
-const SKIP_DIRS: &[&str] = &[".git", "target", "node_modules"];
+const SKIP_DIRS: &[&str] = &[".git", "target", "node_modules", crate::cache::DIR_NAME];
 
 /// Known non-targets: directories whose files are never service configuration
 /// (CI definitions, editor settings). Not read, not counted, unless named on the

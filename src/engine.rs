@@ -21,6 +21,8 @@ use crate::triage;
 use crate::usage_error::RuleError;
 use crate::workspace::{scope, Scopes, Workspace};
 
+mod cached;
+
 /// Stack size of worker threads: parsers and visitors recurse on nested input.
 const WORKER_STACK: usize = 64 * 1024 * 1024;
 
@@ -328,6 +330,8 @@ pub struct Extras {
     /// `--force-include`: files named on the command line are linted even when
     /// `include`/`exclude` leave them out.
     pub force_include: bool,
+    /// Use the per-file cache (the command line's default; `--no-cache` clears it).
+    pub cache: bool,
 }
 
 /// [`run`] with the command line's extras.
@@ -342,6 +346,7 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
             });
         }
     }
+    let mark = crate::timing::Marks::from_env();
     let mut configs = crate::configs::Configs::resolve(&options.paths, options.config.as_deref())?;
     let all = extras.selection.apply(all_rules(configs.root())?)?;
     let scope_globs = scope_globs(configs.root())?;
@@ -356,6 +361,7 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
     let relevance = triage::Relevance::new(&rules);
     let root_max_size = configs.root().max_file_size();
     let rust = Extractor::new(&candidates, catalog, |c| read_candidate(c, root_max_size));
+    mark.at("discover");
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads.unwrap_or(0))
         .stack_size(WORKER_STACK)
@@ -383,9 +389,25 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
             })
             .collect();
         let suspects = Extractor::suspects(&candidates, &texts);
+        let cache = cached::open_cache(&configs, extras.cache);
+        let saved = std::sync::Mutex::new(Vec::new());
+        let cwd = std::env::current_dir().unwrap_or_default();
         let load = |i: usize, text: Result<String, FileError>| {
             let c = &candidates[i];
-            let item = load_one(i, c, text, &rust, configs.list[c.config].max_rust_tokens());
+            let max_tokens = configs.list[c.config].max_rust_tokens();
+            let parse = |text| load_one(i, c, text, &rust, max_tokens);
+            let item = match &cache {
+                Some(cache) => {
+                    let key = crate::cache::path_key(&c.path, &cwd);
+                    let (item, kept) =
+                        cached::load(i, c, text, (&rust, max_tokens), (cache, &key), parse);
+                    if let Some(kept) = kept {
+                        saved.lock().unwrap_or_else(|e| e.into_inner()).push(kept);
+                    }
+                    item
+                }
+                None => parse(text),
+            };
             if let Some(bar) = &bar {
                 bar.inc(1);
             }
@@ -415,6 +437,12 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
         if let Some(bar) = &bar {
             bar.finish_and_clear();
         }
+        if let Some(cache) = &cache {
+            // Only speed is lost when the cache cannot be written (a read-only tree).
+            let saved = saved.into_inner().unwrap_or_else(|e| e.into_inner());
+            let _ = cache.save(saved, extras.changed.is_some());
+        }
+        mark.at("load (cached or parsed) and cache written");
         let mut files = Vec::with_capacity(loaded.len());
         let mut docs = Vec::new();
         // Load errors per file (index, errors, whether a loaded document is judged),
@@ -481,8 +509,10 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
             graph_settings.max_tries,
         ));
         let ws = Workspace::new(files, docs).with_scopes(scopes);
+        mark.at("links, scopes, integration graph");
         let (findings, coverage, counted, unresolved) =
             judge::judge_levels(&rules, &ws, levels.as_ref());
+        mark.at("judge");
         let mut report = Report {
             end_to_end: crate::graph::coverage::end_to_end(&graph),
             findings,
@@ -502,6 +532,7 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
         report.suppressed = applied.ignored.len();
         report.ignored = applied.ignored;
         report.ignore_problems = applied.problems;
+        mark.at("sort, identities, suppressions");
         let Workspace { files, docs, .. } = ws;
         let platforms = docs.iter().map(|d| d.meta.platform.name()).collect();
         drop_in_background((rust_packages, docs));

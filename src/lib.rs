@@ -24,6 +24,7 @@
 //! - [`render`] turns a report into text or JSON and knows nothing about rules or disks.
 
 pub mod baseline;
+pub mod cache;
 pub mod changed;
 pub mod classify;
 pub mod cli;
@@ -53,6 +54,7 @@ pub mod select;
 pub mod source;
 pub mod substitution;
 pub mod suppress;
+pub mod timing;
 pub mod tree;
 pub mod triage;
 pub mod usage_error;

@@ -5,7 +5,19 @@
 //! a parser's own notion of position.
 
 /// A half-open byte range `[start, end)` into a source file's text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct Span {
     pub start: usize,
     pub end: usize,
@@ -18,7 +30,7 @@ impl Span {
 }
 
 /// A scalar as written: its text, and whether quoting forces it to be a string.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Scalar {
     /// A compact string, not a `String`: a tree holds millions of scalars, most of
     /// them short keys and values, which it keeps inline (up to 24 bytes) instead of
@@ -27,14 +39,14 @@ pub struct Scalar {
     pub quoted: bool,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Value {
     Scalar(Scalar),
     Seq(Vec<Node>),
     Map(Vec<(Node, Node)>),
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Node {
     pub value: Value,
     pub span: Span,

@@ -20,7 +20,7 @@ use crate::source::SourceFile;
 use crate::tree::Node;
 
 /// One document of a configuration file.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Document {
     /// Index of the file in the run's file list.
     pub file: usize,

@@ -91,6 +91,16 @@ impl Extractor {
     }
 
     /// The text of candidate `index` when it is a manifest (read once, in [`Self::new`]).
+    /// The dependencies of the package of candidate `index`, when it has a
+    /// manifest that parses (the per-file cache keys a Rust file's facts on them).
+    pub fn deps_of(&self, index: usize) -> Option<&Deps> {
+        self.package_of
+            .get(index)
+            .copied()
+            .flatten()
+            .and_then(|p| self.packages[p].1.as_ref())
+    }
+
     pub fn manifest_text(&self, index: usize) -> Option<Result<String, FileError>> {
         self.manifests.get(&index).cloned()
     }

@@ -6,14 +6,14 @@ use std::collections::{HashMap, HashSet};
 use crate::tree::Span;
 
 /// A literal outbound address, or the name of a constant holding one.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Target {
     Literal(String),
     Const(String),
 }
 
 /// One method call in a chain: `.timeout(Duration::from_secs(5))`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct CallFact {
     pub name: String,
     /// From the method name to the closing parenthesis.
@@ -37,7 +37,7 @@ pub struct CallFact {
 }
 
 /// Calls made on one value, in order.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Chain {
     pub calls: Vec<CallFact>,
     /// The whole value was handed to a timeout wrapper or layer.
@@ -47,7 +47,7 @@ pub struct Chain {
 }
 
 /// Where a handle's value comes from.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum Origin {
     /// A catalogue constructor (or one-shot request function) at `span`.
     Client {
@@ -79,21 +79,21 @@ pub enum Origin {
     Field { name: String },
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Handle {
     pub origin: Origin,
     pub chains: Vec<Chain>,
 }
 
 /// A function (or method) of the file and the handles it returns.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FnFact {
     pub name: String,
     pub returns: Vec<usize>,
 }
 
 /// Everything one file contributes to its package's link step.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct FileFacts {
     pub handles: Vec<Handle>,
     pub fns: Vec<FnFact>,

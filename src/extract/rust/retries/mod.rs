@@ -49,7 +49,7 @@ use crate::tree::{Node, Span, Value};
 pub const MAX_DEPTH: usize = 128;
 
 /// One retry site.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RetryFact {
     /// Byte range in the file text of the loop header or the policy construction; its
     /// first line is where a finding points.
@@ -66,7 +66,7 @@ pub struct RetryFact {
 }
 
 /// Where a retry comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub enum RetrySource {
     /// A hand-written loop; `form` is `for`, `while-let`, `while` or `loop`.
     Loop { form: &'static str },
@@ -74,8 +74,41 @@ pub enum RetrySource {
     Crate { krate: String, strategy: String },
 }
 
+/// [`RetrySource`] as a cache holds it (see [`crate::cache`]): a loop's form as text.
+#[derive(serde::Deserialize)]
+enum CachedSource {
+    Loop { form: String },
+    Crate { krate: String, strategy: String },
+}
+
+impl<'de> serde::Deserialize<'de> for RetrySource {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        RetrySource::try_from(CachedSource::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
+
+impl TryFrom<CachedSource> for RetrySource {
+    type Error = &'static str;
+
+    /// A loop's form back as the static name it was; any other text is refused, so
+    /// a corrupted cache entry is a miss, never a new name.
+    fn try_from(cached: CachedSource) -> Result<Self, Self::Error> {
+        Ok(match cached {
+            CachedSource::Loop { form } => RetrySource::Loop {
+                form: ["for", "while-let", "while", "loop"]
+                    .into_iter()
+                    .find(|f| *f == form)
+                    .ok_or("unknown loop form")?,
+            },
+            CachedSource::Crate { krate, strategy } => RetrySource::Crate { krate, strategy },
+        })
+    }
+}
+
 /// The wait between attempts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Delay {
     /// Retries at once.
     None,

@@ -16,7 +16,7 @@ use super::catalog::{has, RoutesCatalog};
 /// Every function of every file gets one (any function may turn out to be a handler
 /// or a callee of one in another file), so an empty one allocates nothing and each
 /// name list is a single allocation.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Evidence {
     /// A key header name appears as a string literal outside CORS configuration.
     pub reads_key: bool,
@@ -41,7 +41,7 @@ pub(crate) struct Evidence {
 /// the order they were met and repeated as often: one allocation per list instead of
 /// one per name, none when empty, and no sorting for the many functions nobody asks.
 /// Readers are order-free: `any`, or [`Names::least`] where one name is picked.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Names(Box<str>);
 
 impl Names {

@@ -77,7 +77,7 @@ pub use link::{link, link_refs};
 use crate::tree::{Node, Span, Value};
 
 /// What one file contributes to its package's routes. Plain data: `Send`, no `syn` types.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FileRoutes {
     pub(crate) routes: Vec<RouteRec>,
     pub(crate) scopes: Vec<ScopeRec>,
@@ -114,7 +114,7 @@ impl FileRoutes {
 }
 
 /// One route registration of a file.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct RouteRec {
     pub method: String,
     pub path: Option<String>,
@@ -130,7 +130,7 @@ pub(crate) struct RouteRec {
     pub openapi_only: bool,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Handler {
     Named(String),
     /// A closure handler, judged on its own evidence.
@@ -138,7 +138,7 @@ pub(crate) enum Handler {
 }
 
 /// A router, app, scope or resource (or the stand-in of a function's routes).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct ScopeRec {
     /// A resource's own path (`web::resource("/p")`).
     pub path: Option<String>,
@@ -148,14 +148,14 @@ pub(crate) struct ScopeRec {
     pub next: u32,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Child {
     Local(usize),
     /// The scope of the named function, anywhere in the package.
     Fn(String),
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct LayerRec {
     pub order: u32,
     /// tower-style: covers only what was registered before it.
@@ -163,7 +163,7 @@ pub(crate) struct LayerRec {
     pub by: LayerBy,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum LayerBy {
     /// A catalogue layer or a closure middleware that reads the key.
     Named(String),
@@ -172,7 +172,7 @@ pub(crate) enum LayerBy {
 }
 
 /// What a layer argument names, for the link step to judge.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct LayerRefs {
     /// `from_fn(f)`: covered when `f` reads the key (or calls a function that does).
     pub middleware_fns: Vec<String>,
@@ -182,7 +182,7 @@ pub(crate) struct LayerRefs {
     pub types: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct FnInfo {
     pub name: String,
     pub evidence: evidence::Evidence,

@@ -1,0 +1,434 @@
+//! The per-file cache: what loading one file yields (its documents after the
+//! per-document normalise step, a Rust file's facts, or its load errors), kept
+//! under the repository's cache directory (`.resilint_cache/`, which ignores
+//! itself with a `.gitignore` of `*`, as ruff's does) so that a repeated run parses
+//! only the files whose content changed. Joins across files (the Rust link step,
+//! the cross-document normalise step, the judge) are always recomputed from the
+//! per-file results, cached or not.
+//!
+//! An entry is keyed by the file's path and the hash of its content (for a Rust
+//! file, also of its package's dependencies); the whole cache by resilint's version
+//! and build, the rule and API-catalogue files and the configuration files in play
+//! ([`Cache::key`]), so a change to any of them starts afresh. Entries live in
+//! [`SHARDS`] shard files chosen by path, and only the shards that changed are
+//! written again.
+//!
+//! Nothing read from the cache is trusted: a shard must carry the magic, the key,
+//! an index whose checksum matches, and blobs that fit the file; each blob's own
+//! checksum is verified before it is decoded, and a blob that does not decode is a
+//! miss. A corrupted, truncated or foreign file is ignored and rebuilt; a cache
+//! directory that cannot be written (a read-only checkout) only costs the speed.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use xxhash_rust::xxh3::{xxh3_128, xxh3_64};
+
+use crate::extract::rust::FileFacts;
+use crate::load::Document;
+use crate::report::{ErrorKind, FileError};
+
+/// The cache directory's default name, in the repository root.
+pub const DIR_NAME: &str = ".resilint_cache";
+
+/// Shard files per cache: a change rewrites about 1/SHARDS of it per changed file.
+pub const SHARDS: usize = 64;
+
+/// The first bytes of a shard file (the last one is the format's version).
+const MAGIC: &[u8; 8] = b"RESLINT\x01";
+
+/// An `errors` entry as cached: its path is the file's own, restored on use.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CachedError {
+    line: Option<u64>,
+    column: Option<u64>,
+    kind: ErrorKind,
+    message: String,
+}
+
+impl CachedError {
+    pub fn of(e: &FileError) -> Self {
+        CachedError {
+            line: e.line.map(|l| l as u64),
+            column: e.column.map(|c| c as u64),
+            kind: e.kind,
+            message: e.message.clone(),
+        }
+    }
+
+    pub fn restore(self, path: &str) -> FileError {
+        FileError {
+            path: path.to_string(),
+            line: self.line.map(|l| l as usize),
+            column: self.column.map(|c| c as usize),
+            kind: self.kind,
+            message: self.message,
+        }
+    }
+}
+
+/// What is cached for one file.
+#[derive(Debug, Deserialize)]
+pub enum Entry {
+    /// A configuration file's documents (after `normalise::document`) and the
+    /// errors of the parts that did not load.
+    Docs(Vec<Document>, Vec<CachedError>),
+    /// A Rust file's facts, before its package's link step.
+    Rust(Box<FileFacts>),
+    /// The file does not parse.
+    Failed(CachedError),
+}
+
+/// [`Entry`] borrowed, for writing: the same encoding.
+#[derive(Serialize)]
+pub enum EntryRef<'a> {
+    Docs(&'a [Document], Vec<CachedError>),
+    Rust(&'a FileFacts),
+    Failed(CachedError),
+}
+
+impl EntryRef<'_> {
+    /// The encoded entry; `None` if it cannot be encoded (then it is not cached).
+    pub fn encode(&self) -> Option<Vec<u8>> {
+        postcard::to_stdvec(self).ok()
+    }
+}
+
+/// Decodes a blob the cache handed out; `None` (a miss) when it does not decode.
+pub fn decode(blob: &[u8]) -> Option<Entry> {
+    postcard::from_bytes(blob).ok()
+}
+
+/// Where a blob sits in a shard file.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+struct Slot {
+    /// The content hash the entry was made from.
+    hash: u128,
+    start: u64,
+    len: u64,
+    /// Checksum of the blob's bytes.
+    check: u64,
+}
+
+/// One shard file as read: its bytes and its index by path.
+struct Shard {
+    bytes: Vec<u8>,
+    index: HashMap<String, Slot>,
+}
+
+/// A file's entry for the next cache: the one read (unchanged file) or a new one.
+pub enum Blob {
+    Old,
+    New(Vec<u8>),
+}
+
+/// One entry to keep: the file's path key, content hash and blob.
+pub struct Saved {
+    pub path: String,
+    pub hash: u128,
+    pub blob: Blob,
+}
+
+/// The cache of one run.
+pub struct Cache {
+    dir: PathBuf,
+    key: u128,
+    shards: Vec<Option<Shard>>,
+}
+
+/// The shard a path's entry lives in.
+fn shard_of(path: &str) -> usize {
+    (xxh3_64(path.as_bytes()) % SHARDS as u64) as usize
+}
+
+fn shard_path(dir: &Path, shard: usize) -> PathBuf {
+    dir.join(format!("shard-{shard:02}.bin"))
+}
+
+/// Reads a little-endian integer of `N` bytes at `at`.
+fn read_u64(bytes: &[u8], at: usize) -> Option<u64> {
+    let b: [u8; 8] = bytes.get(at..at + 8)?.try_into().ok()?;
+    Some(u64::from_le_bytes(b))
+}
+
+/// Parses a shard file; `None` when anything about it is off.
+fn parse_shard(bytes: Vec<u8>, key: u128) -> Option<Shard> {
+    if bytes.get(..8)? != MAGIC || bytes.get(8..24)? != key.to_le_bytes() {
+        return None;
+    }
+    let index_len = usize::try_from(read_u64(&bytes, 24)?).ok()?;
+    let check = read_u64(&bytes, 32)?;
+    let index_end = 40usize.checked_add(index_len)?;
+    let index_bytes = bytes.get(40..index_end)?;
+    if xxh3_64(index_bytes) != check {
+        return None;
+    }
+    let list: Vec<(String, Slot)> = postcard::from_bytes(index_bytes).ok()?;
+    let body = bytes.len() - index_end;
+    for (_, slot) in &list {
+        let end = slot.start.checked_add(slot.len)?;
+        if end > body as u64 {
+            return None;
+        }
+    }
+    let index = list
+        .into_iter()
+        .map(|(path, mut slot)| {
+            slot.start += index_end as u64;
+            (path, slot)
+        })
+        .collect();
+    Some(Shard { bytes, index })
+}
+
+impl Cache {
+    /// The key of a cache: resilint's version and this very build (its executable's
+    /// size and modification time, so a rebuilt binary never reads another build's
+    /// facts), and the contents of the `inputs` (rule files, catalogue files,
+    /// configuration files), in any order.
+    pub fn key<'a>(inputs: impl IntoIterator<Item = &'a [u8]>) -> u128 {
+        let mut buf: Vec<u8> = env!("CARGO_PKG_VERSION").as_bytes().to_vec();
+        if let Ok(meta) = std::env::current_exe().and_then(std::fs::metadata) {
+            buf.extend(meta.len().to_le_bytes());
+            let modified = meta
+                .modified()
+                .ok()
+                .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            buf.extend(modified.to_le_bytes());
+        }
+        let mut hashes: Vec<u128> = inputs.into_iter().map(xxh3_128).collect();
+        hashes.sort_unstable();
+        for h in hashes {
+            buf.extend(h.to_le_bytes());
+        }
+        xxh3_128(&buf)
+    }
+
+    /// The cache in `dir` (its shards read now; missing or bad ones are empty).
+    pub fn open(dir: PathBuf, key: u128) -> Cache {
+        let shards = (0..SHARDS)
+            .into_par_iter()
+            .map(|i| {
+                let bytes = std::fs::read(shard_path(&dir, i)).ok()?;
+                parse_shard(bytes, key)
+            })
+            .collect();
+        Cache { dir, key, shards }
+    }
+
+    /// The blob cached for `path` when it was made from content of this `hash`
+    /// and its checksum holds.
+    pub fn get(&self, path: &str, hash: u128) -> Option<&[u8]> {
+        let shard = self.shards[shard_of(path)].as_ref()?;
+        let slot = shard.index.get(path)?;
+        if slot.hash != hash {
+            return None;
+        }
+        let blob = shard
+            .bytes
+            .get(slot.start as usize..(slot.start + slot.len) as usize)?;
+        (xxh3_64(blob) == slot.check).then_some(blob)
+    }
+
+    /// Writes the shards whose entries changed. Errors (a read-only directory, a
+    /// full disk) are returned for the caller to ignore: the cache is only speed.
+    ///
+    /// `partial`: the run read part of the tree (`--changed-only`), so entries of
+    /// files it did not read are kept; a full run drops them (deleted files).
+    pub fn save(&self, saved: Vec<Saved>, partial: bool) -> std::io::Result<()> {
+        let mut by_shard: Vec<Vec<Saved>> = (0..SHARDS).map(|_| Vec::new()).collect();
+        for s in saved {
+            by_shard[shard_of(&s.path)].push(s);
+        }
+        let dirty: Vec<(usize, Vec<Saved>)> = by_shard
+            .into_iter()
+            .enumerate()
+            .filter(|(i, entries)| self.changed(*i, entries, partial))
+            .collect();
+        if dirty.is_empty() {
+            return Ok(());
+        }
+        create_dir(&self.dir)?;
+        dirty
+            .into_par_iter()
+            .map(|(i, entries)| self.write_shard(i, entries, partial))
+            .collect::<std::io::Result<Vec<()>>>()?;
+        Ok(())
+    }
+
+    /// Whether shard `i` must be written: it was not read, an entry is new, or a
+    /// file was added or removed.
+    fn changed(&self, i: usize, entries: &[Saved], partial: bool) -> bool {
+        let Some(old) = &self.shards[i] else {
+            return !entries.is_empty();
+        };
+        (!partial && entries.len() != old.index.len())
+            || entries
+                .iter()
+                .any(|e| matches!(e.blob, Blob::New(_)) || !old.index.contains_key(&e.path))
+    }
+
+    fn write_shard(&self, i: usize, mut entries: Vec<Saved>, partial: bool) -> std::io::Result<()> {
+        if let (true, Some(old)) = (partial, &self.shards[i]) {
+            let seen: std::collections::HashSet<&str> =
+                entries.iter().map(|e| e.path.as_str()).collect();
+            let kept: Vec<Saved> = old
+                .index
+                .iter()
+                .filter(|(path, _)| !seen.contains(path.as_str()))
+                .map(|(path, slot)| Saved {
+                    path: path.clone(),
+                    hash: slot.hash,
+                    blob: Blob::Old,
+                })
+                .collect();
+            entries.extend(kept);
+        }
+        entries.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut body: Vec<u8> = Vec::new();
+        let mut index: Vec<(&str, Slot)> = Vec::with_capacity(entries.len());
+        for e in &entries {
+            let blob: &[u8] = match &e.blob {
+                Blob::New(bytes) => bytes,
+                Blob::Old => match self.get(&e.path, e.hash) {
+                    Some(b) => b,
+                    None => continue,
+                },
+            };
+            index.push((
+                &e.path,
+                Slot {
+                    hash: e.hash,
+                    start: body.len() as u64,
+                    len: blob.len() as u64,
+                    check: xxh3_64(blob),
+                },
+            ));
+            body.extend_from_slice(blob);
+        }
+        let index = postcard::to_stdvec(&index).map_err(std::io::Error::other)?;
+        let mut out = Vec::with_capacity(40 + index.len() + body.len());
+        out.extend_from_slice(MAGIC);
+        out.extend(self.key.to_le_bytes());
+        out.extend((index.len() as u64).to_le_bytes());
+        out.extend(xxh3_64(&index).to_le_bytes());
+        out.extend(index);
+        out.extend(body);
+        // Written aside and renamed into place: a reader never sees half a shard.
+        let path = shard_path(&self.dir, i);
+        let tmp = self
+            .dir
+            .join(format!("shard-{i:02}.{}.tmp", std::process::id()));
+        std::fs::write(&tmp, out)?;
+        std::fs::rename(&tmp, &path).inspect_err(|_| {
+            let _ = std::fs::remove_file(&tmp);
+        })
+    }
+}
+
+/// Creates `dir` (the version directory inside the cache directory) and the cache
+/// directory's `.gitignore` of `*`, so git never sees it.
+fn create_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    if let Some(root) = dir.parent() {
+        let ignore = root.join(".gitignore");
+        if !ignore.exists() {
+            std::fs::write(
+                ignore,
+                "# Automatically created by resilint: its cache is never committed.\n*\n",
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The directory of this version's shards inside a cache directory.
+pub fn version_dir(cache_dir: &Path) -> PathBuf {
+    cache_dir.join(env!("CARGO_PKG_VERSION"))
+}
+
+/// A file's path as a cache key: absolute and lexically normal (`./` and `..`
+/// resolved), `/`-separated, so runs from another directory or with `./a` share it.
+pub fn path_key(path: &Path, cwd: &Path) -> String {
+    let mut out = PathBuf::new();
+    for c in cwd.join(path).components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out.to_string_lossy().replace('\\', "/")
+}
+
+/// The content hash of a file's text, with the other inputs its entry depends on
+/// (for a Rust file, its package's dependencies).
+pub fn content_hash(text: &str, extra: u64) -> u128 {
+    xxh3_128(text.as_bytes()) ^ u128::from(extra)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn saved(path: &str, hash: u128, bytes: &[u8]) -> Saved {
+        Saved {
+            path: path.into(),
+            hash,
+            blob: Blob::New(bytes.to_vec()),
+        }
+    }
+
+    #[test]
+    fn a_round_trip_keeps_entries_and_a_bad_shard_is_a_miss() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = version_dir(&tmp.path().join(DIR_NAME));
+        let cache = Cache::open(dir.clone(), 7);
+        assert!(cache.get("/a.yaml", 1).is_none());
+        cache
+            .save(
+                vec![saved("/a.yaml", 1, b"one"), saved("/b.yaml", 2, b"two")],
+                false,
+            )
+            .unwrap();
+        assert!(tmp.path().join(DIR_NAME).join(".gitignore").is_file());
+        let cache = Cache::open(dir.clone(), 7);
+        assert_eq!(cache.get("/a.yaml", 1), Some(&b"one"[..]));
+        assert_eq!(cache.get("/b.yaml", 2), Some(&b"two"[..]));
+        // Another content hash, another key: misses.
+        assert!(cache.get("/a.yaml", 9).is_none());
+        assert!(Cache::open(dir.clone(), 8).get("/a.yaml", 1).is_none());
+        // Every byte of the shard flipped in turn: never a panic, never a wrong blob.
+        let file = shard_path(&dir, shard_of("/a.yaml"));
+        let good = std::fs::read(&file).unwrap();
+        for at in 0..good.len() {
+            let mut bad = good.clone();
+            bad[at] ^= 0x5A;
+            std::fs::write(&file, &bad).unwrap();
+            let got = Cache::open(dir.clone(), 7)
+                .get("/a.yaml", 1)
+                .map(<[u8]>::to_vec);
+            assert!(
+                got.is_none() || got.as_deref() == Some(&b"one"[..]),
+                "byte {at}"
+            );
+        }
+        std::fs::write(&file, &good[..good.len() / 2]).unwrap();
+        assert!(Cache::open(dir, 7).get("/a.yaml", 1).is_none());
+    }
+
+    #[test]
+    fn paths_are_absolute_and_lexically_normal() {
+        let cwd = Path::new("/repo/svc");
+        assert_eq!(
+            path_key(Path::new("./k8s/../a.yaml"), cwd),
+            "/repo/svc/a.yaml"
+        );
+        assert_eq!(path_key(Path::new("/x/y.rs"), cwd), "/x/y.rs");
+    }
+}
