@@ -224,3 +224,20 @@ fn a_changed_only_run_keeps_the_entries_of_files_it_did_not_read() {
         "the Rust file's entry was kept"
     );
 }
+
+#[test]
+fn files_of_a_mebibyte_or_more_are_not_cached_and_still_judged() {
+    // Their encoded entry would be held beside their tree until the cache is saved.
+    let dir = repo();
+    let big = format!("{ROUTES}\n# {}\n", "x".repeat(1 << 20));
+    write(dir.path(), "big/vs.yaml", &big);
+    let first = report(dir.path(), &[]);
+    let cached: u64 = shards(dir.path())
+        .iter()
+        .map(|f| std::fs::metadata(f).unwrap().len())
+        .sum();
+    assert!(cached > 0, "the small files are cached");
+    assert!(cached < 1 << 20, "the big file was cached: {cached} bytes");
+    assert!(first.contains("big/vs.yaml"), "the big file is judged");
+    assert_eq!(report(dir.path(), &[]), first);
+}
