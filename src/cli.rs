@@ -10,6 +10,9 @@ use crate::output;
 use crate::render;
 use crate::report::{Report, Severity};
 
+mod rules_cmd;
+use rules_cmd::{explain, list_rules};
+
 #[derive(Debug, Parser)]
 #[command(
     name = "resilint",
@@ -492,66 +495,6 @@ fn init(dir: &std::path::Path, force: bool) -> i32 {
     0
 }
 
-fn rules_for(config: Option<PathBuf>) -> Result<Vec<crate::rules::Rule>, i32> {
-    let options = Options {
-        paths: vec![PathBuf::from(".")],
-        config,
-        threads: None,
-    };
-    let config = engine::resolve_config(&options).map_err(rule_error)?;
-    engine::load_rules(&config).map_err(rule_error)
-}
-
-fn list_rules(config: Option<PathBuf>, format: RulesFormat) -> i32 {
-    let rules = match rules_for(config) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
-    if format == RulesFormat::Markdown {
-        return print_out(&crate::reference::rules_table(&rules));
-    }
-    if format == RulesFormat::Json {
-        let list: Vec<serde_json::Value> = rules
-            .iter()
-            .map(|r| {
-                let info = engine::rule_info(r);
-                serde_json::json!({
-                    "id": info.id,
-                    "group": crate::reference::group_of(&info.id),
-                    "category": info.category.name(),
-                    "severity": info.severity.name(),
-                    "default_severity": r.spec.severity.name(),
-                    "platform": info.platform,
-                    "summary": info.summary,
-                    "origin": r.origin,
-                })
-            })
-            .collect();
-        let mut out = serde_json::to_string_pretty(&list).unwrap_or_default();
-        out.push('\n');
-        return print_out(&out);
-    }
-    let width = rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
-    let mut out = String::new();
-    for (group, platforms, members) in crate::reference::rule_groups(&rules) {
-        if !out.is_empty() {
-            out.push('\n');
-        }
-        out.push_str(&format!("{group} ({platforms})\n"));
-        for r in members {
-            out.push_str(&format!(
-                "  {:width$}  {:15}  {:7}  {}\n",
-                r.id,
-                r.category.name(),
-                r.severity.name(),
-                r.spec.summary
-            ));
-        }
-    }
-    print_out(&out)
-}
-
-/// Writes to stdout; a closed pipe (`resilint rules | head`) ends quietly, not in a panic.
 fn print_out(text: &str) -> i32 {
     let mut stdout = std::io::stdout().lock();
     match stdout
@@ -563,58 +506,4 @@ fn print_out(text: &str) -> i32 {
         // A full disk or a closed file: say so, and fail (exit 2).
         Err(e) => usage_error(format!("cannot write the output to stdout: {e}")),
     }
-}
-
-fn explain(id: &str, config: Option<PathBuf>) -> i32 {
-    let options = Options {
-        paths: vec![PathBuf::from(".")],
-        config,
-        threads: None,
-    };
-    let mut config = match engine::resolve_config(&options) {
-        Ok(c) => c,
-        Err(e) => return rule_error(e),
-    };
-    let active = match engine::load_rules(&config) {
-        Ok(r) => r,
-        Err(e) => return rule_error(e),
-    };
-    let configured = active.iter().find(|r| r.id == id).map(|r| r.severity);
-    // Every rule at its default level, so a rule turned off is explained too.
-    config.rules.clear();
-    let all = match engine::load_rules(&config) {
-        Ok(r) => r,
-        Err(e) => return rule_error(e),
-    };
-    let Some(rule) = all.iter().find(|r| r.id == id) else {
-        return usage_error(format!(
-            "unknown rule `{id}`{}: `resilint rules` lists the ids",
-            crate::select::hint(id, all.iter().map(|r| r.id.as_str()))
-        ));
-    };
-    let docs = rule.spec.docs.get_ref();
-    let default = rule.spec.severity.name();
-    let level = match configured {
-        Some(s) if s == rule.spec.severity => format!("{default} by default"),
-        Some(s) => format!("{} as configured, {default} by default", s.name()),
-        None => format!("off as configured, {default} by default"),
-    };
-    let text = format!(
-        "{}  ({}, {level})\n\n{}\n\nWhat it does\n  {}\n\nWhy it matters\n  {}\n\nExample\n{}\n\nFix\n  {}\n",
-        rule.id,
-        rule.category.name(),
-        rule.spec.summary,
-        docs.what.trim(),
-        docs.why.trim(),
-        indent(docs.example.trim_end()),
-        docs.fix.trim()
-    );
-    print_out(&text)
-}
-
-fn indent(text: &str) -> String {
-    text.lines()
-        .map(|l| format!("    {l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
