@@ -177,8 +177,11 @@ pub trait Resolve: Sync {
     fn identities(&self, target: &Target, name_path: Option<&Path>) -> Vec<String>;
     /// The names a reference may match, best first.
     fn lookup_keys(&self, reference: &Reference) -> Vec<String>;
-    /// The reference as messages show it (`reviews.shop.svc.cluster.local`).
-    fn display(&self, reference: &Reference) -> String;
+    /// The reference as messages show it (`reviews.shop.svc.cluster.local`); by
+    /// default the name as written.
+    fn display(&self, reference: &Reference) -> String {
+        reference.key.to_string()
+    }
     /// Of the candidates under the lookup keys (visible from the subject, each with the
     /// position of its key in [`Resolve::lookup_keys`]), the one that applies.
     fn choose<'a>(

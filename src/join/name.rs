@@ -27,10 +27,6 @@ impl Resolve for PlainName {
         vec![reference.key.to_string()]
     }
 
-    fn display(&self, reference: &Reference) -> String {
-        reference.key.to_string()
-    }
-
     fn choose<'a>(
         &self,
         reference: &Reference,

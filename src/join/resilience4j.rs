@@ -52,10 +52,6 @@ impl Resolve for Resilience4jInstance {
         ]
     }
 
-    fn display(&self, reference: &Reference) -> String {
-        reference.key.to_string()
-    }
-
     fn choose<'a>(
         &self,
         reference: &Reference,
