@@ -122,6 +122,9 @@ pub enum Format {
     Gitlab,
     /// JUnit XML: one test case per rule, failing with its findings.
     Junit,
+    /// One self-contained HTML page (coverage, the map, findings with snippets, a
+    /// filter) for an audit: `--format html --output report.html`.
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

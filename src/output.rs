@@ -59,6 +59,8 @@ pub fn targets(formats: &[Format], outputs: &[PathBuf]) -> Result<Vec<Target>, S
 pub struct Finished {
     pub report: Report,
     pub files: Vec<SourceFile>,
+    /// The integration graph, for coverage per service and the HTML map.
+    pub graph: crate::graph::Graph,
 }
 
 /// Applies the baseline (writing it first with `--write-baseline`), the coverage
@@ -69,6 +71,7 @@ pub fn finish(outcome: Outcome, args: &CheckArgs) -> Result<Finished, String> {
         files,
         counted,
         min_coverage,
+        graph,
         ..
     } = outcome;
     // `--changed-only`: only these files' findings count, against the baseline too.
@@ -114,7 +117,7 @@ pub fn finish(outcome: Outcome, args: &CheckArgs) -> Result<Finished, String> {
     }
     if args.show_covered {
         report.subjects = counted
-            .into_iter()
+            .iter()
             .filter_map(|c| {
                 let file = files.get(c.file)?;
                 let at = file.line_col(c.span.start);
@@ -123,9 +126,9 @@ pub fn finish(outcome: Outcome, args: &CheckArgs) -> Result<Finished, String> {
                     path: file.display.clone(),
                     line: at.line,
                     column: at.column,
-                    subject: c.concrete,
+                    subject: c.concrete.clone(),
                     covered: c.covered,
-                    covered_by: c.covered_by,
+                    covered_by: c.covered_by.clone(),
                 })
             })
             .collect();
@@ -136,7 +139,25 @@ pub fn finish(outcome: Outcome, args: &CheckArgs) -> Result<Finished, String> {
     }
     // Last: baseline, ignores and `--changed-only` judged each subject on its own.
     crate::report::group_shared(&mut report.findings);
-    Ok(Finished { report, files })
+    // Per service, the integration points shown (all but `--changed-only`'s others).
+    let counted: Vec<_> = match &shown {
+        Some(shown) => counted
+            .into_iter()
+            .filter(|c| {
+                files
+                    .get(c.file)
+                    .is_some_and(|f| shown.contains(&f.display))
+            })
+            .collect(),
+        None => counted,
+    };
+    report.service_coverage =
+        crate::graph::owners::per_service(&graph, &files, &counted, &report.findings);
+    Ok(Finished {
+        report,
+        files,
+        graph,
+    })
 }
 
 /// The repository the working directory is in: the nearest ancestor holding `.git`,
@@ -171,6 +192,12 @@ pub fn render(format: Format, done: &Finished, repo: &Repo, color: bool) -> Stri
         Format::Markdown => render::markdown::render(report),
         Format::Gitlab => render::gitlab::render(report, repo),
         Format::Junit => render::junit::render(report),
+        Format::Html => {
+            // Findings are put on the map's edges only for the page that draws them.
+            let mut graph = done.graph.clone();
+            graph.attach_findings(&report.findings);
+            render::html::render(report, &done.files, &graph)
+        }
     }
 }
 

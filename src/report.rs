@@ -212,6 +212,22 @@ pub struct Report {
     /// ([`crate::graph::coverage`]). Absent when there are no paths.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub end_to_end: BTreeMap<Category, CoverageLine>,
+    /// Coverage per service: the integration points and findings the integration
+    /// graph attributes to each service ([`crate::graph::owners`]), in id order.
+    /// Absent when no service is known.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub service_coverage: Vec<ServiceCoverage>,
+}
+
+/// One service's coverage, per category as in `coverage`, and its finding count.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServiceCoverage {
+    /// The service id of `resilint map` (`payments.shop`).
+    pub service: String,
+    #[serde(serialize_with = "serialize_coverage")]
+    pub coverage: BTreeMap<Category, CoverageLine>,
+    /// Findings reported on the service's places (after baseline and ignores).
+    pub findings: usize,
 }
 
 /// An integration point left unjudged by a rule: a value it reads is known only at

@@ -27,6 +27,7 @@ pub mod host;
 mod istio;
 mod kube;
 mod linkerd;
+pub mod owners;
 pub mod path;
 mod spring;
 pub mod ties;
@@ -236,6 +237,11 @@ pub struct Graph {
     pub services: Vec<Service>,
     pub edges: Vec<Edge>,
     pub ties: Vec<Tie>,
+    /// Each code package's directory as files are shown (`/`-terminated, or empty
+    /// for the working directory) and the service it is tied to, in directory order:
+    /// what [`owners`] attributes code without an edge by.
+    #[serde(skip)]
+    pub packages: Vec<(String, String)>,
 }
 
 /// A mesh route: what the mesh applies to calls addressed to a host.
@@ -423,6 +429,17 @@ pub fn build(ws: &Workspace, settings: &Settings) -> Graph {
     }
     edges.sort_by(|a, b| (&a.at, &a.to, &a.id).cmp(&(&b.at, &b.to, &b.id)));
     edges.dedup_by(|a, b| a.id == b.id);
+    let mut packages: Vec<(String, String)> = b
+        .code_service
+        .iter()
+        .map(|(manifest, service)| {
+            (
+                owners::dir_of(&ws.files[*manifest].display),
+                service.clone(),
+            )
+        })
+        .collect();
+    packages.sort();
     let mut ties = b.ties;
     ties.sort();
     ties.dedup();
@@ -436,6 +453,7 @@ pub fn build(ws: &Workspace, settings: &Settings) -> Graph {
         services,
         edges,
         ties,
+        packages,
     }
 }
 

@@ -160,6 +160,17 @@ impl Snippet {
         (from, cut_before)
     }
 
+    /// The excerpt's text; control characters already made visible.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The shown lines, for renderers that draw the excerpt themselves (HTML): the
+    /// real file's line number and the line's byte range in [`Snippet::text`].
+    pub fn lines(&self) -> impl Iterator<Item = (usize, Range<usize>)> + '_ {
+        self.lines.iter().map(|l| (l.number, l.range.clone()))
+    }
+
     fn line(&self, index: usize) -> Result<&Line, Error> {
         self.lines.get(index).ok_or(Error::LineTooLarge {
             given: index,

@@ -101,6 +101,8 @@ pub fn render(report: &Report, files: &[SourceFile], color: bool) -> String {
     }
     let mut out = String::from_utf8_lossy(buffer.as_slice()).into_owned();
     out.push_str(&sections(report));
+    // Per service before the summary, so it still ends with the category table.
+    out.push_str(&service_table(report));
     out.push_str(&summary(report));
     out
 }
@@ -236,6 +238,48 @@ pub fn coverage_table(report: &Report) -> String {
                 percent(line.percent)
             ));
         }
+    }
+    out
+}
+
+/// Services listed in the text summary; with more, one line points to the HTML and
+/// JSON outputs, which list them all.
+const MAX_SERVICES: usize = 10;
+
+/// Coverage per service as `covered/total` per category (`-`: nothing counted).
+fn service_table(report: &Report) -> String {
+    let services = &report.service_coverage;
+    if services.is_empty() {
+        return String::new();
+    }
+    if services.len() > MAX_SERVICES {
+        return format!(
+            "coverage per service: {} services, see `--format html` (or `service_coverage` in `--format json`)\n",
+            services.len()
+        );
+    }
+    let width = services
+        .iter()
+        .map(|s| s.service.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max("coverage by service".len());
+    let mut out = format!("{:<width$} {:>8}", "coverage by service", "findings");
+    for c in Category::ALL {
+        out.push_str(&format!(" {:>w$}", c.name(), w = c.name().len().max(7)));
+    }
+    out.push('\n');
+    for s in services {
+        let mut row = format!("{:<width$} {:>8}", escape(&s.service, false), s.findings);
+        for c in Category::ALL {
+            let figure = match s.coverage.get(&c) {
+                Some(l) if l.total > 0 => format!("{}/{}", l.covered, l.total),
+                _ => "-".to_string(),
+            };
+            row.push_str(&format!(" {:>w$}", figure, w = c.name().len().max(7)));
+        }
+        out.push_str(&row);
+        out.push('\n');
     }
     out
 }
