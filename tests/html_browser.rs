@@ -1,7 +1,7 @@
 //! The demo's HTML report in a real browser (headless Chromium): the page the
 //! browser builds, after its script ran, counts what the JSON counts, the filter
-//! works from the address, no console message is logged, and a screenshot is kept
-//! as an artifact under `target/` (`target/tmp/html-report/`).
+//! works from the address, no console message is logged, and screenshots (light
+//! and dark) are kept as artifacts under `target/` (`target/tmp/html-report/`).
 //!
 //! Without a Chromium on this machine the test prints SKIPPED, unless it runs in
 //! CI (`CI` set, as `.ci/run` and CI services do, or `RESILINT_REQUIRE_BROWSER`):
@@ -228,7 +228,24 @@ fn the_demo_report_renders_in_chromium_with_the_json_counts() {
     );
     let png = std::fs::read(&shot).expect("a screenshot");
     assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000);
-    println!("screenshot: {}", shot.display());
+    // And in dark mode, which the page's colours follow.
+    let dark = artifacts.join("report-dark.png");
+    let arg = format!("--screenshot={}", dark.display());
+    let size = "--window-size=1280,2000";
+    let out = browse(
+        &browser,
+        profile.path(),
+        &url,
+        &[&arg, size, "--force-dark-mode"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dark_png = std::fs::read(&dark).expect("a dark screenshot");
+    assert!(dark_png.starts_with(b"\x89PNG") && dark_png != png);
+    println!("screenshots: {} and {}", shot.display(), dark.display());
 }
 
 /// The console check can fail: a page that logs is caught.

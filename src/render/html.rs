@@ -54,10 +54,9 @@ pub fn render(report: &Report, files: &[SourceFile], graph: &Graph) -> String {
     page.push_str(CSS);
     page.push_str("</style>\n</head>\n<body>\n");
     header(&mut page, report);
-    filter(&mut page, report);
     coverage(&mut page, report);
-    services(&mut page, report);
     map(&mut page, graph);
+    services(&mut page, report);
     findings(&mut page, report, files, graph);
     errors(&mut page, report);
     page.push_str("<script>\n");
@@ -235,6 +234,7 @@ fn map(page: &mut String, graph: &Graph) {
 
 fn findings(page: &mut String, report: &Report, files: &[SourceFile], graph: &Graph) {
     let _ = writeln!(page, "<section id=\"findings\">\n<h2>Findings</h2>");
+    filter(page, report);
     if report.findings.is_empty() {
         page.push_str("<p>No findings.</p>\n</section>\n");
         return;

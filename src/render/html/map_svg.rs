@@ -229,7 +229,13 @@ fn draw(
         left += width + GAP_X;
     }
     let width = left - GAP_X + MARGIN;
-    let height = 2 * MARGIN + tallest * (NODE_H + GAP_Y) + NODE_H;
+    // Room below the nodes for the loops of edges that go back or stay in a column.
+    let loops = links.keys().any(|(f, t)| {
+        let (f, t) = (index[f.as_str()], index[t.as_str()]);
+        layout.column[t] <= layout.column[f]
+    });
+    let height = 2 * MARGIN + tallest * (NODE_H + GAP_Y) - GAP_Y
+        + if loops { NODE_H + GAP_Y + 30 } else { 0 };
     let mut svg = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"map\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\" aria-label=\"Integration map: {} services, {} links\">\n",
         names.len(),
