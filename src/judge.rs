@@ -136,13 +136,20 @@ fn judge_doc(
                 node: hit.node,
                 key: hit.key,
             };
+            if let Some(reference) = rule.spec.check.unresolved(&subject, ctx) {
+                let why = "which no file read defines unambiguously";
+                out.unresolved.push(unresolved(rule, file, &reference, why));
+                continue;
+            }
             let Some(mut problems) = rule.spec.check.judge(&subject, ctx) else {
                 continue;
             };
             if !substituted.is_empty() {
                 problems.retain(|p| !crate::substitution::caused_by(p.span, &substituted));
                 if undecided || problems.is_empty() {
-                    out.unresolved.push(unresolved(rule, file, &substituted[0]));
+                    let why = "known only at deploy time";
+                    out.unresolved
+                        .push(unresolved(rule, file, &substituted[0], why));
                     continue;
                 }
             }
@@ -206,8 +213,14 @@ fn judge_doc(
     }
 }
 
-/// The entry for a subject `rule` could not judge because of the value at `hit`.
-fn unresolved(rule: &Rule, file: &SourceFile, hit: &crate::rules::path::Hit) -> Unresolved {
+/// The entry for a subject `rule` could not judge because of the value at `hit`
+/// (`why`: what is unknown about it).
+fn unresolved(
+    rule: &Rule,
+    file: &SourceFile,
+    hit: &crate::rules::path::Hit,
+    why: &str,
+) -> Unresolved {
     let value = hit.node.as_str().unwrap_or_default().to_string();
     let span = crate::rules::checks::key_value_span(hit.key, hit.node);
     let start = file.line_col(span.start);
@@ -230,9 +243,7 @@ fn unresolved(rule: &Rule, file: &SourceFile, hit: &crate::rules::path::Hit) -> 
         },
         rule: rule.id.clone(),
         category: rule.category,
-        message: format!(
-            "`{key}` is `{value}`, known only at deploy time: not judged (neither covered nor a finding)"
-        ),
+        message: format!("`{key}` is `{value}`, {why}: not judged (neither covered nor a finding)"),
         value,
     }
 }

@@ -18,6 +18,7 @@
 //! Candidates are limited to the subject's deployment scope
 //! ([`crate::workspace::Workspace::visible`]) before a resolver chooses.
 
+pub mod envoy;
 pub mod name;
 pub mod resilience4j;
 
@@ -43,15 +44,18 @@ pub enum Resolver {
     /// A Resilience4j instance by name in the subject's Spring application (its
     /// directory, the default profile or its own), else that kind's `configs.default`.
     Resilience4jInstance,
+    /// An Envoy cluster by name, in the route's document, file or directory.
+    EnvoyCluster,
 }
 
 impl Resolver {
     /// Every resolver, for listings and docs.
-    pub const ALL: [Resolver; 4] = [
+    pub const ALL: [Resolver; 5] = [
         Resolver::IstioHost,
         Resolver::KubernetesService,
         Resolver::Name,
         Resolver::Resilience4jInstance,
+        Resolver::EnvoyCluster,
     ];
 
     pub fn imp(self) -> &'static dyn Resolve {
@@ -60,6 +64,7 @@ impl Resolver {
             Resolver::KubernetesService => &name::KubernetesService,
             Resolver::Name => &name::PlainName,
             Resolver::Resilience4jInstance => &resilience4j::Resilience4jInstance,
+            Resolver::EnvoyCluster => &envoy::EnvoyCluster,
         }
     }
 
@@ -69,6 +74,7 @@ impl Resolver {
             Resolver::KubernetesService => "kubernetes-service",
             Resolver::Name => "name",
             Resolver::Resilience4jInstance => "resilience4j-instance",
+            Resolver::EnvoyCluster => "envoy-cluster",
         }
     }
 }

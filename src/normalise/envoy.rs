@@ -24,6 +24,7 @@
 //!       (`{exact|prefix|regex: ...}`), unless it is inverted;
 //!     - `match.header_names`: the matched header names as map keys (for guards
 //!       such as `idempotency-key`);
+//!     - `clusters`: the clusters the route sends to, `[{name}]` ([`usage`]);
 //!   - `all_clusters`: every cluster (a map with a `name` and a cluster's own fields,
 //!     or an `@type` naming a Cluster), each with `control_plane` set when the
 //!     document uses it to reach its control plane or telemetry (`dynamic_resources`,
@@ -32,6 +33,10 @@
 //!     and `local` set when every endpoint it lists is on the same host (a loopback
 //!     address or a unix socket: the sidecar's own application, its agent, its admin
 //!     port), where there is no other endpoint to eject to.
+//!
+//! Across documents ([`link`]), clusters named for the control plane by another file
+//! are marked `control_plane`, and clusters are marked `routed` or `unused` by what
+//! the routes of their directory name ([`usage`]).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -111,6 +116,7 @@ pub fn link(docs: &mut [Document], files: &[SourceFile]) {
             }
         }
     }
+    usage::link(docs, files);
     if infra.is_empty() {
         return;
     }
@@ -275,6 +281,10 @@ fn route(r: &Node, vhost: &str, vhost_retry: Option<(&Node, &Node)>) -> Node {
         key_at("virtual_host", first),
         Node::scalar(vhost, true, first),
     ));
+    let clusters = r
+        .get("route")
+        .and_then(|action| usage::clusters_entry(action, first));
+    entries.extend(clusters);
     for (k, v) in entries.iter_mut() {
         match k.as_str() {
             Some("route") => *v = route_action(v, k.span, vhost_retry),
@@ -491,3 +501,4 @@ fn collect_clusters(node: &Node, infra: &[String], out: &mut Vec<Node>) {
 
 #[cfg(test)]
 mod tests;
+mod usage;

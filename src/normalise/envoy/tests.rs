@@ -69,3 +69,25 @@ fn clusters_found_everywhere_and_control_plane_marked() {
     assert!(clusters[0].get("control_plane").is_some());
     assert!(clusters[1].get("control_plane").is_none());
 }
+
+#[test]
+fn routes_list_their_clusters_plain_and_weighted_but_not_from_a_header() {
+    let root = canonical(&load(concat!(
+        "- name: rc\n  virtual_hosts:\n  - domains: ['*']\n    routes:\n",
+        "    - {match: {prefix: /a}, route: {cluster: a}}\n",
+        "    - {match: {prefix: /w}, route: {weighted_clusters: {clusters: [{name: b, weight: 1}, {name: c, weight: 1}]}}}\n",
+        "    - {match: {prefix: /h}, route: {cluster_header: x-cluster}}\n",
+    )));
+    let names: Vec<Vec<&str>> = routes(&root)
+        .iter()
+        .map(|r| {
+            r.get("clusters")
+                .and_then(Node::as_seq)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|c| c.get("name").and_then(Node::as_str))
+                .collect()
+        })
+        .collect();
+    assert_eq!(names, vec![vec!["a"], vec!["b", "c"], vec![]]);
+}

@@ -59,6 +59,8 @@ impl TryFrom<RawDestinationPolicy> for DestinationPolicy {
             target_name: None,
             fallback: Vec::new(),
             require_key: Some(policy),
+            target_when: Vec::new(),
+            no_target: Default::default(),
             message_no_target: r.message_no_rule.map(rename),
             message_no_key: r.message_no_policy.map(rename),
         }))

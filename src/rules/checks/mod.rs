@@ -79,9 +79,19 @@ impl Check {
             Check::Require(c) => Some(c.judge(subject.node)),
             Check::RetryBudget(c) => c.judge(subject.node),
             Check::MutationRetry(c) => c.judge(subject.node),
-            Check::Join(c) => Some(c.judge(subject, ctx)),
-            Check::DestinationPolicy(c) => Some(c.0.judge(subject, ctx)),
+            Check::Join(c) => c.judge(subject, ctx),
+            Check::DestinationPolicy(c) => c.0.judge(subject, ctx),
         }
+    }
+
+    /// The reference a subject names when it resolves to nothing and the check leaves
+    /// such subjects unresolved (`no-target = "unresolved"` in a `join`).
+    pub fn unresolved<'s>(
+        &self,
+        subject: &Subject<'s>,
+        ctx: &Context,
+    ) -> Option<crate::rules::path::Hit<'s>> {
+        self.join()?.unresolved(subject, ctx)
     }
 
     /// The join this check makes, if any (its targets are indexed before judging).
