@@ -79,11 +79,12 @@ pub fn summarize(source: &SourceFile, ctx: &Ctx) -> Result<FileFacts, FileError>
     let text = blank_shebang(&source.text);
     let result = match syn::parse_file(&text) {
         Ok(file) => {
-            let mut facts = clients::summarize_file(&file, ctx, source);
+            let index = front::index::Index::of(&file);
+            let mut facts = clients::summarize_file(&file, &index, ctx, source);
             // The blanked shebang keeps every line where it was: the file's line starts hold.
             let pos = || front::positions::Positions::with_line_starts(&text, source.line_starts());
-            facts.retries = retries::retries_at(&file, pos(), &ctx.catalog.retry, ctx.deps);
-            facts.routes = routes::summarize_at(&file, &pos(), &ctx.catalog.routes);
+            facts.retries = retries::retries_at(&file, &index, pos(), &ctx.catalog.retry, ctx.deps);
+            facts.routes = routes::summarize_at(&file, &index, &pos(), &ctx.catalog.routes);
             // Out-of-line test modules either extractor saw (`#[cfg(test)] mod tests;`).
             for m in facts.routes.test_modules() {
                 if !facts.test_mods.contains(m) {

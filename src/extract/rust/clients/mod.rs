@@ -14,6 +14,7 @@ use crate::extract::rust::catalog::{Catalog, PathRole};
 use crate::extract::rust::facts::{Chain, FileFacts, FnFact, Handle, Origin, Target};
 use crate::extract::rust::front::ident::with_ident_str;
 use crate::extract::rust::front::imports::{Deps, Imports};
+use crate::extract::rust::front::index::{Decl, Index};
 use crate::extract::rust::front::positions::Positions;
 use crate::source::SourceFile;
 
@@ -35,7 +36,12 @@ pub struct Ctx<'a> {
 }
 
 /// Summarises one parsed file.
-pub fn summarize_file(file: &syn::File, ctx: &Ctx, source: &SourceFile) -> FileFacts {
+pub fn summarize_file(
+    file: &syn::File,
+    index: &Index,
+    ctx: &Ctx,
+    source: &SourceFile,
+) -> FileFacts {
     let mut collector = Collector {
         catalog: ctx.catalog,
         imports: Imports::default(),
@@ -44,7 +50,7 @@ pub fn summarize_file(file: &syn::File, ctx: &Ctx, source: &SourceFile) -> FileF
         test_mods: Vec::new(),
         field_types: Vec::new(),
     };
-    collector.visit_file(file);
+    collector.read(index);
     let mut v = Visitor {
         ctx,
         pos: Positions::of_source(source),
@@ -73,7 +79,7 @@ pub fn summarize_file(file: &syn::File, ctx: &Ctx, source: &SourceFile) -> FileF
     prune(v.facts)
 }
 
-/// First pass: imports, local type names, string constants.
+/// What the visit needs first: imports, local type names, string constants.
 struct Collector<'c> {
     catalog: &'c Catalog,
     imports: Imports,
@@ -113,35 +119,36 @@ pub(super) fn type_path_last(ty: &syn::Type) -> Option<&syn::Ident> {
 }
 
 impl Collector<'_> {
-    /// The items declared at the top of a function body (`use`, `const`, local
-    /// structs). Everything else in a body is an expression or a pattern, which
-    /// this pass skips anyway: no need to walk the statements.
-    fn items_in(&mut self, block: &syn::Block) {
-        for stmt in &block.stmts {
-            if let syn::Stmt::Item(item) = stmt {
-                self.visit_item(item);
+    /// Reads the file's declarations from its [`Index`], in document order, all but
+    /// those of test modules (an out-of-line test module is only listed).
+    fn read(&mut self, index: &Index) {
+        for (place, decl) in &index.decls {
+            if place.in_test_mod {
+                continue;
+            }
+            match *decl {
+                Decl::Use(u) => self.imports.add(&u.tree),
+                Decl::OutOfLineMod(m, true) => self.test_mods.push(m.ident.to_string()),
+                Decl::Struct(s) => self.item_struct(s),
+                Decl::Enum(e) => {
+                    self.types.insert(e.ident.to_string());
+                    self.imports.local.insert(e.ident.to_string());
+                }
+                Decl::Type(t) => self.item_type(t),
+                Decl::Fn(f) => {
+                    self.imports.local.insert(f.sig.ident.to_string());
+                }
+                Decl::Const(name, expr) => {
+                    if let Some(Target::Literal(s)) = target_of(expr) {
+                        self.consts.insert(name.to_string(), s);
+                    }
+                }
+                Decl::Method(_) | Decl::OutOfLineMod(_, false) => {}
             }
         }
     }
-}
 
-impl<'ast> Visit<'ast> for Collector<'_> {
-    /// Items only: expressions hold nothing this pass wants (items inside function
-    /// bodies are still reached through their statements).
-    fn visit_expr(&mut self, _: &'ast Expr) {}
-    fn visit_item_use(&mut self, u: &'ast syn::ItemUse) {
-        self.imports.add(&u.tree);
-    }
-    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
-        if is_test(&m.attrs) {
-            if m.content.is_none() {
-                self.test_mods.push(m.ident.to_string());
-            }
-            return;
-        }
-        visit::visit_item_mod(self, m);
-    }
-    fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
+    fn item_struct(&mut self, s: &syn::ItemStruct) {
         self.types.insert(s.ident.to_string());
         self.imports.local.insert(s.ident.to_string());
         for f in &s.fields {
@@ -153,11 +160,8 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             }
         }
     }
-    fn visit_item_enum(&mut self, s: &'ast syn::ItemEnum) {
-        self.types.insert(s.ident.to_string());
-        self.imports.local.insert(s.ident.to_string());
-    }
-    fn visit_item_type(&mut self, s: &'ast syn::ItemType) {
+
+    fn item_type(&mut self, s: &syn::ItemType) {
         // `type HttpClient = reqwest::Client;` names the type like a `use .. as`.
         match &*s.ty {
             syn::Type::Path(p)
@@ -169,33 +173,6 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             _ => {
                 self.imports.local.insert(s.ident.to_string());
             }
-        }
-    }
-    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-        self.imports.local.insert(f.sig.ident.to_string());
-        self.items_in(&f.block);
-    }
-    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-        self.items_in(&f.block);
-    }
-    fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
-        if let Some(block) = &f.default {
-            self.items_in(block);
-        }
-    }
-    fn visit_item_const(&mut self, c: &'ast syn::ItemConst) {
-        if let Some(Target::Literal(s)) = target_of(&c.expr) {
-            self.consts.insert(c.ident.to_string(), s);
-        }
-    }
-    fn visit_item_static(&mut self, c: &'ast syn::ItemStatic) {
-        if let Some(Target::Literal(s)) = target_of(&c.expr) {
-            self.consts.insert(c.ident.to_string(), s);
-        }
-    }
-    fn visit_impl_item_const(&mut self, c: &'ast syn::ImplItemConst) {
-        if let Some(Target::Literal(s)) = target_of(&c.expr) {
-            self.consts.insert(c.ident.to_string(), s);
         }
     }
 }

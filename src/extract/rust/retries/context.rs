@@ -10,6 +10,7 @@ use syn::visit::Visit;
 
 use super::target::{looks_like_url, TargetFinder};
 use super::{catalog, delay, walk, words, Positions, RetryCatalog};
+use crate::extract::rust::front::index::{Decl, Index};
 
 /// A function of the file, by name: free functions and methods alike.
 pub(crate) struct FnDef<'a> {
@@ -43,7 +44,7 @@ impl<'a> Ctx<'a> {
     /// The file's context; in a package whose `Cargo.toml` is known, a dependency
     /// renamed there (`backoff2 = { package = "tokio-retry" }`) names its package in code.
     pub fn with_deps(
-        file: &'a syn::File,
+        index: &Index<'a>,
         pos: Positions<'a>,
         catalog: &'a RetryCatalog,
         deps: Option<&crate::extract::rust::front::imports::Deps>,
@@ -68,35 +69,18 @@ impl<'a> Ctx<'a> {
                     .insert(name.to_string(), vec![package.to_string()]);
             }
         }
-        // Items of the file and of inline modules, iteratively.
-        let mut stack: Vec<&'a syn::Item> = file.items.iter().collect();
-        while let Some(item) = stack.pop() {
-            match item {
-                syn::Item::Use(u) => ctx.add_use(&u.tree),
-                syn::Item::Fn(f) => {
-                    for stmt in &f.block.stmts {
-                        if let syn::Stmt::Item(syn::Item::Use(u)) = stmt {
-                            ctx.add_use(&u.tree);
-                        }
-                    }
-                    ctx.add_fn(&f.sig, &f.block);
+        // Items of the file and of inline modules (test modules too), read last to
+        // first as this analysis always has: of two `use`s or `const`s of one name,
+        // the first written wins. Only the `use`s written directly in a free
+        // function's body are read from bodies.
+        for (place, decl) in index.decls.iter().rev() {
+            match *decl {
+                Decl::Use(u) if place.at_item_level() || place.directly_in_free_fn() => {
+                    ctx.add_use(&u.tree)
                 }
-                syn::Item::Impl(i) => {
-                    for it in &i.items {
-                        match it {
-                            syn::ImplItem::Fn(f) => ctx.add_fn(&f.sig, &f.block),
-                            syn::ImplItem::Const(c) => ctx.add_const(&c.ident, &c.expr),
-                            _ => {}
-                        }
-                    }
-                }
-                syn::Item::Const(c) => ctx.add_const(&c.ident, &c.expr),
-                syn::Item::Static(s) => ctx.add_const(&s.ident, &s.expr),
-                syn::Item::Mod(m) => {
-                    if let Some((_, items)) = &m.content {
-                        stack.extend(items.iter());
-                    }
-                }
+                Decl::Fn(f) if place.at_item_level() => ctx.add_fn(&f.sig, &f.block),
+                Decl::Method(f) if place.at_item_level() => ctx.add_fn(&f.sig, &f.block),
+                Decl::Const(name, expr) if place.at_item_level() => ctx.add_const(name, expr),
                 _ => {}
             }
         }

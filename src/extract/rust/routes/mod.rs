@@ -206,16 +206,18 @@ pub struct RouteFact {
 /// Summarises one parsed file. `text` is the text `file` was parsed from (positions
 /// are converted to byte offsets of it). Never panics on odd input.
 pub fn summarize(file: &syn::File, text: &str, catalog: &RoutesCatalog) -> FileRoutes {
-    summarize_at(file, &Positions::new(text), catalog)
+    let index = crate::extract::rust::front::index::Index::of(file);
+    summarize_at(file, &index, &Positions::new(text), catalog)
 }
 
 /// [`summarize`] with the positions of the file's text (line starts already known).
-pub(crate) fn summarize_at(
-    file: &syn::File,
+pub(crate) fn summarize_at<'a>(
+    file: &'a syn::File,
+    index: &crate::extract::rust::front::index::Index<'a>,
     pos: &Positions<'_>,
     catalog: &RoutesCatalog,
 ) -> FileRoutes {
-    frameworks::summarize_file(file, pos, catalog)
+    frameworks::summarize_file(file, index, pos, catalog)
 }
 
 /// The positioned tree the rule selects: a sequence of maps with `method`, `path`,

@@ -7,7 +7,7 @@ impl Summarizer<'_> {
     pub(super) fn uses(&self) -> &HashMap<String, Vec<String>> {
         self.uses.get_or_init(|| {
             let mut uses = HashMap::new();
-            collect_uses(self.items, &mut uses, self.cat);
+            collect_uses(self.index, &mut uses, self.cat);
             uses
         })
     }

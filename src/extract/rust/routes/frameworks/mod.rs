@@ -19,6 +19,7 @@ use super::{
     Child, FileRoutes, FnInfo, Handler, LayerBy, LayerRec, LayerRefs, Positions, RouteRec, ScopeRec,
 };
 use crate::extract::rust::front::ident::with_ident_str;
+use crate::extract::rust::front::index::Index;
 use crate::tree::Span;
 
 mod attributes;
@@ -32,15 +33,16 @@ mod scopes;
 /// Deeper expressions are not followed (the framework refuses much deeper files anyway).
 const MAX_DEPTH: usize = 128;
 
-pub(crate) fn summarize_file(
-    file: &syn::File,
+pub(crate) fn summarize_file<'a>(
+    file: &'a syn::File,
+    index: &Index<'a>,
     lines: &Positions,
     cat: &RoutesCatalog,
 ) -> FileRoutes {
     let mut s = Summarizer {
         cat,
         lines,
-        items: &file.items,
+        index,
         uses: OnceCell::new(),
         out: FileRoutes::default(),
         generic_handlers: Params::default(),
@@ -55,8 +57,8 @@ pub(crate) fn summarize_file(
 struct Summarizer<'a> {
     cat: &'a RoutesCatalog,
     lines: &'a Positions<'a>,
-    /// The file's items, for `uses`.
-    items: &'a [syn::Item],
+    /// The file's declarations, for `uses`.
+    index: &'a Index<'a>,
     /// `use` renames and imports: local name → full path. Collected when a path is
     /// first resolved (few files have a candidate route to resolve).
     uses: OnceCell<HashMap<String, Vec<String>>>,
@@ -118,7 +120,9 @@ impl Pending {
 
 use crate::extract::rust::front::test_code::is_test_attr;
 
-fn collect_uses(items: &[syn::Item], uses: &mut HashMap<String, Vec<String>>, cat: &RoutesCatalog) {
+/// The `use` table of this analysis: the `use`s at item level (test modules left
+/// out under `skip-test-code`), later ones winning, globs ignored.
+fn collect_uses(index: &Index, uses: &mut HashMap<String, Vec<String>>, cat: &RoutesCatalog) {
     fn walk(
         tree: &syn::UseTree,
         prefix: &mut Vec<String>,
@@ -148,15 +152,9 @@ fn collect_uses(items: &[syn::Item], uses: &mut HashMap<String, Vec<String>>, ca
             syn::UseTree::Glob(_) => {}
         }
     }
-    for item in items {
-        match item {
-            syn::Item::Use(u) => walk(&u.tree, &mut Vec::new(), uses),
-            syn::Item::Mod(m) if !(cat.skip_test_code && m.attrs.iter().any(is_test_attr)) => {
-                if let Some((_, inner)) = &m.content {
-                    collect_uses(inner, uses, cat);
-                }
-            }
-            _ => {}
+    for (place, tree) in index.uses() {
+        if place.at_item_level() && !(cat.skip_test_code && place.in_test_mod) {
+            walk(tree, &mut Vec::new(), uses);
         }
     }
 }
