@@ -405,9 +405,9 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
         skipped.extend(sorted.skipped);
         let (linked, rust_packages) = rust.link(rust_facts, &candidates);
         docs.extend(linked);
-        errors.extend(normalise::link(&mut docs, &files));
-        errors.extend(crate::istio::method_regex_errors(&docs, &files));
         let scopes = Scopes::compute(&files, &scope_globs);
+        errors.extend(normalise::link_scoped(&mut docs, &files, &scopes));
+        errors.extend(crate::istio::method_regex_errors(&docs, &files));
         let ws = Workspace::new(files, docs).with_scopes(scopes);
         // The integration graph reads every layer; what it finds across layers goes
         // back into the documents the rules judge (credit, `cross` paths).

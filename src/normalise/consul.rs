@@ -12,6 +12,9 @@
 //! - a router route's `Destination.RequestTimeout` sets the Envoy route timeout when
 //!   positive; absent or 0 leaves Envoy's 15 s default; **negative disables it**:
 //!   such a route gets `Destination.RequestTimeoutDisabled` (the value, at its span);
+//! - a ServiceResolver with no ServiceRouter or ServiceSplitter in front of it is its
+//!   service's one route, with the resolver's `RequestTimeout` by the same rule: it
+//!   gets `DefaultRoute` (`Service`, `RequestTimeout`, `RequestTimeoutDisabled`);
 //! - retries: `NumRetries` 0 or absent leaves Envoy's default of 1 retry once any
 //!   retry condition is set; `Destination.Retry` gets `Conditions` (`RetryOn` and
 //!   `RetryOnStatusCodes` as one list) and `Attempts`;
@@ -56,6 +59,66 @@ pub fn link(docs: &mut [Document]) {
             continue;
         }
         derive(doc);
+    }
+    default_routes(docs);
+}
+
+/// Gives each ServiceResolver that is its service's first discovery-chain node (no
+/// ServiceRouter or ServiceSplitter of the same name and Consul namespace in the files
+/// read) a `DefaultRoute`: Consul then builds the service's one route from the
+/// resolver and gives it the resolver's `RequestTimeout` (positive: the timeout;
+/// negative: `0s`, none; absent or 0: Envoy's 15 s). Behind a router or splitter the
+/// resolver's `RequestTimeout` is not used (Consul's `agent/xds` routes), so such a
+/// resolver gets no `DefaultRoute`.
+fn default_routes(docs: &mut [Document]) {
+    let id = |d: &Document| {
+        let name = d.root.get("Name").and_then(Node::as_str).unwrap_or("");
+        // The Consul namespace (Enterprise); a CRD's Kubernetes namespace maps to one
+        // only with namespace mirroring, so it is not used.
+        let ns = d
+            .root
+            .get("Namespace")
+            .and_then(Node::as_str)
+            .unwrap_or("default");
+        (name.to_string(), ns.to_string())
+    };
+    let consul = |d: &Document| d.meta.platform == Platform::Consul;
+    let fronted: std::collections::HashSet<(String, String)> = docs
+        .iter()
+        .filter(|d| consul(d))
+        .filter(|d| {
+            matches!(
+                d.meta.kind.as_deref(),
+                Some("ServiceRouter" | "ServiceSplitter")
+            )
+        })
+        .map(id)
+        .collect();
+    for doc in docs.iter_mut() {
+        if !consul(doc) || doc.meta.kind.as_deref() != Some("ServiceResolver") {
+            continue;
+        }
+        if fronted.contains(&id(doc)) {
+            continue;
+        }
+        let span = doc
+            .root
+            .entry("Name")
+            .map_or(doc.root.span, |(k, _)| k.span);
+        let mut route = Node {
+            value: Value::Map(Vec::new()),
+            span,
+        };
+        if let Some((k, v)) = doc.root.entry("Name") {
+            push(&mut route, key("Service", k.span), v.clone());
+        }
+        if let Some((k, v)) = doc.root.entry("RequestTimeout") {
+            push(&mut route, k.clone(), v.clone());
+            if v.as_str().unwrap_or("").trim().starts_with('-') {
+                push(&mut route, key("RequestTimeoutDisabled", k.span), v.clone());
+            }
+        }
+        push(&mut doc.root, key("DefaultRoute", span), route);
     }
 }
 

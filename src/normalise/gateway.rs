@@ -17,7 +17,9 @@
 //!   rule's own `timeouts.request`, else its `timeouts.backendRequest` (each try),
 //!   else the policy's `timeout.http.requestTimeout`, else its
 //!   `retry.perRetry.timeout` (each try), else a Linkerd `timeout.linkerd.io/request`
-//!   or `/response` annotation on the route (a zero duration bounds nothing,
+//!   or `/response` annotation on the route when Linkerd applies it (a route whose
+//!   parents are Services), or the parent Services' ServiceProfile, which Linkerd
+//!   uses instead of the route and its annotations (a zero duration bounds nothing,
 //!   but one the rule writes itself is named here: rules report the zero itself).
 //! - `breaker-from`: what stops traffic to failing backends: the policy's
 //!   `healthCheck.passive` (outlier detection) or a `circuitBreaker` with a
@@ -506,17 +508,25 @@ fn trips_early(breaker: &Node) -> bool {
     })
 }
 
-/// A Linkerd (2.16+) timeout annotation on the route: `timeout.linkerd.io/request`
-/// or `timeout.linkerd.io/response`. One of zero still names the source: the Linkerd
-/// pack reports the zero (`linkerd/annotation-timeout-disabled`).
+/// What Linkerd bounds a route with, as the Linkerd normaliser found it to apply
+/// (only to a route whose parents are Services: Linkerd ignores a route attached to
+/// a Gateway): the ServiceProfile of its parent Services, which Linkerd uses instead
+/// of the route and of its annotations (its routes time out at 10 s by default), else
+/// a timeout annotation (`timeout.linkerd.io/request` or `/response`). One of zero
+/// still names the source: the Linkerd pack reports the zero
+/// (`linkerd/annotation-timeout-disabled`).
 fn linkerd_timeout(route: &Document) -> Option<String> {
-    let annotations = route.root.get("metadata")?.get("annotations")?;
-    ["timeout.linkerd.io/request", "timeout.linkerd.io/response"]
-        .iter()
-        .find_map(|key| {
-            let v = annotations.get(key)?.as_str()?;
-            Some(format!("annotation {key} {v}"))
-        })
+    let linkerd = route.root.get("linkerd")?;
+    if let Some(profile) = linkerd.get("profile").and_then(Node::as_str) {
+        return Some(format!(
+            "ServiceProfile {profile}, which Linkerd uses instead of this route"
+        ));
+    }
+    let timeouts = linkerd.get("timeouts")?;
+    ["request", "response"].iter().find_map(|which| {
+        let v = timeouts.get(which)?.as_str()?;
+        Some(format!("annotation timeout.linkerd.io/{which} {v}"))
+    })
 }
 
 /// The DestinationRules with outlier detection of every Service backend of a rule,

@@ -14,8 +14,9 @@
 //!
 //! Across documents ([`link`]): Linkerd ignores the `retry.linkerd.io/*` and
 //! `timeout.linkerd.io/*` annotations of a Service for which a ServiceProfile exists
-//! (named by the Service's FQDN, `name.ns.svc.cluster.local`), and those of a route
-//! whose parent Services all have one. Every other Service, HTTPRoute and GRPCRoute
+//! (named by the Service's FQDN, `name.ns.svc.<cluster domain>`, in the Service's
+//! namespace and the Service file's deployment scope), and those of a route whose
+//! parent Services all have one. Every other Service, HTTPRoute and GRPCRoute
 //! carrying Linkerd annotations, and every Service a ServiceProfile names, gets a
 //! root key `linkerd`:
 //!
@@ -33,12 +34,11 @@
 //! Derived nodes keep the spans of the annotations they come from, so findings point
 //! at the annotation a user would edit.
 
-use std::collections::HashSet;
-
 use crate::classify::Platform;
 use crate::load::Document;
 use crate::rules::duration::parse_seconds;
 use crate::tree::{Node, Span, Value};
+use crate::workspace::Scopes;
 
 /// Methods that are not idempotent, in the order messages list them.
 const MUTATING: [&str; 2] = ["POST", "PATCH"];
@@ -152,13 +152,49 @@ fn names_method(condition: &Node) -> bool {
     }
 }
 
+/// A ServiceProfile as Linkerd looks it up: the Service its name is the FQDN of
+/// (`name.ns.svc.<cluster domain>`, any cluster domain), its own namespace, its file.
+struct Profile {
+    service: (String, String),
+    namespace: Option<String>,
+    name: String,
+    file: usize,
+}
+
+impl Profile {
+    fn of(doc: &Document) -> Option<Profile> {
+        let name = doc.meta.name.as_deref()?.to_ascii_lowercase();
+        let labels: Vec<&str> = name.split('.').collect();
+        if labels.len() < 4 || labels[2] != "svc" {
+            return None;
+        }
+        Some(Profile {
+            service: (labels[0].to_string(), labels[1].to_string()),
+            namespace: doc.meta.namespace.clone(),
+            file: doc.file,
+            name,
+        })
+    }
+
+    /// Whether this profile overrides the annotations of `service` (name, namespace)
+    /// for every client: Linkerd uses a profile from the client's namespace or the
+    /// Service's, so only one in the Service's namespace does (one without a
+    /// namespace is taken to be applied there), and only within the deployment
+    /// scope the Service's file sees.
+    fn overrides(&self, service: &(String, String), from: usize, scopes: &Scopes) -> bool {
+        self.service == *service
+            && self.namespace.as_ref().is_none_or(|ns| *ns == service.1)
+            && scopes.visible(from, self.file)
+    }
+}
+
 /// Cross-document step: the `linkerd` block of each annotated Service and route.
-pub fn link(docs: &mut [Document]) {
+pub fn link(docs: &mut [Document], scopes: &Scopes) {
     docs.iter_mut().for_each(document);
-    let profiles: HashSet<String> = docs
+    let profiles: Vec<Profile> = docs
         .iter()
         .filter(|d| is_profile(d))
-        .filter_map(|d| d.meta.name.as_deref().map(str::to_ascii_lowercase))
+        .filter_map(Profile::of)
         .collect();
     for doc in docs.iter_mut() {
         let kind = doc.meta.kind.as_deref().unwrap_or("");
@@ -171,29 +207,29 @@ pub fn link(docs: &mut [Document]) {
         if services.is_empty() {
             continue;
         }
-        let profile = services
+        let found: Option<Vec<&Profile>> = services
             .iter()
-            .all(|s| profiles.contains(s))
-            .then(|| services[0].clone());
+            .map(|s| profiles.iter().find(|p| p.overrides(s, doc.file, scopes)))
+            .collect();
+        let profile = found.map(|all| all[0].name.clone());
         if let Some(block) = block(doc, profile, kind == "Service") {
             push_root(&mut doc.root, "linkerd", block);
         }
     }
 }
 
-/// The FQDNs of the Services whose traffic a document configures: a Service itself,
-/// or a route's `parentRefs` of kind Service (routes attached to a Gateway are not
-/// Linkerd's to configure).
-fn parent_services(doc: &Document) -> Vec<String> {
+/// The Services (name, namespace) whose traffic a document configures: a Service
+/// itself, or a route's `parentRefs` of kind Service (routes attached to a Gateway
+/// are not Linkerd's to configure: its annotations apply to Service parents only).
+fn parent_services(doc: &Document) -> Vec<(String, String)> {
     let ns = doc.meta.namespace.as_deref().unwrap_or("default");
-    let fqdn =
-        |name: &str, ns: &str| format!("{}.{ns}.svc.cluster.local", name.to_ascii_lowercase());
+    let pair = |name: &str, ns: &str| (name.to_ascii_lowercase(), ns.to_string());
     if doc.meta.kind.as_deref() == Some("Service") {
         return doc
             .meta
             .name
             .as_deref()
-            .map(|n| fqdn(n, ns))
+            .map(|n| pair(n, ns))
             .into_iter()
             .collect();
     }
@@ -208,7 +244,7 @@ fn parent_services(doc: &Document) -> Vec<String> {
         .filter_map(|r| {
             let name = r.get("name").and_then(Node::as_str)?;
             let ns = r.get("namespace").and_then(Node::as_str).unwrap_or(ns);
-            Some(fqdn(name, ns))
+            Some(pair(name, ns))
         })
         .collect()
 }

@@ -43,6 +43,7 @@ use crate::classify::Platform;
 use crate::load::Document;
 use crate::report::FileError;
 use crate::source::SourceFile;
+use crate::workspace::Scopes;
 
 /// Per-document normalisation, run in the load worker. A document the classifier
 /// could not tell is Spring's because of how its keys are spelt
@@ -67,7 +68,13 @@ pub fn document(doc: &mut Document) {
 /// the view of its application and profile. Returns the `errors`
 /// entries found on the way (a `baseConfig` loop or a missing config).
 pub fn link(docs: &mut [Document], files: &[SourceFile]) -> Vec<FileError> {
-    linkerd::link(docs);
+    link_scoped(docs, files, &Scopes::default())
+}
+
+/// [`link`] within deployment scopes: a document only sees what its file's scope
+/// sees (a ServiceProfile of `envs/prod` does not override a Service of `envs/dev`).
+pub fn link_scoped(docs: &mut [Document], files: &[SourceFile], scopes: &Scopes) -> Vec<FileError> {
+    linkerd::link(docs, scopes);
     consul::link(docs);
     let routes = gateway::patches(docs, files);
     gateway::apply(docs, routes);

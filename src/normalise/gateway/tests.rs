@@ -157,3 +157,57 @@ spec:
         .contains("DestinationRule shop/b"));
     assert_eq!(derived(rule(&docs, "c", 0), "breaker-from"), None);
 }
+
+/// [`run`] after the Linkerd step, as `normalise::link` orders them.
+fn run_linked(text: &str) -> Vec<Document> {
+    let file = SourceFile::new("t.yaml".into(), "t.yaml".into(), text.into());
+    let mut docs = crate::load::load_config(0, &file).docs;
+    crate::normalise::link(&mut docs, std::slice::from_ref(&file));
+    docs
+}
+
+#[test]
+fn linkerd_timeouts_count_only_where_linkerd_applies_them() {
+    let route = |name: &str, parent: &str| {
+        format!(
+            "apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: {name}
+  namespace: faces
+  annotations: {{timeout.linkerd.io/request: 0s}}
+spec:
+  parentRefs: [{parent}]
+  rules:
+  - backendRefs: [{{name: {name}, port: 80}}]
+---
+"
+        )
+    };
+    let text = [
+        route("meshed", "{name: meshed, kind: Service, group: ''}"),
+        route("profiled", "{name: profiled, kind: Service, group: ''}"),
+        route("edge", "{name: edge}"),
+        "apiVersion: linkerd.io/v1alpha2
+kind: ServiceProfile
+metadata: {name: profiled.faces.svc.cluster.local, namespace: faces}
+spec: {routes: [{name: all, condition: {pathRegex: /}}]}
+"
+        .to_string(),
+    ]
+    .concat();
+    let docs = run_linked(&text);
+    let from = |name| derived(rule(&docs, name, 0), "request-timeout-from");
+    // The annotation applies (its zero is the Linkerd pack's finding).
+    assert_eq!(
+        from("meshed"),
+        Some("annotation timeout.linkerd.io/request 0s")
+    );
+    // A ServiceProfile overrides the route and its annotation.
+    assert_eq!(
+        from("profiled"),
+        Some("ServiceProfile profiled.faces.svc.cluster.local, which Linkerd uses instead of this route")
+    );
+    // Linkerd ignores routes attached to a Gateway.
+    assert_eq!(from("edge"), None);
+}
