@@ -7,7 +7,8 @@
 //! - `retry-backoff`: paths where some layer retries; covered when every retrying
 //!   layer waits a growing or exponential delay and none retries without bound;
 //! - `idempotency`: POST and PATCH paths; covered when the call sends an idempotency
-//!   key or no later layer replays it ([`super::path::mutation_retried`]).
+//!   key or no later layer replays it ([`super::path::mutation_retried`]), nor the
+//!   gateway a gateway path starts at.
 
 use std::collections::BTreeMap;
 
@@ -53,7 +54,13 @@ pub fn end_to_end(graph: &Graph) -> BTreeMap<Category, CoverageLine> {
             count(Category::RetryBackoff, backs_off);
         }
         if matches!(e.method.as_deref(), Some("POST" | "PATCH")) {
-            count(Category::Idempotency, path::mutation_retried(e).is_none());
+            // A gateway's own retries replay the mutation too (a code call's own
+            // retry loop is judged by the code rules).
+            let gateway_replays =
+                e.origin == LayerKind::Gateway && path::replays(&e.layers[0]).is_some();
+            let keyed = e.layers.iter().any(|l| l.idempotency.is_some());
+            let replayed = path::mutation_retried(e).is_some() || (gateway_replays && !keyed);
+            count(Category::Idempotency, !replayed);
         }
     }
     counts

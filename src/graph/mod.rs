@@ -20,11 +20,14 @@
 //! up by host id, findings by file.
 
 mod code;
+mod consul;
 pub mod coverage;
 pub mod docs;
+mod envoy;
 mod gateway_api;
 pub mod host;
 mod istio;
+mod kong;
 mod kube;
 mod linkerd;
 pub mod owners;
@@ -390,9 +393,12 @@ pub const PLATFORMS: &[(&str, Contribute)] = &[
     ("kubernetes", kube::add),
     ("istio", istio::add),
     ("linkerd", linkerd::add),
+    ("consul", consul::add),
     ("code", code::add),
     ("spring-cloud-gateway", spring::add),
     ("gateway-api", gateway_api::add),
+    ("kong", kong::add),
+    ("envoy", envoy::add),
 ];
 
 /// Builds the graph of a workspace.

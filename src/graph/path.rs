@@ -14,6 +14,9 @@ enum Applies {
     Yes,
 }
 
+/// Gateways whose calls no mesh sidecar is assumed to route (see [`attach_routes`]).
+const EDGE_PROXIES: &[&str] = &["gateway-api", "kong", "envoy"];
+
 /// Header names that carry an idempotency key.
 const KEY_HEADERS: &[&str] = &["idempotency-key", "x-idempotency-key"];
 
@@ -37,11 +40,13 @@ pub fn attach_routes(edges: &mut [Edge], routes: &HashMap<String, Vec<Route>>) {
         }
         // A Gateway API gateway is an edge proxy (Envoy Gateway, Istio's own
         // gateway): no sidecar of the mesh routes its calls, so VirtualService
-        // routes do not apply to them.
+        // routes do not apply to them. Kong and a front Envoy are taken as edge
+        // proxies too: whether a sidecar was injected beside them is not written
+        // in their configuration, and guessing one would multiply their retries.
         if edge
             .layers
             .first()
-            .is_some_and(|l| l.platform == "gateway-api")
+            .is_some_and(|l| EDGE_PROXIES.contains(&l.platform))
         {
             continue;
         }
@@ -315,25 +320,31 @@ pub fn mutation_retried(edge: &Edge) -> Option<String> {
         return None;
     }
     edge.layers[1..].iter().find_map(|l| {
+        let bad = replays(l)?;
         let r = l.retries.as_ref()?;
-        // Unknown tries (a retry budget) still retry.
-        if r.tries.is_some_and(|t| t < 2) {
-            return None;
-        }
-        let bad: Vec<&str> = r
-            .conditions
-            .iter()
-            .map(String::as_str)
-            .filter(|c| UNSAFE.contains(c) || c.parse::<u16>().is_ok())
-            .collect();
-        (!bad.is_empty()).then(|| {
-            format!(
-                "this {method} sends no Idempotency-Key, and the {} retries it on {} ({}, {}): a request the upstream already applied can be applied again",
-                l.layer.name(),
-                bad.join(","),
-                l.what,
-                r.at.short()
-            )
-        })
+        Some(format!(
+            "this {method} sends no Idempotency-Key, and the {} retries it on {} ({}, {}): a request the upstream already applied can be applied again",
+            l.layer.name(),
+            bad.join(","),
+            l.what,
+            r.at.short()
+        ))
     })
+}
+
+/// The conditions on which a layer retries a request the upstream may already have
+/// received (`5xx`, `reset`, a status code); `None` when it does not retry on any.
+pub fn replays(l: &Layer) -> Option<Vec<&str>> {
+    let r = l.retries.as_ref()?;
+    // Unknown tries (a retry budget) still retry.
+    if r.tries.is_some_and(|t| t < 2) {
+        return None;
+    }
+    let bad: Vec<&str> = r
+        .conditions
+        .iter()
+        .map(String::as_str)
+        .filter(|c| UNSAFE.contains(c) || c.parse::<u16>().is_ok())
+        .collect();
+    (!bad.is_empty()).then_some(bad)
 }
