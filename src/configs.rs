@@ -7,8 +7,9 @@
 //! to the whole run: `rule-dirs` (the rules and API catalogue), `scopes`, the
 //! `[coverage]` gates and the `[cache]`. Every other `resilint.toml` found on the way down governs
 //! the files below it, with no inheritance (ruff's rule): its `include`/`exclude`
-//! (relative to its own directory), `[rules]` levels, `[rust]`, `[spring]` and
-//! `max-file-size`. A nested file that sets a run-wide key is told about on stderr.
+//! (relative to its own directory), `[rules]` levels, `[rust]`, `[spring]`,
+//! `max-file-size` and `[cross]`; its `[services]` adds to every other's (see
+//! [`crate::graph::Settings::of_all`]). A nested file that sets a run-wide key is told about on stderr.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

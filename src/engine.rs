@@ -286,7 +286,8 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
         .progress
         .then(|| crate::progress::files(candidates.len() as u64))
         .flatten();
-    let graph_settings = crate::graph::Settings::of(configs.root());
+    let config_of_file: Vec<usize> = candidates.iter().map(|c| c.config).collect();
+    let graph_settings = crate::graph::Settings::of_all(&configs.list, &config_of_file);
     let (report, files, counted, platforms, graph) = pool.install(|| {
         // Every file's text first (a manifest was read once already, for its package's
         // dependencies), so that out-of-line test modules are known before parsing.
@@ -414,10 +415,9 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
         let graph = crate::graph::build(&ws, &graph_settings);
         let (files, mut docs, scopes) = ws.into_parts();
         crate::graph::docs::annotate(&graph, &mut docs);
-        docs.extend(crate::graph::docs::documents(
-            &graph,
-            graph_settings.max_tries,
-        ));
+        docs.extend(crate::graph::docs::documents_with(&graph, &|file| {
+            graph_settings.max_tries_for(file)
+        }));
         let ws = Workspace::new(files, docs).with_scopes(scopes);
         mark.at("links, scopes, integration graph");
         let (findings, coverage, counted, unresolved) =

@@ -348,3 +348,75 @@ fn a_consul_route_is_on_the_path_of_a_code_call() {
         "{rules:?}"
     );
 }
+
+/// Copies a fixture tree into `to`.
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn services_and_cross_are_read_from_nested_configurations() {
+    let dir = tempfile::tempdir().unwrap();
+    let team = dir.path().join("team");
+    std::fs::create_dir_all(&team).unwrap();
+    // Two tries in code × three in the mesh = 6: below the default 10.
+    copy_tree(
+        &root().join("fixtures/cross/retry-amplification/pass"),
+        &team,
+    );
+    std::fs::write(dir.path().join("resilint.toml"), "# the root: defaults\n").unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_resilint"))
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let amplified = |json: &str| {
+        let report: Value = serde_json::from_str(json).unwrap();
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "cross/retry-amplification")
+    };
+    assert!(!amplified(&run(&[
+        "check",
+        ".",
+        "--no-cache",
+        "--format",
+        "json"
+    ])));
+    // The team's own configuration lowers the threshold and ties its package.
+    std::fs::write(
+        team.join("resilint.toml"),
+        "[cross]\nmax-tries = 4\n\n[services.\"scoring.payments\"]\ncode = [\"checkout\"]\n",
+    )
+    .unwrap();
+    assert!(amplified(&run(&[
+        "check",
+        ".",
+        "--no-cache",
+        "--format",
+        "json"
+    ])));
+    let graph: Value = serde_json::from_str(&run(&["map", "."])).unwrap();
+    let tie = graph["ties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["code"] == "checkout")
+        .unwrap_or_else(|| panic!("{graph:#}"));
+    assert_eq!(tie["service"], "scoring.payments");
+    assert_eq!(tie["by"], "config");
+}

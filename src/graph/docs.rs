@@ -30,8 +30,14 @@ fn entry(key: &str, text: impl Into<String>, span: Span) -> (Node, Node) {
     (scalar(key, span), scalar(text, span))
 }
 
-/// The `cross` documents of a graph.
+/// The `cross` documents of a graph, with one `[cross] max-tries` for every path.
 pub fn documents(graph: &Graph, max_tries: u64) -> Vec<Document> {
+    documents_with(graph, &|_| max_tries)
+}
+
+/// The `cross` documents of a graph; `max_tries(file)` is the `[cross] max-tries`
+/// of the configuration governing the file a path is written in.
+pub fn documents_with(graph: &Graph, max_tries: &dyn Fn(usize) -> u64) -> Vec<Document> {
     // Code edges by calling service, for gateway timeouts shorter than the callee's own calls.
     let mut calls_from: HashMap<&str, Vec<&Edge>> = HashMap::new();
     for e in &graph.edges {
@@ -69,10 +75,12 @@ pub fn documents(graph: &Graph, max_tries: u64) -> Vec<Document> {
                 .iter()
                 .any(|l| path::retry_budget(l).is_some()))
             || (fronts.is_some() && path::wait_of(e).is_some());
-        by_file
-            .entry(e.at.file)
-            .or_default()
-            .push(path_node(e, max_tries, inverted, nested));
+        by_file.entry(e.at.file).or_default().push(path_node(
+            e,
+            max_tries(e.at.file),
+            inverted,
+            nested,
+        ));
     }
     by_file
         .into_iter()

@@ -61,13 +61,20 @@ pub fn tie(b: &mut Builder, package: &Package) -> String {
         what: format!("Rust package {}", package.names[0]),
         at: manifest_at,
     };
-    let configured = b.settings.services.iter().find_map(|(name, entry)| {
-        entry
-            .code
-            .iter()
-            .find(|c| dir.starts_with(clean(&b.settings.base.join(c))))
-            .map(|c| (name, c))
-    });
+    // The deepest code directory naming the package wins, whichever configuration
+    // (the root's or a nested one) declares it.
+    let dir = &dir;
+    let configured = b
+        .settings
+        .all_services()
+        .flat_map(|(base, name, entry)| {
+            entry.code.iter().filter_map(move |c| {
+                let full = clean(&base.join(c));
+                dir.starts_with(&full).then_some((full, name, c))
+            })
+        })
+        .max_by(|a, b| (a.0.components().count(), b.1).cmp(&(b.0.components().count(), a.1)))
+        .map(|(_, name, c)| (name, c));
     if let Some((name, code)) = configured {
         let key = host::key(name).unwrap_or(HostKey {
             name: name.clone(),
