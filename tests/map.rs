@@ -420,3 +420,65 @@ fn services_and_cross_are_read_from_nested_configurations() {
     assert_eq!(tie["service"], "scoring.payments");
     assert_eq!(tie["by"], "config");
 }
+
+#[test]
+fn format_with_a_constant_base_is_a_call_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |p: &str, text: &str| {
+        let path = dir.path().join(p);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "web/Cargo.toml",
+        "[package]\nname = \"web\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nreqwest = \"0.12\"\n",
+    );
+    write(
+        "web/src/main.rs",
+        r#"use std::time::Duration;
+
+const PAYMENTS: &str = "http://payments.shop:8080";
+const FRAUD: &str = "http://fraud.payments";
+
+pub async fn run(id: u64, base: String) -> reqwest::Result<()> {
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(2)).build()?;
+    http.post(format!("{PAYMENTS}/v1/charges")).send().await?;
+    http.get(&format!("{}/score", FRAUD)).send().await?;
+    http.get(format!("http://ledger.shop/entries/{}", id)).send().await?;
+    http.get(format!("{}/x", base)).send().await?;
+    Ok(())
+}
+
+fn main() {}
+"#,
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_resilint"))
+        .args(["map", ".", "--format", "json"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let graph: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let code: Vec<(String, Option<String>)> = graph["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["origin"] == "code")
+        .map(|e| {
+            (
+                e["to"].as_str().unwrap().to_string(),
+                e["method"].as_str().map(String::from),
+            )
+        })
+        .collect();
+    assert!(
+        code.contains(&("payments.shop".into(), Some("POST".into()))),
+        "{code:?}"
+    );
+    assert!(
+        code.iter().any(|(to, _)| to == "fraud.payments"),
+        "{code:?}"
+    );
+    assert!(code.iter().any(|(to, _)| to == "ledger.shop"), "{code:?}");
+    // A base only known at run time names no service.
+    assert_eq!(code.len(), 3, "{code:?}");
+}

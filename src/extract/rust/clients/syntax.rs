@@ -53,8 +53,51 @@ pub(super) fn target_of(e: &Expr) -> Option<Target> {
             target_of(&m.receiver)
         }
         Expr::Try(t) => target_of(&t.expr),
+        Expr::Macro(m) if m.mac.path.is_ident("format") => format_target(&m.mac),
         _ => None,
     }
+}
+
+/// The target of `format!(..)` when its base is known (issue 12): a format string
+/// that starts with a URL (`"http://payments.shop/v1/{}"`: the text before the first
+/// placeholder), or whose first placeholder starts it and names a constant
+/// (`"{PAYMENTS}/v1/charges"`, or `"{}/v1/charges"` with a constant first argument).
+/// The rest of the path is not kept: the host is what ties the call to a service.
+fn format_target(m: &syn::Macro) -> Option<Target> {
+    let mut args = split_body(m.tokens.clone())
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .map(syn::parse2::<Expr>);
+    let Ok(Expr::Lit(l)) = args.next()? else {
+        return None;
+    };
+    let Lit::Str(fmt) = &l.lit else {
+        return None;
+    };
+    let fmt = fmt.value();
+    let Some(open) = fmt.find('{') else {
+        return Some(Target::Literal(fmt));
+    };
+    if open > 0 {
+        let prefix = &fmt[..open];
+        return prefix
+            .contains("://")
+            .then(|| Target::Literal(prefix.to_string()));
+    }
+    let close = fmt.find('}')?;
+    let inner = fmt[1..close].split(':').next().unwrap_or("");
+    if inner.is_empty() {
+        // `{}`: the first argument (a named `name = value` argument is not one).
+        return match args.next()? {
+            Ok(first) => target_of(&first).filter(|t| matches!(t, Target::Const(_))),
+            Err(_) => None,
+        };
+    }
+    let constant = inner
+        .chars()
+        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        && inner.chars().any(|c| c.is_ascii_uppercase());
+    constant.then(|| Target::Const(inner.to_string()))
 }
 
 /// Last segment of each argument that is a plain path (`None`, `Timeout::Never`).
