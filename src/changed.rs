@@ -40,15 +40,28 @@ pub fn root(files: &[PathBuf]) -> PathBuf {
     }
 }
 
-/// The display paths of the files in `changed` (files that do not exist, e.g.
+/// The indices in `files` of the files in `changed` (files that do not exist, e.g.
 /// deleted ones, match nothing).
-pub fn shown(files: &[SourceFile], changed: &[PathBuf]) -> HashSet<String> {
+pub fn indices(files: &[SourceFile], changed: &[PathBuf]) -> HashSet<usize> {
     let canonical = |p: &Path| std::fs::canonicalize(p).ok();
     let wanted: HashSet<PathBuf> = changed.iter().filter_map(|p| canonical(p)).collect();
+    // Only a file whose name is one of the changed files' can be one: the others
+    // are not canonicalised (a system call each, on every file of the tree).
+    let names: HashSet<&std::ffi::OsStr> = wanted.iter().filter_map(|p| p.file_name()).collect();
     files
         .iter()
-        .filter(|f| canonical(&f.path).is_some_and(|p| wanted.contains(&p)))
-        .map(|f| f.display.clone())
+        .enumerate()
+        .filter(|(_, f)| f.path.file_name().is_some_and(|n| names.contains(n)))
+        .filter(|(_, f)| canonical(&f.path).is_some_and(|p| wanted.contains(&p)))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// The display paths of the files in `changed` (see [`indices`]).
+pub fn shown(files: &[SourceFile], changed: &[PathBuf]) -> HashSet<String> {
+    indices(files, changed)
+        .into_iter()
+        .map(|i| files[i].display.clone())
         .collect()
 }
 
@@ -61,6 +74,9 @@ pub fn keep_only(report: &mut Report, shown: &HashSet<String>) {
         .ignored
         .retain(|i| shown.contains(&i.finding.location.path));
     report.subjects.retain(|s| shown.contains(&s.path));
+    report
+        .unresolved
+        .retain(|u| shown.contains(&u.location.path));
 }
 
 /// The package (directory of the nearest `Cargo.toml`, canonical) a file belongs

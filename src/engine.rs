@@ -299,6 +299,7 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
                     .unwrap_or_else(|| read_candidate(c, configs.list[c.config].max_file_size()))
             })
             .collect();
+        mark.at("read every file");
         let suspects = Extractor::suspects(&candidates, &texts);
         let cache = cached::open_cache(&configs, extras.cache);
         let saved = std::sync::Mutex::new(Vec::new());
@@ -348,12 +349,13 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
         if let Some(bar) = &bar {
             bar.finish_and_clear();
         }
+        mark.at("load (cached or parsed)");
         if let Some(cache) = &cache {
             // Only speed is lost when the cache cannot be written (a read-only tree).
             let saved = saved.into_inner().unwrap_or_else(|e| e.into_inner());
             let _ = cache.save(saved, extras.changed.is_some());
         }
-        mark.at("load (cached or parsed) and cache written");
+        mark.at("cache written");
         let mut files = Vec::with_capacity(loaded.len());
         let mut docs = Vec::new();
         // Load errors per file (index, errors, whether a loaded document is judged),
@@ -409,6 +411,7 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
         let scopes = Scopes::compute(&files, &scope_globs);
         errors.extend(normalise::link_scoped(&mut docs, &files, &scopes));
         errors.extend(crate::istio::method_regex_errors(&docs, &files));
+        mark.at("files sorted out, links, scopes");
         let ws = Workspace::new(files, docs).with_scopes(scopes);
         // The integration graph reads every layer; what it finds across layers goes
         // back into the documents the rules judge (credit, `cross` paths).
@@ -419,9 +422,14 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
             graph_settings.max_tries_for(file)
         }));
         let ws = Workspace::new(files, docs).with_scopes(scopes);
-        mark.at("links, scopes, integration graph");
+        mark.at("integration graph");
+        // `--changed-only` reports only the changed files: only they are judged.
+        let only = extras
+            .changed
+            .as_ref()
+            .map(|changed| crate::changed::indices(&ws.files, changed));
         let (findings, coverage, counted, unresolved) =
-            judge::judge_levels(&rules, &ws, levels.as_ref());
+            judge::judge_files(&rules, &ws, levels.as_ref(), only.as_ref());
         mark.at("judge");
         let mut report = Report {
             end_to_end: crate::graph::coverage::end_to_end(&graph),
@@ -438,7 +446,13 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
         report.sort();
         crate::identity::disambiguate(&mut report.findings);
         let known = rules.iter().map(|r| r.id.as_str()).collect();
-        let applied = suppress::apply(&mut report.findings, &ws.files, &known);
+        let judged = ws
+            .files
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| only.as_ref().is_none_or(|only| only.contains(i)))
+            .map(|(_, f)| f);
+        let applied = suppress::apply(&mut report.findings, judged, &known);
         report.suppressed = applied.ignored.len();
         report.ignored = applied.ignored;
         report.ignore_problems = applied.problems;

@@ -263,17 +263,30 @@ pub fn judge_counted(
     (findings, coverage, counted)
 }
 
-/// [`judge_counted`] with each file's rule levels (`None`: each rule's own).
-pub fn judge_levels(
-    rules: &[Rule],
-    ws: &Workspace,
-    levels: Option<&Levels>,
-) -> (
+/// What [`judge_levels`] returns: findings, coverage, counted subjects, unresolved.
+pub type Judged = (
     Vec<Finding>,
     BTreeMap<Category, CoverageLine>,
     Vec<Counted>,
     Vec<Unresolved>,
-) {
+);
+
+/// [`judge_counted`] with each file's rule levels (`None`: each rule's own).
+pub fn judge_levels(rules: &[Rule], ws: &Workspace, levels: Option<&Levels>) -> Judged {
+    judge_files(rules, ws, levels, None)
+}
+
+/// [`judge_levels`] over the documents of the files in `only` (file indices), or of
+/// every file when `None`. Joins still see the whole workspace (each join indexes
+/// every document), so a judged document's verdict is the one a whole run gives it:
+/// `--changed-only` judges only the changed files this way, since it reports nothing
+/// else, and coverage then counts their subjects only.
+pub fn judge_files(
+    rules: &[Rule],
+    ws: &Workspace,
+    levels: Option<&Levels>,
+    only: Option<&std::collections::HashSet<usize>>,
+) -> Judged {
     // Each join's targets are indexed once, before any subject looks a name up.
     let indexes: Vec<Option<ServiceIndex>> = rules
         .par_iter()
@@ -293,6 +306,7 @@ pub fn judge_levels(
     let outcomes: Vec<Outcome> = ws
         .docs
         .par_iter()
+        .filter(|doc| only.is_none_or(|only| only.contains(&doc.file)))
         .map(|doc| {
             let mut out = Outcome::default();
             for (i, ((rule, ctx), help)) in rules.iter().zip(&contexts).zip(&helps).enumerate() {

@@ -91,7 +91,11 @@ pub struct Applied {
 
 /// Removes suppressed findings; returns them with their reasons, and the ignore
 /// comments that lack a reason or silenced nothing. `known` tells active rule ids.
-pub fn apply(findings: &mut Vec<Finding>, files: &[SourceFile], known: &HashSet<&str>) -> Applied {
+pub fn apply<'a>(
+    findings: &mut Vec<Finding>,
+    files: impl IntoIterator<Item = &'a SourceFile>,
+    known: &HashSet<&str>,
+) -> Applied {
     let mut by_path: HashMap<&str, (&SourceFile, Vec<Marker<'_>>)> = HashMap::new();
     for file in files {
         let found = markers(file);
