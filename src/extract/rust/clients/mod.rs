@@ -390,9 +390,7 @@ impl Visitor<'_, '_> {
             self.wrapped += 1;
         }
         if kind == "block" {
-            if let Ok(stmts) =
-                syn::parse::Parser::parse2(syn::Block::parse_within, m.tokens.clone())
-            {
+            if let Some(stmts) = crate::extract::rust::front::macros::stmts(m) {
                 for s in &stmts {
                     self.visit_stmt(s);
                 }

@@ -1,11 +1,11 @@
 //! Small syntax helpers shared by the visitor: paths, test attributes, literal
 //! targets, macro bodies.
 
-use proc_macro2::{Spacing, TokenStream, TokenTree};
 use syn::{Expr, Lit, Pat};
 
 use super::type_path_last;
 use crate::extract::rust::facts::Target;
+use crate::extract::rust::front::macros;
 
 pub(super) fn segments(path: &syn::Path) -> Vec<String> {
     path.segments.iter().map(|s| s.ident.to_string()).collect()
@@ -181,57 +181,12 @@ pub(super) fn macro_kind(path: &syn::Path) -> Option<&'static str> {
     })
 }
 
-/// Splits a macro body at top-level `,`, `=>` and `=` (not `==`, `<=`, ...).
-pub(super) fn split_body(tokens: TokenStream) -> Vec<TokenStream> {
-    let tts: Vec<TokenTree> = tokens.into_iter().collect();
-    let mut parts = Vec::new();
-    let mut current = Vec::new();
-    let mut i = 0;
-    while i < tts.len() {
-        let sep = match &tts[i] {
-            TokenTree::Punct(p) if p.as_char() == ',' || p.as_char() == ';' => 1,
-            TokenTree::Punct(p) if p.as_char() == '=' => {
-                let prev_joint = matches!(
-                    i.checked_sub(1).map(|j| &tts[j]),
-                    Some(TokenTree::Punct(q)) if q.spacing() == Spacing::Joint
-                );
-                let next_gt =
-                    matches!(tts.get(i + 1), Some(TokenTree::Punct(q)) if q.as_char() == '>');
-                let next_eq =
-                    matches!(tts.get(i + 1), Some(TokenTree::Punct(q)) if q.as_char() == '=');
-                if p.spacing() == Spacing::Joint && next_gt {
-                    2
-                } else if p.spacing() == Spacing::Alone && !prev_joint {
-                    1
-                } else if next_eq {
-                    // `==`: keep both.
-                    current.push(tts[i].clone());
-                    current.push(tts[i + 1].clone());
-                    i += 2;
-                    continue;
-                } else {
-                    0
-                }
-            }
-            _ => 0,
-        };
-        if sep > 0 {
-            parts.push(current.drain(..).collect());
-            i += sep;
-        } else {
-            current.push(tts[i].clone());
-            i += 1;
-        }
-    }
-    parts.push(current.into_iter().collect());
-    parts
-}
-
 /// The expressions in the body of a well-known macro (`tokio::select!`, `join!`,
-/// `stream!`), parsed; empty for other macros or bodies that do not parse.
+/// `stream!`), through the front end's one re-parser; empty for other macros or
+/// bodies that do not parse.
 pub fn macro_exprs(m: &syn::Macro) -> Vec<Expr> {
     match macro_kind(&m.path) {
-        Some("block") => syn::parse::Parser::parse2(syn::Block::parse_within, m.tokens.clone())
+        Some("block") => macros::stmts(m)
             .map(|stmts| {
                 vec![Expr::Block(syn::ExprBlock {
                     attrs: Vec::new(),
@@ -243,11 +198,10 @@ pub fn macro_exprs(m: &syn::Macro) -> Vec<Expr> {
                 })]
             })
             .unwrap_or_default(),
-        Some(_) => split_body(m.tokens.clone())
-            .into_iter()
-            .filter(|p| !p.is_empty())
-            .filter_map(|p| syn::parse2::<Expr>(p).ok())
-            .collect(),
+        Some(_) => match macros::reparse(m) {
+            Some(macros::Reparsed::Exprs(exprs)) => exprs,
+            _ => Vec::new(),
+        },
         None => Vec::new(),
     }
 }

@@ -1,6 +1,6 @@
 //! The per-file front end the three analyses (clients, retries, routes) read
 //! instead of deciding things on their own: the item index built in one pass
-//! ([`index`]), the one test-code mask ([`test_code`]), name resolution through
+//! ([`index`]), the one macro-body re-parser ([`macros`]), the one test-code mask ([`test_code`]), name resolution through
 //! `use` and `Cargo.toml` ([`imports`]), positions ([`positions`]) and identifier
 //! text ([`ident`]).
 //!
@@ -11,5 +11,6 @@
 pub(crate) mod ident;
 pub mod imports;
 pub mod index;
+pub mod macros;
 pub(crate) mod positions;
 pub mod test_code;

@@ -1,14 +1,12 @@
 //! A depth-limited walk over expressions, `let`s and the bodies of macros.
 //!
-//! `syn` keeps macro bodies as tokens. The walk re-parses them: `select!` branches
-//! (`pat = future [, if cond] => body`, `else => body`, `biased;`), comma-separated
-//! expressions (`join!`, `format!`, `vec!`), or statements (`stream!`). Tokens keep
-//! their original spans, so positions stay right.
+//! `syn` keeps macro bodies as tokens. The walk re-parses them with the front end's
+//! one re-parser ([`crate::extract::rust::front::macros`]).
 
-use syn::parse::{ParseStream, Parser};
-use syn::punctuated::Punctuated;
 use syn::visit::{self, Visit};
-use syn::{Expr, Stmt, Token};
+use syn::{Expr, Stmt};
+
+pub(crate) use crate::extract::rust::front::macros::{is_select, reparse, Reparsed};
 
 use super::MAX_DEPTH;
 
@@ -172,73 +170,4 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
     }
 
     fn visit_item(&mut self, _: &'ast syn::Item) {}
-}
-
-pub(crate) enum Reparsed {
-    Exprs(Vec<Expr>),
-    Stmts(Vec<Stmt>),
-}
-
-/// `select!` and `select_biased!` of tokio and futures.
-pub(crate) fn is_select(mac: &syn::Macro) -> bool {
-    mac.path
-        .segments
-        .last()
-        .is_some_and(|s| s.ident == "select" || s.ident == "select_biased")
-}
-
-/// The expressions or statements inside a macro call, when they parse as such.
-pub(crate) fn reparse(mac: &syn::Macro) -> Option<Reparsed> {
-    if mac.tokens.is_empty() {
-        return None;
-    }
-    if is_select(mac) {
-        return parse_select
-            .parse2(mac.tokens.clone())
-            .ok()
-            .map(Reparsed::Exprs);
-    }
-    if let Ok(exprs) = Punctuated::<Expr, Token![,]>::parse_terminated.parse2(mac.tokens.clone()) {
-        return Some(Reparsed::Exprs(exprs.into_iter().collect()));
-    }
-    syn::Block::parse_within
-        .parse2(mac.tokens.clone())
-        .ok()
-        .map(Reparsed::Stmts)
-}
-
-/// `select!` branches as expressions: each future, guard and body, in order.
-fn parse_select(input: ParseStream) -> syn::Result<Vec<Expr>> {
-    let mut out = Vec::new();
-    if input.peek(syn::Ident) && input.peek2(Token![;]) {
-        let _: syn::Ident = input.parse()?;
-        let _: Token![;] = input.parse()?;
-    }
-    while !input.is_empty() {
-        if input.peek(Token![else]) || (input.peek(syn::Ident) && input.peek2(Token![=>])) {
-            let _: proc_macro2::TokenTree = input.parse()?;
-        } else {
-            let _ = syn::Pat::parse_multi_with_leading_vert(input)?;
-            let _: Token![=] = input.parse()?;
-            out.push(input.parse::<Expr>()?);
-            if input.peek(Token![,]) && input.peek2(Token![if]) {
-                let _: Token![,] = input.parse()?;
-                let _: Token![if] = input.parse()?;
-                out.push(input.parse::<Expr>()?);
-            }
-        }
-        let _: Token![=>] = input.parse()?;
-        if input.peek(syn::token::Brace) {
-            out.push(Expr::Block(input.parse::<syn::ExprBlock>()?));
-            if input.peek(Token![,]) {
-                let _: Token![,] = input.parse()?;
-            }
-        } else {
-            out.push(input.parse::<Expr>()?);
-            if !input.is_empty() {
-                let _: Token![,] = input.parse()?;
-            }
-        }
-    }
-    Ok(out)
 }

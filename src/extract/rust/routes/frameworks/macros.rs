@@ -4,7 +4,8 @@ use super::*;
 
 impl Summarizer<'_> {
     /// Macros: `routes![a, b]`, `warp::path!("orders" / u64)`; other macro bodies are
-    /// parsed as expressions when they are (`vec![..]`), so routers inside are seen.
+    /// parsed as expressions when they are (`vec![..]`, by the front end's re-parser),
+    /// so routers inside are seen.
     pub(super) fn mac(&mut self, m: &syn::Macro, cx: &mut FnCtx, d: usize) -> Val {
         let Some(last) = last_ident(&m.path) else {
             return Val::Other;
@@ -42,9 +43,7 @@ impl Summarizer<'_> {
         if !mentions(&m.tokens, self.interesting, 0) {
             return Val::Other;
         }
-        if let Ok(args) = m.parse_body_with(
-            syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
-        ) {
+        if let Some(args) = crate::extract::rust::front::macros::comma_exprs(m) {
             for a in &args {
                 self.eval_discard(a, cx, d);
             }
