@@ -84,7 +84,8 @@ pub fn summarize(source: &SourceFile, ctx: &Ctx) -> Result<FileFacts, FileError>
             // The blanked shebang keeps every line where it was: the file's line starts hold.
             let pos = || front::positions::Positions::with_line_starts(&text, source.line_starts());
             facts.retries = retries::retries_at(&file, &index, pos(), &ctx.catalog.retry, ctx.deps);
-            facts.routes = routes::summarize_at(&file, &index, &pos(), &ctx.catalog.routes);
+            facts.routes =
+                routes::summarize_at(&file, &index, &pos(), &ctx.catalog.routes, ctx.deps);
             // Out-of-line test modules either extractor saw (`#[cfg(test)] mod tests;`).
             for m in facts.routes.test_modules() {
                 if !facts.test_mods.contains(m) {

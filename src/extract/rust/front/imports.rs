@@ -21,6 +21,23 @@ impl Deps {
         self.names.values().any(|p| p == package)
     }
 
+    /// The package a dependency renamed in `Cargo.toml` names in code
+    /// (`web = { package = "axum" }`: `web` → `axum`); `None` for any other name.
+    pub fn renamed(&self, name: &str) -> Option<&str> {
+        self.names
+            .get(name)
+            .filter(|package| *package != name && *package != "crate")
+            .map(String::as_str)
+    }
+
+    /// `path` with its first segment mapped through [`Self::renamed`].
+    pub fn unrename(&self, mut path: Vec<String>) -> Vec<String> {
+        if let Some(package) = path.first().and_then(|f| self.renamed(f)) {
+            path[0] = package.to_string();
+        }
+        path
+    }
+
     /// The dependencies renamed in `Cargo.toml`: (name in code, package), in name
     /// order (the package itself, named `crate`, is no rename).
     pub fn renames(&self) -> Vec<(&str, &str)> {
@@ -296,6 +313,9 @@ mod tests {
             i.resolve(&s("Client::new"), Some(&deps))[0],
             s("reqwest::Client::new")
         );
+        assert_eq!(deps.renamed("http"), Some("reqwest"));
+        assert_eq!(deps.unrename(s("http::Client")), s("reqwest::Client"));
+        assert_eq!(deps.unrename(s("crate::http")), s("crate::http"));
         let none = read_deps("[dependencies]\nserde = \"1\"\n").unwrap();
         assert_eq!(
             i.resolve(&s("Client::new"), Some(&none))[0],

@@ -207,7 +207,7 @@ pub struct RouteFact {
 /// are converted to byte offsets of it). Never panics on odd input.
 pub fn summarize(file: &syn::File, text: &str, catalog: &RoutesCatalog) -> FileRoutes {
     let index = crate::extract::rust::front::index::Index::of(file);
-    summarize_at(file, &index, &Positions::new(text), catalog)
+    summarize_at(file, &index, &Positions::new(text), catalog, None)
 }
 
 /// [`summarize`] with the positions of the file's text (line starts already known).
@@ -216,8 +216,9 @@ pub(crate) fn summarize_at<'a>(
     index: &crate::extract::rust::front::index::Index<'a>,
     pos: &Positions<'_>,
     catalog: &RoutesCatalog,
+    deps: Option<&crate::extract::rust::front::imports::Deps>,
 ) -> FileRoutes {
-    frameworks::summarize_file(file, index, pos, catalog)
+    frameworks::summarize_file(file, index, pos, catalog, deps)
 }
 
 /// The positioned tree the rule selects: a sequence of maps with `method`, `path`,

@@ -8,15 +8,25 @@ impl Summarizer<'_> {
         self.uses.get_or_init(|| {
             let mut uses = HashMap::new();
             collect_uses(self.index, &mut uses, self.cat);
+            if let Some(deps) = self.deps {
+                for full in uses.values_mut() {
+                    *full = deps.unrename(std::mem::take(full));
+                }
+            }
             uses
         })
     }
 
-    /// A path with its first segment replaced by what `use` imported under that name.
+    /// A path with its first segment replaced by what `use` imported under that name,
+    /// then a dependency renamed in `Cargo.toml` by its package's name.
     pub(super) fn resolve(&self, segs: &[String]) -> Vec<String> {
-        match segs.first().and_then(|f| self.uses().get(f)) {
+        let path = match segs.first().and_then(|f| self.uses().get(f)) {
             Some(full) => full.iter().chain(&segs[1..]).cloned().collect(),
             None => segs.to_vec(),
+        };
+        match self.deps {
+            Some(deps) => deps.unrename(path),
+            None => path,
         }
     }
 

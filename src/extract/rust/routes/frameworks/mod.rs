@@ -19,6 +19,7 @@ use super::{
     Child, FileRoutes, FnInfo, Handler, LayerBy, LayerRec, LayerRefs, Positions, RouteRec, ScopeRec,
 };
 use crate::extract::rust::front::ident::with_ident_str;
+use crate::extract::rust::front::imports::Deps;
 use crate::extract::rust::front::index::Index;
 use crate::tree::Span;
 
@@ -38,11 +39,13 @@ pub(crate) fn summarize_file<'a>(
     index: &Index<'a>,
     lines: &Positions,
     cat: &RoutesCatalog,
+    deps: Option<&Deps>,
 ) -> FileRoutes {
     let mut s = Summarizer {
         cat,
         lines,
         index,
+        deps,
         uses: OnceCell::new(),
         out: FileRoutes::default(),
         generic_handlers: Params::default(),
@@ -59,6 +62,9 @@ struct Summarizer<'a> {
     lines: &'a Positions<'a>,
     /// The file's declarations, for `uses`.
     index: &'a Index<'a>,
+    /// The package's `Cargo.toml` dependencies, when known: a renamed framework
+    /// (`web = { package = "axum" }`) is recognised under its package's name.
+    deps: Option<&'a Deps>,
     /// `use` renames and imports: local name → full path. Collected when a path is
     /// first resolved (few files have a candidate route to resolve).
     uses: OnceCell<HashMap<String, Vec<String>>>,
