@@ -64,11 +64,10 @@ pub(super) fn target_of(e: &Expr) -> Option<Target> {
 /// (`"{PAYMENTS}/v1/charges"`, or `"{}/v1/charges"` with a constant first argument).
 /// The rest of the path is not kept: the host is what ties the call to a service.
 fn format_target(m: &syn::Macro) -> Option<Target> {
-    let mut args = split_body(m.tokens.clone())
-        .into_iter()
-        .filter(|p| !p.is_empty())
-        .map(syn::parse2::<Expr>);
-    let Ok(Expr::Lit(l)) = args.next()? else {
+    // Through the front end's re-parser: a named `name = value` argument is an
+    // assignment expression, never a target.
+    let mut args = macros::comma_exprs(m)?.into_iter();
+    let Expr::Lit(l) = args.next()? else {
         return None;
     };
     let Lit::Str(fmt) = &l.lit else {
@@ -88,10 +87,7 @@ fn format_target(m: &syn::Macro) -> Option<Target> {
     let inner = fmt[1..close].split(':').next().unwrap_or("");
     if inner.is_empty() {
         // `{}`: the first argument (a named `name = value` argument is not one).
-        return match args.next()? {
-            Ok(first) => target_of(&first).filter(|t| matches!(t, Target::Const(_))),
-            Err(_) => None,
-        };
+        return target_of(&args.next()?).filter(|t| matches!(t, Target::Const(_)));
     }
     let constant = inner
         .chars()
