@@ -423,13 +423,10 @@ fn check(args: CheckArgs) -> i32 {
     let repo = output::repo();
     for target in &targets {
         let color = target.path.is_none() && color_wanted(args.color);
-        let text = output::render(target.format, &report, &repo, color);
+        let write = |out: &mut dyn Write| output::write(target.format, &report, &repo, color, out);
         let written = match &target.path {
-            None => print_out(&text),
-            Some(path) => match std::fs::write(path, &text) {
-                Ok(()) => 0,
-                Err(e) => usage_error(format!("cannot write {}: {e}", path.display())),
-            },
+            None => stream_out(write),
+            Some(path) => stream_to_file(path, write),
         };
         if written != 0 {
             return 2;
@@ -498,12 +495,41 @@ fn init(dir: &std::path::Path, force: bool) -> i32 {
     0
 }
 
+/// Streams a renderer onto stdout through a buffer; errors as [`print_out`].
+fn stream_out(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> i32 {
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    written_to_stdout(write(&mut stdout).and_then(|()| stdout.flush()))
+}
+
+/// Streams a renderer into a new file through a buffer.
+fn stream_to_file(
+    path: &std::path::Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> i32 {
+    let written = std::fs::File::create(path).and_then(|file| {
+        let mut file = std::io::BufWriter::new(file);
+        write(&mut file)?;
+        file.flush()
+    });
+    match written {
+        Ok(()) => 0,
+        Err(e) => usage_error(format!("cannot write {}: {e}", path.display())),
+    }
+}
+
 fn print_out(text: &str) -> i32 {
     let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|_| stdout.flush())
-    {
+    written_to_stdout(
+        stdout
+            .write_all(text.as_bytes())
+            .and_then(|_| stdout.flush()),
+    )
+}
+
+/// 0 when stdout took everything or its reader went away (a closed pipe), else a
+/// usage error saying why (a full disk, a closed file).
+fn written_to_stdout(result: std::io::Result<()>) -> i32 {
+    match result {
         Ok(()) => 0,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
         // A full disk or a closed file: say so, and fail (exit 2).

@@ -180,23 +180,35 @@ pub fn repo() -> Repo {
     }
 }
 
-/// One format's bytes.
+/// One format's bytes, as a string (tests; `check` uses [`write`]).
 pub fn render(format: Format, done: &Finished, repo: &Repo, color: bool) -> String {
+    render::to_string(|out| write(format, done, repo, color, out))
+}
+
+/// Writes one format onto `out` as it is rendered (hand it a buffered writer):
+/// the whole output is never held in memory. The error is the writer's.
+pub fn write(
+    format: Format,
+    done: &Finished,
+    repo: &Repo,
+    color: bool,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let report = &done.report;
     match format {
-        Format::Text => render::text::render(report, &done.files, color),
-        Format::Concise => render::concise::render(report),
-        Format::Json => render::json::render(report),
-        Format::Sarif => render::sarif::render(report, repo),
-        Format::Github => render::github::render(report, repo),
-        Format::Markdown => render::markdown::render(report),
-        Format::Gitlab => render::gitlab::render(report, repo),
-        Format::Junit => render::junit::render(report),
+        Format::Text => render::text::write(report, &done.files, color, out),
+        Format::Concise => render::concise::write(report, out),
+        Format::Json => render::json::write(report, out),
+        Format::Sarif => render::sarif::write(report, repo, out),
+        Format::Github => render::github::write(report, repo, out),
+        Format::Markdown => render::markdown::write(report, out),
+        Format::Gitlab => render::gitlab::write(report, repo, out),
+        Format::Junit => render::junit::write(report, out),
         Format::Html => {
             // Findings are put on the map's edges only for the page that draws them.
             let mut graph = done.graph.clone();
             graph.attach_findings(&report.findings);
-            render::html::render(report, &done.files, &graph)
+            out.write_all(render::html::render(report, &done.files, &graph).as_bytes())
         }
     }
 }

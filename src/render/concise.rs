@@ -2,16 +2,23 @@
 //! `path:line:column: severity[rule] message`, for editors, grep and quick looks;
 //! then the summary and coverage table of the text format.
 
+use std::io::{self, Write};
+
 use super::snippet::escape;
 use crate::report::Report;
 
 pub fn render(report: &Report) -> String {
-    let mut out = String::new();
+    super::to_string(|out| write(report, out))
+}
+
+/// Writes one line per finding as it goes, then the text format's closing parts.
+pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for f in &report.findings {
         let l = &f.location;
         let others = super::others(f);
-        out.push_str(&format!(
-            "{}:{}:{}: {}[{}] {}{}\n",
+        writeln!(
+            out,
+            "{}:{}:{}: {}[{}] {}{}",
             escape(&l.path, false),
             l.line,
             l.column,
@@ -23,9 +30,8 @@ pub fn render(report: &Report) -> String {
             } else {
                 format!(" ({others})")
             }
-        ));
+        )?;
     }
-    out.push_str(&super::text::sections(report));
-    out.push_str(&super::text::summary(report));
-    out
+    super::text::write_sections(report, out)?;
+    out.write_all(super::text::summary(report).as_bytes())
 }

@@ -5,6 +5,8 @@
 //! Escaping follows the runner's rules: in the message `%`, CR and LF become
 //! `%25`, `%0D`, `%0A`; in property values `:` and `,` are escaped too.
 
+use std::io::{self, Write};
+
 use super::Repo;
 use crate::report::{Report, Severity};
 
@@ -27,12 +29,18 @@ fn command(severity: Severity) -> &'static str {
 }
 
 pub fn render(report: &Report, repo: &Repo) -> String {
-    let mut out = String::new();
+    super::to_string(|out| write(report, repo, out))
+}
+
+/// Writes one workflow command per finding, ignore problem, file error and failed
+/// gate, as it goes.
+pub fn write(report: &Report, repo: &Repo, out: &mut dyn Write) -> io::Result<()> {
     for f in &report.findings {
         let l = &f.location;
         let file = repo.path(&l.path).unwrap_or_else(|| l.path.clone());
-        out.push_str(&format!(
-            "::{} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+        writeln!(
+            out,
+            "::{} file={},line={},col={},endLine={},endColumn={},title={}::{}",
             command(f.severity),
             escape_property(&file),
             l.line,
@@ -41,32 +49,35 @@ pub fn render(report: &Report, repo: &Repo) -> String {
             l.end_column,
             escape_property(&f.rule),
             escape_data(&super::with_others(f))
-        ));
+        )?;
     }
     for p in &report.ignore_problems {
         let file = repo.path(&p.path).unwrap_or_else(|| p.path.clone());
-        out.push_str(&format!(
-            "::warning file={},line={},col={},title={}::{}\n",
+        writeln!(
+            out,
+            "::warning file={},line={},col={},title={}::{}",
             escape_property(&file),
             p.line,
             p.column,
             escape_property("resilint ignore comment"),
             escape_data(&p.message)
-        ));
+        )?;
     }
     for e in &report.errors {
         let file = repo.path(&e.path).unwrap_or_else(|| e.path.clone());
         let line = e.line.map(|l| format!(",line={l}")).unwrap_or_default();
-        out.push_str(&format!(
-            "::error file={}{line},title={}::{}\n",
+        writeln!(
+            out,
+            "::error file={}{line},title={}::{}",
             escape_property(&file),
             escape_property("resilint could not read this file"),
             escape_data(&e.message)
-        ));
+        )?;
     }
     for g in report.gates.iter().filter(|g| !g.passed) {
-        out.push_str(&format!(
-            "::error title={}::{}\n",
+        writeln!(
+            out,
+            "::error title={}::{}",
             escape_property("resilint coverage gate"),
             escape_data(&format!(
                 "{} coverage {}/{} ({:.1}%) is below the minimum {}%",
@@ -76,9 +87,9 @@ pub fn render(report: &Report, repo: &Repo) -> String {
                 g.percent.unwrap_or(0.0),
                 g.minimum
             ))
-        ));
+        )?;
     }
-    out
+    Ok(())
 }
 
 #[cfg(test)]

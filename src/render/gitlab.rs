@@ -4,6 +4,8 @@
 //! Paths are relative to the repository root; the fingerprint is the one SARIF
 //! uses, so it survives unrelated lines moving.
 
+use std::io::{self, Write};
+
 use serde::Serialize;
 
 use super::Repo;
@@ -39,25 +41,39 @@ fn severity(s: Severity) -> &'static str {
 }
 
 pub fn render(report: &Report, repo: &Repo) -> String {
-    let issues: Vec<Issue<'_>> = report
-        .findings
-        .iter()
-        .map(|f| Issue {
-            description: &f.message,
-            check_name: &f.rule,
-            fingerprint: identity::fingerprint(f),
-            severity: severity(f.severity),
-            location: IssueLocation {
-                path: repo
-                    .path(&f.location.path)
-                    .unwrap_or_else(|| f.location.path.clone()),
-                lines: Lines {
-                    begin: f.location.line,
+    super::to_string(|out| write(report, repo, out))
+}
+
+/// The issues, each made from its finding only when it is written.
+struct Issues<'a> {
+    report: &'a Report,
+    repo: &'a Repo,
+}
+
+impl Serialize for Issues<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.report.findings.iter().map(|f| {
+            Issue {
+                description: &f.message,
+                check_name: &f.rule,
+                fingerprint: identity::fingerprint(f),
+                severity: severity(f.severity),
+                location: IssueLocation {
+                    path: self
+                        .repo
+                        .path(&f.location.path)
+                        .unwrap_or_else(|| f.location.path.clone()),
+                    lines: Lines {
+                        begin: f.location.line,
+                    },
                 },
-            },
-        })
-        .collect();
-    let mut out = serde_json::to_string_pretty(&issues).unwrap_or_else(|_| "[]".into());
-    out.push('\n');
-    out
+            }
+        }))
+    }
+}
+
+/// Writes the array of issues, pretty-printed, ending in a newline.
+pub fn write(report: &Report, repo: &Repo, out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &Issues { report, repo })?;
+    out.write_all(b"\n")
 }

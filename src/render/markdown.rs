@@ -2,6 +2,7 @@
 //! comment: counts, the coverage table (with gates), then findings grouped by rule.
 
 use std::collections::BTreeMap;
+use std::io::{self, Write};
 
 use crate::report::{Category, CoverageLine, Finding, Report};
 
@@ -48,14 +49,14 @@ fn coverage(report: &Report) -> String {
     out
 }
 
-fn findings(report: &Report) -> String {
+fn write_findings(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut by_rule: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     for f in &report.findings {
         by_rule.entry(&f.rule).or_default().push(f);
     }
-    let mut out = String::new();
     for (rule, list) in by_rule {
-        out.push_str(&format!(
+        write!(
+            out,
             "\n### `{rule}` ({} {}, {})\n\n",
             list.len(),
             if list.len() == 1 {
@@ -64,24 +65,31 @@ fn findings(report: &Report) -> String {
                 "findings"
             },
             list[0].severity.name()
-        ));
+        )?;
         for f in list {
             let l = &f.location;
-            out.push_str(&format!(
-                "- `{}:{}:{}` {}\n",
+            writeln!(
+                out,
+                "- `{}:{}:{}` {}",
                 cell(&l.path),
                 l.line,
                 l.column,
                 cell(&super::with_others(f))
-            ));
+            )?;
         }
     }
-    out
+    Ok(())
 }
 
 pub fn render(report: &Report) -> String {
+    super::to_string(|out| write(report, out))
+}
+
+/// Writes the summary: the short head is built as a string, the lists (findings,
+/// files that could not be read, ignore comments) are written line by line.
+pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let n = report.findings.len();
-    let mut out = format!(
+    let mut head = format!(
         "## resilint\n\n{n} {} in {} {}",
         if n == 1 { "finding" } else { "findings" },
         report.files_scanned,
@@ -92,25 +100,25 @@ pub fn render(report: &Report) -> String {
         }
     );
     if report.suppressed > 0 {
-        out.push_str(&format!(", {} ignored inline", report.suppressed));
+        head.push_str(&format!(", {} ignored inline", report.suppressed));
     }
     if let Some(b) = report.baseline {
-        out.push_str(&format!(
+        head.push_str(&format!(
             ", {} in the baseline, {} baseline entries fixed",
             b.matched, b.fixed
         ));
     }
     if !report.errors.is_empty() {
         let n = report.errors.len();
-        out.push_str(&format!(
+        head.push_str(&format!(
             ", {n} {} could not be read",
             if n == 1 { "file" } else { "files" }
         ));
     }
-    out.push_str(".\n\n");
-    out.push_str(&coverage(report));
+    head.push_str(".\n\n");
+    head.push_str(&coverage(report));
     for g in report.gates.iter().filter(|g| !g.passed) {
-        out.push_str(&format!(
+        head.push_str(&format!(
             "\n**Coverage gate failed:** {} is {} ({}/{} covered), below the minimum {}%.\n",
             g.category.name(),
             percent(g.percent),
@@ -119,32 +127,30 @@ pub fn render(report: &Report) -> String {
             g.minimum
         ));
     }
+    out.write_all(head.as_bytes())?;
     if !report.findings.is_empty() {
-        out.push_str("\n## Findings\n");
-        out.push_str(&findings(report));
+        out.write_all(b"\n## Findings\n")?;
+        write_findings(report, out)?;
     }
     if !report.errors.is_empty() {
-        out.push_str("\n## Files that could not be read\n\n");
+        out.write_all(b"\n## Files that could not be read\n\n")?;
         for e in &report.errors {
             let line = e.line.map(|l| format!(":{l}")).unwrap_or_default();
-            out.push_str(&format!(
-                "- `{}{line}` {}\n",
-                cell(&e.path),
-                cell(&e.message)
-            ));
+            writeln!(out, "- `{}{line}` {}", cell(&e.path), cell(&e.message))?;
         }
     }
     if !report.ignore_problems.is_empty() {
-        out.push_str("\n## Ignore comments to fix\n\n");
+        out.write_all(b"\n## Ignore comments to fix\n\n")?;
         for p in &report.ignore_problems {
-            out.push_str(&format!(
-                "- `{}:{}:{}` {}\n",
+            writeln!(
+                out,
+                "- `{}:{}:{}` {}",
                 cell(&p.path),
                 p.line,
                 p.column,
                 cell(&p.message)
-            ));
+            )?;
         }
     }
-    out
+    Ok(())
 }

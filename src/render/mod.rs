@@ -1,5 +1,11 @@
 //! Render stage: pure functions from a report to bytes, one file per format.
 //!
+//! Each renderer writes onto an [`std::io::Write`] as it goes (`write`), finding by
+//! finding, never building the whole output first: a report of 100,000 findings
+//! is 100 MB of SARIF, and holding that (or a `serde_json::Value` of it) beside the
+//! report took 800 MB. `render` is the same bytes as a `String`, for tests and the
+//! fuzz harness. Callers hand `write` a buffered writer.
+//!
 //! Formats read by a code host (SARIF, GitHub annotations, GitLab Code Quality)
 //! need paths relative to the repository root, not to the directory the command
 //! ran in: [`Repo`] carries that root as data, so renderers never touch the disk.
@@ -17,6 +23,18 @@ pub mod markdown;
 pub mod sarif;
 pub mod snippet;
 pub mod text;
+
+/// The bytes a `write` function puts out, as a `String` (lossy only if a renderer
+/// wrote invalid UTF-8, which none does: they write `str`s).
+pub fn to_string(write: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> String {
+    let mut out = Vec::new();
+    // Writing into a `Vec` cannot fail; a renderer's own error leaves what it wrote.
+    let _ = write(&mut out);
+    match String::from_utf8(out) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    }
+}
 
 /// "and 2 other routes" for a finding that stands for several subjects with one
 /// shared problem (`related`, see [`crate::report::group_shared`]); empty otherwise.

@@ -12,14 +12,18 @@
 //!   parsed, and ignore comments that need attention.
 //!
 //! Columns count Unicode scalar values, so the run declares `unicodeCodePoints`.
+//!
+//! Results are streamed: each is built from its finding while the log is written.
 
 use std::collections::BTreeMap;
+use std::io::{self, Write};
 
+use serde::Serialize;
 use serde_json::{json, Value};
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, Notification,
     PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor,
-    Result as SarifResult, ResultLevel, Run, Sarif, Suppression, Tool, ToolComponent,
+    Result as SarifResult, ResultLevel, Suppression, Tool, ToolComponent,
 };
 
 use super::Repo;
@@ -256,24 +260,64 @@ fn run_properties(report: &Report) -> PropertyBag {
 
 /// The whole log, pretty-printed, ending in a newline.
 pub fn render(report: &Report, repo: &Repo) -> String {
+    super::to_string(|out| write(report, repo, out))
+}
+
+/// The log as `serde-sarif` lays it out (a `Sarif` holding one `Run`), with the
+/// same fields in the same order, except that `results` are made one at a time
+/// while they are written: a `Vec<Result>` of 100,000 findings took 600 MB.
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    runs: [RunOut<'a>; 1],
+    version: &'static str,
+}
+
+/// `serde_sarif::sarif::Run`'s fields that resilint fills, in its order.
+#[derive(Serialize)]
+struct RunOut<'a> {
+    #[serde(rename = "columnKind")]
+    column_kind: &'static str,
+    invocations: [Invocation; 1],
+    properties: PropertyBag,
+    results: Results<'a>,
+    tool: Tool,
+}
+
+/// The findings, then the ignored findings (with their suppression), each built
+/// as a SARIF result only when it is written.
+struct Results<'a> {
+    report: &'a Report,
+    repo: &'a Repo,
+    index: BTreeMap<&'a str, usize>,
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let at = |f: &Finding| self.index.get(f.rule.as_str()).copied();
+        let findings = self
+            .report
+            .findings
+            .iter()
+            .map(|f| result(f, at(f), self.repo, None));
+        let ignored = self
+            .report
+            .ignored
+            .iter()
+            .map(|i| result(&i.finding, at(&i.finding), self.repo, Some(&i.reason)));
+        serializer.collect_seq(findings.chain(ignored))
+    }
+}
+
+/// Writes the whole log, pretty-printed, ending in a newline.
+pub fn write(report: &Report, repo: &Repo, out: &mut dyn Write) -> io::Result<()> {
     let index: BTreeMap<&str, usize> = report
         .rules
         .iter()
         .enumerate()
         .map(|(i, r)| (r.id.as_str(), i))
         .collect();
-    let at = |f: &Finding| index.get(f.rule.as_str()).copied();
-    let mut results: Vec<SarifResult> = report
-        .findings
-        .iter()
-        .map(|f| result(f, at(f), repo, None))
-        .collect();
-    results.extend(
-        report
-            .ignored
-            .iter()
-            .map(|i| result(&i.finding, at(&i.finding), repo, Some(&i.reason))),
-    );
     let mut driver = ToolComponent::builder()
         .name("resilint")
         .version(env!("CARGO_PKG_VERSION"))
@@ -285,22 +329,24 @@ pub fn render(report: &Report, repo: &Repo) -> String {
         .execution_successful(true)
         .tool_execution_notifications(notifications(report, repo))
         .build();
-    let run = Run::builder()
-        .tool(Tool::builder().driver(driver).build())
-        .results(results)
-        .invocations(vec![invocation])
-        .column_kind(json!("unicodeCodePoints"))
-        .properties(run_properties(report))
-        .build();
-    let log = Sarif::builder()
-        .schema(SCHEMA)
-        .version(json!("2.1.0"))
-        .runs(vec![run])
-        .build();
-    let mut out =
-        serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    out.push('\n');
-    out
+    let run = RunOut {
+        column_kind: "unicodeCodePoints",
+        invocations: [invocation],
+        properties: run_properties(report),
+        results: Results {
+            report,
+            repo,
+            index,
+        },
+        tool: Tool::builder().driver(driver).build(),
+    };
+    let log = Log {
+        schema: SCHEMA,
+        runs: [run],
+        version: "2.1.0",
+    };
+    serde_json::to_writer_pretty(&mut *out, &log)?;
+    out.write_all(b"\n")
 }
 
 #[cfg(test)]

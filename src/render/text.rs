@@ -1,6 +1,8 @@
 //! `--format text`: rustc/ruff-style diagnostics with snippets, then a summary
 //! with counts per severity and the coverage table per category.
 
+use std::io::{self, Write};
+
 use codespan_reporting::diagnostic::{Diagnostic, Label};
 use codespan_reporting::term::{self, termcolor::Buffer};
 
@@ -12,99 +14,122 @@ use crate::source::SourceFile;
 const MAX_RELATED: usize = 10;
 
 /// Renders findings with snippets from `files` (matched by display path).
+pub fn render(report: &Report, files: &[SourceFile], color: bool) -> String {
+    super::to_string(|out| write(report, files, color, out))
+}
+
+/// Writes findings with snippets from `files` (matched by display path), one
+/// diagnostic at a time, then the sections and the summary.
 ///
 /// Each snippet is cut from the file around its finding (see [`Snippet`]), so the
 /// output grows with the number of findings, never with the length of a line, and
 /// what comes from the files (paths, values in messages, source lines) is escaped.
-pub fn render(report: &Report, files: &[SourceFile], color: bool) -> String {
+pub fn write(
+    report: &Report,
+    files: &[SourceFile],
+    color: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let by_path: std::collections::HashMap<&str, &SourceFile> =
         files.iter().map(|f| (f.display.as_str(), f)).collect();
-    let mut buffer = if color {
+    let config = term::Config::default();
+    for finding in &report.findings {
+        out.write_all(&diagnostic(finding, &by_path, &config, color))?;
+    }
+    write_sections(report, out)?;
+    // Per service before the summary, so it still ends with the category table
+    // (at most a few lines: a long list is one line pointing elsewhere).
+    out.write_all(service_table(report).as_bytes())?;
+    out.write_all(summary(report).as_bytes())
+}
+
+/// One finding drawn by codespan (header, snippet, notes), or as one line when it
+/// cannot be drawn.
+fn diagnostic(
+    finding: &crate::report::Finding,
+    by_path: &std::collections::HashMap<&str, &SourceFile>,
+    config: &term::Config,
+    color: bool,
+) -> Vec<u8> {
+    let diagnostic = match finding.severity {
+        Severity::Error => Diagnostic::error(),
+        Severity::Warning => Diagnostic::warning(),
+        Severity::Info => Diagnostic::note(),
+    }
+    .with_code(escape(&finding.rule, false))
+    .with_message(escape(&finding.message, false));
+    let mut notes = notes(finding);
+    let l = &finding.location;
+    let at = format!("{}:{}:{}", escape(&l.path, false), l.line, l.column);
+    // codespan-reporting names no `info` severity: an info finding is drawn as
+    // a note into its own buffer, and the header's word is put right below.
+    let mut one = if color {
         Buffer::ansi()
     } else {
         Buffer::no_color()
     };
-    let config = term::Config::default();
-    for finding in &report.findings {
-        let diagnostic = match finding.severity {
-            Severity::Error => Diagnostic::error(),
-            Severity::Warning => Diagnostic::warning(),
-            Severity::Info => Diagnostic::note(),
+    let emitted = match by_path.get(l.path.as_str()) {
+        Some(file) => {
+            let (start, end) = finding.byte_range;
+            let snippet = Snippet::new(file, start, end);
+            let diagnostic = diagnostic
+                .with_labels(vec![Label::primary((), snippet.label.clone())])
+                .with_notes(notes);
+            term::emit_to_write_style(&mut one, config, &snippet, &diagnostic)
         }
-        .with_code(escape(&finding.rule, false))
-        .with_message(escape(&finding.message, false));
-        let mut notes = Vec::new();
-        if let Some(target) = &finding.target {
-            notes.push(format!("target: {}", escape(target, false)));
+        None => {
+            notes.insert(0, format!("at {at}"));
+            let diagnostic = diagnostic.with_notes(notes);
+            let none = codespan_reporting::files::SimpleFile::new("", "");
+            term::emit_to_write_style(&mut one, config, &none, &diagnostic)
         }
-        if !finding.related.is_empty() {
-            let shown: Vec<String> = finding
-                .related
-                .iter()
-                .take(MAX_RELATED)
-                .map(|l| format!("{}:{}:{}", escape(&l.path, false), l.line, l.column))
-                .collect();
-            let more = finding.related.len().saturating_sub(MAX_RELATED);
-            notes.push(format!(
-                "{} with the same problem: {}{}",
-                super::others(finding),
-                shown.join(", "),
-                if more > 0 {
-                    format!(", … ({more} more)")
-                } else {
-                    String::new()
-                }
-            ));
+    };
+    if emitted.is_ok() {
+        let mut drawn = one.into_inner();
+        if finding.severity == Severity::Info {
+            info_header(&mut drawn);
         }
-        if !finding.help.is_empty() {
-            notes.push(format!("help: {}", escape(&finding.help, true)));
-        }
-        let l = &finding.location;
-        let at = format!("{}:{}:{}", escape(&l.path, false), l.line, l.column);
-        // codespan-reporting names no `info` severity: an info finding is drawn as
-        // a note into its own buffer, and the header's word is put right below.
-        let mut one = if color {
-            Buffer::ansi()
-        } else {
-            Buffer::no_color()
-        };
-        let emitted = match by_path.get(l.path.as_str()) {
-            Some(file) => {
-                let (start, end) = finding.byte_range;
-                let snippet = Snippet::new(file, start, end);
-                let diagnostic = diagnostic
-                    .with_labels(vec![Label::primary((), snippet.label.clone())])
-                    .with_notes(notes);
-                term::emit_to_write_style(&mut one, &config, &snippet, &diagnostic)
-            }
-            None => {
-                notes.insert(0, format!("at {at}"));
-                let diagnostic = diagnostic.with_notes(notes);
-                let none = codespan_reporting::files::SimpleFile::new("", "");
-                term::emit_to_write_style(&mut one, &config, &none, &diagnostic)
-            }
-        };
-        if emitted.is_ok() {
-            let mut drawn = one.into_inner();
-            if finding.severity == Severity::Info {
-                info_header(&mut drawn);
-            }
-            let _ = std::io::Write::write_all(&mut buffer, &drawn);
-        } else {
-            let line = format!(
-                "{at}: {} [{}]\n",
-                escape(&finding.message, false),
-                escape(&finding.rule, false)
-            );
-            let _ = std::io::Write::write_all(&mut buffer, line.as_bytes());
-        }
+        drawn
+    } else {
+        format!(
+            "{at}: {} [{}]\n",
+            escape(&finding.message, false),
+            escape(&finding.rule, false)
+        )
+        .into_bytes()
     }
-    let mut out = String::from_utf8_lossy(buffer.as_slice()).into_owned();
-    out.push_str(&sections(report));
-    // Per service before the summary, so it still ends with the category table.
-    out.push_str(&service_table(report));
-    out.push_str(&summary(report));
-    out
+}
+
+/// The notes under a finding: its target, the other places with the same
+/// problem (the first [`MAX_RELATED`]), and the fix.
+fn notes(finding: &crate::report::Finding) -> Vec<String> {
+    let mut notes = Vec::new();
+    if let Some(target) = &finding.target {
+        notes.push(format!("target: {}", escape(target, false)));
+    }
+    if !finding.related.is_empty() {
+        let shown: Vec<String> = finding
+            .related
+            .iter()
+            .take(MAX_RELATED)
+            .map(|l| format!("{}:{}:{}", escape(&l.path, false), l.line, l.column))
+            .collect();
+        let more = finding.related.len().saturating_sub(MAX_RELATED);
+        notes.push(format!(
+            "{} with the same problem: {}{}",
+            super::others(finding),
+            shown.join(", "),
+            if more > 0 {
+                format!(", … ({more} more)")
+            } else {
+                String::new()
+            }
+        ));
+    }
+    if !finding.help.is_empty() {
+        notes.push(format!("help: {}", escape(&finding.help, true)));
+    }
+    notes
 }
 
 /// Renames the severity at the head of a diagnostic drawn as a note (`note[rule]`,
@@ -286,23 +311,27 @@ fn service_table(report: &Report) -> String {
 
 /// Sections printed between the findings and the summary: ignore comments that need
 /// attention, integration points left unjudged (deploy-time substitutions), and (when asked for) the ignored findings and the counted integration points.
-pub fn sections(report: &Report) -> String {
-    let mut out = String::new();
+pub fn write_sections(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let mut out = Counted {
+        inner: out,
+        bytes: 0,
+    };
     for p in &report.ignore_problems {
         let kind = match p.kind {
             crate::report::IgnoreProblemKind::MissingReason => "ignore-without-reason",
             crate::report::IgnoreProblemKind::Unused => "unused-ignore",
         };
-        out.push_str(&format!(
-            "warning[{kind}]: {}:{}:{}: {}\n",
+        writeln!(
+            out,
+            "warning[{kind}]: {}:{}:{}: {}",
             escape(&p.path, false),
             p.line,
             p.column,
             escape(&p.message, false)
-        ));
+        )?;
     }
     if !report.ignored.is_empty() {
-        out.push_str(&format!("ignored findings ({}):\n", report.ignored.len()));
+        writeln!(out, "ignored findings ({}):", report.ignored.len())?;
         for i in &report.ignored {
             let l = &i.finding.location;
             let reason = if i.reason.is_empty() {
@@ -310,25 +339,27 @@ pub fn sections(report: &Report) -> String {
             } else {
                 escape(&i.reason, false)
             };
-            out.push_str(&format!(
-                "  {}:{}:{}: [{}] {}\n    reason: {reason}\n",
+            writeln!(
+                out,
+                "  {}:{}:{}: [{}] {}\n    reason: {reason}",
                 escape(&l.path, false),
                 l.line,
                 l.column,
                 escape(&i.finding.rule, false),
                 escape(&i.finding.message, false)
-            ));
+            )?;
         }
     }
     for u in &report.unresolved {
-        out.push_str(&format!(
-            "info[unresolved]: {}:{}:{}: [{}] {}\n",
+        writeln!(
+            out,
+            "info[unresolved]: {}:{}:{}: [{}] {}",
             escape(&u.location.path, false),
             u.location.line,
             u.location.column,
             escape(&u.rule, false),
             escape(&u.message, false)
-        ));
+        )?;
     }
     for c in Category::ALL {
         let subjects: Vec<_> = report.subjects.iter().filter(|s| s.category == c).collect();
@@ -336,29 +367,50 @@ pub fn sections(report: &Report) -> String {
             continue;
         }
         let covered = subjects.iter().filter(|s| s.covered).count();
-        out.push_str(&format!(
-            "{} integration points ({covered}/{} covered):\n",
+        writeln!(
+            out,
+            "{} integration points ({covered}/{} covered):",
             c.name(),
             subjects.len()
-        ));
+        )?;
         for s in subjects {
-            out.push_str(&format!(
-                "  {:<8} {}:{}:{}  {}\n",
+            writeln!(
+                out,
+                "  {:<8} {}:{}:{}  {}",
                 if s.covered { "covered" } else { "missing" },
                 escape(&s.path, false),
                 s.line,
                 s.column,
                 escape(&s.subject, false)
-            ));
+            )?;
             if let Some(by) = &s.covered_by {
-                out.push_str(&format!("           {}\n", escape(by, false)));
+                writeln!(out, "           {}", escape(by, false))?;
             }
         }
     }
-    if !out.is_empty() {
-        out.push('\n');
+    if out.bytes > 0 {
+        out.write_all(b"\n")?;
     }
-    out
+    Ok(())
+}
+
+/// A writer that counts what went through it: [`write_sections`] ends with a
+/// blank line only when it wrote something.
+struct Counted<'a> {
+    inner: &'a mut dyn Write,
+    bytes: usize,
+}
+
+impl Write for Counted<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes += n;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// A diagnostic about a line and column of a file (a file that does not parse, a
