@@ -162,7 +162,11 @@ fn row16_an_unreadable_directory_is_an_io_error_and_the_run_goes_on() {
 fn row16_a_full_disk_on_output_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "a.yaml", virtual_service("a"));
-    for format in ["text", "json"] {
+    // Every format, each written as it is rendered (a full disk shows in the
+    // buffer's flush or in the middle of the output).
+    for format in [
+        "text", "concise", "json", "sarif", "github", "markdown", "gitlab", "junit",
+    ] {
         let out = Command::new(env!("CARGO_BIN_EXE_resilint"))
             .args(["check", ".", "--format", format])
             .current_dir(dir.path())
@@ -175,4 +179,14 @@ fn row16_a_full_disk_on_output_is_a_clear_error() {
         assert!(!err.contains("panicked"), "{format}: {err}");
         assert!(err.contains("cannot write the output"), "{format}: {err}");
     }
+    // `--output FILE` on a full disk: the file is named.
+    let out = Command::new(env!("CARGO_BIN_EXE_resilint"))
+        .args(["check", ".", "--format", "sarif", "--output", "/dev/full"])
+        .current_dir(dir.path())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(code(&out), 2, "{err}");
+    assert!(err.contains("cannot write /dev/full"), "{err}");
 }
