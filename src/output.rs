@@ -208,7 +208,7 @@ pub fn write(
             // Findings are put on the map's edges only for the page that draws them.
             let mut graph = done.graph.clone();
             graph.attach_findings(&report.findings);
-            out.write_all(render::html::render(report, &done.files, &graph).as_bytes())
+            render::html::write(report, &done.files, &graph, out)
         }
     }
 }

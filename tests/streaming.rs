@@ -38,14 +38,18 @@ impl Write for Recorder {
     }
 }
 
-/// A VirtualService of `n` routes, each without a timeout and naming a host with
-/// no DestinationRule: about two findings per route, under two rules.
+/// A VirtualService of `n` routes, each without a timeout and naming one of 15
+/// hosts with no DestinationRule: a finding per route, and one per host standing
+/// for its routes (`related`).
 fn routes(n: usize) -> String {
     let mut s = String::from(
         "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: m}\nspec:\n  hosts: [m]\n  http:\n",
     );
     for i in 0..n {
-        s.push_str(&format!("  - route: [{{destination: {{host: h{i}}}}}]\n"));
+        s.push_str(&format!(
+            "  - route: [{{destination: {{host: h{}}}}}]\n",
+            i % 15
+        ));
     }
     s
 }
@@ -62,6 +66,7 @@ fn report(dir: &std::path::Path) -> Finished {
     Finished {
         report: outcome.report,
         files: outcome.files,
+        graph: outcome.graph,
     }
 }
 

@@ -10,6 +10,7 @@
 //! the graph, built in their (sorted) order, so it is the same bytes on every run.
 
 mod map_svg;
+mod page;
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -19,6 +20,7 @@ use crate::graph::owners::Owners;
 use crate::graph::Graph;
 use crate::report::{Category, CoverageLine, Finding, Report, Severity};
 use crate::source::SourceFile;
+use page::Page;
 
 const CSS: &str = include_str!("html/report.css");
 const JS: &str = include_str!("html/report.js");
@@ -46,7 +48,17 @@ pub fn esc(text: &str) -> String {
 
 /// The whole page.
 pub fn render(report: &Report, files: &[SourceFile], graph: &Graph) -> String {
-    let mut page = String::new();
+    super::to_string(|out| write(report, files, graph, out))
+}
+
+/// Writes the page as it is made (see [`Page`]).
+pub fn write(
+    report: &Report,
+    files: &[SourceFile],
+    graph: &Graph,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let mut page = Page::new(out);
     page.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     page.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     page.push_str("<meta name=\"color-scheme\" content=\"light dark\">\n");
@@ -62,14 +74,14 @@ pub fn render(report: &Report, files: &[SourceFile], graph: &Graph) -> String {
     page.push_str("<script>\n");
     page.push_str(JS);
     page.push_str("</script>\n</body>\n</html>\n");
-    page
+    page.finish()
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-fn header(page: &mut String, report: &Report) {
+fn header(page: &mut Page<'_>, report: &Report) {
     let total = report.findings.len();
     let _ = writeln!(page, "<header>\n<h1>resilint report</h1>");
     let _ = writeln!(
@@ -109,7 +121,7 @@ fn header(page: &mut String, report: &Report) {
     );
 }
 
-fn filter(page: &mut String, report: &Report) {
+fn filter(page: &mut Page<'_>, report: &Report) {
     page.push_str("<form id=\"filter\" aria-label=\"Filter findings\">\n<fieldset><legend>Category</legend>\n");
     for c in Category::ALL {
         let _ = writeln!(
@@ -147,7 +159,7 @@ fn bar(line: &CoverageLine, short: bool) -> String {
     }
 }
 
-fn coverage(page: &mut String, report: &Report) {
+fn coverage(page: &mut Page<'_>, report: &Report) {
     page.push_str("<section id=\"coverage\">\n<h2>Coverage</h2>\n");
     page.push_str("<p class=\"note\">Per layer: integration points no enabled rule of the category reports. End to end: integration paths (code calls and gateway routes) covered on at least one layer.</p>\n");
     page.push_str("<table>\n<thead><tr><th>Category</th><th>Per layer</th><th></th>");
@@ -183,7 +195,7 @@ fn coverage(page: &mut String, report: &Report) {
     page.push_str("</tbody>\n</table>\n</section>\n");
 }
 
-fn services(page: &mut String, report: &Report) {
+fn services(page: &mut Page<'_>, report: &Report) {
     if report.service_coverage.is_empty() {
         return;
     }
@@ -213,7 +225,7 @@ fn services(page: &mut String, report: &Report) {
     page.push_str("</tbody>\n</table>\n</div>\n</section>\n");
 }
 
-fn map(page: &mut String, graph: &Graph) {
+fn map(page: &mut Page<'_>, graph: &Graph) {
     let svg = map_svg::render(graph);
     if svg.is_empty() {
         return;
@@ -232,7 +244,7 @@ fn map(page: &mut String, graph: &Graph) {
     page.push_str("</div>\n</section>\n");
 }
 
-fn findings(page: &mut String, report: &Report, files: &[SourceFile], graph: &Graph) {
+fn findings(page: &mut Page<'_>, report: &Report, files: &[SourceFile], graph: &Graph) {
     let _ = writeln!(page, "<section id=\"findings\">\n<h2>Findings</h2>");
     filter(page, report);
     if report.findings.is_empty() {
@@ -279,7 +291,7 @@ fn findings(page: &mut String, report: &Report, files: &[SourceFile], graph: &Gr
     page.push_str("</section>\n");
 }
 
-fn finding(page: &mut String, f: &Finding, file: Option<&SourceFile>) {
+fn finding(page: &mut Page<'_>, f: &Finding, file: Option<&SourceFile>) {
     let l = &f.location;
     let _ = writeln!(
         page,
@@ -320,7 +332,7 @@ fn finding(page: &mut String, f: &Finding, file: Option<&SourceFile>) {
 }
 
 /// The finding's excerpt (cut and made visible by [`Snippet`]), its range marked.
-fn snippet_html(page: &mut String, file: &SourceFile, (start, end): (usize, usize)) {
+fn snippet_html(page: &mut Page<'_>, file: &SourceFile, (start, end): (usize, usize)) {
     let s = Snippet::new(file, start, end);
     let text = s.text();
     let label = s.label.clone();
@@ -341,7 +353,7 @@ fn snippet_html(page: &mut String, file: &SourceFile, (start, end): (usize, usiz
     page.push_str("</pre>\n");
 }
 
-fn errors(page: &mut String, report: &Report) {
+fn errors(page: &mut Page<'_>, report: &Report) {
     if report.errors.is_empty() {
         return;
     }
