@@ -16,8 +16,15 @@
 //! the library. The two alternate, best wall time of each over several runs.
 //! Targets: resilint ≤ 3× parse-only, and 4× the files ≤ 4.8× the time.
 //!
+//! Beside wall time it prints each pass's CPU time (user + system of the whole
+//! process, all threads, best of the runs): on a shared machine wall time follows
+//! the other processes' load, while CPU time stays close to the work done, so the
+//! CPU ratio and growth show linearity when wall time cannot.
+//!
 //! `RESILINT_BENCH_THREADS` sets the thread count (default 2, the CI machine's
-//! cores). Under `cargo test` the binary only runs a tiny smoke pass.
+//! cores). `RESILINT_BENCH_KEEP=1` keeps the generated trees (for profiling the
+//! binary on them, e.g. `perf stat -e instructions resilint check --no-cache
+//! target/bench-yaml-4000`). Under `cargo test` the binary only runs a tiny smoke pass.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -228,10 +235,26 @@ fn lint(root: &Path, threads: usize) -> (usize, usize) {
         .unwrap_or((0, 0))
 }
 
-fn timed(f: impl FnOnce()) -> Duration {
-    let start = Instant::now();
+/// User + system CPU time of this process so far, every thread included.
+fn cpu_now() -> Duration {
+    // SAFETY: a zeroed rusage is a valid value; `getrusage` fills it and reads nothing else.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `usage` is a valid, writable rusage.
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
+/// (wall, CPU) time of `f`.
+fn timed(f: impl FnOnce()) -> (Duration, Duration) {
+    let (start, cpu) = (Instant::now(), cpu_now());
     f();
-    start.elapsed()
+    (start.elapsed(), cpu_now().saturating_sub(cpu))
+}
+
+/// Keeps the smaller of each of the two times.
+fn best(a: (Duration, Duration), b: (Duration, Duration)) -> (Duration, Duration) {
+    (a.0.min(b.0), a.1.min(b.1))
 }
 
 fn ms(d: Duration) -> f64 {
@@ -254,6 +277,7 @@ fn main() {
     } else {
         &[(40, 1)]
     };
+    let keep = std::env::var_os("RESILINT_BENCH_KEEP").is_some_and(|v| v == "1");
     let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
     let mut rows = Vec::new();
     for &(files, runs) in sizes {
@@ -264,16 +288,25 @@ fn main() {
         let (findings, scanned) = lint(&root, threads);
         assert_eq!(scanned, files, "resilint scanned another file set");
         // Alternate the two passes so a burst of load on a shared machine hits both.
-        let (mut t_parse, mut t_lint) = (Duration::MAX, Duration::MAX);
+        let none = (Duration::MAX, Duration::MAX);
+        let (mut t_parse, mut t_lint) = (none, none);
         for _ in 0..runs {
-            t_parse = t_parse.min(timed(|| {
-                parse_only(&root, &pool);
-            }));
-            t_lint = t_lint.min(timed(|| {
-                lint(&root, threads);
-            }));
+            t_parse = best(
+                t_parse,
+                timed(|| {
+                    parse_only(&root, &pool);
+                }),
+            );
+            t_lint = best(
+                t_lint,
+                timed(|| {
+                    lint(&root, threads);
+                }),
+            );
         }
-        let _ = std::fs::remove_dir_all(&root);
+        if !keep {
+            let _ = std::fs::remove_dir_all(&root);
+        }
         rows.push((files, docs, findings, t_parse, t_lint));
     }
     // Under `cargo test` this is a smoke pass on a tiny tree in a debug build: its
@@ -281,18 +314,33 @@ fn main() {
     if !benching {
         return;
     }
-    println!("YAML side, {threads} threads, best of alternating runs");
-    println!("   files    docs  findings  parse-only    resilint   ratio  growth");
-    let mut previous: Option<Duration> = None;
+    println!("YAML side, {threads} threads, best of alternating runs (wall | CPU user+system)");
+    println!("   files    docs  findings  parse-only    resilint   ratio  growth |  parse CPU  resilint CPU   ratio  growth");
+    let mut previous: Option<(Duration, Duration)> = None;
     for (files, docs, findings, t_parse, t_lint) in rows {
-        let growth = previous
-            .map(|p| format!("{:.2}x", t_lint.as_secs_f64() / p.as_secs_f64()))
-            .unwrap_or_else(|| "-".into());
+        let growth = |i: usize| {
+            previous
+                .map(|p| {
+                    let (now, before) = if i == 0 {
+                        (t_lint.0, p.0)
+                    } else {
+                        (t_lint.1, p.1)
+                    };
+                    format!("{:.2}x", now.as_secs_f64() / before.as_secs_f64().max(1e-9))
+                })
+                .unwrap_or_else(|| "-".into())
+        };
+        let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64().max(1e-9);
         println!(
-            "{files:>8} {docs:>7} {findings:>9} {:>8.1} ms {:>8.1} ms {:>6.2}x {growth:>7}",
-            ms(t_parse),
-            ms(t_lint),
-            t_lint.as_secs_f64() / t_parse.as_secs_f64().max(1e-9),
+            "{files:>8} {docs:>7} {findings:>9} {:>8.1} ms {:>8.1} ms {:>6.2}x {:>7} | {:>7.1} ms {:>10.1} ms {:>6.2}x {:>7}",
+            ms(t_parse.0),
+            ms(t_lint.0),
+            ratio(t_lint.0, t_parse.0),
+            growth(0),
+            ms(t_parse.1),
+            ms(t_lint.1),
+            ratio(t_lint.1, t_parse.1),
+            growth(1),
         );
         previous = Some(t_lint);
     }

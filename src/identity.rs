@@ -143,16 +143,31 @@ fn enclosing_fn(before: &str) -> Option<&str> {
 
 /// Appends `#2`, `#3`, ... to the identity of findings that repeat an earlier
 /// (rule, path, identity) of the sorted list, so every key is unique.
+///
+/// The keys are borrowed, not cloned: on a tree of 50,000 findings, cloning three
+/// strings per finding into a SipHash map made this step grow faster than the
+/// findings (allocator and rehash work), so the repeats are counted first on
+/// borrowed keys and the few renamed subjects written afterwards.
 pub fn disambiguate(findings: &mut [Finding]) {
-    let mut seen: std::collections::HashMap<(String, String, String), usize> =
-        std::collections::HashMap::new();
-    for f in findings.iter_mut() {
-        let key = (f.rule.clone(), f.location.path.clone(), f.subject.clone());
+    let mut seen: rustc_hash::FxHashMap<(&str, &str, &str), usize> =
+        rustc_hash::FxHashMap::with_capacity_and_hasher(findings.len(), Default::default());
+    let mut repeats: Vec<(usize, usize)> = Vec::new();
+    for (i, f) in findings.iter().enumerate() {
+        let key = (
+            f.rule.as_str(),
+            f.location.path.as_str(),
+            f.subject.as_str(),
+        );
         let n = seen.entry(key).or_insert(0);
         *n += 1;
         if *n > 1 {
-            f.subject = format!("{}#{n}", f.subject);
+            repeats.push((i, *n));
         }
+    }
+    drop(seen);
+    for (i, n) in repeats {
+        let f = &mut findings[i];
+        f.subject = format!("{}#{n}", f.subject);
     }
 }
 

@@ -263,6 +263,26 @@ pub fn judge_counted(
     (findings, coverage, counted)
 }
 
+/// One entry per (category, subject) in key order: covered only when every rule
+/// that judged it covered it, with the span and `covered-by` of its first judgement.
+/// A stable parallel sort then one pass over equal keys (a `BTreeMap` entry per
+/// judgement cost a tree walk of string compares each, sequentially).
+#[allow(clippy::type_complexity)]
+fn merge_subjects(
+    mut seen: Vec<(Category, SubjectKey, bool, Span, Option<String>)>,
+) -> Vec<((Category, SubjectKey), (bool, Span, Option<String>))> {
+    seen.par_sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    let mut out: Vec<((Category, SubjectKey), (bool, Span, Option<String>))> =
+        Vec::with_capacity(seen.len());
+    for (category, key, covered, span, by) in seen {
+        match out.last_mut() {
+            Some((last, entry)) if last.0 == category && last.1 == key => entry.0 &= covered,
+            _ => out.push(((category, key), (covered, span, by))),
+        }
+    }
+    out
+}
+
 /// What [`judge_levels`] returns: findings, coverage, counted subjects, unresolved.
 pub type Judged = (
     Vec<Finding>,
@@ -333,18 +353,15 @@ pub fn judge_files(
         .collect();
     let mut findings = Vec::new();
     let mut unresolved = Vec::new();
-    let mut subjects: BTreeMap<(Category, SubjectKey), (bool, Span, Option<String>)> =
-        BTreeMap::new();
+    let mut seen = Vec::new();
     for outcome in outcomes {
         findings.extend(outcome.findings);
         unresolved.extend(outcome.unresolved);
-        for (category, key, covered, span, by) in outcome.seen {
-            let entry = subjects.entry((category, key)).or_insert((true, span, by));
-            entry.0 &= covered;
-        }
+        seen.extend(outcome.seen);
     }
     let mut counts: BTreeMap<Category, (usize, usize)> =
         Category::ALL.iter().map(|c| (*c, (0, 0))).collect();
+    let subjects = merge_subjects(seen);
     let mut counted = Vec::with_capacity(subjects.len());
     for ((category, (file, _, concrete)), (covered, span, by)) in subjects {
         let (ok, total) = counts.entry(category).or_default();
