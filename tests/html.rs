@@ -167,9 +167,10 @@ fn markup_in_a_yaml_value_stays_text() {
         "{html}"
     );
     assert!(html.contains("a&amp;b&lt;img src=x onerror=alert(1)&gt;"));
-    // The Service named with markup is a box of the map, its name as text.
+    // The Service named with markup (no call reaches it) is listed under the map,
+    // its name as text.
     assert!(
-        html.contains("<title>&lt;b&gt;x&lt;/b&gt;.shop</title>"),
+        html.contains("<code>&lt;b&gt;x&lt;/b&gt;.shop</code>"),
         "{html}"
     );
 }

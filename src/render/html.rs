@@ -226,8 +226,8 @@ fn services(page: &mut Page<'_>, report: &Report) {
 }
 
 fn map(page: &mut Page<'_>, graph: &Graph) {
-    let svg = map_svg::render(graph);
-    if svg.is_empty() {
+    let (svg, alone) = map_svg::render(graph);
+    if svg.is_empty() && alone.is_empty() {
         return;
     }
     page.push_str("<section id=\"map\">\n<h2>Integration map</h2>\n");
@@ -239,9 +239,24 @@ fn map(page: &mut Page<'_>, graph: &Graph) {
         graph.ties.iter().filter(|t| t.guessed).count()
     );
     page.push_str("<p class=\"legend\"><span><i class=\"swatch\"></i>calls, no finding</span><span><i class=\"swatch flagged\"></i>calls with findings</span><span>dashed box: external host; <code>(mesh)</code>: mesh routes, for every caller</span></p>\n");
-    page.push_str("<div class=\"map-box\">\n");
-    page.push_str(&svg);
-    page.push_str("</div>\n</section>\n");
+    if !svg.is_empty() {
+        page.push_str("<div class=\"map-box\">\n");
+        page.push_str(&svg);
+        page.push_str("</div>\n");
+    }
+    if !alone.is_empty() {
+        let names: Vec<String> = alone
+            .iter()
+            .map(|n| format!("<code>{}</code>", esc(n)))
+            .collect();
+        let _ = writeln!(
+            page,
+            "<p class=\"note\" id=\"alone\">{} with no integration point seen: {}</p>",
+            plural(alone.len(), "service", "services"),
+            names.join(", ")
+        );
+    }
+    page.push_str("</section>\n");
 }
 
 fn findings(page: &mut Page<'_>, report: &Report, files: &[SourceFile], graph: &Graph) {

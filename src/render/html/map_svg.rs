@@ -28,6 +28,8 @@ const NODE_H: usize = 26;
 const PAD_X: usize = 10;
 const GAP_X: usize = 90;
 const GAP_Y: usize = 14;
+/// Height of a waypoint's row (an edge passing through a column).
+const WAY_H: usize = 12;
 const MARGIN: usize = 12;
 const SWEEPS: usize = 4;
 
@@ -39,9 +41,11 @@ struct Link {
     rules: BTreeSet<String>,
 }
 
-/// The SVG element for the graph; an empty string when it has no services.
-pub fn render(graph: &Graph) -> String {
-    let mut names: BTreeSet<String> = graph.services.iter().map(|s| s.id.clone()).collect();
+/// The SVG element for the services that call or are called (an empty string when
+/// none is), and the ids of the services with no integration point, in id order:
+/// a page lists those as text rather than stacking them in the first column.
+pub fn render(graph: &Graph) -> (String, Vec<String>) {
+    let mut names: BTreeSet<String> = BTreeSet::new();
     let mut links: BTreeMap<(String, String), Link> = BTreeMap::new();
     for e in &graph.edges {
         let from = e.from.clone().unwrap_or_else(|| MESH.to_string());
@@ -52,8 +56,14 @@ pub fn render(graph: &Graph) -> String {
         link.flagged += usize::from(!e.findings.is_empty());
         link.rules.extend(e.findings.iter().cloned());
     }
+    let alone: Vec<String> = graph
+        .services
+        .iter()
+        .filter(|s| !names.contains(&s.id))
+        .map(|s| s.id.clone())
+        .collect();
     if names.is_empty() {
-        return String::new();
+        return (String::new(), alone);
     }
     let names: Vec<String> = names.into_iter().collect();
     let index: BTreeMap<&str, usize> = names
@@ -72,14 +82,19 @@ pub fn render(graph: &Graph) -> String {
         .filter(|s| s.external)
         .map(|s| s.id.as_str())
         .collect();
-    draw(&names, &layout, &links, &index, &external)
+    (draw(&names, &layout, &links, &index, &external), alone)
 }
 
-/// Columns and rows of every node.
+/// Columns and rows of every node. Nodes `0..real` are services; the others are
+/// waypoints of edges that cross columns (Sugiyama's dummy nodes), one per column
+/// crossed, so those edges are ordered with the nodes and pass between them.
 struct Layout {
+    real: usize,
     column: Vec<usize>,
     /// Node indices per column, top to bottom.
     columns: Vec<Vec<usize>>,
+    /// The waypoints of each edge that crosses columns, in order.
+    waypoints: BTreeMap<(usize, usize), Vec<usize>>,
 }
 
 impl Layout {
@@ -111,13 +126,39 @@ impl Layout {
                 }
             }
         }
+        // Waypoints of forward edges that skip columns; the segments between them
+        // are what ordering sees.
+        let mut waypoints = BTreeMap::new();
+        let mut segments = Vec::new();
+        for &(f, t) in pairs {
+            if f == t || column[t] <= column[f] + 1 {
+                segments.push((f, t));
+                continue;
+            }
+            let mut chain = Vec::new();
+            let mut last = f;
+            for c in column[f] + 1..column[t] {
+                let w = column.len();
+                column.push(c);
+                chain.push(w);
+                segments.push((last, w));
+                last = w;
+            }
+            segments.push((last, t));
+            waypoints.insert((f, t), chain);
+        }
         let width = column.iter().max().map_or(0, |m| m + 1);
         let mut columns: Vec<Vec<usize>> = vec![Vec::new(); width];
         for (v, &c) in column.iter().enumerate() {
             columns[c].push(v);
         }
-        let mut layout = Layout { column, columns };
-        layout.order(pairs);
+        let mut layout = Layout {
+            real: n,
+            column,
+            columns,
+            waypoints,
+        };
+        layout.order(&segments);
         layout
     }
 
@@ -161,6 +202,9 @@ impl Layout {
                     }
                 };
                 self.columns[c].sort_by_key(|&v| (key(v), v));
+                for (r, &v) in self.columns[c].iter().enumerate() {
+                    row[v] = r;
+                }
             }
         }
     }
@@ -214,17 +258,42 @@ fn draw(
     index: &BTreeMap<&str, usize>,
     external: &BTreeSet<&str>,
 ) -> String {
-    let node_w = |v: usize| names[v].chars().count() * CHAR_W + 2 * PAD_X;
-    let mut x = vec![0usize; names.len()];
-    let mut y = vec![0usize; names.len()];
-    let tallest = layout.columns.iter().map(Vec::len).max().unwrap_or(0);
+    let node_w = |v: usize| match names.get(v) {
+        Some(name) if v < layout.real => name.chars().count() * CHAR_W + 2 * PAD_X,
+        _ => 0,
+    };
+    let all = layout.column.len();
+    let (mut x, mut y) = (vec![0usize; all], vec![0usize; all]);
+    // A waypoint's span across its column: (left, right).
+    let mut span = vec![(0usize, 0usize); all];
+    // A service takes a row of its height; a waypoint a thin one.
+    let step = |v: usize| {
+        if v < layout.real {
+            NODE_H + GAP_Y
+        } else {
+            WAY_H
+        }
+    };
+    let heights: Vec<usize> = layout
+        .columns
+        .iter()
+        .map(|col| col.iter().map(|&v| step(v)).sum())
+        .collect();
+    let tallest = heights.iter().copied().max().unwrap_or(0);
     let mut left = MARGIN;
-    for col in &layout.columns {
+    for (col, h) in layout.columns.iter().zip(&heights) {
         let width = col.iter().map(|&v| node_w(v)).max().unwrap_or(0);
-        let top = MARGIN + (tallest - col.len()) * (NODE_H + GAP_Y) / 2;
-        for (r, &v) in col.iter().enumerate() {
+        let mut top = MARGIN + (tallest - h) / 2;
+        for &v in col {
             x[v] = left;
-            y[v] = top + r * (NODE_H + GAP_Y);
+            // A waypoint's line runs through the middle of its thin row.
+            y[v] = if v < layout.real {
+                top
+            } else {
+                (top + WAY_H / 2).saturating_sub(NODE_H / 2)
+            };
+            span[v] = (left, left + width);
+            top += step(v);
         }
         left += width + GAP_X;
     }
@@ -234,8 +303,8 @@ fn draw(
         let (f, t) = (index[f.as_str()], index[t.as_str()]);
         layout.column[t] <= layout.column[f]
     });
-    let height = 2 * MARGIN + tallest * (NODE_H + GAP_Y) - GAP_Y
-        + if loops { NODE_H + GAP_Y + 30 } else { 0 };
+    let height =
+        2 * MARGIN + tallest.saturating_sub(GAP_Y) + if loops { NODE_H + GAP_Y + 30 } else { 0 };
     let mut svg = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"map\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\" aria-label=\"Integration map: {} services, {} links\">\n",
         names.len(),
@@ -258,8 +327,23 @@ fn draw(
                 y[t] + NODE_H
             )
         } else if x2 > x1 {
-            let dx = (x2 - x1) / 2;
-            format!("M{x1},{y1} C{},{y1} {},{y2} {x2},{y2}", x1 + dx, x2 - dx)
+            // Through each waypoint: a curve into the column, straight across it.
+            let mut d = format!("M{x1},{y1}");
+            let (mut px, mut py) = (x1, y1);
+            for &w in layout.waypoints.get(&(f, t)).into_iter().flatten() {
+                let (wl, wr) = span[w];
+                let wy = y[w] + half;
+                let dx = wl.saturating_sub(px) / 2;
+                d.push_str(&format!(
+                    " C{},{py} {},{wy} {wl},{wy} L{wr},{wy}",
+                    px + dx,
+                    wl - dx
+                ));
+                (px, py) = (wr, wy);
+            }
+            let dx = x2.saturating_sub(px) / 2;
+            d.push_str(&format!(" C{},{py} {},{y2} {x2},{y2}", px + dx, x2 - dx));
+            d
         } else {
             // Back to an earlier column or within one: a loop below both.
             let low = y1.max(y2) + NODE_H + GAP_Y;
@@ -325,9 +409,44 @@ mod tests {
     fn columns_follow_the_longest_path_and_cycles_do_not_loop() {
         // 0 → 1 → 2, 0 → 2, and 2 → 0 closes a cycle.
         let layout = Layout::new(4, &[(0, 1), (1, 2), (0, 2), (2, 0)]);
-        assert_eq!(layout.column, vec![0, 1, 2, 0]);
+        assert_eq!(layout.column[..4], [0, 1, 2, 0]);
         assert_eq!(layout.columns[0], vec![0, 3]);
+        // 0 → 2 crosses column 1 through a waypoint there.
+        assert_eq!(layout.waypoints[&(0, 2)], vec![4]);
+        assert_eq!(layout.column[4], 1);
+        assert!(layout.columns[1].contains(&4));
         assert_eq!(acyclic(&[vec![1], vec![0]]), vec![(0, 1)]);
+    }
+
+    #[test]
+    fn names_are_text_in_the_svg() {
+        use crate::graph::{Edge, LayerKind, Where};
+        let edge = Edge {
+            id: "x".into(),
+            from: Some("<b>a</b>".into()),
+            to: "c&d\"><script>".into(),
+            origin: LayerKind::Code,
+            at: Where {
+                path: "a.rs".into(),
+                line: 1,
+                file: 0,
+                span: crate::tree::Span::new(0, 0),
+            },
+            method: None,
+            path: None,
+            layers: Vec::new(),
+            findings: vec!["<i>rule</i>".into()],
+        };
+        let graph = Graph {
+            edges: vec![edge],
+            ..Graph::default()
+        };
+        let (svg, alone) = render(&graph);
+        assert!(alone.is_empty());
+        assert!(!svg.contains("<b>") && !svg.contains("<script") && !svg.contains("<i>"));
+        assert!(svg.contains(">&lt;b&gt;a&lt;/b&gt;</text>"), "{svg}");
+        assert!(svg.contains("c&amp;d&quot;&gt;&lt;script&gt;"), "{svg}");
+        assert!(svg.contains("&lt;i&gt;rule&lt;/i&gt;"), "{svg}");
     }
 
     #[test]
