@@ -1,7 +1,8 @@
 //! The demo's HTML report in a real browser (headless Chromium): the page the
 //! browser builds, after its script ran, counts what the JSON counts, the filter
 //! works from the address, no console message is logged, and screenshots (light
-//! and dark) are kept as artifacts under `target/` (`target/tmp/html-report/`).
+//! and dark) and the printed PDF are kept as artifacts under `target/`
+//! (`target/tmp/html-report/`).
 //!
 //! Without a Chromium on this machine the test prints SKIPPED, unless it runs in
 //! CI (`CI` set, as `.ci/run` and CI services do, or `RESILINT_REQUIRE_BROWSER`):
@@ -245,7 +246,39 @@ fn the_demo_report_renders_in_chromium_with_the_json_counts() {
     );
     let dark_png = std::fs::read(&dark).expect("a dark screenshot");
     assert!(dark_png.starts_with(b"\x89PNG") && dark_png != png);
-    println!("screenshots: {} and {}", shot.display(), dark.display());
+    // Printed (the print styles: no filter, every finding), kept as a PDF.
+    let pdf = artifacts.join("report.pdf");
+    let arg = format!("--print-to-pdf={}", pdf.display());
+    let out = browse(
+        &browser,
+        profile.path(),
+        &url,
+        &[&arg, "--no-pdf-header-footer"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        console(&out.stderr),
+        Vec::<String>::new(),
+        "console messages"
+    );
+    let printed = std::fs::read(&pdf).expect("a PDF");
+    assert!(printed.starts_with(b"%PDF"));
+    // Page objects (`/Type /Page`, not the `/Type /Pages` tree).
+    let pages = printed
+        .windows(12)
+        .filter(|w| w.starts_with(b"/Type /Page") && w[11] != b's')
+        .count();
+    assert!(pages > 2, "{pages} pages");
+    println!(
+        "artifacts: {}, {} and {}",
+        shot.display(),
+        dark.display(),
+        pdf.display()
+    );
 }
 
 /// The console check can fail: a page that logs is caught.
