@@ -231,6 +231,33 @@ fn row7_text_snippets_of_a_long_line_are_cut() {
 }
 
 #[test]
+fn row7_no_format_grows_with_the_length_of_a_line() {
+    // The same 500 routes on one line, then with 200 KB more on that line (a
+    // label before the routes): the output of every format may grow by the wider
+    // column numbers, never by the line, so no format prints whole lines.
+    let plain = minified(500);
+    let pad = format!(r#""labels":{{"pad":"{}"}},"name""#, "x".repeat(200_000));
+    let padded = plain.replacen(r#""name""#, &pad, 1);
+    assert!(padded.len() > plain.len() + 200_000);
+    for format in [
+        "text", "concise", "json", "sarif", "github", "markdown", "gitlab", "junit", "html",
+    ] {
+        let size = |text: &str| {
+            let dir = tree(&[("min.json", text.as_bytes())]);
+            let out = run_in(dir.path(), &["check", ".", "--format", format]);
+            assert_eq!(out.status.code(), Some(1), "{format}");
+            out.stdout.len()
+        };
+        let (short, long) = (size(&plain), size(&padded));
+        assert!(short > 500 * 40, "{format}: {short} bytes for 500 findings");
+        assert!(
+            long < short + short / 10,
+            "{format}: {short} bytes, {long} with a longer line"
+        );
+    }
+}
+
+#[test]
 fn row8_a_duplicate_key_keeps_the_last_value_and_is_reported() {
     let vs = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: d\nspec:\n  hosts: [d]\n  http:\n  - route:\n    - destination: {host: d}\n    timeout: 5s\n    timeout: 0s\n";
     let dir = tree(&[("dup.yaml", vs.as_bytes())]);
