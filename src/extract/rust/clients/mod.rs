@@ -19,6 +19,7 @@ use crate::extract::rust::front::positions::Positions;
 use crate::source::SourceFile;
 
 mod calls;
+mod chains;
 pub mod link;
 mod syntax;
 

@@ -34,6 +34,7 @@ mod context;
 mod crates;
 mod delay;
 mod loops;
+mod strategies;
 mod target;
 mod walk;
 mod words;

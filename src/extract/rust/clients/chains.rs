@@ -1,0 +1,255 @@
+//! Method chains (`client.post(url).timeout(d).send().await?`): what the chain
+//! starts from, then each call in order, recorded on the handle it is made on.
+
+use syn::{Expr, ExprMethodCall};
+
+use super::syntax::*;
+use super::Visitor;
+use crate::extract::rust::catalog::PathRole;
+use crate::extract::rust::facts::{CallFact, Chain, Origin};
+use crate::tree::Span;
+
+/// The calls of a chain from the inside out, each with whether it is awaited, and
+/// the expression the chain starts from.
+fn flatten(e: &Expr) -> (Vec<(&ExprMethodCall, bool)>, &Expr) {
+    let mut calls: Vec<(&ExprMethodCall, bool)> = Vec::new();
+    let mut cur = e;
+    let mut awaited = false;
+    loop {
+        match cur {
+            Expr::MethodCall(m) => {
+                calls.push((m, std::mem::take(&mut awaited)));
+                cur = &m.receiver;
+            }
+            Expr::Await(a) => {
+                awaited = true;
+                cur = &a.base;
+            }
+            Expr::Try(t) => cur = &t.expr,
+            Expr::Paren(p) => cur = &p.expr,
+            _ => break,
+        }
+    }
+    calls.reverse();
+    (calls, cur)
+}
+
+/// What is known while walking one chain's calls.
+#[derive(Default)]
+struct ChainState {
+    /// The tracked value the chain is on.
+    handle: Option<usize>,
+    /// The chain starts from a variable nothing tracks.
+    base_is_var: bool,
+    /// The chain starts from a catalogue layer builder (`ServiceBuilder::new()`).
+    layer: Option<usize>,
+    /// A timeout layer was added: `.service(..)` wraps its argument.
+    layered: bool,
+    /// A breaker was added as a layer: `.service(..)` guards its argument.
+    breaker_layered: bool,
+    /// The handle is a breaker of this catalogue entry.
+    breaker_api: Option<usize>,
+    /// A request was made: the chain now yields a response, not the client.
+    in_request: bool,
+}
+
+impl Visitor<'_, '_> {
+    pub(super) fn method_chain(&mut self, e: &Expr) -> Option<usize> {
+        let (calls, base) = flatten(e);
+        let (mut st, skip) = self.chain_base(base, &calls);
+        st.breaker_api = st.handle.and_then(|h| self.is_breaker(h));
+        let mut chain = Chain::default();
+        for &(m, awaited) in &calls[skip..] {
+            self.chain_call(m, awaited, &mut st, &mut chain);
+        }
+        if let Some(h) = st.handle {
+            if !chain.calls.is_empty() {
+                self.facts.handles[h].chains.push(chain);
+            }
+            return (!st.in_request).then_some(h);
+        }
+        if let Some(var) = st
+            .base_is_var
+            .then(|| simple_ident(base))
+            .flatten()
+            .filter(|_| !chain.calls.is_empty())
+        {
+            let names: Vec<String> = chain.calls.into_iter().map(|c| c.name).collect();
+            self.scope()
+                .var_methods
+                .entry(var)
+                .or_default()
+                .extend(names);
+        }
+        None
+    }
+
+    /// What the chain starts from, and how many of its calls that consumed
+    /// (`self.make_client()` is a call to a method of this impl).
+    fn chain_base(
+        &mut self,
+        base: &Expr,
+        calls: &[(&ExprMethodCall, bool)],
+    ) -> (ChainState, usize) {
+        let mut st = ChainState::default();
+        if is_self(base) {
+            if let (Some(ty), Some((first, _))) = (self.impl_type.clone(), calls.first()) {
+                let callee = format!("{ty}::{}", first.method);
+                for (i, a) in first.args.iter().enumerate() {
+                    if let Some(h) = self.expr(a) {
+                        self.facts.arg_passes.push((callee.clone(), i, h));
+                    }
+                }
+                st.handle = Some(self.call_handle(callee));
+                return (st, 1);
+            }
+            return (st, 0);
+        }
+        if let Expr::Call(c) = base {
+            if let Expr::Path(p) = &*c.func {
+                if let Some((PathRole::LayerBuilder(i), _)) = self.path_role(&p.path) {
+                    st.layer = Some(i);
+                }
+            }
+        }
+        st.handle = self.expr(base);
+        st.base_is_var = st.handle.is_none() && simple_ident_expr(base).is_some();
+        (st, 0)
+    }
+
+    /// One call of the chain: its arguments (wrapped or guarded by what the chain
+    /// built so far), then the call itself, recorded when it is made on a handle.
+    fn chain_call(
+        &mut self,
+        m: &ExprMethodCall,
+        awaited: bool,
+        st: &mut ChainState,
+        chain: &mut Chain,
+    ) {
+        // Naming a method allocates. On a value nothing tracks only a method that
+        // bounds a request is recorded (`.layer(..)` is compared in place below).
+        let named = st.handle.is_some()
+            || st.layer.is_some()
+            || st.breaker_layered
+            || (st.base_is_var && self.ctx.catalog.is_request_timeout_ident(&m.method));
+        let name = if named {
+            m.method.to_string()
+        } else {
+            String::new()
+        };
+        self.note_layer(m, &name, st);
+        let arg_methods = self.chain_args(m, &name, st);
+        // After a request the chain yields a response, not the client.
+        let client_api = st.handle.and_then(|h| match self.facts.handles[h].origin {
+            Origin::Client { api, .. } => Some(api),
+            _ => None,
+        });
+        if self.ctx.catalog.is_request_name(&name)
+            || client_api
+                .is_some_and(|a| self.ctx.catalog.clients[a].is_request_method(&name, awaited))
+        {
+            st.in_request = true;
+        }
+        if st.handle.is_none() {
+            // Only methods that bound a request matter on other values (`req.set_timeout(d)`).
+            if st.base_is_var && self.ctx.catalog.is_request_timeout_name(&name) {
+                chain.calls.push(CallFact {
+                    name,
+                    span: Span::default(),
+                    nargs: 0,
+                    arg_words: Vec::new(),
+                    target: None,
+                    arg_methods: Vec::new(),
+                    wrapped: false,
+                    awaited,
+                    breaker: false,
+                    in_fn: None,
+                });
+            }
+            return;
+        }
+        let span = Span::new(
+            self.pos.offset(m.method.span().start()),
+            self.pos.offset(m.paren_token.span.close().end()),
+        );
+        chain.calls.push(CallFact {
+            name,
+            span,
+            nargs: m.args.len(),
+            arg_words: arg_words(m.args.iter()),
+            target: m.args.first().and_then(target_of),
+            arg_methods,
+            wrapped: self.wrapped > 0,
+            awaited,
+            breaker: self.breaker > 0,
+            in_fn: self.fn_name.clone(),
+        });
+    }
+
+    /// On a layer builder: whether this call adds a timeout layer.
+    fn note_layer(&self, m: &ExprMethodCall, name: &str, st: &mut ChainState) {
+        let Some(i) = st.layer else { return };
+        let l = &self.ctx.catalog.layers[i];
+        if l.methods.iter().any(|x| x == name) {
+            st.layered = true;
+        }
+        if name == "layer" {
+            if let Some(Expr::Call(c)) = m.args.first() {
+                if let Expr::Path(p) = &*c.func {
+                    if let Some((PathRole::TimeoutLayerCtor, _)) = self.path_role(&p.path) {
+                        st.layered = true;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Visits the arguments of one call, inside a timeout wrapper or a breaker guard
+    /// when the chain makes one; returns the methods called on the variables passed.
+    fn chain_args(&mut self, m: &ExprMethodCall, name: &str, st: &mut ChainState) -> Vec<String> {
+        let wrap_args = st.layered && name == "service";
+        if wrap_args {
+            self.wrapped += 1;
+        }
+        // `breaker.call(fut)`, or `.service(svc)` after a breaker `.layer(..)`.
+        let guard_args = st.breaker_api.is_some_and(|b| {
+            self.ctx.catalog.breakers[b]
+                .call_methods
+                .iter()
+                .any(|x| x == name)
+        }) || (st.breaker_layered && name == "service")
+            || (st
+                .breaker_api
+                .is_some_and(|b| self.ctx.catalog.breakers[b].layer)
+                && name == "layer");
+        if guard_args {
+            self.breaker += 1;
+        }
+        let mut arg_methods = Vec::new();
+        for a in &m.args {
+            if let Some(h) = self.expr(a) {
+                self.mark_context(h);
+                if m.method == "layer" {
+                    if let Some(b) = self.is_breaker(h) {
+                        st.breaker_layered |= self.ctx.catalog.breakers[b].layer;
+                    }
+                }
+            }
+            if st.handle.is_none() {
+                continue;
+            }
+            if let Some(var) = simple_ident(a) {
+                if let Some(ms) = self.scopes.last().and_then(|s| s.var_methods.get(&var)) {
+                    arg_methods.extend(ms.iter().cloned());
+                }
+            }
+        }
+        if wrap_args {
+            self.wrapped -= 1;
+        }
+        if guard_args {
+            self.breaker -= 1;
+        }
+        arg_methods
+    }
+}
