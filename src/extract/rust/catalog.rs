@@ -265,6 +265,62 @@ impl Catalog {
         }
     }
 
+    /// Every path pattern of the catalogue with its role and crate, in catalogue order.
+    fn patterns(&self) -> Vec<(&str, PathRole, &str)> {
+        let mut out: Vec<(&str, PathRole, &str)> = Vec::new();
+        for (i, c) in self.clients.iter().enumerate() {
+            out.extend(
+                c.constructors
+                    .iter()
+                    .map(|p| (p.as_str(), PathRole::Constructor(i), c.krate.as_str())),
+            );
+            out.extend(
+                c.requests
+                    .iter()
+                    .map(|p| (p.as_str(), PathRole::Request(i), c.krate.as_str())),
+            );
+        }
+        for w in &self.wrappers {
+            out.extend(
+                w.functions
+                    .iter()
+                    .map(|p| (p.as_str(), PathRole::TimeoutWrapper, w.krate.as_str())),
+            );
+        }
+        for (i, l) in self.layers.iter().enumerate() {
+            out.extend(
+                l.builders
+                    .iter()
+                    .map(|p| (p.as_str(), PathRole::LayerBuilder(i), l.krate.as_str())),
+            );
+            out.extend(
+                l.layers
+                    .iter()
+                    .map(|p| (p.as_str(), PathRole::TimeoutLayerCtor, l.krate.as_str())),
+            );
+        }
+        for (i, b) in self.breakers.iter().enumerate() {
+            out.extend(
+                b.constructors
+                    .iter()
+                    .map(|p| (p.as_str(), PathRole::Breaker(i), b.krate.as_str())),
+            );
+            out.extend(
+                b.types
+                    .iter()
+                    .map(|p| (p.as_str(), PathRole::BreakerType(i), b.krate.as_str())),
+            );
+        }
+        for w in &self.client_wrappers {
+            out.extend(
+                w.functions
+                    .iter()
+                    .map(|p| (p.as_str(), PathRole::ClientWrapper, w.krate.as_str())),
+            );
+        }
+        out
+    }
+
     /// Compiles the patterns; an error names the bad pattern.
     pub fn compile(&mut self) -> Result<(), String> {
         let mut globs = Vec::new();
@@ -291,40 +347,16 @@ impl Catalog {
             roles.push((role, normalize_crate(krate), wildcard));
             Ok(())
         };
-        for (i, c) in self.clients.iter().enumerate() {
-            for p in &c.constructors {
-                push(p, PathRole::Constructor(i), &c.krate)?;
-            }
-            for p in &c.requests {
-                push(p, PathRole::Request(i), &c.krate)?;
-            }
+        let patterns = self.patterns();
+        for &(pattern, role, krate) in &patterns {
+            push(pattern, role, krate)?;
         }
-        for w in &self.wrappers {
-            for p in &w.functions {
-                push(p, PathRole::TimeoutWrapper, &w.krate)?;
-            }
-        }
-        for (i, l) in self.layers.iter().enumerate() {
-            for p in &l.builders {
-                push(p, PathRole::LayerBuilder(i), &l.krate)?;
-            }
-            for p in &l.layers {
-                push(p, PathRole::TimeoutLayerCtor, &l.krate)?;
-            }
-        }
-        for (i, b) in self.breakers.iter().enumerate() {
-            for p in &b.constructors {
-                push(p, PathRole::Breaker(i), &b.krate)?;
-            }
-            for p in &b.types {
-                push(p, PathRole::BreakerType(i), &b.krate)?;
-            }
-        }
-        for w in &self.client_wrappers {
-            for p in &w.functions {
-                push(p, PathRole::ClientWrapper, &w.krate)?;
-            }
-        }
+        let lasts: Vec<&str> = patterns
+            .iter()
+            .map(|(p, _, _)| p.rsplit("::").next().unwrap_or(""))
+            .collect();
+        let last_segments = (!lasts.iter().any(|l| l.contains(['*', '?', '[', '{'])))
+            .then(|| lasts.iter().map(|l| l.to_string()).collect());
         self.set = Some(crate::rules::glob::set(globs)?);
         self.roles = roles;
         self.role_crates = role_crates;
@@ -334,26 +366,7 @@ impl Catalog {
             .iter()
             .flat_map(|c| c.request_timeout.iter().cloned())
             .collect();
-        let lasts: Vec<&str> = self
-            .clients
-            .iter()
-            .flat_map(|c| c.constructors.iter().chain(&c.requests))
-            .chain(self.wrappers.iter().flat_map(|w| &w.functions))
-            .chain(
-                self.layers
-                    .iter()
-                    .flat_map(|l| l.builders.iter().chain(&l.layers)),
-            )
-            .chain(
-                self.breakers
-                    .iter()
-                    .flat_map(|b| b.constructors.iter().chain(&b.types)),
-            )
-            .chain(self.client_wrappers.iter().flat_map(|w| &w.functions))
-            .map(|p| p.rsplit("::").next().unwrap_or(""))
-            .collect();
-        self.last_segments = (!lasts.iter().any(|l| l.contains(['*', '?', '[', '{'])))
-            .then(|| lasts.iter().map(|l| l.to_string()).collect());
+        self.last_segments = last_segments;
         self.request_names = self
             .clients
             .iter()

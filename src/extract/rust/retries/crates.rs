@@ -220,7 +220,26 @@ fn policy_impl(ctx: &Ctx, imp: &syn::ItemImpl) -> Option<RetryFact> {
             }
         }
     }
-    // Fields any method of the impl changes (`self.attempts += 1`) vary between retries.
+    let scope = policy_scope(imp, method);
+    let sites = sleep_sites(ctx, &scope, &[Part::Block(&method.block)]);
+    let by_name = named_growth(&imp.self_ty);
+    if let Some(site) = sites.iter().max_by_key(|s| s.delay) {
+        let delay = match (site.delay, by_name) {
+            (Delay::Unknown, Some(d)) => d,
+            (d, _) => d,
+        };
+        return Some(fact(delay, Some(site.span)));
+    }
+    Some(match ready_call(ctx, method, &immediate) {
+        Some(span) => fact(Delay::None, Some(span)),
+        // The project's own future type: judge by the policy's name, else unknown.
+        None => fact(by_name.unwrap_or(Delay::Unknown), None),
+    })
+}
+
+/// The scope a policy's retry method is judged in: fields any method of the impl
+/// changes (`self.attempts += 1`) vary between retries; the method's own `let`s.
+fn policy_scope(imp: &syn::ItemImpl, method: &syn::ImplItemFn) -> Scope {
     let mut scope = Scope {
         follow_helpers: true,
         ..Scope::default()
@@ -233,15 +252,16 @@ fn policy_impl(ctx: &Ctx, imp: &syn::ItemImpl) -> Option<RetryFact> {
         }
     }
     scope.lets = Scope::of_body(&[Part::Block(&method.block)]).lets;
-    let sites = sleep_sites(ctx, &scope, &[Part::Block(&method.block)]);
-    let by_name = named_growth(&imp.self_ty);
-    if let Some(site) = sites.iter().max_by_key(|s| s.delay) {
-        let delay = match (site.delay, by_name) {
-            (Delay::Unknown, Some(d)) => d,
-            (d, _) => d,
-        };
-        return Some(fact(delay, Some(site.span)));
-    }
+    scope
+}
+
+/// The first call in the retry method that builds an immediately ready future
+/// (`future::ready(..)`), by its path as written or resolved.
+fn ready_call(
+    ctx: &Ctx,
+    method: &syn::ImplItemFn,
+    immediate: &dyn Fn(&str) -> bool,
+) -> Option<crate::tree::Span> {
     let mut ready = None;
     walk_block(&method.block, Options::default(), &mut |seen| {
         if let Seen::Expr(e @ Expr::Call(c)) = seen {
@@ -259,11 +279,7 @@ fn policy_impl(ctx: &Ctx, imp: &syn::ItemImpl) -> Option<RetryFact> {
         }
         ready.is_none()
     });
-    Some(match ready {
-        Some(span) => fact(Delay::None, Some(span)),
-        // The project's own future type: judge by the policy's name, else unknown.
-        None => fact(by_name.unwrap_or(Delay::Unknown), None),
-    })
+    ready
 }
 
 /// `ExponentialRetryPolicy`, `FibonacciRetryPolicy`: a policy named for its growth.

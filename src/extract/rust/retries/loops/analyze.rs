@@ -15,20 +15,8 @@ pub(super) fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
     let lets = &*fn_lets;
     let mut scope = Scope::of_body(&shape.parts);
     scope.outer = lets.clone();
-    if let Some(c) = &shape.counter {
-        // Paging, not retrying: the counter goes into the call that is checked.
-        let named = c != "_" && !c.starts_with('_');
-        if named
-            && ev
-                .attempts
-                .iter()
-                .any(|s| super::super::delay::mentions(s, c))
-        {
-            return None;
-        }
-        if named {
-            scope.varying.insert(c.clone());
-        }
+    if pages(&shape, &ev, &mut scope) {
+        return None;
     }
     let sites = sleep_sites(ctx, &scope, &shape.parts);
     // `while let Err(..) = attempt`: the attempt is the condition.
@@ -43,13 +31,7 @@ pub(super) fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
     // item of a stream or channel is consuming, not retrying. A name the body never
     // binds with `let` comes from a pattern (a `select!` branch) and counts when the
     // body awaits at all.
-    let attempt_awaits = ev.attempts.iter().any(|s| {
-        contains_await(s)
-            || super::super::delay::name_of(strip_refs(s)).is_some_and(|n| {
-                ev.awaited_names.contains(&n)
-                    || (ev.awaits && !scope.lets.contains_key(&n) && !lets.contains_key(&n))
-            })
-    });
+    let attempt_awaits = attempt_awaits(&ev, &scope, lets);
     if picks_another(&ev, &shape, &scope) {
         return None;
     }
@@ -85,6 +67,43 @@ pub(super) fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
         unbounded,
         // The condition (`while let Err(e) = call().await`) and the body.
         target: ctx.target_in_parts(&shape.parts, lets),
+    })
+}
+
+/// Whether the loop's counter goes into the call that is checked (paging, not
+/// retrying); otherwise a named counter varies between attempts.
+fn pages(shape: &Shape, ev: &Evidence, scope: &mut Scope) -> bool {
+    let Some(c) = &shape.counter else {
+        return false;
+    };
+    let named = c != "_" && !c.starts_with('_');
+    if named
+        && ev
+            .attempts
+            .iter()
+            .any(|s| super::super::delay::mentions(s, c))
+    {
+        return true;
+    }
+    if named {
+        scope.varying.insert(c.clone());
+    }
+    false
+}
+
+/// Whether an attempt is awaited: directly, or through a name the body awaits (a
+/// name it never binds with `let` comes from a pattern and counts when it awaits at all).
+fn attempt_awaits(
+    ev: &Evidence,
+    scope: &Scope,
+    lets: &crate::extract::rust::retries::Lets,
+) -> bool {
+    ev.attempts.iter().any(|s| {
+        contains_await(s)
+            || super::super::delay::name_of(strip_refs(s)).is_some_and(|n| {
+                ev.awaited_names.contains(&n)
+                    || (ev.awaits && !scope.lets.contains_key(&n) && !lets.contains_key(&n))
+            })
     })
 }
 
