@@ -480,9 +480,9 @@ pub fn build(ws: &Workspace, settings: &Settings) -> Graph {
     }
     path::attach_routes(&mut b.edges, &b.routes);
     let mut edges = b.edges;
-    for (to, routes) in &b.routes {
+    for (to, routes) in b.routes {
         for r in routes {
-            edges.push(path::mesh_edge(to, r));
+            edges.push(path::mesh_edge(&to, r));
         }
     }
     edges.sort_by(|a, b| (&a.at, &a.to, &a.id).cmp(&(&b.at, &b.to, &b.id)));
