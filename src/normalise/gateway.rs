@@ -19,7 +19,8 @@
 //!   `retry.perRetry.timeout` (each try), else a Linkerd `timeout.linkerd.io/request`
 //!   or `/response` annotation on the route when Linkerd applies it (a route whose
 //!   parents are Services), or the parent Services' ServiceProfile, which Linkerd
-//!   uses instead of the route and its annotations (a zero duration bounds nothing,
+//!   uses instead of the route and its annotations, or, on a route of a Gateway
+//!   Kong serves, Kong's service timeouts ([`super::kong_gateway`]) (a zero duration bounds nothing,
 //!   but one the rule writes itself is named here: rules report the zero itself).
 //! - `breaker-from`: what stops traffic to failing backends: the policy's
 //!   `healthCheck.passive` (outlier detection) or a `circuitBreaker` with a
@@ -338,6 +339,7 @@ pub fn patches(docs: &[Document], files: &[SourceFile]) -> Vec<RulePatch> {
         }
     }
     let breakers = outlier_hosts(docs, files);
+    let kong = super::kong_gateway::gateways(docs);
     let mut out = Vec::new();
     for i in routes {
         let route = &docs[i];
@@ -365,6 +367,7 @@ pub fn patches(docs: &[Document], files: &[SourceFile]) -> Vec<RulePatch> {
         }
         candidates.sort_unstable();
         candidates.dedup();
+        let kong_route = super::kong_gateway::governs(route, &kong);
         for (r, rule) in rules.iter().enumerate() {
             let rule_name = text(rule, "name");
             let policy = candidates
@@ -376,7 +379,7 @@ pub fn patches(docs: &[Document], files: &[SourceFile]) -> Vec<RulePatch> {
             out.push(RulePatch {
                 doc: i,
                 rule: r,
-                entries: derived(route, rule, policy, &breakers, files),
+                entries: derived(route, rule, policy, &breakers, files, kong_route),
             });
         }
     }
@@ -421,6 +424,7 @@ fn derived(
     policy: Option<&Document>,
     breakers: &HashMap<String, String>,
     files: &[SourceFile],
+    kong: bool,
 ) -> Vec<(Node, Node)> {
     let at = rule
         .as_map()
@@ -465,7 +469,8 @@ fn derived(
                         .map(|v| format!("{p} retry.perRetry.timeout {v}"))
                 })
         })
-        .or_else(|| linkerd_timeout(route));
+        .or_else(|| linkerd_timeout(route))
+        .or_else(|| kong.then(|| super::kong_gateway::TIMEOUT_SOURCE.to_string()));
     out.extend(timeout.map(|t| entry("request-timeout-from", t)));
     let from_policy = spec.and_then(|s| {
         if s.get("healthCheck")

@@ -11,7 +11,9 @@
 //! annotation; the older `KongIngress` named by `konghq.com/override` may set both
 //! (`proxy.*_timeout`, `upstream.healthchecks`).
 //!
-//! Each such Service (routed by a Kong Ingress, or carrying any `konghq.com/`
+//! KIC reads the same Service annotations for the backends of the HTTPRoutes and
+//! GRPCRoutes of a Gateway Kong serves ([`super::kong_gateway`]). Each such Service
+//! (routed by a Kong Ingress or a Kong Gateway's route, or carrying any `konghq.com/`
 //! annotation) gains a `kong` key:
 //!
 //! - `label`: `namespace/name`;
@@ -47,13 +49,22 @@ type Key<'a> = (&'a str, &'a str);
 pub fn link(docs: &mut [Document], files: &[SourceFile]) {
     let patches: Vec<(usize, Node)> = {
         let index = Index::new(docs);
-        if index.backends.is_empty() && !docs.iter().any(has_kong_annotation) {
+        // Services a Kong Gateway's HTTPRoutes and GRPCRoutes send to.
+        let routed: HashSet<(String, String)> =
+            super::kong_gateway::backends(docs).into_iter().collect();
+        let by_route = |d: &Document| {
+            let (ns, name) = key(d);
+            routed.contains(&(ns.to_string(), name.to_string()))
+        };
+        if index.backends.is_empty() && routed.is_empty() && !docs.iter().any(has_kong_annotation) {
             return;
         }
         docs.iter()
             .enumerate()
             .filter(|(_, d)| is_kind(d, "Service") && d.meta.api_version.as_deref() == Some("v1"))
-            .filter(|(_, d)| index.backends.contains(&key(d)) || has_kong_annotation(d))
+            .filter(|(_, d)| {
+                index.backends.contains(&key(d)) || by_route(d) || has_kong_annotation(d)
+            })
             .map(|(i, d)| (i, index.derive(d, files)))
             .collect()
     };

@@ -33,6 +33,7 @@ pub mod consul;
 pub mod envoy;
 pub mod gateway;
 pub mod kong;
+pub mod kong_gateway;
 pub mod kong_ingress;
 pub mod linkerd;
 pub mod resilience4j;
