@@ -58,7 +58,10 @@ pub(super) fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
     };
     // A loop that waits for a notification between attempts is waiting for a
     // condition, not retrying blindly: not called unbounded.
-    let unbounded = shape.open && !bounded(&ev, &scope) && !(decisive.is_none() && waits_otherwise);
+    // A loop that leaves when its task is cancelled (`token.cancelled()` in a
+    // `select!`, `is_cancelled()`) stops with its task: not unbounded.
+    let stops = (decisive.is_none() && waits_otherwise) || exits_on_cancellation(&shape.parts);
+    let unbounded = shape.open && !bounded(&ev, &scope) && !stops;
     Some(RetryFact {
         span: shape.header,
         source: RetrySource::Loop { form: shape.form },
@@ -67,6 +70,19 @@ pub(super) fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
         unbounded,
         // The condition (`while let Err(e) = call().await`) and the body.
         target: ctx.target_in_parts(&shape.parts, lets),
+    })
+}
+
+/// Whether the loop's condition or body asks a cancellation token (`cancelled()`,
+/// `is_cancelled()`), macro bodies (`select!` branches) included.
+fn exits_on_cancellation(parts: &[Part<'_>]) -> bool {
+    let cancel = |i: &proc_macro2::Ident| i == "cancelled" || i == "is_cancelled";
+    parts.iter().any(|part| {
+        let tokens = match part {
+            Part::Expr(x) => quote::ToTokens::to_token_stream(*x),
+            Part::Block(b) => quote::ToTokens::to_token_stream(*b),
+        };
+        crate::extract::rust::retries::walk::has_ident(&tokens, &cancel)
     })
 }
 
