@@ -17,6 +17,15 @@ pub struct SourceFile {
     /// Path used to read the file.
     pub path: PathBuf,
     pub text: String,
+    /// The position tables, made on the first position asked for: most files of a
+    /// warm run come from the cache and are never asked (`--changed-only` judges only
+    /// the changed files), so indexing every byte of the tree up front was waste.
+    index: std::sync::OnceLock<Index>,
+}
+
+/// A file's position tables.
+#[derive(Debug)]
+struct Index {
     /// Offsets where lines start, `\n` breaks only (what Rust tools count).
     line_starts: Vec<usize>,
     /// Offsets where lines start when lone `\r` breaks lines too (YAML, editors); `None`
@@ -25,6 +34,18 @@ pub struct SourceFile {
     /// Characters before every `CHAR_BLOCK`-th byte; `None` for ASCII text, where a
     /// character is a byte.
     char_marks: Option<Vec<usize>>,
+}
+
+impl Index {
+    fn of(text: &str) -> Index {
+        let line_starts = line_starts(text.as_bytes());
+        let cr_line_starts = cr_line_starts(text.as_bytes(), &line_starts);
+        Index {
+            cr_line_starts,
+            char_marks: char_marks(text),
+            line_starts,
+        }
+    }
 }
 
 /// Offsets where lines start: 0, and one past every `\n`.
@@ -108,28 +129,31 @@ pub struct LineCol {
 
 impl SourceFile {
     pub fn new(display: String, path: PathBuf, text: String) -> Self {
-        let line_starts = line_starts(text.as_bytes());
-        let cr_line_starts = cr_line_starts(text.as_bytes(), &line_starts);
-        let char_marks = char_marks(&text);
         SourceFile {
             display,
             path,
             text,
-            line_starts,
-            cr_line_starts,
-            char_marks,
+            index: std::sync::OnceLock::new(),
         }
+    }
+
+    fn index(&self) -> &Index {
+        self.index.get_or_init(|| Index::of(&self.text))
     }
 
     /// Offsets where lines start (0 first), counting `\n` breaks only: the lines
     /// Rust tools (proc-macro2) number.
     pub fn line_starts(&self) -> &[usize] {
-        &self.line_starts
+        &self.index().line_starts
     }
 
     /// Offsets where the lines shown to users start: a lone `\r` breaks a line too.
     fn lines(&self) -> &[usize] {
-        self.cr_line_starts.as_deref().unwrap_or(&self.line_starts)
+        let index = self.index();
+        index
+            .cr_line_starts
+            .as_deref()
+            .unwrap_or(&index.line_starts)
     }
 
     /// Number of lines (at least 1).
@@ -140,7 +164,7 @@ impl SourceFile {
     /// Characters before byte `offset` (a char boundary): a table lookup and a count
     /// within one block, never a scan of the line, however long it is.
     fn chars_before(&self, offset: usize) -> usize {
-        match &self.char_marks {
+        match &self.index().char_marks {
             None => offset,
             Some(marks) => {
                 let block = offset / CHAR_BLOCK;
@@ -168,7 +192,7 @@ impl SourceFile {
     /// the same line, clamped to `end`.
     pub fn offset_of_column(&self, start: usize, end: usize, column0: usize) -> usize {
         let line = &self.text[start..end];
-        if self.char_marks.is_none() {
+        if self.index().char_marks.is_none() {
             return start + column0.min(line.len());
         }
         line.char_indices()
