@@ -362,6 +362,10 @@ pub struct Builder<'a> {
     pub code_service: HashMap<usize, String>,
     /// Host aliases of the `[services]` table: alias id → the service's key.
     aliases: HashMap<String, HostKey>,
+    /// Name → (how many namespaced, non-external services bear it, the namespace of
+    /// the first): [`Builder::resolve`] looks a short name up here instead of
+    /// scanning every service per call (quadratic on a tree of many Kong routes).
+    named: HashMap<String, (usize, Option<String>)>,
 }
 
 impl<'a> Builder<'a> {
@@ -376,12 +380,20 @@ impl<'a> Builder<'a> {
     /// Adds (or adds a source to) the service of `key`; returns its id.
     pub fn service(&mut self, key: &HostKey, source: Source) -> String {
         let id = key.id();
-        let entry = self.services.entry(id.clone()).or_insert_with(|| Service {
-            id: id.clone(),
-            name: key.name.clone(),
-            namespace: key.namespace.clone(),
-            external: key.external,
-            sources: Vec::new(),
+        let named = &mut self.named;
+        let entry = self.services.entry(id.clone()).or_insert_with(|| {
+            if !key.external && key.namespace.is_some() {
+                let n = named.entry(key.name.clone()).or_insert((0, None));
+                n.0 += 1;
+                n.1.get_or_insert_with(|| key.namespace.clone().unwrap_or_default());
+            }
+            Service {
+                id: id.clone(),
+                name: key.name.clone(),
+                namespace: key.namespace.clone(),
+                external: key.external,
+                sources: Vec::new(),
+            }
         });
         if !entry.sources.contains(&source) {
             entry.sources.push(source);
@@ -398,12 +410,8 @@ impl<'a> Builder<'a> {
         if namespace.is_some() {
             return key.clone().in_namespace(namespace);
         }
-        let mut same = self
-            .services
-            .values()
-            .filter(|s| s.name == key.name && !s.external && s.namespace.is_some());
-        match (same.next(), same.next()) {
-            (Some(one), None) => key.clone().in_namespace(one.namespace.as_deref()),
+        match self.named.get(&key.name) {
+            Some((1, one)) => key.clone().in_namespace(one.as_deref()),
             _ => key.clone(),
         }
     }
@@ -464,6 +472,7 @@ pub fn build(ws: &Workspace, settings: &Settings) -> Graph {
         ties: Vec::new(),
         code_service: HashMap::new(),
         aliases: HashMap::new(),
+        named: HashMap::new(),
     };
     for (_, name, entry) in settings.all_services() {
         let Some(service) = host::key(name) else {
