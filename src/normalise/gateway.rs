@@ -486,7 +486,8 @@ fn derived(
     });
     let breaker = match from_policy {
         Some(what) => Some(format!("{} {what}", shown.as_deref().unwrap_or(""))),
-        None => backends_breaker(route, rule, breakers),
+        None => backends_breaker(route, rule, breakers)
+            .or_else(|| kong.then(|| super::kong_gateway::BREAKER_SOURCE.to_string())),
     };
     out.extend(breaker.map(|b| entry("breaker-from", b)));
     out

@@ -25,6 +25,12 @@ use crate::tree::Node;
 pub const TIMEOUT_SOURCE: &str = "Kong: the backend Services' connect/read/write timeouts \
 (konghq.com/*-timeout, else Kong's 60 s each; kong/ingress-service-default-timeouts judges them)";
 
+/// What bounds failing backends on a route of a Gateway Kong serves: Kong's upstream
+/// health checks, which `kong/ingress-service-without-health-checks` judges on each
+/// backend Service. Naming it here keeps one missing breaker one finding, on the Service.
+pub const BREAKER_SOURCE: &str = "Kong: the backend Services' upstream health checks \
+(konghq.com/upstream-policy; kong/ingress-service-without-health-checks judges them)";
+
 fn is_gateway_api(doc: &Document, kind: &str) -> bool {
     doc.meta.platform == Platform::Kubernetes
         && doc.meta.kind.as_deref() == Some(kind)
