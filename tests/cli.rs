@@ -8,19 +8,13 @@ use std::process::Output;
 use serde_json::Value;
 use tempfile::TempDir;
 
+mod common;
+
+use common::tree::tree;
+
 // ---------------------------------------------------------------- helpers
 
 /// Writes `files` (relative path, bytes) into a fresh temporary directory.
-fn tree(files: &[(&str, &[u8])]) -> TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    for (rel, bytes) in files {
-        let path = dir.path().join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, bytes).unwrap();
-    }
-    dir
-}
-
 /// Runs the binary in `cwd` with `args`; `NO_COLOR` and `CLICOLOR_FORCE` are cleared.
 fn run_in(cwd: &Path, args: &[&str]) -> Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_resilint"))
@@ -270,7 +264,7 @@ fn usage_errors_exit_2_even_with_findings() {
 
 #[test]
 fn help_and_version_exit_0() {
-    let dir = tree(&[]);
+    let dir = tree::<&[u8]>(&[]);
     assert_eq!(exit(&run_in(dir.path(), &["--help"])), 0);
     assert_eq!(exit(&run_in(dir.path(), &["--version"])), 0);
     assert_eq!(exit(&run_in(dir.path(), &["check", "--help"])), 0);

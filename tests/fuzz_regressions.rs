@@ -5,11 +5,9 @@
 use std::path::Path;
 use std::process::Command;
 
-fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
+mod common;
+
+use common::tree::write;
 
 /// `resilint check --format json` on `root`: the parsed output and the exit code.
 fn check_json(root: &Path) -> (serde_json::Value, i32) {

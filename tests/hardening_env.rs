@@ -15,6 +15,10 @@ use std::process::{Command, Output, Stdio};
 use serde_json::Value;
 use tempfile::TempDir;
 
+mod common;
+
+use common::tree::write;
+
 const NO_TIMEOUT: &str = "istio/route-without-timeout";
 
 /// A VirtualService with one route and no timeout.
@@ -22,12 +26,6 @@ fn virtual_service(name: &str) -> String {
     format!(
         "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: {name}\nspec:\n  hosts: [{name}]\n  http:\n  - route:\n    - destination: {{host: {name}}}\n"
     )
-}
-
-fn write(root: &Path, rel: &str, text: impl AsRef<[u8]>) {
-    let path = root.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
 }
 
 /// A fresh git repository (`git init`, or a bare `.git` directory where git is missing).

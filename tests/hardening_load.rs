@@ -9,13 +9,9 @@ use std::process::Output;
 use serde_json::Value;
 use tempfile::TempDir;
 
-fn tree(files: &[(&str, &[u8])]) -> TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    for (rel, bytes) in files {
-        std::fs::write(dir.path().join(rel), bytes).unwrap();
-    }
-    dir
-}
+mod common;
+
+use common::tree::tree;
 
 fn run_in(cwd: &Path, args: &[&str]) -> Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_resilint"))
@@ -403,7 +399,7 @@ fn row15_huge_attempts_do_not_wrap_into_coverage() {
 #[test]
 fn row17_files_over_max_file_size_are_a_limit_error_naming_the_setting() {
     let big = format!("{}# {}\n", virtual_service("big"), "x".repeat(2000));
-    let dir = tree(&[
+    let dir = tree::<&[u8]>(&[
         ("resilint.toml", b"max-file-size = \"1KB\"\n"),
         ("big.yaml", big.as_bytes()),
         ("small.yaml", virtual_service("small").as_bytes()),

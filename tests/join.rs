@@ -5,15 +5,9 @@ use std::path::Path;
 
 use resilint::engine::{self, Options};
 
-fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (path, text) in files {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-    dir
-}
+mod common;
+
+use common::tree::tree;
 
 /// (rule, path relative to the tree, line, message) of every finding.
 fn findings(dir: &Path) -> Vec<(String, String, usize, String)> {

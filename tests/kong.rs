@@ -1,29 +1,9 @@
 //! End-to-end tests of the Kong pack: decK files and the Kong Ingress Controller.
 
-use std::path::Path;
+mod common;
 
-use resilint::engine::{self, Options};
-use resilint::report::{Category, Report};
-
-fn run(dir: &Path) -> Report {
-    let config = dir.join("resilint.toml");
-    if !config.exists() {
-        std::fs::write(&config, "").unwrap();
-    }
-    engine::run(&Options {
-        paths: vec![dir.to_path_buf()],
-        config: Some(config),
-        threads: Some(2),
-    })
-    .expect("not a usage error")
-    .report
-}
-
-fn write(dir: &Path, name: &str, text: &str) {
-    let path = dir.join(name);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
+use common::tree::{report as run, write};
+use resilint::report::Category;
 
 /// Kong retries only after a transport failure and never replays a POST the upstream
 /// received (DOMAIN.md): a POST or PATCH route on a service that retries, nested or

@@ -3,15 +3,9 @@
 
 use assert_cmd::Command;
 
-fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (path, text) in files {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-    dir
-}
+mod common;
+
+use common::tree::tree;
 
 fn rule(select: &str, check: &str) -> String {
     format!(

@@ -2,30 +2,10 @@
 //! normalise step, and bad input that must become `errors` entries, never a panic
 //! or a hang, while the rest of the run goes on.
 
-use std::path::Path;
+mod common;
 
-use resilint::engine::{self, Options};
+use common::tree::{report as run, write};
 use resilint::report::{ErrorKind, Report};
-
-fn run(dir: &Path) -> Report {
-    let config = dir.join("resilint.toml");
-    if !config.exists() {
-        std::fs::write(&config, "").unwrap();
-    }
-    engine::run(&Options {
-        paths: vec![dir.to_path_buf()],
-        config: Some(config),
-        threads: Some(2),
-    })
-    .expect("not a usage error")
-    .report
-}
-
-fn write(dir: &Path, name: &str, bytes: &[u8]) {
-    let path = dir.join(name);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, bytes).unwrap();
-}
 
 #[test]
 fn bad_properties_files_are_errors_and_the_rest_still_counts() {

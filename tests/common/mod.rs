@@ -14,6 +14,8 @@
 
 #![allow(dead_code)]
 
+pub mod tree;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
