@@ -36,7 +36,7 @@ pub use catalog::Catalog;
 pub use clients::Ctx;
 pub use extractor::Extractor;
 pub use facts::FileFacts;
-pub use front::imports::{read_deps, Deps};
+pub use front::deps::{read_deps, Deps};
 
 /// Replaces a shebang line with spaces so byte offsets stay those of the file
 /// (`syn::parse_file` would cut it off and shift every span).
@@ -80,12 +80,13 @@ pub fn summarize(source: &SourceFile, ctx: &Ctx) -> Result<FileFacts, FileError>
     let result = match syn::parse_file(&text) {
         Ok(file) => {
             let index = front::index::Index::of(&file);
-            let mut facts = clients::summarize_file(&file, &index, ctx, source);
+            // The one `use` resolver the three analyses call.
+            let imports = front::imports::Imports::of(&index, ctx.deps);
+            let mut facts = clients::summarize_file(&file, &index, &imports, ctx, source);
             // The blanked shebang keeps every line where it was: the file's line starts hold.
             let pos = || front::positions::Positions::with_line_starts(&text, source.line_starts());
-            facts.retries = retries::retries_at(&file, &index, pos(), &ctx.catalog.retry, ctx.deps);
-            facts.routes =
-                routes::summarize_at(&file, &index, &pos(), &ctx.catalog.routes, ctx.deps);
+            facts.retries = retries::retries_at(&file, &index, &imports, pos(), &ctx.catalog.retry);
+            facts.routes = routes::summarize_at(&file, &imports, &pos(), &ctx.catalog.routes);
             // Out-of-line test modules either extractor saw (`#[cfg(test)] mod tests;`).
             for m in facts.routes.test_modules() {
                 if !facts.test_mods.contains(m) {

@@ -36,16 +36,16 @@ pub struct Ctx<'a> {
     pub max_tokens: usize,
 }
 
-/// Summarises one parsed file.
+/// Summarises one parsed file, resolving paths through the front end's `imports`.
 pub fn summarize_file(
     file: &syn::File,
     index: &Index,
+    imports: &Imports,
     ctx: &Ctx,
     source: &SourceFile,
 ) -> FileFacts {
     let mut collector = Collector {
         catalog: ctx.catalog,
-        imports: Imports::default(),
         consts: HashMap::new(),
         types: Default::default(),
         test_mods: Vec::new(),
@@ -55,7 +55,7 @@ pub fn summarize_file(
     let mut v = Visitor {
         ctx,
         pos: Positions::of_source(source),
-        imports: std::mem::take(&mut collector.imports),
+        imports,
         facts: FileFacts {
             consts: std::mem::take(&mut collector.consts),
             types: std::mem::take(&mut collector.types),
@@ -80,10 +80,9 @@ pub fn summarize_file(
     prune(v.facts)
 }
 
-/// What the visit needs first: imports, local type names, string constants.
+/// What the visit needs first: local type names, string constants, breaker fields.
 struct Collector<'c> {
     catalog: &'c Catalog,
-    imports: Imports,
     consts: HashMap<String, String>,
     types: std::collections::HashSet<String>,
     test_mods: Vec<String>,
@@ -128,51 +127,33 @@ impl Collector<'_> {
                 continue;
             }
             match *decl {
-                Decl::Use(u) => self.imports.add(&u.tree),
                 Decl::OutOfLineMod(m, true) => self.test_mods.push(m.ident.to_string()),
                 Decl::Struct(s) => self.item_struct(s),
                 Decl::Enum(e) => {
                     self.types.insert(e.ident.to_string());
-                    self.imports.local.insert(e.ident.to_string());
-                }
-                Decl::Type(t) => self.item_type(t),
-                Decl::Fn(f) => {
-                    self.imports.local.insert(f.sig.ident.to_string());
                 }
                 Decl::Const(name, expr) => {
                     if let Some(Target::Literal(s)) = target_of(expr) {
                         self.consts.insert(name.to_string(), s);
                     }
                 }
-                Decl::Method(_) | Decl::OutOfLineMod(_, false) => {}
+                Decl::Use(_)
+                | Decl::Fn(_)
+                | Decl::Type(_)
+                | Decl::Method(_)
+                | Decl::OutOfLineMod(_, false) => {}
             }
         }
     }
 
     fn item_struct(&mut self, s: &syn::ItemStruct) {
         self.types.insert(s.ident.to_string());
-        self.imports.local.insert(s.ident.to_string());
         for f in &s.fields {
             let Some(name) = &f.ident else { continue };
             let known = type_path_last(&f.ty)
                 .is_some_and(|last| with_ident_str(last, |l| self.catalog.may_match(l)));
             if let Some(ty) = type_path(&f.ty).filter(|_| known) {
                 self.field_types.push((name.to_string(), ty));
-            }
-        }
-    }
-
-    fn item_type(&mut self, s: &syn::ItemType) {
-        // `type HttpClient = reqwest::Client;` names the type like a `use .. as`.
-        match &*s.ty {
-            syn::Type::Path(p)
-                if p.qself.is_none()
-                    && p.path.segments.iter().all(|seg| seg.arguments.is_none()) =>
-            {
-                self.imports.alias(s.ident.to_string(), segments(&p.path));
-            }
-            _ => {
-                self.imports.local.insert(s.ident.to_string());
             }
         }
     }
@@ -189,7 +170,7 @@ struct Scope {
 struct Visitor<'c, 'a> {
     ctx: &'c Ctx<'a>,
     pos: Positions<'c>,
-    imports: Imports,
+    imports: &'c Imports<'a>,
     facts: FileFacts,
     scopes: Vec<Scope>,
     /// `self.<field>` → handle, for the whole file.
@@ -222,18 +203,16 @@ impl Visitor<'_, '_> {
         if !self.ctx.catalog.may_match(segs.last()?) {
             return None;
         }
-        let deps = self.ctx.deps;
         let depends = |k: &str| self.depends(k);
         self.imports
-            .resolve(segs, deps)
+            .resolve(segs)
             .into_iter()
             .find_map(|p| self.ctx.catalog.role(&p, &depends).map(|r| (r, p)))
     }
 
     /// A function of this package called by path: its link key.
     fn local_callee(&self, segs: &[String]) -> Option<String> {
-        let local = self.imports.is_local(segs, self.ctx.deps)
-            || (self.ctx.deps.is_none() && segs.len() == 1);
+        let local = self.imports.is_local(segs) || (self.ctx.deps.is_none() && segs.len() == 1);
         if !local {
             return None;
         }

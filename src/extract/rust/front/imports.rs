@@ -1,89 +1,144 @@
-//! Name resolution through `use` declarations and `Cargo.toml` dependencies.
+//! The one `use` resolver of a file, which the client, retry and route analyses all
+//! call: none of them reads a `use` declaration or undoes a `Cargo.toml` rename on
+//! its own.
 //!
 //! `use reqwest::Client as Http; Http::builder()` and `reqwest::Client::builder()`
 //! resolve to the same path; a dependency renamed in `Cargo.toml`
-//! (`http = { package = "reqwest" }`) maps the first segment back to the package;
-//! a first segment that is not a dependency (in a package whose manifest is known)
-//! is local code and resolves under `crate`.
+//! (`http = { package = "reqwest" }`) maps the first segment back to the package, for
+//! every crate; a first segment that is not a dependency (in a package whose manifest
+//! is known) is local code and resolves under `crate`.
+//!
+//! The table is flat (one binding per name for the whole file), with one precedence:
+//! a `use` outside any function body wins over one written in a body, the first
+//! written wins among equals (two `use`s of one name in one scope do not compile;
+//! they come from `#[cfg]` alternatives or from different modules), and a `use` in
+//! test code (the front end's one mask) binds only for an analysis that reads test
+//! code.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
+use rustc_hash::FxHashMap;
 use syn::UseTree;
 
-/// What a package depends on: the name used in code → the package name (`-` → `_`).
-#[derive(Debug, Clone, Default)]
-pub struct Deps {
-    pub names: HashMap<String, String>,
+pub use super::deps::{read_deps, Deps};
+use super::index::{Decl, Index, Place};
+
+/// How far a binding's `use` is from the file's items: a lower tier wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Tier {
+    /// At item level (the file or an inline module), outside test code.
+    Item,
+    /// Inside a function body, outside test code.
+    Body,
+    /// In test code.
+    Test,
 }
 
-impl Deps {
-    pub fn depends_on(&self, package: &str) -> bool {
-        self.names.values().any(|p| p == package)
-    }
-
-    /// The package a dependency renamed in `Cargo.toml` names in code
-    /// (`web = { package = "axum" }`: `web` → `axum`); `None` for any other name.
-    pub fn renamed(&self, name: &str) -> Option<&str> {
-        self.names
-            .get(name)
-            .filter(|package| *package != name && *package != "crate")
-            .map(String::as_str)
-    }
-
-    /// `path` with its first segment mapped through [`Self::renamed`].
-    pub fn unrename(&self, mut path: Vec<String>) -> Vec<String> {
-        if let Some(package) = path.first().and_then(|f| self.renamed(f)) {
-            path[0] = package.to_string();
+impl Tier {
+    fn of(place: &Place) -> Tier {
+        if place.in_test_mod {
+            Tier::Test
+        } else if place.at_item_level() {
+            Tier::Item
+        } else {
+            Tier::Body
         }
-        path
-    }
-
-    /// The dependencies renamed in `Cargo.toml`: (name in code, package), in name
-    /// order (the package itself, named `crate`, is no rename).
-    pub fn renames(&self) -> Vec<(&str, &str)> {
-        let mut r: Vec<(&str, &str)> = self
-            .names
-            .iter()
-            .filter(|(name, package)| name != package && *package != "crate")
-            .map(|(n, p)| (n.as_str(), p.as_str()))
-            .collect();
-        r.sort_unstable();
-        r
     }
 }
 
-/// The imports of one file.
+/// The imports of one file, resolved through its package's dependencies.
 #[derive(Debug, Default)]
-pub struct Imports {
-    /// Local name → full path.
-    names: HashMap<String, Vec<String>>,
-    /// Prefixes imported with `::*`.
+pub struct Imports<'d> {
+    deps: Option<&'d Deps>,
+    /// Local name → its tier and full path as written in the `use` (renames are
+    /// undone when it is read, so the path keeps what the code says).
+    names: FxHashMap<String, (Tier, Vec<String>)>,
+    /// Prefixes imported with `::*` outside test code.
     globs: Vec<Vec<String>>,
-    /// Types and functions defined in this file: they shadow glob imports.
-    pub local: HashSet<String>,
+    /// Types and functions defined in this file outside test code: they shadow glob
+    /// imports.
+    local: HashSet<String>,
 }
 
-impl Imports {
-    /// Records one `use` tree.
-    pub fn add(&mut self, tree: &UseTree) {
-        self.add_tree(Vec::new(), tree);
+impl<'d> Imports<'d> {
+    /// The imports of the file `index` indexes, in a package with dependencies
+    /// `deps` (`None`: no `Cargo.toml` found, crate names are taken as written).
+    pub fn of(index: &Index, deps: Option<&'d Deps>) -> Self {
+        let mut imports = Imports {
+            deps,
+            ..Imports::default()
+        };
+        let mut aliases = Vec::new();
+        for (place, decl) in &index.decls {
+            let tier = Tier::of(place);
+            if let Decl::Use(u) = decl {
+                imports.add_tree(Vec::new(), &u.tree, tier);
+                continue;
+            }
+            if tier == Tier::Test {
+                continue;
+            }
+            match *decl {
+                Decl::Struct(s) => imports.define(&s.ident),
+                Decl::Enum(e) => imports.define(&e.ident),
+                Decl::Fn(f) => imports.define(&f.sig.ident),
+                Decl::Type(t) => match plain_path(&t.ty) {
+                    Some(path) => aliases.push((t.ident.to_string(), path, tier)),
+                    None => imports.define(&t.ident),
+                },
+                _ => {}
+            }
+        }
+        // After every `use`: `use reqwest::Client; type H = Client;` in any order.
+        for (alias, path, tier) in aliases {
+            imports.alias(alias, path, tier);
+        }
+        imports
     }
 
-    fn add_tree(&mut self, mut prefix: Vec<String>, tree: &UseTree) {
+    /// The dependencies paths resolve through.
+    pub fn deps(&self) -> Option<&'d Deps> {
+        self.deps
+    }
+
+    fn define(&mut self, ident: &syn::Ident) {
+        self.local.insert(ident.to_string());
+    }
+
+    /// Whether the file defines a type or function of this name (outside test code).
+    pub fn defines(&self, name: &str) -> bool {
+        self.local.contains(name)
+    }
+
+    /// Binds `name` unless a binding of a lower or equal tier holds it.
+    fn bind(&mut self, name: String, tier: Tier, path: Vec<String>) {
+        match self.names.entry(name) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert((tier, path));
+            }
+            std::collections::hash_map::Entry::Occupied(mut o) => {
+                if tier < o.get().0 {
+                    o.insert((tier, path));
+                }
+            }
+        }
+    }
+
+    fn add_tree(&mut self, mut prefix: Vec<String>, tree: &UseTree, tier: Tier) {
         match tree {
             UseTree::Path(p) => {
                 prefix.push(p.ident.to_string());
-                self.add_tree(prefix, &p.tree);
+                self.add_tree(prefix, &p.tree, tier);
             }
             UseTree::Name(n) => {
                 let name = n.ident.to_string();
                 if name == "self" {
                     if let Some(last) = prefix.last().cloned() {
-                        self.names.insert(last, prefix);
+                        self.bind(last, tier, prefix);
                     }
                 } else {
                     prefix.push(name.clone());
-                    self.names.insert(name, prefix);
+                    self.bind(name, tier, prefix);
                 }
             }
             UseTree::Rename(r) => {
@@ -93,37 +148,105 @@ impl Imports {
                     prefix.push(name);
                 }
                 if alias != "_" {
-                    self.names.insert(alias, prefix);
+                    self.bind(alias, tier, prefix);
                 }
             }
-            UseTree::Glob(_) => self.globs.push(prefix),
+            UseTree::Glob(_) => {
+                if tier != Tier::Test {
+                    self.globs.push(prefix);
+                }
+            }
             UseTree::Group(g) => {
                 for t in &g.items {
-                    self.add_tree(prefix.clone(), t);
+                    self.add_tree(prefix.clone(), t, tier);
                 }
             }
         }
     }
 
-    /// Records `type Alias = some::Path;` (a plain path, no generics).
-    pub fn alias(&mut self, alias: String, path: Vec<String>) {
+    /// Records `type Alias = some::Path;` (a plain path, no generics), through the
+    /// file's `use`s.
+    fn alias(&mut self, alias: String, path: Vec<String>, tier: Tier) {
         let Some(first) = path.first() else { return };
-        // Resolve the alias's own path through earlier imports (`use reqwest::Client; type H = Client;`).
-        let full: Vec<String> = match self.names.get(first) {
+        let full: Vec<String> = match self.written(first, false) {
             Some(prefix) => prefix.iter().chain(&path[1..]).cloned().collect(),
             None => path,
         };
-        self.names.entry(alias).or_insert(full);
+        self.bind(alias, tier, full);
+    }
+
+    /// The path a `use` binds `name` to, as written in the `use`; test code's
+    /// `use`s only when `tests`.
+    fn written(&self, name: &str, tests: bool) -> Option<&[String]> {
+        self.names
+            .get(name)
+            .filter(|(tier, _)| tests || *tier != Tier::Test)
+            .map(|(_, path)| path.as_slice())
+    }
+
+    /// The full path a `use` binds `name` to, its first segment a package name (a
+    /// `Cargo.toml` rename undone); test code's `use`s only when `tests` (an analysis
+    /// that reads test code).
+    pub fn lookup(&self, name: &str, tests: bool) -> Option<Vec<String>> {
+        self.written(name, tests).map(|p| self.unrename(p.to_vec()))
+    }
+
+    /// Whether `name` means something other than itself as a path's first segment: a
+    /// `use` binds it or it is a dependency renamed in `Cargo.toml`.
+    pub fn binds(&self, name: &str) -> bool {
+        self.written(name, false).is_some() || self.deps.is_some_and(|d| d.renamed(name).is_some())
+    }
+
+    /// `segments` as written with the first one replaced by what a `use` binds it to,
+    /// then a renamed dependency by its package: the one path an analysis that does
+    /// not weigh candidates reads (no glob, no `crate` prefix).
+    pub fn path(&self, segments: &[String], tests: bool) -> Vec<String> {
+        let path = match segments.first().and_then(|f| self.written(f, tests)) {
+            Some(full) => full.iter().chain(&segments[1..]).cloned().collect(),
+            None => segments.to_vec(),
+        };
+        self.unrename(path)
+    }
+
+    fn unrename(&self, path: Vec<String>) -> Vec<String> {
+        match self.deps {
+            Some(deps) => deps.unrename(path),
+            None => path,
+        }
+    }
+
+    /// Every name a `use` binds outside test code with its full path, then every
+    /// dependency renamed in `Cargo.toml` that no `use` shadows (its name → its
+    /// package), renames undone.
+    pub fn bindings(&self) -> impl Iterator<Item = (&str, Vec<String>)> + '_ {
+        let used = self
+            .names
+            .iter()
+            .filter(|(_, (tier, _))| *tier != Tier::Test)
+            .map(|(name, (_, path))| (name.as_str(), self.unrename(path.clone())));
+        let renames = self
+            .deps
+            .into_iter()
+            .flat_map(Deps::renames)
+            .filter(|(name, _)| self.written(name, false).is_none())
+            .map(|(name, package)| (name, vec![package.to_string()]));
+        used.chain(renames)
+    }
+
+    /// The prefixes imported with `::*` outside test code, renames undone.
+    pub fn globs(&self) -> impl Iterator<Item = Vec<String>> + '_ {
+        self.globs.iter().map(|g| self.unrename(g.clone()))
     }
 
     /// Candidate full paths for `segments` as written, most likely first; every
-    /// candidate's first segment is mapped through `deps`.
-    pub fn resolve(&self, segments: &[String], deps: Option<&Deps>) -> Vec<Vec<String>> {
+    /// candidate's first segment is mapped through the dependencies (a renamed one to
+    /// its package, one that is no dependency under `crate`).
+    pub fn resolve(&self, segments: &[String]) -> Vec<Vec<String>> {
         let Some(first) = segments.first() else {
             return Vec::new();
         };
         let mut out = Vec::new();
-        if let Some(full) = self.names.get(first) {
+        if let Some(full) = self.written(first, false) {
             out.push(full.iter().chain(&segments[1..]).cloned().collect());
         } else if matches!(first.as_str(), "crate" | "self" | "super" | "Self") {
             out.push(
@@ -139,17 +262,17 @@ impl Imports {
                 }
             }
         }
-        out.into_iter().map(|p| map_crate(p, deps)).collect()
+        out.into_iter().map(|p| map_crate(p, self.deps)).collect()
     }
 
     /// Whether the most likely path for `segments` (`resolve(..)[0]`) is this
     /// package's own code, i.e. starts with `crate`. Asked for every call in a file,
     /// so it builds no path.
-    pub fn is_local(&self, segments: &[String], deps: Option<&Deps>) -> bool {
+    pub fn is_local(&self, segments: &[String]) -> bool {
         let Some(first) = segments.first() else {
             return false;
         };
-        let head = match self.names.get(first) {
+        let head = match self.written(first, false) {
             Some(full) => full.first().or(segments.get(1)),
             None if matches!(first.as_str(), "crate" | "self" | "super" | "Self") => return true,
             None => Some(first),
@@ -160,13 +283,31 @@ impl Imports {
         if head == "crate" {
             return true;
         }
-        let Some(deps) = deps else { return false };
+        let Some(deps) = self.deps else { return false };
         if matches!(head, "std" | "core" | "alloc") {
             return false;
         }
         deps.names
             .get(head)
             .is_none_or(|package| package == "crate")
+    }
+}
+
+/// A type that is a plain path (no generics, no `<T as Trait>`), as segments.
+fn plain_path(ty: &syn::Type) -> Option<Vec<String>> {
+    match ty {
+        syn::Type::Path(p)
+            if p.qself.is_none() && p.path.segments.iter().all(|s| s.arguments.is_none()) =>
+        {
+            Some(
+                p.path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect(),
+            )
+        }
+        _ => None,
     }
 }
 
@@ -188,53 +329,15 @@ fn map_crate(mut path: Vec<String>, deps: Option<&Deps>) -> Vec<String> {
     path
 }
 
-/// Reads the dependencies of a `Cargo.toml`: `[dependencies]`,
-/// `[target.'cfg(..)'.dependencies]` and build dependencies are left aside only for
-/// dev (tests are not linted).
-pub fn read_deps(text: &str) -> Result<Deps, toml::de::Error> {
-    let value: toml::Table = toml::from_str(text)?;
-    let mut names = HashMap::new();
-    let mut add = |table: Option<&toml::Value>| {
-        for (key, spec) in table.and_then(toml::Value::as_table).into_iter().flatten() {
-            let package = spec
-                .get("package")
-                .and_then(toml::Value::as_str)
-                .unwrap_or(key);
-            names.insert(key.replace('-', "_"), package.replace('-', "_"));
-        }
-    };
-    add(value.get("dependencies"));
-    if let Some(targets) = value.get("target").and_then(toml::Value::as_table) {
-        for t in targets.values() {
-            add(t.get("dependencies"));
-        }
-    }
-    // The package itself: `use my_crate::x` in a binary of the same package.
-    if let Some(name) = value
-        .get("package")
-        .and_then(|p| p.get("name"))
-        .and_then(toml::Value::as_str)
-    {
-        names
-            .entry(name.replace('-', "_"))
-            .or_insert_with(|| "crate".into());
-    }
-    Ok(Deps { names })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn imports(src: &str) -> Imports {
+    /// Runs `f` on the imports of `src` in a package with `deps`.
+    fn with<R>(src: &str, deps: Option<&Deps>, f: impl FnOnce(&Imports) -> R) -> R {
         let file = syn::parse_file(src).unwrap();
-        let mut i = Imports::default();
-        for item in file.items {
-            if let syn::Item::Use(u) = item {
-                i.add(&u.tree);
-            }
-        }
-        i
+        let index = Index::of(&file);
+        f(&Imports::of(&index, deps))
     }
 
     fn s(p: &str) -> Vec<String> {
@@ -243,24 +346,65 @@ mod tests {
 
     #[test]
     fn renames_groups_and_globs_resolve() {
-        let i = imports("use reqwest::{Client as Http, blocking}; use ureq::*;");
-        assert_eq!(
-            i.resolve(&s("Http::builder"), None)[0],
-            s("reqwest::Client::builder")
+        with(
+            "use reqwest::{Client as Http, blocking}; use ureq::*; use a::b::{self};",
+            None,
+            |i| {
+                assert_eq!(
+                    i.resolve(&s("Http::builder"))[0],
+                    s("reqwest::Client::builder")
+                );
+                assert_eq!(
+                    i.resolve(&s("blocking::get"))[0],
+                    s("reqwest::blocking::get")
+                );
+                assert!(i.resolve(&s("agent")).contains(&s("ureq::agent")));
+                assert_eq!(i.path(&s("b::c"), false), s("a::b::c"));
+                assert_eq!(
+                    i.lookup("self", false),
+                    None,
+                    "`self` binds its parent's name"
+                );
+            },
         );
-        assert_eq!(
-            i.resolve(&s("blocking::get"), None)[0],
-            s("reqwest::blocking::get")
+    }
+
+    #[test]
+    fn item_level_wins_over_bodies_and_the_first_written_among_equals() {
+        let src = "fn f() { use other::Client; } \
+                   #[cfg(feature = \"a\")] use reqwest::Client; \
+                   #[cfg(not(feature = \"a\"))] use ureq::Client; \
+                   fn g() { use tokio_retry::Retry; use backoff::Retry; } \
+                   #[cfg(test)] mod tests { use mockito::Server; use x::Retry; }";
+        with(src, None, |i| {
+            assert_eq!(i.lookup("Client", false), Some(s("reqwest::Client")));
+            assert_eq!(i.lookup("Retry", false), Some(s("tokio_retry::Retry")));
+            assert_eq!(
+                i.lookup("Server", false),
+                None,
+                "test code binds only for tests"
+            );
+            assert_eq!(i.lookup("Server", true), Some(s("mockito::Server")));
+            assert_eq!(i.lookup("Retry", true), Some(s("tokio_retry::Retry")));
+        });
+    }
+
+    #[test]
+    fn type_aliases_resolve_through_uses_written_after_them() {
+        with(
+            "type Http = Client; type Pair = (u8, u8); use reqwest::Client;",
+            None,
+            |i| {
+                assert_eq!(i.resolve(&s("Http::new"))[0], s("reqwest::Client::new"));
+                assert!(i.defines("Pair") && !i.defines("Http"));
+            },
         );
-        assert!(i.resolve(&s("agent"), None).contains(&s("ureq::agent")));
     }
 
     #[test]
     fn is_local_agrees_with_the_first_resolved_path() {
-        let i = imports(
-            "use reqwest::{Client as Http, blocking}; use crate::net::make; \
-             use super::util; use my_app::config; use ureq::*;",
-        );
+        let src = "use reqwest::{Client as Http, blocking}; use crate::net::make; \
+                   use super::util; use my_app::config; use ureq::*;";
         let deps = read_deps(
             "[package]\nname = \"my-app\"\n[dependencies]\nreqwest = \"0.12\"\nureq = \"2\"\n",
         )
@@ -284,42 +428,63 @@ mod tests {
             "Order::new",
         ];
         for deps in [None, Some(&deps)] {
-            for p in paths {
-                let resolved = i.resolve(&s(p), deps);
-                let expected = resolved[0].first().is_some_and(|f| f == "crate");
-                assert_eq!(
-                    i.is_local(&s(p), deps),
-                    expected,
-                    "{p} with deps {:?}",
-                    deps.is_some()
-                );
-            }
+            with(src, deps, |i| {
+                for p in paths {
+                    let resolved = i.resolve(&s(p));
+                    let expected = resolved[0].first().is_some_and(|f| f == "crate");
+                    assert_eq!(
+                        i.is_local(&s(p)),
+                        expected,
+                        "{p} with deps {:?}",
+                        deps.is_some()
+                    );
+                }
+            });
         }
-        assert!(i.is_local(&s("helper"), Some(&read_deps("").unwrap())));
-        assert!(!i.is_local(&s("helper"), None));
-        assert!(i.is_local(
-            &s("config::load"),
-            Some(&read_deps("[package]\nname = \"my-app\"\n").unwrap())
-        ));
+        let empty = read_deps("").unwrap();
+        assert!(with(src, Some(&empty), |i| i.is_local(&s("helper"))));
+        assert!(!with(src, None, |i| i.is_local(&s("helper"))));
+        let own = read_deps("[package]\nname = \"my-app\"\n").unwrap();
+        assert!(with(src, Some(&own), |i| i.is_local(&s("config::load"))));
     }
 
     #[test]
-    fn cargo_renames_and_missing_dependencies() {
-        let deps =
-            read_deps("[dependencies]\nhttp = { package = \"reqwest\", version = \"0.12\" }\n")
-                .unwrap();
-        let i = imports("use http::Client;");
-        assert_eq!(
-            i.resolve(&s("Client::new"), Some(&deps))[0],
-            s("reqwest::Client::new")
-        );
-        assert_eq!(deps.renamed("http"), Some("reqwest"));
-        assert_eq!(deps.unrename(s("http::Client")), s("reqwest::Client"));
-        assert_eq!(deps.unrename(s("crate::http")), s("crate::http"));
+    fn cargo_renames_are_undone_for_every_crate_and_every_reader() {
+        let deps = read_deps(
+            "[dependencies]\nhttp = { package = \"reqwest\", version = \"0.12\" }\n\
+             backoff2 = { package = \"tokio-retry\" }\nweb = { package = \"axum\" }\n",
+        )
+        .unwrap();
+        let src = "use http::Client; use web::routing::*; use backoff2::strategy;";
+        with(src, Some(&deps), |i| {
+            assert_eq!(i.resolve(&s("Client::new"))[0], s("reqwest::Client::new"));
+            assert_eq!(i.path(&s("Client::new"), false), s("reqwest::Client::new"));
+            assert_eq!(i.path(&s("web::Router"), false), s("axum::Router"));
+            assert_eq!(
+                i.lookup("strategy", false),
+                Some(s("tokio_retry::strategy"))
+            );
+            assert_eq!(i.globs().collect::<Vec<_>>(), [s("axum::routing")]);
+            assert!(i.binds("backoff2") && i.binds("Client") && !i.binds("serde"));
+            let mut names: Vec<(&str, Vec<String>)> = i.bindings().collect();
+            names.sort();
+            assert_eq!(
+                names,
+                [
+                    ("Client", s("reqwest::Client")),
+                    ("backoff2", s("tokio_retry")),
+                    ("http", s("reqwest")),
+                    ("strategy", s("tokio_retry::strategy")),
+                    ("web", s("axum")),
+                ]
+            );
+        });
         let none = read_deps("[dependencies]\nserde = \"1\"\n").unwrap();
-        assert_eq!(
-            i.resolve(&s("Client::new"), Some(&none))[0],
-            s("crate::http::Client::new")
-        );
+        with("use http::Client;", Some(&none), |i| {
+            assert_eq!(
+                i.resolve(&s("Client::new"))[0],
+                s("crate::http::Client::new")
+            );
+        });
     }
 }

@@ -1,6 +1,6 @@
-//! The retry analysis's view of one file: `use` aliases (through `Cargo.toml`
-//! renames), glob imports, functions and string constants by name, function bodies
-//! and their `let`s, and the word scan that lets most bodies go unwalked.
+//! The retry analysis's view of one file: the front end's `use` resolver, functions
+//! and string constants by name, function bodies and their `let`s, and the word scan
+//! that lets most bodies go unwalked.
 
 use std::collections::HashMap;
 
@@ -10,6 +10,7 @@ use syn::visit::Visit;
 
 use super::target::{looks_like_url, TargetFinder};
 use super::{catalog, delay, walk, words, Positions, RetryCatalog};
+use crate::extract::rust::front::imports::Imports;
 use crate::extract::rust::front::index::{Decl, Index};
 
 /// A function of the file, by name: free functions and methods alike.
@@ -22,10 +23,11 @@ pub(crate) struct FnDef<'a> {
 pub(crate) struct Ctx<'a> {
     pub pos: Positions<'a>,
     pub catalog: &'a RetryCatalog,
-    /// `use` aliases: the name in scope → the full path.
-    pub(super) aliases: FxHashMap<String, Vec<String>>,
-    /// Glob imports (`use tokio::time::*`), as paths.
-    pub(super) globs: Vec<Vec<String>>,
+    /// The file's `use`s and its package's `Cargo.toml` renames (the front end's).
+    pub(super) imports: &'a Imports<'a>,
+    /// The first segments of the file's imported paths (bindings, globs, renamed
+    /// dependencies), renames undone.
+    imported_roots: Vec<String>,
     /// Functions of the file by name; `None` when the name is defined twice.
     pub fns: FxHashMap<String, Option<FnDef<'a>>>,
     /// `const`/`static` string values by name.
@@ -41,20 +43,21 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    /// The file's context; in a package whose `Cargo.toml` is known, a dependency
-    /// renamed there (`backoff2 = { package = "tokio-retry" }`) names its package in code.
-    pub fn with_deps(
+    /// The file's context; paths resolve through `imports` (so in a package whose
+    /// `Cargo.toml` is known, a dependency renamed there,
+    /// `backoff2 = { package = "tokio-retry" }`, names its package in code).
+    pub fn new(
         index: &Index<'a>,
+        imports: &'a Imports<'a>,
         pos: Positions<'a>,
         catalog: &'a RetryCatalog,
-        deps: Option<&crate::extract::rust::front::imports::Deps>,
     ) -> Self {
         let text = pos.text();
         let mut ctx = Ctx {
             pos,
             catalog,
-            aliases: FxHashMap::default(),
-            globs: Vec::new(),
+            imports,
+            imported_roots: Vec::new(),
             fns: FxHashMap::default(),
             consts: HashMap::new(),
             words: words::Words::empty(),
@@ -63,21 +66,19 @@ impl<'a> Ctx<'a> {
             segments: &catalog.path_index().segments,
             roots: &catalog.path_index().roots,
         };
-        for (name, package) in deps.into_iter().flat_map(|d| d.renames()) {
-            if ctx.roots.contains(package) {
-                ctx.aliases
-                    .insert(name.to_string(), vec![package.to_string()]);
-            }
-        }
+        ctx.imported_roots = imports
+            .bindings()
+            .map(|(_, path)| path)
+            .chain(imports.globs())
+            .filter_map(|p| p.into_iter().next())
+            .collect();
+        ctx.imported_roots.sort_unstable();
+        ctx.imported_roots.dedup();
         // Items of the file and of inline modules (test modules too), read last to
-        // first as this analysis always has: of two `use`s or `const`s of one name,
-        // the first written wins. Only the `use`s written directly in a free
-        // function's body are read from bodies.
+        // first as this analysis always has: of two `const`s of one name, the first
+        // written wins.
         for (place, decl) in index.decls.iter().rev() {
             match *decl {
-                Decl::Use(u) if place.at_item_level() || place.directly_in_free_fn() => {
-                    ctx.add_use(&u.tree)
-                }
                 Decl::Fn(f) if place.at_item_level() => ctx.add_fn(&f.sig, &f.block),
                 Decl::Method(f) if place.at_item_level() => ctx.add_fn(&f.sig, &f.block),
                 Decl::Const(name, expr) if place.at_item_level() => ctx.add_const(name, expr),
@@ -92,14 +93,14 @@ impl<'a> Ctx<'a> {
     pub(super) fn scan_words(&self, text: &str) -> words::Words {
         let strategy_words = &self.catalog.path_index().strategy_words;
         let aliases = self
-            .aliases
-            .iter()
+            .imports
+            .bindings()
             .filter(|(_, full)| strategy_words.compatible_with_a_strategy(full))
-            .map(|(name, _)| name.as_str());
+            .map(|(name, _)| name);
         let open = self
-            .globs
-            .iter()
-            .any(|g| strategy_words.compatible_with_a_strategy(g));
+            .imports
+            .globs()
+            .any(|g| strategy_words.compatible_with_a_strategy(&g));
         words::Words::scan(text, strategy_words, aliases, open)
     }
 
@@ -119,7 +120,7 @@ impl<'a> Ctx<'a> {
     /// a `use` name (the macro bodies the crate walk re-parses).
     pub fn is_crate_ident(&self, ident: &proc_macro2::Ident) -> bool {
         let name = ident.to_string();
-        self.segments.contains(&name) || self.aliases.contains_key(&name)
+        self.segments.contains(&name) || self.imports.binds(&name)
     }
 
     /// The `let`s of the innermost function of the file around position `at`.
@@ -162,66 +163,6 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// A `use` path whose first segment is a dependency renamed in `Cargo.toml`
-    /// starts with the package's name instead (the renames were seeded as aliases of
-    /// one segment before any `use` was read).
-    pub(super) fn through_renames(&self, mut full: Vec<String>) -> Vec<String> {
-        if let Some(first) = full.first() {
-            if let Some([package]) = self.aliases.get(first).map(Vec::as_slice) {
-                if package != first && self.roots.contains(package) {
-                    full[0] = package.clone();
-                }
-            }
-        }
-        full
-    }
-
-    pub(super) fn add_use(&mut self, tree: &syn::UseTree) {
-        let mut stack = vec![(Vec::<String>::new(), tree)];
-        while let Some((prefix, tree)) = stack.pop() {
-            match tree {
-                syn::UseTree::Path(p) => {
-                    let mut next = prefix.clone();
-                    next.push(p.ident.to_string());
-                    stack.push((next, &p.tree));
-                }
-                syn::UseTree::Name(n) => {
-                    let name = n.ident.to_string();
-                    if name == "self" {
-                        if let Some(last) = prefix.last() {
-                            let full = self.through_renames(prefix.clone());
-                            self.aliases.insert(last.clone(), full);
-                        }
-                    } else {
-                        let mut full = prefix.clone();
-                        full.push(name.clone());
-                        let full = self.through_renames(full);
-                        self.aliases.insert(name, full);
-                    }
-                }
-                syn::UseTree::Rename(r) => {
-                    let mut full = prefix.clone();
-                    if r.ident != "self" {
-                        full.push(r.ident.to_string());
-                    }
-                    if r.rename != "_" {
-                        let full = self.through_renames(full);
-                        self.aliases.insert(r.rename.to_string(), full);
-                    }
-                }
-                syn::UseTree::Glob(_) => {
-                    let full = self.through_renames(prefix);
-                    self.globs.push(full);
-                }
-                syn::UseTree::Group(g) => {
-                    for t in &g.items {
-                        stack.push((prefix.clone(), t));
-                    }
-                }
-            }
-        }
-    }
-
     /// The full path a path expression names, through `use` declarations. A name the
     /// file does not import is looked up in glob imports, then matched by its last
     /// segments against the catalogue, for crates the file imports from (and sleeps).
@@ -241,7 +182,7 @@ impl<'a> Ctx<'a> {
         path.segments.iter().enumerate().any(|(i, s)| {
             name.clear();
             let _ = write!(name, "{}", s.ident);
-            (i == 0 && self.aliases.contains_key(&name)) || self.segments.contains(&name)
+            (i == 0 && self.imports.binds(&name)) || self.segments.contains(&name)
         })
     }
 
@@ -249,13 +190,8 @@ impl<'a> Ctx<'a> {
         let Some(first) = segs.first() else {
             return String::new();
         };
-        if let Some(full) = self.aliases.get(first) {
-            return full
-                .iter()
-                .chain(&segs[1..])
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("::");
+        if self.imports.binds(first) {
+            return self.imports.path(segs, false).join("::");
         }
         let written = segs.join("::");
         let known_root = |root: &str| {
@@ -273,7 +209,7 @@ impl<'a> Ctx<'a> {
         if segs.len() == 1 && self.fns.contains_key(first) {
             return written;
         }
-        for glob in &self.globs {
+        for glob in self.imports.globs() {
             let full = glob
                 .iter()
                 .chain(segs)
@@ -306,10 +242,7 @@ impl<'a> Ctx<'a> {
         candidates.dedup();
         let imported_root = |c: &String| {
             let root = c.split("::").next().unwrap_or("");
-            self.aliases
-                .values()
-                .chain(&self.globs)
-                .any(|v| v.first().is_some_and(|r| r == root))
+            self.imported_roots.iter().any(|r| r == root)
         };
         // A crate's names only when the file imports something from that crate; a
         // sleep function always (a call named `sleep` that is not local sleeps).

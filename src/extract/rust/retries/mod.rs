@@ -140,19 +140,20 @@ impl Delay {
 /// The retry sites of one file.
 pub fn retries(file: &syn::File, text: &str, catalog: &RetryCatalog) -> Vec<RetryFact> {
     let index = crate::extract::rust::front::index::Index::of(file);
-    retries_at(file, &index, Positions::new(text), catalog, None)
+    let imports = crate::extract::rust::front::imports::Imports::of(&index, None);
+    retries_at(file, &index, &imports, Positions::new(text), catalog)
 }
 
 /// [`retries`] with the positions of the file's text (line starts already known).
 pub(crate) fn retries_at<'a>(
     file: &'a syn::File,
     index: &crate::extract::rust::front::index::Index<'a>,
+    imports: &crate::extract::rust::front::imports::Imports<'_>,
     pos: Positions<'_>,
     catalog: &RetryCatalog,
-    deps: Option<&crate::extract::rust::front::imports::Deps>,
 ) -> Vec<RetryFact> {
     let text = pos.text();
-    let ctx = Ctx::with_deps(index, pos, catalog, deps);
+    let ctx = Ctx::new(index, imports, pos, catalog);
     let mut facts = loops::find(&ctx, file);
     if catalog.may_be_used_in(text) {
         facts.extend(crates::find(&ctx, file));

@@ -207,18 +207,18 @@ pub struct RouteFact {
 /// are converted to byte offsets of it). Never panics on odd input.
 pub fn summarize(file: &syn::File, text: &str, catalog: &RoutesCatalog) -> FileRoutes {
     let index = crate::extract::rust::front::index::Index::of(file);
-    summarize_at(file, &index, &Positions::new(text), catalog, None)
+    let imports = crate::extract::rust::front::imports::Imports::of(&index, None);
+    summarize_at(file, &imports, &Positions::new(text), catalog)
 }
 
 /// [`summarize`] with the positions of the file's text (line starts already known).
-pub(crate) fn summarize_at<'a>(
-    file: &'a syn::File,
-    index: &crate::extract::rust::front::index::Index<'a>,
+pub(crate) fn summarize_at(
+    file: &syn::File,
+    imports: &crate::extract::rust::front::imports::Imports<'_>,
     pos: &Positions<'_>,
     catalog: &RoutesCatalog,
-    deps: Option<&crate::extract::rust::front::imports::Deps>,
 ) -> FileRoutes {
-    frameworks::summarize_file(file, index, pos, catalog, deps)
+    frameworks::summarize_file(file, imports, pos, catalog)
 }
 
 /// The positioned tree the rule selects: a sequence of maps with `method`, `path`,

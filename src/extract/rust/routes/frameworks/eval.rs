@@ -1,33 +1,14 @@
-//! Paths and expressions: `use` resolution for routing names, blocks, statements,
+//! Paths and expressions: resolution of routing names, blocks, statements,
 //! `let` bindings, and the abstract value ([`Val`]) of an expression.
 
 use super::*;
 
 impl Summarizer<'_> {
-    pub(super) fn uses(&self) -> &HashMap<String, Vec<String>> {
-        self.uses.get_or_init(|| {
-            let mut uses = HashMap::new();
-            collect_uses(self.index, &mut uses, self.cat);
-            if let Some(deps) = self.deps {
-                for full in uses.values_mut() {
-                    *full = deps.unrename(std::mem::take(full));
-                }
-            }
-            uses
-        })
-    }
-
     /// A path with its first segment replaced by what `use` imported under that name,
-    /// then a dependency renamed in `Cargo.toml` by its package's name.
+    /// then a dependency renamed in `Cargo.toml` by its package's name (the front
+    /// end's resolver; test code's `use`s only when test code is read).
     pub(super) fn resolve(&self, segs: &[String]) -> Vec<String> {
-        let path = match segs.first().and_then(|f| self.uses().get(f)) {
-            Some(full) => full.iter().chain(&segs[1..]).cloned().collect(),
-            None => segs.to_vec(),
-        };
-        match self.deps {
-            Some(deps) => deps.unrename(path),
-            None => path,
-        }
+        self.imports.path(segs, !self.cat.skip_test_code)
     }
 
     pub(super) fn framework_head(&self, resolved: &[String]) -> bool {

@@ -31,8 +31,8 @@ impl Summarizer<'_> {
         if has(&fw.path_filters, &format!("{last}!"))
             && (m.path.segments.len() >= 2
                 || self
-                    .uses()
-                    .get(&last)
+                    .imports
+                    .lookup(&last, !self.cat.skip_test_code)
                     .is_some_and(|u| u.first().is_some_and(|h| h == "warp")))
         {
             return Val::Methods(Pending {

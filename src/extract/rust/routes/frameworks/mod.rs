@@ -6,7 +6,6 @@
 //! [`FileRoutes`]; what crosses files (a handler, a router built by another
 //! function) is kept by name for the link step.
 
-use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
@@ -19,8 +18,7 @@ use super::{
     Child, FileRoutes, FnInfo, Handler, LayerBy, LayerRec, LayerRefs, Positions, RouteRec, ScopeRec,
 };
 use crate::extract::rust::front::ident::with_ident_str;
-use crate::extract::rust::front::imports::Deps;
-use crate::extract::rust::front::index::Index;
+use crate::extract::rust::front::imports::Imports;
 use crate::tree::Span;
 
 mod attributes;
@@ -34,19 +32,16 @@ mod scopes;
 /// Deeper expressions are not followed (the framework refuses much deeper files anyway).
 const MAX_DEPTH: usize = 128;
 
-pub(crate) fn summarize_file<'a>(
-    file: &'a syn::File,
-    index: &Index<'a>,
+pub(crate) fn summarize_file(
+    file: &syn::File,
+    imports: &Imports,
     lines: &Positions,
     cat: &RoutesCatalog,
-    deps: Option<&Deps>,
 ) -> FileRoutes {
     let mut s = Summarizer {
         cat,
         lines,
-        index,
-        deps,
-        uses: OnceCell::new(),
+        imports,
         out: FileRoutes::default(),
         generic_handlers: Params::default(),
         interesting: &cat.names().interesting,
@@ -60,14 +55,9 @@ pub(crate) fn summarize_file<'a>(
 struct Summarizer<'a> {
     cat: &'a RoutesCatalog,
     lines: &'a Positions<'a>,
-    /// The file's declarations, for `uses`.
-    index: &'a Index<'a>,
-    /// The package's `Cargo.toml` dependencies, when known: a renamed framework
+    /// The front end's `use` resolver: through it a renamed framework
     /// (`web = { package = "axum" }`) is recognised under its package's name.
-    deps: Option<&'a Deps>,
-    /// `use` renames and imports: local name → full path. Collected when a path is
-    /// first resolved (few files have a candidate route to resolve).
-    uses: OnceCell<HashMap<String, Vec<String>>>,
+    imports: &'a Imports<'a>,
     out: FileRoutes,
     /// Last path segments of calls (and idents in macro bodies) that may take part in routing.
     interesting: &'a NameSet,
@@ -125,45 +115,6 @@ impl Pending {
 }
 
 use crate::extract::rust::front::test_code::is_test_attr;
-
-/// The `use` table of this analysis: the `use`s at item level (test modules left
-/// out under `skip-test-code`), later ones winning, globs ignored.
-fn collect_uses(index: &Index, uses: &mut HashMap<String, Vec<String>>, cat: &RoutesCatalog) {
-    fn walk(
-        tree: &syn::UseTree,
-        prefix: &mut Vec<String>,
-        uses: &mut HashMap<String, Vec<String>>,
-    ) {
-        match tree {
-            syn::UseTree::Path(p) => {
-                prefix.push(p.ident.to_string());
-                walk(&p.tree, prefix, uses);
-                prefix.pop();
-            }
-            syn::UseTree::Name(n) => {
-                let mut full = prefix.clone();
-                full.push(n.ident.to_string());
-                uses.insert(n.ident.to_string(), full);
-            }
-            syn::UseTree::Rename(r) => {
-                let mut full = prefix.clone();
-                full.push(r.ident.to_string());
-                uses.insert(r.rename.to_string(), full);
-            }
-            syn::UseTree::Group(g) => {
-                for t in &g.items {
-                    walk(t, prefix, uses);
-                }
-            }
-            syn::UseTree::Glob(_) => {}
-        }
-    }
-    for (place, tree) in index.uses() {
-        if place.at_item_level() && !(cat.skip_test_code && place.in_test_mod) {
-            walk(tree, &mut Vec::new(), uses);
-        }
-    }
-}
 
 /// A token stream names something routing-related (so a macro body is worth parsing).
 fn mentions(ts: &TokenStream, set: &NameSet, depth: usize) -> bool {

@@ -1,0 +1,112 @@
+//! A package's dependencies as its `Cargo.toml` declares them: the name each has in
+//! code and the package it is (`http = { package = "reqwest" }`: `http` names
+//! `reqwest`). The file's [`super::imports::Imports`] maps every path's first
+//! segment through them, for every crate, so no analysis undoes a rename itself.
+
+use std::collections::HashMap;
+
+/// What a package depends on: the name used in code → the package name (`-` → `_`).
+#[derive(Debug, Clone, Default)]
+pub struct Deps {
+    pub names: HashMap<String, String>,
+}
+
+impl Deps {
+    pub fn depends_on(&self, package: &str) -> bool {
+        self.names.values().any(|p| p == package)
+    }
+
+    /// The package a dependency renamed in `Cargo.toml` names in code
+    /// (`web = { package = "axum" }`: `web` → `axum`); `None` for any other name.
+    pub fn renamed(&self, name: &str) -> Option<&str> {
+        self.names
+            .get(name)
+            .filter(|package| *package != name && *package != "crate")
+            .map(String::as_str)
+    }
+
+    /// `path` with its first segment mapped through [`Self::renamed`].
+    pub fn unrename(&self, mut path: Vec<String>) -> Vec<String> {
+        if let Some(package) = path.first().and_then(|f| self.renamed(f)) {
+            path[0] = package.to_string();
+        }
+        path
+    }
+
+    /// The dependencies renamed in `Cargo.toml`: (name in code, package), in name
+    /// order (the package itself, named `crate`, is no rename).
+    pub fn renames(&self) -> Vec<(&str, &str)> {
+        let mut r: Vec<(&str, &str)> = self
+            .names
+            .iter()
+            .filter(|(name, package)| name != package && *package != "crate")
+            .map(|(n, p)| (n.as_str(), p.as_str()))
+            .collect();
+        r.sort_unstable();
+        r
+    }
+}
+
+/// Reads the dependencies of a `Cargo.toml`: `[dependencies]` and
+/// `[target.'cfg(..)'.dependencies]`; dev-dependencies are left aside (tests are not
+/// linted).
+pub fn read_deps(text: &str) -> Result<Deps, toml::de::Error> {
+    let value: toml::Table = toml::from_str(text)?;
+    let mut names = HashMap::new();
+    let mut add = |table: Option<&toml::Value>| {
+        for (key, spec) in table.and_then(toml::Value::as_table).into_iter().flatten() {
+            let package = spec
+                .get("package")
+                .and_then(toml::Value::as_str)
+                .unwrap_or(key);
+            names.insert(key.replace('-', "_"), package.replace('-', "_"));
+        }
+    };
+    add(value.get("dependencies"));
+    if let Some(targets) = value.get("target").and_then(toml::Value::as_table) {
+        for t in targets.values() {
+            add(t.get("dependencies"));
+        }
+    }
+    // The package itself: `use my_crate::x` in a binary of the same package.
+    if let Some(name) = value
+        .get("package")
+        .and_then(|p| p.get("name"))
+        .and_then(toml::Value::as_str)
+    {
+        names
+            .entry(name.replace('-', "_"))
+            .or_insert_with(|| "crate".into());
+    }
+    Ok(Deps { names })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(p: &str) -> Vec<String> {
+        p.split("::").map(str::to_string).collect()
+    }
+
+    #[test]
+    fn renames_map_back_to_their_package() {
+        let deps = read_deps(
+            "[package]\nname = \"my-app\"\n[dependencies]\nhttp = { package = \"reqwest\" }\n\
+             serde = \"1\"\n[target.'cfg(unix)'.dependencies]\nbackoff2 = { package = \"tokio-retry\" }\n\
+             [dev-dependencies]\nmockito = \"1\"\n",
+        )
+        .unwrap();
+        assert_eq!(deps.renamed("http"), Some("reqwest"));
+        assert_eq!(deps.renamed("serde"), None);
+        assert_eq!(deps.renamed("my_app"), None, "the package itself");
+        assert_eq!(deps.unrename(s("http::Client")), s("reqwest::Client"));
+        assert_eq!(deps.unrename(s("crate::http")), s("crate::http"));
+        assert_eq!(
+            deps.renames(),
+            [("backoff2", "tokio_retry"), ("http", "reqwest")]
+        );
+        assert!(deps.depends_on("tokio_retry"));
+        assert!(!deps.depends_on("mockito"), "dev-dependencies are not read");
+    }
+}
