@@ -183,10 +183,22 @@ impl Extractor {
                     .push((i, f));
             }
         }
+        // Routes link across packages (an app in one workspace member, its routes and
+        // middleware in others); everything else per package.
+        let route_input: Vec<_> = by_package
+            .iter()
+            .map(|(p, files)| {
+                let deps = p.and_then(|p| self.packages[p].1.as_ref());
+                (deps, files.iter().map(|(_, f)| &f.routes).collect())
+            })
+            .collect();
+        let route_facts = super::routes::link_workspace(&route_input);
+        drop(route_input);
         let packages: Vec<Package> = by_package.into_values().collect();
         let docs: Vec<Vec<Document>> = packages
             .par_iter()
-            .map(|package| link::link(package, &self.catalog))
+            .zip(route_facts.par_iter())
+            .map(|(package, routes)| link::link_with_routes(package, &self.catalog, routes))
             .collect();
         (docs.into_iter().flatten().collect(), packages)
     }

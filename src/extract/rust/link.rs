@@ -16,14 +16,25 @@ use crate::tree::{Node, Span, Value};
 /// Links one package's files and returns one document per file that has clients,
 /// calls, retries or routes.
 pub fn link(package: &[(usize, FileFacts)], catalog: &Catalog) -> Vec<Document> {
-    let Linked {
-        mut clients,
-        mut calls,
-    } = link_clients(package, catalog);
     // Routes cross files (handlers, extractors, routers, layers): linked once per
     // package, then each route goes to the file that registers it.
     let summaries: Vec<&routes::FileRoutes> = package.iter().map(|(_, f)| &f.routes).collect();
     let route_facts = routes::link_refs(&summaries);
+    link_with_routes(package, catalog, &route_facts)
+}
+
+/// [`link`] with the package's routes already linked ([`routes::link_workspace`]
+/// links them across the packages of a run: a workspace's app and the member crates
+/// that register its routes).
+pub fn link_with_routes(
+    package: &[(usize, FileFacts)],
+    catalog: &Catalog,
+    route_facts: &[routes::RouteFact],
+) -> Vec<Document> {
+    let Linked {
+        mut clients,
+        mut calls,
+    } = link_clients(package, catalog);
     let mut docs = Vec::new();
     for (fi, (file, facts)) in package.iter().enumerate() {
         let mut clients = std::mem::take(&mut clients[fi]);

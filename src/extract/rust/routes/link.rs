@@ -1,4 +1,10 @@
-//! The per-package link step: handlers, extractors, helpers and routers across files.
+//! The link step: handlers, extractors, helpers and routers across files, and across
+//! the packages of a workspace.
+//!
+//! A name (a handler, a helper, a function whose router is nested) is looked up in the
+//! package that uses it first and, when that package has none, in the scanned packages
+//! it depends on: lemmy's app (one workspace member) wraps an idempotency middleware
+//! and `.configure(|cfg| api_routes::config(cfg))`s the routes another member registers.
 
 // Link steps hash every name of a package; `Fx` hashing is several times cheaper than
 // the default SipHash, and nothing here is attacker-keyed or iterated into output order.
@@ -6,12 +12,17 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::evidence::Evidence;
 use super::{Child, FileRoutes, Handler, LayerBy, LayerRefs, RouteFact};
+use crate::extract::rust::front::imports::Deps;
 
 /// A scope of the package: (file index, scope index in that file).
 type ScopeId = (usize, usize);
 
 struct Package<'a> {
     files: &'a [&'a FileRoutes],
+    /// Per file: its package.
+    pkg_of: Vec<usize>,
+    /// Per package: the other scanned packages it depends on.
+    deps_of: Vec<Vec<usize>>,
     fns: HashMap<&'a str, Vec<(usize, &'a Evidence)>>,
     fn_scopes: HashMap<&'a str, Vec<ScopeId>>,
     key_consts: HashSet<&'a str>,
@@ -32,7 +43,57 @@ pub fn link(files: &[FileRoutes]) -> Vec<RouteFact> {
 
 /// [`link`] over borrowed summaries (the caller keeps its own, nothing is cloned).
 pub fn link_refs(files: &[&FileRoutes]) -> Vec<RouteFact> {
-    let pkg = Package::new(files);
+    link_files(files, vec![0; files.len()], vec![Vec::new()])
+}
+
+/// Judges the routes of the packages of one run together: `packages` holds each
+/// package's dependencies (its manifest's, `None` without one) and its files'
+/// summaries. Returns, per package, its facts (`file` indexes that package's files).
+pub fn link_workspace(packages: &[(Option<&Deps>, Vec<&FileRoutes>)]) -> Vec<Vec<RouteFact>> {
+    // Each package's own name is the dependency its manifest names `crate`.
+    let own = |deps: Option<&Deps>| -> Option<String> {
+        deps?
+            .names
+            .iter()
+            .filter(|(_, p)| *p == "crate")
+            .map(|(n, _)| n.clone())
+            .min()
+    };
+    let names: Vec<Option<String>> = packages.iter().map(|(d, _)| own(*d)).collect();
+    let deps_of: Vec<Vec<usize>> = packages
+        .iter()
+        .enumerate()
+        .map(|(i, (deps, _))| {
+            let Some(deps) = deps else { return Vec::new() };
+            (0..packages.len())
+                .filter(|&j| j != i)
+                .filter(|&j| names[j].as_deref().is_some_and(|n| deps.depends_on(n)))
+                .collect()
+        })
+        .collect();
+    let mut files = Vec::new();
+    let mut pkg_of = Vec::new();
+    let mut first = Vec::new();
+    for (pi, (_, fs)) in packages.iter().enumerate() {
+        first.push(files.len());
+        files.extend(fs.iter().copied());
+        pkg_of.extend(std::iter::repeat_n(pi, fs.len()));
+    }
+    let mut out: Vec<Vec<RouteFact>> = vec![Vec::new(); packages.len()];
+    for mut fact in link_files(&files, pkg_of.clone(), deps_of) {
+        let pi = pkg_of[fact.file];
+        fact.file -= first[pi];
+        out[pi].push(fact);
+    }
+    out
+}
+
+fn link_files(
+    files: &[&FileRoutes],
+    pkg_of: Vec<usize>,
+    deps_of: Vec<Vec<usize>>,
+) -> Vec<RouteFact> {
+    let pkg = Package::new(files, pkg_of, deps_of);
     let mut out = Vec::new();
     for (fi, file) in files.iter().enumerate() {
         let has_other_route = |name: &str| {
@@ -60,7 +121,7 @@ pub fn link_refs(files: &[&FileRoutes]) -> Vec<RouteFact> {
                 .clone()
                 .or_else(|| match &r.handler {
                     Some(Handler::Named(h)) => pkg.handler_evidence(h, fi),
-                    Some(Handler::Inline(ev)) => pkg.evidence(ev, None),
+                    Some(Handler::Inline(ev)) => pkg.evidence(ev, None, pkg.pkg_of[fi]),
                     None => None,
                 })
                 .or_else(|| {
@@ -83,9 +144,11 @@ pub fn link_refs(files: &[&FileRoutes]) -> Vec<RouteFact> {
 }
 
 impl<'a> Package<'a> {
-    fn new(files: &'a [&'a FileRoutes]) -> Self {
+    fn new(files: &'a [&'a FileRoutes], pkg_of: Vec<usize>, deps_of: Vec<Vec<usize>>) -> Self {
         let mut p = Package {
             files,
+            pkg_of,
+            deps_of,
             fns: HashMap::default(),
             fn_scopes: HashMap::default(),
             key_consts: HashSet::default(),
@@ -114,34 +177,35 @@ impl<'a> Package<'a> {
             p.handlers.extend(f.handlers.iter().map(String::as_str));
         }
         // Extractors and typed headers whose impl reads the key, directly or one call down.
-        for f in files {
+        for (fi, f) in files.iter().enumerate() {
             for (ty, ev) in &f.extractors {
-                if p.direct(ev).is_some() || p.callee_reads(ev, None).is_some() {
+                if p.direct(ev).is_some() || p.callee_reads(ev, None, p.pkg_of[fi]).is_some() {
                     p.key_types.insert(ty, "extractor");
                 }
             }
         }
         // Middleware types whose impl reads the key; then types whose impl names one of
         // them (an actix `Transform` naming its `Service`, a `Layer` naming its service).
-        let mws: Vec<(&str, &Evidence)> = files
+        let mws: Vec<(&str, &Evidence, usize)> = files
             .iter()
-            .flat_map(|f| f.middlewares.iter().map(|(t, e)| (t.as_str(), e)))
+            .enumerate()
+            .flat_map(|(fi, f)| f.middlewares.iter().map(move |(t, e)| (t.as_str(), e, fi)))
             .collect();
-        for (ty, ev) in &mws {
-            if p.direct(ev).is_some() || p.callee_reads(ev, None).is_some() {
+        for (ty, ev, fi) in &mws {
+            if p.direct(ev).is_some() || p.callee_reads(ev, None, p.pkg_of[*fi]).is_some() {
                 p.key_middlewares.insert(ty);
             }
         }
         let named: Vec<&str> = mws
             .iter()
-            .filter(|(ty, ev)| {
+            .filter(|(ty, ev, _)| {
                 !p.key_middlewares.contains(ty)
                     && ev
                         .types
                         .iter()
                         .any(|t| t != *ty && p.key_middlewares.contains(t))
             })
-            .map(|(ty, _)| *ty)
+            .map(|(ty, _, _)| *ty)
             .collect();
         p.key_middlewares.extend(named);
         for (fi, f) in files.iter().enumerate() {
@@ -149,9 +213,7 @@ impl<'a> Package<'a> {
                 for (order, child) in &s.children {
                     let targets: Vec<ScopeId> = match child {
                         Child::Local(c) => vec![(fi, *c)],
-                        Child::Fn(name) => {
-                            p.fn_scopes.get(name.as_str()).cloned().unwrap_or_default()
-                        }
+                        Child::Fn(name) => p.visible(&p.fn_scopes, name, p.pkg_of[fi]),
                     };
                     for t in targets {
                         if t != (fi, si) {
@@ -164,6 +226,38 @@ impl<'a> Package<'a> {
         p
     }
 
+    /// The entries of `map` under `name` that package `pkg` can name: its own if it
+    /// has any, else those of the scanned packages it depends on.
+    fn visible<T: Copy + HasFile>(
+        &self,
+        map: &HashMap<&'a str, Vec<T>>,
+        name: &str,
+        pkg: usize,
+    ) -> Vec<T> {
+        let all = map.get(name).map(Vec::as_slice).unwrap_or_default();
+        let own: Vec<T> = all
+            .iter()
+            .filter(|e| self.pkg_of[e.file()] == pkg)
+            .copied()
+            .collect();
+        if !own.is_empty() {
+            return own;
+        }
+        let deps = &self.deps_of[pkg];
+        all.iter()
+            .filter(|e| deps.contains(&self.pkg_of[e.file()]))
+            .copied()
+            .collect()
+    }
+
+    /// The evidence of the functions named `name` that package `pkg` can call.
+    fn fns_in(&self, name: &str, pkg: usize) -> Vec<&'a Evidence> {
+        self.visible(&self.fns, name, pkg)
+            .into_iter()
+            .map(|(_, e)| e)
+            .collect()
+    }
+
     /// A key read in this very body: a header literal or a key-header constant.
     fn direct(&self, ev: &Evidence) -> Option<String> {
         if ev.reads_key {
@@ -174,18 +268,20 @@ impl<'a> Package<'a> {
             .map(|c| format!("header {c}"))
     }
 
-    /// A function called from `ev` (one level down) that reads the key; of several,
-    /// the least name.
-    fn callee_reads(&self, ev: &Evidence, skip: Option<&str>) -> Option<String> {
+    /// A function called from `ev` (one level down, in package `pkg`) that reads the
+    /// key; of several, the least name.
+    fn callee_reads(&self, ev: &Evidence, skip: Option<&str>, pkg: usize) -> Option<String> {
         let how = |c: &str| {
-            let fns = self.fns.get(c)?;
-            fns.iter().find_map(|(_, cev)| self.direct(cev))
+            self.fns_in(c, pkg)
+                .into_iter()
+                .find_map(|cev| self.direct(cev))
         };
         let c = ev.calls.least(|c| Some(c) != skip && how(c).is_some())?;
         how(c).map(|how| format!("{how} (in {c})"))
     }
 
-    /// The functions named `name`, those of `file` first if there are any.
+    /// The functions named `name`, those of `file` first if there are any, then those
+    /// of its package, then those of the packages it depends on.
     fn candidates(&self, name: &str, file: usize) -> Vec<&'a Evidence> {
         let all = self.fns.get(name).map(Vec::as_slice).unwrap_or_default();
         let local: Vec<&Evidence> = all
@@ -194,20 +290,21 @@ impl<'a> Package<'a> {
             .map(|(_, e)| *e)
             .collect();
         if local.is_empty() {
-            all.iter().map(|(_, e)| *e).collect()
+            self.fns_in(name, self.pkg_of[file])
         } else {
             local
         }
     }
 
     fn handler_evidence(&self, name: &str, file: usize) -> Option<String> {
+        let pkg = self.pkg_of[file];
         self.candidates(name, file)
             .into_iter()
-            .find_map(|ev| self.evidence(ev, Some(name)))
+            .find_map(|ev| self.evidence(ev, Some(name), pkg))
     }
 
-    /// How a handler with evidence `ev` reads the key, if it does.
-    fn evidence(&self, ev: &Evidence, name: Option<&str>) -> Option<String> {
+    /// How a handler with evidence `ev` (in package `pkg`) reads the key, if it does.
+    fn evidence(&self, ev: &Evidence, name: Option<&str>, pkg: usize) -> Option<String> {
         if let Some(how) = self.direct(ev) {
             return Some(how);
         }
@@ -217,7 +314,7 @@ impl<'a> Package<'a> {
         if let Some(t) = ev.types.least(|t| self.key_types.contains_key(t)) {
             return Some(format!("extractor {t}"));
         }
-        if let Some(how) = self.callee_reads(ev, name) {
+        if let Some(how) = self.callee_reads(ev, name, pkg) {
             return Some(how);
         }
         // A key field in the body, with a storage call here or one level down.
@@ -226,32 +323,30 @@ impl<'a> Package<'a> {
             ev.calls
                 .iter()
                 .filter(move |c| Some(*c) != name)
-                .filter_map(|c| self.fns.get(c))
-                .flatten()
-                .map(|(_, e)| *e)
+                .flat_map(|c| self.fns_in(c, pkg))
         };
         let body = body || callees().any(|e| e.key_field);
         let storage = ev.storage.is_some() || callees().any(|e| e.storage.is_some());
         (body && storage).then(|| "body field idempotency_key".to_string())
     }
 
-    /// How the functions and types a layer argument names cover a route, if they do.
-    fn layer_refs(&self, refs: &LayerRefs) -> Option<String> {
+    /// How the functions and types a layer argument names (in package `pkg`) cover a
+    /// route, if they do.
+    fn layer_refs(&self, refs: &LayerRefs, pkg: usize) -> Option<String> {
         for n in &refs.middleware_fns {
-            let reads = self.fns.get(n.as_str()).is_some_and(|fs| {
-                fs.iter().any(|(_, e)| {
-                    self.direct(e).is_some() || self.callee_reads(e, Some(n)).is_some()
-                })
-            });
+            let reads = self
+                .fns_in(n, pkg)
+                .into_iter()
+                .any(|e| self.direct(e).is_some() || self.callee_reads(e, Some(n), pkg).is_some());
             if reads {
                 return Some(format!("middleware {n}"));
             }
         }
         for n in &refs.builders {
             let layer = self
-                .fns
-                .get(n.as_str())
-                .and_then(|fs| fs.iter().find_map(|(_, e)| e.layer.clone()));
+                .fns_in(n, pkg)
+                .into_iter()
+                .find_map(|e| e.layer.clone());
             if let Some(l) = layer {
                 return Some(format!("layer {l} (from {n})"));
             }
@@ -263,7 +358,7 @@ impl<'a> Package<'a> {
     }
 
     /// An idempotency layer over a route registered at `order` in `scope`, in that
-    /// scope or any router it is nested in.
+    /// scope or any router it is nested in (in this package or one that uses it).
     fn layer_cover(
         &self,
         scope: ScopeId,
@@ -281,7 +376,7 @@ impl<'a> Package<'a> {
             match &l.by {
                 LayerBy::Named(n) => return Some(format!("layer {n}")),
                 LayerBy::Refs(refs) => {
-                    if let Some(how) = self.layer_refs(refs) {
+                    if let Some(how) = self.layer_refs(refs, self.pkg_of[scope.0]) {
                         return Some(how);
                     }
                 }
@@ -291,5 +386,16 @@ impl<'a> Package<'a> {
         parents
             .iter()
             .find_map(|(p, o)| self.layer_cover(*p, *o, seen))
+    }
+}
+
+/// An entry of a name table, which file it comes from.
+trait HasFile {
+    fn file(&self) -> usize;
+}
+
+impl<T> HasFile for (usize, T) {
+    fn file(&self) -> usize {
+        self.0
     }
 }

@@ -72,7 +72,7 @@ mod link;
 mod tests;
 
 pub use catalog::RoutesCatalog;
-pub use link::{link, link_refs};
+pub use link::{link, link_refs, link_workspace};
 
 use crate::tree::{Node, Span, Value};
 

@@ -20,7 +20,7 @@ impl Summarizer<'_> {
         let args: Vec<&syn::Expr> = c.args.iter().collect();
         if !self.interesting.contains(&last) {
             // The common case: a call of no interest to routing.
-            self.plain_call_args(&args, cx, d);
+            self.plain_call_args(&last, &args, cx, d);
             return Val::Call(last);
         }
         let segs = segments(&fp.path);
@@ -50,7 +50,7 @@ impl Summarizer<'_> {
             }
             return Val::Scope(self.new_scope(path));
         }
-        self.plain_call_args(&args, cx, d);
+        self.plain_call_args(&last, &args, cx, d);
         Val::Call(last)
     }
 
@@ -169,12 +169,27 @@ impl Summarizer<'_> {
     }
 
     /// Walks the arguments of a call; a helper taking (path, method router) registers
-    /// the route: `route("/foo", post(h))`.
-    pub(super) fn plain_call_args(&mut self, args: &[&syn::Expr], cx: &mut FnCtx, d: usize) {
+    /// the route: `route("/foo", post(h))`. A router or scope passed to the function
+    /// (`configure(|cfg| api::config(cfg, &limits))`, `mount(router)`) holds what the
+    /// function registers on its parameter: the function's scope becomes its child.
+    pub(super) fn plain_call_args(
+        &mut self,
+        callee: &str,
+        args: &[&syn::Expr],
+        cx: &mut FnCtx,
+        d: usize,
+    ) {
         let path = args.first().and_then(|a| lit_str(a));
         for a in args {
             match self.eval(a, cx, d) {
                 Val::Methods(p) if path.is_some() => self.register(None, p, path.clone()),
+                Val::Scope(s) if matches!(a, syn::Expr::Path(_) | syn::Expr::Reference(_)) => {
+                    self.add_child(s, Child::Fn(callee.to_string()))
+                }
+                Val::Param if matches!(a, syn::Expr::Path(_) | syn::Expr::Reference(_)) => {
+                    let s = self.fn_scope(cx);
+                    self.add_child(s, Child::Fn(callee.to_string()));
+                }
                 other => self.discard(other),
             }
         }
