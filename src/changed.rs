@@ -3,7 +3,7 @@
 //! joins see everything (a VirtualService's DestinationRule in an unchanged file, a
 //! route's handler in another file of its package), and only what is located in the
 //! named files is reported. Other Rust packages are not read: a Rust file is only
-//! ever judged with its own package.
+//! ever judged with its own package, or the members of its workspace.
 //!
 //! The repository root is the directory of the nearest `resilint.toml` above the
 //! first named file, else the root of its git work tree, else the working
@@ -80,7 +80,10 @@ pub fn keep_only(report: &mut Report, shown: &HashSet<String>) {
 }
 
 /// The package (directory of the nearest `Cargo.toml`, canonical) a file belongs
-/// to; `None` outside any package. `cache` is keyed by the file's directory.
+/// to, or the workspace it is a member of (the nearest directory above whose
+/// `Cargo.toml` has a `[workspace]` table): routes link across a workspace's members
+/// (an app in one, its routes in another), so its packages are read together. `None`
+/// outside any package. `cache` is keyed by the file's directory.
 fn package_of(
     path: &Path,
     cache: &mut std::collections::HashMap<PathBuf, Option<PathBuf>>,
@@ -90,17 +93,24 @@ fn package_of(
         return found.clone();
     }
     let canonical = std::fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone());
-    let found = canonical
+    let package = canonical
         .ancestors()
-        .find(|d| d.join("Cargo.toml").is_file())
-        .map(Path::to_path_buf);
+        .find(|d| d.join("Cargo.toml").is_file());
+    let workspace = package.and_then(|p| {
+        p.ancestors().find(|d| {
+            std::fs::read_to_string(d.join("Cargo.toml"))
+                .is_ok_and(|t| t.lines().any(|l| l.trim() == "[workspace]"))
+        })
+    });
+    let found = workspace.or(package).map(Path::to_path_buf);
     cache.insert(dir, found.clone());
     found
 }
 
 /// The candidates of a `--changed-only` run: every configuration file (any may be
 /// joined with a changed one), and the Rust files and manifests of the packages the
-/// changed files belong to (a Rust file is judged with its own package only).
+/// changed files belong to (a Rust file is judged with its own package, or its
+/// workspace, only).
 pub fn restrict_rust(
     candidates: Vec<crate::discover::Candidate>,
     changed: &[PathBuf],

@@ -248,3 +248,49 @@ fn a_baseline_applies_to_the_changed_files_only() {
     );
     assert_eq!(code(&out), 2);
 }
+
+/// Routes link across a workspace's members: a member's routes, changed alone, are
+/// judged with the app (another member) that wraps them in the key middleware.
+#[test]
+fn a_changed_workspace_member_is_judged_with_the_other_members() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/rust/mutation-without-idempotency-key/pass/actix-workspace");
+    for rel in [
+        "Cargo.toml",
+        "app/Cargo.toml",
+        "app/src/main.rs",
+        "api/Cargo.toml",
+        "api/src/lib.rs",
+        "api/src/orders.rs",
+        "guard/Cargo.toml",
+        "guard/src/lib.rs",
+    ] {
+        let text = std::fs::read_to_string(fixture.join(rel)).unwrap();
+        support::write(dir.path(), &format!("ws/{rel}"), &text);
+    }
+    support::write(dir.path(), "resilint.toml", "");
+    let full = run_in(
+        dir.path(),
+        &["check", ".", "--format", "json", "--fail-on", "never"],
+    );
+    assert_eq!(json(&full)["coverage"]["idempotency"]["covered"], 2);
+    let out = run_in(
+        dir.path(),
+        &[
+            "check",
+            "--changed-only",
+            "ws/api/src/lib.rs",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ],
+    );
+    let report = json(&out);
+    assert_eq!(findings(&report), findings(&json(&full)));
+    assert!(
+        findings(&report).is_empty(),
+        "the app's middleware covers them"
+    );
+}

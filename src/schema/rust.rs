@@ -27,6 +27,11 @@ const CALL: &[Field] = &[
         "the address called, when a literal or a constant",
     ),
     Field::new(
+        "local",
+        Ty::Text,
+        "present when the address is this host, a Unix socket or a health probe (no remote integration): which",
+    ),
+    Field::new(
         "breaker",
         Ty::Text,
         "present when a circuit breaker guards the call, directly or one function down",
@@ -89,6 +94,11 @@ const ROUTE: &[Field] = &[
         "idempotency-key",
         Ty::Text,
         "present when the handler reads an idempotency key or a layer deduplicates: how",
+    ),
+    Field::new(
+        "writes",
+        Ty::Text,
+        "present when the handler writes (its body or two calls down) or is not in the scanned code: the evidence",
     ),
 ];
 

@@ -10,6 +10,9 @@ use crate::tree::Span;
 pub enum Target {
     Literal(String),
     Const(String),
+    /// This host, a Unix socket or a health probe (`format!("http://{host}:{port}/health")`):
+    /// no remote integration; why, in words.
+    Local(String),
 }
 
 /// One method call in a chain: `.timeout(Duration::from_secs(5))`.

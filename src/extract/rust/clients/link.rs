@@ -141,6 +141,7 @@ fn target_text(t: &Target, consts: &HashMap<&str, &str>) -> Option<String> {
     match t {
         Target::Literal(s) => Some(s.clone()),
         Target::Const(name) => consts.get(name.as_str()).map(|s| s.to_string()),
+        Target::Local(_) => None,
     }
 }
 
@@ -419,8 +420,16 @@ fn call_node(
                 .and_then(Node::as_str)
                 .map(str::to_string)
         });
-    if let Some(t) = target {
-        fields.push(entry("target", scalar(t, r.span)));
+    // A call to this host, a socket or a health probe is no remote integration: it
+    // carries `local` (the breaker rule leaves it) and no target for the graph.
+    let local = match &r.target {
+        Some(Target::Local(why)) => Some(why.as_str()),
+        _ => target.as_deref().and_then(super::syntax::local_reason),
+    };
+    match (local, target) {
+        (Some(why), _) => fields.push(entry("local", scalar(why, r.span))),
+        (None, Some(t)) => fields.push(entry("target", scalar(t, r.span))),
+        (None, None) => {}
     }
     if covered {
         fields.push(entry(

@@ -74,6 +74,9 @@ fn format_target(m: &syn::Macro) -> Option<Target> {
         return None;
     };
     let fmt = fmt.value();
+    if let Some(why) = local_reason(&fmt) {
+        return Some(Target::Local(why.to_string()));
+    }
     let Some(open) = fmt.find('{') else {
         return Some(Target::Literal(fmt));
     };
@@ -94,6 +97,49 @@ fn format_target(m: &syn::Macro) -> Option<Target> {
         .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
         && inner.chars().any(|c| c.is_ascii_uppercase());
     constant.then(|| Target::Const(inner.to_string()))
+}
+
+/// Why an address is no remote integration, if it is not: a Unix socket, this host
+/// (`localhost`, a loopback address), or a health probe (a path ending in `health`,
+/// `healthz`, `ready`, ...: a breaker around a probe would hide what it checks; lldap's
+/// healthcheck calls its own server). Placeholders (`{host}`) are kept as text.
+pub(crate) fn local_reason(address: &str) -> Option<&'static str> {
+    let a = address.trim().to_ascii_lowercase();
+    if a.starts_with("unix:") || a.starts_with("http+unix:") || a.ends_with(".sock") {
+        return Some("a Unix socket");
+    }
+    let rest = a.split_once("://").map_or(a.as_str(), |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.split(':').next().unwrap_or_default(),
+    };
+    if matches!(host, "localhost" | "127.0.0.1" | "::1" | "0.0.0.0") {
+        return Some("this host");
+    }
+    let path = rest.strip_prefix(authority).unwrap_or_default();
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    let last = path
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default();
+    const PROBES: &[&str] = &[
+        "health",
+        "healthz",
+        "healthcheck",
+        "health_check",
+        "health-check",
+        "ready",
+        "readyz",
+        "readiness",
+        "live",
+        "livez",
+        "liveness",
+        "ping",
+    ];
+    (!path.is_empty() && PROBES.contains(&last)).then_some("a health probe")
 }
 
 /// Last segment of each argument that is a plain path (`None`, `Timeout::Never`).
@@ -199,5 +245,29 @@ pub fn macro_exprs(m: &syn::Macro) -> Vec<Expr> {
             _ => Vec::new(),
         },
         None => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod local_tests {
+    use super::local_reason;
+
+    #[test]
+    fn this_host_sockets_and_health_probes_are_local_lookalikes_are_not() {
+        for (address, why) in [
+            ("http://localhost:8080/v1/orders", Some("this host")),
+            ("https://user@127.0.0.1/x", Some("this host")),
+            ("http://[::1]:9000", Some("this host")),
+            ("unix:/run/app.sock", Some("a Unix socket")),
+            ("/var/run/docker.sock", Some("a Unix socket")),
+            ("http://{host}:{port}/health", Some("a health probe")),
+            ("https://payments/readyz?verbose=1", Some("a health probe")),
+            ("http://localhost.payments.example.com/v1", None),
+            ("http://payments/v1/health-report", None),
+            ("http://payments/", None),
+            ("health", None),
+        ] {
+            assert_eq!(local_reason(address), why, "{address}");
+        }
     }
 }

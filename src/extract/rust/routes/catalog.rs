@@ -28,6 +28,9 @@ pub struct RoutesCatalog {
     pub evidence: Evidence,
     /// CORS configuration, whose header lists are not key checks.
     pub cors: Cors,
+    /// What counts as a write: a POST/PATCH route whose handler shows none (in its
+    /// body or two calls down) is not a subject.
+    pub writes: Writes,
     /// Routes whose path ends in one of these segments are not subjects: sign-in and
     /// token endpoints (a retried login is harmless), GraphQL endpoints (their POST
     /// carries queries too). Compared case-insensitively, ignoring a trailing `/`.
@@ -46,6 +49,11 @@ pub struct RoutesCatalog {
 pub(crate) struct Names {
     pub interesting: NameSet,
     pub triggers: NameSet,
+    /// `writes.calls` entries without a `*`, and the `verb_*` ones by their first word.
+    write_calls: NameSet,
+    write_verbs: NameSet,
+    /// Any other `*` entry, matched by prefix.
+    write_prefixes: Vec<String>,
 }
 
 /// A small set of names looked up by the thousand (every call of every body), kept
@@ -94,6 +102,7 @@ impl Default for RoutesCatalog {
             frameworks: Frameworks::default(),
             evidence: Evidence::default(),
             cors: Cors::default(),
+            writes: Writes::default(),
             skip_test_code: true,
             names: OnceLock::new(),
         }
@@ -134,6 +143,18 @@ pub struct Evidence {
     pub middleware_traits: Vec<String>,
     pub layers: Vec<String>,
     pub storage_calls: Vec<String>,
+}
+
+/// Write evidence (see `[writes]` in the built-in file).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Writes {
+    /// SQL phrases, compared case-insensitively on whole words; ` * ` stands for any text.
+    pub sql: Vec<String>,
+    /// Function and method names that write; a trailing `*` matches any rest.
+    pub calls: Vec<String>,
+    /// Handlers that only answer (`HttpResponse::NotFound`), by their last segment.
+    pub inert_handlers: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -199,15 +220,36 @@ impl RoutesCatalog {
         add(&mut e.middleware_traits, o.middleware_traits);
         add(&mut e.layers, o.layers);
         add(&mut e.storage_calls, o.storage_calls);
+        let (w, o) = (&mut self.writes, other.writes);
+        add(&mut w.sql, o.sql);
+        add(&mut w.calls, o.calls);
+        add(&mut w.inert_handlers, o.inert_handlers);
         add(&mut self.cors.types, other.cors.types);
         add(&mut self.cors.methods, other.cors.methods);
         self.normalize();
     }
 
     pub(crate) fn names(&self) -> &Names {
-        self.names.get_or_init(|| Names {
-            interesting: interesting(self).into(),
-            triggers: triggers(self).into(),
+        self.names.get_or_init(|| {
+            let (mut exact, mut verbs, mut prefixes) = (HashSet::new(), HashSet::new(), Vec::new());
+            for c in &self.writes.calls {
+                match c.strip_suffix('*') {
+                    None => {
+                        exact.insert(c.clone());
+                    }
+                    Some(p) if p.ends_with('_') && p.matches('_').count() == 1 => {
+                        verbs.insert(p.to_string());
+                    }
+                    Some(p) => prefixes.push(p.to_string()),
+                }
+            }
+            Names {
+                interesting: interesting(self).into(),
+                triggers: triggers(self).into(),
+                write_calls: exact.into(),
+                write_verbs: verbs.into(),
+                write_prefixes: prefixes,
+            }
         })
     }
 
@@ -223,6 +265,38 @@ impl RoutesCatalog {
         for h in &mut self.evidence.key_headers {
             *h = h.trim().to_ascii_lowercase();
         }
+        for q in &mut self.writes.sql {
+            *q = q.trim().to_ascii_lowercase();
+        }
+    }
+
+    /// A call of this name writes (`insert`, `execute`, `create_*`).
+    /// Looked up for every call of every body: hashed sets, not the list.
+    pub(crate) fn is_write_call(&self, name: &str) -> bool {
+        let n = self.names();
+        n.write_calls.contains(name)
+            || name
+                .find('_')
+                .is_some_and(|i| i + 1 < name.len() && n.write_verbs.contains(&name[..=i]))
+            || n.write_prefixes
+                .iter()
+                .any(|p| name.len() > p.len() && name.starts_with(p.as_str()))
+    }
+
+    /// The SQL phrase a string literal contains, if it is a write statement
+    /// (`INSERT INTO`, `UPDATE .. SET`, `DELETE FROM`).
+    pub(crate) fn write_sql(&self, text: &str) -> Option<&str> {
+        // Statements have a space; most literals (names, paths, messages) are skipped
+        // before any lowercasing.
+        if text.len() < 6 || !text.contains(char::is_whitespace) {
+            return None;
+        }
+        let lower = text.to_ascii_lowercase();
+        self.writes
+            .sql
+            .iter()
+            .find(|q| phrase_in(&lower, q))
+            .map(String::as_str)
     }
 
     /// The HTTP method a function, method or attribute name stands for.
@@ -260,6 +334,37 @@ impl RoutesCatalog {
             .iter()
             .any(|h| h.eq_ignore_ascii_case(t))
     }
+}
+
+/// `text` holds the parts of `phrase` (split at ` * `) in order, each on word
+/// boundaries.
+fn phrase_in(text: &str, phrase: &str) -> bool {
+    let mut from = 0;
+    for part in phrase.split(" * ") {
+        let Some(at) = find_word(&text[from..], part) else {
+            return false;
+        };
+        from += at + part.len();
+    }
+    true
+}
+
+/// The first position of `word` in `text` with no identifier character on either side.
+fn find_word(text: &str, word: &str) -> Option<usize> {
+    let ident = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    let mut start = 0;
+    while let Some(i) = text[start..].find(word) {
+        let at = start + i;
+        let end = at + word.len();
+        if !ident(text[..at].chars().next_back()) && !ident(text[end..].chars().next()) {
+            return Some(at);
+        }
+        start = at + 1;
+        while !text.is_char_boundary(start) {
+            start += 1;
+        }
+    }
+    None
 }
 
 /// `list` contains `name`.

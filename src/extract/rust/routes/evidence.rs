@@ -35,6 +35,9 @@ pub(crate) struct Evidence {
     pub known_extractor: Option<String>,
     /// A catalogue idempotency layer named in the body or return type (a layer builder).
     pub layer: Option<String>,
+    /// The first write evidence of the body (`call insert`, `sql insert into`): with
+    /// none here or in its callees, a handler only reads.
+    pub writes: Option<String>,
 }
 
 /// Identifiers as one text, each followed by `\n` (identifiers hold no newline), in
@@ -199,6 +202,7 @@ impl Evidence {
         self.storage = self.storage.take().or(other.storage);
         self.known_extractor = self.known_extractor.take().or(other.known_extractor);
         self.layer = self.layer.take().or(other.layer);
+        self.writes = self.writes.take().or(other.writes);
     }
 }
 
@@ -242,6 +246,9 @@ impl<'c> Collector<'c> {
         if self.ev.storage.is_none() && has(&self.cat.evidence.storage_calls, name) {
             self.ev.storage = Some(name.to_string());
         }
+        if self.ev.writes.is_none() && self.cat.is_write_call(name) {
+            self.ev.writes = Some(format!("call {name}"));
+        }
     }
 
     /// Records a call unless it is a CORS configuration call (`allow_headers(..)`),
@@ -259,6 +266,9 @@ impl<'c> Collector<'c> {
         if self.ev.storage.is_none() && has(&self.cat.evidence.storage_calls, name) {
             self.ev.storage = Some(name.to_string());
         }
+        if self.ev.writes.is_none() && self.cat.is_write_call(name) {
+            self.ev.writes = Some(format!("call {name}"));
+        }
         if ident_too {
             if has(&self.cat.evidence.key_fields, name) {
                 self.ev.key_field = true;
@@ -273,6 +283,11 @@ impl<'c> Collector<'c> {
     fn literal(&mut self, lit: &str) {
         if self.cat.is_key_header(lit) {
             self.ev.reads_key = true;
+        }
+        if self.ev.writes.is_none() {
+            if let Some(q) = self.cat.write_sql(lit) {
+                self.ev.writes = Some(format!("sql {q}"));
+            }
         }
     }
 
@@ -293,6 +308,16 @@ impl<'c> Collector<'c> {
         let _ = write!(text, "{l}");
         if let Some(inner) = text.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
             self.literal(inner);
+        } else if let Some(raw) = text.strip_prefix('r') {
+            // `r#"INSERT .."#` in a `query!` body: only its SQL matters.
+            let inner = raw.trim_matches('#');
+            if let Some(inner) = inner.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
+                if self.ev.writes.is_none() {
+                    if let Some(q) = self.cat.write_sql(inner) {
+                        self.ev.writes = Some(format!("sql {q}"));
+                    }
+                }
+            }
         }
         self.names.literal = text;
     }

@@ -14,6 +14,9 @@ use super::evidence::Evidence;
 use super::{Child, FileRoutes, Handler, LayerBy, LayerRefs, RouteFact};
 use crate::extract::rust::front::imports::Deps;
 
+/// How many calls down a handler's write evidence is looked for.
+const WRITE_DEPTH: u8 = 2;
+
 /// A scope of the package: (file index, scope index in that file).
 type ScopeId = (usize, usize);
 
@@ -31,6 +34,8 @@ struct Package<'a> {
     /// Middleware types whose impls read the key.
     key_middlewares: HashSet<&'a str>,
     parents: HashMap<ScopeId, Vec<(ScopeId, u32)>>,
+    /// [`Package::body_writes`] by (evidence address, depth): handlers share callees.
+    writes_memo: std::cell::RefCell<HashMap<(usize, u8), Option<String>>>,
     macro_registered: HashSet<&'a str>,
     handlers: HashSet<&'a str>,
 }
@@ -116,6 +121,9 @@ fn link_files(
                     continue;
                 }
             }
+            // A handler that shows no write (in its body or two calls down) only reads
+            // or answers: the rule does not judge it.
+            let writes = pkg.handler_writes(r.handler.as_ref(), fi);
             let covered_by = r
                 .covered_here
                 .clone()
@@ -135,6 +143,7 @@ fn link_files(
                 path: r.path.clone(),
                 handler: handler_name,
                 covered_by,
+                writes,
             });
         }
     }
@@ -156,6 +165,7 @@ impl<'a> Package<'a> {
             key_types: HashMap::default(),
             key_middlewares: HashSet::default(),
             parents: HashMap::default(),
+            writes_memo: Default::default(),
             macro_registered: HashSet::default(),
             handlers: HashSet::default(),
         };
@@ -256,6 +266,66 @@ impl<'a> Package<'a> {
             .into_iter()
             .map(|(_, e)| e)
             .collect()
+    }
+
+    /// How the handler writes: the first write evidence of its body or of a function
+    /// of the workspace it calls, two levels down (`call insert (in save_order)`);
+    /// `None` when it shows none (it only reads or answers). A handler whose body is
+    /// not in the scanned code is assumed to write.
+    fn handler_writes(&self, handler: Option<&Handler>, file: usize) -> Option<String> {
+        let pkg = self.pkg_of[file];
+        let unseen = || Some("handler not in the scanned code".to_string());
+        match handler {
+            None => unseen(),
+            Some(Handler::Inline(ev)) => self.body_writes(ev, None, pkg, WRITE_DEPTH),
+            Some(Handler::Named(h)) => {
+                let cands = self.candidates(h, file);
+                if cands.is_empty() {
+                    return unseen();
+                }
+                cands
+                    .into_iter()
+                    .find_map(|ev| self.body_writes(ev, Some(h), pkg, WRITE_DEPTH))
+            }
+        }
+    }
+
+    /// The write evidence of `ev` (a body in package `pkg`) or of a function it calls,
+    /// `depth` levels down. Same-named functions all count (names are not resolved
+    /// further); of several callees, the least name is named.
+    fn body_writes(
+        &self,
+        ev: &Evidence,
+        name: Option<&str>,
+        pkg: usize,
+        depth: u8,
+    ) -> Option<String> {
+        if let Some(w) = &ev.writes {
+            return Some(w.clone());
+        }
+        if depth == 0 {
+            return None;
+        }
+        let key = (std::ptr::from_ref(ev) as usize, depth);
+        if let Some(w) = self.writes_memo.borrow().get(&key) {
+            return w.clone();
+        }
+        // Cycles end at the memo: a body being judged counts as not writing meanwhile.
+        self.writes_memo.borrow_mut().insert(key, None);
+        let w = ev.calls.sorted().into_iter().find_map(|c| {
+            if Some(c) == name {
+                return None;
+            }
+            self.visible(&self.fns, c, pkg)
+                .into_iter()
+                .find_map(|(f, cev)| self.body_writes(cev, Some(c), self.pkg_of[f], depth - 1))
+                .map(|how| match how.find(" (in ") {
+                    Some(_) => how,
+                    None => format!("{how} (in {c})"),
+                })
+        });
+        self.writes_memo.borrow_mut().insert(key, w.clone());
+        w
     }
 
     /// A key read in this very body: a header literal or a key-header constant.

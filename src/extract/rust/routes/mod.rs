@@ -201,6 +201,10 @@ pub struct RouteFact {
     /// How the route is covered: `header`, `extractor IdempotencyKey`,
     /// `layer IdempotencyLayer`, `body field idempotency_key`, ...; `None`: not covered.
     pub covered_by: Option<String>,
+    /// How the handler writes (`sql insert into`, `call insert (in save_order)`, or
+    /// `handler not in the scanned code`); `None`: it shows no write, it only reads or
+    /// answers, and the rule does not judge it.
+    pub writes: Option<String>,
 }
 
 /// Summarises one parsed file. `text` is the text `file` was parsed from (positions
@@ -242,6 +246,9 @@ pub fn to_node(routes: &[&RouteFact]) -> Node {
             }
             if let Some(c) = &r.covered_by {
                 map.push(entry("idempotency-key", c));
+            }
+            if let Some(w) = &r.writes {
+                map.push(entry("writes", w));
             }
             Node {
                 value: Value::Map(map),

@@ -59,6 +59,11 @@ impl Summarizer<'_> {
             if !self.cat.is_subject(&r.method) || self.cat.ignored_path(path.as_deref()) {
                 continue;
             }
+            // `web::post().to(HttpResponse::NotFound)`: answers, changes nothing.
+            if matches!(&r.handler, Some(Handler::Named(h)) if has(&self.cat.writes.inert_handlers, h))
+            {
+                continue;
+            }
             let order = scope.map_or(0, |s| self.tick(s));
             self.out.routes.push(RouteRec {
                 method: r.method,

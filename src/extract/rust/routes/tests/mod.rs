@@ -4,6 +4,7 @@
 mod axum;
 mod odd;
 mod others;
+mod writes;
 
 use super::*;
 

@@ -114,6 +114,7 @@ fn to_node_maps_facts_with_spans() {
             path: Some("/orders".into()),
             handler: Some("create".into()),
             covered_by: None,
+            writes: Some("sql insert into".into()),
         },
         RouteFact {
             file: 0,
@@ -122,6 +123,7 @@ fn to_node_maps_facts_with_spans() {
             path: None,
             handler: None,
             covered_by: Some("header".into()),
+            writes: None,
         },
     ];
     let node = to_node(&facts.iter().collect::<Vec<_>>());
@@ -137,6 +139,11 @@ fn to_node_maps_facts_with_spans() {
     assert_eq!(items[0].span, Span::new(10, 20));
     assert_eq!(items[0].get("method").unwrap().span, Span::new(10, 20));
     assert!(items[1].get("path").is_none());
+    assert_eq!(
+        items[0].get("writes").and_then(Node::as_str),
+        Some("sql insert into")
+    );
+    assert!(items[1].get("writes").is_none());
     assert_eq!(
         items[1].get("idempotency-key").and_then(Node::as_str),
         Some("header")
