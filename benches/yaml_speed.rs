@@ -3,18 +3,28 @@
 //! not a scan of every rule: four times the files should cost about four times the time.
 //!
 //! `cargo bench --bench yaml_speed` generates deterministic trees of 1k, 4k and 16k
-//! files under `target/bench-yaml-<n>`. Seven files in ten are Istio: VirtualServices
-//! with several routes (short, namespaced and external hosts, subsets, ports,
-//! methods, retries), DestinationRules for most services but not all (subsets,
-//! port-level settings, a few wildcards), ServiceEntries, multi-document files. The
-//! rest, one in ten each ([`platforms`]): Kong decK files (services, routes,
-//! upstreams), Envoy configuration (bootstrap YAML and camelCase xDS JSON), and
-//! Gateway API routes with Envoy Gateway policies. Eight namespaces and two
+//! files under `target/bench-yaml-<n>`, in the proportions of an application
+//! repository with a mesh ([`generate`]): out of 20 files, 11 Istio (VirtualServices
+//! with several routes to short, namespaced and external hosts, subsets, ports,
+//! methods, retries; DestinationRules for most services but not all, with subsets,
+//! port-level settings, one wildcard per namespace; ServiceEntries; multi-document
+//! files), 2 each of Kong decK files (services, routes, upstreams), Envoy
+//! configuration (bootstrap YAML and camelCase xDS JSON), Gateway API routes with
+//! Envoy Gateway policies ([`platforms`]) and Spring Boot (`application.yml` with
+//! Resilience4j, OpenFeign and Spring Cloud Gateway, `application-prod.properties`
+//! beside it), and one Linkerd (ServiceProfile + annotated Service) or Consul (HCL
+//! config entries or CRDs) file in turn ([`apps`]). Eight namespaces and two
 //! environments (`envs/dev`, `envs/prod`, separate join scopes). For each size it
 //! times, with the same thread count, (a) parse-only: discover the files `resilint
-//! check` reads, read each and parse its YAML; (b) a full `resilint check` through
-//! the library. The two alternate, best wall time of each over several runs.
+//! check` reads, read each and parse it with its format's parser (YAML and JSON,
+//! `.properties`, HCL); (b) a full `resilint check` through the library. The two
+//! alternate, best wall time of each over several runs.
 //! Targets: resilint ≤ 3× parse-only, and 4× the files ≤ 4.8× the time.
+//!
+//! With `RESILINT_CORPUS=DIR` (e.g. `../shared/corpus`) it then measures the same on
+//! real files the bench did not write: the directory copied 1, 4 and 16 times under
+//! `target/bench-corpus-<n>/envs/copy-<j>` (each copy its own deployment scope), read
+//! at bench time and never committed.
 //!
 //! Beside wall time it prints each pass's CPU time (user + system of the whole
 //! process, all threads, best of the runs): on a shared machine wall time follows
@@ -23,15 +33,19 @@
 //!
 //! `RESILINT_BENCH_THREADS` sets the thread count (default 2, the CI machine's
 //! cores). `RESILINT_BENCH_KEEP=1` keeps the generated trees (for profiling the
-//! binary on them, e.g. `perf stat -e instructions resilint check --no-cache
-//! target/bench-yaml-4000`). Under `cargo test` the binary only runs a tiny smoke pass.
+//! binary on them, e.g. `perf record resilint check --no-cache --threads 1
+//! target/bench-yaml-16000`). Under `cargo test` the binary only runs a tiny smoke pass.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
+use resilint::discover::FileKind;
+use resilint::source::SourceFile;
 
+#[path = "yaml_speed/apps.rs"]
+mod apps;
 #[path = "yaml_speed/platforms.rs"]
 mod platforms;
 
@@ -122,10 +136,14 @@ fn virtual_service(rng: &mut Rng, i: usize, ns: usize, services: usize) -> Strin
     s
 }
 
-fn destination_rule(rng: &mut Rng, svc: usize, ns: usize) -> String {
+/// A DestinationRule for `svc`, or with `wildcard` the namespace's catch-all
+/// (`*.ns3.svc.cluster.local`): one per namespace and environment, as a mesh has
+/// (two rules for one host in one namespace conflict).
+fn destination_rule(rng: &mut Rng, svc: usize, ns: usize, wildcard: bool) -> String {
     let host = match rng.below(8) {
-        0 => format!("*.ns{ns}.svc.cluster.local"),
-        1 => format!("svc-{svc}.ns{ns}.svc.cluster.local"),
+        // Quoted, as real files write it: a plain `*` starts a YAML alias.
+        _ if wildcard => format!("\"*.ns{ns}.svc.cluster.local\""),
+        0 | 1 => format!("svc-{svc}.ns{ns}.svc.cluster.local"),
         _ => format!("svc-{svc}"),
     };
     let mut s = format!(
@@ -163,61 +181,102 @@ fn service_entry(svc: usize, ns: usize) -> String {
     )
 }
 
-/// Writes `files` generated files under `root`, in two environments and eight namespaces.
+/// The directory of file `i`: its environment and namespace.
+fn dir_of(root: &Path, i: usize) -> PathBuf {
+    let env = if i % 2 == 0 { "dev" } else { "prod" };
+    root.join("envs")
+        .join(env)
+        .join(format!("ns{}", i % NAMESPACES))
+}
+
+/// Writes `files` generated files under `root`, in two environments and eight
+/// namespaces. Out of every 20 files: 11 Istio (6 VirtualServices, 3
+/// DestinationRules, the first of each directory for the namespace's wildcard host, a
+/// ServiceEntry, a VirtualService + DestinationRule file), 2 Kong,
+/// 2 Envoy, 2 Gateway API, 2 Spring Boot (a service's `application.yml` in its own
+/// directory, and the `application-prod.properties` beside the previous one), and one
+/// Linkerd or Consul file in turn.
 pub(crate) fn generate(root: &Path, files: usize) -> std::io::Result<()> {
     let services = (files / 2).max(1);
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ files as u64);
+    let mut wildcards = std::collections::HashSet::new();
     for i in 0..files {
         let ns = i % NAMESPACES;
-        let env = if i % 2 == 0 { "dev" } else { "prod" };
-        let dir = root.join("envs").join(env).join(format!("ns{ns}"));
-        std::fs::create_dir_all(&dir)?;
+        let mut dir = dir_of(root, i);
         let svc = i / 2;
         let (name, text) = match i % 20 {
-            0..=7 => (
+            0..=5 => (
                 format!("vs-{i}.yaml"),
                 virtual_service(&mut rng, i, ns, services),
             ),
-            8..=11 => (format!("dr-{i}.yaml"), destination_rule(&mut rng, svc, ns)),
-            12 => (format!("se-{i}.yaml"), service_entry(svc, ns)),
-            14 | 15 => (format!("kong-{i}.yaml"), platforms::kong(&mut rng, i)),
-            16 | 17 => platforms::envoy(&mut rng, i),
-            18 | 19 => (
+            6..=8 => {
+                let wildcard = wildcards.insert(dir.clone());
+                let text = destination_rule(&mut rng, svc, ns, wildcard);
+                (format!("dr-{i}.yaml"), text)
+            }
+            9 => (format!("se-{i}.yaml"), service_entry(svc, ns)),
+            11 | 12 => (format!("kong-{i}.yaml"), platforms::kong(&mut rng, i)),
+            13 | 14 => platforms::envoy(&mut rng, i),
+            15 | 16 => (
                 format!("route-{i}.yaml"),
                 platforms::gateway_api(&mut rng, i, ns),
             ),
+            17 => {
+                dir = dir.join(format!("svc-{i}"));
+                ("application.yml".into(), apps::spring_yaml(&mut rng, i))
+            }
+            18 => {
+                dir = dir_of(root, i - 1).join(format!("svc-{}", i - 1));
+                (
+                    "application-prod.properties".into(),
+                    apps::spring_properties(&mut rng, i - 1),
+                )
+            }
+            19 if i % 40 == 19 => (format!("profile-{i}.yaml"), apps::linkerd(&mut rng, i, ns)),
+            19 => apps::consul(&mut rng, i),
             _ => (
                 format!("app-{i}.yaml"),
                 format!(
                     "{}---\n{}",
                     virtual_service(&mut rng, i, ns, services),
-                    destination_rule(&mut rng, svc, ns)
+                    destination_rule(&mut rng, svc, ns, false)
                 ),
             ),
         };
+        std::fs::create_dir_all(&dir)?;
         std::fs::write(dir.join(name), text)?;
     }
     Ok(())
 }
 
-/// The YAML files `resilint check` reads (same discovery), so both passes see the same files.
-fn yaml_files(root: &Path) -> Vec<PathBuf> {
+/// The configuration files `resilint check` reads (same discovery), with their
+/// kind, so both passes see the same files.
+fn config_files(root: &Path) -> Vec<(PathBuf, FileKind)> {
     resilint::discover::discover(&[root.to_path_buf()], &[], &[], Default::default())
         .expect("discover")
         .files
         .into_iter()
-        .map(|c| c.path)
+        .map(|c| (c.path, c.kind))
         .collect()
 }
 
+/// Reads every file and parses it with its format's parser (YAML and JSON, Spring
+/// `.properties`, Consul HCL): the bare parse `resilint check` is held against.
 fn parse_only(root: &Path, pool: &rayon::ThreadPool) -> usize {
-    let files = yaml_files(root);
+    let files = config_files(root);
     pool.install(|| {
         files
             .par_iter()
-            .map(|p| {
+            .map(|(p, kind)| {
                 let text = std::fs::read_to_string(p).unwrap_or_default();
-                resilint::load::yaml::parse(&text).docs.len()
+                match kind {
+                    FileKind::Properties => resilint::load::properties::parse(&text).docs.len(),
+                    FileKind::Hcl => {
+                        let source = SourceFile::new(String::new(), p.clone(), text);
+                        resilint::load::hcl::load(0, &source).docs.len()
+                    }
+                    _ => resilint::load::yaml::parse(&text).docs.len(),
+                }
             })
             .sum()
     })
@@ -261,61 +320,77 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
-fn main() {
-    let benching = std::env::args().any(|a| a == "--bench");
-    let threads: usize = std::env::var("RESILINT_BENCH_THREADS")
-        .ok()
-        .and_then(|t| t.parse().ok())
-        .unwrap_or(2);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .stack_size(64 << 20)
-        .build()
-        .expect("thread pool");
-    let sizes: &[(usize, usize)] = if benching {
-        &[(1000, 7), (4000, 5), (16000, 3)]
-    } else {
-        &[(40, 1)]
-    };
-    let keep = std::env::var_os("RESILINT_BENCH_KEEP").is_some_and(|v| v == "1");
-    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
-    let mut rows = Vec::new();
-    for &(files, runs) in sizes {
-        let root = target.join(format!("bench-yaml-{files}"));
-        let _ = std::fs::remove_dir_all(&root);
-        generate(&root, files).expect("cannot write the generated tree");
-        let docs = parse_only(&root, &pool);
-        let (findings, scanned) = lint(&root, threads);
-        assert_eq!(scanned, files, "resilint scanned another file set");
-        // Alternate the two passes so a burst of load on a shared machine hits both.
-        let none = (Duration::MAX, Duration::MAX);
-        let (mut t_parse, mut t_lint) = (none, none);
-        for _ in 0..runs {
-            t_parse = best(
-                t_parse,
-                timed(|| {
-                    parse_only(&root, &pool);
-                }),
-            );
-            t_lint = best(
-                t_lint,
-                timed(|| {
-                    lint(&root, threads);
-                }),
-            );
-        }
-        if !keep {
-            let _ = std::fs::remove_dir_all(&root);
-        }
-        rows.push((files, docs, findings, t_parse, t_lint));
+/// One measured size: files, documents parsed, findings, best (wall, CPU) of the
+/// parse-only pass and of `resilint check`.
+type Row = (
+    usize,
+    usize,
+    usize,
+    (Duration, Duration),
+    (Duration, Duration),
+);
+
+/// Measures both passes on the tree at `root` (`runs` alternating runs of each).
+fn measure(
+    root: &Path,
+    files: usize,
+    runs: usize,
+    threads: usize,
+    pool: &rayon::ThreadPool,
+) -> Row {
+    let docs = parse_only(root, pool);
+    let (findings, scanned) = lint(root, threads);
+    assert_eq!(scanned, files, "resilint scanned another file set");
+    // Alternate the two passes so a burst of load on a shared machine hits both.
+    let none = (Duration::MAX, Duration::MAX);
+    let (mut t_parse, mut t_lint) = (none, none);
+    for _ in 0..runs {
+        t_parse = best(
+            t_parse,
+            timed(|| {
+                parse_only(root, pool);
+            }),
+        );
+        t_lint = best(
+            t_lint,
+            timed(|| {
+                lint(root, threads);
+            }),
+        );
     }
-    // Under `cargo test` this is a smoke pass on a tiny tree in a debug build: its
-    // timings mean nothing, and the test suite prints no benchmark verdict.
-    if !benching {
-        return;
+    (files, docs, findings, t_parse, t_lint)
+}
+
+/// Copies every file under `from` into `to`, keeping the relative paths.
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<usize> {
+    let mut copied = 0;
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copied += copy_tree(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), target)?;
+            copied += 1;
+        }
     }
-    println!("YAML side, {threads} threads, best of alternating runs (wall | CPU user+system)");
-    println!("   files    docs  findings  parse-only    resilint   ratio  growth |  parse CPU  resilint CPU   ratio  growth");
+    Ok(copied)
+}
+
+/// `copies` copies of the corpus at `corpus` under `root/envs/copy-<j>`: each copy
+/// is its own deployment scope (`envs/*`), so a copy's joins resolve within it as
+/// they do in the corpus alone, and the work grows with the copies.
+fn replicate(corpus: &Path, root: &Path, copies: usize) -> std::io::Result<()> {
+    for j in 0..copies {
+        copy_tree(corpus, &root.join("envs").join(format!("copy-{j}")))?;
+    }
+    Ok(())
+}
+
+fn print_table(title: &str, unit: &str, rows: Vec<Row>) {
+    println!("{title} (wall | CPU user+system)");
+    println!("{unit:>8}    docs  findings  parse-only    resilint   ratio  growth |  parse CPU  resilint CPU   ratio  growth");
     let mut previous: Option<(Duration, Duration)> = None;
     for (files, docs, findings, t_parse, t_lint) in rows {
         let growth = |i: usize| {
@@ -345,4 +420,68 @@ fn main() {
         previous = Some(t_lint);
     }
     println!("targets: ratio <= 3x parse-only; growth (4x the files) <= 4.8x");
+}
+
+fn main() {
+    let benching = std::env::args().any(|a| a == "--bench");
+    let threads: usize = std::env::var("RESILINT_BENCH_THREADS")
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(2);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .stack_size(64 << 20)
+        .build()
+        .expect("thread pool");
+    let sizes: &[(usize, usize)] = if benching {
+        &[(1000, 7), (4000, 5), (16000, 3)]
+    } else {
+        &[(40, 1)]
+    };
+    let keep = std::env::var_os("RESILINT_BENCH_KEEP").is_some_and(|v| v == "1");
+    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
+    let mut rows = Vec::new();
+    for &(files, runs) in sizes {
+        let root = target.join(format!("bench-yaml-{files}"));
+        let _ = std::fs::remove_dir_all(&root);
+        generate(&root, files).expect("cannot write the generated tree");
+        rows.push(measure(&root, files, runs, threads, &pool));
+        if !keep {
+            let _ = std::fs::remove_dir_all(&root);
+        }
+    }
+    // Under `cargo test` this is a smoke pass on a tiny tree in a debug build: its
+    // timings mean nothing, and the test suite prints no benchmark verdict.
+    if !benching {
+        return;
+    }
+    print_table(
+        &format!("YAML side, {threads} threads, best of alternating runs"),
+        "files",
+        rows,
+    );
+    // Optional: the same measure on real files, the corpus copied 1, 4 and 16 times.
+    let Some(corpus) = std::env::var_os("RESILINT_CORPUS").map(PathBuf::from) else {
+        return;
+    };
+    let mut rows = Vec::new();
+    for (copies, runs) in [(1, 7), (4, 5), (16, 3)] {
+        let root = target.join(format!("bench-corpus-{copies}"));
+        let _ = std::fs::remove_dir_all(&root);
+        replicate(&corpus, &root, copies).expect("cannot copy the corpus");
+        let files = config_files(&root).len();
+        rows.push(measure(&root, files, runs, threads, &pool));
+        if !keep {
+            let _ = std::fs::remove_dir_all(&root);
+        }
+    }
+    println!();
+    print_table(
+        &format!(
+            "Corpus {} copied 1, 4 and 16 times, {threads} threads",
+            corpus.display()
+        ),
+        "files",
+        rows,
+    );
 }
