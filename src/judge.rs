@@ -125,7 +125,7 @@ fn judge_doc(
 ) {
     let file = &ctx.ws.files[doc.file];
     for each in &rule.spec.select.each.0 {
-        for hit in each.select(&doc.root) {
+        for hit in each.select_concrete(&doc.root) {
             let substituted = crate::substitution::read_by(rule, hit.node);
             let undecided = match crate::substitution::selects(rule, hit.node) {
                 None => continue,
@@ -153,19 +153,12 @@ fn judge_doc(
                     continue;
                 }
             }
-            let key = (doc.file, doc.index, hit.concrete.clone());
             let covered_by = hit
                 .node
                 .get("covered-by")
                 .and_then(Node::as_str)
                 .map(str::to_string);
-            out.seen.push((
-                rule.category,
-                key,
-                problems.is_empty(),
-                hit.node.span,
-                covered_by,
-            ));
+            let covered = problems.is_empty();
             for Problem {
                 span,
                 message,
@@ -209,6 +202,10 @@ fn judge_doc(
                     related: Vec::new(),
                 });
             }
+            // The subject's key takes the concrete path, which nothing reads after.
+            let key = (doc.file, doc.index, hit.concrete);
+            out.seen
+                .push((rule.category, key, covered, hit.node.span, covered_by));
         }
     }
 }

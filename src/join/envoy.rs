@@ -66,6 +66,11 @@ impl Resolve for EnvoyCluster {
         vec![reference.key.to_string()]
     }
 
+    /// An application's (a proxy's) files share a directory: see `choose`.
+    fn same_directory(&self) -> bool {
+        true
+    }
+
     fn choose<'a>(
         &self,
         reference: &Reference,

@@ -183,6 +183,11 @@ pub trait Resolve: Sync {
     fn identities(&self, target: &Target, name_path: Option<&Path>) -> Vec<String>;
     /// The names a reference may match, best first.
     fn lookup_keys(&self, reference: &Reference) -> Vec<String>;
+    /// Whether [`Resolve::choose`] only ever picks a target in a file of the subject's
+    /// own directory: the index then keeps each directory's targets apart.
+    fn same_directory(&self) -> bool {
+        false
+    }
     /// The reference as messages show it (`reviews.shop.svc.cluster.local`); by
     /// default the name as written.
     fn display(&self, reference: &Reference) -> String {
@@ -217,15 +222,32 @@ pub struct TargetSelect<'r> {
 /// An index of join targets by the names their resolver gives them: one per
 /// (resolver, target selection), built once per run over the workspace's (platform,
 /// kind) index, so that resolving a reference is a handful of hash lookups.
+///
+/// Keys are (directory number, name). For a resolver bound to the subject's directory
+/// ([`Resolve::same_directory`]) the number is the target file's directory's, so a
+/// lookup sees only the candidates that can apply: a monorepo of Spring services
+/// that all name an instance `backendA` would otherwise hand every lookup every one
+/// of them, and the run would grow with the square of the services. Otherwise it is 0.
 #[derive(Debug, Default)]
 pub struct ServiceIndex<'a> {
-    by_name: HashMap<String, Vec<Target<'a>>>,
+    by_name: HashMap<(usize, String), Vec<Target<'a>>>,
+    /// Directory numbers (from 1), for directory-bound resolvers.
+    dirs: HashMap<&'a std::path::Path, usize>,
+}
+
+/// The directory of a file, as the index numbers it.
+fn directory(files: &[crate::source::SourceFile], file: usize) -> &std::path::Path {
+    files[file]
+        .path
+        .parent()
+        .unwrap_or(std::path::Path::new(""))
 }
 
 impl<'a> ServiceIndex<'a> {
     pub fn build(ws: &'a Workspace, resolver: Resolver, select: &TargetSelect) -> Self {
         let imp = resolver.imp();
-        let mut by_name: HashMap<String, Vec<Target<'a>>> = HashMap::new();
+        let mut by_name: HashMap<(usize, String), Vec<Target<'a>>> = HashMap::new();
+        let mut dirs: HashMap<&'a std::path::Path, usize> = HashMap::new();
         for doc in ws.docs_of(select.platform, select.kinds) {
             if let (Some(glob), Some(api)) = (select.api_version, &doc.meta.api_version) {
                 if !glob.is_match(api) {
@@ -245,6 +267,13 @@ impl<'a> ServiceIndex<'a> {
                     .flat_map(|e| e.select(&doc.root))
                     .collect()
             };
+            let dir = match imp.same_directory() {
+                true => {
+                    let next = dirs.len() + 1;
+                    *dirs.entry(directory(&ws.files, doc.file)).or_insert(next)
+                }
+                false => 0,
+            };
             for hit in hits {
                 let target = Target {
                     doc,
@@ -252,11 +281,11 @@ impl<'a> ServiceIndex<'a> {
                     key: hit.key,
                 };
                 for id in imp.identities(&target, select.name) {
-                    by_name.entry(id).or_default().push(target);
+                    by_name.entry((dir, id)).or_default().push(target);
                 }
             }
         }
-        ServiceIndex { by_name }
+        ServiceIndex { by_name, dirs }
     }
 
     /// The target a reference resolves to within the subject's scope, if any.
@@ -267,9 +296,18 @@ impl<'a> ServiceIndex<'a> {
         reference: &Reference,
     ) -> Option<Target<'a>> {
         let imp = resolver.imp();
+        let dir = match imp.same_directory() {
+            // A directory holding no target: no candidate (`choose` still decides).
+            true => (self
+                .dirs
+                .get(directory(reference.files, reference.doc.file)))
+            .copied()
+            .unwrap_or(usize::MAX),
+            false => 0,
+        };
         let mut candidates = Vec::new();
-        for (rank, key) in imp.lookup_keys(reference).iter().enumerate() {
-            for t in self.by_name.get(key).into_iter().flatten() {
+        for (rank, key) in imp.lookup_keys(reference).into_iter().enumerate() {
+            for t in self.by_name.get(&(dir, key)).into_iter().flatten() {
                 if ws.visible(reference.doc.file, t.doc.file) {
                     candidates.push((rank, *t));
                 }

@@ -52,6 +52,11 @@ impl Resolve for Resilience4jInstance {
         ]
     }
 
+    /// An application's (a proxy's) files share a directory: see `choose`.
+    fn same_directory(&self) -> bool {
+        true
+    }
+
     fn choose<'a>(
         &self,
         reference: &Reference,

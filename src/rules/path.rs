@@ -4,6 +4,7 @@
 //! `[*]` iterates a sequence's items or a mapping's values; `[N]` takes one item.
 
 use std::fmt;
+use std::fmt::Write as _;
 
 use crate::tree::{Node, Value};
 
@@ -132,82 +133,174 @@ impl Path {
         }
     }
 
-    /// Every node the path reaches from `root`, in document order.
+    /// The expression as written (`spec.http[*].timeout`).
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    /// Every node the path reaches from `root`, in document order. Each hit's
+    /// `concrete` is left empty: only [`Path::select_concrete`] spells it out.
     pub fn select<'a>(&self, root: &'a Node) -> Vec<Hit<'a>> {
-        let mut hits = vec![Hit {
-            node: root,
-            key: None,
-            concrete: String::new(),
-        }];
-        for segment in &self.segments {
-            let mut next = Vec::new();
-            for hit in hits {
-                step(segment, hit, &mut next);
-            }
-            hits = next;
-        }
-        hits.retain(|h| !h.node.is_null());
+        let mut hits = Vec::new();
+        walk(
+            &self.segments,
+            root,
+            None,
+            &mut Trail::Off,
+            &mut |node, key, _| {
+                hits.push(Hit {
+                    node,
+                    key,
+                    concrete: String::new(),
+                });
+                true
+            },
+        );
         hits
     }
 
-    /// The first node the path reaches, if any.
+    /// [`Path::select`] with each hit's concrete path (`spec.http[2]`), for the
+    /// subjects the judge counts: only hits that are reached pay for their string.
+    pub fn select_concrete<'a>(&self, root: &'a Node) -> Vec<Hit<'a>> {
+        let mut hits = Vec::new();
+        let mut trail = Trail::On(String::new());
+        walk(
+            &self.segments,
+            root,
+            None,
+            &mut trail,
+            &mut |node, key, concrete| {
+                hits.push(Hit {
+                    node,
+                    key,
+                    concrete: concrete.to_string(),
+                });
+                true
+            },
+        );
+        hits
+    }
+
+    /// The first node the path reaches, if any (its `concrete` left empty); the walk
+    /// stops there.
     pub fn first<'a>(&self, root: &'a Node) -> Option<Hit<'a>> {
-        self.select(root).into_iter().next()
+        let mut first = None;
+        walk(
+            &self.segments,
+            root,
+            None,
+            &mut Trail::Off,
+            &mut |node, key, _| {
+                first = Some(Hit {
+                    node,
+                    key,
+                    concrete: String::new(),
+                });
+                false
+            },
+        );
+        first
     }
 }
 
-fn join(base: &str, key: &str) -> String {
-    let simple = !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == '_' || c == '-');
-    let key = if simple {
-        key.to_string()
-    } else {
-        format!("\"{key}\"")
+/// The concrete path walked so far, when the caller wants it spelled out.
+enum Trail {
+    Off,
+    On(String),
+}
+
+impl Trail {
+    fn len(&self) -> usize {
+        match self {
+            Trail::Off => 0,
+            Trail::On(s) => s.len(),
+        }
+    }
+
+    fn truncate(&mut self, len: usize) {
+        if let Trail::On(s) = self {
+            s.truncate(len);
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            Trail::Off => "",
+            Trail::On(s) => s,
+        }
+    }
+
+    /// Appends `.key` (quoted when it is not a plain word).
+    fn key(&mut self, key: &str) {
+        let Trail::On(s) = self else { return };
+        let simple = !key.is_empty()
+            && key
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '-');
+        if !s.is_empty() {
+            s.push('.');
+        }
+        if simple {
+            s.push_str(key);
+        } else {
+            s.push('"');
+            s.push_str(key);
+            s.push('"');
+        }
+    }
+
+    /// Appends `[i]`.
+    fn index(&mut self, i: usize) {
+        if let Trail::On(s) = self {
+            let _ = write!(s, "[{i}]");
+        }
+    }
+}
+
+/// Walks `segments` from `node` depth first, so hits come in document order (the
+/// order a breadth-first walk, segment by segment, gives too), and calls `found` on
+/// each non-null node reached until it returns `false`. Returns `false` once stopped.
+/// Nothing is allocated but the trail's one string.
+fn walk<'a>(
+    segments: &[Segment],
+    node: &'a Node,
+    key: Option<&'a Node>,
+    trail: &mut Trail,
+    found: &mut dyn FnMut(&'a Node, Option<&'a Node>, &str) -> bool,
+) -> bool {
+    let Some((segment, rest)) = segments.split_first() else {
+        return node.is_null() || found(node, key, trail.as_str());
     };
-    if base.is_empty() {
-        key
-    } else {
-        format!("{base}.{key}")
-    }
-}
-
-fn step<'a>(segment: &Segment, hit: Hit<'a>, out: &mut Vec<Hit<'a>>) {
-    match (segment, &hit.node.value) {
-        (Segment::Key(key), Value::Map(_)) => {
-            if let Some((k, v)) = hit.node.entry(key) {
-                out.push(Hit {
-                    node: v,
-                    key: Some(k),
-                    concrete: join(&hit.concrete, key),
-                });
+    let mark = trail.len();
+    let mut next = |trail: &mut Trail, node: &'a Node, key: Option<&'a Node>| {
+        let go_on = walk(rest, node, key, trail, found);
+        trail.truncate(mark);
+        go_on
+    };
+    match (segment, &node.value) {
+        (Segment::Key(name), Value::Map(_)) => match node.entry(name) {
+            Some((k, v)) => {
+                trail.key(name);
+                next(trail, v, Some(k))
             }
-        }
-        (Segment::Index(i), Value::Seq(items)) => {
-            if let Some(item) = items.get(*i) {
-                out.push(Hit {
-                    node: item,
-                    key: None,
-                    concrete: format!("{}[{i}]", hit.concrete),
-                });
+            None => true,
+        },
+        (Segment::Index(i), Value::Seq(items)) => match items.get(*i) {
+            Some(item) => {
+                trail.index(*i);
+                next(trail, item, None)
             }
-        }
-        (Segment::Each, Value::Seq(items)) => {
-            out.extend(items.iter().enumerate().map(|(i, item)| Hit {
-                node: item,
-                key: None,
-                concrete: format!("{}[{i}]", hit.concrete),
-            }));
-        }
-        (Segment::Each, Value::Map(entries)) => {
-            out.extend(entries.iter().map(|(k, v)| Hit {
-                node: v,
-                key: Some(k),
-                concrete: join(&hit.concrete, k.as_str().unwrap_or("?")),
-            }));
-        }
-        _ => {}
+            None => true,
+        },
+        (Segment::Each, Value::Seq(items)) => items.iter().enumerate().all(|(i, item)| {
+            trail.index(i);
+            next(trail, item, None)
+        }),
+        (Segment::Each, Value::Map(entries)) => entries.iter().all(|(k, v)| {
+            trail.key(k.as_str().unwrap_or("?"));
+            next(trail, v, Some(k))
+        }),
+        _ => true,
     }
 }
 
@@ -220,6 +313,44 @@ mod tests {
         assert!(Path::parse("spec.http[*].route[0].destination").is_ok());
         assert!(Path::parse("metadata.annotations.\"retry.linkerd.io/http\"").is_ok());
         assert_eq!(Path::parse("a.b").unwrap().last_key(), Some("b"));
+    }
+
+    #[test]
+    fn selects_in_document_order_with_concrete_paths_skipping_nulls() {
+        let text = "spec:\n  http:\n  - route: [{d: a}, {d: b}]\n  - route: [{d: ~}, {d: c}]\n  - {}\nm: {\"x.y\": 1, z: 2}\n";
+        let root = crate::load::yaml::parse(text).docs.remove(0).root;
+        let path = Path::parse("spec.http[*].route[*].d").unwrap();
+        let concrete: Vec<(String, Option<&str>)> = path
+            .select_concrete(&root)
+            .into_iter()
+            .map(|h| (h.concrete, h.node.as_str()))
+            .collect();
+        let want = [
+            ("spec.http[0].route[0].d", "a"),
+            ("spec.http[0].route[1].d", "b"),
+            ("spec.http[1].route[1].d", "c"),
+        ];
+        let want: Vec<(String, Option<&str>)> = want
+            .iter()
+            .map(|(c, v)| (c.to_string(), Some(*v)))
+            .collect();
+        assert_eq!(concrete, want);
+        // `select` and `first` reach the same nodes without spelling the path.
+        let plain = path.select(&root);
+        assert_eq!(plain.len(), 3);
+        assert!(plain.iter().all(|h| h.concrete.is_empty()));
+        let first = path.first(&root).unwrap();
+        assert_eq!(first.node.as_str(), Some("a"));
+        let keys = Path::parse("m[*]").unwrap().select_concrete(&root);
+        let keys: Vec<&str> = keys.iter().map(|h| h.concrete.as_str()).collect();
+        assert_eq!(keys, ["m.\"x.y\"", "m.z"]);
+        assert_eq!(
+            Path::parse("spec.http[2].route[0]")
+                .unwrap()
+                .first(&root)
+                .map(|h| h.concrete),
+            None
+        );
     }
 
     #[test]

@@ -64,14 +64,14 @@ fn fill(
 
 /// The problems an assertion finds on `node`; empty when it holds.
 pub fn judge_assertion(a: &Assertion, node: &Node) -> Vec<Problem> {
-    let path = a.path.to_string();
+    let path = a.path.as_str();
     let hits = a.path.select(node);
     if let Some(expected) = a.present {
         return match (expected, hits.first()) {
             (true, None) => vec![Problem::at_subject(fill(
                 &a.message,
                 format!("`{path}` is missing"),
-                &path,
+                path,
                 "",
                 node,
             ))],
@@ -80,7 +80,7 @@ pub fn judge_assertion(a: &Assertion, node: &Node) -> Vec<Problem> {
                 message: fill(
                     &a.message,
                     format!("`{path}` is set"),
-                    &path,
+                    path,
                     hit.node.as_str().unwrap_or(""),
                     node,
                 ),
@@ -118,7 +118,7 @@ pub fn judge_assertion(a: &Assertion, node: &Node) -> Vec<Problem> {
             }?;
             Some(Problem {
                 span: Some(key_value_span(hit.key, hit.node)),
-                message: fill(&a.message, default, &path, value, node),
+                message: fill(&a.message, default, path, value, node),
                 target: None,
             })
         })
