@@ -163,7 +163,7 @@ fn package_edges(b: &mut Builder, from: &str, docs: &[&Document]) {
                 at,
                 method,
                 path: address.path,
-                layers: vec![layer],
+                layers: vec![std::sync::Arc::new(layer)],
                 findings: Vec::new(),
             });
         }

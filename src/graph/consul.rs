@@ -87,7 +87,7 @@ pub fn add(b: &mut Builder) {
             b.add_route(
                 &to,
                 Route {
-                    layer,
+                    layer: std::sync::Arc::new(layer),
                     order: (doc.file, doc.index, i),
                     matches: matches(r),
                     namespace: None,

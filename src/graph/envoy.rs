@@ -110,6 +110,7 @@ fn bootstrap(b: &mut Builder, doc: &Document) {
             seconds: None,
             at: b.at(doc.file, o.span),
         });
+        let layer = std::sync::Arc::new(layer);
         let method = m
             .and_then(|m| get(m, &["method", "exact"]))
             .and_then(Node::as_str)

@@ -99,6 +99,7 @@ fn route(b: &mut Builder, doc: &Document) {
             seconds: None,
             at: at.clone(),
         });
+        let layer = std::sync::Arc::new(layer);
         for (mesh, parent) in &parents {
             if *mesh {
                 let to = b.service(
@@ -112,10 +113,10 @@ fn route(b: &mut Builder, doc: &Document) {
                 b.add_route(
                     &to,
                     Route {
-                        layer: Layer {
+                        layer: std::sync::Arc::new(Layer {
                             layer: LayerKind::Mesh,
-                            ..layer.clone()
-                        },
+                            ..(*layer).clone()
+                        }),
                         order: (doc.file, doc.index, i),
                         matches: vec![Match {
                             unknown: rule.get("matches").is_some(),

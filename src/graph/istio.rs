@@ -116,6 +116,7 @@ fn virtual_service(b: &mut Builder, doc: &Document, rules: &ServiceIndex) {
         if !in_mesh {
             continue;
         }
+        let layer = std::sync::Arc::new(layer);
         for host in &hosts {
             b.add_route(
                 host,

@@ -157,6 +157,7 @@ fn kong_service(
             seconds: None,
             at: b.at(doc.file, span),
         });
+    let layer = std::sync::Arc::new(layer);
     let routes = list(service, "all-routes");
     // (method when the route has exactly one, first path, where).
     let mut ways: Vec<(Option<String>, Option<String>, super::Where)> = routes

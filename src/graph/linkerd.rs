@@ -118,7 +118,7 @@ pub fn add(b: &mut Builder) {
             b.add_route(
                 &to,
                 Route {
-                    layer,
+                    layer: std::sync::Arc::new(layer),
                     order: (doc.file, doc.index, i),
                     matches,
                     namespace: Some(ns.clone()),

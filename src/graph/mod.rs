@@ -36,6 +36,7 @@ mod spring;
 pub mod ties;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -74,9 +75,13 @@ impl LayerKind {
 }
 
 /// A place in a file: shown as `path:line`, kept as file index and span for documents.
+///
+/// The path is shared by every place in the file: a graph holds several places per
+/// edge, and a copy of the path each was most of its allocations.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Where {
-    pub path: String,
+    #[serde(serialize_with = "shared_str")]
+    pub path: Arc<str>,
     pub line: usize,
     #[serde(skip)]
     pub file: usize,
@@ -86,9 +91,18 @@ pub struct Where {
 
 impl Where {
     pub fn new(files: &[SourceFile], file: usize, span: Span) -> Self {
-        let f = &files[file];
+        Where::in_file(
+            &files[file],
+            Arc::from(files[file].display.as_str()),
+            file,
+            span,
+        )
+    }
+
+    /// A place in `f` (the workspace's file `file`), whose shown path is `path`.
+    fn in_file(f: &SourceFile, path: Arc<str>, file: usize, span: Span) -> Self {
         Where {
-            path: f.display.clone(),
+            path,
             line: f.line_col(span.start).line,
             file,
             span,
@@ -99,6 +113,16 @@ impl Where {
     pub fn short(&self) -> String {
         format!("{}:{}", self.path, self.line)
     }
+}
+
+/// A shared string, written as the string (serde's own impl needs its `rc` feature).
+fn shared_str<S: serde::Serializer>(s: &Arc<str>, out: S) -> Result<S::Ok, S::Error> {
+    out.serialize_str(s)
+}
+
+/// Shared values, written as the values.
+fn shared_seq<T: Serialize, S: serde::Serializer>(v: &[Arc<T>], out: S) -> Result<S::Ok, S::Error> {
+    out.collect_seq(v.iter().map(|x| &**x))
 }
 
 /// A value a layer sets, and where.
@@ -213,7 +237,10 @@ pub struct Edge {
     /// The request path, when known (`/v1/charges`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
-    pub layers: Vec<Layer>,
+    /// Shared, not copied: a mesh route's layer is on every edge whose request it may
+    /// take, and copying it onto each was most of the memory a large graph allocated.
+    #[serde(serialize_with = "shared_seq")]
+    pub layers: Vec<Arc<Layer>>,
     /// Ids of the rules with findings on this edge's layers (filled by [`Graph::attach_findings`]).
     pub findings: Vec<String>,
 }
@@ -251,7 +278,7 @@ pub struct Graph {
 #[derive(Debug, Clone)]
 pub struct Route {
     /// The route's layer (timeouts, retries, the destination's breaker).
-    pub layer: Layer,
+    pub layer: Arc<Layer>,
     /// Order among the routes of one object (first match wins).
     pub order: (usize, usize, usize),
     /// Conditions on the request (none: every request).
@@ -357,11 +384,18 @@ pub struct Builder<'a> {
     services: BTreeMap<String, Service>,
     edges: Vec<Edge>,
     routes: HashMap<String, Vec<Route>>,
+    /// The hosts of `routes` in the order their first route was added: mesh edges are
+    /// made in this order (a map's order is random, and sorting random edges moved
+    /// every edge about log n times: on a large graph that memory traffic grew faster
+    /// than the edges).
+    route_hosts: Vec<String>,
     ties: Vec<Tie>,
     /// Code package (by manifest file index) → service id, from [`ties`].
     pub code_service: HashMap<usize, String>,
     /// Host aliases of the `[services]` table: alias id → the service's key.
     aliases: HashMap<String, HostKey>,
+    /// Each file's shown path, made on its first place and shared by the others ([`Where`]).
+    paths: Vec<std::cell::OnceCell<Arc<str>>>,
     /// Name → (how many namespaced, non-external services bear it, the namespace of
     /// the first): [`Builder::resolve`] looks a short name up here instead of
     /// scanning every service per call (quadratic on a tree of many Kong routes).
@@ -374,7 +408,9 @@ impl<'a> Builder<'a> {
     }
 
     pub fn at(&self, file: usize, span: Span) -> Where {
-        Where::new(&self.ws.files, file, span)
+        let f = &self.ws.files[file];
+        let path = self.paths[file].get_or_init(|| Arc::from(f.display.as_str()));
+        Where::in_file(f, path.clone(), file, span)
     }
 
     /// Adds (or adds a source to) the service of `key`; returns its id.
@@ -430,7 +466,13 @@ impl<'a> Builder<'a> {
 
     /// A route the mesh applies to every call addressed to the service `to`.
     pub fn add_route(&mut self, to: &str, route: Route) {
-        self.routes.entry(to.to_string()).or_default().push(route);
+        match self.routes.get_mut(to) {
+            Some(list) => list.push(route),
+            None => {
+                self.route_hosts.push(to.to_string());
+                self.routes.insert(to.to_string(), vec![route]);
+            }
+        }
     }
 
     pub fn add_tie(&mut self, tie: Tie) {
@@ -469,9 +511,11 @@ pub fn build(ws: &Workspace, settings: &Settings) -> Graph {
         services: BTreeMap::new(),
         edges: Vec::new(),
         routes: HashMap::new(),
+        route_hosts: Vec::new(),
         ties: Vec::new(),
         code_service: HashMap::new(),
         aliases: HashMap::new(),
+        paths: vec![std::cell::OnceCell::new(); ws.files.len()],
         named: HashMap::new(),
     };
     for (_, name, entry) in settings.all_services() {
@@ -489,12 +533,13 @@ pub fn build(ws: &Workspace, settings: &Settings) -> Graph {
     }
     path::attach_routes(&mut b.edges, &b.routes);
     let mut edges = b.edges;
-    for (to, routes) in b.routes {
-        for r in routes {
-            edges.push(path::mesh_edge(&to, r));
+    let mut routes = b.routes;
+    for to in &b.route_hosts {
+        for r in routes.remove(to).unwrap_or_default() {
+            edges.push(path::mesh_edge(to, r));
         }
     }
-    edges.sort_by(|a, b| (&a.at, &a.to, &a.id).cmp(&(&b.at, &b.to, &b.id)));
+    let mut edges = sorted(edges, &ws.files);
     edges.dedup_by(|a, b| a.id == b.id);
     let mut packages: Vec<(String, String)> = b
         .code_service
@@ -524,6 +569,44 @@ pub fn build(ws: &Workspace, settings: &Settings) -> Graph {
     }
 }
 
+/// The edges in the map's order: by place (path, line, file, span), then target and id.
+///
+/// Sorts small keys, not the edges: an edge is a few hundred bytes, and a merge
+/// sort moves each one about log n times, memory traffic that outgrew the edges on
+/// a large graph. A file's path is its rank among the files' paths, so only edges
+/// at the same place compare strings. Each edge then moves once, to its place.
+fn sorted(edges: Vec<Edge>, files: &[SourceFile]) -> Vec<Edge> {
+    let mut by_path: Vec<usize> = (0..files.len()).collect();
+    by_path.sort_by(|a, b| files[*a].display.cmp(&files[*b].display));
+    let mut rank = vec![0usize; files.len()];
+    for (i, pair) in by_path.windows(2).enumerate() {
+        let same = files[pair[0]].display == files[pair[1]].display;
+        rank[pair[1]] = if same { rank[pair[0]] } else { i + 1 };
+    }
+    let place = |w: &Where| {
+        // `Where::new` takes the path from the file; one made otherwise ranks by its own.
+        let known = files.get(w.file).is_some_and(|f| f.display == *w.path);
+        (known.then(|| rank[w.file]), w.line, w.file, w.span)
+    };
+    let mut keys: Vec<_> = edges
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (place(&e.at), i))
+        .collect();
+    keys.sort_by(|(ka, a), (kb, b)| {
+        let (ea, eb) = (&edges[*a], &edges[*b]);
+        match (ka.0, kb.0) {
+            (Some(_), Some(_)) => ka.cmp(kb),
+            _ => ea.at.cmp(&eb.at),
+        }
+        .then_with(|| (&ea.to, &ea.id).cmp(&(&eb.to, &eb.id)))
+    });
+    let mut slots: Vec<Option<Edge>> = edges.into_iter().map(Some).collect();
+    keys.into_iter()
+        .filter_map(|(_, i)| slots[i].take())
+        .collect()
+}
+
 impl Graph {
     /// Records on each edge the rules whose findings sit on one of its layers (the
     /// finding's range overlaps a place of the layer, in the same file).
@@ -546,7 +629,7 @@ impl Graph {
             });
             let mut ids: Vec<String> = Vec::new();
             for w in places {
-                for (start, end, rule) in by_path.get(w.path.as_str()).into_iter().flatten() {
+                for (start, end, rule) in by_path.get(&*w.path).into_iter().flatten() {
                     if *start < w.span.end.max(w.span.start + 1)
                         && w.span.start < (*end).max(start + 1)
                     {

@@ -170,7 +170,7 @@ pub fn cover<'a>(edge: &'a Edge, pick: fn(&Layer) -> Option<&Setting>) -> Cover<
     let rest = &edge.layers[1..];
     let set: Vec<(&Layer, &Setting)> = rest
         .iter()
-        .filter_map(|l| pick(l).map(|s| (l, s)))
+        .filter_map(|l| pick(l).map(|s| (&**l, s)))
         .collect();
     if !rest.is_empty() && set.len() == rest.len() {
         Cover::Path(set)

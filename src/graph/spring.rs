@@ -193,7 +193,7 @@ fn gateway_route(
         at,
         method: None,
         path: None,
-        layers: vec![layer],
+        layers: vec![std::sync::Arc::new(layer)],
         findings: Vec::new(),
     });
 }
