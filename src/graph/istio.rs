@@ -84,6 +84,7 @@ fn virtual_service(b: &mut Builder, doc: &Document, rules: &ServiceIndex) {
         ));
     }
     let routes = spec.get("http").and_then(Node::as_seq).unwrap_or_default();
+    let mut ejects = Ejects::new();
     for (i, route) in routes.iter().enumerate() {
         let label = route
             .get("name")
@@ -105,7 +106,7 @@ fn virtual_service(b: &mut Builder, doc: &Document, rules: &ServiceIndex) {
             })
         });
         layer.retries = Some(retries(b, doc, route));
-        layer.breaker = breaker(b, doc, route, rules);
+        layer.breaker = breaker(b, doc, route, rules, &mut ejects);
         let matches: Vec<Match> = route
             .get("match")
             .and_then(Node::as_seq)
@@ -171,11 +172,19 @@ fn retries(b: &Builder, doc: &Document, route: &Node) -> Retries {
     }
 }
 
+/// Per destination (host, subset, port) of one VirtualService, the outlier detection
+/// its DestinationRule sets: routes of one object mostly share their destinations,
+/// and resolving one is a dozen lookups and allocations.
+type Ejects<'a> = Vec<((&'a str, Option<&'a str>, Option<i64>), Option<Setting>)>;
+
 /// The outlier detection of every destination's DestinationRule, when all have one.
-fn breaker(b: &Builder, doc: &Document, route: &Node, rules: &ServiceIndex) -> Option<Setting> {
-    let Ok(od) = Path::parse("outlierDetection") else {
-        return None;
-    };
+fn breaker<'a>(
+    b: &Builder,
+    doc: &Document,
+    route: &'a Node,
+    rules: &ServiceIndex,
+    ejects: &mut Ejects<'a>,
+) -> Option<Setting> {
     let dests = route
         .get("route")
         .and_then(Node::as_seq)
@@ -184,34 +193,58 @@ fn breaker(b: &Builder, doc: &Document, route: &Node, rules: &ServiceIndex) -> O
     for d in dests {
         let dest = d.get("destination")?;
         let host = dest.get("host").and_then(Node::as_str)?;
-        let reference = Reference {
-            key: host,
-            subset: dest.get("subset").and_then(Node::as_str),
-            port: dest
-                .get("port")
-                .and_then(|p| p.get("number"))
-                .and_then(Node::as_i64),
-            doc,
-            files: &b.ws.files,
+        let subset = dest.get("subset").and_then(Node::as_str);
+        let port = dest
+            .get("port")
+            .and_then(|p| p.get("number"))
+            .and_then(Node::as_i64);
+        let key = (host, subset, port);
+        let setting = match ejects.iter().find(|(k, _)| *k == key) {
+            Some((_, known)) => known.clone(),
+            None => {
+                let s = ejection(b, doc, rules, key);
+                ejects.push((key, s.clone()));
+                s
+            }
         };
-        let target = rules.resolve(b.ws, Resolver::IstioHost, &reference)?;
-        let view = Resolver::IstioHost.imp().view(&reference, &target);
-        let hit = view.lookup(&od).ok()?;
-        // `consecutive5xxErrors: 0` with no gateway-error threshold ejects nothing.
-        let count = |k: &str| hit.node.get(k).and_then(Node::as_i64);
-        if count("consecutive5xxErrors") == Some(0)
-            && count("consecutiveGatewayErrors").unwrap_or(0) == 0
-        {
-            return None;
-        }
-        let name = target.doc.meta.name.as_deref().unwrap_or("");
-        found.get_or_insert(Setting {
-            value: format!("DestinationRule {name} outlierDetection"),
-            seconds: None,
-            at: b.at(target.doc.file, hit.node.span),
-        });
+        found.get_or_insert(setting?);
     }
     found
+}
+
+/// The outlier detection of the DestinationRule a destination resolves to, if it ejects.
+fn ejection(
+    b: &Builder,
+    doc: &Document,
+    rules: &ServiceIndex,
+    (host, subset, port): (&str, Option<&str>, Option<i64>),
+) -> Option<Setting> {
+    static OUTLIER: std::sync::LazyLock<Option<Path>> =
+        std::sync::LazyLock::new(|| Path::parse("outlierDetection").ok());
+    let od = OUTLIER.as_ref()?;
+    let reference = Reference {
+        key: host,
+        subset,
+        port,
+        doc,
+        files: &b.ws.files,
+    };
+    let target = rules.resolve(b.ws, Resolver::IstioHost, &reference)?;
+    let view = Resolver::IstioHost.imp().view(&reference, &target);
+    let hit = view.lookup(od).ok()?;
+    // `consecutive5xxErrors: 0` with no gateway-error threshold ejects nothing.
+    let count = |k: &str| hit.node.get(k).and_then(Node::as_i64);
+    if count("consecutive5xxErrors") == Some(0)
+        && count("consecutiveGatewayErrors").unwrap_or(0) == 0
+    {
+        return None;
+    }
+    let name = target.doc.meta.name.as_deref().unwrap_or("");
+    Some(Setting {
+        value: format!("DestinationRule {name} outlierDetection"),
+        seconds: None,
+        at: b.at(target.doc.file, hit.node.span),
+    })
 }
 
 fn match_block(m: &Node) -> Match {

@@ -38,6 +38,8 @@ pub mod ties;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use rustc_hash::FxHashMap;
+
 use serde::Serialize;
 
 use crate::source::SourceFile;
@@ -381,9 +383,12 @@ impl Settings {
 pub struct Builder<'a> {
     pub ws: &'a Workspace,
     pub settings: &'a Settings,
-    services: BTreeMap<String, Service>,
+    /// Services in the order first seen, and their index by id: a hash map, not an
+    /// ordered one, as every edge looks its services up (sorted by id once, at the end).
+    services: Vec<Service>,
+    service_index: FxHashMap<String, usize>,
     edges: Vec<Edge>,
-    routes: HashMap<String, Vec<Route>>,
+    routes: FxHashMap<String, Vec<Route>>,
     /// The hosts of `routes` in the order their first route was added: mesh edges are
     /// made in this order (a map's order is random, and sorting random edges moved
     /// every edge about log n times: on a large graph that memory traffic grew faster
@@ -399,7 +404,7 @@ pub struct Builder<'a> {
     /// Name → (how many namespaced, non-external services bear it, the namespace of
     /// the first): [`Builder::resolve`] looks a short name up here instead of
     /// scanning every service per call (quadratic on a tree of many Kong routes).
-    named: HashMap<String, (usize, Option<String>)>,
+    named: FxHashMap<String, (usize, Option<String>)>,
 }
 
 impl<'a> Builder<'a> {
@@ -416,24 +421,29 @@ impl<'a> Builder<'a> {
     /// Adds (or adds a source to) the service of `key`; returns its id.
     pub fn service(&mut self, key: &HostKey, source: Source) -> String {
         let id = key.id();
-        let named = &mut self.named;
-        let entry = self.services.entry(id.clone()).or_insert_with(|| {
-            if !key.external && key.namespace.is_some() {
-                let n = named.entry(key.name.clone()).or_insert((0, None));
-                n.0 += 1;
-                n.1.get_or_insert_with(|| key.namespace.clone().unwrap_or_default());
+        let i = match self.service_index.get(&id) {
+            Some(&i) => i,
+            None => {
+                if !key.external && key.namespace.is_some() {
+                    let n = self.named.entry(key.name.clone()).or_insert((0, None));
+                    n.0 += 1;
+                    n.1.get_or_insert_with(|| key.namespace.clone().unwrap_or_default());
+                }
+                self.services.push(Service {
+                    id: id.clone(),
+                    name: key.name.clone(),
+                    namespace: key.namespace.clone(),
+                    external: key.external,
+                    sources: Vec::new(),
+                });
+                self.service_index
+                    .insert(id.clone(), self.services.len() - 1);
+                self.services.len() - 1
             }
-            Service {
-                id: id.clone(),
-                name: key.name.clone(),
-                namespace: key.namespace.clone(),
-                external: key.external,
-                sources: Vec::new(),
-            }
-        });
-        if !entry.sources.contains(&source) {
-            entry.sources.push(source);
-        }
+        };
+        // Repeats are dropped once, at the end ([`sorted_sources`]): a search per
+        // call was quadratic for a service that many calls name.
+        self.services[i].sources.push(source);
         id
     }
 
@@ -481,7 +491,9 @@ impl<'a> Builder<'a> {
 
     /// Services known by name alone (no namespace), for ties.
     pub fn services_named(&self, name: &str) -> Vec<&Service> {
-        self.services.values().filter(|s| s.name == name).collect()
+        let mut found: Vec<&Service> = self.services.iter().filter(|s| s.name == name).collect();
+        found.sort_by(|a, b| a.id.cmp(&b.id));
+        found
     }
 }
 
@@ -508,15 +520,16 @@ pub fn build(ws: &Workspace, settings: &Settings) -> Graph {
     let mut b = Builder {
         ws,
         settings,
-        services: BTreeMap::new(),
+        services: Vec::new(),
+        service_index: FxHashMap::default(),
         edges: Vec::new(),
-        routes: HashMap::new(),
+        routes: FxHashMap::default(),
         route_hosts: Vec::new(),
         ties: Vec::new(),
         code_service: HashMap::new(),
         aliases: HashMap::new(),
         paths: vec![std::cell::OnceCell::new(); ws.files.len()],
-        named: HashMap::new(),
+        named: FxHashMap::default(),
     };
     for (_, name, entry) in settings.all_services() {
         let Some(service) = host::key(name) else {
@@ -555,10 +568,10 @@ pub fn build(ws: &Workspace, settings: &Settings) -> Graph {
     let mut ties = b.ties;
     ties.sort();
     ties.dedup();
-    let mut services: Vec<Service> = b.services.into_values().collect();
+    let mut services = b.services;
+    services.sort_unstable_by(|a, b| a.id.cmp(&b.id));
     for s in &mut services {
-        s.sources
-            .sort_by(|a, b| (&a.at, &a.what).cmp(&(&b.at, &b.what)));
+        s.sources = sorted_sources(std::mem::take(&mut s.sources));
     }
     Graph {
         version: VERSION,
@@ -567,6 +580,26 @@ pub fn build(ws: &Workspace, settings: &Settings) -> Graph {
         ties,
         packages,
     }
+}
+
+/// A service's sources by place and text, each once (the first of equal ones: the
+/// sort is stable, so this is the order of adding them without repeats, sorted).
+fn sorted_sources(mut sources: Vec<Source>) -> Vec<Source> {
+    sources.sort_by(|a, b| (&a.at, &a.what).cmp(&(&b.at, &b.what)));
+    let mut out: Vec<Source> = Vec::with_capacity(sources.len());
+    let mut group = 0;
+    for s in sources {
+        if out
+            .last()
+            .is_some_and(|l| (&l.at, &l.what) != (&s.at, &s.what))
+        {
+            group = out.len();
+        }
+        if !out[group..].contains(&s) {
+            out.push(s);
+        }
+    }
+    out
 }
 
 /// The edges in the map's order: by place (path, line, file, span), then target and id.

@@ -2,8 +2,6 @@
 //! one path amount to together (who bounds the call, how many requests one call can
 //! become, which layer gives up first, whether a mutation is replayed).
 
-use std::collections::HashMap;
-
 use super::{Edge, Layer, LayerKind, Route, Setting};
 
 /// Whether a route applies to a request.
@@ -33,7 +31,7 @@ fn namespace_of(id: &str) -> Option<&str> {
 /// the routes to its target visible from the caller's namespace (those in the
 /// caller's namespace first, as Istio scopes them), in order, every one that may
 /// match until one surely does.
-pub fn attach_routes(edges: &mut [Edge], routes: &HashMap<String, Vec<Route>>) {
+pub fn attach_routes(edges: &mut [Edge], routes: &rustc_hash::FxHashMap<String, Vec<Route>>) {
     for edge in edges.iter_mut() {
         if !matches!(edge.origin, LayerKind::Code | LayerKind::Gateway) {
             continue;
