@@ -44,6 +44,10 @@ use rayon::prelude::*;
 use resilint::discover::FileKind;
 use resilint::source::SourceFile;
 
+/// The binary's allocator, so both passes allocate as `resilint check` does.
+#[global_allocator]
+static ALLOCATOR: resilint::alloc::Hybrid = resilint::alloc::Hybrid;
+
 #[path = "yaml_speed/apps.rs"]
 mod apps;
 #[path = "yaml_speed/platforms.rs"]

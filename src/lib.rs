@@ -23,6 +23,7 @@
 //! - [`judge`] applies rules to subjects and counts coverage; [`report`] holds the result.
 //! - [`render`] turns a report into text or JSON and knows nothing about rules or disks.
 
+pub mod alloc;
 pub mod baseline;
 pub mod cache;
 pub mod changed;

@@ -13,3 +13,6 @@ fn main() {
     };
     std::process::exit(resilint::cli::run(cli));
 }
+
+#[global_allocator]
+static ALLOCATOR: resilint::alloc::Hybrid = resilint::alloc::Hybrid;
