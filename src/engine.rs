@@ -416,13 +416,15 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
         // The integration graph reads every layer; what it finds across layers goes
         // back into the documents the rules judge (credit, `cross` paths).
         let graph = crate::graph::build(&ws, &graph_settings);
+        mark.at("integration graph: built");
         let (files, mut docs, scopes) = ws.into_parts();
         crate::graph::docs::annotate(&graph, &mut docs);
         docs.extend(crate::graph::docs::documents_with(&graph, &|file| {
             graph_settings.max_tries_for(file)
         }));
+        mark.at("integration graph: credit and paths");
         let ws = Workspace::new(files, docs).with_scopes(scopes);
-        mark.at("integration graph");
+        mark.at("integration graph: workspace indexed again");
         // `--changed-only` reports only the changed files: only they are judged.
         let only = extras
             .changed
