@@ -16,7 +16,7 @@ use regex::Regex;
 
 use super::host;
 use super::ties::{self, Package};
-use super::{Builder, Edge, Layer, LayerKind, Retries, Setting, Source, Where};
+use super::{Builder, Call, Layer, LayerKind, Retries, Setting, Target, Where};
 use crate::classify::Platform;
 use crate::load::Document;
 use crate::source::SourceFile;
@@ -95,15 +95,7 @@ fn package_edges(b: &mut Builder, from: &str, docs: &[&Document]) {
             };
             let key = b.alias(&b.resolve(&address.host, namespace.as_deref()));
             let file = &files[doc.file];
-            let at = Where::new(files, doc.file, call.span);
-            let to = b.service(
-                &key,
-                Source {
-                    layer: LayerKind::Code,
-                    what: format!("called by {from}"),
-                    at: at.clone(),
-                },
-            );
+            let at = b.at(doc.file, call.span);
             let mut layer = Layer::new(
                 LayerKind::Code,
                 "rust",
@@ -155,17 +147,19 @@ fn package_edges(b: &mut Builder, from: &str, docs: &[&Document]) {
                 });
             }
             let method = method_of(slice(file, call.span));
-            b.add_edge(Edge {
-                id: format!("{from} -> {to} @ {}", at.short()),
-                from: Some(from.to_string()),
-                to,
+            let target = Target {
+                key: &key,
+                what: format!("called by {from}"),
+                seen: at.clone(),
+            };
+            let call = Call {
+                from,
                 origin: LayerKind::Code,
                 at,
                 method,
                 path: address.path,
-                layers: vec![std::sync::Arc::new(layer)],
-                findings: Vec::new(),
-            });
+            };
+            b.add_call(target, call, std::sync::Arc::new(layer));
         }
     }
 }

@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 
 use super::host::{self, HostKey};
-use super::{Builder, Edge, Layer, LayerKind, Retries, Setting, Source};
+use super::{Builder, Call, Layer, LayerKind, Retries, Setting, Source, Target};
 use crate::classify::Platform;
 use crate::load::Document;
 use crate::rules::duration::parse_seconds;
@@ -120,25 +120,19 @@ fn bootstrap(b: &mut Builder, doc: &Document) {
                 continue;
             };
             let key = b.alias(&b.resolve(&address.host, None));
-            let to = b.service(
-                &key,
-                Source {
-                    layer: LayerKind::Gateway,
-                    what: format!("endpoint of Envoy {name}"),
-                    at: b.at(doc.file, cluster.span),
-                },
-            );
-            b.add_edge(Edge {
-                id: format!("{from} -> {to} @ {}", at.short()),
-                from: Some(from.clone()),
-                to,
+            let target = Target {
+                key: &key,
+                what: format!("endpoint of Envoy {name}"),
+                seen: b.at(doc.file, cluster.span),
+            };
+            let call = Call {
+                from: &from,
                 origin: LayerKind::Gateway,
                 at: at.clone(),
                 method: method.clone(),
                 path: path.clone(),
-                layers: vec![layer.clone()],
-                findings: Vec::new(),
-            });
+            };
+            b.add_call(target, call, layer.clone());
         }
     }
 }

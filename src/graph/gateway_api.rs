@@ -7,7 +7,7 @@
 //! not put on a Gateway API gateway's edges: it is an edge proxy, not a sidecar.
 
 use super::host::HostKey;
-use super::{Builder, Edge, Layer, LayerKind, Match, Retries, Route, Setting, Source};
+use super::{Builder, Call, Layer, LayerKind, Match, Retries, Route, Setting, Source, Target};
 use crate::classify::Platform;
 use crate::load::Document;
 use crate::normalise::gateway::{is_route, ROUTE_KINDS};
@@ -144,25 +144,19 @@ fn route(b: &mut Builder, doc: &Document) {
                     continue;
                 };
                 let bkey = key(bname, text(backend, "namespace").unwrap_or(&ns));
-                let to = b.service(
-                    &bkey,
-                    Source {
-                        layer: LayerKind::Gateway,
-                        what: format!("backend of {kind} {ns}/{name}"),
-                        at: b.at(doc.file, backend.span),
-                    },
-                );
-                b.add_edge(Edge {
-                    id: format!("{from} -> {to} @ {}", at.short()),
-                    from: Some(from.clone()),
-                    to,
+                let target = Target {
+                    key: &bkey,
+                    what: format!("backend of {kind} {ns}/{name}"),
+                    seen: b.at(doc.file, backend.span),
+                };
+                let call = Call {
+                    from: &from,
                     origin: LayerKind::Gateway,
                     at: at.clone(),
                     method: None,
                     path: None,
-                    layers: vec![layer.clone()],
-                    findings: Vec::new(),
-                });
+                };
+                b.add_call(target, call, layer.clone());
             }
         }
     }

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use super::host::{self, HostKey};
-use super::{Builder, Edge, Layer, LayerKind, Retries, Setting, Source};
+use super::{Builder, Call, Layer, LayerKind, Retries, Setting, Source, Target};
 use crate::classify::Platform;
 use crate::load::Document;
 use crate::tree::Node;
@@ -183,26 +183,20 @@ fn kong_service(
             continue;
         };
         let key = b.alias(&b.resolve(&address.host, None));
-        let to = b.service(
-            &key,
-            Source {
-                layer: LayerKind::Gateway,
-                what: format!("target of Kong service {label}"),
-                at: at.clone(),
-            },
-        );
         for (method, path, where_) in &ways {
-            b.add_edge(Edge {
-                id: format!("{from} -> {to} @ {}", where_.short()),
-                from: Some(from.to_string()),
-                to: to.clone(),
+            let target = Target {
+                key: &key,
+                what: format!("target of Kong service {label}"),
+                seen: at.clone(),
+            };
+            let call = Call {
+                from,
                 origin: LayerKind::Gateway,
                 at: where_.clone(),
                 method: method.clone(),
                 path: path.clone(),
-                layers: vec![layer.clone()],
-                findings: Vec::new(),
-            });
+            };
+            b.add_call(target, call, layer.clone());
         }
     }
 }

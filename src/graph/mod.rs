@@ -30,12 +30,16 @@ mod istio;
 mod kong;
 mod kube;
 mod linkerd;
+mod order;
 pub mod owners;
 pub mod path;
+mod settings;
 mod spring;
 pub mod ties;
 
-use std::collections::{BTreeMap, HashMap};
+pub use settings::{ServicesConfig, Settings};
+
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
@@ -304,81 +308,6 @@ pub struct Match {
     pub unknown: bool,
 }
 
-/// The `[services]` table of `resilint.toml`, one entry per service.
-pub type ServicesConfig = BTreeMap<String, crate::config::ServiceEntry>;
-
-/// Settings of the graph from `resilint.toml`.
-#[derive(Debug, Clone, Default)]
-pub struct Settings {
-    pub services: ServicesConfig,
-    /// Directory `[services]` code paths are relative to.
-    pub base: std::path::PathBuf,
-    /// `[cross] max-tries`: tries of one path above which `cross/retry-amplification` fires.
-    pub max_tries: u64,
-    /// The `[services]` tables of nested configurations, each with the directory its
-    /// code paths are relative to (the root's is `services` and `base`).
-    pub nested: Vec<(std::path::PathBuf, ServicesConfig)>,
-    /// Per file (index of the workspace's files), the `[cross] max-tries` of the
-    /// configuration governing it; empty: `max_tries` for every file.
-    pub max_tries_of_file: Vec<u64>,
-}
-
-impl Settings {
-    pub fn of(config: &crate::config::Config) -> Self {
-        Settings {
-            services: config.services.clone(),
-            base: config.base.clone(),
-            max_tries: config.cross.max_tries.unwrap_or(docs::DEFAULT_MAX_TRIES),
-            ..Settings::default()
-        }
-    }
-
-    /// The settings of a run with several configurations: the root's, every nested
-    /// `[services]` table (relative to its own directory), and each file's
-    /// `[cross] max-tries` from the configuration governing it (no inheritance, as
-    /// for every per-directory key: a nested file without `[cross]` has the default).
-    /// `config_of_file[i]` indexes `configs` for the workspace's file `i`.
-    pub fn of_all(configs: &[crate::config::Config], config_of_file: &[usize]) -> Self {
-        let Some(root) = configs.first() else {
-            return Settings::default();
-        };
-        let max = |c: &crate::config::Config| c.cross.max_tries.unwrap_or(docs::DEFAULT_MAX_TRIES);
-        Settings {
-            nested: configs[1..]
-                .iter()
-                .filter(|c| !c.services.is_empty())
-                .map(|c| (c.base.clone(), c.services.clone()))
-                .collect(),
-            max_tries_of_file: if configs.len() > 1 {
-                config_of_file
-                    .iter()
-                    .map(|&i| configs.get(i).map_or(max(root), max))
-                    .collect()
-            } else {
-                Vec::new()
-            },
-            ..Settings::of(root)
-        }
-    }
-
-    /// Every `[services]` entry with the directory its code paths are relative to.
-    pub fn all_services(
-        &self,
-    ) -> impl Iterator<Item = (&std::path::Path, &String, &crate::config::ServiceEntry)> {
-        std::iter::once((self.base.as_path(), &self.services))
-            .chain(self.nested.iter().map(|(b, s)| (b.as_path(), s)))
-            .flat_map(|(base, table)| table.iter().map(move |(n, e)| (base, n, e)))
-    }
-
-    /// `[cross] max-tries` for paths written in the workspace's file `file`.
-    pub fn max_tries_for(&self, file: usize) -> u64 {
-        self.max_tries_of_file
-            .get(file)
-            .copied()
-            .unwrap_or(self.max_tries)
-    }
-}
-
 /// What platform functions write into.
 pub struct Builder<'a> {
     pub ws: &'a Workspace,
@@ -474,6 +403,33 @@ impl<'a> Builder<'a> {
         self.edges.push(edge);
     }
 
+    /// Adds the service a call goes to (a source of it, seen as `target` says) and
+    /// the call's edge, with `layer` as its first layer; returns the service's id.
+    /// Every layer that sends requests (a gateway route, a code call) makes its
+    /// edges here, in one shape.
+    pub fn add_call(&mut self, target: Target, call: Call, layer: Arc<Layer>) -> String {
+        let to = self.service(
+            target.key,
+            Source {
+                layer: call.origin,
+                what: target.what,
+                at: target.seen,
+            },
+        );
+        self.add_edge(Edge {
+            id: format!("{} -> {to} @ {}", call.from, call.at.short()),
+            from: Some(call.from.to_string()),
+            to: to.clone(),
+            origin: call.origin,
+            at: call.at,
+            method: call.method,
+            path: call.path,
+            layers: vec![layer],
+            findings: Vec::new(),
+        });
+        to
+    }
+
     /// A route the mesh applies to every call addressed to the service `to`.
     pub fn add_route(&mut self, to: &str, route: Route) {
         match self.routes.get_mut(to) {
@@ -495,6 +451,25 @@ impl<'a> Builder<'a> {
         found.sort_by(|a, b| a.id.cmp(&b.id));
         found
     }
+}
+
+/// The service a call goes to, as the layer making the call names it.
+pub struct Target<'k> {
+    pub key: &'k HostKey,
+    /// How the layer names it, in words (`uri of gateway route r1`).
+    pub what: String,
+    /// Where the layer names it.
+    pub seen: Where,
+}
+
+/// Where a call starts and what it asks for.
+pub struct Call<'f> {
+    /// The calling service's id.
+    pub from: &'f str,
+    pub origin: LayerKind,
+    pub at: Where,
+    pub method: Option<String>,
+    pub path: Option<String>,
 }
 
 /// How one platform adds its services, edges and routes.
@@ -552,7 +527,7 @@ pub fn build(ws: &Workspace, settings: &Settings) -> Graph {
             edges.push(path::mesh_edge(to, r));
         }
     }
-    let mut edges = sorted(edges, &ws.files);
+    let mut edges = order::sorted(edges, &ws.files);
     edges.dedup_by(|a, b| a.id == b.id);
     let mut packages: Vec<(String, String)> = b
         .code_service
@@ -571,7 +546,7 @@ pub fn build(ws: &Workspace, settings: &Settings) -> Graph {
     let mut services = b.services;
     services.sort_unstable_by(|a, b| a.id.cmp(&b.id));
     for s in &mut services {
-        s.sources = sorted_sources(std::mem::take(&mut s.sources));
+        s.sources = order::sorted_sources(std::mem::take(&mut s.sources));
     }
     Graph {
         version: VERSION,
@@ -580,64 +555,6 @@ pub fn build(ws: &Workspace, settings: &Settings) -> Graph {
         ties,
         packages,
     }
-}
-
-/// A service's sources by place and text, each once (the first of equal ones: the
-/// sort is stable, so this is the order of adding them without repeats, sorted).
-fn sorted_sources(mut sources: Vec<Source>) -> Vec<Source> {
-    sources.sort_by(|a, b| (&a.at, &a.what).cmp(&(&b.at, &b.what)));
-    let mut out: Vec<Source> = Vec::with_capacity(sources.len());
-    let mut group = 0;
-    for s in sources {
-        if out
-            .last()
-            .is_some_and(|l| (&l.at, &l.what) != (&s.at, &s.what))
-        {
-            group = out.len();
-        }
-        if !out[group..].contains(&s) {
-            out.push(s);
-        }
-    }
-    out
-}
-
-/// The edges in the map's order: by place (path, line, file, span), then target and id.
-///
-/// Sorts small keys, not the edges: an edge is a few hundred bytes, and a merge
-/// sort moves each one about log n times, memory traffic that outgrew the edges on
-/// a large graph. A file's path is its rank among the files' paths, so only edges
-/// at the same place compare strings. Each edge then moves once, to its place.
-fn sorted(edges: Vec<Edge>, files: &[SourceFile]) -> Vec<Edge> {
-    let mut by_path: Vec<usize> = (0..files.len()).collect();
-    by_path.sort_by(|a, b| files[*a].display.cmp(&files[*b].display));
-    let mut rank = vec![0usize; files.len()];
-    for (i, pair) in by_path.windows(2).enumerate() {
-        let same = files[pair[0]].display == files[pair[1]].display;
-        rank[pair[1]] = if same { rank[pair[0]] } else { i + 1 };
-    }
-    let place = |w: &Where| {
-        // `Where::new` takes the path from the file; one made otherwise ranks by its own.
-        let known = files.get(w.file).is_some_and(|f| f.display == *w.path);
-        (known.then(|| rank[w.file]), w.line, w.file, w.span)
-    };
-    let mut keys: Vec<_> = edges
-        .iter()
-        .enumerate()
-        .map(|(i, e)| (place(&e.at), i))
-        .collect();
-    keys.sort_by(|(ka, a), (kb, b)| {
-        let (ea, eb) = (&edges[*a], &edges[*b]);
-        match (ka.0, kb.0) {
-            (Some(_), Some(_)) => ka.cmp(kb),
-            _ => ea.at.cmp(&eb.at),
-        }
-        .then_with(|| (&ea.to, &ea.id).cmp(&(&eb.to, &eb.id)))
-    });
-    let mut slots: Vec<Option<Edge>> = edges.into_iter().map(Some).collect();
-    keys.into_iter()
-        .filter_map(|(_, i)| slots[i].take())
-        .collect()
 }
 
 impl Graph {

@@ -5,7 +5,7 @@
 //! GET on 5XX, no backoff) and its `CircuitBreaker` filter.
 
 use super::host;
-use super::{Builder, Edge, Layer, LayerKind, Retries, Setting, Source};
+use super::{Builder, Call, Layer, LayerKind, Retries, Setting, Source, Target};
 use crate::classify::Platform;
 use crate::load::Document;
 use crate::rules::duration::parse_seconds;
@@ -89,14 +89,6 @@ fn gateway_route(
     let id = route.get("id").and_then(Node::as_str).unwrap_or("?");
     let key = b.alias(&b.resolve(&address.host, namespace));
     let at = b.at(doc.file, route.span);
-    let to = b.service(
-        &key,
-        Source {
-            layer: LayerKind::Gateway,
-            what: format!("uri of gateway route {id}"),
-            at: at.clone(),
-        },
-    );
     let mut layer = Layer::new(
         LayerKind::Gateway,
         "spring-cloud-gateway",
@@ -185,15 +177,17 @@ fn gateway_route(
             at: b.at(doc.file, cb.span),
         });
     }
-    b.add_edge(Edge {
-        id: format!("{from} -> {to} @ {}", at.short()),
-        from: Some(from.to_string()),
-        to,
+    let target = Target {
+        key: &key,
+        what: format!("uri of gateway route {id}"),
+        seen: at.clone(),
+    };
+    let call = Call {
+        from,
         origin: LayerKind::Gateway,
         at,
         method: None,
         path: None,
-        layers: vec![std::sync::Arc::new(layer)],
-        findings: Vec::new(),
-    });
+    };
+    b.add_call(target, call, std::sync::Arc::new(layer));
 }
