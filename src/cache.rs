@@ -7,7 +7,14 @@
 //! per-file results, cached or not.
 //!
 //! An entry is keyed by the file's path and the hash of its content (for a Rust
-//! file, also of its package's dependencies); the whole cache by resilint's version
+//! file, also of its package's dependencies). Like git's index and ruff's cache, an
+//! entry also keeps the file's `stat` (size, modification and change times, inode)
+//! from when it was read: a later run whose `stat` of the file says the same takes
+//! the entry without reading the file ([`Cache::fresh`]), and reads and hashes the
+//! file when anything differs. A `stat` taken less than [`SETTLE`] after the file's
+//! last modification is not kept ("racy git": a second edit within the same clock
+//! tick could leave it unchanged), so such a file is hashed next time. The whole
+//! cache is keyed by resilint's version
 //! and build, the rule and API-catalogue files and the configuration files in play
 //! ([`Cache::key`]), so a change to any of them starts afresh. Entries live in
 //! [`SHARDS`] shard files chosen by path, and only the shards that changed are
@@ -29,6 +36,7 @@ use xxhash_rust::xxh3::{xxh3_128, xxh3_64};
 use crate::extract::rust::FileFacts;
 use crate::load::Document;
 use crate::report::{ErrorKind, FileError};
+use crate::source::KeptLines;
 
 /// The cache directory's default name, in the repository root.
 pub const DIR_NAME: &str = ".resilint_cache";
@@ -37,7 +45,51 @@ pub const DIR_NAME: &str = ".resilint_cache";
 pub const SHARDS: usize = 64;
 
 /// The first bytes of a shard file (the last one is the format's version).
-const MAGIC: &[u8; 8] = b"RESLINT\x01";
+const MAGIC: &[u8; 8] = b"RESLINT\x02";
+
+/// How long after its last modification a file's `stat` vouches for its content.
+pub const SETTLE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// What `stat` says of a file: the fields git's index compares. Equal stats of a
+/// settled file mean the same content (see [`SETTLE`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stat {
+    size: u64,
+    /// Modification time, nanoseconds since the epoch.
+    modified: i128,
+    /// Status change time (unix), which `touch -d` cannot set back; 0 elsewhere.
+    changed: i128,
+    inode: u64,
+}
+
+impl Stat {
+    /// The file's `stat`, when it can be taken and the file has settled: its
+    /// modification (and change) time at least [`SETTLE`] before `now`.
+    pub fn settled(path: &Path, now: std::time::SystemTime) -> Option<Stat> {
+        let meta = std::fs::metadata(path).ok()?;
+        let nanos = |t: std::time::SystemTime| {
+            t.duration_since(std::time::UNIX_EPOCH)
+                .ok()
+                .map(|d| d.as_nanos() as i128)
+        };
+        let modified = nanos(meta.modified().ok()?)?;
+        #[cfg(unix)]
+        let (changed, inode) = {
+            use std::os::unix::fs::MetadataExt;
+            let changed = i128::from(meta.ctime()) * 1_000_000_000 + i128::from(meta.ctime_nsec());
+            (changed, meta.ino())
+        };
+        #[cfg(not(unix))]
+        let (changed, inode) = (0, 0);
+        let settle = nanos(now.checked_sub(SETTLE)?)?;
+        (modified <= settle && changed <= settle && meta.is_file()).then_some(Stat {
+            size: meta.len(),
+            modified,
+            changed,
+            inode,
+        })
+    }
+}
 
 /// An `errors` entry as cached: its path is the file's own, restored on use.
 #[derive(Debug, Serialize, Deserialize)]
@@ -90,14 +142,15 @@ pub enum EntryRef<'a> {
 }
 
 impl EntryRef<'_> {
-    /// The encoded entry; `None` if it cannot be encoded (then it is not cached).
-    pub fn encode(&self) -> Option<Vec<u8>> {
-        postcard::to_stdvec(self).ok()
+    /// The encoded entry, with the file's position tables when there are some to
+    /// keep; `None` if it cannot be encoded (then it is not cached).
+    pub fn encode(&self, lines: Option<&KeptLines>) -> Option<Vec<u8>> {
+        postcard::to_stdvec(&(lines, self)).ok()
     }
 }
 
 /// Decodes a blob the cache handed out; `None` (a miss) when it does not decode.
-pub fn decode(blob: &[u8]) -> Option<Entry> {
+pub fn decode(blob: &[u8]) -> Option<(Option<KeptLines>, Entry)> {
     postcard::from_bytes(blob).ok()
 }
 
@@ -106,6 +159,14 @@ pub fn decode(blob: &[u8]) -> Option<Entry> {
 struct Slot {
     /// The content hash the entry was made from.
     hash: u128,
+    /// The part of `hash` that is not the text (see [`content_hash`]): the path as
+    /// given, a Rust file's package dependencies.
+    extra: u64,
+    /// The file's settled `stat` when it was read, if it had settled.
+    stat: Option<Stat>,
+    /// The file must be read even when its `stat` vouches for the entry (a Rust file
+    /// that may declare out-of-line test modules: the engine scans its text).
+    read: bool,
     start: u64,
     len: u64,
     /// Checksum of the blob's bytes.
@@ -128,7 +189,20 @@ pub enum Blob {
 pub struct Saved {
     pub path: String,
     pub hash: u128,
+    /// See [`Slot`].
+    pub extra: u64,
+    pub stat: Option<Stat>,
+    pub read: bool,
     pub blob: Blob,
+}
+
+/// What [`Cache::fresh`] knows of a file its `stat` vouches for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fresh {
+    /// The content hash of the entry.
+    pub hash: u128,
+    /// The file must still be read (see [`Slot`]).
+    pub read: bool,
 }
 
 /// The cache of one run.
@@ -233,6 +307,17 @@ impl Cache {
         (xxh3_64(blob) == slot.check).then_some(blob)
     }
 
+    /// The entry for `path` when the file's settled `stat` and the other inputs
+    /// (`extra`) are those it was made with: the content need not be read to trust it.
+    pub fn fresh(&self, path: &str, stat: &Stat, extra: u64) -> Option<Fresh> {
+        let shard = self.shards[shard_of(path)].as_ref()?;
+        let slot = shard.index.get(path)?;
+        (slot.stat.as_ref() == Some(stat) && slot.extra == extra).then_some(Fresh {
+            hash: slot.hash,
+            read: slot.read,
+        })
+    }
+
     /// Writes the shards whose entries changed. Errors (a read-only directory, a
     /// full disk) are returned for the caller to ignore: the cache is only speed.
     ///
@@ -282,6 +367,9 @@ impl Cache {
                 .map(|(path, slot)| Saved {
                     path: path.clone(),
                     hash: slot.hash,
+                    extra: slot.extra,
+                    stat: slot.stat,
+                    read: slot.read,
                     blob: Blob::Old,
                 })
                 .collect();
@@ -302,6 +390,9 @@ impl Cache {
                 &e.path,
                 Slot {
                     hash: e.hash,
+                    extra: e.extra,
+                    stat: e.stat,
+                    read: e.read,
                     start: body.len() as u64,
                     len: blob.len() as u64,
                     check: xxh3_64(blob),
@@ -367,7 +458,7 @@ pub fn path_key(path: &Path, cwd: &Path) -> String {
 }
 
 /// The content hash of a file's text, with the other inputs its entry depends on
-/// (for a Rust file, its package's dependencies).
+/// (`extra`: the path as given, for a Rust file its package's dependencies).
 pub fn content_hash(text: &str, extra: u64) -> u128 {
     xxh3_128(text.as_bytes()) ^ u128::from(extra)
 }
@@ -380,6 +471,9 @@ mod tests {
         Saved {
             path: path.into(),
             hash,
+            extra: 0,
+            stat: None,
+            read: false,
             blob: Blob::New(bytes.to_vec()),
         }
     }
@@ -420,6 +514,59 @@ mod tests {
         }
         std::fs::write(&file, &good[..good.len() / 2]).unwrap();
         assert!(Cache::open(dir, 7).get("/a.yaml", 1).is_none());
+    }
+
+    #[test]
+    fn a_stat_vouches_only_for_a_settled_file_with_the_same_inputs() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("a.yaml");
+        std::fs::write(&file, "a: 1\n").unwrap();
+        let now = std::time::SystemTime::now();
+        assert!(
+            Stat::settled(&file, now).is_none(),
+            "just written: not settled"
+        );
+        let later = now + SETTLE + std::time::Duration::from_secs(1);
+        let stat = Stat::settled(&file, later).expect("settled later");
+        assert!(Stat::settled(&tmp.path().join("gone.yaml"), later).is_none());
+        assert!(Stat::settled(tmp.path(), later).is_none(), "a directory");
+
+        let dir = version_dir(&tmp.path().join(DIR_NAME));
+        let mut entry = saved("/a.yaml", 5, b"five");
+        (entry.extra, entry.stat, entry.read) = (9, Some(stat), true);
+        Cache::open(dir.clone(), 7)
+            .save(vec![entry], false)
+            .unwrap();
+        let cache = Cache::open(dir, 7);
+        let fresh = Fresh {
+            hash: 5,
+            read: true,
+        };
+        assert_eq!(cache.fresh("/a.yaml", &stat, 9), Some(fresh));
+        assert_eq!(cache.get("/a.yaml", 5), Some(&b"five"[..]));
+        assert_eq!(cache.fresh("/a.yaml", &stat, 8), None, "other inputs");
+        assert_eq!(cache.fresh("/b.yaml", &stat, 9), None, "another file");
+        // Any field of the stat differs: the file is read and hashed.
+        for other in [
+            Stat {
+                size: stat.size + 1,
+                ..stat
+            },
+            Stat {
+                modified: stat.modified + 1,
+                ..stat
+            },
+            Stat {
+                changed: stat.changed + 1,
+                ..stat
+            },
+            Stat {
+                inode: stat.inode + 1,
+                ..stat
+            },
+        ] {
+            assert_eq!(cache.fresh("/a.yaml", &other, 9), None, "{other:?}");
+        }
     }
 
     #[test]

@@ -432,7 +432,9 @@ fn check(args: CheckArgs) -> i32 {
             return 2;
         }
     }
-    exit_code(&report.report, args.fail_on, args.strict)
+    let code = exit_code(&report.report, args.fail_on, args.strict);
+    engine::release(report);
+    code
 }
 
 fn map(

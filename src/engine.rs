@@ -201,28 +201,54 @@ fn load_one(
 
 /// A file left unparsed: an out-of-line `#[cfg(test)]` module. Its text is kept
 /// (like any file read); it yields no documents and no parse errors.
-fn unparsed(c: &Candidate, text: Result<String, FileError>) -> Loaded {
-    match text {
-        Ok(t) => Loaded::Docs(
-            SourceFile::new(c.display.clone(), c.path.clone(), t),
-            Vec::new(),
-            Vec::new(),
-        ),
-        Err(e) => Loaded::Failed(None, e),
+fn unparsed(c: &Candidate, input: cached::Input, max_size: u64) -> Loaded {
+    let source = match input {
+        cached::Input::Fresh(..) => {
+            SourceFile::unread(c.display.clone(), c.path.clone(), max_size, None)
+        }
+        cached::Input::Text(Ok(t), _) => SourceFile::new(c.display.clone(), c.path.clone(), t),
+        cached::Input::Text(Err(e), _) => return Loaded::Failed(None, e),
+    };
+    Loaded::Docs(source, Vec::new(), Vec::new())
+}
+
+/// Whether the process exits as soon as the run's answer is written (the command
+/// line says so, [`exit_after_run`]).
+static EXITING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Declares that the process exits once the run's answer is written: what a run
+/// holds at its end (a large tree's documents, facts and graph: tens of
+/// milliseconds of CPU to free piece by piece, a tenth of a warm pre-commit run) is
+/// then left for the exit to give back at once ([`release`]).
+pub fn exit_after_run() {
+    EXITING.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Frees `value`, or leaves it to the process's exit (see [`exit_after_run`]).
+pub fn release<T>(value: T) {
+    if EXITING.load(std::sync::atomic::Ordering::Relaxed) {
+        std::mem::forget(value);
+    } else {
+        drop(value);
     }
 }
 
-/// Runs the linter. `Err` is a usage error (exit 2).
-/// Frees `value` on a detached thread. The facts and documents of a large tree take
-/// tens of milliseconds to free on one thread, at the very end of a run when nothing
-/// reads them any more: the report need not wait for that.
+/// Frees `value` on a detached thread, or leaves it to the process's exit (see
+/// [`exit_after_run`]). The facts and documents of a large tree take tens of
+/// milliseconds to free on one thread, at the very end of a run when nothing reads
+/// them any more: the report need not wait for that.
 fn drop_in_background<T: Send + 'static>(value: T) {
+    if EXITING.load(std::sync::atomic::Ordering::Relaxed) {
+        std::mem::forget(value);
+        return;
+    }
     // When no thread can be started, `spawn` drops the closure, and `value` with it.
     let _ = std::thread::Builder::new()
         .name("resilint-drop".into())
         .spawn(move || drop(value));
 }
 
+/// Runs the linter. `Err` is a usage error (exit 2).
 pub fn run(options: &Options) -> Result<Outcome, RuleError> {
     run_with(options, &Extras::default())
 }
@@ -289,36 +315,60 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
     let config_of_file: Vec<usize> = candidates.iter().map(|c| c.config).collect();
     let graph_settings = crate::graph::Settings::of_all(&configs.list, &config_of_file);
     let (report, files, counted, platforms, graph) = pool.install(|| {
+        let cache = cached::open_cache(&configs, extras.cache);
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let keys: Vec<String> = match &cache {
+            Some(_) => candidates
+                .par_iter()
+                .map(|c| crate::cache::path_key(&c.path, &cwd))
+                .collect(),
+            None => Vec::new(),
+        };
+        let inputs_of = |c: &Candidate| cached::Inputs {
+            rust: &rust,
+            max_tokens: configs.list[c.config].max_rust_tokens(),
+            max_size: configs.list[c.config].max_file_size(),
+        };
         // Every file's text first (a manifest was read once already, for its package's
-        // dependencies), so that out-of-line test modules are known before parsing.
-        let texts: Vec<Result<String, FileError>> = candidates
+        // dependencies), so that out-of-line test modules are known before parsing;
+        // a file whose `stat` vouches for its cache entry is not read.
+        let now = std::time::SystemTime::now();
+        let texts: Vec<cached::Input> = candidates
             .par_iter()
             .enumerate()
             .map(|(i, c)| {
-                rust.manifest_text(i)
-                    .unwrap_or_else(|| read_candidate(c, configs.list[c.config].max_file_size()))
+                let read_text = || {
+                    rust.manifest_text(i).unwrap_or_else(|| {
+                        read_candidate(c, configs.list[c.config].max_file_size())
+                    })
+                };
+                match &cache {
+                    Some(cache) => {
+                        cached::read(i, c, &inputs_of(c), (cache, &keys[i], now), read_text)
+                    }
+                    None => cached::Input::Text(read_text(), None),
+                }
             })
             .collect();
-        mark.at("read every file");
-        let suspects = Extractor::suspects(&candidates, &texts);
-        let cache = cached::open_cache(&configs, extras.cache);
+        mark.at("read every file (or only stat it)");
+        let views: Vec<Option<&str>> = texts.iter().map(cached::Input::text).collect();
+        let suspects = Extractor::suspects(&candidates, &views);
+        drop(views);
         let saved = std::sync::Mutex::new(Vec::new());
-        let cwd = std::env::current_dir().unwrap_or_default();
-        let load = |i: usize, text: Result<String, FileError>| {
+        let load = |i: usize, input: cached::Input| {
             let c = &candidates[i];
             let max_tokens = configs.list[c.config].max_rust_tokens();
             let parse = |text| load_one(i, c, text, &rust, max_tokens);
             let item = match &cache {
                 Some(cache) => {
-                    let key = crate::cache::path_key(&c.path, &cwd);
                     let (item, kept) =
-                        cached::load(i, c, text, (&rust, max_tokens), (cache, &key), parse);
+                        cached::load(i, c, input, &inputs_of(c), (cache, &keys[i]), parse);
                     if let Some(kept) = kept {
                         saved.lock().unwrap_or_else(|e| e.into_inner()).push(kept);
                     }
                     item
                 }
-                None => parse(text),
+                None => parse(input.into_text(c, configs.list[c.config].max_file_size())),
             };
             if let Some(bar) = &bar {
                 bar.inc(1);
@@ -340,7 +390,14 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
         let rest: Vec<(usize, Loaded)> = later
             .into_par_iter()
             .map(|(i, t)| match test_files.contains(&candidates[i].path) {
-                true => (i, unparsed(&candidates[i], t)),
+                true => (
+                    i,
+                    unparsed(
+                        &candidates[i],
+                        t,
+                        configs.list[candidates[i].config].max_file_size(),
+                    ),
+                ),
                 false => (i, load(i, t)),
             })
             .collect();

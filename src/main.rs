@@ -11,6 +11,8 @@ fn main() {
             std::process::exit(code);
         }
     };
+    // The process ends with the run: what the run holds is not freed piece by piece.
+    resilint::engine::exit_after_run();
     std::process::exit(resilint::cli::run(cli));
 }
 

@@ -16,7 +16,9 @@ pub struct SourceFile {
     pub display: String,
     /// Path used to read the file.
     pub path: PathBuf,
-    pub text: String,
+    /// The text: read with the file, or on first use for a file the cache vouched
+    /// for by its `stat` alone (see [`Text`]).
+    pub text: Text,
     /// The position tables, made on the first position asked for: most files of a
     /// warm run come from the cache and are never asked (`--changed-only` judges only
     /// the changed files), so indexing every byte of the tree up front was waste.
@@ -26,6 +28,8 @@ pub struct SourceFile {
 /// A file's position tables.
 #[derive(Debug)]
 struct Index {
+    /// The text's length in bytes.
+    len: usize,
     /// Offsets where lines start, `\n` breaks only (what Rust tools count).
     line_starts: Vec<usize>,
     /// Offsets where lines start when lone `\r` breaks lines too (YAML, editors); `None`
@@ -41,10 +45,41 @@ impl Index {
         let line_starts = line_starts(text.as_bytes());
         let cr_line_starts = cr_line_starts(text.as_bytes(), &line_starts);
         Index {
+            len: text.len(),
             cr_line_starts,
             char_marks: char_marks(text),
             line_starts,
         }
+    }
+}
+
+/// The position tables of an ASCII text without lone `\r`s, in the form the cache
+/// keeps (see [`SourceFile::lines_to_keep`]): the text's length and the length of
+/// every line but the last, `\n` included. With them a file's positions are known
+/// without its text.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct KeptLines {
+    len: u64,
+    lines: Vec<u32>,
+}
+
+impl KeptLines {
+    /// The tables back, when they are consistent (a cache is never trusted).
+    fn index(&self) -> Option<Index> {
+        let len = usize::try_from(self.len).ok()?;
+        let mut line_starts = Vec::with_capacity(self.lines.len() + 1);
+        let mut at = 0usize;
+        line_starts.push(0);
+        for &l in &self.lines {
+            at = at.checked_add(l as usize).filter(|&a| a <= len && l > 0)?;
+            line_starts.push(at);
+        }
+        Some(Index {
+            len,
+            line_starts,
+            cr_line_starts: None,
+            char_marks: None,
+        })
     }
 }
 
@@ -127,8 +162,123 @@ pub struct LineCol {
     pub column: usize,
 }
 
+/// A file's text, as a `str`. A warm run takes most files' documents or facts
+/// from the cache on the strength of an unchanged `stat` (`crate::cache`), without
+/// reading them; their text is read on first use (a snippet, a suppression comment,
+/// a look around a retry loop), which most of them never see.
+pub struct Text {
+    text: std::sync::OnceLock<String>,
+    /// Where to read the text from on first use, and the size limit to read it with.
+    later: Option<(PathBuf, u64)>,
+}
+
+impl Text {
+    /// A text already read.
+    pub fn read(text: String) -> Text {
+        Text {
+            text: std::sync::OnceLock::from(text),
+            later: None,
+        }
+    }
+
+    /// The text of the file at `path`, read on first use (empty if it then cannot be
+    /// read as text: the file went away or changed under the run).
+    pub fn later(path: PathBuf, max_size: u64) -> Text {
+        Text {
+            text: std::sync::OnceLock::new(),
+            later: Some((path, max_size)),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.text.get_or_init(|| match &self.later {
+            Some((path, max)) => {
+                crate::load::read_text_max(path, &path.to_string_lossy(), *max).unwrap_or_default()
+            }
+            None => String::new(),
+        })
+    }
+
+    /// The text as a `String` (read now if it was not yet).
+    pub fn into_string(self) -> String {
+        self.as_str();
+        self.text.into_inner().unwrap_or_default()
+    }
+
+    /// Whether the text is in memory (read with the file, or used since).
+    pub fn is_read(&self) -> bool {
+        self.text.get().is_some()
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Debug for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.text.get() {
+            Some(text) => std::fmt::Debug::fmt(text, f),
+            None => f.write_str("<not read yet>"),
+        }
+    }
+}
+
 impl SourceFile {
     pub fn new(display: String, path: PathBuf, text: String) -> Self {
+        Self::with_text(display, path, Text::read(text))
+    }
+
+    /// A file whose text is read on first use (see [`Text`]), with its position
+    /// tables when the cache kept them: then positions do not need the text.
+    pub fn unread(
+        display: String,
+        path: PathBuf,
+        max_size: u64,
+        lines: Option<&KeptLines>,
+    ) -> Self {
+        let later = Text::later(path.clone(), max_size);
+        let file = Self::with_text(display, path, later);
+        if let Some(index) = lines.and_then(KeptLines::index) {
+            let _ = file.index.set(index);
+        }
+        file
+    }
+
+    /// Takes the position tables the cache kept for this very text (they are
+    /// dropped if they do not fit it), so they need not be computed.
+    pub fn keep_lines(&self, lines: Option<&KeptLines>) {
+        let index = lines
+            .filter(|_| self.text.is_read())
+            .and_then(KeptLines::index)
+            .filter(|i| i.len == self.text.len() && self.text.is_ascii());
+        if let Some(index) = index {
+            let _ = self.index.set(index);
+        }
+    }
+
+    /// The position tables for the cache to keep, when the text is ASCII without
+    /// lone `\r`s (almost always): other texts are read again for positions.
+    pub fn lines_to_keep(&self) -> Option<KeptLines> {
+        let index = self.index();
+        if index.char_marks.is_some() || index.cr_line_starts.is_some() {
+            return None;
+        }
+        let lines = index
+            .line_starts
+            .windows(2)
+            .map(|w| u32::try_from(w[1] - w[0]).ok())
+            .collect::<Option<Vec<u32>>>()?;
+        Some(KeptLines {
+            len: index.len as u64,
+            lines,
+        })
+    }
+
+    fn with_text(display: String, path: PathBuf, text: Text) -> Self {
         SourceFile {
             display,
             path,
@@ -175,9 +325,13 @@ impl SourceFile {
 
     /// Line and column of a byte offset (clamped to the text, snapped to a char boundary).
     pub fn line_col(&self, offset: usize) -> LineCol {
-        let mut offset = offset.min(self.text.len());
-        while !self.text.is_char_boundary(offset) {
-            offset -= 1;
+        let mut offset = offset.min(self.index().len);
+        // ASCII text (no character marks): every offset is a character boundary, and
+        // the text need not be read (see [`KeptLines`]).
+        if self.index().char_marks.is_some() {
+            while !self.text.is_char_boundary(offset) {
+                offset -= 1;
+            }
         }
         let lines = self.lines();
         let line = lines.partition_point(|&s| s <= offset) - 1;
@@ -363,6 +517,44 @@ mod tests {
             let expected = text[..offset].chars().count() + 1;
             assert_eq!(at(&f, offset), (1, expected), "offset {offset}");
         }
+    }
+
+    #[test]
+    fn kept_line_tables_give_the_positions_without_the_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.yaml");
+        for text in ["a: 1\nbb: 2\n\nc: 3", "x\n", "", "one line"] {
+            std::fs::write(&path, text).unwrap();
+            let read = file(text);
+            let kept = read.lines_to_keep().expect("ASCII without lone CR");
+            let unread = SourceFile::unread("a.yaml".into(), path.clone(), 1 << 20, Some(&kept));
+            for offset in 0..=text.len() + 2 {
+                assert_eq!(
+                    at(&unread, offset),
+                    at(&read, offset),
+                    "{text:?} at {offset}"
+                );
+            }
+            assert!(
+                !unread.text.is_read(),
+                "positions alone never read the text"
+            );
+            assert_eq!(&*unread.text, text, "the text is read on first use");
+        }
+        // Not kept: non-ASCII text and lone `\r`s (their positions need the text).
+        assert!(file("é\n").lines_to_keep().is_none());
+        assert!(file("a\rb\n").lines_to_keep().is_none());
+        // Tables that do not fit are not used: the text is read for positions.
+        std::fs::write(&path, "ab\ncd\n").unwrap();
+        let bad = super::KeptLines {
+            len: 3,
+            lines: vec![3, 3],
+        };
+        let unread = SourceFile::unread("a.yaml".into(), path.clone(), 1 << 20, Some(&bad));
+        assert_eq!(at(&unread, 4), (2, 2));
+        let read = file("ab\ncd\n");
+        read.keep_lines(Some(&bad));
+        assert_eq!(at(&read, 6), (3, 1), "tables of another text are dropped");
     }
 
     #[test]

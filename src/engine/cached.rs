@@ -1,32 +1,137 @@
 //! The load step through the per-file cache ([`crate::cache`]): a file whose
 //! content (with its path as given, and for Rust its package's dependencies and
-//! `max-tokens`) is the cache's is decoded instead of parsed.
+//! `max-tokens`) is the cache's is decoded instead of parsed; a file whose settled
+//! `stat` is the cache's is not even read ([`read`]), its text read on first use.
+
+use std::time::SystemTime;
 
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::Loaded;
-use crate::cache::{self, content_hash, Blob, Cache, CachedError, Entry, EntryRef, Saved};
+use crate::cache::{
+    self, content_hash, Blob, Cache, CachedError, Entry, EntryRef, Fresh, Saved, Stat,
+};
 use crate::discover::{self, Candidate, FileKind};
 use crate::extract::rust::Extractor;
 use crate::report::FileError;
-use crate::source::SourceFile;
+use crate::source::{KeptLines, SourceFile};
 
 /// Files of this size or more are parsed every run, never cached.
 const MAX_CACHED_BYTES: usize = 1 << 20;
 
-/// Loads candidate `index` from its `text`: decoded from `cache` under `key` when
+/// A candidate before it is loaded.
+pub(super) enum Input {
+    /// Its text as read (or why not), with its settled `stat` taken before reading.
+    Text(Result<String, FileError>, Option<Stat>),
+    /// Not read: its `stat` vouches for the cache's entry.
+    Fresh(Fresh, Stat),
+}
+
+impl Input {
+    /// The text, when it was read.
+    pub(super) fn text(&self) -> Option<&str> {
+        match self {
+            Input::Text(Ok(text), _) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// The text, read now if it was not.
+    pub(super) fn into_text(self, c: &Candidate, max_size: u64) -> Result<String, FileError> {
+        match self {
+            Input::Text(text, _) => text,
+            Input::Fresh(..) => crate::load::read_text_max(&c.path, &c.display, max_size),
+        }
+    }
+}
+
+/// What a candidate's cache entry depends on besides its text.
+pub(super) struct Inputs<'a> {
+    pub rust: &'a Extractor,
+    pub max_tokens: usize,
+    /// The configuration's `max-file-size`, to read the text of a file not read.
+    pub max_size: u64,
+}
+
+impl Inputs<'_> {
+    /// The part of a file's content hash that is not its text: the path as given
+    /// (facts hold paths in that form), for Rust the package's dependencies and
+    /// `max-tokens`.
+    fn extra(&self, index: usize, c: &Candidate) -> u64 {
+        let mut extra = xxh3_64(c.path.as_os_str().as_encoded_bytes());
+        if c.kind == FileKind::Rust {
+            extra ^= deps_hash(self.rust, index).rotate_left(17)
+                ^ (self.max_tokens as u64).rotate_left(41);
+        }
+        extra
+    }
+}
+
+/// Whether the cache takes `c` at all (standard input and manifests are read).
+fn cacheable(c: &Candidate) -> bool {
+    c.kind != FileKind::Manifest && !discover::is_stdin(&c.path)
+}
+
+/// Candidate `index` before loading: not read when its settled `stat` (taken at
+/// `now`) and inputs are those of its entry in `cache` under `key`, else read by
+/// `read_text`.
+pub(super) fn read(
+    index: usize,
+    c: &Candidate,
+    inputs: &Inputs<'_>,
+    (cache, key, now): (&Cache, &str, SystemTime),
+    read_text: impl FnOnce() -> Result<String, FileError>,
+) -> Input {
+    if !cacheable(c) {
+        return Input::Text(read_text(), None);
+    }
+    let stat = Stat::settled(&c.path, now);
+    // A `.rs` file's text is read all the same (in parallel, here): the integration
+    // graph looks at most of them (lines of clients, the text around retry loops).
+    if let (Some(stat), false) = (stat, c.kind == FileKind::Rust) {
+        match cache.fresh(key, &stat, inputs.extra(index, c)) {
+            Some(fresh) if !fresh.read => return Input::Fresh(fresh, stat),
+            _ => {}
+        }
+    }
+    Input::Text(read_text(), stat)
+}
+
+/// Loads candidate `index` from its `input`: decoded from `cache` under `key` when
 /// the entry is there, else by `parse`. Also returns what the next cache keeps for
 /// the file (`None`: nothing, as for standard input, manifests and unread files).
 pub(super) fn load(
     index: usize,
     c: &Candidate,
-    text: Result<String, FileError>,
-    (rust, max_tokens): (&Extractor, usize),
+    input: Input,
+    inputs: &Inputs<'_>,
     (cache, key): (&Cache, &str),
     parse: impl FnOnce(Result<String, FileError>) -> Loaded,
 ) -> (Loaded, Option<Saved>) {
+    let (text, stat) = match input {
+        Input::Fresh(fresh, stat) => {
+            let source = |lines: Option<&_>| {
+                SourceFile::unread(c.display.clone(), c.path.clone(), inputs.max_size, lines)
+            };
+            if let Ok(loaded) = decoded(index, c, cache.get(key, fresh.hash), source) {
+                let saved = Saved {
+                    path: key.to_string(),
+                    hash: fresh.hash,
+                    extra: inputs.extra(index, c),
+                    stat: Some(stat),
+                    read: fresh.read,
+                    blob: Blob::Old,
+                };
+                return (loaded, Some(saved));
+            }
+            // The entry does not decode after all: read and parse the file.
+            let text = crate::load::read_text_max(&c.path, &c.display, inputs.max_size);
+            (text, Some(stat))
+        }
+        Input::Text(text, stat) => (text, stat),
+    };
     let text = match text {
-        Ok(t) if c.kind != FileKind::Manifest && !discover::is_stdin(&c.path) => t,
+        Ok(t) if cacheable(c) => t,
         other => return (parse(other), None),
     };
     // A big file's encoded entry is held until the cache is saved, beside its tree:
@@ -35,41 +140,72 @@ pub(super) fn load(
     if text.len() >= MAX_CACHED_BYTES {
         return (parse(Ok(text)), None);
     }
-    // The path as given is part of the hash: facts hold paths in that form.
-    let mut extra = xxh3_64(c.path.as_os_str().as_encoded_bytes());
-    if c.kind == FileKind::Rust {
-        extra ^= deps_hash(rust, index).rotate_left(17) ^ (max_tokens as u64).rotate_left(41);
-    }
+    let extra = inputs.extra(index, c);
     let hash = content_hash(&text, extra);
+    let read = c.kind == FileKind::Rust && Extractor::may_declare_test_modules(&text);
     let saved = |blob| Saved {
         path: key.to_string(),
         hash,
+        extra,
+        stat,
+        read,
         blob,
     };
-    if let Some(entry) = cache.get(key, hash).and_then(cache::decode) {
+    if let Some(blob) = cache.get(key, hash) {
         let source = SourceFile::new(c.display.clone(), c.path.clone(), text);
-        let loaded = match entry {
-            Entry::Docs(mut docs, errors) => {
-                docs.iter_mut().for_each(|d| d.file = index);
-                let errors = errors.into_iter().map(|e| e.restore(&c.display)).collect();
-                Loaded::Docs(source, docs, errors)
-            }
-            Entry::Rust(facts) => Loaded::Rust(source, facts),
-            Entry::Failed(e) => Loaded::Failed(Some(source), e.restore(&c.display)),
+        let source = |lines: Option<&KeptLines>| {
+            source.keep_lines(lines);
+            source
         };
-        return (loaded, Some(saved(Blob::Old)));
+        return match decoded(index, c, Some(blob), source) {
+            Ok(loaded) => (loaded, Some(saved(Blob::Old))),
+            Err(source) => fresh_parse(Ok(source.text.into_string()), parse, saved),
+        };
     }
-    let loaded = parse(Ok(text));
-    let entry = match &loaded {
-        Loaded::Docs(_, docs, errors) => Some(EntryRef::Docs(
-            docs,
-            errors.iter().map(CachedError::of).collect(),
-        )),
-        Loaded::Rust(_, facts) => Some(EntryRef::Rust(facts)),
-        Loaded::Failed(Some(_), e) => Some(EntryRef::Failed(CachedError::of(e))),
-        Loaded::Failed(None, _) => None,
+    fresh_parse(Ok(text), parse, saved)
+}
+
+/// The file loaded from its cached `blob`, its source made by `source` from the
+/// kept position tables; the source back when there is no blob or it does not
+/// decode.
+fn decoded(
+    index: usize,
+    c: &Candidate,
+    blob: Option<&[u8]>,
+    source: impl FnOnce(Option<&KeptLines>) -> SourceFile,
+) -> Result<Loaded, Box<SourceFile>> {
+    let Some((lines, entry)) = blob.and_then(cache::decode) else {
+        return Err(Box::new(source(None)));
     };
-    let blob = entry.and_then(|e| e.encode()).map(Blob::New);
+    let source = source(lines.as_ref());
+    Ok(match entry {
+        Entry::Docs(mut docs, errors) => {
+            docs.iter_mut().for_each(|d| d.file = index);
+            let errors = errors.into_iter().map(|e| e.restore(&c.display)).collect();
+            Loaded::Docs(source, docs, errors)
+        }
+        Entry::Rust(facts) => Loaded::Rust(source, facts),
+        Entry::Failed(e) => Loaded::Failed(Some(source), e.restore(&c.display)),
+    })
+}
+
+/// Parses the file and encodes what the cache keeps of it.
+fn fresh_parse(
+    text: Result<String, FileError>,
+    parse: impl FnOnce(Result<String, FileError>) -> Loaded,
+    saved: impl FnOnce(Blob) -> Saved,
+) -> (Loaded, Option<Saved>) {
+    let loaded = parse(text);
+    let (source, entry) = match &loaded {
+        Loaded::Docs(source, docs, errors) => (
+            source,
+            EntryRef::Docs(docs, errors.iter().map(CachedError::of).collect()),
+        ),
+        Loaded::Rust(source, facts) => (source, EntryRef::Rust(facts)),
+        Loaded::Failed(Some(source), e) => (source, EntryRef::Failed(CachedError::of(e))),
+        Loaded::Failed(None, _) => return (loaded, None),
+    };
+    let blob = entry.encode(source.lines_to_keep().as_ref()).map(Blob::New);
     (loaded, blob.map(saved))
 }
 

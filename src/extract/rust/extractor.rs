@@ -141,16 +141,15 @@ impl Extractor {
     /// The candidates (by index) that may be out-of-line test modules, from the texts
     /// of the `.rs` files (`texts[i]` is candidate `i`'s). They are loaded last, once
     /// the facts of the files that declare them say whether they are test code.
-    pub fn suspects(
-        candidates: &[Candidate],
-        texts: &[Result<String, FileError>],
-    ) -> HashSet<usize> {
+    /// A file the cache took without reading it has `None`: it was cached with
+    /// [`Self::may_declare_test_modules`] false.
+    pub fn suspects(candidates: &[Candidate], texts: &[Option<&str>]) -> HashSet<usize> {
         let paths = test_files::suspects(
             candidates
                 .iter()
                 .zip(texts)
                 .filter(|(c, _)| c.kind == FileKind::Rust)
-                .filter_map(|(c, t)| Some((c.path.as_path(), t.as_ref().ok()?.as_str()))),
+                .filter_map(|(c, t)| Some((c.path.as_path(), (*t)?))),
         );
         candidates
             .iter()
@@ -158,6 +157,13 @@ impl Extractor {
             .filter(|(_, c)| c.kind == FileKind::Rust && paths.contains(&c.path))
             .map(|(i, _)| i)
             .collect()
+    }
+
+    /// Whether a `.rs` file's text may declare out-of-line test modules, which
+    /// [`Self::suspects`] must then see (the per-file cache reads such a file even
+    /// when its `stat` vouches for its cached facts).
+    pub fn may_declare_test_modules(text: &str) -> bool {
+        !test_files::declared_test_mods(text).is_empty()
     }
 
     /// The files the given facts declare as out-of-line `#[cfg(test)]` modules.
