@@ -16,7 +16,7 @@
 //! `RESILINT_BENCH_SIZES=16000` (comma-separated) and `RESILINT_BENCH_RUNS=1` choose
 //! the sizes and runs, for a profiler. Under `cargo test` it only runs a smoke pass.
 
-use std::alloc::{GlobalAlloc, Layout, System};
+use std::alloc::{GlobalAlloc, Layout};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
@@ -159,7 +159,7 @@ fn workspace(n: usize) -> Workspace {
     Workspace::new(files, docs)
 }
 
-/// The system allocator, counting allocations and bytes asked for: how much memory
+/// The binary's allocator ([`resilint::alloc::Hybrid`]), counting allocations and bytes asked for: how much memory
 /// building touches per edge is what made it grow faster than the edges (a graph
 /// that fits the cache is cheaper per edge than one that does not), and counts are
 /// the same on a busy machine as on a quiet one.
@@ -168,23 +168,23 @@ struct Counting;
 static ALLOCS: AtomicU64 = AtomicU64::new(0);
 static BYTES: AtomicU64 = AtomicU64::new(0);
 
-// SAFETY: every call is passed on unchanged to the system allocator.
+// SAFETY: every call is passed on unchanged to the binary's allocator.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         ALLOCS.fetch_add(1, Relaxed);
         BYTES.fetch_add(layout.size() as u64, Relaxed);
         // SAFETY: the caller's contract is the system allocator's.
-        unsafe { System.alloc(layout) }
+        unsafe { resilint::alloc::Hybrid.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` was allocated by `System` with `layout`.
-        unsafe { System.dealloc(ptr, layout) }
+        // SAFETY: `ptr` was allocated by `Hybrid` with `layout`.
+        unsafe { resilint::alloc::Hybrid.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         ALLOCS.fetch_add(1, Relaxed);
         BYTES.fetch_add(new_size.saturating_sub(layout.size()) as u64, Relaxed);
         // SAFETY: as for `dealloc`, and `new_size` is the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
+        unsafe { resilint::alloc::Hybrid.realloc(ptr, layout, new_size) }
     }
 }
 
