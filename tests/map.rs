@@ -6,6 +6,9 @@ use std::process::Command;
 
 use serde_json::Value;
 
+mod common;
+use common::tree::{cli_json, rules_found, web_package};
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -196,43 +199,25 @@ fn check_reports_end_to_end_coverage_of_the_paths() {
 
 #[test]
 fn a_linkerd_profile_route_is_on_the_path_of_a_code_call() {
-    let dir = tempfile::tempdir().unwrap();
-    let write = |p: &str, text: &str| {
-        let path = dir.path().join(p);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
-    write(
-        "web/Cargo.toml",
-        "[package]\nname = \"web\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nreqwest = \"0.12\"\n",
-    );
-    write(
-        "web/src/main.rs",
+    let dir = web_package(
         "pub async fn add(body: String) -> reqwest::Result<()> {\n    let http = reqwest::Client::new();\n    http.post(\"http://books.books/books\").body(body).send().await?;\n    Ok(())\n}\n\nfn main() {}\n",
+        &[(
+            "k8s/books.yaml",
+            "apiVersion: linkerd.io/v1alpha2\nkind: ServiceProfile\nmetadata:\n  name: books.books.svc.cluster.local\n  namespace: books\nspec:\n  routes:\n  - name: POST /books\n    condition: {method: POST, pathRegex: /books}\n    isRetryable: true\n",
+        )],
     );
-    write(
-        "k8s/books.yaml",
-        "apiVersion: linkerd.io/v1alpha2\nkind: ServiceProfile\nmetadata:\n  name: books.books.svc.cluster.local\n  namespace: books\nspec:\n  routes:\n  - name: POST /books\n    condition: {method: POST, pathRegex: /books}\n    isRetryable: true\n",
-    );
-    let out = Command::new(env!("CARGO_BIN_EXE_resilint"))
-        .args(["check", ".", "--format", "json"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let rules: Vec<&str> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap())
-        .collect();
+    let rules = rules_found(dir.path());
     // The profile's 10 s default timeout covers the client; its retries replay the POST.
     assert!(
-        !rules.contains(&"rust/http-client-without-timeout"),
+        !rules
+            .iter()
+            .any(|r| r == "rust/http-client-without-timeout"),
         "{rules:?}"
     );
     assert!(
-        rules.contains(&"cross/mutation-retried-downstream"),
+        rules
+            .iter()
+            .any(|r| r == "cross/mutation-retried-downstream"),
         "{rules:?}"
     );
 }
@@ -308,43 +293,25 @@ fn kong_envoy_and_consul_are_layers_of_the_demo_map() {
 
 #[test]
 fn a_consul_route_is_on_the_path_of_a_code_call() {
-    let dir = tempfile::tempdir().unwrap();
-    let write = |p: &str, text: &str| {
-        let path = dir.path().join(p);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
-    write(
-        "web/Cargo.toml",
-        "[package]\nname = \"web\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nreqwest = \"0.12\"\n",
-    );
-    write(
-        "web/src/main.rs",
+    let dir = web_package(
         "pub async fn add(body: String) -> reqwest::Result<()> {\n    let http = reqwest::Client::new();\n    http.post(\"http://orders/v1/orders\").body(body).send().await?;\n    Ok(())\n}\n\nfn main() {}\n",
+        &[(
+            "consul/orders.hcl",
+            "Kind = \"service-router\"\nName = \"orders\"\nRoutes = [\n  {\n    Match { HTTP { PathPrefix = \"/v1\" } }\n    Destination {\n      RequestTimeout     = \"2s\"\n      NumRetries         = 3\n      RetryOnStatusCodes = [503]\n    }\n  },\n]\n",
+        )],
     );
-    write(
-        "consul/orders.hcl",
-        "Kind = \"service-router\"\nName = \"orders\"\nRoutes = [\n  {\n    Match { HTTP { PathPrefix = \"/v1\" } }\n    Destination {\n      RequestTimeout     = \"2s\"\n      NumRetries         = 3\n      RetryOnStatusCodes = [503]\n    }\n  },\n]\n",
-    );
-    let out = Command::new(env!("CARGO_BIN_EXE_resilint"))
-        .args(["check", ".", "--no-cache", "--format", "json"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let rules: Vec<&str> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap())
-        .collect();
+    let rules = rules_found(dir.path());
     // The route's 2 s covers the client; its retries on 503 replay the POST.
     assert!(
-        !rules.contains(&"rust/http-client-without-timeout"),
+        !rules
+            .iter()
+            .any(|r| r == "rust/http-client-without-timeout"),
         "{rules:?}"
     );
     assert!(
-        rules.contains(&"cross/mutation-retried-downstream"),
+        rules
+            .iter()
+            .any(|r| r == "cross/mutation-retried-downstream"),
         "{rules:?}"
     );
 }
@@ -423,18 +390,7 @@ fn services_and_cross_are_read_from_nested_configurations() {
 
 #[test]
 fn format_with_a_constant_base_is_a_call_target() {
-    let dir = tempfile::tempdir().unwrap();
-    let write = |p: &str, text: &str| {
-        let path = dir.path().join(p);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
-    write(
-        "web/Cargo.toml",
-        "[package]\nname = \"web\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nreqwest = \"0.12\"\n",
-    );
-    write(
-        "web/src/main.rs",
+    let dir = web_package(
         r#"use std::time::Duration;
 
 const PAYMENTS: &str = "http://payments.shop:8080";
@@ -451,13 +407,9 @@ pub async fn run(id: u64, base: String) -> reqwest::Result<()> {
 
 fn main() {}
 "#,
+        &[],
     );
-    let out = Command::new(env!("CARGO_BIN_EXE_resilint"))
-        .args(["map", ".", "--format", "json"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    let graph: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let graph = cli_json(dir.path(), &["map", ".", "--format", "json"]);
     let code: Vec<(String, Option<String>)> = graph["edges"]
         .as_array()
         .unwrap()

@@ -39,3 +39,42 @@ pub fn report(dir: &Path) -> Report {
     .expect("not a usage error")
     .report
 }
+
+/// The manifest of the Rust package `web` that [`web_package`] writes.
+const WEB_MANIFEST: &str = "[package]\nname = \"web\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nreqwest = \"0.12\"\n";
+
+/// A repository with the Rust package `web` (using reqwest) whose `src/main.rs` is
+/// `main_rs`, beside `files`: a code call and the configuration on its path.
+pub fn web_package(main_rs: &str, files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tree(files);
+    write(dir.path(), "web/Cargo.toml", WEB_MANIFEST);
+    write(dir.path(), "web/src/main.rs", main_rs);
+    dir
+}
+
+/// `resilint ARGS` run in `dir`: its standard output read as JSON.
+pub fn cli_json(dir: &Path, args: &[&str]) -> serde_json::Value {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_resilint"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run resilint");
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// The rule of every finding of `resilint check . --no-cache --format json` in `dir`.
+pub fn rules_found(dir: &Path) -> Vec<String> {
+    let report = cli_json(dir, &["check", ".", "--no-cache", "--format", "json"]);
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["rule"].as_str().expect("a rule id").to_string())
+        .collect()
+}
