@@ -13,6 +13,7 @@ const CLIENT: &[Field] = &[
     Field::new("target", Ty::Text, "the address called, when a literal or a constant"),
     Field::new("covered-by", Ty::Text, "present when no timeout is set in code but every mesh or gateway route of every call's path sets one: which (`timeout` is then set too)"),
     Field::new("other-layers", Ty::Text, "present when no timeout is set in code and no other layer covers every call either: why, for messages"),
+    Field::new("local", Ty::Text, "present when its address or connector is this host or a Unix socket (its calls are no remote integration): which"),
 ];
 
 const CALL: &[Field] = &[

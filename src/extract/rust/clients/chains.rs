@@ -177,7 +177,7 @@ impl Visitor<'_, '_> {
             span,
             nargs: m.args.len(),
             arg_words: arg_words(m.args.iter()),
-            target: m.args.first().and_then(target_of),
+            target: local_arg(m.args.iter()).or_else(|| m.args.first().and_then(target_of)),
             arg_methods,
             wrapped: self.wrapped > 0,
             awaited,

@@ -425,7 +425,8 @@ fn call_node(
     let local = match &r.target {
         Some(Target::Local(why)) => Some(why.as_str()),
         _ => target.as_deref().and_then(super::syntax::local_reason),
-    };
+    }
+    .or_else(|| client.get("local").and_then(Node::as_str));
     match (local, target) {
         (Some(why), _) => fields.push(entry("local", scalar(why, r.span))),
         (None, Some(t)) => fields.push(entry("target", scalar(t, r.span))),
@@ -505,7 +506,26 @@ fn judge_client(
             .as_ref()
             .map(|d| (span, format!("library default timeout ({d})")))
     };
-    let node = client_node(api, span, constructor, covered, disabled, target);
+    // A client whose address or connector is local (a Unix socket, this host): its
+    // calls are no remote integration.
+    let local = target
+        .as_deref()
+        .and_then(super::syntax::local_reason)
+        .map(str::to_string)
+        .or_else(|| {
+            chains
+                .iter()
+                .flat_map(|(_, c)| &c.calls)
+                .find_map(|c| match &c.target {
+                    Some(Target::Local(why)) => Some(why.clone()),
+                    _ => None,
+                })
+        });
+    let target = if local.is_some() { None } else { target };
+    let mut node = client_node(api, span, constructor, covered, disabled, target);
+    if let (Some(why), Value::Map(fields)) = (local, &mut node.value) {
+        fields.push(entry("local", scalar(why, span)));
+    }
     (node, requests, guarded)
 }
 

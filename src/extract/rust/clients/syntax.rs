@@ -142,6 +142,28 @@ pub(crate) fn local_reason(address: &str) -> Option<&'static str> {
     (!path.is_empty() && PROBES.contains(&last)).then_some("a health probe")
 }
 
+/// An argument that makes the client local: a connector that opens a Unix socket
+/// (`connect_with_connector(service_fn(|_| UnixStream::connect(path)))`) or a
+/// loopback address (`format!("127.0.0.1:{port}")`). Scans the arguments' tokens, so
+/// closures and macros count; only called on the few method calls made on clients.
+pub(super) fn local_arg<'a>(args: impl Iterator<Item = &'a Expr>) -> Option<Target> {
+    fn scan(ts: proc_macro2::TokenStream) -> Option<&'static str> {
+        ts.into_iter().find_map(|tt| match tt {
+            proc_macro2::TokenTree::Group(g) => scan(g.stream()),
+            proc_macro2::TokenTree::Ident(id) => {
+                (id == "UnixStream" || id == "UnixConnector").then_some("a Unix socket")
+            }
+            proc_macro2::TokenTree::Literal(l) => syn::parse_str::<syn::LitStr>(&l.to_string())
+                .ok()
+                .and_then(|s| local_reason(&s.value()))
+                .filter(|why| *why != "a health probe"),
+            proc_macro2::TokenTree::Punct(_) => None,
+        })
+    }
+    args.map(|a| scan(quote::ToTokens::to_token_stream(a)))
+        .find_map(|why| why.map(|w| Target::Local(w.to_string())))
+}
+
 /// Last segment of each argument that is a plain path (`None`, `Timeout::Never`).
 pub(super) fn arg_words<'a>(args: impl Iterator<Item = &'a Expr>) -> Vec<String> {
     args.filter_map(|a| match a {
