@@ -84,7 +84,7 @@ fn virtual_service(b: &mut Builder, doc: &Document, rules: &ServiceIndex) {
         ));
     }
     let routes = spec.get("http").and_then(Node::as_seq).unwrap_or_default();
-    let mut ejects = Ejects::new();
+    let mut ejects = Ejects::default();
     for (i, route) in routes.iter().enumerate() {
         let label = route
             .get("name")
@@ -174,8 +174,10 @@ fn retries(b: &Builder, doc: &Document, route: &Node) -> Retries {
 
 /// Per destination (host, subset, port) of one VirtualService, the outlier detection
 /// its DestinationRule sets: routes of one object mostly share their destinations,
-/// and resolving one is a dozen lookups and allocations.
-type Ejects<'a> = Vec<((&'a str, Option<&'a str>, Option<i64>), Option<Setting>)>;
+/// and resolving one is a dozen lookups and allocations. A map, not a list: one
+/// object may hold tens of thousands of distinct destinations (a list searched per
+/// route made a 2 MB VirtualService take seconds).
+type Ejects<'a> = rustc_hash::FxHashMap<(&'a str, Option<&'a str>, Option<i64>), Option<Setting>>;
 
 /// The outlier detection of every destination's DestinationRule, when all have one.
 fn breaker<'a>(
@@ -199,14 +201,10 @@ fn breaker<'a>(
             .and_then(|p| p.get("number"))
             .and_then(Node::as_i64);
         let key = (host, subset, port);
-        let setting = match ejects.iter().find(|(k, _)| *k == key) {
-            Some((_, known)) => known.clone(),
-            None => {
-                let s = ejection(b, doc, rules, key);
-                ejects.push((key, s.clone()));
-                s
-            }
-        };
+        let setting = ejects
+            .entry(key)
+            .or_insert_with(|| ejection(b, doc, rules, key))
+            .clone();
         found.get_or_insert(setting?);
     }
     found
