@@ -3,6 +3,7 @@
 use clap::Parser;
 
 fn main() {
+    resilint::alloc::purge_freed_pages_at_once();
     let cli = match resilint::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
