@@ -15,23 +15,14 @@ mod support;
 use std::path::Path;
 use std::time::Duration;
 
-use support::{code, run_in, stderr, stdout, tree, write, ROUTES, RULES};
-
-const WITH_OUTLIERS: &str = "apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: orders, namespace: shop}
-spec:
-  host: orders
-  trafficPolicy:
-    outlierDetection: {consecutive5xxErrors: 5, interval: 10s, baseEjectionTime: 30s}
-";
+use support::{findings_output as out, tree, write, ROUTES, RULES, RULES_WITH_OUTLIERS};
 
 /// The Istio pair, more routes, and an axum package whose handlers (which read the
 /// idempotency key) are in another file than the routes.
 fn repo() -> tempfile::TempDir {
     let dir = tree(&[
         ("k8s/orders.yaml", ROUTES),
-        ("k8s/orders-dr.yaml", WITH_OUTLIERS),
+        ("k8s/orders-dr.yaml", RULES_WITH_OUTLIERS),
     ]);
     for i in 0..8 {
         write(
@@ -53,12 +44,6 @@ fn repo() -> tempfile::TempDir {
         write(dir.path(), &format!("svc/{rel}"), &text);
     }
     dir
-}
-
-fn out(dir: &Path, args: &[&str]) -> String {
-    let out = run_in(dir, args);
-    assert!(matches!(code(&out), 0 | 1), "{}", stderr(&out));
-    stdout(&out)
 }
 
 /// Every format's bytes for a whole run, and the pre-commit mode's JSON on a

@@ -9,22 +9,7 @@ mod support;
 
 use std::path::Path;
 
-use support::{code, run_in, stderr, stdout, tree, write, ROUTES, RULES};
-
-const WITH_OUTLIERS: &str = "apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: orders, namespace: shop}
-spec:
-  host: orders
-  trafficPolicy:
-    outlierDetection: {consecutive5xxErrors: 5, interval: 10s, baseEjectionTime: 30s}
-";
-
-fn out(dir: &Path, args: &[&str]) -> String {
-    let out = run_in(dir, args);
-    assert!(matches!(code(&out), 0 | 1), "{}", stderr(&out));
-    stdout(&out)
-}
+use support::{findings_output as out, tree, write, ROUTES, RULES, RULES_WITH_OUTLIERS};
 
 /// Every format's bytes for a whole run, and a `--changed-only` run's JSON.
 fn answers(dir: &Path, extra: &[&str]) -> Vec<String> {
@@ -49,7 +34,7 @@ fn answers(dir: &Path, extra: &[&str]) -> Vec<String> {
 fn repo() -> tempfile::TempDir {
     let dir = tree(&[
         ("k8s/orders.yaml", ROUTES),
-        ("k8s/orders-dr.yaml", WITH_OUTLIERS),
+        ("k8s/orders-dr.yaml", RULES_WITH_OUTLIERS),
         ("billing/Cargo.toml", support::MANIFEST),
         ("billing/src/main.rs", support::MAIN_RS),
     ]);
@@ -104,6 +89,6 @@ fn a_warm_changed_only_run_sees_a_destination_rule_edited_elsewhere() {
     cold.push("--no-cache");
     assert_eq!(after, out(dir.path(), &cold));
     // And back.
-    write(dir.path(), "k8s/orders-dr.yaml", WITH_OUTLIERS);
+    write(dir.path(), "k8s/orders-dr.yaml", RULES_WITH_OUTLIERS);
     assert_eq!(out(dir.path(), &hook), before);
 }

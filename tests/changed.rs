@@ -9,16 +9,7 @@ mod support;
 use std::path::Path;
 
 use serde_json::Value;
-use support::{code, json, run_in, tree, ROUTES};
-
-const RULES_WITH_OUTLIERS: &str = "apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: orders, namespace: shop}
-spec:
-  host: orders
-  trafficPolicy:
-    outlierDetection: {consecutive5xxErrors: 5, interval: 10s, baseEjectionTime: 30s}
-";
+use support::{code, json, run_in, tree, ROUTES, RULES_WITH_OUTLIERS};
 
 /// The Istio pair and a copy of an axum package whose handlers live in another file.
 fn repo() -> tempfile::TempDir {

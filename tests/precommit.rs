@@ -12,7 +12,7 @@ mod support;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use support::ROUTES;
+use support::{ROUTES, RULES_WITH_OUTLIERS};
 
 const GOOD_ROUTE: &str = "apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -24,15 +24,6 @@ spec:
     timeout: 2s
     route:
     - destination: {host: orders}
-";
-
-const RULES_WITH_OUTLIERS: &str = "apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: orders, namespace: shop}
-spec:
-  host: orders
-  trafficPolicy:
-    outlierDetection: {consecutive5xxErrors: 5, interval: 10s, baseEjectionTime: 30s}
 ";
 
 /// The hook's fields from `.pre-commit-hooks.yaml` (a flat list of `key: value`).

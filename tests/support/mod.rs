@@ -37,6 +37,24 @@ spec:
   host: orders
 ";
 
+/// `RULES` with outlier detection: the DestinationRule that covers `ROUTES`' breaker.
+pub const RULES_WITH_OUTLIERS: &str = "apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: orders, namespace: shop}
+spec:
+  host: orders
+  trafficPolicy:
+    outlierDetection: {consecutive5xxErrors: 5, interval: 10s, baseEjectionTime: 30s}
+";
+
+/// Runs the binary in `dir` and returns its stdout, failing unless it exited 0 or 1
+/// (findings or none: a usage error or crash is a test failure).
+pub fn findings_output(dir: &Path, args: &[&str]) -> String {
+    let out = run_in(dir, args);
+    assert!(matches!(code(&out), 0 | 1), "{}", stderr(&out));
+    stdout(&out)
+}
+
 pub const MANIFEST: &str = "[package]
 name = \"billing\"
 version = \"0.1.0\"
