@@ -2,10 +2,10 @@
 //! numbers, `--baseline` hides them and counts fixed entries, and a round trip
 //! survives inserted lines and a reformatted file.
 
-mod support;
+mod common;
 
+use common::run::{code, json, run_in, shop, stderr, stdout, write, ROUTES};
 use serde_json::Value;
-use support::{code, json, run_in, shop, stderr, stdout, write, ROUTES};
 
 /// `ROUTES` rewritten as another formatter would: block style, four-space indents,
 /// a comment header.

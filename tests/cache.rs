@@ -2,12 +2,12 @@
 //! cache says, writes only the shards whose files changed, and a corrupted, foreign
 //! or unwritable cache is ignored and rebuilt, never trusted and never a crash.
 
-mod support;
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use support::{code, run_in, stderr, stdout, tree, write, MAIN_RS, MANIFEST, ROUTES, RULES};
+use common::run::{code, run_in, stderr, stdout, tree, write, MAIN_RS, MANIFEST, ROUTES, RULES};
 
 /// A way to damage a shard file's bytes.
 type Damage = Box<dyn Fn(&[u8]) -> Vec<u8>>;
@@ -27,7 +27,7 @@ fn repo() -> tempfile::TempDir {
         write(
             dir.path(),
             &format!("more/vs-{i}.yaml"),
-            &ROUTES.replace("orders", &format!("svc{i}")),
+            ROUTES.replace("orders", &format!("svc{i}")),
         );
     }
     dir
@@ -81,7 +81,7 @@ fn a_warm_run_says_what_a_run_without_the_cache_says() {
     write(
         dir.path(),
         "k8s/orders.yaml",
-        &ROUTES.replace("timeout: 2s", "timeout: 0s"),
+        ROUTES.replace("timeout: 2s", "timeout: 0s"),
     );
     let after_edit = report(dir.path(), &[]);
     assert_eq!(after_edit, report(dir.path(), &["--no-cache"]));
@@ -194,7 +194,7 @@ fn a_changed_only_run_keeps_the_entries_of_files_it_did_not_read() {
     write(
         dir.path(),
         "more/vs-3.yaml",
-        &ROUTES.replace("orders", "changed"),
+        ROUTES.replace("orders", "changed"),
     );
     let out = run_in(
         dir.path(),

@@ -10,12 +10,12 @@
 //! seconds after a file's last change is never trusted), so this test waits that
 //! long once.
 
-mod support;
+mod common;
 
 use std::path::Path;
 use std::time::Duration;
 
-use support::{findings_output as out, tree, write, ROUTES, RULES, RULES_WITH_OUTLIERS};
+use common::run::{findings_output as out, tree, write, ROUTES, RULES, RULES_WITH_OUTLIERS};
 
 /// The Istio pair, more routes, and an axum package whose handlers (which read the
 /// idempotency key) are in another file than the routes.
@@ -28,7 +28,7 @@ fn repo() -> tempfile::TempDir {
         write(
             dir.path(),
             &format!("more/vs-{i}.yaml"),
-            &ROUTES.replace("orders", &format!("svc{i}")),
+            ROUTES.replace("orders", &format!("svc{i}")),
         );
     }
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -5,11 +5,11 @@
 //! and a warm `--changed-only` run, which judges only the changed files, still sees
 //! a DestinationRule edited in another, unchanged-for-it file.
 
-mod support;
+mod common;
 
 use std::path::Path;
 
-use support::{findings_output as out, tree, write, ROUTES, RULES, RULES_WITH_OUTLIERS};
+use common::run::{findings_output as out, tree, write, ROUTES, RULES, RULES_WITH_OUTLIERS};
 
 /// Every format's bytes for a whole run, and a `--changed-only` run's JSON.
 fn answers(dir: &Path, extra: &[&str]) -> Vec<String> {
@@ -35,14 +35,14 @@ fn repo() -> tempfile::TempDir {
     let dir = tree(&[
         ("k8s/orders.yaml", ROUTES),
         ("k8s/orders-dr.yaml", RULES_WITH_OUTLIERS),
-        ("billing/Cargo.toml", support::MANIFEST),
-        ("billing/src/main.rs", support::MAIN_RS),
+        ("billing/Cargo.toml", common::run::MANIFEST),
+        ("billing/src/main.rs", common::run::MAIN_RS),
     ]);
     for i in 0..6 {
         write(
             dir.path(),
             &format!("more/vs-{i}.yaml"),
-            &ROUTES.replace("orders", &format!("svc{i}")),
+            ROUTES.replace("orders", &format!("svc{i}")),
         );
     }
     dir
@@ -59,7 +59,7 @@ fn cold_warm_and_warm_after_an_edit_are_the_bytes_of_no_cache() {
     write(
         dir.path(),
         "k8s/orders.yaml",
-        &ROUTES.replace("timeout: 2s", "timeout: 0s"),
+        ROUTES.replace("timeout: 2s", "timeout: 0s"),
     );
     let edited = answers(dir.path(), &["--no-cache"]);
     assert_ne!(edited, fresh);

@@ -4,12 +4,12 @@
 //! (which read the idempotency key) are in another file; linting the file alone
 //! would raise false alarms for both.
 
-mod support;
+mod common;
 
 use std::path::Path;
 
+use common::run::{code, json, run_in, tree, ROUTES, RULES_WITH_OUTLIERS};
 use serde_json::Value;
-use support::{code, json, run_in, tree, ROUTES, RULES_WITH_OUTLIERS};
 
 /// The Istio pair and a copy of an axum package whose handlers live in another file.
 fn repo() -> tempfile::TempDir {
@@ -27,10 +27,10 @@ fn repo() -> tempfile::TempDir {
         "src/store.rs",
     ] {
         let text = std::fs::read_to_string(fixture.join(rel)).unwrap();
-        support::write(dir.path(), &format!("svc/{rel}"), &text);
+        common::run::write(dir.path(), &format!("svc/{rel}"), &text);
     }
-    support::write(dir.path(), "billing/Cargo.toml", support::MANIFEST);
-    support::write(dir.path(), "billing/src/main.rs", support::MAIN_RS);
+    common::run::write(dir.path(), "billing/Cargo.toml", common::run::MANIFEST);
+    common::run::write(dir.path(), "billing/src/main.rs", common::run::MAIN_RS);
     dir
 }
 
@@ -149,7 +149,7 @@ fn changed_only_from_a_subdirectory_reads_the_whole_repository() {
 #[test]
 fn only_the_changed_rust_packages_are_read_and_gates_wait_for_full_runs() {
     let dir = repo();
-    support::write(dir.path(), "resilint.toml", "[coverage]\ntimeout = 100\n");
+    common::run::write(dir.path(), "resilint.toml", "[coverage]\ntimeout = 100\n");
     let full = run_in(
         dir.path(),
         &["check", ".", "--format", "json", "--fail-on", "never"],
@@ -190,9 +190,9 @@ fn changed_only_wants_files() {
         let out = run_in(dir.path(), args);
         assert_eq!(code(&out), 2, "{args:?}");
         assert!(
-            support::stderr(&out).contains("--changed-only takes the changed files"),
+            common::run::stderr(&out).contains("--changed-only takes the changed files"),
             "{}",
-            support::stderr(&out)
+            common::run::stderr(&out)
         );
     }
 }
@@ -258,9 +258,9 @@ fn a_changed_workspace_member_is_judged_with_the_other_members() {
         "guard/src/lib.rs",
     ] {
         let text = std::fs::read_to_string(fixture.join(rel)).unwrap();
-        support::write(dir.path(), &format!("ws/{rel}"), &text);
+        common::run::write(dir.path(), &format!("ws/{rel}"), &text);
     }
-    support::write(dir.path(), "resilint.toml", "");
+    common::run::write(dir.path(), "resilint.toml", "");
     let full = run_in(
         dir.path(),
         &["check", ".", "--format", "json", "--fail-on", "never"],

@@ -4,10 +4,10 @@
 //! files named on the command line honour `exclude` unless `--force-include`; and
 //! the text summary's words: `info`, and file errors counted as errors.
 
-mod support;
+mod common;
 
+use common::run::{code, json, run_in, stderr, stdout, tree, ROUTES};
 use serde_json::Value;
-use support::{code, json, run_in, stderr, stdout, tree, ROUTES};
 
 fn rules_of(report: &Value) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = report["findings"]
@@ -116,8 +116,8 @@ fn a_named_file_honours_exclude_unless_forced_in() {
 #[test]
 fn a_nested_config_setting_a_run_wide_key_is_told_about() {
     let dir = monorepo();
-    support::write(dir.path(), "resilint.toml", "");
-    support::write(
+    common::run::write(dir.path(), "resilint.toml", "");
+    common::run::write(
         dir.path(),
         "b/resilint.toml",
         "exclude = [\"k8s/skip*\"]\n[coverage]\ntimeout = 90\n",

@@ -3,10 +3,10 @@
 //! defined in none of the route's files left unresolved, and clusters nothing names
 //! not judged when the directory has routes.
 
-mod support;
+mod common;
 
+use common::run::{json, run_in, tree};
 use serde_json::Value;
-use support::{json, run_in, tree};
 
 const ROUTE_RULE: &str = "envoy/route-cluster-without-outlier-detection";
 const CLUSTER_RULE: &str = "envoy/cluster-without-outlier-detection";

@@ -3,9 +3,9 @@
 //! the error is in (never `resilint.toml` for another file), and the source line
 //! with the position underlined.
 
-mod support;
+mod common;
 
-use support::{code, run_in, stderr, tree, ROUTES};
+use common::run::{code, run_in, stderr, tree, ROUTES};
 
 /// The `┌─ path:line:column` line of a drawn diagnostic, and the line after the
 /// source line (the underline).
@@ -94,5 +94,5 @@ fn a_yaml_error_is_drawn_with_its_snippet_and_the_run_goes_on() {
     assert!(loc.starts_with("k8s/broken.yaml:4:"), "{err}");
     assert!(underline.contains('^'), "{err}");
     // The other file was linted.
-    assert!(support::stdout(&out).contains("k8s/orders.yaml"));
+    assert!(common::run::stdout(&out).contains("k8s/orders.yaml"));
 }

@@ -3,12 +3,12 @@
 //! `serde-sarif` crate's sources), byte-identical across runs and thread counts,
 //! with fingerprints that survive inserted lines; several `--format`/`--output`.
 
-mod support;
+mod common;
 
 use std::path::PathBuf;
 
+use common::run::{code, json, run_in, shop, stderr, stdout, tree, write, MAIN_RS, ROUTES};
 use serde_json::Value;
-use support::{code, json, run_in, shop, stderr, stdout, tree, write, MAIN_RS, ROUTES};
 
 // A broken Istio object: an error where it matters (a broken file that names no
 // platform resilint judges is only counted as skipped).
@@ -86,7 +86,7 @@ fn sarif_validates_against_the_official_schema() {
     write(
         dir.path(),
         "k8s/batch.yaml",
-        &ROUTES
+        ROUTES
             .replace("orders", "batch")
             .replace("  - name: read", "  # resilint: ignore[istio/route-without-timeout, istio/nope] nightly batch\n  - name: read"),
     );
@@ -274,12 +274,12 @@ fn fingerprints_survive_lines_inserted_above() {
     write(
         dir.path(),
         "k8s/orders.yaml",
-        &format!("# owned by the shop team\n# see the runbook\n\n{ROUTES}"),
+        format!("# owned by the shop team\n# see the runbook\n\n{ROUTES}"),
     );
     write(
         dir.path(),
         "billing/src/main.rs",
-        &format!("//! Billing.\n\nuse std::time::Duration;\n\n{MAIN_RS}"),
+        format!("//! Billing.\n\nuse std::time::Duration;\n\n{MAIN_RS}"),
     );
     let (_, after) = sarif(dir.path(), &[]);
     let before = fingerprints(&before);

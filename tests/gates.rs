@@ -2,9 +2,9 @@
 //! values are usage errors, an empty category never fails, the text summary ends
 //! with the coverage table, and `--show-covered` lists every counted point.
 
-mod support;
+mod common;
 
-use support::{code, json, run_in, shop, stderr, stdout, write};
+use common::run::{code, json, run_in, shop, stderr, stdout, write};
 
 #[test]
 fn a_flag_gate_below_its_minimum_fails_and_names_the_category() {

@@ -3,10 +3,10 @@
 //! `relatedLocations`, "and N other routes" in text), while coverage still counts
 //! every route. Baselines and `--changed-only` judge each route on its own first.
 
-mod support;
+mod common;
 
+use common::run::{code, json, run_in, stdout, tree, write};
 use serde_json::Value;
-use support::{code, json, run_in, stdout, tree, write};
 
 const DR_RULE: &str = "istio/destination-without-outlier-detection";
 
@@ -80,7 +80,7 @@ fn one_finding_per_missing_host_and_every_route_still_counted() {
     write(
         dir.path(),
         "k8s/c.yaml",
-        &route("c").replace("payments", "ledger"),
+        route("c").replace("payments", "ledger"),
     );
     let report = json(&run_in(dir.path(), &["check", ".", "--format", "json"]));
     assert_eq!(dr_findings(&report).len(), 2);
@@ -96,7 +96,7 @@ fn a_baseline_keeps_one_entry_per_route_so_a_new_route_is_new() {
             .unwrap();
     assert_eq!(base["findings"].as_array().unwrap().len(), 2, "{base}");
     // A third route to the same missing host is a new finding, at that route.
-    write(dir.path(), "k8s/0.yaml", &route("zero"));
+    write(dir.path(), "k8s/0.yaml", route("zero"));
     let out = run_in(
         dir.path(),
         &["check", ".", "--baseline", "base.json", "--format", "json"],

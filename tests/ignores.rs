@@ -2,9 +2,9 @@
 //! nothing is reported as unused, `--show-ignored` lists what was silenced, and
 //! `--strict` turns the reports into exit 1.
 
-mod support;
+mod common;
 
-use support::{code, json, run_in, stdout, tree, ROUTES};
+use common::run::{code, json, run_in, stdout, tree, ROUTES};
 
 fn annotated() -> String {
     ROUTES

@@ -2,9 +2,9 @@
 //! starts the gates at today's coverage (so the gate passes today and fails on a
 //! regression), and an existing file is kept unless `--force`.
 
-mod support;
+mod common;
 
-use support::{code, run_in, shop, stderr, write, ROUTES};
+use common::run::{code, run_in, shop, stderr, write, ROUTES};
 
 #[test]
 fn init_writes_todays_coverage_as_a_gate_that_passes_today() {

@@ -7,12 +7,12 @@
 //! release build of minutes; the test runs the same hook definition (entry, file
 //! pattern, serial) as a local `unsupported` hook pointing at the binary under test.
 
-mod support;
+mod common;
 
 use std::path::Path;
 use std::process::{Command, Output};
 
-use support::{ROUTES, RULES_WITH_OUTLIERS};
+use common::run::{ROUTES, RULES_WITH_OUTLIERS};
 
 const GOOD_ROUTE: &str = "apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -95,10 +95,10 @@ fn text(out: &Output) -> String {
     )
 }
 
-/// pre-commit and git are not part of the Rust toolchain: see `support::tool_available`.
+/// pre-commit and git are not part of the Rust toolchain: see `common::run::tool_available`.
 fn tools_available() -> bool {
-    support::tool_available("git", &["--version"], "install git")
-        && support::tool_available(
+    common::run::tool_available("git", &["--version"], "install git")
+        && common::run::tool_available(
             "python3",
             &["-m", "pre_commit", "--version"],
             "python3 -m pip install pre-commit",
@@ -106,7 +106,7 @@ fn tools_available() -> bool {
 }
 
 fn commit(dir: &Path, file: &str, body: &str) -> Output {
-    support::write(dir, file, body);
+    common::run::write(dir, file, body);
     assert!(ok(&run(dir, "git", &["add", file])));
     run(dir, "git", &["commit", "-q", "-m", file])
 }
@@ -130,8 +130,8 @@ fn the_hook_blocks_a_route_without_a_timeout_and_passes_a_good_one() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path();
     assert!(ok(&run(p, "git", &["init", "-q", "-b", "main"])));
-    support::write(p, ".pre-commit-config.yaml", &local_config());
-    support::write(p, ".gitignore", ".pre-commit-home/\n");
+    common::run::write(p, ".pre-commit-config.yaml", local_config());
+    common::run::write(p, ".gitignore", ".pre-commit-home/\n");
     assert!(ok(&run(p, "git", &["add", "."])));
     let install = run(p, "pre-commit", &["install"]);
     assert!(ok(&install), "{}", text(&install));

@@ -2,11 +2,11 @@
 //! with `--quiet`, or when stderr is not a terminal. The terminal is a real
 //! pseudo-terminal made by util-linux's `script`.
 
-mod support;
+mod common;
 
 use std::process::Command;
 
-use support::{run_in, stderr, tree};
+use common::run::{run_in, stderr, tree};
 
 /// A tree with enough files for a bar.
 fn many_files() -> tempfile::TempDir {
@@ -50,7 +50,7 @@ fn on_terminal(dir: &std::path::Path, args: &str, ci: bool) -> String {
 #[test]
 fn a_long_run_on_a_terminal_shows_progress_and_ci_or_quiet_do_not() {
     // util-linux's `script` makes the pseudo-terminal; it is not part of the Rust toolchain.
-    if !support::tool_available("script", &["--version"], "install util-linux") {
+    if !common::run::tool_available("script", &["--version"], "install util-linux") {
         return;
     }
     let dir = many_files();

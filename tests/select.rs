@@ -2,11 +2,11 @@
 //! category; "did you mean" for unknown ids; `--color` and the colour variables;
 //! `--output-format concise`; `resilint rules --format json`.
 
-mod support;
+mod common;
 
 use std::process::Command;
 
-use support::{code, json, run_in, shop, stderr, stdout, tree, write, ROUTES};
+use common::run::{code, json, run_in, shop, stderr, stdout, tree, write, ROUTES};
 
 fn rules_of(out: &std::process::Output) -> Vec<String> {
     let mut rules: Vec<String> = json(out)["findings"]

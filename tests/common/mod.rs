@@ -14,6 +14,7 @@
 
 #![allow(dead_code)]
 
+pub mod run;
 pub mod tree;
 
 use std::collections::BTreeMap;

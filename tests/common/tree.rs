@@ -54,18 +54,7 @@ pub fn web_package(main_rs: &str, files: &[(&str, &str)]) -> tempfile::TempDir {
 
 /// `resilint ARGS` run in `dir`: its standard output read as JSON.
 pub fn cli_json(dir: &Path, args: &[&str]) -> serde_json::Value {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_resilint"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run resilint");
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
+    super::run::json(&super::run::run_in(dir, args))
 }
 
 /// The rule of every finding of `resilint check . --no-cache --format json` in `dir`.

@@ -2,8 +2,6 @@
 //! temporary directories (each pinned as a repository root by an empty `.git`),
 //! and runs of the built binary in them.
 
-#![allow(dead_code)]
-
 use std::path::Path;
 use std::process::Output;
 
@@ -69,20 +67,15 @@ pub const MAIN_RS: &str = "pub fn client() -> reqwest::Client {
 }
 ";
 
-/// Writes `files` (relative path, text) into a fresh directory with an empty `.git`.
-pub fn tree(files: &[(&str, &str)]) -> TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::create_dir(dir.path().join(".git")).unwrap();
-    for (rel, text) in files {
-        write(dir.path(), rel, text);
-    }
-    dir
-}
+#[allow(unused_imports)] // not every test file that includes `common` writes files
+pub use super::tree::write;
 
-pub fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
+/// Writes `files` (relative path, text) into a fresh directory with an empty `.git`,
+/// so the directory is the repository root of the run.
+pub fn tree(files: &[(&str, &str)]) -> TempDir {
+    let dir = super::tree::tree(files);
+    std::fs::create_dir(dir.path().join(".git")).expect("create .git");
+    dir
 }
 
 /// The standard small tree: routes, rules and a Rust package.
