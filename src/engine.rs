@@ -470,10 +470,21 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
         errors.extend(crate::istio::method_regex_errors(&docs, &files));
         mark.at("files sorted out, links, scopes");
         let ws = Workspace::new(files, docs).with_scopes(scopes);
+        // `--changed-only` reports only the changed files: only they are judged.
+        let only = extras
+            .changed
+            .as_ref()
+            .map(|changed| crate::changed::indices(&ws.files, changed));
         // The integration graph reads every layer; what it finds across layers goes
-        // back into the documents the rules judge (credit, `cross` paths).
-        let graph = crate::graph::build(&ws, &graph_settings);
-        mark.at("integration graph: built");
+        // back into the documents the rules judge (credit, `cross` paths). Rules that
+        // read none of that are judged while it is built (the graph is one thread).
+        let after_graph: Vec<bool> = rules.iter().map(judge::reads_graph).collect();
+        let before_graph: Vec<bool> = after_graph.iter().map(|g| !g).collect();
+        let (graph, first) = rayon::join(
+            || crate::graph::build(&ws, &graph_settings),
+            || judge::judge_part(&rules, &before_graph, &ws, levels.as_ref(), only.as_ref()),
+        );
+        mark.at("integration graph built, rules without it judged");
         let (files, mut docs, scopes) = ws.into_parts();
         crate::graph::docs::annotate(&graph, &mut docs);
         docs.extend(crate::graph::docs::documents_with(&graph, &|file| {
@@ -482,13 +493,8 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
         mark.at("integration graph: credit and paths");
         let ws = Workspace::new(files, docs).with_scopes(scopes);
         mark.at("integration graph: workspace indexed again");
-        // `--changed-only` reports only the changed files: only they are judged.
-        let only = extras
-            .changed
-            .as_ref()
-            .map(|changed| crate::changed::indices(&ws.files, changed));
-        let (findings, coverage, counted, unresolved) =
-            judge::judge_files(&rules, &ws, levels.as_ref(), only.as_ref());
+        let second = judge::judge_part(&rules, &after_graph, &ws, levels.as_ref(), only.as_ref());
+        let (findings, coverage, counted, unresolved) = judge::finish(vec![first, second]);
         mark.at("judge");
         let mut report = Report {
             end_to_end: crate::graph::coverage::end_to_end(&graph),

@@ -304,10 +304,49 @@ pub fn judge_files(
     levels: Option<&Levels>,
     only: Option<&std::collections::HashSet<usize>>,
 ) -> Judged {
+    let all = vec![true; rules.len()];
+    finish(vec![judge_part(rules, &all, ws, levels, only)])
+}
+
+/// Whether a rule reads what the integration graph adds: it selects (or joins to)
+/// Rust facts, which the graph credits, or `cross` documents, which the graph makes,
+/// or any platform at all. The other rules can be judged while the graph is built.
+pub fn reads_graph(rule: &Rule) -> bool {
+    let select = &rule.spec.select;
+    let wants_k8s = select.api_version.is_some() || !select.kind.0.is_empty();
+    let platform = select
+        .platform
+        .map(|p| p.0)
+        .or(wants_k8s.then_some(Platform::Kubernetes));
+    let join_platform = rule.spec.check.join().map(|j| {
+        let wants_k8s = j.target_api_version.is_some() || !j.target_kind.0.is_empty();
+        j.target_platform
+            .map(|p| p.0)
+            .or(wants_k8s.then_some(Platform::Kubernetes))
+    });
+    let graph_side =
+        |p: Option<Platform>| !matches!(p, Some(p) if p != Platform::Rust && p != Platform::Cross);
+    graph_side(platform) || join_platform.is_some_and(graph_side)
+}
+
+/// One pass of the judge: the rules marked in `which` over the selected documents,
+/// one outcome per document of `ws` (in document order), for [`finish`] to merge with
+/// the other passes. Rule `i` keeps its index, so per-file levels still apply.
+pub fn judge_part(
+    rules: &[Rule],
+    which: &[bool],
+    ws: &Workspace,
+    levels: Option<&Levels>,
+    only: Option<&std::collections::HashSet<usize>>,
+) -> Part {
     // Each join's targets are indexed once, before any subject looks a name up.
     let indexes: Vec<Option<ServiceIndex>> = rules
         .par_iter()
-        .map(|r| r.spec.check.join().map(|j| j.index(ws)))
+        .zip(which)
+        .map(|(r, on)| {
+            on.then(|| r.spec.check.join().map(|j| j.index(ws)))
+                .flatten()
+        })
         .collect();
     let contexts: Vec<Context> = indexes
         .iter()
@@ -320,13 +359,16 @@ pub fn judge_files(
         .iter()
         .map(|r| r.spec.docs.get_ref().fix.trim().into())
         .collect();
-    let outcomes: Vec<Outcome> = ws
+    let outcomes = ws
         .docs
         .par_iter()
-        .filter(|doc| only.is_none_or(|only| only.contains(&doc.file)))
         .map(|doc| {
             let mut out = Outcome::default();
-            for (i, ((rule, ctx), help)) in rules.iter().zip(&contexts).zip(&helps).enumerate() {
+            if only.is_some_and(|only| !only.contains(&doc.file)) {
+                return out;
+            }
+            let rules = rules.iter().zip(&contexts).zip(&helps).zip(which);
+            for (i, (((rule, ctx), help), _)) in rules.enumerate().filter(|(_, r)| *r.1) {
                 if !selects(rule, doc) {
                     continue;
                 }
@@ -348,10 +390,29 @@ pub fn judge_files(
             out
         })
         .collect();
+    Part(outcomes)
+}
+
+/// The outcomes of one [`judge_part`], one per document.
+pub struct Part(Vec<Outcome>);
+
+/// Merges passes of [`judge_part`] document by document (a later pass may judge a
+/// workspace with more documents; the common ones keep their indices), so findings
+/// and subjects come in the order one pass over all rules gives, then counts coverage.
+pub fn finish(parts: Vec<Part>) -> Judged {
+    let len = parts.iter().map(|p| p.0.len()).max().unwrap_or(0);
+    let mut per_doc: Vec<Outcome> = (0..len).map(|_| Outcome::default()).collect();
+    for part in parts {
+        for (merged, out) in per_doc.iter_mut().zip(part.0) {
+            merged.findings.extend(out.findings);
+            merged.unresolved.extend(out.unresolved);
+            merged.seen.extend(out.seen);
+        }
+    }
     let mut findings = Vec::new();
     let mut unresolved = Vec::new();
     let mut seen = Vec::new();
-    for outcome in outcomes {
+    for outcome in per_doc {
         findings.extend(outcome.findings);
         unresolved.extend(outcome.unresolved);
         seen.extend(outcome.seen);
