@@ -68,13 +68,50 @@ pub fn document(doc: &mut Document) {
 /// ([`gateway`]), and materialises inherited values in every Spring document, from
 /// the view of its application and profile. Returns the `errors`
 /// entries found on the way (a `baseConfig` loop or a missing config).
-pub fn link(docs: &mut [Document], files: &[SourceFile]) -> Vec<FileError> {
+pub fn link(docs: &mut Vec<Document>, files: &[SourceFile]) -> Vec<FileError> {
     link_scoped(docs, files, &Scopes::default())
 }
 
 /// [`link`] within deployment scopes: a document only sees what its file's scope
 /// sees (a ServiceProfile of `envs/prod` does not override a Service of `envs/dev`).
-pub fn link_scoped(docs: &mut [Document], files: &[SourceFile], scopes: &Scopes) -> Vec<FileError> {
+pub fn link_scoped(
+    docs: &mut Vec<Document>,
+    files: &[SourceFile],
+    scopes: &Scopes,
+) -> Vec<FileError> {
+    if !docs.iter().any(|d| d.meta.platform == Platform::Spring) {
+        link_meshes(docs, files, scopes);
+        return Vec::new();
+    }
+    // Spring documents only read and patch one another, and no other platform's link
+    // reads them: the two sides are linked at once, apart, then put back in order.
+    type Numbered = Vec<(usize, Document)>;
+    let (spring, rest): (Numbered, Numbered) = std::mem::take(docs)
+        .into_iter()
+        .enumerate()
+        .partition(|(_, d)| d.meta.platform == Platform::Spring);
+    let (spring_at, mut spring): (Vec<usize>, Vec<Document>) = spring.into_iter().unzip();
+    let (rest_at, mut rest): (Vec<usize>, Vec<Document>) = rest.into_iter().unzip();
+    let ((), errors) = rayon::join(
+        || link_meshes(&mut rest, files, scopes),
+        || link_spring(&mut spring, files),
+    );
+    let mut spring = spring_at.into_iter().zip(spring).peekable();
+    let mut rest = rest_at.into_iter().zip(rest).peekable();
+    while let Some(next) = match (spring.peek(), rest.peek()) {
+        (Some((s, _)), Some((r, _))) if s < r => spring.next(),
+        (_, Some(_)) => rest.next(),
+        (Some(_), None) => spring.next(),
+        (None, None) => None,
+    } {
+        docs.push(next.1);
+    }
+    errors
+}
+
+/// The link steps of the mesh and gateway platforms, in their order (a later one may
+/// read what an earlier one derived).
+fn link_meshes(docs: &mut [Document], files: &[SourceFile], scopes: &Scopes) {
     linkerd::link(docs, scopes);
     consul::link(docs);
     let routes = gateway::patches(docs, files);
@@ -82,15 +119,12 @@ pub fn link_scoped(docs: &mut [Document], files: &[SourceFile], scopes: &Scopes)
     envoy::link(docs, files);
     kong::link(docs, files);
     kong_ingress::link(docs, files);
-    let spring: Vec<usize> = docs
-        .iter()
-        .enumerate()
-        .filter(|(_, d)| d.meta.platform == Platform::Spring)
-        .map(|(i, _)| i)
-        .collect();
-    if spring.is_empty() {
-        return Vec::new();
-    }
+}
+
+/// Materialises inherited values in the Spring documents `docs` (all of them Spring),
+/// from the view of each one's application and profile.
+fn link_spring(docs: &mut [Document], files: &[SourceFile]) -> Vec<FileError> {
+    let spring: Vec<usize> = (0..docs.len()).collect();
     let mut errors = Vec::new();
     let mut patches = Vec::new();
     for (i, view) in views::views(docs, &spring, files, &mut errors) {
