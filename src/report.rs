@@ -351,7 +351,9 @@ fn serialize_coverage<S: serde::Serializer>(
 impl Report {
     /// Sorts findings and errors with a full key so output never depends on thread timing.
     pub fn sort(&mut self) {
-        self.findings.sort_by(|a, b| {
+        // Stable, like `sort_by`, so the order is the same whatever the thread count.
+        use rayon::slice::ParallelSliceMut;
+        self.findings.par_sort_by(|a, b| {
             (&a.location, &a.rule, &a.message).cmp(&(&b.location, &b.rule, &b.message))
         });
         // Two subjects can share one offending node (a YAML anchor merged into both):
