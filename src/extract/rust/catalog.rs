@@ -71,6 +71,25 @@ pub struct CatalogFile {
     /// Functions that wrap a client and forward its requests (`reqwest_middleware::ClientBuilder::new(client)`).
     #[serde(default)]
     pub client_wrapper: Vec<TimeoutWrapper>,
+    /// What makes a package a one-shot command-line tool (the breaker rule leaves its
+    /// calls): its command-line parsers and the frameworks that make it a service.
+    #[serde(default)]
+    pub one_shot: Option<OneShot>,
+}
+
+/// A package that depends on one of `cli` and none of `service` is a one-shot
+/// command-line tool: it makes its calls and exits, so a circuit breaker (which
+/// protects a long-running process from hammering a failing dependency) has nothing
+/// to protect. A package that registers routes is a service whatever its crates.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct OneShot {
+    /// Command-line argument parsers (`clap`).
+    #[serde(default)]
+    pub cli: Vec<String>,
+    /// Crates that make a long-running process: servers, consumers, schedulers.
+    #[serde(default)]
+    pub service: Vec<String>,
 }
 
 impl CatalogFile {
@@ -225,6 +244,8 @@ pub struct Catalog {
     pub clients: Vec<ClientApi>,
     pub layers: Vec<TimeoutLayer>,
     pub breakers: Vec<BreakerApi>,
+    /// The one-shot CLI shape, all files' lists merged.
+    pub one_shot: OneShot,
     client_wrappers: Vec<TimeoutWrapper>,
     /// The retry extractor's catalogue (`apis/retry*.toml`).
     pub retry: RetryCatalog,
@@ -259,6 +280,10 @@ impl Catalog {
                 self.layers.extend(file.timeout_layer);
                 self.breakers.extend(file.breaker);
                 self.client_wrappers.extend(file.client_wrapper);
+                if let Some(o) = file.one_shot {
+                    self.one_shot.cli.extend(o.cli);
+                    self.one_shot.service.extend(o.service);
+                }
             }
             ApiFile::Retry(r) => self.retry.extend(r),
             ApiFile::Routes(r) => self.routes.extend(*r),

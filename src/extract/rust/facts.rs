@@ -37,6 +37,11 @@ pub struct CallFact {
     pub breaker: bool,
     /// The function (link key) the call is made in.
     pub in_fn: Option<String>,
+    /// The call is decided by configuration: it passes a value bound by `if let
+    /// Some(t) = ..` (`b = b.timeout(t)`), or runs on the `else` branch of such an
+    /// `if` whose other branch bounds the same request.
+    #[serde(default)]
+    pub configurable: bool,
 }
 
 /// Calls made on one value, in order.
@@ -80,6 +85,9 @@ pub enum Origin {
     /// `self.<name>` used before the file assigns it: what is done with it happens to
     /// every value the file stores in that field.
     Field { name: String },
+    /// A `static` of the package used by name (`HTTP.get(url)`): what is done with it
+    /// happens to the value the package keeps there.
+    Static { name: String },
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -120,4 +128,12 @@ pub struct FileFacts {
     pub arg_passes: Vec<(String, usize, usize)>,
     /// A handle stored in `self.<name>`: (name, handle).
     pub field_binds: Vec<(String, usize)>,
+    /// A handle kept in a `static` (`static HTTP: LazyLock<Client> = ..`): (name,
+    /// handle). Uses of that name anywhere in the package meet it.
+    #[serde(default)]
+    pub static_binds: Vec<(String, usize)>,
+    /// The package looks like a one-shot command-line tool (a CLI parser among its
+    /// dependencies, no server or consumer framework): why, in words.
+    #[serde(default)]
+    pub one_shot: Option<String>,
 }

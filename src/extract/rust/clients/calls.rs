@@ -47,6 +47,9 @@ impl Visitor<'_, '_> {
         if c.args.len() == 1 && is_transparent(&fp.path) {
             return self.expr(&c.args[0]);
         }
+        if c.args.len() == 1 && super::bindings::is_lazy_new(&fp.path) {
+            return self.closure_value(&c.args[0]);
+        }
         let segs = segments(&fp.path);
         let n = segs.len();
         let last = segs.last().map(String::as_str).unwrap_or("");
@@ -67,7 +70,12 @@ impl Visitor<'_, '_> {
                 passed.push((i, h));
             }
         }
-        let callee = self.local_callee(&segs)?;
+        // A closure bound by `let` in this function, called (`call()`).
+        let closure = (n == 1).then(|| self.closure_key(&segs[0])).flatten();
+        let callee = match closure {
+            Some(key) => key,
+            None => self.local_callee(&segs)?,
+        };
         for (i, h) in passed {
             self.facts.arg_passes.push((callee.clone(), i, h));
         }

@@ -105,6 +105,16 @@ impl Visitor<'_, '_> {
             }
             return (st, 0);
         }
+        // `CLIENT.get_or_init(|| ..)`: the value the closure builds, kept in the static.
+        if let Some((first, _)) = calls.first().filter(|(m, _)| {
+            m.args.len() == 1 && super::bindings::GET_OR_INIT.iter().any(|g| m.method == g)
+        }) {
+            st.handle = self.closure_value(&first.args[0]);
+            if let (Some(h), Some(name)) = (st.handle, simple_ident(base)) {
+                self.facts.static_binds.push((name, h));
+            }
+            return (st, 1);
+        }
         if let Expr::Call(c) = base {
             if let Expr::Path(p) = &*c.func {
                 if let Some((PathRole::LayerBuilder(i), _)) = self.path_role(&p.path) {
@@ -164,6 +174,7 @@ impl Visitor<'_, '_> {
                     awaited,
                     breaker: false,
                     in_fn: None,
+                    configurable: false,
                 });
             }
             return;
@@ -183,6 +194,7 @@ impl Visitor<'_, '_> {
             awaited,
             breaker: self.breaker > 0,
             in_fn: self.fn_name.clone(),
+            configurable: self.is_configurable(&m.args),
         });
     }
 

@@ -9,6 +9,7 @@
 // the default SipHash, and nothing here is attacker-keyed or iterated into output order.
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+use super::nodes::{call_node, client_node, Evidence};
 use crate::extract::rust::catalog::{Catalog, ClientApi};
 use crate::extract::rust::facts::{Chain, FileFacts, Origin, Target};
 use crate::tree::{Node, Span, Value};
@@ -23,22 +24,26 @@ type HandleId = (usize, usize);
 
 /// One request made from a client.
 #[derive(Debug, Clone)]
-struct Req {
+pub(super) struct Req {
     /// A per-request timeout or a timeout wrapper bounds it.
-    timed: bool,
-    target: Option<Target>,
+    pub(super) timed: bool,
+    pub(super) target: Option<Target>,
     /// Package file index and span of the call.
-    file: usize,
-    span: Span,
+    pub(super) file: usize,
+    pub(super) span: Span,
     /// It runs inside a breaker's `call`.
-    breaker: bool,
-    in_fn: Option<String>,
+    pub(super) breaker: bool,
+    pub(super) in_fn: Option<String>,
+    /// Its timeout is decided by configuration (the `else` of `if let Some(t)`).
+    pub(super) configurable: bool,
 }
 
 /// What a client's calls amount to under its catalogue entry.
 #[derive(Debug, Default)]
 struct Eval {
     builder_timeout: Option<Span>,
+    /// The builder's timeout is set only when configured (`if let Some(t)`).
+    builder_configurable: bool,
     disabled: Option<(Span, String)>,
     unbounded: Option<(Span, String)>,
     requests: Vec<Req>,
@@ -85,6 +90,7 @@ fn eval_chains<'a>(
                     span: call.span,
                     breaker: call.breaker,
                     in_fn: call.in_fn.clone(),
+                    configurable: call.configurable,
                 });
                 req = Some(ev.requests.len() - 1);
                 // Only a request method the catalogue names (not `*`) can carry a
@@ -114,8 +120,9 @@ fn eval_chains<'a>(
             if api.timeout.contains(&call.name) && call.nargs > 0 {
                 if disables {
                     ev.disabled.get_or_insert((call.span, disable_text()));
-                } else {
-                    ev.builder_timeout.get_or_insert(call.span);
+                } else if ev.builder_timeout.is_none() {
+                    ev.builder_timeout = Some(call.span);
+                    ev.builder_configurable = call.configurable;
                 }
             } else if api.disable.contains(&call.name) {
                 ev.disabled
@@ -137,7 +144,7 @@ pub(crate) fn entry(key: &str, value: Node) -> (Node, Node) {
     (scalar(key, value.span), value)
 }
 
-fn target_text(t: &Target, consts: &HashMap<&str, &str>) -> Option<String> {
+pub(super) fn target_text(t: &Target, consts: &HashMap<&str, &str>) -> Option<String> {
     match t {
         Target::Literal(s) => Some(s.clone()),
         Target::Const(name) => consts.get(name.as_str()).map(|s| s.to_string()),
@@ -233,6 +240,21 @@ fn hand_overs(package: &[(usize, FileFacts)]) -> HashMap<HandleId, Vec<HandleId>
             }
         }
     }
+    // A value kept in a `static` meets every use of that name in the package.
+    let mut statics: HashMap<&str, Vec<HandleId>> = HashMap::default();
+    for (fi, (_, facts)) in package.iter().enumerate() {
+        for (hi, h) in facts.handles.iter().enumerate() {
+            if let Origin::Static { name } = &h.origin {
+                statics.entry(name.as_str()).or_default().push((fi, hi));
+            }
+        }
+    }
+    for (fi, (_, facts)) in package.iter().enumerate() {
+        for (name, h) in &facts.static_binds {
+            let uses = statics.get(name.as_str()).into_iter().flatten();
+            passes.entry((fi, *h)).or_default().extend(uses);
+        }
+    }
     for (fi, (_, facts)) in package.iter().enumerate() {
         for (callee, index, h) in &facts.arg_passes {
             for p in params.get(&(callee.as_str(), *index)).into_iter().flatten() {
@@ -307,7 +329,8 @@ fn factory_sites<'p>(
                         Origin::Call { .. }
                         | Origin::Breaker { .. }
                         | Origin::Param { .. }
-                        | Origin::Field { .. } => {}
+                        | Origin::Field { .. }
+                        | Origin::Static { .. } => {}
                     }
                 }
             }
@@ -327,6 +350,7 @@ pub(crate) fn link_clients(package: &[(usize, FileFacts)], catalog: &Catalog) ->
         .flat_map(|(_, f)| f.types.iter().map(String::as_str))
         .collect();
     let flow = Flow::new(package);
+    let one_shot = one_shot(package);
     let sites = factory_sites(package, &flow);
     // Functions called inside a breaker's `call`: their calls are guarded one level down.
     let guarded_fns: HashSet<&str> = package
@@ -366,6 +390,7 @@ pub(crate) fn link_clients(package: &[(usize, FileFacts)], catalog: &Catalog) ->
                 span: *span,
                 breaker: *breaker,
                 in_fn: in_fn.clone(),
+                configurable: false,
             });
             let client = ClientSite {
                 api: entry_api,
@@ -384,12 +409,30 @@ pub(crate) fn link_clients(package: &[(usize, FileFacts)], catalog: &Catalog) ->
                 let covered = guarded
                     || r.breaker
                     || r.in_fn.as_deref().is_some_and(|f| guarded_fns.contains(f));
-                calls[r.file].push(call_node(entry_api, &r, covered, &node, &consts));
+                let mut call = call_node(entry_api, &r, covered, &node, &consts);
+                if let (Some(why), Value::Map(fields)) = (one_shot, &mut call.value) {
+                    fields.push(entry("one-shot", scalar(why, r.span)));
+                }
+                calls[r.file].push(call);
             }
             clients[fi].push(node);
         }
     }
     Linked { clients, calls }
+}
+
+/// Why the package is a one-shot command-line tool (its dependencies say so and none
+/// of its files registers a route), if it is one.
+fn one_shot(package: &[(usize, FileFacts)]) -> Option<&str> {
+    let serves = package.iter().any(|(_, f)| {
+        !f.routes.routes.is_empty()
+            || !f.routes.handlers.is_empty()
+            || !f.routes.macro_registered.is_empty()
+    });
+    if serves {
+        return None;
+    }
+    package.iter().find_map(|(_, f)| f.one_shot.as_deref())
 }
 
 /// A client construction being judged.
@@ -399,49 +442,6 @@ struct ClientSite<'a> {
     constructor: &'a str,
     target: Option<&'a Target>,
     origin_wrapped: bool,
-}
-
-/// An outbound call site: `{api, target?, breaker?}` at the request call.
-fn call_node(
-    api: &ClientApi,
-    r: &Req,
-    covered: bool,
-    client: &Node,
-    consts: &HashMap<&str, &str>,
-) -> Node {
-    let mut fields = vec![entry("api", scalar(&api.name, r.span))];
-    let target = r
-        .target
-        .as_ref()
-        .and_then(|t| target_text(t, consts))
-        .or_else(|| {
-            client
-                .get("target")
-                .and_then(Node::as_str)
-                .map(str::to_string)
-        });
-    // A call to this host, a socket or a health probe is no remote integration: it
-    // carries `local` (the breaker rule leaves it) and no target for the graph.
-    let local = match &r.target {
-        Some(Target::Local(why)) => Some(why.as_str()),
-        _ => target.as_deref().and_then(super::syntax::local_reason),
-    }
-    .or_else(|| client.get("local").and_then(Node::as_str));
-    match (local, target) {
-        (Some(why), _) => fields.push(entry("local", scalar(why, r.span))),
-        (None, Some(t)) => fields.push(entry("target", scalar(t, r.span))),
-        (None, None) => {}
-    }
-    if covered {
-        fields.push(entry(
-            "breaker",
-            scalar("runs inside a circuit breaker", r.span),
-        ));
-    }
-    Node {
-        value: Value::Map(fields),
-        span: r.span,
-    }
 }
 
 /// The client's fact node, the requests made from it, and whether the client as a
@@ -488,24 +488,43 @@ fn judge_client(
             .iter()
             .any(|p| t.contains(&format!("{p}=")))
     });
-    let builder_timeout = own
-        .builder_timeout
-        .or(if sites_timed { Some(span) } else { None });
-    let covered: Option<(Span, String)> = if disabled.is_some() {
+    let builder_timeout = own.builder_timeout.map(|s| (s, own.builder_configurable));
+    let builder_timeout = builder_timeout.or(sites_timed.then_some((span, false)));
+    let covered = if disabled.is_some() {
         None
-    } else if let Some(s) = builder_timeout {
-        Some((s, "a timeout is set on the builder".into()))
+    } else if let Some((s, configurable)) = builder_timeout {
+        Some(if configurable {
+            (
+                s,
+                Evidence::Configurable,
+                "a timeout is set on the builder when configured",
+            )
+        } else {
+            (s, Evidence::Builder, "a timeout is set on the builder")
+        })
     } else if origin_wrapped || wrapped {
-        Some((span, "used under a timeout wrapper".into()))
+        Some((span, Evidence::Wrapped, "used under a timeout wrapper"))
     } else if target_timeout {
-        Some((span, "the target URI sets a timeout".into()))
+        Some((span, Evidence::TargetUri, "the target URI sets a timeout"))
     } else if !requests.is_empty() && requests.iter().all(|r| r.timed) {
-        Some((span, "every request sets a timeout".into()))
+        Some((span, Evidence::Request, "every request sets a timeout"))
+    } else if !requests.is_empty() && requests.iter().all(|r| r.timed || r.configurable) {
+        Some((
+            span,
+            Evidence::Configurable,
+            "every request sets a timeout when one is configured",
+        ))
     } else {
-        api.default_timeout
-            .as_ref()
-            .map(|d| (span, format!("library default timeout ({d})")))
+        None
     };
+    let covered = covered
+        .map(|(s, e, how)| (s, e, how.to_string()))
+        .or_else(|| {
+            api.default_timeout.as_ref().map(|d| {
+                let how = format!("library default timeout ({d})");
+                (span, Evidence::LibraryDefault, how)
+            })
+        });
     // A client whose address or connector is local (a Unix socket, this host): its
     // calls are no remote integration.
     let local = target
@@ -555,37 +574,4 @@ fn disabled_reason(api: &ClientApi, own: &Eval, site_evals: &[Eval]) -> Option<(
             (s, text)
         })
         .or(unbounded)
-}
-
-/// A client's fact node: `{api, constructor, default, timeout?, timeout-disabled?, target?}`.
-fn client_node(
-    api: &ClientApi,
-    span: Span,
-    constructor: &str,
-    covered: Option<(Span, String)>,
-    disabled: Option<(Span, String)>,
-    target: Option<String>,
-) -> Node {
-    let mut fields = vec![
-        entry("api", scalar(&api.name, span)),
-        entry("constructor", scalar(constructor, span)),
-    ];
-    let default = match &api.default_timeout {
-        Some(d) => format!("its default is {d}"),
-        None => "it has no timeout by default".to_string(),
-    };
-    fields.push(entry("default", scalar(default, span)));
-    if let Some((s, how)) = covered {
-        fields.push(entry("timeout", scalar(how, s)));
-    }
-    if let Some((s, text)) = disabled {
-        fields.push(entry("timeout-disabled", scalar(text, s)));
-    }
-    if let Some(t) = target {
-        fields.push(entry("target", scalar(t, span)));
-    }
-    Node {
-        value: Value::Map(fields),
-        span,
-    }
 }

@@ -18,9 +18,11 @@ use crate::extract::rust::front::index::{Decl, Index};
 use crate::extract::rust::front::positions::Positions;
 use crate::source::SourceFile;
 
+mod bindings;
 mod calls;
 mod chains;
 pub mod link;
+mod nodes;
 mod syntax;
 
 pub use syntax::macro_exprs;
@@ -68,7 +70,11 @@ pub fn summarize_file(
         impl_type: None,
         breaker: 0,
         fn_name: None,
+        statics: FxHashMap::default(),
+        optional: Vec::new(),
+        configurable: 0,
     };
+    v.facts.one_shot = one_shot(ctx);
     // Struct fields typed as a breaker hold one wherever it is built.
     for (field, ty) in &collector.field_types {
         if let Some((PathRole::BreakerType(api), _)) = v.role(ty) {
@@ -78,6 +84,27 @@ pub fn summarize_file(
     }
     v.visit_file(file);
     prune(v.facts)
+}
+
+/// Why the package is a one-shot command-line tool, if it is one by its
+/// dependencies (see [`crate::extract::rust::catalog::OneShot`]).
+fn one_shot(ctx: &Ctx) -> Option<String> {
+    let deps = ctx.deps?;
+    let shape = &ctx.catalog.one_shot;
+    if shape
+        .service
+        .iter()
+        .any(|s| deps.depends_on(&s.replace('-', "_")))
+    {
+        return None;
+    }
+    let cli = shape
+        .cli
+        .iter()
+        .find(|c| deps.depends_on(&c.replace('-', "_")))?;
+    Some(format!(
+        "a one-shot command-line tool (it depends on `{cli}` and on no server or consumer framework)"
+    ))
 }
 
 /// What the visit needs first: local type names, string constants, breaker fields.
@@ -165,6 +192,8 @@ struct Scope {
     /// Methods called on variables that are not handles (`req.set_timeout(d)`).
     var_methods: FxHashMap<String, Vec<String>>,
     returns: Vec<usize>,
+    /// Closures bound by `let` → their link key (`<fn>::{closure name}`).
+    closures: FxHashMap<String, String>,
 }
 
 struct Visitor<'c, 'a> {
@@ -183,6 +212,12 @@ struct Visitor<'c, 'a> {
     breaker: usize,
     /// Link key of the function being visited.
     fn_name: Option<String>,
+    /// `static` names used in the file → their placeholder handle.
+    statics: FxHashMap<String, usize>,
+    /// Names bound by the enclosing `if let Some(t) = ..` branches that set a timeout.
+    optional: Vec<String>,
+    /// Depth of `else` branches of such `if`s.
+    configurable: usize,
 }
 
 impl Visitor<'_, '_> {
@@ -300,14 +335,8 @@ impl Visitor<'_, '_> {
             Expr::Try(t) => self.expr(&t.expr),
             Expr::Await(a) => self.expr(&a.base),
             Expr::Reference(r) => self.expr(&r.expr),
-            Expr::Path(p) => {
-                let vars = &self.scopes.last()?.vars;
-                // Most functions hold no tracked value: skip naming the identifier.
-                if vars.is_empty() {
-                    return None;
-                }
-                vars.get(&p.path.get_ident()?.to_string()).copied()
-            }
+            Expr::Path(p) => self.path_value(&p.path),
+            Expr::If(i) if self.if_optional(i) => None,
             Expr::Field(f) if is_self(&f.base) => match &f.member {
                 syn::Member::Named(n) => {
                     let name = n.to_string();
@@ -439,6 +468,10 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_> {
             self.visit_attribute(a);
         }
         if let Some(init) = &l.init {
+            if let (Expr::Closure(c), Some(name)) = (&*init.expr, pat_ident(&l.pat)) {
+                self.let_closure(name, c);
+                return;
+            }
             let h = self.expr(&init.expr);
             if let Some(h) = h {
                 if let Some(name) = pat_ident(&l.pat) {
@@ -453,6 +486,10 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_> {
 
     fn visit_macro(&mut self, m: &'ast syn::Macro) {
         self.mac(m);
+    }
+
+    fn visit_item_static(&mut self, s: &'ast syn::ItemStatic) {
+        self.item_static(s);
     }
 
     fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
@@ -509,6 +546,7 @@ fn prune(mut facts: FileFacts) -> FileFacts {
         .flat_map(|f| f.returns.iter().copied())
         .chain(facts.arg_passes.iter().map(|(_, _, h)| *h))
         .chain(facts.field_binds.iter().map(|(_, h)| *h))
+        .chain(facts.static_binds.iter().map(|(_, h)| *h))
         .collect();
     let keep: Vec<bool> = facts
         .handles
@@ -541,7 +579,7 @@ fn prune(mut facts: FileFacts) -> FileFacts {
     for (_, _, h) in &mut facts.arg_passes {
         *h = new_index[*h];
     }
-    for (_, h) in &mut facts.field_binds {
+    for (_, h) in facts.field_binds.iter_mut().chain(&mut facts.static_binds) {
         *h = new_index[*h];
     }
     facts

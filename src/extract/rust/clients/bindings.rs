@@ -1,0 +1,174 @@
+//! Values the visitor follows beyond plain `let`s: a timeout decided by
+//! configuration (`if let Some(t) = timeout { .. }`), closures bound to a name and
+//! called later (`let call = || async { .. }; breaker.call(call())`), and clients
+//! kept in a `static` (`LazyLock`, `once_cell::Lazy`, `OnceLock::get_or_init`).
+
+use quote::ToTokens;
+use syn::{Expr, ExprIf};
+
+use super::syntax::pat_ident;
+use super::Visitor;
+use crate::extract::rust::facts::Origin;
+use crate::extract::rust::front::ident::with_ident_str;
+
+/// Lazy cells whose constructor takes the closure that builds the value.
+const LAZY_CELLS: &[&str] = &["LazyLock", "Lazy", "LazyCell"];
+
+/// `OnceLock`/`OnceCell` methods whose closure argument builds the value.
+pub(super) const GET_OR_INIT: &[&str] = &["get_or_init", "get_or_try_init"];
+
+/// `Lazy::new(|| ..)`, `LazyLock::new(..)`: the path of a lazy cell's constructor.
+pub(super) fn is_lazy_new(path: &syn::Path) -> bool {
+    let n = path.segments.len();
+    n >= 2
+        && path.segments[n - 1].ident == "new"
+        && LAZY_CELLS.iter().any(|c| path.segments[n - 2].ident == c)
+}
+
+/// A `static`'s name as written: upper-case (`HTTP_CLIENT`), the Rust convention.
+pub(super) fn is_static_name(name: &str) -> bool {
+    name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+impl Visitor<'_, '_> {
+    /// The value a closure evaluates to (`|| Client::builder().build().unwrap()`).
+    pub(super) fn closure_value(&mut self, e: &Expr) -> Option<usize> {
+        match e {
+            Expr::Closure(c) => self.closure_value(&c.body),
+            Expr::Block(b) => self.block_value(&b.block),
+            _ => self.expr(e),
+        }
+    }
+
+    /// Visits a block and returns the value of its trailing expression.
+    pub(super) fn block_value(&mut self, b: &syn::Block) -> Option<usize> {
+        let n = b.stmts.len();
+        let mut value = None;
+        for (i, stmt) in b.stmts.iter().enumerate() {
+            match stmt {
+                syn::Stmt::Expr(e, None) if i + 1 == n => value = self.expr(e),
+                _ => syn::visit::Visit::visit_stmt(self, stmt),
+            }
+        }
+        value
+    }
+
+    /// `static NAME: LazyLock<Client> = LazyLock::new(|| ..)`: the client the
+    /// package keeps under `NAME`.
+    pub(super) fn item_static(&mut self, s: &syn::ItemStatic) {
+        let saved = self.fn_name.replace(format!("static {}", s.ident));
+        if let Some(h) = self.expr(&s.expr) {
+            self.facts.static_binds.push((s.ident.to_string(), h));
+        }
+        self.fn_name = saved;
+    }
+
+    /// A use of an upper-case name that no `let` binds: a placeholder for the value the
+    /// package keeps in that `static` (joined in the link step).
+    pub(super) fn static_use(&mut self, name: &str) -> Option<usize> {
+        if !is_static_name(name) || self.fn_name.is_none() {
+            return None;
+        }
+        if let Some(&h) = self.statics.get(name) {
+            return Some(h);
+        }
+        let h = self.new_handle(Origin::Static {
+            name: name.to_string(),
+        });
+        self.statics.insert(name.to_string(), h);
+        Some(h)
+    }
+
+    /// `let name = || ..;`: the closure's body is visited as a function of its own
+    /// (link key `<fn>::{closure name}`), so that calling it inside a breaker's
+    /// `call` guards the requests in it, like calling a function does.
+    pub(super) fn let_closure(&mut self, name: String, c: &syn::ExprClosure) {
+        let key = format!(
+            "{}::{{closure {name}}}",
+            self.fn_name.as_deref().unwrap_or("")
+        );
+        let saved = self.fn_name.replace(key.clone());
+        self.expr(&c.body);
+        self.fn_name = saved;
+        self.scope().closures.insert(name, key);
+    }
+
+    /// The link key of a closure bound by `let` in this function, by name.
+    pub(super) fn closure_key(&self, name: &str) -> Option<String> {
+        self.scopes.last()?.closures.get(name).cloned()
+    }
+
+    /// `if let Some(t) = timeout { ..t.. } else { .. }` whose first branch bounds
+    /// something with `t`: a timeout decided by configuration. Calls passing `t` in
+    /// the first branch, and calls on the `else` branch, are `configurable`.
+    pub(super) fn if_optional(&mut self, i: &ExprIf) -> bool {
+        let Expr::Let(l) = &*i.cond else { return false };
+        let syn::Pat::TupleStruct(ts) = &*l.pat else {
+            return false;
+        };
+        let is_some = ts.path.segments.last().is_some_and(|s| s.ident == "Some");
+        let Some(bound) = ts.elems.first().and_then(pat_ident).filter(|_| is_some) else {
+            return false;
+        };
+        let then_text = i.then_branch.to_token_stream().to_string();
+        if !then_text.contains("timeout") {
+            return false;
+        }
+        self.expr(&l.expr);
+        self.optional.push(bound);
+        self.scopes_block(&i.then_branch);
+        self.optional.pop();
+        if let Some((_, e)) = &i.else_branch {
+            self.configurable += 1;
+            self.expr(e);
+            self.configurable -= 1;
+        }
+        true
+    }
+
+    fn scopes_block(&mut self, b: &syn::Block) {
+        for stmt in &b.stmts {
+            syn::visit::Visit::visit_stmt(self, stmt);
+        }
+    }
+
+    /// Whether a call with these arguments is decided by configuration.
+    pub(super) fn is_configurable(
+        &self,
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+    ) -> bool {
+        self.configurable > 0
+            || (!self.optional.is_empty()
+                && args.iter().any(|a| {
+                    super::syntax::simple_ident(a).is_some_and(|n| self.optional.contains(&n))
+                }))
+    }
+}
+
+impl Visitor<'_, '_> {
+    /// The value a path names: a tracked variable, a closure handed to a breaker, or a
+    /// `static` of the package.
+    pub(super) fn path_value(&mut self, path: &syn::Path) -> Option<usize> {
+        // Most paths name nothing tracked: check cheap signs before naming them.
+        let last = &path.segments.last()?.ident;
+        let vars = &self.scopes.last()?.vars;
+        if let (Some(ident), false) = (path.get_ident(), vars.is_empty()) {
+            if let Some(h) = vars.get(&ident.to_string()).copied() {
+                return Some(h);
+            }
+        }
+        if self.breaker > 0 && path.segments.len() == 1 {
+            if let Some(key) = self.closure_key(&last.to_string()) {
+                self.facts.breaker_callees.push(key);
+                return None;
+            }
+        }
+        if !with_ident_str(last, is_static_name) {
+            return None;
+        }
+        self.static_use(&last.to_string())
+    }
+}
