@@ -517,9 +517,13 @@ fn judge_client(
     } else {
         None
     };
+    // A disabled timeout leaves no evidence, not even the library's default.
     let covered = covered
         .map(|(s, e, how)| (s, e, how.to_string()))
         .or_else(|| {
+            if disabled.is_some() {
+                return None;
+            }
             api.default_timeout.as_ref().map(|d| {
                 let how = format!("library default timeout ({d})");
                 (span, Evidence::LibraryDefault, how)
