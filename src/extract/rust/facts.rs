@@ -52,6 +52,9 @@ pub struct Chain {
     pub wrapped: bool,
     /// The whole value was handed to a circuit breaker (a breaker layer's service).
     pub breaker: bool,
+    /// The wrapper runs only when configured (inside `if let Some(t) = ..`).
+    #[serde(default)]
+    pub configurable: bool,
 }
 
 /// Where a handle's value comes from.
@@ -86,7 +89,9 @@ pub enum Origin {
     /// every value the file stores in that field.
     Field { name: String },
     /// A `static` of the package used by name (`HTTP.get(url)`): what is done with it
-    /// happens to the value the package keeps there.
+    /// happens to the value the package keeps there. A name starting with `.` is a
+    /// struct field used through another value (`conf.client.request(..)`): it meets
+    /// what struct literals of the package store in a field of that name.
     Static { name: String },
 }
 

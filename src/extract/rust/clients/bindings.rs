@@ -82,6 +82,18 @@ impl Visitor<'_, '_> {
         Some(h)
     }
 
+    /// `x.<field>` used for a request: a placeholder for what the package's struct
+    /// literals store in a field of that name.
+    pub(super) fn static_use_field(&mut self, field: &syn::Ident) -> Option<usize> {
+        let key = format!(".{field}");
+        if let Some(&h) = self.statics.get(&key) {
+            return Some(h);
+        }
+        let h = self.new_handle(Origin::Static { name: key.clone() });
+        self.statics.insert(key, h);
+        Some(h)
+    }
+
     /// `let name = || ..;`: the closure's body is visited as a function of its own
     /// (link key `<fn>::{closure name}`), so that calling it inside a breaker's
     /// `call` guards the requests in it, like calling a function does.

@@ -115,6 +115,16 @@ impl Visitor<'_, '_> {
             }
             return (st, 1);
         }
+        // `conf.client.request(..)`: a field of another value, used for a request.
+        if let (Expr::Field(f), Some((first, _))) = (base, calls.first()) {
+            if let (syn::Member::Named(n), false) = (&f.member, is_self(&f.base)) {
+                let request = self.ctx.catalog.is_request_name(&first.method.to_string());
+                if self.fn_name.is_some() && request {
+                    st.handle = self.static_use_field(n);
+                    return (st, 0);
+                }
+            }
+        }
         if let Expr::Call(c) = base {
             if let Expr::Path(p) = &*c.func {
                 if let Some((PathRole::LayerBuilder(i), _)) = self.path_role(&p.path) {

@@ -351,6 +351,7 @@ pub(crate) fn link_clients(package: &[(usize, FileFacts)], catalog: &Catalog) ->
         .collect();
     let flow = Flow::new(package);
     let one_shot = one_shot(package);
+    let timed = timed_closures(package);
     let sites = factory_sites(package, &flow);
     // Functions called inside a breaker's `call`: their calls are guarded one level down.
     let guarded_fns: HashSet<&str> = package
@@ -398,6 +399,7 @@ pub(crate) fn link_clients(package: &[(usize, FileFacts)], catalog: &Catalog) ->
                 constructor,
                 target: target.as_ref(),
                 origin_wrapped: *wrapped,
+                timed_closures: &timed,
             };
             let own = flow.chains_of(package, fi, hi);
             let (node, requests, guarded) =
@@ -421,6 +423,30 @@ pub(crate) fn link_clients(package: &[(usize, FileFacts)], catalog: &Catalog) ->
     Linked { clients, calls }
 }
 
+/// Closures (link keys) every call of which runs under a timeout wrapper
+/// (`let fut = send(req); tokio::time::timeout(d, fut)`): the requests made inside
+/// them are bounded one level down. `true`: some wrapper runs only when configured.
+fn timed_closures(package: &[(usize, FileFacts)]) -> HashMap<&str, bool> {
+    let mut seen: HashMap<&str, (bool, bool)> = HashMap::default();
+    for h in package.iter().flat_map(|(_, f)| &f.handles) {
+        let Origin::Call { callee } = &h.origin else {
+            continue;
+        };
+        if !callee.contains("{closure") {
+            continue;
+        }
+        let wrapped = h.chains.iter().any(|c| c.wrapped);
+        let configurable = h.chains.iter().any(|c| c.wrapped && c.configurable);
+        let e = seen.entry(callee.as_str()).or_insert((true, false));
+        e.0 &= wrapped;
+        e.1 |= configurable;
+    }
+    seen.into_iter()
+        .filter(|(_, (all, _))| *all)
+        .map(|(k, (_, configurable))| (k, configurable))
+        .collect()
+}
+
 /// Why the package is a one-shot command-line tool (its dependencies say so and none
 /// of its files registers a route), if it is one.
 fn one_shot(package: &[(usize, FileFacts)]) -> Option<&str> {
@@ -442,6 +468,7 @@ struct ClientSite<'a> {
     constructor: &'a str,
     target: Option<&'a Target>,
     origin_wrapped: bool,
+    timed_closures: &'a HashMap<&'a str, bool>,
 }
 
 /// The client's fact node, the requests made from it, and whether the client as a
@@ -459,6 +486,7 @@ fn judge_client(
         constructor,
         target,
         origin_wrapped,
+        timed_closures,
     } = *client;
     let own = eval_chains(api, chains.iter().copied(), first_request);
     let site_evals: Vec<Eval> = sites
@@ -471,6 +499,13 @@ fn judge_client(
             .all(|s| s.builder_timeout.is_some() || s.wrapped);
     let mut requests = own.requests.clone();
     requests.extend(site_evals.iter().flat_map(|s| s.requests.iter().cloned()));
+    for r in &mut requests {
+        match r.in_fn.as_deref().and_then(|f| timed_closures.get(f)) {
+            Some(true) => r.configurable = true,
+            Some(false) => r.timed = true,
+            None => {}
+        }
+    }
     let guarded = own.breaker || site_evals.iter().any(|s| s.breaker);
     let wrapped = own.wrapped || site_evals.iter().any(|s| s.wrapped);
     let disabled = disabled_reason(api, &own, &site_evals);

@@ -271,10 +271,12 @@ impl Visitor<'_, '_> {
     }
 
     fn mark_wrapped(&mut self, h: usize) {
+        let configurable = self.configurable > 0 || !self.optional.is_empty();
         self.facts.handles[h].chains.push(Chain {
             calls: Vec::new(),
             wrapped: true,
             breaker: false,
+            configurable,
         });
     }
 
@@ -285,6 +287,7 @@ impl Visitor<'_, '_> {
                 calls: Vec::new(),
                 wrapped: self.wrapped > 0,
                 breaker: self.breaker > 0,
+                configurable: false,
             });
         }
     }
@@ -366,6 +369,7 @@ impl Visitor<'_, '_> {
                     let h = self.expr(&f.expr);
                     if let (Some(h), syn::Member::Named(n)) = (h, &f.member) {
                         self.bind_field(n.to_string(), h);
+                        self.facts.static_binds.push((format!(".{n}"), h));
                     }
                 }
                 if let Some(rest) = &s.rest {
@@ -555,6 +559,9 @@ fn prune(mut facts: FileFacts) -> FileFacts {
         .map(|(i, h)| {
             matches!(h.origin, Origin::Client { .. })
                 || !h.chains.is_empty()
+                // Every call of a closure is kept: whether all of them run under a
+                // timeout is judged in the link step.
+                || matches!(&h.origin, Origin::Call { callee } if callee.contains("{closure"))
                 || returned.contains(&i)
         })
         .collect();
