@@ -428,3 +428,54 @@ fn cargo_renames_are_followed_for_retry_crates() {
         assert_eq!(rules, ["rust/retry-with-constant-delay"], "{dep}: {json:#}");
     }
 }
+
+/// The timeout rule weighs evidence kinds, not a verdict: a user copy that drops
+/// `configurable` from the accepted kinds reports a client whose timeout is set only
+/// when configuration gives one, which the built-in rule accepts.
+#[test]
+fn a_user_rule_can_refuse_a_configurable_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "resilint.toml", "rule-dirs = [\"my-rules\"]\n");
+    let builtin = include_str!("../rules/rust/http-client-without-timeout.toml");
+    let strict = builtin
+        .replace(
+            "id = \"rust/http-client-without-timeout\"",
+            "id = \"strict/client-timeout\"",
+        )
+        .replace("\"configurable\", ", "");
+    assert_ne!(
+        strict.matches("configurable\"").count(),
+        builtin.matches("configurable\"").count()
+    );
+    write(root, "my-rules/strict/client-timeout.toml", strict);
+    write(
+        root,
+        "svc/Cargo.toml",
+        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\n\n[dependencies]\nreqwest = \"0.12\"\n",
+    );
+    write(
+        root,
+        "svc/src/main.rs",
+        r#"use std::time::Duration;
+
+pub async fn hook(timeout: Option<Duration>) -> reqwest::Result<()> {
+    let mut b = reqwest::Client::builder();
+    if let Some(t) = timeout {
+        b = b.timeout(t);
+    }
+    b.build()?.post("https://hooks.example.com/").send().await?;
+    Ok(())
+}
+"#,
+    );
+    let (json, _) = check_json(root);
+    let rules: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["category"] == "timeout")
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["strict/client-timeout"], "{json:#}");
+}
