@@ -51,7 +51,7 @@ const CALL: &[Field] = &[
     Field::new(
         "one-shot",
         Ty::Text,
-        "present when the package is a one-shot command-line tool (a CLI parser among its dependencies, no server or consumer framework, no route): why",
+        "present when the package is a one-shot command-line tool (a CLI parser among its dependencies, no server or consumer framework, no route, no `src/lib.rs`): why",
     ),
 ];
 

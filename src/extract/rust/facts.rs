@@ -141,4 +141,8 @@ pub struct FileFacts {
     /// dependencies, no server or consumer framework): why, in words.
     #[serde(default)]
     pub one_shot: Option<String>,
+    /// The file is a library root (`src/lib.rs`): the package is a library, whose
+    /// callers may be long-running whatever its own dependencies.
+    #[serde(default)]
+    pub library_root: bool,
 }

@@ -450,8 +450,11 @@ fn timed_closures(package: &[(usize, FileFacts)]) -> HashMap<&str, bool> {
 /// Why the package is a one-shot command-line tool (its dependencies say so and none
 /// of its files registers a route), if it is one.
 fn one_shot(package: &[(usize, FileFacts)]) -> Option<&str> {
+    // A library (atuin-client needs clap for a derive, and a daemon calls it) or a
+    // package that registers routes is not a one-shot tool.
     let serves = package.iter().any(|(_, f)| {
-        !f.routes.routes.is_empty()
+        f.library_root
+            || !f.routes.routes.is_empty()
             || !f.routes.handlers.is_empty()
             || !f.routes.macro_registered.is_empty()
     });

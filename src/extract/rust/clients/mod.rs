@@ -75,6 +75,7 @@ pub fn summarize_file(
         configurable: 0,
     };
     v.facts.one_shot = one_shot(ctx);
+    v.facts.library_root = source.path.ends_with("src/lib.rs");
     // Struct fields typed as a breaker hold one wherever it is built.
     for (field, ty) in &collector.field_types {
         if let Some((PathRole::BreakerType(api), _)) = v.role(ty) {
