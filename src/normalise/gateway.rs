@@ -34,6 +34,8 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
+
 use crate::join::name::service_fqdn;
 use crate::join::namespace;
 use crate::load::Document;
@@ -340,50 +342,55 @@ pub fn patches(docs: &[Document], files: &[SourceFile]) -> Vec<RulePatch> {
     }
     let breakers = outlier_hosts(docs, files);
     let kong = super::kong_gateway::gateways(docs);
-    let mut out = Vec::new();
-    for i in routes {
-        let route = &docs[i];
-        let rules = route
-            .root
-            .get("spec")
-            .and_then(|s| s.get("rules"))
-            .and_then(Node::as_seq)
-            .unwrap_or_default();
-        let mut candidates: Vec<usize> = Vec::new();
-        selecting(namespace(route), labels(&route.root), &mut candidates);
-        if let Some(name) = route.meta.name.as_deref() {
-            candidates.extend(
-                by_target
-                    .get(&(namespace(route), name))
-                    .into_iter()
-                    .flatten(),
-            );
-        }
-        for parent in parent_gateways(route) {
-            let key = (parent.namespace.as_str(), parent.name.as_str());
-            candidates.extend(by_target.get(&key).into_iter().flatten());
-            let gw_labels = gateways.get(&(parent.namespace.clone(), parent.name.clone()));
-            selecting(&parent.namespace, gw_labels.copied(), &mut candidates);
-        }
-        candidates.sort_unstable();
-        candidates.dedup();
-        let kong_route = super::kong_gateway::governs(route, &kong);
-        for (r, rule) in rules.iter().enumerate() {
-            let rule_name = text(rule, "name");
-            let policy = candidates
-                .iter()
-                .map(|p| &policies[*p])
-                .filter_map(|p| Some((p.attachment(route, rule_name, &gateways)?, p.doc)))
-                .min_by_key(|(a, d)| (*a, d.file, d.index))
-                .map(|(_, d)| d);
-            out.push(RulePatch {
-                doc: i,
-                rule: r,
-                entries: derived(route, rule, policy, &breakers, files, kong_route),
-            });
-        }
-    }
-    out
+    // Each route's patches read only the indexes above: routes are derived in
+    // parallel, and collected in their order.
+    routes
+        .into_par_iter()
+        .flat_map_iter(|i| {
+            let route = &docs[i];
+            let rules = route
+                .root
+                .get("spec")
+                .and_then(|s| s.get("rules"))
+                .and_then(Node::as_seq)
+                .unwrap_or_default();
+            let mut candidates: Vec<usize> = Vec::new();
+            selecting(namespace(route), labels(&route.root), &mut candidates);
+            if let Some(name) = route.meta.name.as_deref() {
+                candidates.extend(
+                    by_target
+                        .get(&(namespace(route), name))
+                        .into_iter()
+                        .flatten(),
+                );
+            }
+            for parent in parent_gateways(route) {
+                let key = (parent.namespace.as_str(), parent.name.as_str());
+                candidates.extend(by_target.get(&key).into_iter().flatten());
+                let gw_labels = gateways.get(&(parent.namespace.clone(), parent.name.clone()));
+                selecting(&parent.namespace, gw_labels.copied(), &mut candidates);
+            }
+            candidates.sort_unstable();
+            candidates.dedup();
+            let kong_route = super::kong_gateway::governs(route, &kong);
+            let mut out = Vec::with_capacity(rules.len());
+            for (r, rule) in rules.iter().enumerate() {
+                let rule_name = text(rule, "name");
+                let policy = candidates
+                    .iter()
+                    .map(|p| &policies[*p])
+                    .filter_map(|p| Some((p.attachment(route, rule_name, &gateways)?, p.doc)))
+                    .min_by_key(|(a, d)| (*a, d.file, d.index))
+                    .map(|(_, d)| d);
+                out.push(RulePatch {
+                    doc: i,
+                    rule: r,
+                    entries: derived(route, rule, policy, &breakers, files, kong_route),
+                });
+            }
+            out
+        })
+        .collect()
 }
 
 /// Hosts that eject failing endpoints, FQDN → description: Istio DestinationRules
