@@ -486,10 +486,14 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
         );
         mark.at("integration graph built, rules without it judged");
         let (files, mut docs, scopes) = ws.into_parts();
-        crate::graph::docs::annotate(&graph, &mut docs);
-        docs.extend(crate::graph::docs::documents_with(&graph, &|file| {
-            graph_settings.max_tries_for(file)
-        }));
+        // Only the judged files' documents need what the graph found.
+        let wanted = |file: usize| only.as_ref().is_none_or(|only| only.contains(&file));
+        crate::graph::docs::annotate(&graph, &mut docs, &wanted);
+        docs.extend(crate::graph::docs::documents_with(
+            &graph,
+            &|file| graph_settings.max_tries_for(file),
+            &wanted,
+        ));
         mark.at("integration graph: credit and paths");
         let ws = Workspace::new(files, docs).with_scopes(scopes);
         mark.at("integration graph: workspace indexed again");

@@ -32,12 +32,18 @@ fn entry(key: &str, text: impl Into<String>, span: Span) -> (Node, Node) {
 
 /// The `cross` documents of a graph, with one `[cross] max-tries` for every path.
 pub fn documents(graph: &Graph, max_tries: u64) -> Vec<Document> {
-    documents_with(graph, &|_| max_tries)
+    documents_with(graph, &|_| max_tries, &|_| true)
 }
 
 /// The `cross` documents of a graph; `max_tries(file)` is the `[cross] max-tries`
-/// of the configuration governing the file a path is written in.
-pub fn documents_with(graph: &Graph, max_tries: &dyn Fn(usize) -> u64) -> Vec<Document> {
+/// of the configuration governing the file a path is written in. Only paths that
+/// start in a file `wanted` accepts are made (`--changed-only` judges the changed
+/// files only).
+pub fn documents_with(
+    graph: &Graph,
+    max_tries: &dyn Fn(usize) -> u64,
+    wanted: &dyn Fn(usize) -> bool,
+) -> Vec<Document> {
     // Code edges by calling service, for gateway timeouts shorter than the callee's own calls.
     let mut calls_from: HashMap<&str, Vec<&Edge>> = HashMap::new();
     for e in &graph.edges {
@@ -58,7 +64,7 @@ pub fn documents_with(graph: &Graph, max_tries: &dyn Fn(usize) -> u64) -> Vec<Do
     }
     let mut by_file: std::collections::BTreeMap<usize, Vec<Node>> = Default::default();
     for e in &graph.edges {
-        if !matches!(e.origin, LayerKind::Code | LayerKind::Gateway) {
+        if !matches!(e.origin, LayerKind::Code | LayerKind::Gateway) || !wanted(e.at.file) {
             continue;
         }
         let fronts = e.from.as_deref().and_then(|from| gateway_into.get(from));
@@ -222,7 +228,7 @@ fn set_field(node: &mut Node, key: &str, text: String, span: Span) {
 }
 
 /// Credits Rust clients and calls with what the other layers of their paths set.
-pub fn annotate(graph: &Graph, docs: &mut [Document]) {
+pub fn annotate(graph: &Graph, docs: &mut [Document], wanted: &dyn Fn(usize) -> bool) {
     // Code edges by (file, span) of the call, and by (file, span) of each client.
     let mut by_call: HashMap<(usize, Span), &Edge> = HashMap::new();
     let mut by_client: HashMap<(usize, Span), Vec<&Edge>> = HashMap::new();
@@ -234,7 +240,7 @@ pub fn annotate(graph: &Graph, docs: &mut [Document]) {
     }
     for doc in docs
         .iter_mut()
-        .filter(|d| d.meta.platform == Platform::Rust)
+        .filter(|d| d.meta.platform == Platform::Rust && wanted(d.file))
     {
         let file = doc.file;
         let Value::Map(fields) = &mut doc.root.value else {
