@@ -447,25 +447,31 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
                 }
             }
         }
-        let sorted = triage::sort_out(
-            load_errors
-                .into_iter()
-                .map(|(i, errors, judged_docs)| triage::FileErrors {
-                    path: &candidates[i].path,
-                    display: &candidates[i].display,
-                    text: Some(files[i].text.as_str()),
-                    judged_docs,
-                    errors,
-                })
-                .collect(),
-            &relevance,
-            &std::env::current_dir().unwrap_or_default(),
+        // Sorting out load errors and computing deployment scopes read only the
+        // files: done at once.
+        let (sorted, scopes) = rayon::join(
+            || {
+                triage::sort_out(
+                    load_errors
+                        .into_iter()
+                        .map(|(i, errors, judged_docs)| triage::FileErrors {
+                            path: &candidates[i].path,
+                            display: &candidates[i].display,
+                            text: Some(files[i].text.as_str()),
+                            judged_docs,
+                            errors,
+                        })
+                        .collect(),
+                    &relevance,
+                    &std::env::current_dir().unwrap_or_default(),
+                )
+            },
+            || Scopes::compute(&files, &scope_globs),
         );
         errors.extend(sorted.errors);
         skipped.extend(sorted.skipped);
         let (linked, rust_packages) = rust.link(rust_facts, &candidates);
         docs.extend(linked);
-        let scopes = Scopes::compute(&files, &scope_globs);
         errors.extend(normalise::link_scoped(&mut docs, &files, &scopes));
         errors.extend(crate::istio::method_regex_errors(&docs, &files));
         mark.at("files sorted out, links, scopes");
@@ -480,28 +486,35 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
         // read none of that are judged while it is built (the graph is one thread).
         let after_graph: Vec<bool> = rules.iter().map(judge::reads_graph).collect();
         let before_graph: Vec<bool> = after_graph.iter().map(|g| !g).collect();
-        let (graph, first) = rayon::join(
-            || crate::graph::build(&ws, &graph_settings),
+        // What reads only the graph (the `cross` path documents, end-to-end coverage)
+        // is derived on the graph's side too. Only the judged files' documents need
+        // what the graph found.
+        let wanted = |file: usize| only.as_ref().is_none_or(|only| only.contains(&file));
+        let ((graph, paths, end_to_end), first) = rayon::join(
+            || {
+                let graph = crate::graph::build(&ws, &graph_settings);
+                let paths = crate::graph::docs::documents_with(
+                    &graph,
+                    &|file| graph_settings.max_tries_for(file),
+                    &wanted,
+                );
+                let end_to_end = crate::graph::coverage::end_to_end(&graph);
+                (graph, paths, end_to_end)
+            },
             || judge::judge_part(&rules, &before_graph, &ws, levels.as_ref(), only.as_ref()),
         );
-        mark.at("integration graph built, rules without it judged");
+        mark.at("integration graph built, paths derived, rules without it judged");
         let (files, mut docs, scopes) = ws.into_parts();
-        // Only the judged files' documents need what the graph found.
-        let wanted = |file: usize| only.as_ref().is_none_or(|only| only.contains(&file));
         crate::graph::docs::annotate(&graph, &mut docs, &wanted);
-        docs.extend(crate::graph::docs::documents_with(
-            &graph,
-            &|file| graph_settings.max_tries_for(file),
-            &wanted,
-        ));
-        mark.at("integration graph: credit and paths");
+        docs.extend(paths);
+        mark.at("integration graph: credit");
         let ws = Workspace::new(files, docs).with_scopes(scopes);
         mark.at("integration graph: workspace indexed again");
         let second = judge::judge_part(&rules, &after_graph, &ws, levels.as_ref(), only.as_ref());
         let (findings, coverage, counted, unresolved) = judge::finish(vec![first, second]);
         mark.at("judge");
         let mut report = Report {
-            end_to_end: crate::graph::coverage::end_to_end(&graph),
+            end_to_end,
             findings,
             coverage,
             errors,
