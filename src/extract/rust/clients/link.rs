@@ -10,6 +10,7 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::nodes::{call_node, client_node, Evidence};
+use super::package::{one_shot, timed_closures};
 use crate::extract::rust::catalog::{Catalog, ClientApi};
 use crate::extract::rust::facts::{Chain, FileFacts, Origin, Target};
 use crate::tree::{Node, Span, Value};
@@ -423,47 +424,6 @@ pub(crate) fn link_clients(package: &[(usize, FileFacts)], catalog: &Catalog) ->
     Linked { clients, calls }
 }
 
-/// Closures (link keys) every call of which runs under a timeout wrapper
-/// (`let fut = send(req); tokio::time::timeout(d, fut)`): the requests made inside
-/// them are bounded one level down. `true`: some wrapper runs only when configured.
-fn timed_closures(package: &[(usize, FileFacts)]) -> HashMap<&str, bool> {
-    let mut seen: HashMap<&str, (bool, bool)> = HashMap::default();
-    for h in package.iter().flat_map(|(_, f)| &f.handles) {
-        let Origin::Call { callee } = &h.origin else {
-            continue;
-        };
-        if !callee.contains("{closure") {
-            continue;
-        }
-        let wrapped = h.chains.iter().any(|c| c.wrapped);
-        let configurable = h.chains.iter().any(|c| c.wrapped && c.configurable);
-        let e = seen.entry(callee.as_str()).or_insert((true, false));
-        e.0 &= wrapped;
-        e.1 |= configurable;
-    }
-    seen.into_iter()
-        .filter(|(_, (all, _))| *all)
-        .map(|(k, (_, configurable))| (k, configurable))
-        .collect()
-}
-
-/// Why the package is a one-shot command-line tool (its dependencies say so and none
-/// of its files registers a route), if it is one.
-fn one_shot(package: &[(usize, FileFacts)]) -> Option<&str> {
-    // A library (atuin-client needs clap for a derive, and a daemon calls it) or a
-    // package that registers routes is not a one-shot tool.
-    let serves = package.iter().any(|(_, f)| {
-        f.library_root
-            || !f.routes.routes.is_empty()
-            || !f.routes.handlers.is_empty()
-            || !f.routes.macro_registered.is_empty()
-    });
-    if serves {
-        return None;
-    }
-    package.iter().find_map(|(_, f)| f.one_shot.as_deref())
-}
-
 /// A client construction being judged.
 struct ClientSite<'a> {
     api: &'a ClientApi,
@@ -512,6 +472,12 @@ fn judge_client(
     let guarded = own.breaker || site_evals.iter().any(|s| s.breaker);
     let wrapped = own.wrapped || site_evals.iter().any(|s| s.wrapped);
     let disabled = disabled_reason(api, &own, &site_evals);
+    // `reqwest::get(format!("http://{host}:{port}/health"))`: the construction's own
+    // address is local.
+    let own_local = match target {
+        Some(Target::Local(why)) => Some(why.clone()),
+        _ => None,
+    };
     let target = target.and_then(|t| target_text(t, consts)).or_else(|| {
         let found: HashSet<String> = requests
             .iter()
@@ -569,10 +535,13 @@ fn judge_client(
         });
     // A client whose address or connector is local (a Unix socket, this host): its
     // calls are no remote integration.
-    let local = target
-        .as_deref()
-        .and_then(super::syntax::local_reason)
-        .map(str::to_string)
+    let local = own_local
+        .or_else(|| {
+            target
+                .as_deref()
+                .and_then(super::syntax::local_reason)
+                .map(str::to_string)
+        })
         .or_else(|| {
             chains
                 .iter()

@@ -23,6 +23,7 @@ mod calls;
 mod chains;
 pub mod link;
 mod nodes;
+mod package;
 mod syntax;
 
 pub use syntax::macro_exprs;
