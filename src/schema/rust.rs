@@ -93,7 +93,7 @@ const ROUTE: &[Field] = &[
     Field::new(
         "method",
         Ty::Text,
-        "the mutating method served (`POST`, `PATCH`)",
+        "the mutating method served (`POST`, `PATCH`; `POST, PATCH` when one handler serves both on one path)",
     ),
     Field::new("path", Ty::Text, "the route's path, when literal"),
     Field::new("handler", Ty::Text, "the handler function"),

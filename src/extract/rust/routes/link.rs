@@ -149,6 +149,36 @@ fn link_files(
     }
     out.sort_by(|a, b| (a.file, a.span, &a.method).cmp(&(b.file, b.span, &b.method)));
     out.dedup_by(|a, b| a.file == b.file && a.span == b.span && a.method == b.method);
+    merge_methods(out)
+}
+
+/// One handler serving one literal path with two subject methods (`post(h).patch(h)`)
+/// is one change to make, not two: the routes of a file that share handler, path and
+/// judgment become one fact at the first registration, its `method` naming both
+/// (`POST, PATCH`). svix's webhook receiver gave two findings on one line.
+fn merge_methods(facts: Vec<RouteFact>) -> Vec<RouteFact> {
+    let mut out: Vec<RouteFact> = Vec::with_capacity(facts.len());
+    for f in facts {
+        let same = |o: &RouteFact| {
+            o.file == f.file
+                && f.path.is_some()
+                && f.handler.is_some()
+                && (&o.path, &o.handler, &o.covered_by, &o.writes)
+                    == (&f.path, &f.handler, &f.covered_by, &f.writes)
+        };
+        match out
+            .iter_mut()
+            .rev()
+            .take_while(|o| o.file == f.file)
+            .find(|o| same(o))
+        {
+            Some(o) if !o.method.split(", ").any(|m| m == f.method) => {
+                o.method = format!("{}, {}", o.method, f.method);
+            }
+            Some(_) => {}
+            None => out.push(f),
+        }
+    }
     out
 }
 
