@@ -60,7 +60,9 @@ pub(super) fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
     // condition, not retrying blindly: not called unbounded.
     // A loop that leaves when its task is cancelled (`token.cancelled()` in a
     // `select!`, `is_cancelled()`) stops with its task: not unbounded.
-    let stops = (decisive.is_none() && waits_otherwise) || exits_on_cancellation(&shape.parts);
+    let stops = (decisive.is_none() && waits_otherwise)
+        || exits_on_cancellation(&shape.parts)
+        || exits_when_its_channel_closes(&shape.parts);
     let unbounded = shape.open && !bounded(&ev, &scope) && !stops;
     Some(RetryFact {
         span: shape.header,
@@ -84,6 +86,38 @@ fn exits_on_cancellation(parts: &[Part<'_>]) -> bool {
         };
         crate::extract::rust::retries::walk::has_ident(&tokens, &cancel)
     })
+}
+
+/// Whether the loop returns when a channel it receives from closes (`recv()` and a
+/// `None => return` arm, as in a `select!` that waits out the backoff while listening
+/// to its session): the loop stops when its owner goes away, like a cancelled task.
+/// atuin's lab-share relay reconnects with backoff until the session drops its sender.
+fn exits_when_its_channel_closes(parts: &[Part<'_>]) -> bool {
+    let mut words: Vec<String> = Vec::new();
+    for part in parts {
+        let tokens = match part {
+            Part::Expr(x) => quote::ToTokens::to_token_stream(*x),
+            Part::Block(b) => quote::ToTokens::to_token_stream(*b),
+        };
+        flatten(tokens, &mut words, 0);
+    }
+    let receives = words.iter().any(|w| w == "recv" || w == "recv_async");
+    receives
+        && words
+            .windows(4)
+            .any(|w| w[0] == "None" && w[1] == "=" && w[2] == ">" && w[3] == "return")
+}
+
+/// The identifiers and punctuation of `tokens`, groups opened in place (bounded depth).
+fn flatten(tokens: proc_macro2::TokenStream, out: &mut Vec<String>, depth: usize) {
+    for t in tokens {
+        match t {
+            proc_macro2::TokenTree::Group(g) if depth < 32 => flatten(g.stream(), out, depth + 1),
+            proc_macro2::TokenTree::Ident(i) => out.push(i.to_string()),
+            proc_macro2::TokenTree::Punct(p) => out.push(p.as_char().to_string()),
+            _ => {}
+        }
+    }
 }
 
 /// Whether the loop's counter goes into the call that is checked (paging, not

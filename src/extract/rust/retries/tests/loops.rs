@@ -458,6 +458,35 @@ async fn call(start: std::time::Instant) {
 }
 "#;
     assert!(!one(deadline).unbounded, "an elapsed-time check bounds it");
+    // A reconnect loop that waits out its backoff listening to its session and returns
+    // when the session drops its sender stops with the session.
+    let session = r#"
+async fn relay(mut out_rx: Receiver<Item>) {
+    loop {
+        match connect_once("wss://hub.example/join").await {
+            Ok(()) => return,
+            Err(e) => {
+                let delay = tokio::time::sleep(backoff.next_delay());
+                tokio::pin!(delay);
+                tokio::select! {
+                    () = &mut delay => {}
+                    item = out_rx.recv() => match item {
+                        Some(item) => stash(item),
+                        None => return,
+                    },
+                }
+            }
+        }
+    }
+}
+"#;
+    assert!(
+        !one(session).unbounded,
+        "the closed session channel ends it"
+    );
+    // Receiving without returning on a closed channel does not end it.
+    let drains = session.replace("None => return,", "None => {}");
+    assert!(one(&drains).unbounded);
 }
 
 // ------------------------------------------------------------------ not retries
