@@ -46,12 +46,10 @@ pub struct Counted {
 
 fn selects(rule: &Rule, doc: &Document) -> bool {
     let select = &rule.spec.select;
-    let wants_k8s = select.api_version.is_some() || !select.kind.0.is_empty();
-    let platform = select
-        .platform
-        .map(|p| p.0)
-        .or(wants_k8s.then_some(Platform::Kubernetes));
-    if platform.is_some_and(|p| p != doc.meta.platform) {
+    if select
+        .platform_selected()
+        .is_some_and(|p| p != doc.meta.platform)
+    {
         return false;
     }
     if let Some(glob) = &select.api_version {
@@ -312,18 +310,8 @@ pub fn judge_files(
 /// Rust facts, which the graph credits, or `cross` documents, which the graph makes,
 /// or any platform at all. The other rules can be judged while the graph is built.
 pub fn reads_graph(rule: &Rule) -> bool {
-    let select = &rule.spec.select;
-    let wants_k8s = select.api_version.is_some() || !select.kind.0.is_empty();
-    let platform = select
-        .platform
-        .map(|p| p.0)
-        .or(wants_k8s.then_some(Platform::Kubernetes));
-    let join_platform = rule.spec.check.join().map(|j| {
-        let wants_k8s = j.target_api_version.is_some() || !j.target_kind.0.is_empty();
-        j.target_platform
-            .map(|p| p.0)
-            .or(wants_k8s.then_some(Platform::Kubernetes))
-    });
+    let platform = rule.spec.select.platform_selected();
+    let join_platform = rule.spec.check.join().map(|j| j.target_platform_selected());
     let graph_side =
         |p: Option<Platform>| !matches!(p, Some(p) if p != Platform::Rust && p != Platform::Cross);
     graph_side(platform) || join_platform.is_some_and(graph_side)

@@ -53,6 +53,13 @@ pub struct Select {
     pub when: Vec<Assertion>,
 }
 
+impl Select {
+    /// The platform this selection is limited to (see [`PlatformName::implied`]).
+    pub fn platform_selected(&self) -> Option<crate::classify::Platform> {
+        PlatformName::implied(self.platform, self.api_version.is_some(), &self.kind.0)
+    }
+}
+
 /// A test of the value(s) at `path`, relative to the subject. Exactly one test per
 /// assertion, checked while reading the rule file.
 #[derive(Debug, Deserialize)]
@@ -153,6 +160,21 @@ impl Docs {
 /// A platform name checked while reading the rule file.
 #[derive(Debug, Clone, Copy)]
 pub struct PlatformName(pub crate::classify::Platform);
+
+impl PlatformName {
+    /// The platform a selection is limited to: the one it names, else `kubernetes`
+    /// when it names an `apiVersion` or a kind, else none (every platform).
+    pub fn implied(
+        named: Option<PlatformName>,
+        api_version: bool,
+        kinds: &[String],
+    ) -> Option<crate::classify::Platform> {
+        let wants_k8s = api_version || !kinds.is_empty();
+        named
+            .map(|p| p.0)
+            .or(wants_k8s.then_some(crate::classify::Platform::Kubernetes))
+    }
+}
 
 impl<'de> Deserialize<'de> for PlatformName {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

@@ -70,14 +70,19 @@ pub enum NoTarget {
 }
 
 impl Join {
+    /// The platform of the targets (see [`PlatformName::implied`]).
+    pub fn target_platform_selected(&self) -> Option<crate::classify::Platform> {
+        PlatformName::implied(
+            self.target_platform,
+            self.target_api_version.is_some(),
+            &self.target_kind.0,
+        )
+    }
+
     /// The index of this join's targets; built once per run before judging.
     pub fn index<'a>(&self, ws: &'a Workspace) -> ServiceIndex<'a> {
-        let wants_k8s = self.target_api_version.is_some() || !self.target_kind.0.is_empty();
         let select = TargetSelect {
-            platform: self
-                .target_platform
-                .map(|p| p.0)
-                .or(wants_k8s.then_some(crate::classify::Platform::Kubernetes)),
+            platform: self.target_platform_selected(),
             kinds: &self.target_kind.0,
             api_version: self.target_api_version.as_ref().map(|g| &g.0),
             each: &self.target_each.0,
