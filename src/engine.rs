@@ -7,11 +7,10 @@ use rayon::prelude::*;
 
 use crate::classify::Platform;
 use crate::config::{self, Config};
-use crate::discover::{self, Candidate, FileKind};
+use crate::discover::{self, Candidate};
 use crate::extract::rust::{self, Catalog, Extractor, FileFacts};
 use crate::extract::Source;
 use crate::judge;
-use crate::load::{self, Document};
 use crate::normalise;
 use crate::report::{FileError, Report};
 use crate::rules::Rule;
@@ -22,7 +21,10 @@ use crate::usage_error::RuleError;
 use crate::workspace::{scope, Scopes, Workspace};
 
 mod cached;
+mod load_file;
 mod rule_set;
+
+use load_file::{load_one, read_candidate, unparsed, Loaded};
 
 pub use rule_set::{all_rules, levels, load_rules, rule_info};
 
@@ -101,115 +103,6 @@ pub fn resolve_config(options: &Options) -> Result<Config, RuleError> {
         Some(p) => config::load(&p, origin),
         None => Ok(Config::default()),
     }
-}
-
-enum Loaded {
-    /// Documents, and the errors of the parts that did not load (a broken YAML
-    /// document, a skipped `.properties` line).
-    Docs(SourceFile, Vec<Document>, Vec<FileError>),
-    /// A Rust file's facts, waiting for its package's link step.
-    Rust(SourceFile, Box<FileFacts>),
-    Failed(Option<SourceFile>, FileError),
-}
-
-/// Reads a candidate's text: standard input for `-`, else the file.
-fn read_candidate(c: &Candidate, max_size: u64) -> Result<String, FileError> {
-    if !discover::is_stdin(&c.path) {
-        return load::read_text_max(&c.path, &c.display, max_size);
-    }
-    let mut bytes = Vec::new();
-    let read = std::io::Read::read_to_end(
-        &mut std::io::Read::take(std::io::stdin().lock(), max_size.saturating_add(1)),
-        &mut bytes,
-    );
-    let error = |kind, message| FileError {
-        path: c.display.clone(),
-        line: None,
-        column: None,
-        kind,
-        message,
-    };
-    match read {
-        Err(e) => Err(error(
-            crate::report::ErrorKind::Io,
-            format!("cannot read standard input: {e}"),
-        )),
-        Ok(_) if bytes.len() as u64 > max_size => Err(error(
-            crate::report::ErrorKind::Limit,
-            format!("standard input is over `max-file-size` ({max_size} bytes)"),
-        )),
-        Ok(_) => String::from_utf8(bytes)
-            .map(|t| t.strip_prefix('\u{FEFF}').map(str::to_string).unwrap_or(t))
-            .map_err(|_| {
-                error(
-                    crate::report::ErrorKind::Parse,
-                    "standard input is not valid UTF-8".into(),
-                )
-            }),
-    }
-}
-
-/// Loads a YAML or JSON file; a JSON file with comments is read as JSONC (the
-/// comments blanked, positions kept).
-fn load_config_file(index: usize, source: &SourceFile) -> load::LoadedConfig {
-    if load::jsonc::is_json(&source.path) {
-        if let Some(text) = load::jsonc::strip_comments(&source.text) {
-            let stripped = SourceFile::new(source.display.clone(), source.path.clone(), text);
-            return load::load_config(index, &stripped);
-        }
-    }
-    load::load_config(index, source)
-}
-
-fn load_one(
-    index: usize,
-    c: &Candidate,
-    text: Result<String, FileError>,
-    rust: &Extractor,
-    max_tokens: usize,
-) -> Loaded {
-    let text = match text {
-        Ok(t) => t,
-        Err(e) => return Loaded::Failed(None, e),
-    };
-    let source = SourceFile::new(c.display.clone(), c.path.clone(), text);
-    // Held while this file is parsed when it is big: see `load::big_file_gate`.
-    let _gate = load::big_file_gate(source.text.len(), c.kind == FileKind::Rust);
-    match (Source::of(c.kind), c.kind) {
-        (Source::Config, FileKind::Hcl) => {
-            let mut loaded = load::hcl::load(index, &source);
-            loaded.docs.iter_mut().for_each(normalise::document);
-            Loaded::Docs(source, loaded.docs, loaded.errors)
-        }
-        (Source::Config, FileKind::Properties) => {
-            let (mut docs, errors) = load::load_properties(index, &source);
-            docs.iter_mut().for_each(normalise::document);
-            Loaded::Docs(source, docs, errors)
-        }
-        (Source::Config, _) => {
-            let mut loaded = load_config_file(index, &source);
-            loaded.docs.iter_mut().for_each(normalise::document);
-            Loaded::Docs(source, loaded.docs, loaded.errors)
-        }
-        (Source::Rust, kind) => match rust.load(index, kind, &source, max_tokens) {
-            Ok(Some(facts)) => Loaded::Rust(source, Box::new(facts)),
-            Ok(None) => Loaded::Docs(source, Vec::new(), Vec::new()),
-            Err(e) => Loaded::Failed(Some(source), e),
-        },
-    }
-}
-
-/// A file left unparsed: an out-of-line `#[cfg(test)]` module. Its text is kept
-/// (like any file read); it yields no documents and no parse errors.
-fn unparsed(c: &Candidate, input: cached::Input, max_size: u64) -> Loaded {
-    let source = match input {
-        cached::Input::Fresh(..) => {
-            SourceFile::unread(c.display.clone(), c.path.clone(), max_size, None)
-        }
-        cached::Input::Text(Ok(t), _) => SourceFile::new(c.display.clone(), c.path.clone(), t),
-        cached::Input::Text(Err(e), _) => return Loaded::Failed(None, e),
-    };
-    Loaded::Docs(source, Vec::new(), Vec::new())
 }
 
 /// Whether the process exits as soon as the run's answer is written (the command
