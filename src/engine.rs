@@ -221,6 +221,7 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
             rust: &rust,
             max_tokens: configs.list[c.config].max_rust_tokens(),
             max_size: configs.list[c.config].max_file_size(),
+            lazy_rust: extras.changed.is_some(),
         };
         // Every file's text first (a manifest was read once already, for its package's
         // dependencies), so that out-of-line test modules are known before parsing;
@@ -341,31 +342,40 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
             }
         }
         // Sorting out load errors and computing deployment scopes read only the
-        // files: done at once.
-        let (sorted, scopes) = rayon::join(
+        // files: done at once; the configuration's links need the scopes, the Rust
+        // link step (one package at a time, on one thread) nothing of theirs, so it
+        // runs beside them. The linked Rust documents come after the configuration's,
+        // which the configuration's links keep in their order.
+        let ((linked, rust_packages), ((sorted, scopes), link_errors)) = rayon::join(
+            || rust.link(rust_facts, &candidates),
             || {
-                triage::sort_out(
-                    load_errors
-                        .into_iter()
-                        .map(|(i, errors, judged_docs)| triage::FileErrors {
-                            path: &candidates[i].path,
-                            display: &candidates[i].display,
-                            text: Some(files[i].text.as_str()),
-                            judged_docs,
-                            errors,
-                        })
-                        .collect(),
-                    &relevance,
-                    &std::env::current_dir().unwrap_or_default(),
-                )
+                let (sorted, scopes) = rayon::join(
+                    || {
+                        triage::sort_out(
+                            load_errors
+                                .into_iter()
+                                .map(|(i, errors, judged_docs)| triage::FileErrors {
+                                    path: &candidates[i].path,
+                                    display: &candidates[i].display,
+                                    text: Some(files[i].text.as_str()),
+                                    judged_docs,
+                                    errors,
+                                })
+                                .collect(),
+                            &relevance,
+                            &std::env::current_dir().unwrap_or_default(),
+                        )
+                    },
+                    || Scopes::compute(&files, &scope_globs),
+                );
+                let link_errors = normalise::link_scoped(&mut docs, &files, &scopes);
+                ((sorted, scopes), link_errors)
             },
-            || Scopes::compute(&files, &scope_globs),
         );
         errors.extend(sorted.errors);
         skipped.extend(sorted.skipped);
-        let (linked, rust_packages) = rust.link(rust_facts, &candidates);
         docs.extend(linked);
-        errors.extend(normalise::link_scoped(&mut docs, &files, &scopes));
+        errors.extend(link_errors);
         errors.extend(crate::istio::method_regex_errors(&docs, &files));
         mark.at("files sorted out, links, scopes");
         let ws = Workspace::new(files, docs).with_scopes(scopes);

@@ -2,7 +2,8 @@
 //! system) of each stage of a run on stderr, to see what dominates (the README's
 //! cache figures name it). On a machine shared with other builds the wall time grows
 //! with the load; the CPU time says what the stage costs. Off, it costs one variable
-//! lookup.
+//! lookup. Each line also gives the resident memory at the mark (Linux only), since
+//! fresh pages are much of what a warm run costs.
 
 use std::time::{Duration, Instant};
 
@@ -27,6 +28,15 @@ fn process_cpu() -> Duration {
     Duration::ZERO
 }
 
+/// The resident set at this moment, in MB, where `/proc/self/statm` says it.
+fn resident_mb() -> Option<f64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: f64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    // SAFETY: `sysconf` reads a system constant.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    Some(pages * page as f64 / 1e6)
+}
+
 impl Marks {
     /// Marks that print only when `RESILINT_TIMINGS` is set.
     pub fn from_env() -> Marks {
@@ -45,10 +55,11 @@ impl Marks {
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             let ms = now.duration_since(last.0).as_secs_f64() * 1e3;
             let cpu_ms = cpu.saturating_sub(last.1).as_secs_f64() * 1e3;
+            let rss = resident_mb().map_or(String::new(), |mb| format!(" {mb:6.0} MB"));
             let mut stderr = std::io::stderr().lock();
             let _ = std::io::Write::write_fmt(
                 &mut stderr,
-                format_args!("timing: {ms:8.1} ms wall {cpu_ms:8.1} ms CPU  {name}\n"),
+                format_args!("timing: {ms:8.1} ms wall {cpu_ms:8.1} ms CPU{rss}  {name}\n"),
             );
             *last = (now, cpu);
         }

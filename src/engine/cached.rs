@@ -51,6 +51,9 @@ pub(super) struct Inputs<'a> {
     pub max_tokens: usize,
     /// The configuration's `max-file-size`, to read the text of a file not read.
     pub max_size: u64,
+    /// The text of a `.rs` file whose `stat` vouches for its entry is read on first
+    /// use only (`--changed-only`: only the changed files are judged).
+    pub lazy_rust: bool,
 }
 
 impl Inputs<'_> {
@@ -88,7 +91,7 @@ pub(super) fn read(
     let stat = Stat::settled(&c.path, now);
     // A `.rs` file's text is read all the same (in parallel, here): the integration
     // graph looks at most of them (lines of clients, the text around retry loops).
-    if let (Some(stat), false) = (stat, c.kind == FileKind::Rust) {
+    if let (Some(stat), false) = (stat, c.kind == FileKind::Rust && !inputs.lazy_rust) {
         match cache.fresh(key, &stat, inputs.extra(index, c)) {
             Some(fresh) if !fresh.read => return Input::Fresh(fresh, stat),
             _ => {}
