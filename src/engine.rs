@@ -301,12 +301,15 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
             bar.finish_and_clear();
         }
         mark.at("load (cached or parsed)");
-        if let Some(cache) = &cache {
-            // Only speed is lost when the cache cannot be written (a read-only tree).
-            let saved = saved.into_inner().unwrap_or_else(|e| e.into_inner());
-            let _ = cache.save(saved, extras.changed.is_some());
-        }
-        mark.at("cache written");
+        // The cache is written while the integration graph is built (below), which
+        // leaves a thread free in a warm run.
+        let saved = saved.into_inner().unwrap_or_else(|e| e.into_inner());
+        let save_cache = || {
+            if let Some(cache) = &cache {
+                // Only speed is lost when the cache cannot be written (a read-only tree).
+                let _ = cache.save(saved, extras.changed.is_some());
+            }
+        };
         let mut files = Vec::with_capacity(loaded.len());
         let mut docs = Vec::new();
         // Load errors per file (index, errors, whether a loaded document is judged),
@@ -404,9 +407,12 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
                 let end_to_end = crate::graph::coverage::end_to_end(&graph);
                 (graph, paths, end_to_end)
             },
-            || judge::judge_part(&rules, &before_graph, &ws, levels.as_ref(), only.as_ref()),
+            || {
+                save_cache();
+                judge::judge_part(&rules, &before_graph, &ws, levels.as_ref(), only.as_ref())
+            },
         );
-        mark.at("integration graph built, paths derived, rules without it judged");
+        mark.at("integration graph built, cache written, paths derived, rules without it judged");
         let (files, mut docs, scopes) = ws.into_parts();
         crate::graph::docs::annotate(&graph, &mut docs, &wanted);
         docs.extend(paths);
