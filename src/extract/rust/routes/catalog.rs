@@ -31,10 +31,16 @@ pub struct RoutesCatalog {
     /// What counts as a write: a POST/PATCH route whose handler shows none (in its
     /// body or two calls down) is not a subject.
     pub writes: Writes,
-    /// Routes whose path ends in one of these segments are not subjects: sign-in and
-    /// token endpoints (a retried login is harmless), GraphQL endpoints (their POST
-    /// carries queries too). Compared case-insensitively, ignoring a trailing `/`.
+    /// Routes with one of these among the literal segments of their path (anywhere,
+    /// `{param}`s aside) are not subjects: sign-in, session, OAuth and token endpoints
+    /// (a retried login is harmless: `/opaque/login/finish`, `/session/begin`), GraphQL
+    /// endpoints (their POST carries queries too). Compared case-insensitively.
     pub ignore_path_segments: Vec<String>,
+    /// Routes whose path ends in one of these segments are not subjects: queries sent
+    /// as POST because their body is the query (`/points/search`). Only the last
+    /// segment: `/search/reindex` writes. Compared case-insensitively, ignoring a
+    /// trailing `/`.
+    pub ignore_last_segments: Vec<String>,
     /// Skip `#[cfg(test)]` items and `#[test]` functions (default true). A setting
     /// rather than catalogue data: the integrator may set it from the configuration.
     #[serde(default = "yes")]
@@ -98,6 +104,7 @@ impl Default for RoutesCatalog {
         RoutesCatalog {
             subject_methods: Vec::new(),
             ignore_path_segments: Vec::new(),
+            ignore_last_segments: Vec::new(),
             methods: BTreeMap::new(),
             frameworks: Frameworks::default(),
             evidence: Evidence::default(),
@@ -191,6 +198,7 @@ impl RoutesCatalog {
         }
         add(&mut self.subject_methods, other.subject_methods);
         add(&mut self.ignore_path_segments, other.ignore_path_segments);
+        add(&mut self.ignore_last_segments, other.ignore_last_segments);
         self.methods.extend(other.methods);
         let (f, o) = (&mut self.frameworks, other.frameworks);
         add(&mut f.crates, o.crates);
@@ -317,14 +325,21 @@ impl RoutesCatalog {
         self.subject_methods.iter().any(|m| m == method)
     }
 
-    /// The route's path ends in a segment of `ignore-path-segments`.
+    /// The route's path holds a literal segment of `ignore-path-segments` (anywhere) or
+    /// ends in one of `ignore-last-segments`. Parameters (`{id}`, `:id`, `<id>`, `*rest`)
+    /// are never compared: a path parameter named `token` says nothing of the endpoint.
     pub(crate) fn ignored_path(&self, path: Option<&str>) -> bool {
-        let Some(last) = path.and_then(|p| p.trim_end_matches('/').rsplit('/').next()) else {
+        let Some(path) = path else {
             return false;
         };
-        self.ignore_path_segments
-            .iter()
-            .any(|s| s.eq_ignore_ascii_case(last))
+        let is_param = |s: &str| s.starts_with(['{', ':', '<', '*']) || s.ends_with(['}', '>']);
+        let mut literal = path.split('/').filter(|s| !s.is_empty() && !is_param(s));
+        let eq = |list: &[String], seg: &str| list.iter().any(|s| s.eq_ignore_ascii_case(seg));
+        let last = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+        if eq(&self.ignore_last_segments, last) {
+            return true;
+        }
+        literal.any(|seg| eq(&self.ignore_path_segments, seg))
     }
 
     pub(crate) fn is_key_header(&self, text: &str) -> bool {

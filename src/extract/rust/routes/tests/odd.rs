@@ -413,3 +413,32 @@ async fn create(h: HeaderMap) { h.get(ZED_KEY); h.get(A_KEY); h.get(ZED_KEY); }
         )]
     );
 }
+
+#[test]
+fn session_words_match_any_literal_segment_query_words_only_the_last() {
+    let src = r#"fn app() -> Router {
+    Router::new()
+        .route("/opaque/login/finish", post(register))
+        .route("/api/private/session/begin", post(register))
+        .route("/invites/{token}/accept", post(register))
+        .route("/teams/:token/join", post(register))
+        .route("/orders/search", post(register))
+        .route("/search/reindex", post(register))
+}
+#[post("/files/<token>/claim")]
+async fn claim() {}"#;
+    assert_eq!(
+        rows(&[src]),
+        vec![
+            row(
+                "POST",
+                Some("/invites/{token}/accept"),
+                Some("register"),
+                None
+            ),
+            row("POST", Some("/teams/:token/join"), Some("register"), None),
+            row("POST", Some("/search/reindex"), Some("register"), None),
+            row("POST", Some("/files/<token>/claim"), Some("claim"), None),
+        ]
+    );
+}
