@@ -87,6 +87,16 @@ const RETRY: &[Field] = &[
         "present (`true`) when nothing limits the attempts",
     ),
     Field::new("target", Ty::Text, "the address retried, when known"),
+    Field::new(
+        "reaches",
+        Ty::Text,
+        "loops: how the loop reaches an integration point (a client request in it, a package function that makes one, a catalogued crate's path, or a parameter its callers pass)",
+    ),
+    Field::new(
+        "local",
+        Ty::Text,
+        "loops: present when the loop retries nothing remote (no catalogued client, broker or database call in it or in a package function it calls): why",
+    ),
 ];
 
 const ROUTE: &[Field] = &[

@@ -398,6 +398,23 @@ impl Catalog {
             .flat_map(|c| c.request_methods.iter().cloned())
             .filter(|m| m != "*")
             .collect();
+        // What the retry analysis takes for an integration point written in a loop:
+        // a path starting with a client crate, or with a constructor's or request
+        // function's first segment (`aws_sdk_s3` for the `aws-config` entry).
+        self.retry.integration_roots = self
+            .clients
+            .iter()
+            .flat_map(|c| {
+                let roots = c
+                    .constructors
+                    .iter()
+                    .chain(&c.requests)
+                    .filter_map(|p| p.split("::").next())
+                    .filter(|r| !r.contains(['*', '?', '[', '{']))
+                    .map(str::to_string);
+                std::iter::once(normalize_crate(&c.krate)).chain(roots)
+            })
+            .collect();
         Ok(())
     }
 

@@ -34,7 +34,19 @@ pub fn link_with_routes(
     let Linked {
         mut clients,
         mut calls,
+        requests,
     } = link_clients(package, catalog);
+    // Which retry loops reach a client request: in the loop, or in a function of the
+    // package it calls (the routes analysis's per-function call names, read only).
+    let reach = retries::reach::Reach::new(
+        &requests,
+        package.iter().flat_map(|(_, f)| {
+            f.routes
+                .fns
+                .iter()
+                .map(|info| (info.name.as_str(), info.evidence.calls.iter().collect()))
+        }),
+    );
     let mut docs = Vec::new();
     for (fi, (file, facts)) in package.iter().enumerate() {
         let mut clients = std::mem::take(&mut clients[fi]);
@@ -63,7 +75,7 @@ pub fn link_with_routes(
         };
         let clients = seq(clients);
         let calls = seq(calls);
-        let retries = retries::to_node(&facts.retries);
+        let retries = retries::to_node_reached(&facts.retries, |f| reach.of(fi, f));
         let routes = routes::to_node(&file_routes);
         let span = Span::new(
             [&clients, &calls, &retries, &routes]

@@ -157,6 +157,9 @@ pub(super) fn target_text(t: &Target, consts: &HashMap<&str, &str>) -> Option<St
 pub(crate) struct Linked {
     pub clients: Vec<Vec<Node>>,
     pub calls: Vec<Vec<Node>>,
+    /// Every request judged: package file index, span and the function (link key) it
+    /// is made in; the retry analysis asks which loops reach one.
+    pub requests: Vec<(usize, Span, Option<String>)>,
 }
 
 /// How client handles flow through a package: the handles each function returns,
@@ -362,6 +365,7 @@ pub(crate) fn link_clients(package: &[(usize, FileFacts)], catalog: &Catalog) ->
     let mut clients: Vec<Vec<Node>> = vec![Vec::new(); package.len()];
     let mut calls: Vec<Vec<Node>> = vec![Vec::new(); package.len()];
     let mut seen_calls: HashSet<(usize, Span)> = HashSet::default();
+    let mut made = Vec::new();
     for (fi, (_, facts)) in package.iter().enumerate() {
         for (hi, h) in facts.handles.iter().enumerate() {
             let Origin::Client {
@@ -417,11 +421,16 @@ pub(crate) fn link_clients(package: &[(usize, FileFacts)], catalog: &Catalog) ->
                     fields.push(entry("one-shot", scalar(why, r.span)));
                 }
                 calls[r.file].push(call);
+                made.push((r.file, r.span, r.in_fn));
             }
             clients[fi].push(node);
         }
     }
-    Linked { clients, calls }
+    Linked {
+        clients,
+        calls,
+        requests: made,
+    }
 }
 
 /// A client construction being judged.

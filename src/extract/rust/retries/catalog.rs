@@ -31,6 +31,12 @@ pub struct RetryCatalog {
     /// instead of once per file.
     #[serde(skip)]
     index: std::sync::OnceLock<PathIndex>,
+    /// Crates of the client catalogue (`apis/clients/`), as the first segment of a
+    /// path: a retry loop calling a path that starts with one (`sqlx::query`) retries
+    /// an integration point. Filled in from the client entries when the whole
+    /// catalogue is compiled; not a second list of clients.
+    #[serde(skip)]
+    pub integration_roots: std::collections::HashSet<String>,
 }
 
 /// Every segment and every first segment of the catalogue's paths.

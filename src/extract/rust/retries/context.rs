@@ -32,8 +32,11 @@ pub(crate) struct Ctx<'a> {
     pub fns: FxHashMap<String, Option<FnDef<'a>>>,
     /// `const`/`static` string values by name.
     pub consts: HashMap<String, String>,
+    /// Named fields of the file's structs and their types (the first of a name): what
+    /// `self.http` holds, for [`super::reach`].
+    pub field_types: FxHashMap<String, &'a syn::Type>,
     /// Function bodies of the file from brace to brace, and their `let`s once computed.
-    pub(super) fn_blocks: Vec<(LineColumn, LineColumn, &'a syn::Block)>,
+    pub(super) fn_blocks: Vec<(LineColumn, LineColumn, &'a syn::Block, &'a syn::Signature)>,
     pub(super) lets_cache: std::cell::RefCell<HashMap<usize, std::rc::Rc<Lets>>>,
     /// Where the words a loop or a strategy needs appear, to skip bodies without them.
     pub(super) words: words::Words,
@@ -60,6 +63,7 @@ impl<'a> Ctx<'a> {
             imported_roots: Vec::new(),
             fns: FxHashMap::default(),
             consts: HashMap::new(),
+            field_types: FxHashMap::default(),
             words: words::Words::empty(),
             fn_blocks: Vec::new(),
             lets_cache: Default::default(),
@@ -82,6 +86,13 @@ impl<'a> Ctx<'a> {
                 Decl::Fn(f) if place.at_item_level() => ctx.add_fn(&f.sig, &f.block),
                 Decl::Method(f) if place.at_item_level() => ctx.add_fn(&f.sig, &f.block),
                 Decl::Const(name, expr) if place.at_item_level() => ctx.add_const(name, expr),
+                Decl::Struct(st) => {
+                    for field in &st.fields {
+                        if let Some(name) = &field.ident {
+                            ctx.field_types.insert(name.to_string(), &field.ty);
+                        }
+                    }
+                }
                 _ => {}
             }
         }
@@ -127,14 +138,7 @@ impl<'a> Ctx<'a> {
     /// Positions compare as `(line, column)`, in the order of their byte offsets, so no
     /// offset is computed; the innermost body is the one that starts last (bodies nest).
     pub fn fn_lets(&self, at: LineColumn) -> std::rc::Rc<Lets> {
-        let key = |lc: LineColumn| (lc.line, lc.column);
-        let Some((i, _)) = self
-            .fn_blocks
-            .iter()
-            .enumerate()
-            .filter(|(_, (s, e, _))| key(*s) <= key(at) && key(at) < key(*e))
-            .max_by_key(|(i, (s, _, _))| (key(*s), std::cmp::Reverse(*i)))
-        else {
+        let Some(i) = self.innermost_fn(at) else {
             return Default::default();
         };
         self.lets_cache
@@ -144,9 +148,25 @@ impl<'a> Ctx<'a> {
             .clone()
     }
 
+    /// The index in `fn_blocks` of the innermost function body around `at`.
+    fn innermost_fn(&self, at: LineColumn) -> Option<usize> {
+        let key = |lc: LineColumn| (lc.line, lc.column);
+        self.fn_blocks
+            .iter()
+            .enumerate()
+            .filter(|(_, (s, e, _, _))| key(*s) <= key(at) && key(at) < key(*e))
+            .max_by_key(|(i, (s, _, _, _))| (key(*s), std::cmp::Reverse(*i)))
+            .map(|(i, _)| i)
+    }
+
+    /// The signature of the innermost function of the file around position `at`.
+    pub fn enclosing_sig(&self, at: LineColumn) -> Option<&'a syn::Signature> {
+        self.innermost_fn(at).map(|i| self.fn_blocks[i].3)
+    }
+
     pub(super) fn add_fn(&mut self, sig: &'a syn::Signature, block: &'a syn::Block) {
         let braces = block.brace_token.span.join();
-        self.fn_blocks.push((braces.start(), braces.end(), block));
+        self.fn_blocks.push((braces.start(), braces.end(), block, sig));
         self.fns
             .entry(sig.ident.to_string())
             .and_modify(|e| *e = None)

@@ -206,6 +206,9 @@ fn policy_impl(ctx: &Ctx, imp: &syn::ItemImpl) -> Option<RetryFact> {
         delay_span,
         unbounded: false,
         target: None,
+        body: crate::tree::Span::default(),
+        calls: Vec::new(),
+        reaches: None,
     };
     let immediate = |name: &str| trait_def.immediate_futures.iter().any(|f| f == name);
     if let Some(t) = future {

@@ -13,6 +13,8 @@
 //! | `delay` | `none`, `constant`, `growing` or `unknown` |
 //! | `unbounded` | `true`, only when the retry never gives up |
 //! | `target` | the URL or host called, when it is a literal or a `const` |
+//! | `reaches` | loops: how the loop reaches an integration point (`calls sqlx::query`) |
+//! | `local` | loops: why it retries nothing remote; the retry rules leave it ([`reach`]) |
 //!
 //! Every node's span is the fact's span (the loop header, the strategy construction), so
 //! a finding points at its first line; the `delay` value's span is the sleep or strategy
@@ -34,6 +36,7 @@ mod context;
 mod crates;
 mod delay;
 mod loops;
+pub mod reach;
 mod strategies;
 mod target;
 mod walk;
@@ -64,6 +67,20 @@ pub struct RetryFact {
     pub unbounded: bool,
     /// The literal or `const` URL (or host) called inside, when visible.
     pub target: Option<String>,
+    /// Loops: the whole loop, where a client request made inside it lies.
+    #[serde(default)]
+    pub body: Span,
+    /// Loops: the functions and methods the loop calls (last segments, sorted, once
+    /// each); the link step looks them up among the package's functions that reach a
+    /// client request ([`reach`]).
+    #[serde(default)]
+    pub calls: Vec<String>,
+    /// Evidence, seen in the file, that the retried work is an integration point
+    /// (`calls sqlx::query`: a path of a catalogued client crate), or that the file
+    /// cannot decide (`calls parameter f`: a retry helper whose callers pass the work).
+    /// Crate retries always are subjects and carry none.
+    #[serde(default)]
+    pub reaches: Option<String>,
 }
 
 /// Where a retry comes from.
@@ -165,6 +182,13 @@ pub(crate) fn retries_at<'a>(
 
 /// The facts as a positioned tree: a sequence of maps (see the module docs).
 pub fn to_node(facts: &[RetryFact]) -> Node {
+    to_node_reached(facts, |_| reach::Reached::Policy)
+}
+
+/// [`to_node`] with what each site retries, as the package's link step decides it
+/// ([`reach::Reach::of`]): a loop that reaches an integration point carries `reaches`
+/// (how), one that retries only local work carries `local` (why).
+pub fn to_node_reached(facts: &[RetryFact], reached: impl Fn(&RetryFact) -> reach::Reached) -> Node {
     let items = facts
         .iter()
         .map(|f| {
@@ -191,6 +215,11 @@ pub fn to_node(facts: &[RetryFact]) -> Node {
             }
             if let Some(target) = &f.target {
                 map.push((key("target"), text(target)));
+            }
+            match reached(f) {
+                reach::Reached::Policy => {}
+                reach::Reached::Integration(how) => map.push((key("reaches"), text(&how))),
+                reach::Reached::Local(why) => map.push((key("local"), text(&why))),
             }
             Node {
                 value: Value::Map(map),

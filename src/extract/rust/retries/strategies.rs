@@ -240,6 +240,9 @@ impl<'k> BodyScan<'k> {
                     delay_span: Some(f.root_span),
                     unbounded: f.unbound || endless,
                     target,
+                    body: crate::tree::Span::default(),
+                    calls: Vec::new(),
+                    reaches: None,
                 }
             })
             .collect()

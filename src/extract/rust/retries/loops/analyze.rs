@@ -64,6 +64,7 @@ pub(super) fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
         || exits_on_cancellation(&shape.parts)
         || exits_when_its_channel_closes(&shape.parts);
     let unbounded = shape.open && !bounded(&ev, &scope) && !stops;
+    let (calls, reaches) = super::super::reach::in_loop(ctx, &shape.parts, shape.at);
     Some(RetryFact {
         span: shape.header,
         source: RetrySource::Loop { form: shape.form },
@@ -72,6 +73,9 @@ pub(super) fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
         unbounded,
         // The condition (`while let Err(e) = call().await`) and the body.
         target: ctx.target_in_parts(&shape.parts, lets),
+        body: ctx.pos.of(e),
+        calls,
+        reaches,
     })
 }
 

@@ -2,6 +2,7 @@
 
 mod crates;
 mod loops;
+mod reach;
 mod tree;
 
 use super::*;

@@ -1,0 +1,271 @@
+//! What a retry loop retries: an integration point, or a local operation.
+//!
+//! A loop retries an integration point when it calls a catalogued client, broker or
+//! database, or a function of its package that reaches one. The evidence is the
+//! client catalogue's, nothing of its own:
+//! - a request the client analysis links to a catalogued client (`apis/clients/`),
+//!   made inside the loop or in a package function the loop calls, two calls down
+//!   (functions are matched by name, as the routes analysis matches callees);
+//! - a path written in the loop that starts with a client crate of the catalogue
+//!   (`sqlx::query(..)`, `redis::cmd(..)`), whose values the client analysis may not
+//!   follow (a pool passed as an argument).
+//!
+//! A loop with none of these retries something local (a file removal, a lock,
+//! `Arc::try_unwrap`, a local channel, a computation): no remote service is spared
+//! by backing off, so its node carries `local` (the reason) and the retry rules
+//! leave it. A loop that calls a parameter of its function (`fn retry<F>(f: F)`, a
+//! retry helper) cannot be decided in its file: its callers pass the work, so it
+//! stays a subject. Retry crates' policies always are subjects.
+//!
+//! The file gives each loop's calls and catalogue paths ([`in_loop`]); the package's
+//! link step gives the requests and the functions that make them ([`Reach`]).
+
+use std::collections::HashMap;
+
+use syn::Expr;
+
+use super::delay::Part;
+use super::walk::{walk_block, walk_expr, Options, Seen};
+use super::{Ctx, RetryFact, RetrySource};
+use crate::tree::Span;
+
+/// How many calls down a function may make the request (the loop calls `a`, `a`
+/// calls `b`, `b` makes it).
+const DEPTH: usize = 2;
+
+/// The most names kept per loop: a loop calling more is still matched on these.
+const MAX_CALLS: usize = 64;
+
+/// The names a loop calls (last segments, sorted, once each) and the first piece of
+/// in-file evidence about what it retries.
+pub(super) fn in_loop(
+    ctx: &Ctx,
+    parts: &[Part<'_>],
+    at: proc_macro2::LineColumn,
+) -> (Vec<String>, Option<String>) {
+    let params: HashMap<String, &syn::Type> = ctx
+        .enclosing_sig(at)
+        .map(|sig| {
+            sig.inputs
+                .iter()
+                .filter_map(|a| match a {
+                    syn::FnArg::Typed(t) => Some((super::delay::pat_name(&t.pat)?, &*t.ty)),
+                    syn::FnArg::Receiver(_) => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let lets = ctx.fn_lets(at);
+    let catalogued = |segs: &[String]| {
+        let full = ctx.imports.path(segs, false);
+        full.first()
+            .is_some_and(|r| ctx.catalog.integration_roots.contains(r))
+            .then(|| full.join("::"))
+    };
+    let mut calls: Vec<String> = Vec::new();
+    let mut evidence: Option<String> = None;
+    let see_path = |path: &syn::Path, call: bool, evidence: &mut Option<String>| {
+        let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        if evidence.is_none() {
+            if call && segs.len() == 1 && params.contains_key(&segs[0]) {
+                *evidence = Some(format!("calls parameter `{}`", segs[0]));
+            } else if let Some(full) = catalogued(&segs) {
+                *evidence = Some(format!("calls `{full}`"));
+            }
+        }
+        segs.last().cloned()
+    };
+    let mut f = |seen: Seen<'_>| {
+        let Seen::Expr(x) = seen else { return true };
+        let name = match x {
+            Expr::Call(c) => match &*c.func {
+                Expr::Path(p) => see_path(&p.path, true, &mut evidence),
+                _ => None,
+            },
+            Expr::Macro(m) => {
+                see_path(&m.mac.path, false, &mut evidence);
+                None
+            }
+            Expr::MethodCall(m) => {
+                if evidence.is_none() {
+                    evidence = receiver_type(ctx, &m.receiver, &params, &lets)
+                        .and_then(|ty| catalogued(&ty))
+                        .map(|ty| format!("calls `{}` on `{ty}`", m.method));
+                }
+                Some(m.method.to_string())
+            }
+            _ => None,
+        };
+        if let Some(n) = name {
+            if calls.len() < MAX_CALLS {
+                calls.push(n);
+            }
+        }
+        true
+    };
+    for part in parts {
+        match part {
+            Part::Expr(x) => walk_expr(x, Options::default(), &mut f),
+            Part::Block(b) => walk_block(b, Options::default(), &mut f),
+        }
+    }
+    calls.sort_unstable();
+    calls.dedup();
+    (calls, evidence)
+}
+
+/// What one retry site retries, as the link step decides it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reached {
+    /// A retry crate's policy: always a subject, no evidence shown.
+    Policy,
+    /// An integration point, and how the loop reaches it.
+    Integration(String),
+    /// Nothing remote: why, in words.
+    Local(String),
+}
+
+/// A package's requests and the functions that reach one.
+pub struct Reach {
+    /// Request spans by package file index.
+    requests: HashMap<usize, Vec<Span>>,
+    /// Function name (last segment) → how it reaches a request.
+    fns: HashMap<String, String>,
+}
+
+impl Reach {
+    /// From the requests the client analysis linked (file, span, function link key)
+    /// and the package's functions with the names they call.
+    pub fn new<'a>(
+        requests: &[(usize, Span, Option<String>)],
+        fn_calls: impl Iterator<Item = (&'a str, Vec<&'a str>)>,
+    ) -> Self {
+        let mut by_file: HashMap<usize, Vec<Span>> = HashMap::new();
+        let mut fns: HashMap<String, String> = HashMap::new();
+        for (file, span, in_fn) in requests {
+            by_file.entry(*file).or_default().push(*span);
+            let name = in_fn
+                .as_deref()
+                .filter(|k| !k.starts_with("static "))
+                .and_then(|k| k.rsplit("::").next());
+            if let Some(n) = name {
+                fns.entry(n.to_string())
+                    .or_insert_with(|| "makes a client request".to_string());
+            }
+        }
+        let fn_calls: Vec<(&str, Vec<&str>)> = fn_calls.collect();
+        for _ in 0..DEPTH {
+            let mut more: Vec<(String, String)> = Vec::new();
+            for (name, calls) in &fn_calls {
+                if fns.contains_key(*name) {
+                    continue;
+                }
+                // The least name, so the reason is the same whatever the order.
+                if let Some(c) = calls.iter().filter(|c| fns.contains_key(**c)).min() {
+                    more.push((name.to_string(), format!("calls `{c}`")));
+                }
+            }
+            if more.is_empty() {
+                break;
+            }
+            for (n, how) in more {
+                fns.entry(n).or_insert(how);
+            }
+        }
+        Reach {
+            requests: by_file,
+            fns,
+        }
+    }
+
+    /// What the retry `fact` of package file `file` retries.
+    pub fn of(&self, file: usize, fact: &RetryFact) -> Reached {
+        if let RetrySource::Crate { .. } = fact.source {
+            return Reached::Policy;
+        }
+        if let Some(how) = &fact.reaches {
+            return Reached::Integration(how.clone());
+        }
+        let inside = self.requests.get(&file).is_some_and(|spans| {
+            spans
+                .iter()
+                .any(|s| fact.body.start <= s.start && s.end <= fact.body.end)
+        });
+        if inside {
+            return Reached::Integration("makes a client request".to_string());
+        }
+        if let Some(c) = fact.calls.iter().find(|c| self.fns.contains_key(*c)) {
+            return Reached::Integration(format!("calls `{c}`, which {}", self.fns[c]));
+        }
+        Reached::Local(
+            "no catalogued client, broker or database call in the loop or in a package function it calls"
+                .to_string(),
+        )
+    }
+}
+
+/// The type path of the value a method is called on, when the file shows it: a
+/// parameter's declared type, a struct field's (`self.http`), or the path a `let` of
+/// the function builds it with (`let c = redis::Client::open(..)`).
+fn receiver_type(
+    ctx: &Ctx,
+    receiver: &Expr,
+    params: &HashMap<String, &syn::Type>,
+    lets: &super::Lets,
+) -> Option<Vec<String>> {
+    match receiver {
+        Expr::MethodCall(m) => receiver_type(ctx, &m.receiver, params, lets),
+        Expr::Await(a) => receiver_type(ctx, &a.base, params, lets),
+        Expr::Try(t) => receiver_type(ctx, &t.expr, params, lets),
+        Expr::Paren(p) => receiver_type(ctx, &p.expr, params, lets),
+        Expr::Reference(r) => receiver_type(ctx, &r.expr, params, lets),
+        Expr::Field(f) => match &f.member {
+            syn::Member::Named(n) => type_segments(ctx.field_types.get(&n.to_string())?),
+            syn::Member::Unnamed(_) => None,
+        },
+        Expr::Path(p) if p.path.segments.len() == 1 => {
+            let name = p.path.segments[0].ident.to_string();
+            if let Some(ty) = params.get(&name) {
+                return type_segments(ty);
+            }
+            constructed_with(lets.get(&name)?)
+        }
+        _ => None,
+    }
+}
+
+/// The first function path called in `init` (`redis::Client::open(..).unwrap()`).
+fn constructed_with(init: &Expr) -> Option<Vec<String>> {
+    match init {
+        Expr::Call(c) => match &*c.func {
+            Expr::Path(p) => Some(p.path.segments.iter().map(|s| s.ident.to_string()).collect()),
+            _ => None,
+        },
+        Expr::MethodCall(m) => constructed_with(&m.receiver),
+        Expr::Await(a) => constructed_with(&a.base),
+        Expr::Try(t) => constructed_with(&t.expr),
+        Expr::Paren(p) => constructed_with(&p.expr),
+        _ => None,
+    }
+}
+
+/// A type's path, through references and `Arc`/`Box`/`Rc`/`Option` (`&Arc<reqwest::Client>`).
+fn type_segments(ty: &syn::Type) -> Option<Vec<String>> {
+    match ty {
+        syn::Type::Reference(r) => type_segments(&r.elem),
+        syn::Type::Paren(p) => type_segments(&p.elem),
+        syn::Type::Path(p) => {
+            let last = p.path.segments.last()?;
+            let wrapper = ["Arc", "Box", "Rc", "Option"].iter().any(|w| last.ident == w);
+            if wrapper {
+                if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
+                    if let Some(syn::GenericArgument::Type(inner)) = args.args.first() {
+                        return type_segments(inner);
+                    }
+                }
+            }
+            Some(p.path.segments.iter().map(|s| s.ident.to_string()).collect())
+        }
+        _ => None,
+    }
+}

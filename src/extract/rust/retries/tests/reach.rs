@@ -1,0 +1,151 @@
+//! What a loop retries: in-file evidence ([`crate::extract::rust::retries::reach::in_loop`])
+//! and the package-level decision ([`Reach`]).
+
+use super::*;
+use crate::extract::rust::retries::reach::{Reach, Reached};
+
+/// The facts with the client catalogue's crates known, as the extractor has them.
+fn facts_with_clients(src: &str) -> Vec<RetryFact> {
+    let file = syn::parse_file(src).expect("test source parses");
+    let mut catalog = RetryCatalog::builtin();
+    for root in ["reqwest", "sqlx", "redis"] {
+        catalog.integration_roots.insert(root.to_string());
+    }
+    retries(&file, src, &catalog)
+}
+
+fn only(src: &str) -> RetryFact {
+    let mut all = facts_with_clients(src);
+    assert_eq!(all.len(), 1, "one retry fact expected in:\n{src}\ngot {all:#?}");
+    all.remove(0)
+}
+
+fn nothing() -> Reach {
+    Reach::new(&[], std::iter::empty())
+}
+
+#[test]
+fn a_local_operation_is_local() {
+    let f = only(
+        "use std::sync::Arc;
+        fn take(mut shared: Arc<Vec<u8>>) -> Vec<u8> {
+            loop {
+                match Arc::try_unwrap(shared) {
+                    Ok(buf) => return buf,
+                    Err(again) => { shared = again; std::thread::sleep(std::time::Duration::from_millis(5)); }
+                }
+            }
+        }",
+    );
+    assert_eq!(f.reaches, None);
+    assert!(f.calls.contains(&"try_unwrap".to_string()), "{:?}", f.calls);
+    assert!(matches!(nothing().of(0, &f), Reached::Local(_)));
+}
+
+#[test]
+fn a_client_field_parameter_or_let_is_an_integration_point() {
+    let field = only(
+        "struct Mailer { http: reqwest::Client }
+        impl Mailer {
+            async fn send(&self) {
+                for _ in 0..3 {
+                    match self.http.post(\"http://mail/send\").send().await { Ok(_) => return, Err(_) => {} }
+                }
+            }
+        }",
+    );
+    assert_eq!(field.reaches.as_deref(), Some("calls `send` on `reqwest::Client`"));
+    let param = only(
+        "use std::sync::Arc;
+        async fn send(http: &Arc<reqwest::Client>) {
+            for _ in 0..3 {
+                match http.get(\"http://mail/\").send().await { Ok(_) => return, Err(_) => {} }
+            }
+        }",
+    );
+    assert_eq!(param.reaches.as_deref(), Some("calls `send` on `reqwest::Client`"));
+    let built = only(
+        "async fn cache() {
+            let client = redis::Client::open(\"redis://cache\").unwrap();
+            loop {
+                match client.get_multiplexed_async_connection().await { Ok(c) => break c, Err(_) => {} }
+            }
+        }",
+    );
+    assert_eq!(
+        built.reaches.as_deref(),
+        Some("calls `get_multiplexed_async_connection` on `redis::Client::open`")
+    );
+    assert_eq!(nothing().of(0, &built), Reached::Integration(built.reaches.clone().unwrap()));
+}
+
+#[test]
+fn a_catalogued_crate_path_is_an_integration_point() {
+    let f = only(
+        "use sqlx::query;
+        async fn mark(pool: &Pool) {
+            for _ in 0..3 {
+                match query(\"UPDATE t SET a = 1\").execute(pool).await { Ok(_) => return, Err(_) => {} }
+            }
+        }",
+    );
+    assert_eq!(f.reaches.as_deref(), Some("calls `sqlx::query`"));
+}
+
+#[test]
+fn a_package_function_that_reaches_a_request_two_calls_down() {
+    let f = only(
+        "impl Outbox {
+            async fn all(&self) {
+                for _ in 0..3 {
+                    if let Ok(()) = self.deliver().await { return; }
+                }
+            }
+        }",
+    );
+    assert_eq!(f.reaches, None);
+    let requests = [(0, Span::new(0, 1), Some("clients::notify".to_string()))];
+    let reach = Reach::new(&requests, [("deliver", vec!["debug", "notify"])].into_iter());
+    assert_eq!(
+        reach.of(0, &f),
+        Reached::Integration("calls `deliver`, which calls `notify`".to_string())
+    );
+    // Three calls down is beyond the depth: local.
+    let far = Reach::new(
+        &requests,
+        [("deliver", vec!["a"]), ("a", vec!["b"]), ("b", vec!["notify"])].into_iter(),
+    );
+    assert!(matches!(far.of(0, &f), Reached::Local(_)));
+}
+
+#[test]
+fn a_request_inside_the_loop_in_another_file_does_not_count() {
+    let src = "async fn f(c: &Thing) {
+        for _ in 0..3 {
+            match c.fetch().await { Ok(_) => return, Err(_) => {} }
+        }
+    }";
+    let f = only(src);
+    let at = src.find("c.fetch").unwrap();
+    let span = Span::new(at, at + 9);
+    let here = Reach::new(&[(0, span, None)], std::iter::empty());
+    assert_eq!(
+        here.of(0, &f),
+        Reached::Integration("makes a client request".to_string())
+    );
+    assert!(matches!(here.of(1, &f), Reached::Local(_)));
+}
+
+#[test]
+fn a_helper_calling_its_parameter_is_decided_by_its_callers() {
+    let f = only(
+        "fn retry<T, E>(mut op: impl FnMut() -> Result<T, E>) -> Result<T, E> {
+            let mut n = 0;
+            loop {
+                n += 1;
+                match op() { Ok(v) => return Ok(v), Err(e) if n > 3 => return Err(e), Err(_) => std::thread::sleep(std::time::Duration::from_millis(10)) }
+            }
+        }",
+    );
+    assert_eq!(f.reaches.as_deref(), Some("calls parameter `op`"));
+}
