@@ -166,7 +166,8 @@ impl<'a> Ctx<'a> {
 
     pub(super) fn add_fn(&mut self, sig: &'a syn::Signature, block: &'a syn::Block) {
         let braces = block.brace_token.span.join();
-        self.fn_blocks.push((braces.start(), braces.end(), block, sig));
+        self.fn_blocks
+            .push((braces.start(), braces.end(), block, sig));
         self.fns
             .entry(sig.ident.to_string())
             .and_modify(|e| *e = None)

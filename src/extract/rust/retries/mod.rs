@@ -188,7 +188,10 @@ pub fn to_node(facts: &[RetryFact]) -> Node {
 /// [`to_node`] with what each site retries, as the package's link step decides it
 /// ([`reach::Reach::of`]): a loop that reaches an integration point carries `reaches`
 /// (how), one that retries only local work carries `local` (why).
-pub fn to_node_reached(facts: &[RetryFact], reached: impl Fn(&RetryFact) -> reach::Reached) -> Node {
+pub fn to_node_reached(
+    facts: &[RetryFact],
+    reached: impl Fn(&RetryFact) -> reach::Reached,
+) -> Node {
     let items = facts
         .iter()
         .map(|f| {

@@ -238,7 +238,13 @@ fn receiver_type(
 fn constructed_with(init: &Expr) -> Option<Vec<String>> {
     match init {
         Expr::Call(c) => match &*c.func {
-            Expr::Path(p) => Some(p.path.segments.iter().map(|s| s.ident.to_string()).collect()),
+            Expr::Path(p) => Some(
+                p.path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect(),
+            ),
             _ => None,
         },
         Expr::MethodCall(m) => constructed_with(&m.receiver),
@@ -256,7 +262,9 @@ fn type_segments(ty: &syn::Type) -> Option<Vec<String>> {
         syn::Type::Paren(p) => type_segments(&p.elem),
         syn::Type::Path(p) => {
             let last = p.path.segments.last()?;
-            let wrapper = ["Arc", "Box", "Rc", "Option"].iter().any(|w| last.ident == w);
+            let wrapper = ["Arc", "Box", "Rc", "Option"]
+                .iter()
+                .any(|w| last.ident == w);
             if wrapper {
                 if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
                     if let Some(syn::GenericArgument::Type(inner)) = args.args.first() {
@@ -264,7 +272,13 @@ fn type_segments(ty: &syn::Type) -> Option<Vec<String>> {
                     }
                 }
             }
-            Some(p.path.segments.iter().map(|s| s.ident.to_string()).collect())
+            Some(
+                p.path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect(),
+            )
         }
         _ => None,
     }

@@ -16,7 +16,11 @@ fn facts_with_clients(src: &str) -> Vec<RetryFact> {
 
 fn only(src: &str) -> RetryFact {
     let mut all = facts_with_clients(src);
-    assert_eq!(all.len(), 1, "one retry fact expected in:\n{src}\ngot {all:#?}");
+    assert_eq!(
+        all.len(),
+        1,
+        "one retry fact expected in:\n{src}\ngot {all:#?}"
+    );
     all.remove(0)
 }
 
@@ -54,7 +58,10 @@ fn a_client_field_parameter_or_let_is_an_integration_point() {
             }
         }",
     );
-    assert_eq!(field.reaches.as_deref(), Some("calls `send` on `reqwest::Client`"));
+    assert_eq!(
+        field.reaches.as_deref(),
+        Some("calls `send` on `reqwest::Client`")
+    );
     let param = only(
         "use std::sync::Arc;
         async fn send(http: &Arc<reqwest::Client>) {
@@ -63,7 +70,10 @@ fn a_client_field_parameter_or_let_is_an_integration_point() {
             }
         }",
     );
-    assert_eq!(param.reaches.as_deref(), Some("calls `send` on `reqwest::Client`"));
+    assert_eq!(
+        param.reaches.as_deref(),
+        Some("calls `send` on `reqwest::Client`")
+    );
     let built = only(
         "async fn cache() {
             let client = redis::Client::open(\"redis://cache\").unwrap();
@@ -76,7 +86,10 @@ fn a_client_field_parameter_or_let_is_an_integration_point() {
         built.reaches.as_deref(),
         Some("calls `get_multiplexed_async_connection` on `redis::Client::open`")
     );
-    assert_eq!(nothing().of(0, &built), Reached::Integration(built.reaches.clone().unwrap()));
+    assert_eq!(
+        nothing().of(0, &built),
+        Reached::Integration(built.reaches.clone().unwrap())
+    );
 }
 
 #[test]
@@ -105,7 +118,10 @@ fn a_package_function_that_reaches_a_request_two_calls_down() {
     );
     assert_eq!(f.reaches, None);
     let requests = [(0, Span::new(0, 1), Some("clients::notify".to_string()))];
-    let reach = Reach::new(&requests, [("deliver", vec!["debug", "notify"])].into_iter());
+    let reach = Reach::new(
+        &requests,
+        [("deliver", vec!["debug", "notify"])].into_iter(),
+    );
     assert_eq!(
         reach.of(0, &f),
         Reached::Integration("calls `deliver`, which calls `notify`".to_string())
@@ -113,7 +129,12 @@ fn a_package_function_that_reaches_a_request_two_calls_down() {
     // Three calls down is beyond the depth: local.
     let far = Reach::new(
         &requests,
-        [("deliver", vec!["a"]), ("a", vec!["b"]), ("b", vec!["notify"])].into_iter(),
+        [
+            ("deliver", vec!["a"]),
+            ("a", vec!["b"]),
+            ("b", vec!["notify"]),
+        ]
+        .into_iter(),
     );
     assert!(matches!(far.of(0, &f), Reached::Local(_)));
 }
