@@ -63,7 +63,7 @@ impl Inputs<'_> {
     fn extra(&self, index: usize, c: &Candidate) -> u64 {
         let mut extra = xxh3_64(c.path.as_os_str().as_encoded_bytes());
         if c.kind == FileKind::Rust {
-            extra ^= deps_hash(self.rust, index).rotate_left(17)
+            extra ^= self.rust.deps_fingerprint(index).rotate_left(17)
                 ^ (self.max_tokens as u64).rotate_left(41);
         }
         extra
@@ -210,18 +210,6 @@ fn fresh_parse(
     };
     let blob = entry.encode(source.lines_to_keep().as_ref()).map(Blob::New);
     (loaded, blob.map(saved))
-}
-
-/// A hash of the dependencies of the package of candidate `index` (0 outside any
-/// package): a Rust file's facts depend on them.
-fn deps_hash(rust: &Extractor, index: usize) -> u64 {
-    let Some(deps) = rust.deps_of(index) else {
-        return 0;
-    };
-    let mut names: Vec<(&String, &String)> = deps.names.iter().collect();
-    names.sort();
-    let text: String = names.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
-    xxh3_64(text.as_bytes())
 }
 
 /// The run's cache, or `None` when it is off (`--no-cache`, `[cache] enabled =

@@ -20,6 +20,8 @@ pub struct Extractor {
     pub catalog: Catalog,
     /// (manifest path, dependencies when it parses).
     packages: Vec<(PathBuf, Option<Deps>)>,
+    /// Per package: [`Deps::fingerprint`] (0 when its manifest does not parse).
+    fingerprints: Vec<u64>,
     /// Per candidate: index into `packages`.
     package_of: Vec<Option<usize>>,
     /// The text of each discovered manifest (by candidate index), read once here and
@@ -82,25 +84,30 @@ impl Extractor {
             });
             package_of.push(found);
         }
+        let fingerprints = packages
+            .iter()
+            .map(|(_, deps)| deps.as_ref().map_or(0, Deps::fingerprint))
+            .collect();
         Extractor {
             catalog,
             packages,
+            fingerprints,
             package_of,
             manifests,
         }
     }
 
-    /// The text of candidate `index` when it is a manifest (read once, in [`Self::new`]).
-    /// The dependencies of the package of candidate `index`, when it has a
-    /// manifest that parses (the per-file cache keys a Rust file's facts on them).
-    pub fn deps_of(&self, index: usize) -> Option<&Deps> {
+    /// The [`Deps::fingerprint`] of the package of candidate `index` (0 outside any
+    /// package or when its manifest does not parse): a Rust file's facts depend on it.
+    pub fn deps_fingerprint(&self, index: usize) -> u64 {
         self.package_of
             .get(index)
             .copied()
             .flatten()
-            .and_then(|p| self.packages[p].1.as_ref())
+            .map_or(0, |p| self.fingerprints[p])
     }
 
+    /// The text of candidate `index` when it is a manifest (read once, in [`Self::new`]).
     pub fn manifest_text(&self, index: usize) -> Option<Result<String, FileError>> {
         self.manifests.get(&index).cloned()
     }

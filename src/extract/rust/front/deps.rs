@@ -12,6 +12,15 @@ pub struct Deps {
 }
 
 impl Deps {
+    /// A hash of the whole list, the same whatever its order: a file's facts depend on
+    /// it (the per-file cache keys them on it).
+    pub fn fingerprint(&self) -> u64 {
+        let mut names: Vec<(&String, &String)> = self.names.iter().collect();
+        names.sort();
+        let text: String = names.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+        xxhash_rust::xxh3::xxh3_64(text.as_bytes())
+    }
+
     pub fn depends_on(&self, package: &str) -> bool {
         self.names.values().any(|p| p == package)
     }
