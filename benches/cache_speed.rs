@@ -22,8 +22,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-#[allow(dead_code)]
-#[path = "rust_speed.rs"]
+#[path = "rust_speed/uniform.rs"]
 mod rust_tree;
 
 #[allow(dead_code)]

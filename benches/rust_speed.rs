@@ -1,104 +1,39 @@
-//! Speed of the Rust side against a parse-only pass over the same files.
+//! Speed and peak memory of the Rust side against a parse-only pass over the same files.
 //!
-//! `cargo bench --bench rust_speed` generates a deterministic tree of about
-//! 400k lines of service-like Rust under `target/bench-tree` (one retry loop per
-//! module; `RESILINT_BENCH_DENSE=1` makes every fetch function a retry loop) and times, with the
-//! same thread count, (a) parse-only: discover the files `resilint check` reads,
-//! read every `.rs` file and `syn::parse_file` it; (b) a full `resilint check` through the library. The two
-//! alternate, 7 runs each, and the best wall time of each is reported, with the ratio (target ≤ 1.2).
+//! `cargo bench --bench rust_speed` generates deterministic workspaces of varied,
+//! service-like Rust ([`varied`]: packages with different dependencies, files from
+//! a few lines to a few thousand, plain code, tests, handlers, clients and retries in
+//! realistic proportions) of about 300k and 1M lines under `target/bench-tree-<lines>`
+//! (`RESILINT_BENCH_LINES=300000,1000000` sets the sizes) and measures, with the same
+//! thread count, (a) parse-only: discover the files `resilint check` reads, read
+//! every `.rs` file and `syn::parse_file` it; (b) a full `resilint check` through the
+//! library. Each pass runs in a child process of its own (this binary again), so its
+//! wall time, CPU time (user + system) and peak RSS are its own; the two alternate,
+//! `RESILINT_BENCH_RUNS` (default 5) runs each, and the best time and the largest
+//! peak of each are reported, with the ratios (target: 1.2x parse-only; 150 MB at 1M
+//! lines).
 //!
 //! `cargo bench --bench rust_speed -- /path/to/repo` measures a real repository
 //! instead. `RESILINT_BENCH_THREADS` sets the thread count (default 2, the CI
-//! machine's cores). Under `cargo test` the binary only runs a tiny smoke pass.
+//! machine's cores). `RESILINT_BENCH_DENSE=1` measures the older uniform tree with
+//! every fetch function a retry loop (a worst case for the retry analysis). Under
+//! `cargo test` the binary only runs a tiny smoke pass, in process.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-/// One generated module of about 400 lines: a client factory, data types, ordinary
-/// processing code, and `retry_loops` of its 12 fetch functions written as retry
-/// loops (real services have a few per crate; `RESILINT_BENCH_DENSE=1` makes all 12
-/// retry loops, a worst case for the retry extractor).
-fn service_file(i: usize, retry_loops: usize) -> String {
-    let mut s = String::new();
-    s.push_str(&format!(
-        "//! Generated module {i}: a client, handlers, a retry loop.\n\
-         use std::time::Duration;\nuse serde::{{Deserialize, Serialize}};\n\n\
-         const BASE_{i}: &str = \"http://svc-{i}:8080\";\n\n"
-    ));
-    for j in 0..12 {
-        s.push_str(&format!(
-            "#[derive(Debug, Clone, Serialize, Deserialize)]\n\
-             pub struct Order{i}x{j} {{\n    pub id: u64,\n    pub sku: String,\n    pub quantity: u32,\n    pub note: Option<String>,\n}}\n\n"
-        ));
-        if j < retry_loops {
-            s.push_str(&format!(
-                "pub async fn fetch_{j}(client: &reqwest::Client, id: u64) -> Result<Order{i}x{j}, reqwest::Error> {{\n\
-                 \x20   let url = format!(\"{{}}/orders/{{}}\", BASE_{i}, id);\n\
-                 \x20   let mut attempt = 0u32;\n\
-                 \x20   loop {{\n\
-                 \x20       match client.get(&url).timeout(Duration::from_secs(2)).send().await {{\n\
-                 \x20           Ok(resp) => return resp.json().await,\n\
-                 \x20           Err(e) if attempt < 3 => {{\n\
-                 \x20               attempt += 1;\n\
-                 \x20               tokio::time::sleep(Duration::from_millis(100 * 2u64.pow(attempt))).await;\n\
-                 \x20               let _ = e;\n\
-                 \x20           }}\n\
-                 \x20           Err(e) => return Err(e),\n\
-                 \x20       }}\n\
-                 \x20   }}\n\
-                 }}\n\n"
-            ));
-        } else {
-            s.push_str(&format!(
-                "pub async fn fetch_{j}(client: &reqwest::Client, id: u64) -> Result<Order{i}x{j}, reqwest::Error> {{\n\
-                 \x20   let url = format!(\"{{}}/orders/{{}}\", BASE_{i}, id);\n\
-                 \x20   let resp = client.get(&url).timeout(Duration::from_secs(2)).send().await?;\n\
-                 \x20   let order: Order{i}x{j} = resp.json().await?;\n\
-                 \x20   let note = match &order.note {{\n\
-                 \x20       Some(n) if n.len() > 64 => Some(n[..64].to_string()),\n\
-                 \x20       Some(n) => Some(n.clone()),\n\
-                 \x20       None => None,\n\
-                 \x20   }};\n\
-                 \x20   if order.quantity == 0 {{\n\
-                 \x20       log::warn!(\"empty order {{}}\", order.id);\n\
-                 \x20   }}\n\
-                 \x20   Ok(Order{i}x{j} {{ note, ..order }})\n\
-                 }}\n\n"
-            ));
-        }
-        s.push_str(&format!(
-            "pub fn total_{j}(orders: &[Order{i}x{j}]) -> u64 {{\n\
-             \x20   let mut sum = 0u64;\n\
-             \x20   for o in orders.iter().filter(|o| o.quantity > 0) {{\n\
-             \x20       sum += u64::from(o.quantity) * (o.id % 7 + 1);\n\
-             \x20   }}\n\
-             \x20   sum\n\
-             }}\n\n"
-        ));
-    }
-    s.push_str(&format!(
-        "pub fn client_{i}() -> reqwest::Client {{\n    reqwest::Client::builder()\n        .timeout(Duration::from_secs(5))\n        .build()\n        .expect(\"client\")\n}}\n"
-    ));
-    s
-}
+#[path = "rust_speed/varied.rs"]
+mod varied;
 
-/// Writes `files` generated modules (about 300 lines each) under `root/src`.
-pub(crate) fn generate(root: &Path, files: usize, retry_loops: usize) -> std::io::Result<()> {
-    let src = root.join("src");
-    std::fs::create_dir_all(&src)?;
-    std::fs::write(
-        root.join("Cargo.toml"),
-        "[package]\nname = \"bench-tree\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nreqwest = \"0.12\"\ntokio = \"1\"\nserde = \"1\"\n",
-    )?;
-    let mut lib = String::new();
-    for i in 0..files {
-        std::fs::write(src.join(format!("m{i}.rs")), service_file(i, retry_loops))?;
-        lib.push_str(&format!("pub mod m{i};\n"));
-    }
-    std::fs::write(src.join("lib.rs"), lib)
-}
+#[path = "rust_speed/uniform.rs"]
+mod uniform;
+use uniform::generate;
+
+/// The binary's allocator, so both passes allocate as `resilint check` does.
+#[global_allocator]
+static ALLOCATOR: resilint::alloc::Hybrid = resilint::alloc::Hybrid;
 
 /// The `.rs` files `resilint check` reads (same discovery: gitignore, skipped
 /// test directories), so both passes see the same files.
@@ -113,9 +48,9 @@ fn rust_files(root: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-fn parse_only(root: &Path, pool: &rayon::ThreadPool) -> usize {
+fn parse_only(root: &Path, threads: usize) -> usize {
     let files = rust_files(root);
-    pool.install(|| {
+    pool(threads).install(|| {
         files
             .par_iter()
             .map(|p| {
@@ -126,98 +61,178 @@ fn parse_only(root: &Path, pool: &rayon::ThreadPool) -> usize {
     })
 }
 
+fn pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .stack_size(64 << 20)
+        .build()
+        .expect("thread pool")
+}
+
 /// Lints only the Rust side (a config whose `include` is `**/*.rs`), so both passes
 /// read the same files; YAML and JSON in a real repository are not part of the figure.
 fn lint(root: &Path, threads: usize) -> usize {
     let config = std::env::temp_dir().join(format!("resilint-bench-{}.toml", std::process::id()));
-    std::fs::write(&config, "include = [\"**/*.rs\"]\n").expect("cannot write the bench config");
+    std::fs::write(
+        &config,
+        "include = [\"**/*.rs\"]\n[cache]\nenabled = false\n",
+    )
+    .expect("cannot write the bench config");
     let options = resilint::engine::Options {
         paths: vec![root.to_path_buf()],
-        config: Some(config),
+        config: Some(config.clone()),
         threads: Some(threads),
     };
-    resilint::engine::run(&options)
+    let scanned = resilint::engine::run(&options)
         .map(|o| o.report.files_scanned)
-        .unwrap_or(0)
+        .unwrap_or(0);
+    let _ = std::fs::remove_file(config);
+    scanned
 }
 
-fn timed(f: impl FnOnce()) -> Duration {
+/// What one child run measured.
+#[derive(Clone, Copy)]
+struct Measure {
+    wall: Duration,
+    /// User + system CPU time: less disturbed than wall time on a busy machine.
+    cpu: Duration,
+    max_rss_mb: f64,
+}
+
+/// Runs this binary again as `--child <pass> <root> <threads>` and waits for it with
+/// `wait4`, which gives that child's own CPU time and peak RSS.
+#[allow(clippy::zombie_processes)] // reaped by `wait4`, not `Child::wait`
+fn measure(pass: &str, root: &Path, threads: usize) -> Measure {
+    let exe = std::env::current_exe().expect("own path");
     let start = Instant::now();
-    f();
-    start.elapsed()
+    let child = std::process::Command::new(exe)
+        .args(["--child", pass])
+        .arg(root)
+        .arg(threads.to_string())
+        .spawn()
+        .expect("cannot start the child pass");
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: a zeroed rusage is a valid value; wait4 fills it.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: a plain system call on our own child's pid.
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = start.elapsed();
+    assert!(
+        r == pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "the {pass} pass failed"
+    );
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    Measure {
+        wall,
+        cpu: tv(usage.ru_utime) + tv(usage.ru_stime),
+        max_rss_mb: usage.ru_maxrss as f64 / 1024.0,
+    }
+}
+
+/// Best wall and CPU time and largest peak over `runs` alternating runs of each pass
+/// (alternating, so a burst of load on a shared machine hits both).
+fn bench(root: &Path, threads: usize, runs: usize) -> [Measure; 2] {
+    let worst = Measure {
+        wall: Duration::MAX,
+        cpu: Duration::MAX,
+        max_rss_mb: 0.0,
+    };
+    let mut best = [worst; 2];
+    for _ in 0..runs {
+        for (i, pass) in ["parse", "lint"].into_iter().enumerate() {
+            let m = measure(pass, root, threads);
+            best[i].wall = best[i].wall.min(m.wall);
+            best[i].cpu = best[i].cpu.min(m.cpu);
+            best[i].max_rss_mb = best[i].max_rss_mb.max(m.max_rss_mb);
+        }
+    }
+    best
+}
+
+fn report(root: &Path, threads: usize, [parse, lint]: [Measure; 2]) {
+    let files = rust_files(root);
+    let lines: usize = files
+        .iter()
+        .map(|p| std::fs::read_to_string(p).map_or(0, |t| t.lines().count()))
+        .sum();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    println!(
+        "{}: {} .rs files, {lines} lines, {threads} threads\n\
+         \x20               wall        CPU   peak RSS\n\
+         \x20 parse-only {:>8.1} ms {:>8.1} ms {:>7.1} MB\n\
+         \x20 resilint   {:>8.1} ms {:>8.1} ms {:>7.1} MB\n\
+         \x20 ratio      {:>8.2}x   {:>8.2}x   (target <= 1.2x; 150 MB at 1M lines)",
+        root.display(),
+        files.len(),
+        ms(parse.wall),
+        ms(parse.cpu),
+        parse.max_rss_mb,
+        ms(lint.wall),
+        ms(lint.cpu),
+        lint.max_rss_mb,
+        ms(lint.wall) / ms(parse.wall).max(1e-9),
+        ms(lint.cpu) / ms(parse.cpu).max(1e-9),
+    );
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let benching = args.iter().any(|a| a == "--bench");
-    let threads: usize = std::env::var("RESILINT_BENCH_THREADS")
-        .ok()
-        .and_then(|t| t.parse().ok())
-        .unwrap_or(2);
-    let explicit = args
-        .iter()
-        .find(|a| !a.starts_with("--"))
-        .map(PathBuf::from);
-    let root = match explicit {
-        Some(dir) => dir,
-        None => {
-            let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("target")
-                .join(if benching {
-                    "bench-tree"
-                } else {
-                    "bench-tree-smoke"
-                });
-            let _ = std::fs::remove_dir_all(&dir);
-            let dense = std::env::var_os("RESILINT_BENCH_DENSE").is_some();
-            generate(
-                &dir,
-                if benching { 1000 } else { 3 },
-                if dense { 12 } else { 1 },
-            )
-            .expect("cannot write the generated tree");
-            dir
-        }
+    let env_num = |k: &str, d: usize| {
+        std::env::var(k)
+            .ok()
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(d)
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .stack_size(64 << 20)
-        .build()
-        .expect("thread pool");
-    let lines: usize = rust_files(&root)
-        .iter()
-        .map(|p| {
-            std::fs::read_to_string(p)
-                .map(|t| t.lines().count())
-                .unwrap_or(0)
-        })
-        .sum();
-    let runs = if benching { 7 } else { 1 };
-    let parsed = parse_only(&root, &pool);
-    let scanned = lint(&root, threads);
-    // Alternate the two passes so a burst of load on a shared machine hits both.
-    let (mut t_parse, mut t_lint) = (Duration::MAX, Duration::MAX);
-    for _ in 0..runs {
-        t_parse = t_parse.min(timed(|| {
-            parse_only(&root, &pool);
-        }));
-        t_lint = t_lint.min(timed(|| {
-            lint(&root, threads);
-        }));
+    let threads = env_num("RESILINT_BENCH_THREADS", 2);
+    if let [flag, pass, root, threads] = &args[..] {
+        if flag == "--child" {
+            // As the binary's `main` sets it.
+            resilint::alloc::purge_freed_pages_at_once();
+            let (root, threads) = (Path::new(root), threads.parse().unwrap_or(2));
+            let done = match pass.as_str() {
+                "parse" => parse_only(root, threads),
+                _ => lint(root, threads),
+            };
+            std::process::exit(if done > 0 { 0 } else { 1 });
+        }
     }
-    assert!(scanned > 0 || !benching, "resilint scanned nothing");
-    // Under `cargo test` this is a smoke pass on a tiny tree in a debug build: its
-    // timings mean nothing, and the test suite prints no benchmark verdict.
+    let benching = args.iter().any(|a| a == "--bench");
+    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
     if !benching {
+        // Under `cargo test`: a smoke pass on a tiny tree in a debug build, in
+        // process; its timings mean nothing and it prints no verdict.
+        let dir = target.join("bench-tree-smoke");
+        let _ = std::fs::remove_dir_all(&dir);
+        varied::generate(&dir, 2_000).expect("cannot write the generated tree");
+        assert!(parse_only(&dir, threads) > 0, "nothing parsed");
+        assert!(lint(&dir, threads) > 0, "resilint scanned nothing");
         return;
     }
-    println!(
-        "{}: {} .rs files ({parsed} parsed), {lines} lines, {threads} threads\n  parse-only  {:>8.1} ms\n  resilint    {:>8.1} ms  ({} files scanned)\n  ratio       {:>8.2}x (target <= 1.2)",
-        root.display(),
-        rust_files(&root).len(),
-        t_parse.as_secs_f64() * 1e3,
-        t_lint.as_secs_f64() * 1e3,
-        scanned,
-        t_lint.as_secs_f64() / t_parse.as_secs_f64().max(1e-9)
-    );
+    let runs = env_num("RESILINT_BENCH_RUNS", 5);
+    if let Some(dir) = args.iter().find(|a| !a.starts_with("--")) {
+        report(
+            Path::new(dir),
+            threads,
+            bench(Path::new(dir), threads, runs),
+        );
+        return;
+    }
+    if std::env::var_os("RESILINT_BENCH_DENSE").is_some() {
+        let dir = target.join("bench-tree-dense");
+        let _ = std::fs::remove_dir_all(&dir);
+        generate(&dir, 1000, 12).expect("cannot write the generated tree");
+        report(&dir, threads, bench(&dir, threads, runs));
+        return;
+    }
+    let sizes = std::env::var("RESILINT_BENCH_LINES").unwrap_or_else(|_| "300000,1000000".into());
+    for lines in sizes
+        .split(',')
+        .filter_map(|n| n.trim().parse::<usize>().ok())
+    {
+        let dir = target.join(format!("bench-tree-{lines}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        varied::generate(&dir, lines).expect("cannot write the generated tree");
+        report(&dir, threads, bench(&dir, threads, runs));
+    }
 }

@@ -2,8 +2,8 @@
 //! system) of each stage of a run on stderr, to see what dominates (the README's
 //! cache figures name it). On a machine shared with other builds the wall time grows
 //! with the load; the CPU time says what the stage costs. Off, it costs one variable
-//! lookup. Each line also gives the resident memory at the mark (Linux only), since
-//! fresh pages are much of what a warm run costs.
+//! lookup. Each line also gives the resident memory at the mark and its peak so far
+//! (Linux only): fresh pages are much of what a warm run costs.
 
 use std::time::{Duration, Instant};
 
@@ -28,13 +28,21 @@ fn process_cpu() -> Duration {
     Duration::ZERO
 }
 
-/// The resident set at this moment, in MB, where `/proc/self/statm` says it.
-fn resident_mb() -> Option<f64> {
-    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
-    let pages: f64 = statm.split_whitespace().nth(1)?.parse().ok()?;
-    // SAFETY: `sysconf` reads a system constant.
-    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    Some(pages * page as f64 / 1e6)
+/// The resident set now and its peak so far (`VmRSS`, `VmHWM` of `/proc/self/status`),
+/// where the system tells them.
+fn memory() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let mb = |key: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map(|kb| kb / 1024.0)
+    };
+    match (mb("VmRSS:"), mb("VmHWM:")) {
+        (Some(rss), Some(peak)) => format!(" {rss:6.0} MB rss {peak:6.0} MB peak"),
+        _ => String::new(),
+    }
 }
 
 impl Marks {
@@ -55,11 +63,13 @@ impl Marks {
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             let ms = now.duration_since(last.0).as_secs_f64() * 1e3;
             let cpu_ms = cpu.saturating_sub(last.1).as_secs_f64() * 1e3;
-            let rss = resident_mb().map_or(String::new(), |mb| format!(" {mb:6.0} MB"));
             let mut stderr = std::io::stderr().lock();
             let _ = std::io::Write::write_fmt(
                 &mut stderr,
-                format_args!("timing: {ms:8.1} ms wall {cpu_ms:8.1} ms CPU{rss}  {name}\n"),
+                format_args!(
+                    "timing: {ms:8.1} ms wall {cpu_ms:8.1} ms CPU{}  {name}\n",
+                    memory()
+                ),
             );
             *last = (now, cpu);
         }
