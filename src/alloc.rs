@@ -26,11 +26,42 @@ const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// Makes mimalloc return freed pages to the system at once instead of after its
 /// default 1 s: with the delay, a 2.3 MB one-line JSON file of 100k findings
-/// (`benches/hostile`) peaked at 206 MB, over the 200 MB bound; at once, 172 MB,
-/// with no measurable cost on the 16k-file YAML bench tree. Call it first in `main`.
+/// (`benches/hostile`) peaked at 206 MB, over the 200 MB bound; at once, 172 MB.
+/// Call it first in `main`; the engine holds freed pages only while it loads
+/// ([`hold_freed_pages`]).
 pub fn purge_freed_pages_at_once() {
+    PURGING_AT_ONCE.store(true, std::sync::atomic::Ordering::Relaxed);
+    set_purge_delay(0);
+}
+
+/// Whether the process asked for [`purge_freed_pages_at_once`]: a library user who
+/// did not keeps its own setting.
+static PURGING_AT_ONCE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Makes mimalloc keep freed pages for its default 1 s again. Loading frees and
+/// allocates in waves (a `syn` tree per file, decoded cache entries, documents
+/// moved into their link groups): pages returned at once were faulted in and
+/// zeroed again by the kernel, and with two threads each return cost the other a
+/// TLB flush. Held while loading and linking, a 1M-line Rust tree's run took 12%
+/// less CPU (`benches/rust_speed`) for 2 MB more peak; the hostile inputs' peaks
+/// come later (findings and output), after [`stop_holding_freed_pages`]. Only when
+/// the process purges at once.
+pub fn hold_freed_pages() {
+    if PURGING_AT_ONCE.load(std::sync::atomic::Ordering::Relaxed) {
+        set_purge_delay(1000);
+    }
+}
+
+/// Back to purging at once, after [`hold_freed_pages`].
+pub fn stop_holding_freed_pages() {
+    if PURGING_AT_ONCE.load(std::sync::atomic::Ordering::Relaxed) {
+        set_purge_delay(0);
+    }
+}
+
+fn set_purge_delay(ms: i64) {
     // SAFETY: sets one integer option; mimalloc reads its options atomically.
-    unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 0) }
+    unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, ms as _) }
 }
 
 fn large(size: usize) -> bool {

@@ -223,6 +223,8 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
             max_size: configs.list[c.config].max_file_size(),
             lazy_rust: extras.changed.is_some(),
         };
+        // Loading and linking hold freed pages (see `alloc::hold_freed_pages`).
+        crate::alloc::hold_freed_pages();
         // Every file's text first (a manifest was read once already, for its package's
         // dependencies), so that out-of-line test modules are known before parsing;
         // a file whose `stat` vouches for its cache entry is not read.
@@ -381,6 +383,7 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
         errors.extend(link_errors);
         errors.extend(crate::istio::method_regex_errors(&docs, &files));
         mark.at("files sorted out, links, scopes");
+        crate::alloc::stop_holding_freed_pages();
         let ws = Workspace::new(files, docs).with_scopes(scopes);
         // `--changed-only` reports only the changed files: only they are judged.
         let only = extras
