@@ -110,7 +110,7 @@ const ROUTE: &[Field] = &[
     Field::new(
         "idempotency-key",
         Ty::Text,
-        "present when the handler reads an idempotency key or a layer deduplicates: how",
+        "present when the handler reads an idempotency key, a layer deduplicates, or every write repeats safely (`upsert on conflict`, `sets a value`): how",
     ),
     Field::new(
         "writes",

@@ -205,7 +205,7 @@ impl Extractor {
                 (deps, files.iter().map(|(_, f)| &f.routes).collect())
             })
             .collect();
-        let route_facts = super::routes::link_workspace(&route_input);
+        let route_facts = super::routes::link_workspace(&route_input, &self.catalog.routes);
         drop(route_input);
         let packages: Vec<Package> = by_package.into_values().collect();
         let docs: Vec<Vec<Document>> = packages

@@ -19,7 +19,7 @@ pub fn link(package: &[(usize, FileFacts)], catalog: &Catalog) -> Vec<Document> 
     // Routes cross files (handlers, extractors, routers, layers): linked once per
     // package, then each route goes to the file that registers it.
     let summaries: Vec<&routes::FileRoutes> = package.iter().map(|(_, f)| &f.routes).collect();
-    let route_facts = routes::link_refs(&summaries);
+    let route_facts = routes::link_refs(&summaries, &catalog.routes);
     link_with_routes(package, catalog, &route_facts)
 }
 

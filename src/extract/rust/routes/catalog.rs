@@ -162,6 +162,26 @@ pub struct Writes {
     pub calls: Vec<String>,
     /// Handlers that only answer (`HttpResponse::NotFound`), by their last segment.
     pub inert_handlers: Vec<String>,
+    /// SQL phrases of an insert the database dedups on a key (`on conflict`).
+    pub sql_upserts: Vec<String>,
+    /// SQL phrases a `SET` list follows (`update * set`, `on duplicate key update`).
+    pub sql_sets: Vec<String>,
+    /// SQL functions whose result is stable on a repeat even when computed from the
+    /// column itself (`greatest(t.idx, $1)`).
+    pub sql_set_keeps: Vec<String>,
+    /// Calls that run the SQL text of their body (`execute`, `commit`): no write of
+    /// their own where the body holds a write statement.
+    pub sql_runners: Vec<String>,
+    /// Calls that make the insert of their method chain an upsert (diesel and sea-orm
+    /// `.on_conflict(..)`).
+    pub upsert_calls: Vec<String>,
+    /// Calls not followed into the workspace when judging what a repeat does:
+    /// constructors and conversions (`Argon2::new`) that most types share, so their
+    /// name reaches unrelated functions.
+    pub not_followed: Vec<String>,
+    /// Calls, types and methods that write nothing: a call of one is no write, nor is
+    /// a write call on a method chain holding one (`FlashMessage::error(..).send()`).
+    pub not_writes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -232,6 +252,13 @@ impl RoutesCatalog {
         add(&mut w.sql, o.sql);
         add(&mut w.calls, o.calls);
         add(&mut w.inert_handlers, o.inert_handlers);
+        add(&mut w.sql_upserts, o.sql_upserts);
+        add(&mut w.sql_sets, o.sql_sets);
+        add(&mut w.sql_set_keeps, o.sql_set_keeps);
+        add(&mut w.sql_runners, o.sql_runners);
+        add(&mut w.upsert_calls, o.upsert_calls);
+        add(&mut w.not_followed, o.not_followed);
+        add(&mut w.not_writes, o.not_writes);
         add(&mut self.cors.types, other.cors.types);
         add(&mut self.cors.methods, other.cors.methods);
         self.normalize();
@@ -273,8 +300,17 @@ impl RoutesCatalog {
         for h in &mut self.evidence.key_headers {
             *h = h.trim().to_ascii_lowercase();
         }
-        for q in &mut self.writes.sql {
+        let w = &mut self.writes;
+        for q in w
+            .sql
+            .iter_mut()
+            .chain(&mut w.sql_upserts)
+            .chain(&mut w.sql_sets)
+        {
             *q = q.trim().to_ascii_lowercase();
+        }
+        for k in &mut w.sql_set_keeps {
+            *k = k.trim().to_ascii_lowercase();
         }
     }
 
@@ -292,19 +328,14 @@ impl RoutesCatalog {
     }
 
     /// The SQL phrase a string literal contains, if it is a write statement
-    /// (`INSERT INTO`, `UPDATE .. SET`, `DELETE FROM`).
-    pub(crate) fn write_sql(&self, text: &str) -> Option<&str> {
+    /// (`INSERT INTO`, `UPDATE .. SET`, `DELETE FROM`), and what a repeat of it does.
+    pub(crate) fn write_sql(&self, text: &str) -> Option<(&str, super::sql::SqlWrite)> {
         // Statements have a space; most literals (names, paths, messages) are skipped
         // before any lowercasing.
         if text.len() < 6 || !text.contains(char::is_whitespace) {
             return None;
         }
-        let lower = text.to_ascii_lowercase();
-        self.writes
-            .sql
-            .iter()
-            .find(|q| phrase_in(&lower, q))
-            .map(String::as_str)
+        super::sql::classify(&self.writes, &text.to_ascii_lowercase())
     }
 
     /// The HTTP method a function, method or attribute name stands for.
@@ -353,7 +384,7 @@ impl RoutesCatalog {
 
 /// `text` holds the parts of `phrase` (split at ` * `) in order, each on word
 /// boundaries.
-fn phrase_in(text: &str, phrase: &str) -> bool {
+pub(crate) fn phrase_in(text: &str, phrase: &str) -> bool {
     let mut from = 0;
     for part in phrase.split(" * ") {
         let Some(at) = find_word(&text[from..], part) else {
@@ -365,7 +396,7 @@ fn phrase_in(text: &str, phrase: &str) -> bool {
 }
 
 /// The first position of `word` in `text` with no identifier character on either side.
-fn find_word(text: &str, word: &str) -> Option<usize> {
+pub(crate) fn find_word(text: &str, word: &str) -> Option<usize> {
     let ident = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
     let mut start = 0;
     while let Some(i) = text[start..].find(word) {

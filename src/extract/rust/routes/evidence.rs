@@ -10,6 +10,7 @@ use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use syn::visit::{self, Visit};
 
 use super::catalog::{has, RoutesCatalog};
+use super::sql::SqlWrite;
 
 /// What a body shows about an idempotency key.
 ///
@@ -38,6 +39,26 @@ pub(crate) struct Evidence {
     /// The first write evidence of the body (`call insert`, `sql insert into`): with
     /// none here or in its callees, a handler only reads.
     pub writes: Option<String>,
+    /// The write calls a repeat may apply twice, as far as this body shows: neither in
+    /// an upsert chain (`.on_conflict(..)`) nor a runner of this body's SQL text
+    /// (`execute`). The link step follows each into the workspace.
+    pub write_calls: Names,
+    /// What the body's own writes do on a repeat ([`repeat`] flags).
+    pub repeat: u8,
+}
+
+/// Flags of [`Evidence::repeat`].
+pub(crate) mod repeat {
+    /// SQL text a repeat applies twice (an insert, a delete, `SET n = n + 1`).
+    pub const SQL_PLAIN: u8 = 1;
+    /// SQL text of an insert deduped on a key (`on conflict`).
+    pub const SQL_UPSERT: u8 = 2;
+    /// SQL text setting columns to given values.
+    pub const SQL_SET: u8 = 4;
+    /// An ORM upsert (`insert_into(t)..on_conflict(..)`).
+    pub const ORM_UPSERT: u8 = 8;
+    /// Any SQL write text.
+    pub const SQL: u8 = SQL_PLAIN | SQL_UPSERT | SQL_SET;
 }
 
 /// Identifiers as one text, each followed by `\n` (identifiers hold no newline), in
@@ -68,7 +89,7 @@ impl Names {
     }
 
     /// Both lists in one.
-    fn union(&self, other: &Names) -> Names {
+    pub(crate) fn union(&self, other: &Names) -> Names {
         Names([&*self.0, &*other.0].concat().into_boxed_str())
     }
 }
@@ -105,6 +126,24 @@ impl NameBuf {
         self.text.truncate(self.last);
     }
 
+    /// Forgets every name pushed after the buffer was `mark` bytes long.
+    fn truncate(&mut self, mark: usize) {
+        self.text.truncate(mark);
+        self.last = self.last.min(mark);
+    }
+
+    /// The names collected so far that satisfy `keep`; the buffer is left empty.
+    fn take_where(&mut self, keep: impl Fn(&str) -> bool) -> Names {
+        let mut kept = String::new();
+        for n in self.text.split_terminator('\n').filter(|n| keep(n)) {
+            kept.push_str(n);
+            kept.push('\n');
+        }
+        self.text.clear();
+        self.last = 0;
+        Names(kept.into_boxed_str())
+    }
+
     /// The names collected so far; the buffer is left empty (its capacity is kept for
     /// the next body).
     fn take(&mut self) -> Names {
@@ -122,6 +161,7 @@ pub(crate) struct Scratch {
     calls: NameBuf,
     consts: NameBuf,
     types: NameBuf,
+    writes: NameBuf,
     /// The text of the literal being looked at in a macro body.
     literal: String,
 }
@@ -203,8 +243,14 @@ impl Evidence {
         self.known_extractor = self.known_extractor.take().or(other.known_extractor);
         self.layer = self.layer.take().or(other.layer);
         self.writes = self.writes.take().or(other.writes);
+        self.write_calls = self.write_calls.union(&other.write_calls);
+        self.repeat |= other.repeat;
     }
 }
+
+/// [`Collector::chain`] flags.
+const CHAIN_UPSERT: u8 = 1;
+const CHAIN_INERT: u8 = 2;
 
 struct Collector<'c> {
     cat: &'c RoutesCatalog,
@@ -212,6 +258,12 @@ struct Collector<'c> {
     names: &'c mut Scratch,
     /// Everything but the lists, which [`Collector::finish`] fills in.
     ev: Evidence,
+    /// Method calls being walked in the current chain (0: outside any chain). The
+    /// outermost call of a chain owns it; a closure or block starts afresh.
+    chain_depth: u32,
+    /// What the current chain holds: an upsert call (`.on_conflict(..)`), a type
+    /// whose write-named methods write nothing (`FlashMessage::error(..).send()`).
+    chain: u8,
 }
 
 impl<'c> Collector<'c> {
@@ -220,6 +272,8 @@ impl<'c> Collector<'c> {
             cat,
             names,
             ev: Evidence::default(),
+            chain_depth: 0,
+            chain: 0,
         }
     }
 
@@ -227,6 +281,10 @@ impl<'c> Collector<'c> {
         self.ev.calls = self.names.calls.take();
         self.ev.consts = self.names.consts.take();
         self.ev.types = self.names.types.take();
+        // Where the body holds SQL write text, `execute` and `commit` run it.
+        let sql = self.ev.repeat & repeat::SQL != 0;
+        let runners = &self.cat.writes.sql_runners;
+        self.ev.write_calls = self.names.writes.take_where(|n| !(sql && has(runners, n)));
         self.names.literal.clear();
         self.ev.known_extractor = self
             .ev
@@ -240,14 +298,44 @@ impl<'c> Collector<'c> {
         collect_type_names(ty, &mut self.names.types);
     }
 
-    /// Records a called function or method; the first storage call is kept by name.
-    fn call(&mut self, id: &proc_macro2::Ident) {
+    /// Records the type or module of a `Type::f(..)` call (`Router` of `Router::new()`)
+    /// among the calls; the first storage call is kept by name. No write: `store::get(..)`
+    /// names a module, not a call of `store`.
+    fn qualifier(&mut self, id: &proc_macro2::Ident) {
         let name = self.names.calls.push_ident(id);
         if self.ev.storage.is_none() && has(&self.cat.evidence.storage_calls, name) {
             self.ev.storage = Some(name.to_string());
         }
-        if self.ev.writes.is_none() && self.cat.is_write_call(name) {
+        if self.chain_depth > 0 && has(&self.cat.writes.not_writes, name) {
+            self.chain |= CHAIN_INERT;
+        }
+    }
+
+    /// Records the write evidence of the call just pushed to `calls` (its name is the
+    /// last `len` bytes there): the first write, a write call to follow, an upsert.
+    fn write_call(&mut self, len: usize) {
+        let names = &mut *self.names;
+        let text = &names.calls.text;
+        let name = &text[text.len() - 1 - len..text.len() - 1];
+        let upsert = has(&self.cat.writes.upsert_calls, name);
+        if self.chain_depth > 0 {
+            if upsert {
+                self.chain |= CHAIN_UPSERT;
+            }
+            if has(&self.cat.writes.not_writes, name) {
+                self.chain |= CHAIN_INERT;
+            }
+        }
+        if !self.cat.is_write_call(name) || has(&self.cat.writes.not_writes, name) {
+            return;
+        }
+        if self.ev.writes.is_none() {
             self.ev.writes = Some(format!("call {name}"));
+        }
+        if upsert {
+            self.ev.repeat |= repeat::ORM_UPSERT;
+        } else {
+            names.writes.push_str(name);
         }
     }
 
@@ -266,9 +354,12 @@ impl<'c> Collector<'c> {
         if self.ev.storage.is_none() && has(&self.cat.evidence.storage_calls, name) {
             self.ev.storage = Some(name.to_string());
         }
-        if self.ev.writes.is_none() && self.cat.is_write_call(name) {
-            self.ev.writes = Some(format!("call {name}"));
-        }
+        let len = name.len();
+        self.write_call(len);
+        let name = {
+            let text = &self.names.calls.text;
+            &text[text.len() - 1 - len..text.len() - 1]
+        };
         if ident_too {
             if has(&self.cat.evidence.key_fields, name) {
                 self.ev.key_field = true;
@@ -284,10 +375,20 @@ impl<'c> Collector<'c> {
         if self.cat.is_key_header(lit) {
             self.ev.reads_key = true;
         }
-        if self.ev.writes.is_none() {
-            if let Some(q) = self.cat.write_sql(lit) {
+        self.sql(lit);
+    }
+
+    /// Write evidence of a string literal: SQL write text and what a repeat does.
+    fn sql(&mut self, lit: &str) {
+        if let Some((q, kind)) = self.cat.write_sql(lit) {
+            if self.ev.writes.is_none() {
                 self.ev.writes = Some(format!("sql {q}"));
             }
+            self.ev.repeat |= match kind {
+                SqlWrite::Plain => repeat::SQL_PLAIN,
+                SqlWrite::Upsert => repeat::SQL_UPSERT,
+                SqlWrite::Set => repeat::SQL_SET,
+            };
         }
     }
 
@@ -312,11 +413,7 @@ impl<'c> Collector<'c> {
             // `r#"INSERT .."#` in a `query!` body: only its SQL matters.
             let inner = raw.trim_matches('#');
             if let Some(inner) = inner.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
-                if self.ev.writes.is_none() {
-                    if let Some(q) = self.cat.write_sql(inner) {
-                        self.ev.writes = Some(format!("sql {q}"));
-                    }
-                }
+                self.sql(inner);
             }
         }
         self.names.literal = text;
@@ -350,12 +447,50 @@ impl<'c> Collector<'c> {
 
 impl<'ast> Visit<'ast> for Collector<'_> {
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        let outermost = self.chain_depth == 0;
+        let mark = self.names.writes.text.len();
+        let wrote = self.ev.writes.is_some();
+        self.chain_depth += 1;
         if !self.called(&m.method, false) {
             // A CORS header list names the key without checking it.
             self.visit_expr(&m.receiver);
-            return;
+        } else {
+            visit::visit_expr_method_call(self, m);
         }
-        visit::visit_expr_method_call(self, m);
+        self.chain_depth -= 1;
+        let chain = if outermost {
+            std::mem::take(&mut self.chain)
+        } else {
+            0
+        };
+        if chain & CHAIN_INERT != 0 {
+            // `FlashMessage::error(..).send()`: a cookie, no write.
+            self.names.writes.truncate(mark);
+            if !wrote {
+                self.ev.writes = None;
+            }
+        } else if chain & CHAIN_UPSERT != 0 {
+            // `insert_into(t).values(v).on_conflict(id).do_nothing().execute(c)`: the
+            // chain's writes are one upsert.
+            if self.names.writes.text.len() > mark {
+                self.ev.repeat |= repeat::ORM_UPSERT;
+            }
+            self.names.writes.truncate(mark);
+        }
+    }
+
+    fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
+        let saved = (self.chain_depth, std::mem::take(&mut self.chain));
+        self.chain_depth = 0;
+        visit::visit_expr_closure(self, c);
+        (self.chain_depth, self.chain) = saved;
+    }
+
+    fn visit_block(&mut self, b: &'ast syn::Block) {
+        let saved = (self.chain_depth, std::mem::take(&mut self.chain));
+        self.chain_depth = 0;
+        visit::visit_block(self, b);
+        (self.chain_depth, self.chain) = saved;
     }
 
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
@@ -370,7 +505,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             // `Router::new()`, `rocket::build()`: the type or module too, so the link
             // step and the summarizer can tell a router constructor from any `new`.
             if segs.len() >= 2 {
-                self.call(&segs[segs.len() - 2].ident);
+                self.qualifier(&segs[segs.len() - 2].ident);
             }
             // What `visit_expr_call` does, but the callee's path is walked without
             // `visit_expr_path`, whose check of the last identifier was just made.

@@ -11,8 +11,10 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::evidence::Evidence;
-use super::{Child, FileRoutes, Handler, LayerBy, LayerRefs, RouteFact};
+use super::{Child, FileRoutes, Handler, LayerBy, LayerRefs, RouteFact, RoutesCatalog};
 use crate::extract::rust::front::imports::Deps;
+
+mod repeat;
 
 /// How many calls down a handler's write evidence is looked for.
 const WRITE_DEPTH: u8 = 2;
@@ -22,6 +24,8 @@ type ScopeId = (usize, usize);
 
 struct Package<'a> {
     files: &'a [&'a FileRoutes],
+    /// Calls not followed when judging what a repeat does (`[writes] not-followed`).
+    not_followed: &'a [String],
     /// Per file: its package.
     pkg_of: Vec<usize>,
     /// Per package: the other scanned packages it depends on.
@@ -36,25 +40,30 @@ struct Package<'a> {
     parents: HashMap<ScopeId, Vec<(ScopeId, u32)>>,
     /// [`Package::body_writes`] by (evidence address, depth): handlers share callees.
     writes_memo: std::cell::RefCell<HashMap<(usize, u8), Option<String>>>,
+    /// [`Package::body_repeat`] by (evidence address, depth).
+    repeat_memo: std::cell::RefCell<HashMap<(usize, u8), repeat::Repeat>>,
     macro_registered: HashSet<&'a str>,
     handlers: HashSet<&'a str>,
 }
 
 /// Judges the routes of one package: every subject route with how it is covered.
 /// Facts come out sorted by file, then position.
-pub fn link(files: &[FileRoutes]) -> Vec<RouteFact> {
-    link_refs(&files.iter().collect::<Vec<_>>())
+pub fn link(files: &[FileRoutes], cat: &RoutesCatalog) -> Vec<RouteFact> {
+    link_refs(&files.iter().collect::<Vec<_>>(), cat)
 }
 
 /// [`link`] over borrowed summaries (the caller keeps its own, nothing is cloned).
-pub fn link_refs(files: &[&FileRoutes]) -> Vec<RouteFact> {
-    link_files(files, vec![0; files.len()], vec![Vec::new()])
+pub fn link_refs(files: &[&FileRoutes], cat: &RoutesCatalog) -> Vec<RouteFact> {
+    link_files(files, vec![0; files.len()], vec![Vec::new()], cat)
 }
 
 /// Judges the routes of the packages of one run together: `packages` holds each
 /// package's dependencies (its manifest's, `None` without one) and its files'
 /// summaries. Returns, per package, its facts (`file` indexes that package's files).
-pub fn link_workspace(packages: &[(Option<&Deps>, Vec<&FileRoutes>)]) -> Vec<Vec<RouteFact>> {
+pub fn link_workspace(
+    packages: &[(Option<&Deps>, Vec<&FileRoutes>)],
+    cat: &RoutesCatalog,
+) -> Vec<Vec<RouteFact>> {
     // Each package's own name is the dependency its manifest names `crate`.
     let own = |deps: Option<&Deps>| -> Option<String> {
         deps?
@@ -85,7 +94,7 @@ pub fn link_workspace(packages: &[(Option<&Deps>, Vec<&FileRoutes>)]) -> Vec<Vec
         pkg_of.extend(std::iter::repeat_n(pi, fs.len()));
     }
     let mut out: Vec<Vec<RouteFact>> = vec![Vec::new(); packages.len()];
-    for mut fact in link_files(&files, pkg_of.clone(), deps_of) {
+    for mut fact in link_files(&files, pkg_of.clone(), deps_of, cat) {
         let pi = pkg_of[fact.file];
         fact.file -= first[pi];
         out[pi].push(fact);
@@ -97,8 +106,9 @@ fn link_files(
     files: &[&FileRoutes],
     pkg_of: Vec<usize>,
     deps_of: Vec<Vec<usize>>,
+    cat: &RoutesCatalog,
 ) -> Vec<RouteFact> {
-    let pkg = Package::new(files, pkg_of, deps_of);
+    let pkg = Package::new(files, pkg_of, deps_of, &cat.writes.not_followed);
     let mut out = Vec::new();
     for (fi, file) in files.iter().enumerate() {
         let has_other_route = |name: &str| {
@@ -135,6 +145,12 @@ fn link_files(
                 .or_else(|| {
                     r.scope
                         .and_then(|s| pkg.layer_cover((fi, s), r.order, &mut HashSet::default()))
+                })
+                .or_else(|| {
+                    // Only writes a repeat leaves as they are: the database dedups them
+                    // on a key, or they set given values.
+                    writes.as_ref()?;
+                    pkg.repeat_safe(r.handler.as_ref(), fi)
                 });
             out.push(RouteFact {
                 file: fi,
@@ -183,9 +199,15 @@ fn merge_methods(facts: Vec<RouteFact>) -> Vec<RouteFact> {
 }
 
 impl<'a> Package<'a> {
-    fn new(files: &'a [&'a FileRoutes], pkg_of: Vec<usize>, deps_of: Vec<Vec<usize>>) -> Self {
+    fn new(
+        files: &'a [&'a FileRoutes],
+        pkg_of: Vec<usize>,
+        deps_of: Vec<Vec<usize>>,
+        not_followed: &'a [String],
+    ) -> Self {
         let mut p = Package {
             files,
+            not_followed,
             pkg_of,
             deps_of,
             fns: HashMap::default(),
@@ -196,6 +218,7 @@ impl<'a> Package<'a> {
             key_middlewares: HashSet::default(),
             parents: HashMap::default(),
             writes_memo: Default::default(),
+            repeat_memo: Default::default(),
             macro_registered: HashSet::default(),
             handlers: HashSet::default(),
         };

@@ -51,11 +51,15 @@
 //!   names a type whose impl does). tower layers (`layer`, `route_layer`) cover what was
 //!   registered before them, as in axum; `wrap`/`with` cover the whole app or scope.
 //!
+//! - every write of the handler (two calls down) repeats safely: an insert the database
+//!   dedups on a key or an update setting given values (`link/repeat.rs`, `sql.rs`).
+//!
 //! Not judged: `#[cfg(test)]` items and `#[test]`-like functions (catalogue setting
 //! `skip-test-code`; out-of-line test modules are listed by [`FileRoutes::test_modules`]
-//! for the caller to drop), paths ending in a catalogue `ignore-path-segments` entry
-//! (`login`, `token`, `graphql`, ...), routing helpers whose handler is their own parameter
-//! (`fn post<H>(self, handler: H) { self.route(p, post(handler)) }`).
+//! for the caller to drop), paths holding a catalogue `ignore-path-segments` entry
+//! (`login`, `session`, `token`, `graphql`, ... anywhere in the path) or ending in an
+//! `ignore-last-segments` entry (`search`, `count`, ...), routing helpers whose handler
+//! is their own parameter (`fn post<H>(self, handler: H) { self.route(p, post(handler)) }`).
 //!
 //! Names cross files by their last segment: a handler `orders::create` is the
 //! function `create` of the package (the one in the registering file first).
@@ -67,6 +71,7 @@ mod catalog;
 mod evidence;
 mod frameworks;
 mod link;
+mod sql;
 
 #[cfg(test)]
 mod tests;

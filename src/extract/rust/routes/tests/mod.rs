@@ -17,7 +17,7 @@ fn sum_with(cat: &RoutesCatalog, src: &str) -> FileRoutes {
 fn link_srcs(srcs: &[&str]) -> Vec<RouteFact> {
     let cat = RoutesCatalog::builtin();
     let files: Vec<FileRoutes> = srcs.iter().map(|s| sum_with(&cat, s)).collect();
-    link(&files)
+    link(&files, &cat)
 }
 
 /// (method, path, handler, covered_by) of each route, in order.

@@ -54,7 +54,11 @@ fn odd_input_does_not_panic() {
     let cat = RoutesCatalog::builtin();
     for s in sources {
         let files = vec![sum_with(&cat, s), FileRoutes::default()];
-        let _ = to_node(&link(&files).iter().collect::<Vec<_>>());
+        let _ = to_node(
+            &link(&files, &RoutesCatalog::builtin())
+                .iter()
+                .collect::<Vec<_>>(),
+        );
     }
     // Deep but parseable nesting stops at the depth limit instead of recursing on.
     let mut deep = String::from("fn f() { ");
@@ -76,7 +80,7 @@ fn odd_input_does_not_panic() {
         .unwrap()
         .join()
         .unwrap();
-    let _ = link(&[parsed]);
+    let _ = link(&[parsed], &RoutesCatalog::builtin());
     // Positions past the text are clamped.
     let li = Positions::new("ab\ncd");
     assert_eq!(li.offset(proc_macro2::LineColumn { line: 9, column: 0 }), 5);
@@ -168,7 +172,10 @@ fn catalogue_is_data() {
         r#"fn app() -> Router { Router::new().route("/o", put(replace).delete(remove)) }"#,
     );
     let files = vec![sum_with(&cat, &src)];
-    let got: Vec<String> = link(&files).into_iter().map(|r| r.method).collect();
+    let got: Vec<String> = link(&files, &RoutesCatalog::builtin())
+        .into_iter()
+        .map(|r| r.method)
+        .collect();
     assert_eq!(got, vec!["PUT"]);
 
     // An in-house layer added from a user's partial file.
@@ -180,7 +187,7 @@ fn catalogue_is_data() {
         .layers
         .contains(&"IdempotencyLayer".to_string()));
     let src = r#"fn app() -> Router { Router::new().route("/o", post(create)).layer(AcmeDedupLayer::new()) }"#;
-    let facts = link(&[sum_with(&cat, src)]);
+    let facts = link(&[sum_with(&cat, src)], &cat);
     assert_eq!(facts[0].covered_by.as_deref(), Some("layer AcmeDedupLayer"));
 }
 

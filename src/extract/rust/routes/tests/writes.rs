@@ -87,3 +87,100 @@ async fn search(db: Db) { index.lookup(&q).await }"#;
 async fn sign_up(db: Db) { users::create_user(&db).await }"#;
     assert_eq!(writes(&[src]), vec![w("sign_up", Some("call create_user"))]);
 }
+
+/// (handler, covered_by) of each route, in order.
+fn covers(srcs: &[&str]) -> Vec<(Option<String>, Option<String>)> {
+    link_srcs(srcs)
+        .into_iter()
+        .map(|r| (r.handler, r.covered_by))
+        .collect()
+}
+
+#[test]
+fn upserts_and_absolute_sets_two_calls_down_repeat_safely() {
+    let router = r#"fn app() -> Router {
+    Router::new()
+        .route("/records", post(upload))
+        .route("/password", patch(change_password))
+        .route("/tags", post(tag))
+        .route("/mixed", post(mixed))
+}
+async fn upload(db: Db, Json(r): Json<Vec<Rec>>) { db.add_records(&r).await; metrics.increment(1); }
+async fn change_password(db: Db) { crate::auth::change_password(&db).await; }
+async fn tag(c: Conn) {
+    diesel::insert_into(tags::table).values(&t).on_conflict(tags::id).do_nothing().execute(&mut c);
+}
+async fn mixed(db: Db) { db.add_records(&r).await; db.change_password().await; }"#;
+    let pg = r#"impl Database for Postgres {
+    async fn add_records(&self, r: &[Rec]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("insert into store (id, data) values ($1, $2)
+            on conflict do nothing").bind(r.id).execute(&mut *tx).await?;
+        sqlx::query("insert into heads (k, idx) values ($1, $2)
+            on conflict(k) do update set idx = greatest(heads.idx, $2)").execute(&mut *tx).await?;
+        tx.commit().await
+    }
+}"#;
+    let auth = r##"pub async fn change_password(db: &Db) {
+    sqlx::query!(r#"UPDATE users SET password_hash = $1 WHERE id = $2"#, h, id).execute(db).await;
+}"##;
+    assert_eq!(
+        covers(&[router, pg, auth]),
+        vec![
+            (s("upload"), s("upsert on conflict (in add_records)")),
+            (s("change_password"), s("sets a value (in change_password)")),
+            (s("tag"), s("upsert on conflict")),
+            (s("mixed"), s("upsert on conflict (in add_records)")),
+        ]
+    );
+}
+
+#[test]
+fn relative_updates_plain_inserts_and_unseen_write_calls_repeat_twice() {
+    let router = r#"fn app() -> Router {
+    Router::new()
+        .route("/like", post(like))
+        .route("/audit", post(audited))
+        .route("/both", post(both))
+        .route("/unseen", post(unseen))
+        .route("/publish", post(publish_it))
+}
+async fn like(db: Db) {
+    sqlx::query("INSERT INTO likes (post, n) VALUES ($1, 1) ON CONFLICT (post) DO UPDATE SET n = likes.n + 1").execute(&db).await;
+}
+async fn audited(db: Db) { set_name(&db).await; audit::record_change(&db).await; }
+async fn set_name(db: &Db) { sqlx::query("UPDATE users SET name = $1").execute(db).await; }
+async fn both(c: Conn) {
+    c.transaction(|c| {
+        diesel::insert_into(a::table).values(&x).execute(c)?;
+        diesel::insert_into(b::table).values(&y).on_conflict(b::id).do_nothing().execute(c)
+    });
+}
+async fn unseen(db: Db) { db.upsert_settings(&s).await; }
+async fn publish_it(db: Db, bus: Bus) { set_name(&db).await; bus.publish(msg).await; }"#;
+    assert_eq!(
+        covers(&[router]),
+        vec![
+            (s("like"), None),
+            (s("audited"), None),
+            (s("both"), None),
+            (s("unseen"), None),
+            (s("publish_it"), None),
+        ]
+    );
+}
+
+fn s(x: &str) -> Option<String> {
+    Some(x.to_string())
+}
+
+#[test]
+fn module_qualifiers_flash_messages_and_response_headers_are_no_writes() {
+    let src = r#"fn app() -> Router { Router::new().route("/a", post(a)).route("/b", post(b)) }
+async fn a(db: Db) -> Json<X> { Json(store::load(&db).await) }
+async fn b() -> HttpResponse {
+    FlashMessage::info("saved").send();
+    HttpResponse::SeeOther().insert_header((LOCATION, "/")).finish()
+}"#;
+    assert_eq!(writes(&[src]), vec![w("a", None), w("b", None)]);
+}
