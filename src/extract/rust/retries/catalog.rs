@@ -21,6 +21,16 @@ pub struct RetryCatalog {
     /// Awaited methods that wait a fixed period (`interval.tick().await`).
     #[serde(default)]
     pub tick_methods: Vec<String>,
+    /// Paths (prefixes) that reach another process over the network outside the client
+    /// catalogue (`tokio::net::TcpStream::connect`): a loop calling one retries an
+    /// integration point.
+    #[serde(default)]
+    pub network_paths: Vec<String>,
+    /// Type paths (prefixes) of local values (`std`, `tokio::sync`, `tokio::fs`): a
+    /// method called on one is local work. A value of any other dependency's type
+    /// (an SDK the client catalogue does not name) keeps a retry loop a subject.
+    #[serde(default)]
+    pub local_types: Vec<String>,
     /// Retry crates.
     #[serde(default, rename = "crate")]
     pub crates: Vec<RetryCrate>,
@@ -160,6 +170,8 @@ impl RetryCatalog {
     pub fn extend(&mut self, other: RetryCatalog) {
         self.sleep_functions.extend(other.sleep_functions);
         self.tick_methods.extend(other.tick_methods);
+        self.network_paths.extend(other.network_paths);
+        self.local_types.extend(other.local_types);
         self.crates.extend(other.crates);
         self.policy_traits.extend(other.policy_traits);
         self.index = std::sync::OnceLock::new();
@@ -278,4 +290,13 @@ delay = "growing"
         assert!(err.contains("slow") || err.contains("variant"), "{err}");
         assert!(err.contains("line 3") || err.contains('3'), "{err}");
     }
+}
+
+/// Whether `path` is `prefix` or below it, segment-wise (`tokio::sync::Mutex` is below
+/// `tokio::sync`, `tokio::synced` is not).
+pub(crate) fn below(path: &[String], prefix: &str) -> bool {
+    let mut segs = path.iter();
+    prefix
+        .split("::")
+        .all(|p| segs.next().is_some_and(|s| s == p))
 }

@@ -37,81 +37,214 @@ const DEPTH: usize = 2;
 const MAX_CALLS: usize = 64;
 
 /// The names a loop calls (last segments, sorted, once each) and the first piece of
-/// in-file evidence about what it retries.
+/// in-file evidence about what it retries. Functions of the file the loop calls
+/// (`self.process(..)`, `fetch(..)`) are looked into, [`FOLLOW`] calls down.
 pub(super) fn in_loop(
     ctx: &Ctx,
     parts: &[Part<'_>],
     at: proc_macro2::LineColumn,
 ) -> (Vec<String>, Option<String>) {
-    let params: HashMap<String, &syn::Type> = ctx
-        .enclosing_sig(at)
-        .map(|sig| {
-            sig.inputs
-                .iter()
-                .filter_map(|a| match a {
-                    syn::FnArg::Typed(t) => Some((super::delay::pat_name(&t.pat)?, &*t.ty)),
-                    syn::FnArg::Receiver(_) => None,
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let lets = ctx.fn_lets(at);
-    let catalogued = |segs: &[String]| {
-        let full = ctx.imports.path(segs, false);
-        full.first()
-            .is_some_and(|r| ctx.catalog.integration_roots.contains(r))
-            .then(|| full.join("::"))
+    let mut scan = Scan {
+        ctx,
+        calls: Vec::new(),
+        evidence: None,
+        followed: Vec::new(),
     };
-    let mut calls: Vec<String> = Vec::new();
-    let mut evidence: Option<String> = None;
-    let see_path = |path: &syn::Path, call: bool, evidence: &mut Option<String>| {
-        let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-        if evidence.is_none() {
-            if call && segs.len() == 1 && params.contains_key(&segs[0]) {
-                *evidence = Some(format!("calls parameter `{}`", segs[0]));
-            } else if let Some(full) = catalogued(&segs) {
-                *evidence = Some(format!("calls `{full}`"));
+    let params = ctx.enclosing_sig(at).map(params_of).unwrap_or_default();
+    let lets = ctx.fn_lets(at);
+    scan.parts(parts, &params, &lets, 0);
+    let Scan {
+        mut calls,
+        evidence,
+        ..
+    } = scan;
+    calls.sort_unstable();
+    calls.dedup();
+    (calls, evidence.map(|(_, how)| how))
+}
+
+/// How many calls into functions of the same file [`in_loop`] follows.
+const FOLLOW: usize = 2;
+
+/// What kind of evidence a call gives, the strongest last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Strength {
+    /// A parameter called as a function: the callers decide.
+    Parameter,
+    /// A method on a value of a dependency's type outside the catalogue.
+    Dependency,
+    /// The client catalogue's crate, or a network path.
+    Catalogued,
+}
+
+struct Scan<'c, 'a> {
+    ctx: &'c Ctx<'a>,
+    calls: Vec<String>,
+    evidence: Option<(Strength, String)>,
+    /// Functions of the file already looked into.
+    followed: Vec<String>,
+}
+
+fn params_of(sig: &syn::Signature) -> HashMap<String, &syn::Type> {
+    sig.inputs
+        .iter()
+        .filter_map(|a| match a {
+            syn::FnArg::Typed(t) => Some((super::delay::pat_name(&t.pat)?, &*t.ty)),
+            syn::FnArg::Receiver(_) => None,
+        })
+        .collect()
+}
+
+impl Scan<'_, '_> {
+    fn note(&mut self, strength: Strength, how: impl FnOnce() -> String) {
+        if self.evidence.as_ref().is_none_or(|(s, _)| *s < strength) {
+            self.evidence = Some((strength, how()));
+        }
+    }
+
+    fn done(&self) -> bool {
+        matches!(self.evidence, Some((Strength::Catalogued, _)))
+    }
+
+    /// A path as the package means it, when it names a catalogued crate or a network path.
+    fn catalogued(&self, segs: &[String]) -> Option<String> {
+        let full = self.ctx.imports.path(segs, false);
+        let cat = self.ctx.catalog;
+        let hit = full
+            .first()
+            .is_some_and(|r| cat.integration_roots.contains(r))
+            || cat
+                .network_paths
+                .iter()
+                .any(|p| super::catalog::below(&full, p));
+        hit.then(|| full.join("::"))
+    }
+
+    /// A type path of another package that is not local: an SDK outside the catalogue.
+    fn foreign(&self, segs: &[String]) -> Option<String> {
+        let full = self.ctx.imports.path(segs, false);
+        let first = full.first()?;
+        let deps = self.ctx.imports.deps()?;
+        let local = self
+            .ctx
+            .catalog
+            .local_types
+            .iter()
+            .any(|p| super::catalog::below(&full, p));
+        (deps.depends_on(first) && !local).then(|| full.join("::"))
+    }
+
+    fn parts(
+        &mut self,
+        parts: &[Part<'_>],
+        params: &HashMap<String, &syn::Type>,
+        lets: &super::Lets,
+        depth: usize,
+    ) {
+        let mut follow: Vec<String> = Vec::new();
+        let mut f = |seen: Seen<'_>| {
+            let Seen::Expr(x) = seen else { return true };
+            self.expr(x, params, lets, depth, &mut follow);
+            true
+        };
+        for part in parts {
+            match part {
+                Part::Expr(x) => walk_expr(x, Options::default(), &mut f),
+                Part::Block(b) => walk_block(b, Options::default(), &mut f),
             }
         }
-        segs.last().cloned()
-    };
-    let mut f = |seen: Seen<'_>| {
-        let Seen::Expr(x) = seen else { return true };
+        if depth >= FOLLOW {
+            return;
+        }
+        for name in follow {
+            if self.done() || self.followed.contains(&name) {
+                continue;
+            }
+            self.followed.push(name.clone());
+            let Some(def) = self.ctx.local_fn(&name) else {
+                continue;
+            };
+            let lets = super::context::lets_of(def.block);
+            self.parts(
+                &[Part::Block(def.block)],
+                &params_of(def.sig),
+                &lets,
+                depth + 1,
+            );
+        }
+    }
+
+    /// One expression of the loop (or of a function it calls).
+    fn expr(
+        &mut self,
+        x: &Expr,
+        params: &HashMap<String, &syn::Type>,
+        lets: &super::Lets,
+        depth: usize,
+        follow: &mut Vec<String>,
+    ) {
         let name = match x {
             Expr::Call(c) => match &*c.func {
-                Expr::Path(p) => see_path(&p.path, true, &mut evidence),
+                Expr::Path(p) => {
+                    let segs = segments(&p.path);
+                    if let Some(full) = self.catalogued(&segs) {
+                        self.note(Strength::Catalogued, || format!("calls `{full}`"));
+                    } else if segs.len() == 1 && params.contains_key(&segs[0]) && depth == 0 {
+                        self.note(Strength::Parameter, || {
+                            format!("calls parameter `{}`", segs[0])
+                        });
+                    }
+                    // `fetch(..)`, `Self::fetch(..)`: a function of this file, maybe.
+                    if segs.len() == 1 || segs.first().is_some_and(|f| f == "Self") {
+                        follow.extend(segs.last().cloned());
+                    }
+                    segs.last().cloned()
+                }
                 _ => None,
             },
             Expr::Macro(m) => {
-                see_path(&m.mac.path, false, &mut evidence);
+                let segs = segments(&m.mac.path);
+                if let Some(full) = self.catalogued(&segs) {
+                    self.note(Strength::Catalogued, || format!("calls `{full}!`"));
+                }
                 None
             }
             Expr::MethodCall(m) => {
-                if evidence.is_none() {
-                    evidence = receiver_type(ctx, &m.receiver, &params, &lets)
-                        .and_then(|ty| catalogued(&ty))
-                        .map(|ty| format!("calls `{}` on `{ty}`", m.method));
+                if is_self(&m.receiver) {
+                    follow.push(m.method.to_string());
+                }
+                if let Some(ty) = receiver_type(self.ctx, &m.receiver, params, lets) {
+                    if let Some(full) = self.catalogued(&ty) {
+                        self.note(Strength::Catalogued, || {
+                            format!("calls `{}` on `{full}`", m.method)
+                        });
+                    } else if let Some(full) = self.foreign(&ty) {
+                        self.note(Strength::Dependency, || {
+                            format!(
+                                "calls `{}` on `{full}`, a dependency outside the client catalogue",
+                                m.method
+                            )
+                        });
+                    }
                 }
                 Some(m.method.to_string())
             }
             _ => None,
         };
         if let Some(n) = name {
-            if calls.len() < MAX_CALLS {
-                calls.push(n);
+            if self.calls.len() < MAX_CALLS {
+                self.calls.push(n);
             }
         }
-        true
-    };
-    for part in parts {
-        match part {
-            Part::Expr(x) => walk_expr(x, Options::default(), &mut f),
-            Part::Block(b) => walk_block(b, Options::default(), &mut f),
-        }
     }
-    calls.sort_unstable();
-    calls.dedup();
-    (calls, evidence)
+}
+
+fn segments(path: &syn::Path) -> Vec<String> {
+    path.segments.iter().map(|s| s.ident.to_string()).collect()
+}
+
+fn is_self(e: &Expr) -> bool {
+    matches!(e, Expr::Path(p) if p.path.is_ident("self"))
 }
 
 /// What one retry site retries, as the link step decides it.
@@ -213,10 +346,9 @@ fn receiver_type(
     params: &HashMap<String, &syn::Type>,
     lets: &super::Lets,
 ) -> Option<Vec<String>> {
+    // Only the value itself: in `http.get(..).send()` the walk meets `http.get(..)` too,
+    // which names the method called on the client.
     match receiver {
-        Expr::MethodCall(m) => receiver_type(ctx, &m.receiver, params, lets),
-        Expr::Await(a) => receiver_type(ctx, &a.base, params, lets),
-        Expr::Try(t) => receiver_type(ctx, &t.expr, params, lets),
         Expr::Paren(p) => receiver_type(ctx, &p.expr, params, lets),
         Expr::Reference(r) => receiver_type(ctx, &r.expr, params, lets),
         Expr::Field(f) => match &f.member {

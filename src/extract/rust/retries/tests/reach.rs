@@ -60,7 +60,7 @@ fn a_client_field_parameter_or_let_is_an_integration_point() {
     );
     assert_eq!(
         field.reaches.as_deref(),
-        Some("calls `send` on `reqwest::Client`")
+        Some("calls `post` on `reqwest::Client`")
     );
     let param = only(
         "use std::sync::Arc;
@@ -72,7 +72,7 @@ fn a_client_field_parameter_or_let_is_an_integration_point() {
     );
     assert_eq!(
         param.reaches.as_deref(),
-        Some("calls `send` on `reqwest::Client`")
+        Some("calls `get` on `reqwest::Client`")
     );
     let built = only(
         "async fn cache() {
@@ -169,4 +169,67 @@ fn a_helper_calling_its_parameter_is_decided_by_its_callers() {
         }",
     );
     assert_eq!(f.reaches.as_deref(), Some("calls parameter `op`"));
+}
+
+#[test]
+fn a_network_path_is_an_integration_point() {
+    let f = only(
+        "async fn wait(host: &str) {
+            loop {
+                match tokio::net::TcpStream::connect((host, 5432)).await {
+                    Ok(_) => break,
+                    Err(_) => tokio::time::sleep(std::time::Duration::from_millis(500)).await,
+                }
+            }
+        }",
+    );
+    assert_eq!(
+        f.reaches.as_deref(),
+        Some("calls `tokio::net::TcpStream::connect`")
+    );
+    // A Unix socket is this host: not a network path.
+    let unix = only(
+        "async fn wait(path: &str) {
+            loop {
+                match tokio::net::UnixStream::connect(path).await {
+                    Ok(_) => break,
+                    Err(_) => tokio::time::sleep(std::time::Duration::from_millis(500)).await,
+                }
+            }
+        }",
+    );
+    assert_eq!(unix.reaches, None);
+}
+
+#[test]
+fn functions_of_the_file_the_loop_calls_are_looked_into() {
+    let f = only(
+        "struct Sync { http: reqwest::Client }
+        impl Sync {
+            async fn run(&self) {
+                for _ in 0..3 {
+                    if let Ok(()) = self.once().await { return; }
+                }
+            }
+            async fn once(&self) -> Result<(), reqwest::Error> { step(&self.http).await }
+        }
+        async fn step(http: &reqwest::Client) -> Result<(), reqwest::Error> {
+            http.get(\"http://a/\").send().await.map(|_| ())
+        }",
+    );
+    assert_eq!(
+        f.reaches.as_deref(),
+        Some("calls `get` on `reqwest::Client`")
+    );
+    assert!(f.calls.contains(&"once".to_string()), "{:?}", f.calls);
+}
+
+#[test]
+fn below_compares_whole_segments() {
+    use crate::extract::rust::retries::catalog::below;
+    let path = |p: &str| p.split("::").map(str::to_string).collect::<Vec<_>>();
+    assert!(below(&path("tokio::sync::Mutex"), "tokio::sync"));
+    assert!(below(&path("tokio::sync"), "tokio::sync"));
+    assert!(!below(&path("tokio::synced::Mutex"), "tokio::sync"));
+    assert!(!below(&path("tokio"), "tokio::sync"));
 }
