@@ -57,7 +57,7 @@ pub fn parse_catalog(display: &str, text: &str) -> Result<ApiFile, RuleError> {
             check_patterns(display, text, &file)?;
             ApiFile::Clients(file)
         }
-        ApiKind::Retry => ApiFile::Retry(toml::from_str(text).map_err(err)?),
+        ApiKind::Retry => ApiFile::Retry(Box::new(toml::from_str(text).map_err(err)?)),
         ApiKind::Routes => ApiFile::Routes(Box::new(toml::from_str(text).map_err(err)?)),
     })
 }

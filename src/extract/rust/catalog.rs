@@ -20,7 +20,7 @@ pub enum ApiFile {
     /// Clients, timeouts, breakers (any name but the two below).
     Clients(CatalogFile),
     /// `retry*.toml`: retry crates and sleeps ([`RetryCatalog`]).
-    Retry(RetryCatalog),
+    Retry(Box<RetryCatalog>),
     /// `routes*.toml`: route registrations and idempotency evidence ([`RoutesCatalog`]).
     Routes(Box<RoutesCatalog>),
 }
@@ -285,7 +285,7 @@ impl Catalog {
                     self.one_shot.service.extend(o.service);
                 }
             }
-            ApiFile::Retry(r) => self.retry.extend(r),
+            ApiFile::Retry(r) => self.retry.extend(*r),
             ApiFile::Routes(r) => self.routes.extend(*r),
         }
     }

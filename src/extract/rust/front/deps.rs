@@ -9,6 +9,9 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, Default)]
 pub struct Deps {
     pub names: HashMap<String, String>,
+    /// Packages depended on by `path` (members of the same workspace, `-` → `_`): the
+    /// same code base, not another party's library.
+    pub path_deps: std::collections::HashSet<String>,
 }
 
 impl Deps {
@@ -23,6 +26,12 @@ impl Deps {
 
     pub fn depends_on(&self, package: &str) -> bool {
         self.names.values().any(|p| p == package)
+    }
+
+    /// Whether `package` is another party's library: a dependency, not this package
+    /// (`crate`) and not one depended on by `path`.
+    pub fn is_foreign(&self, package: &str) -> bool {
+        package != "crate" && self.depends_on(package) && !self.path_deps.contains(package)
     }
 
     /// The package a dependency renamed in `Cargo.toml` names in code
@@ -62,12 +71,16 @@ impl Deps {
 pub fn read_deps(text: &str) -> Result<Deps, toml::de::Error> {
     let value: toml::Table = toml::from_str(text)?;
     let mut names = HashMap::new();
+    let mut path_deps = std::collections::HashSet::new();
     let mut add = |table: Option<&toml::Value>| {
         for (key, spec) in table.and_then(toml::Value::as_table).into_iter().flatten() {
             let package = spec
                 .get("package")
                 .and_then(toml::Value::as_str)
                 .unwrap_or(key);
+            if spec.get("path").is_some() {
+                path_deps.insert(package.replace('-', "_"));
+            }
             names.insert(key.replace('-', "_"), package.replace('-', "_"));
         }
     };
@@ -87,7 +100,7 @@ pub fn read_deps(text: &str) -> Result<Deps, toml::de::Error> {
             .entry(name.replace('-', "_"))
             .or_insert_with(|| "crate".into());
     }
-    Ok(Deps { names })
+    Ok(Deps { names, path_deps })
 }
 
 #[cfg(test)]
@@ -102,11 +115,17 @@ mod tests {
     fn renames_map_back_to_their_package() {
         let deps = read_deps(
             "[package]\nname = \"my-app\"\n[dependencies]\nhttp = { package = \"reqwest\" }\n\
-             serde = \"1\"\n[target.'cfg(unix)'.dependencies]\nbackoff2 = { package = \"tokio-retry\" }\n\
+             serde = \"1\"\nshared-types = { path = \"../shared\" }\n[target.'cfg(unix)'.dependencies]\nbackoff2 = { package = \"tokio-retry\" }\n\
              [dev-dependencies]\nmockito = \"1\"\n",
         )
         .unwrap();
         assert_eq!(deps.renamed("http"), Some("reqwest"));
+        assert!(deps.is_foreign("reqwest"));
+        assert!(!deps.is_foreign("crate"), "the package itself");
+        assert!(
+            !deps.is_foreign("shared_types"),
+            "a member of the same workspace"
+        );
         assert_eq!(deps.renamed("serde"), None);
         assert_eq!(deps.renamed("my_app"), None, "the package itself");
         assert_eq!(deps.unrename(s("http::Client")), s("reqwest::Client"));

@@ -241,6 +241,15 @@ pub fn path_is_or_below(path: &str, prefix: &str) -> bool {
             .is_some_and(|rest| rest.starts_with("::"))
 }
 
+/// Whether `path` is `prefix` or below it, segment-wise (`tokio::sync::Mutex` is below
+/// `tokio::sync`, `tokio::synced` is not).
+pub(crate) fn below(path: &[String], prefix: &str) -> bool {
+    let mut segs = path.iter();
+    prefix
+        .split("::")
+        .all(|p| segs.next().is_some_and(|s| s == p))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,13 +299,4 @@ delay = "growing"
         assert!(err.contains("slow") || err.contains("variant"), "{err}");
         assert!(err.contains("line 3") || err.contains('3'), "{err}");
     }
-}
-
-/// Whether `path` is `prefix` or below it, segment-wise (`tokio::sync::Mutex` is below
-/// `tokio::sync`, `tokio::synced` is not).
-pub(crate) fn below(path: &[String], prefix: &str) -> bool {
-    let mut segs = path.iter();
-    prefix
-        .split("::")
-        .all(|p| segs.next().is_some_and(|s| s == p))
 }

@@ -69,10 +69,10 @@ const FOLLOW: usize = 2;
 /// What kind of evidence a call gives, the strongest last.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Strength {
-    /// A parameter called as a function: the callers decide.
-    Parameter,
     /// A method on a value of a dependency's type outside the catalogue.
     Dependency,
+    /// A parameter called as a function: the callers decide.
+    Parameter,
     /// The client catalogue's crate, or a network path.
     Catalogued,
 }
@@ -131,7 +131,7 @@ impl Scan<'_, '_> {
             .local_types
             .iter()
             .any(|p| super::catalog::below(&full, p));
-        (deps.depends_on(first) && !local).then(|| full.join("::"))
+        (deps.is_foreign(first) && !local).then(|| full.join("::"))
     }
 
     fn parts(

@@ -18,7 +18,7 @@ use crate::tree::Span;
 
 mod sleeps;
 
-pub(crate) use sleeps::sleep_sites;
+pub(crate) use sleeps::{sleep_sites, Site};
 
 /// Depth limit of the classifier's own recursion over one duration expression.
 const MAX_CLASSIFY_DEPTH: usize = 24;

@@ -60,9 +60,13 @@ pub(super) fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
     // condition, not retrying blindly: not called unbounded.
     // A loop that leaves when its task is cancelled (`token.cancelled()` in a
     // `select!`, `is_cancelled()`) stops with its task: not unbounded.
+    // A supervisor restarting a task after a panic, and a poller that waits after a
+    // success too (a condition not met yet), are not retries that never give up.
     let stops = (decisive.is_none() && waits_otherwise)
         || exits_on_cancellation(&shape.parts)
-        || exits_when_its_channel_closes(&shape.parts);
+        || exits_when_its_channel_closes(&shape.parts)
+        || supervises(&ev, &scope, lets)
+        || polls(&ev, &sites);
     let unbounded = shape.open && !bounded(&ev, &scope) && !stops;
     let (calls, reaches) = super::super::reach::in_loop(ctx, &shape.parts, shape.at);
     Some(RetryFact {
@@ -80,16 +84,83 @@ pub(super) fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
 }
 
 /// Whether the loop's condition or body asks a cancellation token (`cancelled()`,
-/// `is_cancelled()`), macro bodies (`select!` branches) included.
+/// `is_cancelled()`), macro bodies (`select!` branches) included, or reads a shutdown
+/// receiver (`shutdown.changed()`, `stop_rx.recv()`, `*shutdown.borrow()`: a `watch`
+/// or `broadcast` channel named for stopping).
 fn exits_on_cancellation(parts: &[Part<'_>]) -> bool {
-    let cancel = |i: &proc_macro2::Ident| i == "cancelled" || i == "is_cancelled";
-    parts.iter().any(|part| {
+    let mut words: Vec<String> = Vec::new();
+    for part in parts {
         let tokens = match part {
             Part::Expr(x) => quote::ToTokens::to_token_stream(*x),
             Part::Block(b) => quote::ToTokens::to_token_stream(*b),
         };
-        crate::extract::rust::retries::walk::has_ident(&tokens, &cancel)
+        flatten(tokens, &mut words, 0);
+    }
+    if words
+        .iter()
+        .any(|w| w == "cancelled" || w == "is_cancelled")
+    {
+        return true;
+    }
+    let stopping = |w: &str| {
+        let w = w.to_ascii_lowercase();
+        [
+            "shutdown", "stop", "cancel", "terminat", "quit", "exit", "closing", "kill",
+        ]
+        .iter()
+        .any(|s| w.contains(s))
+    };
+    words.windows(3).any(|w| {
+        stopping(&w[0])
+            && w[1] == "."
+            && matches!(
+                w[2].as_str(),
+                "changed" | "recv" | "borrow" | "has_changed" | "is_closed"
+            )
     })
+}
+
+/// Whether the attempt is a task's outcome (`tokio::spawn(..)`'s handle awaited,
+/// `spawn_blocking`, `catch_unwind`, a `JoinSet`): a supervisor restarting the task
+/// after a panic or an exit, not a retry of a remote call.
+fn supervises(ev: &Evidence, scope: &Scope, lets: &crate::extract::rust::retries::Lets) -> bool {
+    let task = |i: &proc_macro2::Ident| {
+        i == "spawn" || i == "spawn_blocking" || i == "catch_unwind" || i == "join_next"
+    };
+    let has = |e: &Expr| {
+        crate::extract::rust::retries::walk::has_ident(&quote::ToTokens::to_token_stream(e), &task)
+    };
+    ev.attempts.iter().any(|a| {
+        if has(a) {
+            return true;
+        }
+        // `let handle = tokio::spawn(..); match handle.await {..}`
+        let mut base = strip_refs(a);
+        while let Expr::Await(x) = base {
+            base = strip_refs(&x.base);
+        }
+        let Some(n) = super::super::delay::name_of(base) else {
+            return false;
+        };
+        scope
+            .lets
+            .get(&n)
+            .is_some_and(|inits| inits.iter().any(has))
+            || lets.get(&n).is_some_and(has)
+    })
+}
+
+/// Whether the loop polls: some success goes round again without leaving (the
+/// condition is not met yet) and the loop sleeps outside its error handling, so it
+/// waits after a success too. It waits for something to happen, and is not an
+/// endless retry of a failure.
+fn polls(ev: &Evidence, sites: &[super::super::delay::Site]) -> bool {
+    ev.ok_waits
+        && sites.iter().any(|s| {
+            !ev.err_spans
+                .iter()
+                .any(|e| e.start <= s.span.start && s.span.end <= e.end)
+        })
 }
 
 /// Whether the loop returns when a channel it receives from closes (`recv()` and a

@@ -26,6 +26,11 @@ pub(super) struct Evidence {
     /// (`if let Some(c) = candidates.next()`): an attempt that uses one tries another
     /// item each time (failover over candidates), not the same call again.
     pub(super) picked: HashSet<String>,
+    /// Some success goes round again without leaving (`Ok(None) => {}`, `Ok(_) => {}`,
+    /// no `return`/`break` anywhere in the arm): the loop waits for a condition.
+    pub(super) ok_waits: bool,
+    /// The bodies of the arms and branches that handle an error.
+    pub(super) err_spans: Vec<crate::tree::Span>,
 }
 
 impl Evidence {
@@ -119,6 +124,12 @@ impl Evidence {
                 if err && (arm.guard.is_some() || !exits(&arm.body)) {
                     self.err_continues = true;
                 }
+                if is_variant(&arm.pat, "Ok") && !err_binding(&arm.pat) && !leaves(&arm.body) {
+                    self.ok_waits = true;
+                }
+                if err {
+                    self.err_spans.push(ctx.pos.of(&*arm.body));
+                }
                 if err && continues(&arm.body) {
                     self.continue_on_err = true;
                 }
@@ -159,6 +170,17 @@ impl Evidence {
             }
             if ok && !else_exits {
                 self.err_continues = true;
+            }
+            if ok && !block_leaves(&i.then_branch) {
+                self.ok_waits = true;
+            }
+            if ok {
+                if let Some((_, e)) = &i.else_branch {
+                    self.err_spans.push(ctx.pos.of(&**e));
+                }
+            }
+            if err {
+                self.err_spans.push(ctx.pos.of(&i.then_branch));
             }
             if err {
                 if else_exits {
@@ -321,4 +343,36 @@ pub(super) fn block_continues(b: &syn::Block) -> bool {
     b.stmts
         .iter()
         .any(|s| matches!(s, syn::Stmt::Expr(Expr::Continue(_), _)))
+}
+
+/// Whether `e` leaves the loop somewhere (`return` or `break`, at any depth, outside
+/// nested loops and closures).
+pub(super) fn leaves(e: &Expr) -> bool {
+    let mut found = false;
+    walk_expr(e, Options::default(), &mut |seen| {
+        match seen {
+            Seen::Expr(Expr::Closure(_) | Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_)) => {
+                return false
+            }
+            Seen::Expr(Expr::Return(_) | Expr::Break(_)) => found = true,
+            _ => {}
+        }
+        !found
+    });
+    found
+}
+
+pub(super) fn block_leaves(b: &syn::Block) -> bool {
+    let mut found = false;
+    super::super::walk::walk_block(b, Options::default(), &mut |seen| {
+        match seen {
+            Seen::Expr(Expr::Closure(_) | Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_)) => {
+                return false
+            }
+            Seen::Expr(Expr::Return(_) | Expr::Break(_)) => found = true,
+            _ => {}
+        }
+        !found
+    });
+    found
 }

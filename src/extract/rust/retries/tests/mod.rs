@@ -3,6 +3,7 @@
 mod crates;
 mod loops;
 mod reach;
+mod stops;
 mod tree;
 
 use super::*;
