@@ -105,7 +105,11 @@ const ROUTE: &[Field] = &[
         Ty::Text,
         "the mutating method served (`POST`, `PATCH`; `POST, PATCH` when one handler serves both on one path)",
     ),
-    Field::new("path", Ty::Text, "the route's path, when literal"),
+    Field::new(
+        "path",
+        Ty::Text,
+        "the route's path behind the prefixes of the scopes, nests and mounts above it (`web::scope(\"/api\")`, `nest(\"/v1\", ..)`), where literal",
+    ),
     Field::new("handler", Ty::Text, "the handler function"),
     Field::new(
         "idempotency-key",

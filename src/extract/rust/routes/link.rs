@@ -14,6 +14,7 @@ use super::evidence::Evidence;
 use super::{Child, FileRoutes, Handler, LayerBy, LayerRefs, RouteFact, RoutesCatalog};
 use crate::extract::rust::front::imports::Deps;
 
+mod paths;
 mod repeat;
 
 /// How many calls down a handler's write evidence is looked for.
@@ -21,6 +22,9 @@ const WRITE_DEPTH: u8 = 2;
 
 /// A scope of the package: (file index, scope index in that file).
 type ScopeId = (usize, usize);
+
+/// Where a scope is attached: the parent, the order there, the path prefix of the edge.
+type Parent<'a> = (ScopeId, u32, Option<&'a str>);
 
 struct Package<'a> {
     files: &'a [&'a FileRoutes],
@@ -37,7 +41,8 @@ struct Package<'a> {
     key_types: HashMap<&'a str, &'static str>,
     /// Middleware types whose impls read the key.
     key_middlewares: HashSet<&'a str>,
-    parents: HashMap<ScopeId, Vec<(ScopeId, u32)>>,
+    /// Per scope: where it is attached.
+    parents: HashMap<ScopeId, Vec<Parent<'a>>>,
     /// [`Package::body_writes`] by (evidence address, depth): handlers share callees.
     writes_memo: std::cell::RefCell<HashMap<(usize, u8), Option<String>>>,
     /// [`Package::body_repeat`] by (evidence address, depth).
@@ -131,6 +136,12 @@ fn link_files(
                     continue;
                 }
             }
+            // The path behind the prefixes of the scopes above; a sign-in path may show
+            // only there (`web::scope("/auth")` around `/opaque/finish`).
+            let path = pkg.full_path(r.scope.map(|s| (fi, s)), r.path.as_deref());
+            if cat.ignored_path(path.as_deref()) {
+                continue;
+            }
             // A handler that shows no write (in its body or two calls down) only reads
             // or answers: the rule does not judge it.
             let writes = pkg.handler_writes(r.handler.as_ref(), fi);
@@ -156,7 +167,7 @@ fn link_files(
                 file: fi,
                 span: r.span,
                 method: r.method.clone(),
-                path: r.path.clone(),
+                path,
                 handler: handler_name,
                 covered_by,
                 writes,
@@ -273,14 +284,18 @@ impl<'a> Package<'a> {
         p.key_middlewares.extend(named);
         for (fi, f) in files.iter().enumerate() {
             for (si, s) in f.scopes.iter().enumerate() {
-                for (order, child) in &s.children {
+                for (order, child, prefix) in &s.children {
                     let targets: Vec<ScopeId> = match child {
                         Child::Local(c) => vec![(fi, *c)],
                         Child::Fn(name) => p.visible(&p.fn_scopes, name, p.pkg_of[fi]),
                     };
                     for t in targets {
                         if t != (fi, si) {
-                            p.parents.entry(t).or_default().push(((fi, si), *order));
+                            p.parents.entry(t).or_default().push((
+                                (fi, si),
+                                *order,
+                                prefix.as_deref(),
+                            ));
                         }
                     }
                 }
@@ -508,7 +523,7 @@ impl<'a> Package<'a> {
         let parents = self.parents.get(&scope)?;
         parents
             .iter()
-            .find_map(|(p, o)| self.layer_cover(*p, *o, seen))
+            .find_map(|(p, o, _)| self.layer_cover(*p, *o, seen))
     }
 }
 

@@ -122,6 +122,8 @@ impl FileRoutes {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct RouteRec {
     pub method: String,
+    /// The path as registered in its scope; the link step prefixes it with the paths of
+    /// the scopes and nests above (`RouteFact::path`).
     pub path: Option<String>,
     pub handler: Option<Handler>,
     pub span: Span,
@@ -145,10 +147,13 @@ pub(crate) enum Handler {
 /// A router, app, scope or resource (or the stand-in of a function's routes).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct ScopeRec {
-    /// A resource's own path (`web::resource("/p")`).
+    /// A scope's or resource's own path (`web::scope("/api")`, `web::resource("/p")`):
+    /// the link step puts it in front of the paths of the routes and scopes below it.
     pub path: Option<String>,
     pub layers: Vec<LayerRec>,
-    pub children: Vec<(u32, Child)>,
+    /// What is attached below (order, what, the path prefix it is attached under:
+    /// `nest("/api", router)`).
+    pub children: Vec<(u32, Child, Option<String>)>,
     /// Registration counter: routes, children and layers take increasing orders.
     pub next: u32,
 }
@@ -201,6 +206,8 @@ pub struct RouteFact {
     /// The registration (`post(create)`, `web::post().to(create)`) or the attribute.
     pub span: Span,
     pub method: String,
+    /// The full path: the registered one behind the prefixes of the scopes, nests and
+    /// mounts above it (`web::scope("/api")`, `nest("/v1", ..)`), where literal.
     pub path: Option<String>,
     pub handler: Option<String>,
     /// How the route is covered: `header`, `extractor IdempotencyKey`,

@@ -126,23 +126,31 @@ impl Summarizer<'_> {
             for extra in args.iter().skip(2) {
                 self.eval_discard(extra, cx, d);
             }
+            // With one argument (actix `resource(p).route(..)`) the path is the
+            // resource's own, which the link step puts in front of every route of it.
             let (path, target) = if args.len() >= 2 {
                 (lit_str(args[0]), args[1])
             } else {
-                (self.out.scopes[s].path.clone(), args[0])
+                (None, args[0])
             };
             match self.eval(target, cx, d) {
                 Val::Methods(p) => self.register(Some(s), p, path),
-                other => self.nest_value(s, other, cx),
+                other => self.nest_value(s, other, cx, path),
             }
             return Val::Scope(s);
         }
         if has(&fw.nest_calls, name) {
+            // `nest("/api", router)`, `mount("/api", routes![..])`: a path prefix for
+            // what the other arguments attach.
+            let prefix = match args {
+                [first, _, ..] => lit_str(first),
+                _ => None,
+            };
             for a in args {
                 let v = if let syn::Expr::Closure(c) = a {
                     // `configure(|cfg| { cfg.service(..); })`: the closure's parameter is this scope.
                     let inner = self.new_scope(None);
-                    self.add_child(s, Child::Local(inner));
+                    self.add_child_at(s, Child::Local(inner), prefix.clone());
                     for input in &c.inputs {
                         if let syn::Pat::Ident(pi) = strip_pat_type(input) {
                             cx.vars.insert(pi.ident.to_string(), Val::Scope(inner));
@@ -153,7 +161,7 @@ impl Summarizer<'_> {
                 } else {
                     self.eval(a, cx, d)
                 };
-                self.nest_value(s, v, cx);
+                self.nest_value(s, v, cx, prefix.clone());
             }
             return Val::Scope(s);
         }
@@ -224,21 +232,22 @@ impl Summarizer<'_> {
         false
     }
 
-    /// Something attached below scope `s` by `nest`, `merge`, `service`, `mount`, ...
-    pub(super) fn nest_value(&mut self, s: usize, v: Val, cx: &FnCtx) {
+    /// Something attached below scope `s` by `nest`, `merge`, `service`, `mount`, ...,
+    /// under the path `prefix` when the call names one (`nest("/api", router)`).
+    pub(super) fn nest_value(&mut self, s: usize, v: Val, cx: &FnCtx, prefix: Option<String>) {
         match v {
-            Val::Scope(c) if c != s => self.add_child(s, Child::Local(c)),
-            Val::Call(f) => self.add_child(s, Child::Fn(f)),
+            Val::Scope(c) if c != s => self.add_child_at(s, Child::Local(c), prefix),
+            Val::Call(f) => self.add_child_at(s, Child::Fn(f), prefix),
             Val::Fns(fs) => {
                 for f in fs {
-                    self.add_child(s, Child::Fn(f));
+                    self.add_child_at(s, Child::Fn(f), prefix.clone());
                 }
             }
-            Val::Methods(p) => self.register(Some(s), p, None),
+            Val::Methods(p) => self.register(Some(s), p, prefix),
             Val::Param => {
                 let fs = self.fn_scope(cx);
                 if fs != s {
-                    self.add_child(s, Child::Local(fs));
+                    self.add_child_at(s, Child::Local(fs), prefix);
                 }
             }
             _ => {}

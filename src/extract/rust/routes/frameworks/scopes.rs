@@ -32,8 +32,13 @@ impl Summarizer<'_> {
     }
 
     pub(super) fn add_child(&mut self, s: usize, c: Child) {
+        self.add_child_at(s, c, None);
+    }
+
+    /// A child attached under a path prefix (`nest("/api", router)`).
+    pub(super) fn add_child_at(&mut self, s: usize, c: Child, prefix: Option<String>) {
         let o = self.tick(s);
-        self.out.scopes[s].children.push((o, c));
+        self.out.scopes[s].children.push((o, c, prefix));
     }
 
     pub(super) fn add_layer(&mut self, s: usize, ordered: bool, by: LayerBy) {

@@ -332,11 +332,16 @@ pub fn admin() -> Router<AppState> { Router::new().route("/admin/orders", post(c
         vec![
             row(
                 "POST",
-                Some("/orders"),
+                Some("/api/orders"),
                 Some("create_order"),
                 Some("layer IdempotencyLayer")
             ),
-            row("POST", Some("/admin/orders"), Some("create_order"), None),
+            row(
+                "POST",
+                Some("/internal/admin/orders"),
+                Some("create_order"),
+                None
+            ),
         ]
     );
 }

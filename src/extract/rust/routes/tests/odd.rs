@@ -265,8 +265,13 @@ fn main() {
     assert_eq!(
         rows(&[app, mw]),
         vec![
-            row("POST", Some("/a"), Some("a"), Some("middleware RequireKey")),
-            row("POST", Some("/b"), Some("b"), None),
+            row(
+                "POST",
+                Some("/x/a"),
+                Some("a"),
+                Some("middleware RequireKey")
+            ),
+            row("POST", Some("/y/b"), Some("b"), None),
         ]
     );
 }
@@ -284,7 +289,12 @@ async fn update() {}"#;
     assert_eq!(
         rows(&[src]),
         vec![
-            row("POST", None, Some("create"), Some("layer IdempotencyLayer")),
+            row(
+                "POST",
+                Some("/orders"),
+                Some("create"),
+                Some("layer IdempotencyLayer")
+            ),
             row("PATCH", None, Some("update"), None),
         ]
     );
@@ -309,13 +319,13 @@ async fn patch_app() {}"#;
         vec![
             row(
                 "POST",
-                Some("/app"),
+                Some("/api/v1/app"),
                 Some("create_app"),
                 Some("layer IdempotencyService")
             ),
             row(
                 "PATCH",
-                Some("/app/{id}"),
+                Some("/api/v1/app/{id}"),
                 Some("patch_app"),
                 Some("layer IdempotencyService")
             ),
@@ -448,4 +458,40 @@ async fn claim() {}"#;
             row("POST", Some("/files/<token>/claim"), Some("claim"), None),
         ]
     );
+}
+
+#[test]
+fn paths_keep_the_prefixes_of_scopes_nests_and_mounts_above_them() {
+    let axum = r#"fn app(prefix: &str) -> Router {
+    Router::new()
+        .nest("/api/v1", api())
+        .nest("/login", steps())
+        .nest(prefix, misc())
+}
+fn api() -> Router { Router::new().route("/", post(register)).route("/orders/", post(register)) }
+fn steps() -> Router { Router::new().route("/finish", post(register)) }
+fn misc() -> Router { Router::new().route("/misc", post(register)) }"#;
+    let actix = r#"fn main() {
+    App::new().service(
+        web::scope("/admin")
+            .service(web::resource("/users").route(web::post().to(add_user)))
+            .route("/audit", web::post().to(add_user)),
+    );
+}"#;
+    let rocket = r#"#[post("/buy")]
+fn buy() {}
+fn rocket() -> Rocket<Build> { rocket::build().mount("/shop", routes![buy]) }"#;
+    let got: Vec<Option<String>> = link_srcs(&[axum, actix, rocket])
+        .into_iter()
+        .map(|r| r.path)
+        .collect();
+    let want = [
+        "/api/v1",
+        "/api/v1/orders/",
+        "/misc",
+        "/admin/users",
+        "/admin/audit",
+        "/shop/buy",
+    ];
+    assert_eq!(got, want.map(|p| Some(p.to_string())));
 }

@@ -87,13 +87,13 @@ async fn pay() {}"#;
         vec![
             row(
                 "POST",
-                Some("/orders"),
+                Some("/api/orders"),
                 Some("create"),
                 Some("layer IdempotencyMiddleware")
             ),
             row(
                 "POST",
-                Some("/refunds"),
+                Some("/v2/refunds"),
                 Some("refund"),
                 Some("layer IdempotencyMiddleware")
             ),
@@ -182,11 +182,11 @@ fn app() -> impl Endpoint {
     assert_eq!(
         rows(&[&src]),
         vec![
-            row("POST", Some("/orders"), Some("create"), None),
-            row("PATCH", Some("/orders/:id"), Some("update"), None),
+            row("POST", Some("/open/orders"), Some("create"), None),
+            row("PATCH", Some("/open/orders/:id"), Some("update"), None),
             row(
                 "POST",
-                Some("/pay"),
+                Some("/guarded/pay"),
                 Some("create"),
                 Some("layer IdempotencyMiddleware")
             ),
