@@ -107,5 +107,5 @@ pub fn summarize(source: &SourceFile, ctx: &Ctx) -> Result<FileFacts, FileError>
     };
     // Spans live in a thread-local source map that grows with every parse.
     proc_macro2::extra::invalidate_current_thread_spans();
-    result
+    result.map(FileFacts::packed)
 }
