@@ -97,6 +97,16 @@ const RETRY: &[Field] = &[
         Ty::Text,
         "loops: present when the loop retries nothing remote (no catalogued client, broker or database call in it or in a package function it calls): why",
     ),
+    Field::new(
+        "helper",
+        Ty::Text,
+        "loops whose attempt calls a parameter of their function (`fn retry<F: FnMut() -> Result<T, E>>(f: F)`): the function, a retry helper",
+    ),
+    Field::new(
+        "call-sites",
+        Ty::Text,
+        "with `helper`: how many calls of the helper the package makes (by name), a number",
+    ),
 ];
 
 const ROUTE: &[Field] = &[

@@ -207,11 +207,24 @@ impl Extractor {
             .collect();
         let route_facts = super::routes::link_workspace(&route_input, &self.catalog.routes);
         drop(route_input);
+        // Retry helpers are called from their package and the packages depending on it.
+        let helper_input: Vec<_> = by_package
+            .iter()
+            .map(|(p, files)| {
+                let deps = p.and_then(|p| self.packages[p].1.as_ref());
+                (deps, files.as_slice())
+            })
+            .collect();
+        let helper_calls = super::retries::reach::helper_call_sites(&helper_input);
+        drop(helper_input);
         let packages: Vec<Package> = by_package.into_values().collect();
         let docs: Vec<Vec<Document>> = packages
             .par_iter()
             .zip(route_facts.par_iter())
-            .map(|(package, routes)| link::link_with_routes(package, &self.catalog, routes))
+            .zip(helper_calls.par_iter())
+            .map(|((package, routes), helpers)| {
+                link::link_with_routes(package, &self.catalog, routes, helpers)
+            })
             .collect();
         (docs.into_iter().flatten().collect(), packages)
     }

@@ -20,7 +20,8 @@ pub fn link(package: &[(usize, FileFacts)], catalog: &Catalog) -> Vec<Document> 
     // package, then each route goes to the file that registers it.
     let summaries: Vec<&routes::FileRoutes> = package.iter().map(|(_, f)| &f.routes).collect();
     let route_facts = routes::link_refs(&summaries, &catalog.routes);
-    link_with_routes(package, catalog, &route_facts)
+    let helper_calls = retries::reach::helper_call_sites(&[(None, package)]);
+    link_with_routes(package, catalog, &route_facts, &helper_calls[0])
 }
 
 /// [`link`] with the package's routes already linked ([`routes::link_workspace`]
@@ -30,6 +31,7 @@ pub fn link_with_routes(
     package: &[(usize, FileFacts)],
     catalog: &Catalog,
     route_facts: &[routes::RouteFact],
+    helper_calls: &std::collections::HashMap<String, usize>,
 ) -> Vec<Document> {
     let Linked {
         mut clients,
@@ -46,6 +48,7 @@ pub fn link_with_routes(
                 .iter()
                 .map(|info| (info.name.as_str(), info.evidence.calls.iter().collect()))
         }),
+        helper_calls.clone(),
     );
     let mut docs = Vec::new();
     for (fi, (file, facts)) in package.iter().enumerate() {
@@ -75,7 +78,8 @@ pub fn link_with_routes(
         };
         let clients = seq(clients);
         let calls = seq(calls);
-        let retries = retries::to_node_reached(&facts.retries, |f| reach.of(fi, f));
+        let retries =
+            retries::to_node_reached(&facts.retries, |f| (reach.of(fi, f), reach.call_sites(f)));
         let routes = routes::to_node(&file_routes);
         let span = Span::new(
             [&clients, &calls, &retries, &routes]

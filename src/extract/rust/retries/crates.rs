@@ -209,6 +209,7 @@ fn policy_impl(ctx: &Ctx, imp: &syn::ItemImpl) -> Option<RetryFact> {
         body: crate::tree::Span::default(),
         calls: Vec::new(),
         reaches: None,
+        helper: None,
     };
     let immediate = |name: &str| trait_def.immediate_futures.iter().any(|f| f == name);
     if let Some(t) = future {

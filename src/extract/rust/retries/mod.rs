@@ -15,6 +15,7 @@
 //! | `target` | the URL or host called, when it is a literal or a `const` |
 //! | `reaches` | loops: how the loop reaches an integration point (`calls sqlx::query`) |
 //! | `local` | loops: why it retries nothing remote; the retry rules leave it ([`reach`]) |
+//! | `helper`, `call-sites` | loops calling a parameter (a retry helper): the function, and how many calls of it the package makes |
 //!
 //! Every node's span is the fact's span (the loop header, the strategy construction), so
 //! a finding points at its first line; the `delay` value's span is the sleep or strategy
@@ -81,6 +82,10 @@ pub struct RetryFact {
     /// Crate retries always are subjects and carry none.
     #[serde(default)]
     pub reaches: Option<String>,
+    /// Loops that call a parameter of their function: the function, a retry helper
+    /// whose callers pass the work; the link step counts its call sites.
+    #[serde(default)]
+    pub helper: Option<String>,
 }
 
 /// Where a retry comes from.
@@ -182,15 +187,16 @@ pub(crate) fn retries_at<'a>(
 
 /// The facts as a positioned tree: a sequence of maps (see the module docs).
 pub fn to_node(facts: &[RetryFact]) -> Node {
-    to_node_reached(facts, |_| reach::Reached::Policy)
+    to_node_reached(facts, |_| (reach::Reached::Policy, None))
 }
 
 /// [`to_node`] with what each site retries, as the package's link step decides it
 /// ([`reach::Reach::of`]): a loop that reaches an integration point carries `reaches`
-/// (how), one that retries only local work carries `local` (why).
+/// (how), one that retries only local work carries `local` (why); a retry helper
+/// carries `helper` and `call-sites` (how many calls of it the package makes).
 pub fn to_node_reached(
     facts: &[RetryFact],
-    reached: impl Fn(&RetryFact) -> reach::Reached,
+    reached: impl Fn(&RetryFact) -> (reach::Reached, Option<usize>),
 ) -> Node {
     let items = facts
         .iter()
@@ -219,7 +225,17 @@ pub fn to_node_reached(
             if let Some(target) = &f.target {
                 map.push((key("target"), text(target)));
             }
-            match reached(f) {
+            let (how, call_sites) = reached(f);
+            if let Some(h) = &f.helper {
+                map.push((key("helper"), text(h)));
+            }
+            if let Some(n) = call_sites {
+                map.push((
+                    key("call-sites"),
+                    Node::scalar(n.to_string(), false, f.span),
+                ));
+            }
+            match how {
                 reach::Reached::Policy => {}
                 reach::Reached::Integration(how) => map.push((key("reaches"), text(&how))),
                 reach::Reached::Local(why) => map.push((key("local"), text(&why))),

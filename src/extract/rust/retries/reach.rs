@@ -27,6 +27,7 @@ use syn::Expr;
 use super::delay::Part;
 use super::walk::{walk_block, walk_expr, Options, Seen};
 use super::{Ctx, RetryFact, RetrySource};
+use crate::extract::rust::{Deps, FileFacts};
 use crate::tree::Span;
 
 /// How many calls down a function may make the request (the loop calls `a`, `a`
@@ -264,6 +265,8 @@ pub struct Reach {
     requests: HashMap<usize, Vec<Span>>,
     /// Function name (last segment) → how it reaches a request.
     fns: HashMap<String, String>,
+    /// Name → how many calls of it the package's functions make.
+    call_sites: HashMap<String, usize>,
 }
 
 impl Reach {
@@ -272,6 +275,7 @@ impl Reach {
     pub fn new<'a>(
         requests: &[(usize, Span, Option<String>)],
         fn_calls: impl Iterator<Item = (&'a str, Vec<&'a str>)>,
+        call_sites: HashMap<String, usize>,
     ) -> Self {
         let mut by_file: HashMap<usize, Vec<Span>> = HashMap::new();
         let mut fns: HashMap<String, String> = HashMap::new();
@@ -308,7 +312,15 @@ impl Reach {
         Reach {
             requests: by_file,
             fns,
+            call_sites,
         }
+    }
+
+    /// How many calls of the retry helper `fact` sits in are made ([`helper_call_sites`]);
+    /// `None` for other sites.
+    pub fn call_sites(&self, fact: &RetryFact) -> Option<usize> {
+        let helper = fact.helper.as_deref()?;
+        Some(self.call_sites.get(helper).copied().unwrap_or(0))
     }
 
     /// What the retry `fact` of package file `file` retries.
@@ -414,4 +426,55 @@ fn type_segments(ty: &syn::Type) -> Option<Vec<String>> {
         }
         _ => None,
     }
+}
+
+/// A package's dependencies (when its manifest is known) and its files' facts.
+pub type PackageFacts<'p> = (Option<&'p Deps>, &'p [(usize, FileFacts)]);
+
+/// The call sites of each package's retry helpers (loops calling a parameter of their
+/// function): calls of the helper's name, as the routes analysis records each function's
+/// calls, in the helper's package and in the packages of the run that depend on it.
+/// One map per package, in the order given; empty for a package without a helper.
+pub fn helper_call_sites(packages: &[PackageFacts<'_>]) -> Vec<HashMap<String, usize>> {
+    let own_name = |deps: Option<&Deps>| {
+        deps.and_then(|d| {
+            d.names
+                .iter()
+                .find(|(_, p)| *p == "crate")
+                .map(|(n, _)| n.clone())
+        })
+    };
+    packages
+        .iter()
+        .enumerate()
+        .map(|(i, (deps, files))| {
+            let helpers: Vec<&str> = files
+                .iter()
+                .flat_map(|(_, f)| f.retries.iter().filter_map(|r| r.helper.as_deref()))
+                .collect();
+            let mut counts: HashMap<String, usize> = HashMap::new();
+            if helpers.is_empty() {
+                return counts;
+            }
+            let name = own_name(*deps);
+            for (j, (other, other_files)) in packages.iter().enumerate() {
+                let depends = name
+                    .as_deref()
+                    .is_some_and(|n| other.is_some_and(|d| d.depends_on(n)));
+                if j != i && !depends {
+                    continue;
+                }
+                let calls = other_files
+                    .iter()
+                    .flat_map(|(_, f)| f.routes.fns.iter())
+                    .flat_map(|info| info.evidence.calls.iter());
+                for c in calls {
+                    if helpers.contains(&c) {
+                        *counts.entry(c.to_string()).or_default() += 1;
+                    }
+                }
+            }
+            counts
+        })
+        .collect()
 }

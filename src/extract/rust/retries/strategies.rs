@@ -243,6 +243,7 @@ impl<'k> BodyScan<'k> {
                     body: crate::tree::Span::default(),
                     calls: Vec::new(),
                     reaches: None,
+                    helper: None,
                 }
             })
             .collect()

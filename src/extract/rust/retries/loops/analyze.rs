@@ -36,7 +36,14 @@ pub(super) fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
         return None;
     }
     let blocking_sleep = sites.iter().any(|s| s.blocking);
-    if !(attempt_awaits || blocking_sleep) || !ev.checks || !ev.success_exit || !ev.err_continues {
+    // A retry helper: the attempt calls a parameter of the function (`f()`, `op()`),
+    // awaited or not, with or without a sleep.
+    let helper = helper_of(ctx, &ev, shape.at);
+    if !(attempt_awaits || blocking_sleep || helper.is_some())
+        || !ev.checks
+        || !ev.success_exit
+        || !ev.err_continues
+    {
         return None;
     }
     // `while cond`: a retry only when the condition counts attempts.
@@ -80,6 +87,7 @@ pub(super) fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
         body: ctx.pos.of(e),
         calls,
         reaches,
+        helper,
     })
 }
 
@@ -334,4 +342,37 @@ fn waits_otherwise(ctx: &Ctx, shape: &Shape<'_>, implied_attempt: Option<&Expr>)
         .await_spans
         .iter()
         .any(|a| !exempt.iter().any(|x| x.start <= a.start && a.end <= x.end))
+}
+
+/// The function's name when an attempt calls one of its parameters (`match f() {..}`,
+/// `if let Ok(v) = op().await`): a retry helper taking the work as a closure.
+fn helper_of(ctx: &Ctx, ev: &Evidence, at: proc_macro2::LineColumn) -> Option<String> {
+    let sig = ctx.enclosing_sig(at)?;
+    let params: Vec<String> = sig
+        .inputs
+        .iter()
+        .filter_map(|a| match a {
+            syn::FnArg::Typed(t) => super::super::delay::pat_name(&t.pat),
+            syn::FnArg::Receiver(_) => None,
+        })
+        .collect();
+    let calls_param = |e: &Expr| {
+        let mut found = false;
+        walk_expr(e, Options::default(), &mut |seen| {
+            if let Seen::Expr(Expr::Call(c)) = seen {
+                if let Expr::Path(p) = &*c.func {
+                    found |= p
+                        .path
+                        .get_ident()
+                        .is_some_and(|i| params.iter().any(|n| i == n));
+                }
+            }
+            !found
+        });
+        found
+    };
+    ev.attempts
+        .iter()
+        .any(calls_param)
+        .then(|| sig.ident.to_string())
 }

@@ -40,6 +40,9 @@ impl Evidence {
         let x = match seen {
             Seen::Local(l) => {
                 if let Some(init) = &l.init {
+                    self.see_let_else(ctx, l, init, spans);
+                }
+                if let Some(init) = &l.init {
                     if consumes(&init.expr) {
                         self.picked
                             .extend(some_binding(&l.pat).or_else(|| pat_name(&l.pat)));
@@ -95,6 +98,38 @@ impl Evidence {
             _ => {}
         }
         true
+    }
+
+    /// `let Err(e) = attempt else { break };` (success leaves through the `else`) and
+    /// `let Ok(v) = attempt else { continue };` (an error goes round; what follows
+    /// leaves): a check of the attempt.
+    fn see_let_else(&mut self, ctx: &Ctx, l: &syn::Local, init: &syn::LocalInit, spans: bool) {
+        let Some((_, otherwise)) = &init.diverge else {
+            return;
+        };
+        if consumes(&init.expr) {
+            return;
+        }
+        let err = err_binding(&l.pat);
+        let ok = is_variant(&l.pat, "Ok") && ok_binding(&l.pat);
+        if err && exits(otherwise) {
+            self.checks = true;
+            self.success_exit = true;
+            self.err_continues = true;
+        } else if ok && continues(otherwise) {
+            self.checks = true;
+            self.err_continues = true;
+            self.continue_on_err = true;
+        } else {
+            return;
+        }
+        self.attempts.push((*init.expr).clone());
+        if spans {
+            self.exempt.push(ctx.pos.of(&*init.expr));
+        }
+        if ok {
+            self.err_spans.push(ctx.pos.of(&**otherwise));
+        }
     }
 
     /// A `match` on `Ok`/`Err`: a check, its success exit, errors that go round again.

@@ -1,6 +1,7 @@
 //! Each classification on small sources, positive and negative, and positions.
 
 mod crates;
+mod helpers;
 mod loops;
 mod reach;
 mod stops;

@@ -25,7 +25,7 @@ fn only(src: &str) -> RetryFact {
 }
 
 fn nothing() -> Reach {
-    Reach::new(&[], std::iter::empty())
+    Reach::new(&[], std::iter::empty(), Default::default())
 }
 
 #[test]
@@ -121,6 +121,7 @@ fn a_package_function_that_reaches_a_request_two_calls_down() {
     let reach = Reach::new(
         &requests,
         [("deliver", vec!["debug", "notify"])].into_iter(),
+        Default::default(),
     );
     assert_eq!(
         reach.of(0, &f),
@@ -135,6 +136,7 @@ fn a_package_function_that_reaches_a_request_two_calls_down() {
             ("b", vec!["notify"]),
         ]
         .into_iter(),
+        Default::default(),
     );
     assert!(matches!(far.of(0, &f), Reached::Local(_)));
 }
@@ -149,7 +151,7 @@ fn a_request_inside_the_loop_in_another_file_does_not_count() {
     let f = only(src);
     let at = src.find("c.fetch").unwrap();
     let span = Span::new(at, at + 9);
-    let here = Reach::new(&[(0, span, None)], std::iter::empty());
+    let here = Reach::new(&[(0, span, None)], std::iter::empty(), Default::default());
     assert_eq!(
         here.of(0, &f),
         Reached::Integration("makes a client request".to_string())
@@ -232,4 +234,79 @@ fn below_compares_whole_segments() {
     assert!(below(&path("tokio::sync"), "tokio::sync"));
     assert!(!below(&path("tokio::synced::Mutex"), "tokio::sync"));
     assert!(!below(&path("tokio"), "tokio::sync"));
+}
+
+#[test]
+fn a_helper_counts_its_call_sites_by_name() {
+    let f = only(
+        "pub fn retry<T, E>(mut f: impl FnMut() -> Result<T, E>) -> Result<T, E> {
+            for _ in 0..3 {
+                if let Ok(v) = f() { return Ok(v); }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            f()
+        }",
+    );
+    assert_eq!(f.helper.as_deref(), Some("retry"));
+    let counts = [("retry".to_string(), 2)].into_iter().collect();
+    let reach = Reach::new(&[], std::iter::empty(), counts);
+    assert_eq!(reach.call_sites(&f), Some(2));
+    let none = Reach::new(&[], std::iter::empty(), Default::default());
+    assert_eq!(none.call_sites(&f), Some(0));
+    let plain = only(
+        "async fn f(c: &Thing) {
+            for _ in 0..3 {
+                match c.fetch().await { Ok(_) => return, Err(_) => {} }
+            }
+        }",
+    );
+    assert_eq!(reach.call_sites(&plain), None);
+}
+
+/// One file's facts as the extractor summarises it, with the built-in catalogue.
+fn summarized(src: &str) -> crate::extract::rust::FileFacts {
+    let catalog = crate::engine::load_catalog(&crate::config::Config::default()).expect("catalog");
+    let ctx = crate::extract::rust::Ctx {
+        catalog: &catalog,
+        deps: None,
+        max_tokens: crate::extract::rust::scan::MAX_TOKENS,
+    };
+    let source = SourceFile::new("lib.rs".into(), "lib.rs".into(), src.to_string());
+    crate::extract::rust::summarize(&source, &ctx).expect("summarised")
+}
+
+#[test]
+fn helper_call_sites_count_the_package_and_its_dependents() {
+    use crate::extract::rust::read_deps;
+    use crate::extract::rust::retries::reach::helper_call_sites;
+    let utils = summarized(
+        "pub fn retry<T, E>(mut f: impl FnMut() -> Result<T, E>) -> Result<T, E> {
+            for _ in 0..3 {
+                if let Ok(v) = f() { return Ok(v); }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            f()
+        }
+        pub fn warm() { let _ = retry(|| Ok::<(), ()>(())); }",
+    );
+    let caller =
+        "fn a() { let _ = retry(|| Ok::<(), ()>(())); let _ = retry(|| Err::<(), ()>(())); }";
+    let app = summarized(caller);
+    let other = summarized(caller);
+    let utils_deps = read_deps("[package]\nname = \"my-utils\"\n").unwrap();
+    let app_deps = read_deps(
+        "[package]\nname = \"app\"\n[dependencies]\nmy-utils = { path = \"../utils\" }\n",
+    )
+    .unwrap();
+    let other_deps = read_deps("[package]\nname = \"other\"\n").unwrap();
+    let (u, a, o) = ([(0, utils)], [(1, app)], [(2, other)]);
+    let counts = helper_call_sites(&[
+        (Some(&utils_deps), &u[..]),
+        (Some(&app_deps), &a[..]),
+        (Some(&other_deps), &o[..]),
+    ]);
+    // One call in its own package, two in the package depending on it; the package
+    // that does not depend on it has a `retry` of its own.
+    assert_eq!(counts[0].get("retry"), Some(&3));
+    assert!(counts[1].is_empty() && counts[2].is_empty());
 }
