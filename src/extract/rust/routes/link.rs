@@ -282,16 +282,24 @@ impl<'a> Package<'a> {
             .map(|(ty, _, _)| *ty)
             .collect();
         p.key_middlewares.extend(named);
+        p.attach_parents();
+        p
+    }
+
+    /// Records where each scope is attached ([`Package::parents`]): the scopes and
+    /// functions' scopes its children name, in this package or those it depends on.
+    fn attach_parents(&mut self) {
+        let files = self.files;
         for (fi, f) in files.iter().enumerate() {
             for (si, s) in f.scopes.iter().enumerate() {
                 for (order, child, prefix) in &s.children {
                     let targets: Vec<ScopeId> = match child {
                         Child::Local(c) => vec![(fi, *c)],
-                        Child::Fn(name) => p.visible(&p.fn_scopes, name, p.pkg_of[fi]),
+                        Child::Fn(name) => self.visible(&self.fn_scopes, name, self.pkg_of[fi]),
                     };
                     for t in targets {
                         if t != (fi, si) {
-                            p.parents.entry(t).or_default().push((
+                            self.parents.entry(t).or_default().push((
                                 (fi, si),
                                 *order,
                                 prefix.as_deref(),
@@ -301,7 +309,6 @@ impl<'a> Package<'a> {
                 }
             }
         }
-        p
     }
 
     /// The entries of `map` under `name` that package `pkg` can name: its own if it

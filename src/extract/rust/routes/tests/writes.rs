@@ -184,3 +184,17 @@ async fn b() -> HttpResponse {
 }"#;
     assert_eq!(writes(&[src]), vec![w("a", None), w("b", None)]);
 }
+
+#[test]
+fn constructors_are_not_followed_when_judging_a_repeat() {
+    // `Argon2::new` is not the settings loader's `new`, which writes a file; names are
+    // matched, not resolved, so constructors (`[writes] not-followed`) are not followed.
+    let src = r#"fn app() -> Router { Router::new().route("/password", post(change)) }
+async fn change(db: Db, Json(p): Json<String>) {
+    let h = hash(&p);
+    sqlx::query("UPDATE users SET hash = $1").bind(h).execute(&db).await;
+}
+fn hash(p: &str) -> String { Argon2::new().hash(p) }
+impl Settings { fn new() -> Settings { std::fs::write_all("settings.toml", "").unwrap(); Settings } }"#;
+    assert_eq!(covers(&[src]), vec![(s("change"), s("sets a value"))]);
+}
