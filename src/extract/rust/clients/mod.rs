@@ -25,6 +25,7 @@ pub mod link;
 mod nodes;
 mod package;
 mod syntax;
+mod verdict;
 
 pub use syntax::macro_exprs;
 use syntax::*;

@@ -3,7 +3,8 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
-use super::link::{entry, scalar, target_text, Req};
+use super::link::{entry, scalar};
+use super::verdict::{target_text, Req};
 use crate::extract::rust::catalog::ClientApi;
 use crate::extract::rust::facts::Target;
 use crate::tree::{Node, Span, Value};

@@ -1,0 +1,333 @@
+//! What one client amounts to: its calls evaluated against its catalogue entry
+//! ([`eval_chains`]), then its timeout evidence, whether a breaker guards it, whether
+//! it is local at all, and the requests made from it ([`judge_client`]). The link
+//! step ([`super::link`]) finds the chains; this module reads them.
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+
+use super::link::{entry, scalar};
+use super::nodes::{client_node, Evidence};
+use crate::extract::rust::catalog::ClientApi;
+use crate::extract::rust::facts::{Chain, Target};
+use crate::tree::{Node, Span, Value};
+
+/// One request made from a client.
+#[derive(Debug, Clone)]
+pub(super) struct Req {
+    /// A per-request timeout or a timeout wrapper bounds it.
+    pub(super) timed: bool,
+    pub(super) target: Option<Target>,
+    /// Package file index and span of the call.
+    pub(super) file: usize,
+    pub(super) span: Span,
+    /// It runs inside a breaker's `call`.
+    pub(super) breaker: bool,
+    pub(super) in_fn: Option<String>,
+    /// Its timeout is decided by configuration (the `else` of `if let Some(t)`).
+    pub(super) configurable: bool,
+}
+
+/// What a client's calls amount to under its catalogue entry.
+#[derive(Debug, Default)]
+struct Eval {
+    builder_timeout: Option<Span>,
+    /// The builder's timeout is set only when configured (`if let Some(t)`).
+    builder_configurable: bool,
+    disabled: Option<(Span, String)>,
+    unbounded: Option<(Span, String)>,
+    requests: Vec<Req>,
+    wrapped: bool,
+    /// The client was handed to a breaker as a whole (a breaker layer's service).
+    breaker: bool,
+}
+
+/// Evaluates chains (each tagged with its package file index). A one-shot request
+/// origin is `first_request`, the request the chains continue.
+fn eval_chains<'a>(
+    api: &ClientApi,
+    chains: impl Iterator<Item = (usize, &'a Chain)>,
+    first_request: Option<Req>,
+) -> Eval {
+    let mut ev = Eval::default();
+    let request_origin = first_request.is_some();
+    ev.requests.extend(first_request);
+    for (file, chain) in chains {
+        if chain.calls.is_empty() {
+            ev.wrapped |= chain.wrapped;
+            ev.breaker |= chain.breaker;
+        }
+        let mut req = request_origin.then_some(0);
+        for call in &chain.calls {
+            let disables = call
+                .arg_words
+                .iter()
+                .any(|w| api.disable_args.iter().any(|d| d == w));
+            let disable_text = || {
+                let words = call.arg_words.join(", ");
+                format!("`.{}({words})`", call.name)
+            };
+            if req.is_none() && api.is_request_method(&call.name, call.awaited) {
+                let timed = call.wrapped
+                    || call
+                        .arg_methods
+                        .iter()
+                        .any(|m| api.request_timeout.contains(m));
+                ev.requests.push(Req {
+                    timed,
+                    target: call.target.clone(),
+                    file,
+                    span: call.span,
+                    breaker: call.breaker,
+                    in_fn: call.in_fn.clone(),
+                    configurable: call.configurable,
+                });
+                req = Some(ev.requests.len() - 1);
+                // Only a request method the catalogue names (not `*`) can carry a
+                // disabling argument (`send(record, Timeout::Never)`).
+                let named = api.request_methods.contains(&call.name);
+                if named && disables && ev.disabled.is_none() {
+                    ev.disabled = Some((call.span, disable_text()));
+                }
+                continue;
+            }
+            if let Some(r) = req {
+                if call.wrapped {
+                    ev.requests[r].timed = true;
+                }
+                if call.breaker {
+                    ev.requests[r].breaker = true;
+                }
+                if api.request_timeout.contains(&call.name) && call.nargs > 0 {
+                    if disables {
+                        ev.disabled.get_or_insert((call.span, disable_text()));
+                    } else {
+                        ev.requests[r].timed = true;
+                    }
+                }
+                continue;
+            }
+            if api.timeout.contains(&call.name) && call.nargs > 0 {
+                if disables {
+                    ev.disabled.get_or_insert((call.span, disable_text()));
+                } else if ev.builder_timeout.is_none() {
+                    ev.builder_timeout = Some(call.span);
+                    ev.builder_configurable = call.configurable;
+                }
+            } else if api.disable.contains(&call.name) {
+                ev.disabled
+                    .get_or_insert((call.span, format!("`.{}()`", call.name)));
+            } else if api.unbounded_methods.contains(&call.name) {
+                ev.unbounded
+                    .get_or_insert((call.span, format!("`.{}()`", call.name)));
+            }
+        }
+    }
+    ev
+}
+
+pub(super) fn target_text(t: &Target, consts: &HashMap<&str, &str>) -> Option<String> {
+    match t {
+        Target::Literal(s) => Some(s.clone()),
+        Target::Const(name) => consts.get(name.as_str()).map(|s| s.to_string()),
+        Target::Local(_) => None,
+    }
+}
+
+/// A client construction being judged.
+pub(super) struct ClientSite<'a> {
+    pub(super) api: &'a ClientApi,
+    pub(super) span: Span,
+    pub(super) constructor: &'a str,
+    pub(super) target: Option<&'a Target>,
+    pub(super) origin_wrapped: bool,
+    pub(super) timed_closures: &'a HashMap<&'a str, bool>,
+}
+
+/// The client's fact node, the requests made from it, and whether the client as a
+/// whole is guarded by a breaker.
+pub(super) fn judge_client(
+    client: &ClientSite,
+    chains: &[(usize, &Chain)],
+    sites: &[Vec<(usize, &Chain)>],
+    first_request: Option<Req>,
+    consts: &HashMap<&str, &str>,
+) -> (Node, Vec<Req>, bool) {
+    let ClientSite {
+        api,
+        span,
+        constructor,
+        target,
+        origin_wrapped,
+        timed_closures,
+    } = *client;
+    let own = eval_chains(api, chains.iter().copied(), first_request);
+    let site_evals: Vec<Eval> = sites
+        .iter()
+        .map(|s| eval_chains(api, s.iter().copied(), None))
+        .collect();
+    let requests = requests_of(&own, &site_evals, timed_closures);
+    let guarded = own.breaker || site_evals.iter().any(|s| s.breaker);
+    let disabled = disabled_reason(api, &own, &site_evals);
+    // `reqwest::get(format!("http://{host}:{port}/health"))`: the construction's own
+    // address is local.
+    let own_local = match target {
+        Some(Target::Local(why)) => Some(why.clone()),
+        _ => None,
+    };
+    let target = target
+        .and_then(|t| target_text(t, consts))
+        .or_else(|| one_request_target(&requests, consts));
+    let covered = match disabled {
+        // A disabled timeout leaves no evidence, not even the library's default.
+        Some(_) => None,
+        None => timeout_evidence(
+            api,
+            span,
+            &own,
+            &site_evals,
+            origin_wrapped,
+            target.as_deref(),
+            &requests,
+        ),
+    };
+    let local = own_local.or_else(|| local_reason(target.as_deref(), chains));
+    let target = if local.is_some() { None } else { target };
+    let mut node = client_node(api, span, constructor, covered, disabled, target);
+    if let (Some(why), Value::Map(fields)) = (local, &mut node.value) {
+        fields.push(entry("local", scalar(why, span)));
+    }
+    (node, requests, guarded)
+}
+
+/// Every request made from the client (its own chains', then its hand-over sites'),
+/// each marked timed or configurable when it runs in a closure whose calls all run
+/// under a timeout (`timed_closures`).
+fn requests_of(own: &Eval, site_evals: &[Eval], timed_closures: &HashMap<&str, bool>) -> Vec<Req> {
+    let mut requests = own.requests.clone();
+    requests.extend(site_evals.iter().flat_map(|s| s.requests.iter().cloned()));
+    for r in &mut requests {
+        match r.in_fn.as_deref().and_then(|f| timed_closures.get(f)) {
+            Some(true) => r.configurable = true,
+            Some(false) => r.timed = true,
+            None => {}
+        }
+    }
+    requests
+}
+
+/// The one address every request with a known address names, if there is one.
+fn one_request_target(requests: &[Req], consts: &HashMap<&str, &str>) -> Option<String> {
+    let found: HashSet<String> = requests
+        .iter()
+        .filter_map(|r| r.target.as_ref().and_then(|t| target_text(t, consts)))
+        .collect();
+    (found.len() == 1)
+        .then(|| found.into_iter().next())
+        .flatten()
+}
+
+/// What bounds the client's calls in time, strongest first: a builder timeout (on
+/// the client itself, or at every site it was handed to), a timeout wrapper, a
+/// timeout in the target URI, a timeout on every request (configured or not), and
+/// last the library's default. `None`: nothing does.
+fn timeout_evidence(
+    api: &ClientApi,
+    span: Span,
+    own: &Eval,
+    site_evals: &[Eval],
+    origin_wrapped: bool,
+    target: Option<&str>,
+    requests: &[Req],
+) -> Option<(Span, Evidence, String)> {
+    let sites_timed = !site_evals.is_empty()
+        && site_evals
+            .iter()
+            .all(|s| s.builder_timeout.is_some() || s.wrapped);
+    let wrapped = origin_wrapped || own.wrapped || site_evals.iter().any(|s| s.wrapped);
+    let target_timeout = target.is_some_and(|t| {
+        api.target_timeout_params
+            .iter()
+            .any(|p| t.contains(&format!("{p}=")))
+    });
+    let builder_timeout = own.builder_timeout.map(|s| (s, own.builder_configurable));
+    let builder_timeout = builder_timeout.or(sites_timed.then_some((span, false)));
+    let all = |timed: fn(&Req) -> bool| !requests.is_empty() && requests.iter().all(timed);
+    let covered = if let Some((s, configurable)) = builder_timeout {
+        Some(if configurable {
+            (
+                s,
+                Evidence::Configurable,
+                "a timeout is set on the builder when configured",
+            )
+        } else {
+            (s, Evidence::Builder, "a timeout is set on the builder")
+        })
+    } else if wrapped {
+        Some((span, Evidence::Wrapped, "used under a timeout wrapper"))
+    } else if target_timeout {
+        Some((span, Evidence::TargetUri, "the target URI sets a timeout"))
+    } else if all(|r| r.timed) {
+        Some((span, Evidence::Request, "every request sets a timeout"))
+    } else if all(|r| r.timed || r.configurable) {
+        Some((
+            span,
+            Evidence::Configurable,
+            "every request sets a timeout when one is configured",
+        ))
+    } else {
+        None
+    };
+    covered
+        .map(|(s, e, how)| (s, e, how.to_string()))
+        .or_else(|| {
+            api.default_timeout.as_ref().map(|d| {
+                let how = format!("library default timeout ({d})");
+                (span, Evidence::LibraryDefault, how)
+            })
+        })
+}
+
+/// Why the client's calls are no remote integration, when its address (`target`) or
+/// a call's is local (a Unix socket, this host).
+fn local_reason(target: Option<&str>, chains: &[(usize, &Chain)]) -> Option<String> {
+    target
+        .and_then(super::syntax::local_reason)
+        .map(str::to_string)
+        .or_else(|| {
+            chains
+                .iter()
+                .flat_map(|(_, c)| &c.calls)
+                .find_map(|c| match &c.target {
+                    Some(Target::Local(why)) => Some(why.clone()),
+                    _ => None,
+                })
+        })
+}
+
+/// Why the client has no timeout at all, if something turns it off: a disabling
+/// call (`.timeout(None)`) or an unbounded connection on a client bounded by default.
+fn disabled_reason(api: &ClientApi, own: &Eval, site_evals: &[Eval]) -> Option<(Span, String)> {
+    // A call that opens an unbounded connection on a client bounded by default
+    // (`get_connection()` on redis) opts out of the default like `.timeout(None)`.
+    let unbounded = own
+        .unbounded
+        .clone()
+        .or_else(|| site_evals.iter().find_map(|s| s.unbounded.clone()))
+        .map(|(s, call)| {
+            (
+                s,
+                format!("{call} opens a {} connection without any timeout", api.name),
+            )
+        });
+    own.disabled
+        .clone()
+        .or_else(|| site_evals.iter().find_map(|s| s.disabled.clone()))
+        .map(|(s, call)| {
+            let text = match &api.default_timeout {
+                Some(d) => format!("{call} turns off the default {d} timeout of {}", api.name),
+                None => format!("{call} leaves {} without a timeout", api.name),
+            };
+            (s, text)
+        })
+        .or(unbounded)
+}
