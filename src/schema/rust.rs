@@ -98,6 +98,16 @@ const RETRY: &[Field] = &[
         "loops: present when the loop retries nothing remote (no catalogued client, broker or database call in it or in a package function it calls): why",
     ),
     Field::new(
+        "method",
+        Ty::OneOf(&["POST", "PATCH"]),
+        "loops: the mutating method a catalogued client sends in the attempt",
+    ),
+    Field::new(
+        "idempotency-key",
+        Ty::Text,
+        "with `method`: how the retried request carries an idempotency key (a key header literal from the routes catalogue, a name holding `idempotency`)",
+    ),
+    Field::new(
         "helper",
         Ty::Text,
         "loops whose attempt calls a parameter of their function (`fn retry<F: FnMut() -> Result<T, E>>(f: F)`): the function, a retry helper",

@@ -415,6 +415,13 @@ impl Catalog {
                 std::iter::once(normalize_crate(&c.krate)).chain(roots)
             })
             .collect();
+        self.retry.key_headers = self
+            .routes
+            .evidence
+            .key_headers
+            .iter()
+            .map(|h| h.to_ascii_lowercase())
+            .collect();
         Ok(())
     }
 

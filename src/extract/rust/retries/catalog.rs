@@ -47,6 +47,11 @@ pub struct RetryCatalog {
     /// catalogue is compiled; not a second list of clients.
     #[serde(skip)]
     pub integration_roots: std::collections::HashSet<String>,
+    /// Idempotency-key header names, lowercase, read from the routes catalogue's
+    /// `key-headers` when the whole catalogue is compiled: a retried POST that sets
+    /// one is covered.
+    #[serde(skip)]
+    pub key_headers: Vec<String>,
 }
 
 /// Every segment and every first segment of the catalogue's paths.

@@ -210,6 +210,8 @@ fn policy_impl(ctx: &Ctx, imp: &syn::ItemImpl) -> Option<RetryFact> {
         calls: Vec::new(),
         reaches: None,
         helper: None,
+        method: None,
+        key: None,
     };
     let immediate = |name: &str| trait_def.immediate_futures.iter().any(|f| f == name);
     if let Some(t) = future {

@@ -15,6 +15,7 @@
 //! | `target` | the URL or host called, when it is a literal or a `const` |
 //! | `reaches` | loops: how the loop reaches an integration point (`calls sqlx::query`) |
 //! | `local` | loops: why it retries nothing remote; the retry rules leave it ([`reach`]) |
+//! | `method`, `idempotency-key` | loops sending a POST or PATCH through a catalogued client: the method, and how a key is set |
 //! | `helper`, `call-sites` | loops calling a parameter (a retry helper): the function, and how many calls of it the package makes |
 //!
 //! Every node's span is the fact's span (the loop header, the strategy construction), so
@@ -86,6 +87,14 @@ pub struct RetryFact {
     /// whose callers pass the work; the link step counts its call sites.
     #[serde(default)]
     pub helper: Option<String>,
+    /// Loops: the mutating method a catalogued client sends in the attempt (`POST`,
+    /// `PATCH`), retried with the same body.
+    #[serde(default)]
+    pub method: Option<String>,
+    /// Loops sending a mutation: how the request carries an idempotency key (`header
+    /// idempotency-key`, `IDEMPOTENCY_KEY`), when it does.
+    #[serde(default)]
+    pub key: Option<String>,
 }
 
 /// Where a retry comes from.
@@ -226,6 +235,12 @@ pub fn to_node_reached(
                 map.push((key("target"), text(target)));
             }
             let (how, call_sites) = reached(f);
+            if let Some(m) = &f.method {
+                map.push((key("method"), text(m)));
+            }
+            if let Some(k) = &f.key {
+                map.push((key("idempotency-key"), text(k)));
+            }
             if let Some(h) = &f.helper {
                 map.push((key("helper"), text(h)));
             }

@@ -40,16 +40,14 @@ const MAX_CALLS: usize = 64;
 /// The names a loop calls (last segments, sorted, once each) and the first piece of
 /// in-file evidence about what it retries. Functions of the file the loop calls
 /// (`self.process(..)`, `fetch(..)`) are looked into, [`FOLLOW`] calls down.
-pub(super) fn in_loop(
-    ctx: &Ctx,
-    parts: &[Part<'_>],
-    at: proc_macro2::LineColumn,
-) -> (Vec<String>, Option<String>) {
+pub(super) fn in_loop(ctx: &Ctx, parts: &[Part<'_>], at: proc_macro2::LineColumn) -> Found {
     let mut scan = Scan {
         ctx,
         calls: Vec::new(),
         evidence: None,
         followed: Vec::new(),
+        method: None,
+        key: None,
     };
     let params = ctx.enclosing_sig(at).map(params_of).unwrap_or_default();
     let lets = ctx.fn_lets(at);
@@ -57,11 +55,30 @@ pub(super) fn in_loop(
     let Scan {
         mut calls,
         evidence,
+        method,
+        key,
         ..
     } = scan;
     calls.sort_unstable();
     calls.dedup();
-    (calls, evidence.map(|(_, how)| how))
+    Found {
+        calls,
+        evidence: evidence.map(|(_, how)| how),
+        method,
+        key,
+    }
+}
+
+/// What [`in_loop`] finds in a loop and the functions of the file it calls.
+pub(super) struct Found {
+    /// The names called (last segments, sorted, once each).
+    pub calls: Vec<String>,
+    /// The strongest evidence of what the loop retries.
+    pub evidence: Option<String>,
+    /// `POST` or `PATCH` sent through a catalogued client.
+    pub method: Option<String>,
+    /// How an idempotency key is set, when one is.
+    pub key: Option<String>,
 }
 
 /// How many calls into functions of the same file [`in_loop`] follows.
@@ -84,6 +101,8 @@ struct Scan<'c, 'a> {
     evidence: Option<(Strength, String)>,
     /// Functions of the file already looked into.
     followed: Vec<String>,
+    method: Option<String>,
+    key: Option<String>,
 }
 
 fn params_of(sig: &syn::Signature) -> HashMap<String, &syn::Type> {
@@ -215,6 +234,9 @@ impl Scan<'_, '_> {
                     follow.push(m.method.to_string());
                 }
                 if let Some(ty) = receiver_type(self.ctx, &m.receiver, params, lets) {
+                    if let Some(verb) = mutation(m).filter(|_| self.catalogued(&ty).is_some()) {
+                        self.method.get_or_insert_with(|| verb.to_string());
+                    }
                     if let Some(full) = self.catalogued(&ty) {
                         self.note(Strength::Catalogued, || {
                             format!("calls `{}` on `{full}`", m.method)
@@ -229,6 +251,23 @@ impl Scan<'_, '_> {
                     }
                 }
                 Some(m.method.to_string())
+            }
+            Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(l),
+                ..
+            }) => {
+                let v = l.value().to_ascii_lowercase();
+                if self.ctx.catalog.key_headers.contains(&v) {
+                    self.key.get_or_insert_with(|| format!("header {v}"));
+                }
+                None
+            }
+            Expr::Path(p) => {
+                let last = p.path.segments.last().map(|s| s.ident.to_string());
+                if let Some(l) = last.filter(|l| l.to_ascii_lowercase().contains("idempotency")) {
+                    self.key.get_or_insert(l);
+                }
+                None
             }
             _ => None,
         };
@@ -477,4 +516,21 @@ pub fn helper_call_sites(packages: &[PackageFacts<'_>]) -> Vec<HashMap<String, u
             counts
         })
         .collect()
+}
+
+/// `client.post(url)`, `client.patch(url)`, `client.request(Method::POST, url)`: the
+/// mutating method a request sends.
+fn mutation(m: &syn::ExprMethodCall) -> Option<&'static str> {
+    let verb = |name: &str| match name {
+        "post" | "POST" => Some("POST"),
+        "patch" | "PATCH" => Some("PATCH"),
+        _ => None,
+    };
+    if m.method == "request" {
+        return m.args.iter().find_map(|a| match a {
+            Expr::Path(p) => verb(&p.path.segments.last()?.ident.to_string()),
+            _ => None,
+        });
+    }
+    verb(&m.method.to_string())
 }

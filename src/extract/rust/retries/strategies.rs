@@ -244,6 +244,8 @@ impl<'k> BodyScan<'k> {
                     calls: Vec::new(),
                     reaches: None,
                     helper: None,
+                    method: None,
+                    key: None,
                 }
             })
             .collect()

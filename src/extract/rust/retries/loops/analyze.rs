@@ -75,7 +75,7 @@ pub(super) fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
         || supervises(&ev, &scope, lets)
         || polls(&ev, &sites);
     let unbounded = shape.open && !bounded(&ev, &scope) && !stops;
-    let (calls, reaches) = super::super::reach::in_loop(ctx, &shape.parts, shape.at);
+    let found = super::super::reach::in_loop(ctx, &shape.parts, shape.at);
     Some(RetryFact {
         span: shape.header,
         source: RetrySource::Loop { form: shape.form },
@@ -85,9 +85,11 @@ pub(super) fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
         // The condition (`while let Err(e) = call().await`) and the body.
         target: ctx.target_in_parts(&shape.parts, lets),
         body: ctx.pos.of(e),
-        calls,
-        reaches,
+        calls: found.calls,
+        reaches: found.evidence,
         helper,
+        method: found.method,
+        key: found.key,
     })
 }
 

@@ -310,3 +310,30 @@ fn helper_call_sites_count_the_package_and_its_dependents() {
     assert_eq!(counts[0].get("retry"), Some(&3));
     assert!(counts[1].is_empty() && counts[2].is_empty());
 }
+
+#[test]
+fn a_retried_post_records_its_method_and_key() {
+    let mut catalog = RetryCatalog::builtin();
+    catalog.integration_roots.insert("reqwest".to_string());
+    catalog.key_headers.push("idempotency-key".to_string());
+    let src = "async fn pay(http: &reqwest::Client, key: &str) {
+        for _ in 0..3 {
+            match http.post(\"http://pay/\").header(\"Idempotency-Key\", key).send().await { Ok(_) => return, Err(_) => {} }
+        }
+    }";
+    let file = syn::parse_file(src).unwrap();
+    let f = retries(&file, src, &catalog).remove(0);
+    assert_eq!(f.method.as_deref(), Some("POST"));
+    assert_eq!(f.key.as_deref(), Some("header idempotency-key"));
+    let bare = src.replace(".header(\"Idempotency-Key\", key)", "");
+    let file = syn::parse_file(&bare).unwrap();
+    let f = retries(&file, &bare, &catalog).remove(0);
+    assert_eq!((f.method.as_deref(), f.key), (Some("POST"), None));
+    // A GET, or a `post` on something that is no catalogued client: no method.
+    let get = bare.replace("http.post(", "http.get(");
+    let file = syn::parse_file(&get).unwrap();
+    assert_eq!(retries(&file, &get, &catalog).remove(0).method, None);
+    let form = bare.replace("reqwest::Client", "Form");
+    let file = syn::parse_file(&form).unwrap();
+    assert_eq!(retries(&file, &form, &catalog).remove(0).method, None);
+}
