@@ -175,6 +175,10 @@ pub struct Writes {
     /// Calls that make the insert of their method chain an upsert (diesel and sea-orm
     /// `.on_conflict(..)`).
     pub upsert_calls: Vec<String>,
+    /// ORM update chains (`root * setter`): a chain rooted at a call of `root` holding
+    /// a `setter` call (`diesel::update(t).set(col.eq(v))`) sets given values unless a
+    /// `col.eq(..)` computes the column from itself.
+    pub set_chains: Vec<String>,
     /// Calls not followed into the workspace when judging what a repeat does:
     /// constructors and conversions (`Argon2::new`) that most types share, so their
     /// name reaches unrelated functions.
@@ -257,6 +261,7 @@ impl RoutesCatalog {
         add(&mut w.sql_set_keeps, o.sql_set_keeps);
         add(&mut w.sql_runners, o.sql_runners);
         add(&mut w.upsert_calls, o.upsert_calls);
+        add(&mut w.set_chains, o.set_chains);
         add(&mut w.not_followed, o.not_followed);
         add(&mut w.not_writes, o.not_writes);
         add(&mut self.cors.types, other.cors.types);

@@ -57,6 +57,8 @@ pub(crate) mod repeat {
     pub const SQL_SET: u8 = 4;
     /// An ORM upsert (`insert_into(t)..on_conflict(..)`).
     pub const ORM_UPSERT: u8 = 8;
+    /// An ORM update setting given values (`update(t).set(col.eq(v))`).
+    pub const ORM_SET: u8 = 16;
     /// Any SQL write text.
     pub const SQL: u8 = SQL_PLAIN | SQL_UPSERT | SQL_SET;
 }
@@ -469,6 +471,13 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             if !wrote {
                 self.ev.writes = None;
             }
+        } else if outermost
+            && self.names.writes.text.len() > mark
+            && super::orm::absolute_set(m, self.cat) == Some(true)
+        {
+            // `diesel::update(t).set(col.eq(v)).execute(c)`: sets given values.
+            self.ev.repeat |= repeat::ORM_SET;
+            self.names.writes.truncate(mark);
         } else if chain & CHAIN_UPSERT != 0 {
             // `insert_into(t).values(v).on_conflict(id).do_nothing().execute(c)`: the
             // chain's writes are one upsert.

@@ -71,6 +71,7 @@ mod catalog;
 mod evidence;
 mod frameworks;
 mod link;
+mod orm;
 mod sql;
 
 #[cfg(test)]

@@ -9,7 +9,9 @@
 //! scanned code, and the handler is judged as before.
 
 use super::*;
-use crate::extract::rust::routes::evidence::repeat::{ORM_UPSERT, SQL_PLAIN, SQL_SET, SQL_UPSERT};
+use crate::extract::rust::routes::evidence::repeat::{
+    ORM_SET, ORM_UPSERT, SQL_PLAIN, SQL_SET, SQL_UPSERT,
+};
 
 /// What the writes of a body and of what it calls do on a repeat.
 #[derive(Debug, Clone, Default)]
@@ -71,7 +73,7 @@ impl Package<'_> {
             plain: ev.repeat & SQL_PLAIN != 0,
             safe: if ev.repeat & (SQL_UPSERT | ORM_UPSERT) != 0 {
                 Some("upsert on conflict".to_string())
-            } else if ev.repeat & SQL_SET != 0 {
+            } else if ev.repeat & (SQL_SET | ORM_SET) != 0 {
                 Some("sets a value".to_string())
             } else {
                 None

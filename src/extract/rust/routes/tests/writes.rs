@@ -198,3 +198,31 @@ fn hash(p: &str) -> String { Argon2::new().hash(p) }
 impl Settings { fn new() -> Settings { std::fs::write_all("settings.toml", "").unwrap(); Settings } }"#;
     assert_eq!(covers(&[src]), vec![(s("change"), s("sets a value"))]);
 }
+
+#[test]
+fn diesel_updates_of_given_values_set_them_relative_ones_do_not() {
+    let src = r#"fn app() -> Router {
+    Router::new()
+        .route("/profile", patch(profile))
+        .route("/form", post(form))
+        .route("/login-count", post(count))
+}
+async fn profile(mut c: Conn, Json(p): Json<Profile>) {
+    diesel::update(users::table.find(p.id))
+        .set((users::name.eq(&p.name), users::bio.eq(&p.bio)))
+        .execute(&mut c)
+        .await?;
+}
+async fn form(mut c: Conn, Json(f): Json<UserForm>) { diesel::update(users::table).set(&f).execute(&mut c)?; }
+async fn count(mut c: Conn) {
+    diesel::update(users::table).set(users::logins.eq(users::logins + 1)).execute(&mut c)?;
+}"#;
+    assert_eq!(
+        covers(&[src]),
+        vec![
+            (s("profile"), s("sets a value")),
+            (s("form"), s("sets a value")),
+            (s("count"), None),
+        ]
+    );
+}

@@ -1,0 +1,82 @@
+//! ORM updates that set columns to given values: diesel `update(t).set(col.eq(v))`.
+//!
+//! Like an SQL `UPDATE .. SET col = $1` (see `sql.rs`), such a chain leaves the rows
+//! as the first run left them; `set(n.eq(n + 1))` does not. Which chains are updates
+//! is data (`[writes] set-chains`); only the `col.eq(value)` pairs are read here.
+
+use syn::visit::{self, Visit};
+
+use super::catalog::RoutesCatalog;
+
+/// `Some(true)` when the chain ending in `m` is a catalogue set chain whose every
+/// assignment is absolute (a changeset value such as `&form` counts as absolute),
+/// `Some(false)` when one computes a column from itself, `None` when it is no set chain.
+pub(crate) fn absolute_set(m: &syn::ExprMethodCall, cat: &RoutesCatalog) -> Option<bool> {
+    cat.writes.set_chains.iter().find_map(|c| {
+        let (root_want, set_want) = c.split_once(" * ")?;
+        let mut set_arg = None;
+        let mut cur = m;
+        let root = loop {
+            if cur.method == set_want && cur.args.len() == 1 {
+                set_arg = Some(&cur.args[0]);
+            }
+            match strip(&cur.receiver) {
+                syn::Expr::MethodCall(inner) => cur = inner,
+                other => break other,
+            }
+        };
+        let syn::Expr::Call(root) = root else {
+            return None;
+        };
+        let syn::Expr::Path(f) = &*root.func else {
+            return None;
+        };
+        let named = f.path.segments.last().is_some_and(|s| s.ident == root_want);
+        named.then(|| set_arg.map(absolute_pairs))?
+    })
+}
+
+fn strip(e: &syn::Expr) -> &syn::Expr {
+    match e {
+        syn::Expr::Try(t) => strip(&t.expr),
+        syn::Expr::Await(a) => strip(&a.base),
+        syn::Expr::Paren(p) => strip(&p.expr),
+        e => e,
+    }
+}
+
+/// Every `col.eq(rhs)` in `arg` leaves `col`'s name out of `rhs`.
+fn absolute_pairs(arg: &syn::Expr) -> bool {
+    struct Pairs(bool);
+    impl<'ast> Visit<'ast> for Pairs {
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            if m.method == "eq" && m.args.len() == 1 {
+                if let Some(col) = last_ident(&m.receiver) {
+                    let mut mentions = Mentions(&col, false);
+                    mentions.visit_expr(&m.args[0]);
+                    self.0 &= !mentions.1;
+                }
+            }
+            visit::visit_expr_method_call(self, m);
+        }
+    }
+    /// The column as a path (`users::logins`, `logins`); a field of the request
+    /// (`p.name`) is a given value.
+    struct Mentions<'c>(&'c str, bool);
+    impl<'ast> Visit<'ast> for Mentions<'_> {
+        fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+            self.1 |= p.path.segments.last().is_some_and(|s| s.ident == self.0);
+        }
+    }
+    let mut p = Pairs(true);
+    p.visit_expr(arg);
+    p.0
+}
+
+/// The last identifier of a path expression (`versions::yanked` → `yanked`).
+fn last_ident(e: &syn::Expr) -> Option<String> {
+    match e {
+        syn::Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
+}
