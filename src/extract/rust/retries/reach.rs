@@ -213,6 +213,11 @@ impl Scan<'_, '_> {
                         self.note(Strength::Parameter, || {
                             format!("calls parameter `{}`", segs[0])
                         });
+                    } else if let Some(full) = self.foreign(&segs) {
+                        // `gcp_auth::provider()`: an SDK function the catalogue does not name.
+                        self.note(Strength::Dependency, || {
+                            format!("calls `{full}`, a dependency outside the client catalogue")
+                        });
                     }
                     // `fetch(..)`, `Self::fetch(..)`: a function of this file, maybe.
                     if segs.len() == 1 || segs.first().is_some_and(|f| f == "Self") {
