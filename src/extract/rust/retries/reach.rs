@@ -205,26 +205,7 @@ impl Scan<'_, '_> {
     ) {
         let name = match x {
             Expr::Call(c) => match &*c.func {
-                Expr::Path(p) => {
-                    let segs = segments(&p.path);
-                    if let Some(full) = self.catalogued(&segs) {
-                        self.note(Strength::Catalogued, || format!("calls `{full}`"));
-                    } else if segs.len() == 1 && params.contains_key(&segs[0]) && depth == 0 {
-                        self.note(Strength::Parameter, || {
-                            format!("calls parameter `{}`", segs[0])
-                        });
-                    } else if let Some(full) = self.foreign(&segs) {
-                        // `gcp_auth::provider()`: an SDK function the catalogue does not name.
-                        self.note(Strength::Dependency, || {
-                            format!("calls `{full}`, a dependency outside the client catalogue")
-                        });
-                    }
-                    // `fetch(..)`, `Self::fetch(..)`: a function of this file, maybe.
-                    if segs.len() == 1 || segs.first().is_some_and(|f| f == "Self") {
-                        follow.extend(segs.last().cloned());
-                    }
-                    segs.last().cloned()
-                }
+                Expr::Path(p) => self.path_call(&p.path, params, depth, follow),
                 _ => None,
             },
             Expr::Macro(m) => {
@@ -234,29 +215,7 @@ impl Scan<'_, '_> {
                 }
                 None
             }
-            Expr::MethodCall(m) => {
-                if is_self(&m.receiver) {
-                    follow.push(m.method.to_string());
-                }
-                if let Some(ty) = receiver_type(self.ctx, &m.receiver, params, lets) {
-                    if let Some(verb) = mutation(m).filter(|_| self.catalogued(&ty).is_some()) {
-                        self.method.get_or_insert_with(|| verb.to_string());
-                    }
-                    if let Some(full) = self.catalogued(&ty) {
-                        self.note(Strength::Catalogued, || {
-                            format!("calls `{}` on `{full}`", m.method)
-                        });
-                    } else if let Some(full) = self.foreign(&ty) {
-                        self.note(Strength::Dependency, || {
-                            format!(
-                                "calls `{}` on `{full}`, a dependency outside the client catalogue",
-                                m.method
-                            )
-                        });
-                    }
-                }
-                Some(m.method.to_string())
-            }
+            Expr::MethodCall(m) => self.method_call(m, params, lets, follow),
             Expr::Lit(syn::ExprLit {
                 lit: syn::Lit::Str(l),
                 ..
@@ -281,6 +240,67 @@ impl Scan<'_, '_> {
                 self.calls.push(n);
             }
         }
+    }
+
+    /// A call of a path (`sqlx::query(..)`, `f()`, `Self::fetch(..)`): evidence, and the
+    /// function of this file to follow; returns the name called.
+    fn path_call(
+        &mut self,
+        path: &syn::Path,
+        params: &HashMap<String, &syn::Type>,
+        depth: usize,
+        follow: &mut Vec<String>,
+    ) -> Option<String> {
+        let segs = segments(path);
+        if let Some(full) = self.catalogued(&segs) {
+            self.note(Strength::Catalogued, || format!("calls `{full}`"));
+        } else if segs.len() == 1 && params.contains_key(&segs[0]) && depth == 0 {
+            self.note(Strength::Parameter, || {
+                format!("calls parameter `{}`", segs[0])
+            });
+        } else if let Some(full) = self.foreign(&segs) {
+            // `gcp_auth::provider()`: an SDK function the catalogue does not name.
+            self.note(Strength::Dependency, || {
+                format!("calls `{full}`, a dependency outside the client catalogue")
+            });
+        }
+        // `fetch(..)`, `Self::fetch(..)`: a function of this file, maybe.
+        if segs.len() == 1 || segs.first().is_some_and(|f| f == "Self") {
+            follow.extend(segs.last().cloned());
+        }
+        segs.last().cloned()
+    }
+
+    /// A method call: evidence from the value's type, the mutating method a client
+    /// sends, and `self.method(..)` to follow; returns the method's name.
+    fn method_call(
+        &mut self,
+        m: &syn::ExprMethodCall,
+        params: &HashMap<String, &syn::Type>,
+        lets: &super::Lets,
+        follow: &mut Vec<String>,
+    ) -> Option<String> {
+        if is_self(&m.receiver) {
+            follow.push(m.method.to_string());
+        }
+        if let Some(ty) = receiver_type(self.ctx, &m.receiver, params, lets) {
+            if let Some(full) = self.catalogued(&ty) {
+                if let Some(verb) = mutation(m) {
+                    self.method.get_or_insert_with(|| verb.to_string());
+                }
+                self.note(Strength::Catalogued, || {
+                    format!("calls `{}` on `{full}`", m.method)
+                });
+            } else if let Some(full) = self.foreign(&ty) {
+                self.note(Strength::Dependency, || {
+                    format!(
+                        "calls `{}` on `{full}`, a dependency outside the client catalogue",
+                        m.method
+                    )
+                });
+            }
+        }
+        Some(m.method.to_string())
     }
 }
 

@@ -63,17 +63,14 @@ pub(super) fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
         None if waits_otherwise => Delay::Unknown,
         None => Delay::None,
     };
-    // A loop that waits for a notification between attempts is waiting for a
-    // condition, not retrying blindly: not called unbounded.
-    // A loop that leaves when its task is cancelled (`token.cancelled()` in a
-    // `select!`, `is_cancelled()`) stops with its task: not unbounded.
-    // A supervisor restarting a task after a panic, and a poller that waits after a
-    // success too (a condition not met yet), are not retries that never give up.
-    let stops = (decisive.is_none() && waits_otherwise)
-        || exits_on_cancellation(&shape.parts)
-        || exits_when_its_channel_closes(&shape.parts)
-        || supervises(&ev, &scope, lets)
-        || polls(&ev, &sites);
+    let stops = stops_otherwise(
+        &shape,
+        &ev,
+        &scope,
+        lets,
+        &sites,
+        decisive.is_none() && waits_otherwise,
+    );
     let unbounded = shape.open && !bounded(&ev, &scope) && !stops;
     let found = super::super::reach::in_loop(ctx, &shape.parts, shape.at);
     Some(RetryFact {
@@ -377,4 +374,23 @@ fn helper_of(ctx: &Ctx, ev: &Evidence, at: proc_macro2::LineColumn) -> Option<St
         .iter()
         .any(calls_param)
         .then(|| sig.ident.to_string())
+}
+
+/// Whether the loop ends by itself although nothing counts attempts: it waits for a
+/// notification between attempts (`notified`, waiting for a condition rather than
+/// retrying blindly), leaves when its task is cancelled or shut down, or its channel
+/// closes, supervises a task, or polls.
+fn stops_otherwise(
+    shape: &Shape<'_>,
+    ev: &Evidence,
+    scope: &Scope,
+    lets: &crate::extract::rust::retries::Lets,
+    sites: &[super::super::delay::Site],
+    notified: bool,
+) -> bool {
+    notified
+        || exits_on_cancellation(&shape.parts)
+        || exits_when_its_channel_closes(&shape.parts)
+        || supervises(ev, scope, lets)
+        || polls(ev, sites)
 }
