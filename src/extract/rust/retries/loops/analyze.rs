@@ -46,12 +46,8 @@ pub(super) fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
     {
         return None;
     }
-    // `while cond`: a retry only when the condition counts attempts.
-    if let (false, "while", Some(Part::Expr(cond))) = (shape.open, shape.form, shape.parts.first())
-    {
-        if !reads_any(cond, &scope.varying) {
-            return None;
-        }
+    if !counts_attempts(&shape, &scope) {
+        return None;
     }
     let decisive = sites.iter().max_by_key(|s| s.delay);
     // No sleep, but the failure path awaits something else (a notification, the reader
@@ -63,16 +59,12 @@ pub(super) fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
         None if waits_otherwise => Delay::Unknown,
         None => Delay::None,
     };
-    let stops = stops_otherwise(
-        &shape,
-        &ev,
-        &scope,
-        lets,
-        &sites,
-        decisive.is_none() && waits_otherwise,
-    );
+    let notified = decisive.is_none() && waits_otherwise;
+    let stops = stops_otherwise(&shape, &ev, &scope, lets, &sites, notified);
     let unbounded = shape.open && !bounded(&ev, &scope) && !stops;
     let found = super::super::reach::in_loop(ctx, &shape.parts, shape.at);
+    // The whole loop: requests made inside it count for [`super::super::reach`].
+    let body = ctx.pos.of(e);
     Some(RetryFact {
         span: shape.header,
         source: RetrySource::Loop { form: shape.form },
@@ -81,7 +73,7 @@ pub(super) fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
         unbounded,
         // The condition (`while let Err(e) = call().await`) and the body.
         target: ctx.target_in_parts(&shape.parts, lets),
-        body: ctx.pos.of(e),
+        body,
         calls: found.calls,
         reaches: found.evidence,
         helper,
@@ -393,4 +385,12 @@ fn stops_otherwise(
         || exits_when_its_channel_closes(&shape.parts)
         || supervises(ev, scope, lets)
         || polls(ev, sites)
+}
+
+/// `while cond`: a retry only when the condition counts attempts (other forms pass).
+fn counts_attempts(shape: &Shape<'_>, scope: &Scope) -> bool {
+    match (shape.open, shape.form, shape.parts.first()) {
+        (false, "while", Some(Part::Expr(cond))) => reads_any(cond, &scope.varying),
+        _ => true,
+    }
 }
