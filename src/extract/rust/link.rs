@@ -40,16 +40,19 @@ pub fn link_with_routes(
     } = link_clients(package, catalog);
     // Which retry loops reach a client request: in the loop, or in a function of the
     // package it calls (the routes analysis's per-function call names, read only).
-    let reach = retries::reach::Reach::new(
-        &requests,
-        package.iter().flat_map(|(_, f)| {
-            f.routes
-                .fns
-                .iter()
-                .map(|info| (info.name.as_str(), info.evidence.calls.iter().collect()))
-        }),
-        helper_calls.clone(),
-    );
+    // Most packages have no retry loop: their functions' calls are not gathered.
+    let has_loops = package.iter().any(|(_, f)| {
+        f.retries
+            .iter()
+            .any(|r| matches!(r.source, retries::RetrySource::Loop { .. }))
+    });
+    let fn_calls = package.iter().filter(|_| has_loops).flat_map(|(_, f)| {
+        f.routes
+            .fns
+            .iter()
+            .map(|info| (info.name.as_str(), info.evidence.calls.iter().collect()))
+    });
+    let reach = retries::reach::Reach::new(&requests, fn_calls, helper_calls.clone());
     let mut docs = Vec::new();
     for (fi, (file, facts)) in package.iter().enumerate() {
         let mut clients = std::mem::take(&mut clients[fi]);
