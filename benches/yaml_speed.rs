@@ -427,6 +427,8 @@ fn print_table(title: &str, unit: &str, rows: Vec<Row>) {
 }
 
 fn main() {
+    // As the binary's `main` sets it (the engine holds freed pages while it loads).
+    resilint::alloc::purge_freed_pages_at_once();
     let benching = std::env::args().any(|a| a == "--bench");
     let threads: usize = std::env::var("RESILINT_BENCH_THREADS")
         .ok()
