@@ -5,14 +5,12 @@ use std::path::PathBuf;
 
 use rayon::prelude::*;
 
-use crate::classify::Platform;
 use crate::config::{self, Config};
 use crate::discover::{self, Candidate};
-use crate::extract::rust::{self, Catalog, Extractor, FileFacts};
-use crate::extract::Source;
+use crate::extract::rust::{self, Catalog, Extractor};
 use crate::judge;
 use crate::normalise;
-use crate::report::{FileError, Report};
+use crate::report::Report;
 use crate::rules::Rule;
 use crate::source::SourceFile;
 use crate::suppress;
@@ -24,7 +22,7 @@ mod cached;
 mod load_file;
 mod rule_set;
 
-use load_file::{load_one, read_candidate, unparsed, Loaded};
+use load_file::{load_one, read_candidate, sort_loaded, sort_out_errors, unparsed, Loaded, Sorted};
 
 pub use rule_set::{all_rules, levels, load_rules, rule_info};
 
@@ -312,40 +310,12 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
                 let _ = cache.save(saved, extras.changed.is_some());
             }
         };
-        let mut files = Vec::with_capacity(loaded.len());
-        let mut docs = Vec::new();
-        // Load errors per file (index, errors, whether a loaded document is judged),
-        // sorted out by `triage` once every file is in.
-        let mut load_errors: Vec<(usize, Vec<FileError>, bool)> = Vec::new();
-        // Rust facts (candidate index, facts), linked per package below.
-        let mut rust_facts: Vec<(usize, FileFacts)> = Vec::new();
-        for (i, item) in loaded {
-            match item {
-                Loaded::Docs(source, d, e) => {
-                    files.push(source);
-                    if !e.is_empty() {
-                        let judged = d.iter().any(|d| d.meta.platform != Platform::Other);
-                        load_errors.push((i, e, judged));
-                    }
-                    docs.extend(crate::classify::unwrap_lists(d));
-                }
-                Loaded::Rust(source, facts) => {
-                    files.push(source);
-                    rust_facts.push((i, *facts));
-                }
-                Loaded::Failed(source, e) => {
-                    let c = &candidates[i];
-                    files.push(source.unwrap_or_else(|| {
-                        SourceFile::new(c.display.clone(), c.path.clone(), String::new())
-                    }));
-                    if Source::of(c.kind) == Source::Config {
-                        load_errors.push((i, vec![e], false));
-                    } else {
-                        errors.push(e);
-                    }
-                }
-            }
-        }
+        let Sorted {
+            files,
+            mut docs,
+            load_errors,
+            rust_facts,
+        } = sort_loaded(loaded, &candidates, &mut errors);
         // Sorting out load errors and computing deployment scopes read only the
         // files: done at once; the configuration's links need the scopes, the Rust
         // link step (one package at a time, on one thread) nothing of theirs, so it
@@ -355,22 +325,7 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
             || rust.link(rust_facts, &candidates),
             || {
                 let (sorted, scopes) = rayon::join(
-                    || {
-                        triage::sort_out(
-                            load_errors
-                                .into_iter()
-                                .map(|(i, errors, judged_docs)| triage::FileErrors {
-                                    path: &candidates[i].path,
-                                    display: &candidates[i].display,
-                                    text: Some(files[i].text.as_str()),
-                                    judged_docs,
-                                    errors,
-                                })
-                                .collect(),
-                            &relevance,
-                            &std::env::current_dir().unwrap_or_default(),
-                        )
-                    },
+                    || sort_out_errors(load_errors, &candidates, &files, &relevance),
                     || Scopes::compute(&files, &scope_globs),
                 );
                 let link_errors = normalise::link_scoped(&mut docs, &files, &scopes);

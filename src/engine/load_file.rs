@@ -2,6 +2,7 @@
 //! facts, as the engine's load stage runs it per file in parallel.
 
 use super::cached;
+use crate::classify::Platform;
 use crate::discover::{self, Candidate, FileKind};
 use crate::extract::rust::{Extractor, FileFacts};
 use crate::extract::Source;
@@ -120,4 +121,83 @@ pub(super) fn unparsed(c: &Candidate, input: cached::Input, max_size: u64) -> Lo
         cached::Input::Text(Err(e), _) => return Loaded::Failed(None, e),
     };
     Loaded::Docs(source, Vec::new(), Vec::new())
+}
+
+/// The loaded files sorted out: every file's source (in candidate order), the
+/// documents, the load errors of configuration files (candidate index, errors,
+/// whether a document that did load is judged) for [`sort_out_errors`], and the Rust
+/// facts (candidate index, facts) for the link step.
+pub(super) struct Sorted {
+    pub files: Vec<SourceFile>,
+    pub docs: Vec<Document>,
+    pub load_errors: Vec<(usize, Vec<FileError>, bool)>,
+    pub rust_facts: Vec<(usize, FileFacts)>,
+}
+
+/// Sorts out `loaded` (in candidate order); the errors of files that are not
+/// configuration (a Rust syntax error) go straight to `errors`.
+pub(super) fn sort_loaded(
+    loaded: Vec<(usize, Loaded)>,
+    candidates: &[Candidate],
+    errors: &mut Vec<FileError>,
+) -> Sorted {
+    let mut out = Sorted {
+        files: Vec::with_capacity(loaded.len()),
+        docs: Vec::new(),
+        load_errors: Vec::new(),
+        rust_facts: Vec::new(),
+    };
+    for (i, item) in loaded {
+        match item {
+            Loaded::Docs(source, d, e) => {
+                out.files.push(source);
+                if !e.is_empty() {
+                    let judged = d.iter().any(|d| d.meta.platform != Platform::Other);
+                    out.load_errors.push((i, e, judged));
+                }
+                out.docs.extend(crate::classify::unwrap_lists(d));
+            }
+            Loaded::Rust(source, facts) => {
+                out.files.push(source);
+                out.rust_facts.push((i, *facts));
+            }
+            Loaded::Failed(source, e) => {
+                let c = &candidates[i];
+                out.files.push(source.unwrap_or_else(|| {
+                    SourceFile::new(c.display.clone(), c.path.clone(), String::new())
+                }));
+                if Source::of(c.kind) == Source::Config {
+                    out.load_errors.push((i, vec![e], false));
+                } else {
+                    errors.push(e);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Triage of the configuration files' load errors (see [`crate::triage`]): what is
+/// reported, what is skipped.
+pub(super) fn sort_out_errors(
+    load_errors: Vec<(usize, Vec<FileError>, bool)>,
+    candidates: &[Candidate],
+    files: &[SourceFile],
+    relevance: &crate::triage::Relevance,
+) -> crate::triage::Sorted {
+    let errors = load_errors
+        .into_iter()
+        .map(|(i, errors, judged_docs)| crate::triage::FileErrors {
+            path: &candidates[i].path,
+            display: &candidates[i].display,
+            text: Some(files[i].text.as_str()),
+            judged_docs,
+            errors,
+        })
+        .collect();
+    crate::triage::sort_out(
+        errors,
+        relevance,
+        &std::env::current_dir().unwrap_or_default(),
+    )
 }
