@@ -38,21 +38,7 @@ pub fn link_with_routes(
         mut calls,
         requests,
     } = link_clients(package, catalog);
-    // Which retry loops reach a client request: in the loop, or in a function of the
-    // package it calls (the routes analysis's per-function call names, read only).
-    // Most packages have no retry loop: their functions' calls are not gathered.
-    let has_loops = package.iter().any(|(_, f)| {
-        f.retries
-            .iter()
-            .any(|r| matches!(r.source, retries::RetrySource::Loop { .. }))
-    });
-    let fn_calls = package.iter().filter(|_| has_loops).flat_map(|(_, f)| {
-        f.routes
-            .fns
-            .iter()
-            .map(|info| (info.name.as_str(), info.evidence.calls.iter().collect()))
-    });
-    let reach = retries::reach::Reach::new(&requests, fn_calls, helper_calls.clone());
+    let reach = retry_reach(package, &requests, helper_calls);
     let mut docs = Vec::new();
     for (fi, (file, facts)) in package.iter().enumerate() {
         let mut clients = std::mem::take(&mut clients[fi]);
@@ -69,54 +55,77 @@ pub fn link_with_routes(
         file_routes.sort_by_key(|r| (r.span.start, r.span.end));
         clients.sort_by_key(|n| n.span);
         calls.sort_by_key(|n| n.span);
-        let seq = |items: Vec<Node>| {
-            let span = Span::new(
-                items.first().map_or(0, |n| n.span.start),
-                items.last().map_or(0, |n| n.span.end),
-            );
-            Node {
-                value: Value::Seq(items),
-                span,
-            }
-        };
-        let clients = seq(clients);
-        let calls = seq(calls);
         let retries =
             retries::to_node_reached(&facts.retries, |f| (reach.of(fi, f), reach.call_sites(f)));
-        let routes = routes::to_node(&file_routes);
-        let span = Span::new(
-            [&clients, &calls, &retries, &routes]
-                .iter()
-                .map(|n| n.span.start)
-                .min()
-                .unwrap_or(0),
-            [&clients, &calls, &retries, &routes]
-                .iter()
-                .map(|n| n.span.end)
-                .max()
-                .unwrap_or(0),
-        );
-        let root = Node {
-            value: Value::Map(vec![
-                entry("clients", clients),
-                entry("calls", calls),
-                entry("retries", retries),
-                entry("routes", routes),
-            ]),
-            span,
-        };
-        docs.push(Document {
-            file: *file,
-            index: 0,
-            root,
-            meta: DocMeta {
-                platform: Platform::Rust,
-                api_version: None,
-                kind: None,
-                name: None,
-                namespace: None,
-            },
-        });
+        let sections = [
+            ("clients", seq(clients)),
+            ("calls", seq(calls)),
+            ("retries", retries),
+            ("routes", routes::to_node(&file_routes)),
+        ];
+        docs.push(file_document(*file, sections));
     }
     docs
+}
+
+/// Which retry loops reach a client request: in the loop, or in a function of the
+/// package it calls (the routes analysis's per-function call names, read only).
+/// Most packages have no retry loop: their functions' calls are not gathered.
+fn retry_reach(
+    package: &[(usize, FileFacts)],
+    requests: &[(usize, Span, Option<String>)],
+    helper_calls: &std::collections::HashMap<String, usize>,
+) -> retries::reach::Reach {
+    let has_loops = package.iter().any(|(_, f)| {
+        f.retries
+            .iter()
+            .any(|r| matches!(r.source, retries::RetrySource::Loop { .. }))
+    });
+    let fn_calls = package.iter().filter(|_| has_loops).flat_map(|(_, f)| {
+        f.routes
+            .fns
+            .iter()
+            .map(|info| (info.name.as_str(), info.evidence.calls.iter().collect()))
+    });
+    retries::reach::Reach::new(requests, fn_calls, helper_calls.clone())
+}
+
+/// A sequence node spanning its items.
+fn seq(items: Vec<Node>) -> Node {
+    let span = Span::new(
+        items.first().map_or(0, |n| n.span.start),
+        items.last().map_or(0, |n| n.span.end),
+    );
+    Node {
+        value: Value::Seq(items),
+        span,
+    }
+}
+
+/// The fact document of candidate `file`: a map of the named sections, spanning them.
+fn file_document(file: usize, sections: [(&str, Node); 4]) -> Document {
+    let span = Span::new(
+        sections
+            .iter()
+            .map(|(_, n)| n.span.start)
+            .min()
+            .unwrap_or(0),
+        sections.iter().map(|(_, n)| n.span.end).max().unwrap_or(0),
+    );
+    let root = Node {
+        value: Value::Map(sections.into_iter().map(|(k, n)| entry(k, n)).collect()),
+        span,
+    };
+    Document {
+        file,
+        index: 0,
+        root,
+        meta: DocMeta {
+            platform: Platform::Rust,
+            api_version: None,
+            kind: None,
+            name: None,
+            namespace: None,
+        },
+    }
 }
