@@ -15,6 +15,7 @@ use crate::extract::rust::facts::{Chain, FileFacts, FnFact, Handle, Origin, Targ
 use crate::extract::rust::front::ident::with_ident_str;
 use crate::extract::rust::front::imports::{Deps, Imports};
 use crate::extract::rust::front::index::{Decl, Index};
+use crate::extract::rust::front::paths::unwrapped_type_path;
 use crate::extract::rust::front::positions::Positions;
 use crate::source::SourceFile;
 
@@ -119,23 +120,6 @@ struct Collector<'c> {
     /// Named struct fields and their type path (through `Arc`/`Box`/`Rc`/`Option`),
     /// when the catalogue may know the type (breaker fields).
     field_types: Vec<(String, Vec<String>)>,
-}
-
-/// The path of a type, looking through `Arc<..>`, `Box<..>`, `Rc<..>`, `Option<..>`.
-fn unwrapped_type_path(ty: &syn::Type) -> Option<&syn::Path> {
-    let syn::Type::Path(p) = ty else { return None };
-    let last = p.path.segments.last()?;
-    let wrapper = ["Arc", "Box", "Rc", "Option"]
-        .iter()
-        .any(|w| last.ident == w);
-    if wrapper {
-        if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
-            if let Some(syn::GenericArgument::Type(inner)) = args.args.first() {
-                return unwrapped_type_path(inner);
-            }
-        }
-    }
-    Some(&p.path)
 }
 
 /// [`unwrapped_type_path`] as segments.

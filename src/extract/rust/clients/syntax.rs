@@ -7,9 +7,7 @@ use super::type_path_last;
 use crate::extract::rust::facts::Target;
 use crate::extract::rust::front::macros;
 
-pub(super) fn segments(path: &syn::Path) -> Vec<String> {
-    path.segments.iter().map(|s| s.ident.to_string()).collect()
-}
+pub(super) use crate::extract::rust::front::paths::segments;
 
 pub(super) use crate::extract::rust::front::test_code::is_test;
 

@@ -299,13 +299,7 @@ fn plain_path(ty: &syn::Type) -> Option<Vec<String>> {
         syn::Type::Path(p)
             if p.qself.is_none() && p.path.segments.iter().all(|s| s.arguments.is_none()) =>
         {
-            Some(
-                p.path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect(),
-            )
+            Some(super::paths::segments(&p.path))
         }
         _ => None,
     }

@@ -2,13 +2,14 @@
 //! instead of deciding things on their own: the item index built in one pass
 //! ([`index`]), the one macro-body re-parser ([`macros`]), the one test-code mask
 //! ([`test_code`]), the one `use` resolver ([`imports`], through the package's
-//! `Cargo.toml` dependencies, [`deps`]), positions ([`positions`]) and identifier
-//! text ([`ident`]).
+//! `Cargo.toml` dependencies, [`deps`]), positions ([`positions`]), identifier
+//! text ([`ident`]) and paths as text ([`paths`]).
 
 pub mod deps;
 pub(crate) mod ident;
 pub mod imports;
 pub mod index;
 pub mod macros;
+pub mod paths;
 pub(crate) mod positions;
 pub mod test_code;

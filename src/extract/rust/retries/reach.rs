@@ -27,6 +27,7 @@ use syn::Expr;
 use super::delay::Part;
 use super::walk::{walk_block, walk_expr, Options, Seen};
 use super::{Ctx, RetryFact, RetrySource};
+use crate::extract::rust::front::paths::{segments, unwrapped_type_path};
 use crate::extract::rust::{Deps, FileFacts};
 use crate::tree::Span;
 
@@ -304,10 +305,6 @@ impl Scan<'_, '_> {
     }
 }
 
-fn segments(path: &syn::Path) -> Vec<String> {
-    path.segments.iter().map(|s| s.ident.to_string()).collect()
-}
-
 fn is_self(e: &Expr) -> bool {
     matches!(e, Expr::Path(p) if p.path.is_ident("self"))
 }
@@ -446,13 +443,7 @@ fn receiver_type(
 fn constructed_with(init: &Expr) -> Option<Vec<String>> {
     match init {
         Expr::Call(c) => match &*c.func {
-            Expr::Path(p) => Some(
-                p.path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect(),
-            ),
+            Expr::Path(p) => Some(segments(&p.path)),
             _ => None,
         },
         Expr::MethodCall(m) => constructed_with(&m.receiver),
@@ -468,27 +459,7 @@ fn type_segments(ty: &syn::Type) -> Option<Vec<String>> {
     match ty {
         syn::Type::Reference(r) => type_segments(&r.elem),
         syn::Type::Paren(p) => type_segments(&p.elem),
-        syn::Type::Path(p) => {
-            let last = p.path.segments.last()?;
-            let wrapper = ["Arc", "Box", "Rc", "Option"]
-                .iter()
-                .any(|w| last.ident == w);
-            if wrapper {
-                if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
-                    if let Some(syn::GenericArgument::Type(inner)) = args.args.first() {
-                        return type_segments(inner);
-                    }
-                }
-            }
-            Some(
-                p.path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect(),
-            )
-        }
-        _ => None,
+        _ => unwrapped_type_path(ty).map(segments),
     }
 }
 

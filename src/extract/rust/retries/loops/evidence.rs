@@ -384,30 +384,26 @@ pub(super) fn block_continues(b: &syn::Block) -> bool {
 /// nested loops and closures).
 pub(super) fn leaves(e: &Expr) -> bool {
     let mut found = false;
-    walk_expr(e, Options::default(), &mut |seen| {
-        match seen {
-            Seen::Expr(Expr::Closure(_) | Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_)) => {
-                return false
-            }
-            Seen::Expr(Expr::Return(_) | Expr::Break(_)) => found = true,
-            _ => {}
-        }
-        !found
-    });
+    walk_expr(e, Options::default(), &mut |seen| leaving(seen, &mut found));
     found
 }
 
+/// [`leaves`] for a block.
 pub(super) fn block_leaves(b: &syn::Block) -> bool {
     let mut found = false;
-    super::super::walk::walk_block(b, Options::default(), &mut |seen| {
-        match seen {
-            Seen::Expr(Expr::Closure(_) | Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_)) => {
-                return false
-            }
-            Seen::Expr(Expr::Return(_) | Expr::Break(_)) => found = true,
-            _ => {}
-        }
-        !found
-    });
+    super::super::walk::walk_block(b, Options::default(), &mut |seen| leaving(seen, &mut found));
     found
+}
+
+/// The walk of [`leaves`]: notes a `return` or `break` in `found`, does not enter
+/// nested loops and closures, and stops once one is found.
+fn leaving(seen: Seen<'_>, found: &mut bool) -> bool {
+    match seen {
+        Seen::Expr(Expr::Closure(_) | Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_)) => {
+            return false
+        }
+        Seen::Expr(Expr::Return(_) | Expr::Break(_)) => *found = true,
+        _ => {}
+    }
+    !*found
 }
