@@ -344,16 +344,22 @@ impl Cache {
         Ok(())
     }
 
-    /// Whether shard `i` must be written: it was not read, an entry is new, or a
-    /// file was added or removed.
+    /// Whether shard `i` must be written: it was not read, an entry is new, a file
+    /// was added or removed, or a file's `stat` changed while its content did not
+    /// (a checkout, a copy, a restored CI cache). Without the last, such files were
+    /// read and hashed on every run until their content changed.
     fn changed(&self, i: usize, entries: &[Saved], partial: bool) -> bool {
         let Some(old) = &self.shards[i] else {
             return !entries.is_empty();
         };
         (!partial && entries.len() != old.index.len())
-            || entries
-                .iter()
-                .any(|e| matches!(e.blob, Blob::New(_)) || !old.index.contains_key(&e.path))
+            || entries.iter().any(|e| {
+                matches!(e.blob, Blob::New(_))
+                    || old
+                        .index
+                        .get(&e.path)
+                        .is_none_or(|slot| e.stat.is_some() && slot.stat != e.stat)
+            })
     }
 
     fn write_shard(&self, i: usize, mut entries: Vec<Saved>, partial: bool) -> std::io::Result<()> {
@@ -566,6 +572,40 @@ mod tests {
             },
         ] {
             assert_eq!(cache.fresh("/a.yaml", &other, 9), None, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn a_new_stat_of_the_same_content_is_written_back() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("a.yaml");
+        std::fs::write(&file, "a: 1\n").unwrap();
+        let later = std::time::SystemTime::now() + SETTLE + std::time::Duration::from_secs(1);
+        let stat = Stat::settled(&file, later).expect("settled later");
+        let dir = version_dir(&tmp.path().join(DIR_NAME));
+        for partial in [false, true] {
+            // Cached before the file had settled: no stat kept.
+            Cache::open(dir.clone(), 7)
+                .save(vec![saved("/a.yaml", 5, b"five")], false)
+                .unwrap();
+            let cache = Cache::open(dir.clone(), 7);
+            assert_eq!(cache.fresh("/a.yaml", &stat, 0), None);
+            // The next run read and hashed it (same content, an old blob) and took its stat.
+            let again = Saved {
+                stat: Some(stat),
+                blob: Blob::Old,
+                ..saved("/a.yaml", 5, b"")
+            };
+            Cache::open(dir.clone(), 7)
+                .save(vec![again], partial)
+                .unwrap();
+            let cache = Cache::open(dir.clone(), 7);
+            let fresh = Fresh {
+                hash: 5,
+                read: false,
+            };
+            assert_eq!(cache.fresh("/a.yaml", &stat, 0), Some(fresh), "{partial}");
+            assert_eq!(cache.get("/a.yaml", 5), Some(&b"five"[..]));
         }
     }
 
