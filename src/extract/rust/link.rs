@@ -85,7 +85,7 @@ fn retry_reach(
         f.routes
             .fns
             .iter()
-            .map(|info| (info.name.as_str(), info.evidence.calls.iter().collect()))
+            .map(|info| (info.name.as_str(), info.evidence.calls.iter()))
     });
     retries::reach::Reach::new(requests, fn_calls, helper_calls.clone())
 }

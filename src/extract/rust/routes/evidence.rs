@@ -72,7 +72,7 @@ pub(crate) struct Names(Box<str>);
 
 impl Names {
     /// The names in the order met, repeats included.
-    pub fn iter(&self) -> impl Iterator<Item = &str> {
+    pub fn iter(&self) -> impl Iterator<Item = &str> + Clone {
         self.0.split_terminator('\n')
     }
 
