@@ -175,7 +175,10 @@ struct Slot {
 
 /// One shard file as read: its bytes and its index by path.
 struct Shard {
-    bytes: Vec<u8>,
+    /// The file mapped, not copied: a warm run decodes its blobs straight from the
+    /// page cache. A shard is never changed in place (a new one is written aside and
+    /// renamed over it), so the mapping stays whole while other runs save.
+    bytes: memmap2::Mmap,
     index: HashMap<String, Slot>,
 }
 
@@ -205,6 +208,44 @@ pub struct Fresh {
     pub read: bool,
 }
 
+/// A cache's shards read before its key is known: the engine reads them while it
+/// lists the files (one thread each), since the key covers configuration files
+/// the listing finds.
+pub struct Unkeyed {
+    dir: PathBuf,
+    shards: Vec<Option<Shard>>,
+}
+
+impl Unkeyed {
+    /// The shards in `dir`, read one after another; missing or bad ones are empty.
+    pub fn read(dir: PathBuf) -> Unkeyed {
+        let shards = (0..SHARDS)
+            .map(|i| {
+                let file = std::fs::File::open(shard_path(&dir, i)).ok()?;
+                // SAFETY: the mapping is read only, and resilint never writes to a
+                // shard file after renaming it into place (see [`Shard::bytes`]);
+                // every byte read from it is checked before it is trusted.
+                parse_shard(unsafe { memmap2::Mmap::map(&file) }.ok()?)
+            })
+            .collect();
+        Unkeyed { dir, shards }
+    }
+
+    /// The cache under `key`: shards written under another key are empty.
+    pub fn keyed(self, key: u128) -> Cache {
+        let shards = self
+            .shards
+            .into_iter()
+            .map(|s| s.filter(|s| s.bytes.get(8..24) == Some(&key.to_le_bytes()[..])))
+            .collect();
+        Cache {
+            dir: self.dir,
+            key,
+            shards,
+        }
+    }
+}
+
 /// The cache of one run.
 pub struct Cache {
     dir: PathBuf,
@@ -227,9 +268,10 @@ fn read_u64(bytes: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_le_bytes(b))
 }
 
-/// Parses a shard file; `None` when anything about it is off.
-fn parse_shard(bytes: Vec<u8>, key: u128) -> Option<Shard> {
-    if bytes.get(..8)? != MAGIC || bytes.get(8..24)? != key.to_le_bytes() {
+/// Parses a shard file; `None` when anything about it is off. Its key is checked
+/// later ([`Cache::keyed`]).
+fn parse_shard(bytes: memmap2::Mmap) -> Option<Shard> {
+    if bytes.get(..8)? != MAGIC {
         return None;
     }
     let index_len = usize::try_from(read_u64(&bytes, 24)?).ok()?;
@@ -283,14 +325,7 @@ impl Cache {
 
     /// The cache in `dir` (its shards read now; missing or bad ones are empty).
     pub fn open(dir: PathBuf, key: u128) -> Cache {
-        let shards = (0..SHARDS)
-            .into_par_iter()
-            .map(|i| {
-                let bytes = std::fs::read(shard_path(&dir, i)).ok()?;
-                parse_shard(bytes, key)
-            })
-            .collect();
-        Cache { dir, key, shards }
+        Unkeyed::read(dir).keyed(key)
     }
 
     /// The blob cached for `path` when it was made from content of this `hash`

@@ -178,7 +178,14 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
     let all = extras.selection.apply(all_rules(configs.root())?)?;
     let scope_globs = scope_globs(configs.root())?;
     let catalog = load_catalog(configs.root())?;
-    let found = discover::discover_with(&options.paths, &mut configs, extras.force_include)?;
+    // The cache's shards are read while the files are listed (one thread each).
+    let cache_dir = cached::cache_dir(&configs, extras.cache);
+    let (found, shards) = std::thread::scope(|s| {
+        let reading = cache_dir.map(|dir| s.spawn(|| crate::cache::Unkeyed::read(dir)));
+        let found = discover::discover_with(&options.paths, &mut configs, extras.force_include);
+        (found, reading.and_then(|r| r.join().ok()))
+    });
+    let found = found?;
     let (candidates, mut errors, mut skipped) = (found.files, found.errors, found.skipped);
     let candidates = match &extras.changed {
         Some(changed) => crate::changed::restrict_rust(candidates, changed),
@@ -206,7 +213,7 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
     let config_of_file: Vec<usize> = candidates.iter().map(|c| c.config).collect();
     let graph_settings = crate::graph::Settings::of_all(&configs.list, &config_of_file);
     let (report, files, counted, platforms, graph) = pool.install(|| {
-        let cache = cached::open_cache(&configs, extras.cache);
+        let cache = cached::open_cache(&configs, shards);
         let cwd = std::env::current_dir().unwrap_or_default();
         let keys: Vec<String> = match &cache {
             Some(_) => candidates

@@ -3,13 +3,14 @@
 //! `max-tokens`) is the cache's is decoded instead of parsed; a file whose settled
 //! `stat` is the cache's is not even read ([`read`]), its text read on first use.
 
+use std::path::PathBuf;
 use std::time::SystemTime;
 
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::Loaded;
 use crate::cache::{
-    self, content_hash, Blob, Cache, CachedError, Entry, EntryRef, Fresh, Saved, Stat,
+    self, content_hash, Blob, Cache, CachedError, Entry, EntryRef, Fresh, Saved, Stat, Unkeyed,
 };
 use crate::discover::{self, Candidate, FileKind};
 use crate::extract::rust::Extractor;
@@ -212,11 +213,10 @@ fn fresh_parse(
     (loaded, blob.map(saved))
 }
 
-/// The run's cache, or `None` when it is off (`--no-cache`, `[cache] enabled =
-/// false` in the root configuration). It lives in `[cache] dir`, else in
-/// `.resilint_cache` at the repository root; its key covers the configuration
-/// files in play and the root configuration's rule directories.
-pub(super) fn open_cache(configs: &crate::configs::Configs, wanted: bool) -> Option<Cache> {
+/// The directory of the run's cache, or `None` when it is off (`--no-cache`,
+/// `[cache] enabled = false` in the root configuration): `[cache] dir`, else
+/// `.resilint_cache` at the repository root.
+pub(super) fn cache_dir(configs: &crate::configs::Configs, wanted: bool) -> Option<PathBuf> {
     let root = configs.root();
     if !wanted || !root.cache.enabled {
         return None;
@@ -225,6 +225,18 @@ pub(super) fn open_cache(configs: &crate::configs::Configs, wanted: bool) -> Opt
         Some(d) => root.base.join(d),
         None => configs.boundary().join(cache::DIR_NAME),
     };
+    Some(cache::version_dir(&dir))
+}
+
+/// The run's cache from its shards, read beside the listing: its key covers the
+/// configuration files in play (the listing finds nested ones) and the root
+/// configuration's rule directories.
+pub(super) fn open_cache(
+    configs: &crate::configs::Configs,
+    shards: Option<Unkeyed>,
+) -> Option<Cache> {
+    let shards = shards?;
+    let root = configs.root();
     let mut inputs: Vec<Vec<u8>> = configs
         .list
         .iter()
@@ -239,5 +251,5 @@ pub(super) fn open_cache(configs: &crate::configs::Configs, wanted: bool) -> Opt
         }
     }
     let key = Cache::key(inputs.iter().map(Vec::as_slice));
-    Some(Cache::open(cache::version_dir(&dir), key))
+    Some(shards.keyed(key))
 }
