@@ -46,8 +46,17 @@ pub struct Owners {
 
 impl Owners {
     pub fn of(graph: &Graph) -> Self {
+        Self::of_paths(graph, |_| true)
+    }
+
+    /// [`Owners::of`] for the files whose shown path `wanted` keeps: the pre-commit
+    /// mode asks about five files of a graph that spans thousands.
+    pub fn of_paths(graph: &Graph, wanted: impl Fn(&str) -> bool) -> Self {
         let mut places: HashMap<String, Vec<Place>> = HashMap::new();
         let mut add = |path: &str, start: usize, end: usize, service: &str| {
+            if !wanted(path) {
+                return;
+            }
             places.entry(path.to_string()).or_default().push(Place {
                 start,
                 end: end.max(start + 1),
@@ -137,7 +146,14 @@ pub fn per_service(
     counted: &[Counted],
     findings: &[Finding],
 ) -> Vec<ServiceCoverage> {
-    let owners = Owners::of(graph);
+    // Only the files asked about: those of the counted points and the findings.
+    let asked: std::collections::HashSet<&str> = counted
+        .iter()
+        .filter_map(|c| files.get(c.file))
+        .map(|f| f.display.as_str())
+        .chain(findings.iter().map(|f| f.location.path.as_str()))
+        .collect();
+    let owners = Owners::of_paths(graph, |path| asked.contains(path));
     // Per service: (covered, total) per category, and the finding count.
     type Tally = (BTreeMap<Category, (usize, usize)>, usize);
     let mut counts: BTreeMap<&str, Tally> = BTreeMap::new();
