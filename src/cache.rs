@@ -28,6 +28,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -214,7 +215,19 @@ pub struct Fresh {
 pub struct Unkeyed {
     dir: PathBuf,
     shards: Vec<Option<Shard>>,
+    ahead: HashMap<String, Ahead>,
 }
+
+/// An entry decoded ahead ([`Unkeyed::decode_ahead`]), taken once by the file's load.
+struct Ahead {
+    shard: usize,
+    /// The content hash of the entry (see [`Slot::hash`]).
+    hash: u128,
+    decoded: std::sync::Mutex<Option<Decoded>>,
+}
+
+/// A decoded entry: the file's kept position tables and what is cached for it.
+pub type Decoded = (Option<KeptLines>, Entry);
 
 impl Unkeyed {
     /// The shards in `dir`, read one after another; missing or bad ones are empty.
@@ -228,21 +241,66 @@ impl Unkeyed {
                 parse_shard(unsafe { memmap2::Mmap::map(&file) }.ok()?)
             })
             .collect();
-        Unkeyed { dir, shards }
+        Unkeyed {
+            dir,
+            shards,
+            ahead: HashMap::new(),
+        }
     }
 
-    /// The cache under `key`: shards written under another key are empty.
+    /// Decodes the entries of the paths `wanted` keeps whose file had settled when
+    /// cached, until `stop` is set: the engine does this on a thread of its own while
+    /// it lists the files, which leaves the other processor idle. Whether an entry
+    /// is used is decided as for any other ([`Cache::fresh`], [`Cache::entry`]);
+    /// one that is not (the file changed since) only cost that idle time.
+    pub fn decode_ahead(&mut self, wanted: impl Fn(&str) -> bool, stop: &AtomicBool) {
+        for (i, shard) in self.shards.iter().enumerate() {
+            let Some(shard) = shard else { continue };
+            for (path, slot) in &shard.index {
+                if stop.load(Ordering::Relaxed) {
+                    return;
+                }
+                if slot.stat.is_none() || !wanted(path) {
+                    continue;
+                }
+                if let Some(decoded) = shard.blob(slot).and_then(decode) {
+                    let ahead = Ahead {
+                        shard: i,
+                        hash: slot.hash,
+                        decoded: std::sync::Mutex::new(Some(decoded)),
+                    };
+                    self.ahead.insert(path.clone(), ahead);
+                }
+            }
+        }
+    }
+
+    /// The cache under `key`: shards written under another key are empty, and so
+    /// are the entries decoded ahead from them.
     pub fn keyed(self, key: u128) -> Cache {
-        let shards = self
+        let shards: Vec<Option<Shard>> = self
             .shards
             .into_iter()
             .map(|s| s.filter(|s| s.bytes.get(8..24) == Some(&key.to_le_bytes()[..])))
             .collect();
+        let mut ahead = self.ahead;
+        ahead.retain(|_, a| shards[a.shard].is_some());
         Cache {
             dir: self.dir,
             key,
             shards,
+            ahead,
         }
+    }
+}
+
+impl Shard {
+    /// The blob `slot` points to, when its checksum holds.
+    fn blob(&self, slot: &Slot) -> Option<&[u8]> {
+        let blob = self
+            .bytes
+            .get(slot.start as usize..(slot.start + slot.len) as usize)?;
+        (xxh3_64(blob) == slot.check).then_some(blob)
     }
 }
 
@@ -251,6 +309,8 @@ pub struct Cache {
     dir: PathBuf,
     key: u128,
     shards: Vec<Option<Shard>>,
+    /// Entries decoded ahead, by path ([`Unkeyed::decode_ahead`]).
+    ahead: HashMap<String, Ahead>,
 }
 
 /// The shard a path's entry lives in.
@@ -336,10 +396,23 @@ impl Cache {
         if slot.hash != hash {
             return None;
         }
-        let blob = shard
-            .bytes
-            .get(slot.start as usize..(slot.start + slot.len) as usize)?;
-        (xxh3_64(blob) == slot.check).then_some(blob)
+        shard.blob(slot)
+    }
+
+    /// The entry cached for `path` from content of this `hash`, decoded (ahead or
+    /// now); `None` when there is none or it does not decode.
+    pub fn entry(&self, path: &str, hash: u128) -> Option<Decoded> {
+        if let Some(ahead) = self.ahead.get(path).filter(|a| a.hash == hash) {
+            let taken = ahead
+                .decoded
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take();
+            if taken.is_some() {
+                return taken;
+            }
+        }
+        decode(self.get(path, hash)?)
     }
 
     /// The entry for `path` when the file's settled `stat` and the other inputs
@@ -608,6 +681,58 @@ mod tests {
         ] {
             assert_eq!(cache.fresh("/a.yaml", &other, 9), None, "{other:?}");
         }
+    }
+
+    #[test]
+    fn entries_decoded_ahead_are_taken_once_and_only_under_the_key() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("a.yaml");
+        std::fs::write(&file, "a: 1\n").unwrap();
+        let later = std::time::SystemTime::now() + SETTLE + std::time::Duration::from_secs(1);
+        let stat = Stat::settled(&file, later).expect("settled later");
+        let dir = version_dir(&tmp.path().join(DIR_NAME));
+        let blob = EntryRef::Docs(&[], Vec::new()).encode(None).unwrap();
+        let entry = |path: &str, stat| Saved {
+            stat,
+            ..saved(path, 5, &blob)
+        };
+        Cache::open(dir.clone(), 7)
+            .save(
+                vec![
+                    entry("/a.yaml", Some(stat)),
+                    entry("/b.rs", Some(stat)),
+                    entry("/unsettled.yaml", None),
+                ],
+                false,
+            )
+            .unwrap();
+        let ahead_of = |stop: bool, key: u128| {
+            let mut shards = Unkeyed::read(dir.clone());
+            shards.decode_ahead(|p| !p.ends_with(".rs"), &AtomicBool::new(stop));
+            shards.keyed(key)
+        };
+        let cache = ahead_of(false, 7);
+        let mut decoded: Vec<&str> = cache.ahead.keys().map(String::as_str).collect();
+        decoded.sort();
+        assert_eq!(decoded, ["/a.yaml"], "settled, wanted entries only");
+        assert!(cache.entry("/a.yaml", 6).is_none(), "another content hash");
+        assert!(
+            matches!(cache.entry("/a.yaml", 5), Some((None, Entry::Docs(d, e))) if d.is_empty() && e.is_empty())
+        );
+        let taken = cache.ahead["/a.yaml"].decoded.lock().unwrap().is_none();
+        assert!(taken, "taken from the entries decoded ahead");
+        // Asked again (a second candidate of the same path): decoded from the shard.
+        assert!(cache.entry("/a.yaml", 5).is_some());
+        assert!(cache.entry("/b.rs", 5).is_some());
+        assert!(
+            ahead_of(true, 7).ahead.is_empty(),
+            "stopped before starting"
+        );
+        let other = ahead_of(false, 8);
+        assert!(
+            other.ahead.is_empty() && other.entry("/a.yaml", 5).is_none(),
+            "another key"
+        );
     }
 
     #[test]

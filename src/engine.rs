@@ -178,11 +178,21 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
     let all = extras.selection.apply(all_rules(configs.root())?)?;
     let scope_globs = scope_globs(configs.root())?;
     let catalog = load_catalog(configs.root())?;
-    // The cache's shards are read while the files are listed (one thread each).
+    // While the files are listed (one thread), the cache's shards are read and the
+    // configuration files' entries decoded ahead on the other: every run loads all
+    // of those (Rust files, only their packages in `--changed-only`).
     let cache_dir = cached::cache_dir(&configs, extras.cache);
+    let listed = std::sync::atomic::AtomicBool::new(false);
     let (found, shards) = std::thread::scope(|s| {
-        let reading = cache_dir.map(|dir| s.spawn(|| crate::cache::Unkeyed::read(dir)));
+        let reading = cache_dir.map(|dir| {
+            s.spawn(|| {
+                let mut shards = crate::cache::Unkeyed::read(dir);
+                shards.decode_ahead(|path| !path.ends_with(".rs"), &listed);
+                shards
+            })
+        });
         let found = discover::discover_with(&options.paths, &mut configs, extras.force_include);
+        listed.store(true, std::sync::atomic::Ordering::Relaxed);
         (found, reading.and_then(|r| r.join().ok()))
     });
     let found = found?;

@@ -117,7 +117,7 @@ pub(super) fn load(
             let source = |lines: Option<&_>| {
                 SourceFile::unread(c.display.clone(), c.path.clone(), inputs.max_size, lines)
             };
-            if let Ok(loaded) = decoded(index, c, cache.get(key, fresh.hash), source) {
+            if let Ok(loaded) = decoded(index, c, cache.entry(key, fresh.hash), source) {
                 let saved = Saved {
                     path: key.to_string(),
                     hash: fresh.hash,
@@ -155,13 +155,13 @@ pub(super) fn load(
         read,
         blob,
     };
-    if let Some(blob) = cache.get(key, hash) {
+    if let Some(entry) = cache.entry(key, hash) {
         let source = SourceFile::new(c.display.clone(), c.path.clone(), text);
         let source = |lines: Option<&KeptLines>| {
             source.keep_lines(lines);
             source
         };
-        return match decoded(index, c, Some(blob), source) {
+        return match decoded(index, c, Some(entry), source) {
             Ok(loaded) => (loaded, Some(saved(Blob::Old))),
             Err(source) => fresh_parse(Ok(source.text.into_string()), parse, saved),
         };
@@ -169,16 +169,15 @@ pub(super) fn load(
     fresh_parse(Ok(text), parse, saved)
 }
 
-/// The file loaded from its cached `blob`, its source made by `source` from the
-/// kept position tables; the source back when there is no blob or it does not
-/// decode.
+/// The file loaded from its decoded cache `entry`, its source made by `source`
+/// from the kept position tables; the source back when there is no entry.
 fn decoded(
     index: usize,
     c: &Candidate,
-    blob: Option<&[u8]>,
+    entry: Option<cache::Decoded>,
     source: impl FnOnce(Option<&KeptLines>) -> SourceFile,
 ) -> Result<Loaded, Box<SourceFile>> {
-    let Some((lines, entry)) = blob.and_then(cache::decode) else {
+    let Some((lines, entry)) = entry else {
         return Err(Box::new(source(None)));
     };
     let source = source(lines.as_ref());
