@@ -7,6 +7,7 @@
 use std::fmt::Write as _;
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use syn::punctuated::Punctuated;
 use syn::visit::{self, Visit};
 
 use super::catalog::{has, RoutesCatalog};
@@ -59,8 +60,6 @@ pub(crate) mod repeat {
     pub const ORM_UPSERT: u8 = 8;
     /// An ORM update setting given values (`update(t).set(col.eq(v))`).
     pub const ORM_SET: u8 = 16;
-    /// Any SQL write text.
-    pub const SQL: u8 = SQL_PLAIN | SQL_UPSERT | SQL_SET;
 }
 
 /// Identifiers as one text, each followed by `\n` (identifiers hold no newline), in
@@ -266,6 +265,17 @@ struct Collector<'c> {
     /// What the current chain holds: an upsert call (`.on_conflict(..)`), a type
     /// whose write-named methods write nothing (`FlashMessage::error(..).send()`).
     chain: u8,
+    /// The writes of the current chain's arguments, added once the chain is judged.
+    args: ArgWrites,
+}
+
+/// Writes met in the arguments of a method chain (see [`Collector::arguments`]).
+#[derive(Default)]
+struct ArgWrites {
+    /// The write calls, each followed by `\n`.
+    writes: String,
+    /// The first write evidence.
+    first: Option<String>,
 }
 
 impl<'c> Collector<'c> {
@@ -276,15 +286,40 @@ impl<'c> Collector<'c> {
             ev: Evidence::default(),
             chain_depth: 0,
             chain: 0,
+            args: ArgWrites::default(),
         }
+    }
+
+    /// Walks the arguments of a method call of a chain, each a chain of its own, and
+    /// sets their writes aside for [`ArgWrites`].
+    fn arguments<'ast>(&mut self, args: &'ast Punctuated<syn::Expr, syn::Token![,]>)
+    where
+        Self: Visit<'ast>,
+    {
+        let saved = (self.chain_depth, std::mem::take(&mut self.chain));
+        let outer = std::mem::take(&mut self.args);
+        let first = self.ev.writes.take();
+        let mark = self.names.writes.text.len();
+        self.chain_depth = 0;
+        for a in args {
+            self.visit_expr(a);
+        }
+        (self.chain_depth, self.chain) = saved;
+        let mut args_writes = outer;
+        args_writes.writes.push_str(&self.names.writes.text[mark..]);
+        self.names.writes.truncate(mark);
+        args_writes.first = args_writes.first.or(self.ev.writes.take());
+        self.ev.writes = first;
+        self.args = args_writes;
     }
 
     fn finish(mut self) -> Evidence {
         self.ev.calls = self.names.calls.take();
         self.ev.consts = self.names.consts.take();
         self.ev.types = self.names.types.take();
-        // Where the body holds SQL write text, `execute` and `commit` run it.
-        let sql = self.ev.repeat & repeat::SQL != 0;
+        // Where the body holds SQL write text or an ORM upsert or update, `execute`
+        // and `commit` run it (`conn.execute(insert_into(t).values(v).on_conflict_do_nothing())`).
+        let sql = self.ev.repeat != 0;
         let runners = &self.cat.writes.sql_runners;
         self.ev.write_calls = self.names.writes.take_where(|n| !(sql && has(runners, n)));
         self.names.literal.clear();
@@ -453,26 +488,27 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         let mark = self.names.writes.text.len();
         let wrote = self.ev.writes.is_some();
         self.chain_depth += 1;
-        if !self.called(&m.method, false) {
-            // A CORS header list names the key without checking it.
-            self.visit_expr(&m.receiver);
-        } else {
-            visit::visit_expr_method_call(self, m);
+        let walk = self.called(&m.method, false);
+        self.visit_expr(&m.receiver);
+        if walk {
+            // The arguments are expressions of their own, not links of this chain:
+            // `rt.block_on(async { db.block_user(id) })` writes although `block_on`
+            // makes its chain inert. Their writes wait until the chain is judged.
+            // (A CORS header list, not walked, names the key without checking it.)
+            self.arguments(&m.args);
         }
         self.chain_depth -= 1;
-        let chain = if outermost {
-            std::mem::take(&mut self.chain)
-        } else {
-            0
-        };
+        if !outermost {
+            return;
+        }
+        let chain = std::mem::take(&mut self.chain);
         if chain & CHAIN_INERT != 0 {
             // `FlashMessage::error(..).send()`: a cookie, no write.
             self.names.writes.truncate(mark);
             if !wrote {
                 self.ev.writes = None;
             }
-        } else if outermost
-            && self.names.writes.text.len() > mark
+        } else if self.names.writes.text.len() > mark
             && super::orm::absolute_set(m, self.cat) == Some(true)
         {
             // `diesel::update(t).set(col.eq(v)).execute(c)`: sets given values.
@@ -486,6 +522,9 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             }
             self.names.writes.truncate(mark);
         }
+        let args = std::mem::take(&mut self.args);
+        self.names.writes.text.push_str(&args.writes);
+        self.ev.writes = self.ev.writes.take().or(args.first);
     }
 
     fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {

@@ -88,6 +88,21 @@ async fn sign_up(db: Db) { users::create_user(&db).await }"#;
     assert_eq!(writes(&[src]), vec![w("sign_up", Some("call create_user"))]);
 }
 
+#[test]
+fn runtime_calls_a_write_prefix_matches_are_no_writes() {
+    // vaultwarden's `conn.run(..)` wraps every query in `block_in_place`: `block_*`
+    // (for `block_user`) made every handler touching the database a writer.
+    let src = r#"fn app() -> Router {
+    Router::new().route("/r", post(read)).route("/b", post(ban))
+}
+async fn read(db: Db) { tokio::task::block_in_place(|| db.load()) }
+async fn ban(db: Db) { rt.block_on(async { db.block_user(id).await }) }"#;
+    assert_eq!(
+        writes(&[src]),
+        vec![w("read", None), w("ban", Some("call block_user"))]
+    );
+}
+
 /// (handler, covered_by) of each route, in order.
 fn covers(srcs: &[&str]) -> Vec<(Option<String>, Option<String>)> {
     link_srcs(srcs)
