@@ -186,6 +186,10 @@ pub struct Writes {
     /// Calls, types and methods that write nothing: a call of one is no write, nor is
     /// a write call on a method chain holding one (`FlashMessage::error(..).send()`).
     pub not_writes: Vec<String>,
+    /// Calls that make a new identity on the server (`Uuid::new_v4()`, `get_uuid()`):
+    /// a record created with one is a new record on every repeat, whatever it is
+    /// saved with. A `Type::f` entry matches that call only, a bare name any call.
+    pub new_ids: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -264,6 +268,7 @@ impl RoutesCatalog {
         add(&mut w.set_chains, o.set_chains);
         add(&mut w.not_followed, o.not_followed);
         add(&mut w.not_writes, o.not_writes);
+        add(&mut w.new_ids, o.new_ids);
         add(&mut self.cors.types, other.cors.types);
         add(&mut self.cors.methods, other.cors.methods);
         self.normalize();
@@ -330,6 +335,18 @@ impl RoutesCatalog {
             || n.write_prefixes
                 .iter()
                 .any(|p| name.len() > p.len() && name.starts_with(p.as_str()))
+    }
+
+    /// The catalogue identity generator a call `qualifier::name(..)` is, if it is one.
+    pub(crate) fn new_id(&self, qualifier: Option<&str>, name: &str) -> Option<&str> {
+        self.writes
+            .new_ids
+            .iter()
+            .find(|e| match e.rsplit_once("::") {
+                Some((q, n)) => n == name && qualifier == Some(q),
+                None => e.as_str() == name,
+            })
+            .map(String::as_str)
     }
 
     /// The SQL phrase a string literal contains, if it is a write statement

@@ -7,6 +7,7 @@
 use std::fmt::Write as _;
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use syn::parse::Parser as _;
 use syn::punctuated::Punctuated;
 use syn::visit::{self, Visit};
 
@@ -46,6 +47,11 @@ pub(crate) struct Evidence {
     pub write_calls: Names,
     /// What the body's own writes do on a repeat ([`repeat`] flags).
     pub repeat: u8,
+    /// The first identity generator the body calls (`get_uuid`): it makes a new record.
+    pub new_id: Option<String>,
+    /// `Type::f` of the calls through a type's path (`Cipher::new(..)`): the link step
+    /// looks for the constructors that make a new identity among them.
+    pub type_calls: Names,
 }
 
 /// Flags of [`Evidence::repeat`].
@@ -163,6 +169,7 @@ pub(crate) struct Scratch {
     consts: NameBuf,
     types: NameBuf,
     writes: NameBuf,
+    type_calls: NameBuf,
     /// The text of the literal being looked at in a macro body.
     literal: String,
 }
@@ -246,6 +253,8 @@ impl Evidence {
         self.writes = self.writes.take().or(other.writes);
         self.write_calls = self.write_calls.union(&other.write_calls);
         self.repeat |= other.repeat;
+        self.new_id = self.new_id.take().or(other.new_id);
+        self.type_calls = self.type_calls.union(&other.type_calls);
     }
 }
 
@@ -317,6 +326,7 @@ impl<'c> Collector<'c> {
         self.ev.calls = self.names.calls.take();
         self.ev.consts = self.names.consts.take();
         self.ev.types = self.names.types.take();
+        self.ev.type_calls = self.names.type_calls.take();
         // Where the body holds SQL write text or an ORM upsert or update, `execute`
         // and `commit` run it (`conn.execute(insert_into(t).values(v).on_conflict_do_nothing())`).
         let sql = self.ev.repeat != 0;
@@ -408,6 +418,28 @@ impl<'c> Collector<'c> {
         true
     }
 
+    /// A call through a path (`Cipher::new(..)`, `get_uuid()`): an identity
+    /// generator, or a function of a type the link step may find a constructor in.
+    fn path_call(&mut self, qualifier: Option<&proc_macro2::Ident>, name: &proc_macro2::Ident) {
+        let mut text = std::mem::take(&mut self.names.literal);
+        text.clear();
+        if let Some(q) = qualifier {
+            let _ = write!(text, "{q}::");
+        }
+        let split = text.len();
+        let _ = write!(text, "{name}");
+        if self.ev.new_id.is_none() {
+            let q = (split > 0).then(|| &text[..split - 2]);
+            if let Some(id) = self.cat.new_id(q, &text[split..]) {
+                self.ev.new_id = Some(id.to_string());
+            }
+        }
+        if text.starts_with(|c: char| c.is_ascii_uppercase()) && split > 0 {
+            self.names.type_calls.push_str(&text);
+        }
+        self.names.literal = text;
+    }
+
     fn literal(&mut self, lit: &str) {
         if self.cat.is_key_header(lit) {
             self.ev.reads_key = true;
@@ -465,6 +497,22 @@ impl<'c> Collector<'c> {
         let mut tts = ts.into_iter().peekable();
         while let Some(tt) = tts.next() {
             match &tt {
+                TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => {
+                    // A block in a macro body (vaultwarden's `db_run! { conn: sqlite {
+                    // .. } postgresql { .. } }`): walked as code, so its method chains
+                    // are judged like any others (an upsert chain, an absolute update).
+                    match syn::Block::parse_within.parse2(g.stream()) {
+                        Ok(stmts) => {
+                            let saved = (self.chain_depth, std::mem::take(&mut self.chain));
+                            self.chain_depth = 0;
+                            for st in &stmts {
+                                self.visit_stmt(st);
+                            }
+                            (self.chain_depth, self.chain) = saved;
+                        }
+                        Err(_) => self.tokens(g.stream(), depth + 1),
+                    }
+                }
                 TokenTree::Group(g) => self.tokens(g.stream(), depth + 1),
                 TokenTree::Literal(l) => self.token_literal(l),
                 TokenTree::Ident(id) => {
@@ -552,9 +600,11 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             }
             // `Router::new()`, `rocket::build()`: the type or module too, so the link
             // step and the summarizer can tell a router constructor from any `new`.
-            if segs.len() >= 2 {
-                self.qualifier(&segs[segs.len() - 2].ident);
+            let qualifier = (segs.len() >= 2).then(|| &segs[segs.len() - 2].ident);
+            if let Some(q) = qualifier {
+                self.qualifier(q);
             }
+            self.path_call(qualifier, &last.ident);
             // What `visit_expr_call` does, but the callee's path is walked without
             // `visit_expr_path`, whose check of the last identifier was just made.
             for attr in &c.attrs {

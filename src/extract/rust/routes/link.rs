@@ -47,6 +47,10 @@ struct Package<'a> {
     writes_memo: std::cell::RefCell<HashMap<(usize, u8), Option<String>>>,
     /// [`Package::body_repeat`] by (evidence address, depth).
     repeat_memo: std::cell::RefCell<HashMap<(usize, u8), repeat::Repeat>>,
+    /// [`Package::creates`] by (evidence address, depth).
+    creates_memo: std::cell::RefCell<HashMap<(usize, u8), Option<String>>>,
+    /// `Type::f` of the constructors that make a new identity, with the generator.
+    new_id_fns: HashMap<&'a str, &'a str>,
     macro_registered: HashSet<&'a str>,
     handlers: HashSet<&'a str>,
 }
@@ -230,6 +234,8 @@ impl<'a> Package<'a> {
             parents: HashMap::default(),
             writes_memo: Default::default(),
             repeat_memo: Default::default(),
+            creates_memo: Default::default(),
+            new_id_fns: HashMap::default(),
             macro_registered: HashSet::default(),
             handlers: HashSet::default(),
         };
@@ -249,6 +255,8 @@ impl<'a> Package<'a> {
             p.macro_registered
                 .extend(f.macro_registered.iter().map(String::as_str));
             p.handlers.extend(f.handlers.iter().map(String::as_str));
+            p.new_id_fns
+                .extend(f.new_id_fns.iter().map(|(t, g)| (t.as_str(), g.as_str())));
         }
         // Extractors and typed headers whose impl reads the key, directly or one call down.
         for (fi, f) in files.iter().enumerate() {

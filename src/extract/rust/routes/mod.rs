@@ -102,6 +102,9 @@ pub struct FileRoutes {
     pub(crate) key_body_types: Vec<String>,
     /// Functions listed in a registration macro (`routes!(a, b)`).
     pub(crate) macro_registered: Vec<String>,
+    /// `Type::f` of the associated functions whose body makes a new identity
+    /// (`Cipher::new`, calling `get_uuid()`), with the generator.
+    pub(crate) new_id_fns: Vec<(String, String)>,
     /// Functions used as the handler of an explicit method route (any method).
     pub(crate) handlers: Vec<String>,
     /// Out-of-line modules declared under `#[cfg(test)]` (`mod tests;`).

@@ -266,6 +266,10 @@ impl<'a> Summarizer<'a> {
             match it {
                 syn::ImplItem::Fn(f) if !self.skip(&f.attrs) => {
                     let i = self.function(&f.sig, &f.block, &f.attrs);
+                    if let (Some(ty), Some(id)) = (&self_ty, &self.out.fns[i].evidence.new_id) {
+                        let f = format!("{ty}::{}", self.out.fns[i].name);
+                        self.out.new_id_fns.push((f, id.clone()));
+                    }
                     // Only extractor and middleware impls keep the impl's evidence.
                     if extractor || middleware {
                         impl_ev.merge(self.out.fns[i].evidence.clone());

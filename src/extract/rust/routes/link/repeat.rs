@@ -55,7 +55,54 @@ impl Package<'_> {
         if r.plain {
             return None;
         }
+        // An upsert keyed on an id the server just made dedups nothing: a repeat makes
+        // a new record (`Cipher::new(..)` then `save()`).
+        let creates = match handler? {
+            Handler::Inline(ev) => self.creates(ev, pkg, WRITE_DEPTH),
+            Handler::Named(h) => self
+                .candidates(h, file)
+                .into_iter()
+                .find_map(|ev| self.creates(ev, pkg, WRITE_DEPTH)),
+        };
+        if creates.is_some() {
+            return None;
+        }
         r.safe
+    }
+
+    /// How `ev` (a body in package `pkg`), or a function it calls `depth` levels down,
+    /// makes a new identity: it calls an identity generator (`Uuid::new_v4()`) or a
+    /// constructor whose body does (`Cipher::new(..)`).
+    pub(super) fn creates(&self, ev: &Evidence, pkg: usize, depth: u8) -> Option<String> {
+        if let Some(id) = &ev.new_id {
+            return Some(format!("new id {id}"));
+        }
+        if let Some(f) = ev.type_calls.least(|t| self.new_id_fns.contains_key(t)) {
+            return Some(format!("new id {} (in {f})", self.new_id_fns[f]));
+        }
+        if depth == 0 {
+            return None;
+        }
+        let key = (std::ptr::from_ref(ev) as usize, depth);
+        if let Some(c) = self.creates_memo.borrow().get(&key) {
+            return c.clone();
+        }
+        self.creates_memo.borrow_mut().insert(key, None);
+        let c = ev.calls.sorted().into_iter().find_map(|c| {
+            if self.not_followed.iter().any(|n| n == c) {
+                return None;
+            }
+            self.visible(&self.fns, c, pkg)
+                .into_iter()
+                .filter(|(_, cev)| !std::ptr::eq(*cev, ev))
+                .find_map(|(f, cev)| self.creates(cev, self.pkg_of[f], depth - 1))
+                .map(|how| match how.find(" (in ") {
+                    Some(_) => how,
+                    None => format!("{how} (in {c})"),
+                })
+        });
+        self.creates_memo.borrow_mut().insert(key, c.clone());
+        c
     }
 
     /// What the writes of `ev` (a body in package `pkg`) and of the functions it
