@@ -53,6 +53,11 @@ const CALL: &[Field] = &[
         Ty::Text,
         "present when the package is a one-shot command-line tool (a CLI parser among its dependencies, no server or consumer framework, no route, no `src/lib.rs`): why",
     ),
+    Field::new(
+        "library",
+        Ty::Text,
+        "present when the package is a library no long-running package of the run depends on, directly or through other libraries (an SDK, or a library of one-shot tools only): why",
+    ),
 ];
 
 const RETRY: &[Field] = &[

@@ -90,6 +90,11 @@ pub struct OneShot {
     /// Crates that make a long-running process: servers, consumers, schedulers.
     #[serde(default)]
     pub service: Vec<String>,
+    /// Those of `service` that build clients just as well (`hyper`, `tower`): a
+    /// library depending on one is not taken for a server by that alone (lychee-lib
+    /// reads `hyper::Error` out of reqwest's errors).
+    #[serde(default)]
+    pub client_too: Vec<String>,
 }
 
 impl CatalogFile {
@@ -283,6 +288,7 @@ impl Catalog {
                 if let Some(o) = file.one_shot {
                     self.one_shot.cli.extend(o.cli);
                     self.one_shot.service.extend(o.service);
+                    self.one_shot.client_too.extend(o.client_too);
                 }
             }
             ApiFile::Retry(r) => self.retry.extend(*r),

@@ -145,6 +145,10 @@ pub struct FileFacts {
     /// callers may be long-running whatever its own dependencies.
     #[serde(default)]
     pub library_root: bool,
+    /// The file is a binary root (`src/main.rs`, `src/bin/..`): the package runs as a
+    /// program of its own, not only as a library of others.
+    #[serde(default)]
+    pub binary_root: bool,
 }
 
 impl FileFacts {

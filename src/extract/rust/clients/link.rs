@@ -223,7 +223,13 @@ fn factory_sites<'p>(
 }
 
 /// Links one package's clients: every client judged, every request made from it.
-pub(crate) fn link_clients(package: &[(usize, FileFacts)], catalog: &Catalog) -> Linked {
+/// `library`: why no long-running package of the run reaches this one, when none does
+/// ([`super::workspace::unreached_libraries`]); its calls carry it.
+pub(crate) fn link_clients(
+    package: &[(usize, FileFacts)],
+    catalog: &Catalog,
+    library: Option<&str>,
+) -> Linked {
     let consts: HashMap<&str, &str> = package
         .iter()
         .flat_map(|(_, f)| f.consts.iter().map(|(k, v)| (k.as_str(), v.as_str())))
@@ -296,8 +302,13 @@ pub(crate) fn link_clients(package: &[(usize, FileFacts)], catalog: &Catalog) ->
                     || r.breaker
                     || r.in_fn.as_deref().is_some_and(|f| guarded_fns.contains(f));
                 let mut call = call_node(entry_api, &r, covered, &node, &consts);
-                if let (Some(why), Value::Map(fields)) = (one_shot, &mut call.value) {
-                    fields.push(entry("one-shot", scalar(why, r.span)));
+                if let Value::Map(fields) = &mut call.value {
+                    if let Some(why) = one_shot {
+                        fields.push(entry("one-shot", scalar(why, r.span)));
+                    }
+                    if let Some(why) = library {
+                        fields.push(entry("library", scalar(why, r.span)));
+                    }
                 }
                 calls[r.file].push(call);
                 made.push((r.file, r.span, r.in_fn));

@@ -27,6 +27,7 @@ mod nodes;
 mod package;
 mod syntax;
 mod verdict;
+pub mod workspace;
 
 pub use syntax::macro_exprs;
 use syntax::*;
@@ -79,6 +80,13 @@ pub fn summarize_file(
     };
     v.facts.one_shot = one_shot(ctx);
     v.facts.library_root = source.path.ends_with("src/lib.rs");
+    v.facts.binary_root = source.path.ends_with("src/main.rs")
+        || source.path.parent().is_some_and(|d| d.ends_with("src/bin"))
+        || source
+            .path
+            .ancestors()
+            .nth(2)
+            .is_some_and(|d| d.ends_with("src/bin"));
     // Struct fields typed as a breaker hold one wherever it is built.
     for (field, ty) in &collector.field_types {
         if let Some((PathRole::BreakerType(api), _)) = v.role(ty) {

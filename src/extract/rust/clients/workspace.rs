@@ -1,0 +1,133 @@
+//! Which packages of a run a breaker is for: a library's calls are judged only when a
+//! long-running package of the run reaches the library.
+//!
+//! A circuit breaker protects a long-running process under concurrent load (a server,
+//! a consumer, a daemon) from piling up on a failing dependency. Who should put one
+//! around a library's calls is its callers' decision: a library (an SDK) cannot tell
+//! whether it runs in a service that needs a breaker, in a batch job, or in a command
+//! a person runs once. So a library's calls are subjects only when a long-running
+//! package of the same run depends on it, directly or through other libraries of the
+//! run (`checkout` → `sync-client` → `wire`). A library no package of the run depends
+//! on is an SDK whose callers live elsewhere; one depended on only by one-shot
+//! command-line tools has no long-running caller.
+//!
+//! Roles, from each package's manifest and files:
+//! - one-shot tool: [`super::package::one_shot`];
+//! - library: it has a `src/lib.rs`, no binary (`src/main.rs`, `src/bin/`), no route,
+//!   and no server, consumer or scheduler framework among its dependencies (the
+//!   `[one-shot] service` list of the catalogue, less `client-too`: `hyper` and `tower`
+//!   build clients as well);
+//! - long-running: every other package (a server, a daemon built on `tonic`, a binary
+//!   that parses no command line, files outside any manifest).
+
+use super::package::one_shot;
+use crate::extract::rust::catalog::Catalog;
+use crate::extract::rust::{Deps, FileFacts};
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    OneShot,
+    Library,
+    LongRunning,
+}
+
+/// Per package (in the order given): why its outbound calls need no breaker of their
+/// own because of who reaches it, or `None` when a long-running package of the run does
+/// (or the package is one itself). One-shot tools get `None` here: their calls carry
+/// `one-shot` already.
+pub fn unreached_libraries(
+    packages: &[(Option<&Deps>, &[(usize, FileFacts)])],
+    catalog: &Catalog,
+) -> Vec<Option<String>> {
+    let roles: Vec<Role> = packages
+        .iter()
+        .map(|(deps, files)| role(*deps, files, catalog))
+        .collect();
+    let names: Vec<Option<&str>> = packages.iter().map(|(d, _)| own_name(*d)).collect();
+    // `users[j]`: the packages of the run that depend on package `j`.
+    let users: Vec<Vec<usize>> = (0..packages.len())
+        .map(|j| {
+            let Some(name) = names[j] else {
+                return Vec::new();
+            };
+            (0..packages.len())
+                .filter(|&i| i != j)
+                .filter(|&i| packages[i].0.is_some_and(|d| d.depends_on(name)))
+                .collect()
+        })
+        .collect();
+    (0..packages.len())
+        .map(|j| (roles[j] == Role::Library).then(|| why_unreached(j, &roles, &users, &names))?)
+        .collect()
+}
+
+/// Walks up from library `j` through the packages that depend on it: `None` as soon as
+/// a long-running one is met, otherwise the reason in words.
+fn why_unreached(
+    j: usize,
+    roles: &[Role],
+    users: &[Vec<usize>],
+    names: &[Option<&str>],
+) -> Option<String> {
+    let mut seen = vec![false; roles.len()];
+    let mut stack = vec![j];
+    let mut tools: Vec<&str> = Vec::new();
+    seen[j] = true;
+    while let Some(p) = stack.pop() {
+        for &u in &users[p] {
+            if std::mem::replace(&mut seen[u], true) {
+                continue;
+            }
+            match roles[u] {
+                Role::LongRunning => return None,
+                Role::OneShot => tools.extend(names[u]),
+                Role::Library => stack.push(u),
+            }
+        }
+    }
+    tools.sort_unstable();
+    Some(if tools.is_empty() {
+        "a library no long-running package of this run depends on (an SDK: its callers decide on a breaker)".to_string()
+    } else {
+        format!(
+            "a library only one-shot command-line tools of this run depend on (`{}`)",
+            tools.join("`, `")
+        )
+    })
+}
+
+fn role(deps: Option<&Deps>, files: &[(usize, FileFacts)], catalog: &Catalog) -> Role {
+    if one_shot(files).is_some() {
+        return Role::OneShot;
+    }
+    let library = files.iter().any(|(_, f)| f.library_root);
+    let binary = files.iter().any(|(_, f)| f.binary_root);
+    let routes = files.iter().any(|(_, f)| {
+        !f.routes.routes.is_empty()
+            || !f.routes.handlers.is_empty()
+            || !f.routes.macro_registered.is_empty()
+    });
+    let shape = &catalog.one_shot;
+    let framework = deps.is_some_and(|d| {
+        shape
+            .service
+            .iter()
+            .filter(|s| !shape.client_too.contains(s))
+            .any(|s| d.depends_on(&s.replace('-', "_")))
+    });
+    if library && !binary && !routes && !framework {
+        Role::Library
+    } else {
+        Role::LongRunning
+    }
+}
+
+/// The package's own name, as its dependents' manifests spell it (`-` → `_`).
+fn own_name(deps: Option<&Deps>) -> Option<&str> {
+    deps?
+        .names
+        .iter()
+        .filter(|(_, p)| *p == "crate")
+        .map(|(n, _)| n.as_str())
+        .min()
+}
