@@ -24,6 +24,9 @@ use super::package::one_shot;
 use crate::extract::rust::catalog::Catalog;
 use crate::extract::rust::{Deps, FileFacts};
 
+/// One file of a package: (candidate index, facts).
+type PackageFile = (usize, FileFacts);
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Role {
     OneShot,
@@ -36,7 +39,7 @@ enum Role {
 /// (or the package is one itself). One-shot tools get `None` here: their calls carry
 /// `one-shot` already.
 pub fn unreached_libraries(
-    packages: &[(Option<&Deps>, &[(usize, FileFacts)])],
+    packages: &[(Option<&Deps>, &[PackageFile])],
     catalog: &Catalog,
 ) -> Vec<Option<String>> {
     let roles: Vec<Role> = packages
@@ -96,7 +99,7 @@ fn why_unreached(
     })
 }
 
-fn role(deps: Option<&Deps>, files: &[(usize, FileFacts)], catalog: &Catalog) -> Role {
+fn role(deps: Option<&Deps>, files: &[PackageFile], catalog: &Catalog) -> Role {
     if one_shot(files).is_some() {
         return Role::OneShot;
     }
