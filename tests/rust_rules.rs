@@ -179,6 +179,35 @@ fn findings_carry_the_literal_or_constant_target() {
 }
 
 #[test]
+fn a_streamed_response_gets_per_read_timeout_advice() {
+    let dir = fixture_root().join("http-client-without-timeout/fail");
+    let outcome = run(&Options {
+        paths: vec![dir],
+        config: None,
+        threads: Some(1),
+    })
+    .unwrap();
+    let advice = "`connect_timeout`, `read_timeout`";
+    let timeouts: Vec<_> = outcome
+        .report
+        .findings
+        .iter()
+        .filter(|f| f.rule == "rust/http-client-without-timeout")
+        .collect();
+    let advised: Vec<_> = timeouts
+        .iter()
+        .filter(|f| f.message.contains(advice))
+        .map(|f| display(Path::new(&f.location.path)))
+        .collect();
+    assert_eq!(
+        advised,
+        vec!["fixtures/rust/http-client-without-timeout/fail/orders/src/assistant.rs"],
+        "only the client read as a stream gets the advice"
+    );
+    assert!(timeouts.len() > 1, "other clients are reported without it");
+}
+
+#[test]
 fn catalogue_readme_example_parses_and_compiles() {
     // Three blocks: a client file, a retry file, a routes file (the name picks the format).
     let readme = std::fs::read_to_string("rules/apis/README.md").unwrap();

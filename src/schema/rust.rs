@@ -15,6 +15,7 @@ const CLIENT: &[Field] = &[
     Field::new("covered-by", Ty::Text, "present when no timeout is set in code but every mesh or gateway route of every call's path sets one: which (`timeout` is then set too)"),
     Field::new("other-layers", Ty::Text, "present when no timeout is set in code and no other layer covers every call either: why, for messages"),
     Field::new("local", Ty::Text, "present when its address or connector is this host or a Unix socket (its calls are no remote integration): which"),
+    Field::new("streaming", Ty::Text, "present when a function making its requests reads the response as a stream (`.bytes_stream()`, `.eventsource()`, `Accept: text/event-stream`): the advice for the message"),
 ];
 
 const CALL: &[Field] = &[

@@ -149,6 +149,11 @@ pub struct FileFacts {
     /// program of its own, not only as a library of others.
     #[serde(default)]
     pub binary_root: bool,
+    /// Functions (link keys) that read a streamed response (`.bytes_stream()`,
+    /// `.eventsource()`, an `Accept: text/event-stream` header): a total timeout on
+    /// their client would cut the stream, so the timeout finding advises per-read ones.
+    #[serde(default)]
+    pub streaming_fns: Vec<String>,
 }
 
 impl FileFacts {

@@ -56,6 +56,15 @@ struct ChainState {
 impl Visitor<'_, '_> {
     pub(super) fn method_chain(&mut self, e: &Expr) -> Option<usize> {
         let (calls, base) = flatten(e);
+        if calls.iter().any(|(m, _)| reads_stream(m)) {
+            if let Some(f) = self
+                .fn_name
+                .clone()
+                .filter(|f| !self.facts.streaming_fns.contains(f))
+            {
+                self.facts.streaming_fns.push(f);
+            }
+        }
         let (mut st, skip) = self.chain_base(base, &calls);
         st.breaker_api = st.handle.and_then(|h| self.is_breaker(h));
         let mut chain = Chain::default();
@@ -274,4 +283,15 @@ impl Visitor<'_, '_> {
         }
         arg_methods
     }
+}
+
+/// Whether a method call reads a streamed response: `.bytes_stream()`,
+/// `.eventsource()` (reqwest-eventsource), or `.header(ACCEPT, "text/event-stream")`.
+fn reads_stream(m: &ExprMethodCall) -> bool {
+    m.method == "bytes_stream"
+        || m.method == "eventsource"
+        || (m.method == "header"
+            && m.args.iter().any(|a| {
+                matches!(a, Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) if s.value() == "text/event-stream")
+            }))
 }

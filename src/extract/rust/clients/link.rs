@@ -241,6 +241,10 @@ pub(crate) fn link_clients(
     let flow = Flow::new(package);
     let one_shot = one_shot(package);
     let timed = timed_closures(package);
+    let streaming: HashSet<&str> = package
+        .iter()
+        .flat_map(|(_, f)| f.streaming_fns.iter().map(String::as_str))
+        .collect();
     let sites = factory_sites(package, &flow);
     // Functions called inside a breaker's `call`: their calls are guarded one level down.
     let guarded_fns: HashSet<&str> = package
@@ -290,6 +294,7 @@ pub(crate) fn link_clients(
                 target: target.as_ref(),
                 origin_wrapped: *wrapped,
                 timed_closures: &timed,
+                streaming: &streaming,
             };
             let own = flow.chains_of(package, fi, hi);
             let (node, requests, guarded) =

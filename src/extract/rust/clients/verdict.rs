@@ -141,7 +141,12 @@ pub(super) struct ClientSite<'a> {
     pub(super) target: Option<&'a Target>,
     pub(super) origin_wrapped: bool,
     pub(super) timed_closures: &'a HashMap<&'a str, bool>,
+    /// Functions of the package that read a streamed response.
+    pub(super) streaming: &'a HashSet<&'a str>,
 }
+
+/// The advice for a client whose requests read a streamed response.
+const STREAMING: &str = "; its response is read as a stream, which a total `timeout` would cut: bound the connection and each read instead (`connect_timeout`, `read_timeout`)";
 
 /// The client's fact node, the requests made from it, and whether the client as a
 /// whole is guarded by a breaker.
@@ -159,6 +164,7 @@ pub(super) fn judge_client(
         target,
         origin_wrapped,
         timed_closures,
+        streaming,
     } = *client;
     let own = eval_chains(api, chains.iter().copied(), first_request);
     let site_evals: Vec<Eval> = sites
@@ -193,8 +199,16 @@ pub(super) fn judge_client(
     let local = own_local.or_else(|| local_reason(target.as_deref(), chains));
     let target = if local.is_some() { None } else { target };
     let mut node = client_node(api, span, constructor, covered, disabled, target);
-    if let (Some(why), Value::Map(fields)) = (local, &mut node.value) {
-        fields.push(entry("local", scalar(why, span)));
+    if let Value::Map(fields) = &mut node.value {
+        if let Some(why) = local {
+            fields.push(entry("local", scalar(why, span)));
+        }
+        let streams = requests
+            .iter()
+            .any(|r| r.in_fn.as_deref().is_some_and(|f| streaming.contains(f)));
+        if streams {
+            fields.push(entry("streaming", scalar(STREAMING, span)));
+        }
     }
     (node, requests, guarded)
 }
