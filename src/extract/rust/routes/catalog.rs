@@ -190,6 +190,17 @@ pub struct Writes {
     /// a record created with one is a new record on every repeat, whatever it is
     /// saved with. A `Type::f` entry matches that call only, a bare name any call.
     pub new_ids: Vec<String>,
+    /// Calls that delete (a `*` matches any text): an ORM chain starting from one
+    /// (diesel `delete(t.filter(..))`), or a call of one not in sight
+    /// (`operator.delete_with(path)`). A repeat finds nothing more to delete.
+    pub deletes: Vec<String>,
+    /// Methods that write a value under a key when given two arguments
+    /// (`map.insert(k, v)`, `tree.put(k, v)`): a repeat overwrites the same key.
+    pub keyed_calls: Vec<String>,
+    /// Calls a repeat runs again without applying the change twice: an audit row per
+    /// request, a change notification to the user's own clients. Left out when judging
+    /// what a repeat does; a `*` matches any text.
+    pub repeat_harmless: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -269,6 +280,9 @@ impl RoutesCatalog {
         add(&mut w.not_followed, o.not_followed);
         add(&mut w.not_writes, o.not_writes);
         add(&mut w.new_ids, o.new_ids);
+        add(&mut w.deletes, o.deletes);
+        add(&mut w.keyed_calls, o.keyed_calls);
+        add(&mut w.repeat_harmless, o.repeat_harmless);
         add(&mut self.cors.types, other.cors.types);
         add(&mut self.cors.methods, other.cors.methods);
         self.normalize();
@@ -337,6 +351,16 @@ impl RoutesCatalog {
                 .any(|p| name.len() > p.len() && name.starts_with(p.as_str()))
     }
 
+    /// `name` matches a `deletes` entry (`delete_with`).
+    pub(crate) fn is_delete(&self, name: &str) -> bool {
+        self.writes.deletes.iter().any(|p| glob(p, name))
+    }
+
+    /// `name` matches a `repeat-harmless` entry (`send_*_update`).
+    pub(crate) fn repeat_harmless(&self, name: &str) -> bool {
+        self.writes.repeat_harmless.iter().any(|p| glob(p, name))
+    }
+
     /// The catalogue identity generator a call `qualifier::name(..)` is, if it is one.
     pub(crate) fn new_id(&self, qualifier: Option<&str>, name: &str) -> Option<&str> {
         self.writes
@@ -344,7 +368,7 @@ impl RoutesCatalog {
             .iter()
             .find(|e| match e.rsplit_once("::") {
                 Some((q, n)) => n == name && qualifier == Some(q),
-                None => e.as_str() == name,
+                None => glob(e, name),
             })
             .map(String::as_str)
     }
@@ -501,4 +525,39 @@ fn triggers(cat: &RoutesCatalog) -> HashSet<String> {
         }
     }
     set
+}
+
+/// `pat` matches `name`, each `*` standing for any text (`send_*_update`).
+fn glob(pat: &str, name: &str) -> bool {
+    let mut parts = pat.split('*');
+    let first = parts.next().unwrap_or_default();
+    let Some(mut rest) = name.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        return rest.is_empty();
+    };
+    for m in middle {
+        match rest.find(m) {
+            Some(at) => rest = &rest[at + m.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
+}
+
+#[cfg(test)]
+mod glob_tests {
+    #[test]
+    fn stars_match_any_text() {
+        use super::glob;
+        assert!(glob("send_*_update", "send_cipher_update"));
+        assert!(glob("log_event", "log_event"));
+        assert!(glob("notify_*", "notify_devices"));
+        assert!(glob("*_audit", "write_audit"));
+        assert!(!glob("send_*_update", "send_invite"));
+        assert!(!glob("log_event", "log_events"));
+        assert!(!glob("send_*_update", "send_update"));
+    }
 }

@@ -6,13 +6,19 @@
 
 use std::fmt::Write as _;
 
-use proc_macro2::{Delimiter, TokenStream, TokenTree};
-use syn::parse::Parser as _;
+use proc_macro2::{TokenStream, TokenTree};
 use syn::punctuated::Punctuated;
 use syn::visit::{self, Visit};
 
 use super::catalog::{has, RoutesCatalog};
 use super::sql::SqlWrite;
+use super::types;
+
+mod bindings;
+mod names;
+mod tokens;
+
+pub(crate) use names::{NameBuf, Names};
 
 /// What a body shows about an idempotency key.
 ///
@@ -49,6 +55,9 @@ pub(crate) struct Evidence {
     pub repeat: u8,
     /// The first identity generator the body calls (`get_uuid`): it makes a new record.
     pub new_id: Option<String>,
+    /// A field the body counts up or down (`send.access_count += 1`): saved, a repeat
+    /// counts twice.
+    pub counts: Option<String>,
     /// `Type::f` of the calls through a type's path (`Cipher::new(..)`): the link step
     /// looks for the constructors that make a new identity among them.
     pub type_calls: Names,
@@ -66,99 +75,12 @@ pub(crate) mod repeat {
     pub const ORM_UPSERT: u8 = 8;
     /// An ORM update setting given values (`update(t).set(col.eq(v))`).
     pub const ORM_SET: u8 = 16;
-}
-
-/// Identifiers as one text, each followed by `\n` (identifiers hold no newline), in
-/// the order they were met and repeated as often: one allocation per list instead of
-/// one per name, none when empty, and no sorting for the many functions nobody asks.
-/// Readers are order-free: `any`, or [`Names::least`] where one name is picked.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub(crate) struct Names(Box<str>);
-
-impl Names {
-    /// The names in the order met, repeats included.
-    pub fn iter(&self) -> impl Iterator<Item = &str> + Clone {
-        self.0.split_terminator('\n')
-    }
-
-    /// The least name (in `str` order) that satisfies `pred`: the first match of the
-    /// sorted, deduplicated list.
-    pub fn least(&self, mut pred: impl FnMut(&str) -> bool) -> Option<&str> {
-        self.iter().filter(|n| pred(n)).min()
-    }
-
-    /// The names sorted and deduplicated, for a list whose order is kept.
-    pub fn sorted(&self) -> Vec<&str> {
-        let mut names: Vec<&str> = self.iter().collect();
-        names.sort_unstable();
-        names.dedup();
-        names
-    }
-
-    /// Both lists in one.
-    pub(crate) fn union(&self, other: &Names) -> Names {
-        Names([&*self.0, &*other.0].concat().into_boxed_str())
-    }
-}
-
-/// Identifiers written into one reusable text while a body is walked, so collecting
-/// a name allocates nothing; [`NameBuf::take`] copies them into [`Names`].
-#[derive(Debug, Default)]
-pub(crate) struct NameBuf {
-    /// The names, each followed by `\n`.
-    text: String,
-    /// Where the name pushed last starts.
-    last: usize,
-}
-
-impl NameBuf {
-    /// Appends an identifier (as `Display` prints it, like `to_string`) and returns its text.
-    fn push_ident(&mut self, id: &proc_macro2::Ident) -> &str {
-        self.last = self.text.len();
-        let _ = write!(self.text, "{id}");
-        let end = self.text.len();
-        self.text.push('\n');
-        &self.text[self.last..end]
-    }
-
-    /// Appends a name.
-    fn push_str(&mut self, name: &str) {
-        self.last = self.text.len();
-        self.text.push_str(name);
-        self.text.push('\n');
-    }
-
-    /// Forgets the name pushed last.
-    fn pop(&mut self) {
-        self.text.truncate(self.last);
-    }
-
-    /// Forgets every name pushed after the buffer was `mark` bytes long.
-    fn truncate(&mut self, mark: usize) {
-        self.text.truncate(mark);
-        self.last = self.last.min(mark);
-    }
-
-    /// The names collected so far that satisfy `keep`; the buffer is left empty.
-    fn take_where(&mut self, keep: impl Fn(&str) -> bool) -> Names {
-        let mut kept = String::new();
-        for n in self.text.split_terminator('\n').filter(|n| keep(n)) {
-            kept.push_str(n);
-            kept.push('\n');
-        }
-        self.text.clear();
-        self.last = 0;
-        Names(kept.into_boxed_str())
-    }
-
-    /// The names collected so far; the buffer is left empty (its capacity is kept for
-    /// the next body).
-    fn take(&mut self) -> Names {
-        let out = Names(Box::from(self.text.as_str()));
-        self.text.clear();
-        self.last = 0;
-        out
-    }
+    /// An ORM delete (`delete(t.filter(..))`).
+    pub const ORM_DELETE: u8 = 32;
+    /// A value written under a key (`map.insert(k, v)`).
+    pub const KEYED: u8 = 64;
+    /// SQL text of a delete.
+    pub const SQL_DELETE: u8 = 128;
 }
 
 /// Buffers one [`Collector`] fills; the summarizer keeps one for all the functions of
@@ -172,6 +94,9 @@ pub(crate) struct Scratch {
     type_calls: NameBuf,
     /// The text of the literal being looked at in a macro body.
     literal: String,
+    /// The variables of the body whose type is known, each with it (`folder` bound by
+    /// `let folder = Folder::find(..)`), the last binding of a name first found.
+    bindings: Vec<(String, String)>,
 }
 
 /// A SCREAMING_CASE identifier (a constant's name): more than one char, an uppercase
@@ -200,13 +125,20 @@ impl Evidence {
     pub fn of_fn(
         sig: &syn::Signature,
         body: &syn::Block,
+        owner: Option<&str>,
         cat: &RoutesCatalog,
         scratch: &mut Scratch,
     ) -> Evidence {
         let mut c = Collector::new(cat, scratch);
+        if let Some(owner) = owner {
+            c.bind("self", owner);
+        }
         for input in &sig.inputs {
             if let syn::FnArg::Typed(pt) = input {
                 c.param_type(&pt.ty);
+                if let (syn::Pat::Ident(id), Some(ty)) = (&*pt.pat, types::named(&pt.ty)) {
+                    c.bind_ident(&id.ident, &ty);
+                }
             }
         }
         c.visit_return_type(&sig.output);
@@ -254,6 +186,7 @@ impl Evidence {
         self.write_calls = self.write_calls.union(&other.write_calls);
         self.repeat |= other.repeat;
         self.new_id = self.new_id.take().or(other.new_id);
+        self.counts = self.counts.take().or(other.counts);
         self.type_calls = self.type_calls.union(&other.type_calls);
     }
 }
@@ -327,11 +260,16 @@ impl<'c> Collector<'c> {
         self.ev.consts = self.names.consts.take();
         self.ev.types = self.names.types.take();
         self.ev.type_calls = self.names.type_calls.take();
+        self.names.bindings.clear();
         // Where the body holds SQL write text or an ORM upsert or update, `execute`
         // and `commit` run it (`conn.execute(insert_into(t).values(v).on_conflict_do_nothing())`).
         let sql = self.ev.repeat != 0;
         let runners = &self.cat.writes.sql_runners;
-        self.ev.write_calls = self.names.writes.take_where(|n| !(sql && has(runners, n)));
+        let bare = |n: &str| n.rsplit_once([':', '.']).map_or(n, |(_, m)| m).to_string();
+        self.ev.write_calls = self
+            .names
+            .writes
+            .take_where(|n| !(sql && has(runners, &bare(n))));
         self.names.literal.clear();
         self.ev.known_extractor = self
             .ev
@@ -457,6 +395,7 @@ impl<'c> Collector<'c> {
                 SqlWrite::Plain => repeat::SQL_PLAIN,
                 SqlWrite::Upsert => repeat::SQL_UPSERT,
                 SqlWrite::Set => repeat::SQL_SET,
+                SqlWrite::Delete => repeat::SQL_DELETE,
             };
         }
     }
@@ -470,64 +409,6 @@ impl<'c> Collector<'c> {
             self.names.consts.pop();
         }
     }
-
-    /// A literal of a macro body: a key header when it is a plain string naming one.
-    fn token_literal(&mut self, l: &proc_macro2::Literal) {
-        let mut text = std::mem::take(&mut self.names.literal);
-        text.clear();
-        let _ = write!(text, "{l}");
-        if let Some(inner) = text.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
-            self.literal(inner);
-        } else if let Some(raw) = text.strip_prefix('r') {
-            // `r#"INSERT .."#` in a `query!` body: only its SQL matters.
-            let inner = raw.trim_matches('#');
-            if let Some(inner) = inner.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
-                self.sql(inner);
-            }
-        }
-        self.names.literal = text;
-    }
-
-    /// Macro bodies stay token streams in `syn`: scan them for key literals,
-    /// constants, key fields and calls (`name(` and `.name(`).
-    fn tokens(&mut self, ts: TokenStream, depth: usize) {
-        if depth > 64 {
-            return;
-        }
-        let mut tts = ts.into_iter().peekable();
-        while let Some(tt) = tts.next() {
-            match &tt {
-                TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => {
-                    // A block in a macro body (vaultwarden's `db_run! { conn: sqlite {
-                    // .. } postgresql { .. } }`): walked as code, so its method chains
-                    // are judged like any others (an upsert chain, an absolute update).
-                    match syn::Block::parse_within.parse2(g.stream()) {
-                        Ok(stmts) => {
-                            let saved = (self.chain_depth, std::mem::take(&mut self.chain));
-                            self.chain_depth = 0;
-                            for st in &stmts {
-                                self.visit_stmt(st);
-                            }
-                            (self.chain_depth, self.chain) = saved;
-                        }
-                        Err(_) => self.tokens(g.stream(), depth + 1),
-                    }
-                }
-                TokenTree::Group(g) => self.tokens(g.stream(), depth + 1),
-                TokenTree::Literal(l) => self.token_literal(l),
-                TokenTree::Ident(id) => {
-                    let called = matches!(tts.peek(), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis);
-                    if !called {
-                        self.ident(id);
-                    } else if !self.called(id, true) {
-                        // A CORS call: its arguments are skipped too.
-                        tts.next();
-                    }
-                }
-                TokenTree::Punct(_) => {}
-            }
-        }
-    }
 }
 
 impl<'ast> Visit<'ast> for Collector<'_> {
@@ -536,7 +417,17 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         let mark = self.names.writes.text.len();
         let wrote = self.ev.writes.is_some();
         self.chain_depth += 1;
+        let before = self.names.writes.text.len();
         let walk = self.called(&m.method, false);
+        self.typed_write(&m.receiver, before);
+        if m.args.len() == 2
+            && self.names.writes.text.len() > before
+            && self.cat.writes.keyed_calls.iter().any(|k| m.method == k)
+        {
+            // `map.insert(k, v)`: a repeat writes the same value under the same key.
+            self.names.writes.truncate(before);
+            self.ev.repeat |= repeat::KEYED;
+        }
         self.visit_expr(&m.receiver);
         if walk {
             // The arguments are expressions of their own, not links of this chain:
@@ -562,6 +453,10 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             // `diesel::update(t).set(col.eq(v)).execute(c)`: sets given values.
             self.ev.repeat |= repeat::ORM_SET;
             self.names.writes.truncate(mark);
+        } else if self.names.writes.text.len() > mark && super::orm::delete_chain(m, self.cat) {
+            // `diesel::delete(t.filter(id.eq(x))).execute(c)`: a repeat deletes nothing more.
+            self.ev.repeat |= repeat::ORM_DELETE;
+            self.names.writes.truncate(mark);
         } else if chain & CHAIN_UPSERT != 0 {
             // `insert_into(t).values(v).on_conflict(id).do_nothing().execute(c)`: the
             // chain's writes are one upsert.
@@ -573,6 +468,40 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         let args = std::mem::take(&mut self.args);
         self.names.writes.text.push_str(&args.writes);
         self.ev.writes = self.ev.writes.take().or(args.first);
+    }
+
+    fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
+        use syn::BinOp::{AddAssign, SubAssign};
+        if self.ev.counts.is_none() && matches!(b.op, AddAssign(_) | SubAssign(_)) {
+            if let syn::Expr::Field(f) = &*b.left {
+                if let syn::Member::Named(id) = &f.member {
+                    self.ev.counts = Some(id.to_string());
+                }
+            }
+        }
+        visit::visit_expr_binary(self, b);
+    }
+
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        if let Some(init) = &l.init {
+            self.visit_expr(&init.expr);
+            if let Some((_, e)) = &init.diverge {
+                self.visit_expr(e);
+            }
+            self.bind_pat(&l.pat, &init.expr);
+        }
+        self.visit_pat(&l.pat);
+    }
+
+    fn visit_expr_let(&mut self, l: &'ast syn::ExprLet) {
+        self.visit_expr(&l.expr);
+        self.bind_pat(&l.pat, &l.expr);
+    }
+
+    fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
+        self.visit_expr(&f.expr);
+        self.bind_pat(&f.pat, &f.expr);
+        self.visit_block(&f.body);
     }
 
     fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
@@ -595,12 +524,25 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             let Some(last) = segs.last() else {
                 return visit::visit_expr_call(self, c);
             };
+            let before = self.names.writes.text.len();
             if !self.called(&last.ident, true) {
                 return;
             }
             // `Router::new()`, `rocket::build()`: the type or module too, so the link
             // step and the summarizer can tell a router constructor from any `new`.
             let qualifier = (segs.len() >= 2).then(|| &segs[segs.len() - 2].ident);
+            if let Some(q) = qualifier {
+                // `TwoFactorDuoContext::save(..)`, `Self::delete(..)`: that type's function.
+                let ty = if q == "Self" {
+                    self.type_of_name("self").map(str::to_string)
+                } else {
+                    let q = q.to_string();
+                    q.starts_with(|c: char| c.is_ascii_uppercase()).then_some(q)
+                };
+                if let Some(ty) = ty {
+                    self.retype_write(before, &ty, "::");
+                }
+            }
             if let Some(q) = qualifier {
                 self.qualifier(q);
             }

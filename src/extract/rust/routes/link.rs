@@ -30,11 +30,19 @@ struct Package<'a> {
     files: &'a [&'a FileRoutes],
     /// Calls not followed when judging what a repeat does (`[writes] not-followed`).
     not_followed: &'a [String],
+    /// The catalogue, for the calls a repeat may run again (`repeat-harmless`).
+    cat: &'a RoutesCatalog,
     /// Per file: its package.
     pkg_of: Vec<usize>,
     /// Per package: the other scanned packages it depends on.
     deps_of: Vec<Vec<usize>>,
     fns: HashMap<&'a str, Vec<(usize, &'a Evidence)>>,
+    /// The functions of `impl` blocks by `Type::name` (`Folder::save`).
+    owned: HashMap<String, Vec<(usize, &'a Evidence)>>,
+    /// The types with an `impl` block in the workspace.
+    owners: HashSet<&'a str>,
+    /// The functions taking `self` by name, what `x.name(..)` may call.
+    methods: HashMap<&'a str, Vec<(usize, &'a Evidence)>>,
     fn_scopes: HashMap<&'a str, Vec<ScopeId>>,
     key_consts: HashSet<&'a str>,
     body_types: HashSet<&'a str>,
@@ -45,8 +53,6 @@ struct Package<'a> {
     parents: HashMap<ScopeId, Vec<Parent<'a>>>,
     /// [`Package::body_writes`] by (evidence address, depth): handlers share callees.
     writes_memo: std::cell::RefCell<HashMap<(usize, u8), Option<String>>>,
-    /// [`Package::body_repeat`] by (evidence address, depth).
-    repeat_memo: std::cell::RefCell<HashMap<(usize, u8), repeat::Repeat>>,
     /// [`Package::creates`] by (evidence address, depth).
     creates_memo: std::cell::RefCell<HashMap<(usize, u8), Option<String>>>,
     /// `Type::f` of the constructors that make a new identity, with the generator.
@@ -117,7 +123,7 @@ fn link_files(
     deps_of: Vec<Vec<usize>>,
     cat: &RoutesCatalog,
 ) -> Vec<RouteFact> {
-    let pkg = Package::new(files, pkg_of, deps_of, &cat.writes.not_followed);
+    let pkg = Package::new(files, pkg_of, deps_of, cat);
     let mut out = Vec::new();
     for (fi, file) in files.iter().enumerate() {
         let has_other_route = |name: &str| {
@@ -218,14 +224,18 @@ impl<'a> Package<'a> {
         files: &'a [&'a FileRoutes],
         pkg_of: Vec<usize>,
         deps_of: Vec<Vec<usize>>,
-        not_followed: &'a [String],
+        cat: &'a RoutesCatalog,
     ) -> Self {
         let mut p = Package {
             files,
-            not_followed,
+            not_followed: &cat.writes.not_followed,
+            cat,
             pkg_of,
             deps_of,
             fns: HashMap::default(),
+            owned: HashMap::default(),
+            methods: HashMap::default(),
+            owners: HashSet::default(),
             fn_scopes: HashMap::default(),
             key_consts: HashSet::default(),
             body_types: HashSet::default(),
@@ -233,19 +243,13 @@ impl<'a> Package<'a> {
             key_middlewares: HashSet::default(),
             parents: HashMap::default(),
             writes_memo: Default::default(),
-            repeat_memo: Default::default(),
             creates_memo: Default::default(),
             new_id_fns: HashMap::default(),
             macro_registered: HashSet::default(),
             handlers: HashSet::default(),
         };
         for (fi, f) in files.iter().enumerate() {
-            for info in &f.fns {
-                p.fns
-                    .entry(&info.name)
-                    .or_default()
-                    .push((fi, &info.evidence));
-            }
+            p.index_fns(fi, f);
             for (name, s) in &f.fn_scopes {
                 p.fn_scopes.entry(name).or_default().push((fi, *s));
             }
@@ -292,6 +296,23 @@ impl<'a> Package<'a> {
         p.key_middlewares.extend(named);
         p.attach_parents();
         p
+    }
+
+    /// Indexes the functions of file `fi`: by name, methods by name, and those of
+    /// `impl` blocks by `Type::name`.
+    fn index_fns(&mut self, fi: usize, f: &'a FileRoutes) {
+        for info in &f.fns {
+            let entry = (fi, &info.evidence);
+            self.fns.entry(&info.name).or_default().push(entry);
+            if info.method {
+                self.methods.entry(&info.name).or_default().push(entry);
+            }
+            if let Some(owner) = &info.owner {
+                self.owners.insert(owner);
+                let key = format!("{owner}::{}", info.name);
+                self.owned.entry(key).or_default().push(entry);
+            }
+        }
     }
 
     /// Records where each scope is attached ([`Package::parents`]): the scopes and
@@ -396,7 +417,7 @@ impl<'a> Package<'a> {
         // Cycles end at the memo: a body being judged counts as not writing meanwhile.
         self.writes_memo.borrow_mut().insert(key, None);
         let w = ev.calls.sorted().into_iter().find_map(|c| {
-            if Some(c) == name {
+            if Some(c) == name || self.not_followed.iter().any(|n| n == c) {
                 return None;
             }
             self.visible(&self.fns, c, pkg)

@@ -73,6 +73,7 @@ mod frameworks;
 mod link;
 mod orm;
 mod sql;
+pub(crate) mod types;
 
 #[cfg(test)]
 mod tests;
@@ -200,6 +201,10 @@ pub(crate) struct LayerRefs {
 pub(crate) struct FnInfo {
     pub name: String,
     pub evidence: evidence::Evidence,
+    /// The type of the `impl` block the function is in (`Folder` of `Folder::save`).
+    pub owner: Option<String>,
+    /// It takes `self`: a method call `x.save(..)` may reach it.
+    pub method: bool,
 }
 
 /// A route of a package, judged.

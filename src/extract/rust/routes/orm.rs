@@ -1,4 +1,5 @@
-//! ORM updates that set columns to given values: diesel `update(t).set(col.eq(v))`.
+//! ORM updates that set columns to given values: diesel `update(t).set(col.eq(v))`,
+//! and ORM deletes (`delete(t.filter(..))`).
 //!
 //! Like an SQL `UPDATE .. SET col = $1` (see `sql.rs`), such a chain leaves the rows
 //! as the first run left them; `set(n.eq(n + 1))` does not. Which chains are updates
@@ -34,6 +35,28 @@ pub(crate) fn absolute_set(m: &syn::ExprMethodCall, cat: &RoutesCatalog) -> Opti
         let named = f.path.segments.last().is_some_and(|s| s.ident == root_want);
         named.then(|| set_arg.map(absolute_pairs))?
     })
+}
+
+/// The chain ending in `m` starts from a call of a catalogue delete chain
+/// (`diesel::delete(t.filter(id.eq(x))).execute(c)`).
+pub(crate) fn delete_chain(m: &syn::ExprMethodCall, cat: &RoutesCatalog) -> bool {
+    let mut cur = m;
+    let root = loop {
+        match strip(&cur.receiver) {
+            syn::Expr::MethodCall(inner) => cur = inner,
+            other => break other,
+        }
+    };
+    let syn::Expr::Call(root) = root else {
+        return false;
+    };
+    let syn::Expr::Path(f) = &*root.func else {
+        return false;
+    };
+    f.path
+        .segments
+        .last()
+        .is_some_and(|s| cat.is_delete(&s.ident.to_string()))
 }
 
 fn strip(e: &syn::Expr) -> &syn::Expr {

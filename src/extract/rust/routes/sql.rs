@@ -3,8 +3,8 @@
 //! A POST whose only writes are an insert the database dedups on a key
 //! (`ON CONFLICT`, `INSERT OR IGNORE`, `ON DUPLICATE KEY UPDATE`, ...) or an
 //! `UPDATE .. SET col = <value>` repeats safely: the second run leaves the rows as the
-//! first left them. `SET n = n + 1`, any other insert, and a delete among other writes
-//! do not (a delete is left a plain write: the catalogue does not claim it). The
+//! first left them; so does a delete, which finds nothing more the second time.
+//! `SET n = n + 1` and any other insert do not. The
 //! phrases are data (`[writes]` of the routes catalogue); only the shape of a `SET`
 //! list is read here.
 
@@ -19,6 +19,8 @@ pub(crate) enum SqlWrite {
     Upsert,
     /// An update that sets columns to given values.
     Set,
+    /// A delete: a repeat finds nothing more to delete.
+    Delete,
 }
 
 /// How the literal `lower` (lowercased) writes, if it holds a write statement: its
@@ -58,6 +60,9 @@ fn statement(w: &Writes, st: &str) -> SqlWrite {
         .iter()
         .filter_map(|k| find_word(st, k).map(|at| (at, *k)))
         .min();
+    if let Some((_, "delete")) = first_write {
+        return SqlWrite::Delete;
+    }
     if let Some((_, "update")) = first_write {
         if let Some(list) = w.sql_sets.iter().find_map(|q| after_phrase(st, q)) {
             if absolute_sets(w, list) {
@@ -207,11 +212,16 @@ mod tests {
         for sql in [
             "UPDATE counters SET n = n + 1 WHERE id = $1",
             "UPDATE posts SET tags = tags || $1 WHERE id = $2",
-            "UPDATE t SET a = $1 WHERE id = $2; DELETE FROM cache WHERE id = $2",
+            "UPDATE t SET a = $1 WHERE id = $2; INSERT INTO audit (e) VALUES ($2)",
             "INSERT INTO users (name) VALUES ($1)",
-            "DELETE FROM sessions WHERE id = $1",
         ] {
             assert_eq!(kind(sql), Some(Plain), "{sql}");
+        }
+        for sql in [
+            "DELETE FROM sessions WHERE id = $1",
+            "delete from t where id = $1; delete from u where t = $1",
+        ] {
+            assert_eq!(kind(sql), Some(Delete), "{sql}");
         }
         assert_eq!(kind("SELECT * FROM t WHERE updated"), None);
     }

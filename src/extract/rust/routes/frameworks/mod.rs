@@ -202,7 +202,7 @@ impl<'a> Summarizer<'a> {
     fn item(&mut self, item: &syn::Item) {
         match item {
             syn::Item::Fn(f) if !self.skip(&f.attrs) => {
-                self.function(&f.sig, &f.block, &f.attrs);
+                self.function(&f.sig, &f.block, &f.attrs, None);
             }
             syn::Item::Impl(imp) if !self.skip(&imp.attrs) => self.impl_block(imp),
             syn::Item::Mod(m) if !self.skip(&m.attrs) => {
@@ -265,7 +265,7 @@ impl<'a> Summarizer<'a> {
         for it in &imp.items {
             match it {
                 syn::ImplItem::Fn(f) if !self.skip(&f.attrs) => {
-                    let i = self.function(&f.sig, &f.block, &f.attrs);
+                    let i = self.function(&f.sig, &f.block, &f.attrs, self_ty.as_deref());
                     if let (Some(ty), Some(id)) = (&self_ty, &self.out.fns[i].evidence.new_id) {
                         let f = format!("{ty}::{}", self.out.fns[i].name);
                         self.out.new_id_fns.push((f, id.clone()));
@@ -296,9 +296,10 @@ impl<'a> Summarizer<'a> {
         sig: &syn::Signature,
         body: &syn::Block,
         attrs: &[syn::Attribute],
+        owner: Option<&str>,
     ) -> usize {
         let name = sig.ident.to_string();
-        let ev = Evidence::of_fn(sig, body, self.cat, &mut self.scratch);
+        let ev = Evidence::of_fn(sig, body, owner, self.cat, &mut self.scratch);
         // Only bodies that call something routing-related can register routes; the
         // others matter only through their tail (`fn app() -> Router { api::router() }`).
         let routing = ev.calls.iter().any(|c| self.triggers.contains(c));
@@ -324,6 +325,8 @@ impl<'a> Summarizer<'a> {
         self.out.fns.push(FnInfo {
             name: cx.name,
             evidence: ev,
+            owner: owner.map(str::to_string),
+            method: sig.receiver().is_some(),
         });
         self.out.fns.len() - 1
     }

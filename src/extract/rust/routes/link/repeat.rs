@@ -10,22 +10,60 @@
 
 use super::*;
 use crate::extract::rust::routes::evidence::repeat::{
-    ORM_SET, ORM_UPSERT, SQL_PLAIN, SQL_SET, SQL_UPSERT,
+    KEYED, ORM_DELETE, ORM_SET, ORM_UPSERT, SQL_DELETE, SQL_PLAIN, SQL_SET, SQL_UPSERT,
 };
+
+/// How many calls down what a repeat does is judged. Finding that a handler writes
+/// stops two calls down (`WRITE_DEPTH`); judging that every write repeats safely must
+/// see the writes themselves, and model methods call other models' methods
+/// (vaultwarden: handler → `Cipher::save` → `update_users_revision` →
+/// `User::update_uuid_revision`), each name reaching every same-named method
+/// (`delete` of every model). A write call below this depth counts as one a repeat
+/// may apply twice; each body is judged once per handler whatever the depth.
+const REPEAT_DEPTH: u8 = 24;
 
 /// What the writes of a body and of what it calls do on a repeat.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Repeat {
-    /// A write a repeat may apply twice, or one that cannot be seen.
-    plain: bool,
+    /// A write a repeat may apply twice, or one that cannot be seen: which.
+    plain: Option<String>,
     /// How the first write that repeats safely does so (`upsert on conflict (in add_records)`).
     safe: Option<String>,
 }
 
 impl Repeat {
+    /// What the writes of a body itself do (its SQL text, ORM chains, counters).
+    fn own(ev: &Evidence) -> Repeat {
+        let r = ev.repeat;
+        Repeat {
+            plain: (r & SQL_PLAIN != 0)
+                .then(|| ev.writes.clone().unwrap_or_else(|| "sql".to_string()))
+                .or_else(|| ev.counts.as_ref().map(|f| format!("counts {f}"))),
+            safe: if r & (SQL_UPSERT | ORM_UPSERT) != 0 {
+                Some("upsert on conflict".to_string())
+            } else if r & (SQL_SET | ORM_SET) != 0 {
+                Some("sets a value".to_string())
+            } else if r & KEYED != 0 {
+                Some("sets a key".to_string())
+            } else if r & (SQL_DELETE | ORM_DELETE) != 0 {
+                Some("deletes".to_string())
+            } else {
+                None
+            },
+        }
+    }
+
     /// Adds what a callee named `c` does.
     fn add(&mut self, sub: Repeat, c: &str) {
-        self.plain |= sub.plain;
+        if self.plain.is_none() {
+            self.plain = sub.plain.map(|how| {
+                if how.contains(" (in ") || how.ends_with(c) {
+                    how
+                } else {
+                    format!("{how} (in {c})")
+                }
+            });
+        }
         if self.safe.is_none() {
             self.safe = sub.safe.map(|how| match how.find(" (in ") {
                 Some(_) => how,
@@ -41,18 +79,19 @@ impl Package<'_> {
     pub(super) fn repeat_safe(&self, handler: Option<&Handler>, file: usize) -> Option<String> {
         let pkg = self.pkg_of[file];
         let r = match handler? {
-            Handler::Inline(ev) => self.body_repeat(ev, pkg, WRITE_DEPTH),
+            Handler::Inline(ev) => self.body_repeat(ev, pkg, REPEAT_DEPTH, &mut HashSet::default()),
             Handler::Named(h) => {
                 let mut r = Repeat::default();
+                let mut seen = HashSet::default();
                 for ev in self.candidates(h, file) {
-                    let sub = self.body_repeat(ev, pkg, WRITE_DEPTH);
-                    r.plain |= sub.plain;
+                    let sub = self.body_repeat(ev, pkg, REPEAT_DEPTH, &mut seen);
+                    r.plain = r.plain.or(sub.plain);
                     r.safe = r.safe.or(sub.safe);
                 }
                 r
             }
         };
-        if r.plain {
+        if r.plain.is_some() {
             return None;
         }
         // An upsert keyed on an id the server just made dedups nothing: a repeat makes
@@ -89,7 +128,9 @@ impl Package<'_> {
         }
         self.creates_memo.borrow_mut().insert(key, None);
         let c = ev.calls.sorted().into_iter().find_map(|c| {
-            if self.not_followed.iter().any(|n| n == c) {
+            // An audit row's new id (`log_event` → `Event::new`) is no new record
+            // of the change.
+            if self.not_followed.iter().any(|n| n == c) || self.harmless(c) {
                 return None;
             }
             self.visible(&self.fns, c, pkg)
@@ -106,60 +147,173 @@ impl Package<'_> {
     }
 
     /// What the writes of `ev` (a body in package `pkg`) and of the functions it
-    /// calls, `depth` levels down, do on a repeat. A write call that reaches no body
-    /// (out of depth, or not in the scanned code) may apply twice; same-named
-    /// functions all count, the body itself aside.
-    fn body_repeat(&self, ev: &Evidence, pkg: usize, depth: u8) -> Repeat {
-        let key = (std::ptr::from_ref(ev) as usize, depth);
-        if let Some(r) = self.repeat_memo.borrow().get(&key) {
-            return r.clone();
+    /// calls, down to `depth` levels, do on a repeat. A write call that reaches no body
+    /// (not in the scanned code, or below the depth) may apply twice; same-named
+    /// functions all count. What is reachable is judged once per handler (`seen`): the
+    /// verdict is an "or" over every body reached, so a body met again, or a cycle
+    /// (`delete` → `delete_all_by_org` → `delete`), adds nothing new.
+    fn body_repeat(
+        &self,
+        ev: &Evidence,
+        pkg: usize,
+        depth: u8,
+        seen: &mut HashSet<usize>,
+    ) -> Repeat {
+        if !seen.insert(std::ptr::from_ref(ev) as usize) {
+            return Repeat::default();
         }
-        // Cycles end at the memo: a body being judged counts as not writing meanwhile.
-        self.repeat_memo.borrow_mut().insert(key, Repeat::default());
-        let mut r = Repeat {
-            plain: ev.repeat & SQL_PLAIN != 0,
-            safe: if ev.repeat & (SQL_UPSERT | ORM_UPSERT) != 0 {
-                Some("upsert on conflict".to_string())
-            } else if ev.repeat & (SQL_SET | ORM_SET) != 0 {
-                Some("sets a value".to_string())
-            } else {
-                None
-            },
-        };
+        let mut r = Repeat::own(ev);
         let callees = |c: &str| -> Vec<(usize, &Evidence)> {
             if depth == 0 {
                 return Vec::new();
             }
-            self.visible(&self.fns, c, pkg)
+            self.callees(c, pkg)
                 .into_iter()
                 .filter(|(_, cev)| !std::ptr::eq(*cev, ev))
                 .collect()
         };
         let writes = ev.write_calls.sorted();
+        // The names of the write calls, typed or not: the loop below over all calls
+        // must not follow `save` into every model when `Folder::save` was meant.
+        let write_names: Vec<&str> = writes.iter().map(|c| bare(c)).collect();
         for c in &writes {
-            if r.plain {
+            if r.plain.is_some() {
                 break;
+            }
+            if self.harmless(bare(c)) {
+                continue;
             }
             let mut sub = Repeat::default();
-            for (f, cev) in callees(c) {
-                sub.add(self.body_repeat(cev, self.pkg_of[f], depth - 1), c);
+            let bodies = callees(c);
+            for (f, cev) in &bodies {
+                sub.add(self.body_repeat(cev, self.pkg_of[*f], depth - 1, seen), c);
             }
-            // A write call whose bodies show no write at all: the name says it writes.
-            sub.plain |= sub.safe.is_none();
+            // A write call with no body in sight (not in the scanned code, or below
+            // the depth): the name says it writes. One whose bodies show no write
+            // (`user.set_password(..)` only sets fields) writes nothing.
+            if bodies.is_empty() {
+                if self.cat.is_delete(bare(c)) {
+                    // `operator.delete_with(path)`: a repeat deletes nothing more.
+                    sub.safe = Some(format!("deletes ({c})"));
+                } else {
+                    sub.plain = Some(format!("call {c}"));
+                }
+            }
             r.add(sub, c);
         }
+        // Other calls are followed near the handler only (its helpers, as when finding
+        // its writes): deeper down, writes go through write-named calls, and following
+        // every `find_by_uuid` or `to_json` by name would reach the whole workspace.
+        if REPEAT_DEPTH - depth >= WRITE_DEPTH {
+            return r;
+        }
         for c in ev.calls.sorted() {
-            if r.plain {
+            if r.plain.is_some() {
                 break;
             }
-            if writes.contains(&c) || self.not_followed.iter().any(|n| n == c) {
+            if write_names.contains(&c)
+                || self.not_followed.iter().any(|n| n == c)
+                || self.harmless(c)
+            {
                 continue;
             }
             for (f, cev) in callees(c) {
-                r.add(self.body_repeat(cev, self.pkg_of[f], depth - 1), c);
+                r.add(self.body_repeat(cev, self.pkg_of[f], depth - 1, seen), c);
             }
         }
-        self.repeat_memo.borrow_mut().insert(key, r.clone());
         r
     }
+}
+
+impl<'a> Package<'a> {
+    /// The bodies a write call of package `pkg` may run: `Folder::save` (on a
+    /// variable of known type) is that method if the workspace has it, else every
+    /// method `save`; `user.save` (on a value of unknown type) is `User::save` if the
+    /// workspace has it (a value named after its type), else every method `save`;
+    /// `save(..)` is every function `save`.
+    fn callees(&self, c: &str, pkg: usize) -> Vec<(usize, &'a Evidence)> {
+        if let Some((_, m)) = c.split_once("::") {
+            let own = self.visible(&self.owned_fns(c), c, pkg);
+            // No such method on that type in sight: a trait's, or the type is an
+            // alias or a trait object (`db: Db`): the methods of that name.
+            return if own.is_empty() {
+                self.visible(&self.methods, m, pkg)
+            } else {
+                own
+            };
+        }
+        match c.split_once('.') {
+            Some((v, m)) => {
+                let own = self.named_after(v, m, pkg);
+                if own.is_empty() {
+                    self.visible(&self.methods, m, pkg)
+                } else {
+                    own
+                }
+            }
+            None => self.visible(&self.fns, c, pkg),
+        }
+    }
+
+    /// The functions named `Type::name` (one entry, for [`Package::visible`]).
+    fn owned_fns(&self, c: &str) -> HashMap<&str, Vec<(usize, &'a Evidence)>> {
+        let mut m = HashMap::default();
+        if let Some((key, v)) = self.owned.get_key_value(c) {
+            m.insert(key.as_str(), v.clone());
+        }
+        m
+    }
+
+    /// The methods `m` of the types a value named `v` is named after: `TwoFactor::save`
+    /// for `twofactor.save(..)` (case and `_` aside), else those of the types whose
+    /// name starts with it, or starts or ends it (`member` → `Membership`).
+    fn named_after(&self, v: &str, m: &str, pkg: usize) -> Vec<(usize, &'a Evidence)> {
+        if v.is_empty() {
+            return Vec::new();
+        }
+        let norm = |s: &str| s.replace('_', "").to_ascii_lowercase();
+        let var = norm(v);
+        let exact = self
+            .owners
+            .iter()
+            .copied()
+            .filter(|t| norm(t) == var)
+            .min()
+            .map(|t| format!("{t}::{m}"));
+        if let Some(exact) = exact {
+            let own = self.visible(&self.owned_fns(&exact), &exact, pkg);
+            if !own.is_empty() {
+                return own;
+            }
+        }
+        // `member` → `Membership`, `saved_emergency_access` → `EmergencyAccess`.
+        let mut owners: Vec<&str> = self
+            .owners
+            .iter()
+            .copied()
+            .filter(|t| {
+                let t = norm(t);
+                t.len() > 2 && (t.starts_with(&var) || var.starts_with(&t) || var.ends_with(&t))
+            })
+            .collect();
+        owners.sort_unstable();
+        owners
+            .into_iter()
+            .flat_map(|t| {
+                let key = format!("{t}::{m}");
+                self.visible(&self.owned_fns(&key), &key, pkg)
+            })
+            .collect()
+    }
+
+    /// A call a repeat may run again without applying the change twice (an audit row,
+    /// a notification to the user's own clients): `[writes] repeat-harmless`.
+    fn harmless(&self, name: &str) -> bool {
+        self.cat.repeat_harmless(name)
+    }
+}
+
+/// A write call's name without its type or method mark (`Folder::save`, `.save`: `save`).
+fn bare(c: &str) -> &str {
+    c.rsplit_once([':', '.']).map_or(c, |(_, m)| m)
 }

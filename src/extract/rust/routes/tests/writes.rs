@@ -125,7 +125,7 @@ async fn change_password(db: Db) { crate::auth::change_password(&db).await; }
 async fn tag(c: Conn) {
     diesel::insert_into(tags::table).values(&t).on_conflict(tags::id).do_nothing().execute(&mut c);
 }
-async fn mixed(db: Db) { db.add_records(&r).await; db.change_password().await; }"#;
+async fn mixed(db: Db) { db.add_records(&r).await; crate::auth::change_password(&db).await; }"#;
     let pg = r#"impl Database for Postgres {
     async fn add_records(&self, r: &[Rec]) -> Result<()> {
         let mut tx = self.pool.begin().await?;
@@ -142,10 +142,10 @@ async fn mixed(db: Db) { db.add_records(&r).await; db.change_password().await; }
     assert_eq!(
         covers(&[router, pg, auth]),
         vec![
-            (s("upload"), s("upsert on conflict (in add_records)")),
+            (s("upload"), s("upsert on conflict (in Db::add_records)")),
             (s("change_password"), s("sets a value (in change_password)")),
             (s("tag"), s("upsert on conflict")),
-            (s("mixed"), s("upsert on conflict (in add_records)")),
+            (s("mixed"), s("upsert on conflict (in Db::add_records)")),
         ]
     );
 }

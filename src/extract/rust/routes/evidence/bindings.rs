@@ -1,0 +1,69 @@
+//! The types of a body's variables while it is walked (see `routes/types.rs`), so a
+//! write method called on one is recorded with its type (`Folder::save`).
+
+use super::Collector;
+use crate::extract::rust::routes::types;
+
+impl Collector<'_> {
+    /// Binds the variable of `pat` (`folder`, `Some(folder)`, `folder: Folder`) to the
+    /// type `init` makes, when that is known.
+    pub(super) fn bind_pat(&mut self, pat: &syn::Pat, init: &syn::Expr) {
+        let Some(var) = types::pat_var(pat) else {
+            return;
+        };
+        let ty = match pat {
+            syn::Pat::Type(pt) => types::named(&pt.ty),
+            _ => None,
+        };
+        if let Some(ty) = ty.or_else(|| types::made_by(init)) {
+            self.bind_ident(var, &ty);
+        }
+    }
+
+    /// Records that the variable `var` holds a `ty`.
+    pub(super) fn bind(&mut self, var: &str, ty: &str) {
+        self.names.bindings.push((var.to_string(), ty.to_string()));
+    }
+
+    pub(super) fn bind_ident(&mut self, var: &proc_macro2::Ident, ty: &str) {
+        self.names.bindings.push((var.to_string(), ty.to_string()));
+    }
+
+    /// The type of the variable an expression names, when known.
+    pub(super) fn type_of(&self, e: &syn::Expr) -> Option<&str> {
+        self.type_of_name(&types::var(e)?)
+    }
+
+    pub(super) fn type_of_name(&self, name: &str) -> Option<&str> {
+        let b = &self.names.bindings;
+        b.iter()
+            .rev()
+            .find(|(v, _)| name == v)
+            .map(|(_, t)| t.as_str())
+    }
+
+    /// A write method called on a variable of known type is recorded as `Type::m`, so
+    /// the link step follows `folder.save(..)` into `Folder::save` rather than every
+    /// `save` of the workspace; on a value of unknown type as `name.m` (the receiver's
+    /// variable or field name, maybe empty), which only a method (a function with
+    /// `self`) can be, not `TwoFactorDuoContext::save(state, ..)`.
+    pub(super) fn typed_write(&mut self, receiver: &syn::Expr, before: usize) {
+        match self.type_of(receiver).map(str::to_string) {
+            Some(ty) => self.retype_write(before, &ty, "::"),
+            None => {
+                let name = types::receiver_name(receiver).unwrap_or_default();
+                self.retype_write(before, &name, ".");
+            }
+        }
+    }
+
+    /// Prefixes the write call pushed after `before` (if any) with `ty` and `sep`.
+    pub(super) fn retype_write(&mut self, before: usize, ty: &str, sep: &str) {
+        if self.names.writes.text.len() <= before {
+            return;
+        }
+        let name = self.names.writes.text[before..].trim_end().to_string();
+        self.names.writes.truncate(before);
+        self.names.writes.push_str(&format!("{ty}{sep}{name}"));
+    }
+}

@@ -1,0 +1,96 @@
+//! The name lists of [`super::Evidence`] and the buffer they are collected in.
+
+use std::fmt::Write as _;
+
+/// Identifiers as one text, each followed by `\n` (identifiers hold no newline), in
+/// the order they were met and repeated as often: one allocation per list instead of
+/// one per name, none when empty, and no sorting for the many functions nobody asks.
+/// Readers are order-free: `any`, or [`Names::least`] where one name is picked.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Names(Box<str>);
+
+impl Names {
+    /// The names in the order met, repeats included.
+    pub fn iter(&self) -> impl Iterator<Item = &str> + Clone {
+        self.0.split_terminator('\n')
+    }
+
+    /// The least name (in `str` order) that satisfies `pred`: the first match of the
+    /// sorted, deduplicated list.
+    pub fn least(&self, mut pred: impl FnMut(&str) -> bool) -> Option<&str> {
+        self.iter().filter(|n| pred(n)).min()
+    }
+
+    /// The names sorted and deduplicated, for a list whose order is kept.
+    pub fn sorted(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.iter().collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
+    /// Both lists in one.
+    pub(crate) fn union(&self, other: &Names) -> Names {
+        Names([&*self.0, &*other.0].concat().into_boxed_str())
+    }
+}
+
+/// Identifiers written into one reusable text while a body is walked, so collecting
+/// a name allocates nothing; [`NameBuf::take`] copies them into [`Names`].
+#[derive(Debug, Default)]
+pub(crate) struct NameBuf {
+    /// The names, each followed by `\n`.
+    pub(super) text: String,
+    /// Where the name pushed last starts.
+    last: usize,
+}
+
+impl NameBuf {
+    /// Appends an identifier (as `Display` prints it, like `to_string`) and returns its text.
+    pub(super) fn push_ident(&mut self, id: &proc_macro2::Ident) -> &str {
+        self.last = self.text.len();
+        let _ = write!(self.text, "{id}");
+        let end = self.text.len();
+        self.text.push('\n');
+        &self.text[self.last..end]
+    }
+
+    /// Appends a name.
+    pub(super) fn push_str(&mut self, name: &str) {
+        self.last = self.text.len();
+        self.text.push_str(name);
+        self.text.push('\n');
+    }
+
+    /// Forgets the name pushed last.
+    pub(super) fn pop(&mut self) {
+        self.text.truncate(self.last);
+    }
+
+    /// Forgets every name pushed after the buffer was `mark` bytes long.
+    pub(super) fn truncate(&mut self, mark: usize) {
+        self.text.truncate(mark);
+        self.last = self.last.min(mark);
+    }
+
+    /// The names collected so far that satisfy `keep`; the buffer is left empty.
+    pub(super) fn take_where(&mut self, keep: impl Fn(&str) -> bool) -> Names {
+        let mut kept = String::new();
+        for n in self.text.split_terminator('\n').filter(|n| keep(n)) {
+            kept.push_str(n);
+            kept.push('\n');
+        }
+        self.text.clear();
+        self.last = 0;
+        Names(kept.into_boxed_str())
+    }
+
+    /// The names collected so far; the buffer is left empty (its capacity is kept for
+    /// the next body).
+    pub(super) fn take(&mut self) -> Names {
+        let out = Names(Box::from(self.text.as_str()));
+        self.text.clear();
+        self.last = 0;
+        out
+    }
+}

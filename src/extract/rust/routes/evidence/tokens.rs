@@ -1,0 +1,76 @@
+//! Macro bodies, which `syn` keeps as tokens: blocks in them are walked as code
+//! (vaultwarden's `db_run!`), the rest scanned for key literals, SQL, constants and
+//! calls.
+
+use std::fmt::Write as _;
+
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use syn::parse::Parser as _;
+use syn::visit::Visit;
+
+use super::Collector;
+
+impl Collector<'_> {
+    /// A literal of a macro body: a key header when it is a plain string naming one.
+    pub(super) fn token_literal(&mut self, l: &proc_macro2::Literal) {
+        let mut text = std::mem::take(&mut self.names.literal);
+        text.clear();
+        let _ = write!(text, "{l}");
+        if let Some(inner) = text.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
+            self.literal(inner);
+        } else if let Some(raw) = text.strip_prefix('r') {
+            // `r#"INSERT .."#` in a `query!` body: only its SQL matters.
+            let inner = raw.trim_matches('#');
+            if let Some(inner) = inner.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
+                self.sql(inner);
+            }
+        }
+        self.names.literal = text;
+    }
+
+    /// Macro bodies stay token streams in `syn`: scan them for key literals,
+    /// constants, key fields and calls (`name(` and `.name(`).
+    pub(super) fn tokens(&mut self, ts: TokenStream, depth: usize) {
+        if depth > 64 {
+            return;
+        }
+        let mut tts = ts.into_iter().peekable();
+        while let Some(tt) = tts.next() {
+            match &tt {
+                TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => {
+                    // A block in a macro body (vaultwarden's `db_run! { conn: sqlite {
+                    // .. } postgresql { .. } }`): walked as code, so its method chains
+                    // are judged like any others (an upsert chain, an absolute update).
+                    // A body that is one expression starting like a statement
+                    // (`match x { .. }.map_res(..)`) parses as an expression only.
+                    let stmts = syn::Block::parse_within.parse2(g.stream()).or_else(|_| {
+                        syn::parse2::<syn::Expr>(g.stream()).map(|e| vec![syn::Stmt::Expr(e, None)])
+                    });
+                    match stmts {
+                        Ok(stmts) => {
+                            let saved = (self.chain_depth, std::mem::take(&mut self.chain));
+                            self.chain_depth = 0;
+                            for st in &stmts {
+                                self.visit_stmt(st);
+                            }
+                            (self.chain_depth, self.chain) = saved;
+                        }
+                        Err(_) => self.tokens(g.stream(), depth + 1),
+                    }
+                }
+                TokenTree::Group(g) => self.tokens(g.stream(), depth + 1),
+                TokenTree::Literal(l) => self.token_literal(l),
+                TokenTree::Ident(id) => {
+                    let called = matches!(tts.peek(), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis);
+                    if !called {
+                        self.ident(id);
+                    } else if !self.called(id, true) {
+                        // A CORS call: its arguments are skipped too.
+                        tts.next();
+                    }
+                }
+                TokenTree::Punct(_) => {}
+            }
+        }
+    }
+}

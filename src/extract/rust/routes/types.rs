@@ -1,0 +1,137 @@
+//! The types of a body's variables, as far as its own text shows them, so a write
+//! method called on one (`folder.save(&conn)`) is followed into that type's method
+//! rather than into every same-named method of the workspace (vaultwarden has a `save`
+//! and a `delete` per model, some upserts, some plain inserts).
+//!
+//! A variable is typed by its annotation (`folder: Folder`, a parameter's `&Folder`),
+//! or by what makes it: a struct literal (`Folder { .. }`) or an associated function
+//! of a type (`Folder::new(..)`, `let Some(folder) = Folder::find_by_uuid(..).await`,
+//! `for m in Membership::find_by_org(..)`), which is taken to make that type (or an
+//! `Option`, `Result` or list of it). Failing that, a value named after a type
+//! (`user`, `headers.user`, `two_factor`) is taken to be one, when the workspace has a
+//! method of that name on that type (`User::save`).
+
+/// The type a type annotation names: the last segment of its path, through
+/// references and `Option`/`Box`-like single-argument wrappers left out.
+pub(crate) fn named(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Reference(r) => named(&r.elem),
+        syn::Type::Paren(p) => named(&p.elem),
+        syn::Type::Path(tp) if tp.qself.is_none() => {
+            let last = tp.path.segments.last()?;
+            let id = last.ident.to_string();
+            if WRAPPERS.contains(&id.as_str()) {
+                // `Option<Folder>`, `Vec<Membership>`: what they hold.
+                let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+                    return None;
+                };
+                return args.args.iter().find_map(|a| match a {
+                    syn::GenericArgument::Type(t) => named(t),
+                    _ => None,
+                });
+            }
+            id.starts_with(|c: char| c.is_ascii_uppercase())
+                .then_some(id)
+        }
+        _ => None,
+    }
+}
+
+/// The variable a pattern binds, when it binds one: `x`, `mut x`, `Some(x)`,
+/// `Ok(x)`, `x: T`, `&x`.
+pub(crate) fn pat_var(pat: &syn::Pat) -> Option<&proc_macro2::Ident> {
+    match pat {
+        syn::Pat::Ident(id) if id.subpat.is_none() => Some(&id.ident),
+        syn::Pat::Type(pt) => pat_var(&pt.pat),
+        syn::Pat::Reference(r) => pat_var(&r.pat),
+        syn::Pat::TupleStruct(ts) if ts.elems.len() == 1 => pat_var(&ts.elems[0]),
+        _ => None,
+    }
+}
+
+/// The type an expression makes, when it is a struct literal or a call of a type's
+/// associated function (through `.await`, `?`, `&` and unwrapping methods).
+pub(crate) fn made_by(e: &syn::Expr) -> Option<String> {
+    match e {
+        syn::Expr::Await(a) => made_by(&a.base),
+        syn::Expr::Try(t) => made_by(&t.expr),
+        syn::Expr::Paren(p) => made_by(&p.expr),
+        syn::Expr::Reference(r) => made_by(&r.expr),
+        syn::Expr::MethodCall(m) if unwraps(&m.method) => made_by(&m.receiver),
+        syn::Expr::Struct(s) => type_segment(&s.path, 1),
+        syn::Expr::Call(c) => match &*c.func {
+            syn::Expr::Path(p) => type_segment(&p.path, 2),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Methods that unwrap what a constructor or finder returns (`unwrap_or_default`,
+/// `ok_or_else`, vaultwarden's `map_res`).
+const UNWRAPS: &[&str] = &[
+    "unwrap",
+    "expect",
+    "ok",
+    "into_iter",
+    "iter",
+    "map_err",
+    "map_res",
+    "context",
+    "with_context",
+];
+
+/// Types that hold the value a variable stands for.
+const WRAPPERS: &[&str] = &[
+    "Option", "Box", "Arc", "Rc", "Vec", "Result", "Json", "Form",
+];
+
+/// The segment `from_end` places from the end of `path` (1: the last), when it names
+/// a type (capitalised, not `Self`'s keyword or an enum-like `Some`/`Ok`).
+fn type_segment(path: &syn::Path, from_end: usize) -> Option<String> {
+    let n = path.segments.len();
+    let seg = path.segments.iter().nth(n.checked_sub(from_end)?)?;
+    let id = seg.ident.to_string();
+    let is_type = id.starts_with(|c: char| c.is_ascii_uppercase())
+        && !matches!(
+            id.as_str(),
+            "Self" | "Some" | "Ok" | "Err" | "Box" | "Arc" | "Rc" | "Vec" | "String"
+        );
+    is_type.then_some(id)
+}
+
+/// The variable an expression is (`folder`, `&mut folder`, `(*folder)`, `self`).
+pub(crate) fn var(e: &syn::Expr) -> Option<String> {
+    match e {
+        syn::Expr::Path(p) if p.qself.is_none() && p.path.segments.len() == 1 => {
+            Some(p.path.segments[0].ident.to_string())
+        }
+        syn::Expr::Reference(r) => var(&r.expr),
+        syn::Expr::Paren(p) => var(&p.expr),
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => var(&u.expr),
+        _ => None,
+    }
+}
+
+/// The name a receiver goes by: a variable's (`folder`), a field's (`headers.user`:
+/// `user`), through references and derefs.
+pub(crate) fn receiver_name(e: &syn::Expr) -> Option<String> {
+    match e {
+        syn::Expr::Field(f) => match &f.member {
+            syn::Member::Named(id) => Some(id.to_string()),
+            syn::Member::Unnamed(_) => None,
+        },
+        syn::Expr::Reference(r) => receiver_name(&r.expr),
+        syn::Expr::Paren(p) => receiver_name(&p.expr),
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => receiver_name(&u.expr),
+        e => var(e),
+    }
+}
+
+/// `unwrap`, `unwrap_or_default`, `ok_or_else`, `map_res`, ...
+fn unwraps(method: &syn::Ident) -> bool {
+    let m = method.to_string();
+    UNWRAPS
+        .iter()
+        .any(|u| m == *u || m.strip_prefix(u).is_some_and(|r| r.starts_with('_')))
+}
