@@ -125,6 +125,7 @@ impl Visitor<'_, '_> {
             (PathRole::TimeoutWrapper, _) => {
                 self.wrapped += 1;
                 for a in &c.args {
+                    self.wrap_pending(a);
                     if let Some(h) = self.expr(a) {
                         self.mark_wrapped(h);
                     }
@@ -150,5 +151,22 @@ impl Visitor<'_, '_> {
             }
         }
         first
+    }
+
+    /// `timeout(d, fut)` where `fut` is a request future bound by `let`: its
+    /// request is bounded.
+    fn wrap_pending(&mut self, arg: &Expr) {
+        let Expr::Path(p) = arg else { return };
+        let Some(name) = p.path.get_ident() else {
+            return;
+        };
+        let Some((h, ci)) = self.scope().pending.get(&name.to_string()).copied() else {
+            return;
+        };
+        let configurable = self.configurable > 0 || !self.optional.is_empty();
+        for call in &mut self.facts.handles[h].chains[ci].calls {
+            call.wrapped = true;
+            call.configurable |= configurable;
+        }
     }
 }

@@ -74,6 +74,9 @@ impl Visitor<'_, '_> {
         if let Some(h) = st.handle {
             if !chain.calls.is_empty() {
                 self.facts.handles[h].chains.push(chain);
+                if st.in_request {
+                    self.last_request = Some((h, self.facts.handles[h].chains.len() - 1));
+                }
             }
             return (!st.in_request).then_some(h);
         }

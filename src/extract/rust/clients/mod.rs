@@ -77,6 +77,7 @@ pub fn summarize_file(
         statics: FxHashMap::default(),
         optional: Vec::new(),
         configurable: 0,
+        last_request: None,
     };
     v.facts.one_shot = one_shot(ctx);
     v.facts.library_root = source.path.ends_with("src/lib.rs");
@@ -189,6 +190,9 @@ struct Scope {
     returns: Vec<usize>,
     /// Closures bound by `let` → their link key (`<fn>::{closure name}`).
     closures: FxHashMap<String, String>,
+    /// Requests not yet awaited, bound by `let` (`let fut = client.get(u).send();`)
+    /// → (handle, chain index): a timeout wrapper given the variable bounds them.
+    pending: FxHashMap<String, (usize, usize)>,
 }
 
 struct Visitor<'c, 'a> {
@@ -213,6 +217,9 @@ struct Visitor<'c, 'a> {
     optional: Vec<String>,
     /// Depth of `else` branches of such `if`s.
     configurable: usize,
+    /// The request chain the last method chain visited made, when it made one:
+    /// (handle, chain index).
+    last_request: Option<(usize, usize)>,
 }
 
 impl Visitor<'_, '_> {
@@ -471,11 +478,20 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_> {
                 self.let_closure(name, c);
                 return;
             }
+            self.last_request = None;
             let h = self.expr(&init.expr);
             if let Some(h) = h {
                 if let Some(name) = pat_ident(&l.pat) {
                     self.scope().vars.insert(name, h);
                 }
+            }
+            // `let fut = client.get(u).send();`: a request future, bounded if a
+            // timeout wrapper is later given `fut`.
+            let future = matches!(&*init.expr, Expr::MethodCall(_));
+            if let (Some(req), Some(name), true) =
+                (self.last_request.take(), pat_ident(&l.pat), future)
+            {
+                self.scope().pending.insert(name, req);
             }
             if let Some((_, diverge)) = &init.diverge {
                 self.expr(diverge);
