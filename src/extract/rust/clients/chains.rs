@@ -6,7 +6,7 @@ use syn::{Expr, ExprMethodCall};
 use super::syntax::*;
 use super::Visitor;
 use crate::extract::rust::catalog::PathRole;
-use crate::extract::rust::facts::{CallFact, Chain, Origin};
+use crate::extract::rust::facts::{CallFact, Chain, Origin, Target};
 use crate::tree::Span;
 
 /// The calls of a chain from the inside out, each with whether it is awaited, and
@@ -210,7 +210,9 @@ impl Visitor<'_, '_> {
             span,
             nargs: m.args.len(),
             arg_words: arg_words(m.args.iter()),
-            target: local_arg(m.args.iter()).or_else(|| m.args.first().and_then(target_of)),
+            target: local_arg(m.args.iter())
+                .or_else(|| m.args.first().and_then(target_of))
+                .or_else(|| self.local_target(m.args.first()?)),
             arg_methods,
             wrapped: self.wrapped > 0,
             awaited,
@@ -285,6 +287,13 @@ impl Visitor<'_, '_> {
             self.breaker -= 1;
         }
         arg_methods
+    }
+
+    /// The address a variable bound by `let` holds, when it is no remote integration.
+    fn local_target(&mut self, arg: &Expr) -> Option<Target> {
+        let Expr::Path(p) = arg else { return None };
+        let name = p.path.get_ident()?.to_string();
+        self.scope().local_targets.get(&name).cloned()
     }
 }
 

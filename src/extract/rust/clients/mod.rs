@@ -193,6 +193,9 @@ struct Scope {
     /// Requests not yet awaited, bound by `let` (`let fut = client.get(u).send();`)
     /// → (handle, chain index): a timeout wrapper given the variable bounds them.
     pending: FxHashMap<String, (usize, usize)>,
+    /// Addresses bound by `let` that are no remote integration (`let url =
+    /// format!("http://{addr}/healthcheck")`): a request given the variable is local.
+    local_targets: FxHashMap<String, Target>,
 }
 
 struct Visitor<'c, 'a> {
@@ -479,6 +482,11 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_> {
                 return;
             }
             self.last_request = None;
+            if let (Some(t @ Target::Local(_)), Some(name)) =
+                (target_of(&init.expr), pat_ident(&l.pat))
+            {
+                self.scope().local_targets.insert(name, t);
+            }
             let h = self.expr(&init.expr);
             if let Some(h) = h {
                 if let Some(name) = pat_ident(&l.pat) {
