@@ -17,6 +17,9 @@
 //!   and no server, consumer or scheduler framework among its dependencies (the
 //!   `[one-shot] service` list of the catalogue, less `client-too`: `hyper` and `tower`
 //!   build clients as well);
+//! - command-line tool with a library: a library (as above) that also has a binary
+//!   and depends on a command-line parser: its binary is a one-shot tool, its
+//!   library is judged as a library;
 //! - long-running: every other package (a server, a daemon built on `tonic`, a binary
 //!   that parses no command line, files outside any manifest).
 
@@ -30,6 +33,10 @@ type PackageFile = (usize, FileFacts);
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Role {
     OneShot,
+    /// A command-line tool with a library part (`src/lib.rs` and `src/main.rs`,
+    /// a CLI parser, no framework, no route): its binary makes no package
+    /// long-running, and its library is judged like any library.
+    CliLibrary,
     Library,
     LongRunning,
 }
@@ -60,7 +67,10 @@ pub fn unreached_libraries(
         })
         .collect();
     (0..packages.len())
-        .map(|j| (roles[j] == Role::Library).then(|| why_unreached(j, &roles, &users, &names))?)
+        .map(|j| {
+            matches!(roles[j], Role::Library | Role::CliLibrary)
+                .then(|| why_unreached(j, &roles, &users, &names))?
+        })
         .collect()
 }
 
@@ -84,11 +94,21 @@ fn why_unreached(
             match roles[u] {
                 Role::LongRunning => return None,
                 Role::OneShot => tools.extend(names[u]),
+                Role::CliLibrary => {
+                    tools.extend(names[u]);
+                    stack.push(u);
+                }
                 Role::Library => stack.push(u),
             }
         }
     }
     tools.sort_unstable();
+    if roles[j] == Role::CliLibrary {
+        return Some(format!(
+            "a command-line tool{} whose library no long-running package of this run depends on",
+            names[j].map(|n| format!(" (`{n}`)")).unwrap_or_default()
+        ));
+    }
     Some(if tools.is_empty() {
         "a library no long-running package of this run depends on (an SDK: its callers decide on a breaker)".to_string()
     } else {
@@ -118,10 +138,12 @@ fn role(deps: Option<&Deps>, files: &[PackageFile], catalog: &Catalog) -> Role {
             .filter(|s| !shape.client_too.contains(s))
             .any(|s| d.depends_on(&s.replace('-', "_")))
     });
-    if library && !binary && !routes && !framework {
-        Role::Library
-    } else {
-        Role::LongRunning
+    let cli = deps.is_some_and(|d| shape.cli.iter().any(|c| d.depends_on(&c.replace('-', "_"))));
+    match (library, binary, routes || framework) {
+        (_, _, true) => Role::LongRunning,
+        (true, false, false) => Role::Library,
+        (true, true, false) if cli => Role::CliLibrary,
+        _ => Role::LongRunning,
     }
 }
 
