@@ -161,6 +161,46 @@ pub struct Extras {
     pub cache: bool,
 }
 
+/// What a run knows before it reads a file: the files, the rules, the extractor.
+struct Prepared {
+    candidates: Vec<Candidate>,
+    errors: Vec<crate::report::FileError>,
+    skipped: Vec<crate::report::Skipped>,
+    rules: Vec<Rule>,
+    levels: Option<judge::Levels>,
+    scope_globs: globset::GlobSet,
+    rust: Extractor,
+}
+
+/// Loads the rules and the API catalogue, lists the files (finding the nested
+/// configurations) and finds the Rust packages.
+fn prepare(
+    options: &Options,
+    extras: &Extras,
+    configs: &mut crate::configs::Configs,
+) -> Result<Prepared, RuleError> {
+    let all = extras.selection.apply(all_rules(configs.root())?)?;
+    let scope_globs = scope_globs(configs.root())?;
+    let catalog = load_catalog(configs.root())?;
+    let found = discover::discover_with(&options.paths, configs, extras.force_include)?;
+    let candidates = match &extras.changed {
+        Some(changed) => crate::changed::restrict_rust(found.files, changed),
+        None => found.files,
+    };
+    let (rules, levels) = per_file_levels(all, configs, &candidates)?;
+    let root_max_size = configs.root().max_file_size();
+    let rust = Extractor::new(&candidates, catalog, |c| read_candidate(c, root_max_size));
+    Ok(Prepared {
+        candidates,
+        errors: found.errors,
+        skipped: found.skipped,
+        rules,
+        levels,
+        scope_globs,
+        rust,
+    })
+}
+
 /// [`run`] with the command line's extras.
 pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError> {
     for p in &options.paths {
@@ -175,15 +215,13 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
     }
     let mark = crate::timing::Marks::from_env();
     let mut configs = crate::configs::Configs::resolve(&options.paths, options.config.as_deref())?;
-    let all = extras.selection.apply(all_rules(configs.root())?)?;
-    let scope_globs = scope_globs(configs.root())?;
-    let catalog = load_catalog(configs.root())?;
-    // While the files are listed (one thread), the cache's shards are read and the
-    // configuration files' entries decoded ahead on the other: every run loads all
-    // of those (Rust files, only their packages in `--changed-only`).
+    // While the rules are loaded and the files listed (one thread), the cache's
+    // shards are read and the configuration files' entries decoded ahead on the
+    // other: every run loads all of those (Rust files, only their packages in
+    // `--changed-only`).
     let cache_dir = cached::cache_dir(&configs, extras.cache);
     let listed = std::sync::atomic::AtomicBool::new(false);
-    let (found, shards) = std::thread::scope(|s| {
+    let (prepared, shards) = std::thread::scope(|s| {
         let reading = cache_dir.map(|dir| {
             s.spawn(|| {
                 let mut shards = crate::cache::Unkeyed::read(dir);
@@ -191,20 +229,20 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
                 shards
             })
         });
-        let found = discover::discover_with(&options.paths, &mut configs, extras.force_include);
+        let prepared = prepare(options, extras, &mut configs);
         listed.store(true, std::sync::atomic::Ordering::Relaxed);
-        (found, reading.and_then(|r| r.join().ok()))
+        (prepared, reading.and_then(|r| r.join().ok()))
     });
-    let found = found?;
-    let (candidates, mut errors, mut skipped) = (found.files, found.errors, found.skipped);
-    let candidates = match &extras.changed {
-        Some(changed) => crate::changed::restrict_rust(candidates, changed),
-        None => candidates,
-    };
-    let (rules, levels) = per_file_levels(all, &configs, &candidates)?;
+    let Prepared {
+        candidates,
+        mut errors,
+        mut skipped,
+        rules,
+        levels,
+        scope_globs,
+        rust,
+    } = prepared?;
     let relevance = triage::Relevance::new(&rules);
-    let root_max_size = configs.root().max_file_size();
-    let rust = Extractor::new(&candidates, catalog, |c| read_candidate(c, root_max_size));
     mark.at("discover");
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads.unwrap_or(0))
