@@ -4,7 +4,9 @@
 //! when it sets none) and, as its breaker, the outlier detection of the
 //! DestinationRule each destination resolves to (the `istio-host` resolver).
 
-use super::host;
+use rayon::prelude::*;
+
+use super::host::{self, HostKey};
 use super::{Builder, Layer, LayerKind, Match, Retries, Route, Setting, Source};
 use crate::classify::Platform;
 use crate::join::{Reference, Resolver, ServiceIndex, TargetSelect};
@@ -36,17 +38,67 @@ pub fn add(b: &mut Builder) {
     };
     let rules = ServiceIndex::build(b.ws, Resolver::IstioHost, &select);
     let vs_kinds = ["VirtualService".to_string()];
-    for doc in b.ws.docs_of(Some(Platform::Kubernetes), &vs_kinds) {
-        if is_istio(doc) {
-            virtual_service(b, doc, &rules);
+    let docs: Vec<&Document> =
+        b.ws.docs_of(Some(Platform::Kubernetes), &vs_kinds)
+            .into_iter()
+            .filter(|d| is_istio(d))
+            .collect();
+    // What each VirtualService adds is read from the workspace alone, in parallel;
+    // the services and routes are then added in document order, as one by one.
+    let reader: &Builder = b;
+    let plans: Vec<Option<Plan>> = docs
+        .par_iter()
+        .map(|doc| virtual_service(reader, doc, &rules))
+        .collect();
+    for plan in plans.into_iter().flatten() {
+        let Plan {
+            file,
+            index,
+            ns,
+            export,
+            hosts,
+            routes,
+        } = plan;
+        let hosts: Vec<String> = hosts
+            .into_iter()
+            .map(|(key, source)| b.service(&key, source))
+            .collect();
+        for (i, route) in routes.into_iter().enumerate() {
+            let Some(route) = route else { continue };
+            for host in &hosts {
+                b.add_route(
+                    host,
+                    Route {
+                        layer: route.layer.clone(),
+                        order: (file, index, i),
+                        matches: route.matches.clone(),
+                        namespace: Some(ns.clone()),
+                        export: export.clone(),
+                    },
+                );
+            }
         }
     }
 }
 
-fn virtual_service(b: &mut Builder, doc: &Document, rules: &ServiceIndex) {
-    let Some(spec) = doc.root.get("spec") else {
-        return;
-    };
+/// What one VirtualService adds to the graph: its hosts as services, and each HTTP
+/// route's layer (`None` for a route bound only to ingress gateways).
+struct Plan {
+    file: usize,
+    index: usize,
+    ns: String,
+    export: Vec<String>,
+    hosts: Vec<(HostKey, Source)>,
+    routes: Vec<Option<PlannedRoute>>,
+}
+
+struct PlannedRoute {
+    layer: std::sync::Arc<Layer>,
+    matches: Vec<Match>,
+}
+
+fn virtual_service(b: &Builder, doc: &Document, rules: &ServiceIndex) -> Option<Plan> {
+    let spec = doc.root.get("spec")?;
     let ns = crate::join::namespace(doc).to_string();
     let name = doc.meta.name.clone().unwrap_or_default();
     // Routes bound only to ingress gateways do not apply to calls inside the mesh.
@@ -73,19 +125,22 @@ fn virtual_service(b: &mut Builder, doc: &Document, rules: &ServiceIndex) {
             continue;
         };
         let key = key.in_namespace(Some(&ns));
-        let at = b.at(doc.file, h.span);
-        hosts.push(b.service(
-            &key,
-            Source {
-                layer: LayerKind::Mesh,
-                what: format!("VirtualService {ns}/{name} host"),
-                at,
-            },
-        ));
+        let source = Source {
+            layer: LayerKind::Mesh,
+            what: format!("VirtualService {ns}/{name} host"),
+            at: b.at(doc.file, h.span),
+        };
+        hosts.push((key, source));
     }
-    let routes = spec.get("http").and_then(Node::as_seq).unwrap_or_default();
+    let mut routes = Vec::new();
     let mut ejects = Ejects::default();
-    for (i, route) in routes.iter().enumerate() {
+    for (i, route) in spec
+        .get("http")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
         let label = route
             .get("name")
             .and_then(Node::as_str)
@@ -114,23 +169,19 @@ fn virtual_service(b: &mut Builder, doc: &Document, rules: &ServiceIndex) {
             .iter()
             .map(match_block)
             .collect();
-        if !in_mesh {
-            continue;
-        }
-        let layer = std::sync::Arc::new(layer);
-        for host in &hosts {
-            b.add_route(
-                host,
-                Route {
-                    layer: layer.clone(),
-                    order: (doc.file, doc.index, i),
-                    matches: matches.clone(),
-                    namespace: Some(ns.clone()),
-                    export: export.clone(),
-                },
-            );
-        }
+        routes.push(in_mesh.then(|| PlannedRoute {
+            layer: std::sync::Arc::new(layer),
+            matches,
+        }));
     }
+    Some(Plan {
+        file: doc.file,
+        index: doc.index,
+        ns,
+        export,
+        hosts,
+        routes,
+    })
 }
 
 fn retries(b: &Builder, doc: &Document, route: &Node) -> Retries {

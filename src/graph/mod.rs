@@ -329,7 +329,7 @@ pub struct Builder<'a> {
     /// Host aliases of the `[services]` table: alias id → the service's key.
     aliases: HashMap<String, HostKey>,
     /// Each file's shown path, made on its first place and shared by the others ([`Where`]).
-    paths: Vec<std::cell::OnceCell<Arc<str>>>,
+    paths: Vec<std::sync::OnceLock<Arc<str>>>,
     /// Name → (how many namespaced, non-external services bear it, the namespace of
     /// the first): [`Builder::resolve`] looks a short name up here instead of
     /// scanning every service per call (quadratic on a tree of many Kong routes).
@@ -503,7 +503,7 @@ pub fn build(ws: &Workspace, settings: &Settings) -> Graph {
         ties: Vec::new(),
         code_service: HashMap::new(),
         aliases: HashMap::new(),
-        paths: vec![std::cell::OnceCell::new(); ws.files.len()],
+        paths: vec![std::sync::OnceLock::new(); ws.files.len()],
         named: FxHashMap::default(),
     };
     for (_, name, entry) in settings.all_services() {
