@@ -356,8 +356,9 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
             bar.finish_and_clear();
         }
         mark.at("load (cached or parsed)");
-        // The cache is written while the integration graph is built (below), which
-        // leaves a thread free in a warm run.
+        // The cache is written beside the Rust link step (below), which is shorter
+        // than the configuration's links in a warm run: the integration graph, later,
+        // then has both threads for its parallel parts.
         let saved = saved.into_inner().unwrap_or_else(|e| e.into_inner());
         let save_cache = || {
             if let Some(cache) = &cache {
@@ -376,8 +377,8 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
         // link step (one package at a time, on one thread) nothing of theirs, so it
         // runs beside them. The linked Rust documents come after the configuration's,
         // which the configuration's links keep in their order.
-        let ((linked, rust_packages), ((sorted, scopes), link_errors)) = rayon::join(
-            || rust.link(rust_facts, &candidates),
+        let (((linked, rust_packages), ()), ((sorted, scopes), link_errors)) = rayon::join(
+            || rayon::join(|| rust.link(rust_facts, &candidates), save_cache),
             || {
                 let (sorted, scopes) = rayon::join(
                     || sort_out_errors(load_errors, &candidates, &files, &relevance),
@@ -392,7 +393,7 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
         docs.extend(linked);
         errors.extend(link_errors);
         errors.extend(crate::istio::method_regex_errors(&docs, &files));
-        mark.at("files sorted out, links, scopes");
+        mark.at("files sorted out, links, scopes, cache written");
         crate::alloc::stop_holding_freed_pages();
         let ws = Workspace::new(files, docs).with_scopes(scopes);
         // `--changed-only` reports only the changed files: only they are judged.
@@ -420,12 +421,9 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
                 let end_to_end = crate::graph::coverage::end_to_end(&graph);
                 (graph, paths, end_to_end)
             },
-            || {
-                save_cache();
-                judge::judge_part(&rules, &before_graph, &ws, levels.as_ref(), only.as_ref())
-            },
+            || judge::judge_part(&rules, &before_graph, &ws, levels.as_ref(), only.as_ref()),
         );
-        mark.at("integration graph built, cache written, paths derived, rules without it judged");
+        mark.at("integration graph built, paths derived, rules without it judged");
         let (files, mut docs, scopes) = ws.into_parts();
         crate::graph::docs::annotate(&graph, &mut docs, &wanted);
         docs.extend(paths);
