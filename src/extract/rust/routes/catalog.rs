@@ -201,6 +201,9 @@ pub struct Writes {
     /// request, a change notification to the user's own clients. Left out when judging
     /// what a repeat does; a `*` matches any text.
     pub repeat_harmless: Vec<String>,
+    /// Types whose values live in memory (`HashMap`, `HeaderMap`): a write-named
+    /// method on a variable of one (`headers.insert(k, v)`) writes nothing.
+    pub in_memory_types: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -283,6 +286,7 @@ impl RoutesCatalog {
         add(&mut w.deletes, o.deletes);
         add(&mut w.keyed_calls, o.keyed_calls);
         add(&mut w.repeat_harmless, o.repeat_harmless);
+        add(&mut w.in_memory_types, o.in_memory_types);
         add(&mut self.cors.types, other.cors.types);
         add(&mut self.cors.methods, other.cors.methods);
         self.normalize();

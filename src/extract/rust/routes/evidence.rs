@@ -4,8 +4,6 @@
 //! link step decides that and combines a handler's evidence with that of the types
 //! it takes and the functions it calls.
 
-use std::fmt::Write as _;
-
 use proc_macro2::{TokenStream, TokenTree};
 use syn::punctuated::Punctuated;
 use syn::visit::{self, Visit};
@@ -15,6 +13,7 @@ use super::sql::SqlWrite;
 use super::types;
 
 mod bindings;
+mod calls;
 mod names;
 mod tokens;
 
@@ -36,6 +35,9 @@ pub(crate) struct Evidence {
     pub types: Names,
     /// Names of the functions and methods called.
     pub calls: Names,
+    /// Names called as functions (`split(..)`, `util::split(..)`, in a macro body):
+    /// the others in `calls` are methods (`.split(' ')`), which no free function is.
+    pub fn_calls: Names,
     /// The first storage call of an idempotency store.
     pub storage: Option<String>,
     /// Reads or destructures a key field (`body.idempotency_key`).
@@ -58,8 +60,10 @@ pub(crate) struct Evidence {
     /// A field the body counts up or down (`send.access_count += 1`): saved, a repeat
     /// counts twice.
     pub counts: Option<String>,
-    /// `Type::f` of the calls through a type's path (`Cipher::new(..)`): the link step
-    /// looks for the constructors that make a new identity among them.
+    /// `Type::f` of the calls through a type's path (`Cipher::new(..)`) and of the
+    /// methods called on a variable of known type (`cmd.spawn()`: `Command::spawn`):
+    /// the link step looks for the constructors that make a new identity among them,
+    /// and follows such a method into that type's only.
     pub type_calls: Names,
 }
 
@@ -92,6 +96,7 @@ pub(crate) struct Scratch {
     types: NameBuf,
     writes: NameBuf,
     type_calls: NameBuf,
+    fn_calls: NameBuf,
     /// The text of the literal being looked at in a macro body.
     literal: String,
     /// The variables of the body whose type is known, each with it (`folder` bound by
@@ -179,6 +184,7 @@ impl Evidence {
         self.consts = self.consts.union(&other.consts);
         self.types = self.types.union(&other.types);
         self.calls = self.calls.union(&other.calls);
+        self.fn_calls = self.fn_calls.union(&other.fn_calls);
         self.storage = self.storage.take().or(other.storage);
         self.known_extractor = self.known_extractor.take().or(other.known_extractor);
         self.layer = self.layer.take().or(other.layer);
@@ -260,6 +266,7 @@ impl<'c> Collector<'c> {
         self.ev.consts = self.names.consts.take();
         self.ev.types = self.names.types.take();
         self.ev.type_calls = self.names.type_calls.take();
+        self.ev.fn_calls = self.names.fn_calls.take();
         self.names.bindings.clear();
         // Where the body holds SQL write text or an ORM upsert or update, `execute`
         // and `commit` run it (`conn.execute(insert_into(t).values(v).on_conflict_do_nothing())`).
@@ -281,101 +288,6 @@ impl<'c> Collector<'c> {
 
     fn param_type(&mut self, ty: &syn::Type) {
         collect_type_names(ty, &mut self.names.types);
-    }
-
-    /// Records the type or module of a `Type::f(..)` call (`Router` of `Router::new()`)
-    /// among the calls; the first storage call is kept by name. No write: `store::get(..)`
-    /// names a module, not a call of `store`.
-    fn qualifier(&mut self, id: &proc_macro2::Ident) {
-        let name = self.names.calls.push_ident(id);
-        if self.ev.storage.is_none() && has(&self.cat.evidence.storage_calls, name) {
-            self.ev.storage = Some(name.to_string());
-        }
-        if self.chain_depth > 0 && has(&self.cat.writes.not_writes, name) {
-            self.chain |= CHAIN_INERT;
-        }
-    }
-
-    /// Records the write evidence of the call just pushed to `calls` (its name is the
-    /// last `len` bytes there): the first write, a write call to follow, an upsert.
-    fn write_call(&mut self, len: usize) {
-        let names = &mut *self.names;
-        let text = &names.calls.text;
-        let name = &text[text.len() - 1 - len..text.len() - 1];
-        let upsert = has(&self.cat.writes.upsert_calls, name);
-        if self.chain_depth > 0 {
-            if upsert {
-                self.chain |= CHAIN_UPSERT;
-            }
-            if has(&self.cat.writes.not_writes, name) {
-                self.chain |= CHAIN_INERT;
-            }
-        }
-        if !self.cat.is_write_call(name) || has(&self.cat.writes.not_writes, name) {
-            return;
-        }
-        if self.ev.writes.is_none() {
-            self.ev.writes = Some(format!("call {name}"));
-        }
-        if upsert {
-            self.ev.repeat |= repeat::ORM_UPSERT;
-        } else {
-            names.writes.push_str(name);
-        }
-    }
-
-    /// Records a call unless it is a CORS configuration call (`allow_headers(..)`),
-    /// whose arguments name the key without checking it: false for those, which the
-    /// caller then does not walk. With `ident_too`, the identifier also gets
-    /// [`Collector::ident`]'s checks, on the same printed text.
-    fn called(&mut self, id: &proc_macro2::Ident, ident_too: bool) -> bool {
-        let name = self.names.calls.push_ident(id);
-        // The printed text equals a catalogue name exactly when the identifier does
-        // (`r#x` prints as `r#x`, and `Ident == "r#x"` compares the same way).
-        if has(&self.cat.cors.methods, name) {
-            self.names.calls.pop();
-            return false;
-        }
-        if self.ev.storage.is_none() && has(&self.cat.evidence.storage_calls, name) {
-            self.ev.storage = Some(name.to_string());
-        }
-        let len = name.len();
-        self.write_call(len);
-        let name = {
-            let text = &self.names.calls.text;
-            &text[text.len() - 1 - len..text.len() - 1]
-        };
-        if ident_too {
-            if has(&self.cat.evidence.key_fields, name) {
-                self.ev.key_field = true;
-            }
-            if is_screaming(name) {
-                self.names.consts.push_str(name);
-            }
-        }
-        true
-    }
-
-    /// A call through a path (`Cipher::new(..)`, `get_uuid()`): an identity
-    /// generator, or a function of a type the link step may find a constructor in.
-    fn path_call(&mut self, qualifier: Option<&proc_macro2::Ident>, name: &proc_macro2::Ident) {
-        let mut text = std::mem::take(&mut self.names.literal);
-        text.clear();
-        if let Some(q) = qualifier {
-            let _ = write!(text, "{q}::");
-        }
-        let split = text.len();
-        let _ = write!(text, "{name}");
-        if self.ev.new_id.is_none() {
-            let q = (split > 0).then(|| &text[..split - 2]);
-            if let Some(id) = self.cat.new_id(q, &text[split..]) {
-                self.ev.new_id = Some(id.to_string());
-            }
-        }
-        if text.starts_with(|c: char| c.is_ascii_uppercase()) && split > 0 {
-            self.names.type_calls.push_str(&text);
-        }
-        self.names.literal = text;
     }
 
     fn literal(&mut self, lit: &str) {
@@ -418,8 +330,21 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         let wrote = self.ev.writes.is_some();
         self.chain_depth += 1;
         let before = self.names.writes.text.len();
+        let first = self.ev.writes.is_none();
         let walk = self.called(&m.method, false);
-        self.typed_write(&m.receiver, before);
+        if let Some(ty) = self.type_of(&m.receiver) {
+            // `cmd.spawn()` on a `Command`: the link step follows `Command::spawn`,
+            // not every method `spawn` of the workspace.
+            let call = format!("{ty}::{}", m.method);
+            self.names.type_calls.push_str(&call);
+        }
+        if self.typed_write(&m.receiver, before) {
+            // `headers.insert(k, v)` on a `HeaderMap`: a value in memory, no write.
+            self.names.writes.truncate(before);
+            if first {
+                self.ev.writes = None;
+            }
+        }
         if m.args.len() == 2
             && self.names.writes.text.len() > before
             && self.cat.writes.keyed_calls.iter().any(|k| m.method == k)

@@ -16,6 +16,7 @@ use crate::extract::rust::front::imports::Deps;
 
 mod paths;
 mod repeat;
+mod resolve;
 
 /// How many calls down a handler's write evidence is looked for.
 const WRITE_DEPTH: u8 = 2;
@@ -39,6 +40,8 @@ struct Package<'a> {
     fns: HashMap<&'a str, Vec<(usize, &'a Evidence)>>,
     /// The functions of `impl` blocks by `Type::name` (`Folder::save`).
     owned: HashMap<String, Vec<(usize, &'a Evidence)>>,
+    /// The evidence (by address) of the functions taking `self`.
+    method_evs: HashSet<usize>,
     /// The types with an `impl` block in the workspace.
     owners: HashSet<&'a str>,
     /// The functions taking `self` by name, what `x.name(..)` may call.
@@ -236,6 +239,7 @@ impl<'a> Package<'a> {
             owned: HashMap::default(),
             methods: HashMap::default(),
             owners: HashSet::default(),
+            method_evs: HashSet::default(),
             fn_scopes: HashMap::default(),
             key_consts: HashSet::default(),
             body_types: HashSet::default(),
@@ -296,23 +300,6 @@ impl<'a> Package<'a> {
         p.key_middlewares.extend(named);
         p.attach_parents();
         p
-    }
-
-    /// Indexes the functions of file `fi`: by name, methods by name, and those of
-    /// `impl` blocks by `Type::name`.
-    fn index_fns(&mut self, fi: usize, f: &'a FileRoutes) {
-        for info in &f.fns {
-            let entry = (fi, &info.evidence);
-            self.fns.entry(&info.name).or_default().push(entry);
-            if info.method {
-                self.methods.entry(&info.name).or_default().push(entry);
-            }
-            if let Some(owner) = &info.owner {
-                self.owners.insert(owner);
-                let key = format!("{owner}::{}", info.name);
-                self.owned.entry(key).or_default().push(entry);
-            }
-        }
     }
 
     /// Records where each scope is attached ([`Package::parents`]): the scopes and
@@ -417,10 +404,15 @@ impl<'a> Package<'a> {
         // Cycles end at the memo: a body being judged counts as not writing meanwhile.
         self.writes_memo.borrow_mut().insert(key, None);
         let w = ev.calls.sorted().into_iter().find_map(|c| {
-            if Some(c) == name || self.not_followed.iter().any(|n| n == c) {
+            // A write-named call of a body without writes was judged no write
+            // (`headers.insert(k, v)` on a `HeaderMap`): not followed by its name.
+            if Some(c) == name
+                || self.not_followed.iter().any(|n| n == c)
+                || self.cat.is_write_call(c)
+            {
                 return None;
             }
-            self.visible(&self.fns, c, pkg)
+            self.call_targets(ev, c, pkg)
                 .into_iter()
                 .find_map(|(f, cev)| self.body_writes(cev, Some(c), self.pkg_of[f], depth - 1))
                 .map(|how| match how.find(" (in ") {

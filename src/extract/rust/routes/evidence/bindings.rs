@@ -46,13 +46,21 @@ impl Collector<'_> {
     /// the link step follows `folder.save(..)` into `Folder::save` rather than every
     /// `save` of the workspace; on a value of unknown type as `name.m` (the receiver's
     /// variable or field name, maybe empty), which only a method (a function with
-    /// `self`) can be, not `TwoFactorDuoContext::save(state, ..)`.
-    pub(super) fn typed_write(&mut self, receiver: &syn::Expr, before: usize) {
+    /// `self`) can be, not `TwoFactorDuoContext::save(state, ..)`. True when the type
+    /// is an in-memory collection (`[writes] in-memory-types`): that call writes nothing.
+    pub(super) fn typed_write(&mut self, receiver: &syn::Expr, before: usize) -> bool {
         match self.type_of(receiver).map(str::to_string) {
-            Some(ty) => self.retype_write(before, &ty, "::"),
+            Some(ty) if self.cat.writes.in_memory_types.contains(&ty) => {
+                self.names.writes.text.len() > before
+            }
+            Some(ty) => {
+                self.retype_write(before, &ty, "::");
+                false
+            }
             None => {
                 let name = types::receiver_name(receiver).unwrap_or_default();
                 self.retype_write(before, &name, ".");
+                false
             }
         }
     }

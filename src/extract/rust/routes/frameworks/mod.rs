@@ -266,7 +266,13 @@ impl<'a> Summarizer<'a> {
             match it {
                 syn::ImplItem::Fn(f) if !self.skip(&f.attrs) => {
                     let i = self.function(&f.sig, &f.block, &f.attrs, self_ty.as_deref());
-                    if let (Some(ty), Some(id)) = (&self_ty, &self.out.fns[i].evidence.new_id) {
+                    // Only a constructor (no `self`) makes a new record with its new
+                    // id; a method giving its record a fresh value (`self.stamp =
+                    // get_uuid()`) updates that record.
+                    let ctor = f.sig.receiver().is_none();
+                    if let (Some(ty), Some(id), true) =
+                        (&self_ty, &self.out.fns[i].evidence.new_id, ctor)
+                    {
                         let f = format!("{ty}::{}", self.out.fns[i].name);
                         self.out.new_id_fns.push((f, id.clone()));
                     }

@@ -113,7 +113,17 @@ impl Package<'_> {
     /// makes a new identity: it calls an identity generator (`Uuid::new_v4()`) or a
     /// constructor whose body does (`Cipher::new(..)`).
     pub(super) fn creates(&self, ev: &Evidence, pkg: usize, depth: u8) -> Option<String> {
-        if let Some(id) = &ev.new_id {
+        // An id made in the very body of an upsert (or by what it calls) is not what
+        // it dedups on (keyed on a fresh id, it could never conflict): atuin makes
+        // `uuid_v7()` per record and inserts it `on conflict do nothing`, deduped on
+        // the client's record id.
+        if ev.repeat & (SQL_UPSERT | ORM_UPSERT) != 0 {
+            return None;
+        }
+        // A method giving its record a fresh value (`self.security_stamp =
+        // get_uuid()`) updates that record; a constructor it calls still counts.
+        let method = self.method_evs.contains(&(std::ptr::from_ref(ev) as usize));
+        if let Some(id) = ev.new_id.as_ref().filter(|_| !method) {
             return Some(format!("new id {id}"));
         }
         if let Some(f) = ev.type_calls.least(|t| self.new_id_fns.contains_key(t)) {
@@ -130,10 +140,14 @@ impl Package<'_> {
         let c = ev.calls.sorted().into_iter().find_map(|c| {
             // An audit row's new id (`log_event` → `Event::new`) is no new record
             // of the change.
-            if self.not_followed.iter().any(|n| n == c) || self.harmless(c) {
+            // A generator itself (`get_uuid`) was judged where it is called.
+            if self.not_followed.iter().any(|n| n == c)
+                || self.harmless(c)
+                || self.cat.new_id(None, c).is_some()
+            {
                 return None;
             }
-            self.visible(&self.fns, c, pkg)
+            self.call_targets(ev, c, pkg)
                 .into_iter()
                 .filter(|(_, cev)| !std::ptr::eq(*cev, ev))
                 .find_map(|(f, cev)| self.creates(cev, self.pkg_of[f], depth - 1))
@@ -217,7 +231,8 @@ impl Package<'_> {
             {
                 continue;
             }
-            for (f, cev) in callees(c) {
+            let targets = self.call_targets(ev, c, pkg);
+            for (f, cev) in targets.into_iter().filter(|(_, b)| !std::ptr::eq(*b, ev)) {
                 r.add(self.body_repeat(cev, self.pkg_of[f], depth - 1, seen), c);
             }
         }

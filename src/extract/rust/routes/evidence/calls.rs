@@ -1,0 +1,116 @@
+//! The calls of a body: their names, write evidence and types.
+
+use std::fmt::Write as _;
+
+use super::{is_screaming, repeat, Collector, CHAIN_INERT, CHAIN_UPSERT};
+use crate::extract::rust::routes::catalog::has;
+
+impl Collector<'_> {
+    /// Records the type or module of a `Type::f(..)` call (`Router` of `Router::new()`)
+    /// among the calls; the first storage call is kept by name. No write: `store::get(..)`
+    /// names a module, not a call of `store`.
+    pub(super) fn qualifier(&mut self, id: &proc_macro2::Ident) {
+        let name = self.names.calls.push_ident(id);
+        if self.ev.storage.is_none() && has(&self.cat.evidence.storage_calls, name) {
+            self.ev.storage = Some(name.to_string());
+        }
+        if self.chain_depth > 0 && has(&self.cat.writes.not_writes, name) {
+            self.chain |= CHAIN_INERT;
+        }
+    }
+
+    /// Records the write evidence of the call just pushed to `calls` (its name is the
+    /// last `len` bytes there): the first write, a write call to follow, an upsert.
+    pub(super) fn write_call(&mut self, len: usize) {
+        let names = &mut *self.names;
+        let text = &names.calls.text;
+        let name = &text[text.len() - 1 - len..text.len() - 1];
+        let upsert = has(&self.cat.writes.upsert_calls, name);
+        if self.chain_depth > 0 {
+            if upsert {
+                self.chain |= CHAIN_UPSERT;
+            }
+            if has(&self.cat.writes.not_writes, name) {
+                self.chain |= CHAIN_INERT;
+            }
+        }
+        if !self.cat.is_write_call(name) || has(&self.cat.writes.not_writes, name) {
+            return;
+        }
+        if self.ev.writes.is_none() {
+            self.ev.writes = Some(format!("call {name}"));
+        }
+        if upsert {
+            self.ev.repeat |= repeat::ORM_UPSERT;
+        } else {
+            names.writes.push_str(name);
+        }
+    }
+
+    /// Records a call unless it is a CORS configuration call (`allow_headers(..)`),
+    /// whose arguments name the key without checking it: false for those, which the
+    /// caller then does not walk. With `ident_too`, the identifier also gets
+    /// [`Collector::ident`]'s checks, on the same printed text.
+    pub(super) fn called(&mut self, id: &proc_macro2::Ident, ident_too: bool) -> bool {
+        let name = self.names.calls.push_ident(id);
+        // The printed text equals a catalogue name exactly when the identifier does
+        // (`r#x` prints as `r#x`, and `Ident == "r#x"` compares the same way).
+        if has(&self.cat.cors.methods, name) {
+            self.names.calls.pop();
+            return false;
+        }
+        if ident_too {
+            self.names.fn_calls.push_str(name);
+        }
+        if self.ev.storage.is_none() && has(&self.cat.evidence.storage_calls, name) {
+            self.ev.storage = Some(name.to_string());
+        }
+        let len = name.len();
+        self.write_call(len);
+        let name = {
+            let text = &self.names.calls.text;
+            &text[text.len() - 1 - len..text.len() - 1]
+        };
+        if ident_too {
+            if has(&self.cat.evidence.key_fields, name) {
+                self.ev.key_field = true;
+            }
+            if is_screaming(name) {
+                self.names.consts.push_str(name);
+            }
+        }
+        true
+    }
+
+    /// A call through a path (`Cipher::new(..)`, `get_uuid()`): an identity
+    /// generator, or a function of a type the link step may find a constructor in.
+    pub(super) fn path_call(
+        &mut self,
+        qualifier: Option<&proc_macro2::Ident>,
+        name: &proc_macro2::Ident,
+    ) {
+        let mut text = std::mem::take(&mut self.names.literal);
+        text.clear();
+        if let Some(q) = qualifier {
+            let _ = write!(text, "{q}::");
+        }
+        let split = text.len();
+        let _ = write!(text, "{name}");
+        if self.ev.new_id.is_none() {
+            let q = (split > 0).then(|| &text[..split - 2]);
+            if let Some(id) = self.cat.new_id(q, &text[split..]) {
+                self.ev.new_id = Some(id.to_string());
+            }
+        }
+        if text.starts_with("Self::") {
+            // `Self::find(..)` in an `impl Folder`: `Folder::find`.
+            if let Some(owner) = self.type_of_name("self") {
+                let call = format!("{owner}::{}", &text[split..]);
+                self.names.type_calls.push_str(&call);
+            }
+        } else if text.starts_with(|c: char| c.is_ascii_uppercase()) && split > 0 {
+            self.names.type_calls.push_str(&text);
+        }
+        self.names.literal = text;
+    }
+}

@@ -1,0 +1,59 @@
+//! Which functions of the workspace a call may run: by name, by method, by type.
+
+use super::*;
+
+impl<'a> Package<'a> {
+    /// Indexes the functions of file `fi`: by name, methods by name, and those of
+    /// `impl` blocks by `Type::name`.
+    pub(super) fn index_fns(&mut self, fi: usize, f: &'a FileRoutes) {
+        for info in &f.fns {
+            let entry = (fi, &info.evidence);
+            self.fns.entry(&info.name).or_default().push(entry);
+            if info.method {
+                self.methods.entry(&info.name).or_default().push(entry);
+                self.method_evs
+                    .insert(std::ptr::from_ref(&info.evidence) as usize);
+            }
+            if let Some(owner) = &info.owner {
+                self.owners.insert(owner);
+                let key = format!("{owner}::{}", info.name);
+                self.owned.entry(key).or_default().push(entry);
+            }
+        }
+    }
+
+    /// The functions a call named `c` in body `ev` (of package `pkg`) may run: a
+    /// type's when called through it or on a variable of it, any function of that
+    /// name when it is called as one (`split(..)`), only methods when it is called as
+    /// a method only (`line.split(' ')` is no free `fn split`).
+    pub(super) fn call_targets(
+        &self,
+        ev: &Evidence,
+        c: &str,
+        pkg: usize,
+    ) -> Vec<(usize, &'a Evidence)> {
+        // Called through a type (`Hub::run(..)`, `Self::find(..)`) or on variables of
+        // known types: those types' functions (none when the types are another
+        // crate's: `Hub::run`, `Command::spawn`).
+        let mut typed = ev
+            .type_calls
+            .iter()
+            .filter(|t| t.rsplit_once("::").is_some_and(|(_, m)| m == c))
+            .peekable();
+        if typed.peek().is_some() {
+            let mut out = Vec::new();
+            for t in typed {
+                if let Some(v) = self.owned.get(t) {
+                    out.extend(v.iter().copied().filter(|(f, _)| {
+                        self.pkg_of[*f] == pkg || self.deps_of[pkg].contains(&self.pkg_of[*f])
+                    }));
+                }
+            }
+            return out;
+        }
+        if ev.fn_calls.iter().any(|n| n == c) {
+            return self.visible(&self.fns, c, pkg);
+        }
+        self.visible(&self.methods, c, pkg)
+    }
+}
