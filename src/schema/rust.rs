@@ -57,7 +57,7 @@ const CALL: &[Field] = &[
     Field::new(
         "library",
         Ty::Text,
-        "present when the package is a library no long-running package of the run depends on, directly or through other libraries (an SDK, or a library of one-shot tools only): why",
+        "present when the package is a library no long-running package of the run depends on, directly or through other libraries (an SDK, or a library of one-shot tools only), or the call is in a library function only one-shot tools call: why",
     ),
 ];
 

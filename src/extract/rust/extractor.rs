@@ -217,17 +217,16 @@ impl Extractor {
             .collect();
         let helper_calls = super::retries::reach::helper_call_sites(&helper_input);
         // A library's calls need a breaker only when a long-running package reaches it.
-        let unreached =
-            super::clients::workspace::unreached_libraries(&helper_input, &self.catalog);
+        let reach = super::clients::workspace::library_reach(&helper_input, &self.catalog);
         drop(helper_input);
         let packages: Vec<Package> = by_package.into_values().collect();
         let docs: Vec<Vec<Document>> = packages
             .par_iter()
             .zip(route_facts.par_iter())
             .zip(helper_calls.par_iter())
-            .zip(unreached.par_iter())
+            .zip(reach.par_iter())
             .map(|(((package, routes), helpers), library)| {
-                link::link_with_routes(package, &self.catalog, routes, helpers, library.as_deref())
+                link::link_with_routes(package, &self.catalog, routes, helpers, library)
             })
             .collect();
         (docs.into_iter().flatten().collect(), packages)

@@ -21,19 +21,20 @@ pub fn link(package: &[(usize, FileFacts)], catalog: &Catalog) -> Vec<Document> 
     let summaries: Vec<&routes::FileRoutes> = package.iter().map(|(_, f)| &f.routes).collect();
     let route_facts = routes::link_refs(&summaries, &catalog.routes);
     let helper_calls = retries::reach::helper_call_sites(&[(None, package)]);
-    link_with_routes(package, catalog, &route_facts, &helper_calls[0], None)
+    let library = super::clients::workspace::LibraryReach::default();
+    link_with_routes(package, catalog, &route_facts, &helper_calls[0], &library)
 }
 
 /// [`link`] with the package's routes already linked ([`routes::link_workspace`]
 /// links them across the packages of a run: a workspace's app and the member crates
-/// that register its routes). `library`: why no long-running package of the run
-/// reaches this one, when none does ([`super::clients::workspace`]).
+/// that register its routes). `library`: who reaches this package's calls
+/// ([`super::clients::workspace`]).
 pub fn link_with_routes(
     package: &[(usize, FileFacts)],
     catalog: &Catalog,
     route_facts: &[routes::RouteFact],
     helper_calls: &std::collections::HashMap<String, usize>,
-    library: Option<&str>,
+    library: &super::clients::workspace::LibraryReach,
 ) -> Vec<Document> {
     let Linked {
         mut clients,

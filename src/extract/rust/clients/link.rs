@@ -12,6 +12,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use super::nodes::call_node;
 use super::package::{one_shot, timed_closures};
 use super::verdict::{judge_client, ClientSite, Req};
+use super::workspace::LibraryReach;
 use crate::extract::rust::catalog::Catalog;
 use crate::extract::rust::facts::{Chain, FileFacts, Origin};
 use crate::tree::{Node, Span, Value};
@@ -223,12 +224,12 @@ fn factory_sites<'p>(
 }
 
 /// Links one package's clients: every client judged, every request made from it.
-/// `library`: why no long-running package of the run reaches this one, when none does
-/// ([`super::workspace::unreached_libraries`]); its calls carry it.
+/// `library`: who reaches this package's calls ([`super::workspace::library_reach`]);
+/// a call no long-running package reaches carries why.
 pub(crate) fn link_clients(
     package: &[(usize, FileFacts)],
     catalog: &Catalog,
-    library: Option<&str>,
+    library: &LibraryReach,
 ) -> Linked {
     let consts: HashMap<&str, &str> = package
         .iter()
@@ -311,7 +312,7 @@ pub(crate) fn link_clients(
                     if let Some(why) = one_shot {
                         fields.push(entry("one-shot", scalar(why, r.span)));
                     }
-                    if let Some(why) = library {
+                    if let Some(why) = library.why_not_judged(r.in_fn.as_deref()) {
                         fields.push(entry("library", scalar(why, r.span)));
                     }
                 }

@@ -23,6 +23,8 @@
 //! - long-running: every other package (a server, a daemon built on `tonic`, a binary
 //!   that parses no command line, files outside any manifest).
 
+use rustc_hash::FxHashSet as HashSet;
+
 use super::package::one_shot;
 use crate::extract::rust::catalog::Catalog;
 use crate::extract::rust::{Deps, FileFacts};
@@ -41,14 +43,45 @@ enum Role {
     LongRunning,
 }
 
-/// Per package (in the order given): why its outbound calls need no breaker of their
-/// own because of who reaches it, or `None` when a long-running package of the run does
-/// (or the package is one itself). One-shot tools get `None` here: their calls carry
-/// `one-shot` already.
-pub fn unreached_libraries(
+/// Who reaches a package's calls, for the breaker rule.
+#[derive(Debug, Default)]
+pub struct LibraryReach {
+    /// Why no long-running package of the run reaches the package, when none does.
+    pub unreached: Option<String>,
+    /// For a library some long-running package reaches: the names of its functions
+    /// only one-shot tools call ([`tool_only_functions`]).
+    pub functions: Option<HashSet<String>>,
+}
+
+impl LibraryReach {
+    /// Why a call made in function `in_fn` (a link key) of this package needs no
+    /// breaker of its own, if it needs none.
+    pub fn why_not_judged(&self, in_fn: Option<&str>) -> Option<String> {
+        if let Some(why) = &self.unreached {
+            return Some(why.clone());
+        }
+        let name = fn_name(in_fn?)?;
+        let tool_only = self.functions.as_ref()?;
+        tool_only.contains(name).then(|| {
+            format!(
+                "a library function (`{name}`) that only one-shot command-line tools of this run call"
+            )
+        })
+    }
+}
+
+/// The function of a link key (`Client::login` → `login`; a closure's key
+/// `sync::{closure ..}` → `sync`).
+fn fn_name(key: &str) -> Option<&str> {
+    key.split("::").filter(|s| !s.starts_with('{')).last()
+}
+
+/// Per package (in the order given): who reaches its calls. One-shot tools are
+/// reached by nobody here: their calls carry `one-shot` already.
+pub fn library_reach(
     packages: &[(Option<&Deps>, &[PackageFile])],
     catalog: &Catalog,
-) -> Vec<Option<String>> {
+) -> Vec<LibraryReach> {
     let roles: Vec<Role> = packages
         .iter()
         .map(|(deps, files)| role(*deps, files, catalog))
@@ -66,12 +99,66 @@ pub fn unreached_libraries(
                 .collect()
         })
         .collect();
-    (0..packages.len())
+    let unreached: Vec<Option<String>> = (0..packages.len())
         .map(|j| {
             matches!(roles[j], Role::Library | Role::CliLibrary)
                 .then(|| why_unreached(j, &roles, &users, &names))?
         })
+        .collect();
+    let reached: Vec<bool> = (0..packages.len())
+        .map(|j| matches!(roles[j], Role::Library | Role::CliLibrary) && unreached[j].is_none())
+        .collect();
+    let mut functions = tool_only_functions(packages, &roles, &reached);
+    unreached
+        .into_iter()
+        .zip(functions.iter_mut())
+        .map(|(unreached, f)| LibraryReach {
+            unreached,
+            functions: f.take(),
+        })
         .collect()
+}
+
+/// For each library a long-running package reaches (`reached[j]`): its functions that
+/// only one-shot tools call (atuin-client's `login`, which only the `atuin` command
+/// calls). A function is in the set when some body of a one-shot tool calls it by
+/// name and no other body of the run does (no long-running package, no library, no
+/// command-line tool with a library part, whose binary may be a daemon that parses
+/// arguments, like docs.rs's watcher). Names are last segments, so a name shared by
+/// two functions counts for both, and nothing is followed further down: the set errs
+/// towards judging (a trait's default method or generated code may call a function
+/// no body names; such a function is called by no one-shot tool either, so it stays).
+fn tool_only_functions(
+    packages: &[(Option<&Deps>, &[PackageFile])],
+    roles: &[Role],
+    reached: &[bool],
+) -> Vec<Option<HashSet<String>>> {
+    let mut out: Vec<Option<HashSet<String>>> = vec![None; packages.len()];
+    if !reached.iter().any(|r| *r) {
+        return out;
+    }
+    let bodies = |j: usize| packages[j].1.iter().flat_map(|(_, f)| &f.routes.fns);
+    let calls_of = |tools: bool| -> HashSet<&str> {
+        (0..packages.len())
+            .filter(|&j| (roles[j] == Role::OneShot) == tools)
+            .flat_map(bodies)
+            .flat_map(|info| info.evidence.calls.iter())
+            .collect()
+    };
+    let by_tools = calls_of(true);
+    if by_tools.is_empty() {
+        return out;
+    }
+    let by_others = calls_of(false);
+    for j in (0..packages.len()).filter(|&j| reached[j]) {
+        let only: HashSet<String> = bodies(j)
+            .map(|info| info.name.as_str())
+            .filter(|n| by_tools.contains(n) && !by_others.contains(n))
+            .map(str::to_string)
+            .collect();
+        out[j] = Some(only);
+    }
+    out
 }
 
 /// Walks up from library `j` through the packages that depend on it: `None` as soon as
