@@ -157,8 +157,8 @@ fn link_files(
             }
             // A handler that shows no write (in its body or two calls down) only reads
             // or answers: the rule does not judge it.
-            let writes = pkg.handler_writes(r.handler.as_ref(), fi);
-            let covered_by = r
+            let mut writes = pkg.handler_writes(r.handler.as_ref(), fi);
+            let mut covered_by = r
                 .covered_here
                 .clone()
                 .or_else(|| match &r.handler {
@@ -169,13 +169,17 @@ fn link_files(
                 .or_else(|| {
                     r.scope
                         .and_then(|s| pkg.layer_cover((fi, s), r.order, &mut HashSet::default()))
-                })
-                .or_else(|| {
-                    // Only writes a repeat leaves as they are: the database dedups them
-                    // on a key, or they set given values.
-                    writes.as_ref()?;
-                    pkg.repeat_safe(r.handler.as_ref(), fi)
                 });
+            if covered_by.is_none() && writes.is_some() {
+                // Only writes a repeat leaves as they are: the database dedups them on a
+                // key, they set given values, they delete. Else the write a repeat
+                // applies twice says best what the finding is about.
+                match pkg.repeat_safe(r.handler.as_ref(), fi) {
+                    Ok(how) => covered_by = Some(how),
+                    Err(Some(why)) => writes = Some(why),
+                    Err(None) => {}
+                }
+            }
             out.push(RouteFact {
                 file: fi,
                 span: r.span,

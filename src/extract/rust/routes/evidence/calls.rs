@@ -98,8 +98,9 @@ impl Collector<'_> {
         let _ = write!(text, "{name}");
         if self.ev.new_id.is_none() {
             let q = (split > 0).then(|| &text[..split - 2]);
-            if let Some(id) = self.cat.new_id(q, &text[split..]) {
-                self.ev.new_id = Some(id.to_string());
+            if self.cat.new_id(q, &text[split..]).is_some() {
+                // As called (`crypto::generate_attachment_id`), not the catalogue pattern.
+                self.ev.new_id = Some(text.clone());
             }
         }
         if text.starts_with("Self::") {

@@ -370,14 +370,64 @@ fn strip_pat_type(p: &syn::Pat) -> &syn::Pat {
     }
 }
 
+/// A path argument's text: a string literal, or one computed from literals and
+/// values (`[basepath, "/api"].concat()`, `format!("{base}/api")`), each value shown
+/// as a parameter (`{basepath}/api`), as vaultwarden mounts its routes.
 fn lit_str(e: &syn::Expr) -> Option<String> {
     match e {
         syn::Expr::Lit(syn::ExprLit {
             lit: syn::Lit::Str(s),
             ..
         }) => Some(s.value()),
+        syn::Expr::Reference(r) => lit_str(&r.expr),
+        syn::Expr::Paren(p) => lit_str(&p.expr),
+        syn::Expr::MethodCall(m) if m.method == "concat" && m.args.is_empty() => {
+            let syn::Expr::Array(a) = strip_ref(&m.receiver) else {
+                return None;
+            };
+            let parts: Vec<Option<String>> = a.elems.iter().map(lit_str).collect();
+            if parts.iter().all(Option::is_none) {
+                return None;
+            }
+            let mut out = String::new();
+            for (p, e) in parts.into_iter().zip(&a.elems) {
+                match p {
+                    Some(p) => out.push_str(&p),
+                    None => out.push_str(&format!("{{{}}}", value_name(e))),
+                }
+            }
+            Some(out)
+        }
+        syn::Expr::Macro(m) if m.mac.path.is_ident("format") => {
+            // The format string, its `{x}` placeholders kept as parameters.
+            let first = m.mac.tokens.clone().into_iter().next()?;
+            let s: syn::LitStr = syn::parse2(first.into()).ok()?;
+            Some(s.value())
+        }
         _ => None,
     }
+}
+
+fn strip_ref(e: &syn::Expr) -> &syn::Expr {
+    match e {
+        syn::Expr::Reference(r) => strip_ref(&r.expr),
+        syn::Expr::Paren(p) => strip_ref(&p.expr),
+        e => e,
+    }
+}
+
+/// The name a computed path part goes by (`basepath`, `CONFIG.base` → `base`).
+fn value_name(e: &syn::Expr) -> String {
+    match strip_ref(e) {
+        syn::Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        syn::Expr::Field(f) => match &f.member {
+            syn::Member::Named(id) => Some(id.to_string()),
+            syn::Member::Unnamed(_) => None,
+        },
+        syn::Expr::MethodCall(m) => Some(m.method.to_string()),
+        _ => None,
+    }
+    .unwrap_or_else(|| "..".to_string())
 }
 
 fn is_upper(s: &str) -> bool {

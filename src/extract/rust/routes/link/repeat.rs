@@ -75,10 +75,15 @@ impl Repeat {
 
 impl Package<'_> {
     /// How the writes of a handler make a repeat safe, when all of them do (the
-    /// handler writes, see [`Package::handler_writes`]); `None` otherwise.
-    pub(super) fn repeat_safe(&self, handler: Option<&Handler>, file: usize) -> Option<String> {
+    /// handler writes, see [`Package::handler_writes`]); otherwise what a repeat
+    /// applies twice, when known (`call .send (in send_email)`, `creates a record: ..`).
+    pub(super) fn repeat_safe(
+        &self,
+        handler: Option<&Handler>,
+        file: usize,
+    ) -> Result<String, Option<String>> {
         let pkg = self.pkg_of[file];
-        let r = match handler? {
+        let r = match handler.ok_or(None)? {
             Handler::Inline(ev) => self.body_repeat(ev, pkg, REPEAT_DEPTH, &mut HashSet::default()),
             Handler::Named(h) => {
                 let mut r = Repeat::default();
@@ -91,22 +96,27 @@ impl Package<'_> {
                 r
             }
         };
-        if r.plain.is_some() {
-            return None;
+        if let Some(why) = r.plain {
+            return Err(Some(why));
         }
         // An upsert keyed on an id the server just made dedups nothing: a repeat makes
         // a new record (`Cipher::new(..)` then `save()`).
-        let creates = match handler? {
+        if let Some(how) = self.handler_creates(handler, file) {
+            return Err(Some(format!("creates a record: {how}")));
+        }
+        r.safe.ok_or(None)
+    }
+
+    /// How a handler makes a new identity, if it does (see [`Package::creates`]).
+    fn handler_creates(&self, handler: Option<&Handler>, file: usize) -> Option<String> {
+        let pkg = self.pkg_of[file];
+        match handler? {
             Handler::Inline(ev) => self.creates(ev, pkg, WRITE_DEPTH),
             Handler::Named(h) => self
                 .candidates(h, file)
                 .into_iter()
                 .find_map(|ev| self.creates(ev, pkg, WRITE_DEPTH)),
-        };
-        if creates.is_some() {
-            return None;
         }
-        r.safe
     }
 
     /// How `ev` (a body in package `pkg`), or a function it calls `depth` levels down,

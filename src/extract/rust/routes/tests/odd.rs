@@ -495,3 +495,26 @@ fn rocket() -> Rocket<Build> { rocket::build().mount("/shop", routes![buy]) }"#;
     ];
     assert_eq!(got, want.map(|p| Some(p.to_string())));
 }
+
+#[test]
+fn computed_prefixes_keep_their_literal_parts() {
+    // vaultwarden: `.mount([basepath, "/api"].concat(), routes())`; the base path is
+    // configuration, shown as a parameter.
+    let rocket = r#"#[post("/folders")]
+fn add() {}
+#[post("/users")]
+fn invite() {}
+fn rocket(basepath: &str, cfg: Config) -> Rocket<Build> {
+    rocket::build()
+        .mount([basepath, "/api"].concat(), routes![add])
+        .mount(format!("{}/admin", cfg.base), routes![invite])
+}"#;
+    let got: Vec<Option<String>> = link_srcs(&[rocket]).into_iter().map(|r| r.path).collect();
+    assert_eq!(
+        got,
+        [
+            Some("/{basepath}/api/folders".to_string()),
+            Some("/{}/admin/users".to_string())
+        ]
+    );
+}

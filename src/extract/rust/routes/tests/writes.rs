@@ -34,7 +34,7 @@ async fn d(state: State) { state.queue.publish(msg).await; }
             w("a", Some("call execute")),
             w("b", Some("sql update * set")),
             w("c", None),
-            w("d", Some("call publish")),
+            w("d", Some("call queue.publish")),
         ]
     );
 }
@@ -53,7 +53,7 @@ async fn two_down() { three_down().await }
 async fn three_down() { diesel::delete(t::table).execute(&mut c) }"#;
     assert_eq!(
         writes(&[router, service, deep]),
-        vec![w("two", Some("call execute (in keep)")), w("three", None),]
+        vec![w("two", Some("call .execute (in keep)")), w("three", None),]
     );
 }
 
@@ -99,7 +99,7 @@ async fn read(db: Db) { tokio::task::block_in_place(|| db.load()) }
 async fn ban(db: Db) { rt.block_on(async { db.block_user(id).await }) }"#;
     assert_eq!(
         writes(&[src]),
-        vec![w("read", None), w("ban", Some("call block_user"))]
+        vec![w("read", None), w("ban", Some("call Db::block_user"))]
     );
 }
 
