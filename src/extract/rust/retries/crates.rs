@@ -17,7 +17,7 @@ use syn::Expr;
 use super::catalog::StrategyHit;
 use super::delay::{sleep_sites, Part, Scope};
 use super::walk::{walk_block, Options, Seen};
-use super::{is_test, Ctx, Delay, RetryFact, RetrySource};
+use super::{is_test, Ctx, Delay, RetryFact};
 
 pub(crate) fn find(ctx: &Ctx, file: &syn::File) -> Vec<RetryFact> {
     let mut finder = Finder {
@@ -196,22 +196,14 @@ fn policy_impl(ctx: &Ctx, imp: &syn::ItemImpl) -> Option<RetryFact> {
         _ => None,
     });
     let header = ctx.pos.between(imp.impl_token.span, span_of(&*imp.self_ty));
-    let fact = |delay: Delay, delay_span| RetryFact {
-        span: header,
-        source: RetrySource::Crate {
-            krate: trait_def.krate.clone(),
-            strategy: trait_def.path.clone(),
-        },
-        delay,
-        delay_span,
-        unbounded: false,
-        target: None,
-        body: crate::tree::Span::default(),
-        calls: Vec::new(),
-        reaches: None,
-        helper: None,
-        method: None,
-        key: None,
+    let fact = |delay: Delay, delay_span| {
+        RetryFact::of_crate(
+            header,
+            trait_def.krate.clone(),
+            trait_def.path.clone(),
+            delay,
+            delay_span,
+        )
     };
     let immediate = |name: &str| trait_def.immediate_futures.iter().any(|f| f == name);
     if let Some(t) = future {

@@ -97,6 +97,34 @@ pub struct RetryFact {
     pub key: Option<String>,
 }
 
+impl RetryFact {
+    /// A retry crate's strategy or policy at `span`, bounded and with no target
+    /// until the caller says otherwise; the loops' fields (body, calls, reach,
+    /// helper, method, key) stay empty.
+    pub fn of_crate(
+        span: Span,
+        krate: String,
+        strategy: String,
+        delay: Delay,
+        delay_span: Option<Span>,
+    ) -> Self {
+        RetryFact {
+            span,
+            source: RetrySource::Crate { krate, strategy },
+            delay,
+            delay_span,
+            unbounded: false,
+            target: None,
+            body: Span::default(),
+            calls: Vec::new(),
+            reaches: None,
+            helper: None,
+            method: None,
+            key: None,
+        }
+    }
+}
+
 /// Where a retry comes from.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub enum RetrySource {

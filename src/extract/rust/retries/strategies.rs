@@ -11,7 +11,7 @@ use super::catalog::RetryCrate;
 use super::crates::{any_method, chain, root_var, strategy_root, Chain, Found};
 use super::delay::pat_name;
 use super::walk::{walk_block, Options, Seen};
-use super::{Ctx, RetryFact, RetrySource};
+use super::{Ctx, RetryFact};
 
 /// The strategy facts of one function body.
 pub(super) fn in_body(ctx: &Ctx, block: &syn::Block) -> Vec<RetryFact> {
@@ -231,21 +231,15 @@ impl<'k> BodyScan<'k> {
                     .or_else(|| via_var.and_then(|(_, _, t)| ctx.target_in(t.clone(), &lets)))
                     .or_else(|| ctx.target_in(quote::ToTokens::to_token_stream(&f.expr), &lets));
                 RetryFact {
-                    span: ctx.pos.of(&f.expr),
-                    source: RetrySource::Crate {
-                        krate: f.hit.krate.name.clone(),
-                        strategy: f.hit.strategy.path.clone(),
-                    },
-                    delay: f.hit.strategy.delay.into(),
-                    delay_span: Some(f.root_span),
                     unbounded: f.unbound || endless,
                     target,
-                    body: crate::tree::Span::default(),
-                    calls: Vec::new(),
-                    reaches: None,
-                    helper: None,
-                    method: None,
-                    key: None,
+                    ..RetryFact::of_crate(
+                        ctx.pos.of(&f.expr),
+                        f.hit.krate.name.clone(),
+                        f.hit.strategy.path.clone(),
+                        f.hit.strategy.delay.into(),
+                        Some(f.root_span),
+                    )
                 }
             })
             .collect()
