@@ -188,8 +188,7 @@ impl<'a> Ctx<'a> {
     /// file does not import is looked up in glob imports, then matched by its last
     /// segments against the catalogue, for crates the file imports from (and sleeps).
     pub fn resolve(&self, path: &syn::Path) -> String {
-        let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-        self.resolve_segments(&segs)
+        self.resolve_segments(&crate::extract::rust::front::paths::segments(path))
     }
 
     /// Whether `path` can resolve to a path the catalogue names (or below one): only
