@@ -179,7 +179,7 @@ struct Shard {
     /// The file mapped, not copied: a warm run decodes its blobs straight from the
     /// page cache. A shard is never changed in place (a new one is written aside and
     /// renamed over it), so the mapping stays whole while other runs save.
-    bytes: memmap2::Mmap,
+    bytes: ShardBytes,
     index: HashMap<String, Slot>,
 }
 
@@ -233,13 +233,7 @@ impl Unkeyed {
     /// The shards in `dir`, read one after another; missing or bad ones are empty.
     pub fn read(dir: PathBuf) -> Unkeyed {
         let shards = (0..SHARDS)
-            .map(|i| {
-                let file = std::fs::File::open(shard_path(&dir, i)).ok()?;
-                // SAFETY: the mapping is read only, and resilint never writes to a
-                // shard file after renaming it into place (see [`Shard::bytes`]);
-                // every byte read from it is checked before it is trusted.
-                parse_shard(unsafe { memmap2::Mmap::map(&file) }.ok()?)
-            })
+            .map(|i| parse_shard(shard_bytes(&shard_path(&dir, i))?))
             .collect();
         Unkeyed {
             dir,
@@ -322,6 +316,28 @@ fn shard_path(dir: &Path, shard: usize) -> PathBuf {
     dir.join(format!("shard-{shard:02}.bin"))
 }
 
+/// A shard file's bytes: mapped where a mapped file can still be renamed over (the
+/// save renames new shards into place while the old ones are mapped), read into
+/// memory elsewhere (Windows refuses to replace a mapped file).
+#[cfg(unix)]
+type ShardBytes = memmap2::Mmap;
+#[cfg(not(unix))]
+type ShardBytes = Vec<u8>;
+
+#[cfg(unix)]
+fn shard_bytes(path: &Path) -> Option<ShardBytes> {
+    let file = std::fs::File::open(path).ok()?;
+    // SAFETY: the mapping is read only, and resilint never writes to a shard file
+    // after renaming it into place (see [`Shard::bytes`]); every byte read from it is
+    // checked before it is trusted.
+    unsafe { memmap2::Mmap::map(&file) }.ok()
+}
+
+#[cfg(not(unix))]
+fn shard_bytes(path: &Path) -> Option<ShardBytes> {
+    std::fs::read(path).ok()
+}
+
 /// Reads a little-endian integer of `N` bytes at `at`.
 fn read_u64(bytes: &[u8], at: usize) -> Option<u64> {
     let b: [u8; 8] = bytes.get(at..at + 8)?.try_into().ok()?;
@@ -330,7 +346,7 @@ fn read_u64(bytes: &[u8], at: usize) -> Option<u64> {
 
 /// Parses a shard file; `None` when anything about it is off. Its key is checked
 /// later ([`Cache::keyed`]).
-fn parse_shard(bytes: memmap2::Mmap) -> Option<Shard> {
+fn parse_shard(bytes: ShardBytes) -> Option<Shard> {
     if bytes.get(..8)? != MAGIC {
         return None;
     }
