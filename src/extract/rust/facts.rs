@@ -154,6 +154,11 @@ pub struct FileFacts {
     /// their client would cut the stream, so the timeout finding advises per-read ones.
     #[serde(default)]
     pub streaming_fns: Vec<String>,
+    /// Names called by the file's traits' default methods, which the routes
+    /// analysis's per-function call lists leave out: callers the breaker rule's
+    /// library reach counts as unknown (not a tool's).
+    #[serde(default)]
+    pub trait_default_calls: Vec<String>,
 }
 
 impl FileFacts {

@@ -554,6 +554,7 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_> {
 
     fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
         if let Some(block) = &f.default {
+            trait_default_calls(block, &mut self.facts.trait_default_calls);
             if !is_test(&f.attrs) {
                 self.fn_body(f.sig.ident.to_string(), &f.sig, block);
             }

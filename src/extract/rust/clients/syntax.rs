@@ -1,6 +1,7 @@
 //! Small syntax helpers shared by the visitor: paths, test attributes, literal
 //! targets, macro bodies.
 
+use syn::visit::{self, Visit};
 use syn::{Expr, Lit, Pat};
 
 use super::type_path_last;
@@ -266,6 +267,30 @@ pub fn macro_exprs(m: &syn::Macro) -> Vec<Expr> {
         },
         None => Vec::new(),
     }
+}
+
+/// The names a trait's default method calls (`self.purge(..)` in `fn invalidate`):
+/// callers the per-function call lists miss, which the library reach must not take
+/// for absent ([`super::workspace`]).
+pub(super) fn trait_default_calls(block: &syn::Block, out: &mut Vec<String>) {
+    struct Names<'o>(&'o mut Vec<String>);
+    impl<'ast> Visit<'ast> for Names<'_> {
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            self.0.push(m.method.to_string());
+            visit::visit_expr_method_call(self, m);
+        }
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            if let Expr::Path(p) = &*c.func {
+                if let Some(last) = p.path.segments.last() {
+                    self.0.push(last.ident.to_string());
+                }
+            }
+            visit::visit_expr_call(self, c);
+        }
+    }
+    Names(out).visit_block(block);
+    out.sort_unstable();
+    out.dedup();
 }
 
 #[cfg(test)]

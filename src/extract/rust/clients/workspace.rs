@@ -23,10 +23,11 @@
 //! - long-running: every other package (a server, a daemon built on `tonic`, a binary
 //!   that parses no command line, files outside any manifest).
 
-use rustc_hash::FxHashSet as HashSet;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::package::one_shot;
 use crate::extract::rust::catalog::Catalog;
+use crate::extract::rust::routes::FnInfo;
 use crate::extract::rust::{Deps, FileFacts};
 
 /// One file of a package: (candidate index, facts).
@@ -108,7 +109,14 @@ pub fn library_reach(
     let reached: Vec<bool> = (0..packages.len())
         .map(|j| matches!(roles[j], Role::Library | Role::CliLibrary) && unreached[j].is_none())
         .collect();
-    let mut functions = tool_only_functions(packages, &roles, &reached);
+    // Bodies only one-shot tools run: a tool's, or a library's only tools use.
+    let tool_like: Vec<bool> = (0..packages.len())
+        .map(|j| {
+            roles[j] == Role::OneShot
+                || (roles[j] == Role::Library && unreached[j].is_some() && !users[j].is_empty())
+        })
+        .collect();
+    let mut functions = tool_only_functions(packages, &tool_like, &reached);
     unreached
         .into_iter()
         .zip(functions.iter_mut())
@@ -120,43 +128,89 @@ pub fn library_reach(
 }
 
 /// For each library a long-running package reaches (`reached[j]`): its functions that
-/// only one-shot tools call (atuin-client's `login`, which only the `atuin` command
-/// calls). A function is in the set when some body of a one-shot tool calls it by
-/// name and no other body of the run does (no long-running package, no library, no
-/// command-line tool with a library part, whose binary may be a daemon that parses
-/// arguments, like docs.rs's watcher). Names are last segments, so a name shared by
-/// two functions counts for both, and nothing is followed further down: the set errs
-/// towards judging (a trait's default method or generated code may call a function
-/// no body names; such a function is called by no one-shot tool either, so it stays).
+/// only one-shot tools run (atuin-client's `login` and the helpers only it calls: only
+/// the `atuin` command calls them). A function is in the set when some body calls it
+/// by name, every body that does is a tool's (`tool_like[j]`: a one-shot tool, or a
+/// library only such tools use) or a function of the set, and a tool's body reaches it
+/// through functions of the set. Any other caller keeps it out: a long-running package,
+/// a library, a command-line tool with a library part (its binary may be a daemon that
+/// parses arguments, like docs.rs's watcher). Names are last segments (a free function
+/// is matched against calls written as function calls only: a method call cannot reach
+/// it), so a name shared by two functions counts for both, and the set errs towards
+/// judging. A caller no body lists (a trait's default method, code a macro generates)
+/// is unseen by the per-function call lists: a name a trait's default method calls is
+/// never in the set (docs.rs's watcher purges the CDN through one), and a method (which
+/// generic code reaches through a trait) is in the set only when tools' bodies are its
+/// only callers by name; only free functions are followed through functions of the set.
 fn tool_only_functions(
     packages: &[(Option<&Deps>, &[PackageFile])],
-    roles: &[Role],
+    tool_like: &[bool],
     reached: &[bool],
 ) -> Vec<Option<HashSet<String>>> {
     let mut out: Vec<Option<HashSet<String>>> = vec![None; packages.len()];
-    if !reached.iter().any(|r| *r) {
+    if !reached.iter().any(|r| *r) || !tool_like.iter().any(|t| *t) {
         return out;
     }
-    let bodies = |j: usize| packages[j].1.iter().flat_map(|(_, f)| &f.routes.fns);
-    let calls_of = |tools: bool| -> HashSet<&str> {
-        (0..packages.len())
-            .filter(|&j| (roles[j] == Role::OneShot) == tools)
-            .flat_map(bodies)
-            .flat_map(|info| info.evidence.calls.iter())
-            .collect()
-    };
-    let by_tools = calls_of(true);
-    if by_tools.is_empty() {
-        return out;
+    // Every body of the run: (package, index among its bodies, info).
+    let bodies: Vec<(usize, usize, &FnInfo)> = (0..packages.len())
+        .flat_map(|j| {
+            packages[j]
+                .1
+                .iter()
+                .flat_map(|(_, f)| &f.routes.fns)
+                .enumerate()
+                .map(move |(k, info)| (j, k, info))
+        })
+        .collect();
+    // Callers by name: (every call, calls written as function calls) → body indices.
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::default();
+    let mut by_fn_name: HashMap<&str, Vec<usize>> = HashMap::default();
+    for (b, (_, _, info)) in bodies.iter().enumerate() {
+        for n in info.evidence.calls.iter() {
+            by_name.entry(n).or_default().push(b);
+        }
+        for n in info.evidence.fn_calls.iter() {
+            by_fn_name.entry(n).or_default().push(b);
+        }
     }
-    let by_others = calls_of(false);
-    for j in (0..packages.len()).filter(|&j| reached[j]) {
-        let only: HashSet<String> = bodies(j)
-            .map(|info| info.name.as_str())
-            .filter(|n| by_tools.contains(n) && !by_others.contains(n))
-            .map(str::to_string)
-            .collect();
-        out[j] = Some(only);
+    // Names a trait's default method calls: a caller no body lists, never a tool's.
+    let unseen: HashSet<&str> = (0..packages.len())
+        .filter(|&j| !tool_like[j])
+        .flat_map(|j| packages[j].1.iter())
+        .flat_map(|(_, f)| f.trait_default_calls.iter().map(String::as_str))
+        .collect();
+    let empty: Vec<usize> = Vec::new();
+    let callers: Vec<&[usize]> = bodies
+        .iter()
+        .map(|(_, _, info)| {
+            let map = if info.method { &by_name } else { &by_fn_name };
+            map.get(info.name.as_str()).unwrap_or(&empty).as_slice()
+        })
+        .collect();
+    let candidate: Vec<bool> = bodies
+        .iter()
+        .zip(&callers)
+        .map(|((j, _, info), c)| {
+            reached[*j] && !c.is_empty() && !unseen.contains(info.name.as_str())
+        })
+        .collect();
+    let kept = tools_only(&bodies, tool_like, &callers, candidate);
+    for (b, (j, _, info)) in bodies.iter().enumerate() {
+        if reached[*j] {
+            let set = out[*j].get_or_insert_with(HashSet::default);
+            if kept[b] {
+                set.insert(info.name.clone());
+            }
+        }
+    }
+    // A name kept in one body and not in another of the same package (two `new`s) is
+    // judged: only names every same-named function of the package agrees on stay.
+    for (b, (j, _, info)) in bodies.iter().enumerate() {
+        if reached[*j] && !kept[b] {
+            if let Some(set) = out[*j].as_mut() {
+                set.remove(info.name.as_str());
+            }
+        }
     }
     out
 }
@@ -242,4 +296,49 @@ fn own_name(deps: Option<&Deps>) -> Option<&str> {
         .filter(|(_, p)| *p == "crate")
         .map(|(n, _)| n.as_str())
         .min()
+}
+
+/// The bodies (by index) only tools' bodies run: the greatest set of `candidate`
+/// bodies whose callers are all tools' bodies or members (a method's only tools'),
+/// then those of it a tool's body reaches through members (a cycle no tool enters is
+/// not known to be the tools').
+fn tools_only(
+    bodies: &[(usize, usize, &FnInfo)],
+    tool_like: &[bool],
+    callers: &[&[usize]],
+    candidate: Vec<bool>,
+) -> Vec<bool> {
+    let mut in_set = candidate;
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for b in 0..bodies.len() {
+            // A method may also be called through a trait (a generic) no body lists:
+            // only tools' bodies may call it by name.
+            let method = bodies[b].2.method;
+            let other = |c: usize| !tool_like[bodies[c].0] && (method || !in_set[c]);
+            if in_set[b] && callers[b].iter().any(|&c| other(c)) {
+                in_set[b] = false;
+                changed = true;
+            }
+        }
+    }
+    let mut kept = vec![false; bodies.len()];
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for b in 0..bodies.len() {
+            if !in_set[b] || kept[b] {
+                continue;
+            }
+            if callers[b]
+                .iter()
+                .any(|&c| tool_like[bodies[c].0] || kept[c])
+            {
+                kept[b] = true;
+                changed = true;
+            }
+        }
+    }
+    kept
 }
