@@ -59,6 +59,21 @@ pub(crate) fn made_by(e: &syn::Expr) -> Option<String> {
         syn::Expr::Reference(r) => made_by(&r.expr),
         syn::Expr::MethodCall(m) if unwraps(&m.method) => made_by(&m.receiver),
         syn::Expr::Struct(s) => type_segment(&s.path, 1),
+        // `match T::find(..) { Some(x) => x, None => T::new(..) }`: what the arms make,
+        // when those that tell agree.
+        syn::Expr::Match(m) => agree(m.arms.iter().map(|a| &*a.body)),
+        syn::Expr::If(i) => {
+            let then = i.then_branch.stmts.last().and_then(|st| match st {
+                syn::Stmt::Expr(e, None) => Some(e),
+                _ => None,
+            });
+            let els = i.else_branch.as_ref().map(|(_, e)| &**e);
+            agree(then.into_iter().chain(els))
+        }
+        syn::Expr::Block(b) => match b.block.stmts.last() {
+            Some(syn::Stmt::Expr(e, None)) => made_by(e),
+            _ => None,
+        },
         syn::Expr::Call(c) => match &*c.func {
             syn::Expr::Path(p) => type_segment(&p.path, 2),
             _ => None,
@@ -134,4 +149,16 @@ fn unwraps(method: &syn::Ident) -> bool {
     UNWRAPS
         .iter()
         .any(|u| m == *u || m.strip_prefix(u).is_some_and(|r| r.starts_with('_')))
+}
+
+/// The type the expressions that tell make, when they all make the same.
+fn agree<'e>(exprs: impl Iterator<Item = &'e syn::Expr>) -> Option<String> {
+    let mut found: Option<String> = None;
+    for t in exprs.filter_map(made_by) {
+        match &found {
+            Some(f) if *f != t => return None,
+            _ => found = Some(t),
+        }
+    }
+    found
 }

@@ -241,3 +241,34 @@ async fn count(mut c: Conn) {
         ]
     );
 }
+
+#[test]
+fn a_write_method_follows_the_type_its_variable_was_made_as() {
+    // `save` of the folder, an upsert, not `Event::save`, a plain insert: the variable
+    // (not named after its type) is a `Folder` by what makes it, through `match` arms
+    // that agree.
+    let src = r#"fn app() -> Router {
+    Router::new().route("/f", post(rename)).route("/g", post(log))
+}
+async fn rename(db: Db, Json(n): Json<String>) {
+    let mut x = match Folder::find(&db, 1).await { Some(f) => f, None => Folder::blank() };
+    x.name = n;
+    x.save(&db).await;
+}
+async fn log(db: Db) { let e = Event::blank(); e.save(&db).await; }
+impl Folder {
+    async fn save(&self, db: &Db) {
+        sqlx::query("insert into folders (id, name) values ($1, $2) on conflict (id) do update set name = excluded.name").execute(db).await;
+    }
+}
+impl Event {
+    async fn save(&self, db: &Db) { sqlx::query("insert into events (at) values (now())").execute(db).await; }
+}"#;
+    assert_eq!(
+        covers(&[src]),
+        vec![
+            (s("rename"), s("upsert on conflict (in Folder::save)")),
+            (s("log"), None),
+        ]
+    );
+}
