@@ -59,7 +59,8 @@ impl Collector<'_> {
             self.names.calls.pop();
             return false;
         }
-        if ident_too {
+        // Functions only: `Ok(..)`, `Json(..)` build values.
+        if ident_too && name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_') {
             self.names.fn_calls.push_str(name);
         }
         if self.ev.storage.is_none() && has(&self.cat.evidence.storage_calls, name) {
