@@ -13,7 +13,7 @@ use super::nodes::call_node;
 use super::package::{one_shot, timed_closures};
 use super::verdict::{judge_client, ClientSite, Req};
 use super::workspace::LibraryReach;
-use crate::extract::rust::catalog::Catalog;
+use crate::extract::rust::catalog::{Catalog, ClientApi};
 use crate::extract::rust::facts::{Chain, FileFacts, Origin};
 use crate::tree::{Node, Span, Value};
 
@@ -231,31 +231,13 @@ pub(crate) fn link_clients(
     catalog: &Catalog,
     library: &LibraryReach,
 ) -> Linked {
-    let consts: HashMap<&str, &str> = package
-        .iter()
-        .flat_map(|(_, f)| f.consts.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .collect();
-    let types: HashSet<&str> = package
-        .iter()
-        .flat_map(|(_, f)| f.types.iter().map(String::as_str))
-        .collect();
-    let flow = Flow::new(package);
-    let one_shot = one_shot(package);
-    let timed = timed_closures(package);
-    let streaming: HashSet<&str> = package
-        .iter()
-        .flat_map(|(_, f)| f.streaming_fns.iter().map(String::as_str))
-        .collect();
-    let sites = factory_sites(package, &flow);
-    // Functions called inside a breaker's `call`: their calls are guarded one level down.
-    let guarded_fns: HashSet<&str> = package
-        .iter()
-        .flat_map(|(_, f)| f.breaker_callees.iter().map(String::as_str))
-        .collect();
-    let mut clients: Vec<Vec<Node>> = vec![Vec::new(); package.len()];
-    let mut calls: Vec<Vec<Node>> = vec![Vec::new(); package.len()];
+    let t = Tables::of(package);
+    let mut out = Linked {
+        clients: vec![Vec::new(); package.len()],
+        calls: vec![Vec::new(); package.len()],
+        requests: Vec::new(),
+    };
     let mut seen_calls: HashSet<(usize, Span)> = HashSet::default();
-    let mut made = Vec::new();
     for (fi, (_, facts)) in package.iter().enumerate() {
         for (hi, h) in facts.handles.iter().enumerate() {
             let Origin::Client {
@@ -272,13 +254,16 @@ pub(crate) fn link_clients(
             else {
                 continue;
             };
-            if wildcard_type.as_deref().is_some_and(|t| types.contains(t)) {
+            if wildcard_type
+                .as_deref()
+                .is_some_and(|w| t.types.contains(w))
+            {
                 continue;
             }
             let Some(entry_api) = catalog.clients.get(*api) else {
                 continue;
             };
-            let site_list = sites.get(&(fi, hi)).map(Vec::as_slice).unwrap_or(&[]);
+            let site_list = t.sites.get(&(fi, hi)).map(Vec::as_slice).unwrap_or(&[]);
             let first_request = request.then(|| Req {
                 timed: *wrapped,
                 target: target.clone(),
@@ -294,37 +279,95 @@ pub(crate) fn link_clients(
                 constructor,
                 target: target.as_ref(),
                 origin_wrapped: *wrapped,
-                timed_closures: &timed,
-                streaming: &streaming,
+                timed_closures: &t.timed,
+                streaming: &t.streaming,
             };
-            let own = flow.chains_of(package, fi, hi);
+            let own = t.flow.chains_of(package, fi, hi);
             let (node, requests, guarded) =
-                judge_client(&client, &own, site_list, first_request, &consts);
+                judge_client(&client, &own, site_list, first_request, &t.consts);
             for r in requests {
-                if !seen_calls.insert((r.file, r.span)) {
-                    continue;
+                if seen_calls.insert((r.file, r.span)) {
+                    let call = request_node(entry_api, &r, guarded, &node, &t, library);
+                    out.calls[r.file].push(call);
+                    out.requests.push((r.file, r.span, r.in_fn));
                 }
-                let covered = guarded
-                    || r.breaker
-                    || r.in_fn.as_deref().is_some_and(|f| guarded_fns.contains(f));
-                let mut call = call_node(entry_api, &r, covered, &node, &consts);
-                if let Value::Map(fields) = &mut call.value {
-                    if let Some(why) = one_shot {
-                        fields.push(entry("one-shot", scalar(why, r.span)));
-                    }
-                    if let Some(why) = library.why_not_judged(r.in_fn.as_deref()) {
-                        fields.push(entry("library", scalar(why, r.span)));
-                    }
-                }
-                calls[r.file].push(call);
-                made.push((r.file, r.span, r.in_fn));
             }
-            clients[fi].push(node);
+            out.clients[fi].push(node);
         }
     }
-    Linked {
-        clients,
-        calls,
-        requests: made,
+    out
+}
+
+/// The node of one request of `client`: covered by a breaker when the client is
+/// `guarded`, the request runs in a breaker, or its function is called inside one;
+/// marked when its package is a one-shot tool or no long-running package reaches it.
+fn request_node(
+    api: &ClientApi,
+    r: &Req,
+    guarded: bool,
+    client: &Node,
+    t: &Tables,
+    library: &LibraryReach,
+) -> Node {
+    let covered = guarded
+        || r.breaker
+        || r.in_fn
+            .as_deref()
+            .is_some_and(|f| t.guarded_fns.contains(f));
+    let mut call = call_node(api, r, covered, client, &t.consts);
+    if let Value::Map(fields) = &mut call.value {
+        if let Some(why) = t.one_shot {
+            fields.push(entry("one-shot", scalar(why, r.span)));
+        }
+        if let Some(why) = library.why_not_judged(r.in_fn.as_deref()) {
+            fields.push(entry("library", scalar(why, r.span)));
+        }
+    }
+    call
+}
+
+/// What the whole package says that each client's verdict reads.
+struct Tables<'p> {
+    /// Constants by name, for targets and durations.
+    consts: HashMap<&'p str, &'p str>,
+    /// Types the package defines: a wildcard client type named here is the package's own.
+    types: HashSet<&'p str>,
+    flow: Flow<'p>,
+    /// Why the package is a one-shot tool, when it is one.
+    one_shot: Option<&'p str>,
+    timed: HashMap<&'p str, bool>,
+    /// Functions that read a response as a stream.
+    streaming: HashSet<&'p str>,
+    sites: HashMap<HandleId, Vec<Vec<(usize, &'p Chain)>>>,
+    /// Functions called inside a breaker's `call`: their calls are guarded one level down.
+    guarded_fns: HashSet<&'p str>,
+}
+
+impl<'p> Tables<'p> {
+    fn of(package: &'p [(usize, FileFacts)]) -> Self {
+        let names = |field: fn(&'p FileFacts) -> &'p Vec<String>| -> HashSet<&'p str> {
+            package
+                .iter()
+                .flat_map(|(_, f)| field(f).iter().map(String::as_str))
+                .collect()
+        };
+        let flow = Flow::new(package);
+        let sites = factory_sites(package, &flow);
+        Tables {
+            consts: package
+                .iter()
+                .flat_map(|(_, f)| f.consts.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                .collect(),
+            types: package
+                .iter()
+                .flat_map(|(_, f)| f.types.iter().map(String::as_str))
+                .collect(),
+            flow,
+            one_shot: one_shot(package),
+            timed: timed_closures(package),
+            streaming: names(|f| &f.streaming_fns),
+            sites,
+            guarded_fns: names(|f| &f.breaker_callees),
+        }
     }
 }
