@@ -2,8 +2,6 @@
 //! `let` bindings, reassignment, struct fields, method chains and well-known macro
 //! bodies, and records every call made on them.
 
-use std::collections::HashMap;
-
 // Per-file name maps, looked up for every variable use: Fx hashing, not SipHash.
 use rustc_hash::FxHashMap;
 
@@ -12,16 +10,15 @@ use syn::Expr;
 
 use crate::extract::rust::catalog::{Catalog, PathRole};
 use crate::extract::rust::facts::{Chain, FileFacts, FnFact, Handle, Origin, Target};
-use crate::extract::rust::front::ident::with_ident_str;
 use crate::extract::rust::front::imports::{Deps, Imports};
-use crate::extract::rust::front::index::{Decl, Index};
-use crate::extract::rust::front::paths::unwrapped_type_path;
+use crate::extract::rust::front::index::Index;
 use crate::extract::rust::front::positions::Positions;
 use crate::source::SourceFile;
 
 mod bindings;
 mod calls;
 mod chains;
+mod collect;
 pub mod link;
 mod nodes;
 mod package;
@@ -29,6 +26,7 @@ mod syntax;
 mod verdict;
 pub mod workspace;
 
+use collect::Collector;
 pub use syntax::macro_exprs;
 use syntax::*;
 
@@ -50,13 +48,7 @@ pub fn summarize_file(
     ctx: &Ctx,
     source: &SourceFile,
 ) -> FileFacts {
-    let mut collector = Collector {
-        catalog: ctx.catalog,
-        consts: HashMap::new(),
-        types: Default::default(),
-        test_mods: Vec::new(),
-        field_types: Vec::new(),
-    };
+    let mut collector = Collector::new(ctx.catalog);
     collector.read(index);
     let mut v = Visitor {
         ctx,
@@ -118,68 +110,6 @@ fn one_shot(ctx: &Ctx) -> Option<String> {
     Some(format!(
         "a one-shot command-line tool (it depends on `{cli}` and on no server or consumer framework)"
     ))
-}
-
-/// What the visit needs first: local type names, string constants, breaker fields.
-struct Collector<'c> {
-    catalog: &'c Catalog,
-    consts: HashMap<String, String>,
-    types: std::collections::HashSet<String>,
-    test_mods: Vec<String>,
-    /// Named struct fields and their type path (through `Arc`/`Box`/`Rc`/`Option`),
-    /// when the catalogue may know the type (breaker fields).
-    field_types: Vec<(String, Vec<String>)>,
-}
-
-/// [`unwrapped_type_path`] as segments.
-pub(super) fn type_path(ty: &syn::Type) -> Option<Vec<String>> {
-    unwrapped_type_path(ty).map(segments)
-}
-
-/// The last segment of [`type_path`], without building the path.
-pub(super) fn type_path_last(ty: &syn::Type) -> Option<&syn::Ident> {
-    Some(&unwrapped_type_path(ty)?.segments.last()?.ident)
-}
-
-impl Collector<'_> {
-    /// Reads the file's declarations from its [`Index`], in document order, all but
-    /// those of test modules (an out-of-line test module is only listed).
-    fn read(&mut self, index: &Index) {
-        for (place, decl) in &index.decls {
-            if place.in_test_mod {
-                continue;
-            }
-            match *decl {
-                Decl::OutOfLineMod(m, true) => self.test_mods.push(m.ident.to_string()),
-                Decl::Struct(s) => self.item_struct(s),
-                Decl::Enum(e) => {
-                    self.types.insert(e.ident.to_string());
-                }
-                Decl::Const(name, expr) => {
-                    if let Some(Target::Literal(s)) = target_of(expr) {
-                        self.consts.insert(name.to_string(), s);
-                    }
-                }
-                Decl::Use(_)
-                | Decl::Fn(_)
-                | Decl::Type(_)
-                | Decl::Method(_)
-                | Decl::OutOfLineMod(_, false) => {}
-            }
-        }
-    }
-
-    fn item_struct(&mut self, s: &syn::ItemStruct) {
-        self.types.insert(s.ident.to_string());
-        for f in &s.fields {
-            let Some(name) = &f.ident else { continue };
-            let known = type_path_last(&f.ty)
-                .is_some_and(|last| with_ident_str(last, |l| self.catalog.may_match(l)));
-            if let Some(ty) = type_path(&f.ty).filter(|_| known) {
-                self.field_types.push((name.to_string(), ty));
-            }
-        }
-    }
 }
 
 #[derive(Default)]

@@ -4,7 +4,7 @@
 use syn::visit::{self, Visit};
 use syn::{Expr, Lit, Pat};
 
-use super::type_path_last;
+use super::collect::type_path_last;
 use crate::extract::rust::facts::Target;
 use crate::extract::rust::front::macros;
 

@@ -1,0 +1,84 @@
+//! What the client visitor needs before it walks a file: its local type names, its
+//! string constants, its out-of-line test modules and the struct fields that may
+//! hold a catalogued breaker, read from the front end's declaration index.
+
+use std::collections::HashMap;
+
+use super::syntax::{segments, target_of};
+use crate::extract::rust::catalog::Catalog;
+use crate::extract::rust::facts::Target;
+use crate::extract::rust::front::ident::with_ident_str;
+use crate::extract::rust::front::index::{Decl, Index};
+use crate::extract::rust::front::paths::unwrapped_type_path;
+
+/// What the visit needs first: local type names, string constants, breaker fields.
+pub(super) struct Collector<'c> {
+    catalog: &'c Catalog,
+    pub consts: HashMap<String, String>,
+    pub types: std::collections::HashSet<String>,
+    pub test_mods: Vec<String>,
+    /// Named struct fields and their type path (through `Arc`/`Box`/`Rc`/`Option`),
+    /// when the catalogue may know the type (breaker fields).
+    pub field_types: Vec<(String, Vec<String>)>,
+}
+
+/// [`unwrapped_type_path`] as segments.
+pub(super) fn type_path(ty: &syn::Type) -> Option<Vec<String>> {
+    unwrapped_type_path(ty).map(segments)
+}
+
+/// The last segment of [`type_path`], without building the path.
+pub(super) fn type_path_last(ty: &syn::Type) -> Option<&syn::Ident> {
+    Some(&unwrapped_type_path(ty)?.segments.last()?.ident)
+}
+
+impl<'c> Collector<'c> {
+    pub fn new(catalog: &'c Catalog) -> Self {
+        Collector {
+            catalog,
+            consts: HashMap::new(),
+            types: Default::default(),
+            test_mods: Vec::new(),
+            field_types: Vec::new(),
+        }
+    }
+
+    /// Reads the file's declarations from its [`Index`], in document order, all but
+    /// those of test modules (an out-of-line test module is only listed).
+    pub fn read(&mut self, index: &Index) {
+        for (place, decl) in &index.decls {
+            if place.in_test_mod {
+                continue;
+            }
+            match *decl {
+                Decl::OutOfLineMod(m, true) => self.test_mods.push(m.ident.to_string()),
+                Decl::Struct(s) => self.item_struct(s),
+                Decl::Enum(e) => {
+                    self.types.insert(e.ident.to_string());
+                }
+                Decl::Const(name, expr) => {
+                    if let Some(Target::Literal(s)) = target_of(expr) {
+                        self.consts.insert(name.to_string(), s);
+                    }
+                }
+                Decl::Use(_)
+                | Decl::Fn(_)
+                | Decl::Type(_)
+                | Decl::Method(_)
+                | Decl::OutOfLineMod(_, false) => {}
+            }
+        }
+    }
+
+    fn item_struct(&mut self, s: &syn::ItemStruct) {
+        self.types.insert(s.ident.to_string());
+        for f in &s.fields {
+            let Some(name) = &f.ident else { continue };
+            let known = type_path_last(&f.ty)
+                .is_some_and(|last| with_ident_str(last, |l| self.catalog.may_match(l)));
+            if let Some(ty) = type_path(&f.ty).filter(|_| known) {
+                self.field_types.push((name.to_string(), ty));
+            }
+        }
+    }
+}
