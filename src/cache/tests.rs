@@ -104,14 +104,21 @@ fn a_stat_vouches_only_for_a_settled_file_with_the_same_inputs() {
     }
 }
 
-#[test]
-fn entries_decoded_ahead_are_taken_once_and_only_under_the_key() {
+/// A directory holding one file `a.yaml`, its `stat` as if taken once it settled,
+/// and the cache's version directory in it (the directory lives as long as `tmp`).
+fn settled_tree() -> (tempfile::TempDir, Stat, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("a.yaml");
     std::fs::write(&file, "a: 1\n").unwrap();
     let later = std::time::SystemTime::now() + SETTLE + std::time::Duration::from_secs(1);
     let stat = Stat::settled(&file, later).expect("settled later");
     let dir = version_dir(&tmp.path().join(DIR_NAME));
+    (tmp, stat, dir)
+}
+
+#[test]
+fn entries_decoded_ahead_are_taken_once_and_only_under_the_key() {
+    let (_tmp, stat, dir) = settled_tree();
     let blob = EntryRef::Docs(&[], Vec::new()).encode(None).unwrap();
     let entry = |path: &str, stat| Saved {
         stat,
@@ -158,12 +165,7 @@ fn entries_decoded_ahead_are_taken_once_and_only_under_the_key() {
 
 #[test]
 fn a_new_stat_of_the_same_content_is_written_back() {
-    let tmp = tempfile::tempdir().unwrap();
-    let file = tmp.path().join("a.yaml");
-    std::fs::write(&file, "a: 1\n").unwrap();
-    let later = std::time::SystemTime::now() + SETTLE + std::time::Duration::from_secs(1);
-    let stat = Stat::settled(&file, later).expect("settled later");
-    let dir = version_dir(&tmp.path().join(DIR_NAME));
+    let (_tmp, stat, dir) = settled_tree();
     for partial in [false, true] {
         // Cached before the file had settled: no stat kept.
         Cache::open(dir.clone(), 7)
