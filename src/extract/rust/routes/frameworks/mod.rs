@@ -19,6 +19,7 @@ use super::{
 };
 use crate::extract::rust::front::ident::with_ident_str;
 use crate::extract::rust::front::imports::Imports;
+use crate::extract::rust::front::paths::segments;
 use crate::tree::Span;
 
 mod attributes;
@@ -124,10 +125,6 @@ fn mentions(ts: &TokenStream, set: &NameSet, depth: usize) -> bool {
             TokenTree::Group(g) => mentions(&g.stream(), set, depth + 1),
             _ => false,
         })
-}
-
-fn segments(path: &syn::Path) -> Vec<String> {
-    path.segments.iter().map(|s| s.ident.to_string()).collect()
 }
 
 fn last_ident(path: &syn::Path) -> Option<String> {
