@@ -204,6 +204,22 @@ pub struct Writes {
     /// Types whose values live in memory (`HashMap`, `HeaderMap`): a write-named
     /// method on a variable of one (`headers.insert(k, v)`) writes nothing.
     pub in_memory_types: Vec<String>,
+    /// Calls that set given values, so a repeat sets them again: a `Type::m` entry
+    /// matches that write method (a sea-orm `ActiveModel`'s `update` writes the columns
+    /// `Set` on it), a bare name (a `*` matches any text) a write call whose body is not
+    /// in sight (another crate's `config.set_client_id(id)`).
+    pub sets: Vec<String>,
+    /// Names in a `match` arm's pattern or guard that catch a unique-key violation
+    /// (diesel `UniqueViolation`, sqlx `is_unique_violation()`): an arm of one that
+    /// answers an error, on a match over the first write of a body, refuses a repeat.
+    pub refusals: Vec<String>,
+    /// Request-builder methods and method names that make an outbound request a read
+    /// (`client.get(url).send()`, `request(Method::GET, url)`, a helper called with
+    /// `"GET"`): a `send()` without arguments on such a request writes nothing.
+    pub read_requests: Vec<String>,
+    /// Functions of a type that look a record up (`find*`): a constructor of that type
+    /// called where the lookup found none (`None => T::new(..)`) makes a record once.
+    pub lookups: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -287,6 +303,10 @@ impl RoutesCatalog {
         add(&mut w.keyed_calls, o.keyed_calls);
         add(&mut w.repeat_harmless, o.repeat_harmless);
         add(&mut w.in_memory_types, o.in_memory_types);
+        add(&mut w.sets, o.sets);
+        add(&mut w.refusals, o.refusals);
+        add(&mut w.read_requests, o.read_requests);
+        add(&mut w.lookups, o.lookups);
         add(&mut self.cors.types, other.cors.types);
         add(&mut self.cors.methods, other.cors.methods);
         self.normalize();
@@ -358,6 +378,27 @@ impl RoutesCatalog {
     /// `name` matches a `deletes` entry (`delete_with`).
     pub(crate) fn is_delete(&self, name: &str) -> bool {
         self.writes.deletes.iter().any(|p| glob(p, name))
+    }
+
+    /// `name` (a bare name) matches a bare `sets` entry (`set_client_id`).
+    pub(crate) fn is_set(&self, name: &str) -> bool {
+        self.writes
+            .sets
+            .iter()
+            .any(|p| !p.contains("::") && glob(p, name))
+    }
+
+    /// `call` (`Type::m`) is a `sets` entry (`ActiveModel::update`).
+    pub(crate) fn is_typed_set(&self, call: &str) -> bool {
+        self.writes.sets.iter().any(|p| p == call)
+    }
+
+    /// `name` is a `read-requests` entry, case aside (`get`, `GET`).
+    pub(crate) fn is_read_request(&self, name: &str) -> bool {
+        self.writes
+            .read_requests
+            .iter()
+            .any(|r| r.eq_ignore_ascii_case(name))
     }
 
     /// `name` matches a `repeat-harmless` entry (`send_*_update`).
@@ -532,6 +573,11 @@ fn triggers(cat: &RoutesCatalog) -> HashSet<String> {
 }
 
 /// `pat` matches `name`, each `*` standing for any text (`send_*_update`).
+/// `name` matches `pat`, where a `*` matches any text.
+pub(crate) fn glob_match(pat: &str, name: &str) -> bool {
+    glob(pat, name)
+}
+
 fn glob(pat: &str, name: &str) -> bool {
     let mut parts = pat.split('*');
     let first = parts.next().unwrap_or_default();

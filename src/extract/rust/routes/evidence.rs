@@ -15,6 +15,7 @@ use super::types;
 mod bindings;
 mod calls;
 mod names;
+mod refuse;
 mod tokens;
 
 pub(crate) use names::{NameBuf, Names};
@@ -54,7 +55,7 @@ pub(crate) struct Evidence {
     /// (`execute`). The link step follows each into the workspace.
     pub write_calls: Names,
     /// What the body's own writes do on a repeat ([`repeat`] flags).
-    pub repeat: u8,
+    pub repeat: u16,
     /// The first identity generator the body calls (`get_uuid`): it makes a new record.
     pub new_id: Option<String>,
     /// A field the body counts up or down (`send.access_count += 1`): saved, a repeat
@@ -70,21 +71,24 @@ pub(crate) struct Evidence {
 /// Flags of [`Evidence::repeat`].
 pub(crate) mod repeat {
     /// SQL text a repeat applies twice (an insert, a delete, `SET n = n + 1`).
-    pub const SQL_PLAIN: u8 = 1;
+    pub const SQL_PLAIN: u16 = 1;
     /// SQL text of an insert deduped on a key (`on conflict`).
-    pub const SQL_UPSERT: u8 = 2;
+    pub const SQL_UPSERT: u16 = 2;
     /// SQL text setting columns to given values.
-    pub const SQL_SET: u8 = 4;
+    pub const SQL_SET: u16 = 4;
     /// An ORM upsert (`insert_into(t)..on_conflict(..)`).
-    pub const ORM_UPSERT: u8 = 8;
+    pub const ORM_UPSERT: u16 = 8;
     /// An ORM update setting given values (`update(t).set(col.eq(v))`).
-    pub const ORM_SET: u8 = 16;
+    pub const ORM_SET: u16 = 16;
     /// An ORM delete (`delete(t.filter(..))`).
-    pub const ORM_DELETE: u8 = 32;
+    pub const ORM_DELETE: u16 = 32;
     /// A value written under a key (`map.insert(k, v)`).
-    pub const KEYED: u8 = 64;
+    pub const KEYED: u16 = 64;
     /// SQL text of a delete.
-    pub const SQL_DELETE: u8 = 128;
+    pub const SQL_DELETE: u16 = 128;
+    /// The first write of the body is refused on a repeat: a `match` over it answers
+    /// an error for a unique-key violation (`[writes] refusals`).
+    pub const REFUSES: u16 = 256;
 }
 
 /// Buffers one [`Collector`] fills; the summarizer keeps one for all the functions of
@@ -200,6 +204,10 @@ impl Evidence {
 /// [`Collector::chain`] flags.
 const CHAIN_UPSERT: u8 = 1;
 const CHAIN_INERT: u8 = 2;
+/// The chain builds a read request (`client.get(url)`, `[writes] read-requests`).
+const CHAIN_READ: u8 = 4;
+/// The chain sends a request built before (`.send()` without arguments).
+const CHAIN_SEND: u8 = 8;
 
 struct Collector<'c> {
     cat: &'c RoutesCatalog,
@@ -215,6 +223,9 @@ struct Collector<'c> {
     chain: u8,
     /// The writes of the current chain's arguments, added once the chain is judged.
     args: ArgWrites,
+    /// Types whose record the code being walked makes only when a lookup found none
+    /// (see [`Collector::once`]).
+    made_once: Vec<String>,
 }
 
 /// Writes met in the arguments of a method chain (see [`Collector::arguments`]).
@@ -235,6 +246,7 @@ impl<'c> Collector<'c> {
             chain_depth: 0,
             chain: 0,
             args: ArgWrites::default(),
+            made_once: Vec::new(),
         }
     }
 
@@ -332,6 +344,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         let before = self.names.writes.text.len();
         let first = self.ev.writes.is_none();
         let walk = self.called(&m.method, false);
+        self.request_kind(m);
         if let Some(ty) = self.type_of(&m.receiver) {
             // `cmd.spawn()` on a `Command`: the link step follows `Command::spawn`,
             // not every method `spawn` of the workspace.
@@ -344,6 +357,15 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             if first {
                 self.ev.writes = None;
             }
+        }
+        if self.names.writes.text.len() > before
+            && self
+                .cat
+                .is_typed_set(self.names.writes.text[before..].trim_end())
+        {
+            // A sea-orm `ActiveModel`'s `update`: the columns `Set` on it, given values.
+            self.names.writes.truncate(before);
+            self.ev.repeat |= repeat::ORM_SET;
         }
         if m.args.len() == 2
             && self.names.writes.text.len() > before
@@ -359,13 +381,24 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             // `rt.block_on(async { db.block_user(id) })` writes although `block_on`
             // makes its chain inert. Their writes wait until the chain is judged.
             // (A CORS header list, not walked, names the key without checking it.)
-            self.arguments(&m.args);
+            // `T::find(..).unwrap_or_else(|| T::new(..))` makes a `T` once.
+            let found = m
+                .method
+                .to_string()
+                .starts_with("unwrap_or")
+                .then(|| refuse::lookup_type(&m.receiver, &self.cat.writes.lookups))
+                .flatten();
+            self.once(found.as_ref(), |c| c.arguments(&m.args));
         }
         self.chain_depth -= 1;
         if !outermost {
             return;
         }
-        let chain = std::mem::take(&mut self.chain);
+        let mut chain = std::mem::take(&mut self.chain);
+        if chain & (CHAIN_READ | CHAIN_SEND) == CHAIN_READ | CHAIN_SEND {
+            // `client.get(url).send()`: a read.
+            chain |= CHAIN_INERT;
+        }
         if chain & CHAIN_INERT != 0 {
             // `FlashMessage::error(..).send()`: a cookie, no write.
             self.names.writes.truncate(mark);
@@ -429,6 +462,14 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         self.visit_block(&f.body);
     }
 
+    fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
+        self.walk_match(m);
+    }
+
+    fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
+        self.walk_if(i);
+    }
+
     fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
         let saved = (self.chain_depth, std::mem::take(&mut self.chain));
         self.chain_depth = 0;
@@ -444,6 +485,17 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     }
 
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        if c.args
+            .iter()
+            .any(|a| refuse::read_method(a, |v| self.cat.is_read_request(v)))
+        {
+            // `duo_api_request("GET", "/auth/v2/check", ..)`: a helper sending a read
+            // request, not followed for writes.
+            for arg in &c.args {
+                self.visit_expr(arg);
+            }
+            return;
+        }
         if let syn::Expr::Path(p) = &*c.func {
             let segs = &p.path.segments;
             let Some(last) = segs.last() else {

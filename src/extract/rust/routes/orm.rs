@@ -74,21 +74,25 @@ fn absolute_pairs(arg: &syn::Expr) -> bool {
     impl<'ast> Visit<'ast> for Pairs {
         fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
             if m.method == "eq" && m.args.len() == 1 {
-                if let Some(col) = last_ident(&m.receiver) {
-                    let mut mentions = Mentions(&col, false);
+                if let Some((col, qualified)) = last_ident(&m.receiver) {
+                    let mut mentions = Mentions(&col, qualified, false);
                     mentions.visit_expr(&m.args[0]);
-                    self.0 &= !mentions.1;
+                    self.0 &= !mentions.2;
                 }
             }
             visit::visit_expr_method_call(self, m);
         }
     }
     /// The column as a path (`users::logins`, `logins`); a field of the request
-    /// (`p.name`) is a given value.
-    struct Mentions<'c>(&'c str, bool);
+    /// (`p.name`) is a given value. A column qualified by its table on the left
+    /// (`users::updated_at`) is mentioned qualified on the right: a bare
+    /// `updated_at` there is a local named like it (vaultwarden's
+    /// `set(users::updated_at.eq(updated_at))`).
+    struct Mentions<'c>(&'c str, bool, bool);
     impl<'ast> Visit<'ast> for Mentions<'_> {
         fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
-            self.1 |= p.path.segments.last().is_some_and(|s| s.ident == self.0);
+            let segs = &p.path.segments;
+            self.2 |= (!self.1 || segs.len() > 1) && segs.last().is_some_and(|s| s.ident == self.0);
         }
     }
     let mut p = Pairs(true);
@@ -96,10 +100,14 @@ fn absolute_pairs(arg: &syn::Expr) -> bool {
     p.0
 }
 
-/// The last identifier of a path expression (`versions::yanked` → `yanked`).
-fn last_ident(e: &syn::Expr) -> Option<String> {
+/// The last identifier of a path expression (`versions::yanked` → `yanked`), and
+/// whether it is qualified.
+fn last_ident(e: &syn::Expr) -> Option<(String, bool)> {
     match e {
-        syn::Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        syn::Expr::Path(p) => {
+            let segs = &p.path.segments;
+            segs.last().map(|s| (s.ident.to_string(), segs.len() > 1))
+        }
         _ => None,
     }
 }

@@ -97,6 +97,13 @@ impl Collector<'_> {
         }
         let split = text.len();
         let _ = write!(text, "{name}");
+        // Where a lookup found none (`None => T::new(..)`): made once, no new record.
+        let once = !self.made_once.is_empty()
+            && qualifier.is_none_or(|q| self.made_once.iter().any(|t| q == t));
+        if once {
+            self.names.literal = text;
+            return;
+        }
         if self.ev.new_id.is_none() {
             let q = (split > 0).then(|| &text[..split - 2]);
             if self.cat.new_id(q, &text[split..]).is_some() {

@@ -10,8 +10,9 @@
 
 use super::*;
 use crate::extract::rust::routes::evidence::repeat::{
-    KEYED, ORM_DELETE, ORM_SET, ORM_UPSERT, SQL_DELETE, SQL_PLAIN, SQL_SET, SQL_UPSERT,
+    KEYED, ORM_DELETE, ORM_SET, ORM_UPSERT, REFUSES, SQL_DELETE, SQL_PLAIN, SQL_SET, SQL_UPSERT,
 };
+use crate::extract::rust::routes::catalog::has;
 
 /// How many calls down what a repeat does is judged. Finding that a handler writes
 /// stops two calls down (`WRITE_DEPTH`); judging that every write repeats safely must
@@ -31,14 +32,22 @@ pub(super) struct Repeat {
     safe: Option<String>,
 }
 
+/// How many calls down a refusal of a repeat is looked for (see [`Package::refusal`]).
+const REFUSAL_DEPTH: u8 = 6;
+
 impl Repeat {
     /// What the writes of a body itself do (its SQL text, ORM chains, counters).
     fn own(ev: &Evidence) -> Repeat {
         let r = ev.repeat;
         Repeat {
+            // A field counted in a body that writes nothing (a metrics struct in
+            // memory) is no write; counted and saved (`n += 1; self.save(c)`), it is.
             plain: (r & SQL_PLAIN != 0)
                 .then(|| ev.writes.clone().unwrap_or_else(|| "sql".to_string()))
-                .or_else(|| ev.counts.as_ref().map(|f| format!("counts {f}"))),
+                .or_else(|| {
+                    let writes = ev.writes.is_some() || r != 0;
+                    ev.counts.as_ref().filter(|_| writes).map(|f| format!("counts {f}"))
+                }),
             safe: if r & (SQL_UPSERT | ORM_UPSERT) != 0 {
                 Some("upsert on conflict".to_string())
             } else if r & (SQL_SET | ORM_SET) != 0 {
@@ -97,6 +106,11 @@ impl Package<'_> {
             }
         };
         if let Some(why) = r.plain {
+            // A repeat refused before it writes anything (a unique key taken by the
+            // first attempt) applies nothing twice.
+            if let Some(how) = self.handler_refusal(handler, file) {
+                return Ok(how);
+            }
             return Err(Some(why));
         }
         // An upsert keyed on an id the server just made dedups nothing: a repeat makes
@@ -105,6 +119,65 @@ impl Package<'_> {
             return Err(Some(format!("creates a record: {how}")));
         }
         r.safe.ok_or(None)
+    }
+
+    /// How a handler refuses a repeat, if it does (see [`Package::refusal`]).
+    fn handler_refusal(&self, handler: Option<&Handler>, file: usize) -> Option<String> {
+        let pkg = self.pkg_of[file];
+        let mut seen = HashSet::default();
+        match handler? {
+            Handler::Inline(ev) => self.refusal(ev, pkg, REFUSAL_DEPTH, &mut seen),
+            Handler::Named(h) => self
+                .candidates(h, file)
+                .into_iter()
+                .find_map(|ev| self.refusal(ev, pkg, REFUSAL_DEPTH, &mut seen)),
+        }
+    }
+
+    /// How `ev` (a body in package `pkg`) refuses a repeat before it writes: its first
+    /// write is a match refusing a unique-key violation ([`REFUSES`]), or its first
+    /// write call (in the order written; `execute`, `transaction` and the calls
+    /// `repeat-harmless` aside) reaches a body that refuses, or, when it has no write
+    /// of its own, one of the functions it calls does (`handler` → `exchange_inner`
+    /// → `insert_jti`). A function writing before the call that refuses is not seen
+    /// as writing first: only the order within each body is known.
+    fn refusal(&self, ev: &Evidence, pkg: usize, depth: u8, seen: &mut HashSet<usize>) -> Option<String> {
+        if !seen.insert(std::ptr::from_ref(ev) as usize) {
+            return None;
+        }
+        if ev.repeat & REFUSES != 0 {
+            return Some("refuses a repeat (unique key)".to_string());
+        }
+        if depth == 0 || ev.repeat != 0 {
+            return None;
+        }
+        let runners = &self.cat.writes.sql_runners;
+        let first = ev
+            .write_calls
+            .iter()
+            .find(|c| !has(runners, bare(c)) && !self.harmless(bare(c)));
+        let (calls, typed): (Vec<&str>, bool) = match first {
+            Some(c) => (vec![c], true),
+            None => (ev.calls.sorted(), false),
+        };
+        calls.into_iter().find_map(|c| {
+            if self.not_followed.iter().any(|n| n == c) || self.harmless(bare(c)) {
+                return None;
+            }
+            let targets = if typed {
+                self.callees(c, pkg)
+            } else {
+                self.call_targets(ev, c, pkg)
+            };
+            targets
+                .into_iter()
+                .filter(|(_, b)| !std::ptr::eq(*b, ev))
+                .find_map(|(f, b)| self.refusal(b, self.pkg_of[f], depth - 1, seen))
+                .map(|how| match how.find(" (in ") {
+                    Some(_) => how,
+                    None => format!("{how} (in {c})"),
+                })
+        })
     }
 
     /// How a handler makes a new identity, if it does (see [`Package::creates`]).
@@ -219,6 +292,10 @@ impl Package<'_> {
                 if self.cat.is_delete(bare(c)) {
                     // `operator.delete_with(path)`: a repeat deletes nothing more.
                     sub.safe = Some(format!("deletes ({c})"));
+                } else if self.cat.is_set(bare(c)) {
+                    // Another crate's setter (`config.set_client_id(id)`): a repeat
+                    // sets the same value.
+                    sub.safe = Some(format!("sets a value ({c})"));
                 } else {
                     sub.plain = Some(format!("call {c}"));
                 }

@@ -1,0 +1,180 @@
+//! Repeats a body settles on its own: a unique key refusing the second attempt
+//! (`match x.insert(c) { Err(DatabaseError(UniqueViolation, _)) => Err(..), .. }`), a
+//! record found or made (`match T::find(..) { Some(t) => t, None => T::new(..) }`:
+//! the repeat finds what the first attempt made), and outbound requests that read.
+
+use syn::visit::{self, Visit};
+
+use super::{repeat, Collector, CHAIN_READ, CHAIN_SEND};
+
+/// What a `match` arm shows: a refusal name in its pattern or guard, an error answer.
+struct ArmScan<'c> {
+    refusals: &'c [String],
+    hit: bool,
+}
+
+impl<'ast> Visit<'ast> for ArmScan<'_> {
+    fn visit_ident(&mut self, id: &'ast proc_macro2::Ident) {
+        self.hit |= self.refusals.iter().any(|r| id == r);
+    }
+}
+
+/// The arm answers an error: an `Err(..)` value or an error macro (`bail!`, `err!`).
+fn answers_error(e: &syn::Expr) -> bool {
+    struct Errs(bool);
+    impl<'ast> Visit<'ast> for Errs {
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            if let syn::Expr::Path(p) = &*c.func {
+                self.0 |= p.path.segments.last().is_some_and(|s| s.ident == "Err");
+            }
+            visit::visit_expr_call(self, c);
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            self.0 |= m.path.segments.last().is_some_and(|s| {
+                let n = s.ident.to_string();
+                n == "bail" || n.starts_with("err")
+            });
+        }
+    }
+    let mut v = Errs(false);
+    v.visit_expr(e);
+    v.0
+}
+
+/// A refusal arm: its pattern or guard names a unique-key violation and it answers an error.
+fn refusal_arm(arm: &syn::Arm, refusals: &[String]) -> bool {
+    let mut scan = ArmScan { refusals, hit: false };
+    scan.visit_pat(&arm.pat);
+    if let Some((_, guard)) = &arm.guard {
+        scan.visit_expr(guard);
+    }
+    scan.hit && answers_error(&arm.body)
+}
+
+/// The type whose lookup an expression is (`T::find_by_uuid(..)`, through `.await`,
+/// `?` and method calls on it): the calls of a `lookups` name on a type.
+pub(super) fn lookup_type(e: &syn::Expr, lookups: &[String]) -> Option<String> {
+    match e {
+        syn::Expr::Await(a) => lookup_type(&a.base, lookups),
+        syn::Expr::Try(t) => lookup_type(&t.expr, lookups),
+        syn::Expr::Paren(p) => lookup_type(&p.expr, lookups),
+        syn::Expr::MethodCall(m) => lookup_type(&m.receiver, lookups),
+        syn::Expr::Call(c) => {
+            let syn::Expr::Path(p) = &*c.func else {
+                return None;
+            };
+            let segs = &p.path.segments;
+            let n = segs.len();
+            let f = segs.last()?.ident.to_string();
+            let ty = segs.iter().nth(n.checked_sub(2)?)?.ident.to_string();
+            (ty.starts_with(|c: char| c.is_ascii_uppercase())
+                && lookups.iter().any(|l| super::super::catalog::glob_match(l, &f)))
+            .then_some(ty)
+        }
+        _ => None,
+    }
+}
+
+/// `None` or `_`: the arm of a lookup that found nothing.
+fn none_arm(pat: &syn::Pat) -> bool {
+    match pat {
+        syn::Pat::Ident(id) => id.ident == "None",
+        syn::Pat::Path(p) => p.path.is_ident("None"),
+        syn::Pat::Wild(_) => true,
+        _ => false,
+    }
+}
+
+/// An outbound request's method given as a value: `"GET"`, `Method::GET`.
+pub(super) fn read_method(e: &syn::Expr, is_read: impl Fn(&str) -> bool) -> bool {
+    match e {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => {
+            let v = s.value();
+            v.bytes().all(|b| b.is_ascii_uppercase()) && is_read(&v)
+        }
+        syn::Expr::Path(p) => p.path.segments.len() >= 2
+            && p.path.segments.last().is_some_and(|s| {
+                let v = s.ident.to_string();
+                v.bytes().all(|b| b.is_ascii_uppercase()) && is_read(&v)
+            }),
+        syn::Expr::Reference(r) => read_method(&r.expr, is_read),
+        _ => false,
+    }
+}
+
+impl Collector<'_> {
+    /// Walks a `match`: a refusal over the body's first write marks the body
+    /// [`repeat::REFUSES`]; the `None` arm of a lookup of a type makes that type's
+    /// record once (see [`Collector::once`]).
+    pub(super) fn walk_match<'ast>(&mut self, m: &'ast syn::ExprMatch)
+    where
+        Self: Visit<'ast>,
+    {
+        let before = self.names.writes.text.len();
+        let first = before == 0 && self.ev.repeat == 0;
+        for attr in &m.attrs {
+            self.visit_attribute(attr);
+        }
+        self.visit_expr(&m.expr);
+        let refuses = first
+            && self.names.writes.text.len() > before
+            && m.arms
+                .iter()
+                .any(|a| refusal_arm(a, &self.cat.writes.refusals));
+        if refuses {
+            // The write the arms judge is refused on a repeat, and nothing was written before.
+            self.names.writes.truncate(before);
+            self.ev.repeat |= repeat::REFUSES;
+        }
+        let found = lookup_type(&m.expr, &self.cat.writes.lookups);
+        for arm in &m.arms {
+            let once = found.as_ref().filter(|_| none_arm(&arm.pat));
+            self.once(once, |c| c.visit_arm(arm));
+        }
+    }
+
+    /// Walks an `if`: the `else` of `if let Some(t) = T::find(..)` makes `T`'s record once.
+    pub(super) fn walk_if<'ast>(&mut self, i: &'ast syn::ExprIf)
+    where
+        Self: Visit<'ast>,
+    {
+        self.visit_expr(&i.cond);
+        self.visit_block(&i.then_branch);
+        let found = match &*i.cond {
+            syn::Expr::Let(l) => lookup_type(&l.expr, &self.cat.writes.lookups),
+            _ => None,
+        };
+        if let Some((_, e)) = &i.else_branch {
+            self.once(found.as_ref(), |c| c.visit_expr(e));
+        }
+    }
+
+    /// Runs `walk` with `ty` among the types whose record the code walked makes only
+    /// when a lookup found none: a constructor of one (`T::new`) or an identity
+    /// generator met there makes no new record on a repeat, which finds the first.
+    pub(super) fn once(&mut self, ty: Option<&String>, walk: impl FnOnce(&mut Self)) {
+        let Some(ty) = ty else {
+            return walk(self);
+        };
+        self.made_once.push(ty.clone());
+        walk(self);
+        self.made_once.pop();
+    }
+
+    /// What a method call of a chain says of an outbound request: built as a read
+    /// (`.get(url)`, `.request(Method::GET, url)`) or sent (`.send()`).
+    pub(super) fn request_kind(&mut self, m: &syn::ExprMethodCall) {
+        if m.method == "send" && m.args.is_empty() {
+            self.chain |= CHAIN_SEND;
+        } else if (m.args.len() == 1 && self.cat.is_read_request(&m.method.to_string()))
+            || m.args
+                .iter()
+                .any(|a| read_method(a, |v| self.cat.is_read_request(v)))
+        {
+            self.chain |= CHAIN_READ;
+        }
+    }
+}
