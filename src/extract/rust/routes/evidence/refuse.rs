@@ -43,7 +43,10 @@ fn answers_error(e: &syn::Expr) -> bool {
 
 /// A refusal arm: its pattern or guard names a unique-key violation and it answers an error.
 fn refusal_arm(arm: &syn::Arm, refusals: &[String]) -> bool {
-    let mut scan = ArmScan { refusals, hit: false };
+    let mut scan = ArmScan {
+        refusals,
+        hit: false,
+    };
     scan.visit_pat(&arm.pat);
     if let Some((_, guard)) = &arm.guard {
         scan.visit_expr(guard);
@@ -68,7 +71,9 @@ pub(super) fn lookup_type(e: &syn::Expr, lookups: &[String]) -> Option<String> {
             let f = segs.last()?.ident.to_string();
             let ty = segs.iter().nth(n.checked_sub(2)?)?.ident.to_string();
             (ty.starts_with(|c: char| c.is_ascii_uppercase())
-                && lookups.iter().any(|l| super::super::catalog::glob_match(l, &f)))
+                && lookups
+                    .iter()
+                    .any(|l| super::super::catalog::glob_match(l, &f)))
             .then_some(ty)
         }
         _ => None,
@@ -95,11 +100,13 @@ pub(super) fn read_method(e: &syn::Expr, is_read: impl Fn(&str) -> bool) -> bool
             let v = s.value();
             v.bytes().all(|b| b.is_ascii_uppercase()) && is_read(&v)
         }
-        syn::Expr::Path(p) => p.path.segments.len() >= 2
-            && p.path.segments.last().is_some_and(|s| {
-                let v = s.ident.to_string();
-                v.bytes().all(|b| b.is_ascii_uppercase()) && is_read(&v)
-            }),
+        syn::Expr::Path(p) => {
+            p.path.segments.len() >= 2
+                && p.path.segments.last().is_some_and(|s| {
+                    let v = s.ident.to_string();
+                    v.bytes().all(|b| b.is_ascii_uppercase()) && is_read(&v)
+                })
+        }
         syn::Expr::Reference(r) => read_method(&r.expr, is_read),
         _ => false,
     }

@@ -9,10 +9,10 @@
 //! scanned code, and the handler is judged as before.
 
 use super::*;
+use crate::extract::rust::routes::catalog::has;
 use crate::extract::rust::routes::evidence::repeat::{
     KEYED, ORM_DELETE, ORM_SET, ORM_UPSERT, REFUSES, SQL_DELETE, SQL_PLAIN, SQL_SET, SQL_UPSERT,
 };
-use crate::extract::rust::routes::catalog::has;
 
 /// How many calls down what a repeat does is judged. Finding that a handler writes
 /// stops two calls down (`WRITE_DEPTH`); judging that every write repeats safely must
@@ -46,7 +46,10 @@ impl Repeat {
                 .then(|| ev.writes.clone().unwrap_or_else(|| "sql".to_string()))
                 .or_else(|| {
                     let writes = ev.writes.is_some() || r != 0;
-                    ev.counts.as_ref().filter(|_| writes).map(|f| format!("counts {f}"))
+                    ev.counts
+                        .as_ref()
+                        .filter(|_| writes)
+                        .map(|f| format!("counts {f}"))
                 }),
             safe: if r & (SQL_UPSERT | ORM_UPSERT) != 0 {
                 Some("upsert on conflict".to_string())
@@ -141,7 +144,13 @@ impl Package<'_> {
     /// of its own, one of the functions it calls does (`handler` → `exchange_inner`
     /// → `insert_jti`). A function writing before the call that refuses is not seen
     /// as writing first: only the order within each body is known.
-    fn refusal(&self, ev: &Evidence, pkg: usize, depth: u8, seen: &mut HashSet<usize>) -> Option<String> {
+    fn refusal(
+        &self,
+        ev: &Evidence,
+        pkg: usize,
+        depth: u8,
+        seen: &mut HashSet<usize>,
+    ) -> Option<String> {
         if !seen.insert(std::ptr::from_ref(ev) as usize) {
             return None;
         }
