@@ -89,6 +89,9 @@ pub(crate) mod repeat {
     /// The first write of the body is refused on a repeat: a `match` over it answers
     /// an error for a unique-key violation (`[writes] refusals`).
     pub const REFUSES: u16 = 256;
+    /// Writes made only where a lookup of the record's own type found nothing
+    /// (`match (Self::is_favorite(..), v) { (false, true) => insert .. }`): once.
+    pub const ONCE: u16 = 512;
 }
 
 /// Buffers one [`Collector`] fills; the summarizer keeps one for all the functions of
@@ -226,6 +229,12 @@ struct Collector<'c> {
     /// Types whose record the code being walked makes only when a lookup found none
     /// (see [`Collector::once`]).
     made_once: Vec<String>,
+    /// Fields counted up or down (`send.access_count += 1`), with their variable:
+    /// [`Collector::finish`] keeps one whose variable a write call of the body saves.
+    counted: Vec<(String, String)>,
+    /// Variables bound from a lookup of the function's own type (see
+    /// [`Collector::own_lookup`]).
+    lookup_vars: Vec<String>,
 }
 
 /// Writes met in the arguments of a method chain (see [`Collector::arguments`]).
@@ -247,6 +256,8 @@ impl<'c> Collector<'c> {
             chain: 0,
             args: ArgWrites::default(),
             made_once: Vec::new(),
+            counted: Vec::new(),
+            lookup_vars: Vec::new(),
         }
     }
 
@@ -279,6 +290,8 @@ impl<'c> Collector<'c> {
         self.ev.types = self.names.types.take();
         self.ev.type_calls = self.names.type_calls.take();
         self.ev.fn_calls = self.names.fn_calls.take();
+        self.ev.counts = self.saved_count();
+        self.lookup_vars.clear();
         self.names.bindings.clear();
         // Where the body holds SQL write text or an ORM upsert or update, `execute`
         // and `commit` run it (`conn.execute(insert_into(t).values(v).on_conflict_do_nothing())`).
@@ -296,6 +309,22 @@ impl<'c> Collector<'c> {
             .least(|t| has(&self.cat.evidence.key_extractors, t))
             .map(str::to_string);
         self.ev
+    }
+
+    /// The first counted field whose variable a write call of the body is made on
+    /// (`folder.opened += 1; folder.save(&conn)`, typed `Folder::save`): saved, a
+    /// repeat counts twice. A count on a value nothing saves (a metrics struct) is none.
+    fn saved_count(&mut self) -> Option<String> {
+        let counted = std::mem::take(&mut self.counted);
+        let writes = &self.names.writes.text;
+        counted.into_iter().find_map(|(var, field)| {
+            let ty = self.type_of_name(&var);
+            let saved = writes.split_terminator('\n').any(|w| {
+                w.strip_prefix(var.as_str()).is_some_and(|r| r.starts_with('.'))
+                    || ty.is_some_and(|t| w.strip_prefix(t).is_some_and(|r| r.starts_with("::")))
+            });
+            saved.then_some(field)
+        })
     }
 
     fn param_type(&mut self, ty: &syn::Type) {
@@ -345,7 +374,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         let first = self.ev.writes.is_none();
         let walk = self.called(&m.method, false);
         self.request_kind(m);
-        if let Some(ty) = self.type_of(&m.receiver) {
+        if let Some(ty) = self.receiver_type(&m.receiver) {
             // `cmd.spawn()` on a `Command`: the link step follows `Command::spawn`,
             // not every method `spawn` of the workspace.
             let call = format!("{ty}::{}", m.method);
@@ -432,8 +461,8 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         use syn::BinOp::{AddAssign, SubAssign};
         if self.ev.counts.is_none() && matches!(b.op, AddAssign(_) | SubAssign(_)) {
             if let syn::Expr::Field(f) = &*b.left {
-                if let syn::Member::Named(id) = &f.member {
-                    self.ev.counts = Some(id.to_string());
+                if let (syn::Member::Named(id), Some(var)) = (&f.member, types::var(&f.base)) {
+                    self.counted.push((var, id.to_string()));
                 }
             }
         }
@@ -447,6 +476,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                 self.visit_expr(e);
             }
             self.bind_pat(&l.pat, &init.expr);
+            self.bind_lookup(&l.pat, &init.expr);
         }
         self.visit_pat(&l.pat);
     }

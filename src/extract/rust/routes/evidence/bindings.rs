@@ -34,6 +34,15 @@ impl Collector<'_> {
         self.type_of_name(&types::var(e)?)
     }
 
+    /// The type of a method call's receiver: a variable's, or what a call of a type's
+    /// function makes (`FolderCipher::new(..).save(conn)`: `FolderCipher`).
+    pub(super) fn receiver_type(&self, e: &syn::Expr) -> Option<String> {
+        match self.type_of(e) {
+            Some(t) => Some(t.to_string()),
+            None => types::made_by(e),
+        }
+    }
+
     pub(super) fn type_of_name(&self, name: &str) -> Option<&str> {
         let b = &self.names.bindings;
         b.iter()
@@ -49,7 +58,7 @@ impl Collector<'_> {
     /// `self`) can be, not `TwoFactorDuoContext::save(state, ..)`. True when the type
     /// is an in-memory collection (`[writes] in-memory-types`): that call writes nothing.
     pub(super) fn typed_write(&mut self, receiver: &syn::Expr, before: usize) -> bool {
-        match self.type_of(receiver).map(str::to_string) {
+        match self.receiver_type(receiver) {
             Some(ty) if self.cat.writes.in_memory_types.contains(&ty) => {
                 self.names.writes.text.len() > before
             }

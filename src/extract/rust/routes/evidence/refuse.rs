@@ -90,6 +90,23 @@ fn none_arm(pat: &syn::Pat) -> bool {
     }
 }
 
+/// An arm a lookup that found nothing takes: its pattern holds `None` or `false`
+/// (`(false, true)` of `match (Self::is_favorite(..), favorite)`).
+fn found_nothing(pat: &syn::Pat) -> bool {
+    struct Scan(bool);
+    impl<'ast> Visit<'ast> for Scan {
+        fn visit_ident(&mut self, id: &'ast proc_macro2::Ident) {
+            self.0 |= id == "None";
+        }
+        fn visit_lit_bool(&mut self, b: &'ast syn::LitBool) {
+            self.0 |= !b.value;
+        }
+    }
+    let mut s = Scan(false);
+    s.visit_pat(pat);
+    s.0
+}
+
 /// An outbound request's method given as a value: `"GET"`, `Method::GET`.
 pub(super) fn read_method(e: &syn::Expr, is_read: impl Fn(&str) -> bool) -> bool {
     match e {
@@ -137,9 +154,94 @@ impl Collector<'_> {
             self.ev.repeat |= repeat::REFUSES;
         }
         let found = lookup_type(&m.expr, &self.cat.writes.lookups);
+        let guarded = self.own_lookup(&m.expr);
         for arm in &m.arms {
             let once = found.as_ref().filter(|_| none_arm(&arm.pat));
-            self.once(once, |c| c.visit_arm(arm));
+            if guarded && found_nothing(&arm.pat) {
+                self.writes_once(|c| c.visit_arm(arm));
+            } else {
+                self.once(once, |c| c.visit_arm(arm));
+            }
+        }
+    }
+
+    /// Walks code that runs only when a lookup of the record's own type found nothing
+    /// (`match (Self::is_favorite(..), v) { (false, true) => insert .. }`, `if
+    /// !Self::exists(..) { insert }`): its writes make the record once, a repeat finds
+    /// it ([`repeat::ONCE`]).
+    fn writes_once(&mut self, walk: impl FnOnce(&mut Self)) {
+        let mark = self.names.writes.text.len();
+        let first = self.ev.writes.is_none();
+        walk(self);
+        if self.names.writes.text.len() > mark {
+            self.names.writes.truncate(mark);
+            self.ev.repeat |= repeat::ONCE;
+        } else if first && self.ev.writes.is_some() {
+            self.ev.repeat |= repeat::ONCE;
+        }
+    }
+
+    /// `e` asks the store about the record of the function's own type: it calls a
+    /// lookup of `Self` (or of the `impl`'s type) or names a variable bound to one
+    /// (`let (old, new) = (Self::is_favorite(..).await, favorite)`).
+    pub(super) fn own_lookup(&self, e: &syn::Expr) -> bool {
+        struct Scan<'a> {
+            owner: Option<&'a str>,
+            lookups: &'a [String],
+            vars: &'a [String],
+            hit: bool,
+        }
+        impl<'ast> Visit<'ast> for Scan<'_> {
+            fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+                if let syn::Expr::Path(p) = &*c.func {
+                    let segs = &p.path.segments;
+                    if segs.len() >= 2 {
+                        let ty = &segs[segs.len() - 2].ident;
+                        let f = segs[segs.len() - 1].ident.to_string();
+                        let own = ty == "Self" || self.owner.is_some_and(|o| ty == o);
+                        self.hit |= own
+                            && self
+                                .lookups
+                                .iter()
+                                .any(|l| super::super::catalog::glob_match(l, &f));
+                    }
+                }
+                visit::visit_expr_call(self, c);
+            }
+            fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+                if let Some(id) = p.path.get_ident() {
+                    self.hit |= self.vars.iter().any(|v| id == v);
+                }
+            }
+        }
+        let mut scan = Scan {
+            owner: self.type_of_name("self"),
+            lookups: &self.cat.writes.lookups,
+            vars: &self.lookup_vars,
+            hit: false,
+        };
+        scan.visit_expr(e);
+        scan.hit
+    }
+
+    /// Remembers the variables a `let` binds from a lookup of the function's own type.
+    pub(super) fn bind_lookup(&mut self, pat: &syn::Pat, init: &syn::Expr) {
+        if !self.own_lookup(init) {
+            return;
+        }
+        match pat {
+            syn::Pat::Tuple(t) => {
+                for p in &t.elems {
+                    if let Some(v) = super::super::types::pat_var(p) {
+                        self.lookup_vars.push(v.to_string());
+                    }
+                }
+            }
+            p => {
+                if let Some(v) = super::super::types::pat_var(p) {
+                    self.lookup_vars.push(v.to_string());
+                }
+            }
         }
     }
 
@@ -149,13 +251,27 @@ impl Collector<'_> {
         Self: Visit<'ast>,
     {
         self.visit_expr(&i.cond);
-        self.visit_block(&i.then_branch);
+        // `if !Self::exists(..) { insert }`: the branch runs when the lookup found none.
+        let (then_once, else_once) = match &*i.cond {
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => (self.own_lookup(&u.expr), false),
+            syn::Expr::Let(_) => (false, false),
+            c => (false, self.own_lookup(c)),
+        };
+        if then_once {
+            self.writes_once(|c| c.visit_block(&i.then_branch));
+        } else {
+            self.visit_block(&i.then_branch);
+        }
         let found = match &*i.cond {
             syn::Expr::Let(l) => lookup_type(&l.expr, &self.cat.writes.lookups),
             _ => None,
         };
         if let Some((_, e)) = &i.else_branch {
-            self.once(found.as_ref(), |c| c.visit_expr(e));
+            if else_once {
+                self.writes_once(|c| c.visit_expr(e));
+            } else {
+                self.once(found.as_ref(), |c| c.visit_expr(e));
+            }
         }
     }
 

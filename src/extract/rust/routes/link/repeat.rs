@@ -11,7 +11,7 @@
 use super::*;
 use crate::extract::rust::routes::catalog::has;
 use crate::extract::rust::routes::evidence::repeat::{
-    KEYED, ORM_DELETE, ORM_SET, ORM_UPSERT, REFUSES, SQL_DELETE, SQL_PLAIN, SQL_SET, SQL_UPSERT,
+    KEYED, ONCE, ORM_DELETE, ORM_SET, ORM_UPSERT, REFUSES, SQL_DELETE, SQL_PLAIN, SQL_SET, SQL_UPSERT,
 };
 
 /// How many calls down what a repeat does is judged. Finding that a handler writes
@@ -59,6 +59,8 @@ impl Repeat {
                 Some("sets a key".to_string())
             } else if r & (SQL_DELETE | ORM_DELETE) != 0 {
                 Some("deletes".to_string())
+            } else if r & ONCE != 0 {
+                Some("writes once (where a lookup found none)".to_string())
             } else {
                 None
             },
