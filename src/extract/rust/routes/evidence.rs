@@ -320,7 +320,8 @@ impl<'c> Collector<'c> {
         counted.into_iter().find_map(|(var, field)| {
             let ty = self.type_of_name(&var);
             let saved = writes.split_terminator('\n').any(|w| {
-                w.strip_prefix(var.as_str()).is_some_and(|r| r.starts_with('.'))
+                w.strip_prefix(var.as_str())
+                    .is_some_and(|r| r.starts_with('.'))
                     || ty.is_some_and(|t| w.strip_prefix(t).is_some_and(|r| r.starts_with("::")))
             });
             saved.then_some(field)

@@ -253,7 +253,9 @@ impl Collector<'_> {
         self.visit_expr(&i.cond);
         // `if !Self::exists(..) { insert }`: the branch runs when the lookup found none.
         let (then_once, else_once) = match &*i.cond {
-            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => (self.own_lookup(&u.expr), false),
+            syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => {
+                (self.own_lookup(&u.expr), false)
+            }
             syn::Expr::Let(_) => (false, false),
             c => (false, self.own_lookup(c)),
         };

@@ -11,7 +11,8 @@
 use super::*;
 use crate::extract::rust::routes::catalog::has;
 use crate::extract::rust::routes::evidence::repeat::{
-    KEYED, ONCE, ORM_DELETE, ORM_SET, ORM_UPSERT, REFUSES, SQL_DELETE, SQL_PLAIN, SQL_SET, SQL_UPSERT,
+    KEYED, ONCE, ORM_DELETE, ORM_SET, ORM_UPSERT, REFUSES, SQL_DELETE, SQL_PLAIN, SQL_SET,
+    SQL_UPSERT,
 };
 
 /// How many calls down what a repeat does is judged. Finding that a handler writes
