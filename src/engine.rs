@@ -375,25 +375,31 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
         // Sorting out load errors and computing deployment scopes read only the
         // files: done at once; the configuration's links need the scopes, the Rust
         // link step (one package at a time, on one thread) nothing of theirs, so it
-        // runs beside them. The linked Rust documents come after the configuration's,
-        // which the configuration's links keep in their order.
-        let (((linked, rust_packages), ()), ((sorted, scopes), link_errors)) = rayon::join(
-            || rayon::join(|| rust.link(rust_facts, &candidates), save_cache),
-            || {
-                let (sorted, scopes) = rayon::join(
-                    || sort_out_errors(load_errors, &candidates, &files, &relevance),
-                    || Scopes::compute(&files, &scope_globs),
-                );
-                let link_errors = normalise::link_scoped(&mut docs, &files, &scopes);
-                ((sorted, scopes), link_errors)
-            },
-        );
+        // runs beside them, and so does the part of the integration graph that reads
+        // only the configuration (Istio's is most of the graph, and parallel). The
+        // linked Rust documents come after the configuration's, which the
+        // configuration's links keep in their order.
+        let (((linked, rust_packages), ()), (sorted, config_ws, link_errors, partial)) =
+            rayon::join(
+                || rayon::join(|| rust.link(rust_facts, &candidates), save_cache),
+                || {
+                    let (sorted, scopes) = rayon::join(
+                        || sort_out_errors(load_errors, &candidates, &files, &relevance),
+                        || Scopes::compute(&files, &scope_globs),
+                    );
+                    let link_errors = normalise::link_scoped(&mut docs, &files, &scopes);
+                    let ws = Workspace::new(files, docs).with_scopes(scopes);
+                    let partial = crate::graph::build_configuration(&ws, &graph_settings);
+                    (sorted, ws, link_errors, partial)
+                },
+            );
+        let (files, mut docs, scopes) = config_ws.into_parts();
         errors.extend(sorted.errors);
         skipped.extend(sorted.skipped);
         docs.extend(linked);
         errors.extend(link_errors);
         errors.extend(crate::istio::method_regex_errors(&docs, &files));
-        mark.at("files sorted out, links, scopes, cache written");
+        mark.at("files sorted out, links, scopes, cache written, graph of the configuration");
         crate::alloc::stop_holding_freed_pages();
         let ws = Workspace::new(files, docs).with_scopes(scopes);
         // `--changed-only` reports only the changed files: only they are judged.
@@ -412,7 +418,7 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
         let wanted = |file: usize| only.as_ref().is_none_or(|only| only.contains(&file));
         let ((graph, paths, end_to_end), first) = rayon::join(
             || {
-                let graph = crate::graph::build(&ws, &graph_settings);
+                let graph = crate::graph::build_rest(&ws, &graph_settings, partial);
                 let paths = crate::graph::docs::documents_with(
                     &graph,
                     &|file| graph_settings.max_tries_for(file),

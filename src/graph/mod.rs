@@ -477,7 +477,8 @@ pub type Contribute = fn(&mut Builder);
 
 /// Every platform's contribution, in order: services that name others first
 /// (Kubernetes), then ties and code calls, then mesh routes and gateway routes.
-/// A new platform adds one function here.
+/// A new platform adds one function here. Those before [`FIRST_READING_CODE`] read
+/// the configuration's documents alone (see [`build_configuration`]).
 pub const PLATFORMS: &[(&str, Contribute)] = &[
     ("kubernetes", kube::add),
     ("istio", istio::add),
@@ -490,8 +491,36 @@ pub const PLATFORMS: &[(&str, Contribute)] = &[
     ("envoy", envoy::add),
 ];
 
+/// The first platform of [`PLATFORMS`] that reads the Rust documents or what an
+/// earlier one added from them: `code` (and the gateways after it resolve short
+/// host names among the code's services too).
+const FIRST_READING_CODE: usize = 4;
+
+/// The graph as far as the configuration's own platforms take it: what
+/// [`build_configuration`] hands to [`build_rest`].
+pub struct Partial {
+    services: Vec<Service>,
+    service_index: FxHashMap<String, usize>,
+    edges: Vec<Edge>,
+    routes: FxHashMap<String, Vec<Route>>,
+    route_hosts: Vec<String>,
+    ties: Vec<Tie>,
+    code_service: HashMap<usize, String>,
+    aliases: HashMap<String, HostKey>,
+    paths: Vec<std::sync::OnceLock<Arc<str>>>,
+    named: FxHashMap<String, (usize, Option<String>)>,
+}
+
 /// Builds the graph of a workspace.
 pub fn build(ws: &Workspace, settings: &Settings) -> Graph {
+    build_rest(ws, settings, build_configuration(ws, settings))
+}
+
+/// The contributions of the platforms before [`FIRST_READING_CODE`], which read only
+/// configuration documents: the engine builds them while the Rust packages are
+/// still being linked, from a workspace of the configuration's documents (which
+/// [`build_rest`]'s workspace holds first, in the same order, with the same files).
+pub fn build_configuration(ws: &Workspace, settings: &Settings) -> Partial {
     let mut b = Builder {
         ws,
         settings,
@@ -516,7 +545,57 @@ pub fn build(ws: &Workspace, settings: &Settings) -> Graph {
             }
         }
     }
-    for (_, contribute) in PLATFORMS {
+    for (_, contribute) in &PLATFORMS[..FIRST_READING_CODE] {
+        contribute(&mut b);
+    }
+    Partial {
+        services: b.services,
+        service_index: b.service_index,
+        edges: b.edges,
+        routes: b.routes,
+        route_hosts: b.route_hosts,
+        ties: b.ties,
+        code_service: b.code_service,
+        aliases: b.aliases,
+        paths: b.paths,
+        named: b.named,
+    }
+}
+
+/// The other platforms' contributions on top of `partial` (made by
+/// [`build_configuration`] from the configuration's part of `ws`), and the graph.
+pub fn build_rest(ws: &Workspace, settings: &Settings, partial: Partial) -> Graph {
+    let Partial {
+        services,
+        service_index,
+        edges,
+        routes,
+        route_hosts,
+        ties,
+        code_service,
+        aliases,
+        paths,
+        named,
+    } = partial;
+    let mut paths = paths;
+    // The same files as the partial graph's (a shorter list would be a caller's
+    // mistake: its places are made anew rather than indexed out of bounds).
+    paths.resize_with(ws.files.len(), std::sync::OnceLock::new);
+    let mut b = Builder {
+        ws,
+        settings,
+        services,
+        service_index,
+        edges,
+        routes,
+        route_hosts,
+        ties,
+        code_service,
+        aliases,
+        paths,
+        named,
+    };
+    for (_, contribute) in &PLATFORMS[FIRST_READING_CODE..] {
         contribute(&mut b);
     }
     path::attach_routes(&mut b.edges, &b.routes);
