@@ -3,6 +3,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use compact_str::CompactString;
+
 use crate::tree::Span;
 
 /// A literal outbound address, or the name of a constant holding one.
@@ -18,14 +20,17 @@ pub enum Target {
 /// One method call in a chain: `.timeout(Duration::from_secs(5))`.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct CallFact {
-    pub name: String,
+    /// Inline when short (method names are): a warm run decodes a hundred thousand
+    /// calls from the cache, and each `String` was an allocation.
+    pub name: CompactString,
     /// From the method name to the closing parenthesis.
     pub span: Span,
     pub nargs: usize,
     /// Last segment of each argument that is a plain path (`None`, `Timeout::Never`).
     pub arg_words: Vec<String>,
-    /// First argument, when it is a literal string or a constant.
-    pub target: Option<Target>,
+    /// First argument, when it is a literal string or a constant (boxed: few calls
+    /// have one, and the others then carry 8 bytes instead of 32).
+    pub target: Option<Box<Target>>,
     /// Methods called earlier in the function on the variables passed as arguments
     /// (`req.set_timeout(d); client.say_hello(req)`).
     pub arg_methods: Vec<String>,
@@ -35,8 +40,8 @@ pub struct CallFact {
     pub awaited: bool,
     /// The call runs inside a circuit breaker's `call`.
     pub breaker: bool,
-    /// The function (link key) the call is made in.
-    pub in_fn: Option<String>,
+    /// The function (link key) the call is made in (inline when short).
+    pub in_fn: Option<CompactString>,
     /// The call is decided by configuration: it passes a value bound by `if let
     /// Some(t) = ..` (`b = b.timeout(t)`), or runs on the `else` branch of such an
     /// `if` whose other branch bounds the same request.
@@ -60,31 +65,19 @@ pub struct Chain {
 /// Where a handle's value comes from.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum Origin {
-    /// A catalogue constructor (or one-shot request function) at `span`.
-    Client {
-        api: usize,
-        span: Span,
-        constructor: String,
-        target: Option<Target>,
-        /// The construction itself is a request (`reqwest::get`, `ureq::get`).
-        request: bool,
-        /// The construction runs under a timeout wrapper.
-        wrapped: bool,
-        /// The construction (a one-shot request) runs inside a breaker's `call`.
-        breaker: bool,
-        /// The function the construction is in.
-        in_fn: Option<String>,
-        /// Type name when matched by a wildcard pattern (a generated tonic client):
-        /// dropped if the package defines a type of that name.
-        wildcard_type: Option<String>,
-    },
+    /// A catalogue constructor (or one-shot request function); boxed, since most
+    /// handles are parameters and the others would all carry its size.
+    Client(Box<ClientOrigin>),
     /// The result of calling a function of this package by name (a possible factory).
     Call { callee: String },
     /// A circuit breaker (or breaker layer) of the given catalogue API.
     Breaker { api: usize },
     /// Parameter `index` of the package function `function` (link key): what the
     /// function does with it happens to every value passed there.
-    Param { function: String, index: usize },
+    Param {
+        function: CompactString,
+        index: usize,
+    },
     /// `self.<name>` used before the file assigns it: what is done with it happens to
     /// every value the file stores in that field.
     Field { name: String },
@@ -93,6 +86,26 @@ pub enum Origin {
     /// struct field used through another value (`conf.client.request(..)`): it meets
     /// what struct literals of the package store in a field of that name.
     Static { name: String },
+}
+
+/// A catalogue constructor (or one-shot request function) at `span`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ClientOrigin {
+    pub api: usize,
+    pub span: Span,
+    pub constructor: String,
+    pub target: Option<Target>,
+    /// The construction itself is a request (`reqwest::get`, `ureq::get`).
+    pub request: bool,
+    /// The construction runs under a timeout wrapper.
+    pub wrapped: bool,
+    /// The construction (a one-shot request) runs inside a breaker's `call`.
+    pub breaker: bool,
+    /// The function the construction is in.
+    pub in_fn: Option<String>,
+    /// Type name when matched by a wildcard pattern (a generated tonic client):
+    /// dropped if the package defines a type of that name.
+    pub wildcard_type: Option<String>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]

@@ -7,7 +7,7 @@ use syn::{Expr, ExprCall};
 use super::syntax::*;
 use super::Visitor;
 use crate::extract::rust::catalog::PathRole;
-use crate::extract::rust::facts::Origin;
+use crate::extract::rust::facts::{ClientOrigin, Origin};
 use crate::extract::rust::front::ident::with_ident_str;
 
 /// `Ok(x)`, `Some(x)`, `Arc::new(x)`, ...: the value is the argument's.
@@ -102,7 +102,7 @@ impl Visitor<'_, '_> {
                     .any(|p| p.starts_with("**"))
                     .then(|| path.get(path.len().saturating_sub(2)).cloned())
                     .flatten();
-                let origin = Origin::Client {
+                let origin = Origin::Client(Box::new(ClientOrigin {
                     api,
                     span: self.pos.span(c.span()),
                     constructor: path.join("::"),
@@ -112,7 +112,7 @@ impl Visitor<'_, '_> {
                     breaker: self.breaker > 0,
                     in_fn: self.fn_name.clone(),
                     wildcard_type,
-                };
+                }));
                 Some(Some(self.new_handle(origin)))
             }
             (PathRole::Breaker(api), _) => {

@@ -86,7 +86,7 @@ impl Visitor<'_, '_> {
             .flatten()
             .filter(|_| !chain.calls.is_empty())
         {
-            let names: Vec<String> = chain.calls.into_iter().map(|c| c.name).collect();
+            let names: Vec<String> = chain.calls.into_iter().map(|c| c.name.into()).collect();
             self.scope()
                 .var_methods
                 .entry(var)
@@ -173,7 +173,7 @@ impl Visitor<'_, '_> {
         let arg_methods = self.chain_args(m, &name, st);
         // After a request the chain yields a response, not the client.
         let client_api = st.handle.and_then(|h| match self.facts.handles[h].origin {
-            Origin::Client { api, .. } => Some(api),
+            Origin::Client(ref c) => Some(c.api),
             _ => None,
         });
         if self.ctx.catalog.is_request_name(&name)
@@ -186,7 +186,7 @@ impl Visitor<'_, '_> {
             // Only methods that bound a request matter on other values (`req.set_timeout(d)`).
             if st.base_is_var && self.ctx.catalog.is_request_timeout_name(&name) {
                 chain.calls.push(CallFact {
-                    name,
+                    name: name.into(),
                     span: Span::default(),
                     nargs: 0,
                     arg_words: Vec::new(),
@@ -206,18 +206,19 @@ impl Visitor<'_, '_> {
             self.pos.offset(m.paren_token.span.close().end()),
         );
         chain.calls.push(CallFact {
-            name,
+            name: name.into(),
             span,
             nargs: m.args.len(),
             arg_words: arg_words(m.args.iter()),
             target: local_arg(m.args.iter())
                 .or_else(|| m.args.first().and_then(target_of))
-                .or_else(|| self.local_target(m.args.first()?)),
+                .or_else(|| self.local_target(m.args.first()?))
+                .map(Box::new),
             arg_methods,
             wrapped: self.wrapped > 0,
             awaited,
             breaker: self.breaker > 0,
-            in_fn: self.fn_name.clone(),
+            in_fn: self.fn_name.as_deref().map(Into::into),
             configurable: self.is_configurable(&m.args),
         });
     }

@@ -14,7 +14,7 @@ use super::package::{one_shot, timed_closures};
 use super::verdict::{judge_client, ClientSite, Req};
 use super::workspace::LibraryReach;
 use crate::extract::rust::catalog::{Catalog, ClientApi};
-use crate::extract::rust::facts::{Chain, FileFacts, Origin};
+use crate::extract::rust::facts::{Chain, ClientOrigin, FileFacts, Origin};
 use crate::tree::{Node, Span, Value};
 
 /// How deep factories are followed (`a()` returns `b()` returns a client).
@@ -202,7 +202,7 @@ fn factory_sites<'p>(
                 for &(tf, th) in flow.returns.get(callee).into_iter().flatten() {
                     let target = &package[tf].1.handles[th];
                     match &target.origin {
-                        Origin::Client { .. } => {
+                        Origin::Client(_) => {
                             sites.entry((tf, th)).or_default().push(chains.clone());
                         }
                         Origin::Call { callee: next } if depth + 1 < MAX_FACTORY_DEPTH => {
@@ -240,7 +240,10 @@ pub(crate) fn link_clients(
     let mut seen_calls: HashSet<(usize, Span)> = HashSet::default();
     for (fi, (_, facts)) in package.iter().enumerate() {
         for (hi, h) in facts.handles.iter().enumerate() {
-            let Origin::Client {
+            let Origin::Client(client) = &h.origin else {
+                continue;
+            };
+            let ClientOrigin {
                 api,
                 span,
                 constructor,
@@ -250,10 +253,7 @@ pub(crate) fn link_clients(
                 breaker,
                 in_fn,
                 wildcard_type,
-            } = &h.origin
-            else {
-                continue;
-            };
+            } = &**client;
             if wildcard_type
                 .as_deref()
                 .is_some_and(|w| t.types.contains(w))

@@ -369,7 +369,7 @@ impl Visitor<'_, '_> {
             }
             if let Some(p) = pat_ident(&t.pat) {
                 let h = self.new_handle(Origin::Param {
-                    function: name.clone(),
+                    function: name.as_str().into(),
                     index,
                 });
                 self.scope().vars.insert(p, h);
@@ -507,7 +507,7 @@ fn prune(mut facts: FileFacts) -> FileFacts {
         .iter()
         .enumerate()
         .map(|(i, h)| {
-            matches!(h.origin, Origin::Client { .. })
+            matches!(h.origin, Origin::Client(_))
                 || !h.chains.is_empty()
                 // Every call of a closure is kept: whether all of them run under a
                 // timeout is judged in the link step.

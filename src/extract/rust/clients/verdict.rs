@@ -74,17 +74,17 @@ fn eval_chains<'a>(
                         .any(|m| api.request_timeout.contains(m));
                 ev.requests.push(Req {
                     timed,
-                    target: call.target.clone(),
+                    target: call.target.as_deref().cloned(),
                     file,
                     span: call.span,
                     breaker: call.breaker,
-                    in_fn: call.in_fn.clone(),
+                    in_fn: call.in_fn.as_deref().map(String::from),
                     configurable: call.configurable,
                 });
                 req = Some(ev.requests.len() - 1);
                 // Only a request method the catalogue names (not `*`) can carry a
                 // disabling argument (`send(record, Timeout::Never)`).
-                let named = api.request_methods.contains(&call.name);
+                let named = has(&api.request_methods, &call.name);
                 if named && disables && ev.disabled.is_none() {
                     ev.disabled = Some((call.span, disable_text()));
                 }
@@ -97,7 +97,7 @@ fn eval_chains<'a>(
                 if call.breaker {
                     ev.requests[r].breaker = true;
                 }
-                if api.request_timeout.contains(&call.name) && call.nargs > 0 {
+                if has(&api.request_timeout, &call.name) && call.nargs > 0 {
                     if disables {
                         ev.disabled.get_or_insert((call.span, disable_text()));
                     } else {
@@ -106,17 +106,17 @@ fn eval_chains<'a>(
                 }
                 continue;
             }
-            if api.timeout.contains(&call.name) && call.nargs > 0 {
+            if has(&api.timeout, &call.name) && call.nargs > 0 {
                 if disables {
                     ev.disabled.get_or_insert((call.span, disable_text()));
                 } else if ev.builder_timeout.is_none() {
                     ev.builder_timeout = Some(call.span);
                     ev.builder_configurable = call.configurable;
                 }
-            } else if api.disable.contains(&call.name) {
+            } else if has(&api.disable, &call.name) {
                 ev.disabled
                     .get_or_insert((call.span, format!("`.{}()`", call.name)));
-            } else if api.unbounded_methods.contains(&call.name) {
+            } else if has(&api.unbounded_methods, &call.name) {
                 ev.unbounded
                     .get_or_insert((call.span, format!("`.{}()`", call.name)));
             }
@@ -311,7 +311,7 @@ fn local_reason(target: Option<&str>, chains: &[(usize, &Chain)]) -> Option<Stri
             chains
                 .iter()
                 .flat_map(|(_, c)| &c.calls)
-                .find_map(|c| match &c.target {
+                .find_map(|c| match c.target.as_deref() {
                     Some(Target::Local(why)) => Some(why.clone()),
                     _ => None,
                 })
@@ -344,4 +344,9 @@ fn disabled_reason(api: &ClientApi, own: &Eval, site_evals: &[Eval]) -> Option<(
             (s, text)
         })
         .or(unbounded)
+}
+
+/// Whether the catalogue list `names` holds `name`.
+fn has(names: &[String], name: &str) -> bool {
+    names.iter().any(|n| n == name)
 }

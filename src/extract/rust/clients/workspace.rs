@@ -199,7 +199,7 @@ fn tool_only_functions(
         if reached[*j] {
             let set = out[*j].get_or_insert_with(HashSet::default);
             if kept[b] {
-                set.insert(info.name.clone());
+                set.insert(info.name.to_string());
             }
         }
     }

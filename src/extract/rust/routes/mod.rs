@@ -199,7 +199,8 @@ pub(crate) struct LayerRefs {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct FnInfo {
-    pub name: String,
+    /// Inline when short (most are): see [`crate::extract::rust::facts::CallFact::name`].
+    pub name: compact_str::CompactString,
     pub evidence: evidence::Evidence,
     /// The type of the `impl` block the function is in (`Folder` of `Folder::save`).
     pub owner: Option<String>,

@@ -326,7 +326,7 @@ impl<'a> Summarizer<'a> {
         self.generic_handlers.clear();
         // Pushed last so the name moves in; nothing above reads `fns`.
         self.out.fns.push(FnInfo {
-            name: cx.name,
+            name: cx.name.into(),
             evidence: ev,
             owner: owner.map(str::to_string),
             method: sig.receiver().is_some(),
