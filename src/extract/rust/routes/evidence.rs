@@ -92,6 +92,10 @@ pub(crate) mod repeat {
     /// Writes made only where a lookup of the record's own type found nothing
     /// (`match (Self::is_favorite(..), v) { (false, true) => insert .. }`): once.
     pub const ONCE: u16 = 512;
+    /// The body deletes rows by fields of its own record other than its id, then
+    /// upserts it (vaultwarden's `TwoFactor::save`: delete by user and type, insert): it
+    /// replaces by a natural key, so a record with a new id replaces the first.
+    pub const REPLACES: u16 = 1024;
 }
 
 /// Buffers one [`Collector`] fills; the summarizer keeps one for all the functions of
@@ -235,6 +239,8 @@ struct Collector<'c> {
     /// Variables bound from a lookup of the function's own type (see
     /// [`Collector::own_lookup`]).
     lookup_vars: Vec<String>,
+    /// A delete chain filters on fields of `self` other than its id (see [`repeat::REPLACES`]).
+    self_delete: bool,
 }
 
 /// Writes met in the arguments of a method chain (see [`Collector::arguments`]).
@@ -258,6 +264,7 @@ impl<'c> Collector<'c> {
             made_once: Vec::new(),
             counted: Vec::new(),
             lookup_vars: Vec::new(),
+            self_delete: false,
         }
     }
 
@@ -292,6 +299,9 @@ impl<'c> Collector<'c> {
         self.ev.fn_calls = self.names.fn_calls.take();
         self.ev.counts = self.saved_count();
         self.lookup_vars.clear();
+        if std::mem::take(&mut self.self_delete) && self.ev.repeat & repeat::ORM_UPSERT != 0 {
+            self.ev.repeat |= repeat::REPLACES;
+        }
         self.names.bindings.clear();
         // Where the body holds SQL write text or an ORM upsert or update, `execute`
         // and `commit` run it (`conn.execute(insert_into(t).values(v).on_conflict_do_nothing())`).
@@ -445,6 +455,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             // `diesel::delete(t.filter(id.eq(x))).execute(c)`: a repeat deletes nothing more.
             self.ev.repeat |= repeat::ORM_DELETE;
             self.names.writes.truncate(mark);
+            self.self_delete |= refuse::by_own_fields(m);
         } else if chain & CHAIN_UPSERT != 0 {
             // `insert_into(t).values(v).on_conflict(id).do_nothing().execute(c)`: the
             // chain's writes are one upsert.

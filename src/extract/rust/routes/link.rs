@@ -44,6 +44,8 @@ struct Package<'a> {
     method_evs: HashSet<usize>,
     /// The types with an `impl` block in the workspace.
     owners: HashSet<&'a str>,
+    /// The types whose save replaces by a natural key (see `evidence::repeat::REPLACES`).
+    replacing: HashSet<&'a str>,
     /// The functions taking `self` by name, what `x.name(..)` may call.
     methods: HashMap<&'a str, Vec<(usize, &'a Evidence)>>,
     fn_scopes: HashMap<&'a str, Vec<ScopeId>>,
@@ -241,6 +243,7 @@ impl<'a> Package<'a> {
             deps_of,
             fns: HashMap::default(),
             owned: HashMap::default(),
+            replacing: HashSet::default(),
             methods: HashMap::default(),
             owners: HashSet::default(),
             method_evs: HashSet::default(),

@@ -303,3 +303,21 @@ impl Collector<'_> {
         }
     }
 }
+
+/// A delete chain filtering on a field of `self` other than its id (`self.user_uuid`,
+/// not `self.uuid` or `self.id`): it deletes the rows sharing the record's natural key.
+pub(super) fn by_own_fields(m: &syn::ExprMethodCall) -> bool {
+    struct Scan(bool);
+    impl<'ast> Visit<'ast> for Scan {
+        fn visit_expr_field(&mut self, f: &'ast syn::ExprField) {
+            let own = matches!(&*f.base, syn::Expr::Path(p) if p.path.is_ident("self"));
+            if let (true, syn::Member::Named(id)) = (own, &f.member) {
+                self.0 |= id != "id" && id != "uuid";
+            }
+            visit::visit_expr_field(self, f);
+        }
+    }
+    let mut s = Scan(false);
+    s.visit_expr_method_call(m);
+    s.0
+}

@@ -221,7 +221,16 @@ impl Package<'_> {
         if let Some(id) = ev.new_id.as_ref().filter(|_| !method) {
             return Some(format!("new id {id}"));
         }
-        if let Some(f) = ev.type_calls.least(|t| self.new_id_fns.contains_key(t)) {
+        // A type whose save replaces by a natural key (delete by user and type, then
+        // insert) keeps one record whatever id `new` gives it.
+        let replaced = |t: &str| {
+            t.split_once("::")
+                .is_some_and(|(ty, _)| self.replacing.contains(ty))
+        };
+        if let Some(f) = ev
+            .type_calls
+            .least(|t| self.new_id_fns.contains_key(t) && !replaced(t))
+        {
             return Some(format!("new id {} (in {f})", self.new_id_fns[f]));
         }
         if depth == 0 {

@@ -1,6 +1,7 @@
 //! Which functions of the workspace a call may run: by name, by method, by type.
 
 use super::*;
+use crate::extract::rust::routes::evidence::repeat::REPLACES;
 
 impl<'a> Package<'a> {
     /// Indexes the functions of file `fi`: by name, methods by name, and those of
@@ -16,6 +17,9 @@ impl<'a> Package<'a> {
             }
             if let Some(owner) = &info.owner {
                 self.owners.insert(owner);
+                if info.evidence.repeat & REPLACES != 0 {
+                    self.replacing.insert(owner);
+                }
                 let key = format!("{owner}::{}", info.name);
                 self.owned.entry(key).or_default().push(entry);
             }
