@@ -307,7 +307,8 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
         let load = |i: usize, input: cached::Input| {
             let c = &candidates[i];
             let max_tokens = configs.list[c.config].max_rust_tokens();
-            let parse = |text| load_one(i, c, text, &rust, max_tokens);
+            let max_size = configs.list[c.config].max_file_size();
+            let parse = |text| load_one(i, c, text, &rust, (max_tokens, max_size));
             let item = match &cache {
                 Some(cache) => {
                     let (item, kept) =
@@ -379,20 +380,19 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
         // only the configuration (Istio's is most of the graph, and parallel). The
         // linked Rust documents come after the configuration's, which the
         // configuration's links keep in their order.
-        let (((linked, rust_packages), ()), (sorted, config_ws, link_errors, partial)) =
-            rayon::join(
-                || rayon::join(|| rust.link(rust_facts, &candidates), save_cache),
-                || {
-                    let (sorted, scopes) = rayon::join(
-                        || sort_out_errors(load_errors, &candidates, &files, &relevance),
-                        || Scopes::compute(&files, &scope_globs),
-                    );
-                    let link_errors = normalise::link_scoped(&mut docs, &files, &scopes);
-                    let ws = Workspace::new(files, docs).with_scopes(scopes);
-                    let partial = crate::graph::build_configuration(&ws, &graph_settings);
-                    (sorted, ws, link_errors, partial)
-                },
-            );
+        let ((linked, ()), (sorted, config_ws, link_errors, partial)) = rayon::join(
+            || rayon::join(|| rust.link(rust_facts, &candidates), save_cache),
+            || {
+                let (sorted, scopes) = rayon::join(
+                    || sort_out_errors(load_errors, &candidates, &files, &relevance),
+                    || Scopes::compute(&files, &scope_globs),
+                );
+                let link_errors = normalise::link_scoped(&mut docs, &files, &scopes);
+                let ws = Workspace::new(files, docs).with_scopes(scopes);
+                let partial = crate::graph::build_configuration(&ws, &graph_settings);
+                (sorted, ws, link_errors, partial)
+            },
+        );
         let (files, mut docs, scopes) = config_ws.into_parts();
         errors.extend(sorted.errors);
         skipped.extend(sorted.skipped);
@@ -467,7 +467,7 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
         mark.at("sort, identities, suppressions");
         let Workspace { files, docs, .. } = ws;
         let platforms = docs.iter().map(|d| d.meta.platform.name()).collect();
-        drop_in_background((rust_packages, docs));
+        drop_in_background(docs);
         (report, files, counted, platforms, graph)
     });
     let min_coverage = configs

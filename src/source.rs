@@ -170,6 +170,9 @@ pub struct Text {
     text: std::sync::OnceLock<String>,
     /// Where to read the text from on first use, and the size limit to read it with.
     later: Option<(PathBuf, u64)>,
+    /// The text was released after its facts were taken ([`SourceFile::release_text`])
+    /// and holds no ignore comment: looking for them need not read it again.
+    no_ignores: bool,
 }
 
 impl Text {
@@ -178,6 +181,7 @@ impl Text {
         Text {
             text: std::sync::OnceLock::from(text),
             later: None,
+            no_ignores: false,
         }
     }
 
@@ -187,6 +191,7 @@ impl Text {
         Text {
             text: std::sync::OnceLock::new(),
             later: Some((path, max_size)),
+            no_ignores: false,
         }
     }
 
@@ -208,6 +213,12 @@ impl Text {
     /// Whether the text is in memory (read with the file, or used since).
     pub fn is_read(&self) -> bool {
         self.text.get().is_some()
+    }
+
+    /// The text is known to hold no `resilint: ignore[` comment (see
+    /// [`SourceFile::release_text`]).
+    pub fn has_no_ignores(&self) -> bool {
+        self.no_ignores
     }
 }
 
@@ -276,6 +287,22 @@ impl SourceFile {
             len: index.len as u64,
             lines,
         })
+    }
+
+    /// Frees the text of a file whose facts are taken, keeping its position tables: a
+    /// 1M-line Rust tree's texts are 35 MB, held to the end of the run although only
+    /// the files with findings (identities, snippets) and outbound calls or retries
+    /// (the integration graph) are read again, on first use, like a file the cache
+    /// vouched for (read with `max_size`). A text holding an ignore comment is kept,
+    /// for [`crate::suppress`] reads every file's comments.
+    pub fn release_text(&mut self, max_size: u64) {
+        let marker = crate::suppress::MARKER.as_bytes();
+        if !self.text.is_read() || memchr::memmem::find(self.text.as_bytes(), marker).is_some() {
+            return;
+        }
+        self.index();
+        self.text = Text::later(self.path.clone(), max_size);
+        self.text.no_ignores = true;
     }
 
     fn with_text(display: String, path: PathBuf, text: Text) -> Self {
@@ -555,6 +582,33 @@ mod tests {
         let read = file("ab\ncd\n");
         read.keep_lines(Some(&bad));
         assert_eq!(at(&read, 6), (3, 1), "tables of another text are dropped");
+    }
+
+    #[test]
+    fn a_released_text_keeps_its_positions_and_is_read_again_on_first_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.rs");
+        // ASCII: positions come from the kept tables; other text is read again for them.
+        for (text, positions_read_it) in [
+            ("fn a() {}\nfn b() {}\n", false),
+            ("// é\nfn b() {}\n", true),
+        ] {
+            std::fs::write(&path, text).unwrap();
+            let mut f = SourceFile::new("a.rs".into(), path.clone(), text.into());
+            let before: Vec<_> = (0..=text.len()).map(|o| at(&f, o)).collect();
+            f.release_text(1 << 20);
+            assert!(!f.text.is_read(), "released");
+            assert!(f.text.has_no_ignores(), "no ignore comment to look for");
+            let after: Vec<_> = (0..=text.len()).map(|o| at(&f, o)).collect();
+            assert_eq!(after, before, "{text:?}");
+            assert_eq!(f.text.is_read(), positions_read_it, "{text:?}");
+            assert_eq!(&*f.text, text, "read again on first use");
+        }
+        // A text with an ignore comment is kept: every file's comments are read.
+        let ignored = "let c = Client::new(); // resilint: ignore[x] why\n";
+        let mut g = SourceFile::new("b.rs".into(), path, ignored.into());
+        g.release_text(1 << 20);
+        assert!(g.text.is_read() && !g.text.has_no_ignores());
     }
 
     #[test]

@@ -16,7 +16,7 @@ use std::collections::{HashMap, HashSet};
 use crate::report::{Finding, IgnoreProblem, IgnoreProblemKind, Ignored};
 use crate::source::SourceFile;
 
-const MARKER: &str = "resilint: ignore[";
+pub(crate) const MARKER: &str = "resilint: ignore[";
 
 /// One ignore comment found in a file.
 #[derive(Debug)]
@@ -56,6 +56,9 @@ fn line_suppresses(line: &str, rule: &str) -> bool {
 /// over its bytes: a finding's lookup never rescans its line (a minified JSON file
 /// is one line of megabytes).
 fn markers(file: &SourceFile) -> Vec<Marker<'_>> {
+    if file.text.has_no_ignores() {
+        return Vec::new();
+    }
     let finder = memchr::memmem::Finder::new(MARKER);
     let mut out: Vec<Marker<'_>> = Vec::new();
     for offset in finder.find_iter(file.text.as_bytes()) {

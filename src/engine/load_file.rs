@@ -71,19 +71,21 @@ fn load_config_file(index: usize, source: &SourceFile) -> load::LoadedConfig {
 }
 
 /// Loads one candidate from its text: documents (normalised one by one) for a
-/// configuration file, facts for a Rust file.
+/// configuration file, facts for a Rust file (whose text is then released, see
+/// [`SourceFile::release_text`]; `max_size` to read it again).
 pub(super) fn load_one(
     index: usize,
     c: &Candidate,
     text: Result<String, FileError>,
     rust: &Extractor,
-    max_tokens: usize,
+    (max_tokens, max_size): (usize, u64),
 ) -> Loaded {
     let text = match text {
         Ok(t) => t,
         Err(e) => return Loaded::Failed(None, e),
     };
-    let source = SourceFile::new(c.display.clone(), c.path.clone(), text);
+    let mut source = SourceFile::new(c.display.clone(), c.path.clone(), text);
+    let max_size = max_size_to_reread(c, max_size);
     // Held while this file is parsed when it is big: see `load::big_file_gate`.
     let _gate = load::big_file_gate(source.text.len(), c.kind == FileKind::Rust);
     match (Source::of(c.kind), c.kind) {
@@ -103,21 +105,44 @@ pub(super) fn load_one(
             Loaded::Docs(source, loaded.docs, loaded.errors)
         }
         (Source::Rust, kind) => match rust.load(index, kind, &source, max_tokens) {
-            Ok(Some(facts)) => Loaded::Rust(source, Box::new(facts)),
-            Ok(None) => Loaded::Docs(source, Vec::new(), Vec::new()),
+            Ok(Some(facts)) => {
+                if let Some(m) = max_size {
+                    source.release_text(m);
+                }
+                Loaded::Rust(source, Box::new(facts))
+            }
+            Ok(None) => {
+                if let Some(m) = max_size {
+                    source.release_text(m);
+                }
+                Loaded::Docs(source, Vec::new(), Vec::new())
+            }
             Err(e) => Loaded::Failed(Some(source), e),
         },
     }
 }
 
-/// A file left unparsed: an out-of-line `#[cfg(test)]` module. Its text is kept
-/// (like any file read); it yields no documents and no parse errors.
+/// The size limit to read a `.rs` file's text again with once its facts are taken,
+/// or `None` for a file whose text is kept: a manifest (the integration graph reads
+/// it), standard input (it cannot be read again).
+fn max_size_to_reread(c: &Candidate, max_size: u64) -> Option<u64> {
+    (c.kind == FileKind::Rust && !crate::discover::is_stdin(&c.path)).then_some(max_size)
+}
+
+/// A file left unparsed: an out-of-line `#[cfg(test)]` module. Its text is released
+/// like a parsed file's; it yields no documents and no parse errors.
 pub(super) fn unparsed(c: &Candidate, input: cached::Input, max_size: u64) -> Loaded {
     let source = match input {
         cached::Input::Fresh(..) => {
             SourceFile::unread(c.display.clone(), c.path.clone(), max_size, None)
         }
-        cached::Input::Text(Ok(t), _) => SourceFile::new(c.display.clone(), c.path.clone(), t),
+        cached::Input::Text(Ok(t), _) => {
+            let mut source = SourceFile::new(c.display.clone(), c.path.clone(), t);
+            if let Some(m) = max_size_to_reread(c, max_size) {
+                source.release_text(m);
+            }
+            source
+        }
         cached::Input::Text(Err(e), _) => return Loaded::Failed(None, e),
     };
     Loaded::Docs(source, Vec::new(), Vec::new())
