@@ -241,6 +241,9 @@ struct Collector<'c> {
     lookup_vars: Vec<String>,
     /// A delete chain filters on fields of `self` other than its id (see [`repeat::REPLACES`]).
     self_delete: bool,
+    /// Types whose found record the body refuses with an error, before any write
+    /// (see [`Collector::refusal_of_found`]).
+    refused: Vec<String>,
 }
 
 /// Writes met in the arguments of a method chain (see [`Collector::arguments`]).
@@ -265,6 +268,7 @@ impl<'c> Collector<'c> {
             counted: Vec::new(),
             lookup_vars: Vec::new(),
             self_delete: false,
+            refused: Vec::new(),
         }
     }
 
@@ -292,6 +296,7 @@ impl<'c> Collector<'c> {
     }
 
     fn finish(mut self) -> Evidence {
+        self.refusal_of_found();
         self.ev.calls = self.names.calls.take();
         self.ev.consts = self.names.consts.take();
         self.ev.types = self.names.types.take();

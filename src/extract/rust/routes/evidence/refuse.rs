@@ -80,6 +80,52 @@ pub(super) fn lookup_type(e: &syn::Expr, lookups: &[String]) -> Option<String> {
     }
 }
 
+/// The type a condition finds a record of: `T::find(..).is_some()`, `T::exists(..)`,
+/// `let Some(_) = T::find(..)` (not `.is_none()`, which asks the opposite).
+fn found_type(cond: &syn::Expr, lookups: &[String]) -> Option<String> {
+    match cond {
+        syn::Expr::Let(l) if !found_nothing(&l.pat) => lookup_type(&l.expr, lookups),
+        syn::Expr::Let(_) => None,
+        syn::Expr::MethodCall(m) if m.method == "is_none" || m.method == "is_err" => None,
+        syn::Expr::Paren(p) => found_type(&p.expr, lookups),
+        c => lookup_type(c, lookups),
+    }
+}
+
+/// A statement that answers an error whatever else holds: `err!(..)`, `bail!(..)`,
+/// `return Err(..)`, a tail `Err(..)`.
+fn stmt_refuses(st: &syn::Stmt) -> bool {
+    match st {
+        syn::Stmt::Macro(m) => error_macro(&m.mac),
+        syn::Stmt::Expr(e, _) => expr_refuses(e),
+        _ => false,
+    }
+}
+
+fn expr_refuses(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Macro(m) => error_macro(&m.mac),
+        syn::Expr::Return(r) => r.expr.as_deref().is_some_and(expr_refuses),
+        syn::Expr::Call(c) => {
+            matches!(&*c.func, syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Err"))
+        }
+        syn::Expr::Block(b) => block_refuses(&b.block),
+        _ => false,
+    }
+}
+
+/// A block one of whose own statements answers an error (not one nested in an `if`).
+fn block_refuses(b: &syn::Block) -> bool {
+    b.stmts.iter().any(stmt_refuses)
+}
+
+fn error_macro(m: &syn::Macro) -> bool {
+    m.path.segments.last().is_some_and(|s| {
+        let n = s.ident.to_string();
+        n == "bail" || n.starts_with("err")
+    })
+}
+
 /// `None` or `_`: the arm of a lookup that found nothing.
 fn none_arm(pat: &syn::Pat) -> bool {
     match pat {
@@ -131,8 +177,9 @@ pub(super) fn read_method(e: &syn::Expr, is_read: impl Fn(&str) -> bool) -> bool
 
 impl Collector<'_> {
     /// Walks a `match`: a refusal over the body's first write marks the body
-    /// [`repeat::REFUSES`]; the `None` arm of a lookup of a type makes that type's
-    /// record once (see [`Collector::once`]).
+    /// [`repeat::REFUSES`], and so does an arm refusing a record a lookup found, before
+    /// any write (see [`Collector::refused`]); the `None` arm of a lookup of a type
+    /// makes that type's record once (see [`Collector::once`]).
     pub(super) fn walk_match<'ast>(&mut self, m: &'ast syn::ExprMatch)
     where
         Self: Visit<'ast>,
@@ -154,6 +201,13 @@ impl Collector<'_> {
             self.ev.repeat |= repeat::REFUSES;
         }
         let found = lookup_type(&m.expr, &self.cat.writes.lookups);
+        // `match T::find(..) { Some(_) => return Err(..), None => .. }`: refused when found.
+        if first && before == self.names.writes.text.len() {
+            let refuses = m.arms.iter().any(|a| !found_nothing(&a.pat) && !matches!(a.pat, syn::Pat::Wild(_)) && expr_refuses(&a.body));
+            if let Some(ty) = found.as_ref().filter(|_| refuses) {
+                self.refused.push(ty.clone());
+            }
+        }
         let guarded = self.own_lookup(&m.expr);
         for arm in &m.arms {
             let once = found.as_ref().filter(|_| none_arm(&arm.pat));
@@ -250,7 +304,14 @@ impl Collector<'_> {
     where
         Self: Visit<'ast>,
     {
+        let first = self.names.writes.text.is_empty() && self.ev.repeat == 0;
         self.visit_expr(&i.cond);
+        if first && block_refuses(&i.then_branch) {
+            // `if User::find_by_mail(..).is_some() { err!("User already exists") }`.
+            if let Some(ty) = found_type(&i.cond, &self.cat.writes.lookups) {
+                self.refused.push(ty);
+            }
+        }
         // `if !Self::exists(..) { insert }`: the branch runs when the lookup found none.
         let (then_once, else_once) = match &*i.cond {
             syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => {
@@ -320,4 +381,25 @@ pub(super) fn by_own_fields(m: &syn::ExprMethodCall) -> bool {
     let mut s = Scan(false);
     s.visit_expr_method_call(m);
     s.0
+}
+
+impl Collector<'_> {
+    /// A refusal of a found record counts when the body makes a record of that type
+    /// (`if User::find_by_mail(..).is_some() { err!(..) }` then `User::new(..)`): the
+    /// lookup is by what the new record is keyed on, so a repeat finds the first and
+    /// is refused. A lookup of another type (a ban) refuses nothing a repeat makes.
+    pub(super) fn refusal_of_found(&mut self) {
+        let refused = std::mem::take(&mut self.refused);
+        let calls = &self.names.type_calls.text;
+        let made = |ty: &str| {
+            calls.split_terminator('\n').any(|c| {
+                c.split_once("::").is_some_and(|(t, f)| {
+                    t == ty && self.cat.writes.not_followed.iter().any(|n| n == f)
+                })
+            })
+        };
+        if refused.iter().any(|t| made(t)) {
+            self.ev.repeat |= repeat::REFUSES;
+        }
+    }
 }

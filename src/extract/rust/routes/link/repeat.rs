@@ -111,18 +111,19 @@ impl Package<'_> {
                 r
             }
         };
-        if let Some(why) = r.plain {
+        // An upsert keyed on an id the server just made dedups nothing: a repeat makes
+        // a new record (`Cipher::new(..)` then `save()`).
+        let why = r.plain.or_else(|| {
+            self.handler_creates(handler, file)
+                .map(|how| format!("creates a record: {how}"))
+        });
+        if let Some(why) = why {
             // A repeat refused before it writes anything (a unique key taken by the
             // first attempt) applies nothing twice.
             if let Some(how) = self.handler_refusal(handler, file) {
                 return Ok(how);
             }
             return Err(Some(why));
-        }
-        // An upsert keyed on an id the server just made dedups nothing: a repeat makes
-        // a new record (`Cipher::new(..)` then `save()`).
-        if let Some(how) = self.handler_creates(handler, file) {
-            return Err(Some(format!("creates a record: {how}")));
         }
         r.safe.ok_or(None)
     }
@@ -158,7 +159,7 @@ impl Package<'_> {
             return None;
         }
         if ev.repeat & REFUSES != 0 {
-            return Some("refuses a repeat (unique key)".to_string());
+            return Some("refuses a repeat (its key is taken)".to_string());
         }
         if depth == 0 || ev.repeat != 0 {
             return None;
