@@ -203,7 +203,11 @@ impl Collector<'_> {
         let found = lookup_type(&m.expr, &self.cat.writes.lookups);
         // `match T::find(..) { Some(_) => return Err(..), None => .. }`: refused when found.
         if first && before == self.names.writes.text.len() {
-            let refuses = m.arms.iter().any(|a| !found_nothing(&a.pat) && !matches!(a.pat, syn::Pat::Wild(_)) && expr_refuses(&a.body));
+            let refuses = m.arms.iter().any(|a| {
+                !found_nothing(&a.pat)
+                    && !matches!(a.pat, syn::Pat::Wild(_))
+                    && expr_refuses(&a.body)
+            });
             if let Some(ty) = found.as_ref().filter(|_| refuses) {
                 self.refused.push(ty.clone());
             }
