@@ -244,6 +244,11 @@ struct Collector<'c> {
     /// Types whose found record the body refuses with an error, before any write
     /// (see [`Collector::refusal_of_found`]).
     refused: Vec<String>,
+    /// Variables holding a record found before any write, the body refusing when
+    /// there is none (`let Some(a) = T::find_by_id(..) else { err!(..) }`).
+    required: Vec<String>,
+    /// Such a record is deleted: the body takes a one-time state (see [`Collector::takes`]).
+    taken: bool,
 }
 
 /// Writes met in the arguments of a method chain (see [`Collector::arguments`]).
@@ -269,6 +274,8 @@ impl<'c> Collector<'c> {
             lookup_vars: Vec::new(),
             self_delete: false,
             refused: Vec::new(),
+            required: Vec::new(),
+            taken: false,
         }
     }
 
@@ -297,6 +304,10 @@ impl<'c> Collector<'c> {
 
     fn finish(mut self) -> Evidence {
         self.refusal_of_found();
+        self.required.clear();
+        if std::mem::take(&mut self.taken) {
+            self.ev.repeat |= repeat::REFUSES;
+        }
         self.ev.calls = self.names.calls.take();
         self.ev.consts = self.names.consts.take();
         self.ev.types = self.names.types.take();
@@ -389,6 +400,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         let before = self.names.writes.text.len();
         let first = self.ev.writes.is_none();
         let walk = self.called(&m.method, false);
+        self.takes(m);
         self.request_kind(m);
         if let Some(ty) = self.receiver_type(&m.receiver) {
             // `cmd.spawn()` on a `Command`: the link step follows `Command::spawn`,
@@ -494,6 +506,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             }
             self.bind_pat(&l.pat, &init.expr);
             self.bind_lookup(&l.pat, &init.expr);
+            self.found_or_refused(&l.pat, init);
         }
         self.visit_pat(&l.pat);
     }

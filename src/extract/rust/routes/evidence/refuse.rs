@@ -407,3 +407,36 @@ impl Collector<'_> {
         }
     }
 }
+
+impl Collector<'_> {
+    /// `let Some(a) = T::find_by_id(..) else { err!(..) };` before any write: `a` is
+    /// required, a repeat finding none is refused.
+    pub(super) fn found_or_refused(&mut self, pat: &syn::Pat, init: &syn::LocalInit) {
+        let Some((_, diverge)) = &init.diverge else {
+            return;
+        };
+        let first = self.names.writes.text.is_empty() && self.ev.repeat == 0;
+        if !first || !expr_refuses(diverge) || found_nothing(pat) {
+            return;
+        }
+        if lookup_type(&init.expr, &self.cat.writes.lookups).is_none() {
+            return;
+        }
+        if let Some(v) = super::super::types::pat_var(pat) {
+            self.required.push(v.to_string());
+        }
+    }
+
+    /// A delete of a required record (`attachment.delete(conn)`): the body takes a
+    /// one-time state, so a repeat finds none and is refused before writing
+    /// ([`repeat::REFUSES`]; vaultwarden's attachment re-upload deletes the old
+    /// attachment first).
+    pub(super) fn takes(&mut self, m: &syn::ExprMethodCall) {
+        if self.required.is_empty() || !self.cat.is_delete(&m.method.to_string()) {
+            return;
+        }
+        if let Some(v) = super::super::types::var(&m.receiver) {
+            self.taken |= self.required.contains(&v);
+        }
+    }
+}
