@@ -5,14 +5,13 @@
 //! it takes and the functions it calls.
 
 use proc_macro2::{TokenStream, TokenTree};
-use syn::punctuated::Punctuated;
 use syn::visit::{self, Visit};
 
-use super::catalog::{has, RoutesCatalog};
-use super::sql::SqlWrite;
+use super::catalog::RoutesCatalog;
 use super::types;
 
 mod bindings;
+mod body;
 mod calls;
 mod names;
 mod refuse;
@@ -276,117 +275,6 @@ impl<'c> Collector<'c> {
             refused: Vec::new(),
             required: Vec::new(),
             taken: false,
-        }
-    }
-
-    /// Walks the arguments of a method call of a chain, each a chain of its own, and
-    /// sets their writes aside for [`ArgWrites`].
-    fn arguments<'ast>(&mut self, args: &'ast Punctuated<syn::Expr, syn::Token![,]>)
-    where
-        Self: Visit<'ast>,
-    {
-        let saved = (self.chain_depth, std::mem::take(&mut self.chain));
-        let outer = std::mem::take(&mut self.args);
-        let first = self.ev.writes.take();
-        let mark = self.names.writes.text.len();
-        self.chain_depth = 0;
-        for a in args {
-            self.visit_expr(a);
-        }
-        (self.chain_depth, self.chain) = saved;
-        let mut args_writes = outer;
-        args_writes.writes.push_str(&self.names.writes.text[mark..]);
-        self.names.writes.truncate(mark);
-        args_writes.first = args_writes.first.or(self.ev.writes.take());
-        self.ev.writes = first;
-        self.args = args_writes;
-    }
-
-    fn finish(mut self) -> Evidence {
-        self.refusal_of_found();
-        self.required.clear();
-        if std::mem::take(&mut self.taken) {
-            self.ev.repeat |= repeat::REFUSES;
-        }
-        self.ev.calls = self.names.calls.take();
-        self.ev.consts = self.names.consts.take();
-        self.ev.types = self.names.types.take();
-        self.ev.type_calls = self.names.type_calls.take();
-        self.ev.fn_calls = self.names.fn_calls.take();
-        self.ev.counts = self.saved_count();
-        self.lookup_vars.clear();
-        if std::mem::take(&mut self.self_delete) && self.ev.repeat & repeat::ORM_UPSERT != 0 {
-            self.ev.repeat |= repeat::REPLACES;
-        }
-        self.names.bindings.clear();
-        // Where the body holds SQL write text or an ORM upsert or update, `execute`
-        // and `commit` run it (`conn.execute(insert_into(t).values(v).on_conflict_do_nothing())`).
-        let sql = self.ev.repeat != 0;
-        let runners = &self.cat.writes.sql_runners;
-        let bare = |n: &str| n.rsplit_once([':', '.']).map_or(n, |(_, m)| m).to_string();
-        self.ev.write_calls = self
-            .names
-            .writes
-            .take_where(|n| !(sql && has(runners, &bare(n))));
-        self.names.literal.clear();
-        self.ev.known_extractor = self
-            .ev
-            .types
-            .least(|t| has(&self.cat.evidence.key_extractors, t))
-            .map(str::to_string);
-        self.ev
-    }
-
-    /// The first counted field whose variable a write call of the body is made on
-    /// (`folder.opened += 1; folder.save(&conn)`, typed `Folder::save`): saved, a
-    /// repeat counts twice. A count on a value nothing saves (a metrics struct) is none.
-    fn saved_count(&mut self) -> Option<String> {
-        let counted = std::mem::take(&mut self.counted);
-        let writes = &self.names.writes.text;
-        counted.into_iter().find_map(|(var, field)| {
-            let ty = self.type_of_name(&var);
-            let saved = writes.split_terminator('\n').any(|w| {
-                w.strip_prefix(var.as_str())
-                    .is_some_and(|r| r.starts_with('.'))
-                    || ty.is_some_and(|t| w.strip_prefix(t).is_some_and(|r| r.starts_with("::")))
-            });
-            saved.then_some(field)
-        })
-    }
-
-    fn param_type(&mut self, ty: &syn::Type) {
-        collect_type_names(ty, &mut self.names.types);
-    }
-
-    fn literal(&mut self, lit: &str) {
-        if self.cat.is_key_header(lit) {
-            self.ev.reads_key = true;
-        }
-        self.sql(lit);
-    }
-
-    /// Write evidence of a string literal: SQL write text and what a repeat does.
-    fn sql(&mut self, lit: &str) {
-        if let Some((q, kind)) = self.cat.write_sql(lit) {
-            if self.ev.writes.is_none() {
-                self.ev.writes = Some(format!("sql {q}"));
-            }
-            self.ev.repeat |= match kind {
-                SqlWrite::Plain => repeat::SQL_PLAIN,
-                SqlWrite::Upsert => repeat::SQL_UPSERT,
-                SqlWrite::Set => repeat::SQL_SET,
-                SqlWrite::Delete => repeat::SQL_DELETE,
-            };
-        }
-    }
-
-    /// Checks an identifier for a key field and keeps it if it names a constant.
-    fn ident(&mut self, id: &proc_macro2::Ident) {
-        if self.cat.evidence.key_fields.iter().any(|k| id == k) {
-            self.ev.key_field = true;
-        }
-        if !is_screaming(self.names.consts.push_ident(id)) {
-            self.names.consts.pop();
         }
     }
 }

@@ -1,0 +1,74 @@
+//! The `[writes]` table of the routes catalogue: what a mutation is, and what a
+//! repeat of one does.
+
+use serde::Deserialize;
+
+/// Write evidence (see `[writes]` in the built-in file).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Writes {
+    /// SQL phrases, compared case-insensitively on whole words; ` * ` stands for any text.
+    pub sql: Vec<String>,
+    /// Function and method names that write; a trailing `*` matches any rest.
+    pub calls: Vec<String>,
+    /// Handlers that only answer (`HttpResponse::NotFound`), by their last segment.
+    pub inert_handlers: Vec<String>,
+    /// SQL phrases of an insert the database dedups on a key (`on conflict`).
+    pub sql_upserts: Vec<String>,
+    /// SQL phrases a `SET` list follows (`update * set`, `on duplicate key update`).
+    pub sql_sets: Vec<String>,
+    /// SQL functions whose result is stable on a repeat even when computed from the
+    /// column itself (`greatest(t.idx, $1)`).
+    pub sql_set_keeps: Vec<String>,
+    /// Calls that run the SQL text of their body (`execute`, `commit`): no write of
+    /// their own where the body holds a write statement.
+    pub sql_runners: Vec<String>,
+    /// Calls that make the insert of their method chain an upsert (diesel and sea-orm
+    /// `.on_conflict(..)`).
+    pub upsert_calls: Vec<String>,
+    /// ORM update chains (`root * setter`): a chain rooted at a call of `root` holding
+    /// a `setter` call (`diesel::update(t).set(col.eq(v))`) sets given values unless a
+    /// `col.eq(..)` computes the column from itself.
+    pub set_chains: Vec<String>,
+    /// Calls not followed into the workspace when judging what a repeat does:
+    /// constructors and conversions (`Argon2::new`) that most types share, so their
+    /// name reaches unrelated functions.
+    pub not_followed: Vec<String>,
+    /// Calls, types and methods that write nothing: a call of one is no write, nor is
+    /// a write call on a method chain holding one (`FlashMessage::error(..).send()`).
+    pub not_writes: Vec<String>,
+    /// Calls that make a new identity on the server (`Uuid::new_v4()`, `get_uuid()`):
+    /// a record created with one is a new record on every repeat, whatever it is
+    /// saved with. A `Type::f` entry matches that call only, a bare name any call.
+    pub new_ids: Vec<String>,
+    /// Calls that delete (a `*` matches any text): an ORM chain starting from one
+    /// (diesel `delete(t.filter(..))`), or a call of one not in sight
+    /// (`operator.delete_with(path)`). A repeat finds nothing more to delete.
+    pub deletes: Vec<String>,
+    /// Methods that write a value under a key when given two arguments
+    /// (`map.insert(k, v)`, `tree.put(k, v)`): a repeat overwrites the same key.
+    pub keyed_calls: Vec<String>,
+    /// Calls a repeat runs again without applying the change twice: an audit row per
+    /// request, a change notification to the user's own clients. Left out when judging
+    /// what a repeat does; a `*` matches any text.
+    pub repeat_harmless: Vec<String>,
+    /// Types whose values live in memory (`HashMap`, `HeaderMap`): a write-named
+    /// method on a variable of one (`headers.insert(k, v)`) writes nothing.
+    pub in_memory_types: Vec<String>,
+    /// Calls that set given values, so a repeat sets them again: a `Type::m` entry
+    /// matches that write method (a sea-orm `ActiveModel`'s `update` writes the columns
+    /// `Set` on it), a bare name (a `*` matches any text) a write call whose body is not
+    /// in sight (another crate's `config.set_client_id(id)`).
+    pub sets: Vec<String>,
+    /// Names in a `match` arm's pattern or guard that catch a unique-key violation
+    /// (diesel `UniqueViolation`, sqlx `is_unique_violation()`): an arm of one that
+    /// answers an error, on a match over the first write of a body, refuses a repeat.
+    pub refusals: Vec<String>,
+    /// Request-builder methods and method names that make an outbound request a read
+    /// (`client.get(url).send()`, `request(Method::GET, url)`, a helper called with
+    /// `"GET"`): a `send()` without arguments on such a request writes nothing.
+    pub read_requests: Vec<String>,
+    /// Functions of a type that look a record up (`find*`): a constructor of that type
+    /// called where the lookup found none (`None => T::new(..)`) makes a record once.
+    pub lookups: Vec<String>,
+}
