@@ -77,6 +77,8 @@ pub fn summarize(source: &SourceFile, ctx: &Ctx) -> Result<FileFacts, FileError>
         return Ok(FileFacts::default());
     }
     let text = blank_shebang(&source.text);
+    // Macro bodies are re-parsed once for the three analyses, until the file is done.
+    let reparsed = front::macros::Session::start();
     let result = match syn::parse_file(&text) {
         Ok(file) => {
             let index = front::index::Index::of(&file);
@@ -105,6 +107,7 @@ pub fn summarize(source: &SourceFile, ctx: &Ctx) -> Result<FileFacts, FileError>
             ))
         }
     };
+    drop(reparsed);
     // Spans live in a thread-local source map that grows with every parse.
     proc_macro2::extra::invalidate_current_thread_spans();
     result.map(FileFacts::packed)

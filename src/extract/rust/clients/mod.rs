@@ -339,13 +339,13 @@ impl Visitor<'_, '_> {
         }
         if kind == "block" {
             if let Some(stmts) = crate::extract::rust::front::macros::stmts(m) {
-                for s in &stmts {
+                for s in stmts.iter() {
                     self.visit_stmt(s);
                 }
             }
         } else {
-            for e in macro_exprs(m) {
-                self.expr(&e);
+            for e in macro_exprs(m).iter() {
+                self.expr(e);
             }
         }
         if sleeps {

@@ -1,6 +1,8 @@
 //! Small syntax helpers shared by the visitor: paths, test attributes, literal
 //! targets, macro bodies.
 
+use std::rc::Rc;
+
 use syn::visit::{self, Visit};
 use syn::{Expr, Lit, Pat};
 
@@ -65,7 +67,8 @@ pub(super) fn target_of(e: &Expr) -> Option<Target> {
 fn format_target(m: &syn::Macro) -> Option<Target> {
     // Through the front end's re-parser: a named `name = value` argument is an
     // assignment expression, never a target.
-    let mut args = macros::comma_exprs(m)?.into_iter();
+    let args = macros::comma_exprs(m)?;
+    let mut args = args.iter();
     let Expr::Lit(l) = args.next()? else {
         return None;
     };
@@ -89,7 +92,7 @@ fn format_target(m: &syn::Macro) -> Option<Target> {
     let inner = fmt[1..close].split(':').next().unwrap_or("");
     if inner.is_empty() {
         // `{}`: the first argument (a named `name = value` argument is not one).
-        return target_of(&args.next()?).filter(|t| matches!(t, Target::Const(_)));
+        return target_of(args.next()?).filter(|t| matches!(t, Target::Const(_)));
     }
     let constant = inner
         .chars()
@@ -247,25 +250,25 @@ pub(super) fn macro_kind(path: &syn::Path) -> Option<&'static str> {
 /// The expressions in the body of a well-known macro (`tokio::select!`, `join!`,
 /// `stream!`), through the front end's one re-parser; empty for other macros or
 /// bodies that do not parse.
-pub fn macro_exprs(m: &syn::Macro) -> Vec<Expr> {
+pub fn macro_exprs(m: &syn::Macro) -> Rc<Vec<Expr>> {
     match macro_kind(&m.path) {
         Some("block") => macros::stmts(m)
             .map(|stmts| {
-                vec![Expr::Block(syn::ExprBlock {
+                Rc::new(vec![Expr::Block(syn::ExprBlock {
                     attrs: Vec::new(),
                     label: None,
                     block: syn::Block {
                         brace_token: Default::default(),
-                        stmts,
+                        stmts: stmts.to_vec(),
                     },
-                })]
+                })])
             })
             .unwrap_or_default(),
         Some(_) => match macros::reparse(m) {
             Some(macros::Reparsed::Exprs(exprs)) => exprs,
-            _ => Vec::new(),
+            _ => Rc::default(),
         },
-        None => Vec::new(),
+        None => Rc::default(),
     }
 }
 

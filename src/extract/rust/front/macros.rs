@@ -4,27 +4,130 @@
 //! `select!` branches (`pat = future [, if cond] => body`, `else => body`,
 //! `biased;`), comma-separated expressions (`join!`, `format!`, `vec!`), or
 //! statements (`stream!`). Tokens keep their original spans, so positions stay right.
+//!
+//! Each body is parsed once per file whichever analysis asks first, and shared: the
+//! client analysis, the retry walks (several per function) and the routes analysis
+//! used to re-parse the same `select!` or `info!` body each on their own (3% of a
+//! run). A body is known by where its delimiters are in the file: the same tokens
+//! re-parsed from an enclosing macro's body keep those spans, so they are the same
+//! body. [`Session`] forgets them when the file is done.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use rustc_hash::FxHashMap;
 use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::{Expr, Stmt, Token};
 
+/// How a body was re-parsed, in the memo's key.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Form {
+    Comma,
+    Select,
+}
+
+/// The file's re-parsed bodies, by form and delimiter offsets; only while a
+/// [`Session`] is on (outside one, a body is parsed at each ask: two files parsed
+/// one after the other may have bodies at the same offsets).
+#[derive(Default)]
+struct Memo {
+    on: bool,
+    exprs: FxHashMap<(Form, usize, usize), Parsed<Expr>>,
+    stmts: FxHashMap<(usize, usize), Parsed<Stmt>>,
+}
+
+/// A body's parse, shared; `None` when it does not parse in that form.
+type Parsed<T> = Option<Rc<Vec<T>>>;
+
+thread_local! {
+    static MEMO: RefCell<Memo> = RefCell::default();
+}
+
+/// While alive, re-parsed bodies are kept for the file being summarized; dropped (at
+/// the end of the file, or on a panic) it forgets them, before the file's spans go.
+pub struct Session(());
+
+impl Session {
+    pub fn start() -> Session {
+        MEMO.with(|m| {
+            *m.borrow_mut() = Memo {
+                on: true,
+                ..Memo::default()
+            }
+        });
+        Session(())
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        MEMO.with(|m| *m.borrow_mut() = Memo::default());
+    }
+}
+
+/// Where a macro's body is: the offsets of its opening and closing delimiters, or
+/// `None` for a macro made in code (no place in the file) or outside a [`Session`],
+/// never remembered.
+fn place(mac: &syn::Macro) -> Option<(usize, usize)> {
+    if !MEMO.with(|m| m.borrow().on) {
+        return None;
+    }
+    let span = mac.delimiter.span();
+    let (open, close) = (span.open().byte_range(), span.close().byte_range());
+    (close.end > open.start).then_some((open.start, close.end))
+}
+
+/// `parse` of the body, remembered under `form` and the body's place.
+fn exprs_of(
+    mac: &syn::Macro,
+    form: Form,
+    parse: impl FnOnce() -> Option<Vec<Expr>>,
+) -> Option<Rc<Vec<Expr>>> {
+    let Some((open, close)) = place(mac) else {
+        return parse().map(Rc::new);
+    };
+    let key = (form, open, close);
+    if let Some(known) = MEMO.with(|m| m.borrow().exprs.get(&key).cloned()) {
+        return known;
+    }
+    let parsed = parse().map(Rc::new);
+    MEMO.with(|m| m.borrow_mut().exprs.insert(key, parsed.clone()));
+    parsed
+}
+
 /// The comma-separated expressions of a macro body, when it is such a list.
-pub fn comma_exprs(mac: &syn::Macro) -> Option<Vec<Expr>> {
-    Punctuated::<Expr, Token![,]>::parse_terminated
-        .parse2(mac.tokens.clone())
-        .ok()
-        .map(|exprs| exprs.into_iter().collect())
+pub fn comma_exprs(mac: &syn::Macro) -> Option<Rc<Vec<Expr>>> {
+    exprs_of(mac, Form::Comma, || {
+        Punctuated::<Expr, Token![,]>::parse_terminated
+            .parse2(mac.tokens.clone())
+            .ok()
+            .map(|exprs| exprs.into_iter().collect())
+    })
 }
 
 /// The statements of a macro body written like a block's (`stream! { .. }`).
-pub fn stmts(mac: &syn::Macro) -> Option<Vec<Stmt>> {
-    syn::Block::parse_within.parse2(mac.tokens.clone()).ok()
+pub fn stmts(mac: &syn::Macro) -> Option<Rc<Vec<Stmt>>> {
+    let parse = || {
+        syn::Block::parse_within
+            .parse2(mac.tokens.clone())
+            .ok()
+            .map(Rc::new)
+    };
+    let Some(key) = place(mac) else {
+        return parse();
+    };
+    if let Some(known) = MEMO.with(|m| m.borrow().stmts.get(&key).cloned()) {
+        return known;
+    }
+    let parsed = parse();
+    MEMO.with(|m| m.borrow_mut().stmts.insert(key, parsed.clone()));
+    parsed
 }
 
 pub enum Reparsed {
-    Exprs(Vec<Expr>),
-    Stmts(Vec<Stmt>),
+    Exprs(Rc<Vec<Expr>>),
+    Stmts(Rc<Vec<Stmt>>),
 }
 
 /// `select!` and `select_biased!` of tokio and futures.
@@ -41,10 +144,10 @@ pub fn reparse(mac: &syn::Macro) -> Option<Reparsed> {
         return None;
     }
     if is_select(mac) {
-        return parse_select
-            .parse2(mac.tokens.clone())
-            .ok()
-            .map(Reparsed::Exprs);
+        return exprs_of(mac, Form::Select, || {
+            parse_select.parse2(mac.tokens.clone()).ok()
+        })
+        .map(Reparsed::Exprs);
     }
     if let Some(exprs) = comma_exprs(mac) {
         return Some(Reparsed::Exprs(exprs));
@@ -86,4 +189,55 @@ fn parse_select(input: ParseStream) -> syn::Result<Vec<Expr>> {
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn macros_of(text: &str) -> Vec<syn::Macro> {
+        let file = syn::parse_file(text).expect("parses");
+        let syn::Item::Fn(f) = &file.items[0] else {
+            panic!("a function")
+        };
+        f.block
+            .stmts
+            .iter()
+            .filter_map(|s| match s {
+                Stmt::Macro(m) => Some(m.mac.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_body_is_parsed_once_per_file_and_only_in_a_session() {
+        let text = "fn f() { info!(\"{}\", a.get(1)); tokio::select! { r = b => r, }; }";
+        let macros = macros_of(text);
+        let (info, select) = (&macros[0], &macros[1]);
+        // Outside a session each ask parses again.
+        let (a, b) = (comma_exprs(info).unwrap(), comma_exprs(info).unwrap());
+        assert!(!Rc::ptr_eq(&a, &b));
+        let session = Session::start();
+        let first = comma_exprs(info).unwrap();
+        assert_eq!(first.len(), 2);
+        // The same body re-parsed from another copy of the tree (another analysis, an
+        // enclosing body) is the one already parsed.
+        let again = comma_exprs(&macros_of(text)[0]).unwrap();
+        assert!(Rc::ptr_eq(&first, &again));
+        let Some(Reparsed::Exprs(x)) = reparse(info) else {
+            panic!("exprs")
+        };
+        assert!(Rc::ptr_eq(&first, &x), "reparse shares the comma form");
+        let Some(Reparsed::Exprs(branches)) = reparse(select) else {
+            panic!("select branches")
+        };
+        assert_eq!(branches.len(), 2, "the future and the body");
+        drop(session);
+        let after = comma_exprs(info).unwrap();
+        assert!(
+            !Rc::ptr_eq(&first, &after),
+            "forgotten when the file is done"
+        );
+    }
 }

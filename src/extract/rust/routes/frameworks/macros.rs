@@ -44,7 +44,7 @@ impl Summarizer<'_> {
             return Val::Other;
         }
         if let Some(args) = crate::extract::rust::front::macros::comma_exprs(m) {
-            for a in &args {
+            for a in args.iter() {
                 self.eval_discard(a, cx, d);
             }
         }
