@@ -88,7 +88,7 @@ fn retry_reach(
         f.routes
             .fns
             .iter()
-            .map(|info| (info.name.as_str(), info.evidence.calls.iter()))
+            .map(|info| (info.name.as_str(), info.calls().iter()))
     });
     retries::reach::Reach::new(requests, fn_calls, helper_calls.clone())
 }

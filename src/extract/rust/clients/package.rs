@@ -60,7 +60,7 @@ fn bodies_calling<'p>(
         return count;
     }
     for info in package.iter().flat_map(|(_, f)| &f.routes.fns) {
-        for called in info.evidence.calls.iter().filter(|c| names.contains(c)) {
+        for called in info.calls().iter().filter(|c| names.contains(c)) {
             *count.entry(called).or_insert(0) += 1;
         }
     }

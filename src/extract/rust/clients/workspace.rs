@@ -166,10 +166,10 @@ fn tool_only_functions(
     let mut by_name: HashMap<&str, Vec<usize>> = HashMap::default();
     let mut by_fn_name: HashMap<&str, Vec<usize>> = HashMap::default();
     for (b, (_, _, info)) in bodies.iter().enumerate() {
-        for n in info.evidence.calls.iter() {
+        for n in info.calls().iter() {
             by_name.entry(n).or_default().push(b);
         }
-        for n in info.evidence.fn_calls.iter() {
+        for n in info.fn_calls().iter() {
             by_fn_name.entry(n).or_default().push(b);
         }
     }

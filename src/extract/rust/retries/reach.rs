@@ -515,7 +515,7 @@ pub fn helper_call_sites(packages: &[PackageFacts<'_>]) -> Vec<HashMap<String, u
                 let calls = other_files
                     .iter()
                     .flat_map(|(_, f)| f.routes.fns.iter())
-                    .flat_map(|info| info.evidence.calls.iter());
+                    .flat_map(|info| info.calls().iter());
                 for c in calls {
                     if helpers.contains(&c) {
                         *counts.entry(c.to_string()).or_default() += 1;

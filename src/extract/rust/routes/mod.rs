@@ -69,6 +69,7 @@
 
 mod catalog;
 mod evidence;
+mod fn_info;
 mod frameworks;
 mod link;
 mod orm;
@@ -197,16 +198,7 @@ pub(crate) struct LayerRefs {
     pub types: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub(crate) struct FnInfo {
-    /// Inline when short (most are): see [`crate::extract::rust::facts::CallFact::name`].
-    pub name: compact_str::CompactString,
-    pub evidence: evidence::Evidence,
-    /// The type of the `impl` block the function is in (`Folder` of `Folder::save`).
-    pub owner: Option<String>,
-    /// It takes `self`: a method call `x.save(..)` may reach it.
-    pub method: bool,
-}
+pub(crate) use fn_info::FnInfo;
 
 /// A route of a package, judged.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -268,14 +268,14 @@ impl<'a> Summarizer<'a> {
                     // get_uuid()`) updates that record.
                     let ctor = f.sig.receiver().is_none();
                     if let (Some(ty), Some(id), true) =
-                        (&self_ty, &self.out.fns[i].evidence.new_id, ctor)
+                        (&self_ty, &self.out.fns[i].evidence().new_id, ctor)
                     {
                         let f = format!("{ty}::{}", self.out.fns[i].name);
                         self.out.new_id_fns.push((f, id.clone()));
                     }
                     // Only extractor and middleware impls keep the impl's evidence.
                     if extractor || middleware {
-                        impl_ev.merge(self.out.fns[i].evidence.clone());
+                        impl_ev.merge(self.out.fns[i].evidence().clone());
                     }
                 }
                 syn::ImplItem::Const(c) => self.constant(&c.ident, &c.expr),
@@ -325,12 +325,12 @@ impl<'a> Summarizer<'a> {
         self.returned(tail, &mut cx);
         self.generic_handlers.clear();
         // Pushed last so the name moves in; nothing above reads `fns`.
-        self.out.fns.push(FnInfo {
-            name: cx.name.into(),
-            evidence: ev,
-            owner: owner.map(str::to_string),
-            method: sig.receiver().is_some(),
-        });
+        self.out.fns.push(FnInfo::new(
+            cx.name.into(),
+            ev,
+            owner.map(str::to_string),
+            sig.receiver().is_some(),
+        ));
         self.out.fns.len() - 1
     }
 

@@ -8,16 +8,16 @@ impl<'a> Package<'a> {
     /// `impl` blocks by `Type::name`.
     pub(super) fn index_fns(&mut self, fi: usize, f: &'a FileRoutes) {
         for info in &f.fns {
-            let entry = (fi, &info.evidence);
+            let entry = (fi, info.evidence());
             self.fns.entry(&info.name).or_default().push(entry);
             if info.method {
                 self.methods.entry(&info.name).or_default().push(entry);
                 self.method_evs
-                    .insert(std::ptr::from_ref(&info.evidence) as usize);
+                    .insert(std::ptr::from_ref(info.evidence()) as usize);
             }
             if let Some(owner) = &info.owner {
                 self.owners.insert(owner);
-                if info.evidence.repeat & REPLACES != 0 {
+                if info.evidence().repeat & REPLACES != 0 {
                     self.replacing.insert(owner);
                 }
                 let key = format!("{owner}::{}", info.name);
