@@ -157,6 +157,16 @@ impl Evidence {
             }
         }
         c.visit_return_type(&sig.output);
+        // Only an assignment among the body's own statements is a transition every
+        // call makes (`member.status = ..` inside an `else` is not).
+        c.top_assigns = body
+            .stmts
+            .iter()
+            .filter_map(|st| match st {
+                syn::Stmt::Expr(syn::Expr::Assign(a), _) => Some(std::ptr::from_ref(a) as usize),
+                _ => None,
+            })
+            .collect();
         c.visit_block(body);
         c.finish()
     }
@@ -248,6 +258,13 @@ struct Collector<'c> {
     required: Vec<String>,
     /// Such a record is deleted: the body takes a one-time state (see [`Collector::takes`]).
     taken: bool,
+    /// Checks of a record's state that refuse before any write (see [`refuse::StateCheck`]).
+    state_checks: Vec<refuse::StateCheck>,
+    /// The variable whose checked field is then set to a state the check refuses: a
+    /// transition, which refuses a repeat once the record is saved.
+    transition_seen: Option<String>,
+    /// The assignments (by address) that are statements of the function body itself.
+    top_assigns: Vec<usize>,
 }
 
 /// Writes met in the arguments of a method chain (see [`Collector::arguments`]).
@@ -275,6 +292,9 @@ impl<'c> Collector<'c> {
             refused: Vec::new(),
             required: Vec::new(),
             taken: false,
+            state_checks: Vec::new(),
+            transition_seen: None,
+            top_assigns: Vec::new(),
         }
     }
 }
@@ -372,6 +392,11 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         let args = std::mem::take(&mut self.args);
         self.names.writes.text.push_str(&args.writes);
         self.ev.writes = self.ev.writes.take().or(args.first);
+    }
+
+    fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+        self.transition(a);
+        visit::visit_expr_assign(self, a);
     }
 
     fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {

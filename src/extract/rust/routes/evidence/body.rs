@@ -35,6 +35,7 @@ impl Collector<'_> {
     pub(super) fn finish(mut self) -> Evidence {
         self.refusal_of_found();
         self.required.clear();
+        self.state_checks.clear();
         if std::mem::take(&mut self.taken) {
             self.ev.repeat |= repeat::REFUSES;
         }
@@ -44,6 +45,11 @@ impl Collector<'_> {
         self.ev.type_calls = self.names.type_calls.take();
         self.ev.fn_calls = self.names.fn_calls.take();
         self.ev.counts = self.saved_count();
+        if let Some(v) = self.transition_seen.take() {
+            if self.saved(&v) {
+                self.ev.repeat |= repeat::REFUSES;
+            }
+        }
         self.lookup_vars.clear();
         if std::mem::take(&mut self.self_delete) && self.ev.repeat & repeat::ORM_UPSERT != 0 {
             self.ev.repeat |= repeat::REPLACES;
@@ -72,15 +78,18 @@ impl Collector<'_> {
     /// repeat counts twice. A count on a value nothing saves (a metrics struct) is none.
     pub(super) fn saved_count(&mut self) -> Option<String> {
         let counted = std::mem::take(&mut self.counted);
-        let writes = &self.names.writes.text;
-        counted.into_iter().find_map(|(var, field)| {
-            let ty = self.type_of_name(&var);
-            let saved = writes.split_terminator('\n').any(|w| {
-                w.strip_prefix(var.as_str())
-                    .is_some_and(|r| r.starts_with('.'))
-                    || ty.is_some_and(|t| w.strip_prefix(t).is_some_and(|r| r.starts_with("::")))
-            });
-            saved.then_some(field)
+        counted
+            .into_iter()
+            .find_map(|(var, field)| self.saved(&var).then_some(field))
+    }
+
+    /// A write call of the body is made on `var` (`folder.save(..)`) or on its type
+    /// (`Folder::save`).
+    pub(super) fn saved(&self, var: &str) -> bool {
+        let ty = self.type_of_name(var);
+        self.names.writes.text.split_terminator('\n').any(|w| {
+            w.strip_prefix(var).is_some_and(|r| r.starts_with('.'))
+                || ty.is_some_and(|t| w.strip_prefix(t).is_some_and(|r| r.starts_with("::")))
         })
     }
 

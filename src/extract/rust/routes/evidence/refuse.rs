@@ -311,6 +311,8 @@ impl Collector<'_> {
         let first = self.names.writes.text.is_empty() && self.ev.repeat == 0;
         self.visit_expr(&i.cond);
         if first && block_refuses(&i.then_branch) {
+            // `if ea.status != Status::Confirmed as i32 { err!(..) }`.
+            state_checks(&i.cond, &mut self.state_checks);
             // `if User::find_by_mail(..).is_some() { err!("User already exists") }`.
             if let Some(ty) = found_type(&i.cond, &self.cat.writes.lookups) {
                 self.refused.push(ty);
@@ -437,6 +439,77 @@ impl Collector<'_> {
         }
         if let Some(v) = super::super::types::var(&m.receiver) {
             self.taken |= self.required.contains(&v);
+        }
+    }
+}
+
+/// A check a record's state must pass, with `||` between refusing alternatives: `v.f !=
+/// X`, `v.f == X`, `v.f` and `!v.f` (a bool). Each is (variable, field, whether the
+/// check refuses when equal, the compared value's tokens).
+pub(super) type StateCheck = (String, String, bool, String);
+
+fn state_checks(cond: &syn::Expr, out: &mut Vec<StateCheck>) {
+    use quote::ToTokens;
+    let field = |e: &syn::Expr| match e {
+        syn::Expr::Field(f) => match (super::super::types::var(&f.base), &f.member) {
+            (Some(v), syn::Member::Named(id)) => Some((v, id.to_string())),
+            _ => None,
+        },
+        _ => None,
+    };
+    match cond {
+        syn::Expr::Binary(b) if matches!(b.op, syn::BinOp::Or(_)) => {
+            state_checks(&b.left, out);
+            state_checks(&b.right, out);
+        }
+        syn::Expr::Paren(p) => state_checks(&p.expr, out),
+        syn::Expr::Binary(b) if matches!(b.op, syn::BinOp::Ne(_) | syn::BinOp::Eq(_)) => {
+            let eq = matches!(b.op, syn::BinOp::Eq(_));
+            if let Some((v, f)) = field(&b.left) {
+                out.push((v, f, eq, b.right.to_token_stream().to_string()));
+            } else if let Some((v, f)) = field(&b.right) {
+                out.push((v, f, eq, b.left.to_token_stream().to_string()));
+            }
+        }
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => {
+            if let Some((v, f)) = field(&u.expr) {
+                out.push((v, f, true, "false".to_string()));
+            }
+        }
+        e => {
+            if let Some((v, f)) = field(e) {
+                out.push((v, f, true, "true".to_string()));
+            }
+        }
+    }
+}
+
+impl Collector<'_> {
+    /// `v.f = value`, a statement of the function body, after a refusing check of
+    /// `v.f`: a state transition. A repeat
+    /// meets the new state and is refused when the check refused anything but the
+    /// state the first attempt left (`!=` a source state, then another value) or
+    /// refused the very state it sets (`==` done, then set to done).
+    pub(super) fn transition(&mut self, a: &syn::ExprAssign) {
+        use quote::ToTokens;
+        if self.state_checks.is_empty()
+            || !self.top_assigns.contains(&(std::ptr::from_ref(a) as usize))
+        {
+            return;
+        }
+        let syn::Expr::Field(f) = &*a.left else {
+            return;
+        };
+        let (Some(v), syn::Member::Named(id)) = (super::super::types::var(&f.base), &f.member)
+        else {
+            return;
+        };
+        let value = a.right.to_token_stream().to_string();
+        let refused = self.state_checks.iter().any(|(cv, cf, eq, cval)| {
+            *cv == v && id == cf && (*eq == (*cval == value))
+        });
+        if refused && self.transition_seen.is_none() {
+            self.transition_seen = Some(v);
         }
     }
 }
