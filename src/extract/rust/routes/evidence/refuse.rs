@@ -505,9 +505,10 @@ impl Collector<'_> {
             return;
         };
         let value = a.right.to_token_stream().to_string();
-        let refused = self.state_checks.iter().any(|(cv, cf, eq, cval)| {
-            *cv == v && id == cf && (*eq == (*cval == value))
-        });
+        let refused = self
+            .state_checks
+            .iter()
+            .any(|(cv, cf, eq, cval)| *cv == v && id == cf && (*eq == (*cval == value)));
         if refused && self.transition_seen.is_none() {
             self.transition_seen = Some(v);
         }

@@ -159,7 +159,9 @@ impl Package<'_> {
             return None;
         }
         if ev.repeat & REFUSES != 0 {
-            return Some("refuses a repeat (the first attempt took its key, record or state)".to_string());
+            return Some(
+                "refuses a repeat (the first attempt took its key, record or state)".to_string(),
+            );
         }
         if depth == 0 || ev.repeat != 0 {
             return None;
