@@ -111,7 +111,9 @@ pub struct ClientOrigin {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Handle {
     pub origin: Origin,
-    pub chains: Vec<Chain>,
+    /// Decoded from the cache when first read: most handles are parameters, whose
+    /// chains matter only where a client is passed to their function.
+    pub chains: crate::extract::rust::lazy::Lazy<Vec<Chain>>,
 }
 
 /// A function (or method) of the file and the handles it returns.

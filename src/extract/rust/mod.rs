@@ -23,6 +23,7 @@ pub mod clients;
 pub mod extractor;
 pub mod facts;
 pub mod front;
+pub mod lazy;
 pub mod link;
 pub mod retries;
 pub mod routes;

@@ -164,7 +164,7 @@ impl Visitor<'_, '_> {
             return;
         };
         let configurable = self.configurable > 0 || !self.optional.is_empty();
-        for call in &mut self.facts.handles[h].chains[ci].calls {
+        for call in &mut self.facts.handles[h].chains.get_mut()[ci].calls {
             call.wrapped = true;
             call.configurable |= configurable;
         }

@@ -73,9 +73,9 @@ impl Visitor<'_, '_> {
         }
         if let Some(h) = st.handle {
             if !chain.calls.is_empty() {
-                self.facts.handles[h].chains.push(chain);
+                self.facts.handles[h].chains.get_mut().push(chain);
                 if st.in_request {
-                    self.last_request = Some((h, self.facts.handles[h].chains.len() - 1));
+                    self.last_request = Some((h, self.facts.handles[h].chains.get().len() - 1));
                 }
             }
             return (!st.in_request).then_some(h);

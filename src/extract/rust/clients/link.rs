@@ -90,7 +90,7 @@ impl<'p> Flow<'p> {
         hi: usize,
     ) -> Vec<(usize, &'p Chain)> {
         let h = &package[fi].1.handles[hi];
-        let mut own: Vec<(usize, &Chain)> = h.chains.iter().map(|c| (fi, c)).collect();
+        let mut own: Vec<(usize, &Chain)> = h.chains.get().iter().map(|c| (fi, c)).collect();
         own.extend(self.passed.get(&(fi, hi)).into_iter().flatten().copied());
         own
     }
@@ -164,7 +164,13 @@ fn follow_passes<'p>(
             for h in frontier {
                 for &p in passes.get(&h).into_iter().flatten() {
                     if seen.insert(p) {
-                        chains.extend(package[p.0].1.handles[p.1].chains.iter().map(|c| (p.0, c)));
+                        chains.extend(
+                            package[p.0].1.handles[p.1]
+                                .chains
+                                .get()
+                                .iter()
+                                .map(|c| (p.0, c)),
+                        );
                         next.push(p);
                     }
                 }
@@ -207,7 +213,7 @@ fn factory_sites<'p>(
                         }
                         Origin::Call { callee: next } if depth + 1 < MAX_FACTORY_DEPTH => {
                             let mut more = chains.clone();
-                            more.extend(target.chains.iter().map(|c| (tf, c)));
+                            more.extend(target.chains.get().iter().map(|c| (tf, c)));
                             stack.push((next.as_str(), more, depth + 1));
                         }
                         Origin::Call { .. }

@@ -200,14 +200,14 @@ impl Visitor<'_, '_> {
     fn new_handle(&mut self, origin: Origin) -> usize {
         self.facts.handles.push(Handle {
             origin,
-            chains: Vec::new(),
+            chains: Default::default(),
         });
         self.facts.handles.len() - 1
     }
 
     fn mark_wrapped(&mut self, h: usize) {
         let configurable = self.configurable > 0 || !self.optional.is_empty();
-        self.facts.handles[h].chains.push(Chain {
+        self.facts.handles[h].chains.get_mut().push(Chain {
             calls: Vec::new(),
             wrapped: true,
             breaker: false,
@@ -218,7 +218,7 @@ impl Visitor<'_, '_> {
     /// A value passed along inside a timeout wrapper or a breaker: remember which.
     fn mark_context(&mut self, h: usize) {
         if self.wrapped > 0 || self.breaker > 0 {
-            self.facts.handles[h].chains.push(Chain {
+            self.facts.handles[h].chains.get_mut().push(Chain {
                 calls: Vec::new(),
                 wrapped: self.wrapped > 0,
                 breaker: self.breaker > 0,
@@ -508,7 +508,7 @@ fn prune(mut facts: FileFacts) -> FileFacts {
         .enumerate()
         .map(|(i, h)| {
             matches!(h.origin, Origin::Client(_))
-                || !h.chains.is_empty()
+                || !h.chains.get().is_empty()
                 // Every call of a closure is kept: whether all of them run under a
                 // timeout is judged in the link step.
                 || matches!(&h.origin, Origin::Call { callee } if callee.contains("{closure"))

@@ -24,8 +24,8 @@ pub(super) fn timed_closures(package: &[(usize, FileFacts)]) -> HashMap<&str, bo
         let Origin::Call { callee } = &h.origin else {
             continue;
         };
-        let wrapped = h.chains.iter().any(|c| c.wrapped);
-        let configurable = h.chains.iter().any(|c| c.wrapped && c.configurable);
+        let wrapped = h.chains.get().iter().any(|c| c.wrapped);
+        let configurable = h.chains.get().iter().any(|c| c.wrapped && c.configurable);
         let e = seen.entry(callee.as_str()).or_insert((true, false, 0));
         e.0 &= wrapped;
         e.1 |= configurable;
