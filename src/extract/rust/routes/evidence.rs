@@ -242,6 +242,8 @@ struct Collector<'c> {
     /// Types whose record the code being walked makes only when a lookup found none
     /// (see [`Collector::once`]).
     made_once: Vec<String>,
+    /// The code walked under the innermost of `made_once` makes a record of that type.
+    made_here: bool,
     /// Fields counted up or down (`send.access_count += 1`), with their variable:
     /// [`Collector::finish`] keeps one whose variable a write call of the body saves.
     counted: Vec<(String, String)>,
@@ -286,6 +288,7 @@ impl<'c> Collector<'c> {
             chain: 0,
             args: ArgWrites::default(),
             made_once: Vec::new(),
+            made_here: false,
             counted: Vec::new(),
             lookup_vars: Vec::new(),
             self_delete: false,

@@ -101,6 +101,11 @@ impl Collector<'_> {
         let once = !self.made_once.is_empty()
             && qualifier.is_none_or(|q| self.made_once.iter().any(|t| q == t));
         if once {
+            // `T::new(..)` of the looked-up type itself: that record is made here.
+            if let Some(q) = qualifier {
+                let ctor = self.cat.writes.not_followed.iter().any(|n| n == &text[split..]);
+                self.made_here |= ctor && self.made_once.last().is_some_and(|t| q == t);
+            }
             self.names.literal = text;
             return;
         }

@@ -347,13 +347,23 @@ impl Collector<'_> {
     /// Runs `walk` with `ty` among the types whose record the code walked makes only
     /// when a lookup found none: a constructor of one (`T::new`) or an identity
     /// generator met there makes no new record on a repeat, which finds the first.
+    ///
+    /// When that code makes a record of the type (`T::new(..)`), the next attempt
+    /// finds it and takes the other way: everything the code writes (the invitation
+    /// mail of a new member) is written once ([`repeat::ONCE`]).
     pub(super) fn once(&mut self, ty: Option<&String>, walk: impl FnOnce(&mut Self)) {
         let Some(ty) = ty else {
             return walk(self);
         };
+        let mark = self.names.writes.text.len();
+        let made = std::mem::take(&mut self.made_here);
         self.made_once.push(ty.clone());
         walk(self);
         self.made_once.pop();
+        if std::mem::replace(&mut self.made_here, made) && self.names.writes.text.len() > mark {
+            self.names.writes.truncate(mark);
+            self.ev.repeat |= repeat::ONCE;
+        }
     }
 
     /// What a method call of a chain says of an outbound request: built as a read

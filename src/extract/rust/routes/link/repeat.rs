@@ -336,7 +336,11 @@ impl Package<'_> {
             if r.plain.is_some() {
                 break;
             }
+            // A write-named call missing from the write calls was judged where it is
+            // made (a keyed `map.insert(k, v)`, an upsert chain, a write made once
+            // where a lookup found none): following it by name would undo that.
             if write_names.contains(&c)
+                || self.cat.is_write_call(c)
                 || self.not_followed.iter().any(|n| n == c)
                 || self.harmless(c)
             {
