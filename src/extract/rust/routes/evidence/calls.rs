@@ -103,7 +103,12 @@ impl Collector<'_> {
         if once {
             // `T::new(..)` of the looked-up type itself: that record is made here.
             if let Some(q) = qualifier {
-                let ctor = self.cat.writes.not_followed.iter().any(|n| n == &text[split..]);
+                let ctor = self
+                    .cat
+                    .writes
+                    .not_followed
+                    .iter()
+                    .any(|n| n == &text[split..]);
                 self.made_here |= ctor && self.made_once.last().is_some_and(|t| q == t);
             }
             self.names.literal = text;
