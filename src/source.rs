@@ -6,6 +6,8 @@
 
 use std::path::PathBuf;
 
+use xxhash_rust::xxh3::xxh3_64;
+
 /// Bytes between two checkpoints of the character count (see [`SourceFile::line_col`]).
 const CHAR_BLOCK: usize = 1024;
 
@@ -173,6 +175,8 @@ pub struct Text {
     /// The text was released after its facts were taken ([`SourceFile::release_text`])
     /// and holds no ignore comment: looking for them need not read it again.
     no_ignores: bool,
+    /// A released text's length and hash: read again, it must be the same text.
+    released: Option<(usize, u64)>,
 }
 
 impl Text {
@@ -182,6 +186,7 @@ impl Text {
             text: std::sync::OnceLock::from(text),
             later: None,
             no_ignores: false,
+            released: None,
         }
     }
 
@@ -192,15 +197,27 @@ impl Text {
             text: std::sync::OnceLock::new(),
             later: Some((path, max_size)),
             no_ignores: false,
+            released: None,
         }
     }
 
     pub fn as_str(&self) -> &str {
-        self.text.get_or_init(|| match &self.later {
-            Some((path, max)) => {
-                crate::load::read_text_max(path, &path.to_string_lossy(), *max).unwrap_or_default()
+        self.text.get_or_init(|| {
+            let text = match &self.later {
+                Some((path, max)) => {
+                    crate::load::read_text_max(path, &path.to_string_lossy(), *max)
+                        .unwrap_or_default()
+                }
+                None => String::new(),
+            };
+            match self.released {
+                // Changed (or gone) since its facts were taken: blanks of the old
+                // length, so that positions made from the old text stay inside it.
+                Some((len, hash)) if text.len() != len || xxh3_64(text.as_bytes()) != hash => {
+                    " ".repeat(len)
+                }
+                _ => text,
             }
-            None => String::new(),
         })
     }
 
@@ -294,15 +311,19 @@ impl SourceFile {
     /// the files with findings (identities, snippets) and outbound calls or retries
     /// (the integration graph) are read again, on first use, like a file the cache
     /// vouched for (read with `max_size`). A text holding an ignore comment is kept,
-    /// for [`crate::suppress`] reads every file's comments.
+    /// for [`crate::suppress`] reads every file's comments. A file changed under the
+    /// run reads as blanks of its old length: its findings keep their positions (and
+    /// lose the text their identities and snippets would show), never a panic.
     pub fn release_text(&mut self, max_size: u64) {
         let marker = crate::suppress::MARKER.as_bytes();
         if !self.text.is_read() || memchr::memmem::find(self.text.as_bytes(), marker).is_some() {
             return;
         }
         self.index();
+        let released = (self.text.len(), xxh3_64(self.text.as_bytes()));
         self.text = Text::later(self.path.clone(), max_size);
         self.text.no_ignores = true;
+        self.text.released = Some(released);
     }
 
     fn with_text(display: String, path: PathBuf, text: Text) -> Self {
@@ -604,6 +625,16 @@ mod tests {
             assert_eq!(f.text.is_read(), positions_read_it, "{text:?}");
             assert_eq!(&*f.text, text, "read again on first use");
         }
+        // Changed under the run: blanks of the old length, positions still answer.
+        let text = "fn a() {}\nfn b() {}\n";
+        std::fs::write(&path, text).unwrap();
+        let mut f = SourceFile::new("a.rs".into(), path.clone(), text.into());
+        f.release_text(1 << 20);
+        std::fs::write(&path, "é").unwrap();
+        assert_eq!(&*f.text, " ".repeat(text.len()));
+        assert_eq!(at(&f, 12), (2, 3));
+        assert_eq!(f.line_range(1), (10, 20));
+        assert_eq!(f.end_of_line(12), 12);
         // A text with an ignore comment is kept: every file's comments are read.
         let ignored = "let c = Client::new(); // resilint: ignore[x] why\n";
         let mut g = SourceFile::new("b.rs".into(), path, ignored.into());
