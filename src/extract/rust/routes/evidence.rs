@@ -159,14 +159,7 @@ impl Evidence {
         c.visit_return_type(&sig.output);
         // Only an assignment among the body's own statements is a transition every
         // call makes (`member.status = ..` inside an `else` is not).
-        c.top_assigns = body
-            .stmts
-            .iter()
-            .filter_map(|st| match st {
-                syn::Stmt::Expr(syn::Expr::Assign(a), _) => Some(std::ptr::from_ref(a) as usize),
-                _ => None,
-            })
-            .collect();
+        c.top_assigns = refuse::unconditional_assigns(body);
         c.visit_block(body);
         c.finish()
     }

@@ -524,3 +524,27 @@ impl Collector<'_> {
         }
     }
 }
+
+/// The assignments (by address) every call that goes on makes: statements of the
+/// block, and of the `then` block of a statement `if let Some(g) = .. { .. } else {
+/// err!(..) }`, whose other way refuses.
+pub(super) fn unconditional_assigns(body: &syn::Block) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut blocks = vec![body];
+    while let Some(b) = blocks.pop() {
+        for st in &b.stmts {
+            match st {
+                syn::Stmt::Expr(syn::Expr::Assign(a), _) => out.push(std::ptr::from_ref(a) as usize),
+                syn::Stmt::Expr(syn::Expr::If(i), _) => {
+                    if let Some((_, els)) = &i.else_branch {
+                        if matches!(&*i.cond, syn::Expr::Let(_)) && expr_refuses(els) {
+                            blocks.push(&i.then_branch);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
