@@ -534,7 +534,9 @@ pub(super) fn unconditional_assigns(body: &syn::Block) -> Vec<usize> {
     while let Some(b) = blocks.pop() {
         for st in &b.stmts {
             match st {
-                syn::Stmt::Expr(syn::Expr::Assign(a), _) => out.push(std::ptr::from_ref(a) as usize),
+                syn::Stmt::Expr(syn::Expr::Assign(a), _) => {
+                    out.push(std::ptr::from_ref(a) as usize)
+                }
                 syn::Stmt::Expr(syn::Expr::If(i), _) => {
                     if let Some((_, els)) = &i.else_branch {
                         if matches!(&*i.cond, syn::Expr::Let(_)) && expr_refuses(els) {
