@@ -14,7 +14,8 @@
 use std::collections::HashMap;
 
 use super::host::{self, HostKey};
-use super::{Builder, Call, Layer, LayerKind, Retries, Setting, Source, Target};
+use super::plan::{Host, Recorder};
+use super::{Call, Layer, LayerKind, Retries, Setting, Source};
 use crate::classify::Platform;
 use crate::load::Document;
 use crate::rules::duration::parse_seconds;
@@ -28,7 +29,7 @@ fn get<'a>(node: &'a Node, path: &[&str]) -> Option<&'a Node> {
     path.iter().try_fold(node, |n, k| n.get(k))
 }
 
-pub fn add(b: &mut Builder) {
+pub fn plan(b: &mut Recorder) {
     for doc in b.ws.docs_of(Some(Platform::Envoy), &[]) {
         if doc.root.get("static_resources").is_some() {
             bootstrap(b, doc);
@@ -49,7 +50,7 @@ fn hosts(cluster: &Node) -> Vec<&str> {
         .collect()
 }
 
-fn bootstrap(b: &mut Builder, doc: &Document) {
+fn bootstrap(b: &mut Recorder, doc: &Document) {
     let clusters: HashMap<&str, &Node> = list(&doc.root, "all_clusters")
         .iter()
         .filter(|c| c.get("control_plane").is_none() && c.get("local").is_none())
@@ -119,12 +120,6 @@ fn bootstrap(b: &mut Builder, doc: &Document) {
             let Some(address) = host::parse(target) else {
                 continue;
             };
-            let key = b.alias(&b.resolve(&address.host, None));
-            let target = Target {
-                key: &key,
-                what: format!("endpoint of Envoy {name}"),
-                seen: b.at(doc.file, cluster.span),
-            };
             let call = Call {
                 from: &from,
                 origin: LayerKind::Gateway,
@@ -132,12 +127,20 @@ fn bootstrap(b: &mut Builder, doc: &Document) {
                 method: method.clone(),
                 path: path.clone(),
             };
-            b.add_call(target, call, layer.clone());
+            let what = format!("endpoint of Envoy {name}");
+            let seen = b.at(doc.file, cluster.span);
+            b.add_call(
+                Host::Resolved(address.host),
+                what,
+                seen,
+                call,
+                layer.clone(),
+            );
         }
     }
 }
 
-fn retries(b: &Builder, doc: &Document, policy: &Node) -> Retries {
+fn retries(b: &Recorder, doc: &Document, policy: &Node) -> Retries {
     let n = policy
         .get("num_retries")
         .and_then(|n| n.as_i64().or_else(|| n.as_str()?.parse().ok()))

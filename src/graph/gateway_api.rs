@@ -7,14 +7,15 @@
 //! not put on a Gateway API gateway's edges: it is an edge proxy, not a sidecar.
 
 use super::host::HostKey;
-use super::{Builder, Call, Layer, LayerKind, Match, Retries, Route, Setting, Source, Target};
+use super::plan::{Host, Recorder};
+use super::{Call, Layer, LayerKind, Match, Retries, Route, Setting, Source};
 use crate::classify::Platform;
 use crate::load::Document;
 use crate::normalise::gateway::{is_route, ROUTE_KINDS};
 use crate::rules::duration::parse_seconds;
 use crate::tree::Node;
 
-pub fn add(b: &mut Builder) {
+pub fn plan(b: &mut Recorder) {
     let kinds: Vec<String> = ROUTE_KINDS.iter().map(|k| k.to_string()).collect();
     for doc in b.ws.docs_of(Some(Platform::Kubernetes), &kinds) {
         if is_route(doc) {
@@ -35,7 +36,7 @@ fn key(name: &str, namespace: &str) -> HostKey {
     }
 }
 
-fn route(b: &mut Builder, doc: &Document) {
+fn route(b: &mut Recorder, doc: &Document) {
     let ns = crate::join::namespace(doc).to_string();
     let kind = doc.meta.kind.as_deref().unwrap_or("HTTPRoute");
     let name = doc.meta.name.clone().unwrap_or_default();
@@ -144,11 +145,8 @@ fn route(b: &mut Builder, doc: &Document) {
                     continue;
                 };
                 let bkey = key(bname, text(backend, "namespace").unwrap_or(&ns));
-                let target = Target {
-                    key: &bkey,
-                    what: format!("backend of {kind} {ns}/{name}"),
-                    seen: b.at(doc.file, backend.span),
-                };
+                let what = format!("backend of {kind} {ns}/{name}");
+                let seen = b.at(doc.file, backend.span);
                 let call = Call {
                     from: &from,
                     origin: LayerKind::Gateway,
@@ -156,7 +154,7 @@ fn route(b: &mut Builder, doc: &Document) {
                     method: None,
                     path: None,
                 };
-                b.add_call(target, call, layer.clone());
+                b.add_call(Host::Exact(bkey), what, seen, call, layer.clone());
             }
         }
     }
@@ -164,7 +162,7 @@ fn route(b: &mut Builder, doc: &Document) {
 
 /// The rule's request timeout (`timeouts.request`), else what the normaliser found
 /// bounds it (`request-timeout-from`: a policy, a per-try timeout), seconds unknown.
-fn timeout(b: &Builder, doc: &Document, rule: &Node) -> Option<Setting> {
+fn timeout(b: &Recorder, doc: &Document, rule: &Node) -> Option<Setting> {
     if let Some(t) = rule.get("timeouts").and_then(|t| t.get("request")) {
         let value = t.as_str()?;
         let seconds = parse_seconds(value, 1.0).filter(|s| *s > 0.0)?;

@@ -16,7 +16,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use super::host::{self, HostKey};
-use super::{Builder, Call, Layer, LayerKind, Retries, Setting, Source, Target};
+use super::plan::{Host, Recorder};
+use super::{Call, Layer, LayerKind, Retries, Setting, Source};
 use crate::classify::Platform;
 use crate::load::Document;
 use crate::tree::Node;
@@ -39,7 +40,7 @@ fn number(node: &Node) -> Option<i64> {
         .or_else(|| node.as_str().and_then(|s| s.trim().parse().ok()))
 }
 
-pub fn add(b: &mut Builder) {
+pub fn plan(b: &mut Recorder) {
     let mut dirs: BTreeMap<PathBuf, Vec<&Document>> = BTreeMap::new();
     for doc in b.ws.docs_of(Some(Platform::Kong), &[]) {
         let dir = b.files()[doc.file].path.parent().map(PathBuf::from);
@@ -101,7 +102,7 @@ fn upstream_targets<'a>(docs: &[&'a Document]) -> HashMap<&'a str, Vec<&'a str>>
 }
 
 fn kong_service(
-    b: &mut Builder,
+    b: &mut Recorder,
     doc: &Document,
     service: &Node,
     from: &str,
@@ -182,13 +183,9 @@ fn kong_service(
         let Some(address) = host::parse(target) else {
             continue;
         };
-        let key = b.alias(&b.resolve(&address.host, None));
+        // Resolved once for all the service's routes.
+        let mut to = Host::Resolved(address.host);
         for (method, path, where_) in &ways {
-            let target = Target {
-                key: &key,
-                what: format!("target of Kong service {label}"),
-                seen: at.clone(),
-            };
             let call = Call {
                 from,
                 origin: LayerKind::Gateway,
@@ -196,7 +193,9 @@ fn kong_service(
                 method: method.clone(),
                 path: path.clone(),
             };
-            b.add_call(target, call, layer.clone());
+            let what = format!("target of Kong service {label}");
+            let host = std::mem::replace(&mut to, Host::Previous);
+            b.add_call(host, what, at.clone(), call, layer.clone());
         }
     }
 }

@@ -33,6 +33,7 @@ mod linkerd;
 mod order;
 pub mod owners;
 pub mod path;
+mod plan;
 mod settings;
 mod spring;
 pub mod ties;
@@ -42,6 +43,7 @@ pub use settings::{ServicesConfig, Settings};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use serde::Serialize;
@@ -472,23 +474,30 @@ pub struct Call<'f> {
     pub path: Option<String>,
 }
 
-/// How one platform adds its services, edges and routes.
-pub type Contribute = fn(&mut Builder);
+/// How one platform adds its services, edges and routes: directly, or read ahead
+/// into a [`plan::Recorder`] (from the configuration's documents alone, beside the
+/// Rust link step) and added in its turn ([`plan::replay`]).
+#[derive(Clone, Copy)]
+pub enum Contribute {
+    Direct(fn(&mut Builder)),
+    Planned(fn(&mut plan::Recorder)),
+}
 
 /// Every platform's contribution, in order: services that name others first
 /// (Kubernetes), then ties and code calls, then mesh routes and gateway routes.
 /// A new platform adds one function here. Those before [`FIRST_READING_CODE`] read
-/// the configuration's documents alone (see [`build_configuration`]).
+/// the configuration's documents alone (see [`build_configuration`]), and so do the
+/// planned ones, which all come after it.
 pub const PLATFORMS: &[(&str, Contribute)] = &[
-    ("kubernetes", kube::add),
-    ("istio", istio::add),
-    ("linkerd", linkerd::add),
-    ("consul", consul::add),
-    ("code", code::add),
-    ("spring-cloud-gateway", spring::add),
-    ("gateway-api", gateway_api::add),
-    ("kong", kong::add),
-    ("envoy", envoy::add),
+    ("kubernetes", Contribute::Direct(kube::add)),
+    ("istio", Contribute::Direct(istio::add)),
+    ("linkerd", Contribute::Direct(linkerd::add)),
+    ("consul", Contribute::Direct(consul::add)),
+    ("code", Contribute::Direct(code::add)),
+    ("spring-cloud-gateway", Contribute::Direct(spring::add)),
+    ("gateway-api", Contribute::Planned(gateway_api::plan)),
+    ("kong", Contribute::Planned(kong::plan)),
+    ("envoy", Contribute::Planned(envoy::plan)),
 ];
 
 /// The first platform of [`PLATFORMS`] that reads the Rust documents or what an
@@ -509,6 +518,8 @@ pub struct Partial {
     aliases: HashMap<String, HostKey>,
     paths: Vec<std::sync::OnceLock<Arc<str>>>,
     named: FxHashMap<String, (usize, Option<String>)>,
+    /// What the planned platforms recorded, in [`PLATFORMS`] order.
+    plans: Vec<Vec<plan::Op>>,
 }
 
 /// Builds the graph of a workspace.
@@ -545,9 +556,30 @@ pub fn build_configuration(ws: &Workspace, settings: &Settings) -> Partial {
             }
         }
     }
-    for (_, contribute) in &PLATFORMS[..FIRST_READING_CODE] {
-        contribute(&mut b);
-    }
+    // The planned platforms read (in parallel) while the others add.
+    let (plans, ()) = rayon::join(
+        || {
+            PLATFORMS
+                .par_iter()
+                .filter_map(|(_, c)| match c {
+                    Contribute::Planned(read) => Some(read),
+                    Contribute::Direct(_) => None,
+                })
+                .map(|read| {
+                    let mut r = plan::Recorder::new(ws);
+                    read(&mut r);
+                    r.into_ops()
+                })
+                .collect()
+        },
+        || {
+            for (_, contribute) in &PLATFORMS[..FIRST_READING_CODE] {
+                if let Contribute::Direct(add) = contribute {
+                    add(&mut b);
+                }
+            }
+        },
+    );
     Partial {
         services: b.services,
         service_index: b.service_index,
@@ -559,6 +591,7 @@ pub fn build_configuration(ws: &Workspace, settings: &Settings) -> Partial {
         aliases: b.aliases,
         paths: b.paths,
         named: b.named,
+        plans,
     }
 }
 
@@ -576,6 +609,7 @@ pub fn build_rest(ws: &Workspace, settings: &Settings, partial: Partial) -> Grap
         aliases,
         paths,
         named,
+        plans,
     } = partial;
     let mut paths = paths;
     // The same files as the partial graph's (a shorter list would be a caller's
@@ -595,8 +629,13 @@ pub fn build_rest(ws: &Workspace, settings: &Settings, partial: Partial) -> Grap
         paths,
         named,
     };
+    // Planned platforms are all after the code (their hosts resolve among its services).
+    let mut plans = plans.into_iter();
     for (_, contribute) in &PLATFORMS[FIRST_READING_CODE..] {
-        contribute(&mut b);
+        match contribute {
+            Contribute::Direct(add) => add(&mut b),
+            Contribute::Planned(_) => plan::replay(&mut b, plans.next().unwrap_or_default()),
+        }
     }
     path::attach_routes(&mut b.edges, &b.routes);
     let mut edges = b.edges;
