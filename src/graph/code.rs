@@ -50,7 +50,7 @@ pub fn add(b: &mut Builder) {
     for (dir, docs) in by_package {
         let package = &manifests[&dir];
         let from = ties::tie(b, package);
-        b.code_service.insert(package.manifest, from.clone());
+        b.package_service(package.manifest, from.clone());
         package_edges(b, &from, &docs);
     }
 }

@@ -19,6 +19,7 @@
 //! edges to that host. Building is linear in the number of edges: routes are looked
 //! up by host id, findings by file.
 
+mod build;
 mod code;
 mod consul;
 pub mod coverage;
@@ -38,12 +39,12 @@ mod settings;
 mod spring;
 pub mod ties;
 
+pub use build::{build, build_configuration, build_rest, Partial};
 pub use settings::{ServicesConfig, Settings};
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use serde::Serialize;
@@ -314,6 +315,13 @@ pub struct Match {
 pub struct Builder<'a> {
     pub ws: &'a Workspace,
     pub settings: &'a Settings,
+    places: Places,
+    added: Added,
+}
+
+/// What the platforms have added so far.
+#[derive(Default)]
+struct Added {
     /// Services in the order first seen, and their index by id: a hash map, not an
     /// ordered one, as every edge looks its services up (sorted by id once, at the end).
     services: Vec<Service>,
@@ -327,15 +335,29 @@ pub struct Builder<'a> {
     route_hosts: Vec<String>,
     ties: Vec<Tie>,
     /// Code package (by manifest file index) → service id, from [`ties`].
-    pub code_service: HashMap<usize, String>,
+    code_service: HashMap<usize, String>,
     /// Host aliases of the `[services]` table: alias id → the service's key.
     aliases: HashMap<String, HostKey>,
-    /// Each file's shown path, made on its first place and shared by the others ([`Where`]).
-    paths: Vec<std::sync::OnceLock<Arc<str>>>,
     /// Name → (how many namespaced, non-external services bear it, the namespace of
     /// the first): [`Builder::resolve`] looks a short name up here instead of
     /// scanning every service per call (quadratic on a tree of many Kong routes).
     named: FxHashMap<String, (usize, Option<String>)>,
+}
+
+/// Each file's shown path, made on its first place and shared by the others ([`Where`]).
+struct Places(Vec<std::sync::OnceLock<Arc<str>>>);
+
+impl Places {
+    fn new(files: usize) -> Places {
+        Places(vec![std::sync::OnceLock::new(); files])
+    }
+
+    /// A place in file `file` of `files`.
+    fn at(&self, files: &[SourceFile], file: usize, span: Span) -> Where {
+        let f = &files[file];
+        let path = self.0[file].get_or_init(|| Arc::from(f.display.as_str()));
+        Where::in_file(f, path.clone(), file, span)
+    }
 }
 
 impl<'a> Builder<'a> {
@@ -344,37 +366,45 @@ impl<'a> Builder<'a> {
     }
 
     pub fn at(&self, file: usize, span: Span) -> Where {
-        let f = &self.ws.files[file];
-        let path = self.paths[file].get_or_init(|| Arc::from(f.display.as_str()));
-        Where::in_file(f, path.clone(), file, span)
+        self.places.at(&self.ws.files, file, span)
+    }
+
+    /// Records the service a code package (by its manifest's file index) is.
+    pub fn package_service(&mut self, manifest: usize, service: String) {
+        self.added.code_service.insert(manifest, service);
     }
 
     /// Adds (or adds a source to) the service of `key`; returns its id.
     pub fn service(&mut self, key: &HostKey, source: Source) -> String {
         let id = key.id();
-        let i = match self.service_index.get(&id) {
+        let i = match self.added.service_index.get(&id) {
             Some(&i) => i,
             None => {
                 if !key.external && key.namespace.is_some() {
-                    let n = self.named.entry(key.name.clone()).or_insert((0, None));
+                    let n = self
+                        .added
+                        .named
+                        .entry(key.name.clone())
+                        .or_insert((0, None));
                     n.0 += 1;
                     n.1.get_or_insert_with(|| key.namespace.clone().unwrap_or_default());
                 }
-                self.services.push(Service {
+                self.added.services.push(Service {
                     id: id.clone(),
                     name: key.name.clone(),
                     namespace: key.namespace.clone(),
                     external: key.external,
                     sources: Vec::new(),
                 });
-                self.service_index
-                    .insert(id.clone(), self.services.len() - 1);
-                self.services.len() - 1
+                self.added
+                    .service_index
+                    .insert(id.clone(), self.added.services.len() - 1);
+                self.added.services.len() - 1
             }
         };
         // Repeats are dropped once, at the end ([`sorted_sources`]): a search per
         // call was quadratic for a service that many calls name.
-        self.services[i].sources.push(source);
+        self.added.services[i].sources.push(source);
         id
     }
 
@@ -387,7 +417,7 @@ impl<'a> Builder<'a> {
         if namespace.is_some() {
             return key.clone().in_namespace(namespace);
         }
-        match self.named.get(&key.name) {
+        match self.added.named.get(&key.name) {
             Some((1, one)) => key.clone().in_namespace(one.as_deref()),
             _ => key.clone(),
         }
@@ -395,14 +425,15 @@ impl<'a> Builder<'a> {
 
     /// The service a host alias of the `[services]` table stands for, else the key.
     pub fn alias(&self, key: &HostKey) -> HostKey {
-        self.aliases
+        self.added
+            .aliases
             .get(&key.id())
             .cloned()
             .unwrap_or_else(|| key.clone())
     }
 
     pub fn add_edge(&mut self, edge: Edge) {
-        self.edges.push(edge);
+        self.added.edges.push(edge);
     }
 
     /// Adds the service a call goes to (a source of it, seen as `target` says) and
@@ -434,22 +465,27 @@ impl<'a> Builder<'a> {
 
     /// A route the mesh applies to every call addressed to the service `to`.
     pub fn add_route(&mut self, to: &str, route: Route) {
-        match self.routes.get_mut(to) {
+        match self.added.routes.get_mut(to) {
             Some(list) => list.push(route),
             None => {
-                self.route_hosts.push(to.to_string());
-                self.routes.insert(to.to_string(), vec![route]);
+                self.added.route_hosts.push(to.to_string());
+                self.added.routes.insert(to.to_string(), vec![route]);
             }
         }
     }
 
     pub fn add_tie(&mut self, tie: Tie) {
-        self.ties.push(tie);
+        self.added.ties.push(tie);
     }
 
     /// Services known by name alone (no namespace), for ties.
     pub fn services_named(&self, name: &str) -> Vec<&Service> {
-        let mut found: Vec<&Service> = self.services.iter().filter(|s| s.name == name).collect();
+        let mut found: Vec<&Service> = self
+            .added
+            .services
+            .iter()
+            .filter(|s| s.name == name)
+            .collect();
         found.sort_by(|a, b| a.id.cmp(&b.id));
         found
     }
@@ -472,207 +508,6 @@ pub struct Call<'f> {
     pub at: Where,
     pub method: Option<String>,
     pub path: Option<String>,
-}
-
-/// How one platform adds its services, edges and routes: directly, or read ahead
-/// into a [`plan::Recorder`] (from the configuration's documents alone, beside the
-/// Rust link step) and added in its turn ([`plan::replay`]).
-#[derive(Clone, Copy)]
-pub enum Contribute {
-    Direct(fn(&mut Builder)),
-    Planned(fn(&mut plan::Recorder)),
-}
-
-/// Every platform's contribution, in order: services that name others first
-/// (Kubernetes), then ties and code calls, then mesh routes and gateway routes.
-/// A new platform adds one function here. Those before [`FIRST_READING_CODE`] read
-/// the configuration's documents alone (see [`build_configuration`]), and so do the
-/// planned ones, which all come after it.
-pub const PLATFORMS: &[(&str, Contribute)] = &[
-    ("kubernetes", Contribute::Direct(kube::add)),
-    ("istio", Contribute::Direct(istio::add)),
-    ("linkerd", Contribute::Direct(linkerd::add)),
-    ("consul", Contribute::Direct(consul::add)),
-    ("code", Contribute::Direct(code::add)),
-    ("spring-cloud-gateway", Contribute::Direct(spring::add)),
-    ("gateway-api", Contribute::Planned(gateway_api::plan)),
-    ("kong", Contribute::Planned(kong::plan)),
-    ("envoy", Contribute::Planned(envoy::plan)),
-];
-
-/// The first platform of [`PLATFORMS`] that reads the Rust documents or what an
-/// earlier one added from them: `code` (and the gateways after it resolve short
-/// host names among the code's services too).
-const FIRST_READING_CODE: usize = 4;
-
-/// The graph as far as the configuration's own platforms take it: what
-/// [`build_configuration`] hands to [`build_rest`].
-pub struct Partial {
-    services: Vec<Service>,
-    service_index: FxHashMap<String, usize>,
-    edges: Vec<Edge>,
-    routes: FxHashMap<String, Vec<Route>>,
-    route_hosts: Vec<String>,
-    ties: Vec<Tie>,
-    code_service: HashMap<usize, String>,
-    aliases: HashMap<String, HostKey>,
-    paths: Vec<std::sync::OnceLock<Arc<str>>>,
-    named: FxHashMap<String, (usize, Option<String>)>,
-    /// What the planned platforms recorded, in [`PLATFORMS`] order.
-    plans: Vec<Vec<plan::Op>>,
-}
-
-/// Builds the graph of a workspace.
-pub fn build(ws: &Workspace, settings: &Settings) -> Graph {
-    build_rest(ws, settings, build_configuration(ws, settings))
-}
-
-/// The contributions of the platforms before [`FIRST_READING_CODE`], which read only
-/// configuration documents: the engine builds them while the Rust packages are
-/// still being linked, from a workspace of the configuration's documents (which
-/// [`build_rest`]'s workspace holds first, in the same order, with the same files).
-pub fn build_configuration(ws: &Workspace, settings: &Settings) -> Partial {
-    let mut b = Builder {
-        ws,
-        settings,
-        services: Vec::new(),
-        service_index: FxHashMap::default(),
-        edges: Vec::new(),
-        routes: FxHashMap::default(),
-        route_hosts: Vec::new(),
-        ties: Vec::new(),
-        code_service: HashMap::new(),
-        aliases: HashMap::new(),
-        paths: vec![std::sync::OnceLock::new(); ws.files.len()],
-        named: FxHashMap::default(),
-    };
-    for (_, name, entry) in settings.all_services() {
-        let Some(service) = host::key(name) else {
-            continue;
-        };
-        for alias in &entry.hosts {
-            if let Some(a) = host::parse(alias) {
-                b.aliases.insert(a.host.id(), service.clone());
-            }
-        }
-    }
-    // The planned platforms read (in parallel) while the others add.
-    let (plans, ()) = rayon::join(
-        || {
-            PLATFORMS
-                .par_iter()
-                .filter_map(|(_, c)| match c {
-                    Contribute::Planned(read) => Some(read),
-                    Contribute::Direct(_) => None,
-                })
-                .map(|read| {
-                    let mut r = plan::Recorder::new(ws);
-                    read(&mut r);
-                    r.into_ops()
-                })
-                .collect()
-        },
-        || {
-            for (_, contribute) in &PLATFORMS[..FIRST_READING_CODE] {
-                if let Contribute::Direct(add) = contribute {
-                    add(&mut b);
-                }
-            }
-        },
-    );
-    Partial {
-        services: b.services,
-        service_index: b.service_index,
-        edges: b.edges,
-        routes: b.routes,
-        route_hosts: b.route_hosts,
-        ties: b.ties,
-        code_service: b.code_service,
-        aliases: b.aliases,
-        paths: b.paths,
-        named: b.named,
-        plans,
-    }
-}
-
-/// The other platforms' contributions on top of `partial` (made by
-/// [`build_configuration`] from the configuration's part of `ws`), and the graph.
-pub fn build_rest(ws: &Workspace, settings: &Settings, partial: Partial) -> Graph {
-    let Partial {
-        services,
-        service_index,
-        edges,
-        routes,
-        route_hosts,
-        ties,
-        code_service,
-        aliases,
-        paths,
-        named,
-        plans,
-    } = partial;
-    let mut paths = paths;
-    // The same files as the partial graph's (a shorter list would be a caller's
-    // mistake: its places are made anew rather than indexed out of bounds).
-    paths.resize_with(ws.files.len(), std::sync::OnceLock::new);
-    let mut b = Builder {
-        ws,
-        settings,
-        services,
-        service_index,
-        edges,
-        routes,
-        route_hosts,
-        ties,
-        code_service,
-        aliases,
-        paths,
-        named,
-    };
-    // Planned platforms are all after the code (their hosts resolve among its services).
-    let mut plans = plans.into_iter();
-    for (_, contribute) in &PLATFORMS[FIRST_READING_CODE..] {
-        match contribute {
-            Contribute::Direct(add) => add(&mut b),
-            Contribute::Planned(_) => plan::replay(&mut b, plans.next().unwrap_or_default()),
-        }
-    }
-    path::attach_routes(&mut b.edges, &b.routes);
-    let mut edges = b.edges;
-    let mut routes = b.routes;
-    for to in &b.route_hosts {
-        for r in routes.remove(to).unwrap_or_default() {
-            edges.push(path::mesh_edge(to, r));
-        }
-    }
-    let mut edges = order::sorted(edges, &ws.files);
-    edges.dedup_by(|a, b| a.id == b.id);
-    let mut packages: Vec<(String, String)> = b
-        .code_service
-        .iter()
-        .map(|(manifest, service)| {
-            (
-                owners::dir_of(&ws.files[*manifest].display),
-                service.clone(),
-            )
-        })
-        .collect();
-    packages.sort();
-    let mut ties = b.ties;
-    ties.sort();
-    ties.dedup();
-    let mut services = b.services;
-    services.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-    for s in &mut services {
-        s.sources = order::sorted_sources(std::mem::take(&mut s.sources));
-    }
-    Graph {
-        version: VERSION,
-        services,
-        edges,
-        ties,
-        packages,
-    }
 }
 
 impl Graph {

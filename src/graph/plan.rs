@@ -9,10 +9,10 @@
 //! builder, in the same order, as the platform made when it added directly: the
 //! graph is the same.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use super::host::HostKey;
-use super::{Builder, Call, Layer, LayerKind, Route, Source, Target, Where};
+use super::{Builder, Call, Layer, LayerKind, Places, Route, Source, Target, Where};
 use crate::source::SourceFile;
 use crate::tree::Span;
 use crate::workspace::Workspace;
@@ -49,7 +49,7 @@ pub enum Host {
 /// What a platform reads ahead writes into.
 pub struct Recorder<'a> {
     pub ws: &'a Workspace,
-    paths: Vec<OnceLock<Arc<str>>>,
+    places: Places,
     ops: Vec<Op>,
 }
 
@@ -57,7 +57,7 @@ impl<'a> Recorder<'a> {
     pub fn new(ws: &'a Workspace) -> Self {
         Recorder {
             ws,
-            paths: vec![OnceLock::new(); ws.files.len()],
+            places: Places::new(ws.files.len()),
             ops: Vec::new(),
         }
     }
@@ -68,9 +68,7 @@ impl<'a> Recorder<'a> {
 
     /// A place in file `file`, as [`Builder::at`] makes it.
     pub fn at(&self, file: usize, span: Span) -> Where {
-        let f = &self.ws.files[file];
-        let path = self.paths[file].get_or_init(|| Arc::from(f.display.as_str()));
-        Where::in_file(f, path.clone(), file, span)
+        self.places.at(&self.ws.files, file, span)
     }
 
     /// Records [`Builder::service`]; returns the id it will return.
