@@ -500,3 +500,8 @@ impl ClientApi {
                 && !self.request_timeout.iter().any(|m| m == name))
     }
 }
+
+/// A catalogue list `list` contains `name` (compared as text, whatever `name`'s string type).
+pub(crate) fn has(list: &[String], name: &str) -> bool {
+    list.iter().any(|x| x == name)
+}

@@ -7,7 +7,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::link::{entry, scalar};
 use super::nodes::{client_node, Evidence};
-use crate::extract::rust::catalog::ClientApi;
+use crate::extract::rust::catalog::{has, ClientApi};
 use crate::extract::rust::facts::{Chain, Target};
 use crate::tree::{Node, Span, Value};
 
@@ -344,9 +344,4 @@ fn disabled_reason(api: &ClientApi, own: &Eval, site_evals: &[Eval]) -> Option<(
             (s, text)
         })
         .or(unbounded)
-}
-
-/// Whether the catalogue list `names` holds `name`.
-fn has(names: &[String], name: &str) -> bool {
-    names.iter().any(|n| n == name)
 }

@@ -437,10 +437,7 @@ pub(crate) fn find_word(text: &str, word: &str) -> Option<usize> {
     None
 }
 
-/// `list` contains `name`.
-pub(crate) fn has(list: &[String], name: &str) -> bool {
-    list.iter().any(|x| x == name)
-}
+pub(crate) use crate::extract::rust::catalog::has;
 
 /// A `::`-separated catalogue entry matches the tail of `segs` (`Router::new` matches
 /// `axum::Router::new`).
