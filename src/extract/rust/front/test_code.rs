@@ -3,10 +3,20 @@
 //! had its own, and they disagreed (`#[cfg(all(test, feature = "x"))]` and
 //! `#[rstest]` were skipped by routes but reported by clients and retries).
 //!
+//! "Test code" here means code a release build does not contain: tests, and helpers
+//! compiled only with debug assertions on (`#[cfg(debug_assertions)]`, which cargo
+//! sets for the `dev` and `test` profiles and not for `release`). A service ships its
+//! release build, so what only a debug build holds (a helper that builds an error for
+//! tests, a debug-only endpoint) is no production call, route or retry.
+//!
 //! Test-only: `#[test]` and any `#[<path>::test]` (`tokio::test`, `actix_web::test`,
-//! `sqlx::test`), `#[rstest]`, and `#[cfg(P)]` where `P` can only hold under test:
-//! `test`, `all(.., test, ..)`, `any(..)` whose every branch is test-only. Not
-//! test-only: `cfg(not(test))`, `cfg(any(test, feature = "x"))`.
+//! `sqlx::test`), `#[rstest]`, and `#[cfg(P)]` where `P` can only hold under test or
+//! in a debug build: `test`, `debug_assertions`, `all(.., test, ..)`, `any(..)` whose
+//! every branch is test-only (`any(test, debug_assertions)`). Not test-only:
+//! `cfg(not(test))`, `cfg(not(debug_assertions))`, `cfg(any(test, feature = "x"))`.
+//! Known limit: a package whose release profile turns debug assertions on
+//! (`[profile.release] debug-assertions = true`, rare) ships such code; it is skipped
+//! all the same.
 
 use proc_macro2::{TokenStream, TokenTree};
 
@@ -29,11 +39,12 @@ pub fn is_test_attr(attr: &syn::Attribute) -> bool {
         .is_some_and(|s| s.ident == "test" || s.ident == "rstest")
 }
 
-/// Whether a `cfg` predicate (its tokens) holds only under `cfg(test)`.
+/// Whether a `cfg` predicate (its tokens) holds only under `cfg(test)` or in a debug
+/// build (`cfg(debug_assertions)`).
 fn predicate_is_test(tokens: TokenStream) -> bool {
     let tokens: Vec<TokenTree> = tokens.into_iter().collect();
     match tokens.as_slice() {
-        [TokenTree::Ident(i)] => i == "test",
+        [TokenTree::Ident(i)] => i == "test" || i == "debug_assertions",
         [TokenTree::Ident(op), TokenTree::Group(g)] => {
             let mut parts = split_commas(g.stream());
             match op.to_string().as_str() {
@@ -85,11 +96,16 @@ mod tests {
             "#[cfg(test)]",
             "#[cfg(all(test, feature = \"x\"))]",
             "#[cfg(all(unix, any(test, all(test, debug_assertions))))]",
+            "#[cfg(debug_assertions)]",
+            "#[cfg(any(test, debug_assertions))]",
+            "#[cfg(all(debug_assertions, feature = \"x\"))]",
         ] {
             assert!(is_test_attr(&attr(a)), "{a}");
         }
         for a in [
             "#[cfg(not(test))]",
+            "#[cfg(not(debug_assertions))]",
+            "#[cfg(any(debug_assertions, feature = \"x\"))]",
             "#[cfg(any(test, feature = \"x\"))]",
             "#[cfg(feature = \"test\")]",
             "#[cfg(unix)]",
