@@ -77,7 +77,8 @@ pub(crate) mod repeat {
     pub const SQL_SET: u16 = 4;
     /// An ORM upsert (`insert_into(t)..on_conflict(..)`).
     pub const ORM_UPSERT: u16 = 8;
-    /// An ORM update setting given values (`update(t).set(col.eq(v))`).
+    /// An ORM update setting given values (`update(t).set(col.eq(v))`), or another
+    /// `[writes] sets` call (`File::create(path)`).
     pub const ORM_SET: u16 = 16;
     /// An ORM delete (`delete(t.filter(..))`).
     pub const ORM_DELETE: u16 = 32;
@@ -487,6 +488,12 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                 };
                 if let Some(ty) = ty {
                     self.retype_write(before, &ty, "::");
+                    let written = self.names.writes.text[before..].trim_end();
+                    if !written.is_empty() && self.cat.is_typed_set(written) {
+                        // `File::create(path)`: the file at that path, made anew.
+                        self.names.writes.truncate(before);
+                        self.ev.repeat |= repeat::ORM_SET;
+                    }
                 }
             }
             if let Some(q) = qualifier {

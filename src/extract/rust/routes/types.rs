@@ -20,6 +20,13 @@ pub(crate) fn named(ty: &syn::Type) -> Option<String> {
         syn::Type::Path(tp) if tp.qself.is_none() => {
             let last = tp.path.segments.last()?;
             let id = last.ident.to_string();
+            if id == "Sender" {
+                // `oneshot::Sender<T>`, `mpsc::Sender<T>`: the channel's module tells
+                // a reply to one waiter from a queue.
+                if let Some(module) = channel_module(&tp.path, 2) {
+                    return Some(format!("{module}::Sender"));
+                }
+            }
             if WRAPPERS.contains(&id.as_str()) {
                 // `Option<Folder>`, `Vec<Membership>`: what they hold.
                 let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
@@ -35,6 +42,36 @@ pub(crate) fn named(ty: &syn::Type) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// The module of a channel a call makes (`oneshot` of `tokio::sync::oneshot::channel()`,
+/// `mpsc` of `mpsc::unbounded_channel()`), through `.await`, `?` and parentheses: its
+/// first element is that module's `Sender`.
+pub(crate) fn channel_of(e: &syn::Expr) -> Option<String> {
+    match e {
+        syn::Expr::Await(a) => channel_of(&a.base),
+        syn::Expr::Try(t) => channel_of(&t.expr),
+        syn::Expr::Paren(p) => channel_of(&p.expr),
+        syn::Expr::Call(c) => match &*c.func {
+            syn::Expr::Path(p) if p.qself.is_none() => {
+                let last = p.path.segments.last()?.ident.to_string();
+                if last != "channel" && last != "unbounded_channel" {
+                    return None;
+                }
+                channel_module(&p.path, 2)
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The lowercase segment `from_end` places from the end of `path` (a module's name).
+fn channel_module(path: &syn::Path, from_end: usize) -> Option<String> {
+    let n = path.segments.len();
+    let seg = path.segments.iter().nth(n.checked_sub(from_end)?)?;
+    let id = seg.ident.to_string();
+    id.starts_with(|c: char| c.is_ascii_lowercase()).then_some(id)
 }
 
 /// The variable a pattern binds, when it binds one: `x`, `mut x`, `Some(x)`,

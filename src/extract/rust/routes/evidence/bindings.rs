@@ -8,6 +8,14 @@ impl Collector<'_> {
     /// Binds the variable of `pat` (`folder`, `Some(folder)`, `folder: Folder`) to the
     /// type `init` makes, when that is known.
     pub(super) fn bind_pat(&mut self, pat: &syn::Pat, init: &syn::Expr) {
+        if let (syn::Pat::Tuple(t), Some(module)) = (pat, types::channel_of(init)) {
+            // `let (sender, receiver) = oneshot::channel()`: the sender is a
+            // `oneshot::Sender`, whatever `[writes] in-memory-types` says of it.
+            if let Some(var) = t.elems.first().and_then(types::pat_var) {
+                self.bind_ident(var, &format!("{module}::Sender"));
+            }
+            return;
+        }
         let Some(var) = types::pat_var(pat) else {
             return;
         };
