@@ -242,7 +242,16 @@ impl Summarizer<'_> {
 
     pub(super) fn handler_of(&self, e: &syn::Expr) -> Option<Handler> {
         match e {
-            syn::Expr::Path(p) => last_ident(&p.path).map(Handler::Named),
+            // `use symbolicate::symbolicate_frames as symbolicate; post(symbolicate)`:
+            // the handler is `symbolicate_frames`, not another `symbolicate` that
+            // happens to share the alias's name.
+            syn::Expr::Path(p) => {
+                let segs: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+                self.resolve(&segs)
+                    .pop()
+                    .or_else(|| last_ident(&p.path))
+                    .map(Handler::Named)
+            }
             syn::Expr::Closure(c) => {
                 Some(Handler::Inline(Box::new(Evidence::of_closure(c, self.cat))))
             }
