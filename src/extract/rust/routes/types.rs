@@ -71,7 +71,8 @@ fn channel_module(path: &syn::Path, from_end: usize) -> Option<String> {
     let n = path.segments.len();
     let seg = path.segments.iter().nth(n.checked_sub(from_end)?)?;
     let id = seg.ident.to_string();
-    id.starts_with(|c: char| c.is_ascii_lowercase()).then_some(id)
+    id.starts_with(|c: char| c.is_ascii_lowercase())
+        .then_some(id)
 }
 
 /// The variable a pattern binds, when it binds one: `x`, `mut x`, `Some(x)`,
