@@ -12,43 +12,63 @@ use serde::de::{DeserializeOwned, Deserializer, Visitor};
 use serde::{Serialize, Serializer};
 
 /// A value, or its encoding as read from the cache until it is first asked for.
+///
+/// Two words whichever it holds: a run without a cache makes every fact and pays
+/// nothing for the encoding it never has (a million-line tree has some 80,000
+/// functions, each with one), and a fact read from the cache keeps its bytes and
+/// decoded value behind one pointer.
 #[derive(Debug, Clone)]
-pub struct Lazy<T> {
+pub struct Lazy<T>(State<T>);
+
+#[derive(Debug, Clone)]
+enum State<T> {
+    /// Made in this run, or changed since it was read.
+    Made(T),
+    /// Read from the cache: its encoding, and the value once decoded.
+    Read(Box<Read<T>>),
+}
+
+#[derive(Debug, Clone)]
+struct Read<T> {
+    encoded: Box<[u8]>,
     value: OnceLock<T>,
-    /// The cache's encoding of the value, when it was read from there.
-    encoded: Option<Box<[u8]>>,
 }
 
 impl<T: Serialize + DeserializeOwned + Default> Lazy<T> {
     pub fn new(value: T) -> Lazy<T> {
-        Lazy {
-            value: OnceLock::from(value),
-            encoded: None,
-        }
+        Lazy(State::Made(value))
     }
 
     /// The value, decoded on first use. The encoding is the cache's own, under its
     /// checksum and this build's key: one that does not decode (which only a bug
     /// could make) reads as the default (empty) value.
     pub fn get(&self) -> &T {
-        self.value.get_or_init(|| {
-            self.encoded
-                .as_deref()
-                .and_then(|e| postcard::from_bytes(e).ok())
-                .unwrap_or_default()
-        })
+        match &self.0 {
+            State::Made(value) => value,
+            State::Read(read) => read
+                .value
+                .get_or_init(|| postcard::from_bytes(&read.encoded).unwrap_or_default()),
+        }
     }
 
     /// The value, to change (while the facts are made).
     pub fn get_mut(&mut self) -> &mut T {
-        self.get();
-        self.encoded = None;
-        self.value.get_mut().expect("initialised by get")
+        if let State::Read(read) = &mut self.0 {
+            let value = read
+                .value
+                .take()
+                .unwrap_or_else(|| postcard::from_bytes(&read.encoded).unwrap_or_default());
+            self.0 = State::Made(value);
+        }
+        match &mut self.0 {
+            State::Made(value) => value,
+            State::Read(_) => unreachable!("made just above"),
+        }
     }
 
     /// Whether the value was read from the cache and not asked for since.
     pub fn is_encoded(&self) -> bool {
-        self.value.get().is_none() && self.encoded.is_some()
+        matches!(&self.0, State::Read(read) if read.value.get().is_none())
     }
 }
 
@@ -67,9 +87,9 @@ impl<T: Serialize + DeserializeOwned + Default + PartialEq> PartialEq for Lazy<T
 /// Written as one byte string: the encoding read, or the value encoded now.
 impl<T: Serialize + DeserializeOwned + Default> Serialize for Lazy<T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match (self.value.get(), &self.encoded) {
-            (None, Some(e)) => s.serialize_bytes(e),
-            _ => {
+        match &self.0 {
+            State::Read(read) => s.serialize_bytes(&read.encoded),
+            State::Made(_) => {
                 let e = postcard::to_stdvec(self.get()).map_err(serde::ser::Error::custom)?;
                 s.serialize_bytes(&e)
             }
@@ -92,10 +112,10 @@ impl<'de, T> serde::Deserialize<'de> for Lazy<T> {
                 Ok(v.into_boxed_slice())
             }
         }
-        Ok(Lazy {
+        Ok(Lazy(State::Read(Box::new(Read {
+            encoded: d.deserialize_bytes(Bytes)?,
             value: OnceLock::new(),
-            encoded: Some(d.deserialize_bytes(Bytes)?),
-        })
+        }))))
     }
 }
 
@@ -125,10 +145,10 @@ mod tests {
 
     #[test]
     fn an_encoding_that_does_not_decode_reads_as_the_default() {
-        let read = Lazy::<Vec<String>> {
+        let read = Lazy::<Vec<String>>(State::Read(Box::new(Read {
+            encoded: vec![0xff, 0xff, 0xff].into_boxed_slice(),
             value: OnceLock::new(),
-            encoded: Some(vec![0xff, 0xff, 0xff].into_boxed_slice()),
-        };
+        })));
         assert!(read.get().is_empty());
     }
 

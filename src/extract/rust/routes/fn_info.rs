@@ -23,8 +23,10 @@ pub(crate) struct FnInfo {
     /// It takes `self`: a method call `x.save(..)` may reach it.
     pub method: bool,
     /// `Evidence::calls` and `Evidence::fn_calls`, read without the rest (copies
-    /// made when the facts are written; empty while the evidence is made in this run).
-    heads: Heads,
+    /// made when the facts are written; none while the evidence is made in this run,
+    /// which then costs a pointer).
+    #[serde(deserialize_with = "boxed")]
+    heads: Option<Box<Heads>>,
     /// Boxed: a function read from the cache and never asked carries 8 bytes for it.
     evidence: Lazy<Box<Evidence>>,
 }
@@ -86,7 +88,7 @@ impl FnInfo {
             name,
             owner,
             method,
-            heads: Heads::default(),
+            heads: None,
             evidence: Lazy::new(Box::new(evidence)),
         }
     }
@@ -99,19 +101,24 @@ impl FnInfo {
     /// Names of the functions and methods called ([`Evidence::calls`]), without
     /// decoding the rest.
     pub fn calls(&self) -> &Names {
-        match self.evidence.is_encoded() {
-            true => &self.heads.calls,
-            false => &self.evidence().calls,
+        match (&self.heads, self.evidence.is_encoded()) {
+            (Some(heads), true) => &heads.calls,
+            _ => &self.evidence().calls,
         }
     }
 
     /// Names called as functions ([`Evidence::fn_calls`]), without decoding the rest.
     pub fn fn_calls(&self) -> &Names {
-        match self.evidence.is_encoded() {
-            true => &self.heads.fn_calls,
-            false => &self.evidence().fn_calls,
+        match (&self.heads, self.evidence.is_encoded()) {
+            (Some(heads), true) => &heads.fn_calls,
+            _ => &self.evidence().fn_calls,
         }
     }
+}
+
+/// The heads as written ([`HeadsRef`]), boxed when read.
+fn boxed<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Box<Heads>>, D::Error> {
+    Heads::deserialize(d).map(|h| Some(Box::new(h)))
 }
 
 #[cfg(test)]
