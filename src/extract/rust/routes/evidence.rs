@@ -13,6 +13,7 @@ use super::types;
 mod bindings;
 mod body;
 mod calls;
+mod guard;
 mod names;
 mod refuse;
 mod tokens;
@@ -96,6 +97,10 @@ pub(crate) mod repeat {
     /// upserts it (vaultwarden's `TwoFactor::save`: delete by user and type, insert): it
     /// replaces by a natural key, so a record with a new id replaces the first.
     pub const REPLACES: u16 = 1024;
+    /// Writes made only where a stored value differs from the given one (`if v !=
+    /// krate.f { set f = v .. }`, what follows `if updated == 0 { return }` after an
+    /// update filtered on the change): a repeat finds them equal and writes nothing.
+    pub const CHANGED: u16 = 2048;
 }
 
 /// Buffers one [`Collector`] fills; the summarizer keeps one for all the functions of
@@ -261,6 +266,9 @@ struct Collector<'c> {
     transition_seen: Option<String>,
     /// The assignments (by address) that are statements of the function body itself.
     top_assigns: Vec<usize>,
+    /// Variables counting the rows an update filtered on the change made (see
+    /// [`Collector::bind_change_count`]).
+    change_counts: Vec<String>,
 }
 
 /// Writes met in the arguments of a method chain (see [`Collector::arguments`]).
@@ -292,6 +300,7 @@ impl<'c> Collector<'c> {
             state_checks: Vec::new(),
             transition_seen: None,
             top_assigns: Vec::new(),
+            change_counts: Vec::new(),
         }
     }
 }
@@ -305,6 +314,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         let before = self.names.writes.text.len();
         let first = self.ev.writes.is_none();
         let walk = self.called(&m.method, false);
+        self.closure_runner(m, before, first);
         self.takes(m);
         self.request_kind(m);
         if let Some(ty) = self.receiver_type(&m.receiver) {
@@ -415,6 +425,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                 self.visit_expr(e);
             }
             self.bind_pat(&l.pat, &init.expr);
+            self.bind_change_count(&l.pat, &init.expr);
             self.bind_lookup(&l.pat, &init.expr);
             self.found_or_refused(&l.pat, init);
         }
@@ -450,7 +461,14 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     fn visit_block(&mut self, b: &'ast syn::Block) {
         let saved = (self.chain_depth, std::mem::take(&mut self.chain));
         self.chain_depth = 0;
-        visit::visit_block(self, b);
+        for (i, st) in b.stmts.iter().enumerate() {
+            self.visit_stmt(st);
+            if self.returns_unchanged(st) {
+                // `if updated == 0 { return Ok(()) }`: the rest runs once.
+                self.writes_changed(|c| b.stmts[i + 1..].iter().for_each(|st| c.visit_stmt(st)));
+                break;
+            }
+        }
         (self.chain_depth, self.chain) = saved;
     }
 

@@ -71,4 +71,8 @@ pub struct Writes {
     /// Functions of a type that look a record up (`find*`): a constructor of that type
     /// called where the lookup found none (`None => T::new(..)`) makes a record once.
     pub lookups: Vec<String>,
+    /// ORM filter methods selecting the rows whose column differs from a value
+    /// (diesel `col.is_distinct_from(v)`, `col.ne(v)`): the count of an update
+    /// filtered by one says whether the request changed anything.
+    pub change_filters: Vec<String>,
 }

@@ -47,6 +47,22 @@ impl Collector<'_> {
         }
     }
 
+    /// `conn.transaction(async |c| update_inner(c, ..))`: a runner (`[writes]
+    /// sql-runners`) given a closure writes what the closure writes, which is walked
+    /// as its argument; the call itself, pushed after `before`, is no write.
+    pub(super) fn closure_runner(&mut self, m: &syn::ExprMethodCall, before: usize, first: bool) {
+        let closure = |a: &syn::Expr| matches!(a, syn::Expr::Closure(_) | syn::Expr::Async(_));
+        if self.names.writes.text.len() > before
+            && has(&self.cat.writes.sql_runners, &m.method.to_string())
+            && m.args.iter().any(closure)
+        {
+            self.names.writes.truncate(before);
+            if first {
+                self.ev.writes = None;
+            }
+        }
+    }
+
     /// Records a call unless it is a CORS configuration call (`allow_headers(..)`),
     /// whose arguments name the key without checking it: false for those, which the
     /// caller then does not walk. With `ident_too`, the identifier also gets

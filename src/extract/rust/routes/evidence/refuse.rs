@@ -328,6 +328,9 @@ impl Collector<'_> {
         };
         if then_once {
             self.writes_once(|c| c.visit_block(&i.then_branch));
+        } else if self.change_branch(i) {
+            // `if v != krate.f { update(..).set(f.eq(v)); mail }`: once per change.
+            self.writes_changed(|c| c.visit_block(&i.then_branch));
         } else {
             self.visit_block(&i.then_branch);
         }

@@ -11,7 +11,7 @@
 use super::*;
 use crate::extract::rust::routes::catalog::has;
 use crate::extract::rust::routes::evidence::repeat::{
-    KEYED, ONCE, ORM_DELETE, ORM_SET, ORM_UPSERT, REFUSES, SQL_DELETE, SQL_PLAIN, SQL_SET,
+    CHANGED, KEYED, ONCE, ORM_DELETE, ORM_SET, ORM_UPSERT, REFUSES, SQL_DELETE, SQL_PLAIN, SQL_SET,
     SQL_UPSERT,
 };
 
@@ -62,6 +62,8 @@ impl Repeat {
                 Some("deletes".to_string())
             } else if r & ONCE != 0 {
                 Some("writes once (where a lookup found none)".to_string())
+            } else if r & CHANGED != 0 {
+                Some("writes only where a stored value differs from the given one".to_string())
             } else {
                 None
             },
