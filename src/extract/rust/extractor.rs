@@ -213,7 +213,22 @@ impl Extractor {
             .collect();
         let helper_calls = super::retries::reach::helper_call_sites(&helper_input);
         // A library's calls need a breaker only when a long-running package reaches it.
-        let reach = super::clients::workspace::library_reach(&helper_input, &self.catalog);
+        let paths: Vec<Vec<PathBuf>> = by_package
+            .iter()
+            .map(|(p, files)| {
+                let Some(dir) = p.and_then(|p| self.packages[p].0.parent()) else {
+                    return Vec::new();
+                };
+                files
+                    .iter()
+                    .map(|(i, _)| {
+                        let path = &candidates[*i].path;
+                        path.strip_prefix(dir).unwrap_or(path).to_path_buf()
+                    })
+                    .collect()
+            })
+            .collect();
+        let reach = super::clients::workspace::library_reach(&helper_input, &paths, &self.catalog);
         drop(helper_input);
         let packages: Vec<Package> = by_package.into_values().collect();
         // Each package's facts are freed once its documents are built: nothing reads

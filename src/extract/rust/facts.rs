@@ -169,6 +169,29 @@ pub struct FileFacts {
     /// their client would cut the stream, so the timeout finding advises per-read ones.
     #[serde(default)]
     pub streaming_fns: Vec<String>,
+    /// Modules this file declares (`mod server;`) that a `match` dispatches to, two
+    /// or more arms each calling a function of one (`Command::Server =>
+    /// server::run()`): the subcommands of a command line, each an entry of its own
+    /// ([`crate::extract::rust::clients::entries`]). Empty in most files.
+    #[serde(default)]
+    pub dispatch: Vec<String>,
+    /// The file shows a long-running process: a `loop`, a `while` whose condition
+    /// awaits (a consumer), or a path into a server, consumer or scheduler framework.
+    #[serde(default)]
+    pub long_running: bool,
+    /// The file names a server, consumer or scheduler framework (part of
+    /// `long_running`).
+    #[serde(default)]
+    pub framework: bool,
+    /// The file binds a listener to an ephemeral port of this host (`127.0.0.1:0`,
+    /// `([127, 0, 0, 1], 0)`): a server no other process can be pointed at, serving
+    /// the program itself (a local file server, an OAuth callback).
+    #[serde(default)]
+    pub ephemeral_server: bool,
+    /// Packages depended on by path or from the workspace that the file names (in a
+    /// `use` or a path): which files of a package reach another of the run.
+    #[serde(default)]
+    pub local_crates: Vec<String>,
     /// Names called by the file's traits' default methods, which the routes
     /// analysis's per-function call lists leave out: callers the breaker rule's
     /// library reach counts as unknown (not a tool's).

@@ -17,6 +17,8 @@ pub(super) struct Collector<'c> {
     pub consts: HashMap<String, String>,
     pub types: std::collections::HashSet<String>,
     pub test_mods: Vec<String>,
+    /// Out-of-line modules outside test code (`mod server;`).
+    pub mods: Vec<String>,
     /// Named struct fields and their type path (through `Arc`/`Box`/`Rc`/`Option`),
     /// when the catalogue may know the type (breaker fields).
     pub field_types: Vec<(String, Vec<String>)>,
@@ -39,6 +41,7 @@ impl<'c> Collector<'c> {
             consts: HashMap::new(),
             types: Default::default(),
             test_mods: Vec::new(),
+            mods: Vec::new(),
             field_types: Vec::new(),
         }
     }
@@ -52,6 +55,7 @@ impl<'c> Collector<'c> {
             }
             match *decl {
                 Decl::OutOfLineMod(m, true) => self.test_mods.push(m.ident.to_string()),
+                Decl::OutOfLineMod(m, false) => self.mods.push(m.ident.to_string()),
                 Decl::Struct(s) => self.item_struct(s),
                 Decl::Enum(e) => {
                     self.types.insert(e.ident.to_string());
@@ -61,11 +65,7 @@ impl<'c> Collector<'c> {
                         self.consts.insert(name.to_string(), s);
                     }
                 }
-                Decl::Use(_)
-                | Decl::Fn(_)
-                | Decl::Type(_)
-                | Decl::Method(_)
-                | Decl::OutOfLineMod(_, false) => {}
+                Decl::Use(_) | Decl::Fn(_) | Decl::Type(_) | Decl::Method(_) => {}
             }
         }
     }

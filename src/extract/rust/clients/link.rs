@@ -322,7 +322,7 @@ fn request_node(
             .is_some_and(|f| t.guarded_fns.contains(f));
     let mut call = call_node(api, r, covered, client, &t.consts);
     if let Value::Map(fields) = &mut call.value {
-        if let Some(why) = t.one_shot {
+        if let Some(why) = t.one_shot.or_else(|| library.command(r.file)) {
             fields.push(entry("one-shot", scalar(why, r.span)));
         }
         if let Some(why) = library.why_not_judged(r.in_fn.as_deref()) {

@@ -19,6 +19,7 @@ mod bindings;
 mod calls;
 mod chains;
 mod collect;
+pub mod entries;
 pub mod link;
 mod nodes;
 mod package;
@@ -70,6 +71,7 @@ pub fn summarize_file(
         optional: Vec::new(),
         configurable: 0,
         last_request: None,
+        mods: std::mem::take(&mut collector.mods),
     };
     v.facts.one_shot = one_shot(ctx);
     v.facts.library_root = source.path.ends_with("src/lib.rs");
@@ -88,6 +90,7 @@ pub fn summarize_file(
         }
     }
     v.visit_file(file);
+    v.file_shape();
     prune(v.facts)
 }
 
@@ -153,6 +156,8 @@ struct Visitor<'c, 'a> {
     /// The request chain the last method chain visited made, when it made one:
     /// (handle, chain index).
     last_request: Option<(usize, usize)>,
+    /// Out-of-line modules the file declares outside test code.
+    mods: Vec<String>,
 }
 
 impl Visitor<'_, '_> {
@@ -265,6 +270,7 @@ impl Visitor<'_, '_> {
 
     /// Visits `e` and returns the handle it evaluates to, if any.
     fn expr(&mut self, e: &Expr) -> Option<usize> {
+        self.note_shape(e);
         match e {
             // `x.m().await?`: the chain sees the `.await` (it marks awaited calls).
             Expr::Try(_) | Expr::Await(_) if ends_in_method_call(e) => self.method_chain(e),

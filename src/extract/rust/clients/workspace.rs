@@ -23,8 +23,11 @@
 //! - long-running: every other package (a server, a daemon built on `tonic`, a binary
 //!   that parses no command line, files outside any manifest).
 
+use std::path::PathBuf;
+
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+use super::entries::{local_server_tool, one_shot_files};
 use super::package::one_shot;
 use crate::extract::rust::catalog::Catalog;
 use crate::extract::rust::routes::FnInfo;
@@ -52,11 +55,19 @@ pub struct LibraryReach {
     /// For a library some long-running package reaches: the names of its functions
     /// only one-shot tools call ([`tool_only_functions`]).
     pub functions: Option<HashSet<String>>,
+    /// Per file of a long-running package: why only a one-shot command of it runs
+    /// the file, when so ([`super::entries`]).
+    pub commands: Vec<Option<String>>,
 }
 
 impl LibraryReach {
     /// Why a call made in function `in_fn` (a link key) of this package needs no
     /// breaker of its own, if it needs none.
+    /// Why only a one-shot command runs file `file` of the package, when so.
+    pub fn command(&self, file: usize) -> Option<&str> {
+        self.commands.get(file)?.as_deref()
+    }
+
     pub fn why_not_judged(&self, in_fn: Option<&str>) -> Option<String> {
         if let Some(why) = &self.unreached {
             return Some(why.clone());
@@ -78,9 +89,11 @@ fn fn_name(key: &str) -> Option<&str> {
 }
 
 /// Per package (in the order given): who reaches its calls. One-shot tools are
-/// reached by nobody here: their calls carry `one-shot` already.
+/// reached by nobody here: their calls carry `one-shot` already. `paths`: per
+/// package, its files' paths relative to its directory (empty: not known).
 pub fn library_reach(
     packages: &[(Option<&Deps>, &[PackageFile])],
+    paths: &[Vec<PathBuf>],
     catalog: &Catalog,
 ) -> Vec<LibraryReach> {
     let roles: Vec<Role> = packages
@@ -88,6 +101,30 @@ pub fn library_reach(
         .map(|(deps, files)| role(*deps, files, catalog))
         .collect();
     let names: Vec<Option<&str>> = packages.iter().map(|(d, _)| own_name(*d)).collect();
+    // The files of each long-running package only its one-shot commands run.
+    let long_running: HashSet<&str> = (0..packages.len())
+        .filter(|&j| roles[j] == Role::LongRunning)
+        .filter_map(|j| names[j])
+        .collect();
+    let mut commands: Vec<Vec<Option<String>>> = (0..packages.len())
+        .map(|j| {
+            let (deps, files) = packages[j];
+            let cli = parses_command_line(deps, catalog);
+            match (roles[j], paths.get(j)) {
+                (Role::LongRunning, Some(paths)) => {
+                    one_shot_files(files, paths, cli, &long_running)
+                }
+                (Role::OneShot, _) if one_shot(files).is_none() => {
+                    vec![local_server_tool(files, cli); files.len()]
+                }
+                _ => Vec::new(),
+            }
+        })
+        .collect();
+    let via_commands = |user: usize, library: usize| -> Option<String> {
+        reached_only_by_commands(packages[user].1, &commands[user], names[library]?)
+            .map(|c| format!("{} ({c})", names[user].unwrap_or("?")))
+    };
     // `users[j]`: the packages of the run that depend on package `j`.
     let users: Vec<Vec<usize>> = (0..packages.len())
         .map(|j| {
@@ -103,7 +140,7 @@ pub fn library_reach(
     let unreached: Vec<Option<String>> = (0..packages.len())
         .map(|j| {
             matches!(roles[j], Role::Library | Role::CliLibrary)
-                .then(|| why_unreached(j, &roles, &users, &names))?
+                .then(|| why_unreached(j, &roles, &users, &names, &via_commands))?
         })
         .collect();
     let reached: Vec<bool> = (0..packages.len())
@@ -120,11 +157,35 @@ pub fn library_reach(
     unreached
         .into_iter()
         .zip(functions.iter_mut())
-        .map(|(unreached, f)| LibraryReach {
+        .zip(commands.iter_mut())
+        .map(|((unreached, f), c)| LibraryReach {
             unreached,
             functions: f.take(),
+            commands: std::mem::take(c),
         })
         .collect()
+}
+
+/// When every file of a package that names `library` is run only by one-shot
+/// commands (and some file names it): those commands, in words.
+pub(super) fn reached_only_by_commands(
+    files: &[PackageFile],
+    commands: &[Option<String>],
+    library: &str,
+) -> Option<String> {
+    let mut naming = files
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, f))| f.local_crates.iter().any(|c| c == library))
+        .map(|(i, _)| commands.get(i).and_then(Option::as_deref));
+    let first = naming.next()??;
+    naming.all(|c| c.is_some()).then(|| first.to_string())
+}
+
+/// Whether the package depends on a command-line parser (`[one-shot] cli`).
+fn parses_command_line(deps: Option<&Deps>, catalog: &Catalog) -> bool {
+    let shape = &catalog.one_shot;
+    deps.is_some_and(|d| shape.cli.iter().any(|c| d.depends_on(&c.replace('-', "_"))))
 }
 
 /// For each library a long-running package reaches (`reached[j]`): its functions that
@@ -222,10 +283,11 @@ fn why_unreached(
     roles: &[Role],
     users: &[Vec<usize>],
     names: &[Option<&str>],
+    via_commands: &dyn Fn(usize, usize) -> Option<String>,
 ) -> Option<String> {
     let mut seen = vec![false; roles.len()];
     let mut stack = vec![j];
-    let mut tools: Vec<&str> = Vec::new();
+    let mut tools: Vec<String> = Vec::new();
     seen[j] = true;
     while let Some(p) = stack.pop() {
         for &u in &users[p] {
@@ -233,10 +295,12 @@ fn why_unreached(
                 continue;
             }
             match roles[u] {
-                Role::LongRunning => return None,
-                Role::OneShot => tools.extend(names[u]),
+                // A long-running package whose only files naming `p` are run by its
+                // one-shot commands (`crates-io monitor` pages through a library).
+                Role::LongRunning => tools.push(via_commands(u, p)?),
+                Role::OneShot => tools.extend(names[u].map(str::to_string)),
                 Role::CliLibrary => {
-                    tools.extend(names[u]);
+                    tools.extend(names[u].map(str::to_string));
                     stack.push(u);
                 }
                 Role::Library => stack.push(u),
@@ -261,7 +325,9 @@ fn why_unreached(
 }
 
 fn role(deps: Option<&Deps>, files: &[PackageFile], catalog: &Catalog) -> Role {
-    if one_shot(files).is_some() {
+    if one_shot(files).is_some()
+        || local_server_tool(files, parses_command_line(deps, catalog)).is_some()
+    {
         return Role::OneShot;
     }
     let library = files.iter().any(|(_, f)| f.library_root);
@@ -279,7 +345,7 @@ fn role(deps: Option<&Deps>, files: &[PackageFile], catalog: &Catalog) -> Role {
             .filter(|s| !shape.client_too.contains(s))
             .any(|s| d.depends_on(&s.replace('-', "_")))
     });
-    let cli = deps.is_some_and(|d| shape.cli.iter().any(|c| d.depends_on(&c.replace('-', "_"))));
+    let cli = parses_command_line(deps, catalog);
     match (library, binary, routes || framework) {
         (_, _, true) => Role::LongRunning,
         (true, false, false) => Role::Library,

@@ -12,6 +12,9 @@ pub struct Deps {
     /// Packages depended on by `path` (members of the same workspace, `-` → `_`): the
     /// same code base, not another party's library.
     pub path_deps: std::collections::HashSet<String>,
+    /// Packages declared `{ workspace = true }`: maybe members of the same workspace
+    /// (or third-party crates whose version the workspace pins).
+    pub workspace_deps: std::collections::HashSet<String>,
 }
 
 impl Deps {
@@ -20,8 +23,26 @@ impl Deps {
     pub fn fingerprint(&self) -> u64 {
         let mut names: Vec<(&String, &String)> = self.names.iter().collect();
         names.sort();
-        let text: String = names.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+        let mut text: String = names.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+        // Which are local (by path or from the workspace): the client facts list them.
+        let mut local: Vec<&String> = self.path_deps.iter().chain(&self.workspace_deps).collect();
+        local.sort();
+        text.extend(local.iter().map(|l| format!("{l}\n")));
         xxhash_rust::xxh3::xxh3_64(text.as_bytes())
+    }
+
+    /// The package a name written in code names, when it is a dependency depended on
+    /// by path or from the workspace (`shared = { path = "../shared" }`): code of the
+    /// same code base, perhaps another package of the run.
+    pub fn local_package(&self, name: &str) -> Option<&str> {
+        let package = self.names.get(name)?;
+        (self.path_deps.contains(package) || self.workspace_deps.contains(package))
+            .then_some(package.as_str())
+    }
+
+    /// Whether any dependency is local ([`Self::local_package`]).
+    pub fn has_local(&self) -> bool {
+        !self.path_deps.is_empty() || !self.workspace_deps.is_empty()
     }
 
     pub fn depends_on(&self, package: &str) -> bool {
@@ -72,6 +93,7 @@ pub fn read_deps(text: &str) -> Result<Deps, toml::de::Error> {
     let value: toml::Table = toml::from_str(text)?;
     let mut names = HashMap::new();
     let mut path_deps = std::collections::HashSet::new();
+    let mut workspace_deps = std::collections::HashSet::new();
     let mut add = |table: Option<&toml::Value>| {
         for (key, spec) in table.and_then(toml::Value::as_table).into_iter().flatten() {
             let package = spec
@@ -80,6 +102,9 @@ pub fn read_deps(text: &str) -> Result<Deps, toml::de::Error> {
                 .unwrap_or(key);
             if spec.get("path").is_some() {
                 path_deps.insert(package.replace('-', "_"));
+            }
+            if spec.get("workspace").and_then(toml::Value::as_bool) == Some(true) {
+                workspace_deps.insert(package.replace('-', "_"));
             }
             names.insert(key.replace('-', "_"), package.replace('-', "_"));
         }
@@ -100,7 +125,11 @@ pub fn read_deps(text: &str) -> Result<Deps, toml::de::Error> {
             .entry(name.replace('-', "_"))
             .or_insert_with(|| "crate".into());
     }
-    Ok(Deps { names, path_deps })
+    Ok(Deps {
+        names,
+        path_deps,
+        workspace_deps,
+    })
 }
 
 #[cfg(test)]

@@ -1,0 +1,481 @@
+//! Which files of a package only one-shot commands run: the per-entry reach of the
+//! circuit-breaker rule.
+//!
+//! A package is one unit for [`super::workspace`], but a service's package often holds
+//! one-shot commands beside the server: a binary of its own (`src/bin/migrate.rs`) or
+//! a subcommand of the service's binary (`crates-io monitor`, `crates-io admin ..`
+//! beside `crates-io server`). Each binary root (`src/main.rs`, `src/bin/*.rs`,
+//! `src/bin/*/main.rs`) is an entry; when its `main` dispatches a parsed command line
+//! to modules (`Command::Monitor => monitor::run()`, two or more arms, [`FileFacts::dispatch`]),
+//! each module so dispatched is an entry of its own, and so on down (`admin::run`
+//! dispatching to `render_readmes::run`). An entry's files are its module's files
+//! (`monitor.rs`, `admin/**`).
+//!
+//! An entry is long-running when any of its files shows it
+//! ([`FileFacts::long_running`]: a `loop`, a `while` that awaits, a server, consumer or
+//! scheduler framework named, a route registered) or names a long-running package of
+//! the run; otherwise, in a package that parses a command line (a CLI parser among
+//! its dependencies), it is a one-shot command: its calls, and a library only such
+//! commands name, need no breaker. Files no entry owns (the library's, or a binary's
+//! that dispatches nothing) are judged as before.
+//!
+//! Known limits: a command whose long-running loop lives only in a library it calls
+//! (no loop, framework or route in its own files) is taken for one-shot; a function of
+//! a one-shot command's module that another entry calls (`crate::admin::confirm()`) is
+//! taken for the command's.
+
+use std::path::{Path, PathBuf};
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use syn::Expr;
+
+use super::Visitor;
+use crate::extract::rust::catalog::Catalog;
+use crate::extract::rust::facts::FileFacts;
+use crate::extract::rust::Deps;
+
+/// Per file of a package (in the order given; `paths` relative to the package's
+/// directory): why only one-shot commands run it, when so. `cli`: the package
+/// depends on a command-line parser; `long_running`: the run's long-running
+/// packages (a command naming one is long-running too).
+pub(crate) fn one_shot_files(
+    files: &[(usize, FileFacts)],
+    paths: &[PathBuf],
+    cli: bool,
+    long_running: &HashSet<&str>,
+) -> Vec<Option<String>> {
+    let mut out = vec![None; files.len()];
+    if !cli || paths.len() != files.len() {
+        return out;
+    }
+    let by_path: HashMap<&Path, usize> = paths
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.as_path(), i))
+        .collect();
+    let units = Units {
+        files,
+        paths,
+        by_path,
+        long_running,
+    };
+    for (i, path) in paths.iter().enumerate() {
+        let Some((base, name)) = binary_root(path) else {
+            continue;
+        };
+        if !files[i].1.dispatch.is_empty() {
+            units.split(i, &base, &name, &mut out);
+        } else if path != Path::new("src/main.rs") {
+            // `src/bin/migrate.rs` (and `src/bin/migrate/**`): a binary of its own.
+            // Its process may live in the package's library (`my_app::serve()`): a
+            // binary naming a library that shows a long-running process is one too.
+            let mut unit = units.under(&base);
+            if !unit.contains(&i) {
+                unit.push(i);
+            }
+            let own = unit
+                .iter()
+                .any(|&u| files[u].1.local_crates.iter().any(|c| c == "crate"));
+            if !(own && units.library_long_running()) {
+                units.judge(&unit, &format!("the `{name}` binary"), &mut out);
+            }
+        }
+    }
+    out
+}
+
+/// Whether a file shows a long-running process of its own: a loop, a framework, a
+/// route.
+fn shows(f: &FileFacts) -> bool {
+    f.long_running
+        || !f.routes.routes.is_empty()
+        || !f.routes.handlers.is_empty()
+        || !f.routes.macro_registered.is_empty()
+}
+
+/// Why a package that parses a command line (`cli`) is a one-shot tool although it
+/// serves: every file of it that names a server framework or registers a route binds
+/// its listener to an ephemeral port of this host (`127.0.0.1:0`), a server only the
+/// program itself can reach (symbolicli serves local files to itself; a CLI's OAuth
+/// login listens for its callback). A library part keeps it judged as before.
+pub(crate) fn local_server_tool(files: &[(usize, FileFacts)], cli: bool) -> Option<String> {
+    if !cli || files.iter().any(|(_, f)| f.library_root) {
+        return None;
+    }
+    let serving = |f: &FileFacts| {
+        f.framework
+            || !f.routes.routes.is_empty()
+            || !f.routes.handlers.is_empty()
+            || !f.routes.macro_registered.is_empty()
+    };
+    let mut servers = files.iter().filter(|(_, f)| serving(f)).peekable();
+    servers.peek()?;
+    servers.all(|(_, f)| f.ephemeral_server).then(|| {
+        "a one-shot command-line tool whose only server listens on an ephemeral port of this host (`127.0.0.1:0`), for its own run".to_string()
+    })
+}
+
+/// A binary root's module directory and name: `src/main.rs` → (`src`, `main`),
+/// `src/bin/x.rs` → (`src/bin/x`, `x`), `src/bin/x/main.rs` → (`src/bin/x`, `x`).
+fn binary_root(path: &Path) -> Option<(PathBuf, String)> {
+    let parent = path.parent()?;
+    let stem = path.file_stem()?.to_str()?;
+    if path == Path::new("src/main.rs") {
+        return Some((parent.to_path_buf(), "main".into()));
+    }
+    if parent == Path::new("src/bin") {
+        return Some((parent.join(stem), stem.to_string()));
+    }
+    let name = parent.file_name()?.to_str()?;
+    (stem == "main" && parent.parent()? == Path::new("src/bin"))
+        .then(|| (parent.to_path_buf(), name.to_string()))
+}
+
+struct Units<'a> {
+    files: &'a [(usize, FileFacts)],
+    paths: &'a [PathBuf],
+    by_path: HashMap<&'a Path, usize>,
+    long_running: &'a HashSet<&'a str>,
+}
+
+impl Units<'_> {
+    /// Whether a file of the package's library (outside `src/bin`, not `src/main.rs`)
+    /// shows a long-running process.
+    fn library_long_running(&self) -> bool {
+        (0..self.paths.len()).any(|i| {
+            let p = &self.paths[i];
+            !p.starts_with("src/bin") && p != Path::new("src/main.rs") && shows(&self.files[i].1)
+        })
+    }
+
+    /// Every file under `dir`.
+    fn under(&self, dir: &Path) -> Vec<usize> {
+        (0..self.paths.len())
+            .filter(|&i| self.paths[i].starts_with(dir))
+            .collect()
+    }
+
+    /// The modules file `root` (module directory `base`) dispatches to, each an
+    /// entry: judged, or split further when it dispatches too.
+    fn split(&self, root: usize, base: &Path, name: &str, out: &mut [Option<String>]) {
+        for m in &self.files[root].1.dispatch {
+            let file = [base.join(format!("{m}.rs")), base.join(m).join("mod.rs")]
+                .into_iter()
+                .find_map(|p| self.by_path.get(p.as_path()).copied());
+            let Some(file) = file else {
+                continue;
+            };
+            let command = format!("{name} {}", m.replace('_', "-"));
+            let dir = base.join(m);
+            if self.files[file].1.dispatch.is_empty() {
+                let mut unit = self.under(&dir);
+                unit.push(file);
+                self.judge(&unit, &format!("the `{command}` command"), out);
+            } else {
+                self.split(file, &dir, &command, out);
+            }
+        }
+    }
+
+    /// Marks the files of `unit` one-shot unless one of them shows a long-running
+    /// process or names a long-running package of the run.
+    fn judge(&self, unit: &[usize], command: &str, out: &mut [Option<String>]) {
+        let long_running = unit.iter().any(|&i| {
+            let f = &self.files[i].1;
+            shows(f)
+                || f.local_crates
+                    .iter()
+                    .any(|c| self.long_running.contains(c.as_str()))
+        });
+        if long_running {
+            return;
+        }
+        for &i in unit {
+            out[i] = Some(format!(
+                "run only by {command}, a one-shot command (no loop, server, consumer or scheduler in its files)"
+            ));
+        }
+    }
+}
+
+impl Visitor<'_, '_> {
+    /// Notes what an expression shows of the file's shape: a loop, a dispatch, a
+    /// local package named by path.
+    pub(super) fn note_shape(&mut self, e: &Expr) {
+        match e {
+            Expr::Loop(_) => self.facts.long_running = true,
+            Expr::While(w) if awaits(&w.cond) => self.facts.long_running = true,
+            Expr::ForLoop(f) if awaits(&f.expr) => self.facts.long_running = true,
+            Expr::Match(m) if !self.mods.is_empty() => self.dispatch(m),
+            Expr::Call(c) => {
+                if let Expr::Path(p) = &*c.func {
+                    self.note_path(&p.path);
+                    // `TcpListener::bind("127.0.0.1:0")`
+                    let bind = p.path.segments.last().is_some_and(|s| s.ident == "bind");
+                    if let (true, Some(Expr::Lit(l))) = (bind && c.args.len() == 1, c.args.first())
+                    {
+                        self.facts.ephemeral_server |= matches!(&l.lit, syn::Lit::Str(s)
+                            if matches!(s.value().as_str(), "127.0.0.1:0" | "localhost:0" | "[::1]:0"));
+                    }
+                }
+                if c.args.len() == 2 {
+                    self.facts.ephemeral_server |= is_zero(&c.args[1]) && is_loopback(&c.args[0]);
+                }
+            }
+            Expr::Tuple(t) if t.elems.len() == 2 => {
+                self.facts.ephemeral_server |= is_zero(&t.elems[1]) && is_loopback(&t.elems[0]);
+            }
+            Expr::Struct(s) => self.note_path(&s.path),
+            _ => {}
+        }
+    }
+
+    /// A path's first segment: a local package named, or a framework.
+    fn note_path(&mut self, path: &syn::Path) {
+        let Some(first) = path.segments.first() else {
+            return;
+        };
+        if path.segments.len() < 2 {
+            return;
+        }
+        let name = first.ident.to_string();
+        self.note_crate(&name);
+    }
+
+    /// A name written as a path's first segment (renames undone here).
+    fn note_crate(&mut self, name: &str) {
+        let Some(deps) = self.ctx.deps else {
+            return;
+        };
+        if let Some(package) = deps.names.get(name) {
+            let package = package.clone();
+            self.note_package(deps, &package);
+        }
+    }
+
+    /// A dependency the file names: a framework makes it long-running; a local
+    /// package is listed.
+    fn note_package(&mut self, deps: &Deps, package: &str) {
+        if is_framework(self.ctx.catalog, package) {
+            self.facts.long_running = true;
+            self.facts.framework = true;
+        }
+        // `crate`: the package's own library, named from one of its binaries.
+        let local = package == "crate"
+            || deps.path_deps.contains(package)
+            || deps.workspace_deps.contains(package);
+        if local && !self.facts.local_crates.iter().any(|c| c == package) {
+            self.facts.local_crates.push(package.to_string());
+        }
+    }
+
+    /// `match command { A => a::run(), B(o) => b::run(o).await, .. }`: two or more
+    /// arms calling functions of distinct modules the file declares.
+    fn dispatch(&mut self, m: &syn::ExprMatch) {
+        let mut modules: Vec<String> = Vec::new();
+        for arm in &m.arms {
+            let Some(module) = arm_module(&arm.body) else {
+                continue;
+            };
+            if self.mods.contains(&module) && !modules.contains(&module) {
+                modules.push(module);
+            }
+        }
+        if modules.len() >= 2 {
+            for module in modules {
+                if !self.facts.dispatch.contains(&module) {
+                    self.facts.dispatch.push(module);
+                }
+            }
+        }
+    }
+
+    /// What the file's `use`s name: local packages, frameworks.
+    pub(super) fn file_shape(&mut self) {
+        if self.ctx.deps.is_none() {
+            return;
+        }
+        let firsts: Vec<String> = self
+            .imports
+            .bindings()
+            .filter_map(|(_, path)| path.into_iter().next())
+            .chain(self.imports.globs().filter_map(|g| g.into_iter().next()))
+            .collect();
+        let deps = self.ctx.deps.expect("checked above");
+        for package in firsts {
+            // `bindings` gives package names (renames undone); the package's own
+            // name (`use my_app::serve` in its binary) names its library.
+            if deps.names.get(&package).is_some_and(|p| p == "crate") {
+                self.note_package(deps, "crate");
+            } else if package != "crate" && deps.depends_on(&package) {
+                self.note_package(deps, &package);
+            }
+        }
+    }
+}
+
+fn is_framework(catalog: &Catalog, package: &str) -> bool {
+    let shape = &catalog.one_shot;
+    shape
+        .service
+        .iter()
+        .filter(|s| !shape.client_too.contains(s))
+        .any(|s| s.replace('-', "_") == package)
+}
+
+/// Port `0`: the system picks a free port.
+fn is_zero(e: &Expr) -> bool {
+    matches!(e, Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. }) if i.base10_digits() == "0")
+}
+
+/// A loopback address: `[127, 0, 0, 1]`, `"127.0.0.1"`, `"localhost"`,
+/// `Ipv4Addr::LOCALHOST`, `IpAddr::V4(Ipv4Addr::LOCALHOST)`.
+fn is_loopback(e: &Expr) -> bool {
+    match e {
+        Expr::Array(a) => {
+            let digits: Vec<String> = a
+                .elems
+                .iter()
+                .map(|e| match e {
+                    Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Int(i),
+                        ..
+                    }) => i.base10_digits().to_string(),
+                    _ => String::new(),
+                })
+                .collect();
+            digits == ["127", "0", "0", "1"]
+        }
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => matches!(s.value().as_str(), "127.0.0.1" | "localhost" | "::1"),
+        Expr::Path(p) => p
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "LOCALHOST"),
+        Expr::Call(c) if c.args.len() == 1 => is_loopback(&c.args[0]),
+        Expr::Reference(r) => is_loopback(&r.expr),
+        _ => false,
+    }
+}
+
+/// Whether an expression awaits (`while let Some(m) = rx.recv().await`).
+fn awaits(e: &Expr) -> bool {
+    struct Finder(bool);
+    impl<'a> syn::visit::Visit<'a> for Finder {
+        fn visit_expr_await(&mut self, _: &'a syn::ExprAwait) {
+            self.0 = true;
+        }
+    }
+    let mut f = Finder(false);
+    syn::visit::Visit::visit_expr(&mut f, e);
+    f.0
+}
+
+/// The module an arm's body calls a function of: `server::run()`, `b::run(o).await?`,
+/// `{ admin::run(c) }`.
+fn arm_module(body: &Expr) -> Option<String> {
+    match body {
+        Expr::Await(a) => arm_module(&a.base),
+        Expr::Try(t) => arm_module(&t.expr),
+        Expr::Paren(p) => arm_module(&p.expr),
+        Expr::Block(b) => match b.block.stmts.as_slice() {
+            [syn::Stmt::Expr(e, _)] => arm_module(e),
+            _ => None,
+        },
+        Expr::Call(c) => match &*c.func {
+            Expr::Path(p) if p.path.segments.len() >= 2 => {
+                Some(p.path.segments.first()?.ident.to_string())
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expr(text: &str) -> Expr {
+        syn::parse_str(text).unwrap()
+    }
+
+    #[test]
+    fn binary_roots_and_their_module_directories() {
+        let root = |p: &str| binary_root(Path::new(p)).map(|(d, n)| (d.display().to_string(), n));
+        assert_eq!(root("src/main.rs"), Some(("src".into(), "main".into())));
+        assert_eq!(
+            root("src/bin/migrate.rs"),
+            Some(("src/bin/migrate".into(), "migrate".into()))
+        );
+        assert_eq!(
+            root("src/bin/app/main.rs"),
+            Some(("src/bin/app".into(), "app".into()))
+        );
+        assert_eq!(root("src/bin/app/monitor.rs"), None);
+        assert_eq!(root("src/lib.rs"), None);
+    }
+
+    #[test]
+    fn an_arm_calls_a_function_of_a_module() {
+        assert_eq!(arm_module(&expr("server::run()")), Some("server".into()));
+        assert_eq!(
+            arm_module(&expr("{ admin::run(c).await? }")),
+            Some("admin".into())
+        );
+        assert_eq!(arm_module(&expr("run()")), None, "no module");
+        assert_eq!(
+            arm_module(&expr("{ a::run(); b::run() }")),
+            None,
+            "two statements"
+        );
+    }
+
+    #[test]
+    fn ephemeral_loopback_addresses() {
+        for host in [
+            "[127, 0, 0, 1]",
+            "\"127.0.0.1\"",
+            "Ipv4Addr::LOCALHOST",
+            "IpAddr::V4(Ipv4Addr::LOCALHOST)",
+        ] {
+            assert!(is_loopback(&expr(host)), "{host}");
+        }
+        for host in ["[0, 0, 0, 0]", "\"0.0.0.0\"", "addr"] {
+            assert!(!is_loopback(&expr(host)), "{host}");
+        }
+        assert!(is_zero(&expr("0")));
+        assert!(!is_zero(&expr("8080")));
+    }
+
+    #[test]
+    fn a_library_is_reached_only_by_commands_when_every_file_naming_it_is_one() {
+        let file = |names: &[&str]| {
+            let f = FileFacts {
+                local_crates: names.iter().map(|n| n.to_string()).collect(),
+                ..FileFacts::default()
+            };
+            (0, f)
+        };
+        let files = [file(&["pager"]), file(&["pager", "db"]), file(&[])];
+        let monitor = Some("run only by `app monitor`".to_string());
+        let only = [monitor.clone(), monitor.clone(), None];
+        assert_eq!(
+            super::super::workspace::reached_only_by_commands(&files, &only, "pager").as_deref(),
+            monitor.as_deref()
+        );
+        let server_too = [monitor.clone(), None, None];
+        assert_eq!(
+            super::super::workspace::reached_only_by_commands(&files, &server_too, "pager"),
+            None
+        );
+        assert_eq!(
+            super::super::workspace::reached_only_by_commands(&files, &only, "cache"),
+            None,
+            "named by no file"
+        );
+    }
+}
