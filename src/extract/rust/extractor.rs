@@ -198,7 +198,8 @@ impl Extractor {
             .iter()
             .map(|(p, files)| {
                 let deps = p.and_then(|p| self.packages[p].1.as_ref());
-                (deps, files.iter().map(|(_, f)| &f.routes).collect())
+                let root = p.and_then(|p| self.packages[p].0.parent());
+                (root, deps, files.iter().map(|(_, f)| &f.routes).collect())
             })
             .collect();
         let route_facts = super::routes::link_workspace(&route_input, &self.catalog.routes);

@@ -58,6 +58,10 @@ pub(crate) struct Evidence {
     pub repeat: u16,
     /// The first identity generator the body calls (`get_uuid`): it makes a new record.
     pub new_id: Option<String>,
+    /// The table and columns (`users:username,email`) of an SQL insert that is the
+    /// body's first write: the link step asks the package's migrations whether one of
+    /// them is unique, which refuses a repeat.
+    pub inserts: Option<Box<str>>,
     /// A field the body counts up or down (`send.access_count += 1`): saved, a repeat
     /// counts twice.
     pub counts: Option<String>,
@@ -212,6 +216,7 @@ impl Evidence {
         self.repeat |= other.repeat;
         self.new_id = self.new_id.take().or(other.new_id);
         self.counts = self.counts.take().or(other.counts);
+        self.inserts = self.inserts.take().or(other.inserts);
         self.type_calls = self.type_calls.union(&other.type_calls);
     }
 }

@@ -64,6 +64,8 @@ struct Package<'a> {
     new_id_fns: HashMap<&'a str, &'a str>,
     macro_registered: HashSet<&'a str>,
     handlers: HashSet<&'a str>,
+    /// Per package: the unique columns of its SQL migrations, read on first use.
+    schemas: super::migrations::Schemas<'a>,
 }
 
 /// Judges the routes of one package: every subject route with how it is covered.
@@ -74,16 +76,26 @@ pub fn link(files: &[FileRoutes], cat: &RoutesCatalog) -> Vec<RouteFact> {
 
 /// [`link`] over borrowed summaries (the caller keeps its own, nothing is cloned).
 pub fn link_refs(files: &[&FileRoutes], cat: &RoutesCatalog) -> Vec<RouteFact> {
-    link_files(files, vec![0; files.len()], vec![Vec::new()], cat)
+    link_files(
+        files,
+        vec![0; files.len()],
+        vec![Vec::new()],
+        Vec::new(),
+        cat,
+    )
 }
 
 /// Judges the routes of the packages of one run together: `packages` holds each
-/// package's dependencies (its manifest's, `None` without one) and its files'
-/// summaries. Returns, per package, its facts (`file` indexes that package's files).
+/// package's directory and dependencies (its manifest's, `None` without one) and its
+/// files' summaries. Returns, per package, its facts (`file` indexes that package's
+/// files).
 pub fn link_workspace(
-    packages: &[(Option<&Deps>, Vec<&FileRoutes>)],
+    packages: &[(Option<&std::path::Path>, Option<&Deps>, Vec<&FileRoutes>)],
     cat: &RoutesCatalog,
 ) -> Vec<Vec<RouteFact>> {
+    let roots = packages.iter().map(|(r, _, _)| *r).collect();
+    let packages: Vec<(Option<&Deps>, &Vec<&FileRoutes>)> =
+        packages.iter().map(|(_, d, f)| (*d, f)).collect();
     // Each package's own name is the dependency its manifest names `crate`.
     let own = |deps: Option<&Deps>| -> Option<String> {
         deps?
@@ -114,7 +126,7 @@ pub fn link_workspace(
         pkg_of.extend(std::iter::repeat_n(pi, fs.len()));
     }
     let mut out: Vec<Vec<RouteFact>> = vec![Vec::new(); packages.len()];
-    for mut fact in link_files(&files, pkg_of.clone(), deps_of, cat) {
+    for mut fact in link_files(&files, pkg_of.clone(), deps_of, roots, cat) {
         let pi = pkg_of[fact.file];
         fact.file -= first[pi];
         out[pi].push(fact);
@@ -122,18 +134,20 @@ pub fn link_workspace(
     out
 }
 
-fn link_files(
-    files: &[&FileRoutes],
+fn link_files<'a>(
+    files: &'a [&'a FileRoutes],
     pkg_of: Vec<usize>,
     deps_of: Vec<Vec<usize>>,
-    cat: &RoutesCatalog,
+    roots: Vec<Option<&'a std::path::Path>>,
+    cat: &'a RoutesCatalog,
 ) -> Vec<RouteFact> {
     // Facts come from route registrations only: with none in the run, the index of
     // every function (a warm run's whole package) is not built for nothing.
     if files.iter().all(|f| f.routes.is_empty()) {
         return Vec::new();
     }
-    let pkg = Package::new(files, pkg_of, deps_of, cat);
+    let mut pkg = Package::new(files, pkg_of, deps_of, cat);
+    pkg.schemas = super::migrations::Schemas::new(roots);
     let mut out = Vec::new();
     for (fi, file) in files.iter().enumerate() {
         let has_other_route = |name: &str| {
@@ -263,6 +277,7 @@ impl<'a> Package<'a> {
             new_id_fns: HashMap::default(),
             macro_registered: HashSet::default(),
             handlers: HashSet::default(),
+            schemas: Default::default(),
         };
         for (fi, f) in files.iter().enumerate() {
             p.index_fns(fi, f);

@@ -72,6 +72,7 @@ mod evidence;
 mod fn_info;
 mod frameworks;
 mod link;
+mod migrations;
 mod orm;
 mod sql;
 pub(crate) mod types;

@@ -146,8 +146,33 @@ fn kept(w: &Writes, rhs: &str) -> bool {
     false
 }
 
+/// The table and columns of the first plain insert of `lower` (lowercased SQL text),
+/// as `table:col,col` (`insert into users (username, email) values ..`:
+/// `users:username,email`), quotes and schema left out; `None` without a column list.
+pub(crate) fn insert_target(lower: &str) -> Option<String> {
+    let lower = lower.split_whitespace().collect::<Vec<_>>().join(" ");
+    let at = find_word(&lower, "insert into")?;
+    let rest = lower[at + "insert into".len()..].trim_start();
+    let (table, cols) = rest.split_once('(')?;
+    let table = unquote(table.trim().rsplit('.').next()?);
+    let cols = &cols[..cols.find(')')?];
+    if table.is_empty() || table.contains(' ') {
+        return None;
+    }
+    let cols: Vec<&str> = cols.split(',').map(|c| unquote(c.trim())).collect();
+    if cols.iter().any(|c| c.is_empty() || c.contains(' ')) {
+        return None;
+    }
+    Some(format!("{table}:{}", cols.join(",")))
+}
+
+/// A SQL name without its quotes (`"users"`, `` `users` ``, `[users]`).
+pub(crate) fn unquote(name: &str) -> &str {
+    name.trim_matches(['"', '`', '[', ']'])
+}
+
 /// Splits at commas outside parentheses.
-fn split_top(s: &str) -> Vec<&str> {
+pub(crate) fn split_top(s: &str) -> Vec<&str> {
     let (mut out, mut depth, mut start) = (Vec::new(), 0i32, 0);
     for (i, c) in s.char_indices() {
         match c {
@@ -224,5 +249,27 @@ mod tests {
             assert_eq!(kind(sql), Some(Delete), "{sql}");
         }
         assert_eq!(kind("SELECT * FROM t WHERE updated"), None);
+    }
+
+    #[test]
+    fn an_insert_names_its_table_and_columns() {
+        for (sql, want) in [
+            (
+                "insert into users\n (username, email, password)\n values($1, $2, $3)",
+                Some("users:username,email,password"),
+            ),
+            (
+                "INSERT INTO public.\"Subs\" (\"id\", email) VALUES ($1, $2)",
+                Some("subs:id,email"),
+            ),
+            ("insert into users values ($1, $2)", None),
+            ("update users set a = $1", None),
+        ] {
+            assert_eq!(
+                insert_target(&sql.to_ascii_lowercase()).as_deref(),
+                want,
+                "{sql}"
+            );
+        }
     }
 }

@@ -107,6 +107,21 @@ impl Collector<'_> {
     /// Write evidence of a string literal: SQL write text and what a repeat does.
     pub(super) fn sql(&mut self, lit: &str) {
         if let Some((q, kind)) = self.cat.write_sql(lit) {
+            // The runner of this very text (`query("insert ..").execute(c)`), recorded
+            // as the chain's outer call before its receiver is walked, is no write of
+            // its own before it.
+            let runner = self.ev.writes.as_deref().is_some_and(|w| {
+                let call = w.strip_prefix("call ").unwrap_or(w);
+                let bare = call.rsplit_once([':', '.']).map_or(call, |(_, m)| m);
+                has(&self.cat.writes.sql_runners, bare)
+            });
+            if kind == SqlWrite::Plain
+                && self.ev.inserts.is_none()
+                && (runner || self.ev.writes.is_none())
+            {
+                let lower = lit.to_ascii_lowercase();
+                self.ev.inserts = super::super::sql::insert_target(&lower).map(Into::into);
+            }
             if self.ev.writes.is_none() {
                 self.ev.writes = Some(format!("sql {q}"));
             }

@@ -165,6 +165,9 @@ impl Package<'_> {
                 "refuses a repeat (the first attempt took its key, record or state)".to_string(),
             );
         }
+        if let Some(how) = self.unique_refusal(ev, pkg) {
+            return Some(how);
+        }
         if depth == 0 || ev.repeat != 0 {
             return None;
         }
@@ -195,6 +198,22 @@ impl Package<'_> {
                     None => format!("{how} (in {c})"),
                 })
         })
+    }
+
+    /// How the SQL insert that is `ev`'s first write (a body of package `pkg`) is
+    /// refused on a repeat: it gives a column the package's migrations declare unique,
+    /// and a repeat gives the same value. An identity the body makes (`Uuid::new_v4()`)
+    /// is taken for the record's primary key, which the insert must then give too.
+    fn unique_refusal(&self, ev: &Evidence, pkg: usize) -> Option<String> {
+        let (table, cols) = ev.inserts.as_deref()?.split_once(':')?;
+        let cols: Vec<&str> = cols.split(',').collect();
+        let unique = self
+            .schemas
+            .of(pkg)
+            .refuses(table, &cols, ev.new_id.is_some())?;
+        Some(format!(
+            "refuses a repeat (the first attempt took the unique {unique})"
+        ))
     }
 
     /// How a handler makes a new identity, if it does (see [`Package::creates`]).
