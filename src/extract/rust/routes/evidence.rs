@@ -15,6 +15,7 @@ mod body;
 mod calls;
 mod guard;
 mod names;
+mod outbound;
 mod refuse;
 mod tokens;
 
@@ -85,7 +86,8 @@ pub(crate) mod repeat {
     /// An ORM update setting given values (`update(t).set(col.eq(v))`), or another
     /// `[writes] sets` call (`File::create(path)`).
     pub const ORM_SET: u16 = 16;
-    /// An ORM delete (`delete(t.filter(..))`).
+    /// An ORM delete (`delete(t.filter(..))`), or an outbound request to a delete
+    /// path (`POST {relay}/push/delete/{id}`).
     pub const ORM_DELETE: u16 = 32;
     /// A value written under a key (`map.insert(k, v)`).
     pub const KEYED: u16 = 64;
@@ -228,6 +230,8 @@ const CHAIN_INERT: u8 = 2;
 const CHAIN_READ: u8 = 4;
 /// The chain sends a request built before (`.send()` without arguments).
 const CHAIN_SEND: u8 = 8;
+/// The chain's request names a delete path (`POST {relay}/push/delete/{id}`).
+const CHAIN_DELETE: u8 = 16;
 
 struct Collector<'c> {
     cat: &'c RoutesCatalog,
@@ -322,6 +326,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         self.closure_runner(m, before, first);
         self.takes(m);
         self.request_kind(m);
+        self.delete_request(&m.args);
         if let Some(ty) = self.receiver_type(&m.receiver) {
             // `cmd.spawn()` on a `Command`: the link step follows `Command::spawn`,
             // not every method `spawn` of the workspace.
@@ -375,6 +380,13 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         if chain & (CHAIN_READ | CHAIN_SEND) == CHAIN_READ | CHAIN_SEND {
             // `client.get(url).send()`: a read.
             chain |= CHAIN_INERT;
+        }
+        if chain & (CHAIN_DELETE | CHAIN_SEND) == CHAIN_DELETE | CHAIN_SEND
+            && self.names.writes.text.len() > mark
+        {
+            // `request(Method::POST, "{relay}/push/delete/{id}").send()`: a delete.
+            self.names.writes.truncate(mark);
+            self.ev.repeat |= repeat::ORM_DELETE;
         }
         if chain & CHAIN_INERT != 0 {
             // `FlashMessage::error(..).send()`: a cookie, no write.
@@ -489,6 +501,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             }
             return;
         }
+        self.delete_request(&c.args);
         if let syn::Expr::Path(p) = &*c.func {
             let segs = &p.path.segments;
             let Some(last) = segs.last() else {

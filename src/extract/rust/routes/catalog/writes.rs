@@ -75,4 +75,7 @@ pub struct Writes {
     /// (diesel `col.is_distinct_from(v)`, `col.ne(v)`): the count of an update
     /// filtered by one says whether the request changed anything.
     pub change_filters: Vec<String>,
+    /// Path segments naming a delete (`delete`, `remove`): an outbound request sent to
+    /// a literal path with one (`POST {relay}/push/delete/{id}`) deletes what it names.
+    pub delete_segments: Vec<String>,
 }
