@@ -43,15 +43,29 @@ impl<T: Serialize + DeserializeOwned + Default> Lazy<T> {
     /// checksum and this build's key: one that does not decode (which only a bug
     /// could make) reads as the default (empty) value.
     pub fn get(&self) -> &T {
+        self.get_or_decode(|bytes| postcard::from_bytes(bytes).unwrap_or_default())
+    }
+
+    /// [`Lazy::get`] for a fact written in a form of its own ([`Lazy::encoded`]):
+    /// `decode` makes the value from the bytes read, on first use.
+    pub fn get_or_decode(&self, decode: impl FnOnce(&[u8]) -> T) -> &T {
         match &self.0 {
             State::Made(value) => value,
-            State::Read(read) => read
-                .value
-                .get_or_init(|| postcard::from_bytes(&read.encoded).unwrap_or_default()),
+            State::Read(read) => read.value.get_or_init(|| decode(&read.encoded)),
         }
     }
 
-    /// The value, to change (while the facts are made).
+    /// The bytes the value was read from, while it has not changed since: a fact
+    /// written in a form of its own writes them back as they are.
+    pub fn encoded(&self) -> Option<&[u8]> {
+        match &self.0 {
+            State::Made(_) => None,
+            State::Read(read) => Some(&read.encoded),
+        }
+    }
+
+    /// The value, to change (while the facts are made). Decodes with
+    /// [`Lazy::get`]'s own form.
     pub fn get_mut(&mut self) -> &mut T {
         if let State::Read(read) = &mut self.0 {
             let value = read

@@ -6,7 +6,9 @@
 //! the retry reach and the clients' library reach. The routes link reads the rest,
 //! and only in runs that register a route. So the cache keeps a function's call
 //! names apart from its encoded evidence ([`Lazy`]): on the cache bench's tree (a
-//! million lines, no route) a warm run decodes no evidence at all.
+//! million lines, no route) a warm run decodes no evidence at all. The names are
+//! written once: the encoded evidence leaves them out, and gets them back from the
+//! heads when it is decoded.
 
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
@@ -22,12 +24,13 @@ pub(crate) struct FnInfo {
     pub owner: Option<String>,
     /// It takes `self`: a method call `x.save(..)` may reach it.
     pub method: bool,
-    /// `Evidence::calls` and `Evidence::fn_calls`, read without the rest (copies
-    /// made when the facts are written; none while the evidence is made in this run,
-    /// which then costs a pointer).
+    /// `Evidence::calls` and `Evidence::fn_calls`, read without the rest (taken out
+    /// of the evidence when the facts are written; none while the evidence is made
+    /// in this run, which then costs a pointer).
     #[serde(deserialize_with = "boxed")]
     heads: Option<Box<Heads>>,
     /// Boxed: a function read from the cache and never asked carries 8 bytes for it.
+    /// Read from the cache, its bytes are those of [`Stripped`].
     evidence: Lazy<Box<Evidence>>,
 }
 
@@ -52,7 +55,24 @@ struct Wire<'a> {
     owner: &'a Option<String>,
     method: bool,
     heads: HeadsRef<'a>,
-    evidence: &'a Lazy<Box<Evidence>>,
+    evidence: Stripped<'a>,
+}
+
+/// The evidence without the names the heads hold, as one byte string: the bytes it
+/// was read from, or the value encoded now.
+struct Stripped<'a>(&'a Lazy<Box<Evidence>>);
+
+impl Serialize for Stripped<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if let Some(bytes) = self.0.encoded() {
+            return s.serialize_bytes(bytes);
+        }
+        let mut rest = Evidence::clone(self.0.get());
+        rest.calls = Names::default();
+        rest.fn_calls = Names::default();
+        let bytes = postcard::to_stdvec(&rest).map_err(serde::ser::Error::custom)?;
+        s.serialize_bytes(&bytes)
+    }
 }
 
 #[derive(Serialize)]
@@ -71,7 +91,7 @@ impl Serialize for FnInfo {
                 calls: self.calls(),
                 fn_calls: self.fn_calls(),
             },
-            evidence: &self.evidence,
+            evidence: Stripped(&self.evidence),
         }
         .serialize(s)
     }
@@ -95,7 +115,14 @@ impl FnInfo {
 
     /// What the body shows (decoded on first use when read from the cache).
     pub fn evidence(&self) -> &Evidence {
-        self.evidence.get()
+        self.evidence.get_or_decode(|bytes| {
+            let mut evidence: Box<Evidence> = postcard::from_bytes(bytes).unwrap_or_default();
+            if let Some(heads) = &self.heads {
+                evidence.calls = heads.calls.clone();
+                evidence.fn_calls = heads.fn_calls.clone();
+            }
+            evidence
+        })
     }
 
     /// Names of the functions and methods called ([`Evidence::calls`]), without
@@ -139,8 +166,19 @@ mod tests {
         let read: FnInfo = postcard::from_bytes(&bytes).unwrap();
         assert_eq!(read.calls().sorted(), ["insert", "log"]);
         assert!(read.evidence.is_encoded(), "call names need no decoding");
+        let written: Evidence = postcard::from_bytes(read.evidence.encoded().unwrap()).unwrap();
+        assert!(
+            written.calls.sorted().is_empty(),
+            "the names are written once"
+        );
+        assert_eq!(written.writes.as_deref(), Some("call insert"));
         assert_eq!(read.evidence().writes.as_deref(), Some("call insert"));
         assert_eq!(read.calls().sorted(), ["insert", "log"]);
+        assert_eq!(
+            read.evidence().calls.sorted(),
+            ["insert", "log"],
+            "given back"
+        );
         assert_eq!(read, made);
         assert_eq!(postcard::to_stdvec(&read).unwrap(), bytes);
     }
