@@ -242,6 +242,7 @@ impl RoutesCatalog {
         add(&mut w.lookups, o.lookups);
         add(&mut w.change_filters, o.change_filters);
         add(&mut w.delete_segments, o.delete_segments);
+        add(&mut w.token_paths, o.token_paths);
         add(&mut self.cors.types, other.cors.types);
         add(&mut self.cors.methods, other.cors.methods);
         self.normalize();

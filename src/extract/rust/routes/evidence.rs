@@ -232,6 +232,8 @@ const CHAIN_READ: u8 = 4;
 const CHAIN_SEND: u8 = 8;
 /// The chain's request names a delete path (`POST {relay}/push/delete/{id}`).
 const CHAIN_DELETE: u8 = 16;
+/// The chain's request goes to an OAuth token path (`{identity}/connect/token`).
+const CHAIN_TOKEN: u8 = 32;
 
 struct Collector<'c> {
     cat: &'c RoutesCatalog,
@@ -278,6 +280,8 @@ struct Collector<'c> {
     /// Variables counting the rows an update filtered on the change made (see
     /// [`Collector::bind_change_count`]).
     change_counts: Vec<String>,
+    /// The body names `grant_type`: its request to a token path is an OAuth token request.
+    grant_type: bool,
 }
 
 /// Writes met in the arguments of a method chain (see [`Collector::arguments`]).
@@ -310,6 +314,7 @@ impl<'c> Collector<'c> {
             transition_seen: None,
             top_assigns: Vec::new(),
             change_counts: Vec::new(),
+            grant_type: false,
         }
     }
 }
@@ -377,8 +382,11 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             return;
         }
         let mut chain = std::mem::take(&mut self.chain);
-        if chain & (CHAIN_READ | CHAIN_SEND) == CHAIN_READ | CHAIN_SEND {
-            // `client.get(url).send()`: a read.
+        let token =
+            chain & (CHAIN_TOKEN | CHAIN_SEND) == CHAIN_TOKEN | CHAIN_SEND && self.grant_type;
+        if chain & (CHAIN_READ | CHAIN_SEND) == CHAIN_READ | CHAIN_SEND || token {
+            // `client.get(url).send()`: a read; `post(".../connect/token").form(&[("grant_type",
+            // ..)]).send()`: a credential asked for.
             chain |= CHAIN_INERT;
         }
         if chain & (CHAIN_DELETE | CHAIN_SEND) == CHAIN_DELETE | CHAIN_SEND

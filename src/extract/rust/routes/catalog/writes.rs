@@ -78,4 +78,7 @@ pub struct Writes {
     /// Path segments naming a delete (`delete`, `remove`): an outbound request sent to
     /// a literal path with one (`POST {relay}/push/delete/{id}`) deletes what it names.
     pub delete_segments: Vec<String>,
+    /// Last path segments of an OAuth token endpoint (`token` of `/connect/token`): a
+    /// request sent there from a body naming `grant_type` asks for a credential.
+    pub token_paths: Vec<String>,
 }

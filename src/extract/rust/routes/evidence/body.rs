@@ -101,6 +101,7 @@ impl Collector<'_> {
         if self.cat.is_key_header(lit) {
             self.ev.reads_key = true;
         }
+        self.grant_type |= lit == "grant_type";
         self.sql(lit);
     }
 
