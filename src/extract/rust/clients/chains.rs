@@ -55,6 +55,8 @@ struct ChainState {
 
 impl Visitor<'_, '_> {
     pub(super) fn method_chain(&mut self, e: &Expr) -> Option<usize> {
+        // Set by the request call this chain is the argument of (`client.execute(..)`).
+        let request_arg = self.request_arg.take();
         let (calls, base) = flatten(e);
         if calls.iter().any(|(m, _)| reads_stream(m)) {
             if let Some(f) = self
@@ -72,6 +74,9 @@ impl Visitor<'_, '_> {
             self.chain_call(m, awaited, &mut st, &mut chain);
         }
         if let Some(h) = st.handle {
+            // `client.execute(client.get(u).build()?)`: one request, made here (its
+            // target and timeout are this chain's); the outer call is not another.
+            self.merged_request |= st.in_request && request_arg == Some(h);
             if !chain.calls.is_empty() {
                 self.facts.handles[h].chains.get_mut().push(chain);
                 if st.in_request {
@@ -170,17 +175,23 @@ impl Visitor<'_, '_> {
             String::new()
         };
         self.note_layer(m, &name, st);
-        let arg_methods = self.chain_args(m, &name, st);
         // After a request the chain yields a response, not the client.
         let client_api = st.handle.and_then(|h| match self.facts.handles[h].origin {
             Origin::Client(ref c) => Some(c.api),
             _ => None,
         });
-        if self.ctx.catalog.is_request_name(&name)
+        let request = self.ctx.catalog.is_request_name(&name)
             || client_api
-                .is_some_and(|a| self.ctx.catalog.clients[a].is_request_method(&name, awaited))
-        {
+                .is_some_and(|a| self.ctx.catalog.clients[a].is_request_method(&name, awaited));
+        let outer = std::mem::take(&mut self.merged_request);
+        let arg_methods = self.chain_args(m, &name, st, request);
+        let merged = std::mem::replace(&mut self.merged_request, outer);
+        if request {
             st.in_request = true;
+            if merged {
+                // The request is its argument's (recorded there).
+                return;
+            }
         }
         if st.handle.is_none() {
             // Only methods that bound a request matter on other values (`req.set_timeout(d)`).
@@ -243,7 +254,13 @@ impl Visitor<'_, '_> {
 
     /// Visits the arguments of one call, inside a timeout wrapper or a breaker guard
     /// when the chain makes one; returns the methods called on the variables passed.
-    fn chain_args(&mut self, m: &ExprMethodCall, name: &str, st: &mut ChainState) -> Vec<String> {
+    fn chain_args(
+        &mut self,
+        m: &ExprMethodCall,
+        name: &str,
+        st: &mut ChainState,
+        request: bool,
+    ) -> Vec<String> {
         let wrap_args = st.layered && name == "service";
         if wrap_args {
             self.wrapped += 1;
@@ -264,7 +281,14 @@ impl Visitor<'_, '_> {
         }
         let mut arg_methods = Vec::new();
         for a in &m.args {
-            if let Some(h) = self.expr(a) {
+            // A request built in the argument of a request call on the same client.
+            let chain_arg = matches!(a, Expr::MethodCall(_)) || ends_in_method_call(a);
+            if request && chain_arg {
+                self.request_arg = st.handle;
+            }
+            let value = self.expr(a);
+            self.request_arg = None;
+            if let Some(h) = value {
                 self.mark_context(h);
                 if m.method == "layer" {
                     if let Some(b) = self.is_breaker(h) {

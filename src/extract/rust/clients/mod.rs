@@ -72,6 +72,8 @@ pub fn summarize_file(
         configurable: 0,
         last_request: None,
         mods: std::mem::take(&mut collector.mods),
+        request_arg: None,
+        merged_request: false,
     };
     v.facts.one_shot = one_shot(ctx);
     v.facts.library_root = source.path.ends_with("src/lib.rs");
@@ -158,6 +160,10 @@ struct Visitor<'c, 'a> {
     last_request: Option<(usize, usize)>,
     /// Out-of-line modules the file declares outside test code.
     mods: Vec<String>,
+    /// The handle whose request call the chain being visited is the argument of.
+    request_arg: Option<usize>,
+    /// A chain given as `request_arg` made the request itself.
+    merged_request: bool,
 }
 
 impl Visitor<'_, '_> {
