@@ -199,7 +199,10 @@ impl Extractor {
             .map(|(p, files)| {
                 let deps = p.and_then(|p| self.packages[p].1.as_ref());
                 let root = p.and_then(|p| self.packages[p].0.parent());
-                (root, deps, files.iter().map(|(_, f)| &f.routes).collect())
+                let files = files
+                    .iter()
+                    .map(|(i, f)| (&f.routes, module_name(&candidates[*i].path)));
+                (root, deps, files.collect())
             })
             .collect();
         let route_facts = super::routes::link_workspace(&route_input, &self.catalog.routes);
@@ -244,5 +247,20 @@ impl Extractor {
             })
             .collect();
         docs.into_iter().flatten().collect()
+    }
+}
+
+/// The module a file is (`mail` of `src/mail.rs`, `two_factor` of
+/// `src/api/two_factor/mod.rs`); empty for a crate root (`lib.rs`, `main.rs`).
+fn module_name(path: &std::path::Path) -> &str {
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    match stem {
+        "lib" | "main" => "",
+        "mod" => path
+            .parent()
+            .and_then(|p| p.file_name())
+            .and_then(|s| s.to_str())
+            .unwrap_or(""),
+        s => s,
     }
 }

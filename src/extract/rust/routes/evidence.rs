@@ -538,6 +538,8 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                         self.names.writes.truncate(before);
                         self.ev.repeat |= repeat::ORM_SET;
                     }
+                } else {
+                    self.module_write(q, before);
                 }
             }
             if let Some(q) = qualifier {

@@ -80,7 +80,7 @@ pub fn link_refs(files: &[&FileRoutes], cat: &RoutesCatalog) -> Vec<RouteFact> {
         files,
         vec![0; files.len()],
         vec![Vec::new()],
-        Vec::new(),
+        Default::default(),
         cat,
     )
 }
@@ -90,12 +90,23 @@ pub fn link_refs(files: &[&FileRoutes], cat: &RoutesCatalog) -> Vec<RouteFact> {
 /// files' summaries. Returns, per package, its facts (`file` indexes that package's
 /// files).
 pub fn link_workspace(
-    packages: &[(Option<&std::path::Path>, Option<&Deps>, Vec<&FileRoutes>)],
+    packages: &[(
+        Option<&std::path::Path>,
+        Option<&Deps>,
+        Vec<(&FileRoutes, &str)>,
+    )],
     cat: &RoutesCatalog,
 ) -> Vec<Vec<RouteFact>> {
     let roots = packages.iter().map(|(r, _, _)| *r).collect();
-    let packages: Vec<(Option<&Deps>, &Vec<&FileRoutes>)> =
-        packages.iter().map(|(_, d, f)| (*d, f)).collect();
+    let modules: Vec<&str> = packages
+        .iter()
+        .flat_map(|(_, _, f)| f.iter().map(|(_, m)| *m))
+        .collect();
+    let owned: Vec<(Option<&Deps>, Vec<&FileRoutes>)> = packages
+        .iter()
+        .map(|(_, d, f)| (*d, f.iter().map(|(r, _)| *r).collect()))
+        .collect();
+    let packages = &owned;
     // Each package's own name is the dependency its manifest names `crate`.
     let own = |deps: Option<&Deps>| -> Option<String> {
         deps?
@@ -126,7 +137,7 @@ pub fn link_workspace(
         pkg_of.extend(std::iter::repeat_n(pi, fs.len()));
     }
     let mut out: Vec<Vec<RouteFact>> = vec![Vec::new(); packages.len()];
-    for mut fact in link_files(&files, pkg_of.clone(), deps_of, roots, cat) {
+    for mut fact in link_files(&files, pkg_of.clone(), deps_of, (roots, modules), cat) {
         let pi = pkg_of[fact.file];
         fact.file -= first[pi];
         out[pi].push(fact);
@@ -138,7 +149,7 @@ fn link_files<'a>(
     files: &'a [&'a FileRoutes],
     pkg_of: Vec<usize>,
     deps_of: Vec<Vec<usize>>,
-    roots: Vec<Option<&'a std::path::Path>>,
+    (roots, modules): (Vec<Option<&'a std::path::Path>>, Vec<&'a str>),
     cat: &'a RoutesCatalog,
 ) -> Vec<RouteFact> {
     // Facts come from route registrations only: with none in the run, the index of
@@ -148,6 +159,7 @@ fn link_files<'a>(
     }
     let mut pkg = Package::new(files, pkg_of, deps_of, cat);
     pkg.schemas = super::migrations::Schemas::new(roots);
+    pkg.index_modules(&modules);
     let mut out = Vec::new();
     for (fi, file) in files.iter().enumerate() {
         let has_other_route = |name: &str| {

@@ -63,6 +63,23 @@ impl Collector<'_> {
         }
     }
 
+    /// `mail::send_invite(..)`: a write call through a module's path is that module's
+    /// function (`mail::send_invite` among the write calls and the typed calls), not
+    /// every `send_invite` of the workspace (vaultwarden's invite handlers share the
+    /// name). `self::`, `super::` and `crate::` name no module of their own.
+    pub(super) fn module_write(&mut self, q: &proc_macro2::Ident, before: usize) {
+        if self.names.writes.text.len() <= before || q == "self" || q == "super" || q == "crate" {
+            return;
+        }
+        let module = q.to_string();
+        if !module.starts_with(|c: char| c.is_ascii_lowercase()) {
+            return;
+        }
+        self.retype_write(before, &module, "::");
+        let call = self.names.writes.text[before..].trim_end().to_string();
+        self.names.type_calls.push_str(&call);
+    }
+
     /// Records a call unless it is a CORS configuration call (`allow_headers(..)`),
     /// whose arguments name the key without checking it: false for those, which the
     /// caller then does not walk. With `ident_too`, the identifier also gets

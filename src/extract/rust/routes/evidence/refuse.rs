@@ -185,7 +185,7 @@ impl Collector<'_> {
         Self: Visit<'ast>,
     {
         let before = self.names.writes.text.len();
-        let first = before == 0 && self.ev.repeat == 0;
+        let first = before == 0 && self.nothing_repeated();
         for attr in &m.attrs {
             self.visit_attribute(attr);
         }
@@ -308,7 +308,7 @@ impl Collector<'_> {
     where
         Self: Visit<'ast>,
     {
-        let first = self.names.writes.text.is_empty() && self.ev.repeat == 0;
+        let first = self.names.writes.text.is_empty() && self.nothing_repeated();
         self.visit_expr(&i.cond);
         if first && block_refuses(&i.then_branch) {
             // `if ea.status != Status::Confirmed as i32 { err!(..) }`.
@@ -403,6 +403,15 @@ pub(super) fn by_own_fields(m: &syn::ExprMethodCall) -> bool {
 }
 
 impl Collector<'_> {
+    /// No write so far that a repeat makes again: writes made once where a lookup
+    /// found none ([`repeat::ONCE`]) or only when a stored value changed
+    /// ([`repeat::CHANGED`]) are skipped by the repeat, which then meets the checks
+    /// after them first (vaultwarden's emergency-access invite: find-or-create the
+    /// grantee, then refuse an existing invitation).
+    fn nothing_repeated(&self) -> bool {
+        self.ev.repeat & !(repeat::ONCE | repeat::CHANGED) == 0
+    }
+
     /// A refusal of a found record counts when the body makes a record of that type
     /// (`if User::find_by_mail(..).is_some() { err!(..) }` then `User::new(..)`): the
     /// lookup is by what the new record is keyed on, so a repeat finds the first and
@@ -430,7 +439,7 @@ impl Collector<'_> {
         let Some((_, diverge)) = &init.diverge else {
             return;
         };
-        let first = self.names.writes.text.is_empty() && self.ev.repeat == 0;
+        let first = self.names.writes.text.is_empty() && self.nothing_repeated();
         if !first || !expr_refuses(diverge) || found_nothing(pat) {
             return;
         }

@@ -383,14 +383,18 @@ impl<'a> Package<'a> {
     /// workspace has it (a value named after its type), else every method `save`;
     /// `save(..)` is every function `save`.
     fn callees(&self, c: &str, pkg: usize) -> Vec<(usize, &'a Evidence)> {
-        if let Some((_, m)) = c.split_once("::") {
+        if let Some((q, m)) = c.split_once("::") {
             let own = self.visible(&self.owned_fns(c), c, pkg);
             // No such method on that type in sight: a trait's, or the type is an
-            // alias or a trait object (`db: Db`): the methods of that name.
-            return if own.is_empty() {
-                self.visible(&self.methods, m, pkg)
-            } else {
-                own
+            // alias or a trait object (`db: Db`): the methods of that name. No such
+            // function in that module (`diesel::insert_into`): the functions of that name.
+            return match (
+                own.is_empty(),
+                q.starts_with(|ch: char| ch.is_ascii_lowercase()),
+            ) {
+                (false, _) => own,
+                (true, false) => self.visible(&self.methods, m, pkg),
+                (true, true) => self.visible(&self.fns, m, pkg),
             };
         }
         match c.split_once('.') {

@@ -26,6 +26,25 @@ impl<'a> Package<'a> {
         }
     }
 
+    /// Indexes the free functions of each file under its module's name
+    /// (`mail::send_invite` for `send_invite` of `src/mail.rs`), with the types'
+    /// functions: a call written through the module's path runs that one.
+    pub(super) fn index_modules(&mut self, modules: &[&str]) {
+        let files = self.files;
+        for (fi, (f, module)) in files.iter().zip(modules).enumerate() {
+            if module.is_empty() {
+                continue;
+            }
+            for info in f.fns.iter().filter(|i| i.owner.is_none() && !i.method) {
+                let key = format!("{module}::{}", info.name);
+                self.owned
+                    .entry(key)
+                    .or_default()
+                    .push((fi, info.evidence()));
+            }
+        }
+    }
+
     /// The functions a call named `c` in body `ev` (of package `pkg`) may run: a
     /// type's when called through it or on a variable of it, any function of that
     /// name when it is called as one (`split(..)`), only methods when it is called as
@@ -43,6 +62,11 @@ impl<'a> Package<'a> {
             .type_calls
             .iter()
             .filter(|t| t.rsplit_once("::").is_some_and(|(_, m)| m == c))
+            // A module's function (`mail::send_invite`) counts when that module is in
+            // sight; else the call is resolved by its name, as any.
+            .filter(|t| {
+                t.starts_with(|ch: char| ch.is_ascii_uppercase()) || self.owned.contains_key(*t)
+            })
             .peekable();
         if typed.peek().is_some() {
             let mut out = Vec::new();
