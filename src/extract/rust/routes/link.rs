@@ -85,18 +85,19 @@ pub fn link_refs(files: &[&FileRoutes], cat: &RoutesCatalog) -> Vec<RouteFact> {
     )
 }
 
+/// A package as [`link_workspace`] takes it: its directory, its manifest's
+/// dependencies, and each file's summary with the module it is (`mail` of `mail.rs`).
+pub type PackageInput<'a> = (
+    Option<&'a std::path::Path>,
+    Option<&'a Deps>,
+    Vec<(&'a FileRoutes, &'a str)>,
+);
+
 /// Judges the routes of the packages of one run together: `packages` holds each
 /// package's directory and dependencies (its manifest's, `None` without one) and its
 /// files' summaries. Returns, per package, its facts (`file` indexes that package's
 /// files).
-pub fn link_workspace(
-    packages: &[(
-        Option<&std::path::Path>,
-        Option<&Deps>,
-        Vec<(&FileRoutes, &str)>,
-    )],
-    cat: &RoutesCatalog,
-) -> Vec<Vec<RouteFact>> {
+pub fn link_workspace(packages: &[PackageInput<'_>], cat: &RoutesCatalog) -> Vec<Vec<RouteFact>> {
     let roots = packages.iter().map(|(r, _, _)| *r).collect();
     let modules: Vec<&str> = packages
         .iter()

@@ -79,13 +79,16 @@ async fn search(db: Db) { index.lookup(&q).await }"#;
     assert_eq!(
         writes(&[src]),
         vec![
-            w("create_user", Some("call create_user")),
+            w("create_user", Some("call users::create_user")),
             w("search", None)
         ]
     );
     let src = r#"fn app() -> Router { Router::new().route("/u", post(sign_up)) }
 async fn sign_up(db: Db) { users::create_user(&db).await }"#;
-    assert_eq!(writes(&[src]), vec![w("sign_up", Some("call create_user"))]);
+    assert_eq!(
+        writes(&[src]),
+        vec![w("sign_up", Some("call users::create_user"))]
+    );
 }
 
 #[test]
@@ -143,7 +146,10 @@ async fn mixed(db: Db) { db.add_records(&r).await; crate::auth::change_password(
         covers(&[router, pg, auth]),
         vec![
             (s("upload"), s("upsert on conflict (in Db::add_records)")),
-            (s("change_password"), s("sets a value (in change_password)")),
+            (
+                s("change_password"),
+                s("sets a value (in auth::change_password)")
+            ),
             (s("tag"), s("upsert on conflict")),
             (s("mixed"), s("upsert on conflict (in Db::add_records)")),
         ]
