@@ -3,26 +3,23 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use rayon::prelude::*;
-
 use crate::config::{self, Config};
 use crate::discover::{self, Candidate};
 use crate::extract::rust::{self, Catalog, Extractor};
 use crate::judge;
-use crate::normalise;
 use crate::report::Report;
 use crate::rules::Rule;
 use crate::source::SourceFile;
-use crate::suppress;
 use crate::triage;
 use crate::usage_error::RuleError;
-use crate::workspace::{scope, Scopes, Workspace};
+use crate::workspace::{scope, Workspace};
 
 mod cached;
 mod load_file;
+mod pipeline;
 mod rule_set;
 
-use load_file::{load_one, read_candidate, sort_loaded, sort_out_errors, unparsed, Loaded, Sorted};
+use load_file::read_candidate;
 
 pub use rule_set::{all_rules, levels, load_rules, rule_info};
 
@@ -201,7 +198,8 @@ fn prepare(
     })
 }
 
-/// [`run`] with the command line's extras.
+/// [`run`] with the command line's extras: the files listed, then the stages of
+/// [`pipeline`] on the run's worker pool.
 pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError> {
     for p in &options.paths {
         if !p.exists() && !discover::is_stdin(p) {
@@ -215,24 +213,7 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
     }
     let mark = crate::timing::Marks::from_env();
     let mut configs = crate::configs::Configs::resolve(&options.paths, options.config.as_deref())?;
-    // While the rules are loaded and the files listed (one thread), the cache's
-    // shards are read and the configuration files' entries decoded ahead on the
-    // other: every run loads all of those (Rust files, only their packages in
-    // `--changed-only`).
-    let cache_dir = cached::cache_dir(&configs, extras.cache);
-    let listed = std::sync::atomic::AtomicBool::new(false);
-    let (prepared, shards) = std::thread::scope(|s| {
-        let reading = cache_dir.map(|dir| {
-            s.spawn(|| {
-                let mut shards = crate::cache::Unkeyed::read(dir);
-                shards.decode_ahead(|path| !path.ends_with(".rs"), &listed);
-                shards
-            })
-        });
-        let prepared = prepare(options, extras, &mut configs);
-        listed.store(true, std::sync::atomic::Ordering::Relaxed);
-        (prepared, reading.and_then(|r| r.join().ok()))
-    });
+    let (prepared, shards) = prepare_reading_cache(options, extras, &mut configs);
     let Prepared {
         candidates,
         mut errors,
@@ -244,226 +225,31 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
     } = prepared?;
     let relevance = triage::Relevance::new(&rules);
     mark.at("discover");
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.threads.unwrap_or(0))
-        .stack_size(WORKER_STACK)
-        .build()
-        .map_err(|e| RuleError {
-            path: "--threads".into(),
-            line: None,
-            column: None,
-            message: format!("cannot start worker threads: {e}"),
-        })?;
-    let bar = extras
-        .progress
-        .then(|| crate::progress::files(candidates.len() as u64))
-        .flatten();
+    let pool = worker_pool(options.threads)?;
     let config_of_file: Vec<usize> = candidates.iter().map(|c| c.config).collect();
     let graph_settings = crate::graph::Settings::of_all(&configs.list, &config_of_file);
     let (report, files, counted, platforms, graph) = pool.install(|| {
-        let cache = cached::open_cache(&configs, shards);
-        let cwd = std::env::current_dir().unwrap_or_default();
-        let keys: Vec<String> = match &cache {
-            Some(_) => candidates
-                .par_iter()
-                .map(|c| crate::cache::path_key(&c.path, &cwd))
-                .collect(),
-            None => Vec::new(),
-        };
-        let inputs_of = |c: &Candidate| cached::Inputs {
-            rust: &rust,
-            max_tokens: configs.list[c.config].max_rust_tokens(),
-            max_size: configs.list[c.config].max_file_size(),
-            lazy_rust: extras.changed.is_some(),
-        };
+        let run = pipeline::Run::new(&candidates, &configs, &rust, extras, shards);
         // Loading and linking hold freed pages (see `alloc::hold_freed_pages`).
         crate::alloc::hold_freed_pages();
-        // Every file's text first (a manifest was read once already, for its package's
-        // dependencies), so that out-of-line test modules are known before parsing;
-        // a file whose `stat` vouches for its cache entry is not read.
-        let now = std::time::SystemTime::now();
-        let texts: Vec<cached::Input> = candidates
-            .par_iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let read_text = || {
-                    rust.manifest_text(i).unwrap_or_else(|| {
-                        read_candidate(c, configs.list[c.config].max_file_size())
-                    })
-                };
-                match &cache {
-                    Some(cache) => {
-                        cached::read(i, c, &inputs_of(c), (cache, &keys[i], now), read_text)
-                    }
-                    None => cached::Input::Text(read_text(), None),
-                }
-            })
-            .collect();
+        let texts = run.read_all();
         mark.at("read every file (or only stat it)");
-        let views: Vec<Option<&str>> = texts.iter().map(cached::Input::text).collect();
-        let suspects = Extractor::suspects(&candidates, &views);
-        drop(views);
-        let saved = std::sync::Mutex::new(Vec::new());
-        let load = |i: usize, input: cached::Input| {
-            let c = &candidates[i];
-            let max_tokens = configs.list[c.config].max_rust_tokens();
-            let max_size = configs.list[c.config].max_file_size();
-            let parse = |text| load_one(i, c, text, &rust, (max_tokens, max_size));
-            let item = match &cache {
-                Some(cache) => {
-                    let (item, kept) =
-                        cached::load(i, c, input, &inputs_of(c), (cache, &keys[i]), parse);
-                    if let Some(kept) = kept {
-                        saved.lock().unwrap_or_else(|e| e.into_inner()).push(kept);
-                    }
-                    item
-                }
-                None => parse(input.into_text(c, configs.list[c.config].max_file_size())),
-            };
-            if let Some(bar) = &bar {
-                bar.inc(1);
-            }
-            item
-        };
-        let (now, later): (Vec<_>, Vec<_>) = texts
-            .into_iter()
-            .enumerate()
-            .partition(|(i, _)| !suspects.contains(i));
-        let mut loaded: Vec<(usize, Loaded)> =
-            now.into_par_iter().map(|(i, t)| (i, load(i, t))).collect();
-        // Files that may be test modules: parsed only when the files declaring them
-        // (all loaded now) do not mark them as test code.
-        let test_files = Extractor::test_files(loaded.iter().filter_map(|(_, l)| match l {
-            Loaded::Rust(_, f) => Some(&**f),
-            _ => None,
-        }));
-        let rest: Vec<(usize, Loaded)> = later
-            .into_par_iter()
-            .map(|(i, t)| match test_files.contains(&candidates[i].path) {
-                true => (
-                    i,
-                    unparsed(
-                        &candidates[i],
-                        t,
-                        configs.list[candidates[i].config].max_file_size(),
-                    ),
-                ),
-                false => (i, load(i, t)),
-            })
-            .collect();
-        loaded.extend(rest);
-        loaded.sort_by_key(|(i, _)| *i);
-        if let Some(bar) = &bar {
-            bar.finish_and_clear();
-        }
+        let loads = run.load_all(texts);
         mark.at("load (cached or parsed)");
-        // The cache is written beside the Rust link step (below), which is shorter
-        // than the configuration's links in a warm run: the integration graph, later,
-        // then has both threads for its parallel parts.
-        let saved = saved.into_inner().unwrap_or_else(|e| e.into_inner());
-        let save_cache = || {
-            if let Some(cache) = &cache {
-                // Only speed is lost when the cache cannot be written (a read-only tree).
-                let _ = cache.save(saved, extras.changed.is_some());
-            }
-        };
-        let Sorted {
-            files,
-            mut docs,
-            load_errors,
-            rust_facts,
-        } = sort_loaded(loaded, &candidates, &mut errors);
-        // Sorting out load errors and computing deployment scopes read only the
-        // files: done at once; the configuration's links need the scopes, the Rust
-        // link step (one package at a time, on one thread) nothing of theirs, so it
-        // runs beside them, and so does the part of the integration graph that reads
-        // only the configuration (Istio's is most of the graph, and parallel). The
-        // linked Rust documents come after the configuration's, which the
-        // configuration's links keep in their order.
-        let ((linked, ()), (sorted, config_ws, link_errors, partial)) = rayon::join(
-            || rayon::join(|| rust.link(rust_facts, &candidates), save_cache),
-            || {
-                let (sorted, scopes) = rayon::join(
-                    || sort_out_errors(load_errors, &candidates, &files, &relevance),
-                    || Scopes::compute(&files, &scope_globs),
-                );
-                let link_errors = normalise::link_scoped(&mut docs, &files, &scopes);
-                let ws = Workspace::new(files, docs).with_scopes(scopes);
-                let partial = crate::graph::build_configuration(&ws, &graph_settings);
-                (sorted, ws, link_errors, partial)
-            },
-        );
-        let (files, mut docs, scopes) = config_ws.into_parts();
-        errors.extend(sorted.errors);
-        skipped.extend(sorted.skipped);
-        docs.extend(linked);
-        errors.extend(link_errors);
-        errors.extend(crate::istio::method_regex_errors(&docs, &files));
+        let sorting = (&mut errors, &mut skipped);
+        let linked = run.link(loads, sorting, (&relevance, &scope_globs, &graph_settings));
         mark.at("files sorted out, links, scopes, cache written, graph of the configuration");
         crate::alloc::stop_holding_freed_pages();
-        let ws = Workspace::new(files, docs).with_scopes(scopes);
-        // `--changed-only` reports only the changed files: only they are judged.
-        let only = extras
-            .changed
-            .as_ref()
-            .map(|changed| crate::changed::indices(&ws.files, changed));
-        // The integration graph reads every layer; what it finds across layers goes
-        // back into the documents the rules judge (credit, `cross` paths). Rules that
-        // read none of that are judged while it is built (the graph is one thread).
-        let after_graph: Vec<bool> = rules.iter().map(judge::reads_graph).collect();
-        let before_graph: Vec<bool> = after_graph.iter().map(|g| !g).collect();
-        // What reads only the graph (the `cross` path documents, end-to-end coverage)
-        // is derived on the graph's side too. Only the judged files' documents need
-        // what the graph found.
-        let wanted = |file: usize| only.as_ref().is_none_or(|only| only.contains(&file));
-        let ((graph, paths, end_to_end), first) = rayon::join(
-            || {
-                let graph = crate::graph::build_rest(&ws, &graph_settings, partial);
-                let paths = crate::graph::docs::documents_with(
-                    &graph,
-                    &|file| graph_settings.max_tries_for(file),
-                    &wanted,
-                );
-                let end_to_end = crate::graph::coverage::end_to_end(&graph);
-                (graph, paths, end_to_end)
-            },
-            || judge::judge_part(&rules, &before_graph, &ws, levels.as_ref(), only.as_ref()),
+        let changed = extras.changed.as_ref();
+        let judged = pipeline::judge(
+            linked,
+            (&rules, levels.as_ref()),
+            changed,
+            &graph_settings,
+            &mark,
         );
-        mark.at("integration graph built, paths derived, rules without it judged");
-        let (files, mut docs, scopes) = ws.into_parts();
-        crate::graph::docs::annotate(&graph, &mut docs, &wanted);
-        docs.extend(paths);
-        mark.at("integration graph: credit");
-        let ws = Workspace::new(files, docs).with_scopes(scopes);
-        mark.at("integration graph: workspace indexed again");
-        let second = judge::judge_part(&rules, &after_graph, &ws, levels.as_ref(), only.as_ref());
-        let (findings, coverage, counted, unresolved) = judge::finish(vec![first, second]);
-        mark.at("judge");
-        let mut report = Report {
-            end_to_end,
-            findings,
-            coverage,
-            errors,
-            files_scanned: candidates.len(),
-            rules: rules.iter().map(rule_info).collect(),
-            skipped,
-            unresolved,
-            ..Report::default()
-        };
-        // Sorted before identities are numbered and comments applied, so both are stable.
-        report.sort();
-        crate::identity::disambiguate(&mut report.findings);
-        let known = rules.iter().map(|r| r.id.as_str()).collect();
-        let judged = ws
-            .files
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| only.as_ref().is_none_or(|only| only.contains(i)))
-            .map(|(_, f)| f);
-        let applied = suppress::apply(&mut report.findings, judged, &known);
-        report.suppressed = applied.ignored.len();
-        report.ignored = applied.ignored;
-        report.ignore_problems = applied.problems;
+        let (report, ws, graph, counted) =
+            pipeline::report(judged, &rules, candidates.len(), (errors, skipped));
         mark.at("sort, identities, suppressions");
         let Workspace { files, docs, .. } = ws;
         let platforms = docs.iter().map(|d| d.meta.platform.name()).collect();
@@ -486,6 +272,45 @@ pub fn run_with(options: &Options, extras: &Extras) -> Result<Outcome, RuleError
         notes: configs.ignored_keys(),
         graph,
     })
+}
+
+/// [`prepare`], while the cache's shards are read and the configuration files'
+/// entries decoded ahead on another thread: every run loads all of those (Rust
+/// files, only their packages in `--changed-only`).
+fn prepare_reading_cache(
+    options: &Options,
+    extras: &Extras,
+    configs: &mut crate::configs::Configs,
+) -> (Result<Prepared, RuleError>, Option<crate::cache::Unkeyed>) {
+    let cache_dir = cached::cache_dir(configs, extras.cache);
+    let listed = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let reading = cache_dir.map(|dir| {
+            s.spawn(|| {
+                let mut shards = crate::cache::Unkeyed::read(dir);
+                shards.decode_ahead(|path| !path.ends_with(".rs"), &listed);
+                shards
+            })
+        });
+        let prepared = prepare(options, extras, configs);
+        listed.store(true, std::sync::atomic::Ordering::Relaxed);
+        (prepared, reading.and_then(|r| r.join().ok()))
+    })
+}
+
+/// The run's worker threads (`None`: one per core), with stacks deep enough for
+/// the parsers and visitors that recurse on nested input.
+fn worker_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, RuleError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .stack_size(WORKER_STACK)
+        .build()
+        .map_err(|e| RuleError {
+            path: "--threads".into(),
+            line: None,
+            column: None,
+            message: format!("cannot start worker threads: {e}"),
+        })
 }
 
 /// The rules to judge (those on in at least one configuration, at the root

@@ -8,7 +8,7 @@ use std::time::SystemTime;
 
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::Loaded;
+use super::load_file::Loaded;
 use crate::cache::{
     self, content_hash, Blob, Cache, CachedError, Entry, EntryRef, Fresh, Saved, Stat, Unkeyed,
 };
