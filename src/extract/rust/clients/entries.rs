@@ -41,6 +41,7 @@ use crate::extract::rust::Deps;
 pub(crate) fn one_shot_files(
     files: &[(usize, FileFacts)],
     paths: &[PathBuf],
+    bins: &[String],
     cli: bool,
     long_running: &HashSet<&str>,
 ) -> Vec<Option<String>> {
@@ -48,6 +49,30 @@ pub(crate) fn one_shot_files(
     if !cli || paths.len() != files.len() {
         return out;
     }
+    entries(files, paths, bins, long_running, &mut out);
+    out
+}
+
+/// Whether a binary of the package, or a subcommand one dispatches to, shows a
+/// long-running process (`garage server` beside `garage status`): then a package its
+/// dependencies make look like a one-shot tool (a CLI parser, no framework of its
+/// own) is a long-running one, whose other commands stay one-shot.
+pub(crate) fn runs_long(files: &[(usize, FileFacts)], paths: &[PathBuf], bins: &[String]) -> bool {
+    if paths.len() != files.len() {
+        return false;
+    }
+    let mut out = vec![None; files.len()];
+    entries(files, paths, bins, &HashSet::default(), &mut out)
+}
+
+/// Judges every entry of the package into `out`; whether one is long-running.
+fn entries(
+    files: &[(usize, FileFacts)],
+    paths: &[PathBuf],
+    bins: &[String],
+    long_running: &HashSet<&str>,
+    out: &mut [Option<String>],
+) -> bool {
     let by_path: HashMap<&Path, usize> = paths
         .iter()
         .enumerate()
@@ -58,14 +83,15 @@ pub(crate) fn one_shot_files(
         paths,
         by_path,
         long_running,
+        saw_long_running: std::cell::Cell::new(false),
     };
     for (i, path) in paths.iter().enumerate() {
-        let Some((base, name)) = binary_root(path) else {
+        let Some((base, name)) = binary_root(path, bins) else {
             continue;
         };
         if !files[i].1.dispatch.is_empty() {
-            units.split(i, &base, &name, &mut out);
-        } else if path != Path::new("src/main.rs") {
+            units.split(i, &base, &name, out);
+        } else if name != "main" {
             // `src/bin/migrate.rs` (and `src/bin/migrate/**`): a binary of its own.
             // Its process may live in the package's library (`my_app::serve()`): a
             // binary naming a library that shows a long-running process is one too.
@@ -77,11 +103,11 @@ pub(crate) fn one_shot_files(
                 .iter()
                 .any(|&u| files[u].1.local_crates.iter().any(|c| c == "crate"));
             if !(own && units.library_long_running()) {
-                units.judge(&unit, &format!("the `{name}` binary"), &mut out);
+                units.judge(&unit, &format!("the `{name}` binary"), out);
             }
         }
     }
-    out
+    units.saw_long_running.get()
 }
 
 /// Whether a file shows a long-running process of its own: a loop, a framework, a
@@ -116,12 +142,17 @@ pub(crate) fn local_server_tool(files: &[(usize, FileFacts)], cli: bool) -> Opti
 }
 
 /// A binary root's module directory and name: `src/main.rs` → (`src`, `main`),
-/// `src/bin/x.rs` → (`src/bin/x`, `x`), `src/bin/x/main.rs` → (`src/bin/x`, `x`).
-fn binary_root(path: &Path) -> Option<(PathBuf, String)> {
+/// `src/bin/x.rs` → (`src/bin/x`, `x`), `src/bin/x/main.rs` → (`src/bin/x`, `x`); a
+/// path `[[bin]]` declares (`bins`) likewise (`main.rs` → (``, `main`)).
+fn binary_root(path: &Path, bins: &[String]) -> Option<(PathBuf, String)> {
     let parent = path.parent()?;
     let stem = path.file_stem()?.to_str()?;
-    if path == Path::new("src/main.rs") {
+    let declared = path.to_str().is_some_and(|p| bins.iter().any(|b| b == p));
+    if path == Path::new("src/main.rs") || (declared && stem == "main") {
         return Some((parent.to_path_buf(), "main".into()));
+    }
+    if declared {
+        return Some((parent.join(stem), stem.to_string()));
     }
     if parent == Path::new("src/bin") {
         return Some((parent.join(stem), stem.to_string()));
@@ -136,6 +167,8 @@ struct Units<'a> {
     paths: &'a [PathBuf],
     by_path: HashMap<&'a Path, usize>,
     long_running: &'a HashSet<&'a str>,
+    /// Some entry was judged long-running.
+    saw_long_running: std::cell::Cell<bool>,
 }
 
 impl Units<'_> {
@@ -188,6 +221,7 @@ impl Units<'_> {
                     .any(|c| self.long_running.contains(c.as_str()))
         });
         if long_running {
+            self.saw_long_running.set(true);
             return;
         }
         for &i in unit {
@@ -237,6 +271,9 @@ impl Visitor<'_, '_> {
         };
         if path.segments.len() < 2 {
             return;
+        }
+        if first.ident == "tokio" && path.segments[1].ident == "signal" {
+            self.facts.long_running = true;
         }
         let name = first.ident.to_string();
         self.note_crate(&name);
@@ -295,11 +332,19 @@ impl Visitor<'_, '_> {
         if self.ctx.deps.is_none() {
             return;
         }
-        let firsts: Vec<String> = self
+        let paths: Vec<Vec<String>> = self
             .imports
             .bindings()
-            .filter_map(|(_, path)| path.into_iter().next())
-            .chain(self.imports.globs().filter_map(|g| g.into_iter().next()))
+            .map(|(_, path)| path)
+            .chain(self.imports.globs())
+            .collect();
+        // `use tokio::signal::unix::*`: it waits for a shutdown signal, as a daemon does.
+        self.facts.long_running |= paths
+            .iter()
+            .any(|p| p.len() >= 2 && p[0] == "tokio" && p[1] == "signal");
+        let firsts: Vec<String> = paths
+            .into_iter()
+            .filter_map(|p| p.into_iter().next())
             .collect();
         let deps = self.ctx.deps.expect("checked above");
         for package in firsts {
@@ -473,7 +518,20 @@ mod tests {
 
     #[test]
     fn binary_roots_and_their_module_directories() {
-        let root = |p: &str| binary_root(Path::new(p)).map(|(d, n)| (d.display().to_string(), n));
+        let root = |p: &str| {
+            binary_root(Path::new(p), &["main.rs".into(), "bin/cli.rs".into()])
+                .map(|(d, n)| (d.display().to_string(), n))
+        };
+        assert_eq!(
+            root("main.rs"),
+            Some(("".into(), "main".into())),
+            "declared"
+        );
+        assert_eq!(
+            root("bin/cli.rs"),
+            Some(("bin/cli".into(), "cli".into())),
+            "declared"
+        );
         assert_eq!(root("src/main.rs"), Some(("src".into(), "main".into())));
         assert_eq!(
             root("src/bin/migrate.rs"),

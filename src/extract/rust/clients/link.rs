@@ -322,7 +322,8 @@ fn request_node(
             .is_some_and(|f| t.guarded_fns.contains(f));
     let mut call = call_node(api, r, covered, client, &t.consts);
     if let Value::Map(fields) = &mut call.value {
-        if let Some(why) = t.one_shot.or_else(|| library.command(r.file)) {
+        let tool = t.one_shot.filter(|_| !library.runs_long);
+        if let Some(why) = tool.or_else(|| library.command(r.file)) {
             fields.push(entry("one-shot", scalar(why, r.span)));
         }
         if let Some(why) = library.why_not_judged(r.in_fn.as_deref()) {

@@ -27,7 +27,7 @@ use std::path::PathBuf;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use super::entries::{local_server_tool, one_shot_files};
+use super::entries::{local_server_tool, one_shot_files, runs_long};
 use super::package::one_shot;
 use crate::extract::rust::catalog::Catalog;
 use crate::extract::rust::routes::FnInfo;
@@ -58,6 +58,9 @@ pub struct LibraryReach {
     /// Per file of a long-running package: why only a one-shot command of it runs
     /// the file, when so ([`super::entries`]).
     pub commands: Vec<Option<String>>,
+    /// The package looks like a one-shot tool by its dependencies but one of its
+    /// commands runs long ([`runs_long`]): its calls are not the tool's.
+    pub runs_long: bool,
 }
 
 impl LibraryReach {
@@ -98,7 +101,8 @@ pub fn library_reach(
 ) -> Vec<LibraryReach> {
     let roles: Vec<Role> = packages
         .iter()
-        .map(|(deps, files)| role(*deps, files, catalog))
+        .enumerate()
+        .map(|(j, (deps, files))| role(*deps, files, paths.get(j), catalog))
         .collect();
     let names: Vec<Option<&str>> = packages.iter().map(|(d, _)| own_name(*d)).collect();
     // The files of each long-running package only its one-shot commands run.
@@ -112,7 +116,7 @@ pub fn library_reach(
             let cli = parses_command_line(deps, catalog);
             match (roles[j], paths.get(j)) {
                 (Role::LongRunning, Some(paths)) => {
-                    one_shot_files(files, paths, cli, &long_running)
+                    one_shot_files(files, paths, bins(deps), cli, &long_running)
                 }
                 (Role::OneShot, _) if one_shot(files).is_none() => {
                     vec![local_server_tool(files, cli); files.len()]
@@ -158,10 +162,12 @@ pub fn library_reach(
         .into_iter()
         .zip(functions.iter_mut())
         .zip(commands.iter_mut())
-        .map(|((unreached, f), c)| LibraryReach {
+        .enumerate()
+        .map(|(j, ((unreached, f), c))| LibraryReach {
             unreached,
             functions: f.take(),
             commands: std::mem::take(c),
+            runs_long: roles[j] != Role::OneShot && one_shot(packages[j].1).is_some(),
         })
         .collect()
 }
@@ -180,6 +186,11 @@ pub(super) fn reached_only_by_commands(
         .map(|(i, _)| commands.get(i).and_then(Option::as_deref));
     let first = naming.next()??;
     naming.all(|c| c.is_some()).then(|| first.to_string())
+}
+
+/// The binaries the manifest declares at paths of their own.
+fn bins(deps: Option<&Deps>) -> &[String] {
+    deps.map(|d| d.bin_paths.as_slice()).unwrap_or(&[])
 }
 
 /// Whether the package depends on a command-line parser (`[one-shot] cli`).
@@ -324,14 +335,26 @@ fn why_unreached(
     })
 }
 
-fn role(deps: Option<&Deps>, files: &[PackageFile], catalog: &Catalog) -> Role {
-    if one_shot(files).is_some()
+fn role(
+    deps: Option<&Deps>,
+    files: &[PackageFile],
+    paths: Option<&Vec<PathBuf>>,
+    catalog: &Catalog,
+) -> Role {
+    let runs_long = || paths.is_some_and(|p| runs_long(files, p, bins(deps)));
+    if (one_shot(files).is_some() && !runs_long())
         || local_server_tool(files, parses_command_line(deps, catalog)).is_some()
     {
         return Role::OneShot;
     }
-    let library = files.iter().any(|(_, f)| f.library_root);
-    let binary = files.iter().any(|(_, f)| f.binary_root);
+    // Roots where the manifest puts them (`[lib] path = "lib.rs"`) or by convention.
+    let at = |i: usize| paths.and_then(|p| p.get(i)).and_then(|p| p.to_str());
+    let library = files.iter().enumerate().any(|(i, (_, f))| {
+        f.library_root || at(i).is_some_and(|p| deps.and_then(|d| d.lib_path.as_deref()) == Some(p))
+    });
+    let binary = files.iter().enumerate().any(|(i, (_, f))| {
+        f.binary_root || at(i).is_some_and(|p| bins(deps).iter().any(|b| b == p))
+    });
     let routes = files.iter().any(|(_, f)| {
         !f.routes.routes.is_empty()
             || !f.routes.handlers.is_empty()

@@ -15,6 +15,11 @@ pub struct Deps {
     /// Packages declared `{ workspace = true }`: maybe members of the same workspace
     /// (or third-party crates whose version the workspace pins).
     pub workspace_deps: std::collections::HashSet<String>,
+    /// Targets declared at paths of their own (`[lib] path = "lib.rs"`, `[[bin]] path =
+    /// "main.rs"`), relative to the manifest's directory: roots beside the
+    /// conventional `src/lib.rs`, `src/main.rs` and `src/bin/*`.
+    pub lib_path: Option<String>,
+    pub bin_paths: Vec<String>,
 }
 
 impl Deps {
@@ -125,10 +130,24 @@ pub fn read_deps(text: &str) -> Result<Deps, toml::de::Error> {
             .entry(name.replace('-', "_"))
             .or_insert_with(|| "crate".into());
     }
+    let target_path = |t: &toml::Value| {
+        let path = t.get("path").and_then(toml::Value::as_str)?;
+        Some(path.trim_start_matches("./").to_string())
+    };
+    let lib_path = value.get("lib").and_then(target_path);
+    let bin_paths = value
+        .get("bin")
+        .and_then(toml::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(target_path)
+        .collect();
     Ok(Deps {
         names,
         path_deps,
         workspace_deps,
+        lib_path,
+        bin_paths,
     })
 }
 
@@ -165,5 +184,17 @@ mod tests {
         );
         assert!(deps.depends_on("tokio_retry"));
         assert!(!deps.depends_on("mockito"), "dev-dependencies are not read");
+        assert_eq!((deps.lib_path.as_deref(), deps.bin_paths.len()), (None, 0));
+    }
+
+    #[test]
+    fn targets_declared_at_paths_of_their_own() {
+        let deps = read_deps(
+            "[package]\nname = \"kv-client\"\n[lib]\npath = \"lib.rs\"\n\
+             [[bin]]\nname = \"kv-cli\"\npath = \"./bin/kv-cli.rs\"\n[[bin]]\nname = \"plain\"\n",
+        )
+        .unwrap();
+        assert_eq!(deps.lib_path.as_deref(), Some("lib.rs"));
+        assert_eq!(deps.bin_paths, ["bin/kv-cli.rs"]);
     }
 }
