@@ -1,0 +1,161 @@
+use super::*;
+
+fn expr(text: &str) -> Expr {
+    syn::parse_str(text).unwrap()
+}
+
+/// One file's facts, in a package with these dependencies.
+fn summarized(src: &str, manifest: &str) -> FileFacts {
+    let catalog = crate::engine::load_catalog(&crate::config::Config::default()).expect("catalog");
+    let deps = crate::extract::rust::read_deps(manifest).expect("manifest");
+    let ctx = crate::extract::rust::Ctx {
+        catalog: &catalog,
+        deps: Some(&deps),
+        max_tokens: crate::extract::rust::scan::MAX_TOKENS,
+    };
+    let source =
+        crate::source::SourceFile::new("main.rs".into(), "main.rs".into(), src.to_string());
+    crate::extract::rust::summarize(&source, &ctx).expect("summarised")
+}
+
+const MANIFEST: &str = "[package]\nname = \"app\"\n[dependencies]\naxum = \"0.7\"\n\
+    pager = { path = \"../pager\" }\nshared = { workspace = true }\nserde = \"1\"\n";
+
+#[test]
+fn a_file_shows_its_dispatch_its_loops_its_framework_and_its_local_packages() {
+    let f = summarized(
+        "mod admin; mod monitor; mod util;
+        use pager::Pager;
+        fn main() {
+            match cmd() {
+                Cmd::Admin(c) => admin::run(c),
+                Cmd::Monitor => { monitor::run().await? }
+                Cmd::Other => util::helper(),
+                Cmd::Elsewhere => std::process::exit(1),
+            }
+        }",
+        MANIFEST,
+    );
+    assert_eq!(
+        f.dispatch,
+        ["admin", "monitor", "util"],
+        "modules the file declares"
+    );
+    assert!(!f.long_running && !f.framework && !f.ephemeral_server);
+    assert_eq!(f.local_crates, ["pager"]);
+    let f = summarized(
+        "async fn run() { while let Some(m) = rx.recv().await { shared::handle(m); } }",
+        MANIFEST,
+    );
+    assert!(f.long_running, "a while that awaits");
+    assert_eq!(
+        f.local_crates,
+        ["shared"],
+        "a workspace dependency named by path"
+    );
+    let f = summarized("fn run() { for x in xs { go(x) } }", MANIFEST);
+    assert!(!f.long_running, "a for over a collection");
+    let f = summarized(
+        "async fn start() { let l = tokio::net::TcpListener::bind(\"127.0.0.1:0\").await; \
+         axum::serve(l, app).await; }",
+        MANIFEST,
+    );
+    assert!(f.framework && f.long_running && f.ephemeral_server);
+    let f = summarized(
+        "fn main() { match c { A => a::run(), B => b::run() } }",
+        MANIFEST,
+    );
+    assert!(
+        f.dispatch.is_empty(),
+        "`a` and `b` are no modules of the file"
+    );
+}
+
+#[test]
+fn binary_roots_and_their_module_directories() {
+    let root = |p: &str| {
+        binary_root(Path::new(p), &["main.rs".into(), "bin/cli.rs".into()])
+            .map(|(d, n)| (d.display().to_string(), n))
+    };
+    assert_eq!(
+        root("main.rs"),
+        Some(("".into(), "main".into())),
+        "declared"
+    );
+    assert_eq!(
+        root("bin/cli.rs"),
+        Some(("bin/cli".into(), "cli".into())),
+        "declared"
+    );
+    assert_eq!(root("src/main.rs"), Some(("src".into(), "main".into())));
+    assert_eq!(
+        root("src/bin/migrate.rs"),
+        Some(("src/bin/migrate".into(), "migrate".into()))
+    );
+    assert_eq!(
+        root("src/bin/app/main.rs"),
+        Some(("src/bin/app".into(), "app".into()))
+    );
+    assert_eq!(root("src/bin/app/monitor.rs"), None);
+    assert_eq!(root("src/lib.rs"), None);
+}
+
+#[test]
+fn an_arm_calls_a_function_of_a_module() {
+    assert_eq!(arm_module(&expr("server::run()")), Some("server".into()));
+    assert_eq!(
+        arm_module(&expr("{ admin::run(c).await? }")),
+        Some("admin".into())
+    );
+    assert_eq!(arm_module(&expr("run()")), None, "no module");
+    assert_eq!(
+        arm_module(&expr("{ a::run(); b::run() }")),
+        None,
+        "two statements"
+    );
+}
+
+#[test]
+fn ephemeral_loopback_addresses() {
+    for host in [
+        "[127, 0, 0, 1]",
+        "\"127.0.0.1\"",
+        "Ipv4Addr::LOCALHOST",
+        "IpAddr::V4(Ipv4Addr::LOCALHOST)",
+    ] {
+        assert!(is_loopback(&expr(host)), "{host}");
+    }
+    for host in ["[0, 0, 0, 0]", "\"0.0.0.0\"", "addr"] {
+        assert!(!is_loopback(&expr(host)), "{host}");
+    }
+    assert!(is_zero(&expr("0")));
+    assert!(!is_zero(&expr("8080")));
+}
+
+#[test]
+fn a_library_is_reached_only_by_commands_when_every_file_naming_it_is_one() {
+    let file = |names: &[&str]| {
+        let f = FileFacts {
+            local_crates: names.iter().map(|n| n.to_string()).collect(),
+            ..FileFacts::default()
+        };
+        (0, f)
+    };
+    let files = [file(&["pager"]), file(&["pager", "db"]), file(&[])];
+    let monitor = Some("run only by `app monitor`".to_string());
+    let only = [monitor.clone(), monitor.clone(), None];
+    assert_eq!(
+        super::super::workspace::reached_only_by_commands(&files, &only, "pager").as_deref(),
+        monitor.as_deref()
+    );
+    let server_too = [monitor.clone(), None, None];
+    assert_eq!(
+        super::super::workspace::reached_only_by_commands(&files, &server_too, "pager"),
+        None
+    );
+    assert_eq!(
+        super::super::workspace::reached_only_by_commands(&files, &only, "cache"),
+        None,
+        "named by no file"
+    );
+}
