@@ -329,6 +329,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         let first = self.ev.writes.is_none();
         let walk = self.called(&m.method, false);
         self.closure_runner(m, before, first);
+        self.builder_option(m, before, first);
         self.takes(m);
         self.request_kind(m);
         self.delete_request(&m.args);

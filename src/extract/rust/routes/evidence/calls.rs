@@ -63,6 +63,26 @@ impl Collector<'_> {
         }
     }
 
+    /// `OpenOptions::new().append(true).create(true)`: a write-named method given a
+    /// lone `bool` literal sets an option of a builder; it writes nothing (a write
+    /// takes what it writes). The call, pushed after `before`, is dropped.
+    pub(super) fn builder_option(&mut self, m: &syn::ExprMethodCall, before: usize, first: bool) {
+        let option = m.args.len() == 1
+            && matches!(
+                &m.args[0],
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Bool(_),
+                    ..
+                })
+            );
+        if option && self.names.writes.text.len() > before {
+            self.names.writes.truncate(before);
+            if first {
+                self.ev.writes = None;
+            }
+        }
+    }
+
     /// `mail::send_invite(..)`: a write call through a module's path is that module's
     /// function (`mail::send_invite` among the write calls and the typed calls), not
     /// every `send_invite` of the workspace (vaultwarden's invite handlers share the
