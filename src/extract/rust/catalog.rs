@@ -481,6 +481,16 @@ impl Catalog {
     pub fn is_request_name(&self, name: &str) -> bool {
         self.request_names.contains(name)
     }
+
+    /// Whether an awaited call of this name starts a request for some client whose
+    /// requests are any awaited call (`*`: a generated tonic client's RPCs): on a
+    /// value whose client is known only at link time (a factory's), the chain yields
+    /// a response from there on (`client.get_files(req).await?.into_inner()`).
+    pub fn may_request_awaited(&self, name: &str) -> bool {
+        self.clients
+            .iter()
+            .any(|c| has(&c.request_methods, "*") && c.is_request_method(name, true))
+    }
 }
 
 /// `aws-config` and `aws_config` are one crate name in paths.

@@ -180,9 +180,18 @@ impl Visitor<'_, '_> {
             Origin::Client(ref c) => Some(c.api),
             _ => None,
         });
+        // A value whose client the link step resolves (a factory's, a parameter, a
+        // field): an awaited RPC of a `*` client ends its client part too.
+        let unresolved = st.handle.is_some_and(|h| {
+            !matches!(
+                self.facts.handles[h].origin,
+                Origin::Client(_) | Origin::Breaker { .. }
+            )
+        });
         let request = self.ctx.catalog.is_request_name(&name)
             || client_api
-                .is_some_and(|a| self.ctx.catalog.clients[a].is_request_method(&name, awaited));
+                .is_some_and(|a| self.ctx.catalog.clients[a].is_request_method(&name, awaited))
+            || (unresolved && awaited && self.ctx.catalog.may_request_awaited(&name));
         let outer = std::mem::take(&mut self.merged_request);
         let arg_methods = self.chain_args(m, &name, st, request);
         let merged = std::mem::replace(&mut self.merged_request, outer);
