@@ -4,7 +4,6 @@
 //! link step decides that and combines a handler's evidence with that of the types
 //! it takes and the functions it calls.
 
-use proc_macro2::{TokenStream, TokenTree};
 use syn::visit::{self, Visit};
 
 use super::catalog::RoutesCatalog;
@@ -12,6 +11,7 @@ use super::types;
 
 mod bindings;
 mod body;
+mod branch;
 mod calls;
 mod guard;
 mod names;
@@ -19,7 +19,9 @@ mod outbound;
 mod refuse;
 mod tokens;
 
+pub(crate) use branch::conditional;
 pub(crate) use names::{NameBuf, Names};
+pub(crate) use tokens::string_literals;
 
 /// What a body shows about an idempotency key.
 ///
@@ -74,40 +76,7 @@ pub(crate) struct Evidence {
 }
 
 /// Flags of [`Evidence::repeat`].
-pub(crate) mod repeat {
-    /// SQL text a repeat applies twice (an insert, a delete, `SET n = n + 1`).
-    pub const SQL_PLAIN: u16 = 1;
-    /// SQL text of an insert deduped on a key (`on conflict`).
-    pub const SQL_UPSERT: u16 = 2;
-    /// SQL text setting columns to given values.
-    pub const SQL_SET: u16 = 4;
-    /// An ORM upsert (`insert_into(t)..on_conflict(..)`).
-    pub const ORM_UPSERT: u16 = 8;
-    /// An ORM update setting given values (`update(t).set(col.eq(v))`), or another
-    /// `[writes] sets` call (`File::create(path)`).
-    pub const ORM_SET: u16 = 16;
-    /// An ORM delete (`delete(t.filter(..))`), or an outbound request to a delete
-    /// path (`POST {relay}/push/delete/{id}`).
-    pub const ORM_DELETE: u16 = 32;
-    /// A value written under a key (`map.insert(k, v)`).
-    pub const KEYED: u16 = 64;
-    /// SQL text of a delete.
-    pub const SQL_DELETE: u16 = 128;
-    /// The first write of the body is refused on a repeat: a `match` over it answers
-    /// an error for a unique-key violation (`[writes] refusals`).
-    pub const REFUSES: u16 = 256;
-    /// Writes made only where a lookup of the record's own type found nothing
-    /// (`match (Self::is_favorite(..), v) { (false, true) => insert .. }`): once.
-    pub const ONCE: u16 = 512;
-    /// The body deletes rows by fields of its own record other than its id, then
-    /// upserts it (vaultwarden's `TwoFactor::save`: delete by user and type, insert): it
-    /// replaces by a natural key, so a record with a new id replaces the first.
-    pub const REPLACES: u16 = 1024;
-    /// Writes made only where a stored value differs from the given one (`if v !=
-    /// krate.f { set f = v .. }`, what follows `if updated == 0 { return }` after an
-    /// update filtered on the change): a repeat finds them equal and writes nothing.
-    pub const CHANGED: u16 = 2048;
-}
+pub(crate) mod repeat;
 
 /// Buffers one [`Collector`] fills; the summarizer keeps one for all the functions of
 /// a file, so walking a body allocates only the lists it keeps.
@@ -162,6 +131,10 @@ impl Evidence {
         }
         for input in &sig.inputs {
             if let syn::FnArg::Typed(pt) = input {
+                if sig.receiver().is_none() {
+                    let name = types::pat_var(&pt.pat).map(ToString::to_string);
+                    c.params.push(name.unwrap_or_default());
+                }
                 c.param_type(&pt.ty);
                 if let (syn::Pat::Ident(id), Some(ty)) = (&*pt.pat, types::named(&pt.ty)) {
                     c.bind_ident(&id.ident, &ty);
@@ -282,6 +255,12 @@ struct Collector<'c> {
     change_counts: Vec<String>,
     /// The body names `grant_type`: its request to a token path is an OAuth token request.
     grant_type: bool,
+    /// The parameters of a function without `self`, in order (see `branch.rs`).
+    params: Vec<String>,
+    /// The `None` arm of a `match` over the parameter at this position is walked.
+    none_param: Option<u8>,
+    /// Variables bound to `None` (`let attachment = None;`).
+    none_vars: Vec<String>,
 }
 
 /// Writes met in the arguments of a method chain (see [`Collector::arguments`]).
@@ -315,6 +294,9 @@ impl<'c> Collector<'c> {
             top_assigns: Vec::new(),
             change_counts: Vec::new(),
             grant_type: false,
+            params: Vec::new(),
+            none_param: None,
+            none_vars: Vec::new(),
         }
     }
 }
@@ -452,6 +434,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             }
             self.bind_pat(&l.pat, &init.expr);
             self.bind_change_count(&l.pat, &init.expr);
+            self.bind_none(&l.pat, &init.expr);
             self.bind_lookup(&l.pat, &init.expr);
             self.found_or_refused(&l.pat, init);
         }
@@ -547,6 +530,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                 self.qualifier(q);
             }
             self.path_call(qualifier, &last.ident);
+            self.none_args(&last.ident, &c.args);
             // What `visit_expr_call` does, but the callee's path is walked without
             // `visit_expr_path`, whose check of the last identifier was just made.
             for attr in &c.attrs {
@@ -602,16 +586,4 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             _ => {}
         }
     }
-}
-
-/// The string literals of a token stream, in order (attribute and macro arguments).
-pub(crate) fn string_literals(ts: TokenStream) -> Vec<String> {
-    ts.into_iter()
-        .filter_map(|tt| match tt {
-            TokenTree::Literal(l) => syn::parse_str::<syn::LitStr>(&l.to_string())
-                .ok()
-                .map(|s| s.value()),
-            _ => None,
-        })
-        .collect()
 }

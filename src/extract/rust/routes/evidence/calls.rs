@@ -171,7 +171,7 @@ impl Collector<'_> {
             let q = (split > 0).then(|| &text[..split - 2]);
             if self.cat.new_id(q, &text[split..]).is_some() {
                 // As called (`crypto::generate_attachment_id`), not the catalogue pattern.
-                self.ev.new_id = Some(text.clone());
+                self.ev.new_id = Some(self.generator(&text));
             }
         }
         if text.starts_with("Self::") {

@@ -74,3 +74,15 @@ impl Collector<'_> {
         }
     }
 }
+
+/// The string literals of a token stream, in order (attribute and macro arguments).
+pub(crate) fn string_literals(ts: TokenStream) -> Vec<String> {
+    ts.into_iter()
+        .filter_map(|tt| match tt {
+            TokenTree::Literal(l) => syn::parse_str::<syn::LitStr>(&l.to_string())
+                .ok()
+                .map(|s| s.value()),
+            _ => None,
+        })
+        .collect()
+}

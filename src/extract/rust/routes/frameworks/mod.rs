@@ -267,9 +267,10 @@ impl<'a> Summarizer<'a> {
                     // id; a method giving its record a fresh value (`self.stamp =
                     // get_uuid()`) updates that record.
                     let ctor = f.sig.receiver().is_none();
-                    if let (Some(ty), Some(id), true) =
-                        (&self_ty, &self.out.fns[i].evidence().new_id, ctor)
-                    {
+                    // A generator for `None` callers only (`gen?k`) is the callers' to judge.
+                    let id = self.out.fns[i].evidence().new_id.as_ref();
+                    let id = id.filter(|id| super::evidence::conditional(id).is_none());
+                    if let (Some(ty), Some(id), true) = (&self_ty, id, ctor) {
                         let f = format!("{ty}::{}", self.out.fns[i].name);
                         self.out.new_id_fns.push((f, id.clone()));
                     }

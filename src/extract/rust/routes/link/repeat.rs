@@ -10,6 +10,7 @@
 
 use super::*;
 use crate::extract::rust::routes::catalog::has;
+use crate::extract::rust::routes::evidence::conditional;
 use crate::extract::rust::routes::evidence::repeat::{
     CHANGED, KEYED, ONCE, ORM_DELETE, ORM_SET, ORM_UPSERT, REFUSES, SQL_DELETE, SQL_PLAIN, SQL_SET,
     SQL_UPSERT,
@@ -242,7 +243,9 @@ impl Package<'_> {
         // A method giving its record a fresh value (`self.security_stamp =
         // get_uuid()`) updates that record; a constructor it calls still counts.
         let method = self.method_evs.contains(&(std::ptr::from_ref(ev) as usize));
-        if let Some(id) = ev.new_id.as_ref().filter(|_| !method) {
+        // A generator for `None` callers only (`gen?k`) is judged at the call.
+        let own = ev.new_id.as_ref().filter(|id| conditional(id).is_none());
+        if let Some(id) = own.filter(|_| !method) {
             return Some(format!("new id {id}"));
         }
         // A type whose save replaces by a natural key (delete by user and type, then
@@ -278,7 +281,22 @@ impl Package<'_> {
             self.call_targets(ev, c, pkg)
                 .into_iter()
                 .filter(|(_, cev)| !std::ptr::eq(*cev, ev))
-                .find_map(|(f, cev)| self.creates(cev, self.pkg_of[f], depth - 1))
+                .find_map(|(f, cev)| {
+                    // `save_attachment(None, ..)` reaching `None => generate_id()`.
+                    let passed = |(id, k): (&str, &str)| {
+                        let call = format!("{c}?{k}");
+                        ev.fn_calls
+                            .iter()
+                            .any(|n| n == call)
+                            .then(|| format!("new id {id}"))
+                    };
+                    match cev.new_id.as_deref().and_then(conditional) {
+                        Some(cond) => {
+                            passed(cond).or_else(|| self.creates(cev, self.pkg_of[f], depth - 1))
+                        }
+                        None => self.creates(cev, self.pkg_of[f], depth - 1),
+                    }
+                })
                 .map(|how| match how.find(" (in ") {
                     Some(_) => how,
                     None => format!("{how} (in {c})"),
