@@ -13,6 +13,7 @@ mod bindings;
 mod body;
 mod branch;
 mod calls;
+mod claim;
 mod guard;
 mod names;
 mod outbound;
@@ -261,6 +262,10 @@ struct Collector<'c> {
     none_param: Option<u8>,
     /// Variables bound to `None` (`let attachment = None;`).
     none_vars: Vec<String>,
+    /// Fields a lookup's found arm refuses filled, by variable (see `claim.rs`).
+    claims: Vec<(String, String)>,
+    /// The variable whose claimed field the body fills.
+    claim_seen: Option<String>,
 }
 
 /// Writes met in the arguments of a method chain (see [`Collector::arguments`]).
@@ -297,6 +302,8 @@ impl<'c> Collector<'c> {
             params: Vec::new(),
             none_param: None,
             none_vars: Vec::new(),
+            claims: Vec::new(),
+            claim_seen: None,
         }
     }
 }
@@ -311,6 +318,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         let first = self.ev.writes.is_none();
         let walk = self.called(&m.method, false);
         self.closure_runner(m, before, first);
+        self.claim_method(m);
         self.builder_option(m, before, first);
         self.takes(m);
         self.request_kind(m);
@@ -411,6 +419,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
 
     fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
         self.transition(a);
+        self.claim_assign(a);
         visit::visit_expr_assign(self, a);
     }
 

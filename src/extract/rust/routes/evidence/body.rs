@@ -50,6 +50,7 @@ impl Collector<'_> {
                 self.ev.repeat |= repeat::REFUSES;
             }
         }
+        self.finish_claim();
         self.lookup_vars.clear();
         if std::mem::take(&mut self.self_delete) && self.ev.repeat & repeat::ORM_UPSERT != 0 {
             self.ev.repeat |= repeat::REPLACES;

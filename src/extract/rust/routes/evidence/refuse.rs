@@ -115,7 +115,7 @@ fn expr_refuses(e: &syn::Expr) -> bool {
 }
 
 /// A block one of whose own statements answers an error (not one nested in an `if`).
-fn block_refuses(b: &syn::Block) -> bool {
+pub(super) fn block_refuses(b: &syn::Block) -> bool {
     b.stmts.iter().any(stmt_refuses)
 }
 
@@ -208,6 +208,12 @@ impl Collector<'_> {
                     && !matches!(a.pat, syn::Pat::Wild(_))
                     && expr_refuses(&a.body)
             });
+            if found.is_some() {
+                // `Some(user) => if !user.password_hash.is_empty() { err!(..) }`.
+                for a in m.arms.iter().filter(|a| !found_nothing(&a.pat)) {
+                    self.claim_checks(a);
+                }
+            }
             if let Some(ty) = found.as_ref().filter(|_| refuses) {
                 self.refused.push(ty.clone());
             }
