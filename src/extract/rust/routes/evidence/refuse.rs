@@ -498,6 +498,17 @@ fn state_checks(cond: &syn::Expr, out: &mut Vec<StateCheck>) {
             state_checks(&b.right, out);
         }
         syn::Expr::Paren(p) => state_checks(&p.expr, out),
+        syn::Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
+            // `s != A && s != B`: refused unless one of them (one check, values `A | B`).
+            let mut parts = Vec::new();
+            state_checks(&b.left, &mut parts);
+            state_checks(&b.right, &mut parts);
+            let same = |p: &StateCheck, q: &StateCheck| p.0 == q.0 && p.1 == q.1 && !p.2 && !q.2;
+            if parts.len() == 2 && same(&parts[0], &parts[1]) {
+                let allowed = format!("{} | {}", parts[0].3, parts[1].3);
+                out.push((parts[0].0.clone(), parts[0].1.clone(), false, allowed));
+            }
+        }
         syn::Expr::Binary(b) if matches!(b.op, syn::BinOp::Ne(_) | syn::BinOp::Eq(_)) => {
             let eq = matches!(b.op, syn::BinOp::Eq(_));
             if let Some((v, f)) = field(&b.left) {
@@ -540,10 +551,9 @@ impl Collector<'_> {
             return;
         };
         let value = a.right.to_token_stream().to_string();
-        let refused = self
-            .state_checks
-            .iter()
-            .any(|(cv, cf, eq, cval)| *cv == v && id == cf && (*eq == (*cval == value)));
+        let refused = self.state_checks.iter().any(|(cv, cf, eq, cval)| {
+            *cv == v && id == cf && (*eq == cval.split(" | ").any(|c| c == value))
+        });
         if refused && self.transition_seen.is_none() {
             self.transition_seen = Some(v);
         }
