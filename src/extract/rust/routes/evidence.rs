@@ -62,10 +62,6 @@ pub(crate) struct Evidence {
     pub repeat: u16,
     /// The first identity generator the body calls (`get_uuid`): it makes a new record.
     pub new_id: Option<String>,
-    /// The table and columns (`users:username,email`) of an SQL insert that is the
-    /// body's first write: the link step asks the package's migrations whether one of
-    /// them is unique, which refuses a repeat.
-    pub inserts: Option<Box<str>>,
     /// A field the body counts up or down (`send.access_count += 1`): saved, a repeat
     /// counts twice.
     pub counts: Option<String>,
@@ -117,7 +113,25 @@ fn collect_type_names(ty: &syn::Type, out: &mut NameBuf) {
     Types(out).visit_type(ty);
 }
 
+/// Separates the shown text of [`Evidence::writes`] from the table and columns of an
+/// SQL insert that is the body's first write (`sql insert into\u{1f}users:username,email`):
+/// the link step asks the package's migrations whether one is unique, which refuses a
+/// repeat. Kept in that string, a function without such an insert pays no byte for it.
+const TARGET: char = '\u{1f}';
+
 impl Evidence {
+    /// What [`Evidence::writes`] shows (without an insert's target).
+    pub(crate) fn writes_shown(&self) -> Option<&str> {
+        self.writes
+            .as_deref()
+            .map(|w| w.split(TARGET).next().unwrap_or(w))
+    }
+
+    /// The `table:col,col` of an SQL insert that is the body's first write.
+    pub(crate) fn insert_target(&self) -> Option<&str> {
+        self.writes.as_deref()?.split_once(TARGET).map(|(_, t)| t)
+    }
+
     /// Evidence of a function: its parameter types and its body.
     pub fn of_fn(
         sig: &syn::Signature,
@@ -192,7 +206,6 @@ impl Evidence {
         self.repeat |= other.repeat;
         self.new_id = self.new_id.take().or(other.new_id);
         self.counts = self.counts.take().or(other.counts);
-        self.inserts = self.inserts.take().or(other.inserts);
         self.type_calls = self.type_calls.union(&other.type_calls);
     }
 }

@@ -373,8 +373,8 @@ impl<'a> Package<'a> {
         pkg: usize,
         depth: u8,
     ) -> Option<String> {
-        if let Some(w) = &ev.writes {
-            return Some(w.clone());
+        if let Some(w) = ev.writes_shown() {
+            return Some(w.to_string());
         }
         if depth == 0 {
             return None;

@@ -117,12 +117,12 @@ impl Collector<'_> {
                 let bare = call.rsplit_once([':', '.']).map_or(call, |(_, m)| m);
                 has(&self.cat.writes.sql_runners, bare)
             });
-            if kind == SqlWrite::Plain
-                && self.ev.inserts.is_none()
-                && (runner || self.ev.writes.is_none())
-            {
-                let lower = lit.to_ascii_lowercase();
-                self.ev.inserts = super::super::sql::insert_target(&lower).map(Into::into);
+            let target = (kind == SqlWrite::Plain && (runner || self.ev.writes.is_none()))
+                .then(|| super::super::sql::insert_target(&lit.to_ascii_lowercase()))
+                .flatten();
+            if let Some(target) = target {
+                let shown = self.ev.writes.take().unwrap_or_else(|| format!("sql {q}"));
+                self.ev.writes = Some(format!("{shown}{}{target}", super::TARGET));
             }
             if self.ev.writes.is_none() {
                 self.ev.writes = Some(format!("sql {q}"));

@@ -45,7 +45,7 @@ impl Repeat {
             // A field counted in a body that writes nothing (a metrics struct in
             // memory) is no write; counted and saved (`n += 1; self.save(c)`), it is.
             plain: (r & SQL_PLAIN != 0)
-                .then(|| ev.writes.clone().unwrap_or_else(|| "sql".to_string()))
+                .then(|| ev.writes_shown().unwrap_or("sql").to_string())
                 .or_else(|| {
                     let writes = ev.writes.is_some() || r != 0;
                     ev.counts
@@ -206,7 +206,7 @@ impl Package<'_> {
     /// and a repeat gives the same value. An identity the body makes (`Uuid::new_v4()`)
     /// is taken for the record's primary key, which the insert must then give too.
     fn unique_refusal(&self, ev: &Evidence, pkg: usize) -> Option<String> {
-        let (table, cols) = ev.inserts.as_deref()?.split_once(':')?;
+        let (table, cols) = ev.insert_target()?.split_once(':')?;
         let cols: Vec<&str> = cols.split(',').collect();
         let unique = self
             .schemas
