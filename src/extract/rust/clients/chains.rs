@@ -175,23 +175,7 @@ impl Visitor<'_, '_> {
             String::new()
         };
         self.note_layer(m, &name, st);
-        // After a request the chain yields a response, not the client.
-        let client_api = st.handle.and_then(|h| match self.facts.handles[h].origin {
-            Origin::Client(ref c) => Some(c.api),
-            _ => None,
-        });
-        // A value whose client the link step resolves (a factory's, a parameter, a
-        // field): an awaited RPC of a `*` client ends its client part too.
-        let unresolved = st.handle.is_some_and(|h| {
-            !matches!(
-                self.facts.handles[h].origin,
-                Origin::Client(_) | Origin::Breaker { .. }
-            )
-        });
-        let request = self.ctx.catalog.is_request_name(&name)
-            || client_api
-                .is_some_and(|a| self.ctx.catalog.clients[a].is_request_method(&name, awaited))
-            || (unresolved && awaited && self.ctx.catalog.may_request_awaited(&name));
+        let request = self.is_request(st, &name, awaited);
         let outer = std::mem::take(&mut self.merged_request);
         let arg_methods = self.chain_args(m, &name, st, request);
         let merged = std::mem::replace(&mut self.merged_request, outer);
@@ -241,6 +225,27 @@ impl Visitor<'_, '_> {
             in_fn: self.fn_name.as_deref().map(Into::into),
             configurable: self.is_configurable(&m.args),
         });
+    }
+
+    /// Whether the call `name` on the chain's value sends a request: after it, the
+    /// chain yields a response, not the client.
+    fn is_request(&self, st: &ChainState, name: &str, awaited: bool) -> bool {
+        let client_api = st.handle.and_then(|h| match self.facts.handles[h].origin {
+            Origin::Client(ref c) => Some(c.api),
+            _ => None,
+        });
+        // A value whose client the link step resolves (a factory's, a parameter, a
+        // field): an awaited RPC of a `*` client ends its client part too.
+        let unresolved = st.handle.is_some_and(|h| {
+            !matches!(
+                self.facts.handles[h].origin,
+                Origin::Client(_) | Origin::Breaker { .. }
+            )
+        });
+        self.ctx.catalog.is_request_name(name)
+            || client_api
+                .is_some_and(|a| self.ctx.catalog.clients[a].is_request_method(name, awaited))
+            || (unresolved && awaited && self.ctx.catalog.may_request_awaited(name))
     }
 
     /// On a layer builder: whether this call adds a timeout layer.

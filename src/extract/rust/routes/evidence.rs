@@ -13,6 +13,7 @@ mod bindings;
 mod body;
 mod branch;
 mod calls;
+mod chain;
 mod claim;
 mod guard;
 mod names;
@@ -322,50 +323,16 @@ impl<'c> Collector<'c> {
 }
 
 impl<'ast> Visit<'ast> for Collector<'_> {
+    /// A link of a method chain (`.insert(..)` of `diesel::insert_into(t).values(v)
+    /// .insert(..)`): its own evidence ([`Collector::chain_link`]), then its receiver
+    /// and arguments; the outermost link judges the whole chain's writes
+    /// ([`Collector::judge_chain`]).
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
         let outermost = self.chain_depth == 0;
         let mark = self.names.writes.text.len();
         let wrote = self.ev.writes.is_some();
         self.chain_depth += 1;
-        let before = self.names.writes.text.len();
-        let first = self.ev.writes.is_none();
-        let walk = self.called(&m.method, false);
-        self.closure_runner(m, before, first);
-        self.claim_method(m);
-        self.builder_option(m, before, first);
-        self.takes(m);
-        self.request_kind(m);
-        self.delete_request(&m.args);
-        if let Some(ty) = self.receiver_type(&m.receiver) {
-            // `cmd.spawn()` on a `Command`: the link step follows `Command::spawn`,
-            // not every method `spawn` of the workspace.
-            let call = format!("{ty}::{}", m.method);
-            self.names.type_calls.push_str(&call);
-        }
-        if self.typed_write(&m.receiver, before) {
-            // `headers.insert(k, v)` on a `HeaderMap`: a value in memory, no write.
-            self.names.writes.truncate(before);
-            if first {
-                self.ev.writes = None;
-            }
-        }
-        if self.names.writes.text.len() > before
-            && self
-                .cat
-                .is_typed_set(self.names.writes.text[before..].trim_end())
-        {
-            // A sea-orm `ActiveModel`'s `update`: the columns `Set` on it, given values.
-            self.names.writes.truncate(before);
-            self.ev.repeat |= repeat::ORM_SET;
-        }
-        if m.args.len() == 2
-            && self.names.writes.text.len() > before
-            && self.cat.writes.keyed_calls.iter().any(|k| m.method == k)
-        {
-            // `map.insert(k, v)`: a repeat writes the same value under the same key.
-            self.names.writes.truncate(before);
-            self.ev.repeat |= repeat::KEYED;
-        }
+        let walk = self.chain_link(m, mark, !wrote);
         self.visit_expr(&m.receiver);
         if walk {
             // The arguments are expressions of their own, not links of this chain:
@@ -382,52 +349,9 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             self.once(found.as_ref(), |c| c.arguments(&m.args));
         }
         self.chain_depth -= 1;
-        if !outermost {
-            return;
+        if outermost {
+            self.judge_chain(m, mark, wrote);
         }
-        let mut chain = std::mem::take(&mut self.chain);
-        let token =
-            chain & (CHAIN_TOKEN | CHAIN_SEND) == CHAIN_TOKEN | CHAIN_SEND && self.grant_type;
-        if chain & (CHAIN_READ | CHAIN_SEND) == CHAIN_READ | CHAIN_SEND || token {
-            // `client.get(url).send()`: a read; `post(".../connect/token").form(&[("grant_type",
-            // ..)]).send()`: a credential asked for.
-            chain |= CHAIN_INERT;
-        }
-        if chain & (CHAIN_DELETE | CHAIN_SEND) == CHAIN_DELETE | CHAIN_SEND
-            && self.names.writes.text.len() > mark
-        {
-            // `request(Method::POST, "{relay}/push/delete/{id}").send()`: a delete.
-            self.names.writes.truncate(mark);
-            self.ev.repeat |= repeat::ORM_DELETE;
-        }
-        if chain & CHAIN_INERT != 0 {
-            // `FlashMessage::error(..).send()`: a cookie, no write.
-            self.names.writes.truncate(mark);
-            if !wrote {
-                self.ev.writes = None;
-            }
-        } else if self.names.writes.text.len() > mark
-            && super::orm::absolute_set(m, self.cat) == Some(true)
-        {
-            // `diesel::update(t).set(col.eq(v)).execute(c)`: sets given values.
-            self.ev.repeat |= repeat::ORM_SET;
-            self.names.writes.truncate(mark);
-        } else if self.names.writes.text.len() > mark && super::orm::delete_chain(m, self.cat) {
-            // `diesel::delete(t.filter(id.eq(x))).execute(c)`: a repeat deletes nothing more.
-            self.ev.repeat |= repeat::ORM_DELETE;
-            self.names.writes.truncate(mark);
-            self.self_delete |= refuse::by_own_fields(m);
-        } else if chain & CHAIN_UPSERT != 0 {
-            // `insert_into(t).values(v).on_conflict(id).do_nothing().execute(c)`: the
-            // chain's writes are one upsert.
-            if self.names.writes.text.len() > mark {
-                self.ev.repeat |= repeat::ORM_UPSERT;
-            }
-            self.names.writes.truncate(mark);
-        }
-        let args = std::mem::take(&mut self.args);
-        self.names.writes.text.push_str(&args.writes);
-        self.ev.writes = self.ev.writes.take().or(args.first);
     }
 
     fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {

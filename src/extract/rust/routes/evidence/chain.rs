@@ -1,0 +1,107 @@
+//! A method chain's writes: what each link shows, and what the outermost link
+//! makes of the whole chain (a read, a delete, an upsert, an absolute update).
+
+use super::{refuse, repeat, Collector};
+use super::{CHAIN_DELETE, CHAIN_INERT, CHAIN_READ, CHAIN_SEND, CHAIN_TOKEN, CHAIN_UPSERT};
+use crate::extract::rust::routes::orm;
+
+impl Collector<'_> {
+    /// The evidence of link `m` itself, before its receiver and arguments are walked:
+    /// its call, the writes it makes in memory only (`headers.insert(k, v)`), a
+    /// sea-orm `Set` update, a keyed write. `before`: the write names' length when the
+    /// chain's link began; `first`: no write was seen before it. Returns whether the
+    /// arguments are walked (not a CORS configuration call's).
+    pub(super) fn chain_link(
+        &mut self,
+        m: &syn::ExprMethodCall,
+        before: usize,
+        first: bool,
+    ) -> bool {
+        let walk = self.called(&m.method, false);
+        self.closure_runner(m, before, first);
+        self.claim_method(m);
+        self.builder_option(m, before, first);
+        self.takes(m);
+        self.request_kind(m);
+        self.delete_request(&m.args);
+        if let Some(ty) = self.receiver_type(&m.receiver) {
+            // `cmd.spawn()` on a `Command`: the link step follows `Command::spawn`,
+            // not every method `spawn` of the workspace.
+            let call = format!("{ty}::{}", m.method);
+            self.names.type_calls.push_str(&call);
+        }
+        if self.typed_write(&m.receiver, before) {
+            // `headers.insert(k, v)` on a `HeaderMap`: a value in memory, no write.
+            self.names.writes.truncate(before);
+            if first {
+                self.ev.writes = None;
+            }
+        }
+        if self.names.writes.text.len() > before
+            && self
+                .cat
+                .is_typed_set(self.names.writes.text[before..].trim_end())
+        {
+            // A sea-orm `ActiveModel`'s `update`: the columns `Set` on it, given values.
+            self.names.writes.truncate(before);
+            self.ev.repeat |= repeat::ORM_SET;
+        }
+        if m.args.len() == 2
+            && self.names.writes.text.len() > before
+            && self.cat.writes.keyed_calls.iter().any(|k| m.method == k)
+        {
+            // `map.insert(k, v)`: a repeat writes the same value under the same key.
+            self.names.writes.truncate(before);
+            self.ev.repeat |= repeat::KEYED;
+        }
+        walk
+    }
+
+    /// Judges the chain whose outermost link is `m`, once it is all walked: `mark` is
+    /// the write names' length when it began, `wrote` whether a write was seen before.
+    pub(super) fn judge_chain(&mut self, m: &syn::ExprMethodCall, mark: usize, wrote: bool) {
+        let mut chain = std::mem::take(&mut self.chain);
+        let token =
+            chain & (CHAIN_TOKEN | CHAIN_SEND) == CHAIN_TOKEN | CHAIN_SEND && self.grant_type;
+        if chain & (CHAIN_READ | CHAIN_SEND) == CHAIN_READ | CHAIN_SEND || token {
+            // `client.get(url).send()`: a read; `post(".../connect/token").form(&[("grant_type",
+            // ..)]).send()`: a credential asked for.
+            chain |= CHAIN_INERT;
+        }
+        if chain & (CHAIN_DELETE | CHAIN_SEND) == CHAIN_DELETE | CHAIN_SEND
+            && self.names.writes.text.len() > mark
+        {
+            // `request(Method::POST, "{relay}/push/delete/{id}").send()`: a delete.
+            self.names.writes.truncate(mark);
+            self.ev.repeat |= repeat::ORM_DELETE;
+        }
+        if chain & CHAIN_INERT != 0 {
+            // `FlashMessage::error(..).send()`: a cookie, no write.
+            self.names.writes.truncate(mark);
+            if !wrote {
+                self.ev.writes = None;
+            }
+        } else if self.names.writes.text.len() > mark
+            && orm::absolute_set(m, self.cat) == Some(true)
+        {
+            // `diesel::update(t).set(col.eq(v)).execute(c)`: sets given values.
+            self.ev.repeat |= repeat::ORM_SET;
+            self.names.writes.truncate(mark);
+        } else if self.names.writes.text.len() > mark && orm::delete_chain(m, self.cat) {
+            // `diesel::delete(t.filter(id.eq(x))).execute(c)`: a repeat deletes nothing more.
+            self.ev.repeat |= repeat::ORM_DELETE;
+            self.names.writes.truncate(mark);
+            self.self_delete |= refuse::by_own_fields(m);
+        } else if chain & CHAIN_UPSERT != 0 {
+            // `insert_into(t).values(v).on_conflict(id).do_nothing().execute(c)`: the
+            // chain's writes are one upsert.
+            if self.names.writes.text.len() > mark {
+                self.ev.repeat |= repeat::ORM_UPSERT;
+            }
+            self.names.writes.truncate(mark);
+        }
+        let args = std::mem::take(&mut self.args);
+        self.names.writes.text.push_str(&args.writes);
+        self.ev.writes = self.ev.writes.take().or(args.first);
+    }
+}
