@@ -45,16 +45,16 @@ pub(crate) struct Evidence {
     /// the others in `calls` are methods (`.split(' ')`), which no free function is.
     pub fn_calls: Names,
     /// The first storage call of an idempotency store.
-    pub storage: Option<String>,
+    pub storage: Option<Box<str>>,
     /// Reads or destructures a key field (`body.idempotency_key`).
     pub key_field: bool,
     /// A parameter type the catalogue names as a key extractor.
-    pub known_extractor: Option<String>,
+    pub known_extractor: Option<Box<str>>,
     /// A catalogue idempotency layer named in the body or return type (a layer builder).
-    pub layer: Option<String>,
+    pub layer: Option<Box<str>>,
     /// The first write evidence of the body (`call insert`, `sql insert into`): with
     /// none here or in its callees, a handler only reads.
-    pub writes: Option<String>,
+    pub writes: Option<Box<str>>,
     /// The write calls a repeat may apply twice, as far as this body shows: neither in
     /// an upsert chain (`.on_conflict(..)`) nor a runner of this body's SQL text
     /// (`execute`). The link step follows each into the workspace.
@@ -62,10 +62,10 @@ pub(crate) struct Evidence {
     /// What the body's own writes do on a repeat ([`repeat`] flags).
     pub repeat: u16,
     /// The first identity generator the body calls (`get_uuid`): it makes a new record.
-    pub new_id: Option<String>,
+    pub new_id: Option<Box<str>>,
     /// A field the body counts up or down (`send.access_count += 1`): saved, a repeat
     /// counts twice.
-    pub counts: Option<String>,
+    pub counts: Option<Box<str>>,
     /// `Type::f` of the calls through a type's path (`Cipher::new(..)`) and of the
     /// methods called on a variable of known type (`cmd.spawn()`: `Command::spawn`):
     /// the link step looks for the constructors that make a new identity among them,
@@ -288,7 +288,7 @@ struct ArgWrites {
     /// The write calls, each followed by `\n`.
     writes: String,
     /// The first write evidence.
-    first: Option<String>,
+    first: Option<Box<str>>,
 }
 
 impl<'c> Collector<'c> {
@@ -505,7 +505,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     fn visit_path_segment(&mut self, seg: &'ast syn::PathSegment) {
         if self.ev.layer.is_none() {
             if let Some(l) = self.cat.evidence.layers.iter().find(|l| seg.ident == l) {
-                self.ev.layer = Some(l.clone());
+                self.ev.layer = Some(l.as_str().into());
             }
         }
         visit::visit_path_segment(self, seg);

@@ -44,7 +44,7 @@ impl Collector<'_> {
         self.ev.types = self.names.types.take();
         self.ev.type_calls = self.names.type_calls.take();
         self.ev.fn_calls = self.names.fn_calls.take();
-        self.ev.counts = self.saved_count();
+        self.ev.counts = self.saved_count().map(Into::into);
         if let Some(v) = self.transition_seen.take() {
             if self.saved(&v) {
                 self.ev.repeat |= repeat::REFUSES;
@@ -70,7 +70,7 @@ impl Collector<'_> {
             .ev
             .types
             .least(|t| has(&self.cat.evidence.key_extractors, t))
-            .map(str::to_string);
+            .map(Into::into);
         self.ev
     }
 
@@ -121,11 +121,15 @@ impl Collector<'_> {
                 .then(|| super::super::sql::insert_target(&lit.to_ascii_lowercase()))
                 .flatten();
             if let Some(target) = target {
-                let shown = self.ev.writes.take().unwrap_or_else(|| format!("sql {q}"));
-                self.ev.writes = Some(format!("{shown}{}{target}", super::TARGET));
+                let shown = self
+                    .ev
+                    .writes
+                    .take()
+                    .unwrap_or_else(|| format!("sql {q}").into());
+                self.ev.writes = Some(format!("{shown}{}{target}", super::TARGET).into());
             }
             if self.ev.writes.is_none() {
-                self.ev.writes = Some(format!("sql {q}"));
+                self.ev.writes = Some(format!("sql {q}").into());
             }
             self.ev.repeat |= match kind {
                 SqlWrite::Plain => repeat::SQL_PLAIN,

@@ -12,7 +12,7 @@ impl Collector<'_> {
     pub(super) fn qualifier(&mut self, id: &proc_macro2::Ident) {
         let name = self.names.calls.push_ident(id);
         if self.ev.storage.is_none() && has(&self.cat.evidence.storage_calls, name) {
-            self.ev.storage = Some(name.to_string());
+            self.ev.storage = Some(name.into());
         }
         if self.chain_depth > 0 && has(&self.cat.writes.not_writes, name) {
             self.chain |= CHAIN_INERT;
@@ -38,7 +38,7 @@ impl Collector<'_> {
             return;
         }
         if self.ev.writes.is_none() {
-            self.ev.writes = Some(format!("call {name}"));
+            self.ev.writes = Some(format!("call {name}").into());
         }
         if upsert {
             self.ev.repeat |= repeat::ORM_UPSERT;
@@ -117,7 +117,7 @@ impl Collector<'_> {
             self.names.fn_calls.push_str(name);
         }
         if self.ev.storage.is_none() && has(&self.cat.evidence.storage_calls, name) {
-            self.ev.storage = Some(name.to_string());
+            self.ev.storage = Some(name.into());
         }
         let len = name.len();
         self.write_call(len);
@@ -171,7 +171,7 @@ impl Collector<'_> {
             let q = (split > 0).then(|| &text[..split - 2]);
             if self.cat.new_id(q, &text[split..]).is_some() {
                 // As called (`crypto::generate_attachment_id`), not the catalogue pattern.
-                self.ev.new_id = Some(self.generator(&text));
+                self.ev.new_id = Some(self.generator(&text).into());
             }
         }
         if text.starts_with("Self::") {

@@ -272,7 +272,7 @@ impl<'a> Summarizer<'a> {
                     let id = id.filter(|id| super::evidence::conditional(id).is_none());
                     if let (Some(ty), Some(id), true) = (&self_ty, id, ctor) {
                         let f = format!("{ty}::{}", self.out.fns[i].name);
-                        self.out.new_id_fns.push((f, id.clone()));
+                        self.out.new_id_fns.push((f, id.to_string()));
                     }
                     // Only extractor and middleware impls keep the impl's evidence.
                     if extractor || middleware {
