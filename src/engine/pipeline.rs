@@ -124,7 +124,8 @@ impl<'a> Run<'a> {
             .enumerate()
             .map(|(i, c)| {
                 let read_text = || {
-                    (self.rust.manifest_text(i))
+                    self.rust
+                        .manifest_text(i)
                         .unwrap_or_else(|| read_candidate(c, self.max_size(c)))
                 };
                 match &self.cache {

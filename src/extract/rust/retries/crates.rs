@@ -264,12 +264,7 @@ fn ready_call(
     walk_block(&method.block, Options::default(), &mut |seen| {
         if let Seen::Expr(e @ Expr::Call(c)) = seen {
             if let Expr::Path(p) = &*c.func {
-                let written: Vec<String> = p
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
+                let written = crate::extract::rust::front::paths::segments(&p.path);
                 if immediate(&written.join("::")) || immediate(&ctx.resolve(&p.path)) {
                     ready.get_or_insert(ctx.pos.of(e));
                 }

@@ -414,12 +414,7 @@ fn strategy_iterator(ctx: &Ctx, scope: &Scope, receiver: &Expr) -> Option<Delay>
         return Some(hit.strategy.delay.into());
     }
     // The type: `Backoff::new()` → `Backoff`; `Self::fresh_backoff()` → its return type.
-    let segs: Vec<String> = p
-        .path
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
+    let segs = crate::extract::rust::front::paths::segments(&p.path);
     let type_name = match local_call_name(&p.path).and_then(|n| ctx.local_fn(&n)) {
         Some(def) => match &def.sig.output {
             syn::ReturnType::Type(_, ty) => match &**ty {

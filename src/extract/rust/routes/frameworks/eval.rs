@@ -246,12 +246,7 @@ impl Summarizer<'_> {
             // the handler is `symbolicate_frames`, not another `symbolicate` that
             // happens to share the alias's name.
             syn::Expr::Path(p) => {
-                let segs: Vec<String> = p
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
+                let segs = crate::extract::rust::front::paths::segments(&p.path);
                 self.resolve(&segs)
                     .pop()
                     .or_else(|| last_ident(&p.path))
