@@ -63,6 +63,12 @@ pub(crate) struct Names {
     write_verbs: NameSet,
     /// Any other `*` entry, matched by prefix.
     write_prefixes: Vec<String>,
+    /// Where each `writes.new_ids` entry's type ends (`Uuid::new_v4`: 4), for a
+    /// `Type::f` entry: looked up for every path call, so not split each time.
+    new_id_types: Vec<Option<usize>>,
+    /// The longest word of each `writes.sql` phrase: a literal holding none of them,
+    /// case aside, holds no write statement (most literals are messages and names).
+    sql_words: Vec<String>,
 }
 
 /// A small set of names looked up by the thousand (every call of every body), kept
@@ -268,6 +274,8 @@ impl RoutesCatalog {
                 write_calls: exact.into(),
                 write_verbs: verbs.into(),
                 write_prefixes: prefixes,
+                new_id_types: self.writes.new_ids.iter().map(|e| e.rfind("::")).collect(),
+                sql_words: self.writes.sql.iter().map(|q| longest_word(q)).collect(),
             }
         })
     }
@@ -344,14 +352,16 @@ impl RoutesCatalog {
 
     /// The catalogue identity generator a call `qualifier::name(..)` is, if it is one.
     pub(crate) fn new_id(&self, qualifier: Option<&str>, name: &str) -> Option<&str> {
+        let types = &self.names().new_id_types;
         self.writes
             .new_ids
             .iter()
-            .find(|e| match e.rsplit_once("::") {
-                Some((q, n)) => n == name && qualifier == Some(q),
+            .zip(types)
+            .find(|(e, ty)| match ty {
+                Some(at) => &e[at + 2..] == name && qualifier == Some(&e[..*at]),
                 None => glob(e, name),
             })
-            .map(String::as_str)
+            .map(|(e, _)| e.as_str())
     }
 
     /// The SQL phrase a string literal contains, if it is a write statement
@@ -360,6 +370,14 @@ impl RoutesCatalog {
         // Statements have a space; most literals (names, paths, messages) are skipped
         // before any lowercasing.
         if text.len() < 6 || !text.contains(char::is_whitespace) {
+            return None;
+        }
+        if !self
+            .names()
+            .sql_words
+            .iter()
+            .any(|w| contains_ignore_case(text, w))
+        {
             return None;
         }
         super::sql::classify(&self.writes, &text.to_ascii_lowercase())
@@ -407,6 +425,27 @@ impl RoutesCatalog {
             .iter()
             .any(|h| h.eq_ignore_ascii_case(t))
     }
+}
+
+/// The longest word of a ` * ` phrase (`update * set`: `update`), lowercase.
+fn longest_word(phrase: &str) -> String {
+    phrase
+        .split([' ', '*'])
+        .max_by_key(|w| w.len())
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+}
+
+/// `text` holds `word` (lowercase ASCII), ASCII case aside. Allocates nothing.
+fn contains_ignore_case(text: &str, word: &str) -> bool {
+    let (t, w) = (text.as_bytes(), word.as_bytes());
+    let Some(&first) = w.first() else {
+        return true;
+    };
+    t.len() >= w.len()
+        && (0..=t.len() - w.len()).any(|i| {
+            t[i].to_ascii_lowercase() == first && t[i..i + w.len()].eq_ignore_ascii_case(w)
+        })
 }
 
 /// `text` holds the parts of `phrase` (split at ` * `) in order, each on word
@@ -546,5 +585,36 @@ mod glob_tests {
         assert!(!glob("gen_*_id_*_v*", "gen_user_v4_id"));
         assert!(glob("*", "") && glob("*", "any") && glob("a**b", "ab"));
         assert!(!glob("a*", "") && !glob("", "a") && glob("", ""));
+    }
+}
+
+#[cfg(test)]
+mod prefilter_tests {
+    use super::RoutesCatalog;
+
+    #[test]
+    fn sql_words_skip_only_literals_without_a_write_word() {
+        assert_eq!(super::longest_word("update * set"), "update");
+        assert_eq!(super::longest_word("On Conflict"), "conflict");
+        assert!(super::contains_ignore_case("x InSeRt y", "insert"));
+        assert!(!super::contains_ignore_case("inser", "insert"));
+        assert!(super::contains_ignore_case("anything", ""));
+        let cat = RoutesCatalog::builtin();
+        assert!(cat
+            .write_sql("INSERT INTO users (id) VALUES ($1)")
+            .is_some());
+        assert!(cat.write_sql("Update Users Set name = $1").is_some());
+        assert!(cat.write_sql("user not found: {}").is_none());
+        assert!(cat.write_sql("UPDATE of the users").is_none());
+    }
+
+    #[test]
+    fn typed_new_ids_match_their_type_only() {
+        let cat = RoutesCatalog::builtin();
+        assert_eq!(cat.new_id(Some("Uuid"), "new_v4"), Some("Uuid::new_v4"));
+        assert_eq!(cat.new_id(Some("Ulid"), "new"), Some("Ulid::new"));
+        assert_eq!(cat.new_id(Some("Vec"), "new"), None);
+        assert_eq!(cat.new_id(None, "generate_user_id"), Some("generate_*_id"));
+        assert_eq!(cat.new_id(None, "new"), None);
     }
 }
