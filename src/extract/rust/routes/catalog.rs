@@ -63,9 +63,9 @@ pub(crate) struct Names {
     write_verbs: NameSet,
     /// Any other `*` entry, matched by prefix.
     write_prefixes: Vec<String>,
-    /// Where each `writes.new_ids` entry's type ends (`Uuid::new_v4`: 4), for a
-    /// `Type::f` entry: looked up for every path call, so not split each time.
-    new_id_types: Vec<Option<usize>>,
+    /// The shape of each `writes.new_ids` entry, looked up for every path call of every
+    /// body: found once here rather than by splitting the entry each time.
+    new_id_kinds: Vec<Pattern>,
     /// The longest word of each `writes.sql` phrase: a literal holding none of them,
     /// case aside, holds no write statement (most literals are messages and names).
     sql_words: Vec<String>,
@@ -100,6 +100,27 @@ impl From<HashSet<String>> for NameSet {
             by_len[name.len()].push(name);
         }
         NameSet { by_len }
+    }
+}
+
+/// How a catalogue name entry matches a call.
+#[derive(Debug, Clone, Copy)]
+enum Pattern {
+    /// `Type::f`: that call only (the type ends at this byte).
+    Typed(usize),
+    /// A bare name without `*`.
+    Exact,
+    /// A bare name with `*`s.
+    Glob,
+}
+
+impl Pattern {
+    fn of(entry: &str) -> Pattern {
+        match entry.rfind("::") {
+            Some(at) => Pattern::Typed(at),
+            None if entry.contains('*') => Pattern::Glob,
+            None => Pattern::Exact,
+        }
     }
 }
 
@@ -274,7 +295,7 @@ impl RoutesCatalog {
                 write_calls: exact.into(),
                 write_verbs: verbs.into(),
                 write_prefixes: prefixes,
-                new_id_types: self.writes.new_ids.iter().map(|e| e.rfind("::")).collect(),
+                new_id_kinds: self.writes.new_ids.iter().map(|e| Pattern::of(e)).collect(),
                 sql_words: self.writes.sql.iter().map(|q| longest_word(q)).collect(),
             }
         })
@@ -352,14 +373,15 @@ impl RoutesCatalog {
 
     /// The catalogue identity generator a call `qualifier::name(..)` is, if it is one.
     pub(crate) fn new_id(&self, qualifier: Option<&str>, name: &str) -> Option<&str> {
-        let types = &self.names().new_id_types;
+        let kinds = &self.names().new_id_kinds;
         self.writes
             .new_ids
             .iter()
-            .zip(types)
-            .find(|(e, ty)| match ty {
-                Some(at) => &e[at + 2..] == name && qualifier == Some(&e[..*at]),
-                None => glob(e, name),
+            .zip(kinds)
+            .find(|(e, kind)| match kind {
+                Pattern::Typed(at) => &e[at + 2..] == name && qualifier == Some(&e[..*at]),
+                Pattern::Exact => *e == name,
+                Pattern::Glob => glob(e, name),
             })
             .map(|(e, _)| e.as_str())
     }

@@ -7,6 +7,7 @@
 use syn::visit::{self, Visit};
 
 use super::catalog::RoutesCatalog;
+use crate::extract::rust::front::ident::with_ident_str;
 use super::types;
 
 mod bindings;
@@ -340,10 +341,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             // makes its chain inert. Their writes wait until the chain is judged.
             // (A CORS header list, not walked, names the key without checking it.)
             // `T::find(..).unwrap_or_else(|| T::new(..))` makes a `T` once.
-            let found = m
-                .method
-                .to_string()
-                .starts_with("unwrap_or")
+            let found = with_ident_str(&m.method, |n| n.starts_with("unwrap_or"))
                 .then(|| refuse::lookup_type(&m.receiver, &self.cat.writes.lookups))
                 .flatten();
             self.once(found.as_ref(), |c| c.arguments(&m.args));

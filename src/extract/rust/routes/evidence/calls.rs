@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use super::{is_screaming, repeat, Collector, CHAIN_INERT, CHAIN_UPSERT};
+use crate::extract::rust::front::ident::with_ident_str;
 use crate::extract::rust::routes::catalog::has;
 
 impl Collector<'_> {
@@ -53,7 +54,7 @@ impl Collector<'_> {
     pub(super) fn closure_runner(&mut self, m: &syn::ExprMethodCall, before: usize, first: bool) {
         let closure = |a: &syn::Expr| matches!(a, syn::Expr::Closure(_) | syn::Expr::Async(_));
         if self.names.writes.text.len() > before
-            && has(&self.cat.writes.sql_runners, &m.method.to_string())
+            && with_ident_str(&m.method, |n| has(&self.cat.writes.sql_runners, n))
             && m.args.iter().any(closure)
         {
             self.names.writes.truncate(before);

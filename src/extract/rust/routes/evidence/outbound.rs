@@ -29,32 +29,43 @@ impl Collector<'_> {
             w.token_paths.iter().any(|t| last == Some(t.as_str()))
         };
         for a in args {
-            if names_path(a, deletes) {
+            let [delete, to_token] = names_paths(a, [&deletes, &token]);
+            if delete {
                 self.chain |= CHAIN_DELETE;
             }
-            if names_path(a, token) {
+            if to_token {
                 self.chain |= CHAIN_TOKEN;
             }
         }
     }
 }
 
-/// `e` holds a string literal that is a path (`/` in it) for which `test` holds
-/// (`"{}/push/delete/{}"`, in a `format!` or not).
-fn names_path(e: &syn::Expr, test: impl Fn(&str) -> bool) -> bool {
-    struct Scan<F> {
-        test: F,
-        hit: bool,
+/// For each test, whether `e` holds a string literal that is a path (`/` in it) for
+/// which it holds (`"{}/push/delete/{}"`, in a `format!` or not): one walk for both.
+fn names_paths(e: &syn::Expr, tests: [&dyn Fn(&str) -> bool; 2]) -> [bool; 2] {
+    struct Scan<'t> {
+        tests: [&'t dyn Fn(&str) -> bool; 2],
+        hits: [bool; 2],
     }
-    impl<F: Fn(&str) -> bool> Scan<F> {
+    impl Scan<'_> {
         fn text(&mut self, t: &str) {
-            self.hit |= t.contains('/') && (self.test)(t);
+            if t.contains('/') {
+                for (hit, test) in self.hits.iter_mut().zip(self.tests) {
+                    *hit |= test(t);
+                }
+            }
         }
         fn tokens(&mut self, ts: proc_macro2::TokenStream) {
             for tt in ts {
                 match tt {
                     TokenTree::Literal(l) => {
-                        if let Ok(s) = syn::parse_str::<syn::LitStr>(&l.to_string()) {
+                        let repr = l.to_string();
+                        // Only a literal with a `/` (or an escape) can name a path: most
+                        // are not parsed.
+                        if !repr.contains(['/', '\\']) {
+                            continue;
+                        }
+                        if let Ok(s) = syn::parse_str::<syn::LitStr>(&repr) {
                             self.text(&s.value());
                         }
                     }
@@ -64,7 +75,7 @@ fn names_path(e: &syn::Expr, test: impl Fn(&str) -> bool) -> bool {
             }
         }
     }
-    impl<'ast, F: Fn(&str) -> bool> Visit<'ast> for Scan<F> {
+    impl<'ast> Visit<'ast> for Scan<'_> {
         fn visit_lit_str(&mut self, s: &'ast syn::LitStr) {
             self.text(&s.value());
         }
@@ -73,7 +84,10 @@ fn names_path(e: &syn::Expr, test: impl Fn(&str) -> bool) -> bool {
             visit::visit_macro(self, m);
         }
     }
-    let mut s = Scan { test, hit: false };
+    let mut s = Scan {
+        tests,
+        hits: [false; 2],
+    };
     s.visit_expr(e);
-    s.hit
+    s.hits
 }

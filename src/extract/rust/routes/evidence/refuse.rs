@@ -6,6 +6,7 @@
 use syn::visit::{self, Visit};
 
 use super::{repeat, Collector, CHAIN_READ, CHAIN_SEND};
+use crate::extract::rust::front::ident::with_ident_str;
 
 /// What a `match` arm shows: a refusal name in its pattern or guard, an error answer.
 struct ArmScan<'c> {
@@ -387,7 +388,7 @@ impl Collector<'_> {
     pub(super) fn request_kind(&mut self, m: &syn::ExprMethodCall) {
         if m.method == "send" && m.args.is_empty() {
             self.chain |= CHAIN_SEND;
-        } else if (m.args.len() == 1 && self.cat.is_read_request(&m.method.to_string()))
+        } else if (m.args.len() == 1 && with_ident_str(&m.method, |n| self.cat.is_read_request(n)))
             || m.args
                 .iter()
                 .any(|a| read_method(a, |v| self.cat.is_read_request(v)))
