@@ -113,6 +113,18 @@ fn ends_statement(b: &[u8], mut i: usize) -> bool {
     !matches!(&b[i..end], b"else" | b"as")
 }
 
+/// Bytes that continue a word: ASCII letters, digits, `_`, and any non-ASCII byte.
+const WORD_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+        c += 1;
+    }
+    t
+};
+
 /// What one open bracket level holds.
 #[derive(Debug, Default, Clone, Copy)]
 struct Level {
@@ -141,7 +153,10 @@ struct Scanner<'a> {
     limit: usize,
     chain_limit: usize,
     depth: usize,
-    levels: Vec<Level>,
+    /// The innermost open level (the file's own at the start).
+    top: Level,
+    /// The levels around it, outermost first.
+    outer: Vec<Level>,
     /// Sum of `chain` over the levels.
     chain_total: usize,
     /// Sum of `closures + angles` over the levels.
@@ -161,7 +176,8 @@ fn check(text: &str, limit: usize, chain_limit: usize, max_tokens: usize) -> Res
         limit,
         chain_limit,
         depth: 0,
-        levels: vec![Level::default()],
+        top: Level::default(),
+        outer: Vec::new(),
         chain_total: 0,
         nest_total: 0,
         prefix_run: 0,
@@ -178,8 +194,7 @@ fn check(text: &str, limit: usize, chain_limit: usize, max_tokens: usize) -> Res
 
 impl Scanner<'_> {
     fn top(&mut self) -> &mut Level {
-        let n = self.levels.len() - 1;
-        &mut self.levels[n]
+        &mut self.top
     }
 
     fn too_deep(&self, offset: usize, depth: usize, limit: Limit) -> Result<(), TooDeep> {
@@ -283,8 +298,8 @@ impl Scanner<'_> {
         let b = self.b;
         let n = b[i..]
             .iter()
-            .take_while(|&&c| c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80)
-            .count();
+            .position(|&c| !WORD_BYTE[usize::from(c)])
+            .unwrap_or(b.len() - i);
         self.count(i)?;
         // After these keywords a `|` opens a closure (`move |x|`, `return |x|`).
         self.prev = match &b[i..i + n] {
@@ -308,7 +323,7 @@ impl Scanner<'_> {
                 if c == b'{' {
                     self.drop_angles();
                 }
-                self.levels.push(Level::default());
+                self.outer.push(std::mem::take(&mut self.top));
                 self.depth += 1;
                 self.check_nesting(i, Limit::Brackets)?;
             }
@@ -347,8 +362,8 @@ impl Scanner<'_> {
     fn close(&mut self, i: usize) {
         let b = self.b;
         self.depth = self.depth.saturating_sub(1);
-        if self.levels.len() > 1 {
-            let level = self.levels.pop().unwrap_or_default();
+        if let Some(around) = self.outer.pop() {
+            let level = std::mem::replace(&mut self.top, around);
             self.chain_total -= level.chain;
             self.nest_total -= level.closures + level.angles;
         }

@@ -7,8 +7,8 @@
 use syn::visit::{self, Visit};
 
 use super::catalog::RoutesCatalog;
-use crate::extract::rust::front::ident::with_ident_str;
 use super::types;
+use crate::extract::rust::front::ident::with_ident_str;
 
 mod bindings;
 mod body;
