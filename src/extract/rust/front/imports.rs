@@ -22,6 +22,7 @@ use syn::UseTree;
 
 pub use super::deps::{read_deps, Deps};
 use super::index::{Decl, Index, Place};
+use crate::extract::rust::front::items::Items;
 
 /// How far a binding's `use` is from the file's items: a lower tier wins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -297,7 +298,7 @@ impl<'d> Imports<'d> {
 fn plain_path(ty: &syn::Type) -> Option<Vec<String>> {
     match ty {
         syn::Type::Path(p)
-            if p.qself.is_none() && p.path.segments.iter().all(|s| s.arguments.is_none()) =>
+            if p.qself.is_none() && p.path.segments.items().all(|s| s.arguments.is_none()) =>
         {
             Some(super::paths::segments(&p.path))
         }

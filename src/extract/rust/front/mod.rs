@@ -3,12 +3,14 @@
 //! ([`index`]), the one macro-body re-parser ([`macros`]), the one test-code mask
 //! ([`test_code`]), the one `use` resolver ([`imports`], through the package's
 //! `Cargo.toml` dependencies, [`deps`]), positions ([`positions`]), identifier
-//! text ([`ident`]) and paths as text ([`paths`]).
+//! text ([`ident`]), punctuated lists without allocating ([`items`]) and paths as
+//! text ([`paths`]).
 
 pub mod deps;
 pub(crate) mod ident;
 pub mod imports;
 pub mod index;
+pub(crate) mod items;
 pub mod macros;
 pub mod paths;
 pub(crate) mod positions;

@@ -1,9 +1,11 @@
 //! Paths as text, for every analysis: a path's segments, and the path a type names
 //! through the wrappers that only hold it (`Arc<reqwest::Client>`).
 
+use crate::extract::rust::front::items::Items;
+
 /// The segments of `path`, as written (`redis::Client::open` → `redis`, `Client`, `open`).
 pub fn segments(path: &syn::Path) -> Vec<String> {
-    path.segments.iter().map(|s| s.ident.to_string()).collect()
+    path.segments.items().map(|s| s.ident.to_string()).collect()
 }
 
 /// The path of a type, looking through `Arc<..>`, `Box<..>`, `Rc<..>`, `Option<..>`.

@@ -12,6 +12,7 @@ use super::target::{looks_like_url, TargetFinder};
 use super::{catalog, delay, walk, words, Positions, RetryCatalog};
 use crate::extract::rust::front::imports::Imports;
 use crate::extract::rust::front::index::{Decl, Index};
+use crate::extract::rust::front::items::Items;
 
 /// A function of the file, by name: free functions and methods alike.
 pub(crate) struct FnDef<'a> {
@@ -87,7 +88,7 @@ impl<'a> Ctx<'a> {
                 Decl::Method(f) if place.at_item_level() => ctx.add_fn(&f.sig, &f.block),
                 Decl::Const(name, expr) if place.at_item_level() => ctx.add_const(name, expr),
                 Decl::Struct(st) => {
-                    for field in &st.fields {
+                    for field in st.fields.iter() {
                         if let Some(name) = &field.ident {
                             ctx.field_types.insert(name.to_string(), &field.ty);
                         }
@@ -199,7 +200,7 @@ impl<'a> Ctx<'a> {
     pub fn may_name_catalogued(&self, path: &syn::Path) -> bool {
         use std::fmt::Write;
         let mut name = String::new();
-        path.segments.iter().enumerate().any(|(i, s)| {
+        path.segments.items().enumerate().any(|(i, s)| {
             name.clear();
             let _ = write!(name, "{}", s.ident);
             (i == 0 && self.imports.binds(&name)) || self.segments.contains(&name)

@@ -18,6 +18,7 @@ use super::catalog::StrategyHit;
 use super::delay::{sleep_sites, Part, Scope};
 use super::walk::{walk_block, Options, Seen};
 use super::{is_test, Ctx, Delay, RetryFact};
+use crate::extract::rust::front::items::Items;
 
 pub(crate) fn find(ctx: &Ctx, file: &syn::File) -> Vec<RetryFact> {
     let mut finder = Finder {
@@ -74,7 +75,7 @@ pub(super) fn chain(e: &Expr) -> Chain<'_> {
     loop {
         match cur {
             Expr::MethodCall(m) => {
-                methods.push((&m.method, m.args.iter().collect()));
+                methods.push((&m.method, m.args.items().collect()));
                 cur = &m.receiver;
             }
             Expr::Paren(p) => cur = &p.expr,
@@ -131,7 +132,7 @@ pub(super) fn strategy_root<'k>(
             let target = hit
                 .strategy
                 .target_arg
-                .and_then(|i| c.args.iter().nth(i))
+                .and_then(|i| c.args.items().nth(i))
                 .and_then(|a| literal_or_const(ctx, a));
             Some((hit, false, target))
         }
@@ -140,7 +141,7 @@ pub(super) fn strategy_root<'k>(
                 return None;
             }
             let hit = ctx.catalog.strategy(&ctx.resolve(&s.path))?;
-            let unbound = s.fields.iter().any(|f| {
+            let unbound = s.fields.items().any(|f| {
                 let syn::Member::Named(name) = &f.member else {
                     return false;
                 };

@@ -28,6 +28,7 @@ use syn::Expr;
 use super::delay::Part;
 use super::walk::{walk_block, walk_expr, Options, Seen};
 use super::{Ctx, RetryFact, RetrySource};
+use crate::extract::rust::front::items::Items;
 use crate::extract::rust::front::paths::{segments, unwrapped_type_path};
 use crate::extract::rust::{Deps, FileFacts};
 use crate::tree::Span;
@@ -536,7 +537,7 @@ fn mutation(m: &syn::ExprMethodCall) -> Option<&'static str> {
         _ => None,
     };
     if m.method == "request" {
-        return m.args.iter().find_map(|a| match a {
+        return m.args.items().find_map(|a| match a {
             Expr::Path(p) => verb(&p.path.segments.last()?.ident.to_string()),
             _ => None,
         });

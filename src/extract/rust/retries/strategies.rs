@@ -12,6 +12,7 @@ use super::crates::{any_method, chain, root_var, strategy_root, Chain, Found};
 use super::delay::pat_name;
 use super::walk::{walk_block, Options, Seen};
 use super::{Ctx, RetryFact};
+use crate::extract::rust::front::items::Items;
 
 /// The strategy facts of one function body.
 pub(super) fn in_body(ctx: &Ctx, block: &syn::Block) -> Vec<RetryFact> {
@@ -157,7 +158,7 @@ impl<'k> BodyScan<'k> {
             return;
         }
         let target = quote::ToTokens::to_token_stream(&call.args);
-        for arg in &call.args {
+        for arg in call.args.items() {
             let ac = chain(arg);
             if let Some(var) = root_var(&ac) {
                 let bound = ctx

@@ -9,6 +9,7 @@ use syn::visit::{self, Visit};
 use super::catalog::RoutesCatalog;
 use super::types;
 use crate::extract::rust::front::ident::with_ident_str;
+use crate::extract::rust::front::items::Items;
 
 mod bindings;
 mod body;
@@ -146,7 +147,7 @@ impl Evidence {
         if let Some(owner) = owner {
             c.bind("self", owner);
         }
-        for input in &sig.inputs {
+        for input in sig.inputs.items() {
             if let syn::FnArg::Typed(pt) = input {
                 if sig.receiver().is_none() {
                     let name = types::pat_var(&pt.pat).map(ToString::to_string);
@@ -177,7 +178,7 @@ impl Evidence {
     pub fn of_closure(closure: &syn::ExprClosure, cat: &RoutesCatalog) -> Evidence {
         let mut scratch = Scratch::default();
         let mut c = Collector::new(cat, &mut scratch);
-        for input in &closure.inputs {
+        for input in closure.inputs.items() {
             if let syn::Pat::Type(pt) = input {
                 c.param_type(&pt.ty);
             }
@@ -432,12 +433,12 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         {
             // `duo_api_request("GET", "/auth/v2/check", ..)`: a helper sending a read
             // request, not followed for writes.
-            for arg in &c.args {
+            for arg in c.args.items() {
                 self.visit_expr(arg);
             }
             return;
         }
-        self.delete_request(&c.args);
+        self.delete_request(c.args.items());
         if let syn::Expr::Path(p) = &*c.func {
             let segs = &p.path.segments;
             let Some(last) = segs.last() else {
@@ -481,7 +482,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                 self.visit_attribute(attr);
             }
             visit::visit_expr_path(self, p);
-            for arg in &c.args {
+            for arg in c.args.items() {
                 self.visit_expr(arg);
             }
             return;

@@ -11,6 +11,8 @@
 //! (`user`, `headers.user`, `two_factor`) is taken to be one, when the workspace has a
 //! method of that name on that type (`User::save`).
 
+use crate::extract::rust::front::items::Items;
+
 /// The type a type annotation names: the last segment of its path, through
 /// references and `Option`/`Box`-like single-argument wrappers left out.
 pub(crate) fn named(ty: &syn::Type) -> Option<String> {
@@ -32,7 +34,7 @@ pub(crate) fn named(ty: &syn::Type) -> Option<String> {
                 let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
                     return None;
                 };
-                return args.args.iter().find_map(|a| match a {
+                return args.args.items().find_map(|a| match a {
                     syn::GenericArgument::Type(t) => named(t),
                     _ => None,
                 });
@@ -69,7 +71,7 @@ pub(crate) fn channel_of(e: &syn::Expr) -> Option<String> {
 /// The lowercase segment `from_end` places from the end of `path` (a module's name).
 fn channel_module(path: &syn::Path, from_end: usize) -> Option<String> {
     let n = path.segments.len();
-    let seg = path.segments.iter().nth(n.checked_sub(from_end)?)?;
+    let seg = path.segments.items().nth(n.checked_sub(from_end)?)?;
     let id = seg.ident.to_string();
     id.starts_with(|c: char| c.is_ascii_lowercase())
         .then_some(id)
@@ -143,7 +145,7 @@ const WRAPPERS: &[&str] = &[
 /// a type (capitalised, not `Self`'s keyword or an enum-like `Some`/`Ok`).
 fn type_segment(path: &syn::Path, from_end: usize) -> Option<String> {
     let n = path.segments.len();
-    let seg = path.segments.iter().nth(n.checked_sub(from_end)?)?;
+    let seg = path.segments.items().nth(n.checked_sub(from_end)?)?;
     let id = seg.ident.to_string();
     let is_type = id.starts_with(|c: char| c.is_ascii_uppercase())
         && !matches!(

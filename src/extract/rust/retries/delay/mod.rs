@@ -14,6 +14,7 @@ use syn::{BinOp, Expr};
 
 use super::walk::{walk_block, walk_expr, Options, Seen};
 use super::{Ctx, Delay};
+use crate::extract::rust::front::items::Items;
 use crate::tree::Span;
 
 mod sleeps;
@@ -187,7 +188,7 @@ pub(crate) fn name_of(e: &Expr) -> Option<String> {
 /// The names a `let` pattern binds: `x`, `(a, b)`, `(a, (b, _))`.
 fn pat_names(p: &syn::Pat) -> Vec<String> {
     match p {
-        syn::Pat::Tuple(t) => t.elems.iter().flat_map(pat_names).collect(),
+        syn::Pat::Tuple(t) => t.elems.items().flat_map(pat_names).collect(),
         syn::Pat::Paren(pp) => pat_names(&pp.pat),
         _ => pat_name(p).into_iter().collect(),
     }
@@ -282,7 +283,7 @@ fn classify_at(ctx: &Ctx, scope: &Scope, e: &Expr, depth: usize) -> Delay {
             join_all(ctx, scope, [&*b.left, &*b.right], depth)
         }
         Expr::Index(i) => join_all(ctx, scope, [&*i.expr, &*i.index], depth),
-        Expr::Tuple(t) => join_all(ctx, scope, t.elems.iter(), depth),
+        Expr::Tuple(t) => join_all(ctx, scope, t.elems.items(), depth),
         Expr::Block(b) => match b.block.stmts.last() {
             Some(syn::Stmt::Expr(tail, None)) => classify_at(ctx, scope, tail, depth + 1),
             _ => Delay::Unknown,
@@ -347,16 +348,16 @@ fn classify_method_call(ctx: &Ctx, scope: &Scope, m: &syn::ExprMethodCall, depth
             return d;
         }
     }
-    if POW_METHODS.contains(&name.as_str()) && m.args.iter().any(|a| !is_literal(a)) {
+    if POW_METHODS.contains(&name.as_str()) && m.args.items().any(|a| !is_literal(a)) {
         return Delay::Growing;
     }
-    let parts = std::iter::once(&*m.receiver).chain(m.args.iter());
+    let parts = std::iter::once(&*m.receiver).chain(m.args.items());
     if PURE_METHODS.contains(&name.as_str()) || POW_METHODS.contains(&name.as_str()) {
         return join_all(ctx, scope, parts, depth);
     }
     let is_self = matches!(&*m.receiver, Expr::Path(p) if p.path.is_ident("self"));
     if is_self {
-        if let Some(d) = helper_value(ctx, scope, &name, m.args.iter(), depth) {
+        if let Some(d) = helper_value(ctx, scope, &name, m.args.items(), depth) {
             return d;
         }
     }
@@ -367,7 +368,7 @@ fn classify_method_call(ctx: &Ctx, scope: &Scope, m: &syn::ExprMethodCall, depth
 /// function of the file, or something opaque.
 fn classify_call(ctx: &Ctx, scope: &Scope, c: &syn::ExprCall, depth: usize) -> Delay {
     let Expr::Path(p) = &*c.func else {
-        return opaque(ctx, scope, c.args.iter(), depth);
+        return opaque(ctx, scope, c.args.items(), depth);
     };
     let path = ctx.resolve(&p.path);
     let last = p
@@ -379,14 +380,14 @@ fn classify_call(ctx: &Ctx, scope: &Scope, c: &syn::ExprCall, depth: usize) -> D
     let duration_ctor = path.contains("Duration");
     let min_max = matches!(last.as_str(), "min" | "max") || path.ends_with("::clamp");
     if duration_ctor || min_max || last == "Some" || last == "Ok" {
-        return join_all(ctx, scope, c.args.iter(), depth);
+        return join_all(ctx, scope, c.args.items(), depth);
     }
     if let Some(name) = local_call_name(&p.path) {
-        if let Some(d) = helper_value(ctx, scope, &name, c.args.iter(), depth) {
+        if let Some(d) = helper_value(ctx, scope, &name, c.args.items(), depth) {
             return d;
         }
     }
-    opaque(ctx, scope, c.args.iter(), depth)
+    opaque(ctx, scope, c.args.items(), depth)
 }
 
 /// `backoff.next()`: the delay class of the strategy `backoff` was built from, by the
@@ -477,7 +478,7 @@ fn opaque<'e>(
 
 /// `helper` or `Self::helper`: the name of a function that may be in this file.
 pub(crate) fn local_call_name(path: &syn::Path) -> Option<String> {
-    let segs: Vec<_> = path.segments.iter().collect();
+    let segs: Vec<_> = path.segments.items().collect();
     match segs.as_slice() {
         [one] => Some(one.ident.to_string()),
         [first, one] if first.ident == "Self" => Some(one.ident.to_string()),

@@ -2,6 +2,7 @@
 //! sleep (one call deep), each with the delay class of its duration.
 
 use super::*;
+use crate::extract::rust::front::items::Items;
 
 /// A place where a retry waits, and how long.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,7 +45,7 @@ pub(crate) fn sleep_sites(ctx: &Ctx, scope: &Scope, parts: &[Part<'_>]) -> Vec<S
                             return false;
                         }
                         if let Some(name) = local_call_name(&p.path) {
-                            if let Some(d) = helper_sleeps(ctx, scope, &name, c.args.iter()) {
+                            if let Some(d) = helper_sleeps(ctx, scope, &name, c.args.items()) {
                                 sites.push(Site {
                                     delay: d,
                                     span: ctx.pos.of(e),
@@ -59,7 +60,7 @@ pub(crate) fn sleep_sites(ctx: &Ctx, scope: &Scope, parts: &[Part<'_>]) -> Vec<S
                     let name = m.method.to_string();
                     let is_self = matches!(&*m.receiver, Expr::Path(p) if p.path.is_ident("self"));
                     if is_self {
-                        if let Some(d) = helper_sleeps(ctx, scope, &name, m.args.iter()) {
+                        if let Some(d) = helper_sleeps(ctx, scope, &name, m.args.items()) {
                             sites.push(Site {
                                 delay: d,
                                 span: ctx.pos.of(e),
@@ -110,7 +111,7 @@ pub(super) fn helper_sleeps<'e>(
         follow_helpers: false,
         ..Scope::of_body(&[Part::Block(def.block)])
     };
-    let params = def.sig.inputs.iter().filter_map(|i| match i {
+    let params = def.sig.inputs.items().filter_map(|i| match i {
         syn::FnArg::Typed(t) => Some(pat_name(&t.pat)),
         syn::FnArg::Receiver(_) => None,
     });

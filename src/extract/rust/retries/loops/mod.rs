@@ -39,6 +39,7 @@ use syn::{Expr, Pat};
 use super::delay::{pat_name, reads_any, sleep_sites, Part, Scope};
 use super::walk::{walk_expr, Options, Seen};
 use super::{is_test, Ctx, Delay, RetryFact, RetrySource, MAX_DEPTH};
+use crate::extract::rust::front::items::Items;
 use analyze::analyze;
 use evidence::*;
 
@@ -258,7 +259,7 @@ fn is_variant(p: &Pat, name: &str) -> bool {
     match p {
         Pat::TupleStruct(t) => t.path.segments.last().is_some_and(|s| s.ident == name),
         Pat::Path(pp) => pp.path.segments.last().is_some_and(|s| s.ident == name),
-        Pat::Or(o) => o.cases.iter().any(|c| is_variant(c, name)),
+        Pat::Or(o) => o.cases.items().any(|c| is_variant(c, name)),
         Pat::Paren(pp) => is_variant(&pp.pat, name),
         _ => false,
     }
@@ -284,8 +285,8 @@ fn ok_binding(p: &Pat) -> bool {
         Pat::TupleStruct(t) if t.elems.len() == 1 && is_variant(&t.elems[0], "Ok") => {
             ok_binding(&t.elems[0])
         }
-        Pat::TupleStruct(t) => t.elems.iter().all(binding_like),
-        Pat::Or(o) => o.cases.iter().all(ok_binding),
+        Pat::TupleStruct(t) => t.elems.items().all(binding_like),
+        Pat::Or(o) => o.cases.items().all(ok_binding),
         Pat::Paren(pp) => ok_binding(&pp.pat),
         _ => false,
     }
@@ -300,7 +301,7 @@ fn binding_like(p: &Pat) -> bool {
                     .starts_with(|c: char| c.is_lowercase() || c == '_')
         }
         Pat::Wild(_) | Pat::Rest(_) | Pat::Struct(_) => true,
-        Pat::Tuple(t) => t.elems.iter().all(binding_like),
+        Pat::Tuple(t) => t.elems.items().all(binding_like),
         Pat::Reference(r) => binding_like(&r.pat),
         Pat::Type(t) => binding_like(&t.pat),
         Pat::Paren(pp) => binding_like(&pp.pat),
@@ -312,7 +313,7 @@ fn binding_like(p: &Pat) -> bool {
 /// and `Ok(Err(_)) | Err(_)`).
 fn err_binding(p: &Pat) -> bool {
     match p {
-        Pat::Or(o) => o.cases.iter().any(err_binding),
+        Pat::Or(o) => o.cases.items().any(err_binding),
         Pat::TupleStruct(t) if is_variant(p, "Ok") && t.elems.len() == 1 => {
             err_binding(&t.elems[0])
         }

@@ -5,6 +5,7 @@ use syn::punctuated::Punctuated;
 use syn::visit::Visit;
 
 use super::{collect_type_names, is_screaming, repeat, Collector, Evidence};
+use crate::extract::rust::front::items::Items;
 use crate::extract::rust::routes::catalog::has;
 use crate::extract::rust::routes::sql::SqlWrite;
 
@@ -20,7 +21,7 @@ impl Collector<'_> {
         let first = self.ev.writes.take();
         let mark = self.names.writes.text.len();
         self.chain_depth = 0;
-        for a in args {
+        for a in args.items() {
             self.visit_expr(a);
         }
         (self.chain_depth, self.chain) = saved;

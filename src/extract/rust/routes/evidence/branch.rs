@@ -6,6 +6,7 @@
 //! `None` as `name?k` among the function calls, for the link step to match.
 
 use super::Collector;
+use crate::extract::rust::front::items::Items;
 
 impl Collector<'_> {
     /// The position of the parameter a `match` looks at (`match &attachment`), in a
@@ -30,8 +31,11 @@ impl Collector<'_> {
         name: &proc_macro2::Ident,
         args: &syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>,
     ) {
-        for (i, a) in args.iter().enumerate() {
-            let none_var = || super::types::var(a).is_some_and(|v| self.none_vars.contains(&v));
+        for (i, a) in args.items().enumerate() {
+            let none_var = || {
+                !self.none_vars.is_empty()
+                    && super::types::var(a).is_some_and(|v| self.none_vars.contains(&v))
+            };
             if is_none(a) || none_var() {
                 let entry = format!("{name}?{i}");
                 self.names.fn_calls.push_str(&entry);

@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use super::{is_screaming, repeat, Collector, CHAIN_INERT, CHAIN_UPSERT};
 use crate::extract::rust::front::ident::with_ident_str;
+use crate::extract::rust::front::items::Items;
 use crate::extract::rust::routes::catalog::has;
 
 impl Collector<'_> {
@@ -55,7 +56,7 @@ impl Collector<'_> {
         let closure = |a: &syn::Expr| matches!(a, syn::Expr::Closure(_) | syn::Expr::Async(_));
         if self.names.writes.text.len() > before
             && with_ident_str(&m.method, |n| has(&self.cat.writes.sql_runners, n))
-            && m.args.iter().any(closure)
+            && m.args.items().any(closure)
         {
             self.names.writes.truncate(before);
             if first {

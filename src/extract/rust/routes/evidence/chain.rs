@@ -3,6 +3,7 @@
 
 use super::{refuse, repeat, Collector};
 use super::{CHAIN_DELETE, CHAIN_INERT, CHAIN_READ, CHAIN_SEND, CHAIN_TOKEN, CHAIN_UPSERT};
+use crate::extract::rust::front::items::Items;
 use crate::extract::rust::routes::orm;
 
 impl Collector<'_> {
@@ -23,7 +24,7 @@ impl Collector<'_> {
         self.builder_option(m, before, first);
         self.takes(m);
         self.request_kind(m);
-        self.delete_request(&m.args);
+        self.delete_request(m.args.items());
         if let Some(ty) = self.receiver_type(&m.receiver) {
             // `cmd.spawn()` on a `Command`: the link step follows `Command::spawn`,
             // not every method `spawn` of the workspace.

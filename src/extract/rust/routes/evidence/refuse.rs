@@ -7,6 +7,7 @@ use syn::visit::{self, Visit};
 
 use super::{repeat, Collector, CHAIN_READ, CHAIN_SEND};
 use crate::extract::rust::front::ident::with_ident_str;
+use crate::extract::rust::front::items::Items;
 
 /// What a `match` arm shows: a refusal name in its pattern or guard, an error answer.
 struct ArmScan<'c> {
@@ -303,7 +304,7 @@ impl Collector<'_> {
         }
         match pat {
             syn::Pat::Tuple(t) => {
-                for p in &t.elems {
+                for p in t.elems.items() {
                     if let Some(v) = super::super::types::pat_var(p) {
                         self.lookup_vars.push(v.to_string());
                     }

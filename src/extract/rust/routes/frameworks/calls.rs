@@ -2,6 +2,7 @@
 //! evaluated from their root outwards.
 
 use super::*;
+use crate::extract::rust::front::items::Items;
 
 impl Summarizer<'_> {
     /// A function call: a method router, a warp filter, a router constructor, or a
@@ -9,7 +10,7 @@ impl Summarizer<'_> {
     pub(super) fn call(&mut self, c: &syn::ExprCall, cx: &mut FnCtx, d: usize) -> Val {
         let syn::Expr::Path(fp) = &*c.func else {
             self.eval_discard(&c.func, cx, d);
-            for a in &c.args {
+            for a in c.args.items() {
                 self.eval_discard(a, cx, d);
             }
             return Val::Other;
@@ -17,7 +18,7 @@ impl Summarizer<'_> {
         let Some(last) = last_ident(&fp.path) else {
             return Val::Other;
         };
-        let args: Vec<&syn::Expr> = c.args.iter().collect();
+        let args: Vec<&syn::Expr> = c.args.items().collect();
         if !self.interesting.contains(&last) {
             // The common case: a call of no interest to routing.
             self.plain_call_args(&last, &args, cx, d);

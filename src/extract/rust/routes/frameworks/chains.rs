@@ -2,6 +2,7 @@
 //! a method, a router gains a route, a nested router or a layer.
 
 use super::*;
+use crate::extract::rust::front::items::Items;
 
 impl Summarizer<'_> {
     /// Applies one link of a method chain to the value of its receiver.
@@ -13,7 +14,7 @@ impl Summarizer<'_> {
         d: usize,
     ) -> Val {
         let name = m.method.to_string();
-        let args: Vec<&syn::Expr> = m.args.iter().collect();
+        let args: Vec<&syn::Expr> = m.args.items().collect();
         let fw = &self.cat.frameworks;
 
         if let Val::Methods(p) = recv {
@@ -151,7 +152,7 @@ impl Summarizer<'_> {
                     // `configure(|cfg| { cfg.service(..); })`: the closure's parameter is this scope.
                     let inner = self.new_scope(None);
                     self.add_child_at(s, Child::Local(inner), prefix.clone());
-                    for input in &c.inputs {
+                    for input in c.inputs.items() {
                         if let syn::Pat::Ident(pi) = strip_pat_type(input) {
                             cx.vars.insert(pi.ident.to_string(), Val::Scope(inner));
                         }

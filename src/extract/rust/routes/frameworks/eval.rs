@@ -2,6 +2,7 @@
 //! `let` bindings, and the abstract value ([`Val`]) of an expression.
 
 use super::*;
+use crate::extract::rust::front::items::Items;
 
 impl Summarizer<'_> {
     /// A path with its first segment replaced by what `use` imported under that name,
@@ -189,17 +190,17 @@ impl Summarizer<'_> {
                 self.eval_discard(&l.expr, cx, d);
             }
             syn::Expr::Array(a) => {
-                for x in &a.elems {
+                for x in a.elems.items() {
                     self.eval_discard(x, cx, d);
                 }
             }
             syn::Expr::Tuple(t) => {
-                for x in &t.elems {
+                for x in t.elems.items() {
                     self.eval_discard(x, cx, d);
                 }
             }
             syn::Expr::Struct(s) => {
-                for f in &s.fields {
+                for f in s.fields.items() {
                     self.eval_discard(&f.expr, cx, d);
                 }
             }

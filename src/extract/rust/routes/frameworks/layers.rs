@@ -1,6 +1,7 @@
 //! Idempotency layers and middleware in a `layer`/`wrap`/`with` argument.
 
 use super::*;
+use crate::extract::rust::front::items::Items;
 
 impl Summarizer<'_> {
     /// An idempotency layer or middleware in a `layer`/`wrap`/`with` argument.
@@ -62,7 +63,7 @@ impl<'ast> syn::visit::Visit<'ast> for Finder<'_> {
             if let Some(l) = p.path.segments.last() {
                 let name = l.ident.to_string();
                 if has(&self.cat.frameworks.middleware_functions, &name) {
-                    self.middleware_args(c.args.iter());
+                    self.middleware_args(c.args.items());
                 } else {
                     self.refs.builders.push(name);
                 }
@@ -75,7 +76,7 @@ impl<'ast> syn::visit::Visit<'ast> for Finder<'_> {
             &self.cat.frameworks.middleware_functions,
             &m.method.to_string(),
         ) {
-            self.middleware_args(m.args.iter());
+            self.middleware_args(m.args.items());
         }
         if has(&self.cat.cors.methods, &m.method.to_string()) {
             self.visit_expr(&m.receiver);

@@ -115,6 +115,7 @@ impl Pending {
     }
 }
 
+use crate::extract::rust::front::items::Items;
 use crate::extract::rust::front::test_code::is_test_attr;
 
 /// A token stream names something routing-related (so a macro body is worth parsing).
@@ -161,7 +162,7 @@ struct Params {
 impl Params {
     fn set(&mut self, sig: &syn::Signature) {
         self.len = 0;
-        for id in sig.inputs.iter().filter_map(param_ident) {
+        for id in sig.inputs.items().filter_map(param_ident) {
             if self.len == self.names.len() {
                 self.names.push(String::new());
             }
@@ -383,7 +384,7 @@ fn lit_str(e: &syn::Expr) -> Option<String> {
             let syn::Expr::Array(a) = strip_ref(&m.receiver) else {
                 return None;
             };
-            let parts: Vec<Option<String>> = a.elems.iter().map(lit_str).collect();
+            let parts: Vec<Option<String>> = a.elems.items().map(lit_str).collect();
             if parts.iter().all(Option::is_none) {
                 return None;
             }
