@@ -229,15 +229,22 @@ fn requests_of(own: &Eval, site_evals: &[Eval], timed_closures: &HashMap<&str, b
     requests
 }
 
-/// The one address every request with a known address names, if there is one.
+/// The one address every request names, if there is one. A request whose address is
+/// not known (a URL built at run time) may go anywhere: the client then has no address
+/// of its own, and its calls do not inherit one (symbolicator's shared client posts
+/// its GCS token request to a literal `www.googleapis.com` and downloads from the
+/// URLs of configured sources, which are not Google's).
 fn one_request_target(requests: &[Req], consts: &HashMap<&str, &str>) -> Option<String> {
-    let found: HashSet<String> = requests
-        .iter()
-        .filter_map(|r| r.target.as_ref().and_then(|t| target_text(t, consts)))
-        .collect();
-    (found.len() == 1)
-        .then(|| found.into_iter().next())
-        .flatten()
+    let mut found: Option<String> = None;
+    for r in requests {
+        let t = r.target.as_ref().and_then(|t| target_text(t, consts))?;
+        match &found {
+            Some(f) if *f != t => return None,
+            Some(_) => {}
+            None => found = Some(t),
+        }
+    }
+    found
 }
 
 /// What bounds the client's calls in time, strongest first: a builder timeout (on

@@ -211,9 +211,12 @@ fn parses_command_line(deps: Option<&Deps>, catalog: &Catalog) -> bool {
 /// it), so a name shared by two functions counts for both, and the set errs towards
 /// judging. A caller no body lists (a trait's default method, code a macro generates)
 /// is unseen by the per-function call lists: a name a trait's default method calls is
-/// never in the set (docs.rs's watcher purges the CDN through one), and a method (which
-/// generic code reaches through a trait) is in the set only when tools' bodies are its
-/// only callers by name; only free functions are followed through functions of the set.
+/// never in the set (docs.rs's watcher purges the CDN through one). Methods follow the
+/// same rule as free functions: a method whose callers by name are tools' bodies or
+/// functions of the set runs for the tools only (atuin-client's `verify_code`, reached
+/// through `HubAuthSession::poll` from the CLI's login). A generic or `dyn` caller
+/// writes the method's name in its own body, so it is listed and keeps the method out;
+/// only callers no body lists (a trait's default method, above) could be missed.
 fn tool_only_functions(
     packages: &[(Option<&Deps>, &[PackageFile])],
     tool_like: &[bool],
@@ -388,9 +391,8 @@ fn own_name(deps: Option<&Deps>) -> Option<&str> {
 }
 
 /// The bodies (by index) only tools' bodies run: the greatest set of `candidate`
-/// bodies whose callers are all tools' bodies or members (a method's only tools'),
-/// then those of it a tool's body reaches through members (a cycle no tool enters is
-/// not known to be the tools').
+/// bodies whose callers are all tools' bodies or members, then those of it a tool's
+/// body reaches through members (a cycle no tool enters is not known to be the tools').
 fn tools_only(
     bodies: &[(usize, usize, &FnInfo)],
     tool_like: &[bool],
@@ -402,10 +404,7 @@ fn tools_only(
     while changed {
         changed = false;
         for b in 0..bodies.len() {
-            // A method may also be called through a trait (a generic) no body lists:
-            // only tools' bodies may call it by name.
-            let method = bodies[b].2.method;
-            let other = |c: usize| !tool_like[bodies[c].0] && (method || !in_set[c]);
+            let other = |c: usize| !tool_like[bodies[c].0] && !in_set[c];
             if in_set[b] && callers[b].iter().any(|&c| other(c)) {
                 in_set[b] = false;
                 changed = true;

@@ -437,6 +437,15 @@ impl RoutesCatalog {
         if eq(&self.ignore_last_segments, last) {
             return true;
         }
+        // A segment led by `_` names an action, Elasticsearch style (`_search`, `_count`,
+        // `_bulk`), by its first word: `/{org}/_search_history` is a search. A resource
+        // named by words (`/search_jobs`, a job made per POST) is judged as written.
+        if let Some(action) = last.strip_prefix('_') {
+            let word = action.split(['_', '-']).next().unwrap_or(action);
+            if eq(&self.ignore_last_segments, word) {
+                return true;
+            }
+        }
         literal.any(|seg| eq(&self.ignore_path_segments, seg))
     }
 
