@@ -11,6 +11,7 @@
 //! (`user`, `headers.user`, `two_factor`) is taken to be one, when the workspace has a
 //! method of that name on that type (`User::save`).
 
+use crate::extract::rust::front::ident::with_ident_str;
 use crate::extract::rust::front::items::Items;
 
 /// The type a type annotation names: the last segment of its path, through
@@ -185,10 +186,11 @@ pub(crate) fn receiver_name(e: &syn::Expr) -> Option<String> {
 
 /// `unwrap`, `unwrap_or_default`, `ok_or_else`, `map_res`, ...
 fn unwraps(method: &syn::Ident) -> bool {
-    let m = method.to_string();
-    UNWRAPS
-        .iter()
-        .any(|u| m == *u || m.strip_prefix(u).is_some_and(|r| r.starts_with('_')))
+    with_ident_str(method, |m| {
+        UNWRAPS
+            .iter()
+            .any(|u| m == *u || m.strip_prefix(u).is_some_and(|r| r.starts_with('_')))
+    })
 }
 
 /// The type the expressions that tell make, when they all make the same.

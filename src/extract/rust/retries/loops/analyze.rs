@@ -86,15 +86,7 @@ pub(super) fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
 /// `is_cancelled()`), macro bodies (`select!` branches) included, or reads a shutdown
 /// receiver (`shutdown.changed()`, `stop_rx.recv()`, `*shutdown.borrow()`: a `watch`
 /// or `broadcast` channel named for stopping).
-fn exits_on_cancellation(parts: &[Part<'_>]) -> bool {
-    let mut words: Vec<String> = Vec::new();
-    for part in parts {
-        let tokens = match part {
-            Part::Expr(x) => quote::ToTokens::to_token_stream(*x),
-            Part::Block(b) => quote::ToTokens::to_token_stream(*b),
-        };
-        flatten(tokens, &mut words, 0);
-    }
+fn exits_on_cancellation(words: &[String]) -> bool {
     if words
         .iter()
         .any(|w| w == "cancelled" || w == "is_cancelled")
@@ -166,7 +158,18 @@ fn polls(ev: &Evidence, sites: &[super::super::delay::Site]) -> bool {
 /// `None => return` arm, as in a `select!` that waits out the backoff while listening
 /// to its session): the loop stops when its owner goes away, like a cancelled task.
 /// atuin's lab-share relay reconnects with backoff until the session drops its sender.
-fn exits_when_its_channel_closes(parts: &[Part<'_>]) -> bool {
+fn exits_when_its_channel_closes(words: &[String]) -> bool {
+    let receives = words.iter().any(|w| w == "recv" || w == "recv_async");
+    receives
+        && words
+            .windows(4)
+            .any(|w| w[0] == "None" && w[1] == "=" && w[2] == ">" && w[3] == "return")
+}
+
+/// The identifiers and punctuation of the loop's condition and body, groups opened in
+/// place: read by [`exits_on_cancellation`] and [`exits_when_its_channel_closes`],
+/// printed once for both (printing a body back to tokens costs as much as a walk).
+fn loop_words(parts: &[Part<'_>]) -> Vec<String> {
     let mut words: Vec<String> = Vec::new();
     for part in parts {
         let tokens = match part {
@@ -175,11 +178,7 @@ fn exits_when_its_channel_closes(parts: &[Part<'_>]) -> bool {
         };
         flatten(tokens, &mut words, 0);
     }
-    let receives = words.iter().any(|w| w == "recv" || w == "recv_async");
-    receives
-        && words
-            .windows(4)
-            .any(|w| w[0] == "None" && w[1] == "=" && w[2] == ">" && w[3] == "return")
+    words
 }
 
 /// The identifiers and punctuation of `tokens`, groups opened in place (bounded depth).
@@ -381,8 +380,10 @@ fn stops_otherwise(
     notified: bool,
 ) -> bool {
     notified
-        || exits_on_cancellation(&shape.parts)
-        || exits_when_its_channel_closes(&shape.parts)
+        || {
+            let words = loop_words(&shape.parts);
+            exits_on_cancellation(&words) || exits_when_its_channel_closes(&words)
+        }
         || supervises(ev, scope, lets)
         || polls(ev, sites)
 }
