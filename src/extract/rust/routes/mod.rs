@@ -112,6 +112,11 @@ pub struct FileRoutes {
     pub(crate) handlers: Vec<String>,
     /// Out-of-line modules declared under `#[cfg(test)]` (`mod tests;`).
     pub(crate) test_modules: Vec<String>,
+    /// What the file's `use`s bind lowercase names to (functions and modules), one
+    /// `name path\n` line each, Cargo renames undone (`get crate::db::get`); the path
+    /// is empty for another party's code (`take` of `use std::mem::take`). Glob
+    /// imports are named `*`. One text: the link step resolves calls by it.
+    pub(crate) uses: Box<str>,
 }
 
 impl FileRoutes {
