@@ -372,7 +372,7 @@ impl<'a> Package<'a> {
     }
 
     /// How the handler writes: the first write evidence of its body or of a function
-    /// of the workspace it calls, two levels down (`call insert (in save_order)`);
+    /// of the workspace it calls, [`WRITE_STEPS`] down (`call insert (in save_order)`);
     /// `None` when it shows none (it only reads or answers). A handler whose body is
     /// not in the scanned code is assumed to write.
     fn handler_writes(&self, handler: Option<&Handler>, file: usize) -> Option<String> {
@@ -394,8 +394,9 @@ impl<'a> Package<'a> {
     }
 
     /// The write evidence of `ev` (a body in package `pkg`) or of a function it calls,
-    /// `depth` steps down ([`WRITE_STEPS`]). Same-named functions all count (names are not resolved
-    /// further); of several callees, the least name is named.
+    /// `depth` steps down ([`WRITE_STEPS`]). A call its path or the file's imports
+    /// place runs that function; any other, every same-named function it may reach
+    /// ([`Package::call_targets`]); of several callees, the least name is named.
     fn body_writes(
         &self,
         ev: &Evidence,
