@@ -36,13 +36,17 @@ impl<'a> Package<'a> {
         if paths.peek().is_some() {
             // Every path must resolve, or the name decides: one body may call `c`
             // through two paths.
-            let mut out = Vec::new();
+            // In the order the paths were met, each function once: addresses would
+            // order them differently from run to run.
+            let mut out: Vec<(usize, &'a Evidence)> = Vec::new();
             for p in paths {
                 let segs: Vec<&str> = p.split("::").collect();
-                out.extend(self.resolve(file, module, &segs, MAX_HOPS)?);
+                for t in self.resolve(file, module, &segs, MAX_HOPS)? {
+                    if !out.iter().any(|(_, e)| std::ptr::eq(*e, t.1)) {
+                        out.push(t);
+                    }
+                }
             }
-            out.sort_unstable_by_key(|(f, e)| (*f, std::ptr::from_ref(*e) as usize));
-            out.dedup_by_key(|(_, e)| std::ptr::from_ref(*e) as usize);
             return Some(out);
         }
         if !ev.fn_calls.iter().any(|n| n == c) {
