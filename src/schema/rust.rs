@@ -145,7 +145,7 @@ const ROUTE: &[Field] = &[
     Field::new(
         "writes",
         Ty::Text,
-        "present when the handler writes (its body or two calls down) or is not in the scanned code: the write a repeat applies twice when known (`call .send (in send_email)`, `creates a record: ..`), else the first write",
+        "present when the handler writes (its body, two calls down by name, four through calls resolved by their paths and imports) or is not in the scanned code: the write a repeat applies twice when known (`call .send (in send_email)`, `creates a record: ..`), else the first write",
     ),
 ];
 

@@ -199,9 +199,14 @@ impl Extractor {
             .map(|(p, files)| {
                 let deps = p.and_then(|p| self.packages[p].1.as_ref());
                 let root = p.and_then(|p| self.packages[p].0.parent());
-                let files = files
-                    .iter()
-                    .map(|(i, f)| (&f.routes, module_name(&candidates[*i].path)));
+                let files = files.iter().map(|(i, f)| {
+                    let path = &candidates[*i].path;
+                    (
+                        &f.routes,
+                        module_name(path),
+                        root.and_then(|r| module_path(path, r)),
+                    )
+                });
                 (root, deps, files.collect())
             })
             .collect();
@@ -248,6 +253,29 @@ impl Extractor {
             .collect();
         docs.into_iter().flatten().collect()
     }
+}
+
+/// The path of the module a file is in its crate (`api::two_factor` of
+/// `src/api/two_factor/mod.rs` under the package directory `root`), empty for a crate
+/// root (`src/lib.rs`, `src/main.rs`, `src/bin/*`); `None` outside `src/` (tests,
+/// examples, a `[lib] path` elsewhere), where the link step resolves calls by name.
+fn module_path(path: &std::path::Path, root: &std::path::Path) -> Option<String> {
+    let rel = path.strip_prefix(root).ok()?.strip_prefix("src").ok()?;
+    let mut parts: Vec<&str> = rel
+        .iter()
+        .map(|c| c.to_str())
+        .collect::<Option<Vec<&str>>>()?;
+    let last = parts.pop()?.strip_suffix(".rs")?;
+    if parts.first() == Some(&"bin") {
+        return Some(String::new());
+    }
+    if parts.is_empty() && matches!(last, "lib" | "main") {
+        return Some(String::new());
+    }
+    if last != "mod" {
+        parts.push(last);
+    }
+    Some(parts.join("::"))
 }
 
 /// The module a file is (`mail` of `src/mail.rs`, `two_factor` of

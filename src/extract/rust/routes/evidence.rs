@@ -73,6 +73,10 @@ pub(crate) struct Evidence {
     /// the link step looks for the constructors that make a new identity among them,
     /// and follows such a method into that type's only.
     pub type_calls: Names,
+    /// The paths of the calls through a module's path, as written (`crate::db::get`,
+    /// `super::save`, `cache::fill`): the link step resolves each through the file's
+    /// imports to the one function it runs, rather than every function of its name.
+    pub path_calls: Names,
 }
 
 /// Flags of [`Evidence::repeat`].
@@ -88,6 +92,7 @@ pub(crate) struct Scratch {
     writes: NameBuf,
     type_calls: NameBuf,
     fn_calls: NameBuf,
+    path_calls: NameBuf,
     /// The text of the literal being looked at in a macro body.
     literal: String,
     /// The variables of the body whose type is known, each with it (`folder` bound by
@@ -210,6 +215,7 @@ impl Evidence {
         self.new_id = self.new_id.take().or(other.new_id);
         self.counts = self.counts.take().or(other.counts);
         self.type_calls = self.type_calls.union(&other.type_calls);
+        self.path_calls = self.path_calls.union(&other.path_calls);
     }
 }
 
@@ -474,6 +480,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             if let Some(q) = qualifier {
                 self.qualifier(q);
             }
+            self.module_path_call(segs);
             self.path_call(qualifier, &last.ident);
             self.none_args(&last.ident, &c.args);
             // What `visit_expr_call` does, but the callee's path is walked without

@@ -14,15 +14,25 @@ use super::evidence::Evidence;
 use super::{Child, FileRoutes, Handler, LayerBy, LayerRefs, RouteFact, RoutesCatalog};
 use crate::extract::rust::front::imports::Deps;
 
+mod by_path;
 mod paths;
 mod repeat;
 mod resolve;
 mod workspace;
 
+use workspace::Layout;
+
 pub use workspace::link_workspace;
 
 /// How many calls down a handler's write evidence is looked for.
 const WRITE_DEPTH: u8 = 2;
+
+/// The budget of [`Package::body_writes`]: a call matched by its name spends two
+/// steps (two such calls down, [`WRITE_DEPTH`]), a call resolved to the function it
+/// runs (by a path, an import, a type) one, so a thin handler's service call is
+/// followed four calls down (openobserve's ingest handler → `handle_request` →
+/// the writer), and a name's fan-out over the workspace no deeper than before.
+const WRITE_STEPS: u8 = 2 * WRITE_DEPTH;
 
 /// A scope of the package: (file index, scope index in that file).
 type ScopeId = (usize, usize);
@@ -67,6 +77,14 @@ struct Package<'a> {
     new_id_fns: HashMap<&'a str, &'a str>,
     macro_registered: HashSet<&'a str>,
     handlers: HashSet<&'a str>,
+    /// Where the files sit: packages' names and dependencies, files' module paths.
+    layout: &'a Layout<'a>,
+    /// The free functions by name (no `impl` block's), what a resolved path may run.
+    free_fns: HashMap<&'a str, Vec<(usize, &'a Evidence)>>,
+    /// The file of each function's evidence (by address): where its calls resolve.
+    file_of: HashMap<usize, usize>,
+    /// The files that are crate roots (`src/lib.rs`, `src/main.rs`).
+    crate_roots: Vec<usize>,
     /// Per package: the unique columns of its SQL migrations, read on first use.
     schemas: super::migrations::Schemas<'a>,
 }
@@ -83,7 +101,7 @@ pub fn link_refs(files: &[&FileRoutes], cat: &RoutesCatalog) -> Vec<RouteFact> {
         files,
         vec![0; files.len()],
         vec![Vec::new()],
-        Default::default(),
+        &Layout::default(),
         cat,
     )
 }
@@ -92,7 +110,7 @@ fn link_files<'a>(
     files: &'a [&'a FileRoutes],
     pkg_of: Vec<usize>,
     deps_of: Vec<Vec<usize>>,
-    (roots, modules): (Vec<Option<&'a std::path::Path>>, Vec<&'a str>),
+    layout: &'a Layout<'a>,
     cat: &'a RoutesCatalog,
 ) -> Vec<RouteFact> {
     // Facts come from route registrations only: with none in the run, the index of
@@ -100,9 +118,9 @@ fn link_files<'a>(
     if files.iter().all(|f| f.routes.is_empty()) {
         return Vec::new();
     }
-    let mut pkg = Package::new(files, pkg_of, deps_of, cat);
-    pkg.schemas = super::migrations::Schemas::new(roots);
-    pkg.index_modules(&modules);
+    let mut pkg = Package::new(files, pkg_of, deps_of, layout, cat);
+    pkg.schemas = super::migrations::Schemas::new(layout.roots.clone());
+    pkg.index_modules(&layout.modules);
     let mut out = Vec::new();
     for (fi, file) in files.iter().enumerate() {
         let has_other_route = |name: &str| {
@@ -207,6 +225,7 @@ impl<'a> Package<'a> {
         files: &'a [&'a FileRoutes],
         pkg_of: Vec<usize>,
         deps_of: Vec<Vec<usize>>,
+        layout: &'a Layout<'a>,
         cat: &'a RoutesCatalog,
     ) -> Self {
         let mut p = Package {
@@ -232,6 +251,17 @@ impl<'a> Package<'a> {
             new_id_fns: HashMap::default(),
             macro_registered: HashSet::default(),
             handlers: HashSet::default(),
+            layout,
+            free_fns: HashMap::default(),
+            file_of: HashMap::default(),
+            crate_roots: (0..files.len())
+                .filter(|f| {
+                    layout
+                        .mod_paths
+                        .get(*f)
+                        .is_some_and(|m| m.as_deref() == Some(""))
+                })
+                .collect(),
             schemas: Default::default(),
         };
         for (fi, f) in files.iter().enumerate() {
@@ -342,7 +372,7 @@ impl<'a> Package<'a> {
     }
 
     /// How the handler writes: the first write evidence of its body or of a function
-    /// of the workspace it calls, two levels down (`call insert (in save_order)`);
+    /// of the workspace it calls, [`WRITE_STEPS`] down (`call insert (in save_order)`);
     /// `None` when it shows none (it only reads or answers). A handler whose body is
     /// not in the scanned code is assumed to write.
     fn handler_writes(&self, handler: Option<&Handler>, file: usize) -> Option<String> {
@@ -350,7 +380,7 @@ impl<'a> Package<'a> {
         let unseen = || Some("handler not in the scanned code".to_string());
         match handler {
             None => unseen(),
-            Some(Handler::Inline(ev)) => self.body_writes(ev, None, pkg, WRITE_DEPTH),
+            Some(Handler::Inline(ev)) => self.body_writes(ev, None, pkg, WRITE_STEPS),
             Some(Handler::Named(h)) => {
                 let cands = self.candidates(h, file);
                 if cands.is_empty() {
@@ -358,14 +388,15 @@ impl<'a> Package<'a> {
                 }
                 cands
                     .into_iter()
-                    .find_map(|ev| self.body_writes(ev, Some(h), pkg, WRITE_DEPTH))
+                    .find_map(|ev| self.body_writes(ev, Some(h), pkg, WRITE_STEPS))
             }
         }
     }
 
     /// The write evidence of `ev` (a body in package `pkg`) or of a function it calls,
-    /// `depth` levels down. Same-named functions all count (names are not resolved
-    /// further); of several callees, the least name is named.
+    /// `depth` steps down ([`WRITE_STEPS`]). A call its path or the file's imports
+    /// place runs that function; any other, every same-named function it may reach
+    /// ([`Package::call_targets`]); of several callees, the least name is named.
     fn body_writes(
         &self,
         ev: &Evidence,
@@ -388,15 +419,21 @@ impl<'a> Package<'a> {
         let w = ev.calls.sorted().into_iter().find_map(|c| {
             // A write-named call of a body without writes was judged no write
             // (`headers.insert(k, v)` on a `HeaderMap`): not followed by its name.
-            if Some(c) == name
-                || self.not_followed.iter().any(|n| n == c)
-                || self.cat.is_write_call(c)
-            {
+            if self.not_followed.iter().any(|n| n == c) || self.cat.is_write_call(c) {
                 return None;
             }
-            self.call_targets(ev, c, pkg)
+            let (targets, resolved) = self.call_targets_how(ev, c, pkg);
+            // A call of the body's own name, matched by that name, is the body itself;
+            // resolved, it is the function its path names (a handler calling the
+            // service function it is named after).
+            if Some(c) == name && !resolved {
+                return None;
+            }
+            let step = if resolved { 1 } else { 2 };
+            targets
                 .into_iter()
-                .find_map(|(f, cev)| self.body_writes(cev, Some(c), self.pkg_of[f], depth - 1))
+                .filter(|(_, t)| depth >= step && !std::ptr::eq(*t, ev))
+                .find_map(|(f, cev)| self.body_writes(cev, Some(c), self.pkg_of[f], depth - step))
                 .map(|how| match how.find(" (in ") {
                     Some(_) => how,
                     None => format!("{how} (in {c})"),

@@ -61,8 +61,10 @@
 //! `ignore-last-segments` entry (`search`, `count`, ...), routing helpers whose handler
 //! is their own parameter (`fn post<H>(self, handler: H) { self.route(p, post(handler)) }`).
 //!
-//! Names cross files by their last segment: a handler `orders::create` is the
-//! function `create` of the package (the one in the registering file first).
+//! Handler names cross files by their last segment: a handler `orders::create` is the
+//! function `create` of the package (the one in the registering file first). The
+//! calls a body makes are resolved by their paths and the file's imports where these
+//! say where a function comes from (`link::by_path`), else by their last name.
 //! Stack: method chains are evaluated iteratively and other expressions stop at a
 //! fixed depth, but `syn`'s own visitors recurse, so run `summarize` on the worker's
 //! large stack, after the depth pre-scan.
@@ -112,6 +114,11 @@ pub struct FileRoutes {
     pub(crate) handlers: Vec<String>,
     /// Out-of-line modules declared under `#[cfg(test)]` (`mod tests;`).
     pub(crate) test_modules: Vec<String>,
+    /// What the file's `use`s bind lowercase names to (functions and modules), one
+    /// `name path\n` line each, Cargo renames undone (`get crate::db::get`); the path
+    /// is empty for another party's code (`take` of `use std::mem::take`). Glob
+    /// imports are named `*`. One text: the link step resolves calls by it.
+    pub(crate) uses: Box<str>,
 }
 
 impl FileRoutes {

@@ -45,6 +45,7 @@ impl Collector<'_> {
         self.ev.types = self.names.types.take();
         self.ev.type_calls = self.names.type_calls.take();
         self.ev.fn_calls = self.names.fn_calls.take();
+        self.ev.path_calls = self.names.path_calls.take();
         self.ev.counts = self.saved_count().map(Into::into);
         if let Some(v) = self.transition_seen.take() {
             if self.saved(&v) {

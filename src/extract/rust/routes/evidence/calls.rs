@@ -187,4 +187,43 @@ impl Collector<'_> {
         }
         self.names.literal = text;
     }
+
+    /// `db::get(..)` in a macro body, its module path `db::` written before `name`:
+    /// kept as [`Collector::module_path_call`] keeps one of code.
+    pub(super) fn module_path_text(&mut self, mut path: String, name: &proc_macro2::Ident) {
+        let lower = |s: &str| s.starts_with(|c: char| c.is_ascii_lowercase() || c == '_');
+        if path.split_terminator("::").all(lower) {
+            let _ = write!(path, "{name}");
+            self.names.path_calls.push_str(&path);
+        }
+    }
+
+    /// `db::get(..)`, `crate::cache::fill(..)`: a call through a module's path (every
+    /// segment before the name lowercase: no type's function) is kept as written in
+    /// [`super::Evidence::path_calls`], for the link step to resolve.
+    pub(super) fn module_path_call(
+        &mut self,
+        segs: &syn::punctuated::Punctuated<syn::PathSegment, syn::Token![::]>,
+    ) {
+        let n = segs.len();
+        if n < 2 {
+            return;
+        }
+        let mut text = std::mem::take(&mut self.names.literal);
+        text.clear();
+        for (i, seg) in segs.items().enumerate() {
+            let start = text.len();
+            let _ = write!(text, "{}", seg.ident);
+            let lower = text[start..].starts_with(|c: char| c.is_ascii_lowercase() || c == '_');
+            if i + 1 < n && (!lower || !seg.arguments.is_none()) {
+                self.names.literal = text;
+                return;
+            }
+            if i + 1 < n {
+                text.push_str("::");
+            }
+        }
+        self.names.path_calls.push_str(&text);
+        self.names.literal = text;
+    }
 }

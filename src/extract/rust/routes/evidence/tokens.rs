@@ -35,7 +35,10 @@ impl Collector<'_> {
             return;
         }
         let mut tts = ts.into_iter().peekable();
+        // The module path written before the next identifier (`db::` of `db::get(..)`).
+        let mut path = String::new();
         while let Some(tt) = tts.next() {
+            let before = std::mem::take(&mut path);
             match &tt {
                 TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => {
                     // A block in a macro body (vaultwarden's `db_run! { conn: sqlite {
@@ -64,15 +67,38 @@ impl Collector<'_> {
                     let called = matches!(tts.peek(), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis);
                     if !called {
                         self.ident(id);
+                        path = path_step(before, id, &mut tts);
                     } else if !self.called(id, true) {
                         // A CORS call: its arguments are skipped too.
                         tts.next();
+                    } else if !before.is_empty() {
+                        self.module_path_text(before, id);
                     }
                 }
                 TokenTree::Punct(_) => {}
             }
         }
     }
+}
+
+/// The module path before the tokens that follow `id`: `path` + `id::` when a lowercase
+/// `id` is followed by `::` (which is consumed), else empty.
+fn path_step(
+    mut path: String,
+    id: &proc_macro2::Ident,
+    tts: &mut std::iter::Peekable<proc_macro2::token_stream::IntoIter>,
+) -> String {
+    let joint = |tt: Option<&TokenTree>| matches!(tt, Some(TokenTree::Punct(p)) if p.as_char() == ':' && p.spacing() == proc_macro2::Spacing::Joint);
+    if !joint(tts.peek()) {
+        return String::new();
+    }
+    tts.next();
+    if !matches!(tts.peek(), Some(TokenTree::Punct(p)) if p.as_char() == ':') {
+        return String::new();
+    }
+    tts.next();
+    let _ = write!(path, "{id}::");
+    path
 }
 
 /// The string literals of a token stream, in order (attribute and macro arguments).

@@ -50,7 +50,31 @@ pub(crate) fn summarize_file(
         scratch: Scratch::default(),
     };
     s.items(&file.items);
+    s.out.uses = uses(imports);
     s.out
+}
+
+/// [`FileRoutes::uses`] of a file's imports, sorted (the table is a hash map).
+fn uses(imports: &Imports) -> Box<str> {
+    let deps = imports.deps();
+    let foreign = |path: &[String]| {
+        let head = path.first().map_or("", String::as_str);
+        matches!(head, "std" | "core" | "alloc")
+            || deps.is_some_and(|d| d.is_foreign(head) && !d.workspace_deps.contains(head))
+    };
+    let mut lines: Vec<String> = imports
+        .bindings()
+        .filter(|(name, _)| name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_'))
+        .map(|(name, path)| match foreign(&path) {
+            true => format!("{name} \n"),
+            false => format!("{name} {}\n", path.join("::")),
+        })
+        .collect();
+    lines.sort_unstable();
+    for g in imports.globs().filter(|g| !foreign(g)) {
+        lines.push(format!("* {}\n", g.join("::")));
+    }
+    lines.concat().into_boxed_str()
 }
 
 struct Summarizer<'a> {

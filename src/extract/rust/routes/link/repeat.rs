@@ -17,7 +17,7 @@ use crate::extract::rust::routes::evidence::repeat::{
 };
 
 /// How many calls down what a repeat does is judged. Finding that a handler writes
-/// stops two calls down (`WRITE_DEPTH`); judging that every write repeats safely must
+/// stops two calls down by name (`WRITE_STEPS`, four through resolved calls); judging that every write repeats safely must
 /// see the writes themselves, and model methods call other models' methods
 /// (vaultwarden: handler → `Cipher::save` → `update_users_revision` →
 /// `User::update_uuid_revision`), each name reaching every same-named method

@@ -10,6 +10,11 @@ impl<'a> Package<'a> {
         for info in &f.fns {
             let entry = (fi, info.evidence());
             self.fns.entry(&info.name).or_default().push(entry);
+            self.file_of
+                .insert(std::ptr::from_ref(info.evidence()) as usize, fi);
+            if info.owner.is_none() && !info.method {
+                self.free_fns.entry(&info.name).or_default().push(entry);
+            }
             if info.method {
                 self.methods.entry(&info.name).or_default().push(entry);
                 self.method_evs
@@ -55,6 +60,17 @@ impl<'a> Package<'a> {
         c: &str,
         pkg: usize,
     ) -> Vec<(usize, &'a Evidence)> {
+        self.call_targets_how(ev, c, pkg).0
+    }
+
+    /// [`Package::call_targets`], and whether the call was resolved to the functions
+    /// it runs (through a type, a path or an import) rather than matched by its name.
+    pub(super) fn call_targets_how(
+        &self,
+        ev: &Evidence,
+        c: &str,
+        pkg: usize,
+    ) -> (Vec<(usize, &'a Evidence)>, bool) {
         // Called through a type (`Hub::run(..)`, `Self::find(..)`) or on variables of
         // known types: those types' functions (none when the types are another
         // crate's: `Hub::run`, `Command::spawn`).
@@ -77,11 +93,15 @@ impl<'a> Package<'a> {
                     }));
                 }
             }
-            return out;
+            return (out, true);
+        }
+        // What the calling file's imports and the call's path say it runs.
+        if let Some(targets) = self.path_targets(ev, c) {
+            return (targets, true);
         }
         if ev.fn_calls.iter().any(|n| n == c) {
-            return self.visible(&self.fns, c, pkg);
+            return (self.visible(&self.fns, c, pkg), false);
         }
-        self.visible(&self.methods, c, pkg)
+        (self.visible(&self.methods, c, pkg), false)
     }
 }

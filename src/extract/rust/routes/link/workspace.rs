@@ -4,12 +4,26 @@
 use super::*;
 
 /// A package as [`link_workspace`] takes it: its directory, its manifest's
-/// dependencies, and each file's summary with the module it is (`mail` of `mail.rs`).
+/// dependencies, and each file's summary with the module it is (`mail` of `mail.rs`)
+/// and that module's path in its crate (`api::mail` of `src/api/mail.rs`, empty for
+/// a crate root, `None` outside `src/`).
 pub type PackageInput<'a> = (
     Option<&'a std::path::Path>,
     Option<&'a Deps>,
-    Vec<(&'a FileRoutes, &'a str)>,
+    Vec<(&'a FileRoutes, &'a str, Option<String>)>,
 );
+
+/// Where the files of a link sit: per package its directory, own name in code and
+/// dependencies; per file its module's name and path ([`PackageInput`]). Empty when
+/// one package is linked alone: calls are then resolved by their names only.
+#[derive(Default)]
+pub(super) struct Layout<'a> {
+    pub roots: Vec<Option<&'a std::path::Path>>,
+    pub names: Vec<Option<String>>,
+    pub deps: Vec<Option<&'a Deps>>,
+    pub modules: Vec<&'a str>,
+    pub mod_paths: Vec<Option<String>>,
+}
 
 /// Judges the routes of the packages of one run together: `packages` holds each
 /// package's directory and dependencies (its manifest's, `None` without one) and its
@@ -19,11 +33,15 @@ pub fn link_workspace(packages: &[PackageInput<'_>], cat: &RoutesCatalog) -> Vec
     let roots = packages.iter().map(|(r, _, _)| *r).collect();
     let modules: Vec<&str> = packages
         .iter()
-        .flat_map(|(_, _, f)| f.iter().map(|(_, m)| *m))
+        .flat_map(|(_, _, f)| f.iter().map(|(_, m, _)| *m))
+        .collect();
+    let mod_paths: Vec<Option<String>> = packages
+        .iter()
+        .flat_map(|(_, _, f)| f.iter().map(|(_, _, p)| p.clone()))
         .collect();
     let owned: Vec<(Option<&Deps>, Vec<&FileRoutes>)> = packages
         .iter()
-        .map(|(_, d, f)| (*d, f.iter().map(|(r, _)| *r).collect()))
+        .map(|(_, d, f)| (*d, f.iter().map(|(r, _, _)| *r).collect()))
         .collect();
     let packages = &owned;
     // Each package's own name is the dependency its manifest names `crate`.
@@ -55,8 +73,15 @@ pub fn link_workspace(packages: &[PackageInput<'_>], cat: &RoutesCatalog) -> Vec
         files.extend(fs.iter().copied());
         pkg_of.extend(std::iter::repeat_n(pi, fs.len()));
     }
+    let layout = Layout {
+        roots,
+        deps: packages.iter().map(|(d, _)| *d).collect(),
+        names,
+        modules,
+        mod_paths,
+    };
     let mut out: Vec<Vec<RouteFact>> = vec![Vec::new(); packages.len()];
-    for mut fact in link_files(&files, pkg_of.clone(), deps_of, (roots, modules), cat) {
+    for mut fact in link_files(&files, pkg_of.clone(), deps_of, &layout, cat) {
         let pi = pkg_of[fact.file];
         fact.file -= first[pi];
         out[pi].push(fact);

@@ -1,0 +1,262 @@
+//! Which function a call runs by its path, as the compiler would resolve it.
+//!
+//! A call `f(..)` runs the `f` its file defines or imports (`use crate::cache::f`,
+//! `use super::f`, a workspace member's `use config::f`, a rename, a glob of a module
+//! that defines `f`); `db::get(..)` runs `get` of the module `db` names. In a
+//! workspace of fifty packages, following every function of the name instead made a
+//! search handler a writer through a config getter's cache fill. Only when nothing of
+//! the file says where a name comes from is it matched by its name
+//! ([`Package::call_targets`]).
+
+use super::*;
+
+/// The `super::`s a path may climb (deeper paths are not written in practice).
+const MAX_SUPER: usize = 16;
+
+/// How many `use`s one path is followed through (`crate::service::f` with
+/// `use openobserve_core as service;` in the crate root is one).
+const MAX_HOPS: u8 = 4;
+
+impl<'a> Package<'a> {
+    /// The functions a call `c` of body `ev` runs, when the body's file says where
+    /// `c` comes from: empty when that is another party's code. `None` when it does
+    /// not (a method, a name neither defined nor imported, a file outside `src/`).
+    pub(super) fn path_targets(
+        &self,
+        ev: &Evidence,
+        c: &str,
+    ) -> Option<Vec<(usize, &'a Evidence)>> {
+        let file = *self.file_of.get(&(std::ptr::from_ref(ev) as usize))?;
+        let module = self.layout.mod_paths.get(file)?.as_deref()?;
+        let mut paths = ev
+            .path_calls
+            .iter()
+            .filter(|p| p.rsplit_once("::").is_some_and(|(_, n)| n == c))
+            .peekable();
+        if paths.peek().is_some() {
+            // Every path must resolve, or the name decides: one body may call `c`
+            // through two paths.
+            // In the order the paths were met, each function once: addresses would
+            // order them differently from run to run.
+            let mut out: Vec<(usize, &'a Evidence)> = Vec::new();
+            for p in paths {
+                let segs: Vec<&str> = p.split("::").collect();
+                for t in self.resolve(file, module, &segs, MAX_HOPS)? {
+                    if !out.iter().any(|(_, e)| std::ptr::eq(*e, t.1)) {
+                        out.push(t);
+                    }
+                }
+            }
+            return Some(out);
+        }
+        if !ev.fn_calls.iter().any(|n| n == c) {
+            return None;
+        }
+        self.bare_targets(file, module, c)
+    }
+
+    /// A bare call `c(..)` in `file` (of module `module`): the file's own `fn c`, else
+    /// the one its `use` names, else one of a glob-imported module of the workspace.
+    fn bare_targets(
+        &self,
+        file: usize,
+        module: &str,
+        c: &str,
+    ) -> Option<Vec<(usize, &'a Evidence)>> {
+        let free = self.free_fns.get(c).map(Vec::as_slice).unwrap_or_default();
+        let own: Vec<(usize, &Evidence)> =
+            free.iter().filter(|(f, _)| *f == file).copied().collect();
+        if !own.is_empty() {
+            return Some(own);
+        }
+        if let Some(path) = self.used(file, c) {
+            if path.is_empty() {
+                return Some(Vec::new());
+            }
+            let segs: Vec<&str> = path.split("::").collect();
+            return self.resolve(file, module, &segs, MAX_HOPS - 1);
+        }
+        let globs = self.files[file]
+            .uses
+            .lines()
+            .filter_map(|l| l.strip_prefix("* "));
+        for g in globs {
+            let segs: Vec<&str> = g.split("::").chain([c]).collect();
+            if let Some(found) = self.resolve(file, module, &segs, MAX_HOPS - 1) {
+                if !found.is_empty() {
+                    return Some(found);
+                }
+            }
+        }
+        None
+    }
+
+    /// What a `use` of `file` binds `name` to: its path, empty for another party's
+    /// code ([`FileRoutes::uses`]).
+    fn used(&self, file: usize, name: &str) -> Option<&'a str> {
+        let files: &'a [&'a FileRoutes] = self.files;
+        files[file].uses.lines().find_map(|l| {
+            let (n, path) = l.split_once(' ')?;
+            (n == name).then_some(path)
+        })
+    }
+
+    /// The functions the path `segs` (its last segment the function's name), written
+    /// in `file` of module `module`, names: `Some(empty)` for another party's code,
+    /// `None` when the path cannot be placed. A first segment bound by a `use` is
+    /// replaced by what it binds, `hops` times at most, as a compiler reads imports.
+    fn resolve(
+        &self,
+        file: usize,
+        module: &str,
+        segs: &[&str],
+        hops: u8,
+    ) -> Option<Vec<(usize, &'a Evidence)>> {
+        let pkg = self.pkg_of[file];
+        let (head, rest) = segs.split_first()?;
+        if rest.is_empty() {
+            return None;
+        }
+        match *head {
+            "crate" => return self.under_root(pkg, rest, hops),
+            "self" => return self.lookup(pkg, module, rest),
+            "super" => {
+                let ups = segs
+                    .iter()
+                    .take(MAX_SUPER)
+                    .take_while(|s| **s == "super")
+                    .count();
+                let mut base = module;
+                for _ in 0..ups {
+                    base = base.rsplit_once("::").map_or("", |(b, _)| b);
+                }
+                return self.lookup(pkg, base, &segs[ups..]);
+            }
+            _ => {}
+        }
+        if let Some(found) = self.through_use(file, module, segs, hops) {
+            return found;
+        }
+        if let Some(q) = self.package_named(pkg, head) {
+            return self.under_root(q, rest, hops);
+        }
+        let deps = self.layout.deps.get(pkg).copied().flatten();
+        if matches!(*head, "std" | "core" | "alloc")
+            || deps.is_some_and(|d| d.names.contains_key(*head))
+        {
+            return Some(Vec::new());
+        }
+        // A child module of this one (`db::get` in `src/api.rs`: `api::db::get`).
+        let child = if module.is_empty() {
+            (*head).to_string()
+        } else {
+            format!("{module}::{head}")
+        };
+        self.lookup(pkg, &child, rest)
+    }
+
+    /// `segs` with its first segment replaced by what a `use` of `file` binds it to,
+    /// resolved: `None` when no `use` binds it (or no hop is left).
+    fn through_use(
+        &self,
+        file: usize,
+        module: &str,
+        segs: &[&str],
+        hops: u8,
+    ) -> Option<Option<Vec<(usize, &'a Evidence)>>> {
+        let (head, rest) = segs.split_first()?;
+        let path = self.used(file, head).filter(|_| hops > 0)?;
+        if path.is_empty() {
+            return Some(Some(Vec::new()));
+        }
+        let full: Vec<&str> = path.split("::").chain(rest.iter().copied()).collect();
+        Some(self.resolve(file, module, &full, hops - 1))
+    }
+
+    /// `rest` from the root of package `pkg` (`crate::a::f`, `config::a::f`): a
+    /// module of the crate, or a name a crate root's `use` binds (`use
+    /// openobserve_core as service;` makes `crate::service::f` that crate's).
+    fn under_root(
+        &self,
+        pkg: usize,
+        rest: &[&str],
+        hops: u8,
+    ) -> Option<Vec<(usize, &'a Evidence)>> {
+        if rest.len() > 1 {
+            for &root in &self.crate_roots {
+                if self.pkg_of[root] != pkg {
+                    continue;
+                }
+                if let Some(found) = self.through_use(root, "", rest, hops) {
+                    return found;
+                }
+            }
+        }
+        self.lookup(pkg, "", rest)
+    }
+
+    /// The free functions `rest` names under module `base` of package `pkg`
+    /// (`a::f` under `x`: `f` of `x::a`); else those of that module's submodules (a
+    /// `pub use inner::*` re-export), else those of the package (a re-export from
+    /// elsewhere); `None` when the package has no free function of the name (a
+    /// macro's, or a re-export of another package's).
+    fn lookup(&self, pkg: usize, base: &str, rest: &[&str]) -> Option<Vec<(usize, &'a Evidence)>> {
+        let (name, mods) = rest.split_last()?;
+        let mut module = base.to_string();
+        for m in mods {
+            if !module.is_empty() {
+                module.push_str("::");
+            }
+            module.push_str(m);
+        }
+        let in_pkg = self
+            .free_fns
+            .get(name)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .filter(|(f, _)| self.pkg_of[*f] == pkg);
+        let mod_of = |f: usize| self.layout.mod_paths.get(f).and_then(|m| m.as_deref());
+        let exact: Vec<_> = in_pkg
+            .clone()
+            .filter(|(f, _)| mod_of(*f) == Some(&*module))
+            .copied()
+            .collect();
+        if !exact.is_empty() {
+            return Some(exact);
+        }
+        let below = |m: &str| {
+            module.is_empty()
+                || m.strip_prefix(&*module)
+                    .is_some_and(|r| r.starts_with("::"))
+        };
+        let sub: Vec<_> = in_pkg
+            .clone()
+            .filter(|(f, _)| mod_of(*f).is_some_and(below))
+            .copied()
+            .collect();
+        if !sub.is_empty() {
+            return Some(sub);
+        }
+        let any: Vec<_> = in_pkg.copied().collect();
+        (!any.is_empty()).then_some(any)
+    }
+
+    /// The package a path's first segment names from package `pkg`: itself (its own
+    /// name) or a scanned package it depends on.
+    fn package_named(&self, pkg: usize, head: &str) -> Option<usize> {
+        let deps = self.layout.deps.get(pkg).copied().flatten();
+        let target = match deps {
+            Some(d) => d.names.get(head)?.as_str(),
+            None => head,
+        };
+        if target == "crate" {
+            return Some(pkg);
+        }
+        let named = |q: usize| self.layout.names.get(q).and_then(|n| n.as_deref()) == Some(target);
+        if named(pkg) {
+            return Some(pkg);
+        }
+        self.deps_of.get(pkg)?.iter().copied().find(|q| named(*q))
+    }
+}
