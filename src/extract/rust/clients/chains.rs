@@ -7,6 +7,7 @@ use super::syntax::*;
 use super::Visitor;
 use crate::extract::rust::catalog::PathRole;
 use crate::extract::rust::facts::{CallFact, Chain, Origin, Target};
+use crate::extract::rust::front::ident::with_ident_str;
 use crate::tree::Span;
 
 /// The calls of a chain from the inside out, each with whether it is awaited, and
@@ -135,7 +136,8 @@ impl Visitor<'_, '_> {
         // `conf.client.request(..)`: a field of another value, used for a request.
         if let (Expr::Field(f), Some((first, _))) = (base, calls.first()) {
             if let (syn::Member::Named(n), false) = (&f.member, is_self(&f.base)) {
-                let request = self.ctx.catalog.is_request_name(&first.method.to_string());
+                let request =
+                    with_ident_str(&first.method, |m| self.ctx.catalog.is_request_name(m));
                 if self.fn_name.is_some() && request {
                     st.handle = self.static_use_field(n);
                     return (st, 0);

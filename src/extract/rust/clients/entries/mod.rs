@@ -32,6 +32,7 @@ use syn::Expr;
 use super::Visitor;
 use crate::extract::rust::catalog::Catalog;
 use crate::extract::rust::facts::FileFacts;
+use crate::extract::rust::front::ident::with_ident_str;
 use crate::extract::rust::Deps;
 
 /// Per file of a package (in the order given; `paths` relative to the package's
@@ -275,8 +276,7 @@ impl Visitor<'_, '_> {
         if first.ident == "tokio" && path.segments[1].ident == "signal" {
             self.facts.long_running = true;
         }
-        let name = first.ident.to_string();
-        self.note_crate(&name);
+        with_ident_str(&first.ident, |name| self.note_crate(name));
     }
 
     /// A name written as a path's first segment (renames undone here).
