@@ -13,7 +13,8 @@ use crate::tree::Span;
 /// The calls of a chain from the inside out, each with whether it is awaited, and
 /// the expression the chain starts from.
 fn flatten(e: &Expr) -> (Vec<(&ExprMethodCall, bool)>, &Expr) {
-    let mut calls: Vec<(&ExprMethodCall, bool)> = Vec::new();
+    // Chains are short: room for most at once instead of growing one call at a time.
+    let mut calls: Vec<(&ExprMethodCall, bool)> = Vec::with_capacity(8);
     let mut cur = e;
     let mut awaited = false;
     loop {

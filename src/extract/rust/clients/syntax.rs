@@ -235,17 +235,33 @@ fn local_tokens(arg: &Expr) -> Option<&'static str> {
             TokenTree::Punct(_) => None,
         })
     }
+    // A plain path's tokens: its identifiers and `::`.
+    let plain = |p: &syn::Path| p.segments.iter().all(|s| s.arguments.is_none());
+    let path = |p: &syn::Path| p.segments.iter().find_map(|s| unix(&s.ident));
     match arg {
         Expr::Lit(l) if l.attrs.is_empty() => match &l.lit {
             Lit::Str(s) => literal(s),
             _ => None,
         },
-        Expr::Path(p)
-            if p.attrs.is_empty()
-                && p.qself.is_none()
-                && p.path.segments.iter().all(|s| s.arguments.is_none()) =>
-        {
-            p.path.segments.iter().find_map(|s| unix(&s.ident))
+        Expr::Path(p) if p.attrs.is_empty() && p.qself.is_none() && plain(&p.path) => path(&p.path),
+        // `&x`, `&mut x`, `(x)`, `x.field`, `f(a, b)`, `x.m(a)`: the parts in order.
+        Expr::Reference(r) if r.attrs.is_empty() => local_tokens(&r.expr),
+        Expr::Paren(p) if p.attrs.is_empty() => local_tokens(&p.expr),
+        Expr::Field(f) if f.attrs.is_empty() => local_tokens(&f.base).or_else(|| match &f.member {
+            syn::Member::Named(n) => unix(n),
+            syn::Member::Unnamed(_) => None,
+        }),
+        Expr::Call(c) if c.attrs.is_empty() => {
+            local_tokens(&c.func).or_else(|| c.args.iter().find_map(local_tokens))
+        }
+        Expr::MethodCall(m) if m.attrs.is_empty() && m.turbofish.is_none() => {
+            local_tokens(&m.receiver)
+                .or_else(|| unix(&m.method))
+                .or_else(|| m.args.iter().find_map(local_tokens))
+        }
+        // `format!(..)`: the path, then the body as written.
+        Expr::Macro(m) if m.attrs.is_empty() && plain(&m.mac.path) => {
+            path(&m.mac.path).or_else(|| scan(m.mac.tokens.clone()))
         }
         _ => scan(quote::ToTokens::to_token_stream(arg)),
     }
@@ -288,18 +304,19 @@ pub(super) fn may_be_client(ty: &syn::Type) -> bool {
         syn::Type::Reference(r) => may_be_client(&r.elem),
         syn::Type::Paren(p) => may_be_client(&p.elem),
         syn::Type::Path(p) => type_path_last(ty).is_some_and(|last| {
-            let l = last.to_string();
-            [
-                "Client",
-                "Agent",
-                "Channel",
-                "Endpoint",
-                "Connection",
-                "Http",
-            ]
-            .iter()
-            .any(|k| l.contains(k))
-                || (p.path.segments.len() == 1 && p.path.segments[0].ident.to_string().len() == 1)
+            with_ident_str(last, |l| {
+                [
+                    "Client",
+                    "Agent",
+                    "Channel",
+                    "Endpoint",
+                    "Connection",
+                    "Http",
+                ]
+                .iter()
+                .any(|k| l.contains(k))
+            }) || (p.path.segments.len() == 1
+                && with_ident_str(&p.path.segments[0].ident, str::len) == 1)
         }),
         _ => false,
     }
