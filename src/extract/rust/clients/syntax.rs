@@ -415,7 +415,77 @@ pub(super) fn trait_default_calls(block: &syn::Block, out: &mut Vec<String>) {
 
 #[cfg(test)]
 mod local_tests {
-    use super::local_reason;
+    use super::{local_arg, local_reason, target_of, Target};
+
+    fn expr(text: &str) -> syn::Expr {
+        syn::parse_str(text).expect("an expression")
+    }
+
+    #[test]
+    fn a_format_target_is_read_whether_or_not_the_body_is_parsed() {
+        let literal = |t: &str| Some(Target::Literal(t.to_string()));
+        let constant = |t: &str| Some(Target::Const(t.to_string()));
+        for (text, target) in [
+            (
+                r#"format!("http://payments/v1/{}", id)"#,
+                literal("http://payments/v1/"),
+            ),
+            (
+                r#"format!("https://payments/v1")"#,
+                literal("https://payments/v1"),
+            ),
+            (r#"format!("{PAYMENTS}/v1/charges")"#, constant("PAYMENTS")),
+            (
+                r#"format!("{}/v1/charges", BASE_URL)"#,
+                constant("BASE_URL"),
+            ),
+            (r#"format!("{}/v1", format!("{API}/x"))"#, constant("API")),
+            (r#"format!("{}/v1", &Url::parse(HOST))"#, constant("HOST")),
+            (
+                r#"format!("http://127.0.0.1:{}/x", port)"#,
+                Some(Target::Local("this host".to_string())),
+            ),
+            // No URL before the placeholder, no constant: never a target.
+            (r#"format!("order {} over {}", base, limit)"#, None),
+            (r#"format!("{}/reports/{}", self.base, id)"#, None),
+            (r#"format!("{base}/v1")"#, None),
+            // The first expression is not the string alone.
+            (r#"format!("http://x/".to_string())"#, None),
+            (r#"format!(FMT, "http://x/")"#, None),
+            // A body that does not parse has no target.
+            (r#"format!("http://payments/v1/{}", a b)"#, None),
+            (r#"format!("{}/v1", BASE_URL c)"#, None),
+        ] {
+            assert_eq!(target_of(&expr(text)), target, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_local_argument_is_found_in_any_shape_of_argument() {
+        let local = |why: &str| Some(Target::Local(why.to_string()));
+        for (args, target) in [
+            (r#"f("http://localhost:8080")"#, local("this host")),
+            (r#"f(x, "unix:/run/app.sock")"#, local("a Unix socket")),
+            (r#"f("http://payments/healthz")"#, None),
+            (
+                r#"f(tokio::net::UnixStream::connect)"#,
+                local("a Unix socket"),
+            ),
+            (
+                r#"f(service_fn(|_| async { UnixStream::connect(path).await }))"#,
+                local("a Unix socket"),
+            ),
+            (r#"f(&format!("127.0.0.1:{port}"))"#, local("this host")),
+            (r#"f(conf.url.join("http://[::1]/x"))"#, local("this host")),
+            (r#"f(self.base, id)"#, None),
+            (r#"f(Vec::<UnixConnector>::new())"#, local("a Unix socket")),
+        ] {
+            let syn::Expr::Call(call) = expr(args) else {
+                panic!("a call")
+            };
+            assert_eq!(local_arg(call.args.iter()), target, "{args}");
+        }
+    }
 
     #[test]
     fn this_host_sockets_and_health_probes_are_local_lookalikes_are_not() {
