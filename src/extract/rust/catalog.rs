@@ -8,7 +8,9 @@
 //! `apis/routes/`: [`super::apis::kind_of`]); files outside those folders keep the
 //! older rule by file name ([`ApiFile::kind_of`]).
 
+// Name sets asked for every call and path of every file: Fx hashing, not SipHash.
 use globset::GlobSet;
+use rustc_hash::FxHashSet;
 use serde::Deserialize;
 
 use crate::extract::rust::retries::RetryCatalog;
@@ -261,17 +263,17 @@ pub struct Catalog {
     set: Option<GlobSet>,
     roles: Vec<(PathRole, String, bool)>,
     /// Union of every client's request methods (names only).
-    request_names: std::collections::HashSet<String>,
+    request_names: FxHashSet<String>,
     /// Union of every client's per-request timeout methods.
-    request_timeout_names: std::collections::HashSet<String>,
+    request_timeout_names: FxHashSet<String>,
     /// Last segments of every pattern, when none of them is a glob: a path whose
     /// last segment is not among them cannot match (a fast reject).
-    last_segments: Option<std::collections::HashSet<String>>,
+    last_segments: Option<FxHashSet<String>>,
     /// Crates of the patterns that are not `**` wildcards: such a pattern only
     /// applies to a path that starts with its crate.
-    role_crates: std::collections::HashSet<String>,
+    role_crates: FxHashSet<String>,
     /// Last segments of the `**` patterns (`None` when one is itself a glob).
-    wildcard_lasts: Option<std::collections::HashSet<String>>,
+    wildcard_lasts: Option<FxHashSet<String>>,
 }
 
 impl Catalog {
@@ -356,8 +358,8 @@ impl Catalog {
     pub fn compile(&mut self) -> Result<(), String> {
         let mut globs = Vec::new();
         let mut roles = Vec::new();
-        let mut role_crates = std::collections::HashSet::new();
-        let mut wildcard_lasts = Some(std::collections::HashSet::new());
+        let mut role_crates = FxHashSet::default();
+        let mut wildcard_lasts = Some(FxHashSet::default());
         let mut push = |pattern: &str, role: PathRole, krate: &str| -> Result<(), String> {
             let glob = pattern.replace("::", "/");
             // Bounded and fallible: a user's huge pattern is an error, not a panic.

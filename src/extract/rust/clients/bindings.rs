@@ -125,8 +125,7 @@ impl Visitor<'_, '_> {
         let Some(bound) = ts.elems.first().and_then(pat_ident).filter(|_| is_some) else {
             return false;
         };
-        let then_text = i.then_branch.to_token_stream().to_string();
-        if !then_text.contains("timeout") {
+        if !super::syntax::mentions(&i.then_branch.to_token_stream(), &["timeout"]) {
             return false;
         }
         self.expr(&l.expr);
@@ -168,7 +167,7 @@ impl Visitor<'_, '_> {
         let last = &path.segments.last()?.ident;
         let vars = &self.scopes.last()?.vars;
         if let (Some(ident), false) = (path.get_ident(), vars.is_empty()) {
-            if let Some(h) = vars.get(&ident.to_string()).copied() {
+            if let Some(h) = with_ident_str(ident, |name| vars.get(name).copied()) {
                 return Some(h);
             }
         }

@@ -7,12 +7,14 @@ use super::syntax::*;
 use super::Visitor;
 use crate::extract::rust::catalog::PathRole;
 use crate::extract::rust::facts::{CallFact, Chain, Origin, Target};
+use crate::extract::rust::front::ident::with_ident_str;
 use crate::tree::Span;
 
 /// The calls of a chain from the inside out, each with whether it is awaited, and
 /// the expression the chain starts from.
 fn flatten(e: &Expr) -> (Vec<(&ExprMethodCall, bool)>, &Expr) {
-    let mut calls: Vec<(&ExprMethodCall, bool)> = Vec::new();
+    // Chains are short: room for most at once instead of growing one call at a time.
+    let mut calls: Vec<(&ExprMethodCall, bool)> = Vec::with_capacity(8);
     let mut cur = e;
     let mut awaited = false;
     loop {
@@ -135,7 +137,8 @@ impl Visitor<'_, '_> {
         // `conf.client.request(..)`: a field of another value, used for a request.
         if let (Expr::Field(f), Some((first, _))) = (base, calls.first()) {
             if let (syn::Member::Named(n), false) = (&f.member, is_self(&f.base)) {
-                let request = self.ctx.catalog.is_request_name(&first.method.to_string());
+                let request =
+                    with_ident_str(&first.method, |m| self.ctx.catalog.is_request_name(m));
                 if self.fn_name.is_some() && request {
                     st.handle = self.static_use_field(n);
                     return (st, 0);

@@ -10,6 +10,7 @@ use syn::Expr;
 
 use crate::extract::rust::catalog::{Catalog, PathRole};
 use crate::extract::rust::facts::{Chain, FileFacts, FnFact, Handle, Origin, Target};
+use crate::extract::rust::front::ident::with_ident_str;
 use crate::extract::rust::front::imports::{Deps, Imports};
 use crate::extract::rust::front::index::Index;
 use crate::extract::rust::front::positions::Positions;
@@ -289,12 +290,12 @@ impl Visitor<'_, '_> {
             Expr::If(i) if self.if_optional(i) => None,
             Expr::Field(f) if is_self(&f.base) => match &f.member {
                 syn::Member::Named(n) => {
-                    let name = n.to_string();
-                    match self.fields.get(&name) {
-                        Some(h) => Some(*h),
+                    match with_ident_str(n, |name| self.fields.get(name).copied()) {
+                        Some(h) => Some(h),
                         // Used before the file stores it (methods in any order): a
                         // placeholder the link step joins to what is stored there.
                         None if self.fn_name.is_some() => {
+                            let name = n.to_string();
                             let h = self.new_handle(Origin::Field { name: name.clone() });
                             self.fields.insert(name, h);
                             Some(h)
@@ -343,9 +344,8 @@ impl Visitor<'_, '_> {
         let Some(kind) = macro_kind(&m.path) else {
             return;
         };
-        let text = m.tokens.to_string();
         let sleeps = m.path.segments.last().is_some_and(|s| s.ident == "select")
-            && (text.contains("sleep") || text.contains("timeout"));
+            && mentions(&m.tokens, &["sleep", "timeout"]);
         if sleeps {
             self.wrapped += 1;
         }
@@ -424,23 +424,20 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_> {
                 return;
             }
             self.last_request = None;
-            if let (Some(t @ Target::Local(_)), Some(name)) =
-                (target_of(&init.expr), pat_ident(&l.pat))
-            {
-                self.scope().local_targets.insert(name, t);
+            let name = pat_ident(&l.pat);
+            if let Some(name) = &name {
+                if let Some(t @ Target::Local(_)) = target_of(&init.expr) {
+                    self.scope().local_targets.insert(name.clone(), t);
+                }
             }
             let h = self.expr(&init.expr);
-            if let Some(h) = h {
-                if let Some(name) = pat_ident(&l.pat) {
-                    self.scope().vars.insert(name, h);
-                }
+            if let (Some(h), Some(name)) = (h, &name) {
+                self.scope().vars.insert(name.clone(), h);
             }
             // `let fut = client.get(u).send();`: a request future, bounded if a
             // timeout wrapper is later given `fut`.
             let future = matches!(&*init.expr, Expr::MethodCall(_));
-            if let (Some(req), Some(name), true) =
-                (self.last_request.take(), pat_ident(&l.pat), future)
-            {
+            if let (Some(req), Some(name), true) = (self.last_request.take(), name, future) {
                 self.scope().pending.insert(name, req);
             }
             if let Some((_, diverge)) = &init.diverge {

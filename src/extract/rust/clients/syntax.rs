@@ -3,11 +3,13 @@
 
 use std::rc::Rc;
 
+use proc_macro2::TokenTree;
 use syn::visit::{self, Visit};
 use syn::{Expr, Lit, Pat};
 
 use super::collect::type_path_last;
 use crate::extract::rust::facts::Target;
+use crate::extract::rust::front::ident::with_ident_str;
 use crate::extract::rust::front::macros;
 
 pub(super) use crate::extract::rust::front::paths::segments;
@@ -65,17 +67,16 @@ pub(super) fn target_of(e: &Expr) -> Option<Target> {
 /// (`"{PAYMENTS}/v1/charges"`, or `"{}/v1/charges"` with a constant first argument).
 /// The rest of the path is not kept: the host is what ties the call to a service.
 fn format_target(m: &syn::Macro) -> Option<Target> {
+    // Most format strings decide without the arguments: the body is re-parsed only
+    // when its parse can change the answer (it may not parse; the first argument).
+    let (fmt, rest) = format_string(&m.tokens)?;
+    if !needs_args(&fmt, &rest) {
+        return None;
+    }
     // Through the front end's re-parser: a named `name = value` argument is an
     // assignment expression, never a target.
     let args = macros::comma_exprs(m)?;
-    let mut args = args.iter();
-    let Expr::Lit(l) = args.next()? else {
-        return None;
-    };
-    let Lit::Str(fmt) = &l.lit else {
-        return None;
-    };
-    let fmt = fmt.value();
+    let mut args = args.iter().skip(1);
     if let Some(why) = local_reason(&fmt) {
         return Some(Target::Local(why.to_string()));
     }
@@ -94,11 +95,72 @@ fn format_target(m: &syn::Macro) -> Option<Target> {
         // `{}`: the first argument (a named `name = value` argument is not one).
         return target_of(args.next()?).filter(|t| matches!(t, Target::Const(_)));
     }
-    let constant = inner
-        .chars()
+    is_const_name(inner).then(|| Target::Const(inner.to_string()))
+}
+
+/// The value of the string literal a macro body starts with, when the literal is
+/// the body's whole first expression (followed by a comma or nothing), and the
+/// tokens after it: a body that does not start so has no format string.
+fn format_string(tokens: &proc_macro2::TokenStream) -> Option<(String, Vec<TokenTree>)> {
+    let mut tokens = tokens.clone().into_iter();
+    let TokenTree::Literal(first) = tokens.next()? else {
+        return None;
+    };
+    let rest: Vec<TokenTree> = tokens.collect();
+    if rest
+        .first()
+        .is_some_and(|t| !matches!(t, TokenTree::Punct(p) if p.as_char() == ','))
+    {
+        return None;
+    }
+    match Lit::new(first) {
+        Lit::Str(s) => Some((s.value(), rest)),
+        _ => None,
+    }
+}
+
+/// Whether [`format_target`]'s answer for the format string `fmt` can be other than
+/// `None` (then the body's parse decides, as it may fail): not when the text before
+/// the first placeholder is no URL nor the first placeholder a constant, nor when it
+/// is `{}` and no argument can name a constant (an upper-case name, or a nested
+/// `format!` whose string has a placeholder).
+fn needs_args(fmt: &str, rest: &[TokenTree]) -> bool {
+    if local_reason(fmt).is_some() {
+        return true;
+    }
+    let Some(open) = fmt.find('{') else {
+        return true;
+    };
+    if open > 0 {
+        return fmt[..open].contains("://");
+    }
+    let Some(close) = fmt.find('}') else {
+        return false;
+    };
+    let inner = fmt[1..close].split(':').next().unwrap_or("");
+    if inner.is_empty() {
+        return rest.iter().any(may_name_const);
+    }
+    is_const_name(inner)
+}
+
+/// An upper-case name (`PAYMENTS_URL`), as constants are written.
+fn is_const_name(name: &str) -> bool {
+    name.chars()
         .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-        && inner.chars().any(|c| c.is_ascii_uppercase());
-    constant.then(|| Target::Const(inner.to_string()))
+        && name.chars().any(|c| c.is_ascii_uppercase())
+}
+
+/// Whether a token can be (or hold) what [`target_of`] takes for a constant.
+fn may_name_const(t: &TokenTree) -> bool {
+    match t {
+        TokenTree::Ident(i) => with_ident_str(i, is_const_name),
+        TokenTree::Literal(l) => {
+            matches!(Lit::new(l.clone()), Lit::Str(s) if s.value().contains('{'))
+        }
+        TokenTree::Group(g) => g.stream().into_iter().any(|t| may_name_const(&t)),
+        TokenTree::Punct(_) => false,
+    }
 }
 
 /// Why an address is no remote integration, if it is not: a Unix socket, this host
@@ -149,21 +211,60 @@ pub(crate) fn local_reason(address: &str) -> Option<&'static str> {
 /// loopback address (`format!("127.0.0.1:{port}")`). Scans the arguments' tokens, so
 /// closures and macros count; only called on the few method calls made on clients.
 pub(super) fn local_arg<'a>(args: impl Iterator<Item = &'a Expr>) -> Option<Target> {
+    args.map(local_tokens)
+        .find_map(|why| why.map(|w| Target::Local(w.to_string())))
+}
+
+/// [`local_arg`] of one argument, the first reason in token order. Most arguments
+/// are a literal or a plain path, read as they are; others are turned into tokens.
+fn local_tokens(arg: &Expr) -> Option<&'static str> {
+    fn unix(id: &proc_macro2::Ident) -> Option<&'static str> {
+        (id == "UnixStream" || id == "UnixConnector").then_some("a Unix socket")
+    }
+    fn literal(s: &syn::LitStr) -> Option<&'static str> {
+        local_reason(&s.value()).filter(|why| *why != "a health probe")
+    }
     fn scan(ts: proc_macro2::TokenStream) -> Option<&'static str> {
         ts.into_iter().find_map(|tt| match tt {
-            proc_macro2::TokenTree::Group(g) => scan(g.stream()),
-            proc_macro2::TokenTree::Ident(id) => {
-                (id == "UnixStream" || id == "UnixConnector").then_some("a Unix socket")
-            }
-            proc_macro2::TokenTree::Literal(l) => syn::parse_str::<syn::LitStr>(&l.to_string())
-                .ok()
-                .and_then(|s| local_reason(&s.value()))
-                .filter(|why| *why != "a health probe"),
-            proc_macro2::TokenTree::Punct(_) => None,
+            TokenTree::Group(g) => scan(g.stream()),
+            TokenTree::Ident(id) => unix(&id),
+            TokenTree::Literal(l) => match Lit::new(l) {
+                Lit::Str(s) => literal(&s),
+                _ => None,
+            },
+            TokenTree::Punct(_) => None,
         })
     }
-    args.map(|a| scan(quote::ToTokens::to_token_stream(a)))
-        .find_map(|why| why.map(|w| Target::Local(w.to_string())))
+    // A plain path's tokens: its identifiers and `::`.
+    let plain = |p: &syn::Path| p.segments.iter().all(|s| s.arguments.is_none());
+    let path = |p: &syn::Path| p.segments.iter().find_map(|s| unix(&s.ident));
+    match arg {
+        Expr::Lit(l) if l.attrs.is_empty() => match &l.lit {
+            Lit::Str(s) => literal(s),
+            _ => None,
+        },
+        Expr::Path(p) if p.attrs.is_empty() && p.qself.is_none() && plain(&p.path) => path(&p.path),
+        // `&x`, `&mut x`, `(x)`, `x.field`, `f(a, b)`, `x.m(a)`: the parts in order.
+        Expr::Reference(r) if r.attrs.is_empty() => local_tokens(&r.expr),
+        Expr::Paren(p) if p.attrs.is_empty() => local_tokens(&p.expr),
+        Expr::Field(f) if f.attrs.is_empty() => local_tokens(&f.base).or_else(|| match &f.member {
+            syn::Member::Named(n) => unix(n),
+            syn::Member::Unnamed(_) => None,
+        }),
+        Expr::Call(c) if c.attrs.is_empty() => {
+            local_tokens(&c.func).or_else(|| c.args.iter().find_map(local_tokens))
+        }
+        Expr::MethodCall(m) if m.attrs.is_empty() && m.turbofish.is_none() => {
+            local_tokens(&m.receiver)
+                .or_else(|| unix(&m.method))
+                .or_else(|| m.args.iter().find_map(local_tokens))
+        }
+        // `format!(..)`: the path, then the body as written.
+        Expr::Macro(m) if m.attrs.is_empty() && plain(&m.mac.path) => {
+            path(&m.mac.path).or_else(|| scan(m.mac.tokens.clone()))
+        }
+        _ => scan(quote::ToTokens::to_token_stream(arg)),
+    }
 }
 
 /// Last segment of each argument that is a plain path (`None`, `Timeout::Never`).
@@ -203,21 +304,31 @@ pub(super) fn may_be_client(ty: &syn::Type) -> bool {
         syn::Type::Reference(r) => may_be_client(&r.elem),
         syn::Type::Paren(p) => may_be_client(&p.elem),
         syn::Type::Path(p) => type_path_last(ty).is_some_and(|last| {
-            let l = last.to_string();
-            [
-                "Client",
-                "Agent",
-                "Channel",
-                "Endpoint",
-                "Connection",
-                "Http",
-            ]
-            .iter()
-            .any(|k| l.contains(k))
-                || (p.path.segments.len() == 1 && p.path.segments[0].ident.to_string().len() == 1)
+            with_ident_str(last, |l| {
+                [
+                    "Client",
+                    "Agent",
+                    "Channel",
+                    "Endpoint",
+                    "Connection",
+                    "Http",
+                ]
+                .iter()
+                .any(|k| holds(l, k))
+            }) || (p.path.segments.len() == 1
+                && with_ident_str(&p.path.segments[0].ident, str::len) == 1)
         }),
         _ => false,
     }
+}
+
+/// `text.contains(word)` for a short text (an identifier), by comparing windows:
+/// `contains` builds a substring searcher for each word first, which costs more
+/// than the search itself at this size (asked for every parameter of every function).
+fn holds(text: &str, word: &str) -> bool {
+    text.as_bytes()
+        .windows(word.len())
+        .any(|w| w == word.as_bytes())
 }
 
 /// Whether `e`, under any `?`, `.await` and parentheses, is a method call.
@@ -237,13 +348,28 @@ pub(super) fn is_self(e: &Expr) -> bool {
     matches!(e, Expr::Path(p) if p.path.is_ident("self"))
 }
 
+/// Whether the text of `tokens` holds one of `words` (letters only), without writing
+/// the text out: a word no punctuation splits lies in one identifier or literal, as
+/// the text puts a space between those.
+pub(super) fn mentions(tokens: &proc_macro2::TokenStream, words: &[&str]) -> bool {
+    let holds = |t: &str| words.iter().any(|w| t.contains(w));
+    tokens.clone().into_iter().any(|t| match t {
+        TokenTree::Group(g) => mentions(&g.stream(), words),
+        TokenTree::Ident(i) => with_ident_str(&i, holds),
+        TokenTree::Literal(l) => holds(&l.to_string()),
+        TokenTree::Punct(_) => false,
+    })
+}
+
 /// Well-known macros whose bodies hold calls worth seeing.
 pub(super) fn macro_kind(path: &syn::Path) -> Option<&'static str> {
-    let last = path.segments.last()?.ident.to_string();
-    Some(match last.as_str() {
-        "select" | "join" | "try_join" => "exprs",
-        "stream" | "try_stream" => "block",
-        _ => return None,
+    let last = &path.segments.last()?.ident;
+    with_ident_str(last, |last| {
+        Some(match last {
+            "select" | "join" | "try_join" => "exprs",
+            "stream" | "try_stream" => "block",
+            _ => return None,
+        })
     })
 }
 
@@ -298,7 +424,77 @@ pub(super) fn trait_default_calls(block: &syn::Block, out: &mut Vec<String>) {
 
 #[cfg(test)]
 mod local_tests {
-    use super::local_reason;
+    use super::{local_arg, local_reason, target_of, Target};
+
+    fn expr(text: &str) -> syn::Expr {
+        syn::parse_str(text).expect("an expression")
+    }
+
+    #[test]
+    fn a_format_target_is_read_whether_or_not_the_body_is_parsed() {
+        let literal = |t: &str| Some(Target::Literal(t.to_string()));
+        let constant = |t: &str| Some(Target::Const(t.to_string()));
+        for (text, target) in [
+            (
+                r#"format!("http://payments/v1/{}", id)"#,
+                literal("http://payments/v1/"),
+            ),
+            (
+                r#"format!("https://payments/v1")"#,
+                literal("https://payments/v1"),
+            ),
+            (r#"format!("{PAYMENTS}/v1/charges")"#, constant("PAYMENTS")),
+            (
+                r#"format!("{}/v1/charges", BASE_URL)"#,
+                constant("BASE_URL"),
+            ),
+            (r#"format!("{}/v1", format!("{API}/x"))"#, constant("API")),
+            (r#"format!("{}/v1", &Url::parse(HOST))"#, constant("HOST")),
+            (
+                r#"format!("http://127.0.0.1:{}/x", port)"#,
+                Some(Target::Local("this host".to_string())),
+            ),
+            // No URL before the placeholder, no constant: never a target.
+            (r#"format!("order {} over {}", base, limit)"#, None),
+            (r#"format!("{}/reports/{}", self.base, id)"#, None),
+            (r#"format!("{base}/v1")"#, None),
+            // The first expression is not the string alone.
+            (r#"format!("http://x/".to_string())"#, None),
+            (r#"format!(FMT, "http://x/")"#, None),
+            // A body that does not parse has no target.
+            (r#"format!("http://payments/v1/{}", a b)"#, None),
+            (r#"format!("{}/v1", BASE_URL c)"#, None),
+        ] {
+            assert_eq!(target_of(&expr(text)), target, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_local_argument_is_found_in_any_shape_of_argument() {
+        let local = |why: &str| Some(Target::Local(why.to_string()));
+        for (args, target) in [
+            (r#"f("http://localhost:8080")"#, local("this host")),
+            (r#"f(x, "unix:/run/app.sock")"#, local("a Unix socket")),
+            (r#"f("http://payments/healthz")"#, None),
+            (
+                r#"f(tokio::net::UnixStream::connect)"#,
+                local("a Unix socket"),
+            ),
+            (
+                r#"f(service_fn(|_| async { UnixStream::connect(path).await }))"#,
+                local("a Unix socket"),
+            ),
+            (r#"f(&format!("127.0.0.1:{port}"))"#, local("this host")),
+            (r#"f(conf.url.join("http://[::1]/x"))"#, local("this host")),
+            (r#"f(self.base, id)"#, None),
+            (r#"f(Vec::<UnixConnector>::new())"#, local("a Unix socket")),
+        ] {
+            let syn::Expr::Call(call) = expr(args) else {
+                panic!("a call")
+            };
+            assert_eq!(local_arg(call.args.iter()), target, "{args}");
+        }
+    }
 
     #[test]
     fn this_host_sockets_and_health_probes_are_local_lookalikes_are_not() {

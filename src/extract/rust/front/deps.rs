@@ -3,7 +3,8 @@
 //! `reqwest`). The file's [`super::imports::Imports`] maps every path's first
 //! segment through them, for every crate, so no analysis undoes a rename itself.
 
-use std::collections::HashMap;
+// Looked up for every path's first segment: Fx hashing, not SipHash.
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// What a package depends on: the name used in code → the package name (`-` → `_`).
 #[derive(Debug, Clone, Default)]
@@ -11,10 +12,10 @@ pub struct Deps {
     pub names: HashMap<String, String>,
     /// Packages depended on by `path` (members of the same workspace, `-` → `_`): the
     /// same code base, not another party's library.
-    pub path_deps: std::collections::HashSet<String>,
+    pub path_deps: HashSet<String>,
     /// Packages declared `{ workspace = true }`: maybe members of the same workspace
     /// (or third-party crates whose version the workspace pins).
-    pub workspace_deps: std::collections::HashSet<String>,
+    pub workspace_deps: HashSet<String>,
     /// Targets declared at paths of their own (`[lib] path = "lib.rs"`, `[[bin]] path =
     /// "main.rs"`), relative to the manifest's directory: roots beside the
     /// conventional `src/lib.rs`, `src/main.rs` and `src/bin/*`.
@@ -96,9 +97,9 @@ impl Deps {
 /// linted).
 pub fn read_deps(text: &str) -> Result<Deps, toml::de::Error> {
     let value: toml::Table = toml::from_str(text)?;
-    let mut names = HashMap::new();
-    let mut path_deps = std::collections::HashSet::new();
-    let mut workspace_deps = std::collections::HashSet::new();
+    let mut names = HashMap::default();
+    let mut path_deps = HashSet::default();
+    let mut workspace_deps = HashSet::default();
     let mut add = |table: Option<&toml::Value>| {
         for (key, spec) in table.and_then(toml::Value::as_table).into_iter().flatten() {
             let package = spec

@@ -27,15 +27,19 @@ enum Form {
     Select,
 }
 
-/// The file's re-parsed bodies, by form and delimiter offsets; only while a
+/// The file's re-parsed bodies, by form and delimiter places; only while a
 /// [`Session`] is on (outside one, a body is parsed at each ask: two files parsed
-/// one after the other may have bodies at the same offsets).
+/// one after the other may have bodies at the same places).
 #[derive(Default)]
 struct Memo {
     on: bool,
-    exprs: FxHashMap<(Form, usize, usize), Parsed<Expr>>,
-    stmts: FxHashMap<(usize, usize), Parsed<Stmt>>,
+    exprs: FxHashMap<(Form, Place), Parsed<Expr>>,
+    stmts: FxHashMap<Place, Parsed<Stmt>>,
 }
+
+/// Where a body is: the line and column of its opening delimiter's start and of its
+/// closing delimiter's end.
+type Place = ((usize, usize), (usize, usize));
 
 /// A body's parse, shared; `None` when it does not parse in that form.
 type Parsed<T> = Option<Rc<Vec<T>>>;
@@ -66,16 +70,18 @@ impl Drop for Session {
     }
 }
 
-/// Where a macro's body is: the offsets of its opening and closing delimiters, or
-/// `None` for a macro made in code (no place in the file) or outside a [`Session`],
-/// never remembered.
-fn place(mac: &syn::Macro) -> Option<(usize, usize)> {
+/// Where a macro's body is (its delimiters' lines and columns: as unique as their
+/// offsets, and looked up by a binary search where a byte offset counts the
+/// characters before it), or `None` for a macro made in code (no place in the file)
+/// or outside a [`Session`], never remembered.
+fn place(mac: &syn::Macro) -> Option<Place> {
     if !MEMO.with(|m| m.borrow().on) {
         return None;
     }
     let span = mac.delimiter.span();
-    let (open, close) = (span.open().byte_range(), span.close().byte_range());
-    (close.end > open.start).then_some((open.start, close.end))
+    let (open, close) = (span.open().start(), span.close().end());
+    let (open, close) = ((open.line, open.column), (close.line, close.column));
+    (close > open).then_some((open, close))
 }
 
 /// `parse` of the body, remembered under `form` and the body's place.
@@ -84,10 +90,10 @@ fn exprs_of(
     form: Form,
     parse: impl FnOnce() -> Option<Vec<Expr>>,
 ) -> Option<Rc<Vec<Expr>>> {
-    let Some((open, close)) = place(mac) else {
+    let Some(place) = place(mac) else {
         return parse().map(Rc::new);
     };
-    let key = (form, open, close);
+    let key = (form, place);
     if let Some(known) = MEMO.with(|m| m.borrow().exprs.get(&key).cloned()) {
         return known;
     }

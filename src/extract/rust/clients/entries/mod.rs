@@ -32,6 +32,7 @@ use syn::Expr;
 use super::Visitor;
 use crate::extract::rust::catalog::Catalog;
 use crate::extract::rust::facts::FileFacts;
+use crate::extract::rust::front::ident::with_ident_str;
 use crate::extract::rust::Deps;
 
 /// Per file of a package (in the order given; `paths` relative to the package's
@@ -275,8 +276,7 @@ impl Visitor<'_, '_> {
         if first.ident == "tokio" && path.segments[1].ident == "signal" {
             self.facts.long_running = true;
         }
-        let name = first.ident.to_string();
-        self.note_crate(&name);
+        with_ident_str(&first.ident, |name| self.note_crate(name));
     }
 
     /// A name written as a path's first segment (renames undone here).
@@ -285,8 +285,7 @@ impl Visitor<'_, '_> {
             return;
         };
         if let Some(package) = deps.names.get(name) {
-            let package = package.clone();
-            self.note_package(deps, &package);
+            self.note_package(deps, package);
         }
     }
 
@@ -365,7 +364,17 @@ fn is_framework(catalog: &Catalog, package: &str) -> bool {
         .service
         .iter()
         .filter(|s| !shape.client_too.contains(s))
-        .any(|s| s.replace('-', "_") == package)
+        .any(|s| same_crate(s, package))
+}
+
+/// Whether the catalogue's crate name `name` is `package` once `-` is read as `_`
+/// (asked for every path naming a dependency: no new string each time).
+fn same_crate(name: &str, package: &str) -> bool {
+    name.len() == package.len()
+        && name
+            .bytes()
+            .zip(package.bytes())
+            .all(|(a, b)| a == b || (a == b'-' && b == b'_'))
 }
 
 /// Port `0`: the system picks a free port.
