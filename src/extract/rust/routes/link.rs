@@ -278,40 +278,50 @@ impl<'a> Package<'a> {
             p.new_id_fns
                 .extend(f.new_id_fns.iter().map(|(t, g)| (t.as_str(), g.as_str())));
         }
+        p.index_keys();
+        p.attach_parents();
+        p
+    }
+
+    /// The key extractors and typed headers (an impl that reads the key, directly or
+    /// one call down) and the key middlewares (likewise, or an impl naming one).
+    fn index_keys(&mut self) {
         // Extractors and typed headers whose impl reads the key, directly or one call down.
-        for (fi, f) in files.iter().enumerate() {
+        for (fi, f) in self.files.iter().enumerate() {
             for (ty, ev) in &f.extractors {
-                if p.direct(ev).is_some() || p.callee_reads(ev, None, p.pkg_of[fi]).is_some() {
-                    p.key_types.insert(ty, "extractor");
+                if self.direct(ev).is_some()
+                    || self.callee_reads(ev, None, self.pkg_of[fi]).is_some()
+                {
+                    self.key_types.insert(ty, "extractor");
                 }
             }
         }
         // Middleware types whose impl reads the key; then types whose impl names one of
         // them (an actix `Transform` naming its `Service`, a `Layer` naming its service).
-        let mws: Vec<(&str, &Evidence, usize)> = files
+        let mws: Vec<(&str, &Evidence, usize)> = self
+            .files
             .iter()
             .enumerate()
             .flat_map(|(fi, f)| f.middlewares.iter().map(move |(t, e)| (t.as_str(), e, fi)))
             .collect();
         for (ty, ev, fi) in &mws {
-            if p.direct(ev).is_some() || p.callee_reads(ev, None, p.pkg_of[*fi]).is_some() {
-                p.key_middlewares.insert(ty);
+            if self.direct(ev).is_some() || self.callee_reads(ev, None, self.pkg_of[*fi]).is_some()
+            {
+                self.key_middlewares.insert(ty);
             }
         }
         let named: Vec<&str> = mws
             .iter()
             .filter(|(ty, ev, _)| {
-                !p.key_middlewares.contains(ty)
+                !self.key_middlewares.contains(ty)
                     && ev
                         .types
                         .iter()
-                        .any(|t| t != *ty && p.key_middlewares.contains(t))
+                        .any(|t| t != *ty && self.key_middlewares.contains(t))
             })
             .map(|(ty, _, _)| *ty)
             .collect();
-        p.key_middlewares.extend(named);
-        p.attach_parents();
-        p
+        self.key_middlewares.extend(named);
     }
 
     /// Records where each scope is attached ([`Package::parents`]): the scopes and
