@@ -88,9 +88,24 @@ const RETRY: &[Field] = &[
         "what the retry waits between attempts, at the sleep or strategy",
     ),
     Field::new(
+        "delay-seconds",
+        Ty::Text,
+        "with a `constant` delay: its length in seconds when the file writes it with literals (directly, or through a `const` or `let`), a number; the shortest of several waits",
+    ),
+    Field::new(
         "unbounded",
         Ty::Flag,
         "present (`true`) when nothing limits the attempts",
+    ),
+    Field::new(
+        "deadline",
+        Ty::Flag,
+        "loops: present (`true`) when only a total time limits the attempts (an `elapsed()` or deadline comparison, an enclosing `timeout(..)`): a wait-for-ready poll",
+    ),
+    Field::new(
+        "startup",
+        Ty::Flag,
+        "loops: present (`true`) in a binary's `fn main`, outside closures and spawned tasks: run once per process start",
     ),
     Field::new("target", Ty::Text, "the address retried, when known"),
     Field::new(

@@ -33,6 +33,8 @@ pub(crate) struct Ctx<'a> {
     pub fns: FxHashMap<String, Option<FnDef<'a>>>,
     /// `const`/`static` string values by name.
     pub consts: HashMap<String, String>,
+    /// `const`/`static` initializers by name (how long a named wait is).
+    pub const_exprs: FxHashMap<String, &'a syn::Expr>,
     /// Named fields of the file's structs and their types (the first of a name): what
     /// `self.http` holds, for [`super::reach`].
     pub field_types: FxHashMap<String, &'a syn::Type>,
@@ -64,6 +66,7 @@ impl<'a> Ctx<'a> {
             imported_roots: Vec::new(),
             fns: FxHashMap::default(),
             consts: HashMap::new(),
+            const_exprs: FxHashMap::default(),
             field_types: FxHashMap::default(),
             words: words::Words::empty(),
             fn_blocks: Vec::new(),
@@ -175,7 +178,8 @@ impl<'a> Ctx<'a> {
             .or_insert(Some(FnDef { sig, block }));
     }
 
-    pub(super) fn add_const(&mut self, name: &syn::Ident, expr: &syn::Expr) {
+    pub(super) fn add_const(&mut self, name: &syn::Ident, expr: &'a syn::Expr) {
+        self.const_exprs.insert(name.to_string(), expr);
         if let syn::Expr::Lit(syn::ExprLit {
             lit: syn::Lit::Str(s),
             ..

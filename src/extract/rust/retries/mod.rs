@@ -11,7 +11,10 @@
 //! | `form` | loops: `for`, `while-let`, `while` or `loop` |
 //! | `crate`, `strategy` | crates: the package (`tokio-retry`) and the constructor path |
 //! | `delay` | `none`, `constant`, `growing` or `unknown` |
+//! | `delay-seconds` | with a `constant` delay written with literals: its length in seconds |
 //! | `unbounded` | `true`, only when the retry never gives up |
+//! | `deadline` | loops: `true` when only a total time limits them (a wait-for-ready poll) |
+//! | `startup` | loops: `true` in a binary's `fn main`, outside closures and spawned tasks |
 //! | `target` | the URL or host called, when it is a literal or a `const` |
 //! | `reaches` | loops: how the loop reaches an integration point (`calls sqlx::query`) |
 //! | `local` | loops: why it retries nothing remote; the retry rules leave it ([`reach`]) |
@@ -64,6 +67,18 @@ pub struct RetryFact {
     pub delay: Delay,
     /// The sleep or strategy expression that decided `delay`.
     pub delay_span: Option<Span>,
+    /// A constant delay's length in seconds, when the file writes it with literals
+    /// (directly, or through a `const` or `let`); the shortest of several.
+    #[serde(default)]
+    pub delay_seconds: Option<f64>,
+    /// Loops: limited only by a total time (an `elapsed()`/deadline comparison, an
+    /// enclosing `timeout(..)`), not by an attempt count: a wait-for-ready poll.
+    #[serde(default)]
+    pub deadline: bool,
+    /// Loops: in a binary's `fn main`, outside closures and spawned tasks: run once
+    /// per process start.
+    #[serde(default)]
+    pub startup: bool,
     /// Never gives up: a `tokio-retry` strategy without `.take(n)`, a `loop` without an
     /// attempt bound.
     pub unbounded: bool,
@@ -113,7 +128,10 @@ impl RetryFact {
             source: RetrySource::Crate { krate, strategy },
             delay,
             delay_span,
+            delay_seconds: None,
             unbounded: false,
+            deadline: false,
+            startup: false,
             target: None,
             body: Span::default(),
             calls: Vec::new(),
@@ -256,8 +274,20 @@ pub fn to_node_reached(
                 key("delay"),
                 Node::scalar(f.delay.name(), true, f.delay_span.unwrap_or(f.span)),
             ));
+            if let Some(s) = f.delay_seconds {
+                map.push((
+                    key("delay-seconds"),
+                    Node::scalar(s.to_string(), false, f.delay_span.unwrap_or(f.span)),
+                ));
+            }
             if f.unbounded {
                 map.push((key("unbounded"), Node::scalar("true", false, f.span)));
+            }
+            if f.deadline {
+                map.push((key("deadline"), Node::scalar("true", false, f.span)));
+            }
+            if f.startup {
+                map.push((key("startup"), Node::scalar("true", false, f.span)));
             }
             if let Some(target) = &f.target {
                 map.push((key("target"), text(target)));

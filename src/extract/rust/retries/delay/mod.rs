@@ -17,8 +17,10 @@ use super::{Ctx, Delay};
 use crate::extract::rust::front::items::Items;
 use crate::tree::Span;
 
+mod seconds;
 mod sleeps;
 
+pub(crate) use seconds::seconds;
 pub(crate) use sleeps::{sleep_sites, Site};
 
 /// Depth limit of the classifier's own recursion over one duration expression.
@@ -186,7 +188,7 @@ pub(crate) fn name_of(e: &Expr) -> Option<String> {
 }
 
 /// The names a `let` pattern binds: `x`, `(a, b)`, `(a, (b, _))`.
-fn pat_names(p: &syn::Pat) -> Vec<String> {
+pub(crate) fn pat_names(p: &syn::Pat) -> Vec<String> {
     match p {
         syn::Pat::Tuple(t) => t.elems.items().flat_map(pat_names).collect(),
         syn::Pat::Paren(pp) => pat_names(&pp.pat),

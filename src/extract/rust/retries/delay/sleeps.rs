@@ -5,9 +5,11 @@ use super::*;
 use crate::extract::rust::front::items::Items;
 
 /// A place where a retry waits, and how long.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Site {
     pub delay: Delay,
+    /// A constant sleep's length, when written with literals ([`super::seconds`]).
+    pub seconds: Option<f64>,
     pub span: Span,
     /// A blocking sleep (`std::thread::sleep`): a wait even in code that never awaits.
     pub blocking: bool,
@@ -33,12 +35,14 @@ pub(crate) fn sleep_sites(ctx: &Ctx, scope: &Scope, parts: &[Part<'_>]) -> Vec<S
                     if let Expr::Path(p) = &*c.func {
                         let path = ctx.resolve(&p.path);
                         if ctx.catalog.is_sleep(&path) {
-                            let delay = c
-                                .args
-                                .first()
-                                .map_or(Delay::Unknown, |a| classify(ctx, scope, a));
+                            let arg = c.args.first();
+                            let delay = arg.map_or(Delay::Unknown, |a| classify(ctx, scope, a));
+                            let seconds = arg
+                                .filter(|_| delay == Delay::Constant)
+                                .and_then(|a| super::seconds(ctx, scope, a));
                             sites.push(Site {
                                 delay,
+                                seconds,
                                 span: ctx.pos.of(e),
                                 blocking: path.starts_with("std::thread::"),
                             });
@@ -48,6 +52,7 @@ pub(crate) fn sleep_sites(ctx: &Ctx, scope: &Scope, parts: &[Part<'_>]) -> Vec<S
                             if let Some(d) = helper_sleeps(ctx, scope, &name, c.args.items()) {
                                 sites.push(Site {
                                     delay: d,
+                                    seconds: None,
                                     span: ctx.pos.of(e),
                                     blocking: false,
                                 });
@@ -63,6 +68,7 @@ pub(crate) fn sleep_sites(ctx: &Ctx, scope: &Scope, parts: &[Part<'_>]) -> Vec<S
                         if let Some(d) = helper_sleeps(ctx, scope, &name, m.args.items()) {
                             sites.push(Site {
                                 delay: d,
+                                seconds: None,
                                 span: ctx.pos.of(e),
                                 blocking: false,
                             });
@@ -77,6 +83,7 @@ pub(crate) fn sleep_sites(ctx: &Ctx, scope: &Scope, parts: &[Part<'_>]) -> Vec<S
                         {
                             sites.push(Site {
                                 delay: Delay::Constant,
+                                seconds: None,
                                 span: ctx.pos.of(e),
                                 blocking: false,
                             });

@@ -3,7 +3,8 @@
 
 use super::*;
 
-pub(super) fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
+/// `timed`: the loop runs inside a `timeout(..)` call, a total time bound.
+pub(super) fn analyze(ctx: &Ctx, e: &Expr, timed: bool) -> Option<RetryFact> {
     let shape = shape(ctx, e)?;
     let mut ev = collect(ctx, &shape, false);
     // The cheap gates first: most loops are not retries.
@@ -59,9 +60,24 @@ pub(super) fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
         None if waits_otherwise => Delay::Unknown,
         None => Delay::None,
     };
+    // The shortest of the constant waits, when every one is written down.
+    let delay_seconds = (delay == Delay::Constant)
+        .then(|| {
+            sites
+                .iter()
+                .filter(|s| s.delay == Delay::Constant)
+                .map(|s| s.seconds)
+                .try_fold(f64::INFINITY, |m, s| s.map(|s| m.min(s)))
+        })
+        .flatten()
+        .filter(|s| s.is_finite());
     let notified = decisive.is_none() && waits_otherwise;
-    let stops = stops_otherwise(&shape, &ev, &scope, lets, &sites, notified);
-    let unbounded = shape.open && !bounded(&ev, &scope) && !stops;
+    let stops = stops_otherwise(&shape, &ev, &scope, lets, &sites, notified)
+        || stops_on_state(&shape, &ev, &scope);
+    let bound = bound(&ev, &scope);
+    let unbounded = shape.open && bound == Bound::None && !stops && !timed;
+    // Limited by a total time only: a wait-for-ready poll under a deadline.
+    let deadline = shape.open && (bound == Bound::Clock || (bound == Bound::None && timed));
     let found = super::super::reach::in_loop(ctx, &shape.parts, shape.at);
     // The whole loop: requests made inside it count for [`super::super::reach`].
     let body = ctx.pos.of(e);
@@ -70,7 +86,10 @@ pub(super) fn analyze(ctx: &Ctx, e: &Expr) -> Option<RetryFact> {
         source: RetrySource::Loop { form: shape.form },
         delay,
         delay_span: decisive.map(|s| s.span),
+        delay_seconds,
         unbounded,
+        deadline,
+        startup: false,
         // The condition (`while let Err(e) = call().await`) and the body.
         target: ctx.target_in_parts(&shape.parts, lets),
         body,
@@ -394,4 +413,82 @@ fn counts_attempts(shape: &Shape<'_>, scope: &Scope) -> bool {
         (false, "while", Some(Part::Expr(cond))) => reads_any(cond, &scope.varying),
         _ => true,
     }
+}
+
+/// Whether the body leaves, at its top level, on a question about the program's own
+/// state that the attempt does not answer (`if is_offline() { break }`, `if
+/// !self.running.load(Relaxed) { return }`): the loop ends when its task is no longer
+/// wanted, as a cancelled one does (openobserve's NATS keep-alive re-registers until
+/// it succeeds or the node goes offline). A condition that awaits, uses `?`, reads a
+/// name the body binds or assigns (the attempt's result, a `done` flag) or a counter,
+/// or calls what the attempt calls, is not such a question.
+fn stops_on_state(shape: &Shape<'_>, ev: &Evidence, scope: &Scope) -> bool {
+    let questions = shape.body.stmts.iter().filter_map(|s| match s {
+        syn::Stmt::Expr(Expr::If(i), _)
+            if i.else_branch.is_none() && i.then_branch.stmts.last().is_some_and(stmt_exits) =>
+        {
+            Some(&*i.cond)
+        }
+        _ => None,
+    });
+    let mut questions = questions.peekable();
+    if questions.peek().is_none() {
+        return false;
+    }
+    let local = names_set_in(shape.body);
+    let attempted: HashSet<String> = ev.attempts.iter().flat_map(called_names).collect();
+    questions.into_iter().any(|cond| {
+        let called = called_names(cond);
+        let mut plain = true;
+        walk_expr(cond, Options::default(), &mut |seen| {
+            if let Seen::Expr(x) = seen {
+                plain &= !matches!(x, Expr::Await(_) | Expr::Try(_) | Expr::Macro(_));
+                if let Some(n) = super::super::delay::name_of(x) {
+                    plain &= !(local.contains(&n)
+                        || scope.lets.contains_key(&n)
+                        || scope.varying.contains(&n)
+                        || ev.awaited_names.contains(&n));
+                }
+            }
+            plain
+        });
+        plain && !called.is_empty() && called.iter().all(|c| !attempted.contains(c))
+    })
+}
+
+/// The function and method names an expression calls.
+fn called_names(e: &Expr) -> Vec<String> {
+    let mut names = Vec::new();
+    walk_expr(e, Options::default(), &mut |seen| {
+        match seen {
+            Seen::Expr(Expr::Call(c)) => {
+                if let Expr::Path(p) = &*c.func {
+                    if let Some(s) = p.path.segments.last() {
+                        names.push(s.ident.to_string());
+                    }
+                }
+            }
+            Seen::Expr(Expr::MethodCall(m)) => names.push(m.method.to_string()),
+            _ => {}
+        }
+        true
+    });
+    names
+}
+
+/// Names the block binds with `let` or assigns (`x = ..`, `x += ..`), at any depth.
+fn names_set_in(b: &syn::Block) -> HashSet<String> {
+    let mut names = HashSet::new();
+    super::super::walk::walk_block(b, Options::default(), &mut |seen| {
+        match seen {
+            Seen::Local(l) => names.extend(super::super::delay::pat_names(&l.pat)),
+            Seen::Expr(Expr::Assign(a)) => names.extend(super::super::delay::name_of(&a.left)),
+            Seen::Expr(Expr::Binary(b)) if super::super::delay::is_compound_assign(&b.op) => {
+                names.extend(super::super::delay::name_of(&b.left))
+            }
+            _ => {}
+        }
+        true
+    });
+    names
 }

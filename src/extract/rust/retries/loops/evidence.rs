@@ -313,16 +313,32 @@ pub(super) fn awaits_inside(mac: &syn::Macro) -> bool {
     })
 }
 
-/// Whether some comparison reads a counter or a clock.
-pub(super) fn bounded(ev: &Evidence, scope: &Scope) -> bool {
+/// What some comparison reads: a counter (first), else a clock.
+pub(super) fn bound(ev: &Evidence, scope: &Scope) -> Bound {
     let mut clocks: HashSet<String> = scope.varying.clone();
     clocks.retain(|n| !n.is_empty());
-    ev.comparisons.iter().any(|c| {
-        reads_any(c, &clocks) || {
-            let text = quote::ToTokens::to_token_stream(c).to_string();
-            text.contains("elapsed") || text.contains("Instant") || text.contains("deadline")
+    let mut found = Bound::None;
+    for c in &ev.comparisons {
+        if reads_any(c, &clocks) {
+            return Bound::Counter;
         }
-    })
+        let text = quote::ToTokens::to_token_stream(c).to_string();
+        if text.contains("elapsed") || text.contains("Instant") || text.contains("deadline") {
+            found = Bound::Clock;
+        }
+    }
+    found
+}
+
+/// What limits an open loop's attempts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Bound {
+    /// Nothing the body compares.
+    None,
+    /// A counter: a variable changed in the body.
+    Counter,
+    /// Only a clock (`elapsed`, `Instant`, `deadline`): a total time.
+    Clock,
 }
 
 /// A success exit: `return`/`break` as the branch, at its top level, or under an `if`

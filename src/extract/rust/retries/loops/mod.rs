@@ -50,6 +50,8 @@ pub(crate) fn find(ctx: &Ctx, file: &syn::File) -> Vec<RetryFact> {
         facts: Vec::new(),
         depth: 0,
         in_timeout: 0,
+        in_main: false,
+        deferred: 0,
     };
     finder.visit_file(file);
     finder.facts
@@ -61,6 +63,25 @@ struct Finder<'c, 'a> {
     depth: usize,
     /// How many `timeout(..)` calls enclose the current expression.
     in_timeout: usize,
+    /// Inside a free `fn main`: a binary's start-up, until it serves.
+    in_main: bool,
+    /// How many closures and `spawn(..)` calls enclose the current expression: code
+    /// that runs later or beside, not once in the start-up sequence.
+    deferred: usize,
+}
+
+/// A closure, or a `spawn(..)` / `spawn_blocking(..)` / `spawn_local(..)` call: its
+/// body does not run in line with the function's own statements.
+fn defers(e: &Expr) -> bool {
+    match e {
+        Expr::Closure(_) => true,
+        Expr::Call(c) => {
+            matches!(&*c.func, Expr::Path(p) if p.path.segments.last().is_some_and(|s| {
+                s.ident == "spawn" || s.ident == "spawn_blocking" || s.ident == "spawn_local"
+            }))
+        }
+        _ => false,
+    }
 }
 
 /// `timeout(d, fut)`, `timeout_at(t, fut)`, `fut.timeout(d)`: a time bound on what is inside.
@@ -85,7 +106,9 @@ impl<'ast> Visit<'ast> for Finder<'_, '_> {
             self.visit_visibility(&f.vis);
             self.visit_signature(&f.sig);
             if self.ctx.may_loop(&f.block) {
+                let outer = std::mem::replace(&mut self.in_main, f.sig.ident == "main");
                 self.visit_block(&f.block);
+                self.in_main = outer;
             }
         }
     }
@@ -96,7 +119,9 @@ impl<'ast> Visit<'ast> for Finder<'_, '_> {
             self.visit_visibility(&f.vis);
             self.visit_signature(&f.sig);
             if self.ctx.may_loop(&f.block) {
+                let outer = std::mem::replace(&mut self.in_main, false);
                 self.visit_block(&f.block);
+                self.in_main = outer;
             }
         }
     }
@@ -114,17 +139,20 @@ impl<'ast> Visit<'ast> for Finder<'_, '_> {
         if self.depth >= MAX_DEPTH {
             return;
         }
-        if let Some(mut fact) = analyze(self.ctx, e) {
-            // `tokio::time::timeout(d, async { loop { .. } })` bounds it in time.
-            fact.unbounded &= self.in_timeout == 0;
+        // `tokio::time::timeout(d, async { loop { .. } })` bounds it in time.
+        if let Some(mut fact) = analyze(self.ctx, e, self.in_timeout > 0) {
+            fact.startup = self.in_main && self.deferred == 0;
             self.facts.push(fact);
         }
         let timeout = is_timeout_call(e);
+        let deferred = defers(e);
         self.in_timeout += usize::from(timeout);
+        self.deferred += usize::from(deferred);
         self.depth += 1;
         visit::visit_expr(self, e);
         self.depth -= 1;
         self.in_timeout -= usize::from(timeout);
+        self.deferred -= usize::from(deferred);
     }
     fn visit_macro(&mut self, m: &'ast syn::Macro) {
         // Loops inside macro bodies (`select!` branches, `stream!`): re-parse and look.

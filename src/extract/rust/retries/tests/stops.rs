@@ -139,3 +139,95 @@ async fn push(client: &reqwest::Client, url: &str) {
 "#;
     assert!(unbounded(status));
 }
+
+// ---------------------------------------------------------------- waits, deadlines, start-up
+
+#[test]
+fn a_written_constant_wait_has_its_seconds() {
+    let cases = [
+        (
+            "tokio::time::sleep(Duration::from_secs(600)).await;",
+            Some(600.0),
+        ),
+        (
+            "tokio::time::sleep(Duration::from_millis(250)).await;",
+            Some(0.25),
+        ),
+        (
+            "tokio::time::sleep(Duration::from_secs(10 * 60)).await;",
+            Some(600.0),
+        ),
+        (
+            "tokio::time::sleep(Duration::new(2, 500_000_000)).await;",
+            Some(2.5),
+        ),
+        ("tokio::time::sleep(PAUSE).await;", Some(90.0)),
+        (
+            "let d = Duration::from_secs(5); tokio::time::sleep(d).await;",
+            Some(5.0),
+        ),
+        ("tokio::time::sleep(pause).await;", None),
+        ("tokio::time::sleep(Duration::from_secs(n)).await;", None),
+    ];
+    for (sleep, want) in cases {
+        let src = format!(
+            "const PAUSE: Duration = Duration::from_secs(90);\nasync fn f(pause: Duration, n: u64) {{ for _ in 0..3 {{ match ping().await {{ Ok(_) => return, Err(_) => {{ {sleep} }} }} }} }}"
+        );
+        let f = one(&src);
+        assert_eq!(f.delay, Delay::Constant, "{sleep}");
+        assert_eq!(f.delay_seconds, want, "{sleep}");
+    }
+    // Of two constant waits, the shorter; a growing wait has none.
+    let two = "async fn f() { for _ in 0..3 { match ping().await { Ok(_) => return, Err(Kind::Busy) => tokio::time::sleep(Duration::from_secs(120)).await, Err(_) => tokio::time::sleep(Duration::from_secs(1)).await } } }";
+    assert_eq!(one(two).delay_seconds, Some(1.0));
+    let growing = "async fn f() { let mut d = Duration::from_secs(1); for _ in 0..3 { match ping().await { Ok(_) => return, Err(_) => { tokio::time::sleep(d).await; d *= 2; } } } }";
+    assert_eq!(one(growing).delay_seconds, None);
+}
+
+#[test]
+fn a_loop_limited_only_by_a_total_time_is_a_deadline_wait() {
+    let elapsed = "async fn f() { let start = Instant::now(); loop { match ping().await { Ok(_) => break, Err(e) if start.elapsed() > MAX => return, Err(_) => tokio::time::sleep(D).await } } }";
+    let f = one(elapsed);
+    assert!(f.deadline && !f.unbounded);
+    let timed = "async fn f() { tokio::time::timeout(T, async { loop { match ping().await { Ok(_) => break, Err(_) => tokio::time::sleep(D).await } } }).await; }";
+    let f = one(timed);
+    assert!(f.deadline && !f.unbounded);
+    let counted = "async fn f() { let start = Instant::now(); let mut n = 0; loop { n += 1; match ping().await { Ok(_) => break, Err(e) if n > 3 || start.elapsed() > MAX => return, Err(_) => tokio::time::sleep(D).await } } }";
+    assert!(!one(counted).deadline, "a counter bounds it too");
+    let ranged = "async fn f() { let start = Instant::now(); for _ in 0..5 { match ping().await { Ok(_) => break, Err(e) if start.elapsed() > MAX => return, Err(_) => tokio::time::sleep(D).await } } }";
+    assert!(!one(ranged).deadline, "a range bounds it");
+}
+
+#[test]
+fn a_loop_in_main_outside_its_tasks_runs_at_start_up() {
+    let inline = "#[tokio::main] async fn main() { for _ in 0..10 { match ready().await { Ok(_) => break, Err(_) => tokio::time::sleep(D).await } } }";
+    assert!(one(inline).startup);
+    let spawned = "#[tokio::main] async fn main() { tokio::spawn(async move { for _ in 0..10 { match ready().await { Ok(_) => break, Err(_) => tokio::time::sleep(D).await } } }); }";
+    assert!(
+        !one(spawned).startup,
+        "a spawned task lives beside the service"
+    );
+    let method = "impl Node { async fn main(&self) { for _ in 0..10 { match ready().await { Ok(_) => break, Err(_) => tokio::time::sleep(D).await } } } }";
+    assert!(
+        !one(method).startup,
+        "a method named main is not a binary's entry"
+    );
+    let other = "async fn serve() { for _ in 0..10 { match ready().await { Ok(_) => break, Err(_) => tokio::time::sleep(D).await } } }";
+    assert!(!one(other).startup);
+}
+
+#[test]
+fn a_loop_that_stops_on_a_state_question_is_bounded() {
+    let offline = "async fn f() { loop { if is_offline() { break; } match set_online().await { Ok(_) => break, Err(_) => tokio::time::sleep(D).await } } }";
+    assert!(!one(offline).unbounded);
+    let stopped = "async fn f(&self) { loop { if !self.running.load(Ordering::Relaxed) { return; } match set_online().await { Ok(_) => break, Err(_) => tokio::time::sleep(D).await } } }";
+    assert!(!one(stopped).unbounded);
+    // Not questions about the program's state: a flag the body sets, an awaited
+    // question, the attempt's own call.
+    let flag = "async fn f() { let mut done = false; loop { if done { break; } match set_online().await { Ok(_) => { done = true; break; } Err(_) => tokio::time::sleep(D).await } } }";
+    assert!(one(flag).unbounded);
+    let awaited = "async fn f() { loop { if healthy().await { break; } match set_online().await { Ok(_) => break, Err(_) => tokio::time::sleep(D).await } } }";
+    assert!(one(awaited).unbounded);
+    let same = "fn f() { loop { if set_online().is_ok() { break; } match set_online() { Ok(_) => break, Err(_) => std::thread::sleep(D) } } }";
+    assert!(one(same).unbounded);
+}
