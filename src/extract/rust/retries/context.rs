@@ -33,8 +33,9 @@ pub(crate) struct Ctx<'a> {
     pub fns: FxHashMap<String, Option<FnDef<'a>>>,
     /// `const`/`static` string values by name.
     pub consts: HashMap<String, String>,
-    /// `const`/`static` initializers by name (how long a named wait is).
-    pub const_exprs: FxHashMap<String, &'a syn::Expr>,
+    /// `const`/`static` initializers (how long a named wait is), in the order read: a
+    /// lookup takes the last of a name. Rarely asked, so not indexed by name.
+    pub const_exprs: Vec<(&'a syn::Ident, &'a syn::Expr)>,
     /// Named fields of the file's structs and their types (the first of a name): what
     /// `self.http` holds, for [`super::reach`].
     pub field_types: FxHashMap<String, &'a syn::Type>,
@@ -66,7 +67,7 @@ impl<'a> Ctx<'a> {
             imported_roots: Vec::new(),
             fns: FxHashMap::default(),
             consts: HashMap::new(),
-            const_exprs: FxHashMap::default(),
+            const_exprs: Vec::new(),
             field_types: FxHashMap::default(),
             words: words::Words::empty(),
             fn_blocks: Vec::new(),
@@ -178,8 +179,8 @@ impl<'a> Ctx<'a> {
             .or_insert(Some(FnDef { sig, block }));
     }
 
-    pub(super) fn add_const(&mut self, name: &syn::Ident, expr: &'a syn::Expr) {
-        self.const_exprs.insert(name.to_string(), expr);
+    pub(super) fn add_const(&mut self, name: &'a syn::Ident, expr: &'a syn::Expr) {
+        self.const_exprs.push((name, expr));
         if let syn::Expr::Lit(syn::ExprLit {
             lit: syn::Lit::Str(s),
             ..
@@ -187,6 +188,15 @@ impl<'a> Ctx<'a> {
         {
             self.consts.insert(name.to_string(), s.value());
         }
+    }
+
+    /// The initializer of the file's `const` or `static` `name` (the first written).
+    pub fn const_expr(&self, name: &str) -> Option<&'a syn::Expr> {
+        self.const_exprs
+            .iter()
+            .rev()
+            .find(|(n, _)| *n == name)
+            .map(|(_, e)| *e)
     }
 
     /// The full path a path expression names, through `use` declarations. A name the

@@ -33,7 +33,7 @@ fn seconds_at(ctx: &Ctx, scope: &Scope, e: &Expr, hops: usize) -> Option<f64> {
                 .get(&name)
                 .and_then(|v| v.last())
                 .or_else(|| scope.outer.get(&name))
-                .or_else(|| ctx.const_exprs.get(&name).copied())?;
+                .or_else(|| ctx.const_expr(&name))?;
             seconds_at(ctx, scope, init, hops + 1)
         }
         Expr::Call(c) => {

@@ -315,19 +315,21 @@ pub(super) fn awaits_inside(mac: &syn::Macro) -> bool {
 
 /// What some comparison reads: a counter (first), else a clock.
 pub(super) fn bound(ev: &Evidence, scope: &Scope) -> Bound {
-    let mut clocks: HashSet<String> = scope.varying.clone();
-    clocks.retain(|n| !n.is_empty());
-    let mut found = Bound::None;
-    for c in &ev.comparisons {
-        if reads_any(c, &clocks) {
-            return Bound::Counter;
-        }
-        let text = quote::ToTokens::to_token_stream(c).to_string();
-        if text.contains("elapsed") || text.contains("Instant") || text.contains("deadline") {
-            found = Bound::Clock;
-        }
+    let mut counters: HashSet<String> = scope.varying.clone();
+    counters.retain(|n| !n.is_empty());
+    if ev.comparisons.iter().any(|c| reads_any(c, &counters)) {
+        return Bound::Counter;
     }
-    found
+    // Printing a comparison costs a walk: only when no counter bounds the loop.
+    let clock = ev.comparisons.iter().any(|c| {
+        let text = quote::ToTokens::to_token_stream(c).to_string();
+        text.contains("elapsed") || text.contains("Instant") || text.contains("deadline")
+    });
+    if clock {
+        Bound::Clock
+    } else {
+        Bound::None
+    }
 }
 
 /// What limits an open loop's attempts.

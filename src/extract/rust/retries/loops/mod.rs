@@ -145,7 +145,8 @@ impl<'ast> Visit<'ast> for Finder<'_, '_> {
             self.facts.push(fact);
         }
         let timeout = is_timeout_call(e);
-        let deferred = defers(e);
+        // Only `main` asks (the test is per expression: keep it off elsewhere).
+        let deferred = self.in_main && defers(e);
         self.in_timeout += usize::from(timeout);
         self.deferred += usize::from(deferred);
         self.depth += 1;
