@@ -398,7 +398,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             if let Some((_, e)) = &init.diverge {
                 self.visit_expr(e);
             }
-            self.bind_pat(&l.pat, &init.expr);
+            self.bind_pat(&l.pat, &init.expr, true);
             self.bind_change_count(&l.pat, &init.expr);
             self.bind_none(&l.pat, &init.expr);
             self.bind_lookup(&l.pat, &init.expr);
@@ -409,12 +409,12 @@ impl<'ast> Visit<'ast> for Collector<'_> {
 
     fn visit_expr_let(&mut self, l: &'ast syn::ExprLet) {
         self.visit_expr(&l.expr);
-        self.bind_pat(&l.pat, &l.expr);
+        self.bind_pat(&l.pat, &l.expr, false);
     }
 
     fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
         self.visit_expr(&f.expr);
-        self.bind_pat(&f.pat, &f.expr);
+        self.bind_pat(&f.pat, &f.expr, false);
         self.visit_block(&f.body);
     }
 

@@ -7,8 +7,11 @@ use crate::extract::rust::routes::types;
 
 impl Collector<'_> {
     /// Binds the variable of `pat` (`folder`, `Some(folder)`, `folder: Folder`) to the
-    /// type `init` makes, when that is known.
-    pub(super) fn bind_pat(&mut self, pat: &syn::Pat, init: &syn::Expr) {
+    /// type `init` makes, when that is known. `whole`: `init` is the value itself (a
+    /// `let`), not a collection or result it is taken from (`for`, `if let`), so a
+    /// guard of process state (`let mut q = QUEUE.lock().await`) or a new in-memory
+    /// value (`let mut lines = Vec::new()`) types it too.
+    pub(super) fn bind_pat(&mut self, pat: &syn::Pat, init: &syn::Expr, whole: bool) {
         if let (syn::Pat::Tuple(t), Some(module)) = (pat, types::channel_of(init)) {
             // `let (sender, receiver) = oneshot::channel()`: the sender is a
             // `oneshot::Sender`, whatever `[writes] in-memory-types` says of it.
@@ -26,10 +29,14 @@ impl Collector<'_> {
         };
         // `let mut q = QUEUE.lock().await`: a guard of process state is that state.
         // `let mut lines = Vec::new()`: an in-memory value, whose methods are its type's.
-        let made = ty
-            .or_else(|| types::made_by(init))
-            .or_else(|| self.state_type(init))
-            .or_else(|| types::built(init).filter(|t| self.cat.is_in_memory(t)));
+        let made = ty.or_else(|| types::made_by(init)).or_else(|| {
+            let guard = !std::ptr::eq(types::guarded(init), init);
+            let state = (whole && guard).then(|| self.state_type(init)).flatten();
+            state.or_else(|| {
+                let built = whole.then(|| types::built(init)).flatten();
+                built.filter(|t| self.cat.is_in_memory(t))
+            })
+        });
         if let Some(ty) = made {
             self.bind_ident(var, &ty);
         }

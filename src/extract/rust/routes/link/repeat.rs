@@ -459,7 +459,7 @@ impl<'a> Package<'a> {
     /// The methods `m` of the types a value named `v` is named after: `TwoFactor::save`
     /// for `twofactor.save(..)` (case and `_` aside), else those of the types whose
     /// name starts with it, or starts or ends it (`member` → `Membership`).
-    fn named_after(&self, v: &str, m: &str, pkg: usize) -> Vec<(usize, &'a Evidence)> {
+    pub(super) fn named_after(&self, v: &str, m: &str, pkg: usize) -> Vec<(usize, &'a Evidence)> {
         if v.is_empty() {
             return Vec::new();
         }

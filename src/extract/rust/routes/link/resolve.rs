@@ -124,8 +124,11 @@ impl<'a> Package<'a> {
             let typed = c
                 .split_once("::")
                 .is_some_and(|(t, _)| t.starts_with(|ch: char| ch.is_ascii_uppercase()));
-            let bodies = match self.owned.get(c) {
-                Some(v) if typed => self.visible_of(v, pkg),
+            // `CONFIG.update_config(..)`: the method of the type the value is named
+            // after (`Config::update_config`), as the repeat judgement reads it.
+            let bodies = match (self.owned.get(c), c.split_once('.')) {
+                (Some(v), _) if typed => self.visible_of(v, pkg),
+                (_, Some((v, m))) if !typed => self.named_after(v, m, pkg),
                 _ => return false,
             };
             !bodies.is_empty()
