@@ -213,6 +213,7 @@ impl RoutesCatalog {
         add(&mut w.keyed_calls, o.keyed_calls);
         add(&mut w.repeat_harmless, o.repeat_harmless);
         add(&mut w.in_memory_types, o.in_memory_types);
+        add(&mut w.in_memory_holders, o.in_memory_holders);
         add(&mut w.sets, o.sets);
         add(&mut w.refusals, o.refusals);
         add(&mut w.read_requests, o.read_requests);
@@ -301,6 +302,24 @@ impl RoutesCatalog {
             .sets
             .iter()
             .any(|p| !p.contains("::") && glob(p, name))
+    }
+
+    /// `ty` (a type's last segment, or `oneshot::Sender`) lives in memory: an
+    /// `in-memory-types` entry, or a type named after one, its name ending in a
+    /// capitalised entry (`FxHashMap`, openobserve's alias `RwHashMap` of a `DashMap`).
+    pub(crate) fn is_in_memory(&self, ty: &str) -> bool {
+        self.writes.in_memory_types.iter().any(|t| {
+            ty == t
+                || (t.starts_with(|c: char| c.is_ascii_uppercase())
+                    && ty.len() > t.len()
+                    && ty.ends_with(t.as_str())
+                    && !ty.contains("::"))
+        })
+    }
+
+    /// `ty` holds another value for sharing or for the process (`in-memory-holders`).
+    pub(crate) fn is_holder(&self, ty: &str) -> bool {
+        self.writes.in_memory_holders.iter().any(|t| t == ty)
     }
 
     /// `call` (`Type::m`) is a `sets` entry (`ActiveModel::update`).

@@ -20,9 +20,11 @@ mod claim;
 mod guard;
 mod names;
 mod outbound;
+mod predicate;
 mod refuse;
 mod tokens;
 
+pub(crate) use bindings::file_state;
 pub(crate) use branch::conditional;
 pub(crate) use names::{NameBuf, Names};
 pub(crate) use tokens::string_literals;
@@ -98,6 +100,10 @@ pub(crate) struct Scratch {
     /// The variables of the body whose type is known, each with it (`folder` bound by
     /// `let folder = Folder::find(..)`), the last binding of a name first found.
     bindings: Vec<(String, String)>,
+    /// The file's process state: its `static`s (`DEK_CACHE`) and struct fields
+    /// (`Registry.keys`) holding an in-memory type, each with that type (see
+    /// [`file_state`]). Set once per file, read by every function of it.
+    pub(crate) state: Vec<(String, String)>,
 }
 
 /// A SCREAMING_CASE identifier (a constant's name): more than one char, an uppercase
@@ -159,7 +165,7 @@ impl Evidence {
                     c.params.push(name.unwrap_or_default());
                 }
                 c.param_type(&pt.ty);
-                if let (syn::Pat::Ident(id), Some(ty)) = (&*pt.pat, types::named(&pt.ty)) {
+                if let (syn::Pat::Ident(id), Some(ty)) = (&*pt.pat, c.annotated(&pt.ty)) {
                     c.bind_ident(&id.ident, &ty);
                 }
             }
@@ -288,6 +294,10 @@ struct Collector<'c> {
     claims: Vec<(String, String)>,
     /// The variable whose claimed field the body fills.
     claim_seen: Option<String>,
+    /// The calls (by address) whose answer is a condition (see `predicate.rs`).
+    asked: Vec<usize>,
+    /// The call being recorded is one of `asked`: its name is no write.
+    asking: bool,
 }
 
 /// Writes met in the arguments of a method chain (see [`Collector::arguments`]).
@@ -326,6 +336,8 @@ impl<'c> Collector<'c> {
             none_vars: Vec::new(),
             claims: Vec::new(),
             claim_seen: None,
+            asked: Vec::new(),
+            asking: false,
         }
     }
 }
@@ -340,7 +352,9 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         let mark = self.names.writes.text.len();
         let wrote = self.ev.writes.is_some();
         self.chain_depth += 1;
+        self.asking = self.is_asked(std::ptr::from_ref(m) as usize);
         let walk = self.chain_link(m, mark, !wrote);
+        self.asking = false;
         self.visit_expr(&m.receiver);
         if walk {
             // The arguments are expressions of their own, not links of this chain:
@@ -367,6 +381,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
 
     fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
         use syn::BinOp::{AddAssign, SubAssign};
+        self.ask_operands(b);
         if self.ev.counts.is_none() && matches!(b.op, AddAssign(_) | SubAssign(_)) {
             if let syn::Expr::Field(f) = &*b.left {
                 if let (syn::Member::Named(id), Some(var)) = (&f.member, types::var(&f.base)) {
@@ -383,7 +398,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             if let Some((_, e)) = &init.diverge {
                 self.visit_expr(e);
             }
-            self.bind_pat(&l.pat, &init.expr);
+            self.bind_pat(&l.pat, &init.expr, true);
             self.bind_change_count(&l.pat, &init.expr);
             self.bind_none(&l.pat, &init.expr);
             self.bind_lookup(&l.pat, &init.expr);
@@ -394,21 +409,35 @@ impl<'ast> Visit<'ast> for Collector<'_> {
 
     fn visit_expr_let(&mut self, l: &'ast syn::ExprLet) {
         self.visit_expr(&l.expr);
-        self.bind_pat(&l.pat, &l.expr);
+        self.bind_pat(&l.pat, &l.expr, false);
     }
 
     fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
         self.visit_expr(&f.expr);
-        self.bind_pat(&f.pat, &f.expr);
+        self.bind_pat(&f.pat, &f.expr, false);
         self.visit_block(&f.body);
     }
 
     fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
+        self.ask_bool_match(m);
         self.walk_match(m);
     }
 
     fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
+        self.ask(&i.cond);
         self.walk_if(i);
+    }
+
+    fn visit_expr_while(&mut self, w: &'ast syn::ExprWhile) {
+        self.ask(&w.cond);
+        visit::visit_expr_while(self, w);
+    }
+
+    fn visit_expr_unary(&mut self, u: &'ast syn::ExprUnary) {
+        if matches!(u.op, syn::UnOp::Not(_)) {
+            self.ask(&u.expr);
+        }
+        visit::visit_expr_unary(self, u);
     }
 
     fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
@@ -451,7 +480,10 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                 return visit::visit_expr_call(self, c);
             };
             let before = self.names.writes.text.len();
-            if !self.called(&last.ident, true) {
+            self.asking = self.is_asked(std::ptr::from_ref(c) as usize);
+            let called = self.called(&last.ident, true);
+            self.asking = false;
+            if !called {
                 return;
             }
             // `Router::new()`, `rocket::build()`: the type or module too, so the link
@@ -534,7 +566,13 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     fn visit_item(&mut self, item: &'ast syn::Item) {
         match item {
             syn::Item::Const(c) => self.visit_expr(&c.expr),
-            syn::Item::Static(s) => self.visit_expr(&s.expr),
+            syn::Item::Static(s) => {
+                // `static SEEN: LazyLock<Mutex<HashSet<..>>>` in the body: process state.
+                if let Some(ty) = self.annotated(&s.ty).filter(|t| self.cat.is_in_memory(t)) {
+                    self.bind_ident(&s.ident, &ty);
+                }
+                self.visit_expr(&s.expr)
+            }
             _ => {}
         }
     }

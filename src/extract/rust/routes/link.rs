@@ -72,7 +72,7 @@ struct Package<'a> {
     /// [`Package::body_writes`] by (evidence address, depth): handlers share callees.
     writes_memo: std::cell::RefCell<HashMap<(usize, u8), Option<String>>>,
     /// [`Package::creates`] by (evidence address, depth).
-    creates_memo: std::cell::RefCell<HashMap<(usize, u8), Option<String>>>,
+    creates_memo: std::cell::RefCell<HashMap<(usize, u8, bool), Option<String>>>,
     /// `Type::f` of the constructors that make a new identity, with the generator.
     new_id_fns: HashMap<&'a str, &'a str>,
     macro_registered: HashSet<&'a str>,
@@ -415,7 +415,9 @@ impl<'a> Package<'a> {
         depth: u8,
     ) -> Option<String> {
         if let Some(w) = ev.writes_shown() {
-            return Some(w.to_string());
+            if !self.inert_methods_only(ev, pkg, depth) {
+                return Some(w.to_string());
+            }
         }
         if depth == 0 {
             return None;

@@ -204,3 +204,90 @@ fn agree<'e>(exprs: impl Iterator<Item = &'e syn::Expr>) -> Option<String> {
     }
     found
 }
+
+/// The type a chain of holders keeps (`LazyLock<RwLock<HashMap<K, V>>>`: `HashMap`,
+/// `holder` telling `LazyLock` and `RwLock` apart from what they hold), through
+/// references; the type itself when it is no holder.
+pub(crate) fn held(ty: &syn::Type, holder: &dyn Fn(&str) -> bool) -> Option<String> {
+    match ty {
+        syn::Type::Reference(r) => held(&r.elem, holder),
+        syn::Type::Paren(p) => held(&p.elem, holder),
+        syn::Type::Path(tp) if tp.qself.is_none() => {
+            let last = tp.path.segments.last()?;
+            let id = last.ident.to_string();
+            if !holder(&id) {
+                return Some(id);
+            }
+            let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+                return None;
+            };
+            args.args.items().find_map(|a| match a {
+                syn::GenericArgument::Type(t) => held(t, holder),
+                _ => None,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Guard and unwrap methods between a shared value and its contents
+/// (`CACHE.write().await`, `self.map.lock().unwrap()`, `CELL.get_or_init(..)`).
+const GUARDS: &[&str] = &[
+    "read",
+    "write",
+    "lock",
+    "try_read",
+    "try_write",
+    "try_lock",
+    "borrow",
+    "borrow_mut",
+    "get_or_init",
+    "force",
+    "load",
+    "unwrap",
+    "expect",
+    "as_ref",
+    "as_mut",
+];
+
+/// What a receiver is a guard or an unwrapped view of: `CACHE` of
+/// `CACHE.write().await`, `self.map` of `self.map.lock().unwrap()`, through `.await`,
+/// `?`, `&`, `*` and parentheses.
+pub(crate) fn guarded(e: &syn::Expr) -> &syn::Expr {
+    match e {
+        syn::Expr::Await(a) => guarded(&a.base),
+        syn::Expr::Try(t) => guarded(&t.expr),
+        syn::Expr::Paren(p) => guarded(&p.expr),
+        syn::Expr::Reference(r) => guarded(&r.expr),
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => guarded(&u.expr),
+        syn::Expr::MethodCall(m) if with_ident_str(&m.method, |n| GUARDS.contains(&n)) => {
+            guarded(&m.receiver)
+        }
+        e => e,
+    }
+}
+
+/// The type a constructor or literal macro of a type's own makes, even one `made_by`
+/// leaves out as a holder of records (`Vec::new()`, `String::with_capacity(n)`,
+/// `HashMap::new()`, `vec![..]`, `format!(..)`): for telling in-memory values.
+pub(crate) fn built(e: &syn::Expr) -> Option<String> {
+    match e {
+        syn::Expr::Call(c) => match &*c.func {
+            syn::Expr::Path(p) if p.qself.is_none() => {
+                let n = p.path.segments.len();
+                let seg = p.path.segments.items().nth(n.checked_sub(2)?)?;
+                Some(seg.ident.to_string())
+            }
+            _ => None,
+        },
+        syn::Expr::Macro(m) => {
+            let name = m.mac.path.segments.last()?.ident.to_string();
+            match name.as_str() {
+                "vec" => Some("Vec".to_string()),
+                "format" => Some("String".to_string()),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}

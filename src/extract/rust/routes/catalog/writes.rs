@@ -53,8 +53,15 @@ pub struct Writes {
     /// what a repeat does; a `*` matches any text.
     pub repeat_harmless: Vec<String>,
     /// Types whose values live in memory (`HashMap`, `HeaderMap`): a write-named
-    /// method on a variable of one (`headers.insert(k, v)`) writes nothing.
+    /// method on a variable of one (`headers.insert(k, v)`) writes nothing. A type
+    /// named after one (`FxHashMap`, an alias `RwHashMap`) is one too.
     pub in_memory_types: Vec<String>,
+    /// Types that hold one value for the process or for sharing (`LazyLock`,
+    /// `OnceLock`, `RwLock`, `Arc`): a `static`, field, parameter or annotated `let`
+    /// of one holding an in-memory type (`static CACHE: LazyLock<RwLock<HashMap<..>>>`)
+    /// is process state, and a write-named call on it (`CACHE.write().await.insert(k, v)`)
+    /// writes nothing durable.
+    pub in_memory_holders: Vec<String>,
     /// Calls that set given values, so a repeat sets them again: a `Type::m` entry
     /// matches that write method (a sea-orm `ActiveModel`'s `update` writes the columns
     /// `Set` on it), a bare name (a `*` matches any text) a write call whose body is not

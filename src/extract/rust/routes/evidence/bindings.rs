@@ -2,12 +2,16 @@
 //! write method called on one is recorded with its type (`Folder::save`).
 
 use super::Collector;
+use crate::extract::rust::routes::catalog::RoutesCatalog;
 use crate::extract::rust::routes::types;
 
 impl Collector<'_> {
     /// Binds the variable of `pat` (`folder`, `Some(folder)`, `folder: Folder`) to the
-    /// type `init` makes, when that is known.
-    pub(super) fn bind_pat(&mut self, pat: &syn::Pat, init: &syn::Expr) {
+    /// type `init` makes, when that is known. `whole`: `init` is the value itself (a
+    /// `let`), not a collection or result it is taken from (`for`, `if let`), so a
+    /// guard of process state (`let mut q = QUEUE.lock().await`) or a new in-memory
+    /// value (`let mut lines = Vec::new()`) types it too.
+    pub(super) fn bind_pat(&mut self, pat: &syn::Pat, init: &syn::Expr, whole: bool) {
         if let (syn::Pat::Tuple(t), Some(module)) = (pat, types::channel_of(init)) {
             // `let (sender, receiver) = oneshot::channel()`: the sender is a
             // `oneshot::Sender`, whatever `[writes] in-memory-types` says of it.
@@ -20,10 +24,20 @@ impl Collector<'_> {
             return;
         };
         let ty = match pat {
-            syn::Pat::Type(pt) => types::named(&pt.ty),
+            syn::Pat::Type(pt) => self.annotated(&pt.ty),
             _ => None,
         };
-        if let Some(ty) = ty.or_else(|| types::made_by(init)) {
+        // `let mut q = QUEUE.lock().await`: a guard of process state is that state.
+        // `let mut lines = Vec::new()`: an in-memory value, whose methods are its type's.
+        let made = ty.or_else(|| types::made_by(init)).or_else(|| {
+            let guard = !std::ptr::eq(types::guarded(init), init);
+            let state = (whole && guard).then(|| self.state_type(init)).flatten();
+            state.or_else(|| {
+                let built = whole.then(|| types::built(init)).flatten();
+                built.filter(|t| self.cat.is_in_memory(t))
+            })
+        });
+        if let Some(ty) = made {
             self.bind_ident(var, &ty);
         }
     }
@@ -42,12 +56,54 @@ impl Collector<'_> {
         self.type_of_name(&types::var(e)?)
     }
 
-    /// The type of a method call's receiver: a variable's, or what a call of a type's
-    /// function makes (`FolderCipher::new(..).save(conn)`: `FolderCipher`).
+    /// The type of a method call's receiver: a variable's, what a call of a type's
+    /// function makes (`FolderCipher::new(..).save(conn)`: `FolderCipher`), or the
+    /// in-memory type of process state ([`Collector::state_type`]).
     pub(super) fn receiver_type(&self, e: &syn::Expr) -> Option<String> {
         match self.type_of(e) {
             Some(t) => Some(t.to_string()),
-            None => types::made_by(e),
+            None => types::made_by(e).or_else(|| self.state_type(e)),
+        }
+    }
+
+    /// The in-memory type a receiver is, or is a guard of: a variable, `static` or
+    /// struct field (`self.keys`) holding one (`DEK_CACHE.insert(k, v)`,
+    /// `CACHE.write().await.insert(k, v)`, `self.keys.lock().unwrap().remove(k)`). Only
+    /// in-memory types come out: another receiver is typed as before.
+    fn state_type(&self, e: &syn::Expr) -> Option<String> {
+        let root = types::guarded(e);
+        let in_memory = |t: &str| self.cat.is_in_memory(t);
+        if let Some(v) = types::var(root) {
+            return match self.type_of_name(&v) {
+                Some(t) => in_memory(t).then(|| t.to_string()),
+                None => self.state_of(&v),
+            };
+        }
+        let syn::Expr::Field(f) = root else {
+            return None;
+        };
+        let syn::Member::Named(field) = &f.member else {
+            return None;
+        };
+        let owner = types::var(&f.base).and_then(|v| self.type_of_name(&v))?;
+        self.state_of(&format!("{owner}.{field}"))
+    }
+
+    /// The in-memory type of the file's `static` or struct field `name` (`DEK_CACHE`,
+    /// `Registry.keys`).
+    fn state_of(&self, name: &str) -> Option<String> {
+        let s = &self.names.state;
+        s.iter().find(|(n, _)| n == name).map(|(_, t)| t.clone())
+    }
+
+    /// The type an annotation gives a variable (`folder: &Folder`), or, when the
+    /// annotation is a holder (`cache: Arc<RwLock<HashMap<..>>>`), the in-memory type it
+    /// holds.
+    pub(super) fn annotated(&self, ty: &syn::Type) -> Option<String> {
+        let holder = |t: &str| self.cat.is_holder(t);
+        match types::named(ty) {
+            Some(t) if !holder(&t) => Some(t),
+            _ => types::held(ty, &holder).filter(|t| self.cat.is_in_memory(t)),
         }
     }
 
@@ -67,9 +123,7 @@ impl Collector<'_> {
     /// is an in-memory collection (`[writes] in-memory-types`): that call writes nothing.
     pub(super) fn typed_write(&mut self, receiver: &syn::Expr, before: usize) -> bool {
         match self.receiver_type(receiver) {
-            Some(ty) if self.cat.writes.in_memory_types.contains(&ty) => {
-                self.names.writes.text.len() > before
-            }
+            Some(ty) if self.cat.is_in_memory(&ty) => self.names.writes.text.len() > before,
             Some(ty) => {
                 self.retype_write(before, &ty, "::");
                 false
@@ -90,5 +144,43 @@ impl Collector<'_> {
         let name = self.names.writes.text[before..].trim_end().to_string();
         self.names.writes.truncate(before);
         self.names.writes.push_str(&format!("{ty}{sep}{name}"));
+    }
+}
+
+/// The process state of a file ([`super::Scratch::state`]): its `static`s and the named
+/// fields of its structs whose type holds an in-memory one (`static DEK_CACHE:
+/// LazyLock<RwHashMap<..>>`, `struct Registry { keys: RwLock<HashMap<..>> }`), in
+/// inline modules too, each as `NAME` or `Struct.field` with the in-memory type.
+pub(crate) fn file_state(items: &[syn::Item], cat: &RoutesCatalog) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    state_of_items(items, cat, &mut out);
+    out
+}
+
+fn state_of_items(items: &[syn::Item], cat: &RoutesCatalog, out: &mut Vec<(String, String)>) {
+    let held = |ty: &syn::Type| {
+        types::held(ty, &|t: &str| cat.is_holder(t)).filter(|t| cat.is_in_memory(t))
+    };
+    for item in items {
+        match item {
+            syn::Item::Static(s) => {
+                if let Some(t) = held(&s.ty) {
+                    out.push((s.ident.to_string(), t));
+                }
+            }
+            syn::Item::Struct(s) => {
+                for f in &s.fields {
+                    if let (Some(id), Some(t)) = (&f.ident, held(&f.ty)) {
+                        out.push((format!("{}.{id}", s.ident), t));
+                    }
+                }
+            }
+            syn::Item::Mod(m) => {
+                if let Some((_, inner)) = &m.content {
+                    state_of_items(inner, cat, out);
+                }
+            }
+            _ => {}
+        }
     }
 }

@@ -58,6 +58,7 @@ impl Collector<'_> {
             self.ev.repeat |= repeat::REPLACES;
         }
         self.names.bindings.clear();
+        self.asked.clear();
         // Where the body holds SQL write text or an ORM upsert or update, `execute`
         // and `commit` run it (`conn.execute(insert_into(t).values(v).on_conflict_do_nothing())`).
         let sql = self.ev.repeat != 0;

@@ -36,7 +36,8 @@ impl Collector<'_> {
                 self.chain |= CHAIN_INERT;
             }
         }
-        if !self.cat.is_write_call(name) || has(&self.cat.writes.not_writes, name) {
+        // A call whose answer is a condition asks; it writes nothing (`predicate.rs`).
+        if self.asking || !self.cat.is_write_call(name) || has(&self.cat.writes.not_writes, name) {
             return;
         }
         if self.ev.writes.is_none() {

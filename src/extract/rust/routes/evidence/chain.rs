@@ -31,7 +31,7 @@ impl Collector<'_> {
             let call = format!("{ty}::{}", m.method);
             self.names.type_calls.push_str(&call);
         }
-        if self.typed_write(&m.receiver, before) {
+        if self.typed_write(&m.receiver, before) && !self.fresh_key(m) {
             // `headers.insert(k, v)` on a `HeaderMap`: a value in memory, no write.
             self.names.writes.truncate(before);
             if first {
@@ -104,5 +104,35 @@ impl Collector<'_> {
         let args = std::mem::take(&mut self.args);
         self.names.writes.text.push_str(&args.writes);
         self.ev.writes = self.ev.writes.take().or(args.first);
+    }
+}
+
+impl Collector<'_> {
+    /// `CART.lock().unwrap().insert(Uuid::new_v4(), line)`: an entry keyed by an
+    /// identity made right there is a new record, wherever it is kept; a repeat adds
+    /// another. A cache filled under a key the request or a read gave is not.
+    fn fresh_key(&self, m: &syn::ExprMethodCall) -> bool {
+        struct Fresh<'c>(
+            &'c crate::extract::rust::routes::catalog::RoutesCatalog,
+            bool,
+        );
+        impl<'ast> syn::visit::Visit<'ast> for Fresh<'_> {
+            fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+                if let syn::Expr::Path(p) = &*c.func {
+                    let segs = &p.path.segments;
+                    if let Some(last) = segs.last() {
+                        let q = (segs.len() >= 2).then(|| segs[segs.len() - 2].ident.to_string());
+                        let name = last.ident.to_string();
+                        self.1 |= self.0.new_id(q.as_deref(), &name).is_some();
+                    }
+                }
+                syn::visit::visit_expr_call(self, c);
+            }
+        }
+        let mut f = Fresh(self.cat, false);
+        for a in m.args.items() {
+            syn::visit::Visit::visit_expr(&mut f, a);
+        }
+        f.1
     }
 }

@@ -49,6 +49,7 @@ pub(crate) fn summarize_file(
         triggers: &cat.names().triggers,
         scratch: Scratch::default(),
     };
+    s.scratch.state = super::evidence::file_state(&file.items, cat);
     s.items(&file.items);
     s.out.uses = uses(imports);
     s.out

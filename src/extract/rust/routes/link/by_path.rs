@@ -138,7 +138,13 @@ impl<'a> Package<'a> {
             return found;
         }
         if let Some(q) = self.package_named(pkg, head) {
-            return self.under_root(q, rest, hops);
+            // A scanned package without the function and with no `use` that could
+            // re-export it (an empty stub standing for a closed-source member:
+            // openobserve's `o2_dex`) runs nothing of the workspace: matching
+            // `o2_dex::config::get_config` by its name ran another `get_config`.
+            return self
+                .under_root(q, rest, hops)
+                .or_else(|| (q != pkg && !self.may_reexport(q, rest)).then(Vec::new));
         }
         let deps = self.layout.deps.get(pkg).copied().flatten();
         if matches!(*head, "std" | "core" | "alloc")
@@ -240,6 +246,20 @@ impl<'a> Package<'a> {
         }
         let any: Vec<_> = in_pkg.copied().collect();
         (!any.is_empty()).then_some(any)
+    }
+
+    /// Whether a `use` of a file of package `pkg` binds a segment of `rest` (`pub use
+    /// other::config;`, `pub use other::get_config;`) or is a glob: the package may
+    /// re-export what `rest` names.
+    fn may_reexport(&self, pkg: usize, rest: &[&str]) -> bool {
+        (0..self.files.len())
+            .filter(|f| self.pkg_of[*f] == pkg)
+            .any(|f| {
+                self.files[f].uses.lines().any(|l| {
+                    l.split_once(' ')
+                        .is_some_and(|(n, _)| n == "*" || rest.contains(&n))
+                })
+            })
     }
 
     /// The package a path's first segment names from package `pkg`: itself (its own

@@ -221,18 +221,30 @@ impl Package<'_> {
     fn handler_creates(&self, handler: Option<&Handler>, file: usize) -> Option<String> {
         let pkg = self.pkg_of[file];
         match handler? {
-            Handler::Inline(ev) => self.creates(ev, pkg, WRITE_DEPTH),
+            Handler::Inline(ev) => self.creates(ev, pkg, WRITE_DEPTH, true),
             Handler::Named(h) => self
                 .candidates(h, file)
                 .into_iter()
-                .find_map(|ev| self.creates(ev, pkg, WRITE_DEPTH)),
+                .find_map(|ev| self.creates(ev, pkg, WRITE_DEPTH, true)),
         }
     }
 
     /// How `ev` (a body in package `pkg`), or a function it calls `depth` levels down,
     /// makes a new identity: it calls an identity generator (`Uuid::new_v4()`) or a
     /// constructor whose body does (`Cipher::new(..)`).
-    pub(super) fn creates(&self, ev: &Evidence, pkg: usize, depth: u8) -> Option<String> {
+    ///
+    /// An identity a function makes is a new record's when the function writes, or
+    /// the one calling it does (`caller_writes`; the handler always counts): a helper
+    /// handing its caller a fresh id to insert. One made where neither writes is for
+    /// something else: a search handler's helper making a trace or span id for its
+    /// telemetry (`get_or_create_trace_id` → `generate_span_id`) makes no record.
+    pub(super) fn creates(
+        &self,
+        ev: &Evidence,
+        pkg: usize,
+        depth: u8,
+        caller_writes: bool,
+    ) -> Option<String> {
         // An id made in the very body of an upsert (or by what it calls) is not what
         // it dedups on (keyed on a fresh id, it could never conflict): atuin makes
         // `uuid_v7()` per record and inserts it `on conflict do nothing`, deduped on
@@ -245,7 +257,8 @@ impl Package<'_> {
         let method = self.method_evs.contains(&(std::ptr::from_ref(ev) as usize));
         // A generator for `None` callers only (`gen?k`) is judged at the call.
         let own = ev.new_id.as_ref().filter(|id| conditional(id).is_none());
-        if let Some(id) = own.filter(|_| !method) {
+        let writes = self.records(ev);
+        if let Some(id) = own.filter(|_| !method && (writes || caller_writes)) {
             return Some(format!("new id {id}"));
         }
         // A type whose save replaces by a natural key (delete by user and type, then
@@ -263,7 +276,7 @@ impl Package<'_> {
         if depth == 0 {
             return None;
         }
-        let key = (std::ptr::from_ref(ev) as usize, depth);
+        let key = (std::ptr::from_ref(ev) as usize, depth, caller_writes);
         if let Some(c) = self.creates_memo.borrow().get(&key) {
             return c.clone();
         }
@@ -291,10 +304,9 @@ impl Package<'_> {
                             .then(|| format!("new id {id}"))
                     };
                     match cev.new_id.as_deref().and_then(conditional) {
-                        Some(cond) => {
-                            passed(cond).or_else(|| self.creates(cev, self.pkg_of[f], depth - 1))
-                        }
-                        None => self.creates(cev, self.pkg_of[f], depth - 1),
+                        Some(cond) => passed(cond)
+                            .or_else(|| self.creates(cev, self.pkg_of[f], depth - 1, writes)),
+                        None => self.creates(cev, self.pkg_of[f], depth - 1, writes),
                     }
                 })
                 .map(|how| match how.find(" (in ") {
@@ -304,6 +316,13 @@ impl Package<'_> {
         });
         self.creates_memo.borrow_mut().insert(key, c.clone());
         c
+    }
+
+    /// `ev` writes something a new id may be the key of: SQL, or a write call other
+    /// than a setter (`span.set_parent(ctx)` sets a value of a span, no record).
+    fn records(&self, ev: &Evidence) -> bool {
+        ev.repeat & (SQL_PLAIN | SQL_UPSERT | ORM_UPSERT) != 0
+            || ev.write_calls.iter().any(|c| !self.cat.is_set(bare(c)))
     }
 
     /// What the writes of `ev` (a body in package `pkg`) and of the functions it
@@ -440,7 +459,7 @@ impl<'a> Package<'a> {
     /// The methods `m` of the types a value named `v` is named after: `TwoFactor::save`
     /// for `twofactor.save(..)` (case and `_` aside), else those of the types whose
     /// name starts with it, or starts or ends it (`member` → `Membership`).
-    fn named_after(&self, v: &str, m: &str, pkg: usize) -> Vec<(usize, &'a Evidence)> {
+    pub(super) fn named_after(&self, v: &str, m: &str, pkg: usize) -> Vec<(usize, &'a Evidence)> {
         if v.is_empty() {
             return Vec::new();
         }

@@ -105,3 +105,47 @@ impl<'a> Package<'a> {
         (self.visible(&self.methods, c, pkg), false)
     }
 }
+
+impl<'a> Package<'a> {
+    /// Every write of `ev` (a body in package `pkg`) is a call of a method of one of
+    /// the workspace's types whose bodies write nothing, `depth` steps down
+    /// (`translated_stack.add_line(t)` on a `TranslatedStack`, whose `add_line` pushes
+    /// to a `Vec` field): its name said write, its body says otherwise. SQL text, ORM
+    /// chains, counted fields and calls of other code keep their verdict.
+    pub(super) fn inert_methods_only(&self, ev: &Evidence, pkg: usize, depth: u8) -> bool {
+        if depth == 0
+            || ev.repeat != 0
+            || ev.counts.is_some()
+            || ev.write_calls.iter().next().is_none()
+        {
+            return false;
+        }
+        ev.write_calls.iter().all(|c| {
+            let typed = c
+                .split_once("::")
+                .is_some_and(|(t, _)| t.starts_with(|ch: char| ch.is_ascii_uppercase()));
+            // `CONFIG.update_config(..)`: the method of the type the value is named
+            // after (`Config::update_config`), as the repeat judgement reads it.
+            let bodies = match (self.owned.get(c), c.split_once('.')) {
+                (Some(v), _) if typed => self.visible_of(v, pkg),
+                (_, Some((v, m))) if !typed => self.named_after(v, m, pkg),
+                _ => return false,
+            };
+            !bodies.is_empty()
+                && bodies.iter().all(|(f, b)| {
+                    !std::ptr::eq(*b, ev)
+                        && self
+                            .body_writes(b, None, self.pkg_of[*f], depth - 1)
+                            .is_none()
+                })
+        })
+    }
+
+    /// The entries of `v` package `pkg` sees: its own and its dependencies'.
+    fn visible_of(&self, v: &[(usize, &'a Evidence)], pkg: usize) -> Vec<(usize, &'a Evidence)> {
+        v.iter()
+            .copied()
+            .filter(|(f, _)| self.pkg_of[*f] == pkg || self.deps_of[pkg].contains(&self.pkg_of[*f]))
+            .collect()
+    }
+}
