@@ -15,6 +15,42 @@ pub(crate) struct Site {
     pub blocking: bool,
 }
 
+impl Site {
+    /// A non-blocking wait whose length is not written down (a helper, a tick).
+    fn waits(delay: Delay, span: Span) -> Site {
+        Site {
+            delay,
+            seconds: None,
+            span,
+            blocking: false,
+        }
+    }
+}
+
+/// A call that waits: a catalogued sleep (its delay classified from its argument, and
+/// its length when written with literals), or a helper of the file that sleeps.
+fn call_site(ctx: &Ctx, scope: &Scope, c: &syn::ExprCall, e: &Expr) -> Option<Site> {
+    let Expr::Path(p) = &*c.func else {
+        return None;
+    };
+    let path = ctx.resolve(&p.path);
+    if ctx.catalog.is_sleep(&path) {
+        let arg = c.args.first();
+        let delay = arg.map_or(Delay::Unknown, |a| classify(ctx, scope, a));
+        let seconds = arg
+            .filter(|_| delay == Delay::Constant)
+            .and_then(|a| super::seconds(ctx, scope, a));
+        return Some(Site {
+            delay,
+            seconds,
+            span: ctx.pos.of(e),
+            blocking: path.starts_with("std::thread::"),
+        });
+    }
+    let name = local_call_name(&p.path)?;
+    helper_sleeps(ctx, scope, &name, c.args.items()).map(|d| Site::waits(d, ctx.pos.of(e)))
+}
+
 /// The waits in a loop body: sleep calls, awaited ticks, and helpers of the file that
 /// sleep (one call deep). Closures, nested items and `select!` used as a value (a
 /// timeout) are not looked into.
@@ -32,33 +68,9 @@ pub(crate) fn sleep_sites(ctx: &Ctx, scope: &Scope, parts: &[Part<'_>]) -> Vec<S
             match e {
                 Expr::Closure(_) => return false,
                 Expr::Call(c) => {
-                    if let Expr::Path(p) = &*c.func {
-                        let path = ctx.resolve(&p.path);
-                        if ctx.catalog.is_sleep(&path) {
-                            let arg = c.args.first();
-                            let delay = arg.map_or(Delay::Unknown, |a| classify(ctx, scope, a));
-                            let seconds = arg
-                                .filter(|_| delay == Delay::Constant)
-                                .and_then(|a| super::seconds(ctx, scope, a));
-                            sites.push(Site {
-                                delay,
-                                seconds,
-                                span: ctx.pos.of(e),
-                                blocking: path.starts_with("std::thread::"),
-                            });
-                            return false;
-                        }
-                        if let Some(name) = local_call_name(&p.path) {
-                            if let Some(d) = helper_sleeps(ctx, scope, &name, c.args.items()) {
-                                sites.push(Site {
-                                    delay: d,
-                                    seconds: None,
-                                    span: ctx.pos.of(e),
-                                    blocking: false,
-                                });
-                                return false;
-                            }
-                        }
+                    if let Some(site) = call_site(ctx, scope, c, e) {
+                        sites.push(site);
+                        return false;
                     }
                 }
                 Expr::MethodCall(m) => {
@@ -66,12 +78,7 @@ pub(crate) fn sleep_sites(ctx: &Ctx, scope: &Scope, parts: &[Part<'_>]) -> Vec<S
                     let is_self = matches!(&*m.receiver, Expr::Path(p) if p.path.is_ident("self"));
                     if is_self {
                         if let Some(d) = helper_sleeps(ctx, scope, &name, m.args.items()) {
-                            sites.push(Site {
-                                delay: d,
-                                seconds: None,
-                                span: ctx.pos.of(e),
-                                blocking: false,
-                            });
+                            sites.push(Site::waits(d, ctx.pos.of(e)));
                             return false;
                         }
                     }
@@ -81,12 +88,7 @@ pub(crate) fn sleep_sites(ctx: &Ctx, scope: &Scope, parts: &[Part<'_>]) -> Vec<S
                         if m.args.is_empty()
                             && ctx.catalog.tick_methods.iter().any(|t| m.method == t)
                         {
-                            sites.push(Site {
-                                delay: Delay::Constant,
-                                seconds: None,
-                                span: ctx.pos.of(e),
-                                blocking: false,
-                            });
+                            sites.push(Site::waits(Delay::Constant, ctx.pos.of(e)));
                         }
                     }
                 }

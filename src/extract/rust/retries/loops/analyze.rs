@@ -60,24 +60,13 @@ pub(super) fn analyze(ctx: &Ctx, e: &Expr, timed: bool) -> Option<RetryFact> {
         None if waits_otherwise => Delay::Unknown,
         None => Delay::None,
     };
-    // The shortest of the constant waits, when every one is written down.
     let delay_seconds = (delay == Delay::Constant)
-        .then(|| {
-            sites
-                .iter()
-                .filter(|s| s.delay == Delay::Constant)
-                .map(|s| s.seconds)
-                .try_fold(f64::INFINITY, |m, s| s.map(|s| m.min(s)))
-        })
-        .flatten()
-        .filter(|s| s.is_finite());
+        .then(|| shortest_constant(&sites))
+        .flatten();
     let notified = decisive.is_none() && waits_otherwise;
     let stops = stops_otherwise(&shape, &ev, &scope, lets, &sites, notified)
         || stops_on_state(&shape, &ev, &scope);
-    let bound = bound(&ev, &scope);
-    let unbounded = shape.open && bound == Bound::None && !stops && !timed;
-    // Limited by a total time only: a wait-for-ready poll under a deadline.
-    let deadline = shape.open && (bound == Bound::Clock || (bound == Bound::None && timed));
+    let (unbounded, deadline) = limits(&shape, &ev, &scope, stops, timed);
     let found = super::super::reach::in_loop(ctx, &shape.parts, shape.at);
     // The whole loop: requests made inside it count for [`super::super::reach`].
     let body = ctx.pos.of(e);
@@ -99,6 +88,32 @@ pub(super) fn analyze(ctx: &Ctx, e: &Expr, timed: bool) -> Option<RetryFact> {
         method: found.method,
         key: found.key,
     })
+}
+
+/// Whether an open loop is unbounded (nothing limits it: no counter, clock, stop or
+/// enclosing timeout) and whether a total time alone limits it (a wait-for-ready poll
+/// under a deadline).
+fn limits(
+    shape: &Shape<'_>,
+    ev: &Evidence,
+    scope: &Scope,
+    stops: bool,
+    timed: bool,
+) -> (bool, bool) {
+    let bound = bound(ev, scope);
+    let unbounded = shape.open && bound == Bound::None && !stops && !timed;
+    let deadline = shape.open && (bound == Bound::Clock || (bound == Bound::None && timed));
+    (unbounded, deadline)
+}
+
+/// The shortest of the constant waits, when every one is written down.
+fn shortest_constant(sites: &[super::super::delay::Site]) -> Option<f64> {
+    sites
+        .iter()
+        .filter(|s| s.delay == Delay::Constant)
+        .map(|s| s.seconds)
+        .try_fold(f64::INFINITY, |m, s| s.map(|s| m.min(s)))
+        .filter(|s| s.is_finite())
 }
 
 /// Whether the loop's condition or body asks a cancellation token (`cancelled()`,
