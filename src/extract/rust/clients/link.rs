@@ -320,7 +320,11 @@ fn request_node(
         || r.in_fn
             .as_deref()
             .is_some_and(|f| t.guarded_fns.contains(f));
-    let mut call = call_node(api, r, covered, client, &t.consts);
+    let breaker = match covered {
+        true => Some("runs inside a circuit breaker"),
+        false => library.hand_breaker(r.in_fn.as_deref()),
+    };
+    let mut call = call_node(api, r, breaker, client, &t.consts);
     if let Value::Map(fields) = &mut call.value {
         let tool = t.one_shot.filter(|_| !library.runs_long);
         if let Some(why) = tool.or_else(|| library.command(r.file)) {

@@ -17,10 +17,12 @@ use crate::extract::rust::front::positions::Positions;
 use crate::source::SourceFile;
 
 mod bindings;
+mod callgraph;
 mod calls;
 mod chains;
 mod collect;
 pub mod entries;
+mod guards;
 pub mod link;
 mod nodes;
 mod package;

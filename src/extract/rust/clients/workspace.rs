@@ -27,10 +27,11 @@ use std::path::PathBuf;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+use super::callgraph::CallGraph;
 use super::entries::{local_server_tool, one_shot_files, runs_long};
+use super::guards::{any_breaker_shape, hand_guarded};
 use super::package::one_shot;
 use crate::extract::rust::catalog::Catalog;
-use crate::extract::rust::routes::FnInfo;
 use crate::extract::rust::{Deps, FileFacts};
 
 /// One file of a package: (candidate index, facts).
@@ -61,6 +62,9 @@ pub struct LibraryReach {
     /// The package looks like a one-shot tool by its dependencies but one of its
     /// commands runs long ([`runs_long`]): its calls are not the tool's.
     pub runs_long: bool,
+    /// The package's functions whose calls run under a hand-written breaker, each with
+    /// why ([`super::guards`]).
+    pub guarded: HashMap<String, String>,
 }
 
 impl LibraryReach {
@@ -69,6 +73,12 @@ impl LibraryReach {
     /// Why only a one-shot command runs file `file` of the package, when so.
     pub fn command(&self, file: usize) -> Option<&str> {
         self.commands.get(file)?.as_deref()
+    }
+
+    /// Why a call made in function `in_fn` (a link key) runs under a hand-written
+    /// breaker, when it does.
+    pub fn hand_breaker(&self, in_fn: Option<&str>) -> Option<&str> {
+        self.guarded.get(fn_name(in_fn?)?).map(String::as_str)
     }
 
     pub fn why_not_judged(&self, in_fn: Option<&str>) -> Option<String> {
@@ -157,7 +167,27 @@ pub fn library_reach(
                 || (roles[j] == Role::Library && unreached[j].is_some() && !users[j].is_empty())
         })
         .collect();
-    let mut functions = tool_only_functions(packages, &tool_like, &reached);
+    // The call graph is built only when a question needs it (most runs have no tool
+    // beside a library, and no hand-written breaker).
+    let entries = &catalog.hand_breakers;
+    let all_fns = || {
+        packages
+            .iter()
+            .flat_map(|(_, f)| f.iter())
+            .flat_map(|(_, f)| &f.routes.fns)
+    };
+    let tools = reached.iter().any(|r| *r) && tool_like.iter().any(|t| *t);
+    let guards = any_breaker_shape(all_fns(), entries);
+    let files: Vec<&[PackageFile]> = packages.iter().map(|(_, f)| *f).collect();
+    let graph = (tools || guards).then(|| CallGraph::of(&files));
+    let mut functions = match &graph {
+        Some(g) if tools => tool_only_functions(g, packages, &tool_like, &reached),
+        _ => vec![None; packages.len()],
+    };
+    let mut guarded = match &graph {
+        Some(g) if guards => hand_guarded(g, packages.len(), entries),
+        _ => vec![HashMap::default(); packages.len()],
+    };
     unreached
         .into_iter()
         .zip(functions.iter_mut())
@@ -168,6 +198,7 @@ pub fn library_reach(
             functions: f.take(),
             commands: std::mem::take(c),
             runs_long: roles[j] != Role::OneShot && one_shot(packages[j].1).is_some(),
+            guarded: std::mem::take(&mut guarded[j]),
         })
         .collect()
 }
@@ -218,35 +249,13 @@ fn parses_command_line(deps: Option<&Deps>, catalog: &Catalog) -> bool {
 /// writes the method's name in its own body, so it is listed and keeps the method out;
 /// only callers no body lists (a trait's default method, above) could be missed.
 fn tool_only_functions(
+    graph: &CallGraph,
     packages: &[(Option<&Deps>, &[PackageFile])],
     tool_like: &[bool],
     reached: &[bool],
 ) -> Vec<Option<HashSet<String>>> {
-    let mut out: Vec<Option<HashSet<String>>> = vec![None; packages.len()];
     if !reached.iter().any(|r| *r) || !tool_like.iter().any(|t| *t) {
-        return out;
-    }
-    // Every body of the run: (package, index among its bodies, info).
-    let bodies: Vec<(usize, usize, &FnInfo)> = (0..packages.len())
-        .flat_map(|j| {
-            packages[j]
-                .1
-                .iter()
-                .flat_map(|(_, f)| &f.routes.fns)
-                .enumerate()
-                .map(move |(k, info)| (j, k, info))
-        })
-        .collect();
-    // Callers by name: (every call, calls written as function calls) → body indices.
-    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::default();
-    let mut by_fn_name: HashMap<&str, Vec<usize>> = HashMap::default();
-    for (b, (_, _, info)) in bodies.iter().enumerate() {
-        for n in info.calls().iter() {
-            by_name.entry(n).or_default().push(b);
-        }
-        for n in info.fn_calls().iter() {
-            by_fn_name.entry(n).or_default().push(b);
-        }
+        return vec![None; packages.len()];
     }
     // Names a trait's default method calls: a caller no body lists, never a tool's.
     let unseen: HashSet<&str> = (0..packages.len())
@@ -254,40 +263,14 @@ fn tool_only_functions(
         .flat_map(|j| packages[j].1.iter())
         .flat_map(|(_, f)| f.trait_default_calls.iter().map(String::as_str))
         .collect();
-    let empty: Vec<usize> = Vec::new();
-    let callers: Vec<&[usize]> = bodies
-        .iter()
-        .map(|(_, _, info)| {
-            let map = if info.method { &by_name } else { &by_fn_name };
-            map.get(info.name.as_str()).unwrap_or(&empty).as_slice()
+    let candidate: Vec<bool> = (0..graph.bodies.len())
+        .map(|b| {
+            let (j, info) = graph.bodies[b];
+            reached[j] && !graph.callers(b).is_empty() && !unseen.contains(info.name.as_str())
         })
         .collect();
-    let candidate: Vec<bool> = bodies
-        .iter()
-        .zip(&callers)
-        .map(|((j, _, info), c)| {
-            reached[*j] && !c.is_empty() && !unseen.contains(info.name.as_str())
-        })
-        .collect();
-    let kept = tools_only(&bodies, tool_like, &callers, candidate);
-    for (b, (j, _, info)) in bodies.iter().enumerate() {
-        if reached[*j] {
-            let set = out[*j].get_or_insert_with(HashSet::default);
-            if kept[b] {
-                set.insert(info.name.to_string());
-            }
-        }
-    }
-    // A name kept in one body and not in another of the same package (two `new`s) is
-    // judged: only names every same-named function of the package agrees on stay.
-    for (b, (j, _, info)) in bodies.iter().enumerate() {
-        if reached[*j] && !kept[b] {
-            if let Some(set) = out[*j].as_mut() {
-                set.remove(info.name.as_str());
-            }
-        }
-    }
-    out
+    let kept = graph.only_from(&|c| tool_like[graph.bodies[c].0], candidate);
+    graph.names_by_package(packages.len(), &|j| reached[j], &kept)
 }
 
 /// Walks up from library `j` through the packages that depend on it: `None` as soon as
@@ -388,45 +371,4 @@ fn own_name(deps: Option<&Deps>) -> Option<&str> {
         .filter(|(_, p)| *p == "crate")
         .map(|(n, _)| n.as_str())
         .min()
-}
-
-/// The bodies (by index) only tools' bodies run: the greatest set of `candidate`
-/// bodies whose callers are all tools' bodies or members, then those of it a tool's
-/// body reaches through members (a cycle no tool enters is not known to be the tools').
-fn tools_only(
-    bodies: &[(usize, usize, &FnInfo)],
-    tool_like: &[bool],
-    callers: &[&[usize]],
-    candidate: Vec<bool>,
-) -> Vec<bool> {
-    let mut in_set = candidate;
-    let mut changed = true;
-    while changed {
-        changed = false;
-        for b in 0..bodies.len() {
-            let other = |c: usize| !tool_like[bodies[c].0] && !in_set[c];
-            if in_set[b] && callers[b].iter().any(|&c| other(c)) {
-                in_set[b] = false;
-                changed = true;
-            }
-        }
-    }
-    let mut kept = vec![false; bodies.len()];
-    let mut changed = true;
-    while changed {
-        changed = false;
-        for b in 0..bodies.len() {
-            if !in_set[b] || kept[b] {
-                continue;
-            }
-            if callers[b]
-                .iter()
-                .any(|&c| tool_like[bodies[c].0] || kept[c])
-            {
-                kept[b] = true;
-                changed = true;
-            }
-        }
-    }
-    kept
 }
