@@ -164,6 +164,10 @@ pub struct FileFacts {
     /// program of its own, not only as a library of others.
     #[serde(default)]
     pub binary_root: bool,
+    /// Functions (link keys) that call some names only from periodic loops, each with
+    /// those names ([`crate::extract::rust::clients::periodic`]). Empty in most files.
+    #[serde(default)]
+    pub periodic: Vec<(String, Vec<String>)>,
     /// Functions (link keys) that read a streamed response (`.bytes_stream()`,
     /// `.eventsource()`, an `Accept: text/event-stream` header): a total timeout on
     /// their client would cut the stream, so the timeout finding advises per-read ones.

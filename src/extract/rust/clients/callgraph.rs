@@ -71,7 +71,7 @@ impl<'a> CallGraph<'a> {
     /// members (a cycle no root enters is not known to be the roots').
     pub(super) fn only_from(
         &self,
-        root: &dyn Fn(usize) -> bool,
+        root: &dyn Fn(usize, usize) -> bool,
         candidate: Vec<bool>,
     ) -> Vec<bool> {
         let n = self.bodies.len();
@@ -80,7 +80,7 @@ impl<'a> CallGraph<'a> {
         while changed {
             changed = false;
             for b in 0..n {
-                if in_set[b] && self.callers(b).iter().any(|&c| !root(c) && !in_set[c]) {
+                if in_set[b] && self.callers(b).iter().any(|&c| !root(c, b) && !in_set[c]) {
                     in_set[b] = false;
                     changed = true;
                 }
@@ -94,7 +94,7 @@ impl<'a> CallGraph<'a> {
                 if !in_set[b] || kept[b] {
                     continue;
                 }
-                if self.callers(b).iter().any(|&c| root(c) || kept[c]) {
+                if self.callers(b).iter().any(|&c| root(c, b) || kept[c]) {
                     kept[b] = true;
                     changed = true;
                 }
@@ -130,5 +130,31 @@ impl<'a> CallGraph<'a> {
             }
         }
         out
+    }
+
+    /// The first caller (by body order) whose calls of what it reaches are the roots'
+    /// (`root`), met walking up from body `b` through `marked` callers.
+    pub(super) fn reaching_root(
+        &self,
+        b: usize,
+        marked: &[bool],
+        root: &dyn Fn(usize, usize) -> bool,
+    ) -> Option<usize> {
+        let mut seen: HashSet<usize> = HashSet::default();
+        let mut queue = std::collections::VecDeque::from([b]);
+        while let Some(x) = queue.pop_front() {
+            let mut callers: Vec<usize> = self.callers(x).to_vec();
+            callers.sort_unstable();
+            callers.dedup();
+            for c in callers {
+                if root(c, x) {
+                    return Some(c);
+                }
+                if marked[c] && seen.insert(c) {
+                    queue.push_back(c);
+                }
+            }
+        }
+        None
     }
 }

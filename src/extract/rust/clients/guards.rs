@@ -10,7 +10,7 @@
 //! functions only such functions run ([`CallGraph::only_from`]: every caller by name
 //! is one of them, and one of them reaches it), across packages.
 
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::FxHashMap as HashMap;
 
 use super::callgraph::CallGraph;
 use crate::extract::rust::catalog::HandBreaker;
@@ -55,12 +55,14 @@ pub(super) fn hand_guarded(
     if shapes.iter().all(Option::is_none) {
         return vec![HashMap::default(); packages];
     }
-    let root = |b: usize| shapes[b].is_some();
+    let root = |c: usize, _: usize| shapes[c].is_some();
     let candidate: Vec<bool> = (0..graph.bodies.len())
-        .map(|b| !root(b) && !graph.callers(b).is_empty())
+        .map(|b| shapes[b].is_none() && !graph.callers(b).is_empty())
         .collect();
     let kept = graph.only_from(&root, candidate);
-    let marked: Vec<bool> = (0..kept.len()).map(|b| kept[b] || root(b)).collect();
+    let marked: Vec<bool> = (0..kept.len())
+        .map(|b| kept[b] || shapes[b].is_some())
+        .collect();
     let names = graph.names_by_package(packages, &|_| true, &marked);
     let mut out: Vec<HashMap<String, String>> = vec![HashMap::default(); packages];
     for (b, (j, info)) in graph.bodies.iter().enumerate() {
@@ -71,7 +73,7 @@ pub(super) fn hand_guarded(
         let why = match &shapes[b] {
             Some(why) => why.clone(),
             None => {
-                let r = reaching_root(graph, b, &marked, &root);
+                let r = graph.reaching_root(b, &marked, &root);
                 let shape = r.and_then(|r| shapes[r].as_deref()).unwrap_or_default();
                 shape.replacen("runs under", "runs only under", 1)
             }
@@ -79,34 +81,4 @@ pub(super) fn hand_guarded(
         out[*j].insert(info.name.to_string(), why);
     }
     out
-}
-
-/// The first breaker (by body order) met walking up from body `b` through `marked`
-/// callers.
-fn reaching_root(
-    graph: &CallGraph,
-    b: usize,
-    marked: &[bool],
-    root: &dyn Fn(usize) -> bool,
-) -> Option<usize> {
-    let mut seen: HashSet<usize> = HashSet::default();
-    let mut queue = std::collections::VecDeque::from([b]);
-    while let Some(x) = queue.pop_front() {
-        let mut callers: Vec<usize> = graph
-            .callers(x)
-            .iter()
-            .copied()
-            .filter(|&c| marked[c])
-            .collect();
-        callers.sort_unstable();
-        for c in callers {
-            if root(c) {
-                return Some(c);
-            }
-            if seen.insert(c) {
-                queue.push_back(c);
-            }
-        }
-    }
-    None
 }

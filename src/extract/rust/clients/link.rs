@@ -333,6 +333,9 @@ fn request_node(
         if let Some(why) = library.why_not_judged(r.in_fn.as_deref()) {
             fields.push(entry("library", scalar(why, r.span)));
         }
+        if let Some(why) = library.periodic(r.in_fn.as_deref()) {
+            fields.push(entry("periodic", scalar(why, r.span)));
+        }
     }
     call
 }

@@ -26,6 +26,7 @@ mod guards;
 pub mod link;
 mod nodes;
 mod package;
+mod periodic;
 mod syntax;
 mod verdict;
 pub mod workspace;
@@ -77,6 +78,7 @@ pub fn summarize_file(
         mods: std::mem::take(&mut collector.mods),
         request_arg: None,
         merged_request: false,
+        paced: 0,
     };
     v.facts.one_shot = one_shot(ctx);
     v.facts.library_root = source.path.ends_with("src/lib.rs");
@@ -167,6 +169,8 @@ struct Visitor<'c, 'a> {
     request_arg: Option<usize>,
     /// A chain given as `request_arg` made the request itself.
     merged_request: bool,
+    /// Whether the function being visited has a loop and a pacing call ([`periodic`]).
+    paced: u8,
 }
 
 impl Visitor<'_, '_> {
@@ -280,6 +284,7 @@ impl Visitor<'_, '_> {
     /// Visits `e` and returns the handle it evaluates to, if any.
     fn expr(&mut self, e: &Expr) -> Option<usize> {
         self.note_shape(e);
+        self.note_pacing(e);
         match e {
             // `x.m().await?`: the chain sees the `.await` (it marks awaited calls).
             Expr::Try(_) | Expr::Await(_) if ends_in_method_call(e) => self.method_chain(e),
@@ -390,16 +395,18 @@ impl Visitor<'_, '_> {
             }
         }
         let n = block.stmts.len();
-        for (i, stmt) in block.stmts.iter().enumerate() {
-            match stmt {
-                syn::Stmt::Expr(e, None) if i + 1 == n => {
-                    if let Some(h) = self.expr(e) {
-                        self.scope().returns.push(h);
+        self.with_periodic(&name, block, |v| {
+            for (i, stmt) in block.stmts.iter().enumerate() {
+                match stmt {
+                    syn::Stmt::Expr(e, None) if i + 1 == n => {
+                        if let Some(h) = v.expr(e) {
+                            v.scope().returns.push(h);
+                        }
                     }
+                    _ => v.visit_stmt(stmt),
                 }
-                _ => self.visit_stmt(stmt),
             }
-        }
+        });
         let scope = self.scopes.pop().unwrap_or_default();
         self.fn_name = saved_fn;
         if !scope.returns.is_empty() {

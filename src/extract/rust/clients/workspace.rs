@@ -31,6 +31,7 @@ use super::callgraph::CallGraph;
 use super::entries::{local_server_tool, one_shot_files, runs_long};
 use super::guards::{any_breaker_shape, hand_guarded};
 use super::package::one_shot;
+use super::periodic::periodic_functions;
 use crate::extract::rust::catalog::Catalog;
 use crate::extract::rust::{Deps, FileFacts};
 
@@ -65,6 +66,9 @@ pub struct LibraryReach {
     /// The package's functions whose calls run under a hand-written breaker, each with
     /// why ([`super::guards`]).
     pub guarded: HashMap<String, String>,
+    /// The package's functions only periodic loops run, each with why
+    /// ([`super::periodic`]).
+    pub periodic: HashMap<String, String>,
 }
 
 impl LibraryReach {
@@ -79,6 +83,12 @@ impl LibraryReach {
     /// breaker, when it does.
     pub fn hand_breaker(&self, in_fn: Option<&str>) -> Option<&str> {
         self.guarded.get(fn_name(in_fn?)?).map(String::as_str)
+    }
+
+    /// Why a call made in function `in_fn` (a link key) runs once per period, when
+    /// only periodic loops run that function.
+    pub fn periodic(&self, in_fn: Option<&str>) -> Option<&str> {
+        self.periodic.get(fn_name(in_fn?)?).map(String::as_str)
     }
 
     pub fn why_not_judged(&self, in_fn: Option<&str>) -> Option<String> {
@@ -179,13 +189,20 @@ pub fn library_reach(
     let tools = reached.iter().any(|r| *r) && tool_like.iter().any(|t| *t);
     let guards = any_breaker_shape(all_fns(), entries);
     let files: Vec<&[PackageFile]> = packages.iter().map(|(_, f)| *f).collect();
-    let graph = (tools || guards).then(|| CallGraph::of(&files));
+    let loops = files
+        .iter()
+        .any(|f| f.iter().any(|(_, f)| !f.periodic.is_empty()));
+    let graph = (tools || guards || loops).then(|| CallGraph::of(&files));
     let mut functions = match &graph {
         Some(g) if tools => tool_only_functions(g, packages, &tool_like, &reached),
         _ => vec![None; packages.len()],
     };
     let mut guarded = match &graph {
         Some(g) if guards => hand_guarded(g, packages.len(), entries),
+        _ => vec![HashMap::default(); packages.len()],
+    };
+    let mut periodic = match &graph {
+        Some(g) if loops => periodic_functions(g, &files),
         _ => vec![HashMap::default(); packages.len()],
     };
     unreached
@@ -199,6 +216,7 @@ pub fn library_reach(
             commands: std::mem::take(c),
             runs_long: roles[j] != Role::OneShot && one_shot(packages[j].1).is_some(),
             guarded: std::mem::take(&mut guarded[j]),
+            periodic: std::mem::take(&mut periodic[j]),
         })
         .collect()
 }
@@ -269,7 +287,7 @@ fn tool_only_functions(
             reached[j] && !graph.callers(b).is_empty() && !unseen.contains(info.name.as_str())
         })
         .collect();
-    let kept = graph.only_from(&|c| tool_like[graph.bodies[c].0], candidate);
+    let kept = graph.only_from(&|c, _| tool_like[graph.bodies[c].0], candidate);
     graph.names_by_package(packages.len(), &|j| reached[j], &kept)
 }
 
