@@ -146,6 +146,10 @@ pub struct FileFacts {
     pub routes: crate::extract::rust::routes::FileRoutes,
     /// A handle passed to a package function: (callee link key, argument index, handle).
     pub arg_passes: Vec<(String, usize, usize)>,
+    /// A handle passed to a function of another package of the workspace, named by
+    /// its path (`infra::check(&client)`): (function key, argument index, handle).
+    #[serde(default)]
+    pub workspace_passes: Vec<(String, usize, usize)>,
     /// A handle stored in `self.<name>`: (name, handle).
     pub field_binds: Vec<(String, usize)>,
     /// A handle kept in a `static` (`static HTTP: LazyLock<Client> = ..`): (name,

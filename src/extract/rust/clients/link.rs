@@ -287,6 +287,7 @@ pub(crate) fn link_clients(
                 origin_wrapped: *wrapped,
                 timed_closures: &t.timed,
                 streaming: &t.streaming,
+                foreign: library.foreign.get(&(fi, hi)).map_or(&[], Vec::as_slice),
             };
             let own = t.flow.chains_of(package, fi, hi);
             let (node, requests, guarded) =

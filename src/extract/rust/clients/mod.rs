@@ -22,6 +22,7 @@ mod calls;
 mod chains;
 mod collect;
 pub mod entries;
+mod foreign;
 mod guards;
 pub mod link;
 mod nodes;
@@ -517,6 +518,7 @@ fn prune(mut facts: FileFacts) -> FileFacts {
         .iter()
         .flat_map(|f| f.returns.iter().copied())
         .chain(facts.arg_passes.iter().map(|(_, _, h)| *h))
+        .chain(facts.workspace_passes.iter().map(|(_, _, h)| *h))
         .chain(facts.field_binds.iter().map(|(_, h)| *h))
         .chain(facts.static_binds.iter().map(|(_, h)| *h))
         .collect();
@@ -551,7 +553,11 @@ fn prune(mut facts: FileFacts) -> FileFacts {
     for f in &mut facts.fns {
         f.returns = f.returns.iter().map(|&r| new_index[r]).collect();
     }
-    for (_, _, h) in &mut facts.arg_passes {
+    for (_, _, h) in facts
+        .arg_passes
+        .iter_mut()
+        .chain(&mut facts.workspace_passes)
+    {
         *h = new_index[*h];
     }
     for (_, h) in facts.field_binds.iter_mut().chain(&mut facts.static_binds) {

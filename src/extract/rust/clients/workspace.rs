@@ -29,6 +29,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::callgraph::CallGraph;
 use super::entries::{local_server_tool, one_shot_files, runs_long};
+use super::foreign::{foreign_chains, Foreign};
 use super::guards::{any_breaker_shape, hand_guarded};
 use super::package::one_shot;
 use super::periodic::periodic_functions;
@@ -69,6 +70,9 @@ pub struct LibraryReach {
     /// The package's functions only periodic loops run, each with why
     /// ([`super::periodic`]).
     pub periodic: HashMap<String, String>,
+    /// Chains a handle of the package meets in another package's function it is
+    /// handed to ([`super::foreign`]), by (package file index, handle).
+    pub foreign: Foreign,
 }
 
 impl LibraryReach {
@@ -205,6 +209,7 @@ pub fn library_reach(
         Some(g) if loops => periodic_functions(g, &files),
         _ => vec![HashMap::default(); packages.len()],
     };
+    let mut foreign = foreign_chains(packages, &names);
     unreached
         .into_iter()
         .zip(functions.iter_mut())
@@ -217,6 +222,7 @@ pub fn library_reach(
             runs_long: roles[j] != Role::OneShot && one_shot(packages[j].1).is_some(),
             guarded: std::mem::take(&mut guarded[j]),
             periodic: std::mem::take(&mut periodic[j]),
+            foreign: std::mem::take(&mut foreign[j]),
         })
         .collect()
 }
