@@ -293,8 +293,74 @@ fn tool_only_functions(
             reached[j] && !graph.callers(b).is_empty() && !unseen.contains(info.name.as_str())
         })
         .collect();
-    let kept = graph.only_from(&|c, _| tool_like[graph.bodies[c].0], candidate);
+    let kept = graph.only_from(&|c, _| tool_like[graph.bodies[c].0], candidate.clone());
+    let side = tool_side(graph, packages.len(), reached, tool_like, &kept);
+    if !side.iter().any(|s| *s) {
+        return graph.names_by_package(packages.len(), &|j| reached[j], &kept);
+    }
+    // Such a package's functions nothing in the run calls are its tools' too: they
+    // are roots, and what only they and tools reach is the tools'.
+    let uncalled = |b: usize| side[graph.bodies[b].0] && graph.callers(b).is_empty();
+    let root = |c: usize, _: usize| tool_like[graph.bodies[c].0] || uncalled(c);
+    let mut kept = graph.only_from(&root, candidate);
+    for (b, k) in kept.iter_mut().enumerate() {
+        *k |= uncalled(b);
+    }
     graph.names_by_package(packages.len(), &|j| reached[j], &kept)
+}
+
+/// The libraries (of `packages` many) a long-running package reaches whose every
+/// caller in another package of the run is a one-shot tool's body or a function only
+/// tools run (`kept`): a published client package the run uses from its command-line
+/// tools alone, whose other functions have callers outside the run only (shuttle's
+/// `update_project` beside the CLI's `reset_api_key`). A library no other package
+/// calls into stays judged (an SDK: its callers are unknown). Callers are matched by
+/// name as elsewhere (an associated function by its type's path), so a method named
+/// like a common one (`put`, `send`) meets every call of that name and keeps the
+/// package judged.
+fn tool_side(
+    graph: &CallGraph,
+    packages: usize,
+    reached: &[bool],
+    tool_like: &[bool],
+    kept: &[bool],
+) -> Vec<bool> {
+    // Per package: (some function is called from another package, all such callers
+    // are the tools').
+    let mut seen = vec![(false, true); packages];
+    for b in 0..graph.bodies.len() {
+        let j = graph.bodies[b].0;
+        if !reached[j] || !seen[j].1 {
+            continue;
+        }
+        for &c in graph.callers(b) {
+            if calls_into(graph, c, b) {
+                seen[j].0 = true;
+                seen[j].1 &= tool_like[graph.bodies[c].0] || kept[c];
+            }
+        }
+    }
+    seen.into_iter()
+        .map(|(called, all)| called && all)
+        .collect()
+}
+
+/// Whether body `c`, of another package than body `b`'s, calls `b`. An associated
+/// function (`Projects::new`) is called through its type's path: a caller by name
+/// only (every `X::new()` of the run) calls it only when its body names `Projects::new`.
+fn calls_into(graph: &CallGraph, c: usize, b: usize) -> bool {
+    let (j, info) = graph.bodies[b];
+    let (k, caller) = graph.bodies[c];
+    if j == k {
+        return false;
+    }
+    match (&info.owner, info.method) {
+        (Some(owner), false) => {
+            let key = format!("{owner}::{}", info.name);
+            caller.evidence().type_calls.iter().any(|t| t == key)
+        }
+        _ => true,
+    }
 }
 
 /// Walks up from library `j` through the packages that depend on it: `None` as soon as
