@@ -181,34 +181,8 @@ pub fn library_reach(
                 || (roles[j] == Role::Library && unreached[j].is_some() && !users[j].is_empty())
         })
         .collect();
-    // The call graph is built only when a question needs it (most runs have no tool
-    // beside a library, and no hand-written breaker).
-    let entries = &catalog.hand_breakers;
-    let all_fns = || {
-        packages
-            .iter()
-            .flat_map(|(_, f)| f.iter())
-            .flat_map(|(_, f)| &f.routes.fns)
-    };
-    let tools = reached.iter().any(|r| *r) && tool_like.iter().any(|t| *t);
-    let guards = any_breaker_shape(all_fns(), entries);
-    let files: Vec<&[PackageFile]> = packages.iter().map(|(_, f)| *f).collect();
-    let loops = files
-        .iter()
-        .any(|f| f.iter().any(|(_, f)| !f.periodic.is_empty()));
-    let graph = (tools || guards || loops).then(|| CallGraph::of(&files));
-    let mut functions = match &graph {
-        Some(g) if tools => tool_only_functions(g, packages, &tool_like, &reached),
-        _ => vec![None; packages.len()],
-    };
-    let mut guarded = match &graph {
-        Some(g) if guards => hand_guarded(g, packages.len(), entries),
-        _ => vec![HashMap::default(); packages.len()],
-    };
-    let mut periodic = match &graph {
-        Some(g) if loops => periodic_functions(g, &files),
-        _ => vec![HashMap::default(); packages.len()],
-    };
+    let (mut functions, mut guarded, mut periodic) =
+        call_graph_answers(packages, catalog, &tool_like, &reached);
     let mut foreign = foreign_chains(packages, &names);
     unreached
         .into_iter()
@@ -225,6 +199,55 @@ pub fn library_reach(
             foreign: std::mem::take(&mut foreign[j]),
         })
         .collect()
+}
+
+/// Per package: tools-only function names, hand-guarded and periodic functions (why).
+type Answers = (
+    Vec<Option<HashSet<String>>>,
+    Vec<HashMap<String, String>>,
+    Vec<HashMap<String, String>>,
+);
+
+/// Per package, the answers the run's call graph gives: the functions only one-shot
+/// tools run ([`tool_only_functions`]), those a hand-written breaker guards
+/// ([`hand_guarded`]), those only periodic loops run ([`periodic_functions`]). The
+/// graph is built only when a question needs it (most runs have no tool beside a
+/// library, no hand-written breaker and no periodic loop).
+fn call_graph_answers(
+    packages: &[(Option<&Deps>, &[PackageFile])],
+    catalog: &Catalog,
+    tool_like: &[bool],
+    reached: &[bool],
+) -> Answers {
+    let entries = &catalog.hand_breakers;
+    let files: Vec<&[PackageFile]> = packages.iter().map(|(_, f)| *f).collect();
+    let all_fns = files
+        .iter()
+        .flat_map(|f| f.iter())
+        .flat_map(|(_, f)| &f.routes.fns);
+    let tools = reached.iter().any(|r| *r) && tool_like.iter().any(|t| *t);
+    let guards = any_breaker_shape(all_fns, entries);
+    let loops = files
+        .iter()
+        .any(|f| f.iter().any(|(_, f)| !f.periodic.is_empty()));
+    let graph = (tools || guards || loops).then(|| CallGraph::of(&files));
+    let none = || vec![HashMap::default(); packages.len()];
+    let Some(g) = &graph else {
+        return (vec![None; packages.len()], none(), none());
+    };
+    let functions = match tools {
+        true => tool_only_functions(g, packages, tool_like, reached),
+        false => vec![None; packages.len()],
+    };
+    let guarded = match guards {
+        true => hand_guarded(g, packages.len(), entries),
+        false => none(),
+    };
+    let periodic = match loops {
+        true => periodic_functions(g, &files),
+        false => none(),
+    };
+    (functions, guarded, periodic)
 }
 
 /// When every file of a package that names `library` is run only by one-shot
