@@ -13,7 +13,9 @@
 //! stop signal). A sleep inside an `if` or `match` (an error path's back-off) does not
 //! pace the loop. In a pacing `select!` the pacing branch's body is periodic; the rest
 //! of the loop is too only when the other branches do nothing or stop (atuin's sync
-//! loop also syncs on a command, which is not periodic). Only functions with a loop
+//! loop also syncs on a command, which is not periodic). A loop nested in a periodic
+//! loop calls per item within a period (openobserve's reaper handles each dead-lettered
+//! row): its calls are not periodic. Only functions with a loop
 //! and a pacing call are walked ([`super::Visitor::note_pacing`]).
 
 use rustc_hash::FxHashMap as HashMap;
@@ -69,8 +71,14 @@ impl Calls {
         let selects: Vec<Option<Vec<Branch>>> = body.stmts.iter().map(pacing_select).collect();
         let direct = paces_directly(body);
         let paced = may_pace && (direct || selects.iter().any(Option::is_some));
+        let saved = self.depth;
         if !paced || leaves(body, &selects) {
-            return body.stmts.iter().for_each(|st| self.visit_stmt(st));
+            // A loop inside a periodic loop runs per item within one period (a worker
+            // calling per dead-lettered row): its calls are not once per period.
+            self.depth = 0;
+            body.stmts.iter().for_each(|st| self.visit_stmt(st));
+            self.depth = saved;
+            return;
         }
         // Every iteration waits a period: a pacing statement of its own, or a pacing
         // `select!` whose other branches only stop or wake the loop.
@@ -80,14 +88,14 @@ impl Calls {
                     .filter(|b| !is_pacing_future(b))
                     .all(|b| stops(&b.body))
             });
-        self.depth += u32::from(whole);
+        self.depth = u32::from(whole);
         for (st, sel) in body.stmts.iter().zip(&selects) {
             match sel {
                 Some(branches) => self.select(branches, whole),
                 None => self.visit_stmt(st),
             }
         }
-        self.depth -= u32::from(whole);
+        self.depth = saved;
     }
 
     /// The branches of a pacing `select!`: the pacing branch's body runs once per
@@ -126,6 +134,13 @@ impl<'ast> Visit<'ast> for Calls {
 
     fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
         self.loop_body(&l.body, true);
+    }
+
+    fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
+        self.visit_expr(&f.expr);
+        let saved = std::mem::replace(&mut self.depth, 0);
+        self.visit_block(&f.body);
+        self.depth = saved;
     }
 
     fn visit_expr_while(&mut self, w: &'ast syn::ExprWhile) {
@@ -434,28 +449,43 @@ pub(super) fn periodic_functions(
     graph: &CallGraph,
     files: &[&[(usize, FileFacts)]],
 ) -> Vec<HashMap<String, String>> {
-    let mut loops: Vec<HashMap<&str, Vec<&str>>> = vec![HashMap::default(); files.len()];
+    // Per package: key → (the names every fact of that key calls only periodically,
+    // how many facts have that key).
+    let mut loops: Vec<HashMap<&str, (Vec<&str>, usize)>> = vec![HashMap::default(); files.len()];
     for (j, package) in files.iter().enumerate() {
         for (key, names) in package.iter().flat_map(|(_, f)| &f.periodic) {
             let names: Vec<&str> = names.iter().map(String::as_str).collect();
             loops[j]
                 .entry(key.as_str())
-                .and_modify(|n| n.retain(|x| names.contains(x)))
-                .or_insert(names);
+                .and_modify(|(n, count)| {
+                    n.retain(|x| names.contains(x));
+                    *count += 1;
+                })
+                .or_insert((names, 1));
         }
     }
     if loops.iter().all(HashMap::is_empty) {
         return vec![HashMap::default(); files.len()];
     }
-    let periodic: Vec<Option<&Vec<&str>>> = graph
+    let keys: Vec<String> = graph
         .bodies
         .iter()
-        .map(|(j, info)| {
-            let key = match &info.owner {
-                Some(o) => format!("{o}::{}", info.name),
-                None => info.name.to_string(),
-            };
-            loops[*j].get(key.as_str())
+        .map(|(_, info)| match &info.owner {
+            Some(o) => format!("{o}::{}", info.name),
+            None => info.name.to_string(),
+        })
+        .collect();
+    // Facts and bodies meet by key: a key several bodies of a package share (four
+    // `run`s in four modules) is trusted only when each of them has a periodic loop.
+    let mut bodies_of: HashMap<(usize, &str), usize> = HashMap::default();
+    for (b, (j, _)) in graph.bodies.iter().enumerate() {
+        *bodies_of.entry((*j, keys[b].as_str())).or_default() += 1;
+    }
+    let periodic: Vec<Option<&Vec<&str>>> = (0..graph.bodies.len())
+        .map(|b| {
+            let j = graph.bodies[b].0;
+            let (names, facts) = loops[j].get(keys[b].as_str())?;
+            (bodies_of.get(&(j, keys[b].as_str())) == Some(facts)).then_some(names)
         })
         .collect();
     let root = |c: usize, b: usize| {
@@ -518,6 +548,11 @@ mod tests {
                 .is_empty()
         );
         assert!(names("loop { if poll().await.is_err() { sleep(D).await; } }").is_empty());
+        // Per item inside a period: a worker's calls.
+        assert_eq!(
+            names("loop { sleep(D).await; let rows = expired().await; for r in rows { handle(r).await; } }"),
+            ["expired", "sleep"]
+        );
         // Called outside the loop too.
         assert!(!names("poll(); loop { sleep(D).await; poll(); }").contains(&"poll".to_string()));
     }
