@@ -37,7 +37,7 @@ const CALL: &[Field] = &[
     Field::new(
         "breaker",
         Ty::Text,
-        "present when a circuit breaker guards the call, directly or one function down",
+        "present when a circuit breaker guards the call, directly or one function down, or a hand-written one (a function that refuses the call on a failure record and records failures, `[[hand-breaker]]` of the clients catalogue) runs it: which",
     ),
     Field::new(
         "covered-by",
@@ -58,6 +58,11 @@ const CALL: &[Field] = &[
         "library",
         Ty::Text,
         "present when the package is a library no long-running package of the run depends on, directly or through other libraries (an SDK, or a library of one-shot tools only), or the call is in a library function only one-shot tools call: why",
+    ),
+    Field::new(
+        "periodic",
+        Ty::Text,
+        "present when the call is in a function only periodic loops run (a loop that waits out its interval each time round, `interval.tick().await` or `sleep(period).await`, and never leaves on its own), directly or through functions only they run: why",
     ),
 ];
 

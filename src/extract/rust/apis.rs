@@ -55,7 +55,7 @@ pub fn parse_catalog(display: &str, text: &str) -> Result<ApiFile, RuleError> {
         ApiKind::Clients => {
             let file: CatalogFile = toml::from_str(text).map_err(err)?;
             check_patterns(display, text, &file)?;
-            ApiFile::Clients(file)
+            ApiFile::Clients(Box::new(file))
         }
         ApiKind::Retry => ApiFile::Retry(Box::new(toml::from_str(text).map_err(err)?)),
         ApiKind::Routes => ApiFile::Routes(Box::new(toml::from_str(text).map_err(err)?)),

@@ -20,7 +20,7 @@ use crate::extract::rust::routes::RoutesCatalog;
 #[derive(Debug)]
 pub enum ApiFile {
     /// Clients, timeouts, breakers (any name but the two below).
-    Clients(CatalogFile),
+    Clients(Box<CatalogFile>),
     /// `retry*.toml`: retry crates and sleeps ([`RetryCatalog`]).
     Retry(Box<RetryCatalog>),
     /// `routes*.toml`: route registrations and idempotency evidence ([`RoutesCatalog`]).
@@ -77,6 +77,24 @@ pub struct CatalogFile {
     /// calls): its command-line parsers and the frameworks that make it a service.
     #[serde(default)]
     pub one_shot: Option<OneShot>,
+    /// Hand-written breakers, recognised by the methods they call.
+    #[serde(default)]
+    pub hand_breaker: Vec<HandBreaker>,
+}
+
+/// A hand-written circuit breaker (symbolicator's per-host `HostDenyList`), known by
+/// its shape rather than its type: a function that asks a failure record whether to
+/// refuse the call (`check`, `deny_list.is_blocked(&host)`) and records the failures
+/// of the calls it lets through (`record`, `deny_list.register_failure(..)`) is one;
+/// the calls it makes, and the functions only such functions run, are guarded.
+/// Names are method or function names; a function must call one of each list of the
+/// same entry.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct HandBreaker {
+    pub name: String,
+    pub check: Vec<String>,
+    pub record: Vec<String>,
 }
 
 /// A package that depends on one of `cli` and none of `service` is a one-shot
@@ -253,6 +271,8 @@ pub struct Catalog {
     pub breakers: Vec<BreakerApi>,
     /// The one-shot CLI shape, all files' lists merged.
     pub one_shot: OneShot,
+    /// Hand-written breakers, every file's entries.
+    pub hand_breakers: Vec<HandBreaker>,
     client_wrappers: Vec<TimeoutWrapper>,
     /// The retry extractor's catalogue (`apis/retry*.toml`).
     pub retry: RetryCatalog,
@@ -287,6 +307,7 @@ impl Catalog {
                 self.layers.extend(file.timeout_layer);
                 self.breakers.extend(file.breaker);
                 self.client_wrappers.extend(file.client_wrapper);
+                self.hand_breakers.extend(file.hand_breaker);
                 if let Some(o) = file.one_shot {
                     self.one_shot.cli.extend(o.cli);
                     self.one_shot.service.extend(o.service);

@@ -146,6 +146,10 @@ pub struct FileFacts {
     pub routes: crate::extract::rust::routes::FileRoutes,
     /// A handle passed to a package function: (callee link key, argument index, handle).
     pub arg_passes: Vec<(String, usize, usize)>,
+    /// A handle passed to a function of another package of the workspace, named by
+    /// its path (`infra::check(&client)`): (function key, argument index, handle).
+    #[serde(default)]
+    pub workspace_passes: Vec<(String, usize, usize)>,
     /// A handle stored in `self.<name>`: (name, handle).
     pub field_binds: Vec<(String, usize)>,
     /// A handle kept in a `static` (`static HTTP: LazyLock<Client> = ..`): (name,
@@ -164,6 +168,10 @@ pub struct FileFacts {
     /// program of its own, not only as a library of others.
     #[serde(default)]
     pub binary_root: bool,
+    /// Functions (link keys) that call some names only from periodic loops, each with
+    /// those names ([`crate::extract::rust::clients::periodic`]). Empty in most files.
+    #[serde(default)]
+    pub periodic: Vec<(String, Vec<String>)>,
     /// Functions (link keys) that read a streamed response (`.bytes_stream()`,
     /// `.eventsource()`, an `Accept: text/event-stream` header): a total timeout on
     /// their client would cut the stream, so the timeout finding advises per-read ones.

@@ -74,7 +74,13 @@ impl Visitor<'_, '_> {
         let closure = (n == 1).then(|| self.closure_key(&segs[0])).flatten();
         let callee = match closure {
             Some(key) => key,
-            None => self.local_callee(&segs)?,
+            None => match self.local_callee(&segs) {
+                Some(key) => key,
+                None => {
+                    self.workspace_passes(&segs, passed);
+                    return None;
+                }
+            },
         };
         for (i, h) in passed {
             self.facts.arg_passes.push((callee.clone(), i, h));

@@ -287,6 +287,7 @@ pub(crate) fn link_clients(
                 origin_wrapped: *wrapped,
                 timed_closures: &t.timed,
                 streaming: &t.streaming,
+                foreign: library.foreign.get(&(fi, hi)).map_or(&[], Vec::as_slice),
             };
             let own = t.flow.chains_of(package, fi, hi);
             let (node, requests, guarded) =
@@ -320,7 +321,11 @@ fn request_node(
         || r.in_fn
             .as_deref()
             .is_some_and(|f| t.guarded_fns.contains(f));
-    let mut call = call_node(api, r, covered, client, &t.consts);
+    let breaker = match covered {
+        true => Some("runs inside a circuit breaker"),
+        false => library.hand_breaker(r.in_fn.as_deref()),
+    };
+    let mut call = call_node(api, r, breaker, client, &t.consts);
     if let Value::Map(fields) = &mut call.value {
         let tool = t.one_shot.filter(|_| !library.runs_long);
         if let Some(why) = tool.or_else(|| library.command(r.file)) {
@@ -328,6 +333,9 @@ fn request_node(
         }
         if let Some(why) = library.why_not_judged(r.in_fn.as_deref()) {
             fields.push(entry("library", scalar(why, r.span)));
+        }
+        if let Some(why) = library.periodic(r.in_fn.as_deref()) {
+            fields.push(entry("periodic", scalar(why, r.span)));
         }
     }
     call

@@ -17,13 +17,17 @@ use crate::extract::rust::front::positions::Positions;
 use crate::source::SourceFile;
 
 mod bindings;
+mod callgraph;
 mod calls;
 mod chains;
 mod collect;
 pub mod entries;
+mod foreign;
+mod guards;
 pub mod link;
 mod nodes;
 mod package;
+mod periodic;
 mod syntax;
 mod verdict;
 pub mod workspace;
@@ -75,6 +79,7 @@ pub fn summarize_file(
         mods: std::mem::take(&mut collector.mods),
         request_arg: None,
         merged_request: false,
+        paced: 0,
     };
     v.facts.one_shot = one_shot(ctx);
     v.facts.library_root = source.path.ends_with("src/lib.rs");
@@ -165,6 +170,8 @@ struct Visitor<'c, 'a> {
     request_arg: Option<usize>,
     /// A chain given as `request_arg` made the request itself.
     merged_request: bool,
+    /// Whether the function being visited has a loop and a pacing call ([`periodic`]).
+    paced: u8,
 }
 
 impl Visitor<'_, '_> {
@@ -278,6 +285,7 @@ impl Visitor<'_, '_> {
     /// Visits `e` and returns the handle it evaluates to, if any.
     fn expr(&mut self, e: &Expr) -> Option<usize> {
         self.note_shape(e);
+        self.note_pacing(e);
         match e {
             // `x.m().await?`: the chain sees the `.await` (it marks awaited calls).
             Expr::Try(_) | Expr::Await(_) if ends_in_method_call(e) => self.method_chain(e),
@@ -388,16 +396,18 @@ impl Visitor<'_, '_> {
             }
         }
         let n = block.stmts.len();
-        for (i, stmt) in block.stmts.iter().enumerate() {
-            match stmt {
-                syn::Stmt::Expr(e, None) if i + 1 == n => {
-                    if let Some(h) = self.expr(e) {
-                        self.scope().returns.push(h);
+        self.with_periodic(&name, block, |v| {
+            for (i, stmt) in block.stmts.iter().enumerate() {
+                match stmt {
+                    syn::Stmt::Expr(e, None) if i + 1 == n => {
+                        if let Some(h) = v.expr(e) {
+                            v.scope().returns.push(h);
+                        }
                     }
+                    _ => v.visit_stmt(stmt),
                 }
-                _ => self.visit_stmt(stmt),
             }
-        }
+        });
         let scope = self.scopes.pop().unwrap_or_default();
         self.fn_name = saved_fn;
         if !scope.returns.is_empty() {
@@ -508,6 +518,7 @@ fn prune(mut facts: FileFacts) -> FileFacts {
         .iter()
         .flat_map(|f| f.returns.iter().copied())
         .chain(facts.arg_passes.iter().map(|(_, _, h)| *h))
+        .chain(facts.workspace_passes.iter().map(|(_, _, h)| *h))
         .chain(facts.field_binds.iter().map(|(_, h)| *h))
         .chain(facts.static_binds.iter().map(|(_, h)| *h))
         .collect();
@@ -542,7 +553,11 @@ fn prune(mut facts: FileFacts) -> FileFacts {
     for f in &mut facts.fns {
         f.returns = f.returns.iter().map(|&r| new_index[r]).collect();
     }
-    for (_, _, h) in &mut facts.arg_passes {
+    for (_, _, h) in facts
+        .arg_passes
+        .iter_mut()
+        .chain(&mut facts.workspace_passes)
+    {
         *h = new_index[*h];
     }
     for (_, h) in facts.field_binds.iter_mut().chain(&mut facts.static_binds) {

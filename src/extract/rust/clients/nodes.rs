@@ -40,11 +40,12 @@ impl Evidence {
     }
 }
 
-/// An outbound call site: `{api, target?, breaker?}` at the request call.
+/// An outbound call site: `{api, target?, breaker?}` at the request call; `breaker`
+/// says what guards it, when something does.
 pub(super) fn call_node(
     api: &ClientApi,
     r: &Req,
-    covered: bool,
+    breaker: Option<&str>,
     client: &Node,
     consts: &HashMap<&str, &str>,
 ) -> Node {
@@ -71,11 +72,8 @@ pub(super) fn call_node(
         (None, Some(t)) => fields.push(entry("target", scalar(t, r.span))),
         (None, None) => {}
     }
-    if covered {
-        fields.push(entry(
-            "breaker",
-            scalar("runs inside a circuit breaker", r.span),
-        ));
+    if let Some(why) = breaker {
+        fields.push(entry("breaker", scalar(why, r.span)));
     }
     Node {
         value: Value::Map(fields),

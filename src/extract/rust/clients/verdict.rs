@@ -143,6 +143,9 @@ pub(super) struct ClientSite<'a> {
     pub(super) timed_closures: &'a HashMap<&'a str, bool>,
     /// Functions of the package that read a streamed response.
     pub(super) streaming: &'a HashSet<&'a str>,
+    /// The chains the client meets in functions of other packages it is handed to
+    /// ([`super::foreign`]): they bound it in time, their requests are judged there.
+    pub(super) foreign: &'a [Chain],
 }
 
 /// The advice for a client whose requests read a streamed response.
@@ -165,8 +168,10 @@ pub(super) fn judge_client(
         origin_wrapped,
         timed_closures,
         streaming,
+        foreign,
     } = *client;
     let own = eval_chains(api, chains.iter().copied(), first_request);
+    let elsewhere = eval_chains(api, foreign.iter().map(|c| (usize::MAX, c)), None);
     let site_evals: Vec<Eval> = sites
         .iter()
         .map(|s| eval_chains(api, s.iter().copied(), None))
@@ -186,15 +191,19 @@ pub(super) fn judge_client(
     let covered = match disabled {
         // A disabled timeout leaves no evidence, not even the library's default.
         Some(_) => None,
-        None => timeout_evidence(
-            api,
-            span,
-            &own,
-            &site_evals,
-            origin_wrapped,
-            target.as_deref(),
-            &requests,
-        ),
+        None => {
+            let mut bounded = requests.clone();
+            bounded.extend(elsewhere.requests);
+            timeout_evidence(
+                api,
+                span,
+                &own,
+                &site_evals,
+                origin_wrapped || elsewhere.wrapped,
+                target.as_deref(),
+                &bounded,
+            )
+        }
     };
     let local = own_local.or_else(|| local_reason(target.as_deref(), chains));
     let target = if local.is_some() { None } else { target };

@@ -27,10 +27,13 @@ use std::path::PathBuf;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+use super::callgraph::CallGraph;
 use super::entries::{local_server_tool, one_shot_files, runs_long};
+use super::foreign::{foreign_chains, Foreign};
+use super::guards::{any_breaker_shape, hand_guarded};
 use super::package::one_shot;
+use super::periodic::periodic_functions;
 use crate::extract::rust::catalog::Catalog;
-use crate::extract::rust::routes::FnInfo;
 use crate::extract::rust::{Deps, FileFacts};
 
 /// One file of a package: (candidate index, facts).
@@ -61,6 +64,15 @@ pub struct LibraryReach {
     /// The package looks like a one-shot tool by its dependencies but one of its
     /// commands runs long ([`runs_long`]): its calls are not the tool's.
     pub runs_long: bool,
+    /// The package's functions whose calls run under a hand-written breaker, each with
+    /// why ([`super::guards`]).
+    pub guarded: HashMap<String, String>,
+    /// The package's functions only periodic loops run, each with why
+    /// ([`super::periodic`]).
+    pub periodic: HashMap<String, String>,
+    /// Chains a handle of the package meets in another package's function it is
+    /// handed to ([`super::foreign`]), by (package file index, handle).
+    pub foreign: Foreign,
 }
 
 impl LibraryReach {
@@ -69,6 +81,18 @@ impl LibraryReach {
     /// Why only a one-shot command runs file `file` of the package, when so.
     pub fn command(&self, file: usize) -> Option<&str> {
         self.commands.get(file)?.as_deref()
+    }
+
+    /// Why a call made in function `in_fn` (a link key) runs under a hand-written
+    /// breaker, when it does.
+    pub fn hand_breaker(&self, in_fn: Option<&str>) -> Option<&str> {
+        self.guarded.get(fn_name(in_fn?)?).map(String::as_str)
+    }
+
+    /// Why a call made in function `in_fn` (a link key) runs once per period, when
+    /// only periodic loops run that function.
+    pub fn periodic(&self, in_fn: Option<&str>) -> Option<&str> {
+        self.periodic.get(fn_name(in_fn?)?).map(String::as_str)
     }
 
     pub fn why_not_judged(&self, in_fn: Option<&str>) -> Option<String> {
@@ -157,7 +181,9 @@ pub fn library_reach(
                 || (roles[j] == Role::Library && unreached[j].is_some() && !users[j].is_empty())
         })
         .collect();
-    let mut functions = tool_only_functions(packages, &tool_like, &reached);
+    let (mut functions, mut guarded, mut periodic) =
+        call_graph_answers(packages, catalog, &tool_like, &reached);
+    let mut foreign = foreign_chains(packages, &names);
     unreached
         .into_iter()
         .zip(functions.iter_mut())
@@ -168,8 +194,60 @@ pub fn library_reach(
             functions: f.take(),
             commands: std::mem::take(c),
             runs_long: roles[j] != Role::OneShot && one_shot(packages[j].1).is_some(),
+            guarded: std::mem::take(&mut guarded[j]),
+            periodic: std::mem::take(&mut periodic[j]),
+            foreign: std::mem::take(&mut foreign[j]),
         })
         .collect()
+}
+
+/// Per package: tools-only function names, hand-guarded and periodic functions (why).
+type Answers = (
+    Vec<Option<HashSet<String>>>,
+    Vec<HashMap<String, String>>,
+    Vec<HashMap<String, String>>,
+);
+
+/// Per package, the answers the run's call graph gives: the functions only one-shot
+/// tools run ([`tool_only_functions`]), those a hand-written breaker guards
+/// ([`hand_guarded`]), those only periodic loops run ([`periodic_functions`]). The
+/// graph is built only when a question needs it (most runs have no tool beside a
+/// library, no hand-written breaker and no periodic loop).
+fn call_graph_answers(
+    packages: &[(Option<&Deps>, &[PackageFile])],
+    catalog: &Catalog,
+    tool_like: &[bool],
+    reached: &[bool],
+) -> Answers {
+    let entries = &catalog.hand_breakers;
+    let files: Vec<&[PackageFile]> = packages.iter().map(|(_, f)| *f).collect();
+    let all_fns = files
+        .iter()
+        .flat_map(|f| f.iter())
+        .flat_map(|(_, f)| &f.routes.fns);
+    let tools = reached.iter().any(|r| *r) && tool_like.iter().any(|t| *t);
+    let guards = any_breaker_shape(all_fns, entries);
+    let loops = files
+        .iter()
+        .any(|f| f.iter().any(|(_, f)| !f.periodic.is_empty()));
+    let graph = (tools || guards || loops).then(|| CallGraph::of(&files));
+    let none = || vec![HashMap::default(); packages.len()];
+    let Some(g) = &graph else {
+        return (vec![None; packages.len()], none(), none());
+    };
+    let functions = match tools {
+        true => tool_only_functions(g, packages, tool_like, reached),
+        false => vec![None; packages.len()],
+    };
+    let guarded = match guards {
+        true => hand_guarded(g, packages.len(), entries),
+        false => none(),
+    };
+    let periodic = match loops {
+        true => periodic_functions(g, &files),
+        false => none(),
+    };
+    (functions, guarded, periodic)
 }
 
 /// When every file of a package that names `library` is run only by one-shot
@@ -218,35 +296,13 @@ fn parses_command_line(deps: Option<&Deps>, catalog: &Catalog) -> bool {
 /// writes the method's name in its own body, so it is listed and keeps the method out;
 /// only callers no body lists (a trait's default method, above) could be missed.
 fn tool_only_functions(
+    graph: &CallGraph,
     packages: &[(Option<&Deps>, &[PackageFile])],
     tool_like: &[bool],
     reached: &[bool],
 ) -> Vec<Option<HashSet<String>>> {
-    let mut out: Vec<Option<HashSet<String>>> = vec![None; packages.len()];
     if !reached.iter().any(|r| *r) || !tool_like.iter().any(|t| *t) {
-        return out;
-    }
-    // Every body of the run: (package, index among its bodies, info).
-    let bodies: Vec<(usize, usize, &FnInfo)> = (0..packages.len())
-        .flat_map(|j| {
-            packages[j]
-                .1
-                .iter()
-                .flat_map(|(_, f)| &f.routes.fns)
-                .enumerate()
-                .map(move |(k, info)| (j, k, info))
-        })
-        .collect();
-    // Callers by name: (every call, calls written as function calls) → body indices.
-    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::default();
-    let mut by_fn_name: HashMap<&str, Vec<usize>> = HashMap::default();
-    for (b, (_, _, info)) in bodies.iter().enumerate() {
-        for n in info.calls().iter() {
-            by_name.entry(n).or_default().push(b);
-        }
-        for n in info.fn_calls().iter() {
-            by_fn_name.entry(n).or_default().push(b);
-        }
+        return vec![None; packages.len()];
     }
     // Names a trait's default method calls: a caller no body lists, never a tool's.
     let unseen: HashSet<&str> = (0..packages.len())
@@ -254,40 +310,80 @@ fn tool_only_functions(
         .flat_map(|j| packages[j].1.iter())
         .flat_map(|(_, f)| f.trait_default_calls.iter().map(String::as_str))
         .collect();
-    let empty: Vec<usize> = Vec::new();
-    let callers: Vec<&[usize]> = bodies
-        .iter()
-        .map(|(_, _, info)| {
-            let map = if info.method { &by_name } else { &by_fn_name };
-            map.get(info.name.as_str()).unwrap_or(&empty).as_slice()
+    let candidate: Vec<bool> = (0..graph.bodies.len())
+        .map(|b| {
+            let (j, info) = graph.bodies[b];
+            reached[j] && !graph.callers(b).is_empty() && !unseen.contains(info.name.as_str())
         })
         .collect();
-    let candidate: Vec<bool> = bodies
-        .iter()
-        .zip(&callers)
-        .map(|((j, _, info), c)| {
-            reached[*j] && !c.is_empty() && !unseen.contains(info.name.as_str())
-        })
-        .collect();
-    let kept = tools_only(&bodies, tool_like, &callers, candidate);
-    for (b, (j, _, info)) in bodies.iter().enumerate() {
-        if reached[*j] {
-            let set = out[*j].get_or_insert_with(HashSet::default);
-            if kept[b] {
-                set.insert(info.name.to_string());
+    let kept = graph.only_from(&|c, _| tool_like[graph.bodies[c].0], candidate.clone());
+    let side = tool_side(graph, packages.len(), reached, tool_like, &kept);
+    if !side.iter().any(|s| *s) {
+        return graph.names_by_package(packages.len(), &|j| reached[j], &kept);
+    }
+    // Such a package's functions nothing in the run calls are its tools' too: they
+    // are roots, and what only they and tools reach is the tools'.
+    let uncalled = |b: usize| side[graph.bodies[b].0] && graph.callers(b).is_empty();
+    let root = |c: usize, _: usize| tool_like[graph.bodies[c].0] || uncalled(c);
+    let mut kept = graph.only_from(&root, candidate);
+    for (b, k) in kept.iter_mut().enumerate() {
+        *k |= uncalled(b);
+    }
+    graph.names_by_package(packages.len(), &|j| reached[j], &kept)
+}
+
+/// The libraries (of `packages` many) a long-running package reaches whose every
+/// caller in another package of the run is a one-shot tool's body or a function only
+/// tools run (`kept`): a published client package the run uses from its command-line
+/// tools alone, whose other functions have callers outside the run only (shuttle's
+/// `update_project` beside the CLI's `reset_api_key`). A library no other package
+/// calls into stays judged (an SDK: its callers are unknown). Callers are matched by
+/// name as elsewhere (an associated function by its type's path), so a method named
+/// like a common one (`put`, `send`) meets every call of that name and keeps the
+/// package judged.
+fn tool_side(
+    graph: &CallGraph,
+    packages: usize,
+    reached: &[bool],
+    tool_like: &[bool],
+    kept: &[bool],
+) -> Vec<bool> {
+    // Per package: (some function is called from another package, all such callers
+    // are the tools').
+    let mut seen = vec![(false, true); packages];
+    for b in 0..graph.bodies.len() {
+        let j = graph.bodies[b].0;
+        if !reached[j] || !seen[j].1 {
+            continue;
+        }
+        for &c in graph.callers(b) {
+            if calls_into(graph, c, b) {
+                seen[j].0 = true;
+                seen[j].1 &= tool_like[graph.bodies[c].0] || kept[c];
             }
         }
     }
-    // A name kept in one body and not in another of the same package (two `new`s) is
-    // judged: only names every same-named function of the package agrees on stay.
-    for (b, (j, _, info)) in bodies.iter().enumerate() {
-        if reached[*j] && !kept[b] {
-            if let Some(set) = out[*j].as_mut() {
-                set.remove(info.name.as_str());
-            }
-        }
+    seen.into_iter()
+        .map(|(called, all)| called && all)
+        .collect()
+}
+
+/// Whether body `c`, of another package than body `b`'s, calls `b`. An associated
+/// function (`Projects::new`) is called through its type's path: a caller by name
+/// only (every `X::new()` of the run) calls it only when its body names `Projects::new`.
+fn calls_into(graph: &CallGraph, c: usize, b: usize) -> bool {
+    let (j, info) = graph.bodies[b];
+    let (k, caller) = graph.bodies[c];
+    if j == k {
+        return false;
     }
-    out
+    match (&info.owner, info.method) {
+        (Some(owner), false) => {
+            let key = format!("{owner}::{}", info.name);
+            caller.evidence().type_calls.iter().any(|t| t == key)
+        }
+        _ => true,
+    }
 }
 
 /// Walks up from library `j` through the packages that depend on it: `None` as soon as
@@ -388,45 +484,4 @@ fn own_name(deps: Option<&Deps>) -> Option<&str> {
         .filter(|(_, p)| *p == "crate")
         .map(|(n, _)| n.as_str())
         .min()
-}
-
-/// The bodies (by index) only tools' bodies run: the greatest set of `candidate`
-/// bodies whose callers are all tools' bodies or members, then those of it a tool's
-/// body reaches through members (a cycle no tool enters is not known to be the tools').
-fn tools_only(
-    bodies: &[(usize, usize, &FnInfo)],
-    tool_like: &[bool],
-    callers: &[&[usize]],
-    candidate: Vec<bool>,
-) -> Vec<bool> {
-    let mut in_set = candidate;
-    let mut changed = true;
-    while changed {
-        changed = false;
-        for b in 0..bodies.len() {
-            let other = |c: usize| !tool_like[bodies[c].0] && !in_set[c];
-            if in_set[b] && callers[b].iter().any(|&c| other(c)) {
-                in_set[b] = false;
-                changed = true;
-            }
-        }
-    }
-    let mut kept = vec![false; bodies.len()];
-    let mut changed = true;
-    while changed {
-        changed = false;
-        for b in 0..bodies.len() {
-            if !in_set[b] || kept[b] {
-                continue;
-            }
-            if callers[b]
-                .iter()
-                .any(|&c| tool_like[bodies[c].0] || kept[c])
-            {
-                kept[b] = true;
-                changed = true;
-            }
-        }
-    }
-    kept
 }

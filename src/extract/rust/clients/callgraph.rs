@@ -1,0 +1,160 @@
+//! The run's function bodies and who calls each by name, for the breaker rule's
+//! questions about whole call chains: which functions only one-shot tools run
+//! ([`super::workspace`]), which run only under a hand-written breaker
+//! ([`super::guards`]).
+//!
+//! Callers are matched by last name, across packages: a method by every call of its
+//! name, a free function by calls written as function calls only (a method call cannot
+//! reach it). A name shared by two functions counts for both, so a set "reached only
+//! from X" errs towards leaving a function out of it.
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+
+use crate::extract::rust::routes::FnInfo;
+use crate::extract::rust::FileFacts;
+
+/// One file of a package: (candidate index, facts).
+type PackageFile = (usize, FileFacts);
+
+pub(super) struct CallGraph<'a> {
+    /// Every body of the run: (package, info).
+    pub(super) bodies: Vec<(usize, &'a FnInfo)>,
+    by_name: HashMap<&'a str, Vec<usize>>,
+    by_fn_name: HashMap<&'a str, Vec<usize>>,
+}
+
+impl<'a> CallGraph<'a> {
+    /// The bodies of the packages' files, in package order.
+    pub(super) fn of(packages: &[&'a [PackageFile]]) -> Self {
+        let bodies: Vec<(usize, &FnInfo)> = packages
+            .iter()
+            .enumerate()
+            .flat_map(|(j, files)| {
+                files
+                    .iter()
+                    .flat_map(move |(_, f)| &f.routes.fns)
+                    .map(move |i| (j, i))
+            })
+            .collect();
+        let mut by_name: HashMap<&str, Vec<usize>> = HashMap::default();
+        let mut by_fn_name: HashMap<&str, Vec<usize>> = HashMap::default();
+        for (b, (_, info)) in bodies.iter().enumerate() {
+            for n in info.calls().iter() {
+                by_name.entry(n).or_default().push(b);
+            }
+            for n in info.fn_calls().iter() {
+                by_fn_name.entry(n).or_default().push(b);
+            }
+        }
+        CallGraph {
+            bodies,
+            by_name,
+            by_fn_name,
+        }
+    }
+
+    /// The bodies that call body `b` by name (repeated once per call).
+    pub(super) fn callers(&self, b: usize) -> &[usize] {
+        let info = self.bodies[b].1;
+        let map = if info.method {
+            &self.by_name
+        } else {
+            &self.by_fn_name
+        };
+        map.get(info.name.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// The bodies only `root` bodies run: the greatest set of `candidate` bodies whose
+    /// callers are all roots or members, then those of it a root reaches through
+    /// members (a cycle no root enters is not known to be the roots').
+    pub(super) fn only_from(
+        &self,
+        root: &dyn Fn(usize, usize) -> bool,
+        candidate: Vec<bool>,
+    ) -> Vec<bool> {
+        let n = self.bodies.len();
+        let mut in_set = candidate;
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for b in 0..n {
+                if in_set[b] && self.callers(b).iter().any(|&c| !root(c, b) && !in_set[c]) {
+                    in_set[b] = false;
+                    changed = true;
+                }
+            }
+        }
+        let mut kept = vec![false; n];
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for b in 0..n {
+                if !in_set[b] || kept[b] {
+                    continue;
+                }
+                if self.callers(b).iter().any(|&c| root(c, b) || kept[c]) {
+                    kept[b] = true;
+                    changed = true;
+                }
+            }
+        }
+        kept
+    }
+
+    /// Per package (of `packages` many) for which `wanted` holds: the names of its
+    /// bodies marked in `marked`. A name marked in one body and not in another of the
+    /// same package (two `new`s) is left out: only names every same-named function of
+    /// the package agrees on stay.
+    pub(super) fn names_by_package(
+        &self,
+        packages: usize,
+        wanted: &dyn Fn(usize) -> bool,
+        marked: &[bool],
+    ) -> Vec<Option<HashSet<String>>> {
+        let mut out: Vec<Option<HashSet<String>>> = vec![None; packages];
+        for (b, (j, info)) in self.bodies.iter().enumerate() {
+            if wanted(*j) {
+                let set = out[*j].get_or_insert_with(HashSet::default);
+                if marked[b] {
+                    set.insert(info.name.to_string());
+                }
+            }
+        }
+        for (b, (j, info)) in self.bodies.iter().enumerate() {
+            if wanted(*j) && !marked[b] {
+                if let Some(set) = out[*j].as_mut() {
+                    set.remove(info.name.as_str());
+                }
+            }
+        }
+        out
+    }
+
+    /// The first caller (by body order) whose calls of what it reaches are the roots'
+    /// (`root`), met walking up from body `b` through `marked` callers.
+    pub(super) fn reaching_root(
+        &self,
+        b: usize,
+        marked: &[bool],
+        root: &dyn Fn(usize, usize) -> bool,
+    ) -> Option<usize> {
+        let mut seen: HashSet<usize> = HashSet::default();
+        let mut queue = std::collections::VecDeque::from([b]);
+        while let Some(x) = queue.pop_front() {
+            let mut callers: Vec<usize> = self.callers(x).to_vec();
+            callers.sort_unstable();
+            callers.dedup();
+            for c in callers {
+                if root(c, x) {
+                    return Some(c);
+                }
+                if marked[c] && seen.insert(c) {
+                    queue.push_back(c);
+                }
+            }
+        }
+        None
+    }
+}
