@@ -54,16 +54,8 @@ pub(super) fn analyze(ctx: &Ctx, e: &Expr, timed: bool) -> Option<RetryFact> {
     // No sleep, but the failure path awaits something else (a notification, the reader
     // making room): it waits, for how long is unknown.
     // Only asked when nothing sleeps: the spans come from a second walk then.
-    let waits_otherwise = decisive.is_none() && waits_otherwise(ctx, &shape, implied_attempt);
-    let delay = match decisive {
-        Some(s) => s.delay,
-        None if waits_otherwise => Delay::Unknown,
-        None => Delay::None,
-    };
-    let delay_seconds = (delay == Delay::Constant)
-        .then(|| shortest_constant(&sites))
-        .flatten();
-    let notified = decisive.is_none() && waits_otherwise;
+    let notified = decisive.is_none() && waits_otherwise(ctx, &shape, implied_attempt);
+    let (delay, delay_seconds) = delay_of(&sites, decisive, notified);
     let stops = stops_otherwise(&shape, &ev, &scope, lets, &sites, notified)
         || stops_on_state(&shape, &ev, &scope);
     let (unbounded, deadline) = limits(&shape, &ev, &scope, stops, timed);
@@ -104,6 +96,24 @@ fn limits(
     let unbounded = shape.open && bound == Bound::None && !stops && !timed;
     let deadline = shape.open && (bound == Bound::Clock || (bound == Bound::None && timed));
     (unbounded, deadline)
+}
+
+/// The loop's delay (the longest-growing wait decides; none but a notification:
+/// unknown) and, when constant, its shortest written length.
+fn delay_of(
+    sites: &[super::super::delay::Site],
+    decisive: Option<&super::super::delay::Site>,
+    notified: bool,
+) -> (Delay, Option<f64>) {
+    let delay = match decisive {
+        Some(s) => s.delay,
+        None if notified => Delay::Unknown,
+        None => Delay::None,
+    };
+    let seconds = (delay == Delay::Constant)
+        .then(|| shortest_constant(sites))
+        .flatten();
+    (delay, seconds)
 }
 
 /// The shortest of the constant waits, when every one is written down.
