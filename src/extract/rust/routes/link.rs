@@ -19,6 +19,7 @@ mod paths;
 mod repeat;
 mod resolve;
 mod workspace;
+mod writes;
 
 use workspace::Layout;
 
@@ -69,8 +70,8 @@ struct Package<'a> {
     key_middlewares: HashSet<&'a str>,
     /// Per scope: where it is attached.
     parents: HashMap<ScopeId, Vec<Parent<'a>>>,
-    /// [`Package::body_writes`] by (evidence address, depth): handlers share callees.
-    writes_memo: std::cell::RefCell<HashMap<(usize, u8), Option<String>>>,
+    /// [`Package::body_writes`] by (evidence address, depth, sure): handlers share callees.
+    writes_memo: std::cell::RefCell<HashMap<(usize, u8, bool), Option<String>>>,
     /// [`Package::creates`] by (evidence address, depth).
     creates_memo: std::cell::RefCell<HashMap<(usize, u8, bool), Option<String>>>,
     /// `Type::f` of the constructors that make a new identity, with the generator.
@@ -87,6 +88,8 @@ struct Package<'a> {
     crate_roots: Vec<usize>,
     /// Per package: the unique columns of its SQL migrations, read on first use.
     schemas: super::migrations::Schemas<'a>,
+    /// The stub package the last path resolved into ([`Package::stub_call`]).
+    stub_hit: std::cell::Cell<Option<usize>>,
 }
 
 /// Judges the routes of one package: every subject route with how it is covered.
@@ -263,6 +266,7 @@ impl<'a> Package<'a> {
                 })
                 .collect(),
             schemas: Default::default(),
+            stub_hit: Default::default(),
         };
         for (fi, f) in files.iter().enumerate() {
             p.index_fns(fi, f);
@@ -379,80 +383,6 @@ impl<'a> Package<'a> {
             .into_iter()
             .map(|(_, e)| e)
             .collect()
-    }
-
-    /// How the handler writes: the first write evidence of its body or of a function
-    /// of the workspace it calls, [`WRITE_STEPS`] down (`call insert (in save_order)`);
-    /// `None` when it shows none (it only reads or answers). A handler whose body is
-    /// not in the scanned code is assumed to write.
-    fn handler_writes(&self, handler: Option<&Handler>, file: usize) -> Option<String> {
-        let pkg = self.pkg_of[file];
-        let unseen = || Some("handler not in the scanned code".to_string());
-        match handler {
-            None => unseen(),
-            Some(Handler::Inline(ev)) => self.body_writes(ev, None, pkg, WRITE_STEPS),
-            Some(Handler::Named(h)) => {
-                let cands = self.candidates(h, file);
-                if cands.is_empty() {
-                    return unseen();
-                }
-                cands
-                    .into_iter()
-                    .find_map(|ev| self.body_writes(ev, Some(h), pkg, WRITE_STEPS))
-            }
-        }
-    }
-
-    /// The write evidence of `ev` (a body in package `pkg`) or of a function it calls,
-    /// `depth` steps down ([`WRITE_STEPS`]). A call its path or the file's imports
-    /// place runs that function; any other, every same-named function it may reach
-    /// ([`Package::call_targets`]); of several callees, the least name is named.
-    fn body_writes(
-        &self,
-        ev: &Evidence,
-        name: Option<&str>,
-        pkg: usize,
-        depth: u8,
-    ) -> Option<String> {
-        if let Some(w) = ev.writes_shown() {
-            if !self.inert_methods_only(ev, pkg, depth) {
-                return Some(w.to_string());
-            }
-        }
-        if depth == 0 {
-            return None;
-        }
-        let key = (std::ptr::from_ref(ev) as usize, depth);
-        if let Some(w) = self.writes_memo.borrow().get(&key) {
-            return w.clone();
-        }
-        // Cycles end at the memo: a body being judged counts as not writing meanwhile.
-        self.writes_memo.borrow_mut().insert(key, None);
-        let w = ev.calls.sorted().into_iter().find_map(|c| {
-            // A write-named call of a body without writes was judged no write
-            // (`headers.insert(k, v)` on a `HeaderMap`): not followed by its name.
-            if self.not_followed.iter().any(|n| n == c) || self.cat.is_write_call(c) {
-                return None;
-            }
-            let (targets, resolved) = self.call_targets_how(ev, c, pkg);
-            // A call of the body's own name, matched by that name, is the body itself;
-            // resolved, it is the function its path names (a handler calling the
-            // service function it is named after).
-            if Some(c) == name && !resolved {
-                return None;
-            }
-            let step = if resolved { 1 } else { 2 };
-            targets
-                .into_iter()
-                .filter(|(_, t)| depth >= step && !std::ptr::eq(*t, ev))
-                .find_map(|(f, cev)| self.body_writes(cev, Some(c), self.pkg_of[f], depth - step))
-                .map(|how| match how.find(" (in ") {
-                    Some(_) => how,
-                    None => format!("{how} (in {c})"),
-                })
-        });
-        self.writes_memo.borrow_mut().insert(key, w.clone());
-        w
     }
 
     /// A key read in this very body: a header literal or a key-header constant.

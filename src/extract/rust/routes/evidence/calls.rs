@@ -118,6 +118,12 @@ impl Collector<'_> {
         // Functions only: `Ok(..)`, `Json(..)` build values.
         if ident_too && name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_') {
             self.names.fn_calls.push_str(name);
+            // `if !license::search_allowed()`: kept as `?search_allowed` too, for the
+            // link step to tell a question from a call into a stub package that acts.
+            if self.asking {
+                let asked = format!("?{name}");
+                self.names.fn_calls.push_str(&asked);
+            }
         }
         if self.ev.storage.is_none() && has(&self.cat.evidence.storage_calls, name) {
             self.ev.storage = Some(name.into());

@@ -1,6 +1,7 @@
 //! A call whose answer is a condition asks a question: `if block_feature_for_report_failure().await`,
 //! `while !queue.is_empty()`, `!seen.insert(id)`, an operand of `&&` or `||`, the
-//! scrutinee of a `match` with `true`/`false` arms. Its name is no write, whatever it
+//! scrutinee of a `match` with `true`/`false` arms, the call whose answer's field is
+//! the condition (`if get_config().enabled`). Its name is no write, whatever it
 //! says (a licence check named `block_*`, a `HashSet::insert` deduplicating in memory);
 //! its arguments are walked as usual (`if db.insert(row).await.is_ok()` writes through
 //! `insert`, the question being `is_ok`). Through `?` an answer is a `Result` first: `if
@@ -11,12 +12,14 @@ use super::Collector;
 
 impl Collector<'_> {
     /// Records the calls whose answer `cond` is (through parentheses, `.await`, `!`,
-    /// `&&` and `||`).
+    /// `&&`, `||` and fields).
     pub(super) fn ask(&mut self, cond: &syn::Expr) {
         match cond {
             syn::Expr::Paren(p) => self.ask(&p.expr),
             syn::Expr::Await(a) => self.ask(&a.base),
             syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Not(_)) => self.ask(&u.expr),
+            // `if get_config().anomaly_detection.disabled`: a field of the answer.
+            syn::Expr::Field(f) => self.ask(&f.base),
             syn::Expr::Binary(b) if is_logic(&b.op) => {
                 self.ask(&b.left);
                 self.ask(&b.right);

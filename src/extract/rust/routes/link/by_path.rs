@@ -17,6 +17,12 @@ const MAX_SUPER: usize = 16;
 /// `use openobserve_core as service;` in the crate root is one).
 const MAX_HOPS: u8 = 4;
 
+/// Whether body `ev` asks the call `c` a question: its answer is a condition there
+/// (`if !license::search_allowed()`, kept as `?search_allowed` among the calls).
+pub(super) fn asks(ev: &Evidence, c: &str) -> bool {
+    ev.fn_calls.iter().any(|n| n.strip_prefix('?') == Some(c))
+}
+
 impl<'a> Package<'a> {
     /// The functions a call `c` of body `ev` runs, when the body's file says where
     /// `c` comes from: empty when that is another party's code. `None` when it does
@@ -142,9 +148,12 @@ impl<'a> Package<'a> {
             // re-export it (an empty stub standing for a closed-source member:
             // openobserve's `o2_dex`) runs nothing of the workspace: matching
             // `o2_dex::config::get_config` by its name ran another `get_config`.
-            return self
-                .under_root(q, rest, hops)
-                .or_else(|| (q != pkg && !self.may_reexport(q, rest)).then(Vec::new));
+            let found = self.under_root(q, rest, hops);
+            if found.is_none() && q != pkg && !self.may_reexport(q, rest) {
+                self.stub_hit.set(Some(q));
+                return Some(Vec::new());
+            }
+            return found;
         }
         let deps = self.layout.deps.get(pkg).copied().flatten();
         if matches!(*head, "std" | "core" | "alloc")
@@ -246,6 +255,27 @@ impl<'a> Package<'a> {
         }
         let any: Vec<_> = in_pkg.copied().collect();
         (!any.is_empty()).then_some(any)
+    }
+
+    /// A call `c` of body `ev` whose path leads into a scanned package that has
+    /// neither the function nor a `use` that could re-export it: an empty stub standing
+    /// for a closed-source member (openobserve's `o2_enterprise`), where the handler's
+    /// work is done out of sight (`job_api::lease(req, &org_id)`). A body not in sight
+    /// stays a write, as a handler not in the scanned code does: what it says.
+    /// A call whose answer is a condition (`if !license::search_allowed()`) asks a
+    /// question there and is no write.
+    pub(super) fn stub_call(&self, ev: &Evidence, c: &str) -> Option<String> {
+        if asks(ev, c) {
+            return None;
+        }
+        self.stub_hit.set(None);
+        let targets = self.path_targets(ev, c)?;
+        let stub = self.stub_hit.take().filter(|_| targets.is_empty())?;
+        let name = self.layout.names.get(stub).and_then(|n| n.as_deref());
+        Some(format!(
+            "call {c}: its body is not in sight (package {} is a stub)",
+            name.unwrap_or("?")
+        ))
     }
 
     /// Whether a `use` of a file of package `pkg` binds a segment of `rest` (`pub use

@@ -405,6 +405,11 @@ impl Package<'_> {
                 continue;
             }
             let targets = self.call_targets(ev, c, pkg);
+            // The handler's call into a stub package: its body, not in sight, may
+            // apply twice.
+            if targets.is_empty() && depth == REPEAT_DEPTH {
+                r.plain = self.stub_call(ev, c);
+            }
             for (f, cev) in targets.into_iter().filter(|(_, b)| !std::ptr::eq(*b, ev)) {
                 r.add(self.body_repeat(cev, self.pkg_of[f], depth - 1, seen), c);
             }

@@ -135,7 +135,7 @@ impl<'a> Package<'a> {
                 && bodies.iter().all(|(f, b)| {
                     !std::ptr::eq(*b, ev)
                         && self
-                            .body_writes(b, None, self.pkg_of[*f], depth - 1)
+                            .body_writes(b, None, self.pkg_of[*f], depth - 1, false)
                             .is_none()
                 })
         })
