@@ -85,8 +85,21 @@ impl Collector<'_> {
         let syn::Member::Named(field) = &f.member else {
             return None;
         };
+        if self.names.state.is_empty() {
+            return None;
+        }
         let owner = types::var(&f.base).and_then(|v| self.type_of_name(&v))?;
-        self.state_of(&format!("{owner}.{field}"))
+        let field = field.to_string();
+        // `Owner.field`, compared in place.
+        let s = &self.names.state;
+        s.iter()
+            .find(|(n, _)| {
+                n.len() == owner.len() + 1 + field.len()
+                    && n.starts_with(owner)
+                    && n.ends_with(field.as_str())
+                    && n.as_bytes()[owner.len()] == b'.'
+            })
+            .map(|(_, t)| t.clone())
     }
 
     /// The in-memory type of the file's `static` or struct field `name` (`DEK_CACHE`,
@@ -122,6 +135,11 @@ impl Collector<'_> {
     /// `self`) can be, not `TwoFactorDuoContext::save(state, ..)`. True when the type
     /// is an in-memory collection (`[writes] in-memory-types`): that call writes nothing.
     pub(super) fn typed_write(&mut self, receiver: &syn::Expr, before: usize) -> bool {
+        // Nothing written by this call: nothing to retype (most calls; typing the
+        // receiver allocates).
+        if self.names.writes.text.len() <= before {
+            return false;
+        }
         match self.receiver_type(receiver) {
             Some(ty) if self.cat.is_in_memory(&ty) => self.names.writes.text.len() > before,
             Some(ty) => {
