@@ -106,23 +106,37 @@ fn eval_chains<'a>(
                 }
                 continue;
             }
-            if has(&api.timeout, &call.name) && call.nargs > 0 {
-                if disables {
-                    ev.disabled.get_or_insert((call.span, disable_text()));
-                } else if ev.builder_timeout.is_none() {
-                    ev.builder_timeout = Some(call.span);
-                    ev.builder_configurable = call.configurable;
-                }
-            } else if has(&api.disable, &call.name) {
-                ev.disabled
-                    .get_or_insert((call.span, format!("`.{}()`", call.name)));
-            } else if has(&api.unbounded_methods, &call.name) {
-                ev.unbounded
-                    .get_or_insert((call.span, format!("`.{}()`", call.name)));
-            }
+            ev.builder_call(api, call, disables, disable_text);
         }
     }
     ev
+}
+
+impl Eval {
+    /// A call of the client's construction (before any request): a builder timeout,
+    /// a call that disables it, or one that makes the client unbounded.
+    fn builder_call(
+        &mut self,
+        api: &ClientApi,
+        call: &crate::extract::rust::facts::CallFact,
+        disables: bool,
+        disable_text: impl Fn() -> String,
+    ) {
+        if has(&api.timeout, &call.name) && call.nargs > 0 {
+            if disables {
+                self.disabled.get_or_insert((call.span, disable_text()));
+            } else if self.builder_timeout.is_none() {
+                self.builder_timeout = Some(call.span);
+                self.builder_configurable = call.configurable;
+            }
+        } else if has(&api.disable, &call.name) {
+            self.disabled
+                .get_or_insert((call.span, format!("`.{}()`", call.name)));
+        } else if has(&api.unbounded_methods, &call.name) {
+            self.unbounded
+                .get_or_insert((call.span, format!("`.{}()`", call.name)));
+        }
+    }
 }
 
 pub(super) fn target_text(t: &Target, consts: &HashMap<&str, &str>) -> Option<String> {

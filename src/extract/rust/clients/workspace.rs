@@ -115,6 +115,24 @@ fn fn_name(key: &str) -> Option<&str> {
     key.split("::").filter(|s| !s.starts_with('{')).last()
 }
 
+/// `users[j]`: the packages of the run that depend on package `j`.
+fn users_of(
+    packages: &[(Option<&Deps>, &[PackageFile])],
+    names: &[Option<&str>],
+) -> Vec<Vec<usize>> {
+    (0..packages.len())
+        .map(|j| {
+            let Some(name) = names[j] else {
+                return Vec::new();
+            };
+            (0..packages.len())
+                .filter(|&i| i != j)
+                .filter(|&i| packages[i].0.is_some_and(|d| d.depends_on(name)))
+                .collect()
+        })
+        .collect()
+}
+
 /// Per package (in the order given): who reaches its calls. One-shot tools are
 /// reached by nobody here: their calls carry `one-shot` already. `paths`: per
 /// package, its files' paths relative to its directory (empty: not known).
@@ -153,18 +171,7 @@ pub fn library_reach(
         reached_only_by_commands(packages[user].1, &commands[user], names[library]?)
             .map(|c| format!("{} ({c})", names[user].unwrap_or("?")))
     };
-    // `users[j]`: the packages of the run that depend on package `j`.
-    let users: Vec<Vec<usize>> = (0..packages.len())
-        .map(|j| {
-            let Some(name) = names[j] else {
-                return Vec::new();
-            };
-            (0..packages.len())
-                .filter(|&i| i != j)
-                .filter(|&i| packages[i].0.is_some_and(|d| d.depends_on(name)))
-                .collect()
-        })
-        .collect();
+    let users = users_of(packages, &names);
     let unreached: Vec<Option<String>> = (0..packages.len())
         .map(|j| {
             matches!(roles[j], Role::Library | Role::CliLibrary)

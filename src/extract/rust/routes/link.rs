@@ -155,18 +155,7 @@ fn link_files<'a>(
             // A handler that shows no write (in its body or two calls down) only reads
             // or answers: the rule does not judge it.
             let mut writes = pkg.handler_writes(r.handler.as_ref(), fi);
-            let mut covered_by = r
-                .covered_here
-                .clone()
-                .or_else(|| match &r.handler {
-                    Some(Handler::Named(h)) => pkg.handler_evidence(h, fi),
-                    Some(Handler::Inline(ev)) => pkg.evidence(ev, None, pkg.pkg_of[fi]),
-                    None => None,
-                })
-                .or_else(|| {
-                    r.scope
-                        .and_then(|s| pkg.layer_cover((fi, s), r.order, &mut HashSet::default()))
-                });
+            let mut covered_by = pkg.key_cover(r, fi);
             if covered_by.is_none() && writes.is_some() {
                 // Only writes a repeat leaves as they are: the database dedups them on a
                 // key, they set given values, they delete. Else the write a repeat
@@ -421,6 +410,22 @@ impl<'a> Package<'a> {
         } else {
             local
         }
+    }
+
+    /// How route `r` of file `fi` reads an idempotency key: at its registration, in
+    /// its handler (and what it calls), or in a layer around its scope.
+    fn key_cover(&self, r: &super::RouteRec, fi: usize) -> Option<String> {
+        r.covered_here
+            .clone()
+            .or_else(|| match &r.handler {
+                Some(Handler::Named(h)) => self.handler_evidence(h, fi),
+                Some(Handler::Inline(ev)) => self.evidence(ev, None, self.pkg_of[fi]),
+                None => None,
+            })
+            .or_else(|| {
+                r.scope
+                    .and_then(|s| self.layer_cover((fi, s), r.order, &mut HashSet::default()))
+            })
     }
 
     fn handler_evidence(&self, name: &str, file: usize) -> Option<String> {

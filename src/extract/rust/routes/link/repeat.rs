@@ -331,6 +331,22 @@ impl Package<'_> {
     /// functions all count. What is reachable is judged once per handler (`seen`): the
     /// verdict is an "or" over every body reached, so a body met again, or a cycle
     /// (`delete` → `delete_all_by_org` → `delete`), adds nothing new.
+    /// What a repeat does to a write call whose body is not in sight, by its name.
+    fn unseen_write(&self, c: &str) -> Repeat {
+        let mut sub = Repeat::default();
+        if self.cat.is_delete(bare(c)) {
+            // `operator.delete_with(path)`: a repeat deletes nothing more.
+            sub.safe = Some(format!("deletes ({c})"));
+        } else if self.cat.is_set(bare(c)) {
+            // Another crate's setter (`config.set_client_id(id)`): a repeat sets the
+            // same value.
+            sub.safe = Some(format!("sets a value ({c})"));
+        } else {
+            sub.plain = Some(format!("call {c}"));
+        }
+        sub
+    }
+
     fn body_repeat(
         &self,
         ev: &Evidence,
@@ -371,16 +387,7 @@ impl Package<'_> {
             // the depth): the name says it writes. One whose bodies show no write
             // (`user.set_password(..)` only sets fields) writes nothing.
             if bodies.is_empty() {
-                if self.cat.is_delete(bare(c)) {
-                    // `operator.delete_with(path)`: a repeat deletes nothing more.
-                    sub.safe = Some(format!("deletes ({c})"));
-                } else if self.cat.is_set(bare(c)) {
-                    // Another crate's setter (`config.set_client_id(id)`): a repeat
-                    // sets the same value.
-                    sub.safe = Some(format!("sets a value ({c})"));
-                } else {
-                    sub.plain = Some(format!("call {c}"));
-                }
+                sub = self.unseen_write(c);
             }
             r.add(sub, c);
         }
