@@ -19,12 +19,11 @@
 //! and a pacing call are walked ([`super::Visitor::note_pacing`]).
 
 use rustc_hash::FxHashMap as HashMap;
-use syn::parse::ParseStream;
 use syn::visit::{self, Visit};
-use syn::{Expr, Stmt, Token};
+use syn::{Expr, Stmt};
 
 use super::callgraph::CallGraph;
-use crate::extract::rust::front::macros;
+use crate::extract::rust::front::macros::{self, SelectBranch as Branch};
 use crate::extract::rust::FileFacts;
 
 /// The names `block` calls only from periodic positions, sorted.
@@ -316,13 +315,6 @@ fn macro_words(tokens: proc_macro2::TokenStream, out: &mut dyn FnMut(&str)) {
     }
 }
 
-/// One `select!` branch: its future and its body.
-struct Branch {
-    /// `None`: the `else` branch.
-    future: Option<Expr>,
-    body: Expr,
-}
-
 /// The branches of a `select!` statement with a pacing branch (`_ = ticker.tick() =>
 /// ..`).
 fn pacing_select(st: &Stmt) -> Option<Vec<Branch>> {
@@ -334,7 +326,7 @@ fn pacing_select(st: &Stmt) -> Option<Vec<Branch>> {
     if !macros::is_select(m) {
         return None;
     }
-    let branches = syn::parse::Parser::parse2(select_branches, m.tokens.clone()).ok()?;
+    let branches = macros::select_branches(m)?;
     branches.iter().any(is_pacing_future).then_some(branches)
 }
 
@@ -350,42 +342,6 @@ fn stops(body: &Expr) -> bool {
         ),
         _ => false,
     }
-}
-
-/// `select!` branches (`pat = future [, if cond] => body`); `else` and `biased;` skipped.
-fn select_branches(input: ParseStream) -> syn::Result<Vec<Branch>> {
-    let mut out = Vec::new();
-    if input.peek(syn::Ident) && input.peek2(Token![;]) {
-        let _: syn::Ident = input.parse()?;
-        let _: Token![;] = input.parse()?;
-    }
-    while !input.is_empty() {
-        let future = if input.peek(Token![else]) {
-            let _: Token![else] = input.parse()?;
-            None
-        } else {
-            let _ = syn::Pat::parse_multi_with_leading_vert(input)?;
-            let _: Token![=] = input.parse()?;
-            let f = input.parse::<Expr>()?;
-            if input.peek(Token![,]) && input.peek2(Token![if]) {
-                let _: Token![,] = input.parse()?;
-                let _: Token![if] = input.parse()?;
-                let _: Expr = input.parse()?;
-            }
-            Some(f)
-        };
-        let _: Token![=>] = input.parse()?;
-        let body = if input.peek(syn::token::Brace) {
-            Expr::Block(input.parse::<syn::ExprBlock>()?)
-        } else {
-            input.parse::<Expr>()?
-        };
-        if input.peek(Token![,]) {
-            let _: Token![,] = input.parse()?;
-        }
-        out.push(Branch { future, body });
-    }
-    Ok(out)
 }
 
 /// [`super::Visitor::paced`] bits: the function has a loop; it calls a pacing name.

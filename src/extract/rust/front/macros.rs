@@ -161,38 +161,68 @@ pub fn reparse(mac: &syn::Macro) -> Option<Reparsed> {
     stmts(mac).map(Reparsed::Stmts)
 }
 
+/// One `select!` branch: `pat = future [, if guard] => body`, or a branch with no
+/// future (`else => body`, futures' `default => body` / `complete => body`).
+pub struct SelectBranch {
+    pub future: Option<Expr>,
+    pub guard: Option<Expr>,
+    pub body: Expr,
+}
+
+/// The branches of a `select!` body, in order: the one grammar of the macro, for the
+/// analyses that need the branches apart (the re-parse of [`reparse`] flattens them).
+pub fn select_branches(mac: &syn::Macro) -> Option<Vec<SelectBranch>> {
+    parse_branches.parse2(mac.tokens.clone()).ok()
+}
+
 /// `select!` branches as expressions: each future, guard and body, in order.
 fn parse_select(input: ParseStream) -> syn::Result<Vec<Expr>> {
+    let branches = parse_branches(input)?;
+    Ok(branches
+        .into_iter()
+        .flat_map(|b| b.future.into_iter().chain(b.guard).chain([b.body]))
+        .collect())
+}
+
+fn parse_branches(input: ParseStream) -> syn::Result<Vec<SelectBranch>> {
     let mut out = Vec::new();
     if input.peek(syn::Ident) && input.peek2(Token![;]) {
         let _: syn::Ident = input.parse()?;
         let _: Token![;] = input.parse()?;
     }
     while !input.is_empty() {
+        let (mut future, mut guard) = (None, None);
         if input.peek(Token![else]) || (input.peek(syn::Ident) && input.peek2(Token![=>])) {
             let _: proc_macro2::TokenTree = input.parse()?;
         } else {
             let _ = syn::Pat::parse_multi_with_leading_vert(input)?;
             let _: Token![=] = input.parse()?;
-            out.push(input.parse::<Expr>()?);
+            future = Some(input.parse::<Expr>()?);
             if input.peek(Token![,]) && input.peek2(Token![if]) {
                 let _: Token![,] = input.parse()?;
                 let _: Token![if] = input.parse()?;
-                out.push(input.parse::<Expr>()?);
+                guard = Some(input.parse::<Expr>()?);
             }
         }
         let _: Token![=>] = input.parse()?;
-        if input.peek(syn::token::Brace) {
-            out.push(Expr::Block(input.parse::<syn::ExprBlock>()?));
+        let body = if input.peek(syn::token::Brace) {
+            let block = Expr::Block(input.parse::<syn::ExprBlock>()?);
             if input.peek(Token![,]) {
                 let _: Token![,] = input.parse()?;
             }
+            block
         } else {
-            out.push(input.parse::<Expr>()?);
+            let body = input.parse::<Expr>()?;
             if !input.is_empty() {
                 let _: Token![,] = input.parse()?;
             }
-        }
+            body
+        };
+        out.push(SelectBranch {
+            future,
+            guard,
+            body,
+        });
     }
     Ok(out)
 }
