@@ -468,11 +468,11 @@ fn stops_on_state(shape: &Shape<'_>, ev: &Evidence, scope: &Scope) -> bool {
         walk_expr(cond, Options::default(), &mut |seen| {
             if let Seen::Expr(x) = seen {
                 plain &= !matches!(x, Expr::Await(_) | Expr::Try(_) | Expr::Macro(_));
+                // `local` holds every `let` and assignment of the body (the attempt's
+                // result, awaited names, counters changed there); `varying` adds the
+                // `for` counter.
                 if let Some(n) = super::super::delay::name_of(x) {
-                    plain &= !(local.contains(&n)
-                        || scope.lets.contains_key(&n)
-                        || scope.varying.contains(&n)
-                        || ev.awaited_names.contains(&n));
+                    plain &= !(local.contains(&n) || scope.varying.contains(&n));
                 }
             }
             plain
