@@ -43,9 +43,11 @@ static PURGING_AT_ONCE: std::sync::atomic::AtomicBool = std::sync::atomic::Atomi
 /// moved into their link groups): pages returned at once were faulted in and
 /// zeroed again by the kernel, and with two threads each return cost the other a
 /// TLB flush. Held while loading and linking, a 1M-line Rust tree's run took 12%
-/// less CPU (`benches/rust_speed`) for 2 MB more peak; the hostile inputs' peaks
-/// come later (findings and output), after [`stop_holding_freed_pages`]. Only when
-/// the process purges at once.
+/// less CPU (`benches/rust_speed`) for 2 MB more peak; the engine now holds them
+/// while loading only, since the link step (2% of the run) is where a Rust tree's
+/// run peaks, and holding freed facts there cost 5 MB of peak. The hostile inputs'
+/// peaks come later (findings and output), after [`stop_holding_freed_pages`]. Only
+/// when the process purges at once.
 pub fn hold_freed_pages() {
     if PURGING_AT_ONCE.load(std::sync::atomic::Ordering::Relaxed) {
         set_purge_delay(1000);

@@ -54,7 +54,7 @@ pub struct Config {
     pub spring: SpringConfig,
     /// Largest file read, e.g. `max-file-size = "50MB"` (default 10 MiB): a larger
     /// file is an `errors` entry of kind `limit`, since a loaded tree takes several
-    /// times its file's size in memory.
+    /// times its file's size in memory. At most 4 GiB, whatever is set.
     #[serde(default)]
     pub max_file_size: Option<bytesize::ByteSize>,
     /// Coverage gates: `[coverage] timeout = 80` fails the run (exit 1) when the
@@ -188,10 +188,12 @@ impl Config {
             .unwrap_or(crate::extract::rust::scan::MAX_TOKENS)
     }
 
-    /// `max-file-size` in bytes, or its default.
+    /// `max-file-size` in bytes, or its default; at most 4 GiB, so that a file's
+    /// line tables hold `u32` offsets (a larger file is skipped as too large).
     pub fn max_file_size(&self) -> u64 {
         self.max_file_size
             .map_or(crate::load::DEFAULT_MAX_FILE_SIZE, |s| s.as_u64())
+            .min(u64::from(u32::MAX))
     }
 }
 

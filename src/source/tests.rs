@@ -16,8 +16,8 @@ fn line_starts_agree_with_a_plain_search_across_chunk_edges() {
             let text: String = (0..len)
                 .map(|i| if i % step == step - 1 { '\n' } else { 'x' })
                 .collect();
-            let expected: Vec<usize> = std::iter::once(0)
-                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            let expected: Vec<u32> = std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i as u32 + 1))
                 .collect();
             assert_eq!(
                 super::line_starts(text.as_bytes()),

@@ -14,8 +14,8 @@ use crate::tree::Span;
 pub(crate) struct Positions<'a> {
     text: &'a str,
     /// The source file's line starts, when made from one.
-    borrowed: Option<&'a [usize]>,
-    starts: OnceCell<Vec<usize>>,
+    borrowed: Option<&'a [u32]>,
+    starts: OnceCell<Vec<u32>>,
     /// `syn::parse_file` drops a leading byte-order mark, so line 1 columns start
     /// after it (the files resilint reads have it removed already; tests may not).
     bom: bool,
@@ -38,7 +38,7 @@ impl<'a> Positions<'a> {
 
     /// Positions in `text` whose line starts are known (those of a text with the
     /// same lines, such as the file with its shebang blanked).
-    pub fn with_line_starts(text: &'a str, starts: &'a [usize]) -> Self {
+    pub fn with_line_starts(text: &'a str, starts: &'a [u32]) -> Self {
         Positions {
             borrowed: Some(starts),
             ..Positions::new(text)
@@ -58,10 +58,14 @@ impl<'a> Positions<'a> {
                 .starts
                 .get_or_init(|| crate::source::line_starts(self.text.as_bytes())),
         };
-        let Some(&start) = lc.line.checked_sub(1).and_then(|l| starts.get(l)) else {
+        let Some(start) = lc.line.checked_sub(1).and_then(|l| starts.get(l)) else {
             return self.text.len();
         };
-        let end = starts.get(lc.line).map_or(self.text.len(), |next| next - 1);
+        let start = (*start as usize).min(self.text.len());
+        let end = starts
+            .get(lc.line)
+            .map_or(self.text.len(), |&next| next as usize - 1)
+            .max(start);
         let line = &self.text[start..end];
         let column = lc.column + usize::from(self.bom && lc.line == 1);
         if line.is_ascii() {
