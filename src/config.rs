@@ -381,3 +381,22 @@ fn check_rule_dirs(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Config;
+
+    /// A file's line tables hold `u32` offsets: however large the setting, no file
+    /// over 4 GiB is read.
+    #[test]
+    fn max_file_size_is_capped_at_4_gib() {
+        let config: Config = toml::from_str("max-file-size = \"6GiB\"").expect("valid config");
+        assert_eq!(config.max_file_size(), u64::from(u32::MAX));
+        let config: Config = toml::from_str("max-file-size = \"50MB\"").expect("valid config");
+        assert_eq!(config.max_file_size(), 50_000_000);
+        assert_eq!(
+            Config::default().max_file_size(),
+            crate::load::DEFAULT_MAX_FILE_SIZE
+        );
+    }
+}
