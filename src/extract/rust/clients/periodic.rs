@@ -41,9 +41,10 @@ pub(super) fn periodic_only(block: &syn::Block) -> Vec<String> {
 }
 
 /// A name that may pace a loop (`tick`, `sleep`): a cheap test before
-/// [`periodic_only`] walks the body again.
-fn is_pacing_name(name: &str) -> bool {
-    matches!(name, "tick" | "sleep" | "sleep_until")
+/// [`periodic_only`] walks the body again. Compared in place: it is asked of every
+/// call expression of every body.
+fn is_pacing_name(name: &proc_macro2::Ident) -> bool {
+    name == "tick" || name == "sleep" || name == "sleep_until"
 }
 
 #[derive(Default)]
@@ -366,7 +367,7 @@ impl super::Visitor<'_, '_> {
                     if p.path
                         .segments
                         .last()
-                        .is_some_and(|s| is_pacing_name(&s.ident.to_string())) =>
+                        .is_some_and(|s| is_pacing_name(&s.ident)) =>
                 {
                     HAS_PACING
                 }
