@@ -3,7 +3,10 @@
 //! err!("user already exists") }`), and the function fills that very field on the
 //! record it saves (`user.set_password(..)`, `user.password_hash = ..`). The first
 //! attempt fills it, so a repeat finds the record filled and is refused
-//! ([`repeat::REFUSES`]): vaultwarden's registration of an invited account.
+//! ([`repeat::REFUSES`]): vaultwarden's registration of an invited account. The same
+//! check on a record the request brings (`if user.private_key.is_some() { err!(..) }`
+//! on the signed-in user, before any write) claims that field too: vaultwarden's
+//! `set-password` of a new account, which fills the key and saves the user.
 
 use super::{repeat, Collector};
 
@@ -28,6 +31,14 @@ impl Collector<'_> {
             if let Some((v, f)) = filled(&i.cond).filter(|(v, _)| var == v) {
                 self.claims.push((v, f));
             }
+        }
+    }
+
+    /// An `if` of the body, before any write, refusing when a field of a record is
+    /// filled (`if user.private_key.is_some() { err!(..) }`): a claim of that field.
+    pub(super) fn claim_check(&mut self, cond: &syn::Expr) {
+        if let Some(claim) = filled(cond) {
+            self.claims.push(claim);
         }
     }
 

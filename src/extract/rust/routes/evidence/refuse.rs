@@ -332,6 +332,8 @@ impl Collector<'_> {
             if let Some(ty) = found_type(&i.cond, &self.cat.writes.lookups) {
                 self.refused.push(ty);
             }
+            // `if user.private_key.is_some() { err!(..) }`: see `claim.rs`.
+            self.claim_check(&i.cond);
         }
         // `if !Self::exists(..) { insert }`: the branch runs when the lookup found none.
         let (then_once, else_once) = match &*i.cond {
