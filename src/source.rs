@@ -306,11 +306,7 @@ impl SourceFile {
         if index.char_marks.is_some() || index.cr_line_starts.is_some() {
             return None;
         }
-        let lines = index
-            .line_starts
-            .windows(2)
-            .map(|w| u32::try_from(w[1] - w[0]).ok())
-            .collect::<Option<Vec<u32>>>()?;
+        let lines = index.line_starts.windows(2).map(|w| w[1] - w[0]).collect();
         Some(KeptLines {
             len: index.len as u64,
             lines,
