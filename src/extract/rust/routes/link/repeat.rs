@@ -380,6 +380,10 @@ impl Package<'_> {
             if self.harmless(bare(c)) {
                 continue;
             }
+            if self.deletes_by_name(c, pkg) {
+                r.add(self.unseen_write(c), c);
+                continue;
+            }
             let mut sub = Repeat::default();
             let bodies = callees(c);
             for (f, cev) in &bodies {
@@ -479,6 +483,21 @@ impl<'a> Package<'a> {
             }
         }
         self.callees(c, pkg)
+    }
+
+    /// A delete-named method call on a receiver of unknown type (`data.remove_key(k)`,
+    /// `cluster_coordinator.delete(key)`): by its name it reaches every same-named
+    /// method of the workspace (openobserve's file cache's LRU removal, the cluster
+    /// coordinator's delete sending a watch event), none of which it surely runs. The
+    /// name says what it does, as for a call whose body is not in sight: a repeat
+    /// deletes nothing more. A typed call (`Folder::delete`, `folder.delete(c)` named
+    /// after its type) is followed into its body.
+    fn deletes_by_name(&self, c: &str, pkg: usize) -> bool {
+        if c.contains("::") || !self.cat.is_delete(bare(c)) {
+            return false;
+        }
+        c.split_once('.')
+            .is_some_and(|(v, m)| self.named_after(v, m, pkg).is_empty())
     }
 
     /// The functions named `Type::name` (one entry, for [`Package::visible`]).
