@@ -47,11 +47,12 @@ impl Collector<'_> {
             self.names.writes.truncate(before);
             self.ev.repeat |= repeat::ORM_SET;
         }
-        if m.args.len() == 2
+        if m.args.len() >= 2
             && self.names.writes.text.len() > before
             && self.cat.writes.keyed_calls.iter().any(|k| m.method == k)
         {
-            // `map.insert(k, v)`: a repeat writes the same value under the same key.
+            // `map.insert(k, v)`, a store's `db.put(&key, value, watch, None)`: a repeat
+            // writes the same value under the same key (its options beside it).
             self.names.writes.truncate(before);
             self.ev.repeat |= repeat::KEYED;
         }

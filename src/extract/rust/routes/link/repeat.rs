@@ -318,10 +318,12 @@ impl Package<'_> {
         c
     }
 
-    /// `ev` writes something a new id may be the key of: SQL, or a write call other
-    /// than a setter (`span.set_parent(ctx)` sets a value of a span, no record).
+    /// `ev` writes something a new id may be the key of: SQL, a value under a key
+    /// (`db.put(&key, dashboard, ..)` of a dashboard given a fresh panel id), or a
+    /// write call other than a setter (`span.set_parent(ctx)` sets a value of a span,
+    /// no record).
     fn records(&self, ev: &Evidence) -> bool {
-        ev.repeat & (SQL_PLAIN | SQL_UPSERT | ORM_UPSERT) != 0
+        ev.repeat & (SQL_PLAIN | SQL_UPSERT | ORM_UPSERT | KEYED) != 0
             || ev.write_calls.iter().any(|c| !self.cat.is_set(bare(c)))
     }
 
@@ -362,7 +364,7 @@ impl Package<'_> {
             if depth == 0 {
                 return Vec::new();
             }
-            self.callees(c, pkg)
+            self.write_targets(ev, c, pkg)
                 .into_iter()
                 .filter(|(_, cev)| !std::ptr::eq(*cev, ev))
                 .collect()
@@ -376,6 +378,10 @@ impl Package<'_> {
                 break;
             }
             if self.harmless(bare(c)) {
+                continue;
+            }
+            if self.deletes_by_name(c, pkg) {
+                r.add(self.unseen_write(c), c);
                 continue;
             }
             let mut sub = Repeat::default();
@@ -457,6 +463,41 @@ impl<'a> Package<'a> {
             }
             None => self.visible(&self.fns, c, pkg),
         }
+    }
+
+    /// The bodies a write call `c` of body `ev` (in package `pkg`) may run. One through
+    /// a module's path (`db::dashboards::reports::update_by_id(..)`, kept as
+    /// `reports::update_by_id`) runs the function that path names when the body's file
+    /// places it ([`Package::path_targets`]; none: another party's code, a body not
+    /// in sight), as a compiler resolves it: matched by its name, it reached the
+    /// caller's own same-named service function (`update_by_id` of the package itself,
+    /// visible first) and, from there, nothing but itself, so an absolute update two
+    /// packages down read as a write call whose body is not in sight. Others as
+    /// [`Package::callees`].
+    fn write_targets(&self, ev: &Evidence, c: &str, pkg: usize) -> Vec<(usize, &'a Evidence)> {
+        if let Some((q, m)) = c.rsplit_once("::") {
+            if q.starts_with(|ch: char| ch.is_ascii_lowercase()) {
+                if let Some(targets) = self.path_targets(ev, m) {
+                    return targets;
+                }
+            }
+        }
+        self.callees(c, pkg)
+    }
+
+    /// A delete-named method call on a receiver of unknown type (`data.remove_key(k)`,
+    /// `cluster_coordinator.delete(key)`): by its name it reaches every same-named
+    /// method of the workspace (openobserve's file cache's LRU removal, the cluster
+    /// coordinator's delete sending a watch event), none of which it surely runs. The
+    /// name says what it does, as for a call whose body is not in sight: a repeat
+    /// deletes nothing more. A typed call (`Folder::delete`, `folder.delete(c)` named
+    /// after its type) is followed into its body.
+    fn deletes_by_name(&self, c: &str, pkg: usize) -> bool {
+        if c.contains("::") || !self.cat.is_delete(bare(c)) {
+            return false;
+        }
+        c.split_once('.')
+            .is_some_and(|(v, m)| self.named_after(v, m, pkg).is_empty())
     }
 
     /// The functions named `Type::name` (one entry, for [`Package::visible`]).
