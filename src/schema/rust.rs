@@ -64,6 +64,11 @@ const CALL: &[Field] = &[
         Ty::Text,
         "present when the call is in a function only periodic loops run (a loop that waits out its interval each time round, `interval.tick().await` or `sleep(period).await`, and never leaves on its own), directly or through functions only they run: why",
     ),
+    Field::new(
+        "detached",
+        Ty::Text,
+        "present when the call is in a function only detached tasks run (a `tokio::spawn(..)` or `std::thread::spawn(..)` statement whose handle is dropped, or bound to `_`; not a loop inside it), directly or through functions only they run: why",
+    ),
 ];
 
 const RETRY: &[Field] = &[

@@ -172,6 +172,11 @@ pub struct FileFacts {
     /// those names ([`crate::extract::rust::clients::periodic`]). Empty in most files.
     #[serde(default)]
     pub periodic: Vec<(String, Vec<String>)>,
+    /// Functions (link keys) that call some names only from detached tasks (a
+    /// `tokio::spawn(..)` whose handle is dropped), each with those names
+    /// ([`crate::extract::rust::clients::detached`]). Empty in most files.
+    #[serde(default)]
+    pub detached: Vec<(String, Vec<String>)>,
     /// Functions (link keys) that read a streamed response (`.bytes_stream()`,
     /// `.eventsource()`, an `Accept: text/event-stream` header): a total timeout on
     /// their client would cut the stream, so the timeout finding advises per-read ones.

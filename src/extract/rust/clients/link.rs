@@ -337,6 +337,9 @@ fn request_node(
         if let Some(why) = library.periodic(r.in_fn.as_deref()) {
             fields.push(entry("periodic", scalar(why, r.span)));
         }
+        if let Some(why) = library.detached(r.in_fn.as_deref()) {
+            fields.push(entry("detached", scalar(why, r.span)));
+        }
     }
     call
 }

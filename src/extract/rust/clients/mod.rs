@@ -21,6 +21,7 @@ mod callgraph;
 mod calls;
 mod chains;
 mod collect;
+mod detached;
 pub mod entries;
 mod foreign;
 mod guards;
@@ -170,7 +171,8 @@ struct Visitor<'c, 'a> {
     request_arg: Option<usize>,
     /// A chain given as `request_arg` made the request itself.
     merged_request: bool,
-    /// Whether the function being visited has a loop and a pacing call ([`periodic`]).
+    /// Whether the function being visited has a loop and a pacing call ([`periodic`]),
+    /// or spawns a task it detaches ([`detached`]): bits.
     paced: u8,
 }
 
@@ -422,6 +424,13 @@ impl Visitor<'_, '_> {
 impl<'ast> Visit<'ast> for Visitor<'_, '_> {
     fn visit_expr(&mut self, e: &'ast Expr) {
         self.expr(e);
+    }
+
+    fn visit_stmt(&mut self, s: &'ast syn::Stmt) {
+        if detached::dropped_spawn(s).is_some() {
+            self.paced |= periodic::HAS_SPAWN;
+        }
+        visit::visit_stmt(self, s);
     }
 
     fn visit_local(&mut self, l: &'ast syn::Local) {

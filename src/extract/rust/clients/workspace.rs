@@ -28,6 +28,7 @@ use std::path::PathBuf;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::callgraph::CallGraph;
+use super::detached::detached_functions;
 use super::entries::{local_server_tool, one_shot_files, runs_long};
 use super::foreign::{foreign_chains, Foreign};
 use super::guards::{any_breaker_shape, hand_guarded};
@@ -70,6 +71,9 @@ pub struct LibraryReach {
     /// The package's functions only periodic loops run, each with why
     /// ([`super::periodic`]).
     pub periodic: HashMap<String, String>,
+    /// The package's functions only detached tasks run, each with why
+    /// ([`super::detached`]).
+    pub detached: HashMap<String, String>,
     /// Chains a handle of the package meets in another package's function it is
     /// handed to ([`super::foreign`]), by (package file index, handle).
     pub foreign: Foreign,
@@ -93,6 +97,12 @@ impl LibraryReach {
     /// only periodic loops run that function.
     pub fn periodic(&self, in_fn: Option<&str>) -> Option<&str> {
         self.periodic.get(fn_name(in_fn?)?).map(String::as_str)
+    }
+
+    /// Why a call made in function `in_fn` (a link key) has no caller waiting on it,
+    /// when only detached tasks run that function.
+    pub fn detached(&self, in_fn: Option<&str>) -> Option<&str> {
+        self.detached.get(fn_name(in_fn?)?).map(String::as_str)
     }
 
     pub fn why_not_judged(&self, in_fn: Option<&str>) -> Option<String> {
@@ -188,7 +198,7 @@ pub fn library_reach(
                 || (roles[j] == Role::Library && unreached[j].is_some() && !users[j].is_empty())
         })
         .collect();
-    let (mut functions, mut guarded, mut periodic) =
+    let (mut functions, mut guarded, mut periodic, mut detached) =
         call_graph_answers(packages, catalog, &tool_like, &reached);
     let mut foreign = foreign_chains(packages, &names);
     unreached
@@ -203,23 +213,27 @@ pub fn library_reach(
             runs_long: roles[j] != Role::OneShot && one_shot(packages[j].1).is_some(),
             guarded: std::mem::take(&mut guarded[j]),
             periodic: std::mem::take(&mut periodic[j]),
+            detached: std::mem::take(&mut detached[j]),
             foreign: std::mem::take(&mut foreign[j]),
         })
         .collect()
 }
 
-/// Per package: tools-only function names, hand-guarded and periodic functions (why).
+/// Per package: tools-only function names, hand-guarded, periodic and detached
+/// functions (why).
 type Answers = (
     Vec<Option<HashSet<String>>>,
+    Vec<HashMap<String, String>>,
     Vec<HashMap<String, String>>,
     Vec<HashMap<String, String>>,
 );
 
 /// Per package, the answers the run's call graph gives: the functions only one-shot
 /// tools run ([`tool_only_functions`]), those a hand-written breaker guards
-/// ([`hand_guarded`]), those only periodic loops run ([`periodic_functions`]). The
-/// graph is built only when a question needs it (most runs have no tool beside a
-/// library, no hand-written breaker and no periodic loop).
+/// ([`hand_guarded`]), those only periodic loops run ([`periodic_functions`]), those
+/// only detached tasks run ([`detached_functions`]). The graph is built only when a
+/// question needs it (most runs have no tool beside a library, no hand-written
+/// breaker, no periodic loop and no detached task).
 fn call_graph_answers(
     packages: &[(Option<&Deps>, &[PackageFile])],
     catalog: &Catalog,
@@ -237,10 +251,13 @@ fn call_graph_answers(
     let loops = files
         .iter()
         .any(|f| f.iter().any(|(_, f)| !f.periodic.is_empty()));
-    let graph = (tools || guards || loops).then(|| CallGraph::of(&files));
+    let spawns = files
+        .iter()
+        .any(|f| f.iter().any(|(_, f)| !f.detached.is_empty()));
+    let graph = (tools || guards || loops || spawns).then(|| CallGraph::of(&files));
     let none = || vec![HashMap::default(); packages.len()];
     let Some(g) = &graph else {
-        return (vec![None; packages.len()], none(), none());
+        return (vec![None; packages.len()], none(), none(), none());
     };
     let functions = match tools {
         true => tool_only_functions(g, packages, tool_like, reached),
@@ -254,7 +271,11 @@ fn call_graph_answers(
         true => periodic_functions(g, &files),
         false => none(),
     };
-    (functions, guarded, periodic)
+    let detached = match spawns {
+        true => detached_functions(g, &files),
+        false => none(),
+    };
+    (functions, guarded, periodic, detached)
 }
 
 /// When every file of a package that names `library` is run only by one-shot
