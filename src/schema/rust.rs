@@ -67,7 +67,7 @@ const CALL: &[Field] = &[
     Field::new(
         "detached",
         Ty::Text,
-        "present when the call is in a function only detached tasks run (a `tokio::spawn(..)` or `std::thread::spawn(..)` statement whose handle is dropped, or bound to `_`; not a loop inside it), directly or through functions only they run: why",
+        "present when the call is in a function only detached tasks run (a `tokio::spawn(..)` or `std::thread::spawn(..)` statement whose handle is dropped, or bound to `_`, not itself inside a loop or closure; not a loop inside the task), directly or through functions only they run: why",
     ),
 ];
 

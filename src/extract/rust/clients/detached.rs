@@ -12,7 +12,11 @@
 //! returned, awaited or pushed somewhere is joined by someone; a method `spawn`
 //! (`set.spawn(..)` on a `JoinSet`, `rt.spawn(..)`) is not taken, since a set is
 //! joined later. Inside the spawned task, a loop calls per item and waits on each
-//! (a worker, a consumer): its calls are not detached.
+//! (a worker, a consumer): its calls are not detached. A task spawned inside a loop
+//! or a closure is not taken either: that is a server's task per accepted connection
+//! or a consumer's per message (`loop { let s = l.accept().await?; tokio::spawn(serve(s)); }`),
+//! whose outcome a peer waits on. Known limit: a function that spawns one task and
+//! is itself called per connection from a loop elsewhere is taken for detached.
 
 use rustc_hash::FxHashMap as HashMap;
 use syn::visit::{self, Visit};
@@ -58,6 +62,8 @@ pub(super) fn detached_only(block: &syn::Block) -> Vec<String> {
 struct Calls {
     /// Depth of detached tasks around the expression being walked (0 in a loop).
     depth: u32,
+    /// Depth of loops and closures around it: a task spawned there is one per item.
+    repeated: u32,
     /// Every call by name, with how many times it is made.
     all: HashMap<String, u32>,
     /// The calls made inside detached tasks.
@@ -72,17 +78,20 @@ impl Calls {
         *self.all.entry(name).or_default() += 1;
     }
 
-    /// A loop's body: a loop waits on each of its calls before the next item.
+    /// A loop's body: a loop waits on each of its calls before the next item, and a
+    /// task it spawns is one per item.
     fn in_loop(&mut self, body: &syn::Block) {
         let saved = std::mem::replace(&mut self.depth, 0);
+        self.repeated += 1;
         self.visit_block(body);
+        self.repeated -= 1;
         self.depth = saved;
     }
 }
 
 impl<'ast> Visit<'ast> for Calls {
     fn visit_stmt(&mut self, st: &'ast Stmt) {
-        match dropped_spawn(st) {
+        match dropped_spawn(st).filter(|_| self.repeated == 0) {
             Some(task) => {
                 self.record("spawn".to_string());
                 self.depth += 1;
@@ -135,6 +144,12 @@ impl<'ast> Visit<'ast> for Calls {
                 self.depth = saved;
             }
         }
+    }
+
+    fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
+        self.repeated += 1;
+        visit::visit_expr_closure(self, c);
+        self.repeated -= 1;
     }
 
     // A nested function is a function of its own.
@@ -194,5 +209,14 @@ mod tests {
         assert!(names("tokio::spawn(async move { loop { deliver().await; } });").is_empty());
         // Called outside the task too.
         assert!(names("track(a).await; tokio::spawn(track(b));").is_empty());
+        // A task per connection or per message: a peer waits on it.
+        assert!(names(
+            "loop { let (s, _) = l.accept().await?; tokio::spawn(async move { serve(s).await }); }"
+        )
+        .is_empty());
+        assert!(
+            names("while let Some(m) = rx.recv().await { tokio::spawn(process(m)); }").is_empty()
+        );
+        assert!(names("incoming.for_each(|c| { tokio::spawn(serve(c)); });").is_empty());
     }
 }
