@@ -24,6 +24,7 @@ mod collect;
 mod detached;
 pub mod entries;
 mod foreign;
+mod gates;
 mod guards;
 pub mod link;
 mod nodes;
@@ -83,6 +84,7 @@ pub fn summarize_file(
         paced: 0,
     };
     v.facts.one_shot = one_shot(ctx);
+    v.facts.private_mods = gates::private_mods(index);
     v.facts.library_root = source.path.ends_with("src/lib.rs");
     v.facts.binary_root = source.path.ends_with("src/main.rs")
         || source.path.parent().is_some_and(|d| d.ends_with("src/bin"))
@@ -481,6 +483,9 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_> {
 
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
         if !is_test(&f.attrs) {
+            if self.facts.binary_root && f.sig.ident == "main" && self.fn_name.is_none() {
+                self.facts.command_gates = gates::command_gates(&f.block);
+            }
             let key = f.sig.ident.to_string();
             self.fn_body(key, &f.sig, &f.block);
         }

@@ -31,6 +31,7 @@ use super::callgraph::CallGraph;
 use super::detached::detached_functions;
 use super::entries::{local_server_tool, one_shot_files, runs_long};
 use super::foreign::{foreign_chains, Foreign};
+use super::gates::gated_functions;
 use super::guards::{any_breaker_shape, hand_guarded};
 use super::package::one_shot;
 use super::periodic::periodic_functions;
@@ -74,6 +75,9 @@ pub struct LibraryReach {
     /// The package's functions only detached tasks run, each with why
     /// ([`super::detached`]).
     pub detached: HashMap<String, String>,
+    /// The package's functions only a command gate of its `main` runs, each with why
+    /// ([`super::gates`]).
+    pub gated: HashMap<String, String>,
     /// Chains a handle of the package meets in another package's function it is
     /// handed to ([`super::foreign`]), by (package file index, handle).
     pub foreign: Foreign,
@@ -97,6 +101,12 @@ impl LibraryReach {
     /// only periodic loops run that function.
     pub fn periodic(&self, in_fn: Option<&str>) -> Option<&str> {
         self.periodic.get(fn_name(in_fn?)?).map(String::as_str)
+    }
+
+    /// Why a call made in function `in_fn` (a link key) is the command line's, when
+    /// only a command gate of the package's `main` runs that function.
+    pub fn gated(&self, in_fn: Option<&str>) -> Option<&str> {
+        self.gated.get(fn_name(in_fn?)?).map(String::as_str)
     }
 
     /// Why a call made in function `in_fn` (a link key) has no caller waiting on it,
@@ -198,8 +208,25 @@ pub fn library_reach(
                 || (roles[j] == Role::Library && unreached[j].is_some() && !users[j].is_empty())
         })
         .collect();
-    let (mut functions, mut guarded, mut periodic, mut detached) =
-        call_graph_answers(packages, catalog, &tool_like, &reached);
+    // The command gates of each long-running package that parses a command line.
+    let gates: Vec<Vec<String>> = (0..packages.len())
+        .map(|j| {
+            let (deps, files) = packages[j];
+            if roles[j] != Role::LongRunning || !parses_command_line(deps, catalog) {
+                return Vec::new();
+            }
+            let mut g: Vec<String> = files
+                .iter()
+                .filter(|(_, f)| f.binary_root)
+                .flat_map(|(_, f)| f.command_gates.iter().cloned())
+                .collect();
+            g.sort_unstable();
+            g.dedup();
+            g
+        })
+        .collect();
+    let (mut functions, mut guarded, mut periodic, mut detached, mut gated) =
+        call_graph_answers(packages, paths, catalog, &tool_like, &reached, &gates);
     let mut foreign = foreign_chains(packages, &names);
     unreached
         .into_iter()
@@ -214,15 +241,17 @@ pub fn library_reach(
             guarded: std::mem::take(&mut guarded[j]),
             periodic: std::mem::take(&mut periodic[j]),
             detached: std::mem::take(&mut detached[j]),
+            gated: std::mem::take(&mut gated[j]),
             foreign: std::mem::take(&mut foreign[j]),
         })
         .collect()
 }
 
-/// Per package: tools-only function names, hand-guarded, periodic and detached
-/// functions (why).
+/// Per package: tools-only function names, hand-guarded, periodic, detached and
+/// command-gated functions (why).
 type Answers = (
     Vec<Option<HashSet<String>>>,
+    Vec<HashMap<String, String>>,
     Vec<HashMap<String, String>>,
     Vec<HashMap<String, String>>,
     Vec<HashMap<String, String>>,
@@ -231,14 +260,17 @@ type Answers = (
 /// Per package, the answers the run's call graph gives: the functions only one-shot
 /// tools run ([`tool_only_functions`]), those a hand-written breaker guards
 /// ([`hand_guarded`]), those only periodic loops run ([`periodic_functions`]), those
-/// only detached tasks run ([`detached_functions`]). The graph is built only when a
-/// question needs it (most runs have no tool beside a library, no hand-written
-/// breaker, no periodic loop and no detached task).
+/// only detached tasks run ([`detached_functions`]), those only a command gate runs
+/// ([`gated_functions`]). The graph is built only when a question needs it (most runs
+/// have no tool beside a library, no hand-written breaker, no periodic loop, no
+/// detached task and no command gate).
 fn call_graph_answers(
     packages: &[(Option<&Deps>, &[PackageFile])],
+    paths: &[Vec<PathBuf>],
     catalog: &Catalog,
     tool_like: &[bool],
     reached: &[bool],
+    gates: &[Vec<String>],
 ) -> Answers {
     let entries = &catalog.hand_breakers;
     let files: Vec<&[PackageFile]> = packages.iter().map(|(_, f)| *f).collect();
@@ -254,10 +286,11 @@ fn call_graph_answers(
     let spawns = files
         .iter()
         .any(|f| f.iter().any(|(_, f)| !f.detached.is_empty()));
-    let graph = (tools || guards || loops || spawns).then(|| CallGraph::of(&files));
+    let gated = gates.iter().any(|g| !g.is_empty());
+    let graph = (tools || guards || loops || spawns || gated).then(|| CallGraph::of(&files));
     let none = || vec![HashMap::default(); packages.len()];
     let Some(g) = &graph else {
-        return (vec![None; packages.len()], none(), none(), none());
+        return (vec![None; packages.len()], none(), none(), none(), none());
     };
     let functions = match tools {
         true => tool_only_functions(g, packages, tool_like, reached),
@@ -275,7 +308,11 @@ fn call_graph_answers(
         true => detached_functions(g, &files),
         false => none(),
     };
-    (functions, guarded, periodic, detached)
+    let gated = match gated {
+        true => gated_functions(g, &files, paths, gates),
+        false => none(),
+    };
+    (functions, guarded, periodic, detached, gated)
 }
 
 /// When every file of a package that names `library` is run only by one-shot
