@@ -52,6 +52,18 @@ pub(super) fn command_gates(block: &syn::Block) -> Vec<String> {
     out
 }
 
+/// The command gates of a package's binaries, sorted, each once.
+pub(super) fn gates_of(files: &[(usize, FileFacts)]) -> Vec<String> {
+    let mut g: Vec<String> = files
+        .iter()
+        .filter(|(_, f)| f.binary_root)
+        .flat_map(|(_, f)| f.command_gates.iter().cloned())
+        .collect();
+    g.sort_unstable();
+    g.dedup();
+    g
+}
+
 /// A block that only leaves the process's `main`: `return ..` or `exit(..)`.
 fn leaves(block: &syn::Block) -> bool {
     let [Stmt::Expr(e, _)] = block.stmts.as_slice() else {
@@ -207,9 +219,33 @@ pub(super) fn gated_functions(
         let (j, i) = at[b];
         files[j][i].1.long_running
     };
-    let mut in_set: Vec<bool> = (0..graph.bodies.len())
+    let candidate: Vec<bool> = (0..graph.bodies.len())
         .map(|b| !gates[at[b].0].is_empty() && !serves(b) && !root(b))
         .collect();
+    let kept = reached_only_from(graph, &root, &can_call, candidate, &serves);
+    let names = graph.names_by_package(n, &|j| !gates[j].is_empty(), &kept);
+    for (j, set) in names.into_iter().enumerate() {
+        let Some(set) = set else { continue };
+        let gate = gates[j].join("`, `");
+        for name in set {
+            let why = format!(
+                "run only by the command line `main` hands over first (`if {gate}(..) {{ return }}`): a subcommand that returns before the server starts"
+            );
+            out[j].insert(name, why);
+        }
+    }
+    out
+}
+
+/// The roots (less those that `serve`) and the `candidate` bodies only they reach:
+/// [`CallGraph::only_from`], counting only the callers that `can_call` a body.
+fn reached_only_from(
+    graph: &CallGraph,
+    root: &dyn Fn(usize) -> bool,
+    can_call: &dyn Fn(usize, usize) -> bool,
+    mut in_set: Vec<bool>,
+    serves: &dyn Fn(usize) -> bool,
+) -> Vec<bool> {
     let mut changed = true;
     while changed {
         changed = false;
@@ -226,25 +262,14 @@ pub(super) fn gated_functions(
     while changed {
         changed = false;
         for b in 0..in_set.len() {
-            if in_set[b] && !kept[b] && graph.callers(b).iter().any(|&c| can_call(c, b) && kept[c])
-            {
+            let from_kept = |&c: &usize| can_call(c, b) && kept[c];
+            if in_set[b] && !kept[b] && graph.callers(b).iter().any(from_kept) {
                 kept[b] = true;
                 changed = true;
             }
         }
     }
-    let names = graph.names_by_package(n, &|j| !gates[j].is_empty(), &kept);
-    for (j, set) in names.into_iter().enumerate() {
-        let Some(set) = set else { continue };
-        let gate = gates[j].join("`, `");
-        for name in set {
-            let why = format!(
-                "run only by the command line `main` hands over first (`if {gate}(..) {{ return }}`): a subcommand that returns before the server starts"
-            );
-            out[j].insert(name, why);
-        }
-    }
-    out
+    kept
 }
 
 #[cfg(test)]

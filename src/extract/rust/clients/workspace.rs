@@ -31,7 +31,7 @@ use super::callgraph::CallGraph;
 use super::detached::detached_functions;
 use super::entries::{local_server_tool, one_shot_files, runs_long};
 use super::foreign::{foreign_chains, Foreign};
-use super::gates::gated_functions;
+use super::gates::{gated_functions, gates_of};
 use super::guards::{any_breaker_shape, hand_guarded};
 use super::package::one_shot;
 use super::periodic::periodic_functions;
@@ -208,23 +208,7 @@ pub fn library_reach(
                 || (roles[j] == Role::Library && unreached[j].is_some() && !users[j].is_empty())
         })
         .collect();
-    // The command gates of each long-running package that parses a command line.
-    let gates: Vec<Vec<String>> = (0..packages.len())
-        .map(|j| {
-            let (deps, files) = packages[j];
-            if roles[j] != Role::LongRunning || !parses_command_line(deps, catalog) {
-                return Vec::new();
-            }
-            let mut g: Vec<String> = files
-                .iter()
-                .filter(|(_, f)| f.binary_root)
-                .flat_map(|(_, f)| f.command_gates.iter().cloned())
-                .collect();
-            g.sort_unstable();
-            g.dedup();
-            g
-        })
-        .collect();
+    let gates = command_gates(packages, &roles, catalog);
     let (mut functions, mut guarded, mut periodic, mut detached, mut gated) =
         call_graph_answers(packages, paths, catalog, &tool_like, &reached, &gates);
     let mut foreign = foreign_chains(packages, &names);
@@ -243,6 +227,25 @@ pub fn library_reach(
             detached: std::mem::take(&mut detached[j]),
             gated: std::mem::take(&mut gated[j]),
             foreign: std::mem::take(&mut foreign[j]),
+        })
+        .collect()
+}
+
+/// Per package: the command gates of its binaries' `main`s ([`super::gates`]), asked
+/// of the long-running packages that parse a command line only.
+fn command_gates(
+    packages: &[(Option<&Deps>, &[PackageFile])],
+    roles: &[Role],
+    catalog: &Catalog,
+) -> Vec<Vec<String>> {
+    (0..packages.len())
+        .map(|j| {
+            let (deps, files) = packages[j];
+            if roles[j] == Role::LongRunning && parses_command_line(deps, catalog) {
+                gates_of(files)
+            } else {
+                Vec::new()
+            }
         })
         .collect()
 }
