@@ -178,6 +178,28 @@ fn findings_carry_the_literal_or_constant_target() {
     }
 }
 
+/// A client of the program's own daemon (this host, a Unix socket) is no integration
+/// point: neither reported nor counted. Only the pass fixture's one remote client counts.
+#[test]
+fn local_clients_are_not_counted() {
+    let dir = fixture_root().join("http-client-without-timeout/pass/daemon");
+    let outcome = run(&Options {
+        paths: vec![dir],
+        config: None,
+        threads: Some(1),
+    })
+    .unwrap();
+    let timeout = outcome.report.coverage[&resilint::report::Category::Timeout];
+    assert_eq!((timeout.covered, timeout.total), (1, 1));
+    let timeouts: Vec<_> = outcome
+        .report
+        .findings
+        .iter()
+        .filter(|f| f.category == resilint::report::Category::Timeout)
+        .collect();
+    assert!(timeouts.is_empty(), "{timeouts:?}");
+}
+
 #[test]
 fn a_streamed_response_gets_per_read_timeout_advice() {
     let dir = fixture_root().join("http-client-without-timeout/fail");

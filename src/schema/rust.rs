@@ -52,7 +52,7 @@ const CALL: &[Field] = &[
     Field::new(
         "one-shot",
         Ty::Text,
-        "present when the package is a one-shot command-line tool (a CLI parser among its dependencies, no server or consumer framework, no route, no `src/lib.rs`; or its only servers listen on an ephemeral port of this host), or the call is in the files of a one-shot command of a long-running package (a binary of its own, or a subcommand its `main` dispatches to, with no loop, server, consumer or scheduler in its files): why",
+        "present when the package is a one-shot command-line tool (a CLI parser among its dependencies, no server or consumer framework, no route, no `src/lib.rs`; or its only servers listen on an ephemeral port of this host), or the call is in the files of a one-shot command of a long-running package (a binary of its own, or a subcommand its `main` dispatches to, with no loop, server, consumer or scheduler in its files), or the call is in code only the command line a server's `main` hands over first reaches (`if cli::cli().await? { return Ok(()); }`): why",
     ),
     Field::new(
         "library",
@@ -63,6 +63,11 @@ const CALL: &[Field] = &[
         "periodic",
         Ty::Text,
         "present when the call is in a function only periodic loops run (a loop that waits out its interval each time round, `interval.tick().await` or `sleep(period).await`, and never leaves on its own), directly or through functions only they run: why",
+    ),
+    Field::new(
+        "detached",
+        Ty::Text,
+        "present when the call is in a function only detached tasks run (a `tokio::spawn(..)` or `std::thread::spawn(..)` statement whose handle is dropped, or bound to `_`, not itself inside a loop or closure; not a loop inside the task), directly or through functions only they run: why",
     ),
 ];
 

@@ -172,6 +172,20 @@ pub struct FileFacts {
     /// those names ([`crate::extract::rust::clients::periodic`]). Empty in most files.
     #[serde(default)]
     pub periodic: Vec<(String, Vec<String>)>,
+    /// Functions (link keys) that call some names only from detached tasks (a
+    /// `tokio::spawn(..)` whose handle is dropped), each with those names
+    /// ([`crate::extract::rust::clients::detached`]). Empty in most files.
+    #[serde(default)]
+    pub detached: Vec<(String, Vec<String>)>,
+    /// Functions a binary's `main` hands the command line to first, returning when
+    /// they handled a subcommand (`if cli::cli().await? { return Ok(()); }`): command
+    /// gates ([`crate::extract::rust::clients::gates`]). Empty in most files.
+    #[serde(default)]
+    pub command_gates: Vec<String>,
+    /// Out-of-line modules the file declares privately and does not re-export: their
+    /// functions are callable only from here and below.
+    #[serde(default)]
+    pub private_mods: Vec<String>,
     /// Functions (link keys) that read a streamed response (`.bytes_stream()`,
     /// `.eventsource()`, an `Accept: text/event-stream` header): a total timeout on
     /// their client would cut the stream, so the timeout finding advises per-read ones.

@@ -157,4 +157,78 @@ impl<'a> CallGraph<'a> {
         }
         None
     }
+
+    /// Per package (of `files.len()` many): the names of its functions only the
+    /// positions some facts name run, each with why (`why` of the root body's name).
+    /// `facts` gives a file's (function key, names it calls only from such positions):
+    /// periodic loops ([`super::periodic`]), detached tasks ([`super::detached`]). A
+    /// name is kept only when every function of that name in the package agrees, and
+    /// a key several bodies of one package share (four `run`s in four modules) is
+    /// trusted only when each of them has such a fact, for the names all of them call
+    /// only from there.
+    pub(super) fn run_only_from(
+        &self,
+        files: &[&[PackageFile]],
+        facts: impl Fn(&FileFacts) -> &[(String, Vec<String>)],
+        why: impl Fn(&str) -> String,
+    ) -> Vec<HashMap<String, String>> {
+        // Per package: key → (the names every fact of that key calls only from such
+        // positions, how many facts have that key).
+        let mut roots: Vec<HashMap<&str, (Vec<&str>, usize)>> =
+            vec![HashMap::default(); files.len()];
+        for (j, package) in files.iter().enumerate() {
+            for (key, names) in package.iter().flat_map(|(_, f)| facts(f)) {
+                let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                roots[j]
+                    .entry(key.as_str())
+                    .and_modify(|(n, count)| {
+                        n.retain(|x| names.contains(x));
+                        *count += 1;
+                    })
+                    .or_insert((names, 1));
+            }
+        }
+        if roots.iter().all(HashMap::is_empty) {
+            return vec![HashMap::default(); files.len()];
+        }
+        let keys: Vec<String> = self
+            .bodies
+            .iter()
+            .map(|(_, info)| match &info.owner {
+                Some(o) => format!("{o}::{}", info.name),
+                None => info.name.to_string(),
+            })
+            .collect();
+        let mut bodies_of: HashMap<(usize, &str), usize> = HashMap::default();
+        for (b, (j, _)) in self.bodies.iter().enumerate() {
+            *bodies_of.entry((*j, keys[b].as_str())).or_default() += 1;
+        }
+        let marked: Vec<Option<&Vec<&str>>> = (0..self.bodies.len())
+            .map(|b| {
+                let j = self.bodies[b].0;
+                let (names, facts) = roots[j].get(keys[b].as_str())?;
+                (bodies_of.get(&(j, keys[b].as_str())) == Some(facts)).then_some(names)
+            })
+            .collect();
+        let root = |c: usize, b: usize| {
+            marked[c].is_some_and(|names| names.contains(&self.bodies[b].1.name.as_str()))
+        };
+        let candidate: Vec<bool> = (0..self.bodies.len())
+            .map(|b| !self.callers(b).is_empty())
+            .collect();
+        let kept = self.only_from(&root, candidate);
+        let names = self.names_by_package(files.len(), &|_| true, &kept);
+        let mut out: Vec<HashMap<String, String>> = vec![HashMap::default(); files.len()];
+        for (b, (j, info)) in self.bodies.iter().enumerate() {
+            let Some(set) = &names[*j] else { continue };
+            if !set.contains(info.name.as_str()) || out[*j].contains_key(info.name.as_str()) {
+                continue;
+            }
+            let Some(r) = self.reaching_root(b, &kept, &root) else {
+                continue;
+            };
+            out[*j].insert(info.name.to_string(), why(&self.bodies[r].1.name));
+        }
+        out
+    }
 }

@@ -328,7 +328,9 @@ fn request_node(
     let mut call = call_node(api, r, breaker, client, &t.consts);
     if let Value::Map(fields) = &mut call.value {
         let tool = t.one_shot.filter(|_| !library.runs_long);
-        if let Some(why) = tool.or_else(|| library.command(r.file)) {
+        let command = library.command(r.file);
+        let gated = || library.gated(r.in_fn.as_deref());
+        if let Some(why) = tool.or(command).or_else(gated) {
             fields.push(entry("one-shot", scalar(why, r.span)));
         }
         if let Some(why) = library.why_not_judged(r.in_fn.as_deref()) {
@@ -336,6 +338,9 @@ fn request_node(
         }
         if let Some(why) = library.periodic(r.in_fn.as_deref()) {
             fields.push(entry("periodic", scalar(why, r.span)));
+        }
+        if let Some(why) = library.detached(r.in_fn.as_deref()) {
+            fields.push(entry("detached", scalar(why, r.span)));
         }
     }
     call

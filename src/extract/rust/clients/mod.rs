@@ -21,8 +21,10 @@ mod callgraph;
 mod calls;
 mod chains;
 mod collect;
+mod detached;
 pub mod entries;
 mod foreign;
+mod gates;
 mod guards;
 pub mod link;
 mod nodes;
@@ -82,6 +84,7 @@ pub fn summarize_file(
         paced: 0,
     };
     v.facts.one_shot = one_shot(ctx);
+    v.facts.private_mods = gates::private_mods(index);
     v.facts.library_root = source.path.ends_with("src/lib.rs");
     v.facts.binary_root = source.path.ends_with("src/main.rs")
         || source.path.parent().is_some_and(|d| d.ends_with("src/bin"))
@@ -170,7 +173,8 @@ struct Visitor<'c, 'a> {
     request_arg: Option<usize>,
     /// A chain given as `request_arg` made the request itself.
     merged_request: bool,
-    /// Whether the function being visited has a loop and a pacing call ([`periodic`]).
+    /// Whether the function being visited has a loop and a pacing call ([`periodic`]),
+    /// or spawns a task it detaches ([`detached`]): bits.
     paced: u8,
 }
 
@@ -424,6 +428,13 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_> {
         self.expr(e);
     }
 
+    fn visit_stmt(&mut self, s: &'ast syn::Stmt) {
+        if detached::dropped_spawn(s).is_some() {
+            self.paced |= periodic::HAS_SPAWN;
+        }
+        visit::visit_stmt(self, s);
+    }
+
     fn visit_local(&mut self, l: &'ast syn::Local) {
         for a in &l.attrs {
             self.visit_attribute(a);
@@ -472,6 +483,9 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_> {
 
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
         if !is_test(&f.attrs) {
+            if self.facts.binary_root && f.sig.ident == "main" && self.fn_name.is_none() {
+                self.facts.command_gates = gates::command_gates(&f.block);
+            }
             let key = f.sig.ident.to_string();
             self.fn_body(key, &f.sig, &f.block);
         }

@@ -168,7 +168,7 @@ impl<'ast> Visit<'ast> for Calls {
 }
 
 /// Every identifier followed by a parenthesised group in `tokens`.
-fn token_calls(tokens: proc_macro2::TokenStream, out: &mut dyn FnMut(String)) {
+pub(super) fn token_calls(tokens: proc_macro2::TokenStream, out: &mut dyn FnMut(String)) {
     let mut last: Option<String> = None;
     for t in tokens {
         match t {
@@ -345,9 +345,11 @@ fn stops(body: &Expr) -> bool {
     }
 }
 
-/// [`super::Visitor::paced`] bits: the function has a loop; it calls a pacing name.
+/// [`super::Visitor::paced`] bits: the function has a loop; it calls a pacing name;
+/// it spawns a task and drops the handle ([`super::detached`]).
 const HAS_LOOP: u8 = 1;
 const HAS_PACING: u8 = 2;
+pub(super) const HAS_SPAWN: u8 = 4;
 
 impl super::Visitor<'_, '_> {
     /// Notes a loop or a pacing call in the function being visited, so that only
@@ -378,7 +380,8 @@ impl super::Visitor<'_, '_> {
     }
 
     /// Visits a function body through `visit`, then records the names it calls only
-    /// from periodic loops, when it has any.
+    /// from periodic loops, and those it calls only in detached tasks, when it has
+    /// any (each walked again only when the first walk saw its shape).
     pub(super) fn with_periodic(
         &mut self,
         name: &str,
@@ -387,10 +390,16 @@ impl super::Visitor<'_, '_> {
     ) {
         let saved = std::mem::take(&mut self.paced);
         visit(self);
-        if self.paced == HAS_LOOP | HAS_PACING {
+        if self.paced & (HAS_LOOP | HAS_PACING) == HAS_LOOP | HAS_PACING {
             let names = periodic_only(block);
             if !names.is_empty() {
                 self.facts.periodic.push((name.to_string(), names));
+            }
+        }
+        if self.paced & HAS_SPAWN != 0 {
+            let names = super::detached::detached_only(block);
+            if !names.is_empty() {
+                self.facts.detached.push((name.to_string(), names));
             }
         }
         self.paced = saved;
@@ -399,76 +408,16 @@ impl super::Visitor<'_, '_> {
 
 /// Per package (of `packages` many): the names of its functions only periodic loops
 /// run (called by name only from such loops, or from functions only they run), each
-/// with why. A name is kept only when every function of that name in the package
-/// agrees, and a function two bodies of one package share a key with is periodic
-/// for the names both call only periodically.
+/// with why ([`CallGraph::run_only_from`] over each file's `periodic` facts).
 pub(super) fn periodic_functions(
     graph: &CallGraph,
     files: &[&[(usize, FileFacts)]],
 ) -> Vec<HashMap<String, String>> {
-    // Per package: key → (the names every fact of that key calls only periodically,
-    // how many facts have that key).
-    let mut loops: Vec<HashMap<&str, (Vec<&str>, usize)>> = vec![HashMap::default(); files.len()];
-    for (j, package) in files.iter().enumerate() {
-        for (key, names) in package.iter().flat_map(|(_, f)| &f.periodic) {
-            let names: Vec<&str> = names.iter().map(String::as_str).collect();
-            loops[j]
-                .entry(key.as_str())
-                .and_modify(|(n, count)| {
-                    n.retain(|x| names.contains(x));
-                    *count += 1;
-                })
-                .or_insert((names, 1));
-        }
-    }
-    if loops.iter().all(HashMap::is_empty) {
-        return vec![HashMap::default(); files.len()];
-    }
-    let keys: Vec<String> = graph
-        .bodies
-        .iter()
-        .map(|(_, info)| match &info.owner {
-            Some(o) => format!("{o}::{}", info.name),
-            None => info.name.to_string(),
-        })
-        .collect();
-    // Facts and bodies meet by key: a key several bodies of a package share (four
-    // `run`s in four modules) is trusted only when each of them has a periodic loop.
-    let mut bodies_of: HashMap<(usize, &str), usize> = HashMap::default();
-    for (b, (j, _)) in graph.bodies.iter().enumerate() {
-        *bodies_of.entry((*j, keys[b].as_str())).or_default() += 1;
-    }
-    let periodic: Vec<Option<&Vec<&str>>> = (0..graph.bodies.len())
-        .map(|b| {
-            let j = graph.bodies[b].0;
-            let (names, facts) = loops[j].get(keys[b].as_str())?;
-            (bodies_of.get(&(j, keys[b].as_str())) == Some(facts)).then_some(names)
-        })
-        .collect();
-    let root = |c: usize, b: usize| {
-        periodic[c].is_some_and(|names| names.contains(&graph.bodies[b].1.name.as_str()))
-    };
-    let candidate: Vec<bool> = (0..graph.bodies.len())
-        .map(|b| !graph.callers(b).is_empty())
-        .collect();
-    let kept = graph.only_from(&root, candidate);
-    let names = graph.names_by_package(files.len(), &|_| true, &kept);
-    let mut out: Vec<HashMap<String, String>> = vec![HashMap::default(); files.len()];
-    for (b, (j, info)) in graph.bodies.iter().enumerate() {
-        let Some(set) = &names[*j] else { continue };
-        if !set.contains(info.name.as_str()) || out[*j].contains_key(info.name.as_str()) {
-            continue;
-        }
-        let Some(r) = graph.reaching_root(b, &kept, &root) else {
-            continue;
-        };
-        let why = format!(
-            "runs only from a periodic loop (in `{}`): one call per period, which cannot pile up on a failing upstream",
-            graph.bodies[r].1.name
-        );
-        out[*j].insert(info.name.to_string(), why);
-    }
-    out
+    graph.run_only_from(files, |f| &f.periodic, |root| {
+        format!(
+            "runs only from a periodic loop (in `{root}`): one call per period, which cannot pile up on a failing upstream"
+        )
+    })
 }
 
 #[cfg(test)]

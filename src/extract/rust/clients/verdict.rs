@@ -39,6 +39,9 @@ struct Eval {
     wrapped: bool,
     /// The client was handed to a breaker as a whole (a breaker layer's service).
     breaker: bool,
+    /// A call of its construction names this host or a Unix socket (a connector that
+    /// dials `127.0.0.1:{port}` or opens a `UnixStream`): why.
+    local: Option<String>,
 }
 
 /// Evaluates chains (each tagged with its package file index). A one-shot request
@@ -122,6 +125,9 @@ impl Eval {
         disables: bool,
         disable_text: impl Fn() -> String,
     ) {
+        if let (None, Some(Target::Local(why))) = (&self.local, call.target.as_deref()) {
+            self.local = Some(why.clone());
+        }
         if has(&api.timeout, &call.name) && call.nargs > 0 {
             if disables {
                 self.disabled.get_or_insert((call.span, disable_text()));
@@ -219,7 +225,9 @@ pub(super) fn judge_client(
             )
         }
     };
-    let local = own_local.or_else(|| local_reason(target.as_deref(), chains));
+    let local = own_local
+        .or_else(|| own.local.clone())
+        .or_else(|| local_reason(target.as_deref(), &requests, consts));
     let target = if local.is_some() { None } else { target };
     let mut node = client_node(api, span, constructor, covered, disabled, target);
     if let Value::Map(fields) = &mut node.value {
@@ -331,21 +339,27 @@ fn timeout_evidence(
         })
 }
 
-/// Why the client's calls are no remote integration, when its address (`target`) or
-/// a call's is local (a Unix socket, this host).
-fn local_reason(target: Option<&str>, chains: &[(usize, &Chain)]) -> Option<String> {
-    target
-        .and_then(super::syntax::local_reason)
-        .map(str::to_string)
-        .or_else(|| {
-            chains
-                .iter()
-                .flat_map(|(_, c)| &c.calls)
-                .find_map(|c| match c.target.as_deref() {
-                    Some(Target::Local(why)) => Some(why.clone()),
-                    _ => None,
-                })
-        })
+/// Why the client's calls are no remote integration, when its address (`target`) is
+/// local (a Unix socket, this host, a health probe) or every request's is. One local
+/// request does not make the client local: the same client may call a sidecar on
+/// `localhost` and a remote API, whose calls stay judged.
+fn local_reason(
+    target: Option<&str>,
+    requests: &[Req],
+    consts: &HashMap<&str, &str>,
+) -> Option<String> {
+    if let Some(why) = target.and_then(super::syntax::local_reason) {
+        return Some(why.to_string());
+    }
+    let mut first: Option<String> = None;
+    for r in requests {
+        let why = match r.target.as_ref()? {
+            Target::Local(why) => why.clone(),
+            t => super::syntax::local_reason(&target_text(t, consts)?)?.to_string(),
+        };
+        first.get_or_insert(why);
+    }
+    first
 }
 
 /// Why the client has no timeout at all, if something turns it off: a disabling

@@ -28,8 +28,10 @@ use std::path::PathBuf;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::callgraph::CallGraph;
+use super::detached::detached_functions;
 use super::entries::{local_server_tool, one_shot_files, runs_long};
 use super::foreign::{foreign_chains, Foreign};
+use super::gates::{gated_functions, gates_of};
 use super::guards::{any_breaker_shape, hand_guarded};
 use super::package::one_shot;
 use super::periodic::periodic_functions;
@@ -70,6 +72,12 @@ pub struct LibraryReach {
     /// The package's functions only periodic loops run, each with why
     /// ([`super::periodic`]).
     pub periodic: HashMap<String, String>,
+    /// The package's functions only detached tasks run, each with why
+    /// ([`super::detached`]).
+    pub detached: HashMap<String, String>,
+    /// The package's functions only a command gate of its `main` runs, each with why
+    /// ([`super::gates`]).
+    pub gated: HashMap<String, String>,
     /// Chains a handle of the package meets in another package's function it is
     /// handed to ([`super::foreign`]), by (package file index, handle).
     pub foreign: Foreign,
@@ -93,6 +101,18 @@ impl LibraryReach {
     /// only periodic loops run that function.
     pub fn periodic(&self, in_fn: Option<&str>) -> Option<&str> {
         self.periodic.get(fn_name(in_fn?)?).map(String::as_str)
+    }
+
+    /// Why a call made in function `in_fn` (a link key) is the command line's, when
+    /// only a command gate of the package's `main` runs that function.
+    pub fn gated(&self, in_fn: Option<&str>) -> Option<&str> {
+        self.gated.get(fn_name(in_fn?)?).map(String::as_str)
+    }
+
+    /// Why a call made in function `in_fn` (a link key) has no caller waiting on it,
+    /// when only detached tasks run that function.
+    pub fn detached(&self, in_fn: Option<&str>) -> Option<&str> {
+        self.detached.get(fn_name(in_fn?)?).map(String::as_str)
     }
 
     pub fn why_not_judged(&self, in_fn: Option<&str>) -> Option<String> {
@@ -188,8 +208,9 @@ pub fn library_reach(
                 || (roles[j] == Role::Library && unreached[j].is_some() && !users[j].is_empty())
         })
         .collect();
-    let (mut functions, mut guarded, mut periodic) =
-        call_graph_answers(packages, catalog, &tool_like, &reached);
+    let gates = command_gates(packages, &roles, catalog);
+    let (mut functions, mut guarded, mut periodic, mut detached, mut gated) =
+        call_graph_answers(packages, paths, catalog, &tool_like, &reached, &gates);
     let mut foreign = foreign_chains(packages, &names);
     unreached
         .into_iter()
@@ -203,28 +224,56 @@ pub fn library_reach(
             runs_long: roles[j] != Role::OneShot && one_shot(packages[j].1).is_some(),
             guarded: std::mem::take(&mut guarded[j]),
             periodic: std::mem::take(&mut periodic[j]),
+            detached: std::mem::take(&mut detached[j]),
+            gated: std::mem::take(&mut gated[j]),
             foreign: std::mem::take(&mut foreign[j]),
         })
         .collect()
 }
 
-/// Per package: tools-only function names, hand-guarded and periodic functions (why).
+/// Per package: the command gates of its binaries' `main`s ([`super::gates`]), asked
+/// of the long-running packages that parse a command line only.
+fn command_gates(
+    packages: &[(Option<&Deps>, &[PackageFile])],
+    roles: &[Role],
+    catalog: &Catalog,
+) -> Vec<Vec<String>> {
+    (0..packages.len())
+        .map(|j| {
+            let (deps, files) = packages[j];
+            if roles[j] == Role::LongRunning && parses_command_line(deps, catalog) {
+                gates_of(files)
+            } else {
+                Vec::new()
+            }
+        })
+        .collect()
+}
+
+/// Per package: tools-only function names, hand-guarded, periodic, detached and
+/// command-gated functions (why).
 type Answers = (
     Vec<Option<HashSet<String>>>,
+    Vec<HashMap<String, String>>,
+    Vec<HashMap<String, String>>,
     Vec<HashMap<String, String>>,
     Vec<HashMap<String, String>>,
 );
 
 /// Per package, the answers the run's call graph gives: the functions only one-shot
 /// tools run ([`tool_only_functions`]), those a hand-written breaker guards
-/// ([`hand_guarded`]), those only periodic loops run ([`periodic_functions`]). The
-/// graph is built only when a question needs it (most runs have no tool beside a
-/// library, no hand-written breaker and no periodic loop).
+/// ([`hand_guarded`]), those only periodic loops run ([`periodic_functions`]), those
+/// only detached tasks run ([`detached_functions`]), those only a command gate runs
+/// ([`gated_functions`]). The graph is built only when a question needs it (most runs
+/// have no tool beside a library, no hand-written breaker, no periodic loop, no
+/// detached task and no command gate).
 fn call_graph_answers(
     packages: &[(Option<&Deps>, &[PackageFile])],
+    paths: &[Vec<PathBuf>],
     catalog: &Catalog,
     tool_like: &[bool],
     reached: &[bool],
+    gates: &[Vec<String>],
 ) -> Answers {
     let entries = &catalog.hand_breakers;
     let files: Vec<&[PackageFile]> = packages.iter().map(|(_, f)| *f).collect();
@@ -237,10 +286,14 @@ fn call_graph_answers(
     let loops = files
         .iter()
         .any(|f| f.iter().any(|(_, f)| !f.periodic.is_empty()));
-    let graph = (tools || guards || loops).then(|| CallGraph::of(&files));
+    let spawns = files
+        .iter()
+        .any(|f| f.iter().any(|(_, f)| !f.detached.is_empty()));
+    let gated = gates.iter().any(|g| !g.is_empty());
+    let graph = (tools || guards || loops || spawns || gated).then(|| CallGraph::of(&files));
     let none = || vec![HashMap::default(); packages.len()];
     let Some(g) = &graph else {
-        return (vec![None; packages.len()], none(), none());
+        return (vec![None; packages.len()], none(), none(), none(), none());
     };
     let functions = match tools {
         true => tool_only_functions(g, packages, tool_like, reached),
@@ -254,7 +307,15 @@ fn call_graph_answers(
         true => periodic_functions(g, &files),
         false => none(),
     };
-    (functions, guarded, periodic)
+    let detached = match spawns {
+        true => detached_functions(g, &files),
+        false => none(),
+    };
+    let gated = match gated {
+        true => gated_functions(g, &files, paths, gates),
+        false => none(),
+    };
+    (functions, guarded, periodic, detached, gated)
 }
 
 /// When every file of a package that names `library` is run only by one-shot
