@@ -131,13 +131,13 @@ fn link_files<'a>(
                 || files.iter().any(|f| {
                     f.routes.iter().any(|r| {
                         !r.openapi_only
-                            && matches!(&r.handler, Some(Handler::Named(h)) if h == name)
+                            && matches!(&r.handler, Some(Handler::Named(h, _)) if h == name)
                     })
                 })
         };
         for r in &file.routes {
             let handler_name = match &r.handler {
-                Some(Handler::Named(h)) => Some(h.clone()),
+                Some(Handler::Named(h, _)) => Some(h.clone()),
                 _ => None,
             };
             if r.openapi_only {
@@ -418,7 +418,7 @@ impl<'a> Package<'a> {
         r.covered_here
             .clone()
             .or_else(|| match &r.handler {
-                Some(Handler::Named(h)) => self.handler_evidence(h, fi),
+                Some(Handler::Named(h, path)) => self.handler_evidence(h, path.as_deref(), fi),
                 Some(Handler::Inline(ev)) => self.evidence(ev, None, self.pkg_of[fi]),
                 None => None,
             })
@@ -428,9 +428,9 @@ impl<'a> Package<'a> {
             })
     }
 
-    fn handler_evidence(&self, name: &str, file: usize) -> Option<String> {
+    fn handler_evidence(&self, name: &str, path: Option<&str>, file: usize) -> Option<String> {
         let pkg = self.pkg_of[file];
-        self.candidates(name, file)
+        self.handler_bodies(name, path, file)
             .into_iter()
             .find_map(|ev| self.evidence(ev, Some(name), pkg))
     }

@@ -153,7 +153,12 @@ pub(crate) struct RouteRec {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Handler {
-    Named(String),
+    /// A function, by name, and by its path as the registration writes it
+    /// (`organization::storage::save`; `None` for an attribute route, whose handler is
+    /// the function it marks): the link step finds the function the path names, and
+    /// goes by the name only when the path cannot be placed (many handlers share a
+    /// name: openobserve has five `save`s).
+    Named(String, Option<String>),
     /// A closure handler, judged on its own evidence.
     Inline(Box<evidence::Evidence>),
 }

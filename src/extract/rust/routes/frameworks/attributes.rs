@@ -47,7 +47,7 @@ impl Summarizer<'_> {
             self.out.routes.push(RouteRec {
                 method,
                 path: path.clone(),
-                handler: Some(Handler::Named(fn_name.to_string())),
+                handler: Some(Handler::Named(fn_name.to_string(), None)),
                 span,
                 scope: Some(scope),
                 order,

@@ -248,10 +248,11 @@ impl Summarizer<'_> {
             // happens to share the alias's name.
             syn::Expr::Path(p) => {
                 let segs = crate::extract::rust::front::paths::segments(&p.path);
+                let written = (!segs.is_empty()).then(|| segs.join("::"));
                 self.resolve(&segs)
                     .pop()
                     .or_else(|| last_ident(&p.path))
-                    .map(Handler::Named)
+                    .map(|name| Handler::Named(name, written))
             }
             syn::Expr::Closure(c) => {
                 Some(Handler::Inline(Box::new(Evidence::of_closure(c, self.cat))))

@@ -51,12 +51,13 @@ impl Summarizer<'_> {
     pub(super) fn register(&mut self, scope: Option<usize>, p: Pending, path: Option<String>) {
         let path = path.or_else(|| p.path());
         for r in p.routes {
-            if matches!(&r.handler, Some(Handler::Named(h)) if self.generic_handlers.contains(h)) {
+            if matches!(&r.handler, Some(Handler::Named(h, _)) if self.generic_handlers.contains(h))
+            {
                 // `fn post<H>(self, handler: H) { self.route(p, post(handler)) }`: a routing
                 // helper; its callers register the real routes.
                 continue;
             }
-            if let Some(Handler::Named(h)) = &r.handler {
+            if let Some(Handler::Named(h, _)) = &r.handler {
                 if !self.out.handlers.contains(h) {
                     self.out.handlers.push(h.clone());
                 }
@@ -65,7 +66,7 @@ impl Summarizer<'_> {
                 continue;
             }
             // `web::post().to(HttpResponse::NotFound)`: answers, changes nothing.
-            if matches!(&r.handler, Some(Handler::Named(h)) if has(&self.cat.writes.inert_handlers, h))
+            if matches!(&r.handler, Some(Handler::Named(h, _)) if has(&self.cat.writes.inert_handlers, h))
             {
                 continue;
             }

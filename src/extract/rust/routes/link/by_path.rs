@@ -61,6 +61,30 @@ impl<'a> Package<'a> {
         self.bare_targets(file, module, c)
     }
 
+    /// The bodies a named handler runs, registered in `file` through `path` as written
+    /// (`organization::storage::save`): the function the path names when it can be
+    /// placed, else every function of that name the file can see
+    /// ([`Package::candidates`]).
+    pub(super) fn handler_bodies(
+        &self,
+        name: &str,
+        path: Option<&str>,
+        file: usize,
+    ) -> Vec<&'a Evidence> {
+        let module = self.layout.mod_paths.get(file).and_then(|m| m.as_deref());
+        let placed = path.zip(module).and_then(|(path, module)| {
+            let segs: Vec<&str> = path.split("::").collect();
+            match segs[..] {
+                [one] => self.bare_targets(file, module, one),
+                _ => self.resolve(file, module, &segs, MAX_HOPS),
+            }
+        });
+        match placed {
+            Some(found) if !found.is_empty() => found.into_iter().map(|(_, e)| e).collect(),
+            _ => self.candidates(name, file),
+        }
+    }
+
     /// A bare call `c(..)` in `file` (of module `module`): the file's own `fn c`, else
     /// the one its `use` names, else one of a glob-imported module of the workspace.
     fn bare_targets(

@@ -103,10 +103,10 @@ impl Package<'_> {
         let pkg = self.pkg_of[file];
         let r = match handler.ok_or(None)? {
             Handler::Inline(ev) => self.body_repeat(ev, pkg, REPEAT_DEPTH, &mut HashSet::default()),
-            Handler::Named(h) => {
+            Handler::Named(h, path) => {
                 let mut r = Repeat::default();
                 let mut seen = HashSet::default();
-                for ev in self.candidates(h, file) {
+                for ev in self.handler_bodies(h, path.as_deref(), file) {
                     let sub = self.body_repeat(ev, pkg, REPEAT_DEPTH, &mut seen);
                     r.plain = r.plain.or(sub.plain);
                     r.safe = r.safe.or(sub.safe);
@@ -137,8 +137,8 @@ impl Package<'_> {
         let mut seen = HashSet::default();
         match handler? {
             Handler::Inline(ev) => self.refusal(ev, pkg, REFUSAL_DEPTH, &mut seen),
-            Handler::Named(h) => self
-                .candidates(h, file)
+            Handler::Named(h, path) => self
+                .handler_bodies(h, path.as_deref(), file)
                 .into_iter()
                 .find_map(|ev| self.refusal(ev, pkg, REFUSAL_DEPTH, &mut seen)),
         }
@@ -222,8 +222,8 @@ impl Package<'_> {
         let pkg = self.pkg_of[file];
         match handler? {
             Handler::Inline(ev) => self.creates(ev, pkg, WRITE_DEPTH, true),
-            Handler::Named(h) => self
-                .candidates(h, file)
+            Handler::Named(h, path) => self
+                .handler_bodies(h, path.as_deref(), file)
                 .into_iter()
                 .find_map(|ev| self.creates(ev, pkg, WRITE_DEPTH, true)),
         }

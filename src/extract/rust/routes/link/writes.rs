@@ -14,8 +14,8 @@ impl Package<'_> {
         match handler {
             None => unseen(),
             Some(Handler::Inline(ev)) => self.body_writes(ev, None, pkg, WRITE_STEPS, true),
-            Some(Handler::Named(h)) => {
-                let cands = self.candidates(h, file);
+            Some(Handler::Named(h, path)) => {
+                let cands = self.handler_bodies(h, path.as_deref(), file);
                 if cands.is_empty() {
                     return unseen();
                 }
