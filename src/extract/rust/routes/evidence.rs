@@ -18,6 +18,7 @@ mod calls;
 mod chain;
 mod claim;
 mod guard;
+mod module_refusal;
 mod names;
 mod outbound;
 mod predicate;
@@ -267,6 +268,9 @@ struct Collector<'c> {
     /// Types whose found record the body refuses with an error, before any write
     /// (see [`Collector::refusal_of_found`]).
     refused: Vec<String>,
+    /// Lookups through a module's function (module, function) whose found record the
+    /// body refuses, before any write (see `module_refusal.rs`).
+    refused_modules: Vec<(String, String)>,
     /// Variables holding a record found before any write, the body refusing when
     /// there is none (`let Some(a) = T::find_by_id(..) else { err!(..) }`).
     required: Vec<String>,
@@ -324,6 +328,7 @@ impl<'c> Collector<'c> {
             lookup_vars: Vec::new(),
             self_delete: false,
             refused: Vec::new(),
+            refused_modules: Vec::new(),
             required: Vec::new(),
             taken: false,
             state_checks: Vec::new(),

@@ -71,6 +71,11 @@ pub struct Writes {
     /// (diesel `UniqueViolation`, sqlx `is_unique_violation()`): an arm of one that
     /// answers an error, on a match over the first write of a body, refuses a repeat.
     pub refusals: Vec<String>,
+    /// Calls answering a client error (`HttpResponse::bad_request(..)`, `conflict`), by
+    /// their last segment: returned where a lookup through a module's function found
+    /// the record, before any write, they refuse a repeat (see
+    /// `evidence/module_refusal.rs`).
+    pub error_answers: Vec<String>,
     /// Request-builder methods and method names that make an outbound request a read
     /// (`client.get(url).send()`, `request(Method::GET, url)`, a helper called with
     /// `"GET"`): a `send()` without arguments on such a request writes nothing.

@@ -35,6 +35,7 @@ impl Collector<'_> {
 
     pub(super) fn finish(mut self) -> Evidence {
         self.refusal_of_found();
+        self.module_refusal_finish();
         self.required.clear();
         self.state_checks.clear();
         if std::mem::take(&mut self.taken) {

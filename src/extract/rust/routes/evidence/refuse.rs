@@ -96,7 +96,7 @@ fn found_type(cond: &syn::Expr, lookups: &[String]) -> Option<String> {
 
 /// A statement that answers an error whatever else holds: `err!(..)`, `bail!(..)`,
 /// `return Err(..)`, a tail `Err(..)`.
-fn stmt_refuses(st: &syn::Stmt) -> bool {
+pub(super) fn stmt_refuses(st: &syn::Stmt) -> bool {
     match st {
         syn::Stmt::Macro(m) => error_macro(&m.mac),
         syn::Stmt::Expr(e, _) => expr_refuses(e),
@@ -104,7 +104,7 @@ fn stmt_refuses(st: &syn::Stmt) -> bool {
     }
 }
 
-fn expr_refuses(e: &syn::Expr) -> bool {
+pub(super) fn expr_refuses(e: &syn::Expr) -> bool {
     match e {
         syn::Expr::Macro(m) => error_macro(&m.mac),
         syn::Expr::Return(r) => r.expr.as_deref().is_some_and(expr_refuses),
@@ -219,6 +219,9 @@ impl Collector<'_> {
             if let Some(ty) = found.as_ref().filter(|_| refuses) {
                 self.refused.push(ty.clone());
             }
+            if found.is_none() {
+                self.module_refusal_match(m);
+            }
         }
         let guarded = self.own_lookup(&m.expr);
         let param = self.option_param(&m.expr);
@@ -325,6 +328,9 @@ impl Collector<'_> {
     {
         let first = self.names.writes.text.is_empty() && self.nothing_repeated();
         self.visit_expr(&i.cond);
+        if first && self.names.writes.text.is_empty() {
+            self.module_refusal_if(i);
+        }
         if first && block_refuses(&i.then_branch) {
             // `if ea.status != Status::Confirmed as i32 { err!(..) }`.
             state_checks(&i.cond, &mut self.state_checks);
