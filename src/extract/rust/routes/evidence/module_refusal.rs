@@ -20,13 +20,12 @@ impl Collector<'_> {
     /// s.status == Active`): it refuses in one state only, which the first attempt need
     /// not leave.
     pub(super) fn module_refusal_match(&mut self, m: &syn::ExprMatch) {
-        let Some(call) = module_call(&m.expr) else {
-            return;
-        };
-        if m.arms
+        // The arms first: most matches refuse nothing, and naming the call allocates.
+        let refuses = m
+            .arms
             .iter()
-            .any(|a| a.guard.is_none() && finds_some(&a.pat) && self.answers_error(&a.body))
-        {
+            .any(|a| a.guard.is_none() && finds_some(&a.pat) && self.answers_error(&a.body));
+        if let Some(call) = refuses.then(|| module_call(&m.expr)).flatten() {
             self.refused_modules.push(call);
         }
     }
@@ -40,14 +39,14 @@ impl Collector<'_> {
         if asked.method != "is_some" || !asked.args.is_empty() {
             return;
         }
-        let Some(call) = module_call(&asked.receiver) else {
-            return;
-        };
         let answers = |s: &syn::Stmt| match s {
             syn::Stmt::Expr(e, _) => self.answers_error(e),
             s => refuse::stmt_refuses(s),
         };
-        if i.then_branch.stmts.iter().any(answers) {
+        if !i.then_branch.stmts.iter().any(answers) {
+            return;
+        }
+        if let Some(call) = module_call(&asked.receiver) {
             self.refused_modules.push(call);
         }
     }
