@@ -27,56 +27,118 @@ use crate::extract::rust::front::test_code::is_test_attr;
 
 /// The bodies (the bytes between the braces) of the inline test modules of `text`,
 /// outermost only, in order.
+///
+/// The scan jumps from one byte that matters to the next (a comment's `/`, a quote,
+/// an attribute's `#`): it runs on every file that mentions `test`, so it must cost
+/// little next to the parse it saves.
 pub fn bodies(text: &str) -> Vec<Range<usize>> {
     let b = text.as_bytes();
     let mut found = Vec::new();
     if !may_mark_tests(b) {
         return found;
     }
-    // A test attribute was read and the item it belongs to has not started yet.
-    let mut pending = false;
     let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        if c.is_ascii_whitespace() {
-            i += 1;
-            continue;
-        }
-        if let Some(end) = skip_literal_or_comment(b, i) {
-            pending &= b[i] == b'/';
-            i = end;
-            continue;
-        }
-        if c == b'#' {
-            match attribute(b, i) {
-                Some((end, inner)) => {
-                    pending |= !inner && is_test_attribute(&text[i..end]);
-                    i = end;
+    while let Some(at) = next_of(b, i, &MAIN) {
+        i = match b[at] {
+            b'#' => match attribute(b, at) {
+                Some((end, false)) if is_test_attribute(&text[at..end]) => {
+                    match test_module_after(b, end) {
+                        Some(body) => {
+                            let next = body.end + 1;
+                            found.push(body);
+                            next
+                        }
+                        None => end,
+                    }
                 }
-                None => i += 1,
-            }
-            continue;
-        }
-        if is_word_byte(c) {
-            let end = word_end(b, i);
-            if pending && &b[i..end] == b"mod" {
-                if let Some(body) = module_body(b, end) {
-                    i = body.end + 1;
-                    found.push(body);
-                    pending = false;
-                    continue;
-                }
-            }
-            // A visibility may stand between the attributes and `mod`.
-            pending &= matches!(&b[i..end], b"pub" | b"crate" | b"super" | b"self" | b"in");
-            i = end;
-            continue;
-        }
-        // `pub(crate)`: its parentheses keep the item's head going.
-        pending &= matches!(c, b'(' | b')');
-        i += 1;
+                Some((end, _)) => end,
+                None => at + 1,
+            },
+            _ => skip_from(b, at),
+        };
     }
     found
+}
+
+/// The bytes [`bodies`] stops at, and those [`matching`] stops at for each bracket:
+/// what opens a comment or literal, and the brackets counted.
+const fn stops(extra: [u8; 2]) -> [bool; 256] {
+    let mut t = [false; 256];
+    t[b'/' as usize] = true;
+    t[b'"' as usize] = true;
+    t[b'\'' as usize] = true;
+    t[extra[0] as usize] = true;
+    t[extra[1] as usize] = true;
+    t
+}
+const MAIN: [bool; 256] = stops([b'#', b'#']);
+const BRACES: [bool; 256] = stops([b'{', b'}']);
+const SQUARE: [bool; 256] = stops([b'[', b']']);
+const PARENS: [bool; 256] = stops([b'(', b')']);
+
+/// The first index from `i` whose byte is in `table`.
+fn next_of(b: &[u8], i: usize, table: &[bool; 256]) -> Option<usize> {
+    b.get(i..)?
+        .iter()
+        .position(|&c| table[usize::from(c)])
+        .map(|n| i + n)
+}
+
+/// Where what starts at `at` (a `/`, `"` or `'`) ends: a comment, a string (raw when
+/// a prefix `r#`, `br`, `cr` stands right before the quote), a character literal; a
+/// lone `/` or a lifetime's quote is one byte.
+fn skip_from(b: &[u8], at: usize) -> usize {
+    match b[at] {
+        b'"' => match raw_prefix(b, at) {
+            Some(start) => skip_prefixed_string(b, start),
+            None => skip_string(b, at + 1),
+        },
+        _ => skip_literal_or_comment(b, at).unwrap_or(at + 1),
+    }
+}
+
+/// The start of a raw string's prefix (`r`, `br`, `cr`, with its `#`s) ending at the
+/// quote at `quote`.
+fn raw_prefix(b: &[u8], quote: usize) -> Option<usize> {
+    let mut j = quote;
+    while j > 0 && b[j - 1] == b'#' {
+        j -= 1;
+    }
+    if j == 0 || b[j - 1] != b'r' {
+        return None;
+    }
+    j -= 1;
+    if j > 0 && matches!(b[j - 1], b'b' | b'c') {
+        j -= 1;
+    }
+    is_raw_or_byte_string(b, j).then_some(j)
+}
+
+/// The body of the module item that follows a test attribute ending at `i`: more
+/// attributes, a visibility, `mod name {` .. `}`.
+fn test_module_after(b: &[u8], mut i: usize) -> Option<Range<usize>> {
+    loop {
+        i = skip_blanks(b, i);
+        if b.get(i) != Some(&b'#') {
+            break;
+        }
+        i = attribute(b, i)?.0;
+    }
+    if word_at(b, i) == b"pub" {
+        i = skip_blanks(b, i + 3);
+        if b.get(i) == Some(&b'(') {
+            i = skip_blanks(b, matching(b, i)? + 1);
+        }
+    }
+    if word_at(b, i) != b"mod" {
+        return None;
+    }
+    module_body(b, i + 3)
+}
+
+/// The word starting at `i` (empty when none does).
+fn word_at(b: &[u8], i: usize) -> &[u8] {
+    b.get(i..word_end(b, i)).unwrap_or_default()
 }
 
 /// `text` with the `ranges` replaced by spaces, line breaks kept.
@@ -114,10 +176,9 @@ fn is_word_byte(c: u8) -> bool {
 }
 
 fn word_end(b: &[u8], i: usize) -> usize {
-    b[i..]
-        .iter()
-        .position(|&c| !is_word_byte(c))
-        .map_or(b.len(), |n| i + n)
+    b.get(i..)
+        .and_then(|rest| rest.iter().position(|&c| !is_word_byte(c)))
+        .map_or(b.len().max(i), |n| i + n)
 }
 
 /// Index past blanks and comments from `i`.
@@ -176,30 +237,30 @@ fn module_body(b: &[u8], i: usize) -> Option<Range<usize>> {
     Some(open + 1..matching(b, open)?)
 }
 
-/// The index of the bracket closing the one at `open` (`[` or `{`), brackets in
+/// The index of the bracket closing the one at `open` (`(`, `[` or `{`), brackets in
 /// comments and literals not counted; `None` when the text ends first.
 fn matching(b: &[u8], open: usize) -> Option<usize> {
-    let (up, down) = (b[open], if b[open] == b'[' { b']' } else { b'}' });
+    let (up, down, table) = match b[open] {
+        b'(' => (b'(', b')', &PARENS),
+        b'[' => (b'[', b']', &SQUARE),
+        _ => (b'{', b'}', &BRACES),
+    };
     let mut depth = 0usize;
     let mut i = open;
-    while i < b.len() {
-        let c = b[i];
+    while let Some(at) = next_of(b, i, table) {
+        let c = b[at];
         if c == up {
             depth += 1;
         } else if c == down {
             depth -= 1;
             if depth == 0 {
-                return Some(i);
+                return Some(at);
             }
-        } else if let Some(end) = skip_literal_or_comment(b, i) {
-            i = end.max(i + 1);
-            continue;
-        } else if is_word_byte(c) {
-            // A word is skipped whole: `bar"` ends a word, it starts no byte string.
-            i = word_end(b, i);
+        } else {
+            i = skip_from(b, at);
             continue;
         }
-        i += 1;
+        i = at + 1;
     }
     None
 }
@@ -274,6 +335,20 @@ mod tests {
             "/// #[cfg(test)]\n/// mod t { fn f() {} }\nfn f() {}",
         ] {
             assert!(bodies(text).is_empty(), "{text}");
+        }
+    }
+
+    #[test]
+    fn attributes_comments_and_visibility_may_stand_between() {
+        for text in [
+            "#[allow(unused)]\n#[cfg(test)]\n/// Tests.\n#[path = \"t.rs\"]\npub(in crate::a) mod t { fn f() {} }",
+            "mod outer {\n    #[cfg(test)] // the tests\n    mod t { const R: &str = br##\"{\"##; }\n}",
+            "fn r#type() {}\nconst Q: &str = r#\"#[cfg(test)] mod x {\"#;\n#[cfg(test)] mod t { fn f() {} }",
+        ] {
+            let found = bodies(text);
+            assert_eq!(found.len(), 1, "{text}");
+            assert!(blanked(text).contains("mod t {"), "{text}");
+            syn::parse_file(&blanked(text)).expect("still parses");
         }
     }
 
