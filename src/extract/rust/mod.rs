@@ -53,14 +53,14 @@ fn blank_shebang(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// `text` with the bodies of its inline test modules blanked
-/// ([`scan::test_modules`]): no analysis reads them, and `syn` need not parse them.
-fn blank_test_modules(text: std::borrow::Cow<'_, str>) -> std::borrow::Cow<'_, str> {
-    let bodies = scan::test_modules::bodies(&text);
-    if bodies.is_empty() {
+/// `text` without what the parse need not see ([`scan::unparsed`]): the bodies of
+/// its inline test modules and its doc comments' marks, blanked.
+fn blank_unparsed(text: std::borrow::Cow<'_, str>) -> std::borrow::Cow<'_, str> {
+    let unparsed = scan::unparsed::find(&text);
+    if unparsed.is_empty() {
         return text;
     }
-    std::borrow::Cow::Owned(scan::test_modules::blank(&text, &bodies))
+    std::borrow::Cow::Owned(scan::unparsed::blank(&text, &unparsed))
 }
 
 /// Code generators (prost-build, tonic-build, bindgen, ...) mark their output
@@ -87,7 +87,7 @@ pub fn summarize(source: &SourceFile, ctx: &Ctx) -> Result<FileFacts, FileError>
     if is_generated(&source.text) {
         return Ok(FileFacts::default());
     }
-    let text = blank_test_modules(blank_shebang(&source.text));
+    let text = blank_unparsed(blank_shebang(&source.text));
     // Macro bodies are re-parsed once for the three analyses, until the file is done.
     let reparsed = front::macros::Session::start();
     let result = match syn::parse_file(&text) {

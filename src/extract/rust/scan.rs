@@ -424,7 +424,7 @@ impl Scanner<'_> {
 }
 
 mod lex;
-pub mod test_modules;
+pub mod unparsed;
 
 use lex::{
     is_raw_or_byte_string, skip_block_comment, skip_char_or_lifetime, skip_prefixed_string,

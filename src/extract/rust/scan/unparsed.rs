@@ -1,19 +1,25 @@
-//! Inline test modules (`#[cfg(test)] mod tests { .. }`), found in the text so that
-//! their bodies are blanked before the file is parsed.
+//! What `syn` need not see of a file, found in its text and blanked before the
+//! file is parsed: the bodies of inline test modules and the marks that make a
+//! comment a doc comment.
 //!
-//! No analysis reads test code ([`crate::extract::rust::front::test_code`]), yet `syn`
-//! parses it like any other, and it is much of a service's source: on sixteen public
-//! Rust services, inline test modules hold a median of about a fifth of the bytes of
-//! the files a run parses (up to 42%). Their bodies are replaced by spaces, newlines
-//! kept, so every byte offset, line and column outside them stays that of the file,
-//! and the module itself stays, empty, for whatever asks whether it exists.
+//! - **Test modules** (`#[cfg(test)] mod tests { .. }`). No analysis reads test code
+//!   ([`crate::extract::rust::front::test_code`]), yet `syn` parses it like any other,
+//!   and it is much of a service's source: on sixteen public Rust services, inline
+//!   test modules hold a median of about a fifth of the bytes of the files a run
+//!   parses (up to 42%). Only a `mod` item whose outer attributes include one that
+//!   [`is_test_attr`](crate::extract::rust::front::test_code::is_test_attr) calls test
+//!   code is blanked, with the same predicate the analyses use; anything else (a test
+//!   function outside such a module, a module marked by an attribute this scan cannot
+//!   read) is parsed and skipped as before. The module itself stays, empty, for
+//!   whatever asks whether it exists; one whose closing brace is missing is left
+//!   alone, so `syn` reports the error where it is.
+//! - **Doc comments** (`/// ..`, `//! ..`). `syn` makes each line a `#[doc = ".."]`
+//!   attribute with its string literal, about 6% of the parse of crates.io, and no
+//!   analysis reads them. Blanking the third character (`// ..`) makes the line an
+//!   ordinary comment, which the lexer skips. (Block doc comments, rare, stay.)
 //!
-//! Only a `mod` item whose outer attributes include one that
-//! [`is_test_attr`](crate::extract::rust::front::test_code::is_test_attr) calls test
-//! code is blanked, with the same predicate the analyses use; anything else (a test
-//! function outside such a module, a module marked by an attribute this scan cannot
-//! read) is parsed and skipped as before. A module whose closing brace is missing is
-//! left alone, so `syn` reports the error where it is.
+//! Bytes are replaced by spaces, newlines kept, so every byte offset, line and column
+//! outside a blanked body stays that of the file.
 
 use std::ops::Range;
 
@@ -25,27 +31,43 @@ use super::lex::{
 };
 use crate::extract::rust::front::test_code::is_test_attr;
 
-/// The bodies (the bytes between the braces) of the inline test modules of `text`,
-/// outermost only, in order.
+/// What [`find`] found in a file: the bytes [`blank`] replaces.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Unparsed {
+    /// The bodies (the bytes between the braces) of the inline test modules, outermost
+    /// only, in order.
+    pub test_bodies: Vec<Range<usize>>,
+    /// The third byte of each doc comment outside them (`/` of `///`, `!` of `//!`).
+    pub doc_marks: Vec<usize>,
+}
+
+impl Unparsed {
+    pub fn is_empty(&self) -> bool {
+        self.test_bodies.is_empty() && self.doc_marks.is_empty()
+    }
+}
+
+/// What of `text` the parse need not see.
 ///
 /// The scan jumps from one byte that matters to the next (a comment's `/`, a quote,
-/// an attribute's `#`): it runs on every file that mentions `test`, so it must cost
-/// little next to the parse it saves.
-pub fn bodies(text: &str) -> Vec<Range<usize>> {
+/// an attribute's `#`): it runs on every file, so it must cost little next to the
+/// parse it saves.
+pub fn find(text: &str) -> Unparsed {
     let b = text.as_bytes();
-    let mut found = Vec::new();
-    if !may_mark_tests(b) {
+    let mut found = Unparsed::default();
+    let tests = may_mark_tests(b);
+    if !tests && memchr::memmem::find(b, b"//").is_none() {
         return found;
     }
     let mut i = 0;
     while let Some(at) = next_of(b, i, &MAIN) {
         i = match b[at] {
-            b'#' => match attribute(b, at) {
+            b'#' if tests => match attribute(b, at) {
                 Some((end, false)) if is_test_attribute(&text[at..end]) => {
                     match test_module_after(b, end) {
                         Some(body) => {
                             let next = body.end + 1;
-                            found.push(body);
+                            found.test_bodies.push(body);
                             next
                         }
                         None => end,
@@ -54,13 +76,29 @@ pub fn bodies(text: &str) -> Vec<Range<usize>> {
                 Some((end, _)) => end,
                 None => at + 1,
             },
+            b'#' => at + 1,
+            b'/' if b.get(at + 1) == Some(&b'/') => {
+                if is_doc_comment(b, at) {
+                    found.doc_marks.push(at + 2);
+                }
+                skip_from(b, at)
+            }
             _ => skip_from(b, at),
         };
     }
     found
 }
 
-/// The bytes [`bodies`] stops at, and those [`matching`] stops at for each bracket:
+/// Whether the line comment at `at` is a doc comment: `///` but not `////`, or `//!`.
+fn is_doc_comment(b: &[u8], at: usize) -> bool {
+    match b.get(at + 2) {
+        Some(b'/') => b.get(at + 3) != Some(&b'/'),
+        Some(b'!') => true,
+        _ => false,
+    }
+}
+
+/// The bytes [`find`] stops at, and those [`matching`] stops at for each bracket:
 /// what opens a comment or literal, and the brackets counted.
 const fn stops(extra: [u8; 2]) -> [bool; 256] {
     let mut t = [false; 256];
@@ -141,18 +179,23 @@ fn word_at(b: &[u8], i: usize) -> &[u8] {
     b.get(i..word_end(b, i)).unwrap_or_default()
 }
 
-/// `text` with the `ranges` replaced by spaces, line breaks kept.
-pub fn blank(text: &str, ranges: &[Range<usize>]) -> String {
+/// `text` with what [`find`] found blanked: test bodies replaced by spaces (line
+/// breaks kept), doc marks by a space.
+pub fn blank(text: &str, unparsed: &Unparsed) -> String {
     let mut bytes = text.as_bytes().to_vec();
-    for r in ranges {
+    for r in &unparsed.test_bodies {
         for byte in &mut bytes[r.clone()] {
             if !matches!(*byte, b'\n' | b'\r') {
                 *byte = b' ';
             }
         }
     }
-    // Each range lies between two ASCII braces, so it holds whole characters and the
-    // result is UTF-8; the fallback only guards against a wrong range.
+    for &at in &unparsed.doc_marks {
+        bytes[at] = b' ';
+    }
+    // Each body lies between two ASCII braces, so it holds whole characters, and a
+    // doc mark is an ASCII byte: the result is UTF-8; the fallback only guards
+    // against a wrong range.
     String::from_utf8(bytes).unwrap_or_else(|_| text.to_owned())
 }
 
@@ -270,7 +313,7 @@ mod tests {
     use super::*;
 
     fn blanked(text: &str) -> String {
-        blank(text, &bodies(text))
+        blank(text, &find(text))
     }
 
     #[test]
@@ -294,7 +337,7 @@ mod tests {
             "# [ cfg ( test ) ]",
         ] {
             let text = format!("{attr}\npub(crate) mod t {{ fn f() {{}} }}");
-            assert_eq!(bodies(&text).len(), 1, "{attr}");
+            assert_eq!(find(&text).test_bodies.len(), 1, "{attr}");
         }
         for attr in [
             "#[cfg(not(test))]",
@@ -303,7 +346,7 @@ mod tests {
             "#![cfg(test)]",
         ] {
             let text = format!("{attr}\nmod t {{ fn f() {{}} }}");
-            assert!(bodies(&text).is_empty(), "{attr}");
+            assert!(find(&text).test_bodies.is_empty(), "{attr}");
         }
     }
 
@@ -315,7 +358,7 @@ mod tests {
             "#[cfg(test)]\nuse x::y;\nmod real { fn f() {} }",
             "#[test]\nfn t() {}\nmod real { fn f() {} }",
         ] {
-            assert!(bodies(text).is_empty(), "{text}");
+            assert!(find(text).test_bodies.is_empty(), "{text}");
         }
     }
 
@@ -334,7 +377,7 @@ mod tests {
             "// #[cfg(test)] mod t { fn f() {} }\nfn f() {}",
             "/// #[cfg(test)]\n/// mod t { fn f() {} }\nfn f() {}",
         ] {
-            assert!(bodies(text).is_empty(), "{text}");
+            assert!(find(text).test_bodies.is_empty(), "{text}");
         }
     }
 
@@ -345,7 +388,7 @@ mod tests {
             "mod outer {\n    #[cfg(test)] // the tests\n    mod t { const R: &str = br##\"{\"##; }\n}",
             "fn r#type() {}\nconst Q: &str = r#\"#[cfg(test)] mod x {\"#;\n#[cfg(test)] mod t { fn f() {} }",
         ] {
-            let found = bodies(text);
+            let found = find(text).test_bodies;
             assert_eq!(found.len(), 1, "{text}");
             assert!(blanked(text).contains("mod t {"), "{text}");
             syn::parse_file(&blanked(text)).expect("still parses");
@@ -353,9 +396,25 @@ mod tests {
     }
 
     #[test]
+    fn doc_comments_become_plain_comments() {
+        let text = "//! The crate.\n/// A type.\n//// Not a doc comment.\nstruct S; // /// inside a comment\nconst U: &str = \"file:///x //! y\";\n";
+        let out = blanked(text);
+        assert_eq!(
+            out,
+            "//  The crate.\n//  A type.\n//// Not a doc comment.\nstruct S; // /// inside a comment\nconst U: &str = \"file:///x //! y\";\n"
+        );
+        let file = syn::parse_file(&out).expect("parses");
+        assert!(file.attrs.is_empty());
+        assert!(file.items.iter().all(|i| match i {
+            syn::Item::Struct(s) => s.attrs.is_empty(),
+            _ => true,
+        }));
+    }
+
+    #[test]
     fn an_unclosed_module_is_left_to_the_parser() {
         let text = "#[cfg(test)]\nmod tests {\n fn f() {}\n";
-        assert!(bodies(text).is_empty());
+        assert!(find(text).test_bodies.is_empty());
         assert_eq!(blanked(text), text);
     }
 
