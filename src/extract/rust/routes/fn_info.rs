@@ -13,6 +13,7 @@
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
+use super::evidence::repeat::REPLACES;
 use super::evidence::{Evidence, Names};
 use crate::extract::rust::lazy::Lazy;
 
@@ -38,6 +39,10 @@ pub(crate) struct FnInfo {
 struct Heads {
     calls: Names,
     fn_calls: Names,
+    /// `Evidence::repeat` has [`REPLACES`]: the routes link indexes every type by
+    /// it, and decoding each function's evidence for one bit cost a warm run the
+    /// evidence of the whole workspace.
+    replaces: bool,
 }
 
 /// The same function: the heads are copies of the evidence's.
@@ -79,6 +84,7 @@ impl Serialize for Stripped<'_> {
 struct HeadsRef<'a> {
     calls: &'a Names,
     fn_calls: &'a Names,
+    replaces: bool,
 }
 
 impl Serialize for FnInfo {
@@ -90,6 +96,7 @@ impl Serialize for FnInfo {
             heads: HeadsRef {
                 calls: self.calls(),
                 fn_calls: self.fn_calls(),
+                replaces: self.replaces(),
             },
             evidence: Stripped(&self.evidence),
         }
@@ -123,6 +130,27 @@ impl FnInfo {
             }
             evidence
         })
+    }
+
+    /// Whether the body replaces a record by a natural key (`Evidence::repeat` has
+    /// [`REPLACES`]), without decoding the rest.
+    pub fn replaces(&self) -> bool {
+        match (&self.heads, self.evidence.is_encoded()) {
+            (Some(heads), true) => heads.replaces,
+            _ => self.evidence().repeat & REPLACES != 0,
+        }
+    }
+
+    /// Whether the evidence was read from the cache (decoded since or not), rather
+    /// than made in this run.
+    pub fn cached(&self) -> bool {
+        self.evidence.encoded().is_some()
+    }
+
+    /// Whether the evidence is still the cache's bytes, never asked for.
+    #[cfg(test)]
+    pub fn evidence_encoded(&self) -> bool {
+        self.evidence.is_encoded()
     }
 
     /// Names of the functions and methods called ([`Evidence::calls`]), without

@@ -11,6 +11,7 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::evidence::Evidence;
+use super::fn_info::FnInfo;
 use super::{Child, FileRoutes, Handler, LayerBy, LayerRefs, RouteFact, RoutesCatalog};
 use crate::extract::rust::front::imports::Deps;
 
@@ -38,6 +39,11 @@ const WRITE_STEPS: u8 = 2 * WRITE_DEPTH;
 /// A scope of the package: (file index, scope index in that file).
 type ScopeId = (usize, usize);
 
+/// A function of the workspace in a name table: its file, and the function, whose
+/// evidence is decoded (read from the cache) only when a link step reaches it
+/// ([`Package::body`]).
+type Entry<'a> = (usize, &'a FnInfo);
+
 /// Where a scope is attached: the parent, the order there, the path prefix of the edge.
 type Parent<'a> = (ScopeId, u32, Option<&'a str>);
 
@@ -51,17 +57,21 @@ struct Package<'a> {
     pkg_of: Vec<usize>,
     /// Per package: the other scanned packages it depends on.
     deps_of: Vec<Vec<usize>>,
-    fns: HashMap<&'a str, Vec<(usize, &'a Evidence)>>,
-    /// The functions of `impl` blocks by `Type::name` (`Folder::save`).
-    owned: HashMap<String, Vec<(usize, &'a Evidence)>>,
-    /// The evidence (by address) of the functions taking `self`.
-    method_evs: HashSet<usize>,
+    fns: HashMap<&'a str, Vec<Entry<'a>>>,
+    /// The functions of `impl` blocks by type and name (`Folder::save`), and the free
+    /// functions by module and name (`mail::send_invite`), as two borrowed keys: a
+    /// `String` per function was an allocation for each of a workspace's functions
+    /// ([`Package::owned_of`] looks them up).
+    owned: HashMap<&'a str, HashMap<&'a str, Vec<Entry<'a>>>>,
+    /// The evidence (by address) of the functions taking `self`: those made in this
+    /// run when indexed, those read from the cache when decoded ([`Package::body`]).
+    method_evs: std::cell::RefCell<HashSet<usize>>,
     /// The types with an `impl` block in the workspace.
     owners: HashSet<&'a str>,
     /// The types whose save replaces by a natural key (see `evidence::repeat::REPLACES`).
     replacing: HashSet<&'a str>,
     /// The functions taking `self` by name, what `x.name(..)` may call.
-    methods: HashMap<&'a str, Vec<(usize, &'a Evidence)>>,
+    methods: HashMap<&'a str, Vec<Entry<'a>>>,
     fn_scopes: HashMap<&'a str, Vec<ScopeId>>,
     key_consts: HashSet<&'a str>,
     body_types: HashSet<&'a str>,
@@ -81,9 +91,11 @@ struct Package<'a> {
     /// Where the files sit: packages' names and dependencies, files' module paths.
     layout: &'a Layout<'a>,
     /// The free functions by name (no `impl` block's), what a resolved path may run.
-    free_fns: HashMap<&'a str, Vec<(usize, &'a Evidence)>>,
+    free_fns: HashMap<&'a str, Vec<Entry<'a>>>,
     /// The file of each function's evidence (by address): where its calls resolve.
-    file_of: HashMap<usize, usize>,
+    /// Filled as [`Package::method_evs`] is: an evidence is known here before any
+    /// link step holds it.
+    file_of: std::cell::RefCell<HashMap<usize, usize>>,
     /// The files that are crate roots (`src/lib.rs`, `src/main.rs`).
     crate_roots: Vec<usize>,
     /// Per package: the unique columns of its SQL migrations, read on first use.
@@ -231,7 +243,7 @@ impl<'a> Package<'a> {
             replacing: HashSet::default(),
             methods: HashMap::default(),
             owners: HashSet::default(),
-            method_evs: HashSet::default(),
+            method_evs: Default::default(),
             fn_scopes: HashMap::default(),
             key_consts: HashSet::default(),
             body_types: HashSet::default(),
@@ -245,7 +257,7 @@ impl<'a> Package<'a> {
             handlers: HashSet::default(),
             layout,
             free_fns: HashMap::default(),
-            file_of: HashMap::default(),
+            file_of: Default::default(),
             crate_roots: (0..files.len())
                 .filter(|f| {
                     layout
@@ -350,7 +362,11 @@ impl<'a> Package<'a> {
         name: &str,
         pkg: usize,
     ) -> Vec<T> {
-        let all = map.get(name).map(Vec::as_slice).unwrap_or_default();
+        self.visible_in(map.get(name).map(Vec::as_slice).unwrap_or_default(), pkg)
+    }
+
+    /// The entries of `all` that package `pkg` can name ([`Package::visible`]).
+    fn visible_in<T: Copy + HasFile>(&self, all: &[T], pkg: usize) -> Vec<T> {
         let own: Vec<T> = all
             .iter()
             .filter(|e| self.pkg_of[e.file()] == pkg)
@@ -370,7 +386,7 @@ impl<'a> Package<'a> {
     fn fns_in(&self, name: &str, pkg: usize) -> Vec<&'a Evidence> {
         self.visible(&self.fns, name, pkg)
             .into_iter()
-            .map(|(_, e)| e)
+            .map(|e| self.body(e).1)
             .collect()
     }
 
@@ -403,7 +419,7 @@ impl<'a> Package<'a> {
         let local: Vec<&Evidence> = all
             .iter()
             .filter(|(f, _)| *f == file)
-            .map(|(_, e)| *e)
+            .map(|e| self.body(*e).1)
             .collect();
         if local.is_empty() {
             self.fns_in(name, self.pkg_of[file])

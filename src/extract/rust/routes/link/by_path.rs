@@ -32,7 +32,10 @@ impl<'a> Package<'a> {
         ev: &Evidence,
         c: &str,
     ) -> Option<Vec<(usize, &'a Evidence)>> {
-        let file = *self.file_of.get(&(std::ptr::from_ref(ev) as usize))?;
+        let file = *self
+            .file_of
+            .borrow()
+            .get(&(std::ptr::from_ref(ev) as usize))?;
         let module = self.layout.mod_paths.get(file)?.as_deref()?;
         let mut paths = ev
             .path_calls
@@ -94,8 +97,7 @@ impl<'a> Package<'a> {
         c: &str,
     ) -> Option<Vec<(usize, &'a Evidence)>> {
         let free = self.free_fns.get(c).map(Vec::as_slice).unwrap_or_default();
-        let own: Vec<(usize, &Evidence)> =
-            free.iter().filter(|(f, _)| *f == file).copied().collect();
+        let own = self.bodies(free.iter().filter(|(f, _)| *f == file).copied());
         if !own.is_empty() {
             return Some(own);
         }
@@ -256,11 +258,12 @@ impl<'a> Package<'a> {
             .iter()
             .filter(|(f, _)| self.pkg_of[*f] == pkg);
         let mod_of = |f: usize| self.layout.mod_paths.get(f).and_then(|m| m.as_deref());
-        let exact: Vec<_> = in_pkg
-            .clone()
-            .filter(|(f, _)| mod_of(*f) == Some(&*module))
-            .copied()
-            .collect();
+        let exact = self.bodies(
+            in_pkg
+                .clone()
+                .filter(|(f, _)| mod_of(*f) == Some(&*module))
+                .copied(),
+        );
         if !exact.is_empty() {
             return Some(exact);
         }
@@ -269,15 +272,16 @@ impl<'a> Package<'a> {
                 || m.strip_prefix(&*module)
                     .is_some_and(|r| r.starts_with("::"))
         };
-        let sub: Vec<_> = in_pkg
-            .clone()
-            .filter(|(f, _)| mod_of(*f).is_some_and(below))
-            .copied()
-            .collect();
+        let sub = self.bodies(
+            in_pkg
+                .clone()
+                .filter(|(f, _)| mod_of(*f).is_some_and(below))
+                .copied(),
+        );
         if !sub.is_empty() {
             return Some(sub);
         }
-        let any: Vec<_> = in_pkg.copied().collect();
+        let any = self.bodies(in_pkg.copied());
         (!any.is_empty()).then_some(any)
     }
 

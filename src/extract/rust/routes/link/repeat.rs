@@ -254,7 +254,10 @@ impl Package<'_> {
         }
         // A method giving its record a fresh value (`self.security_stamp =
         // get_uuid()`) updates that record; a constructor it calls still counts.
-        let method = self.method_evs.contains(&(std::ptr::from_ref(ev) as usize));
+        let method = self
+            .method_evs
+            .borrow()
+            .contains(&(std::ptr::from_ref(ev) as usize));
         // A generator for `None` callers only (`gen?k`) is judged at the call.
         let own = ev.new_id.as_ref().filter(|id| conditional(id).is_none());
         let writes = self.records(ev);
@@ -438,8 +441,13 @@ impl<'a> Package<'a> {
     /// workspace has it (a value named after its type), else every method `save`;
     /// `save(..)` is every function `save`.
     fn callees(&self, c: &str, pkg: usize) -> Vec<(usize, &'a Evidence)> {
+        self.bodies(self.callee_fns(c, pkg))
+    }
+
+    /// [`Package::callees`], their evidence not asked for.
+    fn callee_fns(&self, c: &str, pkg: usize) -> Vec<Entry<'a>> {
         if let Some((q, m)) = c.split_once("::") {
-            let own = self.visible(&self.owned_fns(c), c, pkg);
+            let own = self.visible_in(self.owned_of(c), pkg);
             // No such method on that type in sight: a trait's, or the type is an
             // alias or a trait object (`db: Db`): the methods of that name. No such
             // function in that module (`diesel::insert_into`): the functions of that name.
@@ -500,33 +508,18 @@ impl<'a> Package<'a> {
             .is_some_and(|(v, m)| self.named_after(v, m, pkg).is_empty())
     }
 
-    /// The functions named `Type::name` (one entry, for [`Package::visible`]).
-    fn owned_fns(&self, c: &str) -> HashMap<&str, Vec<(usize, &'a Evidence)>> {
-        let mut m = HashMap::default();
-        if let Some((key, v)) = self.owned.get_key_value(c) {
-            m.insert(key.as_str(), v.clone());
-        }
-        m
-    }
-
     /// The methods `m` of the types a value named `v` is named after: `TwoFactor::save`
     /// for `twofactor.save(..)` (case and `_` aside), else those of the types whose
     /// name starts with it, or starts or ends it (`member` → `Membership`).
-    pub(super) fn named_after(&self, v: &str, m: &str, pkg: usize) -> Vec<(usize, &'a Evidence)> {
+    pub(super) fn named_after(&self, v: &str, m: &str, pkg: usize) -> Vec<Entry<'a>> {
         if v.is_empty() {
             return Vec::new();
         }
         let norm = |s: &str| s.replace('_', "").to_ascii_lowercase();
         let var = norm(v);
-        let exact = self
-            .owners
-            .iter()
-            .copied()
-            .filter(|t| norm(t) == var)
-            .min()
-            .map(|t| format!("{t}::{m}"));
+        let exact = self.owners.iter().copied().filter(|t| norm(t) == var).min();
         if let Some(exact) = exact {
-            let own = self.visible(&self.owned_fns(&exact), &exact, pkg);
+            let own = self.visible_in(self.owned_fns(exact, m), pkg);
             if !own.is_empty() {
                 return own;
             }
@@ -544,10 +537,7 @@ impl<'a> Package<'a> {
         owners.sort_unstable();
         owners
             .into_iter()
-            .flat_map(|t| {
-                let key = format!("{t}::{m}");
-                self.visible(&self.owned_fns(&key), &key, pkg)
-            })
+            .flat_map(|t| self.visible_in(self.owned_fns(t, m), pkg))
             .collect()
     }
 

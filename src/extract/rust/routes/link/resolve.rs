@@ -1,32 +1,40 @@
 //! Which functions of the workspace a call may run: by name, by method, by type.
 
 use super::*;
-use crate::extract::rust::routes::evidence::repeat::REPLACES;
 
 impl<'a> Package<'a> {
     /// Indexes the functions of file `fi`: by name, methods by name, and those of
     /// `impl` blocks by `Type::name`.
     pub(super) fn index_fns(&mut self, fi: usize, f: &'a FileRoutes) {
         for info in &f.fns {
-            let entry = (fi, info.evidence());
+            let entry = (fi, info);
             self.fns.entry(&info.name).or_default().push(entry);
-            self.file_of
-                .insert(std::ptr::from_ref(info.evidence()) as usize, fi);
+            // Evidence made in this run is at hand: placed now. Evidence read from
+            // the cache is placed when decoded ([`Package::body`]).
+            if !info.cached() {
+                let at = std::ptr::from_ref(info.evidence()) as usize;
+                self.file_of.get_mut().insert(at, fi);
+                if info.method {
+                    self.method_evs.get_mut().insert(at);
+                }
+            }
             if info.owner.is_none() && !info.method {
                 self.free_fns.entry(&info.name).or_default().push(entry);
             }
             if info.method {
                 self.methods.entry(&info.name).or_default().push(entry);
-                self.method_evs
-                    .insert(std::ptr::from_ref(info.evidence()) as usize);
             }
             if let Some(owner) = &info.owner {
                 self.owners.insert(owner);
-                if info.evidence().repeat & REPLACES != 0 {
+                if info.replaces() {
                     self.replacing.insert(owner);
                 }
-                let key = format!("{owner}::{}", info.name);
-                self.owned.entry(key).or_default().push(entry);
+                self.owned
+                    .entry(owner)
+                    .or_default()
+                    .entry(&info.name)
+                    .or_default()
+                    .push(entry);
             }
         }
     }
@@ -34,20 +42,63 @@ impl<'a> Package<'a> {
     /// Indexes the free functions of each file under its module's name
     /// (`mail::send_invite` for `send_invite` of `src/mail.rs`), with the types'
     /// functions: a call written through the module's path runs that one.
-    pub(super) fn index_modules(&mut self, modules: &[&str]) {
+    pub(super) fn index_modules(&mut self, modules: &[&'a str]) {
         let files = self.files;
         for (fi, (f, module)) in files.iter().zip(modules).enumerate() {
             if module.is_empty() {
                 continue;
             }
             for info in f.fns.iter().filter(|i| i.owner.is_none() && !i.method) {
-                let key = format!("{module}::{}", info.name);
                 self.owned
-                    .entry(key)
+                    .entry(module)
                     .or_default()
-                    .push((fi, info.evidence()));
+                    .entry(&info.name)
+                    .or_default()
+                    .push((fi, info));
             }
         }
+    }
+
+    /// The functions indexed under `Type::name` or `module::name`
+    /// ([`Package::owned`]): empty when there are none.
+    pub(super) fn owned_of(&self, c: &str) -> &[Entry<'a>] {
+        // A name has no `:`: the last one ends the `::` before it (a byte search,
+        // where `rsplit_once("::")` runs a substring search).
+        c.rsplit_once(':')
+            .and_then(|(q, name)| Some((q.strip_suffix(':')?, name)))
+            .map_or(&[], |(q, name)| self.owned_fns(q, name))
+    }
+
+    /// The functions indexed under `q` and `name` ([`Package::owned`]).
+    pub(super) fn owned_fns(&self, q: &str, name: &str) -> &[Entry<'a>] {
+        self.owned
+            .get(q)
+            .and_then(|by_name| by_name.get(name))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// An indexed function with its evidence: decoded now if it was read from the
+    /// cache and not asked for yet, and then placed (its file, whether it is a
+    /// method, by the evidence's address). Every evidence a link step follows comes
+    /// through here, so a warm run decodes only the functions a route reaches.
+    pub(super) fn body(&self, (fi, info): Entry<'a>) -> (usize, &'a Evidence) {
+        let ev = info.evidence();
+        if info.cached() {
+            let at = std::ptr::from_ref(ev) as usize;
+            self.file_of.borrow_mut().insert(at, fi);
+            if info.method {
+                self.method_evs.borrow_mut().insert(at);
+            }
+        }
+        (fi, ev)
+    }
+
+    /// [`Package::body`] of each entry.
+    pub(super) fn bodies(
+        &self,
+        entries: impl IntoIterator<Item = Entry<'a>>,
+    ) -> Vec<(usize, &'a Evidence)> {
+        entries.into_iter().map(|e| self.body(e)).collect()
     }
 
     /// The functions a call named `c` in body `ev` (of package `pkg`) may run: a
@@ -81,17 +132,13 @@ impl<'a> Package<'a> {
             // A module's function (`mail::send_invite`) counts when that module is in
             // sight; else the call is resolved by its name, as any.
             .filter(|t| {
-                t.starts_with(|ch: char| ch.is_ascii_uppercase()) || self.owned.contains_key(*t)
+                t.starts_with(|ch: char| ch.is_ascii_uppercase()) || !self.owned_of(t).is_empty()
             })
             .peekable();
         if typed.peek().is_some() {
             let mut out = Vec::new();
             for t in typed {
-                if let Some(v) = self.owned.get(t) {
-                    out.extend(v.iter().copied().filter(|(f, _)| {
-                        self.pkg_of[*f] == pkg || self.deps_of[pkg].contains(&self.pkg_of[*f])
-                    }));
-                }
+                out.extend(self.visible_of(self.owned_of(t), pkg));
             }
             return (out, true);
         }
@@ -100,9 +147,9 @@ impl<'a> Package<'a> {
             return (targets, true);
         }
         if ev.fn_calls.iter().any(|n| n == c) {
-            return (self.visible(&self.fns, c, pkg), false);
+            return (self.bodies(self.visible(&self.fns, c, pkg)), false);
         }
-        (self.visible(&self.methods, c, pkg), false)
+        (self.bodies(self.visible(&self.methods, c, pkg)), false)
     }
 }
 
@@ -126,9 +173,10 @@ impl<'a> Package<'a> {
                 .is_some_and(|(t, _)| t.starts_with(|ch: char| ch.is_ascii_uppercase()));
             // `CONFIG.update_config(..)`: the method of the type the value is named
             // after (`Config::update_config`), as the repeat judgement reads it.
-            let bodies = match (self.owned.get(c), c.split_once('.')) {
+            let owned = Some(self.owned_of(c)).filter(|v| !v.is_empty());
+            let bodies = match (owned, c.split_once('.')) {
                 (Some(v), _) if typed => self.visible_of(v, pkg),
-                (_, Some((v, m))) if !typed => self.named_after(v, m, pkg),
+                (_, Some((v, m))) if !typed => self.bodies(self.named_after(v, m, pkg)),
                 _ => return false,
             };
             !bodies.is_empty()
@@ -142,10 +190,9 @@ impl<'a> Package<'a> {
     }
 
     /// The entries of `v` package `pkg` sees: its own and its dependencies'.
-    fn visible_of(&self, v: &[(usize, &'a Evidence)], pkg: usize) -> Vec<(usize, &'a Evidence)> {
-        v.iter()
-            .copied()
-            .filter(|(f, _)| self.pkg_of[*f] == pkg || self.deps_of[pkg].contains(&self.pkg_of[*f]))
-            .collect()
+    fn visible_of(&self, v: &[Entry<'a>], pkg: usize) -> Vec<(usize, &'a Evidence)> {
+        self.bodies(v.iter().copied().filter(|(f, _)| {
+            self.pkg_of[*f] == pkg || self.deps_of[pkg].contains(&self.pkg_of[*f])
+        }))
     }
 }

@@ -278,3 +278,53 @@ impl Event {
         ]
     );
 }
+
+#[test]
+fn a_warm_link_decodes_only_the_evidence_a_route_reaches() {
+    let router = r#"fn app() -> Router {
+    Router::new().route("/orders", post(create))
+}
+async fn create(db: Db) { save_order(&db).await }
+async fn save_order(db: &Db) { sqlx::query("insert into orders values ($1)").execute(db).await; }"#;
+    let others = r#"pub async fn report(db: &Db) { sqlx::query("delete from old").execute(db).await; }
+pub struct Folder;
+impl Folder {
+    pub async fn save(&self, db: &Db) {
+        diesel::delete(f::table.filter(f::user.eq(self.user))).execute(db);
+        diesel::insert_into(f::table).values(self).on_conflict(f::id).do_nothing().execute(db);
+    }
+    pub fn new() -> Folder { Folder }
+}"#;
+    let cat = RoutesCatalog::builtin();
+    let made: Vec<FileRoutes> = [router, others].iter().map(|s| sum_with(&cat, s)).collect();
+    // As a warm run reads them: each file's facts from the cache's encoding.
+    let read: Vec<FileRoutes> = made
+        .iter()
+        .map(|f| postcard::from_bytes(&postcard::to_stdvec(f).unwrap()).unwrap())
+        .collect();
+    assert!(read
+        .iter()
+        .flat_map(|f| &f.fns)
+        .all(|i| i.evidence_encoded()));
+    assert_eq!(link(&read, &cat), link(&made, &cat), "the same facts");
+    let encoded = |name: &str| {
+        read.iter()
+            .flat_map(|f| &f.fns)
+            .filter(|i| i.name == name)
+            .all(|i| i.evidence_encoded())
+    };
+    assert!(!encoded("create") && !encoded("save_order"), "reached");
+    for name in ["report", "save", "new", "app"] {
+        assert!(
+            encoded(name),
+            "{name} is not reached: its evidence stays encoded"
+        );
+    }
+    // What the index needs of an unreached body, kept beside its name.
+    let save = |f: &FileRoutes| f.fns.iter().find(|i| i.name == "save").unwrap().replaces();
+    assert!(
+        save(&made[1]) && save(&read[1]),
+        "replaces by a natural key"
+    );
+    assert!(encoded("save"), "known without decoding");
+}
