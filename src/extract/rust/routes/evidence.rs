@@ -174,7 +174,7 @@ impl Evidence {
         c.visit_return_type(&sig.output);
         // Only an assignment among the body's own statements is a transition every
         // call makes (`member.status = ..` inside an `else` is not).
-        c.top_assigns = refuse::unconditional_assigns(body);
+        c.top_assigns = refuse::unconditional_assigns(body, &c.cat.writes.error_answers);
         c.visit_block(body);
         c.finish()
     }
