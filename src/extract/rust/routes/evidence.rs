@@ -512,6 +512,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                     }
                 } else {
                     self.module_write(q, before);
+                    self.keyed_function(&last.ident, c.args.len(), before);
                 }
             }
             if let Some(q) = qualifier {
