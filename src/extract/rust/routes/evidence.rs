@@ -11,6 +11,7 @@ use super::types;
 use crate::extract::rust::front::ident::with_ident_str;
 use crate::extract::rust::front::items::Items;
 
+mod answer;
 mod bindings;
 mod body;
 mod branch;

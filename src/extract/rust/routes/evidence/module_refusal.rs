@@ -12,7 +12,7 @@
 
 use syn::visit::Visit;
 
-use super::{refuse, repeat, Collector};
+use super::{answer, repeat, Collector};
 
 impl Collector<'_> {
     /// A `match` over a module's lookup, before any write: an arm finding the record
@@ -23,7 +23,7 @@ impl Collector<'_> {
         // The arms first: most matches refuse nothing, and naming the call allocates.
         let answers = &self.cat.writes.error_answers;
         let refuses = m.arms.iter().any(|a| {
-            a.guard.is_none() && finds_some(&a.pat) && refuse::expr_refuses(&a.body, answers)
+            a.guard.is_none() && finds_some(&a.pat) && answer::expr_refuses(&a.body, answers)
         });
         if let Some(call) = refuses.then(|| module_call(&m.expr)).flatten() {
             self.refused_modules.push(call);
@@ -39,7 +39,7 @@ impl Collector<'_> {
         if asked.method != "is_some" || !asked.args.is_empty() {
             return;
         }
-        if !refuse::block_refuses(&i.then_branch, &self.cat.writes.error_answers) {
+        if !answer::block_refuses(&i.then_branch, &self.cat.writes.error_answers) {
             return;
         }
         if let Some(call) = module_call(&asked.receiver) {

@@ -5,6 +5,7 @@
 
 use syn::visit::{self, Visit};
 
+use super::answer::{block_refuses, expr_refuses};
 use super::{repeat, Collector, CHAIN_READ, CHAIN_SEND};
 use crate::extract::rust::front::ident::with_ident_str;
 use crate::extract::rust::front::items::Items;
@@ -92,65 +93,6 @@ fn found_type(cond: &syn::Expr, lookups: &[String]) -> Option<String> {
         syn::Expr::Paren(p) => found_type(&p.expr, lookups),
         c => lookup_type(c, lookups),
     }
-}
-
-/// A statement that answers an error whatever else holds: `err!(..)`, `bail!(..)`,
-/// `return Err(..)`, a tail `Err(..)`, or a returned call of an `error-answers` name
-/// (`return HttpResponse::bad_request(..)`, `return Ok(HttpResponse::conflict(..))`).
-pub(super) fn stmt_refuses(st: &syn::Stmt, answers: &[String]) -> bool {
-    match st {
-        syn::Stmt::Macro(m) => error_macro(&m.mac),
-        syn::Stmt::Expr(e, _) => expr_refuses(e, answers),
-        _ => false,
-    }
-}
-
-/// `e` answers an error (see [`stmt_refuses`]). An error answer counts when returned:
-/// a tail call of one is the value of whatever the expression sits in, which this
-/// does not follow.
-pub(super) fn expr_refuses(e: &syn::Expr, answers: &[String]) -> bool {
-    match e {
-        syn::Expr::Macro(m) => error_macro(&m.mac),
-        syn::Expr::Return(r) => r
-            .expr
-            .as_deref()
-            .is_some_and(|v| expr_refuses(v, answers) || error_answer(v, answers)),
-        syn::Expr::Call(c) => {
-            matches!(&*c.func, syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Err"))
-        }
-        syn::Expr::Block(b) => block_refuses(&b.block, answers),
-        _ => false,
-    }
-}
-
-/// A call of an `error-answers` name (`HttpResponse::bad_request(..)`), or one wrapped
-/// in `Ok(..)`: the handler's answer is a client error.
-fn error_answer(e: &syn::Expr, answers: &[String]) -> bool {
-    let syn::Expr::Call(c) = e else {
-        return false;
-    };
-    let syn::Expr::Path(p) = &*c.func else {
-        return false;
-    };
-    let Some(last) = p.path.segments.last() else {
-        return false;
-    };
-    if last.ident == "Ok" && c.args.len() == 1 {
-        return error_answer(&c.args[0], answers);
-    }
-    answers.iter().any(|a| last.ident == a)
-}
-
-/// A block one of whose own statements answers an error (not one nested in an `if`).
-pub(super) fn block_refuses(b: &syn::Block, answers: &[String]) -> bool {
-    b.stmts.iter().any(|s| stmt_refuses(s, answers))
-}
-
-fn error_macro(m: &syn::Macro) -> bool {
-    m.path.segments.last().is_some_and(|s| {
-        let n = s.ident.to_string();
-        n == "bail" || n.starts_with("err")
-    })
 }
 
 /// `None` or `_`: the arm of a lookup that found nothing.
