@@ -211,6 +211,7 @@ impl RoutesCatalog {
         add(&mut w.new_ids, o.new_ids);
         add(&mut w.deletes, o.deletes);
         add(&mut w.keyed_calls, o.keyed_calls);
+        add(&mut w.keyed_functions, o.keyed_functions);
         add(&mut w.repeat_harmless, o.repeat_harmless);
         add(&mut w.in_memory_types, o.in_memory_types);
         add(&mut w.in_memory_holders, o.in_memory_holders);

@@ -11,6 +11,7 @@ use super::types;
 use crate::extract::rust::front::ident::with_ident_str;
 use crate::extract::rust::front::items::Items;
 
+mod answer;
 mod bindings;
 mod body;
 mod branch;
@@ -174,7 +175,7 @@ impl Evidence {
         c.visit_return_type(&sig.output);
         // Only an assignment among the body's own statements is a transition every
         // call makes (`member.status = ..` inside an `else` is not).
-        c.top_assigns = refuse::unconditional_assigns(body);
+        c.top_assigns = refuse::unconditional_assigns(body, &c.cat.writes.error_answers);
         c.visit_block(body);
         c.finish()
     }
@@ -512,6 +513,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                     }
                 } else {
                     self.module_write(q, before);
+                    self.keyed_function(&last.ident, c.args.len(), before);
                 }
             }
             if let Some(q) = qualifier {

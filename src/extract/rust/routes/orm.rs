@@ -12,14 +12,26 @@ use super::catalog::RoutesCatalog;
 /// `Some(true)` when the chain ending in `m` is a catalogue set chain whose every
 /// assignment is absolute (a changeset value such as `&form` counts as absolute),
 /// `Some(false)` when one computes a column from itself, `None` when it is no set chain.
+///
+/// A setter given one argument holds `col.eq(value)` pairs (diesel `set(..)`); one
+/// given two is one assignment, column then value (sea-orm `update_many()
+/// .col_expr(Column::Enabled, Expr::value(v))`): every such link of the chain counts.
 pub(crate) fn absolute_set(m: &syn::ExprMethodCall, cat: &RoutesCatalog) -> Option<bool> {
     cat.writes.set_chains.iter().find_map(|c| {
         let (root_want, set_want) = c.split_once(" * ")?;
-        let mut set_arg = None;
+        let mut sets: Option<bool> = None;
         let mut cur = m;
         let root = loop {
-            if cur.method == set_want && cur.args.len() == 1 {
-                set_arg = Some(&cur.args[0]);
+            if cur.method == set_want {
+                let args = &cur.args;
+                let absolute = match args.len() {
+                    1 => Some(absolute_pairs(&args[0])),
+                    2 => Some(absolute_value(&args[0], &args[1])),
+                    _ => None,
+                };
+                if let Some(a) = absolute {
+                    sets = Some(sets.unwrap_or(true) && a);
+                }
             }
             match strip(&cur.receiver) {
                 syn::Expr::MethodCall(inner) => cur = inner,
@@ -33,7 +45,7 @@ pub(crate) fn absolute_set(m: &syn::ExprMethodCall, cat: &RoutesCatalog) -> Opti
             return None;
         };
         let named = f.path.segments.last().is_some_and(|s| s.ident == root_want);
-        named.then(|| set_arg.map(absolute_pairs))?
+        named.then_some(sets)?
     })
 }
 
@@ -98,6 +110,41 @@ fn absolute_pairs(arg: &syn::Expr) -> bool {
     let mut p = Pairs(true);
     p.visit_expr(arg);
     p.0
+}
+
+/// One assignment `col, value` (sea-orm `col_expr(Column::Hits, value)`) is absolute
+/// when the value names no column of that name (`Expr::col(Column::Hits).add(1)`
+/// does) and does no arithmetic (`(budget.version + 1).into()` counts from a value
+/// read before: a repeat reads the new one and counts again).
+fn absolute_value(col: &syn::Expr, value: &syn::Expr) -> bool {
+    struct Relative<'c>(&'c syn::Ident, bool);
+    impl<'ast> Visit<'ast> for Relative<'_> {
+        fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+            self.1 |= p.path.segments.last().is_some_and(|s| s.ident == *self.0);
+        }
+        fn visit_bin_op(&mut self, op: &'ast syn::BinOp) {
+            use syn::BinOp::*;
+            self.1 |= matches!(
+                op,
+                Add(_) | Sub(_) | Mul(_) | Div(_) | Rem(_) | AddAssign(_) | SubAssign(_)
+            );
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            self.1 |= ["add", "sub", "mul", "div", "concat"]
+                .iter()
+                .any(|n| m.method == n);
+            visit::visit_expr_method_call(self, m);
+        }
+    }
+    let syn::Expr::Path(p) = strip(col) else {
+        return false;
+    };
+    let Some(last) = p.path.segments.last() else {
+        return false;
+    };
+    let mut r = Relative(&last.ident, false);
+    r.visit_expr(value);
+    !r.1
 }
 
 /// The last identifier of a path expression (`versions::yanked` → `yanked`), and

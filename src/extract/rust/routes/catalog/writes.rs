@@ -48,6 +48,10 @@ pub struct Writes {
     /// Methods that write a value under a key when given two arguments
     /// (`map.insert(k, v)`, `tree.put(k, v)`): a repeat overwrites the same key.
     pub keyed_calls: Vec<String>,
+    /// Functions that write a value under a key when called through a module's path
+    /// with two arguments or more (`queue::put(key, value, watch, None)`): as
+    /// `keyed_calls`, for a store's free functions.
+    pub keyed_functions: Vec<String>,
     /// Calls a repeat runs again without applying the change twice: an audit row per
     /// request, a change notification to the user's own clients. Left out when judging
     /// what a repeat does; a `*` matches any text.

@@ -198,8 +198,7 @@ impl Collector<'_> {
     /// `db::get(..)` in a macro body, its module path `db::` written before `name`:
     /// kept as [`Collector::module_path_call`] keeps one of code.
     pub(super) fn module_path_text(&mut self, mut path: String, name: &proc_macro2::Ident) {
-        let lower = |s: &str| s.starts_with(|c: char| c.is_ascii_lowercase() || c == '_');
-        if path.split_terminator("::").all(lower) {
+        if path.split_terminator("::").all(module_name) {
             let _ = write!(path, "{name}");
             self.names.path_calls.push_str(&path);
         }
@@ -221,8 +220,7 @@ impl Collector<'_> {
         for (i, seg) in segs.items().enumerate() {
             let start = text.len();
             let _ = write!(text, "{}", seg.ident);
-            let lower = text[start..].starts_with(|c: char| c.is_ascii_lowercase() || c == '_');
-            if i + 1 < n && (!lower || !seg.arguments.is_none()) {
+            if i + 1 < n && !(seg.arguments.is_none() && module_name(&text[start..])) {
                 self.names.literal = text;
                 return;
             }
@@ -233,4 +231,12 @@ impl Collector<'_> {
         self.names.path_calls.push_str(&text);
         self.names.literal = text;
     }
+}
+
+/// A path segment's name that is a module's, not a type's: lowercase or `_`-led
+/// (`db`, `crate`, `_private`; not `Store`). The one rule for every call through a
+/// module's path: the path calls the link step resolves ([`Collector::module_path_call`])
+/// and the module lookups a refusal names (`module_refusal.rs`).
+pub(super) fn module_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
 }

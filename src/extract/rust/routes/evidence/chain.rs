@@ -109,6 +109,20 @@ impl Collector<'_> {
 }
 
 impl Collector<'_> {
+    /// `queue::put(key, value, watch, None)`: a store's function called through its
+    /// module's path with a key and a value writes that value under that key, as a
+    /// keyed method does (`db.put(&key, value)`); a repeat writes the same value again.
+    /// `before`: the write names' length before the call's own write.
+    pub(super) fn keyed_function(&mut self, name: &syn::Ident, args: usize, before: usize) {
+        if args >= 2
+            && self.names.writes.text.len() > before
+            && self.cat.writes.keyed_functions.iter().any(|k| name == k)
+        {
+            self.names.writes.truncate(before);
+            self.ev.repeat |= repeat::KEYED;
+        }
+    }
+
     /// `CART.lock().unwrap().insert(Uuid::new_v4(), line)`: an entry keyed by an
     /// identity made right there is a new record, wherever it is kept; a repeat adds
     /// another. A cache filled under a key the request or a read gave is not.

@@ -25,7 +25,7 @@ impl Collector<'_> {
             let syn::Stmt::Expr(syn::Expr::If(i), _) = st else {
                 continue;
             };
-            if !super::refuse::block_refuses(&i.then_branch) {
+            if !super::answer::block_refuses(&i.then_branch, &self.cat.writes.error_answers) {
                 continue;
             }
             if let Some((v, f)) = filled(&i.cond).filter(|(v, _)| var == v) {

@@ -12,7 +12,7 @@
 
 use syn::visit::Visit;
 
-use super::{refuse, repeat, Collector};
+use super::{answer, repeat, Collector};
 
 impl Collector<'_> {
     /// A `match` over a module's lookup, before any write: an arm finding the record
@@ -21,10 +21,10 @@ impl Collector<'_> {
     /// not leave.
     pub(super) fn module_refusal_match(&mut self, m: &syn::ExprMatch) {
         // The arms first: most matches refuse nothing, and naming the call allocates.
-        let refuses = m
-            .arms
-            .iter()
-            .any(|a| a.guard.is_none() && finds_some(&a.pat) && self.answers_error(&a.body));
+        let answers = &self.cat.writes.error_answers;
+        let refuses = m.arms.iter().any(|a| {
+            a.guard.is_none() && finds_some(&a.pat) && answer::expr_refuses(&a.body, answers)
+        });
         if let Some(call) = refuses.then(|| module_call(&m.expr)).flatten() {
             self.refused_modules.push(call);
         }
@@ -39,11 +39,7 @@ impl Collector<'_> {
         if asked.method != "is_some" || !asked.args.is_empty() {
             return;
         }
-        let answers = |s: &syn::Stmt| match s {
-            syn::Stmt::Expr(e, _) => self.answers_error(e),
-            s => refuse::stmt_refuses(s),
-        };
-        if !i.then_branch.stmts.iter().any(answers) {
+        if !answer::block_refuses(&i.then_branch, &self.cat.writes.error_answers) {
             return;
         }
         if let Some(call) = module_call(&asked.receiver) {
@@ -67,29 +63,13 @@ impl Collector<'_> {
             self.ev.repeat |= repeat::REFUSES;
         }
     }
-
-    /// `e` answers an error: as [`refuse::expr_refuses`], or returns a call of an
-    /// `error-answers` name (`return HttpResponse::bad_request(..)`), directly or as a
-    /// statement of a block.
-    fn answers_error(&self, e: &syn::Expr) -> bool {
-        let answers = &self.cat.writes.error_answers;
-        let answer = |e: &syn::Expr| match e {
-            syn::Expr::Return(r) => matches!(r.expr.as_deref(), Some(syn::Expr::Call(c))
-                if matches!(&*c.func, syn::Expr::Path(p)
-                    if p.path.segments.last().is_some_and(|s| answers.iter().any(|a| s.ident == a)))),
-            _ => false,
-        };
-        refuse::expr_refuses(e)
-            || answer(e)
-            || matches!(e, syn::Expr::Block(b) if b.block.stmts.iter().any(|s| {
-                matches!(s, syn::Stmt::Expr(e, _) if answer(e))
-            }))
-    }
 }
 
 /// `(module, function)` of a call through a module's path (`org_storage::get(..)`,
 /// through `.await`, `?`, parentheses and method calls on its result such as
-/// `.ok().flatten()`): every segment before the function is lowercase, no type's.
+/// `.ok().flatten()`): every segment before the function a module's name (see
+/// [`super::calls::module_name`], the rule [`Collector::module_path_call`] keeps path
+/// calls by), no type's.
 fn module_call(e: &syn::Expr) -> Option<(String, String)> {
     match e {
         syn::Expr::Await(a) => module_call(&a.base),
@@ -108,7 +88,7 @@ fn module_call(e: &syn::Expr) -> Option<(String, String)> {
             let mut path = String::new();
             for s in module {
                 let name = s.ident.to_string();
-                if !name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_') {
+                if !s.arguments.is_none() || !super::calls::module_name(&name) {
                     return None;
                 }
                 if !path.is_empty() {

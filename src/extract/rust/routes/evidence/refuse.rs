@@ -5,6 +5,7 @@
 
 use syn::visit::{self, Visit};
 
+use super::answer::{block_refuses, expr_refuses};
 use super::{repeat, Collector, CHAIN_READ, CHAIN_SEND};
 use crate::extract::rust::front::ident::with_ident_str;
 use crate::extract::rust::front::items::Items;
@@ -94,40 +95,6 @@ fn found_type(cond: &syn::Expr, lookups: &[String]) -> Option<String> {
     }
 }
 
-/// A statement that answers an error whatever else holds: `err!(..)`, `bail!(..)`,
-/// `return Err(..)`, a tail `Err(..)`.
-pub(super) fn stmt_refuses(st: &syn::Stmt) -> bool {
-    match st {
-        syn::Stmt::Macro(m) => error_macro(&m.mac),
-        syn::Stmt::Expr(e, _) => expr_refuses(e),
-        _ => false,
-    }
-}
-
-pub(super) fn expr_refuses(e: &syn::Expr) -> bool {
-    match e {
-        syn::Expr::Macro(m) => error_macro(&m.mac),
-        syn::Expr::Return(r) => r.expr.as_deref().is_some_and(expr_refuses),
-        syn::Expr::Call(c) => {
-            matches!(&*c.func, syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Err"))
-        }
-        syn::Expr::Block(b) => block_refuses(&b.block),
-        _ => false,
-    }
-}
-
-/// A block one of whose own statements answers an error (not one nested in an `if`).
-pub(super) fn block_refuses(b: &syn::Block) -> bool {
-    b.stmts.iter().any(stmt_refuses)
-}
-
-fn error_macro(m: &syn::Macro) -> bool {
-    m.path.segments.last().is_some_and(|s| {
-        let n = s.ident.to_string();
-        n == "bail" || n.starts_with("err")
-    })
-}
-
 /// `None` or `_`: the arm of a lookup that found nothing.
 fn none_arm(pat: &syn::Pat) -> bool {
     match pat {
@@ -208,7 +175,7 @@ impl Collector<'_> {
             let refuses = m.arms.iter().any(|a| {
                 !found_nothing(&a.pat)
                     && !matches!(a.pat, syn::Pat::Wild(_))
-                    && expr_refuses(&a.body)
+                    && expr_refuses(&a.body, &self.cat.writes.error_answers)
             });
             if found.is_some() {
                 // `Some(user) => if !user.password_hash.is_empty() { err!(..) }`.
@@ -331,7 +298,7 @@ impl Collector<'_> {
         if first && self.names.writes.text.is_empty() {
             self.module_refusal_if(i);
         }
-        if first && block_refuses(&i.then_branch) {
+        if first && block_refuses(&i.then_branch, &self.cat.writes.error_answers) {
             // `if ea.status != Status::Confirmed as i32 { err!(..) }`.
             state_checks(&i.cond, &mut self.state_checks);
             // `if User::find_by_mail(..).is_some() { err!("User already exists") }`.
@@ -463,7 +430,7 @@ impl Collector<'_> {
             return;
         };
         let first = self.names.writes.text.is_empty() && self.nothing_repeated();
-        if !first || !expr_refuses(diverge) || found_nothing(pat) {
+        if !first || !expr_refuses(diverge, &self.cat.writes.error_answers) || found_nothing(pat) {
             return;
         }
         if lookup_type(&init.expr, &self.cat.writes.lookups).is_none() {
@@ -573,7 +540,7 @@ impl Collector<'_> {
 /// The assignments (by address) every call that goes on makes: statements of the
 /// block, and of the `then` block of a statement `if let Some(g) = .. { .. } else {
 /// err!(..) }`, whose other way refuses.
-pub(super) fn unconditional_assigns(body: &syn::Block) -> Vec<usize> {
+pub(super) fn unconditional_assigns(body: &syn::Block, answers: &[String]) -> Vec<usize> {
     let mut out = Vec::new();
     let mut blocks = vec![body];
     while let Some(b) = blocks.pop() {
@@ -584,7 +551,7 @@ pub(super) fn unconditional_assigns(body: &syn::Block) -> Vec<usize> {
                 }
                 syn::Stmt::Expr(syn::Expr::If(i), _) => {
                     if let Some((_, els)) = &i.else_branch {
-                        if matches!(&*i.cond, syn::Expr::Let(_)) && expr_refuses(els) {
+                        if matches!(&*i.cond, syn::Expr::Let(_)) && expr_refuses(els, answers) {
                             blocks.push(&i.then_branch);
                         }
                     }
