@@ -12,6 +12,7 @@ use crate::extract::rust::front::ident::with_ident_str;
 use crate::extract::rust::front::items::Items;
 
 mod answer;
+mod args;
 mod bindings;
 mod body;
 mod branch;
@@ -28,7 +29,7 @@ mod tokens;
 
 pub(crate) use bindings::file_state;
 pub(crate) use branch::conditional;
-pub(crate) use names::{NameBuf, Names};
+pub(crate) use names::{NameBuf, Names, ARGS_UNKNOWN};
 pub(crate) use tokens::string_literals;
 
 /// What a body shows about an idempotency key.
@@ -81,6 +82,11 @@ pub(crate) struct Evidence {
     /// `super::save`, `cache::fill`): the link step resolves each through the file's
     /// imports to the one function it runs, rather than every function of its name.
     pub path_calls: Names,
+    /// The argument count of each entry of `calls`, in its order ([`ARGS_UNKNOWN`]
+    /// for a call in a macro's text or a type's name); empty when none is known. Rust
+    /// has no optional parameters: the link step matches a call it resolves by name
+    /// only to functions taking as many ([`Evidence::arg_counts`]).
+    pub call_args: Box<[u8]>,
 }
 
 /// Flags of [`Evidence::repeat`].
@@ -212,6 +218,7 @@ impl Evidence {
         self.key_field |= other.key_field;
         self.consts = self.consts.union(&other.consts);
         self.types = self.types.union(&other.types);
+        self.call_args = self.merged_args(&other);
         self.calls = self.calls.union(&other.calls);
         self.fn_calls = self.fn_calls.union(&other.fn_calls);
         self.storage = self.storage.take().or(other.storage);
@@ -487,7 +494,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             };
             let before = self.names.writes.text.len();
             self.asking = self.is_asked(std::ptr::from_ref(c) as usize);
-            let called = self.called(&last.ident, true);
+            let called = self.called(&last.ident, true, calls::arg_count(c.args.len()));
             self.asking = false;
             if !called {
                 return;

@@ -25,6 +25,9 @@ pub(crate) struct FnInfo {
     pub owner: Option<String>,
     /// It takes `self`: a method call `x.save(..)` may reach it.
     pub method: bool,
+    /// Its parameters besides `self` (254 for 254 and more; [`super::evidence::ARGS_UNKNOWN`] when not
+    /// known): a call resolved by name only runs it when given as many arguments.
+    pub params: u8,
     /// `Evidence::calls` and `Evidence::fn_calls`, read without the rest (taken out
     /// of the evidence when the facts are written; none while the evidence is made
     /// in this run, which then costs a pointer).
@@ -48,8 +51,19 @@ struct Heads {
 /// The same function: the heads are copies of the evidence's.
 impl PartialEq for FnInfo {
     fn eq(&self, other: &Self) -> bool {
-        (&self.name, &self.owner, self.method, self.evidence())
-            == (&other.name, &other.owner, other.method, other.evidence())
+        (
+            &self.name,
+            &self.owner,
+            self.method,
+            self.params,
+            self.evidence(),
+        ) == (
+            &other.name,
+            &other.owner,
+            other.method,
+            other.params,
+            other.evidence(),
+        )
     }
 }
 
@@ -59,6 +73,7 @@ struct Wire<'a> {
     name: &'a CompactString,
     owner: &'a Option<String>,
     method: bool,
+    params: u8,
     heads: HeadsRef<'a>,
     evidence: Stripped<'a>,
 }
@@ -93,6 +108,7 @@ impl Serialize for FnInfo {
             name: &self.name,
             owner: &self.owner,
             method: self.method,
+            params: self.params,
             heads: HeadsRef {
                 calls: self.calls(),
                 fn_calls: self.fn_calls(),
@@ -110,11 +126,13 @@ impl FnInfo {
         evidence: Evidence,
         owner: Option<String>,
         method: bool,
+        params: u8,
     ) -> FnInfo {
         FnInfo {
             name,
             owner,
             method,
+            params,
             heads: None,
             evidence: Lazy::new(Box::new(evidence)),
         }
@@ -189,7 +207,7 @@ mod tests {
             writes: Some("call insert".into()),
             ..Evidence::default()
         };
-        let made = FnInfo::new("save".into(), evidence, None, true);
+        let made = FnInfo::new("save".into(), evidence, None, true, 2);
         let bytes = postcard::to_stdvec(&made).unwrap();
         let read: FnInfo = postcard::from_bytes(&bytes).unwrap();
         assert_eq!(read.calls().sorted(), ["insert", "log"]);

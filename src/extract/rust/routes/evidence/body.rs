@@ -41,7 +41,7 @@ impl Collector<'_> {
         if std::mem::take(&mut self.taken) {
             self.ev.repeat |= repeat::REFUSES;
         }
-        self.ev.calls = self.names.calls.take();
+        (self.ev.calls, self.ev.call_args) = self.names.calls.take_with_args();
         self.ev.consts = self.names.consts.take();
         self.ev.types = self.names.types.take();
         self.ev.type_calls = self.names.type_calls.take();

@@ -106,9 +106,10 @@ impl Collector<'_> {
     /// Records a call unless it is a CORS configuration call (`allow_headers(..)`),
     /// whose arguments name the key without checking it: false for those, which the
     /// caller then does not walk. With `ident_too`, the identifier also gets
-    /// [`Collector::ident`]'s checks, on the same printed text.
-    pub(super) fn called(&mut self, id: &proc_macro2::Ident, ident_too: bool) -> bool {
-        let name = self.names.calls.push_ident(id);
+    /// [`Collector::ident`]'s checks, on the same printed text. `args`: the call's
+    /// argument count ([`super::ARGS_UNKNOWN`] in a macro's text).
+    pub(super) fn called(&mut self, id: &proc_macro2::Ident, ident_too: bool, args: u8) -> bool {
+        let name = self.names.calls.push_ident_args(id, args);
         // The printed text equals a catalogue name exactly when the identifier does
         // (`r#x` prints as `r#x`, and `Ident == "r#x"` compares the same way).
         if has(&self.cat.cors.methods, name) {
@@ -231,6 +232,12 @@ impl Collector<'_> {
         self.names.path_calls.push_str(&text);
         self.names.literal = text;
     }
+}
+
+/// The argument count of a call as [`super::Evidence::call_args`] keeps it: a closure
+/// passed is one argument; counts from 254 up are kept as 254.
+pub(super) fn arg_count(n: usize) -> u8 {
+    u8::try_from(n).map_or(super::ARGS_UNKNOWN - 1, |n| n.min(super::ARGS_UNKNOWN - 1))
 }
 
 /// A path segment's name that is a module's, not a type's: lowercase or `_`-led

@@ -18,7 +18,7 @@ impl Collector<'_> {
         before: usize,
         first: bool,
     ) -> bool {
-        let walk = self.called(&m.method, false);
+        let walk = self.called(&m.method, false, super::calls::arg_count(m.args.len()));
         self.closure_runner(m, before, first);
         self.claim_method(m);
         self.builder_option(m, before, first);

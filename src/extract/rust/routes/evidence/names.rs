@@ -43,11 +43,24 @@ pub(crate) struct NameBuf {
     pub(super) text: String,
     /// Where the name pushed last starts.
     last: usize,
+    /// The argument count of each name's call, in step with `text` ([`ARGS_UNKNOWN`]
+    /// where none is known: a macro's text, a type's name). Read for the calls only.
+    args: Vec<u8>,
 }
+
+/// An argument count not known (a call in a macro's text): it may run any function
+/// of its name. Counts from 254 up are kept as 254.
+pub(crate) const ARGS_UNKNOWN: u8 = u8::MAX;
 
 impl NameBuf {
     /// Appends an identifier (as `Display` prints it, like `to_string`) and returns its text.
     pub(super) fn push_ident(&mut self, id: &proc_macro2::Ident) -> &str {
+        self.push_ident_args(id, ARGS_UNKNOWN)
+    }
+
+    /// [`NameBuf::push_ident`] of a call given `args` arguments.
+    pub(super) fn push_ident_args(&mut self, id: &proc_macro2::Ident, args: u8) -> &str {
+        self.args.push(args);
         self.last = self.text.len();
         let _ = write!(self.text, "{id}");
         let end = self.text.len();
@@ -57,6 +70,7 @@ impl NameBuf {
 
     /// Appends a name.
     pub(super) fn push_str(&mut self, name: &str) {
+        self.args.push(ARGS_UNKNOWN);
         self.last = self.text.len();
         self.text.push_str(name);
         self.text.push('\n');
@@ -64,11 +78,16 @@ impl NameBuf {
 
     /// Forgets the name pushed last.
     pub(super) fn pop(&mut self) {
+        if self.text.len() > self.last {
+            self.args.pop();
+        }
         self.text.truncate(self.last);
     }
 
     /// Forgets every name pushed after the buffer was `mark` bytes long.
     pub(super) fn truncate(&mut self, mark: usize) {
+        let gone = self.text.get(mark..).map_or(0, |t| t.matches('\n').count());
+        self.args.truncate(self.args.len().saturating_sub(gone));
         self.text.truncate(mark);
         self.last = self.last.min(mark);
     }
@@ -81,6 +100,7 @@ impl NameBuf {
             kept.push('\n');
         }
         self.text.clear();
+        self.args.clear();
         self.last = 0;
         Names(kept.into_boxed_str())
     }
@@ -90,7 +110,19 @@ impl NameBuf {
     pub(super) fn take(&mut self) -> Names {
         let out = Names(Box::from(self.text.as_str()));
         self.text.clear();
+        self.args.clear();
         self.last = 0;
         out
+    }
+
+    /// The names collected so far with their calls' argument counts (empty when none
+    /// is known, as for most bodies' few calls in macros only); the buffer is left empty.
+    pub(super) fn take_with_args(&mut self) -> (Names, Box<[u8]>) {
+        let args = if self.args.iter().all(|&a| a == ARGS_UNKNOWN) {
+            Box::default()
+        } else {
+            Box::from(self.args.as_slice())
+        };
+        (self.take(), args)
     }
 }

@@ -68,7 +68,7 @@ impl Collector<'_> {
                     if !called {
                         self.ident(id);
                         path = path_step(before, id, &mut tts);
-                    } else if !self.called(id, true) {
+                    } else if !self.called(id, true, super::ARGS_UNKNOWN) {
                         // A CORS call: its arguments are skipped too.
                         tts.next();
                     } else if !before.is_empty() {

@@ -357,6 +357,7 @@ impl<'a> Summarizer<'a> {
             ev,
             owner.map(str::to_string),
             sig.receiver().is_some(),
+            params(sig),
         ));
         self.out.fns.len() - 1
     }
@@ -456,4 +457,14 @@ fn value_name(e: &syn::Expr) -> String {
 
 fn is_upper(s: &str) -> bool {
     s.len() > 1 && s.chars().all(|c| c.is_ascii_uppercase())
+}
+
+/// The parameters of `sig` besides `self`, as [`FnInfo::params`] keeps them.
+fn params(sig: &syn::Signature) -> u8 {
+    let n = sig
+        .inputs
+        .iter()
+        .filter(|a| matches!(a, syn::FnArg::Typed(_)))
+        .count();
+    u8::try_from(n).map_or(u8::MAX - 1, |n| n.min(u8::MAX - 1))
 }

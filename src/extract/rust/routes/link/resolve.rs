@@ -1,6 +1,7 @@
 //! Which functions of the workspace a call may run: by name, by method, by type.
 
 use super::*;
+use crate::extract::rust::routes::evidence::ARGS_UNKNOWN;
 
 impl<'a> Package<'a> {
     /// Indexes the functions of file `fi`: by name, methods by name, and those of
@@ -146,10 +147,26 @@ impl<'a> Package<'a> {
         if let Some(targets) = self.path_targets(ev, c) {
             return (targets, true);
         }
-        if ev.fn_calls.iter().any(|n| n == c) {
-            return (self.bodies(self.visible(&self.fns, c, pkg)), false);
-        }
-        (self.bodies(self.visible(&self.methods, c, pkg)), false)
+        let by_name = if ev.fn_calls.iter().any(|n| n == c) {
+            &self.fns
+        } else {
+            &self.methods
+        };
+        let all = by_name.get(c).map(Vec::as_slice).unwrap_or_default();
+        // Rust has no optional parameters: `lock.write()` runs no `write(schema,
+        // entry, fsync)`. Only what the calls' argument counts fit, when known.
+        let targets = match ev.arg_counts(c) {
+            Some(counts) => {
+                let fit: Vec<Entry<'a>> = all
+                    .iter()
+                    .copied()
+                    .filter(|(_, info)| takes(info, counts))
+                    .collect();
+                self.visible_in(&fit, pkg)
+            }
+            None => self.visible_in(all, pkg),
+        };
+        (self.bodies(targets), false)
     }
 }
 
@@ -195,4 +212,14 @@ impl<'a> Package<'a> {
             self.pkg_of[*f] == pkg || self.deps_of[pkg].contains(&self.pkg_of[*f])
         }))
     }
+}
+
+/// Whether function `info` may be run by a call given one of the argument counts
+/// `counts` ([`Evidence::arg_counts`]): as many as its parameters, or one more for a
+/// method (`T::m(x, a)` passes `self`). Unknown parameters fit any call.
+fn takes(info: &FnInfo, counts: u64) -> bool {
+    let bit = |n: u8| counts & (1 << n.min(63)) != 0;
+    info.params == ARGS_UNKNOWN
+        || bit(info.params)
+        || (info.method && bit(info.params.saturating_add(1)))
 }
