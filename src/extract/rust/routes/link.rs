@@ -47,6 +47,10 @@ type Entry<'a> = (usize, &'a FnInfo);
 /// Where a scope is attached: the parent, the order there, the path prefix of the edge.
 type Parent<'a> = (ScopeId, u32, Option<&'a str>);
 
+/// Resolved call targets by (body address, package, any call or write call), then
+/// call name (looked up by `&str`, so a hit allocates nothing).
+type TargetsMemo<'a> = HashMap<(usize, usize, bool), HashMap<String, Vec<(usize, &'a Evidence)>>>;
+
 struct Package<'a> {
     files: &'a [&'a FileRoutes],
     /// Calls not followed when judging what a repeat does (`[writes] not-followed`).
@@ -84,6 +88,9 @@ struct Package<'a> {
     writes_memo: std::cell::RefCell<HashMap<(usize, u8, bool), Option<String>>>,
     /// [`Package::creates`] by (evidence address, depth).
     creates_memo: std::cell::RefCell<HashMap<(usize, u8, bool), Option<String>>>,
+    /// [`Package::memo_targets`]: the calls of a shared helper are resolved once, not
+    /// once per route that reaches it.
+    targets_memo: std::cell::RefCell<TargetsMemo<'a>>,
     /// `Type::f` of the constructors that make a new identity, with the generator.
     new_id_fns: HashMap<&'a str, &'a str>,
     macro_registered: HashSet<&'a str>,
@@ -252,6 +259,7 @@ impl<'a> Package<'a> {
             parents: HashMap::default(),
             writes_memo: Default::default(),
             creates_memo: Default::default(),
+            targets_memo: Default::default(),
             new_id_fns: HashMap::default(),
             macro_registered: HashSet::default(),
             handlers: HashSet::default(),

@@ -420,7 +420,7 @@ impl Package<'_> {
             {
                 continue;
             }
-            let targets = self.call_targets(ev, c, pkg);
+            let targets = self.memo_targets(ev, c, pkg, true);
             // The handler's call into a stub package: its body, not in sight, may
             // apply twice.
             if targets.is_empty() && depth == REPEAT_DEPTH {
@@ -483,6 +483,43 @@ impl<'a> Package<'a> {
     /// packages down read as a write call whose body is not in sight. Others as
     /// [`Package::callees`].
     fn write_targets(&self, ev: &Evidence, c: &str, pkg: usize) -> Vec<(usize, &'a Evidence)> {
+        self.memo_targets(ev, c, pkg, false)
+    }
+
+    /// The bodies call `c` of body `ev` may run: [`Package::call_targets`] (`any_call`)
+    /// or [`Package::resolve_write_targets`], resolved once per body and call. A shared
+    /// helper is visited once per route that reaches it (each route's walk has its own
+    /// `seen`), and resolving a call by name is the walk's largest cost.
+    fn memo_targets(
+        &self,
+        ev: &Evidence,
+        c: &str,
+        pkg: usize,
+        any_call: bool,
+    ) -> Vec<(usize, &'a Evidence)> {
+        let body = (std::ptr::from_ref(ev) as usize, pkg, any_call);
+        if let Some(t) = self.targets_memo.borrow().get(&body).and_then(|m| m.get(c)) {
+            return t.clone();
+        }
+        let targets = if any_call {
+            self.call_targets(ev, c, pkg)
+        } else {
+            self.resolve_write_targets(ev, c, pkg)
+        };
+        self.targets_memo
+            .borrow_mut()
+            .entry(body)
+            .or_default()
+            .insert(c.to_string(), targets.clone());
+        targets
+    }
+
+    fn resolve_write_targets(
+        &self,
+        ev: &Evidence,
+        c: &str,
+        pkg: usize,
+    ) -> Vec<(usize, &'a Evidence)> {
         if let Some((q, m)) = c.rsplit_once("::") {
             if q.starts_with(|ch: char| ch.is_ascii_lowercase()) {
                 if let Some(targets) = self.path_targets(ev, m) {
