@@ -127,11 +127,16 @@ fn next_of(b: &[u8], i: usize, table: &[bool; 256]) -> Option<usize> {
 /// lone `/` or a lifetime's quote is one byte.
 fn skip_from(b: &[u8], at: usize) -> usize {
     match b[at] {
+        b'/' if b.get(at + 1) == Some(&b'/') => {
+            memchr::memchr(b'\n', &b[at..]).map_or(b.len(), |n| at + n)
+        }
+        b'/' if b.get(at + 1) == Some(&b'*') => skip_block_comment(b, at),
         b'"' => match raw_prefix(b, at) {
             Some(start) => skip_prefixed_string(b, start),
             None => skip_string(b, at + 1),
         },
-        _ => skip_literal_or_comment(b, at).unwrap_or(at + 1),
+        b'\'' => skip_char_or_lifetime(b, at),
+        _ => at + 1,
     }
 }
 
@@ -199,21 +204,6 @@ pub fn blank(text: &str, unparsed: &Unparsed) -> String {
     String::from_utf8(bytes).unwrap_or_else(|_| text.to_owned())
 }
 
-/// Where a comment, string, raw or byte string, or character literal starting at `i`
-/// ends; `None` when none starts there (a lifetime is skipped as its quote alone).
-fn skip_literal_or_comment(b: &[u8], i: usize) -> Option<usize> {
-    match b[i] {
-        b'/' if b.get(i + 1) == Some(&b'/') => {
-            Some(memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |n| i + n))
-        }
-        b'/' if b.get(i + 1) == Some(&b'*') => Some(skip_block_comment(b, i)),
-        b'"' => Some(skip_string(b, i + 1)),
-        b'r' | b'b' | b'c' if is_raw_or_byte_string(b, i) => Some(skip_prefixed_string(b, i)),
-        b'\'' => Some(skip_char_or_lifetime(b, i)),
-        _ => None,
-    }
-}
-
 fn is_word_byte(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
 }
@@ -230,7 +220,7 @@ fn skip_blanks(b: &[u8], mut i: usize) -> usize {
         if b[i].is_ascii_whitespace() {
             i += 1;
         } else if b[i] == b'/' && matches!(b.get(i + 1), Some(b'/' | b'*')) {
-            i = skip_literal_or_comment(b, i).unwrap_or(i + 1);
+            i = skip_from(b, i);
         } else {
             break;
         }
