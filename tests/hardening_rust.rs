@@ -150,3 +150,21 @@ fn row17_max_tokens_is_set_under_rust_in_the_config() {
     assert_eq!(json["errors"], serde_json::json!([]), "{json}");
     assert!(client_findings(&json) > 0);
 }
+
+/// The limits guard the parse, and an inline test module's body is not parsed: deep
+/// nesting there is no error. A test attribute nested past the limit is not parsed
+/// either (it marks nothing, and the nesting after it is refused as usual).
+#[test]
+fn nesting_the_parse_never_sees_is_not_refused() {
+    let deep = format!("fn f() {{ {}x{} }}", "(".repeat(20_000), ")".repeat(20_000));
+    let in_tests = format!("fn kept() {{}}\n#[cfg(test)]\nmod tests {{\n    {deep}\n}}\n");
+    assert_eq!(errors_for(&in_tests), Vec::<Value>::new());
+    let attr = format!(
+        "#[cfg(all(test, {}x{}))]\nmod tests {{ fn t() {{}} }}\n",
+        "(".repeat(20_000),
+        ")".repeat(20_000)
+    );
+    assert_limit(&attr, "brackets nested deeper than 256 levels");
+    let outside = format!("fn kept() {{}}\n{deep}\n");
+    assert_limit(&outside, "brackets nested deeper than 256 levels");
+}

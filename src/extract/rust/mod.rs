@@ -75,19 +75,22 @@ fn is_generated(text: &str) -> bool {
 }
 
 /// Parses and summarises one file. A file nested too deep or with more tokens than
-/// `ctx.max_tokens` is refused (`limit`), one `syn` cannot parse is a `parse`
-/// error with its position.
+/// `ctx.max_tokens` (outside its inline test modules, which are not parsed) is refused
+/// (`limit`), one `syn` cannot parse is a `parse` error with its position; a generated
+/// file is neither parsed nor scanned.
 pub fn summarize(source: &SourceFile, ctx: &Ctx) -> Result<FileFacts, FileError> {
     let error = |offset: Option<usize>, kind: ErrorKind, message: String| {
         source.error(offset, kind, message)
     };
-    if let Err(deep) = scan::check_size(&source.text, scan::MAX_DEPTH, ctx.max_tokens) {
-        return Err(error(Some(deep.offset), ErrorKind::Limit, deep.message()));
-    }
     if is_generated(&source.text) {
         return Ok(FileFacts::default());
     }
     let text = blank_unparsed(blank_shebang(&source.text));
+    // The limits guard the parse, so they are checked on what `syn` will see: a test
+    // module's body, blanked, costs the scan nothing (its offsets are the file's).
+    if let Err(deep) = scan::check_size(&text, scan::MAX_DEPTH, ctx.max_tokens) {
+        return Err(error(Some(deep.offset), ErrorKind::Limit, deep.message()));
+    }
     // Macro bodies are re-parsed once for the three analyses, until the file is done.
     let reparsed = front::macros::Session::start();
     let result = match syn::parse_file(&text) {

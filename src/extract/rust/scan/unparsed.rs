@@ -249,9 +249,12 @@ fn may_mark_tests(b: &[u8]) -> bool {
         || memchr::memmem::find(b, b"debug_assertions").is_some()
 }
 
-/// Whether the attribute written as `text` (`#[cfg(test)]`) marks test code.
+/// Whether the attribute written as `text` (`#[cfg(test)]`) marks test code. This
+/// scan runs before the depth check (which then sees the blanked text), so an
+/// attribute nested too deep for `syn` is not parsed: it is taken for no test mark.
 fn is_test_attribute(text: &str) -> bool {
     may_mark_tests(text.as_bytes())
+        && super::check_depth(text, super::MAX_DEPTH).is_ok()
         && syn::Attribute::parse_outer
             .parse_str(text)
             .is_ok_and(|attrs| attrs.iter().any(is_test_attr))
