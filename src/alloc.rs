@@ -66,6 +66,76 @@ fn set_purge_delay(ms: i64) {
     unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, ms as _) }
 }
 
+/// The heap of [`keeping`], made on first use and never deleted.
+static KEPT_HEAP: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+
+/// How many threads are inside [`keeping`]: while none is, an allocation reads this
+/// one shared word and no thread-local.
+static KEEPERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+thread_local! {
+    /// Inside [`keeping`]: this thread's theap of the kept heap.
+    static KEPT_THEAP: std::cell::Cell<Option<*mut std::ffi::c_void>> =
+        const { std::cell::Cell::new(None) };
+}
+
+// mimalloc v3's theap calls, which `libmimalloc-sys` compiles but does not declare.
+unsafe extern "C" {
+    fn mi_heap_theap(heap: *mut libmimalloc_sys::mi_heap_t) -> *mut std::ffi::c_void;
+    fn mi_theap_malloc_aligned(
+        theap: *mut std::ffi::c_void,
+        size: usize,
+        alignment: usize,
+    ) -> *mut std::ffi::c_void;
+}
+
+/// A small block while some thread is inside [`keeping`]: from the kept heap if this
+/// thread is. Out of line, so that the usual path stays a jump to mimalloc.
+///
+/// # Safety
+/// As [`GlobalAlloc::alloc`], for a small block.
+#[cold]
+#[inline(never)]
+unsafe fn alloc_while_keeping(layout: Layout) -> *mut u8 {
+    match KEPT_THEAP.try_with(std::cell::Cell::get).ok().flatten() {
+        // SAFETY: this thread's theap of the kept heap, which is never deleted.
+        Some(theap) => unsafe {
+            mi_theap_malloc_aligned(theap, layout.size(), layout.align()) as *mut u8
+        },
+        // SAFETY: forwarded with the caller's guarantees.
+        None => unsafe { mimalloc::MiMalloc.alloc(layout) },
+    }
+}
+
+/// Runs `f` with this thread's small blocks allocated from a heap of their own, whose
+/// pages hold nothing else.
+///
+/// Facts kept for the whole run, copied into the holes a freed syntax tree leaves,
+/// scatter the next files' trees over pages they pin: the parse then allocates from
+/// long, cold free lists. Kept apart, a 300k-line tree's check took 9% less CPU
+/// time for as many instructions; see [`crate::extract::rust::FileFacts::packed`].
+pub fn keeping<T>(f: impl FnOnce() -> T) -> T {
+    // SAFETY: makes a heap once; a v3 heap serves any thread through the theap that
+    // thread gets for it.
+    let heap = *KEPT_HEAP.get_or_init(|| unsafe { libmimalloc_sys::mi_heap_new() } as usize);
+    // SAFETY: a live heap.
+    let theap = unsafe { mi_heap_theap(heap as *mut libmimalloc_sys::mi_heap_t) };
+    if theap.is_null() || KEPT_THEAP.try_with(|t| t.set(Some(theap))).is_err() {
+        return f();
+    }
+    /// Leaves [`keeping`] even on unwind.
+    struct Leave;
+    impl Drop for Leave {
+        fn drop(&mut self) {
+            let _ = KEPT_THEAP.try_with(|t| t.set(None));
+            KEEPERS.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+    KEEPERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let _leave = Leave;
+    f()
+}
+
 fn large(size: usize) -> bool {
     size >= LARGE
 }
@@ -79,6 +149,9 @@ unsafe impl GlobalAlloc for Hybrid {
         if large(layout.size()) {
             // SAFETY: forwarded with the caller's guarantees.
             unsafe { System.alloc(layout) }
+        } else if KEEPERS.load(std::sync::atomic::Ordering::Relaxed) != 0 {
+            // SAFETY: forwarded with the caller's guarantees.
+            unsafe { alloc_while_keeping(layout) }
         } else {
             // SAFETY: forwarded with the caller's guarantees.
             unsafe { mimalloc::MiMalloc.alloc(layout) }
@@ -146,6 +219,33 @@ mod tests {
         }
         super::purge_freed_pages_at_once();
         assert_eq!(unsafe { libmimalloc_sys::mi_option_get(PURGE_DELAY) }, 0);
+    }
+
+    /// Inside `keeping` a small block comes from the kept heap, outside it from the
+    /// default one; large blocks stay with the system allocator; every block is freed
+    /// as usual.
+    #[test]
+    fn keeping_allocates_small_blocks_in_their_own_heap() {
+        unsafe extern "C" {
+            fn mi_heap_contains(
+                heap: *const libmimalloc_sys::mi_heap_t,
+                p: *const std::ffi::c_void,
+            ) -> bool;
+        }
+        let small = Layout::from_size_align(48, 8).unwrap();
+        let large = Layout::from_size_align(LARGE, 8).unwrap();
+        // SAFETY: each block is freed once with the layout it was allocated with.
+        unsafe {
+            let (kept, big) = super::keeping(|| (Hybrid.alloc(small), Hybrid.alloc(large)));
+            let plain = Hybrid.alloc(small);
+            let heap = *super::KEPT_HEAP.get().unwrap() as *const libmimalloc_sys::mi_heap_t;
+            assert!(mi_heap_contains(heap, kept.cast()));
+            assert!(!mi_heap_contains(heap, plain.cast()));
+            assert!(!libmimalloc_sys::mi_is_in_heap_region(big.cast()));
+            for (p, l) in [(kept, small), (big, large), (plain, small)] {
+                Hybrid.dealloc(p, l);
+            }
+        }
     }
 
     /// A block keeps its bytes when `realloc` moves it between the two allocators,
