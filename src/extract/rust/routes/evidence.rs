@@ -82,6 +82,12 @@ pub(crate) struct Evidence {
     /// `super::save`, `cache::fill`): the link step resolves each through the file's
     /// imports to the one function it runs, rather than every function of its name.
     pub path_calls: Names,
+    /// `f::m` of the methods called on a variable a free function `f` made (`let mut
+    /// client = make_grpc_search_client(..).await?; client.cancel_query(req)`:
+    /// `make_grpc_search_client::cancel_query`): the link step runs the method of the
+    /// type `f` is declared to return, not every method `m` of the workspace (the
+    /// gRPC server's `cancel_query` beside the generated client's).
+    pub made_calls: Names,
     /// The argument count of each entry of `calls`, in its order ([`ARGS_UNKNOWN`]
     /// for a call in a macro's text or a type's name); empty when none is known. Rust
     /// has no optional parameters: the link step matches a call it resolves by name
@@ -103,11 +109,17 @@ pub(crate) struct Scratch {
     type_calls: NameBuf,
     fn_calls: NameBuf,
     path_calls: NameBuf,
+    made_calls: NameBuf,
     /// The text of the literal being looked at in a macro body.
     literal: String,
     /// The variables of the body whose type is known, each with it (`folder` bound by
     /// `let folder = Folder::find(..)`), the last binding of a name first found.
     bindings: Vec<(String, String)>,
+    /// The variables of the body a free function made, each with its name (`client`
+    /// bound by `let client = make_client(..)?`), for [`Evidence::made_calls`]; an
+    /// empty name when a later `let` rebinds the variable otherwise. Inline strings:
+    /// a `let` of a call's result is common, and these allocate nothing.
+    made: Vec<(compact_str::CompactString, compact_str::CompactString)>,
     /// The file's process state: its `static`s (`DEK_CACHE`) and struct fields
     /// (`Registry.keys`) holding an in-memory type, each with that type (see
     /// [`file_state`]). Set once per file, read by every function of it.
@@ -231,6 +243,7 @@ impl Evidence {
         self.counts = self.counts.take().or(other.counts);
         self.type_calls = self.type_calls.union(&other.type_calls);
         self.path_calls = self.path_calls.union(&other.path_calls);
+        self.made_calls = self.made_calls.union(&other.made_calls);
     }
 }
 

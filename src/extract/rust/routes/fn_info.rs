@@ -28,6 +28,11 @@ pub(crate) struct FnInfo {
     /// Its parameters besides `self` (254 for 254 and more; [`super::evidence::ARGS_UNKNOWN`] when not
     /// known): a call resolved by name only runs it when given as many arguments.
     pub params: u8,
+    /// The type a free function's signature says it returns (`SearchClient` of
+    /// `-> Result<SearchClient<..>, Error>`, [`super::types::returned`]): a method
+    /// called on a value it made (`let c = make_client(..)?; c.cancel_query(r)`) runs
+    /// that type's method. None for a method, or when the signature names no type.
+    pub ret: Option<CompactString>,
     /// `Evidence::calls` and `Evidence::fn_calls`, read without the rest (taken out
     /// of the evidence when the facts are written; none while the evidence is made
     /// in this run, which then costs a pointer).
@@ -56,12 +61,14 @@ impl PartialEq for FnInfo {
             &self.owner,
             self.method,
             self.params,
+            &self.ret,
             self.evidence(),
         ) == (
             &other.name,
             &other.owner,
             other.method,
             other.params,
+            &other.ret,
             other.evidence(),
         )
     }
@@ -74,6 +81,7 @@ struct Wire<'a> {
     owner: &'a Option<String>,
     method: bool,
     params: u8,
+    ret: &'a Option<CompactString>,
     heads: HeadsRef<'a>,
     evidence: Stripped<'a>,
 }
@@ -109,6 +117,7 @@ impl Serialize for FnInfo {
             owner: &self.owner,
             method: self.method,
             params: self.params,
+            ret: &self.ret,
             heads: HeadsRef {
                 calls: self.calls(),
                 fn_calls: self.fn_calls(),
@@ -127,12 +136,14 @@ impl FnInfo {
         owner: Option<String>,
         method: bool,
         params: u8,
+        ret: Option<CompactString>,
     ) -> FnInfo {
         FnInfo {
             name,
             owner,
             method,
             params,
+            ret,
             heads: None,
             evidence: Lazy::new(Box::new(evidence)),
         }
@@ -207,7 +218,7 @@ mod tests {
             writes: Some("call insert".into()),
             ..Evidence::default()
         };
-        let made = FnInfo::new("save".into(), evidence, None, true, 2);
+        let made = FnInfo::new("save".into(), evidence, None, true, 2, None);
         let bytes = postcard::to_stdvec(&made).unwrap();
         let read: FnInfo = postcard::from_bytes(&bytes).unwrap();
         assert_eq!(read.calls().sorted(), ["insert", "log"]);

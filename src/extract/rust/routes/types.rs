@@ -291,3 +291,117 @@ pub(crate) fn built(e: &syn::Expr) -> Option<String> {
         _ => None,
     }
 }
+
+/// The function whose result an expression is, when it is a call of a free function
+/// through a plain or module path (`make_client(..)`, `grpc::make_client(..).await?`,
+/// through `.await`, `?`, parentheses and unwrapping methods): its name, for the link
+/// step to type the value by that function's declared return type
+/// ([`returned`]). A type's function (`Client::new(..)`) is [`made_by`]'s.
+pub(crate) fn made_by_fn(e: &syn::Expr) -> Option<&proc_macro2::Ident> {
+    match e {
+        syn::Expr::Await(a) => made_by_fn(&a.base),
+        syn::Expr::Try(t) => made_by_fn(&t.expr),
+        syn::Expr::Paren(p) => made_by_fn(&p.expr),
+        syn::Expr::MethodCall(m) if unwraps(&m.method) => made_by_fn(&m.receiver),
+        syn::Expr::Call(c) => match &*c.func {
+            syn::Expr::Path(p) if p.qself.is_none() => {
+                let lower = |id: &proc_macro2::Ident| {
+                    with_ident_str(id, |s| {
+                        s.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+                    })
+                };
+                let segs = &p.path.segments;
+                segs.items()
+                    .all(|s| lower(&s.ident))
+                    .then(|| segs.last().map(|s| &s.ident))
+                    .flatten()
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The type a function's signature says it returns, as a method call on its result
+/// sees it: the last segment of the declared type's path, through `Result`,
+/// `Option` (and aliases named so: `ApiResult<User>`), `Box`, `Arc` and `Rc` (what
+/// `?`, `.unwrap()` or auto-deref reach);
+/// none for `impl Trait`, `Self`, a generic parameter of its own, a tuple or no type.
+/// `-> Result<SearchClient<InterceptedService<..>>, Error>`: `SearchClient`.
+pub(crate) fn returned(sig: &syn::Signature) -> Option<compact_str::CompactString> {
+    let syn::ReturnType::Type(_, ty) = &sig.output else {
+        return None;
+    };
+    let mut ty: &syn::Type = ty;
+    loop {
+        let syn::Type::Path(tp) = ty else {
+            return None;
+        };
+        let last = tp.path.segments.last().filter(|_| tp.qself.is_none())?;
+        // `ApiResult<User>`, `JsonResult<T>`: a crate's alias of `Result` holds `T` too.
+        let held = with_ident_str(&last.ident, |id| {
+            matches!(id, "Box" | "Arc" | "Rc") || id.ends_with("Result") || id.ends_with("Option")
+        });
+        if !held {
+            let generic = sig.generics.type_params().any(|g| g.ident == last.ident);
+            return with_ident_str(&last.ident, |id| {
+                (id.starts_with(|c: char| c.is_ascii_uppercase()) && id != "Self" && !generic)
+                    .then(|| id.into())
+            });
+        }
+        let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+            return None;
+        };
+        ty = args.args.items().find_map(|a| match a {
+            syn::GenericArgument::Type(t) => Some(t),
+            _ => None,
+        })?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ret(sig: &str) -> Option<String> {
+        let sig: syn::Signature = syn::parse_str(sig).unwrap();
+        returned(&sig).map(|t| t.to_string())
+    }
+
+    #[test]
+    fn a_signature_returns_the_type_a_method_call_on_its_result_sees() {
+        let client = "fn make(a: &str) -> Result<SearchClient<InterceptedService<Channel>>, Error>";
+        assert_eq!(ret(client).as_deref(), Some("SearchClient"));
+        assert_eq!(
+            ret("fn get(id: &str) -> ApiResult<User>").as_deref(),
+            Some("User")
+        );
+        assert_eq!(
+            ret("fn get() -> Option<Arc<Store>>").as_deref(),
+            Some("Store")
+        );
+        for none in [
+            "fn f() -> impl Future<Output = ()>",
+            "fn f<T: Default>() -> T",
+            "fn f() -> (Store, Watch)",
+            "fn f() -> EmptyResult",
+            "fn f()",
+            "fn f() -> Box<dyn Store>",
+        ] {
+            assert_eq!(ret(none), None, "{none}");
+        }
+    }
+
+    #[test]
+    fn a_value_is_made_by_a_free_function_only_when_called_as_one() {
+        let maker = |e: &str| {
+            let e: syn::Expr = syn::parse_str(e).unwrap();
+            made_by_fn(&e).map(ToString::to_string)
+        };
+        assert_eq!(maker("make(a, &mut r).await?").as_deref(), Some("make"));
+        assert_eq!(maker("grpc::make(a).unwrap()").as_deref(), Some("make"));
+        assert_eq!(maker("Client::new()"), None);
+        assert_eq!(maker("state.client()"), None);
+        assert_eq!(maker("make"), None);
+    }
+}

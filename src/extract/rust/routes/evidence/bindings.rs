@@ -1,7 +1,10 @@
 //! The types of a body's variables while it is walked (see `routes/types.rs`), so a
 //! write method called on one is recorded with its type (`Folder::save`).
 
+use compact_str::CompactString;
+
 use super::Collector;
+use crate::extract::rust::front::ident::with_ident_str;
 use crate::extract::rust::routes::catalog::RoutesCatalog;
 use crate::extract::rust::routes::types;
 
@@ -37,8 +40,44 @@ impl Collector<'_> {
                 built.filter(|t| self.cat.is_in_memory(t))
             })
         });
+        let typed = made.is_some();
         if let Some(ty) = made {
             self.bind_ident(var, &ty);
+        }
+        if whole {
+            self.bind_maker(var, init, typed);
+        }
+    }
+
+    /// `let client = make_client(..)?`: the variable is what the free function
+    /// `make_client` returns, for the link step to read off its signature
+    /// ([`Collector::made_call`]). A later `let` of the name that is no such call
+    /// unbinds it (`typed`: that `let` gave it a type of its own).
+    fn bind_maker(&mut self, var: &proc_macro2::Ident, init: &syn::Expr, typed: bool) {
+        let maker = (!typed).then(|| types::made_by_fn(init)).flatten();
+        let made = &mut self.names.made;
+        let v = with_ident_str(var, |s| CompactString::new(s));
+        match maker {
+            Some(f) => made.push((v, with_ident_str(f, |s| CompactString::new(s)))),
+            None if made.iter().any(|(m, _)| *m == v) => made.push((v, CompactString::default())),
+            None => {}
+        }
+    }
+
+    /// `client.cancel_query(req)` on a variable a free function made
+    /// ([`Collector::bind_maker`]): recorded as `make_client::cancel_query` among
+    /// [`super::Evidence::made_calls`].
+    pub(super) fn made_call(&mut self, m: &syn::ExprMethodCall) {
+        if self.names.made.is_empty() {
+            return;
+        }
+        let Some(var) = types::var(&m.receiver) else {
+            return;
+        };
+        let maker = self.names.made.iter().rev().find(|(v, _)| *v == var);
+        if let Some((_, f)) = maker.filter(|(_, f)| !f.is_empty()) {
+            let call = format!("{f}::{}", m.method);
+            self.names.made_calls.push_str(&call);
         }
     }
 

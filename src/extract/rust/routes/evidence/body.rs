@@ -47,6 +47,7 @@ impl Collector<'_> {
         self.ev.type_calls = self.names.type_calls.take();
         self.ev.fn_calls = self.names.fn_calls.take();
         self.ev.path_calls = self.names.path_calls.take();
+        self.ev.made_calls = self.names.made_calls.take();
         self.ev.counts = self.saved_count().map(Into::into);
         if let Some(v) = self.transition_seen.take() {
             if self.saved(&v) {
@@ -59,6 +60,7 @@ impl Collector<'_> {
             self.ev.repeat |= repeat::REPLACES;
         }
         self.names.bindings.clear();
+        self.names.made.clear();
         self.asked.clear();
         // Where the body holds SQL write text or an ORM upsert or update, `execute`
         // and `commit` run it (`conn.execute(insert_into(t).values(v).on_conflict_do_nothing())`).

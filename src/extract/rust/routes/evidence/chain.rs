@@ -30,6 +30,8 @@ impl Collector<'_> {
             // not every method `spawn` of the workspace.
             let call = format!("{ty}::{}", m.method);
             self.names.type_calls.push_str(&call);
+        } else {
+            self.made_call(m);
         }
         if self.typed_write(&m.receiver, before) && !self.fresh_key(m) {
             // `headers.insert(k, v)` on a `HeaderMap`: a value in memory, no write.

@@ -358,6 +358,11 @@ impl<'a> Summarizer<'a> {
             owner.map(str::to_string),
             sig.receiver().is_some(),
             params(sig),
+            // Free functions only: a value typed by its maker is made by a call
+            // `make(..)` (a type's function `T::make(..)` types it `T`).
+            (owner.is_none() && sig.receiver().is_none())
+                .then(|| crate::extract::rust::routes::types::returned(sig))
+                .flatten(),
         ));
         self.out.fns.len() - 1
     }

@@ -527,6 +527,13 @@ impl<'a> Package<'a> {
                 }
             }
         }
+        // `client.cancel_query(req)` on a value `make_client(..)` made: the method of
+        // the type its signature returns.
+        if let Some((_, m)) = c.split_once('.') {
+            if let Some(targets) = self.made_targets(ev, m, pkg) {
+                return targets;
+            }
+        }
         self.callees(c, pkg)
     }
 

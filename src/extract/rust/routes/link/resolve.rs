@@ -143,6 +143,9 @@ impl<'a> Package<'a> {
             }
             return (out, true);
         }
+        if let Some(targets) = self.made_targets(ev, c, pkg) {
+            return (targets, true);
+        }
         // What the calling file's imports and the call's path say it runs.
         if let Some(targets) = self.path_targets(ev, c) {
             return (targets, true);
@@ -171,6 +174,53 @@ impl<'a> Package<'a> {
 }
 
 impl<'a> Package<'a> {
+    /// A method `c` called on a value a free function made (`let mut client =
+    /// make_grpc_search_client(..).await?; client.cancel_query(req)`,
+    /// [`Evidence::made_calls`]): the method `c` of the type the maker's signature
+    /// returns, not every `cancel_query` of the workspace (openobserve's gRPC server
+    /// has one that cancels a running query). A type with no `impl` in sight is
+    /// another crate's or generated code's (tonic's `SearchClient`): none of the
+    /// workspace's methods. None, matched by name as before, when a maker is not in
+    /// sight (another crate's function), declares no named type, or its type has an
+    /// `impl` in sight without that method (a trait's, or through `Deref`). Known
+    /// limit: a type alias of a workspace type under another name (`type Db = Store`)
+    /// is taken for another crate's type.
+    pub(super) fn made_targets(
+        &self,
+        ev: &Evidence,
+        c: &str,
+        pkg: usize,
+    ) -> Option<Vec<(usize, &'a Evidence)>> {
+        let mut makers = ev
+            .made_calls
+            .iter()
+            .filter_map(|t| t.rsplit_once("::"))
+            .filter(|(_, m)| *m == c)
+            .peekable();
+        makers.peek()?;
+        let mut out = Vec::new();
+        for (f, _) in makers {
+            let all = self.free_fns.get(f).map(Vec::as_slice).unwrap_or_default();
+            let fns = self.visible_in(all, pkg);
+            if fns.is_empty() {
+                return None;
+            }
+            for (_, info) in fns {
+                let ty = info.ret.as_deref()?;
+                // A type of the workspace without that method: a trait's, or one
+                // reached through `Deref`: matched by name as before.
+                if self.owners.contains(ty) {
+                    let own = self.visible_of(self.owned_fns(ty, c), pkg);
+                    if own.is_empty() {
+                        return None;
+                    }
+                    out.extend(own);
+                }
+            }
+        }
+        Some(out)
+    }
+
     /// Every write of `ev` (a body in package `pkg`) is a call of a method of one of
     /// the workspace's types whose bodies write nothing, `depth` steps down
     /// (`translated_stack.add_line(t)` on a `TranslatedStack`, whose `add_line` pushes
