@@ -188,7 +188,7 @@ impl Package<'_> {
             let targets = if typed {
                 self.callees(c, pkg)
             } else {
-                self.call_targets(ev, c, pkg)
+                self.memo_targets(ev, c, pkg, true)
             };
             targets
                 .into_iter()
@@ -294,7 +294,7 @@ impl Package<'_> {
             {
                 return None;
             }
-            self.call_targets(ev, c, pkg)
+            self.memo_targets(ev, c, pkg, true)
                 .into_iter()
                 .filter(|(_, cev)| !std::ptr::eq(*cev, ev))
                 .find_map(|(f, cev)| {
@@ -486,25 +486,37 @@ impl<'a> Package<'a> {
         self.memo_targets(ev, c, pkg, false)
     }
 
-    /// The bodies call `c` of body `ev` may run: [`Package::call_targets`] (`any_call`)
+    /// The bodies call `c` of body `ev` may run: [`Package::call_targets_how`] (`any_call`)
     /// or [`Package::resolve_write_targets`], resolved once per body and call. A shared
     /// helper is visited once per route that reaches it (each route's walk has its own
     /// `seen`), and resolving a call by name is the walk's largest cost.
-    fn memo_targets(
+    pub(super) fn memo_targets(
         &self,
         ev: &Evidence,
         c: &str,
         pkg: usize,
         any_call: bool,
     ) -> Vec<(usize, &'a Evidence)> {
+        self.memo_targets_how(ev, c, pkg, any_call).0
+    }
+
+    /// [`Package::memo_targets`], and for any call whether it was resolved
+    /// ([`Package::call_targets_how`]; `false` for a write call).
+    pub(super) fn memo_targets_how(
+        &self,
+        ev: &Evidence,
+        c: &str,
+        pkg: usize,
+        any_call: bool,
+    ) -> (Vec<(usize, &'a Evidence)>, bool) {
         let body = (std::ptr::from_ref(ev) as usize, pkg, any_call);
         if let Some(t) = self.targets_memo.borrow().get(&body).and_then(|m| m.get(c)) {
             return t.clone();
         }
         let targets = if any_call {
-            self.call_targets(ev, c, pkg)
+            self.call_targets_how(ev, c, pkg)
         } else {
-            self.resolve_write_targets(ev, c, pkg)
+            (self.resolve_write_targets(ev, c, pkg), false)
         };
         self.targets_memo
             .borrow_mut()
@@ -552,9 +564,13 @@ impl<'a> Package<'a> {
         if v.is_empty() {
             return Vec::new();
         }
-        let norm = |s: &str| s.replace('_', "").to_ascii_lowercase();
-        let var = norm(v);
-        let exact = self.owners.iter().copied().filter(|t| norm(t) == var).min();
+        let var = norm_name(v);
+        // The owners come sorted: the first exact one is the least.
+        let exact = self
+            .owner_norms
+            .iter()
+            .find(|(n, _)| *n == var)
+            .map(|(_, t)| *t);
         if let Some(exact) = exact {
             let own = self.visible_in(self.owned_fns(exact, m), pkg);
             if !own.is_empty() {
@@ -562,18 +578,12 @@ impl<'a> Package<'a> {
             }
         }
         // `member` → `Membership`, `saved_emergency_access` → `EmergencyAccess`.
-        let mut owners: Vec<&str> = self
-            .owners
+        self.owner_norms
             .iter()
-            .copied()
-            .filter(|t| {
-                let t = norm(t);
-                t.len() > 2 && (t.starts_with(&var) || var.starts_with(&t) || var.ends_with(&t))
+            .filter(|(t, _)| {
+                t.len() > 2 && (t.starts_with(&var) || var.starts_with(t) || var.ends_with(t))
             })
-            .collect();
-        owners.sort_unstable();
-        owners
-            .into_iter()
+            .map(|(_, t)| *t)
             .flat_map(|t| self.visible_in(self.owned_fns(t, m), pkg))
             .collect()
     }
