@@ -18,8 +18,10 @@ use crate::extract::rust::front::imports::Deps;
 mod by_path;
 mod names;
 mod paths;
+mod refusal;
 mod repeat;
 mod resolve;
+mod seen;
 mod workspace;
 mod writes;
 
@@ -99,6 +101,9 @@ struct Package<'a> {
     /// [`Package::memo_targets`]: the calls of a shared helper are resolved once, not
     /// once per route that reaches it.
     targets_memo: std::cell::RefCell<TargetsMemo<'a>>,
+    /// The repeat walks kept for later routes, by (evidence address, package, depth)
+    /// (see [`seen`]).
+    repeat_memo: std::cell::RefCell<HashMap<(usize, usize, u8), seen::Kept>>,
     /// `Type::f` of the constructors that make a new identity, with the generator.
     new_id_fns: HashMap<&'a str, &'a str>,
     macro_registered: HashSet<&'a str>,
@@ -269,6 +274,7 @@ impl<'a> Package<'a> {
             writes_memo: Default::default(),
             creates_memo: Default::default(),
             targets_memo: Default::default(),
+            repeat_memo: Default::default(),
             new_id_fns: HashMap::default(),
             macro_registered: HashSet::default(),
             handlers: HashSet::default(),
