@@ -38,10 +38,10 @@ const ATTRIBUTE_WINDOW: usize = 256;
 pub(crate) fn declared_test_mods(text: &str) -> Vec<String> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
-    let mut from = 0;
-    while let Some(at) = text[from..].find("mod ") {
-        let start = from + at;
-        from = start + 4;
+    // A vectorised search: every `.rs` file's text is scanned, and `str::find` with a
+    // `&str` pattern was half a percent of a run (vaultwarden).
+    for start in memchr::memmem::find_iter(bytes, b"mod ") {
+        let from = start + 4;
         // `mod` as a word: not the tail of an identifier.
         if start > 0 && (bytes[start - 1].is_ascii_alphanumeric() || bytes[start - 1] == b'_') {
             continue;

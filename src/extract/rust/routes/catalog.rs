@@ -8,8 +8,8 @@ use serde::Deserialize;
 
 mod matching;
 mod writes;
-use matching::{contains_ignore_case, glob, longest_word, Pattern};
 pub(crate) use matching::{find_word, glob_match, phrase_in, NameSet};
+use matching::{glob, longest_word, AnyWord, Pattern};
 pub use writes::Writes;
 
 /// The built-in catalogue, embedded at build time.
@@ -71,7 +71,7 @@ pub(crate) struct Names {
     new_id_kinds: Vec<Pattern>,
     /// The longest word of each `writes.sql` phrase: a literal holding none of them,
     /// case aside, holds no write statement (most literals are messages and names).
-    sql_words: Vec<String>,
+    sql_words: AnyWord,
 }
 
 fn yes() -> bool {
@@ -249,7 +249,7 @@ impl RoutesCatalog {
                 write_verbs: verbs.into(),
                 write_prefixes: prefixes,
                 new_id_kinds: self.writes.new_ids.iter().map(|e| Pattern::of(e)).collect(),
-                sql_words: self.writes.sql.iter().map(|q| longest_word(q)).collect(),
+                sql_words: AnyWord::new(self.writes.sql.iter().map(|q| longest_word(q)).collect()),
             }
         })
     }
@@ -365,12 +365,7 @@ impl RoutesCatalog {
         if text.len() < 6 || !text.contains(char::is_whitespace) {
             return None;
         }
-        if !self
-            .names()
-            .sql_words
-            .iter()
-            .any(|w| contains_ignore_case(text, w))
-        {
+        if !self.names().sql_words.in_text(text) {
             return None;
         }
         super::sql::classify(&self.writes, &text.to_ascii_lowercase())

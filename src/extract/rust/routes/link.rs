@@ -16,12 +16,16 @@ use super::{Child, FileRoutes, Handler, LayerBy, LayerRefs, RouteFact, RoutesCat
 use crate::extract::rust::front::imports::Deps;
 
 mod by_path;
+mod names;
 mod paths;
+mod refusal;
 mod repeat;
 mod resolve;
+mod seen;
 mod workspace;
 mod writes;
 
+use names::{last_segment_is, norm_name};
 use workspace::Layout;
 
 pub use workspace::link_workspace;
@@ -48,8 +52,10 @@ type Entry<'a> = (usize, &'a FnInfo);
 type Parent<'a> = (ScopeId, u32, Option<&'a str>);
 
 /// Resolved call targets by (body address, package, any call or write call), then
-/// call name (looked up by `&str`, so a hit allocates nothing).
-type TargetsMemo<'a> = HashMap<(usize, usize, bool), HashMap<String, Vec<(usize, &'a Evidence)>>>;
+/// call name (looked up by `&str`, so a hit allocates nothing), with whether an any
+/// call was resolved rather than matched by its name.
+type TargetsMemo<'a> =
+    HashMap<(usize, usize, bool), HashMap<String, (Vec<(usize, &'a Evidence)>, bool)>>;
 
 struct Package<'a> {
     files: &'a [&'a FileRoutes],
@@ -72,6 +78,10 @@ struct Package<'a> {
     method_evs: std::cell::RefCell<HashSet<usize>>,
     /// The types with an `impl` block in the workspace.
     owners: HashSet<&'a str>,
+    /// [`Package::owners`] sorted, each with its name lowercased and without `_`
+    /// ([`Package::named_after`] compares a value's name with every type's, once per
+    /// call it resolves: normalised once here, not per comparison).
+    owner_norms: Vec<(String, &'a str)>,
     /// The types whose save replaces by a natural key (see `evidence::repeat::REPLACES`).
     replacing: HashSet<&'a str>,
     /// The functions taking `self` by name, what `x.name(..)` may call.
@@ -91,6 +101,9 @@ struct Package<'a> {
     /// [`Package::memo_targets`]: the calls of a shared helper are resolved once, not
     /// once per route that reaches it.
     targets_memo: std::cell::RefCell<TargetsMemo<'a>>,
+    /// The repeat walks kept for later routes, by (evidence address, package, depth)
+    /// (see [`seen`]).
+    repeat_memo: std::cell::RefCell<HashMap<(usize, usize, u8), seen::Kept>>,
     /// `Type::f` of the constructors that make a new identity, with the generator.
     new_id_fns: HashMap<&'a str, &'a str>,
     macro_registered: HashSet<&'a str>,
@@ -250,6 +263,7 @@ impl<'a> Package<'a> {
             replacing: HashSet::default(),
             methods: HashMap::default(),
             owners: HashSet::default(),
+            owner_norms: Vec::new(),
             method_evs: Default::default(),
             fn_scopes: HashMap::default(),
             key_consts: HashSet::default(),
@@ -260,6 +274,7 @@ impl<'a> Package<'a> {
             writes_memo: Default::default(),
             creates_memo: Default::default(),
             targets_memo: Default::default(),
+            repeat_memo: Default::default(),
             new_id_fns: HashMap::default(),
             macro_registered: HashSet::default(),
             handlers: HashSet::default(),
@@ -291,6 +306,9 @@ impl<'a> Package<'a> {
             p.new_id_fns
                 .extend(f.new_id_fns.iter().map(|(t, g)| (t.as_str(), g.as_str())));
         }
+        let mut owners: Vec<&'a str> = p.owners.iter().copied().collect();
+        owners.sort_unstable();
+        p.owner_norms = owners.into_iter().map(|t| (norm_name(t), t)).collect();
         p.index_keys();
         p.attach_parents();
         p

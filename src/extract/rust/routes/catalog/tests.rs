@@ -25,9 +25,16 @@ mod prefilter_tests {
     fn sql_words_skip_only_literals_without_a_write_word() {
         assert_eq!(super::super::longest_word("update * set"), "update");
         assert_eq!(super::super::longest_word("On Conflict"), "conflict");
-        assert!(super::super::contains_ignore_case("x InSeRt y", "insert"));
-        assert!(!super::super::contains_ignore_case("inser", "insert"));
-        assert!(super::super::contains_ignore_case("anything", ""));
+        let any = |words: &[&str], text: &str| {
+            super::super::AnyWord::new(words.iter().map(|w| w.to_string()).collect()).in_text(text)
+        };
+        assert!(any(&["insert"], "x InSeRt y"));
+        assert!(!any(&["insert"], "inser"));
+        assert!(any(&[""], "anything"));
+        assert!(!any(&[], "anything"));
+        assert!(any(&["update", "upsert", "delete"], "DELETE"));
+        assert!(!any(&["update", "upsert"], "upd ups"));
+        assert!(any(&["insert", "ignore"], "é ignore"));
         let cat = RoutesCatalog::builtin();
         assert!(cat
             .write_sql("INSERT INTO users (id) VALUES ($1)")

@@ -12,7 +12,7 @@ pub(crate) struct Names(Box<str>);
 impl Names {
     /// The names in the order met, repeats included.
     pub fn iter(&self) -> impl Iterator<Item = &str> + Clone {
-        self.0.split_terminator('\n')
+        Lines(&self.0)
     }
 
     /// The least name (in `str` order) that satisfies `pred`: the first match of the
@@ -32,6 +32,31 @@ impl Names {
     /// Both lists in one.
     pub(crate) fn union(&self, other: &Names) -> Names {
         Names([&*self.0, &*other.0].concat().into_boxed_str())
+    }
+}
+
+/// The names of a [`Names`] text, as `split_terminator('\n')` gives them. A byte
+/// loop: names are a few bytes long, and the link step reads a body's names once per
+/// call it resolves, where the character searcher's set-up per name cost more than
+/// the search.
+#[derive(Clone)]
+struct Lines<'a>(&'a str);
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        if self.0.is_empty() {
+            return None;
+        }
+        let end = self
+            .0
+            .bytes()
+            .position(|b| b == b'\n')
+            .unwrap_or(self.0.len());
+        let name = &self.0[..end];
+        self.0 = self.0.get(end + 1..).unwrap_or_default();
+        Some(name)
     }
 }
 
@@ -124,5 +149,28 @@ impl NameBuf {
             Box::from(self.args.as_slice())
         };
         (self.take(), args)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_split_as_split_terminator_does() {
+        for text in [
+            "",
+            "\n",
+            "a",
+            "a\n",
+            "a\nb",
+            "a\n\nbc\n",
+            "\n\nx\n",
+            "é\nß\n",
+        ] {
+            let got: Vec<&str> = Lines(text).collect();
+            let want: Vec<&str> = text.split_terminator('\n').collect();
+            assert_eq!(got, want, "{text:?}");
+        }
     }
 }

@@ -6,7 +6,7 @@
 //! workspace of fifty packages, following every function of the name instead made a
 //! search handler a writer through a config getter's cache fill. Only when nothing of
 //! the file says where a name comes from is it matched by its name
-//! ([`Package::call_targets`]).
+//! ([`Package::call_targets_how`]).
 
 use super::*;
 
@@ -40,7 +40,7 @@ impl<'a> Package<'a> {
         let mut paths = ev
             .path_calls
             .iter()
-            .filter(|p| p.rsplit_once("::").is_some_and(|(_, n)| n == c))
+            .filter(|p| last_segment_is(p, c))
             .peekable();
         if paths.peek().is_some() {
             // Every path must resolve, or the name decides: one body may call `c`

@@ -8,11 +8,11 @@
 //! update, an outbound POST, a publish) or one write call whose body is not in the
 //! scanned code, and the handler is judged as before.
 
+use super::seen::{Met, Seen};
 use super::*;
-use crate::extract::rust::routes::catalog::has;
 use crate::extract::rust::routes::evidence::conditional;
 use crate::extract::rust::routes::evidence::repeat::{
-    CHANGED, KEYED, ONCE, ORM_DELETE, ORM_SET, ORM_UPSERT, REFUSES, SQL_DELETE, SQL_PLAIN, SQL_SET,
+    CHANGED, KEYED, ONCE, ORM_DELETE, ORM_SET, ORM_UPSERT, SQL_DELETE, SQL_PLAIN, SQL_SET,
     SQL_UPSERT,
 };
 
@@ -23,7 +23,7 @@ use crate::extract::rust::routes::evidence::repeat::{
 /// `User::update_uuid_revision`), each name reaching every same-named method
 /// (`delete` of every model). A write call below this depth counts as one a repeat
 /// may apply twice; each body is judged once per handler whatever the depth.
-const REPEAT_DEPTH: u8 = 24;
+pub(super) const REPEAT_DEPTH: u8 = 24;
 
 /// What the writes of a body and of what it calls do on a repeat.
 #[derive(Debug, Clone, Default)]
@@ -33,9 +33,6 @@ pub(super) struct Repeat {
     /// How the first write that repeats safely does so (`upsert on conflict (in add_records)`).
     safe: Option<String>,
 }
-
-/// How many calls down a refusal of a repeat is looked for (see [`Package::refusal`]).
-const REFUSAL_DEPTH: u8 = 6;
 
 impl Repeat {
     /// What the writes of a body itself do (its SQL text, ORM chains, counters).
@@ -102,10 +99,10 @@ impl Package<'_> {
     ) -> Result<String, Option<String>> {
         let pkg = self.pkg_of[file];
         let r = match handler.ok_or(None)? {
-            Handler::Inline(ev) => self.body_repeat(ev, pkg, REPEAT_DEPTH, &mut HashSet::default()),
+            Handler::Inline(ev) => self.body_repeat(ev, pkg, REPEAT_DEPTH, &mut Seen::default()),
             Handler::Named(h, path) => {
                 let mut r = Repeat::default();
-                let mut seen = HashSet::default();
+                let mut seen = Seen::default();
                 for ev in self.handler_bodies(h, path.as_deref(), file) {
                     let sub = self.body_repeat(ev, pkg, REPEAT_DEPTH, &mut seen);
                     r.plain = r.plain.or(sub.plain);
@@ -129,92 +126,6 @@ impl Package<'_> {
             return Err(Some(why));
         }
         r.safe.ok_or(None)
-    }
-
-    /// How a handler refuses a repeat, if it does (see [`Package::refusal`]).
-    fn handler_refusal(&self, handler: Option<&Handler>, file: usize) -> Option<String> {
-        let pkg = self.pkg_of[file];
-        let mut seen = HashSet::default();
-        match handler? {
-            Handler::Inline(ev) => self.refusal(ev, pkg, REFUSAL_DEPTH, &mut seen),
-            Handler::Named(h, path) => self
-                .handler_bodies(h, path.as_deref(), file)
-                .into_iter()
-                .find_map(|ev| self.refusal(ev, pkg, REFUSAL_DEPTH, &mut seen)),
-        }
-    }
-
-    /// How `ev` (a body in package `pkg`) refuses a repeat before it writes: its first
-    /// write is a match refusing a unique-key violation ([`REFUSES`]), or its first
-    /// write call (in the order written; `execute`, `transaction` and the calls
-    /// `repeat-harmless` aside) reaches a body that refuses, or, when it has no write
-    /// of its own, one of the functions it calls does (`handler` → `exchange_inner`
-    /// → `insert_jti`). A function writing before the call that refuses is not seen
-    /// as writing first: only the order within each body is known.
-    fn refusal(
-        &self,
-        ev: &Evidence,
-        pkg: usize,
-        depth: u8,
-        seen: &mut HashSet<usize>,
-    ) -> Option<String> {
-        if !seen.insert(std::ptr::from_ref(ev) as usize) {
-            return None;
-        }
-        if ev.repeat & REFUSES != 0 {
-            return Some(
-                "refuses a repeat (the first attempt took its key, record or state)".to_string(),
-            );
-        }
-        if let Some(how) = self.unique_refusal(ev, pkg) {
-            return Some(how);
-        }
-        if depth == 0 || ev.repeat != 0 {
-            return None;
-        }
-        let runners = &self.cat.writes.sql_runners;
-        let first = ev
-            .write_calls
-            .iter()
-            .find(|c| !has(runners, bare(c)) && !self.harmless(bare(c)));
-        let (calls, typed): (Vec<&str>, bool) = match first {
-            Some(c) => (vec![c], true),
-            None => (ev.calls.sorted(), false),
-        };
-        calls.into_iter().find_map(|c| {
-            if self.not_followed.iter().any(|n| n == c) || self.harmless(bare(c)) {
-                return None;
-            }
-            let targets = if typed {
-                self.callees(c, pkg)
-            } else {
-                self.call_targets(ev, c, pkg)
-            };
-            targets
-                .into_iter()
-                .filter(|(_, b)| !std::ptr::eq(*b, ev))
-                .find_map(|(f, b)| self.refusal(b, self.pkg_of[f], depth - 1, seen))
-                .map(|how| match how.find(" (in ") {
-                    Some(_) => how,
-                    None => format!("{how} (in {c})"),
-                })
-        })
-    }
-
-    /// How the SQL insert that is `ev`'s first write (a body of package `pkg`) is
-    /// refused on a repeat: it gives a column the package's migrations declare unique,
-    /// and a repeat gives the same value. An identity the body makes (`Uuid::new_v4()`)
-    /// is taken for the record's primary key, which the insert must then give too.
-    fn unique_refusal(&self, ev: &Evidence, pkg: usize) -> Option<String> {
-        let (table, cols) = ev.insert_target()?.split_once(':')?;
-        let cols: Vec<&str> = cols.split(',').collect();
-        let unique = self
-            .schemas
-            .of(pkg)
-            .refuses(table, &cols, ev.new_id.is_some())?;
-        Some(format!(
-            "refuses a repeat (the first attempt took the unique {unique})"
-        ))
     }
 
     /// How a handler makes a new identity, if it does (see [`Package::creates`]).
@@ -294,7 +205,7 @@ impl Package<'_> {
             {
                 return None;
             }
-            self.call_targets(ev, c, pkg)
+            self.memo_targets(ev, c, pkg, true)
                 .into_iter()
                 .filter(|(_, cev)| !std::ptr::eq(*cev, ev))
                 .find_map(|(f, cev)| {
@@ -330,12 +241,6 @@ impl Package<'_> {
             || ev.write_calls.iter().any(|c| !self.cat.is_set(bare(c)))
     }
 
-    /// What the writes of `ev` (a body in package `pkg`) and of the functions it
-    /// calls, down to `depth` levels, do on a repeat. A write call that reaches no body
-    /// (not in the scanned code, or below the depth) may apply twice; same-named
-    /// functions all count. What is reachable is judged once per handler (`seen`): the
-    /// verdict is an "or" over every body reached, so a body met again, or a cycle
-    /// (`delete` → `delete_all_by_org` → `delete`), adds nothing new.
     /// What a repeat does to a write call whose body is not in sight, by its name.
     fn unseen_write(&self, c: &str) -> Repeat {
         let mut sub = Repeat::default();
@@ -352,16 +257,37 @@ impl Package<'_> {
         sub
     }
 
-    fn body_repeat(
-        &self,
-        ev: &Evidence,
-        pkg: usize,
-        depth: u8,
-        seen: &mut HashSet<usize>,
-    ) -> Repeat {
-        if !seen.insert(std::ptr::from_ref(ev) as usize) {
-            return Repeat::default();
+    /// What the writes of `ev` (a body in package `pkg`) and of the functions it
+    /// calls, down to `depth` levels, do on a repeat. A write call that reaches no body
+    /// (not in the scanned code, or below the depth) may apply twice; same-named
+    /// functions all count. What is reachable is judged once per handler (`seen`): the
+    /// verdict is an "or" over every body reached, so a body met again, or a cycle
+    /// (`delete` → `delete_all_by_org` → `delete`), adds nothing new.
+    fn body_repeat(&self, ev: &Evidence, pkg: usize, depth: u8, seen: &mut Seen) -> Repeat {
+        self.repeat_walk(ev, pkg, depth, seen).0
+    }
+
+    /// [`Package::body_repeat`], and what the walk met (see [`Met`]). A walk that met
+    /// no body seen before it began is kept for the next route (see [`Seen`]).
+    fn repeat_walk(&self, ev: &Evidence, pkg: usize, depth: u8, seen: &mut Seen) -> (Repeat, Met) {
+        let at = std::ptr::from_ref(ev) as usize;
+        if let Some(rank) = seen.rank(at) {
+            return (Repeat::default(), Met::seen(rank));
         }
+        if let Some(kept) = self.repeat_kept(at, pkg, depth, seen) {
+            return kept;
+        }
+        let start = seen.insert(at);
+        let (r, met) = self.repeat_of(ev, pkg, depth, seen);
+        if met.seen_before >= start {
+            self.keep_repeat((at, pkg, depth), &r, met.low, seen.since(start));
+        }
+        (r, met)
+    }
+
+    /// The walk of [`Package::repeat_walk`] below `ev`, once `ev` is marked seen.
+    fn repeat_of(&self, ev: &Evidence, pkg: usize, depth: u8, seen: &mut Seen) -> (Repeat, Met) {
+        let mut met = Met::at(depth);
         let mut r = Repeat::own(ev);
         let callees = |c: &str| -> Vec<(usize, &Evidence)> {
             if depth == 0 {
@@ -390,7 +316,9 @@ impl Package<'_> {
             let mut sub = Repeat::default();
             let bodies = callees(c);
             for (f, cev) in &bodies {
-                sub.add(self.body_repeat(cev, self.pkg_of[*f], depth - 1, seen), c);
+                let (one, m) = self.repeat_walk(cev, self.pkg_of[*f], depth - 1, seen);
+                met.join(m);
+                sub.add(one, c);
             }
             // A write call with no body in sight (not in the scanned code, or below
             // the depth): the name says it writes. One whose bodies show no write
@@ -404,7 +332,7 @@ impl Package<'_> {
         // its writes): deeper down, writes go through write-named calls, and following
         // every `find_by_uuid` or `to_json` by name would reach the whole workspace.
         if REPEAT_DEPTH - depth >= WRITE_DEPTH {
-            return r;
+            return (r, met);
         }
         for c in ev.calls.sorted() {
             if r.plain.is_some() {
@@ -427,10 +355,12 @@ impl Package<'_> {
                 r.plain = self.stub_call(ev, c);
             }
             for (f, cev) in targets.into_iter().filter(|(_, b)| !std::ptr::eq(*b, ev)) {
-                r.add(self.body_repeat(cev, self.pkg_of[f], depth - 1, seen), c);
+                let (one, m) = self.repeat_walk(cev, self.pkg_of[f], depth - 1, seen);
+                met.join(m);
+                r.add(one, c);
             }
         }
-        r
+        (r, met)
     }
 }
 
@@ -440,7 +370,7 @@ impl<'a> Package<'a> {
     /// method `save`; `user.save` (on a value of unknown type) is `User::save` if the
     /// workspace has it (a value named after its type), else every method `save`;
     /// `save(..)` is every function `save`.
-    fn callees(&self, c: &str, pkg: usize) -> Vec<(usize, &'a Evidence)> {
+    pub(super) fn callees(&self, c: &str, pkg: usize) -> Vec<(usize, &'a Evidence)> {
         self.bodies(self.callee_fns(c, pkg))
     }
 
@@ -486,25 +416,37 @@ impl<'a> Package<'a> {
         self.memo_targets(ev, c, pkg, false)
     }
 
-    /// The bodies call `c` of body `ev` may run: [`Package::call_targets`] (`any_call`)
+    /// The bodies call `c` of body `ev` may run: [`Package::call_targets_how`] (`any_call`)
     /// or [`Package::resolve_write_targets`], resolved once per body and call. A shared
     /// helper is visited once per route that reaches it (each route's walk has its own
     /// `seen`), and resolving a call by name is the walk's largest cost.
-    fn memo_targets(
+    pub(super) fn memo_targets(
         &self,
         ev: &Evidence,
         c: &str,
         pkg: usize,
         any_call: bool,
     ) -> Vec<(usize, &'a Evidence)> {
+        self.memo_targets_how(ev, c, pkg, any_call).0
+    }
+
+    /// [`Package::memo_targets`], and for any call whether it was resolved
+    /// ([`Package::call_targets_how`]; `false` for a write call).
+    pub(super) fn memo_targets_how(
+        &self,
+        ev: &Evidence,
+        c: &str,
+        pkg: usize,
+        any_call: bool,
+    ) -> (Vec<(usize, &'a Evidence)>, bool) {
         let body = (std::ptr::from_ref(ev) as usize, pkg, any_call);
         if let Some(t) = self.targets_memo.borrow().get(&body).and_then(|m| m.get(c)) {
             return t.clone();
         }
         let targets = if any_call {
-            self.call_targets(ev, c, pkg)
+            self.call_targets_how(ev, c, pkg)
         } else {
-            self.resolve_write_targets(ev, c, pkg)
+            (self.resolve_write_targets(ev, c, pkg), false)
         };
         self.targets_memo
             .borrow_mut()
@@ -559,9 +501,13 @@ impl<'a> Package<'a> {
         if v.is_empty() {
             return Vec::new();
         }
-        let norm = |s: &str| s.replace('_', "").to_ascii_lowercase();
-        let var = norm(v);
-        let exact = self.owners.iter().copied().filter(|t| norm(t) == var).min();
+        let var = norm_name(v);
+        // The owners come sorted: the first exact one is the least.
+        let exact = self
+            .owner_norms
+            .iter()
+            .find(|(n, _)| *n == var)
+            .map(|(_, t)| *t);
         if let Some(exact) = exact {
             let own = self.visible_in(self.owned_fns(exact, m), pkg);
             if !own.is_empty() {
@@ -569,30 +515,24 @@ impl<'a> Package<'a> {
             }
         }
         // `member` → `Membership`, `saved_emergency_access` → `EmergencyAccess`.
-        let mut owners: Vec<&str> = self
-            .owners
+        self.owner_norms
             .iter()
-            .copied()
-            .filter(|t| {
-                let t = norm(t);
-                t.len() > 2 && (t.starts_with(&var) || var.starts_with(&t) || var.ends_with(&t))
+            .filter(|(t, _)| {
+                t.len() > 2 && (t.starts_with(&var) || var.starts_with(t) || var.ends_with(t))
             })
-            .collect();
-        owners.sort_unstable();
-        owners
-            .into_iter()
+            .map(|(_, t)| *t)
             .flat_map(|t| self.visible_in(self.owned_fns(t, m), pkg))
             .collect()
     }
 
     /// A call a repeat may run again without applying the change twice (an audit row,
     /// a notification to the user's own clients): `[writes] repeat-harmless`.
-    fn harmless(&self, name: &str) -> bool {
+    pub(super) fn harmless(&self, name: &str) -> bool {
         self.cat.repeat_harmless(name)
     }
 }
 
 /// A write call's name without its type or method mark (`Folder::save`, `.save`: `save`).
-fn bare(c: &str) -> &str {
+pub(super) fn bare(c: &str) -> &str {
     c.rsplit_once([':', '.']).map_or(c, |(_, m)| m)
 }

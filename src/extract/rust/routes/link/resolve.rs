@@ -105,18 +105,10 @@ impl<'a> Package<'a> {
     /// The functions a call named `c` in body `ev` (of package `pkg`) may run: a
     /// type's when called through it or on a variable of it, any function of that
     /// name when it is called as one (`split(..)`), only methods when it is called as
-    /// a method only (`line.split(' ')` is no free `fn split`).
-    pub(super) fn call_targets(
-        &self,
-        ev: &Evidence,
-        c: &str,
-        pkg: usize,
-    ) -> Vec<(usize, &'a Evidence)> {
-        self.call_targets_how(ev, c, pkg).0
-    }
-
-    /// [`Package::call_targets`], and whether the call was resolved to the functions
-    /// it runs (through a type, a path or an import) rather than matched by its name.
+    /// a method only (`line.split(' ')` is no free `fn split`); and whether the call
+    /// was resolved to the functions it runs (through a type, a path or an import)
+    /// rather than matched by its name. The link steps ask
+    /// [`Package::memo_targets_how`], which keeps the answer per body and call.
     pub(super) fn call_targets_how(
         &self,
         ev: &Evidence,
@@ -129,7 +121,7 @@ impl<'a> Package<'a> {
         let mut typed = ev
             .type_calls
             .iter()
-            .filter(|t| t.rsplit_once("::").is_some_and(|(_, m)| m == c))
+            .filter(|t| last_segment_is(t, c))
             // A module's function (`mail::send_invite`) counts when that module is in
             // sight; else the call is resolved by its name, as any.
             .filter(|t| {

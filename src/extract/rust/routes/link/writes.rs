@@ -29,7 +29,7 @@ impl Package<'_> {
     /// The write evidence of `ev` (a body in package `pkg`) or of a function it calls,
     /// `depth` steps down ([`WRITE_STEPS`]). A call its path or the file's imports
     /// place runs that function; any other, every same-named function it may reach
-    /// ([`Package::call_targets`]); of several callees, the least name is named.
+    /// ([`Package::call_targets_how`]); of several callees, the least name is named.
     /// `sure`: the body is reached through resolved calls that are no questions, so
     /// a call of it into a stub package is the handler's work ([`Package::stub_call`]),
     /// not one a name match may reach or a permission check's (`if !check_permissions(..)`).
@@ -61,7 +61,7 @@ impl Package<'_> {
             if self.not_followed.iter().any(|n| n == c) || self.cat.is_write_call(c) {
                 return None;
             }
-            let (targets, resolved) = self.call_targets_how(ev, c, pkg);
+            let (targets, resolved) = self.memo_targets_how(ev, c, pkg, true);
             if let Some(how) = (sure && targets.is_empty())
                 .then(|| self.stub_call(ev, c))
                 .flatten()

@@ -1,0 +1,97 @@
+//! Repeats refused before they write: a unique key the first attempt took.
+
+use super::repeat::bare;
+use super::*;
+use crate::extract::rust::routes::catalog::has;
+use crate::extract::rust::routes::evidence::repeat::REFUSES;
+
+/// How many calls down a refusal of a repeat is looked for (see [`Package::refusal`]).
+const REFUSAL_DEPTH: u8 = 6;
+
+impl Package<'_> {
+    /// How a handler refuses a repeat, if it does (see [`Package::refusal`]).
+    pub(super) fn handler_refusal(&self, handler: Option<&Handler>, file: usize) -> Option<String> {
+        let pkg = self.pkg_of[file];
+        let mut seen = HashSet::default();
+        match handler? {
+            Handler::Inline(ev) => self.refusal(ev, pkg, REFUSAL_DEPTH, &mut seen),
+            Handler::Named(h, path) => self
+                .handler_bodies(h, path.as_deref(), file)
+                .into_iter()
+                .find_map(|ev| self.refusal(ev, pkg, REFUSAL_DEPTH, &mut seen)),
+        }
+    }
+
+    /// How `ev` (a body in package `pkg`) refuses a repeat before it writes: its first
+    /// write is a match refusing a unique-key violation ([`REFUSES`]), or its first
+    /// write call (in the order written; `execute`, `transaction` and the calls
+    /// `repeat-harmless` aside) reaches a body that refuses, or, when it has no write
+    /// of its own, one of the functions it calls does (`handler` → `exchange_inner`
+    /// → `insert_jti`). A function writing before the call that refuses is not seen
+    /// as writing first: only the order within each body is known.
+    fn refusal(
+        &self,
+        ev: &Evidence,
+        pkg: usize,
+        depth: u8,
+        seen: &mut HashSet<usize>,
+    ) -> Option<String> {
+        if !seen.insert(std::ptr::from_ref(ev) as usize) {
+            return None;
+        }
+        if ev.repeat & REFUSES != 0 {
+            return Some(
+                "refuses a repeat (the first attempt took its key, record or state)".to_string(),
+            );
+        }
+        if let Some(how) = self.unique_refusal(ev, pkg) {
+            return Some(how);
+        }
+        if depth == 0 || ev.repeat != 0 {
+            return None;
+        }
+        let runners = &self.cat.writes.sql_runners;
+        let first = ev
+            .write_calls
+            .iter()
+            .find(|c| !has(runners, bare(c)) && !self.harmless(bare(c)));
+        let (calls, typed): (Vec<&str>, bool) = match first {
+            Some(c) => (vec![c], true),
+            None => (ev.calls.sorted(), false),
+        };
+        calls.into_iter().find_map(|c| {
+            if self.not_followed.iter().any(|n| n == c) || self.harmless(bare(c)) {
+                return None;
+            }
+            let targets = if typed {
+                self.callees(c, pkg)
+            } else {
+                self.memo_targets(ev, c, pkg, true)
+            };
+            targets
+                .into_iter()
+                .filter(|(_, b)| !std::ptr::eq(*b, ev))
+                .find_map(|(f, b)| self.refusal(b, self.pkg_of[f], depth - 1, seen))
+                .map(|how| match how.find(" (in ") {
+                    Some(_) => how,
+                    None => format!("{how} (in {c})"),
+                })
+        })
+    }
+
+    /// How the SQL insert that is `ev`'s first write (a body of package `pkg`) is
+    /// refused on a repeat: it gives a column the package's migrations declare unique,
+    /// and a repeat gives the same value. An identity the body makes (`Uuid::new_v4()`)
+    /// is taken for the record's primary key, which the insert must then give too.
+    fn unique_refusal(&self, ev: &Evidence, pkg: usize) -> Option<String> {
+        let (table, cols) = ev.insert_target()?.split_once(':')?;
+        let cols: Vec<&str> = cols.split(',').collect();
+        let unique = self
+            .schemas
+            .of(pkg)
+            .refuses(table, &cols, ev.new_id.is_some())?;
+        Some(format!(
+            "refuses a repeat (the first attempt took the unique {unique})"
+        ))
+    }
+}
