@@ -26,6 +26,7 @@ mod outbound;
 mod predicate;
 mod refuse;
 mod tokens;
+mod violation;
 
 pub(crate) use bindings::file_state;
 pub(crate) use branch::conditional;

@@ -6,56 +6,10 @@
 use syn::visit::{self, Visit};
 
 use super::answer::{block_refuses, expr_refuses};
+use super::violation::refusal_arm;
 use super::{repeat, Collector, CHAIN_READ, CHAIN_SEND};
 use crate::extract::rust::front::ident::with_ident_str;
 use crate::extract::rust::front::items::Items;
-
-/// What a `match` arm shows: a refusal name in its pattern or guard, an error answer.
-struct ArmScan<'c> {
-    refusals: &'c [String],
-    hit: bool,
-}
-
-impl<'ast> Visit<'ast> for ArmScan<'_> {
-    fn visit_ident(&mut self, id: &'ast proc_macro2::Ident) {
-        self.hit |= self.refusals.iter().any(|r| id == r);
-    }
-}
-
-/// The arm answers an error: an `Err(..)` value or an error macro (`bail!`, `err!`).
-fn answers_error(e: &syn::Expr) -> bool {
-    struct Errs(bool);
-    impl<'ast> Visit<'ast> for Errs {
-        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
-            if let syn::Expr::Path(p) = &*c.func {
-                self.0 |= p.path.segments.last().is_some_and(|s| s.ident == "Err");
-            }
-            visit::visit_expr_call(self, c);
-        }
-        fn visit_macro(&mut self, m: &'ast syn::Macro) {
-            self.0 |= m.path.segments.last().is_some_and(|s| {
-                let n = s.ident.to_string();
-                n == "bail" || n.starts_with("err")
-            });
-        }
-    }
-    let mut v = Errs(false);
-    v.visit_expr(e);
-    v.0
-}
-
-/// A refusal arm: its pattern or guard names a unique-key violation and it answers an error.
-fn refusal_arm(arm: &syn::Arm, refusals: &[String]) -> bool {
-    let mut scan = ArmScan {
-        refusals,
-        hit: false,
-    };
-    scan.visit_pat(&arm.pat);
-    if let Some((_, guard)) = &arm.guard {
-        scan.visit_expr(guard);
-    }
-    scan.hit && answers_error(&arm.body)
-}
 
 /// The type whose lookup an expression is (`T::find_by_uuid(..)`, through `.await`,
 /// `?` and method calls on it): the calls of a `lookups` name on a type.

@@ -64,18 +64,21 @@ impl Package<'_> {
                 return None;
             }
             let targets = if typed {
-                self.callees(c, pkg)
+                self.write_targets(ev, c, pkg)
             } else {
                 self.memo_targets(ev, c, pkg, true)
             };
-            targets
-                .into_iter()
-                .filter(|(_, b)| !std::ptr::eq(*b, ev))
-                .find_map(|(f, b)| self.refusal(b, self.pkg_of[f], depth - 1, seen))
-                .map(|how| match how.find(" (in ") {
-                    Some(_) => how,
-                    None => format!("{how} (in {c})"),
-                })
+            // Every body the call may run refuses: one matched by its name alone (a
+            // `create` of another module, a counter's `add`) refuses nothing this call runs.
+            let mut how = None;
+            for (f, b) in targets.into_iter().filter(|(_, b)| !std::ptr::eq(*b, ev)) {
+                let h = self.refusal(b, self.pkg_of[f], depth - 1, seen)?;
+                how.get_or_insert(h);
+            }
+            how.map(|how| match how.find(" (in ") {
+                Some(_) => how,
+                None => format!("{how} (in {c})"),
+            })
         })
     }
 

@@ -125,7 +125,11 @@ impl Package<'_> {
             }
             return Err(Some(why));
         }
-        r.safe.ok_or(None)
+        // No write left that a repeat applies twice: the refused insert was the only
+        // one (`match insert_label(..) { Err(UniqueConstraintViolation) => Err(..) }`).
+        r.safe
+            .or_else(|| self.handler_refusal(handler, file))
+            .ok_or(None)
     }
 
     /// How a handler makes a new identity, if it does (see [`Package::creates`]).
@@ -412,7 +416,12 @@ impl<'a> Package<'a> {
     /// visible first) and, from there, nothing but itself, so an absolute update two
     /// packages down read as a write call whose body is not in sight. Others as
     /// [`Package::callees`].
-    fn write_targets(&self, ev: &Evidence, c: &str, pkg: usize) -> Vec<(usize, &'a Evidence)> {
+    pub(super) fn write_targets(
+        &self,
+        ev: &Evidence,
+        c: &str,
+        pkg: usize,
+    ) -> Vec<(usize, &'a Evidence)> {
         self.memo_targets(ev, c, pkg, false)
     }
 

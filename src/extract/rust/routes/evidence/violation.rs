@@ -1,0 +1,174 @@
+//! A unique-key violation answered with an error, in a `match` over a write: the arm
+//! catching it by name (`Err(DatabaseError(UniqueViolation, _)) => Err(..)`, the
+//! catalogue's `refusals`), or an arm catching any error that asks the error itself
+//! before answering, as sea-orm's docs do (`Err(e) => match e.sql_err() {
+//! Some(SqlErr::UniqueConstraintViolation(_)) => return Err(..), .. }`, `if let
+//! Some(SqlErr::UniqueConstraintViolation(_)) = e.sql_err() { return Err(..) }`, `if
+//! matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) { .. }`).
+
+use proc_macro2::{TokenStream, TokenTree};
+use syn::visit::{self, Visit};
+
+/// What a pattern, guard or condition names: a refusal, or one of `vars`.
+struct Names<'c> {
+    refusals: &'c [String],
+    vars: &'c [String],
+    refusal: bool,
+    var: bool,
+}
+
+impl Names<'_> {
+    fn ident(&mut self, id: &proc_macro2::Ident) {
+        self.refusal |= self.refusals.iter().any(|r| id == r);
+        self.var |= self.vars.iter().any(|v| id == v);
+    }
+
+    /// `matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))` keeps its
+    /// arguments as tokens.
+    fn tokens(&mut self, ts: &TokenStream) {
+        for tt in ts.clone() {
+            match tt {
+                TokenTree::Ident(id) => self.ident(&id),
+                TokenTree::Group(g) => self.tokens(&g.stream()),
+                _ => {}
+            }
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for Names<'_> {
+    fn visit_ident(&mut self, id: &'ast proc_macro2::Ident) {
+        self.ident(id);
+    }
+}
+
+/// Finds an error answer: an `Err(..)` value or an error macro (`bail!`, `err!`).
+struct Errs(bool);
+
+impl<'ast> Visit<'ast> for Errs {
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        if let syn::Expr::Path(p) = &*c.func {
+            self.0 |= p.path.segments.last().is_some_and(|s| s.ident == "Err");
+        }
+        visit::visit_expr_call(self, c);
+    }
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        self.0 |= m.path.segments.last().is_some_and(|s| {
+            let n = s.ident.to_string();
+            n == "bail" || n.starts_with("err")
+        });
+    }
+}
+
+/// The arm answers an error (see [`Errs`]).
+fn answers_error(e: &syn::Expr) -> bool {
+    let mut v = Errs(false);
+    v.visit_expr(e);
+    v.0
+}
+
+/// A refusal arm: its pattern or guard names a unique-key violation and it answers an
+/// error, or it catches an error its body asks about (see [`asks_violation`]).
+pub(super) fn refusal_arm(arm: &syn::Arm, refusals: &[String]) -> bool {
+    let mut scan = Names {
+        refusals,
+        vars: &[],
+        refusal: false,
+        var: false,
+    };
+    scan.visit_pat(&arm.pat);
+    let guard = arm.guard.as_ref().map(|(_, g)| &**g);
+    if let Some(g) = guard {
+        scan.visit_expr(g);
+    }
+    let vars = bound_vars(&arm.pat);
+    let named = scan.refusal || guard.is_some_and(|g| violation_cond(g, refusals, &vars));
+    (named && answers_error(&arm.body))
+        || (!vars.is_empty() && asks_violation(&arm.body, refusals, &vars))
+}
+
+/// The variables a pattern binds (`e` of `Err(e)`).
+fn bound_vars(pat: &syn::Pat) -> Vec<String> {
+    struct Vars(Vec<String>);
+    impl<'ast> Visit<'ast> for Vars {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            self.0.push(p.ident.to_string());
+            visit::visit_pat_ident(self, p);
+        }
+    }
+    let mut v = Vars(Vec::new());
+    v.visit_pat(pat);
+    v.0
+}
+
+/// An arm body that, whatever else it does, asks whether the caught error (one of
+/// `vars`) is a violation and answers an error when it is: the body, or one of its
+/// block's own statements, is a `match` over the error with a refusal arm, or an `if`
+/// whose condition finds the violation in it and whose `then` block answers an error.
+/// A negated condition (`if !matches!(..)`) answers the other errors, not this one.
+fn asks_violation(body: &syn::Expr, refusals: &[String], vars: &[String]) -> bool {
+    let asks = |e: &syn::Expr| match e {
+        syn::Expr::Match(m) => {
+            mentions(&m.expr, vars) && m.arms.iter().any(|a| refusal_arm(a, refusals))
+        }
+        syn::Expr::If(i) => {
+            violation_cond(&i.cond, refusals, vars) && {
+                let mut v = Errs(false);
+                v.visit_block(&i.then_branch);
+                v.0
+            }
+        }
+        _ => false,
+    };
+    match body {
+        syn::Expr::Block(b) => b.block.stmts.iter().any(|s| match s {
+            syn::Stmt::Expr(e, _) => asks(e),
+            _ => false,
+        }),
+        e => asks(e),
+    }
+}
+
+/// A condition that holds on a violation of one of `vars`: `let Some(SqlErr::
+/// UniqueConstraintViolation(_)) = e.sql_err()`, `matches!(e.sql_err(), Some(SqlErr::
+/// UniqueConstraintViolation(_)))`, `e.is_unique_violation()`, `a == b` naming both.
+fn violation_cond(cond: &syn::Expr, refusals: &[String], vars: &[String]) -> bool {
+    let mut scan = Names {
+        refusals,
+        vars,
+        refusal: false,
+        var: false,
+    };
+    match cond {
+        syn::Expr::Let(l) => {
+            scan.visit_pat(&l.pat);
+            scan.refusal && mentions(&l.expr, vars)
+        }
+        syn::Expr::Macro(m) if m.mac.path.is_ident("matches") => {
+            scan.tokens(&m.mac.tokens);
+            scan.refusal && scan.var
+        }
+        syn::Expr::Paren(p) => violation_cond(&p.expr, refusals, vars),
+        syn::Expr::MethodCall(_)
+        | syn::Expr::Binary(syn::ExprBinary {
+            op: syn::BinOp::Eq(_),
+            ..
+        }) => {
+            scan.visit_expr(cond);
+            scan.refusal && scan.var
+        }
+        _ => false,
+    }
+}
+
+/// `e` names one of `vars` (`e.sql_err()`).
+fn mentions(e: &syn::Expr, vars: &[String]) -> bool {
+    let mut scan = Names {
+        refusals: &[],
+        vars,
+        refusal: false,
+        var: false,
+    };
+    scan.visit_expr(e);
+    scan.var
+}
