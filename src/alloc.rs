@@ -32,6 +32,21 @@ const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 pub fn purge_freed_pages_at_once() {
     PURGING_AT_ONCE.store(true, std::sync::atomic::Ordering::Relaxed);
     set_purge_delay(0);
+    no_transparent_huge_pages();
+}
+
+/// Asks Linux not to back this process's memory with transparent huge pages.
+/// mimalloc commits its arena when it reserves it (before `main`, so its own option
+/// comes too late), and a first touch anywhere in a 2 MB range then faulted in and
+/// zeroed the whole range: a 1M-line Rust tree's check peaked at 138 MB, the 300k
+/// tree's at 80 MB and vaultwarden's at 49 MB; with 4 KB pages, 126, 67 and 36 MB,
+/// for the same CPU time (paired runs: 0.98× on 1M lines, 1.01× on 300k).
+fn no_transparent_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: sets a flag of this process; no memory is passed.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
 }
 
 /// Whether the process asked for [`purge_freed_pages_at_once`]: a library user who
