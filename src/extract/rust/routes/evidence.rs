@@ -30,6 +30,7 @@ mod violation;
 
 pub(crate) use bindings::file_state;
 pub(crate) use branch::conditional;
+use names::{collect_type_names, is_screaming};
 pub(crate) use names::{NameBuf, Names, ARGS_UNKNOWN};
 pub(crate) use tokens::string_literals;
 
@@ -125,27 +126,6 @@ pub(crate) struct Scratch {
     /// (`Registry.keys`) holding an in-memory type, each with that type (see
     /// [`file_state`]). Set once per file, read by every function of it.
     pub(crate) state: Vec<(String, String)>,
-}
-
-/// A SCREAMING_CASE identifier (a constant's name): more than one char, an uppercase
-/// letter, and only uppercase letters, digits and `_`.
-fn is_screaming(s: &str) -> bool {
-    s.len() > 1
-        && s.bytes().any(|b| b.is_ascii_uppercase())
-        && s.bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
-}
-
-/// Every path segment of a type, generics included.
-fn collect_type_names(ty: &syn::Type, out: &mut NameBuf) {
-    struct Types<'a>(&'a mut NameBuf);
-    impl<'ast> Visit<'ast> for Types<'_> {
-        fn visit_path_segment(&mut self, seg: &'ast syn::PathSegment) {
-            self.0.push_ident(&seg.ident);
-            visit::visit_path_segment(self, seg);
-        }
-    }
-    Types(out).visit_type(ty);
 }
 
 /// Separates the shown text of [`Evidence::writes`] from the table and columns of an

@@ -152,6 +152,27 @@ impl NameBuf {
     }
 }
 
+/// A SCREAMING_CASE identifier (a constant's name): more than one char, an uppercase
+/// letter, and only uppercase letters, digits and `_`.
+pub(super) fn is_screaming(s: &str) -> bool {
+    s.len() > 1
+        && s.bytes().any(|b| b.is_ascii_uppercase())
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// Every path segment of a type, generics included.
+pub(super) fn collect_type_names(ty: &syn::Type, out: &mut NameBuf) {
+    struct Types<'a>(&'a mut NameBuf);
+    impl<'ast> syn::visit::Visit<'ast> for Types<'_> {
+        fn visit_path_segment(&mut self, seg: &'ast syn::PathSegment) {
+            self.0.push_ident(&seg.ident);
+            syn::visit::visit_path_segment(self, seg);
+        }
+    }
+    syn::visit::Visit::visit_type(&mut Types(out), ty);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
