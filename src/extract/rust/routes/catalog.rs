@@ -218,6 +218,7 @@ impl RoutesCatalog {
         add(&mut w.sets, o.sets);
         add(&mut w.refusals, o.refusals);
         add(&mut w.error_answers, o.error_answers);
+        add(&mut w.module_writes, o.module_writes);
         add(&mut w.read_requests, o.read_requests);
         add(&mut w.lookups, o.lookups);
         add(&mut w.change_filters, o.change_filters);

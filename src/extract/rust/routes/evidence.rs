@@ -273,6 +273,9 @@ struct Collector<'c> {
     /// Lookups through a module's function (module, function) whose found record the
     /// body refuses, before any write (see `module_refusal.rs`).
     refused_modules: Vec<(String, String)>,
+    /// Variables bound to a module's lookup (variable, lookup, and for a `bool` bound
+    /// to a question of it whether it says "found"): see `module_refusal.rs`.
+    module_lookups: Vec<(String, (String, String), Option<bool>)>,
     /// Variables holding a record found before any write, the body refusing when
     /// there is none (`let Some(a) = T::find_by_id(..) else { err!(..) }`).
     required: Vec<String>,
@@ -331,6 +334,7 @@ impl<'c> Collector<'c> {
             self_delete: false,
             refused: Vec::new(),
             refused_modules: Vec::new(),
+            module_lookups: Vec::new(),
             required: Vec::new(),
             taken: false,
             state_checks: Vec::new(),
@@ -409,6 +413,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             self.bind_change_count(&l.pat, &init.expr);
             self.bind_none(&l.pat, &init.expr);
             self.bind_lookup(&l.pat, &init.expr);
+            self.bind_module_lookup(&l.pat, &init.expr);
             self.found_or_refused(&l.pat, init);
         }
         self.visit_pat(&l.pat);

@@ -55,6 +55,13 @@ pub(super) fn block_refuses(b: &syn::Block, answers: &[String]) -> bool {
     b.stmts.iter().any(|s| stmt_refuses(s, answers))
 }
 
+/// A block whose value is an error answer (`else { Ok(HttpResponse::bad_request(..)) }`)
+/// or that answers one by a statement: the branch it ends answers an error.
+pub(super) fn block_value_refuses(b: &syn::Block, answers: &[String]) -> bool {
+    block_refuses(b, answers)
+        || matches!(b.stmts.last(), Some(syn::Stmt::Expr(e, None)) if error_answer(e, answers))
+}
+
 fn error_macro(m: &syn::Macro) -> bool {
     m.path.segments.last().is_some_and(|s| {
         let n = s.ident.to_string();
