@@ -74,13 +74,25 @@ impl<'a> CallGraph<'a> {
         root: &dyn Fn(usize, usize) -> bool,
         candidate: Vec<bool>,
     ) -> Vec<bool> {
+        self.only_from_where(root, &|_, _| true, candidate)
+    }
+
+    /// [`Self::only_from`], counting only the callers `c` of a body `b` for which
+    /// `counts(c, b)` holds (a caller whose package cannot call into `b`'s is none).
+    pub(super) fn only_from_where(
+        &self,
+        root: &dyn Fn(usize, usize) -> bool,
+        counts: &dyn Fn(usize, usize) -> bool,
+        candidate: Vec<bool>,
+    ) -> Vec<bool> {
         let n = self.bodies.len();
         let mut in_set = candidate;
         let mut changed = true;
         while changed {
             changed = false;
             for b in 0..n {
-                if in_set[b] && self.callers(b).iter().any(|&c| !root(c, b) && !in_set[c]) {
+                let outside = |&c: &usize| counts(c, b) && !root(c, b) && !in_set[c];
+                if in_set[b] && self.callers(b).iter().any(outside) {
                     in_set[b] = false;
                     changed = true;
                 }
@@ -94,7 +106,11 @@ impl<'a> CallGraph<'a> {
                 if !in_set[b] || kept[b] {
                     continue;
                 }
-                if self.callers(b).iter().any(|&c| root(c, b) || kept[c]) {
+                if self
+                    .callers(b)
+                    .iter()
+                    .any(|&c| counts(c, b) && (root(c, b) || kept[c]))
+                {
                     kept[b] = true;
                     changed = true;
                 }

@@ -31,6 +31,7 @@ mod nodes;
 mod package;
 mod periodic;
 mod syntax;
+mod tools;
 mod verdict;
 pub mod workspace;
 

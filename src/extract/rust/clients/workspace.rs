@@ -35,6 +35,7 @@ use super::gates::{gated_functions, gates_of};
 use super::guards::{any_breaker_shape, hand_guarded};
 use super::package::one_shot;
 use super::periodic::periodic_functions;
+use super::tools::{tool_only_functions, Tools};
 use crate::extract::rust::catalog::Catalog;
 use crate::extract::rust::{Deps, FileFacts};
 
@@ -209,8 +210,13 @@ pub fn library_reach(
         })
         .collect();
     let gates = command_gates(packages, &roles, catalog);
+    let tools = Tools {
+        tool_like: &tool_like,
+        commands: &commands,
+        users: &users,
+    };
     let (mut functions, mut guarded, mut periodic, mut detached, mut gated) =
-        call_graph_answers(packages, paths, catalog, &tool_like, &reached, &gates);
+        call_graph_answers(packages, paths, catalog, &tools, &reached, &gates);
     let mut foreign = foreign_chains(packages, &names);
     unreached
         .into_iter()
@@ -271,7 +277,7 @@ fn call_graph_answers(
     packages: &[(Option<&Deps>, &[PackageFile])],
     paths: &[Vec<PathBuf>],
     catalog: &Catalog,
-    tool_like: &[bool],
+    tools: &Tools,
     reached: &[bool],
     gates: &[Vec<String>],
 ) -> Answers {
@@ -281,7 +287,7 @@ fn call_graph_answers(
         .iter()
         .flat_map(|f| f.iter())
         .flat_map(|(_, f)| &f.routes.fns);
-    let tools = reached.iter().any(|r| *r) && tool_like.iter().any(|t| *t);
+    let tools_question = reached.iter().any(|r| *r) && tools.any();
     let guards = any_breaker_shape(all_fns, entries);
     let loops = files
         .iter()
@@ -290,13 +296,14 @@ fn call_graph_answers(
         .iter()
         .any(|f| f.iter().any(|(_, f)| !f.detached.is_empty()));
     let gated = gates.iter().any(|g| !g.is_empty());
-    let graph = (tools || guards || loops || spawns || gated).then(|| CallGraph::of(&files));
+    let graph =
+        (tools_question || guards || loops || spawns || gated).then(|| CallGraph::of(&files));
     let none = || vec![HashMap::default(); packages.len()];
     let Some(g) = &graph else {
         return (vec![None; packages.len()], none(), none(), none(), none());
     };
-    let functions = match tools {
-        true => tool_only_functions(g, packages, tool_like, reached),
+    let functions = match tools_question {
+        true => tool_only_functions(g, packages, tools, reached),
         false => vec![None; packages.len()],
     };
     let guarded = match guards {
@@ -343,115 +350,6 @@ fn bins(deps: Option<&Deps>) -> &[String] {
 fn parses_command_line(deps: Option<&Deps>, catalog: &Catalog) -> bool {
     let shape = &catalog.one_shot;
     deps.is_some_and(|d| shape.cli.iter().any(|c| d.depends_on(&c.replace('-', "_"))))
-}
-
-/// For each library a long-running package reaches (`reached[j]`): its functions that
-/// only one-shot tools run (atuin-client's `login` and the helpers only it calls: only
-/// the `atuin` command calls them). A function is in the set when some body calls it
-/// by name, every body that does is a tool's (`tool_like[j]`: a one-shot tool, or a
-/// library only such tools use) or a function of the set, and a tool's body reaches it
-/// through functions of the set. Any other caller keeps it out: a long-running package,
-/// a library, a command-line tool with a library part (its binary may be a daemon that
-/// parses arguments, like docs.rs's watcher). Names are last segments (a free function
-/// is matched against calls written as function calls only: a method call cannot reach
-/// it), so a name shared by two functions counts for both, and the set errs towards
-/// judging. A caller no body lists (a trait's default method, code a macro generates)
-/// is unseen by the per-function call lists: a name a trait's default method calls is
-/// never in the set (docs.rs's watcher purges the CDN through one). Methods follow the
-/// same rule as free functions: a method whose callers by name are tools' bodies or
-/// functions of the set runs for the tools only (atuin-client's `verify_code`, reached
-/// through `HubAuthSession::poll` from the CLI's login). A generic or `dyn` caller
-/// writes the method's name in its own body, so it is listed and keeps the method out;
-/// only callers no body lists (a trait's default method, above) could be missed.
-fn tool_only_functions(
-    graph: &CallGraph,
-    packages: &[(Option<&Deps>, &[PackageFile])],
-    tool_like: &[bool],
-    reached: &[bool],
-) -> Vec<Option<HashSet<String>>> {
-    if !reached.iter().any(|r| *r) || !tool_like.iter().any(|t| *t) {
-        return vec![None; packages.len()];
-    }
-    // Names a trait's default method calls: a caller no body lists, never a tool's.
-    let unseen: HashSet<&str> = (0..packages.len())
-        .filter(|&j| !tool_like[j])
-        .flat_map(|j| packages[j].1.iter())
-        .flat_map(|(_, f)| f.trait_default_calls.iter().map(String::as_str))
-        .collect();
-    let candidate: Vec<bool> = (0..graph.bodies.len())
-        .map(|b| {
-            let (j, info) = graph.bodies[b];
-            reached[j] && !graph.callers(b).is_empty() && !unseen.contains(info.name.as_str())
-        })
-        .collect();
-    let kept = graph.only_from(&|c, _| tool_like[graph.bodies[c].0], candidate.clone());
-    let side = tool_side(graph, packages.len(), reached, tool_like, &kept);
-    if !side.iter().any(|s| *s) {
-        return graph.names_by_package(packages.len(), &|j| reached[j], &kept);
-    }
-    // Such a package's functions nothing in the run calls are its tools' too: they
-    // are roots, and what only they and tools reach is the tools'.
-    let uncalled = |b: usize| side[graph.bodies[b].0] && graph.callers(b).is_empty();
-    let root = |c: usize, _: usize| tool_like[graph.bodies[c].0] || uncalled(c);
-    let mut kept = graph.only_from(&root, candidate);
-    for (b, k) in kept.iter_mut().enumerate() {
-        *k |= uncalled(b);
-    }
-    graph.names_by_package(packages.len(), &|j| reached[j], &kept)
-}
-
-/// The libraries (of `packages` many) a long-running package reaches whose every
-/// caller in another package of the run is a one-shot tool's body or a function only
-/// tools run (`kept`): a published client package the run uses from its command-line
-/// tools alone, whose other functions have callers outside the run only (shuttle's
-/// `update_project` beside the CLI's `reset_api_key`). A library no other package
-/// calls into stays judged (an SDK: its callers are unknown). Callers are matched by
-/// name as elsewhere (an associated function by its type's path), so a method named
-/// like a common one (`put`, `send`) meets every call of that name and keeps the
-/// package judged.
-fn tool_side(
-    graph: &CallGraph,
-    packages: usize,
-    reached: &[bool],
-    tool_like: &[bool],
-    kept: &[bool],
-) -> Vec<bool> {
-    // Per package: (some function is called from another package, all such callers
-    // are the tools').
-    let mut seen = vec![(false, true); packages];
-    for b in 0..graph.bodies.len() {
-        let j = graph.bodies[b].0;
-        if !reached[j] || !seen[j].1 {
-            continue;
-        }
-        for &c in graph.callers(b) {
-            if calls_into(graph, c, b) {
-                seen[j].0 = true;
-                seen[j].1 &= tool_like[graph.bodies[c].0] || kept[c];
-            }
-        }
-    }
-    seen.into_iter()
-        .map(|(called, all)| called && all)
-        .collect()
-}
-
-/// Whether body `c`, of another package than body `b`'s, calls `b`. An associated
-/// function (`Projects::new`) is called through its type's path: a caller by name
-/// only (every `X::new()` of the run) calls it only when its body names `Projects::new`.
-fn calls_into(graph: &CallGraph, c: usize, b: usize) -> bool {
-    let (j, info) = graph.bodies[b];
-    let (k, caller) = graph.bodies[c];
-    if j == k {
-        return false;
-    }
-    match (&info.owner, info.method) {
-        (Some(owner), false) => {
-            let key = format!("{owner}::{}", info.name);
-            caller.evidence().type_calls.iter().any(|t| t == key)
-        }
-        _ => true,
-    }
 }
 
 /// Walks up from library `j` through the packages that depend on it: `None` as soon as
