@@ -276,6 +276,9 @@ struct Collector<'c> {
     /// Variables bound to a module's lookup (variable, lookup, and for a `bool` bound
     /// to a question of it whether it says "found"): see `module_refusal.rs`.
     module_lookups: Vec<(String, (String, String), Option<bool>)>,
+    /// A variable bound to the body's last write (variable, writes before, after):
+    /// see [`Collector::bind_write`].
+    bound_write: Option<(String, usize, usize)>,
     /// Variables holding a record found before any write, the body refusing when
     /// there is none (`let Some(a) = T::find_by_id(..) else { err!(..) }`).
     required: Vec<String>,
@@ -335,6 +338,7 @@ impl<'c> Collector<'c> {
             refused: Vec::new(),
             refused_modules: Vec::new(),
             module_lookups: Vec::new(),
+            bound_write: None,
             required: Vec::new(),
             taken: false,
             state_checks: Vec::new(),
@@ -405,7 +409,9 @@ impl<'ast> Visit<'ast> for Collector<'_> {
 
     fn visit_local(&mut self, l: &'ast syn::Local) {
         if let Some(init) = &l.init {
+            let before = self.names.writes.text.len();
             self.visit_expr(&init.expr);
+            self.bind_write(&l.pat, &init.expr, before);
             if let Some((_, e)) = &init.diverge {
                 self.visit_expr(e);
             }
@@ -518,6 +524,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                         self.ev.repeat |= repeat::ORM_SET;
                     }
                 } else {
+                    self.module_named_write(q, &last.ident, before);
                     self.module_write(q, before);
                     self.keyed_function(&last.ident, c.args.len(), before);
                 }

@@ -82,8 +82,8 @@ pub struct Writes {
     pub error_answers: Vec<String>,
     /// Bare names that write when called through a module's path (`db::user::add(&u)`),
     /// though no write-named method: `a.add(b)` is arithmetic, a store module's `add`
-    /// stores. Read only where a refused lookup asks whether the body writes through its
-    /// module (`evidence/module_refusal.rs`).
+    /// stores (`evidence/calls.rs`), and a refused lookup of that module before it
+    /// refuses a repeat (`evidence/module_refusal.rs`).
     pub module_writes: Vec<String>,
     /// Request-builder methods and method names that make an outbound request a read
     /// (`client.get(url).send()`, `request(Method::GET, url)`, a helper called with

@@ -86,6 +86,33 @@ impl Collector<'_> {
         }
     }
 
+    /// `db::user::add(&u)`: a `module-writes` name called through a module's path
+    /// writes, though it is no write-named method (`a.add(b)` is arithmetic). Pushed
+    /// as [`Collector::write_call`] pushes a write, for [`Collector::module_write`] to
+    /// qualify.
+    pub(super) fn module_named_write(
+        &mut self,
+        q: &proc_macro2::Ident,
+        f: &proc_macro2::Ident,
+        before: usize,
+    ) {
+        if self.asking || self.names.writes.text.len() > before {
+            return;
+        }
+        if !self.cat.writes.module_writes.iter().any(|w| f == w) {
+            return;
+        }
+        let lowercase = with_ident_str(q, |m| m.starts_with(|c: char| c.is_ascii_lowercase()));
+        if !lowercase || q == "self" || q == "super" || q == "crate" {
+            return;
+        }
+        let name = f.to_string();
+        if self.ev.writes.is_none() {
+            self.ev.writes = Some(format!("call {name}").into());
+        }
+        self.names.writes.push_str(&name);
+    }
+
     /// `mail::send_invite(..)`: a write call through a module's path is that module's
     /// function (`mail::send_invite` among the write calls and the typed calls), not
     /// every `send_invite` of the workspace (vaultwarden's invite handlers share the

@@ -6,7 +6,7 @@
 use syn::visit::{self, Visit};
 
 use super::answer::{block_refuses, expr_refuses};
-use super::violation::refusal_arm;
+use super::violation::{ignoring_arm, refusal_arm};
 use super::{repeat, Collector, CHAIN_READ, CHAIN_SEND};
 use crate::extract::rust::front::ident::with_ident_str;
 use crate::extract::rust::front::items::Items;
@@ -107,21 +107,29 @@ impl Collector<'_> {
     where
         Self: Visit<'ast>,
     {
-        let before = self.names.writes.text.len();
-        let first = before == 0 && self.nothing_repeated();
+        let mut before = self.names.writes.text.len();
         for attr in &m.attrs {
             self.visit_attribute(attr);
         }
         self.visit_expr(&m.expr);
-        let refuses = first
-            && self.names.writes.text.len() > before
-            && m.arms
-                .iter()
-                .any(|a| refusal_arm(a, &self.cat.writes.refusals));
-        if refuses {
+        // `let res = insert(..).await; match res { .. }`: the arms judge that write.
+        let bound = self.bound_write_asked(&m.expr);
+        if let Some(b) = bound {
+            before = b;
+        }
+        // The writes since `before` are one statement's (an insert), not a closure's.
+        let one_call = bound.is_some() || call_chain(&m.expr);
+        let first = before == 0 && self.nothing_repeated();
+        let wrote = self.names.writes.text.len() > before;
+        let refusals = &self.cat.writes.refusals;
+        if first && wrote && m.arms.iter().any(|a| refusal_arm(a, refusals)) {
             // The write the arms judge is refused on a repeat, and nothing was written before.
             self.names.writes.truncate(before);
             self.ev.repeat |= repeat::REFUSES;
+        } else if wrote && one_call && m.arms.iter().any(|a| ignoring_arm(a, refusals)) {
+            // An insert whose violation passes as a success: an insert-or-ignore.
+            self.names.writes.truncate(before);
+            self.ev.repeat |= repeat::ORM_UPSERT;
         }
         let found = lookup_type(&m.expr, &self.cat.writes.lookups);
         // `match T::find(..) { Some(_) => return Err(..), None => .. }`: refused when found.
@@ -377,6 +385,31 @@ impl Collector<'_> {
 }
 
 impl Collector<'_> {
+    /// `let res = Entity::insert(m).exec(db).await;`: a plain variable bound to one
+    /// write, the last the body made, kept for a `match res { .. }` to judge it.
+    pub(super) fn bind_write(&mut self, pat: &syn::Pat, init: &syn::Expr, before: usize) {
+        self.bound_write = None;
+        if self.names.writes.text.len() == before || !call_chain(init) {
+            return;
+        }
+        if let syn::Pat::Ident(id) = pat {
+            if id.subpat.is_none() {
+                self.bound_write =
+                    Some((id.ident.to_string(), before, self.names.writes.text.len()));
+            }
+        }
+    }
+
+    /// `match res`, `res` bound to a write nothing was written after: where the
+    /// writes stood before that write.
+    fn bound_write_asked(&self, e: &syn::Expr) -> Option<usize> {
+        let (var, before, after) = self.bound_write.as_ref()?;
+        let syn::Expr::Path(p) = e else {
+            return None;
+        };
+        (p.path.is_ident(var) && self.names.writes.text.len() == *after).then_some(*before)
+    }
+
     /// `let Some(a) = T::find_by_id(..) else { err!(..) };` before any write: `a` is
     /// required, a repeat finding none is refused.
     pub(super) fn found_or_refused(&mut self, pat: &syn::Pat, init: &syn::LocalInit) {
@@ -406,6 +439,25 @@ impl Collector<'_> {
         if let Some(v) = super::super::types::var(&m.receiver) {
             self.taken |= self.required.contains(&v);
         }
+    }
+}
+
+/// A call chain with no closure or block among its arguments
+/// (`Entity::insert(m).exec(&db).await?`): the writes it makes are that statement's.
+fn call_chain(e: &syn::Expr) -> bool {
+    let plain = |a: &syn::Expr| {
+        !matches!(
+            a,
+            syn::Expr::Closure(_) | syn::Expr::Async(_) | syn::Expr::Block(_)
+        )
+    };
+    match e {
+        syn::Expr::Await(a) => call_chain(&a.base),
+        syn::Expr::Try(t) => call_chain(&t.expr),
+        syn::Expr::MethodCall(m) => m.args.iter().all(plain) && call_chain(&m.receiver),
+        syn::Expr::Call(c) => c.args.iter().all(plain) && matches!(&*c.func, syn::Expr::Path(_)),
+        syn::Expr::Path(_) | syn::Expr::Reference(_) | syn::Expr::Field(_) => true,
+        _ => false,
     }
 }
 

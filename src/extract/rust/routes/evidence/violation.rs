@@ -87,6 +87,82 @@ pub(super) fn refusal_arm(arm: &syn::Arm, refusals: &[String]) -> bool {
         || (!vars.is_empty() && asks_violation(&arm.body, refusals, &vars))
 }
 
+/// An arm that lets a unique-key violation pass as a success: its pattern or guard
+/// names the violation and it answers `Ok` and no error (`Err(DatabaseError(
+/// UniqueViolation, _)) => Ok(())`), or it catches the error and asks it, answering `Ok`
+/// where it is a violation (`Err(e) => match e.sql_err() { Some(SqlErr::
+/// UniqueConstraintViolation(_)) => return Ok(()), _ => Err(..) }`, `if
+/// e.is_unique_violation() { Ok(()) } else { Err(..) }`). The insert is then an
+/// insert-or-ignore: a repeat finds the row and adds nothing, as `on conflict do
+/// nothing` does. A negated question is not read.
+pub(super) fn ignoring_arm(arm: &syn::Arm, refusals: &[String]) -> bool {
+    let mut scan = Names {
+        refusals,
+        vars: &[],
+        refusal: false,
+        var: false,
+    };
+    scan.visit_pat(&arm.pat);
+    let guard = arm.guard.as_ref().map(|(_, g)| &**g);
+    if let Some(g) = guard {
+        scan.visit_expr(g);
+    }
+    let vars = bound_vars(&arm.pat);
+    let named = scan.refusal || guard.is_some_and(|g| violation_cond(g, refusals, &vars));
+    if named {
+        return answers_ok(&arm.body) && !answers_error(&arm.body);
+    }
+    !vars.is_empty() && lets_violation_pass(&arm.body, refusals, &vars)
+}
+
+/// An arm body that asks whether the caught error is a violation and answers `Ok`
+/// when it is (see [`ignoring_arm`]): the body, or one of its block's own statements,
+/// is a `match` over the error whose violation arm answers `Ok`, or an `if` whose
+/// condition finds the violation and whose `then` block answers `Ok` and no error.
+fn lets_violation_pass(body: &syn::Expr, refusals: &[String], vars: &[String]) -> bool {
+    let passes = |e: &syn::Expr| match e {
+        syn::Expr::Match(m) => {
+            mentions(&m.expr, vars) && m.arms.iter().any(|a| ignoring_arm(a, refusals))
+        }
+        syn::Expr::If(i) => {
+            violation_cond(&i.cond, refusals, vars) && block_answers_ok(&i.then_branch) && {
+                let mut v = Errs(false);
+                v.visit_block(&i.then_branch);
+                !v.0
+            }
+        }
+        _ => false,
+    };
+    match body {
+        syn::Expr::Block(b) => b.block.stmts.iter().any(|s| match s {
+            syn::Stmt::Expr(e, _) => passes(e),
+            _ => false,
+        }),
+        e => passes(e),
+    }
+}
+
+/// The expression answers `Ok(..)`: its value, a `return`ed value, or a block's tail.
+fn answers_ok(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Call(c) => {
+            matches!(&*c.func, syn::Expr::Path(p) if p.path.is_ident("Ok"))
+        }
+        syn::Expr::Return(r) => r.expr.as_deref().is_some_and(answers_ok),
+        syn::Expr::Block(b) => block_answers_ok(&b.block),
+        _ => false,
+    }
+}
+
+/// A block's tail, or one of its own `return` statements, answers `Ok(..)`.
+fn block_answers_ok(b: &syn::Block) -> bool {
+    b.stmts.iter().any(|s| match s {
+        syn::Stmt::Expr(e, None) => answers_ok(e),
+        syn::Stmt::Expr(e @ syn::Expr::Return(_), Some(_)) => answers_ok(e),
+        _ => false,
+    })
+}
+
 /// The variables a pattern binds (`e` of `Err(e)`).
 fn bound_vars(pat: &syn::Pat) -> Vec<String> {
     struct Vars(Vec<String>);
