@@ -136,14 +136,26 @@ impl<'a> Ctx<'a> {
 
     /// Whether a function body's text may hold a loop (its keyword).
     pub fn may_loop(&self, block: &syn::Block) -> bool {
-        let (start, end) = braces_of(block);
+        if !self.words.any_loop() {
+            return false;
+        }
+        let (start, end) = self.braces(block);
         self.words.may_loop(start, end)
     }
 
     /// Whether a function body's text may name a catalogue strategy.
     pub fn may_name_strategy(&self, block: &syn::Block) -> bool {
-        let (start, end) = braces_of(block);
+        let (start, end) = self.braces(block);
         self.words.may_name_strategy(start, end)
+    }
+
+    /// Where a block starts and ends in the text, braces included, as byte offsets.
+    fn braces(&self, block: &syn::Block) -> (words::At, words::At) {
+        let braces = block.brace_token.span.join();
+        (
+            self.pos.offset(braces.start()),
+            self.pos.offset(braces.end()),
+        )
     }
 
     /// Whether a macro body naming `ident` may build a strategy: a catalogue segment or
@@ -353,13 +365,6 @@ impl<'a> Ctx<'a> {
         }
         None
     }
-}
-
-/// Where a block starts and ends, braces included, as `(line, column)`.
-pub(super) fn braces_of(block: &syn::Block) -> (words::At, words::At) {
-    let braces = block.brace_token.span.join();
-    let (start, end) = (braces.start(), braces.end());
-    ((start.line, start.column), (end.line, end.column))
 }
 
 /// `let` initializers of a function by name (the first binding of each name).

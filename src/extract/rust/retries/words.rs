@@ -115,9 +115,10 @@ impl StrategyWords {
     }
 }
 
-/// A position as proc-macro2 gives it: 1-based line, 0-based column in characters.
-/// Positions of one file compare in text order.
-pub(crate) type At = (usize, usize);
+/// A byte offset in the file's text. Words are kept as offsets, and a body's braces
+/// turned into offsets when asked (a few per function): turning every word into a
+/// line and column instead counted the lines and characters of the whole file.
+pub(crate) type At = usize;
 
 /// Where the words that matter start in one file, in text order.
 pub(crate) struct Words {
@@ -165,19 +166,13 @@ impl Words {
         {
             shapes[usize::from(w[0])] |= 1 << w.len().min(63);
         }
-        let mut cursor = Cursor {
-            offset: 0,
-            line: 1,
-            line_start: 0,
-            bom: text.starts_with('\u{feff}'),
-        };
         for_each_word(text.as_bytes(), &shapes, |w, start| {
             if matches!(w, b"loop" | b"for" | b"while") {
-                words.loops.push(cursor.at(text, start));
+                words.loops.push(start);
             }
             if let Some(found) = &mut words.strategies {
                 if catalog.needles.contains(w) || extra.contains(&w) {
-                    found.push(cursor.at(text, start));
+                    found.push(start);
                 }
             }
         });
@@ -198,14 +193,8 @@ impl Words {
             }));
         }
         found.sort_unstable();
-        let mut cursor = Cursor {
-            offset: 0,
-            line: 1,
-            line_start: 0,
-            bom: text.starts_with('\u{feff}'),
-        };
         Words {
-            loops: found.into_iter().map(|i| cursor.at(text, i)).collect(),
+            loops: found,
             strategies: None,
         }
     }
@@ -302,33 +291,6 @@ fn word_bytes(x: u64) -> u64 {
     let underscore = !(((t & LOW7) + LOW7) | t) & HIGH;
     // Bit 8k+7 moves to bit 56+k (shifted by 7(7-k)); no two products overlap.
     (digit | letter | underscore).wrapping_mul(0x0002_0408_1020_4081) >> 56
-}
-
-/// The line of the last word found, counted from the previous one when asked (the
-/// words that matter are few).
-struct Cursor {
-    offset: usize,
-    line: usize,
-    line_start: usize,
-    /// The line is line 1 after a byte-order mark, which `syn::parse_file` drops (so
-    /// proc-macro2 columns do not count it).
-    bom: bool,
-}
-
-impl Cursor {
-    /// The position of byte `offset`, at or after the previous one asked for.
-    fn at(&mut self, text: &str, offset: usize) -> At {
-        let passed = &text.as_bytes()[self.offset..offset];
-        let newlines = passed.iter().filter(|&&b| b == b'\n').count();
-        if let Some(last) = passed.iter().rposition(|&b| b == b'\n') {
-            self.line += newlines;
-            self.line_start = self.offset + last + 1;
-            self.bom = false;
-        }
-        self.offset = offset;
-        let column = text[self.line_start..offset].chars().count() - usize::from(self.bom);
-        (self.line, column)
-    }
 }
 
 /// Whether a sorted list of positions has one from `start` up to `end`.
