@@ -53,12 +53,18 @@ impl<'a> Ctx<'a> {
     /// The file's context; paths resolve through `imports` (so in a package whose
     /// `Cargo.toml` is known, a dependency renamed there,
     /// `backoff2 = { package = "tokio-retry" }`, names its package in code).
+    /// `crates`: the file may use a retry crate ([`RetryCatalog::may_be_used_in`]).
+    ///
+    /// `None` when the file can hold no retry: no loop keyword in its text and no
+    /// crate named. Every loop fact is a loop expression, whose keyword is in the
+    /// text (a macro body's too), so no walk could find one; nothing is built then.
     pub fn new(
         index: &Index<'a>,
         imports: &'a Imports<'a>,
         pos: Positions<'a>,
         catalog: &'a RetryCatalog,
-    ) -> Self {
+        crates: bool,
+    ) -> Option<Self> {
         let text = pos.text();
         let mut ctx = Ctx {
             pos,
@@ -75,6 +81,15 @@ impl<'a> Ctx<'a> {
             segments: &catalog.path_index().segments,
             roots: &catalog.path_index().roots,
         };
+        // Without a crate no body is asked for a strategy: the loop keywords alone,
+        // found by a cheaper search than a look at every word.
+        ctx.words = match crates {
+            true => ctx.scan_words(text),
+            false => words::Words::scan_loops(text),
+        };
+        if !crates && !ctx.words.any_loop() {
+            return None;
+        }
         ctx.imported_roots = imports
             .bindings()
             .map(|(_, path)| path)
@@ -101,8 +116,7 @@ impl<'a> Ctx<'a> {
                 _ => {}
             }
         }
-        ctx.words = ctx.scan_words(text);
-        ctx
+        Some(ctx)
     }
 
     /// The word scan, with the `use` names and globs that can lead to a strategy.
@@ -122,14 +136,26 @@ impl<'a> Ctx<'a> {
 
     /// Whether a function body's text may hold a loop (its keyword).
     pub fn may_loop(&self, block: &syn::Block) -> bool {
-        let (start, end) = braces_of(block);
+        if !self.words.any_loop() {
+            return false;
+        }
+        let (start, end) = self.braces(block);
         self.words.may_loop(start, end)
     }
 
     /// Whether a function body's text may name a catalogue strategy.
     pub fn may_name_strategy(&self, block: &syn::Block) -> bool {
-        let (start, end) = braces_of(block);
+        let (start, end) = self.braces(block);
         self.words.may_name_strategy(start, end)
+    }
+
+    /// Where a block starts and ends in the text, braces included, as byte offsets.
+    fn braces(&self, block: &syn::Block) -> (words::At, words::At) {
+        let braces = block.brace_token.span.join();
+        (
+            self.pos.offset(braces.start()),
+            self.pos.offset(braces.end()),
+        )
     }
 
     /// Whether a macro body naming `ident` may build a strategy: a catalogue segment or
@@ -339,13 +365,6 @@ impl<'a> Ctx<'a> {
         }
         None
     }
-}
-
-/// Where a block starts and ends, braces included, as `(line, column)`.
-pub(super) fn braces_of(block: &syn::Block) -> (words::At, words::At) {
-    let braces = block.brace_token.span.join();
-    let (start, end) = (braces.start(), braces.end());
-    ((start.line, start.column), (end.line, end.column))
 }
 
 /// `let` initializers of a function by name (the first binding of each name).

@@ -230,9 +230,12 @@ pub(crate) fn retries_at<'a>(
     catalog: &RetryCatalog,
 ) -> Vec<RetryFact> {
     let text = pos.text();
-    let ctx = Ctx::new(index, imports, pos, catalog);
+    let crates = catalog.may_be_used_in(text);
+    let Some(ctx) = Ctx::new(index, imports, pos, catalog, crates) else {
+        return Vec::new();
+    };
     let mut facts = loops::find(&ctx, file);
-    if catalog.may_be_used_in(text) {
+    if crates {
         facts.extend(crates::find(&ctx, file));
     }
     facts.sort_by_key(|f| (f.span.start, f.span.end));

@@ -115,9 +115,10 @@ impl StrategyWords {
     }
 }
 
-/// A position as proc-macro2 gives it: 1-based line, 0-based column in characters.
-/// Positions of one file compare in text order.
-pub(crate) type At = (usize, usize);
+/// A byte offset in the file's text. Words are kept as offsets, and a body's braces
+/// turned into offsets when asked (a few per function): turning every word into a
+/// line and column instead counted the lines and characters of the whole file.
+pub(crate) type At = usize;
 
 /// Where the words that matter start in one file, in text order.
 pub(crate) struct Words {
@@ -165,23 +166,42 @@ impl Words {
         {
             shapes[usize::from(w[0])] |= 1 << w.len().min(63);
         }
-        let mut cursor = Cursor {
-            offset: 0,
-            line: 1,
-            line_start: 0,
-            bom: text.starts_with('\u{feff}'),
-        };
         for_each_word(text.as_bytes(), &shapes, |w, start| {
             if matches!(w, b"loop" | b"for" | b"while") {
-                words.loops.push(cursor.at(text, start));
+                words.loops.push(start);
             }
             if let Some(found) = &mut words.strategies {
                 if catalog.needles.contains(w) || extra.contains(&w) {
-                    found.push(cursor.at(text, start));
+                    found.push(start);
                 }
             }
         });
         words
+    }
+
+    /// Only the loop keywords of `text`, for a file that names no retry crate (so no
+    /// body is asked for a strategy, and any may name one): each keyword found by a
+    /// substring search and kept when it is a whole word, which is what [`Words::scan`]
+    /// finds, without looking at every word of the file.
+    pub fn scan_loops(text: &str) -> Words {
+        let bytes = text.as_bytes();
+        let word_at = |i: usize| bytes.get(i).is_some_and(|&b| WORD[usize::from(b)]);
+        let mut found = Vec::new();
+        for keyword in [&b"loop"[..], b"for", b"while"] {
+            found.extend(memchr::memmem::find_iter(bytes, keyword).filter(|&i| {
+                i.checked_sub(1).is_none_or(|j| !word_at(j)) && !word_at(i + keyword.len())
+            }));
+        }
+        found.sort_unstable();
+        Words {
+            loops: found,
+            strategies: None,
+        }
+    }
+
+    /// Whether the file's text holds a loop keyword anywhere.
+    pub fn any_loop(&self) -> bool {
+        !self.loops.is_empty()
     }
 
     /// Whether the text from `start` to `end` may hold a loop.
@@ -204,10 +224,7 @@ pub(super) fn for_each_word(bytes: &[u8], shapes: &[u64; 256], mut f: impl FnMut
     let mut carry = false;
     while base < bytes.len() {
         let chunk = &bytes[base..bytes.len().min(base + 64)];
-        let mut word = 0u64;
-        for (j, &b) in chunk.iter().enumerate() {
-            word |= u64::from(WORD[usize::from(b)]) << j;
-        }
+        let word = word_mask(chunk);
         let mut starts = word & !(word << 1 | u64::from(carry));
         carry = word >> (chunk.len() - 1) & 1 == 1;
         while starts != 0 {
@@ -234,35 +251,83 @@ pub(super) fn for_each_word(bytes: &[u8], shapes: &[u64; 256], mut f: impl FnMut
     }
 }
 
-/// The line of the last word found, counted from the previous one when asked (the
-/// words that matter are few).
-struct Cursor {
-    offset: usize,
-    line: usize,
-    line_start: usize,
-    /// The line is line 1 after a byte-order mark, which `syn::parse_file` drops (so
-    /// proc-macro2 columns do not count it).
-    bom: bool,
+/// Bit `j` set when byte `j` of `chunk` (at most 64 bytes) continues a word: eight
+/// bytes at a time ([`word_bytes`]), the rest through the table.
+fn word_mask(chunk: &[u8]) -> u64 {
+    let lanes = chunk.chunks_exact(8);
+    let rest = lanes.remainder();
+    let mut mask = 0u64;
+    let mut shift = 0;
+    for lane in lanes {
+        // Always eight bytes: the conversion cannot fail.
+        let lane = lane.try_into().map_or(0, u64::from_le_bytes);
+        mask |= word_bytes(lane) << shift;
+        shift += 8;
+    }
+    for (j, &b) in rest.iter().enumerate() {
+        mask |= u64::from(WORD[usize::from(b)]) << (shift + j);
+    }
+    mask
 }
 
-impl Cursor {
-    /// The position of byte `offset`, at or after the previous one asked for.
-    fn at(&mut self, text: &str, offset: usize) -> At {
-        let passed = &text.as_bytes()[self.offset..offset];
-        let newlines = passed.iter().filter(|&&b| b == b'\n').count();
-        if let Some(last) = passed.iter().rposition(|&b| b == b'\n') {
-            self.line += newlines;
-            self.line_start = self.offset + last + 1;
-            self.bom = false;
-        }
-        self.offset = offset;
-        let column = text[self.line_start..offset].chars().count() - usize::from(self.bom);
-        (self.line, column)
-    }
+/// Bit `k` set when byte `k` of `x` (little-endian) is an ASCII letter, digit or `_`,
+/// as [`WORD`] says, with no branch and no table: the byte range tests of "Bit
+/// Twiddling Hacks" (`hasbetween`, exact per byte: no carry crosses a byte), then the
+/// eight high bits gathered into the top byte by one multiplication. A table look-up
+/// per byte cost more than the rest of the scan together.
+fn word_bytes(x: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW7: u64 = ONES * 0x7f;
+    const HIGH: u64 = ONES * 0x80;
+    // The high bit of each byte of `x` that is below 128 and strictly between `m` and `n`.
+    let between = |x: u64, m: u8, n: u8| {
+        let low = x & LOW7;
+        (ONES * (127 + u64::from(n)) - low) & !x & (low + ONES * (127 - u64::from(m))) & HIGH
+    };
+    let digit = between(x, b'0' - 1, b'9' + 1);
+    // `| 0x20` maps `A`..`Z` onto `a`..`z`, and nothing else into that range.
+    let letter = between(x | (ONES * 0x20), b'a' - 1, b'z' + 1);
+    let t = x ^ (ONES * u64::from(b'_'));
+    let underscore = !(((t & LOW7) + LOW7) | t) & HIGH;
+    // Bit 8k+7 moves to bit 56+k (shifted by 7(7-k)); no two products overlap.
+    (digit | letter | underscore).wrapping_mul(0x0002_0408_1020_4081) >> 56
 }
 
 /// Whether a sorted list of positions has one from `start` up to `end`.
 fn any_in(found: &[At], start: At, end: At) -> bool {
     let i = found.partition_point(|&at| at < start);
     found.get(i).is_some_and(|&at| at < end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eight_bytes_at_a_time_agree_with_the_table() {
+        for b in 0..=255u8 {
+            for k in 0..8 {
+                // The byte alone at lane k, and among bytes of every other class.
+                for fill in [0u8, b'a', b'_', 0xff, b'9', b' '] {
+                    let mut lane = [fill; 8];
+                    lane[k] = b;
+                    let mask = word_bytes(u64::from_le_bytes(lane));
+                    for (j, &x) in lane.iter().enumerate() {
+                        assert_eq!(mask >> j & 1 == 1, WORD[usize::from(x)], "{lane:?}");
+                    }
+                    assert_eq!(mask >> 8, 0);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_loop_scan_finds_the_loops_the_full_scan_finds() {
+        let text = "for x in y { loop {} } fore before while_ r#loop\n\u{e9}while(1) _for for";
+        let all = Words::scan(text, &StrategyWords::default(), std::iter::empty(), false);
+        let loops = Words::scan_loops(text);
+        assert_eq!(loops.loops, all.loops);
+        assert_eq!(loops.loops.len(), 5);
+        assert!(loops.strategies.is_none());
+    }
 }

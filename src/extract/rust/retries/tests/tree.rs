@@ -449,13 +449,16 @@ fn words_next_to_a_body_on_its_lines_do_not_count_as_inside() {
         false,
     );
     // Columns as proc-macro2 counts them (the byte-order mark is not counted):
-    // `backoff` starts at 8, `{ a }` spans 20..25, `for` starts at 26.
-    assert!(!words.may_loop((1, 20), (1, 25)));
-    assert!(words.may_loop((1, 20), (1, 27)));
-    assert!(!words.may_name_strategy((1, 20), (1, 25)));
-    assert!(words.may_name_strategy((1, 8), (1, 9)));
-    assert!(!words.may_name_strategy((1, 9), (1, 25)));
-    assert!(!words.may_loop((2, 7), (2, 12)));
+    // `backoff` starts at 8, `{ a }` spans 20..25, `for` starts at 26; words are
+    // byte offsets, and so are the places asked once converted.
+    let pos = crate::extract::rust::front::positions::Positions::new(text);
+    let at = |line, column| pos.offset(proc_macro2::LineColumn { line, column });
+    assert!(!words.may_loop(at(1, 20), at(1, 25)));
+    assert!(words.may_loop(at(1, 20), at(1, 27)));
+    assert!(!words.may_name_strategy(at(1, 20), at(1, 25)));
+    assert!(words.may_name_strategy(at(1, 8), at(1, 9)));
+    assert!(!words.may_name_strategy(at(1, 9), at(1, 25)));
+    assert!(!words.may_loop(at(2, 7), at(2, 12)));
 }
 
 #[test]

@@ -77,7 +77,11 @@ fn names_paths(e: &syn::Expr, tests: [&dyn Fn(&str) -> bool; 2]) -> [bool; 2] {
     }
     impl<'ast> Visit<'ast> for Scan<'_> {
         fn visit_lit_str(&mut self, s: &'ast syn::LitStr) {
-            self.text(&s.value());
+            // As in a macro body: only a literal with a `/` (or an escape) in its
+            // source can hold one, and most do not; their value is not made.
+            if s.token().to_string().contains(['/', '\\']) {
+                self.text(&s.value());
+            }
         }
         fn visit_macro(&mut self, m: &'ast syn::Macro) {
             self.tokens(m.tokens.clone());

@@ -31,24 +31,42 @@ impl Collector<'_> {
     /// Macro bodies stay token streams in `syn`: scan them for key literals,
     /// constants, key fields and calls (`name(` and `.name(`).
     pub(super) fn tokens(&mut self, ts: TokenStream, depth: usize) {
+        self.token_trees(&mut ts.into_iter(), depth);
+    }
+
+    /// [`Collector::tokens`] of the tokens an iterator gives.
+    fn token_trees(&mut self, tts: &mut dyn Iterator<Item = TokenTree>, depth: usize) {
         if depth > 64 {
             return;
         }
-        let mut tts = ts.into_iter().peekable();
+        let mut tts = tts.peekable();
         // The module path written before the next identifier (`db::` of `db::get(..)`).
         let mut path = String::new();
         while let Some(tt) = tts.next() {
             let before = std::mem::take(&mut path);
             match &tt {
                 TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => {
+                    // The group's tokens, copied once (a shared stream is copied
+                    // whole by each parse or walk of it).
+                    let mut inner = g.stream().into_iter();
+                    let head = [inner.next(), inner.next()];
+                    let code = may_be_code(&head);
+                    let mut inner = head.into_iter().flatten().chain(inner);
+                    if !code {
+                        self.token_trees(&mut inner, depth + 1);
+                        continue;
+                    }
                     // A block in a macro body (vaultwarden's `db_run! { conn: sqlite {
                     // .. } postgresql { .. } }`): walked as code, so its method chains
                     // are judged like any others (an upsert chain, an absolute update).
                     // A body that is one expression starting like a statement
                     // (`match x { .. }.map_res(..)`) parses as an expression only.
-                    let stmts = syn::Block::parse_within.parse2(g.stream()).or_else(|_| {
-                        syn::parse2::<syn::Expr>(g.stream()).map(|e| vec![syn::Stmt::Expr(e, None)])
-                    });
+                    let stmts = syn::Block::parse_within
+                        .parse2(inner.collect())
+                        .or_else(|_| {
+                            syn::parse2::<syn::Expr>(g.stream())
+                                .map(|e| vec![syn::Stmt::Expr(e, None)])
+                        });
                     match stmts {
                         Ok(stmts) => {
                             let saved = (self.chain_depth, std::mem::take(&mut self.chain));
@@ -81,12 +99,23 @@ impl Collector<'_> {
     }
 }
 
+/// Whether a brace group whose first two tokens are `head` may parse as statements or
+/// as an expression: not when they are a literal and a `:` (`json!({ "id": id, .. })`,
+/// the most common brace group in a macro body). A literal cannot start an item, a
+/// `let` or an attribute, so both parses read it as an expression, which no `:`
+/// continues (`syn` 2 has no type ascription); the statements then lack their `;` and
+/// the expression leaves tokens over: both fail, and the group is scanned as tokens.
+/// Telling so spares the two parses, each of which copies the whole group first.
+fn may_be_code(head: &[Option<TokenTree>; 2]) -> bool {
+    !matches!(head, [Some(TokenTree::Literal(_)), Some(TokenTree::Punct(p))] if p.as_char() == ':')
+}
+
 /// The module path before the tokens that follow `id`: `path` + `id::` when a lowercase
 /// `id` is followed by `::` (which is consumed), else empty.
 fn path_step(
     mut path: String,
     id: &proc_macro2::Ident,
-    tts: &mut std::iter::Peekable<proc_macro2::token_stream::IntoIter>,
+    tts: &mut std::iter::Peekable<impl Iterator<Item = TokenTree>>,
 ) -> String {
     let joint = |tt: Option<&TokenTree>| matches!(tt, Some(TokenTree::Punct(p)) if p.as_char() == ':' && p.spacing() == proc_macro2::Spacing::Joint);
     if !joint(tts.peek()) {
