@@ -172,6 +172,16 @@ pub struct FileFacts {
     /// those names ([`crate::extract::rust::clients::periodic`]). Empty in most files.
     #[serde(default)]
     pub periodic: Vec<(String, Vec<String>)>,
+    /// Functions with `Fn`-bound parameters: which they call only from periodic
+    /// loops, which they hand on ([`crate::extract::rust::clients::runners`]). Empty
+    /// in most files.
+    #[serde(default)]
+    pub runners: Vec<crate::extract::rust::clients::runners::Runner>,
+    /// Closures passed to function calls, with the names called only inside them
+    /// ([`crate::extract::rust::clients::runners`]): periodic positions when the
+    /// callee is a periodic runner. Empty in most files.
+    #[serde(default)]
+    pub closure_args: Vec<crate::extract::rust::clients::runners::ClosureArgs>,
     /// Functions (link keys) that call some names only from detached tasks (a
     /// `tokio::spawn(..)` whose handle is dropped), each with those names
     /// ([`crate::extract::rust::clients::detached`]). Empty in most files.

@@ -188,24 +188,43 @@ impl<'a> CallGraph<'a> {
         facts: impl Fn(&FileFacts) -> &[(String, Vec<String>)],
         why: impl Fn(&str) -> String,
     ) -> Vec<HashMap<String, String>> {
+        let entries: Vec<Vec<(&str, Vec<&str>)>> = files
+            .iter()
+            .map(|package| {
+                (package.iter().flat_map(|(_, f)| facts(f)))
+                    .map(|(key, names)| (key.as_str(), names.iter().map(String::as_str).collect()))
+                    .collect()
+            })
+            .collect();
+        self.run_only_from_entries(&entries, &|_| false, why)
+    }
+
+    /// [`Self::run_only_from`] over per-package (function key, names) entries, one
+    /// per body. A caller body for which `ignored` holds is no caller (a one-shot
+    /// tool's: it neither keeps a function out nor brings it in).
+    pub(super) fn run_only_from_entries(
+        &self,
+        entries: &[Vec<(&str, Vec<&str>)>],
+        ignored: &dyn Fn(usize) -> bool,
+        why: impl Fn(&str) -> String,
+    ) -> Vec<HashMap<String, String>> {
         // Per package: key → (the names every fact of that key calls only from such
         // positions, how many facts have that key).
         let mut roots: Vec<HashMap<&str, (Vec<&str>, usize)>> =
-            vec![HashMap::default(); files.len()];
-        for (j, package) in files.iter().enumerate() {
-            for (key, names) in package.iter().flat_map(|(_, f)| facts(f)) {
-                let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            vec![HashMap::default(); entries.len()];
+        for (j, package) in entries.iter().enumerate() {
+            for (key, names) in package {
                 roots[j]
-                    .entry(key.as_str())
+                    .entry(*key)
                     .and_modify(|(n, count)| {
                         n.retain(|x| names.contains(x));
                         *count += 1;
                     })
-                    .or_insert((names, 1));
+                    .or_insert((names.clone(), 1));
             }
         }
         if roots.iter().all(HashMap::is_empty) {
-            return vec![HashMap::default(); files.len()];
+            return vec![HashMap::default(); entries.len()];
         }
         let keys: Vec<String> = self
             .bodies
@@ -232,9 +251,9 @@ impl<'a> CallGraph<'a> {
         let candidate: Vec<bool> = (0..self.bodies.len())
             .map(|b| !self.callers(b).is_empty())
             .collect();
-        let kept = self.only_from(&root, candidate);
-        let names = self.names_by_package(files.len(), &|_| true, &kept);
-        let mut out: Vec<HashMap<String, String>> = vec![HashMap::default(); files.len()];
+        let kept = self.only_from_where(&root, &|c, _| !ignored(c), candidate);
+        let names = self.names_by_package(entries.len(), &|_| true, &kept);
+        let mut out: Vec<HashMap<String, String>> = vec![HashMap::default(); entries.len()];
         for (b, (j, info)) in self.bodies.iter().enumerate() {
             let Some(set) = &names[*j] else { continue };
             if !set.contains(info.name.as_str()) || out[*j].contains_key(info.name.as_str()) {

@@ -37,6 +37,9 @@ impl Visitor<'_, '_> {
     }
 
     pub(super) fn call(&mut self, c: &ExprCall) -> Option<usize> {
+        if super::runners::has_closure_arg(c) {
+            self.paced |= super::runners::HAS_CLOSURE_ARG;
+        }
         let Expr::Path(fp) = &*c.func else {
             self.expr(&c.func);
             for a in &c.args {

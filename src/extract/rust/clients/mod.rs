@@ -30,6 +30,7 @@ pub mod link;
 mod nodes;
 mod package;
 mod periodic;
+pub mod runners;
 mod syntax;
 mod tools;
 mod verdict;
@@ -401,6 +402,9 @@ impl Visitor<'_, '_> {
             }
         }
         let n = block.stmts.len();
+        if let Some(r) = runners::runner(sig, block) {
+            self.facts.runners.push(r);
+        }
         self.with_periodic(&name, block, |v| {
             for (i, stmt) in block.stmts.iter().enumerate() {
                 match stmt {

@@ -40,6 +40,25 @@ pub(super) fn periodic_only(block: &syn::Block) -> Vec<String> {
     out
 }
 
+/// Every name `block` calls, with how many times ([`Calls`] counts them: macros
+/// reparsed, nested functions skipped).
+pub(super) fn call_counts(block: &syn::Block) -> HashMap<String, u32> {
+    let mut calls = Calls::default();
+    calls.visit_block(block);
+    calls.all
+}
+
+/// The names `body` calls from periodic positions when `body` itself runs once per
+/// period (a closure a periodic runner calls): a loop inside it runs per item.
+pub(super) fn periodic_counts(body: &Expr) -> HashMap<String, u32> {
+    let mut calls = Calls {
+        depth: 1,
+        ..Calls::default()
+    };
+    calls.visit_expr(body);
+    calls.periodic
+}
+
 /// A name that may pace a loop (`tick`, `sleep`): a cheap test before
 /// [`periodic_only`] walks the body again. Compared in place: it is asked of every
 /// call expression of every body.
@@ -396,6 +415,11 @@ impl super::Visitor<'_, '_> {
                 self.facts.periodic.push((name.to_string(), names));
             }
         }
+        if self.paced & super::runners::HAS_CLOSURE_ARG != 0 {
+            if let Some(c) = super::runners::closure_args(name, block) {
+                self.facts.closure_args.push(c);
+            }
+        }
         if self.paced & HAS_SPAWN != 0 {
             let names = super::detached::detached_only(block);
             if !names.is_empty() {
@@ -407,13 +431,40 @@ impl super::Visitor<'_, '_> {
 }
 
 /// Per package (of `packages` many): the names of its functions only periodic loops
-/// run (called by name only from such loops, or from functions only they run), each
-/// with why ([`CallGraph::run_only_from`] over each file's `periodic` facts).
+/// run (called by name only from such loops, from closures handed to periodic runners
+/// ([`super::runners`]), or from functions only they run), each with why
+/// ([`CallGraph::run_only_from_entries`] over each file's `periodic` facts, a
+/// function's closure names joined to its loop names).
 pub(super) fn periodic_functions(
     graph: &CallGraph,
     files: &[&[(usize, FileFacts)]],
+    tool: &[bool],
 ) -> Vec<HashMap<String, String>> {
-    graph.run_only_from(files, |f| &f.periodic, |root| {
+    let runners = super::runners::periodic_positions(graph, files);
+    let entries: Vec<Vec<(&str, Vec<&str>)>> = files
+        .iter()
+        .zip(runners)
+        .map(|(package, mut closures)| {
+            let mut out: Vec<(&str, Vec<&str>)> = Vec::new();
+            for (_, f) in package.iter() {
+                for (key, names) in &f.periodic {
+                    let mut names: Vec<&str> = names.iter().map(String::as_str).collect();
+                    // The same body's closure names: one entry per body.
+                    if let Some(k) = closures.iter().position(|(c, _)| *c == key) {
+                        names.extend(closures.swap_remove(k).1);
+                    }
+                    out.push((key.as_str(), names));
+                }
+            }
+            out.extend(closures);
+            out
+        })
+        .collect();
+    // A one-shot tool's call is no caller: a function periodic loops and tools run
+    // makes one call per period in the long-running process, and the tool's calls
+    // are not judged (docs.rs's stats updater, also run by the admin command).
+    let ignored = |c: usize| tool.get(c).copied().unwrap_or(false);
+    graph.run_only_from_entries(&entries, &ignored, |root| {
         format!(
             "runs only from a periodic loop (in `{root}`): one call per period, which cannot pile up on a failing upstream"
         )

@@ -32,7 +32,11 @@ impl Tools<'_> {
     }
 
     /// Per body of `graph` (its order: packages, files, functions): a tool's body.
-    fn by_body(&self, packages: &[(Option<&Deps>, &[PackageFile])], bodies: usize) -> Vec<bool> {
+    pub(super) fn by_body(
+        &self,
+        packages: &[(Option<&Deps>, &[PackageFile])],
+        bodies: usize,
+    ) -> Vec<bool> {
         let mut out = Vec::with_capacity(bodies);
         for (j, (_, files)) in packages.iter().enumerate() {
             for (i, (_, f)) in files.iter().enumerate() {

@@ -289,9 +289,10 @@ fn call_graph_answers(
         .flat_map(|(_, f)| &f.routes.fns);
     let tools_question = reached.iter().any(|r| *r) && tools.any();
     let guards = any_breaker_shape(all_fns, entries);
-    let loops = files
-        .iter()
-        .any(|f| f.iter().any(|(_, f)| !f.periodic.is_empty()));
+    let loops = files.iter().any(|f| {
+        f.iter()
+            .any(|(_, f)| !f.periodic.is_empty() || !f.closure_args.is_empty())
+    });
     let spawns = files
         .iter()
         .any(|f| f.iter().any(|(_, f)| !f.detached.is_empty()));
@@ -311,7 +312,7 @@ fn call_graph_answers(
         false => none(),
     };
     let periodic = match loops {
-        true => periodic_functions(g, &files),
+        true => periodic_functions(g, &files, &tools.by_body(packages, g.bodies.len())),
         false => none(),
     };
     let detached = match spawns {
