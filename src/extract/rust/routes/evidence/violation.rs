@@ -67,24 +67,37 @@ fn answers_error(e: &syn::Expr) -> bool {
     v.0
 }
 
+/// What an arm catching a unique-key violation answers for it.
+#[derive(Clone, Copy, PartialEq)]
+enum Answer {
+    /// An error: the repeat is refused.
+    Refuses,
+    /// `Ok` and no error: the violation passes as a success (an insert-or-ignore).
+    Passes,
+}
+
+impl Answer {
+    fn by_expr(self, e: &syn::Expr) -> bool {
+        match self {
+            Answer::Refuses => answers_error(e),
+            Answer::Passes => answers_ok(e) && !answers_error(e),
+        }
+    }
+
+    fn by_block(self, b: &syn::Block) -> bool {
+        let mut errs = Errs(false);
+        errs.visit_block(b);
+        match self {
+            Answer::Refuses => errs.0,
+            Answer::Passes => !errs.0 && block_answers_ok(b),
+        }
+    }
+}
+
 /// A refusal arm: its pattern or guard names a unique-key violation and it answers an
 /// error, or it catches an error its body asks about (see [`asks_violation`]).
 pub(super) fn refusal_arm(arm: &syn::Arm, refusals: &[String]) -> bool {
-    let mut scan = Names {
-        refusals,
-        vars: &[],
-        refusal: false,
-        var: false,
-    };
-    scan.visit_pat(&arm.pat);
-    let guard = arm.guard.as_ref().map(|(_, g)| &**g);
-    if let Some(g) = guard {
-        scan.visit_expr(g);
-    }
-    let vars = bound_vars(&arm.pat);
-    let named = scan.refusal || guard.is_some_and(|g| violation_cond(g, refusals, &vars));
-    (named && answers_error(&arm.body))
-        || (!vars.is_empty() && asks_violation(&arm.body, refusals, &vars))
+    violation_arm(arm, refusals, Answer::Refuses)
 }
 
 /// An arm that lets a unique-key violation pass as a success: its pattern or guard
@@ -96,6 +109,12 @@ pub(super) fn refusal_arm(arm: &syn::Arm, refusals: &[String]) -> bool {
 /// insert-or-ignore: a repeat finds the row and adds nothing, as `on conflict do
 /// nothing` does. A negated question is not read.
 pub(super) fn ignoring_arm(arm: &syn::Arm, refusals: &[String]) -> bool {
+    violation_arm(arm, refusals, Answer::Passes)
+}
+
+/// An arm answering a violation as `answer` says: named in its pattern or guard and
+/// answered so, or caught whole and asked in its body (see [`asks_violation`]).
+fn violation_arm(arm: &syn::Arm, refusals: &[String], answer: Answer) -> bool {
     let mut scan = Names {
         refusals,
         vars: &[],
@@ -109,37 +128,8 @@ pub(super) fn ignoring_arm(arm: &syn::Arm, refusals: &[String]) -> bool {
     }
     let vars = bound_vars(&arm.pat);
     let named = scan.refusal || guard.is_some_and(|g| violation_cond(g, refusals, &vars));
-    if named {
-        return answers_ok(&arm.body) && !answers_error(&arm.body);
-    }
-    !vars.is_empty() && lets_violation_pass(&arm.body, refusals, &vars)
-}
-
-/// An arm body that asks whether the caught error is a violation and answers `Ok`
-/// when it is (see [`ignoring_arm`]): the body, or one of its block's own statements,
-/// is a `match` over the error whose violation arm answers `Ok`, or an `if` whose
-/// condition finds the violation and whose `then` block answers `Ok` and no error.
-fn lets_violation_pass(body: &syn::Expr, refusals: &[String], vars: &[String]) -> bool {
-    let passes = |e: &syn::Expr| match e {
-        syn::Expr::Match(m) => {
-            mentions(&m.expr, vars) && m.arms.iter().any(|a| ignoring_arm(a, refusals))
-        }
-        syn::Expr::If(i) => {
-            violation_cond(&i.cond, refusals, vars) && block_answers_ok(&i.then_branch) && {
-                let mut v = Errs(false);
-                v.visit_block(&i.then_branch);
-                !v.0
-            }
-        }
-        _ => false,
-    };
-    match body {
-        syn::Expr::Block(b) => b.block.stmts.iter().any(|s| match s {
-            syn::Stmt::Expr(e, _) => passes(e),
-            _ => false,
-        }),
-        e => passes(e),
-    }
+    (named && answer.by_expr(&arm.body))
+        || (!vars.is_empty() && asks_violation(&arm.body, refusals, &vars, answer))
 }
 
 /// The expression answers `Ok(..)`: its value, a `return`ed value, or a block's tail.
@@ -178,21 +168,17 @@ fn bound_vars(pat: &syn::Pat) -> Vec<String> {
 }
 
 /// An arm body that, whatever else it does, asks whether the caught error (one of
-/// `vars`) is a violation and answers an error when it is: the body, or one of its
-/// block's own statements, is a `match` over the error with a refusal arm, or an `if`
-/// whose condition finds the violation in it and whose `then` block answers an error.
+/// `vars`) is a violation and answers as `answer` says when it is: the body, or one of
+/// its block's own statements, is a `match` over the error with such an arm, or an
+/// `if` whose condition finds the violation in it and whose `then` block answers so.
 /// A negated condition (`if !matches!(..)`) answers the other errors, not this one.
-fn asks_violation(body: &syn::Expr, refusals: &[String], vars: &[String]) -> bool {
+fn asks_violation(body: &syn::Expr, refusals: &[String], vars: &[String], answer: Answer) -> bool {
     let asks = |e: &syn::Expr| match e {
         syn::Expr::Match(m) => {
-            mentions(&m.expr, vars) && m.arms.iter().any(|a| refusal_arm(a, refusals))
+            mentions(&m.expr, vars) && m.arms.iter().any(|a| violation_arm(a, refusals, answer))
         }
         syn::Expr::If(i) => {
-            violation_cond(&i.cond, refusals, vars) && {
-                let mut v = Errs(false);
-                v.visit_block(&i.then_branch);
-                v.0
-            }
+            violation_cond(&i.cond, refusals, vars) && answer.by_block(&i.then_branch)
         }
         _ => false,
     };
