@@ -216,6 +216,21 @@ impl<'d> Imports<'d> {
         }
     }
 
+    /// Whether a `use` outside test code, or a glob, starts at a crate `accepts` (its
+    /// package's name, renames undone): `use lettre::Message` for `lettre`. Nothing is
+    /// copied: it runs once per file.
+    pub fn uses_crate(&self, accepts: impl Fn(&str) -> bool) -> bool {
+        let accepts_head = |path: &[String]| {
+            path.first().is_some_and(|f| {
+                let f = f.as_str();
+                accepts(self.deps.and_then(|d| d.renamed(f)).unwrap_or(f))
+            })
+        };
+        let used = self.names.values().filter(|(tier, _)| *tier != Tier::Test);
+        used.map(|(_, path)| path).any(|p| accepts_head(p))
+            || self.globs.iter().any(|g| accepts_head(g))
+    }
+
     /// Every name a `use` binds outside test code with its full path, then every
     /// dependency renamed in `Cargo.toml` that no `use` shadows (its name → its
     /// package), renames undone.

@@ -224,6 +224,8 @@ impl RoutesCatalog {
         add(&mut w.change_filters, o.change_filters);
         add(&mut w.delete_segments, o.delete_segments);
         add(&mut w.token_paths, o.token_paths);
+        add(&mut w.mail_crates, o.mail_crates);
+        add(&mut w.mail_sends, o.mail_sends);
         add(&mut self.cors.types, other.cors.types);
         add(&mut self.cors.methods, other.cors.methods);
         self.normalize();

@@ -126,6 +126,9 @@ pub(crate) struct Scratch {
     /// (`Registry.keys`) holding an in-memory type, each with that type (see
     /// [`file_state`]). Set once per file, read by every function of it.
     pub(crate) state: Vec<(String, String)>,
+    /// The file imports a mail crate (`[writes] mail-crates`): its `send(email)` calls
+    /// hand mails to people ([`repeat::MAIL`]). Set once per file.
+    pub(crate) mail: bool,
 }
 
 /// Separates the shown text of [`Evidence::writes`] from the table and columns of an

@@ -102,4 +102,10 @@ pub struct Writes {
     /// Last path segments of an OAuth token endpoint (`token` of `/connect/token`): a
     /// request sent there from a body naming `grant_type` asks for a credential.
     pub token_paths: Vec<String>,
+    /// Mail crates (`lettre`): in a file that imports one, a `send` with arguments
+    /// (`transport.send(email)`) hands a mail to a person. A repeat sends a second
+    /// copy, which the reader sees and ignores: no change applied twice.
+    pub mail_crates: Vec<String>,
+    /// The methods of those crates' transports that send a mail (`send`, `send_raw`).
+    pub mail_sends: Vec<String>,
 }

@@ -64,7 +64,7 @@ impl Collector<'_> {
         self.asked.clear();
         // Where the body holds SQL write text or an ORM upsert or update, `execute`
         // and `commit` run it (`conn.execute(insert_into(t).values(v).on_conflict_do_nothing())`).
-        let sql = self.ev.repeat != 0;
+        let sql = self.ev.repeat & !repeat::MAIL != 0;
         let runners = &self.cat.writes.sql_runners;
         let bare = |n: &str| n.rsplit_once([':', '.']).map_or(n, |(_, m)| m).to_string();
         self.ev.write_calls = self

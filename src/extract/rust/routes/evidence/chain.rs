@@ -40,6 +40,7 @@ impl Collector<'_> {
                 self.ev.writes = None;
             }
         }
+        self.mail_send(m, before);
         if self.names.writes.text.len() > before
             && self
                 .cat
@@ -59,6 +60,21 @@ impl Collector<'_> {
             self.ev.repeat |= repeat::KEYED;
         }
         walk
+    }
+
+    /// `transport.send(email)` in a file importing a mail crate: a mail to a person,
+    /// which a repeat sends again ([`repeat::MAIL`]), not a write applied twice. The
+    /// call stays the body's first write (the route writes); `send()` without
+    /// arguments is an HTTP request, judged as before.
+    fn mail_send(&mut self, m: &syn::ExprMethodCall, before: usize) {
+        if self.names.mail
+            && !m.args.is_empty()
+            && self.names.writes.text.len() > before
+            && self.cat.writes.mail_sends.iter().any(|s| m.method == s)
+        {
+            self.names.writes.truncate(before);
+            self.ev.repeat |= repeat::MAIL;
+        }
     }
 
     /// Judges the chain whose outermost link is `m`, once it is all walked: `mark` is

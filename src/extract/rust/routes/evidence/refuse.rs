@@ -359,9 +359,10 @@ impl Collector<'_> {
     /// found none ([`repeat::ONCE`]) or only when a stored value changed
     /// ([`repeat::CHANGED`]) are skipped by the repeat, which then meets the checks
     /// after them first (vaultwarden's emergency-access invite: find-or-create the
-    /// grantee, then refuse an existing invitation).
+    /// grantee, then refuse an existing invitation). A mail sent before
+    /// ([`repeat::MAIL`]) is sent again, which changes nothing.
     fn nothing_repeated(&self) -> bool {
-        self.ev.repeat & !(repeat::ONCE | repeat::CHANGED) == 0
+        self.ev.repeat & !(repeat::ONCE | repeat::CHANGED | repeat::MAIL) == 0
     }
 
     /// A refusal of a found record counts when the body makes a record of that type

@@ -32,3 +32,7 @@ pub const REPLACES: u16 = 1024;
 /// krate.f { set f = v .. }`, what follows `if updated == 0 { return }` after an
 /// update filtered on the change): a repeat finds them equal and writes nothing.
 pub const CHANGED: u16 = 2048;
+/// A mail handed to a mail crate's transport (`transport.send(email)` in a file
+/// importing `lettre`: `[writes] mail-crates`): a repeat sends a second copy, which
+/// its reader ignores.
+pub const MAIL: u16 = 4096;

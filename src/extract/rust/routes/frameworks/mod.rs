@@ -50,9 +50,23 @@ pub(crate) fn summarize_file(
         scratch: Scratch::default(),
     };
     s.scratch.state = super::evidence::file_state(&file.items, cat);
+    s.scratch.mail = imports_mail(imports, cat);
     s.items(&file.items);
     s.out.uses = uses(imports);
     s.out
+}
+
+/// Whether a `use` of the file (or a glob) reaches a mail crate (`use lettre::Message`).
+fn imports_mail(imports: &Imports, cat: &RoutesCatalog) -> bool {
+    let crates = &cat.writes.mail_crates;
+    // A package's name may spell `-` where its paths have `_` (`mail-send`).
+    let same = |c: &str, head: &str| {
+        c.len() == head.len()
+            && c.bytes()
+                .zip(head.bytes())
+                .all(|(a, b)| a == b || (a == b'_' && b == b'-'))
+    };
+    !crates.is_empty() && imports.uses_crate(|head| crates.iter().any(|c| same(c, head)))
 }
 
 /// [`FileRoutes::uses`] of a file's imports, sorted (the table is a hash map).

@@ -3,7 +3,7 @@
 use super::repeat::bare;
 use super::*;
 use crate::extract::rust::routes::catalog::has;
-use crate::extract::rust::routes::evidence::repeat::REFUSES;
+use crate::extract::rust::routes::evidence::repeat::{MAIL, REFUSES};
 
 /// How many calls down a refusal of a repeat is looked for (see [`Package::refusal`]).
 const REFUSAL_DEPTH: u8 = 6;
@@ -47,7 +47,8 @@ impl Package<'_> {
         if let Some(how) = self.unique_refusal(ev, pkg) {
             return Some(how);
         }
-        if depth == 0 || ev.repeat != 0 {
+        // A mail (`MAIL`) sent first refuses nothing and changes nothing to follow.
+        if depth == 0 || ev.repeat & !MAIL != 0 {
             return None;
         }
         let runners = &self.cat.writes.sql_runners;

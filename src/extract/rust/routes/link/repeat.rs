@@ -12,7 +12,7 @@ use super::seen::{Met, Seen};
 use super::*;
 use crate::extract::rust::routes::evidence::conditional;
 use crate::extract::rust::routes::evidence::repeat::{
-    CHANGED, KEYED, ONCE, ORM_DELETE, ORM_SET, ORM_UPSERT, SQL_DELETE, SQL_PLAIN, SQL_SET,
+    CHANGED, KEYED, MAIL, ONCE, ORM_DELETE, ORM_SET, ORM_UPSERT, SQL_DELETE, SQL_PLAIN, SQL_SET,
     SQL_UPSERT,
 };
 
@@ -62,6 +62,8 @@ impl Repeat {
                 Some("writes once (where a lookup found none)".to_string())
             } else if r & CHANGED != 0 {
                 Some("writes only where a stored value differs from the given one".to_string())
+            } else if r & MAIL != 0 {
+                Some("sends a mail again".to_string())
             } else {
                 None
             },
