@@ -225,6 +225,7 @@ impl RoutesCatalog {
         add(&mut w.delete_segments, o.delete_segments);
         add(&mut w.token_paths, o.token_paths);
         add(&mut w.mail_crates, o.mail_crates);
+        add(&mut w.stub_reads, o.stub_reads);
         add(&mut w.mail_sends, o.mail_sends);
         add(&mut self.cors.types, other.cors.types);
         add(&mut self.cors.methods, other.cors.methods);
@@ -338,6 +339,13 @@ impl RoutesCatalog {
             .read_requests
             .iter()
             .any(|r| r.eq_ignore_ascii_case(name))
+    }
+
+    /// `name` answers rather than acts, by its name alone: a `stub-reads` or
+    /// `lookups` entry (`get_o2_config`, `check_license`, `find_by_id`).
+    pub(crate) fn is_read_name(&self, name: &str) -> bool {
+        let w = &self.writes;
+        w.stub_reads.iter().chain(&w.lookups).any(|p| glob(p, name))
     }
 
     /// `name` matches a `repeat-harmless` entry (`send_*_update`).

@@ -106,6 +106,9 @@ pub struct Writes {
     /// (`transport.send(email)`) hands a mail to a person. A repeat sends a second
     /// copy, which the reader sees and ignores: no change applied twice.
     pub mail_crates: Vec<String>,
+    /// Names of functions that answer rather than act (`get_*`, `check_*`): called
+    /// into a closed-source stub, whose body is not in sight, no write (with `lookups`).
+    pub stub_reads: Vec<String>,
     /// The methods of those crates' transports that send a mail (`send`, `send_raw`).
     pub mail_sends: Vec<String>,
 }

@@ -313,6 +313,10 @@ impl Package<'_> {
                 break;
             }
             if self.harmless(bare(c)) {
+                // An audit row, a notice or an analytics event again: no change
+                // applied twice, and the route's reason when nothing else is.
+                r.safe
+                    .get_or_insert_with(|| format!("records or notifies again ({c})"));
                 continue;
             }
             if self.deletes_by_name(c, pkg) {
