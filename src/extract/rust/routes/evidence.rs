@@ -25,6 +25,7 @@ mod names;
 mod outbound;
 mod predicate;
 mod refuse;
+mod scratch;
 mod tokens;
 mod violation;
 
@@ -32,6 +33,7 @@ pub(crate) use bindings::file_state;
 pub(crate) use branch::conditional;
 use names::{collect_type_names, is_screaming};
 pub(crate) use names::{NameBuf, Names, ARGS_UNKNOWN};
+pub(crate) use scratch::Scratch;
 pub(crate) use tokens::string_literals;
 
 /// What a body shows about an idempotency key.
@@ -99,37 +101,6 @@ pub(crate) struct Evidence {
 
 /// Flags of [`Evidence::repeat`].
 pub(crate) mod repeat;
-
-/// Buffers one [`Collector`] fills; the summarizer keeps one for all the functions of
-/// a file, so walking a body allocates only the lists it keeps.
-#[derive(Debug, Default)]
-pub(crate) struct Scratch {
-    calls: NameBuf,
-    consts: NameBuf,
-    types: NameBuf,
-    writes: NameBuf,
-    type_calls: NameBuf,
-    fn_calls: NameBuf,
-    path_calls: NameBuf,
-    made_calls: NameBuf,
-    /// The text of the literal being looked at in a macro body.
-    literal: String,
-    /// The variables of the body whose type is known, each with it (`folder` bound by
-    /// `let folder = Folder::find(..)`), the last binding of a name first found.
-    bindings: Vec<(String, String)>,
-    /// The variables of the body a free function made, each with its name (`client`
-    /// bound by `let client = make_client(..)?`), for [`Evidence::made_calls`]; an
-    /// empty name when a later `let` rebinds the variable otherwise. Inline strings:
-    /// a `let` of a call's result is common, and these allocate nothing.
-    made: Vec<(compact_str::CompactString, compact_str::CompactString)>,
-    /// The file's process state: its `static`s (`DEK_CACHE`) and struct fields
-    /// (`Registry.keys`) holding an in-memory type, each with that type (see
-    /// [`file_state`]). Set once per file, read by every function of it.
-    pub(crate) state: Vec<(String, String)>,
-    /// The file imports a mail crate (`[writes] mail-crates`): its `send(email)` calls
-    /// hand mails to people ([`repeat::MAIL`]). Set once per file.
-    pub(crate) mail: bool,
-}
 
 /// Separates the shown text of [`Evidence::writes`] from the table and columns of an
 /// SQL insert that is the body's first write (`sql insert into\u{1f}users:username,email`):

@@ -1,0 +1,34 @@
+//! The buffers of one file's evidence walk.
+
+use super::NameBuf;
+
+/// Buffers one [`super::Collector`] fills; the summarizer keeps one for all the
+/// functions of a file, so walking a body allocates only the lists it keeps.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    pub(super) calls: NameBuf,
+    pub(super) consts: NameBuf,
+    pub(super) types: NameBuf,
+    pub(super) writes: NameBuf,
+    pub(super) type_calls: NameBuf,
+    pub(super) fn_calls: NameBuf,
+    pub(super) path_calls: NameBuf,
+    pub(super) made_calls: NameBuf,
+    /// The text of the literal being looked at in a macro body.
+    pub(super) literal: String,
+    /// The variables of the body whose type is known, each with it (`folder` bound by
+    /// `let folder = Folder::find(..)`), the last binding of a name first found.
+    pub(super) bindings: Vec<(String, String)>,
+    /// The variables of the body a free function made, each with its name (`client`
+    /// bound by `let client = make_client(..)?`), for [`super::Evidence::made_calls`]; an
+    /// empty name when a later `let` rebinds the variable otherwise. Inline strings:
+    /// a `let` of a call's result is common, and these allocate nothing.
+    pub(super) made: Vec<(compact_str::CompactString, compact_str::CompactString)>,
+    /// The file's process state: its `static`s (`DEK_CACHE`) and struct fields
+    /// (`Registry.keys`) holding an in-memory type, each with that type (see
+    /// [`super::file_state`]). Set once per file, read by every function of it.
+    pub(crate) state: Vec<(String, String)>,
+    /// The file imports a mail crate (`[writes] mail-crates`): its `send(email)` calls
+    /// hand mails to people ([`super::repeat::MAIL`]). Set once per file.
+    pub(crate) mail: bool,
+}
