@@ -400,6 +400,11 @@ fn cargo_renames_are_followed_for_retry_crates() {
             "again = { package = \"tokio-retry\", version = \"0.3\" }",
             "again",
         ),
+        // A name no catalogued crate has: found through the rename alone.
+        (
+            "retry3 = { package = \"tokio-retry\", version = \"0.3\" }",
+            "retry3",
+        ),
     ] {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();

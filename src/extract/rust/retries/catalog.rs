@@ -61,8 +61,53 @@ pub struct PathIndex {
     pub roots: std::collections::HashSet<String>,
     /// The words a strategy path can be written with (the per-file prefilter).
     pub strategy_words: super::words::StrategyWords,
-    /// The crates' and policy traits' package names as Rust identifiers.
-    pub crate_idents: Vec<String>,
+    /// The crates' and policy traits' package names as Rust identifiers, each with
+    /// the words a use of one of its paths must write (see [`CrateWords`]).
+    pub crate_idents: Vec<CrateWords>,
+}
+
+/// What a file must write to use a retry crate's paths: its identifier
+/// (`reqwest`), and the segment after it of one of its paths or one of its run
+/// methods (`retry` of `reqwest::retry::for_host`). A path is written whole, imported
+/// (`use reqwest::retry::Builder`) or reached through its module (`use reqwest::retry;
+/// retry::for_host(..)`): each spells that segment. A file naming only the crate (an
+/// HTTP client's every file names `reqwest`) skips the crate walk and its word scan.
+#[derive(Debug, Clone, Default)]
+pub struct CrateWords {
+    pub ident: String,
+    /// Empty when a path of the crate is its identifier alone: then the identifier
+    /// is enough.
+    pub needles: Vec<String>,
+}
+
+impl CrateWords {
+    fn of<'a>(name: &str, paths: impl Iterator<Item = &'a str>, methods: &[String]) -> Self {
+        let ident = name.replace('-', "_");
+        let mut needles: Vec<String> = methods.to_vec();
+        for path in paths {
+            match path.split("::").nth(1) {
+                Some(seg) => needles.push(seg.to_string()),
+                None => {
+                    needles.clear();
+                    return CrateWords { ident, needles };
+                }
+            }
+        }
+        needles.sort_unstable();
+        needles.dedup();
+        CrateWords { ident, needles }
+    }
+
+    /// `renames`: the package's dependencies renamed in `Cargo.toml` (name in code,
+    /// package): `again = { package = "tokio-retry" }` is written `again::..`.
+    fn used_in(&self, text: &str, renames: &[(&str, &str)]) -> bool {
+        let named = |name: &str| text.contains(name);
+        let renamed = renames
+            .iter()
+            .any(|(name, package)| package.replace('-', "_") == self.ident && named(name));
+        (named(&self.ident) || renamed)
+            && (self.needles.is_empty() || self.needles.iter().any(|n| named(n)))
+    }
 }
 
 /// One retry crate.
@@ -153,12 +198,13 @@ pub struct StrategyHit<'a> {
 
 impl RetryCatalog {
     /// Whether `text` names any catalogued crate (as its Rust identifier, `tokio_retry`
-    /// for `tokio-retry`): a cheap test that lets files with no retry crate skip the
-    /// crate walk. Catalogue paths always start with the crate's identifier, so a file
-    /// that never writes it cannot use one of its strategies.
-    pub fn may_be_used_in(&self, text: &str) -> bool {
+    /// for `tokio-retry`, or the name `renames` gives it) with a segment of one of its
+    /// paths ([`CrateWords`]): a cheap test that lets files with no retry crate skip
+    /// the crate walk. Catalogue paths always start with the crate's identifier, so a
+    /// file that never writes it cannot use one of its strategies.
+    pub fn may_be_used_in(&self, text: &str, renames: &[(&str, &str)]) -> bool {
         let idents = &self.path_index().crate_idents;
-        idents.iter().any(|name| text.contains(name.as_str()))
+        idents.iter().any(|c| c.used_in(text, renames))
     }
 
     /// Reads a catalogue; the error carries `toml`'s line and column.
@@ -196,9 +242,16 @@ impl RetryCatalog {
                 .map(str::to_string)
                 .collect(),
             strategy_words: super::words::StrategyWords::new(self),
-            crate_idents: (self.crates.iter().map(|c| &c.name))
-                .chain(self.policy_traits.iter().map(|p| &p.krate))
-                .map(|name| name.replace('-', "_"))
+            crate_idents: (self.crates.iter())
+                .map(|c| {
+                    let paths = c.run.iter().chain(c.strategy.iter().map(|s| &s.path));
+                    CrateWords::of(&c.name, paths.map(String::as_str), &c.run_methods)
+                })
+                .chain(
+                    self.policy_traits
+                        .iter()
+                        .map(|p| CrateWords::of(&p.krate, std::iter::once(p.path.as_str()), &[])),
+                )
                 .collect(),
         })
     }

@@ -230,7 +230,8 @@ pub(crate) fn retries_at<'a>(
     catalog: &RetryCatalog,
 ) -> Vec<RetryFact> {
     let text = pos.text();
-    let crates = catalog.may_be_used_in(text);
+    let renames = imports.deps().map(|d| d.renames()).unwrap_or_default();
+    let crates = catalog.may_be_used_in(text, &renames);
     let Some(ctx) = Ctx::new(index, imports, pos, catalog, crates) else {
         return Vec::new();
     };

@@ -203,3 +203,31 @@ impl<Req: Clone, Res, E> Policy<Req, Res, E> for Backoff {
     let fixed = sleeping.replace("50 * 2u64.pow(self.attempt)", "250");
     assert_eq!(one(&fixed).delay, Delay::Constant);
 }
+
+#[test]
+fn crate_prefilter_needs_a_path_segment_not_only_the_crate() {
+    let cat = RetryCatalog::builtin();
+    // An HTTP client's file names `reqwest` but none of its retry paths: no crate walk.
+    let client =
+        "use reqwest::Client;\nfn c() -> Client { reqwest::Client::builder().build().unwrap() }";
+    assert!(!cat.may_be_used_in(client, &[]));
+    // Its retry module, written whole, imported, or reached through the module.
+    for src in [
+        "fn c() { reqwest::Client::builder().retry(reqwest::retry::for_host(\"a\")); }",
+        "use reqwest::retry::for_host;",
+        "use reqwest::{retry, Client};",
+    ] {
+        assert!(cat.may_be_used_in(src, &[]), "{src}");
+    }
+    // A crate whose paths start at an item of its root (`backoff::ExponentialBackoff`)
+    // is used where that item is named.
+    assert!(cat.may_be_used_in("use backoff::{ExponentialBackoff, future::retry};", &[]));
+    // Under the name `Cargo.toml` gives it (`again = { package = "tokio-retry" }`).
+    let renamed = "use again::strategy::FixedInterval;";
+    assert!(cat.may_be_used_in(renamed, &[("again", "tokio-retry")]));
+    assert!(!cat.may_be_used_in("use retry3::strategy::FixedInterval;", &[]));
+    assert!(cat.may_be_used_in(
+        "use retry3::strategy::FixedInterval;",
+        &[("retry3", "tokio-retry")]
+    ));
+}
