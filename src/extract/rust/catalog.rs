@@ -115,6 +115,12 @@ pub struct OneShot {
     /// reads `hyper::Error` out of reqwest's errors).
     #[serde(default)]
     pub client_too: Vec<String>,
+    /// Those of `service` a package depends on for its server as often as for a
+    /// client (`tonic`): the package is a service by the dependency, but a file shows
+    /// a long-running process only where it names the server side
+    /// (`tonic::transport::Server`), not a client (`tonic::transport::Channel`).
+    #[serde(default)]
+    pub server_side: Vec<String>,
 }
 
 impl CatalogFile {
@@ -312,6 +318,7 @@ impl Catalog {
                     self.one_shot.cli.extend(o.cli);
                     self.one_shot.service.extend(o.service);
                     self.one_shot.client_too.extend(o.client_too);
+                    self.one_shot.server_side.extend(o.server_side);
                 }
             }
             ApiFile::Retry(r) => self.retry.extend(*r),

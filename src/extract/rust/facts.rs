@@ -224,6 +224,16 @@ pub struct FileFacts {
     /// `use` or a path): which files of a package reach another of the run.
     #[serde(default)]
     pub local_crates: Vec<String>,
+    /// Of `local_crates`, those the file names only in the arms of a subcommand
+    /// dispatch (`Self::Ai(c) => atuin_ai::commands::run(c)`): run only by those
+    /// subcommands, not by every command the file serves. Empty in most files.
+    #[serde(default)]
+    pub dispatched_crates: Vec<String>,
+    /// Of `local_crates`, each (package, second segment) the file's paths name
+    /// (`use atuin_daemon::client::X` → (`atuin_daemon`, `client`)): which modules of
+    /// a long-running package a command uses.
+    #[serde(default)]
+    pub local_modules: Vec<(String, String)>,
     /// Names called by the file's traits' default methods, which the routes
     /// analysis's per-function call lists leave out: callers the breaker rule's
     /// library reach counts as unknown (not a tool's).

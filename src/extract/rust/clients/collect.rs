@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use super::entries::values::{derives_cli, is_subcommand_field};
 use super::syntax::{segments, target_of};
 use crate::extract::rust::catalog::Catalog;
 use crate::extract::rust::facts::Target;
@@ -22,6 +23,11 @@ pub(super) struct Collector<'c> {
     /// Named struct fields and their type path (through `Arc`/`Box`/`Rc`/`Option`),
     /// when the catalogue may know the type (breaker fields).
     pub field_types: Vec<(String, Vec<String>)>,
+    /// A command-line parser enum's variants with one payload, and the payload's type
+    /// path (`Push(push::Push)`): value dispatch ([`super::entries`]).
+    pub cli_variants: Vec<(String, Vec<String>)>,
+    /// The type paths of fields holding a parsed subcommand (`#[command(subcommand)]`).
+    pub subcommand_fields: Vec<Vec<String>>,
 }
 
 /// [`unwrapped_type_path`] as segments.
@@ -43,6 +49,8 @@ impl<'c> Collector<'c> {
             test_mods: Vec::new(),
             mods: Vec::new(),
             field_types: Vec::new(),
+            cli_variants: Vec::new(),
+            subcommand_fields: Vec::new(),
         }
     }
 
@@ -59,6 +67,9 @@ impl<'c> Collector<'c> {
                 Decl::Struct(s) => self.item_struct(s),
                 Decl::Enum(e) => {
                     self.types.insert(e.ident.to_string());
+                    if derives_cli(&e.attrs) {
+                        self.cli_enum(e);
+                    }
                 }
                 Decl::Const(name, expr) => {
                     if let Some(Target::Literal(s)) = target_of(expr) {
@@ -70,9 +81,26 @@ impl<'c> Collector<'c> {
         }
     }
 
+    /// A parser enum's variants carrying one payload, with its type path.
+    fn cli_enum(&mut self, e: &syn::ItemEnum) {
+        for v in &e.variants {
+            let syn::Fields::Unnamed(f) = &v.fields else {
+                continue;
+            };
+            if let (1, Some(ty)) = (f.unnamed.len(), f.unnamed.first()) {
+                if let Some(path) = type_path(&ty.ty) {
+                    self.cli_variants.push((v.ident.to_string(), path));
+                }
+            }
+        }
+    }
+
     fn item_struct(&mut self, s: &syn::ItemStruct) {
         self.types.insert(s.ident.to_string());
         for f in &s.fields {
+            if is_subcommand_field(&f.attrs) {
+                self.subcommand_fields.extend(type_path(&f.ty));
+            }
             let Some(name) = &f.ident else { continue };
             let known = type_path_last(&f.ty)
                 .is_some_and(|last| with_ident_str(last, |l| self.catalog.may_match(l)));

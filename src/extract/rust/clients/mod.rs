@@ -81,6 +81,11 @@ pub fn summarize_file(
         configurable: 0,
         last_request: None,
         mods: std::mem::take(&mut collector.mods),
+        cli_variants: Vec::new(),
+        cli_delegate: None,
+        dispatched: Vec::new(),
+        valued_loop: false,
+        namings: Vec::new(),
         request_arg: None,
         merged_request: false,
         paced: 0,
@@ -102,8 +107,11 @@ pub fn summarize_file(
             v.fields.insert(field.clone(), h);
         }
     }
+    v.cli_payloads(&collector.cli_variants, &collector.subcommand_fields);
     v.visit_file(file);
     v.file_shape();
+    v.note_delegate();
+    v.note_dispatched();
     prune(v.facts)
 }
 
@@ -171,6 +179,17 @@ struct Visitor<'c, 'a> {
     last_request: Option<(usize, usize)>,
     /// Out-of-line modules the file declares outside test code.
     mods: Vec<String>,
+    /// Variants of the file's command-line parser enums whose payload type is a
+    /// declared module's → that module ([`entries::values`]).
+    cli_variants: Vec<(String, String)>,
+    /// The declared module a subcommand field's type is from, when one is.
+    cli_delegate: Option<String>,
+    /// Local packages a dispatch's arms run a function of, with the arms' count.
+    dispatched: Vec<(String, u32)>,
+    /// The expression about to be visited is a `let`'s `loop` (its value bound).
+    valued_loop: bool,
+    /// Local packages the file names (calls, paths, `use`s), with the count.
+    namings: Vec<(String, u32)>,
     /// The handle whose request call the chain being visited is the argument of.
     request_arg: Option<usize>,
     /// A chain given as `request_arg` made the request itself.
@@ -456,6 +475,7 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_> {
                     self.scope().local_targets.insert(name.clone(), t);
                 }
             }
+            self.valued_loop = matches!(&*init.expr, Expr::Loop(_));
             let h = self.expr(&init.expr);
             if let (Some(h), Some(name)) = (h, &name) {
                 self.scope().vars.insert(name.clone(), h);

@@ -29,7 +29,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::callgraph::CallGraph;
 use super::detached::detached_functions;
-use super::entries::{local_server_tool, one_shot_files, runs_long};
+use super::entries::{local_server_tool, one_shot_files, quiet_modules, runs_long, LongRunning};
 use super::foreign::{foreign_chains, Foreign};
 use super::gates::{gated_functions, gates_of};
 use super::guards::{any_breaker_shape, hand_guarded};
@@ -169,9 +169,12 @@ pub fn library_reach(
         .collect();
     let names: Vec<Option<&str>> = packages.iter().map(|(d, _)| own_name(*d)).collect();
     // The files of each long-running package only its one-shot commands run.
-    let long_running: HashSet<&str> = (0..packages.len())
-        .filter(|&j| roles[j] == Role::LongRunning)
-        .filter_map(|j| names[j])
+    let long_running: LongRunning = (0..packages.len())
+        .filter(|&j| roles[j] == Role::LongRunning && runs_a_process(packages[j].1))
+        .filter_map(|j| {
+            let quiet = paths.get(j).map(|p| quiet_modules(packages[j].1, p));
+            Some((names[j]?, quiet.unwrap_or_default()))
+        })
         .collect();
     let mut commands: Vec<Vec<Option<String>>> = (0..packages.len())
         .map(|j| {
@@ -327,17 +330,29 @@ fn call_graph_answers(
 }
 
 /// When every file of a package that names `library` is run only by one-shot
-/// commands (and some file names it): those commands, in words.
+/// commands (and some file names it): those commands, in words. A file that names
+/// the library only in its subcommand dispatch's arms (`Self::Ai(c) =>
+/// atuin_ai::commands::run(c)`, [`FileFacts::dispatched_crates`]) runs it only for
+/// those subcommands, whose code is the library's: one-shot commands, as a
+/// subcommand's module naming a library (not a long-running package: the library
+/// asked about is never one) is.
 pub(super) fn reached_only_by_commands(
     files: &[PackageFile],
     commands: &[Option<String>],
     library: &str,
 ) -> Option<String> {
+    const DISPATCHED: &str = "subcommands its command line dispatches to, whose code is the library's (one-shot commands: no loop, server, consumer or scheduler in the dispatching files)";
     let mut naming = files
         .iter()
         .enumerate()
         .filter(|(_, (_, f))| f.local_crates.iter().any(|c| c == library))
-        .map(|(i, _)| commands.get(i).and_then(Option::as_deref));
+        .map(|(i, (_, f))| {
+            let dispatched = || f.dispatched_crates.iter().any(|c| c == library);
+            match commands.get(i).and_then(Option::as_deref) {
+                Some(c) => Some(c),
+                None => dispatched().then_some(DISPATCHED),
+            }
+        });
     let first = naming.next()??;
     naming.all(|c| c.is_some()).then(|| first.to_string())
 }
@@ -441,6 +456,21 @@ fn role(
         (true, true, false) if cli => Role::CliLibrary,
         _ => Role::LongRunning,
     }
+}
+
+/// Whether a long-running package runs a process of its own that a command naming it
+/// starts: it has a binary, registers a route, or shows a loop or a signal wait in a
+/// file that names no framework. A library whose only sign is a framework named (atuin's
+/// domain types, with an optional `axum` integration) is no process: a command using
+/// its types is not long-running for that.
+fn runs_a_process(files: &[PackageFile]) -> bool {
+    files.iter().any(|(_, f)| {
+        f.binary_root
+            || (f.long_running && !f.framework)
+            || !f.routes.routes.is_empty()
+            || !f.routes.handlers.is_empty()
+            || !f.routes.macro_registered.is_empty()
+    })
 }
 
 /// The package's own name, as its dependents' manifests spell it (`-` → `_`).

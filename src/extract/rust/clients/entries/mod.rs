@@ -30,10 +30,48 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use syn::Expr;
 
 use super::Visitor;
+use shape::{awaits, is_loopback, is_zero, leaves, reads_to_end};
+use values::arm_value;
+
+mod shape;
+pub(super) mod values;
 use crate::extract::rust::catalog::Catalog;
 use crate::extract::rust::facts::FileFacts;
 use crate::extract::rust::front::ident::with_ident_str;
 use crate::extract::rust::Deps;
+
+/// The run's long-running packages (a command naming one may run it), each with its
+/// quiet modules ([`quiet_modules`]).
+pub(crate) type LongRunning<'a> = HashMap<&'a str, HashSet<String>>;
+
+/// A package's top-level modules (`src/client.rs`, `src/search/**`) none of whose
+/// files shows a long-running process: code a command may use (a client of the
+/// package's daemon) without running the package's process. The root (`lib.rs`,
+/// `main.rs`) is never quiet.
+pub(crate) fn quiet_modules(files: &[(usize, FileFacts)], paths: &[PathBuf]) -> HashSet<String> {
+    let mut quiet: HashMap<&str, bool> = HashMap::default();
+    for (path, (_, f)) in paths.iter().zip(files) {
+        let mut parts = path.components().map(|c| c.as_os_str().to_str());
+        let (Some(Some("src")), Some(Some(first)), rest) =
+            (parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        let module = match rest {
+            Some(_) => first,
+            None => match first.strip_suffix(".rs") {
+                Some("lib" | "main") | None => continue,
+                Some(m) => m,
+            },
+        };
+        *quiet.entry(module).or_insert(true) &= !shows(f);
+    }
+    quiet
+        .into_iter()
+        .filter(|(_, q)| *q)
+        .map(|(m, _)| m.to_string())
+        .collect()
+}
 
 /// Per file of a package (in the order given; `paths` relative to the package's
 /// directory): why only one-shot commands run it, when so. `cli`: the package
@@ -44,7 +82,7 @@ pub(crate) fn one_shot_files(
     paths: &[PathBuf],
     bins: &[String],
     cli: bool,
-    long_running: &HashSet<&str>,
+    long_running: &LongRunning,
 ) -> Vec<Option<String>> {
     let mut out = vec![None; files.len()];
     if !cli || paths.len() != files.len() {
@@ -63,7 +101,7 @@ pub(crate) fn runs_long(files: &[(usize, FileFacts)], paths: &[PathBuf], bins: &
         return false;
     }
     let mut out = vec![None; files.len()];
-    entries(files, paths, bins, &HashSet::default(), &mut out)
+    entries(files, paths, bins, &LongRunning::default(), &mut out)
 }
 
 /// Judges every entry of the package into `out`; whether one is long-running.
@@ -71,7 +109,7 @@ fn entries(
     files: &[(usize, FileFacts)],
     paths: &[PathBuf],
     bins: &[String],
-    long_running: &HashSet<&str>,
+    long_running: &LongRunning,
     out: &mut [Option<String>],
 ) -> bool {
     let by_path: HashMap<&Path, usize> = paths
@@ -90,8 +128,8 @@ fn entries(
         let Some((base, name)) = binary_root(path, bins) else {
             continue;
         };
-        if !files[i].1.dispatch.is_empty() {
-            units.split(i, &base, &name, out);
+        if let Some((root, base)) = units.dispatcher(i, &base) {
+            units.split(root, &base, &name, out);
         } else if name != "main" {
             // `src/bin/migrate.rs` (and `src/bin/migrate/**`): a binary of its own.
             // Its process may live in the package's library (`my_app::serve()`): a
@@ -167,7 +205,7 @@ struct Units<'a> {
     files: &'a [(usize, FileFacts)],
     paths: &'a [PathBuf],
     by_path: HashMap<&'a Path, usize>,
-    long_running: &'a HashSet<&'a str>,
+    long_running: &'a LongRunning<'a>,
     /// Some entry was judged long-running.
     saw_long_running: std::cell::Cell<bool>,
 }
@@ -189,19 +227,39 @@ impl Units<'_> {
             .collect()
     }
 
+    /// The file a binary root's subcommands are dispatched from, with its module
+    /// directory: the root itself when it dispatches to two or more modules, or the
+    /// one module it delegates its parsed subcommand to when that module dispatches
+    /// ([`values`]: `main` → `command::AtuinCmd::run`).
+    fn dispatcher(&self, root: usize, base: &Path) -> Option<(usize, PathBuf)> {
+        match self.files[root].1.dispatch.as_slice() {
+            [] => None,
+            [m] => {
+                let file = self.module_file(base, m)?;
+                (self.files[file].1.dispatch.len() >= 2).then(|| (file, base.join(m)))
+            }
+            _ => Some((root, base.to_path_buf())),
+        }
+    }
+
+    /// The file of module `m` declared in module directory `base`: `m.rs` or
+    /// `m/mod.rs`.
+    fn module_file(&self, base: &Path, m: &str) -> Option<usize> {
+        [base.join(format!("{m}.rs")), base.join(m).join("mod.rs")]
+            .into_iter()
+            .find_map(|p| self.by_path.get(p.as_path()).copied())
+    }
+
     /// The modules file `root` (module directory `base`) dispatches to, each an
     /// entry: judged, or split further when it dispatches too.
     fn split(&self, root: usize, base: &Path, name: &str, out: &mut [Option<String>]) {
         for m in &self.files[root].1.dispatch {
-            let file = [base.join(format!("{m}.rs")), base.join(m).join("mod.rs")]
-                .into_iter()
-                .find_map(|p| self.by_path.get(p.as_path()).copied());
-            let Some(file) = file else {
+            let Some(file) = self.module_file(base, m) else {
                 continue;
             };
             let command = format!("{name} {}", m.replace('_', "-"));
             let dir = base.join(m);
-            if self.files[file].1.dispatch.is_empty() {
+            if self.files[file].1.dispatch.len() < 2 {
                 let mut unit = self.under(&dir);
                 unit.push(file);
                 self.judge(&unit, &format!("the `{command}` command"), out);
@@ -211,15 +269,26 @@ impl Units<'_> {
         }
     }
 
+    /// Whether file `f`'s naming of local package `c` may start its process: `c` is a
+    /// long-running package of the run, and some path of `f` into it names its root
+    /// or a module with a long-running file (atuin's search names `atuin_daemon::client`
+    /// and `atuin_daemon::search`, quiet modules of the daemon's package, to query it;
+    /// its `daemon` command names `atuin_daemon::boot`). A file naming the package
+    /// with no module seen (a glob) may start it.
+    fn runs(&self, f: &FileFacts, c: &str) -> bool {
+        let Some(quiet) = self.long_running.get(c) else {
+            return false;
+        };
+        let mut modules = f.local_modules.iter().filter(|(p, _)| p == c).peekable();
+        modules.peek().is_none() || modules.any(|(_, m)| !quiet.contains(m))
+    }
+
     /// Marks the files of `unit` one-shot unless one of them shows a long-running
     /// process or names a long-running package of the run.
     fn judge(&self, unit: &[usize], command: &str, out: &mut [Option<String>]) {
         let long_running = unit.iter().any(|&i| {
             let f = &self.files[i].1;
-            shows(f)
-                || f.local_crates
-                    .iter()
-                    .any(|c| self.long_running.contains(c.as_str()))
+            shows(f) || f.local_crates.iter().any(|c| self.runs(f, c))
         });
         if long_running {
             self.saw_long_running.set(true);
@@ -238,8 +307,13 @@ impl Visitor<'_, '_> {
     /// local package named by path.
     pub(super) fn note_shape(&mut self, e: &Expr) {
         match e {
-            Expr::Loop(_) => self.facts.long_running = true,
-            Expr::While(w) if awaits(&w.cond) => self.facts.long_running = true,
+            // `let x = loop { .. }`: a loop whose value is its result ends with it.
+            Expr::Loop(l) if !std::mem::take(&mut self.valued_loop) && !leaves(l) => {
+                self.facts.long_running = true
+            }
+            Expr::While(w) if awaits(&w.cond) && !reads_to_end(&w.cond) => {
+                self.facts.long_running = true
+            }
             Expr::ForLoop(f) if awaits(&f.expr) => self.facts.long_running = true,
             Expr::Match(m) if !self.mods.is_empty() => self.dispatch(m),
             Expr::Call(c) => {
@@ -276,7 +350,39 @@ impl Visitor<'_, '_> {
         if first.ident == "tokio" && path.segments[1].ident == "signal" {
             self.facts.long_running = true;
         }
-        with_ident_str(&first.ident, |name| self.note_crate(name));
+        let server = path
+            .segments
+            .iter()
+            .skip(1)
+            .any(|s| s.ident == "Server" || s.ident == "server");
+        with_ident_str(&first.ident, |name| {
+            if server {
+                self.note_server_side(name);
+            }
+            self.note_crate(name);
+            let package = self.ctx.deps.and_then(|d| d.local_package(name));
+            if let Some(package) = package {
+                let module = path.segments[1].ident.to_string();
+                note_module(&mut self.facts.local_modules, package, module);
+            }
+        });
+    }
+
+    /// A path into the server side (`Server`, `server`) of a crate that builds
+    /// clients just as well (`tonic::transport::Server`, `hyper::server::conn`): a
+    /// framework there, though naming the crate alone is not (a gRPC client's
+    /// `tonic::transport::Channel`).
+    fn note_server_side(&mut self, name: &str) {
+        let Some(deps) = self.ctx.deps else {
+            return;
+        };
+        let package = deps.names.get(name).map_or(name, String::as_str);
+        let shape = &self.ctx.catalog.one_shot;
+        let both = shape.client_too.iter().chain(&shape.server_side);
+        if both.into_iter().any(|c| same_crate(c, package)) {
+            self.facts.long_running = true;
+            self.facts.framework = true;
+        }
     }
 
     /// A name written as a path's first segment (renames undone here).
@@ -300,6 +406,9 @@ impl Visitor<'_, '_> {
         let local = package == "crate"
             || deps.path_deps.contains(package)
             || deps.workspace_deps.contains(package);
+        if local && package != "crate" {
+            count(&mut self.namings, package.to_string());
+        }
         if local && !self.facts.local_crates.iter().any(|c| c == package) {
             self.facts.local_crates.push(package.to_string());
         }
@@ -307,14 +416,22 @@ impl Visitor<'_, '_> {
 
     /// `match command { A => a::run(), B(o) => b::run(o).await, .. }`: two or more
     /// arms calling functions of distinct modules the file declares.
+    /// A local package's function an arm runs (`Self::Ai(c) => atuin_ai::run(c)`)
+    /// is a subcommand too, whose code is that package's: listed for
+    /// [`Self::note_dispatched`].
     fn dispatch(&mut self, m: &syn::ExprMatch) {
         let mut modules: Vec<String> = Vec::new();
+        let mut packages: Vec<String> = Vec::new();
         for arm in &m.arms {
-            let Some(module) = arm_module(&arm.body) else {
+            let Some(module) = arm_module(&arm.body).or_else(|| self.value_module(arm)) else {
                 continue;
             };
-            if self.mods.contains(&module) && !modules.contains(&module) {
-                modules.push(module);
+            if self.mods.contains(&module) {
+                if !modules.contains(&module) {
+                    modules.push(module);
+                }
+            } else if let Some(p) = self.ctx.deps.and_then(|d| d.local_package(&module)) {
+                packages.push(p.to_string());
             }
         }
         if modules.len() >= 2 {
@@ -322,6 +439,25 @@ impl Visitor<'_, '_> {
                 if !self.facts.dispatch.contains(&module) {
                     self.facts.dispatch.push(module);
                 }
+            }
+            for p in packages {
+                count(&mut self.dispatched, p);
+            }
+        }
+    }
+
+    /// The local packages the file names only in its dispatch's arms (each naming
+    /// there is an arm's call): a command line's subcommands that run another
+    /// package's code, as [`FileFacts::dispatched_crates`].
+    pub(in crate::extract::rust::clients) fn note_dispatched(&mut self) {
+        for (p, n) in std::mem::take(&mut self.dispatched) {
+            let named = self
+                .namings
+                .iter()
+                .find(|(q, _)| *q == p)
+                .map_or(0, |(_, m)| *m);
+            if named == n {
+                self.facts.dispatched_crates.push(p);
             }
         }
     }
@@ -341,11 +477,22 @@ impl Visitor<'_, '_> {
         self.facts.long_running |= paths
             .iter()
             .any(|p| p.len() >= 2 && p[0] == "tokio" && p[1] == "signal");
+        let deps = self.ctx.deps.expect("checked above");
+        for p in &paths {
+            let local = |c: &String| deps.path_deps.contains(c) || deps.workspace_deps.contains(c);
+            if let [package, module, ..] = p.as_slice() {
+                if local(package) {
+                    note_module(&mut self.facts.local_modules, package, module.clone());
+                }
+                if p[1..].iter().any(|s| s == "Server" || s == "server") {
+                    self.note_server_side(package);
+                }
+            }
+        }
         let firsts: Vec<String> = paths
             .into_iter()
             .filter_map(|p| p.into_iter().next())
             .collect();
-        let deps = self.ctx.deps.expect("checked above");
         for package in firsts {
             // `bindings` gives package names (renames undone); the package's own
             // name (`use my_app::serve` in its binary) names its library.
@@ -358,12 +505,27 @@ impl Visitor<'_, '_> {
     }
 }
 
+/// Lists (`package`, `module`) once.
+fn note_module(list: &mut Vec<(String, String)>, package: &str, module: String) {
+    if !list.iter().any(|(p, m)| p == package && *m == module) {
+        list.push((package.to_string(), module));
+    }
+}
+
+/// Adds one to `name`'s count.
+fn count(counts: &mut Vec<(String, u32)>, name: String) {
+    match counts.iter_mut().find(|(n, _)| *n == name) {
+        Some((_, c)) => *c += 1,
+        None => counts.push((name, 1)),
+    }
+}
+
 fn is_framework(catalog: &Catalog, package: &str) -> bool {
     let shape = &catalog.one_shot;
     shape
         .service
         .iter()
-        .filter(|s| !shape.client_too.contains(s))
+        .filter(|s| !shape.client_too.contains(s) && !shape.server_side.contains(s))
         .any(|s| same_crate(s, package))
 }
 
@@ -377,68 +539,10 @@ fn same_crate(name: &str, package: &str) -> bool {
             .all(|(a, b)| a == b || (a == b'-' && b == b'_'))
 }
 
-/// Port `0`: the system picks a free port.
-fn is_zero(e: &Expr) -> bool {
-    matches!(e, Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. }) if i.base10_digits() == "0")
-}
-
-/// A loopback address: `[127, 0, 0, 1]`, `"127.0.0.1"`, `"localhost"`,
-/// `Ipv4Addr::LOCALHOST`, `IpAddr::V4(Ipv4Addr::LOCALHOST)`.
-fn is_loopback(e: &Expr) -> bool {
-    match e {
-        Expr::Array(a) => {
-            let digits: Vec<String> = a
-                .elems
-                .iter()
-                .map(|e| match e {
-                    Expr::Lit(syn::ExprLit {
-                        lit: syn::Lit::Int(i),
-                        ..
-                    }) => i.base10_digits().to_string(),
-                    _ => String::new(),
-                })
-                .collect();
-            digits == ["127", "0", "0", "1"]
-        }
-        Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Str(s),
-            ..
-        }) => matches!(s.value().as_str(), "127.0.0.1" | "localhost" | "::1"),
-        Expr::Path(p) => p
-            .path
-            .segments
-            .last()
-            .is_some_and(|s| s.ident == "LOCALHOST"),
-        Expr::Call(c) if c.args.len() == 1 => is_loopback(&c.args[0]),
-        Expr::Reference(r) => is_loopback(&r.expr),
-        _ => false,
-    }
-}
-
-/// Whether an expression awaits (`while let Some(m) = rx.recv().await`).
-fn awaits(e: &Expr) -> bool {
-    struct Finder(bool);
-    impl<'a> syn::visit::Visit<'a> for Finder {
-        fn visit_expr_await(&mut self, _: &'a syn::ExprAwait) {
-            self.0 = true;
-        }
-    }
-    let mut f = Finder(false);
-    syn::visit::Visit::visit_expr(&mut f, e);
-    f.0
-}
-
 /// The module an arm's body calls a function of: `server::run()`, `b::run(o).await?`,
-/// `{ admin::run(c) }`.
+/// `{ admin::run(c) }`, `return doctor::run(&s).await`.
 fn arm_module(body: &Expr) -> Option<String> {
-    match body {
-        Expr::Await(a) => arm_module(&a.base),
-        Expr::Try(t) => arm_module(&t.expr),
-        Expr::Paren(p) => arm_module(&p.expr),
-        Expr::Block(b) => match b.block.stmts.as_slice() {
-            [syn::Stmt::Expr(e, _)] => arm_module(e),
-            _ => None,
-        },
+    match arm_value(body) {
         Expr::Call(c) => match &*c.func {
             Expr::Path(p) if p.path.segments.len() >= 2 => {
                 Some(p.path.segments.first()?.ident.to_string())

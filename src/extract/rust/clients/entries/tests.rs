@@ -159,3 +159,75 @@ fn a_library_is_reached_only_by_commands_when_every_file_naming_it_is_one() {
         "named by no file"
     );
 }
+
+#[test]
+fn a_loop_that_ends_with_its_work_is_no_serve_loop() {
+    let shows =
+        |body: &str| summarized(&format!("async fn run() {{ {body} }}"), MANIFEST).long_running;
+    assert!(
+        !shows("loop { match login().await? { Answer::Ok => break, Answer::Again => ask() } }"),
+        "a re-prompt left on success"
+    );
+    assert!(!shows(
+        "let s = loop { if let Some(s) = try_it().await { break s; } };"
+    ));
+    assert!(
+        !shows("let r = 'render: loop { tokio::select! { e = ev => { break 'render e; } } };"),
+        "a loop whose value is bound ends with it, whatever a macro hides"
+    );
+    assert!(!shows(
+        "loop { match check().await { None => return store(k).await, Some(_) => k = ask() } }"
+    ));
+    assert!(!shows(
+        "while let Some(r) = stream.message().await? { ids.push(r) }"
+    ));
+    assert!(
+        shows(
+            "loop { let m = match rx.recv().await { Some(m) => m, None => break }; go(m).await; }"
+        ),
+        "a consumer stops when its channel closes"
+    );
+    assert!(shows(
+        "loop { let Some(m) = rx.recv().await else { break }; go(m).await; }"
+    ));
+    assert!(shows(
+        "loop { match tick().await { Err(e) => return Err(e), Ok(_) => go().await } }"
+    ));
+    assert!(
+        shows("loop { for x in xs { if x { break; } } tick().await; }"),
+        "a nested loop's break"
+    );
+    assert!(shows(
+        "loop { tokio::select! { _ = stop => break, c = accept() => serve(c) } }"
+    ));
+    assert!(shows("while let Some(m) = rx.recv().await { go(m) }"));
+}
+
+#[test]
+fn a_dispatch_into_another_package_and_the_modules_a_file_names() {
+    let f = summarized(
+        "mod push; mod serve;
+        fn main() {
+            match cmd() {
+                Cmd::Push => push::run(),
+                Cmd::Serve => serve::run(),
+                Cmd::Ask(a) => pager::ask(a),
+            }
+        }",
+        MANIFEST,
+    );
+    assert_eq!(f.dispatched_crates, ["pager"], "named only by an arm");
+    let f = summarized(
+        "mod push; mod serve; use pager::client::Client;
+        fn main() { match cmd() { A => push::run(), B => serve::run(), C => pager::ask() } }",
+        MANIFEST,
+    );
+    assert!(f.dispatched_crates.is_empty(), "named outside the arms too");
+    assert_eq!(
+        f.local_modules,
+        [
+            ("pager".to_string(), "ask".to_string()),
+            ("pager".to_string(), "client".to_string())
+        ]
+    );
+}

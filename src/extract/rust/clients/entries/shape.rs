@@ -1,0 +1,168 @@
+//! What an expression shows of a file's shape for the per-entry reach: whether a
+//! loop runs until the process stops, and whether a listener is bound to an
+//! ephemeral port of this host.
+
+use syn::Expr;
+
+/// Port `0`: the system picks a free port.
+pub(super) fn is_zero(e: &Expr) -> bool {
+    matches!(e, Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. }) if i.base10_digits() == "0")
+}
+
+/// A loopback address: `[127, 0, 0, 1]`, `"127.0.0.1"`, `"localhost"`,
+/// `Ipv4Addr::LOCALHOST`, `IpAddr::V4(Ipv4Addr::LOCALHOST)`.
+pub(super) fn is_loopback(e: &Expr) -> bool {
+    match e {
+        Expr::Array(a) => {
+            let digits: Vec<String> = a
+                .elems
+                .iter()
+                .map(|e| match e {
+                    Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Int(i),
+                        ..
+                    }) => i.base10_digits().to_string(),
+                    _ => String::new(),
+                })
+                .collect();
+            digits == ["127", "0", "0", "1"]
+        }
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => matches!(s.value().as_str(), "127.0.0.1" | "localhost" | "::1"),
+        Expr::Path(p) => p
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "LOCALHOST"),
+        Expr::Call(c) if c.args.len() == 1 => is_loopback(&c.args[0]),
+        Expr::Reference(r) => is_loopback(&r.expr),
+        _ => false,
+    }
+}
+
+/// Whether a `loop` ends when its work is done: a `break` of it or a `return` in its
+/// body (outside nested closures, async blocks and items; a `break` of a nested loop
+/// leaves that loop only), other than one that only gives up on an end of input or
+/// a failure. A re-prompt (`loop { match client.login(..).await? { Success => break,
+/// TwoFactorRequired => ask() } }`) or a retry until success ends with its work: not
+/// a serve or poll loop, which runs until the process stops. A consumer's `None =>
+/// break` (its channel closed), an `Err(e) => return Err(e)` or a `let .. else {
+/// break }` is how such a loop stops, not a sign that it ends: an exit under a
+/// `None` or `Err(..)` arm or in a `let`'s `else` counts only as a `return` of a
+/// call's value (`None => return store_key(..).await`: the work's last step). A loop
+/// left only inside a macro (`select! { _ = stop => break, .. }`) keeps counting:
+/// the macro's body is not read.
+pub(super) fn leaves(l: &syn::ExprLoop) -> bool {
+    struct Exits<'l> {
+        label: Option<&'l syn::Lifetime>,
+        depth: u32,
+        failing: u32,
+        found: bool,
+    }
+    impl<'a> syn::visit::Visit<'a> for Exits<'_> {
+        fn visit_expr_break(&mut self, b: &'a syn::ExprBreak) {
+            let ours = match &b.label {
+                Some(l) => self.label == Some(l),
+                None => self.depth == 0,
+            };
+            self.found |= ours && self.failing == 0;
+            syn::visit::visit_expr_break(self, b);
+        }
+        fn visit_expr_return(&mut self, r: &'a syn::ExprReturn) {
+            self.found |= self.failing == 0 || r.expr.as_deref().is_some_and(computed);
+        }
+        fn visit_arm(&mut self, a: &'a syn::Arm) {
+            let failing = u32::from(gives_up(&a.pat));
+            self.failing += failing;
+            syn::visit::visit_arm(self, a);
+            self.failing -= failing;
+        }
+        fn visit_local_init(&mut self, i: &'a syn::LocalInit) {
+            self.visit_expr(&i.expr);
+            if let Some((_, diverge)) = &i.diverge {
+                self.failing += 1;
+                self.visit_expr(diverge);
+                self.failing -= 1;
+            }
+        }
+        fn visit_expr_loop(&mut self, l: &'a syn::ExprLoop) {
+            self.depth += 1;
+            syn::visit::visit_expr_loop(self, l);
+            self.depth -= 1;
+        }
+        fn visit_expr_while(&mut self, w: &'a syn::ExprWhile) {
+            self.depth += 1;
+            syn::visit::visit_expr_while(self, w);
+            self.depth -= 1;
+        }
+        fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
+            self.depth += 1;
+            syn::visit::visit_expr_for_loop(self, f);
+            self.depth -= 1;
+        }
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'a syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut exits = Exits {
+        label: l.label.as_ref().map(|l| &l.name),
+        depth: 0,
+        failing: 0,
+        found: false,
+    };
+    syn::visit::Visit::visit_block(&mut exits, &l.body);
+    exits.found
+}
+
+/// An arm that gives up: `None`, `Err(..)` (also `Ok(None)`, `Some(Err(..))`).
+fn gives_up(p: &syn::Pat) -> bool {
+    match p {
+        syn::Pat::Ident(i) => i.ident == "None",
+        syn::Pat::Path(p) => p.path.is_ident("None"),
+        syn::Pat::TupleStruct(t) => t.path.is_ident("Err") || t.elems.iter().any(gives_up),
+        syn::Pat::Or(o) => o.cases.iter().any(gives_up),
+        _ => false,
+    }
+}
+
+/// A value computed by a call (not `Ok(..)`/`Err(..)`/`Some(..)` wrapping): `store_key(..).await`.
+fn computed(e: &Expr) -> bool {
+    match e {
+        Expr::Await(a) => computed(&a.base),
+        Expr::Try(t) => computed(&t.expr),
+        Expr::MethodCall(_) => true,
+        Expr::Call(c) => !matches!(&*c.func, Expr::Path(p)
+            if ["Ok", "Err", "Some"].iter().any(|w| p.path.is_ident(w))),
+        _ => false,
+    }
+}
+
+/// Whether a `while`'s condition reads a result to its end, failing out at the
+/// first error: `while let Some(r) = stream.message().await?` (a response's
+/// messages, a query's rows through `try_next().await?`). The `?` leaves the
+/// function when a read fails, so the loop ends with its result; a consumer's
+/// `while let Some(m) = rx.recv().await` (no `?`) waits for the next message
+/// whatever came before. Known limit: a consumer that reads a stream this way from a
+/// crate the catalogue does not list as a consumer framework (which shows the file
+/// long-running by itself) is taken for a finite read.
+pub(super) fn reads_to_end(cond: &Expr) -> bool {
+    let Expr::Let(l) = cond else {
+        return false;
+    };
+    matches!(&*l.expr, Expr::Try(t) if matches!(&*t.expr, Expr::Await(_)))
+}
+
+/// Whether an expression awaits (`while let Some(m) = rx.recv().await`).
+pub(super) fn awaits(e: &Expr) -> bool {
+    struct Finder(bool);
+    impl<'a> syn::visit::Visit<'a> for Finder {
+        fn visit_expr_await(&mut self, _: &'a syn::ExprAwait) {
+            self.0 = true;
+        }
+    }
+    let mut f = Finder(false);
+    syn::visit::Visit::visit_expr(&mut f, e);
+    f.0
+}
