@@ -234,6 +234,14 @@ pub struct FileFacts {
     /// a long-running package a command uses.
     #[serde(default)]
     pub local_modules: Vec<(String, String)>,
+    /// Methods (link keys, `Shuttle::deploy`) that two or more arms of a `match` in a
+    /// method of the same type run (`Command::Deploy(a) => self.deploy(a).await`):
+    /// subcommands that are methods ([`crate::extract::rust::clients::entries`]).
+    #[serde(default)]
+    pub command_methods: Vec<String>,
+    /// Functions (link keys) whose own body shows what makes `long_running`.
+    #[serde(default)]
+    pub long_running_fns: Vec<String>,
     /// Names called by the file's traits' default methods, which the routes
     /// analysis's per-function call lists leave out: callers the breaker rule's
     /// library reach counts as unknown (not a tool's).

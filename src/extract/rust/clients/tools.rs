@@ -10,6 +10,7 @@
 use rustc_hash::FxHashSet as HashSet;
 
 use super::callgraph::CallGraph;
+use super::entries::body_key;
 use crate::extract::rust::{Deps, FileFacts};
 
 /// One file of a package: (candidate index, facts).
@@ -23,12 +24,17 @@ pub(super) struct Tools<'t> {
     pub commands: &'t [Vec<Option<String>>],
     /// Per package: the packages of the run that depend on it directly.
     pub users: &'t [Vec<usize>],
+    /// Per package: its one-shot command methods (link keys, [`super::entries::one_shot_methods`]):
+    /// bodies only a one-shot subcommand runs (cargo-shuttle's `deploy`).
+    pub methods: &'t [HashSet<String>],
 }
 
 impl Tools<'_> {
     /// Whether some body of the run is a tool's.
     pub(super) fn any(&self) -> bool {
-        self.tool_like.iter().any(|t| *t) || self.commands.iter().flatten().any(Option::is_some)
+        self.tool_like.iter().any(|t| *t)
+            || self.commands.iter().flatten().any(Option::is_some)
+            || self.methods.iter().any(|m| !m.is_empty())
     }
 
     /// Per body of `graph` (its order: packages, files, functions): a tool's body.
@@ -45,10 +51,12 @@ impl Tools<'_> {
                     .get(j)
                     .and_then(|c| c.get(i))
                     .is_some_and(Option::is_some);
-                out.extend(std::iter::repeat_n(
-                    self.tool_like[j] || command,
-                    f.routes.fns.len(),
-                ));
+                let methods = self.methods.get(j).filter(|m| !m.is_empty());
+                out.extend(f.routes.fns.iter().map(|info| {
+                    self.tool_like[j]
+                        || command
+                        || methods.is_some_and(|m| m.contains(&body_key(info)))
+                }));
             }
         }
         out.resize(bodies, false);

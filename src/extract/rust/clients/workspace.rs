@@ -29,7 +29,9 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::callgraph::CallGraph;
 use super::detached::detached_functions;
-use super::entries::{local_server_tool, one_shot_files, quiet_modules, runs_long, LongRunning};
+use super::entries::{
+    local_server_tool, one_shot_files, one_shot_methods, quiet_modules, runs_long, LongRunning,
+};
 use super::foreign::{foreign_chains, Foreign};
 use super::gates::{gated_functions, gates_of};
 use super::guards::{any_breaker_shape, hand_guarded};
@@ -213,10 +215,22 @@ pub fn library_reach(
         })
         .collect();
     let gates = command_gates(packages, &roles, catalog);
+    // Subcommands that are methods of the dispatching type (cargo-shuttle's `deploy`).
+    let methods: Vec<HashSet<String>> = (0..packages.len())
+        .map(|j| {
+            let (deps, files) = packages[j];
+            let serves = matches!(roles[j], Role::LongRunning | Role::CliLibrary);
+            match serves && parses_command_line(deps, catalog) {
+                true => one_shot_methods(files),
+                false => HashSet::default(),
+            }
+        })
+        .collect();
     let tools = Tools {
         tool_like: &tool_like,
         commands: &commands,
         users: &users,
+        methods: &methods,
     };
     let (mut functions, mut guarded, mut periodic, mut detached, mut gated) =
         call_graph_answers(packages, paths, catalog, &tools, &reached, &gates);

@@ -30,9 +30,11 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use syn::Expr;
 
 use super::Visitor;
+pub(crate) use methods::{body_key, one_shot_methods};
 use shape::{awaits, is_loopback, is_zero, leaves, reads_to_end};
 use values::arm_value;
 
+mod methods;
 mod shape;
 pub(super) mod values;
 use crate::extract::rust::catalog::Catalog;
@@ -309,13 +311,18 @@ impl Visitor<'_, '_> {
         match e {
             // `let x = loop { .. }`: a loop whose value is its result ends with it.
             Expr::Loop(l) if !std::mem::take(&mut self.valued_loop) && !leaves(l) => {
-                self.facts.long_running = true
+                self.shows_long_running()
             }
             Expr::While(w) if awaits(&w.cond) && !reads_to_end(&w.cond) => {
-                self.facts.long_running = true
+                self.shows_long_running()
             }
-            Expr::ForLoop(f) if awaits(&f.expr) => self.facts.long_running = true,
-            Expr::Match(m) if !self.mods.is_empty() => self.dispatch(m),
+            Expr::ForLoop(f) if awaits(&f.expr) => self.shows_long_running(),
+            Expr::Match(m) => {
+                if !self.mods.is_empty() {
+                    self.dispatch(m);
+                }
+                self.method_dispatch(m);
+            }
             Expr::Call(c) => {
                 if let Expr::Path(p) = &*c.func {
                     self.note_path(&p.path);
@@ -348,7 +355,7 @@ impl Visitor<'_, '_> {
             return;
         }
         if first.ident == "tokio" && path.segments[1].ident == "signal" {
-            self.facts.long_running = true;
+            self.shows_long_running();
         }
         let server = path
             .segments
@@ -380,7 +387,7 @@ impl Visitor<'_, '_> {
         let shape = &self.ctx.catalog.one_shot;
         let both = shape.client_too.iter().chain(&shape.server_side);
         if both.into_iter().any(|c| same_crate(c, package)) {
-            self.facts.long_running = true;
+            self.shows_long_running();
             self.facts.framework = true;
         }
     }
@@ -399,7 +406,7 @@ impl Visitor<'_, '_> {
     /// package is listed.
     fn note_package(&mut self, deps: &Deps, package: &str) {
         if is_framework(self.ctx.catalog, package) {
-            self.facts.long_running = true;
+            self.shows_long_running();
             self.facts.framework = true;
         }
         // `crate`: the package's own library, named from one of its binaries.

@@ -231,3 +231,30 @@ fn a_dispatch_into_another_package_and_the_modules_a_file_names() {
         ]
     );
 }
+
+#[test]
+fn arms_running_methods_of_self_are_subcommands_and_loops_name_their_function() {
+    let f = summarized(
+        "impl Cli {
+            async fn run(&mut self, c: Command) -> Result<()> {
+                match c {
+                    Command::Deploy(a) => self.deploy(a).await.map(|_| ()),
+                    Command::Run(a) => { self.load()?; self.local_run(a).await }
+                    Command::Other => other(),
+                }
+            }
+            async fn local_run(&self) { loop { tick().await; } }
+        }",
+        MANIFEST,
+    );
+    assert_eq!(f.command_methods, ["Cli::deploy", "Cli::local_run"]);
+    assert_eq!(f.long_running_fns, ["Cli::local_run"]);
+    let f = summarized(
+        "fn pick(c: C) { match c { A => x.a(), B => x.b() } }",
+        MANIFEST,
+    );
+    assert!(
+        f.command_methods.is_empty(),
+        "methods of another value, outside an impl"
+    );
+}

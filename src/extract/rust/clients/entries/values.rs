@@ -57,7 +57,7 @@ fn names_any(a: &Attribute, names: &[&str]) -> bool {
 
 /// The expression an arm's body evaluates, under `.await`, `?`, parentheses, a
 /// `return` and a block of one expression (`{ admin::run(c) }`).
-pub(super) fn arm_value(mut body: &Expr) -> &Expr {
+pub(in crate::extract::rust::clients) fn arm_value(mut body: &Expr) -> &Expr {
     loop {
         body = match body {
             Expr::Await(a) => &a.base,
