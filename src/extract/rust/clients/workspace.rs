@@ -215,17 +215,7 @@ pub fn library_reach(
         })
         .collect();
     let gates = command_gates(packages, &roles, catalog);
-    // Subcommands that are methods of the dispatching type (cargo-shuttle's `deploy`).
-    let methods: Vec<HashSet<String>> = (0..packages.len())
-        .map(|j| {
-            let (deps, files) = packages[j];
-            let serves = matches!(roles[j], Role::LongRunning | Role::CliLibrary);
-            match serves && parses_command_line(deps, catalog) {
-                true => one_shot_methods(files),
-                false => HashSet::default(),
-            }
-        })
-        .collect();
+    let methods = command_methods(packages, &roles, catalog);
     let tools = Tools {
         tool_like: &tool_like,
         commands: &commands,
@@ -341,6 +331,25 @@ fn call_graph_answers(
         false => none(),
     };
     (functions, guarded, periodic, detached, gated)
+}
+
+/// Per package, the subcommands that are one-shot methods of the dispatching type
+/// (cargo-shuttle's `deploy`), in a package that serves and parses a command line.
+fn command_methods(
+    packages: &[(Option<&Deps>, &[PackageFile])],
+    roles: &[Role],
+    catalog: &Catalog,
+) -> Vec<HashSet<String>> {
+    (0..packages.len())
+        .map(|j| {
+            let (deps, files) = packages[j];
+            let serves = matches!(roles[j], Role::LongRunning | Role::CliLibrary);
+            match serves && parses_command_line(deps, catalog) {
+                true => one_shot_methods(files),
+                false => HashSet::default(),
+            }
+        })
+        .collect()
 }
 
 /// When every file of a package that names `library` is run only by one-shot
