@@ -65,12 +65,18 @@ impl Collector<'_> {
     /// `transport.send(email)` in a file importing a mail crate: a mail to a person,
     /// which a repeat sends again ([`repeat::MAIL`]), not a write applied twice. The
     /// call stays the body's first write (the route writes); `send()` without
-    /// arguments is an HTTP request, judged as before.
+    /// arguments is an HTTP request, and `tx.send(msg)` on a channel's sender (`tx:
+    /// mpsc::Sender<Job>`, `let (tx, rx) = mpsc::channel()`) a publish, judged as before.
     fn mail_send(&mut self, m: &syn::ExprMethodCall, before: usize) {
+        let channel = |c: &Self| {
+            c.receiver_type(&m.receiver)
+                .is_some_and(|t| t.ends_with("Sender"))
+        };
         if self.names.mail
             && !m.args.is_empty()
             && self.names.writes.text.len() > before
             && self.cat.writes.mail_sends.iter().any(|s| m.method == s)
+            && !channel(self)
         {
             self.names.writes.truncate(before);
             self.ev.repeat |= repeat::MAIL;
