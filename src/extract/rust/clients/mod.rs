@@ -9,7 +9,7 @@ use syn::visit::{self, Visit};
 use syn::Expr;
 
 use crate::extract::rust::catalog::{Catalog, PathRole};
-use crate::extract::rust::facts::{Chain, FileFacts, FnFact, Handle, Origin, Target};
+use crate::extract::rust::facts::{FileFacts, FnFact, Origin, Target};
 use crate::extract::rust::front::ident::with_ident_str;
 use crate::extract::rust::front::imports::{Deps, Imports};
 use crate::extract::rust::front::index::Index;
@@ -26,6 +26,7 @@ pub mod entries;
 mod foreign;
 mod gates;
 mod guards;
+mod handles;
 pub mod link;
 mod nodes;
 mod package;
@@ -37,6 +38,7 @@ mod verdict;
 pub mod workspace;
 
 use collect::Collector;
+use handles::prune;
 pub use syntax::macro_exprs;
 use syntax::*;
 
@@ -239,72 +241,6 @@ impl Visitor<'_, '_> {
             }
             _ => segs[n - 1].clone(),
         })
-    }
-
-    fn new_handle(&mut self, origin: Origin) -> usize {
-        self.facts.handles.push(Handle {
-            origin,
-            chains: Default::default(),
-        });
-        self.facts.handles.len() - 1
-    }
-
-    fn mark_wrapped(&mut self, h: usize) {
-        let configurable = self.configurable > 0 || !self.optional.is_empty();
-        self.facts.handles[h].chains.get_mut().push(Chain {
-            calls: Vec::new(),
-            wrapped: true,
-            breaker: false,
-            configurable,
-        });
-    }
-
-    /// A value passed along inside a timeout wrapper or a breaker: remember which.
-    fn mark_context(&mut self, h: usize) {
-        if self.wrapped > 0 || self.breaker > 0 {
-            self.facts.handles[h].chains.get_mut().push(Chain {
-                calls: Vec::new(),
-                wrapped: self.wrapped > 0,
-                breaker: self.breaker > 0,
-                configurable: false,
-            });
-        }
-    }
-
-    fn call_handle(&mut self, callee: String) -> usize {
-        if self.breaker > 0 {
-            self.facts.breaker_callees.push(callee.clone());
-        }
-        self.new_handle(Origin::Call { callee })
-    }
-
-    fn bind_field(&mut self, name: String, h: usize) {
-        self.facts.field_binds.push((name.clone(), h));
-        self.fields.insert(name, h);
-    }
-
-    fn is_breaker(&self, h: usize) -> Option<usize> {
-        match self.facts.handles[h].origin {
-            Origin::Breaker { api } => Some(api),
-            _ => None,
-        }
-    }
-
-    fn bind(&mut self, target: &Expr, h: Option<usize>) {
-        let Some(h) = h else { return };
-        match target {
-            Expr::Path(_) => {
-                if let Some(name) = simple_ident(target) {
-                    self.scope().vars.insert(name, h);
-                }
-            }
-            Expr::Field(f) if is_self(&f.base) => {
-                if let syn::Member::Named(n) = &f.member {
-                    self.bind_field(n.to_string(), h);
-                }
-            }
-            _ => {}
-        }
     }
 
     /// Visits `e` and returns the handle it evaluates to, if any.
@@ -548,59 +484,4 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_> {
             }
         }
     }
-}
-
-/// Drops factory-call handles nothing was done with, renumbering the rest.
-fn prune(mut facts: FileFacts) -> FileFacts {
-    let returned: std::collections::HashSet<usize> = facts
-        .fns
-        .iter()
-        .flat_map(|f| f.returns.iter().copied())
-        .chain(facts.arg_passes.iter().map(|(_, _, h)| *h))
-        .chain(facts.workspace_passes.iter().map(|(_, _, h)| *h))
-        .chain(facts.field_binds.iter().map(|(_, h)| *h))
-        .chain(facts.static_binds.iter().map(|(_, h)| *h))
-        .collect();
-    let keep: Vec<bool> = facts
-        .handles
-        .iter()
-        .enumerate()
-        .map(|(i, h)| {
-            matches!(h.origin, Origin::Client(_))
-                || !h.chains.get().is_empty()
-                // Every call of a closure is kept: whether all of them run under a
-                // timeout is judged in the link step.
-                || matches!(&h.origin, Origin::Call { callee } if callee.contains("{closure"))
-                || returned.contains(&i)
-        })
-        .collect();
-    let mut new_index = vec![usize::MAX; keep.len()];
-    let mut next = 0;
-    for (i, k) in keep.iter().enumerate() {
-        if *k {
-            new_index[i] = next;
-            next += 1;
-        }
-    }
-    let handles = std::mem::take(&mut facts.handles);
-    facts.handles = handles
-        .into_iter()
-        .zip(&keep)
-        .filter(|(_, k)| **k)
-        .map(|(h, _)| h)
-        .collect();
-    for f in &mut facts.fns {
-        f.returns = f.returns.iter().map(|&r| new_index[r]).collect();
-    }
-    for (_, _, h) in facts
-        .arg_passes
-        .iter_mut()
-        .chain(&mut facts.workspace_passes)
-    {
-        *h = new_index[*h];
-    }
-    for (_, h) in facts.field_binds.iter_mut().chain(&mut facts.static_binds) {
-        *h = new_index[*h];
-    }
-    facts
 }

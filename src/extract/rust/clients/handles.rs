@@ -1,0 +1,132 @@
+//! The value handles of a file's clients (`Origin`: a client built, a call's
+//! result, a breaker): made, marked as wrapped by a timeout or a breaker, bound to
+//! variables and fields, and pruned of those nothing was done with.
+
+use syn::Expr;
+
+use super::syntax::{is_self, simple_ident};
+use super::Visitor;
+use crate::extract::rust::facts::{Chain, FileFacts, Handle, Origin};
+
+impl Visitor<'_, '_> {
+    pub(super) fn new_handle(&mut self, origin: Origin) -> usize {
+        self.facts.handles.push(Handle {
+            origin,
+            chains: Default::default(),
+        });
+        self.facts.handles.len() - 1
+    }
+
+    pub(super) fn mark_wrapped(&mut self, h: usize) {
+        let configurable = self.configurable > 0 || !self.optional.is_empty();
+        self.facts.handles[h].chains.get_mut().push(Chain {
+            calls: Vec::new(),
+            wrapped: true,
+            breaker: false,
+            configurable,
+        });
+    }
+
+    /// A value passed along inside a timeout wrapper or a breaker: remember which.
+    pub(super) fn mark_context(&mut self, h: usize) {
+        if self.wrapped > 0 || self.breaker > 0 {
+            self.facts.handles[h].chains.get_mut().push(Chain {
+                calls: Vec::new(),
+                wrapped: self.wrapped > 0,
+                breaker: self.breaker > 0,
+                configurable: false,
+            });
+        }
+    }
+
+    pub(super) fn call_handle(&mut self, callee: String) -> usize {
+        if self.breaker > 0 {
+            self.facts.breaker_callees.push(callee.clone());
+        }
+        self.new_handle(Origin::Call { callee })
+    }
+
+    pub(super) fn bind_field(&mut self, name: String, h: usize) {
+        self.facts.field_binds.push((name.clone(), h));
+        self.fields.insert(name, h);
+    }
+
+    pub(super) fn is_breaker(&self, h: usize) -> Option<usize> {
+        match self.facts.handles[h].origin {
+            Origin::Breaker { api } => Some(api),
+            _ => None,
+        }
+    }
+
+    pub(super) fn bind(&mut self, target: &Expr, h: Option<usize>) {
+        let Some(h) = h else { return };
+        match target {
+            Expr::Path(_) => {
+                if let Some(name) = simple_ident(target) {
+                    self.scope().vars.insert(name, h);
+                }
+            }
+            Expr::Field(f) if is_self(&f.base) => {
+                if let syn::Member::Named(n) = &f.member {
+                    self.bind_field(n.to_string(), h);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Drops factory-call handles nothing was done with, renumbering the rest.
+pub(super) fn prune(mut facts: FileFacts) -> FileFacts {
+    let returned: std::collections::HashSet<usize> = facts
+        .fns
+        .iter()
+        .flat_map(|f| f.returns.iter().copied())
+        .chain(facts.arg_passes.iter().map(|(_, _, h)| *h))
+        .chain(facts.workspace_passes.iter().map(|(_, _, h)| *h))
+        .chain(facts.field_binds.iter().map(|(_, h)| *h))
+        .chain(facts.static_binds.iter().map(|(_, h)| *h))
+        .collect();
+    let keep: Vec<bool> = facts
+        .handles
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            matches!(h.origin, Origin::Client(_))
+                || !h.chains.get().is_empty()
+                // Every call of a closure is kept: whether all of them run under a
+                // timeout is judged in the link step.
+                || matches!(&h.origin, Origin::Call { callee } if callee.contains("{closure"))
+                || returned.contains(&i)
+        })
+        .collect();
+    let mut new_index = vec![usize::MAX; keep.len()];
+    let mut next = 0;
+    for (i, k) in keep.iter().enumerate() {
+        if *k {
+            new_index[i] = next;
+            next += 1;
+        }
+    }
+    let handles = std::mem::take(&mut facts.handles);
+    facts.handles = handles
+        .into_iter()
+        .zip(&keep)
+        .filter(|(_, k)| **k)
+        .map(|(h, _)| h)
+        .collect();
+    for f in &mut facts.fns {
+        f.returns = f.returns.iter().map(|&r| new_index[r]).collect();
+    }
+    for (_, _, h) in facts
+        .arg_passes
+        .iter_mut()
+        .chain(&mut facts.workspace_passes)
+    {
+        *h = new_index[*h];
+    }
+    for (_, h) in facts.field_binds.iter_mut().chain(&mut facts.static_binds) {
+        *h = new_index[*h];
+    }
+    facts
+}
