@@ -20,6 +20,7 @@ mod calls;
 mod chain;
 mod claim;
 mod guard;
+mod local_uses;
 mod module_refusal;
 mod names;
 mod outbound;
@@ -442,6 +443,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     fn visit_block(&mut self, b: &'ast syn::Block) {
         let saved = (self.chain_depth, std::mem::take(&mut self.chain));
         self.chain_depth = 0;
+        let uses = self.block_uses(&b.stmts);
         for (i, st) in b.stmts.iter().enumerate() {
             self.visit_stmt(st);
             if self.returns_unchanged(st) {
@@ -450,6 +452,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                 break;
             }
         }
+        self.end_uses(uses);
         (self.chain_depth, self.chain) = saved;
     }
 
@@ -506,7 +509,11 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             if let Some(q) = qualifier {
                 self.qualifier(q);
             }
-            self.module_path_call(segs);
+            if segs.len() == 1 {
+                self.local_use_call(&last.ident, before);
+            } else {
+                self.module_path_call(segs);
+            }
             self.path_call(qualifier, &last.ident);
             self.none_args(&last.ident, &c.args);
             // What `visit_expr_call` does, but the callee's path is walked without

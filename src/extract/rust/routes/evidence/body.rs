@@ -61,6 +61,7 @@ impl Collector<'_> {
         }
         self.names.bindings.clear();
         self.names.made.clear();
+        self.names.local_uses.clear();
         self.asked.clear();
         // Where the body holds SQL write text or an ORM upsert or update, `execute`
         // and `commit` run it (`conn.execute(insert_into(t).values(v).on_conflict_do_nothing())`).

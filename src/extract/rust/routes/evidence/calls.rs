@@ -118,14 +118,22 @@ impl Collector<'_> {
     /// every `send_invite` of the workspace (vaultwarden's invite handlers share the
     /// name). `self::`, `super::` and `crate::` name no module of their own.
     pub(super) fn module_write(&mut self, q: &proc_macro2::Ident, before: usize) {
-        if self.names.writes.text.len() <= before || q == "self" || q == "super" || q == "crate" {
+        if self.names.writes.text.len() <= before {
             return;
         }
-        let module = q.to_string();
+        self.module_write_in(&q.to_string(), before);
+    }
+
+    /// [`Collector::module_write`] of the module named `module`.
+    pub(super) fn module_write_in(&mut self, module: &str, before: usize) {
+        let own = matches!(module, "self" | "super" | "crate");
+        if self.names.writes.text.len() <= before || own {
+            return;
+        }
         if !module.starts_with(|c: char| c.is_ascii_lowercase()) {
             return;
         }
-        self.retype_write(before, &module, "::");
+        self.retype_write(before, module, "::");
         let call = self.names.writes.text[before..].trim_end().to_string();
         self.names.type_calls.push_str(&call);
     }

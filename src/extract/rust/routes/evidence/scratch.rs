@@ -24,6 +24,9 @@ pub(crate) struct Scratch {
     /// empty name when a later `let` rebinds the variable otherwise. Inline strings:
     /// a `let` of a call's result is common, and these allocate nothing.
     pub(super) made: Vec<(compact_str::CompactString, compact_str::CompactString)>,
+    /// The names the `use`s of the blocks being walked bring in, each with its path
+    /// (see `local_uses.rs`), innermost last.
+    pub(super) local_uses: Vec<(String, String)>,
     /// The file's process state: its `static`s (`DEK_CACHE`) and struct fields
     /// (`Registry.keys`) holding an in-memory type, each with that type (see
     /// [`super::file_state`]). Set once per file, read by every function of it.
