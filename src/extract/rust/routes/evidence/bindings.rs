@@ -153,6 +153,11 @@ impl Collector<'_> {
     /// holds.
     pub(super) fn annotated(&self, ty: &syn::Type) -> Option<String> {
         let holder = |t: &str| self.cat.is_holder(t);
+        // `schemas: Result<Vec<Schema>>`: a list, whose `remove(i)` is the list's
+        // (through `if let Ok(mut schemas) = schemas` too), not `Schema::remove`.
+        if let Some(t) = types::collection(ty, &|t: &str| self.cat.is_in_memory(t)) {
+            return Some(t);
+        }
         match types::named(ty) {
             Some(t) if !holder(&t) => Some(t),
             _ => types::held(ty, &holder).filter(|t| self.cat.is_in_memory(t)),
