@@ -11,6 +11,7 @@ use super::types;
 use crate::extract::rust::front::ident::with_ident_str;
 use crate::extract::rust::front::items::Items;
 
+mod active;
 mod answer;
 mod args;
 mod bindings;
@@ -30,6 +31,7 @@ mod scratch;
 mod tokens;
 mod violation;
 
+pub(crate) use active::model_fns;
 pub(crate) use bindings::file_state;
 pub(crate) use branch::conditional;
 use names::{collect_type_names, is_screaming};
@@ -285,6 +287,8 @@ struct Collector<'c> {
     asked: Vec<usize>,
     /// The call being recorded is one of `asked`: its name is no write.
     asking: bool,
+    /// sea-orm models and their insert (see `active.rs`).
+    sea: active::Inserts,
 }
 
 /// Writes met in the arguments of a method chain (see [`Collector::arguments`]).
@@ -328,6 +332,7 @@ impl<'c> Collector<'c> {
             claim_seen: None,
             asked: Vec::new(),
             asking: false,
+            sea: active::Inserts::default(),
         }
     }
 }
@@ -341,9 +346,11 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         let outermost = self.chain_depth == 0;
         let mark = self.names.writes.text.len();
         let wrote = self.ev.writes.is_some();
+        let pending = if outermost { self.take_insert() } else { None };
         self.chain_depth += 1;
         self.asking = self.is_asked(std::ptr::from_ref(m) as usize);
         let walk = self.chain_link(m, mark, !wrote);
+        self.model_insert(m);
         self.asking = false;
         self.visit_expr(&m.receiver);
         if walk {
@@ -360,6 +367,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         self.chain_depth -= 1;
         if outermost {
             self.judge_chain(m, mark, wrote);
+            self.chain_insert(wrote, pending);
         }
     }
 
@@ -367,6 +375,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         self.transition(a);
         self.claim_assign(a);
         visit::visit_expr_assign(self, a);
+        self.model_assign(a);
     }
 
     fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
@@ -384,8 +393,9 @@ impl<'ast> Visit<'ast> for Collector<'_> {
 
     fn visit_local(&mut self, l: &'ast syn::Local) {
         if let Some(init) = &l.init {
-            let before = self.names.writes.text.len();
+            let (before, made) = (self.names.writes.text.len(), self.sea.made);
             self.visit_expr(&init.expr);
+            self.bind_model(&l.pat, &init.expr, made);
             self.bind_write(&l.pat, &init.expr, before);
             if let Some((_, e)) = &init.diverge {
                 self.visit_expr(e);
@@ -474,10 +484,12 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             let Some(last) = segs.last() else {
                 return visit::visit_expr_call(self, c);
             };
-            let before = self.names.writes.text.len();
+            let (before, first) = (self.names.writes.text.len(), self.ev.writes.is_none());
+            self.entity_insert(c);
             self.asking = self.is_asked(std::ptr::from_ref(c) as usize);
             let called = self.called(&last.ident, true, calls::arg_count(c.args.len()));
             self.asking = false;
+            self.fills_model(c, before, first);
             if !called {
                 return;
             }

@@ -154,7 +154,7 @@ fn link_files<'a>(
         return Vec::new();
     }
     let mut pkg = Package::new(files, pkg_of, deps_of, layout, cat);
-    pkg.schemas = super::migrations::Schemas::new(layout.roots.clone());
+    pkg.schemas = super::migrations::Schemas::new(layout.roots.clone(), sea_files(&pkg, files));
     pkg.index_modules(&layout.modules);
     let mut out = Vec::new();
     for (fi, file) in files.iter().enumerate() {
@@ -212,6 +212,25 @@ fn link_files<'a>(
     out.sort_by(|a, b| (a.file, a.span, &a.method).cmp(&(b.file, b.span, &b.method)));
     out.dedup_by(|a, b| a.file == b.file && a.span == b.span && a.method == b.method);
     merge_methods(out)
+}
+
+/// Per package, the sea-query facts of its files (see [`super::migrations::SeaFile`]).
+fn sea_files<'a>(
+    pkg: &Package<'a>,
+    files: &'a [&'a FileRoutes],
+) -> Vec<Vec<super::migrations::SeaFile<'a>>> {
+    let mut out: Vec<Vec<_>> = Vec::new();
+    for (fi, f) in files.iter().enumerate().filter(|(_, f)| !f.sea.is_empty()) {
+        let p = pkg.pkg_of[fi];
+        if out.len() <= p {
+            out.resize_with(p + 1, Vec::new);
+        }
+        let layout = pkg.layout;
+        let path = layout.mod_paths.get(fi).and_then(|m| m.as_deref());
+        let module = layout.modules.get(fi).copied().unwrap_or_default();
+        out[p].push((path.unwrap_or_default(), module, &*f.sea));
+    }
+    out
 }
 
 /// One handler serving one literal path with two subject methods (`post(h).patch(h)`)

@@ -16,6 +16,8 @@ use std::path::Path;
 use super::catalog::find_word;
 use super::sql::{split_top, unquote};
 
+mod sea_schema;
+
 /// Migration files read at most per package, and bytes read at most per file: a
 /// schema is small; anything bigger is not a migration folder.
 const MAX_FILES: usize = 4096;
@@ -26,26 +28,43 @@ const MAX_BYTES: u64 = 1 << 20;
 pub(crate) struct Schemas<'a> {
     /// Per package: its directory, when known.
     roots: Vec<Option<&'a Path>>,
+    /// Per package: the sea-query facts of its files ([`super::sea::file_facts`]), each
+    /// with its file's module path (migrations apply in the order of their names) and
+    /// module name (an entity's module names its table).
+    sea: Vec<Vec<SeaFile<'a>>>,
     loaded: std::cell::RefCell<HashMap<usize, std::rc::Rc<Schema>>>,
 }
 
+/// A file's sea-query facts: its module path, its module's name, the facts.
+pub(crate) type SeaFile<'a> = (&'a str, &'a str, &'a str);
+
 impl<'a> Schemas<'a> {
-    pub(crate) fn new(roots: Vec<Option<&'a Path>>) -> Self {
+    pub(crate) fn new(roots: Vec<Option<&'a Path>>, sea: Vec<Vec<SeaFile<'a>>>) -> Self {
         Schemas {
             roots,
+            sea,
             loaded: Default::default(),
         }
     }
 
-    /// The schema of package `pkg` (empty when its directory is unknown).
+    /// The schema of package `pkg` (empty when its directory is unknown and it
+    /// declares none in code).
     pub(crate) fn of(&self, pkg: usize) -> std::rc::Rc<Schema> {
         if let Some(s) = self.loaded.borrow().get(&pkg) {
             return s.clone();
         }
-        let schema = std::rc::Rc::new(match self.roots.get(pkg).copied().flatten() {
+        let mut schema = match self.roots.get(pkg).copied().flatten() {
             Some(root) => Schema::load(root),
             None => Schema::default(),
-        });
+        };
+        if let Some(files) = self.sea.get(pkg) {
+            let mut files = files.clone();
+            files.sort_unstable();
+            for (_, module, facts) in files {
+                schema.add_sea(module, facts);
+            }
+        }
+        let schema = std::rc::Rc::new(schema);
         self.loaded.borrow_mut().insert(pkg, schema.clone());
         schema
     }
@@ -58,6 +77,9 @@ pub(crate) struct Schema {
     unique: HashMap<String, Vec<Vec<String>>>,
     /// Table → its primary key columns.
     primary: HashMap<String, Vec<String>>,
+    /// What sea-query code declares besides ([`sea_schema`]): nullability, index
+    /// names, entities' tables.
+    sea: sea_schema::SeaSchema,
 }
 
 impl Schema {

@@ -76,6 +76,7 @@ mod frameworks;
 mod link;
 mod migrations;
 mod orm;
+mod sea;
 mod sql;
 pub(crate) mod types;
 
@@ -119,6 +120,9 @@ pub struct FileRoutes {
     /// is empty for another party's code (`take` of `use std::mem::take`). Glob
     /// imports are named `*`. One text: the link step resolves calls by it.
     pub(crate) uses: Box<str>,
+    /// What the file declares of a schema with sea-query and sea-orm (unique sets,
+    /// its entity's table: [`sea::file_facts`]); empty unless it imports a sea crate.
+    pub(crate) sea: Box<str>,
 }
 
 impl FileRoutes {

@@ -212,9 +212,11 @@ impl Collector<'_> {
             self.names.literal = text;
             return;
         }
-        if self.ev.new_id.is_none() {
-            let q = (split > 0).then(|| &text[..split - 2]);
-            if self.cat.new_id(q, &text[split..]).is_some() {
+        let q = (split > 0).then(|| &text[..split - 2]);
+        if self.cat.new_id(q, &text[split..]).is_some() {
+            // Every one counts for the sea-orm columns set to it (`active.rs`).
+            self.sea.made += 1;
+            if self.ev.new_id.is_none() {
                 // As called (`crypto::generate_attachment_id`), not the catalogue pattern.
                 self.ev.new_id = Some(self.generator(&text).into());
             }

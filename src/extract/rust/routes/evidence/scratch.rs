@@ -34,4 +34,11 @@ pub(crate) struct Scratch {
     /// The file imports a mail crate (`[writes] mail-crates`): its `send(email)` calls
     /// hand mails to people ([`super::repeat::MAIL`]). Set once per file.
     pub(crate) mail: bool,
+    /// The entity module whose `ActiveModel` the file imports (`use
+    /// super::entity::alerts::ActiveModel`): an `ActiveModel { .. }` without its
+    /// module's path is that one's. Set once per file.
+    pub(crate) entity: Option<String>,
+    /// The file's functions declared to return an entity's `ActiveModel`, each with
+    /// that entity's module ([`super::model_fns`]). Set once per file.
+    pub(crate) model_fns: Vec<(String, String)>,
 }

@@ -51,6 +51,14 @@ pub(crate) fn summarize_file(
     };
     s.scratch.state = super::evidence::file_state(&file.items, cat);
     s.scratch.mail = imports_mail(imports, cat);
+    if imports.uses_crate(|c| c.starts_with("sea_orm") || c == "sea_query") {
+        s.out.sea = super::sea::file_facts(&file.items);
+        s.scratch.model_fns = super::evidence::model_fns(&file.items);
+        s.scratch.entity = imports
+            .lookup("ActiveModel", false)
+            .filter(|p| p.len() >= 2)
+            .map(|p| p[p.len() - 2].clone());
+    }
     s.items(&file.items);
     s.out.uses = uses(imports);
     s.out

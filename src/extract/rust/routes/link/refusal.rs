@@ -86,14 +86,18 @@ impl Package<'_> {
     /// How the SQL insert that is `ev`'s first write (a body of package `pkg`) is
     /// refused on a repeat: it gives a column the package's migrations declare unique,
     /// and a repeat gives the same value. An identity the body makes (`Uuid::new_v4()`)
-    /// is taken for the record's primary key, which the insert must then give too.
+    /// is taken for the record's primary key, which the insert must then give too. A
+    /// sea-orm insert (`=module:cols`) names its entity's module and marks the columns
+    /// set to an identity the body made ([`super::super::migrations::Schema::refuses_orm`]).
     fn unique_refusal(&self, ev: &Evidence, pkg: usize) -> Option<String> {
-        let (table, cols) = ev.insert_target()?.split_once(':')?;
+        let target = ev.insert_target()?;
+        let (table, cols) = target.trim_start_matches('=').split_once(':')?;
         let cols: Vec<&str> = cols.split(',').collect();
-        let unique = self
-            .schemas
-            .of(pkg)
-            .refuses(table, &cols, ev.new_id.is_some())?;
+        let schema = self.schemas.of(pkg);
+        let unique = match target.starts_with('=') {
+            true => schema.refuses_orm(table, &cols)?,
+            false => schema.refuses(table, &cols, ev.new_id.is_some())?,
+        };
         Some(format!(
             "refuses a repeat (the first attempt took the unique {unique})"
         ))
