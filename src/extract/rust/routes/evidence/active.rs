@@ -214,8 +214,9 @@ impl Collector<'_> {
     }
 }
 
-/// Adds `col` (marked `!` when `fresh`) to a model's columns, once.
+/// Adds `col` (marked `!` when `fresh`) to a model's columns, once (`r#type`: `type`).
 fn push_col(cols: &mut String, col: &str, fresh: bool) {
+    let col = col.trim_start_matches("r#");
     let listed = cols.split(',').position(|c| c.trim_end_matches('!') == col);
     if let Some(i) = listed {
         let mut parts: Vec<&str> = cols.split(',').collect();
@@ -279,4 +280,17 @@ pub(crate) fn model_fns(items: &[syn::Item]) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn columns_are_listed_once_raw_names_plain() {
+        let mut cols = String::new();
+        super::push_col(&mut cols, "id", true);
+        super::push_col(&mut cols, "r#type", false);
+        super::push_col(&mut cols, "name", false);
+        super::push_col(&mut cols, "id", false);
+        assert_eq!(cols, "id,type,name");
+    }
 }
