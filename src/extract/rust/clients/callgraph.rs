@@ -6,7 +6,8 @@
 //! Callers are matched by last name, across packages: a method by every call of its
 //! name, a free function by calls written as function calls only (a method call cannot
 //! reach it). A name shared by two functions counts for both, so a set "reached only
-//! from X" errs towards leaving a function out of it.
+//! from X" errs towards leaving a function out of it; a method of another type whose
+//! body calls `self.m(..)`, its own type's `m`, is no caller of `T::m` ([`self_dispatch`]).
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
@@ -21,6 +22,9 @@ pub(super) struct CallGraph<'a> {
     pub(super) bodies: Vec<(usize, &'a FnInfo)>,
     by_name: HashMap<&'a str, Vec<usize>>,
     by_fn_name: HashMap<&'a str, Vec<usize>>,
+    /// The callers of the methods some caller by name reaches through `self` only
+    /// when it runs its own type's method of that name (see [`self_dispatch`]).
+    narrowed: HashMap<usize, Vec<usize>>,
 }
 
 impl<'a> CallGraph<'a> {
@@ -46,15 +50,20 @@ impl<'a> CallGraph<'a> {
                 by_fn_name.entry(n).or_default().push(b);
             }
         }
+        let narrowed = self_dispatch(&bodies, &by_name);
         CallGraph {
             bodies,
             by_name,
             by_fn_name,
+            narrowed,
         }
     }
 
     /// The bodies that call body `b` by name (repeated once per call).
     pub(super) fn callers(&self, b: usize) -> &[usize] {
+        if let Some(callers) = self.narrowed.get(&b) {
+            return callers;
+        }
         let info = self.bodies[b].1;
         let map = if info.method {
             &self.by_name
@@ -266,4 +275,52 @@ impl<'a> CallGraph<'a> {
         }
         out
     }
+}
+
+/// Callers by name that run another method of that name: a method of type `U` calling
+/// `self.m(..)`, where `U` has its own `m`, runs `U::m` (cargo-shuttle's dispatcher
+/// `Shuttle::run` calls `self.delete_certificate(..)`, not the API client's
+/// `delete_certificate`). For each method `T::m` some such caller of another type
+/// reaches by name, its callers without them. Known limit: a body that calls both
+/// `self.m(..)` and another value's `m` is dropped as a caller of the other's.
+fn self_dispatch(
+    bodies: &[(usize, &FnInfo)],
+    by_name: &HashMap<&str, Vec<usize>>,
+) -> HashMap<usize, Vec<usize>> {
+    let methods: HashSet<(&str, &str)> = bodies
+        .iter()
+        .filter(|(_, i)| i.method)
+        .filter_map(|(_, i)| Some((i.owner.as_deref()?, i.name.as_str())))
+        .collect();
+    let mut out = HashMap::default();
+    for (b, (_, info)) in bodies.iter().enumerate() {
+        let (true, Some(owner)) = (info.method, info.owner.as_deref()) else {
+            continue;
+        };
+        let name = info.name.as_str();
+        let Some(callers) = by_name.get(name) else {
+            continue;
+        };
+        // `U::m` among the caller's typed calls: it runs its own type's `m` on `self`.
+        let runs_own = |c: usize| {
+            let caller = bodies[c].1;
+            caller.owner.as_deref().is_some_and(|u| {
+                u != owner
+                    && methods.contains(&(u, name))
+                    && caller.evidence().type_calls.iter().any(|t| {
+                        t.len() == u.len() + 2 + name.len()
+                            && t.starts_with(u)
+                            && t.ends_with(name)
+                            && &t[u.len()..u.len() + 2] == "::"
+                    })
+            })
+        };
+        if callers.iter().any(|&c| runs_own(c)) {
+            out.insert(
+                b,
+                callers.iter().copied().filter(|&c| !runs_own(c)).collect(),
+            );
+        }
+    }
+    out
 }

@@ -94,8 +94,8 @@ impl Tools<'_> {
 /// library's only such tools use, or one a one-shot command of a long-running package
 /// runs) or a function of the set, and a tool's body reaches it
 /// through functions of the set. Any other caller keeps it out: a long-running package,
-/// a library, a command-line tool with a library part (its binary may be a daemon that
-/// parses arguments, like docs.rs's watcher). Names are last segments (a free function
+/// a library, a command-line tool with a library part that shows a long-running process
+/// (a daemon that parses arguments, like docs.rs's watcher). Names are last segments (a free function
 /// is matched against calls written as function calls only: a method call cannot reach
 /// it), so a name shared by two functions counts for both, and the set errs towards
 /// judging. A caller no body lists (a trait's default method, code a macro generates)

@@ -207,11 +207,19 @@ pub fn library_reach(
     let reached: Vec<bool> = (0..packages.len())
         .map(|j| matches!(roles[j], Role::Library | Role::CliLibrary) && unreached[j].is_none())
         .collect();
-    // Bodies only one-shot tools run: a tool's, or a library's only tools use.
+    // Bodies only one-shot tools run: a tool's, a library's only tools use, or a
+    // command-line tool's with a library part no long-running package uses and no
+    // long-running process in any of its files (shuttle's admin tool: `lib.rs` holds
+    // its commands, `main.rs` parses the line and runs one; docs.rs's watcher, whose
+    // library loops over the index, is none).
     let tool_like: Vec<bool> = (0..packages.len())
-        .map(|j| {
-            roles[j] == Role::OneShot
-                || (roles[j] == Role::Library && unreached[j].is_some() && !users[j].is_empty())
+        .map(|j| match roles[j] {
+            Role::OneShot => true,
+            Role::Library => unreached[j].is_some() && !users[j].is_empty(),
+            Role::CliLibrary => {
+                unreached[j].is_some() && !packages[j].1.iter().any(|(_, f)| f.long_running)
+            }
+            Role::LongRunning => false,
         })
         .collect();
     let gates = command_gates(packages, &roles, catalog);

@@ -42,6 +42,20 @@ fn self_method(body: &Expr) -> Option<&syn::Ident> {
     }
 }
 
+/// The methods of `self` an arm runs: its own (`self.deploy(a)`), or those of the arms
+/// of a `match` it is (`Command::Project(cmd) => match cmd { Update(c) => match c {
+/// Name { n } => self.project_rename(n) }, .. }`: a nested subcommand, whose inner
+/// `match` has one arm).
+fn arm_methods<'e>(body: &'e Expr, depth: usize, out: &mut Vec<&'e syn::Ident>) {
+    if let Some(m) = self_method(body) {
+        out.push(m);
+    } else if let (Expr::Match(inner), true) = (arm_value(body), depth < 8) {
+        for arm in &inner.arms {
+            arm_methods(&arm.body, depth + 1, out);
+        }
+    }
+}
+
 impl Visitor<'_, '_> {
     /// A `match` in a method whose two or more arms each run another method of
     /// `self`: those methods, as link keys (`Shuttle::deploy`), are subcommands.
@@ -49,8 +63,10 @@ impl Visitor<'_, '_> {
         let Some(owner) = self.impl_type.as_deref() else {
             return;
         };
-        let methods: Vec<&syn::Ident> =
-            m.arms.iter().filter_map(|a| self_method(&a.body)).collect();
+        let mut methods: Vec<&syn::Ident> = Vec::new();
+        for arm in &m.arms {
+            arm_methods(&arm.body, 0, &mut methods);
+        }
         if methods.len() < 2 {
             return;
         }
