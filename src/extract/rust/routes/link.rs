@@ -16,6 +16,7 @@ use super::{Child, FileRoutes, Handler, LayerBy, LayerRefs, RouteFact, RoutesCat
 use crate::extract::rust::front::imports::Deps;
 
 mod by_path;
+mod key;
 mod names;
 mod paths;
 mod refusal;
@@ -435,28 +436,6 @@ impl<'a> Package<'a> {
             .collect()
     }
 
-    /// A key read in this very body: a header literal or a key-header constant.
-    fn direct(&self, ev: &Evidence) -> Option<String> {
-        if ev.reads_key {
-            return Some("header".to_string());
-        }
-        ev.consts
-            .least(|c| self.key_consts.contains(c))
-            .map(|c| format!("header {c}"))
-    }
-
-    /// A function called from `ev` (one level down, in package `pkg`) that reads the
-    /// key; of several, the least name.
-    fn callee_reads(&self, ev: &Evidence, skip: Option<&str>, pkg: usize) -> Option<String> {
-        let how = |c: &str| {
-            self.fns_in(c, pkg)
-                .into_iter()
-                .find_map(|cev| self.direct(cev))
-        };
-        let c = ev.calls.least(|c| Some(c) != skip && how(c).is_some())?;
-        how(c).map(|how| format!("{how} (in {c})"))
-    }
-
     /// The functions named `name`, those of `file` first if there are any, then those
     /// of its package, then those of the packages it depends on.
     fn candidates(&self, name: &str, file: usize) -> Vec<&'a Evidence> {
@@ -471,114 +450,6 @@ impl<'a> Package<'a> {
         } else {
             local
         }
-    }
-
-    /// How route `r` of file `fi` reads an idempotency key: at its registration, in
-    /// its handler (and what it calls), or in a layer around its scope.
-    fn key_cover(&self, r: &super::RouteRec, fi: usize) -> Option<String> {
-        r.covered_here
-            .clone()
-            .or_else(|| match &r.handler {
-                Some(Handler::Named(h, path)) => self.handler_evidence(h, path.as_deref(), fi),
-                Some(Handler::Inline(ev)) => self.evidence(ev, None, self.pkg_of[fi]),
-                None => None,
-            })
-            .or_else(|| {
-                r.scope
-                    .and_then(|s| self.layer_cover((fi, s), r.order, &mut HashSet::default()))
-            })
-    }
-
-    fn handler_evidence(&self, name: &str, path: Option<&str>, file: usize) -> Option<String> {
-        let pkg = self.pkg_of[file];
-        self.handler_bodies(name, path, file)
-            .into_iter()
-            .find_map(|ev| self.evidence(ev, Some(name), pkg))
-    }
-
-    /// How a handler with evidence `ev` (in package `pkg`) reads the key, if it does.
-    fn evidence(&self, ev: &Evidence, name: Option<&str>, pkg: usize) -> Option<String> {
-        if let Some(how) = self.direct(ev) {
-            return Some(how);
-        }
-        if let Some(t) = &ev.known_extractor {
-            return Some(format!("extractor {t}"));
-        }
-        if let Some(t) = ev.types.least(|t| self.key_types.contains_key(t)) {
-            return Some(format!("extractor {t}"));
-        }
-        if let Some(how) = self.callee_reads(ev, name, pkg) {
-            return Some(how);
-        }
-        // A key field in the body, with a storage call here or one level down.
-        let body = ev.key_field || ev.types.iter().any(|t| self.body_types.contains(t));
-        let callees = || {
-            ev.calls
-                .iter()
-                .filter(move |c| Some(*c) != name)
-                .flat_map(|c| self.fns_in(c, pkg))
-        };
-        let body = body || callees().any(|e| e.key_field);
-        let storage = ev.storage.is_some() || callees().any(|e| e.storage.is_some());
-        (body && storage).then(|| "body field idempotency_key".to_string())
-    }
-
-    /// How the functions and types a layer argument names (in package `pkg`) cover a
-    /// route, if they do.
-    fn layer_refs(&self, refs: &LayerRefs, pkg: usize) -> Option<String> {
-        for n in &refs.middleware_fns {
-            let reads = self
-                .fns_in(n, pkg)
-                .into_iter()
-                .any(|e| self.direct(e).is_some() || self.callee_reads(e, Some(n), pkg).is_some());
-            if reads {
-                return Some(format!("middleware {n}"));
-            }
-        }
-        for n in &refs.builders {
-            let layer = self
-                .fns_in(n, pkg)
-                .into_iter()
-                .find_map(|e| e.layer.clone());
-            if let Some(l) = layer {
-                return Some(format!("layer {l} (from {n})"));
-            }
-        }
-        refs.types
-            .iter()
-            .find(|t| self.key_middlewares.contains(t.as_str()))
-            .map(|t| format!("middleware {t}"))
-    }
-
-    /// An idempotency layer over a route registered at `order` in `scope`, in that
-    /// scope or any router it is nested in (in this package or one that uses it).
-    fn layer_cover(
-        &self,
-        scope: ScopeId,
-        order: u32,
-        seen: &mut HashSet<ScopeId>,
-    ) -> Option<String> {
-        if !seen.insert(scope) {
-            return None;
-        }
-        let rec = self.files.get(scope.0)?.scopes.get(scope.1)?;
-        for l in &rec.layers {
-            if l.ordered && l.order < order {
-                continue;
-            }
-            match &l.by {
-                LayerBy::Named(n) => return Some(format!("layer {n}")),
-                LayerBy::Refs(refs) => {
-                    if let Some(how) = self.layer_refs(refs, self.pkg_of[scope.0]) {
-                        return Some(how);
-                    }
-                }
-            }
-        }
-        let parents = self.parents.get(&scope)?;
-        parents
-            .iter()
-            .find_map(|(p, o, _)| self.layer_cover(*p, *o, seen))
     }
 }
 
