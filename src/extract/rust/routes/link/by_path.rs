@@ -64,6 +64,16 @@ impl<'a> Package<'a> {
         self.bare_targets(file, module, c)
     }
 
+    /// The package of body `ev` (by the file its evidence was placed from), or
+    /// `fallback`: a handler registered in one member of the workspace and defined in
+    /// another is walked in its own package, whose dependencies its calls resolve in
+    /// (openobserve's router registers the pipelines package's handlers).
+    pub(super) fn pkg_of_body(&self, ev: &Evidence, fallback: usize) -> usize {
+        let at = std::ptr::from_ref(ev) as usize;
+        let file = self.file_of.borrow().get(&at).copied();
+        file.map_or(fallback, |f| self.pkg_of[f])
+    }
+
     /// The bodies a named handler runs, registered in `file` through `path` as written
     /// (`organization::storage::save`): the function the path names when it can be
     /// placed, else every function of that name the file can see

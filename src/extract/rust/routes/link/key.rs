@@ -56,7 +56,7 @@ impl Package<'_> {
         let pkg = self.pkg_of[file];
         self.handler_bodies(name, path, file)
             .into_iter()
-            .find_map(|ev| self.evidence(ev, Some(name), pkg))
+            .find_map(|ev| self.evidence(ev, Some(name), self.pkg_of_body(ev, pkg)))
     }
 
     /// How a handler with evidence `ev` (in package `pkg`) reads the key, if it does.

@@ -18,7 +18,9 @@ impl Package<'_> {
             Handler::Named(h, path) => self
                 .handler_bodies(h, path.as_deref(), file)
                 .into_iter()
-                .find_map(|ev| self.refusal(ev, pkg, REFUSAL_DEPTH, &mut seen)),
+                .find_map(|ev| {
+                    self.refusal(ev, self.pkg_of_body(ev, pkg), REFUSAL_DEPTH, &mut seen)
+                }),
         }
     }
 

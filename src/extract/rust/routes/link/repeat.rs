@@ -106,6 +106,7 @@ impl Package<'_> {
                 let mut r = Repeat::default();
                 let mut seen = Seen::default();
                 for ev in self.handler_bodies(h, path.as_deref(), file) {
+                    let pkg = self.pkg_of_body(ev, pkg);
                     let sub = self.body_repeat(ev, pkg, REPEAT_DEPTH, &mut seen);
                     r.plain = r.plain.or(sub.plain);
                     r.safe = r.safe.or(sub.safe);
@@ -142,7 +143,7 @@ impl Package<'_> {
             Handler::Named(h, path) => self
                 .handler_bodies(h, path.as_deref(), file)
                 .into_iter()
-                .find_map(|ev| self.creates(ev, pkg, WRITE_DEPTH, true)),
+                .find_map(|ev| self.creates(ev, self.pkg_of_body(ev, pkg), WRITE_DEPTH, true)),
         }
     }
 

@@ -19,9 +19,10 @@ impl Package<'_> {
                 if cands.is_empty() {
                     return unseen();
                 }
-                cands
-                    .into_iter()
-                    .find_map(|ev| self.body_writes(ev, Some(h), pkg, WRITE_STEPS, true))
+                cands.into_iter().find_map(|ev| {
+                    let pkg = self.pkg_of_body(ev, pkg);
+                    self.body_writes(ev, Some(h), pkg, WRITE_STEPS, true)
+                })
             }
         }
     }
