@@ -137,33 +137,6 @@ const UNWRAPS: &[&str] = &[
     "with_context",
 ];
 
-/// The in-memory collection an annotation names, through references, `Option`,
-/// `Result` and `Box` (`Result<Vec<Schema>>`: `Vec`), when it is one.
-pub(crate) fn collection(ty: &syn::Type, in_memory: &dyn Fn(&str) -> bool) -> Option<String> {
-    match ty {
-        syn::Type::Reference(r) => collection(&r.elem, in_memory),
-        syn::Type::Paren(p) => collection(&p.elem, in_memory),
-        syn::Type::Path(tp) if tp.qself.is_none() => {
-            let last = tp.path.segments.last()?;
-            let id = last.ident.to_string();
-            if in_memory(&id) {
-                return Some(id);
-            }
-            if !matches!(id.as_str(), "Option" | "Result" | "Box") {
-                return None;
-            }
-            let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
-                return None;
-            };
-            match args.args.first()? {
-                syn::GenericArgument::Type(t) => collection(t, in_memory),
-                _ => None,
-            }
-        }
-        _ => None,
-    }
-}
-
 /// Types that hold the value a variable stands for.
 const WRAPPERS: &[&str] = &[
     "Option", "Box", "Arc", "Rc", "Vec", "Result", "Json", "Form",

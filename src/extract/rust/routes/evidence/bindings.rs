@@ -155,7 +155,8 @@ impl Collector<'_> {
         let holder = |t: &str| self.cat.is_holder(t);
         // `schemas: Result<Vec<Schema>>`: a list, whose `remove(i)` is the list's
         // (through `if let Ok(mut schemas) = schemas` too), not `Schema::remove`.
-        if let Some(t) = types::collection(ty, &|t: &str| self.cat.is_in_memory(t)) {
+        let unwrapped = |t: &str| matches!(t, "Option" | "Result" | "Box");
+        if let Some(t) = types::held(ty, &unwrapped).filter(|t| self.cat.is_in_memory(t)) {
             return Some(t);
         }
         match types::named(ty) {
