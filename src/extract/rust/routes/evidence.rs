@@ -20,6 +20,7 @@ mod branch;
 mod calls;
 mod chain;
 mod claim;
+mod ensure;
 mod guard;
 mod local_uses;
 mod module_refusal;

@@ -154,14 +154,15 @@ impl Collector<'_> {
         }
         let guarded = self.own_lookup(&m.expr);
         let param = self.option_param(&m.expr);
-        for arm in &m.arms {
+        let ensures = Self::ensure_arms(m);
+        for (arm, ensure) in m.arms.iter().zip(ensures) {
             let once = found.as_ref().filter(|_| none_arm(&arm.pat));
             // `match &attachment { None => generate_id(), .. }`: for `None` callers only.
             let saved = self.none_param;
             if none_arm(&arm.pat) && param.is_some() {
                 self.none_param = param;
             }
-            if guarded && found_nothing(&arm.pat) {
+            if ensure || (guarded && found_nothing(&arm.pat)) {
                 self.writes_once(|c| c.visit_arm(arm));
             } else {
                 self.once(once, |c| c.visit_arm(arm));
