@@ -36,7 +36,7 @@ pub(crate) struct Schemas<'a> {
 }
 
 /// A file's sea-query facts: its module path, its module's name, the facts.
-pub(crate) type SeaFile<'a> = (&'a str, &'a str, &'a str);
+pub(crate) type SeaFile<'a> = (&'a str, &'a str, &'a [super::sea::SeaFact]);
 
 impl<'a> Schemas<'a> {
     pub(crate) fn new(roots: Vec<Option<&'a Path>>, sea: Vec<Vec<SeaFile<'a>>>) -> Self {

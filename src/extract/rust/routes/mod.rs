@@ -122,7 +122,7 @@ pub struct FileRoutes {
     pub(crate) uses: Box<str>,
     /// What the file declares of a schema with sea-query and sea-orm (unique sets,
     /// its entity's table: [`sea::file_facts`]); empty unless it imports a sea crate.
-    pub(crate) sea: Box<str>,
+    pub(crate) sea: Box<[sea::SeaFact]>,
 }
 
 impl FileRoutes {

@@ -1,7 +1,7 @@
 //! The unique column sets a package declares in Rust with sea-query (sea-orm's
 //! migrations: `Index::create()..unique()`, `ColumnDef::new(..).unique_key()`), and
 //! the table each sea-orm entity module names (`#[sea_orm(table_name = "alerts")]`),
-//! kept as a few lines of text per file ([`super::FileRoutes::sea`]) for the link step
+//! kept as a few [`SeaFact`]s per file ([`super::FileRoutes::sea`]) for the link step
 //! to join into the package's schema (`migrations.rs`): an insert a unique set refuses
 //! on a repeat applies nothing twice, as with SQL migrations.
 //!
@@ -10,22 +10,42 @@
 //! schema; a partial index (`.and_where(..)`) holds for some rows only.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 
 use syn::visit::{self, Visit};
 
-/// The facts of one file, one per line (empty for most files):
-/// `t table` the entity this file's module is, `c table col flags` a column
-/// definition (`n` not null, `p` primary key, `u` unique), `u table name cols` a
-/// unique index (columns joined by `,`), `d table name` an index an `up` migration
-/// drops, `x table` a table it drops.
-pub(crate) fn file_facts(items: &[syn::Item]) -> Box<str> {
+/// One thing a file declares of a schema with sea-query or sea-orm.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub(crate) enum SeaFact {
+    /// The table of the entity this file's module is (`#[sea_orm(table_name = "..")]`).
+    Entity(String),
+    /// A column definition (`ColumnDef::new(T::C)` and its flags).
+    Column {
+        table: String,
+        col: String,
+        not_null: bool,
+        primary: bool,
+        unique: bool,
+    },
+    /// A unique index over `cols`, named when its name is known.
+    Unique {
+        table: String,
+        name: Option<String>,
+        cols: Vec<String>,
+    },
+    /// An index an `up` migration drops, named when its name is known.
+    DropIndex { table: String, name: Option<String> },
+    /// A table an `up` migration drops.
+    DropTable(String),
+}
+
+/// The facts of one file, in the order written (none for most files).
+pub(crate) fn file_facts(items: &[syn::Item]) -> Box<[SeaFact]> {
     let mut w = Walker::default();
     w.declarations(items);
     for item in items {
         w.item(item);
     }
-    w.out.into_boxed_str()
+    w.out.into_boxed_slice()
 }
 
 #[derive(Default)]
@@ -39,7 +59,7 @@ struct Walker {
     down_fns: Vec<String>,
     /// The table of the `Table::create()` chain whose arguments are walked.
     table: Option<String>,
-    out: String,
+    out: Vec<SeaFact>,
 }
 
 impl Walker {
@@ -78,7 +98,7 @@ impl Walker {
                 }
                 syn::Item::Struct(s) => {
                     if let Some(t) = table_name_attr(&s.attrs) {
-                        let _ = writeln!(self.out, "t {t}");
+                        self.out.push(SeaFact::Entity(t));
                     }
                 }
                 _ => {}
@@ -195,12 +215,13 @@ impl Walker {
             let Some(table) = self.table_of(&en) else {
                 return;
             };
-            let flags: String = [("not_null", 'n'), ("primary_key", 'p'), ("unique_key", 'u')]
-                .iter()
-                .filter(|(m, _)| has(m))
-                .map(|(_, c)| *c)
-                .collect();
-            let _ = writeln!(self.out, "c {table} {col} {flags}");
+            self.out.push(SeaFact::Column {
+                table,
+                col,
+                not_null: has("not_null"),
+                primary: has("primary_key"),
+                unique: has("unique_key"),
+            });
         } else if ty == "Index" && (f == "create" || f == "drop") {
             let table = arg("table")
                 .and_then(|a| self.iden(a))
@@ -216,9 +237,8 @@ impl Walker {
                 return;
             };
             let name = name.filter(|n| !n.is_empty() && !n.contains(' '));
-            let name = name.as_deref().unwrap_or("-");
             if f == "drop" {
-                let _ = writeln!(self.out, "d {table} {name}");
+                self.out.push(SeaFact::DropIndex { table, name });
                 return;
             }
             if !has("unique") || has("and_where") || has("cond_where") {
@@ -232,7 +252,7 @@ impl Walker {
                 .map(|m| m.args.first().and_then(|a| self.iden(a)).map(|(_, c)| c))
                 .collect();
             if let Some(cols) = cols.filter(|c| !c.is_empty()) {
-                let _ = writeln!(self.out, "u {table} {name} {}", cols.join(","));
+                self.out.push(SeaFact::Unique { table, name, cols });
             }
         } else if ty == "Table" && f == "drop" {
             for m in links.iter().filter(|m| m.method == "table") {
@@ -243,7 +263,7 @@ impl Walker {
                         self.table_of(&en)
                     };
                     if let Some(t) = t {
-                        let _ = writeln!(self.out, "x {t}");
+                        self.out.push(SeaFact::DropTable(t));
                     }
                 }
             }
@@ -432,9 +452,45 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            &*file_facts(&file.items),
+            short(&file_facts(&file.items)),
             "t alerts\nd alerts old_idx\nc alerts id np\nc alerts token u\n\
              u alerts alerts_org_name_idx org,kind,name\n"
         );
+    }
+
+    /// The facts one per line, for short expectations: `t table`, `c table col
+    /// flags` (`n` not null, `p` primary key, `u` unique), `u table name cols`, `d
+    /// table name` (`-`: no name), `x table`.
+    pub(crate) fn short(facts: &[SeaFact]) -> String {
+        let name = |n: &Option<String>| n.clone().unwrap_or_else(|| "-".into());
+        facts
+            .iter()
+            .map(|f| match f {
+                SeaFact::Entity(t) => format!("t {t}\n"),
+                SeaFact::Column {
+                    table,
+                    col,
+                    not_null,
+                    primary,
+                    unique,
+                } => {
+                    let flags: String = [(*not_null, 'n'), (*primary, 'p'), (*unique, 'u')]
+                        .iter()
+                        .filter(|(on, _)| *on)
+                        .map(|(_, c)| *c)
+                        .collect();
+                    format!("c {table} {col} {flags}\n")
+                }
+                SeaFact::Unique {
+                    table,
+                    name: n,
+                    cols,
+                } => {
+                    format!("u {table} {} {}\n", name(n), cols.join(","))
+                }
+                SeaFact::DropIndex { table, name: n } => format!("d {table} {}\n", name(n)),
+                SeaFact::DropTable(t) => format!("x {t}\n"),
+            })
+            .collect()
     }
 }

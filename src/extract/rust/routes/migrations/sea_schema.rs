@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use super::Schema;
+use crate::extract::rust::routes::sea::SeaFact;
 
 /// What sea-query code declares besides unique sets and primary keys.
 #[derive(Debug, Default)]
@@ -23,11 +24,13 @@ impl Schema {
     /// for migrations named by date is the order they run in; within a file, what it
     /// drops goes before what it makes (a table dropped and made again, an index
     /// replaced by a wider one).
-    pub(crate) fn add_sea(&mut self, module: &str, facts: &str) {
-        for line in facts.lines() {
-            let mut f = line.split(' ');
-            match (f.next(), f.next(), f.next()) {
-                (Some("d"), Some(table), Some(name)) => {
+    pub(crate) fn add_sea(&mut self, module: &str, facts: &[SeaFact]) {
+        for fact in facts {
+            match fact {
+                SeaFact::DropIndex {
+                    table,
+                    name: Some(name),
+                } => {
                     if let Some((t, cols)) = self.sea.named.remove(name).filter(|(t, _)| t == table)
                     {
                         if let Some(sets) = self.unique.get_mut(&t) {
@@ -35,7 +38,7 @@ impl Schema {
                         }
                     }
                 }
-                (Some("x"), Some(table), None) => {
+                SeaFact::DropTable(table) => {
                     self.unique.remove(table);
                     self.primary.remove(table);
                     self.sea.not_null.remove(table);
@@ -43,45 +46,49 @@ impl Schema {
                 _ => {}
             }
         }
-        for line in facts.lines() {
-            let mut f = line.split(' ');
-            match (f.next(), f.next(), f.next(), f.next()) {
-                (Some("t"), Some(table), None, None) => {
+        for fact in facts {
+            match fact {
+                SeaFact::Entity(table) => {
                     self.sea
                         .entities
                         .insert(module.to_string(), table.to_string());
                 }
-                (Some("c"), Some(table), Some(col), Some(flags)) => self.column(table, col, flags),
-                (Some("u"), Some(table), Some(name), Some(cols)) => {
-                    let cols: Vec<String> = cols.split(',').map(str::to_string).collect();
-                    if name != "-" {
+                SeaFact::Column {
+                    table,
+                    col,
+                    not_null,
+                    primary,
+                    unique,
+                } => self.column(table, col, *not_null || *primary, *primary, *unique),
+                SeaFact::Unique { table, name, cols } => {
+                    if let Some(name) = name {
                         self.sea
                             .named
-                            .insert(name.to_string(), (table.to_string(), cols.clone()));
+                            .insert(name.clone(), (table.clone(), cols.clone()));
                     }
-                    self.add_unique(table, cols);
+                    self.add_unique(table, cols.clone());
                 }
                 _ => {}
             }
         }
     }
 
-    /// `ColumnDef::new(T::C)` with its flags: nullability as declared last, a unique or
-    /// primary key column.
-    fn column(&mut self, table: &str, col: &str, flags: &str) {
+    /// `ColumnDef::new(T::C)` with its flags: nullability as declared last (a primary
+    /// key is not null), a unique or primary key column.
+    fn column(&mut self, table: &str, col: &str, required: bool, primary: bool, unique: bool) {
         let not_null = self.sea.not_null.entry(table.to_string()).or_default();
         let listed = not_null.iter().position(|c| c == col);
-        match (flags.contains(['n', 'p']), listed) {
+        match (required, listed) {
             (true, None) => not_null.push(col.to_string()),
             (false, Some(i)) => {
                 not_null.swap_remove(i);
             }
             _ => {}
         }
-        if flags.contains('p') {
+        if primary {
             self.primary
                 .insert(table.to_string(), vec![col.to_string()]);
-        } else if flags.contains('u') {
+        } else if unique {
             self.add_unique(table, vec![col.to_string()]);
         }
     }
@@ -114,17 +121,47 @@ impl Schema {
 mod tests {
     use super::*;
 
+    /// Facts from the short form of `sea::tests::short`.
+    fn facts(text: &str) -> Vec<SeaFact> {
+        let name = |n: &str| (n != "-").then(|| n.to_string());
+        text.lines()
+            .map(|l| match l.split(' ').collect::<Vec<_>>()[..] {
+                ["t", t] => SeaFact::Entity(t.into()),
+                ["x", t] => SeaFact::DropTable(t.into()),
+                ["d", t, n] => SeaFact::DropIndex {
+                    table: t.into(),
+                    name: name(n),
+                },
+                ["u", t, n, cols] => SeaFact::Unique {
+                    table: t.into(),
+                    name: name(n),
+                    cols: cols.split(',').map(str::to_string).collect(),
+                },
+                ["c", t, c, flags] => SeaFact::Column {
+                    table: t.into(),
+                    col: c.into(),
+                    not_null: flags.contains('n'),
+                    primary: flags.contains('p'),
+                    unique: flags.contains('u'),
+                },
+                _ => panic!("not a fact: {l}"),
+            })
+            .collect()
+    }
+
     #[test]
     fn a_sea_orm_insert_is_refused_by_a_unique_set_of_given_or_not_null_columns() {
         let mut s = Schema::default();
         s.add_sea(
             "m1",
-            "c alerts id np\nc alerts org n\nc alerts name n\nc alerts token u\n\
+            &facts(
+                "c alerts id np\nc alerts org n\nc alerts name n\nc alerts token u\n\
              u alerts idx org,name\nu alerts old org\nc keys id np\nc keys token u\n",
+            ),
         );
-        s.add_sea("m2", "d alerts old\n");
-        s.add_sea("alerts", "t alerts\n");
-        s.add_sea("keys", "t keys\n");
+        s.add_sea("m2", &facts("d alerts old\n"));
+        s.add_sea("alerts", &facts("t alerts\n"));
+        s.add_sea("keys", &facts("t keys\n"));
         // The id is new on every attempt; (org, name) is not.
         assert_eq!(
             s.refuses_orm("alerts", &["id!", "org"]).as_deref(),
