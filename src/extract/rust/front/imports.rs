@@ -73,7 +73,7 @@ impl<'d> Imports<'d> {
         for (place, decl) in &index.decls {
             let tier = Tier::of(place);
             if let Decl::Use(u) = decl {
-                imports.add_tree(Vec::new(), &u.tree, tier);
+                imports.add_tree(&u.tree, tier);
                 continue;
             }
             if tier == Tier::Test {
@@ -125,44 +125,16 @@ impl<'d> Imports<'d> {
         }
     }
 
-    fn add_tree(&mut self, mut prefix: Vec<String>, tree: &UseTree, tier: Tier) {
-        match tree {
-            UseTree::Path(p) => {
-                prefix.push(p.ident.to_string());
-                self.add_tree(prefix, &p.tree, tier);
+    fn add_tree(&mut self, tree: &UseTree, tier: Tier) {
+        use_leaves(tree, &mut |path, leaf| match leaf {
+            UseLeaf::Name(name) => self.bind(name.to_string(), tier, path.to_vec()),
+            UseLeaf::Rename(alias) if alias != "_" => {
+                self.bind(alias.to_string(), tier, path.to_vec());
             }
-            UseTree::Name(n) => {
-                let name = n.ident.to_string();
-                if name == "self" {
-                    if let Some(last) = prefix.last().cloned() {
-                        self.bind(last, tier, prefix);
-                    }
-                } else {
-                    prefix.push(name.clone());
-                    self.bind(name, tier, prefix);
-                }
-            }
-            UseTree::Rename(r) => {
-                let alias = r.rename.to_string();
-                let name = r.ident.to_string();
-                if name != "self" {
-                    prefix.push(name);
-                }
-                if alias != "_" {
-                    self.bind(alias, tier, prefix);
-                }
-            }
-            UseTree::Glob(_) => {
-                if tier != Tier::Test {
-                    self.globs.push(prefix);
-                }
-            }
-            UseTree::Group(g) => {
-                for t in &g.items {
-                    self.add_tree(prefix.clone(), t, tier);
-                }
-            }
-        }
+            UseLeaf::Rename(_) => {}
+            UseLeaf::Glob if tier != Tier::Test => self.globs.push(path.to_vec()),
+            UseLeaf::Glob => {}
+        });
     }
 
     /// Records `type Alias = some::Path;` (a plain path, no generics), through the
@@ -339,6 +311,63 @@ fn map_crate(mut path: Vec<String>, deps: Option<&Deps>) -> Vec<String> {
     path
 }
 
+/// What one leaf of a `use` tree binds.
+pub(crate) enum UseLeaf<'t> {
+    /// The path's last segment, under its own name (`a::b::c`, or `a::b::{self}`,
+    /// which binds `b`).
+    Name(&'t str),
+    /// The path under another name (`a::b as c`, `a::{self as c}`; `_` binds none).
+    Rename(&'t str),
+    /// Every public name of the module the path names (`a::b::*`).
+    Glob,
+}
+
+/// Calls `leaf` with the full path (`self` dropped: `a::b::{self}` is `a::b`) and the
+/// binding of each leaf of a `use` tree, in the order written: the one walk of `use`
+/// trees that the file's imports and a body's own `use`s both read.
+pub(crate) fn use_leaves(tree: &UseTree, leaf: &mut dyn FnMut(&[String], UseLeaf)) {
+    fn walk(tree: &UseTree, path: &mut Vec<String>, leaf: &mut dyn FnMut(&[String], UseLeaf)) {
+        match tree {
+            UseTree::Path(p) => {
+                path.push(p.ident.to_string());
+                walk(&p.tree, path, leaf);
+                path.pop();
+            }
+            UseTree::Name(n) if n.ident == "self" => {
+                if let Some(last) = path.last().cloned() {
+                    leaf(path, UseLeaf::Name(&last));
+                }
+            }
+            UseTree::Name(n) => {
+                let name = n.ident.to_string();
+                path.push(name);
+                if let Some(name) = path.last().cloned() {
+                    leaf(path, UseLeaf::Name(&name));
+                }
+                path.pop();
+            }
+            UseTree::Rename(r) => {
+                let alias = r.rename.to_string();
+                let own = r.ident != "self";
+                if own {
+                    path.push(r.ident.to_string());
+                }
+                leaf(path, UseLeaf::Rename(&alias));
+                if own {
+                    path.pop();
+                }
+            }
+            UseTree::Glob(_) => leaf(path, UseLeaf::Glob),
+            UseTree::Group(g) => {
+                for t in &g.items {
+                    walk(t, path, leaf);
+                }
+            }
+        }
+    }
+    walk(tree, &mut Vec::new(), leaf);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -352,6 +381,31 @@ mod tests {
 
     fn s(p: &str) -> Vec<String> {
         p.split("::").map(str::to_string).collect()
+    }
+
+    #[test]
+    fn use_leaves_name_each_binding_with_its_full_path() {
+        let u: syn::ItemUse =
+            syn::parse_str("use a::{b::{self, c as d, _x as _}, e::*, f};").expect("parses");
+        let mut seen = Vec::new();
+        super::use_leaves(&u.tree, &mut |path, leaf| {
+            let how = match leaf {
+                super::UseLeaf::Name(n) => format!("name {n}"),
+                super::UseLeaf::Rename(r) => format!("rename {r}"),
+                super::UseLeaf::Glob => "glob".to_string(),
+            };
+            seen.push(format!("{} {how}", path.join("::")));
+        });
+        assert_eq!(
+            seen,
+            [
+                "a::b name b",
+                "a::b::c rename d",
+                "a::b::_x rename _",
+                "a::e glob",
+                "a::f name f"
+            ]
+        );
     }
 
     #[test]

@@ -4,10 +4,9 @@
 //! named like the service function it calls). The file's own `use`s are resolved by
 //! the link step ([`crate::extract::rust::routes::link`]); these are known only here.
 
-use std::fmt::Write as _;
-
 use super::calls::module_name;
 use super::Collector;
+use crate::extract::rust::front::imports::{use_leaves, UseLeaf};
 
 impl Collector<'_> {
     /// Brings the `use`s among `stmts` (a block's own) into scope, until
@@ -16,8 +15,7 @@ impl Collector<'_> {
         let mark = self.names.local_uses.len();
         for st in stmts {
             if let syn::Stmt::Item(syn::Item::Use(u)) = st {
-                let mut prefix = String::new();
-                use_tree(&u.tree, &mut prefix, &mut self.names.local_uses);
+                use_tree(&u.tree, &mut self.names.local_uses);
             }
         }
         mark
@@ -52,30 +50,16 @@ impl Collector<'_> {
 
 /// The names a `use` tree brings in, each with its full path (`a::b::c`). Paths
 /// through a type (`Type::f`), renames and globs are left out: only module paths name
-/// one function the link step can place.
-fn use_tree(tree: &syn::UseTree, prefix: &mut String, out: &mut Vec<(String, String)>) {
-    let start = prefix.len();
-    match tree {
-        syn::UseTree::Path(p) => {
-            let _ = write!(prefix, "{}::", p.ident);
-            if module_name(&prefix[start..]) {
-                use_tree(&p.tree, prefix, out);
-            }
+/// one function the link step can place. A rename's call names no function (the link
+/// step matches a path's last segment with the name called): it is matched by its
+/// name, as before.
+fn use_tree(tree: &syn::UseTree, out: &mut Vec<(String, String)>) {
+    use_leaves(tree, &mut |path, leaf| {
+        let (UseLeaf::Name(name), [modules @ .., _]) = (leaf, path) else {
+            return;
+        };
+        if !modules.is_empty() && modules.iter().all(|m| module_name(m)) {
+            out.push((name.to_string(), path.join("::")));
         }
-        syn::UseTree::Name(n) => {
-            let _ = write!(prefix, "{}", n.ident);
-            if start > 0 {
-                out.push((n.ident.to_string(), prefix.clone()));
-            }
-        }
-        syn::UseTree::Group(g) => {
-            for t in g.items.iter() {
-                use_tree(t, prefix, out);
-            }
-        }
-        // A rename's call names no function (the link step matches a path's last
-        // segment with the name called): it is matched by its name, as before.
-        syn::UseTree::Rename(_) | syn::UseTree::Glob(_) => {}
-    }
-    prefix.truncate(start);
+    });
 }
