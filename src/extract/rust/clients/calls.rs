@@ -59,8 +59,13 @@ impl Visitor<'_, '_> {
         if let Some(done) = self.role_call(c, self.role(&segs)) {
             return done;
         }
-        // A generated client around a channel: `GreeterClient::new(channel)`.
+        // A generated client around a channel: `GreeterClient::new(channel)`, in a
+        // package depending on tonic. Elsewhere a `*Client` is a wrapper of the
+        // package's own (`DdClient::new(http, key)` storing the client in a field):
+        // the client handed to it is followed there like any argument.
+        let grpc = self.ctx.deps.is_none_or(|d| d.depends_on("tonic"));
         if n >= 2
+            && grpc
             && segs[n - 2].ends_with("Client")
             && matches!(last, "new" | "with_interceptor" | "with_origin")
         {
