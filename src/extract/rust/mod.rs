@@ -88,7 +88,13 @@ pub fn summarize(source: &SourceFile, ctx: &Ctx) -> Result<FileFacts, FileError>
     let text = blank_unparsed(blank_shebang(&source.text));
     // The limits guard the parse, so they are checked on what `syn` will see: a test
     // module's body, blanked, costs the scan nothing (its offsets are the file's).
-    if let Err(deep) = scan::check_size(&text, scan::MAX_DEPTH, ctx.max_tokens) {
+    // The scan notes the words the retry analysis looks for (loop keywords, strategy
+    // names) as it lexes: that analysis then reads no byte of the text again.
+    let mut hits = scan::Hits {
+        shapes: ctx.catalog.retry.path_index().strategy_words.hit_shapes(),
+        found: Vec::new(),
+    };
+    if let Err(deep) = scan::check_size(&text, scan::MAX_DEPTH, ctx.max_tokens, &mut hits) {
         return Err(error(Some(deep.offset), ErrorKind::Limit, deep.message()));
     }
     // Macro bodies are re-parsed once for the three analyses, until the file is done.
@@ -101,7 +107,9 @@ pub fn summarize(source: &SourceFile, ctx: &Ctx) -> Result<FileFacts, FileError>
             let mut facts = clients::summarize_file(&file, &index, &imports, ctx, source);
             // The blanked shebang keeps every line where it was: the file's line starts hold.
             let pos = || front::positions::Positions::with_line_starts(&text, source.line_starts());
-            facts.retries = retries::retries_at(&file, &index, &imports, pos(), &ctx.catalog.retry);
+            let retry = &ctx.catalog.retry;
+            facts.retries =
+                retries::retries_at(&file, &index, &imports, pos(), retry, Some(&hits.found));
             facts.routes = routes::summarize_at(&file, &imports, &pos(), &ctx.catalog.routes);
             // Out-of-line test modules either extractor saw (`#[cfg(test)] mod tests;`).
             for m in facts.routes.test_modules() {

@@ -83,13 +83,43 @@ impl TooDeep {
 
 /// Scans `text`; `Err` at the first byte past the limit.
 pub fn check_depth(text: &str, limit: usize) -> Result<(), TooDeep> {
-    check(text, limit, MAX_CHAIN, usize::MAX)
+    check(text, limit, MAX_CHAIN, usize::MAX, &mut Hits::none())
 }
 
 /// [`check_depth`], and `Err` ([`Limit::Tokens`], `depth` = `max_tokens`) at the
-/// first token past `max_tokens`.
-pub fn check_size(text: &str, limit: usize, max_tokens: usize) -> Result<(), TooDeep> {
-    check(text, limit, MAX_CHAIN, max_tokens)
+/// first token past `max_tokens`. The words of the code whose first byte and length
+/// `hits.shapes` holds are noted in `hits` on the way.
+pub fn check_size(
+    text: &str,
+    limit: usize,
+    max_tokens: usize,
+    hits: &mut Hits<'_>,
+) -> Result<(), TooDeep> {
+    check(text, limit, MAX_CHAIN, max_tokens, hits)
+}
+
+/// Words of the code the scan notes while it lexes, so that an analysis needing
+/// where some words are (the retry analysis's loop keywords and strategy names) pays
+/// no pass of its own over the bytes. A word is a token the scan reads as one: an
+/// identifier, keyword or number (non-ASCII bytes continue it); words in comments and
+/// string literals are not code and are not noted.
+pub struct Hits<'s> {
+    /// Bit `len` of entry `first` is set when a word starting with byte `first` and
+    /// `len` bytes long (63 for any longer) is wanted.
+    pub shapes: &'s [u64; 256],
+    /// Where each wanted word starts and ends, in text order.
+    pub found: Vec<(usize, usize)>,
+}
+
+impl Hits<'_> {
+    /// Notes nothing.
+    pub fn none() -> Hits<'static> {
+        static NONE: [u64; 256] = [0; 256];
+        Hits {
+            shapes: &NONE,
+            found: Vec::new(),
+        }
+    }
 }
 
 /// Whether the text after a closing `}` starts a new item, statement or match arm
@@ -147,7 +177,7 @@ enum Prev {
     Opener,
 }
 
-struct Scanner<'a> {
+struct Scanner<'a, 'h> {
     text: &'a str,
     b: &'a [u8],
     limit: usize,
@@ -167,9 +197,16 @@ struct Scanner<'a> {
     /// Tokens seen so far (punctuation counts one per character, as `proc_macro2` does).
     tokens: usize,
     max_tokens: usize,
+    hits: &'a mut Hits<'h>,
 }
 
-fn check(text: &str, limit: usize, chain_limit: usize, max_tokens: usize) -> Result<(), TooDeep> {
+fn check(
+    text: &str,
+    limit: usize,
+    chain_limit: usize,
+    max_tokens: usize,
+    hits: &mut Hits<'_>,
+) -> Result<(), TooDeep> {
     let mut s = Scanner {
         text,
         b: text.as_bytes(),
@@ -184,6 +221,7 @@ fn check(text: &str, limit: usize, chain_limit: usize, max_tokens: usize) -> Res
         prev: Prev::Opener,
         tokens: 0,
         max_tokens,
+        hits,
     };
     let mut i = 0;
     while i < s.b.len() {
@@ -192,7 +230,7 @@ fn check(text: &str, limit: usize, chain_limit: usize, max_tokens: usize) -> Res
     Ok(())
 }
 
-impl Scanner<'_> {
+impl Scanner<'_, '_> {
     fn top(&mut self) -> &mut Level {
         &mut self.top
     }
@@ -300,6 +338,9 @@ impl Scanner<'_> {
             .iter()
             .position(|&c| !WORD_BYTE[usize::from(c)])
             .unwrap_or(b.len() - i);
+        if self.hits.shapes[usize::from(b[i])] >> n.min(63) & 1 == 1 {
+            self.hits.found.push((i, i + n));
+        }
         self.count(i)?;
         // After these keywords a `|` opens a closure (`move |x|`, `return |x|`).
         self.prev = match &b[i..i + n] {

@@ -64,6 +64,7 @@ impl<'a> Ctx<'a> {
         pos: Positions<'a>,
         catalog: &'a RetryCatalog,
         crates: bool,
+        hits: Option<&[(usize, usize)]>,
     ) -> Option<Self> {
         let text = pos.text();
         let mut ctx = Ctx {
@@ -82,10 +83,15 @@ impl<'a> Ctx<'a> {
             roots: &catalog.path_index().roots,
         };
         // Without a crate no body is asked for a strategy: the loop keywords alone,
-        // found by a cheaper search than a look at every word.
-        ctx.words = match crates {
-            true => ctx.scan_words(text),
-            false => words::Words::scan_loops(text),
+        // from the words the depth scan noted, else found by a cheaper search than a
+        // look at every word.
+        ctx.words = match (crates, hits) {
+            (true, _) => ctx.scan_words(text, hits),
+            (false, Some(hits)) => {
+                let strategy_words = &catalog.path_index().strategy_words;
+                words::Words::from_hits(text, hits, strategy_words, false)
+            }
+            (false, None) => words::Words::scan_loops(text),
         };
         if !crates && !ctx.words.any_loop() {
             return None;
@@ -119,19 +125,28 @@ impl<'a> Ctx<'a> {
         Some(ctx)
     }
 
-    /// The word scan, with the `use` names and globs that can lead to a strategy.
-    pub(super) fn scan_words(&self, text: &str) -> words::Words {
+    /// The word scan, with the `use` names and globs that can lead to a strategy. The
+    /// words the depth scan noted (`hits`) serve when no glob can lead to one and each
+    /// such `use` name is a needle already (the usual case: `use backoff::ExponentialBackoff`);
+    /// a renamed import or a glob takes the scan of the text.
+    pub(super) fn scan_words(&self, text: &str, hits: Option<&[(usize, usize)]>) -> words::Words {
         let strategy_words = &self.catalog.path_index().strategy_words;
-        let aliases = self
-            .imports
-            .bindings()
-            .filter(|(_, full)| strategy_words.compatible_with_a_strategy(full))
-            .map(|(name, _)| name);
+        let aliases = || {
+            self.imports
+                .bindings()
+                .filter(|(_, full)| strategy_words.compatible_with_a_strategy(full))
+                .map(|(name, _)| name)
+        };
         let open = self
             .imports
             .globs()
             .any(|g| strategy_words.compatible_with_a_strategy(&g));
-        words::Words::scan(text, strategy_words, aliases, open)
+        match hits {
+            Some(hits) if !open && aliases().all(|a| strategy_words.is_needle(a)) => {
+                words::Words::from_hits(text, hits, strategy_words, true)
+            }
+            _ => words::Words::scan(text, strategy_words, aliases(), open),
+        }
     }
 
     /// Whether a function body's text may hold a loop (its keyword).

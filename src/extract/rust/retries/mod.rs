@@ -218,21 +218,37 @@ impl Delay {
 pub fn retries(file: &syn::File, text: &str, catalog: &RetryCatalog) -> Vec<RetryFact> {
     let index = crate::extract::rust::front::index::Index::of(file);
     let imports = crate::extract::rust::front::imports::Imports::of(&index, None);
-    retries_at(file, &index, &imports, Positions::new(text), catalog)
+    // The words the depth scan notes, as a run notes them before its parse.
+    let shapes = catalog.path_index().strategy_words.hit_shapes();
+    let mut hits = crate::extract::rust::scan::Hits {
+        shapes,
+        found: Vec::new(),
+    };
+    let scanned = crate::extract::rust::scan::check_size(
+        text,
+        crate::extract::rust::scan::MAX_DEPTH,
+        usize::MAX,
+        &mut hits,
+    );
+    let hits = scanned.is_ok().then_some(&hits.found[..]);
+    retries_at(file, &index, &imports, Positions::new(text), catalog, hits)
 }
 
 /// [`retries`] with the positions of the file's text (line starts already known).
+/// `hits`: the words of the code the depth scan noted, of the shapes
+/// [`words::StrategyWords::hit_shapes`] gives (`None`: the text is scanned here).
 pub(crate) fn retries_at<'a>(
     file: &'a syn::File,
     index: &crate::extract::rust::front::index::Index<'a>,
     imports: &crate::extract::rust::front::imports::Imports<'_>,
     pos: Positions<'_>,
     catalog: &RetryCatalog,
+    hits: Option<&[(usize, usize)]>,
 ) -> Vec<RetryFact> {
     let text = pos.text();
     let renames = imports.deps().map(|d| d.renames()).unwrap_or_default();
     let crates = catalog.may_be_used_in(text, &renames);
-    let Some(ctx) = Ctx::new(index, imports, pos, catalog, crates) else {
+    let Some(ctx) = Ctx::new(index, imports, pos, catalog, crates, hits) else {
         return Vec::new();
     };
     let mut facts = loops::find(&ctx, file);

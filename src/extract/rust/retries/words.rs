@@ -35,6 +35,9 @@ fn scan_word(s: &str) -> Option<&str> {
     (!s.is_empty() && s.bytes().all(|b| WORD[usize::from(b)])).then_some(s)
 }
 
+/// The keywords a loop starts with.
+const LOOP_WORDS: [&[u8]; 3] = [b"loop", b"for", b"while"];
+
 /// A set of words with a cheap first test by first byte and length, so that most
 /// words of a file are rejected without hashing.
 #[derive(Debug, Clone)]
@@ -75,6 +78,19 @@ pub struct StrategyWords {
     needles: Needles,
     /// Some needle is not a plain word: the filter cannot be used.
     unusable: bool,
+    /// The needles' shapes with the loop keywords': the words the depth scan notes
+    /// for this analysis ([`Words::from_hits`]).
+    hit_shapes: Shapes,
+}
+
+/// Bit `len` of entry `first` set for each word wanted (see [`Needles`]).
+#[derive(Debug, Clone)]
+struct Shapes(Box<[u64; 256]>);
+
+impl Default for Shapes {
+    fn default() -> Self {
+        Shapes(Box::new([0; 256]))
+    }
 }
 
 /// Whether one path is a prefix of the other: only then can a path built from one
@@ -106,7 +122,21 @@ impl StrategyWords {
                 }
             }
         }
+        out.hit_shapes = Shapes(out.needles.shape.clone());
+        for w in LOOP_WORDS {
+            out.hit_shapes.0[usize::from(w[0])] |= 1 << w.len();
+        }
         out
+    }
+
+    /// Whether a `use` name is one of the needles (as a word of the scan).
+    pub fn is_needle(&self, name: &str) -> bool {
+        scan_word(name).is_some_and(|w| self.needles.contains(w.as_bytes()))
+    }
+
+    /// The shapes of the words [`Words::from_hits`] needs noted.
+    pub fn hit_shapes(&self) -> &[u64; 256] {
+        &self.hit_shapes.0
     }
 
     /// Whether a path can be a prefix of a strategy path or lie below one.
@@ -176,6 +206,41 @@ impl Words {
                 }
             }
         });
+        words
+    }
+
+    /// The words of [`Words::scan`] (with no `use` name other than a needle, no glob:
+    /// the caller checks) taken from the words of the code the depth scan noted
+    /// (`hits`, in text order, of the shapes [`StrategyWords::hit_shapes`] gives), so
+    /// the text is not read again. It finds no word in a comment or a string, nor one
+    /// a non-ASCII byte joins to an identifier (`éloop`), where the byte scan does:
+    /// neither is a keyword or a path segment of the code, so the walks it lets skip
+    /// a body could not have found anything there. `strategies`: whether bodies are
+    /// to be told apart by strategy words at all (a file naming a retry crate).
+    pub fn from_hits(
+        text: &str,
+        hits: &[(At, At)],
+        catalog: &StrategyWords,
+        strategies: bool,
+    ) -> Words {
+        let bytes = text.as_bytes();
+        let mut words = Words {
+            loops: Vec::new(),
+            strategies: (strategies && !catalog.unusable).then(Vec::new),
+        };
+        for &(start, end) in hits {
+            let Some(w) = bytes.get(start..end) else {
+                continue;
+            };
+            if LOOP_WORDS.contains(&w) {
+                words.loops.push(start);
+            }
+            if let Some(found) = &mut words.strategies {
+                if catalog.needles.contains(w) {
+                    found.push(start);
+                }
+            }
+        }
         words
     }
 
@@ -329,5 +394,32 @@ mod tests {
         assert_eq!(loops.loops, all.loops);
         assert_eq!(loops.loops.len(), 5);
         assert!(loops.strategies.is_none());
+    }
+
+    #[test]
+    fn the_depth_scan_notes_the_code_words_of_the_full_scan() {
+        let catalog = super::super::RetryCatalog::builtin();
+        let strategy_words = &catalog.path_index().strategy_words;
+        let text = "// loop in a comment\nfn f() { let s = \"while\"; for x in y { loop {} }\n\
+                    let b = backoff::ExponentialBackoff::default(); }\n\
+                    fn g() { r#loop; \u{e9}while(1); }";
+        let mut hits = crate::extract::rust::scan::Hits {
+            shapes: strategy_words.hit_shapes(),
+            found: Vec::new(),
+        };
+        assert!(crate::extract::rust::scan::check_size(text, 256, usize::MAX, &mut hits).is_ok());
+        let noted = Words::from_hits(text, &hits.found, strategy_words, true);
+        let all = Words::scan(text, strategy_words, std::iter::empty(), false);
+        // `for`, `loop` and `r#loop`'s: not the comment's, the string's, nor `\u{e9}while`.
+        assert_eq!(noted.loops.len(), 3);
+        assert_eq!(all.loops.len(), 6);
+        assert!(noted.loops.iter().all(|at| all.loops.contains(at)));
+        let (noted, all) = (noted.strategies.unwrap(), all.strategies.unwrap());
+        assert!(noted.len() >= 2, "backoff and ExponentialBackoff");
+        assert_eq!(noted, all);
+        // Without a crate, only the loops.
+        assert!(Words::from_hits(text, &hits.found, strategy_words, false)
+            .strategies
+            .is_none());
     }
 }

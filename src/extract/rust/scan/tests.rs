@@ -80,8 +80,8 @@ fn comparisons_binary_bars_and_many_closures_are_not_nesting() {
 #[test]
 fn tokens_past_max_tokens_are_refused_and_comments_and_strings_are_free() {
     let text = "fn f() { a.b(1); }\n"; // 13 tokens
-    assert_eq!(check_size(text, 256, 13), Ok(()));
-    let err = check_size(text, 256, 12).unwrap_err();
+    assert_eq!(check_size(text, 256, 13, &mut Hits::none()), Ok(()));
+    let err = check_size(text, 256, 12, &mut Hits::none()).unwrap_err();
     assert_eq!((err.limit, err.depth, err.offset), (Limit::Tokens, 12, 17));
     assert!(
         err.message().contains("`max-tokens` under `[rust]`"),
@@ -94,7 +94,7 @@ fn tokens_past_max_tokens_are_refused_and_comments_and_strings_are_free() {
         "b ".repeat(500),
         "c ".repeat(500)
     );
-    assert_eq!(check_size(&quiet, 256, 8), Ok(()));
-    assert!(check_size(&quiet, 256, 7).is_err());
+    assert_eq!(check_size(&quiet, 256, 8, &mut Hits::none()), Ok(()));
+    assert!(check_size(&quiet, 256, 7, &mut Hits::none()).is_err());
     assert_eq!(check_depth(&"a;".repeat(500_000), 256), Ok(()));
 }
