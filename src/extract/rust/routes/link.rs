@@ -96,7 +96,7 @@ struct Package<'a> {
     /// Per scope: where it is attached.
     parents: HashMap<ScopeId, Vec<Parent<'a>>>,
     /// [`Package::body_writes`] by (evidence address, depth, sure): handlers share callees.
-    writes_memo: std::cell::RefCell<HashMap<(usize, u8, bool), Option<String>>>,
+    writes_memo: std::cell::RefCell<HashMap<(usize, u8, bool), Option<writes::Written<'a>>>>,
     /// [`Package::creates`] by (evidence address, depth).
     creates_memo: std::cell::RefCell<HashMap<(usize, u8, bool), Option<String>>>,
     /// [`Package::memo_targets`]: the calls of a shared helper are resolved once, not
@@ -187,13 +187,14 @@ fn link_files<'a>(
             }
             // A handler that shows no write (in its body or two calls down) only reads
             // or answers: the rule does not judge it.
-            let mut writes = pkg.handler_writes(r.handler.as_ref(), fi);
+            let written = pkg.handler_writes(r.handler.as_ref(), fi);
             let mut covered_by = pkg.key_cover(r, fi);
-            if covered_by.is_none() && writes.is_some() {
+            let mut writes = written.as_ref().map(|w| w.0.clone());
+            if let Some((how, site)) = written.filter(|_| covered_by.is_none()) {
                 // Only writes a repeat leaves as they are: the database dedups them on a
                 // key, they set given values, they delete. Else the write a repeat
                 // applies twice says best what the finding is about.
-                match pkg.repeat_safe(r.handler.as_ref(), fi) {
+                match pkg.repeat_safe(r.handler.as_ref(), fi, (&how, site)) {
                     Ok(how) => covered_by = Some(how),
                     Err(Some(why)) => writes = Some(why),
                     Err(None) => {}

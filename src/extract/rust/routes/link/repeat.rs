@@ -70,6 +70,12 @@ impl Repeat {
         }
     }
 
+    /// Adds what another body of the handler does (its first of each kind stands).
+    fn or(&mut self, other: Repeat) {
+        self.plain = self.plain.take().or(other.plain);
+        self.safe = self.safe.take().or(other.safe);
+    }
+
     /// Adds what a callee named `c` does.
     fn add(&mut self, sub: Repeat, c: &str) {
         if self.plain.is_none() {
@@ -94,32 +100,55 @@ impl Package<'_> {
     /// How the writes of a handler make a repeat safe, when all of them do (the
     /// handler writes, see [`Package::handler_writes`]); otherwise what a repeat
     /// applies twice, when known (`call .send (in send_email)`, `creates a record: ..`).
+    /// `writes`, `site`: the write that says the handler writes and the body showing
+    /// it, when one it calls ([`Written`](super::writes::Written)), judged too if the
+    /// walk did not reach it.
     pub(super) fn repeat_safe(
         &self,
         handler: Option<&Handler>,
         file: usize,
+        (writes, site): (&str, Option<(&Evidence, usize)>),
     ) -> Result<String, Option<String>> {
         let pkg = self.pkg_of[file];
-        let r = match handler.ok_or(None)? {
-            Handler::Inline(ev) => self.body_repeat(ev, pkg, REPEAT_DEPTH, &mut Seen::default()),
-            Handler::Named(h, path) => {
-                let mut r = Repeat::default();
-                let mut seen = Seen::default();
-                for ev in self.handler_bodies(h, path.as_deref(), file) {
-                    let pkg = self.pkg_of_body(ev, pkg);
-                    let sub = self.body_repeat(ev, pkg, REPEAT_DEPTH, &mut seen);
-                    r.plain = r.plain.or(sub.plain);
-                    r.safe = r.safe.or(sub.safe);
-                }
-                r
-            }
+        let mut r = Repeat::default();
+        let mut seen = Seen::default();
+        let bodies = match handler.ok_or(None)? {
+            Handler::Inline(ev) => vec![(&**ev, pkg)],
+            Handler::Named(h, path) => self
+                .handler_bodies(h, path.as_deref(), file)
+                .into_iter()
+                .map(|ev| (ev, self.pkg_of_body(ev, pkg)))
+                .collect(),
         };
+        for (ev, pkg) in bodies {
+            r.or(self.body_repeat(ev, pkg, REPEAT_DEPTH, &mut seen));
+        }
+        // The handler's write found further down than the walk follows calls other
+        // than writes (three calls, one by name, or four resolved: openobserve's
+        // `generate_sql` → `check_stream_permissions` → `get` → `get_bucket_by_key`,
+        // a get-or-create): what it does on a repeat is judged, not left out (a
+        // route reported for a write never judged, or covered by another write while
+        // this one applies twice). Walked last and like a body that deep (write calls
+        // followed only), it adds nothing where the walk saw it (a body seen adds
+        // nothing); a write the walk or a new identity names, nearer the handler,
+        // stays the reason.
+        let far = site.map(|(ev, pkg)| {
+            let mut far = Repeat::default();
+            let sub = self.body_repeat(ev, pkg, REPEAT_DEPTH - WRITE_STEPS, &mut seen);
+            far.add(sub, &site_call(writes));
+            far
+        });
+        let (far_plain, far_safe) = far.map_or((None, None), |f| (f.plain, f.safe));
+        r.safe = r.safe.or(far_safe);
         // An upsert keyed on an id the server just made dedups nothing: a repeat makes
         // a new record (`Cipher::new(..)` then `save()`).
-        let why = r.plain.or_else(|| {
-            self.handler_creates(handler, file)
-                .map(|how| format!("creates a record: {how}"))
-        });
+        let why = r
+            .plain
+            .or_else(|| {
+                self.handler_creates(handler, file)
+                    .map(|how| format!("creates a record: {how}"))
+            })
+            .or(far_plain);
         if let Some(why) = why {
             // A repeat refused before it writes anything (a unique key taken by the
             // first attempt) applies nothing twice.
@@ -546,6 +575,16 @@ impl<'a> Package<'a> {
     pub(super) fn harmless(&self, name: &str) -> bool {
         self.cat.repeat_harmless(name)
     }
+}
+
+/// The call through which the handler reaches the body showing its write, as
+/// [`Package::body_writes`] names it (`call create_key_value (in get_bucket_by_key)`:
+/// `get_bucket_by_key`).
+fn site_call(writes: &str) -> String {
+    writes
+        .rsplit_once(" (in ")
+        .map_or(writes, |(_, c)| c.strip_suffix(')').unwrap_or(c))
+        .to_string()
 }
 
 /// A write call's name without its type or method mark (`Folder::save`, `.save`: `save`).

@@ -3,14 +3,25 @@
 use super::by_path::asks;
 use super::*;
 
-impl Package<'_> {
+/// A write [`Package::body_writes`] found: how (`call insert (in save_order)`), and
+/// the body that shows it when that is one the body asked about calls, with its
+/// package (`None`: the body asked about itself). The repeat walk follows other calls
+/// less far than this search ([`WRITE_DEPTH`] levels, whatever their resolution), so
+/// the body is handed to it to be judged ([`Package::repeat_safe`]).
+pub(super) type Written<'a> = (String, Option<(&'a Evidence, usize)>);
+
+impl<'a> Package<'a> {
     /// How the handler writes: the first write evidence of its body or of a function
-    /// of the workspace it calls, [`WRITE_STEPS`] down (`call insert (in save_order)`);
-    /// `None` when it shows none (it only reads or answers). A handler whose body is
-    /// not in the scanned code is assumed to write.
-    pub(super) fn handler_writes(&self, handler: Option<&Handler>, file: usize) -> Option<String> {
+    /// of the workspace it calls, [`WRITE_STEPS`] down (`call insert (in save_order)`),
+    /// and where ([`Written`]); `None` when it shows none (it only reads or answers). A
+    /// handler whose body is not in the scanned code is assumed to write.
+    pub(super) fn handler_writes(
+        &self,
+        handler: Option<&Handler>,
+        file: usize,
+    ) -> Option<Written<'a>> {
         let pkg = self.pkg_of[file];
-        let unseen = || Some("handler not in the scanned code".to_string());
+        let unseen = || Some(("handler not in the scanned code".to_string(), None));
         match handler {
             None => unseen(),
             Some(Handler::Inline(ev)) => self.body_writes(ev, None, pkg, WRITE_STEPS, true),
@@ -28,9 +39,10 @@ impl Package<'_> {
     }
 
     /// The write evidence of `ev` (a body in package `pkg`) or of a function it calls,
-    /// `depth` steps down ([`WRITE_STEPS`]). A call its path or the file's imports
-    /// place runs that function; any other, every same-named function it may reach
-    /// ([`Package::call_targets_how`]); of several callees, the least name is named.
+    /// `depth` steps down ([`WRITE_STEPS`]), and the body that shows it ([`Written`]).
+    /// A call its path or the file's imports place runs that function; any other,
+    /// every same-named function it may reach ([`Package::call_targets_how`]); of
+    /// several callees, the least name is named.
     /// `sure`: the body is reached through resolved calls that are no questions, so
     /// a call of it into a stub package is the handler's work ([`Package::stub_call`]),
     /// not one a name match may reach or a permission check's (`if !check_permissions(..)`).
@@ -41,10 +53,10 @@ impl Package<'_> {
         pkg: usize,
         depth: u8,
         sure: bool,
-    ) -> Option<String> {
+    ) -> Option<Written<'a>> {
         if let Some(w) = ev.writes_shown() {
             if !self.inert_methods_only(ev, pkg, depth) {
-                return Some(w.to_string());
+                return Some((w.to_string(), None));
             }
         }
         if depth == 0 {
@@ -67,7 +79,7 @@ impl Package<'_> {
                 .then(|| self.stub_call(ev, c))
                 .flatten()
             {
-                return Some(how);
+                return Some((how, None));
             }
             // A call of the body's own name, matched by that name, is the body itself;
             // resolved, it is the function its path names (a handler calling the
@@ -81,11 +93,13 @@ impl Package<'_> {
                 .filter(|(_, t)| depth >= step && !std::ptr::eq(*t, ev))
                 .find_map(|(f, cev)| {
                     let sure = sure && resolved && !asks(ev, c);
-                    self.body_writes(cev, Some(c), self.pkg_of[f], depth - step, sure)
+                    let pkg = self.pkg_of[f];
+                    let (how, at) = self.body_writes(cev, Some(c), pkg, depth - step, sure)?;
+                    Some((how, at.or(Some((cev, pkg)))))
                 })
-                .map(|how| match how.find(" (in ") {
-                    Some(_) => how,
-                    None => format!("{how} (in {c})"),
+                .map(|(how, at)| match how.find(" (in ") {
+                    Some(_) => (how, at),
+                    None => (format!("{how} (in {c})"), at),
                 })
         });
         self.writes_memo.borrow_mut().insert(key, w.clone());
