@@ -16,6 +16,7 @@ use super::{Child, FileRoutes, Handler, LayerBy, LayerRefs, RouteFact, RoutesCat
 use crate::extract::rust::front::imports::Deps;
 
 mod by_path;
+mod creates;
 mod key;
 mod names;
 mod paths;

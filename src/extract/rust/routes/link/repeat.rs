@@ -10,7 +10,6 @@
 
 use super::seen::{Met, Seen};
 use super::*;
-use crate::extract::rust::routes::evidence::conditional;
 use crate::extract::rust::routes::evidence::repeat::{
     CHANGED, KEYED, MAIL, ONCE, ORM_DELETE, ORM_SET, ORM_UPSERT, SQL_DELETE, SQL_PLAIN, SQL_SET,
     SQL_UPSERT,
@@ -162,119 +161,6 @@ impl Package<'_> {
         r.safe
             .or_else(|| self.handler_refusal(handler, file))
             .ok_or(None)
-    }
-
-    /// How a handler makes a new identity, if it does (see [`Package::creates`]).
-    fn handler_creates(&self, handler: Option<&Handler>, file: usize) -> Option<String> {
-        let pkg = self.pkg_of[file];
-        match handler? {
-            Handler::Inline(ev) => self.creates(ev, pkg, WRITE_DEPTH, true),
-            Handler::Named(h, path) => self
-                .handler_bodies(h, path.as_deref(), file)
-                .into_iter()
-                .find_map(|ev| self.creates(ev, self.pkg_of_body(ev, pkg), WRITE_DEPTH, true)),
-        }
-    }
-
-    /// How `ev` (a body in package `pkg`), or a function it calls `depth` levels down,
-    /// makes a new identity: it calls an identity generator (`Uuid::new_v4()`) or a
-    /// constructor whose body does (`Cipher::new(..)`).
-    ///
-    /// An identity a function makes is a new record's when the function writes, or
-    /// the one calling it does (`caller_writes`; the handler always counts): a helper
-    /// handing its caller a fresh id to insert. One made where neither writes is for
-    /// something else: a search handler's helper making a trace or span id for its
-    /// telemetry (`get_or_create_trace_id` → `generate_span_id`) makes no record.
-    pub(super) fn creates(
-        &self,
-        ev: &Evidence,
-        pkg: usize,
-        depth: u8,
-        caller_writes: bool,
-    ) -> Option<String> {
-        // An id made in the very body of an upsert (or by what it calls) is not what
-        // it dedups on (keyed on a fresh id, it could never conflict): atuin makes
-        // `uuid_v7()` per record and inserts it `on conflict do nothing`, deduped on
-        // the client's record id.
-        if ev.repeat & (SQL_UPSERT | ORM_UPSERT) != 0 {
-            return None;
-        }
-        // A method giving its record a fresh value (`self.security_stamp =
-        // get_uuid()`) updates that record; a constructor it calls still counts.
-        let method = self
-            .method_evs
-            .borrow()
-            .contains(&(std::ptr::from_ref(ev) as usize));
-        // A generator for `None` callers only (`gen?k`) is judged at the call.
-        let own = ev.new_id.as_ref().filter(|id| conditional(id).is_none());
-        let writes = self.records(ev);
-        if let Some(id) = own.filter(|_| !method && (writes || caller_writes)) {
-            return Some(format!("new id {id}"));
-        }
-        // A type whose save replaces by a natural key (delete by user and type, then
-        // insert) keeps one record whatever id `new` gives it.
-        let replaced = |t: &str| {
-            t.split_once("::")
-                .is_some_and(|(ty, _)| self.replacing.contains(ty))
-        };
-        if let Some(f) = ev
-            .type_calls
-            .least(|t| self.new_id_fns.contains_key(t) && !replaced(t))
-        {
-            return Some(format!("new id {} (in {f})", self.new_id_fns[f]));
-        }
-        if depth == 0 {
-            return None;
-        }
-        let key = (std::ptr::from_ref(ev) as usize, depth, caller_writes);
-        if let Some(c) = self.creates_memo.borrow().get(&key) {
-            return c.clone();
-        }
-        self.creates_memo.borrow_mut().insert(key, None);
-        let c = ev.calls.sorted().into_iter().find_map(|c| {
-            // An audit row's new id (`log_event` → `Event::new`) is no new record
-            // of the change.
-            // A generator itself (`get_uuid`) was judged where it is called.
-            if self.not_followed.iter().any(|n| n == c)
-                || self.harmless(c)
-                || self.cat.new_id(None, c).is_some()
-            {
-                return None;
-            }
-            self.memo_targets(ev, c, pkg, true)
-                .into_iter()
-                .filter(|(_, cev)| !std::ptr::eq(*cev, ev))
-                .find_map(|(f, cev)| {
-                    // `save_attachment(None, ..)` reaching `None => generate_id()`.
-                    let passed = |(id, k): (&str, &str)| {
-                        let call = format!("{c}?{k}");
-                        ev.fn_calls
-                            .iter()
-                            .any(|n| n == call)
-                            .then(|| format!("new id {id}"))
-                    };
-                    match cev.new_id.as_deref().and_then(conditional) {
-                        Some(cond) => passed(cond)
-                            .or_else(|| self.creates(cev, self.pkg_of[f], depth - 1, writes)),
-                        None => self.creates(cev, self.pkg_of[f], depth - 1, writes),
-                    }
-                })
-                .map(|how| match how.find(" (in ") {
-                    Some(_) => how,
-                    None => format!("{how} (in {c})"),
-                })
-        });
-        self.creates_memo.borrow_mut().insert(key, c.clone());
-        c
-    }
-
-    /// `ev` writes something a new id may be the key of: SQL, a value under a key
-    /// (`db.put(&key, dashboard, ..)` of a dashboard given a fresh panel id), or a
-    /// write call other than a setter (`span.set_parent(ctx)` sets a value of a span,
-    /// no record).
-    fn records(&self, ev: &Evidence) -> bool {
-        ev.repeat & (SQL_PLAIN | SQL_UPSERT | ORM_UPSERT | KEYED) != 0
-            || ev.write_calls.iter().any(|c| !self.cat.is_set(bare(c)))
     }
 
     /// What a repeat does to a write call whose body is not in sight, by its name.
