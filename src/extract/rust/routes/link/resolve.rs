@@ -236,6 +236,8 @@ impl<'a> Package<'a> {
             let bodies = match (owned, c.split_once('.')) {
                 (Some(v), _) if typed => self.visible_of(v, pkg),
                 (_, Some((v, m))) if !typed => self.bodies(self.named_after(v, m, pkg)),
+                // `register_functions(&ctx)`: a free function of the workspace.
+                (_, None) if !c.contains("::") => self.bodies(self.visible(&self.fns, c, pkg)),
                 _ => return false,
             };
             !bodies.is_empty()
