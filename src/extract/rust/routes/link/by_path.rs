@@ -74,6 +74,28 @@ impl<'a> Package<'a> {
         file.map_or(fallback, |f| self.pkg_of[f])
     }
 
+    /// The bodies a route's handler (registered in `file`) runs, each with the package
+    /// it is walked in ([`Package::pkg_of_body`]) and the handler's name when it is a
+    /// named one: the one way every judgement of a route reaches its handler.
+    pub(super) fn route_bodies<'h>(
+        &self,
+        handler: &'h Handler,
+        file: usize,
+    ) -> Vec<(&'h Evidence, usize, Option<&'h str>)>
+    where
+        'a: 'h,
+    {
+        let pkg = self.pkg_of[file];
+        match handler {
+            Handler::Inline(ev) => vec![(&**ev, pkg, None)],
+            Handler::Named(h, path) => self
+                .handler_bodies(h, path.as_deref(), file)
+                .into_iter()
+                .map(|ev| (ev, self.pkg_of_body(ev, pkg), Some(h.as_str())))
+                .collect(),
+        }
+    }
+
     /// The bodies a named handler runs, registered in `file` through `path` as written
     /// (`organization::storage::save`): the function the path names when it can be
     /// placed, else every function of that name the file can see

@@ -10,14 +10,9 @@ use crate::extract::rust::routes::evidence::repeat::{KEYED, ORM_UPSERT, SQL_PLAI
 impl Package<'_> {
     /// How a handler makes a new identity, if it does (see [`Package::creates`]).
     pub(super) fn handler_creates(&self, handler: Option<&Handler>, file: usize) -> Option<String> {
-        let pkg = self.pkg_of[file];
-        match handler? {
-            Handler::Inline(ev) => self.creates(ev, pkg, WRITE_DEPTH, true),
-            Handler::Named(h, path) => self
-                .handler_bodies(h, path.as_deref(), file)
-                .into_iter()
-                .find_map(|ev| self.creates(ev, self.pkg_of_body(ev, pkg), WRITE_DEPTH, true)),
-        }
+        self.route_bodies(handler?, file)
+            .into_iter()
+            .find_map(|(ev, pkg, _)| self.creates(ev, pkg, WRITE_DEPTH, true))
     }
 
     /// How `ev` (a body in package `pkg`), or a function it calls `depth` levels down,

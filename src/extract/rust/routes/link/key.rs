@@ -41,22 +41,15 @@ impl Package<'_> {
     ) -> Option<String> {
         r.covered_here
             .clone()
-            .or_else(|| match &r.handler {
-                Some(Handler::Named(h, path)) => self.handler_evidence(h, path.as_deref(), fi),
-                Some(Handler::Inline(ev)) => self.evidence(ev, None, self.pkg_of[fi]),
-                None => None,
+            .or_else(|| {
+                self.route_bodies(r.handler.as_ref()?, fi)
+                    .into_iter()
+                    .find_map(|(ev, pkg, name)| self.evidence(ev, name, pkg))
             })
             .or_else(|| {
                 r.scope
                     .and_then(|s| self.layer_cover((fi, s), r.order, &mut HashSet::default()))
             })
-    }
-
-    fn handler_evidence(&self, name: &str, path: Option<&str>, file: usize) -> Option<String> {
-        let pkg = self.pkg_of[file];
-        self.handler_bodies(name, path, file)
-            .into_iter()
-            .find_map(|ev| self.evidence(ev, Some(name), self.pkg_of_body(ev, pkg)))
     }
 
     /// How a handler with evidence `ev` (in package `pkg`) reads the key, if it does.

@@ -11,17 +11,10 @@ const REFUSAL_DEPTH: u8 = 6;
 impl Package<'_> {
     /// How a handler refuses a repeat, if it does (see [`Package::refusal`]).
     pub(super) fn handler_refusal(&self, handler: Option<&Handler>, file: usize) -> Option<String> {
-        let pkg = self.pkg_of[file];
         let mut seen = HashSet::default();
-        match handler? {
-            Handler::Inline(ev) => self.refusal(ev, pkg, REFUSAL_DEPTH, &mut seen),
-            Handler::Named(h, path) => self
-                .handler_bodies(h, path.as_deref(), file)
-                .into_iter()
-                .find_map(|ev| {
-                    self.refusal(ev, self.pkg_of_body(ev, pkg), REFUSAL_DEPTH, &mut seen)
-                }),
-        }
+        self.route_bodies(handler?, file)
+            .into_iter()
+            .find_map(|(ev, pkg, _)| self.refusal(ev, pkg, REFUSAL_DEPTH, &mut seen))
     }
 
     /// How `ev` (a body in package `pkg`) refuses a repeat before it writes: its first

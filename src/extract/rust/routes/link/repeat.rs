@@ -108,18 +108,9 @@ impl Package<'_> {
         file: usize,
         (writes, site): (&str, Option<(&Evidence, usize)>),
     ) -> Result<String, Option<String>> {
-        let pkg = self.pkg_of[file];
         let mut r = Repeat::default();
         let mut seen = Seen::default();
-        let bodies = match handler.ok_or(None)? {
-            Handler::Inline(ev) => vec![(&**ev, pkg)],
-            Handler::Named(h, path) => self
-                .handler_bodies(h, path.as_deref(), file)
-                .into_iter()
-                .map(|ev| (ev, self.pkg_of_body(ev, pkg)))
-                .collect(),
-        };
-        for (ev, pkg) in bodies {
+        for (ev, pkg, _) in self.route_bodies(handler.ok_or(None)?, file) {
             r.or(self.body_repeat(ev, pkg, REPEAT_DEPTH, &mut seen));
         }
         // The handler's write found further down than the walk follows calls other

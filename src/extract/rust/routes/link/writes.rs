@@ -20,22 +20,17 @@ impl<'a> Package<'a> {
         handler: Option<&Handler>,
         file: usize,
     ) -> Option<Written<'a>> {
-        let pkg = self.pkg_of[file];
         let unseen = || Some(("handler not in the scanned code".to_string(), None));
-        match handler {
-            None => unseen(),
-            Some(Handler::Inline(ev)) => self.body_writes(ev, None, pkg, WRITE_STEPS, true),
-            Some(Handler::Named(h, path)) => {
-                let cands = self.handler_bodies(h, path.as_deref(), file);
-                if cands.is_empty() {
-                    return unseen();
-                }
-                cands.into_iter().find_map(|ev| {
-                    let pkg = self.pkg_of_body(ev, pkg);
-                    self.body_writes(ev, Some(h), pkg, WRITE_STEPS, true)
-                })
-            }
+        let Some(handler) = handler else {
+            return unseen();
+        };
+        let bodies = self.route_bodies(handler, file);
+        if bodies.is_empty() {
+            return unseen();
         }
+        bodies
+            .into_iter()
+            .find_map(|(ev, pkg, name)| self.body_writes(ev, name, pkg, WRITE_STEPS, true))
     }
 
     /// The write evidence of `ev` (a body in package `pkg`) or of a function it calls,
