@@ -4,7 +4,7 @@
 //! attempt made: an ensure, not a write a retry applies twice (openobserve's NATS
 //! buckets, made on first use from every read of the key-value store).
 
-use super::Collector;
+use super::refuse;
 
 /// The noun of a `get_<noun>` method call (through `.await`, `?` and parentheses):
 /// `key_value` for `js.get_key_value(..)`.
@@ -22,15 +22,10 @@ fn got_noun(e: &syn::Expr) -> Option<String> {
     }
 }
 
-/// An arm a failed or empty lookup takes: `Err(_)`, `Err(e)`, `None`, `_`.
+/// An arm a failed or empty lookup takes: `Err(_)`, `Err(e)`, or `None` and `_`
+/// ([`refuse::none_arm`]).
 fn missed_arm(pat: &syn::Pat) -> bool {
-    match pat {
-        syn::Pat::Wild(_) => true,
-        syn::Pat::Ident(id) => id.ident == "None",
-        syn::Pat::Path(p) => p.path.is_ident("None"),
-        syn::Pat::TupleStruct(t) => t.path.is_ident("Err"),
-        _ => false,
-    }
+    matches!(pat, syn::Pat::TupleStruct(t) if t.path.is_ident("Err")) || refuse::none_arm(pat)
 }
 
 /// Whether `e` calls `create_<noun>` as a method.
@@ -49,17 +44,15 @@ fn creates(e: &syn::Expr, noun: &str) -> bool {
     s.1
 }
 
-impl Collector<'_> {
-    /// The arms of `m` that create what its `get_<noun>` lookup missed: walked so that
-    /// their writes count as made once ([`super::repeat::ONCE`]).
-    pub(super) fn ensure_arms(m: &syn::ExprMatch) -> Vec<bool> {
-        let noun = got_noun(&m.expr);
-        m.arms
-            .iter()
-            .map(|a| {
-                noun.as_deref()
-                    .is_some_and(|n| missed_arm(&a.pat) && creates(&a.body, n))
-            })
-            .collect()
-    }
+/// Per arm of `m`, whether it creates what its `get_<noun>` lookup missed: walked so
+/// that its writes count as made once ([`super::repeat::ONCE`]).
+pub(super) fn ensure_arms(m: &syn::ExprMatch) -> Vec<bool> {
+    let noun = got_noun(&m.expr);
+    m.arms
+        .iter()
+        .map(|a| {
+            noun.as_deref()
+                .is_some_and(|n| missed_arm(&a.pat) && creates(&a.body, n))
+        })
+        .collect()
 }

@@ -50,7 +50,7 @@ fn found_type(cond: &syn::Expr, lookups: &[String]) -> Option<String> {
 }
 
 /// `None` or `_`: the arm of a lookup that found nothing.
-fn none_arm(pat: &syn::Pat) -> bool {
+pub(super) fn none_arm(pat: &syn::Pat) -> bool {
     match pat {
         syn::Pat::Ident(id) => id.ident == "None",
         syn::Pat::Path(p) => p.path.is_ident("None"),
@@ -154,7 +154,7 @@ impl Collector<'_> {
         }
         let guarded = self.own_lookup(&m.expr);
         let param = self.option_param(&m.expr);
-        let ensures = Self::ensure_arms(m);
+        let ensures = super::ensure::ensure_arms(m);
         for (arm, ensure) in m.arms.iter().zip(ensures) {
             let once = found.as_ref().filter(|_| none_arm(&arm.pat));
             // `match &attachment { None => generate_id(), .. }`: for `None` callers only.
