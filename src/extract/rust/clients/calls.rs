@@ -63,11 +63,10 @@ impl Visitor<'_, '_> {
         // package depending on tonic. Elsewhere a `*Client` is a wrapper of the
         // package's own (`DdClient::new(http, key)` storing the client in a field):
         // the client handed to it is followed there like any argument.
-        let grpc = self.ctx.deps.is_none_or(|d| d.depends_on("tonic"));
         if n >= 2
-            && grpc
             && segs[n - 2].ends_with("Client")
             && matches!(last, "new" | "with_interceptor" | "with_origin")
+            && self.ctx.deps.is_none_or(|d| d.depends_on("tonic"))
         {
             return self.args_keep_first(&c.args);
         }
