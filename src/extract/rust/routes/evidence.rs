@@ -63,6 +63,10 @@ pub(crate) struct Evidence {
     pub storage: Option<Box<str>>,
     /// Reads or destructures a key field (`body.idempotency_key`).
     pub key_field: bool,
+    /// The function's OpenAPI attribute documents a 409 Conflict answer: its API says
+    /// a request clashing with an existing record is refused (see
+    /// `frameworks/attributes.rs`). Read of a handler only, never of a callee.
+    pub documents_conflict: bool,
     /// A parameter type the catalogue names as a key extractor.
     pub known_extractor: Option<Box<str>>,
     /// A catalogue idempotency layer named in the body or return type (a layer builder).

@@ -4,13 +4,16 @@
 use super::*;
 
 impl Summarizer<'_> {
-    pub(super) fn attribute_route(&mut self, attr: &syn::Attribute, fn_name: &str) {
+    /// Records the routes `attr` declares for the function `fn_name`. Returns whether
+    /// it is an OpenAPI attribute documenting a 409 Conflict answer (see
+    /// [`documents_conflict`]), whatever its method.
+    pub(super) fn attribute_route(&mut self, attr: &syn::Attribute, fn_name: &str) -> bool {
         let syn::Meta::List(list) = &attr.meta else {
-            return;
+            return false;
         };
         let segs = segments(&list.path);
         let Some(last) = segs.last().cloned() else {
-            return;
+            return false;
         };
         let resolved = self.resolve(&segs);
         let qualified_ok = segs.len() == 1 || self.framework_head(&resolved);
@@ -18,6 +21,7 @@ impl Summarizer<'_> {
         let mut methods: Vec<String> = Vec::new();
         let mut path = None;
         let mut openapi = false;
+        let mut conflict = false;
         if has(&fw.method_attributes, &last) && qualified_ok {
             if let Some(m) = self.cat.method_of(&last) {
                 methods.push(m.to_string());
@@ -32,9 +36,10 @@ impl Summarizer<'_> {
             methods = ms;
             path = p;
             openapi = true;
+            conflict = documents_conflict(list.tokens.clone());
         }
         if methods.is_empty() || self.cat.ignored_path(path.as_deref()) {
-            return;
+            return conflict;
         }
         // Only now: an attribute's span builds its whole token stream.
         let span = self.span(attr.span());
@@ -55,6 +60,7 @@ impl Summarizer<'_> {
                 openapi_only: openapi,
             });
         }
+        conflict
     }
 
     /// `("/p", method = "POST", method = "PATCH")`, Rocket `(POST, uri = "/p")`,
@@ -159,5 +165,38 @@ impl Summarizer<'_> {
             i += 1;
         }
         (methods, path)
+    }
+}
+
+/// An OpenAPI attribute's responses list a 409 Conflict (`(status = 409, description =
+/// "Item is already queued")`, `status = "409"`, `status = StatusCode::CONFLICT`): the
+/// API says a request clashing with a record that exists is refused, so a repeat of a
+/// create finds the first attempt's record and changes nothing. It is the only word on
+/// a handler whose body is not in sight (a closed-source package's), and it is the
+/// handler's own: a callee's documentation says nothing of its caller.
+fn documents_conflict(ts: TokenStream) -> bool {
+    let tts: Vec<TokenTree> = ts.into_iter().collect();
+    tts.iter().enumerate().any(|(i, t)| match t {
+        TokenTree::Group(g) => documents_conflict(g.stream()),
+        TokenTree::Ident(id) if id == "status" => {
+            matches!(tts.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == '=')
+                && conflict_status(&tts[i + 2..])
+        }
+        _ => false,
+    })
+}
+
+/// The value of a `status =`: `409`, `"409"`, or a path ending in `CONFLICT`.
+fn conflict_status(value: &[TokenTree]) -> bool {
+    match value.first() {
+        Some(TokenTree::Literal(l)) => matches!(l.to_string().as_str(), "409" | "\"409\""),
+        Some(TokenTree::Ident(_)) => {
+            let end = value
+                .iter()
+                .position(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ','))
+                .unwrap_or(value.len());
+            matches!(value[..end].last(), Some(TokenTree::Ident(id)) if id == "CONFLICT")
+        }
+        _ => false,
     }
 }

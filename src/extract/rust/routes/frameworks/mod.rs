@@ -351,12 +351,12 @@ impl<'a> Summarizer<'a> {
         owner: Option<&str>,
     ) -> usize {
         let name = sig.ident.to_string();
-        let ev = Evidence::of_fn(sig, body, owner, self.cat, &mut self.scratch);
+        let mut ev = Evidence::of_fn(sig, body, owner, self.cat, &mut self.scratch);
         // Only bodies that call something routing-related can register routes; the
         // others matter only through their tail (`fn app() -> Router { api::router() }`).
         let routing = ev.calls.iter().any(|c| self.triggers.contains(c));
         for attr in attrs {
-            self.attribute_route(attr, &name);
+            ev.documents_conflict |= self.attribute_route(attr, &name);
         }
         self.generic_handlers.set(sig);
         let mut cx = FnCtx {

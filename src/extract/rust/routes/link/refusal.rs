@@ -9,12 +9,21 @@ use crate::extract::rust::routes::evidence::repeat::{MAIL, REFUSES};
 const REFUSAL_DEPTH: u8 = 6;
 
 impl Package<'_> {
-    /// How a handler refuses a repeat, if it does (see [`Package::refusal`]).
+    /// How a handler refuses a repeat, if it does (see [`Package::refusal`]); where its
+    /// code shows none, its OpenAPI documentation may say it does (a 409 Conflict
+    /// answer), the one word on a body not in sight.
     pub(super) fn handler_refusal(&self, handler: Option<&Handler>, file: usize) -> Option<String> {
         let mut seen = HashSet::default();
-        self.route_bodies(handler?, file)
-            .into_iter()
-            .find_map(|(ev, pkg, _)| self.refusal(ev, pkg, REFUSAL_DEPTH, &mut seen))
+        let bodies = self.route_bodies(handler?, file);
+        bodies
+            .iter()
+            .find_map(|&(ev, pkg, _)| self.refusal(ev, pkg, REFUSAL_DEPTH, &mut seen))
+            .or_else(|| {
+                bodies.iter().any(|(ev, _, _)| ev.documents_conflict).then(|| {
+                    "documents a 409 Conflict answer: a repeat is refused (its OpenAPI responses)"
+                        .to_string()
+                })
+            })
     }
 
     /// How `ev` (a body in package `pkg`) refuses a repeat before it writes: its first
