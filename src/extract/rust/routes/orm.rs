@@ -45,6 +45,18 @@ pub(crate) fn absolute_set(m: &syn::ExprMethodCall, cat: &RoutesCatalog) -> Opti
             return None;
         };
         let named = f.path.segments.last().is_some_and(|s| s.ident == root_want);
+        // sea-orm `Entity::update(ActiveModel { hits: Set(m.hits + 1), ..m.into() })`:
+        // the model written in the call holds the values (one bound to a variable
+        // first is taken as given values, as `am.update(db)` is).
+        if let Some(syn::Expr::Struct(model)) = root.args.first().map(strip) {
+            let given = model.fields.iter().all(|f| {
+                // A local named like its column (`status: Set(status)`) is given.
+                let mut r = Relative(None, false);
+                r.visit_expr(&f.expr);
+                !r.1
+            });
+            sets = sets.map(|s| s && given);
+        }
         named.then_some(sets)?
     })
 }
@@ -117,34 +129,40 @@ fn absolute_pairs(arg: &syn::Expr) -> bool {
 /// does) and does no arithmetic (`(budget.version + 1).into()` counts from a value
 /// read before: a repeat reads the new one and counts again).
 fn absolute_value(col: &syn::Expr, value: &syn::Expr) -> bool {
-    struct Relative<'c>(&'c syn::Ident, bool);
-    impl<'ast> Visit<'ast> for Relative<'_> {
-        fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
-            self.1 |= p.path.segments.last().is_some_and(|s| s.ident == *self.0);
-        }
-        fn visit_bin_op(&mut self, op: &'ast syn::BinOp) {
-            use syn::BinOp::*;
-            self.1 |= matches!(
-                op,
-                Add(_) | Sub(_) | Mul(_) | Div(_) | Rem(_) | AddAssign(_) | SubAssign(_)
-            );
-        }
-        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-            self.1 |= ["add", "sub", "mul", "div", "concat"]
-                .iter()
-                .any(|n| m.method == n);
-            visit::visit_expr_method_call(self, m);
-        }
-    }
     let syn::Expr::Path(p) = strip(col) else {
         return false;
     };
     let Some(last) = p.path.segments.last() else {
         return false;
     };
-    let mut r = Relative(&last.ident, false);
+    let mut r = Relative(Some(&last.ident), false);
     r.visit_expr(value);
     !r.1
+}
+
+/// Whether a value names the column `.0` (when given) or does arithmetic (`.1`):
+/// then it is counted from what was read before, not given.
+struct Relative<'c>(Option<&'c syn::Ident>, bool);
+
+impl<'ast> Visit<'ast> for Relative<'_> {
+    fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+        self.1 |= self
+            .0
+            .is_some_and(|col| p.path.segments.last().is_some_and(|s| s.ident == *col));
+    }
+    fn visit_bin_op(&mut self, op: &'ast syn::BinOp) {
+        use syn::BinOp::*;
+        self.1 |= matches!(
+            op,
+            Add(_) | Sub(_) | Mul(_) | Div(_) | Rem(_) | AddAssign(_) | SubAssign(_)
+        );
+    }
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        self.1 |= ["add", "sub", "mul", "div", "concat"]
+            .iter()
+            .any(|n| m.method == n);
+        visit::visit_expr_method_call(self, m);
+    }
 }
 
 /// The last identifier of a path expression (`versions::yanked` → `yanked`), and
