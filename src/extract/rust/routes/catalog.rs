@@ -47,6 +47,13 @@ pub struct RoutesCatalog {
     /// segment: `/search/reindex` writes. Compared case-insensitively, ignoring a
     /// trailing `/`.
     pub ignore_last_segments: Vec<String>,
+    /// Routes whose path ends in one of these `/`-separated endings are not subjects:
+    /// the intake of a push protocol someone else defines (OTLP's `v1/logs`, Loki's
+    /// `loki/api/v1/push`, Prometheus remote write's `api/v1/write`, Elasticsearch's
+    /// `_bulk`), whose clients (collectors, agents, SDKs) send no idempotency key and
+    /// deliver telemetry at least once by the protocol's own terms. Each segment is
+    /// compared case-insensitively with the path's, a `*` matching any one.
+    pub ignore_path_endings: Vec<String>,
     /// Skip `#[cfg(test)]` items and `#[test]` functions (default true). A setting
     /// rather than catalogue data: the integrator may set it from the configuration.
     #[serde(default = "yes")]
@@ -85,6 +92,7 @@ impl Default for RoutesCatalog {
             subject_methods: Vec::new(),
             ignore_path_segments: Vec::new(),
             ignore_last_segments: Vec::new(),
+            ignore_path_endings: Vec::new(),
             methods: BTreeMap::new(),
             frameworks: Frameworks::default(),
             evidence: Evidence::default(),
@@ -167,6 +175,7 @@ impl RoutesCatalog {
         add(&mut self.subject_methods, other.subject_methods);
         add(&mut self.ignore_path_segments, other.ignore_path_segments);
         add(&mut self.ignore_last_segments, other.ignore_last_segments);
+        add(&mut self.ignore_path_endings, other.ignore_path_endings);
         self.methods.extend(other.methods);
         let (f, o) = (&mut self.frameworks, other.frameworks);
         add(&mut f.crates, o.crates);
@@ -411,7 +420,7 @@ impl RoutesCatalog {
         let mut literal = path.split('/').filter(|s| !s.is_empty() && !is_param(s));
         let eq = |list: &[String], seg: &str| list.iter().any(|s| s.eq_ignore_ascii_case(seg));
         let last = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
-        if eq(&self.ignore_last_segments, last) {
+        if eq(&self.ignore_last_segments, last) || self.protocol_ending(path) {
             return true;
         }
         // A segment led by `_` names an action, Elasticsearch style (`_search`, `_count`,
@@ -424,6 +433,21 @@ impl RoutesCatalog {
             }
         }
         literal.any(|seg| eq(&self.ignore_path_segments, seg))
+    }
+
+    /// `path` ends in one of [`RoutesCatalog::ignore_path_endings`]: `/{org}/v1/logs`
+    /// ends in `v1/logs`, `/v1/{org}/logs` does not.
+    fn protocol_ending(&self, path: &str) -> bool {
+        let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        self.ignore_path_endings.iter().any(|ending| {
+            let want: Vec<&str> = ending.split('/').filter(|s| !s.is_empty()).collect();
+            !want.is_empty()
+                && want.len() <= segs.len()
+                && segs[segs.len() - want.len()..]
+                    .iter()
+                    .zip(&want)
+                    .all(|(seg, w)| *w == "*" || seg.eq_ignore_ascii_case(w))
+        })
     }
 
     pub(crate) fn is_key_header(&self, text: &str) -> bool {
