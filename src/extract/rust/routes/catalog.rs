@@ -220,6 +220,7 @@ impl RoutesCatalog {
         add(&mut w.new_ids, o.new_ids);
         add(&mut w.deletes, o.deletes);
         add(&mut w.keyed_calls, o.keyed_calls);
+        add(&mut w.diff_calls, o.diff_calls);
         add(&mut w.keyed_functions, o.keyed_functions);
         add(&mut w.repeat_harmless, o.repeat_harmless);
         add(&mut w.in_memory_types, o.in_memory_types);
@@ -355,6 +356,11 @@ impl RoutesCatalog {
     pub(crate) fn is_read_name(&self, name: &str) -> bool {
         let w = &self.writes;
         w.stub_reads.iter().chain(&w.lookups).any(|p| glob(p, name))
+    }
+
+    /// `name` computes what a reconcile must add: a `diff-calls` entry.
+    pub(crate) fn is_diff_call(&self, name: &str) -> bool {
+        self.writes.diff_calls.iter().any(|p| glob(p, name))
     }
 
     /// `name` matches a `repeat-harmless` entry (`send_*_update`).

@@ -20,6 +20,7 @@ mod branch;
 mod calls;
 mod chain;
 mod claim;
+mod diff;
 mod ensure;
 mod guard;
 mod local_uses;
@@ -402,6 +403,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             self.visit_expr(&init.expr);
             self.bind_model(&l.pat, &init.expr, made);
             self.bind_write(&l.pat, &init.expr, before);
+            self.bind_diff(&l.pat, &init.expr);
             if let Some((_, e)) = &init.diverge {
                 self.visit_expr(e);
             }
@@ -495,6 +497,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             let called = self.called(&last.ident, true, calls::arg_count(c.args.len()));
             self.asking = false;
             self.fills_model(c, before, first);
+            self.inserts_diff(c, before);
             if !called {
                 return;
             }

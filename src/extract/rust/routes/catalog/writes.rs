@@ -48,6 +48,10 @@ pub struct Writes {
     /// Methods that write a value under a key when given two arguments
     /// (`map.insert(k, v)`, `tree.put(k, v)`): a repeat overwrites the same key.
     pub keyed_calls: Vec<String>,
+    /// Functions computing what a reconcile must add (`relations_to_create(&existing,
+    /// &desired)`, a `*` matching any text): an insert given their answer writes only
+    /// the rows missing, and a repeat finds none missing.
+    pub diff_calls: Vec<String>,
     /// Functions that write a value under a key when called through a module's path
     /// with two arguments or more (`queue::put(key, value, watch, None)`): as
     /// `keyed_calls`, for a store's free functions.

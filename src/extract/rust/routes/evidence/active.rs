@@ -27,6 +27,8 @@ pub(super) struct Inserts {
     pub(super) made: u32,
     /// `module:cols` of the insert met in the method chain being walked.
     target: Option<String>,
+    /// Variables holding what a reconcile must add (see `diff.rs`).
+    pub(super) diffs: Vec<String>,
 }
 
 impl Collector<'_> {
