@@ -127,6 +127,10 @@ impl Collector<'_> {
             let target = (kind == SqlWrite::Plain && (runner || self.ev.writes.is_none()))
                 .then(|| super::super::sql::insert_target(&lit.to_ascii_lowercase()))
                 .flatten();
+            // Shown as its text: `sql insert into` says what `call execute` does not.
+            if runner {
+                self.ev.writes = None;
+            }
             if let Some(target) = target {
                 let shown = self
                     .ev
