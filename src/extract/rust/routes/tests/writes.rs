@@ -31,7 +31,7 @@ async fn d(state: State) { state.queue.publish(msg).await; }
     assert_eq!(
         writes(&[src]),
         vec![
-            w("a", Some("call execute")),
+            w("a", Some("sql insert into")),
             w("b", Some("sql update * set")),
             w("c", None),
             w("d", Some("call queue.publish")),
