@@ -220,6 +220,12 @@ pub struct ClientApi {
     /// The library's default timeout (`"30 s"`); absent means unbounded, which makes a
     /// client without an explicit timeout a finding.
     pub default_timeout: Option<String>,
+    /// What the library's default bounds when it bounds only part of a call, in words
+    /// (aws-config's `"a 3.1 s connect timeout only, no operation or attempt
+    /// timeout"`): the client still counts as unbounded, and the finding says so
+    /// rather than "no timeout by default".
+    #[serde(default)]
+    pub partial_default: Option<String>,
 }
 
 fn default_disable_args() -> Vec<String> {

@@ -94,9 +94,10 @@ pub(super) fn client_node(
         entry("api", scalar(&api.name, span)),
         entry("constructor", scalar(constructor, span)),
     ];
-    let default = match &api.default_timeout {
-        Some(d) => format!("its default is {d}"),
-        None => "it has no timeout by default".to_string(),
+    let default = match (&api.default_timeout, &api.partial_default) {
+        (Some(d), _) => format!("its default is {d}"),
+        (None, Some(p)) => format!("by default it has {p}"),
+        (None, None) => "it has no timeout by default".to_string(),
     };
     fields.push(entry("default", scalar(default, span)));
     if let Some((s, evidence, how)) = covered {
