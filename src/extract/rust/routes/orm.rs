@@ -44,7 +44,9 @@ pub(crate) fn absolute_set(m: &syn::ExprMethodCall, cat: &RoutesCatalog) -> Opti
         let syn::Expr::Path(f) = &*root.func else {
             return None;
         };
-        let named = f.path.segments.last().is_some_and(|s| s.ident == root_want);
+        if f.path.segments.last().is_none_or(|s| s.ident != root_want) {
+            return None;
+        }
         // sea-orm `Entity::update(ActiveModel { hits: Set(m.hits + 1), ..m.into() })`:
         // the model written in the call holds the values (one bound to a variable
         // first is taken as given values, as `am.update(db)` is).
@@ -57,7 +59,7 @@ pub(crate) fn absolute_set(m: &syn::ExprMethodCall, cat: &RoutesCatalog) -> Opti
             });
             sets = sets.map(|s| s && given);
         }
-        named.then_some(sets)?
+        sets
     })
 }
 
@@ -83,7 +85,9 @@ pub(crate) fn delete_chain(m: &syn::ExprMethodCall, cat: &RoutesCatalog) -> bool
         .is_some_and(|s| cat.is_delete(&s.ident.to_string()))
 }
 
-fn strip(e: &syn::Expr) -> &syn::Expr {
+/// The expression under `.await`, `?` and parentheses (`store::get(..).await?` is the
+/// call `store::get(..)`).
+pub(crate) fn strip(e: &syn::Expr) -> &syn::Expr {
     match e {
         syn::Expr::Try(t) => strip(&t.expr),
         syn::Expr::Await(a) => strip(&a.base),

@@ -6,16 +6,22 @@
 //! `*_to_create`, `missing_*`).
 
 use super::{repeat, types, Collector};
+use crate::extract::rust::front::ident::with_ident_str;
+use crate::extract::rust::routes::orm::strip;
 
 impl Collector<'_> {
-    /// `let x = relations_to_create(..).await?`: `x` holds a difference to add.
+    /// `let x = relations_to_create(..).await?`: `x` holds a difference to add. Every
+    /// `let` of every function comes here: nothing is allocated unless it is one.
     pub(super) fn bind_diff(&mut self, pat: &syn::Pat, init: &syn::Expr) {
-        let Some(var) = types::pat_var(pat).map(ToString::to_string) else {
+        let Some(var) = types::pat_var(pat) else {
             return;
         };
-        self.sea.diffs.retain(|v| *v != var);
-        if called_name(init).is_some_and(|f| self.cat.is_diff_call(&f)) {
-            self.sea.diffs.push(var);
+        if !self.sea.diffs.is_empty() {
+            self.sea.diffs.retain(|v| var != v);
+        }
+        let diff = called(init).is_some_and(|f| with_ident_str(f, |f| self.cat.is_diff_call(f)));
+        if diff {
+            self.sea.diffs.push(var.to_string());
         }
     }
 
@@ -36,18 +42,15 @@ impl Collector<'_> {
     }
 }
 
-/// The name of the function or method an expression calls, through `.await`, `?`
-/// and parentheses (`relations::relations_to_create(..).await?`).
-fn called_name(e: &syn::Expr) -> Option<String> {
-    match e {
-        syn::Expr::Await(a) => called_name(&a.base),
-        syn::Expr::Try(t) => called_name(&t.expr),
-        syn::Expr::Paren(p) => called_name(&p.expr),
+/// The function or method an expression calls, through `.await`, `?` and parentheses
+/// (`relations::relations_to_create(..).await?`).
+fn called(e: &syn::Expr) -> Option<&proc_macro2::Ident> {
+    match strip(e) {
         syn::Expr::Call(c) => match &*c.func {
-            syn::Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+            syn::Expr::Path(p) => p.path.segments.last().map(|s| &s.ident),
             _ => None,
         },
-        syn::Expr::MethodCall(m) => Some(m.method.to_string()),
+        syn::Expr::MethodCall(m) => Some(&m.method),
         _ => None,
     }
 }

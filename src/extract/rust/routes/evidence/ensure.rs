@@ -5,14 +5,12 @@
 //! buckets, made on first use from every read of the key-value store).
 
 use super::refuse;
+use crate::extract::rust::routes::orm::strip;
 
 /// The noun of a `get_<noun>` method call (through `.await`, `?` and parentheses):
 /// `key_value` for `js.get_key_value(..)`.
 fn got_noun(e: &syn::Expr) -> Option<String> {
-    match e {
-        syn::Expr::Await(a) => got_noun(&a.base),
-        syn::Expr::Try(t) => got_noun(&t.expr),
-        syn::Expr::Paren(p) => got_noun(&p.expr),
+    match strip(e) {
         syn::Expr::MethodCall(m) => {
             let name = m.method.to_string();
             let noun = name.strip_prefix("get_")?;
