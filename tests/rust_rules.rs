@@ -200,6 +200,26 @@ fn local_clients_are_not_counted() {
     assert!(timeouts.is_empty(), "{timeouts:?}");
 }
 
+/// A one-shot tool's clients (its own and those of a library only it uses) are
+/// neither reported nor counted: no service waits on them.
+#[test]
+fn tool_clients_are_not_counted() {
+    let pass = fixture_root().join("http-client-without-timeout/pass");
+    let outcome = run(&Options {
+        paths: vec![pass.join("hist-tool"), pass.join("hist-sync")],
+        config: None,
+        threads: Some(1),
+    })
+    .unwrap();
+    let timeout = outcome.report.coverage[&resilint::report::Category::Timeout];
+    assert_eq!((timeout.covered, timeout.total), (0, 0));
+    assert!(
+        outcome.report.findings.is_empty(),
+        "{:?}",
+        outcome.report.findings
+    );
+}
+
 #[test]
 fn a_streamed_response_gets_per_read_timeout_advice() {
     let dir = fixture_root().join("http-client-without-timeout/fail");

@@ -290,8 +290,12 @@ pub(crate) fn link_clients(
                 foreign: library.foreign.get(&(fi, hi)).map_or(&[], Vec::as_slice),
             };
             let own = t.flow.chains_of(package, fi, hi);
-            let (node, requests, guarded) =
+            let (mut node, requests, guarded) =
                 judge_client(&client, &own, site_list, first_request, &t.consts);
+            let tool = client_tool_reason(&t, library, (fi, in_fn.as_deref()), &requests);
+            if let (Some(why), Value::Map(fields)) = (tool, &mut node.value) {
+                fields.push(entry("one-shot", scalar(&why, *span)));
+            }
             for r in requests {
                 if seen_calls.insert((r.file, r.span)) {
                     let call = request_node(entry_api, &r, guarded, &node, &t, library);
@@ -327,10 +331,7 @@ fn request_node(
     };
     let mut call = call_node(api, r, breaker, client, &t.consts);
     if let Value::Map(fields) = &mut call.value {
-        let tool = t.one_shot.filter(|_| !library.runs_long);
-        let command = library.command(r.file);
-        let gated = || library.gated(r.in_fn.as_deref());
-        if let Some(why) = tool.or(command).or_else(gated) {
+        if let Some(why) = one_shot_reason(t, library, r.file, r.in_fn.as_deref()) {
             fields.push(entry("one-shot", scalar(why, r.span)));
         }
         if let Some(why) = library.why_not_judged(r.in_fn.as_deref()) {
@@ -344,6 +345,54 @@ fn request_node(
         }
     }
     call
+}
+
+/// Why code in function `in_fn` of package file `file` runs only as a one-shot
+/// command: the package is a one-shot tool, the file is a one-shot command's of a
+/// long-running package, or only its `main`'s command gate reaches the function.
+fn one_shot_reason<'a>(
+    t: &Tables<'a>,
+    library: &'a LibraryReach,
+    file: usize,
+    in_fn: Option<&str>,
+) -> Option<&'a str> {
+    let tool = t.one_shot.filter(|_| !library.runs_long);
+    tool.or_else(|| library.command(file))
+        .or_else(|| library.gated(in_fn))
+}
+
+/// Why only one-shot tools run code in function `in_fn` of package file `file`: it
+/// is a one-shot command's ([`one_shot_reason`]), or in a library only such tools
+/// reach. An SDK nothing of the run uses is no tool's: its callers are unknown.
+fn tool_reason(
+    t: &Tables,
+    library: &LibraryReach,
+    file: usize,
+    in_fn: Option<&str>,
+) -> Option<String> {
+    one_shot_reason(t, library, file, in_fn)
+        .map(str::to_string)
+        .or_else(|| library.tools_only(in_fn))
+}
+
+/// Why only one-shot tools use a client built in function `built.1` of package file
+/// `built.0`: every request made from it is a tool's, or, with none in sight, its
+/// construction is. A client of a one-shot tool holds up only the user who ran it,
+/// who can interrupt it; the timeout rule leaves it, as the breaker rule leaves its
+/// calls.
+fn client_tool_reason(
+    t: &Tables,
+    library: &LibraryReach,
+    built: (usize, Option<&str>),
+    requests: &[Req],
+) -> Option<String> {
+    let Some((first, rest)) = requests.split_first() else {
+        return tool_reason(t, library, built.0, built.1);
+    };
+    let why = tool_reason(t, library, first.file, first.in_fn.as_deref())?;
+    rest.iter()
+        .all(|r| tool_reason(t, library, r.file, r.in_fn.as_deref()).is_some())
+        .then_some(why)
 }
 
 /// What the whole package says that each client's verdict reads.

@@ -60,6 +60,9 @@ enum Role {
 pub struct LibraryReach {
     /// Why no long-running package of the run reaches the package, when none does.
     pub unreached: Option<String>,
+    /// `unreached` because nothing of the run uses the package (an SDK, whose callers
+    /// are unknown), not because only one-shot tools do.
+    pub sdk: bool,
     /// For a library some long-running package reaches: the names of its functions
     /// only one-shot tools call ([`tool_only_functions`]).
     pub functions: Option<HashSet<String>>,
@@ -87,8 +90,6 @@ pub struct LibraryReach {
 }
 
 impl LibraryReach {
-    /// Why a call made in function `in_fn` (a link key) of this package needs no
-    /// breaker of its own, if it needs none.
     /// Why only a one-shot command runs file `file` of the package, when so.
     pub fn command(&self, file: usize) -> Option<&str> {
         self.commands.get(file)?.as_deref()
@@ -118,6 +119,17 @@ impl LibraryReach {
         self.detached.get(fn_name(in_fn?)?).map(String::as_str)
     }
 
+    /// Why a call made in function `in_fn` (a link key) is made by one-shot tools
+    /// only: [`Self::why_not_judged`] but for an SDK, whose callers are unknown.
+    pub fn tools_only(&self, in_fn: Option<&str>) -> Option<String> {
+        match self.sdk {
+            true => None,
+            false => self.why_not_judged(in_fn),
+        }
+    }
+
+    /// Why a call made in function `in_fn` (a link key) of this package needs no
+    /// breaker of its own, if it needs none.
     pub fn why_not_judged(&self, in_fn: Option<&str>) -> Option<String> {
         if let Some(why) = &self.unreached {
             return Some(why.clone());
@@ -239,6 +251,7 @@ pub fn library_reach(
         .zip(commands.iter_mut())
         .enumerate()
         .map(|(j, ((unreached, f), c))| LibraryReach {
+            sdk: unreached.is_some() && !tool_like[j],
             unreached,
             functions: f.take(),
             commands: std::mem::take(c),
