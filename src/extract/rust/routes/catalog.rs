@@ -227,6 +227,7 @@ impl RoutesCatalog {
         add(&mut w.in_memory_holders, o.in_memory_holders);
         add(&mut w.sets, o.sets);
         add(&mut w.refusals, o.refusals);
+        add(&mut w.refusal_texts, o.refusal_texts);
         add(&mut w.error_answers, o.error_answers);
         add(&mut w.module_writes, o.module_writes);
         add(&mut w.read_requests, o.read_requests);

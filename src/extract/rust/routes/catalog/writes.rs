@@ -79,6 +79,11 @@ pub struct Writes {
     /// (diesel `UniqueViolation`, sqlx `is_unique_violation()`): an arm of one that
     /// answers an error, on a match over the first write of a body, refuses a repeat.
     pub refusals: Vec<String>,
+    /// Words an error answer's text says a record exists with (`already exists`,
+    /// compared case-insensitively): an arm catching the error of the first write of a
+    /// body that answers such an error (`Err(e) => bad_request("Role already exists")`)
+    /// says the write refuses a duplicate, so a repeat is refused.
+    pub refusal_texts: Vec<String>,
     /// Calls answering a client error (`HttpResponse::bad_request(..)`, `conflict`), by
     /// their last segment: returned where a lookup through a module's function found
     /// the record, before any write, they refuse a repeat (see

@@ -6,7 +6,7 @@
 use syn::visit::{self, Visit};
 
 use super::answer::{block_refuses, expr_refuses};
-use super::violation::{ignoring_arm, refusal_arm};
+use super::violation::{ignoring_arm, refusal_arm, text_refusal_arm};
 use super::{repeat, Collector, CHAIN_READ, CHAIN_SEND};
 use crate::extract::rust::front::ident::with_ident_str;
 use crate::extract::rust::front::items::Items;
@@ -121,8 +121,12 @@ impl Collector<'_> {
         let one_call = bound.is_some() || call_chain(&m.expr);
         let first = before == 0 && self.nothing_repeated();
         let wrote = self.names.writes.text.len() > before;
-        let refusals = &self.cat.writes.refusals;
-        if first && wrote && m.arms.iter().any(|a| refusal_arm(a, refusals)) {
+        let w = &self.cat.writes;
+        let refusals = &w.refusals;
+        let refuses = |a: &syn::Arm| {
+            refusal_arm(a, refusals) || text_refusal_arm(a, &w.refusal_texts, &w.error_answers)
+        };
+        if first && wrote && m.arms.iter().any(refuses) {
             // The write the arms judge is refused on a repeat, and nothing was written before.
             self.names.writes.truncate(before);
             self.ev.repeat |= repeat::REFUSES;

@@ -234,3 +234,88 @@ fn mentions(e: &syn::Expr, vars: &[String]) -> bool {
     scan.visit_expr(e);
     scan.var
 }
+
+/// An arm catching a write's error (`Err(e)`, `Err(_)`) that answers an error whose
+/// text says the record exists (`bad_request("Role already exists")`, `Err(anyhow!(
+/// "duplicate name"))`, the catalogue's `refusal-texts`), at any depth of its body:
+/// the handler tells that the write refuses a duplicate.
+pub(super) fn text_refusal_arm(arm: &syn::Arm, texts: &[String], answers: &[String]) -> bool {
+    let syn::Pat::TupleStruct(t) = &arm.pat else {
+        return false;
+    };
+    let caught = t.path.segments.last().is_some_and(|s| s.ident == "Err");
+    if texts.is_empty() || !caught {
+        return false;
+    }
+    let mut v = TextAnswer {
+        texts,
+        answers,
+        found: false,
+    };
+    v.visit_expr(&arm.body);
+    v.found
+}
+
+/// Finds an error answer (`Err(..)`, an `error-answers` call, `bail!`/`err!`) whose
+/// arguments hold a literal saying one of `texts`.
+struct TextAnswer<'c> {
+    texts: &'c [String],
+    answers: &'c [String],
+    found: bool,
+}
+
+impl TextAnswer<'_> {
+    fn says(&self, literal: &str) -> bool {
+        let lower = literal.to_ascii_lowercase();
+        self.texts
+            .iter()
+            .any(|t| lower.contains(&t.to_ascii_lowercase()))
+    }
+
+    /// A literal among `ts`, also inside groups (`format!("{n} already exists")`).
+    fn tokens_say(&self, ts: &TokenStream) -> bool {
+        ts.clone().into_iter().any(|tt| match tt {
+            TokenTree::Literal(l) => self.says(&l.to_string()),
+            TokenTree::Group(g) => self.tokens_say(&g.stream()),
+            _ => false,
+        })
+    }
+}
+
+/// Whether an expression holds a literal saying one of the texts, macros' tokens too.
+struct Says<'a, 'c>(&'a TextAnswer<'c>, bool);
+
+impl<'ast> Visit<'ast> for Says<'_, '_> {
+    fn visit_lit_str(&mut self, l: &'ast syn::LitStr) {
+        self.1 |= self.0.says(&l.value());
+    }
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        self.1 |= self.0.tokens_say(&m.tokens);
+    }
+}
+
+impl<'ast> Visit<'ast> for TextAnswer<'_> {
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        let answer = match &*c.func {
+            syn::Expr::Path(p) => p
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "Err" || self.answers.iter().any(|a| s.ident == a)),
+            _ => false,
+        };
+        if answer {
+            let mut says = Says(self, false);
+            c.args.iter().for_each(|a| says.visit_expr(a));
+            self.found |= says.1;
+        }
+        visit::visit_expr_call(self, c);
+    }
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        let error = m.path.segments.last().is_some_and(|s| {
+            let n = s.ident.to_string();
+            n == "bail" || n.starts_with("err")
+        });
+        self.found |= error && self.tokens_say(&m.tokens);
+    }
+}
