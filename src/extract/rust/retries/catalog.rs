@@ -21,6 +21,10 @@ pub struct RetryCatalog {
     /// Awaited methods that wait a fixed period (`interval.tick().await`).
     #[serde(default)]
     pub tick_methods: Vec<String>,
+    /// Methods asking an error whether its attempt timed out (`e.is_timeout()`): a
+    /// loop going round only on such an error has waited the timeout each time.
+    #[serde(default)]
+    pub timeout_questions: Vec<String>,
     /// Paths (prefixes) that reach another process over the network outside the client
     /// catalogue (`tokio::net::TcpStream::connect`): a loop calling one retries an
     /// integration point.
@@ -221,6 +225,7 @@ impl RetryCatalog {
     pub fn extend(&mut self, other: RetryCatalog) {
         self.sleep_functions.extend(other.sleep_functions);
         self.tick_methods.extend(other.tick_methods);
+        self.timeout_questions.extend(other.timeout_questions);
         self.network_paths.extend(other.network_paths);
         self.local_types.extend(other.local_types);
         self.crates.extend(other.crates);

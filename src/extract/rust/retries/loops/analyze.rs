@@ -55,7 +55,10 @@ pub(super) fn analyze(ctx: &Ctx, e: &Expr, timed: bool) -> Option<RetryFact> {
     // making room): it waits, for how long is unknown.
     // Only asked when nothing sleeps: the spans come from a second walk then.
     let notified = decisive.is_none() && waits_otherwise(ctx, &shape, implied_attempt);
-    let (delay, delay_seconds) = delay_of(&sites, decisive, notified);
+    // Only timed-out attempts go round: each has waited its timeout, of a length the
+    // client decides.
+    let timed_out = ev.err_continues && !ev.untimed_err_continues;
+    let (delay, delay_seconds) = delay_of(&sites, decisive, notified || timed_out);
     let stops = stops_otherwise(&shape, &ev, &scope, lets, &sites, notified)
         || stops_on_state(&shape, &ev, &scope);
     let (unbounded, deadline) = limits(&shape, &ev, &scope, stops, timed);

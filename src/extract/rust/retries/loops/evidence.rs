@@ -11,6 +11,9 @@ pub(super) struct Evidence {
     pub(super) success_exit: bool,
     /// Some failure goes round again (an `Err` arm that does not always leave).
     pub(super) err_continues: bool,
+    /// Some failure other than a timed-out attempt goes round again: all but an `Err`
+    /// arm guarded by a timeout question (`Err(e) if e.is_timeout() => continue`).
+    pub(super) untimed_err_continues: bool,
     pub(super) continue_on_err: bool,
     /// Every `.await` of the body, and the ranges that hold the attempt or the success
     /// path (where an `.await` is not a wait between attempts).
@@ -116,9 +119,11 @@ impl Evidence {
             self.checks = true;
             self.success_exit = true;
             self.err_continues = true;
+            self.untimed_err_continues = true;
         } else if ok && continues(otherwise) {
             self.checks = true;
             self.err_continues = true;
+            self.untimed_err_continues = true;
             self.continue_on_err = true;
         } else {
             return;
@@ -158,6 +163,7 @@ impl Evidence {
                 }
                 if err && (arm.guard.is_some() || !exits(&arm.body)) {
                     self.err_continues = true;
+                    self.untimed_err_continues |= !asks_timeout(ctx, arm);
                 }
                 if is_variant(&arm.pat, "Ok") && !err_binding(&arm.pat) && !leaves(&arm.body) {
                     self.ok_waits = true;
@@ -205,6 +211,7 @@ impl Evidence {
             }
             if ok && !else_exits {
                 self.err_continues = true;
+                self.untimed_err_continues = true;
             }
             if ok && !block_leaves(&i.then_branch) {
                 self.ok_waits = true;
@@ -226,6 +233,7 @@ impl Evidence {
                 }
                 if !block_exits(&i.then_branch) || block_continues(&i.then_branch) {
                     self.err_continues = true;
+                    self.untimed_err_continues = true;
                 }
             }
         }
@@ -235,11 +243,25 @@ impl Evidence {
 /// Walks the loop's condition and body for [`Evidence`]. The spans (`await_spans`,
 /// `exempt`) cost a token stream per node, and matter only for a loop that sleeps
 /// nowhere: they are collected when `spans` is set (a second walk, then).
+/// An `Err` arm guarded by a timeout question (`Err(e) if e.is_timeout()`, the
+/// catalogue's `timeout-questions`): the attempt it retries has waited its timeout.
+fn asks_timeout(ctx: &Ctx, arm: &syn::Arm) -> bool {
+    let Some((_, guard)) = &arm.guard else {
+        return false;
+    };
+    let questions = &ctx.catalog.timeout_questions;
+    match &**guard {
+        Expr::MethodCall(m) => m.args.is_empty() && questions.iter().any(|q| m.method == q),
+        _ => false,
+    }
+}
+
 pub(super) fn collect(ctx: &Ctx, shape: &Shape<'_>, spans: bool) -> Evidence {
     let mut ev = Evidence {
         checks: shape.implied_check,
         success_exit: shape.implied_check,
         err_continues: shape.implied_check,
+        untimed_err_continues: shape.implied_check,
         ..Evidence::default()
     };
     for part in &shape.parts {
