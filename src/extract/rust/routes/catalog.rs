@@ -215,6 +215,7 @@ impl RoutesCatalog {
         add(&mut w.sql_runners, o.sql_runners);
         add(&mut w.upsert_calls, o.upsert_calls);
         add(&mut w.set_chains, o.set_chains);
+        add(&mut w.fencing_columns, o.fencing_columns);
         add(&mut w.not_followed, o.not_followed);
         add(&mut w.not_writes, o.not_writes);
         add(&mut w.new_ids, o.new_ids);

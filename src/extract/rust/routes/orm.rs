@@ -20,17 +20,23 @@ pub(crate) fn absolute_set(m: &syn::ExprMethodCall, cat: &RoutesCatalog) -> Opti
     cat.writes.set_chains.iter().find_map(|c| {
         let (root_want, set_want) = c.split_once(" * ")?;
         let mut sets: Option<bool> = None;
+        let mut assigned = Assigned::default();
         let mut cur = m;
         let root = loop {
             if cur.method == set_want {
                 let args = &cur.args;
-                let absolute = match args.len() {
-                    1 => Some(absolute_pairs(&args[0])),
-                    2 => Some(absolute_value(&args[0], &args[1])),
-                    _ => None,
-                };
-                if let Some(a) = absolute {
-                    sets = Some(sets.unwrap_or(true) && a);
+                let before = assigned;
+                match args.len() {
+                    1 => {
+                        absolute_pairs(&args[0], cat, &mut assigned);
+                        // A changeset value (`set(&form)`) holds given values.
+                        assigned.given |= assigned == before;
+                    }
+                    2 => assigned.add(&args[0], absolute_value(&args[0], &args[1]), cat),
+                    _ => {}
+                }
+                if assigned != before {
+                    sets = Some(true);
                 }
             }
             match strip(&cur.receiver) {
@@ -47,6 +53,8 @@ pub(crate) fn absolute_set(m: &syn::ExprMethodCall, cat: &RoutesCatalog) -> Opti
         if f.path.segments.last().is_none_or(|s| s.ident != root_want) {
             return None;
         }
+        // A fencing count beside given values sets given values; alone it counts.
+        sets = sets.map(|_| !assigned.counted && assigned.given);
         // sea-orm `Entity::update(ActiveModel { hits: Set(m.hits + 1), ..m.into() })`:
         // the model written in the call holds the values (one bound to a variable
         // first is taken as given values, as `am.update(db)` is).
@@ -96,16 +104,65 @@ pub(crate) fn strip(e: &syn::Expr) -> &syn::Expr {
     }
 }
 
-/// Every `col.eq(rhs)` in `arg` leaves `col`'s name out of `rhs`.
-fn absolute_pairs(arg: &syn::Expr) -> bool {
-    struct Pairs(bool);
-    impl<'ast> Visit<'ast> for Pairs {
+/// What the assignments of a set chain do: some give a column a value, some count a
+/// column (other than a fencing one beside given values) from what it held.
+#[derive(Clone, Copy, Default, PartialEq)]
+struct Assigned {
+    given: bool,
+    counted: bool,
+    fenced: bool,
+}
+
+impl Assigned {
+    /// One assignment to column `col` (a path: `Column::Enabled`, `users::logins`).
+    fn add(&mut self, col: &syn::Expr, absolute: bool, cat: &RoutesCatalog) {
+        if absolute {
+            self.given = true;
+            return;
+        }
+        let fencing = match strip(col) {
+            syn::Expr::Path(p) => p
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| fencing_column(&s.ident.to_string(), cat)),
+            _ => false,
+        };
+        match fencing {
+            true => self.fenced = true,
+            false => self.counted = true,
+        }
+    }
+}
+
+/// Whether a column's name holds a fencing word (`EvaluationGeneration`, `lock_version`),
+/// by whole words of its snake or camel case.
+fn fencing_column(name: &str, cat: &RoutesCatalog) -> bool {
+    let mut words: Vec<String> = Vec::new();
+    let mut word = String::new();
+    for c in name.chars() {
+        if c == '_' || (c.is_ascii_uppercase() && !word.is_empty()) {
+            words.extend((!word.is_empty()).then(|| std::mem::take(&mut word)));
+        }
+        if c != '_' {
+            word.push(c.to_ascii_lowercase());
+        }
+    }
+    words.push(word);
+    let fencing = &cat.writes.fencing_columns;
+    words.iter().any(|w| fencing.iter().any(|f| f == w))
+}
+
+/// Every `col.eq(rhs)` in `arg`: given when `rhs` leaves `col`'s name out.
+fn absolute_pairs(arg: &syn::Expr, cat: &RoutesCatalog, assigned: &mut Assigned) {
+    struct Pairs<'a, 'c>(&'c RoutesCatalog, &'a mut Assigned);
+    impl<'ast> Visit<'ast> for Pairs<'_, '_> {
         fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
             if m.method == "eq" && m.args.len() == 1 {
                 if let Some((col, qualified)) = last_ident(&m.receiver) {
                     let mut mentions = Mentions(&col, qualified, false);
                     mentions.visit_expr(&m.args[0]);
-                    self.0 &= !mentions.2;
+                    self.1.add(&m.receiver, !mentions.2, self.0);
                 }
             }
             visit::visit_expr_method_call(self, m);
@@ -123,9 +180,7 @@ fn absolute_pairs(arg: &syn::Expr) -> bool {
             self.2 |= (!self.1 || segs.len() > 1) && segs.last().is_some_and(|s| s.ident == self.0);
         }
     }
-    let mut p = Pairs(true);
-    p.visit_expr(arg);
-    p.0
+    Pairs(cat, assigned).visit_expr(arg);
 }
 
 /// One assignment `col, value` (sea-orm `col_expr(Column::Hits, value)`) is absolute

@@ -30,6 +30,10 @@ pub struct Writes {
     /// a `setter` call (`diesel::update(t).set(col.eq(v))`) sets given values unless a
     /// `col.eq(..)` computes the column from itself.
     pub set_chains: Vec<String>,
+    /// Words naming a fencing column (`generation`, `version`): counting one up beside
+    /// a given value (`Enabled := v, EvaluationGeneration := EvaluationGeneration + 1`)
+    /// only tells readers that the row changed, so the chain still sets given values.
+    pub fencing_columns: Vec<String>,
     /// Calls not followed into the workspace when judging what a repeat does:
     /// constructors and conversions (`Argon2::new`) that most types share, so their
     /// name reaches unrelated functions.
