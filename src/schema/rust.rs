@@ -70,6 +70,11 @@ const CALL: &[Field] = &[
         Ty::Text,
         "present when the call is in a function only detached tasks run (a `tokio::spawn(..)` or `std::thread::spawn(..)` statement whose handle is dropped, or bound to `_`, not itself inside a loop or closure; not a loop inside the task), directly or through functions only they run: why",
     ),
+    Field::new(
+        "background-job",
+        Ty::Text,
+        "present when the call is in a function only queued jobs run (a method of an impl of a job-queue trait, `[[background-job]]` of the clients catalogue: `impl BackgroundJob for SyncAdmins { async fn run(..) }`), directly or through functions only they run: why",
+    ),
 ];
 
 const RETRY: &[Field] = &[

@@ -80,6 +80,22 @@ pub struct CatalogFile {
     /// Hand-written breakers, recognised by the methods they call.
     #[serde(default)]
     pub hand_breaker: Vec<HandBreaker>,
+    /// Job-queue traits whose methods run a queued job (the breaker rule leaves
+    /// what only they reach).
+    #[serde(default)]
+    pub background_job: Vec<BackgroundJob>,
+}
+
+/// A job-queue trait (`crates_io_worker::BackgroundJob`): the `methods` of a type's
+/// impl of it run a queued job, which the queue retries later with its own backoff;
+/// no caller waits on the job's calls.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BackgroundJob {
+    /// The trait's name, its last path segment (`BackgroundJob`).
+    #[serde(rename = "trait")]
+    pub trait_name: String,
+    pub methods: Vec<String>,
 }
 
 /// A hand-written circuit breaker (symbolicator's per-host `HostDenyList`), known by
@@ -285,6 +301,8 @@ pub struct Catalog {
     pub one_shot: OneShot,
     /// Hand-written breakers, every file's entries.
     pub hand_breakers: Vec<HandBreaker>,
+    /// Job-queue traits, every file's entries.
+    pub background_jobs: Vec<BackgroundJob>,
     client_wrappers: Vec<TimeoutWrapper>,
     /// The retry extractor's catalogue (`apis/retry*.toml`).
     pub retry: RetryCatalog,
@@ -320,6 +338,7 @@ impl Catalog {
                 self.breakers.extend(file.breaker);
                 self.client_wrappers.extend(file.client_wrapper);
                 self.hand_breakers.extend(file.hand_breaker);
+                self.background_jobs.extend(file.background_job);
                 if let Some(o) = file.one_shot {
                     self.one_shot.cli.extend(o.cli);
                     self.one_shot.service.extend(o.service);

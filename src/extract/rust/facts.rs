@@ -187,6 +187,11 @@ pub struct FileFacts {
     /// ([`crate::extract::rust::clients::detached`]). Empty in most files.
     #[serde(default)]
     pub detached: Vec<(String, Vec<String>)>,
+    /// Methods that run a queued job (a catalogue job trait's impl: `impl
+    /// BackgroundJob for SyncAdmins { async fn run(..) }`), each with the names it
+    /// calls ([`crate::extract::rust::clients::jobs`]). Empty in most files.
+    #[serde(default)]
+    pub jobs: Vec<(String, Vec<String>)>,
     /// Functions a binary's `main` hands the command line to first, returning when
     /// they handled a subcommand (`if cli::cli().await? { return Ok(()); }`): command
     /// gates ([`crate::extract::rust::clients::gates`]). Empty in most files.

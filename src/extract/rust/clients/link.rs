@@ -343,6 +343,9 @@ fn request_node(
         if let Some(why) = library.detached(r.in_fn.as_deref()) {
             fields.push(entry("detached", scalar(why, r.span)));
         }
+        if let Some(why) = library.job(r.in_fn.as_deref()) {
+            fields.push(entry("background-job", scalar(why, r.span)));
+        }
     }
     call
 }

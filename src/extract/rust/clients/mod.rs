@@ -27,6 +27,7 @@ mod foreign;
 mod gates;
 mod guards;
 mod handles;
+mod jobs;
 pub mod link;
 mod nodes;
 mod package;
@@ -463,6 +464,10 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_> {
         let saved = std::mem::replace(&mut self.impl_type, ty);
         visit::visit_item_impl(self, i);
         self.impl_type = saved;
+        if !self.ctx.catalog.background_jobs.is_empty() {
+            let jobs = jobs::job_methods(i, self.ctx.catalog);
+            self.facts.jobs.extend(jobs);
+        }
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {

@@ -35,6 +35,7 @@ use super::entries::{
 use super::foreign::{foreign_chains, Foreign};
 use super::gates::{gated_functions, gates_of};
 use super::guards::{any_breaker_shape, hand_guarded};
+use super::jobs::job_functions;
 use super::package::one_shot;
 use super::periodic::periodic_functions;
 use super::tools::{tool_only_functions, Tools};
@@ -84,6 +85,9 @@ pub struct LibraryReach {
     /// The package's functions only a command gate of its `main` runs, each with why
     /// ([`super::gates`]).
     pub gated: HashMap<String, String>,
+    /// The package's functions only queued jobs run, each with why
+    /// ([`super::jobs`]).
+    pub jobs: HashMap<String, String>,
     /// Chains a handle of the package meets in another package's function it is
     /// handed to ([`super::foreign`]), by (package file index, handle).
     pub foreign: Foreign,
@@ -111,6 +115,12 @@ impl LibraryReach {
     /// only a command gate of the package's `main` runs that function.
     pub fn gated(&self, in_fn: Option<&str>) -> Option<&str> {
         self.gated.get(fn_name(in_fn?)?).map(String::as_str)
+    }
+
+    /// Why a call made in function `in_fn` (a link key) runs in a queued job, when
+    /// only job methods run that function.
+    pub fn job(&self, in_fn: Option<&str>) -> Option<&str> {
+        self.jobs.get(fn_name(in_fn?)?).map(String::as_str)
     }
 
     /// Why a call made in function `in_fn` (a link key) has no caller waiting on it,
@@ -242,7 +252,7 @@ pub fn library_reach(
         users: &users,
         methods: &methods,
     };
-    let (mut functions, mut guarded, mut periodic, mut detached, mut gated) =
+    let (mut functions, mut guarded, mut periodic, mut detached, mut gated, mut jobs) =
         call_graph_answers(packages, paths, catalog, &tools, &reached, &gates);
     let mut foreign = foreign_chains(packages, &names);
     unreached
@@ -260,6 +270,7 @@ pub fn library_reach(
             periodic: std::mem::take(&mut periodic[j]),
             detached: std::mem::take(&mut detached[j]),
             gated: std::mem::take(&mut gated[j]),
+            jobs: std::mem::take(&mut jobs[j]),
             foreign: std::mem::take(&mut foreign[j]),
         })
         .collect()
@@ -284,10 +295,11 @@ fn command_gates(
         .collect()
 }
 
-/// Per package: tools-only function names, hand-guarded, periodic, detached and
-/// command-gated functions (why).
+/// Per package: tools-only function names, hand-guarded, periodic, detached,
+/// command-gated and queued-job functions (why).
 type Answers = (
     Vec<Option<HashSet<String>>>,
+    Vec<HashMap<String, String>>,
     Vec<HashMap<String, String>>,
     Vec<HashMap<String, String>>,
     Vec<HashMap<String, String>>,
@@ -298,7 +310,7 @@ type Answers = (
 /// tools run ([`tool_only_functions`]), those a hand-written breaker guards
 /// ([`hand_guarded`]), those only periodic loops run ([`periodic_functions`]), those
 /// only detached tasks run ([`detached_functions`]), those only a command gate runs
-/// ([`gated_functions`]). The graph is built only when a question needs it (most runs
+/// ([`gated_functions`]), those only queued jobs run ([`job_functions`]). The graph is built only when a question needs it (most runs
 /// have no tool beside a library, no hand-written breaker, no periodic loop, no
 /// detached task and no command gate).
 fn call_graph_answers(
@@ -325,11 +337,21 @@ fn call_graph_answers(
         .iter()
         .any(|f| f.iter().any(|(_, f)| !f.detached.is_empty()));
     let gated = gates.iter().any(|g| !g.is_empty());
-    let graph =
-        (tools_question || guards || loops || spawns || gated).then(|| CallGraph::of(&files));
+    let jobs = files
+        .iter()
+        .any(|f| f.iter().any(|(_, f)| !f.jobs.is_empty()));
+    let graph = (tools_question || guards || loops || spawns || gated || jobs)
+        .then(|| CallGraph::of(&files));
     let none = || vec![HashMap::default(); packages.len()];
     let Some(g) = &graph else {
-        return (vec![None; packages.len()], none(), none(), none(), none());
+        return (
+            vec![None; packages.len()],
+            none(),
+            none(),
+            none(),
+            none(),
+            none(),
+        );
     };
     let functions = match tools_question {
         true => tool_only_functions(g, packages, tools, reached),
@@ -351,7 +373,11 @@ fn call_graph_answers(
         true => gated_functions(g, &files, paths, gates),
         false => none(),
     };
-    (functions, guarded, periodic, detached, gated)
+    let jobs = match jobs {
+        true => job_functions(g, &files),
+        false => none(),
+    };
+    (functions, guarded, periodic, detached, gated, jobs)
 }
 
 /// Per package, the subcommands that are one-shot methods of the dispatching type
