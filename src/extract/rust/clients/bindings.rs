@@ -163,13 +163,22 @@ impl Visitor<'_, '_> {
     /// The value a path names: a tracked variable, a closure handed to a breaker, or a
     /// `static` of the package.
     pub(super) fn path_value(&mut self, path: &syn::Path) -> Option<usize> {
-        // Most paths name nothing tracked: check cheap signs before naming them.
+        // Most paths name nothing tracked: check cheap signs before naming them. The
+        // last name's text is read once for both questions (a variable of this scope,
+        // a `static`'s name): reading an identifier costs more than either lookup.
         let last = &path.segments.last()?.ident;
         let vars = &self.scopes.last()?.vars;
-        if let (Some(ident), false) = (path.get_ident(), vars.is_empty()) {
-            if let Some(h) = with_ident_str(ident, |name| vars.get(name).copied()) {
-                return Some(h);
-            }
+        let lookup = path.get_ident().is_some() && !vars.is_empty();
+        let (var, is_static) = with_ident_str(last, |name| {
+            let var = if lookup {
+                vars.get(name).copied()
+            } else {
+                None
+            };
+            (var, var.is_none() && is_static_name(name))
+        });
+        if var.is_some() {
+            return var;
         }
         if self.breaker > 0 && path.segments.len() == 1 {
             if let Some(key) = self.closure_key(&last.to_string()) {
@@ -177,7 +186,7 @@ impl Visitor<'_, '_> {
                 return None;
             }
         }
-        if !with_ident_str(last, is_static_name) {
+        if !is_static {
             return None;
         }
         self.static_use(&last.to_string())

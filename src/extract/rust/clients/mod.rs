@@ -406,22 +406,22 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_> {
                 return;
             }
             self.last_request = None;
-            let name = pat_ident(&l.pat);
-            if let Some(name) = &name {
+            let name = pat_ident_ref(&l.pat);
+            if let Some(name) = name {
                 if let Some(t @ Target::Local(_)) = target_of(&init.expr) {
-                    self.scope().local_targets.insert(name.clone(), t);
+                    self.scope().local_targets.insert(name.to_string(), t);
                 }
             }
             self.valued_loop = matches!(&*init.expr, Expr::Loop(_));
             let h = self.expr(&init.expr);
-            if let (Some(h), Some(name)) = (h, &name) {
-                self.scope().vars.insert(name.clone(), h);
+            if let (Some(h), Some(name)) = (h, name) {
+                self.scope().vars.insert(name.to_string(), h);
             }
             // `let fut = client.get(u).send();`: a request future, bounded if a
             // timeout wrapper is later given `fut`.
             let future = matches!(&*init.expr, Expr::MethodCall(_));
             if let (Some(req), Some(name), true) = (self.last_request.take(), name, future) {
-                self.scope().pending.insert(name, req);
+                self.scope().pending.insert(name.to_string(), req);
             }
             if let Some((_, diverge)) = &init.diverge {
                 self.expr(diverge);

@@ -290,9 +290,15 @@ pub(super) fn simple_ident_expr(e: &Expr) -> Option<&syn::Ident> {
 }
 
 pub(super) fn pat_ident(p: &Pat) -> Option<String> {
+    pat_ident_ref(p).map(ToString::to_string)
+}
+
+/// The identifier of [`pat_ident`], not written out: most `let`s bind nothing the
+/// visitor keeps, so the name is made only when it is stored.
+pub(super) fn pat_ident_ref(p: &Pat) -> Option<&syn::Ident> {
     match p {
-        Pat::Ident(i) => Some(i.ident.to_string()),
-        Pat::Type(t) => pat_ident(&t.pat),
+        Pat::Ident(i) => Some(&i.ident),
+        Pat::Type(t) => pat_ident_ref(&t.pat),
         _ => None,
     }
 }
