@@ -138,6 +138,20 @@ impl Collector<'_> {
 }
 
 impl Collector<'_> {
+    /// An `if` asking a function of this module whether the record exists (a name
+    /// holding the word `exists`: `if view_exists_with_name(org, &v.name).await.is_some()
+    /// { return Err(..) }`, `if name_exists(..)? { bail!(..) }`), before any write, that
+    /// answers an error where it does: the body refuses what it would make twice, so a
+    /// repeat is refused ([`repeat::REFUSES`]). Only a bare name (or `Self::`, `self::`):
+    /// a module's or type's lookup is judged by the record it names.
+    pub(super) fn exists_refusal_if(&mut self, i: &syn::ExprIf) {
+        if asks_exists(&i.cond)
+            && answer::block_refuses(&i.then_branch, &self.cat.writes.error_answers)
+        {
+            self.ev.repeat |= repeat::REFUSES;
+        }
+    }
+
     /// `f`, called through a module's path, writes: write-named, or one of the
     /// catalogue's `module-writes` (`add`).
     fn writes_through_module(&self, f: &str) -> bool {
@@ -232,4 +246,36 @@ fn finds_some(pat: &syn::Pat) -> bool {
     let mut s = Scan(false);
     s.visit_pat(pat);
     s.0
+}
+
+/// Whether a condition asks whether something exists, through a local function named
+/// so: its call (a `bool`), `.is_some()`/`.is_ok()` of it, or `let Some(_) = ..` of it.
+fn asks_exists(cond: &syn::Expr) -> bool {
+    let call = match cond {
+        syn::Expr::Paren(p) => return asks_exists(&p.expr),
+        syn::Expr::MethodCall(m)
+            if m.args.is_empty() && found_question(&m.method) == Some(true) =>
+        {
+            &*m.receiver
+        }
+        syn::Expr::Let(l) if finds_some(&l.pat) => &*l.expr,
+        c => c,
+    };
+    let syn::Expr::Call(c) = super::super::orm::strip(call) else {
+        return false;
+    };
+    let syn::Expr::Path(p) = &*c.func else {
+        return false;
+    };
+    let segs: Vec<&syn::PathSegment> = p.path.segments.iter().collect();
+    let local = match segs.as_slice() {
+        [_] => true,
+        [first, _] => first.ident == "Self" || first.ident == "self",
+        _ => false,
+    };
+    local
+        && segs.last().is_some_and(|f| {
+            let name = f.ident.to_string();
+            name.split('_').any(|w| w == "exists")
+        })
 }

@@ -264,6 +264,7 @@ impl Collector<'_> {
         self.visit_expr(&i.cond);
         if first && self.names.writes.text.is_empty() {
             self.module_refusal_if(i);
+            self.exists_refusal_if(i);
         }
         if first && block_refuses(&i.then_branch, &self.cat.writes.error_answers) {
             // `if ea.status != Status::Confirmed as i32 { err!(..) }`.
