@@ -7,6 +7,8 @@
 //! workspace's call graph, as periodic loops and detached tasks are). The timeout rule
 //! still judges the client: a hung job holds its worker.
 
+use std::collections::BTreeSet;
+
 use rustc_hash::FxHashMap as HashMap;
 use syn::visit::{self, Visit};
 
@@ -47,27 +49,28 @@ pub(super) fn job_methods(i: &syn::ItemImpl, catalog: &Catalog) -> Vec<(String, 
         .map(|f| {
             let mut calls = Calls::default();
             calls.visit_block(&f.block);
-            let mut names: Vec<String> = calls.0.into_keys().collect();
-            names.sort_unstable();
-            (format!("{ty}::{}", f.sig.ident), names)
+            (
+                format!("{ty}::{}", f.sig.ident),
+                calls.0.into_iter().collect(),
+            )
         })
         .collect()
 }
 
-/// Every name a body calls (functions by their last segment, methods by name).
+/// Every name a body calls (functions by their last segment, methods by name), sorted.
 #[derive(Default)]
-struct Calls(HashMap<String, ()>);
+struct Calls(BTreeSet<String>);
 
 impl<'ast> Visit<'ast> for Calls {
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-        self.0.insert(m.method.to_string(), ());
+        self.0.insert(m.method.to_string());
         visit::visit_expr_method_call(self, m);
     }
 
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
         if let syn::Expr::Path(p) = &*c.func {
             if let Some(last) = p.path.segments.last() {
-                self.0.insert(last.ident.to_string(), ());
+                self.0.insert(last.ident.to_string());
             }
         }
         visit::visit_expr_call(self, c);
@@ -78,7 +81,7 @@ impl<'ast> Visit<'ast> for Calls {
             Some(macros::Reparsed::Exprs(exprs)) => exprs.iter().for_each(|e| self.visit_expr(e)),
             Some(macros::Reparsed::Stmts(stmts)) => stmts.iter().for_each(|s| self.visit_stmt(s)),
             None => super::periodic::token_calls(m.tokens.clone(), &mut |n| {
-                self.0.insert(n, ());
+                self.0.insert(n);
             }),
         }
     }

@@ -62,7 +62,8 @@ pub(super) fn block_value_refuses(b: &syn::Block, answers: &[String]) -> bool {
         || matches!(b.stmts.last(), Some(syn::Stmt::Expr(e, None)) if error_answer(e, answers))
 }
 
-fn error_macro(m: &syn::Macro) -> bool {
+/// `bail!(..)`, `err!(..)` and the like: a macro answering an error.
+pub(super) fn error_macro(m: &syn::Macro) -> bool {
     m.path.segments.last().is_some_and(|s| {
         let n = s.ident.to_string();
         n == "bail" || n.starts_with("err")

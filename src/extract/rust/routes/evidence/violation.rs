@@ -53,10 +53,7 @@ impl<'ast> Visit<'ast> for Errs {
         visit::visit_expr_call(self, c);
     }
     fn visit_macro(&mut self, m: &'ast syn::Macro) {
-        self.0 |= m.path.segments.last().is_some_and(|s| {
-            let n = s.ident.to_string();
-            n == "bail" || n.starts_with("err")
-        });
+        self.0 |= super::answer::error_macro(m);
     }
 }
 
@@ -312,10 +309,6 @@ impl<'ast> Visit<'ast> for TextAnswer<'_> {
         visit::visit_expr_call(self, c);
     }
     fn visit_macro(&mut self, m: &'ast syn::Macro) {
-        let error = m.path.segments.last().is_some_and(|s| {
-            let n = s.ident.to_string();
-            n == "bail" || n.starts_with("err")
-        });
-        self.found |= error && self.tokens_say(&m.tokens);
+        self.found |= super::answer::error_macro(m) && self.tokens_say(&m.tokens);
     }
 }
