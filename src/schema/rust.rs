@@ -75,6 +75,11 @@ const CALL: &[Field] = &[
         Ty::Text,
         "present when the call is in a function only queued jobs run (a method of an impl of a job-queue trait, `[[background-job]]` of the clients catalogue: `impl BackgroundJob for SyncAdmins { async fn run(..) }`), directly or through functions only they run: why",
     ),
+    Field::new(
+        "off-request-path",
+        Ty::Text,
+        "present when the run serves requests (it registers a route handler, middleware or RPC method) and none reaches the function the call is in, by name through the workspace's call graph: start-up code, background loops, internal workers; a long-running package that registers no entry and depends on no package that does counts as all entries: why",
+    ),
 ];
 
 const RETRY: &[Field] = &[

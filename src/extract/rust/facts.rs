@@ -192,6 +192,11 @@ pub struct FileFacts {
     /// calls ([`crate::extract::rust::clients::jobs`]). Empty in most files.
     #[serde(default)]
     pub jobs: Vec<(String, Vec<String>)>,
+    /// Methods of trait impls shaped like RPC handlers (`Svc::search`, taking a
+    /// `Request<..>`, answering `Result<Response<..>, ..>`): request entries
+    /// ([`crate::extract::rust::clients::request_path`]). Empty in most files.
+    #[serde(default)]
+    pub rpc_methods: Vec<String>,
     /// Functions a binary's `main` hands the command line to first, returning when
     /// they handled a subcommand (`if cli::cli().await? { return Ok(()); }`): command
     /// gates ([`crate::extract::rust::clients::gates`]). Empty in most files.

@@ -8,13 +8,14 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
-use crate::{clients, payments::Payments};
+use crate::{clients, ledger::Ledger, payments::Payments, receipts};
 
 #[derive(Clone)]
 pub struct AppState {
     inventory: Arc<clients::Inventory>,
     fraud: Arc<clients::Fraud>,
     payments: Arc<Payments>,
+    ledger: Arc<Ledger>,
 }
 
 impl AppState {
@@ -23,6 +24,7 @@ impl AppState {
             inventory: Arc::new(clients::Inventory::new()),
             fraud: Arc::new(clients::Fraud::new()),
             payments: Arc::new(Payments::new()?),
+            ledger: Arc::new(Ledger::new()?),
         })
     }
 }
@@ -40,6 +42,9 @@ pub fn router(state: AppState) -> Router {
         .route("/orders/{id}/pay", post(pay))
         .with_state(state)
 }
+
+/// Every order of the demo shop costs the same.
+const ORDER_CENTS: u64 = 4_999;
 
 async fn order_status(Path(id): Path<u64>) -> String {
     format!("order {id}: placed")
@@ -61,5 +66,11 @@ async fn pay(State(state): State<AppState>, Path(id): Path<u64>, headers: Header
         .and_then(|v| v.to_str().ok())
         .ok_or(StatusCode::BAD_REQUEST)?;
     state.payments.charge(id, key).await.map_err(|_| StatusCode::BAD_GATEWAY)?;
+    state.ledger.book(id, ORDER_CENTS).await.map_err(|_| StatusCode::BAD_GATEWAY)?;
+    // The shopper waits for the receipt, rendered on a blocking thread.
+    tokio::task::spawn_blocking(move || receipts::render(id))
+        .await
+        .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?
+        .map_err(|_| StatusCode::BAD_GATEWAY)?;
     Ok(StatusCode::OK)
 }

@@ -75,6 +75,36 @@ impl<'a> CallGraph<'a> {
             .unwrap_or(&[])
     }
 
+    /// The bodies `root` bodies run, themselves included: a body with a reached
+    /// caller ([`Self::callers`]) whose call `counts(caller, body)` (its package may
+    /// call into the body's) is reached.
+    pub(super) fn reached_from(
+        &self,
+        root: Vec<bool>,
+        counts: &dyn Fn(usize, usize) -> bool,
+    ) -> Vec<bool> {
+        let n = self.bodies.len();
+        let mut callees: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for b in 0..n {
+            for &c in self.callers(b) {
+                if counts(c, b) && callees[c].last() != Some(&b) {
+                    callees[c].push(b);
+                }
+            }
+        }
+        let mut reached = root;
+        let mut stack: Vec<usize> = (0..n).filter(|&b| reached[b]).collect();
+        while let Some(c) = stack.pop() {
+            for &b in &callees[c] {
+                if !reached[b] {
+                    reached[b] = true;
+                    stack.push(b);
+                }
+            }
+        }
+        reached
+    }
+
     /// The bodies only `root` bodies run: the greatest set of `candidate` bodies whose
     /// callers are all roots or members, then those of it a root reaches through
     /// members (a cycle no root enters is not known to be the roots').

@@ -17,9 +17,13 @@ use crate::extract::rust::catalog::Catalog;
 use crate::extract::rust::front::macros;
 use crate::extract::rust::FileFacts;
 
-/// The job methods of an impl of a catalogue job trait, each as (link key, the names
-/// it calls, sorted). Empty for any other impl.
-pub(super) fn job_methods(i: &syn::ItemImpl, catalog: &Catalog) -> Vec<(String, Vec<String>)> {
+/// The job methods of an impl of a catalogue job trait for type `ty`, each as (link
+/// key, the names it calls, sorted). Empty for any other impl.
+pub(super) fn job_methods(
+    i: &syn::ItemImpl,
+    ty: &str,
+    catalog: &Catalog,
+) -> Vec<(String, Vec<String>)> {
     let Some((_, path, _)) = &i.trait_ else {
         return Vec::new();
     };
@@ -31,13 +35,6 @@ pub(super) fn job_methods(i: &syn::ItemImpl, catalog: &Catalog) -> Vec<(String, 
         .iter()
         .find(|j| trait_name.ident == j.trait_name)
     else {
-        return Vec::new();
-    };
-    let ty = match &*i.self_ty {
-        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
-        _ => None,
-    };
-    let Some(ty) = ty else {
         return Vec::new();
     };
     i.items

@@ -346,6 +346,9 @@ fn request_node(
         if let Some(why) = library.job(r.in_fn.as_deref()) {
             fields.push(entry("background-job", scalar(why, r.span)));
         }
+        if let Some(why) = library.off_request_path(r.file, r.in_fn.as_deref()) {
+            fields.push(entry("off-request-path", scalar(&why, r.span)));
+        }
     }
     call
 }

@@ -25,6 +25,7 @@ mod detached;
 pub mod entries;
 mod foreign;
 mod gates;
+mod graph_answers;
 mod guards;
 mod handles;
 mod jobs;
@@ -32,6 +33,7 @@ pub mod link;
 mod nodes;
 mod package;
 mod periodic;
+mod request_path;
 pub mod runners;
 mod syntax;
 mod tools;
@@ -461,13 +463,18 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_> {
             syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
             _ => None,
         };
+        if let Some(ty) = ty.as_deref() {
+            if !self.ctx.catalog.background_jobs.is_empty() {
+                let jobs = jobs::job_methods(i, ty, self.ctx.catalog);
+                self.facts.jobs.extend(jobs);
+            }
+            self.facts
+                .rpc_methods
+                .extend(request_path::rpc_methods(i, ty));
+        }
         let saved = std::mem::replace(&mut self.impl_type, ty);
         visit::visit_item_impl(self, i);
         self.impl_type = saved;
-        if !self.ctx.catalog.background_jobs.is_empty() {
-            let jobs = jobs::job_methods(i, self.ctx.catalog);
-            self.facts.jobs.extend(jobs);
-        }
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {

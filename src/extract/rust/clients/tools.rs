@@ -65,7 +65,7 @@ impl Tools<'_> {
 
     /// `reach[k * n + j]`: package `k` may call into package `j` (of `n`): `k` is
     /// `j`, depends on it through packages of the run, or either has no manifest.
-    fn reach(&self, packages: &[(Option<&Deps>, &[PackageFile])]) -> Vec<bool> {
+    pub(super) fn reach(&self, packages: &[(Option<&Deps>, &[PackageFile])]) -> Vec<bool> {
         let n = packages.len();
         let mut reach = vec![false; n * n];
         for j in 0..n {

@@ -27,18 +27,15 @@ use std::path::PathBuf;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use super::callgraph::CallGraph;
-use super::detached::detached_functions;
 use super::entries::{
     local_server_tool, one_shot_files, one_shot_methods, quiet_modules, runs_long, LongRunning,
 };
 use super::foreign::{foreign_chains, Foreign};
-use super::gates::{gated_functions, gates_of};
-use super::guards::{any_breaker_shape, hand_guarded};
-use super::jobs::job_functions;
+use super::gates::gates_of;
+use super::graph_answers::{call_graph_answers, GraphAnswers};
 use super::package::one_shot;
-use super::periodic::periodic_functions;
-use super::tools::{tool_only_functions, Tools};
+use super::request_path::OffPath;
+use super::tools::Tools;
 use crate::extract::rust::catalog::Catalog;
 use crate::extract::rust::{Deps, FileFacts};
 
@@ -46,7 +43,7 @@ use crate::extract::rust::{Deps, FileFacts};
 type PackageFile = (usize, FileFacts);
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Role {
+pub(super) enum Role {
     OneShot,
     /// A command-line tool with a library part (`src/lib.rs` and `src/main.rs`,
     /// a CLI parser, no framework, no route): its binary makes no package
@@ -88,6 +85,9 @@ pub struct LibraryReach {
     /// The package's functions only queued jobs run, each with why
     /// ([`super::jobs`]).
     pub jobs: HashMap<String, String>,
+    /// When the run serves requests: the package's functions no request entry
+    /// reaches, by (package file index, name) ([`super::request_path`]).
+    pub off_path: Option<OffPath>,
     /// Chains a handle of the package meets in another package's function it is
     /// handed to ([`super::foreign`]), by (package file index, handle).
     pub foreign: Foreign,
@@ -121,6 +121,17 @@ impl LibraryReach {
     /// only job methods run that function.
     pub fn job(&self, in_fn: Option<&str>) -> Option<&str> {
         self.jobs.get(fn_name(in_fn?)?).map(String::as_str)
+    }
+
+    /// Why a call made in function `in_fn` (a link key) of package file `file` has
+    /// no request waiting on it, when the run serves requests and none reaches that
+    /// function.
+    pub fn off_request_path(&self, file: usize, in_fn: Option<&str>) -> Option<String> {
+        let name = fn_name(in_fn?)?;
+        let off = self.off_path.as_ref()?;
+        off.contains(&(file, name.to_string())).then(|| {
+            format!("no request of this run reaches `{name}` (no route handler, middleware or RPC method calls it, directly or through what it calls): nobody waits on this call while it fails")
+        })
     }
 
     /// Why a call made in function `in_fn` (a link key) has no caller waiting on it,
@@ -200,7 +211,7 @@ pub fn library_reach(
             Some((names[j]?, quiet.unwrap_or_default()))
         })
         .collect();
-    let mut commands: Vec<Vec<Option<String>>> = (0..packages.len())
+    let commands: Vec<Vec<Option<String>>> = (0..packages.len())
         .map(|j| {
             let (deps, files) = packages[j];
             let cli = parses_command_line(deps, catalog);
@@ -252,25 +263,40 @@ pub fn library_reach(
         users: &users,
         methods: &methods,
     };
-    let (mut functions, mut guarded, mut periodic, mut detached, mut gated, mut jobs) =
-        call_graph_answers(packages, paths, catalog, &tools, &reached, &gates);
-    let mut foreign = foreign_chains(packages, &names);
-    unreached
-        .into_iter()
-        .zip(functions.iter_mut())
-        .zip(commands.iter_mut())
-        .enumerate()
-        .map(|(j, ((unreached, f), c))| LibraryReach {
-            sdk: unreached.is_some() && !tool_like[j],
+    let answers = call_graph_answers(packages, paths, catalog, &tools, &reached, &gates, &roles);
+    let foreign = foreign_chains(packages, &names);
+    let runs_long: Vec<bool> = (0..packages.len())
+        .map(|j| roles[j] != Role::OneShot && one_shot(packages[j].1).is_some())
+        .collect();
+    let sdk: Vec<bool> = (unreached.iter().zip(&tool_like))
+        .map(|(u, t)| u.is_some() && !t)
+        .collect();
+    assemble(unreached, commands, answers, foreign, &sdk, &runs_long)
+}
+
+/// Each package's [`LibraryReach`], from what [`library_reach`] found.
+fn assemble(
+    unreached: Vec<Option<String>>,
+    mut commands: Vec<Vec<Option<String>>>,
+    mut a: GraphAnswers,
+    mut foreign: Vec<Foreign>,
+    sdk: &[bool],
+    runs_long: &[bool],
+) -> Vec<LibraryReach> {
+    let take = std::mem::take::<HashMap<String, String>>;
+    (unreached.into_iter().enumerate())
+        .map(|(j, unreached)| LibraryReach {
+            sdk: sdk[j],
             unreached,
-            functions: f.take(),
-            commands: std::mem::take(c),
-            runs_long: roles[j] != Role::OneShot && one_shot(packages[j].1).is_some(),
-            guarded: std::mem::take(&mut guarded[j]),
-            periodic: std::mem::take(&mut periodic[j]),
-            detached: std::mem::take(&mut detached[j]),
-            gated: std::mem::take(&mut gated[j]),
-            jobs: std::mem::take(&mut jobs[j]),
+            functions: a.functions[j].take(),
+            commands: std::mem::take(&mut commands[j]),
+            runs_long: runs_long[j],
+            guarded: take(&mut a.guarded[j]),
+            periodic: take(&mut a.periodic[j]),
+            detached: take(&mut a.detached[j]),
+            gated: take(&mut a.gated[j]),
+            jobs: take(&mut a.jobs[j]),
+            off_path: a.off_path[j].take(),
             foreign: std::mem::take(&mut foreign[j]),
         })
         .collect()
@@ -293,91 +319,6 @@ fn command_gates(
             }
         })
         .collect()
-}
-
-/// Per package: tools-only function names, hand-guarded, periodic, detached,
-/// command-gated and queued-job functions (why).
-type Answers = (
-    Vec<Option<HashSet<String>>>,
-    Vec<HashMap<String, String>>,
-    Vec<HashMap<String, String>>,
-    Vec<HashMap<String, String>>,
-    Vec<HashMap<String, String>>,
-    Vec<HashMap<String, String>>,
-);
-
-/// Per package, the answers the run's call graph gives: the functions only one-shot
-/// tools run ([`tool_only_functions`]), those a hand-written breaker guards
-/// ([`hand_guarded`]), those only periodic loops run ([`periodic_functions`]), those
-/// only detached tasks run ([`detached_functions`]), those only a command gate runs
-/// ([`gated_functions`]), those only queued jobs run ([`job_functions`]). The graph is built only when a question needs it (most runs
-/// have no tool beside a library, no hand-written breaker, no periodic loop, no
-/// detached task and no command gate).
-fn call_graph_answers(
-    packages: &[(Option<&Deps>, &[PackageFile])],
-    paths: &[Vec<PathBuf>],
-    catalog: &Catalog,
-    tools: &Tools,
-    reached: &[bool],
-    gates: &[Vec<String>],
-) -> Answers {
-    let entries = &catalog.hand_breakers;
-    let files: Vec<&[PackageFile]> = packages.iter().map(|(_, f)| *f).collect();
-    let all_fns = files
-        .iter()
-        .flat_map(|f| f.iter())
-        .flat_map(|(_, f)| &f.routes.fns);
-    let tools_question = reached.iter().any(|r| *r) && tools.any();
-    let guards = any_breaker_shape(all_fns, entries);
-    let loops = files.iter().any(|f| {
-        f.iter()
-            .any(|(_, f)| !f.periodic.is_empty() || !f.closure_args.is_empty())
-    });
-    let spawns = files
-        .iter()
-        .any(|f| f.iter().any(|(_, f)| !f.detached.is_empty()));
-    let gated = gates.iter().any(|g| !g.is_empty());
-    let jobs = files
-        .iter()
-        .any(|f| f.iter().any(|(_, f)| !f.jobs.is_empty()));
-    let graph = (tools_question || guards || loops || spawns || gated || jobs)
-        .then(|| CallGraph::of(&files));
-    let none = || vec![HashMap::default(); packages.len()];
-    let Some(g) = &graph else {
-        return (
-            vec![None; packages.len()],
-            none(),
-            none(),
-            none(),
-            none(),
-            none(),
-        );
-    };
-    let functions = match tools_question {
-        true => tool_only_functions(g, packages, tools, reached),
-        false => vec![None; packages.len()],
-    };
-    let guarded = match guards {
-        true => hand_guarded(g, packages.len(), entries),
-        false => none(),
-    };
-    let periodic = match loops {
-        true => periodic_functions(g, &files, &tools.by_body(packages, g.bodies.len())),
-        false => none(),
-    };
-    let detached = match spawns {
-        true => detached_functions(g, &files),
-        false => none(),
-    };
-    let gated = match gated {
-        true => gated_functions(g, &files, paths, gates),
-        false => none(),
-    };
-    let jobs = match jobs {
-        true => job_functions(g, &files),
-        false => none(),
-    };
-    (functions, guarded, periodic, detached, gated, jobs)
 }
 
 /// Per package, the subcommands that are one-shot methods of the dispatching type

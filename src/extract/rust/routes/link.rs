@@ -324,7 +324,8 @@ impl<'a> Package<'a> {
                 .extend(f.key_body_types.iter().map(String::as_str));
             p.macro_registered
                 .extend(f.macro_registered.iter().map(String::as_str));
-            p.handlers.extend(f.handlers.iter().map(String::as_str));
+            p.handlers
+                .extend(f.handlers.iter().map(|(h, _)| h.as_str()));
             p.new_id_fns
                 .extend(f.new_id_fns.iter().map(|(t, g)| (t.as_str(), g.as_str())));
         }

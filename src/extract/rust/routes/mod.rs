@@ -111,8 +111,11 @@ pub struct FileRoutes {
     /// `Type::f` of the associated functions whose body makes a new identity
     /// (`Cipher::new`, calling `get_uuid()`), with the generator.
     pub(crate) new_id_fns: Vec<(String, String)>,
-    /// Functions used as the handler of an explicit method route (any method).
-    pub(crate) handlers: Vec<String>,
+    /// Functions used as the handler of an explicit method route (any method), each
+    /// with the module its path resolves into (`workflows` of `workflows::run`, or of
+    /// `run` imported from `crate::handler::workflows`); `None` when the path names no
+    /// module (a function of this file, a glob import).
+    pub(crate) handlers: Vec<(String, Option<String>)>,
     /// Out-of-line modules declared under `#[cfg(test)]` (`mod tests;`).
     pub(crate) test_modules: Vec<String>,
     /// What the file's `use`s bind lowercase names to (functions and modules), one
@@ -133,6 +136,28 @@ impl FileRoutes {
     /// catalogue's `skip-test-code` is off.
     pub fn test_modules(&self) -> &[String] {
         &self.test_modules
+    }
+
+    /// The file's functions that register a route with an inline closure handler
+    /// (the closure's calls are theirs).
+    pub(crate) fn inline_registering(&self) -> impl Iterator<Item = &str> {
+        let inline = |s: usize| {
+            (self.routes.iter())
+                .any(|r| r.scope == Some(s) && matches!(r.handler, Some(Handler::Inline(_))))
+        };
+        (self.fn_scopes.iter())
+            .filter(move |(_, s)| inline(*s))
+            .map(|(f, _)| f.as_str())
+    }
+
+    /// The functions the file's layers run as middleware (`from_fn(f)`).
+    pub(crate) fn middleware_fns(&self) -> impl Iterator<Item = &str> {
+        (self.scopes.iter().flat_map(|s| &s.layers))
+            .flat_map(|l| match &l.by {
+                LayerBy::Refs(r) => r.middleware_fns.as_slice(),
+                LayerBy::Named(_) => &[],
+            })
+            .map(String::as_str)
     }
 }
 

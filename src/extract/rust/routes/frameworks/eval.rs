@@ -12,6 +12,17 @@ impl Summarizer<'_> {
         self.imports.path(segs, !self.cat.skip_test_code)
     }
 
+    /// The module a handler's written path resolves into, through the file's
+    /// imports: `workflows` of `workflows::run` or of `run` imported from
+    /// `crate::handler::workflows`; `None` for a bare name of this file or a path
+    /// into `self`, `super` or the crate root.
+    pub(super) fn handler_module(&self, written: &str) -> Option<String> {
+        let segs: Vec<String> = written.split("::").map(str::to_string).collect();
+        let resolved = self.resolve(&segs);
+        let module = resolved.len().checked_sub(2).map(|i| &resolved[i])?;
+        (!matches!(module.as_str(), "self" | "super" | "crate")).then(|| module.clone())
+    }
+
     pub(super) fn framework_head(&self, resolved: &[String]) -> bool {
         let fw = &self.cat.frameworks;
         resolved.len() <= 1

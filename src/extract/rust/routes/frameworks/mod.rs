@@ -250,6 +250,17 @@ impl<'a> Summarizer<'a> {
                 self.function(&f.sig, &f.block, &f.attrs, None);
             }
             syn::Item::Impl(imp) if !self.skip(&imp.attrs) => self.impl_block(imp),
+            // A trait's default methods run for its implementors: a body of the call
+            // graph (`fn invalidate(&self) { self.purge(..) }`), of no type.
+            syn::Item::Trait(t) if !self.skip(&t.attrs) => {
+                for it in &t.items {
+                    if let syn::TraitItem::Fn(f) = it {
+                        if let (Some(body), false) = (&f.default, self.skip(&f.attrs)) {
+                            self.function(&f.sig, body, &f.attrs, None);
+                        }
+                    }
+                }
+            }
             syn::Item::Mod(m) if !self.skip(&m.attrs) => {
                 if let Some((_, inner)) = &m.content {
                     self.items(inner);

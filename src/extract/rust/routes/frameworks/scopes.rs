@@ -57,9 +57,11 @@ impl Summarizer<'_> {
                 // helper; its callers register the real routes.
                 continue;
             }
-            if let Some(Handler::Named(h, _)) = &r.handler {
-                if !self.out.handlers.contains(h) {
-                    self.out.handlers.push(h.clone());
+            if let Some(Handler::Named(h, written)) = &r.handler {
+                let module = written.as_deref().and_then(|w| self.handler_module(w));
+                let handler = (h.clone(), module);
+                if !self.out.handlers.contains(&handler) {
+                    self.out.handlers.push(handler);
                 }
             }
             if !self.cat.is_subject(&r.method) || self.cat.ignored_path(path.as_deref()) {

@@ -1,0 +1,135 @@
+//! What the run's call graph answers for the breaker rule, per package: built once,
+//! only when some question needs it ([`call_graph_answers`]).
+
+use std::path::PathBuf;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+
+use super::callgraph::CallGraph;
+use super::detached::detached_functions;
+use super::gates::gated_functions;
+use super::guards::{any_breaker_shape, hand_guarded};
+use super::jobs::job_functions;
+use super::periodic::periodic_functions;
+use super::request_path::{has_entries, request_path, OffPath};
+use super::tools::{tool_only_functions, Tools};
+use super::workspace::Role;
+use crate::extract::rust::catalog::Catalog;
+use crate::extract::rust::{Deps, FileFacts};
+
+/// One file of a package: (candidate index, facts).
+type PackageFile = (usize, FileFacts);
+
+/// Per package, what the run's call graph answers (see [`call_graph_answers`]).
+pub(super) struct GraphAnswers {
+    pub(super) functions: Vec<Option<HashSet<String>>>,
+    pub(super) guarded: Vec<HashMap<String, String>>,
+    pub(super) periodic: Vec<HashMap<String, String>>,
+    pub(super) detached: Vec<HashMap<String, String>>,
+    pub(super) gated: Vec<HashMap<String, String>>,
+    pub(super) jobs: Vec<HashMap<String, String>>,
+    pub(super) off_path: Vec<Option<OffPath>>,
+}
+
+impl GraphAnswers {
+    pub(super) fn none(n: usize) -> Self {
+        GraphAnswers {
+            functions: vec![None; n],
+            guarded: vec![HashMap::default(); n],
+            periodic: vec![HashMap::default(); n],
+            detached: vec![HashMap::default(); n],
+            gated: vec![HashMap::default(); n],
+            jobs: vec![HashMap::default(); n],
+            off_path: vec![None; n],
+        }
+    }
+}
+
+/// Per package, the answers the run's call graph gives: the functions only one-shot
+/// tools run ([`tool_only_functions`]), those a hand-written breaker guards
+/// ([`hand_guarded`]), those only periodic loops run ([`periodic_functions`]), those
+/// only detached tasks run ([`detached_functions`]), those only a command gate runs
+/// ([`gated_functions`]), those only queued jobs run ([`job_functions`]), those no
+/// request reaches ([`request_path`]). The graph is built only when a question needs
+/// it (most runs have no tool beside a library, no hand-written breaker, no periodic
+/// loop, no detached task, no command gate and no request entry).
+pub(super) fn call_graph_answers(
+    packages: &[(Option<&Deps>, &[PackageFile])],
+    paths: &[Vec<PathBuf>],
+    catalog: &Catalog,
+    tools: &Tools,
+    reached: &[bool],
+    gates: &[Vec<String>],
+    roles: &[Role],
+) -> GraphAnswers {
+    let entries = &catalog.hand_breakers;
+    let files: Vec<&[PackageFile]> = packages.iter().map(|(_, f)| *f).collect();
+    let all_fns = files
+        .iter()
+        .flat_map(|f| f.iter())
+        .flat_map(|(_, f)| &f.routes.fns);
+    let any =
+        |has: &dyn Fn(&FileFacts) -> bool| files.iter().any(|f| f.iter().any(|(_, f)| has(f)));
+    let tools_question = reached.iter().any(|r| *r) && tools.any();
+    let guards = any_breaker_shape(all_fns, entries);
+    let loops = any(&|f| !f.periodic.is_empty() || !f.closure_args.is_empty());
+    let spawns = any(&|f| !f.detached.is_empty());
+    let gated = gates.iter().any(|g| !g.is_empty());
+    let jobs = any(&|f| !f.jobs.is_empty());
+    let requests = any(&has_entries);
+    let n = packages.len();
+    if !(tools_question || guards || loops || spawns || gated || jobs || requests) {
+        return GraphAnswers::none(n);
+    }
+    let g = &CallGraph::of(&files);
+    let none = || vec![HashMap::default(); n];
+    // A command-line tool with a library part runs long when a file of it does
+    // (shipper-watch's accept loop).
+    let long_running: Vec<bool> = (roles.iter().zip(packages))
+        .map(|(r, (_, files))| match r {
+            Role::LongRunning => true,
+            Role::CliLibrary => files.iter().any(|(_, f)| f.long_running),
+            _ => false,
+        })
+        .collect();
+    GraphAnswers {
+        functions: match tools_question {
+            true => tool_only_functions(g, packages, tools, reached),
+            false => vec![None; n],
+        },
+        guarded: if guards {
+            hand_guarded(g, n, entries)
+        } else {
+            none()
+        },
+        periodic: match loops {
+            true => periodic_functions(g, &files, &tools.by_body(packages, g.bodies.len())),
+            false => none(),
+        },
+        detached: if spawns {
+            detached_functions(g, &files)
+        } else {
+            none()
+        },
+        gated: match gated {
+            true => gated_functions(g, &files, paths, gates),
+            false => none(),
+        },
+        jobs: if jobs {
+            job_functions(g, &files)
+        } else {
+            none()
+        },
+        off_path: match requests {
+            true => request_path(
+                g,
+                &files,
+                paths,
+                &long_running,
+                tools.users,
+                &tools.reach(packages),
+            ),
+            false => vec![None; n],
+        },
+    }
+}
