@@ -11,7 +11,7 @@ use super::gates::gated_functions;
 use super::guards::{any_breaker_shape, hand_guarded};
 use super::jobs::job_functions;
 use super::periodic::periodic_functions;
-use super::request_path::{has_entries, request_path, OffPath};
+use super::request_path::{has_entries, request_path, RequestPaths};
 use super::tools::{tool_only_functions, Tools};
 use super::workspace::Role;
 use crate::extract::rust::catalog::Catalog;
@@ -28,7 +28,7 @@ pub(super) struct GraphAnswers {
     pub(super) detached: Vec<HashMap<String, String>>,
     pub(super) gated: Vec<HashMap<String, String>>,
     pub(super) jobs: Vec<HashMap<String, String>>,
-    pub(super) off_path: Vec<Option<OffPath>>,
+    pub(super) requests: RequestPaths,
 }
 
 impl GraphAnswers {
@@ -40,7 +40,10 @@ impl GraphAnswers {
             detached: vec![HashMap::default(); n],
             gated: vec![HashMap::default(); n],
             jobs: vec![HashMap::default(); n],
-            off_path: vec![None; n],
+            requests: RequestPaths {
+                off: vec![None; n],
+                bounded: vec![None; n],
+            },
         }
     }
 }
@@ -120,7 +123,7 @@ pub(super) fn call_graph_answers(
         } else {
             none()
         },
-        off_path: match requests {
+        requests: match requests {
             true => request_path(
                 g,
                 &files,
@@ -129,7 +132,10 @@ pub(super) fn call_graph_answers(
                 tools.users,
                 &tools.reach(packages),
             ),
-            false => vec![None; n],
+            false => RequestPaths {
+                off: vec![None; n],
+                bounded: vec![None; n],
+            },
         },
     }
 }

@@ -296,6 +296,10 @@ pub(crate) fn link_clients(
             if let (Some(why), Value::Map(fields)) = (tool, &mut node.value) {
                 fields.push(entry("one-shot", scalar(&why, *span)));
             }
+            let bounded = client_bounded_reason(library, (fi, in_fn.as_deref()), &requests);
+            if let (Some(why), Value::Map(fields)) = (bounded, &mut node.value) {
+                fields.push(entry("server-timeout", scalar(&why, *span)));
+            }
             for r in requests {
                 if seen_calls.insert((r.file, r.span)) {
                     let call = request_node(entry_api, &r, guarded, &node, &t, library);
@@ -398,6 +402,28 @@ fn client_tool_reason(
     let why = tool_reason(t, library, first.file, first.in_fn.as_deref())?;
     rest.iter()
         .all(|r| tool_reason(t, library, r.file, r.in_fn.as_deref()).is_some())
+        .then_some(why)
+}
+
+/// Why a client built in function `built.1` of package file `built.0` cannot hold a
+/// caller past the server's request timeout: every request made from it (or, with
+/// none in sight, its construction) is in a function only requests a server-side
+/// timeout layer bounds run ([`LibraryReach::request_bounded`]).
+fn client_bounded_reason(
+    library: &LibraryReach,
+    built: (usize, Option<&str>),
+    requests: &[Req],
+) -> Option<String> {
+    let Some((first, rest)) = requests.split_first() else {
+        return library.request_bounded(built.0, built.1);
+    };
+    let why = library.request_bounded(first.file, first.in_fn.as_deref())?;
+    rest.iter()
+        .all(|r| {
+            library
+                .request_bounded(r.file, r.in_fn.as_deref())
+                .is_some()
+        })
         .then_some(why)
 }
 

@@ -34,8 +34,17 @@ use crate::extract::rust::FileFacts;
 /// One file of a package: (candidate index, facts).
 type PackageFile = (usize, FileFacts);
 
-/// The functions of a package no request reaches: (file of the package, name).
+/// Functions of a package: (file of the package, name).
 pub(super) type OffPath = HashSet<(usize, String)>;
+
+/// What the request entries of a run say of each package's functions.
+pub(super) struct RequestPaths {
+    /// Per package, the functions no request reaches (`None`: all are judged).
+    pub(super) off: Vec<Option<OffPath>>,
+    /// Per package, the functions only requests a server-side timeout layer bounds
+    /// run: a client only they use cannot hold a caller past the layer's timeout.
+    pub(super) bounded: Vec<Option<OffPath>>,
+}
 
 /// The methods of a trait impl for type `ty` shaped like RPC handlers, by link key
 /// (`Svc::search`): a `Request<..>` parameter and a `Result<Response<..>, ..>` result,
@@ -187,18 +196,22 @@ pub(super) fn request_path(
     long_running: &[bool],
     users: &[Vec<usize>],
     reach: &[bool],
-) -> Vec<Option<OffPath>> {
+) -> RequestPaths {
     let served: Vec<bool> = files
         .iter()
         .map(|p| p.iter().any(|(_, f)| has_entries(f)))
         .collect();
     if !served.iter().any(|s| *s) {
-        return vec![None; files.len()];
+        return RequestPaths {
+            off: vec![None; files.len()],
+            bounded: vec![None; files.len()],
+        };
     }
     let served = served_through_dependencies(&served, users);
     let entries = Entries::of(files);
     // In the order of the graph's bodies: package, file, function.
     let mut root: Vec<bool> = Vec::with_capacity(graph.bodies.len());
+    let mut entry: Vec<bool> = Vec::with_capacity(graph.bodies.len());
     let mut file_of: Vec<usize> = Vec::with_capacity(graph.bodies.len());
     for (j, package) in files.iter().enumerate() {
         let all = long_running[j] && !served[j];
@@ -206,34 +219,74 @@ pub(super) fn request_path(
             let path = paths.get(j).and_then(|p| p.get(i)).map(PathBuf::as_path);
             let inline: HashSet<&str> = f.routes.inline_registering().collect();
             file_of.extend(std::iter::repeat_n(i, f.routes.fns.len()));
-            root.extend((f.routes.fns.iter()).map(|info| {
-                all || entries.holds(info, j, path) || inline.contains(info.name.as_str())
-            }));
+            entry.extend(
+                (f.routes.fns.iter()).map(|info| {
+                    entries.holds(info, j, path) || inline.contains(info.name.as_str())
+                }),
+            );
+            root.extend(std::iter::repeat_n(all, f.routes.fns.len()));
         }
     }
     let n = files.len();
     let counts = |c: usize, b: usize| reach[graph.bodies[c].0 * n + graph.bodies[b].0];
+    for (r, e) in root.iter_mut().zip(&entry) {
+        *r |= *e;
+    }
     let reached = graph.reached_from(root, &counts);
-    by_file(graph, &file_of, &reached, n)
+    RequestPaths {
+        off: by_file(graph, &file_of, &reached, n, false),
+        bounded: bounded(graph, files, &file_of, &entry, &counts),
+    }
 }
 
-/// Per package, the (file, name) pairs of its functions no entry reaches: a name in a
-/// file where every function of that name is unreached (`report::quote` is off the
-/// path while the handler `api::quote` is on it).
+/// Per package, the functions only requests a server-side timeout layer bounds run
+/// ([`RequestPaths::bounded`]): the entries of a package one of whose routers carries
+/// such a layer (`FileRoutes::request_timeout`), and the functions only they run.
+/// Known limit: the layer is taken to wrap every route of its package.
+fn bounded(
+    graph: &CallGraph,
+    files: &[&[PackageFile]],
+    file_of: &[usize],
+    entry: &[bool],
+    counts: &dyn Fn(usize, usize) -> bool,
+) -> Vec<Option<OffPath>> {
+    let layered: Vec<bool> = (files.iter())
+        .map(|p| p.iter().any(|(_, f)| f.routes.request_timeout.is_some()))
+        .collect();
+    if !layered.iter().any(|l| *l) {
+        return vec![None; files.len()];
+    }
+    let bounded_entry = |b: usize| entry[b] && layered[graph.bodies[b].0];
+    // A function with no caller in sight (`main`, a trait method a framework or queue
+    // calls) is run by what is not seen: no member.
+    let seen: Vec<bool> = (0..entry.len())
+        .map(|b| graph.callers(b).iter().any(|&c| counts(c, b)))
+        .collect();
+    let only = graph.only_from_where(&|c, _| bounded_entry(c), counts, seen);
+    let marked: Vec<bool> = (0..entry.len())
+        .map(|b| bounded_entry(b) || only[b])
+        .collect();
+    by_file(graph, file_of, &marked, files.len(), true)
+}
+
+/// Per package, the (file, name) pairs of its functions whose `marked` bit is `want`:
+/// a name in a file where every function of that name agrees (`report::quote` is off
+/// the path while the handler `api::quote` is on it).
 fn by_file(
     graph: &CallGraph,
     file_of: &[usize],
-    reached: &[bool],
+    marked: &[bool],
     packages: usize,
+    want: bool,
 ) -> Vec<Option<OffPath>> {
     let mut out: Vec<Option<OffPath>> = vec![Some(OffPath::default()); packages];
     let key = |b: usize| (file_of[b], graph.bodies[b].1.name.to_string());
-    for b in (0..reached.len()).filter(|&b| !reached[b]) {
+    for b in (0..marked.len()).filter(|&b| marked[b] == want) {
         if let Some(set) = &mut out[graph.bodies[b].0] {
             set.insert(key(b));
         }
     }
-    for b in (0..reached.len()).filter(|&b| reached[b]) {
+    for b in (0..marked.len()).filter(|&b| marked[b] != want) {
         if let Some(set) = &mut out[graph.bodies[b].0] {
             set.remove(&key(b));
         }

@@ -88,6 +88,9 @@ pub struct LibraryReach {
     /// When the run serves requests: the package's functions no request entry
     /// reaches, by (package file index, name) ([`super::request_path`]).
     pub off_path: Option<OffPath>,
+    /// The package's functions only requests a server-side timeout layer bounds run,
+    /// by (package file index, name) ([`super::request_path`]).
+    pub bounded: Option<OffPath>,
     /// Chains a handle of the package meets in another package's function it is
     /// handed to ([`super::foreign`]), by (package file index, handle).
     pub foreign: Foreign,
@@ -121,6 +124,17 @@ impl LibraryReach {
     /// only job methods run that function.
     pub fn job(&self, in_fn: Option<&str>) -> Option<&str> {
         self.jobs.get(fn_name(in_fn?)?).map(String::as_str)
+    }
+
+    /// Why a call made in function `in_fn` (a link key) of package file `file` cannot
+    /// outlast the server's request timeout: only requests a timeout layer bounds run
+    /// that function.
+    pub fn request_bounded(&self, file: usize, in_fn: Option<&str>) -> Option<String> {
+        let name = fn_name(in_fn?)?;
+        let bounded = self.bounded.as_ref()?;
+        bounded.contains(&(file, name.to_string())).then(|| {
+            format!("only requests a server-side timeout layer bounds reach `{name}`: the layer drops the request, and this call with it, when it runs out")
+        })
     }
 
     /// Why a call made in function `in_fn` (a link key) of package file `file` has
@@ -296,7 +310,8 @@ fn assemble(
             detached: take(&mut a.detached[j]),
             gated: take(&mut a.gated[j]),
             jobs: take(&mut a.jobs[j]),
-            off_path: a.off_path[j].take(),
+            off_path: a.requests.off[j].take(),
+            bounded: a.requests.bounded[j].take(),
             foreign: std::mem::take(&mut foreign[j]),
         })
         .collect()

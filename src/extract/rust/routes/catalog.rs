@@ -138,6 +138,9 @@ pub struct Evidence {
     pub middleware_traits: Vec<String>,
     pub layers: Vec<String>,
     pub storage_calls: Vec<String>,
+    /// Server-side timeout layers: one with a literal duration on a router bounds
+    /// every request it serves (and the calls a request makes).
+    pub request_timeout_layers: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -205,6 +208,7 @@ impl RoutesCatalog {
         add(&mut e.middleware_traits, o.middleware_traits);
         add(&mut e.layers, o.layers);
         add(&mut e.storage_calls, o.storage_calls);
+        add(&mut e.request_timeout_layers, o.request_timeout_layers);
         let (w, o) = (&mut self.writes, other.writes);
         add(&mut w.sql, o.sql);
         add(&mut w.calls, o.calls);

@@ -116,6 +116,10 @@ pub struct FileRoutes {
     /// `run` imported from `crate::handler::workflows`); `None` when the path names no
     /// module (a function of this file, a glob import).
     pub(crate) handlers: Vec<(String, Option<String>)>,
+    /// The line of a server-side timeout layer with a literal duration put on a router
+    /// of this file (the catalogue's `request-timeout-layers`), if any.
+    #[serde(default)]
+    pub(crate) request_timeout: Option<u32>,
     /// Out-of-line modules declared under `#[cfg(test)]` (`mod tests;`).
     pub(crate) test_modules: Vec<String>,
     /// What the file's `use`s bind lowercase names to (functions and modules), one

@@ -172,6 +172,10 @@ impl Summarizer<'_> {
                 if let Some(by) = self.layer_in(a, cx) {
                     self.add_layer(s, ordered, by);
                 }
+                if self.out.request_timeout.is_none() && self.request_timeout_in(a) {
+                    let line = syn::spanned::Spanned::span(a).start().line;
+                    self.out.request_timeout = u32::try_from(line).ok();
+                }
                 self.eval_discard(a, cx, d);
             }
             return Val::Scope(s);

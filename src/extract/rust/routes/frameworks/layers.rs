@@ -39,6 +39,43 @@ impl Summarizer<'_> {
     }
 }
 
+impl Summarizer<'_> {
+    /// Whether a `layer` argument is a server-side timeout layer with a literal
+    /// duration (`TimeoutLayer::new(Duration::from_secs(30))`): one given a variable
+    /// (docs.rs's optional `request_timeout`) may be absent or unbounded.
+    pub(super) fn request_timeout_in(&self, e: &syn::Expr) -> bool {
+        let layers = &self.cat.evidence.request_timeout_layers;
+        let syn::Expr::Call(c) = e else {
+            return false;
+        };
+        let syn::Expr::Path(p) = &*c.func else {
+            return false;
+        };
+        let mut segs = p.path.segments.iter().rev();
+        let (Some(_ctor), Some(ty)) = (segs.next(), segs.next()) else {
+            return false;
+        };
+        has(layers, &ty.ident.to_string()) && c.args.iter().any(literal_duration)
+    }
+}
+
+/// `Duration::from_secs(30)`, `Duration::from_millis(500)`, `Duration::new(5, 0)`.
+fn literal_duration(e: &syn::Expr) -> bool {
+    let syn::Expr::Call(c) = e else {
+        return false;
+    };
+    let syn::Expr::Path(p) = &*c.func else {
+        return false;
+    };
+    let mut segs = p.path.segments.iter().rev();
+    let (Some(f), Some(ty)) = (segs.next(), segs.next()) else {
+        return false;
+    };
+    ty.ident == "Duration"
+        && (f.ident == "new" || f.ident.to_string().starts_with("from_"))
+        && c.args.iter().all(|a| matches!(a, syn::Expr::Lit(_)))
+}
+
 /// Walks a layer argument: a catalogued layer by name, or what it refers to
 /// (middleware functions, builders, types) for the link step to judge.
 struct Finder<'c> {
