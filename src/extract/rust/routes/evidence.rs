@@ -31,6 +31,7 @@ mod predicate;
 mod refuse;
 mod scratch;
 mod tokens;
+mod upsert;
 mod violation;
 
 pub(crate) use active::model_fns;

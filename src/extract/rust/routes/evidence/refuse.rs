@@ -282,7 +282,8 @@ impl Collector<'_> {
                 (self.own_lookup(&u.expr), false)
             }
             syn::Expr::Let(_) => (false, false),
-            c => (false, self.own_lookup(c)),
+            // `if store.get_by_id(&p.id).is_ok() { update(p) } else { put(p) }`.
+            c => (false, self.own_lookup(c) || self.keyed_upsert(i)),
         };
         if then_once {
             self.writes_once(|c| c.visit_block(&i.then_branch));
