@@ -391,6 +391,14 @@ impl<'a> Package<'a> {
                 }
             }
         }
+        // A bare `update(conn, org, None, alert)`: the function of the calling file, or
+        // the one its imports bring in, as the compiler resolves it, not every
+        // `update` of the workspace (openobserve's alerts reached ratelimit's).
+        if !c.contains("::") && !c.contains('.') {
+            if let Some(targets) = self.path_targets(ev, c) {
+                return targets;
+            }
+        }
         // `client.cancel_query(req)` on a value `make_client(..)` made: the method of
         // the type its signature returns.
         if let Some((_, m)) = c.split_once('.') {
