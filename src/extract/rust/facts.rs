@@ -106,6 +106,13 @@ pub struct ClientOrigin {
     /// Type name when matched by a wildcard pattern (a generated tonic client):
     /// dropped if the package defines a type of that name.
     pub wildcard_type: Option<String>,
+    /// Built in the `else` of an `if` whose other branch builds a client of the same
+    /// API into the same binding (`let b = if insecure { Client::builder()
+    /// .danger_accept_invalid_certs(true) } else { Client::builder() }`): the offset
+    /// of that first branch's construction. One client: where both get the same
+    /// verdict it is reported once, at its first branch.
+    #[serde(default)]
+    pub twin_of: Option<usize>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]

@@ -125,6 +125,7 @@ impl Visitor<'_, '_> {
                     breaker: self.breaker > 0,
                     in_fn: self.fn_name.clone(),
                     wildcard_type,
+                    twin_of: None,
                 }));
                 Some(Some(self.new_handle(origin)))
             }

@@ -244,6 +244,7 @@ pub(crate) fn link_clients(
         requests: Vec::new(),
     };
     let mut seen_calls: HashSet<(usize, Span)> = HashSet::default();
+    let mut twins = Twins::default();
     for (fi, (_, facts)) in package.iter().enumerate() {
         for (hi, h) in facts.handles.iter().enumerate() {
             let Origin::Client(client) = &h.origin else {
@@ -259,6 +260,7 @@ pub(crate) fn link_clients(
                 breaker,
                 in_fn,
                 wildcard_type,
+                twin_of,
             } = &**client;
             if wildcard_type
                 .as_deref()
@@ -307,10 +309,48 @@ pub(crate) fn link_clients(
                     out.requests.push((r.file, r.span, r.in_fn));
                 }
             }
+            twins.note(&node, (fi, out.clients[fi].len()), span.start, *twin_of);
             out.clients[fi].push(node);
         }
     }
+    twins.drop_from(&mut out.clients);
     out
+}
+
+/// Clients built in either branch of an `if` into one binding
+/// ([`ClientOrigin::twin_of`]): a twin judged as its first branch is the same client,
+/// reported once.
+#[derive(Default)]
+struct Twins {
+    /// Each client's (timed, disabled), by (file, construction offset).
+    verdicts: HashMap<(usize, usize), (bool, bool)>,
+    /// The twins: (file, node position, first branch's offset, verdict).
+    twins: Vec<(usize, usize, usize, (bool, bool))>,
+}
+
+impl Twins {
+    /// Notes client `node` of file `at.0`, at position `at.1` among its nodes, built at
+    /// offset `start`.
+    fn note(&mut self, node: &Node, at: (usize, usize), start: usize, twin_of: Option<usize>) {
+        let verdict = (
+            node.get("timeout").is_some(),
+            node.get("timeout-disabled").is_some(),
+        );
+        self.verdicts.insert((at.0, start), verdict);
+        if let Some(first) = twin_of {
+            self.twins.push((at.0, at.1, first, verdict));
+        }
+    }
+
+    /// Removes the twins judged as their first branch: later positions first, so the
+    /// earlier ones stay where they are.
+    fn drop_from(self, clients: &mut [Vec<Node>]) {
+        for (fi, pos, first, verdict) in self.twins.into_iter().rev() {
+            if self.verdicts.get(&(fi, first)) == Some(&verdict) {
+                clients[fi].remove(pos);
+            }
+        }
+    }
 }
 
 /// The node of one request of `client`: covered by a breaker when the client is

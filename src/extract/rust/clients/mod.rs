@@ -415,7 +415,11 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_> {
                 }
             }
             self.valued_loop = matches!(&*init.expr, Expr::Loop(_));
+            let mark = self.facts.handles.len();
             let h = self.expr(&init.expr);
+            if let Expr::If(i) = &*init.expr {
+                self.mark_twins(i, mark);
+            }
             if let (Some(h), Some(name)) = (h, name) {
                 self.scope().vars.insert(name.to_string(), h);
             }
@@ -493,6 +497,34 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_> {
             trait_default_calls(block, &mut self.facts.trait_default_calls);
             if !is_test(&f.attrs) {
                 self.fn_body(f.sig.ident.to_string(), &f.sig, block);
+            }
+        }
+    }
+}
+
+impl Visitor<'_, '_> {
+    /// `let b = if c { A } else { B }` where both branches build a client of one
+    /// API (among the handles made from `mark` on): the `else` one is the `then`
+    /// one's twin ([`crate::extract::rust::facts::ClientOrigin::twin_of`]).
+    fn mark_twins(&mut self, i: &syn::ExprIf, mark: usize) {
+        let Some((_, else_branch)) = &i.else_branch else {
+            return;
+        };
+        let split = self
+            .pos
+            .span(syn::spanned::Spanned::span(&**else_branch))
+            .start;
+        let first: Vec<(usize, usize)> = (mark..self.facts.handles.len())
+            .filter_map(|h| match &self.facts.handles[h].origin {
+                Origin::Client(c) if c.span.start < split => Some((c.api, c.span.start)),
+                _ => None,
+            })
+            .collect();
+        for h in &mut self.facts.handles[mark..] {
+            if let Origin::Client(c) = &mut h.origin {
+                if c.span.start >= split {
+                    c.twin_of = first.iter().find(|(api, _)| *api == c.api).map(|(_, t)| *t);
+                }
             }
         }
     }
