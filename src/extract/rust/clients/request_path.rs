@@ -121,8 +121,8 @@ struct Entries<'a> {
     named: HashMap<&'a str, Vec<Place<'a>>>,
     /// Middleware and extractor types: every method of theirs.
     types: HashSet<&'a str>,
-    /// RPC methods, by link key.
-    keys: HashSet<&'a str>,
+    /// RPC methods, by (type, method) of their link key (`Svc::search`).
+    keys: HashSet<(&'a str, &'a str)>,
 }
 
 impl<'a> Entries<'a> {
@@ -146,7 +146,8 @@ impl<'a> Entries<'a> {
                 e.types
                     .extend(r.middlewares.iter().map(|(t, _)| t.as_str()));
                 e.types.extend(r.extractors.iter().map(|(t, _)| t.as_str()));
-                e.keys.extend(f.rpc_methods.iter().map(String::as_str));
+                e.keys
+                    .extend(f.rpc_methods.iter().filter_map(|k| k.rsplit_once("::")));
             }
         }
         e
@@ -165,10 +166,7 @@ impl<'a> Entries<'a> {
         let Some(owner) = info.owner.as_deref() else {
             return false;
         };
-        self.types.contains(owner)
-            || (self.keys.iter()).any(|k| {
-                k.strip_prefix(owner).and_then(|k| k.strip_prefix("::")) == Some(&info.name)
-            })
+        self.types.contains(owner) || self.keys.contains(&(owner, info.name.as_str()))
     }
 }
 

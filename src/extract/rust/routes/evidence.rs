@@ -31,7 +31,6 @@ mod predicate;
 mod refuse;
 mod scratch;
 mod tokens;
-mod upsert;
 mod violation;
 
 pub(crate) use active::model_fns;

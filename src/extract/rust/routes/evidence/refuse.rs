@@ -3,6 +3,8 @@
 //! record found or made (`match T::find(..) { Some(t) => t, None => T::new(..) }`:
 //! the repeat finds what the first attempt made), and outbound requests that read.
 
+mod upsert;
+
 use syn::visit::{self, Visit};
 
 use super::answer::{block_refuses, expr_refuses};

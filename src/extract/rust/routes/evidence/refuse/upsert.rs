@@ -3,13 +3,13 @@
 //! alert `put`). The lookup asks for the record of value `p` by a field of it, the
 //! found branch writes `p` over it and the other one inserts `p`: a repeat finds the
 //! first attempt's record and updates it to the same value, so the insert is made once
-//! ([`super::repeat::ONCE`]). Only the positive question (`is_ok`, `is_some`) of a
+//! ([`super::super::repeat::ONCE`]). Only the positive question (`is_ok`, `is_some`) of a
 //! call the catalogue's `lookups` name, with both branches handing on the same
 //! variable the lookup's argument reads.
 
 use syn::visit::Visit;
 
-use super::Collector;
+use super::super::Collector;
 
 impl Collector<'_> {
     /// Whether `if` is an update-or-insert by key (see the module).
