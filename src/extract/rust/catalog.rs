@@ -242,6 +242,13 @@ pub struct ClientApi {
     /// rather than "no timeout by default".
     #[serde(default)]
     pub partial_default: Option<String>,
+    /// Types of a request built but not sent (`RequestBuilder`): a function declared
+    /// to return one hands the request to its caller, who sends it. Its request
+    /// methods are not call sites of their own when the client is sent from
+    /// elsewhere (triagebot's `fn get(&self, url) -> RequestBuilder` helpers, sent by
+    /// one `execute`).
+    #[serde(default)]
+    pub request_builders: Vec<String>,
 }
 
 fn default_disable_args() -> Vec<String> {
@@ -316,6 +323,8 @@ pub struct Catalog {
     request_names: FxHashSet<String>,
     /// Union of every client's per-request timeout methods.
     request_timeout_names: FxHashSet<String>,
+    /// Union of every client's request builder types.
+    request_builders: Vec<String>,
     /// Last segments of every pattern, when none of them is a glob: a path whose
     /// last segment is not among them cannot match (a fast reject).
     last_segments: Option<FxHashSet<String>>,
@@ -453,6 +462,13 @@ impl Catalog {
             .flat_map(|c| c.request_timeout.iter().cloned())
             .collect();
         self.last_segments = last_segments;
+        self.request_builders = self
+            .clients
+            .iter()
+            .flat_map(|c| c.request_builders.iter().cloned())
+            .collect();
+        self.request_builders.sort();
+        self.request_builders.dedup();
         self.request_names = self
             .clients
             .iter()
@@ -522,6 +538,11 @@ impl Catalog {
     /// handful of names, compared in place).
     pub fn is_request_timeout_ident(&self, ident: &proc_macro2::Ident) -> bool {
         self.request_timeout_names.iter().any(|n| ident == n)
+    }
+
+    /// Whether a type name is some client's request builder (`RequestBuilder`).
+    pub fn is_request_builder(&self, ident: &proc_macro2::Ident) -> bool {
+        self.request_builders.iter().any(|b| ident == b)
     }
 
     /// Whether a path ending in `last` can have a role at all.

@@ -157,6 +157,10 @@ pub struct FileFacts {
     /// its path (`infra::check(&client)`): (function key, argument index, handle).
     #[serde(default)]
     pub workspace_passes: Vec<(String, usize, usize)>,
+    /// Functions (link keys) declared to return a request not yet sent (a catalogue
+    /// `request-builders` type): their requests are sent by their callers.
+    #[serde(default)]
+    pub request_builder_fns: Vec<String>,
     /// A handle stored in `self.<name>`: (name, handle).
     pub field_binds: Vec<(String, usize)>,
     /// A handle kept in a `static` (`static HTTP: LazyLock<Client> = ..`): (name,

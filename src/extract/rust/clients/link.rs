@@ -302,12 +302,16 @@ pub(crate) fn link_clients(
             if let (Some(why), Value::Map(fields)) = (bounded, &mut node.value) {
                 fields.push(entry("server-timeout", scalar(&why, *span)));
             }
-            for r in requests {
-                if seen_calls.insert((r.file, r.span)) {
+            let builders = builder_requests(package, &requests);
+            for (r, builder) in requests.into_iter().zip(builders) {
+                if !seen_calls.insert((r.file, r.span)) {
+                    continue;
+                }
+                if !builder {
                     let call = request_node(entry_api, &r, guarded, &node, &t, library);
                     out.calls[r.file].push(call);
-                    out.requests.push((r.file, r.span, r.in_fn));
                 }
+                out.requests.push((r.file, r.span, r.in_fn));
             }
             twins.note(&node, (fi, out.clients[fi].len()), span.start, *twin_of);
             out.clients[fi].push(node);
@@ -315,6 +319,35 @@ pub(crate) fn link_clients(
     }
     twins.drop_from(&mut out.clients);
     out
+}
+
+/// Per request, whether a method declared to return it unsent (`fn get(&self,
+/// url: &str) -> RequestBuilder`) makes it while a method of the same type in the
+/// same file sends the client's requests (`execute`): the sends are the call sites,
+/// not each helper that builds a request for them (triagebot's `GithubClient`). A
+/// free helper, or one whose type sends nothing itself, stays the call site: its
+/// callers' sends are not tracked.
+fn builder_requests(package: &[(usize, FileFacts)], requests: &[Req]) -> Vec<bool> {
+    fn owner(q: &Req) -> Option<&str> {
+        Some(q.in_fn.as_deref()?.rsplit_once("::")?.0)
+    }
+    let unsent: Vec<bool> = requests
+        .iter()
+        .map(|q| {
+            let (Some(f), Some((_, facts))) = (q.in_fn.as_deref(), package.get(q.file)) else {
+                return false;
+            };
+            facts.request_builder_fns.iter().any(|b| b == f)
+        })
+        .collect();
+    (requests.iter().zip(&unsent))
+        .map(|(r, &u)| {
+            u && owner(r).is_some_and(|ty| {
+                (requests.iter().zip(&unsent))
+                    .any(|(q, &qu)| !qu && q.file == r.file && owner(q) == Some(ty))
+            })
+        })
+        .collect()
 }
 
 /// Clients built in either branch of an `if` into one binding

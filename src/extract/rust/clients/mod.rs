@@ -359,6 +359,9 @@ impl Visitor<'_, '_> {
                 self.scope().vars.insert(p, h);
             }
         }
+        if returns_request_builder(&sig.output, self.ctx.catalog) {
+            self.facts.request_builder_fns.push(name.clone());
+        }
         let n = block.stmts.len();
         if let Some(r) = runners::runner(sig, block) {
             self.facts.runners.push(r);

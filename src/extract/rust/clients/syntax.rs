@@ -8,9 +8,11 @@ use syn::visit::{self, Visit};
 use syn::{Expr, Lit, Pat};
 
 use super::collect::type_path_last;
+use crate::extract::rust::catalog::Catalog;
 use crate::extract::rust::facts::Target;
 use crate::extract::rust::front::ident::with_ident_str;
 use crate::extract::rust::front::macros;
+use crate::extract::rust::front::paths::unwrapped_type_path;
 
 pub(super) use crate::extract::rust::front::paths::segments;
 
@@ -305,6 +307,27 @@ pub(super) fn pat_ident_ref(p: &Pat) -> Option<&syn::Ident> {
 
 /// Whether a parameter type may hold a client (`&reqwest::Client`, `Arc<HttpClient>`,
 /// `Channel`, `ureq::Agent`, an `impl`/generic type).
+/// Whether a function's declared output is a request built but not sent
+/// (`-> RequestBuilder`, `-> Result<reqwest::RequestBuilder, Error>`).
+pub(super) fn returns_request_builder(out: &syn::ReturnType, catalog: &Catalog) -> bool {
+    let syn::ReturnType::Type(_, ty) = out else {
+        return false;
+    };
+    let Some(last) = unwrapped_type_path(ty).and_then(|p| p.segments.last()) else {
+        return false;
+    };
+    if catalog.is_request_builder(&last.ident) {
+        return true;
+    }
+    // `Result<T, E>`: the request is `T`.
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return false;
+    };
+    last.ident == "Result"
+        && matches!(args.args.first(), Some(syn::GenericArgument::Type(t))
+            if type_path_last(t).is_some_and(|l| catalog.is_request_builder(l)))
+}
+
 pub(super) fn may_be_client(ty: &syn::Type) -> bool {
     match ty {
         syn::Type::Reference(r) => may_be_client(&r.elem),
