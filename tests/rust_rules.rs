@@ -249,6 +249,40 @@ fn a_streamed_response_gets_per_read_timeout_advice() {
     assert!(timeouts.len() > 1, "other clients are reported without it");
 }
 
+/// Every write of the stub fixture goes into the empty `enterprise` member, whether
+/// the call is named as a write (`create_group`) or not (`lease`), imported or
+/// written through its whole path: each message says its body is not in sight.
+#[test]
+fn writes_into_a_stub_package_say_so() {
+    let dir = fixture_root().join("mutation-without-idempotency-key/fail/axum-stub-members");
+    let outcome = run(&Options {
+        paths: vec![dir],
+        config: None,
+        threads: Some(1),
+    })
+    .unwrap();
+    let messages: Vec<&str> = outcome
+        .report
+        .findings
+        .iter()
+        .filter(|f| f.rule == "rust/mutation-without-idempotency-key")
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(messages.len(), 5, "{messages:#?}");
+    let stub = "its body is not in sight (package enterprise is a stub)";
+    let unsaid: Vec<_> = messages.iter().filter(|m| !m.contains(stub)).collect();
+    assert!(
+        unsaid.is_empty(),
+        "not said to be out of sight: {unsaid:#?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("call groups::create_group: its body")),
+        "{messages:#?}"
+    );
+}
+
 #[test]
 fn catalogue_readme_example_parses_and_compiles() {
     // Three blocks: a client file, a retry file, a routes file (the name picks the format).

@@ -339,6 +339,34 @@ impl<'a> Package<'a> {
         ))
     }
 
+    /// A write call `c` of body `ev` by its name (`groups::create_group`), said to be
+    /// out of sight when its path leads into a stub package
+    /// (`o2_openfga::authorizer::groups::create_group(..)`): what [`Self::stub_call`]
+    /// says of a call that is no write by name. `None`: not such a call.
+    pub(super) fn stub_write(&self, ev: &Evidence, c: &str) -> Option<String> {
+        if !c.contains("::") {
+            return self.stub_call(ev, c);
+        }
+        let file = *self
+            .file_of
+            .borrow()
+            .get(&(std::ptr::from_ref(ev) as usize))?;
+        let module = self.layout.mod_paths.get(file)?.as_deref()?;
+        let path = ev.path_calls.iter().find(|p| {
+            p.strip_suffix(c)
+                .is_some_and(|q| q.is_empty() || q.ends_with("::"))
+        })?;
+        let segs: Vec<&str> = path.split("::").collect();
+        self.stub_hit.set(None);
+        let targets = self.resolve(file, module, &segs, MAX_HOPS)?;
+        let stub = self.stub_hit.take().filter(|_| targets.is_empty())?;
+        let name = self.layout.names.get(stub).and_then(|n| n.as_deref());
+        Some(format!(
+            "call {c}: its body is not in sight (package {} is a stub)",
+            name.unwrap_or("?")
+        ))
+    }
+
     /// Whether a `use` of a file of package `pkg` binds a segment of `rest` (`pub use
     /// other::config;`, `pub use other::get_config;`) or is a glob: the package may
     /// re-export what `rest` names.

@@ -242,6 +242,11 @@ impl Package<'_> {
             // (`user.set_password(..)` only sets fields) writes nothing.
             if bodies.is_empty() {
                 sub = self.unseen_write(c);
+                // Into a stub package: the message names the call itself, no `(in ..)`.
+                if let Some(m) = sub.plain.as_ref().and_then(|_| self.stub_write(ev, c)) {
+                    r.plain = Some(m);
+                    continue;
+                }
             }
             r.add(sub, c);
         }
