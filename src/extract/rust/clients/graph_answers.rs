@@ -12,7 +12,7 @@ use super::guards::{any_breaker_shape, hand_guarded};
 use super::jobs::job_functions;
 use super::periodic::periodic_functions;
 use super::request_path::{has_entries, request_path, RequestPaths};
-use super::tools::{tool_only_functions, Tools};
+use super::tools::{command_only_functions, tool_only_functions, Tools};
 use super::workspace::Role;
 use crate::extract::rust::catalog::Catalog;
 use crate::extract::rust::{Deps, FileFacts};
@@ -74,6 +74,7 @@ pub(super) fn call_graph_answers(
     let any =
         |has: &dyn Fn(&FileFacts) -> bool| files.iter().any(|f| f.iter().any(|(_, f)| has(f)));
     let tools_question = reached.iter().any(|r| *r) && tools.any();
+    let commands_question = tools.methods.iter().any(|m| !m.is_empty());
     let guards = any_breaker_shape(all_fns, entries);
     let loops = any(&|f| !f.periodic.is_empty() || !f.closure_args.is_empty());
     let spawns = any(&|f| !f.detached.is_empty());
@@ -81,7 +82,15 @@ pub(super) fn call_graph_answers(
     let jobs = any(&|f| !f.jobs.is_empty());
     let requests = any(&has_entries);
     let n = packages.len();
-    if !(tools_question || guards || loops || spawns || gated || jobs || requests) {
+    if !(tools_question
+        || commands_question
+        || guards
+        || loops
+        || spawns
+        || gated
+        || jobs
+        || requests)
+    {
         return GraphAnswers::none(n);
     }
     let g = &CallGraph::of(&files);
@@ -96,10 +105,16 @@ pub(super) fn call_graph_answers(
         })
         .collect();
     GraphAnswers {
-        functions: match tools_question {
-            true => tool_only_functions(g, packages, tools, reached),
-            false => vec![None; n],
-        },
+        functions: functions_of(
+            match tools_question {
+                true => tool_only_functions(g, packages, tools, reached),
+                false => vec![None; n],
+            },
+            match commands_question {
+                true => command_only_functions(g, packages, tools),
+                false => vec![None; n],
+            },
+        ),
         guarded: if guards {
             hand_guarded(g, n, entries)
         } else {
@@ -138,4 +153,21 @@ pub(super) fn call_graph_answers(
             },
         },
     }
+}
+
+/// Per package, the functions only one-shot tools run: those a library's tools call
+/// and those a package's own one-shot subcommands run, together.
+fn functions_of(
+    libraries: Vec<Option<HashSet<String>>>,
+    commands: Vec<Option<HashSet<String>>>,
+) -> Vec<Option<HashSet<String>>> {
+    (libraries.into_iter().zip(commands))
+        .map(|(l, c)| match (l, c) {
+            (Some(mut l), Some(c)) => {
+                l.extend(c);
+                Some(l)
+            }
+            (l, c) => l.or(c),
+        })
+        .collect()
 }

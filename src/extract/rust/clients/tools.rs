@@ -148,6 +148,33 @@ pub(super) fn tool_only_functions(
     graph.names_by_package(packages.len(), &|j| reached[j], &kept)
 }
 
+/// For each package that dispatches one-shot subcommands to methods of its own type
+/// ([`Tools::methods`]): its functions that only those methods run, directly or
+/// through functions only they run (cargo-shuttle's `get_templates_schema`, which
+/// only `init` calls). Asked of such a package's own functions alone, so a
+/// library's answer stays [`tool_only_functions`]'s.
+pub(super) fn command_only_functions(
+    graph: &CallGraph,
+    packages: &[(Option<&Deps>, &[PackageFile])],
+    tools: &Tools,
+) -> Vec<Option<HashSet<String>>> {
+    let n = packages.len();
+    let dispatches: Vec<bool> = (0..n)
+        .map(|j| tools.methods.get(j).is_some_and(|m| !m.is_empty()))
+        .collect();
+    if !dispatches.iter().any(|d| *d) {
+        return vec![None; n];
+    }
+    let tool = tools.by_body(packages, graph.bodies.len());
+    let reach = tools.reach(packages);
+    let counts = |c: usize, b: usize| reach[graph.bodies[c].0 * n + graph.bodies[b].0];
+    let candidate: Vec<bool> = (0..graph.bodies.len())
+        .map(|b| dispatches[graph.bodies[b].0] && !graph.callers(b).is_empty())
+        .collect();
+    let kept = graph.only_from_where(&|c, _| tool[c], &counts, candidate);
+    graph.names_by_package(n, &|j| dispatches[j], &kept)
+}
+
 /// The libraries (of `packages` many) a long-running package reaches whose every
 /// caller in another package of the run is a one-shot tool's body or a function only
 /// tools run (`kept`): a published client package the run uses from its command-line

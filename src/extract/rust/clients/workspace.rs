@@ -61,6 +61,10 @@ pub struct LibraryReach {
     /// `unreached` because nothing of the run uses the package (an SDK, whose callers
     /// are unknown), not because only one-shot tools do.
     pub sdk: bool,
+    /// The package dispatches one-shot subcommands to methods of its own
+    /// ([`super::entries::one_shot_methods`]): its callers are its own, and its
+    /// functions only those methods run are the tools' (`functions`), SDK or not.
+    pub dispatches: bool,
     /// For a library some long-running package reaches: the names of its functions
     /// only one-shot tools call ([`tool_only_functions`]).
     pub functions: Option<HashSet<String>>,
@@ -157,6 +161,9 @@ impl LibraryReach {
     /// Why a call made in function `in_fn` (a link key) is made by one-shot tools
     /// only: [`Self::why_not_judged`] but for an SDK, whose callers are unknown.
     pub fn tools_only(&self, in_fn: Option<&str>) -> Option<String> {
+        if self.dispatches {
+            return self.tool_function(in_fn);
+        }
         match self.sdk {
             true => None,
             false => self.why_not_judged(in_fn),
@@ -169,12 +176,16 @@ impl LibraryReach {
         if let Some(why) = &self.unreached {
             return Some(why.clone());
         }
+        self.tool_function(in_fn)
+    }
+
+    /// Why function `in_fn` (a link key) runs for one-shot tools only, when it is
+    /// among `functions`.
+    fn tool_function(&self, in_fn: Option<&str>) -> Option<String> {
         let name = fn_name(in_fn?)?;
         let tool_only = self.functions.as_ref()?;
         tool_only.contains(name).then(|| {
-            format!(
-                "a library function (`{name}`) that only one-shot command-line tools of this run call"
-            )
+            format!("a function (`{name}`) that only one-shot command-line tools of this run call")
         })
     }
 }
@@ -285,7 +296,15 @@ pub fn library_reach(
     let sdk: Vec<bool> = (unreached.iter().zip(&tool_like))
         .map(|(u, t)| u.is_some() && !t)
         .collect();
-    assemble(unreached, commands, answers, foreign, &sdk, &runs_long)
+    let dispatches: Vec<bool> = methods.iter().map(|m| !m.is_empty()).collect();
+    assemble(
+        unreached,
+        commands,
+        answers,
+        foreign,
+        (&sdk, &dispatches),
+        &runs_long,
+    )
 }
 
 /// Each package's [`LibraryReach`], from what [`library_reach`] found.
@@ -294,13 +313,14 @@ fn assemble(
     mut commands: Vec<Vec<Option<String>>>,
     mut a: GraphAnswers,
     mut foreign: Vec<Foreign>,
-    sdk: &[bool],
+    (sdk, dispatches): (&[bool], &[bool]),
     runs_long: &[bool],
 ) -> Vec<LibraryReach> {
     let take = std::mem::take::<HashMap<String, String>>;
     (unreached.into_iter().enumerate())
         .map(|(j, unreached)| LibraryReach {
             sdk: sdk[j],
+            dispatches: dispatches[j],
             unreached,
             functions: a.functions[j].take(),
             commands: std::mem::take(&mut commands[j]),

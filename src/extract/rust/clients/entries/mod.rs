@@ -31,7 +31,7 @@ use syn::Expr;
 
 use super::Visitor;
 pub(crate) use methods::{body_key, one_shot_methods};
-use shape::{awaits, is_loopback, is_zero, leaves, reads_to_end};
+use shape::{awaits, is_loopback, is_zero, leaves, reads_to_end, returns_what_it_read};
 use values::arm_value;
 
 mod methods;
@@ -313,7 +313,9 @@ impl Visitor<'_, '_> {
             Expr::Loop(l) if !std::mem::take(&mut self.valued_loop) && !leaves(l) => {
                 self.shows_long_running()
             }
-            Expr::While(w) if awaits(&w.cond) && !reads_to_end(&w.cond) => {
+            Expr::While(w)
+                if awaits(&w.cond) && !reads_to_end(&w.cond) && !returns_what_it_read(w) =>
+            {
                 self.shows_long_running()
             }
             Expr::ForLoop(f) if awaits(&f.expr) => self.shows_long_running(),

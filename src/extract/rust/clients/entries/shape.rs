@@ -166,3 +166,73 @@ pub(super) fn awaits(e: &Expr) -> bool {
     syn::visit::Visit::visit_expr(&mut f, e);
     f.0
 }
+
+/// Whether a `while` that awaits hands on what it waited for: a `return` (outside
+/// nested closures, async blocks and items, and outside an arm that gives up) whose
+/// value names a variable the loop bound (`while let Some(Ok(msg)) = rx.next().await
+/// { if let Message::Text(s) = msg { return Ok(Some(s)) } }`: cargo-shuttle's wait
+/// for one reply on a websocket). It ends with its work, as a `loop` that
+/// [`leaves`] does; a consumer's `return Ok(())` on a stop message names nothing it
+/// read and keeps counting.
+pub(super) fn returns_what_it_read(w: &syn::ExprWhile) -> bool {
+    use syn::visit::Visit;
+    /// The names the loop's patterns bind.
+    struct Bound(Vec<String>);
+    impl<'a> Visit<'a> for Bound {
+        fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
+            self.0.push(p.ident.to_string());
+            syn::visit::visit_pat_ident(self, p);
+        }
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'a syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    /// Whether an expression names one of them.
+    struct Names<'b>(&'b [String], bool);
+    impl<'a> Visit<'a> for Names<'_> {
+        fn visit_expr_path(&mut self, p: &'a syn::ExprPath) {
+            self.1 |= p
+                .path
+                .get_ident()
+                .is_some_and(|i| self.0.iter().any(|b| i == b));
+        }
+    }
+    struct Returns<'b> {
+        bound: &'b [String],
+        failing: u32,
+        found: bool,
+    }
+    impl<'a> Visit<'a> for Returns<'_> {
+        fn visit_expr_return(&mut self, r: &'a syn::ExprReturn) {
+            if let (Some(e), 0) = (r.expr.as_deref(), self.failing) {
+                let mut n = Names(self.bound, false);
+                n.visit_expr(e);
+                self.found |= n.1;
+            }
+        }
+        fn visit_arm(&mut self, a: &'a syn::Arm) {
+            let failing = u32::from(gives_up(&a.pat));
+            self.failing += failing;
+            syn::visit::visit_arm(self, a);
+            self.failing -= failing;
+        }
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'a syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut bound = Bound(Vec::new());
+    if let Expr::Let(l) = &*w.cond {
+        bound.visit_pat(&l.pat);
+    }
+    bound.visit_block(&w.body);
+    if bound.0.is_empty() {
+        return false;
+    }
+    let mut returns = Returns {
+        bound: &bound.0,
+        failing: 0,
+        found: false,
+    };
+    returns.visit_block(&w.body);
+    returns.found
+}

@@ -201,6 +201,18 @@ fn a_loop_that_ends_with_its_work_is_no_serve_loop() {
         "loop { tokio::select! { _ = stop => break, c = accept() => serve(c) } }"
     ));
     assert!(shows("while let Some(m) = rx.recv().await { go(m) }"));
+    assert!(
+        !shows("while let Some(Ok(m)) = rx.next().await { if let Text(s) = m { return Ok(Some(s)); } }"),
+        "a wait for one reply hands on what it read"
+    );
+    assert!(
+        shows("while let Some(m) = rx.recv().await { if m.is_stop() { return Ok(()); } go(m).await; }"),
+        "a consumer's return on a stop message names nothing it read"
+    );
+    assert!(
+        shows("while let Some(m) = rx.recv().await { match m { Err(e) => return Err(e), Ok(v) => go(v).await } }"),
+        "a return in an arm that gives up"
+    );
 }
 
 #[test]
