@@ -384,6 +384,18 @@ pub fn judge_part(
 /// The outcomes of one [`judge_part`], one per document.
 pub struct Part(Vec<Outcome>);
 
+/// Moves `from` onto the end of `into`, which ends up holding `total` items: the
+/// first vector that already has room for them all is taken whole instead of copied
+/// (one file with 100,000 findings would otherwise be held twice at the peak).
+fn append<T>(into: &mut Vec<T>, from: Vec<T>, total: usize) {
+    if into.is_empty() && from.capacity() >= total {
+        *into = from;
+        return;
+    }
+    into.reserve_exact(total.saturating_sub(into.len()));
+    into.extend(from);
+}
+
 /// Merges passes of [`judge_part`] document by document (a later pass may judge a
 /// workspace with more documents; the common ones keep their indices), so findings
 /// and subjects come in the order one pass over all rules gives, then counts coverage.
@@ -394,15 +406,18 @@ pub fn finish(parts: Vec<Part>) -> Judged {
     };
     // Sized once and each item moved once: 50k findings moved through growing
     // vectors (fresh pages each time) cost more than judging them.
-    let mut findings = Vec::with_capacity(sum(|o| o.findings.len()));
-    let mut unresolved = Vec::with_capacity(sum(|o| o.unresolved.len()));
-    let mut seen = Vec::with_capacity(sum(|o| o.seen.len()));
+    let totals = (
+        sum(|o| o.findings.len()),
+        sum(|o| o.unresolved.len()),
+        sum(|o| o.seen.len()),
+    );
+    let (mut findings, mut unresolved, mut seen) = (Vec::new(), Vec::new(), Vec::new());
     let mut parts: Vec<_> = parts.into_iter().map(|p| p.0.into_iter()).collect();
     for _ in 0..len {
         for outcome in parts.iter_mut().filter_map(Iterator::next) {
-            findings.extend(outcome.findings);
-            unresolved.extend(outcome.unresolved);
-            seen.extend(outcome.seen);
+            append(&mut findings, outcome.findings, totals.0);
+            append(&mut unresolved, outcome.unresolved, totals.1);
+            append(&mut seen, outcome.seen, totals.2);
         }
     }
     let mut counts: BTreeMap<Category, (usize, usize)> =
@@ -429,4 +444,27 @@ pub fn finish(parts: Vec<Part>) -> Judged {
     unresolved.sort();
     unresolved.dedup();
     (findings, coverage, counted, unresolved)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::append;
+
+    #[test]
+    fn append_takes_a_vector_with_room_whole_and_keeps_the_order() {
+        let mut into: Vec<u32> = Vec::new();
+        let mut big = Vec::with_capacity(8);
+        big.extend([1, 2, 3]);
+        let buffer = big.as_ptr();
+        append(&mut into, big, 5);
+        assert_eq!(into.as_ptr(), buffer, "taken whole, not copied");
+        append(&mut into, vec![4, 5], 5);
+        assert_eq!(into, [1, 2, 3, 4, 5]);
+
+        let mut into: Vec<u32> = Vec::new();
+        append(&mut into, vec![1], 3);
+        assert!(into.capacity() >= 3, "sized for the whole once");
+        append(&mut into, vec![2, 3], 3);
+        assert_eq!(into, [1, 2, 3]);
+    }
 }

@@ -102,11 +102,12 @@ pub struct Finding {
 /// changed files. Coverage is not touched: it counts every route.
 pub fn group_shared(findings: &mut Vec<Finding>) {
     type Key = (String, Option<String>, String, Severity);
+    // In place: a copy of the list would hold every finding twice (100,000 of them
+    // for a minified mesh file).
     let mut first: std::collections::HashMap<Key, usize> = std::collections::HashMap::new();
-    let mut kept: Vec<Finding> = Vec::with_capacity(findings.len());
-    for f in findings.drain(..) {
+    let mut merged: Vec<(usize, usize)> = Vec::new();
+    for (i, f) in findings.iter().enumerate() {
         if !f.shared || f.target.is_none() {
-            kept.push(f);
             continue;
         }
         let key = (
@@ -116,14 +117,26 @@ pub fn group_shared(findings: &mut Vec<Finding>) {
             f.severity,
         );
         match first.get(&key) {
-            Some(&i) => kept[i].related.push(f.location),
+            Some(&j) => merged.push((i, j)),
             None => {
-                first.insert(key, kept.len());
-                kept.push(f);
+                first.insert(key, i);
             }
         }
     }
-    *findings = kept;
+    if merged.is_empty() {
+        return;
+    }
+    let mut dropped = vec![false; findings.len()];
+    for &(i, j) in &merged {
+        let location = findings[i].location.clone();
+        findings[j].related.push(location);
+        dropped[i] = true;
+    }
+    let mut i = 0;
+    findings.retain(|_| {
+        i += 1;
+        !dropped[i - 1]
+    });
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
