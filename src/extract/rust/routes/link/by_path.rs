@@ -32,11 +32,7 @@ impl<'a> Package<'a> {
         ev: &Evidence,
         c: &str,
     ) -> Option<Vec<(usize, &'a Evidence)>> {
-        let file = *self
-            .file_of
-            .borrow()
-            .get(&(std::ptr::from_ref(ev) as usize))?;
-        let module = self.layout.mod_paths.get(file)?.as_deref()?;
+        let (file, module) = self.placed(ev)?;
         let mut paths = ev
             .path_calls
             .iter()
@@ -329,8 +325,27 @@ impl<'a> Package<'a> {
         if asks(ev, c) || self.cat.is_read_name(c) {
             return None;
         }
+        self.stub_message(c, || self.path_targets(ev, c))
+    }
+
+    /// The file and module body `ev` was placed from.
+    fn placed(&self, ev: &Evidence) -> Option<(usize, &'a str)> {
+        let file = *self
+            .file_of
+            .borrow()
+            .get(&(std::ptr::from_ref(ev) as usize))?;
+        Some((file, self.layout.mod_paths.get(file)?.as_deref()?))
+    }
+
+    /// What [`Self::stub_call`] says of call `c` when resolving it (`find`) led into a
+    /// stub package and nowhere else.
+    fn stub_message(
+        &self,
+        c: &str,
+        find: impl FnOnce() -> Option<Vec<(usize, &'a Evidence)>>,
+    ) -> Option<String> {
         self.stub_hit.set(None);
-        let targets = self.path_targets(ev, c)?;
+        let targets = find()?;
         let stub = self.stub_hit.take().filter(|_| targets.is_empty())?;
         let name = self.layout.names.get(stub).and_then(|n| n.as_deref());
         Some(format!(
@@ -347,24 +362,13 @@ impl<'a> Package<'a> {
         if !c.contains("::") {
             return self.stub_call(ev, c);
         }
-        let file = *self
-            .file_of
-            .borrow()
-            .get(&(std::ptr::from_ref(ev) as usize))?;
-        let module = self.layout.mod_paths.get(file)?.as_deref()?;
+        let (file, module) = self.placed(ev)?;
         let path = ev.path_calls.iter().find(|p| {
             p.strip_suffix(c)
                 .is_some_and(|q| q.is_empty() || q.ends_with("::"))
         })?;
         let segs: Vec<&str> = path.split("::").collect();
-        self.stub_hit.set(None);
-        let targets = self.resolve(file, module, &segs, MAX_HOPS)?;
-        let stub = self.stub_hit.take().filter(|_| targets.is_empty())?;
-        let name = self.layout.names.get(stub).and_then(|n| n.as_deref());
-        Some(format!(
-            "call {c}: its body is not in sight (package {} is a stub)",
-            name.unwrap_or("?")
-        ))
+        self.stub_message(c, || self.resolve(file, module, &segs, MAX_HOPS))
     }
 
     /// Whether a `use` of a file of package `pkg` binds a segment of `rest` (`pub use

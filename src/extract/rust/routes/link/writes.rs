@@ -51,9 +51,7 @@ impl<'a> Package<'a> {
     ) -> Option<Written<'a>> {
         if let Some(w) = ev.writes_shown() {
             if !self.inert_methods_only(ev, pkg, depth) {
-                let stub = w.strip_prefix("call ").and_then(|c| self.stub_write(ev, c));
-                let w = stub.unwrap_or_else(|| w.to_string());
-                return Some((w, None));
+                return Some((w.to_string(), None));
             }
         }
         if depth == 0 {
