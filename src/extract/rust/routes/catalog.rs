@@ -230,6 +230,7 @@ impl RoutesCatalog {
         add(&mut w.repeat_harmless, o.repeat_harmless);
         add(&mut w.in_memory_types, o.in_memory_types);
         add(&mut w.in_memory_holders, o.in_memory_holders);
+        add(&mut w.in_memory_registries, o.in_memory_registries);
         add(&mut w.sets, o.sets);
         add(&mut w.refusals, o.refusals);
         add(&mut w.refusal_texts, o.refusal_texts);
@@ -337,6 +338,11 @@ impl RoutesCatalog {
                     && ty.ends_with(t.as_str())
                     && !ty.contains("::"))
         })
+    }
+
+    /// `ty` hands out parts of itself that live in memory too (`in-memory-registries`).
+    pub(crate) fn is_registry(&self, ty: &str) -> bool {
+        self.writes.in_memory_registries.iter().any(|t| t == ty)
     }
 
     /// `ty` holds another value for sharing or for the process (`in-memory-holders`).

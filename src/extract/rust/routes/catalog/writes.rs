@@ -74,6 +74,12 @@ pub struct Writes {
     /// is process state, and a write-named call on it (`CACHE.write().await.insert(k, v)`)
     /// writes nothing durable.
     pub in_memory_holders: Vec<String>,
+    /// In-memory types whose methods hand out parts of the same registry (a DataFusion
+    /// `SessionContext`'s catalogs and schemas): a write-named call on such a part
+    /// (`ctx.catalog("datafusion").unwrap().register_schema(..)`) writes nothing either.
+    /// Not the collections: an element of a `Vec` or `HashMap` may be a record whose
+    /// `save(conn)` writes.
+    pub in_memory_registries: Vec<String>,
     /// Calls that set given values, so a repeat sets them again: a `Type::m` entry
     /// matches that write method (a sea-orm `ActiveModel`'s `update` writes the columns
     /// `Set` on it), a bare name (a `*` matches any text) a write call whose body is not

@@ -112,6 +112,12 @@ impl Collector<'_> {
     fn state_type(&self, e: &syn::Expr) -> Option<String> {
         let root = types::guarded(e);
         let in_memory = |t: &str| self.cat.is_in_memory(t);
+        // A part a registry hands out (`ctx.catalog(..)`) is the registry's.
+        if let syn::Expr::MethodCall(m) = root {
+            return self
+                .receiver_type(&m.receiver)
+                .filter(|t| self.cat.is_registry(t));
+        }
         if let Some(v) = types::var(root) {
             return match self.type_of_name(&v) {
                 Some(t) => in_memory(t).then(|| t.to_string()),
@@ -213,16 +219,52 @@ impl Collector<'_> {
 /// The process state of a file ([`super::Scratch::state`]): its `static`s and the named
 /// fields of its structs whose type holds an in-memory one (`static DEK_CACHE:
 /// LazyLock<RwHashMap<..>>`, `struct Registry { keys: RwLock<HashMap<..>> }`), in
-/// inline modules too, each as `NAME` or `Struct.field` with the in-memory type.
+/// inline modules too, each as `NAME` or `Struct.field` with the in-memory type. A type
+/// alias of the file for an in-memory type is one too (`type SettingsCache =
+/// HashMap<..>`, then `static SETTINGS: Lazy<ArcSwap<SettingsCache>>`).
 pub(crate) fn file_state(items: &[syn::Item], cat: &RoutesCatalog) -> Vec<(String, String)> {
+    let mut aliases = Vec::new();
+    in_memory_aliases(items, cat, &mut aliases);
     let mut out = Vec::new();
-    state_of_items(items, cat, &mut out);
+    state_of_items(items, cat, &aliases, &mut out);
     out
 }
 
-fn state_of_items(items: &[syn::Item], cat: &RoutesCatalog, out: &mut Vec<(String, String)>) {
+/// The file's type aliases for an in-memory type, each with that type.
+fn in_memory_aliases(items: &[syn::Item], cat: &RoutesCatalog, out: &mut Vec<(String, String)>) {
+    for item in items {
+        match item {
+            syn::Item::Type(t) => {
+                let held = types::held(&t.ty, &|n: &str| cat.is_holder(n));
+                if let Some(ty) = held.filter(|n| cat.is_in_memory(n)) {
+                    out.push((t.ident.to_string(), ty));
+                }
+            }
+            syn::Item::Mod(m) => {
+                if let Some((_, inner)) = &m.content {
+                    in_memory_aliases(inner, cat, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn state_of_items(
+    items: &[syn::Item],
+    cat: &RoutesCatalog,
+    aliases: &[(String, String)],
+    out: &mut Vec<(String, String)>,
+) {
     let held = |ty: &syn::Type| {
-        types::held(ty, &|t: &str| cat.is_holder(t)).filter(|t| cat.is_in_memory(t))
+        let t = types::held(ty, &|t: &str| cat.is_holder(t))?;
+        if cat.is_in_memory(&t) {
+            return Some(t);
+        }
+        aliases
+            .iter()
+            .find(|(a, _)| *a == t)
+            .map(|(_, t)| t.clone())
     };
     for item in items {
         match item {
@@ -240,7 +282,7 @@ fn state_of_items(items: &[syn::Item], cat: &RoutesCatalog, out: &mut Vec<(Strin
             }
             syn::Item::Mod(m) => {
                 if let Some((_, inner)) = &m.content {
-                    state_of_items(inner, cat, out);
+                    state_of_items(inner, cat, aliases, out);
                 }
             }
             _ => {}
