@@ -60,6 +60,8 @@ struct Client<'a> {
     target: Option<&'a str>,
     timeout: Option<&'a Node>,
     at: Where,
+    /// Where code turns the timeout off (`.timeout(None)`): its finding is the edge's too.
+    disabled: Option<Where>,
 }
 
 fn items<'a>(doc: &'a Document, key: &str) -> &'a [Node] {
@@ -77,6 +79,9 @@ fn package_edges(b: &mut Builder, from: &str, docs: &[&Document]) {
                 target: c.get("target").and_then(Node::as_str),
                 timeout: c.get("timeout"),
                 at: Where::new(files, file, c.span),
+                disabled: c
+                    .get("timeout-disabled")
+                    .map(|n| Where::new(files, file, n.span)),
             };
             (file, client)
         })
@@ -111,6 +116,9 @@ fn package_edges(b: &mut Builder, from: &str, docs: &[&Document]) {
                 .filter(|c| c.target == Some(target))
                 .collect();
             layer.related.extend(mine.iter().map(|c| c.at.clone()));
+            layer
+                .related
+                .extend(mine.iter().filter_map(|c| c.disabled.clone()));
             if !mine.is_empty() && mine.iter().all(|c| c.timeout.is_some()) {
                 let t = mine[0].timeout.expect("checked above");
                 let f = &files[mine[0].at.file];

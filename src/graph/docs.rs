@@ -220,6 +220,12 @@ fn credit(
     }
 }
 
+fn remove_field(node: &mut Node, key: &str) {
+    if let Value::Map(fields) = &mut node.value {
+        fields.retain(|(k, _)| k.as_str() != Some(key));
+    }
+}
+
 fn set_field(node: &mut Node, key: &str, text: String, span: Span) {
     if let Value::Map(fields) = &mut node.value {
         fields.retain(|(k, _)| k.as_str() != Some(key));
@@ -274,6 +280,11 @@ pub fn annotate(graph: &Graph, docs: &mut [Document], wanted: &dyn Fn(usize) -> 
                         let Some(e) = by_call.get(&(file, c.span)) else {
                             continue;
                         };
+                        // A mesh or gateway timeout on the call's path bounds it.
+                        let timed = credit(e, |l| l.timeout.as_ref(), "timeout");
+                        if matches!(timed, Some(Ok(_))) {
+                            remove_field(c, "untimed-client");
+                        }
                         let credits = credit(e, |l| l.breaker.as_ref(), "breaker")
                             .into_iter()
                             .collect();

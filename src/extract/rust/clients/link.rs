@@ -426,8 +426,23 @@ fn request_node(
         if let Some(why) = library.off_request_path(r.file, r.in_fn.as_deref()) {
             fields.push(entry("off-request-path", scalar(&why, r.span)));
         }
+        if breaker.is_none() && untimed(r, client) {
+            fields.push(entry("untimed-client", scalar(UNTIMED, r.span)));
+        }
     }
     call
+}
+
+const UNTIMED: &str = "its client sets no timeout: a call that hangs never fails, so a breaker \
+    counting failures never opens; the client's missing timeout is the finding to fix first";
+
+/// No timeout bounds request `r` of `client`: none on the request, the client, or a
+/// server-side layer around every request that uses it. A call to this host is none.
+fn untimed(r: &Req, client: &Node) -> bool {
+    !r.timed
+        && ["timeout", "server-timeout", "local"]
+            .iter()
+            .all(|k| client.get(k).is_none())
 }
 
 /// Why code in function `in_fn` of package file `file` runs only as a one-shot
