@@ -40,7 +40,8 @@ pub struct RoutesCatalog {
     /// Routes with one of these among the literal segments of their path (anywhere,
     /// `{param}`s aside) are not subjects: sign-in, session, OAuth and token endpoints
     /// (a retried login is harmless: `/opaque/login/finish`, `/session/begin`), GraphQL
-    /// endpoints (their POST carries queries too). Compared case-insensitively.
+    /// endpoints (their POST carries queries too), webhook receivers (`/webhook/stripe`,
+    /// `/github-hook`). Compared case-insensitively; a `*` stands for any text.
     pub ignore_path_segments: Vec<String>,
     /// Routes whose path ends in one of these segments are not subjects: queries sent
     /// as POST because their body is the query (`/points/search`). Only the last
@@ -427,8 +428,8 @@ impl RoutesCatalog {
         self.subject_methods.iter().any(|m| m == method)
     }
 
-    /// The route's path holds a literal segment of `ignore-path-segments` (anywhere) or
-    /// ends in one of `ignore-last-segments`. Parameters (`{id}`, `:id`, `<id>`, `*rest`)
+    /// The route's path holds a literal segment of `ignore-path-segments` (anywhere; an
+    /// entry's `*` stands for any text: `*-hook`) or ends in one of `ignore-last-segments`. Parameters (`{id}`, `:id`, `<id>`, `*rest`)
     /// are never compared: a path parameter named `token` says nothing of the endpoint.
     pub(crate) fn ignored_path(&self, path: Option<&str>) -> bool {
         let Some(path) = path else {
@@ -450,7 +451,14 @@ impl RoutesCatalog {
                 return true;
             }
         }
-        literal.any(|seg| eq(&self.ignore_path_segments, seg))
+        literal.any(|seg| {
+            self.ignore_path_segments
+                .iter()
+                .any(|p| match p.contains('*') {
+                    true => glob(p, &seg.to_ascii_lowercase()),
+                    false => p.eq_ignore_ascii_case(seg),
+                })
+        })
     }
 
     /// `path` ends in one of [`RoutesCatalog::ignore_path_endings`]: `/{org}/v1/logs`

@@ -60,7 +60,7 @@ async fn three_down() { diesel::delete(t::table).execute(&mut c) }"#;
 #[test]
 fn unseen_handlers_stay_subjects_inert_ones_are_no_routes() {
     let src = r#"fn config(cfg: &mut web::ServiceConfig) {
-    cfg.route("/hook", web::post().to(partner::receive))
+    cfg.route("/inbox", web::post().to(partner::receive))
         .route("/old", web::post().to(HttpResponse::NotFound));
 }"#;
     assert_eq!(
