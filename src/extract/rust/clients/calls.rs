@@ -70,6 +70,12 @@ impl Visitor<'_, '_> {
         {
             return self.args_keep_first(&c.args);
         }
+        // A service's configuration built from a loaded shared one (the AWS SDKs'
+        // `aws_sdk_sns::config::Builder::from(&shared_config)`): what its chain sets
+        // (`.timeout_config(..)`) is the loaded client's.
+        if n >= 3 && last == "from" && segs[n - 2] == "Builder" && segs[n - 3] == "config" {
+            return self.args_keep_first(&c.args);
+        }
         let mut passed = Vec::new();
         for (i, a) in c.args.iter().enumerate() {
             if let Some(h) = self.expr(a) {
