@@ -77,6 +77,11 @@ const CALL: &[Field] = &[
         "present when the call is in a function only queued jobs run (a method of an impl of a job-queue trait, `[[background-job]]` of the clients catalogue: `impl BackgroundJob for SyncAdmins { async fn run(..) }`), directly or through functions only they run: why",
     ),
     Field::new(
+        "once",
+        Ty::Text,
+        "present when the call is made in a `static`'s initializer (`static CERTS: LazyLock<Vec<u8>> = LazyLock::new(|| ..)`), which runs once per process: why",
+    ),
+    Field::new(
         "untimed-client",
         Ty::Text,
         "present when no breaker guards the call and no timeout bounds it (none on the request, its client or a server-side layer, no mesh or gateway route of its path sets one): a hung call never fails, so a breaker would not open; the timeout rule reports its client: why",

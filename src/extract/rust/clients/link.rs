@@ -426,6 +426,11 @@ fn request_node(
         if let Some(why) = library.off_request_path(r.file, r.in_fn.as_deref()) {
             fields.push(entry("off-request-path", scalar(&why, r.span)));
         }
+        if let Some(name) = r.in_fn.as_deref().and_then(|f| f.strip_prefix("static ")) {
+            let why =
+                format!("made in the initializer of `static {name}`, which runs once per process");
+            fields.push(entry("once", scalar(&why, r.span)));
+        }
         if breaker.is_none() && untimed(r, client) {
             fields.push(entry("untimed-client", scalar(UNTIMED, r.span)));
         }
