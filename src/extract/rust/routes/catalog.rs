@@ -438,7 +438,13 @@ impl RoutesCatalog {
         let is_param = |s: &str| s.starts_with(['{', ':', '<', '*']) || s.ends_with(['}', '>']);
         let mut literal = path.split('/').filter(|s| !s.is_empty() && !is_param(s));
         let eq = |list: &[String], seg: &str| list.iter().any(|s| s.eq_ignore_ascii_case(seg));
-        let last = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+        // The last literal segment: a trailing parameter names what the action is on
+        // (`/actions/test/{action_id}` is a dry run of one action).
+        let last = path
+            .split('/')
+            .rev()
+            .find(|s| !s.is_empty() && !is_param(s))
+            .unwrap_or("");
         if eq(&self.ignore_last_segments, last) || self.protocol_ending(path) {
             return true;
         }
