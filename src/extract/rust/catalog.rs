@@ -478,6 +478,8 @@ impl Catalog {
         // What the retry analysis takes for an integration point written in a loop:
         // a path starting with a client crate, or with a constructor's or request
         // function's first segment (`aws_sdk_s3` for the `aws-config` entry).
+        self.retry.request_names = self.request_names.iter().cloned().collect();
+        self.retry.request_names.sort();
         self.retry.integration_roots = self
             .clients
             .iter()

@@ -56,6 +56,11 @@ pub struct RetryCatalog {
     /// one is covered.
     #[serde(skip)]
     pub key_headers: Vec<String>,
+    /// The client catalogue's request methods (`send`, `execute`), filled in when the
+    /// whole catalogue is compiled: an awaited one on a value of unknown type
+    /// (`request.try_clone().unwrap().send().await`) is a request of some client.
+    #[serde(skip)]
+    pub request_names: Vec<String>,
 }
 
 /// Every segment and every first segment of the catalogue's paths.

@@ -28,6 +28,7 @@ use syn::Expr;
 use super::delay::Part;
 use super::walk::{walk_block, walk_expr, Options, Seen};
 use super::{Ctx, RetryFact, RetrySource};
+use crate::extract::rust::front::ident::with_ident_str;
 use crate::extract::rust::front::items::Items;
 use crate::extract::rust::front::paths::{segments, unwrapped_type_path};
 use crate::extract::rust::{Deps, FileFacts};
@@ -51,6 +52,7 @@ pub(super) fn in_loop(ctx: &Ctx, parts: &[Part<'_>], at: proc_macro2::LineColumn
         followed: Vec::new(),
         method: None,
         key: None,
+        awaited: Vec::new(),
     };
     let params = ctx.enclosing_sig(at).map(params_of).unwrap_or_default();
     let lets = ctx.fn_lets(at);
@@ -106,6 +108,28 @@ struct Scan<'c, 'a> {
     followed: Vec<String>,
     method: Option<String>,
     key: Option<String>,
+    /// The calls of chains that are awaited (`client.get_object().send().await`): a
+    /// dependency's network call is asynchronous, its parsers and codecs are not.
+    awaited: Vec<*const Expr>,
+}
+
+/// The calls of the chain an `.await` waits on, through `?` and parentheses.
+fn awaited_calls(mut e: &Expr, out: &mut Vec<*const Expr>) {
+    loop {
+        match e {
+            Expr::MethodCall(m) => {
+                out.push(e as *const Expr);
+                e = &m.receiver;
+            }
+            Expr::Call(_) => {
+                out.push(e as *const Expr);
+                return;
+            }
+            Expr::Try(t) => e = &t.expr,
+            Expr::Paren(p) => e = &p.expr,
+            _ => return,
+        }
+    }
 }
 
 fn params_of(sig: &syn::Signature) -> HashMap<String, &syn::Type> {
@@ -206,9 +230,14 @@ impl Scan<'_, '_> {
         depth: usize,
         follow: &mut Vec<String>,
     ) {
+        let awaited = self.awaited.contains(&(x as *const Expr));
         let name = match x {
+            Expr::Await(a) => {
+                awaited_calls(&a.base, &mut self.awaited);
+                None
+            }
             Expr::Call(c) => match &*c.func {
-                Expr::Path(p) => self.path_call(&p.path, params, depth, follow),
+                Expr::Path(p) => self.path_call(&p.path, (params, awaited), depth, follow),
                 _ => None,
             },
             Expr::Macro(m) => {
@@ -218,7 +247,7 @@ impl Scan<'_, '_> {
                 }
                 None
             }
-            Expr::MethodCall(m) => self.method_call(m, params, lets, follow),
+            Expr::MethodCall(m) => self.method_call(m, (params, awaited), lets, follow),
             Expr::Lit(syn::ExprLit {
                 lit: syn::Lit::Str(l),
                 ..
@@ -250,7 +279,7 @@ impl Scan<'_, '_> {
     fn path_call(
         &mut self,
         path: &syn::Path,
-        params: &HashMap<String, &syn::Type>,
+        (params, awaited): (&HashMap<String, &syn::Type>, bool),
         depth: usize,
         follow: &mut Vec<String>,
     ) -> Option<String> {
@@ -261,8 +290,8 @@ impl Scan<'_, '_> {
             self.note(Strength::Parameter, || {
                 format!("calls parameter `{}`", segs[0])
             });
-        } else if let Some(full) = self.foreign(&segs) {
-            // `gcp_auth::provider()`: an SDK function the catalogue does not name.
+        } else if let Some(full) = self.foreign(&segs).filter(|_| awaited) {
+            // `gcp_auth::provider().await`: an SDK function the catalogue does not name.
             self.note(Strength::Dependency, || {
                 format!("calls `{full}`, a dependency outside the client catalogue")
             });
@@ -279,7 +308,7 @@ impl Scan<'_, '_> {
     fn method_call(
         &mut self,
         m: &syn::ExprMethodCall,
-        params: &HashMap<String, &syn::Type>,
+        (params, awaited): (&HashMap<String, &syn::Type>, bool),
         lets: &super::Lets,
         follow: &mut Vec<String>,
     ) -> Option<String> {
@@ -294,7 +323,7 @@ impl Scan<'_, '_> {
                 self.note(Strength::Catalogued, || {
                     format!("calls `{}` on `{full}`", m.method)
                 });
-            } else if let Some(full) = self.foreign(&ty) {
+            } else if let Some(full) = self.foreign(&ty).filter(|_| awaited) {
                 self.note(Strength::Dependency, || {
                     format!(
                         "calls `{}` on `{full}`, a dependency outside the client catalogue",
@@ -302,8 +331,20 @@ impl Scan<'_, '_> {
                     )
                 });
             }
+        } else if awaited && self.requests(&m.method) {
+            self.note(Strength::Dependency, || {
+                format!("awaits `.{}()`, a client's request", m.method)
+            });
         }
         Some(m.method.to_string())
+    }
+
+    /// `method` is a request method of the client catalogue (`send`, `execute`).
+    fn requests(&self, method: &syn::Ident) -> bool {
+        let names = &self.ctx.catalog.request_names;
+        with_ident_str(method, |m| {
+            names.binary_search_by(|n| n.as_str().cmp(m)).is_ok()
+        })
     }
 }
 
