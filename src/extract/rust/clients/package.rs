@@ -68,12 +68,14 @@ fn bodies_calling<'p>(
 }
 
 /// Why the package is a one-shot command-line tool (its dependencies say so and none
-/// of its files registers a route), if it is one.
+/// of its files registers a route or names a server), if it is one.
 pub(super) fn one_shot(package: &[(usize, FileFacts)]) -> Option<&str> {
-    // A library (atuin-client needs clap for a derive, and a daemon calls it) or a
-    // package that registers routes is not a one-shot tool.
+    // A library (atuin-client needs clap for a derive, and a daemon calls it), a
+    // package that registers routes, or one naming the server side of a crate that
+    // builds clients too (`tonic::transport::Server`) is not a one-shot tool.
     let serves = package.iter().any(|(_, f)| {
         f.library_root
+            || f.framework
             || !f.routes.routes.is_empty()
             || !f.routes.handlers.is_empty()
             || !f.routes.macro_registered.is_empty()
