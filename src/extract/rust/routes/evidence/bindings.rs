@@ -112,11 +112,16 @@ impl Collector<'_> {
     fn state_type(&self, e: &syn::Expr) -> Option<String> {
         let root = types::guarded(e);
         let in_memory = |t: &str| self.cat.is_in_memory(t);
-        // A part a registry hands out (`ctx.catalog(..)`) is the registry's.
-        if let syn::Expr::MethodCall(m) = root {
-            return self
-                .receiver_type(&m.receiver)
-                .filter(|t| self.cat.is_registry(t));
+        // A part a registry hands out (`ctx.catalog(..)`) is the registry's: the chain's
+        // first receiver, a variable of a registry type. Walked once, not typed at
+        // every call of the chain.
+        if let syn::Expr::MethodCall(_) = root {
+            let mut base = root;
+            while let syn::Expr::MethodCall(m) = base {
+                base = types::guarded(&m.receiver);
+            }
+            let ty = self.type_of_name(&types::var(base)?)?;
+            return self.cat.is_registry(ty).then(|| ty.to_string());
         }
         if let Some(v) = types::var(root) {
             return match self.type_of_name(&v) {
