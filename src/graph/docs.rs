@@ -227,8 +227,8 @@ fn remove_field(node: &mut Node, key: &str) {
 }
 
 fn set_field(node: &mut Node, key: &str, text: String, span: Span) {
+    remove_field(node, key);
     if let Value::Map(fields) = &mut node.value {
-        fields.retain(|(k, _)| k.as_str() != Some(key));
         fields.push(entry(key, text, span));
     }
 }

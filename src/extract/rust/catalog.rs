@@ -139,6 +139,16 @@ pub struct OneShot {
     pub server_side: Vec<String>,
 }
 
+impl OneShot {
+    /// The crates of `service` that build servers only: depending on one (or naming
+    /// it) makes a service, where `client-too` and `server-side` crates do not.
+    pub fn servers_only(&self) -> impl Iterator<Item = &String> {
+        self.service
+            .iter()
+            .filter(|s| !self.client_too.contains(s) && !self.server_side.contains(s))
+    }
+}
+
 impl CatalogFile {
     /// Every path pattern (glob over `::`-separated paths) the file declares, so a
     /// bad one can be reported against its file when the file is read.

@@ -128,11 +128,8 @@ fn one_shot(ctx: &Ctx) -> Option<String> {
     // A crate that builds clients as well as servers (`tonic`, `hyper`, `tower`) makes
     // no service by the dependency alone: a file naming its server side does
     // (`tonic::transport::Server`: the package then runs long, see `note_server_side`).
-    let client_capable = |s: &String| shape.client_too.contains(s) || shape.server_side.contains(s);
     if shape
-        .service
-        .iter()
-        .filter(|s| !client_capable(s))
+        .servers_only()
         .any(|s| deps.depends_on(&s.replace('-', "_")))
     {
         return None;

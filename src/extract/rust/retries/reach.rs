@@ -20,7 +20,7 @@
 //! The file gives each loop's calls and catalogue paths ([`in_loop`]); the package's
 //! link step gives the requests and the functions that make them ([`Reach`]).
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::HashMap;
 
 use syn::Expr;
@@ -52,7 +52,7 @@ pub(super) fn in_loop(ctx: &Ctx, parts: &[Part<'_>], at: proc_macro2::LineColumn
         followed: Vec::new(),
         method: None,
         key: None,
-        awaited: Vec::new(),
+        awaited: FxHashSet::default(),
     };
     let params = ctx.enclosing_sig(at).map(params_of).unwrap_or_default();
     let lets = ctx.fn_lets(at);
@@ -110,19 +110,19 @@ struct Scan<'c, 'a> {
     key: Option<String>,
     /// The calls of chains that are awaited (`client.get_object().send().await`): a
     /// dependency's network call is asynchronous, its parsers and codecs are not.
-    awaited: Vec<*const Expr>,
+    awaited: FxHashSet<*const Expr>,
 }
 
 /// The calls of the chain an `.await` waits on, through `?` and parentheses.
-fn awaited_calls(mut e: &Expr, out: &mut Vec<*const Expr>) {
+fn awaited_calls(mut e: &Expr, out: &mut FxHashSet<*const Expr>) {
     loop {
         match e {
             Expr::MethodCall(m) => {
-                out.push(e as *const Expr);
+                out.insert(e as *const Expr);
                 e = &m.receiver;
             }
             Expr::Call(_) => {
-                out.push(e as *const Expr);
+                out.insert(e as *const Expr);
                 return;
             }
             Expr::Try(t) => e = &t.expr,

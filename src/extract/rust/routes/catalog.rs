@@ -429,8 +429,9 @@ impl RoutesCatalog {
     }
 
     /// The route's path holds a literal segment of `ignore-path-segments` (anywhere; an
-    /// entry's `*` stands for any text: `*-hook`) or ends in one of `ignore-last-segments`. Parameters (`{id}`, `:id`, `<id>`, `*rest`)
-    /// are never compared: a path parameter named `token` says nothing of the endpoint.
+    /// entry's `*` stands for any text: `*-hook`) or ends in one of
+    /// `ignore-last-segments`. Parameters (`{id}`, `:id`, `<id>`, `*rest`) are never
+    /// compared: a path parameter named `token` says nothing of the endpoint.
     pub(crate) fn ignored_path(&self, path: Option<&str>) -> bool {
         let Some(path) = path else {
             return false;
@@ -458,10 +459,11 @@ impl RoutesCatalog {
             }
         }
         literal.any(|seg| {
+            let lower = seg.to_ascii_lowercase();
             self.ignore_path_segments
                 .iter()
                 .any(|p| match p.contains('*') {
-                    true => glob(p, &seg.to_ascii_lowercase()),
+                    true => glob(p, &lower),
                     false => p.eq_ignore_ascii_case(seg),
                 })
         })

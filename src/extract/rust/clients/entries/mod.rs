@@ -530,11 +530,9 @@ fn count(counts: &mut Vec<(String, u32)>, name: String) {
 }
 
 fn is_framework(catalog: &Catalog, package: &str) -> bool {
-    let shape = &catalog.one_shot;
-    shape
-        .service
-        .iter()
-        .filter(|s| !shape.client_too.contains(s) && !shape.server_side.contains(s))
+    catalog
+        .one_shot
+        .servers_only()
         .any(|s| same_crate(s, package))
 }
 
