@@ -175,7 +175,7 @@ impl Visitor<'_, '_> {
 
     /// `timeout(d, fut)` where `fut` is a request future bound by `let`: its
     /// request is bounded.
-    fn wrap_pending(&mut self, arg: &Expr) {
+    pub(super) fn wrap_pending(&mut self, arg: &Expr) {
         let Expr::Path(p) = arg else { return };
         let Some(name) = p.path.get_ident() else {
             return;

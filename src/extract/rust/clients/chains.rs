@@ -93,6 +93,16 @@ impl Visitor<'_, '_> {
             .flatten()
             .filter(|_| !chain.calls.is_empty())
         {
+            // `let req = client.put(u); .. let req = req.timeout(d);`: a request
+            // timeout set on the variable holding a request not yet sent is that
+            // request's.
+            if let Some(&(h, ci)) = self.scope().pending.get(&var) {
+                let bounds = chain.calls.iter().filter(|c| c.nargs > 0).cloned();
+                let bounds: Vec<CallFact> = bounds.collect();
+                self.facts.handles[h].chains.get_mut()[ci]
+                    .calls
+                    .extend(bounds);
+            }
             let names: Vec<String> = chain.calls.into_iter().map(|c| c.name.into()).collect();
             self.scope()
                 .var_methods
@@ -195,7 +205,7 @@ impl Visitor<'_, '_> {
                 chain.calls.push(CallFact {
                     name: name.into(),
                     span: Span::default(),
-                    nargs: 0,
+                    nargs: m.args.len(),
                     arg_words: Vec::new(),
                     target: None,
                     arg_methods: Vec::new(),

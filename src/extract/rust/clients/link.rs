@@ -237,7 +237,7 @@ pub(crate) fn link_clients(
     catalog: &Catalog,
     library: &LibraryReach,
 ) -> Linked {
-    let t = Tables::of(package);
+    let t = Tables::of(package, catalog);
     let mut out = Linked {
         clients: vec![Vec::new(); package.len()],
         calls: vec![Vec::new(); package.len()],
@@ -538,7 +538,7 @@ struct Tables<'p> {
 }
 
 impl<'p> Tables<'p> {
-    fn of(package: &'p [(usize, FileFacts)]) -> Self {
+    fn of(package: &'p [(usize, FileFacts)], catalog: &Catalog) -> Self {
         let names = |field: fn(&'p FileFacts) -> &'p Vec<String>| -> HashSet<&'p str> {
             package
                 .iter()
@@ -558,7 +558,7 @@ impl<'p> Tables<'p> {
                 .collect(),
             flow,
             one_shot: one_shot(package),
-            timed: timed_closures(package),
+            timed: timed_closures(package, catalog),
             streaming: names(|f| &f.streaming_fns),
             sites,
             guarded_fns: names(|f| &f.breaker_callees),

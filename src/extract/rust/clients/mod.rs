@@ -331,6 +331,11 @@ impl Visitor<'_, '_> {
             }
         } else {
             for e in macro_exprs(m).iter() {
+                // `select! { r = fut => .., _ = sleep(d) => .. }` bounds a request
+                // future bound by `let` as `timeout(d, fut)` does.
+                if sleeps {
+                    self.wrap_pending(e);
+                }
                 self.expr(e);
             }
         }

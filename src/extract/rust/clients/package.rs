@@ -4,12 +4,19 @@
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use crate::extract::rust::facts::{FileFacts, Origin};
+use crate::extract::rust::catalog::Catalog;
+use crate::extract::rust::facts::{CallFact, FileFacts, Origin};
+use crate::extract::rust::routes::FnInfo;
 
 /// Closures and functions (link keys) every call of which runs under a timeout
 /// wrapper (`let fut = send(req); tokio::time::timeout(d, fut)`,
 /// `timeout(d, probe::check_api(..))`): the requests made inside them are bounded one
 /// level down. `true`: some wrapper runs only when configured.
+///
+/// A function declared to return a request not yet sent (`-> RequestBuilder`,
+/// [`FileFacts::request_builder_fns`]) is sent by its callers: a call of it counts as
+/// wrapped when the caller bounds the send (`let req = self.list(u).send();` raced
+/// against `sleep(d)` in a `select!`, or `.timeout(d)` on the returned request).
 ///
 /// A closure's every call is kept by the file visit. A function's bare calls are not
 /// (only calls whose value flows somewhere are), so a function counts only when the
@@ -17,15 +24,31 @@ use crate::extract::rust::facts::{FileFacts, Origin};
 /// are no more than its wrapped calls: a body that calls it bare as well as wrapped
 /// makes it uncovered only when it is also counted among the wrapped ones, which
 /// this cannot tell apart (rare: the same function called twice in one body).
-pub(super) fn timed_closures(package: &[(usize, FileFacts)]) -> HashMap<&str, bool> {
+pub(super) fn timed_closures<'p>(
+    package: &'p [(usize, FileFacts)],
+    catalog: &Catalog,
+) -> HashMap<&'p str, bool> {
+    let builders: HashSet<&str> = package
+        .iter()
+        .flat_map(|(_, f)| f.request_builder_fns.iter().map(String::as_str))
+        .collect();
     // (every call wrapped, some wrapper configurable, wrapped calls)
     let mut seen: HashMap<&str, (bool, bool, usize)> = HashMap::default();
     for h in package.iter().flat_map(|(_, f)| &f.handles) {
         let Origin::Call { callee } = &h.origin else {
             continue;
         };
-        let wrapped = h.chains.get().iter().any(|c| c.wrapped);
-        let configurable = h.chains.get().iter().any(|c| c.wrapped && c.configurable);
+        let chains = h.chains.get();
+        let mut wrapped = chains.iter().any(|c| c.wrapped);
+        let mut configurable = chains.iter().any(|c| c.wrapped && c.configurable);
+        if !wrapped && builders.contains(callee.as_str()) {
+            let sends = chains.iter().flat_map(|c| &c.calls);
+            let bounded = |c: &&CallFact| {
+                c.wrapped || (c.nargs > 0 && catalog.is_request_timeout_name(&c.name))
+            };
+            wrapped = sends.clone().any(|c| bounded(&c));
+            configurable = sends.filter(bounded).any(|c| c.configurable);
+        }
         let e = seen.entry(callee.as_str()).or_insert((true, false, 0));
         e.0 &= wrapped;
         e.1 |= configurable;
@@ -50,7 +73,9 @@ fn last_segment(key: &str) -> &str {
     key.rsplit("::").next().unwrap_or(key)
 }
 
-/// How many bodies of the package call each of `names` (by last segment).
+/// How many bodies of the package call each of `names` (by last segment) with as
+/// many arguments as a function of that name takes: the SDK's `client.put_object()`
+/// in one file is no call of the package's own `put_object(from, size, to)`.
 fn bodies_calling<'p>(
     package: &'p [(usize, FileFacts)],
     names: &HashSet<&str>,
@@ -59,9 +84,17 @@ fn bodies_calling<'p>(
     if names.is_empty() {
         return count;
     }
-    for info in package.iter().flat_map(|(_, f)| &f.routes.fns) {
+    let fns = || package.iter().flat_map(|(_, f)| &f.routes.fns);
+    let named: Vec<&FnInfo> = fns().filter(|i| names.contains(i.name.as_str())).collect();
+    for info in fns() {
         for called in info.calls().iter().filter(|c| names.contains(c)) {
-            *count.entry(called).or_insert(0) += 1;
+            let fits = match info.evidence().arg_counts(called) {
+                None => true,
+                Some(counts) => named.iter().any(|f| f.name == called && f.takes(counts)),
+            };
+            if fits {
+                *count.entry(called).or_insert(0) += 1;
+            }
         }
     }
     count

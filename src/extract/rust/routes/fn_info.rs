@@ -14,7 +14,7 @@ use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use super::evidence::repeat::REPLACES;
-use super::evidence::{Evidence, Names};
+use super::evidence::{Evidence, Names, ARGS_UNKNOWN};
 use crate::extract::rust::lazy::Lazy;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -130,6 +130,17 @@ impl Serialize for FnInfo {
 }
 
 impl FnInfo {
+    /// Whether a call given one of the argument counts `counts`
+    /// ([`Evidence::arg_counts`]) may run this function: as many as its parameters,
+    /// or one more for a method (`T::m(x, a)` passes `self`). Unknown parameters fit
+    /// any call.
+    pub fn takes(&self, counts: u64) -> bool {
+        let bit = |n: u8| counts & (1 << n.min(63)) != 0;
+        self.params == ARGS_UNKNOWN
+            || bit(self.params)
+            || (self.method && bit(self.params.saturating_add(1)))
+    }
+
     pub fn new(
         name: CompactString,
         evidence: Evidence,

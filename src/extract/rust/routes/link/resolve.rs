@@ -1,7 +1,6 @@
 //! Which functions of the workspace a call may run: by name, by method, by type.
 
 use super::*;
-use crate::extract::rust::routes::evidence::ARGS_UNKNOWN;
 
 impl<'a> Package<'a> {
     /// Indexes the functions of file `fi`: by name, methods by name, and those of
@@ -155,7 +154,7 @@ impl<'a> Package<'a> {
                 let fit: Vec<Entry<'a>> = all
                     .iter()
                     .copied()
-                    .filter(|(_, info)| takes(info, counts))
+                    .filter(|(_, info)| info.takes(counts))
                     .collect();
                 self.visible_in(&fit, pkg)
             }
@@ -256,14 +255,4 @@ impl<'a> Package<'a> {
             self.pkg_of[*f] == pkg || self.deps_of[pkg].contains(&self.pkg_of[*f])
         }))
     }
-}
-
-/// Whether function `info` may be run by a call given one of the argument counts
-/// `counts` ([`Evidence::arg_counts`]): as many as its parameters, or one more for a
-/// method (`T::m(x, a)` passes `self`). Unknown parameters fit any call.
-fn takes(info: &FnInfo, counts: u64) -> bool {
-    let bit = |n: u8| counts & (1 << n.min(63)) != 0;
-    info.params == ARGS_UNKNOWN
-        || bit(info.params)
-        || (info.method && bit(info.params.saturating_add(1)))
 }
