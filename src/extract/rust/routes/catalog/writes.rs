@@ -23,6 +23,10 @@ pub struct Writes {
     /// Calls that run the SQL text of their body (`execute`, `commit`): no write of
     /// their own where the body holds a write statement.
     pub sql_runners: Vec<String>,
+    /// First words of SQL statements that write no row (`commit`, `select`,
+    /// `pragma`): a runner given one as its text (`conn.execute("COMMIT", [])`) runs
+    /// that statement, not a write.
+    pub sql_inert_statements: Vec<String>,
     /// Calls that make the insert of their method chain an upsert (diesel and sea-orm
     /// `.on_conflict(..)`).
     pub upsert_calls: Vec<String>,

@@ -66,6 +66,36 @@ impl Collector<'_> {
         }
     }
 
+    /// `conn.execute("COMMIT TRANSACTION", [])`, `query("SELECT pg_advisory_lock($1)")
+    /// .execute(&db)`: a runner (`[writes] sql-runners`) of a statement that writes no
+    /// row (`sql-inert-statements`, by its first word), given as a literal to the call
+    /// or to the call its chain starts from, writes nothing. The call, pushed after
+    /// `before`, is dropped.
+    pub(super) fn inert_sql_runner(&mut self, m: &syn::ExprMethodCall, before: usize, first: bool) {
+        if self.names.writes.text.len() <= before
+            || !with_ident_str(&m.method, |n| has(&self.cat.writes.sql_runners, n))
+        {
+            return;
+        }
+        let text = first_literal(m.args.first()).or_else(|| chain_root_literal(&m.receiver));
+        let inert = text.is_some_and(|t| {
+            let word = t
+                .trim_start()
+                .split(|c: char| !c.is_ascii_alphabetic())
+                .next();
+            word.is_some_and(|w| {
+                let w = w.to_ascii_lowercase();
+                has(&self.cat.writes.sql_inert_statements, &w)
+            })
+        });
+        if inert {
+            self.names.writes.truncate(before);
+            if first {
+                self.ev.writes = None;
+            }
+        }
+    }
+
     /// `OpenOptions::new().append(true).create(true)`: a write-named method given a
     /// lone `bool` literal sets an option of a builder; it writes nothing (a write
     /// takes what it writes). The call, pushed after `before`, is dropped.
@@ -283,4 +313,30 @@ pub(super) fn arg_count(n: usize) -> u8 {
 /// and the module lookups a refusal names (`module_refusal.rs`).
 pub(super) fn module_name(name: &str) -> bool {
     name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+}
+
+/// The text of a string literal argument (`"COMMIT"`, `&"COMMIT"`).
+fn first_literal(arg: Option<&syn::Expr>) -> Option<String> {
+    match arg? {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => Some(s.value()),
+        syn::Expr::Reference(r) => first_literal(Some(&r.expr)),
+        _ => None,
+    }
+}
+
+/// The literal first argument of the call a method chain starts from
+/// (`sqlx::query("SELECT ..")` of `sqlx::query("SELECT ..").bind(x).execute(&db)`).
+fn chain_root_literal(mut e: &syn::Expr) -> Option<String> {
+    loop {
+        match e {
+            syn::Expr::MethodCall(m) => e = &m.receiver,
+            syn::Expr::Await(a) => e = &a.base,
+            syn::Expr::Try(t) => e = &t.expr,
+            syn::Expr::Call(c) => return first_literal(c.args.first()),
+            _ => return None,
+        }
+    }
 }

@@ -22,6 +22,7 @@ impl Collector<'_> {
         self.closure_runner(m, before, first);
         self.claim_method(m);
         self.builder_option(m, before, first);
+        self.inert_sql_runner(m, before, first);
         self.takes(m);
         self.request_kind(m);
         self.delete_request(m.args.items());
