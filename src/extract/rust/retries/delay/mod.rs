@@ -92,7 +92,10 @@ impl Scope {
             let mut f = |seen: Seen<'_>| {
                 match seen {
                     Seen::Expr(Expr::Closure(_)) => return false,
-                    Seen::Expr(e) => scope.note_mutation(e),
+                    Seen::Expr(e) => {
+                        scope.note_mutation(e);
+                        scope.note_pattern_bindings(e);
+                    }
                     Seen::Local(l) => {
                         // `let (delay, status) = ..`: each name stands for the whole value.
                         if let Some(init) = &l.init {
@@ -114,6 +117,28 @@ impl Scope {
             }
         }
         scope
+    }
+
+    /// `match backoff.next() { Some(delay) => .. }`, `if let Some(delay) = ..`: a
+    /// name an arm's or a `let` condition's pattern binds stands for its scrutinee, as
+    /// a `let`'s name stands for its initializer.
+    fn note_pattern_bindings(&mut self, e: &Expr) {
+        let mut bind = |pat: &syn::Pat, value: &Expr| {
+            let mut names = Vec::new();
+            bound_names(pat, &mut names);
+            for name in names {
+                self.lets.entry(name).or_default().push(value.clone());
+            }
+        };
+        match e {
+            Expr::Match(m) => {
+                for arm in &m.arms {
+                    bind(&arm.pat, &m.expr);
+                }
+            }
+            Expr::Let(l) => bind(&l.pat, &l.expr),
+            _ => {}
+        }
     }
 
     fn note_mutation(&mut self, e: &Expr) {
@@ -193,6 +218,27 @@ pub(crate) fn pat_names(p: &syn::Pat) -> Vec<String> {
         syn::Pat::Tuple(t) => t.elems.items().flat_map(pat_names).collect(),
         syn::Pat::Paren(pp) => pat_names(&pp.pat),
         _ => pat_name(p).into_iter().collect(),
+    }
+}
+
+/// Every name a pattern binds, through variants and structs (`Some(d)`, `Ok((d, _))`,
+/// `Retry { after: d }`).
+fn bound_names(p: &syn::Pat, out: &mut Vec<String>) {
+    match p {
+        syn::Pat::Ident(i) => {
+            out.push(i.ident.to_string());
+            if let Some((_, sub)) = &i.subpat {
+                bound_names(sub, out);
+            }
+        }
+        syn::Pat::Tuple(t) => t.elems.iter().for_each(|p| bound_names(p, out)),
+        syn::Pat::TupleStruct(t) => t.elems.iter().for_each(|p| bound_names(p, out)),
+        syn::Pat::Struct(s) => s.fields.iter().for_each(|f| bound_names(&f.pat, out)),
+        syn::Pat::Paren(pp) => bound_names(&pp.pat, out),
+        syn::Pat::Reference(r) => bound_names(&r.pat, out),
+        syn::Pat::Type(t) => bound_names(&t.pat, out),
+        syn::Pat::Or(o) => o.cases.iter().for_each(|p| bound_names(p, out)),
+        _ => {}
     }
 }
 
@@ -403,8 +449,16 @@ fn strategy_iterator(ctx: &Ctx, scope: &Scope, receiver: &Expr) -> Option<Delay>
         .and_then(|v| v.first())
         .or_else(|| scope.outer.get(&name))?;
     let mut root = init;
+    let mut self_method = None;
     while let Expr::MethodCall(m) = root {
+        if matches!(&*m.receiver, Expr::Path(p) if p.path.is_ident("self")) {
+            self_method = Some(m.method.to_string());
+        }
         root = &m.receiver;
+    }
+    // `self.get_backoff().build()`: the strategy a method of the file returns.
+    if let Some(def) = self_method.and_then(|n| ctx.local_fn(&n)) {
+        return strategy_type(returned_type(def)?.as_str());
     }
     let Expr::Call(c) = root else {
         return None;
@@ -419,16 +473,27 @@ fn strategy_iterator(ctx: &Ctx, scope: &Scope, receiver: &Expr) -> Option<Delay>
     // The type: `Backoff::new()` → `Backoff`; `Self::fresh_backoff()` → its return type.
     let segs = crate::extract::rust::front::paths::segments(&p.path);
     let type_name = match local_call_name(&p.path).and_then(|n| ctx.local_fn(&n)) {
-        Some(def) => match &def.sig.output {
-            syn::ReturnType::Type(_, ty) => match &**ty {
-                syn::Type::Path(tp) => tp.path.segments.last().map(|s| s.ident.to_string()),
-                _ => None,
-            },
-            syn::ReturnType::Default => None,
-        },
+        Some(def) => returned_type(def),
         None if segs.len() >= 2 => segs.get(segs.len() - 2).cloned(),
         None => None,
     }?;
+    strategy_type(&type_name)
+}
+
+/// The last segment of the type a function of the file returns.
+fn returned_type(def: &super::context::FnDef<'_>) -> Option<String> {
+    match &def.sig.output {
+        syn::ReturnType::Type(_, ty) => match &**ty {
+            syn::Type::Path(tp) => tp.path.segments.last().map(|s| s.ident.to_string()),
+            _ => None,
+        },
+        syn::ReturnType::Default => None,
+    }
+}
+
+/// A strategy type of the project by its name: `...Exponential...`, `...Fibonacci...`
+/// grow; `...Fixed...`, `...Constant...` do not.
+fn strategy_type(type_name: &str) -> Option<Delay> {
     if type_name.contains("Exponential") || type_name.contains("Fibonacci") {
         Some(Delay::Growing)
     } else if type_name.contains("Fixed") || type_name.contains("Constant") {
