@@ -219,6 +219,7 @@ impl RoutesCatalog {
         add(&mut w.sql_set_keeps, o.sql_set_keeps);
         add(&mut w.sql_runners, o.sql_runners);
         add(&mut w.sql_inert_statements, o.sql_inert_statements);
+        add(&mut w.transaction_calls, o.transaction_calls);
         add(&mut w.upsert_calls, o.upsert_calls);
         add(&mut w.set_chains, o.set_chains);
         add(&mut w.fencing_columns, o.fencing_columns);

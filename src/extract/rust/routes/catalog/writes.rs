@@ -27,6 +27,11 @@ pub struct Writes {
     /// `pragma`): a runner given one as its text (`conn.execute("COMMIT", [])`) runs
     /// that statement, not a write.
     pub sql_inert_statements: Vec<String>,
+    /// Calls that begin or end a transaction (`txn.commit()`, `conn.transaction()`):
+    /// given no argument they write nothing of their own; the statements run in the
+    /// transaction are the writes. Given arguments (`repo.commit(.., &tree, ..)`) they
+    /// stay what `calls` says.
+    pub transaction_calls: Vec<String>,
     /// Calls that make the insert of their method chain an upsert (diesel and sea-orm
     /// `.on_conflict(..)`).
     pub upsert_calls: Vec<String>,

@@ -96,6 +96,26 @@ impl Collector<'_> {
         }
     }
 
+    /// `txn.commit().await?`, `conn.transaction()?`: a transaction call
+    /// (`[writes] transaction-calls`) given no argument writes nothing of its own. The
+    /// call, pushed after `before`, is dropped.
+    pub(super) fn bare_transaction_call(
+        &mut self,
+        m: &syn::ExprMethodCall,
+        before: usize,
+        first: bool,
+    ) {
+        let bare = m.args.is_empty()
+            && self.names.writes.text.len() > before
+            && with_ident_str(&m.method, |n| has(&self.cat.writes.transaction_calls, n));
+        if bare {
+            self.names.writes.truncate(before);
+            if first {
+                self.ev.writes = None;
+            }
+        }
+    }
+
     /// `OpenOptions::new().append(true).create(true)`: a write-named method given a
     /// lone `bool` literal sets an option of a builder; it writes nothing (a write
     /// takes what it writes). The call, pushed after `before`, is dropped.

@@ -23,6 +23,7 @@ impl Collector<'_> {
         self.claim_method(m);
         self.builder_option(m, before, first);
         self.inert_sql_runner(m, before, first);
+        self.bare_transaction_call(m, before, first);
         self.takes(m);
         self.request_kind(m);
         self.delete_request(m.args.items());

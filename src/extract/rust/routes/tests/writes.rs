@@ -328,3 +328,31 @@ impl Folder {
     );
     assert!(encoded("save"), "known without decoding");
 }
+
+#[test]
+fn transaction_calls_and_statements_that_write_no_row_are_no_writes() {
+    let src = r##"fn app() -> Router {
+    Router::new()
+        .route("/a", post(a))
+        .route("/b", post(b))
+        .route("/c", post(c))
+        .route("/d", post(d))
+        .route("/e", post(e))
+}
+async fn a(db: Db) { let mut tx = db.begin().await?; tx.commit().await?; }
+async fn b(conn: Conn) { conn.execute("COMMIT TRANSACTION", []).unwrap(); }
+async fn c(db: Db) { sqlx::query("SELECT pg_advisory_lock($1)").bind(7).execute(&db).await; }
+async fn d(repo: Repo) { repo.commit(Some("HEAD"), &sig, &sig, "msg", &tree, &[&parent]).unwrap(); }
+async fn e(db: Db) { let mut tx = db.begin().await?; sqlx::query("DELETE FROM t").execute(&mut *tx).await?; tx.commit().await?; }
+"##;
+    assert_eq!(
+        writes(&[src]),
+        vec![
+            w("a", None),
+            w("b", None),
+            w("c", None),
+            w("d", Some("call Repo::commit")),
+            w("e", Some("sql delete from")),
+        ]
+    );
+}
