@@ -69,6 +69,7 @@ impl Visitor<'_, '_> {
                 self.facts.streaming_fns.push(f);
             }
         }
+        self.note_probe_path(base, &calls);
         let (mut st, skip) = self.chain_base(base, &calls);
         st.breaker_api = st.handle.and_then(|h| self.is_breaker(h));
         let mut chain = Chain::default();
@@ -342,6 +343,24 @@ impl Visitor<'_, '_> {
     }
 
     /// The address a variable bound by `let` holds, when it is no remote integration.
+    /// `ping_url.set_path("/ping")`: the address bound to the variable is a health
+    /// probe, as `let url = format!("{base}/ping")` would make it.
+    fn note_probe_path(&mut self, base: &Expr, calls: &[(&ExprMethodCall, bool)]) {
+        let [(m, _)] = calls else { return };
+        if m.method != "set_path" {
+            return;
+        }
+        let (Some(var), Some(Target::Literal(path))) =
+            (simple_ident(base), m.args.first().and_then(target_of))
+        else {
+            return;
+        };
+        if let Some(why @ "a health probe") = local_reason(&path) {
+            let why = Target::Local(why.to_string());
+            self.scope().local_targets.insert(var, why);
+        }
+    }
+
     fn local_target(&mut self, arg: &Expr) -> Option<Target> {
         let Expr::Path(p) = arg else { return None };
         let name = p.path.get_ident()?.to_string();
