@@ -27,6 +27,8 @@ pub struct Extractor {
     /// The text of each discovered manifest (by candidate index), read once here and
     /// handed to its own load step.
     manifests: HashMap<usize, Result<String, FileError>>,
+    /// Per package: test support ([`test_files::test_support`]), left out like tests.
+    test_support: Vec<bool>,
 }
 
 /// A package's files with their facts (package file index → candidate index).
@@ -88,8 +90,10 @@ impl Extractor {
             .iter()
             .map(|(_, deps)| deps.as_ref().map_or(0, Deps::fingerprint))
             .collect();
+        let test_support = test_files::test_support(packages.iter().map(|(_, d)| d.as_ref()));
         Extractor {
             catalog,
+            test_support,
             packages,
             fingerprints,
             package_of,
@@ -185,7 +189,8 @@ impl Extractor {
         let test_files = Self::test_files(facts.iter().map(|(_, f)| f));
         let mut by_package: BTreeMap<Option<usize>, Package> = BTreeMap::new();
         for (i, f) in facts {
-            if !test_files.contains(&candidates[i].path) {
+            let support = self.package_of[i].is_some_and(|p| self.test_support[p]);
+            if !support && !test_files.contains(&candidates[i].path) {
                 by_package
                     .entry(self.package_of[i])
                     .or_default()

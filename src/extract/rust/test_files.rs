@@ -11,6 +11,8 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use super::front::deps::Deps;
+
 /// Files that hold the out-of-line modules `mods` declared in `path`
 /// (`src/lib.rs` + `tests` → `src/tests.rs`, `src/tests/mod.rs`;
 /// `src/a.rs` + `tests` → `src/a/tests.rs`, ...).
@@ -76,6 +78,50 @@ pub(crate) fn suspects<'a>(texts: impl Iterator<Item = (&'a Path, &'a str)>) -> 
     texts
         .flat_map(|(path, text)| module_files(path, &declared_test_mods(text)))
         .collect()
+}
+
+/// Packages of the run that are test support: named like one (a `test`, `mock` or
+/// `fixture` word: `crates_io_test_utils`, `kanidmd_testkit`, `client_api_test`) and
+/// depended on by the run's packages only under `[dev-dependencies]`. Their code runs
+/// in tests only, like a `#[cfg(test)]` module's. The name is required too: a published
+/// client that the workspace uses only in its tests (garage's `k2v-client`) is code
+/// its users run.
+pub(crate) fn test_support<'d>(
+    packages: impl Iterator<Item = Option<&'d Deps>> + Clone,
+) -> Vec<bool> {
+    let used = |name: &str| {
+        packages
+            .clone()
+            .flatten()
+            .any(|d| d.depends_on(name) && d.own_name() != Some(name))
+            || packages
+                .clone()
+                .flatten()
+                .any(|d| d.build_deps.contains(name))
+    };
+    let dev_used = |name: &str| {
+        packages
+            .clone()
+            .flatten()
+            .any(|d| d.dev_deps.contains(name))
+    };
+    packages
+        .clone()
+        .map(|d| {
+            d.and_then(Deps::own_name)
+                .is_some_and(|n| test_named(n) && dev_used(n) && !used(n))
+        })
+        .collect()
+}
+
+/// A `_`-separated word of the package name starts or ends with `test` (`test_utils`,
+/// `testkit`, `googletest`), or is a mock or fixture word.
+fn test_named(name: &str) -> bool {
+    name.split('_').any(|w| {
+        w.starts_with("test")
+            || w.ends_with("test")
+            || matches!(w, "mock" | "mocks" | "fixture" | "fixtures")
+    })
 }
 
 #[cfg(test)]

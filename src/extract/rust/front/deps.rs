@@ -21,6 +21,10 @@ pub struct Deps {
     /// conventional `src/lib.rs`, `src/main.rs` and `src/bin/*`.
     pub lib_path: Option<String>,
     pub bin_paths: Vec<String>,
+    /// Packages named in `[dev-dependencies]` (`-` → `_`): what its tests use.
+    pub dev_deps: HashSet<String>,
+    /// Packages named in `[build-dependencies]` (`-` → `_`).
+    pub build_deps: HashSet<String>,
 }
 
 impl Deps {
@@ -49,6 +53,14 @@ impl Deps {
     /// Whether any dependency is local ([`Self::local_package`]).
     pub fn has_local(&self) -> bool {
         !self.path_deps.is_empty() || !self.workspace_deps.is_empty()
+    }
+
+    /// The package's own name (`-` → `_`), when its manifest has one.
+    pub fn own_name(&self) -> Option<&str> {
+        self.names
+            .iter()
+            .find(|(_, p)| *p == "crate")
+            .map(|(n, _)| n.as_str())
     }
 
     pub fn depends_on(&self, package: &str) -> bool {
@@ -116,11 +128,29 @@ pub fn read_deps(text: &str) -> Result<Deps, toml::de::Error> {
         }
     };
     add(value.get("dependencies"));
-    if let Some(targets) = value.get("target").and_then(toml::Value::as_table) {
-        for t in targets.values() {
-            add(t.get("dependencies"));
-        }
+    let targets = value.get("target").and_then(toml::Value::as_table);
+    for t in targets.into_iter().flat_map(|t| t.values()) {
+        add(t.get("dependencies"));
     }
+    let named = |key: &str| -> HashSet<String> {
+        let tables = std::iter::once(value.get(key)).chain(
+            targets
+                .into_iter()
+                .flat_map(|t| t.values())
+                .map(|t| t.get(key)),
+        );
+        tables
+            .flatten()
+            .filter_map(toml::Value::as_table)
+            .flatten()
+            .map(|(k, spec)| {
+                let package = spec.get("package").and_then(toml::Value::as_str);
+                package.unwrap_or(k).replace('-', "_")
+            })
+            .collect()
+    };
+    let dev_deps = named("dev-dependencies");
+    let build_deps = named("build-dependencies");
     // The package itself: `use my_crate::x` in a binary of the same package.
     if let Some(name) = value
         .get("package")
@@ -149,6 +179,8 @@ pub fn read_deps(text: &str) -> Result<Deps, toml::de::Error> {
         workspace_deps,
         lib_path,
         bin_paths,
+        dev_deps,
+        build_deps,
     })
 }
 
