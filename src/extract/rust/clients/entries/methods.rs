@@ -17,6 +17,7 @@ use syn::Expr;
 use super::super::Visitor;
 use super::values::arm_value;
 use crate::extract::rust::facts::FileFacts;
+use crate::extract::rust::routes::FnInfo;
 
 /// Methods a result is passed through on its way out of an arm
 /// (`self.deploy(a).await.map(|_| Output::None)`).
@@ -119,32 +120,42 @@ pub(crate) fn one_shot_methods(files: &[(usize, FileFacts)]) -> HashSet<String> 
         long.extend(f.long_running_fns.iter().map(String::as_str));
         b += n;
     }
-    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::default();
-    for (b, info) in bodies.iter().enumerate() {
-        by_name.entry(info.name.as_str()).or_default().push(b);
-    }
+    let reaches = reaches_long(&bodies, &keys, &long);
+    // A root reaching a long-running body is no one-shot command.
     roots
         .into_iter()
-        .filter(|root| {
-            let start = keys
-                .iter()
-                .enumerate()
-                .filter(|(_, k)| k == root)
-                .map(|(b, _)| b);
-            let mut seen = vec![false; bodies.len()];
-            let mut stack: Vec<usize> = start.collect();
-            while let Some(b) = stack.pop() {
-                if std::mem::replace(&mut seen[b], true) {
-                    continue;
-                }
-                if long.contains(keys[b].as_str()) {
-                    return false;
-                }
-                let calls = bodies[b].calls().iter().chain(bodies[b].fn_calls().iter());
-                stack.extend(calls.flat_map(|n| by_name.get(n).into_iter().flatten().copied()));
-            }
-            true
-        })
+        .filter(|root| !keys.iter().zip(&reaches).any(|(k, &r)| r && k == *root))
         .cloned()
         .collect()
+}
+
+/// Per body, whether it reaches (by name, itself included) a body whose key is in
+/// `long`. Found once, backwards from the long-running bodies through the callers of
+/// each name, rather than by a walk from every root: a package with many command
+/// methods (neon's pageserver) walked its whole call graph once per method.
+fn reaches_long(bodies: &[&FnInfo], keys: &[String], long: &HashSet<&str>) -> Vec<bool> {
+    let names: HashSet<&str> = bodies.iter().map(|i| i.name.as_str()).collect();
+    let mut callers_of: HashMap<&str, Vec<usize>> = HashMap::default();
+    for (b, info) in bodies.iter().enumerate() {
+        for n in info.calls().iter().chain(info.fn_calls().iter()) {
+            if names.contains(n) {
+                callers_of.entry(n).or_default().push(b);
+            }
+        }
+    }
+    let mut reaches: Vec<bool> = keys.iter().map(|k| long.contains(k.as_str())).collect();
+    let mut stack: Vec<usize> = (0..bodies.len()).filter(|&b| reaches[b]).collect();
+    let mut followed: HashSet<&str> = HashSet::default();
+    while let Some(b) = stack.pop() {
+        let name = bodies[b].name.as_str();
+        if !followed.insert(name) {
+            continue;
+        }
+        for &c in callers_of.get(name).into_iter().flatten() {
+            if !std::mem::replace(&mut reaches[c], true) {
+                stack.push(c);
+            }
+        }
+    }
+    reaches
 }
