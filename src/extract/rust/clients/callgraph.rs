@@ -317,40 +317,60 @@ fn self_dispatch(
     bodies: &[(usize, &FnInfo)],
     by_name: &HashMap<&str, Vec<usize>>,
 ) -> HashMap<usize, Vec<usize>> {
-    let methods: HashSet<(&str, &str)> = bodies
-        .iter()
-        .filter(|(_, i)| i.method)
-        .filter_map(|(_, i)| Some((i.owner.as_deref()?, i.name.as_str())))
-        .collect();
+    let mut methods: HashSet<(&str, &str)> = HashSet::default();
+    // How many types have a method of each name: with one, no caller runs another's.
+    let mut owners: HashMap<&str, usize> = HashMap::default();
+    for (_, i) in bodies.iter().filter(|(_, i)| i.method) {
+        if let Some(o) = i.owner.as_deref() {
+            if methods.insert((o, i.name.as_str())) {
+                *owners.entry(i.name.as_str()).or_default() += 1;
+            }
+        }
+    }
+    // Per name, per caller: the type whose own method of that name it runs on `self`.
+    // Made once per name, not once per method of the name (a workspace has hundreds
+    // of `fmt`s and `call`s, each with the same callers).
+    let mut own_of: HashMap<&str, Vec<Option<&str>>> = HashMap::default();
     let mut out = HashMap::default();
     for (b, (_, info)) in bodies.iter().enumerate() {
         let (true, Some(owner)) = (info.method, info.owner.as_deref()) else {
             continue;
         };
         let name = info.name.as_str();
+        if owners.get(name).is_none_or(|&n| n < 2) {
+            continue;
+        }
         let Some(callers) = by_name.get(name) else {
             continue;
         };
-        // `U::m` among the caller's typed calls: it runs its own type's `m` on `self`.
-        let runs_own = |c: usize| {
-            let caller = bodies[c].1;
-            caller.owner.as_deref().is_some_and(|u| {
-                u != owner
-                    && methods.contains(&(u, name))
-                    && caller.evidence().type_calls.iter().any(|t| {
-                        t.len() == u.len() + 2 + name.len()
-                            && t.starts_with(u)
-                            && t.ends_with(name)
-                            && &t[u.len()..u.len() + 2] == "::"
-                    })
-            })
-        };
-        if callers.iter().any(|&c| runs_own(c)) {
-            out.insert(
-                b,
-                callers.iter().copied().filter(|&c| !runs_own(c)).collect(),
-            );
+        let own = own_of.entry(name).or_insert_with(|| {
+            callers
+                .iter()
+                .map(|&c| runs_own(bodies[c].1, name, &methods))
+                .collect()
+        });
+        let runs_other = |k: usize| own[k].is_some_and(|u| u != owner);
+        if (0..callers.len()).any(runs_other) {
+            let kept = (0..callers.len()).filter(|&k| !runs_other(k));
+            out.insert(b, kept.map(|k| callers[k]).collect());
         }
     }
     out
+}
+
+/// The type `U` of a caller, when it has its own method `name` and calls it
+/// (`U::name` among its typed calls): it runs that one on `self`.
+fn runs_own<'a>(
+    caller: &'a FnInfo,
+    name: &str,
+    methods: &HashSet<(&str, &str)>,
+) -> Option<&'a str> {
+    let u = caller.owner.as_deref()?;
+    let typed = |t: &str| {
+        t.len() == u.len() + 2 + name.len()
+            && t.starts_with(u)
+            && t.ends_with(name)
+            && &t[u.len()..u.len() + 2] == "::"
+    };
+    (methods.contains(&(u, name)) && caller.evidence().type_calls.iter().any(typed)).then_some(u)
 }
