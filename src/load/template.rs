@@ -47,6 +47,14 @@ pub fn first_template_line(text: &str) -> Option<usize> {
 /// Runs the pass over `text` (linear, no backtracking).
 pub fn scan(text: &str) -> Scan {
     let bytes = text.as_bytes();
+    // Markup is found only at a `{{` and a separator tab only after a `:`: a text
+    // holding neither pair has nothing to find, and most do not (JSON data files,
+    // locales and maps of tens of MB are loaded as configuration and cost the line
+    // walk below 30-odd instructions a byte).
+    let find = |pair: &[u8]| memchr::memmem::find(bytes, pair).is_some();
+    if !find(b"{{") && !find(b":\t") {
+        return Scan::default();
+    }
     let mut out = Scan::default();
     let mut carry = Carry::Plain;
     let mut flow = 0usize;
@@ -185,7 +193,44 @@ fn block_header(rest: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{first_template_line, scan};
+    use super::{first_template_line, scan, scan_line, Carry, Scan};
+
+    /// The line walk without the pairs test in front of it.
+    fn walked(text: &str) -> Scan {
+        let bytes = text.as_bytes();
+        let (mut out, mut carry, mut flow, mut start) = (Scan::default(), Carry::Plain, 0, 0);
+        while start < bytes.len() {
+            let end = bytes[start..]
+                .iter()
+                .position(|&b| b == b'\n' || b == b'\r')
+                .map_or(bytes.len(), |i| start + i);
+            carry = scan_line(bytes, start, end, carry, &mut flow, &mut out);
+            if out.template.is_some() {
+                return out;
+            }
+            start = end + 1;
+        }
+        out
+    }
+
+    #[test]
+    fn texts_without_the_pairs_need_no_walk() {
+        // Every string of up to 6 bytes over the bytes the walk tells apart.
+        let alphabet = [b'{', b':', b'\t', b'#', b'"', b'\n', b'|', b'x', b' '];
+        let mut text = Vec::new();
+        for len in 0..=6u32 {
+            for n in 0..alphabet.len().pow(len) {
+                text.clear();
+                let mut k = n;
+                for _ in 0..len {
+                    text.push(alphabet[k % alphabet.len()]);
+                    k /= alphabet.len();
+                }
+                let t = std::str::from_utf8(&text).unwrap();
+                assert_eq!(scan(t), walked(t), "{t:?}");
+            }
+        }
+    }
 
     #[test]
     fn helm_markup_is_a_template() {
