@@ -97,9 +97,12 @@ impl Scope {
                         scope.note_pattern_bindings(e);
                     }
                     Seen::Local(l) => {
-                        // `let (delay, status) = ..`: each name stands for the whole value.
+                        // `let (delay, status) = ..`, `let Some(delay) = .. else { .. }`:
+                        // each name stands for the whole value.
                         if let Some(init) = &l.init {
-                            for name in pat_names(&l.pat) {
+                            let mut names = Vec::new();
+                            bound_names(&l.pat, &mut names);
+                            for name in names {
                                 scope
                                     .lets
                                     .entry(name)

@@ -433,6 +433,41 @@ fn stops_otherwise(
         }
         || supervises(ev, scope, lets)
         || polls(ev, sites)
+        || schedule_ends(shape)
+}
+
+/// Whether the loop leaves when its backoff schedule runs out: it takes each delay
+/// from an iterator (`backoff.next()`, `next_backoff()`) and returns or breaks on
+/// `None` (`match backoff.next() { Some(d) => sleep(d), None => return Err(e) }`,
+/// `let Some(d) = backoff.next() else { break }`). The schedule's length bounds it.
+fn schedule_ends(shape: &Shape<'_>) -> bool {
+    let next = |e: &Expr| {
+        matches!(e, Expr::MethodCall(m) if ["next", "next_backoff", "next_delay"]
+            .iter()
+            .any(|n| m.method == n))
+    };
+    let none = |p: &Pat| matches!(p, Pat::Ident(i) if i.ident == "None");
+    let mut ends = false;
+    let mut f = |seen: Seen<'_>| {
+        match seen {
+            Seen::Expr(Expr::Match(m)) if next(&m.expr) => {
+                ends |= m.arms.iter().any(|a| none(&a.pat) && exits(&a.body));
+            }
+            Seen::Local(l) => {
+                let Some(init) = &l.init else { return true };
+                ends |= next(&init.expr) && init.diverge.as_ref().is_some_and(|(_, d)| exits(d));
+            }
+            _ => {}
+        }
+        true
+    };
+    for part in &shape.parts {
+        match part {
+            Part::Expr(e) => walk_expr(e, Options::default(), &mut f),
+            Part::Block(b) => super::super::walk::walk_block(b, Options::default(), &mut f),
+        }
+    }
+    ends
 }
 
 /// `while cond`: a retry only when the condition counts attempts (other forms pass).
