@@ -141,18 +141,8 @@ mod tests {
         }
         // Every string of up to 7 bytes over the bytes that matter.
         let alphabet = [b'"', b'\\', b'/', b'*', b'\n', b'x'];
-        let mut text = Vec::new();
-        for len in 0..=7u32 {
-            for n in 0..alphabet.len().pow(len) {
-                text.clear();
-                let mut k = n;
-                for _ in 0..len {
-                    text.push(alphabet[k % alphabet.len()]);
-                    k /= alphabet.len();
-                }
-                let t = std::str::from_utf8(&text).unwrap();
-                assert_eq!(strip_comments(t), walked(t), "{t:?}");
-            }
+        for t in crate::load::every_text(&alphabet, 7) {
+            assert_eq!(strip_comments(&t), walked(&t), "{t:?}");
         }
     }
 

@@ -10,6 +10,22 @@ pub mod properties;
 pub mod template;
 pub mod yaml;
 
+/// Every text of up to `max_len` bytes over `alphabet` (ASCII): the pre-passes' tests
+/// compare their fast paths with the plain walks on all of them.
+#[cfg(test)]
+fn every_text(alphabet: &[u8], max_len: u32) -> impl Iterator<Item = String> + '_ {
+    (0..=max_len).flat_map(move |len| {
+        (0..alphabet.len().pow(len)).map(move |mut n| {
+            let mut text = String::with_capacity(len as usize);
+            for _ in 0..len {
+                text.push(char::from(alphabet[n % alphabet.len()]));
+                n /= alphabet.len();
+            }
+            text
+        })
+    })
+}
+
 pub use gate::big_file_gate;
 
 use std::path::Path;

@@ -55,6 +55,11 @@ pub fn scan(text: &str) -> Scan {
     if !find(b"{{") && !find(b":\t") {
         return Scan::default();
     }
+    walk_lines(bytes)
+}
+
+/// The line walk of [`scan`], line by line until markup is found.
+fn walk_lines(bytes: &[u8]) -> Scan {
     let mut out = Scan::default();
     let mut carry = Carry::Plain;
     let mut flow = 0usize;
@@ -193,42 +198,14 @@ fn block_header(rest: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{first_template_line, scan, scan_line, Carry, Scan};
-
-    /// The line walk without the pairs test in front of it.
-    fn walked(text: &str) -> Scan {
-        let bytes = text.as_bytes();
-        let (mut out, mut carry, mut flow, mut start) = (Scan::default(), Carry::Plain, 0, 0);
-        while start < bytes.len() {
-            let end = bytes[start..]
-                .iter()
-                .position(|&b| b == b'\n' || b == b'\r')
-                .map_or(bytes.len(), |i| start + i);
-            carry = scan_line(bytes, start, end, carry, &mut flow, &mut out);
-            if out.template.is_some() {
-                return out;
-            }
-            start = end + 1;
-        }
-        out
-    }
+    use super::{first_template_line, scan, walk_lines};
 
     #[test]
     fn texts_without_the_pairs_need_no_walk() {
         // Every string of up to 6 bytes over the bytes the walk tells apart.
         let alphabet = [b'{', b':', b'\t', b'#', b'"', b'\n', b'|', b'x', b' '];
-        let mut text = Vec::new();
-        for len in 0..=6u32 {
-            for n in 0..alphabet.len().pow(len) {
-                text.clear();
-                let mut k = n;
-                for _ in 0..len {
-                    text.push(alphabet[k % alphabet.len()]);
-                    k /= alphabet.len();
-                }
-                let t = std::str::from_utf8(&text).unwrap();
-                assert_eq!(scan(t), walked(t), "{t:?}");
-            }
+        for t in crate::load::every_text(&alphabet, 6) {
+            assert_eq!(scan(&t), walk_lines(t.as_bytes()), "{t:?}");
         }
     }
 

@@ -16,6 +16,9 @@ use serde::Deserialize;
 use crate::extract::rust::retries::RetryCatalog;
 use crate::extract::rust::routes::RoutesCatalog;
 
+mod process;
+pub use process::{BackgroundJob, HandBreaker, OneShot};
+
 /// One parsed file of an `apis/` folder, in the format its name selects.
 #[derive(Debug)]
 pub enum ApiFile {
@@ -84,69 +87,6 @@ pub struct CatalogFile {
     /// what only they reach).
     #[serde(default)]
     pub background_job: Vec<BackgroundJob>,
-}
-
-/// A job-queue trait (`crates_io_worker::BackgroundJob`): the `methods` of a type's
-/// impl of it run a queued job, which the queue retries later with its own backoff;
-/// no caller waits on the job's calls.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct BackgroundJob {
-    /// The trait's name, its last path segment (`BackgroundJob`).
-    #[serde(rename = "trait")]
-    pub trait_name: String,
-    pub methods: Vec<String>,
-}
-
-/// A hand-written circuit breaker (symbolicator's per-host `HostDenyList`), known by
-/// its shape rather than its type: a function that asks a failure record whether to
-/// refuse the call (`check`, `deny_list.is_blocked(&host)`) and records the failures
-/// of the calls it lets through (`record`, `deny_list.register_failure(..)`) is one;
-/// the calls it makes, and the functions only such functions run, are guarded.
-/// Names are method or function names; a function must call one of each list of the
-/// same entry.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct HandBreaker {
-    pub name: String,
-    pub check: Vec<String>,
-    pub record: Vec<String>,
-}
-
-/// A package that depends on one of `cli` and none of `service` is a one-shot
-/// command-line tool: it makes its calls and exits, so a circuit breaker (which
-/// protects a long-running process from hammering a failing dependency) has nothing
-/// to protect. A package that registers routes is a service whatever its crates.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct OneShot {
-    /// Command-line argument parsers (`clap`).
-    #[serde(default)]
-    pub cli: Vec<String>,
-    /// Crates that make a long-running process: servers, consumers, schedulers.
-    #[serde(default)]
-    pub service: Vec<String>,
-    /// Those of `service` that build clients just as well (`hyper`, `tower`): a
-    /// library depending on one is not taken for a server by that alone (lychee-lib
-    /// reads `hyper::Error` out of reqwest's errors).
-    #[serde(default)]
-    pub client_too: Vec<String>,
-    /// Those of `service` a package depends on for its server as often as for a
-    /// client (`tonic`): the package is a service by the dependency, but a file shows
-    /// a long-running process only where it names the server side
-    /// (`tonic::transport::Server`), not a client (`tonic::transport::Channel`).
-    #[serde(default)]
-    pub server_side: Vec<String>,
-}
-
-impl OneShot {
-    /// The crates of `service` that build servers only: depending on one (or naming
-    /// it) makes a service, where `client-too` and `server-side` crates do not.
-    pub fn servers_only(&self) -> impl Iterator<Item = &String> {
-        self.service
-            .iter()
-            .filter(|s| !self.client_too.contains(s) && !self.server_side.contains(s))
-    }
 }
 
 impl CatalogFile {

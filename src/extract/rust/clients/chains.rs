@@ -99,7 +99,6 @@ impl Visitor<'_, '_> {
             // request's.
             if let Some(&(h, ci)) = self.scope().pending.get(&var) {
                 let bounds = chain.calls.iter().filter(|c| c.nargs > 0).cloned();
-                let bounds: Vec<CallFact> = bounds.collect();
                 self.facts.handles[h].chains.get_mut()[ci]
                     .calls
                     .extend(bounds);
