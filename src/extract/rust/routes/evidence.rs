@@ -285,6 +285,9 @@ struct Collector<'c> {
     none_param: Option<u8>,
     /// Variables bound to `None` (`let attachment = None;`).
     none_vars: Vec<String>,
+    /// The arguments of a fallback (`id.unwrap_or_else(|| Uuid::new_v4())`) are walked:
+    /// an identity made there stands in for one the caller or a lookup did not give.
+    in_fallback: bool,
     /// Fields a lookup's found arm refuses filled, by variable (see `claim.rs`).
     claims: Vec<(String, String)>,
     /// The variable whose claimed field the body fills.
@@ -334,6 +337,7 @@ impl<'c> Collector<'c> {
             params: Vec::new(),
             none_param: None,
             none_vars: Vec::new(),
+            in_fallback: false,
             claims: Vec::new(),
             claim_seen: None,
             asked: Vec::new(),
@@ -342,6 +346,17 @@ impl<'c> Collector<'c> {
         }
     }
 }
+
+/// Methods whose arguments make a value only when the receiver has none
+/// (`req.id.unwrap_or_else(|| Uuid::new_v4())`, `found.map(|r| r.id).unwrap_or_else(..)`):
+/// an identity made there is a fallback for one the request or a lookup gives, so a
+/// repeat bringing the same id, or finding the record, makes none.
+const FALLBACKS: &[&str] = &[
+    "unwrap_or_else",
+    "unwrap_or",
+    "or_else",
+    "get_or_insert_with",
+];
 
 impl<'ast> Visit<'ast> for Collector<'_> {
     /// A link of a method chain (`.insert(..)` of `diesel::insert_into(t).values(v)
@@ -368,7 +383,10 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             let found = with_ident_str(&m.method, |n| n.starts_with("unwrap_or"))
                 .then(|| refuse::lookup_type(&m.receiver, &self.cat.writes.lookups))
                 .flatten();
+            let saved = self.in_fallback;
+            self.in_fallback |= with_ident_str(&m.method, |n| FALLBACKS.contains(&n));
             self.once(found.as_ref(), |c| c.arguments(&m.args));
+            self.in_fallback = saved;
         }
         self.chain_depth -= 1;
         if outermost {

@@ -230,6 +230,35 @@ pub(crate) fn held(ty: &syn::Type, holder: &dyn Fn(&str) -> bool) -> Option<Stri
     }
 }
 
+/// The type of the values a map or list annotation holds: the last type argument of
+/// the in-memory type a chain of holders keeps (`BTreeMap<String, BTreeSet<String>>`:
+/// `BTreeSet<String>`; `Arc<RwLock<Vec<Job>>>`: `Job`), for telling whether an element
+/// the entry API hands out (`.or_default()`) lives in memory too.
+pub(crate) fn values_of<'t>(
+    ty: &'t syn::Type,
+    holder: &dyn Fn(&str) -> bool,
+) -> Option<&'t syn::Type> {
+    match ty {
+        syn::Type::Reference(r) => values_of(&r.elem, holder),
+        syn::Type::Paren(p) => values_of(&p.elem, holder),
+        syn::Type::Path(tp) if tp.qself.is_none() => {
+            let last = tp.path.segments.last()?;
+            let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+                return None;
+            };
+            let mut inner = args.args.iter().filter_map(|a| match a {
+                syn::GenericArgument::Type(t) => Some(t),
+                _ => None,
+            });
+            if holder(&last.ident.to_string()) {
+                return values_of(inner.next()?, holder);
+            }
+            inner.last()
+        }
+        _ => None,
+    }
+}
+
 /// Guard and unwrap methods between a shared value and its contents
 /// (`CACHE.write().await`, `self.map.lock().unwrap()`, `CELL.get_or_init(..)`).
 const GUARDS: &[&str] = &[
@@ -366,6 +395,26 @@ mod tests {
     fn ret(sig: &str) -> Option<String> {
         let sig: syn::Signature = syn::parse_str(sig).unwrap();
         returned(&sig).map(|t| t.to_string())
+    }
+
+    #[test]
+    fn the_values_of_a_map_are_its_last_type_argument_through_holders() {
+        let holder = |t: &str| matches!(t, "Arc" | "RwLock");
+        let values = |ty: &str| {
+            let ty: syn::Type = syn::parse_str(ty).unwrap();
+            values_of(&ty, &holder).and_then(|v| held(v, &holder))
+        };
+        assert_eq!(
+            values("BTreeMap<String, BTreeSet<String>>").as_deref(),
+            Some("BTreeSet")
+        );
+        assert_eq!(
+            values("&mut HashMap<i64, Member>").as_deref(),
+            Some("Member")
+        );
+        assert_eq!(values("Arc<RwLock<Vec<Arc<Job>>>>").as_deref(), Some("Job"));
+        assert_eq!(values("DashMap<Uuid, u64>").as_deref(), Some("u64"));
+        assert_eq!(values("Member"), None);
     }
 
     #[test]

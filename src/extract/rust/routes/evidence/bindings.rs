@@ -27,12 +27,19 @@ impl Collector<'_> {
             return;
         };
         let ty = match pat {
-            syn::Pat::Type(pt) => self.annotated(&pt.ty),
+            syn::Pat::Type(pt) => {
+                self.bind_values(var, &pt.ty);
+                self.annotated(&pt.ty)
+            }
             _ => None,
         };
         // `let mut q = QUEUE.lock().await`: a guard of process state is that state.
         // `let mut lines = Vec::new()`: an in-memory value, whose methods are its type's.
-        let made = ty.or_else(|| types::made_by(init)).or_else(|| {
+        // `match map.entry(k) { Entry::Occupied(mut e) => e.insert(v), .. }`: the map's.
+        let made = ty
+            .or_else(|| types::made_by(init))
+            .or_else(|| self.entry_type(init));
+        let made = made.or_else(|| {
             let guard = !std::ptr::eq(types::guarded(init), init);
             let state = (whole && guard).then(|| self.state_type(init)).flatten();
             state.or_else(|| {
@@ -46,6 +53,50 @@ impl Collector<'_> {
         }
         if whole {
             self.bind_maker(var, init, typed);
+        }
+    }
+
+    /// `let mut seen: BTreeMap<String, BTreeSet<String>> = ..`: the map's values live in
+    /// memory too, recorded under `seen[]` for the entry API's `or_default()`
+    /// ([`Collector::entry_type`]). Values of another type (a record whose `insert(db)`
+    /// writes) are not recorded.
+    fn bind_values(&mut self, var: &proc_macro2::Ident, ty: &syn::Type) {
+        let holder = |t: &str| self.cat.is_holder(t);
+        let Some(values) = types::values_of(ty, &holder) else {
+            return;
+        };
+        if let Some(t) = types::held(values, &holder).filter(|t| self.cat.is_in_memory(t)) {
+            self.bind(&format!("{var}[]"), &t);
+        }
+    }
+
+    /// What an in-memory map's entry API hands out, when it lives in memory: the entry
+    /// of `map.entry(k)` (and `.and_modify(..)`) is the map's own part, whose
+    /// `insert`/`remove` are the map's; the value of `.or_default()`/`.or_insert(v)` is
+    /// an element, in memory when the map's annotation says its values are
+    /// ([`Collector::bind_values`]). Not other element accessors: an element of a
+    /// `Vec` may be a record whose `save(conn)` writes.
+    pub(super) fn entry_type(&self, e: &syn::Expr) -> Option<String> {
+        let syn::Expr::MethodCall(m) = types::guarded(e) else {
+            return None;
+        };
+        let method = m.method.to_string();
+        let receiver = types::guarded(&m.receiver);
+        match method.as_str() {
+            "entry" => self.state_type(receiver),
+            "and_modify" => self.entry_type(receiver),
+            "or_default" | "or_insert" | "or_insert_with" | "or_insert_with_key" => {
+                let mut base = receiver;
+                while let syn::Expr::MethodCall(b) = base {
+                    if b.method == "entry" {
+                        let map = types::var(types::guarded(&b.receiver))?;
+                        return self.type_of_name(&format!("{map}[]")).map(str::to_string);
+                    }
+                    base = types::guarded(&b.receiver);
+                }
+                None
+            }
+            _ => None,
         }
     }
 
@@ -116,6 +167,9 @@ impl Collector<'_> {
         // first receiver, a variable of a registry type. Walked once, not typed at
         // every call of the chain.
         if let syn::Expr::MethodCall(_) = root {
+            if let Some(t) = self.entry_type(root) {
+                return Some(t);
+            }
             let mut base = root;
             while let syn::Expr::MethodCall(m) = base {
                 base = types::guarded(&m.receiver);

@@ -263,7 +263,7 @@ impl Collector<'_> {
             return;
         }
         let q = (split > 0).then(|| &text[..split - 2]);
-        if self.cat.new_id(q, &text[split..]).is_some() {
+        if !self.in_fallback && self.cat.new_id(q, &text[split..]).is_some() {
             // Every one counts for the sea-orm columns set to it (`active.rs`).
             self.sea.made += 1;
             if self.ev.new_id.is_none() {

@@ -158,6 +158,14 @@ impl Collector<'_> {
                 self.module_refusal_match(m);
             }
         }
+        // `match map.entry(k) { Entry::Occupied(mut e) => e.insert(v), .. }`.
+        if let Some(t) = self.entry_type(&m.expr) {
+            for arm in &m.arms {
+                if let Some(var) = crate::extract::rust::routes::types::pat_var(&arm.pat) {
+                    self.bind_ident(var, &t);
+                }
+            }
+        }
         let guarded = self.own_lookup(&m.expr);
         let param = self.option_param(&m.expr);
         let ensures = super::ensure::ensure_arms(m);

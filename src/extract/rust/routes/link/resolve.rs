@@ -217,12 +217,14 @@ impl<'a> Package<'a> {
     /// (`translated_stack.add_line(t)` on a `TranslatedStack`, whose `add_line` pushes
     /// to a `Vec` field): its name said write, its body says otherwise. SQL text, ORM
     /// chains, counted fields and calls of other code keep their verdict.
+    ///
+    /// At the last step (`depth` 0) such a method or function is judged by its own
+    /// body only, and only when that body is a leaf: it shows no write and calls no
+    /// function of the workspace (`add_parameter(v, ty, &mut params, &mut n)` pushing
+    /// onto a `Vec` it was given). What a leaf could write is then another crate's
+    /// call whose name says no write, which no step would see either.
     pub(super) fn inert_methods_only(&self, ev: &Evidence, pkg: usize, depth: u8) -> bool {
-        if depth == 0
-            || ev.repeat != 0
-            || ev.counts.is_some()
-            || ev.write_calls.iter().next().is_none()
-        {
+        if ev.repeat != 0 || ev.counts.is_some() || ev.write_calls.iter().next().is_none() {
             return false;
         }
         ev.write_calls.iter().all(|c| {
@@ -242,11 +244,28 @@ impl<'a> Package<'a> {
             !bodies.is_empty()
                 && bodies.iter().all(|(f, b)| {
                     !std::ptr::eq(*b, ev)
-                        && self
-                            .body_writes(b, None, self.pkg_of[*f], depth - 1, false)
-                            .is_none()
+                        && match depth.checked_sub(1) {
+                            Some(d) => self
+                                .body_writes(b, None, self.pkg_of[*f], d, false)
+                                .is_none(),
+                            None => self.leaf_without_writes(b, self.pkg_of[*f]),
+                        }
                 })
         })
+    }
+
+    /// `b` (a body in package `pkg`) shows no write and calls no function of the
+    /// workspace `pkg` sees (but the shared constructors and conversions it is never
+    /// followed into): the last step's callee is judged by its own body
+    /// ([`Package::inert_methods_only`]).
+    fn leaf_without_writes(&self, b: &Evidence, pkg: usize) -> bool {
+        b.writes.is_none()
+            && b.repeat == 0
+            && b.counts.is_none()
+            && b.calls.iter().all(|c| {
+                self.not_followed.iter().any(|n| n == c)
+                    || self.visible(&self.fns, c, pkg).is_empty()
+            })
     }
 
     /// The entries of `v` package `pkg` sees: its own and its dependencies'.
