@@ -55,6 +55,14 @@ pub struct RoutesCatalog {
     /// deliver telemetry at least once by the protocol's own terms. Each segment is
     /// compared case-insensitively with the path's, a `*` matching any one.
     pub ignore_path_endings: Vec<String>,
+    /// Routes whose path ends in a path parameter and then a segment whose first or last
+    /// word is one of these (`/models/{id}/retrain`, `/runs/{id}/retry`,
+    /// `/crates/{name}/{version}/rebuild_docs`) are not subjects: an action that runs the
+    /// job of an existing resource again, on demand, whose repeat is one more run, which
+    /// is what the action asks for. Words are split at `_` and `-`, compared
+    /// case-insensitively.
+    #[serde(default)]
+    pub rerun_actions: Vec<String>,
     /// Skip `#[cfg(test)]` items and `#[test]` functions (default true). A setting
     /// rather than catalogue data: the integrator may set it from the configuration.
     #[serde(default = "yes")]
@@ -94,6 +102,7 @@ impl Default for RoutesCatalog {
             ignore_path_segments: Vec::new(),
             ignore_last_segments: Vec::new(),
             ignore_path_endings: Vec::new(),
+            rerun_actions: Vec::new(),
             methods: BTreeMap::new(),
             frameworks: Frameworks::default(),
             evidence: Evidence::default(),
@@ -180,6 +189,7 @@ impl RoutesCatalog {
         add(&mut self.ignore_path_segments, other.ignore_path_segments);
         add(&mut self.ignore_last_segments, other.ignore_last_segments);
         add(&mut self.ignore_path_endings, other.ignore_path_endings);
+        add(&mut self.rerun_actions, other.rerun_actions);
         self.methods.extend(other.methods);
         let (f, o) = (&mut self.frameworks, other.frameworks);
         add(&mut f.crates, o.crates);
@@ -448,7 +458,10 @@ impl RoutesCatalog {
             .rev()
             .find(|s| !s.is_empty() && !is_param(s))
             .unwrap_or("");
-        if eq(&self.ignore_last_segments, last) || self.protocol_ending(path) {
+        if eq(&self.ignore_last_segments, last)
+            || self.protocol_ending(path)
+            || self.rerun_action(path, &is_param)
+        {
             return true;
         }
         // A segment led by `_` names an action, Elasticsearch style (`_search`, `_count`,
@@ -469,6 +482,29 @@ impl RoutesCatalog {
                     false => p.eq_ignore_ascii_case(seg),
                 })
         })
+    }
+
+    /// `path` ends in a parameter and a segment whose first or last word is a
+    /// [`RoutesCatalog::rerun_actions`] one: `/models/{model_id}/retrain`, not
+    /// `/models/retrain` (no existing resource named) nor `/models/{id}/retrain/{at}`.
+    fn rerun_action(&self, path: &str, is_param: &dyn Fn(&str) -> bool) -> bool {
+        let mut segs = path.split('/').rev().filter(|s| !s.is_empty());
+        let (Some(last), Some(before)) = (segs.next(), segs.next()) else {
+            return false;
+        };
+        !is_param(last)
+            && is_param(before)
+            && [
+                last.split(['_', '-']).next(),
+                last.rsplit(['_', '-']).next(),
+            ]
+            .into_iter()
+            .flatten()
+            .any(|word| {
+                self.rerun_actions
+                    .iter()
+                    .any(|a| a.eq_ignore_ascii_case(word))
+            })
     }
 
     /// `path` ends in one of [`RoutesCatalog::ignore_path_endings`]: `/{org}/v1/logs`

@@ -58,7 +58,8 @@
 //! `skip-test-code`; out-of-line test modules are listed by [`FileRoutes::test_modules`]
 //! for the caller to drop), paths holding a catalogue `ignore-path-segments` entry
 //! (`login`, `session`, `token`, `graphql`, ... anywhere in the path) or ending in an
-//! `ignore-last-segments` entry (`search`, `count`, ...), routing helpers whose handler
+//! `ignore-last-segments` entry (`search`, `count`, ...) or in a parameter and a
+//! `rerun-actions` word (`/alerts/{id}/trigger`), routing helpers whose handler
 //! is their own parameter (`fn post<H>(self, handler: H) { self.route(p, post(handler)) }`).
 //!
 //! Handler names cross files by their last segment: a handler `orders::create` is the
