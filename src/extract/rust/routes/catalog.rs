@@ -240,6 +240,7 @@ impl RoutesCatalog {
         add(&mut w.keyed_calls, o.keyed_calls);
         add(&mut w.diff_calls, o.diff_calls);
         add(&mut w.keyed_functions, o.keyed_functions);
+        add(&mut w.keyed_builders, o.keyed_builders);
         add(&mut w.repeat_harmless, o.repeat_harmless);
         add(&mut w.in_memory_types, o.in_memory_types);
         add(&mut w.in_memory_holders, o.in_memory_holders);

@@ -285,6 +285,11 @@ struct Collector<'c> {
     none_param: Option<u8>,
     /// Variables bound to `None` (`let attachment = None;`).
     none_vars: Vec<String>,
+    /// The initializer of a `let` that is a macro (`let key = format!(..)`) is walked:
+    /// an identity made in its text is kept under a name, to be a key or a record's id.
+    /// One formatted straight into an argument (a mail's `Message-ID`:
+    /// `.message_id(format!("<{}@{domain}>", get_uuid()))`) is not looked for.
+    bound_macro: bool,
     /// The arguments of a fallback (`id.unwrap_or_else(|| Uuid::new_v4())`) are walked:
     /// an identity made there stands in for one the caller or a lookup did not give.
     in_fallback: bool,
@@ -338,6 +343,7 @@ impl<'c> Collector<'c> {
             none_param: None,
             none_vars: Vec::new(),
             in_fallback: false,
+            bound_macro: false,
             claims: Vec::new(),
             claim_seen: None,
             asked: Vec::new(),
@@ -418,7 +424,10 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     fn visit_local(&mut self, l: &'ast syn::Local) {
         if let Some(init) = &l.init {
             let (before, made) = (self.names.writes.text.len(), self.sea.made);
+            let saved = self.bound_macro;
+            self.bound_macro = matches!(&*init.expr, syn::Expr::Macro(_));
             self.visit_expr(&init.expr);
+            self.bound_macro = saved;
             self.bind_model(&l.pat, &init.expr, made);
             self.bind_write(&l.pat, &init.expr, before);
             self.bind_diff(&l.pat, &init.expr);

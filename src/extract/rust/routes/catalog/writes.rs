@@ -69,6 +69,12 @@ pub struct Writes {
     /// with two arguments or more (`queue::put(key, value, watch, None)`): as
     /// `keyed_calls`, for a store's free functions.
     pub keyed_functions: Vec<String>,
+    /// Request builders that write one object under the key they are given, `root *
+    /// setter`: a chain from a `root()` call holding a `setter(key)` call (the S3 SDK's
+    /// `client.put_object().bucket(b).key(k).body(data).send()`): a repeat writes the
+    /// same object under the same key. A key made fresh for the request is a new
+    /// identity, judged as such.
+    pub keyed_builders: Vec<String>,
     /// Calls a repeat runs again without applying the change twice: an audit row per
     /// request, a change notification to the user's own clients. Left out when judging
     /// what a repeat does; a `*` matches any text.

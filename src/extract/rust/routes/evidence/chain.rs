@@ -120,6 +120,10 @@ impl Collector<'_> {
             self.ev.repeat |= repeat::ORM_DELETE;
             self.names.writes.truncate(mark);
             self.self_delete |= refuse::by_own_fields(m);
+        } else if self.names.writes.text.len() > mark && self.keyed_builder(m) {
+            // `client.put_object().bucket(b).key(k).body(data).send()`: under that key.
+            self.ev.repeat |= repeat::KEYED;
+            self.names.writes.truncate(mark);
         } else if chain & CHAIN_UPSERT != 0 {
             // `insert_into(t).values(v).on_conflict(id).do_nothing().execute(c)`: the
             // chain's writes are one upsert.
@@ -135,6 +139,28 @@ impl Collector<'_> {
 }
 
 impl Collector<'_> {
+    /// The chain ending in `m` is a `[writes] keyed-builders` one: a link `root()` and,
+    /// after it, a link `setter(key)` of one argument.
+    fn keyed_builder(&self, m: &syn::ExprMethodCall) -> bool {
+        self.cat.writes.keyed_builders.iter().any(|b| {
+            let Some((root, setter)) = b.split_once(" * ") else {
+                return false;
+            };
+            let mut keyed = false;
+            let mut cur = m;
+            loop {
+                keyed |= cur.method == setter && cur.args.len() == 1;
+                if cur.method == root {
+                    return keyed;
+                }
+                match orm::strip(&cur.receiver) {
+                    syn::Expr::MethodCall(inner) => cur = inner,
+                    _ => return false,
+                }
+            }
+        })
+    }
+
     /// `queue::put(key, value, watch, None)`: a store's function called through its
     /// module's path with a key and a value writes that value under that key, as a
     /// keyed method does (`db.put(&key, value)`); a repeat writes the same value again.

@@ -40,10 +40,13 @@ impl Collector<'_> {
             return;
         }
         let mut tts = tts.peekable();
-        // The module path written before the next identifier (`db::` of `db::get(..)`).
+        // The module path written before the next identifier (`db::` of `db::get(..)`),
+        // and that path's last identifier (`Uuid` of `uuid::Uuid::new_v4()`).
         let mut path = String::new();
+        let mut qualifier: Option<proc_macro2::Ident> = None;
         while let Some(tt) = tts.next() {
             let before = std::mem::take(&mut path);
+            let qualified = qualifier.take();
             match &tt {
                 TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => {
                     // The group's tokens, copied once (a shared stream is copied
@@ -86,10 +89,18 @@ impl Collector<'_> {
                     if !called {
                         self.ident(id);
                         path = path_step(before, id, &mut tts);
+                        if !path.is_empty() {
+                            qualifier = Some(id.clone());
+                        }
                     } else if !self.called(id, true, super::ARGS_UNKNOWN) {
                         // A CORS call: its arguments are skipped too.
                         tts.next();
                     } else if !before.is_empty() {
+                        if self.bound_macro {
+                            // `let key = format!("img/{}.png", Uuid::new_v4())`: an
+                            // identity made in a macro whose value is kept, as in code.
+                            self.path_call(qualified.as_ref(), id);
+                        }
                         self.module_path_text(before, id);
                     }
                 }

@@ -5,7 +5,9 @@
 use super::repeat::bare;
 use super::*;
 use crate::extract::rust::routes::evidence::conditional;
-use crate::extract::rust::routes::evidence::repeat::{KEYED, ORM_UPSERT, SQL_PLAIN, SQL_UPSERT};
+use crate::extract::rust::routes::evidence::repeat::{
+    KEYED, MAIL, ORM_UPSERT, SQL_PLAIN, SQL_UPSERT,
+};
 
 impl Package<'_> {
     /// How a handler makes a new identity, if it does (see [`Package::creates`]).
@@ -140,9 +142,15 @@ impl Package<'_> {
     /// `ev` writes something a new id may be the key of: SQL, a value under a key
     /// (`db.put(&key, dashboard, ..)` of a dashboard given a fresh panel id), or a
     /// write call other than a setter (`span.set_parent(ctx)` sets a value of a span,
-    /// no record).
+    /// no record) or a mail's send (a fresh id there is the mail's `Message-ID`:
+    /// `.message_id(format!("<{}@{domain}>", get_uuid()))`).
     fn records(&self, ev: &Evidence) -> bool {
+        let mail = ev.repeat & MAIL != 0;
+        let mail_send = |c: &str| mail && self.cat.writes.mail_sends.iter().any(|s| s == c);
         ev.repeat & (SQL_PLAIN | SQL_UPSERT | ORM_UPSERT | KEYED) != 0
-            || ev.write_calls.iter().any(|c| !self.cat.is_set(bare(c)))
+            || ev
+                .write_calls
+                .iter()
+                .any(|c| !self.cat.is_set(bare(c)) && !mail_send(bare(c)))
     }
 }

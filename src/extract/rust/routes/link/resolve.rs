@@ -243,7 +243,10 @@ impl<'a> Package<'a> {
             };
             !bodies.is_empty()
                 && bodies.iter().all(|(f, b)| {
+                    // A body whose writes a repeat applies safely still writes (a keyed
+                    // `put_object().key(k)`, an upsert): its name said so rightly.
                     !std::ptr::eq(*b, ev)
+                        && b.repeat == 0
                         && match depth.checked_sub(1) {
                             Some(d) => self
                                 .body_writes(b, None, self.pkg_of[*f], d, false)
