@@ -547,6 +547,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                         self.names.writes.truncate(before);
                         self.ev.repeat |= repeat::ORM_SET;
                     }
+                    self.mail_send_through_trait(&last.ident, c.args.len(), before);
                 } else {
                     self.module_named_write(q, &last.ident, before);
                     self.module_write(q, before);

@@ -85,6 +85,25 @@ impl Collector<'_> {
         }
     }
 
+    /// `AsyncTransport::send(&self.transport, email)` in a file importing a mail crate:
+    /// [`Collector::mail_send`] written through the transport's trait, the transport
+    /// being the first argument.
+    pub(super) fn mail_send_through_trait(
+        &mut self,
+        name: &syn::Ident,
+        args: usize,
+        before: usize,
+    ) {
+        if self.names.mail
+            && args >= 2
+            && self.names.writes.text.len() > before
+            && self.cat.writes.mail_sends.iter().any(|s| name == s)
+        {
+            self.names.writes.truncate(before);
+            self.ev.repeat |= repeat::MAIL;
+        }
+    }
+
     /// Judges the chain whose outermost link is `m`, once it is all walked: `mark` is
     /// the write names' length when it began, `wrote` whether a write was seen before.
     pub(super) fn judge_chain(&mut self, m: &syn::ExprMethodCall, mark: usize, wrote: bool) {
