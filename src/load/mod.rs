@@ -4,6 +4,7 @@
 mod build;
 mod gate;
 pub mod hcl;
+mod json;
 pub mod jsonc;
 mod offsets;
 pub mod properties;
