@@ -264,6 +264,60 @@ fn generated_json_and_near_json_agree_with_saphyr() {
     assert!(taken * 4 > tried, "{taken} of {tried}");
 }
 
+/// [`super::plain_run`] a byte at a time, as it was before it tested whole words.
+fn plain_run_bytewise(bytes: &[u8]) -> usize {
+    let special = |i: usize| match bytes[i] {
+        b'"' | b'\\' | 0..=0x1F | 0x7F => true,
+        0xC2 => bytes.get(i + 1) == Some(&0x85),
+        0xE2 => bytes.get(i + 1) == Some(&0x80) && matches!(bytes.get(i + 2), Some(0xA8 | 0xA9)),
+        0xEF => bytes.get(i + 1) == Some(&0xBB) && bytes.get(i + 2) == Some(&0xBF),
+        _ => false,
+    };
+    (0..bytes.len())
+        .find(|&i| special(i))
+        .unwrap_or(bytes.len())
+}
+
+#[test]
+fn string_runs_end_where_the_bytewise_walk_ends() {
+    let pieces = [
+        "a",
+        "Z",
+        " ",
+        "~",
+        "\"",
+        "\\",
+        "\t",
+        "\n",
+        "\r",
+        "\u{1f}",
+        "\u{7f}",
+        "\u{80}",
+        "é",
+        "\u{85}",
+        "\u{2028}",
+        "\u{2029}",
+        "\u{2027}",
+        "\u{FEFF}",
+        "\u{FEFE}",
+        "日",
+        "✓",
+        "abcdefgh",
+        "0123456789abcdef",
+    ];
+    let mut random = Random(0x2545_F491_4F6C_DD1D);
+    for _ in 0..20_000 {
+        let text: String = (0..random.below(40))
+            .map(|_| random.pick(&pieces))
+            .collect();
+        let bytes = text.as_bytes();
+        for from in 0..=bytes.len() {
+            let rest = &bytes[from..];
+            assert_eq!(super::plain_run(rest), plain_run_bytewise(rest), "{rest:?}");
+        }
+    }
+}
+
 /// Every JSON file listed in `RESILINT_JSON_FILES` (one path a line): real data files
 /// (`find / -name '*.json' > list`) agree as the generated ones do.
 #[test]
