@@ -63,6 +63,18 @@ impl Node {
         }
     }
 
+    /// [`Node::scalar`] from text that may be borrowed from the file: a short one is
+    /// copied inline at once, not into a `String` that is freed again.
+    pub fn scalar_cow(text: std::borrow::Cow<'_, str>, quoted: bool, span: Span) -> Self {
+        Node {
+            value: Value::Scalar(Scalar {
+                text: compact_str::CompactString::from(text),
+                quoted,
+            }),
+            span,
+        }
+    }
+
     /// The value under `key` when this is a mapping.
     pub fn get(&self, key: &str) -> Option<&Node> {
         self.entry(key).map(|(_, v)| v)

@@ -59,9 +59,13 @@ pub(super) fn read_candidate(c: &Candidate, max_size: u64) -> Result<String, Fil
 }
 
 /// Loads a YAML or JSON file; a JSON file with comments is read as JSONC (the
-/// comments blanked, positions kept).
+/// comments blanked, positions kept). Plain JSON, which has none, is not scanned for
+/// them.
 fn load_config_file(index: usize, source: &SourceFile) -> load::LoadedConfig {
     if load::jsonc::is_json(&source.path) {
+        if let Some(loaded) = load::load_plain_json(index, source) {
+            return loaded;
+        }
         if let Some(text) = load::jsonc::strip_comments(&source.text) {
             let stripped = SourceFile::new(source.display.clone(), source.path.clone(), text);
             return load::load_config(index, &stripped);

@@ -175,7 +175,7 @@ impl Builder {
                 let quoted = !matches!(style, ScalarStyle::Plain);
                 let cost = NODE_COST + value.len();
                 self.grow(std::mem::size_of::<Node>() + value.len(), sp.start)?;
-                self.finish(Node::scalar(value.into_owned(), quoted, sp), cost, anchor)
+                self.finish(Node::scalar_cow(value, quoted, sp), cost, anchor)
             }
             Event::Alias(id) => {
                 let Some(&(_, cost)) = self.anchors.get(&id) else {

@@ -4,6 +4,7 @@
 mod build;
 mod gate;
 pub mod hcl;
+mod json;
 pub mod jsonc;
 mod offsets;
 pub mod properties;
@@ -141,17 +142,32 @@ pub struct LoadedConfig {
 
 /// Parses a YAML or JSON configuration file into classified documents.
 pub fn load_config(file: usize, source: &SourceFile) -> LoadedConfig {
-    if let Some(offset) = template::scan(&source.text).template {
-        return LoadedConfig {
-            docs: Vec::new(),
-            errors: vec![source.error(
-                Some(line_start(source, offset)),
-                ErrorKind::Template,
-                "Helm/Go template markup (`{{ ... }}`): render the chart first (e.g. `helm template`) and lint the output".into(),
-            )],
-        };
-    }
-    let parsed = yaml::parse(&source.text);
+    template_error(source).unwrap_or_else(|| documents(file, source, yaml::parse(&source.text)))
+}
+
+/// [`load_config`] of a text that is plain JSON ([`json`]), `None` for any other. Such
+/// a text has no comment to blank (a `/` outside a string is not JSON), so a `.json`
+/// file is read once when it loads this way.
+pub fn load_plain_json(file: usize, source: &SourceFile) -> Option<LoadedConfig> {
+    let parsed = json::parse(&source.text)?;
+    Some(template_error(source).unwrap_or_else(|| documents(file, source, parsed)))
+}
+
+/// The one error of a file holding template markup, which is not parsed.
+fn template_error(source: &SourceFile) -> Option<LoadedConfig> {
+    let offset = template::scan(&source.text).template?;
+    Some(LoadedConfig {
+        docs: Vec::new(),
+        errors: vec![source.error(
+            Some(line_start(source, offset)),
+            ErrorKind::Template,
+            "Helm/Go template markup (`{{ ... }}`): render the chart first (e.g. `helm template`) and lint the output".into(),
+        )],
+    })
+}
+
+/// A file's parsed documents classified, with their errors and duplicate keys.
+fn documents(file: usize, source: &SourceFile, parsed: yaml::Parsed) -> LoadedConfig {
     let broken = parsed.errors.len();
     let mut errors: Vec<FileError> = parsed
         .errors

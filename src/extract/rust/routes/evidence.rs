@@ -39,7 +39,7 @@ pub(crate) use branch::conditional;
 use names::{collect_type_names, is_screaming};
 pub(crate) use names::{NameBuf, Names, ARGS_UNKNOWN};
 pub(crate) use scratch::Scratch;
-pub(crate) use tokens::string_literals;
+pub(crate) use tokens::{may_read_key, string_literals};
 
 /// What a body shows about an idempotency key.
 ///

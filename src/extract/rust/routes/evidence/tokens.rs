@@ -152,3 +152,99 @@ pub(crate) fn string_literals(ts: TokenStream) -> Vec<String> {
         })
         .collect()
 }
+
+/// Whether an expression may make [`super::Evidence::reads_key`]: a string literal of it
+/// (or of a macro body's tokens, nested groups included) names a key header, as its
+/// value or as the text between its quotes. That bit is only set when the collector
+/// meets such a literal, so an expression without one is not walked for it (a
+/// constant's value: kanidm's 2,468 constants cost 58M).
+pub(crate) fn may_read_key(
+    expr: &syn::Expr,
+    cat: &crate::extract::rust::routes::catalog::RoutesCatalog,
+) -> bool {
+    struct Find<'c> {
+        cat: &'c crate::extract::rust::routes::catalog::RoutesCatalog,
+        found: bool,
+        /// The text of the literal being looked at.
+        text: String,
+    }
+    impl Find<'_> {
+        fn tokens(&mut self, ts: TokenStream) {
+            for tt in ts {
+                match tt {
+                    TokenTree::Literal(l) => self.literal(&l),
+                    TokenTree::Group(g) => self.tokens(g.stream()),
+                    _ => {}
+                }
+            }
+        }
+
+        /// A literal token names a key header between its quotes, or as its value: a
+        /// value differs from that text only with an escape, a suffix (`"a"x`) or a
+        /// raw string's quotes.
+        fn literal(&mut self, l: &proc_macro2::Literal) {
+            self.text.clear();
+            let _ = write!(self.text, "{l}");
+            let text = self.text.as_str();
+            let inner = text.strip_prefix('"').and_then(|s| s.strip_suffix('"'));
+            self.found |= inner.is_some_and(|t| self.cat.is_key_header(t));
+            let plain = inner.is_some_and(|t| !t.contains('\\'));
+            if text.starts_with('r') || (text.starts_with('"') && !plain) {
+                let value = syn::parse_str::<syn::LitStr>(text).map(|s| s.value());
+                self.found |= value.is_ok_and(|v| self.cat.is_key_header(&v));
+            }
+        }
+    }
+    impl<'ast> Visit<'ast> for Find<'_> {
+        fn visit_lit_str(&mut self, s: &'ast syn::LitStr) {
+            self.found |= self.cat.is_key_header(&s.value());
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            self.tokens(m.tokens.clone());
+            syn::visit::visit_macro(self, m);
+        }
+    }
+    let mut find = Find {
+        cat,
+        found: false,
+        text: String::new(),
+    };
+    find.visit_expr(expr);
+    find.found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_read_key;
+    use crate::extract::rust::routes::catalog::RoutesCatalog;
+    use crate::extract::rust::routes::evidence::{Evidence, Scratch};
+
+    #[test]
+    fn an_expression_reads_a_key_only_where_a_literal_names_a_key_header() {
+        let cat = RoutesCatalog::builtin();
+        let cases = [
+            (r#""Idempotency-Key""#, true),
+            (r#"" x-idempotency-key ""#, true),
+            (r#""Idempotency\x2dKey""#, true),
+            (r##"r#"idempotency-key"#"##, true),
+            (r#"["a", "b", HEADER]"#, false),
+            (r#"json!({"Idempotency-Key": 1})"#, true),
+            (
+                r#"db_run! { conn: { let h = r"idempotency-key"; h } }"#,
+                true,
+            ),
+            (r#"m!(n!("Idempotency\x2DKey"))"#, true),
+            (r#"m!(b"idempotency-key", 1)"#, false),
+            (r#"m!({ "idempotency-key"x })"#, true),
+            (r#"Headers { name: "x-request-id", len: 3 }"#, false),
+            ("1 + 2", false),
+        ];
+        for (src, named) in cases {
+            let expr: syn::Expr = syn::parse_str(src).unwrap();
+            let reads = Evidence::of_expr(&expr, &cat, &mut Scratch::default()).reads_key;
+            let may = may_read_key(&expr, &cat);
+            assert!(!reads || may, "{src}: the evidence reads a key");
+            assert_eq!(may, named, "{src}");
+        }
+    }
+}

@@ -300,7 +300,10 @@ impl<'a> Summarizer<'a> {
     }
 
     fn constant(&mut self, ident: &syn::Ident, expr: &syn::Expr) {
-        if Evidence::of_expr(expr, self.cat, &mut self.scratch).reads_key {
+        // Only `reads_key` is read: a value naming no key header is not walked for it.
+        if super::evidence::may_read_key(expr, self.cat)
+            && Evidence::of_expr(expr, self.cat, &mut self.scratch).reads_key
+        {
             self.out.key_consts.push(ident.to_string());
         }
     }
