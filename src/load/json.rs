@@ -263,13 +263,6 @@ fn quoted(value: Cow<'_, str>) -> Event<'_> {
 /// line break or a byte order mark (U+0085, U+2028, U+2029, U+FEFF), where the
 /// caller decides (the last ones and control characters send the text to YAML).
 fn plain_run(bytes: &[u8]) -> usize {
-    let special = |i: usize| match bytes[i] {
-        b'"' | b'\\' | 0..=0x1F | 0x7F => true,
-        0xC2 => bytes.get(i + 1) == Some(&0x85),
-        0xE2 => bytes.get(i + 1) == Some(&0x80) && matches!(bytes.get(i + 2), Some(0xA8 | 0xA9)),
-        0xEF => bytes.get(i + 1) == Some(&0xBB) && bytes.get(i + 2) == Some(&0xBF),
-        _ => false,
-    };
     let mut i = 0;
     loop {
         i += ascii_words(&bytes[i..]);
@@ -277,7 +270,7 @@ fn plain_run(bytes: &[u8]) -> usize {
         // that is not ASCII goes on a word at a time only past such a window.
         let end = (i + 8).min(bytes.len());
         while i < end {
-            if special(i) {
+            if ends_run(bytes, i) {
                 return i;
             }
             i += 1;
@@ -285,6 +278,18 @@ fn plain_run(bytes: &[u8]) -> usize {
         if i == bytes.len() {
             return i;
         }
+    }
+}
+
+/// The byte at `i` ends a [`plain_run`]: a quote, a backslash, a control character, or
+/// the first byte of U+0085, U+2028, U+2029 or U+FEFF.
+fn ends_run(bytes: &[u8], i: usize) -> bool {
+    match bytes[i] {
+        b'"' | b'\\' | 0..=0x1F | 0x7F => true,
+        0xC2 => bytes.get(i + 1) == Some(&0x85),
+        0xE2 => bytes.get(i + 1) == Some(&0x80) && matches!(bytes.get(i + 2), Some(0xA8 | 0xA9)),
+        0xEF => bytes.get(i + 1) == Some(&0xBB) && bytes.get(i + 2) == Some(&0xBF),
+        _ => false,
     }
 }
 

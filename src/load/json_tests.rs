@@ -268,15 +268,8 @@ fn generated_json_and_near_json_agree_with_saphyr() {
 
 /// [`super::plain_run`] a byte at a time, as it was before it tested whole words.
 fn plain_run_bytewise(bytes: &[u8]) -> usize {
-    let special = |i: usize| match bytes[i] {
-        b'"' | b'\\' | 0..=0x1F | 0x7F => true,
-        0xC2 => bytes.get(i + 1) == Some(&0x85),
-        0xE2 => bytes.get(i + 1) == Some(&0x80) && matches!(bytes.get(i + 2), Some(0xA8 | 0xA9)),
-        0xEF => bytes.get(i + 1) == Some(&0xBB) && bytes.get(i + 2) == Some(&0xBF),
-        _ => false,
-    };
     (0..bytes.len())
-        .find(|&i| special(i))
+        .find(|&i| super::ends_run(bytes, i))
         .unwrap_or(bytes.len())
 }
 

@@ -80,12 +80,26 @@ impl Collector<'_> {
         let syn::Expr::MethodCall(m) = types::guarded(e) else {
             return None;
         };
-        let method = m.method.to_string();
-        let receiver = types::guarded(&m.receiver);
-        match method.as_str() {
-            "entry" => self.state_type(receiver),
-            "and_modify" => self.entry_type(receiver),
+        /// What a link of the entry API hands out.
+        enum Part {
+            Entry,
+            SameEntry,
+            Value,
+        }
+        // The method's name compared in place: most `let`s and `match`es are no entry.
+        let part = with_ident_str(&m.method, |n| match n {
+            "entry" => Some(Part::Entry),
+            "and_modify" => Some(Part::SameEntry),
             "or_default" | "or_insert" | "or_insert_with" | "or_insert_with_key" => {
+                Some(Part::Value)
+            }
+            _ => None,
+        })?;
+        let receiver = types::guarded(&m.receiver);
+        match part {
+            Part::Entry => self.state_type(receiver),
+            Part::SameEntry => self.entry_type(receiver),
+            Part::Value => {
                 let mut base = receiver;
                 while let syn::Expr::MethodCall(b) = base {
                     if b.method == "entry" {
@@ -96,7 +110,6 @@ impl Collector<'_> {
                 }
                 None
             }
-            _ => None,
         }
     }
 
