@@ -160,6 +160,14 @@ impl<'a> Package<'a> {
             }
             None => self.visible_in(all, pkg),
         };
+        // Methods of two types or more (`payload.validate()` among forty `impl
+        // Validate`): which one runs depends on the receiver's type, which the body does
+        // not show, so none is taken for it (guessing the first that writes made a
+        // mutation of every validated read). Free functions of one name are not methods
+        // of types: each is a candidate as before.
+        if !ev.fn_calls.iter().any(|n| n == c) && of_several_types(&targets) {
+            return (Vec::new(), false);
+        }
         (self.bodies(targets), false)
     }
 }
@@ -277,4 +285,12 @@ impl<'a> Package<'a> {
             self.pkg_of[*f] == pkg || self.deps_of[pkg].contains(&self.pkg_of[*f])
         }))
     }
+}
+
+/// The entries are methods of two types or more.
+fn of_several_types(entries: &[Entry<'_>]) -> bool {
+    let mut owners = entries.iter().filter_map(|(_, info)| info.owner.as_deref());
+    owners
+        .next()
+        .is_some_and(|first| owners.any(|o| o != first))
 }
