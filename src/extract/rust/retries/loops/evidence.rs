@@ -34,6 +34,11 @@ pub(super) struct Evidence {
     pub(super) ok_waits: bool,
     /// The bodies of the arms and branches that handle an error.
     pub(super) err_spans: Vec<crate::tree::Span>,
+    /// The loop leaves when an iterator runs out (`if let Some(pause) =
+    /// retry_iter.next() { sleep(pause) } else { return Err(e) }`, `let Some(..) =
+    /// it.next() else { break }`, a `match` arm `None => return ..`): a retry policy's
+    /// schedule bounds it, as a counter would.
+    pub(super) schedule_ends: bool,
 }
 
 impl Evidence {
@@ -111,6 +116,7 @@ impl Evidence {
             return;
         };
         if consumes(&init.expr) {
+            self.schedule_ends |= is_variant(&l.pat, "Some") && exits(otherwise);
             return;
         }
         let err = err_binding(&l.pat);
@@ -139,6 +145,7 @@ impl Evidence {
 
     /// A `match` on `Ok`/`Err`: a check, its success exit, errors that go round again.
     fn see_match(&mut self, ctx: &Ctx, m: &syn::ExprMatch, spans: bool) {
+        self.schedule_ends |= ends_with_schedule(m);
         let checked = m
             .arms
             .iter()
@@ -189,6 +196,8 @@ impl Evidence {
         if let Expr::Let(l) = &*i.cond {
             if consumes(&l.expr) {
                 self.picked.extend(some_binding(&l.pat));
+                self.schedule_ends |= is_variant(&l.pat, "Some")
+                    && i.else_branch.as_ref().is_some_and(|(_, e)| exits(e));
             }
             let ok = is_variant(&l.pat, "Ok");
             let err = err_binding(&l.pat);
@@ -337,6 +346,9 @@ pub(super) fn awaits_inside(mac: &syn::Macro) -> bool {
 
 /// What some comparison reads: a counter (first), else a clock.
 pub(super) fn bound(ev: &Evidence, scope: &Scope) -> Bound {
+    if ev.schedule_ends {
+        return Bound::Counter;
+    }
     let mut counters: HashSet<String> = scope.varying.clone();
     counters.retain(|n| !n.is_empty());
     if ev.comparisons.iter().any(|c| reads_any(c, &counters)) {
@@ -352,6 +364,31 @@ pub(super) fn bound(ev: &Evidence, scope: &Scope) -> Bound {
     } else {
         Bound::None
     }
+}
+
+/// A `match` on an iterator's next item, alone or in a tuple (`match (op().await,
+/// retry_iter.next())`), with an arm for `None` (or a tuple holding one) that leaves.
+fn ends_with_schedule(m: &syn::ExprMatch) -> bool {
+    let (next_at, width) = match strip_refs(&m.expr) {
+        Expr::Tuple(t) => match t.elems.iter().position(consumes) {
+            Some(i) => (i, t.elems.len()),
+            None => return false,
+        },
+        e if consumes(e) => (0, 1),
+        _ => return false,
+    };
+    let none = |p: &syn::Pat| {
+        matches!(p, syn::Pat::Ident(i) if i.ident == "None")
+            || matches!(p, syn::Pat::Path(pp) if pp.path.is_ident("None"))
+    };
+    m.arms.iter().any(|arm| {
+        let at = match (&arm.pat, width) {
+            (syn::Pat::Tuple(t), w) if w > 1 && t.elems.len() == w => t.elems.get(next_at),
+            (p, 1) => Some(p),
+            _ => None,
+        };
+        at.is_some_and(none) && arm.guard.is_none() && exits(&arm.body)
+    })
 }
 
 /// What limits an open loop's attempts.
