@@ -89,6 +89,9 @@ struct Collector<'c> {
     /// Types whose found record the body refuses with an error, before any write
     /// (see [`Collector::refusal_of_found`]).
     refused: Vec<String>,
+    /// A branch answered an error saying the record exists, before any write (see
+    /// [`Collector::walk_if`]): the body refuses a repeat when it writes after it.
+    refused_in_words: bool,
     /// Lookups through a module's function (module, function) whose found record the
     /// body refuses, before any write (see `module_refusal.rs`).
     refused_modules: Vec<(String, String)>,
@@ -165,6 +168,7 @@ impl<'c> Collector<'c> {
             lookup_vars: Vec::new(),
             self_delete: false,
             refused: Vec::new(),
+            refused_in_words: false,
             refused_modules: Vec::new(),
             module_lookups: Vec::new(),
             bound_write: None,

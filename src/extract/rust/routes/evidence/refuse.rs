@@ -8,7 +8,7 @@ mod upsert;
 use syn::visit::{self, Visit};
 
 use super::answer::{block_refuses, expr_refuses};
-use super::violation::{ignoring_arm, refusal_arm, text_refusal_arm};
+use super::violation::{ignoring_arm, refusal_arm, text_refusal_arm, text_refusal_block};
 use super::{repeat, Collector, CHAIN_READ, CHAIN_SEND};
 use crate::extract::rust::front::ident::with_ident_str;
 use crate::extract::rust::front::items::Items;
@@ -283,6 +283,12 @@ impl Collector<'_> {
             if let Some(ty) = found_type(&i.cond, &self.cat.writes.lookups) {
                 self.refused.push(ty);
             }
+            // `for r in Role::find_all().await? { if r.name == req.name { return
+            // Err("Role already exists") } }`: refused in words, before any write.
+            let w = &self.cat.writes;
+            if text_refusal_block(&i.then_branch, &w.refusal_texts, &w.error_answers) {
+                self.refused_in_words = true;
+            }
             // `if user.private_key.is_some() { err!(..) }`: see `claim.rs`.
             self.claim_check(&i.cond);
         }
@@ -397,6 +403,11 @@ impl Collector<'_> {
             })
         };
         if refused.iter().any(|t| made(t)) {
+            self.ev.repeat |= repeat::REFUSES;
+        }
+        // Refused in words and then written: a config check saying "duplicate key" in
+        // a body that writes nothing refuses no repeat of the handler calling it.
+        if std::mem::take(&mut self.refused_in_words) && !self.names.writes.text.is_empty() {
             self.ev.repeat |= repeat::REFUSES;
         }
     }

@@ -253,6 +253,22 @@ pub(super) fn text_refusal_arm(arm: &syn::Arm, texts: &[String], answers: &[Stri
     v.found
 }
 
+/// A block answering an error whose text says the record exists (`return
+/// Err("Role already exists")`, `bail!("duplicate scope {n}")`): met before any write,
+/// the handler refuses a duplicate in words, however it found the existing record.
+pub(super) fn text_refusal_block(b: &syn::Block, texts: &[String], answers: &[String]) -> bool {
+    if texts.is_empty() {
+        return false;
+    }
+    let mut v = TextAnswer {
+        texts,
+        answers,
+        found: false,
+    };
+    v.visit_block(b);
+    v.found
+}
+
 /// Finds an error answer (`Err(..)`, an `error-answers` call, `bail!`/`err!`) whose
 /// arguments hold a literal saying one of `texts`.
 struct TextAnswer<'c> {
