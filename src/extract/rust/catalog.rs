@@ -180,6 +180,11 @@ pub struct ClientApi {
     /// by default (`get_connection` on redis).
     #[serde(default)]
     pub unbounded_methods: Vec<String>,
+    /// Builder methods that send every request over a Unix socket (reqwest's
+    /// `unix_socket(path)`): the client talks to a daemon on this host, no remote
+    /// integration, like a `unix:` address.
+    #[serde(default)]
+    pub unix_socket_methods: Vec<String>,
     /// Query parameters of the target URI that set a timeout (`connection_timeout`).
     #[serde(default)]
     pub target_timeout_params: Vec<String>,

@@ -128,6 +128,9 @@ impl Eval {
         if let (None, Some(Target::Local(why))) = (&self.local, call.target.as_deref()) {
             self.local = Some(why.clone());
         }
+        if self.local.is_none() && has(&api.unix_socket_methods, &call.name) && call.nargs > 0 {
+            self.local = Some("a Unix socket".to_string());
+        }
         if has(&api.timeout, &call.name) && call.nargs > 0 {
             if disables {
                 self.disabled.get_or_insert((call.span, disable_text()));
