@@ -4,6 +4,7 @@
 //! It is data (`apis/retry.toml`), read with serde, so a user can add an in-house
 //! strategy without writing Rust. See the built-in file for the format.
 
+use memchr::memmem;
 use serde::Deserialize;
 
 use super::Delay;
@@ -81,12 +82,17 @@ pub struct PathIndex {
 /// (`use reqwest::retry::Builder`) or reached through its module (`use reqwest::retry;
 /// retry::for_host(..)`): each spells that segment. A file naming only the crate (an
 /// HTTP client's every file names `reqwest`) skips the crate walk and its word scan.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct CrateWords {
     pub ident: String,
     /// Empty when a path of the crate is its identifier alone: then the identifier
     /// is enough.
     pub needles: Vec<String>,
+    /// Searchers for `ident` and each of `needles`, made once: every file's text is
+    /// searched for each crate, and `str::contains` set up a searcher per call and
+    /// walked the text a byte at a time (neon: 47M, 5,210 searches).
+    find_ident: memmem::Finder<'static>,
+    find_needles: Vec<memmem::Finder<'static>>,
 }
 
 impl CrateWords {
@@ -98,24 +104,31 @@ impl CrateWords {
                 Some(seg) => needles.push(seg.to_string()),
                 None => {
                     needles.clear();
-                    return CrateWords { ident, needles };
+                    break;
                 }
             }
         }
         needles.sort_unstable();
         needles.dedup();
-        CrateWords { ident, needles }
+        let finder = |w: &str| memmem::Finder::new(w.as_bytes()).into_owned();
+        CrateWords {
+            find_ident: finder(&ident),
+            find_needles: needles.iter().map(|n| finder(n)).collect(),
+            ident,
+            needles,
+        }
     }
 
     /// `renames`: the package's dependencies renamed in `Cargo.toml` (name in code,
     /// package): `again = { package = "tokio-retry" }` is written `again::..`.
     fn used_in(&self, text: &str, renames: &[(&str, &str)]) -> bool {
         let named = |name: &str| text.contains(name);
+        let found = |f: &memmem::Finder| f.find(text.as_bytes()).is_some();
         let renamed = renames
             .iter()
             .any(|(name, package)| package.replace('-', "_") == self.ident && named(name));
-        (named(&self.ident) || renamed)
-            && (self.needles.is_empty() || self.needles.iter().any(|n| named(n)))
+        (found(&self.find_ident) || renamed)
+            && (self.needles.is_empty() || self.find_needles.iter().any(found))
     }
 }
 
