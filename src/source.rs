@@ -90,33 +90,17 @@ impl KeptLines {
 
 /// Offsets where lines start: 0, and one past every `\n`.
 ///
-/// Every file read is indexed, so this runs over every byte of a tree: it tests 32
-/// bytes at a time into a bit mask (the comparison vectorises) instead of searching
-/// for each newline of lines that are mostly short.
+/// Every file read is indexed, so this runs over every byte of a tree: `memchr`
+/// finds each newline a vector at a time, about 80 instructions a line with the
+/// push (neon: 11 MB, 295k lines, 23.5M). A fold of 32 bytes into a bit mask
+/// (28.2M) and a word at a time with an xor (33.7M) both cost more: neither
+/// vectorised, and lines are short.
 ///
 /// Offsets past `u32::MAX`, which no file read has, are clamped to it.
 pub(crate) fn line_starts(bytes: &[u8]) -> Vec<u32> {
     let mut starts = Vec::with_capacity(bytes.len() / 32 + 1);
     starts.push(0);
-    let chunks = bytes.chunks_exact(32);
-    let tail = chunks.remainder();
-    for (c, chunk) in chunks.enumerate() {
-        let mut mask = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |m, (j, &b)| m | (u32::from(b == b'\n') << j));
-        while mask != 0 {
-            starts.push(offset32(c * 32 + mask.trailing_zeros() as usize + 1));
-            mask &= mask - 1;
-        }
-    }
-    let base = bytes.len() - tail.len();
-    starts.extend(
-        tail.iter()
-            .enumerate()
-            .filter(|(_, &b)| b == b'\n')
-            .map(|(j, _)| offset32(base + j + 1)),
-    );
+    starts.extend(memchr::memchr_iter(b'\n', bytes).map(|i| offset32(i + 1)));
     starts.shrink_to_fit();
     starts
 }
@@ -129,9 +113,9 @@ fn offset32(offset: usize) -> u32 {
 /// Line starts when a lone `\r` (old Mac line ends, which YAML allows) breaks lines
 /// too, or `None` when the text has no lone `\r`.
 fn cr_line_starts(bytes: &[u8], lf_starts: &[u32]) -> Option<Vec<u32>> {
-    if !bytes.contains(&b'\r') {
-        return None;
-    }
+    // `memchr` searches a vector at a time; the slice's `contains` a word (neon:
+    // 11.6M for its 11 MB of Rust).
+    memchr::memchr(b'\r', bytes)?;
     let lone: Vec<u32> = bytes
         .iter()
         .enumerate()

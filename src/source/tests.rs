@@ -29,6 +29,25 @@ fn line_starts_agree_with_a_plain_search_across_chunk_edges() {
 }
 
 #[test]
+fn line_starts_find_newlines_only_among_all_byte_values() {
+    // Every byte value before and after a newline, the newline at every offset
+    // of a word: a byte with its high bit set, or one bit away from `\n`, is none.
+    let mut bytes: Vec<u8> = Vec::new();
+    for b in 0..=255u8 {
+        for pad in 0..9 {
+            bytes.extend(std::iter::repeat_n(b, pad));
+            bytes.push(b'\n');
+            bytes.push(b);
+        }
+    }
+    let newlines = bytes.iter().enumerate().filter(|(_, &b)| b == b'\n');
+    let expected: Vec<u32> = std::iter::once(0)
+        .chain(newlines.map(|(i, _)| i as u32 + 1))
+        .collect();
+    assert_eq!(super::line_starts(&bytes), expected);
+}
+
+#[test]
 fn offsets_map_to_one_based_lines_and_columns() {
     let f = file("a: 1\nbb: 2\n\nc: 3");
     assert_eq!(at(&f, 0), (1, 1));

@@ -42,12 +42,21 @@ impl<'a> CallGraph<'a> {
             .collect();
         let mut by_name: HashMap<&str, Vec<usize>> = HashMap::default();
         let mut by_fn_name: HashMap<&str, Vec<usize>> = HashMap::default();
+        // A body is listed once per name however often it calls it: every reader
+        // asks whether some caller qualifies, never how many calls it makes, and a
+        // body calling `map` forty times made forty entries for each walk to test.
+        let push = |map: &mut HashMap<&'a str, Vec<usize>>, n: &'a str, b: usize| {
+            let list = map.entry(n).or_default();
+            if list.last() != Some(&b) {
+                list.push(b);
+            }
+        };
         for (b, (_, info)) in bodies.iter().enumerate() {
             for n in info.calls().iter() {
-                by_name.entry(n).or_default().push(b);
+                push(&mut by_name, n, b);
             }
             for n in info.fn_calls().iter() {
-                by_fn_name.entry(n).or_default().push(b);
+                push(&mut by_fn_name, n, b);
             }
         }
         let narrowed = self_dispatch(&bodies, &by_name);
@@ -59,7 +68,7 @@ impl<'a> CallGraph<'a> {
         }
     }
 
-    /// The bodies that call body `b` by name (repeated once per call).
+    /// The bodies that call body `b` by name, each once, in body order.
     pub(super) fn callers(&self, b: usize) -> &[usize] {
         if let Some(callers) = self.narrowed.get(&b) {
             return callers;
@@ -85,7 +94,8 @@ impl<'a> CallGraph<'a> {
     ) -> Vec<bool> {
         let n = self.bodies.len();
         let mut callees: Vec<Vec<usize>> = vec![Vec::new(); n];
-        for b in 0..n {
+        // A root is reached already: no edge into it is needed.
+        for b in (0..n).filter(|&b| !root[b]) {
             for &c in self.callers(b) {
                 if counts(c, b) && callees[c].last() != Some(&b) {
                     callees[c].push(b);

@@ -13,10 +13,11 @@ impl Collector<'_> {
     /// names a module, not a call of `store`.
     pub(super) fn qualifier(&mut self, id: &proc_macro2::Ident) {
         let name = self.names.calls.push_ident(id);
-        if self.ev.storage.is_none() && has(&self.cat.evidence.storage_calls, name) {
+        let sets = self.cat.names();
+        if self.ev.storage.is_none() && sets.storage_calls.contains(name) {
             self.ev.storage = Some(name.into());
         }
-        if self.chain_depth > 0 && has(&self.cat.writes.not_writes, name) {
+        if self.chain_depth > 0 && sets.not_writes.contains(name) {
             self.chain |= CHAIN_INERT;
         }
     }
@@ -27,17 +28,18 @@ impl Collector<'_> {
         let names = &mut *self.names;
         let text = &names.calls.text;
         let name = &text[text.len() - 1 - len..text.len() - 1];
-        let upsert = has(&self.cat.writes.upsert_calls, name);
+        let sets = self.cat.names();
+        let upsert = sets.upsert_calls.contains(name);
         if self.chain_depth > 0 {
             if upsert {
                 self.chain |= CHAIN_UPSERT;
             }
-            if has(&self.cat.writes.not_writes, name) {
+            if sets.not_writes.contains(name) {
                 self.chain |= CHAIN_INERT;
             }
         }
         // A call whose answer is a condition asks; it writes nothing (`predicate.rs`).
-        if self.asking || !self.cat.is_write_call(name) || has(&self.cat.writes.not_writes, name) {
+        if self.asking || !self.cat.is_write_call(name) || sets.not_writes.contains(name) {
             return;
         }
         if self.ev.writes.is_none() {
@@ -195,9 +197,10 @@ impl Collector<'_> {
     /// argument count ([`super::ARGS_UNKNOWN`] in a macro's text).
     pub(super) fn called(&mut self, id: &proc_macro2::Ident, ident_too: bool, args: u8) -> bool {
         let name = self.names.calls.push_ident_args(id, args);
+        let sets = self.cat.names();
         // The printed text equals a catalogue name exactly when the identifier does
         // (`r#x` prints as `r#x`, and `Ident == "r#x"` compares the same way).
-        if has(&self.cat.cors.methods, name) {
+        if sets.cors_methods.contains(name) {
             self.names.calls.pop();
             return false;
         }
@@ -211,7 +214,7 @@ impl Collector<'_> {
                 self.names.fn_calls.push_str(&asked);
             }
         }
-        if self.ev.storage.is_none() && has(&self.cat.evidence.storage_calls, name) {
+        if self.ev.storage.is_none() && sets.storage_calls.contains(name) {
             self.ev.storage = Some(name.into());
         }
         let len = name.len();
@@ -221,7 +224,7 @@ impl Collector<'_> {
             &text[text.len() - 1 - len..text.len() - 1]
         };
         if ident_too {
-            if has(&self.cat.evidence.key_fields, name) {
+            if sets.key_fields.contains(name) {
                 self.ev.key_field = true;
             }
             if is_screaming(name) {
