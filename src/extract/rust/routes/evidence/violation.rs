@@ -241,22 +241,22 @@ pub(super) fn text_refusal_arm(arm: &syn::Arm, texts: &[String], answers: &[Stri
         return false;
     };
     let caught = t.path.segments.last().is_some_and(|s| s.ident == "Err");
-    if texts.is_empty() || !caught {
-        return false;
-    }
-    let mut v = TextAnswer {
-        texts,
-        answers,
-        found: false,
-    };
-    v.visit_expr(&arm.body);
-    v.found
+    caught && text_answer_in(texts, answers, |v| v.visit_expr(&arm.body))
 }
 
 /// A block answering an error whose text says the record exists (`return
 /// Err("Role already exists")`, `bail!("duplicate scope {n}")`): met before any write,
 /// the handler refuses a duplicate in words, however it found the existing record.
 pub(super) fn text_refusal_block(b: &syn::Block, texts: &[String], answers: &[String]) -> bool {
+    text_answer_in(texts, answers, |v| v.visit_block(b))
+}
+
+/// Whether `walk` meets an error answer saying one of `texts` ([`TextAnswer`]).
+fn text_answer_in(
+    texts: &[String],
+    answers: &[String],
+    walk: impl FnOnce(&mut TextAnswer),
+) -> bool {
     if texts.is_empty() {
         return false;
     }
@@ -265,7 +265,7 @@ pub(super) fn text_refusal_block(b: &syn::Block, texts: &[String], answers: &[St
         answers,
         found: false,
     };
-    v.visit_block(b);
+    walk(&mut v);
     v.found
 }
 

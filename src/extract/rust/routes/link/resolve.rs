@@ -141,11 +141,8 @@ impl<'a> Package<'a> {
         if let Some(targets) = self.path_targets(ev, c) {
             return (targets, true);
         }
-        let by_name = if ev.fn_calls.iter().any(|n| n == c) {
-            &self.fns
-        } else {
-            &self.methods
-        };
+        let as_fn = ev.fn_calls.iter().any(|n| n == c);
+        let by_name = if as_fn { &self.fns } else { &self.methods };
         let all = by_name.get(c).map(Vec::as_slice).unwrap_or_default();
         // Rust has no optional parameters: `lock.write()` runs no `write(schema,
         // entry, fsync)`. Only what the calls' argument counts fit, when known.
@@ -165,7 +162,7 @@ impl<'a> Package<'a> {
         // not show, so none is taken for it (guessing the first that writes made a
         // mutation of every validated read). Free functions of one name are not methods
         // of types: each is a candidate as before.
-        if !ev.fn_calls.iter().any(|n| n == c) && of_several_types(&targets) {
+        if !as_fn && of_several_types(&targets) {
             return (Vec::new(), false);
         }
         (self.bodies(targets), false)
