@@ -141,10 +141,11 @@ pub fn rules_table(rules: &[Rule]) -> String {
         for r in members {
             let _ = writeln!(
                 out,
-                "| `{}` | {} | {} | {} |",
+                "| `{}` | {} | {}{} | {} |",
                 r.id,
                 r.category.name(),
                 r.spec.severity.name(),
+                if r.opt_in { " (opt-in)" } else { "" },
                 cell(r.spec.summary.trim())
             );
         }

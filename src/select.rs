@@ -5,8 +5,9 @@
 //! ids before the `/` (`istio`), or a category (`timeout`). With `--select`, only
 //! rules matching one of its selectors stay active; `--ignore` then removes the
 //! rules matching one of its own. Both apply to the rules `resilint.toml` leaves
-//! on: a rule turned `off` there stays off. A rule that is not active reports
-//! nothing and counts nothing toward coverage.
+//! on: a rule turned `off` there stays off. An opt-in rule (off by default) is turned
+//! on by `--select` naming its id, not by its group or category. A rule that is not
+//! active reports nothing and counts nothing toward coverage.
 
 use crate::report::Category;
 use crate::rules::{Rule, RuleError};
@@ -71,6 +72,12 @@ impl Selection {
             .into_iter()
             .filter(|r| self.select.is_empty() || self.select.iter().any(|s| matches(s, r)))
             .filter(|r| !self.ignore.iter().any(|s| matches(s, r)))
+            .map(|mut r| {
+                // An opt-in rule named by its id is asked for; a group or a category
+                // selects among the rules on by default.
+                r.opt_in &= !self.select.contains(&r.id);
+                r
+            })
             .collect())
     }
 }

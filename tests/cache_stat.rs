@@ -92,11 +92,14 @@ fn what_a_stat_vouches_for_answers_as_a_fresh_read_does() {
     // Edits, left to settle before the next run: only their stats tell them apart.
     // A DestinationRule: the VirtualService's verdict, in another file, changes.
     write(root, "k8s/orders-dr.yaml", RULES);
-    // A handler in another module stops reading the idempotency key: the route,
-    // in main.rs, becomes a finding.
+    // A handler in another module stops reading the idempotency key and makes a new
+    // record instead: the route, in main.rs, becomes a finding.
     let handlers = root.join("svc/src/handlers.rs");
     let text = std::fs::read_to_string(&handlers).unwrap();
-    let unkeyed = text.replace("let key = require_key(&headers)?;", "let key = 0u64;");
+    let unkeyed = text.replace(
+        "let key = require_key(&headers)?;",
+        "let key = uuid::Uuid::new_v4();",
+    );
     assert_ne!(unkeyed, text);
     write(root, "svc/src/handlers.rs", &unkeyed);
     // The same size and the old modification time: the change time still differs.

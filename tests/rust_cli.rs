@@ -139,8 +139,8 @@ delay = "constant"
 use axum::routing::post;
 use axum::Router;
 
-async fn create() { db::insert_order().await }
-async fn refund() { db::insert_refund().await }
+async fn create() { db::insert_order(uuid::Uuid::new_v4()).await }
+async fn refund() { db::insert_refund(uuid::Uuid::new_v4()).await }
 
 fn app() -> Router {
     Router::new()
@@ -348,7 +348,7 @@ fn test_code_is_the_same_for_clients_retries_and_routes() {
              for _ in 0..3 {{\n            \
              if let Ok(_) = client.get(\"http://svc\").send().await {{ return true; }}\n        \
              }}\n        false\n    }}\n    \
-             {attr}async fn create_{name}() {{ db::insert_{name}().await }}\n    \
+             {attr}async fn create_{name}() {{ db::insert_{name}(uuid::Uuid::new_v4()).await }}\n    \
              {attr}pub fn app_{name}() -> axum::Router {{\n        \
              axum::Router::new().route(\"/x\", axum::routing::post(create_{name}))\n    }}\n"
         )

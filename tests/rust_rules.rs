@@ -1,6 +1,7 @@
 //! Fixture-driven tests of the Rust rules: every `fixtures/rust/<name>/fail` tree
 //! yields exactly the findings of `rust/<name>` marked `// expect: rust/<name>` on
-//! their lines, and every `pass` tree yields none.
+//! their lines (and of any other rule its markers name: a case one rule hands to
+//! another says so), and every `pass` tree yields none. Opt-in rules are on.
 //!
 //! The same convention as the YAML fixtures (`# expect:`), so the harnesses merge.
 
@@ -9,15 +10,37 @@ use std::path::{Path, PathBuf};
 
 use resilint::engine::{run, Options};
 
+mod common;
+use common::opt_in_config;
+
 /// Relative to the package root, which is the working directory of `cargo test`,
 /// so finding paths and marker paths are shown the same way.
 fn fixture_root() -> PathBuf {
     PathBuf::from("fixtures/rust")
 }
 
+/// Every rule id an `expect:` marker below `dir` names.
+fn marked_rules(dir: &Path) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for_markers(dir, |_, ids| {
+        out.extend(ids.split(',').map(|id| id.trim().to_string()));
+    });
+    out
+}
+
 /// (display path, line) of every `expect: <rule>` marker below `dir`.
 fn markers(dir: &Path, rule: &str) -> BTreeSet<(String, usize)> {
     let mut out = BTreeSet::new();
+    for_markers(dir, |at, ids| {
+        if ids.split(',').any(|id| id.trim() == rule) {
+            out.insert(at);
+        }
+    });
+    out
+}
+
+/// Calls `f` with the place and the ids of every `// expect:` marker below `dir`.
+fn for_markers(dir: &Path, mut f: impl FnMut((String, usize), &str)) {
     for entry in ignore::WalkBuilder::new(dir)
         .standard_filters(false)
         .build()
@@ -32,13 +55,9 @@ fn markers(dir: &Path, rule: &str) -> BTreeSet<(String, usize)> {
             let Some(pos) = line.find("// expect:") else {
                 continue;
             };
-            let ids = &line[pos + "// expect:".len()..];
-            if ids.split(',').any(|id| id.trim() == rule) {
-                out.insert((display(path), i + 1));
-            }
+            f((display(path), i + 1), &line[pos + "// expect:".len()..]);
         }
     }
-    out
 }
 
 fn display(path: &Path) -> String {
@@ -48,7 +67,7 @@ fn display(path: &Path) -> String {
 fn findings(dir: &Path, rule: &str) -> BTreeSet<(String, usize)> {
     let outcome = run(&Options {
         paths: vec![dir.to_path_buf()],
-        config: None,
+        config: Some(opt_in_config()),
         threads: Some(2),
     })
     .expect("run");
@@ -88,14 +107,21 @@ fn fail_fixtures_have_exactly_the_marked_findings() {
     let mut failures = Vec::new();
     for (rule, dir) in rule_dirs() {
         let fail = dir.join("fail");
-        let expected = markers(&fail, &rule);
-        assert!(!expected.is_empty(), "{rule}: fail fixture has no markers");
-        let got = findings(&fail, &rule);
-        for missing in expected.difference(&got) {
-            failures.push(format!("{rule}: expected a finding at {missing:?}"));
-        }
-        for extra in got.difference(&expected) {
-            failures.push(format!("{rule}: unexpected finding at {extra:?}"));
+        assert!(
+            !markers(&fail, &rule).is_empty(),
+            "{rule}: fail fixture has no markers"
+        );
+        let mut judged = marked_rules(&fail);
+        judged.insert(rule.clone());
+        for r in judged {
+            let expected = markers(&fail, &r);
+            let got = findings(&fail, &r);
+            for missing in expected.difference(&got) {
+                failures.push(format!("{rule}: expected a {r} finding at {missing:?}"));
+            }
+            for extra in got.difference(&expected) {
+                failures.push(format!("{rule}: unexpected {r} finding at {extra:?}"));
+            }
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
@@ -109,7 +135,7 @@ fn pass_fixtures_are_silent_and_counted() {
         assert!(got.is_empty(), "{rule}: pass fixture has findings {got:?}");
         let outcome = run(&Options {
             paths: vec![pass.clone()],
-            config: None,
+            config: Some(opt_in_config()),
             threads: Some(1),
         })
         .unwrap();
@@ -251,13 +277,14 @@ fn a_streamed_response_gets_per_read_timeout_advice() {
 
 /// Every write of the stub fixture goes into the empty `enterprise` member, whether
 /// the call is named as a write (`create_group`) or not (`lease`), imported or
-/// written through its whole path: each message says its body is not in sight.
+/// written through its whole path: each message says its body is not in sight (a
+/// write out of sight makes no identity the linter sees: the opt-in rule's).
 #[test]
 fn writes_into_a_stub_package_say_so() {
     let dir = fixture_root().join("mutation-without-idempotency-key/fail/axum-stub-members");
     let outcome = run(&Options {
         paths: vec![dir],
-        config: None,
+        config: Some(opt_in_config()),
         threads: Some(1),
     })
     .unwrap();
@@ -265,7 +292,7 @@ fn writes_into_a_stub_package_say_so() {
         .report
         .findings
         .iter()
-        .filter(|f| f.rule == "rust/mutation-without-idempotency-key")
+        .filter(|f| f.rule == "rust/possible-mutation-without-idempotency-key")
         .map(|f| f.message.as_str())
         .collect();
     assert_eq!(messages.len(), 5, "{messages:#?}");

@@ -185,7 +185,18 @@ fn rules_lists_as_json_for_scripts() {
     let text = run_in(dir.path(), &["rules"]);
     let text = stdout(&text);
     let listed: Vec<&str> = text.lines().filter(|l| l.starts_with("  ")).collect();
-    assert_eq!(list.len(), listed.len());
+    // Opt-in rules follow under their own heading, as `off` in the JSON.
+    let opt_in: Vec<&str> = text.lines().filter(|l| l.starts_with("- ")).collect();
+    assert_eq!(list.len(), listed.len() + opt_in.len());
+    let off: Vec<&serde_json::Value> = list.iter().filter(|r| r["severity"] == "off").collect();
+    assert_eq!(off.len(), opt_in.len());
+    assert!(off.iter().all(|r| r["opt_in"] == true), "{off:?}");
+    assert!(
+        opt_in
+            .iter()
+            .any(|l| l.contains("rust/possible-mutation-without-idempotency-key")),
+        "{text}"
+    );
     // Grouped: a heading per group naming the platforms its rules select.
     assert!(text.contains("\n\nistio (kubernetes)\n  istio/"), "{text}");
     assert!(
@@ -244,4 +255,59 @@ fn completions_are_printed_for_each_shell() {
         );
     }
     assert_eq!(code(&run_in(dir.path(), &["completions", "tcsh"])), 2);
+}
+
+/// An opt-in rule is off until asked for by its id (`--select`) or a level in
+/// `resilint.toml`; its group or category selects only the rules on by default, and
+/// what is off counts nothing toward coverage.
+#[test]
+fn opt_in_rules_run_only_when_asked_for() {
+    let possible = "rust/possible-mutation-without-idempotency-key";
+    let dir = tree(&[
+        (
+            "Cargo.toml",
+            "[package]\nname = \"notes\"\nversion = \"0.1.0\"\n\n[dependencies]\naxum = \"0.8\"\n",
+        ),
+        (
+            "src/main.rs",
+            "use axum::routing::post;\n\nasync fn add(s: axum::extract::State<notes_db::Db>) { s.append_note().await }\n\npub fn app() -> axum::Router {\n    axum::Router::new().route(\"/notes\", post(add))\n}\n",
+        ),
+    ]);
+    let rules_of = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["check", ".", "--format", "json"];
+        all.extend(args);
+        let report = json(&run_in(dir.path(), &all));
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(rules_of(&[]), Vec::<String>::new());
+    let report = json(&run_in(dir.path(), &["check", ".", "--format", "json"]));
+    assert_eq!(report["coverage"]["idempotency"]["total"], 0);
+    assert_eq!(rules_of(&["--select", "rust"]), Vec::<String>::new());
+    assert_eq!(rules_of(&["--select", "idempotency"]), Vec::<String>::new());
+    assert_eq!(
+        rules_of(&["--select", possible]),
+        vec![possible.to_string()]
+    );
+    write(
+        dir.path(),
+        "resilint.toml",
+        format!("[rules]\n\"{possible}\" = \"warning\"\n"),
+    );
+    assert_eq!(rules_of(&[]), vec![possible.to_string()]);
+    let out = run_in(dir.path(), &["check", "."]);
+    assert_eq!(code(&out), 1, "a warning as configured fails the run");
+    // `explain` documents it whether on or off.
+    std::fs::remove_file(dir.path().join("resilint.toml")).unwrap();
+    let out = run_in(dir.path(), &["explain", possible]);
+    assert_eq!(code(&out), 0);
+    assert!(
+        stdout(&out).contains("off by default (opt-in, info when selected)"),
+        "{}",
+        stdout(&out)
+    );
 }

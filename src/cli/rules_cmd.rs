@@ -6,35 +6,52 @@ use std::path::PathBuf;
 use super::{print_out, rule_error, usage_error, RulesFormat};
 use crate::engine::{self, Options};
 
-fn rules_for(config: Option<PathBuf>) -> Result<Vec<crate::rules::Rule>, i32> {
+/// The active rules, and the opt-in rules left off (listed apart, so an audit finds them).
+type Listed = (Vec<crate::rules::Rule>, Vec<crate::rules::Rule>);
+
+fn rules_for(config: Option<PathBuf>) -> Result<Listed, i32> {
     let options = Options {
         paths: vec![PathBuf::from(".")],
         config,
         threads: None,
     };
     let config = engine::resolve_config(&options).map_err(rule_error)?;
-    engine::load_rules(&config).map_err(rule_error)
+    let active = engine::load_rules(&config).map_err(rule_error)?;
+    let opt_in = engine::all_rules(&config)
+        .map_err(rule_error)?
+        .into_iter()
+        .filter(|r| r.opt_in && !active.iter().any(|a| a.id == r.id))
+        .filter(|r| config.rules.get(&r.id) != Some(&crate::config::Level::Off))
+        .collect();
+    Ok((active, opt_in))
 }
 
 pub(super) fn list_rules(config: Option<PathBuf>, format: RulesFormat) -> i32 {
-    let rules = match rules_for(config) {
+    let (rules, opt_in) = match rules_for(config) {
         Ok(r) => r,
         Err(code) => return code,
     };
     if format == RulesFormat::Markdown {
-        return print_out(&crate::reference::rules_table(&rules));
+        let mut all = rules;
+        all.extend(opt_in);
+        all.sort_by(|a, b| a.id.cmp(&b.id));
+        return print_out(&crate::reference::rules_table(&all));
     }
     if format == RulesFormat::Json {
+        let off = opt_in.iter().map(|r| (r, "off"));
         let list: Vec<serde_json::Value> = rules
             .iter()
-            .map(|r| {
+            .map(|r| (r, r.severity.name()))
+            .chain(off)
+            .map(|(r, severity)| {
                 let info = engine::rule_info(r);
                 serde_json::json!({
                     "id": info.id,
                     "group": crate::reference::group_of(&info.id),
                     "category": info.category.name(),
-                    "severity": info.severity.name(),
+                    "severity": severity,
                     "default_severity": r.spec.severity.name(),
+                    "opt_in": r.opt_in,
                     "platform": info.platform,
                     "summary": info.summary,
                     "origin": r.origin,
@@ -62,6 +79,20 @@ pub(super) fn list_rules(config: Option<PathBuf>, format: RulesFormat) -> i32 {
             ));
         }
     }
+    if !opt_in.is_empty() {
+        out.push_str(
+            "\nOff by default (opt-in: `--select ID`, or a level for it under [rules] in resilint.toml)\n",
+        );
+        for r in &opt_in {
+            out.push_str(&format!(
+                "- {:width$}  {:15}  {:7}  {}\n",
+                r.id,
+                r.category.name(),
+                r.spec.severity.name(),
+                r.spec.summary
+            ));
+        }
+    }
     print_out(&out)
 }
 
@@ -81,9 +112,9 @@ pub(super) fn explain(id: &str, config: Option<PathBuf>) -> i32 {
         Err(e) => return rule_error(e),
     };
     let configured = active.iter().find(|r| r.id == id).map(|r| r.severity);
-    // Every rule at its default level, so a rule turned off is explained too.
+    // Every rule, so a rule turned off (or opt-in) is explained too.
     config.rules.clear();
-    let all = match engine::load_rules(&config) {
+    let all = match engine::all_rules(&config) {
         Ok(r) => r,
         Err(e) => return rule_error(e),
     };
@@ -95,10 +126,12 @@ pub(super) fn explain(id: &str, config: Option<PathBuf>) -> i32 {
     };
     let docs = rule.spec.docs.get_ref();
     let default = rule.spec.severity.name();
-    let level = match configured {
-        Some(s) if s == rule.spec.severity => format!("{default} by default"),
-        Some(s) => format!("{} as configured, {default} by default", s.name()),
-        None => format!("off as configured, {default} by default"),
+    let level = match (configured, rule.opt_in) {
+        (Some(s), false) if s == rule.spec.severity => format!("{default} by default"),
+        (Some(s), false) => format!("{} as configured, {default} by default", s.name()),
+        (None, false) => format!("off as configured, {default} by default"),
+        (Some(s), true) => format!("{} as configured, off by default (opt-in)", s.name()),
+        (None, true) => format!("off by default (opt-in, {default} when selected)"),
     };
     let text = format!(
         "{}  ({}, {level})\n\n{}\n\nWhat it does\n  {}\n\nWhy it matters\n  {}\n\nExample\n{}\n\nFix\n  {}\n",

@@ -52,7 +52,8 @@ pub fn all_rules(config: &Config) -> Result<Vec<Rule>, RuleError> {
     Ok(all)
 }
 
-/// Each rule's level under `config` (`None`: off), in the order of `rules`; an id
+/// Each rule's level under `config` (`None`: off; an opt-in rule the config gives no
+/// level is off), in the order of `rules`; an id
 /// of `[rules]` that names no rule is a usage error at its position.
 pub fn levels(config: &Config, all: &[Rule]) -> Result<Vec<Option<Severity>>, RuleError> {
     for id in config.rules.keys() {
@@ -73,6 +74,7 @@ pub fn levels(config: &Config, all: &[Rule]) -> Result<Vec<Option<Severity>>, Ru
         .iter()
         .map(|rule| match config.rules.get(&rule.id) {
             Some(level) => level.severity(),
+            None if rule.opt_in => None,
             None => Some(rule.severity),
         })
         .collect())

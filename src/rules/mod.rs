@@ -33,6 +33,9 @@ pub struct Rule {
     pub id: String,
     pub category: Category,
     pub severity: Severity,
+    /// Off unless a configuration gives it a level or `--select` names its id (see
+    /// [`RuleSpec::opt_in`]).
+    pub opt_in: bool,
     pub spec: RuleSpec,
     /// `built-in` or the rule file's path.
     pub origin: String,
@@ -103,6 +106,7 @@ pub fn parse_rule(
         id: spec.id.get_ref().clone(),
         category: spec.category,
         severity: spec.severity,
+        opt_in: spec.opt_in,
         spec,
         origin: origin.to_string(),
     })

@@ -24,6 +24,11 @@ pub struct RuleSpec {
     pub category: Category,
     /// Default severity; `resilint.toml` may override it or turn the rule off.
     pub severity: Severity,
+    /// Off unless asked for: a level for it in `resilint.toml`, or its id in `--select`.
+    /// For rules whose evidence is weaker than the default set's (clippy's pedantic
+    /// lints, ruff's rules outside the default selection): an audit turns them on.
+    #[serde(default)]
+    pub opt_in: bool,
     /// One line, shown by `resilint rules` and in SARIF.
     pub summary: String,
     /// Which subjects the rule judges.

@@ -194,6 +194,11 @@ const ROUTE: &[Field] = &[
         Ty::Text,
         "present when the handler writes (its body, two calls down by name, four through calls resolved by their paths and imports) or is not in the scanned code: the write a repeat applies twice when known (`call .send (in send_email)`, `creates a record: ..`), else the first write",
     ),
+    Field::new(
+        "confirmed",
+        Ty::Text,
+        "present when the route writes and is surely a mutation: its handler makes a record under an identity made per request (`Uuid::new_v4()`, a constructor or helper calling one, two calls down; four through resolved calls), `creates a record: new id Uuid::new_v4 (in Order::new)`, a repeat makes a second one; or it reads an idempotency key, `reads an idempotency key: ..`",
+    ),
 ];
 
 /// The fact document of one Rust file.

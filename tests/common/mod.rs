@@ -190,15 +190,41 @@ pub fn show(path: &Path) -> String {
 
 /// Runs the engine on one directory, single-threaded, with no config file.
 pub fn run(dir: &Path) -> resilint::engine::Outcome {
+    // A fixture's own `resilint.toml` (a `[services]` table) is read as it is; the
+    // others run with the opt-in rules on, so their fixtures are judged too.
+    let own = dir.join("resilint.toml").is_file();
     let options = resilint::engine::Options {
         paths: vec![dir.to_path_buf()],
-        config: None,
+        config: (!own).then(opt_in_config),
         threads: Some(1),
     };
     match resilint::engine::run(&options) {
         Ok(outcome) => outcome,
         Err(e) => panic!("engine failed on {}: {e}", show(dir)),
     }
+}
+
+/// A configuration turning every opt-in rule on at its default severity (written once
+/// per test binary, to a temporary directory).
+pub fn opt_in_config() -> PathBuf {
+    static CONFIG: std::sync::OnceLock<(tempfile::TempDir, PathBuf)> = std::sync::OnceLock::new();
+    CONFIG
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let mut text = String::from("[rules]\n");
+            for r in resilint::rules::builtin()
+                .unwrap()
+                .iter()
+                .filter(|r| r.opt_in)
+            {
+                text.push_str(&format!("\"{}\" = \"{}\"\n", r.id, r.severity.name()));
+            }
+            let path = dir.path().join("resilint.toml");
+            std::fs::write(&path, text).expect("write config");
+            (dir, path)
+        })
+        .1
+        .clone()
 }
 
 /// Maps each finding's display path back to the canonical path of the file it came from.

@@ -7,6 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
+use uuid::Uuid;
 
 use crate::{clients, ledger::Ledger, payments::Payments, receipts};
 
@@ -50,13 +51,15 @@ async fn order_status(Path(id): Path<u64>) -> String {
     format!("order {id}: placed")
 }
 
-async fn place_order(State(state): State<AppState>, Json(order): Json<NewOrder>) -> Result<StatusCode, StatusCode> {
+async fn place_order(State(state): State<AppState>, Json(order): Json<NewOrder>) -> Result<(StatusCode, String), StatusCode> {
+    // Every request is a new order, under an id made here.
+    let id = Uuid::new_v4();
     state.inventory.reserve(&order.sku).await.map_err(|_| StatusCode::BAD_GATEWAY)?;
     let score = state.fraud.score(1).await.map_err(|_| StatusCode::BAD_GATEWAY)?;
     if score > 0.9 {
         return Err(StatusCode::FORBIDDEN);
     }
-    Ok(StatusCode::CREATED)
+    Ok((StatusCode::CREATED, id.to_string()))
 }
 
 /// Paying twice is worse than failing once: the client must send an Idempotency-Key.

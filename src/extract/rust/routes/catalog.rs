@@ -251,6 +251,7 @@ impl RoutesCatalog {
         add(&mut w.not_followed, o.not_followed);
         add(&mut w.not_writes, o.not_writes);
         add(&mut w.new_ids, o.new_ids);
+        add(&mut w.telemetry_ids, o.telemetry_ids);
         add(&mut w.deletes, o.deletes);
         add(&mut w.keyed_calls, o.keyed_calls);
         add(&mut w.diff_calls, o.diff_calls);
@@ -414,9 +415,19 @@ impl RoutesCatalog {
         self.writes.repeat_harmless.iter().any(|p| glob(p, name))
     }
 
+    /// Whether `name` (a function's last segment) makes an id for telemetry, not for a
+    /// record (`generate_trace_id`: the catalogue's `telemetry-ids`).
+    pub(crate) fn telemetry_id(&self, name: &str) -> bool {
+        let name = name.rsplit("::").next().unwrap_or(name);
+        self.writes.telemetry_ids.iter().any(|t| glob(t, name))
+    }
+
     /// The catalogue identity generator a call `qualifier::name(..)` is, if it is one.
     pub(crate) fn new_id(&self, qualifier: Option<&str>, name: &str) -> Option<&str> {
         let kinds = &self.names().new_id_kinds;
+        if self.telemetry_id(name) {
+            return None;
+        }
         self.writes
             .new_ids
             .iter()

@@ -190,6 +190,11 @@ fn link_files<'a>(
             // or answers: the rule does not judge it.
             let written = pkg.handler_writes(r.handler.as_ref(), fi);
             let mut covered_by = pkg.key_cover(r, fi);
+            let confirmed = written.as_ref().and_then(|_| {
+                pkg.handler_creates(r.handler.as_ref(), fi)
+                    .map(|how| format!("creates a record: {how}"))
+                    .or_else(|| covered_by.as_ref().map(|_| KEY_READ.to_string()))
+            });
             let mut writes = written.as_ref().map(|w| w.0.clone());
             if let Some((how, site)) = written.filter(|_| covered_by.is_none()) {
                 // Only writes a repeat leaves as they are: the database dedups them on a
@@ -209,6 +214,7 @@ fn link_files<'a>(
                 handler: handler_name,
                 covered_by,
                 writes,
+                confirmed,
             });
         }
     }
@@ -236,6 +242,9 @@ fn sea_files<'a>(
     out
 }
 
+/// Why a route that reads an idempotency key is surely a mutation.
+const KEY_READ: &str = "reads an idempotency key: its authors treat it as a mutation";
+
 /// One handler serving one literal path with two subject methods (`post(h).patch(h)`)
 /// is one change to make, not two: the routes of a file that share handler, path and
 /// judgment become one fact at the first registration, its `method` naming both
@@ -247,8 +256,8 @@ fn merge_methods(facts: Vec<RouteFact>) -> Vec<RouteFact> {
             o.file == f.file
                 && f.path.is_some()
                 && f.handler.is_some()
-                && (&o.path, &o.handler, &o.covered_by, &o.writes)
-                    == (&f.path, &f.handler, &f.covered_by, &f.writes)
+                && (&o.path, &o.handler, &o.covered_by, &o.writes, &o.confirmed)
+                    == (&f.path, &f.handler, &f.covered_by, &f.writes, &f.confirmed)
         };
         match out
             .iter_mut()

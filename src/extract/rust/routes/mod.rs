@@ -266,6 +266,13 @@ pub struct RouteFact {
     /// `handler not in the scanned code`); `None`: it shows no write, it only reads or
     /// answers, and the rule does not judge it.
     pub writes: Option<String>,
+    /// Why the route is surely a mutation, when it writes and is: its handler makes a
+    /// record under an identity made per request (`new id Uuid::new_v4 (in
+    /// Order::new)`), the one write evidence a repeat surely duplicates, or it reads an
+    /// idempotency key (its authors' word). Writes matched by a call's name only
+    /// (`call .send`, `call Type::save`) mislead on code they were not shaped on (a
+    /// channel's `send`, a validator's `add_param`).
+    pub confirmed: Option<String>,
 }
 
 /// Summarises one parsed file. `text` is the text `file` was parsed from (positions
@@ -310,6 +317,9 @@ pub fn to_node(routes: &[&RouteFact]) -> Node {
             }
             if let Some(w) = &r.writes {
                 map.push(entry("writes", w));
+            }
+            if let Some(n) = &r.confirmed {
+                map.push(entry("confirmed", n));
             }
             Node {
                 value: Value::Map(map),

@@ -54,6 +54,10 @@ pub struct Writes {
     /// a record created with one is a new record on every repeat, whatever it is
     /// saved with. A `Type::f` entry matches that call only, a bare name any call.
     pub new_ids: Vec<String>,
+    /// Names of ids made for telemetry, not for a record (`generate_trace_id`,
+    /// `new_span_id`; a `*` matches any text): a `new-ids` pattern matching one is
+    /// no new record.
+    pub telemetry_ids: Vec<String>,
     /// Calls that delete (a `*` matches any text): an ORM chain starting from one
     /// (diesel `delete(t.filter(..))`), or a call of one not in sight
     /// (`operator.delete_with(path)`). A repeat finds nothing more to delete.

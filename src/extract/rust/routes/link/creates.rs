@@ -81,8 +81,10 @@ impl Package<'_> {
             // An audit row's new id (`log_event` → `Event::new`) is no new record
             // of the change.
             // A generator itself (`get_uuid`) was judged where it is called.
+            // A trace or span id's generator makes no record (`generate_trace_id`).
             if self.not_followed.iter().any(|n| n == c)
                 || self.harmless(c)
+                || self.cat.telemetry_id(c)
                 || self.cat.new_id(None, c).is_some()
             {
                 return None;

@@ -119,6 +119,7 @@ fn to_node_maps_facts_with_spans() {
             handler: Some("create".into()),
             covered_by: None,
             writes: Some("sql insert into".into()),
+            confirmed: Some("creates a record: new id Uuid::new_v4".into()),
         },
         RouteFact {
             file: 0,
@@ -128,6 +129,7 @@ fn to_node_maps_facts_with_spans() {
             handler: None,
             covered_by: Some("header".into()),
             writes: None,
+            confirmed: None,
         },
     ];
     let node = to_node(&facts.iter().collect::<Vec<_>>());
@@ -148,6 +150,11 @@ fn to_node_maps_facts_with_spans() {
         Some("sql insert into")
     );
     assert!(items[1].get("writes").is_none());
+    assert_eq!(
+        items[0].get("confirmed").and_then(Node::as_str),
+        Some("creates a record: new id Uuid::new_v4")
+    );
+    assert!(items[1].get("confirmed").is_none());
     assert_eq!(
         items[1].get("idempotency-key").and_then(Node::as_str),
         Some("header")
