@@ -90,7 +90,19 @@ impl Extractor {
             .iter()
             .map(|(_, deps)| deps.as_ref().map_or(0, Deps::fingerprint))
             .collect();
-        let test_support = test_files::test_support(packages.iter().map(|(_, d)| d.as_ref()));
+        let has_binary = |m: &Path, d: Option<&Deps>| {
+            let dir = m.parent().unwrap_or(Path::new(""));
+            d.is_some_and(|d| !d.bin_paths.is_empty())
+                || dir.join("src/main.rs").is_file()
+                || dir.join("src/bin").is_dir()
+        };
+        let test_support = test_files::test_support(
+            packages.iter().map(|(_, d)| d.as_ref()),
+            &packages
+                .iter()
+                .map(|(m, d)| has_binary(m, d.as_ref()))
+                .collect::<Vec<_>>(),
+        );
         Extractor {
             catalog,
             test_support,

@@ -82,12 +82,16 @@ pub(crate) fn suspects<'a>(texts: impl Iterator<Item = (&'a Path, &'a str)>) -> 
 
 /// Packages of the run that are test support: named like one (a `test`, `mock` or
 /// `fixture` word: `crates_io_test_utils`, `kanidmd_testkit`, `client_api_test`) and
-/// depended on by the run's packages only under `[dev-dependencies]`. Their code runs
-/// in tests only, like a `#[cfg(test)]` module's. The name is required too: a published
-/// client that the workspace uses only in its tests (garage's `k2v-client`) is code
-/// its users run.
+/// depended on by the run's packages only under `[dev-dependencies]`, or by none when
+/// it is a library (a workspace member whose library only its own `tests/` drive
+/// against the service, `merino-integration-tests`; `has_binary`, per package: a
+/// binary nothing depends on, `test-runs`, may be a service about tests). Their code
+/// runs in tests only, like a `#[cfg(test)]` module's. The name is required too: a
+/// published client that the workspace uses only in its tests (garage's `k2v-client`)
+/// is code its users run.
 pub(crate) fn test_support<'d>(
     packages: impl Iterator<Item = Option<&'d Deps>> + Clone,
+    has_binary: &[bool],
 ) -> Vec<bool> {
     let used = |name: &str| {
         packages
@@ -107,9 +111,10 @@ pub(crate) fn test_support<'d>(
     };
     packages
         .clone()
-        .map(|d| {
+        .zip(has_binary)
+        .map(|(d, &binary)| {
             d.and_then(Deps::own_name)
-                .is_some_and(|n| test_named(n) && dev_used(n) && !used(n))
+                .is_some_and(|n| test_named(n) && !used(n) && (dev_used(n) || !binary))
         })
         .collect()
 }

@@ -12,7 +12,8 @@
 //! Test-only: `#[test]` and any `#[<path>::test]` (`tokio::test`, `actix_web::test`,
 //! `sqlx::test`), `#[rstest]`, and `#[cfg(P)]` where `P` can only hold under test or
 //! in a debug build: `test`, `debug_assertions`, `all(.., test, ..)`, `any(..)` whose
-//! every branch is test-only (`any(test, debug_assertions)`). Not test-only:
+//! every branch is test-only (`any(test, debug_assertions)`), and a test-support
+//! feature (`feature = "test-harness"`, `"test-utils"`: see [`test_feature`]). Not test-only:
 //! `cfg(not(test))`, `cfg(not(debug_assertions))`, `cfg(any(test, feature = "x"))`.
 //! Known limit: a package whose release profile turns debug assertions on
 //! (`[profile.release] debug-assertions = true`, rare) ships such code; it is skipped
@@ -45,6 +46,11 @@ fn predicate_is_test(tokens: TokenStream) -> bool {
     let tokens: Vec<TokenTree> = tokens.into_iter().collect();
     match tokens.as_slice() {
         [TokenTree::Ident(i)] => i == "test" || i == "debug_assertions",
+        [TokenTree::Ident(k), TokenTree::Punct(eq), TokenTree::Literal(l)]
+            if k == "feature" && eq.as_char() == '=' =>
+        {
+            test_feature(&l.to_string())
+        }
         [TokenTree::Ident(op), TokenTree::Group(g)] => {
             let mut parts = split_commas(g.stream());
             match op.to_string().as_str() {
@@ -58,6 +64,21 @@ fn predicate_is_test(tokens: TokenStream) -> bool {
         }
         _ => false,
     }
+}
+
+/// Whether a feature's name (its literal, quoted) names test support: two words or
+/// more, one a `test` word (`test-harness`, `test-utils`, `test_util`,
+/// `integration-tests`) or a mock word (`mocks`). Such a feature compiles helpers that
+/// tests enable (`helium-iceberg = { .., features = ["test-harness"] }`), even when it is
+/// on by default. A lone `test` or `testing` may switch on a staging build's own
+/// endpoints: it stays judged.
+fn test_feature(literal: &str) -> bool {
+    let name = literal.trim_matches('"');
+    let words: Vec<&str> = name.split(['-', '_']).collect();
+    words.len() > 1
+        && words
+            .iter()
+            .any(|w| w.starts_with("test") || matches!(*w, "mock" | "mocks"))
 }
 
 /// The comma-separated predicates of an `all(..)`/`any(..)` list.
@@ -99,6 +120,10 @@ mod tests {
             "#[cfg(debug_assertions)]",
             "#[cfg(any(test, debug_assertions))]",
             "#[cfg(all(debug_assertions, feature = \"x\"))]",
+            "#[cfg(feature = \"test-harness\")]",
+            "#[cfg(feature = \"test_util\")]",
+            "#[cfg(any(test, feature = \"test-utils\"))]",
+            "#[cfg(feature = \"integration-tests\")]",
         ] {
             assert!(is_test_attr(&attr(a)), "{a}");
         }
@@ -108,6 +133,9 @@ mod tests {
             "#[cfg(any(debug_assertions, feature = \"x\"))]",
             "#[cfg(any(test, feature = \"x\"))]",
             "#[cfg(feature = \"test\")]",
+            "#[cfg(feature = \"testing\")]",
+            "#[cfg(feature = \"latest\")]",
+            "#[cfg(feature = \"contest-mode\")]",
             "#[cfg(unix)]",
             "#[inline]",
             "#[tested]",
