@@ -460,7 +460,7 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_> {
     }
 
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-        if !is_test(&f.attrs) {
+        if !is_skipped_fn(&f.attrs) {
             if self.facts.binary_root && f.sig.ident == "main" && self.fn_name.is_none() {
                 self.facts.command_gates = gates::command_gates(&f.block);
             }
@@ -492,7 +492,7 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_> {
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-        if is_test(&f.attrs) {
+        if is_skipped_fn(&f.attrs) {
             return;
         }
         let name = match &self.impl_type {

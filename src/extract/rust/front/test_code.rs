@@ -26,6 +26,27 @@ pub fn is_test(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(is_test_attr)
 }
 
+/// Whether a function is left out of the analyses: test-only, or marked unused by its
+/// authors (`#[allow(dead_code)]`: the compiler found no caller in some build, and
+/// the authors said so; text-generation-inference's TCP `connect` beside the Unix
+/// socket one every backend uses). Functions only: on a module, a type or an `impl`
+/// the attribute silences warnings for some of its items, not all.
+pub fn is_skipped_fn(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| is_test_attr(a) || allows_dead_code(a))
+}
+
+/// Whether the attribute is `#[allow(.., dead_code, ..)]`.
+fn allows_dead_code(attr: &syn::Attribute) -> bool {
+    let syn::Meta::List(l) = &attr.meta else {
+        return false;
+    };
+    l.path.is_ident("allow")
+        && l.tokens
+            .clone()
+            .into_iter()
+            .any(|t| matches!(&t, TokenTree::Ident(i) if i == "dead_code"))
+}
+
 /// Whether one attribute marks its item as test-only code.
 pub fn is_test_attr(attr: &syn::Attribute) -> bool {
     let path = attr.path();
@@ -105,6 +126,21 @@ mod tests {
     fn attr(text: &str) -> syn::Attribute {
         let item: syn::ItemFn = syn::parse_str(&format!("{text} fn f() {{}}")).unwrap();
         item.attrs.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn functions_marked_unused_are_skipped() {
+        let f = |text: &str| -> syn::ItemFn { syn::parse_str(text).unwrap() };
+        assert!(is_skipped_fn(&f("#[allow(dead_code)] fn f() {}").attrs));
+        assert!(is_skipped_fn(
+            &f("#[allow(unused, dead_code)] fn f() {}").attrs
+        ));
+        assert!(is_skipped_fn(&f("#[test] fn f() {}").attrs));
+        assert!(!is_skipped_fn(
+            &f("#[allow(unused_variables)] fn f() {}").attrs
+        ));
+        assert!(!is_skipped_fn(&f("#[inline] fn f() {}").attrs));
+        assert!(!is_skipped_fn(&f("#[expect(dead_code)] fn f() {}").attrs));
     }
 
     #[test]

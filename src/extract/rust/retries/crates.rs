@@ -17,7 +17,7 @@ use syn::Expr;
 use super::catalog::StrategyHit;
 use super::delay::{sleep_sites, Part, Scope};
 use super::walk::{walk_block, Options, Seen};
-use super::{is_test, Ctx, Delay, RetryFact};
+use super::{is_skipped_fn, is_test, Ctx, Delay, RetryFact};
 use crate::extract::rust::front::items::Items;
 
 pub(crate) fn find(ctx: &Ctx, file: &syn::File) -> Vec<RetryFact> {
@@ -36,13 +36,13 @@ struct Finder<'c, 'a> {
 
 impl<'ast> Visit<'ast> for Finder<'_, '_> {
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-        if !is_test(&f.attrs) {
+        if !is_skipped_fn(&f.attrs) {
             self.facts
                 .extend(super::strategies::in_body(self.ctx, &f.block));
         }
     }
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-        if !is_test(&f.attrs) {
+        if !is_skipped_fn(&f.attrs) {
             self.facts
                 .extend(super::strategies::in_body(self.ctx, &f.block));
         }
