@@ -189,6 +189,14 @@ impl Extractor {
         !test_files::declared_test_mods(text).is_empty()
     }
 
+    /// Whether file `i` (at `path`) is its package's build script, `build.rs` beside
+    /// the manifest: it runs when the package compiles, not in the service (SQLPage's
+    /// retried download of front-end assets), so it is left out like a test.
+    fn build_script(&self, i: usize, path: &Path) -> bool {
+        path.file_name().is_some_and(|n| n == "build.rs")
+            && self.package_of[i].is_some_and(|p| self.packages[p].0.parent() == path.parent())
+    }
+
     /// The files the given facts declare as out-of-line `#[cfg(test)]` modules.
     pub fn test_files<'f>(facts: impl Iterator<Item = &'f FileFacts>) -> HashSet<PathBuf> {
         facts.flat_map(|f| f.test_files.iter().cloned()).collect()
@@ -202,7 +210,10 @@ impl Extractor {
         let mut by_package: BTreeMap<Option<usize>, Package> = BTreeMap::new();
         for (i, f) in facts {
             let support = self.package_of[i].is_some_and(|p| self.test_support[p]);
-            if !support && !test_files.contains(&candidates[i].path) {
+            if !support
+                && !test_files.contains(&candidates[i].path)
+                && !self.build_script(i, &candidates[i].path)
+            {
                 by_package
                     .entry(self.package_of[i])
                     .or_default()
