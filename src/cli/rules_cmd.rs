@@ -16,13 +16,21 @@ fn rules_for(config: Option<PathBuf>) -> Result<Listed, i32> {
         threads: None,
     };
     let config = engine::resolve_config(&options).map_err(rule_error)?;
-    let active = engine::load_rules(&config).map_err(rule_error)?;
-    let opt_in = engine::all_rules(&config)
-        .map_err(rule_error)?
-        .into_iter()
-        .filter(|r| r.opt_in && !active.iter().any(|a| a.id == r.id))
-        .filter(|r| config.rules.get(&r.id) != Some(&crate::config::Level::Off))
-        .collect();
+    // The rule files are read once: each rule's level says where it is listed.
+    let all = engine::all_rules(&config).map_err(rule_error)?;
+    let levels = engine::levels(&config, &all).map_err(rule_error)?;
+    let (mut active, mut opt_in) = (Vec::new(), Vec::new());
+    for (mut rule, level) in all.into_iter().zip(levels) {
+        match level {
+            Some(severity) => {
+                rule.severity = severity;
+                active.push(rule);
+            }
+            // Off by default, not turned off by the configuration.
+            None if rule.opt_in && !config.rules.contains_key(&rule.id) => opt_in.push(rule),
+            None => {}
+        }
+    }
     Ok((active, opt_in))
 }
 

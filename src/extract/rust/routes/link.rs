@@ -190,10 +190,16 @@ fn link_files<'a>(
             // or answers: the rule does not judge it.
             let written = pkg.handler_writes(r.handler.as_ref(), fi);
             let mut covered_by = pkg.key_cover(r, fi);
+            // A key read settles it without the new-identity walk (a covered route's
+            // `confirmed` only decides which rule counts it).
             let confirmed = written.as_ref().and_then(|_| {
-                pkg.handler_creates(r.handler.as_ref(), fi)
-                    .map(|how| format!("creates a record: {how}"))
-                    .or_else(|| covered_by.as_ref().map(|_| KEY_READ.to_string()))
+                covered_by
+                    .as_ref()
+                    .map(|_| KEY_READ.to_string())
+                    .or_else(|| {
+                        pkg.handler_creates(r.handler.as_ref(), fi)
+                            .map(|how| format!("creates a record: {how}"))
+                    })
             });
             let mut writes = written.as_ref().map(|w| w.0.clone());
             if let Some((how, site)) = written.filter(|_| covered_by.is_none()) {
