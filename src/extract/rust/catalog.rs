@@ -13,6 +13,7 @@ use globset::GlobSet;
 use rustc_hash::FxHashSet;
 use serde::Deserialize;
 
+use crate::extract::rust::front::deps::Deps;
 use crate::extract::rust::retries::RetryCatalog;
 use crate::extract::rust::routes::RoutesCatalog;
 
@@ -76,6 +77,10 @@ pub struct CatalogFile {
     /// Functions that wrap a client and forward its requests (`reqwest_middleware::ClientBuilder::new(client)`).
     #[serde(default)]
     pub client_wrapper: Vec<TimeoutWrapper>,
+    /// Methods that take a client and run each of its requests under a deadline of
+    /// their own (an OpenTelemetry exporter's `with_http_client`).
+    #[serde(default)]
+    pub timeout_consumer: Vec<TimeoutConsumer>,
     /// What makes a package a one-shot command-line tool (the breaker rule leaves its
     /// calls): its command-line parsers and the frameworks that make it a service.
     #[serde(default)]
@@ -219,6 +224,18 @@ pub struct TimeoutWrapper {
     pub functions: Vec<String>,
 }
 
+/// `.with_http_client(client)` on an OpenTelemetry exporter builder: the exporter
+/// sends only under its processor's export timeout (the batch processor cuts every
+/// export off, 30 s by default), so the client it is given needs none of its own.
+/// Methods are matched by name, in packages that depend on the crate.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TimeoutConsumer {
+    #[serde(rename = "crate")]
+    pub krate: String,
+    pub methods: Vec<String>,
+}
+
 /// `ServiceBuilder::new().timeout(d).service(client)` and `.layer(TimeoutLayer::new(d))`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -266,6 +283,8 @@ pub struct Catalog {
     /// Job-queue traits, every file's entries.
     pub background_jobs: Vec<BackgroundJob>,
     client_wrappers: Vec<TimeoutWrapper>,
+    /// Methods whose client argument is used under their own deadline.
+    timeout_consumers: Vec<TimeoutConsumer>,
     /// The retry extractor's catalogue (`apis/retry*.toml`).
     pub retry: RetryCatalog,
     /// The routes extractor's catalogue (`apis/routes*.toml`).
@@ -301,6 +320,7 @@ impl Catalog {
                 self.layers.extend(file.timeout_layer);
                 self.breakers.extend(file.breaker);
                 self.client_wrappers.extend(file.client_wrapper);
+                self.timeout_consumers.extend(file.timeout_consumer);
                 self.hand_breakers.extend(file.hand_breaker);
                 self.background_jobs.extend(file.background_job);
                 if let Some(o) = file.one_shot {
@@ -507,6 +527,16 @@ impl Catalog {
         self.last_segments
             .as_ref()
             .is_none_or(|set| set.contains(last))
+    }
+
+    /// Whether `.method(client)` hands the client to a consumer that runs its requests
+    /// under a deadline of its own, in a package with dependencies `deps` (all of
+    /// them when unknown).
+    pub fn is_timeout_consumer(&self, method: &str, deps: Option<&Deps>) -> bool {
+        self.timeout_consumers.iter().any(|c| {
+            c.methods.iter().any(|m| m == method)
+                && deps.is_none_or(|d| d.depends_on(&c.krate.replace('-', "_")))
+        })
     }
 
     /// Whether a method name starts a request on some client (a chain through it no

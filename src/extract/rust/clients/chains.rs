@@ -306,6 +306,12 @@ impl Visitor<'_, '_> {
         if guard_args {
             self.breaker += 1;
         }
+        // `.with_http_client(client)` of an exporter: the client is used under the
+        // exporter's own deadline.
+        let consumed = !m.args.is_empty()
+            && with_ident_str(&m.method, |n| {
+                self.ctx.catalog.is_timeout_consumer(n, self.ctx.deps)
+            });
         let mut arg_methods = Vec::new();
         for a in &m.args {
             // A request built in the argument of a request call on the same client.
@@ -317,6 +323,9 @@ impl Visitor<'_, '_> {
             self.request_arg = None;
             if let Some(h) = value {
                 self.mark_context(h);
+                if consumed {
+                    self.mark_wrapped(h);
+                }
                 if m.method == "layer" {
                     if let Some(b) = self.is_breaker(h) {
                         st.breaker_layered |= self.ctx.catalog.breakers[b].layer;
