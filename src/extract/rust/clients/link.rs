@@ -37,8 +37,9 @@ pub(crate) fn entry(key: &str, value: Node) -> (Node, Node) {
 pub(crate) struct Linked {
     pub clients: Vec<Vec<Node>>,
     pub calls: Vec<Vec<Node>>,
-    /// Every request judged: package file index, span and the function (link key) it
-    /// is made in; the retry analysis asks which loops reach one.
+    /// Every remote request judged (one to this host, a socket or a health probe left
+    /// out): package file index, span and the function (link key) it is made in; the
+    /// retry analysis asks which loops reach one.
     pub requests: Vec<(usize, Span, Option<String>)>,
 }
 
@@ -307,11 +308,17 @@ pub(crate) fn link_clients(
                 if !seen_calls.insert((r.file, r.span)) {
                     continue;
                 }
+                // A request to this host, a socket or a health probe is no integration
+                // point: a retry loop making only such requests polls something local.
+                let mut local = node.get("local").is_some();
                 if !builder {
                     let call = request_node(entry_api, &r, guarded, &node, &t, library);
+                    local |= call.get("local").is_some();
                     out.calls[r.file].push(call);
                 }
-                out.requests.push((r.file, r.span, r.in_fn));
+                if !local {
+                    out.requests.push((r.file, r.span, r.in_fn));
+                }
             }
             twins.note(&node, (fi, out.clients[fi].len()), span.start, *twin_of);
             out.clients[fi].push(node);

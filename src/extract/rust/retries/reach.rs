@@ -10,6 +10,10 @@
 //!   (`sqlx::query(..)`, `redis::cmd(..)`), whose values the client analysis may not
 //!   follow (a pool passed as an argument).
 //!
+//! A request whose address is this host's, a socket or a health probe (written in the
+//! call, `get("http://localhost:4100/")`, or known to the client analysis) is no such
+//! evidence: a loop polling a process it started waits for nothing shared.
+//!
 //! A loop with none of these retries something local (a file removal, a lock,
 //! `Arc::try_unwrap`, a local channel, a computation): no remote service is spared
 //! by backing off, so its node carries `local` (the reason) and the retry rules
@@ -111,6 +115,44 @@ struct Scan<'c, 'a> {
     /// The calls of chains that are awaited (`client.get_object().send().await`): a
     /// dependency's network call is asynchronous, its parsers and codecs are not.
     awaited: FxHashSet<*const Expr>,
+}
+
+/// Whether a call's first argument is written as an address of this host, a socket or
+/// a health probe: a string literal, or the text of a `format!` (`"http://127.0.0.1:{port}/"`).
+fn local_address(arg: &Expr) -> bool {
+    let text = match arg {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(l),
+            ..
+        }) => l.value(),
+        Expr::Macro(m) if m.mac.path.is_ident("format") => {
+            match m.mac.tokens.clone().into_iter().next() {
+                Some(proc_macro2::TokenTree::Literal(l)) => match syn::Lit::new(l) {
+                    syn::Lit::Str(s) => s.value(),
+                    _ => return false,
+                },
+                _ => return false,
+            }
+        }
+        Expr::Reference(r) => return local_address(&r.expr),
+        _ => return false,
+    };
+    crate::extract::rust::clients::local_reason(&text).is_some()
+}
+
+/// Whether a request chain names an address of this host, a socket or a health probe
+/// in one of its calls (`http.get(format!("http://127.0.0.1:{port}/")).send()`).
+fn addresses_this_host(m: &syn::ExprMethodCall) -> bool {
+    let mut call = m;
+    loop {
+        if call.args.first().is_some_and(local_address) {
+            return true;
+        }
+        match &*call.receiver {
+            Expr::MethodCall(inner) => call = inner,
+            _ => return false,
+        }
+    }
 }
 
 /// The calls of the chain an `.await` waits on, through `?` and parentheses.
@@ -237,7 +279,10 @@ impl Scan<'_, '_> {
                 None
             }
             Expr::Call(c) => match &*c.func {
-                Expr::Path(p) => self.path_call(&p.path, (params, awaited), depth, follow),
+                Expr::Path(p) => {
+                    let local = c.args.first().is_some_and(local_address);
+                    self.path_call(&p.path, (params, awaited, local), depth, follow)
+                }
                 _ => None,
             },
             Expr::Macro(m) => {
@@ -279,13 +324,17 @@ impl Scan<'_, '_> {
     fn path_call(
         &mut self,
         path: &syn::Path,
-        (params, awaited): (&HashMap<String, &syn::Type>, bool),
+        (params, awaited, local): (&HashMap<String, &syn::Type>, bool, bool),
         depth: usize,
         follow: &mut Vec<String>,
     ) -> Option<String> {
         let segs = segments(path);
         if let Some(full) = self.catalogued(&segs) {
-            self.note(Strength::Catalogued, || format!("calls `{full}`"));
+            // `reqwest::blocking::get("http://localhost:4100/")`: a poll of this host
+            // is no evidence of a remote call.
+            if !local {
+                self.note(Strength::Catalogued, || format!("calls `{full}`"));
+            }
         } else if segs.len() == 1 && params.contains_key(&segs[0]) && depth == 0 {
             self.note(Strength::Parameter, || {
                 format!("calls parameter `{}`", segs[0])
@@ -314,6 +363,11 @@ impl Scan<'_, '_> {
     ) -> Option<String> {
         if is_self(&m.receiver) {
             follow.push(m.method.to_string());
+        }
+        // `http.get(format!("http://127.0.0.1:{port}/")).send()`: a poll of this host is
+        // no evidence of a remote call.
+        if addresses_this_host(m) {
+            return Some(m.method.to_string());
         }
         if let Some(ty) = receiver_type(self.ctx, &m.receiver, params, lets) {
             if let Some(full) = self.catalogued(&ty) {
