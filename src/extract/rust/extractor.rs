@@ -27,7 +27,8 @@ pub struct Extractor {
     /// The text of each discovered manifest (by candidate index), read once here and
     /// handed to its own load step.
     manifests: HashMap<usize, Result<String, FileError>>,
-    /// Per package: test support ([`test_files::test_support`]), left out like tests.
+    /// Per package: test support ([`test_files::test_support`]) or developer tooling
+    /// ([`test_files::dev_tooling`]), left out like tests.
     test_support: Vec<bool>,
 }
 
@@ -96,13 +97,16 @@ impl Extractor {
                 || dir.join("src/main.rs").is_file()
                 || dir.join("src/bin").is_dir()
         };
-        let test_support = test_files::test_support(
+        let mut test_support = test_files::test_support(
             packages.iter().map(|(_, d)| d.as_ref()),
             &packages
                 .iter()
                 .map(|(m, d)| has_binary(m, d.as_ref()))
                 .collect::<Vec<_>>(),
         );
+        for (support, (_, deps)) in test_support.iter_mut().zip(&packages) {
+            *support |= test_files::dev_tooling(deps.as_ref());
+        }
         Extractor {
             catalog,
             test_support,

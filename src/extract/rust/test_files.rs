@@ -119,6 +119,14 @@ pub(crate) fn test_support<'d>(
         .collect()
 }
 
+/// Whether a package is its workspace's `xtask` (`xtask`, `xtask-*`): by the cargo-xtask
+/// convention, the build and release automation a developer runs with `cargo xtask`,
+/// never deployed, so left out like tests (router's `xtask` polls a demo it started).
+pub(crate) fn dev_tooling(deps: Option<&Deps>) -> bool {
+    deps.and_then(Deps::own_name)
+        .is_some_and(|n| n == "xtask" || n.starts_with("xtask_"))
+}
+
 /// A `_`-separated word of the package name starts or ends with `test` (`test_utils`,
 /// `testkit`, `googletest`), or is a mock or fixture word.
 fn test_named(name: &str) -> bool {
