@@ -201,6 +201,33 @@ impl Extractor {
             && self.package_of[i].is_some_and(|p| self.packages[p].0.parent() == path.parent())
     }
 
+    /// The files of the run no module declaration of their package reaches
+    /// ([`super::modules`]): not compiled, so left out.
+    fn undeclared(
+        &self,
+        facts: &[(usize, FileFacts)],
+        candidates: &[Candidate],
+    ) -> HashSet<PathBuf> {
+        let mut by_package: BTreeMap<usize, Vec<(&Path, &super::modules::Declared)>> =
+            BTreeMap::new();
+        for (i, f) in facts {
+            if let Some(p) = self.package_of[*i] {
+                by_package
+                    .entry(p)
+                    .or_default()
+                    .push((candidates[*i].path.as_path(), &f.declared));
+            }
+        }
+        let mut out = HashSet::new();
+        for (p, files) in by_package {
+            let (manifest, deps) = &self.packages[p];
+            let dir = manifest.parent().unwrap_or(Path::new(""));
+            let found = super::modules::undeclared(dir, deps.as_ref(), &files);
+            out.extend(found.into_iter().map(Path::to_path_buf));
+        }
+        out
+    }
+
     /// The files the given facts declare as out-of-line `#[cfg(test)]` modules.
     pub fn test_files<'f>(facts: impl Iterator<Item = &'f FileFacts>) -> HashSet<PathBuf> {
         facts.flat_map(|f| f.test_files.iter().cloned()).collect()
@@ -211,12 +238,15 @@ impl Extractor {
     /// document per file that has something to judge.
     pub fn link(&self, facts: Vec<(usize, FileFacts)>, candidates: &[Candidate]) -> Vec<Document> {
         let test_files = Self::test_files(facts.iter().map(|(_, f)| f));
+        let undeclared = self.undeclared(&facts, candidates);
         let mut by_package: BTreeMap<Option<usize>, Package> = BTreeMap::new();
         for (i, f) in facts {
             let support = self.package_of[i].is_some_and(|p| self.test_support[p]);
+            let path = &candidates[i].path;
             if !support
-                && !test_files.contains(&candidates[i].path)
-                && !self.build_script(i, &candidates[i].path)
+                && !test_files.contains(path)
+                && !undeclared.contains(path)
+                && !self.build_script(i, path)
             {
                 by_package
                     .entry(self.package_of[i])

@@ -143,6 +143,9 @@ pub struct FileFacts {
     /// that hold them once the file's path is known.
     pub test_mods: Vec<String>,
     pub test_files: Vec<std::path::PathBuf>,
+    /// The modules and file names the file's text declares ([`super::modules`]): which
+    /// files of its package are compiled at all.
+    pub declared: super::modules::Declared,
     /// Functions (link keys) called inside a breaker's `call`: their outbound calls
     /// are guarded one function down.
     pub breaker_callees: Vec<String>,

@@ -25,6 +25,7 @@ pub mod facts;
 pub mod front;
 pub mod lazy;
 pub mod link;
+pub mod modules;
 pub mod retries;
 pub mod routes;
 pub mod scan;
@@ -82,8 +83,12 @@ pub fn summarize(source: &SourceFile, ctx: &Ctx) -> Result<FileFacts, FileError>
     let error = |offset: Option<usize>, kind: ErrorKind, message: String| {
         source.error(offset, kind, message)
     };
+    let declared = modules::declared(&source.text);
     if is_generated(&source.text) {
-        return Ok(FileFacts::default());
+        return Ok(FileFacts {
+            declared,
+            ..FileFacts::default()
+        });
     }
     let text = blank_unparsed(blank_shebang(&source.text));
     // The limits guard the parse, so they are checked on what `syn` will see: a test
@@ -118,6 +123,7 @@ pub fn summarize(source: &SourceFile, ctx: &Ctx) -> Result<FileFacts, FileError>
                 }
             }
             facts.test_files = test_files::module_files(&source.path, &facts.test_mods);
+            facts.declared = declared;
             Ok(facts)
         }
         Err(e) => {
