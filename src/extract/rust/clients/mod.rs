@@ -412,6 +412,12 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_> {
     }
 
     fn visit_local(&mut self, l: &'ast syn::Local) {
+        // `#[cfg(feature = "test_mode")] let client = ..;` beside its release twin
+        // `#[cfg(not(..))] let client = ..;`: the test build's binding is no client of
+        // the service (and the release one, which shadows it here, is the one used).
+        if crate::extract::rust::front::test_code::is_test(&l.attrs) {
+            return;
+        }
         for a in &l.attrs {
             self.visit_attribute(a);
         }
