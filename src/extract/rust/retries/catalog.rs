@@ -22,6 +22,11 @@ pub struct RetryCatalog {
     /// Awaited methods that wait a fixed period (`interval.tick().await`).
     #[serde(default)]
     pub tick_methods: Vec<String>,
+    /// Functions that bound a future by the duration given first: around a wait for a
+    /// stop signal (`timeout(d, shutdown.changed())`) they wait that duration unless
+    /// told to stop, a sleep that shutdown cuts short.
+    #[serde(default)]
+    pub timeout_functions: Vec<String>,
     /// Methods asking an error whether its attempt timed out (`e.is_timeout()`): a
     /// loop going round only on such an error has waited the timeout each time.
     #[serde(default)]
@@ -250,6 +255,7 @@ impl RetryCatalog {
     pub fn extend(&mut self, other: RetryCatalog) {
         self.sleep_functions.extend(other.sleep_functions);
         self.tick_methods.extend(other.tick_methods);
+        self.timeout_functions.extend(other.timeout_functions);
         self.timeout_questions.extend(other.timeout_questions);
         self.network_paths.extend(other.network_paths);
         self.local_types.extend(other.local_types);

@@ -34,7 +34,10 @@ fn call_site(ctx: &Ctx, scope: &Scope, c: &syn::ExprCall, e: &Expr) -> Option<Si
         return None;
     };
     let path = ctx.resolve(&p.path);
-    if ctx.catalog.is_sleep(&path) {
+    // `timeout(d, shutdown.changed())`: a sleep of `d` that a stop signal cuts short.
+    let stoppable = ctx.catalog.timeout_functions.iter().any(|f| *f == path)
+        && c.args.iter().nth(1).is_some_and(stop_signal);
+    if ctx.catalog.is_sleep(&path) || stoppable {
         let arg = c.args.first();
         let delay = arg.map_or(Delay::Unknown, |a| classify(ctx, scope, a));
         let seconds = arg
@@ -49,6 +52,38 @@ fn call_site(ctx: &Ctx, scope: &Scope, c: &syn::ExprCall, e: &Expr) -> Option<Si
     }
     let name = local_call_name(&p.path)?;
     helper_sleeps(ctx, scope, &name, c.args.items()).map(|d| Site::waits(d, ctx.pos.of(e)))
+}
+
+/// Whether a future waits for a stop signal: a cancellation token's `cancelled()`, or
+/// `changed()`/`recv()`/`notified()` of a receiver named for stopping (`shutdown_rx`,
+/// `stop`, `cancel`, `terminate`, `quit`, `exit`, `kill`).
+fn stop_signal(e: &Expr) -> bool {
+    let Expr::MethodCall(m) = e else {
+        return false;
+    };
+    if m.method == "cancelled" {
+        return true;
+    }
+    let named_for_stopping = match &*m.receiver {
+        Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        Expr::Field(f) => match &f.member {
+            syn::Member::Named(n) => Some(n.to_string()),
+            syn::Member::Unnamed(_) => None,
+        },
+        _ => None,
+    }
+    .is_some_and(|name| {
+        let name = name.to_ascii_lowercase();
+        [
+            "shutdown", "stop", "cancel", "terminat", "quit", "exit", "kill",
+        ]
+        .iter()
+        .any(|w| name.contains(w))
+    });
+    named_for_stopping
+        && ["changed", "recv", "notified"]
+            .iter()
+            .any(|x| m.method == x)
 }
 
 /// The waits in a loop body: sleep calls, awaited ticks, and helpers of the file that
