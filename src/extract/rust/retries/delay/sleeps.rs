@@ -35,7 +35,7 @@ fn call_site(ctx: &Ctx, scope: &Scope, c: &syn::ExprCall, e: &Expr) -> Option<Si
     };
     let path = ctx.resolve(&p.path);
     // `timeout(d, shutdown.changed())`: a sleep of `d` that a stop signal cuts short.
-    let stoppable = ctx.catalog.timeout_functions.iter().any(|f| *f == path)
+    let stoppable = ctx.catalog.timeout_functions.contains(&path)
         && c.args.iter().nth(1).is_some_and(stop_signal);
     if ctx.catalog.is_sleep(&path) || stoppable {
         let arg = c.args.first();
