@@ -107,7 +107,13 @@ fn user_catalogue_extends_retry_and_routes_by_file_name() {
 fn user_catalogue_extends(retry_file: &str, routes_file: &str) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    write(root, "resilint.toml", "rule-dirs = [\"my-rules\"]\n");
+    // The strategy is bounded (its crate's default): its fixed delay goes to the opt-in
+    // rule for limited retries, turned on here.
+    write(
+        root,
+        "resilint.toml",
+        "rule-dirs = [\"my-rules\"]\n\n[rules]\n\"rust/limited-retry-with-constant-delay\" = \"info\"\n",
+    );
     write(
         root,
         retry_file,
@@ -170,7 +176,7 @@ async fn sync() {
         rules,
         [
             ("rust/mutation-without-idempotency-key".to_string(), 12),
-            ("rust/retry-with-constant-delay".to_string(), 16),
+            ("rust/limited-retry-with-constant-delay".to_string(), 16),
         ],
         "{json:#}"
     );
@@ -420,7 +426,7 @@ fn cargo_renames_are_followed_for_retry_crates() {
                 "use {krate}::strategy::FixedInterval;\n\n\
                  async fn op() -> Result<(), ()> {{ Ok(()) }}\n\n\
                  pub async fn sync() {{\n    \
-                 let _ = {krate}::Retry::spawn(FixedInterval::from_millis(10).take(3), op).await;\n}}\n"
+                 let _ = {krate}::Retry::spawn(FixedInterval::from_millis(10), op).await;\n}}\n"
             ),
         );
         let (json, _) = check_json(root);
@@ -430,7 +436,12 @@ fn cargo_renames_are_followed_for_retry_crates() {
             .iter()
             .map(|f| f["rule"].as_str().unwrap())
             .collect();
-        assert_eq!(rules, ["rust/retry-with-constant-delay"], "{dep}: {json:#}");
+        // Endless (no `.take(n)`): both its fixed delay and its missing limit are found.
+        assert_eq!(
+            rules,
+            ["rust/retry-unbounded", "rust/retry-with-constant-delay"],
+            "{dep}: {json:#}"
+        );
     }
 }
 

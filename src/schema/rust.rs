@@ -135,6 +135,11 @@ const RETRY: &[Field] = &[
         "loops: present (`true`) when only a total time limits the attempts (an `elapsed()` or deadline comparison, an enclosing `timeout(..)`): a wait-for-ready poll",
     ),
     Field::new(
+        "attempt-limit",
+        Ty::Flag,
+        "present (`true`) when an attempt count limits the retries: a range (`for _ in 0..n`), a counter the loop compares, a strategy's attempt bound (its own or its crate's default)",
+    ),
+    Field::new(
         "startup",
         Ty::Flag,
         "loops: present (`true`) in a binary's `fn main`, outside closures and spawned tasks: run once per process start",

@@ -24,6 +24,19 @@ pub async fn publish_bounded(http: &reqwest::Client, event: String) -> reqwest::
     .await
 }
 
+pub const STOCK_URL: &str = "http://stock-feed.shop:8080/subscribe";
+
+/// Subscribes to restock events: retried until it succeeds, every second on the dot,
+/// so after a feed outage every checkout replica reconnects in step.
+pub async fn subscribe_restocks(http: &reqwest::Client) -> reqwest::Response {
+    loop {
+        match http.get(STOCK_URL).send().await {
+            Ok(resp) if resp.status().is_success() => return resp,
+            _ => tokio::time::sleep(std::time::Duration::from_secs(1)).await,
+        }
+    }
+}
+
 /// The client both publishers are given. Nobody bounded it, and no mesh route to
 /// the event gateway sets a timeout either: no layer covers these calls.
 pub fn client() -> reqwest::Client {

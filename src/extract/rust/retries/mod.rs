@@ -82,6 +82,10 @@ pub struct RetryFact {
     /// Never gives up: a `tokio-retry` strategy without `.take(n)`, a `loop` without an
     /// attempt bound.
     pub unbounded: bool,
+    /// An attempt count limits it: a range (`for _ in 0..n`), a counter the loop
+    /// compares, a strategy's attempt bound (its own or its crate's default).
+    #[serde(default)]
+    pub attempt_limit: bool,
     /// The literal or `const` URL (or host) called inside, when visible.
     pub target: Option<String>,
     /// Loops: the whole loop, where a client request made inside it lies.
@@ -130,6 +134,7 @@ impl RetryFact {
             delay_span,
             delay_seconds: None,
             unbounded: false,
+            attempt_limit: false,
             deadline: false,
             startup: false,
             target: None,
@@ -305,6 +310,9 @@ pub fn to_node_reached(
             }
             if f.deadline {
                 map.push((key("deadline"), Node::scalar("true", false, f.span)));
+            }
+            if f.attempt_limit {
+                map.push((key("attempt-limit"), Node::scalar("true", false, f.span)));
             }
             if f.startup {
                 map.push((key("startup"), Node::scalar("true", false, f.span)));

@@ -231,8 +231,10 @@ impl<'k> BodyScan<'k> {
                     })
                     .or_else(|| via_var.and_then(|(_, _, t)| ctx.target_in(t.clone(), &lets)))
                     .or_else(|| ctx.target_in(quote::ToTokens::to_token_stream(&f.expr), &lets));
+                let unbounded = f.unbound || endless;
                 RetryFact {
-                    unbounded: f.unbound || endless,
+                    unbounded,
+                    attempt_limit: !unbounded && (f.bound || f.hit.krate.bounded_by_default),
                     target,
                     ..RetryFact::of_crate(
                         ctx.pos.of(&f.expr),

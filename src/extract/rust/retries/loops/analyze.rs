@@ -61,7 +61,7 @@ pub(super) fn analyze(ctx: &Ctx, e: &Expr, timed: bool) -> Option<RetryFact> {
     let (delay, delay_seconds) = delay_of(&sites, decisive, notified || timed_out);
     let stops = stops_otherwise(&shape, &ev, &scope, lets, &sites, notified)
         || stops_on_state(&shape, &ev, &scope);
-    let (unbounded, deadline) = limits(&shape, &ev, &scope, stops, timed);
+    let (unbounded, deadline, attempt_limit) = limits(&shape, &ev, &scope, stops, timed);
     let found = super::super::reach::in_loop(ctx, &shape.parts, shape.at);
     // The whole loop: requests made inside it count for [`super::super::reach`].
     let body = ctx.pos.of(e);
@@ -72,6 +72,7 @@ pub(super) fn analyze(ctx: &Ctx, e: &Expr, timed: bool) -> Option<RetryFact> {
         delay_span: decisive.map(|s| s.span),
         delay_seconds,
         unbounded,
+        attempt_limit,
         deadline,
         startup: false,
         // The condition (`while let Err(e) = call().await`) and the body.
@@ -86,19 +87,20 @@ pub(super) fn analyze(ctx: &Ctx, e: &Expr, timed: bool) -> Option<RetryFact> {
 }
 
 /// Whether an open loop is unbounded (nothing limits it: no counter, clock, stop or
-/// enclosing timeout) and whether a total time alone limits it (a wait-for-ready poll
-/// under a deadline).
+/// enclosing timeout), whether a total time alone limits it (a wait-for-ready poll
+/// under a deadline), and whether an attempt count does (a range, a counter compared).
 fn limits(
     shape: &Shape<'_>,
     ev: &Evidence,
     scope: &Scope,
     stops: bool,
     timed: bool,
-) -> (bool, bool) {
+) -> (bool, bool, bool) {
     let bound = bound(ev, scope);
     let unbounded = shape.open && bound == Bound::None && !stops && !timed;
     let deadline = shape.open && (bound == Bound::Clock || (bound == Bound::None && timed));
-    (unbounded, deadline)
+    let attempt_limit = !shape.open || bound == Bound::Counter;
+    (unbounded, deadline, attempt_limit)
 }
 
 /// The loop's delay (the longest-growing wait decides; none but a notification:
