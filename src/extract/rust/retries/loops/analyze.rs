@@ -455,6 +455,18 @@ fn schedule_ends(shape: &Shape<'_>) -> bool {
             Seen::Expr(Expr::Match(m)) if next(&m.expr) => {
                 ends |= m.arms.iter().any(|a| none(&a.pat) && exits(&a.body));
             }
+            // `if e.is_retryable() && let Some(d) = backoff.next() { sleep(d).await;
+            // continue }` (a let chain), `if let Some(d) = backoff.next() { .. } else {
+            // return Err(e) }`: the loop goes round only while the schedule yields.
+            Seen::Expr(Expr::If(i)) if takes_next(&i.cond, &next) => {
+                let goes_round = i
+                    .then_branch
+                    .stmts
+                    .last()
+                    .is_some_and(|s| matches!(s, syn::Stmt::Expr(Expr::Continue(_), _)));
+                let else_exits = i.else_branch.as_ref().is_some_and(|(_, e)| exits(e));
+                ends |= goes_round || else_exits;
+            }
             Seen::Local(l) => {
                 let Some(init) = &l.init else { return true };
                 ends |= next(&init.expr) && init.diverge.as_ref().is_some_and(|(_, d)| exits(d));
@@ -470,6 +482,21 @@ fn schedule_ends(shape: &Shape<'_>) -> bool {
         }
     }
     ends
+}
+
+/// Whether an `if` condition binds `Some(..)` from the next delay of a schedule, alone
+/// or in a let chain (`a && let Some(d) = backoff.next()`).
+fn takes_next(cond: &Expr, next: &impl Fn(&Expr) -> bool) -> bool {
+    match cond {
+        Expr::Let(l) => {
+            next(&l.expr) && matches!(&*l.pat, Pat::TupleStruct(t) if t.path.is_ident("Some"))
+        }
+        Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
+            takes_next(&b.left, next) || takes_next(&b.right, next)
+        }
+        Expr::Paren(p) => takes_next(&p.expr, next),
+        _ => false,
+    }
 }
 
 /// `while cond`: a retry only when the condition counts attempts (other forms pass).
