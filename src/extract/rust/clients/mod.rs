@@ -36,9 +36,9 @@ mod periodic;
 mod request_path;
 pub mod runners;
 mod syntax;
-/// Whether an address is this host, a socket or a health probe (the retry analysis
-/// asks it of a request written in a loop).
-pub(crate) use syntax::local_reason;
+/// Whether an argument makes a call local (this host, a socket): the retry analysis
+/// asks it of a request written in a loop.
+pub(crate) use syntax::local_arg;
 mod tools;
 mod verdict;
 pub mod workspace;

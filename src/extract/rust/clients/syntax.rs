@@ -212,7 +212,7 @@ pub(crate) fn local_reason(address: &str) -> Option<&'static str> {
 /// (`connect_with_connector(service_fn(|_| UnixStream::connect(path)))`) or a
 /// loopback address (`format!("127.0.0.1:{port}")`). Scans the arguments' tokens, so
 /// closures and macros count; only called on the few method calls made on clients.
-pub(super) fn local_arg<'a>(args: impl Iterator<Item = &'a Expr>) -> Option<Target> {
+pub(crate) fn local_arg<'a>(args: impl Iterator<Item = &'a Expr>) -> Option<Target> {
     args.map(local_tokens)
         .find_map(|why| why.map(|w| Target::Local(w.to_string())))
 }

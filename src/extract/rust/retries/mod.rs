@@ -357,6 +357,18 @@ pub fn to_node_reached(
     }
 }
 
+/// Whether a name is one of stopping (`shutdown_rx`, `stop`, `cancel_token`,
+/// `terminate`, `quit`, `exit`, `closing`, `kill`): a receiver so named carries the
+/// stop signal a loop or a wait listens to.
+pub(crate) fn named_for_stopping(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    [
+        "shutdown", "stop", "cancel", "terminat", "quit", "exit", "closing", "kill",
+    ]
+    .iter()
+    .any(|s| name.contains(s))
+}
+
 pub(crate) use crate::extract::rust::front::positions::Positions;
 pub(crate) use context::{Ctx, Lets};
 

@@ -56,7 +56,7 @@ fn call_site(ctx: &Ctx, scope: &Scope, c: &syn::ExprCall, e: &Expr) -> Option<Si
 
 /// Whether a future waits for a stop signal: a cancellation token's `cancelled()`, or
 /// `changed()`/`recv()`/`notified()` of a receiver named for stopping (`shutdown_rx`,
-/// `stop`, `cancel`, `terminate`, `quit`, `exit`, `kill`).
+/// `stop`, `cancel`, `terminate`, ..: [`super::super::named_for_stopping`]).
 fn stop_signal(e: &Expr) -> bool {
     let Expr::MethodCall(m) = e else {
         return false;
@@ -72,14 +72,7 @@ fn stop_signal(e: &Expr) -> bool {
         },
         _ => None,
     }
-    .is_some_and(|name| {
-        let name = name.to_ascii_lowercase();
-        [
-            "shutdown", "stop", "cancel", "terminat", "quit", "exit", "kill",
-        ]
-        .iter()
-        .any(|w| name.contains(w))
-    });
+    .is_some_and(|name| super::super::named_for_stopping(&name));
     named_for_stopping
         && ["changed", "recv", "notified"]
             .iter()

@@ -142,16 +142,8 @@ fn exits_on_cancellation(words: &[String]) -> bool {
     {
         return true;
     }
-    let stopping = |w: &str| {
-        let w = w.to_ascii_lowercase();
-        [
-            "shutdown", "stop", "cancel", "terminat", "quit", "exit", "closing", "kill",
-        ]
-        .iter()
-        .any(|s| w.contains(s))
-    };
     words.windows(3).any(|w| {
-        stopping(&w[0])
+        super::super::named_for_stopping(&w[0])
             && w[1] == "."
             && matches!(
                 w[2].as_str(),
