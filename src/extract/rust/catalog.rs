@@ -209,6 +209,12 @@ pub struct ClientApi {
     /// one `execute`).
     #[serde(default)]
     pub request_builders: Vec<String>,
+    /// Paths of what sends requests made from this one's value (aws-config's
+    /// `SdkConfig` → `aws_sdk_*::Client`; `*` ends a segment prefix): a package naming
+    /// none of them that keeps the value to itself sends no request through it (a
+    /// config loaded for a region or presigning only).
+    #[serde(default)]
+    pub consumed_by: Vec<String>,
 }
 
 fn default_disable_args() -> Vec<String> {
@@ -278,6 +284,8 @@ pub struct Catalog {
     pub breakers: Vec<BreakerApi>,
     /// The one-shot CLI shape, all files' lists merged.
     pub one_shot: OneShot,
+    /// First segments (prefixes) of the clients' `consumed-by` paths.
+    pub consumer_heads: Vec<String>,
     /// Hand-written breakers, every file's entries.
     pub hand_breakers: Vec<HandBreaker>,
     /// Job-queue traits, every file's entries.
@@ -315,6 +323,9 @@ impl Catalog {
     pub fn add(&mut self, file: ApiFile) {
         match file {
             ApiFile::Clients(file) => {
+                let heads = file.client.iter().flat_map(|c| &c.consumed_by);
+                let heads = heads.map(|e| e.split("::").next().unwrap_or(e).trim_end_matches('*'));
+                self.consumer_heads.extend(heads.map(str::to_string));
                 self.clients.extend(file.client);
                 self.wrappers.extend(file.timeout_wrapper);
                 self.layers.extend(file.timeout_layer);
@@ -411,10 +422,15 @@ impl Catalog {
                 } else if let Some(lasts) = &mut wildcard_lasts {
                     lasts.insert(last.to_string());
                 }
+                roles.push((role, normalize_crate(krate), wildcard));
             } else {
-                role_crates.insert(normalize_crate(krate));
+                // A path is matched from its crate: the pattern's own first segment,
+                // which may be a sibling of the entry's crate (`tower_http::timeout::
+                // TimeoutLayer::new` among tower's layers).
+                let first = pattern.split("::").next().unwrap_or(krate);
+                role_crates.insert(normalize_crate(first));
+                roles.push((role, normalize_crate(first), wildcard));
             }
-            roles.push((role, normalize_crate(krate), wildcard));
             Ok(())
         };
         let patterns = self.patterns();

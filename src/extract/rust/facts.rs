@@ -231,10 +231,18 @@ pub struct FileFacts {
     /// ([`crate::extract::rust::clients::entries`]). Empty in most files.
     #[serde(default)]
     pub dispatch: Vec<String>,
+    /// Catalogue clients (indices) some `consumed-by` crate's `Client` the file names
+    /// is made from ([`crate::extract::rust::catalog::ClientApi::consumed_by`]).
+    #[serde(default)]
+    pub consumers_named: Vec<usize>,
     /// The file shows a long-running process: a `loop`, a `while` whose condition
     /// awaits (a consumer), or a path into a server, consumer or scheduler framework.
     #[serde(default)]
     pub long_running: bool,
+    /// The file waits for a shutdown signal (`tokio::signal`): a process's main loop,
+    /// not a helper's background task (part of `long_running`).
+    #[serde(default)]
+    pub waits_for_signal: bool,
     /// The file names a server, consumer or scheduler framework (part of
     /// `long_running`).
     #[serde(default)]

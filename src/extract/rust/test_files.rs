@@ -80,8 +80,9 @@ pub(crate) fn suspects<'a>(texts: impl Iterator<Item = (&'a Path, &'a str)>) -> 
         .collect()
 }
 
-/// Packages of the run that are test support: named like one (a `test`, `mock` or
-/// `fixture` word: `crates_io_test_utils`, `kanidmd_testkit`, `client_api_test`) and
+/// Packages of the run that are test support: named like one (a `test`, `mock`,
+/// `fixture` or `integration` word: `crates_io_test_utils`, `kanidmd_testkit`,
+/// `client_api_test`, `linkerd_app_integration`) and
 /// depended on by the run's packages only under `[dev-dependencies]`, or by none when
 /// it is a library (a workspace member whose library only its own `tests/` drive
 /// against the service, `merino-integration-tests`; `has_binary`, per package: a
@@ -128,12 +129,23 @@ pub(crate) fn dev_tooling(deps: Option<&Deps>) -> bool {
 }
 
 /// A `_`-separated word of the package name starts or ends with `test` (`test_utils`,
-/// `testkit`, `googletest`), or is a mock or fixture word.
+/// `testkit`, `googletest`), or is a mock, fixture or integration-test word
+/// (`linkerd-app-integration`, the proxy's integration-test harness; `itest`, `e2e`).
 fn test_named(name: &str) -> bool {
     name.split('_').any(|w| {
         w.starts_with("test")
             || w.ends_with("test")
-            || matches!(w, "mock" | "mocks" | "fixture" | "fixtures")
+            || matches!(
+                w,
+                "mock"
+                    | "mocks"
+                    | "fixture"
+                    | "fixtures"
+                    | "integration"
+                    | "itest"
+                    | "itests"
+                    | "e2e"
+            )
     })
 }
 

@@ -268,15 +268,37 @@ impl Visitor<'_, '_> {
         if l.methods.iter().any(|x| x == name) {
             st.layered = true;
         }
-        if name == "layer" {
-            if let Some(Expr::Call(c)) = m.args.first() {
-                if let Expr::Path(p) = &*c.func {
-                    if let Some((PathRole::TimeoutLayerCtor, _)) = self.path_role(&p.path) {
-                        st.layered = true;
-                    }
+        if name == "layer" && m.args.first().is_some_and(|a| self.holds_timeout_layer(a)) {
+            st.layered = true;
+        }
+    }
+
+    /// Whether a value is a timeout layer: its expression makes one (`TimeoutLayer::new(d)`,
+    /// also inside `Either::Right(..)` or an `Option`'s `map_or_else`), or it is a
+    /// variable bound to such a value (`let timeout = self.timeout.map_or_else(|| ..,
+    /// |d| Either::Right(TimeoutLayer::new(d)));` then `.layer(timeout)`: kitsune's
+    /// client builder, whose default sets the timeout).
+    pub(super) fn holds_timeout_layer(&self, e: &Expr) -> bool {
+        if let Expr::Path(p) = e {
+            if let Some(name) = p.path.get_ident() {
+                let name = name.to_string();
+                if self.scopes.iter().any(|s| s.timeout_layers.contains(&name)) {
+                    return true;
                 }
             }
         }
+        struct Paths<'a>(Vec<&'a syn::Path>);
+        impl<'a> syn::visit::Visit<'a> for Paths<'a> {
+            fn visit_path(&mut self, p: &'a syn::Path) {
+                self.0.push(p);
+            }
+        }
+        let mut paths = Paths(Vec::new());
+        syn::visit::Visit::visit_expr(&mut paths, e);
+        paths.0.into_iter().any(|p| {
+            p.segments.len() >= 2
+                && matches!(self.path_role(p), Some((PathRole::TimeoutLayerCtor, _)))
+        })
     }
 
     /// Visits the arguments of one call, inside a timeout wrapper or a breaker guard

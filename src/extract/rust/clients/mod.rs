@@ -68,8 +68,21 @@ pub fn summarize_file(
 ) -> FileFacts {
     let mut collector = Collector::new(ctx.catalog);
     collector.read(index);
+    // `let t = TimeoutLayer::new(d)`: a let's value is searched for a timeout layer
+    // only in files whose text names a catalogued layer type.
+    let layer_text = ctx
+        .catalog
+        .layers
+        .iter()
+        .flat_map(|l| &l.layers)
+        .any(|ctor| {
+            let mut segments = ctor.rsplit("::");
+            let type_name = segments.nth(1).unwrap_or(ctor);
+            memchr::memmem::find(source.text.as_bytes(), type_name.as_bytes()).is_some()
+        });
     let mut v = Visitor {
         ctx,
+        layer_text,
         pos: Positions::of_source(source),
         imports,
         facts: FileFacts {
@@ -93,6 +106,7 @@ pub fn summarize_file(
         cli_delegate: None,
         dispatched: Vec::new(),
         valued_loop: false,
+        collecting_loop: false,
         namings: Vec::new(),
         request_arg: None,
         merged_request: false,
@@ -160,10 +174,15 @@ struct Scope {
     /// Addresses bound by `let` that are no remote integration (`let url =
     /// format!("http://{addr}/healthcheck")`): a request given the variable is local.
     local_targets: FxHashMap<String, Target>,
+    /// Variables bound to a timeout layer (`let timeout = TimeoutLayer::new(d);`):
+    /// `.layer(timeout)` adds one.
+    timeout_layers: rustc_hash::FxHashSet<String>,
 }
 
 struct Visitor<'c, 'a> {
     ctx: &'c Ctx<'a>,
+    /// The file's text names a catalogued timeout layer type (`TimeoutLayer`).
+    layer_text: bool,
     pos: Positions<'c>,
     imports: &'c Imports<'a>,
     facts: FileFacts,
@@ -198,6 +217,9 @@ struct Visitor<'c, 'a> {
     dispatched: Vec<(String, u32)>,
     /// The expression about to be visited is a `let`'s `loop` (its value bound).
     valued_loop: bool,
+    /// The expression about to be visited is a `while` that gathers a result the
+    /// block reads after it ([`entries::block_shape`]).
+    collecting_loop: bool,
     /// Local packages the file names (calls, paths, `use`s), with the count.
     namings: Vec<(String, u32)>,
     /// The handle whose request call the chain being visited is the argument of.
@@ -378,6 +400,7 @@ impl Visitor<'_, '_> {
         }
         self.with_periodic(&name, block, |v| {
             for (i, stmt) in block.stmts.iter().enumerate() {
+                v.before_stmt(&block.stmts, i);
                 match stmt {
                     syn::Stmt::Expr(e, None) if i + 1 == n => {
                         if let Some(h) = v.expr(e) {
@@ -402,6 +425,10 @@ impl Visitor<'_, '_> {
 impl<'ast> Visit<'ast> for Visitor<'_, '_> {
     fn visit_expr(&mut self, e: &'ast Expr) {
         self.expr(e);
+    }
+
+    fn visit_block(&mut self, b: &'ast syn::Block) {
+        self.block_shape(b);
     }
 
     fn visit_stmt(&mut self, s: &'ast syn::Stmt) {
@@ -431,6 +458,11 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_> {
             if let Some(name) = name {
                 if let Some(t @ Target::Local(_)) = target_of(&init.expr) {
                     self.scope().local_targets.insert(name.to_string(), t);
+                }
+            }
+            if let Some(name) = name {
+                if self.layer_text && self.holds_timeout_layer(&init.expr) {
+                    self.scope().timeout_layers.insert(name.to_string());
                 }
             }
             self.valued_loop = matches!(&*init.expr, Expr::Loop(_));

@@ -28,7 +28,8 @@ use std::path::PathBuf;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::entries::{
-    local_server_tool, one_shot_files, one_shot_methods, quiet_modules, runs_long, LongRunning,
+    local_server_tool, one_shot_files, one_shot_methods, quiet_by, quiet_modules, runs_long,
+    runs_package, serves, LongRunning,
 };
 use super::foreign::{foreign_chains, Foreign};
 use super::gates::gates_of;
@@ -236,6 +237,15 @@ pub fn library_reach(
             Some((names[j]?, quiet.unwrap_or_default()))
         })
         .collect();
+    // Every package of the run that serves or waits for a shutdown signal, library or
+    // not, with what of it does neither.
+    let running: LongRunning = (0..packages.len())
+        .filter(|&j| roles[j] != Role::OneShot && packages[j].1.iter().any(|(_, f)| serves(f)))
+        .filter_map(|j| {
+            let quiet = paths.get(j).map(|p| quiet_by(packages[j].1, p, serves));
+            Some((names[j]?, quiet.unwrap_or_default()))
+        })
+        .collect();
     let commands: Vec<Vec<Option<String>>> = (0..packages.len())
         .map(|j| {
             let (deps, files) = packages[j];
@@ -274,8 +284,17 @@ pub fn library_reach(
         .map(|j| match roles[j] {
             Role::OneShot => true,
             Role::Library => unreached[j].is_some() && !users[j].is_empty(),
+            // A command-line tool that starts a process kept in a library of the run
+            // (oracles' price server runs `task_manager::TaskManager`, which waits
+            // on signals) is long-running too.
             Role::CliLibrary => {
-                unreached[j].is_some() && !packages[j].1.iter().any(|(_, f)| f.long_running)
+                unreached[j].is_some()
+                    && !packages[j].1.iter().any(|(_, f)| {
+                        f.long_running
+                            || f.local_crates.iter().any(|c| {
+                                Some(c.as_str()) != names[j] && runs_package(&running, f, c)
+                            })
+                    })
             }
             Role::LongRunning => false,
         })
@@ -487,14 +506,16 @@ fn role(
             || !f.routes.handlers.is_empty()
             || !f.routes.macro_registered.is_empty()
     });
-    let shape = &catalog.one_shot;
-    let framework = deps.is_some_and(|d| {
-        shape
-            .service
-            .iter()
-            .filter(|s| !shape.client_too.contains(s))
-            .any(|s| d.depends_on(&s.replace('-', "_")))
-    });
+    // A crate that builds clients as well as servers (`tonic`) makes a service only
+    // where a file names its server side (`f.framework`): an admin tool driving a
+    // gRPC server through `tonic` is no service (oracles' mobile-config-cli).
+    let framework = files.iter().any(|(_, f)| f.framework)
+        || deps.is_some_and(|d| {
+            catalog
+                .one_shot
+                .servers_only()
+                .any(|s| d.depends_on(&s.replace('-', "_")))
+        });
     let cli = parses_command_line(deps, catalog);
     match (library, binary, routes || framework) {
         (_, _, true) => Role::LongRunning,

@@ -31,7 +31,7 @@ use syn::Expr;
 
 use super::Visitor;
 pub(crate) use methods::{body_key, one_shot_methods};
-use shape::{awaits, is_loopback, is_zero, leaves, reads_to_end, returns_what_it_read};
+use shape::{awaits, collects, is_loopback, is_zero, leaves, reads_to_end, returns_what_it_read};
 use values::arm_value;
 
 mod methods;
@@ -44,14 +44,57 @@ use crate::extract::rust::Deps;
 
 /// The run's long-running packages (a command naming one may run it), each with its
 /// quiet modules ([`quiet_modules`]).
-pub(crate) type LongRunning<'a> = HashMap<&'a str, HashSet<String>>;
+pub(crate) type LongRunning<'a> = HashMap<&'a str, Quiet>;
+
+/// What of a package runs no process: its quiet top-level modules and types, and the
+/// types a file that does defines (`loud`).
+#[derive(Debug, Default)]
+pub(crate) struct Quiet {
+    names: HashSet<String>,
+    loud: HashSet<String>,
+}
+
+impl Quiet {
+    /// Whether naming `item` of the package runs nothing: a quiet module, or a type
+    /// (`gateway::DeviceType`) a quiet file defines; a type the package does not
+    /// define (generated, re-exported) is as quiet as the module it is named through.
+    fn holds(&self, item: &str) -> bool {
+        match item.rsplit_once("::") {
+            Some((module, ty)) => {
+                self.names.contains(ty) || (!self.loud.contains(ty) && self.names.contains(module))
+            }
+            None => self.names.contains(item),
+        }
+    }
+}
 
 /// A package's top-level modules (`src/client.rs`, `src/search/**`) none of whose
 /// files shows a long-running process: code a command may use (a client of the
 /// package's daemon) without running the package's process. The root (`lib.rs`,
-/// `main.rs`) is never quiet.
-pub(crate) fn quiet_modules(files: &[(usize, FileFacts)], paths: &[PathBuf]) -> HashSet<String> {
+/// `main.rs`) is never quiet. Types (`KeyRole`, named by a `use` or a path) are
+/// listed too, quiet when no file defining one shows a process: a command that
+/// imports a service's enum does not run the service.
+pub(crate) fn quiet_modules(files: &[(usize, FileFacts)], paths: &[PathBuf]) -> Quiet {
+    quiet_by(files, paths, shows)
+}
+
+/// The modules and types of a package none of whose files `shows` something
+/// ([`quiet_modules`]).
+pub(crate) fn quiet_by(
+    files: &[(usize, FileFacts)],
+    paths: &[PathBuf],
+    shows: fn(&FileFacts) -> bool,
+) -> Quiet {
     let mut quiet: HashMap<&str, bool> = HashMap::default();
+    let mut loud = HashSet::default();
+    for (_, f) in files {
+        for t in &f.types {
+            *quiet.entry(t.as_str()).or_insert(true) &= !shows(f);
+            if shows(f) {
+                loud.insert(t.clone());
+            }
+        }
+    }
     for (path, (_, f)) in paths.iter().zip(files) {
         let mut parts = path.components().map(|c| c.as_os_str().to_str());
         let (Some(Some("src")), Some(Some(first)), rest) =
@@ -68,11 +111,12 @@ pub(crate) fn quiet_modules(files: &[(usize, FileFacts)], paths: &[PathBuf]) -> 
         };
         *quiet.entry(module).or_insert(true) &= !shows(f);
     }
-    quiet
+    let names = quiet
         .into_iter()
         .filter(|(_, q)| *q)
         .map(|(m, _)| m.to_string())
-        .collect()
+        .collect();
+    Quiet { names, loud }
 }
 
 /// Per file of a package (in the order given; `paths` relative to the package's
@@ -149,6 +193,17 @@ fn entries(
         }
     }
     units.saw_long_running.get()
+}
+
+/// Whether a file runs a process that lasts: it waits for a shutdown signal or
+/// registers a route. A loop alone may be a helper's background task (a settings
+/// reloader a command's tracing set-up spawns), and a library naming a framework may
+/// only offer it a layer (a tracing middleware).
+pub(crate) fn serves(f: &FileFacts) -> bool {
+    f.waits_for_signal
+        || !f.routes.routes.is_empty()
+        || !f.routes.handlers.is_empty()
+        || !f.routes.macro_registered.is_empty()
 }
 
 /// Whether a file shows a long-running process of its own: a loop, a framework, a
@@ -271,18 +326,12 @@ impl Units<'_> {
         }
     }
 
-    /// Whether file `f`'s naming of local package `c` may start its process: `c` is a
-    /// long-running package of the run, and some path of `f` into it names its root
-    /// or a module with a long-running file (atuin's search names `atuin_daemon::client`
-    /// and `atuin_daemon::search`, quiet modules of the daemon's package, to query it;
-    /// its `daemon` command names `atuin_daemon::boot`). A file naming the package
-    /// with no module seen (a glob) may start it.
+    /// Whether file `f`'s naming of local package `c` may start its process, `c` a
+    /// long-running package of the run ([`runs_package`]: atuin's search names
+    /// `atuin_daemon::client` and `atuin_daemon::search`, quiet modules of the
+    /// daemon's package, to query it; its `daemon` command names `atuin_daemon::boot`).
     fn runs(&self, f: &FileFacts, c: &str) -> bool {
-        let Some(quiet) = self.long_running.get(c) else {
-            return false;
-        };
-        let mut modules = f.local_modules.iter().filter(|(p, _)| p == c).peekable();
-        modules.peek().is_none() || modules.any(|(_, m)| !quiet.contains(m))
+        runs_package(self.long_running, f, c)
     }
 
     /// Marks the files of `unit` one-shot unless one of them shows a long-running
@@ -305,6 +354,21 @@ impl Units<'_> {
 }
 
 impl Visitor<'_, '_> {
+    /// Visits a block's statements, telling [`Self::note_shape`] which `while` gathers
+    /// a result the block reads after it ([`collects`]).
+    pub(super) fn block_shape(&mut self, b: &syn::Block) {
+        for (i, s) in b.stmts.iter().enumerate() {
+            self.before_stmt(&b.stmts, i);
+            syn::visit::Visit::visit_stmt(self, s);
+        }
+    }
+
+    /// Notes, before `stmts[i]` is visited, whether it is a `while` that gathers a
+    /// result ([`collects`]).
+    pub(super) fn before_stmt(&mut self, stmts: &[syn::Stmt], i: usize) {
+        self.collecting_loop = collects(stmts, i);
+    }
+
     /// Notes what an expression shows of the file's shape: a loop, a dispatch, a
     /// local package named by path.
     pub(super) fn note_shape(&mut self, e: &Expr) {
@@ -314,7 +378,10 @@ impl Visitor<'_, '_> {
                 self.shows_long_running()
             }
             Expr::While(w)
-                if awaits(&w.cond) && !reads_to_end(&w.cond) && !returns_what_it_read(w) =>
+                if !std::mem::take(&mut self.collecting_loop)
+                    && awaits(&w.cond)
+                    && !reads_to_end(&w.cond)
+                    && !returns_what_it_read(w) =>
             {
                 self.shows_long_running()
             }
@@ -356,7 +423,15 @@ impl Visitor<'_, '_> {
         if path.segments.len() < 2 {
             return;
         }
+        let heads = &self.ctx.catalog.consumer_heads;
+        if with_ident_str(&first.ident, |f| {
+            heads.iter().any(|h| f.starts_with(h.as_str()))
+        }) {
+            let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+            self.note_consumer(&segments);
+        }
         if first.ident == "tokio" && path.segments[1].ident == "signal" {
+            self.facts.waits_for_signal = true;
             self.shows_long_running();
         }
         let server = path
@@ -364,6 +439,17 @@ impl Visitor<'_, '_> {
             .iter()
             .skip(1)
             .any(|s| s.ident == "Server" || s.ident == "server");
+        // `use tonic::transport; transport::Server::builder()`: the crate is the one
+        // the `use` binds the first segment to.
+        if server {
+            let head = first.ident.to_string();
+            if let Some(full) = self.imports.lookup(&head, false) {
+                if let Some(package) = full.first().filter(|p| **p != head) {
+                    let package = package.clone();
+                    self.note_server_side(&package);
+                }
+            }
+        }
         with_ident_str(&first.ident, |name| {
             if server {
                 self.note_server_side(name);
@@ -375,6 +461,20 @@ impl Visitor<'_, '_> {
                 note_module(&mut self.facts.local_modules, package, module);
             }
         });
+    }
+
+    /// A path into what some catalogue client's value is consumed by (`consumed-by`:
+    /// `aws_sdk_s3::Client`, `aws_config::sts::AssumeRoleProvider`).
+    fn note_consumer(&mut self, path: &[String]) {
+        for (i, api) in self.ctx.catalog.clients.iter().enumerate() {
+            let named = api
+                .consumed_by
+                .iter()
+                .any(|entry| consumer_path(entry, path));
+            if named && !self.facts.consumers_named.contains(&i) {
+                self.facts.consumers_named.push(i);
+            }
+        }
     }
 
     /// A path into the server side (`Server`, `server`) of a crate that builds
@@ -483,15 +583,25 @@ impl Visitor<'_, '_> {
             .chain(self.imports.globs())
             .collect();
         // `use tokio::signal::unix::*`: it waits for a shutdown signal, as a daemon does.
-        self.facts.long_running |= paths
+        let signal = paths
             .iter()
             .any(|p| p.len() >= 2 && p[0] == "tokio" && p[1] == "signal");
+        self.facts.long_running |= signal;
+        self.facts.waits_for_signal |= signal;
+        for p in &paths {
+            self.note_consumer(p);
+        }
         let deps = self.ctx.deps.expect("checked above");
         for p in &paths {
             let local = |c: &String| deps.path_deps.contains(c) || deps.workspace_deps.contains(c);
             if let [package, module, ..] = p.as_slice() {
                 if local(package) {
-                    note_module(&mut self.facts.local_modules, package, module.clone());
+                    // `use svc::gateway::info::DeviceType`: the type, through its module.
+                    let named = match p.last().filter(|l| l.starts_with(char::is_uppercase)) {
+                        Some(ty) if p.len() > 2 => format!("{module}::{ty}"),
+                        _ => module.clone(),
+                    };
+                    note_module(&mut self.facts.local_modules, package, named);
                 }
                 if p[1..].iter().any(|s| s == "Server" || s == "server") {
                     self.note_server_side(package);
@@ -512,6 +622,18 @@ impl Visitor<'_, '_> {
             }
         }
     }
+}
+
+/// Whether file `f`'s naming of local package `c` may start its process: `c` is one
+/// of `running` and some path of `f` into it names its root, a module with a
+/// long-running file or a type such a file defines. A file naming the package with
+/// no module seen (a glob) may start it.
+pub(crate) fn runs_package(running: &LongRunning, f: &FileFacts, c: &str) -> bool {
+    let Some(quiet) = running.get(c) else {
+        return false;
+    };
+    let mut modules = f.local_modules.iter().filter(|(p, _)| p == c).peekable();
+    modules.peek().is_none() || modules.any(|(_, m)| !quiet.holds(m))
 }
 
 /// Lists (`package`, `module`) once.
@@ -562,3 +684,20 @@ fn arm_module(body: &Expr) -> Option<String> {
 
 #[cfg(test)]
 mod tests;
+
+/// Whether `path` starts with the segments of a `consumed-by` entry, a segment ending
+/// in `*` matching by prefix (`aws_sdk_*::Client` matches `aws_sdk_s3::Client::new`).
+fn consumer_path(entry: &str, path: &[String]) -> bool {
+    let mut n = 0;
+    for (want, got) in entry.split("::").zip(path) {
+        let ok = match want.strip_suffix('*') {
+            Some(prefix) => got.starts_with(prefix),
+            None => want == got,
+        };
+        if !ok {
+            return false;
+        }
+        n += 1;
+    }
+    n == entry.split("::").count()
+}

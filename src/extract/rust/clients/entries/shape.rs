@@ -236,3 +236,46 @@ pub(super) fn returns_what_it_read(w: &syn::ExprWhile) -> bool {
     returns.visit_block(&w.body);
     returns.found
 }
+
+/// Whether the `while` at `stmts[i]` gathers into a variable the block declares
+/// `let mut` before it and reads after it (`let mut counts = ..; while let Some(r) =
+/// stream.next().await { *counts.entry(..) += 1 } let total = counts..`): it reads a
+/// finite stream to its end for a result, as a command's report does, not a
+/// consumer's loop that lasts as long as the process.
+pub(super) fn collects(stmts: &[syn::Stmt], i: usize) -> bool {
+    use syn::visit::Visit;
+    struct Names<'n>(&'n [String], bool);
+    impl<'a> Visit<'a> for Names<'_> {
+        fn visit_ident(&mut self, i: &'a proc_macro2::Ident) {
+            self.1 |= self.0.iter().any(|n| i == n);
+        }
+    }
+    let Some(syn::Stmt::Expr(Expr::While(w), _)) = stmts.get(i) else {
+        return false;
+    };
+    let declared: Vec<String> = stmts[..i]
+        .iter()
+        .filter_map(|s| match s {
+            syn::Stmt::Local(syn::Local {
+                pat: syn::Pat::Ident(p),
+                ..
+            }) if p.mutability.is_some() => Some(p.ident.to_string()),
+            syn::Stmt::Local(syn::Local {
+                pat: syn::Pat::Type(t),
+                ..
+            }) => match &*t.pat {
+                syn::Pat::Ident(p) if p.mutability.is_some() => Some(p.ident.to_string()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    declared.iter().any(|name| {
+        let one = std::slice::from_ref(name);
+        let mut body = Names(one, false);
+        body.visit_block(&w.body);
+        let mut after = Names(one, false);
+        stmts[i + 1..].iter().for_each(|s| after.visit_stmt(s));
+        body.1 && after.1
+    })
+}

@@ -239,7 +239,7 @@ fn a_dispatch_into_another_package_and_the_modules_a_file_names() {
         f.local_modules,
         [
             ("pager".to_string(), "ask".to_string()),
-            ("pager".to_string(), "client".to_string())
+            ("pager".to_string(), "client::Client".to_string())
         ]
     );
 }
