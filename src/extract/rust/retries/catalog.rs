@@ -22,6 +22,11 @@ pub struct RetryCatalog {
     /// Awaited methods that wait a fixed period (`interval.tick().await`).
     #[serde(default)]
     pub tick_methods: Vec<String>,
+    /// Words naming a stream of backoff delays: an awaited `next()` on a value whose
+    /// name holds one (`new_backoff.next().await`, linkerd's `ExponentialBackoffStream`
+    /// a `Recover` trait hands out) is a growing wait.
+    #[serde(default)]
+    pub backoff_streams: Vec<String>,
     /// Functions that bound a future by the duration given first: around a wait for a
     /// stop signal (`timeout(d, shutdown.changed())`) they wait that duration unless
     /// told to stop, a sleep that shutdown cuts short.
@@ -255,6 +260,7 @@ impl RetryCatalog {
     pub fn extend(&mut self, other: RetryCatalog) {
         self.sleep_functions.extend(other.sleep_functions);
         self.tick_methods.extend(other.tick_methods);
+        self.backoff_streams.extend(other.backoff_streams);
         self.timeout_functions.extend(other.timeout_functions);
         self.timeout_questions.extend(other.timeout_questions);
         self.network_paths.extend(other.network_paths);

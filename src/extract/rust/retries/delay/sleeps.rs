@@ -117,6 +117,11 @@ pub(crate) fn sleep_sites(ctx: &Ctx, scope: &Scope, parts: &[Part<'_>]) -> Vec<S
                             && ctx.catalog.tick_methods.iter().any(|t| m.method == t)
                         {
                             sites.push(Site::waits(Delay::Constant, ctx.pos.of(e)));
+                        } else if m.args.is_empty()
+                            && m.method == "next"
+                            && backoff_stream(ctx, &m.receiver)
+                        {
+                            sites.push(Site::waits(Delay::Growing, ctx.pos.of(e)));
                         }
                     }
                 }
@@ -130,6 +135,20 @@ pub(crate) fn sleep_sites(ctx: &Ctx, scope: &Scope, parts: &[Part<'_>]) -> Vec<S
         }
     }
     sites
+}
+
+/// Whether a receiver is named as a stream of backoff delays (`new_backoff`).
+fn backoff_stream(ctx: &Ctx, receiver: &Expr) -> bool {
+    let Expr::Path(p) = receiver else {
+        return false;
+    };
+    p.path.get_ident().is_some_and(|i| {
+        let name = i.to_string().to_ascii_lowercase();
+        ctx.catalog
+            .backoff_streams
+            .iter()
+            .any(|w| name.contains(w.as_str()))
+    })
 }
 
 /// When the file's function `name` sleeps, the delay of its sleeps given the
