@@ -302,6 +302,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
 
     fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
         self.ask(&i.cond);
+        self.ev.replay_cache |= replays_from_cache(i);
         self.walk_if(i);
     }
 
@@ -465,4 +466,40 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             _ => {}
         }
     }
+}
+
+/// `if let Some(r) = <..>.cache.get(..)[.await] { .. return .. }`: a hit in a cache
+/// (a receiver named like one) answers the request without doing its work again.
+fn replays_from_cache(i: &syn::ExprIf) -> bool {
+    let syn::Expr::Let(l) = &*i.cond else {
+        return false;
+    };
+    let is_some = matches!(&*l.pat, syn::Pat::TupleStruct(t) if t.path.is_ident("Some"));
+    let mut e = &*l.expr;
+    loop {
+        match e {
+            syn::Expr::Await(a) => e = &a.base,
+            syn::Expr::Try(t) => e = &t.expr,
+            _ => break,
+        }
+    }
+    let syn::Expr::MethodCall(m) = e else {
+        return false;
+    };
+    let cache = match &*m.receiver {
+        syn::Expr::Field(f) => {
+            matches!(&f.member, syn::Member::Named(n) if n.to_string().contains("cache"))
+        }
+        syn::Expr::Path(p) => p
+            .path
+            .get_ident()
+            .is_some_and(|n| n.to_string().contains("cache")),
+        _ => false,
+    };
+    let returns = i
+        .then_branch
+        .stmts
+        .iter()
+        .any(|s| matches!(s, syn::Stmt::Expr(syn::Expr::Return(_), _)));
+    is_some && cache && m.method == "get" && returns
 }

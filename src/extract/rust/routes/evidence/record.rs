@@ -30,6 +30,11 @@ pub(crate) struct Evidence {
     pub storage: Option<Box<str>>,
     /// Reads or destructures a key field (`body.idempotency_key`).
     pub key_field: bool,
+    /// Answers a repeat from a response cache before doing the work again (`if let
+    /// Some(r) = state.cache.get(&key).await { return Ok(r) }`, cdk's NUT-19 replay
+    /// cache keyed on the request): an idempotency store keyed on the request.
+    #[serde(default)]
+    pub replay_cache: bool,
     /// The function's OpenAPI attribute documents a 409 Conflict answer: its API says
     /// a request clashing with an existing record is refused (see
     /// `frameworks/attributes.rs`). Read of a handler only, never of a callee.
@@ -155,6 +160,7 @@ impl Evidence {
     pub fn merge(&mut self, other: Evidence) {
         self.reads_key |= other.reads_key;
         self.key_field |= other.key_field;
+        self.replay_cache |= other.replay_cache;
         self.consts = self.consts.union(&other.consts);
         self.types = self.types.union(&other.types);
         self.call_args = self.merged_args(&other);

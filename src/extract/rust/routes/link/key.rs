@@ -60,6 +60,9 @@ impl Package<'_> {
         if let Some(t) = &ev.known_extractor {
             return Some(format!("extractor {t}"));
         }
+        if ev.replay_cache {
+            return Some("a response cache keyed on the request, answering a repeat".to_string());
+        }
         if let Some(t) = ev.types.least(|t| self.key_types.contains_key(t)) {
             return Some(format!("extractor {t}"));
         }
