@@ -272,7 +272,7 @@ pub(crate) fn link_clients(
             let Some(entry_api) = catalog.clients.get(*api) else {
                 continue;
             };
-            if unconsumed(entry_api, *api, package, fi, hi) {
+            if super::package::unconsumed(entry_api, *api, package, fi, hi) {
                 continue;
             }
             let site_list = t.sites.get(&(fi, hi)).map(Vec::as_slice).unwrap_or(&[]);
@@ -574,30 +574,4 @@ impl<'p> Tables<'p> {
             guarded_fns: names(|f| &f.breaker_callees),
         }
     }
-}
-
-/// Whether client `hi` of file `fi` is a value only clients of other crates send
-/// requests through (`consumed-by`: an `SdkConfig`), and its package names none of
-/// those clients and keeps the value to itself (not returned, stored or handed to
-/// another package): no request is sent through it.
-fn unconsumed(
-    api: &ClientApi,
-    index: usize,
-    package: &[(usize, FileFacts)],
-    fi: usize,
-    hi: usize,
-) -> bool {
-    if api.consumed_by.is_empty()
-        || package
-            .iter()
-            .any(|(_, f)| f.consumers_named.contains(&index))
-    {
-        return false;
-    }
-    let f = &package[fi].1;
-    let handed_on = f.fns.iter().any(|func| func.returns.contains(&hi))
-        || f.field_binds.iter().any(|(_, h)| *h == hi)
-        || f.static_binds.iter().any(|(_, h)| *h == hi)
-        || f.workspace_passes.iter().any(|(_, _, h)| *h == hi);
-    !handed_on
 }

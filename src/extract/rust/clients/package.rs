@@ -4,7 +4,7 @@
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use crate::extract::rust::catalog::Catalog;
+use crate::extract::rust::catalog::{Catalog, ClientApi};
 use crate::extract::rust::facts::{CallFact, FileFacts, Origin};
 use crate::extract::rust::routes::FnInfo;
 
@@ -117,4 +117,30 @@ pub(super) fn one_shot(package: &[(usize, FileFacts)]) -> Option<&str> {
         return None;
     }
     package.iter().find_map(|(_, f)| f.one_shot.as_deref())
+}
+
+/// Whether client `hi` of file `fi` is a value only clients of other crates send
+/// requests through (`consumed-by`: an `SdkConfig`), and its package names none of
+/// those clients and keeps the value to itself (not returned, stored or handed to
+/// another package): no request is sent through it.
+pub(super) fn unconsumed(
+    api: &ClientApi,
+    index: usize,
+    package: &[(usize, FileFacts)],
+    fi: usize,
+    hi: usize,
+) -> bool {
+    if api.consumed_by.is_empty()
+        || package
+            .iter()
+            .any(|(_, f)| f.consumers_named.contains(&index))
+    {
+        return false;
+    }
+    let f = &package[fi].1;
+    let handed_on = f.fns.iter().any(|func| func.returns.contains(&hi))
+        || f.field_binds.iter().any(|(_, h)| *h == hi)
+        || f.static_binds.iter().any(|(_, h)| *h == hi)
+        || f.workspace_passes.iter().any(|(_, _, h)| *h == hi);
+    !handed_on
 }

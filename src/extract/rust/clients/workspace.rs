@@ -28,8 +28,8 @@ use std::path::PathBuf;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::entries::{
-    local_server_tool, one_shot_files, one_shot_methods, quiet_by, quiet_modules, runs_long,
-    runs_package, serves, LongRunning,
+    local_server_tool, one_shot_files, one_shot_methods, quiet_by, runs_long, runs_package, serves,
+    shows, LongRunning,
 };
 use super::foreign::{foreign_chains, Foreign};
 use super::gates::gates_of;
@@ -229,23 +229,26 @@ pub fn library_reach(
         .map(|(j, (deps, files))| role(*deps, files, paths.get(j), catalog))
         .collect();
     let names: Vec<Option<&str>> = packages.iter().map(|(d, _)| own_name(*d)).collect();
-    // The files of each long-running package only its one-shot commands run.
-    let long_running: LongRunning = (0..packages.len())
-        .filter(|&j| roles[j] == Role::LongRunning && runs_a_process(packages[j].1))
-        .filter_map(|j| {
-            let quiet = paths.get(j).map(|p| quiet_modules(packages[j].1, p));
-            Some((names[j]?, quiet.unwrap_or_default()))
-        })
-        .collect();
-    // Every package of the run that serves or waits for a shutdown signal, library or
-    // not, with what of it does neither.
-    let running: LongRunning = (0..packages.len())
-        .filter(|&j| roles[j] != Role::OneShot && packages[j].1.iter().any(|(_, f)| serves(f)))
-        .filter_map(|j| {
-            let quiet = paths.get(j).map(|p| quiet_by(packages[j].1, p, serves));
-            Some((names[j]?, quiet.unwrap_or_default()))
-        })
-        .collect();
+    // The packages a command naming one may run, each with what of it runs nothing:
+    // for one-shot commands, long-running packages (quiet: no loop, framework or
+    // route); for tools, any package that serves or waits for a shutdown signal.
+    let map = |keep: &dyn Fn(usize) -> bool, shows: fn(&FileFacts) -> bool| -> LongRunning {
+        (0..packages.len())
+            .filter(|&j| keep(j))
+            .filter_map(|j| {
+                let quiet = paths.get(j).map(|p| quiet_by(packages[j].1, p, shows));
+                Some((names[j]?, quiet.unwrap_or_default()))
+            })
+            .collect()
+    };
+    let long_running = map(
+        &|j| roles[j] == Role::LongRunning && runs_a_process(packages[j].1),
+        shows,
+    );
+    let running = map(
+        &|j| roles[j] != Role::OneShot && packages[j].1.iter().any(|(_, f)| serves(f)),
+        serves,
+    );
     let commands: Vec<Vec<Option<String>>> = (0..packages.len())
         .map(|j| {
             let (deps, files) = packages[j];

@@ -26,7 +26,7 @@
 
 use std::path::{Path, PathBuf};
 
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::FxHashMap as HashMap;
 use syn::Expr;
 
 use super::Visitor;
@@ -34,90 +34,16 @@ pub(crate) use methods::{body_key, one_shot_methods};
 use shape::{awaits, collects, is_loopback, is_zero, leaves, reads_to_end, returns_what_it_read};
 use values::arm_value;
 
+mod consumers;
 mod methods;
+mod quiet;
 mod shape;
 pub(super) mod values;
 use crate::extract::rust::catalog::Catalog;
 use crate::extract::rust::facts::FileFacts;
 use crate::extract::rust::front::ident::with_ident_str;
 use crate::extract::rust::Deps;
-
-/// The run's long-running packages (a command naming one may run it), each with its
-/// quiet modules ([`quiet_modules`]).
-pub(crate) type LongRunning<'a> = HashMap<&'a str, Quiet>;
-
-/// What of a package runs no process: its quiet top-level modules and types, and the
-/// types a file that does defines (`loud`).
-#[derive(Debug, Default)]
-pub(crate) struct Quiet {
-    names: HashSet<String>,
-    loud: HashSet<String>,
-}
-
-impl Quiet {
-    /// Whether naming `item` of the package runs nothing: a quiet module, or a type
-    /// (`gateway::DeviceType`) a quiet file defines; a type the package does not
-    /// define (generated, re-exported) is as quiet as the module it is named through.
-    fn holds(&self, item: &str) -> bool {
-        match item.rsplit_once("::") {
-            Some((module, ty)) => {
-                self.names.contains(ty) || (!self.loud.contains(ty) && self.names.contains(module))
-            }
-            None => self.names.contains(item),
-        }
-    }
-}
-
-/// A package's top-level modules (`src/client.rs`, `src/search/**`) none of whose
-/// files shows a long-running process: code a command may use (a client of the
-/// package's daemon) without running the package's process. The root (`lib.rs`,
-/// `main.rs`) is never quiet. Types (`KeyRole`, named by a `use` or a path) are
-/// listed too, quiet when no file defining one shows a process: a command that
-/// imports a service's enum does not run the service.
-pub(crate) fn quiet_modules(files: &[(usize, FileFacts)], paths: &[PathBuf]) -> Quiet {
-    quiet_by(files, paths, shows)
-}
-
-/// The modules and types of a package none of whose files `shows` something
-/// ([`quiet_modules`]).
-pub(crate) fn quiet_by(
-    files: &[(usize, FileFacts)],
-    paths: &[PathBuf],
-    shows: fn(&FileFacts) -> bool,
-) -> Quiet {
-    let mut quiet: HashMap<&str, bool> = HashMap::default();
-    let mut loud = HashSet::default();
-    for (_, f) in files {
-        for t in &f.types {
-            *quiet.entry(t.as_str()).or_insert(true) &= !shows(f);
-            if shows(f) {
-                loud.insert(t.clone());
-            }
-        }
-    }
-    for (path, (_, f)) in paths.iter().zip(files) {
-        let mut parts = path.components().map(|c| c.as_os_str().to_str());
-        let (Some(Some("src")), Some(Some(first)), rest) =
-            (parts.next(), parts.next(), parts.next())
-        else {
-            continue;
-        };
-        let module = match rest {
-            Some(_) => first,
-            None => match first.strip_suffix(".rs") {
-                Some("lib" | "main") | None => continue,
-                Some(m) => m,
-            },
-        };
-        *quiet.entry(module).or_insert(true) &= !shows(f);
-    }
-    let names = quiet
-        .into_iter()
-        .filter(|(_, q)| *q)
-        .map(|(m, _)| m.to_string())
-        .collect();
-    Quiet { names, loud }
-}
+pub(crate) use quiet::{quiet_by, runs_package, serves, shows, LongRunning};
 
 /// Per file of a package (in the order given; `paths` relative to the package's
 /// directory): why only one-shot commands run it, when so. `cli`: the package
@@ -193,26 +119,6 @@ fn entries(
         }
     }
     units.saw_long_running.get()
-}
-
-/// Whether a file runs a process that lasts: it waits for a shutdown signal or
-/// registers a route. A loop alone may be a helper's background task (a settings
-/// reloader a command's tracing set-up spawns), and a library naming a framework may
-/// only offer it a layer (a tracing middleware).
-pub(crate) fn serves(f: &FileFacts) -> bool {
-    f.waits_for_signal
-        || !f.routes.routes.is_empty()
-        || !f.routes.handlers.is_empty()
-        || !f.routes.macro_registered.is_empty()
-}
-
-/// Whether a file shows a long-running process of its own: a loop, a framework, a
-/// route.
-fn shows(f: &FileFacts) -> bool {
-    f.long_running
-        || !f.routes.routes.is_empty()
-        || !f.routes.handlers.is_empty()
-        || !f.routes.macro_registered.is_empty()
 }
 
 /// Why a package that parses a command line (`cli`) is a one-shot tool although it
@@ -463,20 +369,6 @@ impl Visitor<'_, '_> {
         });
     }
 
-    /// A path into what some catalogue client's value is consumed by (`consumed-by`:
-    /// `aws_sdk_s3::Client`, `aws_config::sts::AssumeRoleProvider`).
-    fn note_consumer(&mut self, path: &[String]) {
-        for (i, api) in self.ctx.catalog.clients.iter().enumerate() {
-            let named = api
-                .consumed_by
-                .iter()
-                .any(|entry| consumer_path(entry, path));
-            if named && !self.facts.consumers_named.contains(&i) {
-                self.facts.consumers_named.push(i);
-            }
-        }
-    }
-
     /// A path into the server side (`Server`, `server`) of a crate that builds
     /// clients just as well (`tonic::transport::Server`, `hyper::server::conn`): a
     /// framework there, though naming the crate alone is not (a gRPC client's
@@ -624,18 +516,6 @@ impl Visitor<'_, '_> {
     }
 }
 
-/// Whether file `f`'s naming of local package `c` may start its process: `c` is one
-/// of `running` and some path of `f` into it names its root, a module with a
-/// long-running file or a type such a file defines. A file naming the package with
-/// no module seen (a glob) may start it.
-pub(crate) fn runs_package(running: &LongRunning, f: &FileFacts, c: &str) -> bool {
-    let Some(quiet) = running.get(c) else {
-        return false;
-    };
-    let mut modules = f.local_modules.iter().filter(|(p, _)| p == c).peekable();
-    modules.peek().is_none() || modules.any(|(_, m)| !quiet.holds(m))
-}
-
 /// Lists (`package`, `module`) once.
 fn note_module(list: &mut Vec<(String, String)>, package: &str, module: String) {
     if !list.iter().any(|(p, m)| p == package && *m == module) {
@@ -684,20 +564,3 @@ fn arm_module(body: &Expr) -> Option<String> {
 
 #[cfg(test)]
 mod tests;
-
-/// Whether `path` starts with the segments of a `consumed-by` entry, a segment ending
-/// in `*` matching by prefix (`aws_sdk_*::Client` matches `aws_sdk_s3::Client::new`).
-fn consumer_path(entry: &str, path: &[String]) -> bool {
-    let mut n = 0;
-    for (want, got) in entry.split("::").zip(path) {
-        let ok = match want.strip_suffix('*') {
-            Some(prefix) => got.starts_with(prefix),
-            None => want == got,
-        };
-        if !ok {
-            return false;
-        }
-        n += 1;
-    }
-    n == entry.split("::").count()
-}
