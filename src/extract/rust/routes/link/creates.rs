@@ -63,10 +63,11 @@ impl Package<'_> {
             t.split_once("::")
                 .is_some_and(|(ty, _)| self.replacing.contains(ty))
         };
-        if let Some(f) = ev
-            .type_calls
-            .least(|t| self.new_id_fns.contains_key(t) && !replaced(t))
-        {
+        if let Some(f) = ev.type_calls.least(|t| {
+            self.new_id_fns.contains_key(t)
+                && !replaced(t)
+                && self.constructor_makes_id(ev, t, pkg, depth)
+        }) {
             return Some(format!("new id {} (in {f})", self.new_id_fns[f]));
         }
         if depth == 0 {
@@ -128,7 +129,13 @@ impl Package<'_> {
             None => (None, id),
         };
         let by_pattern = self.cat.new_id(q, name).is_some_and(|e| e.contains('*'));
-        if !by_pattern || depth == 0 {
+        if !by_pattern {
+            return true;
+        }
+        if q.is_some_and(is_type) {
+            return self.constructor_body_makes_id(ev, name, pkg, depth);
+        }
+        if depth == 0 {
             return true;
         }
         let bodies = self.memo_targets(ev, id, pkg, true);
@@ -138,6 +145,42 @@ impl Package<'_> {
                     && self
                         .creates(body, self.pkg_of[f], depth - 1, true)
                         .is_some()
+            })
+    }
+
+    /// Whether a type's associated function `name` called from `ev` makes a new
+    /// identity, by its body (`SyncDevicesJob::new_for_id(user_id)` matches `new_*_id`
+    /// and is a struct literal of the id it is given): a body naming a generator
+    /// itself, or creating one a level further down. None in sight: it does.
+    fn constructor_body_makes_id(&self, ev: &Evidence, name: &str, pkg: usize, depth: u8) -> bool {
+        let bodies = self.memo_targets(ev, name, pkg, true);
+        bodies.is_empty()
+            || bodies.into_iter().any(|(f, body)| {
+                !std::ptr::eq(body, ev)
+                    && (body.new_id.is_some()
+                        || depth > 0
+                            && (self.creates(body, self.pkg_of[f], depth - 1, true)).is_some())
+            })
+    }
+
+    /// Whether the constructor `ty_fn` (`Type::f`, called from `ev`) whose body names
+    /// a generator makes a new identity: when that generator is itself a type's
+    /// function a name pattern matched, by its body
+    /// ([`Self::constructor_body_makes_id`]).
+    fn constructor_makes_id(&self, ev: &Evidence, ty_fn: &str, pkg: usize, depth: u8) -> bool {
+        let id = self.new_id_fns[ty_fn];
+        let typed_pattern = id.rsplit_once("::").is_some_and(|(q, n)| {
+            let q = q.rsplit("::").next().unwrap_or(q);
+            is_type(q) && self.cat.new_id(Some(q), n).is_some_and(|e| e.contains('*'))
+        });
+        let Some((_, name)) = ty_fn.rsplit_once("::").filter(|_| typed_pattern) else {
+            return true;
+        };
+        let bodies = self.memo_targets(ev, name, pkg, true);
+        bodies.is_empty()
+            || bodies.into_iter().any(|(f, body)| {
+                !std::ptr::eq(body, ev)
+                    && self.pattern_generator_makes_id(body, id, self.pkg_of[f], depth)
             })
     }
 
@@ -155,4 +198,9 @@ impl Package<'_> {
                 .iter()
                 .any(|c| !self.cat.is_set(bare(c)) && !mail_send(bare(c)))
     }
+}
+
+/// A path segment naming a type (`SyncDevicesJob`), not a module (`ingestion`).
+fn is_type(segment: &str) -> bool {
+    segment.starts_with(|c: char| c.is_ascii_uppercase())
 }
