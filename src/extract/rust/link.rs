@@ -36,6 +36,10 @@ pub fn link_with_routes(
     helper_calls: &std::collections::HashMap<String, usize>,
     library: &super::clients::workspace::LibraryReach,
 ) -> Vec<Document> {
+    // Dead code: a library no program of the run is built with.
+    if library.built_into_nothing.is_some() {
+        return Vec::new();
+    }
     let Linked {
         mut clients,
         mut calls,

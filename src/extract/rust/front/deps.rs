@@ -25,6 +25,14 @@ pub struct Deps {
     pub dev_deps: HashSet<String>,
     /// Packages named in `[build-dependencies]` (`-` → `_`).
     pub build_deps: HashSet<String>,
+    /// A member of a workspace (it inherits a key or a dependency from it) that cannot
+    /// leave it: `publish = false`, or neither a description nor a license, which
+    /// crates.io requires of every upload. Only the workspace's own packages can use
+    /// it.
+    pub unpublished_member: bool,
+    /// `[lib] crate-type` names a library a host program loads (`cdylib`, `dylib`,
+    /// `staticlib`: a plugin, a Python or Node extension): its callers are not Rust.
+    pub host_loaded: bool,
 }
 
 impl Deps {
@@ -173,6 +181,18 @@ pub fn read_deps(text: &str) -> Result<Deps, toml::de::Error> {
         .flatten()
         .filter_map(target_path)
         .collect();
+    let host_loaded = value
+        .get("lib")
+        .and_then(|l| l.get("crate-type"))
+        .and_then(toml::Value::as_array)
+        .is_some_and(|types| {
+            (types.iter().filter_map(toml::Value::as_str))
+                .any(|t| matches!(t, "cdylib" | "dylib" | "staticlib"))
+        });
+    let unpublished_member = value
+        .get("package")
+        .and_then(toml::Value::as_table)
+        .is_some_and(|p| unpublished(p) && (inherits(p) || !workspace_deps.is_empty()));
     Ok(Deps {
         names,
         path_deps,
@@ -181,7 +201,29 @@ pub fn read_deps(text: &str) -> Result<Deps, toml::de::Error> {
         bin_paths,
         dev_deps,
         build_deps,
+        unpublished_member,
+        host_loaded,
     })
+}
+
+/// `[package]` keeps the package off every registry: `publish = false` (or an empty
+/// list of registries), or no description and no license (crates.io refuses an upload
+/// without them; a key inherited from the workspace counts as given).
+fn unpublished(package: &toml::Table) -> bool {
+    match package.get("publish") {
+        Some(toml::Value::Boolean(false)) => return true,
+        Some(toml::Value::Array(registries)) if registries.is_empty() => return true,
+        _ => {}
+    }
+    let given = |key: &str| package.contains_key(key);
+    !given("description") && !given("license") && !given("license-file")
+}
+
+/// `[package]` takes a key from its workspace (`version.workspace = true`).
+fn inherits(package: &toml::Table) -> bool {
+    package
+        .values()
+        .any(|v| v.get("workspace").and_then(toml::Value::as_bool) == Some(true))
 }
 
 #[cfg(test)]
@@ -229,5 +271,25 @@ mod tests {
         .unwrap();
         assert_eq!(deps.lib_path.as_deref(), Some("lib.rs"));
         assert_eq!(deps.bin_paths, ["bin/kv-cli.rs"]);
+    }
+
+    #[test]
+    fn unpublished_members_and_host_loaded_libraries() {
+        let member = |package: &str| {
+            let text = format!("[package]\nname = \"x\"\n{package}[dependencies]\nreqwest.workspace = true\n");
+            read_deps(&text).unwrap().unpublished_member
+        };
+        assert!(member(""), "no description, no license, in a workspace");
+        assert!(member("publish = false\ndescription = \"d\"\nlicense = \"MIT\"\n"));
+        assert!(member("publish = []\nlicense.workspace = true\n"));
+        assert!(!member("license.workspace = true\n"), "publishable");
+        assert!(!member("description = \"An SDK\"\n"), "crates.io would say so");
+        let alone = read_deps("[package]\nname = \"x\"\nversion = \"0.1.0\"\n").unwrap();
+        assert!(!alone.unpublished_member, "no sign of a workspace");
+        let inherited = read_deps("[package]\nname = \"x\"\nversion.workspace = true\n").unwrap();
+        assert!(inherited.unpublished_member);
+        let plugin = read_deps("[package]\nname = \"p\"\n[lib]\ncrate-type = [\"dylib\"]\n");
+        assert!(plugin.unwrap().host_loaded);
+        assert!(!inherited.host_loaded);
     }
 }
