@@ -252,6 +252,7 @@ impl RoutesCatalog {
         add(&mut w.not_writes, o.not_writes);
         add(&mut w.new_ids, o.new_ids);
         add(&mut w.telemetry_ids, o.telemetry_ids);
+        add(&mut w.message_ids, o.message_ids);
         add(&mut w.deletes, o.deletes);
         add(&mut w.keyed_calls, o.keyed_calls);
         add(&mut w.diff_calls, o.diff_calls);
@@ -415,11 +416,13 @@ impl RoutesCatalog {
         self.writes.repeat_harmless.iter().any(|p| glob(p, name))
     }
 
-    /// Whether `name` (a function's last segment) makes an id for telemetry, not for a
-    /// record (`generate_trace_id`: the catalogue's `telemetry-ids`).
+    /// Whether `name` (a function's last segment) makes an id for telemetry or for a
+    /// message sent out, not for a record (`generate_trace_id`, `generate_activity_id`:
+    /// the catalogue's `telemetry-ids` and `message-ids`).
     pub(crate) fn telemetry_id(&self, name: &str) -> bool {
         let name = name.rsplit("::").next().unwrap_or(name);
-        self.writes.telemetry_ids.iter().any(|t| glob(t, name))
+        let w = &self.writes;
+        (w.telemetry_ids.iter().chain(&w.message_ids)).any(|t| glob(t, name))
     }
 
     /// The catalogue identity generator a call `qualifier::name(..)` is, if it is one.

@@ -58,6 +58,10 @@ pub struct Writes {
     /// `new_span_id`; a `*` matches any text): a `new-ids` pattern matching one is
     /// no new record.
     pub telemetry_ids: Vec<String>,
+    /// Names of ids made for a message sent out, not for a record (an ActivityPub
+    /// activity's `generate_activity_id`; a `*` matches any text): a `new-ids` pattern
+    /// matching one is no new record.
+    pub message_ids: Vec<String>,
     /// Calls that delete (a `*` matches any text): an ORM chain starting from one
     /// (diesel `delete(t.filter(..))`), or a call of one not in sight
     /// (`operator.delete_with(path)`). A repeat finds nothing more to delete.
