@@ -128,7 +128,12 @@ impl Visitor<'_, '_> {
         if !super::syntax::mentions(&i.then_branch.to_token_stream(), &["timeout"]) {
             return false;
         }
-        self.expr(&l.expr);
+        // `if let Some(client) = self.client.clone() { timeout(t, client.get(u).send()) }`:
+        // a client, not a configured timeout ([`Self::if_let_some`]).
+        if let Some(h) = self.expr(&l.expr) {
+            self.bind_some(bound, h, i);
+            return true;
+        }
         self.optional.push(bound);
         self.scopes_block(&i.then_branch);
         self.optional.pop();
@@ -138,6 +143,39 @@ impl Visitor<'_, '_> {
             self.configurable -= 1;
         }
         true
+    }
+
+    /// `if let Some(client) = self.client.clone() { .. }`: a client kept in an
+    /// `Option` (tremor's HTTP sink, built on connect); the bound name is the value
+    /// the expression holds, as a `let` binds it.
+    pub(super) fn if_let_some(&mut self, i: &ExprIf) -> bool {
+        let Expr::Let(l) = &*i.cond else { return false };
+        let syn::Pat::TupleStruct(ts) = &*l.pat else {
+            return false;
+        };
+        let is_some = ts.path.segments.last().is_some_and(|s| s.ident == "Some");
+        let Some(bound) = ts.elems.first().and_then(pat_ident).filter(|_| is_some) else {
+            return false;
+        };
+        match self.expr(&l.expr) {
+            Some(h) => self.bind_some(bound, h, i),
+            None => {
+                syn::visit::Visit::visit_block(self, &i.then_branch);
+                if let Some((_, e)) = &i.else_branch {
+                    self.expr(e);
+                }
+            }
+        }
+        true
+    }
+
+    /// Binds `bound` to handle `h` and visits both branches of `if let Some(bound) = ..`.
+    fn bind_some(&mut self, bound: String, h: usize, i: &ExprIf) {
+        self.scope().vars.insert(bound, h);
+        syn::visit::Visit::visit_block(self, &i.then_branch);
+        if let Some((_, e)) = &i.else_branch {
+            self.expr(e);
+        }
     }
 
     fn scopes_block(&mut self, b: &syn::Block) {

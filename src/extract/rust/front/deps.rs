@@ -276,14 +276,21 @@ mod tests {
     #[test]
     fn unpublished_members_and_host_loaded_libraries() {
         let member = |package: &str| {
-            let text = format!("[package]\nname = \"x\"\n{package}[dependencies]\nreqwest.workspace = true\n");
+            let text = format!(
+                "[package]\nname = \"x\"\n{package}[dependencies]\nreqwest.workspace = true\n"
+            );
             read_deps(&text).unwrap().unpublished_member
         };
         assert!(member(""), "no description, no license, in a workspace");
-        assert!(member("publish = false\ndescription = \"d\"\nlicense = \"MIT\"\n"));
+        assert!(member(
+            "publish = false\ndescription = \"d\"\nlicense = \"MIT\"\n"
+        ));
         assert!(member("publish = []\nlicense.workspace = true\n"));
         assert!(!member("license.workspace = true\n"), "publishable");
-        assert!(!member("description = \"An SDK\"\n"), "crates.io would say so");
+        assert!(
+            !member("description = \"An SDK\"\n"),
+            "crates.io would say so"
+        );
         let alone = read_deps("[package]\nname = \"x\"\nversion = \"0.1.0\"\n").unwrap();
         assert!(!alone.unpublished_member, "no sign of a workspace");
         let inherited = read_deps("[package]\nname = \"x\"\nversion.workspace = true\n").unwrap();
