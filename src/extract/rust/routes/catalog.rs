@@ -428,9 +428,8 @@ impl RoutesCatalog {
     /// The catalogue identity generator a call `qualifier::name(..)` is, if it is one.
     pub(crate) fn new_id(&self, qualifier: Option<&str>, name: &str) -> Option<&str> {
         let kinds = &self.names().new_id_kinds;
-        if self.telemetry_id(name) {
-            return None;
-        }
+        // Most calls match no generator: the telemetry and message names, which
+        // overrule a match, are asked only of a match.
         self.writes
             .new_ids
             .iter()
@@ -440,6 +439,7 @@ impl RoutesCatalog {
                 Pattern::Exact => *e == name,
                 Pattern::Glob => glob(e, name),
             })
+            .filter(|_| !self.telemetry_id(name))
             .map(|(e, _)| e.as_str())
     }
 
