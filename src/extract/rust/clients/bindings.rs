@@ -25,6 +25,17 @@ pub(super) fn is_lazy_new(path: &syn::Path) -> bool {
         && LAZY_CELLS.iter().any(|c| path.segments[n - 2].ident == c)
 }
 
+/// `if let Some(name) = value`: the bound name and the `let`.
+fn some_binding(i: &ExprIf) -> Option<(String, &syn::ExprLet)> {
+    let Expr::Let(l) = &*i.cond else { return None };
+    let syn::Pat::TupleStruct(ts) = &*l.pat else {
+        return None;
+    };
+    let is_some = ts.path.segments.last().is_some_and(|s| s.ident == "Some");
+    let bound = ts.elems.first().and_then(pat_ident).filter(|_| is_some)?;
+    Some((bound, l))
+}
+
 /// A `static`'s name as written: upper-case (`HTTP_CLIENT`), the Rust convention.
 pub(super) fn is_static_name(name: &str) -> bool {
     name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
@@ -117,12 +128,7 @@ impl Visitor<'_, '_> {
     /// something with `t`: a timeout decided by configuration. Calls passing `t` in
     /// the first branch, and calls on the `else` branch, are `configurable`.
     pub(super) fn if_optional(&mut self, i: &ExprIf) -> bool {
-        let Expr::Let(l) = &*i.cond else { return false };
-        let syn::Pat::TupleStruct(ts) = &*l.pat else {
-            return false;
-        };
-        let is_some = ts.path.segments.last().is_some_and(|s| s.ident == "Some");
-        let Some(bound) = ts.elems.first().and_then(pat_ident).filter(|_| is_some) else {
+        let Some((bound, l)) = some_binding(i) else {
             return false;
         };
         if !super::syntax::mentions(&i.then_branch.to_token_stream(), &["timeout"]) {
@@ -149,12 +155,7 @@ impl Visitor<'_, '_> {
     /// `Option` (tremor's HTTP sink, built on connect); the bound name is the value
     /// the expression holds, as a `let` binds it.
     pub(super) fn if_let_some(&mut self, i: &ExprIf) -> bool {
-        let Expr::Let(l) = &*i.cond else { return false };
-        let syn::Pat::TupleStruct(ts) = &*l.pat else {
-            return false;
-        };
-        let is_some = ts.path.segments.last().is_some_and(|s| s.ident == "Some");
-        let Some(bound) = ts.elems.first().and_then(pat_ident).filter(|_| is_some) else {
+        let Some((bound, l)) = some_binding(i) else {
             return false;
         };
         match self.expr(&l.expr) {
