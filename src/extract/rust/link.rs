@@ -37,7 +37,7 @@ pub fn link_with_routes(
     library: &super::clients::workspace::LibraryReach,
 ) -> Vec<Document> {
     // Dead code: a library no program of the run is built with.
-    if library.built_into_nothing.is_some() {
+    if library.built_into_nothing {
         return Vec::new();
     }
     let Linked {

@@ -57,10 +57,10 @@ pub(super) enum Role {
 /// Who reaches a package's calls, for the breaker rule.
 #[derive(Debug, Default)]
 pub struct LibraryReach {
-    /// Why the package is built into no program, when so: a library member of the
-    /// workspace that cannot be published and that no package of the run depends on
+    /// The package is built into no program: a library member of the workspace that
+    /// cannot be published and that no package of the run depends on
     /// ([`built_into_nothing`]). Nothing of it is judged or counted.
-    pub built_into_nothing: Option<String>,
+    pub built_into_nothing: bool,
     /// Why no long-running package of the run reaches the package, when none does.
     pub unreached: Option<String>,
     /// `unreached` because nothing of the run uses the package (an SDK, whose callers
@@ -337,28 +337,20 @@ pub fn library_reach(
     reach
 }
 
-/// Why a package is built into no program of the run, when so: a library (no binary
-/// of its own) that is a member of the workspace and cannot be published
+/// Whether a package is built into no program of the run: a library (no binary of
+/// its own) that is a member of the workspace and cannot be published
 /// ([`Deps::unpublished_member`]), that no package of the run depends on (tests'
 /// dev-dependencies are not uses), in a run that has a long-running package, and no
 /// plugin or extension a host program loads. Its code is dead: an integration that
 /// was never wired in (stump's `integrations` crate) or left behind. A run of that
 /// library alone judges it as usual.
-fn built_into_nothing(
-    deps: Option<&Deps>,
-    role: Role,
-    users: &[usize],
-    roles: &[Role],
-) -> Option<String> {
-    let deps = deps?;
-    let dead = role == Role::Library
-        && users.is_empty()
-        && deps.unpublished_member
-        && !deps.host_loaded
-        && roles.contains(&Role::LongRunning);
-    dead.then(|| {
-        let name = own_name(Some(deps)).unwrap_or("?");
-        format!("`{name}` is a library member of the workspace that cannot be published and that no package of this run depends on: no program is built with it")
+fn built_into_nothing(deps: Option<&Deps>, role: Role, users: &[usize], roles: &[Role]) -> bool {
+    deps.is_some_and(|deps| {
+        role == Role::Library
+            && users.is_empty()
+            && deps.unpublished_member
+            && !deps.host_loaded
+            && roles.contains(&Role::LongRunning)
     })
 }
 
@@ -374,7 +366,7 @@ fn assemble(
     let take = std::mem::take::<HashMap<String, String>>;
     (unreached.into_iter().enumerate())
         .map(|(j, unreached)| LibraryReach {
-            built_into_nothing: None,
+            built_into_nothing: false,
             sdk: sdk[j],
             dispatches: dispatches[j],
             unreached,
