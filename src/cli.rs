@@ -181,8 +181,8 @@ pub struct CheckArgs {
     /// Record today's findings in FILE as the baseline, then report as if it were given.
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
-    /// Run only these rules: ids, groups (`istio`) or categories (`timeout`),
-    /// comma-separated or repeated.
+    /// Run only these rules: ids, groups (`istio`), categories (`timeout`) or `all`
+    /// (every rule, opt-in ones included), comma-separated or repeated.
     #[arg(long, value_name = "SELECTOR", value_delimiter = ',')]
     pub select: Vec<String>,
     /// Do not run these rules: ids, groups or categories, comma-separated or repeated.

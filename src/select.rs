@@ -2,11 +2,12 @@
 //! "did you mean" hints every unknown rule id gets.
 //!
 //! A selector is a rule id (`istio/route-without-timeout`), a group, the part of
-//! ids before the `/` (`istio`), or a category (`timeout`). With `--select`, only
+//! ids before the `/` (`istio`), a category (`timeout`), or `all` (every rule, the
+//! opt-in ones included: ruff's `ALL`, kube-linter's `--add-all-built-in`, for an audit). With `--select`, only
 //! rules matching one of its selectors stay active; `--ignore` then removes the
 //! rules matching one of its own. Both apply to the rules `resilint.toml` leaves
 //! on: a rule turned `off` there stays off. An opt-in rule (off by default) is turned
-//! on by `--select` naming its id, not by its group or category. A rule that is not
+//! on by `--select` naming its id or `all`, not by its group or category. A rule that is not
 //! active reports nothing and counts nothing toward coverage.
 
 use crate::report::Category;
@@ -43,8 +44,14 @@ fn group(id: &str) -> &str {
     id.split_once('/').map_or(id, |(g, _)| g)
 }
 
+/// The selector that picks every rule, opt-in ones included.
+pub const ALL: &str = "all";
+
 fn matches(selector: &str, rule: &Rule) -> bool {
-    selector == rule.id || selector == group(&rule.id) || selector == rule.category.name()
+    selector == ALL
+        || selector == rule.id
+        || selector == group(&rule.id)
+        || selector == rule.category.name()
 }
 
 impl Selection {
@@ -56,6 +63,7 @@ impl Selection {
                     let mut names: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
                     names.extend(rules.iter().map(|r| group(&r.id)));
                     names.extend(Category::ALL.iter().map(|c| c.name()));
+                    names.push(ALL);
                     return Err(RuleError {
                         path: flag.into(),
                         line: None,
@@ -73,9 +81,9 @@ impl Selection {
             .filter(|r| self.select.is_empty() || self.select.iter().any(|s| matches(s, r)))
             .filter(|r| !self.ignore.iter().any(|s| matches(s, r)))
             .map(|mut r| {
-                // An opt-in rule named by its id is asked for; a group or a category
-                // selects among the rules on by default.
-                r.opt_in &= !self.select.contains(&r.id);
+                // An opt-in rule named by its id, or by `all`, is asked for; a group
+                // or a category selects among the rules on by default.
+                r.opt_in &= !self.select.iter().any(|s| *s == r.id || s == ALL);
                 r
             })
             .collect())

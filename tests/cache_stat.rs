@@ -18,11 +18,16 @@ use std::time::Duration;
 use common::run::{findings_output as out, tree, write, ROUTES, RULES, RULES_WITH_OUTLIERS};
 
 /// The Istio pair, more routes, and an axum package whose handlers (which read the
-/// idempotency key) are in another file than the routes.
+/// idempotency key) are in another file than the routes; its configuration turns on
+/// the (opt-in) idempotency rule.
 fn repo() -> tempfile::TempDir {
     let dir = tree(&[
         ("k8s/orders.yaml", ROUTES),
         ("k8s/orders-dr.yaml", RULES_WITH_OUTLIERS),
+        (
+            "resilint.toml",
+            "[rules]\n\"rust/mutation-without-idempotency-key\" = \"warning\"\n",
+        ),
     ]);
     for i in 0..8 {
         write(

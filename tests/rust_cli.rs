@@ -11,6 +11,9 @@ fn write(root: &Path, rel: &str, text: impl AsRef<[u8]>) {
     std::fs::write(path, text).unwrap();
 }
 
+/// A `resilint.toml` that turns on the Rust rules of the audit tier (opt-in).
+const AUDIT_TIER: &str = "[rules]\n\"rust/retry-without-backoff\" = \"warning\"\n\"rust/retry-unbounded\" = \"warning\"\n\"rust/retry-with-constant-delay\" = \"info\"\n\"rust/mutation-without-idempotency-key\" = \"warning\"\n";
+
 fn check_json(dir: &Path) -> (Value, i32) {
     let out = Command::cargo_bin("resilint")
         .unwrap()
@@ -108,11 +111,11 @@ fn user_catalogue_extends(retry_file: &str, routes_file: &str) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     // The strategy is bounded (its crate's default): its fixed delay goes to the opt-in
-    // rule for limited retries, turned on here.
+    // rule for limited retries, turned on here with the (opt-in) idempotency rule.
     write(
         root,
         "resilint.toml",
-        "rule-dirs = [\"my-rules\"]\n\n[rules]\n\"rust/limited-retry-with-constant-delay\" = \"info\"\n",
+        "rule-dirs = [\"my-rules\"]\n\n[rules]\n\"rust/limited-retry-with-constant-delay\" = \"info\"\n\"rust/mutation-without-idempotency-key\" = \"warning\"\n",
     );
     write(
         root,
@@ -373,6 +376,8 @@ fn test_code_is_the_same_for_clients_retries_and_routes() {
         "Cargo.toml",
         "[package]\nname = \"svc\"\nversion = \"0.1.0\"\n\n[dependencies]\nreqwest = \"0.12\"\naxum = \"0.8\"\nrstest = \"0.23\"\n",
     );
+    // The retry and idempotency rules are opt-in (the audit tier): turned on here.
+    write(root, "resilint.toml", AUDIT_TIER);
     write(root, "src/main.rs", &text);
     let (json, _) = check_json(root);
     let findings = json["findings"].as_array().unwrap();
@@ -419,6 +424,7 @@ fn cargo_renames_are_followed_for_retry_crates() {
             "Cargo.toml",
             format!("[package]\nname = \"svc\"\nversion = \"0.1.0\"\n\n[dependencies]\n{dep}\n"),
         );
+        write(root, "resilint.toml", AUDIT_TIER);
         write(
             root,
             "src/main.rs",

@@ -293,6 +293,17 @@ fn opt_in_rules_run_only_when_asked_for() {
         rules_of(&["--select", possible]),
         vec![possible.to_string()]
     );
+    // `all` picks every rule, the opt-in ones included; `--ignore` still applies.
+    assert_eq!(rules_of(&["--select", "all"]), vec![possible.to_string()]);
+    let report = json(&run_in(
+        dir.path(),
+        &["check", ".", "--format", "json", "--select", "all"],
+    ));
+    assert_eq!(report["coverage"]["idempotency"]["total"], 1);
+    assert_eq!(
+        rules_of(&["--select", "all", "--ignore", possible]),
+        Vec::<String>::new()
+    );
     write(
         dir.path(),
         "resilint.toml",

@@ -89,7 +89,7 @@ pub(super) fn list_rules(config: Option<PathBuf>, format: RulesFormat) -> i32 {
     }
     if !opt_in.is_empty() {
         out.push_str(
-            "\nOff by default (opt-in: `--select ID`, or a level for it under [rules] in resilint.toml)\n",
+            "\nOff by default (opt-in: `--select ID` or `--select all`, or a level for it under [rules] in resilint.toml)\n",
         );
         for r in &opt_in {
             out.push_str(&format!(
