@@ -21,7 +21,15 @@ use crate::extract::rust::routes::FnInfo;
 
 /// Methods a result is passed through on its way out of an arm
 /// (`self.deploy(a).await.map(|_| Output::None)`).
-const PASS_THROUGH: [&str; 5] = ["map", "map_err", "context", "wrap_err", "into"];
+pub(super) const PASS_THROUGH: [&str; 7] = [
+    "map",
+    "map_err",
+    "context",
+    "with_context",
+    "wrap_err",
+    "wrap_err_with",
+    "into",
+];
 
 /// The method of `self` an arm's body runs: `self.deploy(a).await`, `{ ..;
 /// self.local_run(a).await.map(..) }` (a block's tail).

@@ -549,9 +549,26 @@ fn same_crate(name: &str, package: &str) -> bool {
 }
 
 /// The module an arm's body calls a function of: `server::run()`, `b::run(o).await?`,
-/// `{ admin::run(c) }`, `return doctor::run(&s).await`.
+/// `{ admin::run(c) }`, `return doctor::run(&s).await`, and through the wrappers a
+/// result passes on its way out: `Ok(extension::execute(cmd)?)`,
+/// `upgrade::install().map_err(Into::into)`, a block's tail after a guard (`{ if
+/// !direct { return Err(..) } upgrade::install() }`).
 fn arm_module(body: &Expr) -> Option<String> {
-    match arm_value(body) {
+    let mut value = arm_value(body);
+    loop {
+        value = match value {
+            Expr::Call(c) if c.args.len() == 1 && is_ok_or_some(&c.func) => arm_value(&c.args[0]),
+            Expr::MethodCall(m) if methods::PASS_THROUGH.iter().any(|w| m.method == w) => {
+                arm_value(&m.receiver)
+            }
+            Expr::Block(b) => match b.block.stmts.last() {
+                Some(syn::Stmt::Expr(tail, None)) => arm_value(tail),
+                _ => return None,
+            },
+            _ => break,
+        };
+    }
+    match value {
         Expr::Call(c) => match &*c.func {
             Expr::Path(p) if p.path.segments.len() >= 2 => {
                 Some(p.path.segments.first()?.ident.to_string())
@@ -560,6 +577,11 @@ fn arm_module(body: &Expr) -> Option<String> {
         },
         _ => None,
     }
+}
+
+/// `Ok` or `Some`, the wrappers an arm's result may be rebuilt in.
+fn is_ok_or_some(func: &Expr) -> bool {
+    matches!(func, Expr::Path(p) if p.path.is_ident("Ok") || p.path.is_ident("Some"))
 }
 
 #[cfg(test)]
