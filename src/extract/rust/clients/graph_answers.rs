@@ -74,7 +74,7 @@ pub(super) fn call_graph_answers(
     let any =
         |has: &dyn Fn(&FileFacts) -> bool| files.iter().any(|f| f.iter().any(|(_, f)| has(f)));
     let tools_question = reached.iter().any(|r| *r) && tools.any();
-    let commands_question = tools.methods.iter().any(|m| !m.is_empty());
+    let commands_question = (0..tools.methods.len()).any(|j| tools.runs_commands(j));
     let guards = any_breaker_shape(all_fns, entries);
     let loops = any(&|f| !f.periodic.is_empty() || !f.closure_args.is_empty());
     let spawns = any(&|f| !f.detached.is_empty());

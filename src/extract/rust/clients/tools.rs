@@ -30,6 +30,17 @@ pub(super) struct Tools<'t> {
 }
 
 impl Tools<'_> {
+    /// Whether package `j` runs one-shot commands beside what it runs long: methods of
+    /// its own type dispatched to (cargo-shuttle's `deploy`), or files only a one-shot
+    /// subcommand runs (`grafbase publish`'s `publish.rs`).
+    pub(super) fn runs_commands(&self, j: usize) -> bool {
+        self.methods.get(j).is_some_and(|m| !m.is_empty())
+            || self
+                .commands
+                .get(j)
+                .is_some_and(|c| c.iter().any(Option::is_some))
+    }
+
     /// Whether some body of the run is a tool's.
     pub(super) fn any(&self) -> bool {
         self.tool_like.iter().any(|t| *t)
@@ -148,20 +159,21 @@ pub(super) fn tool_only_functions(
     graph.names_by_package(packages.len(), &|j| reached[j], &kept)
 }
 
-/// For each package that dispatches one-shot subcommands to methods of its own type
-/// ([`Tools::methods`]): its functions that only those methods run, directly or
-/// through functions only they run (cargo-shuttle's `get_templates_schema`, which
-/// only `init` calls). Asked of such a package's own functions alone, so a
-/// library's answer stays [`tool_only_functions`]'s.
+/// For each package that runs one-shot subcommands ([`Tools::runs_commands`]: methods
+/// of its own type dispatched to, or files only a one-shot command runs): its
+/// functions that only those commands run, directly or through functions only they
+/// run (cargo-shuttle's `get_templates_schema`, which only `init` calls; grafbase's
+/// `api::client::create_client`, which only the `publish`, `schema`, .. commands'
+/// modules call, through `api::*`, a module no command owns). Asked of such a
+/// package's own functions alone, so a library's answer stays
+/// [`tool_only_functions`]'s.
 pub(super) fn command_only_functions(
     graph: &CallGraph,
     packages: &[(Option<&Deps>, &[PackageFile])],
     tools: &Tools,
 ) -> Vec<Option<HashSet<String>>> {
     let n = packages.len();
-    let dispatches: Vec<bool> = (0..n)
-        .map(|j| tools.methods.get(j).is_some_and(|m| !m.is_empty()))
-        .collect();
+    let dispatches: Vec<bool> = (0..n).map(|j| tools.runs_commands(j)).collect();
     if !dispatches.iter().any(|d| *d) {
         return vec![None; n];
     }
