@@ -20,7 +20,8 @@ use crate::extract::rust::facts::FileFacts;
 use crate::extract::rust::routes::FnInfo;
 
 /// Methods a result is passed through on its way out of an arm
-/// (`self.deploy(a).await.map(|_| Output::None)`).
+/// (`self.deploy(a).await.map(|_| Output::None)`) or to a `?`
+/// (`stream.try_next().await.map_err(..)?`, [`super::shape::reads_to_end`]).
 pub(super) const PASS_THROUGH: [&str; 7] = [
     "map",
     "map_err",

@@ -424,7 +424,12 @@ impl Visitor<'_, '_> {
         let mut modules: Vec<String> = Vec::new();
         let mut packages: Vec<String> = Vec::new();
         for arm in &m.arms {
-            let Some(module) = arm_module(&arm.body).or_else(|| self.value_module(arm)) else {
+            let is_module = |m: &str| {
+                self.mods.iter().any(|d| d == m)
+                    || self.ctx.deps.and_then(|d| d.local_package(m)).is_some()
+            };
+            let module = arm_module(&arm.body, &is_module);
+            let Some(module) = module.or_else(|| self.value_module(arm)) else {
                 continue;
             };
             if self.mods.contains(&module) {
@@ -552,8 +557,9 @@ fn same_crate(name: &str, package: &str) -> bool {
 /// `{ admin::run(c) }`, `return doctor::run(&s).await`, and through the wrappers a
 /// result passes on its way out: `Ok(extension::execute(cmd)?)`,
 /// `upgrade::install().map_err(Into::into)`, a block's tail after a guard (`{ if
-/// !direct { return Err(..) } upgrade::install() }`).
-fn arm_module(body: &Expr) -> Option<String> {
+/// !direct { return Err(..) } upgrade::install() }`). `is_module`: whether a name is
+/// a module the file declares or a local package.
+fn arm_module(body: &Expr, is_module: &dyn Fn(&str) -> bool) -> Option<String> {
     let mut value = arm_value(body);
     loop {
         value = match value {
@@ -561,8 +567,12 @@ fn arm_module(body: &Expr) -> Option<String> {
             Expr::MethodCall(m) if methods::PASS_THROUGH.iter().any(|w| m.method == w) => {
                 arm_value(&m.receiver)
             }
-            Expr::Block(b) => match b.block.stmts.last() {
-                Some(syn::Stmt::Expr(tail, None)) => arm_value(tail),
+            Expr::Block(b) => match b.block.stmts.split_last() {
+                Some((syn::Stmt::Expr(tail, None), before))
+                    if !calls_a_module(before, is_module) =>
+                {
+                    arm_value(tail)
+                }
                 _ => return None,
             },
             _ => break,
@@ -577,6 +587,28 @@ fn arm_module(body: &Expr) -> Option<String> {
         },
         _ => None,
     }
+}
+
+/// Whether statements call a function of a module (`a::run()`, `is_module`): before a
+/// block's tail, such a call makes the arm run two modules' work, no dispatch to one;
+/// a guard (`if std::env::var_os(..).is_some() { return Err(..) }`) or a type's
+/// function (`Data::init()?`) does not.
+fn calls_a_module(stmts: &[syn::Stmt], is_module: &dyn Fn(&str) -> bool) -> bool {
+    struct Finder<'m>(bool, &'m dyn Fn(&str) -> bool);
+    impl<'a> syn::visit::Visit<'a> for Finder<'_> {
+        fn visit_expr_call(&mut self, c: &'a syn::ExprCall) {
+            if let Expr::Path(p) = &*c.func {
+                let segments = &p.path.segments;
+                self.0 |= segments.len() >= 2 && with_ident_str(&segments[0].ident, self.1);
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+    }
+    let mut f = Finder(false, is_module);
+    for s in stmts {
+        syn::visit::Visit::visit_stmt(&mut f, s);
+    }
+    f.0
 }
 
 /// `Ok` or `Some`, the wrappers an arm's result may be rebuilt in.

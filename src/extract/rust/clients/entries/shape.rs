@@ -154,26 +154,17 @@ pub(super) fn reads_to_end(cond: &Expr) -> bool {
     let Expr::Try(t) = &*l.expr else {
         return false;
     };
-    // The error may be adapted between the read and the `?`:
+    // The result may pass through an adapter between the read and the `?`:
     // `stream.try_next().await.map_err(Report::body_stream)?`.
     let mut read = &*t.expr;
     while let Expr::MethodCall(m) = read {
-        if !ERROR_ADAPTERS.iter().any(|w| m.method == w) {
+        if !super::methods::PASS_THROUGH.iter().any(|w| m.method == w) {
             break;
         }
         read = &m.receiver;
     }
     matches!(read, Expr::Await(_))
 }
-
-/// Methods that only change a result's error on its way to a `?`.
-const ERROR_ADAPTERS: [&str; 5] = [
-    "map_err",
-    "context",
-    "with_context",
-    "wrap_err",
-    "wrap_err_with",
-];
 
 /// Whether an expression awaits (`while let Some(m) = rx.recv().await`).
 pub(super) fn awaits(e: &Expr) -> bool {

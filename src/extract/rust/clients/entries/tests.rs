@@ -102,16 +102,29 @@ fn binary_roots_and_their_module_directories() {
 
 #[test]
 fn an_arm_calls_a_function_of_a_module() {
-    assert_eq!(arm_module(&expr("server::run()")), Some("server".into()));
+    // The modules the file declares (or local packages); `std` is neither.
+    let modules =
+        |m: &str| ["server", "admin", "a", "b", "extension", "upgrade", "login"].contains(&m);
+    let arm_module = |text: &str| super::arm_module(&expr(text), &modules);
+    assert_eq!(arm_module("server::run()"), Some("server".into()));
+    assert_eq!(arm_module("{ admin::run(c).await? }"), Some("admin".into()));
+    assert_eq!(arm_module("run()"), None, "no module");
+    assert_eq!(arm_module("{ a::run(); b::run() }"), None, "two statements");
+    // Through the wrappers a result passes on its way out, and after a guard.
     assert_eq!(
-        arm_module(&expr("{ admin::run(c).await? }")),
-        Some("admin".into())
+        arm_module("Ok(extension::execute(cmd)?)"),
+        Some("extension".into())
     );
-    assert_eq!(arm_module(&expr("run()")), None, "no module");
     assert_eq!(
-        arm_module(&expr("{ a::run(); b::run() }")),
-        None,
-        "two statements"
+        arm_module(
+            "{ if std::env::var_os(\"MANAGED\").is_some() { return Err(E::NotDirect); } upgrade::install().map_err(Into::into) }"
+        ),
+        Some("upgrade".into())
+    );
+    assert_eq!(
+        arm_module("{ Data::init()?; login::run() }"),
+        Some("login".into()),
+        "a type's function before the tail"
     );
 }
 
