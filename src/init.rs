@@ -51,6 +51,21 @@ pub fn config_text(
          # \"istio/route-without-timeout\" = \"error\"\n",
     );
     if platforms.contains("rust") {
+        // The audit tier's Rust rules, so a reader finds them where levels are set.
+        out.push_str(
+            "# The Rust rules of the audit tier are off by default (too many findings on\n\
+             # real services were not worth acting on: the README's \"Opt-in rules\"); a\n\
+             # level turns one on, `--select all` every rule for one run.\n",
+        );
+        let rules = crate::rules::builtin().unwrap_or_default();
+        for r in rules
+            .iter()
+            .filter(|r| r.opt_in && r.id.starts_with("rust/"))
+        {
+            out.push_str(&format!("# \"{}\" = \"{}\"\n", r.id, r.severity.name()));
+        }
+    }
+    if platforms.contains("rust") {
         out.push_str(
             "\n[rust]\n\
              # Lint tests/, benches/ and examples/ too.\n\

@@ -14,6 +14,11 @@ fn init_writes_todays_coverage_as_a_gate_that_passes_today() {
     let text = std::fs::read_to_string(dir.path().join("resilint.toml")).unwrap();
     assert!(text.contains("#   - Kubernetes objects"), "{text}");
     assert!(text.contains("#   - Rust sources"), "{text}");
+    // The Rust audit tier, commented out under `[rules]`.
+    assert!(
+        text.contains("# \"rust/retry-without-backoff\" = \"warning\"\n"),
+        "{text}"
+    );
     assert!(
         text.contains("timeout = 33.3    # 1/3 covered today"),
         "{text}"
