@@ -197,6 +197,17 @@ fn rules_lists_as_json_for_scripts() {
             .any(|l| l.contains("rust/possible-mutation-without-idempotency-key")),
         "{text}"
     );
+    // Both lists share one column width: every category starts in the same column.
+    let column = |l: &str| {
+        l.find(' ')
+            .map(|i| i + l[i..].find(|c: char| c != ' ').unwrap())
+    };
+    let columns: std::collections::BTreeSet<Option<usize>> = listed
+        .iter()
+        .chain(&opt_in)
+        .map(|l| column(&l[2..]))
+        .collect();
+    assert_eq!(columns.len(), 1, "{text}");
     // Grouped: a heading per group naming the platforms its rules select.
     assert!(text.contains("\n\nistio (kubernetes)\n  istio/"), "{text}");
     assert!(

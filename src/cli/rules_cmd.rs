@@ -70,7 +70,11 @@ pub(super) fn list_rules(config: Option<PathBuf>, format: RulesFormat) -> i32 {
         out.push('\n');
         return print_out(&out);
     }
-    let width = rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
+    // One column width for both lists, so the opt-in rules line up with the others.
+    let width = (rules.iter().chain(&opt_in))
+        .map(|r| r.id.len())
+        .max()
+        .unwrap_or(0);
     let mut out = String::new();
     for (group, platforms, members) in crate::reference::rule_groups(&rules) {
         if !out.is_empty() {
