@@ -30,8 +30,8 @@ use rustc_hash::FxHashMap as HashMap;
 use syn::Expr;
 
 use super::Visitor;
-pub(crate) use methods::{body_key, one_shot_methods};
 use arms::arm_module;
+pub(crate) use methods::{body_key, one_shot_methods};
 use shape::{awaits, collects, is_loopback, is_zero, leaves, reads_to_end, returns_what_it_read};
 
 mod arms;
