@@ -393,6 +393,7 @@ fn check(args: CheckArgs) -> i32 {
         changed: args.changed_only.then(|| args.paths.clone()),
         force_include: args.force_include,
         cache: !args.no_cache,
+        draws_graph: targets.iter().any(|t| t.format == Format::Html),
     };
     let outcome = match engine::run_with(&options, &extras) {
         Ok(o) => o,
@@ -448,7 +449,11 @@ fn map(
         config,
         threads: None,
     };
-    let outcome = match engine::run(&options) {
+    let extras = engine::Extras {
+        draws_graph: true,
+        ..engine::Extras::default()
+    };
+    let outcome = match engine::run_with(&options, &extras) {
         Ok(o) => o,
         Err(e) => return usage_error(e),
     };

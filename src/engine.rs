@@ -156,6 +156,9 @@ pub struct Extras {
     pub force_include: bool,
     /// Use the per-file cache (the command line's default; `--no-cache` clears it).
     pub cache: bool,
+    /// The integration graph is drawn (`map`, `--format html`): every package serving
+    /// routes is a service on it, so the Rust routes are linked whatever the rules read.
+    pub draws_graph: bool,
 }
 
 /// What a run knows before it reads a file: the files, the rules, the extractor.
@@ -186,7 +189,9 @@ fn prepare(
     };
     let (rules, levels) = per_file_levels(all, configs, &candidates)?;
     let root_max_size = configs.root().max_file_size();
-    let rust = Extractor::new(&candidates, catalog, |c| read_candidate(c, root_max_size));
+    let mut rust = Extractor::new(&candidates, catalog, |c| read_candidate(c, root_max_size));
+    let routes_read = rules.iter().any(|r| judge::reads_rust_section(r, "routes"));
+    rust.link_routes(routes_read || extras.draws_graph);
     Ok(Prepared {
         candidates,
         errors: found.errors,

@@ -317,6 +317,24 @@ pub fn reads_graph(rule: &Rule) -> bool {
     graph_side(platform) || join_platform.is_some_and(graph_side)
 }
 
+/// Whether a rule reads the section `key` of the Rust facts documents (`routes`): it
+/// selects Rust documents (or any platform) starting at that key or at `[*]`, or joins
+/// to such targets. The extractor leaves out what no active rule reads.
+pub fn reads_rust_section(rule: &Rule, key: &str) -> bool {
+    let rust = |p: Option<Platform>| p.is_none_or(|p| p == Platform::Rust);
+    let starts = |paths: &[crate::rules::path::Path]| {
+        paths.iter().any(|p| p.root_key().is_none_or(|k| k == key))
+    };
+    let select = &rule.spec.select;
+    let selects = rust(select.platform_selected()) && starts(&select.each.0);
+    let joins = rule
+        .spec
+        .check
+        .join()
+        .is_some_and(|j| rust(j.target_platform_selected()) && starts(&j.target_each.0));
+    selects || joins
+}
+
 /// One pass of the judge: the rules marked in `which` over the selected documents,
 /// one outcome per document of `ws` (in document order), for [`finish`] to merge with
 /// the other passes. Rule `i` keeps its index, so per-file levels still apply.
@@ -448,7 +466,42 @@ pub fn finish(parts: Vec<Part>) -> Judged {
 
 #[cfg(test)]
 mod tests {
-    use super::append;
+    use super::{append, reads_rust_section};
+    use crate::rules::parse_rule;
+
+    fn rule(select: &str, check: &str) -> crate::rules::Rule {
+        let text = format!(
+            "id = \"t/r\"\ncategory = \"timeout\"\nseverity = \"warning\"\nsummary = \"s\"\n\n[select]\n{select}\n\n[check]\n{check}\n\n[docs]\nwhat = \"w\"\nwhy = \"w\"\nexample = \"e\"\nfix = \"f\"\n"
+        );
+        parse_rule("t/r.toml", &text, "t/r", "test").unwrap()
+    }
+
+    #[test]
+    fn a_rule_reads_the_rust_routes_when_it_selects_them_or_anything_at_the_root() {
+        let reads = |select: &str, key: &str| {
+            let check =
+                format!("kind = \"require\"\n[[check.require]]\npath = \"{key}\"\npresent = true");
+            reads_rust_section(&rule(select, &check), "routes")
+        };
+        assert!(reads("platform = \"rust\"\neach = \"routes[*]\"", "method"));
+        assert!(reads(
+            "platform = \"rust\"\neach = [\"retries[*]\", \"routes[*]\"]",
+            "method"
+        ));
+        assert!(
+            reads("platform = \"rust\"\neach = \"[*]\"", "routes"),
+            "any root value"
+        );
+        assert!(reads("each = \"routes[*]\"", "method"), "any platform");
+        assert!(!reads(
+            "platform = \"rust\"\neach = \"clients[*]\"",
+            "timeout"
+        ));
+        assert!(
+            !reads("platform = \"kong\"\neach = \"routes[*]\"", "name"),
+            "Kong's routes"
+        );
+    }
 
     #[test]
     fn append_takes_a_vector_with_room_whole_and_keeps_the_order() {

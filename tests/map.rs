@@ -7,7 +7,7 @@ use std::process::Command;
 use serde_json::Value;
 
 mod common;
-use common::tree::{cli_json, rules_found, web_package};
+use common::tree::{cli_json, rules_found, tree, web_package};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -433,4 +433,42 @@ fn main() {}
     assert!(code.iter().any(|(to, _)| to == "ledger.shop"), "{code:?}");
     // A base only known at run time names no service.
     assert_eq!(code.len(), 3, "{code:?}");
+}
+
+#[test]
+fn a_package_that_only_serves_routes_is_a_service_of_the_map() {
+    // No outbound call, no retry: only its POST route makes it a code service. The
+    // default rules read no route (the idempotency rules are opt-in), so `check`
+    // may skip linking routes; the map, which draws the package, may not.
+    let dir = tree(&[
+        (
+            "web/Cargo.toml",
+            "[package]\nname = \"web\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\naxum = \"0.7\"\nsqlx = \"0.8\"\n",
+        ),
+        (
+            "web/src/main.rs",
+            "use axum::{routing::post, Router};\n\nasync fn create(body: String) -> String {\n    sqlx::query(\"INSERT INTO t (b) VALUES ($1)\").bind(&body);\n    body\n}\n\nfn main() {\n    let _app: Router = Router::new().route(\"/items\", post(create));\n}\n",
+        ),
+    ]);
+    let graph = cli_json(dir.path(), &["map", "--format", "json", "."]);
+    let services: Vec<&str> = graph["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["id"].as_str())
+        .collect();
+    assert!(services.contains(&"web"), "{graph:#}");
+    let html = dir.path().join("report.html");
+    let out = Command::new(env!("CARGO_BIN_EXE_resilint"))
+        .args(["check", ".", "--no-cache", "--format", "html", "--output"])
+        .arg(&html)
+        .current_dir(dir.path())
+        .output()
+        .expect("run resilint");
+    assert!(out.status.code().is_some(), "{out:?}");
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains("1 service with no integration point seen: <code>web</code>"),
+        "the HTML page lists it too"
+    );
 }

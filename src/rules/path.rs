@@ -181,6 +181,15 @@ impl Path {
         hits
     }
 
+    /// The key the path starts with (`routes` of `routes[*]`); `None` when it starts
+    /// with `[*]` or an index, which may reach any of the root's values.
+    pub fn root_key(&self) -> Option<&str> {
+        match self.segments.first() {
+            Some(Segment::Key(k)) => Some(k),
+            _ => None,
+        }
+    }
+
     /// The first node the path reaches, if any (its `concrete` left empty); the walk
     /// stops there.
     pub fn first<'a>(&self, root: &'a Node) -> Option<Hit<'a>> {

@@ -30,6 +30,10 @@ pub struct Extractor {
     /// Per package: test support ([`test_files::test_support`]) or developer tooling
     /// ([`test_files::dev_tooling`]), left out like tests.
     test_support: Vec<bool>,
+    /// Link the routes (`routes[*]` of the documents): only the idempotency rules read
+    /// them, and a run none of whose rules does skips the routes link, a fifth of the
+    /// Rust run on a service full of handlers. Set by [`Extractor::link_routes`].
+    routes: bool,
 }
 
 /// A package's files with their facts (package file index → candidate index).
@@ -114,7 +118,13 @@ impl Extractor {
             fingerprints,
             package_of,
             manifests,
+            routes: true,
         }
+    }
+
+    /// Whether the documents get their `routes` (see [`Extractor::routes`]).
+    pub fn link_routes(&mut self, routes: bool) {
+        self.routes = routes;
     }
 
     /// The [`Deps::fingerprint`] of the package of candidate `index` (0 outside any
@@ -256,24 +266,11 @@ impl Extractor {
         }
         // Routes link across packages (an app in one workspace member, its routes and
         // middleware in others); everything else per package.
-        let route_input: Vec<_> = by_package
-            .iter()
-            .map(|(p, files)| {
-                let deps = p.and_then(|p| self.packages[p].1.as_ref());
-                let root = p.and_then(|p| self.packages[p].0.parent());
-                let files = files.iter().map(|(i, f)| {
-                    let path = &candidates[*i].path;
-                    (
-                        &f.routes,
-                        module_name(path),
-                        root.and_then(|r| module_path(path, r)),
-                    )
-                });
-                (root, deps, files.collect())
-            })
-            .collect();
-        let route_facts = super::routes::link_workspace(&route_input, &self.catalog.routes);
-        drop(route_input);
+        let route_facts = if self.routes {
+            self.link_routes_across(&by_package, candidates)
+        } else {
+            vec![Vec::new(); by_package.len()]
+        };
         // Retry helpers are called from their package and the packages depending on it.
         let helper_input: Vec<_> = by_package
             .iter()
@@ -314,6 +311,33 @@ impl Extractor {
             })
             .collect();
         docs.into_iter().flatten().collect()
+    }
+}
+
+impl Extractor {
+    /// The routes of every package, linked across the packages of the run.
+    fn link_routes_across(
+        &self,
+        by_package: &BTreeMap<Option<usize>, Package>,
+        candidates: &[Candidate],
+    ) -> Vec<Vec<super::routes::RouteFact>> {
+        let route_input: Vec<_> = by_package
+            .iter()
+            .map(|(p, files)| {
+                let deps = p.and_then(|p| self.packages[p].1.as_ref());
+                let root = p.and_then(|p| self.packages[p].0.parent());
+                let files = files.iter().map(|(i, f)| {
+                    let path = &candidates[*i].path;
+                    (
+                        &f.routes,
+                        module_name(path),
+                        root.and_then(|r| module_path(path, r)),
+                    )
+                });
+                (root, deps, files.collect())
+            })
+            .collect();
+        super::routes::link_workspace(&route_input, &self.catalog.routes)
     }
 }
 
