@@ -74,9 +74,14 @@ impl Collector<'_> {
                         Ok(stmts) => {
                             let saved = (self.chain_depth, std::mem::take(&mut self.chain));
                             self.chain_depth = 0;
+                            // The calls asked about are known by address: those of
+                            // these statements go with them, before a later node
+                            // can be allocated where one of them was.
+                            let asked = self.asked.len();
                             for st in &stmts {
                                 self.visit_stmt(st);
                             }
+                            self.asked.truncate(asked);
                             (self.chain_depth, self.chain) = saved;
                         }
                         Err(_) => self.tokens(g.stream(), depth + 1),
@@ -246,5 +251,24 @@ mod tests {
             assert!(!reads || may, "{src}: the evidence reads a key");
             assert_eq!(may, named, "{src}");
         }
+    }
+
+    #[test]
+    fn the_calls_a_macro_block_asks_about_are_forgotten_with_its_statements() {
+        // `db_run! { conn: { if exists(&c) { .. } } }`: the block is parsed anew and
+        // dropped after its walk; a call allocated later where `exists(..)` was must
+        // not pass for a question (its name would get a `?` entry among `fn_calls`).
+        let cat = RoutesCatalog::builtin();
+        let mut scratch = Scratch::default();
+        let mut c = super::Collector::new(&cat, &mut scratch);
+        let mac: syn::Macro =
+            syn::parse_str("db_run! { conn: { if exists(&c) { save(&c) } } }").unwrap();
+        c.tokens(mac.tokens.clone(), 0);
+        assert!(c.asked.is_empty(), "{:?}", c.asked);
+        let fn_calls = c.names.fn_calls.take();
+        assert!(
+            fn_calls.iter().any(|n| n == "?exists"),
+            "asked inside the block: {fn_calls:?}"
+        );
     }
 }
