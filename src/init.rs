@@ -64,8 +64,6 @@ pub fn config_text(
         {
             out.push_str(&format!("# \"{}\" = \"{}\"\n", r.id, r.severity.name()));
         }
-    }
-    if platforms.contains("rust") {
         out.push_str(
             "\n[rust]\n\
              # Lint tests/, benches/ and examples/ too.\n\
