@@ -185,7 +185,7 @@ impl<'a> Run<'a> {
             .into_par_iter()
             .map(|(i, t)| {
                 let c = &self.candidates[i];
-                match test_files.contains(&c.path) {
+                match Extractor::in_test_module(&c.path, &test_files) {
                     true => (i, unparsed(c, t, self.max_size(c))),
                     false => (i, self.load(i, t, &saved)),
                 }

@@ -192,7 +192,7 @@ impl Extractor {
         candidates
             .iter()
             .enumerate()
-            .filter(|(_, c)| c.kind == FileKind::Rust && paths.contains(&c.path))
+            .filter(|(_, c)| c.kind == FileKind::Rust && Self::in_test_module(&c.path, &paths))
             .map(|(i, _)| i)
             .collect()
     }
@@ -244,18 +244,28 @@ impl Extractor {
         facts.flat_map(|f| f.test_files.iter().cloned()).collect()
     }
 
+    /// Whether `path` is test code by its place in the module tree: one of the test
+    /// module files `test_files` or a file below one ([`test_files::within`]).
+    pub fn in_test_module(path: &Path, test_files: &HashSet<PathBuf>) -> bool {
+        test_files::within(path, test_files)
+    }
+
     /// Links the facts of every `.rs` file (candidate index, facts) per package
     /// (files without a manifest form one group), test modules left out, into one
     /// document per file that has something to judge.
     pub fn link(&self, facts: Vec<(usize, FileFacts)>, candidates: &[Candidate]) -> Vec<Document> {
-        let test_files = Self::test_files(facts.iter().map(|(_, f)| f));
+        // Test modules, and files whose inner attributes make them test code
+        // (`#![cfg(test)]`): with what they declare, below them.
+        let mut test_files = Self::test_files(facts.iter().map(|(_, f)| f));
+        let test_code = facts.iter().filter(|(_, f)| f.test_code);
+        test_files.extend(test_code.map(|(i, _)| candidates[*i].path.clone()));
         let undeclared = self.undeclared(&facts, candidates);
         let mut by_package: BTreeMap<Option<usize>, Package> = BTreeMap::new();
         for (i, f) in facts {
             let support = self.package_of[i].is_some_and(|p| self.test_support[p]);
             let path = &candidates[i].path;
             if !support
-                && !test_files.contains(path)
+                && !Self::in_test_module(path, &test_files)
                 && !undeclared.contains(path)
                 && !self.build_script(i, path)
             {

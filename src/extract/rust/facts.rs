@@ -143,6 +143,10 @@ pub struct FileFacts {
     /// that hold them once the file's path is known.
     pub test_mods: Vec<String>,
     pub test_files: Vec<std::path::PathBuf>,
+    /// The file's own inner attributes make it test code (`#![cfg(test)]` at its top):
+    /// it is left out with the modules it declares, like a `#[cfg(test)] mod` file.
+    #[serde(default)]
+    pub test_code: bool,
     /// The modules and file names the file's text declares ([`super::modules`]): which
     /// files of its package are compiled at all.
     pub declared: super::modules::Declared,

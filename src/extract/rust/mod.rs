@@ -130,6 +130,7 @@ pub fn summarize(source: &SourceFile, ctx: &Ctx) -> Result<FileFacts, FileError>
                 }
             }
             facts.test_files = test_files::module_files(&source.path, &facts.test_mods);
+            facts.test_code = front::test_code::is_test(&file.attrs);
             facts.declared = declared;
             Ok(facts)
         }

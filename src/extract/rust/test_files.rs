@@ -31,6 +31,29 @@ pub(crate) fn module_files(path: &Path, mods: &[String]) -> Vec<PathBuf> {
         .collect()
 }
 
+/// Whether `path` is one of the test module files `modules` (as [`module_files`]
+/// names them) or a file below one: `src/a/b.rs` and `src/a/b/c.rs` are submodules
+/// of module `a`, held in `src/a.rs` or `src/a/mod.rs`. A module's submodules are
+/// compiled only with it, so under `#[cfg(test)] mod protocols;` every file below
+/// `protocols/` is test code too (rustfs's end-to-end suite, whose `protocols/mod.rs`
+/// declares its files without a `cfg` of their own).
+pub(crate) fn within(path: &Path, modules: &HashSet<PathBuf>) -> bool {
+    if modules.is_empty() {
+        return false;
+    }
+    if modules.contains(path) {
+        return true;
+    }
+    path.ancestors().skip(1).any(|dir| {
+        let (Some(name), Some(up)) = (dir.file_name(), dir.parent()) else {
+            return false;
+        };
+        let mut own = name.to_os_string();
+        own.push(".rs");
+        modules.contains(&up.join(own)) || modules.contains(&dir.join("mod.rs"))
+    })
+}
+
 /// How far before a `mod name;` the scan looks for the word `test` (its attributes).
 const ATTRIBUTE_WINDOW: usize = 256;
 
@@ -152,6 +175,37 @@ fn test_named(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn files_below_a_test_module_belong_to_it() {
+        let modules: HashSet<PathBuf> =
+            module_files(Path::new("c/src/lib.rs"), &["protocols".to_string()])
+                .into_iter()
+                .chain(module_files(Path::new("c/src/api.rs"), &["tests".to_string()]))
+                .collect();
+        for inside in [
+            "c/src/protocols/mod.rs",
+            "c/src/protocols/webdav.rs",
+            "c/src/protocols/sftp/core.rs",
+            "c/src/protocols.rs",
+            "c/src/api/tests.rs",
+            "c/src/api/tests/fixtures.rs",
+        ] {
+            assert!(within(Path::new(inside), &modules), "{inside}");
+        }
+        for outside in [
+            "c/src/lib.rs",
+            "c/src/protocol.rs",
+            "c/src/protocols_v2/a.rs",
+            "c/src/api.rs",
+            "c/src/api/users.rs",
+            "c/src/tests/a.rs",
+            "d/src/protocols/a.rs",
+        ] {
+            assert!(!within(Path::new(outside), &modules), "{outside}");
+        }
+        assert!(!within(Path::new("c/src/protocols/a.rs"), &HashSet::new()));
+    }
 
     #[test]
     fn test_mod_declarations_are_found_with_their_attribute() {
