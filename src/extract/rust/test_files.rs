@@ -181,7 +181,10 @@ mod tests {
         let modules: HashSet<PathBuf> =
             module_files(Path::new("c/src/lib.rs"), &["protocols".to_string()])
                 .into_iter()
-                .chain(module_files(Path::new("c/src/api.rs"), &["tests".to_string()]))
+                .chain(module_files(
+                    Path::new("c/src/api.rs"),
+                    &["tests".to_string()],
+                ))
                 .collect();
         for inside in [
             "c/src/protocols/mod.rs",

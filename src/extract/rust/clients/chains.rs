@@ -334,6 +334,10 @@ impl Visitor<'_, '_> {
             && with_ident_str(&m.method, |n| {
                 self.ctx.catalog.is_timeout_consumer(n, self.ctx.deps)
             });
+        let fallback = st
+            .handle
+            .filter(|_| super::handles::FALLBACK_CALLS.contains(&name));
+        let mark = self.facts.handles.len();
         let mut arg_methods = Vec::new();
         for a in &m.args {
             // A request built in the argument of a request call on the same client.
@@ -362,6 +366,9 @@ impl Visitor<'_, '_> {
                     arg_methods.extend(ms.iter().cloned());
                 }
             }
+        }
+        if let Some(h) = fallback {
+            self.drop_fallbacks(h, mark);
         }
         if wrap_args {
             self.wrapped -= 1;

@@ -74,10 +74,41 @@ impl Visitor<'_, '_> {
             _ => {}
         }
     }
+
+    /// `Client::builder().timeout(d).build().unwrap_or_else(|_| Client::new())`: a
+    /// client of the chain's own API built in the argument of a fallback call
+    /// ([`FALLBACK_CALLS`]) on the chain's value (handles from `mark` on) exists only
+    /// when that build failed, and a builder fails where the plain constructor does
+    /// too (reqwest's `Client::new()` is its builder's `build()` unwrapped): no
+    /// integration point of its own, whatever the chain sets (rustfs's fallbacks
+    /// of timed builders).
+    pub(super) fn drop_fallbacks(&mut self, chain: usize, mark: usize) {
+        let Origin::Client(primary) = &self.facts.handles[chain].origin else {
+            return;
+        };
+        let api = primary.api;
+        for h in mark..self.facts.handles.len() {
+            if let Origin::Client(c) = &self.facts.handles[h].origin {
+                if c.api == api && !c.request {
+                    self.fallbacks.push(h);
+                }
+            }
+        }
+    }
 }
 
-/// Drops factory-call handles nothing was done with, renumbering the rest.
-pub(super) fn prune(mut facts: FileFacts) -> FileFacts {
+/// The calls whose argument gives the value when the receiver failed or was empty.
+pub(super) const FALLBACK_CALLS: [&str; 4] = [
+    "unwrap_or_else",
+    "unwrap_or",
+    "or_else",
+    "unwrap_or_default",
+];
+
+/// Drops factory-call handles nothing was done with, and the handles of fallback
+/// clients (`fallbacks`, [`Visitor::drop_fallbacks`]) nothing was passed or bound,
+/// renumbering the rest.
+pub(super) fn prune(mut facts: FileFacts, fallbacks: &[usize]) -> FileFacts {
     let returned: std::collections::HashSet<usize> = facts
         .fns
         .iter()
@@ -92,7 +123,7 @@ pub(super) fn prune(mut facts: FileFacts) -> FileFacts {
         .iter()
         .enumerate()
         .map(|(i, h)| {
-            matches!(h.origin, Origin::Client(_))
+            (matches!(h.origin, Origin::Client(_)) && !fallbacks.contains(&i))
                 || !h.chains.get().is_empty()
                 // Every call of a closure is kept: whether all of them run under a
                 // timeout is judged in the link step.

@@ -111,6 +111,7 @@ pub fn summarize_file(
         request_arg: None,
         merged_request: false,
         paced: 0,
+        fallbacks: Vec::new(),
     };
     v.facts.one_shot = one_shot(ctx);
     v.facts.private_mods = gates::private_mods(index);
@@ -134,7 +135,7 @@ pub fn summarize_file(
     v.file_shape();
     v.note_delegate();
     v.note_dispatched();
-    prune(v.facts)
+    prune(v.facts, &v.fallbacks)
 }
 
 /// Why the package is a one-shot command-line tool, if it is one by its
@@ -229,6 +230,9 @@ struct Visitor<'c, 'a> {
     /// Whether the function being visited has a loop and a pacing call ([`periodic`]),
     /// or spawns a task it detaches ([`detached`]): bits.
     paced: u8,
+    /// Handles of clients built only when a chain's own build fails
+    /// ([`Visitor::drop_fallbacks`]): pruned.
+    fallbacks: Vec<usize>,
 }
 
 impl Visitor<'_, '_> {
