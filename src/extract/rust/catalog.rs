@@ -165,6 +165,11 @@ pub struct ClientApi {
     /// Builder methods that bound every request (`timeout`, `read_timeout`).
     #[serde(default)]
     pub timeout: Vec<String>,
+    /// Methods that, called in a constructor's argument, bound every request of the
+    /// client built: the endpoint a generated tonic client connects to
+    /// (`XClient::connect(endpoint.timeout(d))`).
+    #[serde(default)]
+    pub arg_timeout: Vec<String>,
     /// Methods that turn the timeout off whatever their argument (`disable_timeout`).
     #[serde(default)]
     pub disable: Vec<String>,

@@ -307,7 +307,13 @@ impl Extractor {
                     .collect()
             })
             .collect();
-        let reach = super::clients::workspace::library_reach(&helper_input, &paths, &self.catalog);
+        let mut reach =
+            super::clients::workspace::library_reach(&helper_input, &paths, &self.catalog);
+        let files: Vec<&[(usize, FileFacts)]> = helper_input.iter().map(|(_, f)| *f).collect();
+        let own_types = super::clients::workspace::own_wildcard_types(&files);
+        for (r, own) in reach.iter_mut().zip(own_types) {
+            r.own_types = own;
+        }
         drop(helper_input);
         let packages: Vec<Package> = by_package.into_values().collect();
         // Each package's facts are freed once its documents are built: nothing reads

@@ -139,6 +139,9 @@ pub struct FileFacts {
     pub consts: HashMap<String, String>,
     /// Types defined in the file.
     pub types: HashSet<String>,
+    /// The file's type aliases: (alias, the last segment of the type it names).
+    #[serde(default)]
+    pub aliases: Vec<(String, String)>,
     /// Out-of-line test modules (`#[cfg(test)] mod tests;`): names, then the files
     /// that hold them once the file's path is known.
     pub test_mods: Vec<String>,

@@ -1,13 +1,14 @@
 //! Calls and method chains: constructors, factories, wrappers, breakers,
 //! and the calls made on tracked values.
 
+use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{Expr, ExprCall};
+use syn::{Expr, ExprCall, Token};
 
 use super::syntax::*;
 use super::Visitor;
 use crate::extract::rust::catalog::PathRole;
-use crate::extract::rust::facts::{ClientOrigin, Origin};
+use crate::extract::rust::facts::{CallFact, Chain, ClientOrigin, Origin};
 use crate::extract::rust::front::ident::with_ident_str;
 
 /// `Ok(x)`, `Some(x)`, `Arc::new(x)`, ...: the value is the argument's.
@@ -133,7 +134,9 @@ impl Visitor<'_, '_> {
                     wildcard_type,
                     twin_of: None,
                 }));
-                Some(Some(self.new_handle(origin)))
+                let h = self.new_handle(origin);
+                self.arg_timeouts(api, &c.args, h);
+                Some(Some(h))
             }
             (PathRole::Breaker(api), _) => {
                 for a in &c.args {
@@ -187,6 +190,59 @@ impl Visitor<'_, '_> {
         for call in &mut self.facts.handles[h].chains.get_mut()[ci].calls {
             call.wrapped = true;
             call.configurable |= configurable;
+        }
+    }
+}
+
+impl Visitor<'_, '_> {
+    /// `XClient::connect(endpoint.tcp_keepalive(k).timeout(d))`: the calls of the
+    /// constructor's arguments that the catalogue's `arg-timeout` names, recorded on
+    /// the client built (`h`) as calls of its own construction.
+    fn arg_timeouts(&mut self, api: usize, args: &Punctuated<Expr, Token![,]>, h: usize) {
+        let names = &self.ctx.catalog.clients[api].arg_timeout;
+        if names.is_empty() {
+            return;
+        }
+        let mut calls = Vec::new();
+        for a in args {
+            let mut cur = a;
+            loop {
+                match cur {
+                    Expr::MethodCall(m) => {
+                        if names.iter().any(|n| m.method == n) {
+                            calls.push(CallFact {
+                                name: m.method.to_string().into(),
+                                span: crate::tree::Span::new(
+                                    self.pos.offset(m.method.span().start()),
+                                    self.pos.offset(m.paren_token.span.close().end()),
+                                ),
+                                nargs: m.args.len(),
+                                arg_words: arg_words(m.args.iter()),
+                                target: None,
+                                arg_methods: Vec::new(),
+                                wrapped: false,
+                                awaited: false,
+                                breaker: false,
+                                in_fn: None,
+                                configurable: self.is_configurable(&m.args),
+                            });
+                        }
+                        cur = &m.receiver;
+                    }
+                    Expr::Reference(r) => cur = &r.expr,
+                    Expr::Paren(p) => cur = &p.expr,
+                    Expr::Try(t) => cur = &t.expr,
+                    _ => break,
+                }
+            }
+        }
+        if !calls.is_empty() {
+            self.facts.handles[h].chains.get_mut().push(Chain {
+                calls,
+                wrapped: false,
+                breaker: false,
+                configurable: false,
+            });
         }
     }
 }

@@ -17,6 +17,8 @@ pub(super) struct Collector<'c> {
     catalog: &'c Catalog,
     pub consts: HashMap<String, String>,
     pub types: std::collections::HashSet<String>,
+    /// Type aliases: (alias, the last segment of the type it names).
+    pub aliases: Vec<(String, String)>,
     pub test_mods: Vec<String>,
     /// Out-of-line modules outside test code (`mod server;`).
     pub mods: Vec<String>,
@@ -46,6 +48,7 @@ impl<'c> Collector<'c> {
             catalog,
             consts: HashMap::new(),
             types: Default::default(),
+            aliases: Vec::new(),
             test_mods: Vec::new(),
             mods: Vec::new(),
             field_types: Vec::new(),
@@ -76,7 +79,14 @@ impl<'c> Collector<'c> {
                         self.consts.insert(name.to_string(), s);
                     }
                 }
-                Decl::Use(_) | Decl::Fn(_) | Decl::Type(_) | Decl::Method(_) => {}
+                // `pub type MdsClient = Client<MdsGrpcClient>`: the alias and the
+                // last segment of what it names.
+                Decl::Type(t) => {
+                    if let Some(last) = type_path_last(&t.ty) {
+                        self.aliases.push((t.ident.to_string(), last.to_string()));
+                    }
+                }
+                Decl::Use(_) | Decl::Fn(_) | Decl::Method(_) => {}
             }
         }
     }

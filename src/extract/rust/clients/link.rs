@@ -265,7 +265,7 @@ pub(crate) fn link_clients(
             } = &**client;
             if wildcard_type
                 .as_deref()
-                .is_some_and(|w| t.types.contains(w))
+                .is_some_and(|w| t.types.contains(w) || library.own_types.contains(w))
             {
                 continue;
             }

@@ -88,6 +88,7 @@ pub fn summarize_file(
         facts: FileFacts {
             consts: std::mem::take(&mut collector.consts),
             types: std::mem::take(&mut collector.types),
+            aliases: std::mem::take(&mut collector.aliases),
             test_mods: std::mem::take(&mut collector.test_mods),
             ..FileFacts::default()
         },

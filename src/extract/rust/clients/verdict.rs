@@ -131,7 +131,8 @@ impl Eval {
         if self.local.is_none() && has(&api.unix_socket_methods, &call.name) && call.nargs > 0 {
             self.local = Some("a Unix socket".to_string());
         }
-        if has(&api.timeout, &call.name) && call.nargs > 0 {
+        let timeout = has(&api.timeout, &call.name) || has(&api.arg_timeout, &call.name);
+        if timeout && call.nargs > 0 {
             if disables {
                 self.disabled.get_or_insert((call.span, disable_text()));
             } else if self.builder_timeout.is_none() {

@@ -38,6 +38,7 @@ use super::package::one_shot;
 use super::request_path::OffPath;
 use super::tools::Tools;
 use crate::extract::rust::catalog::Catalog;
+use crate::extract::rust::facts::Origin;
 use crate::extract::rust::{Deps, FileFacts};
 
 /// One file of a package: (candidate index, facts).
@@ -57,6 +58,10 @@ pub(super) enum Role {
 /// Who reaches a package's calls, for the breaker rule.
 #[derive(Debug, Default)]
 pub struct LibraryReach {
+    /// Types a wildcard constructor of the package matched (`MdsClient::connect` by
+    /// `**::?*Client::connect`) that a package of the run defines: the workspace's own
+    /// wrappers, not generated clients ([`own_wildcard_types`]).
+    pub own_types: HashSet<String>,
     /// The package is built into no program: a library member of the workspace that
     /// cannot be published and that no package of the run depends on
     /// ([`built_into_nothing`]). Nothing of it is judged or counted.
@@ -366,6 +371,7 @@ fn assemble(
     let take = std::mem::take::<HashMap<String, String>>;
     (unreached.into_iter().enumerate())
         .map(|(j, unreached)| LibraryReach {
+            own_types: HashSet::default(),
             built_into_nothing: false,
             sdk: sdk[j],
             dispatches: dispatches[j],
@@ -577,4 +583,38 @@ fn own_name(deps: Option<&Deps>) -> Option<&str> {
         .filter(|(_, p)| *p == "crate")
         .map(|(n, _)| n.as_str())
         .min()
+}
+
+/// Per package, the types its wildcard constructors matched
+/// ([`crate::extract::rust::facts::ClientOrigin::wildcard_type`]) that some package of
+/// the run defines: quilkin's `MdsClient::connect`, a client of its `xds` member,
+/// matches generated tonic clients' `**::?*Client::connect`. Within the package the
+/// link sees its own types; this adds the other packages'.
+pub(crate) fn own_wildcard_types(packages: &[&[(usize, FileFacts)]]) -> Vec<HashSet<String>> {
+    let wildcards = |files: &[(usize, FileFacts)]| -> HashSet<String> {
+        (files.iter().flat_map(|(_, f)| &f.handles))
+            .filter_map(|h| match &h.origin {
+                Origin::Client(c) => c.wildcard_type.clone(),
+                _ => None,
+            })
+            .collect()
+    };
+    let wanted: Vec<HashSet<String>> = packages.iter().map(|files| wildcards(files)).collect();
+    if wanted.iter().all(HashSet::is_empty) {
+        return wanted;
+    }
+    let all: HashSet<&String> = wanted.iter().flatten().collect();
+    let files = || packages.iter().flat_map(|files| files.iter());
+    let types: HashSet<&String> = files().flat_map(|(_, f)| f.types.iter()).collect();
+    // An alias counts when it names a type of the run (`MdsClient = Client<..>`, with
+    // `struct Client` in the same crate); not when it names a generated client
+    // (`AdsGrpcClient = AggregatedDiscoveryServiceClient<Channel>`).
+    let aliases = files().flat_map(|(_, f)| &f.aliases);
+    let own_aliases = aliases.filter_map(|(alias, of)| types.contains(of).then_some(alias));
+    let defined: HashSet<&String> = (types.iter().copied().chain(own_aliases))
+        .filter(|t| all.contains(t))
+        .collect();
+    (wanted.into_iter())
+        .map(|w| w.into_iter().filter(|t| defined.contains(t)).collect())
+        .collect()
 }
