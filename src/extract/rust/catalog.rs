@@ -10,7 +10,7 @@
 
 // Name sets asked for every call and path of every file: Fx hashing, not SipHash.
 use globset::GlobSet;
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Deserialize;
 
 use crate::extract::rust::front::deps::Deps;
@@ -162,6 +162,11 @@ pub struct ClientApi {
     /// Free functions that make one request with a hidden client: `reqwest::get`.
     #[serde(default)]
     pub requests: Vec<String>,
+    /// Crates that re-export this entry's crate under its own name (`pub use
+    /// reqwest;` in `oauth2`): `oauth2::reqwest::Client::new` is then this entry's
+    /// `reqwest::Client::new`, in a package that depends on the re-exporting crate.
+    #[serde(default)]
+    pub reexported_by: Vec<String>,
     /// Builder methods that bound every request (`timeout`, `read_timeout`).
     #[serde(default)]
     pub timeout: Vec<String>,
@@ -320,6 +325,9 @@ pub struct Catalog {
     role_crates: FxHashSet<String>,
     /// Last segments of the `**` patterns (`None` when one is itself a glob).
     wildcard_lasts: Option<FxHashSet<String>>,
+    /// Re-exporting crate → the catalogued crate it re-exports under its own name
+    /// (`oauth2` → `reqwest`), from the entries' `reexported-by`.
+    reexports: FxHashMap<String, String>,
 }
 
 impl Catalog {
@@ -452,6 +460,10 @@ impl Catalog {
         self.roles = roles;
         self.role_crates = role_crates;
         self.wildcard_lasts = wildcard_lasts;
+        self.reexports = (self.clients.iter())
+            .flat_map(|c| c.reexported_by.iter().map(move |by| (by, &c.krate)))
+            .map(|(by, k)| (normalize_crate(by), normalize_crate(k)))
+            .collect();
         self.request_timeout_names = self
             .clients
             .iter()
@@ -502,6 +514,24 @@ impl Catalog {
 
     /// The role of a resolved path (segments already mapped to package names).
     /// `depends` says whether the package depends on a crate.
+    /// [`Self::role`] of a path through a dependency's re-export of a catalogued crate
+    /// under its own name (`pub use reqwest;` in `oauth2`, so
+    /// `oauth2::reqwest::Client::new` is `reqwest::Client::new`): in a package that
+    /// depends on the re-exporting crate, the path from the catalogued crate on.
+    pub fn reexported_role(
+        &self,
+        path: &[String],
+        depends: &dyn Fn(&str) -> bool,
+    ) -> Option<PathRole> {
+        let [first, second, _, ..] = path else {
+            return None;
+        };
+        if self.reexports.get(first) != Some(second) || !depends(first) {
+            return None;
+        }
+        self.role(&path[1..], depends)
+    }
+
     pub fn role(&self, path: &[String], depends: &dyn Fn(&str) -> bool) -> Option<PathRole> {
         let set = self.set.as_ref()?;
         let (first, last) = (path.first()?, path.last()?);

@@ -112,7 +112,11 @@ impl Visitor<'_, '_> {
         let request = matches!(role, Some((PathRole::Request(_), _)));
         match role? {
             (PathRole::Constructor(api), path) | (PathRole::Request(api), path) => {
-                let target = c.args.first().and_then(target_of);
+                // `reqwest::get(&url)` after `let url = format!("http://127.0.0.1:{p}/..")`.
+                let target = match c.args.first() {
+                    Some(first) => target_of(first).or_else(|| self.local_target(first)),
+                    None => None,
+                };
                 for a in &c.args {
                     self.expr(a);
                 }

@@ -398,7 +398,11 @@ impl Visitor<'_, '_> {
         }
     }
 
-    fn local_target(&mut self, arg: &Expr) -> Option<Target> {
+    /// The local address a variable bound by `let` holds (`&url` as `url`).
+    pub(super) fn local_target(&mut self, mut arg: &Expr) -> Option<Target> {
+        while let Expr::Reference(r) = arg {
+            arg = &r.expr;
+        }
         let Expr::Path(p) = arg else { return None };
         let name = p.path.get_ident()?.to_string();
         self.scope().local_targets.get(&name).cloned()

@@ -258,7 +258,11 @@ impl Visitor<'_, '_> {
         self.imports
             .resolve(segs)
             .into_iter()
-            .find_map(|p| self.ctx.catalog.role(&p, &depends).map(|r| (r, p)))
+            .find_map(|p| match self.ctx.catalog.role(&p, &depends) {
+                Some(r) => Some((r, p)),
+                None => (self.ctx.catalog.reexported_role(&p, &depends))
+                    .map(|r| (r, p[1..].to_vec())),
+            })
     }
 
     /// A function of this package called by path: its link key.
@@ -472,9 +476,16 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_> {
             }
             self.valued_loop = matches!(&*init.expr, Expr::Loop(_));
             let mark = self.facts.handles.len();
-            let h = self.expr(&init.expr);
+            let mut h = self.expr(&init.expr);
             if let Expr::If(i) = &*init.expr {
                 self.mark_twins(i, mark);
+            }
+            // `let client = &ANALYTICS.client;`: a struct field of another value, as
+            // `conf.client.request(..)` uses one in place.
+            if h.is_none() && name.is_some() && self.fn_name.is_some() {
+                if let Some(field) = other_field(&init.expr) {
+                    h = self.static_use_field(field);
+                }
             }
             if let (Some(h), Some(name)) = (h, name) {
                 self.scope().vars.insert(name.to_string(), h);
@@ -583,5 +594,24 @@ impl Visitor<'_, '_> {
                 }
             }
         }
+    }
+}
+
+/// The field read by `&a.b`, `a.b` or `a.b.clone()` where `a` is not `self`.
+fn other_field(mut e: &Expr) -> Option<&syn::Ident> {
+    loop {
+        match e {
+            Expr::Reference(r) => e = &r.expr,
+            Expr::Paren(p) => e = &p.expr,
+            Expr::MethodCall(m) if m.method == "clone" && m.args.is_empty() => e = &m.receiver,
+            _ => break,
+        }
+    }
+    match e {
+        Expr::Field(f) if !is_self(&f.base) => match &f.member {
+            syn::Member::Named(n) => Some(n),
+            syn::Member::Unnamed(_) => None,
+        },
+        _ => None,
     }
 }
