@@ -255,14 +255,14 @@ impl Visitor<'_, '_> {
             return None;
         }
         let depends = |k: &str| self.depends(k);
-        self.imports
-            .resolve(segs)
-            .into_iter()
-            .find_map(|p| match self.ctx.catalog.role(&p, &depends) {
+        self.imports.resolve(segs).into_iter().find_map(|p| {
+            match self.ctx.catalog.role(&p, &depends) {
                 Some(r) => Some((r, p)),
-                None => (self.ctx.catalog.reexported_role(&p, &depends))
-                    .map(|r| (r, p[1..].to_vec())),
-            })
+                None => {
+                    (self.ctx.catalog.reexported_role(&p, &depends)).map(|r| (r, p[1..].to_vec()))
+                }
+            }
+        })
     }
 
     /// A function of this package called by path: its link key.
