@@ -17,6 +17,7 @@ const CLIENT: &[Field] = &[
     Field::new("local", Ty::Text, "present when its address or connector is this host or a Unix socket (its calls are no remote integration): which"),
     Field::new("streaming", Ty::Text, "present when a function making its requests reads the response as a stream (`.bytes_stream()`, `.eventsource()`, `Accept: text/event-stream`): the advice for the message"),
     Field::new("server-timeout", Ty::Text, "present when only requests a server-side timeout layer with a literal duration bounds use the client (`router.layer(TimeoutLayer::new(Duration::from_secs(30)))`, the routes catalogue's `request-timeout-layers`): every request made from it (or, with none in sight, its construction) is in a route's handler of that server or a function only such handlers run: why"),
+    Field::new("detached", Ty::Text, "present when only detached tasks use the client (a `tokio::spawn(..)` whose handle is dropped: telemetry, a notification, a background download): every request made from it (or, with none in sight, its construction) is in a function only such tasks run; nobody waits on its outcome: why"),
     Field::new("one-shot", Ty::Text, "present when only one-shot command-line tools use the client: every request made from it (or, with none in sight, its construction) carries the call's `one-shot`, or is in a library only such tools reach (not an SDK nothing of the run uses), or in a function only the package's own one-shot subcommands run: why"),
 ];
 

@@ -208,6 +208,11 @@ pub struct FileFacts {
     /// ([`crate::extract::rust::clients::detached`]). Empty in most files.
     #[serde(default)]
     pub detached: Vec<(String, Vec<String>)>,
+    /// Functions (link keys) whose body has a `loop` or a `while`: spawned and
+    /// detached, such a function is a worker, not a best-effort call
+    /// ([`crate::extract::rust::clients::detached`]).
+    #[serde(default)]
+    pub looping: Vec<String>,
     /// Methods that run a queued job (a catalogue job trait's impl: `impl
     /// BackgroundJob for SyncAdmins { async fn run(..) }`), each with the names it
     /// calls ([`crate::extract::rust::clients::jobs`]). Empty in most files.

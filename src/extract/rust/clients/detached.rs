@@ -18,7 +18,7 @@
 //! whose outcome a peer waits on. Known limit: a function that spawns one task and
 //! is itself called per connection from a loop elsewhere is taken for detached.
 
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use syn::visit::{self, Visit};
 use syn::{Expr, Stmt};
 
@@ -163,7 +163,29 @@ pub(super) fn detached_functions(
     graph: &CallGraph,
     files: &[&[(usize, FileFacts)]],
 ) -> Vec<HashMap<String, String>> {
-    graph.run_only_from(files, |f| &f.detached, |root| {
+    // A function spawned and detached that loops (`tokio::spawn(db_writer(rx))`,
+    // whose body is `loop { .. rx.recv() .. }`) is a worker: what it calls holds
+    // the work queued behind it, so it is no best-effort call.
+    // By name across the run: the task may spawn a function of another package.
+    let looping: HashSet<&str> = (files.iter().flat_map(|p| p.iter()))
+        .flat_map(|(_, f)| &f.looping)
+        .map(|k| k.rsplit("::").next().unwrap_or(k))
+        .collect();
+    let entries: Vec<Vec<(&str, Vec<&str>)>> = files
+        .iter()
+        .map(|package| {
+            (package.iter().flat_map(|(_, f)| &f.detached))
+                .map(|(key, names)| {
+                    let names = names.iter().map(String::as_str);
+                    (
+                        key.as_str(),
+                        names.filter(|n| !looping.contains(n)).collect(),
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    graph.run_only_from_entries(&entries, &|_| false, |root| {
         format!(
             "runs only in a task `{root}` spawns and detaches (its handle dropped): no caller waits on the outcome"
         )

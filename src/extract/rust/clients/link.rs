@@ -306,6 +306,10 @@ pub(crate) fn link_clients(
             if let (Some(why), Value::Map(fields)) = (bounded, &mut node.value) {
                 fields.push(entry("server-timeout", scalar(&why, *span)));
             }
+            let detached = client_detached_reason(library, (fi, in_fn.as_deref()), &requests);
+            if let (Some(why), Value::Map(fields)) = (detached, &mut node.value) {
+                fields.push(entry("detached", scalar(&why, *span)));
+            }
             let builders = builder_requests(package, &requests);
             for (r, builder) in requests.into_iter().zip(builders) {
                 if !seen_calls.insert((r.file, r.span)) {
@@ -517,17 +521,40 @@ fn client_bounded_reason(
     built: (usize, Option<&str>),
     requests: &[Req],
 ) -> Option<String> {
+    every_request(built, requests, |file, in_fn| {
+        library.request_bounded(file, in_fn)
+    })
+}
+
+/// Why a client built in function `built.1` of package file `built.0` has no caller
+/// waiting on it: every request made from it (or, with none in sight, its
+/// construction) is in a function only detached tasks run
+/// ([`LibraryReach::detached`]): a best-effort call (telemetry, a notification,
+/// a background download) whose outcome nobody waits on.
+fn client_detached_reason(
+    library: &LibraryReach,
+    built: (usize, Option<&str>),
+    requests: &[Req],
+) -> Option<String> {
+    every_request(built, requests, |_, in_fn| {
+        library.detached(in_fn).map(str::to_string)
+    })
+}
+
+/// `why` of the first request when every request has one; with no request in
+/// sight, `why` of the construction `built`.
+fn every_request(
+    built: (usize, Option<&str>),
+    requests: &[Req],
+    why: impl Fn(usize, Option<&str>) -> Option<String>,
+) -> Option<String> {
     let Some((first, rest)) = requests.split_first() else {
-        return library.request_bounded(built.0, built.1);
+        return why(built.0, built.1);
     };
-    let why = library.request_bounded(first.file, first.in_fn.as_deref())?;
+    let reason = why(first.file, first.in_fn.as_deref())?;
     rest.iter()
-        .all(|r| {
-            library
-                .request_bounded(r.file, r.in_fn.as_deref())
-                .is_some()
-        })
-        .then_some(why)
+        .all(|r| why(r.file, r.in_fn.as_deref()).is_some())
+        .then_some(reason)
 }
 
 /// What the whole package says that each client's verdict reads.

@@ -420,6 +420,9 @@ impl super::Visitor<'_, '_> {
                 self.facts.closure_args.push(c);
             }
         }
+        if self.paced & HAS_LOOP != 0 {
+            self.facts.looping.push(name.to_string());
+        }
         if self.paced & HAS_SPAWN != 0 {
             let names = super::detached::detached_only(block);
             if !names.is_empty() {
