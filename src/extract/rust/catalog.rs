@@ -17,7 +17,9 @@ use crate::extract::rust::front::deps::Deps;
 use crate::extract::rust::retries::RetryCatalog;
 use crate::extract::rust::routes::RoutesCatalog;
 
+mod client_api;
 mod process;
+pub use client_api::ClientApi;
 pub use process::{BackgroundJob, HandBreaker, OneShot};
 
 /// One parsed file of an `apis/` folder, in the format its name selects.
@@ -142,93 +144,6 @@ pub struct BreakerApi {
 
 fn default_call_methods() -> Vec<String> {
     vec!["call".into()]
-}
-
-/// An outbound client library (or an in-house wrapper) and its timeout API.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct ClientApi {
-    /// Shown in findings, e.g. `reqwest::Client`.
-    pub name: String,
-    /// Package name in `Cargo.toml` (`reqwest`, `aws-config`); a package that does
-    /// not depend on it never matches.
-    #[serde(rename = "crate")]
-    pub krate: String,
-    /// Paths that construct a client or its builder: `reqwest::Client::builder`.
-    /// `*` matches within one segment, `**` any number of leading segments
-    /// (`**::?*Client::connect` for generated tonic clients).
-    #[serde(default)]
-    pub constructors: Vec<String>,
-    /// Free functions that make one request with a hidden client: `reqwest::get`.
-    #[serde(default)]
-    pub requests: Vec<String>,
-    /// Crates that re-export this entry's crate under its own name (`pub use
-    /// reqwest;` in `oauth2`): `oauth2::reqwest::Client::new` is then this entry's
-    /// `reqwest::Client::new`, in a package that depends on the re-exporting crate.
-    #[serde(default)]
-    pub reexported_by: Vec<String>,
-    /// Builder methods that bound every request (`timeout`, `read_timeout`).
-    #[serde(default)]
-    pub timeout: Vec<String>,
-    /// Methods that, called in a constructor's argument, bound every request of the
-    /// client built: the endpoint a generated tonic client connects to
-    /// (`XClient::connect(endpoint.timeout(d))`).
-    #[serde(default)]
-    pub arg_timeout: Vec<String>,
-    /// Methods that turn the timeout off whatever their argument (`disable_timeout`).
-    #[serde(default)]
-    pub disable: Vec<String>,
-    /// Arguments that turn a timeout method off: the last segment of a path (`None`, `Never`).
-    #[serde(default = "default_disable_args")]
-    pub disable_args: Vec<String>,
-    /// Methods on the client that start a request; `*` means every awaited method
-    /// not in `not-requests` (generated gRPC clients).
-    #[serde(default)]
-    pub request_methods: Vec<String>,
-    /// Methods that are never requests when `request-methods` is `*`.
-    #[serde(default)]
-    pub not_requests: Vec<String>,
-    /// Methods on a request (or its argument) that bound that request.
-    #[serde(default)]
-    pub request_timeout: Vec<String>,
-    /// Methods that open a connection without any timeout although the client has one
-    /// by default (`get_connection` on redis).
-    #[serde(default)]
-    pub unbounded_methods: Vec<String>,
-    /// Builder methods that send every request over a Unix socket (reqwest's
-    /// `unix_socket(path)`): the client talks to a daemon on this host, no remote
-    /// integration, like a `unix:` address.
-    #[serde(default)]
-    pub unix_socket_methods: Vec<String>,
-    /// Query parameters of the target URI that set a timeout (`connection_timeout`).
-    #[serde(default)]
-    pub target_timeout_params: Vec<String>,
-    /// The library's default timeout (`"30 s"`); absent means unbounded, which makes a
-    /// client without an explicit timeout a finding.
-    pub default_timeout: Option<String>,
-    /// What the library's default bounds when it bounds only part of a call, in words
-    /// (aws-config's `"a 3.1 s connect timeout only, no operation or attempt
-    /// timeout"`): the client still counts as unbounded, and the finding says so
-    /// rather than "no timeout by default".
-    #[serde(default)]
-    pub partial_default: Option<String>,
-    /// Types of a request built but not sent (`RequestBuilder`): a function declared
-    /// to return one hands the request to its caller, who sends it. Its request
-    /// methods are not call sites of their own when the client is sent from
-    /// elsewhere (triagebot's `fn get(&self, url) -> RequestBuilder` helpers, sent by
-    /// one `execute`).
-    #[serde(default)]
-    pub request_builders: Vec<String>,
-    /// Paths of what sends requests made from this one's value (aws-config's
-    /// `SdkConfig` → `aws_sdk_*::Client`; `*` ends a segment prefix): a package naming
-    /// none of them that keeps the value to itself sends no request through it (a
-    /// config loaded for a region or presigning only).
-    #[serde(default)]
-    pub consumed_by: Vec<String>,
-}
-
-fn default_disable_args() -> Vec<String> {
-    vec!["None".into(), "Never".into()]
 }
 
 /// Functions whose arguments are awaited under a deadline.
@@ -610,19 +525,6 @@ impl Catalog {
 /// `aws-config` and `aws_config` are one crate name in paths.
 pub fn normalize_crate(name: &str) -> String {
     name.replace('-', "_")
-}
-
-impl ClientApi {
-    /// Whether a call starts a request. Under `*`, only an awaited call does: a
-    /// builder's own methods (`Endpoint::tcp_nodelay(..)`) are not awaited, RPCs are.
-    pub fn is_request_method(&self, name: &str, awaited: bool) -> bool {
-        self.request_methods.iter().any(|m| m == name)
-            || (awaited
-                && self.request_methods.iter().any(|m| m == "*")
-                && !self.not_requests.iter().any(|m| m == name)
-                && !self.timeout.iter().any(|m| m == name)
-                && !self.request_timeout.iter().any(|m| m == name))
-    }
 }
 
 /// A catalogue list `list` contains `name` (compared as text, whatever `name`'s string type).

@@ -310,7 +310,7 @@ impl Extractor {
         let mut reach =
             super::clients::workspace::library_reach(&helper_input, &paths, &self.catalog);
         let files: Vec<&[(usize, FileFacts)]> = helper_input.iter().map(|(_, f)| *f).collect();
-        let own_types = super::clients::workspace::own_wildcard_types(&files);
+        let own_types = super::clients::wildcards::own_wildcard_types(&files);
         for (r, own) in reach.iter_mut().zip(own_types) {
             r.own_types = own;
         }

@@ -302,11 +302,19 @@ pub(crate) fn link_clients(
             if let (Some(why), Value::Map(fields)) = (tool, &mut node.value) {
                 fields.push(entry("one-shot", scalar(&why, *span)));
             }
-            let bounded = client_bounded_reason(library, (fi, in_fn.as_deref()), &requests);
+            let built = (fi, in_fn.as_deref());
+            // The client cannot hold a caller past the server's request timeout: every
+            // request made from it (or, with none in sight, its construction) is in a
+            // function only requests a server-side timeout layer bounds run.
+            let bounded = every_request(built, &requests, |f, i| library.request_bounded(f, i));
             if let (Some(why), Value::Map(fields)) = (bounded, &mut node.value) {
                 fields.push(entry("server-timeout", scalar(&why, *span)));
             }
-            let detached = client_detached_reason(library, (fi, in_fn.as_deref()), &requests);
+            // Nobody waits on it: every request is in a function only detached tasks
+            // run (telemetry, a notification, a background download).
+            let detached = every_request(built, &requests, |_, i| {
+                library.detached(i).map(str::to_string)
+            });
             if let (Some(why), Value::Map(fields)) = (detached, &mut node.value) {
                 fields.push(entry("detached", scalar(&why, *span)));
             }
@@ -510,35 +518,6 @@ fn client_tool_reason(
     rest.iter()
         .all(|r| tool_reason(t, library, r.file, r.in_fn.as_deref()).is_some())
         .then_some(why)
-}
-
-/// Why a client built in function `built.1` of package file `built.0` cannot hold a
-/// caller past the server's request timeout: every request made from it (or, with
-/// none in sight, its construction) is in a function only requests a server-side
-/// timeout layer bounds run ([`LibraryReach::request_bounded`]).
-fn client_bounded_reason(
-    library: &LibraryReach,
-    built: (usize, Option<&str>),
-    requests: &[Req],
-) -> Option<String> {
-    every_request(built, requests, |file, in_fn| {
-        library.request_bounded(file, in_fn)
-    })
-}
-
-/// Why a client built in function `built.1` of package file `built.0` has no caller
-/// waiting on it: every request made from it (or, with none in sight, its
-/// construction) is in a function only detached tasks run
-/// ([`LibraryReach::detached`]): a best-effort call (telemetry, a notification,
-/// a background download) whose outcome nobody waits on.
-fn client_detached_reason(
-    library: &LibraryReach,
-    built: (usize, Option<&str>),
-    requests: &[Req],
-) -> Option<String> {
-    every_request(built, requests, |_, in_fn| {
-        library.detached(in_fn).map(str::to_string)
-    })
 }
 
 /// `why` of the first request when every request has one; with no request in

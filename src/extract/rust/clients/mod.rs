@@ -41,6 +41,7 @@ mod syntax;
 pub(crate) use syntax::local_arg;
 mod tools;
 mod verdict;
+pub mod wildcards;
 pub mod workspace;
 
 use collect::Collector;
@@ -594,24 +595,5 @@ impl Visitor<'_, '_> {
                 }
             }
         }
-    }
-}
-
-/// The field read by `&a.b`, `a.b` or `a.b.clone()` where `a` is not `self`.
-fn other_field(mut e: &Expr) -> Option<&syn::Ident> {
-    loop {
-        match e {
-            Expr::Reference(r) => e = &r.expr,
-            Expr::Paren(p) => e = &p.expr,
-            Expr::MethodCall(m) if m.method == "clone" && m.args.is_empty() => e = &m.receiver,
-            _ => break,
-        }
-    }
-    match e {
-        Expr::Field(f) if !is_self(&f.base) => match &f.member {
-            syn::Member::Named(n) => Some(n),
-            syn::Member::Unnamed(_) => None,
-        },
-        _ => None,
     }
 }

@@ -451,6 +451,25 @@ pub(super) fn trait_default_calls(block: &syn::Block, out: &mut Vec<String>) {
     out.dedup();
 }
 
+/// The field read by `&a.b`, `a.b` or `a.b.clone()` where `a` is not `self`.
+pub(super) fn other_field(mut e: &Expr) -> Option<&syn::Ident> {
+    loop {
+        match e {
+            Expr::Reference(r) => e = &r.expr,
+            Expr::Paren(p) => e = &p.expr,
+            Expr::MethodCall(m) if m.method == "clone" && m.args.is_empty() => e = &m.receiver,
+            _ => break,
+        }
+    }
+    match e {
+        Expr::Field(f) if !is_self(&f.base) => match &f.member {
+            syn::Member::Named(n) => Some(n),
+            syn::Member::Unnamed(_) => None,
+        },
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod local_tests {
     use super::{local_arg, local_reason, target_of, Target};

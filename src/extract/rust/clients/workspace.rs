@@ -38,7 +38,6 @@ use super::package::one_shot;
 use super::request_path::OffPath;
 use super::tools::Tools;
 use crate::extract::rust::catalog::Catalog;
-use crate::extract::rust::facts::Origin;
 use crate::extract::rust::{Deps, FileFacts};
 
 /// One file of a package: (candidate index, facts).
@@ -583,38 +582,4 @@ fn own_name(deps: Option<&Deps>) -> Option<&str> {
         .filter(|(_, p)| *p == "crate")
         .map(|(n, _)| n.as_str())
         .min()
-}
-
-/// Per package, the types its wildcard constructors matched
-/// ([`crate::extract::rust::facts::ClientOrigin::wildcard_type`]) that some package of
-/// the run defines: quilkin's `MdsClient::connect`, a client of its `xds` member,
-/// matches generated tonic clients' `**::?*Client::connect`. Within the package the
-/// link sees its own types; this adds the other packages'.
-pub(crate) fn own_wildcard_types(packages: &[&[(usize, FileFacts)]]) -> Vec<HashSet<String>> {
-    let wildcards = |files: &[(usize, FileFacts)]| -> HashSet<String> {
-        (files.iter().flat_map(|(_, f)| &f.handles))
-            .filter_map(|h| match &h.origin {
-                Origin::Client(c) => c.wildcard_type.clone(),
-                _ => None,
-            })
-            .collect()
-    };
-    let wanted: Vec<HashSet<String>> = packages.iter().map(|files| wildcards(files)).collect();
-    if wanted.iter().all(HashSet::is_empty) {
-        return wanted;
-    }
-    let all: HashSet<&String> = wanted.iter().flatten().collect();
-    let files = || packages.iter().flat_map(|files| files.iter());
-    let types: HashSet<&String> = files().flat_map(|(_, f)| f.types.iter()).collect();
-    // An alias counts when it names a type of the run (`MdsClient = Client<..>`, with
-    // `struct Client` in the same crate); not when it names a generated client
-    // (`AdsGrpcClient = AggregatedDiscoveryServiceClient<Channel>`).
-    let aliases = files().flat_map(|(_, f)| &f.aliases);
-    let own_aliases = aliases.filter_map(|(alias, of)| types.contains(of).then_some(alias));
-    let defined: HashSet<&String> = (types.iter().copied().chain(own_aliases))
-        .filter(|t| all.contains(t))
-        .collect();
-    (wanted.into_iter())
-        .map(|w| w.into_iter().filter(|t| defined.contains(t)).collect())
-        .collect()
 }
