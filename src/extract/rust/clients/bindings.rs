@@ -170,6 +170,36 @@ impl Visitor<'_, '_> {
         true
     }
 
+    /// `match Endpoint::from_shared(s) { Ok(ep) => ep.timeout(d), Err(e) => .. }`: a
+    /// client matched binds the arms' `Ok(x)`/`Some(x)` to it, and the match's value is
+    /// the first arm's value that is a handle (`Ok(ep) => ep` hands the client on). A
+    /// match on anything else is visited as before.
+    pub(super) fn match_value(&mut self, m: &syn::ExprMatch) -> Option<usize> {
+        let Some(h) = self.expr(&m.expr) else {
+            for arm in &m.arms {
+                syn::visit::Visit::visit_arm(self, arm);
+            }
+            return None;
+        };
+        let mut value = None;
+        for arm in &m.arms {
+            if let syn::Pat::TupleStruct(t) = &arm.pat {
+                let wraps = t.path.is_ident("Ok") || t.path.is_ident("Some");
+                if let (true, Some(p)) = (wraps && t.elems.len() == 1, t.elems.first()) {
+                    if let Some(name) = pat_ident(p) {
+                        self.scope().vars.insert(name, h);
+                    }
+                }
+            }
+            if let Some((_, guard)) = &arm.guard {
+                self.expr(guard);
+            }
+            let v = self.expr(&arm.body);
+            value = value.or(v);
+        }
+        value
+    }
+
     /// Binds `bound` to handle `h` and visits both branches of `if let Some(bound) = ..`.
     fn bind_some(&mut self, bound: String, h: usize, i: &ExprIf) {
         self.scope().vars.insert(bound, h);
