@@ -208,35 +208,28 @@ impl Visitor<'_, '_> {
             return;
         }
         let mut calls = Vec::new();
-        for a in args {
-            let mut cur = a;
-            loop {
-                match cur {
-                    Expr::MethodCall(m) => {
-                        if names.iter().any(|n| m.method == n) {
-                            calls.push(CallFact {
-                                name: m.method.to_string().into(),
-                                span: crate::tree::Span::new(
-                                    self.pos.offset(m.method.span().start()),
-                                    self.pos.offset(m.paren_token.span.close().end()),
-                                ),
-                                nargs: m.args.len(),
-                                arg_words: arg_words(m.args.iter()),
-                                target: None,
-                                arg_methods: Vec::new(),
-                                wrapped: false,
-                                awaited: false,
-                                breaker: false,
-                                in_fn: None,
-                                configurable: self.is_configurable(&m.args),
-                            });
-                        }
-                        cur = &m.receiver;
-                    }
-                    Expr::Reference(r) => cur = &r.expr,
-                    Expr::Paren(p) => cur = &p.expr,
-                    Expr::Try(t) => cur = &t.expr,
-                    _ => break,
+        for mut a in args {
+            while let Expr::Reference(r) = a {
+                a = &r.expr;
+            }
+            for (m, _) in super::chains::flatten(a).0 {
+                if names.iter().any(|n| m.method == n) {
+                    calls.push(CallFact {
+                        name: m.method.to_string().into(),
+                        span: crate::tree::Span::new(
+                            self.pos.offset(m.method.span().start()),
+                            self.pos.offset(m.paren_token.span.close().end()),
+                        ),
+                        nargs: m.args.len(),
+                        arg_words: arg_words(m.args.iter()),
+                        target: None,
+                        arg_methods: Vec::new(),
+                        wrapped: false,
+                        awaited: false,
+                        breaker: false,
+                        in_fn: None,
+                        configurable: self.is_configurable(&m.args),
+                    });
                 }
             }
         }

@@ -12,7 +12,7 @@ use crate::tree::Span;
 
 /// The calls of a chain from the inside out, each with whether it is awaited, and
 /// the expression the chain starts from.
-fn flatten(e: &Expr) -> (Vec<(&ExprMethodCall, bool)>, &Expr) {
+pub(super) fn flatten(e: &Expr) -> (Vec<(&ExprMethodCall, bool)>, &Expr) {
     // Chains are short: room for most at once instead of growing one call at a time.
     let mut calls: Vec<(&ExprMethodCall, bool)> = Vec::with_capacity(8);
     let mut cur = e;

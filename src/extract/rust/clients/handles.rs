@@ -98,12 +98,7 @@ impl Visitor<'_, '_> {
 }
 
 /// The calls whose argument gives the value when the receiver failed or was empty.
-pub(super) const FALLBACK_CALLS: [&str; 4] = [
-    "unwrap_or_else",
-    "unwrap_or",
-    "or_else",
-    "unwrap_or_default",
-];
+pub(super) const FALLBACK_CALLS: [&str; 3] = ["unwrap_or_else", "unwrap_or", "or_else"];
 
 /// Drops factory-call handles nothing was done with, and the handles of fallback
 /// clients (`fallbacks`, [`Visitor::drop_fallbacks`]) nothing was passed or bound,
@@ -123,7 +118,11 @@ pub(super) fn prune(mut facts: FileFacts, fallbacks: &[usize]) -> FileFacts {
         .iter()
         .enumerate()
         .map(|(i, h)| {
-            (matches!(h.origin, Origin::Client(_)) && !fallbacks.contains(&i))
+            // A fallback is dropped whatever was done with it, unless it is handed on.
+            if fallbacks.contains(&i) {
+                return returned.contains(&i);
+            }
+            matches!(h.origin, Origin::Client(_))
                 || !h.chains.get().is_empty()
                 // Every call of a closure is kept: whether all of them run under a
                 // timeout is judged in the link step.
