@@ -55,7 +55,7 @@ const CALL: &[Field] = &[
     Field::new(
         "one-shot",
         Ty::Text,
-        "present when the package is a one-shot command-line tool (a CLI parser among its dependencies, no server or consumer framework, no route, no `src/lib.rs`; or its only servers listen on an ephemeral port of this host), or the call is in the files of a one-shot command of a long-running package (a binary of its own, or a subcommand its `main` dispatches to, with no loop, server, consumer or scheduler in its files), or the call is in code only the command line a server's `main` hands over first reaches (`if cli::cli().await? { return Ok(()); }`): why",
+        "present when the package is a one-shot command-line tool (a CLI parser among its dependencies, no server or consumer framework, no route, no `src/lib.rs`; or its only servers listen on an ephemeral port of this host), or the call is in the files of a one-shot command of a long-running package or of a command-line tool's library package (a binary of its own, or a subcommand its `main` dispatches to, with no loop, server, consumer or scheduler in its files; without a parser crate, a binary of its own that reads its arguments by hand, `std::env::args()`), or the call is in code only the command line a server's `main` hands over first reaches (`if cli::cli().await? { return Ok(()); }`): why",
     ),
     Field::new(
         "library",

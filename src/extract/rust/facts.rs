@@ -264,6 +264,10 @@ pub struct FileFacts {
     /// the program itself (a local file server, an OAuth callback).
     #[serde(default)]
     pub ephemeral_server: bool,
+    /// The file reads the process's arguments (`std::env::args()`, `args_os()`): a
+    /// binary that takes its command line by hand, without a parser crate.
+    #[serde(default)]
+    pub reads_args: bool,
     /// Packages depended on by path or from the workspace that the file names (in a
     /// `use` or a path): which files of a package reach another of the run.
     #[serde(default)]

@@ -262,7 +262,9 @@ pub fn library_reach(
             let (deps, files) = packages[j];
             let cli = parses_command_line(deps, catalog);
             match (roles[j], paths.get(j)) {
-                (Role::LongRunning, Some(paths)) => {
+                // A command-line tool's library is judged like any library, but its
+                // binaries of their own (`src/bin/task-manager.rs`) are its commands.
+                (Role::LongRunning | Role::CliLibrary, Some(paths)) => {
                     one_shot_files(files, paths, bins(deps), cli, &long_running)
                 }
                 (Role::OneShot, _) if one_shot(files).is_none() => {

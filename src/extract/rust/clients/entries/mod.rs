@@ -16,7 +16,10 @@
 //! scheduler framework named, a route registered) or names a long-running package of
 //! the run; otherwise, in a package that parses a command line (a CLI parser among
 //! its dependencies), it is a one-shot command: its calls, and a library only such
-//! commands name, need no breaker. Files no entry owns (the library's, or a binary's
+//! commands name, need no breaker. Without a parser crate, a binary of its own that
+//! reads its arguments by hand (`std::env::args()`: chroma's `chroma-seal-log HOST
+//! ID`) is one too; one that reads none (settings from the environment) may be a
+//! sidecar and stays judged. Files no entry owns (the library's, or a binary's
 //! that dispatches nothing) are judged as before.
 //!
 //! Known limits: a command whose long-running loop lives only in a library it calls
@@ -58,10 +61,11 @@ pub(crate) fn one_shot_files(
     long_running: &LongRunning,
 ) -> Vec<Option<String>> {
     let mut out = vec![None; files.len()];
-    if !cli || paths.len() != files.len() {
+    let by_hand = || files.iter().any(|(_, f)| f.reads_args);
+    if paths.len() != files.len() || !(cli || by_hand()) {
         return out;
     }
-    entries(files, paths, bins, long_running, &mut out);
+    entries(files, paths, bins, cli, long_running, &mut out);
     out
 }
 
@@ -74,14 +78,17 @@ pub(crate) fn runs_long(files: &[(usize, FileFacts)], paths: &[PathBuf], bins: &
         return false;
     }
     let mut out = vec![None; files.len()];
-    entries(files, paths, bins, &LongRunning::default(), &mut out)
+    entries(files, paths, bins, true, &LongRunning::default(), &mut out)
 }
 
-/// Judges every entry of the package into `out`; whether one is long-running.
+/// Judges every entry of the package into `out`; whether one is long-running. Without
+/// a parser crate (`cli` false), only binaries of their own that read their arguments
+/// by hand (`std::env::args()`: `src/bin/migrate-log.rs HOST ID`) are entries.
 fn entries(
     files: &[(usize, FileFacts)],
     paths: &[PathBuf],
     bins: &[String],
+    cli: bool,
     long_running: &LongRunning,
     out: &mut [Option<String>],
 ) -> bool {
@@ -101,7 +108,8 @@ fn entries(
         let Some((base, name)) = binary_root(path, bins) else {
             continue;
         };
-        if let Some((root, base)) = units.dispatcher(i, &base) {
+        let dispatcher = units.dispatcher(i, &base).filter(|_| cli);
+        if let Some((root, base)) = dispatcher {
             units.split(root, &base, &name, out);
         } else if name != "main" {
             // `src/bin/migrate.rs` (and `src/bin/migrate/**`): a binary of its own.
@@ -114,7 +122,8 @@ fn entries(
             let own = unit
                 .iter()
                 .any(|&u| files[u].1.local_crates.iter().any(|c| c == "crate"));
-            if !(own && units.library_long_running()) {
+            let parses = cli || unit.iter().any(|&u| files[u].1.reads_args);
+            if parses && !(own && units.library_long_running()) {
                 units.judge(&unit, &format!("the `{name}` binary"), out);
             }
         }
@@ -142,6 +151,14 @@ pub(crate) fn local_server_tool(files: &[(usize, FileFacts)], cli: bool) -> Opti
     servers.all(|(_, f)| f.ephemeral_server).then(|| {
         "a one-shot command-line tool whose only server listens on an ephemeral port of this host (`127.0.0.1:0`), for its own run".to_string()
     })
+}
+
+/// `std::env::args`, `env::args_os`: the process's arguments read by hand.
+fn reads_args(path: &syn::Path) -> bool {
+    let n = path.segments.len();
+    n >= 2
+        && path.segments[n - 2].ident == "env"
+        && matches!(path.segments[n - 1].ident.to_string().as_str(), "args" | "args_os")
 }
 
 /// A binary root's module directory and name: `src/main.rs` → (`src`, `main`),
@@ -302,6 +319,7 @@ impl Visitor<'_, '_> {
             Expr::Call(c) => {
                 if let Expr::Path(p) = &*c.func {
                     self.note_path(&p.path);
+                    self.facts.reads_args |= c.args.is_empty() && reads_args(&p.path);
                     // `TcpListener::bind("127.0.0.1:0")`
                     let bind = p.path.segments.last().is_some_and(|s| s.ident == "bind");
                     if let (true, Some(Expr::Lit(l))) = (bind && c.args.len() == 1, c.args.first())
