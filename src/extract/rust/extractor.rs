@@ -102,13 +102,16 @@ impl Extractor {
                 || dir.join("src/main.rs").is_file()
                 || dir.join("src/bin").is_dir()
         };
-        let mut test_support = test_files::test_support(
-            packages.iter().map(|(_, d)| d.as_ref()),
-            &packages
-                .iter()
-                .map(|(m, d)| has_binary(m, d.as_ref()))
-                .collect::<Vec<_>>(),
-        );
+        let has_library = |m: &Path, d: Option<&Deps>| {
+            let dir = m.parent().unwrap_or(Path::new(""));
+            d.is_some_and(|d| d.lib_path.is_some()) || dir.join("src/lib.rs").is_file()
+        };
+        let (binary, library): (Vec<bool>, Vec<bool>) = packages
+            .iter()
+            .map(|(m, d)| (has_binary(m, d.as_ref()), has_library(m, d.as_ref())))
+            .unzip();
+        let mut test_support =
+            test_files::test_support(packages.iter().map(|(_, d)| d.as_ref()), &binary, &library);
         for (support, (_, deps)) in test_support.iter_mut().zip(&packages) {
             *support |= test_files::dev_tooling(deps.as_ref());
         }

@@ -105,17 +105,22 @@ pub(crate) fn suspects<'a>(texts: impl Iterator<Item = (&'a Path, &'a str)>) -> 
 
 /// Packages of the run that are test support: named like one (a `test`, `mock`,
 /// `fixture` or `integration` word: `crates_io_test_utils`, `kanidmd_testkit`,
-/// `client_api_test`, `linkerd_app_integration`) and
-/// depended on by the run's packages only under `[dev-dependencies]`, or by none when
-/// it is a library (a workspace member whose library only its own `tests/` drive
-/// against the service, `merino-integration-tests`; `has_binary`, per package: a
-/// binary nothing depends on, `test-runs`, may be a service about tests). Their code
+/// `client_api_test`, `linkerd_app_integration`; the package's or its library's
+/// name) and depended on by the run's packages only under `[dev-dependencies]`, or by
+/// none when it is a library (a workspace member whose library only its own `tests/`
+/// drive against the service, `merino-integration-tests`; `has_binary`, per package: a
+/// binary nothing depends on, `test-runs`, may be a service about tests). A harness
+/// that also ships binaries is test support when it cannot be published, has a
+/// library (`has_library`) and a test word names it (ballista's `ballista-chaos`, whose
+/// library `chaos_testing` starts the cluster from its own binaries): a mock or
+/// integration word alone could name a service (`stripe_integration`). Their code
 /// runs in tests only, like a `#[cfg(test)]` module's. The name is required too: a
 /// published client that the workspace uses only in its tests (garage's `k2v-client`)
 /// is code its users run.
 pub(crate) fn test_support<'d>(
     packages: impl Iterator<Item = Option<&'d Deps>> + Clone,
     has_binary: &[bool],
+    has_library: &[bool],
 ) -> Vec<bool> {
     let used = |name: &str| {
         packages
@@ -133,12 +138,17 @@ pub(crate) fn test_support<'d>(
             .flatten()
             .any(|d| d.dev_deps.contains(name))
     };
+    let names = |d: &'d Deps| d.own_name().into_iter().chain(d.lib_name.as_deref());
     packages
         .clone()
-        .zip(has_binary)
-        .map(|(d, &binary)| {
-            d.and_then(Deps::own_name)
-                .is_some_and(|n| test_named(n) && !used(n) && (dev_used(n) || !binary))
+        .zip(has_binary.iter().zip(has_library))
+        .map(|(d, (&binary, &library))| {
+            let Some((d, n)) = d.and_then(|d| Some((d, d.own_name()?))) else {
+                return false;
+            };
+            let harness = binary && library && d.unpublished_member;
+            let named = |strict: bool| names(d).any(|n| test_named(n, strict));
+            !used(n) && named(false) && (dev_used(n) || !binary || (harness && named(true)))
         })
         .collect()
 }
@@ -154,21 +164,13 @@ pub(crate) fn dev_tooling(deps: Option<&Deps>) -> bool {
 /// A `_`-separated word of the package name starts or ends with `test` (`test_utils`,
 /// `testkit`, `googletest`), or is a mock, fixture or integration-test word
 /// (`linkerd-app-integration`, the proxy's integration-test harness; `itest`, `e2e`).
-fn test_named(name: &str) -> bool {
+/// `strict`: a test word only (`test*`, `*test`, `itest`, `e2e`).
+fn test_named(name: &str, strict: bool) -> bool {
     name.split('_').any(|w| {
         w.starts_with("test")
             || w.ends_with("test")
-            || matches!(
-                w,
-                "mock"
-                    | "mocks"
-                    | "fixture"
-                    | "fixtures"
-                    | "integration"
-                    | "itest"
-                    | "itests"
-                    | "e2e"
-            )
+            || matches!(w, "itest" | "itests" | "e2e")
+            || !strict && matches!(w, "mock" | "mocks" | "fixture" | "fixtures" | "integration")
     })
 }
 

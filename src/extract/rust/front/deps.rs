@@ -21,6 +21,10 @@ pub struct Deps {
     /// conventional `src/lib.rs`, `src/main.rs` and `src/bin/*`.
     pub lib_path: Option<String>,
     pub bin_paths: Vec<String>,
+    /// The library's own name when `[lib] name` differs from the package's
+    /// (`ballista-chaos`'s `chaos_testing`): its binaries' `use chaos_testing::..`
+    /// names the package itself (`names` maps it to `crate` too).
+    pub lib_name: Option<String>,
     /// Packages named in `[dev-dependencies]` (`-` → `_`): what its tests use.
     pub dev_deps: HashSet<String>,
     /// Packages named in `[build-dependencies]` (`-` → `_`).
@@ -67,7 +71,7 @@ impl Deps {
     pub fn own_name(&self) -> Option<&str> {
         self.names
             .iter()
-            .find(|(_, p)| *p == "crate")
+            .find(|(n, p)| *p == "crate" && self.lib_name.as_ref() != Some(*n))
             .map(|(n, _)| n.as_str())
     }
 
@@ -174,6 +178,15 @@ pub fn read_deps(text: &str) -> Result<Deps, toml::de::Error> {
         Some(path.trim_start_matches("./").to_string())
     };
     let lib_path = value.get("lib").and_then(target_path);
+    let lib_name = value
+        .get("lib")
+        .and_then(|l| l.get("name"))
+        .and_then(toml::Value::as_str)
+        .map(|n| n.replace('-', "_"))
+        .filter(|n| names.get(n).is_none_or(|p| p != "crate"));
+    if let Some(n) = &lib_name {
+        names.entry(n.clone()).or_insert_with(|| "crate".into());
+    }
     let bin_paths = value
         .get("bin")
         .and_then(toml::Value::as_array)
@@ -199,6 +212,7 @@ pub fn read_deps(text: &str) -> Result<Deps, toml::de::Error> {
         workspace_deps,
         lib_path,
         bin_paths,
+        lib_name,
         dev_deps,
         build_deps,
         unpublished_member,
@@ -232,6 +246,29 @@ mod tests {
 
     fn s(p: &str) -> Vec<String> {
         p.split("::").map(str::to_string).collect()
+    }
+
+    #[test]
+    fn a_library_named_apart_from_its_package_is_the_package_itself() {
+        let deps = read_deps(
+            "[package]\nname = \"ballista-chaos\"\n[lib]\nname = \"chaos_testing\"\n\
+             [dependencies]\nreqwest = \"0.12\"\n",
+        )
+        .unwrap();
+        assert_eq!(deps.lib_name.as_deref(), Some("chaos_testing"));
+        assert_eq!(
+            deps.names.get("chaos_testing").map(String::as_str),
+            Some("crate")
+        );
+        assert_eq!(
+            deps.own_name(),
+            Some("ballista_chaos"),
+            "the package's name"
+        );
+        assert!(deps.renames().is_empty());
+        let same = read_deps("[package]\nname = \"app\"\n[lib]\nname = \"app\"\n").unwrap();
+        assert_eq!(same.lib_name, None);
+        assert_eq!(same.own_name(), Some("app"));
     }
 
     #[test]

@@ -158,7 +158,10 @@ fn reads_args(path: &syn::Path) -> bool {
     let n = path.segments.len();
     n >= 2
         && path.segments[n - 2].ident == "env"
-        && matches!(path.segments[n - 1].ident.to_string().as_str(), "args" | "args_os")
+        && matches!(
+            path.segments[n - 1].ident.to_string().as_str(),
+            "args" | "args_os"
+        )
 }
 
 /// A binary root's module directory and name: `src/main.rs` → (`src`, `main`),
