@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use super::clients::test_only;
 use super::{link, read_deps, summarize, test_files, Catalog, Ctx, Deps, FileFacts};
 use crate::discover::{Candidate, FileKind};
 use crate::load::Document;
@@ -264,14 +265,13 @@ impl Extractor {
         test_files.extend(test_code.map(|(i, _)| candidates[*i].path.clone()));
         let undeclared = self.undeclared(&facts, candidates);
         let mut by_package: BTreeMap<Option<usize>, Package> = BTreeMap::new();
+        let mut tests = Vec::new();
         for (i, f) in facts {
             let support = self.package_of[i].is_some_and(|p| self.test_support[p]);
             let path = &candidates[i].path;
-            if !support
-                && !Self::in_test_module(path, &test_files)
-                && !undeclared.contains(path)
-                && !self.build_script(i, path)
-            {
+            if support || Self::in_test_module(path, &test_files) {
+                tests.push((i, f));
+            } else if !undeclared.contains(path) && !self.build_script(i, path) {
                 by_package
                     .entry(self.package_of[i])
                     .or_default()
@@ -316,6 +316,12 @@ impl Extractor {
         let own_types = super::clients::wildcards::own_wildcard_types(&files);
         for (r, own) in reach.iter_mut().zip(own_types) {
             r.own_types = own;
+        }
+        let path = |i: usize| candidates[i].path.as_path();
+        let test_only = test_only::test_only_functions(&helper_input, &tests, &path);
+        drop(tests);
+        for (r, t) in reach.iter_mut().zip(test_only) {
+            r.test_only = t;
         }
         drop(helper_input);
         let packages: Vec<Package> = by_package.into_values().collect();

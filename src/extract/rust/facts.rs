@@ -150,6 +150,10 @@ pub struct FileFacts {
     /// it is left out with the modules it declares, like a `#[cfg(test)] mod` file.
     #[serde(default)]
     pub test_code: bool,
+    /// The byte ranges of the file's inline test modules' bodies (blanked before the
+    /// parse): where [`crate::extract::rust::clients::test_only`] looks for callers.
+    #[serde(default)]
+    pub test_bodies: Vec<(usize, usize)>,
     /// The modules and file names the file's text declares ([`super::modules`]): which
     /// files of its package are compiled at all.
     pub declared: super::modules::Declared,

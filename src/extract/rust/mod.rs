@@ -56,12 +56,16 @@ fn blank_shebang(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// `text` without what the parse need not see ([`scan::unparsed`]): the bodies of
 /// its inline test modules and its doc comments' marks, blanked.
-fn blank_unparsed(text: std::borrow::Cow<'_, str>) -> std::borrow::Cow<'_, str> {
+/// Also the byte ranges of the test modules' bodies.
+fn blank_unparsed(
+    text: std::borrow::Cow<'_, str>,
+) -> (std::borrow::Cow<'_, str>, Vec<std::ops::Range<usize>>) {
     let unparsed = scan::unparsed::find(&text);
     if unparsed.is_empty() {
-        return text;
+        return (text, Vec::new());
     }
-    std::borrow::Cow::Owned(scan::unparsed::blank(&text, &unparsed))
+    let blanked = scan::unparsed::blank(&text, &unparsed);
+    (std::borrow::Cow::Owned(blanked), unparsed.test_bodies)
 }
 
 /// What code generators write near the top of their output: `@generated`
@@ -97,7 +101,7 @@ pub fn summarize(source: &SourceFile, ctx: &Ctx) -> Result<FileFacts, FileError>
             ..FileFacts::default()
         });
     }
-    let text = blank_unparsed(blank_shebang(&source.text));
+    let (text, test_bodies) = blank_unparsed(blank_shebang(&source.text));
     // The limits guard the parse, so they are checked on what `syn` will see: a test
     // module's body, blanked, costs the scan nothing (its offsets are the file's).
     // The scan notes the words the retry analysis looks for (loop keywords, strategy
@@ -131,6 +135,7 @@ pub fn summarize(source: &SourceFile, ctx: &Ctx) -> Result<FileFacts, FileError>
             }
             facts.test_files = test_files::module_files(&source.path, &facts.test_mods);
             facts.test_code = front::test_code::is_test(&file.attrs);
+            facts.test_bodies = test_bodies.iter().map(|r| (r.start, r.end)).collect();
             facts.declared = declared;
             Ok(facts)
         }

@@ -36,9 +36,9 @@ mod periodic;
 mod request_path;
 pub mod runners;
 mod syntax;
-/// Whether an argument makes a call local (this host, a socket): the retry analysis
-/// asks it of a request written in a loop.
+/// Whether a call is local (this host, a socket): the retry analysis asks it of loops.
 pub(crate) use syntax::local_arg;
+pub(crate) mod test_only;
 mod tools;
 mod verdict;
 pub mod wildcards;

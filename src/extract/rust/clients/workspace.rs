@@ -65,6 +65,8 @@ pub struct LibraryReach {
     /// cannot be published and that no package of the run depends on
     /// ([`built_into_nothing`]). Nothing of it is judged or counted.
     pub built_into_nothing: bool,
+    /// Functions clients are built in that only tests call ([`super::test_only`]).
+    pub test_only: HashSet<String>,
     /// Why no long-running package of the run reaches the package, when none does.
     pub unreached: Option<String>,
     /// `unreached` because nothing of the run uses the package (an SDK, whose callers
@@ -374,6 +376,7 @@ fn assemble(
         .map(|(j, unreached)| LibraryReach {
             own_types: HashSet::default(),
             built_into_nothing: false,
+            test_only: HashSet::default(),
             sdk: sdk[j],
             dispatches: dispatches[j],
             unreached,
