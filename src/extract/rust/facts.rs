@@ -244,7 +244,8 @@ pub struct FileFacts {
     /// Modules this file declares (`mod server;`) that a `match` dispatches to, two
     /// or more arms each calling a function of one (`Command::Server =>
     /// server::run()`): the subcommands of a command line, each an entry of its own
-    /// ([`crate::extract::rust::clients::entries`]). Empty in most files.
+    /// ([`crate::extract::rust::clients::entries`]); a module of a declared module
+    /// imported by name is its path (`cmd/apply`). Empty in most files.
     #[serde(default)]
     pub dispatch: Vec<String>,
     /// Catalogue clients (indices) some `consumed-by` crate's `Client` the file names

@@ -241,7 +241,8 @@ impl Units<'_> {
             let Some(file) = self.module_file(base, m) else {
                 continue;
             };
-            let command = format!("{name} {}", m.replace('_', "-"));
+            let last = m.rsplit('/').next().unwrap_or(m);
+            let command = format!("{name} {}", last.replace('_', "-"));
             let dir = base.join(m);
             if self.files[file].1.dispatch.len() < 2 {
                 let mut unit = self.under(&dir);
@@ -448,13 +449,17 @@ impl Visitor<'_, '_> {
         for arm in &m.arms {
             let is_module = |m: &str| {
                 self.mods.iter().any(|d| d == m)
+                    || self.nested_module(m).is_some()
                     || self.ctx.deps.and_then(|d| d.local_package(m)).is_some()
             };
             let module = arm_module(&arm.body, &is_module);
-            let Some(module) = module.or_else(|| self.value_module(arm)) else {
+            let Some(mut module) = module.or_else(|| self.value_module(arm)) else {
                 continue;
             };
-            if self.mods.contains(&module) {
+            if let Some(nested) = self.nested_module(&module) {
+                module = nested;
+            }
+            if self.mods.contains(&module) || module.contains('/') {
                 if !modules.contains(&module) {
                     modules.push(module);
                 }
@@ -472,6 +477,18 @@ impl Visitor<'_, '_> {
                 count(&mut self.dispatched, p);
             }
         }
+    }
+
+    /// A module of a module the file declares, imported by name (`mod cmd;` and `use
+    /// crate::cmd::{apply, logs};`: `apply` is `cmd/apply`): tembo's `main` dispatches
+    /// to `apply::execute(..)`.
+    fn nested_module(&self, name: &str) -> Option<String> {
+        let full = self.imports.lookup(name, false)?;
+        let path = full
+            .strip_prefix(["crate".to_string()].as_slice())
+            .unwrap_or(&full);
+        let valid = path.len() >= 2 && path.last().is_some_and(|l| l == name);
+        (valid && self.mods.contains(&path[0])).then(|| path.join("/"))
     }
 
     /// The local packages the file names only in its dispatch's arms (each naming
