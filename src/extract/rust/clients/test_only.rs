@@ -111,6 +111,8 @@ fn tested_names<'w, 'p>(
         let Ok(text) = std::fs::read_to_string(path(*i)) else {
             continue;
         };
+        // The offsets are the loaded text's, which starts after a byte order mark.
+        let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
         for &(start, end) in &f.test_bodies {
             let Some(body) = text.get(start..end) else {
                 continue;
