@@ -321,7 +321,7 @@ impl Extractor {
         let test_only = test_only::test_only_functions(&helper_input, &tests, &path);
         drop(tests);
         for (r, t) in reach.iter_mut().zip(test_only) {
-            r.test_only = t;
+            r.test_only_fns = t;
         }
         drop(helper_input);
         let packages: Vec<Package> = by_package.into_values().collect();

@@ -270,8 +270,7 @@ pub(crate) fn link_clients(
                 continue;
             }
             // Built in a function only tests call: test code.
-            let name = in_fn.as_deref().and_then(|k| k.rsplit("::").next());
-            if name.is_some_and(|n| library.test_only.contains(n)) {
+            if library.test_only(in_fn.as_deref()) {
                 continue;
             }
             let Some(entry_api) = catalog.clients.get(*api) else {

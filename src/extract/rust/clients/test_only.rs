@@ -22,6 +22,7 @@ use std::path::Path;
 
 use rustc_hash::FxHashSet as HashSet;
 
+use super::workspace::fn_name;
 use crate::extract::rust::facts::Origin;
 use crate::extract::rust::{Deps, FileFacts};
 
@@ -48,10 +49,14 @@ pub(crate) fn test_only_functions<'p>(
                 let Some(key) = c.in_fn.as_deref() else {
                     continue;
                 };
-                let name = last_name(key);
+                // `Pool::new_for_test`, `connect::{closure ..}` → `connect`.
+                let Some(name) = fn_name(key) else {
+                    continue;
+                };
                 let named = test_word(name);
+                let associated = key.split("::").filter(|s| !s.starts_with('{')).count() > 1;
                 // A type's function in a package nobody downloads, or one named so.
-                if named || (key.contains("::") && !published) {
+                if named || (associated && !published) {
                     out[j].insert(name.to_string());
                     wanted.insert(name);
                 }
@@ -132,11 +137,6 @@ fn calls_name(text: &str, name: &str) -> bool {
         let after = b[end..].iter().find(|c| !c.is_ascii_whitespace());
         (at == 0 || !word(b[at - 1])) && after == Some(&b'(')
     })
-}
-
-/// A function key's last name (`Client::new_for_test` → `new_for_test`).
-fn last_name(key: &str) -> &str {
-    key.rsplit("::").next().unwrap_or(key)
 }
 
 /// A `_`-separated word of the name says it is for tests (`new_for_test`,

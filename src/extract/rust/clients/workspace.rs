@@ -66,7 +66,7 @@ pub struct LibraryReach {
     /// ([`built_into_nothing`]). Nothing of it is judged or counted.
     pub built_into_nothing: bool,
     /// Functions clients are built in that only tests call ([`super::test_only`]).
-    pub test_only: HashSet<String>,
+    pub test_only_fns: HashSet<String>,
     /// Why no long-running package of the run reaches the package, when none does.
     pub unreached: Option<String>,
     /// `unreached` because nothing of the run uses the package (an SDK, whose callers
@@ -163,6 +163,14 @@ impl LibraryReach {
         })
     }
 
+    /// Whether function `in_fn` (a link key) is one only tests call: its clients are
+    /// test code.
+    pub fn test_only(&self, in_fn: Option<&str>) -> bool {
+        in_fn
+            .and_then(fn_name)
+            .is_some_and(|n| self.test_only_fns.contains(n))
+    }
+
     /// Why a call made in function `in_fn` (a link key) has no caller waiting on it,
     /// when only detached tasks run that function.
     pub fn detached(&self, in_fn: Option<&str>) -> Option<&str> {
@@ -203,7 +211,7 @@ impl LibraryReach {
 
 /// The function of a link key (`Client::login` → `login`; a closure's key
 /// `sync::{closure ..}` → `sync`).
-fn fn_name(key: &str) -> Option<&str> {
+pub(super) fn fn_name(key: &str) -> Option<&str> {
     key.split("::").filter(|s| !s.starts_with('{')).last()
 }
 
@@ -376,7 +384,7 @@ fn assemble(
         .map(|(j, unreached)| LibraryReach {
             own_types: HashSet::default(),
             built_into_nothing: false,
-            test_only: HashSet::default(),
+            test_only_fns: HashSet::default(),
             sdk: sdk[j],
             dispatches: dispatches[j],
             unreached,
