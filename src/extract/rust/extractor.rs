@@ -111,8 +111,13 @@ impl Extractor {
             .iter()
             .map(|(m, d)| (has_binary(m, d.as_ref()), has_library(m, d.as_ref())))
             .unzip();
-        let mut test_support =
-            test_files::test_support(packages.iter().map(|(_, d)| d.as_ref()), &binary, &library);
+        let in_test_dir = test_files::in_test_dirs(packages.iter().map(|(m, _)| m.as_path()));
+        let mut test_support = test_files::test_support(
+            packages.iter().map(|(_, d)| d.as_ref()),
+            &binary,
+            &library,
+            &in_test_dir,
+        );
         for (support, (_, deps)) in test_support.iter_mut().zip(&packages) {
             *support |= test_files::dev_tooling(deps.as_ref());
         }

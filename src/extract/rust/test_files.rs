@@ -116,11 +116,15 @@ pub(crate) fn suspects<'a>(texts: impl Iterator<Item = (&'a Path, &'a str)>) -> 
 /// integration word alone could name a service (`stripe_integration`). Their code
 /// runs in tests only, like a `#[cfg(test)]` module's. The name is required too: a
 /// published client that the workspace uses only in its tests (garage's `k2v-client`)
-/// is code its users run.
+/// is code its users run. A package that cannot be published and sits in a test
+/// folder of the run (`in_test_dir`: lighthouse's `testing/execution_engine_integration`,
+/// a binary that drives execution engines in CI) is test support whatever its name,
+/// when no package depends on it but for its tests.
 pub(crate) fn test_support<'d>(
     packages: impl Iterator<Item = Option<&'d Deps>> + Clone,
     has_binary: &[bool],
     has_library: &[bool],
+    in_test_dir: &[bool],
 ) -> Vec<bool> {
     let used = |name: &str| {
         packages
@@ -141,16 +145,44 @@ pub(crate) fn test_support<'d>(
     let names = |d: &'d Deps| d.own_name().into_iter().chain(d.lib_name.as_deref());
     packages
         .clone()
-        .zip(has_binary.iter().zip(has_library))
-        .map(|(d, (&binary, &library))| {
+        .zip(has_binary.iter().zip(has_library).zip(in_test_dir))
+        .map(|(d, ((&binary, &library), &test_dir))| {
             let Some((d, n)) = d.and_then(|d| Some((d, d.own_name()?))) else {
                 return false;
             };
+            if test_dir && d.unpublished_member {
+                return !used(n);
+            }
             let harness = binary && library && d.unpublished_member;
             let named = |strict: bool| names(d).any(|n| test_named(n, strict));
             !used(n) && named(false) && (dev_used(n) || !binary || (harness && named(true)))
         })
         .collect()
+}
+
+/// Per manifest: whether a folder between the run's packages' common folder and the
+/// package's own folder is a test folder (a `-`/`_`-separated word starting with
+/// `test`, or `e2e`, `itest`: `testing/`, `tests/`, `integration-tests/`). The
+/// package's own folder is left out (its name is judged by [`test_support`]), and so is
+/// anything above the common folder: where the run starts does not change the answer
+/// for a repository's layout.
+pub(crate) fn in_test_dirs<'m>(manifests: impl Iterator<Item = &'m Path> + Clone) -> Vec<bool> {
+    let dirs = manifests.map(|m| m.parent().unwrap_or(Path::new("")));
+    let common = dirs.clone().reduce(|a, b| {
+        a.ancestors()
+            .find(|p| b.starts_with(p))
+            .unwrap_or(Path::new(""))
+    });
+    let test_word = |w: &str| w.starts_with("test") || matches!(w, "e2e" | "itest" | "itests");
+    dirs.map(|dir| {
+        let below = common.and_then(|c| dir.strip_prefix(c).ok());
+        let parents = below.and_then(Path::parent).into_iter();
+        parents
+            .flat_map(Path::components)
+            .filter_map(|c| c.as_os_str().to_str())
+            .any(|c| c.split(['-', '_']).any(test_word))
+    })
+    .collect()
 }
 
 /// Whether a package is its workspace's `xtask` (`xtask`, `xtask-*`): by the cargo-xtask
@@ -177,6 +209,22 @@ fn test_named(name: &str, strict: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn test_folders_below_the_common_folder() {
+        let manifests = [
+            "repo/node/Cargo.toml",
+            "repo/testing/engine-rig/Cargo.toml",
+            "repo/crates/integration-tests/harness/Cargo.toml",
+            "repo/testing-library/Cargo.toml",
+            "repo/crates/latest/Cargo.toml",
+        ];
+        let got = in_test_dirs(manifests.iter().map(Path::new));
+        assert_eq!(got, [false, true, true, false, false]);
+        // Above the common folder nothing counts: a run of `testing/` alone.
+        let alone = ["tests/a/x/Cargo.toml", "tests/a/y/Cargo.toml"];
+        assert_eq!(in_test_dirs(alone.iter().map(Path::new)), [false, false]);
+    }
 
     #[test]
     fn files_below_a_test_module_belong_to_it() {
