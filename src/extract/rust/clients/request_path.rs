@@ -248,9 +248,7 @@ fn bounded(
     entry: &[bool],
     counts: &dyn Fn(usize, usize) -> bool,
 ) -> Vec<Option<OffPath>> {
-    let layered: Vec<bool> = (files.iter())
-        .map(|p| p.iter().any(|(_, f)| f.routes.request_timeout.is_some()))
-        .collect();
+    let layered: Vec<bool> = files.iter().map(|p| timeout_layered(p)).collect();
     if !layered.iter().any(|l| *l) {
         return vec![None; files.len()];
     }
@@ -265,6 +263,18 @@ fn bounded(
         .map(|b| bounded_entry(b) || only[b])
         .collect();
     by_file(graph, file_of, &marked, files.len(), true)
+}
+
+/// Whether a router of the package carries a server-side request timeout: a
+/// catalogued timeout layer, or a middleware function of the package that awaits the
+/// rest of the chain under a timeout (`FileRoutes::timeout_middlewares`).
+fn timeout_layered(package: &[PackageFile]) -> bool {
+    let routes = || package.iter().map(|(_, f)| &f.routes);
+    routes().any(|r| r.request_timeout.is_some())
+        || routes().any(|r| {
+            r.middleware_fns()
+                .any(|m| routes().any(|o| o.timeout_middlewares.iter().any(|t| t == m)))
+        })
 }
 
 /// Per package, the (file, name) pairs of its functions whose `marked` bit is `want`:

@@ -121,6 +121,11 @@ pub struct FileRoutes {
     /// of this file (the catalogue's `request-timeout-layers`), if any.
     #[serde(default)]
     pub(crate) request_timeout: Option<u32>,
+    /// The file's middleware functions that await the rest of the chain under a
+    /// timeout (`timeout(d, next.call(req))`): a router wrapped in one is bounded as
+    /// by `request_timeout` ([`frameworks::timeout_middleware`]).
+    #[serde(default)]
+    pub(crate) timeout_middlewares: Vec<String>,
     /// Out-of-line modules declared under `#[cfg(test)]` (`mod tests;`).
     pub(crate) test_modules: Vec<String>,
     /// What the file's `use`s bind lowercase names to (functions and modules), one

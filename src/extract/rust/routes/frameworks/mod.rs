@@ -29,6 +29,7 @@ mod eval;
 mod layers;
 mod macros;
 mod scopes;
+mod timeout_middleware;
 
 /// Deeper expressions are not followed (the framework refuses much deeper files anyway).
 const MAX_DEPTH: usize = 128;
@@ -366,6 +367,9 @@ impl<'a> Summarizer<'a> {
     ) -> usize {
         let name = sig.ident.to_string();
         let mut ev = Evidence::of_fn(sig, body, owner, self.cat, &mut self.scratch);
+        if timeout_middleware::bounds_next(sig, body) {
+            self.out.timeout_middlewares.push(name.clone());
+        }
         // Only bodies that call something routing-related can register routes; the
         // others matter only through their tail (`fn app() -> Router { api::router() }`).
         let routing = ev.calls.iter().any(|c| self.triggers.contains(c));
