@@ -6,6 +6,7 @@ use syn::Expr;
 
 use super::syntax::{is_self, simple_ident};
 use super::Visitor;
+use crate::extract::rust::front::ident::with_ident_str;
 use crate::extract::rust::facts::{Chain, FileFacts, Handle, Origin};
 
 impl Visitor<'_, '_> {
@@ -46,9 +47,43 @@ impl Visitor<'_, '_> {
         self.new_handle(Origin::Call { callee })
     }
 
-    pub(super) fn bind_field(&mut self, name: String, h: usize) {
-        self.facts.field_binds.push((name.clone(), h));
-        self.fields.insert(name, h);
+    /// `Self { client: h, .. }`, `self.client = h`: the link step joins `h` to the
+    /// file's `self.client` placeholder of the same type ([`Self::field_key`]), so
+    /// that every value stored there meets every use (two constructors storing two
+    /// clients in the field, one method sending through it).
+    pub(super) fn bind_field(&mut self, key: String, h: usize) {
+        self.facts.field_binds.push((key, h));
+    }
+
+    /// `self.<n>` as a value: its placeholder handle for the `impl` block's type,
+    /// which the link step joins to what the file stores there (methods in any
+    /// order, several constructors); a field typed as a breaker holds one.
+    pub(super) fn self_field(&mut self, n: &syn::Ident) -> Option<usize> {
+        let ty = self.impl_type.as_deref();
+        let known = with_ident_str(n, |name| {
+            let mut of_type = self.fields.get(name)?.iter();
+            let typed = |t: Option<&str>| t == ty || t == Some("*");
+            of_type.find(|(t, _)| typed(t.as_deref())).map(|(_, h)| *h)
+        });
+        if known.is_some() || self.fn_name.is_none() {
+            return known;
+        }
+        let name = n.to_string();
+        let key = self.field_key(None, &name);
+        let h = self.new_handle(Origin::Field { name: key });
+        let ty = self.impl_type.clone();
+        self.fields.entry(name).or_default().push((ty, h));
+        Some(h)
+    }
+
+    /// The key of field `name` of type `ty` (`Fraud.http`; the `impl` block's type
+    /// for `self` and `Self`): two types of a file with a field of the same name keep
+    /// their clients and uses apart. Just the name outside an `impl` with a type.
+    pub(super) fn field_key(&self, ty: Option<&str>, name: &str) -> String {
+        match ty.or(self.impl_type.as_deref()) {
+            Some(t) => format!("{t}.{name}"),
+            None => name.to_string(),
+        }
     }
 
     pub(super) fn is_breaker(&self, h: usize) -> Option<usize> {
@@ -68,7 +103,8 @@ impl Visitor<'_, '_> {
             }
             Expr::Field(f) if is_self(&f.base) => {
                 if let syn::Member::Named(n) = &f.member {
-                    self.bind_field(n.to_string(), h);
+                    let key = self.field_key(None, &n.to_string());
+                    self.bind_field(key, h);
                 }
             }
             _ => {}

@@ -10,7 +10,6 @@ use syn::Expr;
 
 use crate::extract::rust::catalog::{Catalog, PathRole};
 use crate::extract::rust::facts::{FileFacts, FnFact, Origin, Target};
-use crate::extract::rust::front::ident::with_ident_str;
 use crate::extract::rust::front::imports::{Deps, Imports};
 use crate::extract::rust::front::index::Index;
 use crate::extract::rust::front::positions::Positions;
@@ -129,7 +128,8 @@ pub fn summarize_file(
     for (field, ty) in &collector.field_types {
         if let Some((PathRole::BreakerType(api), _)) = v.role(ty) {
             let h = v.new_handle(Origin::Breaker { api });
-            v.fields.insert(field.clone(), h);
+            let any_type = Some("*".to_string());
+            v.fields.entry(field.clone()).or_default().push((any_type, h));
         }
     }
     v.cli_payloads(&collector.cli_variants, &collector.subcommand_fields);
@@ -190,8 +190,9 @@ struct Visitor<'c, 'a> {
     imports: &'c Imports<'a>,
     facts: FileFacts,
     scopes: Vec<Scope>,
-    /// `self.<field>` → handle, for the whole file.
-    fields: FxHashMap<String, usize>,
+    /// `self.<field>` → its placeholder handle per `impl` type (`*`: any, a field
+    /// typed as a breaker), for the whole file.
+    fields: FxHashMap<String, Vec<(Option<String>, usize)>>,
     /// Depth of timeout wrappers around the expression being visited.
     wrapped: usize,
     /// Self type of the enclosing `impl`.
@@ -299,20 +300,7 @@ impl Visitor<'_, '_> {
             Expr::If(i) if self.if_optional(i) || self.if_let_some(i) => None,
             Expr::Match(m) => self.match_value(m),
             Expr::Field(f) if is_self(&f.base) => match &f.member {
-                syn::Member::Named(n) => {
-                    match with_ident_str(n, |name| self.fields.get(name).copied()) {
-                        Some(h) => Some(h),
-                        // Used before the file stores it (methods in any order): a
-                        // placeholder the link step joins to what is stored there.
-                        None if self.fn_name.is_some() => {
-                            let name = n.to_string();
-                            let h = self.new_handle(Origin::Field { name: name.clone() });
-                            self.fields.insert(name, h);
-                            Some(h)
-                        }
-                        None => None,
-                    }
-                }
+                syn::Member::Named(n) => self.self_field(n),
                 _ => None,
             },
             Expr::Call(c) => self.call(c),
@@ -323,11 +311,14 @@ impl Visitor<'_, '_> {
                 None
             }
             Expr::Struct(s) => {
+                let ty = s.path.segments.last().map(|t| t.ident.to_string());
+                let ty = ty.filter(|t| t != "Self");
                 for f in &s.fields {
                     let h = self.expr(&f.expr);
                     if let (Some(h), syn::Member::Named(n)) = (h, &f.member) {
-                        self.bind_field(n.to_string(), h);
-                        self.facts.static_binds.push((format!(".{n}"), h));
+                        let name = n.to_string();
+                        self.bind_field(self.field_key(ty.as_deref(), &name), h);
+                        self.facts.static_binds.push((format!(".{name}"), h));
                     }
                 }
                 if let Some(rest) = &s.rest {
