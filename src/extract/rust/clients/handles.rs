@@ -6,8 +6,8 @@ use syn::Expr;
 
 use super::syntax::{is_self, simple_ident};
 use super::Visitor;
-use crate::extract::rust::front::ident::with_ident_str;
 use crate::extract::rust::facts::{Chain, FileFacts, Handle, Origin};
+use crate::extract::rust::front::ident::with_ident_str;
 
 impl Visitor<'_, '_> {
     pub(super) fn new_handle(&mut self, origin: Origin) -> usize {

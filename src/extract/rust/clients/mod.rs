@@ -129,7 +129,10 @@ pub fn summarize_file(
         if let Some((PathRole::BreakerType(api), _)) = v.role(ty) {
             let h = v.new_handle(Origin::Breaker { api });
             let any_type = Some("*".to_string());
-            v.fields.entry(field.clone()).or_default().push((any_type, h));
+            v.fields
+                .entry(field.clone())
+                .or_default()
+                .push((any_type, h));
         }
     }
     v.cli_payloads(&collector.cli_variants, &collector.subcommand_fields);
