@@ -70,9 +70,23 @@ impl Visitor<'_, '_> {
     /// `static NAME: LazyLock<Client> = LazyLock::new(|| ..)`: the client the
     /// package keeps under `NAME`.
     pub(super) fn item_static(&mut self, s: &syn::ItemStatic) {
-        let saved = self.fn_name.replace(format!("static {}", s.ident));
-        if let Some(h) = self.expr(&s.expr) {
-            self.facts.static_binds.push((s.ident.to_string(), h));
+        self.static_init(&s.ident, &s.expr);
+    }
+
+    /// `lazy_static! { static ref NAME: Client = Client::builder()..; }`: each
+    /// static of the macro, as `item_static` takes a `static` (vigil keeps its
+    /// probe and notifier clients so).
+    pub(super) fn lazy_statics(&mut self, m: &syn::Macro) {
+        let statics = crate::extract::rust::front::macros::lazy_statics(m);
+        for (name, init) in statics.iter().flatten() {
+            self.static_init(name, init);
+        }
+    }
+
+    fn static_init(&mut self, name: &syn::Ident, init: &syn::Expr) {
+        let saved = self.fn_name.replace(format!("static {name}"));
+        if let Some(h) = self.expr(init) {
+            self.facts.static_binds.push((name.to_string(), h));
         }
         self.fn_name = saved;
     }

@@ -348,6 +348,9 @@ impl Visitor<'_, '_> {
         let Some(kind) = macro_kind(&m.path) else {
             return;
         };
+        if kind == "statics" {
+            return self.lazy_statics(m);
+        }
         let sleeps = m.path.segments.last().is_some_and(|s| s.ident == "select")
             && mentions(&m.tokens, &["sleep", "timeout"]);
         if sleeps {

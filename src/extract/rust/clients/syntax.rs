@@ -397,6 +397,7 @@ pub(super) fn macro_kind(path: &syn::Path) -> Option<&'static str> {
         Some(match last {
             "select" | "join" | "try_join" => "exprs",
             "stream" | "try_stream" => "block",
+            "lazy_static" => "statics",
             _ => return None,
         })
     })
@@ -419,6 +420,8 @@ pub fn macro_exprs(m: &syn::Macro) -> Rc<Vec<Expr>> {
                 })])
             })
             .unwrap_or_default(),
+        // Items, not expressions: the client analysis reads them itself.
+        Some("statics") => Rc::default(),
         Some(_) => match macros::reparse(m) {
             Some(macros::Reparsed::Exprs(exprs)) => exprs,
             _ => Rc::default(),

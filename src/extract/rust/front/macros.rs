@@ -131,6 +131,31 @@ pub fn stmts(mac: &syn::Macro) -> Option<Rc<Vec<Stmt>>> {
     parsed
 }
 
+/// The statics of a `lazy_static!` body (`static ref NAME: Type = init;`, with
+/// attributes and a visibility), as name and initializer; `None` when the body is
+/// not that. Only the client analysis asks, once per macro: not remembered.
+pub fn lazy_statics(mac: &syn::Macro) -> Option<Vec<(syn::Ident, Expr)>> {
+    parse_lazy_statics.parse2(mac.tokens.clone()).ok()
+}
+
+fn parse_lazy_statics(input: ParseStream) -> syn::Result<Vec<(syn::Ident, Expr)>> {
+    let mut out = Vec::new();
+    while !input.is_empty() {
+        input.call(syn::Attribute::parse_outer)?;
+        let _: syn::Visibility = input.parse()?;
+        let _: Token![static] = input.parse()?;
+        let _: Token![ref] = input.parse()?;
+        let name: syn::Ident = input.parse()?;
+        let _: Token![:] = input.parse()?;
+        let _: syn::Type = input.parse()?;
+        let _: Token![=] = input.parse()?;
+        let init: Expr = input.parse()?;
+        let _: Token![;] = input.parse()?;
+        out.push((name, init));
+    }
+    Ok(out)
+}
+
 pub enum Reparsed {
     Exprs(Rc<Vec<Expr>>),
     Stmts(Rc<Vec<Stmt>>),
