@@ -248,6 +248,11 @@ pub struct FileFacts {
     /// imported by name is its path (`cmd/apply`). Empty in most files.
     #[serde(default)]
     pub dispatch: Vec<String>,
+    /// The file defines a command-line parser's subcommand enum and dispatches to two
+    /// or more modules: outside a binary root (a library's `cli` module that its
+    /// binary, in another package, calls), an entry point of its own.
+    #[serde(default)]
+    pub parser_dispatch: bool,
     /// Catalogue clients (indices) some `consumed-by` crate's `Client` the file names
     /// is made from ([`crate::extract::rust::catalog::ClientApi::consumed_by`]).
     #[serde(default)]

@@ -30,6 +30,8 @@ pub(super) struct Collector<'c> {
     pub cli_variants: Vec<(String, Vec<String>)>,
     /// The type paths of fields holding a parsed subcommand (`#[command(subcommand)]`).
     pub subcommand_fields: Vec<Vec<String>>,
+    /// The file defines a command-line parser's subcommand enum.
+    pub cli_enum: bool,
 }
 
 /// [`unwrapped_type_path`] as segments.
@@ -54,6 +56,7 @@ impl<'c> Collector<'c> {
             field_types: Vec::new(),
             cli_variants: Vec::new(),
             subcommand_fields: Vec::new(),
+            cli_enum: false,
         }
     }
 
@@ -71,6 +74,7 @@ impl<'c> Collector<'c> {
                 Decl::Enum(e) => {
                     self.types.insert(e.ident.to_string());
                     if derives_cli(&e.attrs) {
+                        self.cli_enum = true;
                         self.cli_enum(e);
                     }
                 }

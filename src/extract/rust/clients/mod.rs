@@ -140,6 +140,7 @@ pub fn summarize_file(
     v.file_shape();
     v.note_delegate();
     v.note_dispatched();
+    v.facts.parser_dispatch = collector.cli_enum && v.facts.dispatch.len() >= 2;
     prune(v.facts, &v.fallbacks)
 }
 

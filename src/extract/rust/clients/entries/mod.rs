@@ -35,12 +35,14 @@ use syn::Expr;
 use super::Visitor;
 use arms::arm_module;
 pub(crate) use methods::{body_key, one_shot_methods};
+use roots::{binary_root, module_dir};
 use shape::{awaits, collects, is_loopback, is_zero, leaves, reads_to_end, returns_what_it_read};
 
 mod arms;
 mod consumers;
 mod methods;
 mod quiet;
+mod roots;
 mod shape;
 pub(super) mod values;
 use crate::extract::rust::catalog::Catalog;
@@ -104,12 +106,14 @@ fn entries(
         long_running,
         saw_long_running: std::cell::Cell::new(false),
     };
+    let mut dispatched = false;
     for (i, path) in paths.iter().enumerate() {
         let Some((base, name)) = binary_root(path, bins) else {
             continue;
         };
         let dispatcher = units.dispatcher(i, &base).filter(|_| cli);
         if let Some((root, base)) = dispatcher {
+            dispatched = true;
             units.split(root, &base, &name, out);
         } else if name != "main" {
             // `src/bin/migrate.rs` (and `src/bin/migrate/**`): a binary of its own.
@@ -126,6 +130,15 @@ fn entries(
             if parses && !(own && units.library_long_running()) {
                 units.judge(&unit, &format!("the `{name}` binary"), out);
             }
+        }
+    }
+    // No binary of the package dispatches: a module that defines the command line
+    // and dispatches it (surrealdb-server's `cli`, whose binary is another package's
+    // `main`) is an entry of its own, named after the module.
+    for (i, path) in paths.iter().enumerate().filter(|_| cli && !dispatched) {
+        if files[i].1.parser_dispatch && binary_root(path, bins).is_none() {
+            let (base, name) = module_dir(path);
+            units.split(i, &base, &name, out);
         }
     }
     units.saw_long_running.get()
@@ -162,27 +175,6 @@ fn reads_args(path: &syn::Path) -> bool {
             path.segments[n - 1].ident.to_string().as_str(),
             "args" | "args_os"
         )
-}
-
-/// A binary root's module directory and name: `src/main.rs` → (`src`, `main`),
-/// `src/bin/x.rs` → (`src/bin/x`, `x`), `src/bin/x/main.rs` → (`src/bin/x`, `x`); a
-/// path `[[bin]]` declares (`bins`) likewise (`main.rs` → (``, `main`)).
-fn binary_root(path: &Path, bins: &[String]) -> Option<(PathBuf, String)> {
-    let parent = path.parent()?;
-    let stem = path.file_stem()?.to_str()?;
-    let declared = path.to_str().is_some_and(|p| bins.iter().any(|b| b == p));
-    if path == Path::new("src/main.rs") || (declared && stem == "main") {
-        return Some((parent.to_path_buf(), "main".into()));
-    }
-    if declared {
-        return Some((parent.join(stem), stem.to_string()));
-    }
-    if parent == Path::new("src/bin") {
-        return Some((parent.join(stem), stem.to_string()));
-    }
-    let name = parent.file_name()?.to_str()?;
-    (stem == "main" && parent.parent()? == Path::new("src/bin"))
-        .then(|| (parent.to_path_buf(), name.to_string()))
 }
 
 struct Units<'a> {

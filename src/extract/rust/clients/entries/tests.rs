@@ -72,6 +72,17 @@ fn a_file_shows_its_dispatch_its_loops_its_framework_and_its_local_packages() {
 }
 
 #[test]
+fn module_files_and_their_module_directories() {
+    let dir = |p: &str| {
+        let (d, n) = module_dir(Path::new(p));
+        (d.display().to_string(), n)
+    };
+    assert_eq!(dir("src/cli/mod.rs"), ("src/cli".into(), "cli".into()));
+    assert_eq!(dir("src/cli.rs"), ("src/cli".into(), "cli".into()));
+    assert_eq!(dir("src/lib.rs"), ("src".into(), "lib".into()));
+}
+
+#[test]
 fn binary_roots_and_their_module_directories() {
     let root = |p: &str| {
         binary_root(Path::new(p), &["main.rs".into(), "bin/cli.rs".into()])
