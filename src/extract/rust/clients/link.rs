@@ -9,6 +9,7 @@
 // the default SipHash, and nothing here is attacker-keyed or iterated into output order.
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+use super::fields;
 use super::nodes::call_node;
 use super::package::{one_shot, timed_closures};
 use super::verdict::{judge_client, ClientSite, Req};
@@ -115,16 +116,7 @@ fn hand_overs(package: &[(usize, FileFacts)]) -> HashMap<HandleId, Vec<HandleId>
         }
     }
     let mut passes: HashMap<HandleId, Vec<HandleId>> = HashMap::default();
-    // A value stored in `self.<name>` meets the placeholders for earlier uses of it.
-    for (fi, (_, facts)) in package.iter().enumerate() {
-        for (name, h) in &facts.field_binds {
-            for (pi, p) in facts.handles.iter().enumerate() {
-                if matches!(&p.origin, Origin::Field { name: n } if n == name) && pi != *h {
-                    passes.entry((fi, *h)).or_default().push((fi, pi));
-                }
-            }
-        }
-    }
+    fields::field_passes(package, &mut passes);
     // A value kept in a `static` meets every use of that name in the package.
     let mut statics: HashMap<&str, Vec<HandleId>> = HashMap::default();
     for (fi, (_, facts)) in package.iter().enumerate() {

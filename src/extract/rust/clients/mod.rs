@@ -22,6 +22,7 @@ mod chains;
 mod collect;
 mod detached;
 pub mod entries;
+mod fields;
 mod foreign;
 mod gates;
 mod graph_answers;
