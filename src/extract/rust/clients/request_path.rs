@@ -270,11 +270,13 @@ fn bounded(
 /// rest of the chain under a timeout (`FileRoutes::timeout_middlewares`).
 fn timeout_layered(package: &[PackageFile]) -> bool {
     let routes = || package.iter().map(|(_, f)| &f.routes);
-    routes().any(|r| r.request_timeout.is_some())
-        || routes().any(|r| {
-            r.middleware_fns()
-                .any(|m| routes().any(|o| o.timeout_middlewares.iter().any(|t| t == m)))
-        })
+    if routes().any(|r| r.request_timeout.is_some()) {
+        return true;
+    }
+    let timing: HashSet<&str> = routes()
+        .flat_map(|r| r.timeout_middlewares.iter().map(String::as_str))
+        .collect();
+    !timing.is_empty() && routes().any(|r| r.middleware_fns().any(|m| timing.contains(m)))
 }
 
 /// Per package, the (file, name) pairs of its functions whose `marked` bit is `want`:
