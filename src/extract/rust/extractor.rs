@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::clients::test_only;
+use super::clients::{dead, test_only};
 use super::{link, read_deps, summarize, test_files, Catalog, Ctx, Deps, FileFacts};
 use crate::discover::{Candidate, FileKind};
 use crate::load::Document;
@@ -31,6 +31,9 @@ pub struct Extractor {
     /// Per package: test support ([`test_files::test_support`]) or developer tooling
     /// ([`test_files::dev_tooling`]), left out like tests.
     test_support: Vec<bool>,
+    /// Per package: the run holds its workspace's root manifest (or its own, when it
+    /// is one), so every caller its workspace can have is in the run.
+    whole_workspace: Vec<bool>,
     /// Link the routes (`routes[*]` of the documents): only the idempotency rules read
     /// them, and a run none of whose rules does skips the routes link (6% of the
     /// instructions of a run on vaultwarden, a service full of handlers). Set by
@@ -121,9 +124,20 @@ impl Extractor {
         for (support, (_, deps)) in test_support.iter_mut().zip(&packages) {
             *support |= test_files::dev_tooling(deps.as_ref());
         }
+        let is_root = |m: &Path| {
+            let text = manifest_at.get(m).map(|i| &manifests[i]);
+            text.is_some_and(|t| t.as_ref().is_ok_and(|t| t.contains("[workspace]")))
+        };
+        let whole_workspace = (packages.iter())
+            .map(|(m, _)| {
+                let dir = m.parent().unwrap_or(Path::new(""));
+                dir.ancestors().any(|d| is_root(&d.join("Cargo.toml")))
+            })
+            .collect();
         Extractor {
             catalog,
             test_support,
+            whole_workspace,
             packages,
             fingerprints,
             package_of,
@@ -324,9 +338,18 @@ impl Extractor {
         }
         let path = |i: usize| candidates[i].path.as_path();
         let test_only = test_only::test_only_functions(&helper_input, &tests, &path);
+        let whole: Vec<bool> = (by_package.keys())
+            .map(|p| p.is_some_and(|p| self.whole_workspace[p]))
+            .collect();
+        let rust_files: Vec<&Path> = (candidates.iter())
+            .filter(|c| c.kind == FileKind::Rust)
+            .map(|c| c.path.as_path())
+            .collect();
+        let dead = dead::dead_functions(&helper_input, &whole, &tests, &rust_files);
         drop(tests);
-        for (r, t) in reach.iter_mut().zip(test_only) {
-            r.test_only_fns = t;
+        for ((r, t), d) in reach.iter_mut().zip(test_only).zip(dead) {
+            r.unrun_fns = t;
+            r.unrun_fns.extend(d);
         }
         drop(helper_input);
         let packages: Vec<Package> = by_package.into_values().collect();

@@ -103,6 +103,12 @@ pub struct ClientOrigin {
     pub breaker: bool,
     /// The function the construction is in.
     pub in_fn: Option<String>,
+    /// That function may run with no call naming it: a trait's method, or one an
+    /// attribute or a foreign ABI hands to a framework or host
+    /// ([`crate::extract::rust::front::test_code::called_by_host`]). Only a function
+    /// not so called is dead when its name appears nowhere else.
+    #[serde(default)]
+    pub host_called: bool,
     /// Type name when matched by a wildcard pattern (a generated tonic client):
     /// dropped if the package defines a type of that name.
     pub wildcard_type: Option<String>,

@@ -1,7 +1,8 @@
 //! Values the visitor follows beyond plain `let`s: a timeout decided by
 //! configuration (`if let Some(t) = timeout { .. }`), closures bound to a name and
 //! called later (`let call = || async { .. }; breaker.call(call())`), and clients
-//! kept in a `static` (`LazyLock`, `once_cell::Lazy`, `OnceLock::get_or_init`).
+//! kept in a `static` (`LazyLock`, `once_cell::Lazy`, `OnceLock::get_or_init`), and
+//! one client built on both branches of an `if` (twins).
 
 use quote::ToTokens;
 use syn::{Expr, ExprIf};
@@ -273,5 +274,33 @@ impl Visitor<'_, '_> {
             return None;
         }
         self.static_use(&last.to_string())
+    }
+}
+
+impl Visitor<'_, '_> {
+    /// `let b = if c { A } else { B }` where both branches build a client of one
+    /// API (among the handles made from `mark` on): the `else` one is the `then`
+    /// one's twin ([`crate::extract::rust::facts::ClientOrigin::twin_of`]).
+    pub(super) fn mark_twins(&mut self, i: &syn::ExprIf, mark: usize) {
+        let Some((_, else_branch)) = &i.else_branch else {
+            return;
+        };
+        let split = self
+            .pos
+            .span(syn::spanned::Spanned::span(&**else_branch))
+            .start;
+        let first: Vec<(usize, usize)> = (mark..self.facts.handles.len())
+            .filter_map(|h| match &self.facts.handles[h].origin {
+                Origin::Client(c) if c.span.start < split => Some((c.api, c.span.start)),
+                _ => None,
+            })
+            .collect();
+        for h in &mut self.facts.handles[mark..] {
+            if let Origin::Client(c) = &mut h.origin {
+                if c.span.start >= split {
+                    c.twin_of = first.iter().find(|(api, _)| *api == c.api).map(|(_, t)| *t);
+                }
+            }
+        }
     }
 }

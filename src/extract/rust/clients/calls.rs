@@ -135,6 +135,7 @@ impl Visitor<'_, '_> {
                     wrapped: self.wrapped > 0,
                     breaker: self.breaker > 0,
                     in_fn: self.fn_name.clone(),
+                    host_called: self.host_called,
                     wildcard_type,
                     twin_of: None,
                 }));

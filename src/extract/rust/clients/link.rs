@@ -254,6 +254,7 @@ pub(crate) fn link_clients(
                 in_fn,
                 wildcard_type,
                 twin_of,
+                host_called: _,
             } = &**client;
             if wildcard_type
                 .as_deref()
@@ -261,8 +262,8 @@ pub(crate) fn link_clients(
             {
                 continue;
             }
-            // Built in a function only tests call: test code.
-            if library.test_only(in_fn.as_deref()) {
+            // Built in a function only tests call or none calls: test or dead code.
+            if library.unrun(in_fn.as_deref()) {
                 continue;
             }
             let Some(entry_api) = catalog.clients.get(*api) else {

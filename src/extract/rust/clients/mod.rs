@@ -38,6 +38,7 @@ pub mod runners;
 mod syntax;
 /// Whether a call is local (this host, a socket): the retry analysis asks it of loops.
 pub(crate) use syntax::local_arg;
+pub(crate) mod dead;
 pub(crate) mod test_only;
 mod tools;
 mod verdict;
@@ -99,6 +100,8 @@ pub fn summarize_file(
         impl_type: None,
         breaker: 0,
         fn_name: None,
+        host_called: false,
+        trait_impl: false,
         statics: FxHashMap::default(),
         optional: Vec::new(),
         configurable: 0,
@@ -206,6 +209,10 @@ struct Visitor<'c, 'a> {
     breaker: usize,
     /// Link key of the function being visited.
     fn_name: Option<String>,
+    /// Whether its callers may not name it: see [`ClientOrigin::host_called`].
+    host_called: bool,
+    /// Whether the enclosing `impl` implements a trait.
+    trait_impl: bool,
     /// `static` names used in the file → their placeholder handle.
     statics: FxHashMap<String, usize>,
     /// Names bound by the enclosing `if let Some(t) = ..` branches that set a timeout.
@@ -523,7 +530,10 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_> {
                 self.facts.command_gates = gates::command_gates(&f.block);
             }
             let key = f.sig.ident.to_string();
+            let host = called_by_host(&f.attrs, &f.sig);
+            let saved = std::mem::replace(&mut self.host_called, host);
             self.fn_body(key, &f.sig, &f.block);
+            self.host_called = saved;
         }
     }
 
@@ -545,8 +555,10 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_> {
                 .extend(request_path::rpc_methods(i, ty));
         }
         let saved = std::mem::replace(&mut self.impl_type, ty);
+        let saved_trait = std::mem::replace(&mut self.trait_impl, i.trait_.is_some());
         visit::visit_item_impl(self, i);
         self.impl_type = saved;
+        self.trait_impl = saved_trait;
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
@@ -557,42 +569,19 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_> {
             Some(t) => format!("{t}::{}", f.sig.ident),
             None => f.sig.ident.to_string(),
         };
+        let host = self.trait_impl || called_by_host(&f.attrs, &f.sig);
+        let saved = std::mem::replace(&mut self.host_called, host);
         self.fn_body(name, &f.sig, &f.block);
+        self.host_called = saved;
     }
 
     fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
         if let Some(block) = &f.default {
             trait_default_calls(block, &mut self.facts.trait_default_calls);
             if !is_test(&f.attrs) {
+                let saved = std::mem::replace(&mut self.host_called, true);
                 self.fn_body(f.sig.ident.to_string(), &f.sig, block);
-            }
-        }
-    }
-}
-
-impl Visitor<'_, '_> {
-    /// `let b = if c { A } else { B }` where both branches build a client of one
-    /// API (among the handles made from `mark` on): the `else` one is the `then`
-    /// one's twin ([`crate::extract::rust::facts::ClientOrigin::twin_of`]).
-    fn mark_twins(&mut self, i: &syn::ExprIf, mark: usize) {
-        let Some((_, else_branch)) = &i.else_branch else {
-            return;
-        };
-        let split = self
-            .pos
-            .span(syn::spanned::Spanned::span(&**else_branch))
-            .start;
-        let first: Vec<(usize, usize)> = (mark..self.facts.handles.len())
-            .filter_map(|h| match &self.facts.handles[h].origin {
-                Origin::Client(c) if c.span.start < split => Some((c.api, c.span.start)),
-                _ => None,
-            })
-            .collect();
-        for h in &mut self.facts.handles[mark..] {
-            if let Origin::Client(c) = &mut h.origin {
-                if c.span.start >= split {
-                    c.twin_of = first.iter().find(|(api, _)| *api == c.api).map(|(_, t)| *t);
-                }
+                self.host_called = saved;
             }
         }
     }

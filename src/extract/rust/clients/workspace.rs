@@ -65,8 +65,9 @@ pub struct LibraryReach {
     /// cannot be published and that no package of the run depends on
     /// ([`built_into_nothing`]). Nothing of it is judged or counted.
     pub built_into_nothing: bool,
-    /// Functions clients are built in that only tests call ([`super::test_only`]).
-    pub test_only_fns: HashSet<String>,
+    /// Functions clients are built in that never run in the shipped program: only
+    /// tests call them ([`super::test_only`]) or nothing does ([`super::dead`]).
+    pub unrun_fns: HashSet<String>,
     /// Why no long-running package of the run reaches the package, when none does.
     pub unreached: Option<String>,
     /// `unreached` because nothing of the run uses the package (an SDK, whose callers
@@ -163,12 +164,12 @@ impl LibraryReach {
         })
     }
 
-    /// Whether function `in_fn` (a link key) is one only tests call: its clients are
-    /// test code.
-    pub fn test_only(&self, in_fn: Option<&str>) -> bool {
+    /// Whether function `in_fn` (a link key) is one only tests call or none calls:
+    /// its clients are test code or dead code.
+    pub fn unrun(&self, in_fn: Option<&str>) -> bool {
         in_fn
             .and_then(fn_name)
-            .is_some_and(|n| self.test_only_fns.contains(n))
+            .is_some_and(|n| self.unrun_fns.contains(n))
     }
 
     /// Why a call made in function `in_fn` (a link key) has no caller waiting on it,
@@ -384,7 +385,7 @@ fn assemble(
         .map(|(j, unreached)| LibraryReach {
             own_types: HashSet::default(),
             built_into_nothing: false,
-            test_only_fns: HashSet::default(),
+            unrun_fns: HashSet::default(),
             sdk: sdk[j],
             dispatches: dispatches[j],
             unreached,

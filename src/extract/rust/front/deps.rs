@@ -221,8 +221,9 @@ pub fn read_deps(text: &str) -> Result<Deps, toml::de::Error> {
 }
 
 /// `[package]` keeps the package off every registry: `publish = false` (or an empty
-/// list of registries), or no description and no license (crates.io refuses an upload
-/// without them; a key inherited from the workspace counts as given).
+/// list of registries), no version (cargo then defaults `publish` to false, since
+/// 1.75), or no description and no license (crates.io refuses an upload without
+/// them; a key inherited from the workspace counts as given).
 fn unpublished(package: &toml::Table) -> bool {
     match package.get("publish") {
         Some(toml::Value::Boolean(false)) => return true,
@@ -230,7 +231,7 @@ fn unpublished(package: &toml::Table) -> bool {
         _ => {}
     }
     let given = |key: &str| package.contains_key(key);
-    !given("description") && !given("license") && !given("license-file")
+    !given("version") || (!given("description") && !given("license") && !given("license-file"))
 }
 
 /// `[package]` takes a key from its workspace (`version.workspace = true`).
@@ -314,7 +315,8 @@ mod tests {
     fn unpublished_members_and_host_loaded_libraries() {
         let member = |package: &str| {
             let text = format!(
-                "[package]\nname = \"x\"\n{package}[dependencies]\nreqwest.workspace = true\n"
+                "[package]\nname = \"x\"\nversion = \"1.0.0\"\n{package}[dependencies]\n\
+                 reqwest.workspace = true\n"
             );
             read_deps(&text).unwrap().unpublished_member
         };
@@ -332,6 +334,11 @@ mod tests {
         assert!(!alone.unpublished_member, "no sign of a workspace");
         let inherited = read_deps("[package]\nname = \"x\"\nversion.workspace = true\n").unwrap();
         assert!(inherited.unpublished_member);
+        let versionless = "[package]\nname = \"x\"\nlicense = \"MIT\"\nedition.workspace = true\n";
+        assert!(
+            read_deps(versionless).unwrap().unpublished_member,
+            "no version: cargo publishes nothing"
+        );
         let plugin = read_deps("[package]\nname = \"p\"\n[lib]\ncrate-type = [\"dylib\"]\n");
         assert!(plugin.unwrap().host_loaded);
         assert!(!inherited.host_loaded);

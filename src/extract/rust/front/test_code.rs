@@ -35,6 +35,40 @@ pub fn is_skipped_fn(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|a| is_test_attr(a) || allows_dead_code(a))
 }
 
+/// Attributes that leave a function called by name, as written: documentation, lint
+/// levels, `cfg`, inlining and tracing hints.
+const PLAIN_ATTRS: &[&str] = &[
+    "doc",
+    "allow",
+    "warn",
+    "deny",
+    "expect",
+    "forbid",
+    "cfg",
+    "inline",
+    "cold",
+    "must_use",
+    "deprecated",
+    "track_caller",
+    "instrument",
+];
+
+/// Whether a function may run without any call naming it: it carries an attribute
+/// other than [`PLAIN_ATTRS`] (a route handler's `#[get("/")]`, `#[launch]`,
+/// `#[no_mangle]`, `#[wasm_bindgen]`, a `#[shuttle_runtime::main]` entry point) or a
+/// foreign ABI (`extern "C"`). Used to tell dead code: a function whose name appears
+/// nowhere else is dead only when nothing but a call by name can run it.
+pub fn called_by_host(attrs: &[syn::Attribute], sig: &syn::Signature) -> bool {
+    sig.abi.is_some()
+        || attrs.iter().any(|a| {
+            let path = a.path();
+            let last = path.segments.last().map(|s| s.ident.to_string());
+            let lint_tool = path.segments.len() > 1
+                && (path.segments[0].ident == "clippy" || path.segments[0].ident == "rustfmt");
+            !lint_tool && !last.is_some_and(|l| PLAIN_ATTRS.contains(&l.as_str()))
+        })
+}
+
 /// Whether the attribute is `#[allow(.., dead_code, ..)]`.
 fn allows_dead_code(attr: &syn::Attribute) -> bool {
     let syn::Meta::List(l) = &attr.meta else {
