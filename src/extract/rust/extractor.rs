@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::clients::{dead, test_only};
+use super::front::deps::workspace_unpublished;
 use super::{link, read_deps, summarize, test_files, Catalog, Ctx, Deps, FileFacts};
 use crate::discover::{Candidate, FileKind};
 use crate::load::Document;
@@ -95,6 +96,18 @@ impl Extractor {
                 })
             });
             package_of.push(found);
+        }
+        // `publish.workspace = true` under a root whose `[workspace.package]` says
+        // `publish = false`: as unpublished as the root says (si, linkerd2-proxy).
+        for (m, deps) in &mut packages {
+            let Some(deps) = deps.as_mut().filter(|d| d.publish_inherited) else {
+                continue;
+            };
+            let dir = m.parent().unwrap_or(Path::new(""));
+            let root = (dir.ancestors().map(|d| d.join("Cargo.toml")))
+                .filter_map(|r| manifest_at.get(r.as_path()).map(|i| &manifests[i]))
+                .find_map(|t| t.as_ref().ok().filter(|t| t.contains("[workspace")));
+            deps.unpublished_member |= root.is_some_and(|t| workspace_unpublished(t));
         }
         let fingerprints = packages
             .iter()

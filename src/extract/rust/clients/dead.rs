@@ -95,10 +95,8 @@ fn named_once<'w>(names: &HashSet<&'w str>, files: &[&Path]) -> HashSet<&'w str>
     if names.is_empty() {
         return HashSet::default();
     }
-    let finders: Vec<memchr::memmem::Finder> = names
-        .iter()
-        .map(|n| memchr::memmem::Finder::new(n))
-        .collect();
+    let finders: Vec<memchr::memmem::Finder> =
+        names.iter().map(memchr::memmem::Finder::new).collect();
     let counts = files
         .par_iter()
         .map(|path| {

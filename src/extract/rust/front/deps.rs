@@ -34,6 +34,10 @@ pub struct Deps {
     /// crates.io requires of every upload. Only the workspace's own packages can use
     /// it.
     pub unpublished_member: bool,
+    /// `publish.workspace = true`: whether the package can be published is its
+    /// workspace's `[workspace.package] publish` ([`workspace_unpublished`]), which
+    /// the extractor reads from the workspace's root manifest.
+    pub publish_inherited: bool,
     /// `[lib] crate-type` names a library a host program loads (`cdylib`, `dylib`,
     /// `staticlib`: a plugin, a Python or Node extension): its callers are not Rust.
     pub host_loaded: bool,
@@ -206,7 +210,14 @@ pub fn read_deps(text: &str) -> Result<Deps, toml::de::Error> {
         .get("package")
         .and_then(toml::Value::as_table)
         .is_some_and(|p| unpublished(p) && (inherits(p) || !workspace_deps.is_empty()));
+    let publish_inherited = value
+        .get("package")
+        .and_then(|p| p.get("publish"))
+        .and_then(|p| p.get("workspace"))
+        .and_then(toml::Value::as_bool)
+        == Some(true);
     Ok(Deps {
+        publish_inherited,
         names,
         path_deps,
         workspace_deps,
@@ -232,6 +243,23 @@ fn unpublished(package: &toml::Table) -> bool {
     }
     let given = |key: &str| package.contains_key(key);
     !given("version") || (!given("description") && !given("license") && !given("license-file"))
+}
+
+/// Whether a workspace's root manifest keeps the packages that inherit its `publish`
+/// off every registry (`[workspace.package] publish = false`, or an empty list).
+pub fn workspace_unpublished(root_manifest: &str) -> bool {
+    let Ok(value) = root_manifest.parse::<toml::Table>() else {
+        return false;
+    };
+    let publish = value
+        .get("workspace")
+        .and_then(|w| w.get("package"))
+        .and_then(|p| p.get("publish"));
+    match publish {
+        Some(toml::Value::Boolean(b)) => !b,
+        Some(toml::Value::Array(registries)) => registries.is_empty(),
+        _ => false,
+    }
 }
 
 /// `[package]` takes a key from its workspace (`version.workspace = true`).
@@ -339,6 +367,16 @@ mod tests {
             read_deps(versionless).unwrap().unpublished_member,
             "no version: cargo publishes nothing"
         );
+        let text = "[package]\nname = \"x\"\nversion = \"1.0.0\"\nlicense = \"MIT\"\n\
+                    publish.workspace = true\n";
+        let inheriting = read_deps(text).unwrap();
+        assert!(inheriting.publish_inherited && !inheriting.unpublished_member);
+        assert!(workspace_unpublished(
+            "[workspace]\nmembers = [\"x\"]\n[workspace.package]\npublish = false\n"
+        ));
+        assert!(!workspace_unpublished(
+            "[workspace]\n[workspace.package]\nversion = \"1.0.0\"\n"
+        ));
         let plugin = read_deps("[package]\nname = \"p\"\n[lib]\ncrate-type = [\"dylib\"]\n");
         assert!(plugin.unwrap().host_loaded);
         assert!(!inherited.host_loaded);
