@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::clients::{dead, test_only};
-use super::front::deps::workspace_unpublished;
+use super::front::deps::WorkspaceRoot;
 use super::{link, read_deps, summarize, test_files, Catalog, Ctx, Deps, FileFacts};
 use crate::discover::{Candidate, FileKind};
 use crate::load::Document;
@@ -97,17 +97,31 @@ impl Extractor {
             });
             package_of.push(found);
         }
-        // `publish.workspace = true` under a root whose `[workspace.package]` says
-        // `publish = false`: as unpublished as the root says (si, linkerd2-proxy).
+        // What members inherit from their workspace's root manifest: `publish`
+        // (si's members say `publish.workspace = true` under `publish = false`) and
+        // the packages behind renamed workspace dependencies.
+        let mut roots: HashMap<PathBuf, Option<WorkspaceRoot>> = HashMap::new();
         for (m, deps) in &mut packages {
-            let Some(deps) = deps.as_mut().filter(|d| d.publish_inherited) else {
+            let Some(deps) = deps.as_mut() else {
                 continue;
             };
+            if !deps.publish_inherited && deps.workspace_deps.is_empty() {
+                continue;
+            }
             let dir = m.parent().unwrap_or(Path::new(""));
-            let root = (dir.ancestors().map(|d| d.join("Cargo.toml")))
-                .filter_map(|r| manifest_at.get(r.as_path()).map(|i| &manifests[i]))
-                .find_map(|t| t.as_ref().ok().filter(|t| t.contains("[workspace")));
-            deps.unpublished_member |= root.is_some_and(|t| workspace_unpublished(t));
+            let root = (dir.ancestors().map(|d| d.join("Cargo.toml"))).find_map(|r| {
+                let text = manifest_at.get(r.as_path()).map(|i| &manifests[i])?;
+                let text = text.as_ref().ok().filter(|t| t.contains("[workspace"))?;
+                Some((r, text))
+            });
+            if let Some((path, text)) = root {
+                let root = roots
+                    .entry(path)
+                    .or_insert_with(|| WorkspaceRoot::read(text));
+                if let Some(root) = root {
+                    deps.inherit(root);
+                }
+            }
         }
         let fingerprints = packages
             .iter()

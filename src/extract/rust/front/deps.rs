@@ -35,8 +35,8 @@ pub struct Deps {
     /// it.
     pub unpublished_member: bool,
     /// `publish.workspace = true`: whether the package can be published is its
-    /// workspace's `[workspace.package] publish` ([`workspace_unpublished`]), which
-    /// the extractor reads from the workspace's root manifest.
+    /// workspace's `[workspace.package] publish` ([`Deps::inherit`]), which the
+    /// extractor reads from the workspace's root manifest.
     pub publish_inherited: bool,
     /// `[lib] crate-type` names a library a host program loads (`cdylib`, `dylib`,
     /// `staticlib`: a plugin, a Python or Node extension): its callers are not Rust.
@@ -245,20 +245,67 @@ fn unpublished(package: &toml::Table) -> bool {
     !given("version") || (!given("description") && !given("license") && !given("license-file"))
 }
 
-/// Whether a workspace's root manifest keeps the packages that inherit its `publish`
-/// off every registry (`[workspace.package] publish = false`, or an empty list).
-pub fn workspace_unpublished(root_manifest: &str) -> bool {
-    let Ok(value) = root_manifest.parse::<toml::Table>() else {
-        return false;
-    };
-    let publish = value
-        .get("workspace")
-        .and_then(|w| w.get("package"))
-        .and_then(|p| p.get("publish"));
-    match publish {
-        Some(toml::Value::Boolean(b)) => !b,
-        Some(toml::Value::Array(registries)) => registries.is_empty(),
-        _ => false,
+/// What a workspace's root manifest decides for the members that inherit from it.
+#[derive(Debug, Default)]
+pub struct WorkspaceRoot {
+    /// `[workspace.package] publish = false` (or an empty list of registries).
+    pub unpublished: bool,
+    /// `[workspace.dependencies]` entries naming another package (`odf-metadata = {
+    /// package = "opendatafabric-metadata", path = ".." }`), `-` → `_`: the name the
+    /// members write → (the package, whether it is local: by path).
+    pub renames: HashMap<String, (String, bool)>,
+}
+
+impl WorkspaceRoot {
+    /// Reads a root manifest; `None` when it does not parse.
+    pub fn read(text: &str) -> Option<WorkspaceRoot> {
+        let value = text.parse::<toml::Table>().ok()?;
+        let workspace = value.get("workspace");
+        let publish = workspace
+            .and_then(|w| w.get("package"))
+            .and_then(|p| p.get("publish"));
+        let unpublished = match publish {
+            Some(toml::Value::Boolean(b)) => !b,
+            Some(toml::Value::Array(registries)) => registries.is_empty(),
+            _ => false,
+        };
+        let deps = workspace
+            .and_then(|w| w.get("dependencies"))
+            .and_then(toml::Value::as_table);
+        let renames = (deps.into_iter().flatten())
+            .filter_map(|(key, spec)| {
+                let package = spec.get("package")?.as_str()?;
+                let local = spec.get("path").is_some();
+                Some((key.replace('-', "_"), (package.replace('-', "_"), local)))
+            })
+            .collect();
+        Some(WorkspaceRoot {
+            unpublished,
+            renames,
+        })
+    }
+}
+
+impl Deps {
+    /// Takes what the member inherits from its workspace's root: `publish` (when
+    /// `publish.workspace = true`) and the packages behind renamed workspace
+    /// dependencies (`odf-metadata = { workspace = true }` is `opendatafabric-metadata`,
+    /// a member of the same workspace: kamu-cli).
+    pub fn inherit(&mut self, root: &WorkspaceRoot) {
+        self.unpublished_member |= self.publish_inherited && root.unpublished;
+        for (key, package) in self.names.iter_mut() {
+            let Some((target, local)) = root.renames.get(key) else {
+                continue;
+            };
+            if package != key || !self.workspace_deps.remove(key.as_str()) {
+                continue;
+            }
+            self.workspace_deps.insert(target.clone());
+            if *local {
+                self.path_deps.insert(target.clone());
+            }
+            *package = target.clone();
+        }
     }
 }
 
@@ -371,12 +418,15 @@ mod tests {
                     publish.workspace = true\n";
         let inheriting = read_deps(text).unwrap();
         assert!(inheriting.publish_inherited && !inheriting.unpublished_member);
-        assert!(workspace_unpublished(
-            "[workspace]\nmembers = [\"x\"]\n[workspace.package]\npublish = false\n"
+        let root = |t: &str| WorkspaceRoot::read(t).unwrap();
+        let mut member = inheriting.clone();
+        member.inherit(&root("[workspace]\n[workspace.package]\npublish = false\n"));
+        assert!(member.unpublished_member);
+        let mut member = inheriting.clone();
+        member.inherit(&root(
+            "[workspace]\n[workspace.package]\nversion = \"1.0.0\"\n",
         ));
-        assert!(!workspace_unpublished(
-            "[workspace]\n[workspace.package]\nversion = \"1.0.0\"\n"
-        ));
+        assert!(!member.unpublished_member);
         let plugin = read_deps("[package]\nname = \"p\"\n[lib]\ncrate-type = [\"dylib\"]\n");
         assert!(plugin.unwrap().host_loaded);
         assert!(!inherited.host_loaded);
