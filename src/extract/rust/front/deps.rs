@@ -233,8 +233,9 @@ pub fn read_deps(text: &str) -> Result<Deps, toml::de::Error> {
 
 /// `[package]` keeps the package off every registry: `publish = false` (or an empty
 /// list of registries), no version (cargo then defaults `publish` to false, since
-/// 1.75), or no description and no license (crates.io refuses an upload without
-/// them; a key inherited from the workspace counts as given).
+/// 1.75), no description or no license (crates.io refuses an upload without either:
+/// influxdb's `influxdb2_client` has a license only; a key inherited from the
+/// workspace counts as given).
 fn unpublished(package: &toml::Table) -> bool {
     match package.get("publish") {
         Some(toml::Value::Boolean(false)) => return true,
@@ -242,7 +243,7 @@ fn unpublished(package: &toml::Table) -> bool {
         _ => {}
     }
     let given = |key: &str| package.contains_key(key);
-    !given("version") || (!given("description") && !given("license") && !given("license-file"))
+    !given("version") || !given("description") || !(given("license") || given("license-file"))
 }
 
 /// What a workspace's root manifest decides for the members that inherit from it.
@@ -400,10 +401,17 @@ mod tests {
             "publish = false\ndescription = \"d\"\nlicense = \"MIT\"\n"
         ));
         assert!(member("publish = []\nlicense.workspace = true\n"));
-        assert!(!member("license.workspace = true\n"), "publishable");
         assert!(
-            !member("description = \"An SDK\"\n"),
-            "crates.io would say so"
+            !member("description = \"An SDK\"\nlicense.workspace = true\n"),
+            "publishable"
+        );
+        assert!(
+            member("license.workspace = true\n"),
+            "crates.io asks a description"
+        );
+        assert!(
+            member("description = \"An SDK\"\n"),
+            "crates.io asks a license"
         );
         let alone = read_deps("[package]\nname = \"x\"\nversion = \"0.1.0\"\n").unwrap();
         assert!(!alone.unpublished_member, "no sign of a workspace");
@@ -415,6 +423,7 @@ mod tests {
             "no version: cargo publishes nothing"
         );
         let text = "[package]\nname = \"x\"\nversion = \"1.0.0\"\nlicense = \"MIT\"\n\
+                    description = \"d\"\n\
                     publish.workspace = true\n";
         let inheriting = read_deps(text).unwrap();
         assert!(inheriting.publish_inherited && !inheriting.unpublished_member);
