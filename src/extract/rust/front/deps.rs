@@ -30,9 +30,9 @@ pub struct Deps {
     /// Packages named in `[build-dependencies]` (`-` → `_`).
     pub build_deps: HashSet<String>,
     /// A member of a workspace (it inherits a key or a dependency from it) that cannot
-    /// leave it: `publish = false`, or neither a description nor a license, which
-    /// crates.io requires of every upload. Only the workspace's own packages can use
-    /// it.
+    /// leave it: `publish = false` (its own, or its workspace's: [`Deps::inherit`]), no
+    /// version, or no description or no license, which crates.io requires of every
+    /// upload. Only the workspace's own packages can use it.
     pub unpublished_member: bool,
     /// `publish.workspace = true`: whether the package can be published is its
     /// workspace's `[workspace.package] publish` ([`Deps::inherit`]), which the
@@ -307,6 +307,14 @@ impl Deps {
             }
             *package = target.clone();
         }
+        // Tests' and build scripts' dependencies name packages too.
+        for set in [&mut self.dev_deps, &mut self.build_deps] {
+            for (alias, (target, _)) in &root.renames {
+                if set.remove(alias.as_str()) {
+                    set.insert(target.clone());
+                }
+            }
+        }
     }
 }
 
@@ -436,6 +444,17 @@ mod tests {
             "[workspace]\n[workspace.package]\nversion = \"1.0.0\"\n",
         ));
         assert!(!member.unpublished_member);
+        let text = "[package]\nname = \"y\"\nversion.workspace = true\n[dependencies]\n\
+                    api.workspace = true\n[dev-dependencies]\napi-mock.workspace = true\n";
+        let mut renamed = read_deps(text).unwrap();
+        renamed.inherit(&root(
+            "[workspace]\n[workspace.dependencies]\n\
+             api = { package = \"acme-api\", path = \"api\" }\n\
+             api-mock = { package = \"acme-api-mock\", path = \"mock\" }\n",
+        ));
+        assert!(renamed.depends_on("acme_api") && !renamed.depends_on("api"));
+        assert_eq!(renamed.local_package("api"), Some("acme_api"));
+        assert!(renamed.dev_deps.contains("acme_api_mock"));
         let plugin = read_deps("[package]\nname = \"p\"\n[lib]\ncrate-type = [\"dylib\"]\n");
         assert!(plugin.unwrap().host_loaded);
         assert!(!inherited.host_loaded);
