@@ -97,32 +97,34 @@ impl Extractor {
             });
             package_of.push(found);
         }
-        // What members inherit from their workspace's root manifest: `publish`
-        // (si's members say `publish.workspace = true` under `publish = false`) and
-        // the packages behind renamed workspace dependencies.
-        let mut roots: HashMap<PathBuf, Option<WorkspaceRoot>> = HashMap::new();
-        for (m, deps) in &mut packages {
-            let Some(deps) = deps.as_mut() else {
+        // Each package's workspace root among the run's manifests (the nearest one
+        // upward with a `[workspace]`, maybe its own), and what members inherit from
+        // it: `publish` (si's members say `publish.workspace = true` under `publish =
+        // false`) and the packages behind renamed workspace dependencies.
+        let root_of = |m: &Path| {
+            let dir = m.parent().unwrap_or(Path::new(""));
+            (dir.ancestors().map(|d| d.join("Cargo.toml"))).find_map(|r| {
+                let text = manifest_at.get(r.as_path()).map(|i| &manifests[i])?;
+                let text = text.as_ref().ok().filter(|t| t.contains("[workspace]"))?;
+                Some((r, text))
+            })
+        };
+        let package_roots: Vec<_> = packages.iter().map(|(m, _)| root_of(m)).collect();
+        let mut roots: HashMap<&Path, Option<WorkspaceRoot>> = HashMap::new();
+        for ((_, deps), root) in packages.iter_mut().zip(&package_roots) {
+            let (Some(deps), Some((path, text))) = (deps.as_mut(), root) else {
                 continue;
             };
-            if !deps.publish_inherited && deps.workspace_deps.is_empty() {
-                continue;
-            }
-            let dir = m.parent().unwrap_or(Path::new(""));
-            let root = (dir.ancestors().map(|d| d.join("Cargo.toml"))).find_map(|r| {
-                let text = manifest_at.get(r.as_path()).map(|i| &manifests[i])?;
-                let text = text.as_ref().ok().filter(|t| t.contains("[workspace"))?;
-                Some((r, text))
-            });
-            if let Some((path, text)) = root {
+            if deps.publish_inherited || !deps.workspace_deps.is_empty() {
                 let root = roots
-                    .entry(path)
+                    .entry(path.as_path())
                     .or_insert_with(|| WorkspaceRoot::read(text));
                 if let Some(root) = root {
                     deps.inherit(root);
                 }
             }
         }
+        let whole_workspace = package_roots.iter().map(Option::is_some).collect();
         let fingerprints = packages
             .iter()
             .map(|(_, deps)| deps.as_ref().map_or(0, Deps::fingerprint))
@@ -151,16 +153,6 @@ impl Extractor {
         for (support, (_, deps)) in test_support.iter_mut().zip(&packages) {
             *support |= test_files::dev_tooling(deps.as_ref());
         }
-        let is_root = |m: &Path| {
-            let text = manifest_at.get(m).map(|i| &manifests[i]);
-            text.is_some_and(|t| t.as_ref().is_ok_and(|t| t.contains("[workspace]")))
-        };
-        let whole_workspace = (packages.iter())
-            .map(|(m, _)| {
-                let dir = m.parent().unwrap_or(Path::new(""));
-                dir.ancestors().any(|d| is_root(&d.join("Cargo.toml")))
-            })
-            .collect();
         Extractor {
             catalog,
             test_support,

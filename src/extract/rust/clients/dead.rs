@@ -25,8 +25,8 @@ use std::path::Path;
 use rayon::prelude::*;
 use rustc_hash::FxHashSet as HashSet;
 
+use super::test_only::{client_fns, drop_called};
 use super::workspace::fn_name;
-use crate::extract::rust::facts::Origin;
 use crate::extract::rust::{Deps, FileFacts};
 
 /// One file of a package: (candidate index, facts).
@@ -49,21 +49,13 @@ pub(crate) fn dead_functions(
         if !closed || !whole[j] {
             continue;
         }
-        for (_, f) in files.iter() {
-            for h in &f.handles {
-                let Origin::Client(c) = &h.origin else {
-                    continue;
-                };
-                let Some(key) = c.in_fn.as_deref() else {
-                    continue;
-                };
-                if c.host_called || key.starts_with("static ") {
-                    continue;
-                }
-                if let Some(name) = fn_name(key).filter(|n| *n != "main") {
-                    out[j].insert(name.to_string());
-                    wanted.insert(name);
-                }
+        for (c, key) in client_fns(files) {
+            if c.host_called || key.starts_with("static ") {
+                continue;
+            }
+            if let Some(name) = fn_name(key).filter(|n| *n != "main") {
+                out[j].insert(name.to_string());
+                wanted.insert(name);
             }
         }
     }
@@ -72,16 +64,7 @@ pub(crate) fn dead_functions(
     }
     // A name some body calls is not dead (whoever calls it): no text to read.
     let all = packages.iter().flat_map(|(_, files)| files.iter());
-    for (_, f) in all.chain(tests) {
-        for info in &f.routes.fns {
-            for n in info.calls().iter().chain(info.fn_calls().iter()) {
-                wanted.remove(n);
-            }
-        }
-        for n in &f.trait_default_calls {
-            wanted.remove(n.as_str());
-        }
-    }
+    drop_called(&mut wanted, all.chain(tests).map(|(_, f)| f));
     let named_once = named_once(&wanted, rust_files);
     for set in &mut out {
         set.retain(|n| named_once.contains(n.as_str()));

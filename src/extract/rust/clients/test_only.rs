@@ -23,7 +23,7 @@ use std::path::Path;
 use rustc_hash::FxHashSet as HashSet;
 
 use super::workspace::fn_name;
-use crate::extract::rust::facts::Origin;
+use crate::extract::rust::facts::{ClientOrigin, Origin};
 use crate::extract::rust::{Deps, FileFacts};
 
 /// One file of a package: (candidate index, facts).
@@ -41,25 +41,17 @@ pub(crate) fn test_only_functions<'p>(
     let mut wanted: HashSet<&str> = HashSet::default();
     for (j, (deps, files)) in packages.iter().enumerate() {
         let published = deps.is_some_and(|d| !d.unpublished_member);
-        for (_, f) in files.iter() {
-            for h in &f.handles {
-                let Origin::Client(c) = &h.origin else {
-                    continue;
-                };
-                let Some(key) = c.in_fn.as_deref() else {
-                    continue;
-                };
-                // `Pool::new_for_test`, `connect::{closure ..}` → `connect`.
-                let Some(name) = fn_name(key) else {
-                    continue;
-                };
-                let named = test_word(name);
-                let associated = key.split("::").filter(|s| !s.starts_with('{')).count() > 1;
-                // A type's function in a package nobody downloads, or one named so.
-                if named || (associated && !published) {
-                    out[j].insert(name.to_string());
-                    wanted.insert(name);
-                }
+        for (_, key) in client_fns(files) {
+            // `Pool::new_for_test`, `connect::{closure ..}` → `connect`.
+            let Some(name) = fn_name(key) else {
+                continue;
+            };
+            let named = test_word(name);
+            let associated = key.split("::").filter(|s| !s.starts_with('{')).count() > 1;
+            // A type's function in a package nobody downloads, or one named so.
+            if named || (associated && !published) {
+                out[j].insert(name.to_string());
+                wanted.insert(name);
             }
         }
     }
@@ -67,18 +59,8 @@ pub(crate) fn test_only_functions<'p>(
         return out;
     }
     // Names some judged body calls are not the tests' alone.
-    for (_, files) in packages {
-        for (_, f) in files.iter() {
-            for info in &f.routes.fns {
-                for n in info.calls().iter().chain(info.fn_calls().iter()) {
-                    wanted.remove(n);
-                }
-            }
-            for n in &f.trait_default_calls {
-                wanted.remove(n.as_str());
-            }
-        }
-    }
+    let judged = packages.iter().flat_map(|(_, files)| files.iter());
+    drop_called(&mut wanted, judged.map(|(_, f)| f));
     let tested = tested_names(&wanted, packages, tests, path);
     for set in &mut out {
         set.retain(|n| tested.contains(n.as_str()));
@@ -144,6 +126,36 @@ fn calls_name(text: &str, name: &str) -> bool {
 fn test_word(name: &str) -> bool {
     name.split('_')
         .any(|w| w.starts_with("test") || matches!(w, "mock" | "fake" | "dummy"))
+}
+
+/// The clients of a package's files that are built in a function, with that
+/// function's link key.
+pub(super) fn client_fns(files: &[PackageFile]) -> impl Iterator<Item = (&ClientOrigin, &str)> {
+    files
+        .iter()
+        .flat_map(|(_, f)| &f.handles)
+        .filter_map(|h| match &h.origin {
+            Origin::Client(c) => Some((&**c, c.in_fn.as_deref()?)),
+            _ => None,
+        })
+}
+
+/// Removes from `wanted` every name a body of `files` calls (as a function, a
+/// method, or from a trait's default method).
+pub(super) fn drop_called<'f>(
+    wanted: &mut HashSet<&str>,
+    files: impl Iterator<Item = &'f FileFacts>,
+) {
+    for f in files {
+        for info in &f.routes.fns {
+            for n in info.calls().iter().chain(info.fn_calls().iter()) {
+                wanted.remove(n);
+            }
+        }
+        for n in &f.trait_default_calls {
+            wanted.remove(n.as_str());
+        }
+    }
 }
 
 #[cfg(test)]
