@@ -19,6 +19,7 @@ const CLIENT: &[Field] = &[
     Field::new("server-timeout", Ty::Text, "present when only requests a server-side timeout layer with a literal duration bounds use the client (`router.layer(TimeoutLayer::new(Duration::from_secs(30)))`, the routes catalogue's `request-timeout-layers`): every request made from it (or, with none in sight, its construction) is in a route's handler of that server or a function only such handlers run: why"),
     Field::new("detached", Ty::Text, "present when only detached tasks use the client (a `tokio::spawn(..)` whose handle is dropped: telemetry, a notification, a background download): every request made from it (or, with none in sight, its construction) is in a function only such tasks run; nobody waits on its outcome: why"),
     Field::new("one-shot", Ty::Text, "present when only one-shot command-line tools use the client: every request made from it (or, with none in sight, its construction) carries the call's `one-shot`, or is in a library only such tools reach (not an SDK nothing of the run uses), or in a function only the package's own one-shot subcommands run: why"),
+    Field::new("wasm", Ty::Text, "present when the client is built in code compiled only for WebAssembly (an item, a `let` or a module under `#[cfg(target_arch = \"wasm32\")]` or `target_family = \"wasm\"`, or a package that is a `cdylib` depending on `wasm-bindgen` or `worker`): its requests are the host's `fetch`: why"),
 ];
 
 const CALL: &[Field] = &[
@@ -56,6 +57,11 @@ const CALL: &[Field] = &[
         "one-shot",
         Ty::Text,
         "present when the package is a one-shot command-line tool (a CLI parser among its dependencies, no server or consumer framework, no route, no `src/lib.rs`; or its only servers listen on an ephemeral port of this host), or the call is in the files of a one-shot command of a long-running package or of a command-line tool's library package (a binary of its own, or a subcommand its `main` dispatches to, with no loop, server, consumer or scheduler in its files; without a parser crate, a binary of its own that reads its arguments by hand, `std::env::args()`), or the call is in code only the command line a server's `main` hands over first reaches (`if cli::cli().await? { return Ok(()); }`): why",
+    ),
+    Field::new(
+        "wasm",
+        Ty::Text,
+        "present when the call is made from a client built only for WebAssembly (the client's `wasm`) or in a file compiled only for it: why",
     ),
     Field::new(
         "library",

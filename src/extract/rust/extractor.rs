@@ -10,6 +10,7 @@ use rayon::prelude::*;
 
 use super::clients::{dead, test_only};
 use super::front::deps::WorkspaceRoot;
+use super::front::target::{WASM_CODE, WASM_MODULE};
 use super::{link, read_deps, summarize, test_files, Catalog, Ctx, Deps, FileFacts};
 use crate::discover::{Candidate, FileKind};
 use crate::load::Document;
@@ -301,12 +302,19 @@ impl Extractor {
         let mut test_files = Self::test_files(facts.iter().map(|(_, f)| f));
         let test_code = facts.iter().filter(|(_, f)| f.test_code);
         test_files.extend(test_code.map(|(i, _)| candidates[*i].path.clone()));
+        let wasm_files = wasm_files(&facts, candidates);
         let undeclared = self.undeclared(&facts, candidates);
         let mut by_package: BTreeMap<Option<usize>, Package> = BTreeMap::new();
         let mut tests = Vec::new();
-        for (i, f) in facts {
+        for (i, mut f) in facts {
             let support = self.package_of[i].is_some_and(|p| self.test_support[p]);
             let path = &candidates[i].path;
+            let package = self.package_of[i].and_then(|p| self.packages[p].1.as_ref());
+            f.wasm_only = if package.is_some_and(|d| d.wasm_module) {
+                Some(WASM_MODULE)
+            } else {
+                test_files::within(path, &wasm_files).then_some(WASM_CODE)
+            };
             if support || Self::in_test_module(path, &test_files) {
                 tests.push((i, f));
             } else if !undeclared.contains(path) && !self.build_script(i, path) {
@@ -448,4 +456,17 @@ fn module_name(path: &std::path::Path) -> &str {
             .unwrap_or(""),
         s => s,
     }
+}
+
+/// The files compiled only for WebAssembly by their place in the module tree: those of
+/// modules declared under a WebAssembly-only `cfg`, and files whose inner attributes
+/// say so, with the modules they declare ([`test_files::within`] finds those below).
+fn wasm_files(facts: &[(usize, FileFacts)], candidates: &[Candidate]) -> HashSet<PathBuf> {
+    let mut files: HashSet<PathBuf> = facts
+        .iter()
+        .flat_map(|(_, f)| f.wasm_files.iter().cloned())
+        .collect();
+    let whole = facts.iter().filter(|(_, f)| f.wasm_code);
+    files.extend(whole.map(|(i, _)| candidates[*i].path.clone()));
+    files
 }

@@ -109,6 +109,10 @@ pub struct ClientOrigin {
     /// not so called is dead when its name appears nowhere else.
     #[serde(default)]
     pub host_called: bool,
+    /// Built in code compiled only for WebAssembly (an item or a `let` under
+    /// `#[cfg(target_arch = "wasm32")]`, [`super::front::target`]).
+    #[serde(default)]
+    pub wasm: bool,
     /// Type name when matched by a wildcard pattern (a generated tonic client):
     /// dropped if the package defines a type of that name.
     pub wildcard_type: Option<String>,
@@ -156,6 +160,17 @@ pub struct FileFacts {
     /// it is left out with the modules it declares, like a `#[cfg(test)] mod` file.
     #[serde(default)]
     pub test_code: bool,
+    /// Out-of-line modules compiled only for WebAssembly (`#[cfg(target_family =
+    /// "wasm")] mod wasm;`, [`super::front::target`]): the files that hold them.
+    #[serde(default)]
+    pub wasm_files: Vec<std::path::PathBuf>,
+    /// The file's own inner attributes compile it only for WebAssembly.
+    #[serde(default)]
+    pub wasm_code: bool,
+    /// Set by the link step: the whole file is built only for WebAssembly, and why
+    /// (its module's `cfg`, or its package is a WebAssembly module).
+    #[serde(skip)]
+    pub wasm_only: Option<&'static str>,
     /// The byte ranges of the file's inline test modules' bodies (blanked before the
     /// parse): where [`crate::extract::rust::clients::test_only`] looks for callers.
     #[serde(default)]

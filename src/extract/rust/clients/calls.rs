@@ -136,6 +136,7 @@ impl Visitor<'_, '_> {
                     breaker: self.breaker > 0,
                     in_fn: self.fn_name.clone(),
                     host_called: self.host_called,
+                    wasm: self.wasm > 0,
                     wildcard_type,
                     twin_of: None,
                 }));

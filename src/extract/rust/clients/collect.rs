@@ -11,6 +11,7 @@ use crate::extract::rust::facts::Target;
 use crate::extract::rust::front::ident::with_ident_str;
 use crate::extract::rust::front::index::{Decl, Index};
 use crate::extract::rust::front::paths::unwrapped_type_path;
+use crate::extract::rust::front::target::is_wasm_only;
 
 /// What the visit needs first: local type names, string constants, breaker fields.
 pub(super) struct Collector<'c> {
@@ -22,6 +23,8 @@ pub(super) struct Collector<'c> {
     pub test_mods: Vec<String>,
     /// Out-of-line modules outside test code (`mod server;`).
     pub mods: Vec<String>,
+    /// Those compiled only for WebAssembly (`#[cfg(target_family = "wasm")] mod wasm;`).
+    pub wasm_mods: Vec<String>,
     /// Named struct fields and their type path (through `Arc`/`Box`/`Rc`/`Option`),
     /// when the catalogue may know the type (breaker fields).
     pub field_types: Vec<(String, Vec<String>)>,
@@ -53,6 +56,7 @@ impl<'c> Collector<'c> {
             aliases: Vec::new(),
             test_mods: Vec::new(),
             mods: Vec::new(),
+            wasm_mods: Vec::new(),
             field_types: Vec::new(),
             cli_variants: Vec::new(),
             subcommand_fields: Vec::new(),
@@ -69,7 +73,12 @@ impl<'c> Collector<'c> {
             }
             match *decl {
                 Decl::OutOfLineMod(m, true) => self.test_mods.push(m.ident.to_string()),
-                Decl::OutOfLineMod(m, false) => self.mods.push(m.ident.to_string()),
+                Decl::OutOfLineMod(m, false) => {
+                    if is_wasm_only(&m.attrs) {
+                        self.wasm_mods.push(m.ident.to_string());
+                    }
+                    self.mods.push(m.ident.to_string());
+                }
                 Decl::Struct(s) => self.item_struct(s),
                 Decl::Enum(e) => {
                     self.types.insert(e.ident.to_string());

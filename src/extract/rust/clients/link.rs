@@ -16,6 +16,7 @@ use super::verdict::{judge_client, ClientSite, Req};
 use super::workspace::LibraryReach;
 use crate::extract::rust::catalog::{Catalog, ClientApi};
 use crate::extract::rust::facts::{Chain, ClientOrigin, FileFacts, Origin};
+use crate::extract::rust::front::target::WASM_CODE;
 use crate::tree::{Node, Span, Value};
 
 /// How deep factories are followed (`a()` returns `b()` returns a client).
@@ -255,6 +256,7 @@ pub(crate) fn link_clients(
                 wildcard_type,
                 twin_of,
                 host_called: _,
+                wasm,
             } = &**client;
             if wildcard_type
                 .as_deref()
@@ -299,6 +301,11 @@ pub(crate) fn link_clients(
             if let (Some(why), Value::Map(fields)) = (tool, &mut node.value) {
                 fields.push(entry("one-shot", scalar(&why, *span)));
             }
+            // Built for WebAssembly only: the host's `fetch`, not a service's client.
+            let wasm = wasm.then_some(WASM_CODE).or(package[fi].1.wasm_only);
+            if let (Some(why), Value::Map(fields)) = (wasm, &mut node.value) {
+                fields.push(entry("wasm", scalar(why, *span)));
+            }
             let built = (fi, in_fn.as_deref());
             // The client cannot hold a caller past the server's request timeout: every
             // request made from it (or, with none in sight, its construction) is in a
@@ -324,7 +331,11 @@ pub(crate) fn link_clients(
                 // point: a retry loop making only such requests polls something local.
                 let mut local = node.get("local").is_some();
                 if !builder {
-                    let call = request_node(entry_api, &r, guarded, &node, &t, library);
+                    let mut call = request_node(entry_api, &r, guarded, &node, &t, library);
+                    let wasm_call = wasm.or(package[r.file].1.wasm_only);
+                    if let (Some(why), Value::Map(fields)) = (wasm_call, &mut call.value) {
+                        fields.push(entry("wasm", scalar(why, r.span)));
+                    }
                     local |= call.get("local").is_some();
                     out.calls[r.file].push(call);
                 }

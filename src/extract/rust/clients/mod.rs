@@ -13,6 +13,8 @@ use crate::extract::rust::facts::{FileFacts, FnFact, Origin, Target};
 use crate::extract::rust::front::imports::{Deps, Imports};
 use crate::extract::rust::front::index::Index;
 use crate::extract::rust::front::positions::Positions;
+use crate::extract::rust::front::target::is_wasm_only;
+use crate::extract::rust::test_files::module_files;
 use crate::source::SourceFile;
 
 mod bindings;
@@ -28,6 +30,7 @@ mod gates;
 mod graph_answers;
 mod guards;
 mod handles;
+mod items;
 mod jobs;
 pub mod link;
 mod nodes;
@@ -102,6 +105,7 @@ pub fn summarize_file(
         fn_name: None,
         host_called: false,
         trait_impl: false,
+        wasm: 0,
         statics: FxHashMap::default(),
         optional: Vec::new(),
         configurable: 0,
@@ -120,6 +124,8 @@ pub fn summarize_file(
     };
     v.facts.one_shot = one_shot(ctx);
     v.facts.private_mods = gates::private_mods(index);
+    v.facts.wasm_files = module_files(&source.path, &collector.wasm_mods);
+    v.facts.wasm_code = is_wasm_only(&file.attrs);
     v.facts.library_root = source.path.ends_with("src/lib.rs");
     v.facts.binary_root = source.path.ends_with("src/main.rs")
         || source.path.parent().is_some_and(|d| d.ends_with("src/bin"))
@@ -213,6 +219,9 @@ struct Visitor<'c, 'a> {
     host_called: bool,
     /// Whether the enclosing `impl` implements a trait.
     trait_impl: bool,
+    /// Depth of items and `let`s compiled only for WebAssembly around the code
+    /// being visited ([`ClientOrigin::wasm`]).
+    wasm: u32,
     /// `static` names used in the file → their placeholder handle.
     statics: FxHashMap<String, usize>,
     /// Names bound by the enclosing `if let Some(t) = ..` branches that set a timeout.
@@ -459,9 +468,43 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_> {
         // `#[cfg(feature = "test_mode")] let client = ..;` beside its release twin
         // `#[cfg(not(..))] let client = ..;`: the test build's binding is no client of
         // the service (and the release one, which shadows it here, is the one used).
-        if crate::extract::rust::front::test_code::is_test(&l.attrs) {
-            return;
+        if !is_test(&l.attrs) {
+            self.wasm_scope(&l.attrs, |v| v.local(l));
         }
+    }
+
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        self.mac(m);
+    }
+
+    fn visit_item_static(&mut self, s: &'ast syn::ItemStatic) {
+        self.item_static(s);
+    }
+
+    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+        self.item_mod(m);
+    }
+
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        self.item_fn(f);
+    }
+
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        self.item_impl(i);
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        self.impl_item_fn(f);
+    }
+
+    fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
+        self.trait_item_fn(f);
+    }
+}
+
+impl<'ast> Visitor<'_, '_> {
+    /// A `let` outside test code.
+    fn local(&mut self, l: &'ast syn::Local) {
         for a in &l.attrs {
             self.visit_attribute(a);
         }
@@ -506,82 +549,6 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_> {
             }
             if let Some((_, diverge)) = &init.diverge {
                 self.expr(diverge);
-            }
-        }
-    }
-
-    fn visit_macro(&mut self, m: &'ast syn::Macro) {
-        self.mac(m);
-    }
-
-    fn visit_item_static(&mut self, s: &'ast syn::ItemStatic) {
-        self.item_static(s);
-    }
-
-    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
-        if !is_test(&m.attrs) {
-            visit::visit_item_mod(self, m);
-        }
-    }
-
-    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-        if !is_skipped_fn(&f.attrs) {
-            if self.facts.binary_root && f.sig.ident == "main" && self.fn_name.is_none() {
-                self.facts.command_gates = gates::command_gates(&f.block);
-            }
-            let key = f.sig.ident.to_string();
-            let host = called_by_host(&f.attrs, &f.sig);
-            let saved = std::mem::replace(&mut self.host_called, host);
-            self.fn_body(key, &f.sig, &f.block);
-            self.host_called = saved;
-        }
-    }
-
-    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
-        if is_test(&i.attrs) {
-            return;
-        }
-        let ty = match &*i.self_ty {
-            syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
-            _ => None,
-        };
-        if let Some(ty) = ty.as_deref() {
-            if !self.ctx.catalog.background_jobs.is_empty() {
-                let jobs = jobs::job_methods(i, ty, self.ctx.catalog);
-                self.facts.jobs.extend(jobs);
-            }
-            self.facts
-                .rpc_methods
-                .extend(request_path::rpc_methods(i, ty));
-        }
-        let saved = std::mem::replace(&mut self.impl_type, ty);
-        let saved_trait = std::mem::replace(&mut self.trait_impl, i.trait_.is_some());
-        visit::visit_item_impl(self, i);
-        self.impl_type = saved;
-        self.trait_impl = saved_trait;
-    }
-
-    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-        if is_skipped_fn(&f.attrs) {
-            return;
-        }
-        let name = match &self.impl_type {
-            Some(t) => format!("{t}::{}", f.sig.ident),
-            None => f.sig.ident.to_string(),
-        };
-        let host = self.trait_impl || called_by_host(&f.attrs, &f.sig);
-        let saved = std::mem::replace(&mut self.host_called, host);
-        self.fn_body(name, &f.sig, &f.block);
-        self.host_called = saved;
-    }
-
-    fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
-        if let Some(block) = &f.default {
-            trait_default_calls(block, &mut self.facts.trait_default_calls);
-            if !is_test(&f.attrs) {
-                let saved = std::mem::replace(&mut self.host_called, true);
-                self.fn_body(f.sig.ident.to_string(), &f.sig, block);
-                self.host_called = saved;
             }
         }
     }

@@ -41,6 +41,10 @@ pub struct Deps {
     /// `[lib] crate-type` names a library a host program loads (`cdylib`, `dylib`,
     /// `staticlib`: a plugin, a Python or Node extension): its callers are not Rust.
     pub host_loaded: bool,
+    /// A WebAssembly module: a `cdylib` whose plain `[dependencies]` (not a target's)
+    /// name `wasm-bindgen` or `worker` (Cloudflare's Workers runtime). It is built for
+    /// a browser or a Workers host only ([`super::target`]).
+    pub wasm_module: bool,
 }
 
 impl Deps {
@@ -206,6 +210,14 @@ pub fn read_deps(text: &str) -> Result<Deps, toml::de::Error> {
             (types.iter().filter_map(toml::Value::as_str))
                 .any(|t| matches!(t, "cdylib" | "dylib" | "staticlib"))
         });
+    let plain_deps = value.get("dependencies").and_then(toml::Value::as_table);
+    let wasm_module = host_loaded
+        && plain_deps.is_some_and(|deps| {
+            deps.iter().any(|(key, spec)| {
+                let package = spec.get("package").and_then(toml::Value::as_str);
+                matches!(package.unwrap_or(key), "wasm-bindgen" | "worker")
+            })
+        });
     let unpublished_member = value
         .get("package")
         .and_then(toml::Value::as_table)
@@ -228,6 +240,7 @@ pub fn read_deps(text: &str) -> Result<Deps, toml::de::Error> {
         build_deps,
         unpublished_member,
         host_loaded,
+        wasm_module,
     })
 }
 
@@ -458,5 +471,29 @@ mod tests {
         let plugin = read_deps("[package]\nname = \"p\"\n[lib]\ncrate-type = [\"dylib\"]\n");
         assert!(plugin.unwrap().host_loaded);
         assert!(!inherited.host_loaded);
+    }
+
+    #[test]
+    fn webassembly_modules() {
+        let wasm = |text: &str| read_deps(text).unwrap().wasm_module;
+        let cdylib = "[package]\nname = \"w\"\n[lib]\ncrate-type = [\"cdylib\", \"rlib\"]\n";
+        assert!(wasm(&format!(
+            "{cdylib}[dependencies]\nwasm-bindgen = \"0.2\"\n"
+        )));
+        assert!(wasm(&format!("{cdylib}[dependencies]\nworker = \"0.7\"\n")));
+        assert!(wasm(&format!(
+            "{cdylib}[dependencies]\nbindgen = {{ package = \"wasm-bindgen\", version = \"0.2\" }}\n"
+        )));
+        assert!(
+            !wasm(&format!(
+                "{cdylib}[target.'cfg(target_arch = \"wasm32\")'.dependencies]\nwasm-bindgen = \"0.2\"\n"
+            )),
+            "built natively too"
+        );
+        assert!(
+            !wasm("[package]\nname = \"w\"\n[dependencies]\nwasm-bindgen = \"0.2\"\n"),
+            "no cdylib: a library a native program may link"
+        );
+        assert!(!wasm(&format!("{cdylib}[dependencies]\npyo3 = \"0.22\"\n")));
     }
 }

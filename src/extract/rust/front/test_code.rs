@@ -137,7 +137,7 @@ fn test_feature(literal: &str) -> bool {
 }
 
 /// The comma-separated predicates of an `all(..)`/`any(..)` list.
-fn split_commas(tokens: TokenStream) -> impl Iterator<Item = TokenStream> {
+pub(crate) fn split_commas(tokens: TokenStream) -> impl Iterator<Item = TokenStream> {
     let mut parts = Vec::new();
     let mut current = Vec::new();
     for t in tokens {
