@@ -17,9 +17,9 @@ const CLIENT: &[Field] = &[
     Field::new("local", Ty::Text, "present when its address or connector is this host or a Unix socket (its calls are no remote integration): which"),
     Field::new("streaming", Ty::Text, "present when a function making its requests reads the response as a stream (`.bytes_stream()`, `.eventsource()`, `Accept: text/event-stream`): the advice for the message"),
     Field::new("server-timeout", Ty::Text, "present when only requests a server-side timeout layer with a literal duration bounds use the client (`router.layer(TimeoutLayer::new(Duration::from_secs(30)))`, the routes catalogue's `request-timeout-layers`): every request made from it (or, with none in sight, its construction) is in a route's handler of that server or a function only such handlers run: why"),
-    Field::new("detached", Ty::Text, "present when only detached tasks use the client (a `tokio::spawn(..)` whose handle is dropped: telemetry, a notification, a background download): every request made from it (or, with none in sight, its construction) is in a function only such tasks run; nobody waits on its outcome: why"),
+    Field::new("detached", Ty::Text, "present when only detached tasks use the client (a `tokio::spawn(..)` whose handle is dropped: telemetry, a notification, a background download; not a task that sends its outcome on a channel, `tx.send(result)`, whose reader waits): every request made from it (or, with none in sight, its construction) is in a function only such tasks run; nobody waits on its outcome: why"),
     Field::new("one-shot", Ty::Text, "present when only one-shot command-line tools use the client: every request made from it (or, with none in sight, its construction) carries the call's `one-shot`, or is in a library only such tools reach (not an SDK nothing of the run uses), or in a function only the package's own one-shot subcommands run: why"),
-    Field::new("wasm", Ty::Text, "present when the client is built in code compiled only for WebAssembly (an item, a `let` or a module under `#[cfg(target_arch = \"wasm32\")]` or `target_family = \"wasm\"`, or a package that is a `cdylib` depending on `wasm-bindgen` or `worker`): its requests are the host's `fetch`: why"),
+    Field::new("wasm", Ty::Text, "present when the client is built in code compiled only for WebAssembly (an item, a `let` or a module under `#[cfg(target_arch = \"wasm32\")]`, `target_family = \"wasm\"` or a cfg alias named for it (`wasm_browser`), or a package that is a `cdylib` depending on `wasm-bindgen` or `worker`): its requests are the host's `fetch`: why"),
 ];
 
 const CALL: &[Field] = &[
@@ -76,7 +76,7 @@ const CALL: &[Field] = &[
     Field::new(
         "detached",
         Ty::Text,
-        "present when the call is in a function only detached tasks run (a `tokio::spawn(..)` or `std::thread::spawn(..)` statement whose handle is dropped, or bound to `_`, not itself inside a loop or closure; not a loop inside the task), directly or through functions only they run: why",
+        "present when the call is in a function only detached tasks run (a `tokio::spawn(..)` or `std::thread::spawn(..)` statement whose handle is dropped, or bound to `_`, not itself inside a loop or closure, not one that sends its outcome on a channel; not a loop inside the task), directly or through functions only they run: why",
     ),
     Field::new(
         "background-job",

@@ -60,6 +60,7 @@ impl Visitor<'_, '_> {
         let n = b.stmts.len();
         let mut value = None;
         for (i, stmt) in b.stmts.iter().enumerate() {
+            self.before_stmt(&b.stmts, i);
             match stmt {
                 syn::Stmt::Expr(e, None) if i + 1 == n => value = self.expr(e),
                 _ => syn::visit::Visit::visit_stmt(self, stmt),
@@ -191,12 +192,18 @@ impl Visitor<'_, '_> {
     /// match on anything else is visited as before.
     pub(super) fn match_value(&mut self, m: &syn::ExprMatch) -> Option<usize> {
         let Some(h) = self.expr(&m.expr) else {
+            // `match uri.scheme() { "http" => Channel::builder(uri), "https" =>
+            // Channel::builder(uri).tls_config(tls)?, .. }`: the value of every arm.
+            let mut values = Vec::new();
             for arm in &m.arms {
-                syn::visit::Visit::visit_arm(self, arm);
+                if let Some((_, guard)) = &arm.guard {
+                    self.expr(guard);
+                }
+                values.extend(self.branch_value(&arm.body));
             }
-            return None;
+            return self.one_of(values, syn::spanned::Spanned::span(m));
         };
-        let mut value = None;
+        let mut values = Vec::new();
         for arm in &m.arms {
             if let syn::Pat::TupleStruct(t) = &arm.pat {
                 let wraps = t.path.is_ident("Ok") || t.path.is_ident("Some");
@@ -209,10 +216,46 @@ impl Visitor<'_, '_> {
             if let Some((_, guard)) = &arm.guard {
                 self.expr(guard);
             }
-            let v = self.expr(&arm.body);
-            value = value.or(v);
+            values.extend(self.branch_value(&arm.body));
         }
-        value
+        self.one_of(values, syn::spanned::Spanned::span(m))
+    }
+
+    /// `let b = if secure { Client::builder().https_only(true) } else {
+    /// Client::builder() }`: the value of either branch.
+    pub(super) fn if_value(&mut self, i: &ExprIf) -> Option<usize> {
+        self.expr(&i.cond);
+        let mut values: Vec<usize> = self.block_value(&i.then_branch).into_iter().collect();
+        if let Some((_, e)) = &i.else_branch {
+            values.extend(self.branch_value(e));
+        }
+        self.one_of(values, syn::spanned::Spanned::span(i))
+    }
+
+    /// The value of a branch: a block's trailing expression, or the expression.
+    fn branch_value(&mut self, e: &Expr) -> Option<usize> {
+        match e {
+            Expr::Block(b) if b.label.is_none() => self.block_value(&b.block),
+            _ => self.expr(e),
+        }
+    }
+
+    /// The value of an `if` or `match` (at `at`) whose branches evaluate to `values`:
+    /// the one handle, or, for two or more, a placeholder every one of them is bound
+    /// to (as values stored in one field meet its uses, [`super::fields`]), so that
+    /// what is then done with the value (`b.timeout(d)`) happens to each.
+    fn one_of(&mut self, mut values: Vec<usize>, at: proc_macro2::Span) -> Option<usize> {
+        values.dedup();
+        if values.len() < 2 {
+            return values.first().copied();
+        }
+        let start = at.start();
+        let key = format!("#branches@{}:{}", start.line, start.column);
+        let placeholder = self.new_handle(Origin::Field { name: key.clone() });
+        for h in values {
+            self.bind_field(key.clone(), h);
+        }
+        Some(placeholder)
     }
 
     /// Binds `bound` to handle `h` and visits both branches of `if let Some(bound) = ..`.

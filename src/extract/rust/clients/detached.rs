@@ -15,8 +15,10 @@
 //! (a worker, a consumer): its calls are not detached. A task spawned inside a loop
 //! or a closure is not taken either: that is a server's task per accepted connection
 //! or a consumer's per message (`loop { let s = l.accept().await?; tokio::spawn(serve(s)); }`),
-//! whose outcome a peer waits on. Known limit: a function that spawns one task and
-//! is itself called per connection from a loop elsewhere is taken for detached.
+//! whose outcome a peer waits on. A task that sends its outcome on a channel
+//! (`tx.send(result).await`) is waited on by the channel's reader: not taken. Known
+//! limit: a function that spawns one task and is itself called per connection from a
+//! loop elsewhere is taken for detached.
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use syn::visit::{self, Visit};
@@ -42,6 +44,30 @@ pub(super) fn dropped_spawn(st: &Stmt) -> Option<&Expr> {
     let last = p.path.segments.last()?;
     let spawn = last.ident == "spawn" || last.ident == "spawn_local";
     (spawn && c.args.len() == 1).then(|| &c.args[0])
+}
+
+/// Whether a spawned task hands its outcome to a channel (`tx.send(message).await`,
+/// one argument, on a variable or a field: not reqwest's argument-less `send()`):
+/// whoever reads the channel waits on the task (arroyo's connection test streams the
+/// spawned check's result to the user), so it is not detached.
+fn reports_back(task: &Expr) -> bool {
+    #[derive(Default)]
+    struct Sends(bool);
+    impl<'a> Visit<'a> for Sends {
+        fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
+            let channel = matches!(
+                m.method.to_string().as_str(),
+                "send" | "try_send" | "blocking_send" | "unbounded_send"
+            );
+            let holder = matches!(&*m.receiver, Expr::Path(_) | Expr::Field(_));
+            self.0 |= channel && holder && m.args.len() == 1;
+            visit::visit_expr_method_call(self, m);
+        }
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut sends = Sends::default();
+    sends.visit_expr(task);
+    sends.0
 }
 
 /// The names `block` calls only inside detached tasks, sorted.
@@ -91,7 +117,8 @@ impl Calls {
 
 impl<'ast> Visit<'ast> for Calls {
     fn visit_stmt(&mut self, st: &'ast Stmt) {
-        match dropped_spawn(st).filter(|_| self.repeated == 0) {
+        let spawned = dropped_spawn(st).filter(|t| self.repeated == 0 && !reports_back(t));
+        match spawned {
             Some(task) => {
                 self.record("spawn".to_string());
                 self.depth += 1;
@@ -240,5 +267,15 @@ mod tests {
             names("while let Some(m) = rx.recv().await { tokio::spawn(process(m)); }").is_empty()
         );
         assert!(names("incoming.for_each(|c| { tokio::spawn(serve(c)); });").is_empty());
+        // A task that sends its outcome on a channel: the reader waits on it.
+        assert!(names(
+            "tokio::spawn(async move { let r = check(p).await; tx.send(r).await.unwrap(); });"
+        )
+        .is_empty());
+        assert_eq!(
+            names("tokio::spawn(async move { http.post(u).send().await.ok(); });"),
+            ["ok", "post", "send"],
+            "a request's argument-less `send()` is no channel"
+        );
     }
 }

@@ -40,11 +40,16 @@ impl Visitor<'_, '_> {
         }
     }
 
+    /// A call of a function of the package. Inside a timeout wrapper (`timeout(d,
+    /// async { loop { self.send_once().await .. } })`: every call the wrapped future
+    /// awaits) the call is bounded, as a call handed to the wrapper itself is.
     pub(super) fn call_handle(&mut self, callee: String) -> usize {
         if self.breaker > 0 {
             self.facts.breaker_callees.push(callee.clone());
         }
-        self.new_handle(Origin::Call { callee })
+        let h = self.new_handle(Origin::Call { callee });
+        self.mark_context(h);
+        h
     }
 
     /// `Self { client: h, .. }`, `self.client = h`: the link step joins `h` to the

@@ -319,6 +319,7 @@ impl Visitor<'_, '_> {
             Expr::Reference(r) => self.expr(&r.expr),
             Expr::Path(p) => self.path_value(&p.path),
             Expr::If(i) if self.if_optional(i) || self.if_let_some(i) => None,
+            Expr::If(i) => self.if_value(i),
             Expr::Match(m) => self.match_value(m),
             Expr::Field(f) if is_self(&f.base) => match &f.member {
                 syn::Member::Named(n) => self.self_field(n),

@@ -13,7 +13,7 @@ use proc_macro2::{TokenStream, TokenTree};
 use super::test_code::split_commas;
 
 /// Why code under a WebAssembly-only `cfg` is not judged, as the facts say it.
-pub const WASM_CODE: &str = "compiled only for WebAssembly (a `cfg` on `target_arch = \"wasm32\"` or `target_family = \"wasm\"`): its requests are the host's `fetch`, which the browser or runtime bounds";
+pub const WASM_CODE: &str = "compiled only for WebAssembly (a `cfg` on `target_arch = \"wasm32\"`, `target_family = \"wasm\"` or an alias named for it): its requests are the host's `fetch`, which the browser or runtime bounds";
 
 /// Why the code of a WebAssembly module (`Deps::wasm_module`) is not judged.
 pub const WASM_MODULE: &str = "in a WebAssembly module (a `cdylib` depending on `wasm-bindgen` or `worker`): its requests are the host's `fetch`, which the browser or runtime bounds";
@@ -27,11 +27,18 @@ pub fn is_wasm_only(attrs: &[syn::Attribute]) -> bool {
 }
 
 /// Whether a `cfg` predicate (its tokens) holds only for a WebAssembly target:
-/// `target_arch = "wasm32"` (or `"wasm64"`), `target_family = "wasm"`, `all(..)` with
-/// one such part, `any(..)` whose every part is one.
+/// `target_arch = "wasm32"` (or `"wasm64"`), `target_family = "wasm"`, a cfg alias
+/// with a `wasm` word in its name (`wasm_browser`), `all(..)` with one such part,
+/// `any(..)` whose every part is one.
 fn predicate_is_wasm(tokens: TokenStream) -> bool {
     let tokens: Vec<TokenTree> = tokens.into_iter().collect();
     match tokens.as_slice() {
+        // A cfg alias a build script sets (`cfg_aliases!`: iroh's `wasm_browser`,
+        // `all(target_family = "wasm", target_os = "unknown")`): named for wasm.
+        [TokenTree::Ident(alias)] => alias
+            .to_string()
+            .split('_')
+            .any(|w| matches!(w, "wasm" | "wasm32" | "wasm64")),
         [TokenTree::Ident(k), TokenTree::Punct(eq), TokenTree::Literal(l)]
             if eq.as_char() == '=' =>
         {
@@ -72,6 +79,7 @@ mod tests {
             "#[cfg(all(target_arch = \"wasm32\", feature = \"web\"))]",
             "#[cfg(any(target_arch = \"wasm32\", target_family = \"wasm\"))]",
             "#[inline] #[cfg(target_family = \"wasm\")]",
+            "#[cfg(wasm_browser)]",
         ] {
             assert!(is_wasm_only(&attrs(a)), "{a}");
         }
@@ -81,6 +89,8 @@ mod tests {
             "#[cfg(target_arch = \"x86_64\")]",
             "#[cfg(target_os = \"wasi\")]",
             "#[cfg(feature = \"wasm\")]",
+            "#[cfg(not(wasm_browser))]",
+            "#[cfg(wasmtime)]",
             "#[cfg_attr(target_arch = \"wasm32\", allow(unused))]",
             "#[inline]",
         ] {

@@ -183,9 +183,12 @@ pub(super) fn awaits(e: &Expr) -> bool {
 /// nested closures, async blocks and items, and outside an arm that gives up) whose
 /// value names a variable the loop bound (`while let Some(Ok(msg)) = rx.next().await
 /// { if let Message::Text(s) = msg { return Ok(Some(s)) } }`: cargo-shuttle's wait
-/// for one reply on a websocket). It ends with its work, as a `loop` that
-/// [`leaves`] does; a consumer's `return Ok(())` on a stop message names nothing it
-/// read and keeps counting.
+/// for one reply on a websocket), or that is a literal a `match` on what it read
+/// answers (`while let Ok(Some(line)) = lines.next_line().await { match line.trim()
+/// { "y" => return true, "n" => return false, _ => ask_again() } }`: surrealdb's
+/// download prompt). It ends with its work, as a `loop` that [`leaves`] does; a
+/// consumer's `return Ok(())` on a stop message names nothing it read and keeps
+/// counting.
 pub(super) fn returns_what_it_read(w: &syn::ExprWhile) -> bool {
     use syn::visit::Visit;
     /// The names the loop's patterns bind.
@@ -212,6 +215,8 @@ pub(super) fn returns_what_it_read(w: &syn::ExprWhile) -> bool {
     struct Returns<'b> {
         bound: &'b [String],
         failing: u32,
+        /// Depth of `match`es on what the loop read.
+        deciding: u32,
         found: bool,
     }
     impl<'a> Visit<'a> for Returns<'_> {
@@ -219,8 +224,19 @@ pub(super) fn returns_what_it_read(w: &syn::ExprWhile) -> bool {
             if let (Some(e), 0) = (r.expr.as_deref(), self.failing) {
                 let mut n = Names(self.bound, false);
                 n.visit_expr(e);
-                self.found |= n.1;
+                self.found |= n.1 || (self.deciding > 0 && matches!(e, Expr::Lit(_)));
             }
+        }
+        fn visit_expr_match(&mut self, m: &'a syn::ExprMatch) {
+            let mut n = Names(self.bound, false);
+            n.visit_expr(&m.expr);
+            let deciding = u32::from(n.1);
+            self.visit_expr(&m.expr);
+            self.deciding += deciding;
+            for arm in &m.arms {
+                self.visit_arm(arm);
+            }
+            self.deciding -= deciding;
         }
         fn visit_arm(&mut self, a: &'a syn::Arm) {
             let failing = u32::from(gives_up(&a.pat));
@@ -243,6 +259,7 @@ pub(super) fn returns_what_it_read(w: &syn::ExprWhile) -> bool {
     let mut returns = Returns {
         bound: &bound.0,
         failing: 0,
+        deciding: 0,
         found: false,
     };
     returns.visit_block(&w.body);

@@ -230,6 +230,18 @@ fn a_loop_that_ends_with_its_work_is_no_serve_loop() {
         "a wait for one reply hands on what it read"
     );
     assert!(
+        !shows("while let Ok(Some(x)) = lines.next_line().await { match x.trim() { \"y\" => return true, \"n\" => return false, _ => ask() } }"),
+        "a prompt answers with a literal a match on what it read decides"
+    );
+    assert!(
+        shows("while let Some(m) = rx.recv().await { match m { Msg::Stop => return Ok(()), Msg::Work(w) => go(w).await } }"),
+        "a stop message's return is no answer"
+    );
+    assert!(
+        shows("while let Some(m) = rx.recv().await { match state { S::Done => return true, _ => go(m).await } }"),
+        "a match on something the loop did not read"
+    );
+    assert!(
         shows("while let Some(m) = rx.recv().await { if m.is_stop() { return Ok(()); } go(m).await; }"),
         "a consumer's return on a stop message names nothing it read"
     );
