@@ -187,9 +187,10 @@ impl Visitor<'_, '_> {
     }
 
     /// `match Endpoint::from_shared(s) { Ok(ep) => ep.timeout(d), Err(e) => .. }`: a
-    /// client matched binds the arms' `Ok(x)`/`Some(x)` to it, and the match's value is
-    /// the first arm's value that is a handle (`Ok(ep) => ep` hands the client on). A
-    /// match on anything else is visited as before.
+    /// client matched binds the arms' `Ok(x)`/`Some(x)` to it. The match's value, on a
+    /// client or anything else, is every arm's handle ([`Self::one_of`]: `Ok(ep) => ep`
+    /// hands the client on; `"https" => Channel::builder(uri).tls_config(t)?` and `_ =>
+    /// Channel::builder(uri)` are both the binding's).
     pub(super) fn match_value(&mut self, m: &syn::ExprMatch) -> Option<usize> {
         let Some(h) = self.expr(&m.expr) else {
             // `match uri.scheme() { "http" => Channel::builder(uri), "https" =>
