@@ -202,7 +202,7 @@ impl Visitor<'_, '_> {
                 }
                 values.extend(self.branch_value(&arm.body));
             }
-            return self.one_of(values, syn::spanned::Spanned::span(m));
+            return self.one_of(values, m.match_token.span);
         };
         let mut values = Vec::new();
         for arm in &m.arms {
@@ -219,7 +219,7 @@ impl Visitor<'_, '_> {
             }
             values.extend(self.branch_value(&arm.body));
         }
-        self.one_of(values, syn::spanned::Spanned::span(m))
+        self.one_of(values, m.match_token.span)
     }
 
     /// `let b = if secure { Client::builder().https_only(true) } else {
@@ -230,7 +230,7 @@ impl Visitor<'_, '_> {
         if let Some((_, e)) = &i.else_branch {
             values.extend(self.branch_value(e));
         }
-        self.one_of(values, syn::spanned::Spanned::span(i))
+        self.one_of(values, i.if_token.span)
     }
 
     /// The value of a branch: a block's trailing expression, or the expression.
