@@ -25,6 +25,7 @@ use syn::visit::{self, Visit};
 use syn::{Expr, Stmt};
 
 use super::callgraph::CallGraph;
+use crate::extract::rust::front::ident::with_ident_str;
 use crate::extract::rust::front::macros;
 use crate::extract::rust::FileFacts;
 
@@ -55,10 +56,9 @@ fn reports_back(task: &Expr) -> bool {
     struct Sends(bool);
     impl<'a> Visit<'a> for Sends {
         fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
-            let channel = matches!(
-                m.method.to_string().as_str(),
-                "send" | "try_send" | "blocking_send" | "unbounded_send"
-            );
+            let channel = with_ident_str(&m.method, |n| {
+                matches!(n, "send" | "try_send" | "blocking_send" | "unbounded_send")
+            });
             let holder = matches!(&*m.receiver, Expr::Path(_) | Expr::Field(_));
             self.0 |= channel && holder && m.args.len() == 1;
             visit::visit_expr_method_call(self, m);

@@ -10,7 +10,7 @@
 
 use proc_macro2::{TokenStream, TokenTree};
 
-use super::test_code::split_commas;
+use super::test_code::holds_only_where;
 
 /// Why code under a WebAssembly-only `cfg` is not judged, as the facts say it.
 pub const WASM_CODE: &str = "compiled only for WebAssembly (a `cfg` on `target_arch = \"wasm32\"`, `target_family = \"wasm\"` or an alias named for it): its requests are the host's `fetch`, which the browser or runtime bounds";
@@ -31,8 +31,7 @@ pub fn is_wasm_only(attrs: &[syn::Attribute]) -> bool {
 /// with a `wasm` word in its name (`wasm_browser`), `all(..)` with one such part,
 /// `any(..)` whose every part is one.
 fn predicate_is_wasm(tokens: TokenStream) -> bool {
-    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
-    match tokens.as_slice() {
+    holds_only_where(tokens, &|simple| match simple {
         // A cfg alias a build script sets (`cfg_aliases!`: iroh's `wasm_browser`,
         // `all(target_family = "wasm", target_os = "unknown")`): named for wasm.
         [TokenTree::Ident(alias)] => alias
@@ -46,19 +45,8 @@ fn predicate_is_wasm(tokens: TokenStream) -> bool {
             (k == "target_arch" && matches!(value.as_str(), "\"wasm32\"" | "\"wasm64\""))
                 || (k == "target_family" && value == "\"wasm\"")
         }
-        [TokenTree::Ident(op), TokenTree::Group(g)] => {
-            let mut parts = split_commas(g.stream());
-            match op.to_string().as_str() {
-                "all" => parts.any(predicate_is_wasm),
-                "any" => {
-                    let parts: Vec<TokenStream> = parts.collect();
-                    !parts.is_empty() && parts.into_iter().all(predicate_is_wasm)
-                }
-                _ => false,
-            }
-        }
         _ => false,
-    }
+    })
 }
 
 #[cfg(test)]

@@ -98,26 +98,36 @@ pub fn is_test_attr(attr: &syn::Attribute) -> bool {
 /// Whether a `cfg` predicate (its tokens) holds only under `cfg(test)` or in a debug
 /// build (`cfg(debug_assertions)`).
 fn predicate_is_test(tokens: TokenStream) -> bool {
-    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
-    match tokens.as_slice() {
+    holds_only_where(tokens, &|simple| match simple {
         [TokenTree::Ident(i)] => i == "test" || i == "debug_assertions",
         [TokenTree::Ident(k), TokenTree::Punct(eq), TokenTree::Literal(l)]
             if k == "feature" && eq.as_char() == '=' =>
         {
             test_feature(&l.to_string())
         }
+        _ => false,
+    })
+}
+
+/// Whether a `cfg` predicate (its tokens) can hold only where `simple` says one of its
+/// simple parts (a name, `key = "value"`) holds: `all(..)` when any part can,
+/// `any(..)` when every part can; `not(..)` and anything else never. Shared by the
+/// test-code mask and [`super::target`]'s WebAssembly-only code.
+pub(crate) fn holds_only_where(tokens: TokenStream, simple: &dyn Fn(&[TokenTree]) -> bool) -> bool {
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    match tokens.as_slice() {
         [TokenTree::Ident(op), TokenTree::Group(g)] => {
             let mut parts = split_commas(g.stream());
             match op.to_string().as_str() {
-                "all" => parts.any(predicate_is_test),
+                "all" => parts.any(|p| holds_only_where(p, simple)),
                 "any" => {
                     let parts: Vec<TokenStream> = parts.collect();
-                    !parts.is_empty() && parts.into_iter().all(predicate_is_test)
+                    !parts.is_empty() && parts.into_iter().all(|p| holds_only_where(p, simple))
                 }
                 _ => false,
             }
         }
-        _ => false,
+        other => simple(other),
     }
 }
 
@@ -137,7 +147,7 @@ fn test_feature(literal: &str) -> bool {
 }
 
 /// The comma-separated predicates of an `all(..)`/`any(..)` list.
-pub(crate) fn split_commas(tokens: TokenStream) -> impl Iterator<Item = TokenStream> {
+fn split_commas(tokens: TokenStream) -> impl Iterator<Item = TokenStream> {
     let mut parts = Vec::new();
     let mut current = Vec::new();
     for t in tokens {
