@@ -315,6 +315,26 @@ fn row9_many_broken_documents_are_reported_up_to_a_cap() {
 }
 
 #[test]
+fn row9_many_skipped_properties_lines_are_reported_up_to_a_cap() {
+    // A fuzz input of this shape (thousands of `\u00` lines) once took the run
+    // 19 s under AddressSanitizer: one error, with its snippet, per line.
+    let text = format!(
+        "resilience4j.retry.instances.pay.max-attempts=3\n{}",
+        "  g\r\n\\u00\r\n".repeat(3000)
+    );
+    let dir = tree(&[("src/main/resources/application.properties", text.as_bytes())]);
+    let (_, report) = check_json(&dir);
+    let errs = errors(&report);
+    assert_eq!(errs.len(), 50, "{errs:?}");
+    assert!(errs.iter().all(|e| e["kind"] == "parse"));
+    assert_eq!(errs[0]["line"], 3);
+    let last = errs[49]["message"].as_str().unwrap();
+    assert!(last.contains("2950 more skipped lines"), "{last}");
+    // The good line is still judged.
+    assert_eq!(findings(&report, "resilience4j/retry-fixed-wait").len(), 1);
+}
+
+#[test]
 fn row12_control_characters_never_reach_the_terminal_raw() {
     let vs = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: c\nspec:\n  hosts: [c]\n  http:\n  - route:   # \u{1b}[2J\u{7}\n    - destination: {host: \"c\\e[2J\\rerror: fake\"}\n";
     let dir = tree(&[

@@ -55,6 +55,10 @@ pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
 const MAX_DUPLICATES_REPORTED: usize = 10;
 /// Most broken documents reported per file; the last entry says how many more.
 const MAX_DOC_ERRORS_REPORTED: usize = 50;
+/// Most skipped `.properties` lines reported per file; the last entry says how many
+/// more. A file of thousands of bad lines is one mistake repeated (a binary file, a
+/// wrong encoding): listing every line buries the rest of the report.
+const MAX_LINE_ERRORS_REPORTED: usize = 50;
 
 /// Reads a file as UTF-8 text, dropping a leading BOM.
 ///
@@ -244,11 +248,21 @@ fn duplicate_error(source: &SourceFile, dup: &yaml::Duplicate) -> FileError {
 /// for each line that had to be skipped (the other lines still count).
 pub fn load_properties(file: usize, source: &SourceFile) -> (Vec<Document>, Vec<FileError>) {
     let parsed = properties::parse(&source.text);
-    let errors = parsed
+    let skipped = parsed.errors.len();
+    let mut errors: Vec<FileError> = parsed
         .errors
         .into_iter()
+        .take(MAX_LINE_ERRORS_REPORTED)
         .map(|e| source.error(Some(e.offset), ErrorKind::Parse, e.message))
         .collect();
+    if skipped > MAX_LINE_ERRORS_REPORTED {
+        let more = skipped - MAX_LINE_ERRORS_REPORTED;
+        if let Some(last) = errors.last_mut() {
+            last.message.push_str(&format!(
+                " ({more} more skipped lines in this file not listed)"
+            ));
+        }
+    }
     let docs = parsed
         .docs
         .into_iter()
