@@ -52,7 +52,7 @@ request-methods = ["call"]
     write(
         root,
         "svc/Cargo.toml",
-        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\n\n[dependencies]\nacme-http = { path = \"../acme\" }\n",
+        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\n\n[dependencies]\nacme-http = { path = \"../acme\" }\naxum = \"0.7\"\n",
     );
     write(
         root,
@@ -474,7 +474,7 @@ fn a_user_rule_can_refuse_a_configurable_timeout() {
     write(
         root,
         "svc/Cargo.toml",
-        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\n\n[dependencies]\nreqwest = \"0.12\"\n",
+        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\n\n[dependencies]\naxum = \"0.7\"\nreqwest = \"0.12\"\n",
     );
     write(
         root,

@@ -53,12 +53,15 @@ pub fn findings_output(dir: &Path, args: &[&str]) -> String {
     stdout(&out)
 }
 
+/// A service (it depends on a server framework): not a program that runs to
+/// completion, whose clients would not be judged.
 pub const MANIFEST: &str = "[package]
 name = \"billing\"
 version = \"0.1.0\"
 edition = \"2021\"
 
 [dependencies]
+axum = \"0.7\"
 reqwest = \"0.12\"
 ";
 

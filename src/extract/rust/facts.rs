@@ -282,6 +282,11 @@ pub struct FileFacts {
     /// awaits (a consumer), or a path into a server, consumer or scheduler framework.
     #[serde(default)]
     pub long_running: bool,
+    /// The file has a `loop`, or a `while` whose condition awaits, whatever ends it
+    /// (a prompt, a stream read to its end): a program with no command line that
+    /// repeats may be fed for as long as it runs ([`super::clients::entries`]).
+    #[serde(default)]
+    pub repeats: bool,
     /// The file waits for a shutdown signal (`tokio::signal`): a process's main loop,
     /// not a helper's background task (part of `long_running`).
     #[serde(default)]

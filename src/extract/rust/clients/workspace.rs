@@ -28,8 +28,8 @@ use std::path::PathBuf;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::entries::{
-    local_server_tool, one_shot_files, one_shot_methods, quiet_by, runs_long, runs_package, serves,
-    shows, LongRunning,
+    local_server_tool, needs_no_service, one_shot_files, one_shot_methods, quiet_by, runs_long,
+    runs_package, serves, shows, LongRunning,
 };
 use super::foreign::{foreign_chains, Foreign};
 use super::gates::gates_of;
@@ -268,6 +268,7 @@ pub fn library_reach(
         &|j| roles[j] != Role::OneShot && packages[j].1.iter().any(|(_, f)| serves(f)),
         serves,
     );
+    let users = users_of(packages, &names);
     let commands: Vec<Vec<Option<String>>> = (0..packages.len())
         .map(|j| {
             let (deps, files) = packages[j];
@@ -276,7 +277,13 @@ pub fn library_reach(
                 // A command-line tool's library is judged like any library, but its
                 // binaries of their own (`src/bin/task-manager.rs`) are its commands.
                 (Role::LongRunning | Role::CliLibrary, Some(paths)) => {
-                    one_shot_files(files, paths, bins(deps), cli, &long_running)
+                    // Needs no server crate nor another package of the run.
+                    let standalone = needs_no_service(deps, catalog)
+                        && !users
+                            .iter()
+                            .enumerate()
+                            .any(|(i, u)| i != j && u.contains(&j));
+                    one_shot_files(files, paths, bins(deps), cli, &long_running, standalone)
                 }
                 (Role::OneShot, _) if one_shot(files).is_none() => {
                     vec![local_server_tool(files, cli); files.len()]
@@ -289,7 +296,6 @@ pub fn library_reach(
         reached_only_by_commands(packages[user].1, &commands[user], names[library]?)
             .map(|c| format!("{} ({c})", names[user].unwrap_or("?")))
     };
-    let users = users_of(packages, &names);
     let unreached: Vec<Option<String>> = (0..packages.len())
         .map(|j| {
             matches!(roles[j], Role::Library | Role::CliLibrary)

@@ -34,11 +34,14 @@ use syn::Expr;
 
 use super::Visitor;
 use arms::arm_module;
+pub(crate) use complete::needs_no_service;
+use complete::runs_to_completion;
 pub(crate) use methods::{body_key, one_shot_methods};
 use roots::{binary_root, module_dir};
 use shape::{awaits, collects, is_loopback, is_zero, leaves, reads_to_end, returns_what_it_read};
 
 mod arms;
+mod complete;
 mod consumers;
 mod methods;
 mod quiet;
@@ -61,10 +64,17 @@ pub(crate) fn one_shot_files(
     bins: &[String],
     cli: bool,
     long_running: &LongRunning,
+    standalone: bool,
 ) -> Vec<Option<String>> {
     let mut out = vec![None; files.len()];
     let by_hand = || files.iter().any(|(_, f)| f.reads_args);
-    if paths.len() != files.len() || !(cli || by_hand()) {
+    if paths.len() != files.len() {
+        return out;
+    }
+    if !(cli || by_hand()) {
+        if let Some(why) = runs_to_completion(files, paths, bins).filter(|_| standalone) {
+            out.fill(Some(why));
+        }
         return out;
     }
     entries(files, paths, bins, cli, long_running, &mut out);
@@ -292,6 +302,11 @@ impl Visitor<'_, '_> {
     /// Notes what an expression shows of the file's shape: a loop, a dispatch, a
     /// local package named by path.
     pub(super) fn note_shape(&mut self, e: &Expr) {
+        self.facts.repeats |= match e {
+            Expr::Loop(_) => true,
+            Expr::While(w) => awaits(&w.cond),
+            _ => false,
+        };
         match e {
             // `let x = loop { .. }`: a loop whose value is its result ends with it.
             Expr::Loop(l) if !std::mem::take(&mut self.valued_loop) && !leaves(l) => {
@@ -305,7 +320,6 @@ impl Visitor<'_, '_> {
             {
                 self.shows_long_running()
             }
-            Expr::ForLoop(f) if awaits(&f.expr) => self.shows_long_running(),
             Expr::Match(m) => {
                 if !self.mods.is_empty() {
                     self.dispatch(m);
