@@ -13,8 +13,10 @@
 //! `sqlx::test`), `#[rstest]`, and `#[cfg(P)]` where `P` can only hold under test or
 //! in a debug build: `test`, `debug_assertions`, `all(.., test, ..)`, `any(..)` whose
 //! every branch is test-only (`any(test, debug_assertions)`), and a test-support
-//! feature (`feature = "test-harness"`, `"test-utils"`: see [`test_feature`]). Not test-only:
-//! `cfg(not(test))`, `cfg(not(debug_assertions))`, `cfg(any(test, feature = "x"))`.
+//! feature (`feature = "test-harness"`, `"test-utils"`: see [`test_feature`]; beside
+//! `test` in an `any(..)`, a one-word one too: `any(test, feature = "testing")`). Not
+//! test-only: `cfg(not(test))`, `cfg(not(debug_assertions))`, `cfg(any(test, feature =
+//! "x"))`, `cfg(feature = "testing")`.
 //! Known limit: a package whose release profile turns debug assertions on
 //! (`[profile.release] debug-assertions = true`, rare) ships such code; it is skipped
 //! all the same.
@@ -98,15 +100,54 @@ pub fn is_test_attr(attr: &syn::Attribute) -> bool {
 /// Whether a `cfg` predicate (its tokens) holds only under `cfg(test)` or in a debug
 /// build (`cfg(debug_assertions)`).
 fn predicate_is_test(tokens: TokenStream) -> bool {
-    holds_only_where(tokens, &|simple| match simple {
+    holds_only_where(tokens.clone(), &|simple| is_test_part(simple, false))
+        || test_or_its_feature(tokens)
+}
+
+/// Whether a simple `cfg` part holds only for tests: `test`, `debug_assertions`, a
+/// test-support feature ([`test_feature`]; with `lone`, a one-word one too).
+fn is_test_part(simple: &[TokenTree], lone: bool) -> bool {
+    match simple {
         [TokenTree::Ident(i)] => i == "test" || i == "debug_assertions",
         [TokenTree::Ident(k), TokenTree::Punct(eq), TokenTree::Literal(l)]
             if k == "feature" && eq.as_char() == '=' =>
         {
-            test_feature(&l.to_string())
+            test_feature(&l.to_string()) || (lone && lone_test_feature(&l.to_string()))
         }
         _ => false,
-    })
+    }
+}
+
+/// `any(test, feature = "testing")`: the package's tests, and other packages' tests
+/// that switch its test feature on (greptimedb's axum `TestClient`). Beside a `test`
+/// part, a one-word feature naming tests (`test`, `testing`, `mocks`) is that
+/// feature; alone it stays judged ([`test_feature`]).
+fn test_or_its_feature(tokens: TokenStream) -> bool {
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    let [TokenTree::Ident(op), TokenTree::Group(g)] = tokens.as_slice() else {
+        return false;
+    };
+    if op != "any" {
+        return false;
+    }
+    let parts: Vec<TokenStream> = split_commas(g.stream()).collect();
+    let bare_test = |p: &TokenStream| {
+        let mut t = p.clone().into_iter();
+        matches!((t.next(), t.next()), (Some(TokenTree::Ident(i)), None) if i == "test")
+    };
+    parts.iter().any(bare_test)
+        && parts
+            .into_iter()
+            .all(|p| holds_only_where(p, &|simple| is_test_part(simple, true)))
+}
+
+/// A one-word feature that names tests or mocks: `test`, `tests`, `testing`, `mock`,
+/// `mocks`.
+fn lone_test_feature(literal: &str) -> bool {
+    matches!(
+        literal.trim_matches('"'),
+        "test" | "tests" | "testing" | "mock" | "mocks"
+    )
 }
 
 /// Whether a `cfg` predicate (its tokens) can hold only where `simple` says one of its
@@ -203,6 +244,8 @@ mod tests {
             "#[cfg(feature = \"test-harness\")]",
             "#[cfg(feature = \"test_util\")]",
             "#[cfg(any(test, feature = \"test-utils\"))]",
+            "#[cfg(any(test, feature = \"testing\"))]",
+            "#[cfg(any(feature = \"mocks\", test, debug_assertions))]",
             "#[cfg(feature = \"integration-tests\")]",
         ] {
             assert!(is_test_attr(&attr(a)), "{a}");
@@ -214,6 +257,8 @@ mod tests {
             "#[cfg(any(test, feature = \"x\"))]",
             "#[cfg(feature = \"test\")]",
             "#[cfg(feature = \"testing\")]",
+            "#[cfg(any(feature = \"testing\", debug_assertions))]",
+            "#[cfg(any(test, feature = \"testing\", feature = \"x\"))]",
             "#[cfg(feature = \"latest\")]",
             "#[cfg(feature = \"contest-mode\")]",
             "#[cfg(unix)]",

@@ -352,6 +352,7 @@ mod tests {
             "#[cfg(test)]",
             "#[cfg(all(test, feature = \"x\"))]",
             "#[cfg(debug_assertions)]",
+            "#[cfg(any(test, feature = \"testing\"))]",
             "# [ cfg ( test ) ]",
         ] {
             let text = format!("{attr}\npub(crate) mod t {{ fn f() {{}} }}");
@@ -359,7 +360,7 @@ mod tests {
         }
         for attr in [
             "#[cfg(not(test))]",
-            "#[cfg(any(test, feature = \"testing\"))]",
+            "#[cfg(any(test, feature = \"x\"))]",
             "#[cfg(feature = \"test\")]",
             "#![cfg(test)]",
         ] {
