@@ -116,7 +116,9 @@ pub(crate) fn suspects<'a>(texts: impl Iterator<Item = (&'a Path, &'a str)>) -> 
 /// integration word alone could name a service (`stripe_integration`). Their code
 /// runs in tests only, like a `#[cfg(test)]` module's. The name is required too: a
 /// published client that the workspace uses only in its tests (garage's `k2v-client`)
-/// is code its users run. A package that cannot be published and sits in a test
+/// is code its users run. Users that are test support themselves do not count: a
+/// test-named library only test support depends on is test support too. A package
+/// that cannot be published and sits in a test
 /// folder of the run (`in_test_dir`: lighthouse's `testing/execution_engine_integration`,
 /// a binary that drives execution engines in CI) is test support whatever its name,
 /// when no package depends on it but for its tests.
@@ -126,39 +128,48 @@ pub(crate) fn test_support<'d>(
     has_library: &[bool],
     in_test_dir: &[bool],
 ) -> Vec<bool> {
-    let used = |name: &str| {
-        packages
-            .clone()
-            .flatten()
-            .any(|d| d.depends_on(name) && d.own_name() != Some(name))
-            || packages
-                .clone()
-                .flatten()
-                .any(|d| d.build_deps.contains(name))
-    };
-    let dev_used = |name: &str| {
-        packages
-            .clone()
-            .flatten()
-            .any(|d| d.dev_deps.contains(name))
-    };
+    let all: Vec<Option<&Deps>> = packages.collect();
+    let dev_used = |name: &str| all.iter().flatten().any(|d| d.dev_deps.contains(name));
     let names = |d: &'d Deps| d.own_name().into_iter().chain(d.lib_name.as_deref());
-    packages
-        .clone()
-        .zip(has_binary.iter().zip(has_library).zip(in_test_dir))
-        .map(|(d, ((&binary, &library), &test_dir))| {
-            let Some((d, n)) = d.and_then(|d| Some((d, d.own_name()?))) else {
-                return false;
-            };
-            if test_dir && d.unpublished_member {
-                return !used(n);
-            }
-            let harness = binary && library && d.unpublished_member;
-            let named = |strict: bool| names(d).any(|n| test_named(n, strict));
-            !used(n) && named(false) && (dev_used(n) || !binary || (harness && named(true)))
-        })
-        .collect()
+    // A package that only test support uses is test support too (hermes'
+    // `ibc-test-framework`, a plain dependency of its integration-test harness): each
+    // round leaves out the users the round before found, until none is added.
+    let mut support = vec![false; all.len()];
+    for _ in 0..MAX_SUPPORT_ROUNDS {
+        let used = |name: &str| {
+            all.iter().zip(&support).any(|(d, &s)| {
+                !s && d.is_some_and(|d| {
+                    (d.depends_on(name) && d.own_name() != Some(name))
+                        || d.build_deps.contains(name)
+                })
+            })
+        };
+        let next: Vec<bool> = all
+            .iter()
+            .zip(has_binary.iter().zip(has_library).zip(in_test_dir))
+            .map(|(d, ((&binary, &library), &test_dir))| {
+                let Some((d, n)) = d.and_then(|d| Some((d, d.own_name()?))) else {
+                    return false;
+                };
+                if test_dir && d.unpublished_member {
+                    return !used(n);
+                }
+                let harness = binary && library && d.unpublished_member;
+                let named = |strict: bool| names(d).any(|n| test_named(n, strict));
+                !used(n) && named(false) && (dev_used(n) || !binary || (harness && named(true)))
+            })
+            .collect();
+        if next == support {
+            break;
+        }
+        support = next;
+    }
+    support
 }
+
+/// At most this many rounds of [`test_support`]: each round adds the packages only the
+/// round before's test support uses; chains of test crates are short.
+const MAX_SUPPORT_ROUNDS: usize = 4;
 
 /// Per manifest: whether a folder between the run's packages' common folder and the
 /// package's own folder is a test folder (a `-`/`_`-separated word starting with
