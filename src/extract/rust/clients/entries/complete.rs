@@ -2,8 +2,11 @@
 
 use std::path::PathBuf;
 
+use syn::Expr;
+
 use super::quiet::{serves, shows};
 use super::roots::binary_root;
+use super::shape::awaits;
 use crate::extract::rust::catalog::Catalog;
 use crate::extract::rust::facts::FileFacts;
 use crate::extract::rust::Deps;
@@ -37,4 +40,14 @@ pub(super) fn runs_to_completion(
 pub(crate) fn needs_no_service(deps: Option<&Deps>, catalog: &Catalog) -> bool {
     let service = &catalog.one_shot.service;
     deps.is_some_and(|d| !service.iter().any(|s| d.depends_on(&s.replace('-', "_"))))
+}
+
+/// Whether an expression repeats: any `loop`, or a `while` whose condition awaits,
+/// whatever ends it ([`FileFacts::repeats`]).
+pub(super) fn repeats(e: &Expr) -> bool {
+    match e {
+        Expr::Loop(_) => true,
+        Expr::While(w) => awaits(&w.cond),
+        _ => false,
+    }
 }

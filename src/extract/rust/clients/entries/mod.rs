@@ -35,7 +35,7 @@ use syn::Expr;
 use super::Visitor;
 use arms::arm_module;
 pub(crate) use complete::needs_no_service;
-use complete::runs_to_completion;
+use complete::{repeats, runs_to_completion};
 pub(crate) use methods::{body_key, one_shot_methods};
 use roots::{binary_root, module_dir};
 use shape::{awaits, collects, is_loopback, is_zero, leaves, reads_to_end, returns_what_it_read};
@@ -57,7 +57,9 @@ pub(crate) use quiet::{quiet_by, runs_package, serves, shows, LongRunning};
 /// Per file of a package (in the order given; `paths` relative to the package's
 /// directory): why only one-shot commands run it, when so. `cli`: the package
 /// depends on a command-line parser; `long_running`: the run's long-running
-/// packages (a command naming one is long-running too).
+/// packages (a command naming one is long-running too); `standalone`: the package
+/// depends on no server crate nor other package of the run, so that with no command
+/// line at all it may be a program that runs to completion ([`runs_to_completion`]).
 pub(crate) fn one_shot_files(
     files: &[(usize, FileFacts)],
     paths: &[PathBuf],
@@ -302,11 +304,7 @@ impl Visitor<'_, '_> {
     /// Notes what an expression shows of the file's shape: a loop, a dispatch, a
     /// local package named by path.
     pub(super) fn note_shape(&mut self, e: &Expr) {
-        self.facts.repeats |= match e {
-            Expr::Loop(_) => true,
-            Expr::While(w) => awaits(&w.cond),
-            _ => false,
-        };
+        self.facts.repeats |= repeats(e);
         match e {
             // `let x = loop { .. }`: a loop whose value is its result ends with it.
             Expr::Loop(l) if !std::mem::take(&mut self.valued_loop) && !leaves(l) => {

@@ -56,6 +56,25 @@ fn a_file_shows_its_dispatch_its_loops_its_framework_and_its_local_packages() {
     let f = summarized("fn run() { for x in xs { go(x) } }", MANIFEST);
     assert!(!f.long_running, "a for over a collection");
     let f = summarized(
+        "async fn run(c: &C) -> R<()> { for (k, v) in fetch(c).await? { go(k, v) } Ok(()) }",
+        MANIFEST,
+    );
+    assert!(
+        !f.long_running && !f.repeats,
+        "a for over what one call returned"
+    );
+    let f = summarized(
+        "async fn run(s: S) -> R<()> { while let Some(r) = s.message().await? { go(r) } Ok(()) }",
+        MANIFEST,
+    );
+    assert!(!f.long_running, "a while reading a response to its end");
+    assert!(f.repeats, "but it repeats, for as long as it is fed");
+    let f = summarized("fn run() { let r = loop { break 1; }; go(r) }", MANIFEST);
+    assert!(
+        !f.long_running && f.repeats,
+        "a loop whose value is its result"
+    );
+    let f = summarized(
         "async fn start() { let l = tokio::net::TcpListener::bind(\"127.0.0.1:0\").await; \
          axum::serve(l, app).await; }",
         MANIFEST,
