@@ -12,8 +12,8 @@ use super::guards::{any_breaker_shape, hand_guarded};
 use super::jobs::job_functions;
 use super::periodic::periodic_functions;
 use super::request_path::{has_entries, request_path, RequestPaths};
+use super::roles::Role;
 use super::tools::{command_only_functions, tool_only_functions, Tools};
-use super::workspace::Role;
 use crate::extract::rust::catalog::Catalog;
 use crate::extract::rust::{Deps, FileFacts};
 

@@ -37,6 +37,7 @@ mod nodes;
 mod package;
 mod periodic;
 mod request_path;
+mod roles;
 pub mod runners;
 mod syntax;
 /// Whether a call is local (this host, a socket): the retry analysis asks it of loops.

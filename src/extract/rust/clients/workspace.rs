@@ -9,50 +9,29 @@
 //! package of the same run depends on it, directly or through other libraries of the
 //! run (`checkout` → `sync-client` → `wire`). A library no package of the run depends
 //! on is an SDK whose callers live elsewhere; one depended on only by one-shot
-//! command-line tools has no long-running caller.
-//!
-//! Roles, from each package's manifest and files:
-//! - one-shot tool: [`super::package::one_shot`];
-//! - library: it has a `src/lib.rs`, no binary (`src/main.rs`, `src/bin/`), no route,
-//!   and no server, consumer or scheduler framework among its dependencies (the
-//!   `[one-shot] service` list of the catalogue, less `client-too`: `hyper` and `tower`
-//!   build clients as well);
-//! - command-line tool with a library: a library (as above) that also has a binary
-//!   and depends on a command-line parser: its binary is a one-shot tool, its
-//!   library is judged as a library;
-//! - long-running: every other package (a server, a daemon built on `tonic`, a binary
-//!   that parses no command line, files outside any manifest).
+//! command-line tools has no long-running caller. What role each package plays is
+//! [`super::roles`].
 
 use std::path::PathBuf;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::entries::{
-    local_server_tool, needs_no_service, one_shot_files, one_shot_methods, quiet_by, runs_long,
-    runs_package, serves, shows, LongRunning,
+    local_server_tool, needs_no_service, one_shot_files, one_shot_methods, quiet_by, runs_package,
+    serves, shows, LongRunning,
 };
 use super::foreign::{foreign_chains, Foreign};
 use super::gates::gates_of;
 use super::graph_answers::{call_graph_answers, GraphAnswers};
 use super::package::one_shot;
 use super::request_path::OffPath;
+use super::roles::{bins, own_name, parses_command_line, role, runs_a_process, Role};
 use super::tools::Tools;
 use crate::extract::rust::catalog::Catalog;
 use crate::extract::rust::{Deps, FileFacts};
 
 /// One file of a package: (candidate index, facts).
 type PackageFile = (usize, FileFacts);
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Role {
-    OneShot,
-    /// A command-line tool with a library part (`src/lib.rs` and `src/main.rs`,
-    /// a CLI parser, no framework, no route): its binary makes no package
-    /// long-running, and its library is judged like any library.
-    CliLibrary,
-    Library,
-    LongRunning,
-}
 
 /// Who reaches a package's calls, for the breaker rule.
 #[derive(Debug, Default)]
@@ -278,11 +257,8 @@ pub fn library_reach(
                 // binaries of their own (`src/bin/task-manager.rs`) are its commands.
                 (Role::LongRunning | Role::CliLibrary, Some(paths)) => {
                     // Needs no server crate nor another package of the run.
-                    let standalone = needs_no_service(deps, catalog)
-                        && !users
-                            .iter()
-                            .enumerate()
-                            .any(|(i, u)| i != j && u.contains(&j));
+                    let standalone =
+                        needs_no_service(deps, catalog) && !users.iter().any(|u| u.contains(&j));
                     one_shot_files(files, paths, bins(deps), cli, &long_running, standalone)
                 }
                 (Role::OneShot, _) if one_shot(files).is_none() => {
@@ -476,17 +452,6 @@ pub(super) fn reached_only_by_commands(
     naming.all(|c| c.is_some()).then(|| first.to_string())
 }
 
-/// The binaries the manifest declares at paths of their own.
-fn bins(deps: Option<&Deps>) -> &[String] {
-    deps.map(|d| d.bin_paths.as_slice()).unwrap_or(&[])
-}
-
-/// Whether the package depends on a command-line parser (`[one-shot] cli`).
-fn parses_command_line(deps: Option<&Deps>, catalog: &Catalog) -> bool {
-    let shape = &catalog.one_shot;
-    deps.is_some_and(|d| shape.cli.iter().any(|c| d.depends_on(&c.replace('-', "_"))))
-}
-
 /// Walks up from library `j` through the packages that depend on it: `None` as soon as
 /// a long-running one is met, otherwise the reason in words.
 fn why_unreached(
@@ -533,73 +498,4 @@ fn why_unreached(
             tools.join("`, `")
         )
     })
-}
-
-fn role(
-    deps: Option<&Deps>,
-    files: &[PackageFile],
-    paths: Option<&Vec<PathBuf>>,
-    catalog: &Catalog,
-) -> Role {
-    let runs_long = || paths.is_some_and(|p| runs_long(files, p, bins(deps)));
-    if (one_shot(files).is_some() && !runs_long())
-        || local_server_tool(files, parses_command_line(deps, catalog)).is_some()
-    {
-        return Role::OneShot;
-    }
-    // Roots where the manifest puts them (`[lib] path = "lib.rs"`) or by convention.
-    let at = |i: usize| paths.and_then(|p| p.get(i)).and_then(|p| p.to_str());
-    let library = files.iter().enumerate().any(|(i, (_, f))| {
-        f.library_root || at(i).is_some_and(|p| deps.and_then(|d| d.lib_path.as_deref()) == Some(p))
-    });
-    let binary = files.iter().enumerate().any(|(i, (_, f))| {
-        f.binary_root || at(i).is_some_and(|p| bins(deps).iter().any(|b| b == p))
-    });
-    let routes = files.iter().any(|(_, f)| {
-        !f.routes.routes.is_empty()
-            || !f.routes.handlers.is_empty()
-            || !f.routes.macro_registered.is_empty()
-    });
-    // A crate that builds clients as well as servers (`tonic`) makes a service only
-    // where a file names its server side (`f.framework`): an admin tool driving a
-    // gRPC server through `tonic` is no service (oracles' mobile-config-cli).
-    let framework = files.iter().any(|(_, f)| f.framework)
-        || deps.is_some_and(|d| {
-            catalog
-                .one_shot
-                .servers_only()
-                .any(|s| d.depends_on(&s.replace('-', "_")))
-        });
-    let cli = parses_command_line(deps, catalog);
-    match (library, binary, routes || framework) {
-        (_, _, true) => Role::LongRunning,
-        (true, false, false) => Role::Library,
-        (true, true, false) if cli => Role::CliLibrary,
-        _ => Role::LongRunning,
-    }
-}
-
-/// Whether a long-running package runs a process of its own that a command naming it
-/// starts: it has a binary, registers a route, or shows a loop or a signal wait in a
-/// file that names no framework. A library whose only sign is a framework named (atuin's
-/// domain types, with an optional `axum` integration) is no process: a command using
-/// its types is not long-running for that.
-fn runs_a_process(files: &[PackageFile]) -> bool {
-    files.iter().any(|(_, f)| {
-        f.binary_root
-            || (f.long_running && !f.framework)
-            || !f.routes.routes.is_empty()
-            || !f.routes.handlers.is_empty()
-            || !f.routes.macro_registered.is_empty()
-    })
-}
-
-/// The package's own name, as its dependents' manifests spell it (`-` → `_`).
-fn own_name(deps: Option<&Deps>) -> Option<&str> {
-    deps?
-        .names
-        .iter()
-        .filter(|(_, p)| *p == "crate")
-        .map(|(n, _)| n.as_str())
-        .min()
 }
