@@ -185,14 +185,12 @@ fn documents(file: usize, source: &SourceFile, parsed: yaml::Parsed) -> LoadedCo
             source.error(Some(e.offset), kind, e.message)
         })
         .collect();
-    if broken > MAX_DOC_ERRORS_REPORTED {
-        let more = broken - MAX_DOC_ERRORS_REPORTED;
-        if let Some(last) = errors.last_mut() {
-            last.message.push_str(&format!(
-                " ({more} more broken documents in this file not listed)"
-            ));
-        }
-    }
+    note_more(
+        &mut errors,
+        broken,
+        MAX_DOC_ERRORS_REPORTED,
+        "broken documents",
+    );
     let mut duplicates = 0;
     let docs = parsed
         .docs
@@ -216,15 +214,23 @@ fn documents(file: usize, source: &SourceFile, parsed: yaml::Parsed) -> LoadedCo
             }
         })
         .collect();
-    if duplicates > MAX_DUPLICATES_REPORTED {
-        let more = duplicates - MAX_DUPLICATES_REPORTED;
-        if let Some(last) = errors.last_mut() {
-            last.message.push_str(&format!(
-                " ({more} more duplicate keys in this file not listed)"
-            ));
-        }
-    }
+    note_more(
+        &mut errors,
+        duplicates,
+        MAX_DUPLICATES_REPORTED,
+        "duplicate keys",
+    );
     LoadedConfig { docs, errors }
+}
+
+/// When `total` problems of a kind were found and only `shown` listed, says on the
+/// last entry listed how many more there are (`what`: "skipped lines").
+fn note_more(errors: &mut [FileError], total: usize, shown: usize, what: &str) {
+    let more = total.saturating_sub(shown);
+    if let Some(last) = errors.last_mut().filter(|_| more > 0) {
+        last.message
+            .push_str(&format!(" ({more} more {what} in this file not listed)"));
+    }
 }
 
 /// Start of the line holding `offset`.
@@ -255,14 +261,12 @@ pub fn load_properties(file: usize, source: &SourceFile) -> (Vec<Document>, Vec<
         .take(MAX_LINE_ERRORS_REPORTED)
         .map(|e| source.error(Some(e.offset), ErrorKind::Parse, e.message))
         .collect();
-    if skipped > MAX_LINE_ERRORS_REPORTED {
-        let more = skipped - MAX_LINE_ERRORS_REPORTED;
-        if let Some(last) = errors.last_mut() {
-            last.message.push_str(&format!(
-                " ({more} more skipped lines in this file not listed)"
-            ));
-        }
-    }
+    note_more(
+        &mut errors,
+        skipped,
+        MAX_LINE_ERRORS_REPORTED,
+        "skipped lines",
+    );
     let docs = parsed
         .docs
         .into_iter()
