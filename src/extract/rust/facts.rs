@@ -233,6 +233,11 @@ pub struct FileFacts {
     /// ([`crate::extract::rust::clients::detached`]). Empty in most files.
     #[serde(default)]
     pub detached: Vec<(String, Vec<String>)>,
+    /// Functions (link keys) that call some names only inside timeout wrappers
+    /// (`timeout(d, fut)`), each with those names
+    /// ([`crate::extract::rust::clients::timed`]). Empty in most files.
+    #[serde(default)]
+    pub timed: Vec<(String, Vec<String>)>,
     /// Functions (link keys) whose body has a `loop` or a `while`: spawned and
     /// detached, such a function is a worker, not a best-effort call
     /// ([`crate::extract::rust::clients::detached`]).

@@ -169,21 +169,25 @@ impl Visitor<'_, '_> {
 
     /// `if let Some(client) = self.client.clone() { .. }`: a client kept in an
     /// `Option` (tremor's HTTP sink, built on connect); the bound name is the value
-    /// the expression holds, as a `let` binds it.
-    pub(super) fn if_let_some(&mut self, i: &ExprIf) -> bool {
-        let Some((bound, l)) = some_binding(i) else {
-            return false;
-        };
+    /// the expression holds, as a `let` binds it. Any other `if let Some(..)` is
+    /// valued as an `if` is (`let ctor = if let Some(tls) = &config.tls { ..;
+    /// builder.use_preconfigured_tls(c).build() } else { builder.build() }`: both
+    /// clients are the value). `None`: not an `if let Some(..)`.
+    pub(super) fn if_let_some(&mut self, i: &ExprIf) -> Option<Option<usize>> {
+        let (bound, l) = some_binding(i)?;
         match self.expr(&l.expr) {
-            Some(h) => self.bind_some(bound, h, i),
+            Some(h) => {
+                self.bind_some(bound, h, i);
+                Some(None)
+            }
             None => {
-                syn::visit::Visit::visit_block(self, &i.then_branch);
+                let mut values: Vec<usize> = self.block_value(&i.then_branch).into_iter().collect();
                 if let Some((_, e)) = &i.else_branch {
-                    self.expr(e);
+                    values.extend(self.branch_value(e));
                 }
+                Some(self.one_of(values, i.if_token.span))
             }
         }
-        true
     }
 
     /// `match Endpoint::from_shared(s) { Ok(ep) => ep.timeout(d), Err(e) => .. }`: a

@@ -257,6 +257,18 @@ impl<'a> CallGraph<'a> {
         ignored: &dyn Fn(usize) -> bool,
         why: impl Fn(&str) -> String,
     ) -> Vec<HashMap<String, String>> {
+        self.run_only_from_where(entries, &|c, _| !ignored(c), why)
+    }
+
+    /// [`Self::run_only_from_entries`], counting only the callers `c` of a body `b`
+    /// for which `counts(c, b)` holds (its package may call into `b`'s, and it is no
+    /// one-shot tool's).
+    pub(super) fn run_only_from_where(
+        &self,
+        entries: &[Vec<(&str, Vec<&str>)>],
+        counts: &dyn Fn(usize, usize) -> bool,
+        why: impl Fn(&str) -> String,
+    ) -> Vec<HashMap<String, String>> {
         // Per package: key → (the names every fact of that key calls only from such
         // positions, how many facts have that key).
         let mut roots: Vec<HashMap<&str, (Vec<&str>, usize)>> =
@@ -300,7 +312,7 @@ impl<'a> CallGraph<'a> {
         let candidate: Vec<bool> = (0..self.bodies.len())
             .map(|b| !self.callers(b).is_empty())
             .collect();
-        let kept = self.only_from_where(&root, &|c, _| !ignored(c), candidate);
+        let kept = self.only_from_where(&root, counts, candidate);
         let names = self.names_by_package(entries.len(), &|_| true, &kept);
         let mut out: Vec<HashMap<String, String>> = vec![HashMap::default(); entries.len()];
         for (b, (j, info)) in self.bodies.iter().enumerate() {

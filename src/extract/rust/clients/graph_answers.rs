@@ -13,6 +13,7 @@ use super::jobs::job_functions;
 use super::periodic::periodic_functions;
 use super::request_path::{has_entries, request_path, RequestPaths};
 use super::roles::Role;
+use super::timed::timed_functions;
 use super::tools::{command_only_functions, tool_only_functions, Tools};
 use crate::extract::rust::catalog::Catalog;
 use crate::extract::rust::{Deps, FileFacts};
@@ -28,6 +29,7 @@ pub(super) struct GraphAnswers {
     pub(super) detached: Vec<HashMap<String, String>>,
     pub(super) gated: Vec<HashMap<String, String>>,
     pub(super) jobs: Vec<HashMap<String, String>>,
+    pub(super) timed: Vec<HashMap<String, String>>,
     pub(super) requests: RequestPaths,
 }
 
@@ -40,6 +42,7 @@ impl GraphAnswers {
             detached: vec![HashMap::default(); n],
             gated: vec![HashMap::default(); n],
             jobs: vec![HashMap::default(); n],
+            timed: vec![HashMap::default(); n],
             requests: RequestPaths {
                 off: vec![None; n],
                 bounded: vec![None; n],
@@ -52,10 +55,11 @@ impl GraphAnswers {
 /// tools run ([`tool_only_functions`]), those a hand-written breaker guards
 /// ([`hand_guarded`]), those only periodic loops run ([`periodic_functions`]), those
 /// only detached tasks run ([`detached_functions`]), those only a command gate runs
-/// ([`gated_functions`]), those only queued jobs run ([`job_functions`]), those no
-/// request reaches ([`request_path`]). The graph is built only when a question needs
+/// ([`gated_functions`]), those only queued jobs run ([`job_functions`]), those only
+/// timeout wrappers run ([`timed_functions`]), those no request reaches
+/// ([`request_path`]). The graph is built only when a question needs
 /// it (most runs have no tool beside a library, no hand-written breaker, no periodic
-/// loop, no detached task, no command gate and no request entry).
+/// loop, no detached task, no command gate, no timeout wrapper and no request entry).
 pub(super) fn call_graph_answers(
     packages: &[(Option<&Deps>, &[PackageFile])],
     paths: &[Vec<PathBuf>],
@@ -80,6 +84,7 @@ pub(super) fn call_graph_answers(
     let spawns = any(&|f| !f.detached.is_empty());
     let gated = gates.iter().any(|g| !g.is_empty());
     let jobs = any(&|f| !f.jobs.is_empty());
+    let timed = any(&|f| !f.timed.is_empty());
     let requests = any(&has_entries);
     let n = packages.len();
     if !(tools_question
@@ -89,12 +94,14 @@ pub(super) fn call_graph_answers(
         || spawns
         || gated
         || jobs
+        || timed
         || requests)
     {
         return GraphAnswers::none(n);
     }
     let g = &CallGraph::of(&files);
     let none = || vec![HashMap::default(); n];
+    let tool_bodies = || tools.by_body(packages, g.bodies.len());
     // A command-line tool with a library part runs long when a file of it does
     // (shipper-watch's accept loop).
     let long_running: Vec<bool> = (roles.iter().zip(packages))
@@ -121,7 +128,7 @@ pub(super) fn call_graph_answers(
             none()
         },
         periodic: match loops {
-            true => periodic_functions(g, &files, &tools.by_body(packages, g.bodies.len())),
+            true => periodic_functions(g, &files, &tool_bodies()),
             false => none(),
         },
         detached: if spawns {
@@ -137,6 +144,10 @@ pub(super) fn call_graph_answers(
             job_functions(g, &files)
         } else {
             none()
+        },
+        timed: match timed {
+            true => timed_functions(g, &files, &tools.reach(packages)),
+            false => none(),
         },
         requests: match requests {
             true => request_path(

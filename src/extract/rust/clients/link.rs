@@ -283,6 +283,7 @@ pub(crate) fn link_clients(
                 breaker: *breaker,
                 in_fn: in_fn.clone(),
                 configurable: false,
+                under: None,
             });
             let client = ClientSite {
                 api: entry_api,
@@ -291,6 +292,7 @@ pub(crate) fn link_clients(
                 target: target.as_ref(),
                 origin_wrapped: *wrapped,
                 timed_closures: &t.timed,
+                timed_above: &library.timed,
                 streaming: &t.streaming,
                 foreign: library.foreign.get(&(fi, hi)).map_or(&[], Vec::as_slice),
             };

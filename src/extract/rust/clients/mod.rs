@@ -40,6 +40,7 @@ mod request_path;
 mod roles;
 pub mod runners;
 mod syntax;
+mod timed;
 /// Whether a call is local (this host, a socket): the retry analysis asks it of loops.
 pub(crate) use syntax::local_arg;
 pub(crate) mod dead;
@@ -121,6 +122,7 @@ pub fn summarize_file(
         request_arg: None,
         merged_request: false,
         paced: 0,
+        wrapper_starts: Vec::new(),
         fallbacks: Vec::new(),
     };
     v.facts.one_shot = one_shot(ctx);
@@ -255,6 +257,9 @@ struct Visitor<'c, 'a> {
     /// Whether the function being visited has a loop and a pacing call ([`periodic`]),
     /// or spawns a task it detaches ([`detached`]): bits.
     paced: u8,
+    /// Where the calls of timeout wrappers in the function being visited start
+    /// ([`timed`]).
+    wrapper_starts: Vec<proc_macro2::LineColumn>,
     /// Handles of clients built only when a chain's own build fails
     /// ([`Visitor::drop_fallbacks`]): pruned.
     fallbacks: Vec<usize>,
@@ -319,8 +324,11 @@ impl Visitor<'_, '_> {
             Expr::Await(a) => self.expr(&a.base),
             Expr::Reference(r) => self.expr(&r.expr),
             Expr::Path(p) => self.path_value(&p.path),
-            Expr::If(i) if self.if_optional(i) || self.if_let_some(i) => None,
-            Expr::If(i) => self.if_value(i),
+            Expr::If(i) if self.if_optional(i) => None,
+            Expr::If(i) => match self.if_let_some(i) {
+                Some(value) => value,
+                None => self.if_value(i),
+            },
             Expr::Match(m) => self.match_value(m),
             Expr::Field(f) if is_self(&f.base) => match &f.member {
                 syn::Member::Named(n) => self.self_field(n),

@@ -408,6 +408,7 @@ impl super::Visitor<'_, '_> {
         visit: impl FnOnce(&mut Self),
     ) {
         let saved = std::mem::take(&mut self.paced);
+        let saved_starts = std::mem::take(&mut self.wrapper_starts);
         visit(self);
         if self.paced & (HAS_LOOP | HAS_PACING) == HAS_LOOP | HAS_PACING {
             let names = periodic_only(block);
@@ -429,7 +430,14 @@ impl super::Visitor<'_, '_> {
                 self.facts.detached.push((name.to_string(), names));
             }
         }
+        if self.paced & super::timed::HAS_TIMEOUT != 0 {
+            let names = super::timed::timed_only(block, &self.wrapper_starts);
+            if !names.is_empty() {
+                self.facts.timed.push((name.to_string(), names));
+            }
+        }
         self.paced = saved;
+        self.wrapper_starts = saved_starts;
     }
 }
 

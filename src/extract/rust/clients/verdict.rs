@@ -25,6 +25,9 @@ pub(super) struct Req {
     pub(super) in_fn: Option<String>,
     /// Its timeout is decided by configuration (the `else` of `if let Some(t)`).
     pub(super) configurable: bool,
+    /// Why a caller's timeout wrapper bounds it, when only such wrappers run its
+    /// function ([`super::timed`]).
+    pub(super) under: Option<String>,
 }
 
 /// What a client's calls amount to under its catalogue entry.
@@ -83,6 +86,7 @@ fn eval_chains<'a>(
                     breaker: call.breaker,
                     in_fn: call.in_fn.as_deref().map(String::from),
                     configurable: call.configurable,
+                    under: None,
                 });
                 req = Some(ev.requests.len() - 1);
                 // Only a request method the catalogue names (not `*`) can carry a
@@ -165,6 +169,9 @@ pub(super) struct ClientSite<'a> {
     pub(super) target: Option<&'a Target>,
     pub(super) origin_wrapped: bool,
     pub(super) timed_closures: &'a HashMap<&'a str, bool>,
+    /// The package's functions only a caller's timeout wrapper runs, by name, each
+    /// with why ([`super::timed`]).
+    pub(super) timed_above: &'a HashMap<String, String>,
     /// Functions of the package that read a streamed response.
     pub(super) streaming: &'a HashSet<&'a str>,
     /// The chains the client meets in functions of other packages it is handed to
@@ -191,6 +198,7 @@ pub(super) fn judge_client(
         target,
         origin_wrapped,
         timed_closures,
+        timed_above,
         streaming,
         foreign,
     } = *client;
@@ -200,7 +208,7 @@ pub(super) fn judge_client(
         .iter()
         .map(|s| eval_chains(api, s.iter().copied(), None))
         .collect();
-    let requests = requests_of(&own, &site_evals, timed_closures);
+    let requests = requests_of(&own, &site_evals, timed_closures, timed_above);
     let guarded = own.breaker || site_evals.iter().any(|s| s.breaker);
     let disabled = disabled_reason(api, &own, &site_evals);
     // `reqwest::get(format!("http://{host}:{port}/health"))`: the construction's own
@@ -250,8 +258,14 @@ pub(super) fn judge_client(
 
 /// Every request made from the client (its own chains', then its hand-over sites'),
 /// each marked timed or configurable when it runs in a closure whose calls all run
-/// under a timeout (`timed_closures`).
-fn requests_of(own: &Eval, site_evals: &[Eval], timed_closures: &HashMap<&str, bool>) -> Vec<Req> {
+/// under a timeout (`timed_closures`), timed when only a caller's timeout wrapper
+/// runs its function (`timed_above`).
+fn requests_of(
+    own: &Eval,
+    site_evals: &[Eval],
+    timed_closures: &HashMap<&str, bool>,
+    timed_above: &HashMap<String, String>,
+) -> Vec<Req> {
     let mut requests = own.requests.clone();
     requests.extend(site_evals.iter().flat_map(|s| s.requests.iter().cloned()));
     for r in &mut requests {
@@ -259,6 +273,11 @@ fn requests_of(own: &Eval, site_evals: &[Eval], timed_closures: &HashMap<&str, b
             Some(true) => r.configurable = true,
             Some(false) => r.timed = true,
             None => {}
+        }
+        let above = r.in_fn.as_deref().and_then(super::workspace::fn_name);
+        if let Some(why) = above.and_then(|f| timed_above.get(f)).filter(|_| !r.timed) {
+            r.timed = true;
+            r.under = Some(why.clone());
         }
     }
     requests
@@ -323,7 +342,10 @@ fn timeout_evidence(
     } else if target_timeout {
         Some((span, Evidence::TargetUri, "the target URI sets a timeout"))
     } else if all(|r| r.timed) {
-        Some((span, Evidence::Request, "every request sets a timeout"))
+        Some(match requests.iter().find_map(|r| r.under.as_deref()) {
+            Some(why) => (span, Evidence::Wrapped, why),
+            None => (span, Evidence::Request, "every request sets a timeout"),
+        })
     } else if all(|r| r.timed || r.configurable) {
         Some((
             span,

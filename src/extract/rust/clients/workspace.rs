@@ -80,6 +80,9 @@ pub struct LibraryReach {
     /// The package's functions only queued jobs run, each with why
     /// ([`super::jobs`]).
     pub jobs: HashMap<String, String>,
+    /// The package's functions only timeout wrappers run (a caller's
+    /// `timeout(d, ..)`, any number of calls up), each with why ([`super::timed`]).
+    pub timed: HashMap<String, String>,
     /// When the run serves requests: the package's functions no request entry
     /// reaches, by (package file index, name) ([`super::request_path`]).
     pub off_path: Option<OffPath>,
@@ -119,6 +122,12 @@ impl LibraryReach {
     /// only job methods run that function.
     pub fn job(&self, in_fn: Option<&str>) -> Option<&str> {
         self.jobs.get(fn_name(in_fn?)?).map(String::as_str)
+    }
+
+    /// Why a call made in function `in_fn` (a link key) is bounded by a caller's
+    /// timeout wrapper, when only such wrappers run that function.
+    pub fn timed(&self, in_fn: Option<&str>) -> Option<&str> {
+        self.timed.get(fn_name(in_fn?)?).map(String::as_str)
     }
 
     /// Why a call made in function `in_fn` (a link key) of package file `file` cannot
@@ -379,6 +388,7 @@ fn assemble(
             detached: take(&mut a.detached[j]),
             gated: take(&mut a.gated[j]),
             jobs: take(&mut a.jobs[j]),
+            timed: take(&mut a.timed[j]),
             off_path: a.requests.off[j].take(),
             bounded: a.requests.bounded[j].take(),
             foreign: std::mem::take(&mut foreign[j]),
