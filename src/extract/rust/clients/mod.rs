@@ -192,7 +192,9 @@ struct Scope {
     /// → (handle, chain index): a timeout wrapper given the variable bounds them.
     pending: FxHashMap<String, (usize, usize)>,
     /// Addresses bound by `let` that are no remote integration (`let url =
-    /// format!("http://{addr}/healthcheck")`): a request given the variable is local.
+    /// format!("http://{addr}/healthcheck")`): a request given the variable is local;
+    /// or whose host is a constant's (`format!("http://{IMPORTER_IP}:{port}/beat")`):
+    /// the request's address is the constant's value, local or not.
     local_targets: FxHashMap<String, Target>,
     /// Variables bound to a timeout layer (`let timeout = TimeoutLayer::new(d);`):
     /// `.layer(timeout)` adds one.
@@ -526,7 +528,7 @@ impl<'ast> Visitor<'_, '_> {
             self.last_request = None;
             let name = pat_ident_ref(&l.pat);
             if let Some(name) = name {
-                if let Some(t @ Target::Local(_)) = target_of(&init.expr) {
+                if let Some(t @ (Target::Local(_) | Target::Const(_))) = target_of(&init.expr) {
                     self.scope().local_targets.insert(name.to_string(), t);
                 }
             }

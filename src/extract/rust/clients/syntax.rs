@@ -66,8 +66,9 @@ pub(super) fn target_of(e: &Expr) -> Option<Target> {
 /// The target of `format!(..)` when its base is known (issue 12): a format string
 /// that starts with a URL (`"http://payments.shop/v1/{}"`: the text before the first
 /// placeholder), or whose first placeholder starts it and names a constant
-/// (`"{PAYMENTS}/v1/charges"`, or `"{}/v1/charges"` with a constant first argument).
-/// The rest of the path is not kept: the host is what ties the call to a service.
+/// (`"{PAYMENTS}/v1/charges"`, or `"{}/v1/charges"` with a constant first argument),
+/// or a constant right after the scheme (`"http://{IMPORTER_IP}:{port}/heartbeat"`:
+/// the constant's value is the host). The rest of the path is not kept: the host is what ties the call to a service.
 fn format_target(m: &syn::Macro) -> Option<Target> {
     // Most format strings decide without the arguments: the body is re-parsed only
     // when its parse can change the answer (it may not parse; the first argument).
@@ -87,14 +88,26 @@ fn format_target(m: &syn::Macro) -> Option<Target> {
     };
     if open > 0 {
         let prefix = &fmt[..open];
-        return prefix
-            .contains("://")
-            .then(|| Target::Literal(prefix.to_string()));
+        // `"http://{IMPORTER_IP}:{port}/heartbeat"`: a constant names the host.
+        let host = prefix
+            .ends_with("://")
+            .then(|| placeholder_const(&fmt[open..], &mut args))
+            .flatten();
+        return host.or_else(|| {
+            prefix
+                .contains("://")
+                .then(|| Target::Literal(prefix.to_string()))
+        });
     }
-    let close = fmt.find('}')?;
-    let inner = fmt[1..close].split(':').next().unwrap_or("");
+    placeholder_const(&fmt, &mut args)
+}
+
+/// The constant the placeholder `from` starts with names: inline (`{PAYMENTS}`), or
+/// for `{}` the next of `args` (a named `name = value` argument is not one).
+fn placeholder_const<'a>(from: &str, args: &mut impl Iterator<Item = &'a Expr>) -> Option<Target> {
+    let close = from.find('}')?;
+    let inner = from[1..close].split(':').next().unwrap_or("");
     if inner.is_empty() {
-        // `{}`: the first argument (a named `name = value` argument is not one).
         return target_of(args.next()?).filter(|t| matches!(t, Target::Const(_)));
     }
     is_const_name(inner).then(|| Target::Const(inner.to_string()))

@@ -6,15 +6,80 @@ use syn::Expr;
 
 use super::methods::PASS_THROUGH;
 use super::values::arm_value;
+use super::{count, Visitor};
 use crate::extract::rust::front::ident::with_ident_str;
+use crate::extract::rust::Deps;
+
+impl Visitor<'_, '_> {
+    /// `match command { A => a::run(), B(o) => b::run(o).await, .. }`: two or more
+    /// arms calling functions of distinct modules the file declares.
+    /// A local package's function an arm runs (`Self::Ai(c) => atuin_ai::run(c)`)
+    /// is a subcommand too, whose code is that package's: listed for
+    /// [`Self::note_dispatched`].
+    pub(super) fn dispatch(&mut self, m: &syn::ExprMatch) {
+        let mut modules: Vec<String> = Vec::new();
+        let mut packages: Vec<String> = Vec::new();
+        for arm in &m.arms {
+            let is_module = |m: &str| {
+                self.mods.iter().any(|d| d == m)
+                    || self.nested_module(m).is_some()
+                    || self.ctx.deps.and_then(|d| d.local_package(m)).is_some()
+            };
+            let own = |m: &str| own_library(self.ctx.deps, m);
+            let module = arm_module(&arm.body, &is_module, &own);
+            let module = module.or_else(|| self.value_module(arm).map(|m| (m, false)));
+            let Some((mut module, of_library)) = module else {
+                continue;
+            };
+            if let Some(nested) = self.nested_module(&module) {
+                module = nested;
+            }
+            // A module of the library is kept when its file sits where the binary's
+            // own module would ([`Units::split`] looks for it there).
+            if self.mods.contains(&module) || module.contains('/') || of_library {
+                if !modules.contains(&module) {
+                    modules.push(module);
+                }
+            } else if let Some(p) = self.ctx.deps.and_then(|d| d.local_package(&module)) {
+                packages.push(p.to_string());
+            }
+        }
+        if modules.len() >= 2 {
+            for module in modules {
+                if !self.facts.dispatch.contains(&module) {
+                    self.facts.dispatch.push(module);
+                }
+            }
+            for p in packages {
+                count(&mut self.dispatched, p);
+            }
+        }
+    }
+}
+
+/// Whether a path's first segment names the package's own library: `crate`, or the
+/// library's name as its binaries write it.
+fn own_library(deps: Option<&Deps>, first: &str) -> bool {
+    first == "crate"
+        || deps
+            .and_then(|d| d.names.get(first))
+            .is_some_and(|p| p == "crate")
+}
 
 /// The module an arm's body calls a function of: `server::run()`, `b::run(o).await?`,
 /// `{ admin::run(c) }`, `return doctor::run(&s).await`, and through the wrappers a
 /// result passes on its way out: `Ok(extension::execute(cmd)?)`,
 /// `upgrade::install().map_err(Into::into)`, a block's tail after a guard (`{ if
 /// !direct { return Err(..) } upgrade::install() }`). `is_module`: whether a name is
-/// a module the file declares or a local package.
-pub(super) fn arm_module(body: &Expr, is_module: &dyn Fn(&str) -> bool) -> Option<String> {
+/// a module the file declares or a local package. A path through the package's own
+/// library (`is_own`: `crate`, or its name from one of its binaries:
+/// `unleash_edge::health_checker::check_health(a)`) names the library's module, the
+/// second segment: then `true` comes with it.
+pub(super) fn arm_module(
+    body: &Expr,
+    is_module: &dyn Fn(&str) -> bool,
+    is_own: &dyn Fn(&str) -> bool,
+) -> Option<(String, bool)> {
     let mut value = arm_value(body);
     loop {
         value = match value {
@@ -33,13 +98,13 @@ pub(super) fn arm_module(body: &Expr, is_module: &dyn Fn(&str) -> bool) -> Optio
             _ => break,
         };
     }
-    match value {
-        Expr::Call(c) => match &*c.func {
-            Expr::Path(p) if p.path.segments.len() >= 2 => {
-                Some(p.path.segments.first()?.ident.to_string())
-            }
-            _ => None,
-        },
+    let Expr::Call(c) = value else { return None };
+    let Expr::Path(p) = &*c.func else { return None };
+    let segments = &p.path.segments;
+    let first = segments.first()?.ident.to_string();
+    match segments.len() {
+        n if n >= 3 && is_own(&first) => Some((segments[1].ident.to_string(), true)),
+        n if n >= 2 => Some((first, false)),
         _ => None,
     }
 }

@@ -33,7 +33,6 @@ use rustc_hash::FxHashMap as HashMap;
 use syn::Expr;
 
 use super::Visitor;
-use arms::arm_module;
 pub(crate) use complete::needs_no_service;
 use complete::{repeats, runs_to_completion};
 pub(crate) use methods::{body_key, one_shot_methods};
@@ -319,7 +318,7 @@ impl Visitor<'_, '_> {
                 self.shows_long_running()
             }
             Expr::Match(m) => {
-                if !self.mods.is_empty() {
+                if !self.mods.is_empty() || self.ctx.deps.is_some_and(|d| d.own_name().is_some()) {
                     self.dispatch(m);
                 }
                 self.method_dispatch(m);
@@ -439,47 +438,6 @@ impl Visitor<'_, '_> {
         }
         if local && !self.facts.local_crates.iter().any(|c| c == package) {
             self.facts.local_crates.push(package.to_string());
-        }
-    }
-
-    /// `match command { A => a::run(), B(o) => b::run(o).await, .. }`: two or more
-    /// arms calling functions of distinct modules the file declares.
-    /// A local package's function an arm runs (`Self::Ai(c) => atuin_ai::run(c)`)
-    /// is a subcommand too, whose code is that package's: listed for
-    /// [`Self::note_dispatched`].
-    fn dispatch(&mut self, m: &syn::ExprMatch) {
-        let mut modules: Vec<String> = Vec::new();
-        let mut packages: Vec<String> = Vec::new();
-        for arm in &m.arms {
-            let is_module = |m: &str| {
-                self.mods.iter().any(|d| d == m)
-                    || self.nested_module(m).is_some()
-                    || self.ctx.deps.and_then(|d| d.local_package(m)).is_some()
-            };
-            let module = arm_module(&arm.body, &is_module);
-            let Some(mut module) = module.or_else(|| self.value_module(arm)) else {
-                continue;
-            };
-            if let Some(nested) = self.nested_module(&module) {
-                module = nested;
-            }
-            if self.mods.contains(&module) || module.contains('/') {
-                if !modules.contains(&module) {
-                    modules.push(module);
-                }
-            } else if let Some(p) = self.ctx.deps.and_then(|d| d.local_package(&module)) {
-                packages.push(p.to_string());
-            }
-        }
-        if modules.len() >= 2 {
-            for module in modules {
-                if !self.facts.dispatch.contains(&module) {
-                    self.facts.dispatch.push(module);
-                }
-            }
-            for p in packages {
-                count(&mut self.dispatched, p);
-            }
         }
     }
 

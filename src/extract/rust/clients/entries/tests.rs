@@ -135,7 +135,9 @@ fn an_arm_calls_a_function_of_a_module() {
     // The modules the file declares (or local packages); `std` is neither.
     let modules =
         |m: &str| ["server", "admin", "a", "b", "extension", "upgrade", "login"].contains(&m);
-    let arm_module = |text: &str| super::arm_module(&expr(text), &modules);
+    let own = |m: &str| ["crate", "edge"].contains(&m);
+    let arm_module =
+        |text: &str| super::arms::arm_module(&expr(text), &modules, &own).map(|(m, _)| m);
     assert_eq!(arm_module("server::run()"), Some("server".into()));
     assert_eq!(arm_module("{ admin::run(c).await? }"), Some("admin".into()));
     assert_eq!(arm_module("run()"), None, "no module");
@@ -156,6 +158,17 @@ fn an_arm_calls_a_function_of_a_module() {
         Some("login".into()),
         "a type's function before the tail"
     );
+    // A module of the package's own library, named from its binary.
+    let of_library = |text: &str| super::arms::arm_module(&expr(text), &modules, &own);
+    assert_eq!(
+        of_library("edge::health_checker::check_health(a).await"),
+        Some(("health_checker".into(), true))
+    );
+    assert_eq!(
+        of_library("crate::ready::check(a)"),
+        Some(("ready".into(), true))
+    );
+    assert_eq!(of_library("server::run()"), Some(("server".into(), false)));
 }
 
 #[test]
