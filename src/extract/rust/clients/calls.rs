@@ -153,7 +153,7 @@ impl Visitor<'_, '_> {
             (PathRole::ClientWrapper, _) => Some(self.args_keep_first(&c.args)),
             (PathRole::TimeoutWrapper, _) => {
                 self.paced |= super::timed::HAS_TIMEOUT;
-                self.wrapper_starts.push(c.span().start());
+                self.wrapper_starts.push(c.paren_token.span.open().start());
                 self.wrapped += 1;
                 for a in &c.args {
                     self.wrap_pending(a);

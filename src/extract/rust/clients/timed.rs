@@ -19,7 +19,6 @@
 
 use proc_macro2::LineColumn;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
-use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 use syn::{Expr, Stmt};
 
@@ -63,7 +62,7 @@ struct Handed<'w> {
 
 impl<'ast> Visit<'ast> for Handed<'_> {
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
-        if self.wrappers.contains(&c.span().start()) {
+        if self.wrappers.contains(&c.paren_token.span.open().start()) {
             for a in &c.args {
                 if let Expr::Path(p) = a {
                     if let Some(i) = p.path.get_ident() {
@@ -152,7 +151,7 @@ impl<'ast> Visit<'ast> for Calls<'_> {
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
         let depth = if spawns(c) {
             0
-        } else if self.wrappers.contains(&c.span().start()) {
+        } else if self.wrappers.contains(&c.paren_token.span.open().start()) {
             self.depth + 1
         } else {
             self.depth
@@ -217,7 +216,6 @@ pub(super) fn timed_functions(
 #[cfg(test)]
 mod tests {
     use super::timed_only;
-    use syn::spanned::Spanned;
 
     /// The names `body` calls only inside `timeout(..)` (every call of that name
     /// taken for the catalogued wrapper).
@@ -228,7 +226,7 @@ mod tests {
             fn visit_expr_call(&mut self, c: &'a syn::ExprCall) {
                 if let syn::Expr::Path(p) = &*c.func {
                     if p.path.segments.last().is_some_and(|s| s.ident == "timeout") {
-                        self.0.push(c.span().start());
+                        self.0.push(c.paren_token.span.open().start());
                     }
                 }
                 syn::visit::visit_expr_call(self, c);
