@@ -249,7 +249,11 @@ impl Visitor<'_, '_> {
     /// the one handle, or, for two or more, a placeholder every one of them is bound
     /// to (as values stored in one field meet its uses, [`super::fields`]), so that
     /// what is then done with the value (`b.timeout(d)`) happens to each.
-    fn one_of(&mut self, mut values: Vec<usize>, at: proc_macro2::Span) -> Option<usize> {
+    pub(super) fn one_of(
+        &mut self,
+        mut values: Vec<usize>,
+        at: proc_macro2::Span,
+    ) -> Option<usize> {
         values.dedup();
         if values.len() < 2 {
             return values.first().copied();

@@ -51,6 +51,14 @@ impl Visitor<'_, '_> {
         if c.args.len() == 1 && is_transparent(&fp.path) {
             return self.expr(&c.args[0]);
         }
+        // `Err(e)`: an error, never a client (`tls.map_or_else(|| Err(..), |t| Ok(b))`
+        // is worth the builder alone).
+        if fp.path.is_ident("Err") {
+            for a in &c.args {
+                self.expr(a);
+            }
+            return None;
+        }
         if c.args.len() == 1 && super::bindings::is_lazy_new(&fp.path) {
             return self.closure_value(&c.args[0]);
         }

@@ -339,7 +339,13 @@ impl Visitor<'_, '_> {
             .filter(|_| super::handles::FALLBACK_CALLS.contains(&name));
         let mark = self.facts.handles.len();
         let mut arg_methods = Vec::new();
-        for a in &m.args {
+        let combined = self.combinator(m, st.handle);
+        if let Some(built) = combined {
+            // `tls.map_or_else(|| Ok(ClientBuilder::new()), ..)`: what the closures
+            // return is the chain's value from here on.
+            st.handle = st.handle.or(built);
+        }
+        for a in m.args.iter().filter(|_| combined.is_none()) {
             // A request built in the argument of a request call on the same client.
             let chain_arg = matches!(a, Expr::MethodCall(_)) || ends_in_method_call(a);
             if request && chain_arg {
@@ -406,6 +412,50 @@ impl Visitor<'_, '_> {
         let Expr::Path(p) = arg else { return None };
         let name = p.path.get_ident()?.to_string();
         self.scope().local_targets.get(&name).cloned()
+    }
+}
+
+/// `Result` and `Option` combinators whose closures are handed the value (the last
+/// closure of `map_or_else` and `map_or`), or return the value the chain goes on with.
+const COMBINATORS: &[&str] = &[
+    "map",
+    "and_then",
+    "inspect",
+    "map_or_else",
+    "map_or",
+    "or_else",
+    "unwrap_or_else",
+];
+const HANDED_THE_VALUE: &[&str] = &["map", "and_then", "inspect", "map_or_else", "map_or"];
+
+impl Visitor<'_, '_> {
+    /// A combinator call whose arguments are closures (`.and_then(|b| b.timeout(d).build())`):
+    /// visits each, the last one's single parameter bound to `handle` where the
+    /// combinator hands it the value, and returns the handle the closures evaluate to
+    /// (one for several: [`Self::one_of`]). `None`: no such call, its arguments are
+    /// visited as usual.
+    fn combinator(&mut self, m: &ExprMethodCall, handle: Option<usize>) -> Option<Option<usize>> {
+        let name = m.method.to_string();
+        let closures = m.args.iter().all(|a| matches!(a, Expr::Closure(_)));
+        if !closures || m.args.is_empty() || !COMBINATORS.contains(&name.as_str()) {
+            return None;
+        }
+        let mut values = Vec::new();
+        for (i, a) in m.args.iter().enumerate() {
+            let Expr::Closure(c) = a else { continue };
+            self.scopes.push(Default::default());
+            let last = i + 1 == m.args.len() && HANDED_THE_VALUE.contains(&name.as_str());
+            if let (Some(h), true, [p]) =
+                (handle, last, c.inputs.iter().collect::<Vec<_>>().as_slice())
+            {
+                if let Some(param) = pat_ident(p) {
+                    self.scope().vars.insert(param, h);
+                }
+            }
+            values.extend(self.closure_value(&c.body));
+            self.scopes.pop();
+        }
+        Some(self.one_of(values, m.method.span()))
     }
 }
 
