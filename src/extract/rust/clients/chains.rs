@@ -435,19 +435,25 @@ impl Visitor<'_, '_> {
     /// (one for several: [`Self::one_of`]). `None`: no such call, its arguments are
     /// visited as usual.
     fn combinator(&mut self, m: &ExprMethodCall, handle: Option<usize>) -> Option<Option<usize>> {
-        let name = m.method.to_string();
+        // Asked of every method call of a chain: the arguments first, then the name
+        // without allocating it.
         let closures = m.args.iter().all(|a| matches!(a, Expr::Closure(_)));
-        if !closures || m.args.is_empty() || !COMBINATORS.contains(&name.as_str()) {
+        if !closures || m.args.is_empty() {
+            return None;
+        }
+        let (combinator, hands) = with_ident_str(&m.method, |n| {
+            (COMBINATORS.contains(&n), HANDED_THE_VALUE.contains(&n))
+        });
+        if !combinator {
             return None;
         }
         let mut values = Vec::new();
         for (i, a) in m.args.iter().enumerate() {
             let Expr::Closure(c) = a else { continue };
             self.scopes.push(Default::default());
-            let last = i + 1 == m.args.len() && HANDED_THE_VALUE.contains(&name.as_str());
-            if let (Some(h), true, [p]) =
-                (handle, last, c.inputs.iter().collect::<Vec<_>>().as_slice())
-            {
+            let last = i + 1 == m.args.len() && hands;
+            let param = (c.inputs.len() == 1).then(|| c.inputs.first()).flatten();
+            if let (Some(h), true, Some(p)) = (handle, last, param) {
                 if let Some(param) = pat_ident(p) {
                     self.scope().vars.insert(param, h);
                 }

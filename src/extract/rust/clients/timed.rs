@@ -23,6 +23,7 @@ use syn::visit::{self, Visit};
 use syn::{Expr, Stmt};
 
 use super::callgraph::CallGraph;
+use crate::extract::rust::front::ident::with_ident_str;
 use crate::extract::rust::front::macros;
 use crate::extract::rust::FileFacts;
 
@@ -117,10 +118,7 @@ fn spawns(c: &syn::ExprCall) -> bool {
     let Expr::Path(p) = &*c.func else {
         return false;
     };
-    p.path
-        .segments
-        .last()
-        .is_some_and(|s| s.ident.to_string().starts_with("spawn"))
+    (p.path.segments.last()).is_some_and(|s| with_ident_str(&s.ident, |n| n.starts_with("spawn")))
 }
 
 impl<'ast> Visit<'ast> for Calls<'_> {

@@ -318,7 +318,8 @@ impl Visitor<'_, '_> {
                 self.shows_long_running()
             }
             Expr::Match(m) => {
-                if !self.mods.is_empty() || self.ctx.deps.is_some_and(|d| d.own_name().is_some()) {
+                // A binary root may dispatch into its package's library as well.
+                if !self.mods.is_empty() || self.facts.binary_root {
                     self.dispatch(m);
                 }
                 self.method_dispatch(m);
