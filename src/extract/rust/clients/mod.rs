@@ -384,6 +384,9 @@ impl Visitor<'_, '_> {
         let sleeps = m.path.segments.last().is_some_and(|s| s.ident == "select")
             && mentions(&m.tokens, &["sleep", "timeout"]);
         if sleeps {
+            if let Some(branches) = crate::extract::rust::front::macros::select_branches(m) {
+                return self.racing_sleep(&branches);
+            }
             self.wrapped += 1;
         }
         if kind == "block" {
@@ -404,6 +407,24 @@ impl Visitor<'_, '_> {
         }
         if sleeps {
             self.wrapped -= 1;
+        }
+    }
+
+    /// `select! { r = fut => .., _ = sleep(d) => handle().await }`: the branches'
+    /// futures race the sleep, as `timeout(d, fut)` bounds `fut` (a request future
+    /// bound by `let` too); a branch's body runs after its future won, unbounded.
+    fn racing_sleep(&mut self, branches: &[crate::extract::rust::front::macros::SelectBranch]) {
+        for b in branches {
+            if let Some(future) = &b.future {
+                self.wrapped += 1;
+                self.wrap_pending(future);
+                self.expr(future);
+                self.wrapped -= 1;
+            }
+            if let Some(guard) = &b.guard {
+                self.expr(guard);
+            }
+            self.expr(&b.body);
         }
     }
 
