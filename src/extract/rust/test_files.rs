@@ -109,7 +109,8 @@ pub(crate) fn suspects<'a>(texts: impl Iterator<Item = (&'a Path, &'a str)>) -> 
 /// name) and depended on by the run's packages only under `[dev-dependencies]`, or by
 /// none when it is a library (a workspace member whose library only its own `tests/`
 /// drive against the service, `merino-integration-tests`; `has_binary`, per package: a
-/// binary nothing depends on, `test-runs`, may be a service about tests). A harness
+/// binary nothing depends on, `test-runs`, may be a service about tests, unless a
+/// suite word ends its name: [`suite_named`]). A harness
 /// that also ships binaries is test support when it cannot be published, has a
 /// library (`has_library`) and a test word names it (ballista's `ballista-chaos`, whose
 /// library `chaos_testing` starts the cluster from its own binaries): a mock or
@@ -156,7 +157,10 @@ pub(crate) fn test_support<'d>(
                 }
                 let harness = binary && library && d.unpublished_member;
                 let named = |strict: bool| names(d).any(|n| test_named(n, strict));
-                !used(n) && named(false) && (dev_used(n) || !binary || (harness && named(true)))
+                let suite = names(d).any(suite_named);
+                !used(n)
+                    && named(false)
+                    && (dev_used(n) || !binary || suite || (harness && named(true)))
             })
             .collect();
         if next == support {
@@ -204,6 +208,14 @@ pub(crate) fn dev_tooling(deps: Option<&Deps>) -> bool {
         .is_some_and(|n| n == "xtask" || n.starts_with("xtask_"))
 }
 
+/// The package's name ends in a suite word (`integration-tests`, `api-e2e`,
+/// `itests`): it *is* tests, binary or not (indexer-rs's `integration-tests`, a
+/// runner that drives the local test network), where a test word elsewhere may name a
+/// service about tests (`test-runs`, `tests-dashboard`).
+fn suite_named(name: &str) -> bool {
+    (name.rsplit('_').next()).is_some_and(|w| matches!(w, "tests" | "e2e" | "itest" | "itests"))
+}
+
 /// A `_`-separated word of the package name starts or ends with `test` (`test_utils`,
 /// `testkit`, `googletest`), or is a mock, fixture or integration-test word
 /// (`linkerd-app-integration`, the proxy's integration-test harness; `itest`, `e2e`).
@@ -235,6 +247,21 @@ mod tests {
         // Above the common folder nothing counts: a run of `testing/` alone.
         let alone = ["tests/a/x/Cargo.toml", "tests/a/y/Cargo.toml"];
         assert_eq!(in_test_dirs(alone.iter().map(Path::new)), [false, false]);
+    }
+
+    #[test]
+    fn suite_names_end_in_a_suite_word() {
+        for name in [
+            "integration_tests",
+            "api_e2e",
+            "itests",
+            "orders_integration_tests",
+        ] {
+            assert!(suite_named(name), "{name}");
+        }
+        for name in ["test_runs", "tests_dashboard", "e2e_reporter", "contest"] {
+            assert!(!suite_named(name), "{name}");
+        }
     }
 
     #[test]
