@@ -267,6 +267,40 @@ impl Visitor<'_, '_> {
         Some(placeholder)
     }
 
+    /// A function's returned values with each branch placeholder of [`Self::one_of`]
+    /// replaced by the values it stands for (`if tls { A } else { B }` returns both
+    /// builders): a caller's chain (`make().timeout(d).build()`) then meets each of
+    /// them, as it meets a single returned builder.
+    pub(super) fn branch_values(&self, returns: Vec<usize>) -> Vec<usize> {
+        let key = |h: usize| match &self.facts.handles[h].origin {
+            Origin::Field { name } if name.starts_with("#branches@") => Some(name),
+            _ => None,
+        };
+        if !returns.iter().any(|&h| key(h).is_some()) {
+            return returns;
+        }
+        let mut out = Vec::with_capacity(returns.len() + 1);
+        let mut todo: Vec<usize> = returns.into_iter().rev().collect();
+        // Nested placeholders (an `if` inside a `match` arm) expand in turn, each once.
+        let mut seen = Vec::new();
+        while let Some(h) = todo.pop() {
+            let Some(name) = key(h) else {
+                if !out.contains(&h) {
+                    out.push(h);
+                }
+                continue;
+            };
+            if seen.contains(&h) {
+                continue;
+            }
+            seen.push(h);
+            let bound = self.facts.field_binds.iter().filter(|(k, _)| k == name);
+            let values: Vec<usize> = bound.map(|(_, v)| *v).collect();
+            todo.extend(values.into_iter().rev());
+        }
+        out
+    }
+
     /// Binds `bound` to handle `h` and visits both branches of `if let Some(bound) = ..`.
     fn bind_some(&mut self, bound: String, h: usize, i: &ExprIf) {
         self.scope().vars.insert(bound, h);

@@ -53,6 +53,9 @@ struct ChainState {
     breaker_api: Option<usize>,
     /// A request was made: the chain now yields a response, not the client.
     in_request: bool,
+    /// A call was recorded on the handle: it is the chain's subject from here on
+    /// (a combinator's closure no longer replaces it, [`REPLACED`]).
+    called: bool,
 }
 
 impl Visitor<'_, '_> {
@@ -222,6 +225,7 @@ impl Visitor<'_, '_> {
             self.pos.offset(m.method.span().start()),
             self.pos.offset(m.paren_token.span.close().end()),
         );
+        st.called = true;
         chain.calls.push(CallFact {
             name: name.into(),
             span,
@@ -342,8 +346,18 @@ impl Visitor<'_, '_> {
         let combined = self.combinator(m, st.handle);
         if let Some(built) = combined {
             // `tls.map_or_else(|| Ok(ClientBuilder::new()), ..)`: what the closures
-            // return is the chain's value from here on.
-            st.handle = st.handle.or(built);
+            // return is the chain's value from here on; after `map` or `and_then` it
+            // is, over the value handed in (`load(&t).map(|id| builder.identity(id))`:
+            // the builder, not what `load` returned), when they return a value and
+            // no call was made on the one handed in (`client.get(u).send().await?
+            // .bytes_stream().map(|b| parse(b))` stays the client's chain).
+            let replaces = built.is_some()
+                && !st.called
+                && with_ident_str(&m.method, |n| REPLACED.contains(&n));
+            // Otherwise (`or_else`, `inspect`) only a value made in the closures
+            // counts: `region.or_else(|| sdk_config.region().cloned())` is no config.
+            let made = built.filter(|&b| b >= mark);
+            st.handle = if replaces { built } else { st.handle.or(made) };
         }
         for a in m.args.iter().filter(|_| combined.is_none()) {
             // A request built in the argument of a request call on the same client.
@@ -428,6 +442,10 @@ const COMBINATORS: &[&str] = &[
 ];
 const HANDED_THE_VALUE: &[&str] = &["map", "and_then", "inspect", "map_or_else", "map_or"];
 
+/// Combinators whose result is their closures' value, not the value handed in
+/// (asked only at the start of a chain, see `ChainState::called`).
+const REPLACED: &[&str] = &["map", "and_then", "map_or_else", "map_or"];
+
 impl Visitor<'_, '_> {
     /// A combinator call whose arguments are closures (`.and_then(|b| b.timeout(d).build())`):
     /// visits each, the last one's single parameter bound to `handle` where the
@@ -450,16 +468,28 @@ impl Visitor<'_, '_> {
         let mut values = Vec::new();
         for (i, a) in m.args.iter().enumerate() {
             let Expr::Closure(c) = a else { continue };
-            self.scopes.push(Default::default());
             let last = i + 1 == m.args.len() && hands;
-            let param = (c.inputs.len() == 1).then(|| c.inputs.first()).flatten();
-            if let (Some(h), true, Some(p)) = (handle, last, param) {
+            let handed = handle.filter(|_| last && c.inputs.len() == 1);
+            // The closure sees the function's variables (`|cert| builder`, a value
+            // captured from around it); its parameters shadow them only inside it,
+            // bound to the value handed in or to nothing.
+            let mut shadowed = Vec::new();
+            for p in &c.inputs {
                 if let Some(param) = pat_ident(p) {
-                    self.scope().vars.insert(param, h);
+                    let before = match handed {
+                        Some(h) => self.scope().vars.insert(param.clone(), h),
+                        None => self.scope().vars.remove(&param),
+                    };
+                    shadowed.push((param, before));
                 }
             }
             values.extend(self.closure_value(&c.body));
-            self.scopes.pop();
+            for (param, before) in shadowed {
+                match before {
+                    Some(b) => self.scope().vars.insert(param, b),
+                    None => self.scope().vars.remove(&param),
+                };
+            }
         }
         Some(self.one_of(values, m.method.span()))
     }

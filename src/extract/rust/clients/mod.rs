@@ -473,10 +473,8 @@ impl Visitor<'_, '_> {
         let scope = self.scopes.pop().unwrap_or_default();
         self.fn_name = saved_fn;
         if !scope.returns.is_empty() {
-            self.facts.fns.push(FnFact {
-                name,
-                returns: scope.returns,
-            });
+            let returns = self.branch_values(scope.returns);
+            self.facts.fns.push(FnFact { name, returns });
         }
     }
 }
