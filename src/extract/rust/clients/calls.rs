@@ -213,7 +213,8 @@ impl Visitor<'_, '_> {
 impl Visitor<'_, '_> {
     /// `XClient::connect(endpoint.tcp_keepalive(k).timeout(d))`: the calls of the
     /// constructor's arguments that the catalogue's `arg-timeout` names, recorded on
-    /// the client built (`h`) as calls of its own construction.
+    /// the client built (`h`) as calls of its own construction; also those made on a
+    /// variable's value before (`XClient::connect(endpoint.clone())`).
     fn arg_timeouts(&mut self, api: usize, args: &Punctuated<Expr, Token![,]>, h: usize) {
         let names = &self.ctx.catalog.clients[api].arg_timeout;
         if names.is_empty() {
@@ -224,26 +225,25 @@ impl Visitor<'_, '_> {
             while let Expr::Reference(r) = a {
                 a = &r.expr;
             }
-            for (m, _) in super::chains::flatten(a).0 {
+            let (chain, base) = super::chains::flatten(a);
+            for (m, _) in &chain {
                 if names.iter().any(|n| m.method == n) {
-                    calls.push(CallFact {
-                        name: m.method.to_string().into(),
-                        span: crate::tree::Span::new(
-                            self.pos.offset(m.method.span().start()),
-                            self.pos.offset(m.paren_token.span.close().end()),
-                        ),
-                        nargs: m.args.len(),
-                        arg_words: arg_words(m.args.iter()),
-                        target: None,
-                        arg_methods: Vec::new(),
-                        wrapped: false,
-                        awaited: false,
-                        breaker: false,
-                        in_fn: None,
-                        configurable: self.is_configurable(&m.args),
-                    });
+                    calls.push(self.arg_timeout_call(m));
                 }
             }
+            // `let endpoint = Endpoint::new(a)?.timeout(d);` then
+            // `XClient::connect(endpoint.clone())`: the calls made on the value so far.
+            let Some(var) = super::syntax::simple_ident(base) else {
+                continue;
+            };
+            let Some(&bound) = self.scope().vars.get(&var) else {
+                continue;
+            };
+            let made = self.facts.handles[bound].chains.get().iter();
+            let named = made
+                .flat_map(|c| &c.calls)
+                .filter(|c| names.iter().any(|n| c.name.as_str() == n.as_str()));
+            calls.extend(named.cloned());
         }
         if !calls.is_empty() {
             self.facts.handles[h].chains.get_mut().push(Chain {
@@ -252,6 +252,25 @@ impl Visitor<'_, '_> {
                 breaker: false,
                 configurable: false,
             });
+        }
+    }
+
+    fn arg_timeout_call(&self, m: &syn::ExprMethodCall) -> CallFact {
+        CallFact {
+            name: m.method.to_string().into(),
+            span: crate::tree::Span::new(
+                self.pos.offset(m.method.span().start()),
+                self.pos.offset(m.paren_token.span.close().end()),
+            ),
+            nargs: m.args.len(),
+            arg_words: arg_words(m.args.iter()),
+            target: None,
+            arg_methods: Vec::new(),
+            wrapped: false,
+            awaited: false,
+            breaker: false,
+            in_fn: None,
+            configurable: self.is_configurable(&m.args),
         }
     }
 }
