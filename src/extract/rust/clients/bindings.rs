@@ -12,6 +12,9 @@ use super::Visitor;
 use crate::extract::rust::facts::Origin;
 use crate::extract::rust::front::ident::with_ident_str;
 
+/// The field-key prefix of a branch placeholder ([`Visitor::one_of`]).
+const BRANCHES: &str = "#branches@";
+
 /// Lazy cells whose constructor takes the closure that builds the value.
 const LAZY_CELLS: &[&str] = &["LazyLock", "Lazy", "LazyCell"];
 
@@ -259,7 +262,7 @@ impl Visitor<'_, '_> {
             return values.first().copied();
         }
         let start = at.start();
-        let key = format!("#branches@{}:{}", start.line, start.column);
+        let key = format!("{BRANCHES}{}:{}", start.line, start.column);
         let placeholder = self.new_handle(Origin::Field { name: key.clone() });
         for h in values {
             self.bind_field(key.clone(), h);
@@ -273,7 +276,7 @@ impl Visitor<'_, '_> {
     /// them, as it meets a single returned builder.
     pub(super) fn branch_values(&self, returns: Vec<usize>) -> Vec<usize> {
         let key = |h: usize| match &self.facts.handles[h].origin {
-            Origin::Field { name } if name.starts_with("#branches@") => Some(name),
+            Origin::Field { name } if name.starts_with(BRANCHES) => Some(name),
             _ => None,
         };
         if !returns.iter().any(|&h| key(h).is_some()) {

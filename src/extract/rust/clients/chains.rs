@@ -54,7 +54,7 @@ struct ChainState {
     /// A request was made: the chain now yields a response, not the client.
     in_request: bool,
     /// A call was recorded on the handle: it is the chain's subject from here on
-    /// (a combinator's closure no longer replaces it, [`REPLACED`]).
+    /// (a combinator's closure no longer replaces it, [`Visitor::combinator`]).
     called: bool,
 }
 
@@ -344,16 +344,14 @@ impl Visitor<'_, '_> {
         let mark = self.facts.handles.len();
         let mut arg_methods = Vec::new();
         let combined = self.combinator(m, st.handle);
-        if let Some(built) = combined {
+        if let Some((built, replaces)) = combined {
             // `tls.map_or_else(|| Ok(ClientBuilder::new()), ..)`: what the closures
             // return is the chain's value from here on; after `map` or `and_then` it
             // is, over the value handed in (`load(&t).map(|id| builder.identity(id))`:
             // the builder, not what `load` returned), when they return a value and
             // no call was made on the one handed in (`client.get(u).send().await?
             // .bytes_stream().map(|b| parse(b))` stays the client's chain).
-            let replaces = built.is_some()
-                && !st.called
-                && with_ident_str(&m.method, |n| REPLACED.contains(&n));
+            let replaces = replaces && built.is_some() && !st.called;
             // Otherwise (`or_else`, `inspect`) only a value made in the closures
             // counts: `region.or_else(|| sdk_config.region().cloned())` is no config.
             let made = built.filter(|&b| b >= mark);
@@ -442,25 +440,27 @@ const COMBINATORS: &[&str] = &[
 ];
 const HANDED_THE_VALUE: &[&str] = &["map", "and_then", "inspect", "map_or_else", "map_or"];
 
-/// Combinators whose result is their closures' value, not the value handed in
-/// (asked only at the start of a chain, see `ChainState::called`).
-const REPLACED: &[&str] = &["map", "and_then", "map_or_else", "map_or"];
-
 impl Visitor<'_, '_> {
     /// A combinator call whose arguments are closures (`.and_then(|b| b.timeout(d).build())`):
     /// visits each, the last one's single parameter bound to `handle` where the
     /// combinator hands it the value, and returns the handle the closures evaluate to
-    /// (one for several: [`Self::one_of`]). `None`: no such call, its arguments are
-    /// visited as usual.
-    fn combinator(&mut self, m: &ExprMethodCall, handle: Option<usize>) -> Option<Option<usize>> {
+    /// (one for several: [`Self::one_of`]), and whether the combinator's result is
+    /// that value rather than the one handed in (all that hand it but `inspect`).
+    /// `None`: no such call, its arguments are visited as usual.
+    fn combinator(
+        &mut self,
+        m: &ExprMethodCall,
+        handle: Option<usize>,
+    ) -> Option<(Option<usize>, bool)> {
         // Asked of every method call of a chain: the arguments first, then the name
         // without allocating it.
         let closures = m.args.iter().all(|a| matches!(a, Expr::Closure(_)));
         if !closures || m.args.is_empty() {
             return None;
         }
-        let (combinator, hands) = with_ident_str(&m.method, |n| {
-            (COMBINATORS.contains(&n), HANDED_THE_VALUE.contains(&n))
+        let (combinator, hands, replaces) = with_ident_str(&m.method, |n| {
+            let hands = HANDED_THE_VALUE.contains(&n);
+            (COMBINATORS.contains(&n), hands, hands && n != "inspect")
         });
         if !combinator {
             return None;
@@ -470,19 +470,7 @@ impl Visitor<'_, '_> {
             let Expr::Closure(c) = a else { continue };
             let last = i + 1 == m.args.len() && hands;
             let handed = handle.filter(|_| last && c.inputs.len() == 1);
-            // The closure sees the function's variables (`|cert| builder`, a value
-            // captured from around it); its parameters shadow them only inside it,
-            // bound to the value handed in or to nothing.
-            let mut shadowed = Vec::new();
-            for p in &c.inputs {
-                if let Some(param) = pat_ident(p) {
-                    let before = match handed {
-                        Some(h) => self.scope().vars.insert(param.clone(), h),
-                        None => self.scope().vars.remove(&param),
-                    };
-                    shadowed.push((param, before));
-                }
-            }
+            let shadowed = self.shadow_params(c, handed);
             values.extend(self.closure_value(&c.body));
             for (param, before) in shadowed {
                 match before {
@@ -491,7 +479,38 @@ impl Visitor<'_, '_> {
                 };
             }
         }
-        Some(self.one_of(values, m.method.span()))
+        Some((self.one_of(values, m.method.span()), replaces))
+    }
+
+    /// The closure sees the function's variables (`|cert| builder`, a value captured
+    /// from around it); its parameters shadow them only inside it, bound to the value
+    /// handed in or to nothing. Returns what to restore: (parameter, its value
+    /// before), only for the names it changed (most closures change none).
+    fn shadow_params(
+        &mut self,
+        c: &syn::ExprClosure,
+        handed: Option<usize>,
+    ) -> Vec<(String, Option<usize>)> {
+        let mut shadowed = Vec::new();
+        for p in &c.inputs {
+            let Some(param) = pat_ident_ref(p) else {
+                continue;
+            };
+            if let Some(h) = handed {
+                let name = param.to_string();
+                let before = self.scope().vars.insert(name.clone(), h);
+                shadowed.push((name, before));
+                continue;
+            }
+            let vars = &mut self.scope().vars;
+            if vars.is_empty() {
+                continue;
+            }
+            if let Some((name, before)) = with_ident_str(param, |n| vars.remove_entry(n)) {
+                shadowed.push((name, Some(before)));
+            }
+        }
+        shadowed
     }
 }
 
