@@ -20,7 +20,7 @@ use crate::extract::rust::routes::RoutesCatalog;
 mod client_api;
 mod process;
 pub use client_api::ClientApi;
-pub use process::{BackgroundJob, HandBreaker, OneShot};
+pub use process::{BackgroundJob, ConnectionPool, HandBreaker, OneShot};
 
 /// One parsed file of an `apis/` folder, in the format its name selects.
 #[derive(Debug)]
@@ -94,6 +94,9 @@ pub struct CatalogFile {
     /// what only they reach).
     #[serde(default)]
     pub background_job: Vec<BackgroundJob>,
+    /// Connection pools whose checkout bounds the connects their managers make.
+    #[serde(default)]
+    pub connection_pool: Vec<ConnectionPool>,
 }
 
 impl CatalogFile {
@@ -215,6 +218,8 @@ pub struct Catalog {
     pub hand_breakers: Vec<HandBreaker>,
     /// Job-queue traits, every file's entries.
     pub background_jobs: Vec<BackgroundJob>,
+    /// Connection pools' manager traits, every file's entries.
+    pub connection_pools: Vec<ConnectionPool>,
     client_wrappers: Vec<TimeoutWrapper>,
     /// Methods whose client argument is used under their own deadline.
     timeout_consumers: Vec<TimeoutConsumer>,
@@ -262,6 +267,7 @@ impl Catalog {
                 self.timeout_consumers.extend(file.timeout_consumer);
                 self.hand_breakers.extend(file.hand_breaker);
                 self.background_jobs.extend(file.background_job);
+                self.connection_pools.extend(file.connection_pool);
                 if let Some(o) = file.one_shot {
                     self.one_shot.cli.extend(o.cli);
                     self.one_shot.service.extend(o.service);

@@ -248,6 +248,16 @@ pub struct FileFacts {
     /// calls ([`crate::extract::rust::clients::jobs`]). Empty in most files.
     #[serde(default)]
     pub jobs: Vec<(String, Vec<String>)>,
+    /// Methods a connection pool calls to open a connection (a catalogue pool's
+    /// manager trait impl: `impl ManageConnection for RedisManager { fn connect(..) }`),
+    /// each with the names it calls ([`crate::extract::rust::clients::pools`]). Empty
+    /// in most files.
+    #[serde(default)]
+    pub pooled: Vec<(String, Vec<String>)>,
+    /// The same methods, each with why its connects are bounded (the pool's checkout
+    /// timeout).
+    #[serde(default)]
+    pub pool_connects: Vec<(String, String)>,
     /// Methods of trait impls shaped like RPC handlers (`Svc::search`, taking a
     /// `Request<..>`, answering `Result<Response<..>, ..>`): request entries
     /// ([`crate::extract::rust::clients::request_path`]). Empty in most files.

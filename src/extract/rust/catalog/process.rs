@@ -15,6 +15,26 @@ pub struct BackgroundJob {
     pub methods: Vec<String>,
 }
 
+/// A connection pool's manager trait (`r2d2::ManageConnection`): the pool calls the
+/// `methods` of a type's impl of it to open a connection while a caller waits in the
+/// pool's checkout, which gives up after its own timeout (`checkout-timeout`, the
+/// pool's default). A connect made there holds no caller longer than that, whatever
+/// the client's own timeouts. A pool whose checkout waits forever by default
+/// (deadpool) has no entry.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ConnectionPool {
+    /// Shown in the evidence (`r2d2`).
+    pub name: String,
+    /// The trait's paths as the crates export them (`r2d2::ManageConnection`, and a
+    /// re-export such as `diesel::r2d2::ManageConnection`); each applies in packages
+    /// depending on its first segment.
+    pub traits: Vec<String>,
+    pub methods: Vec<String>,
+    /// How long the checkout waits by default (`30 s (connection_timeout)`).
+    pub checkout_timeout: String,
+}
+
 /// A hand-written circuit breaker (symbolicator's per-host `HostDenyList`), known by
 /// its shape rather than its type: a function that asks a failure record whether to
 /// refuse the call (`check`, `deny_list.is_blocked(&host)`) and records the failures

@@ -11,6 +11,7 @@ use super::gates::gated_functions;
 use super::guards::{any_breaker_shape, hand_guarded};
 use super::jobs::job_functions;
 use super::periodic::periodic_functions;
+use super::pools::pooled_functions;
 use super::request_path::{has_entries, request_path, RequestPaths};
 use super::roles::Role;
 use super::timed::timed_functions;
@@ -29,6 +30,7 @@ pub(super) struct GraphAnswers {
     pub(super) detached: Vec<HashMap<String, String>>,
     pub(super) gated: Vec<HashMap<String, String>>,
     pub(super) jobs: Vec<HashMap<String, String>>,
+    pub(super) pooled: Vec<HashMap<String, String>>,
     pub(super) timed: Vec<HashMap<String, String>>,
     pub(super) requests: RequestPaths,
 }
@@ -42,6 +44,7 @@ impl GraphAnswers {
             detached: vec![HashMap::default(); n],
             gated: vec![HashMap::default(); n],
             jobs: vec![HashMap::default(); n],
+            pooled: vec![HashMap::default(); n],
             timed: vec![HashMap::default(); n],
             requests: RequestPaths {
                 off: vec![None; n],
@@ -56,6 +59,7 @@ impl GraphAnswers {
 /// ([`hand_guarded`]), those only periodic loops run ([`periodic_functions`]), those
 /// only detached tasks run ([`detached_functions`]), those only a command gate runs
 /// ([`gated_functions`]), those only queued jobs run ([`job_functions`]), those only
+/// pool connects run ([`pooled_functions`]), those only
 /// timeout wrappers run ([`timed_functions`]), those no request reaches
 /// ([`request_path`]). The graph is built only when a question needs
 /// it (most runs have no tool beside a library, no hand-written breaker, no periodic
@@ -84,6 +88,7 @@ pub(super) fn call_graph_answers(
     let spawns = any(&|f| !f.detached.is_empty());
     let gated = gates.iter().any(|g| !g.is_empty());
     let jobs = any(&|f| !f.jobs.is_empty());
+    let pools = any(&|f| !f.pooled.is_empty());
     let timed = any(&|f| !f.timed.is_empty());
     let requests = any(&has_entries);
     let n = packages.len();
@@ -94,6 +99,7 @@ pub(super) fn call_graph_answers(
         || spawns
         || gated
         || jobs
+        || pools
         || timed
         || requests)
     {
@@ -144,6 +150,10 @@ pub(super) fn call_graph_answers(
             job_functions(g, &files)
         } else {
             none()
+        },
+        pooled: match pools {
+            true => pooled_functions(g, &files),
+            false => none(),
         },
         timed: match timed {
             true => timed_functions(g, &files, &tools.reach(packages)),

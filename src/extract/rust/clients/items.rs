@@ -50,6 +50,9 @@ impl<'ast> Visitor<'_, '_> {
                 let jobs = jobs::job_methods(i, ty, self.ctx.catalog);
                 self.facts.jobs.extend(jobs);
             }
+            if !self.ctx.catalog.connection_pools.is_empty() {
+                self.pool_methods(i, ty);
+            }
             self.facts
                 .rpc_methods
                 .extend(request_path::rpc_methods(i, ty));

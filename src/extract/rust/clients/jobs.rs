@@ -56,7 +56,7 @@ pub(super) fn job_methods(
 
 /// Every name a body calls (functions by their last segment, methods by name), sorted.
 #[derive(Default)]
-struct Calls(BTreeSet<String>);
+pub(super) struct Calls(pub(super) BTreeSet<String>);
 
 impl<'ast> Visit<'ast> for Calls {
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {

@@ -232,6 +232,7 @@ pub(crate) fn link_clients(
     library: &LibraryReach,
 ) -> Linked {
     let t = Tables::of(package, catalog);
+    let pooled = super::pools::Pooled::of(package, &library.pooled);
     let mut out = Linked {
         clients: vec![Vec::new(); package.len()],
         calls: vec![Vec::new(); package.len()],
@@ -293,6 +294,8 @@ pub(crate) fn link_clients(
                 origin_wrapped: *wrapped,
                 timed_closures: &t.timed,
                 timed_above: &library.timed,
+                pooled: &pooled,
+                in_fn: in_fn.as_deref(),
                 streaming: &t.streaming,
                 foreign: library.foreign.get(&(fi, hi)).map_or(&[], Vec::as_slice),
             };

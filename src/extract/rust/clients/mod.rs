@@ -36,6 +36,7 @@ pub mod link;
 mod nodes;
 mod package;
 mod periodic;
+mod pools;
 mod request_path;
 mod roles;
 pub mod runners;

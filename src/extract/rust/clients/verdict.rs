@@ -7,6 +7,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::link::{entry, scalar};
 use super::nodes::{client_node, Evidence};
+use super::pools::Pooled;
 use crate::extract::rust::catalog::{has, ClientApi};
 use crate::extract::rust::facts::{Chain, Target};
 use crate::tree::{Node, Span, Value};
@@ -172,12 +173,20 @@ pub(super) struct ClientSite<'a> {
     /// The package's functions only a caller's timeout wrapper runs, by name, each
     /// with why ([`super::timed`]).
     pub(super) timed_above: &'a HashMap<String, String>,
+    /// The package's connects made for a connection pool ([`super::pools`]), and the
+    /// function (link key) the client is built in.
+    pub(super) pooled: &'a Pooled<'a>,
+    pub(super) in_fn: Option<&'a str>,
     /// Functions of the package that read a streamed response.
     pub(super) streaming: &'a HashSet<&'a str>,
     /// The chains the client meets in functions of other packages it is handed to
     /// ([`super::foreign`]): they bound it in time, their requests are judged there.
     pub(super) foreign: &'a [Chain],
 }
+
+/// The advice for a client whose requests read a streamed response.
+/// How a client built or used under a timeout wrapper is bounded.
+const WRAPPED: &str = "used under a timeout wrapper";
 
 /// The advice for a client whose requests read a streamed response.
 const STREAMING: &str = "; its response is read as a stream, which a total `timeout` would cut: bound the connection and each read instead (`connect_timeout`, `read_timeout`)";
@@ -199,18 +208,25 @@ pub(super) fn judge_client(
         origin_wrapped,
         timed_closures,
         timed_above,
+        pooled,
+        in_fn,
         streaming,
         foreign,
     } = *client;
+    // Built where a pool connects: its checkout bounds the client as a wrapper does.
+    let origin = match (origin_wrapped, pooled.why(in_fn)) {
+        (true, _) => Some(WRAPPED),
+        (false, pool) => pool,
+    };
     let own = eval_chains(api, chains.iter().copied(), first_request);
     let elsewhere = eval_chains(api, foreign.iter().map(|c| (usize::MAX, c)), None);
     let site_evals: Vec<Eval> = sites
         .iter()
         .map(|s| eval_chains(api, s.iter().copied(), None))
         .collect();
-    let requests = requests_of(&own, &site_evals, timed_closures, timed_above);
+    let requests = requests_of(&own, &site_evals, timed_closures, (timed_above, pooled));
     let guarded = own.breaker || site_evals.iter().any(|s| s.breaker);
-    let disabled = disabled_reason(api, &own, &site_evals);
+    let disabled = disabled_reason(api, &own, &site_evals, origin.is_some());
     // `reqwest::get(format!("http://{host}:{port}/health"))`: the construction's own
     // address is local.
     let own_local = match target {
@@ -231,7 +247,7 @@ pub(super) fn judge_client(
                 span,
                 &own,
                 &site_evals,
-                origin_wrapped || elsewhere.wrapped,
+                origin.or(elsewhere.wrapped.then_some(WRAPPED)),
                 target.as_deref(),
                 &bounded,
             )
@@ -259,12 +275,12 @@ pub(super) fn judge_client(
 /// Every request made from the client (its own chains', then its hand-over sites'),
 /// each marked timed or configurable when it runs in a closure whose calls all run
 /// under a timeout (`timed_closures`), timed when only a caller's timeout wrapper
-/// runs its function (`timed_above`).
+/// runs its function (`timed_above`) or a pool connects in it (`pooled`).
 fn requests_of(
     own: &Eval,
     site_evals: &[Eval],
     timed_closures: &HashMap<&str, bool>,
-    timed_above: &HashMap<String, String>,
+    (timed_above, pooled): (&HashMap<String, String>, &Pooled),
 ) -> Vec<Req> {
     let mut requests = own.requests.clone();
     requests.extend(site_evals.iter().flat_map(|s| s.requests.iter().cloned()));
@@ -275,9 +291,13 @@ fn requests_of(
             None => {}
         }
         let above = r.in_fn.as_deref().and_then(super::workspace::fn_name);
-        if let Some(why) = above.and_then(|f| timed_above.get(f)).filter(|_| !r.timed) {
+        let why = above.and_then(|f| timed_above.get(f).map(String::as_str));
+        if let Some(why) = why
+            .or_else(|| pooled.why(r.in_fn.as_deref()))
+            .filter(|_| !r.timed)
+        {
             r.timed = true;
-            r.under = Some(why.clone());
+            r.under = Some(why.to_string());
         }
     }
     requests
@@ -310,7 +330,7 @@ fn timeout_evidence(
     span: Span,
     own: &Eval,
     site_evals: &[Eval],
-    origin_wrapped: bool,
+    origin_wrapped: Option<&str>,
     target: Option<&str>,
     requests: &[Req],
 ) -> Option<(Span, Evidence, String)> {
@@ -318,7 +338,8 @@ fn timeout_evidence(
         && site_evals
             .iter()
             .all(|s| s.builder_timeout.is_some() || s.wrapped);
-    let wrapped = origin_wrapped || own.wrapped || site_evals.iter().any(|s| s.wrapped);
+    let wrapped = (own.wrapped || site_evals.iter().any(|s| s.wrapped)).then_some(WRAPPED);
+    let wrapped = origin_wrapped.or(wrapped);
     let target_timeout = target.is_some_and(|t| {
         api.target_timeout_params
             .iter()
@@ -337,8 +358,8 @@ fn timeout_evidence(
         } else {
             (s, Evidence::Builder, "a timeout is set on the builder")
         })
-    } else if wrapped {
-        Some((span, Evidence::Wrapped, "used under a timeout wrapper"))
+    } else if let Some(how) = wrapped {
+        Some((span, Evidence::Wrapped, how))
     } else if target_timeout {
         Some((span, Evidence::TargetUri, "the target URI sets a timeout"))
     } else if all(|r| r.timed) {
@@ -390,7 +411,14 @@ fn local_reason(
 
 /// Why the client has no timeout at all, if something turns it off: a disabling
 /// call (`.timeout(None)`) or an unbounded connection on a client bounded by default.
-fn disabled_reason(api: &ClientApi, own: &Eval, site_evals: &[Eval]) -> Option<(Span, String)> {
+/// `bounded`: the client is built under a deadline (a timeout wrapper, a pool's
+/// checkout), which the unbounded connection does not escape.
+fn disabled_reason(
+    api: &ClientApi,
+    own: &Eval,
+    site_evals: &[Eval],
+    bounded: bool,
+) -> Option<(Span, String)> {
     // A call that opens an unbounded connection on a client bounded by default
     // (`get_connection()` on redis) opts out of the default like `.timeout(None)`.
     let unbounded = own
@@ -413,5 +441,5 @@ fn disabled_reason(api: &ClientApi, own: &Eval, site_evals: &[Eval]) -> Option<(
             };
             (s, text)
         })
-        .or(unbounded)
+        .or(unbounded.filter(|_| !bounded))
 }

@@ -80,6 +80,9 @@ pub struct LibraryReach {
     /// The package's functions only queued jobs run, each with why
     /// ([`super::jobs`]).
     pub jobs: HashMap<String, String>,
+    /// The package's functions only a connection pool's connects run, each with why
+    /// ([`super::pools`]).
+    pub pooled: HashMap<String, String>,
     /// The package's functions only timeout wrappers run (a caller's
     /// `timeout(d, ..)`, any number of calls up), each with why ([`super::timed`]).
     pub timed: HashMap<String, String>,
@@ -388,6 +391,7 @@ fn assemble(
             detached: take(&mut a.detached[j]),
             gated: take(&mut a.gated[j]),
             jobs: take(&mut a.jobs[j]),
+            pooled: take(&mut a.pooled[j]),
             timed: take(&mut a.timed[j]),
             off_path: a.requests.off[j].take(),
             bounded: a.requests.bounded[j].take(),

@@ -1,0 +1,122 @@
+//! Connects a connection pool makes: a method of a pool manager trait's impl (`impl
+//! r2d2::ManageConnection for RedisManager { fn connect(&self) { .. } }`, the clients
+//! catalogue's `[[connection-pool]]`) runs when the pool opens a connection, while a
+//! caller waits in the pool's checkout (`pool.get()`), which gives up at its own
+//! timeout. A client connected there cannot hold a caller past that deadline, even
+//! one with no timeout of its own: limitador's synchronous redis `get_connection()`
+//! under an r2d2 pool, rustus's lapin connect under mobc. The timeout rule takes the
+//! checkout as the bound, for the method's own calls and those of the functions only
+//! it runs ([`pooled_functions`], across the workspace's call graph).
+
+use rustc_hash::FxHashMap as HashMap;
+use syn::visit::Visit;
+
+use super::callgraph::CallGraph;
+use super::jobs::Calls;
+use super::Visitor;
+use crate::extract::rust::FileFacts;
+
+impl Visitor<'_, '_> {
+    /// Records the pool methods of an impl for type `ty` of a catalogue pool manager
+    /// trait (resolved through the file's imports, in a package depending on the
+    /// pool's crate): their link keys, the names they call, and why they are bounded.
+    pub(super) fn pool_methods(&mut self, i: &syn::ItemImpl, ty: &str) {
+        let Some((_, path, _)) = &i.trait_ else {
+            return;
+        };
+        let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let pools = &self.ctx.catalog.connection_pools;
+        let Some(last) = segs.last() else { return };
+        if !pools
+            .iter()
+            .flat_map(|p| &p.traits)
+            .any(|t| t.ends_with(last.as_str()))
+        {
+            return;
+        }
+        let resolved: Vec<String> = self
+            .imports
+            .resolve(&segs)
+            .iter()
+            .map(|p| p.join("::"))
+            .collect();
+        let depends = |t: &str| self.depends(t.split("::").next().unwrap_or(t));
+        let Some((pool, trait_path)) = pools.iter().find_map(|p| {
+            let t = p
+                .traits
+                .iter()
+                .find(|t| resolved.contains(t) && depends(t))?;
+            Some((p, t))
+        }) else {
+            return;
+        };
+        for item in &i.items {
+            let syn::ImplItem::Fn(f) = item else { continue };
+            if !pool.methods.iter().any(|m| f.sig.ident == m) {
+                continue;
+            }
+            let key = format!("{ty}::{}", f.sig.ident);
+            let why = format!(
+                "connected only while a caller waits in a {} pool's checkout (`impl {trait_path} for {ty}`), which gives up after {}",
+                pool.name, pool.checkout_timeout
+            );
+            let mut calls = Calls::default();
+            calls.visit_block(&f.block);
+            self.facts
+                .pooled
+                .push((key.clone(), calls.0.into_iter().collect()));
+            self.facts.pool_connects.push((key, why));
+        }
+    }
+}
+
+/// Where a package's connection pools connect: the pool methods by link key and the
+/// functions only they run by name, each with why.
+pub(super) struct Pooled<'p> {
+    methods: HashMap<&'p str, &'p str>,
+    functions: &'p HashMap<String, String>,
+}
+
+impl<'p> Pooled<'p> {
+    pub(super) fn of(
+        package: &'p [(usize, FileFacts)],
+        functions: &'p HashMap<String, String>,
+    ) -> Self {
+        let methods = (package.iter().flat_map(|(_, f)| &f.pool_connects))
+            .map(|(k, w)| (k.as_str(), w.as_str()))
+            .collect();
+        Pooled { methods, functions }
+    }
+
+    /// Why a call made in function `in_fn` (a link key) is bounded by a pool's
+    /// checkout, when it is.
+    pub(super) fn why(&self, in_fn: Option<&str>) -> Option<&'p str> {
+        let in_fn = in_fn?;
+        if let Some(why) = self.methods.get(in_fn) {
+            return Some(why);
+        }
+        let name = super::workspace::fn_name(in_fn)?;
+        self.functions.get(name).map(String::as_str)
+    }
+}
+
+/// Per package (of `files.len()` many): the names of its functions only pool
+/// connects run (called by name only from a pool method, or from functions only they
+/// run), each with why.
+pub(super) fn pooled_functions(
+    graph: &CallGraph,
+    files: &[&[(usize, FileFacts)]],
+) -> Vec<HashMap<String, String>> {
+    let whys: HashMap<&str, &str> = (files.iter().flat_map(|f| f.iter()))
+        .flat_map(|(_, f)| &f.pool_connects)
+        .map(|(k, w)| (k.as_str(), w.as_str()))
+        .collect();
+    graph.run_only_from(
+        files,
+        |f| &f.pooled,
+        |root| match whys.get(root) {
+            Some(why) => format!("runs only from `{root}`, {why}"),
+            None => format!("runs only from `{root}`, a connection pool's connect"),
+        },
+    )
+}
