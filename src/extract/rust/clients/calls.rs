@@ -11,12 +11,14 @@ use crate::extract::rust::catalog::PathRole;
 use crate::extract::rust::facts::{CallFact, Chain, ClientOrigin, Origin};
 use crate::extract::rust::front::ident::with_ident_str;
 
-/// `Ok(x)`, `Some(x)`, `Arc::new(x)`, ...: the value is the argument's.
+/// `Ok(x)`, `Some(x)`, `Arc::new(x)`, `Arc::clone(&x)`, ...: the value is the
+/// argument's.
 fn is_transparent(path: &syn::Path) -> bool {
     let mut rev = path.segments.iter().rev();
     let Some(last) = rev.next() else { return false };
     match rev.next() {
         None => last.ident == "Ok" || last.ident == "Some",
+        Some(ty) if last.ident == "clone" => ty.ident == "Arc" || ty.ident == "Rc",
         Some(ty) => {
             last.ident == "new"
                 && ["Arc", "Rc", "Box", "Mutex", "RwLock"]
