@@ -184,6 +184,11 @@ pub struct TimeoutLayer {
     /// Constructors of timeout layers passed to `.layer(..)`.
     #[serde(default)]
     pub layers: Vec<String>,
+    /// Methods of a server builder that serve the service passed first under the
+    /// builder's timeout (tonic's `Server::builder().timeout(d).add_service(..)`): the
+    /// service type's RPC methods cannot run past it.
+    #[serde(default)]
+    pub serves: Vec<String>,
 }
 
 /// What a resolved path is in the catalogue.

@@ -263,6 +263,12 @@ pub struct FileFacts {
     /// ([`crate::extract::rust::clients::request_path`]). Empty in most files.
     #[serde(default)]
     pub rpc_methods: Vec<String>,
+    /// Types of the services a server builder serves under its timeout
+    /// (`Server::builder().timeout(d).add_service(GreeterServer::new(MyGreeter::new()))`
+    /// → `MyGreeter`): their RPC methods are bounded
+    /// ([`crate::extract::rust::clients::request_path`]). Empty in most files.
+    #[serde(default)]
+    pub timed_services: Vec<String>,
     /// Functions a binary's `main` hands the command line to first, returning when
     /// they handled a subcommand (`if cli::cli().await? { return Ok(()); }`): command
     /// gates ([`crate::extract::rust::clients::gates`]). Empty in most files.

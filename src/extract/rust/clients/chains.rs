@@ -191,6 +191,9 @@ impl Visitor<'_, '_> {
             String::new()
         };
         self.note_layer(m, &name, st);
+        if st.layered {
+            self.note_timed_service(m, &name, st);
+        }
         let request = self.is_request(st, &name, awaited);
         let outer = std::mem::take(&mut self.merged_request);
         let arg_methods = self.chain_args(m, &name, st, request);
@@ -274,6 +277,54 @@ impl Visitor<'_, '_> {
         }
         if name == "layer" && m.args.first().is_some_and(|a| self.holds_timeout_layer(a)) {
             st.layered = true;
+        }
+    }
+
+    /// `.add_service(GreeterServer::new(MyGreeter::new()))` on a server builder with a
+    /// timeout: records the service's type (`MyGreeter`, also through `Arc::new(..)`,
+    /// a struct literal or `default()`).
+    fn note_timed_service(&mut self, m: &ExprMethodCall, name: &str, st: &ChainState) {
+        let Some(i) = st.layer else { return };
+        if !self.ctx.catalog.layers[i].serves.iter().any(|s| s == name) {
+            return;
+        }
+        let mut e = m.args.first();
+        while let Some(x) = e {
+            e = match x {
+                Expr::MethodCall(mc) => Some(&*mc.receiver),
+                Expr::Reference(r) => Some(&*r.expr),
+                Expr::Paren(p) => Some(&*p.expr),
+                Expr::Struct(s) => {
+                    let ty = s.path.segments.last().map(|s| s.ident.to_string());
+                    self.facts.timed_services.extend(ty);
+                    return;
+                }
+                // A unit struct (`GreeterServer::new(MyGreeter)`).
+                Expr::Path(p) => {
+                    let ty = p.path.segments.last().map(|s| s.ident.to_string());
+                    let unit = ty.filter(|t| t.starts_with(|c: char| c.is_ascii_uppercase()));
+                    self.facts.timed_services.extend(unit);
+                    return;
+                }
+                Expr::Call(c) => {
+                    let Expr::Path(p) = &*c.func else { return };
+                    let segs = &p.path.segments;
+                    let n = segs.len();
+                    let wrapper = n >= 2
+                        && (segs[n - 2].ident.to_string().ends_with("Server")
+                            || segs[n - 2].ident == "Arc");
+                    match c.args.first() {
+                        Some(a) if wrapper => Some(a),
+                        _ if n >= 2 => {
+                            let ty = segs[n - 2].ident.to_string();
+                            self.facts.timed_services.push(ty);
+                            return;
+                        }
+                        _ => return,
+                    }
+                }
+                _ => return,
+            };
         }
     }
 

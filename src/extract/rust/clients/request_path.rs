@@ -239,7 +239,9 @@ pub(super) fn request_path(
 
 /// Per package, the functions only requests a server-side timeout layer bounds run
 /// ([`RequestPaths::bounded`]): the entries of a package one of whose routers carries
-/// such a layer (`FileRoutes::request_timeout`), and the functions only they run.
+/// such a layer (`FileRoutes::request_timeout`), the RPC methods of a service a server
+/// builder with a timeout serves (`FileFacts::timed_services`), and the functions only
+/// they run.
 /// Known limit: the layer is taken to wrap every route of its package.
 fn bounded(
     graph: &CallGraph,
@@ -249,10 +251,26 @@ fn bounded(
     counts: &dyn Fn(usize, usize) -> bool,
 ) -> Vec<Option<OffPath>> {
     let layered: Vec<bool> = files.iter().map(|p| timeout_layered(p)).collect();
-    if !layered.iter().any(|l| *l) {
+    // Per package, the services a server builder serves under its timeout.
+    let services: Vec<HashSet<&str>> = (files.iter())
+        .map(|p| {
+            (p.iter().flat_map(|(_, f)| &f.timed_services))
+                .map(String::as_str)
+                .collect()
+        })
+        .collect();
+    if !layered.iter().any(|l| *l) && services.iter().all(HashSet::is_empty) {
         return vec![None; files.len()];
     }
-    let bounded_entry = |b: usize| entry[b] && layered[graph.bodies[b].0];
+    let bounded_entry = |b: usize| {
+        let (j, info) = &graph.bodies[b];
+        let served = || {
+            info.owner
+                .as_deref()
+                .is_some_and(|o| services[*j].contains(o))
+        };
+        entry[b] && (layered[*j] || served())
+    };
     // A function with no caller in sight (`main`, a trait method a framework or queue
     // calls) is run by what is not seen: no member.
     let seen: Vec<bool> = (0..entry.len())
