@@ -14,6 +14,7 @@ use syn::visit::Visit;
 use super::callgraph::CallGraph;
 use super::jobs::Calls;
 use super::Visitor;
+use crate::extract::rust::front::ident::with_ident_str;
 use crate::extract::rust::FileFacts;
 
 impl Visitor<'_, '_> {
@@ -24,16 +25,18 @@ impl Visitor<'_, '_> {
         let Some((_, path, _)) = &i.trait_ else {
             return;
         };
-        let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
         let pools = &self.ctx.catalog.connection_pools;
-        let Some(last) = segs.last() else { return };
-        if !pools
-            .iter()
-            .flat_map(|p| &p.traits)
-            .any(|t| t.ends_with(last.as_str()))
-        {
+        let Some(last) = path.segments.last() else {
+            return;
+        };
+        // Most trait impls are no pool's: turned down before any path is built.
+        let named = with_ident_str(&last.ident, |l| {
+            (pools.iter().flat_map(|p| &p.traits)).any(|t| t.rsplit("::").next() == Some(l))
+        });
+        if !named {
             return;
         }
+        let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
         let resolved: Vec<String> = self
             .imports
             .resolve(&segs)
