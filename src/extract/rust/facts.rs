@@ -141,6 +141,18 @@ pub struct FnFact {
 }
 
 /// Everything one file contributes to its package's link step.
+/// A method a connection pool runs to open a connection, whose connects are bounded
+/// by the pool's checkout timeout.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct PoolConnect {
+    /// Its link key (`RedisManager::connect`).
+    pub key: String,
+    /// The names it calls, for the functions only it runs.
+    pub calls: Vec<String>,
+    /// Why its connects are bounded (the pool and its checkout timeout).
+    pub why: String,
+}
+
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct FileFacts {
     pub handles: Vec<Handle>,
@@ -249,15 +261,10 @@ pub struct FileFacts {
     #[serde(default)]
     pub jobs: Vec<(String, Vec<String>)>,
     /// Methods a connection pool calls to open a connection (a catalogue pool's
-    /// manager trait impl: `impl ManageConnection for RedisManager { fn connect(..) }`),
-    /// each with the names it calls ([`crate::extract::rust::clients::pools`]). Empty
-    /// in most files.
+    /// manager trait impl: `impl ManageConnection for RedisManager { fn connect(..) }`,
+    /// [`crate::extract::rust::clients::pools`]). Empty in most files.
     #[serde(default)]
-    pub pooled: Vec<(String, Vec<String>)>,
-    /// The same methods, each with why its connects are bounded (the pool's checkout
-    /// timeout).
-    #[serde(default)]
-    pub pool_connects: Vec<(String, String)>,
+    pub pooled: Vec<PoolConnect>,
     /// Methods of trait impls shaped like RPC handlers (`Svc::search`, taking a
     /// `Request<..>`, answering `Result<Response<..>, ..>`): request entries
     /// ([`crate::extract::rust::clients::request_path`]). Empty in most files.

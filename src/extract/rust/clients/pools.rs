@@ -14,6 +14,7 @@ use syn::visit::Visit;
 use super::callgraph::CallGraph;
 use super::jobs::Calls;
 use super::Visitor;
+use crate::extract::rust::facts::PoolConnect;
 use crate::extract::rust::front::ident::with_ident_str;
 use crate::extract::rust::FileFacts;
 
@@ -65,10 +66,8 @@ impl Visitor<'_, '_> {
             );
             let mut calls = Calls::default();
             calls.visit_block(&f.block);
-            self.facts
-                .pooled
-                .push((key.clone(), calls.0.into_iter().collect()));
-            self.facts.pool_connects.push((key, why));
+            let calls = calls.0.into_iter().collect();
+            (self.facts.pooled).push(PoolConnect { key, calls, why });
         }
     }
 }
@@ -85,8 +84,8 @@ impl<'p> Pooled<'p> {
         package: &'p [(usize, FileFacts)],
         functions: &'p HashMap<String, String>,
     ) -> Self {
-        let methods = (package.iter().flat_map(|(_, f)| &f.pool_connects))
-            .map(|(k, w)| (k.as_str(), w.as_str()))
+        let methods = (package.iter().flat_map(|(_, f)| &f.pooled))
+            .map(|p| (p.key.as_str(), p.why.as_str()))
             .collect();
         Pooled { methods, functions }
     }
@@ -110,16 +109,20 @@ pub(super) fn pooled_functions(
     graph: &CallGraph,
     files: &[&[(usize, FileFacts)]],
 ) -> Vec<HashMap<String, String>> {
-    let whys: HashMap<&str, &str> = (files.iter().flat_map(|f| f.iter()))
-        .flat_map(|(_, f)| &f.pool_connects)
-        .map(|(k, w)| (k.as_str(), w.as_str()))
+    let connects = || (files.iter().flat_map(|f| f.iter())).flat_map(|(_, f)| &f.pooled);
+    let whys: HashMap<&str, &str> = connects()
+        .map(|p| (p.key.as_str(), p.why.as_str()))
         .collect();
-    graph.run_only_from(
-        files,
-        |f| &f.pooled,
-        |root| match whys.get(root) {
-            Some(why) => format!("runs only from `{root}`, {why}"),
-            None => format!("runs only from `{root}`, a connection pool's connect"),
-        },
-    )
+    let entries: Vec<Vec<(&str, Vec<&str>)>> = files
+        .iter()
+        .map(|package| {
+            (package.iter().flat_map(|(_, f)| &f.pooled))
+                .map(|p| (p.key.as_str(), p.calls.iter().map(String::as_str).collect()))
+                .collect()
+        })
+        .collect();
+    graph.run_only_from_entries(&entries, &|_| false, |root| match whys.get(root) {
+        Some(why) => format!("runs only from `{root}`, {why}"),
+        None => format!("runs only from `{root}`, a connection pool's connect"),
+    })
 }
