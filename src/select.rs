@@ -13,6 +13,17 @@
 use crate::report::Category;
 use crate::rules::{Rule, RuleError};
 
+/// How alike `word` and a known name are (Jaro-Winkler), or 0 when `word` is more
+/// than twice as long: a typo does not double a name. Jaro-Winkler's cost grows with
+/// the square of the longer string, and a hostile file's `ignore[..]` may hold a
+/// 50 kB word.
+pub fn similarity(word: &str, known: &str) -> f64 {
+    if word.len() > 2 * known.len() + 8 {
+        return 0.0;
+    }
+    strsim::jaro_winkler(word, known)
+}
+
 /// The nearest of `candidates` to `word`, when one is close enough to be a typo.
 pub fn did_you_mean<'a>(
     word: &str,
@@ -20,7 +31,7 @@ pub fn did_you_mean<'a>(
 ) -> Option<&'a str> {
     candidates
         .into_iter()
-        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .map(|c| (similarity(word, c), c))
         .filter(|(score, _)| *score >= 0.85)
         .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
         .map(|(_, c)| c)
@@ -105,6 +116,11 @@ mod tests {
             Some("istio/route-without-timeout")
         );
         assert_eq!(did_you_mean("kafka", ids), None);
+        // A fuzzer's 50 kB `ignore[..]` word is no typo, and is not compared at all.
+        let long = "istio/route-we[".repeat(3_600);
+        assert_eq!(similarity(&long, ids[0]), 0.0);
+        assert_eq!(did_you_mean(&long, ids), None);
+        assert!(similarity("istio/route-without-timeout-x", ids[0]) > 0.9);
         assert_eq!(
             hint("timeuot", ["timeout", "idempotency"]),
             " (did you mean `timeout`?)"

@@ -154,7 +154,7 @@ fn nearest_within<'a>(
     threshold: f64,
 ) -> Option<&'a str> {
     known
-        .map(|k| (strsim::jaro_winkler(key, k), k))
+        .map(|k| (crate::select::similarity(key, k), k))
         .filter(|(score, _)| *score >= threshold)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, k)| k)
