@@ -124,7 +124,7 @@ impl Visitor<'_, '_> {
             (PathRole::Constructor(api), path) | (PathRole::Request(api), path) => {
                 // `reqwest::get(&url)` after `let url = format!("http://127.0.0.1:{p}/..")`.
                 let target = match c.args.first() {
-                    Some(first) => target_of(first).or_else(|| self.local_target(first)),
+                    Some(first) => self.address_of(first),
                     None => None,
                 };
                 for a in &c.args {

@@ -6,7 +6,7 @@ use syn::{Expr, ExprMethodCall};
 use super::syntax::*;
 use super::Visitor;
 use crate::extract::rust::catalog::PathRole;
-use crate::extract::rust::facts::{CallFact, Chain, Origin, Target};
+use crate::extract::rust::facts::{CallFact, Chain, Origin};
 use crate::extract::rust::front::ident::with_ident_str;
 use crate::tree::Span;
 
@@ -234,10 +234,7 @@ impl Visitor<'_, '_> {
             span,
             nargs: m.args.len(),
             arg_words: arg_words(m.args.iter()),
-            target: local_arg(m.args.iter())
-                .or_else(|| m.args.first().and_then(target_of))
-                .or_else(|| self.local_target(m.args.first()?))
-                .map(Box::new),
+            target: self.call_target(m).map(Box::new),
             arg_methods,
             wrapped: self.wrapped > 0,
             awaited,
@@ -446,35 +443,6 @@ impl Visitor<'_, '_> {
             self.breaker -= 1;
         }
         arg_methods
-    }
-
-    /// The address a variable bound by `let` holds, when it is no remote integration.
-    /// `ping_url.set_path("/ping")`: the address bound to the variable is a health
-    /// probe, as `let url = format!("{base}/ping")` would make it.
-    fn note_probe_path(&mut self, base: &Expr, calls: &[(&ExprMethodCall, bool)]) {
-        let [(m, _)] = calls else { return };
-        if m.method != "set_path" {
-            return;
-        }
-        let (Some(var), Some(Target::Literal(path))) =
-            (simple_ident(base), m.args.first().and_then(target_of))
-        else {
-            return;
-        };
-        if let Some(why @ "a health probe") = local_reason(&path) {
-            let why = Target::Local(why.to_string());
-            self.scope().local_targets.insert(var, why);
-        }
-    }
-
-    /// The local address a variable bound by `let` holds (`&url` as `url`).
-    pub(super) fn local_target(&mut self, mut arg: &Expr) -> Option<Target> {
-        while let Expr::Reference(r) = arg {
-            arg = &r.expr;
-        }
-        let Expr::Path(p) = arg else { return None };
-        let name = p.path.get_ident()?.to_string();
-        self.scope().local_targets.get(&name).cloned()
     }
 }
 

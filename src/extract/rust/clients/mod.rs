@@ -17,6 +17,7 @@ use crate::extract::rust::front::target::is_wasm_only;
 use crate::extract::rust::test_files::module_files;
 use crate::source::SourceFile;
 
+mod address;
 mod bindings;
 mod callgraph;
 mod calls;
@@ -33,6 +34,7 @@ mod handles;
 mod items;
 mod jobs;
 pub mod link;
+mod listener;
 mod nodes;
 mod package;
 mod periodic;
@@ -42,6 +44,7 @@ mod roles;
 pub mod runners;
 mod syntax;
 mod timed;
+pub(crate) use listener::names_own_listener;
 /// Whether a call is local (this host, a socket): the retry analysis asks it of loops.
 pub(crate) use syntax::local_arg;
 pub(crate) mod dead;
@@ -548,7 +551,10 @@ impl<'ast> Visitor<'_, '_> {
             self.last_request = None;
             let name = pat_ident_ref(&l.pat);
             if let Some(name) = name {
-                if let Some(t @ (Target::Local(_) | Target::Const(_))) = target_of(&init.expr) {
+                // `let socket = self.listen_socket();`, `let url =
+                // format!("http://{binding}/health");`
+                if let Some(t @ (Target::Local(_) | Target::Const(_))) = self.address_of(&init.expr)
+                {
                     self.scope().local_targets.insert(name.to_string(), t);
                 }
             }

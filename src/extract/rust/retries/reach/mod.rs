@@ -121,6 +121,7 @@ struct Scan<'c, 'a> {
 /// analysis's reading of a local argument.
 fn local_address(arg: &Expr) -> bool {
     crate::extract::rust::clients::local_arg(std::iter::once(arg)).is_some()
+        || crate::extract::rust::clients::names_own_listener(arg, &|_| false)
 }
 
 /// Whether a request chain names an address of this host or a socket

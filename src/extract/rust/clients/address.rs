@@ -1,0 +1,81 @@
+//! The addresses calls name: a literal or a constant, a variable known to hold a
+//! local one (`let url = format!("http://127.0.0.1:{port}/")`), a health probe, or
+//! this program's own listener ([`super::listener`]). A call to a local address is no
+//! remote integration.
+
+use syn::{Expr, ExprMethodCall};
+
+use super::syntax::*;
+use super::Visitor;
+use crate::extract::rust::facts::Target;
+use crate::extract::rust::front::ident::with_ident_str;
+
+impl Visitor<'_, '_> {
+    /// The address a variable bound by `let` holds, when it is no remote integration.
+    /// `ping_url.set_path("/ping")`: the address bound to the variable is a health
+    /// probe, as `let url = format!("{base}/ping")` would make it.
+    pub(super) fn note_probe_path(&mut self, base: &Expr, calls: &[(&ExprMethodCall, bool)]) {
+        let [(m, _)] = calls else { return };
+        if m.method != "set_path" {
+            return;
+        }
+        let (Some(var), Some(Target::Literal(path))) =
+            (simple_ident(base), m.args.first().and_then(target_of))
+        else {
+            return;
+        };
+        if let Some(why @ "a health probe") = local_reason(&path) {
+            let why = Target::Local(why.to_string());
+            self.scope().local_targets.insert(var, why);
+        }
+    }
+
+    /// The address an argument names: a literal or a constant, a variable known to
+    /// hold a local address, or this program's own listener (of which the literal
+    /// part, `"http://"` or the health probe of `format!("http://{binding}/health")`,
+    /// says less).
+    pub(super) fn address_of(&mut self, e: &Expr) -> Option<Target> {
+        match target_of(e) {
+            Some(Target::Local(why)) if why != "a health probe" => Some(Target::Local(why)),
+            Some(t @ Target::Const(_)) => Some(t),
+            written => (self.own_listener(e))
+                .or_else(|| self.local_target(e))
+                .or(written),
+        }
+    }
+
+    /// An address of this program's own listener an expression names
+    /// ([`super::listener`]), through the variables known to hold a local address.
+    pub(super) fn own_listener(&mut self, e: &Expr) -> Option<Target> {
+        let scope = self.scope();
+        let known = |v: &str| matches!(scope.local_targets.get(v), Some(Target::Local(_)));
+        super::listener::own_listener_target(e, &known)
+    }
+
+    /// The address a call on a client's chain names: a local one in any argument,
+    /// else its first argument's. None for a method that sets where the client's own
+    /// end binds (`local_address(bind_ip)`, `interface(..)`): no destination.
+    pub(super) fn call_target(&mut self, m: &ExprMethodCall) -> Option<Target> {
+        let sets_own_end = with_ident_str(&m.method, |n| {
+            ["local", "bind", "interface", "source"]
+                .iter()
+                .any(|w| n.contains(w))
+        });
+        if sets_own_end {
+            return None;
+        }
+        local_arg(m.args.iter())
+            .or_else(|| m.args.iter().find_map(|a| self.own_listener(a)))
+            .or_else(|| self.address_of(m.args.first()?))
+    }
+
+    /// The local address a variable bound by `let` holds (`&url` as `url`).
+    pub(super) fn local_target(&mut self, mut arg: &Expr) -> Option<Target> {
+        while let Expr::Reference(r) = arg {
+            arg = &r.expr;
+        }
+        let Expr::Path(p) = arg else { return None };
+        let name = p.path.get_ident()?.to_string();
+        self.scope().local_targets.get(&name).cloned()
+    }
+}
