@@ -56,17 +56,15 @@ impl Visitor<'_, '_> {
     /// else its first argument's. None for a method that sets where the client's own
     /// end binds (`local_address(bind_ip)`, `interface(..)`): no destination.
     pub(super) fn call_target(&mut self, m: &ExprMethodCall) -> Option<Target> {
+        let target = local_arg(m.args.iter())
+            .or_else(|| m.args.iter().find_map(|a| self.own_listener(a)))
+            .or_else(|| self.address_of(m.args.first()?))?;
         let sets_own_end = with_ident_str(&m.method, |n| {
             ["local", "bind", "interface", "source"]
                 .iter()
                 .any(|w| n.contains(w))
         });
-        if sets_own_end {
-            return None;
-        }
-        local_arg(m.args.iter())
-            .or_else(|| m.args.iter().find_map(|a| self.own_listener(a)))
-            .or_else(|| self.address_of(m.args.first()?))
+        (!sets_own_end).then_some(target)
     }
 
     /// The local address a variable bound by `let` holds (`&url` as `url`).

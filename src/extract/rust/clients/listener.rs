@@ -26,18 +26,30 @@ pub(crate) const OWN_LISTENER: &str = "this program's own listener";
 /// Whether a name (`bind_host`, `binding`, `listen_socket`, `local_addr`) says it
 /// is the host or socket address a listener of this program has.
 pub(super) fn own_listener_name(name: &str) -> bool {
+    // Most names hold none of the listening words: turned down in one pass over the
+    // bytes, without splitting.
+    let b = name.as_bytes();
+    let at = |i: usize, w: &[u8]| {
+        b.get(i..i + w.len())
+            .is_some_and(|x| x.eq_ignore_ascii_case(w))
+    };
+    let holds = (0..b.len()).any(|i| match b[i] {
+        b'b' | b'B' => at(i, b"bind") || at(i, b"bound"),
+        b'l' | b'L' => at(i, b"listen") || at(i, b"local_addr"),
+        _ => false,
+    });
+    if !holds {
+        return false;
+    }
     if name.eq_ignore_ascii_case("local_addr") || name.eq_ignore_ascii_case("binding") {
         return true;
     }
-    let words = || name.split('_').map(str::to_ascii_lowercase);
-    let listens = words().any(|w| matches!(w.as_str(), "bind" | "bound" | "listen" | "listening"));
-    let address = words().any(|w| {
-        matches!(
-            w.as_str(),
-            "addr" | "address" | "host" | "socket" | "sock" | "endpoint" | "url" | "ip"
-        )
-    });
-    listens && address
+    let word =
+        |words: &[&str]| (name.split('_')).any(|w| words.iter().any(|x| w.eq_ignore_ascii_case(x)));
+    word(&["bind", "bound", "listen", "listening"])
+        && word(&[
+            "addr", "address", "host", "socket", "sock", "endpoint", "url", "ip",
+        ])
 }
 
 /// Whether an expression names this program's own listener address, or a variable
@@ -64,7 +76,7 @@ pub(crate) fn names_own_listener(e: &Expr, known: &dyn Fn(&str) -> bool) -> bool
         Expr::Try(t) => names_own_listener(&t.expr, known),
         Expr::Await(a) => names_own_listener(&a.base, known),
         Expr::Unary(u) => names_own_listener(&u.expr, known),
-        Expr::Macro(m) if m.mac.path.segments.len() == 1 => {
+        Expr::Macro(m) if m.mac.path.is_ident("format") => {
             tokens_name_own_listener(m.mac.tokens.clone(), known)
         }
         _ => false,
