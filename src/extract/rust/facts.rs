@@ -147,6 +147,8 @@ pub struct FnFact {
 pub struct PoolConnect {
     /// Its link key (`RedisManager::connect`).
     pub key: String,
+    /// The pool's catalogue name (`mobc`).
+    pub pool: String,
     /// The names it calls, for the functions only it runs.
     pub calls: Vec<String>,
     /// Why its connects are bounded (the pool and its checkout timeout).
@@ -265,6 +267,10 @@ pub struct FileFacts {
     /// [`crate::extract::rust::clients::pools`]). Empty in most files.
     #[serde(default)]
     pub pooled: Vec<PoolConnect>,
+    /// Pools the file builds with no checkout timeout (`get_timeout(None)`), by
+    /// catalogue name. Empty in most files.
+    #[serde(default)]
+    pub unbounded_pools: Vec<String>,
     /// Methods of trait impls shaped like RPC handlers (`Svc::search`, taking a
     /// `Request<..>`, answering `Result<Response<..>, ..>`): request entries
     /// ([`crate::extract::rust::clients::request_path`]). Empty in most files.

@@ -33,6 +33,10 @@ pub struct ConnectionPool {
     pub methods: Vec<String>,
     /// How long the checkout waits by default (`30 s (connection_timeout)`).
     pub checkout_timeout: String,
+    /// Builder methods whose `None` argument makes the checkout wait forever (mobc's
+    /// `get_timeout(None)`): in a package that calls one so, the pool bounds nothing.
+    #[serde(default)]
+    pub unbounded_by: Vec<String>,
 }
 
 /// A hand-written circuit breaker (symbolicator's per-host `HostDenyList`), known by

@@ -6,7 +6,10 @@
 //! one with no timeout of its own: limitador's synchronous redis `get_connection()`
 //! under an r2d2 pool, rustus's lapin connect under mobc. The timeout rule takes the
 //! checkout as the bound, for the method's own calls and those of the functions only
-//! it runs ([`pooled_functions`], across the workspace's call graph).
+//! it runs ([`pooled_functions`], across the workspace's call graph). A package that
+//! builds the pool with no checkout timeout (mobc's `get_timeout(None)`, the
+//! catalogue's `unbounded-by`) gets no such bound from it; known limit: a pool built
+//! so in another package of the workspace than its manager's is not seen.
 
 use rustc_hash::FxHashMap as HashMap;
 use syn::visit::Visit;
@@ -67,9 +70,44 @@ impl Visitor<'_, '_> {
             let mut calls = Calls::default();
             calls.visit_block(&f.block);
             let calls = calls.0.into_iter().collect();
-            (self.facts.pooled).push(PoolConnect { key, calls, why });
+            let pool = pool.name.clone();
+            (self.facts.pooled).push(PoolConnect {
+                key,
+                pool,
+                calls,
+                why,
+            });
         }
     }
+
+    /// Records the pools a chain builds with no checkout timeout: a catalogue pool's
+    /// `unbounded-by` method given `None` (`Pool::builder().get_timeout(None)`).
+    pub(super) fn note_unbounded_pool(&mut self, calls: &[(&syn::ExprMethodCall, bool)]) {
+        let pools = &self.ctx.catalog.connection_pools;
+        for (m, _) in calls {
+            let none =
+                matches!(m.args.first(), Some(syn::Expr::Path(p)) if p.path.is_ident("None"));
+            if !none {
+                continue;
+            }
+            let unbounded = with_ident_str(&m.method, |n| {
+                pools.iter().find(|p| p.unbounded_by.iter().any(|u| u == n))
+            });
+            if let Some(pool) = unbounded {
+                if !self.facts.unbounded_pools.contains(&pool.name) {
+                    self.facts.unbounded_pools.push(pool.name.clone());
+                }
+            }
+        }
+    }
+}
+
+/// The connects of a package's pools that bound their callers: those of the pools
+/// it does not build with no checkout timeout.
+fn bounding(package: &[(usize, FileFacts)]) -> impl Iterator<Item = &PoolConnect> {
+    let unbounded =
+        |pool: &str| (package.iter()).any(|(_, f)| f.unbounded_pools.iter().any(|u| u == pool));
+    (package.iter().flat_map(|(_, f)| &f.pooled)).filter(move |p| !unbounded(&p.pool))
 }
 
 /// Where a package's connection pools connect: the pool methods by link key and the
@@ -84,7 +122,7 @@ impl<'p> Pooled<'p> {
         package: &'p [(usize, FileFacts)],
         functions: &'p HashMap<String, String>,
     ) -> Self {
-        let methods = (package.iter().flat_map(|(_, f)| &f.pooled))
+        let methods = bounding(package)
             .map(|p| (p.key.as_str(), p.why.as_str()))
             .collect();
         Pooled { methods, functions }
@@ -109,14 +147,13 @@ pub(super) fn pooled_functions(
     graph: &CallGraph,
     files: &[&[(usize, FileFacts)]],
 ) -> Vec<HashMap<String, String>> {
-    let connects = || (files.iter().flat_map(|f| f.iter())).flat_map(|(_, f)| &f.pooled);
-    let whys: HashMap<&str, &str> = connects()
+    let whys: HashMap<&str, &str> = (files.iter().flat_map(|package| bounding(package)))
         .map(|p| (p.key.as_str(), p.why.as_str()))
         .collect();
     let entries: Vec<Vec<(&str, Vec<&str>)>> = files
         .iter()
         .map(|package| {
-            (package.iter().flat_map(|(_, f)| &f.pooled))
+            bounding(package)
                 .map(|p| (p.key.as_str(), p.calls.iter().map(String::as_str).collect()))
                 .collect()
         })
