@@ -5,6 +5,7 @@
 
 use syn::{Expr, ExprMethodCall};
 
+use super::listener::OWN_LISTENER;
 use super::syntax::*;
 use super::Visitor;
 use crate::extract::rust::facts::Target;
@@ -48,7 +49,9 @@ impl Visitor<'_, '_> {
     /// ([`super::listener`]), through the variables known to hold a local address.
     pub(super) fn own_listener(&mut self, e: &Expr) -> Option<Target> {
         let scope = self.scope();
-        let known = |v: &str| matches!(scope.local_targets.get(v), Some(Target::Local(_)));
+        // Only a variable holding an own listener's address: one holding this host's
+        // or a health probe's keeps its own reason (a probe stays judged).
+        let known = |v: &str| matches!(scope.local_targets.get(v), Some(Target::Local(w)) if w == OWN_LISTENER);
         super::listener::own_listener_target(e, &known)
     }
 

@@ -184,7 +184,6 @@ pub(super) struct ClientSite<'a> {
     pub(super) foreign: &'a [Chain],
 }
 
-/// The advice for a client whose requests read a streamed response.
 /// How a client built or used under a timeout wrapper is bounded.
 const WRAPPED: &str = "used under a timeout wrapper";
 
