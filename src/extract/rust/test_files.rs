@@ -13,9 +13,28 @@ use std::path::{Path, PathBuf};
 
 use super::front::deps::Deps;
 
+/// How a module declaration names its file for [`module_files`]: the file of its
+/// `#[path = "mcp_tests.rs"]` attribute when it has one (agentgateway's `#[cfg(test)]
+/// #[path = "mcp_tests.rs"] mod tests;`), else the module's name.
+pub(crate) fn module_key(m: &syn::ItemMod) -> String {
+    let path = m.attrs.iter().find_map(|a| match &a.meta {
+        syn::Meta::NameValue(nv) if nv.path.is_ident("path") => match &nv.value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => Some(s.value()),
+            _ => None,
+        },
+        _ => None,
+    });
+    path.unwrap_or_else(|| m.ident.to_string())
+}
+
 /// Files that hold the out-of-line modules `mods` declared in `path`
 /// (`src/lib.rs` + `tests` → `src/tests.rs`, `src/tests/mod.rs`;
-/// `src/a.rs` + `tests` → `src/a/tests.rs`, ...).
+/// `src/a.rs` + `tests` → `src/a/tests.rs`, ...). A module named by a `#[path]`
+/// attribute ([`module_key`]: a name ending in `.rs`) is that file, relative to the
+/// declaring file's folder, as for rustc.
 pub(crate) fn module_files(path: &Path, mods: &[String]) -> Vec<PathBuf> {
     let Some(dir) = path.parent() else {
         return Vec::new();
@@ -27,7 +46,10 @@ pub(crate) fn module_files(path: &Path, mods: &[String]) -> Vec<PathBuf> {
         dir.join(stem)
     };
     mods.iter()
-        .flat_map(|m| [base.join(format!("{m}.rs")), base.join(m).join("mod.rs")])
+        .flat_map(|m| match m.strip_suffix(".rs") {
+            Some(_) => vec![dir.join(m)],
+            None => vec![base.join(format!("{m}.rs")), base.join(m).join("mod.rs")],
+        })
         .collect()
 }
 
@@ -303,6 +325,24 @@ mod tests {
         let text = "#[cfg(test)]\nmod tests;\nmod handlers;\n#[cfg(all(test, feature = \"x\"))]\npub(crate) mod r#it ;\nfn model() {}\n";
         assert_eq!(declared_test_mods(text), ["tests", "it"]);
         assert!(declared_test_mods("mod tests { }\nmod api;\n").is_empty());
+    }
+
+    #[test]
+    fn a_path_attribute_names_the_module_file() {
+        let m: syn::ItemMod =
+            syn::parse_str("#[cfg(test)]\n#[path = \"mcp_tests.rs\"]\nmod tests;").unwrap();
+        assert_eq!(module_key(&m), "mcp_tests.rs");
+        assert_eq!(
+            module_files(Path::new("src/mcp/mod.rs"), &[module_key(&m)]),
+            [PathBuf::from("src/mcp/mcp_tests.rs")]
+        );
+        // Relative to the declaring file's folder, whatever the file's name.
+        assert_eq!(
+            module_files(Path::new("src/a.rs"), &["t/x.rs".to_string()]),
+            [PathBuf::from("src/t/x.rs")]
+        );
+        let plain: syn::ItemMod = syn::parse_str("mod tests;").unwrap();
+        assert_eq!(module_key(&plain), "tests");
     }
 
     #[test]

@@ -12,6 +12,7 @@ use crate::extract::rust::front::ident::with_ident_str;
 use crate::extract::rust::front::index::{Decl, Index};
 use crate::extract::rust::front::paths::unwrapped_type_path;
 use crate::extract::rust::front::target::is_wasm_only;
+use crate::extract::rust::test_files::module_key;
 
 /// What the visit needs first: local type names, string constants, breaker fields.
 pub(super) struct Collector<'c> {
@@ -72,10 +73,10 @@ impl<'c> Collector<'c> {
                 continue;
             }
             match *decl {
-                Decl::OutOfLineMod(m, true) => self.test_mods.push(m.ident.to_string()),
+                Decl::OutOfLineMod(m, true) => self.test_mods.push(module_key(m)),
                 Decl::OutOfLineMod(m, false) => {
                     if is_wasm_only(&m.attrs) {
-                        self.wasm_mods.push(m.ident.to_string());
+                        self.wasm_mods.push(module_key(m));
                     }
                     self.mods.push(m.ident.to_string());
                 }

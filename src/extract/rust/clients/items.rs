@@ -4,7 +4,9 @@
 use syn::visit;
 
 use super::syntax::trait_default_calls;
-use super::{called_by_host, gates, is_skipped_fn, is_test, jobs, request_path, Visitor};
+use super::{
+    called_by_host, gates, is_skipped_fn, is_test, is_test_mod, jobs, request_path, Visitor,
+};
 use crate::extract::rust::front::target::is_wasm_only;
 
 impl<'ast> Visitor<'_, '_> {
@@ -18,7 +20,7 @@ impl<'ast> Visitor<'_, '_> {
     }
 
     pub(super) fn item_mod(&mut self, m: &'ast syn::ItemMod) {
-        if !is_test(&m.attrs) {
+        if !is_test_mod(m) {
             self.wasm_scope(&m.attrs, |v| visit::visit_item_mod(v, m));
         }
     }

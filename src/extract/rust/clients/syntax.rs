@@ -16,7 +16,9 @@ use crate::extract::rust::front::paths::unwrapped_type_path;
 
 pub(super) use crate::extract::rust::front::paths::segments;
 
-pub(super) use crate::extract::rust::front::test_code::{called_by_host, is_skipped_fn, is_test};
+pub(super) use crate::extract::rust::front::test_code::{
+    called_by_host, is_skipped_fn, is_test, is_test_mod,
+};
 
 /// A literal address or a constant's name.
 pub(super) fn target_of(e: &Expr) -> Option<Target> {

@@ -7,7 +7,7 @@
 //! retry analysis, for instance, reads test modules too and only the `use`s written
 //! directly in a free function's body), which [`Place`] lets it say.
 
-use super::test_code::is_test;
+use super::test_code::is_test_mod;
 
 /// Where a declaration sits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -130,7 +130,7 @@ impl<'a> Index<'a> {
             syn::Item::Enum(e) => self.decls.push((place, Decl::Enum(e))),
             syn::Item::Type(t) => self.decls.push((place, Decl::Type(t))),
             syn::Item::Mod(m) => {
-                let test = is_test(&m.attrs);
+                let test = is_test_mod(m);
                 match &m.content {
                     Some((_, items)) => {
                         let inner = Place {

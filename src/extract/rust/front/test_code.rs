@@ -28,6 +28,37 @@ pub fn is_test(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(is_test_attr)
 }
 
+/// Whether a module is test code: an attribute says so, or its name does
+/// ([`test_module_name`]).
+pub fn is_test_mod(m: &syn::ItemMod) -> bool {
+    is_test(&m.attrs) || super::ident::with_ident_str(&m.ident, test_module_name)
+}
+
+/// A module named for test support (`test_helpers`, `test_utils`, `testing`,
+/// `testkit`, `e2e`): its code serves tests whatever its attributes say (agentgateway's
+/// `pub mod test_helpers;`, mock servers and their clients, compiled into the library
+/// so that its other crates' tests can use them). A `_`-separated word of the name is
+/// one of those test words; `testnet`, `latest` and `contest` are not.
+pub fn test_module_name(name: &str) -> bool {
+    name.split('_').any(|w| {
+        matches!(
+            w,
+            "test"
+                | "tests"
+                | "testing"
+                | "testutil"
+                | "testutils"
+                | "testkit"
+                | "testlib"
+                | "testhelpers"
+                | "testsupport"
+                | "e2e"
+                | "itest"
+                | "itests"
+        )
+    })
+}
+
 /// Whether a function is left out of the analyses: test-only, or marked unused by its
 /// authors (`#[allow(dead_code)]`: the compiler found no caller in some build, and
 /// the authors said so; text-generation-inference's TCP `connect` beside the Unix
@@ -211,6 +242,30 @@ mod tests {
     fn attr(text: &str) -> syn::Attribute {
         let item: syn::ItemFn = syn::parse_str(&format!("{text} fn f() {{}}")).unwrap();
         item.attrs.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn modules_named_for_tests_are_test_code() {
+        let m = |text: &str| -> syn::ItemMod { syn::parse_str(text).unwrap() };
+        for t in [
+            "pub mod test_helpers;",
+            "mod testing { }",
+            "pub mod test_utils;",
+            "mod e2e;",
+            "mod api_testkit;",
+            "#[cfg(test)] mod handlers;",
+        ] {
+            assert!(is_test_mod(&m(t)), "{t}");
+        }
+        for t in [
+            "pub mod testnet;",
+            "mod latest;",
+            "mod contest;",
+            "mod attestation;",
+            "mod proxymock;",
+        ] {
+            assert!(!is_test_mod(&m(t)), "{t}");
+        }
     }
 
     #[test]

@@ -17,7 +17,7 @@ use syn::Expr;
 use super::catalog::StrategyHit;
 use super::delay::{sleep_sites, Part, Scope};
 use super::walk::{walk_block, Options, Seen};
-use super::{is_skipped_fn, is_test, Ctx, Delay, RetryFact};
+use super::{is_skipped_fn, is_test, is_test_mod, Ctx, Delay, RetryFact};
 use crate::extract::rust::front::items::Items;
 
 pub(crate) fn find(ctx: &Ctx, file: &syn::File) -> Vec<RetryFact> {
@@ -48,7 +48,7 @@ impl<'ast> Visit<'ast> for Finder<'_, '_> {
         }
     }
     fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
-        if !is_test(&m.attrs) {
+        if !is_test_mod(m) {
             visit::visit_item_mod(self, m);
         }
     }

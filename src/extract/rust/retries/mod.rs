@@ -373,4 +373,4 @@ pub(crate) use crate::extract::rust::front::positions::Positions;
 pub(crate) use context::{Ctx, Lets};
 
 /// Test-only code: the front end's one mask.
-pub(crate) use crate::extract::rust::front::test_code::{is_skipped_fn, is_test};
+pub(crate) use crate::extract::rust::front::test_code::{is_skipped_fn, is_test, is_test_mod};

@@ -38,7 +38,7 @@ use syn::{Expr, Pat};
 
 use super::delay::{pat_name, reads_any, sleep_sites, Part, Scope};
 use super::walk::{walk_expr, Options, Seen};
-use super::{is_skipped_fn, is_test, Ctx, Delay, RetryFact, RetrySource, MAX_DEPTH};
+use super::{is_skipped_fn, is_test, is_test_mod, Ctx, Delay, RetryFact, RetrySource, MAX_DEPTH};
 use crate::extract::rust::front::items::Items;
 use analyze::analyze;
 use evidence::*;
@@ -126,7 +126,7 @@ impl<'ast> Visit<'ast> for Finder<'_, '_> {
         }
     }
     fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
-        if !is_test(&m.attrs) {
+        if !is_test_mod(m) {
             visit::visit_item_mod(self, m);
         }
     }

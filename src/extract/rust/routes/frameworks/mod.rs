@@ -164,7 +164,7 @@ impl Pending {
 }
 
 use crate::extract::rust::front::items::Items;
-use crate::extract::rust::front::test_code::is_test_attr;
+use crate::extract::rust::front::test_code::{is_test_attr, is_test_mod};
 
 /// A token stream names something routing-related (so a macro body is worth parsing).
 fn mentions(ts: &TokenStream, set: &NameSet, depth: usize) -> bool {
@@ -262,14 +262,16 @@ impl<'a> Summarizer<'a> {
                     }
                 }
             }
-            syn::Item::Mod(m) if !self.skip(&m.attrs) => {
+            syn::Item::Mod(m) if !(self.cat.skip_test_code && is_test_mod(m)) => {
                 if let Some((_, inner)) = &m.content {
                     self.items(inner);
                 }
             }
             syn::Item::Mod(m) if m.content.is_none() => {
                 // `#[cfg(test)] mod tests;`: the integrator skips that file.
-                self.out.test_modules.push(m.ident.to_string());
+                self.out
+                    .test_modules
+                    .push(crate::extract::rust::test_files::module_key(m));
             }
             syn::Item::Const(c) => self.constant(&c.ident, &c.expr),
             syn::Item::Static(s) => self.constant(&s.ident, &s.expr),
