@@ -201,14 +201,34 @@ impl Visitor<'_, '_> {
         let Some(name) = p.path.get_ident() else {
             return;
         };
-        let Some((h, ci)) = self.scope().pending.get(&name.to_string()).copied() else {
-            return;
-        };
+        let name = name.to_string();
+        let one = self.scope().pending.get(&name).copied();
+        let block = self.scope().pending_blocks.get(&name).cloned();
         let configurable = self.configurable > 0 || !self.optional.is_empty();
-        for call in &mut self.facts.handles[h].chains.get_mut()[ci].calls {
-            call.wrapped = true;
-            call.configurable |= configurable;
+        for (h, ci) in one.into_iter().chain(block.into_iter().flatten()) {
+            for call in &mut self.facts.handles[h].chains.get_mut()[ci].calls {
+                call.wrapped = true;
+                call.configurable |= configurable;
+            }
         }
+    }
+
+    /// How many chains each handle has: [`Self::chains_since`] lists the ones added
+    /// after.
+    pub(super) fn chain_counts(&self) -> Vec<usize> {
+        (self.facts.handles.iter())
+            .map(|h| h.chains.get().len())
+            .collect()
+    }
+
+    /// The chains (handle, index) added since `before` was taken, new handles' too.
+    pub(super) fn chains_since(&self, before: &[usize]) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        for (h, handle) in self.facts.handles.iter().enumerate() {
+            let from = before.get(h).copied().unwrap_or(0);
+            out.extend((from..handle.chains.get().len()).map(|ci| (h, ci)));
+        }
+        out
     }
 }
 

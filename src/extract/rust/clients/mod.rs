@@ -195,6 +195,10 @@ struct Scope {
     /// Requests not yet awaited, bound by `let` (`let fut = client.get(u).send();`)
     /// → (handle, chain index): a timeout wrapper given the variable bounds them.
     pending: FxHashMap<String, (usize, usize)>,
+    /// Futures of `async` blocks bound by `let` (`let getter = async {
+    /// reqwest::get(uri).await?.text().await };`) → the requests made inside: a
+    /// timeout wrapper given the variable (`timeout(d, getter)`) bounds them all.
+    pending_blocks: FxHashMap<String, Vec<(usize, usize)>>,
     /// Addresses bound by `let` that are no remote integration (`let url =
     /// format!("http://{addr}/healthcheck")`): a request given the variable is local;
     /// or whose host is a constant's (`format!("http://{IMPORTER_IP}:{port}/beat")`):
@@ -565,7 +569,17 @@ impl<'ast> Visitor<'_, '_> {
             }
             self.valued_loop = matches!(&*init.expr, Expr::Loop(_));
             let mark = self.facts.handles.len();
+            let block = match (&*init.expr, name) {
+                (Expr::Async(_), Some(_)) => Some(self.chain_counts()),
+                _ => None,
+            };
             let mut h = self.expr(&init.expr);
+            if let (Some(before), Some(name)) = (block, name) {
+                let made = self.chains_since(&before);
+                if !made.is_empty() {
+                    self.scope().pending_blocks.insert(name.to_string(), made);
+                }
+            }
             if let Expr::If(i) = &*init.expr {
                 self.mark_twins(i, mark);
             }
