@@ -60,7 +60,8 @@ struct Client<'a> {
     target: Option<&'a str>,
     timeout: Option<&'a Node>,
     at: Where,
-    /// Where code turns the timeout off (`.timeout(None)`): its finding is the edge's too.
+    /// Where code turns the timeout off (`.timeout(None)`) or opens a connection that has
+    /// none (redis `get_connection()`): its finding is the edge's too.
     disabled: Option<Where>,
 }
 
@@ -79,8 +80,8 @@ fn package_edges(b: &mut Builder, from: &str, docs: &[&Document]) {
                 target: c.get("target").and_then(Node::as_str),
                 timeout: c.get("timeout"),
                 at: Where::new(files, file, c.span),
-                disabled: c
-                    .get("timeout-disabled")
+                disabled: (c.get("timeout-disabled"))
+                    .or_else(|| c.get("unbounded-connection"))
                     .map(|n| Where::new(files, file, n.span)),
             };
             (file, client)

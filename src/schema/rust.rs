@@ -11,6 +11,7 @@ const CLIENT: &[Field] = &[
     Field::new("timeout", Ty::Text, "present when a timeout bounds the client: how (`a timeout is set on the builder`), at that call"),
     Field::new("timeout-evidence", Ty::OneOf(&["builder-timeout", "request-timeout", "wrapped-in-timeout", "target-uri", "configurable", "library-default"]), "with `timeout`: the kind of evidence found, the strongest first (a builder timeout, a timeout on every request, a timeout wrapper or layer or a connection pool's checkout, a timeout in the target URI, a timeout set only when configured, the library's default); the rule decides which kinds it accepts"),
     Field::new("timeout-disabled", Ty::Text, "present when code turns the timeout off (`.timeout(None)`), at that call"),
+    Field::new("unbounded-connection", Ty::Text, "present when a call opens a connection that has no timeout although the client's others have one (a synchronous redis `get_connection()`), and no wrapper or pool checkout bounds the client: the call, at that call"),
     Field::new("target", Ty::Text, "the address called, when a literal or a constant"),
     Field::new("covered-by", Ty::Text, "present when no timeout is set in code but every mesh or gateway route of every call's path sets one: which (`timeout` is then set too)"),
     Field::new("other-layers", Ty::Text, "present when no timeout is set in code and no other layer covers every call either: why, for messages"),

@@ -288,6 +288,7 @@ pub(crate) fn link_clients(
             });
             let client = ClientSite {
                 api: entry_api,
+                file: fi,
                 span: *span,
                 constructor,
                 target: target.as_ref(),
@@ -402,7 +403,7 @@ impl Twins {
     fn note(&mut self, node: &Node, at: (usize, usize), start: usize, twin_of: Option<usize>) {
         let verdict = (
             node.get("timeout").is_some(),
-            node.get("timeout-disabled").is_some(),
+            node.get("timeout-disabled").is_some() || node.get("unbounded-connection").is_some(),
         );
         self.verdicts.insert((at.0, start), verdict);
         if let Some(first) = twin_of {

@@ -37,8 +37,10 @@ struct Eval {
     builder_timeout: Option<Span>,
     /// The builder's timeout is set only when configured (`if let Some(t)`).
     builder_configurable: bool,
-    disabled: Option<(Span, String)>,
-    unbounded: Option<(Span, String)>,
+    /// A call that turns the timeout off, and one that opens an unbounded connection
+    /// ([`Found`]).
+    disabled: Option<Found>,
+    unbounded: Option<Found>,
     requests: Vec<Req>,
     wrapped: bool,
     /// The client was handed to a breaker as a whole (a breaker layer's service).
@@ -48,12 +50,36 @@ struct Eval {
     local: Option<String>,
 }
 
+/// A call found in one of the client's chains: (package file index, span, text). A
+/// client kept in a struct field meets the chains of every `self.<field>` of its
+/// package, other files' too; a span is only good in its own file.
+type Found = (usize, Span, String);
+
+/// Keeps the first call found, or a later one in the client's own file (`home`) over
+/// one in another file.
+fn note(
+    slot: &mut Option<Found>,
+    found: (usize, Span),
+    home: usize,
+    text: impl FnOnce() -> String,
+) {
+    let better = match slot {
+        None => true,
+        Some((f, ..)) => *f != home && found.0 == home,
+    };
+    if better {
+        *slot = Some((found.0, found.1, text()));
+    }
+}
+
 /// Evaluates chains (each tagged with its package file index). A one-shot request
-/// origin is `first_request`, the request the chains continue.
+/// origin is `first_request`, the request the chains continue. `home`: the file index
+/// the client is built in.
 fn eval_chains<'a>(
     api: &ClientApi,
     chains: impl Iterator<Item = (usize, &'a Chain)>,
     first_request: Option<Req>,
+    home: usize,
 ) -> Eval {
     let mut ev = Eval::default();
     let request_origin = first_request.is_some();
@@ -93,8 +119,8 @@ fn eval_chains<'a>(
                 // Only a request method the catalogue names (not `*`) can carry a
                 // disabling argument (`send(record, Timeout::Never)`).
                 let named = has(&api.request_methods, &call.name);
-                if named && disables && ev.disabled.is_none() {
-                    ev.disabled = Some((call.span, disable_text()));
+                if named && disables {
+                    note(&mut ev.disabled, (file, call.span), home, disable_text);
                 }
                 continue;
             }
@@ -107,14 +133,14 @@ fn eval_chains<'a>(
                 }
                 if has(&api.request_timeout, &call.name) && call.nargs > 0 {
                     if disables {
-                        ev.disabled.get_or_insert((call.span, disable_text()));
+                        note(&mut ev.disabled, (file, call.span), home, disable_text);
                     } else {
                         ev.requests[r].timed = true;
                     }
                 }
                 continue;
             }
-            ev.builder_call(api, call, disables, disable_text);
+            ev.builder_call(api, call, (file, home), disables, disable_text);
         }
     }
     ev
@@ -127,6 +153,7 @@ impl Eval {
         &mut self,
         api: &ClientApi,
         call: &crate::extract::rust::facts::CallFact,
+        (file, home): (usize, usize),
         disables: bool,
         disable_text: impl Fn() -> String,
     ) {
@@ -139,17 +166,17 @@ impl Eval {
         let timeout = has(&api.timeout, &call.name) || has(&api.arg_timeout, &call.name);
         if timeout && call.nargs > 0 {
             if disables {
-                self.disabled.get_or_insert((call.span, disable_text()));
+                note(&mut self.disabled, (file, call.span), home, disable_text);
             } else if self.builder_timeout.is_none() {
                 self.builder_timeout = Some(call.span);
                 self.builder_configurable = call.configurable;
             }
         } else if has(&api.disable, &call.name) {
-            self.disabled
-                .get_or_insert((call.span, format!("`.{}()`", call.name)));
+            let text = || format!("`.{}()`", call.name);
+            note(&mut self.disabled, (file, call.span), home, text);
         } else if has(&api.unbounded_methods, &call.name) {
-            self.unbounded
-                .get_or_insert((call.span, format!("`.{}()`", call.name)));
+            let text = || format!("`.{}()`", call.name);
+            note(&mut self.unbounded, (file, call.span), home, text);
         }
     }
 }
@@ -165,6 +192,8 @@ pub(super) fn target_text(t: &Target, consts: &HashMap<&str, &str>) -> Option<St
 /// A client construction being judged.
 pub(super) struct ClientSite<'a> {
     pub(super) api: &'a ClientApi,
+    /// The package file index it is built in, and where.
+    pub(super) file: usize,
     pub(super) span: Span,
     pub(super) constructor: &'a str,
     pub(super) target: Option<&'a Target>,
@@ -201,6 +230,7 @@ pub(super) fn judge_client(
 ) -> (Node, Vec<Req>, bool) {
     let ClientSite {
         api,
+        file,
         span,
         constructor,
         target,
@@ -217,15 +247,17 @@ pub(super) fn judge_client(
         (true, _) => Some(WRAPPED),
         (false, pool) => pool,
     };
-    let own = eval_chains(api, chains.iter().copied(), first_request);
-    let elsewhere = eval_chains(api, foreign.iter().map(|c| (usize::MAX, c)), None);
+    let own = eval_chains(api, chains.iter().copied(), first_request, file);
+    let elsewhere = eval_chains(api, foreign.iter().map(|c| (usize::MAX, c)), None, file);
     let site_evals: Vec<Eval> = sites
         .iter()
-        .map(|s| eval_chains(api, s.iter().copied(), None))
+        .map(|s| eval_chains(api, s.iter().copied(), None, file))
         .collect();
     let requests = requests_of(&own, &site_evals, timed_closures, (timed_above, pooled));
     let guarded = own.breaker || site_evals.iter().any(|s| s.breaker);
-    let disabled = disabled_reason(api, &own, &site_evals, origin.is_some());
+    let here = |(f, s, text): Found| (if f == file { s } else { span }, text);
+    let disabled = disabled_reason(&own, &site_evals, api).map(here);
+    let unbounded = unbounded_reason(&own, &site_evals, api, origin.is_some()).map(here);
     // `reqwest::get(format!("http://{host}:{port}/health"))`: the construction's own
     // address is local.
     let own_local = match target {
@@ -257,6 +289,9 @@ pub(super) fn judge_client(
         .or_else(|| local_reason(target.as_deref(), &requests, consts));
     let target = if local.is_some() { None } else { target };
     let mut node = client_node(api, span, constructor, covered, disabled, target);
+    if let (Value::Map(fields), Some((s, text))) = (&mut node.value, unbounded) {
+        fields.push(entry("unbounded-connection", scalar(text, s)));
+    }
     if let Value::Map(fields) = &mut node.value {
         if let Some(why) = local {
             fields.push(entry("local", scalar(why, span)));
@@ -408,37 +443,40 @@ fn local_reason(
     first
 }
 
-/// Why the client has no timeout at all, if something turns it off: a disabling
-/// call (`.timeout(None)`) or an unbounded connection on a client bounded by default.
-/// `bounded`: the client is built under a deadline (a timeout wrapper, a pool's
-/// checkout), which the unbounded connection does not escape.
-fn disabled_reason(
-    api: &ClientApi,
-    own: &Eval,
-    site_evals: &[Eval],
-    bounded: bool,
-) -> Option<(Span, String)> {
-    // A call that opens an unbounded connection on a client bounded by default
-    // (`get_connection()` on redis) opts out of the default like `.timeout(None)`.
-    let unbounded = own
-        .unbounded
-        .clone()
-        .or_else(|| site_evals.iter().find_map(|s| s.unbounded.clone()))
-        .map(|(s, call)| {
-            (
-                s,
-                format!("{call} opens a {} connection without any timeout", api.name),
-            )
-        });
+/// Why the client has no timeout at all, if something turns it off (`.timeout(None)`).
+/// The place is the call's, in whichever file it is ([`Found`]).
+fn disabled_reason(own: &Eval, site_evals: &[Eval], api: &ClientApi) -> Option<Found> {
     own.disabled
         .clone()
         .or_else(|| site_evals.iter().find_map(|s| s.disabled.clone()))
-        .map(|(s, call)| {
+        .map(|(f, s, call)| {
             let text = match &api.default_timeout {
                 Some(d) => format!("{call} turns off the default {d} timeout of {}", api.name),
                 None => format!("{call} leaves {} without a timeout", api.name),
             };
-            (s, text)
+            (f, s, text)
         })
-        .or(unbounded.filter(|_| !bounded))
+}
+
+/// A call that opens a connection with no timeout on a client otherwise bounded
+/// (`get_connection()` on redis, whose async connections have timeouts): nothing is
+/// switched off, the connection never had a bound, so `rust/http-client-without-timeout`
+/// reports it at that call. `bounded`: the client is built under a deadline (a timeout
+/// wrapper, a pool's checkout), which the connection does not escape.
+fn unbounded_reason(
+    own: &Eval,
+    site_evals: &[Eval],
+    api: &ClientApi,
+    bounded: bool,
+) -> Option<Found> {
+    if bounded {
+        return None;
+    }
+    own.unbounded
+        .clone()
+        .or_else(|| site_evals.iter().find_map(|s| s.unbounded.clone()))
+        .map(|(f, s, call)| {
+            let text = format!("{call} opens a {} connection without any timeout", api.name);
+            (f, s, text)
+        })
 }
