@@ -414,6 +414,14 @@ impl Visitor<'_, '_> {
             }
             let value = self.expr(a);
             self.request_arg = None;
+            // `let req = client.get(u).timeout(d).build()?; client.execute(req)`: the
+            // request built before, recorded there, as when built in the argument.
+            if request && st.handle.is_some() {
+                if let Some(var) = simple_ident(a) {
+                    let built = self.scope().pending.get(&var).map(|&(h, _)| h);
+                    self.merged_request |= built.is_some() && built == st.handle;
+                }
+            }
             if let Some(h) = value {
                 self.mark_context(h);
                 if consumed {

@@ -594,8 +594,13 @@ impl<'ast> Visitor<'_, '_> {
                 self.scope().vars.insert(name.to_string(), h);
             }
             // `let fut = client.get(u).send();`: a request future, bounded if a
-            // timeout wrapper is later given `fut`.
-            let future = matches!(&*init.expr, Expr::MethodCall(_));
+            // timeout wrapper is later given `fut`; `let req = client.get(u)
+            // .timeout(d).build()?;`: a request built, sent later by `execute(req)`.
+            let future = match &*init.expr {
+                Expr::MethodCall(_) => true,
+                Expr::Try(t) => matches!(&*t.expr, Expr::MethodCall(_)),
+                _ => false,
+            };
             if let (Some(req), Some(name), true) = (self.last_request.take(), name, future) {
                 self.scope().pending.insert(name.to_string(), req);
             }
