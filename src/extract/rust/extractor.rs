@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::clients::{dead, test_only};
-use super::front::deps::WorkspaceRoot;
+use super::front::deps::{Membership, WorkspaceRoot};
 use super::front::target::{WASM_CODE, WASM_MODULE};
 use super::{link, read_deps, summarize, test_files, Catalog, Ctx, Deps, FileFacts};
 use crate::discover::{Candidate, FileKind};
@@ -151,8 +151,9 @@ impl Extractor {
             &library,
             &in_test_dir,
         );
-        for (support, (_, deps)) in test_support.iter_mut().zip(&packages) {
-            *support |= test_files::dev_tooling(deps.as_ref());
+        let left_out = outside_members(&packages, &package_roots);
+        for ((support, (_, deps)), out) in test_support.iter_mut().zip(&packages).zip(left_out) {
+            *support |= test_files::dev_tooling(deps.as_ref()) || out;
         }
         Extractor {
             catalog,
@@ -469,4 +470,58 @@ fn wasm_files(facts: &[(usize, FileFacts)], candidates: &[Candidate]) -> HashSet
     let whole = facts.iter().filter(|(_, f)| f.wasm_code);
     files.extend(whole.map(|(i, _)| candidates[*i].path.clone()));
     files
+}
+
+/// Per package: whether its workspace leaves it out. A package below a workspace's
+/// root that the root's `members` do not list (or `exclude` lists), and that no member
+/// depends on (a path dependency inside the workspace is a member, and so are its
+/// own, transitively), is not built: cargo refuses it while it believes it is in the
+/// workspace (zaino's `zaino-wallet`, commented out of `members` and of its one
+/// user's dependencies). Its code, like a test-support package's, is neither judged
+/// nor counted.
+fn outside_members(
+    packages: &[(PathBuf, Option<Deps>)],
+    roots: &[Option<(PathBuf, &String)>],
+) -> Vec<bool> {
+    let mut lists: HashMap<&Path, Option<Membership>> = HashMap::new();
+    // `None`: no workspace lists members above it; `Some(listed)` otherwise.
+    let mut kept: Vec<Option<bool>> = packages
+        .iter()
+        .zip(roots)
+        .map(|((manifest, _), root)| {
+            let (root, text) = root.as_ref()?;
+            if root == manifest {
+                return None;
+            }
+            let membership = lists
+                .entry(root.as_path())
+                .or_insert_with(|| Membership::read(text));
+            let (membership, dir, top) = (membership.as_ref()?, manifest.parent()?, root.parent()?);
+            Some(membership.lists(dir.strip_prefix(top).unwrap_or(dir)))
+        })
+        .collect();
+    // Members' dependencies are members: rounds until none is added.
+    loop {
+        let mut added = false;
+        for i in 0..packages.len() {
+            if kept[i] != Some(false) {
+                continue;
+            }
+            let Some(name) = packages[i].1.as_ref().and_then(Deps::own_name) else {
+                kept[i] = None;
+                continue;
+            };
+            let used = packages.iter().zip(&kept).any(|((_, d), k)| {
+                *k != Some(false) && d.as_ref().is_some_and(|d| d.depends_on(name))
+            });
+            if used {
+                kept[i] = Some(true);
+                added = true;
+            }
+        }
+        if !added {
+            break;
+        }
+    }
+    kept.into_iter().map(|k| k == Some(false)).collect()
 }

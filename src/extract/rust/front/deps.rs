@@ -5,6 +5,7 @@
 
 // Looked up for every path's first segment: Fx hashing, not SipHash.
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::path::Path;
 
 /// What a package depends on: the name used in code → the package name (`-` → `_`).
 #[derive(Debug, Clone, Default)]
@@ -300,6 +301,46 @@ impl WorkspaceRoot {
     }
 }
 
+/// The folders a workspace's root lists as its members (`[workspace] members`, globs
+/// relative to the root's folder) and leaves out (`exclude`).
+pub struct Membership {
+    members: globset::GlobSet,
+    exclude: globset::GlobSet,
+}
+
+impl Membership {
+    /// Reads a root manifest's lists; `None` when it does not parse or lists no
+    /// members (a workspace of its root package alone, or members by path only).
+    pub fn read(text: &str) -> Option<Membership> {
+        let value = text.parse::<toml::Table>().ok()?;
+        let workspace = value.get("workspace")?;
+        let set = |key: &str| {
+            let mut b = globset::GlobSetBuilder::new();
+            let entries = workspace.get(key).and_then(toml::Value::as_array);
+            for e in entries
+                .into_iter()
+                .flatten()
+                .filter_map(toml::Value::as_str)
+            {
+                let e = e.trim_start_matches("./").trim_end_matches('/');
+                let glob = globset::GlobBuilder::new(e).literal_separator(true).build();
+                b.add(glob.ok()?);
+            }
+            b.build().ok()
+        };
+        workspace.get("members")?;
+        Some(Membership {
+            members: set("members")?,
+            exclude: set("exclude")?,
+        })
+    }
+
+    /// Whether the package in folder `rel` (relative to the root's folder) is a member.
+    pub fn lists(&self, rel: &Path) -> bool {
+        rel.as_os_str().is_empty() || (self.members.is_match(rel) && !self.exclude.is_match(rel))
+    }
+}
+
 impl Deps {
     /// Takes what the member inherits from its workspace's root: `publish` (when
     /// `publish.workspace = true`) and the packages behind renamed workspace
@@ -406,6 +447,21 @@ mod tests {
         .unwrap();
         assert_eq!(deps.lib_path.as_deref(), Some("lib.rs"));
         assert_eq!(deps.bin_paths, ["bin/kv-cli.rs"]);
+    }
+
+    #[test]
+    fn workspace_members_are_listed_by_glob_less_the_excluded() {
+        let m = Membership::read(
+            "[workspace]\nmembers = [\"api\", \"crates/*\", \"./tools/\"]\nexclude = [\"crates/legacy\"]\n",
+        )
+        .unwrap();
+        for listed in ["api", "crates/ledger", "tools", ""] {
+            assert!(m.lists(Path::new(listed)), "{listed}");
+        }
+        for left in ["wallet", "crates/legacy", "crates/a/b", "api2"] {
+            assert!(!m.lists(Path::new(left)), "{left}");
+        }
+        assert!(Membership::read("[workspace]\nresolver = \"2\"\n").is_none());
     }
 
     #[test]
