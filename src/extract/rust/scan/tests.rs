@@ -35,6 +35,19 @@ fn long_chains_are_refused_but_many_statements_and_items_are_not() {
 }
 
 #[test]
+fn path_segments_are_no_links_of_a_chain() {
+    // A match arm of 1,000 paths joined by `|` (komodo's EC2 instance types): 5,000
+    // tokens, 2,000 links.
+    let arm = format!(
+        "fn f(t: T) -> bool {{ match t {{ {}T::Last => true, _ => false }} }}",
+        "InstanceType::Variant | ".repeat(1000)
+    );
+    assert_eq!(check_depth(&arm, 256), Ok(()));
+    let chain = format!("fn f() {{ x{}; }}", " | a::b".repeat(MAX_CHAIN / 2 + 1));
+    assert_eq!(check_depth(&chain, 256).unwrap_err().limit, Limit::Chain);
+}
+
+#[test]
 fn deep_parens_and_prefix_runs_are_refused() {
     assert!(check_depth(&"(".repeat(300), 256).is_err());
     assert!(check_depth(&format!("fn f() {{ {}x }}", "!".repeat(300)), 256).is_err());
