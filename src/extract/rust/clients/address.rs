@@ -70,13 +70,68 @@ impl Visitor<'_, '_> {
         (!sets_own_end).then_some(target)
     }
 
-    /// The local address a variable bound by `let` holds (`&url` as `url`).
+    /// The local address a variable bound by `let` holds (`&url` as `url`), also
+    /// as the base of a `format!` (`format!("{}/api/2/devices", url)`, `"{url}/x"`).
     pub(super) fn local_target(&mut self, mut arg: &Expr) -> Option<Target> {
         while let Expr::Reference(r) = arg {
             arg = &r.expr;
         }
-        let Expr::Path(p) = arg else { return None };
-        let name = p.path.get_ident()?.to_string();
+        if self.scope().local_targets.is_empty() {
+            return None;
+        }
+        let name = match arg {
+            Expr::Path(p) => p.path.get_ident()?.to_string(),
+            Expr::Macro(m) if m.mac.path.is_ident("format") => leading_placeholder(&m.mac)?,
+            _ => return None,
+        };
         self.scope().local_targets.get(&name).cloned()
     }
+}
+
+/// `url == "http://localhost:8042"` (either way round; `url.as_str()`, `&url` and
+/// `settings.url` too): where the comparison holds, the `then` branch of an `if`, the
+/// address is local, and so is a client built there (PinePods talks to its own
+/// gpodder sidecar with a client built only in that branch, to remote servers with
+/// another). The variable compared, when it is a plain one, and why it is local.
+pub(super) fn local_guard(cond: &Expr) -> Option<(Option<String>, String)> {
+    let Expr::Binary(b) = cond else { return None };
+    if !matches!(b.op, syn::BinOp::Eq(_)) {
+        return None;
+    }
+    let (var, literal) = match (target_of(&b.left), target_of(&b.right)) {
+        (None, Some(Target::Literal(l))) => (&*b.left, l),
+        (Some(Target::Literal(l)), None) => (&*b.right, l),
+        _ => return None,
+    };
+    let why = local_reason(&literal).filter(|w| *w != "a health probe")?;
+    Some((plain_variable(var), why.to_string()))
+}
+
+/// A variable as compared or formatted: `x`, `&x`, `*x`, `x.as_str()`, `x.as_ref()`.
+fn plain_variable(mut e: &Expr) -> Option<String> {
+    loop {
+        e = match e {
+            Expr::Reference(r) => &r.expr,
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => &u.expr,
+            Expr::Paren(p) => &p.expr,
+            Expr::MethodCall(m)
+                if m.args.is_empty() && (m.method == "as_str" || m.method == "as_ref") =>
+            {
+                &m.receiver
+            }
+            _ => return simple_ident(e),
+        };
+    }
+}
+
+/// The variable a `format!` string starts with: inline (`"{url}/x"`), or for `"{}"`
+/// the first argument.
+fn leading_placeholder(m: &syn::Macro) -> Option<String> {
+    let (fmt, _) = format_string(&m.tokens)?;
+    let inner = fmt.strip_prefix('{')?.split(['}', ':']).next()?;
+    if !inner.is_empty() {
+        return Some(inner.to_string());
+    }
+    let args = crate::extract::rust::front::macros::comma_exprs(m)?;
+    plain_variable(args.get(1)?)
 }

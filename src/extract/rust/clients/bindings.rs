@@ -9,7 +9,7 @@ use syn::{Expr, ExprIf};
 
 use super::syntax::pat_ident;
 use super::Visitor;
-use crate::extract::rust::facts::Origin;
+use crate::extract::rust::facts::{Origin, Target};
 use crate::extract::rust::front::ident::with_ident_str;
 
 /// The field-key prefix of a branch placeholder ([`Visitor::one_of`]).
@@ -233,7 +233,28 @@ impl Visitor<'_, '_> {
     /// Client::builder() }`: the value of either branch.
     pub(super) fn if_value(&mut self, i: &ExprIf) -> Option<usize> {
         self.expr(&i.cond);
+        // `if url == "http://localhost:8042" { .. }`: in the branch, `url` is local,
+        // and so is a client built there.
+        let guard = super::address::local_guard(&i.cond);
+        let (var, why) = guard.map_or((None, None), |(v, w)| (v, Some(w)));
+        let shadowed = (var.as_ref().zip(why.as_ref())).map(|(v, w)| {
+            self.scope()
+                .local_targets
+                .insert(v.clone(), Target::Local(w.clone()))
+        });
+        let outer = match why {
+            Some(w) => self.local_branch.replace(w),
+            None => self.local_branch.clone(),
+        };
         let mut values: Vec<usize> = self.block_value(&i.then_branch).into_iter().collect();
+        self.local_branch = outer;
+        if let (Some(var), Some(shadowed)) = (var, shadowed) {
+            let targets = &mut self.scope().local_targets;
+            match shadowed {
+                Some(before) => targets.insert(var, before),
+                None => targets.remove(&var),
+            };
+        }
         if let Some((_, e)) = &i.else_branch {
             values.extend(self.branch_value(e));
         }

@@ -8,7 +8,7 @@ use syn::{Expr, ExprCall, Token};
 use super::syntax::*;
 use super::Visitor;
 use crate::extract::rust::catalog::PathRole;
-use crate::extract::rust::facts::{CallFact, Chain, ClientOrigin, Origin};
+use crate::extract::rust::facts::{CallFact, Chain, ClientOrigin, Origin, Target};
 use crate::extract::rust::front::ident::with_ident_str;
 
 /// `Ok(x)`, `Some(x)`, `Arc::new(x)`, `Arc::clone(&x)`, ...: the value is the
@@ -126,6 +126,11 @@ impl Visitor<'_, '_> {
                 let target = match c.args.first() {
                     Some(first) => self.address_of(first),
                     None => None,
+                };
+                // `Client::new()` in the branch where the address is this host's.
+                let target = match (target, &self.local_branch) {
+                    (None, Some(why)) if !request => Some(Target::Local(why.clone())),
+                    (target, _) => target,
                 };
                 for a in &c.args {
                     self.expr(a);

@@ -128,6 +128,7 @@ pub fn summarize_file(
         paced: 0,
         wrapper_starts: Vec::new(),
         fallbacks: Vec::new(),
+        local_branch: None,
     };
     v.facts.one_shot = one_shot(ctx);
     v.facts.private_mods = gates::private_mods(index);
@@ -273,6 +274,9 @@ struct Visitor<'c, 'a> {
     /// Handles of clients built only when a chain's own build fails
     /// ([`Visitor::drop_fallbacks`]): pruned.
     fallbacks: Vec<usize>,
+    /// Why the addresses of the `if` branch being visited are local, when its
+    /// condition compares one with this host's (`if url == "http://localhost:8042"`).
+    local_branch: Option<String>,
 }
 
 impl Visitor<'_, '_> {

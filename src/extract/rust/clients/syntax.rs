@@ -118,7 +118,7 @@ fn placeholder_const<'a>(from: &str, args: &mut impl Iterator<Item = &'a Expr>) 
 /// The value of the string literal a macro body starts with, when the literal is
 /// the body's whole first expression (followed by a comma or nothing), and the
 /// tokens after it: a body that does not start so has no format string.
-fn format_string(tokens: &proc_macro2::TokenStream) -> Option<(String, Vec<TokenTree>)> {
+pub(super) fn format_string(tokens: &proc_macro2::TokenStream) -> Option<(String, Vec<TokenTree>)> {
     let mut tokens = tokens.clone().into_iter();
     let TokenTree::Literal(first) = tokens.next()? else {
         return None;
