@@ -5,12 +5,12 @@
 //!
 //! A function a client is built in is dead when its name appears, as a whole word, in
 //! no Rust file of the run but once (its definition): not called, not passed as a
-//! value, not named in a macro, a comment or a string. Asked only where the run sees
-//! every possible caller: a package of a workspace that cannot be published
-//! ([`Deps::unpublished_member`], not a plugin a host loads), in a run that holds the
-//! workspace's root manifest. A function its callers need not name is never asked: a
-//! trait's method, or one an attribute or a foreign ABI hands to a framework or host
-//! ([`ClientOrigin::host_called`]), and `main`.
+//! value, not named in a macro or a string (a line comment's mention is none). Asked
+//! only where the run sees every possible caller: a package of a workspace that
+//! cannot be published ([`Deps::unpublished_member`], not a plugin a host loads), in
+//! a run that holds the workspace's root manifest. A function its callers need not
+//! name is never asked: a trait's method, or one an attribute or a foreign ABI hands
+//! to a framework or host ([`ClientOrigin::host_called`]), and `main`.
 //!
 //! The text is read only for the functions no body of the run calls by name. Known
 //! limits: a function whose name a macro builds (`paste!`) has no caller by name and is
@@ -100,17 +100,32 @@ fn named_once<'w>(names: &HashSet<&'w str>, files: &[&Path]) -> HashSet<&'w str>
 }
 
 /// How many times the finder's word appears in `text` as a whole word (not part of
-/// a longer identifier), counting up to 2.
+/// a longer identifier) outside a line comment, counting up to 2.
 fn whole_words(text: &[u8], finder: &memchr::memmem::Finder) -> usize {
     let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
     let len = finder.needle().len();
     finder
         .find_iter(text)
         .filter(|&at| {
-            (at == 0 || !word(text[at - 1])) && text.get(at + len).is_none_or(|&c| !word(c))
+            (at == 0 || !word(text[at - 1]))
+                && text.get(at + len).is_none_or(|&c| !word(c))
+                && !in_line_comment(text, at)
         })
         .take(2)
         .count()
+}
+
+/// Whether `at` follows a `//` on its line that no open string literal holds (an
+/// even number of `"` before it): a name in a comment or a doc comment calls nothing
+/// (PinePods' `// ... matches Python get_video_date function exactly` above the one
+/// definition of a function nothing calls).
+fn in_line_comment(text: &[u8], at: usize) -> bool {
+    let start = memchr::memrchr(b'\n', &text[..at]).map_or(0, |n| n + 1);
+    let line = &text[start..at];
+    let Some(slashes) = memchr::memmem::find(line, b"//") else {
+        return false;
+    };
+    line[..slashes].iter().filter(|&&c| c == b'"').count() % 2 == 0
 }
 
 #[cfg(test)]
@@ -124,5 +139,15 @@ mod tests {
         assert_eq!(whole_words(b"fn load_all() { reload(); loader }", &f), 0);
         assert_eq!(whole_words(b"load(); x.load; load", &f), 2);
         assert_eq!(whole_words(b"load", &f), 1);
+    }
+
+    #[test]
+    fn a_name_in_a_line_comment_is_no_use() {
+        let f = memchr::memmem::Finder::new("load");
+        let commented = b"// calls load like Python's\n    fn load() {}\n/// see [load]\n";
+        assert_eq!(whole_words(commented, &f), 1);
+        let in_string = b"let u = \"http://x\"; load();\nfn load() {}";
+        assert_eq!(whole_words(in_string, &f), 2);
+        assert_eq!(whole_words(b"x(); // \"load\"\nload()", &f), 1);
     }
 }
