@@ -141,6 +141,23 @@ fn in_jvm_test_sources(rel: &Path) -> bool {
 }
 
 /// Whether a Rust file sits below a `tests/`, `benches/` or `examples/` directory.
+/// Why a file of a project template is skipped.
+const TEMPLATE_REASON: &str =
+    "a project template's file (`{{ .. }}` in its path, as cargo-generate names them): not Rust until generated";
+
+/// Whether a Rust file or manifest is part of a project template: a directory of its
+/// path has a placeholder in its name (`service-template/{{project-name}}-server/`,
+/// cargo-generate's and cookiecutter's markup). Its files hold placeholders where
+/// names go (`mod {{crate_name}};`), so they do not parse, and they are no code of
+/// the project that ships them (blockscout-rs: eight parse errors).
+fn in_project_template(rel: &Path, kind: FileKind) -> bool {
+    matches!(kind, FileKind::Rust | FileKind::Manifest)
+        && rel.parent().is_some_and(|dir| {
+            dir.components()
+                .any(|c| c.as_os_str().to_str().is_some_and(|s| s.contains("{{")))
+        })
+}
+
 fn in_rust_test_dir(rel: &Path) -> bool {
     rel.parent().is_some_and(|dir| {
         dir.components()
@@ -389,6 +406,15 @@ pub fn discover_with(
             let Some(kind) = kind else {
                 continue;
             };
+            if !left_out && !named && in_project_template(rel, kind) {
+                if kind == FileKind::Rust {
+                    out.skipped.push(Skipped {
+                        path: display_path(path, &cwd),
+                        reason: TEMPLATE_REASON.to_string(),
+                    });
+                }
+                continue;
+            }
             let test_code = match kind {
                 FileKind::Rust => !keep.rust_dirs && in_rust_test_dir(rel),
                 FileKind::Config | FileKind::Properties => {

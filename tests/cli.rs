@@ -788,6 +788,41 @@ fn helm_templates_are_reported_and_skipped() {
 }
 
 #[test]
+fn a_project_templates_rust_files_are_skipped_not_parse_errors() {
+    let templated = "mod {{crate_name}};\nfn main() { {{crate_name}}::run(); }\n";
+    let client = "pub async fn f() { reqwest::get(\"http://a.example.com\").await.ok(); }\n";
+    let dir = tree(&[
+        (
+            "service-template/{{project-name}}-server/src/main.rs",
+            templated.as_bytes(),
+        ),
+        (
+            "service-template/{{project-name}}-server/Cargo.toml",
+            b"[package]\nname = \"{{project-name}}-server\"\n",
+        ),
+        (
+            "svc/Cargo.toml",
+            b"[package]\nname = \"svc\"\n[dependencies]\nreqwest = \"0.12\"\n",
+        ),
+        ("svc/src/lib.rs", client.as_bytes()),
+    ]);
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(errors(&report).len(), 0, "{report:#}");
+    assert_eq!(
+        findings(&report, "rust/http-client-without-timeout").len(),
+        1
+    );
+    assert_eq!(report["skipped"], 1, "{report:#}");
+    let out = run_in(dir.path(), &["check", ".", "--show-skipped"]);
+    assert!(
+        stderr(&out).contains("{{project-name}}-server/src/main.rs: a project template's file"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn deck_env_substitution_is_not_a_template() {
     let kong = "_format_version: \"3.0\"\nservices:\n- name: orders\n  url: http://orders:8080\n  connect_timeout: 1000\n  read_timeout: ${{ env \"DECK_ORDERS_TIMEOUT\" }}\n  write_timeout: 1000\nupstreams:\n- name: orders\n  healthchecks: {passive: {unhealthy: {http_failures: 3}}}\n";
     let dir = tree(&[("kong/kong.yaml", kong.as_bytes())]);
