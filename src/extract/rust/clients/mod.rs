@@ -33,6 +33,7 @@ mod guards;
 mod handles;
 mod items;
 mod jobs;
+mod lets;
 pub mod link;
 mod listener;
 mod nodes;
@@ -542,75 +543,5 @@ impl<'ast> Visit<'ast> for Visitor<'_, '_> {
 
     fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
         self.trait_item_fn(f);
-    }
-}
-
-impl<'ast> Visitor<'_, '_> {
-    /// A `let` outside test code.
-    fn local(&mut self, l: &'ast syn::Local) {
-        for a in &l.attrs {
-            self.visit_attribute(a);
-        }
-        if let Some(init) = &l.init {
-            if let (Expr::Closure(c), Some(name)) = (&*init.expr, pat_ident(&l.pat)) {
-                self.let_closure(name, c);
-                return;
-            }
-            self.last_request = None;
-            let name = pat_ident_ref(&l.pat);
-            if let Some(name) = name {
-                // `let socket = self.listen_socket();`, `let url =
-                // format!("http://{binding}/health");`
-                if let Some(t @ (Target::Local(_) | Target::Const(_))) = self.address_of(&init.expr)
-                {
-                    self.scope().local_targets.insert(name.to_string(), t);
-                }
-            }
-            if let Some(name) = name {
-                if self.layer_text && self.holds_timeout_layer(&init.expr) {
-                    self.scope().timeout_layers.insert(name.to_string());
-                }
-            }
-            self.valued_loop = matches!(&*init.expr, Expr::Loop(_));
-            let mark = self.facts.handles.len();
-            let block = match (&*init.expr, name) {
-                (Expr::Async(_), Some(_)) => Some(self.chain_counts()),
-                _ => None,
-            };
-            let mut h = self.expr(&init.expr);
-            if let (Some(before), Some(name)) = (block, name) {
-                let made = self.chains_since(&before);
-                if !made.is_empty() {
-                    self.scope().pending_blocks.insert(name.to_string(), made);
-                }
-            }
-            if let Expr::If(i) = &*init.expr {
-                self.mark_twins(i, mark);
-            }
-            // `let client = &ANALYTICS.client;`: a struct field of another value, as
-            // `conf.client.request(..)` uses one in place.
-            if h.is_none() && name.is_some() && self.fn_name.is_some() {
-                if let Some(field) = other_field(&init.expr) {
-                    h = self.static_use_field(field);
-                }
-            }
-            if let (Some(h), Some(name)) = (h, name) {
-                self.scope().vars.insert(name.to_string(), h);
-            }
-            // `let fut = client.get(u).send();`: a request future, bounded if a
-            // timeout wrapper is later given `fut`; `let req = client.get(u)
-            // .timeout(d).build()?;`: a request built, sent later by `execute(req)`.
-            let future = match &*init.expr {
-                Expr::MethodCall(_) => true,
-                Expr::Try(t) => matches!(&*t.expr, Expr::MethodCall(_)),
-                _ => false,
-            };
-            if let (Some(req), Some(name), true) = (self.last_request.take(), name, future) {
-                self.scope().pending.insert(name.to_string(), req);
-            }
-            if let Some((_, diverge)) = &init.diverge {
-                self.expr(diverge);
-            }
-        }
     }
 }
