@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::clients::{dead, test_only};
-use super::front::deps::{Membership, WorkspaceRoot};
+use super::front::deps::WorkspaceRoot;
 use super::front::target::{WASM_CODE, WASM_MODULE};
 use super::{link, read_deps, summarize, test_files, Catalog, Ctx, Deps, FileFacts};
 use crate::discover::{Candidate, FileKind};
@@ -111,16 +111,19 @@ impl Extractor {
             })
         };
         let package_roots: Vec<_> = packages.iter().map(|(m, _)| root_of(m)).collect();
+        // Each root read once, for what members inherit and for who is a member.
         let mut roots: HashMap<&Path, Option<WorkspaceRoot>> = HashMap::new();
+        for (path, text) in package_roots.iter().flatten() {
+            roots
+                .entry(path.as_path())
+                .or_insert_with(|| WorkspaceRoot::read(text));
+        }
         for ((_, deps), root) in packages.iter_mut().zip(&package_roots) {
-            let (Some(deps), Some((path, text))) = (deps.as_mut(), root) else {
+            let (Some(deps), Some((path, _))) = (deps.as_mut(), root) else {
                 continue;
             };
             if deps.publish_inherited || !deps.workspace_deps.is_empty() {
-                let root = roots
-                    .entry(path.as_path())
-                    .or_insert_with(|| WorkspaceRoot::read(text));
-                if let Some(root) = root {
+                if let Some(Some(root)) = roots.get(path.as_path()) {
                     deps.inherit(root);
                 }
             }
@@ -151,7 +154,7 @@ impl Extractor {
             &library,
             &in_test_dir,
         );
-        let left_out = outside_members(&packages, &package_roots);
+        let left_out = outside_members(&packages, &package_roots, &roots);
         for ((support, (_, deps)), out) in test_support.iter_mut().zip(&packages).zip(left_out) {
             *support |= test_files::dev_tooling(deps.as_ref()) || out;
         }
@@ -481,22 +484,20 @@ fn wasm_files(facts: &[(usize, FileFacts)], candidates: &[Candidate]) -> HashSet
 /// nor counted.
 fn outside_members(
     packages: &[(PathBuf, Option<Deps>)],
-    roots: &[Option<(PathBuf, &String)>],
+    package_roots: &[Option<(PathBuf, &String)>],
+    roots: &HashMap<&Path, Option<WorkspaceRoot>>,
 ) -> Vec<bool> {
-    let mut lists: HashMap<&Path, Option<Membership>> = HashMap::new();
     // `None`: no workspace lists members above it; `Some(listed)` otherwise.
     let mut kept: Vec<Option<bool>> = packages
         .iter()
-        .zip(roots)
+        .zip(package_roots)
         .map(|((manifest, _), root)| {
-            let (root, text) = root.as_ref()?;
+            let (root, _) = root.as_ref()?;
             if root == manifest {
                 return None;
             }
-            let membership = lists
-                .entry(root.as_path())
-                .or_insert_with(|| Membership::read(text));
-            let (membership, dir, top) = (membership.as_ref()?, manifest.parent()?, root.parent()?);
+            let membership = roots.get(root.as_path())?.as_ref()?.membership.as_ref()?;
+            let (dir, top) = (manifest.parent()?, root.parent()?);
             Some(membership.lists(dir.strip_prefix(top).unwrap_or(dir)))
         })
         .collect();

@@ -416,11 +416,10 @@ impl Visitor<'_, '_> {
             self.request_arg = None;
             // `let req = client.get(u).timeout(d).build()?; client.execute(req)`: the
             // request built before, recorded there, as when built in the argument.
-            if request && st.handle.is_some() {
-                if let Some(var) = simple_ident(a) {
-                    let built = self.scope().pending.get(&var).map(|&(h, _)| h);
-                    self.merged_request |= built.is_some() && built == st.handle;
-                }
+            if let (true, Some(handle), Some(var)) = (request, st.handle, simple_ident_expr(a)) {
+                let pending = &self.scope().pending;
+                let built = with_ident_str(var, |v| pending.get(v).map(|&(h, _)| h));
+                self.merged_request |= built == Some(handle);
             }
             if let Some(h) = value {
                 self.mark_context(h);

@@ -269,6 +269,9 @@ pub struct WorkspaceRoot {
     /// package = "opendatafabric-metadata", path = ".." }`), `-` → `_`: the name the
     /// members write → (the package, whether it is local: by path).
     pub renames: HashMap<String, (String, bool)>,
+    /// Its `members` and `exclude` lists, when it has members: which packages below
+    /// it cargo builds.
+    pub membership: Option<Membership>,
 }
 
 impl WorkspaceRoot {
@@ -294,26 +297,28 @@ impl WorkspaceRoot {
                 Some((key.replace('-', "_"), (package.replace('-', "_"), local)))
             })
             .collect();
+        let membership = workspace.and_then(Membership::of);
         Some(WorkspaceRoot {
             unpublished,
             renames,
+            membership,
         })
     }
 }
 
 /// The folders a workspace's root lists as its members (`[workspace] members`, globs
 /// relative to the root's folder) and leaves out (`exclude`).
+#[derive(Debug)]
 pub struct Membership {
     members: globset::GlobSet,
     exclude: globset::GlobSet,
 }
 
 impl Membership {
-    /// Reads a root manifest's lists; `None` when it does not parse or lists no
-    /// members (a workspace of its root package alone, or members by path only).
-    pub fn read(text: &str) -> Option<Membership> {
-        let value = text.parse::<toml::Table>().ok()?;
-        let workspace = value.get("workspace")?;
+    /// The lists of a root manifest's `[workspace]` table; `None` when it lists no
+    /// members (a workspace of its root package alone, or members by path only) or a
+    /// glob does not parse.
+    fn of(workspace: &toml::Value) -> Option<Membership> {
         let set = |key: &str| {
             let mut b = globset::GlobSetBuilder::new();
             let entries = workspace.get(key).and_then(toml::Value::as_array);
@@ -451,9 +456,10 @@ mod tests {
 
     #[test]
     fn workspace_members_are_listed_by_glob_less_the_excluded() {
-        let m = Membership::read(
+        let m = WorkspaceRoot::read(
             "[workspace]\nmembers = [\"api\", \"crates/*\", \"./tools/\"]\nexclude = [\"crates/legacy\"]\n",
         )
+        .and_then(|root| root.membership)
         .unwrap();
         for listed in ["api", "crates/ledger", "tools", ""] {
             assert!(m.lists(Path::new(listed)), "{listed}");
@@ -461,7 +467,8 @@ mod tests {
         for left in ["wallet", "crates/legacy", "crates/a/b", "api2"] {
             assert!(!m.lists(Path::new(left)), "{left}");
         }
-        assert!(Membership::read("[workspace]\nresolver = \"2\"\n").is_none());
+        let no_members = WorkspaceRoot::read("[workspace]\nresolver = \"2\"\n").unwrap();
+        assert!(no_members.membership.is_none());
     }
 
     #[test]
