@@ -228,6 +228,11 @@ pub struct FileFacts {
     /// program of its own, not only as a library of others.
     #[serde(default)]
     pub binary_root: bool,
+    /// The binary crate of its own the file is compiled into (`x` for `src/bin/x.rs`
+    /// and `src/bin/x/**`): no other crate of the package sees its functions, so a
+    /// call elsewhere of a name it defines is another function's.
+    #[serde(default)]
+    pub bin_crate: Option<Box<str>>,
     /// Functions (link keys) that call some names only from periodic loops, each with
     /// those names ([`crate::extract::rust::clients::periodic`]). Empty in most files.
     #[serde(default)]

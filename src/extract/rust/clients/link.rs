@@ -130,17 +130,28 @@ fn hand_overs(package: &[(usize, FileFacts)]) -> HashMap<HandleId, Vec<HandleId>
     for (fi, (_, facts)) in package.iter().enumerate() {
         for (name, h) in &facts.static_binds {
             let uses = statics.get(name.as_str()).into_iter().flatten();
+            let uses = uses.filter(|(uf, _)| visible(package, *uf, fi));
             passes.entry((fi, *h)).or_default().extend(uses);
         }
     }
     for (fi, (_, facts)) in package.iter().enumerate() {
         for (callee, index, h) in &facts.arg_passes {
-            for p in params.get(&(callee.as_str(), *index)).into_iter().flatten() {
+            let params = params.get(&(callee.as_str(), *index)).into_iter().flatten();
+            for p in params.filter(|p| visible(package, fi, p.0)) {
                 passes.entry((fi, *h)).or_default().push(*p);
             }
         }
     }
     passes
+}
+
+/// Whether code of package file `from` can name a function or static of file `to`:
+/// a binary of its own (`src/bin/x/**`) is a crate no other one sees into.
+fn visible(package: &[(usize, FileFacts)], from: usize, to: usize) -> bool {
+    match &package[to].1.bin_crate {
+        None => true,
+        Some(b) => package[from].1.bin_crate.as_ref() == Some(b),
+    }
 }
 
 /// The chains each handed-over handle meets, a few hand-overs deep.
@@ -197,9 +208,10 @@ fn factory_sites<'p>(
                 continue;
             }
             let own = flow.chains_of(package, fi, hi);
-            let mut stack = vec![(callee.as_str(), own, 0usize)];
-            while let Some((callee, chains, depth)) = stack.pop() {
-                for &(tf, th) in flow.returns.get(callee).into_iter().flatten() {
+            let mut stack = vec![(callee.as_str(), own, 0usize, fi)];
+            while let Some((callee, chains, depth, from)) = stack.pop() {
+                let returns = flow.returns.get(callee).into_iter().flatten();
+                for &(tf, th) in returns.filter(|(tf, _)| visible(package, from, *tf)) {
                     let target = &package[tf].1.handles[th];
                     match &target.origin {
                         Origin::Client(_) => {
@@ -208,7 +220,7 @@ fn factory_sites<'p>(
                         Origin::Call { callee: next } if depth + 1 < MAX_FACTORY_DEPTH => {
                             let mut more = chains.clone();
                             more.extend(target.chains.get().iter().map(|c| (tf, c)));
-                            stack.push((next.as_str(), more, depth + 1));
+                            stack.push((next.as_str(), more, depth + 1, tf));
                         }
                         Origin::Call { .. }
                         | Origin::Breaker { .. }

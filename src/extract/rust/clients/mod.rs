@@ -143,6 +143,7 @@ pub fn summarize_file(
             .ancestors()
             .nth(2)
             .is_some_and(|d| d.ends_with("src/bin"));
+    v.facts.bin_crate = entries::bin_crate(&source.path);
     // Struct fields typed as a breaker hold one wherever it is built.
     for (field, ty) in &collector.field_types {
         if let Some((PathRole::BreakerType(api), _)) = v.role(ty) {

@@ -22,6 +22,12 @@
 //! sidecar and stays judged. Files no entry owns (the library's, or a binary's
 //! that dispatches nothing) are judged as before.
 //!
+//! A binary of its own that names the package's library is long-running when the
+//! library shows a process and the binary names its root or a module of it that
+//! does (`my_app::server::serve()`), not when it only takes a helper from a quiet
+//! module (`my_app::crypto::init()`). A binary's functions are its crate's alone:
+//! the client link follows no name from another crate of the package into them.
+//!
 //! Known limits: a command whose long-running loop lives only in a library it calls
 //! (no loop, framework or route in its own files) is taken for one-shot; a function of
 //! a one-shot command's module that another entry calls (`crate::admin::confirm()`) is
@@ -36,6 +42,7 @@ use super::Visitor;
 pub(crate) use complete::needs_no_service;
 use complete::{repeats, runs_to_completion};
 pub(crate) use methods::{body_key, one_shot_methods};
+pub(crate) use roots::bin_crate;
 use roots::{binary_root, module_dir};
 use shape::{awaits, collects, is_loopback, is_zero, leaves, reads_to_end, returns_what_it_read};
 
@@ -116,6 +123,7 @@ fn entries(
         by_path,
         long_running,
         saw_long_running: std::cell::Cell::new(false),
+        library_quiet: std::cell::OnceCell::new(),
     };
     let mut dispatched = false;
     for (i, path) in paths.iter().enumerate() {
@@ -129,16 +137,15 @@ fn entries(
         } else if name != "main" {
             // `src/bin/migrate.rs` (and `src/bin/migrate/**`): a binary of its own.
             // Its process may live in the package's library (`my_app::serve()`): a
-            // binary naming a library that shows a long-running process is one too.
+            // binary naming what of the library shows a long-running process is one
+            // too (not one that only takes a helper from a quiet module of it,
+            // `my_app::crypto::init()`).
             let mut unit = units.under(&base);
             if !unit.contains(&i) {
                 unit.push(i);
             }
-            let own = unit
-                .iter()
-                .any(|&u| files[u].1.local_crates.iter().any(|c| c == "crate"));
             let parses = cli || unit.iter().any(|&u| files[u].1.reads_args);
-            if parses && !(own && units.library_long_running()) {
+            if parses && !units.runs_library(&unit) {
                 units.judge(&unit, &format!("the `{name}` binary"), out);
             }
         }
@@ -195,16 +202,43 @@ struct Units<'a> {
     long_running: &'a LongRunning<'a>,
     /// Some entry was judged long-running.
     saw_long_running: std::cell::Cell<bool>,
+    /// The package library's quiet modules, under the name `crate`, once asked.
+    library_quiet: std::cell::OnceCell<LongRunning<'static>>,
 }
 
 impl Units<'_> {
     /// Whether a file of the package's library (outside `src/bin`, not `src/main.rs`)
     /// shows a long-running process.
     fn library_long_running(&self) -> bool {
-        (0..self.paths.len()).any(|i| {
-            let p = &self.paths[i];
-            !p.starts_with("src/bin") && p != Path::new("src/main.rs") && shows(&self.files[i].1)
-        })
+        (0..self.paths.len()).any(|i| self.in_library(i) && shows(&self.files[i].1))
+    }
+
+    /// Whether file `i` is the package library's (not a binary's).
+    fn in_library(&self, i: usize) -> bool {
+        let p = &self.paths[i];
+        !p.starts_with("src/bin") && p != Path::new("src/main.rs")
+    }
+
+    /// Whether a file of `unit` (a binary's) names the package's own library where it
+    /// may start its process: the library shows one, and the file names its root, a
+    /// module with a long-running file, or it through a glob ([`runs_package`]).
+    fn runs_library(&self, unit: &[usize]) -> bool {
+        let names = |u: &usize| self.files[*u].1.local_crates.iter().any(|c| c == "crate");
+        if !unit.iter().any(names) || !self.library_long_running() {
+            return false;
+        }
+        let library = self.library_quiet.get_or_init(|| {
+            let keep = |i: &usize| self.in_library(*i);
+            let idx: Vec<usize> = (0..self.paths.len()).filter(keep).collect();
+            let files: Vec<_> = idx.iter().map(|&i| self.files[i].clone()).collect();
+            let paths: Vec<_> = idx.iter().map(|&i| self.paths[i].clone()).collect();
+            let mut map = LongRunning::default();
+            map.insert("crate", quiet_by(&files, &paths, shows));
+            map
+        });
+        unit.iter()
+            .filter(|u| names(u))
+            .any(|&u| runs_package(library, &self.files[u].1, "crate"))
     }
 
     /// Every file under `dir`.
@@ -388,7 +422,8 @@ impl Visitor<'_, '_> {
                 self.note_server_side(name);
             }
             self.note_crate(name);
-            let package = self.ctx.deps.and_then(|d| d.local_package(name));
+            let own = |d| own_library(d, name).filter(|_| name != "crate");
+            let package = self.ctx.deps.and_then(|d| d.local_package(name).or(own(d)));
             if let Some(package) = package {
                 let module = path.segments[1].ident.to_string();
                 note_module(&mut self.facts.local_modules, package, module);
@@ -492,9 +527,13 @@ impl Visitor<'_, '_> {
         }
         let deps = self.ctx.deps.expect("checked above");
         for p in &paths {
-            let local = |c: &String| deps.path_deps.contains(c) || deps.workspace_deps.contains(c);
+            let local = |c: &str| deps.path_deps.contains(c) || deps.workspace_deps.contains(c);
             if let [package, module, ..] = p.as_slice() {
-                if local(package) {
+                // A binary's `use my_app::crypto::init`: module `crypto` of its own library.
+                // (`use crate::x` is the binary's own module, no package.)
+                let own = own_library(deps, package).filter(|_| package != "crate");
+                let package = own.unwrap_or(package);
+                if local(package) || own.is_some() {
                     // `use svc::gateway::info::DeviceType`: the type, through its module.
                     let named = match p.last().filter(|l| l.starts_with(char::is_uppercase)) {
                         Some(ty) if p.len() > 2 => format!("{module}::{ty}"),
@@ -524,6 +563,14 @@ impl Visitor<'_, '_> {
 }
 
 /// Lists (`package`, `module`) once.
+/// `crate` when `name` is the package's own library (named from one of its binaries).
+fn own_library<'d>(deps: &'d Deps, name: &str) -> Option<&'d str> {
+    deps.names
+        .get(name)
+        .filter(|p| *p == "crate")
+        .map(String::as_str)
+}
+
 fn note_module(list: &mut Vec<(String, String)>, package: &str, module: String) {
     if !list.iter().any(|(p, m)| p == package && *m == module) {
         list.push((package.to_string(), module));

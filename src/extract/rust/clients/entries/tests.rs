@@ -104,8 +104,12 @@ fn module_files_and_their_module_directories() {
 #[test]
 fn binary_roots_and_their_module_directories() {
     let root = |p: &str| {
-        binary_root(Path::new(p), &["main.rs".into(), "bin/cli.rs".into()])
-            .map(|(d, n)| (d.display().to_string(), n))
+        let bins = [
+            "main.rs".into(),
+            "bin/cli.rs".into(),
+            "src/bin/gen/main.rs".into(),
+        ];
+        binary_root(Path::new(p), &bins).map(|(d, n)| (d.display().to_string(), n))
     };
     assert_eq!(
         root("main.rs"),
@@ -118,6 +122,11 @@ fn binary_roots_and_their_module_directories() {
         "declared"
     );
     assert_eq!(root("src/main.rs"), Some(("src".into(), "main".into())));
+    assert_eq!(
+        root("src/bin/gen/main.rs"),
+        Some(("src/bin/gen".into(), "gen".into())),
+        "declared in a directory of its own: that binary's, not the package's `main`"
+    );
     assert_eq!(
         root("src/bin/migrate.rs"),
         Some(("src/bin/migrate".into(), "migrate".into()))
