@@ -129,6 +129,11 @@ struct Collector<'c> {
     /// One formatted straight into an argument (a mail's `Message-ID`:
     /// `.message_id(format!("<{}@{domain}>", get_uuid()))`) is not looked for.
     bound_macro: bool,
+    /// Scanning the groups of a macro body's brace group that did not parse as code
+    /// (a template DSL's markup: yew's `html! { <div onclick={..}> .. }`): their own
+    /// brace groups are scanned as tokens too, not parsed again one level down each
+    /// (a copy and a failed parse per level made such bodies quadratic in depth).
+    in_markup: bool,
     /// The arguments of a fallback (`id.unwrap_or_else(|| Uuid::new_v4())`) are walked:
     /// an identity made there stands in for one the caller or a lookup did not give.
     in_fallback: bool,
@@ -184,6 +189,7 @@ impl<'c> Collector<'c> {
             none_vars: Vec::new(),
             in_fallback: false,
             bound_macro: false,
+            in_markup: false,
             claims: Vec::new(),
             claim_seen: None,
             asked: Vec::new(),

@@ -53,7 +53,7 @@ impl Collector<'_> {
                     // whole by each parse or walk of it).
                     let mut inner = g.stream().into_iter();
                     let head = [inner.next(), inner.next()];
-                    let code = may_be_code(&head);
+                    let code = !self.in_markup && may_be_code(&head);
                     let mut inner = head.into_iter().flatten().chain(inner);
                     if !code {
                         self.token_trees(&mut inner, depth + 1);
@@ -84,7 +84,11 @@ impl Collector<'_> {
                             self.asked.truncate(asked);
                             (self.chain_depth, self.chain) = saved;
                         }
-                        Err(_) => self.tokens(g.stream(), depth + 1),
+                        Err(_) => {
+                            let saved = std::mem::replace(&mut self.in_markup, true);
+                            self.tokens(g.stream(), depth + 1);
+                            self.in_markup = saved;
+                        }
                     }
                 }
                 TokenTree::Group(g) => self.tokens(g.stream(), depth + 1),

@@ -356,3 +356,23 @@ async fn e(db: Db) { let mut tx = db.begin().await?; sqlx::query("DELETE FROM t"
         ]
     );
 }
+
+#[test]
+fn calls_in_markup_macros_are_scanned_at_every_depth() {
+    // A template DSL's body does not parse as code; its nested brace groups are
+    // scanned as tokens (not parsed again one level down each), and their calls count.
+    let src = r##"fn app() -> Router {
+    Router::new().route("/page", post(page)).route("/plain", post(plain))
+}
+async fn page(db: Db) -> Html {
+    html! {
+        { <div class="x" onclick={ move |_| { db.delete_user(id) } }> "hi" </div> }
+    }
+}
+async fn plain() -> Html { html! { { <div> { "read only" } </div> } } }
+"##;
+    assert_eq!(
+        writes(&[src]),
+        vec![w("page", Some("call delete_user")), w("plain", None)]
+    );
+}
