@@ -118,14 +118,34 @@ impl Extractor {
                 .entry(path.as_path())
                 .or_insert_with(|| WorkspaceRoot::read(text));
         }
-        for ((_, deps), root) in packages.iter_mut().zip(&package_roots) {
+        // The packages some package of the run depends on by path or from its workspace.
+        let used: HashSet<String> = (packages.iter().filter_map(|(_, d)| d.as_ref()))
+            .flat_map(|d| d.path_deps.iter().chain(&d.workspace_deps).cloned())
+            .collect();
+        for ((manifest, deps), root) in packages.iter_mut().zip(&package_roots) {
             let (Some(deps), Some((path, _))) = (deps.as_mut(), root) else {
                 continue;
             };
+            let Some(Some(root)) = roots.get(path.as_path()) else {
+                continue;
+            };
             if deps.publish_inherited || !deps.workspace_deps.is_empty() {
-                if let Some(Some(root)) = roots.get(path.as_path()) {
-                    deps.inherit(root);
-                }
+                deps.inherit(root);
+            }
+            // A member the root lists that cannot go to crates.io, though it inherits
+            // nothing from it (quadratic-rust-shared: no description), and that other
+            // packages of the run use: the workspace's own shared code. One nothing
+            // here uses may be another repository's git dependency (blockscout-rs's
+            // `libs/blockscout-auth`, which other Blockscout services import).
+            let used_here = deps.own_name().is_some_and(|n| used.contains(n));
+            let dir = manifest.parent().unwrap_or(Path::new(""));
+            let rel = dir.strip_prefix(path.parent().unwrap_or(Path::new("")));
+            let listed = |rel: &Path| {
+                !rel.as_os_str().is_empty()
+                    && (root.membership.as_ref()).is_some_and(|m| m.lists(rel))
+            };
+            if deps.unpublishable && used_here && rel.is_ok_and(listed) {
+                deps.unpublished_member = true;
             }
         }
         let whole_workspace = package_roots.iter().map(Option::is_some).collect();
@@ -372,9 +392,9 @@ impl Extractor {
         let whole: Vec<bool> = (by_package.keys())
             .map(|p| p.is_some_and(|p| self.whole_workspace[p]))
             .collect();
-        let rust_files: Vec<&Path> = (candidates.iter())
-            .filter(|c| c.kind == FileKind::Rust)
-            .map(|c| c.path.as_path())
+        let rust_files: Vec<(usize, &Path)> = (candidates.iter().enumerate())
+            .filter(|(_, c)| c.kind == FileKind::Rust)
+            .map(|(i, c)| (i, c.path.as_path()))
             .collect();
         let dead = dead::dead_functions(&helper_input, &whole, &tests, &rust_files);
         drop(tests);
@@ -449,7 +469,7 @@ fn module_path(path: &std::path::Path, root: &std::path::Path) -> Option<String>
 
 /// The module a file is (`mail` of `src/mail.rs`, `two_factor` of
 /// `src/api/two_factor/mod.rs`); empty for a crate root (`lib.rs`, `main.rs`).
-fn module_name(path: &std::path::Path) -> &str {
+pub(crate) fn module_name(path: &std::path::Path) -> &str {
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
     match stem {
         "lib" | "main" => "",

@@ -12,6 +12,12 @@
 //! name is never asked: a trait's method, or one an attribute or a foreign ABI hands
 //! to a framework or host ([`ClientOrigin::host_called`]), and `main`.
 //!
+//! A free function's name another file binds elsewhere is not its use there: a file
+//! whose `use` brings the name in from another module (`use ..::checkpoint::
+//! set_file_checkpoint`, beside a dead `quadratic_api::set_file_checkpoint`) or from
+//! another party's crate, or that defines a free function of that name of its own and
+//! imports none, calls its own; its bodies' calls and its text do not count.
+//!
 //! The text is read only for the functions no body of the run calls by name. Known
 //! limits: a function whose name a macro builds (`paste!`) has no caller by name and is
 //! taken; a name shared with any other word of the run (a method `connect` beside
@@ -23,10 +29,11 @@
 use std::path::Path;
 
 use rayon::prelude::*;
-use rustc_hash::FxHashSet as HashSet;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use super::test_only::{client_fns, drop_called};
 use super::workspace::fn_name;
+use crate::extract::rust::extractor::module_name;
+use crate::extract::rust::facts::{ClientOrigin, Origin};
 use crate::extract::rust::{Deps, FileFacts};
 
 /// One file of a package: (candidate index, facts).
@@ -40,40 +47,130 @@ pub(crate) fn dead_functions(
     packages: &[(Option<&Deps>, &[PackageFile])],
     whole: &[bool],
     tests: &[(usize, FileFacts)],
-    rust_files: &[&Path],
+    rust_files: &[(usize, &Path)],
 ) -> Vec<HashSet<String>> {
     let mut out = vec![HashSet::default(); packages.len()];
     let mut wanted: HashSet<&str> = HashSet::default();
+    // Each wanted free function's file (candidate index), when one file defines it.
+    let mut homes: HashMap<&str, Option<usize>> = HashMap::default();
     for (j, (deps, files)) in packages.iter().enumerate() {
         let closed = deps.is_some_and(|d| d.unpublished_member && !d.host_loaded);
         if !closed || !whole[j] {
             continue;
         }
-        for (c, key) in client_fns(files) {
+        for (file, c, key) in client_fns_at(files) {
             if c.host_called || key.starts_with("static ") {
                 continue;
             }
             if let Some(name) = fn_name(key).filter(|n| *n != "main") {
                 out[j].insert(name.to_string());
                 wanted.insert(name);
+                let home = (!key.contains("::")).then_some(file);
+                let entry = homes.entry(name).or_insert(home);
+                if *entry != home {
+                    *entry = None;
+                }
             }
         }
     }
     if wanted.is_empty() {
         return out;
     }
+    let all: Vec<&(usize, FileFacts)> = packages
+        .iter()
+        .flat_map(|(_, files)| files.iter())
+        .chain(tests)
+        .collect();
+    let path_of: HashMap<usize, &Path> = rust_files.iter().copied().collect();
+    let elsewhere = bound_elsewhere(&homes, &all, &path_of);
     // A name some body calls is not dead (whoever calls it): no text to read.
-    let all = packages.iter().flat_map(|(_, files)| files.iter());
-    drop_called(&mut wanted, all.chain(tests).map(|(_, f)| f));
-    let named_once = named_once(&wanted, rust_files);
+    drop_called_here(&mut wanted, &all, &elsewhere);
+    let named_once = named_once(&wanted, rust_files, &elsewhere);
     for set in &mut out {
         set.retain(|n| named_once.contains(n.as_str()));
     }
     out
 }
 
-/// Of `names`, those that appear as a whole word exactly once in all of `files`.
-fn named_once<'w>(names: &HashSet<&'w str>, files: &[&Path]) -> HashSet<&'w str> {
+/// The clients built in functions of `files`, each with its file's candidate index.
+fn client_fns_at(files: &[PackageFile]) -> impl Iterator<Item = (usize, &ClientOrigin, &str)> {
+    files.iter().flat_map(|(i, f)| {
+        f.handles.iter().filter_map(move |h| match &h.origin {
+            Origin::Client(c) => Some((*i, &**c, c.in_fn.as_deref()?)),
+            _ => None,
+        })
+    })
+}
+
+/// Per wanted free function (`homes`: its one defining file), the files whose
+/// mentions of its name are another function's: a `use` binds the name to another
+/// module's function (the module before the name differs from the home file's) or to
+/// another party's code, or, with no `use` of it, the file defines a free function of
+/// that name itself.
+fn bound_elsewhere<'w>(
+    homes: &HashMap<&'w str, Option<usize>>,
+    files: &[&(usize, FileFacts)],
+    path_of: &HashMap<usize, &Path>,
+) -> HashMap<&'w str, HashSet<usize>> {
+    let mut out: HashMap<&str, HashSet<usize>> = HashMap::default();
+    for (&name, &home) in homes {
+        let Some(home) = home else { continue };
+        let Some(module) = path_of.get(&home).map(|p| module_name(p)) else {
+            continue;
+        };
+        for (i, f) in files.iter().map(|x| (x.0, &x.1)) {
+            if i == home {
+                continue;
+            }
+            let bound = f.routes.uses.lines().find_map(|l| {
+                let (n, path) = l.split_once(' ')?;
+                (n == name).then_some(path)
+            });
+            let other = match bound {
+                Some(path) => {
+                    let mut segs = path.rsplit("::").skip(1);
+                    path.is_empty() || segs.next().is_some_and(|m| m != module)
+                }
+                None => (f.routes.fns.iter())
+                    .any(|info| info.name == name && !info.method && info.owner.is_none()),
+            };
+            if other {
+                out.entry(name).or_default().insert(i);
+            }
+        }
+    }
+    out
+}
+
+/// Removes from `wanted` every name a body of `files` calls (as a function, a
+/// method, or from a trait's default method), but in a file where the name is
+/// another function's (`elsewhere`).
+fn drop_called_here(
+    wanted: &mut HashSet<&str>,
+    files: &[&(usize, FileFacts)],
+    elsewhere: &HashMap<&str, HashSet<usize>>,
+) {
+    let other = |n: &str, i: usize| elsewhere.get(n).is_some_and(|s| s.contains(&i));
+    for (i, f) in files.iter().map(|x| (x.0, &x.1)) {
+        let trait_calls = f.trait_default_calls.iter().map(String::as_str);
+        let body_calls = (f.routes.fns.iter())
+            .flat_map(|info| info.calls().iter().chain(info.fn_calls().iter()));
+        for n in body_calls.chain(trait_calls) {
+            if !other(n, i) {
+                wanted.remove(n);
+            }
+        }
+    }
+}
+
+/// Of `names`, those that appear as a whole word exactly once in all of `files`
+/// (candidate index, path), not counting a file where the name is another
+/// function's (`elsewhere`).
+fn named_once<'w>(
+    names: &HashSet<&'w str>,
+    files: &[(usize, &Path)],
+    elsewhere: &HashMap<&str, HashSet<usize>>,
+) -> HashSet<&'w str> {
     let names: Vec<&str> = names.iter().copied().collect();
     if names.is_empty() {
         return HashSet::default();
@@ -82,11 +179,17 @@ fn named_once<'w>(names: &HashSet<&'w str>, files: &[&Path]) -> HashSet<&'w str>
         names.iter().map(memchr::memmem::Finder::new).collect();
     let counts = files
         .par_iter()
-        .map(|path| {
+        .map(|&(i, path)| {
             let text = std::fs::read(path).unwrap_or_default();
-            finders
-                .iter()
-                .map(|f| whole_words(&text, f).min(2))
+            let other = |n: &str| elsewhere.get(n).is_some_and(|s| s.contains(&i));
+            (finders.iter().zip(&names))
+                .map(|(f, n)| {
+                    if other(n) {
+                        0
+                    } else {
+                        whole_words(&text, f).min(2)
+                    }
+                })
                 .collect::<Vec<usize>>()
         })
         .reduce(

@@ -35,6 +35,10 @@ pub struct Deps {
     /// version, or no description or no license, which crates.io requires of every
     /// upload. Only the workspace's own packages can use it.
     pub unpublished_member: bool,
+    /// Its own manifest says it cannot be published (as above, without the
+    /// workspace): a member the workspace's root lists is then an unpublished member
+    /// although it inherits nothing (the extractor reads the root's `members`).
+    pub unpublishable: bool,
     /// `publish.workspace = true`: whether the package can be published is its
     /// workspace's `[workspace.package] publish` ([`Deps::inherit`]), which the
     /// extractor reads from the workspace's root manifest.
@@ -219,10 +223,14 @@ pub fn read_deps(text: &str) -> Result<Deps, toml::de::Error> {
                 matches!(package.unwrap_or(key), "wasm-bindgen" | "worker")
             })
         });
+    let unpublishable = value
+        .get("package")
+        .and_then(toml::Value::as_table)
+        .is_some_and(unpublished);
     let unpublished_member = value
         .get("package")
         .and_then(toml::Value::as_table)
-        .is_some_and(|p| unpublished(p) && (inherits(p) || !workspace_deps.is_empty()));
+        .is_some_and(|p| unpublishable && (inherits(p) || !workspace_deps.is_empty()));
     let publish_inherited = value
         .get("package")
         .and_then(|p| p.get("publish"))
@@ -240,6 +248,7 @@ pub fn read_deps(text: &str) -> Result<Deps, toml::de::Error> {
         dev_deps,
         build_deps,
         unpublished_member,
+        unpublishable,
         host_loaded,
         wasm_module,
     })
