@@ -167,7 +167,9 @@ impl<'ast> Visit<'ast> for Calls {
             // detached task, so a name it calls is never taken for detached only.
             None => {
                 let saved = std::mem::replace(&mut self.depth, 0);
-                super::periodic::token_calls(m.tokens.clone(), &mut |n| self.record(n));
+                macros::token_calls(m)
+                    .iter()
+                    .for_each(|n| self.record(n.clone()));
                 self.depth = saved;
             }
         }

@@ -77,9 +77,7 @@ impl<'ast> Visit<'ast> for Calls {
         match macros::reparse(m) {
             Some(macros::Reparsed::Exprs(exprs)) => exprs.iter().for_each(|e| self.visit_expr(e)),
             Some(macros::Reparsed::Stmts(stmts)) => stmts.iter().for_each(|s| self.visit_stmt(s)),
-            None => super::periodic::token_calls(m.tokens.clone(), &mut |n| {
-                self.0.insert(n);
-            }),
+            None => self.0.extend(macros::token_calls(m).iter().cloned()),
         }
     }
 

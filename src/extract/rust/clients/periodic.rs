@@ -176,7 +176,9 @@ impl<'ast> Visit<'ast> for Calls {
             // so a name it calls is never taken for periodic only.
             None => {
                 let saved = std::mem::replace(&mut self.depth, 0);
-                token_calls(m.tokens.clone(), &mut |n| self.record(n));
+                macros::token_calls(m)
+                    .iter()
+                    .for_each(|n| self.record(n.clone()));
                 self.depth = saved;
             }
         }
@@ -184,25 +186,6 @@ impl<'ast> Visit<'ast> for Calls {
 
     // A nested function is a function of its own.
     fn visit_item(&mut self, _: &'ast syn::Item) {}
-}
-
-/// Every identifier followed by a parenthesised group in `tokens`.
-pub(super) fn token_calls(tokens: proc_macro2::TokenStream, out: &mut dyn FnMut(String)) {
-    let mut last: Option<String> = None;
-    for t in tokens {
-        match t {
-            proc_macro2::TokenTree::Ident(i) => last = Some(i.to_string()),
-            proc_macro2::TokenTree::Group(g) => {
-                if g.delimiter() == proc_macro2::Delimiter::Parenthesis {
-                    if let Some(n) = last.take() {
-                        out(n);
-                    }
-                }
-                token_calls(g.stream(), out);
-            }
-            proc_macro2::TokenTree::Punct(_) | proc_macro2::TokenTree::Literal(_) => last = None,
-        }
-    }
 }
 
 /// Whether one of the body's own statements waits out a period (`sleep(d).await;`,

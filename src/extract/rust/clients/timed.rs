@@ -172,7 +172,9 @@ impl<'ast> Visit<'ast> for Calls<'_> {
             // Unparsed: every `name(` in it is taken for a call made outside any
             // wrapper, so a name it calls is never taken for timed only.
             None => self.under(0, |s| {
-                super::periodic::token_calls(m.tokens.clone(), &mut |n| s.record(n))
+                macros::token_calls(m)
+                    .iter()
+                    .for_each(|n| s.record(n.clone()))
             }),
         }
     }

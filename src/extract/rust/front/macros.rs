@@ -35,6 +35,7 @@ struct Memo {
     on: bool,
     exprs: FxHashMap<(Form, Place), Parsed<Expr>>,
     stmts: FxHashMap<Place, Parsed<Stmt>>,
+    calls: FxHashMap<Place, Rc<[String]>>,
 }
 
 /// Where a body is: the line and column of its opening delimiter's start and of its
@@ -110,6 +111,47 @@ pub fn comma_exprs(mac: &syn::Macro) -> Option<Rc<Vec<Expr>>> {
             .ok()
             .map(|exprs| exprs.into_iter().collect())
     })
+}
+
+/// Every identifier followed by a parenthesised group in a macro body (`name(`),
+/// remembered by the body's place: the analyses that walk a body that parses neither
+/// way read its calls by their names, and each read had copied the whole stream.
+pub fn token_calls(mac: &syn::Macro) -> Rc<[String]> {
+    let scan = || {
+        let mut out = Vec::new();
+        call_names(mac.tokens.clone(), &mut out);
+        Rc::<[String]>::from(out)
+    };
+    let Some(key) = place(mac) else {
+        return scan();
+    };
+    if let Some(known) = MEMO.with(|m| m.borrow().calls.get(&key).cloned()) {
+        return known;
+    }
+    let calls = scan();
+    MEMO.with(|m| m.borrow_mut().calls.insert(key, calls.clone()));
+    calls
+}
+
+/// [`token_calls`] of a token stream, into `out`.
+fn call_names(tokens: proc_macro2::TokenStream, out: &mut Vec<String>) {
+    // The identifier itself, moved out of the owned token: its text is made only when
+    // a group follows (a macro body's identifiers are mostly no calls).
+    let mut last: Option<proc_macro2::Ident> = None;
+    for t in tokens {
+        match t {
+            proc_macro2::TokenTree::Ident(i) => last = Some(i),
+            proc_macro2::TokenTree::Group(g) => {
+                if g.delimiter() == proc_macro2::Delimiter::Parenthesis {
+                    if let Some(n) = last.take() {
+                        out.push(n.to_string());
+                    }
+                }
+                call_names(g.stream(), out);
+            }
+            proc_macro2::TokenTree::Punct(_) | proc_macro2::TokenTree::Literal(_) => last = None,
+        }
+    }
 }
 
 /// The statements of a macro body written like a block's (`stream! { .. }`).
@@ -300,5 +342,19 @@ mod tests {
             !Rc::ptr_eq(&first, &after),
             "forgotten when the file is done"
         );
+    }
+
+    #[test]
+    fn an_unparsed_body_s_calls_are_read_once_per_file() {
+        let text = "fn f() { html! { <a onclick={ save(id) }> { label.get(0) } x </a> } }";
+        let mac = &macros_of(text)[0];
+        assert!(reparse(mac).is_none(), "markup parses neither way");
+        let calls = token_calls(mac);
+        assert_eq!(&*calls, ["save".to_string(), "get".to_string()]);
+        let session = Session::start();
+        let first = token_calls(mac);
+        assert!(Rc::ptr_eq(&first, &token_calls(&macros_of(text)[0])));
+        drop(session);
+        assert!(!Rc::ptr_eq(&first, &token_calls(mac)));
     }
 }
