@@ -31,9 +31,9 @@ use std::path::Path;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+use super::test_only::{client_fns, drop_called};
 use super::workspace::fn_name;
 use crate::extract::rust::extractor::module_name;
-use crate::extract::rust::facts::{ClientOrigin, Origin};
 use crate::extract::rust::{Deps, FileFacts};
 
 /// One file of a package: (candidate index, facts).
@@ -58,7 +58,7 @@ pub(crate) fn dead_functions(
         if !closed || !whole[j] {
             continue;
         }
-        for (file, c, key) in client_fns_at(files) {
+        for (file, c, key) in client_fns(files) {
             if c.host_called || key.starts_with("static ") {
                 continue;
             }
@@ -84,22 +84,13 @@ pub(crate) fn dead_functions(
     let path_of: HashMap<usize, &Path> = rust_files.iter().copied().collect();
     let elsewhere = bound_elsewhere(&homes, &all, &path_of);
     // A name some body calls is not dead (whoever calls it): no text to read.
-    drop_called_here(&mut wanted, &all, &elsewhere);
+    let other = |n: &str, i: usize| elsewhere.get(n).is_some_and(|s| s.contains(&i));
+    drop_called(&mut wanted, all.iter().copied(), &other);
     let named_once = named_once(&wanted, rust_files, &elsewhere);
     for set in &mut out {
         set.retain(|n| named_once.contains(n.as_str()));
     }
     out
-}
-
-/// The clients built in functions of `files`, each with its file's candidate index.
-fn client_fns_at(files: &[PackageFile]) -> impl Iterator<Item = (usize, &ClientOrigin, &str)> {
-    files.iter().flat_map(|(i, f)| {
-        f.handles.iter().filter_map(move |h| match &h.origin {
-            Origin::Client(c) => Some((*i, &**c, c.in_fn.as_deref()?)),
-            _ => None,
-        })
-    })
 }
 
 /// Per wanted free function (`homes`: its one defining file), the files whose
@@ -140,27 +131,6 @@ fn bound_elsewhere<'w>(
         }
     }
     out
-}
-
-/// Removes from `wanted` every name a body of `files` calls (as a function, a
-/// method, or from a trait's default method), but in a file where the name is
-/// another function's (`elsewhere`).
-fn drop_called_here(
-    wanted: &mut HashSet<&str>,
-    files: &[&(usize, FileFacts)],
-    elsewhere: &HashMap<&str, HashSet<usize>>,
-) {
-    let other = |n: &str, i: usize| elsewhere.get(n).is_some_and(|s| s.contains(&i));
-    for (i, f) in files.iter().map(|x| (x.0, &x.1)) {
-        let trait_calls = f.trait_default_calls.iter().map(String::as_str);
-        let body_calls = (f.routes.fns.iter())
-            .flat_map(|info| info.calls().iter().chain(info.fn_calls().iter()));
-        for n in body_calls.chain(trait_calls) {
-            if !other(n, i) {
-                wanted.remove(n);
-            }
-        }
-    }
 }
 
 /// Of `names`, those that appear as a whole word exactly once in all of `files`

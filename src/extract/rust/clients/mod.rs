@@ -26,6 +26,7 @@ mod collect;
 mod detached;
 pub mod entries;
 mod fields;
+mod flow;
 mod foreign;
 mod gates;
 mod graph_answers;

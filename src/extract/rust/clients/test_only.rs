@@ -41,7 +41,7 @@ pub(crate) fn test_only_functions<'p>(
     let mut wanted: HashSet<&str> = HashSet::default();
     for (j, (deps, files)) in packages.iter().enumerate() {
         let published = deps.is_some_and(|d| !d.unpublished_member);
-        for (_, key) in client_fns(files) {
+        for (_, _, key) in client_fns(files) {
             // `Pool::new_for_test`, `connect::{closure ..}` → `connect`.
             let Some(name) = fn_name(key) else {
                 continue;
@@ -60,7 +60,7 @@ pub(crate) fn test_only_functions<'p>(
     }
     // Names some judged body calls are not the tests' alone.
     let judged = packages.iter().flat_map(|(_, files)| files.iter());
-    drop_called(&mut wanted, judged.map(|(_, f)| f));
+    drop_called(&mut wanted, judged, &|_, _| false);
     let tested = tested_names(&wanted, packages, tests, path);
     for set in &mut out {
         set.retain(|n| tested.contains(n.as_str()));
@@ -128,32 +128,35 @@ fn test_word(name: &str) -> bool {
         .any(|w| w.starts_with("test") || matches!(w, "mock" | "fake" | "dummy"))
 }
 
-/// The clients of a package's files that are built in a function, with that
-/// function's link key.
-pub(super) fn client_fns(files: &[PackageFile]) -> impl Iterator<Item = (&ClientOrigin, &str)> {
-    files
-        .iter()
-        .flat_map(|(_, f)| &f.handles)
-        .filter_map(|h| match &h.origin {
-            Origin::Client(c) => Some((&**c, c.in_fn.as_deref()?)),
+/// The clients of a package's files that are built in a function, with the file's
+/// candidate index and that function's link key.
+pub(super) fn client_fns(
+    files: &[PackageFile],
+) -> impl Iterator<Item = (usize, &ClientOrigin, &str)> {
+    files.iter().flat_map(|(i, f)| {
+        f.handles.iter().filter_map(move |h| match &h.origin {
+            Origin::Client(c) => Some((*i, &**c, c.in_fn.as_deref()?)),
             _ => None,
         })
+    })
 }
 
 /// Removes from `wanted` every name a body of `files` calls (as a function, a
-/// method, or from a trait's default method).
+/// method, or from a trait's default method), but not a call `other` says runs
+/// another function of that name (by name and the file's candidate index).
 pub(super) fn drop_called<'f>(
     wanted: &mut HashSet<&str>,
-    files: impl Iterator<Item = &'f FileFacts>,
+    files: impl Iterator<Item = &'f PackageFile>,
+    other: &dyn Fn(&str, usize) -> bool,
 ) {
-    for f in files {
-        for info in &f.routes.fns {
-            for n in info.calls().iter().chain(info.fn_calls().iter()) {
+    for (i, f) in files {
+        let body_calls = (f.routes.fns.iter())
+            .flat_map(|info| info.calls().iter().chain(info.fn_calls().iter()));
+        let trait_calls = f.trait_default_calls.iter().map(String::as_str);
+        for n in body_calls.chain(trait_calls) {
+            if !other(n, *i) {
                 wanted.remove(n);
             }
-        }
-        for n in &f.trait_default_calls {
-            wanted.remove(n.as_str());
         }
     }
 }

@@ -246,7 +246,9 @@ pub fn library_reach(
         (0..packages.len())
             .filter(|&j| keep(j))
             .filter_map(|j| {
-                let quiet = paths.get(j).map(|p| quiet_by(packages[j].1, p, shows));
+                let quiet = paths
+                    .get(j)
+                    .map(|p| quiet_by(packages[j].1, p, shows, &|_| true));
                 Some((names[j]?, quiet.unwrap_or_default()))
             })
             .collect()

@@ -85,22 +85,32 @@ fn place(mac: &syn::Macro) -> Option<Place> {
     (close > open).then_some((open, close))
 }
 
+/// `make()`, remembered in the memo's `table` under `key` (a body's place, and its
+/// form where one place has two), or made afresh when there is no key ([`place`]).
+fn remembered<K: Eq + std::hash::Hash, V: Clone>(
+    key: Option<K>,
+    table: fn(&mut Memo) -> &mut FxHashMap<K, V>,
+    make: impl FnOnce() -> V,
+) -> V {
+    let Some(key) = key else {
+        return make();
+    };
+    if let Some(known) = MEMO.with(|m| table(&mut m.borrow_mut()).get(&key).cloned()) {
+        return known;
+    }
+    let made = make();
+    MEMO.with(|m| table(&mut m.borrow_mut()).insert(key, made.clone()));
+    made
+}
+
 /// `parse` of the body, remembered under `form` and the body's place.
 fn exprs_of(
     mac: &syn::Macro,
     form: Form,
     parse: impl FnOnce() -> Option<Vec<Expr>>,
 ) -> Option<Rc<Vec<Expr>>> {
-    let Some(place) = place(mac) else {
-        return parse().map(Rc::new);
-    };
-    let key = (form, place);
-    if let Some(known) = MEMO.with(|m| m.borrow().exprs.get(&key).cloned()) {
-        return known;
-    }
-    let parsed = parse().map(Rc::new);
-    MEMO.with(|m| m.borrow_mut().exprs.insert(key, parsed.clone()));
-    parsed
+    let key = place(mac).map(|p| (form, p));
+    remembered(key, |m| &mut m.exprs, || parse().map(Rc::new))
 }
 
 /// The comma-separated expressions of a macro body, when it is such a list.
@@ -117,20 +127,15 @@ pub fn comma_exprs(mac: &syn::Macro) -> Option<Rc<Vec<Expr>>> {
 /// remembered by the body's place: the analyses that walk a body that parses neither
 /// way read its calls by their names, and each read had copied the whole stream.
 pub fn token_calls(mac: &syn::Macro) -> Rc<[String]> {
-    let scan = || {
-        let mut out = Vec::new();
-        call_names(mac.tokens.clone(), &mut out);
-        Rc::<[String]>::from(out)
-    };
-    let Some(key) = place(mac) else {
-        return scan();
-    };
-    if let Some(known) = MEMO.with(|m| m.borrow().calls.get(&key).cloned()) {
-        return known;
-    }
-    let calls = scan();
-    MEMO.with(|m| m.borrow_mut().calls.insert(key, calls.clone()));
-    calls
+    remembered(
+        place(mac),
+        |m| &mut m.calls,
+        || {
+            let mut out = Vec::new();
+            call_names(mac.tokens.clone(), &mut out);
+            Rc::<[String]>::from(out)
+        },
+    )
 }
 
 /// [`token_calls`] of a token stream, into `out`.
@@ -156,21 +161,16 @@ fn call_names(tokens: proc_macro2::TokenStream, out: &mut Vec<String>) {
 
 /// The statements of a macro body written like a block's (`stream! { .. }`).
 pub fn stmts(mac: &syn::Macro) -> Option<Rc<Vec<Stmt>>> {
-    let parse = || {
-        syn::Block::parse_within
-            .parse2(mac.tokens.clone())
-            .ok()
-            .map(Rc::new)
-    };
-    let Some(key) = place(mac) else {
-        return parse();
-    };
-    if let Some(known) = MEMO.with(|m| m.borrow().stmts.get(&key).cloned()) {
-        return known;
-    }
-    let parsed = parse();
-    MEMO.with(|m| m.borrow_mut().stmts.insert(key, parsed.clone()));
-    parsed
+    remembered(
+        place(mac),
+        |m| &mut m.stmts,
+        || {
+            syn::Block::parse_within
+                .parse2(mac.tokens.clone())
+                .ok()
+                .map(Rc::new)
+        },
+    )
 }
 
 /// The statics of a `lazy_static!` body (`static ref NAME: Type = init;`, with

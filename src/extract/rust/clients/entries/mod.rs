@@ -33,9 +33,8 @@
 //! a one-shot command's module that another entry calls (`crate::admin::confirm()`) is
 //! taken for the command's.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use rustc_hash::FxHashMap as HashMap;
 use syn::Expr;
 
 use super::Visitor;
@@ -45,6 +44,7 @@ pub(crate) use methods::{body_key, one_shot_methods};
 pub(crate) use roots::bin_crate;
 use roots::{binary_root, module_dir};
 use shape::{awaits, collects, is_loopback, is_zero, leaves, reads_to_end, returns_what_it_read};
+use units::Units;
 
 mod arms;
 mod complete;
@@ -53,6 +53,7 @@ mod methods;
 mod quiet;
 mod roots;
 mod shape;
+mod units;
 pub(super) mod values;
 use crate::extract::rust::catalog::Catalog;
 use crate::extract::rust::facts::FileFacts;
@@ -112,19 +113,7 @@ fn entries(
     long_running: &LongRunning,
     out: &mut [Option<String>],
 ) -> bool {
-    let by_path: HashMap<&Path, usize> = paths
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.as_path(), i))
-        .collect();
-    let units = Units {
-        files,
-        paths,
-        by_path,
-        long_running,
-        saw_long_running: std::cell::Cell::new(false),
-        library_quiet: std::cell::OnceCell::new(),
-    };
+    let units = Units::new(files, paths, long_running);
     let mut dispatched = false;
     for (i, path) in paths.iter().enumerate() {
         let Some((base, name)) = binary_root(path, bins) else {
@@ -159,7 +148,7 @@ fn entries(
             units.split(i, &base, &name, out);
         }
     }
-    units.saw_long_running.get()
+    units.saw_long_running()
 }
 
 /// Why a package that parses a command line (`cli`) is a one-shot tool although it
@@ -193,129 +182,6 @@ fn reads_args(path: &syn::Path) -> bool {
             path.segments[n - 1].ident.to_string().as_str(),
             "args" | "args_os"
         )
-}
-
-struct Units<'a> {
-    files: &'a [(usize, FileFacts)],
-    paths: &'a [PathBuf],
-    by_path: HashMap<&'a Path, usize>,
-    long_running: &'a LongRunning<'a>,
-    /// Some entry was judged long-running.
-    saw_long_running: std::cell::Cell<bool>,
-    /// The package library's quiet modules, under the name `crate`, once asked.
-    library_quiet: std::cell::OnceCell<LongRunning<'static>>,
-}
-
-impl Units<'_> {
-    /// Whether a file of the package's library (outside `src/bin`, not `src/main.rs`)
-    /// shows a long-running process.
-    fn library_long_running(&self) -> bool {
-        (0..self.paths.len()).any(|i| self.in_library(i) && shows(&self.files[i].1))
-    }
-
-    /// Whether file `i` is the package library's (not a binary's).
-    fn in_library(&self, i: usize) -> bool {
-        let p = &self.paths[i];
-        !p.starts_with("src/bin") && p != Path::new("src/main.rs")
-    }
-
-    /// Whether a file of `unit` (a binary's) names the package's own library where it
-    /// may start its process: the library shows one, and the file names its root, a
-    /// module with a long-running file, or it through a glob ([`runs_package`]).
-    fn runs_library(&self, unit: &[usize]) -> bool {
-        let names = |u: &usize| self.files[*u].1.local_crates.iter().any(|c| c == "crate");
-        if !unit.iter().any(names) || !self.library_long_running() {
-            return false;
-        }
-        let library = self.library_quiet.get_or_init(|| {
-            let keep = |i: &usize| self.in_library(*i);
-            let idx: Vec<usize> = (0..self.paths.len()).filter(keep).collect();
-            let files: Vec<_> = idx.iter().map(|&i| self.files[i].clone()).collect();
-            let paths: Vec<_> = idx.iter().map(|&i| self.paths[i].clone()).collect();
-            let mut map = LongRunning::default();
-            map.insert("crate", quiet_by(&files, &paths, shows));
-            map
-        });
-        unit.iter()
-            .filter(|u| names(u))
-            .any(|&u| runs_package(library, &self.files[u].1, "crate"))
-    }
-
-    /// Every file under `dir`.
-    fn under(&self, dir: &Path) -> Vec<usize> {
-        (0..self.paths.len())
-            .filter(|&i| self.paths[i].starts_with(dir))
-            .collect()
-    }
-
-    /// The file a binary root's subcommands are dispatched from, with its module
-    /// directory: the root itself when it dispatches to two or more modules, or the
-    /// one module it delegates its parsed subcommand to when that module dispatches
-    /// ([`values`]: `main` → `command::AtuinCmd::run`).
-    fn dispatcher(&self, root: usize, base: &Path) -> Option<(usize, PathBuf)> {
-        match self.files[root].1.dispatch.as_slice() {
-            [] => None,
-            [m] => {
-                let file = self.module_file(base, m)?;
-                (self.files[file].1.dispatch.len() >= 2).then(|| (file, base.join(m)))
-            }
-            _ => Some((root, base.to_path_buf())),
-        }
-    }
-
-    /// The file of module `m` declared in module directory `base`: `m.rs` or
-    /// `m/mod.rs`.
-    fn module_file(&self, base: &Path, m: &str) -> Option<usize> {
-        [base.join(format!("{m}.rs")), base.join(m).join("mod.rs")]
-            .into_iter()
-            .find_map(|p| self.by_path.get(p.as_path()).copied())
-    }
-
-    /// The modules file `root` (module directory `base`) dispatches to, each an
-    /// entry: judged, or split further when it dispatches too.
-    fn split(&self, root: usize, base: &Path, name: &str, out: &mut [Option<String>]) {
-        for m in &self.files[root].1.dispatch {
-            let Some(file) = self.module_file(base, m) else {
-                continue;
-            };
-            let last = m.rsplit('/').next().unwrap_or(m);
-            let command = format!("{name} {}", last.replace('_', "-"));
-            let dir = base.join(m);
-            if self.files[file].1.dispatch.len() < 2 {
-                let mut unit = self.under(&dir);
-                unit.push(file);
-                self.judge(&unit, &format!("the `{command}` command"), out);
-            } else {
-                self.split(file, &dir, &command, out);
-            }
-        }
-    }
-
-    /// Whether file `f`'s naming of local package `c` may start its process, `c` a
-    /// long-running package of the run ([`runs_package`]: atuin's search names
-    /// `atuin_daemon::client` and `atuin_daemon::search`, quiet modules of the
-    /// daemon's package, to query it; its `daemon` command names `atuin_daemon::boot`).
-    fn runs(&self, f: &FileFacts, c: &str) -> bool {
-        runs_package(self.long_running, f, c)
-    }
-
-    /// Marks the files of `unit` one-shot unless one of them shows a long-running
-    /// process or names a long-running package of the run.
-    fn judge(&self, unit: &[usize], command: &str, out: &mut [Option<String>]) {
-        let long_running = unit.iter().any(|&i| {
-            let f = &self.files[i].1;
-            shows(f) || f.local_crates.iter().any(|c| self.runs(f, c))
-        });
-        if long_running {
-            self.saw_long_running.set(true);
-            return;
-        }
-        for &i in unit {
-            out[i] = Some(format!(
-                "run only by {command}, a one-shot command (no loop, server, consumer or scheduler in its files)"
-            ));
-        }
-    }
 }
 
 impl Visitor<'_, '_> {

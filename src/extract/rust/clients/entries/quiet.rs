@@ -2,7 +2,7 @@
 //! its quiet modules and types ([`Quiet`]), and whether a file shows or serves a
 //! lasting process.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
@@ -40,14 +40,18 @@ impl Quiet {
 /// `main.rs`) is never quiet. Types (`KeyRole`, named by a `use` or a path) are
 /// listed too, quiet when no file defining one shows a process: a command that
 /// imports a service's enum does not run the service.
+/// Only the files whose path `keep` takes are read (a package's library without its
+/// binaries: [`super::units`]).
 pub(crate) fn quiet_by(
     files: &[(usize, FileFacts)],
     paths: &[PathBuf],
     shows: fn(&FileFacts) -> bool,
+    keep: &dyn Fn(&Path) -> bool,
 ) -> Quiet {
     let mut quiet: HashMap<&str, bool> = HashMap::default();
     let mut loud = HashSet::default();
-    for (_, f) in files {
+    let kept = || (paths.iter().zip(files)).filter(|(p, _)| keep(p));
+    for (_, (_, f)) in kept() {
         for t in &f.types {
             *quiet.entry(t.as_str()).or_insert(true) &= !shows(f);
             if shows(f) {
@@ -55,7 +59,7 @@ pub(crate) fn quiet_by(
             }
         }
     }
-    for (path, (_, f)) in paths.iter().zip(files) {
+    for (path, (_, f)) in kept() {
         let mut parts = path.components().map(|c| c.as_os_str().to_str());
         let (Some(Some("src")), Some(Some(first)), rest) =
             (parts.next(), parts.next(), parts.next())

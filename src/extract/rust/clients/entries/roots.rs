@@ -49,7 +49,7 @@ pub(super) fn module_dir(path: &Path) -> (PathBuf, String) {
 }
 
 /// `x` for a file of `src/bin/x.rs` or `src/bin/x/**` ([`crate::extract::rust::facts::FileFacts::bin_crate`]).
-pub(crate) fn bin_crate(path: &std::path::Path) -> Option<Box<str>> {
+pub(crate) fn bin_crate(path: &Path) -> Option<Box<str>> {
     let parts: Vec<&str> = path.iter().filter_map(|c| c.to_str()).collect();
     let at = parts.windows(2).rposition(|w| w == ["src", "bin"])?;
     let name = parts.get(at + 2)?;

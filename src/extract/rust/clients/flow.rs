@@ -1,0 +1,208 @@
+//! How client handles flow through one package, for the link step
+//! ([`super::link`]): factories across files (`a()` returns `b()` returns a client),
+//! and the chains a handle meets once handed over through a field, a `static` or a
+//! parameter. Names are matched across the package's files, but never from another
+//! crate of it into a binary's own files ([`visible`]).
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+
+use super::fields;
+use crate::extract::rust::facts::{Chain, FileFacts, Origin};
+
+/// How deep factories are followed (`a()` returns `b()` returns a client).
+const MAX_FACTORY_DEPTH: usize = 3;
+
+/// How many hand-overs a client is followed through (a field, then parameters).
+const MAX_PASS_DEPTH: usize = 5;
+
+pub(super) type HandleId = (usize, usize);
+
+/// How client handles flow through a package: the handles each function returns,
+/// the function returning each handle, the functions called somewhere, and the
+/// chains a handle meets after being handed over.
+pub(super) struct Flow<'p> {
+    returns: HashMap<&'p str, Vec<HandleId>>,
+    returned_by: HashMap<HandleId, &'p str>,
+    called: HashSet<&'p str>,
+    passed: HashMap<HandleId, Vec<(usize, &'p Chain)>>,
+}
+
+impl<'p> Flow<'p> {
+    pub(super) fn new(package: &'p [(usize, FileFacts)]) -> Self {
+        // Function name → handles it returns; handle → the function returning it.
+        let mut returns: HashMap<&str, Vec<HandleId>> = HashMap::default();
+        let mut returned_by: HashMap<HandleId, &str> = HashMap::default();
+        for (fi, (_, facts)) in package.iter().enumerate() {
+            for f in &facts.fns {
+                for &h in &f.returns {
+                    returns.entry(f.name.as_str()).or_default().push((fi, h));
+                    returned_by.insert((fi, h), f.name.as_str());
+                }
+            }
+        }
+        let called: HashSet<&str> = package
+            .iter()
+            .flat_map(|(_, f)| f.handles.iter())
+            .filter_map(|h| match &h.origin {
+                Origin::Call { callee } => Some(callee.as_str()),
+                _ => None,
+            })
+            .collect();
+        let passed = follow_passes(package, &hand_overs(package));
+        Flow {
+            returns,
+            returned_by,
+            called,
+            passed,
+        }
+    }
+
+    /// The chains applied to handle `(fi, hi)`: its own, then those it meets when handed over.
+    pub(super) fn chains_of(
+        &self,
+        package: &'p [(usize, FileFacts)],
+        fi: usize,
+        hi: usize,
+    ) -> Vec<(usize, &'p Chain)> {
+        let h = &package[fi].1.handles[hi];
+        let mut own: Vec<(usize, &Chain)> = h.chains.get().iter().map(|c| (fi, c)).collect();
+        own.extend(self.passed.get(&(fi, hi)).into_iter().flatten().copied());
+        own
+    }
+}
+
+/// Hand-overs: a handle stored in a field meets the placeholders for other uses of
+/// that field; a handle passed as an argument meets the callee's parameter handles.
+fn hand_overs(package: &[(usize, FileFacts)]) -> HashMap<HandleId, Vec<HandleId>> {
+    // What functions do with the values passed to them: parameter handles by
+    // (function, index); a handle's extra chains are its parameters' chains, a few
+    // calls deep (`fetch(&client)` → `client.get(..)` inside `fetch`).
+    let mut params: HashMap<(&str, usize), Vec<HandleId>> = HashMap::default();
+    for (fi, (_, facts)) in package.iter().enumerate() {
+        for (hi, h) in facts.handles.iter().enumerate() {
+            if let Origin::Param { function, index } = &h.origin {
+                params
+                    .entry((function.as_str(), *index))
+                    .or_default()
+                    .push((fi, hi));
+            }
+        }
+    }
+    let mut passes: HashMap<HandleId, Vec<HandleId>> = HashMap::default();
+    fields::field_passes(package, &mut passes);
+    // A value kept in a `static` meets every use of that name in the package.
+    let mut statics: HashMap<&str, Vec<HandleId>> = HashMap::default();
+    for (fi, (_, facts)) in package.iter().enumerate() {
+        for (hi, h) in facts.handles.iter().enumerate() {
+            if let Origin::Static { name } = &h.origin {
+                statics.entry(name.as_str()).or_default().push((fi, hi));
+            }
+        }
+    }
+    for (fi, (_, facts)) in package.iter().enumerate() {
+        for (name, h) in &facts.static_binds {
+            let uses = statics.get(name.as_str()).into_iter().flatten();
+            let uses = uses.filter(|(uf, _)| visible(package, *uf, fi));
+            passes.entry((fi, *h)).or_default().extend(uses);
+        }
+    }
+    for (fi, (_, facts)) in package.iter().enumerate() {
+        for (callee, index, h) in &facts.arg_passes {
+            let params = params.get(&(callee.as_str(), *index)).into_iter().flatten();
+            for p in params.filter(|p| visible(package, fi, p.0)) {
+                passes.entry((fi, *h)).or_default().push(*p);
+            }
+        }
+    }
+    passes
+}
+
+/// Whether code of package file `from` can name a function or static of file `to`:
+/// a binary of its own (`src/bin/x/**`) is a crate no other one sees into.
+fn visible(package: &[(usize, FileFacts)], from: usize, to: usize) -> bool {
+    match &package[to].1.bin_crate {
+        None => true,
+        Some(b) => package[from].1.bin_crate.as_ref() == Some(b),
+    }
+}
+
+/// The chains each handed-over handle meets, a few hand-overs deep.
+fn follow_passes<'p>(
+    package: &'p [(usize, FileFacts)],
+    passes: &HashMap<HandleId, Vec<HandleId>>,
+) -> HashMap<HandleId, Vec<(usize, &'p Chain)>> {
+    let mut passed: HashMap<HandleId, Vec<(usize, &Chain)>> = HashMap::default();
+    for &start in passes.keys() {
+        let mut seen: HashSet<HandleId> = HashSet::default();
+        let mut frontier = vec![start];
+        let mut chains = Vec::new();
+        for _ in 0..MAX_PASS_DEPTH {
+            let mut next = Vec::new();
+            for h in frontier {
+                for &p in passes.get(&h).into_iter().flatten() {
+                    if seen.insert(p) {
+                        chains.extend(
+                            package[p.0].1.handles[p.1]
+                                .chains
+                                .get()
+                                .iter()
+                                .map(|c| (p.0, c)),
+                        );
+                        next.push(p);
+                    }
+                }
+            }
+            frontier = next;
+        }
+        passed.insert(start, chains);
+    }
+    passed
+}
+
+/// Client handle → call sites, each the chains applied along one path of factories.
+pub(super) fn factory_sites<'p>(
+    package: &'p [(usize, FileFacts)],
+    flow: &Flow<'p>,
+) -> HashMap<HandleId, Vec<Vec<(usize, &'p Chain)>>> {
+    let mut sites: HashMap<HandleId, Vec<Vec<(usize, &Chain)>>> = HashMap::default();
+    for (fi, (_, facts)) in package.iter().enumerate() {
+        for (hi, h) in facts.handles.iter().enumerate() {
+            let Origin::Call { callee } = &h.origin else {
+                continue;
+            };
+            // A factory that forwards another factory is not a site when it has callers:
+            // its chains reach the client through those callers.
+            if flow
+                .returned_by
+                .get(&(fi, hi))
+                .is_some_and(|f| flow.called.contains(f))
+            {
+                continue;
+            }
+            let own = flow.chains_of(package, fi, hi);
+            let mut stack = vec![(callee.as_str(), own, 0usize, fi)];
+            while let Some((callee, chains, depth, from)) = stack.pop() {
+                let returns = flow.returns.get(callee).into_iter().flatten();
+                for &(tf, th) in returns.filter(|(tf, _)| visible(package, from, *tf)) {
+                    let target = &package[tf].1.handles[th];
+                    match &target.origin {
+                        Origin::Client(_) => {
+                            sites.entry((tf, th)).or_default().push(chains.clone());
+                        }
+                        Origin::Call { callee: next } if depth + 1 < MAX_FACTORY_DEPTH => {
+                            let mut more = chains.clone();
+                            more.extend(target.chains.get().iter().map(|c| (tf, c)));
+                            stack.push((next.as_str(), more, depth + 1, tf));
+                        }
+                        Origin::Call { .. }
+                        | Origin::Breaker { .. }
+                        | Origin::Param { .. }
+                        | Origin::Field { .. }
+                        | Origin::Static { .. } => {}
+                    }
+                }
+            }
+        }
+    }
+    sites
+}
