@@ -1,16 +1,19 @@
 //! Functions nothing calls: a client built in one is never built, so it is neither
 //! judged nor counted (lighthouse's `ValidatorClientHttpClient::new_unauthenticated`,
 //! screenpipe's `unstructured_chunking`: a search of the repository finds their names
-//! only where they are defined).
+//! only where they are defined). Nor is one only tests call (lodestone's
+//! `get_paper_versions`, run by a `#[cfg(test)]` test alone): the program never runs it.
 //!
 //! A function a client is built in is dead when its name appears, as a whole word, in
-//! no Rust file of the run but once (its definition): not called, not passed as a
-//! value, not named in a macro or a string (a line comment's mention is none). Asked
-//! only where the run sees every possible caller: a package of a workspace that
-//! cannot be published ([`Deps::unpublished_member`], not a plugin a host loads), in
-//! a run that holds the workspace's root manifest. A function its callers need not
-//! name is never asked: a trait's method, or one an attribute or a foreign ABI hands
-//! to a framework or host ([`ClientOrigin::host_called`]), and `main`.
+//! no Rust file of the run but once (its definition), test code aside (files left out
+//! as tests, inline test modules): not called, not passed as a value, not named in a
+//! macro or a string (a line comment's mention is none). Asked only where the run sees
+//! every possible caller: a package of a workspace that cannot be published
+//! ([`Deps::unpublished_member`], not a plugin a host loads), in a run that holds the
+//! workspace's root manifest, or a whole program with no library ([`binaries_only`]).
+//! A function its callers need not name is never asked: a trait's method, or one an
+//! attribute or a foreign ABI hands to a framework or host
+//! ([`ClientOrigin::host_called`]), and `main`.
 //!
 //! A free function's name another file binds elsewhere is not its use there: a file
 //! whose `use` brings the name in from another module (`use ..::checkpoint::
@@ -22,7 +25,8 @@
 //! limits: a function whose name a macro builds (`paste!`) has no caller by name and is
 //! taken; a name shared with any other word of the run (a method `connect` beside
 //! another type's) keeps the function judged, as does a caller only a file left out
-//! of the run names.
+//! of the run names, or a test file skipped before it was parsed (an integration
+//! test whose facts the run never made).
 //!
 //! [`ClientOrigin::host_called`]: crate::extract::rust::facts::ClientOrigin::host_called
 
@@ -53,9 +57,10 @@ pub(crate) fn dead_functions(
     let mut wanted: HashSet<&str> = HashSet::default();
     // Each wanted free function's file (candidate index), when one file defines it.
     let mut homes: HashMap<&str, Option<usize>> = HashMap::default();
+    let path_of: HashMap<usize, &Path> = rust_files.iter().copied().collect();
     for (j, (deps, files)) in packages.iter().enumerate() {
-        let closed = deps.is_some_and(|d| d.unpublished_member && !d.host_loaded);
-        if !closed || !whole[j] {
+        let member = deps.is_some_and(|d| d.unpublished_member && !d.host_loaded);
+        if !(member && whole[j] || binaries_only(*deps, files)) {
             continue;
         }
         for (file, c, key) in client_fns(files) {
@@ -81,16 +86,47 @@ pub(crate) fn dead_functions(
         .flat_map(|(_, files)| files.iter())
         .chain(tests)
         .collect();
-    let path_of: HashMap<usize, &Path> = rust_files.iter().copied().collect();
     let elsewhere = bound_elsewhere(&homes, &all, &path_of);
-    // A name some body calls is not dead (whoever calls it): no text to read.
+    // A name some judged body calls is not dead: no text to read. Test code's calls
+    // do not count: a function only tests run is never run by the program.
     let other = |n: &str, i: usize| elsewhere.get(n).is_some_and(|s| s.contains(&i));
-    drop_called(&mut wanted, all.iter().copied(), &other);
-    let named_once = named_once(&wanted, rust_files, &elsewhere);
+    let judged = packages.iter().flat_map(|(_, files)| files.iter());
+    drop_called(&mut wanted, judged, &other);
+    let test_code = TestCode {
+        files: tests.iter().map(|(i, _)| *i).collect(),
+        bodies: (packages.iter().flat_map(|(_, files)| files.iter()))
+            .filter(|(_, f)| !f.test_bodies.is_empty())
+            .map(|(i, f)| (*i, f.test_bodies.as_slice()))
+            .collect(),
+    };
+    let named_once = named_once(&wanted, rust_files, &elsewhere, &test_code);
     for set in &mut out {
         set.retain(|n| named_once.contains(n.as_str()));
     }
     out
+}
+
+/// A whole program with no library: no other crate can call into a package whose
+/// only targets are binaries (a binary is nobody's dependency), so its files name
+/// every caller its functions have, whether or not the run holds its workspace's root
+/// (PinePods' `rust-api`, whose `get_video_date` nothing calls). Whole: each binary
+/// root defines a `main` that calls something; without one (or with `fn main() {}`)
+/// the files are a fragment of a program (a snippet, a sketch, a stub), whose callers
+/// are not written or not in the run.
+fn binaries_only(deps: Option<&Deps>, files: &[PackageFile]) -> bool {
+    if deps.is_none_or(|d| d.lib_path.is_some() || d.host_loaded) {
+        return false;
+    }
+    let defines_main = |f: &FileFacts| {
+        (f.routes.fns.iter()).any(|i| {
+            let calls = i.calls().iter().next().is_some() || i.fn_calls().iter().next().is_some();
+            i.name == "main" && i.owner.is_none() && !i.method && calls
+        })
+    };
+    let mut roots = files.iter().filter(|(_, f)| f.binary_root).peekable();
+    roots.peek().is_some()
+        && !files.iter().any(|(_, f)| f.library_root)
+        && roots.all(|(_, f)| defines_main(f))
 }
 
 /// Per wanted free function (`homes`: its one defining file), the files whose
@@ -133,13 +169,22 @@ fn bound_elsewhere<'w>(
     out
 }
 
+/// Where the run's test code is, by candidate index: files left out as test code, and
+/// the inline test modules' bodies (byte ranges of the text after a byte order mark)
+/// of the judged files.
+struct TestCode<'f> {
+    files: HashSet<usize>,
+    bodies: HashMap<usize, &'f [(usize, usize)]>,
+}
+
 /// Of `names`, those that appear as a whole word exactly once in all of `files`
-/// (candidate index, path), not counting a file where the name is another
-/// function's (`elsewhere`).
+/// (candidate index, path) outside test code, not counting a file where the name is
+/// another function's (`elsewhere`).
 fn named_once<'w>(
     names: &HashSet<&'w str>,
     files: &[(usize, &Path)],
     elsewhere: &HashMap<&str, HashSet<usize>>,
+    tests: &TestCode,
 ) -> HashSet<&'w str> {
     let names: Vec<&str> = names.iter().copied().collect();
     if names.is_empty() {
@@ -150,14 +195,28 @@ fn named_once<'w>(
     let counts = files
         .par_iter()
         .map(|&(i, path)| {
+            if tests.files.contains(&i) {
+                return vec![0; names.len()];
+            }
             let text = std::fs::read(path).unwrap_or_default();
+            let bom = if text.starts_with(b"\xEF\xBB\xBF") {
+                3
+            } else {
+                0
+            };
+            let bodies = tests.bodies.get(&i).copied().unwrap_or_default();
+            let in_test = |at: usize| {
+                bodies
+                    .iter()
+                    .any(|&(s, e)| (s + bom..e + bom).contains(&at))
+            };
             let other = |n: &str| elsewhere.get(n).is_some_and(|s| s.contains(&i));
             (finders.iter().zip(&names))
                 .map(|(f, n)| {
                     if other(n) {
                         0
                     } else {
-                        whole_words(&text, f).min(2)
+                        whole_words(&text, f, &in_test).min(2)
                     }
                 })
                 .collect::<Vec<usize>>()
@@ -173,8 +232,13 @@ fn named_once<'w>(
 }
 
 /// How many times the finder's word appears in `text` as a whole word (not part of
-/// a longer identifier) outside a line comment, counting up to 2.
-fn whole_words(text: &[u8], finder: &memchr::memmem::Finder) -> usize {
+/// a longer identifier) outside a line comment and the places `skip` says are test
+/// code, counting up to 2.
+fn whole_words(
+    text: &[u8],
+    finder: &memchr::memmem::Finder,
+    skip: &dyn Fn(usize) -> bool,
+) -> usize {
     let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
     let len = finder.needle().len();
     finder
@@ -183,6 +247,7 @@ fn whole_words(text: &[u8], finder: &memchr::memmem::Finder) -> usize {
             (at == 0 || !word(text[at - 1]))
                 && text.get(at + len).is_none_or(|&c| !word(c))
                 && !in_line_comment(text, at)
+                && !skip(at)
         })
         .take(2)
         .count()
@@ -208,19 +273,31 @@ mod tests {
     #[test]
     fn counts_whole_words_only() {
         let f = memchr::memmem::Finder::new("load");
-        assert_eq!(whole_words(b"fn load() {}", &f), 1);
-        assert_eq!(whole_words(b"fn load_all() { reload(); loader }", &f), 0);
-        assert_eq!(whole_words(b"load(); x.load; load", &f), 2);
-        assert_eq!(whole_words(b"load", &f), 1);
+        assert_eq!(whole_words(b"fn load() {}", &f, &|_| false), 1);
+        assert_eq!(
+            whole_words(b"fn load_all() { reload(); loader }", &f, &|_| false),
+            0
+        );
+        assert_eq!(whole_words(b"load(); x.load; load", &f, &|_| false), 2);
+        assert_eq!(whole_words(b"load", &f, &|_| false), 1);
     }
 
     #[test]
     fn a_name_in_a_line_comment_is_no_use() {
         let f = memchr::memmem::Finder::new("load");
         let commented = b"// calls load like Python's\n    fn load() {}\n/// see [load]\n";
-        assert_eq!(whole_words(commented, &f), 1);
+        assert_eq!(whole_words(commented, &f, &|_| false), 1);
         let in_string = b"let u = \"http://x\"; load();\nfn load() {}";
-        assert_eq!(whole_words(in_string, &f), 2);
-        assert_eq!(whole_words(b"x(); // \"load\"\nload()", &f), 1);
+        assert_eq!(whole_words(in_string, &f, &|_| false), 2);
+        assert_eq!(whole_words(b"x(); // \"load\"\nload()", &f, &|_| false), 1);
+    }
+
+    #[test]
+    fn a_name_in_test_code_is_no_use() {
+        let f = memchr::memmem::Finder::new("load");
+        let text = b"fn load() {}\nmod tests { fn t() { load(); } }";
+        let tests_at = memchr::memmem::find(text, b"mod tests").unwrap();
+        assert_eq!(whole_words(text, &f, &|at| at >= tests_at), 1);
+        assert_eq!(whole_words(text, &f, &|_| false), 2);
     }
 }

@@ -226,7 +226,8 @@ pub fn read_deps(text: &str) -> Result<Deps, toml::de::Error> {
     let unpublishable = value
         .get("package")
         .and_then(toml::Value::as_table)
-        .is_some_and(unpublished);
+        .is_some_and(unpublished)
+        || unregistered_dependency(&value);
     let unpublished_member = value
         .get("package")
         .and_then(toml::Value::as_table)
@@ -267,6 +268,25 @@ fn unpublished(package: &toml::Table) -> bool {
     }
     let given = |key: &str| package.contains_key(key);
     !given("version") || !given("description") || !(given("license") || given("license-file"))
+}
+
+/// A dependency of the built code from a path or a git repository with no `version`
+/// (`playit-agent-core = { git = "..", branch = "v0.9" }`, lodestone's core): `cargo
+/// publish` refuses the package, since crates.io holds only what resolves from a
+/// registry. Development dependencies do not count (publishing drops those), nor
+/// `{ workspace = true }` entries (the root decides those).
+fn unregistered_dependency(manifest: &toml::Table) -> bool {
+    let unregistered = |table: Option<&toml::Value>| {
+        (table.and_then(toml::Value::as_table).into_iter().flatten()).any(|(_, spec)| {
+            let has = |k: &str| spec.get(k).is_some();
+            (has("path") || has("git")) && !has("version")
+        })
+    };
+    let built = |t: &toml::Table| {
+        unregistered(t.get("dependencies")) || unregistered(t.get("build-dependencies"))
+    };
+    let targets = manifest.get("target").and_then(toml::Value::as_table);
+    built(manifest) || (targets.into_iter().flatten()).any(|(_, t)| t.as_table().is_some_and(built))
 }
 
 /// What a workspace's root manifest decides for the members that inherit from it.
