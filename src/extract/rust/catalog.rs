@@ -343,49 +343,18 @@ impl Catalog {
 
     /// Compiles the patterns; an error names the bad pattern.
     pub fn compile(&mut self) -> Result<(), String> {
-        let mut globs = Vec::new();
-        let mut roles = Vec::new();
-        let mut role_crates = FxHashSet::default();
-        let mut wildcard_lasts = Some(FxHashSet::default());
-        let mut push = |pattern: &str, role: PathRole, krate: &str| -> Result<(), String> {
-            let glob = pattern.replace("::", "/");
-            // Bounded and fallible: a user's huge pattern is an error, not a panic.
-            let g = crate::rules::glob::parse(&glob, crate::rules::glob::Separator::Literal)
-                .map_err(|e| format!("path pattern `{pattern}`: {e}"))?;
-            globs.push(g);
-            let wildcard = pattern.starts_with("**");
-            if wildcard {
-                let last = pattern.rsplit("::").next().unwrap_or("");
-                if last.contains(['*', '?', '[', '{']) {
-                    wildcard_lasts = None;
-                } else if let Some(lasts) = &mut wildcard_lasts {
-                    lasts.insert(last.to_string());
-                }
-                roles.push((role, normalize_crate(krate), wildcard));
-            } else {
-                // A path is matched from its crate: the pattern's own first segment,
-                // which may be a sibling of the entry's crate (`tower_http::timeout::
-                // TimeoutLayer::new` among tower's layers).
-                let first = pattern.split("::").next().unwrap_or(krate);
-                role_crates.insert(normalize_crate(first));
-                roles.push((role, normalize_crate(first), wildcard));
-            }
-            Ok(())
-        };
         let patterns = self.patterns();
-        for &(pattern, role, krate) in &patterns {
-            push(pattern, role, krate)?;
-        }
+        let compiled = compile_patterns(&patterns)?;
         let lasts: Vec<&str> = patterns
             .iter()
             .map(|(p, _, _)| p.rsplit("::").next().unwrap_or(""))
             .collect();
         let last_segments = (!lasts.iter().any(|l| l.contains(['*', '?', '[', '{'])))
             .then(|| lasts.iter().map(|l| l.to_string()).collect());
-        self.set = Some(crate::rules::glob::set(globs)?);
-        self.roles = roles;
-        self.role_crates = role_crates;
-        self.wildcard_lasts = wildcard_lasts;
+        self.set = Some(crate::rules::glob::set(compiled.globs)?);
+        self.roles = compiled.roles;
+        self.role_crates = compiled.role_crates;
+        self.wildcard_lasts = compiled.wildcard_lasts;
         self.reexports = (self.clients.iter())
             .flat_map(|c| c.reexported_by.iter().map(move |by| (by, &c.krate)))
             .map(|(by, k)| (normalize_crate(by), normalize_crate(k)))
@@ -396,6 +365,14 @@ impl Catalog {
             .flat_map(|c| c.request_timeout.iter().cloned())
             .collect();
         self.last_segments = last_segments;
+        self.compile_request_names();
+        Ok(())
+    }
+
+    /// The request names the extractors ask of every call, from the client entries:
+    /// the request builders and request methods, and what the retry analysis takes
+    /// for an integration point (see [`Self::compile`]).
+    fn compile_request_names(&mut self) {
         self.request_builders = self
             .clients
             .iter()
@@ -435,7 +412,6 @@ impl Catalog {
             .iter()
             .map(|h| h.to_ascii_lowercase())
             .collect();
-        Ok(())
     }
 
     /// The role of a resolved path (segments already mapped to package names).
@@ -531,6 +507,59 @@ impl Catalog {
             .iter()
             .any(|c| has(&c.request_methods, "*") && c.is_request_method(name, true))
     }
+}
+
+/// The catalogue's path patterns compiled ([`compile_patterns`]): a glob each, and
+/// per glob (role, crate, is a wildcard pattern); the crates non-wildcard patterns
+/// start from; the last segments of the wildcard patterns (`None`: one is a glob).
+struct CompiledPatterns {
+    globs: Vec<globset::Glob>,
+    roles: Vec<(PathRole, String, bool)>,
+    role_crates: FxHashSet<String>,
+    wildcard_lasts: Option<FxHashSet<String>>,
+}
+
+/// Compiles each (pattern, role, entry's crate) of [`Catalog::patterns`]; an error
+/// names the bad pattern.
+fn compile_patterns(patterns: &[(&str, PathRole, &str)]) -> Result<CompiledPatterns, String> {
+    let mut globs = Vec::new();
+    let mut roles = Vec::new();
+    let mut role_crates = FxHashSet::default();
+    let mut wildcard_lasts = Some(FxHashSet::default());
+    let mut push = |pattern: &str, role: PathRole, krate: &str| -> Result<(), String> {
+        let glob = pattern.replace("::", "/");
+        // Bounded and fallible: a user's huge pattern is an error, not a panic.
+        let g = crate::rules::glob::parse(&glob, crate::rules::glob::Separator::Literal)
+            .map_err(|e| format!("path pattern `{pattern}`: {e}"))?;
+        globs.push(g);
+        let wildcard = pattern.starts_with("**");
+        if wildcard {
+            let last = pattern.rsplit("::").next().unwrap_or("");
+            if last.contains(['*', '?', '[', '{']) {
+                wildcard_lasts = None;
+            } else if let Some(lasts) = &mut wildcard_lasts {
+                lasts.insert(last.to_string());
+            }
+            roles.push((role, normalize_crate(krate), wildcard));
+        } else {
+            // A path is matched from its crate: the pattern's own first segment,
+            // which may be a sibling of the entry's crate (`tower_http::timeout::
+            // TimeoutLayer::new` among tower's layers).
+            let first = pattern.split("::").next().unwrap_or(krate);
+            role_crates.insert(normalize_crate(first));
+            roles.push((role, normalize_crate(first), wildcard));
+        }
+        Ok(())
+    };
+    for &(pattern, role, krate) in patterns {
+        push(pattern, role, krate)?;
+    }
+    Ok(CompiledPatterns {
+        globs,
+        roles,
+        role_crates,
+        wildcard_lasts,
+    })
 }
 
 /// `aws-config` and `aws_config` are one crate name in paths.

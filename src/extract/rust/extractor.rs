@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use super::clients::workspace::LibraryReach;
 use super::clients::{dead, test_only};
 use super::front::deps::WorkspaceRoot;
 use super::front::target::{WASM_CODE, WASM_MODULE};
@@ -16,6 +17,10 @@ use crate::discover::{Candidate, FileKind};
 use crate::load::Document;
 use crate::report::{ErrorKind, FileError};
 use crate::source::SourceFile;
+
+mod packages;
+
+use packages::{assign_packages, inherit_from_roots, package_test_support, workspace_root};
 
 /// What Rust files need besides their text: the catalogue, and the package (nearest
 /// `Cargo.toml` upward) of each candidate with its dependencies.
@@ -46,6 +51,9 @@ pub struct Extractor {
 /// A package's files with their facts (package file index → candidate index).
 pub type Package = Vec<(usize, FileFacts)>;
 
+/// A package as the link steps read it: its dependencies, and its files' facts.
+type PackageRef<'p> = (Option<&'p Deps>, &'p [(usize, FileFacts)]);
+
 impl Extractor {
     /// Reads the manifests among `candidates` with `read` and assigns each `.rs` file
     /// its package. Manifests come from the files discovery found; one outside the walk
@@ -65,52 +73,14 @@ impl Extractor {
             .values()
             .map(|&i| (i, read(&candidates[i])))
             .collect();
-        let deps_of = |m: &Path| match manifest_at.get(m).map(|i| &manifests[i]) {
-            Some(Ok(text)) => read_deps(text).ok(),
-            _ => std::fs::read_to_string(m)
-                .ok()
-                .and_then(|t| read_deps(&t).ok()),
-        };
-        let mut by_dir: HashMap<PathBuf, Option<usize>> = HashMap::new();
-        let mut packages: Vec<(PathBuf, Option<Deps>)> = Vec::new();
-        let mut package_of = Vec::with_capacity(candidates.len());
-        for c in candidates {
-            if c.kind != FileKind::Rust {
-                package_of.push(None);
-                continue;
-            }
-            let dir = c.path.parent().map(Path::to_path_buf).unwrap_or_default();
-            let found = *by_dir.entry(dir).or_insert_with_key(|dir| {
-                let manifest = dir
-                    .ancestors()
-                    .map(|d| d.join("Cargo.toml"))
-                    .find(|p| manifest_at.contains_key(p.as_path()) || p.is_file());
-                manifest.map(|m| {
-                    packages
-                        .iter()
-                        .position(|(p, _)| *p == m)
-                        .unwrap_or_else(|| {
-                            let deps = deps_of(&m);
-                            packages.push((m, deps));
-                            packages.len() - 1
-                        })
-                })
-            });
-            package_of.push(found);
-        }
+        let (mut packages, package_of) = assign_packages(candidates, &manifest_at, &manifests);
         // Each package's workspace root among the run's manifests (the nearest one
         // upward with a `[workspace]`, maybe its own), and what members inherit from
         // it: `publish` (si's members say `publish.workspace = true` under `publish =
         // false`) and the packages behind renamed workspace dependencies.
-        let root_of = |m: &Path| {
-            let dir = m.parent().unwrap_or(Path::new(""));
-            (dir.ancestors().map(|d| d.join("Cargo.toml"))).find_map(|r| {
-                let text = manifest_at.get(r.as_path()).map(|i| &manifests[i])?;
-                let text = text.as_ref().ok().filter(|t| t.contains("[workspace]"))?;
-                Some((r, text))
-            })
-        };
-        let package_roots: Vec<_> = packages.iter().map(|(m, _)| root_of(m)).collect();
+        let package_roots: Vec<_> = (packages.iter())
+            .map(|(m, _)| workspace_root(m, &manifest_at, &manifests))
+            .collect();
         // Each root read once, for what members inherit and for who is a member.
         let mut roots: HashMap<&Path, Option<WorkspaceRoot>> = HashMap::new();
         for (path, text) in package_roots.iter().flatten() {
@@ -118,66 +88,13 @@ impl Extractor {
                 .entry(path.as_path())
                 .or_insert_with(|| WorkspaceRoot::read(text));
         }
-        // The packages some package of the run depends on by path or from its workspace.
-        let used: HashSet<String> = (packages.iter().filter_map(|(_, d)| d.as_ref()))
-            .flat_map(|d| d.path_deps.iter().chain(&d.workspace_deps).cloned())
-            .collect();
-        for ((manifest, deps), root) in packages.iter_mut().zip(&package_roots) {
-            let (Some(deps), Some((path, _))) = (deps.as_mut(), root) else {
-                continue;
-            };
-            let Some(Some(root)) = roots.get(path.as_path()) else {
-                continue;
-            };
-            if deps.publish_inherited || !deps.workspace_deps.is_empty() {
-                deps.inherit(root);
-            }
-            // A member the root lists that cannot go to crates.io, though it inherits
-            // nothing from it (quadratic-rust-shared: no description), and that other
-            // packages of the run use: the workspace's own shared code. One nothing
-            // here uses may be another repository's git dependency (blockscout-rs's
-            // `libs/blockscout-auth`, which other Blockscout services import).
-            let used_here = deps.own_name().is_some_and(|n| used.contains(n));
-            let dir = manifest.parent().unwrap_or(Path::new(""));
-            let rel = dir.strip_prefix(path.parent().unwrap_or(Path::new("")));
-            let listed = |rel: &Path| {
-                !rel.as_os_str().is_empty()
-                    && (root.membership.as_ref()).is_some_and(|m| m.lists(rel))
-            };
-            if deps.unpublishable && used_here && rel.is_ok_and(listed) {
-                deps.unpublished_member = true;
-            }
-        }
+        inherit_from_roots(&mut packages, &package_roots, &roots);
         let whole_workspace = package_roots.iter().map(Option::is_some).collect();
         let fingerprints = packages
             .iter()
             .map(|(_, deps)| deps.as_ref().map_or(0, Deps::fingerprint))
             .collect();
-        let has_binary = |m: &Path, d: Option<&Deps>| {
-            let dir = m.parent().unwrap_or(Path::new(""));
-            d.is_some_and(|d| !d.bin_paths.is_empty())
-                || dir.join("src/main.rs").is_file()
-                || dir.join("src/bin").is_dir()
-        };
-        let has_library = |m: &Path, d: Option<&Deps>| {
-            let dir = m.parent().unwrap_or(Path::new(""));
-            d.is_some_and(|d| d.lib_path.is_some()) || dir.join("src/lib.rs").is_file()
-        };
-        let (binary, library): (Vec<bool>, Vec<bool>) = packages
-            .iter()
-            .map(|(m, d)| (has_binary(m, d.as_ref()), has_library(m, d.as_ref())))
-            .unzip();
-        let in_test_dir = test_files::in_test_dirs(packages.iter().map(|(m, _)| m.as_path()));
-        let mut test_support = test_files::test_support(
-            packages.iter().map(|(_, d)| d.as_ref()),
-            &binary,
-            &library,
-            &in_test_dir,
-        );
-        let left_out = outside_members(&packages, &package_roots, &roots);
-        for ((support, (_, deps)), out) in test_support.iter_mut().zip(&packages).zip(left_out) {
-            *support |= test_files::dev_tooling(deps.as_ref()) || out;
-        }
+        let test_support = package_test_support(&packages, &package_roots, &roots);
         Extractor {
             catalog,
             test_support,
@@ -321,6 +238,57 @@ impl Extractor {
     /// (files without a manifest form one group), test modules left out, into one
     /// document per file that has something to judge.
     pub fn link(&self, facts: Vec<(usize, FileFacts)>, candidates: &[Candidate]) -> Vec<Document> {
+        let (by_package, tests) = self.group(facts, candidates);
+        // Routes link across packages (an app in one workspace member, its routes and
+        // middleware in others); everything else per package.
+        let route_facts = if self.routes {
+            self.link_routes_across(&by_package, candidates)
+        } else {
+            vec![Vec::new(); by_package.len()]
+        };
+        // Retry helpers are called from their package and the packages depending on it.
+        let helper_input: Vec<_> = by_package
+            .iter()
+            .map(|(p, files)| {
+                let deps = p.and_then(|p| self.packages[p].1.as_ref());
+                (deps, files.as_slice())
+            })
+            .collect();
+        let helper_calls = super::retries::reach::helper_call_sites(&helper_input);
+        // A library's calls need a breaker only when a long-running package reaches it.
+        let paths = self.package_paths(&by_package, candidates);
+        let mut reach =
+            super::clients::workspace::library_reach(&helper_input, &paths, &self.catalog);
+        let files: Vec<&[(usize, FileFacts)]> = helper_input.iter().map(|(_, f)| *f).collect();
+        let own_types = super::clients::wildcards::own_wildcard_types(&files);
+        for (r, own) in reach.iter_mut().zip(own_types) {
+            r.own_types = own;
+        }
+        self.mark_unrun(&mut reach, &by_package, &helper_input, tests, candidates);
+        drop(helper_input);
+        let packages: Vec<Package> = by_package.into_values().collect();
+        // Each package's facts are freed once its documents are built: nothing reads
+        // them after, and at 1M lines they are the largest part of the run's memory.
+        let docs: Vec<Vec<Document>> = packages
+            .into_par_iter()
+            .zip(route_facts.par_iter())
+            .zip(helper_calls.par_iter())
+            .zip(reach.par_iter())
+            .map(|(((package, routes), helpers), library)| {
+                link::link_with_routes(&package, &self.catalog, routes, helpers, library)
+            })
+            .collect();
+        docs.into_iter().flatten().collect()
+    }
+
+    /// Sorts the facts of every `.rs` file into packages (files without a manifest
+    /// form one group) and tests, with their WebAssembly marks: the files left out as
+    /// undeclared or build scripts are dropped here, before any link step.
+    fn group(
+        &self,
+        facts: Vec<(usize, FileFacts)>,
+        candidates: &[Candidate],
+    ) -> (BTreeMap<Option<usize>, Package>, Package) {
         // Test modules, and files whose inner attributes make them test code
         // (`#![cfg(test)]`): with what they declare, below them.
         let mut test_files = Self::test_files(facts.iter().map(|(_, f)| f));
@@ -348,24 +316,17 @@ impl Extractor {
                     .push((i, f));
             }
         }
-        // Routes link across packages (an app in one workspace member, its routes and
-        // middleware in others); everything else per package.
-        let route_facts = if self.routes {
-            self.link_routes_across(&by_package, candidates)
-        } else {
-            vec![Vec::new(); by_package.len()]
-        };
-        // Retry helpers are called from their package and the packages depending on it.
-        let helper_input: Vec<_> = by_package
-            .iter()
-            .map(|(p, files)| {
-                let deps = p.and_then(|p| self.packages[p].1.as_ref());
-                (deps, files.as_slice())
-            })
-            .collect();
-        let helper_calls = super::retries::reach::helper_call_sites(&helper_input);
-        // A library's calls need a breaker only when a long-running package reaches it.
-        let paths: Vec<Vec<PathBuf>> = by_package
+        (by_package, tests)
+    }
+
+    /// Per package: its files' paths relative to its directory (none outside any
+    /// package), which tell a library's entry points and commands apart.
+    fn package_paths(
+        &self,
+        by_package: &BTreeMap<Option<usize>, Package>,
+        candidates: &[Candidate],
+    ) -> Vec<Vec<PathBuf>> {
+        by_package
             .iter()
             .map(|(p, files)| {
                 let Some(dir) = p.and_then(|p| self.packages[p].0.parent()) else {
@@ -379,16 +340,21 @@ impl Extractor {
                     })
                     .collect()
             })
-            .collect();
-        let mut reach =
-            super::clients::workspace::library_reach(&helper_input, &paths, &self.catalog);
-        let files: Vec<&[(usize, FileFacts)]> = helper_input.iter().map(|(_, f)| *f).collect();
-        let own_types = super::clients::wildcards::own_wildcard_types(&files);
-        for (r, own) in reach.iter_mut().zip(own_types) {
-            r.own_types = own;
-        }
+            .collect()
+    }
+
+    /// Notes in each package's reach the functions that never run in the shipped
+    /// program (only `tests` call them, or nothing does), whose clients are not judged.
+    fn mark_unrun(
+        &self,
+        reach: &mut [LibraryReach],
+        by_package: &BTreeMap<Option<usize>, Package>,
+        helper_input: &[PackageRef<'_>],
+        tests: Package,
+        candidates: &[Candidate],
+    ) {
         let path = |i: usize| candidates[i].path.as_path();
-        let test_only = test_only::test_only_functions(&helper_input, &tests, &path);
+        let test_only = test_only::test_only_functions(helper_input, &tests, &path);
         let whole: Vec<bool> = (by_package.keys())
             .map(|p| p.is_some_and(|p| self.whole_workspace[p]))
             .collect();
@@ -396,26 +362,12 @@ impl Extractor {
             .filter(|(_, c)| c.kind == FileKind::Rust)
             .map(|(i, c)| (i, c.path.as_path()))
             .collect();
-        let dead = dead::dead_functions(&helper_input, &whole, &tests, &rust_files);
+        let dead = dead::dead_functions(helper_input, &whole, &tests, &rust_files);
         drop(tests);
         for ((r, t), d) in reach.iter_mut().zip(test_only).zip(dead) {
             r.unrun_fns = t;
             r.unrun_fns.extend(d);
         }
-        drop(helper_input);
-        let packages: Vec<Package> = by_package.into_values().collect();
-        // Each package's facts are freed once its documents are built: nothing reads
-        // them after, and at 1M lines they are the largest part of the run's memory.
-        let docs: Vec<Vec<Document>> = packages
-            .into_par_iter()
-            .zip(route_facts.par_iter())
-            .zip(helper_calls.par_iter())
-            .zip(reach.par_iter())
-            .map(|(((package, routes), helpers), library)| {
-                link::link_with_routes(&package, &self.catalog, routes, helpers, library)
-            })
-            .collect();
-        docs.into_iter().flatten().collect()
     }
 
     /// The routes of every package, linked across the packages of the run.
@@ -493,56 +445,4 @@ fn wasm_files(facts: &[(usize, FileFacts)], candidates: &[Candidate]) -> HashSet
     let whole = facts.iter().filter(|(_, f)| f.wasm_code);
     files.extend(whole.map(|(i, _)| candidates[*i].path.clone()));
     files
-}
-
-/// Per package: whether its workspace leaves it out. A package below a workspace's
-/// root that the root's `members` do not list (or `exclude` lists), and that no member
-/// depends on (a path dependency inside the workspace is a member, and so are its
-/// own, transitively), is not built: cargo refuses it while it believes it is in the
-/// workspace (zaino's `zaino-wallet`, commented out of `members` and of its one
-/// user's dependencies). Its code, like a test-support package's, is neither judged
-/// nor counted.
-fn outside_members(
-    packages: &[(PathBuf, Option<Deps>)],
-    package_roots: &[Option<(PathBuf, &String)>],
-    roots: &HashMap<&Path, Option<WorkspaceRoot>>,
-) -> Vec<bool> {
-    // `None`: no workspace lists members above it; `Some(listed)` otherwise.
-    let mut kept: Vec<Option<bool>> = packages
-        .iter()
-        .zip(package_roots)
-        .map(|((manifest, _), root)| {
-            let (root, _) = root.as_ref()?;
-            if root == manifest {
-                return None;
-            }
-            let membership = roots.get(root.as_path())?.as_ref()?.membership.as_ref()?;
-            let (dir, top) = (manifest.parent()?, root.parent()?);
-            Some(membership.lists(dir.strip_prefix(top).unwrap_or(dir)))
-        })
-        .collect();
-    // Members' dependencies are members: rounds until none is added.
-    loop {
-        let mut added = false;
-        for i in 0..packages.len() {
-            if kept[i] != Some(false) {
-                continue;
-            }
-            let Some(name) = packages[i].1.as_ref().and_then(Deps::own_name) else {
-                kept[i] = None;
-                continue;
-            };
-            let used = packages.iter().zip(&kept).any(|((_, d), k)| {
-                *k != Some(false) && d.as_ref().is_some_and(|d| d.depends_on(name))
-            });
-            if used {
-                kept[i] = Some(true);
-                added = true;
-            }
-        }
-        if !added {
-            break;
-        }
-    }
-    kept.into_iter().map(|k| k == Some(false)).collect()
 }

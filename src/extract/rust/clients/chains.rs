@@ -367,17 +367,7 @@ impl Visitor<'_, '_> {
         if wrap_args {
             self.wrapped += 1;
         }
-        // `breaker.call(fut)`, or `.service(svc)` after a breaker `.layer(..)`.
-        let guard_args = st.breaker_api.is_some_and(|b| {
-            self.ctx.catalog.breakers[b]
-                .call_methods
-                .iter()
-                .any(|x| x == name)
-        }) || (st.breaker_layered && name == "service")
-            || (st
-                .breaker_api
-                .is_some_and(|b| self.ctx.catalog.breakers[b].layer)
-                && name == "layer");
+        let guard_args = self.guards_args(name, st);
         if guard_args {
             self.breaker += 1;
         }
@@ -393,53 +383,11 @@ impl Visitor<'_, '_> {
         let mark = self.facts.handles.len();
         let mut arg_methods = Vec::new();
         let combined = self.combinator(m, st.handle);
-        if let Some((built, replaces)) = combined {
-            // `tls.map_or_else(|| Ok(ClientBuilder::new()), ..)`: what the closures
-            // return is the chain's value from here on; after `map` or `and_then` it
-            // is, over the value handed in (`load(&t).map(|id| builder.identity(id))`:
-            // the builder, not what `load` returned), when they return a value and
-            // no call was made on the one handed in (`client.get(u).send().await?
-            // .bytes_stream().map(|b| parse(b))` stays the client's chain).
-            let replaces = replaces && built.is_some() && !st.called;
-            // Otherwise (`or_else`, `inspect`) only a value made in the closures
-            // counts: `region.or_else(|| sdk_config.region().cloned())` is no config.
-            let made = built.filter(|&b| b >= mark);
-            st.handle = if replaces { built } else { st.handle.or(made) };
+        if let Some(value) = combined {
+            st.take_combined(value, mark);
         }
         for a in m.args.iter().filter(|_| combined.is_none()) {
-            // A request built in the argument of a request call on the same client.
-            let chain_arg = matches!(a, Expr::MethodCall(_)) || ends_in_method_call(a);
-            if request && chain_arg {
-                self.request_arg = st.handle;
-            }
-            let value = self.expr(a);
-            self.request_arg = None;
-            // `let req = client.get(u).timeout(d).build()?; client.execute(req)`: the
-            // request built before, recorded there, as when built in the argument.
-            if let (true, Some(handle), Some(var)) = (request, st.handle, simple_ident_expr(a)) {
-                let pending = &self.scope().pending;
-                let built = with_ident_str(var, |v| pending.get(v).map(|&(h, _)| h));
-                self.merged_request |= built == Some(handle);
-            }
-            if let Some(h) = value {
-                self.mark_context(h);
-                if consumed {
-                    self.mark_wrapped(h);
-                }
-                if m.method == "layer" {
-                    if let Some(b) = self.is_breaker(h) {
-                        st.breaker_layered |= self.ctx.catalog.breakers[b].layer;
-                    }
-                }
-            }
-            if st.handle.is_none() {
-                continue;
-            }
-            if let Some(var) = simple_ident(a) {
-                if let Some(ms) = self.scopes.last().and_then(|s| s.var_methods.get(&var)) {
-                    arg_methods.extend(ms.iter().cloned());
-                }
-            }
+            self.chain_arg(m, a, st, (request, consumed), &mut arg_methods);
         }
         if let Some(h) = fallback {
             self.drop_fallbacks(h, mark);
@@ -451,6 +399,91 @@ impl Visitor<'_, '_> {
             self.breaker -= 1;
         }
         arg_methods
+    }
+
+    /// Whether the arguments of call `name` run guarded by a breaker, so the calls in
+    /// them are.
+    fn guards_args(&self, name: &str, st: &ChainState) -> bool {
+        // `breaker.call(fut)`, or `.service(svc)` after a breaker `.layer(..)`.
+        st.breaker_api.is_some_and(|b| {
+            self.ctx.catalog.breakers[b]
+                .call_methods
+                .iter()
+                .any(|x| x == name)
+        }) || (st.breaker_layered && name == "service")
+            || (st
+                .breaker_api
+                .is_some_and(|b| self.ctx.catalog.breakers[b].layer)
+                && name == "layer")
+    }
+
+    /// Visits argument `a` of call `m` (of a chain on `st.handle`, a `request` call or
+    /// one that `consumed` a client under its own deadline): what is passed is marked,
+    /// and the methods called on a variable passed go to `arg_methods`.
+    fn chain_arg(
+        &mut self,
+        m: &ExprMethodCall,
+        a: &Expr,
+        st: &mut ChainState,
+        (request, consumed): (bool, bool),
+        arg_methods: &mut Vec<String>,
+    ) {
+        // A request built in the argument of a request call on the same client.
+        let chain_arg = matches!(a, Expr::MethodCall(_)) || ends_in_method_call(a);
+        if request && chain_arg {
+            self.request_arg = st.handle;
+        }
+        let value = self.expr(a);
+        self.request_arg = None;
+        // `let req = client.get(u).timeout(d).build()?; client.execute(req)`: the
+        // request built before, recorded there, as when built in the argument.
+        if let (true, Some(handle), Some(var)) = (request, st.handle, simple_ident_expr(a)) {
+            let pending = &self.scope().pending;
+            let built = with_ident_str(var, |v| pending.get(v).map(|&(h, _)| h));
+            self.merged_request |= built == Some(handle);
+        }
+        if let Some(h) = value {
+            self.mark_context(h);
+            if consumed {
+                self.mark_wrapped(h);
+            }
+            if m.method == "layer" {
+                if let Some(b) = self.is_breaker(h) {
+                    st.breaker_layered |= self.ctx.catalog.breakers[b].layer;
+                }
+            }
+        }
+        if st.handle.is_none() {
+            return;
+        }
+        if let Some(var) = simple_ident(a) {
+            if let Some(ms) = self.scopes.last().and_then(|s| s.var_methods.get(&var)) {
+                arg_methods.extend(ms.iter().cloned());
+            }
+        }
+    }
+}
+
+impl ChainState {
+    /// Takes the value a combinator's closures evaluate to, `built` ([`Visitor::combinator`],
+    /// `replaces` whether the combinator's result is that value), as the chain's, where
+    /// it is; `mark`: the first handle made in the closures.
+    fn take_combined(&mut self, (built, replaces): (Option<usize>, bool), mark: usize) {
+        // `tls.map_or_else(|| Ok(ClientBuilder::new()), ..)`: what the closures
+        // return is the chain's value from here on; after `map` or `and_then` it
+        // is, over the value handed in (`load(&t).map(|id| builder.identity(id))`:
+        // the builder, not what `load` returned), when they return a value and
+        // no call was made on the one handed in (`client.get(u).send().await?
+        // .bytes_stream().map(|b| parse(b))` stays the client's chain).
+        let replaces = replaces && built.is_some() && !self.called;
+        // Otherwise (`or_else`, `inspect`) only a value made in the closures
+        // counts: `region.or_else(|| sdk_config.region().cloned())` is no config.
+        let made = built.filter(|&b| b >= mark);
+        self.handle = if replaces {
+            built
+        } else {
+            self.handle.or(made)
+        };
     }
 }
 

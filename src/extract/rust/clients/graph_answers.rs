@@ -75,91 +75,49 @@ pub(super) fn call_graph_answers(
 ) -> GraphAnswers {
     let entries = &catalog.hand_breakers;
     let files: Vec<&[PackageFile]> = packages.iter().map(|(_, f)| *f).collect();
-    let all_fns = files
-        .iter()
-        .flat_map(|f| f.iter())
-        .flat_map(|(_, f)| &f.routes.fns);
-    let any =
-        |has: &dyn Fn(&FileFacts) -> bool| files.iter().any(|f| f.iter().any(|(_, f)| has(f)));
-    let tools_question = reached.iter().any(|r| *r) && tools.any();
-    let commands_question = (0..tools.methods.len()).any(|j| tools.runs_commands(j));
-    let guards = any_breaker_shape(all_fns, entries);
-    let loops = any(&|f| !f.periodic.is_empty() || !f.closure_args.is_empty());
-    let spawns = any(&|f| !f.detached.is_empty());
-    let gated = gates.iter().any(|g| !g.is_empty());
-    let jobs = any(&|f| !f.jobs.is_empty());
-    let pools = any(&|f| !f.pooled.is_empty());
-    let timed = any(&|f| !f.timed.is_empty());
-    let requests = any(&has_entries);
+    let asked = Questions::of(&files, catalog, tools, reached, gates);
     let n = packages.len();
-    if !(tools_question
-        || commands_question
-        || guards
-        || loops
-        || spawns
-        || gated
-        || jobs
-        || pools
-        || timed
-        || requests)
-    {
+    if !asked.any() {
         return GraphAnswers::none(n);
     }
     let g = &CallGraph::of(&files);
     let none = || vec![HashMap::default(); n];
     let tool_bodies = || tools.by_body(packages, g.bodies.len());
-    // A command-line tool with a library part runs long when a file of it does
-    // (shipper-watch's accept loop).
-    let long_running: Vec<bool> = (roles.iter().zip(packages))
-        .map(|(r, (_, files))| match r {
-            Role::LongRunning => true,
-            Role::CliLibrary => files.iter().any(|(_, f)| f.long_running),
-            _ => false,
-        })
-        .collect();
+    let long_running = long_running(roles, packages);
     GraphAnswers {
-        functions: functions_of(
-            match tools_question {
-                true => tool_only_functions(g, packages, tools, reached),
-                false => vec![None; n],
-            },
-            match commands_question {
-                true => command_only_functions(g, packages, tools),
-                false => vec![None; n],
-            },
-        ),
-        guarded: if guards {
+        functions: tool_functions(g, packages, tools, reached, (asked.tools, asked.commands)),
+        guarded: if asked.guards {
             hand_guarded(g, n, entries)
         } else {
             none()
         },
-        periodic: match loops {
+        periodic: match asked.loops {
             true => periodic_functions(g, &files, &tool_bodies()),
             false => none(),
         },
-        detached: if spawns {
+        detached: if asked.spawns {
             detached_functions(g, &files)
         } else {
             none()
         },
-        gated: match gated {
+        gated: match asked.gated {
             true => gated_functions(g, &files, paths, gates),
             false => none(),
         },
-        jobs: if jobs {
+        jobs: if asked.jobs {
             job_functions(g, &files)
         } else {
             none()
         },
-        pooled: match pools {
+        pooled: match asked.pools {
             true => pooled_functions(g, &files),
             false => none(),
         },
-        timed: match timed {
+        timed: match asked.timed {
             true => timed_functions(g, &files, &tools.reach(packages)),
             false => none(),
         },
-        requests: match requests {
+        requests: match asked.requests {
             true => request_path(
                 g,
                 &files,
@@ -174,6 +132,101 @@ pub(super) fn call_graph_answers(
             },
         },
     }
+}
+
+/// Per package: whether it runs long, which the request-path question asks. A
+/// command-line tool with a library part runs long when a file of it does
+/// (shipper-watch's accept loop).
+fn long_running(roles: &[Role], packages: &[(Option<&Deps>, &[PackageFile])]) -> Vec<bool> {
+    (roles.iter().zip(packages))
+        .map(|(r, (_, files))| match r {
+            Role::LongRunning => true,
+            Role::CliLibrary => files.iter().any(|(_, f)| f.long_running),
+            _ => false,
+        })
+        .collect()
+}
+
+/// Which questions the run asks of the call graph ([`call_graph_answers`]): each is
+/// answered only when asked, and the graph is built only when one is.
+struct Questions {
+    tools: bool,
+    commands: bool,
+    guards: bool,
+    loops: bool,
+    spawns: bool,
+    gated: bool,
+    jobs: bool,
+    pools: bool,
+    timed: bool,
+    requests: bool,
+}
+
+impl Questions {
+    /// What the packages' `files` (and their tools, reach and command gates) ask.
+    fn of(
+        files: &[&[PackageFile]],
+        catalog: &Catalog,
+        tools: &Tools,
+        reached: &[bool],
+        gates: &[Vec<String>],
+    ) -> Questions {
+        let all_fns = files
+            .iter()
+            .flat_map(|f| f.iter())
+            .flat_map(|(_, f)| &f.routes.fns);
+        let any =
+            |has: &dyn Fn(&FileFacts) -> bool| files.iter().any(|f| f.iter().any(|(_, f)| has(f)));
+        Questions {
+            tools: reached.iter().any(|r| *r) && tools.any(),
+            commands: (0..tools.methods.len()).any(|j| tools.runs_commands(j)),
+            guards: any_breaker_shape(all_fns, &catalog.hand_breakers),
+            loops: any(&|f| !f.periodic.is_empty() || !f.closure_args.is_empty()),
+            spawns: any(&|f| !f.detached.is_empty()),
+            gated: gates.iter().any(|g| !g.is_empty()),
+            jobs: any(&|f| !f.jobs.is_empty()),
+            pools: any(&|f| !f.pooled.is_empty()),
+            timed: any(&|f| !f.timed.is_empty()),
+            requests: any(&has_entries),
+        }
+    }
+
+    /// Whether any question is asked.
+    fn any(&self) -> bool {
+        self.tools
+            || self.commands
+            || self.guards
+            || self.loops
+            || self.spawns
+            || self.gated
+            || self.jobs
+            || self.pools
+            || self.timed
+            || self.requests
+    }
+}
+
+/// Per package, the functions only one-shot tools run ([`functions_of`]): those a
+/// library's tools call when the run asks about tools, those a package's one-shot
+/// subcommands run when it asks about commands.
+fn tool_functions(
+    g: &CallGraph,
+    packages: &[(Option<&Deps>, &[PackageFile])],
+    tools: &Tools,
+    reached: &[bool],
+    (tools_question, commands_question): (bool, bool),
+) -> Vec<Option<HashSet<String>>> {
+    let n = packages.len();
+    functions_of(
+        match tools_question {
+            true => tool_only_functions(g, packages, tools, reached),
+            false => vec![None; n],
+        },
+        match commands_question {
+            true => command_only_functions(g, packages, tools),
+            false => vec![None; n],
+        },
+    )
 }
 
 /// Per package, the functions only one-shot tools run: those a library's tools call

@@ -12,6 +12,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use super::flow::{factory_sites, Flow, HandleId};
 use super::nodes::call_node;
 use super::package::{one_shot, timed_closures};
+use super::pools::Pooled;
 use super::verdict::{judge_client, ClientSite, Req};
 use super::workspace::LibraryReach;
 use crate::extract::rust::catalog::{Catalog, ClientApi};
@@ -47,6 +48,13 @@ pub(crate) fn link_clients(
 ) -> Linked {
     let t = Tables::of(package, catalog);
     let pooled = super::pools::Pooled::of(package, &library.pooled);
+    let cx = Cx {
+        package,
+        catalog,
+        library,
+        t: &t,
+        pooled: &pooled,
+    };
     let mut out = Linked {
         clients: vec![Vec::new(); package.len()],
         calls: vec![Vec::new(); package.len()],
@@ -59,116 +67,187 @@ pub(crate) fn link_clients(
             let Origin::Client(client) = &h.origin else {
                 continue;
             };
-            let ClientOrigin {
-                api,
-                span,
-                constructor,
-                target,
-                request,
-                wrapped,
-                breaker,
-                in_fn,
-                wildcard_type,
-                twin_of,
-                host_called: _,
-                wasm,
-            } = &**client;
-            if wildcard_type
-                .as_deref()
-                .is_some_and(|w| t.types.contains(w) || library.own_types.contains(w))
-            {
-                continue;
-            }
-            // Built in a function only tests call or none calls: test or dead code.
-            if library.unrun(in_fn.as_deref()) {
-                continue;
-            }
-            let Some(entry_api) = catalog.clients.get(*api) else {
-                continue;
-            };
-            if super::package::unconsumed(entry_api, *api, package, fi, hi) {
-                continue;
-            }
-            let site_list = t.sites.get(&(fi, hi)).map(Vec::as_slice).unwrap_or(&[]);
-            let first_request = request.then(|| Req {
-                timed: *wrapped,
-                target: target.clone(),
-                file: fi,
-                span: *span,
-                breaker: *breaker,
-                in_fn: in_fn.clone(),
-                configurable: false,
-                under: None,
-            });
-            let client = ClientSite {
-                api: entry_api,
-                file: fi,
-                span: *span,
-                constructor,
-                target: target.as_ref(),
-                origin_wrapped: *wrapped,
-                timed_closures: &t.timed,
-                timed_above: &library.timed,
-                pooled: &pooled,
-                in_fn: in_fn.as_deref(),
-                streaming: &t.streaming,
-                foreign: library.foreign.get(&(fi, hi)).map_or(&[], Vec::as_slice),
-            };
-            let own = t.flow.chains_of(package, fi, hi);
-            let (mut node, requests, guarded) =
-                judge_client(&client, &own, site_list, first_request, &t.consts);
-            let tool = client_tool_reason(&t, library, (fi, in_fn.as_deref()), &requests);
-            if let (Some(why), Value::Map(fields)) = (tool, &mut node.value) {
-                fields.push(entry("one-shot", scalar(&why, *span)));
-            }
-            // Built for WebAssembly only: the host's `fetch`, not a service's client.
-            let wasm = wasm.then_some(WASM_CODE).or(package[fi].1.wasm_only);
-            if let (Some(why), Value::Map(fields)) = (wasm, &mut node.value) {
-                fields.push(entry("wasm", scalar(why, *span)));
-            }
-            let built = (fi, in_fn.as_deref());
-            // The client cannot hold a caller past the server's request timeout: every
-            // request made from it (or, with none in sight, its construction) is in a
-            // function only requests a server-side timeout layer bounds run.
-            let bounded = every_request(built, &requests, |f, i| library.request_bounded(f, i));
-            if let (Some(why), Value::Map(fields)) = (bounded, &mut node.value) {
-                fields.push(entry("server-timeout", scalar(&why, *span)));
-            }
-            // Nobody waits on it: every request is in a function only detached tasks
-            // run (telemetry, a notification, a background download).
-            let detached = every_request(built, &requests, |_, i| {
-                library.detached(i).map(str::to_string)
-            });
-            if let (Some(why), Value::Map(fields)) = (detached, &mut node.value) {
-                fields.push(entry("detached", scalar(&why, *span)));
-            }
-            let builders = builder_requests(package, &requests);
-            for (r, builder) in requests.into_iter().zip(builders) {
-                if !seen_calls.insert((r.file, r.span)) {
-                    continue;
-                }
-                // A request to this host, a socket or a health probe is no integration
-                // point: a retry loop making only such requests polls something local.
-                let mut local = node.get("local").is_some();
-                if !builder {
-                    let mut call = request_node(entry_api, &r, guarded, &node, &t, library);
-                    let wasm_call = wasm.or(package[r.file].1.wasm_only);
-                    if let (Some(why), Value::Map(fields)) = (wasm_call, &mut call.value) {
-                        fields.push(entry("wasm", scalar(why, r.span)));
-                    }
-                    local |= call.get("local").is_some();
-                    out.calls[r.file].push(call);
-                }
-                if !local {
-                    out.requests.push((r.file, r.span, r.in_fn));
-                }
-            }
-            twins.note(&node, (fi, out.clients[fi].len()), span.start, *twin_of);
-            out.clients[fi].push(node);
+            cx.link_client((fi, hi), client, &mut seen_calls, &mut twins, &mut out);
         }
     }
     twins.drop_from(&mut out.clients);
     out
+}
+
+/// What one package's link reads for each of its clients, gathered once by
+/// [`link_clients`] and handed to the steps that judge a client.
+struct Cx<'c, 'p> {
+    package: &'p [(usize, FileFacts)],
+    catalog: &'c Catalog,
+    library: &'c LibraryReach,
+    t: &'c Tables<'p>,
+    pooled: &'c Pooled<'c>,
+}
+
+impl Cx<'_, '_> {
+    /// Judges client `client`, handle `hi` of package file `fi`, and each request
+    /// made from it: its node goes to `out.clients`, its requests' to `out.calls`.
+    fn link_client(
+        &self,
+        (fi, hi): HandleId,
+        client: &ClientOrigin,
+        seen_calls: &mut HashSet<(usize, Span)>,
+        twins: &mut Twins,
+        out: &mut Linked,
+    ) {
+        let ClientOrigin {
+            api,
+            span,
+            constructor,
+            target,
+            request,
+            wrapped,
+            breaker,
+            in_fn,
+            wildcard_type,
+            twin_of,
+            host_called: _,
+            wasm,
+        } = client;
+        let (t, library) = (self.t, self.library);
+        let judged = self.judged_entry((fi, hi), *api, in_fn.as_deref(), wildcard_type.as_deref());
+        let Some(entry_api) = judged else {
+            return;
+        };
+        let site_list = t.sites.get(&(fi, hi)).map(Vec::as_slice).unwrap_or(&[]);
+        let first_request = request.then(|| Req {
+            timed: *wrapped,
+            target: target.clone(),
+            file: fi,
+            span: *span,
+            breaker: *breaker,
+            in_fn: in_fn.clone(),
+            configurable: false,
+            under: None,
+        });
+        let client = ClientSite {
+            api: entry_api,
+            file: fi,
+            span: *span,
+            constructor,
+            target: target.as_ref(),
+            origin_wrapped: *wrapped,
+            timed_closures: &t.timed,
+            timed_above: &library.timed,
+            pooled: self.pooled,
+            in_fn: in_fn.as_deref(),
+            streaming: &t.streaming,
+            foreign: library.foreign.get(&(fi, hi)).map_or(&[], Vec::as_slice),
+        };
+        let own = t.flow.chains_of(self.package, fi, hi);
+        let (mut node, requests, guarded) =
+            judge_client(&client, &own, site_list, first_request, &t.consts);
+        let wasm = self.mark_client(&mut node, (fi, in_fn.as_deref()), *span, *wasm, &requests);
+        let judged = (entry_api, guarded, wasm);
+        self.push_requests(judged, &node, requests, seen_calls, out);
+        twins.note(&node, (fi, out.clients[fi].len()), span.start, *twin_of);
+        out.clients[fi].push(node);
+    }
+
+    /// The catalogue entry of client `api` (handle `hi` of package file `fi`, built in
+    /// function `in_fn`), unless the client is not judged: a wildcard match of the
+    /// workspace's own type, test or dead code, or a client nothing consumes.
+    fn judged_entry(
+        &self,
+        (fi, hi): HandleId,
+        api: usize,
+        in_fn: Option<&str>,
+        wildcard_type: Option<&str>,
+    ) -> Option<&ClientApi> {
+        let (t, library) = (self.t, self.library);
+        if wildcard_type.is_some_and(|w| t.types.contains(w) || library.own_types.contains(w)) {
+            return None;
+        }
+        // Built in a function only tests call or none calls: test or dead code.
+        if library.unrun(in_fn) {
+            return None;
+        }
+        let entry_api = self.catalog.clients.get(api)?;
+        if super::package::unconsumed(entry_api, api, self.package, fi, hi) {
+            return None;
+        }
+        Some(entry_api)
+    }
+
+    /// Marks a client's node with why it needs no timeout of a service's own: only
+    /// one-shot tools use it, it is built for WebAssembly, a server-side timeout bounds
+    /// it, or nobody waits on it. Returns the WebAssembly mark, its requests' too.
+    fn mark_client(
+        &self,
+        node: &mut Node,
+        built: (usize, Option<&str>),
+        span: Span,
+        wasm: bool,
+        requests: &[Req],
+    ) -> Option<&'static str> {
+        let library = self.library;
+        let tool = client_tool_reason(self.t, library, built, requests);
+        if let (Some(why), Value::Map(fields)) = (tool, &mut node.value) {
+            fields.push(entry("one-shot", scalar(&why, span)));
+        }
+        // Built for WebAssembly only: the host's `fetch`, not a service's client.
+        let wasm = wasm
+            .then_some(WASM_CODE)
+            .or(self.package[built.0].1.wasm_only);
+        if let (Some(why), Value::Map(fields)) = (wasm, &mut node.value) {
+            fields.push(entry("wasm", scalar(why, span)));
+        }
+        // The client cannot hold a caller past the server's request timeout: every
+        // request made from it (or, with none in sight, its construction) is in a
+        // function only requests a server-side timeout layer bounds run.
+        let bounded = every_request(built, requests, |f, i| library.request_bounded(f, i));
+        if let (Some(why), Value::Map(fields)) = (bounded, &mut node.value) {
+            fields.push(entry("server-timeout", scalar(&why, span)));
+        }
+        // Nobody waits on it: every request is in a function only detached tasks
+        // run (telemetry, a notification, a background download).
+        let detached = every_request(built, requests, |_, i| {
+            library.detached(i).map(str::to_string)
+        });
+        if let (Some(why), Value::Map(fields)) = (detached, &mut node.value) {
+            fields.push(entry("detached", scalar(&why, span)));
+        }
+        wasm
+    }
+
+    /// Adds the node of each request made from client `node` not judged before (from
+    /// another client), and notes each remote one for the retry analysis. `judged`:
+    /// the client's catalogue entry, whether a breaker guards it, its WebAssembly mark.
+    fn push_requests(
+        &self,
+        (entry_api, guarded, wasm): (&ClientApi, bool, Option<&'static str>),
+        node: &Node,
+        requests: Vec<Req>,
+        seen_calls: &mut HashSet<(usize, Span)>,
+        out: &mut Linked,
+    ) {
+        let builders = builder_requests(self.package, &requests);
+        for (r, builder) in requests.into_iter().zip(builders) {
+            if !seen_calls.insert((r.file, r.span)) {
+                continue;
+            }
+            // A request to this host, a socket or a health probe is no integration
+            // point: a retry loop making only such requests polls something local.
+            let mut local = node.get("local").is_some();
+            if !builder {
+                let mut call = request_node(entry_api, &r, guarded, node, self.t, self.library);
+                let wasm_call = wasm.or(self.package[r.file].1.wasm_only);
+                if let (Some(why), Value::Map(fields)) = (wasm_call, &mut call.value) {
+                    fields.push(entry("wasm", scalar(why, r.span)));
+                }
+                local |= call.get("local").is_some();
+                out.calls[r.file].push(call);
+            }
+            if !local {
+                out.requests.push((r.file, r.span, r.in_fn));
+            }
+        }
+    }
 }
 
 /// Per request, whether a method declared to return it unsent (`fn get(&self,

@@ -81,81 +81,9 @@ pub fn summarize_file(
 ) -> FileFacts {
     let mut collector = Collector::new(ctx.catalog);
     collector.read(index);
-    // `let t = TimeoutLayer::new(d)`: a let's value is searched for a timeout layer
-    // only in files whose text names a catalogued layer type.
-    let layer_text = ctx
-        .catalog
-        .layers
-        .iter()
-        .flat_map(|l| &l.layers)
-        .any(|ctor| {
-            let mut segments = ctor.rsplit("::");
-            let type_name = segments.nth(1).unwrap_or(ctor);
-            memchr::memmem::find(source.text.as_bytes(), type_name.as_bytes()).is_some()
-        });
-    let mut v = Visitor {
-        ctx,
-        layer_text,
-        pos: Positions::of_source(source),
-        imports,
-        facts: FileFacts {
-            consts: std::mem::take(&mut collector.consts),
-            types: std::mem::take(&mut collector.types),
-            aliases: std::mem::take(&mut collector.aliases),
-            test_mods: std::mem::take(&mut collector.test_mods),
-            ..FileFacts::default()
-        },
-        scopes: vec![Scope::default()],
-        fields: FxHashMap::default(),
-        wrapped: 0,
-        impl_type: None,
-        breaker: 0,
-        fn_name: None,
-        host_called: false,
-        trait_impl: false,
-        wasm: 0,
-        statics: FxHashMap::default(),
-        optional: Vec::new(),
-        configurable: 0,
-        last_request: None,
-        mods: std::mem::take(&mut collector.mods),
-        cli_variants: Vec::new(),
-        cli_delegate: None,
-        dispatched: Vec::new(),
-        valued_loop: false,
-        collecting_loop: false,
-        namings: Vec::new(),
-        request_arg: None,
-        merged_request: false,
-        paced: 0,
-        wrapper_starts: Vec::new(),
-        fallbacks: Vec::new(),
-        local_branch: None,
-    };
-    v.facts.one_shot = one_shot(ctx);
-    v.facts.private_mods = gates::private_mods(index);
-    v.facts.wasm_files = module_files(&source.path, &collector.wasm_mods);
-    v.facts.wasm_code = is_wasm_only(&file.attrs);
-    v.facts.library_root = source.path.ends_with("src/lib.rs");
-    v.facts.binary_root = source.path.ends_with("src/main.rs")
-        || source.path.parent().is_some_and(|d| d.ends_with("src/bin"))
-        || source
-            .path
-            .ancestors()
-            .nth(2)
-            .is_some_and(|d| d.ends_with("src/bin"));
-    v.facts.bin_crate = entries::bin_crate(&source.path);
-    // Struct fields typed as a breaker hold one wherever it is built.
-    for (field, ty) in &collector.field_types {
-        if let Some((PathRole::BreakerType(api), _)) = v.role(ty) {
-            let h = v.new_handle(Origin::Breaker { api });
-            let any_type = Some("*".to_string());
-            v.fields
-                .entry(field.clone())
-                .or_default()
-                .push((any_type, h));
-        }
-    }
+    let mut v = Visitor::new(ctx, imports, source, &mut collector);
+    v.note_file(file, index, source, &collector);
+    v.breaker_fields(&collector.field_types);
     v.cli_payloads(&collector.cli_variants, &collector.subcommand_fields);
     v.visit_file(file);
     v.file_shape();
@@ -280,6 +208,111 @@ struct Visitor<'c, 'a> {
     /// Why the addresses of the `if` branch being visited are local, when its
     /// condition compares one with this host's (`if url == "http://localhost:8042"`).
     local_branch: Option<String>,
+}
+
+impl<'c, 'a> Visitor<'c, 'a> {
+    /// The visitor of `source` before its walk, its facts started with what the
+    /// collector's pass over the file found (constants, types, aliases, modules).
+    fn new(
+        ctx: &'c Ctx<'a>,
+        imports: &'c Imports<'a>,
+        source: &'c SourceFile,
+        collector: &mut Collector,
+    ) -> Self {
+        // `let t = TimeoutLayer::new(d)`: a let's value is searched for a timeout layer
+        // only in files whose text names a catalogued layer type.
+        let layer_text = ctx
+            .catalog
+            .layers
+            .iter()
+            .flat_map(|l| &l.layers)
+            .any(|ctor| {
+                let mut segments = ctor.rsplit("::");
+                let type_name = segments.nth(1).unwrap_or(ctor);
+                memchr::memmem::find(source.text.as_bytes(), type_name.as_bytes()).is_some()
+            });
+        Visitor {
+            ctx,
+            layer_text,
+            pos: Positions::of_source(source),
+            imports,
+            facts: FileFacts {
+                consts: std::mem::take(&mut collector.consts),
+                types: std::mem::take(&mut collector.types),
+                aliases: std::mem::take(&mut collector.aliases),
+                test_mods: std::mem::take(&mut collector.test_mods),
+                ..FileFacts::default()
+            },
+            scopes: vec![Scope::default()],
+            fields: FxHashMap::default(),
+            wrapped: 0,
+            impl_type: None,
+            breaker: 0,
+            fn_name: None,
+            host_called: false,
+            trait_impl: false,
+            wasm: 0,
+            statics: FxHashMap::default(),
+            optional: Vec::new(),
+            configurable: 0,
+            last_request: None,
+            mods: std::mem::take(&mut collector.mods),
+            cli_variants: Vec::new(),
+            cli_delegate: None,
+            dispatched: Vec::new(),
+            valued_loop: false,
+            collecting_loop: false,
+            namings: Vec::new(),
+            request_arg: None,
+            merged_request: false,
+            paced: 0,
+            wrapper_starts: Vec::new(),
+            fallbacks: Vec::new(),
+            local_branch: None,
+        }
+    }
+}
+
+impl Visitor<'_, '_> {
+    /// Notes what the whole file is before its walk: a one-shot tool's by its
+    /// package's dependencies, its private modules, whether it is compiled only for
+    /// WebAssembly, and whether it is a crate root or a binary by its path.
+    fn note_file(
+        &mut self,
+        file: &syn::File,
+        index: &Index,
+        source: &SourceFile,
+        collector: &Collector,
+    ) {
+        self.facts.one_shot = one_shot(self.ctx);
+        self.facts.private_mods = gates::private_mods(index);
+        self.facts.wasm_files = module_files(&source.path, &collector.wasm_mods);
+        self.facts.wasm_code = is_wasm_only(&file.attrs);
+        self.facts.library_root = source.path.ends_with("src/lib.rs");
+        self.facts.binary_root = source.path.ends_with("src/main.rs")
+            || source.path.parent().is_some_and(|d| d.ends_with("src/bin"))
+            || source
+                .path
+                .ancestors()
+                .nth(2)
+                .is_some_and(|d| d.ends_with("src/bin"));
+        self.facts.bin_crate = entries::bin_crate(&source.path);
+    }
+
+    /// Struct fields typed as a breaker hold one wherever it is built: each gets a
+    /// breaker handle for any `impl` type before the walk.
+    fn breaker_fields(&mut self, field_types: &[(String, Vec<String>)]) {
+        for (field, ty) in field_types {
+            if let Some((PathRole::BreakerType(api), _)) = self.role(ty) {
+                let h = self.new_handle(Origin::Breaker { api });
+                let any_type = Some("*".to_string());
+                self.fields
+                    .entry(field.clone())
+                    .or_default()
+                    .push((any_type, h));
+            }
+        }
+    }
 }
 
 impl Visitor<'_, '_> {

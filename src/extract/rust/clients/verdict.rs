@@ -289,6 +289,20 @@ pub(super) fn judge_client(
         .or_else(|| local_reason(target.as_deref(), &requests, consts));
     let target = if local.is_some() { None } else { target };
     let mut node = client_node(api, span, constructor, covered, disabled, target);
+    mark_node(&mut node, span, unbounded, local, (&requests, streaming));
+    (node, requests, guarded)
+}
+
+/// Adds to a client's node (built at `span`) what its verdict says beyond the
+/// timeout evidence: an unbounded connection, why it is local, and that a request
+/// made from it reads a streamed response (in one of the `streaming` functions).
+fn mark_node(
+    node: &mut Node,
+    span: Span,
+    unbounded: Option<(Span, String)>,
+    local: Option<String>,
+    (requests, streaming): (&[Req], &HashSet<&str>),
+) {
     if let (Value::Map(fields), Some((s, text))) = (&mut node.value, unbounded) {
         fields.push(entry("unbounded-connection", scalar(text, s)));
     }
@@ -303,7 +317,6 @@ pub(super) fn judge_client(
             fields.push(entry("streaming", scalar(STREAMING, span)));
         }
     }
-    (node, requests, guarded)
 }
 
 /// Every request made from the client (its own chains', then its hand-over sites'),

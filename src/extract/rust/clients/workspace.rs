@@ -239,49 +239,9 @@ pub fn library_reach(
         .map(|(j, (deps, files))| role(*deps, files, paths.get(j), catalog))
         .collect();
     let names: Vec<Option<&str>> = packages.iter().map(|(d, _)| own_name(*d)).collect();
-    // The packages a command naming one may run, each with what of it runs nothing:
-    // for one-shot commands, long-running packages (quiet: no loop, framework or
-    // route); for tools, any package that serves or waits for a shutdown signal.
-    let map = |keep: &dyn Fn(usize) -> bool, shows: fn(&FileFacts) -> bool| -> LongRunning {
-        (0..packages.len())
-            .filter(|&j| keep(j))
-            .filter_map(|j| {
-                let quiet = paths
-                    .get(j)
-                    .map(|p| quiet_by(packages[j].1, p, shows, &|_| true));
-                Some((names[j]?, quiet.unwrap_or_default()))
-            })
-            .collect()
-    };
-    let long_running = map(
-        &|j| roles[j] == Role::LongRunning && runs_a_process(packages[j].1),
-        shows,
-    );
-    let running = map(
-        &|j| roles[j] != Role::OneShot && packages[j].1.iter().any(|(_, f)| serves(f)),
-        serves,
-    );
+    let (long_running, running) = long_running_packages(packages, paths, &roles, &names);
     let users = users_of(packages, &names);
-    let commands: Vec<Vec<Option<String>>> = (0..packages.len())
-        .map(|j| {
-            let (deps, files) = packages[j];
-            let cli = parses_command_line(deps, catalog);
-            match (roles[j], paths.get(j)) {
-                // A command-line tool's library is judged like any library, but its
-                // binaries of their own (`src/bin/task-manager.rs`) are its commands.
-                (Role::LongRunning | Role::CliLibrary, Some(paths)) => {
-                    // Needs no server crate nor another package of the run.
-                    let standalone =
-                        needs_no_service(deps, catalog) && !users.iter().any(|u| u.contains(&j));
-                    one_shot_files(files, paths, bins(deps), cli, &long_running, standalone)
-                }
-                (Role::OneShot, _) if one_shot(files).is_none() => {
-                    vec![local_server_tool(files, cli); files.len()]
-                }
-                _ => Vec::new(),
-            }
-        })
-        .collect();
+    let commands = package_commands(packages, paths, catalog, &roles, &users, &long_running);
     let via_commands = |user: usize, library: usize| -> Option<String> {
         reached_only_by_commands(packages[user].1, &commands[user], names[library]?)
             .map(|c| format!("{} ({c})", names[user].unwrap_or("?")))
@@ -295,30 +255,7 @@ pub fn library_reach(
     let reached: Vec<bool> = (0..packages.len())
         .map(|j| matches!(roles[j], Role::Library | Role::CliLibrary) && unreached[j].is_none())
         .collect();
-    // Bodies only one-shot tools run: a tool's, a library's only tools use, or a
-    // command-line tool's with a library part no long-running package uses and no
-    // long-running process in any of its files (shuttle's admin tool: `lib.rs` holds
-    // its commands, `main.rs` parses the line and runs one; docs.rs's watcher, whose
-    // library loops over the index, is none).
-    let tool_like: Vec<bool> = (0..packages.len())
-        .map(|j| match roles[j] {
-            Role::OneShot => true,
-            Role::Library => unreached[j].is_some() && !users[j].is_empty(),
-            // A command-line tool that starts a process kept in a library of the run
-            // (oracles' price server runs `task_manager::TaskManager`, which waits
-            // on signals) is long-running too.
-            Role::CliLibrary => {
-                unreached[j].is_some()
-                    && !packages[j].1.iter().any(|(_, f)| {
-                        f.long_running
-                            || f.local_crates.iter().any(|c| {
-                                Some(c.as_str()) != names[j] && runs_package(&running, f, c)
-                            })
-                    })
-            }
-            Role::LongRunning => false,
-        })
-        .collect();
+    let tool_like = tool_like_packages(packages, (&roles, &names), &unreached, &users, &running);
     let gates = command_gates(packages, &roles, catalog);
     let methods = command_methods(packages, &roles, catalog);
     let tools = Tools {
@@ -348,6 +285,106 @@ pub fn library_reach(
         r.built_into_nothing = built_into_nothing(packages[j].0, roles[j], &users[j], &roles);
     }
     reach
+}
+
+/// The packages a command naming one may run, each with what of it runs nothing:
+/// for one-shot commands, long-running packages (quiet: no loop, framework or
+/// route); for tools, any package that serves or waits for a shutdown signal.
+fn long_running_packages<'n>(
+    packages: &[(Option<&Deps>, &[PackageFile])],
+    paths: &[Vec<PathBuf>],
+    roles: &[Role],
+    names: &[Option<&'n str>],
+) -> (LongRunning<'n>, LongRunning<'n>) {
+    let map = |keep: &dyn Fn(usize) -> bool, shows: fn(&FileFacts) -> bool| -> LongRunning {
+        (0..packages.len())
+            .filter(|&j| keep(j))
+            .filter_map(|j| {
+                let quiet = paths
+                    .get(j)
+                    .map(|p| quiet_by(packages[j].1, p, shows, &|_| true));
+                Some((names[j]?, quiet.unwrap_or_default()))
+            })
+            .collect()
+    };
+    let long_running = map(
+        &|j| roles[j] == Role::LongRunning && runs_a_process(packages[j].1),
+        shows,
+    );
+    let running = map(
+        &|j| roles[j] != Role::OneShot && packages[j].1.iter().any(|(_, f)| serves(f)),
+        serves,
+    );
+    (long_running, running)
+}
+
+/// Per package: why only a one-shot command runs each of its files, when so
+/// ([`one_shot_files`]); a one-shot tool that serves on this host only
+/// ([`local_server_tool`]) has every file its command's.
+fn package_commands(
+    packages: &[(Option<&Deps>, &[PackageFile])],
+    paths: &[Vec<PathBuf>],
+    catalog: &Catalog,
+    roles: &[Role],
+    users: &[Vec<usize>],
+    long_running: &LongRunning,
+) -> Vec<Vec<Option<String>>> {
+    (0..packages.len())
+        .map(|j| {
+            let (deps, files) = packages[j];
+            let cli = parses_command_line(deps, catalog);
+            match (roles[j], paths.get(j)) {
+                // A command-line tool's library is judged like any library, but its
+                // binaries of their own (`src/bin/task-manager.rs`) are its commands.
+                (Role::LongRunning | Role::CliLibrary, Some(paths)) => {
+                    // Needs no server crate nor another package of the run.
+                    let standalone =
+                        needs_no_service(deps, catalog) && !users.iter().any(|u| u.contains(&j));
+                    one_shot_files(files, paths, bins(deps), cli, long_running, standalone)
+                }
+                (Role::OneShot, _) if one_shot(files).is_none() => {
+                    vec![local_server_tool(files, cli); files.len()]
+                }
+                _ => Vec::new(),
+            }
+        })
+        .collect()
+}
+
+/// Per package: whether only one-shot tools run its bodies. `running`: the packages
+/// that serve ([`long_running_packages`]), whose start by a command-line tool makes
+/// that tool long-running.
+fn tool_like_packages(
+    packages: &[(Option<&Deps>, &[PackageFile])],
+    (roles, names): (&[Role], &[Option<&str>]),
+    unreached: &[Option<String>],
+    users: &[Vec<usize>],
+    running: &LongRunning,
+) -> Vec<bool> {
+    // Bodies only one-shot tools run: a tool's, a library's only tools use, or a
+    // command-line tool's with a library part no long-running package uses and no
+    // long-running process in any of its files (shuttle's admin tool: `lib.rs` holds
+    // its commands, `main.rs` parses the line and runs one; docs.rs's watcher, whose
+    // library loops over the index, is none).
+    (0..packages.len())
+        .map(|j| match roles[j] {
+            Role::OneShot => true,
+            Role::Library => unreached[j].is_some() && !users[j].is_empty(),
+            // A command-line tool that starts a process kept in a library of the run
+            // (oracles' price server runs `task_manager::TaskManager`, which waits
+            // on signals) is long-running too.
+            Role::CliLibrary => {
+                unreached[j].is_some()
+                    && !packages[j].1.iter().any(|(_, f)| {
+                        f.long_running
+                            || f.local_crates.iter().any(|c| {
+                                Some(c.as_str()) != names[j] && runs_package(running, f, c)
+                            })
+                    })
+            }
+            Role::LongRunning => false,
+        })
+        .collect()
 }
 
 /// Whether a package is built into no program of the run: a library (no binary of

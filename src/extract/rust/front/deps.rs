@@ -134,6 +134,61 @@ impl Deps {
 /// linted).
 pub fn read_deps(text: &str) -> Result<Deps, toml::de::Error> {
     let value: toml::Table = toml::from_str(text)?;
+    let (mut names, path_deps, workspace_deps) = dependency_names(&value);
+    let dev_deps = named(&value, "dev-dependencies");
+    let build_deps = named(&value, "build-dependencies");
+    // The package itself: `use my_crate::x` in a binary of the same package.
+    if let Some(name) = value
+        .get("package")
+        .and_then(|p| p.get("name"))
+        .and_then(toml::Value::as_str)
+    {
+        names
+            .entry(name.replace('-', "_"))
+            .or_insert_with(|| "crate".into());
+    }
+    let lib_path = value.get("lib").and_then(target_path);
+    let lib_name = value
+        .get("lib")
+        .and_then(|l| l.get("name"))
+        .and_then(toml::Value::as_str)
+        .map(|n| n.replace('-', "_"))
+        .filter(|n| names.get(n).is_none_or(|p| p != "crate"));
+    if let Some(n) = &lib_name {
+        names.entry(n.clone()).or_insert_with(|| "crate".into());
+    }
+    let bin_paths = value
+        .get("bin")
+        .and_then(toml::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(target_path)
+        .collect();
+    let host_loaded = host_loaded(&value);
+    let wasm_module = host_loaded && plainly_uses_wasm_bindings(&value);
+    let (unpublishable, unpublished_member, publish_inherited) =
+        publishing(&value, &workspace_deps);
+    Ok(Deps {
+        publish_inherited,
+        names,
+        path_deps,
+        workspace_deps,
+        lib_path,
+        bin_paths,
+        lib_name,
+        dev_deps,
+        build_deps,
+        unpublished_member,
+        unpublishable,
+        host_loaded,
+        wasm_module,
+    })
+}
+
+/// The dependencies of `[dependencies]` and `[target.'cfg(..)'.dependencies]` (`-` →
+/// `_`): name in code → package, and the packages depended on by `path` and from the
+/// workspace, which [`Deps`] keeps apart as the same code base's.
+fn dependency_names(value: &toml::Table) -> DependencyNames {
     let mut names = HashMap::default();
     let mut path_deps = HashSet::default();
     let mut workspace_deps = HashSet::default();
@@ -157,72 +212,71 @@ pub fn read_deps(text: &str) -> Result<Deps, toml::de::Error> {
     for t in targets.into_iter().flat_map(|t| t.values()) {
         add(t.get("dependencies"));
     }
-    let named = |key: &str| -> HashSet<String> {
-        let tables = std::iter::once(value.get(key)).chain(
-            targets
-                .into_iter()
-                .flat_map(|t| t.values())
-                .map(|t| t.get(key)),
-        );
-        tables
-            .flatten()
-            .filter_map(toml::Value::as_table)
-            .flatten()
-            .map(|(k, spec)| {
-                let package = spec.get("package").and_then(toml::Value::as_str);
-                package.unwrap_or(k).replace('-', "_")
-            })
-            .collect()
-    };
-    let dev_deps = named("dev-dependencies");
-    let build_deps = named("build-dependencies");
-    // The package itself: `use my_crate::x` in a binary of the same package.
-    if let Some(name) = value
-        .get("package")
-        .and_then(|p| p.get("name"))
-        .and_then(toml::Value::as_str)
-    {
-        names
-            .entry(name.replace('-', "_"))
-            .or_insert_with(|| "crate".into());
-    }
-    let target_path = |t: &toml::Value| {
-        let path = t.get("path").and_then(toml::Value::as_str)?;
-        Some(path.trim_start_matches("./").to_string())
-    };
-    let lib_path = value.get("lib").and_then(target_path);
-    let lib_name = value
-        .get("lib")
-        .and_then(|l| l.get("name"))
-        .and_then(toml::Value::as_str)
-        .map(|n| n.replace('-', "_"))
-        .filter(|n| names.get(n).is_none_or(|p| p != "crate"));
-    if let Some(n) = &lib_name {
-        names.entry(n.clone()).or_insert_with(|| "crate".into());
-    }
-    let bin_paths = value
-        .get("bin")
-        .and_then(toml::Value::as_array)
-        .into_iter()
+    (names, path_deps, workspace_deps)
+}
+
+/// What [`dependency_names`] reads: (name in code → package, path dependencies,
+/// workspace dependencies).
+type DependencyNames = (HashMap<String, String>, HashSet<String>, HashSet<String>);
+
+/// The packages the dependency tables named `key` list (`-` → `_`), the targets'
+/// tables of that name included: what tests or build scripts use, kept apart from
+/// what the package's own code uses.
+fn named(value: &toml::Table, key: &str) -> HashSet<String> {
+    let targets = value.get("target").and_then(toml::Value::as_table);
+    let tables = std::iter::once(value.get(key)).chain(
+        targets
+            .into_iter()
+            .flat_map(|t| t.values())
+            .map(|t| t.get(key)),
+    );
+    tables
         .flatten()
-        .filter_map(target_path)
-        .collect();
-    let host_loaded = value
+        .filter_map(toml::Value::as_table)
+        .flatten()
+        .map(|(k, spec)| {
+            let package = spec.get("package").and_then(toml::Value::as_str);
+            package.unwrap_or(k).replace('-', "_")
+        })
+        .collect()
+}
+
+/// A `[lib]` or `[[bin]]` target's own `path`, without a leading `./`: a root beside
+/// the conventional ones ([`Deps::lib_path`], [`Deps::bin_paths`]).
+fn target_path(t: &toml::Value) -> Option<String> {
+    let path = t.get("path").and_then(toml::Value::as_str)?;
+    Some(path.trim_start_matches("./").to_string())
+}
+
+/// `[lib] crate-type` names a library a host program loads (`cdylib`, `dylib`,
+/// `staticlib`): its callers are not Rust ([`Deps::host_loaded`]).
+fn host_loaded(value: &toml::Table) -> bool {
+    value
         .get("lib")
         .and_then(|l| l.get("crate-type"))
         .and_then(toml::Value::as_array)
         .is_some_and(|types| {
             (types.iter().filter_map(toml::Value::as_str))
                 .any(|t| matches!(t, "cdylib" | "dylib" | "staticlib"))
-        });
+        })
+}
+
+/// The plain `[dependencies]` (not a target's) name `wasm-bindgen` or `worker`: a
+/// host-loaded library so built is a WebAssembly module ([`Deps::wasm_module`]).
+fn plainly_uses_wasm_bindings(value: &toml::Table) -> bool {
     let plain_deps = value.get("dependencies").and_then(toml::Value::as_table);
-    let wasm_module = host_loaded
-        && plain_deps.is_some_and(|deps| {
-            deps.iter().any(|(key, spec)| {
-                let package = spec.get("package").and_then(toml::Value::as_str);
-                matches!(package.unwrap_or(key), "wasm-bindgen" | "worker")
-            })
-        });
+    plain_deps.is_some_and(|deps| {
+        deps.iter().any(|(key, spec)| {
+            let package = spec.get("package").and_then(toml::Value::as_str);
+            matches!(package.unwrap_or(key), "wasm-bindgen" | "worker")
+        })
+    })
+}
+
+/// Whether the package can be published, by its own manifest: ([`Deps::unpublishable`],
+/// [`Deps::unpublished_member`], [`Deps::publish_inherited`]), read together because
+/// a member is unpublished only when it cannot be published.
+fn publishing(value: &toml::Table, workspace_deps: &HashSet<String>) -> (bool, bool, bool) {
     let unpublishable = value
         .get("package")
         .and_then(toml::Value::as_table)
@@ -238,21 +292,7 @@ pub fn read_deps(text: &str) -> Result<Deps, toml::de::Error> {
         .and_then(|p| p.get("workspace"))
         .and_then(toml::Value::as_bool)
         == Some(true);
-    Ok(Deps {
-        publish_inherited,
-        names,
-        path_deps,
-        workspace_deps,
-        lib_path,
-        bin_paths,
-        lib_name,
-        dev_deps,
-        build_deps,
-        unpublished_member,
-        unpublishable,
-        host_loaded,
-        wasm_module,
-    })
+    (unpublishable, unpublished_member, publish_inherited)
 }
 
 /// `[package]` keeps the package off every registry: `publish = false` (or an empty
@@ -414,178 +454,4 @@ fn inherits(package: &toml::Table) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn s(p: &str) -> Vec<String> {
-        p.split("::").map(str::to_string).collect()
-    }
-
-    #[test]
-    fn a_library_named_apart_from_its_package_is_the_package_itself() {
-        let deps = read_deps(
-            "[package]\nname = \"ballista-chaos\"\n[lib]\nname = \"chaos_testing\"\n\
-             [dependencies]\nreqwest = \"0.12\"\n",
-        )
-        .unwrap();
-        assert_eq!(deps.lib_name.as_deref(), Some("chaos_testing"));
-        assert_eq!(
-            deps.names.get("chaos_testing").map(String::as_str),
-            Some("crate")
-        );
-        assert_eq!(
-            deps.own_name(),
-            Some("ballista_chaos"),
-            "the package's name"
-        );
-        assert!(deps.renames().is_empty());
-        let same = read_deps("[package]\nname = \"app\"\n[lib]\nname = \"app\"\n").unwrap();
-        assert_eq!(same.lib_name, None);
-        assert_eq!(same.own_name(), Some("app"));
-    }
-
-    #[test]
-    fn renames_map_back_to_their_package() {
-        let deps = read_deps(
-            "[package]\nname = \"my-app\"\n[dependencies]\nhttp = { package = \"reqwest\" }\n\
-             serde = \"1\"\nshared-types = { path = \"../shared\" }\n[target.'cfg(unix)'.dependencies]\nbackoff2 = { package = \"tokio-retry\" }\n\
-             [dev-dependencies]\nmockito = \"1\"\n",
-        )
-        .unwrap();
-        assert_eq!(deps.renamed("http"), Some("reqwest"));
-        assert!(deps.is_foreign("reqwest"));
-        assert!(!deps.is_foreign("crate"), "the package itself");
-        assert!(
-            !deps.is_foreign("shared_types"),
-            "a member of the same workspace"
-        );
-        assert_eq!(deps.renamed("serde"), None);
-        assert_eq!(deps.renamed("my_app"), None, "the package itself");
-        assert_eq!(deps.unrename(s("http::Client")), s("reqwest::Client"));
-        assert_eq!(deps.unrename(s("crate::http")), s("crate::http"));
-        assert_eq!(
-            deps.renames(),
-            [("backoff2", "tokio_retry"), ("http", "reqwest")]
-        );
-        assert!(deps.depends_on("tokio_retry"));
-        assert!(!deps.depends_on("mockito"), "dev-dependencies are not read");
-        assert_eq!((deps.lib_path.as_deref(), deps.bin_paths.len()), (None, 0));
-    }
-
-    #[test]
-    fn targets_declared_at_paths_of_their_own() {
-        let deps = read_deps(
-            "[package]\nname = \"kv-client\"\n[lib]\npath = \"lib.rs\"\n\
-             [[bin]]\nname = \"kv-cli\"\npath = \"./bin/kv-cli.rs\"\n[[bin]]\nname = \"plain\"\n",
-        )
-        .unwrap();
-        assert_eq!(deps.lib_path.as_deref(), Some("lib.rs"));
-        assert_eq!(deps.bin_paths, ["bin/kv-cli.rs"]);
-    }
-
-    #[test]
-    fn workspace_members_are_listed_by_glob_less_the_excluded() {
-        let m = WorkspaceRoot::read(
-            "[workspace]\nmembers = [\"api\", \"crates/*\", \"./tools/\"]\nexclude = [\"crates/legacy\"]\n",
-        )
-        .and_then(|root| root.membership)
-        .unwrap();
-        for listed in ["api", "crates/ledger", "tools", ""] {
-            assert!(m.lists(Path::new(listed)), "{listed}");
-        }
-        for left in ["wallet", "crates/legacy", "crates/a/b", "api2"] {
-            assert!(!m.lists(Path::new(left)), "{left}");
-        }
-        let no_members = WorkspaceRoot::read("[workspace]\nresolver = \"2\"\n").unwrap();
-        assert!(no_members.membership.is_none());
-    }
-
-    #[test]
-    fn unpublished_members_and_host_loaded_libraries() {
-        let member = |package: &str| {
-            let text = format!(
-                "[package]\nname = \"x\"\nversion = \"1.0.0\"\n{package}[dependencies]\n\
-                 reqwest.workspace = true\n"
-            );
-            read_deps(&text).unwrap().unpublished_member
-        };
-        assert!(member(""), "no description, no license, in a workspace");
-        assert!(member(
-            "publish = false\ndescription = \"d\"\nlicense = \"MIT\"\n"
-        ));
-        assert!(member("publish = []\nlicense.workspace = true\n"));
-        assert!(
-            !member("description = \"An SDK\"\nlicense.workspace = true\n"),
-            "publishable"
-        );
-        assert!(
-            member("license.workspace = true\n"),
-            "crates.io asks a description"
-        );
-        assert!(
-            member("description = \"An SDK\"\n"),
-            "crates.io asks a license"
-        );
-        let alone = read_deps("[package]\nname = \"x\"\nversion = \"0.1.0\"\n").unwrap();
-        assert!(!alone.unpublished_member, "no sign of a workspace");
-        let inherited = read_deps("[package]\nname = \"x\"\nversion.workspace = true\n").unwrap();
-        assert!(inherited.unpublished_member);
-        let versionless = "[package]\nname = \"x\"\nlicense = \"MIT\"\nedition.workspace = true\n";
-        assert!(
-            read_deps(versionless).unwrap().unpublished_member,
-            "no version: cargo publishes nothing"
-        );
-        let text = "[package]\nname = \"x\"\nversion = \"1.0.0\"\nlicense = \"MIT\"\n\
-                    description = \"d\"\n\
-                    publish.workspace = true\n";
-        let inheriting = read_deps(text).unwrap();
-        assert!(inheriting.publish_inherited && !inheriting.unpublished_member);
-        let root = |t: &str| WorkspaceRoot::read(t).unwrap();
-        let mut member = inheriting.clone();
-        member.inherit(&root("[workspace]\n[workspace.package]\npublish = false\n"));
-        assert!(member.unpublished_member);
-        let mut member = inheriting.clone();
-        member.inherit(&root(
-            "[workspace]\n[workspace.package]\nversion = \"1.0.0\"\n",
-        ));
-        assert!(!member.unpublished_member);
-        let text = "[package]\nname = \"y\"\nversion.workspace = true\n[dependencies]\n\
-                    api.workspace = true\n[dev-dependencies]\napi-mock.workspace = true\n";
-        let mut renamed = read_deps(text).unwrap();
-        renamed.inherit(&root(
-            "[workspace]\n[workspace.dependencies]\n\
-             api = { package = \"acme-api\", path = \"api\" }\n\
-             api-mock = { package = \"acme-api-mock\", path = \"mock\" }\n",
-        ));
-        assert!(renamed.depends_on("acme_api") && !renamed.depends_on("api"));
-        assert_eq!(renamed.local_package("api"), Some("acme_api"));
-        assert!(renamed.dev_deps.contains("acme_api_mock"));
-        let plugin = read_deps("[package]\nname = \"p\"\n[lib]\ncrate-type = [\"dylib\"]\n");
-        assert!(plugin.unwrap().host_loaded);
-        assert!(!inherited.host_loaded);
-    }
-
-    #[test]
-    fn webassembly_modules() {
-        let wasm = |text: &str| read_deps(text).unwrap().wasm_module;
-        let cdylib = "[package]\nname = \"w\"\n[lib]\ncrate-type = [\"cdylib\", \"rlib\"]\n";
-        assert!(wasm(&format!(
-            "{cdylib}[dependencies]\nwasm-bindgen = \"0.2\"\n"
-        )));
-        assert!(wasm(&format!("{cdylib}[dependencies]\nworker = \"0.7\"\n")));
-        assert!(wasm(&format!(
-            "{cdylib}[dependencies]\nbindgen = {{ package = \"wasm-bindgen\", version = \"0.2\" }}\n"
-        )));
-        assert!(
-            !wasm(&format!(
-                "{cdylib}[target.'cfg(target_arch = \"wasm32\")'.dependencies]\nwasm-bindgen = \"0.2\"\n"
-            )),
-            "built natively too"
-        );
-        assert!(
-            !wasm("[package]\nname = \"w\"\n[dependencies]\nwasm-bindgen = \"0.2\"\n"),
-            "no cdylib: a library a native program may link"
-        );
-        assert!(!wasm(&format!("{cdylib}[dependencies]\npyo3 = \"0.22\"\n")));
-    }
-}
+mod tests;

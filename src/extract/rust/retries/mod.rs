@@ -278,75 +278,7 @@ pub fn to_node_reached(
     facts: &[RetryFact],
     reached: impl Fn(&RetryFact) -> (reach::Reached, Option<usize>),
 ) -> Node {
-    let items = facts
-        .iter()
-        .map(|f| {
-            let key = |k: &str| Node::scalar(k, false, f.span);
-            let text = |v: &str| Node::scalar(v, true, f.span);
-            let mut map = Vec::new();
-            match &f.source {
-                RetrySource::Loop { form } => {
-                    map.push((key("kind"), text("loop")));
-                    map.push((key("form"), text(form)));
-                }
-                RetrySource::Crate { krate, strategy } => {
-                    map.push((key("kind"), text("crate")));
-                    map.push((key("crate"), text(krate)));
-                    map.push((key("strategy"), text(strategy)));
-                }
-            }
-            map.push((
-                key("delay"),
-                Node::scalar(f.delay.name(), true, f.delay_span.unwrap_or(f.span)),
-            ));
-            if let Some(s) = f.delay_seconds {
-                map.push((
-                    key("delay-seconds"),
-                    Node::scalar(s.to_string(), false, f.delay_span.unwrap_or(f.span)),
-                ));
-            }
-            if f.unbounded {
-                map.push((key("unbounded"), Node::scalar("true", false, f.span)));
-            }
-            if f.deadline {
-                map.push((key("deadline"), Node::scalar("true", false, f.span)));
-            }
-            if f.attempt_limit {
-                map.push((key("attempt-limit"), Node::scalar("true", false, f.span)));
-            }
-            if f.startup {
-                map.push((key("startup"), Node::scalar("true", false, f.span)));
-            }
-            if let Some(target) = &f.target {
-                map.push((key("target"), text(target)));
-            }
-            let (how, call_sites) = reached(f);
-            if let Some(m) = &f.method {
-                map.push((key("method"), text(m)));
-            }
-            if let Some(k) = &f.key {
-                map.push((key("idempotency-key"), text(k)));
-            }
-            if let Some(h) = &f.helper {
-                map.push((key("helper"), text(h)));
-            }
-            if let Some(n) = call_sites {
-                map.push((
-                    key("call-sites"),
-                    Node::scalar(n.to_string(), false, f.span),
-                ));
-            }
-            match how {
-                reach::Reached::Policy => {}
-                reach::Reached::Integration(how) => map.push((key("reaches"), text(&how))),
-                reach::Reached::Local(why) => map.push((key("local"), text(&why))),
-            }
-            Node {
-                value: Value::Map(map),
-                span: f.span,
-            }
-        })
-        .collect();
+    let items = facts.iter().map(|f| fact_node(f, &reached)).collect();
     let whole = match (facts.first(), facts.last()) {
         (Some(a), Some(b)) => Span::new(a.span.start, b.span.end.max(a.span.end)),
         _ => Span::default(),
@@ -354,6 +286,84 @@ pub fn to_node_reached(
     Node {
         value: Value::Seq(items),
         span: whole,
+    }
+}
+
+/// The map of one fact (see the module docs), with what `reached` says it retries.
+fn fact_node(
+    f: &RetryFact,
+    reached: &impl Fn(&RetryFact) -> (reach::Reached, Option<usize>),
+) -> Node {
+    let key = |k: &str| Node::scalar(k, false, f.span);
+    let text = |v: &str| Node::scalar(v, true, f.span);
+    let mut map = Vec::new();
+    match &f.source {
+        RetrySource::Loop { form } => {
+            map.push((key("kind"), text("loop")));
+            map.push((key("form"), text(form)));
+        }
+        RetrySource::Crate { krate, strategy } => {
+            map.push((key("kind"), text("crate")));
+            map.push((key("crate"), text(krate)));
+            map.push((key("strategy"), text(strategy)));
+        }
+    }
+    map.push((
+        key("delay"),
+        Node::scalar(f.delay.name(), true, f.delay_span.unwrap_or(f.span)),
+    ));
+    if let Some(s) = f.delay_seconds {
+        map.push((
+            key("delay-seconds"),
+            Node::scalar(s.to_string(), false, f.delay_span.unwrap_or(f.span)),
+        ));
+    }
+    push_flags(&mut map, f);
+    if let Some(target) = &f.target {
+        map.push((key("target"), text(target)));
+    }
+    let (how, call_sites) = reached(f);
+    if let Some(m) = &f.method {
+        map.push((key("method"), text(m)));
+    }
+    if let Some(k) = &f.key {
+        map.push((key("idempotency-key"), text(k)));
+    }
+    if let Some(h) = &f.helper {
+        map.push((key("helper"), text(h)));
+    }
+    if let Some(n) = call_sites {
+        map.push((
+            key("call-sites"),
+            Node::scalar(n.to_string(), false, f.span),
+        ));
+    }
+    match how {
+        reach::Reached::Policy => {}
+        reach::Reached::Integration(how) => map.push((key("reaches"), text(&how))),
+        reach::Reached::Local(why) => map.push((key("local"), text(&why))),
+    }
+    Node {
+        value: Value::Map(map),
+        span: f.span,
+    }
+}
+
+/// The flags of a fact that hold (`unbounded`, `deadline`, `attempt-limit`,
+/// `startup`): a key is present only when `true`, which is what the rules ask.
+fn push_flags(map: &mut Vec<(Node, Node)>, f: &RetryFact) {
+    let key = |k: &str| Node::scalar(k, false, f.span);
+    if f.unbounded {
+        map.push((key("unbounded"), Node::scalar("true", false, f.span)));
+    }
+    if f.deadline {
+        map.push((key("deadline"), Node::scalar("true", false, f.span)));
+    }
+    if f.attempt_limit {
+        map.push((key("attempt-limit"), Node::scalar("true", false, f.span)));
+    }
+    if f.startup {
+        map.push((key("startup"), Node::scalar("true", false, f.span)));
     }
 }
 

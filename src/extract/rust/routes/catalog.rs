@@ -175,6 +175,16 @@ pub struct Cors {
     pub methods: Vec<String>,
 }
 
+/// Adds to a catalogue list the entries of another (a user's file) it lacks, in
+/// their order: [`RoutesCatalog::extend`] makes unions of lists.
+fn add(into: &mut Vec<String>, from: Vec<String>) {
+    for x in from {
+        if !into.contains(&x) {
+            into.push(x);
+        }
+    }
+}
+
 impl RoutesCatalog {
     /// Parses a catalogue file; the error carries `toml`'s line and column.
     pub fn from_toml(text: &str) -> Result<Self, String> {
@@ -193,13 +203,6 @@ impl RoutesCatalog {
     /// unions, `methods` entries of `other` win, `skip-test-code` is `other`'s.
     pub fn extend(&mut self, other: RoutesCatalog) {
         self.skip_test_code = other.skip_test_code;
-        fn add(into: &mut Vec<String>, from: Vec<String>) {
-            for x in from {
-                if !into.contains(&x) {
-                    into.push(x);
-                }
-            }
-        }
         add(&mut self.subject_methods, other.subject_methods);
         add(&mut self.ignore_path_segments, other.ignore_path_segments);
         add(&mut self.ignore_last_segments, other.ignore_last_segments);
@@ -235,46 +238,7 @@ impl RoutesCatalog {
         add(&mut e.layers, o.layers);
         add(&mut e.storage_calls, o.storage_calls);
         add(&mut e.request_timeout_layers, o.request_timeout_layers);
-        let (w, o) = (&mut self.writes, other.writes);
-        add(&mut w.sql, o.sql);
-        add(&mut w.calls, o.calls);
-        add(&mut w.inert_handlers, o.inert_handlers);
-        add(&mut w.sql_upserts, o.sql_upserts);
-        add(&mut w.sql_sets, o.sql_sets);
-        add(&mut w.sql_set_keeps, o.sql_set_keeps);
-        add(&mut w.sql_runners, o.sql_runners);
-        add(&mut w.sql_inert_statements, o.sql_inert_statements);
-        add(&mut w.transaction_calls, o.transaction_calls);
-        add(&mut w.upsert_calls, o.upsert_calls);
-        add(&mut w.set_chains, o.set_chains);
-        add(&mut w.fencing_columns, o.fencing_columns);
-        add(&mut w.not_followed, o.not_followed);
-        add(&mut w.not_writes, o.not_writes);
-        add(&mut w.new_ids, o.new_ids);
-        add(&mut w.telemetry_ids, o.telemetry_ids);
-        add(&mut w.message_ids, o.message_ids);
-        add(&mut w.deletes, o.deletes);
-        add(&mut w.keyed_calls, o.keyed_calls);
-        add(&mut w.diff_calls, o.diff_calls);
-        add(&mut w.keyed_functions, o.keyed_functions);
-        add(&mut w.keyed_builders, o.keyed_builders);
-        add(&mut w.repeat_harmless, o.repeat_harmless);
-        add(&mut w.in_memory_types, o.in_memory_types);
-        add(&mut w.in_memory_holders, o.in_memory_holders);
-        add(&mut w.in_memory_registries, o.in_memory_registries);
-        add(&mut w.sets, o.sets);
-        add(&mut w.refusals, o.refusals);
-        add(&mut w.refusal_texts, o.refusal_texts);
-        add(&mut w.error_answers, o.error_answers);
-        add(&mut w.module_writes, o.module_writes);
-        add(&mut w.read_requests, o.read_requests);
-        add(&mut w.lookups, o.lookups);
-        add(&mut w.change_filters, o.change_filters);
-        add(&mut w.delete_segments, o.delete_segments);
-        add(&mut w.token_paths, o.token_paths);
-        add(&mut w.mail_crates, o.mail_crates);
-        add(&mut w.stub_reads, o.stub_reads);
-        add(&mut w.mail_sends, o.mail_sends);
+        self.writes.extend(other.writes);
         add(&mut self.cors.types, other.cors.types);
         add(&mut self.cors.methods, other.cors.methods);
         self.normalize();

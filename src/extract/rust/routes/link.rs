@@ -12,7 +12,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::evidence::Evidence;
 use super::fn_info::FnInfo;
-use super::{Child, FileRoutes, Handler, LayerBy, LayerRefs, RouteFact, RoutesCatalog};
+use super::{Child, FileRoutes, Handler, LayerBy, LayerRefs, RouteFact, RouteRec, RoutesCatalog};
 use crate::extract::rust::front::imports::Deps;
 
 mod by_path;
@@ -180,53 +180,66 @@ fn link_files<'a>(
                     continue;
                 }
             }
-            // The path behind the prefixes of the scopes above; a sign-in path may show
-            // only there (`web::scope("/auth")` around `/opaque/finish`).
-            let path = pkg.full_path(r.scope.map(|s| (fi, s)), r.path.as_deref());
-            if cat.ignored_path(path.as_deref()) {
-                continue;
-            }
-            // A handler that shows no write (in its body or two calls down) only reads
-            // or answers: the rule does not judge it.
-            let written = pkg.handler_writes(r.handler.as_ref(), fi);
-            let mut covered_by = pkg.key_cover(r, fi);
-            // A key read settles it without the new-identity walk (a covered route's
-            // `confirmed` only decides which rule counts it).
-            let confirmed = written.as_ref().and_then(|_| {
-                covered_by
-                    .as_ref()
-                    .map(|_| KEY_READ.to_string())
-                    .or_else(|| {
-                        pkg.handler_creates(r.handler.as_ref(), fi)
-                            .map(|how| format!("creates a record: {how}"))
-                    })
-            });
-            let mut writes = written.as_ref().map(|w| w.0.clone());
-            if let Some((how, site)) = written.filter(|_| covered_by.is_none()) {
-                // Only writes a repeat leaves as they are: the database dedups them on a
-                // key, they set given values, they delete. Else the write a repeat
-                // applies twice says best what the finding is about.
-                match pkg.repeat_safe(r.handler.as_ref(), fi, (&how, site)) {
-                    Ok(how) => covered_by = Some(how),
-                    Err(Some(why)) => writes = Some(why),
-                    Err(None) => {}
-                }
-            }
-            out.push(RouteFact {
-                file: fi,
-                span: r.span,
-                method: r.method.clone(),
-                path,
-                handler: handler_name,
-                covered_by,
-                writes,
-                confirmed,
-            });
+            out.extend(pkg.route_fact(fi, r, handler_name));
         }
     }
     out.sort_by(|a, b| (a.file, a.span, &a.method).cmp(&(b.file, b.span, &b.method)));
     out.dedup_by(|a, b| a.file == b.file && a.span == b.span && a.method == b.method);
     merge_methods(out)
+}
+
+impl Package<'_> {
+    /// The fact of route `r` of file `fi` (its handler named `handler_name`), how it
+    /// is covered and what it writes; `None` for a path the catalogue ignores.
+    fn route_fact(
+        &self,
+        fi: usize,
+        r: &RouteRec,
+        handler_name: Option<String>,
+    ) -> Option<RouteFact> {
+        // The path behind the prefixes of the scopes above; a sign-in path may show
+        // only there (`web::scope("/auth")` around `/opaque/finish`).
+        let path = self.full_path(r.scope.map(|s| (fi, s)), r.path.as_deref());
+        if self.cat.ignored_path(path.as_deref()) {
+            return None;
+        }
+        // A handler that shows no write (in its body or two calls down) only reads
+        // or answers: the rule does not judge it.
+        let written = self.handler_writes(r.handler.as_ref(), fi);
+        let mut covered_by = self.key_cover(r, fi);
+        // A key read settles it without the new-identity walk (a covered route's
+        // `confirmed` only decides which rule counts it).
+        let confirmed = written.as_ref().and_then(|_| {
+            covered_by
+                .as_ref()
+                .map(|_| KEY_READ.to_string())
+                .or_else(|| {
+                    self.handler_creates(r.handler.as_ref(), fi)
+                        .map(|how| format!("creates a record: {how}"))
+                })
+        });
+        let mut writes = written.as_ref().map(|w| w.0.clone());
+        if let Some((how, site)) = written.filter(|_| covered_by.is_none()) {
+            // Only writes a repeat leaves as they are: the database dedups them on a
+            // key, they set given values, they delete. Else the write a repeat
+            // applies twice says best what the finding is about.
+            match self.repeat_safe(r.handler.as_ref(), fi, (&how, site)) {
+                Ok(how) => covered_by = Some(how),
+                Err(Some(why)) => writes = Some(why),
+                Err(None) => {}
+            }
+        }
+        Some(RouteFact {
+            file: fi,
+            span: r.span,
+            method: r.method.clone(),
+            path,
+            handler: handler_name,
+            covered_by,
+            writes,
+            confirmed,
+        })
+    }
 }
 
 /// Per package, the sea-query facts of its files (see [`super::migrations::SeaFile`]).

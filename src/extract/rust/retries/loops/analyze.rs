@@ -1,6 +1,7 @@
 //! The decision on one candidate loop: is it a retry, what is its delay, is it
 //! unbounded.
 
+use super::super::delay::Site;
 use super::*;
 
 /// `timed`: the loop runs inside a `timeout(..)` call, a total time bound.
@@ -50,15 +51,8 @@ pub(super) fn analyze(ctx: &Ctx, e: &Expr, timed: bool) -> Option<RetryFact> {
     if !counts_attempts(&shape, &scope) {
         return None;
     }
-    let decisive = sites.iter().max_by_key(|s| s.delay);
-    // No sleep, but the failure path awaits something else (a notification, the reader
-    // making room): it waits, for how long is unknown.
-    // Only asked when nothing sleeps: the spans come from a second walk then.
-    let notified = decisive.is_none() && waits_otherwise(ctx, &shape, implied_attempt);
-    // Only timed-out attempts go round: each has waited its timeout, of a length the
-    // client decides.
-    let timed_out = ev.err_continues && !ev.untimed_err_continues;
-    let (delay, delay_seconds) = delay_of(&sites, decisive, notified || timed_out);
+    let (decisive, notified, (delay, delay_seconds)) =
+        wait_of(ctx, &shape, &ev, &sites, implied_attempt);
     let stops = stops_otherwise(&shape, &ev, &scope, lets, &sites, notified)
         || stops_on_state(&shape, &ev, &scope);
     let (unbounded, deadline, attempt_limit) = limits(&shape, &ev, &scope, stops, timed);
@@ -84,6 +78,27 @@ pub(super) fn analyze(ctx: &Ctx, e: &Expr, timed: bool) -> Option<RetryFact> {
         method: found.method,
         key: found.key,
     })
+}
+
+/// How the loop waits between attempts: the sleep that decides its delay, whether
+/// the failure path waits on something else instead, and the delay ([`delay_of`]).
+fn wait_of<'s>(
+    ctx: &Ctx,
+    shape: &Shape<'_>,
+    ev: &Evidence,
+    sites: &'s [Site],
+    implied_attempt: Option<&Expr>,
+) -> (Option<&'s Site>, bool, (Delay, Option<f64>)) {
+    let decisive = sites.iter().max_by_key(|s| s.delay);
+    // No sleep, but the failure path awaits something else (a notification, the reader
+    // making room): it waits, for how long is unknown.
+    // Only asked when nothing sleeps: the spans come from a second walk then.
+    let notified = decisive.is_none() && waits_otherwise(ctx, shape, implied_attempt);
+    // Only timed-out attempts go round: each has waited its timeout, of a length the
+    // client decides.
+    let timed_out = ev.err_continues && !ev.untimed_err_continues;
+    let delay = delay_of(sites, decisive, notified || timed_out);
+    (decisive, notified, delay)
 }
 
 /// Whether an open loop is unbounded (nothing limits it: no counter, clock, stop or

@@ -3,6 +3,8 @@
 
 use serde::Deserialize;
 
+use super::add;
+
 /// Write evidence (see `[writes]` in the built-in file).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
@@ -153,4 +155,50 @@ pub struct Writes {
     pub stub_reads: Vec<String>,
     /// The methods of those crates' transports that send a mail (`send`, `send_raw`).
     pub mail_sends: Vec<String>,
+}
+
+impl Writes {
+    /// Adds the entries of `o` (a user's `[writes]`) that each list lacks
+    /// ([`super::RoutesCatalog::extend`]).
+    pub(super) fn extend(&mut self, o: Writes) {
+        add(&mut self.sql, o.sql);
+        add(&mut self.calls, o.calls);
+        add(&mut self.inert_handlers, o.inert_handlers);
+        add(&mut self.sql_upserts, o.sql_upserts);
+        add(&mut self.sql_sets, o.sql_sets);
+        add(&mut self.sql_set_keeps, o.sql_set_keeps);
+        add(&mut self.sql_runners, o.sql_runners);
+        add(&mut self.sql_inert_statements, o.sql_inert_statements);
+        add(&mut self.transaction_calls, o.transaction_calls);
+        add(&mut self.upsert_calls, o.upsert_calls);
+        add(&mut self.set_chains, o.set_chains);
+        add(&mut self.fencing_columns, o.fencing_columns);
+        add(&mut self.not_followed, o.not_followed);
+        add(&mut self.not_writes, o.not_writes);
+        add(&mut self.new_ids, o.new_ids);
+        add(&mut self.telemetry_ids, o.telemetry_ids);
+        add(&mut self.message_ids, o.message_ids);
+        add(&mut self.deletes, o.deletes);
+        add(&mut self.keyed_calls, o.keyed_calls);
+        add(&mut self.diff_calls, o.diff_calls);
+        add(&mut self.keyed_functions, o.keyed_functions);
+        add(&mut self.keyed_builders, o.keyed_builders);
+        add(&mut self.repeat_harmless, o.repeat_harmless);
+        add(&mut self.in_memory_types, o.in_memory_types);
+        add(&mut self.in_memory_holders, o.in_memory_holders);
+        add(&mut self.in_memory_registries, o.in_memory_registries);
+        add(&mut self.sets, o.sets);
+        add(&mut self.refusals, o.refusals);
+        add(&mut self.refusal_texts, o.refusal_texts);
+        add(&mut self.error_answers, o.error_answers);
+        add(&mut self.module_writes, o.module_writes);
+        add(&mut self.read_requests, o.read_requests);
+        add(&mut self.lookups, o.lookups);
+        add(&mut self.change_filters, o.change_filters);
+        add(&mut self.delete_segments, o.delete_segments);
+        add(&mut self.token_paths, o.token_paths);
+        add(&mut self.mail_crates, o.mail_crates);
+        add(&mut self.stub_reads, o.stub_reads);
+        add(&mut self.mail_sends, o.mail_sends);
+    }
 }

@@ -78,43 +78,55 @@ impl Package<'_> {
             return c.clone();
         }
         self.creates_memo.borrow_mut().insert(key, None);
-        let c = ev.calls.sorted().into_iter().find_map(|c| {
-            // An audit row's new id (`log_event` → `Event::new`) is no new record
-            // of the change.
-            // A generator itself (`get_uuid`) was judged where it is called.
-            // A trace or span id's generator makes no record (`generate_trace_id`).
-            if self.not_followed.iter().any(|n| n == c)
-                || self.harmless(c)
-                || self.cat.telemetry_id(c)
-                || self.cat.new_id(None, c).is_some()
-            {
-                return None;
-            }
-            self.memo_targets(ev, c, pkg, true)
-                .into_iter()
-                .filter(|(_, cev)| !std::ptr::eq(*cev, ev))
-                .find_map(|(f, cev)| {
-                    // `save_attachment(None, ..)` reaching `None => generate_id()`.
-                    let passed = |(id, k): (&str, &str)| {
-                        let call = format!("{c}?{k}");
-                        ev.fn_calls
-                            .iter()
-                            .any(|n| n == call)
-                            .then(|| format!("new id {id}"))
-                    };
-                    match cev.new_id.as_deref().and_then(conditional) {
-                        Some(cond) => passed(cond)
-                            .or_else(|| self.creates(cev, self.pkg_of[f], depth - 1, writes)),
-                        None => self.creates(cev, self.pkg_of[f], depth - 1, writes),
-                    }
-                })
-                .map(|how| match how.find(" (in ") {
-                    Some(_) => how,
-                    None => format!("{how} (in {c})"),
-                })
-        });
+        let c = (ev.calls.sorted().into_iter())
+            .find_map(|c| self.creates_in_call(ev, c, pkg, depth, writes));
         self.creates_memo.borrow_mut().insert(key, c.clone());
         c
+    }
+
+    /// How call `c` of `ev` (a body in package `pkg` that `writes` or not) makes a
+    /// new identity in a body it runs, `depth` levels down ([`Self::creates`]).
+    fn creates_in_call(
+        &self,
+        ev: &Evidence,
+        c: &str,
+        pkg: usize,
+        depth: u8,
+        writes: bool,
+    ) -> Option<String> {
+        // An audit row's new id (`log_event` → `Event::new`) is no new record
+        // of the change.
+        // A generator itself (`get_uuid`) was judged where it is called.
+        // A trace or span id's generator makes no record (`generate_trace_id`).
+        if self.not_followed.iter().any(|n| n == c)
+            || self.harmless(c)
+            || self.cat.telemetry_id(c)
+            || self.cat.new_id(None, c).is_some()
+        {
+            return None;
+        }
+        self.memo_targets(ev, c, pkg, true)
+            .into_iter()
+            .filter(|(_, cev)| !std::ptr::eq(*cev, ev))
+            .find_map(|(f, cev)| {
+                // `save_attachment(None, ..)` reaching `None => generate_id()`.
+                let passed = |(id, k): (&str, &str)| {
+                    let call = format!("{c}?{k}");
+                    ev.fn_calls
+                        .iter()
+                        .any(|n| n == call)
+                        .then(|| format!("new id {id}"))
+                };
+                match cev.new_id.as_deref().and_then(conditional) {
+                    Some(cond) => passed(cond)
+                        .or_else(|| self.creates(cev, self.pkg_of[f], depth - 1, writes)),
+                    None => self.creates(cev, self.pkg_of[f], depth - 1, writes),
+                }
+            })
+            .map(|how| match how.find(" (in ") {
+                Some(_) => how,
+                None => format!("{how} (in {c})"),
+            })
     }
 
     /// Whether the call `id` of `ev`, which the catalogue's `new-ids` names, makes a

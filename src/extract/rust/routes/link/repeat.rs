@@ -256,6 +256,21 @@ impl Package<'_> {
         if REPEAT_DEPTH - depth >= WRITE_DEPTH {
             return (r, met);
         }
+        self.repeat_of_calls(ev, pkg, depth, seen, &write_names, (&mut r, &mut met));
+        (r, met)
+    }
+
+    /// The other calls of `ev` (not its write calls, named `write_names`) followed by
+    /// [`Package::repeat_of`] near the handler, into `r` and `met`.
+    fn repeat_of_calls(
+        &self,
+        ev: &Evidence,
+        pkg: usize,
+        depth: u8,
+        seen: &mut Seen,
+        write_names: &[&str],
+        (r, met): (&mut Repeat, &mut Met),
+    ) {
         for c in ev.calls.sorted() {
             if r.plain.is_some() {
                 break;
@@ -282,7 +297,6 @@ impl Package<'_> {
                 r.add(one, c);
             }
         }
-        (r, met)
     }
 }
 

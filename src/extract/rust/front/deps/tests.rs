@@ -1,0 +1,182 @@
+use super::*;
+
+fn s(p: &str) -> Vec<String> {
+    p.split("::").map(str::to_string).collect()
+}
+
+#[test]
+fn a_library_named_apart_from_its_package_is_the_package_itself() {
+    let deps = read_deps(
+        "[package]\nname = \"ballista-chaos\"\n[lib]\nname = \"chaos_testing\"\n\
+         [dependencies]\nreqwest = \"0.12\"\n",
+    )
+    .unwrap();
+    assert_eq!(deps.lib_name.as_deref(), Some("chaos_testing"));
+    assert_eq!(
+        deps.names.get("chaos_testing").map(String::as_str),
+        Some("crate")
+    );
+    assert_eq!(
+        deps.own_name(),
+        Some("ballista_chaos"),
+        "the package's name"
+    );
+    assert!(deps.renames().is_empty());
+    let same = read_deps("[package]\nname = \"app\"\n[lib]\nname = \"app\"\n").unwrap();
+    assert_eq!(same.lib_name, None);
+    assert_eq!(same.own_name(), Some("app"));
+}
+
+#[test]
+fn renames_map_back_to_their_package() {
+    let deps = read_deps(
+        "[package]\nname = \"my-app\"\n[dependencies]\nhttp = { package = \"reqwest\" }\n\
+         serde = \"1\"\nshared-types = { path = \"../shared\" }\n[target.'cfg(unix)'.dependencies]\nbackoff2 = { package = \"tokio-retry\" }\n\
+         [dev-dependencies]\nmockito = \"1\"\n",
+    )
+    .unwrap();
+    assert_eq!(deps.renamed("http"), Some("reqwest"));
+    assert!(deps.is_foreign("reqwest"));
+    assert!(!deps.is_foreign("crate"), "the package itself");
+    assert!(
+        !deps.is_foreign("shared_types"),
+        "a member of the same workspace"
+    );
+    assert_eq!(deps.renamed("serde"), None);
+    assert_eq!(deps.renamed("my_app"), None, "the package itself");
+    assert_eq!(deps.unrename(s("http::Client")), s("reqwest::Client"));
+    assert_eq!(deps.unrename(s("crate::http")), s("crate::http"));
+    assert_eq!(
+        deps.renames(),
+        [("backoff2", "tokio_retry"), ("http", "reqwest")]
+    );
+    assert!(deps.depends_on("tokio_retry"));
+    assert!(!deps.depends_on("mockito"), "dev-dependencies are not read");
+    assert_eq!((deps.lib_path.as_deref(), deps.bin_paths.len()), (None, 0));
+}
+
+#[test]
+fn targets_declared_at_paths_of_their_own() {
+    let deps = read_deps(
+        "[package]\nname = \"kv-client\"\n[lib]\npath = \"lib.rs\"\n\
+         [[bin]]\nname = \"kv-cli\"\npath = \"./bin/kv-cli.rs\"\n[[bin]]\nname = \"plain\"\n",
+    )
+    .unwrap();
+    assert_eq!(deps.lib_path.as_deref(), Some("lib.rs"));
+    assert_eq!(deps.bin_paths, ["bin/kv-cli.rs"]);
+}
+
+#[test]
+fn workspace_members_are_listed_by_glob_less_the_excluded() {
+    let m = WorkspaceRoot::read(
+        "[workspace]\nmembers = [\"api\", \"crates/*\", \"./tools/\"]\nexclude = [\"crates/legacy\"]\n",
+    )
+    .and_then(|root| root.membership)
+    .unwrap();
+    for listed in ["api", "crates/ledger", "tools", ""] {
+        assert!(m.lists(Path::new(listed)), "{listed}");
+    }
+    for left in ["wallet", "crates/legacy", "crates/a/b", "api2"] {
+        assert!(!m.lists(Path::new(left)), "{left}");
+    }
+    let no_members = WorkspaceRoot::read("[workspace]\nresolver = \"2\"\n").unwrap();
+    assert!(no_members.membership.is_none());
+}
+
+#[test]
+fn unpublished_members() {
+    let member = |package: &str| {
+        let text = format!(
+            "[package]\nname = \"x\"\nversion = \"1.0.0\"\n{package}[dependencies]\n\
+             reqwest.workspace = true\n"
+        );
+        read_deps(&text).unwrap().unpublished_member
+    };
+    assert!(member(""), "no description, no license, in a workspace");
+    assert!(member(
+        "publish = false\ndescription = \"d\"\nlicense = \"MIT\"\n"
+    ));
+    assert!(member("publish = []\nlicense.workspace = true\n"));
+    assert!(
+        !member("description = \"An SDK\"\nlicense.workspace = true\n"),
+        "publishable"
+    );
+    assert!(
+        member("license.workspace = true\n"),
+        "crates.io asks a description"
+    );
+    assert!(
+        member("description = \"An SDK\"\n"),
+        "crates.io asks a license"
+    );
+    let alone = read_deps("[package]\nname = \"x\"\nversion = \"0.1.0\"\n").unwrap();
+    assert!(!alone.unpublished_member, "no sign of a workspace");
+    let inherited = read_deps("[package]\nname = \"x\"\nversion.workspace = true\n").unwrap();
+    assert!(inherited.unpublished_member);
+    let versionless = "[package]\nname = \"x\"\nlicense = \"MIT\"\nedition.workspace = true\n";
+    assert!(
+        read_deps(versionless).unwrap().unpublished_member,
+        "no version: cargo publishes nothing"
+    );
+}
+
+#[test]
+fn members_inherit_publish_and_renamed_dependencies_from_their_root() {
+    let text = "[package]\nname = \"x\"\nversion = \"1.0.0\"\nlicense = \"MIT\"\n\
+                description = \"d\"\n\
+                publish.workspace = true\n";
+    let inheriting = read_deps(text).unwrap();
+    assert!(inheriting.publish_inherited && !inheriting.unpublished_member);
+    let root = |t: &str| WorkspaceRoot::read(t).unwrap();
+    let mut member = inheriting.clone();
+    member.inherit(&root("[workspace]\n[workspace.package]\npublish = false\n"));
+    assert!(member.unpublished_member);
+    let mut member = inheriting.clone();
+    member.inherit(&root(
+        "[workspace]\n[workspace.package]\nversion = \"1.0.0\"\n",
+    ));
+    assert!(!member.unpublished_member);
+    let text = "[package]\nname = \"y\"\nversion.workspace = true\n[dependencies]\n\
+                api.workspace = true\n[dev-dependencies]\napi-mock.workspace = true\n";
+    let mut renamed = read_deps(text).unwrap();
+    renamed.inherit(&root(
+        "[workspace]\n[workspace.dependencies]\n\
+         api = { package = \"acme-api\", path = \"api\" }\n\
+         api-mock = { package = \"acme-api-mock\", path = \"mock\" }\n",
+    ));
+    assert!(renamed.depends_on("acme_api") && !renamed.depends_on("api"));
+    assert_eq!(renamed.local_package("api"), Some("acme_api"));
+    assert!(renamed.dev_deps.contains("acme_api_mock"));
+}
+
+#[test]
+fn host_loaded_libraries() {
+    let plugin = read_deps("[package]\nname = \"p\"\n[lib]\ncrate-type = [\"dylib\"]\n");
+    assert!(plugin.unwrap().host_loaded);
+    let inherited = read_deps("[package]\nname = \"x\"\nversion.workspace = true\n").unwrap();
+    assert!(!inherited.host_loaded);
+}
+
+#[test]
+fn webassembly_modules() {
+    let wasm = |text: &str| read_deps(text).unwrap().wasm_module;
+    let cdylib = "[package]\nname = \"w\"\n[lib]\ncrate-type = [\"cdylib\", \"rlib\"]\n";
+    assert!(wasm(&format!(
+        "{cdylib}[dependencies]\nwasm-bindgen = \"0.2\"\n"
+    )));
+    assert!(wasm(&format!("{cdylib}[dependencies]\nworker = \"0.7\"\n")));
+    assert!(wasm(&format!(
+        "{cdylib}[dependencies]\nbindgen = {{ package = \"wasm-bindgen\", version = \"0.2\" }}\n"
+    )));
+    assert!(
+        !wasm(&format!(
+            "{cdylib}[target.'cfg(target_arch = \"wasm32\")'.dependencies]\nwasm-bindgen = \"0.2\"\n"
+        )),
+        "built natively too"
+    );
+    assert!(
+        !wasm("[package]\nname = \"w\"\n[dependencies]\nwasm-bindgen = \"0.2\"\n"),
+        "no cdylib: a library a native program may link"
+    );
+    assert!(!wasm(&format!("{cdylib}[dependencies]\npyo3 = \"0.22\"\n")));
+}
