@@ -281,7 +281,7 @@ fn publishing(value: &toml::Table, workspace_deps: &HashSet<String>) -> (bool, b
         .get("package")
         .and_then(toml::Value::as_table)
         .is_some_and(unpublished)
-        || unregistered_dependency(&value);
+        || unregistered_dependency(value);
     let unpublished_member = value
         .get("package")
         .and_then(toml::Value::as_table)

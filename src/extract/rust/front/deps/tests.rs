@@ -180,3 +180,38 @@ fn webassembly_modules() {
     );
     assert!(!wasm(&format!("{cdylib}[dependencies]\npyo3 = \"0.22\"\n")));
 }
+
+#[test]
+fn a_dependency_no_registry_holds_keeps_the_package_unpublished() {
+    let deps = |extra: &str| {
+        let text = format!(
+            "[package]\nname = \"x\"\nversion.workspace = true\ndescription = \"d\"\n\
+             license = \"MIT\"\n{extra}"
+        );
+        read_deps(&text).unwrap()
+    };
+    assert!(!deps("").unpublished_member, "publishable as it is");
+    let git = deps("[dependencies]\nproto = { git = \"https://g.example/p\", branch = \"v1\" }\n");
+    assert!(
+        git.unpublishable && git.unpublished_member,
+        "git, no version"
+    );
+    let path = deps("[target.'cfg(unix)'.build-dependencies]\ngen = { path = \"../gen\" }\n");
+    assert!(
+        path.unpublished_member,
+        "a target's build dependency by path"
+    );
+    let versioned =
+        deps("[dependencies]\nproto = { git = \"https://g.example/p\", version = \"1\" }\n");
+    assert!(!versioned.unpublishable, "a version: crates.io resolves it");
+    let dev = deps("[dev-dependencies]\nkit = { path = \"../kit\" }\n");
+    assert!(
+        !dev.unpublishable,
+        "publishing drops development dependencies"
+    );
+    let inherited = deps("[dependencies]\nproto = { workspace = true }\n");
+    assert!(
+        !inherited.unpublishable,
+        "the root decides a workspace dependency"
+    );
+}
