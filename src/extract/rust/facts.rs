@@ -15,6 +15,14 @@ pub enum Target {
     /// This host, a Unix socket or a health probe (`format!("http://{host}:{port}/health")`):
     /// no remote integration; why, in words.
     Local(String),
+    /// A host written from a field's value (`format!("http://{}/health",
+    /// config.http_addr)`): this program's own listener when a listener of the
+    /// package binds a field of that name ([`FileFacts::bound_fields`]), else `or`,
+    /// what the address was taken for otherwise. Only a request's call carries one.
+    HostField {
+        field: String,
+        or: Option<Box<Target>>,
+    },
 }
 
 /// One method call in a chain: `.timeout(Duration::from_secs(5))`.
@@ -189,6 +197,11 @@ pub struct FileFacts {
     /// parse): where [`crate::extract::rust::clients::test_only`] looks for callers.
     #[serde(default)]
     pub test_bodies: Vec<(usize, usize)>,
+    /// Fields whose value a listener of the file binds (`http_addr` of `let addr =
+    /// config.http_addr; socket.bind(addr)`): a request to a host written from a field
+    /// of that name is a self-probe (`clients::bound`).
+    #[serde(default)]
+    pub bound_fields: Vec<String>,
     /// The modules and file names the file's text declares ([`super::modules`]): which
     /// files of its package are compiled at all.
     pub declared: super::modules::Declared,

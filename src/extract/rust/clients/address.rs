@@ -58,16 +58,31 @@ impl Visitor<'_, '_> {
     /// The address a call on a client's chain names: a local one in any argument,
     /// else its first argument's. None for a method that sets where the client's own
     /// end binds (`local_address(bind_ip)`, `interface(..)`): no destination.
+    /// A host written from a field's value is kept with it ([`Target::HostField`]),
+    /// unless the address is local or a constant's already.
     pub(super) fn call_target(&mut self, m: &ExprMethodCall) -> Option<Target> {
-        let target = local_arg(m.args.iter())
-            .or_else(|| m.args.iter().find_map(|a| self.own_listener(a)))
-            .or_else(|| self.address_of(m.args.first()?))?;
         let sets_own_end = with_ident_str(&m.method, |n| {
             ["local", "bind", "interface", "source"]
                 .iter()
                 .any(|w| n.contains(w))
         });
-        (!sets_own_end).then_some(target)
+        if sets_own_end {
+            return None;
+        }
+        let target = local_arg(m.args.iter())
+            .or_else(|| m.args.iter().find_map(|a| self.own_listener(a)))
+            .or_else(|| self.address_of(m.args.first()?));
+        match target {
+            Some(Target::Local(w)) if w != "a health probe" => Some(Target::Local(w)),
+            Some(t @ Target::Const(_)) => Some(t),
+            t => match m.args.first().and_then(|a| self.host_field(a)) {
+                Some(field) => Some(Target::HostField {
+                    field,
+                    or: t.map(Box::new),
+                }),
+                None => t,
+            },
+        }
     }
 
     /// The local address a variable bound by `let` holds (`&url` as `url`), also

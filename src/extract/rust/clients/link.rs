@@ -140,8 +140,13 @@ impl Cx<'_, '_> {
             foreign: library.foreign.get(&(fi, hi)).map_or(&[], Vec::as_slice),
         };
         let own = t.flow.chains_of(self.package, fi, hi);
-        let (mut node, requests, guarded) =
-            judge_client(&client, &own, site_list, first_request, &t.consts);
+        let (mut node, requests, guarded) = judge_client(
+            &client,
+            &own,
+            site_list,
+            first_request,
+            (&t.consts, &t.bound),
+        );
         let wasm = self.mark_client(&mut node, (fi, in_fn.as_deref()), *span, *wasm, &requests);
         let judged = (entry_api, guarded, wasm);
         self.push_requests(judged, &node, requests, seen_calls, out);
@@ -458,6 +463,8 @@ struct Tables<'p> {
     sites: HashMap<HandleId, Vec<Vec<(usize, &'p Chain)>>>,
     /// Functions called inside a breaker's `call`: their calls are guarded one level down.
     guarded_fns: HashSet<&'p str>,
+    /// Fields the package's listeners bind ([`super::bound`]).
+    bound: HashSet<&'p str>,
 }
 
 impl<'p> Tables<'p> {
@@ -485,6 +492,7 @@ impl<'p> Tables<'p> {
             streaming: names(|f| &f.streaming_fns),
             sites,
             guarded_fns: names(|f| &f.breaker_callees),
+            bound: names(|f| &f.bound_fields),
         }
     }
 }

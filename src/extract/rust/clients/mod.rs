@@ -19,6 +19,7 @@ use crate::source::SourceFile;
 
 mod address;
 mod bindings;
+mod bound;
 mod callgraph;
 mod calls;
 mod chains;
@@ -139,6 +140,10 @@ struct Scope {
     /// Variables bound to a timeout layer (`let timeout = TimeoutLayer::new(d);`):
     /// `.layer(timeout)` adds one.
     timeout_layers: rustc_hash::FxHashSet<String>,
+    /// Variables bound to a field's value (`let addr = config.http_addr;`) → the field.
+    field_vars: FxHashMap<String, String>,
+    /// Variables bound to a URL whose host is a field's value → the field.
+    host_vars: FxHashMap<String, String>,
 }
 
 struct Visitor<'c, 'a> {
@@ -365,6 +370,7 @@ impl Visitor<'_, '_> {
     fn expr(&mut self, e: &Expr) -> Option<usize> {
         self.note_shape(e);
         self.note_pacing(e);
+        self.note_bind(e);
         match e {
             // `x.m().await?`: the chain sees the `.await` (it marks awaited calls).
             Expr::Try(_) | Expr::Await(_) if ends_in_method_call(e) => self.method_chain(e),

@@ -5,6 +5,7 @@
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+use super::bound::resolve;
 use super::link::{entry, scalar};
 use super::nodes::{client_node, Evidence};
 use super::pools::Pooled;
@@ -74,12 +75,13 @@ fn note(
 
 /// Evaluates chains (each tagged with its package file index). A one-shot request
 /// origin is `first_request`, the request the chains continue. `home`: the file index
-/// the client is built in.
+/// the client is built in. `bound`: the fields the package's listeners bind, by which
+/// a request's host read from a field is resolved ([`super::bound::resolve`]).
 fn eval_chains<'a>(
     api: &ClientApi,
     chains: impl Iterator<Item = (usize, &'a Chain)>,
     first_request: Option<Req>,
-    home: usize,
+    (home, bound): (usize, &HashSet<&str>),
 ) -> Eval {
     let mut ev = Eval::default();
     let request_origin = first_request.is_some();
@@ -107,7 +109,7 @@ fn eval_chains<'a>(
                         .any(|m| api.request_timeout.contains(m));
                 ev.requests.push(Req {
                     timed,
-                    target: call.target.as_deref().cloned(),
+                    target: (call.target.as_deref()).and_then(|t| resolve(t, bound)),
                     file,
                     span: call.span,
                     breaker: call.breaker,
@@ -140,7 +142,8 @@ fn eval_chains<'a>(
                 }
                 continue;
             }
-            ev.builder_call(api, call, (file, home), disables, disable_text);
+            let target = (call.target.as_deref()).and_then(|t| resolve(t, bound));
+            ev.builder_call(api, (call, target), (file, home), disables, disable_text);
         }
     }
     ev
@@ -152,13 +155,13 @@ impl Eval {
     fn builder_call(
         &mut self,
         api: &ClientApi,
-        call: &crate::extract::rust::facts::CallFact,
+        (call, target): (&crate::extract::rust::facts::CallFact, Option<Target>),
         (file, home): (usize, usize),
         disables: bool,
         disable_text: impl Fn() -> String,
     ) {
-        if let (None, Some(Target::Local(why))) = (&self.local, call.target.as_deref()) {
-            self.local = Some(why.clone());
+        if let (None, Some(Target::Local(why))) = (&self.local, target) {
+            self.local = Some(why);
         }
         if self.local.is_none() && has(&api.unix_socket_methods, &call.name) && call.nargs > 0 {
             self.local = Some("a Unix socket".to_string());
@@ -186,6 +189,8 @@ pub(super) fn target_text(t: &Target, consts: &HashMap<&str, &str>) -> Option<St
         Target::Literal(s) => Some(s.clone()),
         Target::Const(name) => consts.get(name.as_str()).map(|s| s.to_string()),
         Target::Local(_) => None,
+        // Resolved at the link step ([`super::bound::resolve`]); what it was otherwise.
+        Target::HostField { or, .. } => or.as_deref().and_then(|t| target_text(t, consts)),
     }
 }
 
@@ -226,7 +231,7 @@ pub(super) fn judge_client(
     chains: &[(usize, &Chain)],
     sites: &[Vec<(usize, &Chain)>],
     first_request: Option<Req>,
-    consts: &HashMap<&str, &str>,
+    (consts, bound): (&HashMap<&str, &str>, &HashSet<&str>),
 ) -> (Node, Vec<Req>, bool) {
     let ClientSite {
         api,
@@ -247,11 +252,12 @@ pub(super) fn judge_client(
         (true, _) => Some(WRAPPED),
         (false, pool) => pool,
     };
-    let own = eval_chains(api, chains.iter().copied(), first_request, file);
-    let elsewhere = eval_chains(api, foreign.iter().map(|c| (usize::MAX, c)), None, file);
+    let own = eval_chains(api, chains.iter().copied(), first_request, (file, bound));
+    let foreign = foreign.iter().map(|c| (usize::MAX, c));
+    let elsewhere = eval_chains(api, foreign, None, (file, bound));
     let site_evals: Vec<Eval> = sites
         .iter()
-        .map(|s| eval_chains(api, s.iter().copied(), None, file))
+        .map(|s| eval_chains(api, s.iter().copied(), None, (file, bound)))
         .collect();
     let requests = requests_of(&own, &site_evals, timed_closures, (timed_above, pooled));
     let guarded = own.breaker || site_evals.iter().any(|s| s.breaker);

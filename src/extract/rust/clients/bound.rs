@@ -1,0 +1,183 @@
+//! Addresses this program binds, by the field they are read from: a request whose
+//! host is written from a field of that name is a self-probe, no remote integration
+//! (objectstore's `healthcheck` subcommand GETs `format!("http://{}/health",
+//! config.http_addr)`, and its server binds `let addr = config.http_addr;
+//! socket.bind(addr)` in another file). [`super::listener`] tells such an address by
+//! its name (`bind_addr`, `listen_socket`); a neutral name (`http_addr`) is told by
+//! what the package does with it, so the answer waits for the link step: the file
+//! records the fields its listeners bind ([`FileFacts::bound_fields`]) and a request
+//! the field its host is read from ([`Target::HostField`]).
+//!
+//! Known limits: an address handed to another function before it is bound or
+//! formatted (`serve(cfg.http_addr)` into `fn serve(addr: SocketAddr)`) is not
+//! followed, and a field name the package binds anywhere counts everywhere in it.
+//!
+//! [`FileFacts::bound_fields`]: crate::extract::rust::facts::FileFacts::bound_fields
+
+use rustc_hash::FxHashSet as HashSet;
+use syn::Expr;
+
+use super::listener::OWN_LISTENER;
+use super::syntax::{format_string, simple_ident};
+use super::Visitor;
+use crate::extract::rust::facts::Target;
+use crate::extract::rust::front::macros::comma_exprs;
+
+impl Visitor<'_, '_> {
+    /// Records the field a listener binds: `socket.bind(addr)` (after `let addr =
+    /// config.http_addr`), `TcpListener::bind(&cfg.listen).await?`,
+    /// `HttpServer::new(..).bind(cfg.addr)?.run()`.
+    pub(super) fn note_bind(&mut self, mut e: &Expr) {
+        loop {
+            let arg = match e {
+                Expr::Try(t) => {
+                    e = &t.expr;
+                    continue;
+                }
+                Expr::Await(a) => {
+                    e = &a.base;
+                    continue;
+                }
+                Expr::MethodCall(m) => {
+                    e = &m.receiver;
+                    if m.method != "bind" {
+                        continue;
+                    }
+                    m.args.first()
+                }
+                Expr::Call(c) => match &*c.func {
+                    Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "bind") => {
+                        c.args.first()
+                    }
+                    _ => return,
+                },
+                _ => return,
+            };
+            if let Some(field) = arg.and_then(|a| self.field_of(a)) {
+                if !self.facts.bound_fields.contains(&field) {
+                    self.facts.bound_fields.push(field);
+                }
+            }
+            if matches!(e, Expr::Call(_)) {
+                return;
+            }
+        }
+    }
+
+    /// The field whose value a request's host is written from: the first placeholder
+    /// right after `://` of a `format!` (`{}` and its argument, `{0}`, or an inline
+    /// `{addr}`), read from a field or a variable `let` bound to one; or a variable
+    /// `let` bound to such a URL.
+    pub(super) fn host_field(&mut self, e: &Expr) -> Option<String> {
+        let mut e = e;
+        while let Expr::Reference(r) = e {
+            e = &r.expr;
+        }
+        match e {
+            Expr::Path(_) => {
+                let hosts = &self.scope().host_vars;
+                if hosts.is_empty() {
+                    return None;
+                }
+                hosts.get(&simple_ident(e)?).cloned()
+            }
+            Expr::Macro(m) if m.mac.path.is_ident("format") => {
+                let (fmt, _) = format_string(&m.mac.tokens)?;
+                let (scheme, rest) = fmt.split_once("://")?;
+                if scheme.contains('{') {
+                    return None;
+                }
+                let inner = rest.strip_prefix('{')?.split(['}', ':']).next()?;
+                if inner.is_empty() || inner.parse::<usize>().is_ok() {
+                    let n = inner.parse::<usize>().unwrap_or(0);
+                    let args = comma_exprs(&m.mac)?;
+                    self.field_of(args.get(n + 1)?)
+                } else {
+                    self.scope().field_vars.get(inner).cloned()
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// The field an address is read from: `config.http_addr`, `&cfg.addr`,
+    /// `self.addr.clone()`, or a variable `let` bound to one.
+    fn field_of(&mut self, mut e: &Expr) -> Option<String> {
+        loop {
+            match e {
+                Expr::Reference(r) => e = &r.expr,
+                Expr::Paren(p) => e = &p.expr,
+                Expr::MethodCall(m) if m.args.is_empty() && m.method == "clone" => e = &m.receiver,
+                _ => break,
+            }
+        }
+        match e {
+            Expr::Field(f) => field_member(f),
+            Expr::Path(_) => self.scope().field_vars.get(&simple_ident(e)?).cloned(),
+            _ => None,
+        }
+    }
+
+    /// After `let name = <init>`: the field the value is read from, and the field a
+    /// URL's host is written from, for later binds and requests.
+    pub(super) fn note_address_let(&mut self, name: &str, init: &Expr) {
+        let mut e = init;
+        while let Expr::Reference(r) = e {
+            e = &r.expr;
+        }
+        if let Expr::Field(f) = e {
+            if let Some(field) = field_member(f) {
+                self.scope().field_vars.insert(name.to_string(), field);
+            }
+            return;
+        }
+        if let Some(field) = self.host_field(init) {
+            self.scope().host_vars.insert(name.to_string(), field);
+        }
+    }
+}
+
+fn field_member(f: &syn::ExprField) -> Option<String> {
+    match &f.member {
+        syn::Member::Named(n) => Some(n.to_string()),
+        syn::Member::Unnamed(_) => None,
+    }
+}
+
+/// A request's address at the link step: a host written from a field some listener
+/// of the package binds (`bound`) is this program's own listener; another host field
+/// is what was written otherwise.
+pub(super) fn resolve(t: &Target, bound: &HashSet<&str>) -> Option<Target> {
+    match t {
+        Target::HostField { field, .. } if bound.contains(field.as_str()) => {
+            Some(Target::Local(OWN_LISTENER.to_string()))
+        }
+        Target::HostField { or, .. } => or.as_deref().cloned(),
+        t => Some(t.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_host_field_a_listener_binds_is_this_programs_own() {
+        let probe = Target::Local("a health probe".to_string());
+        let host = |field: &str| Target::HostField {
+            field: field.to_string(),
+            or: Some(Box::new(probe.clone())),
+        };
+        let bound: HashSet<&str> = ["http_addr"].into_iter().collect();
+        let own = Some(Target::Local(OWN_LISTENER.to_string()));
+        assert_eq!(resolve(&host("http_addr"), &bound), own);
+        assert_eq!(resolve(&host("upstream_addr"), &bound), Some(probe));
+        let bare = Target::HostField {
+            field: "upstream_addr".to_string(),
+            or: None,
+        };
+        assert_eq!(resolve(&bare, &bound), None);
+        let literal = Target::Literal("http://a/b".to_string());
+        assert_eq!(resolve(&literal, &bound), Some(literal.clone()));
+    }
+}
