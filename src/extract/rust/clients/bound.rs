@@ -25,9 +25,13 @@ use crate::extract::rust::front::macros::comma_exprs;
 
 impl Visitor<'_, '_> {
     /// Records the field a listener binds: `socket.bind(addr)` (after `let addr =
-    /// config.http_addr`), `TcpListener::bind(&cfg.listen).await?`,
-    /// `HttpServer::new(..).bind(cfg.addr)?.run()`.
+    /// config.http_addr`), `TcpListener::bind(&cfg.listen_addr).await?`,
+    /// `HttpServer::new(..).bind(cfg.addr)?.run()`. Not a query's parameter
+    /// (`sqlx::query(..).bind(user.host)`), and only a field named as an address.
     pub(super) fn note_bind(&mut self, mut e: &Expr) {
+        if !binds_a_listener(e) {
+            return;
+        }
         loop {
             let arg = match e {
                 Expr::Try(t) => {
@@ -53,7 +57,10 @@ impl Visitor<'_, '_> {
                 },
                 _ => return,
             };
-            if let Some(field) = arg.and_then(|a| self.field_of(a)) {
+            let field = arg
+                .and_then(|a| self.field_of(a))
+                .filter(|f| address_word(f));
+            if let Some(field) = field {
                 if !self.facts.bound_fields.contains(&field) {
                     self.facts.bound_fields.push(field);
                 }
@@ -137,6 +144,56 @@ impl Visitor<'_, '_> {
     }
 }
 
+/// Whether a chain calls `bind` and nothing in it is a database query's (`query`,
+/// `query_as`, `sql_query`, `prepare`, `statement`): a query binds parameters.
+fn binds_a_listener(mut e: &Expr) -> bool {
+    let mut binds = false;
+    let query = |name: &str| {
+        ["query", "prepare", "statement"]
+            .iter()
+            .any(|w| name.contains(w))
+    };
+    loop {
+        match e {
+            Expr::Try(t) => e = &t.expr,
+            Expr::Await(a) => e = &a.base,
+            Expr::Paren(p) => e = &p.expr,
+            Expr::MethodCall(m) => {
+                let name = m.method.to_string();
+                if query(&name) {
+                    return false;
+                }
+                binds |= name == "bind";
+                e = &m.receiver;
+            }
+            Expr::Call(c) => {
+                let Expr::Path(p) = &*c.func else {
+                    return binds;
+                };
+                let last = p.path.segments.last().map(|s| s.ident.to_string());
+                return match last.as_deref() {
+                    Some(n) if query(n) => false,
+                    Some(n) => binds || n == "bind",
+                    None => binds,
+                };
+            }
+            _ => return binds,
+        }
+    }
+}
+
+/// A field name that says it holds an address (`http_addr`, `listen_address`,
+/// `bind_host`, `socket`, `endpoint`), not a value a program stores (`email`).
+fn address_word(name: &str) -> bool {
+    (name.split('_')).any(|w| {
+        [
+            "addr", "address", "host", "socket", "endpoint", "listen", "bind",
+        ]
+        .iter()
+        .any(|x| w.eq_ignore_ascii_case(x))
+    })
+}
+
 fn field_member(f: &syn::ExprField) -> Option<String> {
     match &f.member {
         syn::Member::Named(n) => Some(n.to_string()),
@@ -160,6 +217,27 @@ pub(super) fn resolve(t: &Target, bound: &HashSet<&str>) -> Option<Target> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_listener_binds_an_address_a_query_binds_a_parameter() {
+        let e = |t: &str| syn::parse_str::<Expr>(t).expect("an expression");
+        assert!(binds_a_listener(&e("TcpListener::bind(addr).await?")));
+        assert!(binds_a_listener(&e(
+            "HttpServer::new(app).bind(cfg.addr)?.run()"
+        )));
+        assert!(binds_a_listener(&e("socket.bind(addr)?")));
+        assert!(!binds_a_listener(&e(
+            "sqlx::query(SQL).bind(cfg.host).execute(&pool)"
+        )));
+        assert!(!binds_a_listener(&e(
+            "query_as::<_, Row>(SQL).bind(u.addr)"
+        )));
+        assert!(!binds_a_listener(&e("client.get(url).send()")));
+        assert!(address_word("http_addr") && address_word("listen_address"));
+        assert!(
+            !address_word("email") && !address_word("hostname_len") && !address_word("addresses")
+        );
+    }
 
     #[test]
     fn a_host_field_a_listener_binds_is_this_programs_own() {
