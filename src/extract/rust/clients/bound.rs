@@ -21,6 +21,7 @@ use super::listener::OWN_LISTENER;
 use super::syntax::{format_string, simple_ident};
 use super::Visitor;
 use crate::extract::rust::facts::Target;
+use crate::extract::rust::front::ident::with_ident_str;
 use crate::extract::rust::front::macros::comma_exprs;
 
 impl Visitor<'_, '_> {
@@ -28,45 +29,17 @@ impl Visitor<'_, '_> {
     /// config.http_addr`), `TcpListener::bind(&cfg.listen_addr).await?`,
     /// `HttpServer::new(..).bind(cfg.addr)?.run()`. Not a query's parameter
     /// (`sqlx::query(..).bind(user.host)`), and only a field named as an address.
-    pub(super) fn note_bind(&mut self, mut e: &Expr) {
-        if !binds_a_listener(e) {
+    /// Asked only in files whose text holds `bind(`.
+    pub(super) fn note_bind(&mut self, e: &Expr) {
+        if !self.bind_text {
             return;
         }
-        loop {
-            let arg = match e {
-                Expr::Try(t) => {
-                    e = &t.expr;
-                    continue;
-                }
-                Expr::Await(a) => {
-                    e = &a.base;
-                    continue;
-                }
-                Expr::MethodCall(m) => {
-                    e = &m.receiver;
-                    if m.method != "bind" {
-                        continue;
-                    }
-                    m.args.first()
-                }
-                Expr::Call(c) => match &*c.func {
-                    Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "bind") => {
-                        c.args.first()
-                    }
-                    _ => return,
-                },
-                _ => return,
-            };
-            let field = arg
-                .and_then(|a| self.field_of(a))
-                .filter(|f| address_word(f));
+        for arg in bind_args(e) {
+            let field = self.field_of(arg).filter(|f| address_word(f));
             if let Some(field) = field {
                 if !self.facts.bound_fields.contains(&field) {
                     self.facts.bound_fields.push(field);
                 }
-            }
-            if matches!(e, Expr::Call(_)) {
-                return;
             }
         }
     }
@@ -127,7 +100,7 @@ impl Visitor<'_, '_> {
 
     /// After `let name = <init>`: the field the value is read from, and the field a
     /// URL's host is written from, for later binds and requests.
-    pub(super) fn note_address_let(&mut self, name: &str, init: &Expr) {
+    pub(super) fn note_address_let(&mut self, name: &proc_macro2::Ident, init: &Expr) {
         let mut e = init;
         while let Expr::Reference(r) = e {
             e = &r.expr;
@@ -144,42 +117,50 @@ impl Visitor<'_, '_> {
     }
 }
 
-/// Whether a chain calls `bind` and nothing in it is a database query's (`query`,
-/// `query_as`, `sql_query`, `prepare`, `statement`): a query binds parameters.
-fn binds_a_listener(mut e: &Expr) -> bool {
-    let mut binds = false;
-    let query = |name: &str| {
-        ["query", "prepare", "statement"]
-            .iter()
-            .any(|w| name.contains(w))
+/// The first arguments of a chain's `bind` calls (`TcpListener::bind(addr)`,
+/// `.bind(cfg.addr)`), none when something in the chain is a database query's
+/// (`query`, `query_as`, `sql_query`, `prepare`, `statement`): a query binds
+/// parameters.
+fn bind_args(mut e: &Expr) -> Vec<&Expr> {
+    let query = |id: &proc_macro2::Ident| {
+        with_ident_str(id, |n| {
+            ["query", "prepare", "statement"]
+                .iter()
+                .any(|w| n.contains(w))
+        })
     };
+    let mut args = Vec::new();
     loop {
         match e {
             Expr::Try(t) => e = &t.expr,
             Expr::Await(a) => e = &a.base,
             Expr::Paren(p) => e = &p.expr,
             Expr::MethodCall(m) => {
-                let name = m.method.to_string();
-                if query(&name) {
-                    return false;
+                if query(&m.method) {
+                    return Vec::new();
                 }
-                binds |= name == "bind";
+                if m.method == "bind" {
+                    args.extend(m.args.first());
+                }
                 e = &m.receiver;
             }
             Expr::Call(c) => {
-                let Expr::Path(p) = &*c.func else {
-                    return binds;
+                let Expr::Path(p) = &*c.func else { break };
+                let Some(last) = p.path.segments.last() else {
+                    break;
                 };
-                let last = p.path.segments.last().map(|s| s.ident.to_string());
-                return match last.as_deref() {
-                    Some(n) if query(n) => false,
-                    Some(n) => binds || n == "bind",
-                    None => binds,
-                };
+                if query(&last.ident) {
+                    return Vec::new();
+                }
+                if last.ident == "bind" {
+                    args.extend(c.args.first());
+                }
+                break;
             }
-            _ => return binds,
+            _ => break,
         }
     }
+    args
 }
 
 /// A field name that says it holds an address (`http_addr`, `listen_address`,
@@ -221,6 +202,7 @@ mod tests {
     #[test]
     fn a_listener_binds_an_address_a_query_binds_a_parameter() {
         let e = |t: &str| syn::parse_str::<Expr>(t).expect("an expression");
+        let binds_a_listener = |e: &Expr| !bind_args(e).is_empty();
         assert!(binds_a_listener(&e("TcpListener::bind(addr).await?")));
         assert!(binds_a_listener(&e(
             "HttpServer::new(app).bind(cfg.addr)?.run()"

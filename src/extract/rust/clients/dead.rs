@@ -57,7 +57,6 @@ pub(crate) fn dead_functions(
     let mut wanted: HashSet<&str> = HashSet::default();
     // Each wanted free function's file (candidate index), when one file defines it.
     let mut homes: HashMap<&str, Option<usize>> = HashMap::default();
-    let path_of: HashMap<usize, &Path> = rust_files.iter().copied().collect();
     for (j, (deps, files)) in packages.iter().enumerate() {
         let member = deps.is_some_and(|d| d.unpublished_member && !d.host_loaded);
         if !(member && whole[j] || binaries_only(*deps, files)) {
@@ -86,6 +85,7 @@ pub(crate) fn dead_functions(
         .flat_map(|(_, files)| files.iter())
         .chain(tests)
         .collect();
+    let path_of: HashMap<usize, &Path> = rust_files.iter().copied().collect();
     let elsewhere = bound_elsewhere(&homes, &all, &path_of);
     // A name some judged body calls is not dead: no text to read. Test code's calls
     // do not count: a function only tests run is never run by the program.

@@ -150,6 +150,9 @@ struct Visitor<'c, 'a> {
     ctx: &'c Ctx<'a>,
     /// The file's text names a catalogued timeout layer type (`TimeoutLayer`).
     layer_text: bool,
+    /// The file's text holds `bind(`: only then are chains asked for a listener's
+    /// bind ([`bound`]).
+    bind_text: bool,
     pos: Positions<'c>,
     imports: &'c Imports<'a>,
     facts: FileFacts,
@@ -236,9 +239,11 @@ impl<'c, 'a> Visitor<'c, 'a> {
                 let type_name = segments.nth(1).unwrap_or(ctor);
                 memchr::memmem::find(source.text.as_bytes(), type_name.as_bytes()).is_some()
             });
+        let bind_text = memchr::memmem::find(source.text.as_bytes(), b"bind(").is_some();
         Visitor {
             ctx,
             layer_text,
+            bind_text,
             pos: Positions::of_source(source),
             imports,
             facts: FileFacts {
