@@ -49,11 +49,14 @@ pub(super) fn is_static_name(name: &str) -> bool {
 }
 
 impl Visitor<'_, '_> {
-    /// The value a closure evaluates to (`|| Client::builder().build().unwrap()`).
+    /// The value a closure evaluates to (`|| Client::builder().build().unwrap()`),
+    /// an async one's too (`|| async { endpoint.connect().await }`).
     pub(super) fn closure_value(&mut self, e: &Expr) -> Option<usize> {
         match e {
             Expr::Closure(c) => self.closure_value(&c.body),
+            Expr::Paren(p) => self.closure_value(&p.expr),
             Expr::Block(b) => self.block_value(&b.block),
+            Expr::Async(a) => self.block_value(&a.block),
             _ => self.expr(e),
         }
     }

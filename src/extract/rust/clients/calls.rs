@@ -70,6 +70,20 @@ impl Visitor<'_, '_> {
         if let Some(done) = self.role_call(c, self.role(&segs)) {
             return done;
         }
+        if self.ctx.catalog.retry.may_run(last) && self.runs_retry(&segs) {
+            // `Retry::spawn(strategy, || async { Channel::from_shared(u)?.connect().await })`:
+            // what the retried operation yields.
+            let mut value = None;
+            for a in &c.args {
+                match a {
+                    Expr::Closure(_) if value.is_none() => value = self.closure_value(a),
+                    _ => {
+                        self.expr(a);
+                    }
+                }
+            }
+            return value;
+        }
         // A generated client around a channel: `GreeterClient::new(channel)`, in a
         // package depending on tonic. Elsewhere a `*Client` is a wrapper of the
         // package's own (`DdClient::new(http, key)` storing the client in a field):

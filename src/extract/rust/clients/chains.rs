@@ -12,6 +12,15 @@ use crate::tree::Span;
 
 /// The calls of a chain from the inside out, each with whether it is awaited, and
 /// the expression the chain starts from.
+/// The closure `e` is, parenthesized or not.
+fn closure(e: &Expr) -> Option<&Expr> {
+    match e {
+        Expr::Paren(p) => closure(&p.expr),
+        Expr::Closure(_) => Some(e),
+        _ => None,
+    }
+}
+
 pub(super) fn flatten(e: &Expr) -> (Vec<(&ExprMethodCall, bool)>, &Expr) {
     // Chains are short: room for most at once instead of growing one call at a time.
     let mut calls: Vec<(&ExprMethodCall, bool)> = Vec::with_capacity(8);
@@ -137,6 +146,15 @@ impl Visitor<'_, '_> {
                 return (st, 1);
             }
             return (st, 0);
+        }
+        // `(|| async { endpoint.connect().await }).retry(strategy).await`: what the
+        // retried operation yields, once the retry (and its settings) is awaited.
+        if let (Some(op), Some((first, _))) = (closure(base), calls.first()) {
+            if self.ctx.catalog.retry.is_run_method(&first.method) {
+                st.handle = self.closure_value(op);
+                let awaited = calls.iter().position(|(_, awaited)| *awaited);
+                return (st, awaited.map_or(calls.len(), |i| i + 1));
+            }
         }
         // `CLIENT.get_or_init(|| ..)`: the value the closure builds, kept in the static.
         if let Some((first, _)) = calls.first().filter(|(m, _)| {

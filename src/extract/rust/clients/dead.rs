@@ -57,9 +57,13 @@ pub(crate) fn dead_functions(
     let mut wanted: HashSet<&str> = HashSet::default();
     // Each wanted free function's file (candidate index), when one file defines it.
     let mut homes: HashMap<&str, Option<usize>> = HashMap::default();
+    // Where each wanted name's callers can be: `None`, any file of the run; else the
+    // files of the binaries-only packages that want it (no other crate can call in).
+    let mut scopes: HashMap<&str, Option<HashSet<usize>>> = HashMap::default();
     for (j, (deps, files)) in packages.iter().enumerate() {
         let member = deps.is_some_and(|d| d.unpublished_member && !d.host_loaded);
-        if !(member && whole[j] || binaries_only(*deps, files)) {
+        let closed = binaries_only(*deps, files);
+        if !(member && whole[j] || closed) {
             continue;
         }
         for (file, c, key) in client_fns(files) {
@@ -69,6 +73,14 @@ pub(crate) fn dead_functions(
             if let Some(name) = fn_name(key).filter(|n| *n != "main") {
                 out[j].insert(name.to_string());
                 wanted.insert(name);
+                let scope = scopes
+                    .entry(name)
+                    .or_insert_with(|| closed.then(HashSet::default));
+                if let Some(scope) = scope.as_mut().filter(|_| closed) {
+                    scope.extend(files.iter().map(|(i, _)| *i));
+                } else {
+                    *scope = None;
+                }
                 let home = (!key.contains("::")).then_some(file);
                 let entry = homes.entry(name).or_insert(home);
                 if *entry != home {
@@ -99,7 +111,7 @@ pub(crate) fn dead_functions(
             .map(|(i, f)| (*i, f.test_bodies.as_slice()))
             .collect(),
     };
-    let named_once = named_once(&wanted, rust_files, &elsewhere, &test_code);
+    let named_once = named_once(&wanted, &scopes, rust_files, &elsewhere, &test_code);
     for set in &mut out {
         set.retain(|n| named_once.contains(n.as_str()));
     }
@@ -179,9 +191,11 @@ struct TestCode<'f> {
 
 /// Of `names`, those that appear as a whole word exactly once in all of `files`
 /// (candidate index, path) outside test code, not counting a file where the name is
-/// another function's (`elsewhere`).
+/// another function's (`elsewhere`) or one outside the name's scope (`scopes`: the
+/// files of its closed packages, where it has one).
 fn named_once<'w>(
     names: &HashSet<&'w str>,
+    scopes: &HashMap<&str, Option<HashSet<usize>>>,
     files: &[(usize, &Path)],
     elsewhere: &HashMap<&str, HashSet<usize>>,
     tests: &TestCode,
@@ -195,7 +209,9 @@ fn named_once<'w>(
     let counts = files
         .par_iter()
         .map(|&(i, path)| {
-            if tests.files.contains(&i) {
+            let in_scope =
+                |n: &str| (scopes.get(n)).is_none_or(|s| s.as_ref().is_none_or(|s| s.contains(&i)));
+            if tests.files.contains(&i) || !names.iter().any(|n| in_scope(n)) {
                 return vec![0; names.len()];
             }
             let text = std::fs::read(path).unwrap_or_default();
@@ -213,7 +229,7 @@ fn named_once<'w>(
             let other = |n: &str| elsewhere.get(n).is_some_and(|s| s.contains(&i));
             (finders.iter().zip(&names))
                 .map(|(f, n)| {
-                    if other(n) {
+                    if other(n) || !in_scope(n) {
                         0
                     } else {
                         whole_words(&text, f, &in_test).min(2)

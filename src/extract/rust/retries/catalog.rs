@@ -328,6 +328,17 @@ impl RetryCatalog {
         self.crates.iter().any(|c| c.run.iter().any(|r| r == path))
     }
 
+    /// Whether a method of this name runs its receiver, an operation, under a retry
+    /// (backon's `operation.retry(strategy)`).
+    pub fn is_run_method(&self, method: &syn::Ident) -> bool {
+        (self.crates.iter()).any(|c| c.run_methods.iter().any(|r| method == r))
+    }
+
+    /// Whether a path ending in `last` may run a retry (a cheap test before resolving it).
+    pub fn may_run(&self, last: &str) -> bool {
+        (self.crates.iter().flat_map(|c| &c.run)).any(|r| r.rsplit("::").next() == Some(last))
+    }
+
     /// Every fully qualified path the catalogue names, for resolving bare names.
     pub fn all_paths(&self) -> impl Iterator<Item = &str> {
         self.sleep_functions
