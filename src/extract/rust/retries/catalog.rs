@@ -87,6 +87,9 @@ pub struct PathIndex {
     /// Any of `crate_idents`' identifiers, in one search: most files name none, and
     /// a search per crate walked each file's text once per crate (neon: 35.7M).
     pub any_ident: Option<regex::Regex>,
+    /// The last segments of the run functions' paths (`spawn`, `retry`): the client
+    /// analysis asks every call it does not know about them.
+    pub run_lasts: rustc_hash::FxHashSet<String>,
 }
 
 /// What a file must write to use a retry crate's paths: its identifier
@@ -305,6 +308,10 @@ impl RetryCatalog {
                 .map(str::to_string)
                 .collect(),
             strategy_words: super::words::StrategyWords::new(self),
+            run_lasts: (self.crates.iter().flat_map(|c| &c.run))
+                .filter_map(|r| r.rsplit("::").next())
+                .map(str::to_string)
+                .collect(),
         }
     }
 
@@ -336,7 +343,7 @@ impl RetryCatalog {
 
     /// Whether a path ending in `last` may run a retry (a cheap test before resolving it).
     pub fn may_run(&self, last: &str) -> bool {
-        (self.crates.iter().flat_map(|c| &c.run)).any(|r| r.rsplit("::").next() == Some(last))
+        self.path_index().run_lasts.contains(last)
     }
 
     /// Every fully qualified path the catalogue names, for resolving bare names.
