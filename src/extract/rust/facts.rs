@@ -78,6 +78,12 @@ pub enum Origin {
     Client(Box<ClientOrigin>),
     /// The result of calling a function of this package by name (a possible factory).
     Call { callee: String },
+    /// The result of calling a function of another package of the workspace by its
+    /// path (`common::http::client()`, a path or workspace dependency): a client that
+    /// package's factory returns meets what is done with it here
+    /// ([`crate::extract::rust::clients`]' `returned` module). `callee` is the
+    /// function's key (`client`, `Api::new`).
+    Workspace { callee: String },
     /// A circuit breaker (or breaker layer) of the given catalogue API.
     Breaker { api: usize },
     /// Parameter `index` of the package function `function` (link key): what the

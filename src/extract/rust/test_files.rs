@@ -225,9 +225,13 @@ pub(crate) fn in_test_dirs<'m>(manifests: impl Iterator<Item = &'m Path> + Clone
 /// Whether a package is its workspace's `xtask` (`xtask`, `xtask-*`): by the cargo-xtask
 /// convention, the build and release automation a developer runs with `cargo xtask`,
 /// never deployed, so left out like tests (router's `xtask` polls a demo it started).
+/// A testing tool by its manifest ([`Deps::testing_tool`], lading's load generators)
+/// is left out too.
 pub(crate) fn dev_tooling(deps: Option<&Deps>) -> bool {
-    deps.and_then(Deps::own_name)
-        .is_some_and(|n| n == "xtask" || n.starts_with("xtask_"))
+    deps.is_some_and(|d| d.testing_tool)
+        || deps
+            .and_then(Deps::own_name)
+            .is_some_and(|n| n == "xtask" || n.starts_with("xtask_"))
 }
 
 /// The package's name ends in a suite word (`integration-tests`, `api-e2e`,

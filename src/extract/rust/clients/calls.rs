@@ -115,8 +115,15 @@ impl Visitor<'_, '_> {
             None => match self.local_callee(&segs) {
                 Some(key) => key,
                 None => {
-                    self.workspace_passes(&segs, passed);
-                    return None;
+                    if !passed.is_empty() {
+                        if let Some(key) = self.workspace_key(&segs, false) {
+                            self.workspace_passes(&key, passed);
+                        }
+                    }
+                    // `common::http::client()`: what another package of the workspace
+                    // returns, followed there ([`super::returned`]).
+                    let key = self.workspace_key(&segs, true)?;
+                    return Some(self.new_handle(Origin::Workspace { callee: key }));
                 }
             },
         };

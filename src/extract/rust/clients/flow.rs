@@ -195,6 +195,7 @@ pub(super) fn factory_sites<'p>(
                             stack.push((next.as_str(), more, depth + 1, tf));
                         }
                         Origin::Call { .. }
+                        | Origin::Workspace { .. }
                         | Origin::Breaker { .. }
                         | Origin::Param { .. }
                         | Origin::Field { .. }

@@ -121,29 +121,43 @@ impl super::Visitor<'_, '_> {
     /// (`infra::cluster::check_nodes_status(&client)`, a path or workspace dependency
     /// named through its imports): recorded apart from the package's own hand-overs,
     /// as (function key, argument index, handle), for [`foreign_chains`].
-    pub(super) fn workspace_passes(&mut self, segs: &[String], passed: Vec<(usize, usize)>) {
-        if passed.is_empty() {
-            return;
+    pub(super) fn workspace_passes(&mut self, key: &str, passed: Vec<(usize, usize)>) {
+        for (i, h) in passed {
+            self.facts.workspace_passes.push((key.to_string(), i, h));
         }
-        let Some(deps) = self.ctx.deps else { return };
+    }
+
+    /// The key (`check`, `Api::new`) of a function of another package of the workspace
+    /// called by this path (its head, through the imports, a path or workspace
+    /// dependency), or `None`. `members`: only a package known to be of the workspace
+    /// (by `path`, here or in the root), not a third-party crate whose version the
+    /// workspace pins (`tokio = { workspace = true }`).
+    pub(super) fn workspace_key(&self, segs: &[String], members: bool) -> Option<String> {
+        let deps = self.ctx.deps?;
+        if members && deps.path_deps.is_empty() && deps.workspace_members.is_empty() {
+            return None;
+        }
         let path = self.imports.path(segs, false);
-        let local = path.first().is_some_and(|head| {
-            deps.local_package(head).is_some()
-                || deps.path_deps.contains(head)
-                || deps.workspace_deps.contains(head)
+        let local = path.first().is_some_and(|head| match members {
+            true => deps
+                .names
+                .get(head.as_str())
+                .is_some_and(|p| deps.path_deps.contains(p) || deps.workspace_members.contains(p)),
+            false => {
+                deps.local_package(head).is_some()
+                    || deps.path_deps.contains(head)
+                    || deps.workspace_deps.contains(head)
+            }
         });
         let n = path.len();
         if !local || n < 2 {
-            return;
+            return None;
         }
-        let key = match path.get(n - 2) {
+        Some(match path.get(n - 2) {
             Some(ty) if n >= 3 && ty.starts_with(char::is_uppercase) => {
                 format!("{ty}::{}", path[n - 1])
             }
             _ => path[n - 1].clone(),
-        };
-        for (i, h) in passed {
-            self.facts.workspace_passes.push((key.clone(), i, h));
-        }
+        })
     }
 }

@@ -43,6 +43,7 @@ mod package;
 mod periodic;
 mod pools;
 mod request_path;
+mod returned;
 mod roles;
 pub mod runners;
 mod syntax;

@@ -25,6 +25,7 @@ use super::gates::gates_of;
 use super::graph_answers::{call_graph_answers, GraphAnswers};
 use super::package::one_shot;
 use super::request_path::OffPath;
+use super::returned::add_returned_chains;
 use super::roles::{bins, own_name, parses_command_line, role, runs_a_process, Role};
 use super::tools::Tools;
 use crate::extract::rust::catalog::Catalog;
@@ -265,7 +266,8 @@ pub fn library_reach(
         methods: &methods,
     };
     let answers = call_graph_answers(packages, paths, catalog, &tools, &reached, &gates, &roles);
-    let foreign = foreign_chains(packages, &names);
+    let mut foreign = foreign_chains(packages, &names);
+    add_returned_chains(packages, &names, &mut foreign);
     let runs_long: Vec<bool> = (0..packages.len())
         .map(|j| roles[j] != Role::OneShot && one_shot(packages[j].1).is_some())
         .collect();
@@ -282,7 +284,10 @@ pub fn library_reach(
         &runs_long,
     );
     for (j, r) in reach.iter_mut().enumerate() {
-        r.built_into_nothing = built_into_nothing(packages[j].0, roles[j], &users[j], &roles);
+        let others = |k: usize| k != j && roles[k] == Role::LongRunning;
+        let long_running_other = (0..roles.len()).any(others);
+        r.built_into_nothing =
+            built_into_nothing(packages[j], roles[j], &users[j], long_running_other);
     }
     reach
 }
@@ -393,14 +398,26 @@ fn tool_like_packages(
 /// dev-dependencies are not uses), in a run that has a long-running package, and no
 /// plugin or extension a host program loads. Its code is dead: an integration that
 /// was never wired in (stump's `integrations` crate) or left behind. A run of that
-/// library alone judges it as usual.
-fn built_into_nothing(deps: Option<&Deps>, role: Role, users: &[usize], roles: &[Role]) -> bool {
+/// library alone judges it as usual. A library that names a server framework (taken
+/// for long-running: hyprnote's `transcribe-aws`, with an `axum` handler) runs no
+/// process either while it has no binary: it too is built into nothing when no other
+/// package uses it.
+fn built_into_nothing(
+    (deps, files): (Option<&Deps>, &[PackageFile]),
+    role: Role,
+    users: &[usize],
+    long_running_other: bool,
+) -> bool {
+    let library_only =
+        || files.iter().any(|(_, f)| f.library_root) && !files.iter().any(|(_, f)| f.binary_root);
     deps.is_some_and(|deps| {
-        role == Role::Library
+        let no_process = role == Role::Library
+            || (role == Role::LongRunning && deps.bin_paths.is_empty() && library_only());
+        no_process
             && users.is_empty()
             && deps.unpublished_member
             && !deps.host_loaded
-            && roles.contains(&Role::LongRunning)
+            && long_running_other
     })
 }
 

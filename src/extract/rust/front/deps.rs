@@ -50,6 +50,12 @@ pub struct Deps {
     /// name `wasm-bindgen` or `worker` (Cloudflare's Workers runtime). It is built for
     /// a browser or a Workers host only ([`super::target`]).
     pub wasm_module: bool,
+    /// `[package]` says it is a testing tool ([`testing_tool`]): its clients reach the
+    /// program under test.
+    pub testing_tool: bool,
+    /// Of `workspace_deps`, the packages the workspace's root gives by `path`: members
+    /// of the same workspace, not third-party crates it pins ([`Deps::inherit`]).
+    pub workspace_members: HashSet<String>,
 }
 
 impl Deps {
@@ -63,6 +69,10 @@ impl Deps {
         let mut local: Vec<&String> = self.path_deps.iter().chain(&self.workspace_deps).collect();
         local.sort();
         text.extend(local.iter().map(|l| format!("{l}\n")));
+        // The workspace's own packages: a call into one is followed there.
+        let mut members: Vec<&String> = self.workspace_members.iter().collect();
+        members.sort();
+        text.extend(members.iter().map(|m| format!("member {m}\n")));
         xxhash_rust::xxh3::xxh3_64(text.as_bytes())
     }
 
@@ -168,7 +178,13 @@ pub fn read_deps(text: &str) -> Result<Deps, toml::de::Error> {
     let wasm_module = host_loaded && plainly_uses_wasm_bindings(&value);
     let (unpublishable, unpublished_member, publish_inherited) =
         publishing(&value, &workspace_deps);
+    let testing_tool = value
+        .get("package")
+        .and_then(toml::Value::as_table)
+        .is_some_and(testing_tool);
     Ok(Deps {
+        testing_tool,
+        workspace_members: HashSet::default(),
         publish_inherited,
         names,
         path_deps,
@@ -317,16 +333,20 @@ fn unpublished(package: &toml::Table) -> bool {
 /// `{ workspace = true }` entries (the root decides those).
 fn unregistered_dependency(manifest: &toml::Table) -> bool {
     let unregistered = |table: Option<&toml::Value>| {
-        (table.and_then(toml::Value::as_table).into_iter().flatten()).any(|(_, spec)| {
-            let has = |k: &str| spec.get(k).is_some();
-            (has("path") || has("git")) && !has("version")
-        })
+        (table.and_then(toml::Value::as_table).into_iter().flatten())
+            .any(|(_, spec)| unregistered_spec(spec))
     };
     let built = |t: &toml::Table| {
         unregistered(t.get("dependencies")) || unregistered(t.get("build-dependencies"))
     };
     let targets = manifest.get("target").and_then(toml::Value::as_table);
     built(manifest) || (targets.into_iter().flatten()).any(|(_, t)| t.as_table().is_some_and(built))
+}
+
+/// A dependency from a path or a git repository with no `version`.
+fn unregistered_spec(spec: &toml::Value) -> bool {
+    let has = |k: &str| spec.get(k).is_some();
+    (has("path") || has("git")) && !has("version")
 }
 
 /// What a workspace's root manifest decides for the members that inherit from it.
@@ -341,6 +361,9 @@ pub struct WorkspaceRoot {
     /// Its `members` and `exclude` lists, when it has members: which packages below
     /// it cargo builds.
     pub membership: Option<Membership>,
+    /// `[workspace.dependencies]` entries by `path`, `-` → `_`: the workspace's own
+    /// packages.
+    pub by_path: HashSet<String>,
 }
 
 impl WorkspaceRoot {
@@ -366,11 +389,16 @@ impl WorkspaceRoot {
                 Some((key.replace('-', "_"), (package.replace('-', "_"), local)))
             })
             .collect();
+        let by_path = (deps.into_iter().flatten())
+            .filter(|(_, spec)| spec.get("path").is_some())
+            .map(|(key, _)| key.replace('-', "_"))
+            .collect();
         let membership = workspace.and_then(Membership::of);
         Some(WorkspaceRoot {
             unpublished,
             renames,
             membership,
+            by_path,
         })
     }
 }
@@ -422,6 +450,14 @@ impl Deps {
     /// a member of the same workspace: kamu-cli).
     pub fn inherit(&mut self, root: &WorkspaceRoot) {
         self.unpublished_member |= self.publish_inherited && root.unpublished;
+        for key in self
+            .workspace_deps
+            .iter()
+            .filter(|d| root.by_path.contains(*d))
+        {
+            let package = root.renames.get(key).map_or(key, |(target, _)| target);
+            self.workspace_members.insert(package.clone());
+        }
         for (key, package) in self.names.iter_mut() {
             let Some((target, local)) = root.renames.get(key) else {
                 continue;
@@ -444,6 +480,32 @@ impl Deps {
             }
         }
     }
+}
+
+/// What a package's description says of a load or stress tester (lading: "A tool for
+/// load testing daemons."), lower-cased.
+const TESTING_TOOL_WORDS: [&str; 5] = [
+    "load test",
+    "load-test",
+    "load generator",
+    "stress test",
+    "stress-test",
+];
+
+/// `[package]` says the package is a testing tool: its `categories` hold crates.io's
+/// `development-tools::testing`, or its `description` calls it a load or stress
+/// tester. Such a tool's requests go to the program under test, whose stalls it
+/// measures: a timeout there is its owner's choice, not a resilience gap.
+fn testing_tool(package: &toml::Table) -> bool {
+    let categories = package.get("categories").and_then(toml::Value::as_array);
+    let testing = (categories.into_iter().flatten())
+        .any(|c| c.as_str() == Some("development-tools::testing"));
+    let description = package.get("description").and_then(toml::Value::as_str);
+    testing
+        || description.is_some_and(|d| {
+            let d = d.to_lowercase();
+            TESTING_TOOL_WORDS.iter().any(|w| d.contains(w))
+        })
 }
 
 /// `[package]` takes a key from its workspace (`version.workspace = true`).

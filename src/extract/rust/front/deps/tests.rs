@@ -215,3 +215,39 @@ fn a_dependency_no_registry_holds_keeps_the_package_unpublished() {
         "the root decides a workspace dependency"
     );
 }
+
+#[test]
+fn testing_tools_by_category_or_description() {
+    let tool = |package: &str| read_deps(&format!("[package]\nname = \"t\"\n{package}")).unwrap();
+    assert!(tool("description = \"A tool for load testing daemons.\"\n").testing_tool);
+    assert!(tool("description = \"HTTP Load Generator\"\n").testing_tool);
+    assert!(tool("categories = [\"development-tools::testing\"]\n").testing_tool);
+    assert!(!tool("categories = [\"development-tools::profiling\"]\n").testing_tool);
+    assert!(!tool("description = \"Uploads benchmark results to the dashboard\"\n").testing_tool);
+    assert!(!tool("").testing_tool);
+}
+
+#[test]
+fn workspace_members_are_the_roots_path_dependencies() {
+    let text = "[package]\nname = \"svc\"\nversion.workspace = true\n[dependencies]\n\
+                common.workspace = true\napi.workspace = true\ntokio.workspace = true\n";
+    let mut member = read_deps(text).unwrap();
+    member.inherit(
+        &WorkspaceRoot::read(
+            "[workspace]\n[workspace.dependencies]\ncommon = { path = \"common\" }\n\
+             api = { package = \"acme-api\", path = \"api\" }\ntokio = \"1\"\n",
+        )
+        .unwrap(),
+    );
+    let mut members: Vec<&str> = member
+        .workspace_members
+        .iter()
+        .map(String::as_str)
+        .collect();
+    members.sort_unstable();
+    assert_eq!(
+        members,
+        ["acme_api", "common"],
+        "tokio is pinned, not a member"
+    );
+}
