@@ -71,18 +71,7 @@ impl Visitor<'_, '_> {
             return done;
         }
         if self.ctx.catalog.retry.may_run(last) && self.runs_retry(&segs) {
-            // `Retry::spawn(strategy, || async { Channel::from_shared(u)?.connect().await })`:
-            // what the retried operation yields.
-            let mut value = None;
-            for a in &c.args {
-                match a {
-                    Expr::Closure(_) if value.is_none() => value = self.closure_value(a),
-                    _ => {
-                        self.expr(a);
-                    }
-                }
-            }
-            return value;
+            return self.retried_value(c);
         }
         // A generated client around a channel: `GreeterClient::new(channel)`, in a
         // package depending on tonic. Elsewhere a `*Client` is a wrapper of the
@@ -131,6 +120,22 @@ impl Visitor<'_, '_> {
             self.facts.arg_passes.push((callee.clone(), i, h));
         }
         Some(self.call_handle(callee))
+    }
+
+    /// `Retry::spawn(strategy, || async { Channel::from_shared(u)?.connect().await })`:
+    /// what the retried operation (the first closure argument) yields; the other
+    /// arguments are visited.
+    fn retried_value(&mut self, c: &ExprCall) -> Option<usize> {
+        let mut value = None;
+        for a in &c.args {
+            match a {
+                Expr::Closure(_) if value.is_none() => value = self.closure_value(a),
+                _ => {
+                    self.expr(a);
+                }
+            }
+        }
+        value
     }
 
     /// A call whose path the catalogue knows: a client constructor or request, a

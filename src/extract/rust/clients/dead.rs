@@ -111,7 +111,16 @@ pub(crate) fn dead_functions(
             .map(|(i, f)| (*i, f.test_bodies.as_slice()))
             .collect(),
     };
-    let named_once = named_once(&wanted, &scopes, rust_files, &elsewhere, &test_code);
+    // What each file's `use`s bind: a re-export (`pub use pipeline::{inlet, outlet}`
+    // in `services/mod.rs`) names a function without calling it.
+    let uses: HashMap<usize, &str> = all.iter().map(|(i, f)| (*i, &*f.routes.uses)).collect();
+    let named_once = named_once(
+        &wanted,
+        &scopes,
+        rust_files,
+        (&elsewhere, &uses),
+        &test_code,
+    );
     for set in &mut out {
         set.retain(|n| named_once.contains(n.as_str()));
     }
@@ -157,18 +166,26 @@ fn bound_elsewhere<'w>(
         let Some(module) = path_of.get(&home).map(|p| module_name(p)) else {
             continue;
         };
+        let bound = |f| use_path(f, name);
+        // The modules re-exporting the candidate (`d3/mod.rs`: `pub use
+        // metadata::get_metadata`): an import from one (`use super::get_metadata`)
+        // names the same function.
+        let at = |i: usize| path_of.get(&i).copied();
+        let reexports: HashSet<&str> = (files.iter().filter(|x| x.0 != home))
+            .filter(|x| bound(&x.1).and_then(|p| module_of(p, at(x.0))) == Some(module))
+            .filter_map(|x| path_of.get(&x.0).map(|p| module_name(p)))
+            .collect();
         for (i, f) in files.iter().map(|x| (x.0, &x.1)) {
             if i == home {
                 continue;
             }
-            let bound = f.routes.uses.lines().find_map(|l| {
-                let (n, path) = l.split_once(' ')?;
-                (n == name).then_some(path)
-            });
-            let other = match bound {
+            let other = match bound(f) {
                 Some(path) => {
-                    let mut segs = path.rsplit("::").skip(1);
-                    path.is_empty() || segs.next().is_some_and(|m| m != module)
+                    // Re-exported at a library's root (`pub use simple::report` in
+                    // `lib.rs`): another crate imports it as `its_crate::report`.
+                    let from_root = reexports.contains("") && path.matches("::").count() == 1;
+                    let theirs = |m: &str| m != module && !reexports.contains(m) && !from_root;
+                    path.is_empty() || module_of(path, at(i)).is_some_and(theirs)
                 }
                 None => (f.routes.fns.iter())
                     .any(|info| info.name == name && !info.method && info.owner.is_none()),
@@ -179,6 +196,35 @@ fn bound_elsewhere<'w>(
         }
     }
     out
+}
+
+/// The path a file's `use`s bind `name` to (empty for another party's code).
+fn use_path<'f>(f: &'f FileFacts, name: &str) -> Option<&'f str> {
+    f.routes.uses.lines().find_map(|l| {
+        let (n, path) = l.split_once(' ')?;
+        (n == name).then_some(path)
+    })
+}
+
+/// The module a use path's item is in (`metadata` of `crate::d3::metadata::get`), as
+/// named from the file `at` that writes it: `self::` is the file's module, `super::`
+/// its parent (`d3` for `use super::get` in `d3/offchain.rs`).
+fn module_of<'p>(path: &'p str, at: Option<&'p Path>) -> Option<&'p str> {
+    match path.rsplit("::").nth(1)? {
+        "self" => at.map(module_name),
+        "super" => {
+            let at = at?;
+            let dir = at.parent()?;
+            let parent = if at.file_stem().is_some_and(|s| s == "mod") {
+                dir.parent()?
+            } else {
+                dir
+            };
+            parent.file_name()?.to_str()
+        }
+        "crate" => Some(""),
+        m => Some(m),
+    }
 }
 
 /// Where the run's test code is, by candidate index: files left out as test code, and
@@ -192,12 +238,16 @@ struct TestCode<'f> {
 /// Of `names`, those that appear as a whole word exactly once in all of `files`
 /// (candidate index, path) outside test code, not counting a file where the name is
 /// another function's (`elsewhere`) or one outside the name's scope (`scopes`: the
-/// files of its closed packages, where it has one).
+/// files of its closed packages, where it has one), nor the mention a file's `use`
+/// makes of a name it binds (`uses`, [`FileRoutes::uses`]: an import or re-export
+/// calls nothing; a caller names the function again where it calls it).
+///
+/// [`FileRoutes::uses`]: crate::extract::rust::routes::FileRoutes
 fn named_once<'w>(
     names: &HashSet<&'w str>,
     scopes: &HashMap<&str, Option<HashSet<usize>>>,
     files: &[(usize, &Path)],
-    elsewhere: &HashMap<&str, HashSet<usize>>,
+    (elsewhere, uses): (&HashMap<&str, HashSet<usize>>, &HashMap<usize, &str>),
     tests: &TestCode,
 ) -> HashSet<&'w str> {
     let names: Vec<&str> = names.iter().copied().collect();
@@ -232,7 +282,9 @@ fn named_once<'w>(
                     if other(n) || !in_scope(n) {
                         0
                     } else {
-                        whole_words(&text, f, &in_test).min(2)
+                        let imported = uses.get(&i).is_some_and(|u| binds(u, n));
+                        let n = whole_words(&text, f, &in_test, 3);
+                        n.saturating_sub(usize::from(imported)).min(2)
                     }
                 })
                 .collect::<Vec<usize>>()
@@ -247,13 +299,22 @@ fn named_once<'w>(
         .collect()
 }
 
+/// Whether a file's `uses` ([`FileRoutes::uses`] lines, `name path`) bind `name`.
+///
+/// [`FileRoutes::uses`]: crate::extract::rust::routes::FileRoutes
+fn binds(uses: &str, name: &str) -> bool {
+    uses.lines()
+        .any(|l| l.split_once(' ').is_some_and(|(n, _)| n == name))
+}
+
 /// How many times the finder's word appears in `text` as a whole word (not part of
 /// a longer identifier) outside a line comment and the places `skip` says are test
-/// code, counting up to 2.
+/// code, counting up to `limit`.
 fn whole_words(
     text: &[u8],
     finder: &memchr::memmem::Finder,
     skip: &dyn Fn(usize) -> bool,
+    limit: usize,
 ) -> usize {
     let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
     let len = finder.needle().len();
@@ -265,7 +326,7 @@ fn whole_words(
                 && !in_line_comment(text, at)
                 && !skip(at)
         })
-        .take(2)
+        .take(limit)
         .count()
 }
 
@@ -289,23 +350,53 @@ mod tests {
     #[test]
     fn counts_whole_words_only() {
         let f = memchr::memmem::Finder::new("load");
-        assert_eq!(whole_words(b"fn load() {}", &f, &|_| false), 1);
+        assert_eq!(whole_words(b"fn load() {}", &f, &|_| false, 2), 1);
         assert_eq!(
-            whole_words(b"fn load_all() { reload(); loader }", &f, &|_| false),
+            whole_words(b"fn load_all() { reload(); loader }", &f, &|_| false, 2),
             0
         );
-        assert_eq!(whole_words(b"load(); x.load; load", &f, &|_| false), 2);
-        assert_eq!(whole_words(b"load", &f, &|_| false), 1);
+        assert_eq!(whole_words(b"load(); x.load; load", &f, &|_| false, 2), 2);
+        assert_eq!(whole_words(b"load", &f, &|_| false, 2), 1);
+    }
+
+    #[test]
+    fn a_use_paths_module_as_named_from_its_file() {
+        let at = |p: &'static str| Some(Path::new(p));
+        assert_eq!(
+            module_of("crate::d3::metadata::get", None),
+            Some("metadata")
+        );
+        assert_eq!(
+            module_of("super::get", at("src/d3/offchain.rs")),
+            Some("d3")
+        );
+        assert_eq!(
+            module_of("super::get", at("src/d3/inner/mod.rs")),
+            Some("d3")
+        );
+        assert_eq!(module_of("self::get", at("src/d3/mod.rs")), Some("d3"));
+        assert_eq!(module_of("crate::get", None), Some(""));
+        assert_eq!(module_of("get", None), None);
+    }
+
+    #[test]
+    fn a_use_binds_the_names_of_its_lines() {
+        let uses = "inlet_filter crate::services::pipeline::inlet_filter\ntake \n";
+        assert!(binds(uses, "inlet_filter") && binds(uses, "take"));
+        assert!(!binds(uses, "inlet") && !binds(uses, "pipeline") && !binds("", "take"));
     }
 
     #[test]
     fn a_name_in_a_line_comment_is_no_use() {
         let f = memchr::memmem::Finder::new("load");
         let commented = b"// calls load like Python's\n    fn load() {}\n/// see [load]\n";
-        assert_eq!(whole_words(commented, &f, &|_| false), 1);
+        assert_eq!(whole_words(commented, &f, &|_| false, 2), 1);
         let in_string = b"let u = \"http://x\"; load();\nfn load() {}";
-        assert_eq!(whole_words(in_string, &f, &|_| false), 2);
-        assert_eq!(whole_words(b"x(); // \"load\"\nload()", &f, &|_| false), 1);
+        assert_eq!(whole_words(in_string, &f, &|_| false, 2), 2);
+        assert_eq!(
+            whole_words(b"x(); // \"load\"\nload()", &f, &|_| false, 2),
+            1
+        );
     }
 
     #[test]
@@ -313,7 +404,7 @@ mod tests {
         let f = memchr::memmem::Finder::new("load");
         let text = b"fn load() {}\nmod tests { fn t() { load(); } }";
         let tests_at = memchr::memmem::find(text, b"mod tests").unwrap();
-        assert_eq!(whole_words(text, &f, &|at| at >= tests_at), 1);
-        assert_eq!(whole_words(text, &f, &|_| false), 2);
+        assert_eq!(whole_words(text, &f, &|at| at >= tests_at, 2), 1);
+        assert_eq!(whole_words(text, &f, &|_| false, 2), 2);
     }
 }
