@@ -209,9 +209,11 @@ impl Visitor<'_, '_> {
         } else {
             String::new()
         };
-        self.note_layer(m, &name, st);
-        if st.layered {
-            self.note_timed_service(m, &name, st);
+        if let Some(layer) = st.layer {
+            st.layered |= self.adds_timeout_layer(layer, m, &name);
+            if st.layered {
+                self.note_timed_service(layer, m, &name);
+            }
         }
         let request = self.is_request(st, &name, awaited);
         let outer = std::mem::take(&mut self.merged_request);
@@ -282,94 +284,6 @@ impl Visitor<'_, '_> {
             || client_api
                 .is_some_and(|a| self.ctx.catalog.clients[a].is_request_method(name, awaited))
             || (unresolved && awaited && self.ctx.catalog.may_request_awaited(name))
-    }
-
-    /// On a layer builder: whether this call adds a timeout layer.
-    fn note_layer(&self, m: &ExprMethodCall, name: &str, st: &mut ChainState) {
-        let Some(i) = st.layer else { return };
-        let l = &self.ctx.catalog.layers[i];
-        if l.methods.iter().any(|x| x == name) {
-            st.layered = true;
-        }
-        if name == "layer" && m.args.first().is_some_and(|a| self.holds_timeout_layer(a)) {
-            st.layered = true;
-        }
-    }
-
-    /// `.add_service(GreeterServer::new(MyGreeter::new()))` on a server builder with a
-    /// timeout: records the service's type (`MyGreeter`, also through `Arc::new(..)`,
-    /// a struct literal or `default()`).
-    fn note_timed_service(&mut self, m: &ExprMethodCall, name: &str, st: &ChainState) {
-        let Some(i) = st.layer else { return };
-        if !self.ctx.catalog.layers[i].serves.iter().any(|s| s == name) {
-            return;
-        }
-        let mut e = m.args.first();
-        while let Some(x) = e {
-            e = match x {
-                Expr::MethodCall(mc) => Some(&*mc.receiver),
-                Expr::Reference(r) => Some(&*r.expr),
-                Expr::Paren(p) => Some(&*p.expr),
-                Expr::Struct(s) => {
-                    let ty = s.path.segments.last().map(|s| s.ident.to_string());
-                    self.facts.timed_services.extend(ty);
-                    return;
-                }
-                // A unit struct (`GreeterServer::new(MyGreeter)`).
-                Expr::Path(p) => {
-                    let ty = p.path.segments.last().map(|s| s.ident.to_string());
-                    let unit = ty.filter(|t| t.starts_with(|c: char| c.is_ascii_uppercase()));
-                    self.facts.timed_services.extend(unit);
-                    return;
-                }
-                Expr::Call(c) => {
-                    let Expr::Path(p) = &*c.func else { return };
-                    let segs = &p.path.segments;
-                    let n = segs.len();
-                    let wrapper = n >= 2
-                        && (segs[n - 2].ident.to_string().ends_with("Server")
-                            || segs[n - 2].ident == "Arc");
-                    match c.args.first() {
-                        Some(a) if wrapper => Some(a),
-                        _ if n >= 2 => {
-                            let ty = segs[n - 2].ident.to_string();
-                            self.facts.timed_services.push(ty);
-                            return;
-                        }
-                        _ => return,
-                    }
-                }
-                _ => return,
-            };
-        }
-    }
-
-    /// Whether a value is a timeout layer: its expression makes one (`TimeoutLayer::new(d)`,
-    /// also inside `Either::Right(..)` or an `Option`'s `map_or_else`), or it is a
-    /// variable bound to such a value (`let timeout = self.timeout.map_or_else(|| ..,
-    /// |d| Either::Right(TimeoutLayer::new(d)));` then `.layer(timeout)`: kitsune's
-    /// client builder, whose default sets the timeout).
-    pub(super) fn holds_timeout_layer(&self, e: &Expr) -> bool {
-        if let Expr::Path(p) = e {
-            if let Some(name) = p.path.get_ident() {
-                let name = name.to_string();
-                if self.scopes.iter().any(|s| s.timeout_layers.contains(&name)) {
-                    return true;
-                }
-            }
-        }
-        struct Paths<'a>(Vec<&'a syn::Path>);
-        impl<'a> syn::visit::Visit<'a> for Paths<'a> {
-            fn visit_path(&mut self, p: &'a syn::Path) {
-                self.0.push(p);
-            }
-        }
-        let mut paths = Paths(Vec::new());
-        syn::visit::Visit::visit_expr(&mut paths, e);
-        paths.0.into_iter().any(|p| {
-            p.segments.len() >= 2
-                && matches!(self.path_role(p), Some((PathRole::TimeoutLayerCtor, _)))
-        })
     }
 
     /// Visits the arguments of one call, inside a timeout wrapper or a breaker guard

@@ -35,6 +35,7 @@ mod guards;
 mod handles;
 mod items;
 mod jobs;
+mod layers;
 mod lets;
 pub mod link;
 mod listener;
