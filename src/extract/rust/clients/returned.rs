@@ -18,7 +18,7 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::foreign::Foreign;
-use crate::extract::rust::facts::{Chain, Origin};
+use crate::extract::rust::facts::{Chain, FnFact, Origin};
 use crate::extract::rust::{Deps, FileFacts};
 
 /// One file of a package: (candidate index, facts).
@@ -32,16 +32,27 @@ pub(super) fn add_returned_chains(
     names: &[Option<&str>],
     foreign: &mut [Foreign],
 ) {
+    // The keys of the functions that return a client they build: only calls of those
+    // are looked at (and their chains decoded).
+    let factories: HashSet<&str> = (packages.iter().flat_map(|(_, files)| files.iter()))
+        .flat_map(|(_, f)| f.fns.iter().filter(|func| !built(f, func).is_empty()))
+        .map(|func| func.name.as_str())
+        .collect();
+    if factories.is_empty() {
+        return;
+    }
     // Per package: the callers' handles by the key they call, and the keys some
     // caller's value escapes through.
-    let calls: Vec<Calls> = packages.iter().map(|(_, files)| calls_of(files)).collect();
-    if calls.iter().all(|c| c.chains.is_empty()) {
+    let calls: Vec<Calls> = (packages.iter())
+        .map(|(_, files)| calls_of(files, &factories))
+        .collect();
+    if calls.iter().all(Calls::is_empty) {
         return;
     }
     for (j, (_, files)) in packages.iter().enumerate() {
         let Some(name) = names[j] else { continue };
         let users: Vec<usize> = (0..packages.len())
-            .filter(|&k| k != j && !calls[k].chains.is_empty())
+            .filter(|&k| k != j && !calls[k].is_empty())
             .filter(|&k| packages[k].0.is_some_and(|d| d.depends_on(name)))
             .collect();
         if users.is_empty() {
@@ -49,7 +60,11 @@ pub(super) fn add_returned_chains(
         }
         for (fi, (_, f)) in files.iter().enumerate() {
             for func in &f.fns {
+                let clients = built(f, func);
                 let key = func.name.as_str();
+                if clients.is_empty() {
+                    continue;
+                }
                 if users.iter().any(|&k| calls[k].escaped.contains(key)) {
                     continue;
                 }
@@ -60,19 +75,21 @@ pub(super) fn add_returned_chains(
                 if met.is_empty() {
                     continue;
                 }
-                // A client built and returned, not the outcome of a one-shot request
-                // (`reqwest::get(url).await?.text().await`, a `String`).
-                for &h in &func.returns {
-                    if matches!(&f.handles[h].origin, Origin::Client(c) if !c.request) {
-                        foreign[j]
-                            .entry((fi, h))
-                            .or_default()
-                            .extend(met.iter().cloned());
-                    }
+                for h in clients {
+                    let list = foreign[j].entry((fi, h)).or_default();
+                    list.extend(met.iter().cloned());
                 }
             }
         }
     }
+}
+
+/// The clients a function builds and returns: not the outcome of a one-shot request
+/// (`reqwest::get(url).await?.text().await`, a `String`).
+fn built(f: &FileFacts, func: &FnFact) -> Vec<usize> {
+    (func.returns.iter().copied())
+        .filter(|&h| matches!(&f.handles[h].origin, Origin::Client(c) if !c.request))
+        .collect()
 }
 
 /// A package's calls of other packages' functions by path.
@@ -84,7 +101,16 @@ struct Calls<'a> {
     escaped: HashSet<&'a str>,
 }
 
-fn calls_of(files: &[PackageFile]) -> Calls<'_> {
+impl Calls<'_> {
+    /// No call of a factory: neither a use seen nor one escaping (a package whose
+    /// every call keeps the value still keeps the factory's client from meeting
+    /// anything).
+    fn is_empty(&self) -> bool {
+        self.chains.is_empty() && self.escaped.is_empty()
+    }
+}
+
+fn calls_of<'a>(files: &'a [PackageFile], factories: &HashSet<&str>) -> Calls<'a> {
     let mut out = Calls::default();
     for (_, f) in files {
         let kept: HashSet<usize> = (f.field_binds.iter().map(|(_, h)| *h))
@@ -97,6 +123,9 @@ fn calls_of(files: &[PackageFile]) -> Calls<'_> {
             let Origin::Workspace { callee } = &handle.origin else {
                 continue;
             };
+            if !factories.contains(callee.as_str()) {
+                continue;
+            }
             if kept.contains(&h) {
                 out.escaped.insert(callee);
             } else {
