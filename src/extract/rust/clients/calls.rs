@@ -122,6 +122,12 @@ impl Visitor<'_, '_> {
         Some(self.call_handle(callee))
     }
 
+    /// Whether a call by this path runs a retry of the retry catalogue.
+    fn runs_retry(&self, segs: &[String]) -> bool {
+        (self.imports.resolve(segs).into_iter())
+            .any(|p| self.ctx.catalog.retry.is_run(&p.join("::")))
+    }
+
     /// `Retry::spawn(strategy, || async { Channel::from_shared(u)?.connect().await })`:
     /// what the retried operation (the first closure argument) yields; the other
     /// arguments are visited.

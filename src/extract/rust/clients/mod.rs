@@ -356,12 +356,6 @@ impl Visitor<'_, '_> {
         })
     }
 
-    /// Whether a call by this path runs a retry of the retry catalogue.
-    fn runs_retry(&self, segs: &[String]) -> bool {
-        (self.imports.resolve(segs).into_iter())
-            .any(|p| self.ctx.catalog.retry.is_run(&p.join("::")))
-    }
-
     /// A function of this package called by path: its link key.
     fn local_callee(&self, segs: &[String]) -> Option<String> {
         let local = self.imports.is_local(segs) || (self.ctx.deps.is_none() && segs.len() == 1);
