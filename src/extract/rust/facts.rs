@@ -55,6 +55,22 @@ pub struct CallFact {
     /// `if` whose other branch bounds the same request.
     #[serde(default)]
     pub configurable: bool,
+    /// Where arguments come from when a helper or a caller may have bounded them
+    /// (a request a function returns, one the function was handed), in order.
+    #[serde(default)]
+    pub arg_sources: Vec<ArgSource>,
+}
+
+/// Where an argument of a call on a tracked value comes from, when its timeout may
+/// have been set out of sight ([`crate::extract::rust::clients`]' `handed` module).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ArgSource {
+    /// The enclosing function's request parameter: a caller made it
+    /// (`fn create_task(&self, req: Request<T>) { client.create_task(req) }`).
+    Param,
+    /// What a function of the workspace returns (link key): `make_request(t, cfg)`,
+    /// in place or through a `let`.
+    Made(CompactString),
 }
 
 /// Calls made on one value, in order.
@@ -229,6 +245,15 @@ pub struct FileFacts {
     /// `request-builders` type): their requests are sent by their callers.
     #[serde(default)]
     pub request_builder_fns: Vec<String>,
+    /// Functions (link keys) that return a request they set a timeout on
+    /// (`let mut r = Request::new(t); r.set_timeout(d); r`): a request they make is
+    /// bounded wherever it is sent. Empty in most files.
+    #[serde(default)]
+    pub request_makers: Vec<String>,
+    /// Some call on a tracked value passes the enclosing function's request
+    /// parameter ([`ArgSource::Param`]): its callers decide that request's timeout.
+    #[serde(default)]
+    pub param_requests: bool,
     /// A handle stored in `self.<name>`: (name, handle).
     pub field_binds: Vec<(String, usize)>,
     /// A handle kept in a `static` (`static HTTP: LazyLock<Client> = ..`): (name,

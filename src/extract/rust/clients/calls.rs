@@ -82,7 +82,14 @@ impl Visitor<'_, '_> {
             && matches!(last, "new" | "with_interceptor" | "with_origin")
             && self.ctx.deps.is_none_or(|d| d.depends_on("tonic"))
         {
-            return self.args_keep_first(&c.args);
+            let first = self.args_keep_first(&c.args);
+            // The package's own wrapper of that name (databend's `TaskClient::new(
+            // channel)` keeping the generated client in a field) meets the channel
+            // through its parameter; a generated client (its file skipped) has none.
+            if let (Some(h), Some(key)) = (first, self.local_callee(&segs)) {
+                self.facts.arg_passes.push((key, 0, h));
+            }
+            return first;
         }
         // A service's configuration built from a loaded shared one (the AWS SDKs'
         // `aws_sdk_sns::config::Builder::from(&shared_config)`): what its chain sets
@@ -330,6 +337,7 @@ impl Visitor<'_, '_> {
             breaker: false,
             in_fn: None,
             configurable: self.is_configurable(&m.args),
+            arg_sources: Vec::new(),
         }
     }
 }

@@ -6,7 +6,7 @@ use syn::{Expr, ExprMethodCall};
 use super::syntax::*;
 use super::Visitor;
 use crate::extract::rust::catalog::PathRole;
-use crate::extract::rust::facts::{CallFact, Chain, Origin};
+use crate::extract::rust::facts::{ArgSource, CallFact, Chain, Origin};
 use crate::extract::rust::front::ident::with_ident_str;
 use crate::tree::Span;
 
@@ -217,7 +217,7 @@ impl Visitor<'_, '_> {
         }
         let request = self.is_request(st, &name, awaited);
         let outer = std::mem::take(&mut self.merged_request);
-        let arg_methods = self.chain_args(m, &name, st, request);
+        let (arg_methods, arg_sources) = self.chain_args(m, &name, st, request);
         let merged = std::mem::replace(&mut self.merged_request, outer);
         if request {
             st.in_request = true;
@@ -241,6 +241,7 @@ impl Visitor<'_, '_> {
                     breaker: false,
                     in_fn: None,
                     configurable: false,
+                    arg_sources: Vec::new(),
                 });
             }
             return;
@@ -262,6 +263,7 @@ impl Visitor<'_, '_> {
             breaker: self.breaker > 0,
             in_fn: self.fn_name.as_deref().map(Into::into),
             configurable: self.is_configurable(&m.args),
+            arg_sources,
         });
     }
 
@@ -287,14 +289,15 @@ impl Visitor<'_, '_> {
     }
 
     /// Visits the arguments of one call, inside a timeout wrapper or a breaker guard
-    /// when the chain makes one; returns the methods called on the variables passed.
+    /// when the chain makes one; returns the methods called on the variables passed,
+    /// and where the arguments come from when a helper or a caller made them.
     fn chain_args(
         &mut self,
         m: &ExprMethodCall,
         name: &str,
         st: &mut ChainState,
         request: bool,
-    ) -> Vec<String> {
+    ) -> (Vec<String>, Vec<ArgSource>) {
         let wrap_args = st.layered && name == "service";
         if wrap_args {
             self.wrapped += 1;
@@ -314,12 +317,19 @@ impl Visitor<'_, '_> {
             .filter(|_| super::handles::FALLBACK_CALLS.contains(&name));
         let mark = self.facts.handles.len();
         let mut arg_methods = Vec::new();
+        let mut sources = Vec::new();
         let combined = self.combinator(m, st.handle);
         if let Some(value) = combined {
             st.take_combined(value, mark);
         }
         for a in m.args.iter().filter(|_| combined.is_none()) {
-            self.chain_arg(m, a, st, (request, consumed), &mut arg_methods);
+            self.chain_arg(
+                m,
+                a,
+                st,
+                (request, consumed),
+                (&mut arg_methods, &mut sources),
+            );
         }
         if let Some(h) = fallback {
             self.drop_fallbacks(h, mark);
@@ -330,7 +340,7 @@ impl Visitor<'_, '_> {
         if guard_args {
             self.breaker -= 1;
         }
-        arg_methods
+        (arg_methods, sources)
     }
 
     /// Whether the arguments of call `name` run guarded by a breaker, so the calls in
@@ -358,7 +368,7 @@ impl Visitor<'_, '_> {
         a: &Expr,
         st: &mut ChainState,
         (request, consumed): (bool, bool),
-        arg_methods: &mut Vec<String>,
+        (arg_methods, sources): (&mut Vec<String>, &mut Vec<ArgSource>),
     ) {
         // A request built in the argument of a request call on the same client.
         let chain_arg = matches!(a, Expr::MethodCall(_)) || ends_in_method_call(a);
@@ -392,6 +402,21 @@ impl Visitor<'_, '_> {
             if let Some(ms) = self.scopes.last().and_then(|s| s.var_methods.get(&var)) {
                 arg_methods.extend(ms.iter().cloned());
             }
+            if self
+                .scopes
+                .last()
+                .is_some_and(|s| s.request_params.contains(&var))
+            {
+                sources.push(ArgSource::Param);
+                self.facts.param_requests = true;
+            }
+        }
+        let made = value.and_then(|h| match &self.facts.handles[h].origin {
+            Origin::Call { callee } | Origin::Workspace { callee } => Some(callee.as_str()),
+            _ => None,
+        });
+        if let Some(callee) = made {
+            sources.push(ArgSource::Made(callee.into()));
         }
     }
 }

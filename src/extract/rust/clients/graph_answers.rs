@@ -9,6 +9,7 @@ use super::callgraph::CallGraph;
 use super::detached::detached_functions;
 use super::gates::gated_functions;
 use super::guards::{any_breaker_shape, hand_guarded};
+use super::handed::handed_functions;
 use super::jobs::job_functions;
 use super::periodic::periodic_functions;
 use super::pools::pooled_functions;
@@ -32,6 +33,7 @@ pub(super) struct GraphAnswers {
     pub(super) jobs: Vec<HashMap<String, String>>,
     pub(super) pooled: Vec<HashMap<String, String>>,
     pub(super) timed: Vec<HashMap<String, String>>,
+    pub(super) handed: Vec<HashMap<String, String>>,
     pub(super) requests: RequestPaths,
 }
 
@@ -46,6 +48,7 @@ impl GraphAnswers {
             jobs: vec![HashMap::default(); n],
             pooled: vec![HashMap::default(); n],
             timed: vec![HashMap::default(); n],
+            handed: vec![HashMap::default(); n],
             requests: RequestPaths {
                 off: vec![None; n],
                 bounded: vec![None; n],
@@ -60,10 +63,12 @@ impl GraphAnswers {
 /// only detached tasks run ([`detached_functions`]), those only a command gate runs
 /// ([`gated_functions`]), those only queued jobs run ([`job_functions`]), those only
 /// pool connects run ([`pooled_functions`]), those only
-/// timeout wrappers run ([`timed_functions`]), those no request reaches
+/// timeout wrappers run ([`timed_functions`]), those every caller hands a bounded
+/// request ([`handed_functions`]), those no request reaches
 /// ([`request_path`]). The graph is built only when a question needs
 /// it (most runs have no tool beside a library, no hand-written breaker, no periodic
-/// loop, no detached task, no command gate, no timeout wrapper and no request entry).
+/// loop, no detached task, no command gate, no timeout wrapper, no request wrapper and
+/// no request entry).
 pub(super) fn call_graph_answers(
     packages: &[(Option<&Deps>, &[PackageFile])],
     paths: &[Vec<PathBuf>],
@@ -117,6 +122,10 @@ pub(super) fn call_graph_answers(
             true => timed_functions(g, &files, &tools.reach(packages)),
             false => none(),
         },
+        handed: match asked.handed {
+            true => handed_functions(g, &files, &tools.reach(packages)),
+            false => none(),
+        },
         requests: match asked.requests {
             true => request_path(
                 g,
@@ -159,6 +168,7 @@ struct Questions {
     jobs: bool,
     pools: bool,
     timed: bool,
+    handed: bool,
     requests: bool,
 }
 
@@ -187,6 +197,7 @@ impl Questions {
             jobs: any(&|f| !f.jobs.is_empty()),
             pools: any(&|f| !f.pooled.is_empty()),
             timed: any(&|f| !f.timed.is_empty()),
+            handed: any(&|f| f.param_requests),
             requests: any(&has_entries),
         }
     }
@@ -202,6 +213,7 @@ impl Questions {
             || self.jobs
             || self.pools
             || self.timed
+            || self.handed
             || self.requests
     }
 }

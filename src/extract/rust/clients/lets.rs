@@ -8,6 +8,7 @@ use syn::Expr;
 use super::syntax::*;
 use super::Visitor;
 use crate::extract::rust::facts::Target;
+use crate::extract::rust::front::ident::with_ident_str;
 
 impl<'ast> Visitor<'_, '_> {
     /// A `let` outside test code.
@@ -41,6 +42,10 @@ impl<'ast> Visitor<'_, '_> {
                 _ => None,
             };
             let mut h = self.expr(&init.expr);
+            if let Some(name) = name {
+                // `let req = other;`: no longer the request a caller handed in.
+                with_ident_str(name, |n| self.scope().request_params.remove(n));
+            }
             if let (Some(before), Some(name)) = (block, name) {
                 let made = self.chains_since(&before);
                 if !made.is_empty() {

@@ -124,6 +124,8 @@ impl Cx<'_, '_> {
             in_fn: in_fn.clone(),
             configurable: false,
             under: None,
+            handed: false,
+            made: None,
         });
         let client = ClientSite {
             api: entry_api,
@@ -134,6 +136,7 @@ impl Cx<'_, '_> {
             origin_wrapped: *wrapped,
             timed_closures: &t.timed,
             timed_above: &library.timed,
+            handed: (&library.handed, &library.makers),
             pooled: self.pooled,
             in_fn: in_fn.as_deref(),
             streaming: &t.streaming,

@@ -32,6 +32,7 @@ mod foreign;
 mod gates;
 mod graph_answers;
 mod guards;
+mod handed;
 mod handles;
 mod items;
 mod jobs;
@@ -124,6 +125,9 @@ struct Scope {
     vars: FxHashMap<String, usize>,
     /// Methods called on variables that are not handles (`req.set_timeout(d)`).
     var_methods: FxHashMap<String, Vec<String>>,
+    /// The function's parameters typed as a request (`req: Request<T>`): a call
+    /// passing one sends what a caller made ([`handed`]).
+    request_params: rustc_hash::FxHashSet<String>,
     returns: Vec<usize>,
     /// Closures bound by `let` → their link key (`<fn>::{closure name}`).
     closures: FxHashMap<String, String>,
@@ -498,6 +502,12 @@ impl Visitor<'_, '_> {
             syn::FnArg::Receiver(_) => None,
         });
         for (index, t) in typed.enumerate() {
+            if handed::is_request_type(&t.ty) {
+                if let Some(p) = pat_ident(&t.pat) {
+                    self.scope().request_params.insert(p);
+                }
+                continue;
+            }
             // Only parameters whose type may be a client: tracking every parameter
             // would record calls on strings and maps too.
             if !may_be_client(&t.ty) {
@@ -525,6 +535,9 @@ impl Visitor<'_, '_> {
                     syn::Stmt::Expr(e, None) if i + 1 == n => {
                         if let Some(h) = v.expr(e) {
                             v.scope().returns.push(h);
+                        }
+                        if v.returns_bounded_request(e) {
+                            v.facts.request_makers.push(name.clone());
                         }
                     }
                     _ => v.visit_stmt(stmt),

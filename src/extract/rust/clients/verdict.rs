@@ -10,7 +10,7 @@ use super::link::{entry, scalar};
 use super::nodes::{client_node, Evidence};
 use super::pools::Pooled;
 use crate::extract::rust::catalog::{has, ClientApi};
-use crate::extract::rust::facts::{Chain, Target};
+use crate::extract::rust::facts::{ArgSource, Chain, Target};
 use crate::tree::{Node, Span, Value};
 
 /// One request made from a client.
@@ -30,6 +30,11 @@ pub(super) struct Req {
     /// Why a caller's timeout wrapper bounds it, when only such wrappers run its
     /// function ([`super::timed`]).
     pub(super) under: Option<String>,
+    /// It sends the request its function was handed, or one a function of the
+    /// workspace made (that function's key): a caller or the maker may bound it
+    /// ([`super::handed`]).
+    pub(super) handed: bool,
+    pub(super) made: Option<String>,
 }
 
 /// What a client's calls amount to under its catalogue entry.
@@ -116,6 +121,11 @@ fn eval_chains<'a>(
                     in_fn: call.in_fn.as_deref().map(String::from),
                     configurable: call.configurable,
                     under: None,
+                    handed: call.arg_sources.contains(&ArgSource::Param),
+                    made: call.arg_sources.iter().find_map(|s| match s {
+                        ArgSource::Made(k) => Some(k.to_string()),
+                        ArgSource::Param => None,
+                    }),
                 });
                 req = Some(ev.requests.len() - 1);
                 // Only a request method the catalogue names (not `*`) can carry a
@@ -207,6 +217,9 @@ pub(super) struct ClientSite<'a> {
     /// The package's functions only a caller's timeout wrapper runs, by name, each
     /// with why ([`super::timed`]).
     pub(super) timed_above: &'a HashMap<String, String>,
+    /// The package's functions every caller hands a bounded request, by name, and
+    /// the run's functions that make one ([`super::handed`]).
+    pub(super) handed: (&'a HashMap<String, String>, &'a HashSet<String>),
     /// The package's connects made for a connection pool ([`super::pools`]), and the
     /// function (link key) the client is built in.
     pub(super) pooled: &'a Pooled<'a>,
@@ -242,6 +255,7 @@ pub(super) fn judge_client(
         origin_wrapped,
         timed_closures,
         timed_above,
+        handed,
         pooled,
         in_fn,
         streaming,
@@ -259,7 +273,12 @@ pub(super) fn judge_client(
         .iter()
         .map(|s| eval_chains(api, s.iter().copied(), None, (file, bound)))
         .collect();
-    let requests = requests_of(&own, &site_evals, timed_closures, (timed_above, pooled));
+    let requests = requests_of(
+        &own,
+        &site_evals,
+        timed_closures,
+        (timed_above, handed, pooled),
+    );
     let guarded = own.breaker || site_evals.iter().any(|s| s.breaker);
     let here = |(f, s, text): Found| (if f == file { s } else { span }, text);
     let disabled = disabled_reason(&own, &site_evals, api).map(here);
@@ -328,12 +347,13 @@ fn mark_node(
 /// Every request made from the client (its own chains', then its hand-over sites'),
 /// each marked timed or configurable when it runs in a closure whose calls all run
 /// under a timeout (`timed_closures`), timed when only a caller's timeout wrapper
-/// runs its function (`timed_above`) or a pool connects in it (`pooled`).
+/// runs its function (`timed_above`), a pool connects in it (`pooled`), or a helper
+/// or every caller bounds the request it sends (`handed`).
 fn requests_of(
     own: &Eval,
     site_evals: &[Eval],
     timed_closures: &HashMap<&str, bool>,
-    (timed_above, pooled): (&HashMap<String, String>, &Pooled),
+    (timed_above, handed, pooled): (&HashMap<String, String>, Handed, &Pooled),
 ) -> Vec<Req> {
     let mut requests = own.requests.clone();
     requests.extend(site_evals.iter().flat_map(|s| s.requests.iter().cloned()));
@@ -352,8 +372,32 @@ fn requests_of(
             r.timed = true;
             r.under = Some(why.to_string());
         }
+        if !r.timed {
+            r.under = handed_bound(r, handed);
+            r.timed = r.under.is_some();
+        }
     }
     requests
+}
+
+/// The functions every caller hands a bounded request (by name, with why) and the
+/// functions that make one ([`super::handed`]).
+type Handed<'a> = (&'a HashMap<String, String>, &'a HashSet<String>);
+
+/// Why the request `r` sends is bounded out of sight, if it is: a maker made it, or
+/// its function's every caller hands it a bounded one.
+fn handed_bound(r: &Req, (by_callers, makers): Handed) -> Option<String> {
+    if let Some(k) = r.made.as_deref().filter(|k| makers.contains(*k)) {
+        return Some(format!(
+            "its request is made by `{k}`, which sets a timeout on it"
+        ));
+    }
+    let f = r
+        .in_fn
+        .as_deref()
+        .filter(|_| r.handed)
+        .and_then(super::workspace::fn_name)?;
+    by_callers.get(f).cloned()
 }
 
 /// The one address every request names, if there is one. A request whose address is

@@ -87,6 +87,12 @@ pub struct LibraryReach {
     /// The package's functions only timeout wrappers run (a caller's
     /// `timeout(d, ..)`, any number of calls up), each with why ([`super::timed`]).
     pub timed: HashMap<String, String>,
+    /// The package's functions every caller hands a request with its own timeout,
+    /// each with why ([`super::handed`]).
+    pub handed: HashMap<String, String>,
+    /// The run's functions that return a request they set a timeout on, by key
+    /// ([`super::handed`]).
+    pub makers: HashSet<String>,
     /// When the run serves requests: the package's functions no request entry
     /// reaches, by (package file index, name) ([`super::request_path`]).
     pub off_path: Option<OffPath>,
@@ -283,7 +289,10 @@ pub fn library_reach(
         (&sdk, &dispatches),
         &runs_long,
     );
+    let files: Vec<&[PackageFile]> = packages.iter().map(|(_, f)| *f).collect();
+    let makers = super::handed::request_makers(&files);
     for (j, r) in reach.iter_mut().enumerate() {
+        r.makers.clone_from(&makers);
         let others = |k: usize| k != j && roles[k] == Role::LongRunning;
         let long_running_other = (0..roles.len()).any(others);
         r.built_into_nothing =
@@ -449,6 +458,8 @@ fn assemble(
             jobs: take(&mut a.jobs[j]),
             pooled: take(&mut a.pooled[j]),
             timed: take(&mut a.timed[j]),
+            handed: take(&mut a.handed[j]),
+            makers: HashSet::default(),
             off_path: a.requests.off[j].take(),
             bounded: a.requests.bounded[j].take(),
             foreign: std::mem::take(&mut foreign[j]),

@@ -141,6 +141,13 @@ impl FnInfo {
             || (self.method && bit(self.params.saturating_add(1)))
     }
 
+    /// [`Self::takes`] for a call written as a method call or a plain function call
+    /// only: as many arguments as its parameters (a wrapper is rarely called with its
+    /// `self` spelled out).
+    pub fn takes_exactly(&self, counts: u64) -> bool {
+        self.params == ARGS_UNKNOWN || counts & (1 << self.params.min(63)) != 0
+    }
+
     pub fn new(
         name: CompactString,
         evidence: Evidence,
