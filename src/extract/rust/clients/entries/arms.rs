@@ -27,6 +27,7 @@ impl Visitor<'_, '_> {
             };
             let own = |m: &str| own_library(self.ctx.deps, m);
             let module = arm_module(&arm.body, &is_module, &own);
+            let module = module.or_else(|| self.imported_module(&arm.body, &is_module, &own));
             let module = module.or_else(|| self.value_module(arm).map(|m| (m, false)));
             let Some((mut module, of_library)) = module else {
                 continue;
@@ -57,6 +58,29 @@ impl Visitor<'_, '_> {
     }
 }
 
+impl Visitor<'_, '_> {
+    /// The library module of a function an arm calls by a name it imports (`use
+    /// meta::cluster::dump::dump;` then `Commands::Dump { .. } => dump(&b).await`):
+    /// `cluster/dump`, the modules between the library and the function, so that
+    /// commands kept in one directory are each an entry of their own.
+    fn imported_module(
+        &self,
+        body: &Expr,
+        is_module: &dyn Fn(&str) -> bool,
+        is_own: &dyn Fn(&str) -> bool,
+    ) -> Option<(String, bool)> {
+        let p = arm_call(body, is_module)?;
+        let name = p.get_ident()?.to_string();
+        let path = self.imports.path(&[name], false);
+        match path.as_slice() {
+            [first, modules @ .., _] if !modules.is_empty() && is_own(first) => {
+                Some((modules.join("/"), true))
+            }
+            _ => None,
+        }
+    }
+}
+
 /// Whether a path's first segment names the package's own library: `crate`, or the
 /// library's name as its binaries write it.
 fn own_library(deps: Option<&Deps>, first: &str) -> bool {
@@ -80,6 +104,22 @@ pub(super) fn arm_module(
     is_module: &dyn Fn(&str) -> bool,
     is_own: &dyn Fn(&str) -> bool,
 ) -> Option<(String, bool)> {
+    let p = arm_call(body, is_module)?;
+    let segments = &p.segments;
+    let first = segments.first()?.ident.to_string();
+    match segments.len() {
+        n if n >= 3 && is_own(&first) => Some((segments[1].ident.to_string(), true)),
+        n if n >= 2 => Some((first, false)),
+        _ => None,
+    }
+}
+
+/// The path of the function an arm's body calls, seen through the wrappers
+/// [`arm_module`] sees through.
+pub(super) fn arm_call<'e>(
+    body: &'e Expr,
+    is_module: &dyn Fn(&str) -> bool,
+) -> Option<&'e syn::Path> {
     let mut value = arm_value(body);
     loop {
         value = match value {
@@ -100,13 +140,7 @@ pub(super) fn arm_module(
     }
     let Expr::Call(c) = value else { return None };
     let Expr::Path(p) = &*c.func else { return None };
-    let segments = &p.path.segments;
-    let first = segments.first()?.ident.to_string();
-    match segments.len() {
-        n if n >= 3 && is_own(&first) => Some((segments[1].ident.to_string(), true)),
-        n if n >= 2 => Some((first, false)),
-        _ => None,
-    }
+    Some(&p.path)
 }
 
 /// Whether statements call a function of a module (`a::run()`, `is_module`): before a

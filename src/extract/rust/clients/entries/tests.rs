@@ -169,6 +169,16 @@ fn an_arm_calls_a_function_of_a_module() {
         Some("login".into()),
         "a type's function before the tail"
     );
+    // An arm that only reports the error of the work it hands on.
+    assert_eq!(
+        arm_module("{ if let Err(e) = admin::run(&c).await { eprintln!(\"{e}\"); } }"),
+        Some("admin".into())
+    );
+    assert_eq!(
+        arm_module("{ if let Some(c) = admin::run(&c) { eprintln!(\"{c}\"); } }"),
+        None,
+        "no error report"
+    );
     // A module of the package's own library, named from its binary.
     let of_library = |text: &str| super::arms::arm_module(&expr(text), &modules, &own);
     assert_eq!(

@@ -81,31 +81,38 @@ impl<'a> Units<'a> {
         match self.files[root].1.dispatch.as_slice() {
             [] => None,
             [m] => {
-                let file = self.module_file(base, m)?;
-                (self.files[file].1.dispatch.len() >= 2).then(|| (file, base.join(m)))
+                let (file, dir) = self.module_place(base, m)?;
+                (self.files[file].1.dispatch.len() >= 2).then_some((file, dir))
             }
             _ => Some((root, base.to_path_buf())),
         }
     }
 
-    /// The file of module `m` declared in module directory `base`: `m.rs` or
-    /// `m/mod.rs`.
-    fn module_file(&self, base: &Path, m: &str) -> Option<usize> {
-        [base.join(format!("{m}.rs")), base.join(m).join("mod.rs")]
-            .into_iter()
-            .find_map(|p| self.by_path.get(p.as_path()).copied())
+    /// The file of module `m` declared in module directory `base` (`m.rs` or
+    /// `m/mod.rs`), with its own module directory; for a binary under `src/bin`, a
+    /// module of the package's library (`src/m.rs`) when the binary has none so named.
+    fn module_place(&self, base: &Path, m: &str) -> Option<(usize, PathBuf)> {
+        let file = |base: &Path| {
+            [base.join(format!("{m}.rs")), base.join(m).join("mod.rs")]
+                .into_iter()
+                .find_map(|p| self.by_path.get(p.as_path()).copied())
+                .map(|f| (f, base.join(m)))
+        };
+        file(base).or_else(|| {
+            base.starts_with("src/bin")
+                .then(|| file(Path::new("src")))?
+        })
     }
 
     /// The modules file `root` (module directory `base`) dispatches to, each an
     /// entry: judged, or split further when it dispatches too.
     pub(super) fn split(&self, root: usize, base: &Path, name: &str, out: &mut [Option<String>]) {
         for m in &self.files[root].1.dispatch {
-            let Some(file) = self.module_file(base, m) else {
+            let Some((file, dir)) = self.module_place(base, m) else {
                 continue;
             };
             let last = m.rsplit('/').next().unwrap_or(m);
             let command = format!("{name} {}", last.replace('_', "-"));
-            let dir = base.join(m);
             if self.files[file].1.dispatch.len() < 2 {
                 let mut unit = self.under(&dir);
                 unit.push(file);

@@ -56,7 +56,9 @@ fn names_any(a: &Attribute, names: &[&str]) -> bool {
 }
 
 /// The expression an arm's body evaluates, under `.await`, `?`, parentheses, a
-/// `return` and a block of one expression (`{ admin::run(c) }`).
+/// `return`, a block of one expression (`{ admin::run(c) }`) and an error report
+/// with no `else` (`if let Err(e) = init(&bind).await { eprintln!(..) }`: the arm's
+/// work is `init`'s).
 pub(in crate::extract::rust::clients) fn arm_value(mut body: &Expr) -> &Expr {
     loop {
         body = match body {
@@ -68,9 +70,18 @@ pub(in crate::extract::rust::clients) fn arm_value(mut body: &Expr) -> &Expr {
                 [syn::Stmt::Expr(e, _)] => e,
                 _ => return body,
             },
+            Expr::If(i) if i.else_branch.is_none() => match &*i.cond {
+                Expr::Let(l) if is_err_pattern(&l.pat) => &l.expr,
+                _ => return body,
+            },
             _ => return body,
         };
     }
+}
+
+/// `Err(e)`, `Err(_)`: the pattern of an error report.
+fn is_err_pattern(p: &Pat) -> bool {
+    matches!(p, Pat::TupleStruct(ts) if ts.path.is_ident("Err") && ts.elems.len() == 1)
 }
 
 /// The variant an arm dispatches on by value: `Self::Push(p) => p.run(..).await`
