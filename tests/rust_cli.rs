@@ -227,7 +227,7 @@ fn deeply_nested_file_is_refused_not_fatal() {
     write(
         root,
         "src/ok.rs",
-        "fn f() { let _c = reqwest::Client::new(); }\n",
+        "fn f() -> reqwest::Client { reqwest::Client::new() }\n",
     );
     let (json, _) = check_json(root);
     let errors = json["errors"].as_array().unwrap();

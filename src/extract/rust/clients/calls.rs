@@ -73,23 +73,8 @@ impl Visitor<'_, '_> {
         if self.ctx.catalog.retry.may_run(last) && self.runs_retry(&segs) {
             return self.retried_value(c);
         }
-        // A generated client around a channel: `GreeterClient::new(channel)`, in a
-        // package depending on tonic. Elsewhere a `*Client` is a wrapper of the
-        // package's own (`DdClient::new(http, key)` storing the client in a field):
-        // the client handed to it is followed there like any argument.
-        if n >= 2
-            && segs[n - 2].ends_with("Client")
-            && matches!(last, "new" | "with_interceptor" | "with_origin")
-            && self.ctx.deps.is_none_or(|d| d.depends_on("tonic"))
-        {
-            let first = self.args_keep_first(&c.args);
-            // The package's own wrapper of that name (databend's `TaskClient::new(
-            // channel)` keeping the generated client in a field) meets the channel
-            // through its parameter; a generated client (its file skipped) has none.
-            if let (Some(h), Some(key)) = (first, self.local_callee(&segs)) {
-                self.facts.arg_passes.push((key, 0, h));
-            }
-            return first;
+        if self.wraps_channel(&segs) {
+            return self.channel_wrapper(c, &segs);
         }
         // A service's configuration built from a loaded shared one (the AWS SDKs'
         // `aws_sdk_sns::config::Builder::from(&shared_config)`): what its chain sets
@@ -127,6 +112,33 @@ impl Visitor<'_, '_> {
             self.facts.arg_passes.push((callee.clone(), i, h));
         }
         Some(self.call_handle(callee))
+    }
+
+    /// A generated client around a channel: `GreeterClient::new(channel)`, in a
+    /// package depending on tonic. Elsewhere a `*Client` is a wrapper of the
+    /// package's own (`DdClient::new(http, key)` storing the client in a field): the
+    /// client handed to it is followed there like any argument.
+    fn wraps_channel(&self, segs: &[String]) -> bool {
+        let n = segs.len();
+        n >= 2
+            && segs[n - 2].ends_with("Client")
+            && matches!(
+                segs[n - 1].as_str(),
+                "new" | "with_interceptor" | "with_origin"
+            )
+            && self.ctx.deps.is_none_or(|d| d.depends_on("tonic"))
+    }
+
+    /// [`Self::wraps_channel`]'s call: its value is the channel's. The package's own
+    /// wrapper of that name (databend's `TaskClient::new(channel)` keeping the
+    /// generated client in a field) meets the channel through its parameter too; a
+    /// generated client (its file skipped) has none.
+    fn channel_wrapper(&mut self, c: &ExprCall, segs: &[String]) -> Option<usize> {
+        let first = self.args_keep_first(&c.args);
+        if let (Some(h), Some(key)) = (first, self.local_callee(segs)) {
+            self.facts.arg_passes.push((key, 0, h));
+        }
+        first
     }
 
     /// Whether a call by this path runs a retry of the retry catalogue.

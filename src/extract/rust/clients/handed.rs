@@ -14,11 +14,13 @@
 //! it a request a maker made or one it set a timeout on.
 //!
 //! Known limits: callers are matched by name and argument count, like the other
-//! call-graph answers; a
-//! caller is seen only where it calls the wrapper on a tracked value (a client, a
-//! value a workspace function returns, a field), so one that calls it on another
-//! value keeps the wrapper unproved (and its requests reported); and a caller body
-//! counts when every call of the wrapper's name it makes on such values is bounded.
+//! call-graph answers, so another function of the same name and arity keeps the
+//! wrapper unproved (databend's task manager's `describe_task(&name)` beside the
+//! client's `describe_task(req)`); a caller is seen only where it calls the wrapper
+//! on a tracked value (a client, a value a workspace function returns, a field), so
+//! one that calls it on another value keeps the wrapper unproved too (its requests
+//! stay reported); and a caller body counts when every call of the wrapper's name it
+//! makes on such values is bounded.
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use syn::Expr;
@@ -134,8 +136,9 @@ pub(super) fn handed_functions(
     let counts = |c: usize, b: usize| {
         let (caller, callee) = (graph.bodies[c], graph.bodies[b]);
         let reaches = reach.get(caller.0 * n + callee.0).copied().unwrap_or(true);
-        let counts = caller.1.evidence().arg_counts(&callee.1.name);
-        reaches && counts.is_none_or(|a| callee.1.takes_exactly(a))
+        reaches
+            && (caller.1.evidence().arg_counts(&callee.1.name))
+                .is_none_or(|a| callee.1.takes_exactly(a))
     };
     graph.run_only_from_where(&entries, &counts, |root| {
         format!("every caller hands it a request with its own timeout: `{root}` makes the request it passes on bounded")

@@ -7,7 +7,7 @@ use syn::Expr;
 
 use super::syntax::*;
 use super::Visitor;
-use crate::extract::rust::facts::Target;
+use crate::extract::rust::facts::{Origin, Target};
 use crate::extract::rust::front::ident::with_ident_str;
 
 impl<'ast> Visitor<'_, '_> {
@@ -42,6 +42,9 @@ impl<'ast> Visitor<'_, '_> {
                 _ => None,
             };
             let mut h = self.expr(&init.expr);
+            if let Some(h) = h.filter(|_| unused_binding(&l.pat) && builds_only(&init.expr)) {
+                self.note_unused(h);
+            }
             if let Some(name) = name {
                 // `let req = other;`: no longer the request a caller handed in.
                 with_ident_str(name, |n| self.scope().request_params.remove(n));
@@ -80,5 +83,45 @@ impl<'ast> Visitor<'_, '_> {
                 self.expr(diverge);
             }
         }
+    }
+}
+
+impl Visitor<'_, '_> {
+    /// `let _http_client = reqwest::Client::new();`: a client bound to a name marked
+    /// unused (or to `_`) is dropped at the end of the file's walk when nothing was
+    /// done with it after the binding (open-webui-rust's polling handler builds one
+    /// and never sends through it).
+    fn note_unused(&mut self, h: usize) {
+        if let Origin::Client(c) = &self.facts.handles[h].origin {
+            if !c.request {
+                let uses = self.facts.handles[h].chains.get().len();
+                self.unused_lets.push((h, uses));
+            }
+        }
+    }
+}
+
+/// `_`, or a name starting with `_`: the author says the value is not used.
+fn unused_binding(p: &syn::Pat) -> bool {
+    match p {
+        syn::Pat::Wild(_) => true,
+        syn::Pat::Ident(i) => with_ident_str(&i.ident, |n| n.starts_with('_')),
+        syn::Pat::Type(t) => unused_binding(&t.pat),
+        _ => false,
+    }
+}
+
+/// A construction that makes no call of its own on the network: a constructor
+/// (`Client::new()`) or a builder's `build()`, under `?`, `.unwrap()` or
+/// `.expect(..)` (not `Endpoint::from_static(u).connect().await`, which connects).
+fn builds_only(e: &Expr) -> bool {
+    match e {
+        Expr::Try(t) => builds_only(&t.expr),
+        Expr::MethodCall(m) if m.method == "unwrap" || m.method == "expect" => {
+            builds_only(&m.receiver)
+        }
+        Expr::MethodCall(m) => m.method == "build",
+        Expr::Call(_) => true,
+        _ => false,
     }
 }

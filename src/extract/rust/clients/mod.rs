@@ -94,30 +94,11 @@ pub fn summarize_file(
     v.note_delegate();
     v.note_dispatched();
     v.facts.parser_dispatch = collector.cli_enum && v.facts.dispatch.len() >= 2;
+    let unused = (v.unused_lets.iter())
+        .filter(|&&(h, uses)| v.facts.handles[h].chains.get().len() == uses)
+        .map(|&(h, _)| h);
+    v.fallbacks.extend(unused.collect::<Vec<_>>());
     prune(v.facts, &v.fallbacks)
-}
-
-/// Why the package is a one-shot command-line tool, if it is one by its
-/// dependencies (see [`crate::extract::rust::catalog::OneShot`]).
-fn one_shot(ctx: &Ctx) -> Option<String> {
-    let deps = ctx.deps?;
-    let shape = &ctx.catalog.one_shot;
-    // A crate that builds clients as well as servers (`tonic`, `hyper`, `tower`) makes
-    // no service by the dependency alone: a file naming its server side does
-    // (`tonic::transport::Server`: the package then runs long, see `note_server_side`).
-    if shape
-        .servers_only()
-        .any(|s| deps.depends_on(&s.replace('-', "_")))
-    {
-        return None;
-    }
-    let cli = shape
-        .cli
-        .iter()
-        .find(|c| deps.depends_on(&c.replace('-', "_")))?;
-    Some(format!(
-        "a one-shot command-line tool (it depends on `{cli}` and on no server or consumer framework)"
-    ))
 }
 
 #[derive(Default)]
@@ -219,6 +200,9 @@ struct Visitor<'c, 'a> {
     /// Handles of clients built only when a chain's own build fails
     /// ([`Visitor::drop_fallbacks`]): pruned.
     fallbacks: Vec<usize>,
+    /// Clients bound to `_` or a `_name`, with their chains' count then: pruned when
+    /// nothing was done with them after ([`Visitor::note_unused`]).
+    unused_lets: Vec<(usize, usize)>,
     /// Why the addresses of the `if` branch being visited are local, when its
     /// condition compares one with this host's (`if url == "http://localhost:8042"`).
     local_branch: Option<String>,
@@ -284,6 +268,7 @@ impl<'c, 'a> Visitor<'c, 'a> {
             paced: 0,
             wrapper_starts: Vec::new(),
             fallbacks: Vec::new(),
+            unused_lets: Vec::new(),
             local_branch: None,
         }
     }
@@ -300,7 +285,7 @@ impl Visitor<'_, '_> {
         source: &SourceFile,
         collector: &Collector,
     ) {
-        self.facts.one_shot = one_shot(self.ctx);
+        self.facts.one_shot = package::one_shot_by_deps(self.ctx);
         self.facts.private_mods = gates::private_mods(index);
         self.facts.wasm_files = module_files(&source.path, &collector.wasm_mods);
         self.facts.wasm_code = is_wasm_only(&file.attrs);

@@ -7,6 +7,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use crate::extract::rust::catalog::{Catalog, ClientApi};
 use crate::extract::rust::facts::{CallFact, FileFacts, Origin};
 use crate::extract::rust::routes::FnInfo;
+use crate::extract::rust::Ctx;
 
 /// Closures and functions (link keys) every call of which runs under a timeout
 /// wrapper (`let fut = send(req); tokio::time::timeout(d, fut)`,
@@ -98,6 +99,29 @@ fn bodies_calling<'p>(
         }
     }
     count
+}
+
+/// Why the package is a one-shot command-line tool, if it is one by its
+/// dependencies (see [`crate::extract::rust::catalog::OneShot`]).
+pub(super) fn one_shot_by_deps(ctx: &Ctx) -> Option<String> {
+    let deps = ctx.deps?;
+    let shape = &ctx.catalog.one_shot;
+    // A crate that builds clients as well as servers (`tonic`, `hyper`, `tower`) makes
+    // no service by the dependency alone: a file naming its server side does
+    // (`tonic::transport::Server`: the package then runs long, see `note_server_side`).
+    if shape
+        .servers_only()
+        .any(|s| deps.depends_on(&s.replace('-', "_")))
+    {
+        return None;
+    }
+    let cli = shape
+        .cli
+        .iter()
+        .find(|c| deps.depends_on(&c.replace('-', "_")))?;
+    Some(format!(
+        "a one-shot command-line tool (it depends on `{cli}` and on no server or consumer framework)"
+    ))
 }
 
 /// Why the package is a one-shot command-line tool (its dependencies say so and none
