@@ -126,6 +126,7 @@ impl Cx<'_, '_> {
             under: None,
             handed: false,
             made: None,
+            set_by: None,
         });
         let client = ClientSite {
             api: entry_api,

@@ -35,6 +35,9 @@ pub(super) struct Req {
     /// ([`super::handed`]).
     pub(super) handed: bool,
     pub(super) made: Option<String>,
+    /// Why its per-request timeout is set out of sight, when a maker or every caller
+    /// sets it ([`super::handed`]).
+    pub(super) set_by: Option<String>,
 }
 
 /// What a client's calls amount to under its catalogue entry.
@@ -126,6 +129,7 @@ fn eval_chains<'a>(
                         ArgSource::Made(k) => Some(k.to_string()),
                         ArgSource::Param => None,
                     }),
+                    set_by: None,
                 });
                 req = Some(ev.requests.len() - 1);
                 // Only a request method the catalogue names (not `*`) can carry a
@@ -373,8 +377,8 @@ fn requests_of(
             r.under = Some(why.to_string());
         }
         if !r.timed {
-            r.under = handed_bound(r, handed);
-            r.timed = r.under.is_some();
+            r.set_by = handed_bound(r, handed);
+            r.timed = r.set_by.is_some();
         }
     }
     requests
@@ -460,9 +464,14 @@ fn timeout_evidence(
     } else if target_timeout {
         Some((span, Evidence::TargetUri, "the target URI sets a timeout"))
     } else if all(|r| r.timed) {
+        let set_by = || requests.iter().find_map(|r| r.set_by.as_deref());
         Some(match requests.iter().find_map(|r| r.under.as_deref()) {
             Some(why) => (span, Evidence::Wrapped, why),
-            None => (span, Evidence::Request, "every request sets a timeout"),
+            None => (
+                span,
+                Evidence::Request,
+                set_by().unwrap_or("every request sets a timeout"),
+            ),
         })
     } else if all(|r| r.timed || r.configurable) {
         Some((
@@ -542,4 +551,56 @@ fn unbounded_reason(
             let text = format!("{call} opens a {} connection without any timeout", api.name);
             (f, s, text)
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{timeout_evidence, Eval, Req};
+    use crate::extract::rust::clients::nodes::Evidence;
+    use crate::tree::Span;
+
+    fn request(under: Option<&str>, set_by: Option<&str>) -> Req {
+        Req {
+            timed: true,
+            target: None,
+            file: 0,
+            span: Span::default(),
+            breaker: false,
+            in_fn: None,
+            configurable: false,
+            under: under.map(String::from),
+            handed: set_by.is_some(),
+            made: None,
+            set_by: set_by.map(String::from),
+        }
+    }
+
+    #[test]
+    fn a_request_a_helper_bounds_is_a_per_request_timeout() {
+        let api = toml::from_str("name = \"tonic\"\ncrate = \"tonic\"\n").expect("an entry");
+        let made = "its request is made by `make_request`, which sets a timeout on it";
+        let evidence = |requests: &[Req]| {
+            let own = Eval::default();
+            timeout_evidence(&api, Span::default(), &own, &[], None, None, requests)
+                .map(|(_, e, why)| (e, why))
+        };
+        assert_eq!(
+            evidence(&[request(None, Some(made))]),
+            Some((Evidence::Request, made.to_string()))
+        );
+        assert_eq!(
+            evidence(&[
+                request(Some("a caller's timeout"), None),
+                request(None, Some(made))
+            ]),
+            Some((Evidence::Wrapped, "a caller's timeout".to_string()))
+        );
+        assert_eq!(
+            evidence(&[request(None, None)]),
+            Some((
+                Evidence::Request,
+                "every request sets a timeout".to_string()
+            ))
+        );
+    }
 }
