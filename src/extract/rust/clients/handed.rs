@@ -27,6 +27,7 @@ use syn::Expr;
 
 use super::callgraph::CallGraph;
 use super::collect::type_path_last;
+use super::verdict::Req;
 use super::Visitor;
 use crate::extract::rust::facts::{ArgSource, CallFact};
 use crate::extract::rust::front::ident::with_ident_str;
@@ -143,6 +144,26 @@ pub(super) fn handed_functions(
     graph.run_only_from_where(&entries, &counts, |root| {
         format!("every caller hands it a request with its own timeout: `{root}` makes the request it passes on bounded")
     })
+}
+
+/// The functions every caller hands a bounded request (by name, with why) and the
+/// functions that make one ([`super::handed`]).
+pub(super) type Handed<'a> = (&'a HashMap<String, String>, &'a HashSet<String>);
+
+/// Why the request `r` sends is bounded out of sight, if it is: a maker made it, or
+/// its function's every caller hands it a bounded one.
+pub(super) fn handed_bound(r: &Req, (by_callers, makers): Handed) -> Option<String> {
+    if let Some(k) = r.made.as_deref().filter(|k| makers.contains(*k)) {
+        return Some(format!(
+            "its request is made by `{k}`, which sets a timeout on it"
+        ));
+    }
+    let f = r
+        .in_fn
+        .as_deref()
+        .filter(|_| r.handed)
+        .and_then(super::workspace::fn_name)?;
+    by_callers.get(f).cloned()
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::bound::resolve;
+use super::handed::{handed_bound, Handed};
 use super::link::{entry, scalar};
 use super::nodes::{client_node, Evidence};
 use super::pools::Pooled;
@@ -382,26 +383,6 @@ fn requests_of(
         }
     }
     requests
-}
-
-/// The functions every caller hands a bounded request (by name, with why) and the
-/// functions that make one ([`super::handed`]).
-type Handed<'a> = (&'a HashMap<String, String>, &'a HashSet<String>);
-
-/// Why the request `r` sends is bounded out of sight, if it is: a maker made it, or
-/// its function's every caller hands it a bounded one.
-fn handed_bound(r: &Req, (by_callers, makers): Handed) -> Option<String> {
-    if let Some(k) = r.made.as_deref().filter(|k| makers.contains(*k)) {
-        return Some(format!(
-            "its request is made by `{k}`, which sets a timeout on it"
-        ));
-    }
-    let f = r
-        .in_fn
-        .as_deref()
-        .filter(|_| r.handed)
-        .and_then(super::workspace::fn_name)?;
-    by_callers.get(f).cloned()
 }
 
 /// The one address every request names, if there is one. A request whose address is
