@@ -7,7 +7,8 @@
 //! name, a free function by calls written as function calls only (a method call cannot
 //! reach it). A name shared by two functions counts for both, so a set "reached only
 //! from X" errs towards leaving a function out of it; a method of another type whose
-//! body calls `self.m(..)`, its own type's `m`, is no caller of `T::m` ([`self_dispatch`]).
+//! body calls `self.m(..)`, its own type's `m`, is no caller of `T::m` ([`self_dispatch`]),
+//! and a body calling `U::new(..)` alone is no caller of `T::new` ([`by_type_path`]).
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
@@ -59,7 +60,14 @@ impl<'a> CallGraph<'a> {
                 push(&mut by_fn_name, n, b);
             }
         }
-        let narrowed = self_dispatch(&bodies, &by_name);
+        let mut narrowed = self_dispatch(&bodies, &by_name);
+        let aliases: HashMap<&str, &str> = packages
+            .iter()
+            .flat_map(|files| files.iter())
+            .flat_map(|(_, f)| &f.aliases)
+            .map(|(alias, ty)| (alias.as_str(), ty.as_str()))
+            .collect();
+        narrowed.extend(by_type_path(&bodies, &by_fn_name, &aliases));
         CallGraph {
             bodies,
             by_name,
@@ -171,7 +179,9 @@ impl<'a> CallGraph<'a> {
     /// Per package (of `packages` many) for which `wanted` holds: the names of its
     /// bodies marked in `marked`. A name marked in one body and not in another of the
     /// same package (two `new`s) is left out: only names every same-named function of
-    /// the package agrees on stay.
+    /// the package agrees on stay. Such a name is kept as its link key instead
+    /// (`HttpClient::new`, [`super::workspace::by_key`]) for a type all of whose
+    /// functions of that name are marked.
     pub(super) fn names_by_package(
         &self,
         packages: usize,
@@ -179,11 +189,16 @@ impl<'a> CallGraph<'a> {
         marked: &[bool],
     ) -> Vec<Option<HashSet<String>>> {
         let mut out: Vec<Option<HashSet<String>>> = vec![None; packages];
+        // Per package, (owner, name) → every body so named is marked.
+        let mut typed: Vec<HashMap<(&str, &str), bool>> = vec![HashMap::default(); packages];
         for (b, (j, info)) in self.bodies.iter().enumerate() {
             if wanted(*j) {
                 let set = out[*j].get_or_insert_with(HashSet::default);
                 if marked[b] {
                     set.insert(info.name.to_string());
+                }
+                if let Some(owner) = info.owner.as_deref() {
+                    *typed[*j].entry((owner, info.name.as_str())).or_insert(true) &= marked[b];
                 }
             }
         }
@@ -191,6 +206,14 @@ impl<'a> CallGraph<'a> {
             if wanted(*j) && !marked[b] {
                 if let Some(set) = out[*j].as_mut() {
                     set.remove(info.name.as_str());
+                }
+            }
+        }
+        for (j, set) in out.iter_mut().enumerate() {
+            let Some(set) = set else { continue };
+            for (&(owner, name), _) in typed[j].iter().filter(|(_, all)| **all) {
+                if !set.contains(name) {
+                    set.insert(format!("{owner}::{name}"));
                 }
             }
         }
@@ -395,4 +418,82 @@ fn runs_own<'a>(
             && &t[u.len()..u.len() + 2] == "::"
     };
     (methods.contains(&(u, name)) && caller.evidence().type_calls.iter().any(typed)).then_some(u)
+}
+
+/// A caller's calls of an associated function's name, by the types it names: any
+/// type's (a call no type path shows: one in a macro's text, `Self::new()` where the
+/// type is not known), or those of the types it names (`U` of `U::new(..)`, an alias
+/// read as the type it names).
+enum Through<'a> {
+    Any,
+    Types(Vec<&'a str>),
+}
+
+/// The callers of each inherent associated function (`T::n` of an `impl T`, no
+/// `self`) through its type's path: a body whose calls of `n` all name other types
+/// (`Vec::new()`, `MetaHttpClient::new(..)` beside cnosdb's admin `HttpClient::new`)
+/// does not run `T::n`, as no generic can reach an inherent function. A trait impl's
+/// function keeps every caller by name (`T::default()`, `Default::default()`).
+/// `aliases`: the run's type aliases (`type Leader = HttpClient`). Known limit: a type
+/// renamed by `use` (`use a::HttpClient as Peer; Peer::new()`) is taken for another.
+fn by_type_path(
+    bodies: &[(usize, &FnInfo)],
+    by_fn_name: &HashMap<&str, Vec<usize>>,
+    aliases: &HashMap<&str, &str>,
+) -> HashMap<usize, Vec<usize>> {
+    // Per name: each caller's types, made once per name.
+    let mut through_of: HashMap<&str, Vec<Through>> = HashMap::default();
+    let mut out = HashMap::default();
+    for (b, (_, info)) in bodies.iter().enumerate() {
+        let (false, false, Some(owner)) = (info.method, info.of_trait, info.owner.as_deref())
+        else {
+            continue;
+        };
+        let name = info.name.as_str();
+        let Some(callers) = by_fn_name.get(name) else {
+            continue;
+        };
+        let through = through_of.entry(name).or_insert_with(|| {
+            callers
+                .iter()
+                .map(|&c| types_called(bodies[c].1, name, aliases))
+                .collect()
+        });
+        let runs = |k: usize| match &through[k] {
+            Through::Any => true,
+            Through::Types(types) => types.contains(&owner),
+        };
+        if !(0..callers.len()).all(runs) {
+            out.insert(
+                b,
+                (0..callers.len())
+                    .filter(|&k| runs(k))
+                    .map(|k| callers[k])
+                    .collect(),
+            );
+        }
+    }
+    out
+}
+
+/// [`Through`] of `caller`'s calls of `name`: the types (`U` of `U::name`) among its
+/// type calls when they account for every call of `name` it writes as a function
+/// call.
+fn types_called<'a>(
+    caller: &'a FnInfo,
+    name: &str,
+    aliases: &HashMap<&str, &'a str>,
+) -> Through<'a> {
+    let mut types = Vec::new();
+    for t in caller.type_calls().iter() {
+        if let Some(ty) = t.strip_suffix(name).and_then(|t| t.strip_suffix("::")) {
+            types.push(aliases.get(ty).copied().unwrap_or(ty));
+        }
+    }
+    let calls = caller.fn_calls().iter().filter(|n| *n == name).count();
+    if calls > types.len() {
+        Through::Any
+    } else {
+        Through::Types(types)
+    }
 }

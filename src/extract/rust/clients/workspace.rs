@@ -113,31 +113,31 @@ impl LibraryReach {
     /// Why a call made in function `in_fn` (a link key) runs under a hand-written
     /// breaker, when it does.
     pub fn hand_breaker(&self, in_fn: Option<&str>) -> Option<&str> {
-        self.guarded.get(fn_name(in_fn?)?).map(String::as_str)
+        by_key(&self.guarded, in_fn?).map(String::as_str)
     }
 
     /// Why a call made in function `in_fn` (a link key) runs once per period, when
     /// only periodic loops run that function.
     pub fn periodic(&self, in_fn: Option<&str>) -> Option<&str> {
-        self.periodic.get(fn_name(in_fn?)?).map(String::as_str)
+        by_key(&self.periodic, in_fn?).map(String::as_str)
     }
 
     /// Why a call made in function `in_fn` (a link key) is the command line's, when
     /// only a command gate of the package's `main` runs that function.
     pub fn gated(&self, in_fn: Option<&str>) -> Option<&str> {
-        self.gated.get(fn_name(in_fn?)?).map(String::as_str)
+        by_key(&self.gated, in_fn?).map(String::as_str)
     }
 
     /// Why a call made in function `in_fn` (a link key) runs in a queued job, when
     /// only job methods run that function.
     pub fn job(&self, in_fn: Option<&str>) -> Option<&str> {
-        self.jobs.get(fn_name(in_fn?)?).map(String::as_str)
+        by_key(&self.jobs, in_fn?).map(String::as_str)
     }
 
     /// Why a call made in function `in_fn` (a link key) is bounded by a caller's
     /// timeout wrapper, when only such wrappers run that function.
     pub fn timed(&self, in_fn: Option<&str>) -> Option<&str> {
-        self.timed.get(fn_name(in_fn?)?).map(String::as_str)
+        by_key(&self.timed, in_fn?).map(String::as_str)
     }
 
     /// Why a call made in function `in_fn` (a link key) of package file `file` cannot
@@ -200,12 +200,34 @@ impl LibraryReach {
     /// Why function `in_fn` (a link key) runs for one-shot tools only, when it is
     /// among `functions`.
     fn tool_function(&self, in_fn: Option<&str>) -> Option<String> {
-        let name = fn_name(in_fn?)?;
+        let in_fn = in_fn?;
         let tool_only = self.functions.as_ref()?;
-        tool_only.contains(name).then(|| {
-            format!("a function (`{name}`) that only one-shot command-line tools of this run call")
-        })
+        let name = fn_name(in_fn)?;
+        let typed = typed_key(in_fn);
+        let name = match typed.as_deref() {
+            _ if tool_only.contains(name) => name,
+            Some(typed) if tool_only.contains(typed) => typed,
+            _ => return None,
+        };
+        Some(format!(
+            "a function (`{name}`) that only one-shot command-line tools of this run call"
+        ))
     }
+}
+
+/// What a map of function names ([`super::callgraph::CallGraph::names_by_package`])
+/// says of link key `in_fn`: of its name, else of its type's function (`Client::new`,
+/// kept when the package's functions so named disagree).
+pub(super) fn by_key<'m, V>(map: &'m HashMap<String, V>, in_fn: &str) -> Option<&'m V> {
+    map.get(fn_name(in_fn)?)
+        .or_else(|| map.get(typed_key(in_fn)?.as_str()))
+}
+
+/// The `Type::name` of a link key (`Client::login`, `Client::login::{closure ..}`).
+fn typed_key(key: &str) -> Option<String> {
+    let mut segs = key.rsplit("::").filter(|s| !s.starts_with('{'));
+    let (name, owner) = (segs.next()?, segs.next()?);
+    Some(format!("{owner}::{name}"))
 }
 
 /// The function of a link key (`Client::login` → `login`; a closure's key

@@ -25,6 +25,10 @@ pub(crate) struct FnInfo {
     pub owner: Option<String>,
     /// It takes `self`: a method call `x.save(..)` may reach it.
     pub method: bool,
+    /// It is a trait impl's (`impl Default for Folder`): a generic's `T::default()`
+    /// or the trait's path (`Default::default()`) may run it, where an inherent
+    /// function runs only through its type's path.
+    pub of_trait: bool,
     /// Its parameters besides `self` (254 for 254 and more; [`super::evidence::ARGS_UNKNOWN`] when not
     /// known): a call resolved by name only runs it when given as many arguments.
     pub params: u8,
@@ -33,7 +37,8 @@ pub(crate) struct FnInfo {
     /// called on a value it made (`let c = make_client(..)?; c.cancel_query(r)`) runs
     /// that type's method. None for a method, or when the signature names no type.
     pub ret: Option<CompactString>,
-    /// `Evidence::calls` and `Evidence::fn_calls`, read without the rest (taken out
+    /// `Evidence::calls`, `Evidence::fn_calls` and `Evidence::type_calls`, read
+    /// without the rest (taken out
     /// of the evidence when the facts are written; none while the evidence is made
     /// in this run, which then costs a pointer).
     #[serde(deserialize_with = "boxed")]
@@ -47,6 +52,9 @@ pub(crate) struct FnInfo {
 struct Heads {
     calls: Names,
     fn_calls: Names,
+    /// The call graph narrows an associated function's callers by them
+    /// (`HttpClient::new` among every `new`) for every body of the run.
+    type_calls: Names,
     /// `Evidence::repeat` has [`REPLACES`]: the routes link indexes every type by
     /// it, and decoding each function's evidence for one bit cost a warm run the
     /// evidence of the whole workspace.
@@ -60,6 +68,7 @@ impl PartialEq for FnInfo {
             &self.name,
             &self.owner,
             self.method,
+            self.of_trait,
             self.params,
             &self.ret,
             self.evidence(),
@@ -67,6 +76,7 @@ impl PartialEq for FnInfo {
             &other.name,
             &other.owner,
             other.method,
+            other.of_trait,
             other.params,
             &other.ret,
             other.evidence(),
@@ -80,6 +90,7 @@ struct Wire<'a> {
     name: &'a CompactString,
     owner: &'a Option<String>,
     method: bool,
+    of_trait: bool,
     params: u8,
     ret: &'a Option<CompactString>,
     heads: HeadsRef<'a>,
@@ -98,6 +109,7 @@ impl Serialize for Stripped<'_> {
         let mut rest = Evidence::clone(self.0.get());
         rest.calls = Names::default();
         rest.fn_calls = Names::default();
+        rest.type_calls = Names::default();
         let bytes = postcard::to_stdvec(&rest).map_err(serde::ser::Error::custom)?;
         s.serialize_bytes(&bytes)
     }
@@ -107,6 +119,7 @@ impl Serialize for Stripped<'_> {
 struct HeadsRef<'a> {
     calls: &'a Names,
     fn_calls: &'a Names,
+    type_calls: &'a Names,
     replaces: bool,
 }
 
@@ -116,11 +129,13 @@ impl Serialize for FnInfo {
             name: &self.name,
             owner: &self.owner,
             method: self.method,
+            of_trait: self.of_trait,
             params: self.params,
             ret: &self.ret,
             heads: HeadsRef {
                 calls: self.calls(),
                 fn_calls: self.fn_calls(),
+                type_calls: self.type_calls(),
                 replaces: self.replaces(),
             },
             evidence: Stripped(&self.evidence),
@@ -160,6 +175,7 @@ impl FnInfo {
             name,
             owner,
             method,
+            of_trait: false,
             params,
             ret,
             heads: None,
@@ -174,6 +190,7 @@ impl FnInfo {
             if let Some(heads) = &self.heads {
                 evidence.calls = heads.calls.clone();
                 evidence.fn_calls = heads.fn_calls.clone();
+                evidence.type_calls = heads.type_calls.clone();
             }
             evidence
         })
@@ -214,6 +231,15 @@ impl FnInfo {
         match (&self.heads, self.evidence.is_encoded()) {
             (Some(heads), true) => &heads.fn_calls,
             _ => &self.evidence().fn_calls,
+        }
+    }
+
+    /// Calls through a type's path, `Self::` read as the `impl`'s type
+    /// ([`Evidence::type_calls`]), without decoding the rest.
+    pub fn type_calls(&self) -> &Names {
+        match (&self.heads, self.evidence.is_encoded()) {
+            (Some(heads), true) => &heads.type_calls,
+            _ => &self.evidence().type_calls,
         }
     }
 }

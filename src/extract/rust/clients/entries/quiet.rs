@@ -18,6 +18,10 @@ pub(crate) type LongRunning<'a> = HashMap<&'a str, Quiet>;
 pub(crate) struct Quiet {
     names: HashSet<String>,
     loud: HashSet<String>,
+    /// The library's root (`lib.rs`) shows no process: a type named at the root that no
+    /// file defines (an alias, `pub type NodeId = u64`, or one a macro declares,
+    /// `declare_raft_types!(pub TypeConfig: ..)`) is as quiet as the root's own.
+    root: bool,
 }
 
 impl Quiet {
@@ -29,7 +33,10 @@ impl Quiet {
             Some((module, ty)) => {
                 self.names.contains(ty) || (!self.loud.contains(ty) && self.names.contains(module))
             }
-            None => self.names.contains(item),
+            None => {
+                let ty = item.starts_with(|c: char| c.is_ascii_uppercase());
+                self.names.contains(item) || (ty && self.root && !self.loud.contains(item))
+            }
         }
     }
 }
@@ -39,7 +46,8 @@ impl Quiet {
 /// package's daemon) without running the package's process. The root (`lib.rs`,
 /// `main.rs`) is never quiet. Types (`KeyRole`, named by a `use` or a path) are
 /// listed too, quiet when no file defining one shows a process: a command that
-/// imports a service's enum does not run the service.
+/// imports a service's enum does not run the service; one the root names but no file
+/// defines is quiet when the root files show none ([`Quiet::root`]).
 /// Only the files whose path `keep` takes are read (a package's library without its
 /// binaries: [`super::units`]).
 pub(crate) fn quiet_by(
@@ -50,6 +58,7 @@ pub(crate) fn quiet_by(
 ) -> Quiet {
     let mut quiet: HashMap<&str, bool> = HashMap::default();
     let mut loud = HashSet::default();
+    let mut root = true;
     let kept = || (paths.iter().zip(files)).filter(|(p, _)| keep(p));
     for (_, (_, f)) in kept() {
         for t in &f.types {
@@ -69,7 +78,13 @@ pub(crate) fn quiet_by(
         let module = match rest {
             Some(_) => first,
             None => match first.strip_suffix(".rs") {
-                Some("lib" | "main") | None => continue,
+                // A path into the package reaches its library, never a binary's root.
+                Some("lib") => {
+                    root &= !shows(f);
+                    continue;
+                }
+                Some("main") => continue,
+                None => continue,
                 Some(m) => m,
             },
         };
@@ -80,7 +95,7 @@ pub(crate) fn quiet_by(
         .filter(|(_, q)| *q)
         .map(|(m, _)| m.to_string())
         .collect();
-    Quiet { names, loud }
+    Quiet { names, loud, root }
 }
 
 /// Whether a file runs a process that lasts: it waits for a shutdown signal or

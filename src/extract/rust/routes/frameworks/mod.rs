@@ -328,6 +328,7 @@ impl<'a> Summarizer<'a> {
             match it {
                 syn::ImplItem::Fn(f) if !self.skip(&f.attrs) => {
                     let i = self.function(&f.sig, &f.block, &f.attrs, self_ty.as_deref());
+                    self.out.fns[i].of_trait = imp.trait_.is_some();
                     // Only a constructor (no `self`) makes a new record with its new
                     // id; a method giving its record a fresh value (`self.stamp =
                     // get_uuid()`) updates that record.
