@@ -61,11 +61,9 @@ pub(crate) fn dead_functions(
     // files of the binaries-only packages that want it (no other crate can call in).
     let mut scopes: HashMap<&str, Option<HashSet<usize>>> = HashMap::default();
     for (j, (deps, files)) in packages.iter().enumerate() {
-        let member = deps.is_some_and(|d| d.unpublished_member && !d.host_loaded);
-        let closed = binaries_only(*deps, files);
-        if !(member && whole[j] || closed) {
+        let Some(closed) = asked(*deps, files, whole[j]) else {
             continue;
-        }
+        };
         for (file, c, key) in client_fns(files) {
             if c.host_called || key.starts_with("static ") {
                 continue;
@@ -104,13 +102,7 @@ pub(crate) fn dead_functions(
     let other = |n: &str, i: usize| elsewhere.get(n).is_some_and(|s| s.contains(&i));
     let judged = packages.iter().flat_map(|(_, files)| files.iter());
     drop_called(&mut wanted, judged, &other);
-    let test_code = TestCode {
-        files: tests.iter().map(|(i, _)| *i).collect(),
-        bodies: (packages.iter().flat_map(|(_, files)| files.iter()))
-            .filter(|(_, f)| !f.test_bodies.is_empty())
-            .map(|(i, f)| (*i, f.test_bodies.as_slice()))
-            .collect(),
-    };
+    let test_code = TestCode::of(packages, tests);
     // What each file's `use`s bind: a re-export (`pub use pipeline::{inlet, outlet}`
     // in `services/mod.rs`) names a function without calling it.
     let uses: HashMap<usize, &str> = all.iter().map(|(i, f)| (*i, &*f.routes.uses)).collect();
@@ -125,6 +117,16 @@ pub(crate) fn dead_functions(
         set.retain(|n| named_once.contains(n.as_str()));
     }
     out
+}
+
+/// Whether the run sees every caller of package `files`' functions, and then whether
+/// the package is closed (binaries only, [`binaries_only`]): a workspace member that
+/// cannot be published, in a run that holds its workspace's root (`whole`), or a whole
+/// program.
+pub(super) fn asked(deps: Option<&Deps>, files: &[PackageFile], whole: bool) -> Option<bool> {
+    let member = deps.is_some_and(|d| d.unpublished_member && !d.host_loaded);
+    let closed = binaries_only(deps, files);
+    (member && whole || closed).then_some(closed)
 }
 
 /// A whole program with no library: no other crate can call into a package whose
@@ -230,9 +232,39 @@ fn module_of<'p>(path: &'p str, at: Option<&'p Path>) -> Option<&'p str> {
 /// Where the run's test code is, by candidate index: files left out as test code, and
 /// the inline test modules' bodies (byte ranges of the text after a byte order mark)
 /// of the judged files.
-struct TestCode<'f> {
-    files: HashSet<usize>,
+pub(super) struct TestCode<'f> {
+    pub(super) files: HashSet<usize>,
     bodies: HashMap<usize, &'f [(usize, usize)]>,
+}
+
+impl<'f> TestCode<'f> {
+    pub(super) fn of(
+        packages: &[(Option<&Deps>, &'f [PackageFile])],
+        tests: &[(usize, FileFacts)],
+    ) -> Self {
+        TestCode {
+            files: tests.iter().map(|(i, _)| *i).collect(),
+            bodies: (packages.iter().flat_map(|(_, files)| files.iter()))
+                .filter(|(_, f)| !f.test_bodies.is_empty())
+                .map(|(i, f)| (*i, f.test_bodies.as_slice()))
+                .collect(),
+        }
+    }
+
+    /// Whether byte `at` of file `i`'s `text` is in an inline test module.
+    pub(super) fn in_test<'t>(&'t self, i: usize, text: &[u8]) -> impl Fn(usize) -> bool + 't {
+        let bom = if text.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        };
+        let bodies = self.bodies.get(&i).copied().unwrap_or_default();
+        move |at| {
+            bodies
+                .iter()
+                .any(|&(s, e)| (s + bom..e + bom).contains(&at))
+        }
+    }
 }
 
 /// Of `names`, those that appear as a whole word exactly once in all of `files`
@@ -265,17 +297,7 @@ fn named_once<'w>(
                 return vec![0; names.len()];
             }
             let text = std::fs::read(path).unwrap_or_default();
-            let bom = if text.starts_with(b"\xEF\xBB\xBF") {
-                3
-            } else {
-                0
-            };
-            let bodies = tests.bodies.get(&i).copied().unwrap_or_default();
-            let in_test = |at: usize| {
-                bodies
-                    .iter()
-                    .any(|&(s, e)| (s + bom..e + bom).contains(&at))
-            };
+            let in_test = tests.in_test(i, &text);
             let other = |n: &str| elsewhere.get(n).is_some_and(|s| s.contains(&i));
             (finders.iter().zip(&names))
                 .map(|(f, n)| {
@@ -310,7 +332,7 @@ fn binds(uses: &str, name: &str) -> bool {
 /// How many times the finder's word appears in `text` as a whole word (not part of
 /// a longer identifier) outside a line comment and the places `skip` says are test
 /// code, counting up to `limit`.
-fn whole_words(
+pub(super) fn whole_words(
     text: &[u8],
     finder: &memchr::memmem::Finder,
     skip: &dyn Fn(usize) -> bool,

@@ -54,6 +54,7 @@ pub(crate) use listener::names_own_listener;
 /// Whether a call is local (this host, a socket): the retry analysis asks it of loops.
 pub(crate) use syntax::local_arg;
 pub(crate) mod dead;
+pub(crate) mod dead_types;
 pub(crate) mod test_only;
 mod tools;
 mod verdict;

@@ -48,6 +48,9 @@ pub struct LibraryReach {
     /// Functions clients are built in that never run in the shipped program: only
     /// tests call them ([`super::test_only`]) or nothing does ([`super::dead`]).
     pub unrun_fns: HashSet<String>,
+    /// The types nothing of the run makes ([`super::dead_types`]): their functions
+    /// never run.
+    pub unmade_types: HashSet<String>,
     /// Why no long-running package of the run reaches the package, when none does.
     pub unreached: Option<String>,
     /// `unreached` because nothing of the run uses the package (an SDK, whose callers
@@ -165,9 +168,12 @@ impl LibraryReach {
     /// Whether function `in_fn` (a link key) is one only tests call or none calls:
     /// its clients are test code or dead code.
     pub fn unrun(&self, in_fn: Option<&str>) -> bool {
-        in_fn
-            .and_then(fn_name)
-            .is_some_and(|n| self.unrun_fns.contains(n))
+        let Some(in_fn) = in_fn else { return false };
+        let unmade = || {
+            let ty = in_fn.split("::").next().unwrap_or_default();
+            in_fn.contains("::") && self.unmade_types.contains(ty)
+        };
+        fn_name(in_fn).is_some_and(|n| self.unrun_fns.contains(n)) || unmade()
     }
 
     /// Why a call made in function `in_fn` (a link key) has no caller waiting on it,
@@ -467,6 +473,7 @@ fn assemble(
             own_types: HashSet::default(),
             built_into_nothing: false,
             unrun_fns: HashSet::default(),
+            unmade_types: HashSet::default(),
             sdk: sdk[j],
             dispatches: dispatches[j],
             unreached,
