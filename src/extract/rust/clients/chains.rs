@@ -322,14 +322,21 @@ impl Visitor<'_, '_> {
         if let Some(value) = combined {
             st.take_combined(value, mark);
         }
-        for a in m.args.iter().filter(|_| combined.is_none()) {
-            self.chain_arg(
+        for (i, a) in m.args.iter().enumerate().filter(|_| combined.is_none()) {
+            let value = self.chain_arg(
                 m,
                 a,
                 st,
                 (request, consumed),
                 (&mut arg_methods, &mut sources),
             );
+            if let (Some(h), None) = (value, st.handle) {
+                // `request.into_future(self.client.clone())`: a method of some type of
+                // the package ([`super::flow`] meets it by name) taking the client.
+                self.facts
+                    .arg_passes
+                    .push((format!("*::{}", m.method), i, h));
+            }
         }
         if let Some(h) = fallback {
             self.drop_fallbacks(h, mark);
@@ -361,7 +368,8 @@ impl Visitor<'_, '_> {
 
     /// Visits argument `a` of call `m` (of a chain on `st.handle`, a `request` call or
     /// one that `consumed` a client under its own deadline): what is passed is marked,
-    /// and the methods called on a variable passed go to `arg_methods`.
+    /// and the methods called on a variable passed go to `arg_methods`. Returns the
+    /// handle the argument gives.
     fn chain_arg(
         &mut self,
         m: &ExprMethodCall,
@@ -369,7 +377,7 @@ impl Visitor<'_, '_> {
         st: &mut ChainState,
         (request, consumed): (bool, bool),
         (arg_methods, sources): (&mut Vec<String>, &mut Vec<ArgSource>),
-    ) {
+    ) -> Option<usize> {
         // A request built in the argument of a request call on the same client.
         let chain_arg = matches!(a, Expr::MethodCall(_)) || ends_in_method_call(a);
         if request && chain_arg {
@@ -396,7 +404,7 @@ impl Visitor<'_, '_> {
             }
         }
         if st.handle.is_none() {
-            return;
+            return value;
         }
         if let Some(var) = simple_ident(a) {
             if let Some(ms) = self.scopes.last().and_then(|s| s.var_methods.get(&var)) {
@@ -418,6 +426,7 @@ impl Visitor<'_, '_> {
         if let Some(callee) = made {
             sources.push(ArgSource::Made(callee.into()));
         }
+        value
     }
 }
 

@@ -88,6 +88,17 @@ fn hand_overs(package: &[(usize, FileFacts)]) -> HashMap<HandleId, Vec<HandleId>
             }
         }
     }
+    // The same by method name (`Request::into_future` under `into_future`), for a
+    // method called on a value of unknown type (`*::into_future`).
+    let mut methods: HashMap<(&str, usize), Vec<HandleId>> = HashMap::default();
+    for (&(function, index), handles) in &params {
+        if let Some((_, method)) = function.rsplit_once("::") {
+            methods.entry((method, index)).or_default().extend(handles);
+        }
+    }
+    for handles in methods.values_mut() {
+        handles.sort_unstable();
+    }
     let mut passes: HashMap<HandleId, Vec<HandleId>> = HashMap::default();
     fields::field_passes(package, &mut passes);
     // A value kept in a `static` meets every use of that name in the package.
@@ -108,7 +119,11 @@ fn hand_overs(package: &[(usize, FileFacts)]) -> HashMap<HandleId, Vec<HandleId>
     }
     for (fi, (_, facts)) in package.iter().enumerate() {
         for (callee, index, h) in &facts.arg_passes {
-            let params = params.get(&(callee.as_str(), *index)).into_iter().flatten();
+            let params = match callee.strip_prefix("*::") {
+                Some(method) => methods.get(&(method, *index)),
+                None => params.get(&(callee.as_str(), *index)),
+            };
+            let params = params.into_iter().flatten();
             for p in params.filter(|p| visible(package, fi, p.0)) {
                 passes.entry((fi, *h)).or_default().push(*p);
             }
