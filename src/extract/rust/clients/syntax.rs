@@ -196,7 +196,9 @@ pub(crate) fn local_reason(address: &str) -> Option<&'static str> {
         Some(v6) => v6.split(']').next().unwrap_or_default(),
         None => host.split(':').next().unwrap_or_default(),
     };
-    if matches!(host, "localhost" | "127.0.0.1" | "::1" | "0.0.0.0") {
+    // The unspecified addresses (`0.0.0.0`, `[::]`) reach this host when connected
+    // to; a URI a connector ignores is often written so (`http://[::]:50051`).
+    if matches!(host, "localhost" | "127.0.0.1" | "::1" | "0.0.0.0" | "::") {
         return Some("this host");
     }
     let path = rest.strip_prefix(authority).unwrap_or_default();
@@ -568,6 +570,9 @@ mod local_tests {
             ("http://localhost:8080/v1/orders", Some("this host")),
             ("https://user@127.0.0.1/x", Some("this host")),
             ("http://[::1]:9000", Some("this host")),
+            ("lttp://[::]:50051", Some("this host")),
+            ("http://0.0.0.0:50000", Some("this host")),
+            ("http://[2001:db8::1]:80", None),
             ("unix:/run/app.sock", Some("a Unix socket")),
             ("/var/run/docker.sock", Some("a Unix socket")),
             ("http://{host}:{port}/health", Some("a health probe")),
