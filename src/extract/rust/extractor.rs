@@ -190,7 +190,8 @@ impl Extractor {
 
     /// Whether file `i` (at `path`) is its package's build script, `build.rs` beside
     /// the manifest: it runs when the package compiles, not in the service (SQLPage's
-    /// retried download of front-end assets), so it is left out like a test.
+    /// retried download of front-end assets), so it is left out as a test is, and its
+    /// calls count as a test's.
     fn build_script(&self, i: usize, path: &Path) -> bool {
         path.file_name().is_some_and(|n| n == "build.rs")
             && self.package_of[i].is_some_and(|p| self.packages[p].0.parent() == path.parent())
@@ -307,9 +308,12 @@ impl Extractor {
             } else {
                 test_files::within(path, &wasm_files).then_some(WASM_CODE)
             };
-            if support || Self::in_test_module(path, &test_files) {
+            // A build script's calls are never the program's: what only it (or
+            // tests) calls is never run by the service (freyja's
+            // `compile_remote_proto`, downloading `.proto` files at build time).
+            if support || Self::in_test_module(path, &test_files) || self.build_script(i, path) {
                 tests.push((i, f));
-            } else if !undeclared.contains(path) && !self.build_script(i, path) {
+            } else if !undeclared.contains(path) {
                 by_package
                     .entry(self.package_of[i])
                     .or_default()
