@@ -226,12 +226,20 @@ pub(crate) fn in_test_dirs<'m>(manifests: impl Iterator<Item = &'m Path> + Clone
 /// convention, the build and release automation a developer runs with `cargo xtask`,
 /// never deployed, so left out like tests (router's `xtask` polls a demo it started).
 /// A testing tool by its manifest ([`Deps::testing_tool`], lading's load generators)
-/// is left out too.
+/// is left out too, and so is a mock service ([`mock_named`]).
 pub(crate) fn dev_tooling(deps: Option<&Deps>) -> bool {
     deps.is_some_and(|d| d.testing_tool)
         || deps
             .and_then(Deps::own_name)
-            .is_some_and(|n| n == "xtask" || n.starts_with("xtask_"))
+            .is_some_and(|n| n == "xtask" || n.starts_with("xtask_") || mock_named(n))
+}
+
+/// A word of the package's name is `mock` or `mocks` (freyja's `mock-digital-twin`,
+/// `s3_mock`): a stand-in for a real service that development and tests run in its
+/// place, whose own calls are no integration of the product (`wiremock`, `mockito`
+/// name no such word).
+fn mock_named(name: &str) -> bool {
+    name.split(['_', '-']).any(|w| w == "mock" || w == "mocks")
 }
 
 /// The package's name ends in a suite word (`integration-tests`, `api-e2e`,
@@ -273,6 +281,16 @@ mod tests {
         // Above the common folder nothing counts: a run of `testing/` alone.
         let alone = ["tests/a/x/Cargo.toml", "tests/a/y/Cargo.toml"];
         assert_eq!(in_test_dirs(alone.iter().map(Path::new)), [false, false]);
+    }
+
+    #[test]
+    fn mock_services_by_a_word_of_their_name() {
+        for name in ["mock_digital_twin", "s3_mock", "mocks_server"] {
+            assert!(mock_named(name), "{name}");
+        }
+        for name in ["wiremock", "mockito", "hammock_api", "mocking_bird"] {
+            assert!(!mock_named(name), "{name}");
+        }
     }
 
     #[test]
