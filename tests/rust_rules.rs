@@ -204,6 +204,34 @@ fn findings_carry_the_literal_or_constant_target() {
     }
 }
 
+/// A generated tonic client is named in the message by its type, not by the
+/// catalogue's description of such clients.
+#[test]
+fn generated_clients_are_named_by_their_type() {
+    let dir = fixture_root().join("http-client-without-timeout/fail/csi-freezer");
+    let outcome = run(&Options {
+        paths: vec![dir],
+        config: None,
+        threads: Some(1),
+    })
+    .unwrap();
+    let messages: Vec<&str> = (outcome.report.findings.iter())
+        .map(|f| f.message.as_str())
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("`NodePluginClient` is built without a timeout")),
+        "{messages:?}"
+    );
+    assert!(
+        !messages
+            .iter()
+            .any(|m| m.contains("generated tonic client")),
+        "{messages:?}"
+    );
+}
+
 /// A client of the program's own daemon (this host, a Unix socket) is no integration
 /// point: neither reported nor counted. Only the pass fixture's one remote client counts.
 #[test]

@@ -114,6 +114,19 @@ impl Cx<'_, '_> {
         let Some(entry_api) = judged else {
             return;
         };
+        // A generated client (`**::?*Client::connect`) is named by its type in the
+        // messages (`AgentConnectionClient`), not by the catalogue's description.
+        let generated;
+        let entry_api = match wildcard_type {
+            Some(ty) => {
+                generated = ClientApi {
+                    name: ty.clone(),
+                    ..entry_api.clone()
+                };
+                &generated
+            }
+            None => entry_api,
+        };
         let site_list = t.sites.get(&(fi, hi)).map(Vec::as_slice).unwrap_or(&[]);
         let first_request = request.then(|| Req {
             timed: *wrapped,
