@@ -180,7 +180,7 @@ impl<'a> CallGraph<'a> {
     /// bodies marked in `marked`. A name marked in one body and not in another of the
     /// same package (two `new`s) is left out: only names every same-named function of
     /// the package agrees on stay. Such a name is kept as its link key instead
-    /// (`HttpClient::new`, [`super::workspace::by_key`]) for a type all of whose
+    /// (`HttpClient::new`, [`super::link_key::by_key`]) for a type all of whose
     /// functions of that name are marked.
     pub(super) fn names_by_package(
         &self,

@@ -35,8 +35,8 @@ use std::path::Path;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+use super::link_key::fn_name;
 use super::test_only::{client_fns, drop_called};
-use super::workspace::fn_name;
 use crate::extract::rust::extractor::module_name;
 use crate::extract::rust::{Deps, FileFacts};
 

@@ -17,6 +17,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::dead::{asked, whole_words, TestCode};
+use super::link_key::key_type;
 use super::test_only::client_fns;
 use crate::extract::rust::{Deps, FileFacts};
 
@@ -40,7 +41,7 @@ pub(crate) fn unmade_types(
             continue;
         };
         for (file, c, key) in client_fns(files) {
-            let Some(ty) = owner(key).filter(|_| !c.host_called) else {
+            let Some(ty) = key_type(key).filter(|_| !c.host_called) else {
                 continue;
             };
             let Some((_, facts)) = files.iter().find(|(i, _)| *i == file) else {
@@ -64,13 +65,6 @@ pub(crate) fn unmade_types(
         set.retain(|t| !named.contains(t.as_str()));
     }
     out
-}
-
-/// The type of a link key (`HttpSink` of `HttpSink::new`), when it names one.
-fn owner(key: &str) -> Option<&str> {
-    let (ty, _) = key.split_once("::")?;
-    ty.starts_with(|c: char| c.is_ascii_uppercase())
-        .then_some(ty)
 }
 
 /// Whether `facts` are a file of type `ty`'s own: it defines the type and every
@@ -164,13 +158,5 @@ mod tests {
         assert!(in_use(scoped, memchr::memmem::find(scoped, b"T;").unwrap()));
         let user = b"let user = T::new();";
         assert!(!in_use(user, memchr::memmem::find(user, b"T::").unwrap()));
-    }
-
-    #[test]
-    fn the_type_of_a_link_key() {
-        assert_eq!(owner("HttpSink::new"), Some("HttpSink"));
-        assert_eq!(owner("HttpSink::new::{closure#0}"), Some("HttpSink"));
-        assert_eq!(owner("make_client"), None);
-        assert_eq!(owner("sync::{closure#0}"), None);
     }
 }

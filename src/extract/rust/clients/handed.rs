@@ -162,7 +162,7 @@ pub(super) fn handed_bound(r: &Req, (by_callers, makers): Handed) -> Option<Stri
         .in_fn
         .as_deref()
         .filter(|_| r.handed)
-        .and_then(super::workspace::fn_name)?;
+        .and_then(super::link_key::fn_name)?;
     by_callers.get(f).cloned()
 }
 

@@ -39,6 +39,7 @@ mod jobs;
 mod layers;
 mod lets;
 pub mod link;
+mod link_key;
 mod listener;
 mod nodes;
 mod package;

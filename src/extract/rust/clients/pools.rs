@@ -135,7 +135,7 @@ impl<'p> Pooled<'p> {
         if let Some(why) = self.methods.get(in_fn) {
             return Some(why);
         }
-        let name = super::workspace::fn_name(in_fn)?;
+        let name = super::link_key::fn_name(in_fn)?;
         self.functions.get(name).map(String::as_str)
     }
 }

@@ -22,7 +22,7 @@ use std::path::Path;
 
 use rustc_hash::FxHashSet as HashSet;
 
-use super::workspace::fn_name;
+use super::link_key::fn_name;
 use crate::extract::rust::facts::{ClientOrigin, Origin};
 use crate::extract::rust::{Deps, FileFacts};
 

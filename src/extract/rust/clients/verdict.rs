@@ -368,7 +368,7 @@ fn requests_of(
             Some(false) => r.timed = true,
             None => {}
         }
-        let above = r.in_fn.as_deref().and_then(super::workspace::fn_name);
+        let above = r.in_fn.as_deref().and_then(super::link_key::fn_name);
         let why = above.and_then(|f| timed_above.get(f).map(String::as_str));
         if let Some(why) = why
             .or_else(|| pooled.why(r.in_fn.as_deref()))

@@ -23,6 +23,7 @@ use super::entries::{
 use super::foreign::{foreign_chains, Foreign};
 use super::gates::gates_of;
 use super::graph_answers::{call_graph_answers, GraphAnswers};
+use super::link_key::{by_key, fn_name, key_type, typed_key};
 use super::package::one_shot;
 use super::request_path::OffPath;
 use super::returned::add_returned_chains;
@@ -169,10 +170,7 @@ impl LibraryReach {
     /// its clients are test code or dead code.
     pub fn unrun(&self, in_fn: Option<&str>) -> bool {
         let Some(in_fn) = in_fn else { return false };
-        let unmade = || {
-            let ty = in_fn.split("::").next().unwrap_or_default();
-            in_fn.contains("::") && self.unmade_types.contains(ty)
-        };
+        let unmade = || key_type(in_fn).is_some_and(|t| self.unmade_types.contains(t));
         fn_name(in_fn).is_some_and(|n| self.unrun_fns.contains(n)) || unmade()
     }
 
@@ -208,38 +206,13 @@ impl LibraryReach {
     fn tool_function(&self, in_fn: Option<&str>) -> Option<String> {
         let in_fn = in_fn?;
         let tool_only = self.functions.as_ref()?;
-        let name = fn_name(in_fn)?;
-        let typed = typed_key(in_fn);
-        let name = match typed.as_deref() {
-            _ if tool_only.contains(name) => name,
-            Some(typed) if tool_only.contains(typed) => typed,
-            _ => return None,
-        };
+        let name = Some(fn_name(in_fn)?)
+            .filter(|n| tool_only.contains(*n))
+            .or_else(|| typed_key(in_fn).filter(|t| tool_only.contains(*t)))?;
         Some(format!(
             "a function (`{name}`) that only one-shot command-line tools of this run call"
         ))
     }
-}
-
-/// What a map of function names ([`super::callgraph::CallGraph::names_by_package`])
-/// says of link key `in_fn`: of its name, else of its type's function (`Client::new`,
-/// kept when the package's functions so named disagree).
-pub(super) fn by_key<'m, V>(map: &'m HashMap<String, V>, in_fn: &str) -> Option<&'m V> {
-    map.get(fn_name(in_fn)?)
-        .or_else(|| map.get(typed_key(in_fn)?.as_str()))
-}
-
-/// The `Type::name` of a link key (`Client::login`, `Client::login::{closure ..}`).
-fn typed_key(key: &str) -> Option<String> {
-    let mut segs = key.rsplit("::").filter(|s| !s.starts_with('{'));
-    let (name, owner) = (segs.next()?, segs.next()?);
-    Some(format!("{owner}::{name}"))
-}
-
-/// The function of a link key (`Client::login` → `login`; a closure's key
-/// `sync::{closure ..}` → `sync`).
-pub(super) fn fn_name(key: &str) -> Option<&str> {
-    key.split("::").filter(|s| !s.starts_with('{')).last()
 }
 
 /// `users[j]`: the packages of the run that depend on package `j`.
