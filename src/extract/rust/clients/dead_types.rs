@@ -5,8 +5,9 @@
 //! (`new`) is every type's; the type's own name is asked here instead.
 //!
 //! A type is unmade when a file of its own defines it (every function of the file is
-//! the type's, and the file holds no `static` or `const` that could make one), and no
-//! other Rust file of the run names it as a whole word, outside test code, a line
+//! one of the file's types', and the file holds no `static` or `const` that could make
+//! one), and no other Rust file of the run names it or another type of that file as a
+//! whole word, outside test code, a line
 //! comment and the `use` that imports or re-exports it. Asked where
 //! [`super::dead`] asks: packages whose every caller the run sees. Known limit: a
 //! type a macro names by pasting words together is taken for unmade.
@@ -36,6 +37,9 @@ pub(crate) fn unmade_types(
     // Each candidate type: its home file, and the files its mentions may be in
     // (`None`: any file of the run).
     let mut wanted: HashMap<&str, (usize, Option<HashSet<usize>>)> = HashMap::default();
+    // Each client's type, with its package and the types of its home file: it is
+    // unmade when none of them is named.
+    let mut groups: Vec<(usize, &str, Vec<&str>)> = Vec::new();
     for (j, (deps, files)) in packages.iter().enumerate() {
         let Some(closed) = asked(*deps, files, whole[j]) else {
             continue;
@@ -47,13 +51,19 @@ pub(crate) fn unmade_types(
             let Some((_, facts)) = files.iter().find(|(i, _)| *i == file) else {
                 continue;
             };
-            if !own_file(facts, ty) {
+            let Some(group) = own_types(facts, ty) else {
+                continue;
+            };
+            // A type of the same name defined in another file: not asked.
+            if (group.iter()).any(|t| wanted.get(t).is_some_and(|(home, _)| *home != file)) {
                 continue;
             }
-            let scope = closed.then(|| files.iter().map(|(i, _)| *i).collect());
-            if wanted.insert(ty, (file, scope)).is_none() {
-                out[j].insert(ty.to_string());
+            let scope: Option<HashSet<usize>> =
+                closed.then(|| files.iter().map(|(i, _)| *i).collect());
+            for t in &group {
+                wanted.insert(t, (file, scope.clone()));
             }
+            groups.push((j, ty, group));
         }
     }
     if wanted.is_empty() {
@@ -61,16 +71,45 @@ pub(crate) fn unmade_types(
     }
     let tests = TestCode::of(packages, tests);
     let named = named_elsewhere(&wanted, rust_files, &tests);
-    for set in &mut out {
-        set.retain(|t| !named.contains(t.as_str()));
+    for (j, ty, group) in groups {
+        if !group.iter().any(|t| named.contains(t)) {
+            out[j].insert(ty.to_string());
+        }
     }
     out
 }
 
-/// Whether `facts` are a file of type `ty`'s own: it defines the type and every
-/// function in it is the type's.
-fn own_file(facts: &FileFacts, ty: &str) -> bool {
-    facts.types.contains(ty) && (facts.routes.fns.iter()).all(|i| i.owner.as_deref() == Some(ty))
+/// Standard wrappers a trait impl of the file may convert into (`impl
+/// From<ConfigArguments> for Option<Config>`): such a function is about the file's
+/// types, and runs only on a value of one of them.
+const WRAPPERS: [&str; 6] = ["Option", "Result", "Box", "Arc", "Rc", "Vec"];
+
+/// The types of `facts` whose functions it holds, sorted, when it is a file of its
+/// types' own holding `ty`'s: every function in it is one of its types' (or a trait
+/// impl's into a standard wrapper, [`WRAPPERS`]), so nothing of the file runs unless
+/// one of them is made (trustify's `openid.rs`: a provider, its configuration and its
+/// arguments). A type with no function of the file (a request the file's service
+/// takes) runs nothing here; a conversion into a wrapper may make any of them, and
+/// then every type of the file counts.
+fn own_types<'f>(facts: &'f FileFacts, ty: &str) -> Option<Vec<&'f str>> {
+    let mut converts = false;
+    let mut types: Vec<&str> = Vec::new();
+    for info in &facts.routes.fns {
+        match info.owner.as_deref() {
+            Some(o) if facts.types.contains(o) => types.push(o),
+            Some(o) if info.of_trait && WRAPPERS.contains(&o) => converts = true,
+            _ => return None,
+        }
+    }
+    if !facts.types.contains(ty) {
+        return None;
+    }
+    if converts {
+        types = facts.types.iter().map(String::as_str).collect();
+    }
+    types.sort_unstable();
+    types.dedup();
+    Some(types)
 }
 
 /// Of the wanted types, those some file other than their home names, or whose home

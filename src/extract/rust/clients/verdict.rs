@@ -185,9 +185,12 @@ impl Eval {
         if timeout && call.nargs > 0 {
             if disables {
                 note(&mut self.disabled, (file, call.span), home, disable_text);
-            } else if self.builder_timeout.is_none() {
-                self.builder_timeout = Some(call.span);
-                self.builder_configurable = call.configurable;
+            } else {
+                self.set_again(file, call);
+                if self.builder_timeout.is_none() {
+                    self.builder_timeout = Some(call.span);
+                    self.builder_configurable = call.configurable;
+                }
             }
         } else if has(&api.disable, &call.name) {
             let text = || format!("`.{}()`", call.name);
@@ -195,6 +198,26 @@ impl Eval {
         } else if has(&api.unbounded_methods, &call.name) {
             let text = || format!("`.{}()`", call.name);
             note(&mut self.unbounded, (file, call.span), home, text);
+        }
+    }
+}
+
+impl Eval {
+    /// A builder's last call of a method wins: `.timeout(None)` followed, further down
+    /// the same file, by `.timeout(read_timeout)` leaves the timeout set (routinator
+    /// turns it off "to set it per request", then sets it again). Another method
+    /// (`.connect_timeout(..)`) does not undo a disabled total timeout.
+    fn set_again(&mut self, file: usize, call: &crate::extract::rust::facts::CallFact) {
+        let undone = self.disabled.as_ref().is_some_and(|(f, span, text)| {
+            *f == file
+                && span.start < call.span.start
+                && text
+                    .strip_prefix("`.")
+                    .and_then(|t| t.strip_prefix(call.name.as_str()))
+                    .is_some_and(|t| t.starts_with('('))
+        });
+        if undone {
+            self.disabled = None;
         }
     }
 }
