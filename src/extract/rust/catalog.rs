@@ -20,7 +20,7 @@ use crate::extract::rust::routes::RoutesCatalog;
 mod client_api;
 mod process;
 pub use client_api::ClientApi;
-pub use process::{BackgroundJob, ConnectionPool, HandBreaker, OneShot};
+pub use process::{BackgroundJob, BrowserLogin, ConnectionPool, HandBreaker, OneShot};
 
 /// One parsed file of an `apis/` folder, in the format its name selects.
 #[derive(Debug)]
@@ -97,6 +97,9 @@ pub struct CatalogFile {
     /// Connection pools whose checkout bounds the connects their managers make.
     #[serde(default)]
     pub connection_pool: Vec<ConnectionPool>,
+    /// What makes a function a person's sign-in through the browser.
+    #[serde(default)]
+    pub browser_login: Option<BrowserLogin>,
 }
 
 impl CatalogFile {
@@ -225,6 +228,8 @@ pub struct Catalog {
     pub background_jobs: Vec<BackgroundJob>,
     /// Connection pools' manager traits, every file's entries.
     pub connection_pools: Vec<ConnectionPool>,
+    /// Browser openers and OAuth crates, all files' lists merged.
+    pub browser_login: BrowserLogin,
     client_wrappers: Vec<TimeoutWrapper>,
     /// Methods whose client argument is used under their own deadline.
     timeout_consumers: Vec<TimeoutConsumer>,
@@ -278,6 +283,10 @@ impl Catalog {
                     self.one_shot.service.extend(o.service);
                     self.one_shot.client_too.extend(o.client_too);
                     self.one_shot.server_side.extend(o.server_side);
+                }
+                if let Some(b) = file.browser_login {
+                    self.browser_login.openers.extend(b.openers);
+                    self.browser_login.oauth.extend(b.oauth);
                 }
             }
             ApiFile::Retry(r) => self.retry.extend(*r),

@@ -414,6 +414,10 @@ pub struct FileFacts {
     /// library reach counts as unknown (not a tool's).
     #[serde(default)]
     pub trait_default_calls: Vec<String>,
+    /// Functions (link keys) that open the user's browser, in a file that imports an
+    /// OAuth crate: a person's sign-in ([`crate::extract::rust::clients`]'s logins).
+    #[serde(default)]
+    pub login_openers: Vec<String>,
 }
 
 impl FileFacts {

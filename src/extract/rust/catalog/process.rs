@@ -89,3 +89,27 @@ impl OneShot {
             .filter(|s| !self.client_too.contains(s) && !self.server_side.contains(s))
     }
 }
+
+/// A person's sign-in through the browser ([`crate::extract::rust::clients`]'s
+/// logins): a function that calls one of `openers` (`webbrowser::open`) in a file
+/// importing one of the `oauth` crates runs a login a person waits on.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BrowserLogin {
+    /// Functions that open the user's browser, by full path (`open::that`).
+    #[serde(default)]
+    pub openers: Vec<String>,
+    /// OAuth and OpenID Connect client crates, by package name (`openidconnect`).
+    #[serde(default)]
+    pub oauth: Vec<String>,
+}
+
+impl BrowserLogin {
+    /// Whether a call whose path ends in `last` may open the browser: most calls
+    /// are turned down before their path is resolved.
+    pub fn may_open(&self, last: &str) -> bool {
+        self.openers
+            .iter()
+            .any(|o| o.rsplit("::").next() == Some(last))
+    }
+}

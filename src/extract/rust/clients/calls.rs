@@ -67,6 +67,9 @@ impl Visitor<'_, '_> {
         let segs = segments(&fp.path);
         let n = segs.len();
         let last = segs.last().map(String::as_str).unwrap_or("");
+        if self.ctx.catalog.browser_login.may_open(last) {
+            self.note_browser_opener(&segs);
+        }
         if let Some(done) = self.role_call(c, self.role(&segs)) {
             return done;
         }

@@ -11,6 +11,7 @@ use super::gates::gated_functions;
 use super::guards::{any_breaker_shape, hand_guarded};
 use super::handed::handed_functions;
 use super::jobs::job_functions;
+use super::logins::login_functions;
 use super::periodic::periodic_functions;
 use super::pools::pooled_functions;
 use super::request_path::{has_entries, request_path, RequestPaths};
@@ -34,6 +35,7 @@ pub(super) struct GraphAnswers {
     pub(super) pooled: Vec<HashMap<String, String>>,
     pub(super) timed: Vec<HashMap<String, String>>,
     pub(super) handed: Vec<HashMap<String, String>>,
+    pub(super) logins: Vec<HashMap<String, String>>,
     pub(super) requests: RequestPaths,
 }
 
@@ -49,6 +51,7 @@ impl GraphAnswers {
             pooled: vec![HashMap::default(); n],
             timed: vec![HashMap::default(); n],
             handed: vec![HashMap::default(); n],
+            logins: vec![HashMap::default(); n],
             requests: RequestPaths {
                 off: vec![None; n],
                 bounded: vec![None; n],
@@ -64,7 +67,8 @@ impl GraphAnswers {
 /// ([`gated_functions`]), those only queued jobs run ([`job_functions`]), those only
 /// pool connects run ([`pooled_functions`]), those only
 /// timeout wrappers run ([`timed_functions`]), those every caller hands a bounded
-/// request ([`handed_functions`]), those no request reaches
+/// request ([`handed_functions`]), those of a browser login ([`login_functions`]),
+/// those no request reaches
 /// ([`request_path`]). The graph is built only when a question needs
 /// it (most runs have no tool beside a library, no hand-written breaker, no periodic
 /// loop, no detached task, no command gate, no timeout wrapper, no request wrapper and
@@ -126,6 +130,10 @@ pub(super) fn call_graph_answers(
             true => handed_functions(g, &files, &tools.reach(packages)),
             false => none(),
         },
+        logins: match asked.logins {
+            true => login_functions(g, &files, &tools.reach(packages)),
+            false => none(),
+        },
         requests: match asked.requests {
             true => request_path(
                 g,
@@ -169,6 +177,7 @@ struct Questions {
     pools: bool,
     timed: bool,
     handed: bool,
+    logins: bool,
     requests: bool,
 }
 
@@ -198,6 +207,7 @@ impl Questions {
             pools: any(&|f| !f.pooled.is_empty()),
             timed: any(&|f| !f.timed.is_empty()),
             handed: any(&|f| f.param_requests),
+            logins: any(&|f| !f.login_openers.is_empty()),
             requests: any(&has_entries),
         }
     }
@@ -214,6 +224,7 @@ impl Questions {
             || self.pools
             || self.timed
             || self.handed
+            || self.logins
             || self.requests
     }
 }

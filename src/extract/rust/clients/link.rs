@@ -403,7 +403,8 @@ fn untimed(r: &Req, client: &Node) -> bool {
 
 /// Why code in function `in_fn` of package file `file` runs only as a one-shot
 /// command: the package is a one-shot tool, the file is a one-shot command's of a
-/// long-running package, or only its `main`'s command gate reaches the function.
+/// long-running package, only its `main`'s command gate reaches the function, or
+/// the function is a person's browser login ([`super::logins`]).
 fn one_shot_reason<'a>(
     t: &Tables<'a>,
     library: &'a LibraryReach,
@@ -413,6 +414,7 @@ fn one_shot_reason<'a>(
     let tool = t.one_shot.filter(|_| !library.runs_long);
     tool.or_else(|| library.command(file))
         .or_else(|| library.gated(in_fn))
+        .or_else(|| library.login(in_fn))
 }
 
 /// Why only one-shot tools run code in function `in_fn` of package file `file`: it

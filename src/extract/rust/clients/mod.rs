@@ -41,6 +41,7 @@ mod lets;
 pub mod link;
 mod link_key;
 mod listener;
+mod logins;
 mod nodes;
 mod package;
 mod periodic;

@@ -97,6 +97,9 @@ pub struct LibraryReach {
     /// The run's functions that return a request they set a timeout on, by key
     /// ([`super::handed`]).
     pub makers: HashSet<String>,
+    /// The package's functions that are a person's sign-in through the browser, each
+    /// with why ([`super::logins`]).
+    pub logins: HashMap<String, String>,
     /// When the run serves requests: the package's functions no request entry
     /// reaches, by (package file index, name) ([`super::request_path`]).
     pub off_path: Option<OffPath>,
@@ -130,6 +133,12 @@ impl LibraryReach {
     /// only a command gate of the package's `main` runs that function.
     pub fn gated(&self, in_fn: Option<&str>) -> Option<&str> {
         by_key(&self.gated, in_fn?).map(String::as_str)
+    }
+
+    /// Why a call made in function `in_fn` (a link key) is a person's browser login,
+    /// when that function is one.
+    pub fn login(&self, in_fn: Option<&str>) -> Option<&str> {
+        by_key(&self.logins, in_fn?).map(String::as_str)
     }
 
     /// Why a call made in function `in_fn` (a link key) runs in a queued job, when
@@ -457,6 +466,7 @@ fn assemble(
             periodic: take(&mut a.periodic[j]),
             detached: take(&mut a.detached[j]),
             gated: take(&mut a.gated[j]),
+            logins: take(&mut a.logins[j]),
             jobs: take(&mut a.jobs[j]),
             pooled: take(&mut a.pooled[j]),
             timed: take(&mut a.timed[j]),

@@ -1,0 +1,123 @@
+//! Browser logins: a function that opens the user's browser (`webbrowser::open`,
+//! `open::that`, the catalogue's `[browser-login] openers`) in a file that speaks
+//! OAuth (it imports one of the `oauth` crates: `oauth2`, `openidconnect`) runs a
+//! person's sign-in. The person watches the browser and the terminal, and waits for
+//! the code to come back; a hung token exchange is in front of them, who can abort
+//! it, as with a one-shot tool. So the clients of the login are not judged by the
+//! timeout rule, nor their calls by the breaker rule (they carry `one-shot`).
+//!
+//! What counts as the login ([`login_functions`]): the functions that open the
+//! browser; the functions of the same file that call one of them (the flow that then
+//! waits for the code: librespot's `get_access_token_async` calls `set_auth_url`,
+//! rattler's `perform_oauth_login` calls `auth_code_flow`); and the functions only
+//! those run, across the workspace (sigstore's `auth_url_async` and
+//! `redirect_listener_async`, which only `get_token` calls). A refresh of the token
+//! that opens no browser (`refresh_token_async`) stays judged: a long-running
+//! program refreshes unattended. Known limit: a function of an OAuth file that calls
+//! the login once and then runs long (an app's `run` that signs in first) is taken
+//! for the login.
+
+use rustc_hash::FxHashMap as HashMap;
+
+use super::callgraph::CallGraph;
+use super::Visitor;
+use crate::extract::rust::FileFacts;
+
+/// One file of a package: (candidate index, facts).
+type PackageFile = (usize, FileFacts);
+
+impl Visitor<'_, '_> {
+    /// A call by path `segs` whose last segment may open the browser
+    /// ([`crate::extract::rust::catalog::BrowserLogin::may_open`]): when it does, in a
+    /// file that imports an OAuth crate, the function it is made in opens a login.
+    pub(super) fn note_browser_opener(&mut self, segs: &[String]) {
+        let login = &self.ctx.catalog.browser_login;
+        let opens = (self.imports.resolve(segs).iter()).any(|p| {
+            login
+                .openers
+                .iter()
+                .any(|o| o.split("::").eq(p.iter().map(String::as_str)))
+        });
+        if !opens
+            || !self
+                .imports
+                .uses_crate(|c| login.oauth.iter().any(|o| o == c))
+        {
+            return;
+        }
+        if let Some(f) = (self.fn_name.as_ref()).filter(|f| !self.facts.login_openers.contains(f)) {
+            self.facts.login_openers.push(f.clone());
+        }
+    }
+}
+
+/// Per package (of `files.len()` many): the names of its functions that are a
+/// browser login (see the module's doc), each with why.
+/// `reach` as [`super::tools::Tools::reach`]: a caller counts only when its package
+/// may call into the callee's.
+pub(super) fn login_functions(
+    graph: &CallGraph,
+    files: &[&[PackageFile]],
+    reach: &[bool],
+) -> Vec<HashMap<String, String>> {
+    let n = graph.bodies.len();
+    let packages = files.len();
+    let counts = |c: usize, b: usize| {
+        let (cj, bj) = (graph.bodies[c].0, graph.bodies[b].0);
+        reach.get(cj * packages + bj).copied().unwrap_or(true)
+    };
+    // Per body: its file (an index over every file of the run), and whether it opens
+    // the browser.
+    let mut file_of = Vec::with_capacity(n);
+    let mut opens = Vec::with_capacity(n);
+    for (k, (_, f)) in files.iter().flat_map(|p| p.iter()).enumerate() {
+        for info in &f.routes.fns {
+            file_of.push(k);
+            let key = match &info.owner {
+                Some(o) => format!("{o}::{}", info.name),
+                None => info.name.to_string(),
+            };
+            opens.push(f.login_openers.contains(&key));
+        }
+    }
+    file_of.resize(n, usize::MAX);
+    opens.resize(n, false);
+    // The flow around an opener: its callers in the same file.
+    let mut root = opens.clone();
+    for b in (0..n).filter(|&b| opens[b]) {
+        for &c in graph.callers(b) {
+            root[c] |= file_of[c] == file_of[b];
+        }
+    }
+    let candidate: Vec<bool> = (0..n).map(|b| !graph.callers(b).is_empty()).collect();
+    let mut marked = graph.only_from_where(&|c, _| root[c], &counts, candidate);
+    for (m, r) in marked.iter_mut().zip(&root) {
+        *m |= r;
+    }
+    let names = graph.names_by_package(files.len(), &|_| true, &marked);
+    let opener_in = |k: usize| (0..n).find(|&o| opens[o] && file_of[o] == k);
+    let mut out: Vec<HashMap<String, String>> = vec![HashMap::default(); files.len()];
+    for (b, (j, info)) in graph.bodies.iter().enumerate() {
+        let Some(set) = names[*j].as_ref().filter(|_| marked[b]) else {
+            continue;
+        };
+        let typed = info.owner.as_ref().map(|o| format!("{o}::{}", info.name));
+        let Some(key) = Some(info.name.to_string())
+            .filter(|k| set.contains(k))
+            .or(typed.filter(|k| set.contains(k)))
+        else {
+            continue;
+        };
+        let r = match root[b] {
+            true => Some(b),
+            false => graph.reaching_root(b, &marked, &|c, _| root[c]),
+        };
+        if let Some(o) = r.and_then(|r| opener_in(file_of[r])) {
+            let opener = &graph.bodies[o].1.name;
+            out[*j].entry(key).or_insert_with(|| {
+                format!("part of a browser login (`{opener}` opens the browser for a person's OAuth sign-in): the person waits on it and can abort it")
+            });
+        }
+    }
+    out
+}
