@@ -367,6 +367,10 @@ impl Visitor<'_, '_> {
 
     /// Visits `e` and returns the handle it evaluates to, if any.
     fn expr(&mut self, e: &Expr) -> Option<usize> {
+        // Nothing in it: no client, no loop, no wait for shutdown.
+        if matches!(e, Expr::While(w) if entries::ignores_signal(w)) {
+            return None;
+        }
         self.note_shape(e);
         self.note_pacing(e);
         self.note_bind(e);

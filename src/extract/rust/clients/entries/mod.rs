@@ -43,6 +43,7 @@ use complete::{repeats, runs_to_completion};
 pub(crate) use methods::{body_key, one_shot_methods};
 pub(crate) use roots::bin_crate;
 use roots::{binary_root, module_dir};
+pub(crate) use shape::ignores_signal;
 use shape::{awaits, collects, is_loopback, is_zero, leaves, reads_to_end, returns_what_it_read};
 use units::Units;
 

@@ -308,3 +308,21 @@ pub(super) fn collects(stmts: &[syn::Stmt], i: usize) -> bool {
         body.1 && after.1
     })
 }
+
+/// Whether a `while` with an empty body waits on a signal (`while
+/// tokio::signal::ctrl_c().await.is_ok() {}`): it swallows the signal (rattler's
+/// `exec` leaves Ctrl-C to the child it runs), neither a daemon's wait for shutdown
+/// nor a loop that does work.
+pub(crate) fn ignores_signal(w: &syn::ExprWhile) -> bool {
+    use syn::visit::Visit;
+    struct Signal(bool);
+    impl<'a> Visit<'a> for Signal {
+        fn visit_path(&mut self, p: &'a syn::Path) {
+            self.0 |= p.segments.iter().any(|s| s.ident == "signal");
+            syn::visit::visit_path(self, p);
+        }
+    }
+    let mut signal = Signal(false);
+    signal.visit_expr(&w.cond);
+    w.body.stmts.is_empty() && signal.0 && awaits(&w.cond)
+}
