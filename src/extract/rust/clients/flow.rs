@@ -110,10 +110,17 @@ fn hand_overs(package: &[(usize, FileFacts)]) -> HashMap<HandleId, Vec<HandleId>
             }
         }
     }
+    // A file that keeps a static of that name itself uses its own (a `static CLIENT`
+    // inside each file's `fn client()`).
+    let own: Vec<HashSet<&str>> = (package.iter())
+        .map(|(_, f)| f.static_binds.iter().map(|(n, _)| n.as_str()).collect())
+        .collect();
     for (fi, (_, facts)) in package.iter().enumerate() {
         for (name, h) in &facts.static_binds {
             let uses = statics.get(name.as_str()).into_iter().flatten();
-            let uses = uses.filter(|(uf, _)| visible(package, *uf, fi));
+            let uses = uses.filter(|(uf, _)| {
+                visible(package, *uf, fi) && (*uf == fi || !own[*uf].contains(name.as_str()))
+            });
             passes.entry((fi, *h)).or_default().extend(uses);
         }
     }
@@ -139,6 +146,23 @@ fn visible(package: &[(usize, FileFacts)], from: usize, to: usize) -> bool {
         None => true,
         Some(b) => package[from].1.bin_crate.as_ref() == Some(b),
     }
+}
+
+/// Per package file: the names of the free functions it defines. A call of such a
+/// name made in that file runs its own function (an item of the module shadows what
+/// a glob brings in; another module's private function is not in scope): decision-
+/// engine has a `fn client()` in each of five files, each with its own client. Known
+/// limit: a qualified call (`other::client()`) from a file with a `client` of its own
+/// is taken for a call of its own.
+fn own_free_functions(package: &[(usize, FileFacts)]) -> Vec<HashSet<&str>> {
+    (package.iter())
+        .map(|(_, f)| {
+            (f.routes.fns.iter())
+                .filter(|i| i.owner.is_none())
+                .map(|i| i.name.as_str())
+                .collect()
+        })
+        .collect()
 }
 
 /// The chains each handed-over handle meets, a few hand-overs deep.
@@ -180,6 +204,7 @@ pub(super) fn factory_sites<'p>(
     flow: &Flow<'p>,
 ) -> HashMap<HandleId, Vec<Vec<(usize, &'p Chain)>>> {
     let mut sites: HashMap<HandleId, Vec<Vec<(usize, &Chain)>>> = HashMap::default();
+    let own_fns = own_free_functions(package);
     for (fi, (_, facts)) in package.iter().enumerate() {
         for (hi, h) in facts.handles.iter().enumerate() {
             let Origin::Call { callee } = &h.origin else {
@@ -198,7 +223,10 @@ pub(super) fn factory_sites<'p>(
             let mut stack = vec![(callee.as_str(), own, 0usize, fi)];
             while let Some((callee, chains, depth, from)) = stack.pop() {
                 let returns = flow.returns.get(callee).into_iter().flatten();
-                for &(tf, th) in returns.filter(|(tf, _)| visible(package, from, *tf)) {
+                let reaches = |tf: usize| {
+                    visible(package, from, tf) && (tf == from || !own_fns[from].contains(callee))
+                };
+                for &(tf, th) in returns.filter(|(tf, _)| reaches(*tf)) {
                     let target = &package[tf].1.handles[th];
                     match &target.origin {
                         Origin::Client(_) => {
