@@ -108,8 +108,31 @@ impl BrowserLogin {
     /// Whether a call whose path ends in `last` may open the browser: most calls
     /// are turned down before their path is resolved.
     pub fn may_open(&self, last: &str) -> bool {
-        self.openers
-            .iter()
-            .any(|o| o.rsplit("::").next() == Some(last))
+        // Asked of every call: a suffix test, no searcher built.
+        self.openers.iter().any(|o| {
+            o.strip_suffix(last)
+                .is_some_and(|head| head.ends_with("::"))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::BrowserLogin;
+
+    #[test]
+    fn an_opener_is_known_by_its_whole_last_segment() {
+        let login = BrowserLogin {
+            openers: vec!["open::that".into(), "webbrowser::open".into()],
+            oauth: Vec::new(),
+        };
+        assert!(login.may_open("that"));
+        assert!(login.may_open("open"));
+        assert!(!login.may_open("hat"), "part of a segment");
+        assert!(
+            !login.may_open("webbrowser::open"),
+            "a whole path is no last segment"
+        );
+        assert!(!login.may_open("pen"));
     }
 }

@@ -223,14 +223,7 @@ impl Visitor<'_, '_> {
             (PathRole::TimeoutWrapper, _) => {
                 self.paced |= super::timed::HAS_TIMEOUT;
                 self.wrapper_starts.push(c.paren_token.span.open().start());
-                self.wrapped += 1;
-                for a in &c.args {
-                    self.wrap_pending(a);
-                    if let Some(h) = self.expr(a) {
-                        self.mark_wrapped(h);
-                    }
-                }
-                self.wrapped -= 1;
+                self.wrap_args(c.args.iter());
                 Some(None)
             }
             _ => None,

@@ -26,6 +26,7 @@ mod chains;
 mod collect;
 mod detached;
 pub mod entries;
+mod eval;
 mod fields;
 mod flow;
 mod foreign;
@@ -62,6 +63,7 @@ mod tools;
 mod verdict;
 pub mod wildcards;
 pub mod workspace;
+mod wrappers;
 
 use collect::Collector;
 use handles::prune;
@@ -92,6 +94,7 @@ pub fn summarize_file(
     v.note_file(file, index, source, &collector);
     v.breaker_fields(&collector.field_types);
     v.cli_payloads(&collector.cli_variants, &collector.subcommand_fields);
+    v.note_own_wrappers(file, source.text.as_str());
     v.visit_file(file);
     v.file_shape();
     v.note_delegate();
@@ -200,6 +203,8 @@ struct Visitor<'c, 'a> {
     /// Where the calls of timeout wrappers in the function being visited start
     /// ([`timed`]).
     wrapper_starts: Vec<proc_macro2::LineColumn>,
+    /// The file's own timeout wrappers, by name ([`wrappers`]).
+    own_wrappers: Vec<String>,
     /// Handles of clients built only when a chain's own build fails
     /// ([`Visitor::drop_fallbacks`]): pruned.
     fallbacks: Vec<usize>,
@@ -270,6 +275,7 @@ impl<'c, 'a> Visitor<'c, 'a> {
             merged_request: false,
             paced: 0,
             wrapper_starts: Vec::new(),
+            own_wrappers: Vec::new(),
             fallbacks: Vec::new(),
             unused_lets: Vec::new(),
             local_branch: None,
@@ -367,9 +373,11 @@ impl Visitor<'_, '_> {
 
     /// Visits `e` and returns the handle it evaluates to, if any.
     fn expr(&mut self, e: &Expr) -> Option<usize> {
-        // Nothing in it: no client, no loop, no wait for shutdown.
         if matches!(e, Expr::While(w) if entries::ignores_signal(w)) {
             return None;
+        }
+        if let Some(done) = self.own_wrapper_call(e) {
+            return done;
         }
         self.note_shape(e);
         self.note_pacing(e);
@@ -464,24 +472,6 @@ impl Visitor<'_, '_> {
         }
         if sleeps {
             self.wrapped -= 1;
-        }
-    }
-
-    /// `select! { r = fut => .., _ = sleep(d) => handle().await }`: the branches'
-    /// futures race the sleep, as `timeout(d, fut)` bounds `fut` (a request future
-    /// bound by `let` too); a branch's body runs after its future won, unbounded.
-    fn racing_sleep(&mut self, branches: &[crate::extract::rust::front::macros::SelectBranch]) {
-        for b in branches {
-            if let Some(future) = &b.future {
-                self.wrapped += 1;
-                self.wrap_pending(future);
-                self.expr(future);
-                self.wrapped -= 1;
-            }
-            if let Some(guard) = &b.guard {
-                self.expr(guard);
-            }
-            self.expr(&b.body);
         }
     }
 

@@ -312,7 +312,7 @@ pub(super) fn collects(stmts: &[syn::Stmt], i: usize) -> bool {
 /// Whether a `while` with an empty body waits on a signal (`while
 /// tokio::signal::ctrl_c().await.is_ok() {}`): it swallows the signal (rattler's
 /// `exec` leaves Ctrl-C to the child it runs), neither a daemon's wait for shutdown
-/// nor a loop that does work.
+/// nor a loop that does work; nothing in it is a client either.
 pub(crate) fn ignores_signal(w: &syn::ExprWhile) -> bool {
     use syn::visit::Visit;
     struct Signal(bool);
