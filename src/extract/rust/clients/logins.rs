@@ -13,9 +13,11 @@
 //! those run, across the workspace (sigstore's `auth_url_async` and
 //! `redirect_listener_async`, which only `get_token` calls). A refresh of the token
 //! that opens no browser (`refresh_token_async`) stays judged: a long-running
-//! program refreshes unattended. Known limit: a function of an OAuth file that calls
-//! the login once and then runs long (an app's `run` that signs in first) is taken
-//! for the login.
+//! program refreshes unattended. A `main`, or a function whose own body runs long (a
+//! loop, a server), is never the login, even when it opens the browser itself: the
+//! program is. Known limit: a function of an OAuth file that calls the login once and
+//! hands over to a long-running one elsewhere (an app's `start` that signs in, then
+//! calls `serve()`) is taken for the login.
 
 use rustc_hash::FxHashMap as HashMap;
 
@@ -70,6 +72,9 @@ pub(super) fn login_functions(
     // the browser.
     let mut file_of = Vec::with_capacity(n);
     let mut opens = Vec::with_capacity(n);
+    // A `main`, or a function whose own body runs long (a loop, a server), is the
+    // program, not its login: it is no root.
+    let mut runs_long = Vec::with_capacity(n);
     for (k, (_, f)) in files.iter().flat_map(|p| p.iter()).enumerate() {
         for info in &f.routes.fns {
             file_of.push(k);
@@ -77,16 +82,19 @@ pub(super) fn login_functions(
                 Some(o) => format!("{o}::{}", info.name),
                 None => info.name.to_string(),
             };
-            opens.push(f.login_openers.contains(&key));
+            let long = key == "main" || f.long_running_fns.contains(&key);
+            opens.push(!long && f.login_openers.contains(&key));
+            runs_long.push(long);
         }
     }
     file_of.resize(n, usize::MAX);
     opens.resize(n, false);
+    runs_long.resize(n, true);
     // The flow around an opener: its callers in the same file.
     let mut root = opens.clone();
     for b in (0..n).filter(|&b| opens[b]) {
         for &c in graph.callers(b) {
-            root[c] |= file_of[c] == file_of[b];
+            root[c] |= file_of[c] == file_of[b] && !runs_long[c];
         }
     }
     let candidate: Vec<bool> = (0..n).map(|b| !graph.callers(b).is_empty()).collect();
