@@ -47,6 +47,9 @@ pub(super) struct Eval {
     /// A call that turns the timeout off, and one that opens an unbounded connection
     /// ([`Found`]).
     pub(super) disabled: Option<Found>,
+    /// The builder method of the call kept in `disabled`, when a builder's call
+    /// disabled it (`timeout` of `.timeout(None)`): a later call of it sets it again.
+    disabled_by: Option<String>,
     pub(super) unbounded: Option<Found>,
     pub(super) requests: Vec<Req>,
     pub(super) wrapped: bool,
@@ -63,13 +66,13 @@ pub(super) struct Eval {
 pub(super) type Found = (usize, Span, String);
 
 /// Keeps the first call found, or a later one in the client's own file (`home`) over
-/// one in another file.
+/// one in another file. Whether it kept this one.
 fn note(
     slot: &mut Option<Found>,
     found: (usize, Span),
     home: usize,
     text: impl FnOnce() -> String,
-) {
+) -> bool {
     let better = match slot {
         None => true,
         Some((f, ..)) => *f != home && found.0 == home,
@@ -77,6 +80,7 @@ fn note(
     if better {
         *slot = Some((found.0, found.1, text()));
     }
+    better
 }
 
 /// Evaluates chains (each tagged with its package file index). A one-shot request
@@ -134,7 +138,7 @@ pub(super) fn eval_chains<'a>(
                 // disabling argument (`send(record, Timeout::Never)`).
                 let named = has(&api.request_methods, &call.name);
                 if named && disables {
-                    note(&mut ev.disabled, (file, call.span), home, disable_text);
+                    ev.disable((file, call.span), home, disable_text, None);
                 }
                 continue;
             }
@@ -147,7 +151,7 @@ pub(super) fn eval_chains<'a>(
                 }
                 if has(&api.request_timeout, &call.name) && call.nargs > 0 {
                     if disables {
-                        note(&mut ev.disabled, (file, call.span), home, disable_text);
+                        ev.disable((file, call.span), home, disable_text, None);
                     } else {
                         ev.requests[r].timed = true;
                     }
@@ -181,7 +185,7 @@ impl Eval {
         let timeout = has(&api.timeout, &call.name) || has(&api.arg_timeout, &call.name);
         if timeout && call.nargs > 0 {
             if disables {
-                note(&mut self.disabled, (file, call.span), home, disable_text);
+                self.disable((file, call.span), home, disable_text, Some(&call.name));
             } else {
                 self.set_again(file, call);
                 if self.builder_timeout.is_none() {
@@ -191,30 +195,41 @@ impl Eval {
             }
         } else if has(&api.disable, &call.name) {
             let text = || format!("`.{}()`", call.name);
-            note(&mut self.disabled, (file, call.span), home, text);
+            self.disable((file, call.span), home, text, None);
         } else if has(&api.unbounded_methods, &call.name) {
             let text = || format!("`.{}()`", call.name);
             note(&mut self.unbounded, (file, call.span), home, text);
         }
     }
-}
 
-impl Eval {
+    /// Notes a call that disables the timeout ([`note`]); `by`: the builder method it
+    /// calls, when a builder's call.
+    fn disable(
+        &mut self,
+        found: (usize, Span),
+        home: usize,
+        text: impl FnOnce() -> String,
+        by: Option<&str>,
+    ) {
+        if note(&mut self.disabled, found, home, text) {
+            self.disabled_by = by.map(str::to_string);
+        }
+    }
+
     /// A builder's last call of a method wins: `.timeout(None)` followed, further down
     /// the same file, by `.timeout(read_timeout)` leaves the timeout set (routinator
     /// turns it off "to set it per request", then sets it again). Another method
-    /// (`.connect_timeout(..)`) does not undo a disabled total timeout.
+    /// (`.connect_timeout(..)`) does not undo a disabled total timeout, nor a builder's
+    /// call a request's disabling one.
     fn set_again(&mut self, file: usize, call: &CallFact) {
-        let undone = self.disabled.as_ref().is_some_and(|(f, span, text)| {
+        let undone = self.disabled.as_ref().is_some_and(|(f, span, _)| {
             *f == file
                 && span.start < call.span.start
-                && text
-                    .strip_prefix("`.")
-                    .and_then(|t| t.strip_prefix(call.name.as_str()))
-                    .is_some_and(|t| t.starts_with('('))
+                && self.disabled_by.as_deref() == Some(call.name.as_str())
         });
         if undone {
             self.disabled = None;
+            self.disabled_by = None;
         }
     }
 }

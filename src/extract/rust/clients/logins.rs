@@ -22,6 +22,7 @@
 use rustc_hash::FxHashMap as HashMap;
 
 use super::callgraph::CallGraph;
+use super::entries::body_key;
 use super::Visitor;
 use crate::extract::rust::FileFacts;
 
@@ -78,10 +79,7 @@ pub(super) fn login_functions(
     for (k, (_, f)) in files.iter().flat_map(|p| p.iter()).enumerate() {
         for info in &f.routes.fns {
             file_of.push(k);
-            let key = match &info.owner {
-                Some(o) => format!("{o}::{}", info.name),
-                None => info.name.to_string(),
-            };
+            let key = body_key(info);
             let long = key == "main" || f.long_running_fns.contains(&key);
             opens.push(!long && f.login_openers.contains(&key));
             runs_long.push(long);
@@ -109,10 +107,10 @@ pub(super) fn login_functions(
         let Some(set) = names[*j].as_ref().filter(|_| marked[b]) else {
             continue;
         };
-        let typed = info.owner.as_ref().map(|o| format!("{o}::{}", info.name));
-        let Some(key) = Some(info.name.to_string())
-            .filter(|k| set.contains(k))
-            .or(typed.filter(|k| set.contains(k)))
+        // By name, or by link key where same-named functions disagree.
+        let Some(key) = [info.name.to_string(), body_key(info)]
+            .into_iter()
+            .find(|k| set.contains(k))
         else {
             continue;
         };
