@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::clients::workspace::LibraryReach;
-use super::clients::{dead, dead_types, test_only};
+use super::clients::{dead, dead_paths, dead_types, test_only};
 use super::front::deps::WorkspaceRoot;
 use super::front::target::{WASM_CODE, WASM_MODULE};
 use super::{link, read_deps, summarize, test_files, Catalog, Ctx, Deps, FileFacts};
@@ -368,11 +368,14 @@ impl Extractor {
             .collect();
         let dead = dead::dead_functions(helper_input, &whole, &tests, &rust_files);
         let unmade = dead_types::unmade_types(helper_input, &whole, &tests, &rust_files);
+        let paths = dead_paths::dead_paths(helper_input, &whole, &tests, &rust_files);
         drop(tests);
-        for (((r, t), d), u) in reach.iter_mut().zip(test_only).zip(dead).zip(unmade) {
+        let marks = test_only.into_iter().zip(dead).zip(unmade).zip(paths);
+        for (r, (((t, d), u), p)) in reach.iter_mut().zip(marks) {
             r.unrun_fns = t;
             r.unrun_fns.extend(d);
             r.unmade_types = u;
+            r.unrun_paths = p;
         }
     }
 

@@ -12,7 +12,7 @@
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use crate::extract::rust::routes::FnInfo;
+use crate::extract::rust::routes::{called_name, FnInfo};
 use crate::extract::rust::FileFacts;
 
 /// One file of a package: (candidate index, facts).
@@ -56,8 +56,13 @@ impl<'a> CallGraph<'a> {
             for n in info.calls().iter() {
                 push(&mut by_name, n, b);
             }
-            for n in info.fn_calls().iter() {
+            for entry in info.fn_calls().iter() {
+                let n = called_name(entry);
                 push(&mut by_fn_name, n, b);
+                // A read helper's call (`~name`) is in no other list: a method too.
+                if n.len() < entry.len() {
+                    push(&mut by_name, n, b);
+                }
             }
         }
         let mut narrowed = self_dispatch(&bodies, &by_name);

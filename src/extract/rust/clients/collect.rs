@@ -36,6 +36,8 @@ pub(super) struct Collector<'c> {
     pub subcommand_fields: Vec<Vec<String>>,
     /// The file defines a command-line parser's subcommand enum.
     pub cli_enum: bool,
+    /// The variants of the file's command-line parser enums, whatever they carry.
+    pub cli_variant_names: Vec<String>,
 }
 
 /// [`unwrapped_type_path`] as segments.
@@ -62,6 +64,7 @@ impl<'c> Collector<'c> {
             cli_variants: Vec::new(),
             subcommand_fields: Vec::new(),
             cli_enum: false,
+            cli_variant_names: Vec::new(),
         }
     }
 
@@ -86,6 +89,8 @@ impl<'c> Collector<'c> {
                     if derives_cli(&e.attrs) {
                         self.cli_enum = true;
                         self.cli_enum(e);
+                        let names = e.variants.iter().map(|v| v.ident.to_string());
+                        self.cli_variant_names.extend(names);
                     }
                 }
                 Decl::Const(name, expr) => {

@@ -57,6 +57,7 @@ pub(crate) use listener::names_own_listener;
 /// Whether a call is local (this host, a socket): the retry analysis asks it of loops.
 pub(crate) use syntax::local_arg;
 pub(crate) mod dead;
+pub(crate) mod dead_paths;
 pub(crate) mod dead_types;
 pub(crate) mod test_only;
 mod tools;
@@ -94,6 +95,7 @@ pub fn summarize_file(
     v.note_file(file, index, source, &collector);
     v.breaker_fields(&collector.field_types);
     v.cli_payloads(&collector.cli_variants, &collector.subcommand_fields);
+    v.cli_variant_names = std::mem::take(&mut collector.cli_variant_names);
     v.note_own_wrappers(file, source.text.as_str());
     v.visit_file(file);
     v.file_shape();
@@ -184,6 +186,9 @@ struct Visitor<'c, 'a> {
     cli_variants: Vec<(String, String)>,
     /// The declared module a subcommand field's type is from, when one is.
     cli_delegate: Option<String>,
+    /// The variants of the file's command-line parser enums: a dispatch on them may
+    /// run free functions as subcommands ([`entries::methods`]).
+    cli_variant_names: Vec<String>,
     /// Local packages a dispatch's arms run a function of, with the arms' count.
     dispatched: Vec<(String, u32)>,
     /// The expression about to be visited is a `let`'s `loop` (its value bound).
@@ -267,6 +272,7 @@ impl<'c, 'a> Visitor<'c, 'a> {
             mods: std::mem::take(&mut collector.mods),
             cli_variants: Vec::new(),
             cli_delegate: None,
+            cli_variant_names: Vec::new(),
             dispatched: Vec::new(),
             valued_loop: false,
             collecting_loop: false,

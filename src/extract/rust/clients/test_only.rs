@@ -24,6 +24,7 @@ use rustc_hash::FxHashSet as HashSet;
 
 use super::link_key::fn_name;
 use crate::extract::rust::facts::{ClientOrigin, Origin};
+use crate::extract::rust::routes::called_name;
 use crate::extract::rust::{Deps, FileFacts};
 
 /// One file of a package: (candidate index, facts).
@@ -83,7 +84,11 @@ fn tested_names<'w, 'p>(
     }
     for (_, f) in tests {
         for info in &f.routes.fns {
-            for n in info.calls().iter().chain(info.fn_calls().iter()) {
+            for n in info
+                .calls()
+                .iter()
+                .chain(info.fn_calls().iter().map(called_name))
+            {
                 if let Some(w) = wanted.get(n) {
                     found.insert(w);
                 }
@@ -150,8 +155,11 @@ pub(super) fn drop_called<'f>(
     other: &dyn Fn(&str, usize) -> bool,
 ) {
     for (i, f) in files {
-        let body_calls = (f.routes.fns.iter())
-            .flat_map(|info| info.calls().iter().chain(info.fn_calls().iter()));
+        let body_calls = (f.routes.fns.iter()).flat_map(|info| {
+            info.calls()
+                .iter()
+                .chain(info.fn_calls().iter().map(called_name))
+        });
         let trait_calls = f.trait_default_calls.iter().map(String::as_str);
         for n in body_calls.chain(trait_calls) {
             if !other(n, *i) {

@@ -183,7 +183,13 @@ pub(super) fn command_only_functions(
     let candidate: Vec<bool> = (0..graph.bodies.len())
         .map(|b| dispatches[graph.bodies[b].0] && !graph.callers(b).is_empty())
         .collect();
-    let kept = graph.only_from_where(&|c, _| tool[c], &counts, candidate);
+    let mut kept = graph.only_from_where(&|c, _| tool[c], &counts, candidate);
+    // The one-shot command methods themselves (`health_check` of `Command::Check(c)
+    // => health_check(c).await`): what they build is their command's.
+    for (b, k) in kept.iter_mut().enumerate() {
+        let (j, info) = graph.bodies[b];
+        *k |= (tools.methods.get(j)).is_some_and(|m| m.contains(&body_key(info)));
+    }
     graph.names_by_package(n, &|j| dispatches[j], &kept)
 }
 

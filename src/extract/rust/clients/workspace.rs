@@ -49,6 +49,9 @@ pub struct LibraryReach {
     /// Functions clients are built in that never run in the shipped program: only
     /// tests call them ([`super::test_only`]) or nothing does ([`super::dead`]).
     pub unrun_fns: HashSet<String>,
+    /// The same by `Type::name`: inherent functions only dead code reaches through
+    /// their type's path ([`super::dead_paths`]).
+    pub unrun_paths: HashSet<String>,
     /// The types nothing of the run makes ([`super::dead_types`]): their functions
     /// never run.
     pub unmade_types: HashSet<String>,
@@ -180,7 +183,8 @@ impl LibraryReach {
     pub fn unrun(&self, in_fn: Option<&str>) -> bool {
         let Some(in_fn) = in_fn else { return false };
         let unmade = || key_type(in_fn).is_some_and(|t| self.unmade_types.contains(t));
-        fn_name(in_fn).is_some_and(|n| self.unrun_fns.contains(n)) || unmade()
+        let path = || typed_key(in_fn).is_some_and(|k| self.unrun_paths.contains(k));
+        fn_name(in_fn).is_some_and(|n| self.unrun_fns.contains(n)) || unmade() || path()
     }
 
     /// Why a call made in function `in_fn` (a link key) has no caller waiting on it,
@@ -455,6 +459,7 @@ fn assemble(
             own_types: HashSet::default(),
             built_into_nothing: false,
             unrun_fns: HashSet::default(),
+            unrun_paths: HashSet::default(),
             unmade_types: HashSet::default(),
             sdk: sdk[j],
             dispatches: dispatches[j],

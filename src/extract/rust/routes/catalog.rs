@@ -163,7 +163,7 @@ pub struct Evidence {
     pub middleware_traits: Vec<String>,
     pub layers: Vec<String>,
     pub storage_calls: Vec<String>,
-    /// Server-side timeout layers: one with a literal duration on a router bounds
+    /// Server-side timeout layers: one with a duration always set on a router bounds
     /// every request it serves (and the calls a request makes).
     pub request_timeout_layers: Vec<String>,
 }

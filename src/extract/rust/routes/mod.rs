@@ -85,6 +85,7 @@ pub(crate) mod types;
 mod tests;
 
 pub use catalog::RoutesCatalog;
+pub(crate) use evidence::called_name;
 pub use link::{link, link_refs, link_workspace};
 
 use crate::tree::{Node, Span, Value};
@@ -117,8 +118,8 @@ pub struct FileRoutes {
     /// `run` imported from `crate::handler::workflows`); `None` when the path names no
     /// module (a function of this file, a glob import).
     pub(crate) handlers: Vec<(String, Option<String>)>,
-    /// The line of a server-side timeout layer with a literal duration put on a router
-    /// of this file (the catalogue's `request-timeout-layers`), if any.
+    /// The line of a server-side timeout layer with a duration always set, put on a
+    /// router of this file (the catalogue's `request-timeout-layers`), if any.
     #[serde(default)]
     pub(crate) request_timeout: Option<u32>,
     /// The file's middleware functions that await the rest of the chain under a

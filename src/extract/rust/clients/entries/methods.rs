@@ -17,7 +17,8 @@ use syn::Expr;
 use super::super::Visitor;
 use super::values::arm_value;
 use crate::extract::rust::facts::FileFacts;
-use crate::extract::rust::routes::FnInfo;
+use crate::extract::rust::front::ident::with_ident_str;
+use crate::extract::rust::routes::{called_name, FnInfo};
 
 /// Methods a result is passed through on its way out of an arm
 /// (`self.deploy(a).await.map(|_| Output::None)`) or to a `?`
@@ -32,9 +33,17 @@ pub(super) const PASS_THROUGH: [&str; 7] = [
     "into",
 ];
 
+/// What an arm of a dispatch runs: a method of `self`, or a free function of the
+/// file's package (`Command::Check(c) => health_check(c).await`).
+enum Runs<'e> {
+    Method(&'e syn::Ident),
+    Function(&'e syn::Ident),
+}
+
 /// The method of `self` an arm's body runs: `self.deploy(a).await`, `{ ..;
-/// self.local_run(a).await.map(..) }` (a block's tail).
-fn self_method(body: &Expr) -> Option<&syn::Ident> {
+/// self.local_run(a).await.map(..) }` (a block's tail); or the free function it calls
+/// (`health_check(c).await?`), a lowercase name of one segment.
+fn arm_runs(body: &Expr) -> Option<Runs<'_>> {
     let mut e = arm_value(body);
     loop {
         e = match e {
@@ -43,45 +52,93 @@ fn self_method(body: &Expr) -> Option<&syn::Ident> {
                 _ => return None,
             },
             Expr::MethodCall(m) => match arm_value(&m.receiver) {
-                Expr::Path(p) if p.path.is_ident("self") => return Some(&m.method),
+                Expr::Path(p) if p.path.is_ident("self") => return Some(Runs::Method(&m.method)),
                 r if PASS_THROUGH.iter().any(|w| m.method == w) => r,
                 _ => return None,
             },
+            Expr::Call(c) => {
+                let Expr::Path(p) = &*c.func else { return None };
+                let f = p.path.get_ident()?;
+                let lower = with_ident_str(f, |n| n.starts_with(|c: char| c.is_ascii_lowercase()));
+                return lower.then_some(Runs::Function(f));
+            }
             _ => return None,
         };
     }
 }
 
-/// The methods of `self` an arm runs: its own (`self.deploy(a)`), or those of the arms
-/// of a `match` it is (`Command::Project(cmd) => match cmd { Update(c) => match c {
-/// Name { n } => self.project_rename(n) }, .. }`: a nested subcommand, whose inner
-/// `match` has one arm).
-fn arm_methods<'e>(body: &'e Expr, depth: usize, out: &mut Vec<&'e syn::Ident>) {
-    if let Some(m) = self_method(body) {
-        out.push(m);
-    } else if let (Expr::Match(inner), true) = (arm_value(body), depth < 8) {
-        for arm in &inner.arms {
-            arm_methods(&arm.body, depth + 1, out);
+/// The variant an arm's pattern names (`HealthCheck` of `SubCommand::HealthCheck(c)`,
+/// `Command::Migrate`, `Command::Serve { .. }`).
+fn arm_variant(pat: &syn::Pat) -> Option<&syn::Ident> {
+    let path = match pat {
+        syn::Pat::TupleStruct(ts) => &ts.path,
+        syn::Pat::Struct(st) => &st.path,
+        syn::Pat::Path(p) => &p.path,
+        _ => return None,
+    };
+    let last = &path.segments.last()?.ident;
+    (path.segments.len() > 1).then_some(last)
+}
+
+/// What the arms of a dispatch run: each arm's own (`self.deploy(a)`, or a free
+/// function when the arm's variant is one of a command-line parser enum's,
+/// `cli_variants`), or those of the arms of a `match` it is (`Command::Project(cmd) =>
+/// match cmd { Update(c) => match c { Name { n } => self.project_rename(n) }, .. }`: a
+/// nested subcommand, whose inner `match` has one arm).
+fn arms_run<'e>(
+    arms: &'e [syn::Arm],
+    cli_variants: &[String],
+    depth: usize,
+    out: &mut Vec<Runs<'e>>,
+) {
+    for arm in arms {
+        match arm_runs(&arm.body) {
+            Some(Runs::Function(f)) => {
+                let cli =
+                    arm_variant(&arm.pat).is_some_and(|v| cli_variants.iter().any(|c| v == c));
+                if cli {
+                    out.push(Runs::Function(f));
+                }
+            }
+            Some(runs) => out.push(runs),
+            None => {
+                if let (Expr::Match(inner), true) = (arm_value(&arm.body), depth < 8) {
+                    arms_run(&inner.arms, cli_variants, depth + 1, out);
+                }
+            }
         }
     }
 }
 
 impl Visitor<'_, '_> {
-    /// A `match` in a method whose two or more arms each run another method of
-    /// `self`: those methods, as link keys (`Shuttle::deploy`), are subcommands.
+    /// A `match` whose two or more arms each run another method of `self` (in a
+    /// method) or, on a command-line parser enum's variants, a free function, or a
+    /// `match` on two or more such variants: what its arms run, as link keys
+    /// (`Shuttle::deploy`, `health_check`), are subcommands.
     pub(super) fn method_dispatch(&mut self, m: &syn::ExprMatch) {
-        let Some(owner) = self.impl_type.as_deref() else {
-            return;
-        };
-        let mut methods: Vec<&syn::Ident> = Vec::new();
-        for arm in &m.arms {
-            arm_methods(&arm.body, 0, &mut methods);
-        }
-        if methods.len() < 2 {
+        let owner = self.impl_type.as_deref();
+        if owner.is_none() && self.cli_variant_names.is_empty() {
             return;
         }
-        for method in methods {
-            let key = format!("{owner}::{method}");
+        let mut runs: Vec<Runs> = Vec::new();
+        arms_run(&m.arms, &self.cli_variant_names, 0, &mut runs);
+        let keys: Vec<String> = (runs.iter())
+            .filter_map(|r| match r {
+                Runs::Method(m) => owner.map(|o| format!("{o}::{m}")),
+                Runs::Function(f) => Some(f.to_string()),
+            })
+            .collect();
+        // Two arms on a parser's variants make the match a dispatch, whatever the
+        // other arms run.
+        let on_variants = (m.arms.iter())
+            .filter(|a| {
+                arm_variant(&a.pat).is_some_and(|v| self.cli_variant_names.iter().any(|c| v == c))
+            })
+            .count();
+        if keys.len() < 2 && (on_variants < 2 || keys.is_empty()) {
+            return;
+        }
+        for key in keys {
             if !self.facts.command_methods.contains(&key) {
                 self.facts.command_methods.push(key);
             }
@@ -141,14 +198,35 @@ pub(crate) fn one_shot_methods(files: &[(usize, FileFacts)]) -> HashSet<String> 
 /// Per body, whether it reaches (by name, itself included) a body whose key is in
 /// `long`. Found once, backwards from the long-running bodies through the callers of
 /// each name, rather than by a walk from every root: a package with many command
-/// methods (neon's pageserver) walked its whole call graph once per method.
+/// methods (neon's pageserver) walked its whole call graph once per method. A method
+/// (it takes `self`) is reached only by a method call of its name or a call through
+/// its type's path: `reqwest::get(url)` runs no `Client::get(&self, ..)` of the package.
 fn reaches_long(bodies: &[&FnInfo], keys: &[String], long: &HashSet<&str>) -> Vec<bool> {
     let names: HashSet<&str> = bodies.iter().map(|i| i.name.as_str()).collect();
-    let mut callers_of: HashMap<&str, Vec<usize>> = HashMap::default();
+    // By name: the bodies calling it as a function or a method (all of them), and
+    // those calling it as a method.
+    let mut callers_of: HashMap<&str, (Vec<usize>, HashSet<usize>)> = HashMap::default();
     for (b, info) in bodies.iter().enumerate() {
-        for n in info.calls().iter().chain(info.fn_calls().iter()) {
-            if names.contains(n) {
-                callers_of.entry(n).or_default().push(b);
+        let mut as_fn: HashMap<&str, usize> = HashMap::default();
+        for n in (info.fn_calls().iter().map(called_name)).filter(|n| names.contains(n)) {
+            *as_fn.entry(n).or_default() += 1;
+        }
+        for n in info.calls().iter().filter(|n| names.contains(n)) {
+            let callers = callers_of.entry(n).or_default();
+            if callers.0.last() != Some(&b) {
+                callers.0.push(b);
+            }
+            match as_fn.get_mut(n) {
+                Some(k) if *k > 0 => *k -= 1,
+                _ => {
+                    callers.1.insert(b);
+                }
+            }
+        }
+        for n in (info.fn_calls().iter().map(called_name)).filter(|n| names.contains(n)) {
+            let callers = callers_of.entry(n).or_default();
+            if callers.0.last() != Some(&b) {
+                callers.0.push(b);
             }
         }
     }
@@ -156,15 +234,78 @@ fn reaches_long(bodies: &[&FnInfo], keys: &[String], long: &HashSet<&str>) -> Ve
     let mut stack: Vec<usize> = (0..bodies.len()).filter(|&b| reaches[b]).collect();
     let mut followed: HashSet<&str> = HashSet::default();
     while let Some(b) = stack.pop() {
-        let name = bodies[b].name.as_str();
-        if !followed.insert(name) {
+        let (info, key) = (bodies[b], keys[b].as_str());
+        if !followed.insert(key) {
             continue;
         }
-        for &c in callers_of.get(name).into_iter().flatten() {
+        let Some((all, as_method)) = callers_of.get(info.name.as_str()) else {
+            continue;
+        };
+        let by_path = |c: usize| bodies[c].type_calls().iter().any(|t| t == key);
+        let callers: Vec<usize> = match info.method {
+            false => all.clone(),
+            true => (all.iter().copied())
+                .filter(|&c| as_method.contains(&c) || by_path(c))
+                .collect(),
+        };
+        for c in callers {
             if !std::mem::replace(&mut reaches[c], true) {
                 stack.push(c);
             }
         }
     }
     reaches
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{arm_runs, arm_variant, Runs};
+
+    fn arm(text: &str) -> syn::Arm {
+        let m: syn::ExprMatch = syn::parse_str(&format!("match x {{ {text} }}")).expect("a match");
+        m.arms.into_iter().next().expect("an arm")
+    }
+
+    #[test]
+    fn what_a_dispatch_arm_runs() {
+        let runs = |text: &str| match arm_runs(&arm(text).body) {
+            Some(Runs::Method(m)) => format!("self.{m}"),
+            Some(Runs::Function(f)) => format!("{f}()"),
+            None => "-".into(),
+        };
+        assert_eq!(
+            runs("Cmd::Deploy(a) => self.deploy(a).await"),
+            "self.deploy"
+        );
+        assert_eq!(
+            runs("Cmd::Check(c) => health_check(c).await?"),
+            "health_check()"
+        );
+        assert_eq!(
+            runs("Cmd::Check(c) => { health_check(c).await }"),
+            "health_check()"
+        );
+        assert_eq!(runs("Cmd::Serve(c) => c.run().await"), "-");
+        assert_eq!(runs("Cmd::Test(t) => Ok(t)"), "-");
+        assert_eq!(runs("Cmd::Sync => sync::run().await"), "-");
+    }
+
+    #[test]
+    fn the_variant_an_arm_names() {
+        let variant = |text: &str| arm_variant(&arm(text).pat).map(ToString::to_string);
+        assert_eq!(
+            variant("SubCommand::HealthCheck(c) => ()").as_deref(),
+            Some("HealthCheck")
+        );
+        assert_eq!(
+            variant("Command::Migrate => ()").as_deref(),
+            Some("Migrate")
+        );
+        assert_eq!(
+            variant("Command::Serve { port } => ()").as_deref(),
+            Some("Serve")
+        );
+        assert_eq!(variant("Some(c) => ()"), None);
+        assert_eq!(variant("_ => ()"), None);
+    }
 }

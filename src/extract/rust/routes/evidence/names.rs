@@ -2,6 +2,17 @@
 
 use std::fmt::Write as _;
 
+/// Marks a function call [`super::Evidence::fn_calls`] lists for the call graph only:
+/// a helper sending a read request (`api_request(Method::GET, ..)`), which the routes
+/// link does not follow for writes, but which runs for the body all the same.
+pub(crate) const READ_HELPER: char = '~';
+
+/// The function a [`super::Evidence::fn_calls`] entry calls, its [`READ_HELPER`]
+/// mark dropped.
+pub(crate) fn called_name(entry: &str) -> &str {
+    entry.strip_prefix(READ_HELPER).unwrap_or(entry)
+}
+
 /// Identifiers as one text, each followed by `\n` (identifiers hold no newline), in
 /// the order they were met and repeated as often: one allocation per list instead of
 /// one per name, none when empty, and no sorting for the many functions nobody asks.

@@ -1,6 +1,7 @@
 //! One link of a method chain applied to the value so far: a method router gains
 //! a method, a router gains a route, a nested router or a layer.
 
+use super::layers::LayerTimeout;
 use super::*;
 use crate::extract::rust::front::items::Items;
 
@@ -172,9 +173,15 @@ impl Summarizer<'_> {
                 if let Some(by) = self.layer_in(a, cx) {
                     self.add_layer(s, ordered, by);
                 }
-                if self.out.request_timeout.is_none() && self.request_timeout_in(a) {
-                    let line = syn::spanned::Spanned::span(a).start().line;
-                    self.out.request_timeout = u32::try_from(line).ok();
+                if self.out.request_timeout.is_none() {
+                    let line = || u32::try_from(syn::spanned::Spanned::span(a).start().line).ok();
+                    match self.request_timeout_in(a) {
+                        Some(LayerTimeout::Literal) => self.out.request_timeout = line(),
+                        Some(LayerTimeout::Configured) if self.configured_timeout.is_none() => {
+                            self.configured_timeout = line();
+                        }
+                        _ => {}
+                    }
                 }
                 self.eval_discard(a, cx, d);
             }

@@ -40,23 +40,75 @@ impl Summarizer<'_> {
 }
 
 impl Summarizer<'_> {
-    /// Whether a `layer` argument is a server-side timeout layer with a literal
-    /// duration (`TimeoutLayer::new(Duration::from_secs(30))`): one given a variable
-    /// (docs.rs's optional `request_timeout`) may be absent or unbounded.
-    pub(super) fn request_timeout_in(&self, e: &syn::Expr) -> bool {
+    /// The duration a `layer` argument's server-side timeout layer is given, when it
+    /// is always there: a literal (`TimeoutLayer::new(Duration::from_secs(30))`), or a
+    /// configuration's field (`TimeoutLayer::new(config.request_timeout)`: a
+    /// `Duration`, or the call would not compile) or a `Duration` made from one. One
+    /// given a plain variable may be bound on one branch only (docs.rs's optional
+    /// `request_timeout`, `if let Some(t) = ..`): none.
+    pub(super) fn request_timeout_in(&self, e: &syn::Expr) -> Option<LayerTimeout> {
         let layers = &self.cat.evidence.request_timeout_layers;
         let syn::Expr::Call(c) = e else {
-            return false;
+            return None;
         };
         let syn::Expr::Path(p) = &*c.func else {
-            return false;
+            return None;
         };
         let mut segs = p.path.segments.iter().rev();
         let (Some(_ctor), Some(ty)) = (segs.next(), segs.next()) else {
-            return false;
+            return None;
         };
-        has(layers, &ty.ident.to_string()) && c.args.iter().any(literal_duration)
+        if !has(layers, &ty.ident.to_string()) {
+            return None;
+        }
+        let d = c.args.last()?;
+        if literal_duration(d) {
+            Some(LayerTimeout::Literal)
+        } else {
+            present_duration(d).then_some(LayerTimeout::Configured)
+        }
     }
+}
+
+/// How a server-side timeout layer's duration is given.
+pub(super) enum LayerTimeout {
+    /// `Duration::from_secs(30)`.
+    Literal,
+    /// A configuration's field: taken for a server's only in a file that registers
+    /// routes (a tower `ServiceBuilder` wrapping an outbound client takes the same
+    /// layer, `.layer(TimeoutLayer::new(config.request_timeout)).service(client)`).
+    Configured,
+}
+
+/// A duration a layer always has: [`literal_duration`], a field (`config.timeout`,
+/// `self.settings.request_timeout`), or a `Duration` made from either
+/// (`Duration::from_millis(config.timeout_ms)`); not `Duration::MAX`.
+fn present_duration(e: &syn::Expr) -> bool {
+    match e {
+        syn::Expr::Field(_) => true,
+        syn::Expr::Paren(p) => present_duration(&p.expr),
+        syn::Expr::Call(c) => {
+            literal_duration(e)
+                || duration_ctor(c)
+                    && c.args.iter().all(|a| match a {
+                        syn::Expr::Lit(_) => true,
+                        other => present_duration(other),
+                    })
+        }
+        _ => false,
+    }
+}
+
+/// `Duration::from_*(..)` or `Duration::new(..)`.
+fn duration_ctor(c: &syn::ExprCall) -> bool {
+    let syn::Expr::Path(p) = &*c.func else {
+        return false;
+    };
+    let mut segs = p.path.segments.iter().rev();
+    let (Some(f), Some(ty)) = (segs.next(), segs.next()) else {
+        return false;
+    };
+    ty.ident == "Duration" && (f.ident == "new" || f.ident.to_string().starts_with("from_"))
 }
 
 /// `Duration::from_secs(30)`, `Duration::from_millis(500)`, `Duration::new(5, 0)`.
@@ -142,5 +194,33 @@ impl Finder<'_> {
                 _ => {}
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{literal_duration, present_duration};
+
+    fn expr(text: &str) -> syn::Expr {
+        syn::parse_str(text).expect("an expression")
+    }
+
+    #[test]
+    fn a_layer_duration_is_present_when_literal_or_a_configured_field() {
+        assert!(literal_duration(&expr("Duration::from_secs(30)")));
+        assert!(present_duration(&expr("Duration::from_secs(30)")));
+        assert!(present_duration(&expr("config.request_timeout")));
+        assert!(present_duration(&expr("(self.settings.timeout)")));
+        assert!(present_duration(&expr(
+            "Duration::from_millis(config.timeout_ms)"
+        )));
+        assert!(present_duration(&expr(
+            "std::time::Duration::new(cfg.secs, 0)"
+        )));
+        // A variable may be bound on one branch only (`if let Some(t) = ..`).
+        assert!(!present_duration(&expr("t")));
+        assert!(!present_duration(&expr("Duration::from_secs(t)")));
+        assert!(!present_duration(&expr("Duration::MAX")));
+        assert!(!present_duration(&expr("timeout()")));
     }
 }

@@ -49,6 +49,7 @@ pub(crate) fn summarize_file(
         interesting: &cat.names().interesting,
         triggers: &cat.names().triggers,
         scratch: Scratch::default(),
+        configured_timeout: None,
     };
     s.scratch.state = super::evidence::file_state(&file.items, cat);
     s.scratch.mail = imports_mail(imports, cat);
@@ -61,6 +62,11 @@ pub(crate) fn summarize_file(
             .map(|p| p[p.len() - 2].clone());
     }
     s.items(&file.items);
+    // A configured timeout layer is a server's in a file that registers routes.
+    let registers = !(s.out.routes.is_empty() && s.out.handlers.is_empty());
+    if s.out.request_timeout.is_none() && registers {
+        s.out.request_timeout = s.configured_timeout;
+    }
     s.out.uses = uses(imports);
     s.out
 }
@@ -118,6 +124,9 @@ struct Summarizer<'a> {
     generic_handlers: Params,
     /// Buffers reused by the evidence of every function of the file.
     scratch: Scratch,
+    /// The line of a timeout layer given a configuration's field
+    /// ([`layers::LayerTimeout::Configured`]), until the file is known to register routes.
+    configured_timeout: Option<u32>,
 }
 
 /// An abstract value of an expression.
