@@ -25,6 +25,7 @@ use super::dead::{asked, whole_words, TestCode};
 use super::link_key::typed_key;
 use super::roles::own_name;
 use super::test_only::client_fns;
+use crate::extract::rust::routes::FnInfo;
 use crate::extract::rust::{Deps, FileFacts};
 
 /// One file of a package: (candidate index, facts).
@@ -46,14 +47,14 @@ pub(crate) fn dead_paths(
     let asked: Vec<bool> = (packages.iter().enumerate())
         .map(|(j, (deps, files))| asked(*deps, files, whole[j]).is_some())
         .collect();
-    let mut wanted: Vec<(usize, String)> = Vec::new();
+    let mut wanted: Vec<(usize, &str)> = Vec::new();
     for (j, (_, files)) in packages.iter().enumerate().filter(|(j, _)| asked[*j]) {
         for (_, c, key) in client_fns(files) {
             if c.host_called {
                 continue;
             }
             if let Some(typed) = typed_key(key).filter(|k| !k.contains("::{")) {
-                wanted.push((j, typed.to_string()));
+                wanted.push((j, typed));
             }
         }
     }
@@ -63,104 +64,120 @@ pub(crate) fn dead_paths(
     let graph = Graph::of(packages, &asked);
     // The keys whose callers (by the facts) may all be dead: the candidates and the
     // callers followed from them.
-    let mut chain: HashSet<&str> = HashSet::default();
+    let mut chain: HashSet<Key> = HashSet::default();
     for (_, key) in &wanted {
-        graph.follow(key, &mut chain);
+        if let Some(key) = key.split_once("::") {
+            graph.follow(key, &mut chain);
+        }
     }
-    if chain.is_empty() {
+    // The callers alone first: the text is read only for keys they leave dead.
+    let mut dead = graph.fixpoint(chain);
+    if dead.is_empty() {
         return out;
     }
     let test_code = TestCode::of(packages, tests);
-    let named = graph.named(&chain, rust_files, &test_code);
-    // The largest set of chain keys whose callers are all in it and whose text names
-    // them once per caller (a cycle of functions nothing else calls is dead too).
-    let mut dead: HashSet<&str> = (chain.iter().copied())
-        .filter(|k| named.get(k).copied() == Some(graph.callers(k).count()))
-        .collect();
-    loop {
-        let before = dead.len();
-        let keep: Vec<&str> = (dead.iter().copied())
-            .filter(|k| graph.callers(k).all(|c| dead.contains(c)))
-            .collect();
-        dead = keep.into_iter().collect();
-        if dead.len() == before {
-            break;
-        }
-    }
+    let named = graph.named(&dead, rust_files, &test_code);
+    // Then the keys whose text names them once per caller.
+    dead.retain(|k| named.get(k).copied() == Some(graph.callers(*k).count()));
+    let dead = graph.fixpoint(dead);
     for (j, key) in wanted {
-        if dead.contains(key.as_str()) {
-            out[j].insert(key);
+        if key.split_once("::").is_some_and(|k| dead.contains(&k)) {
+            out[j].insert(key.to_string());
         }
     }
     out
 }
 
+/// A function by its type's path: (`Type`, `name`).
+type Key<'f> = (&'f str, &'f str);
+
+/// A function calling a key: its type (`None` for a free function), its name and its
+/// package.
+type Caller<'f> = (Option<&'f str>, &'f str, usize);
+
 /// The inherent functions without `self` of the asked packages, and who calls them by
 /// their type's path.
 struct Graph<'f> {
-    /// `Type::name` of each function a candidate's chain may pass through (inherent,
-    /// no `self`, in an asked package, no other function of its type and name that is
-    /// otherwise), with its package (`None` when several packages define it).
-    askable: HashMap<String, Option<usize>>,
-    /// By `Type::name`: the link keys of the functions whose bodies call it (a free
-    /// function's key is its name), each with its package (test code aside).
-    callers: HashMap<&'f str, Vec<(String, usize)>>,
+    /// Each function a candidate's chain may pass through (inherent, no `self`, in an
+    /// asked package, no other function of its type and name that is otherwise), with
+    /// its package (`None` when several packages define it).
+    askable: HashMap<Key<'f>, Option<usize>>,
+    /// The callers of each askable key by its type's path, each with its package (a
+    /// free function's type is `None`); test code aside.
+    callers: HashMap<Key<'f>, Vec<Caller<'f>>>,
     /// `reach[k][j]`: package `k` may call into package `j`: the same package, one
     /// depending on it through packages of the run, or either unnamed.
     reach: Vec<Vec<bool>>,
     /// The package of each file of the run (by candidate index).
     package_of: HashMap<usize, usize>,
-    /// Files with an `impl` of each type (by name): where `Self::name` may be its.
-    impl_files: HashMap<&'f str, HashSet<usize>>,
+    /// The files of the run with their facts, for the types their `impl`s are of.
+    files: Vec<&'f PackageFile>,
     /// Types a type alias of the run names: their paths can be spelt otherwise.
     aliased: HashSet<&'f str>,
 }
 
 impl<'f> Graph<'f> {
     fn of(packages: &'f [(Option<&Deps>, &[PackageFile])], asked: &[bool]) -> Self {
-        let mut askable: HashMap<String, Option<usize>> = HashMap::default();
-        let mut refused: HashSet<String> = HashSet::default();
-        let mut callers: HashMap<&str, Vec<(String, usize)>> = HashMap::default();
+        let mut askable: HashMap<Key, Option<usize>> = HashMap::default();
         let mut package_of: HashMap<usize, usize> = HashMap::default();
-        let mut impl_files: HashMap<&str, HashSet<usize>> = HashMap::default();
         let mut aliased: HashSet<&str> = HashSet::default();
+        let inherent = |info: &FnInfo| !info.method && !info.of_trait;
         for (j, (_, files)) in packages.iter().enumerate() {
             for (i, f) in files.iter() {
                 package_of.insert(*i, j);
                 aliased.extend(f.aliases.iter().map(|(_, target)| target.as_str()));
-                for info in f.routes.fns.iter() {
-                    let key = match &info.owner {
-                        Some(owner) => {
-                            impl_files.entry(owner.as_str()).or_default().insert(*i);
-                            let key = format!("{owner}::{}", info.name);
-                            if !info.method && !info.of_trait && asked[j] {
-                                let home = askable.entry(key.clone()).or_insert(Some(j));
-                                if *home != Some(j) {
-                                    *home = None;
-                                }
-                            } else {
-                                refused.insert(key.clone());
-                            }
-                            key
-                        }
-                        None => info.name.to_string(),
+                if !asked[j] {
+                    continue;
+                }
+                for info in f.routes.fns.iter().filter(|i| inherent(i)) {
+                    let Some(owner) = info.owner.as_deref() else {
+                        continue;
                     };
-                    for called in info.type_calls().iter() {
-                        let list = callers.entry(called).or_default();
-                        if !list.iter().any(|(k, p)| *k == key && *p == j) {
-                            list.push((key.clone(), j));
-                        }
+                    let home = askable
+                        .entry((owner, info.name.as_str()))
+                        .or_insert(Some(j));
+                    if *home != Some(j) {
+                        *home = None;
                     }
                 }
             }
         }
-        askable.retain(|k, _| !refused.contains(k));
+        // A function of the same type and name that is a method, a trait's, or in a
+        // package not asked: that path is not asked either.
+        for (j, (_, files)) in packages.iter().enumerate() {
+            for info in files.iter().flat_map(|(_, f)| f.routes.fns.iter()) {
+                let Some(owner) = info.owner.as_deref() else {
+                    continue;
+                };
+                if !(inherent(info) && asked[j]) {
+                    askable.remove(&(owner, info.name.as_str()));
+                }
+            }
+        }
+        let mut callers: HashMap<Key, Vec<Caller>> = HashMap::default();
+        for (j, (_, files)) in packages.iter().enumerate() {
+            for info in files.iter().flat_map(|(_, f)| f.routes.fns.iter()) {
+                for called in info.type_calls().iter() {
+                    let Some(key) = path_key(called).filter(|k| askable.contains_key(k)) else {
+                        continue;
+                    };
+                    let caller = (info.owner.as_deref(), info.name.as_str(), j);
+                    let list = callers.entry(key).or_default();
+                    if list.last() != Some(&caller) {
+                        list.push(caller);
+                    }
+                }
+            }
+        }
         Graph {
             askable,
             callers,
             reach: reach(packages),
             package_of,
-            impl_files,
+            files: packages
+                .iter()
+                .flat_map(|(_, files)| files.iter())
+                .collect(),
             aliased,
         }
     }
@@ -174,63 +191,100 @@ impl<'f> Graph<'f> {
         }
     }
 
-    /// The callers of `key` that may call into its package.
-    fn callers<'k>(&'k self, key: &str) -> impl Iterator<Item = &'k str> + 'k {
-        let home = self.askable.get(key).copied().flatten();
-        (self.callers.get(key).into_iter().flatten())
-            .filter(move |(_, p)| self.may_call(Some(*p), home))
-            .map(|(k, _)| k.as_str())
+    /// The callers of `key` that may call into its package, by their type's path
+    /// (`None` for a free function's, which is never askable).
+    fn callers(&self, key: Key<'f>) -> impl Iterator<Item = Option<Key<'f>>> + '_ {
+        let home = self.askable.get(&key).copied().flatten();
+        let mut seen: Vec<(Option<&str>, &str)> = Vec::new();
+        (self.callers.get(&key).into_iter().flatten())
+            .filter(move |(_, _, p)| self.may_call(Some(*p), home))
+            .filter(move |(o, n, _)| {
+                let new = !seen.contains(&(*o, *n));
+                seen.push((*o, *n));
+                new
+            })
+            .map(|(o, n, _)| o.map(|o| (o, *n)))
     }
 
     /// Adds `key` and, back to [`MAX_DEPTH`] callers, the callers of each key added
     /// to `chain`, when askable: a caller that is not stays out, and keeps the keys it
-    /// calls alive in [`dead_paths`]'s fixpoint.
-    fn follow<'k>(&'k self, key: &str, chain: &mut HashSet<&'k str>) {
-        let mut next: Vec<&'k str> = Vec::new();
-        if let Some((key, _)) = self.askable.get_key_value(key) {
-            next.push(key);
+    /// calls alive in [`Graph::fixpoint`].
+    fn follow(&self, key: Key<'f>, chain: &mut HashSet<Key<'f>>) {
+        let mut next: Vec<Key<'f>> = Vec::new();
+        if let Some((key, _)) = self.askable.get_key_value(&key) {
+            next.push(*key);
         }
         for _ in 0..=MAX_DEPTH {
             let mut callers = Vec::new();
             for key in next.drain(..) {
-                let ty = key.split_once("::").map_or("", |(t, _)| t);
-                if self.aliased.contains(ty) || !chain.insert(key) {
+                if self.aliased.contains(key.0) || !chain.insert(key) {
                     continue;
                 }
                 let askable = self
                     .callers(key)
-                    .filter_map(|c| self.askable.get_key_value(c));
-                callers.extend(askable.map(|(k, _)| k.as_str()));
+                    .flatten()
+                    .filter(|c| self.askable.contains_key(c));
+                callers.extend(askable);
             }
             next = callers;
         }
     }
 
-    /// How many times the text of the packages that may call each key of `chain`
+    /// The largest subset of `keys` whose every caller is in it (a cycle of functions
+    /// nothing else calls is dead too).
+    fn fixpoint(&self, mut keys: HashSet<Key<'f>>) -> HashSet<Key<'f>> {
+        loop {
+            let before = keys.len();
+            let keep: Vec<Key> = (keys.iter().copied())
+                .filter(|k| {
+                    self.callers(*k)
+                        .all(|c| c.is_some_and(|c| keys.contains(&c)))
+                })
+                .collect();
+            keys = keep.into_iter().collect();
+            if keys.len() == before {
+                return keys;
+            }
+        }
+    }
+
+    /// How many times the text of the packages that may call each key of `keys`
     /// names it as a path (`T::f`, or `Self::f` in a file with an `impl` of `T`),
     /// outside test code and line comments; a key whose type a `use .. as` renames
     /// there counts as named without end.
-    fn named<'k>(
+    fn named(
         &self,
-        chain: &HashSet<&'k str>,
+        keys: &HashSet<Key<'f>>,
         files: &[(usize, &Path)],
         tests: &TestCode,
-    ) -> HashMap<&'k str, usize> {
-        let keys: Vec<&str> = chain.iter().copied().collect();
-        let split = |k: &'k str| k.split_once("::").unwrap_or((k, ""));
+    ) -> HashMap<Key<'f>, usize> {
+        let keys: Vec<Key> = keys.iter().copied().collect();
         let finder = |s: String| memchr::memmem::Finder::new(s.as_bytes()).into_owned();
-        let paths: Vec<_> = keys.iter().map(|k| finder(k.to_string())).collect();
+        let paths: Vec<_> = keys
+            .iter()
+            .map(|(t, f)| finder(format!("{t}::{f}")))
+            .collect();
         let selves: Vec<_> = keys
             .iter()
-            .map(|k| finder(format!("Self::{}", split(k).1)))
+            .map(|(_, f)| finder(format!("Self::{f}")))
             .collect();
         let renames: Vec<_> = keys
             .iter()
-            .map(|k| finder(format!("{} as", split(k).0)))
+            .map(|(t, _)| finder(format!("{t} as")))
             .collect();
         let homes: Vec<Option<usize>> = (keys.iter())
-            .map(|k| self.askable.get(*k).copied().flatten())
+            .map(|k| self.askable.get(k).copied().flatten())
             .collect();
+        // Files with an `impl` of each key's type: where `Self::name` may be its.
+        let types: HashSet<&str> = keys.iter().map(|(t, _)| *t).collect();
+        let mut impl_files: HashMap<&str, HashSet<usize>> = HashMap::default();
+        for (i, f) in &self.files {
+            for owner in f.routes.fns.iter().filter_map(|info| info.owner.as_deref()) {
+                if let Some(t) = types.get(owner) {
+                    impl_files.entry(t).or_default().insert(*i);
+                }
+            }
+        }
         let counts = files
             .par_iter()
             .filter(|(i, _)| !tests.files.contains(i))
@@ -250,8 +304,7 @@ impl<'f> Graph<'f> {
                         *count = usize::MAX / 4;
                         continue;
                     }
-                    let own =
-                        (self.impl_files.get(split(keys[n]).0)).is_some_and(|s| s.contains(&i));
+                    let own = (impl_files.get(keys[n].0)).is_some_and(|s| s.contains(&i));
                     if own {
                         *count += whole_words(&text, &selves[n], &in_test, usize::MAX);
                     }
@@ -270,6 +323,13 @@ impl<'f> Graph<'f> {
             );
         keys.into_iter().zip(counts).collect()
     }
+}
+
+/// `Type` and `name` of a type call `Type::name` (a byte search: a pattern search
+/// per call of every body cost more than the rest of the question).
+fn path_key(called: &str) -> Option<Key<'_>> {
+    let at = memchr::memrchr(b':', called.as_bytes())?;
+    (at > 0 && called.as_bytes()[at - 1] == b':').then(|| (&called[..at - 1], &called[at + 1..]))
 }
 
 /// `reach[k][j]`: package `k` may call into package `j` (see [`Graph::reach`]).
