@@ -8,7 +8,9 @@
 //! hand-over of a package (a call its `arg_passes` record of a function the package
 //! does not define, by name) meets the chains of the matching parameter in the packages it
 //! depends on. Those chains only bound the client in time: the requests in them are
-//! the other package's call sites, judged (or not) there.
+//! the other package's call sites, judged (or not) there. They run while the
+//! hand-over does: bounded when the client is built in a function only timeout
+//! wrappers run that spawns no task (`verdict::judge_client`).
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 

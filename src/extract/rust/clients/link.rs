@@ -155,6 +155,9 @@ impl Cx<'_, '_> {
             in_fn: in_fn.as_deref(),
             streaming: &t.streaming,
             foreign: library.foreign.get(&(fi, hi)).map_or(&[], Vec::as_slice),
+            built_spawns: in_fn
+                .as_deref()
+                .is_some_and(|k| spawns(&self.package[fi].1, k)),
         };
         let own = t.flow.chains_of(self.package, fi, hi);
         let (mut node, requests, guarded) = judge_client(
@@ -449,6 +452,15 @@ fn client_tool_reason(
     rest.iter()
         .all(|r| tool_reason(t, library, r.file, r.in_fn.as_deref()).is_some())
         .then_some(why)
+}
+
+/// Whether function `key` (a link key, a closure's counting as its function's) of
+/// file `f` spawns a task (`tokio::spawn(..)`, `spawn_blocking`, `spawn_local`).
+fn spawns(f: &FileFacts, key: &str) -> bool {
+    let base = key.find("::{").map_or(key, |i| &key[..i]);
+    (f.routes.fns.iter())
+        .filter(|info| super::entries::body_key(info) == base)
+        .any(|info| info.calls().iter().any(|c| c.starts_with("spawn")))
 }
 
 /// `why` of the first request when every request has one; with no request in

@@ -50,6 +50,8 @@ pub(super) struct ClientSite<'a> {
     /// The chains the client meets in functions of other packages it is handed to
     /// ([`super::foreign`]): they bound it in time, their requests are judged there.
     pub(super) foreign: &'a [Chain],
+    /// The function it is built in spawns a task: what it hands over may outlive it.
+    pub(super) built_spawns: bool,
 }
 
 /// How a client built or used under a timeout wrapper is bounded.
@@ -81,6 +83,7 @@ pub(super) fn judge_client(
         in_fn,
         streaming,
         foreign,
+        built_spawns,
     } = *client;
     // Built where a pool connects: its checkout bounds the client as a wrapper does.
     let origin = match (origin_wrapped, pooled.why(in_fn)) {
@@ -89,7 +92,19 @@ pub(super) fn judge_client(
     };
     let own = eval_chains(api, chains.iter().copied(), first_request, (file, bound));
     let foreign = foreign.iter().map(|c| (usize::MAX, c));
-    let elsewhere = eval_chains(api, foreign, None, (file, bound));
+    let mut elsewhere = eval_chains(api, foreign, None, (file, bound));
+    // Handed to another package's function from the function it is built in, which
+    // only timeout wrappers run and which spawns no task: the requests made there run
+    // while that function does.
+    let built_timed = (in_fn.filter(|_| !built_spawns))
+        .and_then(super::link_key::fn_name)
+        .and_then(|f| timed_above.get(f));
+    if let Some(why) = built_timed {
+        for r in elsewhere.requests.iter_mut().filter(|r| !r.timed) {
+            r.timed = true;
+            r.under = Some(why.clone());
+        }
+    }
     let site_evals: Vec<Eval> = sites
         .iter()
         .map(|s| eval_chains(api, s.iter().copied(), None, (file, bound)))
