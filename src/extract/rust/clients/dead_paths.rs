@@ -8,13 +8,15 @@
 //!
 //! `T::f` (an inherent function of `T` taking no `self`, not a trait's) is dead when
 //! every function whose body calls `T::f` (`Self::f` read as the `impl`'s type) is
-//! itself such a function and dead, and the text of the run names `T::f` (or `Self::f`
-//! in a file with an `impl` of `T`) exactly once per such caller, outside test code and
-//! line comments: no call is hidden in a macro, no path is passed as a value
-//! (`.map(Client::connect_uds)`), no `static` calls it. Asked where [`super::dead`]
-//! asks: packages whose every caller the run sees, for the candidate and each caller.
-//! A type renamed by a `use .. as` or named by a type alias anywhere in the run is not
-//! asked (its path can be spelt otherwise).
+//! itself such a function and dead (four callers back at most), and the text of the
+//! packages that may call it (its own and those depending on it) names `T::f` (or
+//! `Self::f` in a file with an `impl` of `T`) exactly once per such caller, outside test
+//! code and line comments: no call is hidden in a macro, no path is passed as a value
+//! (`.map(Client::connect_uds)`), no `static` calls it. The callers decide first; the
+//! text is read only for the keys they leave dead. Asked where [`super::dead`] asks:
+//! packages whose every caller the run sees, for the candidate and each caller. A type
+//! a type alias of the run names is not asked, nor one a `use .. as` renames in those
+//! packages' text (its path can be spelt otherwise).
 
 use std::path::Path;
 
