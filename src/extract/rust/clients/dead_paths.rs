@@ -27,6 +27,8 @@ use super::dead::{asked, whole_words, TestCode};
 use super::link_key::typed_key;
 use super::roles::own_name;
 use super::test_only::client_fns;
+use super::tools::package_reach;
+use super::workspace::users_of;
 use crate::extract::rust::routes::FnInfo;
 use crate::extract::rust::{Deps, FileFacts};
 
@@ -107,9 +109,10 @@ struct Graph<'f> {
     /// The callers of each askable key by its type's path, each with its package (a
     /// free function's type is `None`); test code aside.
     callers: HashMap<Key<'f>, Vec<Caller<'f>>>,
-    /// `reach[k][j]`: package `k` may call into package `j`: the same package, one
-    /// depending on it through packages of the run, or either unnamed.
-    reach: Vec<Vec<bool>>,
+    /// `reach[k * n + j]`: package `k` may call into package `j` (of `n`,
+    /// [`package_reach`]).
+    reach: Vec<bool>,
+    package_count: usize,
     /// The package of each file of the run (by candidate index).
     package_of: HashMap<usize, usize>,
     /// The files of the run with their facts, for the types their `impl`s are of.
@@ -174,7 +177,11 @@ impl<'f> Graph<'f> {
         Graph {
             askable,
             callers,
-            reach: reach(packages),
+            reach: {
+                let names: Vec<Option<&str>> = packages.iter().map(|(d, _)| own_name(*d)).collect();
+                package_reach(packages, &users_of(packages, &names))
+            },
+            package_count: packages.len(),
             package_of,
             files: packages
                 .iter()
@@ -188,7 +195,7 @@ impl<'f> Graph<'f> {
     /// package `to` (`None`: of several packages).
     fn may_call(&self, from: Option<usize>, to: Option<usize>) -> bool {
         match (from, to) {
-            (Some(k), Some(j)) => self.reach[k][j],
+            (Some(k), Some(j)) => self.reach[k * self.package_count + j],
             _ => true,
         }
     }
@@ -274,6 +281,9 @@ impl<'f> Graph<'f> {
             .iter()
             .map(|(t, _)| finder(format!("{t} as")))
             .collect();
+        // Every pattern names the type (an `impl` of it too, for `Self::f`): a file
+        // without the word is passed over with one search.
+        let type_words: Vec<_> = keys.iter().map(|(t, _)| finder(t.to_string())).collect();
         let homes: Vec<Option<usize>> = (keys.iter())
             .map(|k| self.askable.get(k).copied().flatten())
             .collect();
@@ -299,7 +309,7 @@ impl<'f> Graph<'f> {
                 let text = std::fs::read(path).unwrap_or_default();
                 let in_test = tests.in_test(i, &text);
                 for (n, count) in counts.iter_mut().enumerate() {
-                    if !self.may_call(from, homes[n]) {
+                    if !self.may_call(from, homes[n]) || type_words[n].find(&text).is_none() {
                         continue;
                     }
                     if whole_words(&text, &renames[n], &in_test, 1) > 0 {
@@ -332,36 +342,4 @@ impl<'f> Graph<'f> {
 fn path_key(called: &str) -> Option<Key<'_>> {
     let at = memchr::memrchr(b':', called.as_bytes())?;
     (at > 0 && called.as_bytes()[at - 1] == b':').then(|| (&called[..at - 1], &called[at + 1..]))
-}
-
-/// `reach[k][j]`: package `k` may call into package `j` (see [`Graph::reach`]).
-fn reach(packages: &[(Option<&Deps>, &[PackageFile])]) -> Vec<Vec<bool>> {
-    let n = packages.len();
-    let names: Vec<Option<&str>> = packages.iter().map(|(d, _)| own_name(*d)).collect();
-    // users[j]: the packages depending on package `j` directly.
-    let users: Vec<Vec<usize>> = (0..n)
-        .map(|j| {
-            (0..n)
-                .filter(|&k| k != j)
-                .filter(|&k| {
-                    names[j].is_some_and(|name| packages[k].0.is_some_and(|d| d.depends_on(name)))
-                })
-                .collect()
-        })
-        .collect();
-    let mut reach = vec![vec![false; n]; n];
-    for j in 0..n {
-        let mut stack = vec![j];
-        while let Some(k) = stack.pop() {
-            if !std::mem::replace(&mut reach[k][j], true) {
-                stack.extend(users[k].iter().copied());
-            }
-        }
-        for k in 0..n {
-            if names[j].is_none() || names[k].is_none() {
-                reach[k][j] = true;
-            }
-        }
-    }
-    reach
 }

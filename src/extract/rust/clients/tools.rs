@@ -74,28 +74,37 @@ impl Tools<'_> {
         out
     }
 
-    /// `reach[k * n + j]`: package `k` may call into package `j` (of `n`): `k` is
-    /// `j`, depends on it through packages of the run, or either has no manifest.
+    /// `reach[k * n + j]`: package `k` may call into package `j` ([`package_reach`]).
     pub(super) fn reach(&self, packages: &[(Option<&Deps>, &[PackageFile])]) -> Vec<bool> {
-        let n = packages.len();
-        let mut reach = vec![false; n * n];
-        for j in 0..n {
-            let mut stack = vec![j];
-            while let Some(p) = stack.pop() {
-                if !std::mem::replace(&mut reach[p * n + j], true) {
-                    stack.extend(self.users.get(p).into_iter().flatten().copied());
-                }
-            }
-        }
-        for k in 0..n {
-            for j in 0..n {
-                if packages[k].0.is_none() || packages[j].0.is_none() {
-                    reach[k * n + j] = true;
-                }
-            }
-        }
-        reach
+        package_reach(packages, self.users)
     }
+}
+
+/// `reach[k * n + j]`: package `k` may call into package `j` (of `n`): `k` is `j`,
+/// depends on it through packages of the run (`users[j]`: the packages depending on
+/// `j` directly), or either has no manifest.
+pub(super) fn package_reach(
+    packages: &[(Option<&Deps>, &[PackageFile])],
+    users: &[Vec<usize>],
+) -> Vec<bool> {
+    let n = packages.len();
+    let mut reach = vec![false; n * n];
+    for j in 0..n {
+        let mut stack = vec![j];
+        while let Some(p) = stack.pop() {
+            if !std::mem::replace(&mut reach[p * n + j], true) {
+                stack.extend(users.get(p).into_iter().flatten().copied());
+            }
+        }
+    }
+    for k in 0..n {
+        for j in 0..n {
+            if packages[k].0.is_none() || packages[j].0.is_none() {
+                reach[k * n + j] = true;
+            }
+        }
+    }
+    reach
 }
 
 /// For each library a long-running package reaches (`reached[j]`): its functions that

@@ -229,7 +229,7 @@ impl LibraryReach {
 }
 
 /// `users[j]`: the packages of the run that depend on package `j`.
-fn users_of(
+pub(super) fn users_of(
     packages: &[(Option<&Deps>, &[PackageFile])],
     names: &[Option<&str>],
 ) -> Vec<Vec<usize>> {

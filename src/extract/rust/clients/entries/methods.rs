@@ -80,6 +80,12 @@ fn arm_variant(pat: &syn::Pat) -> Option<&syn::Ident> {
     (path.segments.len() > 1).then_some(last)
 }
 
+/// Whether an arm's pattern names one of `cli_variants` (a command-line parser
+/// enum's variants).
+fn on_variant(arm: &syn::Arm, cli_variants: &[String]) -> bool {
+    arm_variant(&arm.pat).is_some_and(|v| cli_variants.iter().any(|c| v == c))
+}
+
 /// What the arms of a dispatch run: each arm's own (`self.deploy(a)`, or a free
 /// function when the arm's variant is one of a command-line parser enum's,
 /// `cli_variants`), or those of the arms of a `match` it is (`Command::Project(cmd) =>
@@ -94,9 +100,7 @@ fn arms_run<'e>(
     for arm in arms {
         match arm_runs(&arm.body) {
             Some(Runs::Function(f)) => {
-                let cli =
-                    arm_variant(&arm.pat).is_some_and(|v| cli_variants.iter().any(|c| v == c));
-                if cli {
+                if on_variant(arm, cli_variants) {
                     out.push(Runs::Function(f));
                 }
             }
@@ -131,9 +135,7 @@ impl Visitor<'_, '_> {
         // Two arms on a parser's variants make the match a dispatch, whatever the
         // other arms run.
         let on_variants = (m.arms.iter())
-            .filter(|a| {
-                arm_variant(&a.pat).is_some_and(|v| self.cli_variant_names.iter().any(|c| v == c))
-            })
+            .filter(|a| on_variant(a, &self.cli_variant_names))
             .count();
         if keys.len() < 2 && (on_variants < 2 || keys.is_empty()) {
             return;
@@ -207,9 +209,15 @@ fn reaches_long(bodies: &[&FnInfo], keys: &[String], long: &HashSet<&str>) -> Ve
     // those calling it as a method.
     let mut callers_of: HashMap<&str, (Vec<usize>, HashSet<usize>)> = HashMap::default();
     for (b, info) in bodies.iter().enumerate() {
+        // Its function calls (a read helper's `~name` among them, in no other list),
+        // counted: the calls of a name beyond them are method calls.
         let mut as_fn: HashMap<&str, usize> = HashMap::default();
         for n in (info.fn_calls().iter().map(called_name)).filter(|n| names.contains(n)) {
             *as_fn.entry(n).or_default() += 1;
+            let callers = callers_of.entry(n).or_default();
+            if callers.0.last() != Some(&b) {
+                callers.0.push(b);
+            }
         }
         for n in info.calls().iter().filter(|n| names.contains(n)) {
             let callers = callers_of.entry(n).or_default();
@@ -221,12 +229,6 @@ fn reaches_long(bodies: &[&FnInfo], keys: &[String], long: &HashSet<&str>) -> Ve
                 _ => {
                     callers.1.insert(b);
                 }
-            }
-        }
-        for n in (info.fn_calls().iter().map(called_name)).filter(|n| names.contains(n)) {
-            let callers = callers_of.entry(n).or_default();
-            if callers.0.last() != Some(&b) {
-                callers.0.push(b);
             }
         }
     }

@@ -88,12 +88,11 @@ fn present_duration(e: &syn::Expr) -> bool {
         syn::Expr::Field(_) => true,
         syn::Expr::Paren(p) => present_duration(&p.expr),
         syn::Expr::Call(c) => {
-            literal_duration(e)
-                || duration_ctor(c)
-                    && c.args.iter().all(|a| match a {
-                        syn::Expr::Lit(_) => true,
-                        other => present_duration(other),
-                    })
+            duration_ctor(c)
+                && c.args.iter().all(|a| match a {
+                    syn::Expr::Lit(_) => true,
+                    other => present_duration(other),
+                })
         }
         _ => false,
     }
@@ -116,16 +115,7 @@ fn literal_duration(e: &syn::Expr) -> bool {
     let syn::Expr::Call(c) = e else {
         return false;
     };
-    let syn::Expr::Path(p) = &*c.func else {
-        return false;
-    };
-    let mut segs = p.path.segments.iter().rev();
-    let (Some(f), Some(ty)) = (segs.next(), segs.next()) else {
-        return false;
-    };
-    ty.ident == "Duration"
-        && (f.ident == "new" || f.ident.to_string().starts_with("from_"))
-        && c.args.iter().all(|a| matches!(a, syn::Expr::Lit(_)))
+    duration_ctor(c) && c.args.iter().all(|a| matches!(a, syn::Expr::Lit(_)))
 }
 
 /// Walks a layer argument: a catalogued layer by name, or what it refers to
