@@ -3,9 +3,10 @@
 //! ([`super::workspace`]), which run only under a hand-written breaker
 //! ([`super::guards`]).
 //!
-//! Callers are matched by last name, across packages: a method by every call of its
-//! name, a free function by calls written as function calls only (a method call cannot
-//! reach it). A name shared by two functions counts for both, so a set "reached only
+//! Callers are matched by last name, across packages: a method by method calls and
+//! calls through a type's path (`T::m(&x)`), a free function by calls written as
+//! function calls (neither reaches the other: `reqwest::get(url)` runs no
+//! `Client::get(&self)`). A name shared by two functions counts for both, so a set "reached only
 //! from X" errs towards leaving a function out of it; a method of another type whose
 //! body calls `self.m(..)`, its own type's `m`, is no caller of `T::m` ([`self_dispatch`]),
 //! and a body calling `U::new(..)` alone is no caller of `T::new` ([`by_type_path`]).
@@ -21,7 +22,11 @@ type PackageFile = (usize, FileFacts);
 pub(super) struct CallGraph<'a> {
     /// Every body of the run: (package, info).
     pub(super) bodies: Vec<(usize, &'a FnInfo)>,
-    by_name: HashMap<&'a str, Vec<usize>>,
+    /// Per name, the bodies calling it as a method (`x.get(..)`) or through a type's
+    /// path (`Client::get(&x, ..)`): a plain or module-path function call
+    /// (`reqwest::get(url)`) runs no method.
+    by_method_name: HashMap<&'a str, Vec<usize>>,
+    /// Per name, the bodies calling it as a function.
     by_fn_name: HashMap<&'a str, Vec<usize>>,
     /// The callers of the methods some caller by name reaches through `self` only
     /// when it runs its own type's method of that name (see [`self_dispatch`]).
@@ -41,7 +46,7 @@ impl<'a> CallGraph<'a> {
                     .map(move |i| (j, i))
             })
             .collect();
-        let mut by_name: HashMap<&str, Vec<usize>> = HashMap::default();
+        let mut by_method_name: HashMap<&str, Vec<usize>> = HashMap::default();
         let mut by_fn_name: HashMap<&str, Vec<usize>> = HashMap::default();
         // A body is listed once per name however often it calls it: every reader
         // asks whether some caller qualifies, never how many calls it makes, and a
@@ -52,20 +57,34 @@ impl<'a> CallGraph<'a> {
                 list.push(b);
             }
         };
+        let mut as_fn: HashMap<&str, usize> = HashMap::default();
         for (b, (_, info)) in bodies.iter().enumerate() {
-            for n in info.calls().iter() {
-                push(&mut by_name, n, b);
-            }
+            as_fn.clear();
             for entry in info.fn_calls().iter() {
                 let n = called_name(entry);
                 push(&mut by_fn_name, n, b);
-                // A read helper's call (`~name`) is in no other list: a method too.
-                if n.len() < entry.len() {
-                    push(&mut by_name, n, b);
+                // A read helper's call (`~name`) is in no other list.
+                if n.len() == entry.len() {
+                    *as_fn.entry(n).or_default() += 1;
+                }
+            }
+            // Every call is among `calls`; those of a name beyond its function calls
+            // are method calls.
+            for n in info.calls().iter() {
+                match as_fn.get_mut(n) {
+                    Some(k) if *k > 0 => *k -= 1,
+                    _ => push(&mut by_method_name, n, b),
+                }
+            }
+            // `Client::get(&c, url)`, `T::get(x)`, `Self::get(self)`: a method called
+            // through a type's path.
+            for t in info.type_calls().iter() {
+                if let Some((_, n)) = t.rsplit_once("::") {
+                    push(&mut by_method_name, n, b);
                 }
             }
         }
-        let mut narrowed = self_dispatch(&bodies, &by_name);
+        let mut narrowed = self_dispatch(&bodies, &by_method_name);
         let aliases: HashMap<&str, &str> = packages
             .iter()
             .flat_map(|files| files.iter())
@@ -75,7 +94,7 @@ impl<'a> CallGraph<'a> {
         narrowed.extend(by_type_path(&bodies, &by_fn_name, &aliases));
         CallGraph {
             bodies,
-            by_name,
+            by_method_name,
             by_fn_name,
             narrowed,
         }
@@ -88,7 +107,7 @@ impl<'a> CallGraph<'a> {
         }
         let info = self.bodies[b].1;
         let map = if info.method {
-            &self.by_name
+            &self.by_method_name
         } else {
             &self.by_fn_name
         };
@@ -345,13 +364,21 @@ impl<'a> CallGraph<'a> {
         let mut out: Vec<HashMap<String, String>> = vec![HashMap::default(); entries.len()];
         for (b, (j, info)) in self.bodies.iter().enumerate() {
             let Some(set) = &names[*j] else { continue };
-            if !set.contains(info.name.as_str()) || out[*j].contains_key(info.name.as_str()) {
+            // By its name, or by its type's path when the package's functions of that
+            // name disagree (`Quotes::fetch` beside a module's `fetch`).
+            let key = match set.contains(info.name.as_str()) {
+                true => Some(info.name.as_str()),
+                false => (info.owner.as_deref())
+                    .map(|_| keys[b].as_str())
+                    .filter(|k| set.contains(*k)),
+            };
+            let Some(key) = key.filter(|k| !out[*j].contains_key(*k)) else {
                 continue;
-            }
+            };
             let Some(r) = self.reaching_root(b, &kept, &root) else {
                 continue;
             };
-            out[*j].insert(info.name.to_string(), why(&self.bodies[r].1.name));
+            out[*j].insert(key.to_string(), why(&self.bodies[r].1.name));
         }
         out
     }

@@ -9,6 +9,7 @@ pub(super) use super::eval::Req;
 use super::eval::{eval_chains, Eval, Found};
 use super::handed::{handed_bound, Handed};
 use super::link::{entry, scalar};
+use super::link_key::by_key;
 use super::nodes::{client_node, Evidence};
 use super::pools::Pooled;
 use crate::extract::rust::catalog::ClientApi;
@@ -96,9 +97,7 @@ pub(super) fn judge_client(
     // Handed to another package's function from the function it is built in, which
     // only timeout wrappers run and which spawns no task: the requests made there run
     // while that function does.
-    let built_timed = (in_fn.filter(|_| !built_spawns))
-        .and_then(super::link_key::fn_name)
-        .and_then(|f| timed_above.get(f));
+    let built_timed = (in_fn.filter(|_| !built_spawns)).and_then(|f| by_key(timed_above, f));
     if let Some(why) = built_timed {
         for r in elsewhere.requests.iter_mut().filter(|r| !r.timed) {
             r.timed = true;
@@ -199,8 +198,7 @@ fn requests_of(
             Some(false) => r.timed = true,
             None => {}
         }
-        let above = r.in_fn.as_deref().and_then(super::link_key::fn_name);
-        let why = above.and_then(|f| timed_above.get(f).map(String::as_str));
+        let why = (r.in_fn.as_deref()).and_then(|f| by_key(timed_above, f).map(String::as_str));
         if let Some(why) = why
             .or_else(|| pooled.why(r.in_fn.as_deref()))
             .filter(|_| !r.timed)

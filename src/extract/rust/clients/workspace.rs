@@ -190,7 +190,7 @@ impl LibraryReach {
     /// Why a call made in function `in_fn` (a link key) has no caller waiting on it,
     /// when only detached tasks run that function.
     pub fn detached(&self, in_fn: Option<&str>) -> Option<&str> {
-        self.detached.get(fn_name(in_fn?)?).map(String::as_str)
+        by_key(&self.detached, in_fn?).map(String::as_str)
     }
 
     /// Why a call made in function `in_fn` (a link key) is made by one-shot tools
