@@ -20,7 +20,10 @@ use crate::source::SourceFile;
 
 mod packages;
 
-use packages::{assign_packages, inherit_from_roots, package_test_support, workspace_root};
+use packages::{
+    assign_packages, inherit_from_roots, own_workspace_programs, package_test_support,
+    workspace_root,
+};
 
 /// What Rust files need besides their text: the catalogue, and the package (nearest
 /// `Cargo.toml` upward) of each candidate with its dependencies.
@@ -89,7 +92,10 @@ impl Extractor {
                 .or_insert_with(|| WorkspaceRoot::read(text));
         }
         inherit_from_roots(&mut packages, &package_roots, &roots);
-        let whole_workspace = package_roots.iter().map(Option::is_some).collect();
+        let own = own_workspace_programs(&mut packages, &package_roots);
+        let whole_workspace = (package_roots.iter().zip(own))
+            .map(|(root, own)| root.is_some() || own)
+            .collect();
         let fingerprints = packages
             .iter()
             .map(|(_, deps)| deps.as_ref().map_or(0, Deps::fingerprint))
@@ -239,7 +245,7 @@ impl Extractor {
     /// (files without a manifest form one group), test modules left out, into one
     /// document per file that has something to judge.
     pub fn link(&self, facts: Vec<(usize, FileFacts)>, candidates: &[Candidate]) -> Vec<Document> {
-        let (by_package, tests) = self.group(facts, candidates);
+        let (by_package, tests, test_files) = self.group(facts, candidates);
         // Routes link across packages (an app in one workspace member, its routes and
         // middleware in others); everything else per package.
         let route_facts = if self.routes {
@@ -265,6 +271,7 @@ impl Extractor {
         for (r, own) in reach.iter_mut().zip(own_types) {
             r.own_types = own;
         }
+        let tests = (tests, &test_files);
         self.mark_unrun(&mut reach, &by_package, &helper_input, tests, candidates);
         drop(helper_input);
         let packages: Vec<Package> = by_package.into_values().collect();
@@ -289,7 +296,7 @@ impl Extractor {
         &self,
         facts: Vec<(usize, FileFacts)>,
         candidates: &[Candidate],
-    ) -> (BTreeMap<Option<usize>, Package>, Package) {
+    ) -> (BTreeMap<Option<usize>, Package>, Package, HashSet<PathBuf>) {
         // Test modules, and files whose inner attributes make them test code
         // (`#![cfg(test)]`): with what they declare, below them.
         let mut test_files = Self::test_files(facts.iter().map(|(_, f)| f));
@@ -320,7 +327,7 @@ impl Extractor {
                     .push((i, f));
             }
         }
-        (by_package, tests)
+        (by_package, tests, test_files)
     }
 
     /// Per package: its files' paths relative to its directory (none outside any
@@ -349,12 +356,15 @@ impl Extractor {
 
     /// Notes in each package's reach the functions that never run in the shipped
     /// program (only `tests` call them, or nothing does), whose clients are not judged.
+    /// `test_files`: the test module files, whose files below them are test code too,
+    /// parsed or not (a test module's file is not parsed once its declaring file
+    /// says it is one): their text names no caller.
     fn mark_unrun(
         &self,
         reach: &mut [LibraryReach],
         by_package: &BTreeMap<Option<usize>, Package>,
         helper_input: &[PackageRef<'_>],
-        tests: Package,
+        (tests, test_files): (Package, &HashSet<PathBuf>),
         candidates: &[Candidate],
     ) {
         let path = |i: usize| candidates[i].path.as_path();
@@ -363,7 +373,7 @@ impl Extractor {
             .map(|p| p.is_some_and(|p| self.whole_workspace[p]))
             .collect();
         let rust_files: Vec<(usize, &Path)> = (candidates.iter().enumerate())
-            .filter(|(_, c)| c.kind == FileKind::Rust)
+            .filter(|(_, c)| c.kind == FileKind::Rust && !Self::in_test_module(&c.path, test_files))
             .map(|(i, c)| (i, c.path.as_path()))
             .collect();
         let dead = dead::dead_functions(helper_input, &whole, &tests, &rust_files);

@@ -110,6 +110,40 @@ pub(super) fn inherit_from_roots(
     }
 }
 
+/// Marks the programs that are their own workspace: a package with no `[workspace]`
+/// above it among the run's manifests, that cannot be published, ships a binary and
+/// that another package of the run depends on by path (ztunnel, whose library only
+/// its binary, tests and `fuzz` package use). Its callers are all in the run, as an
+/// unpublished member's are when the run holds its workspace's root. Per package:
+/// whether it was so marked.
+pub(super) fn own_workspace_programs(
+    packages: &mut [(PathBuf, Option<Deps>)],
+    package_roots: &[Option<(PathBuf, &String)>],
+) -> Vec<bool> {
+    let used: HashSet<String> = (packages.iter().filter_map(|(_, d)| d.as_ref()))
+        .flat_map(|d| d.path_deps.iter().cloned())
+        .collect();
+    let mut out = vec![false; packages.len()];
+    for (((manifest, deps), root), marked) in packages.iter_mut().zip(package_roots).zip(&mut out) {
+        let Some(deps) = deps.as_mut().filter(|_| root.is_none()) else {
+            continue;
+        };
+        let used_here = deps.own_name().is_some_and(|n| used.contains(n));
+        if deps.unpublishable && !deps.host_loaded && used_here && has_binary(manifest, deps) {
+            deps.unpublished_member = true;
+            *marked = true;
+        }
+    }
+    out
+}
+
+/// Whether the package of manifest `m` ships a binary: a `[[bin]]`, `src/main.rs` or
+/// `src/bin/`.
+fn has_binary(m: &Path, deps: &Deps) -> bool {
+    let dir = m.parent().unwrap_or(Path::new(""));
+    !deps.bin_paths.is_empty() || dir.join("src/main.rs").is_file() || dir.join("src/bin").is_dir()
+}
+
 /// Per package: whether it is left out like tests, as test support
 /// ([`test_files::test_support`]), developer tooling ([`test_files::dev_tooling`]) or
 /// a package its workspace does not build ([`outside_members`]).
