@@ -243,11 +243,17 @@ fn mock_named(name: &str) -> bool {
 }
 
 /// The package's name ends in a suite word (`integration-tests`, `api-e2e`,
-/// `itests`): it *is* tests, binary or not (indexer-rs's `integration-tests`, a
-/// runner that drives the local test network), where a test word elsewhere may name a
-/// service about tests (`test-runs`, `tests-dashboard`).
+/// `itests`) or names a smoke test (`payments-smoke-test`, `smoketests`): it *is*
+/// tests, binary or not (indexer-rs's `integration-tests`, a runner that drives the
+/// local test network; connector-service's `hyperswitch-smoke-test`, binaries that
+/// poll a server the same make target starts), where a test word elsewhere may name
+/// a service about tests (`test-runs`, `tests-dashboard`).
 fn suite_named(name: &str) -> bool {
-    (name.rsplit('_').next()).is_some_and(|w| matches!(w, "tests" | "e2e" | "itest" | "itests"))
+    let mut words = name.rsplit('_');
+    let (last, before) = (words.next(), words.next());
+    last.is_some_and(|w| matches!(w, "tests" | "e2e" | "itest" | "itests"))
+        || matches!(last, Some("smoketest" | "smoketests"))
+        || (before == Some("smoke") && matches!(last, Some("test" | "tests")))
 }
 
 /// A `_`-separated word of the package name starts or ends with `test` (`test_utils`,
@@ -300,10 +306,19 @@ mod tests {
             "api_e2e",
             "itests",
             "orders_integration_tests",
+            "hyperswitch_smoke_test",
+            "smoketests",
         ] {
             assert!(suite_named(name), "{name}");
         }
-        for name in ["test_runs", "tests_dashboard", "e2e_reporter", "contest"] {
+        for name in [
+            "test_runs",
+            "tests_dashboard",
+            "e2e_reporter",
+            "contest",
+            "smoke_detector",
+            "ab_test",
+        ] {
             assert!(!suite_named(name), "{name}");
         }
     }

@@ -297,7 +297,7 @@ fn publishing(value: &toml::Table, workspace_deps: &HashSet<String>) -> (bool, b
         .get("package")
         .and_then(toml::Value::as_table)
         .is_some_and(unpublished)
-        || unregistered_dependency(value);
+        || unregistered_dependency(value) && !registry_metadata(value);
     let unpublished_member = value
         .get("package")
         .and_then(toml::Value::as_table)
@@ -324,6 +324,24 @@ fn unpublished(package: &toml::Table) -> bool {
     }
     let given = |key: &str| package.contains_key(key);
     !given("version") || !given("description") || !(given("license") || given("license-file"))
+}
+
+/// `[package]` gives `keywords` or `categories`, which only a registry's search
+/// reads: the package is made for crates.io, and a path dependency without a version
+/// is one its release tooling versions before upload (connector-service's
+/// `hyperswitch-payments-client`, an SDK its users install; teloxide).
+fn registry_metadata(manifest: &toml::Table) -> bool {
+    let package = manifest.get("package").and_then(toml::Value::as_table);
+    let given = |key: &str| {
+        package.and_then(|p| p.get(key)).is_some_and(|v| match v {
+            toml::Value::Array(items) => !items.is_empty(),
+            toml::Value::Table(t) => {
+                t.get("workspace").and_then(toml::Value::as_bool) == Some(true)
+            }
+            _ => false,
+        })
+    };
+    given("keywords") || given("categories")
 }
 
 /// A dependency of the built code from a path or a git repository with no `version`

@@ -217,6 +217,31 @@ fn a_dependency_no_registry_holds_keeps_the_package_unpublished() {
 }
 
 #[test]
+fn registry_metadata_says_release_tooling_versions_path_dependencies() {
+    let deps = |meta: &str| {
+        let text = format!(
+            "[package]\nname = \"x\"\nversion = \"0.1.0\"\ndescription = \"d\"\n\
+             license = \"MIT\"\n{meta}[dependencies]\ntypes = {{ path = \"../types\" }}\n"
+        );
+        read_deps(&text).unwrap()
+    };
+    assert!(deps("").unpublishable, "a path dependency, nothing more");
+    assert!(
+        !deps("keywords = [\"sdk\"]\n").unpublishable,
+        "keywords: made for crates.io"
+    );
+    assert!(
+        !deps("categories.workspace = true\n").unpublishable,
+        "inherited categories"
+    );
+    assert!(deps("keywords = []\n").unpublishable, "no keyword given");
+    assert!(
+        deps("keywords = [\"sdk\"]\npublish = false\n").unpublishable,
+        "publish = false decides"
+    );
+}
+
+#[test]
 fn testing_tools_by_category_or_description() {
     let tool = |package: &str| read_deps(&format!("[package]\nname = \"t\"\n{package}")).unwrap();
     assert!(tool("description = \"A tool for load testing daemons.\"\n").testing_tool);
