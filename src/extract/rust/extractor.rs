@@ -372,8 +372,17 @@ impl Extractor {
         let whole: Vec<bool> = (by_package.keys())
             .map(|p| p.is_some_and(|p| self.whole_workspace[p]))
             .collect();
+        // A file with facts is sorted already (judged, or among `tests`); only one
+        // without (a test module's, never parsed) is asked where it sits.
+        let with_facts: HashSet<usize> = (by_package.values().flatten())
+            .chain(&tests)
+            .map(|(i, _)| *i)
+            .collect();
+        let test_module = |i: usize, c: &Candidate| {
+            !with_facts.contains(&i) && Self::in_test_module(&c.path, test_files)
+        };
         let rust_files: Vec<(usize, &Path)> = (candidates.iter().enumerate())
-            .filter(|(_, c)| c.kind == FileKind::Rust && !Self::in_test_module(&c.path, test_files))
+            .filter(|(i, c)| c.kind == FileKind::Rust && !test_module(*i, c))
             .map(|(i, c)| (i, c.path.as_path()))
             .collect();
         let dead = dead::dead_functions(helper_input, &whole, &tests, &rust_files);
