@@ -199,7 +199,9 @@ const MAX_SUPPORT_ROUNDS: usize = 4;
 
 /// Per manifest: whether a folder between the run's packages' common folder and the
 /// package's own folder is a test folder (a `-`/`_`-separated word starting with
-/// `test`, or `e2e`, `itest`: `testing/`, `tests/`, `integration-tests/`). The
+/// `test`, or `e2e`, `itest`: `testing/`, `tests/`, `integration-tests/`), a
+/// benchmark's (`bench/`, `benches/`: hive-router's mock subgraphs) or an example's
+/// (`plugin_examples/`: demo plugins in a workspace of their own). The
 /// package's own folder is left out (its name is judged by [`test_support`]), and so is
 /// anything above the common folder: where the run starts does not change the answer
 /// for a repository's layout.
@@ -210,7 +212,12 @@ pub(crate) fn in_test_dirs<'m>(manifests: impl Iterator<Item = &'m Path> + Clone
             .find(|p| b.starts_with(p))
             .unwrap_or(Path::new(""))
     });
-    let test_word = |w: &str| w.starts_with("test") || matches!(w, "e2e" | "itest" | "itests");
+    let test_word = |w: &str| {
+        w.starts_with("test")
+            || matches!(w, "e2e" | "itest" | "itests")
+            || matches!(w, "bench" | "benches" | "benchmark" | "benchmarks")
+            || matches!(w, "example" | "examples")
+    };
     dirs.map(|dir| {
         let below = common.and_then(|c| dir.strip_prefix(c).ok());
         let parents = below.and_then(Path::parent).into_iter();
@@ -281,9 +288,16 @@ mod tests {
             "repo/crates/integration-tests/harness/Cargo.toml",
             "repo/testing-library/Cargo.toml",
             "repo/crates/latest/Cargo.toml",
+            "repo/bench/subgraphs/Cargo.toml",
+            "repo/plugin_examples/jwt_cookie/Cargo.toml",
+            "repo/crates/benchmark-core/Cargo.toml",
+            "repo/crates/examplesque/Cargo.toml",
         ];
         let got = in_test_dirs(manifests.iter().map(Path::new));
-        assert_eq!(got, [false, true, true, false, false]);
+        assert_eq!(
+            got,
+            [false, true, true, false, false, true, true, false, false]
+        );
         // Above the common folder nothing counts: a run of `testing/` alone.
         let alone = ["tests/a/x/Cargo.toml", "tests/a/y/Cargo.toml"];
         assert_eq!(in_test_dirs(alone.iter().map(Path::new)), [false, false]);
