@@ -97,8 +97,11 @@ pub(super) fn inherit_from_roots(
         // nothing from it (quadratic-rust-shared: no description), and that other
         // packages of the run use: the workspace's own shared code. One nothing
         // here uses may be another repository's git dependency (blockscout-rs's
-        // `libs/blockscout-auth`, which other Blockscout services import).
-        let used_here = deps.own_name().is_some_and(|n| used.contains(n));
+        // `libs/blockscout-auth`, which other Blockscout services import), unless
+        // it ships a binary: a program, whose library serves its binary and tests
+        // (archgw's `brightstaff`).
+        let used_here =
+            deps.own_name().is_some_and(|n| used.contains(n)) || has_binary(manifest, deps);
         let dir = manifest.parent().unwrap_or(Path::new(""));
         let rel = dir.strip_prefix(path.parent().unwrap_or(Path::new("")));
         let listed = |rel: &Path| {
