@@ -87,7 +87,14 @@ impl Visitor<'_, '_> {
         }
         let mut passed = Vec::new();
         for (i, a) in c.args.iter().enumerate() {
-            if let Some(h) = self.expr(a) {
+            // `Executor::new(config.client)`: another value's field handed on, a
+            // placeholder for what the package's struct literals store there.
+            let field = |v: &mut Self| {
+                let f = other_field(a)?;
+                v.fn_name.as_ref()?;
+                v.static_use_field(f)
+            };
+            if let Some(h) = self.expr(a).or_else(|| field(self)) {
                 self.mark_context(h);
                 passed.push((i, h));
             }

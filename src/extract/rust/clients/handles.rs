@@ -112,6 +112,13 @@ impl Visitor<'_, '_> {
                     self.bind_field(key, h);
                 }
             }
+            // `config.client = Arc::new(..)`: stored in another value's field, as a
+            // struct literal stores one (`Config { client: .. }`).
+            Expr::Field(f) => {
+                if let syn::Member::Named(n) = &f.member {
+                    self.facts.static_binds.push((format!(".{n}"), h));
+                }
+            }
             _ => {}
         }
     }

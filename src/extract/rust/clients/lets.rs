@@ -68,6 +68,9 @@ impl<'ast> Visitor<'_, '_> {
             if let (Some(h), Some(name)) = (h, name) {
                 self.scope().vars.insert(name.to_string(), h);
             }
+            if h.is_none() && self.fn_name.is_some() {
+                self.destructured_fields(&l.pat);
+            }
             // `let fut = client.get(u).send();`: a request future, bounded if a
             // timeout wrapper is later given `fut`; `let req = client.get(u)
             // .timeout(d).build()?;`: a request built, sent later by `execute(req)`.
@@ -87,6 +90,22 @@ impl<'ast> Visitor<'_, '_> {
 }
 
 impl Visitor<'_, '_> {
+    /// `let SendRequestOpts { http_client, .. } = opts;`: each field bound to a name
+    /// is a placeholder for what the package's struct literals store in a field of
+    /// that name, as `opts.http_client` is (hive-router hands its subgraph client to
+    /// `send_request` inside an options struct).
+    fn destructured_fields(&mut self, pat: &syn::Pat) {
+        let syn::Pat::Struct(s) = pat else { return };
+        for f in &s.fields {
+            let (syn::Member::Named(field), syn::Pat::Ident(bound)) = (&f.member, &*f.pat) else {
+                continue;
+            };
+            if let Some(h) = self.static_use_field(field) {
+                self.scope().vars.insert(bound.ident.to_string(), h);
+            }
+        }
+    }
+
     /// `let _http_client = reqwest::Client::new();`: a client bound to a name marked
     /// unused (or to `_`) is dropped at the end of the file's walk when nothing was
     /// done with it after the binding (open-webui-rust's polling handler builds one
