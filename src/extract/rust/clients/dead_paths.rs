@@ -117,20 +117,26 @@ struct Graph<'f> {
     package_of: HashMap<usize, usize>,
     /// The files of the run with their facts, for the types their `impl`s are of.
     files: Vec<&'f PackageFile>,
-    /// Types a type alias of the run names: their paths can be spelt otherwise.
-    aliased: HashSet<&'f str>,
+    /// Types a type alias of the run names, with the packages whose files hold such
+    /// an alias: their paths can be spelt otherwise there.
+    aliased: HashMap<&'f str, Vec<usize>>,
 }
 
 impl<'f> Graph<'f> {
     fn of(packages: &'f [(Option<&Deps>, &[PackageFile])], asked: &[bool]) -> Self {
         let mut askable: HashMap<Key, Option<usize>> = HashMap::default();
         let mut package_of: HashMap<usize, usize> = HashMap::default();
-        let mut aliased: HashSet<&str> = HashSet::default();
+        let mut aliased: HashMap<&str, Vec<usize>> = HashMap::default();
         let inherent = |info: &FnInfo| !info.method && !info.of_trait;
         for (j, (_, files)) in packages.iter().enumerate() {
             for (i, f) in files.iter() {
                 package_of.insert(*i, j);
-                aliased.extend(f.aliases.iter().map(|(_, target)| target.as_str()));
+                for (_, target) in &f.aliases {
+                    let holders = aliased.entry(target.as_str()).or_default();
+                    if holders.last() != Some(&j) {
+                        holders.push(j);
+                    }
+                }
                 if !asked[j] {
                     continue;
                 }
@@ -191,6 +197,13 @@ impl<'f> Graph<'f> {
         }
     }
 
+    /// Whether a type alias of a package that may call into `key`'s names its type
+    /// (another package's `type HttpClient = Client<..>` spells no path of this one).
+    fn aliased_for(&self, key: Key<'f>) -> bool {
+        let home = self.askable.get(&key).copied().flatten();
+        (self.aliased.get(key.0).into_iter().flatten()).any(|&p| self.may_call(Some(p), home))
+    }
+
     /// Whether code of package `from` (`None`: no package's) may call a function of
     /// package `to` (`None`: of several packages).
     fn may_call(&self, from: Option<usize>, to: Option<usize>) -> bool {
@@ -226,7 +239,7 @@ impl<'f> Graph<'f> {
         for _ in 0..=MAX_DEPTH {
             let mut callers = Vec::new();
             for key in next.drain(..) {
-                if self.aliased.contains(key.0) || !chain.insert(key) {
+                if self.aliased_for(key) || !chain.insert(key) {
                     continue;
                 }
                 let askable = self
