@@ -91,15 +91,49 @@ impl Visitor<'_, '_> {
         while let Expr::Reference(r) = arg {
             arg = &r.expr;
         }
-        if self.scope().local_targets.is_empty() {
+        if self.scope().local_targets.is_empty() && self.local_fields.is_empty() {
             return None;
         }
-        let name = match arg {
-            Expr::Path(p) => p.path.get_ident()?.to_string(),
-            Expr::Macro(m) if m.mac.path.is_ident("format") => leading_placeholder(&m.mac)?,
-            _ => return None,
+        match arg {
+            Expr::Macro(m) if m.mac.path.is_ident("format") => match leading_argument(&m.mac)? {
+                Leading::Name(name) => self.scope().local_targets.get(&name).cloned(),
+                Leading::Expr(e) => self.local_value(&e),
+            },
+            _ => self.local_value(arg),
+        }
+    }
+
+    /// The local address a variable or a field of `self` holds.
+    fn local_value(&mut self, arg: &Expr) -> Option<Target> {
+        match arg {
+            Expr::Path(p) => {
+                let name = p.path.get_ident()?.to_string();
+                self.scope().local_targets.get(&name).cloned()
+            }
+            // `self.rest_addr`, filled with a local address by a struct literal.
+            Expr::Field(f) if is_self(&f.base) && !self.local_fields.is_empty() => {
+                match &f.member {
+                    syn::Member::Named(n) => {
+                        let key = self.field_key(None, &n.to_string());
+                        self.local_fields.get(&key).cloned()
+                    }
+                    syn::Member::Unnamed(_) => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// A struct literal's field `n` of type `ty` filled with `value`: noted when the
+    /// value is a variable holding a local address ([`Self::local_fields`]).
+    pub(super) fn note_local_field(&mut self, ty: Option<&str>, n: &syn::Ident, value: &Expr) {
+        let Some(name) = simple_ident(value) else {
+            return;
         };
-        self.scope().local_targets.get(&name).cloned()
+        if let Some(t @ Target::Local(_)) = self.scope().local_targets.get(&name).cloned() {
+            let key = self.field_key(ty, &n.to_string());
+            self.local_fields.insert(key, t);
+        }
     }
 }
 
@@ -139,14 +173,24 @@ fn plain_variable(mut e: &Expr) -> Option<String> {
     }
 }
 
-/// The variable a `format!` string starts with: inline (`"{url}/x"`), or for `"{}"`
-/// the first argument.
-fn leading_placeholder(m: &syn::Macro) -> Option<String> {
+/// What a `format!` string starts with: a variable named inline (`"{url}/x"`), or
+/// for `"{}"` the first argument (a variable, `self.base`).
+enum Leading {
+    Name(String),
+    Expr(Expr),
+}
+
+/// [`Leading`] of a `format!`, when it starts with a placeholder.
+fn leading_argument(m: &syn::Macro) -> Option<Leading> {
     let (fmt, _) = format_string(&m.tokens)?;
     let inner = fmt.strip_prefix('{')?.split(['}', ':']).next()?;
     if !inner.is_empty() {
-        return Some(inner.to_string());
+        return Some(Leading::Name(inner.to_string()));
     }
     let args = crate::extract::rust::front::macros::comma_exprs(m)?;
-    plain_variable(args.get(1)?)
+    let first = args.get(1)?;
+    match plain_variable(first) {
+        Some(v) => Some(Leading::Name(v)),
+        None => Some(Leading::Expr(first.clone())),
+    }
 }

@@ -172,6 +172,11 @@ struct Visitor<'c, 'a> {
     wasm: u32,
     /// `static` names used in the file → their placeholder handle.
     statics: FxHashMap<String, usize>,
+    /// Fields a struct literal of the file fills with a variable holding a local
+    /// address (`MetricsHandler { rest_addr, .. }` after `let rest_addr =
+    /// format!("http://0.0.0.0:{port}")`), by field key ([`Self::field_key`]): a
+    /// request to `self.rest_addr` goes there too.
+    local_fields: FxHashMap<String, Target>,
     /// Names bound by the enclosing `if let Some(t) = ..` branches that set a timeout.
     optional: Vec<String>,
     /// Depth of `else` branches of such `if`s.
@@ -266,6 +271,7 @@ impl<'c, 'a> Visitor<'c, 'a> {
             trait_impl: false,
             wasm: 0,
             statics: FxHashMap::default(),
+            local_fields: FxHashMap::default(),
             optional: Vec::new(),
             configurable: 0,
             last_request: None,
@@ -418,6 +424,9 @@ impl Visitor<'_, '_> {
                 let ty = s.path.segments.last().map(|t| t.ident.to_string());
                 let ty = ty.filter(|t| t != "Self");
                 for f in &s.fields {
+                    if let syn::Member::Named(n) = &f.member {
+                        self.note_local_field(ty.as_deref(), n, &f.expr);
+                    }
                     let h = self.expr(&f.expr);
                     if let (Some(h), syn::Member::Named(n)) = (h, &f.member) {
                         let name = n.to_string();
