@@ -177,7 +177,7 @@ fn plain_variable(mut e: &Expr) -> Option<String> {
 /// for `"{}"` the first argument (a variable, `self.base`).
 enum Leading {
     Name(String),
-    Expr(Expr),
+    Expr(Box<Expr>),
 }
 
 /// [`Leading`] of a `format!`, when it starts with a placeholder.
@@ -191,6 +191,6 @@ fn leading_argument(m: &syn::Macro) -> Option<Leading> {
     let first = args.get(1)?;
     match plain_variable(first) {
         Some(v) => Some(Leading::Name(v)),
-        None => Some(Leading::Expr(first.clone())),
+        None => Some(Leading::Expr(Box::new(first.clone()))),
     }
 }
