@@ -60,6 +60,28 @@ impl Visitor<'_, '_> {
         self.facts.field_binds.push((key, h));
     }
 
+    /// `Fraud { http: h, base, .. }`: each field's value is stored there (for the
+    /// uses of `self.http` and, by name, of `x.http` across the package), and a field
+    /// filled with a variable holding a local address is noted as local.
+    pub(super) fn struct_literal(&mut self, s: &syn::ExprStruct) {
+        let ty = s.path.segments.last().map(|t| t.ident.to_string());
+        let ty = ty.filter(|t| t != "Self");
+        for f in &s.fields {
+            if let syn::Member::Named(n) = &f.member {
+                self.note_local_field(ty.as_deref(), n, &f.expr);
+            }
+            let h = self.expr(&f.expr);
+            if let (Some(h), syn::Member::Named(n)) = (h, &f.member) {
+                let name = n.to_string();
+                self.bind_field(self.field_key(ty.as_deref(), &name), h);
+                self.facts.static_binds.push((format!(".{name}"), h));
+            }
+        }
+        if let Some(rest) = &s.rest {
+            self.expr(rest);
+        }
+    }
+
     /// `self.<n>` as a value: its placeholder handle for the `impl` block's type,
     /// which the link step joins to what the file stores there (methods in any
     /// order, several constructors); a field typed as a breaker holds one.

@@ -421,22 +421,7 @@ impl Visitor<'_, '_> {
                 None
             }
             Expr::Struct(s) => {
-                let ty = s.path.segments.last().map(|t| t.ident.to_string());
-                let ty = ty.filter(|t| t != "Self");
-                for f in &s.fields {
-                    if let syn::Member::Named(n) = &f.member {
-                        self.note_local_field(ty.as_deref(), n, &f.expr);
-                    }
-                    let h = self.expr(&f.expr);
-                    if let (Some(h), syn::Member::Named(n)) = (h, &f.member) {
-                        let name = n.to_string();
-                        self.bind_field(self.field_key(ty.as_deref(), &name), h);
-                        self.facts.static_binds.push((format!(".{name}"), h));
-                    }
-                }
-                if let Some(rest) = &s.rest {
-                    self.expr(rest);
-                }
+                self.struct_literal(s);
                 None
             }
             Expr::Return(r) => {

@@ -101,7 +101,7 @@ pub(super) fn inherit_from_roots(
         // it ships a binary: a program, whose library serves its binary and tests
         // (archgw's `brightstaff`).
         let used_here =
-            deps.own_name().is_some_and(|n| used.contains(n)) || has_binary(manifest, deps);
+            deps.own_name().is_some_and(|n| used.contains(n)) || has_binary(manifest, Some(deps));
         let dir = manifest.parent().unwrap_or(Path::new(""));
         let rel = dir.strip_prefix(path.parent().unwrap_or(Path::new("")));
         let listed = |rel: &Path| {
@@ -132,7 +132,8 @@ pub(super) fn own_workspace_programs(
             continue;
         };
         let used_here = deps.own_name().is_some_and(|n| used.contains(n));
-        if deps.unpublishable && !deps.host_loaded && used_here && has_binary(manifest, deps) {
+        if deps.unpublishable && !deps.host_loaded && used_here && has_binary(manifest, Some(deps))
+        {
             deps.unpublished_member = true;
             *marked = true;
         }
@@ -142,9 +143,11 @@ pub(super) fn own_workspace_programs(
 
 /// Whether the package of manifest `m` ships a binary: a `[[bin]]`, `src/main.rs` or
 /// `src/bin/`.
-fn has_binary(m: &Path, deps: &Deps) -> bool {
+fn has_binary(m: &Path, deps: Option<&Deps>) -> bool {
     let dir = m.parent().unwrap_or(Path::new(""));
-    !deps.bin_paths.is_empty() || dir.join("src/main.rs").is_file() || dir.join("src/bin").is_dir()
+    deps.is_some_and(|d| !d.bin_paths.is_empty())
+        || dir.join("src/main.rs").is_file()
+        || dir.join("src/bin").is_dir()
 }
 
 /// Per package: whether it is left out like tests, as test support
@@ -155,12 +158,6 @@ pub(super) fn package_test_support(
     package_roots: &[Option<(PathBuf, &String)>],
     roots: &HashMap<&Path, Option<WorkspaceRoot>>,
 ) -> Vec<bool> {
-    let has_binary = |m: &Path, d: Option<&Deps>| {
-        let dir = m.parent().unwrap_or(Path::new(""));
-        d.is_some_and(|d| !d.bin_paths.is_empty())
-            || dir.join("src/main.rs").is_file()
-            || dir.join("src/bin").is_dir()
-    };
     let has_library = |m: &Path, d: Option<&Deps>| {
         let dir = m.parent().unwrap_or(Path::new(""));
         d.is_some_and(|d| d.lib_path.is_some()) || dir.join("src/lib.rs").is_file()
