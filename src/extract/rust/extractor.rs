@@ -203,6 +203,25 @@ impl Extractor {
             && self.package_of[i].is_some_and(|p| self.packages[p].0.parent() == path.parent())
     }
 
+    /// Whether file `i` (at `path`) is a developer's target its manifest declares at a
+    /// path of its own ([`Deps::dev_target_paths`]: a `[[bench]]`, `[[test]]` or
+    /// `[[example]]` outside the conventional folders), or a module file below one:
+    /// code a developer runs by hand, never the program, left out as a test is.
+    fn dev_target(&self, i: usize, path: &Path) -> bool {
+        let Some(p) = self.package_of[i] else {
+            return false;
+        };
+        let (manifest, Some(deps)) = &self.packages[p] else {
+            return false;
+        };
+        if deps.dev_target_paths.is_empty() {
+            return false;
+        }
+        let dir = manifest.parent().unwrap_or(Path::new(""));
+        let roots: HashSet<PathBuf> = deps.dev_target_paths.iter().map(|t| dir.join(t)).collect();
+        test_files::within(path, &roots)
+    }
+
     /// The files of the run no module declaration of their package reaches
     /// ([`super::modules`]): not compiled, so left out.
     fn undeclared(
@@ -315,10 +334,14 @@ impl Extractor {
             } else {
                 test_files::within(path, &wasm_files).then_some(WASM_CODE)
             };
-            // A build script's calls are never the program's: what only it (or
-            // tests) calls is never run by the service (freyja's
+            // A build script's (or a benchmark's) calls are never the program's: what
+            // only it (or tests) calls is never run by the service (freyja's
             // `compile_remote_proto`, downloading `.proto` files at build time).
-            if support || Self::in_test_module(path, &test_files) || self.build_script(i, path) {
+            if support
+                || Self::in_test_module(path, &test_files)
+                || self.build_script(i, path)
+                || self.dev_target(i, path)
+            {
                 tests.push((i, f));
             } else if !undeclared.contains(path) {
                 by_package

@@ -22,6 +22,11 @@ pub struct Deps {
     /// conventional `src/lib.rs`, `src/main.rs` and `src/bin/*`.
     pub lib_path: Option<String>,
     pub bin_paths: Vec<String>,
+    /// `[[test]]`, `[[bench]]` and `[[example]]` targets declared at paths of their own
+    /// (pg_vectorize's `path = "benchmarks/bench_trigger.rs"`), relative to the
+    /// manifest's directory: a developer runs them, the program never does, wherever
+    /// they sit (the conventional `tests/`, `benches/`, `examples/` are skipped earlier).
+    pub dev_target_paths: Vec<String>,
     /// The library's own name when `[lib] name` differs from the package's
     /// (`ballista-chaos`'s `chaos_testing`): its binaries' `use chaos_testing::..`
     /// names the package itself (`names` maps it to `crate` too).
@@ -174,6 +179,12 @@ pub fn read_deps(text: &str) -> Result<Deps, toml::de::Error> {
         .flatten()
         .filter_map(target_path)
         .collect();
+    let dev_target_paths = ["test", "bench", "example"]
+        .iter()
+        .filter_map(|kind| value.get(*kind).and_then(toml::Value::as_array))
+        .flatten()
+        .filter_map(target_path)
+        .collect();
     let host_loaded = host_loaded(&value);
     let wasm_module = host_loaded && plainly_uses_wasm_bindings(&value);
     let (unpublishable, unpublished_member, publish_inherited) =
@@ -191,6 +202,7 @@ pub fn read_deps(text: &str) -> Result<Deps, toml::de::Error> {
         workspace_deps,
         lib_path,
         bin_paths,
+        dev_target_paths,
         lib_name,
         dev_deps,
         build_deps,
@@ -257,7 +269,7 @@ fn named(value: &toml::Table, key: &str) -> HashSet<String> {
         .collect()
 }
 
-/// A `[lib]` or `[[bin]]` target's own `path`, without a leading `./`: a root beside
+/// A `[lib]`, `[[bin]]` (or a developer's) target's own `path`, without a leading `./`: a root beside
 /// the conventional ones ([`Deps::lib_path`], [`Deps::bin_paths`]).
 fn target_path(t: &toml::Value) -> Option<String> {
     let path = t.get("path").and_then(toml::Value::as_str)?;

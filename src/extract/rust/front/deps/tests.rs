@@ -59,11 +59,14 @@ fn renames_map_back_to_their_package() {
 fn targets_declared_at_paths_of_their_own() {
     let deps = read_deps(
         "[package]\nname = \"kv-client\"\n[lib]\npath = \"lib.rs\"\n\
-         [[bin]]\nname = \"kv-cli\"\npath = \"./bin/kv-cli.rs\"\n[[bin]]\nname = \"plain\"\n",
+         [[bin]]\nname = \"kv-cli\"\npath = \"./bin/kv-cli.rs\"\n[[bin]]\nname = \"plain\"\n\
+         [[bench]]\nname = \"load\"\npath = \"perf/load.rs\"\nharness = false\n\
+         [[test]]\nname = \"it\"\npath = \"checks/it.rs\"\n[[example]]\nname = \"demo\"\n",
     )
     .unwrap();
     assert_eq!(deps.lib_path.as_deref(), Some("lib.rs"));
     assert_eq!(deps.bin_paths, ["bin/kv-cli.rs"]);
+    assert_eq!(deps.dev_target_paths, ["checks/it.rs", "perf/load.rs"]);
 }
 
 #[test]
