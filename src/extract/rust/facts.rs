@@ -336,6 +336,16 @@ pub struct FileFacts {
     /// gates ([`crate::extract::rust::clients::gates`]). Empty in most files.
     #[serde(default)]
     pub command_gates: Vec<String>,
+    /// The enums the file's command-line parser derives (`#[derive(Subcommand)] enum
+    /// SubCommands`): a `match` on their variants is a dispatch of subcommands.
+    #[serde(default)]
+    pub cli_enums: Vec<String>,
+    /// In a binary root, the arms of a `match` on two or more variants of one enum
+    /// whose own code shows no long-running process: subcommands done in place, when
+    /// the enum is a parser's ([`crate::extract::rust::clients::entries`]'s `inline`).
+    /// Empty in most files.
+    #[serde(default)]
+    pub inline_arms: Vec<InlineArm>,
     /// Out-of-line modules the file declares privately and does not re-export: their
     /// functions are callable only from here and below.
     #[serde(default)]
@@ -418,6 +428,23 @@ pub struct FileFacts {
     /// OAuth crate: a person's sign-in ([`crate::extract::rust::clients`]'s logins).
     #[serde(default)]
     pub login_openers: Vec<String>,
+}
+
+/// A `match` arm that may be a subcommand done in place (trailbase's `trail`:
+/// `SubCommands::Components { cmd } => { .. reqwest::get(url) .. }`): no loop,
+/// `while`, spawned task, `select!`, server call or framework in its body.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct InlineArm {
+    /// The enum and the variant its pattern names (`SubCommands`, `Components`).
+    pub enum_name: String,
+    pub variant: String,
+    /// The arm's body, by byte offsets: the requests made inside are its own.
+    pub body: Span,
+    /// The names its body calls, as functions or methods: a package function among
+    /// them that runs long makes the arm long-running.
+    pub calls: Vec<String>,
+    /// The local packages its paths name: one that serves makes it long-running.
+    pub packages: Vec<String>,
 }
 
 impl FileFacts {

@@ -36,6 +36,8 @@ pub(super) struct Collector<'c> {
     pub subcommand_fields: Vec<Vec<String>>,
     /// The file defines a command-line parser's subcommand enum.
     pub cli_enum: bool,
+    /// The names of those enums.
+    pub cli_enum_names: Vec<String>,
     /// The variants of the file's command-line parser enums, whatever they carry.
     pub cli_variant_names: Vec<String>,
 }
@@ -64,6 +66,7 @@ impl<'c> Collector<'c> {
             cli_variants: Vec::new(),
             subcommand_fields: Vec::new(),
             cli_enum: false,
+            cli_enum_names: Vec::new(),
             cli_variant_names: Vec::new(),
         }
     }
@@ -88,6 +91,7 @@ impl<'c> Collector<'c> {
                     self.types.insert(e.ident.to_string());
                     if derives_cli(&e.attrs) {
                         self.cli_enum = true;
+                        self.cli_enum_names.push(e.ident.to_string());
                         self.cli_enum(e);
                         let names = e.variants.iter().map(|v| v.ident.to_string());
                         self.cli_variant_names.extend(names);

@@ -211,7 +211,7 @@ impl Cx<'_, '_> {
         requests: &[Req],
     ) -> Option<&'static str> {
         let library = self.library;
-        let tool = client_tool_reason(self.t, library, built, requests);
+        let tool = client_tool_reason(self.t, library, (built, span), requests);
         if let (Some(why), Value::Map(fields)) = (tool, &mut node.value) {
             fields.push(entry("one-shot", scalar(&why, span)));
         }
@@ -362,7 +362,7 @@ fn request_node(
     };
     let mut call = call_node(api, r, breaker, client, &t.consts);
     if let Value::Map(fields) = &mut call.value {
-        if let Some(why) = one_shot_reason(t, library, r.file, r.in_fn.as_deref()) {
+        if let Some(why) = one_shot_reason(t, library, (r.file, r.span), r.in_fn.as_deref()) {
             fields.push(entry("one-shot", scalar(why, r.span)));
         }
         if let Some(why) = library.why_not_judged(r.in_fn.as_deref()) {
@@ -404,53 +404,55 @@ fn untimed(r: &Req, client: &Node) -> bool {
             .all(|k| client.get(k).is_none())
 }
 
-/// Why code in function `in_fn` of package file `file` runs only as a one-shot
-/// command: the package is a one-shot tool, the file is a one-shot command's of a
-/// long-running package, only its `main`'s command gate reaches the function, or
-/// the function is a person's browser login ([`super::logins`]).
+/// Why code in function `in_fn` at `span` of package file `file` runs only as a
+/// one-shot command: the package is a one-shot tool, the file is a one-shot
+/// command's of a long-running package, only its `main`'s command gate reaches the
+/// function, the code is in a one-shot subcommand's `match` arm, or the function is
+/// a person's browser login ([`super::logins`]).
 fn one_shot_reason<'a>(
     t: &Tables<'a>,
     library: &'a LibraryReach,
-    file: usize,
+    (file, span): (usize, Span),
     in_fn: Option<&str>,
 ) -> Option<&'a str> {
     let tool = t.one_shot.filter(|_| !library.runs_long);
     tool.or_else(|| library.command(file))
         .or_else(|| library.gated(in_fn))
+        .or_else(|| library.inline_command(file, span))
         .or_else(|| library.login(in_fn))
 }
 
-/// Why only one-shot tools run code in function `in_fn` of package file `file`: it
-/// is a one-shot command's ([`one_shot_reason`]), or in a library only such tools
+/// Why only one-shot tools run code in function `in_fn` at `at` (package file, span):
+/// it is a one-shot command's ([`one_shot_reason`]), or in a library only such tools
 /// reach. An SDK nothing of the run uses is no tool's: its callers are unknown.
 fn tool_reason(
     t: &Tables,
     library: &LibraryReach,
-    file: usize,
+    at: (usize, Span),
     in_fn: Option<&str>,
 ) -> Option<String> {
-    one_shot_reason(t, library, file, in_fn)
+    one_shot_reason(t, library, at, in_fn)
         .map(str::to_string)
         .or_else(|| library.tools_only(in_fn))
 }
 
 /// Why only one-shot tools use a client built in function `built.1` of package file
-/// `built.0`: every request made from it is a tool's, or, with none in sight, its
-/// construction is. A client of a one-shot tool holds up only the user who ran it,
-/// who can interrupt it; the timeout rule leaves it, as the breaker rule leaves its
-/// calls.
+/// `built.0` (at `span`): every request made from it is a tool's, or, with none in
+/// sight, its construction is. A client of a one-shot tool holds up only the user
+/// who ran it, who can interrupt it; the timeout rule leaves it, as the breaker rule
+/// leaves its calls.
 fn client_tool_reason(
     t: &Tables,
     library: &LibraryReach,
-    built: (usize, Option<&str>),
+    (built, span): ((usize, Option<&str>), Span),
     requests: &[Req],
 ) -> Option<String> {
     let Some((first, rest)) = requests.split_first() else {
-        return tool_reason(t, library, built.0, built.1);
+        return tool_reason(t, library, (built.0, span), built.1);
     };
-    let why = tool_reason(t, library, first.file, first.in_fn.as_deref())?;
+    let why = tool_reason(t, library, (first.file, first.span), first.in_fn.as_deref())?;
     rest.iter()
-        .all(|r| tool_reason(t, library, r.file, r.in_fn.as_deref()).is_some())
+        .all(|r| tool_reason(t, library, (r.file, r.span), r.in_fn.as_deref()).is_some())
         .then_some(why)
 }
 

@@ -96,6 +96,7 @@ pub fn summarize_file(
     v.breaker_fields(&collector.field_types);
     v.cli_payloads(&collector.cli_variants, &collector.subcommand_fields);
     v.cli_variant_names = std::mem::take(&mut collector.cli_variant_names);
+    v.facts.cli_enums = std::mem::take(&mut collector.cli_enum_names);
     v.note_own_wrappers(file, source.text.as_str());
     v.visit_file(file);
     v.file_shape();

@@ -13,7 +13,10 @@
 
 use std::path::PathBuf;
 
-use super::entries::{local_server_tool, runs_long};
+use rustc_hash::FxHashSet as HashSet;
+
+use super::entries::{local_server_tool, one_shot_methods, runs_long};
+use super::gates::gates_of;
 use super::package::one_shot;
 use crate::extract::rust::catalog::Catalog;
 use crate::extract::rust::{Deps, FileFacts};
@@ -111,4 +114,47 @@ pub(super) fn own_name(deps: Option<&Deps>) -> Option<&str> {
         .filter(|(_, p)| *p == "crate")
         .map(|(n, _)| n.as_str())
         .min()
+}
+
+/// Per package: the command gates of its binaries' `main`s ([`super::gates`]), asked
+/// of the long-running packages that parse a command line only.
+pub(super) fn command_gates(
+    packages: &[(Option<&Deps>, &[PackageFile])],
+    roles: &[Role],
+    catalog: &Catalog,
+) -> Vec<Vec<String>> {
+    (0..packages.len())
+        .map(|j| {
+            let (deps, files) = packages[j];
+            if roles[j] == Role::LongRunning && parses_command_line(deps, catalog) {
+                gates_of(files)
+            } else {
+                Vec::new()
+            }
+        })
+        .collect()
+}
+
+/// Per package, the subcommands that are one-shot methods of the dispatching type
+/// (cargo-shuttle's `deploy`), in a package that serves and parses a command line.
+pub(super) fn command_methods(
+    packages: &[(Option<&Deps>, &[PackageFile])],
+    roles: &[Role],
+    catalog: &Catalog,
+) -> Vec<HashSet<String>> {
+    (0..packages.len())
+        .map(|j| {
+            let (deps, files) = packages[j];
+            match serves_command_line(deps, roles[j], catalog) {
+                true => one_shot_methods(files),
+                false => HashSet::default(),
+            }
+        })
+        .collect()
+}
+
+/// Whether a package serves (or is a command-line tool's library) and parses a
+/// command line: its subcommands may be one-shot commands beside what serves.
+pub(super) fn serves_command_line(deps: Option<&Deps>, role: Role, catalog: &Catalog) -> bool {
+    matches!(role, Role::LongRunning | Role::CliLibrary) && parses_command_line(deps, catalog)
 }

@@ -17,20 +17,23 @@ use std::path::PathBuf;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::entries::{
-    local_server_tool, needs_no_service, one_shot_files, one_shot_methods, quiet_by, runs_package,
+    local_server_tool, needs_no_service, one_shot_arms, one_shot_files, quiet_by, runs_package,
     serves, shows, LongRunning,
 };
 use super::foreign::{foreign_chains, Foreign};
-use super::gates::gates_of;
 use super::graph_answers::{call_graph_answers, GraphAnswers};
 use super::link_key::{by_key, fn_name, key_type, typed_key};
 use super::package::one_shot;
 use super::request_path::OffPath;
 use super::returned::add_returned_chains;
-use super::roles::{bins, own_name, parses_command_line, role, runs_a_process, Role};
+use super::roles::{
+    bins, command_gates, command_methods, own_name, parses_command_line, role, runs_a_process,
+    serves_command_line, Role,
+};
 use super::tools::Tools;
 use crate::extract::rust::catalog::Catalog;
 use crate::extract::rust::{Deps, FileFacts};
+use crate::tree::Span;
 
 /// One file of a package: (candidate index, facts).
 type PackageFile = (usize, FileFacts);
@@ -70,6 +73,9 @@ pub struct LibraryReach {
     /// Per file of a long-running package: why only a one-shot command of it runs
     /// the file, when so ([`super::entries`]).
     pub commands: Vec<Option<String>>,
+    /// The bodies of its one-shot subcommands done in place, by (package file index,
+    /// span), each with why ([`super::entries::one_shot_arms`]).
+    pub inline_commands: Vec<(usize, Span, String)>,
     /// The package looks like a one-shot tool by its dependencies but one of its
     /// commands runs long ([`runs_long`]): its calls are not the tool's.
     pub runs_long: bool,
@@ -118,6 +124,14 @@ impl LibraryReach {
     /// Why only a one-shot command runs file `file` of the package, when so.
     pub fn command(&self, file: usize) -> Option<&str> {
         self.commands.get(file)?.as_deref()
+    }
+
+    /// Why code at `span` of package file `file` runs only as a one-shot command,
+    /// when a one-shot subcommand's arm holds it.
+    pub fn inline_command(&self, file: usize, span: Span) -> Option<&str> {
+        (self.inline_commands.iter())
+            .find(|(f, body, _)| *f == file && body.start <= span.start && span.end <= body.end)
+            .map(|(_, _, why)| why.as_str())
     }
 
     /// Why a call made in function `in_fn` (a link key) runs under a hand-written
@@ -307,6 +321,9 @@ pub fn library_reach(
     let makers = super::handed::request_makers(&files);
     for (j, r) in reach.iter_mut().enumerate() {
         r.makers.clone_from(&makers);
+        if serves_command_line(packages[j].0, roles[j], catalog) {
+            r.inline_commands = one_shot_arms(packages[j].1, &running);
+        }
         let others = |k: usize| k != j && roles[k] == Role::LongRunning;
         let long_running_other = (0..roles.len()).any(others);
         r.built_into_nothing =
@@ -466,6 +483,7 @@ fn assemble(
             unreached,
             functions: a.functions[j].take(),
             commands: std::mem::take(&mut commands[j]),
+            inline_commands: Vec::new(),
             runs_long: runs_long[j],
             guarded: take(&mut a.guarded[j]),
             periodic: take(&mut a.periodic[j]),
@@ -480,44 +498,6 @@ fn assemble(
             off_path: a.requests.off[j].take(),
             bounded: a.requests.bounded[j].take(),
             foreign: std::mem::take(&mut foreign[j]),
-        })
-        .collect()
-}
-
-/// Per package: the command gates of its binaries' `main`s ([`super::gates`]), asked
-/// of the long-running packages that parse a command line only.
-fn command_gates(
-    packages: &[(Option<&Deps>, &[PackageFile])],
-    roles: &[Role],
-    catalog: &Catalog,
-) -> Vec<Vec<String>> {
-    (0..packages.len())
-        .map(|j| {
-            let (deps, files) = packages[j];
-            if roles[j] == Role::LongRunning && parses_command_line(deps, catalog) {
-                gates_of(files)
-            } else {
-                Vec::new()
-            }
-        })
-        .collect()
-}
-
-/// Per package, the subcommands that are one-shot methods of the dispatching type
-/// (cargo-shuttle's `deploy`), in a package that serves and parses a command line.
-fn command_methods(
-    packages: &[(Option<&Deps>, &[PackageFile])],
-    roles: &[Role],
-    catalog: &Catalog,
-) -> Vec<HashSet<String>> {
-    (0..packages.len())
-        .map(|j| {
-            let (deps, files) = packages[j];
-            let serves = matches!(roles[j], Role::LongRunning | Role::CliLibrary);
-            match serves && parses_command_line(deps, catalog) {
-                true => one_shot_methods(files),
-                false => HashSet::default(),
-            }
         })
         .collect()
 }

@@ -174,6 +174,29 @@ pub(crate) fn one_shot_methods(files: &[(usize, FileFacts)]) -> HashSet<String> 
     if roots.is_empty() {
         return HashSet::default();
     }
+    let (keys, reaches) = long_reach(files);
+    // A root reaching a long-running body is no one-shot command.
+    roots
+        .into_iter()
+        .filter(|root| !keys.iter().zip(&reaches).any(|(k, &r)| r && k == *root))
+        .cloned()
+        .collect()
+}
+
+/// The names of the package's functions that reach (by name, themselves included) a
+/// body showing a long-running process: a call of one runs long, as far as names tell.
+pub(crate) fn long_reaching_names(files: &[(usize, FileFacts)]) -> HashSet<&str> {
+    let (_, reaches) = long_reach(files);
+    let bodies = files.iter().flat_map(|(_, f)| &f.routes.fns);
+    (bodies.zip(reaches))
+        .filter(|(_, r)| *r)
+        .map(|(info, _)| info.name.as_str())
+        .collect()
+}
+
+/// Per body of the package, in file order: its link key, and whether it reaches a
+/// long-running body ([`reaches_long`]).
+fn long_reach(files: &[(usize, FileFacts)]) -> (Vec<String>, Vec<bool>) {
     let bodies: Vec<_> = files.iter().flat_map(|(_, f)| &f.routes.fns).collect();
     let keys: Vec<String> = bodies.iter().map(|i| body_key(i)).collect();
     // A file long-running by what it imports alone (`use tokio::signal::*`, a
@@ -189,12 +212,7 @@ pub(crate) fn one_shot_methods(files: &[(usize, FileFacts)]) -> HashSet<String> 
         b += n;
     }
     let reaches = reaches_long(&bodies, &keys, &long);
-    // A root reaching a long-running body is no one-shot command.
-    roots
-        .into_iter()
-        .filter(|root| !keys.iter().zip(&reaches).any(|(k, &r)| r && k == *root))
-        .cloned()
-        .collect()
+    (keys, reaches)
 }
 
 /// Per body, whether it reaches (by name, itself included) a body whose key is in

@@ -40,6 +40,7 @@ use syn::Expr;
 use super::Visitor;
 pub(crate) use complete::needs_no_service;
 use complete::{repeats, runs_to_completion};
+pub(crate) use inline::one_shot_arms;
 pub(crate) use methods::{body_key, one_shot_methods};
 pub(crate) use roots::bin_crate;
 use roots::{binary_root, module_dir};
@@ -50,6 +51,7 @@ use units::Units;
 mod arms;
 mod complete;
 mod consumers;
+mod inline;
 mod methods;
 mod quiet;
 mod roots;
@@ -222,6 +224,9 @@ impl Visitor<'_, '_> {
                 // A binary root may dispatch into its package's library as well.
                 if !self.mods.is_empty() || self.facts.binary_root {
                     self.dispatch(m);
+                }
+                if self.facts.binary_root {
+                    self.inline_arms(m);
                 }
                 self.method_dispatch(m);
             }

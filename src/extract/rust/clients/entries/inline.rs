@@ -1,0 +1,255 @@
+//! Inline subcommands: a command line's `match` whose arms do their work in place
+//! (trailbase's `trail`: `SubCommands::Run(cmd) => { .. app.serve().await }` beside
+//! `SubCommands::Components { cmd } => { .. reqwest::get(url) .. }`, in one function
+//! of the binary). No module ([`super::arms`]), method or function
+//! ([`super::methods`]) holds such a command's work, so the arm is the unit: a
+//! request made inside an arm on a parser enum's variant, when nothing the arm runs
+//! shows a long-running process, is a one-shot command's.
+//!
+//! What the arm runs is judged from its own code first, strictly, while the file is
+//! walked ([`InlineArm`] is kept only for a quiet arm): a `loop` or `while`, a spawned
+//! task, a `select!`, a path or method naming a server (`Server`, `serve`, `bind`), or
+//! a framework or a shutdown signal named, and the arm is no one-shot command. Then,
+//! once the package is known ([`one_shot_arms`]): its enum must be a parser's enum of
+//! the package, no package function it calls by name may reach a long-running one,
+//! and no local package it names may serve. Only the requests made in the arm's own
+//! body are marked; a client built there and handed to a function elsewhere keeps
+//! those requests judged.
+
+use rustc_hash::FxHashSet as HashSet;
+use syn::visit::Visit;
+use syn::{Expr, Pat};
+
+use super::super::Visitor;
+use super::is_framework;
+use super::methods::long_reaching_names;
+use super::quiet::LongRunning;
+use crate::extract::rust::facts::{FileFacts, InlineArm};
+use crate::extract::rust::front::ident::with_ident_str;
+use crate::tree::Span;
+
+/// Method and path names that start or are a server: an arm naming one runs long.
+const SERVES: [&str; 6] = ["Server", "server", "serve", "bind", "listen", "run_forever"];
+
+/// The enum and variant an arm's pattern names: `SubCommands::Components { cmd }`,
+/// `Commands::Login`, `Some(Cmd::Add(a))` (an optional subcommand).
+fn arm_enum(pat: &Pat) -> Option<(&syn::Ident, &syn::Ident)> {
+    let path = match pat {
+        Pat::TupleStruct(ts) if ts.path.is_ident("Some") && ts.elems.len() == 1 => {
+            return arm_enum(&ts.elems[0]);
+        }
+        Pat::TupleStruct(ts) => &ts.path,
+        Pat::Struct(st) => &st.path,
+        Pat::Path(p) => &p.path,
+        _ => return None,
+    };
+    let n = path.segments.len();
+    let ty = &path.segments.get(n.checked_sub(2)?)?.ident;
+    (ty != "Self").then(|| (ty, &path.segments[n - 1].ident))
+}
+
+/// What an arm's body shows: whether anything in it runs long, the names it calls
+/// and the first segments of the paths it names.
+#[derive(Default)]
+struct ArmScan {
+    long: bool,
+    calls: Vec<String>,
+    heads: Vec<String>,
+}
+
+impl ArmScan {
+    fn path(&mut self, path: &syn::Path) {
+        let serves = |i: &syn::Ident| with_ident_str(i, |s| SERVES.contains(&s));
+        self.long |= path.segments.iter().any(|s| serves(&s.ident));
+        if let Some(first) = path.segments.first() {
+            self.heads.push(first.ident.to_string());
+        }
+    }
+}
+
+impl<'a> Visit<'a> for ArmScan {
+    fn visit_expr(&mut self, e: &'a Expr) {
+        match e {
+            Expr::Loop(_) | Expr::While(_) => self.long = true,
+            Expr::Call(c) => {
+                if let Expr::Path(p) = &*c.func {
+                    if let Some(last) = p.path.segments.last() {
+                        let name = last.ident.to_string();
+                        self.long |= name.starts_with("spawn");
+                        self.calls.push(name);
+                    }
+                }
+            }
+            Expr::MethodCall(m) => {
+                let name = m.method.to_string();
+                self.long |= name.starts_with("spawn") || SERVES.contains(&name.as_str());
+                self.calls.push(name);
+            }
+            _ => {}
+        }
+        if !self.long {
+            syn::visit::visit_expr(self, e);
+        }
+    }
+
+    fn visit_path(&mut self, p: &'a syn::Path) {
+        self.path(p);
+        syn::visit::visit_path(self, p);
+    }
+
+    fn visit_macro(&mut self, m: &'a syn::Macro) {
+        let last = m.path.segments.last();
+        self.long |= last.is_some_and(|s| s.ident == "select" || s.ident == "join_all");
+        self.path(&m.path);
+    }
+}
+
+impl Visitor<'_, '_> {
+    /// Notes the arms of a `match` on two or more variants of one enum whose own code
+    /// shows no long-running process (see the module's doc), in a binary root.
+    pub(super) fn inline_arms(&mut self, m: &syn::ExprMatch) {
+        let enums: Vec<Option<(&syn::Ident, &syn::Ident)>> =
+            m.arms.iter().map(|a| arm_enum(&a.pat)).collect();
+        for (arm, named) in m.arms.iter().zip(&enums) {
+            let Some((ty, variant)) = named else { continue };
+            let same = enums.iter().flatten().filter(|(t, _)| t == ty).count();
+            if same < 2 {
+                continue;
+            }
+            let mut scan = ArmScan::default();
+            scan.visit_expr(&arm.body);
+            if scan.long || self.names_a_process(&scan.heads) {
+                continue;
+            }
+            let packages = self.local_packages(&scan.heads);
+            let mut calls = scan.calls;
+            calls.sort_unstable();
+            calls.dedup();
+            self.facts.inline_arms.push(InlineArm {
+                enum_name: ty.to_string(),
+                variant: variant.to_string(),
+                body: self.pos.of(&*arm.body),
+                calls,
+                packages,
+            });
+        }
+    }
+
+    /// Whether a path head names a framework or a shutdown signal, directly or
+    /// through the file's imports.
+    fn names_a_process(&self, heads: &[String]) -> bool {
+        let Some(deps) = self.ctx.deps else {
+            return false;
+        };
+        heads.iter().any(|h| {
+            let full = self.imports.lookup(h, false);
+            let first = full.as_ref().and_then(|f| f.first()).unwrap_or(h);
+            let package = deps.names.get(first).map_or(first.as_str(), String::as_str);
+            let signal = full
+                .as_ref()
+                .is_some_and(|f| f.len() >= 2 && f[0] == "tokio" && f[1] == "signal");
+            signal || is_framework(self.ctx.catalog, package)
+        })
+    }
+
+    /// The local packages path heads name, directly or through the file's imports.
+    fn local_packages(&self, heads: &[String]) -> Vec<String> {
+        let Some(deps) = self.ctx.deps else {
+            return Vec::new();
+        };
+        let mut out: Vec<String> = heads
+            .iter()
+            .filter_map(|h| {
+                let full = self.imports.lookup(h, false);
+                let first = full.as_ref().and_then(|f| f.first()).unwrap_or(h);
+                deps.local_package(first).map(str::to_string)
+            })
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+/// For a package that serves and parses a command line (`(index, facts)` as it lists
+/// its files): the bodies of its one-shot inline subcommands, by (package file index,
+/// span), each with why. `serving`: the packages of the run that serve.
+pub(crate) fn one_shot_arms(
+    files: &[(usize, FileFacts)],
+    serving: &LongRunning,
+) -> Vec<(usize, Span, String)> {
+    if files.iter().all(|(_, f)| f.inline_arms.is_empty()) {
+        return Vec::new();
+    }
+    let long_names = long_reaching_names(files);
+    let enums: HashSet<&str> = (files.iter())
+        .flat_map(|(_, f)| f.cli_enums.iter().map(String::as_str))
+        .collect();
+    let mut out = Vec::new();
+    for (k, (_, f)) in files.iter().enumerate() {
+        for arm in &f.inline_arms {
+            let quiet = enums.contains(arm.enum_name.as_str())
+                && !arm.calls.iter().any(|c| long_names.contains(c.as_str()))
+                && !arm
+                    .packages
+                    .iter()
+                    .any(|p| serving.contains_key(p.as_str()));
+            if quiet {
+                let why = format!(
+                    "in the `{}` subcommand's arm of a command line's `match` on `{}`, whose code runs no loop, server or task: a one-shot command",
+                    arm.variant, arm.enum_name
+                );
+                out.push((k, arm.body, why));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{arm_enum, ArmScan};
+    use syn::visit::Visit;
+
+    fn arm(text: &str) -> syn::Arm {
+        let m: syn::ExprMatch = syn::parse_str(&format!("match x {{ {text} }}")).expect("a match");
+        m.arms.into_iter().next().expect("an arm")
+    }
+
+    #[test]
+    fn the_enum_and_variant_an_arm_names() {
+        let named = |text: &str| arm_enum(&arm(text).pat).map(|(t, v)| format!("{t}::{v}"));
+        assert_eq!(
+            named("SubCommands::Components { cmd } => ()").as_deref(),
+            Some("SubCommands::Components")
+        );
+        assert_eq!(
+            named("Some(Cmd::Add(a)) => ()").as_deref(),
+            Some("Cmd::Add")
+        );
+        assert_eq!(named("Self::Login => ()"), None);
+        assert_eq!(named("Login => ()"), None);
+        assert_eq!(named("_ => ()"), None);
+    }
+
+    #[test]
+    fn an_arm_runs_long_by_its_own_code() {
+        let long = |text: &str| {
+            let mut scan = ArmScan::default();
+            scan.visit_expr(&arm(text).body);
+            scan.long
+        };
+        assert!(!long(
+            "C::Add { url } => { let b = reqwest::get(url).await?; save(b)?; }"
+        ));
+        assert!(long("C::Watch { url } => loop { poll(&url).await; }"));
+        assert!(long("C::Run => { axum::serve(listener, app).await?; }"));
+        assert!(long(
+            "C::Run => { let l = TcpListener::bind(addr).await?; }"
+        ));
+        assert!(long("C::Sync => { tokio::spawn(sync()); }"));
+        assert!(long(
+            "C::Tail => { tokio::select! { _ = a => {}, _ = b => {} } }"
+        ));
+    }
+}
