@@ -205,12 +205,16 @@ impl Extractor {
 
     /// Whether file `i` (at `path`) is a developer's target its manifest declares at a
     /// path of its own ([`Deps::dev_target_paths`]: a `[[bench]]`, `[[test]]` or
-    /// `[[example]]` outside the conventional folders), or a module file below one:
-    /// code a developer runs by hand, never the program, left out as a test is.
+    /// `[[example]]` outside the conventional folders), or a module file below one, or
+    /// a binary named a load test or a benchmark ([`test_files::dev_binary`]): code a
+    /// developer runs by hand, never the program, left out as a test is.
     fn dev_target(&self, i: usize, path: &Path) -> bool {
         let Some(p) = self.package_of[i] else {
             return false;
         };
+        if test_files::dev_binary(path) {
+            return true;
+        }
         let (manifest, Some(deps)) = &self.packages[p] else {
             return false;
         };

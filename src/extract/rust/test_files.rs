@@ -229,6 +229,52 @@ pub(crate) fn in_test_dirs<'m>(manifests: impl Iterator<Item = &'m Path> + Clone
     .collect()
 }
 
+/// Whether a file is the root of a binary in `src/bin/` (`src/bin/NAME.rs`,
+/// `src/bin/NAME/main.rs`) whose name says it is a load test or a benchmark
+/// (live777's `datachannel_loadtest`, `load-gen`, `bench_ingest`): a developer runs
+/// it against the program, which never runs it, so it is left out like a test.
+pub(crate) fn dev_binary(path: &Path) -> bool {
+    let Some(parent) = path.parent() else {
+        return false;
+    };
+    let up = |p: &Path, name: &str| p.file_name().is_some_and(|n| n == name);
+    let name = if up(parent, "bin") && parent.parent().is_some_and(|p| up(p, "src")) {
+        path.file_stem()
+    } else if path.file_name().is_some_and(|n| n == "main.rs")
+        && parent
+            .parent()
+            .is_some_and(|b| up(b, "bin") && b.parent().is_some_and(|p| up(p, "src")))
+    {
+        parent.file_name()
+    } else {
+        None
+    };
+    let Some(name) = name.and_then(|n| n.to_str()) else {
+        return false;
+    };
+    let lower = name.to_ascii_lowercase();
+    let words: Vec<&str> = lower.split(['_', '-']).collect();
+    let one = |w: &str| {
+        matches!(
+            w,
+            "loadtest"
+                | "loadtests"
+                | "loadgen"
+                | "stresstest"
+                | "bench"
+                | "benchmark"
+                | "benchmarks"
+        )
+    };
+    let pair = |a: &str, b: &str| {
+        matches!(
+            (a, b),
+            ("load" | "stress", "test" | "tests") | ("load", "gen")
+        )
+    };
+    words.iter().any(|w| one(w)) || words.windows(2).any(|w| pair(w[0], w[1]))
+}
+
 /// Whether a package is its workspace's `xtask` (`xtask`, `xtask-*`): by the cargo-xtask
 /// convention, the build and release automation a developer runs with `cargo xtask`,
 /// never deployed, so left out like tests (router's `xtask` polls a demo it started).
@@ -279,6 +325,19 @@ fn test_named(name: &str, strict: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn load_test_and_benchmark_binaries_by_name() {
+        let dev = |p: &str| dev_binary(Path::new(p));
+        assert!(dev("live/src/bin/datachannel_loadtest.rs"));
+        assert!(dev("src/bin/load-test/main.rs"));
+        assert!(dev("src/bin/bench_ingest.rs"));
+        assert!(dev("src/bin/stress_test.rs"));
+        assert!(!dev("src/bin/loader.rs"), "no load-test word");
+        assert!(!dev("src/bin/benchmarker-api.rs"), "a word, not a prefix");
+        assert!(!dev("src/loadtest.rs"), "not a binary's root");
+        assert!(!dev("src/bin/load/helper.rs"), "a module of a binary");
+    }
 
     #[test]
     fn test_folders_below_the_common_folder() {
