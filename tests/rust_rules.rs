@@ -384,6 +384,23 @@ fn builtin_catalogue_compiles() {
     assert!(catalog.routes.subject_methods.contains(&"POST".to_string()));
 }
 
+/// A client's `legacy` must name a client entry of the catalogue: a typo is a
+/// catalogue error (a usage error), not a silent no-op.
+#[test]
+fn a_legacy_api_must_name_a_client_entry() {
+    let text = "[[client]]\nname = \"acme::Http\"\ncrate = \"acme\"\n\
+                constructors = [\"acme::Http::new\"]\n\
+                legacy = [{ below = \"2\", client = \"acme::Http (v1)\" }]\n";
+    let mut catalog = resilint::extract::rust::Catalog::default();
+    catalog.add(resilint::rules::parse_catalog("apis/acme.toml", text).expect("parses"));
+    let err = catalog.compile().expect_err("an unknown legacy client");
+    assert!(err.contains("acme::Http (v1)"), "{err}");
+    let fixed = format!("{text}[[client]]\nname = \"acme::Http (v1)\"\ncrate = \"acme\"\n");
+    let mut catalog = resilint::extract::rust::Catalog::default();
+    catalog.add(resilint::rules::parse_catalog("apis/acme.toml", &fixed).expect("parses"));
+    catalog.compile().expect("the legacy entry exists");
+}
+
 /// An out-of-line `#[cfg(test)]` module is left out before it is parsed: a syntax
 /// error in it is not reported, while the same error in a production module is.
 #[test]

@@ -84,6 +84,22 @@ pub struct ClientApi {
     /// config loaded for a region or presigning only).
     #[serde(default)]
     pub consumed_by: Vec<String>,
+    /// Earlier versions of the crate whose same paths built another client (reqwest
+    /// before 0.10: `reqwest::Client` was the blocking client, bounded at 30 s): in a
+    /// package whose `Cargo.toml` asks for a version below `below`, the client is the
+    /// entry named `client`.
+    #[serde(default)]
+    pub legacy: Vec<Legacy>,
+}
+
+/// One earlier API of a client's crate ([`ClientApi::legacy`]).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Legacy {
+    /// The first version that no longer has it (`"0.10"`).
+    pub below: String,
+    /// The `name` of the client entry it is.
+    pub client: String,
 }
 
 fn default_disable_args() -> Vec<String> {

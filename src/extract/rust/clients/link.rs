@@ -192,7 +192,8 @@ impl Cx<'_, '_> {
         if library.unrun(in_fn) {
             return None;
         }
-        let entry_api = self.catalog.clients.get(api)?;
+        let legacy = library.legacy.get(&api).copied();
+        let entry_api = self.catalog.clients.get(legacy.unwrap_or(api))?;
         if super::package::unconsumed(entry_api, api, self.package, fi, hi) {
             return None;
         }

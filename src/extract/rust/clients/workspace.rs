@@ -76,6 +76,9 @@ pub struct LibraryReach {
     /// The bodies of its one-shot subcommands done in place, by (package file index,
     /// span), each with why ([`super::entries::one_shot_arms`]).
     pub inline_commands: Vec<(usize, Span, String)>,
+    /// Client entries (by catalogue index) that are another in this package, which
+    /// asks for an earlier version of their crate ([`Catalog::legacy_api`]).
+    pub legacy: HashMap<usize, usize>,
     /// The package looks like a one-shot tool by its dependencies but one of its
     /// commands runs long ([`runs_long`]): its calls are not the tool's.
     pub runs_long: bool,
@@ -321,6 +324,9 @@ pub fn library_reach(
     let makers = super::handed::request_makers(&files);
     for (j, r) in reach.iter_mut().enumerate() {
         r.makers.clone_from(&makers);
+        r.legacy = (0..catalog.clients.len())
+            .filter_map(|api| Some((api, catalog.legacy_api(api, packages[j].0)?)))
+            .collect();
         if serves_command_line(packages[j].0, roles[j], catalog) {
             r.inline_commands = one_shot_arms(packages[j].1, &running);
         }
@@ -484,6 +490,7 @@ fn assemble(
             functions: a.functions[j].take(),
             commands: std::mem::take(&mut commands[j]),
             inline_commands: Vec::new(),
+            legacy: HashMap::default(),
             runs_long: runs_long[j],
             guarded: take(&mut a.guarded[j]),
             periodic: take(&mut a.periodic[j]),

@@ -61,6 +61,10 @@ pub struct Deps {
     /// Of `workspace_deps`, the packages the workspace's root gives by `path`: members
     /// of the same workspace, not third-party crates it pins ([`Deps::inherit`]).
     pub workspace_members: HashSet<String>,
+    /// The version each dependency asks for (package, `-` → `_` → its requirement as
+    /// written, `"0.9"`, `"^0.11.2"`), its workspace's when it inherits one: which
+    /// API a catalogued crate's paths name ([`version_below`]).
+    pub versions: HashMap<String, String>,
 }
 
 impl Deps {
@@ -193,7 +197,9 @@ pub fn read_deps(text: &str) -> Result<Deps, toml::de::Error> {
         .get("package")
         .and_then(toml::Value::as_table)
         .is_some_and(testing_tool);
+    let versions = requested_versions(&value);
     Ok(Deps {
+        versions,
         testing_tool,
         workspace_members: HashSet::default(),
         publish_inherited,
@@ -241,6 +247,51 @@ fn dependency_names(value: &toml::Table) -> DependencyNames {
         add(t.get("dependencies"));
     }
     (names, path_deps, workspace_deps)
+}
+
+/// The version requirement of each dependency `[dependencies]` (and the targets'
+/// tables) give one, by package (`-` → `_`): a string spec or a table's `version`.
+fn requested_versions(value: &toml::Table) -> HashMap<String, String> {
+    let mut out = HashMap::default();
+    let targets = value.get("target").and_then(toml::Value::as_table);
+    let tables = std::iter::once(value.get("dependencies")).chain(
+        targets
+            .into_iter()
+            .flat_map(|t| t.values())
+            .map(|t| t.get("dependencies")),
+    );
+    for table in tables.flatten().filter_map(toml::Value::as_table) {
+        for (key, spec) in table {
+            let version = match spec {
+                toml::Value::String(v) => Some(v.as_str()),
+                _ => spec.get("version").and_then(toml::Value::as_str),
+            };
+            let package = spec.get("package").and_then(toml::Value::as_str);
+            if let Some(v) = version {
+                out.insert(package.unwrap_or(key).replace('-', "_"), v.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Whether a version requirement as written (`"0.9"`, `"^0.8.5"`, `"~0.9"`, `"=0.9.24"`,
+/// `">=0.9, <0.11"`: its first bound) asks for versions below `below` (`"0.10"`),
+/// compared part by part, missing parts read as 0. A requirement that names no
+/// version (`"*"`) or does not parse is not below anything.
+pub fn version_below(requirement: &str, below: &str) -> bool {
+    let parts = |v: &str| -> Option<Vec<u64>> {
+        v.split('.').map(|p| p.trim().parse::<u64>().ok()).collect()
+    };
+    let first = requirement.split(',').next().unwrap_or("");
+    let first = first.trim().trim_start_matches(['^', '~', '=', '>', ' ']);
+    let (Some(mut have), Some(mut limit)) = (parts(first), parts(below)) else {
+        return false;
+    };
+    let n = have.len().max(limit.len());
+    have.resize(n, 0);
+    limit.resize(n, 0);
+    have < limit
 }
 
 /// What [`dependency_names`] reads: (name in code → package, path dependencies,
@@ -394,6 +445,9 @@ pub struct WorkspaceRoot {
     /// `[workspace.dependencies]` entries by `path`, `-` → `_`: the workspace's own
     /// packages.
     pub by_path: HashSet<String>,
+    /// `[workspace.dependencies]` version requirements, by package (`-` → `_`): what
+    /// a member's `{ workspace = true }` asks for.
+    pub versions: HashMap<String, String>,
 }
 
 impl WorkspaceRoot {
@@ -424,7 +478,13 @@ impl WorkspaceRoot {
             .map(|(key, _)| key.replace('-', "_"))
             .collect();
         let membership = workspace.and_then(Membership::of);
+        let mut as_deps = toml::Table::new();
+        if let Some(d) = deps {
+            as_deps.insert("dependencies".into(), toml::Value::Table(d.clone()));
+        }
+        let versions = requested_versions(&as_deps);
         Some(WorkspaceRoot {
+            versions,
             unpublished,
             renames,
             membership,
@@ -500,6 +560,13 @@ impl Deps {
                 self.path_deps.insert(target.clone());
             }
             *package = target.clone();
+        }
+        for package in &self.workspace_deps {
+            if let Some(v) = root.versions.get(package) {
+                self.versions
+                    .entry(package.clone())
+                    .or_insert_with(|| v.clone());
+            }
         }
         // Tests' and build scripts' dependencies name packages too.
         for set in [&mut self.dev_deps, &mut self.build_deps] {

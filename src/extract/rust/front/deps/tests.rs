@@ -279,3 +279,44 @@ fn workspace_members_are_the_roots_path_dependencies() {
         "tokio is pinned, not a member"
     );
 }
+
+#[test]
+fn requested_versions_and_how_they_compare() {
+    let deps = read_deps(
+        "[dependencies]\nreqwest = \"0.9\"\nhttp = { package = \"hyper\", version = \"^0.14.2\" }\n\
+         local = { path = \"../local\" }\n[target.'cfg(unix)'.dependencies]\nnix = \"~0.26\"\n",
+    )
+    .unwrap();
+    assert_eq!(
+        deps.versions.get("reqwest").map(String::as_str),
+        Some("0.9")
+    );
+    assert_eq!(
+        deps.versions.get("hyper").map(String::as_str),
+        Some("^0.14.2")
+    );
+    assert_eq!(deps.versions.get("nix").map(String::as_str), Some("~0.26"));
+    assert!(!deps.versions.contains_key("local"));
+    assert!(version_below("0.9", "0.10"));
+    assert!(version_below("^0.8.5", "0.10"));
+    assert!(version_below("=0.9.24", "0.10"));
+    assert!(version_below(">=0.9, <0.11", "0.10"));
+    assert!(!version_below("0.10", "0.10"));
+    assert!(!version_below("0.12.4", "0.10"));
+    assert!(!version_below("1", "0.10"));
+    assert!(!version_below("*", "0.10"), "no version named");
+}
+
+#[test]
+fn a_member_asks_for_its_workspace_version() {
+    let root = WorkspaceRoot::read(
+        "[workspace]\n[workspace.dependencies]\nreqwest = { version = \"0.9\" }\n",
+    )
+    .unwrap();
+    let mut deps = read_deps("[dependencies]\nreqwest = { workspace = true }\n").unwrap();
+    deps.inherit(&root);
+    assert_eq!(
+        deps.versions.get("reqwest").map(String::as_str),
+        Some("0.9")
+    );
+}
