@@ -438,7 +438,11 @@ impl Catalog {
     /// [`Self::role`] of a path through a dependency's re-export of a catalogued crate
     /// under its own name (`pub use reqwest;` in `oauth2`, so
     /// `oauth2::reqwest::Client::new` is `reqwest::Client::new`): in a package that
-    /// depends on the re-exporting crate, the path from the catalogued crate on.
+    /// depends on the re-exporting crate, the path from the catalogued crate on. Any
+    /// dependency whose second segment names a catalogued crate is taken for such a
+    /// re-export (`tardis::tokio::time::timeout`, `bb8_redis::redis::Client::open`,
+    /// `tauri_plugin_http::reqwest::ClientBuilder`), beside the ones `reexported-by`
+    /// lists; the package's own modules (`crate::reqwest`) are not.
     pub fn reexported_role(
         &self,
         path: &[String],
@@ -447,7 +451,12 @@ impl Catalog {
         let [first, second, _, ..] = path else {
             return None;
         };
-        if self.reexports.get(first) != Some(second) || !depends(first) {
+        // A framework that re-exports a catalogued crate whole (`tardis::tokio`, as
+        // `pub use tokio;`): a dependency's second segment naming a crate with roles.
+        let own = matches!(first.as_str(), "crate" | "self" | "super");
+        let reexported = self.reexports.get(first) == Some(second)
+            || (!own && first != second && self.role_crates.contains(second));
+        if !reexported || !depends(first) {
             return None;
         }
         self.role(&path[1..], depends)
