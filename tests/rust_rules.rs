@@ -401,6 +401,61 @@ fn a_legacy_api_must_name_a_client_entry() {
     catalog.compile().expect("the legacy entry exists");
 }
 
+/// Two files of a package each define a constant of the same name: each call's
+/// address is its own file's constant, not whichever the package's table kept.
+#[test]
+fn a_file_s_own_constant_names_its_calls_address() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let write = |path: &str, text: &str| {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    write(
+        "Cargo.toml",
+        "[package]\nname = \"cal\"\nversion = \"0.1.0\"\n\n[dependencies]\nreqwest = \"0.12\"\ntokio = \"1\"\n",
+    );
+    write(
+        "src/main.rs",
+        "mod google;\nmod outlook;\n#[tokio::main]\nasync fn main() { loop { google::refresh().await; outlook::refresh().await; } }\n",
+    );
+    for (module, host) in [
+        ("google", "oauth2.googleapis.com"),
+        ("outlook", "login.microsoftonline.com"),
+    ] {
+        write(
+            &format!("src/{module}.rs"),
+            &format!(
+                "const TOKEN_ENDPOINT: &str = \"https://{host}/token\";\n\
+                 pub async fn refresh() {{\n    let _ = reqwest::Client::new().post(TOKEN_ENDPOINT).send().await;\n}}\n"
+            ),
+        );
+    }
+    let outcome = run(&Options {
+        paths: vec![dir.path().to_path_buf()],
+        ..Options::default()
+    })
+    .expect("runs");
+    let mut seen: Vec<(String, Option<String>)> = (outcome.report.findings.iter())
+        .filter(|f| f.rule == "rust/http-client-without-timeout")
+        .map(|f| {
+            let file = std::path::Path::new(&f.location.path)
+                .file_name()
+                .expect("a file");
+            (file.to_string_lossy().into_owned(), f.target.clone())
+        })
+        .collect();
+    seen.sort();
+    let host = |h: &str| Some(format!("https://{h}/token"));
+    assert_eq!(
+        seen,
+        [
+            ("google.rs".to_string(), host("oauth2.googleapis.com")),
+            ("outlook.rs".to_string(), host("login.microsoftonline.com")),
+        ],
+    );
+}
+
 /// An out-of-line `#[cfg(test)]` module is left out before it is parsed: a syntax
 /// error in it is not reported, while the same error in a production module is.
 #[test]

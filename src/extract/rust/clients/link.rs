@@ -13,7 +13,7 @@ use super::flow::{factory_sites, Flow, HandleId};
 use super::nodes::call_node;
 use super::package::{one_shot, timed_closures};
 use super::pools::Pooled;
-use super::verdict::{judge_client, ClientSite, Req};
+use super::verdict::{judge_client, ClientSite, Consts, Req};
 use super::workspace::LibraryReach;
 use crate::extract::rust::catalog::{Catalog, ClientApi};
 use crate::extract::rust::facts::{Chain, ClientOrigin, FileFacts, Origin};
@@ -484,8 +484,8 @@ fn every_request(
 
 /// What the whole package says that each client's verdict reads.
 struct Tables<'p> {
-    /// Constants by name, for targets and durations.
-    consts: HashMap<&'p str, &'p str>,
+    /// Constants by name, for targets.
+    consts: Consts<'p>,
     /// Types the package defines: a wildcard client type named here is the package's own.
     types: HashSet<&'p str>,
     flow: Flow<'p>,
@@ -512,10 +512,7 @@ impl<'p> Tables<'p> {
         let flow = Flow::new(package);
         let sites = factory_sites(package, &flow);
         Tables {
-            consts: package
-                .iter()
-                .flat_map(|(_, f)| f.consts.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-                .collect(),
+            consts: Consts::of(package),
             types: package
                 .iter()
                 .flat_map(|(_, f)| f.types.iter().map(String::as_str))

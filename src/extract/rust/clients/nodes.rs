@@ -1,8 +1,6 @@
 //! The fact nodes the client analysis writes: a client's (with the evidence of its
 //! timeout, by kind, for the rule to weigh) and an outbound call's.
 
-use rustc_hash::FxHashMap as HashMap;
-
 use super::link::{entry, scalar};
 use super::verdict::{target_text, Req};
 use crate::extract::rust::catalog::ClientApi;
@@ -47,13 +45,13 @@ pub(super) fn call_node(
     r: &Req,
     breaker: Option<&str>,
     client: &Node,
-    consts: &HashMap<&str, &str>,
+    consts: &super::verdict::Consts,
 ) -> Node {
     let mut fields = vec![entry("api", scalar(&api.name, r.span))];
     let target = r
         .target
         .as_ref()
-        .and_then(|t| target_text(t, consts))
+        .and_then(|t| target_text(t, consts, r.file))
         .or_else(|| {
             client
                 .get("target")

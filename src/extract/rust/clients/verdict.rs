@@ -16,13 +16,43 @@ use crate::extract::rust::catalog::ClientApi;
 use crate::extract::rust::facts::{Chain, Target};
 use crate::tree::{Node, Span, Value};
 
-pub(super) fn target_text(t: &Target, consts: &HashMap<&str, &str>) -> Option<String> {
+/// The package's constants by name, for the addresses calls name: a file's own
+/// constant first (nittei's Google and Outlook providers each define
+/// `TOKEN_REFETCH_ENDPOINT`), then any file's.
+pub(super) struct Consts<'p> {
+    package: HashMap<&'p str, &'p str>,
+    files: Vec<&'p std::collections::HashMap<String, String>>,
+}
+
+impl<'p> Consts<'p> {
+    pub(super) fn of(package: &'p [(usize, crate::extract::rust::FileFacts)]) -> Self {
+        Consts {
+            package: (package.iter())
+                .flat_map(|(_, f)| f.consts.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                .collect(),
+            files: package.iter().map(|(_, f)| &f.consts).collect(),
+        }
+    }
+
+    /// Constant `name` as package file `file` sees it.
+    fn get(&self, file: usize, name: &str) -> Option<&str> {
+        (self
+            .files
+            .get(file)
+            .and_then(|f| f.get(name))
+            .map(String::as_str))
+        .or_else(|| self.package.get(name).copied())
+    }
+}
+
+/// The address target `t` names, as written in package file `file`.
+pub(super) fn target_text(t: &Target, consts: &Consts, file: usize) -> Option<String> {
     match t {
         Target::Literal(s) => Some(s.clone()),
-        Target::Const(name) => consts.get(name.as_str()).map(|s| s.to_string()),
+        Target::Const(name) => consts.get(file, name).map(str::to_string),
         Target::Local(_) => None,
         // Resolved at the link step ([`super::bound::resolve`]); what it was otherwise.
-        Target::HostField { or, .. } => or.as_deref().and_then(|t| target_text(t, consts)),
+        Target::HostField { or, .. } => or.as_deref().and_then(|t| target_text(t, consts, file)),
     }
 }
 
@@ -68,7 +98,7 @@ pub(super) fn judge_client(
     chains: &[(usize, &Chain)],
     sites: &[Vec<(usize, &Chain)>],
     first_request: Option<Req>,
-    (consts, bound): (&HashMap<&str, &str>, &HashSet<&str>),
+    (consts, bound): (&Consts, &HashSet<&str>),
 ) -> (Node, Vec<Req>, bool) {
     let ClientSite {
         api,
@@ -125,7 +155,7 @@ pub(super) fn judge_client(
         _ => None,
     };
     let target = target
-        .and_then(|t| target_text(t, consts))
+        .and_then(|t| target_text(t, consts, file))
         .or_else(|| one_request_target(&requests, consts));
     let covered = match disabled {
         // A disabled timeout leaves no evidence, not even the library's default.
@@ -219,10 +249,13 @@ fn requests_of(
 /// of its own, and its calls do not inherit one (symbolicator's shared client posts
 /// its GCS token request to a literal `www.googleapis.com` and downloads from the
 /// URLs of configured sources, which are not Google's).
-fn one_request_target(requests: &[Req], consts: &HashMap<&str, &str>) -> Option<String> {
+fn one_request_target(requests: &[Req], consts: &Consts) -> Option<String> {
     let mut found: Option<String> = None;
     for r in requests {
-        let t = r.target.as_ref().and_then(|t| target_text(t, consts))?;
+        let t = r
+            .target
+            .as_ref()
+            .and_then(|t| target_text(t, consts, r.file))?;
         match &found {
             Some(f) if *f != t => return None,
             Some(_) => {}
@@ -306,11 +339,7 @@ fn timeout_evidence(
 /// local (a Unix socket, this host, a health probe) or every request's is. One local
 /// request does not make the client local: the same client may call a sidecar on
 /// `localhost` and a remote API, whose calls stay judged.
-fn local_reason(
-    target: Option<&str>,
-    requests: &[Req],
-    consts: &HashMap<&str, &str>,
-) -> Option<String> {
+fn local_reason(target: Option<&str>, requests: &[Req], consts: &Consts) -> Option<String> {
     if let Some(why) = target.and_then(super::syntax::local_reason) {
         return Some(why.to_string());
     }
@@ -318,7 +347,7 @@ fn local_reason(
     for r in requests {
         let why = match r.target.as_ref()? {
             Target::Local(why) => why.clone(),
-            t => super::syntax::local_reason(&target_text(t, consts)?)?.to_string(),
+            t => super::syntax::local_reason(&target_text(t, consts, r.file)?)?.to_string(),
         };
         first.get_or_insert(why);
     }
