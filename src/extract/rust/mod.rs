@@ -141,6 +141,11 @@ pub fn summarize(source: &SourceFile, ctx: &Ctx) -> Result<FileFacts, FileError>
                     facts.test_mods.push(m.clone());
                 }
             }
+            // Files a test module's body includes (`include!("app/test_support.rs")`).
+            for body in &test_bodies {
+                let included = test_files::included(source.text.get(body.clone()).unwrap_or(""));
+                facts.test_mods.extend(included);
+            }
             facts.test_files = test_files::module_files(&source.path, &facts.test_mods);
             facts.test_code = front::test_code::is_test(&file.attrs);
             facts.test_bodies = test_bodies.iter().map(|r| (r.start, r.end)).collect();

@@ -76,6 +76,31 @@ pub(crate) fn within(path: &Path, modules: &HashSet<PathBuf>) -> bool {
     })
 }
 
+/// The `.rs` files a test module's body (its text, blanked before the parse) names
+/// with `include!("..")` (spacegate's `#[cfg(feature = "test-support")] pub mod
+/// test_support { include!("app/test_support.rs"); }`): test code too, named like a
+/// `#[path]` module, relative to the including file's folder ([`module_files`]).
+pub(crate) fn included(body: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = body;
+    while let Some(at) = rest.find("include!") {
+        rest = &rest[at + "include!".len()..];
+        let Some(arg) = rest.trim_start().strip_prefix('(') else {
+            continue;
+        };
+        let Some(quoted) = arg.trim_start().strip_prefix('"') else {
+            continue;
+        };
+        if let Some(end) = quoted.find('"') {
+            let file = &quoted[..end];
+            if file.ends_with(".rs") && !file.contains('\\') {
+                out.push(file.to_string());
+            }
+        }
+    }
+    out
+}
+
 /// How far before a `mod name;` the scan looks for the word `test` (its attributes).
 const ATTRIBUTE_WINDOW: usize = 256;
 
@@ -325,6 +350,12 @@ fn test_named(name: &str, strict: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn files_a_test_module_includes() {
+        let body = "{\n    include!(\"app/test_support.rs\");\n    include!( \"gen.rs\" );\n    include!(concat!(env!(\"OUT_DIR\"), \"/x.rs\"));\n    include_str!(\"data.json\");\n}";
+        assert_eq!(included(body), ["app/test_support.rs", "gen.rs"]);
+    }
 
     #[test]
     fn load_test_and_benchmark_binaries_by_name() {
