@@ -20,6 +20,7 @@ use rustc_hash::FxHashSet as HashSet;
 use syn::visit::Visit;
 use syn::{Expr, Pat};
 
+use super::super::roles::parses_command_line;
 use super::super::Visitor;
 use super::is_framework;
 use super::methods::long_reaching_names;
@@ -61,7 +62,9 @@ impl ArmScan {
     fn path(&mut self, path: &syn::Path) {
         let serves = |i: &syn::Ident| with_ident_str(i, |s| SERVES.contains(&s));
         self.long |= path.segments.iter().any(|s| serves(&s.ident));
-        if let Some(first) = path.segments.first() {
+        // A variable (`cmd`, `url`) names no package: only paths of two segments or
+        // more, and the functions called by one name (an import's), are looked up.
+        if let (Some(first), true) = (path.segments.first(), path.segments.len() > 1) {
             self.heads.push(first.ident.to_string());
         }
     }
@@ -76,6 +79,9 @@ impl<'a> Visit<'a> for ArmScan {
                     if let Some(last) = p.path.segments.last() {
                         let name = last.ident.to_string();
                         self.long |= name.starts_with("spawn");
+                        if p.path.segments.len() == 1 {
+                            self.heads.push(name.clone());
+                        }
                         self.calls.push(name);
                     }
                 }
@@ -108,12 +114,30 @@ impl Visitor<'_, '_> {
     /// Notes the arms of a `match` on two or more variants of one enum whose own code
     /// shows no long-running process (see the module's doc), in a binary root.
     pub(super) fn inline_arms(&mut self, m: &syn::ExprMatch) {
+        if m.arms.len() < 2 {
+            return;
+        }
         let enums: Vec<Option<(&syn::Ident, &syn::Ident)>> =
             m.arms.iter().map(|a| arm_enum(&a.pat)).collect();
+        // The enums two or more arms name, each once.
+        let mut names: Vec<String> = enums.iter().flatten().map(|(t, _)| t.to_string()).collect();
+        names.sort_unstable();
+        let mut repeated: Vec<&String> = names
+            .windows(2)
+            .filter(|w| w[0] == w[1])
+            .map(|w| &w[1])
+            .collect();
+        repeated.dedup();
+        // An enum the file defines is a parser's only when it derives one: a `match` on
+        // the file's own event enum is no dispatch.
+        let facts = &self.facts;
+        repeated.retain(|t| !facts.types.contains(*t) || facts.cli_enums.contains(*t));
+        if repeated.is_empty() || !parses_command_line(self.ctx.deps, self.ctx.catalog) {
+            return;
+        }
         for (arm, named) in m.arms.iter().zip(&enums) {
             let Some((ty, variant)) = named else { continue };
-            let same = enums.iter().flatten().filter(|(t, _)| t == ty).count();
-            if same < 2 {
+            if !with_ident_str(ty, |t| repeated.iter().any(|r| *r == t)) {
                 continue;
             }
             let mut scan = ArmScan::default();
