@@ -352,16 +352,7 @@ impl Catalog {
 
     /// Compiles the patterns; an error names the bad pattern.
     pub fn compile(&mut self) -> Result<(), String> {
-        for c in &self.clients {
-            for l in &c.legacy {
-                if !self.clients.iter().any(|other| other.name == l.client) {
-                    return Err(format!(
-                        "client `{}`: `legacy` names client `{}`, which no `[[client]]` entry defines; name an entry of the catalogue",
-                        c.name, l.client
-                    ));
-                }
-            }
-        }
+        client_api::check_legacy(&self.clients)?;
         let patterns = self.patterns();
         let compiled = compile_patterns(&patterns)?;
         let lasts: Vec<&str> = patterns
@@ -485,19 +476,6 @@ impl Catalog {
             };
             ok.then_some(*role)
         })
-    }
-
-    /// The client entry client `api` is in a package asking for an earlier version of
-    /// its crate ([`ClientApi::legacy`]), when it is another.
-    pub fn legacy_api(&self, api: usize, deps: Option<&Deps>) -> Option<usize> {
-        let entry = self.clients.get(api)?;
-        if entry.legacy.is_empty() {
-            return None;
-        }
-        let requested = deps?.versions.get(&normalize_crate(&entry.krate))?;
-        let legacy = (entry.legacy.iter())
-            .find(|l| crate::extract::rust::front::deps::version_below(requested, &l.below))?;
-        self.clients.iter().position(|c| c.name == legacy.client)
     }
 
     /// Whether a method bounds a request on some client (`set_timeout`).

@@ -3,6 +3,8 @@
 
 use serde::Deserialize;
 
+use crate::extract::rust::front::deps::{version_below, Deps};
+
 /// An outbound client library (or an in-house wrapper) and its timeout API.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -116,5 +118,35 @@ impl ClientApi {
                 && !self.not_requests.iter().any(|m| m == name)
                 && !self.timeout.iter().any(|m| m == name)
                 && !self.request_timeout.iter().any(|m| m == name))
+    }
+}
+
+/// Every client's `legacy` names a client entry of the catalogue: a typo is a catalogue
+/// error, not a silent no-op.
+pub(super) fn check_legacy(clients: &[ClientApi]) -> Result<(), String> {
+    for c in clients {
+        for l in &c.legacy {
+            if !clients.iter().any(|other| other.name == l.client) {
+                return Err(format!(
+                    "client `{}`: `legacy` names client `{}`, which no `[[client]]` entry defines; name an entry of the catalogue",
+                    c.name, l.client
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+impl super::Catalog {
+    /// The client entry client `api` is in a package asking for an earlier version of
+    /// its crate ([`ClientApi::legacy`]), when it is another.
+    pub fn legacy_api(&self, api: usize, deps: Option<&Deps>) -> Option<usize> {
+        let entry = self.clients.get(api)?;
+        if entry.legacy.is_empty() {
+            return None;
+        }
+        let requested = deps?.versions.get(&super::normalize_crate(&entry.krate))?;
+        let legacy = (entry.legacy.iter()).find(|l| version_below(requested, &l.below))?;
+        self.clients.iter().position(|c| c.name == legacy.client)
     }
 }

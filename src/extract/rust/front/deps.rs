@@ -7,6 +7,11 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::path::Path;
 
+use versions::requested_versions;
+pub use versions::version_below;
+
+mod versions;
+
 /// What a package depends on: the name used in code → the package name (`-` → `_`).
 #[derive(Debug, Clone, Default)]
 pub struct Deps {
@@ -247,51 +252,6 @@ fn dependency_names(value: &toml::Table) -> DependencyNames {
         add(t.get("dependencies"));
     }
     (names, path_deps, workspace_deps)
-}
-
-/// The version requirement of each dependency `[dependencies]` (and the targets'
-/// tables) give one, by package (`-` → `_`): a string spec or a table's `version`.
-fn requested_versions(value: &toml::Table) -> HashMap<String, String> {
-    let mut out = HashMap::default();
-    let targets = value.get("target").and_then(toml::Value::as_table);
-    let tables = std::iter::once(value.get("dependencies")).chain(
-        targets
-            .into_iter()
-            .flat_map(|t| t.values())
-            .map(|t| t.get("dependencies")),
-    );
-    for table in tables.flatten().filter_map(toml::Value::as_table) {
-        for (key, spec) in table {
-            let version = match spec {
-                toml::Value::String(v) => Some(v.as_str()),
-                _ => spec.get("version").and_then(toml::Value::as_str),
-            };
-            let package = spec.get("package").and_then(toml::Value::as_str);
-            if let Some(v) = version {
-                out.insert(package.unwrap_or(key).replace('-', "_"), v.to_string());
-            }
-        }
-    }
-    out
-}
-
-/// Whether a version requirement as written (`"0.9"`, `"^0.8.5"`, `"~0.9"`, `"=0.9.24"`,
-/// `">=0.9, <0.11"`: its first bound) asks for versions below `below` (`"0.10"`),
-/// compared part by part, missing parts read as 0. A requirement that names no
-/// version (`"*"`) or does not parse is not below anything.
-pub fn version_below(requirement: &str, below: &str) -> bool {
-    let parts = |v: &str| -> Option<Vec<u64>> {
-        v.split('.').map(|p| p.trim().parse::<u64>().ok()).collect()
-    };
-    let first = requirement.split(',').next().unwrap_or("");
-    let first = first.trim().trim_start_matches(['^', '~', '=', '>', ' ']);
-    let (Some(mut have), Some(mut limit)) = (parts(first), parts(below)) else {
-        return false;
-    };
-    let n = have.len().max(limit.len());
-    have.resize(n, 0);
-    limit.resize(n, 0);
-    have < limit
 }
 
 /// What [`dependency_names`] reads: (name in code → package, path dependencies,
