@@ -384,6 +384,13 @@ fn builtin_catalogue_compiles() {
     assert!(catalog.routes.subject_methods.contains(&"POST".to_string()));
 }
 
+/// Writes `text` to `path` below `dir`, making its folders.
+fn write_file(dir: &std::path::Path, path: &str, text: &str) {
+    let path = dir.join(path);
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, text).expect("write");
+}
+
 /// A client's `legacy` must name a client entry of the catalogue: a typo is a
 /// catalogue error (a usage error), not a silent no-op.
 #[test]
@@ -406,11 +413,7 @@ fn a_legacy_api_must_name_a_client_entry() {
 #[test]
 fn a_file_s_own_constant_names_its_calls_address() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let write = |path: &str, text: &str| {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
-    };
+    let write = |path: &str, text: &str| write_file(dir.path(), path, text);
     write(
         "Cargo.toml",
         "[package]\nname = \"cal\"\nversion = \"0.1.0\"\n\n[dependencies]\nreqwest = \"0.12\"\ntokio = \"1\"\n",
@@ -461,11 +464,7 @@ fn a_file_s_own_constant_names_its_calls_address() {
 #[test]
 fn test_modules_are_skipped_before_parsing() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let write = |path: &str, text: &str| {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
-    };
+    let write = |path: &str, text: &str| write_file(dir.path(), path, text);
     write(
         "Cargo.toml",
         "[package]\nname = \"svc\"\nversion = \"0.1.0\"\n\n[dependencies]\nreqwest = \"0.12\"\n",
