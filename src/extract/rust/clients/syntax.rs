@@ -412,7 +412,7 @@ pub(super) fn macro_kind(path: &syn::Path) -> Option<&'static str> {
     let last = &path.segments.last()?.ident;
     with_ident_str(last, |last| {
         Some(match last {
-            "select" | "join" | "try_join" => "exprs",
+            "select" | "join" | "try_join" | "matches" => "exprs",
             "stream" | "try_stream" => "block",
             "lazy_static" => "statics",
             _ => return None,
@@ -421,7 +421,7 @@ pub(super) fn macro_kind(path: &syn::Path) -> Option<&'static str> {
 }
 
 /// The expressions in the body of a well-known macro (`tokio::select!`, `join!`,
-/// `stream!`), through the front end's one re-parser; empty for other macros or
+/// `stream!`, the value a `matches!` matches), through the front end's one re-parser; empty for other macros or
 /// bodies that do not parse.
 pub fn macro_exprs(m: &syn::Macro) -> Rc<Vec<Expr>> {
     match macro_kind(&m.path) {

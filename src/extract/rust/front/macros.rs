@@ -113,14 +113,36 @@ fn exprs_of(
     remembered(key, |m| &mut m.exprs, || parse().map(Rc::new))
 }
 
-/// The comma-separated expressions of a macro body, when it is such a list.
+/// The comma-separated expressions of a macro body, when it is such a list. Of a
+/// `matches!`, only the value matched: what follows is a
+/// pattern (`Some(x) if x > 1`), which does not parse as an expression, and the
+/// calls made to get the value are the ones that count.
 pub fn comma_exprs(mac: &syn::Macro) -> Option<Rc<Vec<Expr>>> {
     exprs_of(mac, Form::Comma, || {
+        if is_matches(mac) {
+            return parse_scrutinee.parse2(mac.tokens.clone()).ok();
+        }
         Punctuated::<Expr, Token![,]>::parse_terminated
             .parse2(mac.tokens.clone())
             .ok()
             .map(|exprs| exprs.into_iter().collect())
     })
+}
+
+/// `matches!` (the assert forms are test code's).
+fn is_matches(mac: &syn::Macro) -> bool {
+    mac.path
+        .segments
+        .last()
+        .is_some_and(|s| s.ident == "matches")
+}
+
+/// A `matches!` body's value, the pattern and guard after its comma skipped.
+fn parse_scrutinee(input: ParseStream) -> syn::Result<Vec<Expr>> {
+    let value: Expr = input.parse()?;
+    let _: Token![,] = input.parse()?;
+    let _: proc_macro2::TokenStream = input.parse()?;
+    Ok(vec![value])
 }
 
 /// Every identifier followed by a parenthesised group in a macro body (`name(`),
@@ -311,6 +333,18 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn a_matches_body_is_its_value_whatever_the_pattern() {
+        let text = "fn f() { matches!(c.get(u).send().await, Ok(r) if r.status() == 200); }";
+        let exprs = comma_exprs(&macros_of(text)[0]).unwrap();
+        assert_eq!(exprs.len(), 1);
+        assert!(matches!(&exprs[0], Expr::Await(_)));
+        let plain = "fn f() { matches!(a, Kind::A | Kind::B { .. }); }";
+        assert!(comma_exprs(&macros_of(plain)[0]).is_some_and(|e| e.len() == 1));
+        let not_one = "fn f() { other!(a, Some(x) if x > 1); }";
+        assert!(comma_exprs(&macros_of(not_one)[0]).is_none());
     }
 
     #[test]
