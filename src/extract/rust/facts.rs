@@ -371,6 +371,11 @@ pub struct FileFacts {
     /// is made from ([`crate::extract::rust::catalog::ClientApi::consumed_by`]).
     #[serde(default)]
     pub consumers_named: Vec<usize>,
+    /// Types of the package whose value a timeout consumer is handed
+    /// (`.with_http_client(LoggingHttpClient::new(..))`, `[[timeout-consumer]]`): a
+    /// client kept in one of their fields sends under the consumer's deadline.
+    #[serde(default)]
+    pub consumer_types: Vec<String>,
     /// The file shows a long-running process: a `loop`, a `while` whose condition
     /// awaits (a consumer), or a path into a server, consumer or scheduler framework.
     #[serde(default)]

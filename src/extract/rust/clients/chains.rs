@@ -392,6 +392,11 @@ impl Visitor<'_, '_> {
             let built = with_ident_str(var, |v| pending.get(v).map(|&(h, _)| h));
             self.merged_request |= built == Some(handle);
         }
+        if consumed {
+            if let Some(ty) = made_type(a).filter(|t| !self.facts.consumer_types.contains(t)) {
+                self.facts.consumer_types.push(ty);
+            }
+        }
         if let Some(h) = value {
             self.mark_context(h);
             if consumed {
@@ -549,4 +554,27 @@ fn reads_stream(m: &ExprMethodCall) -> bool {
             && m.args.iter().any(|a| {
                 matches!(a, Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) if s.value() == "text/event-stream")
             }))
+}
+
+/// The type an expression makes: `T { .. }`, or a call of one of its functions
+/// (`T::new(..)`, `module::T::with(..)`); not `Self`.
+fn made_type(e: &Expr) -> Option<String> {
+    let path = match e {
+        Expr::Struct(s) => return last_type(&s.path, 1),
+        Expr::Call(c) => match &*c.func {
+            Expr::Path(p) => &p.path,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    last_type(path, 2)
+}
+
+/// The segment `from_end` places from a path's end (1: the last), when it names a
+/// type (upper camel case, not `Self`).
+fn last_type(path: &syn::Path, from_end: usize) -> Option<String> {
+    let n = path.segments.len().checked_sub(from_end)?;
+    let ident = path.segments[n].ident.to_string();
+    let upper = ident.chars().next().is_some_and(char::is_uppercase);
+    (upper && ident != "Self").then_some(ident)
 }

@@ -85,6 +85,19 @@ struct Cx<'c, 'p> {
 }
 
 impl Cx<'_, '_> {
+    /// Whether client `hi` of package file `fi` is kept in a field of a type whose
+    /// value a timeout consumer is handed ([`FileFacts::consumer_types`]: the OTLP
+    /// exporter's `with_http_client(LoggingHttpClient::new(..))`): it sends under the
+    /// consumer's deadline.
+    fn kept_for_consumer(&self, (fi, hi): HandleId) -> bool {
+        let consumed =
+            |t: &str| (self.package.iter()).any(|(_, f)| f.consumer_types.iter().any(|c| c == t));
+        (self.package[fi].1.field_binds.iter())
+            .filter(|(_, h)| *h == hi)
+            .filter_map(|(key, _)| key.split_once('.'))
+            .any(|(ty, _)| consumed(ty))
+    }
+
     /// Judges client `client`, handle `hi` of package file `fi`, and each request
     /// made from it: its node goes to `out.clients`, its requests' to `out.calls`.
     fn link_client(
@@ -128,6 +141,7 @@ impl Cx<'_, '_> {
             None => entry_api,
         };
         let site_list = t.sites.get(&(fi, hi)).map(Vec::as_slice).unwrap_or(&[]);
+        let wrapped = &(*wrapped || self.kept_for_consumer((fi, hi)));
         let first_request = request.then(|| Req {
             timed: *wrapped,
             target: target.clone(),
