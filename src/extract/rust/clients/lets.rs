@@ -25,9 +25,16 @@ impl<'ast> Visitor<'_, '_> {
             let name = pat_ident_ref(&l.pat);
             if let Some(name) = name {
                 // `let socket = self.listen_socket();`, `let url =
-                // format!("http://{binding}/health");`
-                if let Some(t @ (Target::Local(_) | Target::Const(_))) = self.address_of(&init.expr)
-                {
+                // format!("http://{binding}/health");`, and a literal of this host
+                // (`let url = "http://127.0.0.1:8008/v1/search".to_string();`).
+                let held = match self.address_of(&init.expr) {
+                    Some(t @ (Target::Local(_) | Target::Const(_))) => Some(t),
+                    Some(Target::Literal(a)) => (local_reason(&a))
+                        .filter(|why| *why != "a health probe")
+                        .map(|why| Target::Local(why.to_string())),
+                    _ => None,
+                };
+                if let Some(t) = held {
                     self.scope().local_targets.insert(name.to_string(), t);
                 }
                 self.note_address_let(name, &init.expr);
