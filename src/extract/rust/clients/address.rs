@@ -88,8 +88,15 @@ impl Visitor<'_, '_> {
     /// The local address a variable bound by `let` holds (`&url` as `url`), also
     /// as the base of a `format!` (`format!("{}/api/2/devices", url)`, `"{url}/x"`).
     pub(super) fn local_target(&mut self, mut arg: &Expr) -> Option<Target> {
-        while let Expr::Reference(r) = arg {
-            arg = &r.expr;
+        // `&url`, and the same text borrowed or copied (`url.as_str()`, `url.clone()`).
+        loop {
+            match arg {
+                Expr::Reference(r) => arg = &r.expr,
+                Expr::MethodCall(m) if m.args.is_empty() && same_text(&m.method) => {
+                    arg = &m.receiver
+                }
+                _ => break,
+            }
         }
         if self.scope().local_targets.is_empty() && self.local_fields.is_empty() {
             return None;
@@ -193,4 +200,14 @@ fn leading_argument(m: &syn::Macro) -> Option<Leading> {
         Some(v) => Some(Leading::Name(v)),
         None => Some(Leading::Expr(Box::new(first.clone()))),
     }
+}
+
+/// A method that hands on the same text: a borrow or a copy of an address.
+fn same_text(method: &syn::Ident) -> bool {
+    with_ident_str(method, |m| {
+        matches!(
+            m,
+            "as_str" | "as_ref" | "clone" | "to_string" | "to_owned" | "as_deref"
+        )
+    })
 }
