@@ -14,9 +14,10 @@
 //! in a debug build: `test`, `debug_assertions`, `all(.., test, ..)`, `any(..)` whose
 //! every branch is test-only (`any(test, debug_assertions)`), and a test-support
 //! feature (`feature = "test-harness"`, `"test-utils"`: see [`test_feature`]; beside
-//! `test` in an `any(..)`, a one-word one too: `any(test, feature = "testing")`). Not
-//! test-only: `cfg(not(test))`, `cfg(not(debug_assertions))`, `cfg(any(test, feature =
-//! "x"))`, `cfg(feature = "testing")`.
+//! `test` in an `any(..)`, a one-word one too: `any(test, feature = "testing")`), and
+//! a feature named for mocks alone (`feature = "mock"`). Not test-only:
+//! `cfg(not(test))`, `cfg(not(debug_assertions))`, `cfg(any(test, feature = "x"))`,
+//! `cfg(feature = "testing")`.
 //! Known limit: a package whose release profile turns debug assertions on
 //! (`[profile.release] debug-assertions = true`, rare) ships such code; it is skipped
 //! all the same.
@@ -143,7 +144,8 @@ fn is_test_part(simple: &[TokenTree], lone: bool) -> bool {
         [TokenTree::Ident(k), TokenTree::Punct(eq), TokenTree::Literal(l)]
             if k == "feature" && eq.as_char() == '=' =>
         {
-            test_feature(&l.to_string()) || (lone && lone_test_feature(&l.to_string()))
+            let l = l.to_string();
+            test_feature(&l) || mock_feature(&l) || (lone && lone_test_feature(&l))
         }
         _ => false,
     }
@@ -179,6 +181,14 @@ fn lone_test_feature(literal: &str) -> bool {
         literal.trim_matches('"'),
         "test" | "tests" | "testing" | "mock" | "mocks"
     )
+}
+
+/// A feature named for mocks alone (`mock`, `mocks`): it swaps the program's
+/// integrations for stand-ins its tests drive (paru's `#[cfg(feature = "mock")] mod
+/// mock;`, switched on by `cargo test --features mock`), never the shipped build's.
+/// Unlike a lone `test` or `testing`, it names no staging build.
+fn mock_feature(literal: &str) -> bool {
+    matches!(literal.trim_matches('"'), "mock" | "mocks")
 }
 
 /// Whether a `cfg` predicate (its tokens) can hold only where `simple` says one of its
@@ -302,6 +312,8 @@ mod tests {
             "#[cfg(any(test, feature = \"testing\"))]",
             "#[cfg(any(feature = \"mocks\", test, debug_assertions))]",
             "#[cfg(feature = \"integration-tests\")]",
+            "#[cfg(feature = \"mock\")]",
+            "#[cfg(all(unix, feature = \"mocks\"))]",
         ] {
             assert!(is_test_attr(&attr(a)), "{a}");
         }
@@ -316,6 +328,8 @@ mod tests {
             "#[cfg(any(test, feature = \"testing\", feature = \"x\"))]",
             "#[cfg(feature = \"latest\")]",
             "#[cfg(feature = \"contest-mode\")]",
+            "#[cfg(not(feature = \"mock\"))]",
+            "#[cfg(feature = \"mockall\")]",
             "#[cfg(unix)]",
             "#[inline]",
             "#[tested]",
