@@ -457,7 +457,8 @@ impl Visitor<'_, '_> {
         }
         if kind == "block" {
             if let Some(stmts) = crate::extract::rust::front::macros::stmts(m) {
-                for s in stmts.iter() {
+                for (i, s) in stmts.iter().enumerate() {
+                    self.before_stmt(&stmts, i);
                     self.visit_stmt(s);
                 }
             }

@@ -45,7 +45,10 @@ pub(crate) use methods::{body_key, one_shot_methods};
 pub(crate) use roots::bin_crate;
 use roots::{binary_root, module_dir};
 pub(crate) use shape::ignores_signal;
-use shape::{awaits, collects, is_loopback, is_zero, leaves, reads_to_end, returns_what_it_read};
+use shape::{
+    awaits, collects, is_loopback, is_zero, leaves, reads_finite, reads_to_end,
+    returns_what_it_read,
+};
 use units::Units;
 
 mod arms;
@@ -198,9 +201,9 @@ impl Visitor<'_, '_> {
     }
 
     /// Notes, before `stmts[i]` is visited, whether it is a `while` that gathers a
-    /// result ([`collects`]).
+    /// result ([`collects`]) or reads a stream that ends ([`reads_finite`]).
     pub(super) fn before_stmt(&mut self, stmts: &[syn::Stmt], i: usize) {
-        self.collecting_loop = collects(stmts, i);
+        self.collecting_loop = collects(stmts, i) || reads_finite(stmts, i);
     }
 
     /// Notes what an expression shows of the file's shape: a loop, a dispatch, a

@@ -309,6 +309,111 @@ pub(super) fn collects(stmts: &[syn::Stmt], i: usize) -> bool {
     })
 }
 
+/// Whether the `while` at `stmts[i]` reads a stream that ends: its condition awaits
+/// the next item of a variable (`while let Some(page) = pages.next().await`, the last
+/// expression of a block condition too) that the block binds before it to a finite
+/// source ([`finite_source`]): a paginator, a stream over a collection, or an adapter
+/// over one (`let buffered = downloads.buffer_unordered(8)`). A command pages through
+/// a listing or downloads a known set this way; a consumer reads a channel or a
+/// subscription, which has no end.
+pub(super) fn reads_finite(stmts: &[syn::Stmt], i: usize) -> bool {
+    let Some(syn::Stmt::Expr(Expr::While(w), _)) = stmts.get(i) else {
+        return false;
+    };
+    let Expr::Let(l) = &*w.cond else {
+        return false;
+    };
+    let mut read = &*l.expr;
+    loop {
+        match read {
+            Expr::Try(t) => read = &t.expr,
+            Expr::Await(a) => read = &a.base,
+            Expr::Block(b) => match b.block.stmts.last() {
+                Some(syn::Stmt::Expr(e, None)) => read = e,
+                _ => return false,
+            },
+            _ => break,
+        }
+    }
+    let Expr::MethodCall(m) = read else {
+        return false;
+    };
+    let next = m.method == "next" || m.method == "try_next";
+    next && bound_name(&m.receiver).is_some_and(|v| finite_binding(&stmts[..i], &v, 2))
+}
+
+/// The variable an expression names (`pages`, `&mut pages`).
+fn bound_name(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
+        Expr::Reference(r) => bound_name(&r.expr),
+        _ => None,
+    }
+}
+
+/// Whether the last `let` of `name` among `stmts` binds a finite source
+/// ([`finite_source`]), following a variable it is made from `depth` more times.
+fn finite_binding(stmts: &[syn::Stmt], name: &str, depth: u32) -> bool {
+    let init = stmts.iter().rev().find_map(|s| match s {
+        syn::Stmt::Local(syn::Local {
+            pat,
+            init: Some(init),
+            ..
+        }) if pat_names(pat, name) => Some(&*init.expr),
+        _ => None,
+    });
+    init.is_some_and(|e| finite_source(e, stmts, depth))
+}
+
+/// Whether a `let` pattern binds `name` (`x`, `mut x`, `x: T`).
+fn pat_names(pat: &syn::Pat, name: &str) -> bool {
+    match pat {
+        syn::Pat::Ident(p) => p.ident == name,
+        syn::Pat::Type(t) => pat_names(&t.pat, name),
+        _ => false,
+    }
+}
+
+/// Whether an expression makes a stream that ends: a chain through
+/// `into_paginator()` (an SDK's pages of a listing), one starting at `stream::iter(..)`
+/// or `iter(..)` (a stream over a collection), a `stream!` or `try_stream!` whose body
+/// pages, or an adapter over a variable bound to one (`downloads.buffer_unordered(8)`).
+fn finite_source(e: &Expr, stmts: &[syn::Stmt], depth: u32) -> bool {
+    let mut e = e;
+    loop {
+        match e {
+            Expr::MethodCall(m) if m.method == "into_paginator" => return true,
+            Expr::MethodCall(m) => e = &m.receiver,
+            Expr::Await(a) => e = &a.base,
+            Expr::Try(t) => e = &t.expr,
+            Expr::Call(c) => {
+                let Expr::Path(p) = &*c.func else {
+                    return false;
+                };
+                return p.path.segments.last().is_some_and(|s| s.ident == "iter");
+            }
+            Expr::Macro(m) => {
+                let last = m.mac.path.segments.last();
+                let stream = last.is_some_and(|s| s.ident == "stream" || s.ident == "try_stream");
+                return stream && pages(m.mac.tokens.clone());
+            }
+            Expr::Path(_) if depth > 0 => {
+                return bound_name(e).is_some_and(|v| finite_binding(stmts, &v, depth - 1));
+            }
+            _ => return false,
+        }
+    }
+}
+
+/// Whether a token stream names `into_paginator`.
+fn pages(tokens: proc_macro2::TokenStream) -> bool {
+    tokens.into_iter().any(|t| match t {
+        proc_macro2::TokenTree::Ident(i) => i == "into_paginator",
+        proc_macro2::TokenTree::Group(g) => pages(g.stream()),
+        _ => false,
+    })
+}
+
 /// Whether a `while` with an empty body waits on a signal (`while
 /// tokio::signal::ctrl_c().await.is_ok() {}`): it swallows the signal (rattler's
 /// `exec` leaves Ctrl-C to the child it runs), neither a daemon's wait for shutdown

@@ -305,6 +305,36 @@ fn a_loop_that_ends_with_its_work_is_no_serve_loop() {
 }
 
 #[test]
+fn a_while_over_a_stream_that_ends_is_no_consumer() {
+    let shows =
+        |body: &str| summarized(&format!("async fn run() {{ {body} }}"), MANIFEST).long_running;
+    assert!(
+        !shows("let mut p = c.list().into_paginator().send(); while let Some(x) = p.next().await { go(x) }"),
+        "an SDK paginator"
+    );
+    assert!(
+        !shows("let d = stream::iter(xs); let mut b = d.buffer_unordered(4); while let Some(r) = b.next().await { r?; }"),
+        "a stream over a collection, through an adapter"
+    );
+    assert!(
+        !shows("let s = stream! { let mut p = c.list().into_paginator().send(); while let Some(x) = { wait().await; p.next().await } { yield x; } }; pin_mut!(s); while let Some(x) = s.next().await { go(x) }"),
+        "a stream! that pages"
+    );
+    assert!(
+        shows("let mut e = ReceiverStream::new(rx); while let Some(x) = e.next().await { go(x) }"),
+        "a channel's stream"
+    );
+    assert!(
+        shows("let mut e = subscribe().await; while let Some(x) = e.next().await { go(x) }"),
+        "a subscription"
+    );
+    assert!(
+        shows("while let Some(x) = stream::iter(xs).next().await { go(x) }"),
+        "no variable bound before: not followed"
+    );
+}
+
+#[test]
 fn a_dispatch_into_another_package_and_the_modules_a_file_names() {
     let f = summarized(
         "mod push; mod serve;
