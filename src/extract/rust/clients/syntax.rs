@@ -413,6 +413,11 @@ pub(super) fn macro_kind(path: &syn::Path) -> Option<&'static str> {
     with_ident_str(last, |last| {
         Some(match last {
             "select" | "join" | "try_join" | "matches" => "exprs",
+            // The arguments a message formats: `println!("{:?}", client.get(u).send().await)`
+            // makes the request as a `let` before it would (a `tracing` field list,
+            // `info!(target: "t", "..")`, does not parse as expressions and is skipped).
+            "println" | "print" | "eprintln" | "eprint" | "format" | "write" | "writeln"
+            | "info" | "debug" | "warn" | "error" | "trace" => "exprs",
             "stream" | "try_stream" => "block",
             "lazy_static" => "statics",
             _ => return None,
@@ -421,7 +426,7 @@ pub(super) fn macro_kind(path: &syn::Path) -> Option<&'static str> {
 }
 
 /// The expressions in the body of a well-known macro (`tokio::select!`, `join!`,
-/// `stream!`, the value a `matches!` matches), through the front end's one re-parser; empty for other macros or
+/// `stream!`, the value a `matches!` matches, a message's arguments), through the front end's one re-parser; empty for other macros or
 /// bodies that do not parse.
 pub fn macro_exprs(m: &syn::Macro) -> Rc<Vec<Expr>> {
     match macro_kind(&m.path) {
