@@ -166,6 +166,37 @@ fn gateway_api_routes_are_gateway_edges_without_sidecar_routes() {
 }
 
 #[test]
+fn a_call_is_covered_end_to_end_by_its_own_client_s_timeout() {
+    // Neither client has an address of its own: each call names it, and the bounded
+    // client calls two hosts. Its calls are covered on the code layer, the other's on
+    // none.
+    let main_rs = r#"
+use std::time::Duration;
+
+#[tokio::main]
+async fn main() {
+    let bounded = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
+    let bare = reqwest::Client::new();
+    loop {
+        let a = bounded.get("https://billing.example.com/v1/status").send().await;
+        let b = bounded.get("https://ledger.example.com/v1/status").send().await;
+        let c = bare.get("https://audit.example.com/v1/status").send().await;
+        println!("{:?} {:?} {:?}", a.is_ok(), b.is_ok(), c.is_ok());
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    }
+}
+"#;
+    let dir = web_package(main_rs, &[]);
+    let report = cli_json(
+        dir.path(),
+        &["check", ".", "--no-cache", "--format", "json"],
+    );
+    let timeout = &report["end_to_end"]["timeout"];
+    assert_eq!(timeout["total"], 3, "{report:#}");
+    assert_eq!(timeout["covered"], 2, "{report:#}");
+}
+
+#[test]
 fn check_reports_end_to_end_coverage_of_the_paths() {
     let out = Command::new(env!("CARGO_BIN_EXE_resilint"))
         .args(["check", "demo", "--format", "json"])

@@ -128,6 +128,13 @@ fn package_edges(b: &mut Builder, from: &str, docs: &[&Document]) {
                     seconds: duration_in(slice(f, t.span)),
                     at: Where::new(files, mine[0].at.file, t.span),
                 });
+            } else if let Some(t) = call.get("timeout").and_then(Node::as_str) {
+                // The call's own client bounds it (its timeout, told on the call).
+                layer.timeout = Some(Setting {
+                    value: t.to_string(),
+                    seconds: None,
+                    at: at.clone(),
+                });
             }
             layer.breaker = call.get("breaker").map(|n| Setting {
                 value: n.as_str().unwrap_or("breaker").to_string(),

@@ -40,6 +40,11 @@ const CALL: &[Field] = &[
         "present when the address is this host, a Unix socket or a health probe (no remote integration): which",
     ),
     Field::new(
+        "timeout",
+        Ty::Text,
+        "present when its client's timeout bounds the call (the client's `timeout`): how",
+    ),
+    Field::new(
         "breaker",
         Ty::Text,
         "present when a circuit breaker guards the call, directly or one function down, or a hand-written one (a function that refuses the call on a failure record and records failures, `[[hand-breaker]]` of the clients catalogue) runs it: which",

@@ -73,6 +73,12 @@ pub(super) fn call_node(
     if let Some(why) = breaker {
         fields.push(entry("breaker", scalar(why, r.span)));
     }
+    // The client's timeout bounds this call: the integration graph credits the code
+    // layer with it, also for a client with no address of its own (most clients, whose
+    // calls name the address), which no call could be matched to by target.
+    if let Some(how) = client.get("timeout").and_then(Node::as_str) {
+        fields.push(entry("timeout", scalar(how, r.span)));
+    }
     Node {
         value: Value::Map(fields),
         span: r.span,
