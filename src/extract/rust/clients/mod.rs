@@ -447,6 +447,9 @@ impl Visitor<'_, '_> {
         if kind == "statics" {
             return self.lazy_statics(m);
         }
+        if kind == "message" && !crate::extract::rust::front::macros::sends(&m.tokens) {
+            return;
+        }
         let sleeps = m.path.segments.last().is_some_and(|s| s.ident == "select")
             && mentions(&m.tokens, &["sleep", "timeout"]);
         if sleeps {

@@ -416,8 +416,9 @@ pub(super) fn macro_kind(path: &syn::Path) -> Option<&'static str> {
             // The arguments a message formats: `println!("{:?}", client.get(u).send().await)`
             // makes the request as a `let` before it would (a `tracing` field list,
             // `info!(target: "t", "..")`, does not parse as expressions and is skipped).
+            // Read only when they send something (`front::macros::sends`).
             "println" | "print" | "eprintln" | "eprint" | "format" | "write" | "writeln"
-            | "info" | "debug" | "warn" | "error" | "trace" => "exprs",
+            | "info" | "debug" | "warn" | "error" | "trace" => "message",
             "stream" | "try_stream" => "block",
             "lazy_static" => "statics",
             _ => return None,

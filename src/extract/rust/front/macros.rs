@@ -20,6 +20,8 @@ use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::{Expr, Stmt, Token};
 
+use super::ident::with_ident_str;
+
 /// How a body was re-parsed, in the memo's key.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 enum Form {
@@ -179,6 +181,19 @@ fn call_names(tokens: proc_macro2::TokenStream, out: &mut Vec<String>) {
             proc_macro2::TokenTree::Punct(_) | proc_macro2::TokenTree::Literal(_) => last = None,
         }
     }
+}
+
+/// Whether a macro body awaits or sends (`.await`, `.send(..)`, `.call(..)`): the
+/// client analysis reads a message's arguments only then; most messages format plain
+/// values (and a read of every one cost 1% of a run).
+pub fn sends(tokens: &proc_macro2::TokenStream) -> bool {
+    tokens.clone().into_iter().any(|t| match t {
+        proc_macro2::TokenTree::Group(g) => sends(&g.stream()),
+        proc_macro2::TokenTree::Ident(i) => {
+            with_ident_str(&i, |i| matches!(i, "await" | "send" | "call"))
+        }
+        proc_macro2::TokenTree::Literal(_) | proc_macro2::TokenTree::Punct(_) => false,
+    })
 }
 
 /// The statements of a macro body written like a block's (`stream! { .. }`).
@@ -345,6 +360,22 @@ mod tests {
         assert!(comma_exprs(&macros_of(plain)[0]).is_some_and(|e| e.len() == 1));
         let not_one = "fn f() { other!(a, Some(x) if x > 1); }";
         assert!(comma_exprs(&macros_of(not_one)[0]).is_none());
+    }
+
+    #[test]
+    fn a_message_sends_when_its_arguments_await_or_send() {
+        let sends_in = |text: &str| sends(&macros_of(text)[0].tokens);
+        assert!(sends_in(
+            "fn f() { info!(\"{:?}\", c.get(u).send().await); }"
+        ));
+        assert!(sends_in(
+            "fn f() { println!(\"{}\", agent.get(u).call()?.status()); }"
+        ));
+        assert!(!sends_in("fn f() { info!(\"sent {} to {}\", n, url); }"));
+        assert!(
+            !sends_in("fn f() { info!(\"await the send\"); }"),
+            "words in the text"
+        );
     }
 
     #[test]
