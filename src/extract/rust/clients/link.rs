@@ -90,12 +90,12 @@ impl Cx<'_, '_> {
     /// exporter's `with_http_client(LoggingHttpClient::new(..))`): it sends under the
     /// consumer's deadline.
     fn kept_for_consumer(&self, (fi, hi): HandleId) -> bool {
-        let consumed =
-            |t: &str| (self.package.iter()).any(|(_, f)| f.consumer_types.iter().any(|c| c == t));
-        (self.package[fi].1.field_binds.iter())
-            .filter(|(_, h)| *h == hi)
-            .filter_map(|(key, _)| key.split_once('.'))
-            .any(|(ty, _)| consumed(ty))
+        let consumed = &self.t.consumer_types;
+        !consumed.is_empty()
+            && (self.package[fi].1.field_binds.iter())
+                .filter(|(_, h)| *h == hi)
+                .filter_map(|(key, _)| key.split_once('.'))
+                .any(|(ty, _)| consumed.contains(ty))
     }
 
     /// Judges client `client`, handle `hi` of package file `fi`, and each request
@@ -513,6 +513,8 @@ struct Tables<'p> {
     guarded_fns: HashSet<&'p str>,
     /// Fields the package's listeners bind ([`super::bound`]).
     bound: HashSet<&'p str>,
+    /// Types whose value a timeout consumer is handed ([`FileFacts::consumer_types`]).
+    consumer_types: HashSet<&'p str>,
 }
 
 impl<'p> Tables<'p> {
@@ -538,6 +540,7 @@ impl<'p> Tables<'p> {
             sites,
             guarded_fns: names(|f| &f.breaker_callees),
             bound: names(|f| &f.bound_fields),
+            consumer_types: names(|f| &f.consumer_types),
         }
     }
 }

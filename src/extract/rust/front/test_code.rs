@@ -174,13 +174,10 @@ fn test_or_its_feature(tokens: TokenStream) -> bool {
             .all(|p| holds_only_where(p, &|simple| is_test_part(simple, true)))
 }
 
-/// A one-word feature that names tests or mocks: `test`, `tests`, `testing`, `mock`,
-/// `mocks`.
+/// A one-word feature that names tests: `test`, `tests`, `testing` (a lone `mock` is
+/// test code wherever it stands: [`mock_feature`]).
 fn lone_test_feature(literal: &str) -> bool {
-    matches!(
-        literal.trim_matches('"'),
-        "test" | "tests" | "testing" | "mock" | "mocks"
-    )
+    matches!(literal.trim_matches('"'), "test" | "tests" | "testing")
 }
 
 /// A feature named for mocks alone (`mock`, `mocks`): it swaps the program's
