@@ -23,6 +23,14 @@ pub enum Target {
         field: String,
         or: Option<Box<Target>>,
     },
+    /// An address a function of the package returns (`let url =
+    /// state.portal_url(key).await?`), by the function's name: its address when the
+    /// package's functions of that name return one ([`FileFacts::address_fns`]), else
+    /// `or`. Only a request's call carries one.
+    Returned {
+        func: String,
+        or: Option<Box<Target>>,
+    },
 }
 
 /// One method call in a chain: `.timeout(Duration::from_secs(5))`.
@@ -224,6 +232,11 @@ pub struct FileFacts {
     /// of that name is a self-probe (`clients::bound`).
     #[serde(default)]
     pub bound_fields: Vec<String>,
+    /// The file's functions named for an address that return text or a URL, each with
+    /// the one address it returns (a local one or a constant), `None` when it returns
+    /// anything else (`clients::address_fns`).
+    #[serde(default)]
+    pub address_fns: Vec<(String, Option<Target>)>,
     /// The modules and file names the file's text declares ([`super::modules`]): which
     /// files of its package are compiled at all.
     pub declared: super::modules::Declared,

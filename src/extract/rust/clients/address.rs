@@ -58,8 +58,9 @@ impl Visitor<'_, '_> {
     /// The address a call on a client's chain names: a local one in any argument,
     /// else its first argument's. None for a method that sets where the client's own
     /// end binds (`local_address(bind_ip)`, `interface(..)`): no destination.
-    /// A host written from a field's value is kept with it ([`Target::HostField`]),
-    /// unless the address is local or a constant's already.
+    /// A host written from a field's value is kept with it ([`Target::HostField`]), and
+    /// an address a function returns with the function ([`Target::Returned`]), unless
+    /// the address is local or a constant's already.
     pub(super) fn call_target(&mut self, m: &ExprMethodCall) -> Option<Target> {
         let sets_own_end = with_ident_str(&m.method, |n| {
             ["local", "bind", "interface", "source"]
@@ -75,13 +76,22 @@ impl Visitor<'_, '_> {
         match target {
             Some(Target::Local(w)) if w != "a health probe" => Some(Target::Local(w)),
             Some(t @ Target::Const(_)) => Some(t),
-            t => match m.args.first().and_then(|a| self.host_field(a)) {
-                Some(field) => Some(Target::HostField {
-                    field,
-                    or: t.map(Box::new),
-                }),
-                None => t,
-            },
+            t => {
+                let first = m.args.first()?;
+                if let Some(field) = self.host_field(first) {
+                    return Some(Target::HostField {
+                        field,
+                        or: t.map(Box::new),
+                    });
+                }
+                match self.returned_by(first) {
+                    Some(func) => Some(Target::Returned {
+                        func,
+                        or: t.map(Box::new),
+                    }),
+                    None => t,
+                }
+            }
         }
     }
 

@@ -14,7 +14,7 @@
 //!
 //! [`FileFacts::bound_fields`]: crate::extract::rust::facts::FileFacts::bound_fields
 
-use rustc_hash::FxHashSet as HashSet;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use syn::Expr;
 
 use super::listener::OWN_LISTENER;
@@ -182,15 +182,26 @@ fn field_member(f: &syn::ExprField) -> Option<String> {
     }
 }
 
+/// What the link step resolves a request's address by: the fields the package's
+/// listeners bind, and the addresses its functions return ([`super::address_fns`]).
+#[derive(Default)]
+pub(super) struct Addresses<'p> {
+    pub(super) bound: HashSet<&'p str>,
+    pub(super) fns: HashMap<&'p str, Option<&'p Target>>,
+}
+
 /// A request's address at the link step: a host written from a field some listener
-/// of the package binds (`bound`) is this program's own listener; another host field
-/// is what was written otherwise.
-pub(super) fn resolve(t: &Target, bound: &HashSet<&str>) -> Option<Target> {
+/// of the package binds is this program's own listener; another host field is what
+/// was written otherwise; an address a function returns is that function's.
+pub(super) fn resolve(t: &Target, addresses: &Addresses) -> Option<Target> {
     match t {
-        Target::HostField { field, .. } if bound.contains(field.as_str()) => {
+        Target::HostField { field, .. } if addresses.bound.contains(field.as_str()) => {
             Some(Target::Local(OWN_LISTENER.to_string()))
         }
         Target::HostField { or, .. } => or.as_deref().cloned(),
+        Target::Returned { func, or } => {
+            super::address_fns::resolve(func, or.as_deref(), &addresses.fns)
+        }
         t => Some(t.clone()),
     }
 }
@@ -228,7 +239,10 @@ mod tests {
             field: field.to_string(),
             or: Some(Box::new(probe.clone())),
         };
-        let bound: HashSet<&str> = ["http_addr"].into_iter().collect();
+        let bound = Addresses {
+            bound: ["http_addr"].into_iter().collect(),
+            fns: HashMap::default(),
+        };
         let own = Some(Target::Local(OWN_LISTENER.to_string()));
         assert_eq!(resolve(&host("http_addr"), &bound), own);
         assert_eq!(resolve(&host("upstream_addr"), &bound), Some(probe));

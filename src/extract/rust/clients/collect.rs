@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use super::address_fns::address_fn;
 use super::entries::values::{derives_cli, is_subcommand_field};
 use super::syntax::{segments, target_of};
 use crate::extract::rust::catalog::Catalog;
@@ -40,6 +41,8 @@ pub(super) struct Collector<'c> {
     pub cli_enum_names: Vec<String>,
     /// The variants of the file's command-line parser enums, whatever they carry.
     pub cli_variant_names: Vec<String>,
+    /// Functions named for an address and what they return ([`super::address_fns`]).
+    pub address_fns: Vec<(String, Option<Target>)>,
 }
 
 /// [`unwrapped_type_path`] as segments.
@@ -68,6 +71,7 @@ impl<'c> Collector<'c> {
             cli_enum: false,
             cli_enum_names: Vec::new(),
             cli_variant_names: Vec::new(),
+            address_fns: Vec::new(),
         }
     }
 
@@ -100,8 +104,12 @@ impl<'c> Collector<'c> {
                 Decl::Const(name, expr) => {
                     if let Some(Target::Literal(s)) = target_of(expr) {
                         self.consts.insert(name.to_string(), s);
+                    } else if let Some(ip) = loopback_ip(expr) {
+                        self.consts.insert(name.to_string(), ip.to_string());
                     }
                 }
+                Decl::Fn(f) => self.address_fns.extend(address_fn(&f.sig, &f.block)),
+                Decl::Method(f) => self.address_fns.extend(address_fn(&f.sig, &f.block)),
                 // `pub type MdsClient = Client<MdsGrpcClient>`: the alias and the
                 // last segment of what it names.
                 Decl::Type(t) => {
@@ -109,7 +117,7 @@ impl<'c> Collector<'c> {
                         self.aliases.push((t.ident.to_string(), last.to_string()));
                     }
                 }
-                Decl::Use(_) | Decl::Fn(_) | Decl::Method(_) => {}
+                Decl::Use(_) => {}
             }
         }
     }
@@ -141,5 +149,40 @@ impl<'c> Collector<'c> {
                 self.field_types.push((name.to_string(), ty));
             }
         }
+    }
+}
+
+/// A constant naming this host's loopback address by value rather than in text
+/// (`IpAddr::V4(Ipv4Addr::LOCALHOST)`, `Ipv6Addr::LOCALHOST`, `Ipv4Addr::new(127, 0,
+/// 0, 1)`): the address, as a URL would write it, so a `format!("http://{}:{}",
+/// LOCALHOST_IP, port)` is this host's.
+fn loopback_ip(e: &syn::Expr) -> Option<&'static str> {
+    use syn::Expr;
+    match e {
+        Expr::Paren(p) => loopback_ip(&p.expr),
+        Expr::Path(p) => {
+            let mut segs = p.path.segments.iter().rev().map(|s| &s.ident);
+            let (last, ty) = (segs.next()?, segs.next()?);
+            match (ty.to_string().as_str(), last == "LOCALHOST") {
+                ("Ipv4Addr", true) => Some("127.0.0.1"),
+                ("Ipv6Addr", true) => Some("::1"),
+                _ => None,
+            }
+        }
+        Expr::Call(c) => {
+            let Expr::Path(f) = &*c.func else { return None };
+            let last = f.path.segments.last()?.ident.to_string();
+            match (last.as_str(), c.args.len()) {
+                ("V4" | "V6" | "from", 1) => loopback_ip(&c.args[0]),
+                ("new", 4) if f.path.segments.iter().any(|s| s.ident == "Ipv4Addr") => {
+                    let octets: Vec<String> = (c.args.iter())
+                        .map(|a| quote::ToTokens::to_token_stream(a).to_string())
+                        .collect();
+                    (octets == ["127", "0", "0", "1"]).then_some("127.0.0.1")
+                }
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }

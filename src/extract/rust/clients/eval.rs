@@ -4,9 +4,7 @@
 //! and whether its construction names this host. [`super::verdict`] judges the
 //! client from it.
 
-use rustc_hash::FxHashSet as HashSet;
-
-use super::bound::resolve;
+use super::bound::{resolve, Addresses};
 use crate::extract::rust::catalog::{has, ClientApi};
 use crate::extract::rust::facts::{ArgSource, CallFact, Chain, Target};
 use crate::tree::Span;
@@ -91,7 +89,7 @@ pub(super) fn eval_chains<'a>(
     api: &ClientApi,
     chains: impl Iterator<Item = (usize, &'a Chain)>,
     first_request: Option<Req>,
-    (home, bound): (usize, &HashSet<&str>),
+    (home, bound): (usize, &Addresses),
 ) -> Eval {
     let mut ev = Eval::default();
     let request_origin = first_request.is_some();

@@ -9,6 +9,7 @@
 // the default SipHash, and nothing here is attacker-keyed or iterated into output order.
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+use super::bound::Addresses;
 use super::flow::{factory_sites, Flow, HandleId};
 use super::nodes::call_node;
 use super::package::{one_shot, timed_closures};
@@ -511,8 +512,9 @@ struct Tables<'p> {
     sites: HashMap<HandleId, Vec<Vec<(usize, &'p Chain)>>>,
     /// Functions called inside a breaker's `call`: their calls are guarded one level down.
     guarded_fns: HashSet<&'p str>,
-    /// Fields the package's listeners bind ([`super::bound`]).
-    bound: HashSet<&'p str>,
+    /// Fields the package's listeners bind and addresses its functions return
+    /// ([`super::bound`]).
+    bound: Addresses<'p>,
     /// Types whose value a timeout consumer is handed ([`FileFacts::consumer_types`]).
     consumer_types: HashSet<&'p str>,
 }
@@ -539,7 +541,10 @@ impl<'p> Tables<'p> {
             streaming: names(|f| &f.streaming_fns),
             sites,
             guarded_fns: names(|f| &f.breaker_callees),
-            bound: names(|f| &f.bound_fields),
+            bound: Addresses {
+                bound: names(|f| &f.bound_fields),
+                fns: super::address_fns::table(package.iter().flat_map(|(_, f)| &f.address_fns)),
+            },
             consumer_types: names(|f| &f.consumer_types),
         }
     }

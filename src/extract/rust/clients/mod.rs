@@ -18,6 +18,7 @@ use crate::extract::rust::test_files::module_files;
 use crate::source::SourceFile;
 
 mod address;
+mod address_fns;
 mod bindings;
 mod bound;
 mod callgraph;
@@ -140,6 +141,9 @@ struct Scope {
     field_vars: FxHashMap<String, String>,
     /// Variables bound to a URL whose host is a field's value → the field.
     host_vars: FxHashMap<String, String>,
+    /// Variables bound to an address a function returns, or one extending it → the
+    /// function's name ([`address_fns`]).
+    returned_vars: FxHashMap<String, String>,
 }
 
 struct Visitor<'c, 'a> {
@@ -260,6 +264,7 @@ impl<'c, 'a> Visitor<'c, 'a> {
                 types: std::mem::take(&mut collector.types),
                 aliases: std::mem::take(&mut collector.aliases),
                 test_mods: std::mem::take(&mut collector.test_mods),
+                address_fns: std::mem::take(&mut collector.address_fns),
                 ..FileFacts::default()
             },
             scopes: vec![Scope::default()],

@@ -5,6 +5,7 @@
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+use super::bound::Addresses;
 pub(super) use super::eval::Req;
 use super::eval::{eval_chains, Eval, Found};
 use super::handed::{handed_bound, Handed};
@@ -52,7 +53,9 @@ pub(super) fn target_text(t: &Target, consts: &Consts, file: usize) -> Option<St
         Target::Const(name) => consts.get(file, name).map(str::to_string),
         Target::Local(_) => None,
         // Resolved at the link step ([`super::bound::resolve`]); what it was otherwise.
-        Target::HostField { or, .. } => or.as_deref().and_then(|t| target_text(t, consts, file)),
+        Target::HostField { or, .. } | Target::Returned { or, .. } => {
+            or.as_deref().and_then(|t| target_text(t, consts, file))
+        }
     }
 }
 
@@ -98,7 +101,7 @@ pub(super) fn judge_client(
     chains: &[(usize, &Chain)],
     sites: &[Vec<(usize, &Chain)>],
     first_request: Option<Req>,
-    (consts, bound): (&Consts, &HashSet<&str>),
+    (consts, bound): (&Consts, &Addresses),
 ) -> (Node, Vec<Req>, bool) {
     let ClientSite {
         api,
