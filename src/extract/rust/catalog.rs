@@ -521,10 +521,12 @@ impl Catalog {
     /// requests are any awaited call (`*`: a generated tonic client's RPCs): on a
     /// value whose client is known only at link time (a factory's), the chain yields
     /// a response from there on (`client.get_files(req).await?.into_inner()`).
-    pub fn may_request_awaited(&self, name: &str) -> bool {
-        self.clients
-            .iter()
-            .any(|c| has(&c.request_methods, "*") && c.is_request_method(name, true))
+    /// Only such a client of a crate the package depends on (`depends`): elsewhere an
+    /// awaited `loader.load().await` on a factory's value is no RPC.
+    pub fn may_request_awaited(&self, name: &str, depends: impl Fn(&str) -> bool) -> bool {
+        self.clients.iter().any(|c| {
+            has(&c.request_methods, "*") && c.is_request_method(name, true) && depends(&c.krate)
+        })
     }
 }
 

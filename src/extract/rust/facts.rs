@@ -250,6 +250,12 @@ pub struct FileFacts {
     pub routes: crate::extract::rust::routes::FileRoutes,
     /// A handle passed to a package function: (callee link key, argument index, handle).
     pub arg_passes: Vec<(String, usize, usize)>,
+    /// The same passes by the call's own handle ([`Origin::Call`]): (call handle,
+    /// argument index, handle passed). A function that returns what it was handed
+    /// (`fn with_agent(b: ClientBuilder) -> ClientBuilder { b.user_agent(..) }`)
+    /// hands it back: what is done with the call's value is done to the argument.
+    #[serde(default)]
+    pub call_args: Vec<(usize, usize, usize)>,
     /// A handle passed to a function of another package of the workspace, named by
     /// its path (`infra::check(&client)`): (function key, argument index, handle).
     #[serde(default)]

@@ -15,6 +15,11 @@ use crate::extract::rust::front::ident::with_ident_str;
 /// The field-key prefix of a branch placeholder ([`Visitor::one_of`]).
 const BRANCHES: &str = "#branches@";
 
+/// Whether a field placeholder's name is an `if`'s or `match`'s value ([`BRANCHES`]).
+pub(super) fn is_branches(name: &str) -> bool {
+    name.starts_with(BRANCHES)
+}
+
 /// Lazy cells whose constructor takes the closure that builds the value.
 const LAZY_CELLS: &[&str] = &["LazyLock", "Lazy", "LazyCell"];
 
@@ -292,6 +297,26 @@ impl Visitor<'_, '_> {
             self.bind_field(key.clone(), h);
         }
         Some(placeholder)
+    }
+
+    /// The catalogue APIs of the clients an `if`'s branches build, when handle `h` is
+    /// the placeholder of [`Self::one_of`] and every branch's value is a client built
+    /// in place; empty otherwise.
+    pub(super) fn branch_apis(&self, h: usize) -> Vec<usize> {
+        let Origin::Field { name } = &self.facts.handles[h].origin else {
+            return Vec::new();
+        };
+        if !name.starts_with(BRANCHES) {
+            return Vec::new();
+        }
+        let mut apis = Vec::new();
+        for (_, v) in self.facts.field_binds.iter().filter(|(k, _)| k == name) {
+            match &self.facts.handles[*v].origin {
+                Origin::Client(c) => apis.push(c.api),
+                _ => return Vec::new(),
+            }
+        }
+        apis
     }
 
     /// A function's returned values with each branch placeholder of [`Self::one_of`]

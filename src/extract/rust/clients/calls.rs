@@ -29,6 +29,13 @@ fn is_transparent(path: &syn::Path) -> bool {
 }
 
 impl Visitor<'_, '_> {
+    /// `config::Builder::from` as written or as imported: a service's configuration
+    /// builder (`aws_sdk_s3::config::Builder`).
+    fn sdk_config_builder(&self, segs: &[String]) -> bool {
+        let is_config = |p: &[String]| p.len() >= 3 && p[p.len() - 3] == "config";
+        is_config(segs) || self.imports.resolve(segs).iter().any(|p| is_config(p))
+    }
+
     /// [`Self::role`] of a path as written; most paths end in a name no catalogue
     /// entry ends in, and are turned down before the path is built.
     pub(super) fn path_role(&self, path: &syn::Path) -> Option<(PathRole, Vec<String>)> {
@@ -80,9 +87,10 @@ impl Visitor<'_, '_> {
             return self.channel_wrapper(c, &segs);
         }
         // A service's configuration built from a loaded shared one (the AWS SDKs'
-        // `aws_sdk_sns::config::Builder::from(&shared_config)`): what its chain sets
+        // `aws_sdk_sns::config::Builder::from(&shared_config)`, also as `Builder::from`
+        // after `use aws_sdk_s3::config::Builder`): what its chain sets
         // (`.timeout_config(..)`) is the loaded client's.
-        if n >= 3 && last == "from" && segs[n - 2] == "Builder" && segs[n - 3] == "config" {
+        if last == "from" && n >= 2 && segs[n - 2] == "Builder" && self.sdk_config_builder(&segs) {
             return self.args_keep_first(&c.args);
         }
         let mut passed = Vec::new();
@@ -118,10 +126,12 @@ impl Visitor<'_, '_> {
                 }
             },
         };
-        for (i, h) in passed {
+        for &(i, h) in &passed {
             self.facts.arg_passes.push((callee.clone(), i, h));
         }
-        Some(self.call_handle(callee))
+        let call = self.call_handle(callee);
+        (self.facts.call_args).extend(passed.into_iter().map(|(i, h)| (call, i, h)));
+        Some(call)
     }
 
     /// A generated client around a channel: `GreeterClient::new(channel)`, in a

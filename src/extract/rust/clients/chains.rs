@@ -137,12 +137,16 @@ impl Visitor<'_, '_> {
         if is_self(base) {
             if let (Some(ty), Some((first, _))) = (self.impl_type.clone(), calls.first()) {
                 let callee = format!("{ty}::{}", first.method);
+                let mut passed = Vec::new();
                 for (i, a) in first.args.iter().enumerate() {
                     if let Some(h) = self.expr(a) {
                         self.facts.arg_passes.push((callee.clone(), i, h));
+                        passed.push((i, h));
                     }
                 }
-                st.handle = Some(self.call_handle(callee));
+                let call = self.call_handle(callee);
+                (self.facts.call_args).extend(passed.into_iter().map(|(i, h)| (call, i, h)));
+                st.handle = Some(call);
                 return (st, 1);
             }
             return (st, 0);
@@ -274,6 +278,22 @@ impl Visitor<'_, '_> {
             Origin::Client(ref c) => Some(c.api),
             _ => None,
         });
+        if self.ctx.catalog.is_request_name(name) {
+            return true;
+        }
+        if let Some(a) = client_api {
+            return self.ctx.catalog.clients[a].is_request_method(name, awaited);
+        }
+        // The value of an `if` whose branches each build a client here: their APIs
+        // say (`let loader = if c { aws_config::defaults(..).region(r) } else {
+        // aws_config::defaults(..) }; loader.load().await` loads a configuration).
+        let branches = st.handle.map(|h| self.branch_apis(h)).unwrap_or_default();
+        if !branches.is_empty() {
+            let clients = &self.ctx.catalog.clients;
+            return branches
+                .iter()
+                .any(|&a| clients[a].is_request_method(name, awaited));
+        }
         // A value whose client the link step resolves (a factory's, a parameter, a
         // field): an awaited RPC of a `*` client ends its client part too.
         let unresolved = st.handle.is_some_and(|h| {
@@ -282,10 +302,7 @@ impl Visitor<'_, '_> {
                 Origin::Client(_) | Origin::Breaker { .. }
             )
         });
-        self.ctx.catalog.is_request_name(name)
-            || client_api
-                .is_some_and(|a| self.ctx.catalog.clients[a].is_request_method(name, awaited))
-            || (unresolved && awaited && self.ctx.catalog.may_request_awaited(name))
+        unresolved && awaited && (self.ctx.catalog).may_request_awaited(name, |k| self.depends(k))
     }
 
     /// Visits the arguments of one call, inside a timeout wrapper or a breaker guard

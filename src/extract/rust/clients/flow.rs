@@ -124,6 +124,7 @@ fn hand_overs(package: &[(usize, FileFacts)]) -> HashMap<HandleId, Vec<HandleId>
             passes.entry((fi, *h)).or_default().extend(uses);
         }
     }
+    hand_backs(package, &mut passes);
     for (fi, (_, facts)) in package.iter().enumerate() {
         for (callee, index, h) in &facts.arg_passes {
             let params = match callee.strip_prefix("*::") {
@@ -137,6 +138,58 @@ fn hand_overs(package: &[(usize, FileFacts)]) -> HashMap<HandleId, Vec<HandleId>
         }
     }
     passes
+}
+
+/// Values handed back: a function that returns its parameter `i` (`fn with_agent(b:
+/// ClientBuilder) -> ClientBuilder { b.user_agent("x") }`) gives each call the value
+/// passed there, so what is done with the call's value (`with_agent(builder)
+/// .timeout(d)`) is done to the argument. A factory returning such a call (`fn make()
+/// -> ClientBuilder { with_agent(Client::builder()) }`) hands its callers' chains on
+/// in [`factory_sites`].
+fn hand_backs(package: &[(usize, FileFacts)], passes: &mut HashMap<HandleId, Vec<HandleId>>) {
+    let mut handed_back: HashSet<(&str, usize)> = HashSet::default();
+    for (_, facts) in package {
+        for f in &facts.fns {
+            for &h in &f.returns {
+                if let Origin::Param { function, index } = &facts.handles[h].origin {
+                    if function.as_str() == f.name {
+                        handed_back.insert((f.name.as_str(), *index));
+                    }
+                }
+            }
+        }
+    }
+    if handed_back.is_empty() {
+        return;
+    }
+    for (fi, (_, facts)) in package.iter().enumerate() {
+        for &(call, index, h) in &facts.call_args {
+            let Origin::Call { callee } = &facts.handles[call].origin else {
+                continue;
+            };
+            if handed_back.contains(&(callee.as_str(), index)) {
+                passes.entry((fi, h)).or_default().push((fi, call));
+            }
+        }
+    }
+}
+
+/// The values call `(cf, ch)` passed as argument `index`, each branch of an `if`
+/// passed there (`let l = if c { A } else { B }; creds(l)`) on its own.
+fn handed_back(package: &[(usize, FileFacts)], (cf, ch): HandleId, index: usize) -> Vec<HandleId> {
+    let facts = &package[cf].1;
+    let passed = (facts.call_args.iter()).filter(|(call, i, _)| *call == ch && *i == index);
+    let mut out = Vec::new();
+    for &(_, _, h) in passed {
+        match &facts.handles[h].origin {
+            Origin::Field { name } if super::bindings::is_branches(name) => {
+                let bound = facts.field_binds.iter().filter(|(k, _)| k == name);
+                out.extend(bound.map(|(_, b)| (cf, *b)));
+            }
+            _ => out.push((cf, h)),
+        }
+    }
+    out
 }
 
 /// Whether code of package file `from` can name a function or static of file `to`:
@@ -220,29 +273,39 @@ pub(super) fn factory_sites<'p>(
                 continue;
             }
             let own = flow.chains_of(package, fi, hi);
-            let mut stack = vec![(callee.as_str(), own, 0usize, fi)];
-            while let Some((callee, chains, depth, from)) = stack.pop() {
+            let mut stack = vec![(callee.as_str(), own, 0usize, fi, (fi, hi))];
+            while let Some((callee, chains, depth, from, call)) = stack.pop() {
                 let returns = flow.returns.get(callee).into_iter().flatten();
                 let reaches = |tf: usize| {
                     visible(package, from, tf) && (tf == from || !own_fns[from].contains(callee))
                 };
                 for &(tf, th) in returns.filter(|(tf, _)| reaches(*tf)) {
-                    let target = &package[tf].1.handles[th];
-                    match &target.origin {
-                        Origin::Client(_) => {
-                            sites.entry((tf, th)).or_default().push(chains.clone());
+                    // A function handing back its parameter (`fn creds(l: ConfigLoader)
+                    // -> ConfigLoader`): the value is what this call passed there.
+                    let values = match &package[tf].1.handles[th].origin {
+                        Origin::Param { function, index } if function.as_str() == callee => {
+                            handed_back(package, call, *index)
                         }
-                        Origin::Call { callee: next } if depth + 1 < MAX_FACTORY_DEPTH => {
-                            let mut more = chains.clone();
-                            more.extend(target.chains.get().iter().map(|c| (tf, c)));
-                            stack.push((next.as_str(), more, depth + 1, tf));
+                        _ => vec![(tf, th)],
+                    };
+                    for (vf, vh) in values {
+                        let value = &package[vf].1.handles[vh];
+                        match &value.origin {
+                            Origin::Client(_) => {
+                                sites.entry((vf, vh)).or_default().push(chains.clone());
+                            }
+                            Origin::Call { callee: next } if depth + 1 < MAX_FACTORY_DEPTH => {
+                                let mut more = chains.clone();
+                                more.extend(value.chains.get().iter().map(|c| (vf, c)));
+                                stack.push((next.as_str(), more, depth + 1, vf, (vf, vh)));
+                            }
+                            Origin::Call { .. }
+                            | Origin::Workspace { .. }
+                            | Origin::Breaker { .. }
+                            | Origin::Param { .. }
+                            | Origin::Field { .. }
+                            | Origin::Static { .. } => {}
                         }
-                        Origin::Call { .. }
-                        | Origin::Workspace { .. }
-                        | Origin::Breaker { .. }
-                        | Origin::Param { .. }
-                        | Origin::Field { .. }
-                        | Origin::Static { .. } => {}
                     }
                 }
             }

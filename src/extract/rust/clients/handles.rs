@@ -228,5 +228,10 @@ pub(super) fn prune(mut facts: FileFacts, fallbacks: &[usize]) -> FileFacts {
     for (_, h) in facts.field_binds.iter_mut().chain(&mut facts.static_binds) {
         *h = new_index[*h];
     }
+    // A call whose value nothing was done with hands nothing back.
+    facts.call_args.retain(|(call, _, _)| keep[*call]);
+    for (call, _, h) in &mut facts.call_args {
+        (*call, *h) = (new_index[*call], new_index[*h]);
+    }
     facts
 }

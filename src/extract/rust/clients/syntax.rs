@@ -358,6 +358,7 @@ pub(super) fn may_be_client(ty: &syn::Type) -> bool {
                     "Endpoint",
                     "Connection",
                     "Http",
+                    "ConfigLoader",
                 ]
                 .iter()
                 .any(|k| holds(l, k))
