@@ -283,6 +283,16 @@ pub struct FileFacts {
     /// dependencies, no server or consumer framework): why, in words.
     #[serde(default)]
     pub one_shot: Option<String>,
+    /// The same, for a package that also depends on a server framework
+    /// (`[dependencies] axum`), and the names of those frameworks
+    /// (`clients::package::one_shot_by_deps`): a one-shot tool when only its tests
+    /// name them ([`Self::servers_in_tests`]).
+    #[serde(default)]
+    pub one_shot_but_serves: Option<(String, Vec<String>)>,
+    /// The file's test modules name one of those frameworks (`axum::Router::new()`
+    /// in a test's stand-in server).
+    #[serde(default)]
+    pub servers_in_tests: bool,
     /// The file is a library root (`src/lib.rs`): the package is a library, whose
     /// callers may be long-running whatever its own dependencies.
     #[serde(default)]

@@ -149,6 +149,10 @@ pub fn summarize(source: &SourceFile, ctx: &Ctx) -> Result<FileFacts, FileError>
             facts.test_files = test_files::module_files(&source.path, &facts.test_mods);
             facts.test_code = front::test_code::is_test(&file.attrs);
             facts.test_bodies = test_bodies.iter().map(|r| (r.start, r.end)).collect();
+            if let Some((_, servers)) = &facts.one_shot_but_serves {
+                facts.servers_in_tests =
+                    clients::package::servers_in_tests(&source.text, &test_bodies, servers);
+            }
             facts.declared = declared;
             Ok(facts)
         }

@@ -78,6 +78,22 @@ pub struct OneShot {
     /// (`tonic::transport::Server`), not a client (`tonic::transport::Channel`).
     #[serde(default)]
     pub server_side: Vec<String>,
+    /// Paths into a `service` crate that name what clients use too (`axum::body`,
+    /// `axum::http`: axum re-exports the `http` types and a request body a hyper
+    /// client sends): naming them shows no server.
+    #[serde(default)]
+    pub not_serving: Vec<String>,
+}
+
+impl OneShot {
+    /// Whether a path (`axum::body::Body::empty`) starts with a [`Self::not_serving`]
+    /// one.
+    pub fn names_no_server(&self, path: &[String]) -> bool {
+        self.not_serving.iter().any(|n| {
+            let mut want = n.split("::");
+            path.iter().zip(want.by_ref()).all(|(a, b)| a == b) && want.next().is_none()
+        })
+    }
 }
 
 impl OneShot {
@@ -118,6 +134,19 @@ impl BrowserLogin {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_path_into_a_servers_shared_types_names_no_server() {
+        let shape = super::OneShot {
+            not_serving: vec!["axum::body".to_string()],
+            ..Default::default()
+        };
+        let path = |p: &str| p.split("::").map(String::from).collect::<Vec<_>>();
+        assert!(shape.names_no_server(&path("axum::body::Body::empty")));
+        assert!(!shape.names_no_server(&path("axum::Router::new")));
+        assert!(!shape.names_no_server(&path("axum")));
+        assert!(!shape.names_no_server(&path("axum::bodyx::B")));
+    }
+
     use super::BrowserLogin;
 
     #[test]

@@ -45,7 +45,7 @@ mod link_key;
 mod listener;
 mod logins;
 mod nodes;
-mod package;
+pub(crate) mod package;
 mod periodic;
 mod pools;
 mod request_path;
@@ -312,7 +312,7 @@ impl Visitor<'_, '_> {
         source: &SourceFile,
         collector: &Collector,
     ) {
-        self.facts.one_shot = package::one_shot_by_deps(self.ctx);
+        (self.facts.one_shot, self.facts.one_shot_but_serves) = package::one_shot_by_deps(self.ctx);
         self.facts.private_mods = gates::private_mods(index);
         self.facts.wasm_files = module_files(&source.path, &collector.wasm_mods);
         self.facts.wasm_code = is_wasm_only(&file.attrs);

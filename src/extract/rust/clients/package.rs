@@ -103,25 +103,55 @@ fn bodies_calling<'p>(
 
 /// Why the package is a one-shot command-line tool, if it is one by its
 /// dependencies (see [`crate::extract::rust::catalog::OneShot`]).
-pub(super) fn one_shot_by_deps(ctx: &Ctx) -> Option<String> {
-    let deps = ctx.deps?;
+pub(super) fn one_shot_by_deps(ctx: &Ctx) -> (Option<String>, Option<(String, Vec<String>)>) {
+    let Some(deps) = ctx.deps else {
+        return (None, None);
+    };
     let shape = &ctx.catalog.one_shot;
+    let Some(cli) = shape
+        .cli
+        .iter()
+        .find(|c| deps.depends_on(&c.replace('-', "_")))
+    else {
+        return (None, None);
+    };
     // A crate that builds clients as well as servers (`tonic`, `hyper`, `tower`) makes
     // no service by the dependency alone: a file naming its server side does
     // (`tonic::transport::Server`: the package then runs long, see `note_server_side`).
-    if shape
-        .servers_only()
-        .any(|s| deps.depends_on(&s.replace('-', "_")))
-    {
-        return None;
+    let servers: Vec<String> = (shape.servers_only())
+        .map(|s| s.replace('-', "_"))
+        .filter(|s| deps.depends_on(s))
+        .collect();
+    if servers.is_empty() {
+        let why = format!(
+            "a one-shot command-line tool (it depends on `{cli}` and on no server or consumer framework)"
+        );
+        return (Some(why), None);
     }
-    let cli = shape
-        .cli
-        .iter()
-        .find(|c| deps.depends_on(&c.replace('-', "_")))?;
-    Some(format!(
-        "a one-shot command-line tool (it depends on `{cli}` and on no server or consumer framework)"
-    ))
+    let why = format!(
+        "a one-shot command-line tool (it depends on `{cli}`, and on `{}` for its tests only)",
+        servers.join("`, `")
+    );
+    (None, Some((why, servers)))
+}
+
+/// Whether a test module's text (`bodies`, byte ranges of `text`) names one of
+/// `servers` as a path (`axum::Router`, `use axum::{..}`).
+pub(crate) fn servers_in_tests(
+    text: &str,
+    bodies: &[std::ops::Range<usize>],
+    servers: &[String],
+) -> bool {
+    bodies.iter().any(|b| {
+        let body = text.get(b.clone()).unwrap_or("");
+        servers.iter().any(|s| {
+            let path = format!("{s}::");
+            memchr::memmem::find_iter(body.as_bytes(), path.as_bytes()).any(|at| {
+                let before = body[..at].chars().next_back();
+                !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+            })
+        })
+    })
 }
 
 /// Why the package is a one-shot command-line tool (its dependencies say so and none
@@ -140,7 +170,17 @@ pub(super) fn one_shot(package: &[(usize, FileFacts)]) -> Option<&str> {
     if serves {
         return None;
     }
-    package.iter().find_map(|(_, f)| f.one_shot.as_deref())
+    if let Some(why) = package.iter().find_map(|(_, f)| f.one_shot.as_deref()) {
+        return Some(why);
+    }
+    // Depending on a server framework its files name only in tests (fh's stand-in
+    // FlakeHub servers in `#[cfg(test)]` modules, axum in `[dependencies]`).
+    let tests_only = package.iter().any(|(_, f)| f.servers_in_tests);
+    (package
+        .iter()
+        .find_map(|(_, f)| f.one_shot_but_serves.as_ref()))
+    .filter(|_| tests_only)
+    .map(|(why, _)| why.as_str())
 }
 
 /// Whether client `hi` of file `fi` is a value only clients of other crates send
@@ -167,4 +207,35 @@ pub(super) fn unconsumed(
         || f.static_binds.iter().any(|(_, h)| *h == hi)
         || f.workspace_passes.iter().any(|(_, _, h)| *h == hi);
     !handed_on
+}
+
+#[cfg(test)]
+mod tests {
+    use super::servers_in_tests;
+
+    #[test]
+    fn a_server_is_named_in_tests_as_a_path() {
+        let text = "fn a() {} mod tests { fn s() -> axum::Router { todo() } } // my_axum::x";
+        let start = text.find("mod tests").expect("a test module");
+        let servers = ["axum".to_string()];
+        let (test, before) = (start..text.len(), 0..start);
+        assert!(servers_in_tests(
+            text,
+            std::slice::from_ref(&test),
+            &servers
+        ));
+        // Outside the test body, or only as part of another name: not named there.
+        assert!(!servers_in_tests(
+            text,
+            std::slice::from_ref(&before),
+            &servers
+        ));
+        let other = "mod tests { my_axum::x(); }";
+        let all = 0..other.len();
+        assert!(!servers_in_tests(
+            other,
+            std::slice::from_ref(&all),
+            &servers
+        ));
+    }
 }

@@ -292,11 +292,25 @@ impl Visitor<'_, '_> {
                 }
             }
         }
+        // Only a path from a crate a `not-serving` path starts with is built.
+        let shape = &self.ctx.catalog.one_shot;
+        let head = |f: &str| {
+            shape
+                .not_serving
+                .iter()
+                .any(|n| n.split("::").next() == Some(f))
+        };
+        let names_no_server = with_ident_str(&first.ident, head) && {
+            let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+            shape.names_no_server(&segments)
+        };
         with_ident_str(&first.ident, |name| {
             if server {
                 self.note_server_side(name);
             }
-            self.note_crate(name);
+            if !names_no_server {
+                self.note_crate(name);
+            }
             let own = |d| own_library(d, name).filter(|_| name != "crate");
             let package = self.ctx.deps.and_then(|d| d.local_package(name).or(own(d)));
             if let Some(package) = package {
@@ -421,8 +435,10 @@ impl Visitor<'_, '_> {
                 }
             }
         }
+        let shape = &self.ctx.catalog.one_shot;
         let firsts: Vec<String> = paths
             .into_iter()
+            .filter(|p| !shape.names_no_server(p))
             .filter_map(|p| p.into_iter().next())
             .collect();
         for package in firsts {
