@@ -192,13 +192,13 @@ fn plain_variable(mut e: &Expr) -> Option<String> {
 
 /// What a `format!` string starts with: a variable named inline (`"{url}/x"`), or
 /// for `"{}"` the first argument (a variable, `self.base`).
-enum Leading {
+pub(super) enum Leading {
     Name(String),
     Expr(Box<Expr>),
 }
 
 /// [`Leading`] of a `format!`, when it starts with a placeholder.
-fn leading_argument(m: &syn::Macro) -> Option<Leading> {
+pub(super) fn leading_argument(m: &syn::Macro) -> Option<Leading> {
     let (fmt, _) = format_string(&m.tokens)?;
     let inner = fmt.strip_prefix('{')?.split(['}', ':']).next()?;
     if !inner.is_empty() {

@@ -21,11 +21,11 @@ use rustc_hash::FxHashMap as HashMap;
 use syn::visit::Visit;
 use syn::{Expr, ReturnType};
 
-use super::syntax::{format_string, target_of};
+use super::address::{leading_argument, Leading};
+use super::syntax::target_of;
 use super::Visitor;
 use crate::extract::rust::facts::Target;
 use crate::extract::rust::front::ident::with_ident_str;
-use crate::extract::rust::front::macros::comma_exprs;
 
 /// What a function named for an address returns: `(name, Some(address))` when every
 /// value it returns is the same local address or constant, `(name, None)` when it
@@ -238,13 +238,9 @@ impl Visitor<'_, '_> {
                 if self.scope().returned_vars.is_empty() {
                     return None;
                 }
-                let (fmt, _) = format_string(&m.mac.tokens)?;
-                let inner = fmt.strip_prefix('{')?.split(['}', ':']).next()?;
-                if inner.is_empty() {
-                    let args = comma_exprs(&m.mac)?;
-                    self.returned_by(args.get(1)?)
-                } else {
-                    self.scope().returned_vars.get(inner).cloned()
+                match leading_argument(&m.mac)? {
+                    Leading::Name(name) => self.scope().returned_vars.get(&name).cloned(),
+                    Leading::Expr(e) => self.returned_by(&e),
                 }
             }
             _ => None,
