@@ -256,6 +256,12 @@ pub struct FileFacts {
     /// hands it back: what is done with the call's value is done to the argument.
     #[serde(default)]
     pub call_args: Vec<(usize, usize, usize)>,
+    /// Clients stored beside an empty address in one struct literal (`Self { client:
+    /// Client::new(), domain: String::new() }` in a `Default`), by the field's key: a
+    /// placeholder, when another value of the package fills that field with a client
+    /// (`clients::placeholders`).
+    #[serde(default)]
+    pub placeholders: Vec<(String, usize)>,
     /// A handle passed to a function of another package of the workspace, named by
     /// its path (`infra::check(&client)`): (function key, argument index, handle).
     #[serde(default)]

@@ -66,6 +66,7 @@ impl Visitor<'_, '_> {
     pub(super) fn struct_literal(&mut self, s: &syn::ExprStruct) {
         let ty = s.path.segments.last().map(|t| t.ident.to_string());
         let ty = ty.filter(|t| t != "Self");
+        let placeholder = self.has_empty_address(s);
         for f in &s.fields {
             if let syn::Member::Named(n) = &f.member {
                 self.note_local_field(ty.as_deref(), n, &f.expr);
@@ -73,7 +74,11 @@ impl Visitor<'_, '_> {
             let h = self.expr(&f.expr);
             if let (Some(h), syn::Member::Named(n)) = (h, &f.member) {
                 let name = n.to_string();
-                self.bind_field(self.field_key(ty.as_deref(), &name), h);
+                let key = self.field_key(ty.as_deref(), &name);
+                if placeholder && matches!(self.facts.handles[h].origin, Origin::Client(_)) {
+                    self.facts.placeholders.push((key.clone(), h));
+                }
+                self.bind_field(key, h);
                 self.facts.static_binds.push((format!(".{name}"), h));
             }
         }
@@ -225,7 +230,10 @@ pub(super) fn prune(mut facts: FileFacts, fallbacks: &[usize]) -> FileFacts {
     {
         *h = new_index[*h];
     }
-    for (_, h) in facts.field_binds.iter_mut().chain(&mut facts.static_binds) {
+    for (_, h) in (facts.field_binds.iter_mut())
+        .chain(&mut facts.static_binds)
+        .chain(&mut facts.placeholders)
+    {
         *h = new_index[*h];
     }
     // A call whose value nothing was done with hands nothing back.

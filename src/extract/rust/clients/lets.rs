@@ -39,6 +39,7 @@ impl<'ast> Visitor<'_, '_> {
                 }
                 self.note_address_let(name, &init.expr);
                 self.note_returned_let(name, &init.expr);
+                self.note_empty_let(name, &init.expr);
                 if self.layer_text && self.holds_timeout_layer(&init.expr) {
                     self.scope().timeout_layers.insert(name.to_string());
                 }

@@ -209,7 +209,9 @@ impl Cx<'_, '_> {
         }
         let legacy = library.legacy.get(&api).copied();
         let entry_api = self.catalog.clients.get(legacy.unwrap_or(api))?;
-        if super::package::unconsumed(entry_api, api, self.package, fi, hi) {
+        if super::package::unconsumed(entry_api, api, self.package, fi, hi)
+            || super::placeholders::is_placeholder(self.package, (fi, hi))
+        {
             return None;
         }
         Some(entry_api)

@@ -47,6 +47,7 @@ mod logins;
 mod nodes;
 pub(crate) mod package;
 mod periodic;
+mod placeholders;
 mod pools;
 mod request_path;
 mod returned;
@@ -144,6 +145,8 @@ struct Scope {
     /// Variables bound to an address a function returns, or one extending it → the
     /// function's name ([`address_fns`]).
     returned_vars: FxHashMap<String, String>,
+    /// Variables named for an address bound to empty text ([`placeholders`]).
+    empty_vars: rustc_hash::FxHashSet<String>,
 }
 
 struct Visitor<'c, 'a> {
@@ -422,6 +425,7 @@ impl Visitor<'_, '_> {
             Expr::Call(c) => self.call(c),
             Expr::MethodCall(_) => self.method_chain(e),
             Expr::Assign(a) => {
+                self.note_assign(&a.left);
                 let h = self.expr(&a.right);
                 self.bind(&a.left, h);
                 None
