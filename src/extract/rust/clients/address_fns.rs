@@ -34,10 +34,10 @@ pub(super) fn address_fn(
     sig: &syn::Signature,
     body: &syn::Block,
 ) -> Option<(String, Option<Target>)> {
-    let name = sig.ident.to_string();
-    if !address_name(&name) || !returns_text(&sig.output) {
+    if !with_ident_str(&sig.ident, address_name) || !returns_text(&sig.output) {
         return None;
     }
+    let name = sig.ident.to_string();
     let mut leaves = Vec::new();
     if let Some(syn::Stmt::Expr(tail, None)) = body.stmts.last() {
         leaves_of(tail, &mut leaves);
@@ -218,14 +218,14 @@ impl Visitor<'_, '_> {
             };
         }
         match e {
+            // Names are built only when they say address (lets are many).
             Expr::MethodCall(m) => {
-                let name = m.method.to_string();
-                address_name(&name).then_some(name)
+                with_ident_str(&m.method, address_name).then(|| m.method.to_string())
             }
             Expr::Call(c) => {
                 let Expr::Path(p) = &*c.func else { return None };
-                let name = p.path.segments.last()?.ident.to_string();
-                address_name(&name).then_some(name)
+                let last = &p.path.segments.last()?.ident;
+                with_ident_str(last, address_name).then(|| last.to_string())
             }
             Expr::Path(p) => {
                 let vars = &self.scope().returned_vars;

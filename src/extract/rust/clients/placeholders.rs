@@ -11,36 +11,38 @@ use syn::Expr;
 
 use super::Visitor;
 use crate::extract::rust::facts::{FileFacts, Origin};
+use crate::extract::rust::front::ident::with_ident_str;
 
 impl Visitor<'_, '_> {
     /// Whether a struct literal fills a field named for an address with empty text,
-    /// written in place or through a variable bound to it.
+    /// written in place or through a variable bound to it. Names are read without
+    /// building them, first (struct literals are many).
     pub(super) fn has_empty_address(&mut self, s: &syn::ExprStruct) -> bool {
+        let vars = self.scopes.last().map(|s| &s.empty_vars);
         s.fields.iter().any(|f| {
             let syn::Member::Named(n) = &f.member else {
                 return false;
             };
-            if !address_field(&n.to_string()) {
+            if !with_ident_str(n, address_field) {
                 return false;
             }
-            match &f.expr {
-                Expr::Path(p) => p
+            match (&f.expr, vars) {
+                (Expr::Path(p), Some(vars)) => p
                     .path
                     .get_ident()
-                    .is_some_and(|v| self.scope().empty_vars.contains(&v.to_string())),
-                e => is_empty_text(e),
+                    .is_some_and(|v| !vars.is_empty() && with_ident_str(v, |v| vars.contains(v))),
+                (e, _) => is_empty_text(e),
             }
         })
     }
 
-    /// After `let name = <init>`: whether the variable holds empty text.
-    /// A `let` that binds anything else, or an assignment (`domain = v;`), ends it.
+    /// After `let name = <init>`: whether the variable holds empty text. A `let` that
+    /// binds anything else, or an assignment (`domain = v;`), ends it.
     pub(super) fn note_empty_let(&mut self, name: &proc_macro2::Ident, init: &Expr) {
-        let name = name.to_string();
-        if is_empty_text(init) && address_field(&name) {
-            self.scope().empty_vars.insert(name);
+        if with_ident_str(name, address_field) && is_empty_text(init) {
+            self.scope().empty_vars.insert(name.to_string());
         } else if !self.scope().empty_vars.is_empty() {
-            self.scope().empty_vars.remove(&name);
+            with_ident_str(name, |n| self.scope().empty_vars.remove(n));
         }
     }
 
@@ -51,7 +53,7 @@ impl Visitor<'_, '_> {
         }
         if let Expr::Path(p) = left {
             if let Some(v) = p.path.get_ident() {
-                self.scope().empty_vars.remove(&v.to_string());
+                with_ident_str(v, |v| self.scope().empty_vars.remove(v));
             }
         }
     }
@@ -77,24 +79,20 @@ fn is_empty_text(e: &Expr) -> bool {
             let Expr::Path(p) = &*c.func else {
                 return false;
             };
-            let segs: Vec<String> = p
-                .path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect();
-            match (segs.as_slice(), c.args.len()) {
-                ([s, m], 0) if s == "String" && (m == "new" || m == "default") => true,
-                ([s, m], 1) if s == "String" && m == "from" => is_empty_text(&c.args[0]),
-                ([some], 1) if some == "Some" => is_empty_text(&c.args[0]),
+            let segs = &p.path.segments;
+            let is = |i: usize, w: &str| segs[i].ident == w;
+            match (segs.len(), c.args.len()) {
+                (2, 0) => is(0, "String") && (is(1, "new") || is(1, "default")),
+                (2, 1) => is(0, "String") && is(1, "from") && is_empty_text(&c.args[0]),
+                (1, 1) => is(0, "Some") && is_empty_text(&c.args[0]),
                 _ => false,
             }
         }
         Expr::MethodCall(m) if m.args.is_empty() => {
-            matches!(
-                m.method.to_string().as_str(),
-                "into" | "to_string" | "to_owned"
-            ) && is_empty_text(&m.receiver)
+            is_empty_text(&m.receiver)
+                && with_ident_str(&m.method, |n| {
+                    matches!(n, "into" | "to_string" | "to_owned")
+                })
         }
         _ => false,
     }
