@@ -53,6 +53,7 @@ mod request_path;
 mod returned;
 mod roles;
 pub mod runners;
+mod scope;
 mod syntax;
 mod timed;
 pub(crate) use listener::names_own_listener;
@@ -70,6 +71,7 @@ mod wrappers;
 
 use collect::Collector;
 use handles::prune;
+use scope::Scope;
 pub use syntax::macro_exprs;
 use syntax::*;
 
@@ -110,43 +112,6 @@ pub fn summarize_file(
         .map(|&(h, _)| h);
     v.fallbacks.extend(unused.collect::<Vec<_>>());
     prune(v.facts, &v.fallbacks)
-}
-
-#[derive(Default)]
-struct Scope {
-    vars: FxHashMap<String, usize>,
-    /// Methods called on variables that are not handles (`req.set_timeout(d)`).
-    var_methods: FxHashMap<String, Vec<String>>,
-    /// The function's parameters typed as a request (`req: Request<T>`): a call
-    /// passing one sends what a caller made ([`handed`]).
-    request_params: rustc_hash::FxHashSet<String>,
-    returns: Vec<usize>,
-    /// Closures bound by `let` → their link key (`<fn>::{closure name}`).
-    closures: FxHashMap<String, String>,
-    /// Requests not yet awaited, bound by `let` (`let fut = client.get(u).send();`)
-    /// → (handle, chain index): a timeout wrapper given the variable bounds them.
-    pending: FxHashMap<String, (usize, usize)>,
-    /// Futures of `async` blocks bound by `let` (`let getter = async {
-    /// reqwest::get(uri).await?.text().await };`) → the requests made inside: a
-    /// timeout wrapper given the variable (`timeout(d, getter)`) bounds them all.
-    pending_blocks: FxHashMap<String, Vec<(usize, usize)>>,
-    /// Addresses bound by `let` that are no remote integration (`let url =
-    /// format!("http://{addr}/healthcheck")`): a request given the variable is local;
-    /// or whose host is a constant's (`format!("http://{IMPORTER_IP}:{port}/beat")`):
-    /// the request's address is the constant's value, local or not.
-    local_targets: FxHashMap<String, Target>,
-    /// Variables bound to a timeout layer (`let timeout = TimeoutLayer::new(d);`):
-    /// `.layer(timeout)` adds one.
-    timeout_layers: rustc_hash::FxHashSet<String>,
-    /// Variables bound to a field's value (`let addr = config.http_addr;`) → the field.
-    field_vars: FxHashMap<String, String>,
-    /// Variables bound to a URL whose host is a field's value → the field.
-    host_vars: FxHashMap<String, String>,
-    /// Variables bound to an address a function returns, or one extending it → the
-    /// function's name ([`address_fns`]).
-    returned_vars: FxHashMap<String, String>,
-    /// Variables named for an address bound to empty text ([`placeholders`]).
-    empty_vars: rustc_hash::FxHashSet<String>,
 }
 
 struct Visitor<'c, 'a> {
