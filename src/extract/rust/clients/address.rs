@@ -213,11 +213,18 @@ pub(super) fn leading_argument(m: &syn::Macro) -> Option<Leading> {
 }
 
 /// A method that hands on the same text: a borrow or a copy of an address.
-fn same_text(method: &syn::Ident) -> bool {
+pub(super) fn same_text(method: &syn::Ident) -> bool {
     with_ident_str(method, |m| {
         matches!(
             m,
             "as_str" | "as_ref" | "clone" | "to_string" | "to_owned" | "as_deref"
         )
     })
+}
+
+/// Whether a snake-case name has one of `words` among its words (`http_addr` has
+/// `addr`), in any case: how a field, variable or function says it holds an address.
+pub(super) fn has_word(name: &str, words: &[&str]) -> bool {
+    name.split('_')
+        .any(|w| words.iter().any(|x| w.eq_ignore_ascii_case(x)))
 }

@@ -21,7 +21,7 @@ use rustc_hash::FxHashMap as HashMap;
 use syn::visit::Visit;
 use syn::{Expr, ReturnType};
 
-use super::address::{leading_argument, Leading};
+use super::address::{has_word, leading_argument, same_text, Leading};
 use super::syntax::target_of;
 use super::Visitor;
 use crate::extract::rust::facts::Target;
@@ -64,11 +64,7 @@ pub(super) fn address_fn(
 /// A name that says the function gives an address (`portal_url`, `get_endpoint`,
 /// `base_uri`, `server_addr`).
 fn address_name(name: &str) -> bool {
-    name.split('_').any(|w| {
-        ["url", "uri", "addr", "address", "endpoint"]
-            .iter()
-            .any(|x| w.eq_ignore_ascii_case(x))
-    })
+    has_word(name, &["url", "uri", "addr", "address", "endpoint"])
 }
 
 /// A return type of text or a URL, maybe in a `Result` or `Option`.
@@ -248,14 +244,10 @@ impl Visitor<'_, '_> {
     }
 }
 
-/// A method that hands on the same value (`as_str`, `clone`, `unwrap`).
+/// A method that hands on the same value: the same text ([`same_text`]), or what an
+/// `Option` or `Result` holds (`unwrap`, `expect`).
 fn same_value(method: &syn::Ident) -> bool {
-    with_ident_str(method, |m| {
-        matches!(
-            m,
-            "as_str" | "as_ref" | "clone" | "to_string" | "to_owned" | "unwrap" | "expect"
-        )
-    })
+    same_text(method) || method == "unwrap" || method == "expect"
 }
 
 #[cfg(test)]

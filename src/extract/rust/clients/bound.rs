@@ -166,13 +166,10 @@ fn bind_args(mut e: &Expr) -> Vec<&Expr> {
 /// A field name that says it holds an address (`http_addr`, `listen_address`,
 /// `bind_host`, `socket`, `endpoint`), not a value a program stores (`email`).
 fn address_word(name: &str) -> bool {
-    (name.split('_')).any(|w| {
-        [
-            "addr", "address", "host", "socket", "endpoint", "listen", "bind",
-        ]
-        .iter()
-        .any(|x| w.eq_ignore_ascii_case(x))
-    })
+    let words = [
+        "addr", "address", "host", "socket", "endpoint", "listen", "bind",
+    ];
+    super::address::has_word(name, &words)
 }
 
 fn field_member(f: &syn::ExprField) -> Option<String> {

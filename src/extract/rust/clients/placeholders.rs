@@ -61,13 +61,10 @@ impl Visitor<'_, '_> {
 
 /// A field or variable named for where requests go (`domain`, `base_url`, `host`).
 fn address_field(name: &str) -> bool {
-    name.split('_').any(|w| {
-        [
-            "url", "uri", "domain", "host", "endpoint", "addr", "address", "server",
-        ]
-        .iter()
-        .any(|x| w.eq_ignore_ascii_case(x))
-    })
+    let words = [
+        "url", "uri", "domain", "host", "endpoint", "addr", "address", "server",
+    ];
+    super::address::has_word(name, &words)
 }
 
 /// Empty text: `String::new()`, `String::default()`, `""` (`.into()`, `.to_string()`,
