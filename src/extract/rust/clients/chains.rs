@@ -315,7 +315,7 @@ impl Visitor<'_, '_> {
         st: &mut ChainState,
         request: bool,
     ) -> (Vec<String>, Vec<ArgSource>) {
-        let wrap_args = st.layered && name == "service";
+        let wrap_args = (st.layered && name == "service") || deadline_method(m);
         if wrap_args {
             self.wrapped += 1;
         }
@@ -337,7 +337,11 @@ impl Visitor<'_, '_> {
         let mut sources = Vec::new();
         let combined = self.combinator(m, st.handle);
         if let Some(value) = combined {
-            st.take_combined(value, mark);
+            let made = value.0.filter(|&b| b >= mark);
+            match self.either_value(fallback, made, m.method.span()) {
+                Some(either) => st.handle = Some(either),
+                None => st.take_combined(value, mark),
+            }
         }
         for (i, a) in m.args.iter().enumerate().filter(|_| combined.is_none()) {
             let value = self.chain_arg(
@@ -564,6 +568,13 @@ impl Visitor<'_, '_> {
 
 /// Whether a method call reads a streamed response: `.bytes_stream()`,
 /// `.eventsource()` (reqwest-eventsource), or `.header(ACCEPT, "text/event-stream")`.
+/// `self.timeout.timeout(client.request(req))`: a deadline's method handed the
+/// future (an extension trait on a duration, bd-time's `TimeDurationExt`). A request
+/// made in its argument runs under the deadline (a builder's `.timeout(d)` makes none).
+fn deadline_method(m: &ExprMethodCall) -> bool {
+    m.args.len() == 1 && with_ident_str(&m.method, |n| n == "timeout" || n == "timeout_at")
+}
+
 fn reads_stream(m: &ExprMethodCall) -> bool {
     m.method == "bytes_stream"
         || m.method == "eventsource"

@@ -172,6 +172,25 @@ impl Visitor<'_, '_> {
     }
 }
 
+impl Visitor<'_, '_> {
+    /// `make_tls_builder().or_else(|_| Ok(Client::builder()))?.timeout(d)`: after a
+    /// fallback call on chain value `chain` whose closure `made` a value, the chain
+    /// goes on with either (pulse's scraper), unless the fallback is dropped as the
+    /// failed build's twin ([`Self::drop_fallbacks`], a client built in place).
+    pub(super) fn either_value(
+        &mut self,
+        chain: Option<usize>,
+        made: Option<usize>,
+        at: proc_macro2::Span,
+    ) -> Option<usize> {
+        let (chain, made) = (chain?, made?);
+        if matches!(self.facts.handles[chain].origin, Origin::Client(_)) {
+            return None;
+        }
+        self.one_of(vec![chain, made], at)
+    }
+}
+
 /// The calls whose argument gives the value when the receiver failed or was empty.
 pub(super) const FALLBACK_CALLS: [&str; 3] = ["unwrap_or_else", "unwrap_or", "or_else"];
 
