@@ -284,6 +284,7 @@ impl Catalog {
                     self.one_shot.client_too.extend(o.client_too);
                     self.one_shot.server_side.extend(o.server_side);
                     self.one_shot.not_serving.extend(o.not_serving);
+                    self.one_shot.terminal_ui.extend(o.terminal_ui);
                 }
                 if let Some(b) = file.browser_login {
                     self.browser_login.openers.extend(b.openers);

@@ -415,6 +415,13 @@ pub struct FileFacts {
     /// awaits (a consumer), or a path into a server, consumer or scheduler framework.
     #[serde(default)]
     pub long_running: bool,
+    /// A `loop` of the file that never ends with its work ([`long_running`]) awaits in
+    /// its body (`.await`, a `select!`): an async worker's poll loop, not a progress
+    /// spinner a detached thread spins.
+    ///
+    /// [`long_running`]: Self::long_running
+    #[serde(default)]
+    pub awaiting_loop: bool,
     /// The file has a `loop`, or a `while` whose condition awaits, whatever ends it
     /// (a prompt, a stream read to its end): a program with no command line that
     /// repeats may be fed for as long as it runs ([`super::clients::entries`]).

@@ -83,6 +83,11 @@ pub struct OneShot {
     /// client sends): naming them shows no server.
     #[serde(default)]
     pub not_serving: Vec<String>,
+    /// Full-screen terminal interfaces (`ratatui`): a package drawing one runs its
+    /// `main` loop for a person at the keyboard, so that loop makes no long-running
+    /// process of a command-line tool (spotify-player's event loop, managarr's).
+    #[serde(default)]
+    pub terminal_ui: Vec<String>,
 }
 
 impl OneShot {

@@ -46,6 +46,13 @@ pub(super) fn parses_command_line(deps: Option<&Deps>, catalog: &Catalog) -> boo
     deps.is_some_and(|d| shape.cli.iter().any(|c| d.depends_on(&c.replace('-', "_"))))
 }
 
+/// Whether the package depends on a full-screen terminal interface
+/// (`[one-shot] terminal-ui`): its `main` loop waits on a person.
+fn draws_terminal_ui(deps: Option<&Deps>, catalog: &Catalog) -> bool {
+    let tui = &catalog.one_shot.terminal_ui;
+    deps.is_some_and(|d| tui.iter().any(|c| d.depends_on(&c.replace('-', "_"))))
+}
+
 /// The role of a package (module doc).
 pub(super) fn role(
     deps: Option<&Deps>,
@@ -53,7 +60,8 @@ pub(super) fn role(
     paths: Option<&Vec<PathBuf>>,
     catalog: &Catalog,
 ) -> Role {
-    let runs_long = || paths.is_some_and(|p| runs_long(files, p, bins(deps)));
+    let main_loop = !draws_terminal_ui(deps, catalog);
+    let runs_long = || paths.is_some_and(|p| runs_long(files, p, bins(deps), main_loop));
     if (one_shot(files).is_some() && !runs_long())
         || local_server_tool(files, parses_command_line(deps, catalog)).is_some()
     {

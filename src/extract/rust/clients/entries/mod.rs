@@ -46,7 +46,7 @@ pub(crate) use roots::bin_crate;
 use roots::{binary_root, module_dir};
 pub(crate) use shape::ignores_signal;
 use shape::{
-    awaits, collects, is_loopback, is_zero, leaves, reads_finite, reads_to_end,
+    awaits, collects, is_loopback, is_zero, leaves, loop_awaits, reads_finite, reads_to_end,
     returns_what_it_read,
 };
 use units::Units;
@@ -99,13 +99,25 @@ pub(crate) fn one_shot_files(
 /// Whether a binary of the package, or a subcommand one dispatches to, shows a
 /// long-running process (`garage server` beside `garage status`): then a package its
 /// dependencies make look like a one-shot tool (a CLI parser, no framework of its
-/// own) is a long-running one, whose other commands stay one-shot.
-pub(crate) fn runs_long(files: &[(usize, FileFacts)], paths: &[PathBuf], bins: &[String]) -> bool {
+/// own) is a long-running one, whose other commands stay one-shot. `main_loop`: a
+/// loop of the `main` binary's own code counts (not in a terminal interface's
+/// package, whose loop waits on a person).
+pub(crate) fn runs_long(
+    files: &[(usize, FileFacts)],
+    paths: &[PathBuf],
+    bins: &[String],
+    main_loop: bool,
+) -> bool {
     if paths.len() != files.len() {
         return false;
     }
     let mut out = vec![None; files.len()];
-    entries(files, paths, bins, true, &LongRunning::default(), &mut out)
+    let none = LongRunning::default();
+    let units = Units::new(files, paths, &none);
+    let is_main = |p: &PathBuf| binary_root(p, bins).is_some_and(|(_, n)| n == "main");
+    let main_runs_long =
+        main_loop && (paths.iter().enumerate()).any(|(i, p)| is_main(p) && units.main_runs_long(i));
+    main_runs_long || entries(files, paths, bins, true, &none, &mut out)
 }
 
 /// Judges every entry of the package into `out`; whether one is long-running. Without
@@ -213,6 +225,7 @@ impl Visitor<'_, '_> {
         match e {
             // `let x = loop { .. }`: a loop whose value is its result ends with it.
             Expr::Loop(l) if !std::mem::take(&mut self.valued_loop) && !leaves(l) => {
+                self.facts.awaiting_loop |= loop_awaits(&l.body);
                 self.shows_long_running()
             }
             Expr::While(w)

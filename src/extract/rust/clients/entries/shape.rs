@@ -179,6 +179,27 @@ pub(super) fn awaits(e: &Expr) -> bool {
     f.0
 }
 
+/// Whether a loop's body awaits: an `.await`, or a `select!`/`join!` (whose futures
+/// it awaits) outside nested closures, async blocks and items.
+pub(super) fn loop_awaits(body: &syn::Block) -> bool {
+    struct Finder(bool);
+    impl<'a> syn::visit::Visit<'a> for Finder {
+        fn visit_expr_await(&mut self, _: &'a syn::ExprAwait) {
+            self.0 = true;
+        }
+        fn visit_macro(&mut self, m: &'a syn::Macro) {
+            let last = m.path.segments.last();
+            self.0 |= last.is_some_and(|s| s.ident == "select" || s.ident == "join");
+        }
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'a syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut f = Finder(false);
+    syn::visit::Visit::visit_block(&mut f, body);
+    f.0
+}
+
 /// Whether a `while` that awaits hands on what it waited for: a `return` (outside
 /// nested closures, async blocks and items, and outside an arm that gives up) whose
 /// value names a variable the loop bound (`while let Some(Ok(msg)) = rx.next().await

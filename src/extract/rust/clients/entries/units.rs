@@ -43,6 +43,14 @@ impl<'a> Units<'a> {
         self.saw_long_running.get()
     }
 
+    /// Whether the package's `main` binary (root file `root`) runs long by its own
+    /// code: a loop in `src/main.rs` that awaits and never ends with its work
+    /// (rebuilderd's worker polls its daemon in `run_worker_loop` beside `main`; not
+    /// Replibyte's progress spinner on a thread of its own).
+    pub(super) fn main_runs_long(&self, root: usize) -> bool {
+        self.files[root].1.awaiting_loop
+    }
+
     /// Whether a file of the package's library (outside `src/bin`, not `src/main.rs`)
     /// shows a long-running process.
     fn library_long_running(&self) -> bool {
