@@ -19,14 +19,16 @@ impl Visitor<'_, '_> {
     pub(super) fn dispatch(&mut self, m: &syn::ExprMatch) {
         let mut modules: Vec<String> = Vec::new();
         let mut packages: Vec<String> = Vec::new();
-        for arm in &m.arms {
+        for arm in arms_within(m) {
             let is_module = |m: &str| {
                 self.mods.iter().any(|d| d == m)
                     || self.nested_module(m).is_some()
                     || self.ctx.deps.and_then(|d| d.local_package(m)).is_some()
             };
             let own = |m: &str| own_library(self.ctx.deps, m);
-            let module = arm_module(&arm.body, &is_module, &own);
+            // `s3::deploy(a)` with `use my_cli::deploy::s3`: the module the import names.
+            let module = arm_module(&arm.body, &is_module, &own)
+                .filter(|(m, of_library)| *of_library || is_module(m));
             let module = module.or_else(|| self.imported_module(&arm.body, &is_module, &own));
             let module = module.or_else(|| self.value_module(arm).map(|m| (m, false)));
             let Some((mut module, of_library)) = module else {
@@ -70,8 +72,8 @@ impl Visitor<'_, '_> {
         is_own: &dyn Fn(&str) -> bool,
     ) -> Option<(String, bool)> {
         let p = arm_call(body, is_module)?;
-        let name = p.get_ident()?.to_string();
-        let path = self.imports.path(&[name], false);
+        let names: Vec<String> = p.segments.iter().map(|s| s.ident.to_string()).collect();
+        let path = self.imports.path(&names, false);
         match path.as_slice() {
             [first, modules @ .., _] if !modules.is_empty() && is_own(first) => {
                 Some((modules.join("/"), true))
@@ -79,6 +81,19 @@ impl Visitor<'_, '_> {
             _ => None,
         }
     }
+}
+
+/// The arms of a subcommand `match`, and those of a `match` an arm's body is
+/// (`Command::Deploy(a) => match a.provider { Provider::S3(a) => s3::deploy(a) }`):
+/// a nested subcommand's modules are the outer command's entries.
+fn arms_within(m: &syn::ExprMatch) -> impl Iterator<Item = &syn::Arm> {
+    m.arms.iter().flat_map(|arm| {
+        let nested = match arm_value(&arm.body) {
+            Expr::Match(inner) => inner.arms.as_slice(),
+            _ => std::slice::from_ref(arm),
+        };
+        nested.iter()
+    })
 }
 
 /// Whether a path's first segment names the package's own library: `crate`, or the
