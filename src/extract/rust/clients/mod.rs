@@ -376,6 +376,8 @@ impl Visitor<'_, '_> {
             Expr::Try(t) => self.expr(&t.expr),
             Expr::Await(a) => self.expr(&a.base),
             Expr::Reference(r) => self.expr(&r.expr),
+            // `&*CLIENT`: a `LazyLock` static's value, as `&CLIENT` (devolutions' proxy).
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => self.expr(&u.expr),
             Expr::Path(p) => self.path_value(&p.path),
             Expr::If(i) if self.if_optional(i) => None,
             Expr::If(i) => match self.if_let_some(i) {
