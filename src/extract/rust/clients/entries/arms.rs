@@ -19,6 +19,8 @@ impl Visitor<'_, '_> {
     pub(super) fn dispatch(&mut self, m: &syn::ExprMatch) {
         let mut modules: Vec<String> = Vec::new();
         let mut packages: Vec<String> = Vec::new();
+        // `(module, function)` of each arm calling `module::function(..)`.
+        let mut functions: Vec<(String, String)> = Vec::new();
         for arm in arms_within(m) {
             let is_module = |m: &str| {
                 self.mods.iter().any(|d| d == m)
@@ -34,6 +36,9 @@ impl Visitor<'_, '_> {
             let Some((mut module, of_library)) = module else {
                 continue;
             };
+            if let Some(f) = arm_call(&arm.body, &is_module).and_then(module_function) {
+                functions.push((module.clone(), f));
+            }
             if let Some(nested) = self.nested_module(&module) {
                 module = nested;
             }
@@ -45,6 +50,22 @@ impl Visitor<'_, '_> {
                 }
             } else if let Some(p) = self.ctx.deps.and_then(|d| d.local_package(&module)) {
                 packages.push(p.to_string());
+            }
+        }
+        // `Commands::Login => commands::login()`, `Commands::Deploy => commands::deploy()`:
+        // one module re-exporting each command's function from a file of its own
+        // (lagon's `commands/login.rs`); each file is an entry ([`Units::split`]
+        // skips a name no file has).
+        if let [only] = modules.as_slice() {
+            let mut of_it: Vec<String> = Vec::new();
+            for (_, f) in functions.iter().filter(|(m, _)| m == only) {
+                let entry = format!("{only}/{f}");
+                if !of_it.contains(&entry) {
+                    of_it.push(entry);
+                }
+            }
+            if of_it.len() >= 2 {
+                modules = of_it;
             }
         }
         if modules.len() >= 2 {
@@ -80,6 +101,14 @@ impl Visitor<'_, '_> {
             }
             _ => None,
         }
+    }
+}
+
+/// The function of `module::function`, a two-segment path.
+fn module_function(p: &syn::Path) -> Option<String> {
+    match p.segments.len() {
+        2 => Some(p.segments[1].ident.to_string()),
+        _ => None,
     }
 }
 
