@@ -4,6 +4,8 @@
 
 use syn::Expr;
 
+use crate::extract::rust::front::ident::with_ident_str;
+
 /// Port `0`: the system picks a free port.
 pub(super) fn is_zero(e: &Expr) -> bool {
     matches!(e, Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. }) if i.base10_digits() == "0")
@@ -102,6 +104,18 @@ pub(super) fn leaves(l: &syn::ExprLoop) -> bool {
             syn::visit::visit_expr_for_loop(self, f);
             self.depth -= 1;
         }
+        // `if restart_flag.exists() { return Ok(()) }`, `if token.is_cancelled() {
+        // break }`: how a worker's loop stops, not its work ending.
+        fn visit_expr_if(&mut self, i: &'a syn::ExprIf) {
+            self.visit_expr(&i.cond);
+            let stop = u32::from(names_a_stop(&i.cond));
+            self.failing += stop;
+            self.visit_block(&i.then_branch);
+            self.failing -= stop;
+            if let Some((_, e)) = &i.else_branch {
+                self.visit_expr(e);
+            }
+        }
         fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
         fn visit_expr_async(&mut self, _: &'a syn::ExprAsync) {}
         fn visit_item(&mut self, _: &'a syn::Item) {}
@@ -115,6 +129,28 @@ pub(super) fn leaves(l: &syn::ExprLoop) -> bool {
     syn::visit::Visit::visit_block(&mut exits, &l.body);
     exits.found
 }
+
+/// Whether a condition names a stop: a variable, field or method with a word of
+/// `shutdown`, `restart`, `stop`, `cancel` or `terminate` (`restart_flag.exists()`,
+/// `self.stopped.load(..)`, `token.is_cancelled()`).
+fn names_a_stop(cond: &Expr) -> bool {
+    struct Names(bool);
+    impl<'a> syn::visit::Visit<'a> for Names {
+        fn visit_ident(&mut self, i: &'a proc_macro2::Ident) {
+            self.0 |= with_ident_str(i, |n| {
+                n.split('_').any(|w| {
+                    let w = w.to_ascii_lowercase();
+                    STOP_WORDS.iter().any(|s| w.starts_with(s))
+                })
+            });
+        }
+    }
+    let mut names = Names(false);
+    syn::visit::Visit::visit_expr(&mut names, cond);
+    names.0
+}
+
+const STOP_WORDS: [&str; 5] = ["shutdown", "restart", "stop", "cancel", "terminat"];
 
 /// An arm that gives up: `None`, `Err(..)` (also `Ok(None)`, `Some(Err(..))`).
 fn gives_up(p: &syn::Pat) -> bool {

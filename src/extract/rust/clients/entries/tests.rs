@@ -271,6 +271,17 @@ fn a_loop_that_ends_with_its_work_is_no_serve_loop() {
         "loop { match tick().await { Err(e) => return Err(e), Ok(_) => go().await } }"
     ));
     assert!(
+        shows("loop { poll().await; if restart_flag.exists() { return Ok(()); } }"),
+        "a worker stops on a restart flag"
+    );
+    assert!(shows(
+        "loop { if self.token.is_cancelled() { break; } poll().await; }"
+    ));
+    assert!(
+        !shows("loop { if done.is_ready() { break; } poll().await; }"),
+        "no stop named: the work is done"
+    );
+    assert!(
         shows("loop { for x in xs { if x { break; } } tick().await; }"),
         "a nested loop's break"
     );
