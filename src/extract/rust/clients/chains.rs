@@ -10,8 +10,6 @@ use crate::extract::rust::facts::{ArgSource, CallFact, Chain, Origin};
 use crate::extract::rust::front::ident::with_ident_str;
 use crate::tree::Span;
 
-/// The calls of a chain from the inside out, each with whether it is awaited, and
-/// the expression the chain starts from.
 /// The closure `e` is, parenthesized or not.
 fn closure(e: &Expr) -> Option<&Expr> {
     match e {
@@ -21,6 +19,8 @@ fn closure(e: &Expr) -> Option<&Expr> {
     }
 }
 
+/// The calls of a chain from the inside out, each with whether it is awaited, and
+/// the expression the chain starts from.
 pub(super) fn flatten(e: &Expr) -> (Vec<(&ExprMethodCall, bool)>, &Expr) {
     // Chains are short: room for most at once instead of growing one call at a time.
     let mut calls: Vec<(&ExprMethodCall, bool)> = Vec::with_capacity(8);
@@ -479,95 +479,6 @@ impl ChainState {
     }
 }
 
-/// `Result` and `Option` combinators whose closures are handed the value (the last
-/// closure of `map_or_else` and `map_or`), or return the value the chain goes on with.
-const COMBINATORS: &[&str] = &[
-    "map",
-    "and_then",
-    "inspect",
-    "map_or_else",
-    "map_or",
-    "or_else",
-    "unwrap_or_else",
-];
-const HANDED_THE_VALUE: &[&str] = &["map", "and_then", "inspect", "map_or_else", "map_or"];
-
-impl Visitor<'_, '_> {
-    /// A combinator call whose arguments are closures (`.and_then(|b| b.timeout(d).build())`):
-    /// visits each, the last one's single parameter bound to `handle` where the
-    /// combinator hands it the value, and returns the handle the closures evaluate to
-    /// (one for several: [`Self::one_of`]), and whether the combinator's result is
-    /// that value rather than the one handed in (all that hand it but `inspect`).
-    /// `None`: no such call, its arguments are visited as usual.
-    fn combinator(
-        &mut self,
-        m: &ExprMethodCall,
-        handle: Option<usize>,
-    ) -> Option<(Option<usize>, bool)> {
-        // Asked of every method call of a chain: the arguments first, then the name
-        // without allocating it.
-        let closures = m.args.iter().all(|a| matches!(a, Expr::Closure(_)));
-        if !closures || m.args.is_empty() {
-            return None;
-        }
-        let (combinator, hands, replaces) = with_ident_str(&m.method, |n| {
-            let hands = HANDED_THE_VALUE.contains(&n);
-            (COMBINATORS.contains(&n), hands, hands && n != "inspect")
-        });
-        if !combinator {
-            return None;
-        }
-        let mut values = Vec::new();
-        for (i, a) in m.args.iter().enumerate() {
-            let Expr::Closure(c) = a else { continue };
-            let last = i + 1 == m.args.len() && hands;
-            let handed = handle.filter(|_| last && c.inputs.len() == 1);
-            let shadowed = self.shadow_params(c, handed);
-            values.extend(self.closure_value(&c.body));
-            for (param, before) in shadowed {
-                match before {
-                    Some(b) => self.scope().vars.insert(param, b),
-                    None => self.scope().vars.remove(&param),
-                };
-            }
-        }
-        Some((self.one_of(values, m.method.span()), replaces))
-    }
-
-    /// The closure sees the function's variables (`|cert| builder`, a value captured
-    /// from around it); its parameters shadow them only inside it, bound to the value
-    /// handed in or to nothing. Returns what to restore: (parameter, its value
-    /// before), only for the names it changed (most closures change none).
-    fn shadow_params(
-        &mut self,
-        c: &syn::ExprClosure,
-        handed: Option<usize>,
-    ) -> Vec<(String, Option<usize>)> {
-        let mut shadowed = Vec::new();
-        for p in &c.inputs {
-            let Some(param) = pat_ident_ref(p) else {
-                continue;
-            };
-            if let Some(h) = handed {
-                let name = param.to_string();
-                let before = self.scope().vars.insert(name.clone(), h);
-                shadowed.push((name, before));
-                continue;
-            }
-            let vars = &mut self.scope().vars;
-            if vars.is_empty() {
-                continue;
-            }
-            if let Some((name, before)) = with_ident_str(param, |n| vars.remove_entry(n)) {
-                shadowed.push((name, Some(before)));
-            }
-        }
-        shadowed
-    }
-}
-
-/// Whether a method call reads a streamed response: `.bytes_stream()`,
-/// `.eventsource()` (reqwest-eventsource), or `.header(ACCEPT, "text/event-stream")`.
 /// `self.timeout.timeout(client.request(req))`: a deadline's method handed the
 /// future (an extension trait on a duration, bd-time's `TimeDurationExt`). A request
 /// made in its argument runs under the deadline (a builder's `.timeout(d)` makes none).
@@ -575,6 +486,8 @@ fn deadline_method(m: &ExprMethodCall) -> bool {
     m.args.len() == 1 && with_ident_str(&m.method, |n| n == "timeout" || n == "timeout_at")
 }
 
+/// Whether a method call reads a streamed response: `.bytes_stream()`,
+/// `.eventsource()` (reqwest-eventsource), or `.header(ACCEPT, "text/event-stream")`.
 fn reads_stream(m: &ExprMethodCall) -> bool {
     m.method == "bytes_stream"
         || m.method == "eventsource"

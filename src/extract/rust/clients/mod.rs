@@ -25,6 +25,7 @@ mod callgraph;
 mod calls;
 mod chains;
 mod collect;
+mod combinators;
 mod detached;
 pub mod entries;
 mod eval;
