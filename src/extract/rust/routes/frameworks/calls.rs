@@ -104,7 +104,7 @@ impl Summarizer<'_> {
             && args.len() == 2
             && self.framework_head(&self.resolve(segs))
         {
-            let methods = self.methods_in(args[0]);
+            let methods = self.methods_of(args[0], cx);
             if !methods.is_empty() {
                 let handler = self.handler_of(args[1]);
                 let span = self.call_span(fp, c);

@@ -70,7 +70,7 @@ impl Summarizer<'_> {
         let name = m.method.to_string();
         let fw = &self.cat.frameworks;
         let call_span = self.join(m.method.span(), m.paren_token.span.close());
-        if self.add_methods(&mut p, &name, args, call_span) {
+        if self.add_methods(&mut p, &name, args, call_span, cx) {
             return Val::Methods(p);
         }
         if has(&fw.handler_calls, &name) && args.len() == 1 {
@@ -203,6 +203,7 @@ impl Summarizer<'_> {
         name: &str,
         args: &[&syn::Expr],
         call_span: Span,
+        cx: &FnCtx,
     ) -> bool {
         let fw = &self.cat.frameworks;
         // Chained method routers: `get(a).post(b)`, `.on(MethodFilter::PATCH, h)`.
@@ -221,7 +222,7 @@ impl Summarizer<'_> {
         }
         if has(&fw.method_filter_functions, name) && args.len() == 2 {
             let handler = self.handler_of(args[1]);
-            for method in self.methods_in(args[0]) {
+            for method in self.methods_of(args[0], cx) {
                 p.routes.push(PendingRoute {
                     method,
                     handler: handler.clone(),
@@ -232,7 +233,7 @@ impl Summarizer<'_> {
         }
         if has(&fw.method_setters, name) && args.len() == 1 {
             let start = p.routes.first().map(|r| r.span.start);
-            for method in self.methods_in(args[0]) {
+            for method in self.methods_of(args[0], cx) {
                 p.routes.push(PendingRoute {
                     method,
                     handler: None,

@@ -65,7 +65,11 @@ impl Summarizer<'_> {
                         let d = self.eval(diverge, cx, depth + 1);
                         self.discard(d);
                     }
+                    let other = matches!(v, Val::Other);
                     self.bind(&local.pat, v, cx);
+                    if other {
+                        self.note_method_var(&local.pat, &init.expr, cx);
+                    }
                 }
                 Val::Other
             }
@@ -277,6 +281,52 @@ impl Summarizer<'_> {
 
     /// Methods named by constants in an expression: `MethodFilter::POST`,
     /// `MethodFilter::POST.or(MethodFilter::PATCH)`, `Method::POST`, `guard::Post()`.
+    /// `let filter = MethodFilter::DELETE.or(MethodFilter::GET)` (or `A | B`): the
+    /// methods the variable names, for an `on(filter, h)` below. Only an expression
+    /// rooted at a constant's path (`MethodFilter::GET`) is read.
+    fn note_method_var(&self, pat: &syn::Pat, init: &syn::Expr, cx: &mut FnCtx) {
+        let syn::Pat::Ident(pi) = pat else { return };
+        let mut root = init;
+        loop {
+            root = match root {
+                syn::Expr::MethodCall(m) => &m.receiver,
+                syn::Expr::Binary(b) => &b.left,
+                syn::Expr::Paren(p) => &p.expr,
+                _ => break,
+            };
+        }
+        let syn::Expr::Path(p) = root else { return };
+        let constant = p.path.segments.len() >= 2
+            && p.path.segments.last().is_some_and(|s| {
+                s.ident
+                    .to_string()
+                    .starts_with(|c: char| c.is_ascii_uppercase())
+            });
+        if constant {
+            let methods = self.methods_in(init);
+            if !methods.is_empty() {
+                cx.method_vars.insert(pi.ident.to_string(), methods);
+            }
+        }
+    }
+
+    /// The methods an argument names: its constants (`MethodFilter::POST`), or a
+    /// variable's ([`Self::note_method_var`]).
+    pub(super) fn methods_of(&self, e: &syn::Expr, cx: &FnCtx) -> Vec<String> {
+        let methods = self.methods_in(e);
+        if !methods.is_empty() || cx.method_vars.is_empty() {
+            return methods;
+        }
+        match e {
+            syn::Expr::Path(p) => p
+                .path
+                .get_ident()
+                .and_then(|i| cx.method_vars.get(&i.to_string()).cloned())
+                .unwrap_or_default(),
+            _ => methods,
+        }
+    }
+
     pub(super) fn methods_in(&self, e: &syn::Expr) -> Vec<String> {
         struct Names<'c>(&'c RoutesCatalog, Vec<String>);
         impl<'ast> syn::visit::Visit<'ast> for Names<'_> {

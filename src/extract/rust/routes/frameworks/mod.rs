@@ -194,6 +194,9 @@ struct FnCtx {
     /// The function's name, which names its scope.
     name: String,
     vars: HashMap<String, Val>,
+    /// Variables bound to HTTP method constants (`let filter = MethodFilter::GET.or(
+    /// MethodFilter::POST)`), for `on(filter, h)`.
+    method_vars: HashMap<String, Vec<String>>,
 }
 
 /// The name a parameter binds (`cfg` of `cfg: &mut ServiceConfig`).
@@ -392,6 +395,7 @@ impl<'a> Summarizer<'a> {
         let mut cx = FnCtx {
             name,
             vars: HashMap::new(),
+            method_vars: HashMap::new(),
         };
         let tail = if routing {
             self.block(body, &mut cx, 0)
