@@ -9,6 +9,7 @@ use syn::{Expr, ExprIf};
 
 use super::syntax::pat_ident;
 use super::Visitor;
+use crate::extract::rust::catalog::PathRole;
 use crate::extract::rust::facts::{Origin, Target};
 use crate::extract::rust::front::ident::with_ident_str;
 
@@ -54,6 +55,28 @@ pub(super) fn is_static_name(name: &str) -> bool {
 }
 
 impl Visitor<'_, '_> {
+    /// The value a lazy cell's initialiser makes: a closure's
+    /// ([`Self::closure_value`]), or a constructor's named by its path
+    /// (`LazyLock::new(reqwest::Client::new)`, `CLIENT.get_or_init(Client::new)`), as
+    /// its call with no argument would.
+    pub(super) fn cell_init_value(&mut self, e: &Expr) -> Option<usize> {
+        let Expr::Path(p) = e else {
+            return self.closure_value(e);
+        };
+        let role = self.path_role(&p.path);
+        if !matches!(role, Some((PathRole::Constructor(_), _))) {
+            return self.expr(e);
+        }
+        let last = p.path.segments.last()?.ident.span();
+        let call = syn::ExprCall {
+            attrs: Vec::new(),
+            func: Box::new(e.clone()),
+            paren_token: syn::token::Paren(last),
+            args: Default::default(),
+        };
+        self.call(&call)
+    }
+
     /// The value a closure evaluates to (`|| Client::builder().build().unwrap()`),
     /// an async one's too (`|| async { endpoint.connect().await }`).
     pub(super) fn closure_value(&mut self, e: &Expr) -> Option<usize> {

@@ -69,7 +69,7 @@ impl Visitor<'_, '_> {
             return None;
         }
         if c.args.len() == 1 && super::bindings::is_lazy_new(&fp.path) {
-            return self.closure_value(&c.args[0]);
+            return self.cell_init_value(&c.args[0]);
         }
         let segs = segments(&fp.path);
         let n = segs.len();

@@ -164,7 +164,7 @@ impl Visitor<'_, '_> {
         if let Some((first, _)) = calls.first().filter(|(m, _)| {
             m.args.len() == 1 && super::bindings::GET_OR_INIT.iter().any(|g| m.method == g)
         }) {
-            st.handle = self.closure_value(&first.args[0]);
+            st.handle = self.cell_init_value(&first.args[0]);
             if let (Some(h), Some(name)) = (st.handle, simple_ident(base)) {
                 self.facts.static_binds.push((name, h));
             }
