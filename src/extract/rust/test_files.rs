@@ -321,7 +321,8 @@ fn mock_named(name: &str) -> bool {
 }
 
 /// The package's name ends in a suite word (`integration-tests`, `api-e2e`,
-/// `itests`) or names a smoke test (`payments-smoke-test`, `smoketests`): it *is*
+/// `itests`) or names a kind of test suite (`payments-smoke-test`, `smoketests`,
+/// astarte-message-hub's `e2e-test`, `system-test`): it *is*
 /// tests, binary or not (indexer-rs's `integration-tests`, a runner that drives the
 /// local test network; connector-service's `hyperswitch-smoke-test`, binaries that
 /// poll a server the same make target starts), where a test word elsewhere may name
@@ -331,7 +332,10 @@ fn suite_named(name: &str) -> bool {
     let (last, before) = (words.next(), words.next());
     last.is_some_and(|w| matches!(w, "tests" | "e2e" | "itest" | "itests"))
         || matches!(last, Some("smoketest" | "smoketests"))
-        || (before == Some("smoke") && matches!(last, Some("test" | "tests")))
+        || (matches!(
+            before,
+            Some("smoke" | "e2e" | "integration" | "system" | "acceptance")
+        ) && matches!(last, Some("test" | "tests")))
 }
 
 /// A `_`-separated word of the package name starts or ends with `test` (`test_utils`,
@@ -412,6 +416,8 @@ mod tests {
             "orders_integration_tests",
             "hyperswitch_smoke_test",
             "smoketests",
+            "e2e_test",
+            "hub_integration_test",
         ] {
             assert!(suite_named(name), "{name}");
         }
