@@ -187,7 +187,9 @@ pub(crate) fn test_support<'d>(
         let used = |name: &str| {
             all.iter().zip(&support).any(|(d, &s)| {
                 !s && d.is_some_and(|d| {
-                    (d.depends_on(name) && d.own_name() != Some(name))
+                    (d.depends_on(name)
+                        && d.own_name() != Some(name)
+                        && !d.test_feature_deps.contains(name))
                         || d.build_deps.contains(name)
                 })
             })

@@ -10,6 +10,7 @@ use std::path::Path;
 use versions::requested_versions;
 pub use versions::version_below;
 
+mod features;
 mod versions;
 
 /// What a package depends on: the name used in code → the package name (`-` → `_`).
@@ -40,6 +41,9 @@ pub struct Deps {
     pub dev_deps: HashSet<String>,
     /// Packages named in `[build-dependencies]` (`-` → `_`).
     pub build_deps: HashSet<String>,
+    /// Optional dependencies only features named for tests enable (`-` → `_`;
+    /// [`features::test_feature_deps`]): what its tests and its users' tests build.
+    pub test_feature_deps: HashSet<String>,
     /// A member of a workspace (it inherits a key or a dependency from it) that cannot
     /// leave it: `publish = false` (its own, or its workspace's: [`Deps::inherit`]), no
     /// version, or no description or no license, which crates.io requires of every
@@ -161,6 +165,7 @@ pub fn read_deps(text: &str) -> Result<Deps, toml::de::Error> {
     let (mut names, path_deps, workspace_deps) = dependency_names(&value);
     let dev_deps = named(&value, "dev-dependencies");
     let build_deps = named(&value, "build-dependencies");
+    let test_feature_deps = features::test_feature_deps(&value);
     // The package itself: `use my_crate::x` in a binary of the same package.
     if let Some(name) = value
         .get("package")
@@ -217,6 +222,7 @@ pub fn read_deps(text: &str) -> Result<Deps, toml::de::Error> {
         lib_name,
         dev_deps,
         build_deps,
+        test_feature_deps,
         unpublished_member,
         unpublishable,
         host_loaded,
