@@ -7,7 +7,7 @@
 use quote::ToTokens;
 use syn::{Expr, ExprIf};
 
-use super::syntax::pat_ident;
+use super::syntax::{pat_ident, simple_ident};
 use super::Visitor;
 use crate::extract::rust::catalog::PathRole;
 use crate::extract::rust::facts::{Origin, Target};
@@ -235,6 +235,7 @@ impl Visitor<'_, '_> {
             // Channel::builder(uri).tls_config(tls)?, .. }`: the value of every arm.
             let mut values = Vec::new();
             for arm in &m.arms {
+                self.bind_variant_fields(&arm.pat);
                 if let Some((_, guard)) = &arm.guard {
                     self.expr(guard);
                 }
@@ -244,6 +245,7 @@ impl Visitor<'_, '_> {
         };
         let mut values = Vec::new();
         for arm in &m.arms {
+            self.bind_variant_fields(&arm.pat);
             if let syn::Pat::TupleStruct(t) = &arm.pat {
                 let wraps = t.path.is_ident("Ok") || t.path.is_ident("Some");
                 if let (true, Some(p)) = (wraps && t.elems.len() == 1, t.elems.first()) {
@@ -258,6 +260,56 @@ impl Visitor<'_, '_> {
             values.extend(self.branch_value(&arm.body));
         }
         self.one_of(values, m.match_token.span)
+    }
+
+    /// `Client::Http { client } => client.request(req)` (hive-router's coprocessor
+    /// client, an enum over transports): each field a struct pattern binds to a name
+    /// is that variant's field, whatever the literals of the file store there
+    /// (`Client::Http { client }` built in a constructor; [`Self::field_key`] by the
+    /// variant's name).
+    fn bind_variant_fields(&mut self, pat: &syn::Pat) {
+        let syn::Pat::Struct(ps) = pat else { return };
+        let Some(variant) = ps.path.segments.last().map(|s| s.ident.to_string()) else {
+            return;
+        };
+        for f in &ps.fields {
+            let (syn::Member::Named(n), Some(var)) = (&f.member, pat_ident(&f.pat)) else {
+                continue;
+            };
+            let name = n.to_string();
+            let known = self.fields.get(&name).and_then(|of| {
+                of.iter()
+                    .find(|(t, _)| t.as_deref() == Some(variant.as_str()))
+                    .map(|(_, h)| *h)
+            });
+            let h = match known {
+                Some(h) => h,
+                None => {
+                    let key = self.field_key(Some(&variant), &name);
+                    let h = self.new_handle(Origin::Field { name: key });
+                    let of = self.fields.entry(name).or_default();
+                    of.push((Some(variant.clone()), h));
+                    h
+                }
+            };
+            self.scope().vars.insert(var, h);
+        }
+    }
+
+    /// `x = value`: what `x` holds afterwards. A variable declared with no value and
+    /// assigned on each branch (`let channel: Channel; if tls { channel = .. } else {
+    /// channel = .. }`, ServerStatus-Rust's probe) holds every assignment's value, as an
+    /// `if`'s value does ([`Self::one_of`]); any other assignment replaces the value.
+    pub(super) fn assign(&mut self, a: &syn::ExprAssign) {
+        self.note_assign(&a.left);
+        let mut h = self.expr(&a.right);
+        let deferred = simple_ident(&a.left).filter(|n| self.scope().deferred.contains(n));
+        if let (Some(name), Some(new)) = (deferred, h) {
+            if let Some(&old) = self.scope().vars.get(&name) {
+                h = self.one_of(vec![old, new], a.eq_token.span);
+            }
+        }
+        self.bind(&a.left, h);
     }
 
     /// `let b = if secure { Client::builder().https_only(true) } else {

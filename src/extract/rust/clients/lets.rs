@@ -16,6 +16,11 @@ impl<'ast> Visitor<'_, '_> {
         for a in &l.attrs {
             self.visit_attribute(a);
         }
+        if l.init.is_none() {
+            if let Some(name) = pat_ident(&l.pat) {
+                self.scope().deferred.insert(name);
+            }
+        }
         if let Some(init) = &l.init {
             if let (Expr::Closure(c), Some(name)) = (&*init.expr, pat_ident(&l.pat)) {
                 self.let_closure(name, c);

@@ -393,9 +393,7 @@ impl Visitor<'_, '_> {
             Expr::Call(c) => self.call(c),
             Expr::MethodCall(_) => self.method_chain(e),
             Expr::Assign(a) => {
-                self.note_assign(&a.left);
-                let h = self.expr(&a.right);
-                self.bind(&a.left, h);
+                self.assign(a);
                 None
             }
             Expr::Struct(s) => {

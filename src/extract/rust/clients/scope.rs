@@ -41,4 +41,7 @@ pub(super) struct Scope {
     pub(super) returned_vars: FxHashMap<String, String>,
     /// Variables named for an address bound to empty text ([`super::placeholders`]).
     pub(super) empty_vars: rustc_hash::FxHashSet<String>,
+    /// Variables declared with no value (`let channel: Channel;`) and assigned later,
+    /// once per branch: each assignment adds a value ([`super::Visitor::assign`]).
+    pub(super) deferred: rustc_hash::FxHashSet<String>,
 }
