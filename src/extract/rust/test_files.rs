@@ -276,21 +276,30 @@ pub(crate) fn dev_binary(path: &Path) -> bool {
     } else {
         None
     };
-    let Some(name) = name.and_then(|n| n.to_str()) else {
-        return false;
-    };
+    name.and_then(|n| n.to_str())
+        .is_some_and(|n| load_test_named(n) || bench_named(n))
+}
+
+/// A word `bench`, `benchmark` or `benchmarks`: a benchmark binary. Not for a package,
+/// which may be a service that runs benchmarks (`bench-agent`, which serves).
+fn bench_named(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower
+        .split(['_', '-'])
+        .any(|w| matches!(w, "bench" | "benchmark" | "benchmarks"))
+}
+
+/// A name (a binary's, a package's) that says it is a load or stress test: a word
+/// `loadtest`, `loadgen`, `loadtester`, `stresstest`, `stresser`, or the pair `load
+/// test`, `stress test`, `load gen` (podping.cloud's `stresser` package, live777's
+/// `datachannel_loadtest` binary).
+fn load_test_named(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     let words: Vec<&str> = lower.split(['_', '-']).collect();
     let one = |w: &str| {
         matches!(
             w,
-            "loadtest"
-                | "loadtests"
-                | "loadgen"
-                | "stresstest"
-                | "bench"
-                | "benchmark"
-                | "benchmarks"
+            "loadtest" | "loadtests" | "loadgen" | "loadtester" | "stresstest" | "stresser"
         )
     };
     let pair = |a: &str, b: &str| {
@@ -306,12 +315,13 @@ pub(crate) fn dev_binary(path: &Path) -> bool {
 /// convention, the build and release automation a developer runs with `cargo xtask`,
 /// never deployed, so left out like tests (router's `xtask` polls a demo it started).
 /// A testing tool by its manifest ([`Deps::testing_tool`], lading's load generators)
-/// is left out too, and so is a mock service ([`mock_named`]).
+/// or by its name ([`load_test_named`]: podping.cloud's `stresser`) is left out too,
+/// and so is a mock service ([`mock_named`]).
 pub(crate) fn dev_tooling(deps: Option<&Deps>) -> bool {
     deps.is_some_and(|d| d.testing_tool)
-        || deps
-            .and_then(Deps::own_name)
-            .is_some_and(|n| n == "xtask" || n.starts_with("xtask_") || mock_named(n))
+        || deps.and_then(Deps::own_name).is_some_and(|n| {
+            n == "xtask" || n.starts_with("xtask_") || mock_named(n) || load_test_named(n)
+        })
 }
 
 /// A word of the package's name is `mock` or `mocks` (freyja's `mock-digital-twin`,
@@ -374,6 +384,16 @@ mod tests {
         assert!(!dev("src/bin/benchmarker-api.rs"), "a word, not a prefix");
         assert!(!dev("src/loadtest.rs"), "not a binary's root");
         assert!(!dev("src/bin/load/helper.rs"), "a module of a binary");
+    }
+
+    #[test]
+    fn load_test_packages_by_name() {
+        for name in ["stresser", "orders_loadtest", "load_gen", "stress_tests"] {
+            assert!(load_test_named(name), "{name}");
+        }
+        for name in ["stress", "loader", "bench_agent", "bencher_ui", "workload"] {
+            assert!(!load_test_named(name), "{name}");
+        }
     }
 
     #[test]
