@@ -200,7 +200,8 @@ pub fn read_deps(text: &str) -> Result<Deps, toml::de::Error> {
         .filter_map(target_path)
         .collect();
     let host_loaded = host_loaded(&value);
-    let wasm_module = host_loaded && plainly_uses_wasm_bindings(&value);
+    let wasm_module =
+        (host_loaded && plainly_uses_wasm_bindings(&value)) || plainly_browser_app(&value);
     let (unpublishable, unpublished_member, publish_inherited) =
         publishing(&value, &workspace_deps);
     let testing_tool = value
@@ -316,6 +317,22 @@ fn plainly_uses_wasm_bindings(value: &toml::Table) -> bool {
             matches!(package.unwrap_or(key), "wasm-bindgen" | "worker")
         })
     })
+}
+
+/// The plain `[dependencies]` name both `wasm-bindgen` and `web-sys` (the browser's
+/// APIs): whatever its crate type, the package is built for a browser (a Dioxus or Yew
+/// app's binary, videocall-rs's `dioxus-ui`), never for a native program.
+fn plainly_browser_app(value: &toml::Table) -> bool {
+    let plain_deps = value.get("dependencies").and_then(toml::Value::as_table);
+    let names = |wanted: &str| {
+        plain_deps.is_some_and(|deps| {
+            deps.iter().any(|(key, spec)| {
+                let package = spec.get("package").and_then(toml::Value::as_str);
+                package.unwrap_or(key) == wanted
+            })
+        })
+    };
+    names("wasm-bindgen") && names("web-sys")
 }
 
 /// Whether the package can be published, by its own manifest: ([`Deps::unpublishable`],

@@ -16,7 +16,7 @@ use super::test_code::holds_only_where;
 pub const WASM_CODE: &str = "compiled only for WebAssembly (a `cfg` on `target_arch = \"wasm32\"`, `target_family = \"wasm\"` or an alias named for it): its requests are the host's `fetch`, which the browser or runtime bounds";
 
 /// Why the code of a WebAssembly module (`Deps::wasm_module`) is not judged.
-pub const WASM_MODULE: &str = "in a WebAssembly module (a `cdylib` depending on `wasm-bindgen` or `worker`): its requests are the host's `fetch`, which the browser or runtime bounds";
+pub const WASM_MODULE: &str = "in a WebAssembly module (a `cdylib` depending on `wasm-bindgen` or `worker`, or a browser app depending on `wasm-bindgen` and `web-sys`): its requests are the host's `fetch`, which the browser or runtime bounds";
 
 /// Whether any of `attrs` is a `cfg` that holds only when compiling for WebAssembly.
 pub fn is_wasm_only(attrs: &[syn::Attribute]) -> bool {

@@ -182,6 +182,16 @@ fn webassembly_modules() {
         "no cdylib: a library a native program may link"
     );
     assert!(!wasm(&format!("{cdylib}[dependencies]\npyo3 = \"0.22\"\n")));
+    assert!(
+        wasm(
+            "[package]\nname = \"ui\"\n[dependencies]\nwasm-bindgen = \"0.2\"\nweb-sys = \"0.3\"\n"
+        ),
+        "the browser's APIs: a browser app, any crate type"
+    );
+    assert!(
+        !wasm("[package]\nname = \"ui\"\n[dependencies]\nwasm-bindgen = \"0.2\"\n[target.'cfg(target_arch = \"wasm32\")'.dependencies]\nweb-sys = \"0.3\"\n"),
+        "browser APIs for its wasm build only"
+    );
 }
 
 #[test]
