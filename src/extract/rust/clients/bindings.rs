@@ -230,12 +230,15 @@ impl Visitor<'_, '_> {
     /// hands the client on; `"https" => Channel::builder(uri).tls_config(t)?` and `_ =>
     /// Channel::builder(uri)` are both the binding's).
     pub(super) fn match_value(&mut self, m: &syn::ExprMatch) -> Option<usize> {
+        let on_self = matches_on_self(&m.expr);
         let Some(h) = self.expr(&m.expr) else {
             // `match uri.scheme() { "http" => Channel::builder(uri), "https" =>
             // Channel::builder(uri).tls_config(tls)?, .. }`: the value of every arm.
             let mut values = Vec::new();
             for arm in &m.arms {
-                self.bind_variant_fields(&arm.pat);
+                if on_self {
+                    self.bind_variant_fields(&arm.pat);
+                }
                 if let Some((_, guard)) = &arm.guard {
                     self.expr(guard);
                 }
@@ -245,7 +248,9 @@ impl Visitor<'_, '_> {
         };
         let mut values = Vec::new();
         for arm in &m.arms {
-            self.bind_variant_fields(&arm.pat);
+            if on_self {
+                self.bind_variant_fields(&arm.pat);
+            }
             if let syn::Pat::TupleStruct(t) = &arm.pat {
                 let wraps = t.path.is_ident("Ok") || t.path.is_ident("Some");
                 if let (true, Some(p)) = (wraps && t.elems.len() == 1, t.elems.first()) {
@@ -262,8 +267,9 @@ impl Visitor<'_, '_> {
         self.one_of(values, m.match_token.span)
     }
 
-    /// `Client::Http { client } => client.request(req)` (hive-router's coprocessor
-    /// client, an enum over transports): each field a struct pattern binds to a name
+    /// `match self { Client::Http { client } => client.request(req) }` (hive-router's
+    /// coprocessor client, an enum over transports, dispatching over its own variants):
+    /// each field a struct pattern binds to a name
     /// is that variant's field, whatever the literals of the file store there
     /// (`Client::Http { client }` built in a constructor; [`Self::field_key`] by the
     /// variant's name).
@@ -303,7 +309,10 @@ impl Visitor<'_, '_> {
     pub(super) fn assign(&mut self, a: &syn::ExprAssign) {
         self.note_assign(&a.left);
         let mut h = self.expr(&a.right);
-        let deferred = simple_ident(&a.left).filter(|n| self.scope().deferred.contains(n));
+        let deferred = (!self.scope().deferred.is_empty())
+            .then(|| simple_ident(&a.left))
+            .flatten()
+            .filter(|n| self.scope().deferred.contains(n));
         if let (Some(name), Some(new)) = (deferred, h) {
             if let Some(&old) = self.scope().vars.get(&name) {
                 h = self.one_of(vec![old, new], a.eq_token.span);
@@ -515,5 +524,18 @@ impl Visitor<'_, '_> {
                 }
             }
         }
+    }
+}
+
+/// `match self`, `match *self`, `match &self`: an enum's method over its own variants.
+fn matches_on_self(mut e: &Expr) -> bool {
+    loop {
+        e = match e {
+            Expr::Reference(r) => &r.expr,
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => &u.expr,
+            Expr::Paren(p) => &p.expr,
+            Expr::Path(p) => return p.path.is_ident("self"),
+            _ => return false,
+        };
     }
 }
