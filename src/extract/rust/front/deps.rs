@@ -265,20 +265,25 @@ fn dependency_names(value: &toml::Table) -> DependencyNames {
 /// workspace dependencies).
 type DependencyNames = (HashMap<String, String>, HashSet<String>, HashSet<String>);
 
+/// The dependency tables named `key` (`dependencies`, `dev-dependencies`, ..): the
+/// package's own and each target's (`[target.'cfg(unix)'.dependencies]`).
+fn dependency_tables<'a>(
+    value: &'a toml::Table,
+    key: &'a str,
+) -> impl Iterator<Item = &'a toml::Table> + 'a {
+    let targets = value.get("target").and_then(toml::Value::as_table);
+    let in_targets = targets.into_iter().flat_map(|t| t.values());
+    std::iter::once(value.get(key))
+        .chain(in_targets.map(move |t| t.get(key)))
+        .flatten()
+        .filter_map(toml::Value::as_table)
+}
+
 /// The packages the dependency tables named `key` list (`-` → `_`), the targets'
 /// tables of that name included: what tests or build scripts use, kept apart from
 /// what the package's own code uses.
 fn named(value: &toml::Table, key: &str) -> HashSet<String> {
-    let targets = value.get("target").and_then(toml::Value::as_table);
-    let tables = std::iter::once(value.get(key)).chain(
-        targets
-            .into_iter()
-            .flat_map(|t| t.values())
-            .map(|t| t.get(key)),
-    );
-    tables
-        .flatten()
-        .filter_map(toml::Value::as_table)
+    dependency_tables(value, key)
         .flatten()
         .map(|(k, spec)| {
             let package = spec.get("package").and_then(toml::Value::as_str);

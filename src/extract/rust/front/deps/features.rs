@@ -9,14 +9,7 @@ use rustc_hash::FxHashSet as HashSet;
 /// enabled by its own implicit feature, which its name judges.
 pub(super) fn test_feature_deps(value: &toml::Table) -> HashSet<String> {
     let mut optional: Vec<(&str, String)> = Vec::new();
-    let targets = value.get("target").and_then(toml::Value::as_table);
-    let tables = std::iter::once(value.get("dependencies")).chain(
-        targets
-            .into_iter()
-            .flat_map(|t| t.values())
-            .map(|t| t.get("dependencies")),
-    );
-    for (key, spec) in tables.flatten().filter_map(toml::Value::as_table).flatten() {
+    for (key, spec) in super::dependency_tables(value, "dependencies").flatten() {
         if spec.get("optional").and_then(toml::Value::as_bool) == Some(true) {
             let package = spec.get("package").and_then(toml::Value::as_str);
             optional.push((key, package.unwrap_or(key).replace('-', "_")));

@@ -7,14 +7,7 @@ use rustc_hash::FxHashMap as HashMap;
 /// tables) give one, by package (`-` → `_`): a string spec or a table's `version`.
 pub(super) fn requested_versions(value: &toml::Table) -> HashMap<String, String> {
     let mut out = HashMap::default();
-    let targets = value.get("target").and_then(toml::Value::as_table);
-    let tables = std::iter::once(value.get("dependencies")).chain(
-        targets
-            .into_iter()
-            .flat_map(|t| t.values())
-            .map(|t| t.get("dependencies")),
-    );
-    for table in tables.flatten().filter_map(toml::Value::as_table) {
+    for table in super::dependency_tables(value, "dependencies") {
         for (key, spec) in table {
             let version = match spec {
                 toml::Value::String(v) => Some(v.as_str()),
