@@ -11,7 +11,9 @@ use versions::requested_versions;
 pub use versions::version_below;
 
 mod features;
+mod publishing;
 mod versions;
+mod wasm;
 
 /// What a package depends on: the name used in code → the package name (`-` → `_`).
 #[derive(Debug, Clone, Default)]
@@ -60,9 +62,10 @@ pub struct Deps {
     /// `[lib] crate-type` names a library a host program loads (`cdylib`, `dylib`,
     /// `staticlib`: a plugin, a Python or Node extension): its callers are not Rust.
     pub host_loaded: bool,
-    /// A WebAssembly module: a `cdylib` whose plain `[dependencies]` (not a target's)
-    /// name `wasm-bindgen` or `worker` (Cloudflare's Workers runtime). It is built for
-    /// a browser or a Workers host only ([`super::target`]).
+    /// A WebAssembly module ([`wasm::wasm_module`]): a `cdylib` whose plain
+    /// `[dependencies]` (not a target's) name `wasm-bindgen` or `worker` (Cloudflare's
+    /// Workers runtime), or a browser app (`wasm-bindgen` and `web-sys`). It is built
+    /// for a browser or a Workers host only ([`super::target`]).
     pub wasm_module: bool,
     /// `[package]` says it is a testing tool ([`testing_tool`]): its clients reach the
     /// program under test.
@@ -199,11 +202,10 @@ pub fn read_deps(text: &str) -> Result<Deps, toml::de::Error> {
         .flatten()
         .filter_map(target_path)
         .collect();
-    let host_loaded = host_loaded(&value);
-    let wasm_module =
-        (host_loaded && plainly_uses_wasm_bindings(&value)) || plainly_browser_app(&value);
+    let host_loaded = wasm::host_loaded(&value);
+    let wasm_module = wasm::wasm_module(&value, host_loaded);
     let (unpublishable, unpublished_member, publish_inherited) =
-        publishing(&value, &workspace_deps);
+        publishing::publishing(&value, &workspace_deps);
     let testing_tool = value
         .get("package")
         .and_then(toml::Value::as_table)
@@ -297,125 +299,6 @@ fn named(value: &toml::Table, key: &str) -> HashSet<String> {
 fn target_path(t: &toml::Value) -> Option<String> {
     let path = t.get("path").and_then(toml::Value::as_str)?;
     Some(path.trim_start_matches("./").to_string())
-}
-
-/// `[lib] crate-type` names a library a host program loads (`cdylib`, `dylib`,
-/// `staticlib`): its callers are not Rust ([`Deps::host_loaded`]).
-fn host_loaded(value: &toml::Table) -> bool {
-    value
-        .get("lib")
-        .and_then(|l| l.get("crate-type"))
-        .and_then(toml::Value::as_array)
-        .is_some_and(|types| {
-            (types.iter().filter_map(toml::Value::as_str))
-                .any(|t| matches!(t, "cdylib" | "dylib" | "staticlib"))
-        })
-}
-
-/// The plain `[dependencies]` (not a target's) name `wasm-bindgen` or `worker`: a
-/// host-loaded library so built is a WebAssembly module ([`Deps::wasm_module`]).
-fn plainly_uses_wasm_bindings(value: &toml::Table) -> bool {
-    let plain_deps = value.get("dependencies").and_then(toml::Value::as_table);
-    plain_deps.is_some_and(|deps| {
-        deps.iter().any(|(key, spec)| {
-            let package = spec.get("package").and_then(toml::Value::as_str);
-            matches!(package.unwrap_or(key), "wasm-bindgen" | "worker")
-        })
-    })
-}
-
-/// The plain `[dependencies]` name both `wasm-bindgen` and `web-sys` (the browser's
-/// APIs): whatever its crate type, the package is built for a browser (a Dioxus or Yew
-/// app's binary, videocall-rs's `dioxus-ui`), never for a native program.
-fn plainly_browser_app(value: &toml::Table) -> bool {
-    let plain_deps = value.get("dependencies").and_then(toml::Value::as_table);
-    let names = |wanted: &str| {
-        plain_deps.is_some_and(|deps| {
-            deps.iter().any(|(key, spec)| {
-                let package = spec.get("package").and_then(toml::Value::as_str);
-                package.unwrap_or(key) == wanted
-            })
-        })
-    };
-    names("wasm-bindgen") && names("web-sys")
-}
-
-/// Whether the package can be published, by its own manifest: ([`Deps::unpublishable`],
-/// [`Deps::unpublished_member`], [`Deps::publish_inherited`]), read together because
-/// a member is unpublished only when it cannot be published.
-fn publishing(value: &toml::Table, workspace_deps: &HashSet<String>) -> (bool, bool, bool) {
-    let unpublishable = value
-        .get("package")
-        .and_then(toml::Value::as_table)
-        .is_some_and(unpublished)
-        || unregistered_dependency(value) && !registry_metadata(value);
-    let unpublished_member = value
-        .get("package")
-        .and_then(toml::Value::as_table)
-        .is_some_and(|p| unpublishable && (inherits(p) || !workspace_deps.is_empty()));
-    let publish_inherited = value
-        .get("package")
-        .and_then(|p| p.get("publish"))
-        .and_then(|p| p.get("workspace"))
-        .and_then(toml::Value::as_bool)
-        == Some(true);
-    (unpublishable, unpublished_member, publish_inherited)
-}
-
-/// `[package]` keeps the package off every registry: `publish = false` (or an empty
-/// list of registries), no version (cargo then defaults `publish` to false, since
-/// 1.75), no description or no license (crates.io refuses an upload without either:
-/// influxdb's `influxdb2_client` has a license only; a key inherited from the
-/// workspace counts as given).
-fn unpublished(package: &toml::Table) -> bool {
-    match package.get("publish") {
-        Some(toml::Value::Boolean(false)) => return true,
-        Some(toml::Value::Array(registries)) if registries.is_empty() => return true,
-        _ => {}
-    }
-    let given = |key: &str| package.contains_key(key);
-    !given("version") || !given("description") || !(given("license") || given("license-file"))
-}
-
-/// `[package]` gives `keywords` or `categories`, which only a registry's search
-/// reads: the package is made for crates.io, and a path dependency without a version
-/// is one its release tooling versions before upload (connector-service's
-/// `hyperswitch-payments-client`, an SDK its users install; teloxide).
-fn registry_metadata(manifest: &toml::Table) -> bool {
-    let package = manifest.get("package").and_then(toml::Value::as_table);
-    let given = |key: &str| {
-        package.and_then(|p| p.get(key)).is_some_and(|v| match v {
-            toml::Value::Array(items) => !items.is_empty(),
-            toml::Value::Table(t) => {
-                t.get("workspace").and_then(toml::Value::as_bool) == Some(true)
-            }
-            _ => false,
-        })
-    };
-    given("keywords") || given("categories")
-}
-
-/// A dependency of the built code from a path or a git repository with no `version`
-/// (`playit-agent-core = { git = "..", branch = "v0.9" }`, lodestone's core): `cargo
-/// publish` refuses the package, since crates.io holds only what resolves from a
-/// registry. Development dependencies do not count (publishing drops those), nor
-/// `{ workspace = true }` entries (the root decides those).
-fn unregistered_dependency(manifest: &toml::Table) -> bool {
-    let unregistered = |table: Option<&toml::Value>| {
-        (table.and_then(toml::Value::as_table).into_iter().flatten())
-            .any(|(_, spec)| unregistered_spec(spec))
-    };
-    let built = |t: &toml::Table| {
-        unregistered(t.get("dependencies")) || unregistered(t.get("build-dependencies"))
-    };
-    let targets = manifest.get("target").and_then(toml::Value::as_table);
-    built(manifest) || (targets.into_iter().flatten()).any(|(_, t)| t.as_table().is_some_and(built))
-}
-
-/// A dependency from a path or a git repository with no `version`.
-fn unregistered_spec(spec: &toml::Value) -> bool {
-    let has = |k: &str| spec.get(k).is_some();
-    (has("path") || has("git")) && !has("version")
 }
 
 /// What a workspace's root manifest decides for the members that inherit from it.
@@ -591,13 +474,6 @@ fn testing_tool(package: &toml::Table) -> bool {
             let d = d.to_lowercase();
             TESTING_TOOL_WORDS.iter().any(|w| d.contains(w))
         })
-}
-
-/// `[package]` takes a key from its workspace (`version.workspace = true`).
-fn inherits(package: &toml::Table) -> bool {
-    package
-        .values()
-        .any(|v| v.get("workspace").and_then(toml::Value::as_bool) == Some(true))
 }
 
 #[cfg(test)]
