@@ -2,9 +2,10 @@
 
 use rustc_hash::FxHashSet as HashSet;
 
-/// Whether the package can be published, by its own manifest: ([`super::Deps::unpublishable`],
-/// [`super::Deps::unpublished_member`], [`super::Deps::publish_inherited`]), read together because
-/// a member is unpublished only when it cannot be published.
+/// Whether the package can be published, by its own manifest
+/// ([`super::Deps::unpublishable`], [`super::Deps::unpublished_member`],
+/// [`super::Deps::publish_inherited`]), read together because a member is unpublished
+/// only when it cannot be published.
 pub(super) fn publishing(
     value: &toml::Table,
     workspace_deps: &HashSet<String>,
