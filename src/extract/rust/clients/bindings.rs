@@ -288,16 +288,7 @@ impl Visitor<'_, '_> {
                     .find(|(t, _)| t.as_deref() == Some(variant.as_str()))
                     .map(|(_, h)| *h)
             });
-            let h = match known {
-                Some(h) => h,
-                None => {
-                    let key = self.field_key(Some(&variant), &name);
-                    let h = self.new_handle(Origin::Field { name: key });
-                    let of = self.fields.entry(name).or_default();
-                    of.push((Some(variant.clone()), h));
-                    h
-                }
-            };
+            let h = known.unwrap_or_else(|| self.field_placeholder(Some(&variant), &name));
             self.scope().vars.insert(var, h);
         }
     }

@@ -100,12 +100,18 @@ impl Visitor<'_, '_> {
         if known.is_some() || self.fn_name.is_none() {
             return known;
         }
-        let name = n.to_string();
-        let key = self.field_key(None, &name);
-        let h = self.new_handle(Origin::Field { name: key });
         let ty = self.impl_type.clone();
-        self.fields.entry(name).or_default().push((ty, h));
-        Some(h)
+        Some(self.field_placeholder(ty.as_deref(), &n.to_string()))
+    }
+
+    /// A new placeholder for field `name` of type `ty` ([`Self::field_key`]), listed in
+    /// [`Self::fields`] for the file's later uses of the field.
+    pub(super) fn field_placeholder(&mut self, ty: Option<&str>, name: &str) -> usize {
+        let key = self.field_key(ty, name);
+        let h = self.new_handle(Origin::Field { name: key });
+        let of = self.fields.entry(name.to_string()).or_default();
+        of.push((ty.map(str::to_string), h));
+        h
     }
 
     /// The key of field `name` of type `ty` (`Fraud.http`; the `impl` block's type
