@@ -10,11 +10,19 @@
 //! from X" errs towards leaving a function out of it; a method of another type whose
 //! body calls `self.m(..)`, its own type's `m`, is no caller of `T::m` ([`self_dispatch`]),
 //! and a body calling `U::new(..)` alone is no caller of `T::new` ([`by_type_path`]).
+//! Nor is a body whose calls of the name all pass another number of arguments than
+//! the function takes ([`may_run`]: `response.request()` runs no `Client::request(&self,
+//! req)`). A caller counts only where its package may call into the body's, or the
+//! body is a trait impl's method that generic code of a dependency runs
+//! ([`CallGraph::may_call`]).
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use crate::extract::rust::routes::{called_name, FnInfo};
+use crate::extract::rust::routes::{called_name, FnInfo, ARGS_UNKNOWN};
 use crate::extract::rust::FileFacts;
+
+/// Functions [`may_run`] answers alike for: name, method or not, parameters, owner.
+type ArityKey<'a> = (&'a str, bool, u8, Option<&'a str>);
 
 /// One file of a package: (candidate index, facts).
 type PackageFile = (usize, FileFacts);
@@ -31,6 +39,10 @@ pub(super) struct CallGraph<'a> {
     /// The callers of the methods some caller by name reaches through `self` only
     /// when it runs its own type's method of that name (see [`self_dispatch`]).
     narrowed: HashMap<usize, Vec<usize>>,
+    /// The callers by name of the functions of a name, kind (method or not) and
+    /// parameter count that some of them cannot run, given too many or too few
+    /// arguments ([`by_arity`]).
+    by_arity: HashMap<ArityKey<'a>, Vec<usize>>,
 }
 
 impl<'a> CallGraph<'a> {
@@ -92,12 +104,30 @@ impl<'a> CallGraph<'a> {
             .map(|(alias, ty)| (alias.as_str(), ty.as_str()))
             .collect();
         narrowed.extend(by_type_path(&bodies, &by_fn_name, &aliases));
+        for (b, callers) in narrowed.iter_mut() {
+            let info = bodies[*b].1;
+            callers.retain(|&c| may_run(bodies[c].1, info));
+        }
+        let by_arity = by_arity(&bodies, &by_method_name, &by_fn_name);
         CallGraph {
             bodies,
             by_method_name,
             by_fn_name,
             narrowed,
+            by_arity,
         }
+    }
+
+    /// Whether caller body `c`'s call may run body `b`, given `reach[k * n + j]`
+    /// (package `k` may call into package `j`, of `n`): `c`'s package may call into
+    /// `b`'s, or `b` is a method of a trait impl and `c`'s package is one `b`'s calls
+    /// into, whose generic code runs the trait's methods of every impl (`task.run(s)`
+    /// in a task crate's `spawn_task<T: Task>` runs the gateway's `Task for
+    /// SubscriberTask`). A pair `reach` does not hold counts.
+    pub(super) fn may_call(&self, reach: &[bool], n: usize, c: usize, b: usize) -> bool {
+        let (k, j) = (self.bodies[c].0, self.bodies[b].0);
+        let calls_into = |k: usize, j: usize| reach.get(k * n + j).copied().unwrap_or(true);
+        calls_into(k, j) || (self.bodies[b].1.of_trait && calls_into(j, k))
     }
 
     /// The bodies that call body `b` by name, each once, in body order.
@@ -106,6 +136,15 @@ impl<'a> CallGraph<'a> {
             return callers;
         }
         let info = self.bodies[b].1;
+        let key = (
+            info.name.as_str(),
+            info.method,
+            info.params,
+            info.owner.as_deref(),
+        );
+        if let Some(callers) = self.by_arity.get(&key) {
+            return callers;
+        }
         let map = if info.method {
             &self.by_method_name
         } else {
@@ -528,4 +567,63 @@ fn types_called<'a>(
     } else {
         Through::Types(types)
     }
+}
+
+/// Whether `caller`, a caller of `callee`'s name, may run it given the argument
+/// counts of its calls of that name: Rust has no optional parameters, so
+/// `response.request()` runs no `Client::request(&self, req)`. A call through the
+/// type's path (`Client::request(&c, req)`) or in a macro's text may run any.
+fn may_run(caller: &FnInfo, callee: &FnInfo) -> bool {
+    let name = callee.name.as_str();
+    // `U::m` of another type `U` (a method called on a value of known type,
+    // `response.request()` on an `ntex` response) is no call of this type's `m`.
+    let through_path = |t: &str| {
+        t.rsplit_once("::")
+            .is_some_and(|(ty, n)| n == name && callee.owner.as_deref().is_none_or(|o| o == ty))
+    };
+    if callee.method && caller.type_calls().iter().any(through_path) {
+        return true;
+    }
+    match caller.arg_counts(name) {
+        None => true,
+        Some(counts) if callee.method => callee.takes(counts),
+        Some(counts) => callee.takes_exactly(counts),
+    }
+}
+
+/// [`CallGraph::by_arity`]: per name, kind and parameter count of the run's functions
+/// whose parameters are known, the callers by name that may run them, where that
+/// leaves some out. Made once per key, not once per function (a workspace has
+/// hundreds of `new`s with the same callers).
+fn by_arity<'a>(
+    bodies: &[(usize, &'a FnInfo)],
+    by_method_name: &HashMap<&'a str, Vec<usize>>,
+    by_fn_name: &HashMap<&'a str, Vec<usize>>,
+) -> HashMap<ArityKey<'a>, Vec<usize>> {
+    let mut seen: HashSet<ArityKey> = HashSet::default();
+    let mut out = HashMap::default();
+    for (_, info) in bodies {
+        let key = (
+            info.name.as_str(),
+            info.method,
+            info.params,
+            info.owner.as_deref(),
+        );
+        if info.params == ARGS_UNKNOWN || !seen.insert(key) {
+            continue;
+        }
+        let map = if info.method {
+            by_method_name
+        } else {
+            by_fn_name
+        };
+        let Some(callers) = map.get(key.0) else {
+            continue;
+        };
+        if !callers.iter().all(|&c| may_run(bodies[c].1, info)) {
+            let kept = callers.iter().copied();
+            out.insert(key, kept.filter(|&c| may_run(bodies[c].1, info)).collect());
+        }
+    }
+    out
 }

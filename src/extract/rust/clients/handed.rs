@@ -136,8 +136,7 @@ pub(super) fn handed_functions(
     // well, `TaskClient::create_task(&c, req)`, is taken for another function).
     let counts = |c: usize, b: usize| {
         let (caller, callee) = (graph.bodies[c], graph.bodies[b]);
-        let reaches = reach.get(caller.0 * n + callee.0).copied().unwrap_or(true);
-        reaches
+        graph.may_call(reach, n, c, b)
             && (caller.1.evidence().arg_counts(&callee.1.name))
                 .is_none_or(|a| callee.1.takes_exactly(a))
     };

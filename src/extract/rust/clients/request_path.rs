@@ -226,7 +226,7 @@ pub(super) fn request_path(
         }
     }
     let n = files.len();
-    let counts = |c: usize, b: usize| reach[graph.bodies[c].0 * n + graph.bodies[b].0];
+    let counts = |c: usize, b: usize| graph.may_call(reach, n, c, b);
     for (r, e) in root.iter_mut().zip(&entry) {
         *r |= *e;
     }

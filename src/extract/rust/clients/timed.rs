@@ -202,12 +202,7 @@ pub(super) fn timed_functions(
         })
         .collect();
     let n = files.len();
-    let counts = |c: usize, b: usize| {
-        reach
-            .get(graph.bodies[c].0 * n + graph.bodies[b].0)
-            .copied()
-            .unwrap_or(true)
-    };
+    let counts = |c: usize, b: usize| graph.may_call(reach, n, c, b);
     graph.run_only_from_where(&entries, &counts, |root| {
         format!("its requests run only under a timeout wrapper: `{root}` makes the call that reaches them inside `timeout(..)`")
     })

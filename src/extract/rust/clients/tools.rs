@@ -138,8 +138,7 @@ pub(super) fn tool_only_functions(
     let tool_like = tools.tool_like;
     let tool = tools.by_body(packages, graph.bodies.len());
     let (n, reach) = (packages.len(), tools.reach(packages));
-    // Whether body `c`'s call may run body `b`: `c`'s package may call into `b`'s.
-    let counts = |c: usize, b: usize| reach[graph.bodies[c].0 * n + graph.bodies[b].0];
+    let counts = |c: usize, b: usize| graph.may_call(&reach, n, c, b);
     // Names a trait's default method calls: a caller no body lists, never a tool's.
     let unseen: HashSet<&str> = (0..packages.len())
         .filter(|&j| !tool_like[j])
@@ -188,7 +187,7 @@ pub(super) fn command_only_functions(
     }
     let tool = tools.by_body(packages, graph.bodies.len());
     let reach = tools.reach(packages);
-    let counts = |c: usize, b: usize| reach[graph.bodies[c].0 * n + graph.bodies[b].0];
+    let counts = |c: usize, b: usize| graph.may_call(&reach, n, c, b);
     let candidate: Vec<bool> = (0..graph.bodies.len())
         .map(|b| dispatches[graph.bodies[b].0] && !graph.callers(b).is_empty())
         .collect();

@@ -14,7 +14,7 @@ use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use super::evidence::repeat::REPLACES;
-use super::evidence::{Evidence, Names, ARGS_UNKNOWN};
+use super::evidence::{arg_counts, Evidence, Names, ARGS_UNKNOWN};
 use crate::extract::rust::lazy::Lazy;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -55,6 +55,9 @@ struct Heads {
     /// The call graph narrows an associated function's callers by them
     /// (`HttpClient::new` among every `new`) for every body of the run.
     type_calls: Names,
+    /// `Evidence::call_args`: the call graph matches a method's callers by name and
+    /// argument count (`response.request()` runs no `Client::request(&self, req)`).
+    call_args: Box<[u8]>,
     /// `Evidence::repeat` has [`REPLACES`]: the routes link indexes every type by
     /// it, and decoding each function's evidence for one bit cost a warm run the
     /// evidence of the whole workspace.
@@ -110,6 +113,7 @@ impl Serialize for Stripped<'_> {
         rest.calls = Names::default();
         rest.fn_calls = Names::default();
         rest.type_calls = Names::default();
+        rest.call_args = Box::default();
         let bytes = postcard::to_stdvec(&rest).map_err(serde::ser::Error::custom)?;
         s.serialize_bytes(&bytes)
     }
@@ -120,6 +124,7 @@ struct HeadsRef<'a> {
     calls: &'a Names,
     fn_calls: &'a Names,
     type_calls: &'a Names,
+    call_args: &'a [u8],
     replaces: bool,
 }
 
@@ -136,6 +141,7 @@ impl Serialize for FnInfo {
                 calls: self.calls(),
                 fn_calls: self.fn_calls(),
                 type_calls: self.type_calls(),
+                call_args: self.call_args(),
                 replaces: self.replaces(),
             },
             evidence: Stripped(&self.evidence),
@@ -191,6 +197,7 @@ impl FnInfo {
                 evidence.calls = heads.calls.clone();
                 evidence.fn_calls = heads.fn_calls.clone();
                 evidence.type_calls = heads.type_calls.clone();
+                evidence.call_args = heads.call_args.clone();
             }
             evidence
         })
@@ -240,6 +247,20 @@ impl FnInfo {
         match (&self.heads, self.evidence.is_encoded()) {
             (Some(heads), true) => &heads.type_calls,
             _ => &self.evidence().type_calls,
+        }
+    }
+
+    /// [`Evidence::arg_counts`] without decoding the rest.
+    pub fn arg_counts(&self, c: &str) -> Option<u64> {
+        arg_counts(self.calls(), self.call_args(), c)
+    }
+
+    /// The argument count of each of [`Self::calls`] ([`Evidence::call_args`]; empty
+    /// when none is known), without decoding the rest.
+    pub fn call_args(&self) -> &[u8] {
+        match (&self.heads, self.evidence.is_encoded()) {
+            (Some(heads), true) => &heads.call_args,
+            _ => &self.evidence().call_args,
         }
     }
 }

@@ -85,7 +85,7 @@ pub(crate) mod types;
 mod tests;
 
 pub use catalog::RoutesCatalog;
-pub(crate) use evidence::called_name;
+pub(crate) use evidence::{called_name, ARGS_UNKNOWN};
 pub use link::{link, link_refs, link_workspace};
 
 use crate::tree::{Node, Span, Value};
