@@ -8,21 +8,27 @@
 //! function calls (neither reaches the other: `reqwest::get(url)` runs no
 //! `Client::get(&self)`). A name shared by two functions counts for both, so a set "reached only
 //! from X" errs towards leaving a function out of it; a method of another type whose
-//! body calls `self.m(..)`, its own type's `m`, is no caller of `T::m` ([`self_dispatch`]),
-//! and a body calling `U::new(..)` alone is no caller of `T::new` ([`by_type_path`]).
+//! body calls `self.m(..)`, its own type's `m`, is no caller of `T::m` ([`narrow::self_dispatch`]),
+//! and a body calling `U::new(..)` alone is no caller of `T::new` ([`narrow::by_type_path`]).
 //! Nor is a body whose calls of the name all pass another number of arguments than
-//! the function takes ([`may_run`]: `response.request()` runs no `Client::request(&self,
+//! the function takes ([`arity::admits`]: `response.request()` runs no `Client::request(&self,
 //! req)`). A caller counts only where its package may call into the body's, or the
 //! body is a trait impl's method that generic code of a dependency runs
 //! ([`CallGraph::may_call`]).
 
+mod arity;
+mod narrow;
+
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+
+use arity::{admits, by_arity, note, Callers};
+use narrow::{by_type_path, self_dispatch};
 
 use crate::extract::rust::routes::{called_name, FnInfo, ARGS_UNKNOWN};
 use crate::extract::rust::FileFacts;
 
-/// Functions [`may_run`] answers alike for: name, method or not, parameters, owner.
-type ArityKey<'a> = (&'a str, bool, u8, Option<&'a str>);
+/// Functions [`admits`] answers alike for: name, method or not, parameters.
+type ArityKey<'a> = (&'a str, bool, u8);
 
 /// One file of a package: (candidate index, facts).
 type PackageFile = (usize, FileFacts);
@@ -33,9 +39,9 @@ pub(super) struct CallGraph<'a> {
     /// Per name, the bodies calling it as a method (`x.get(..)`) or through a type's
     /// path (`Client::get(&x, ..)`): a plain or module-path function call
     /// (`reqwest::get(url)`) runs no method.
-    by_method_name: HashMap<&'a str, Vec<usize>>,
+    by_method_name: HashMap<&'a str, Callers>,
     /// Per name, the bodies calling it as a function.
-    by_fn_name: HashMap<&'a str, Vec<usize>>,
+    by_fn_name: HashMap<&'a str, Callers>,
     /// The callers of the methods some caller by name reaches through `self` only
     /// when it runs its own type's method of that name (see [`self_dispatch`]).
     narrowed: HashMap<usize, Vec<usize>>,
@@ -58,41 +64,70 @@ impl<'a> CallGraph<'a> {
                     .map(move |i| (j, i))
             })
             .collect();
-        let mut by_method_name: HashMap<&str, Vec<usize>> = HashMap::default();
-        let mut by_fn_name: HashMap<&str, Vec<usize>> = HashMap::default();
+        let mut by_method_name: HashMap<&str, Callers> = HashMap::default();
+        let mut by_fn_name: HashMap<&str, Callers> = HashMap::default();
         // A body is listed once per name however often it calls it: every reader
         // asks whether some caller qualifies, never how many calls it makes, and a
         // body calling `map` forty times made forty entries for each walk to test.
-        let push = |map: &mut HashMap<&'a str, Vec<usize>>, n: &'a str, b: usize| {
-            let list = map.entry(n).or_default();
-            if list.last() != Some(&b) {
-                list.push(b);
-            }
-        };
         let mut as_fn: HashMap<&str, usize> = HashMap::default();
+        let mut both: Vec<&str> = Vec::new();
         for (b, (_, info)) in bodies.iter().enumerate() {
             as_fn.clear();
+            both.clear();
             for entry in info.fn_calls().iter() {
                 let n = called_name(entry);
-                push(&mut by_fn_name, n, b);
-                // A read helper's call (`~name`) is in no other list.
                 if n.len() == entry.len() {
                     *as_fn.entry(n).or_default() += 1;
+                } else {
+                    // A read helper's call (`~name`) is in no other list.
+                    note(&mut by_fn_name, n, b, u32::MAX);
                 }
             }
-            // Every call is among `calls`; those of a name beyond its function calls
-            // are method calls.
-            for n in info.calls().iter() {
+            // Every call is among `calls`, with its argument count in step; those of a
+            // name beyond its function calls are method calls.
+            let args = info.call_args();
+            for (k, n) in info.calls().iter().enumerate() {
+                let mask = match args.get(k) {
+                    Some(&a) if a != ARGS_UNKNOWN => 1u32 << a.min(31),
+                    _ => u32::MAX,
+                };
                 match as_fn.get_mut(n) {
-                    Some(k) if *k > 0 => *k -= 1,
-                    _ => push(&mut by_method_name, n, b),
+                    Some(left) if *left > 0 => {
+                        *left -= 1;
+                        note(&mut by_fn_name, n, b, mask);
+                    }
+                    Some(_) => {
+                        both.push(n);
+                        note(&mut by_method_name, n, b, mask);
+                    }
+                    None => note(&mut by_method_name, n, b, mask),
+                }
+            }
+            for (&n, _) in as_fn.iter().filter(|(_, left)| **left > 0) {
+                note(&mut by_fn_name, n, b, u32::MAX);
+            }
+            // A name called both ways: which count is whose is not known.
+            for n in &both {
+                for map in [&mut by_fn_name, &mut by_method_name] {
+                    if let Some(list) = map.get_mut(n) {
+                        list.note(b, u32::MAX);
+                    }
                 }
             }
             // `Client::get(&c, url)`, `T::get(x)`, `Self::get(self)`: a method called
-            // through a type's path.
+            // through a type's path, with the counts of the function call it is (one
+            // more than the method's parameters); or the type of a variable a method
+            // is called on (`cmd.spawn()`: `Command::spawn`), that method call.
             for t in info.type_calls().iter() {
                 if let Some((_, n)) = t.rsplit_once("::") {
-                    push(&mut by_method_name, n, b);
+                    match by_fn_name.get(n).and_then(|l| l.mask_of_last(b)) {
+                        Some(mask) => note(&mut by_method_name, n, b, mask),
+                        None if by_method_name
+                            .get(n)
+                            .and_then(|l| l.mask_of_last(b))
+                            .is_some() => {}
+                        None => note(&mut by_method_name, n, b, u32::MAX),
+                    }
                 }
             }
         }
@@ -106,7 +141,14 @@ impl<'a> CallGraph<'a> {
         narrowed.extend(by_type_path(&bodies, &by_fn_name, &aliases));
         for (b, callers) in narrowed.iter_mut() {
             let info = bodies[*b].1;
-            callers.retain(|&c| may_run(bodies[c].1, info));
+            let map = if info.method {
+                &by_method_name
+            } else {
+                &by_fn_name
+            };
+            if let Some(all) = map.get(info.name.as_str()) {
+                callers.retain(|&c| all.mask_of(c).is_none_or(|m| admits(m, info)));
+            }
         }
         let by_arity = by_arity(&bodies, &by_method_name, &by_fn_name);
         CallGraph {
@@ -136,12 +178,7 @@ impl<'a> CallGraph<'a> {
             return callers;
         }
         let info = self.bodies[b].1;
-        let key = (
-            info.name.as_str(),
-            info.method,
-            info.params,
-            info.owner.as_deref(),
-        );
+        let key = (info.name.as_str(), info.method, info.params);
         if let Some(callers) = self.by_arity.get(&key) {
             return callers;
         }
@@ -151,7 +188,7 @@ impl<'a> CallGraph<'a> {
             &self.by_fn_name
         };
         map.get(info.name.as_str())
-            .map(Vec::as_slice)
+            .map(|c| c.bodies.as_slice())
             .unwrap_or(&[])
     }
 
@@ -421,209 +458,4 @@ impl<'a> CallGraph<'a> {
         }
         out
     }
-}
-
-/// Callers by name that run another method of that name: a method of type `U` calling
-/// `self.m(..)`, where `U` has its own `m`, runs `U::m` (cargo-shuttle's dispatcher
-/// `Shuttle::run` calls `self.delete_certificate(..)`, not the API client's
-/// `delete_certificate`). For each method `T::m` some such caller of another type
-/// reaches by name, its callers without them. Known limit: a body that calls both
-/// `self.m(..)` and another value's `m` is dropped as a caller of the other's.
-fn self_dispatch(
-    bodies: &[(usize, &FnInfo)],
-    by_name: &HashMap<&str, Vec<usize>>,
-) -> HashMap<usize, Vec<usize>> {
-    let mut methods: HashSet<(&str, &str)> = HashSet::default();
-    // How many types have a method of each name: with one, no caller runs another's.
-    let mut owners: HashMap<&str, usize> = HashMap::default();
-    for (_, i) in bodies.iter().filter(|(_, i)| i.method) {
-        if let Some(o) = i.owner.as_deref() {
-            if methods.insert((o, i.name.as_str())) {
-                *owners.entry(i.name.as_str()).or_default() += 1;
-            }
-        }
-    }
-    // Per name, per caller: the type whose own method of that name it runs on `self`.
-    // Made once per name, not once per method of the name (a workspace has hundreds
-    // of `fmt`s and `call`s, each with the same callers).
-    let mut own_of: HashMap<&str, Vec<Option<&str>>> = HashMap::default();
-    let mut out = HashMap::default();
-    for (b, (_, info)) in bodies.iter().enumerate() {
-        let (true, Some(owner)) = (info.method, info.owner.as_deref()) else {
-            continue;
-        };
-        let name = info.name.as_str();
-        if owners.get(name).is_none_or(|&n| n < 2) {
-            continue;
-        }
-        let Some(callers) = by_name.get(name) else {
-            continue;
-        };
-        let own = own_of.entry(name).or_insert_with(|| {
-            callers
-                .iter()
-                .map(|&c| runs_own(bodies[c].1, name, &methods))
-                .collect()
-        });
-        let runs_other = |k: usize| own[k].is_some_and(|u| u != owner);
-        if (0..callers.len()).any(runs_other) {
-            let kept = (0..callers.len()).filter(|&k| !runs_other(k));
-            out.insert(b, kept.map(|k| callers[k]).collect());
-        }
-    }
-    out
-}
-
-/// The type `U` of a caller, when it has its own method `name` and calls it
-/// (`U::name` among its typed calls): it runs that one on `self`.
-fn runs_own<'a>(
-    caller: &'a FnInfo,
-    name: &str,
-    methods: &HashSet<(&str, &str)>,
-) -> Option<&'a str> {
-    let u = caller.owner.as_deref()?;
-    let typed = |t: &str| {
-        t.len() == u.len() + 2 + name.len()
-            && t.starts_with(u)
-            && t.ends_with(name)
-            && &t[u.len()..u.len() + 2] == "::"
-    };
-    (methods.contains(&(u, name)) && caller.evidence().type_calls.iter().any(typed)).then_some(u)
-}
-
-/// A caller's calls of an associated function's name, by the types it names: any
-/// type's (a call no type path shows: one in a macro's text, `Self::new()` where the
-/// type is not known), or those of the types it names (`U` of `U::new(..)`, an alias
-/// read as the type it names).
-enum Through<'a> {
-    Any,
-    Types(Vec<&'a str>),
-}
-
-/// The callers of each inherent associated function (`T::n` of an `impl T`, no
-/// `self`) through its type's path: a body whose calls of `n` all name other types
-/// (`Vec::new()`, `MetaHttpClient::new(..)` beside cnosdb's admin `HttpClient::new`)
-/// does not run `T::n`, as no generic can reach an inherent function. A trait impl's
-/// function keeps every caller by name (`T::default()`, `Default::default()`).
-/// `aliases`: the run's type aliases (`type Leader = HttpClient`). Known limit: a type
-/// renamed by `use` (`use a::HttpClient as Peer; Peer::new()`) is taken for another.
-fn by_type_path(
-    bodies: &[(usize, &FnInfo)],
-    by_fn_name: &HashMap<&str, Vec<usize>>,
-    aliases: &HashMap<&str, &str>,
-) -> HashMap<usize, Vec<usize>> {
-    // Per name: each caller's types, made once per name.
-    let mut through_of: HashMap<&str, Vec<Through>> = HashMap::default();
-    let mut out = HashMap::default();
-    for (b, (_, info)) in bodies.iter().enumerate() {
-        let (false, false, Some(owner)) = (info.method, info.of_trait, info.owner.as_deref())
-        else {
-            continue;
-        };
-        let name = info.name.as_str();
-        let Some(callers) = by_fn_name.get(name) else {
-            continue;
-        };
-        let through = through_of.entry(name).or_insert_with(|| {
-            callers
-                .iter()
-                .map(|&c| types_called(bodies[c].1, name, aliases))
-                .collect()
-        });
-        let runs = |k: usize| match &through[k] {
-            Through::Any => true,
-            Through::Types(types) => types.contains(&owner),
-        };
-        if !(0..callers.len()).all(runs) {
-            out.insert(
-                b,
-                (0..callers.len())
-                    .filter(|&k| runs(k))
-                    .map(|k| callers[k])
-                    .collect(),
-            );
-        }
-    }
-    out
-}
-
-/// [`Through`] of `caller`'s calls of `name`: the types (`U` of `U::name`) among its
-/// type calls when they account for every call of `name` it writes as a function
-/// call.
-fn types_called<'a>(
-    caller: &'a FnInfo,
-    name: &str,
-    aliases: &HashMap<&str, &'a str>,
-) -> Through<'a> {
-    let mut types = Vec::new();
-    for t in caller.type_calls().iter() {
-        if let Some(ty) = t.strip_suffix(name).and_then(|t| t.strip_suffix("::")) {
-            types.push(aliases.get(ty).copied().unwrap_or(ty));
-        }
-    }
-    let calls = caller.fn_calls().iter().filter(|n| *n == name).count();
-    if calls > types.len() {
-        Through::Any
-    } else {
-        Through::Types(types)
-    }
-}
-
-/// Whether `caller`, a caller of `callee`'s name, may run it given the argument
-/// counts of its calls of that name: Rust has no optional parameters, so
-/// `response.request()` runs no `Client::request(&self, req)`. A call through the
-/// type's path (`Client::request(&c, req)`) or in a macro's text may run any.
-fn may_run(caller: &FnInfo, callee: &FnInfo) -> bool {
-    let name = callee.name.as_str();
-    // `U::m` of another type `U` (a method called on a value of known type,
-    // `response.request()` on an `ntex` response) is no call of this type's `m`.
-    let through_path = |t: &str| {
-        t.rsplit_once("::")
-            .is_some_and(|(ty, n)| n == name && callee.owner.as_deref().is_none_or(|o| o == ty))
-    };
-    if callee.method && caller.type_calls().iter().any(through_path) {
-        return true;
-    }
-    match caller.arg_counts(name) {
-        None => true,
-        Some(counts) if callee.method => callee.takes(counts),
-        Some(counts) => callee.takes_exactly(counts),
-    }
-}
-
-/// [`CallGraph::by_arity`]: per name, kind and parameter count of the run's functions
-/// whose parameters are known, the callers by name that may run them, where that
-/// leaves some out. Made once per key, not once per function (a workspace has
-/// hundreds of `new`s with the same callers).
-fn by_arity<'a>(
-    bodies: &[(usize, &'a FnInfo)],
-    by_method_name: &HashMap<&'a str, Vec<usize>>,
-    by_fn_name: &HashMap<&'a str, Vec<usize>>,
-) -> HashMap<ArityKey<'a>, Vec<usize>> {
-    let mut seen: HashSet<ArityKey> = HashSet::default();
-    let mut out = HashMap::default();
-    for (_, info) in bodies {
-        let key = (
-            info.name.as_str(),
-            info.method,
-            info.params,
-            info.owner.as_deref(),
-        );
-        if info.params == ARGS_UNKNOWN || !seen.insert(key) {
-            continue;
-        }
-        let map = if info.method {
-            by_method_name
-        } else {
-            by_fn_name
-        };
-        let Some(callers) = map.get(key.0) else {
-            continue;
-        };
-        if !callers.iter().all(|&c| may_run(bodies[c].1, info)) {
-            let kept = callers.iter().copied();
-            out.insert(key, kept.filter(|&c| may_run(bodies[c].1, info)).collect());
-        }
-    }
-    out
 }

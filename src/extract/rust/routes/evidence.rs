@@ -35,7 +35,6 @@ mod tokens;
 mod violation;
 
 pub(crate) use active::model_fns;
-pub(crate) use args::arg_counts;
 pub(crate) use bindings::file_state;
 pub(crate) use branch::conditional;
 pub(crate) use names::{called_name, NameBuf, Names, ARGS_UNKNOWN, READ_HELPER};

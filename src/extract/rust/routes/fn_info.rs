@@ -14,7 +14,7 @@ use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use super::evidence::repeat::REPLACES;
-use super::evidence::{arg_counts, Evidence, Names, ARGS_UNKNOWN};
+use super::evidence::{Evidence, Names, ARGS_UNKNOWN};
 use crate::extract::rust::lazy::Lazy;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -248,11 +248,6 @@ impl FnInfo {
             (Some(heads), true) => &heads.type_calls,
             _ => &self.evidence().type_calls,
         }
-    }
-
-    /// [`Evidence::arg_counts`] without decoding the rest.
-    pub fn arg_counts(&self, c: &str) -> Option<u64> {
-        arg_counts(self.calls(), self.call_args(), c)
     }
 
     /// The argument count of each of [`Self::calls`] ([`Evidence::call_args`]; empty

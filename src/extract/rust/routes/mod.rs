@@ -85,6 +85,8 @@ pub(crate) mod types;
 mod tests;
 
 pub use catalog::RoutesCatalog;
+#[cfg(test)]
+pub(crate) use evidence::Evidence;
 pub(crate) use evidence::{called_name, ARGS_UNKNOWN};
 pub use link::{link, link_refs, link_workspace};
 

@@ -1,7 +1,7 @@
 //! The argument counts of a body's calls: Rust has no optional parameters, so a call
 //! the link step matches by its name only runs the functions taking as many.
 
-use super::{Evidence, Names, ARGS_UNKNOWN};
+use super::{Evidence, ARGS_UNKNOWN};
 
 impl Evidence {
     /// [`Evidence::call_args`] of `self`'s calls followed by `other`'s: each side
@@ -28,30 +28,24 @@ impl Evidence {
     /// `n` arguments, bit 63 for 63 and more); `None` when one of them is not known
     /// (a call in a macro's text) or none is recorded.
     pub(crate) fn arg_counts(&self, c: &str) -> Option<u64> {
-        arg_counts(&self.calls, &self.call_args, c)
-    }
-}
-
-/// [`Evidence::arg_counts`] of the calls `calls` and their counts `args`
-/// ([`Evidence::call_args`]), wherever they are kept.
-pub(crate) fn arg_counts(calls: &Names, args: &[u8], c: &str) -> Option<u64> {
-    if args.is_empty() {
-        return None;
-    }
-    let mut bits = 0u64;
-    let mut n = 0;
-    for name in calls.iter() {
-        // Out of step (not made by the collector): nothing known.
-        let a = *args.get(n)?;
-        n += 1;
-        if name == c {
-            if a == ARGS_UNKNOWN {
-                return None;
-            }
-            bits |= 1 << a.min(63);
+        if self.call_args.is_empty() {
+            return None;
         }
+        let mut bits = 0u64;
+        let mut n = 0;
+        for name in self.calls.iter() {
+            // Out of step (not made by the collector): nothing known.
+            let a = *self.call_args.get(n)?;
+            n += 1;
+            if name == c {
+                if a == ARGS_UNKNOWN {
+                    return None;
+                }
+                bits |= 1 << a.min(63);
+            }
+        }
+        (n == self.call_args.len() && bits != 0).then_some(bits)
     }
-    (n == args.len() && bits != 0).then_some(bits)
 }
 
 #[cfg(test)]
