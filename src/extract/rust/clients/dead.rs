@@ -19,7 +19,11 @@
 //! whose `use` brings the name in from another module (`use ..::checkpoint::
 //! set_file_checkpoint`, beside a dead `quadratic_api::set_file_checkpoint`) or from
 //! another party's crate, or that defines a free function of that name of its own and
-//! imports none, calls its own; its bodies' calls and its text do not count.
+//! imports none, calls its own; its bodies' calls and its text do not count. Nor
+//! does what cannot reach a free function at all: a method call (`store.name()`), an
+//! item of a type (`Self::name(..)`, `Relay::name(..)`) or another function's
+//! definition (`fn name(&self)`): moly-sync's `test_connection`, which nothing calls
+//! though two types have functions of that name ([`free_fn_mentions`]).
 //!
 //! The text is read only for the functions no body of the run calls by name. Known
 //! limits: a function whose name a macro builds (`paste!`) has no caller by name and is
@@ -101,7 +105,8 @@ pub(crate) fn dead_functions(
     // do not count: a function only tests run is never run by the program.
     let other = |n: &str, i: usize| elsewhere.get(n).is_some_and(|s| s.contains(&i));
     let judged = packages.iter().flat_map(|(_, files)| files.iter());
-    drop_called(&mut wanted, judged, &other);
+    let free = |n: &str| homes.get(n).is_some_and(Option::is_some);
+    drop_called(&mut wanted, judged, &other, &free);
     let test_code = TestCode::of(packages, tests);
     // What each file's `use`s bind: a re-export (`pub use pipeline::{inlet, outlet}`
     // in `services/mod.rs`) names a function without calling it.
@@ -112,6 +117,7 @@ pub(crate) fn dead_functions(
         rust_files,
         (&elsewhere, &uses),
         &test_code,
+        &free,
     );
     for set in &mut out {
         set.retain(|n| named_once.contains(n.as_str()));
@@ -183,9 +189,12 @@ fn bound_elsewhere<'w>(
             }
             let other = match bound(f) {
                 Some(path) => {
-                    // Re-exported at a library's root (`pub use simple::report` in
-                    // `lib.rs`): another crate imports it as `its_crate::report`.
-                    let from_root = reexports.contains("") && path.matches("::").count() == 1;
+                    // Defined or re-exported at a library's root (`pub use
+                    // simple::report` in `lib.rs`): another crate imports it as
+                    // `its_crate::report` (drogue-cloud's ttn-operator `main.rs`:
+                    // `use drogue_cloud_ttn_operator::run`).
+                    let at_root = module.is_empty() || reexports.contains("");
+                    let from_root = at_root && path.matches("::").count() == 1;
                     let theirs = |m: &str| m != module && !reexports.contains(m) && !from_root;
                     path.is_empty() || module_of(path, at(i)).is_some_and(theirs)
                 }
@@ -268,7 +277,8 @@ impl<'f> TestCode<'f> {
 }
 
 /// Of `names`, those that appear as a whole word exactly once in all of `files`
-/// (candidate index, path) outside test code, not counting a file where the name is
+/// (candidate index, path) outside test code (a free function's name, `free`: never
+/// but where it is defined, [`free_fn_mentions`]), not counting a file where the name is
 /// another function's (`elsewhere`) or one outside the name's scope (`scopes`: the
 /// files of its closed packages, where it has one), nor the mention a file's `use`
 /// makes of a name it binds (`uses`, [`FileRoutes::uses`]: an import or re-export
@@ -281,6 +291,7 @@ fn named_once<'w>(
     files: &[(usize, &Path)],
     (elsewhere, uses): (&HashMap<&str, HashSet<usize>>, &HashMap<usize, &str>),
     tests: &TestCode,
+    free: &(dyn Fn(&str) -> bool + Sync),
 ) -> HashSet<&'w str> {
     let names: Vec<&str> = names.iter().copied().collect();
     if names.is_empty() {
@@ -305,7 +316,10 @@ fn named_once<'w>(
                         0
                     } else {
                         let imported = uses.get(&i).is_some_and(|u| binds(u, n));
-                        let n = whole_words(&text, f, &in_test, 3);
+                        let n = match free(n) {
+                            true => free_fn_mentions(&text, f, &in_test, 2),
+                            false => whole_words(&text, f, &in_test, 3),
+                        };
                         n.saturating_sub(usize::from(imported)).min(2)
                     }
                 })
@@ -316,7 +330,8 @@ fn named_once<'w>(
             |a, b| a.iter().zip(&b).map(|(x, y)| (x + y).min(2)).collect(),
         );
     (names.iter().zip(counts))
-        .filter(|(_, c)| *c == 1)
+        // A free function's definition is no mention of it: none may be left.
+        .filter(|(n, c)| *c == usize::from(!free(n)))
         .map(|(n, _)| *n)
         .collect()
 }
@@ -338,16 +353,52 @@ pub(super) fn whole_words(
     skip: &dyn Fn(usize) -> bool,
     limit: usize,
 ) -> usize {
+    word_starts(text, finder, skip).take(limit).count()
+}
+
+/// Where [`whole_words`] finds the finder's word.
+fn word_starts<'t>(
+    text: &'t [u8],
+    finder: &'t memchr::memmem::Finder,
+    skip: &'t dyn Fn(usize) -> bool,
+) -> impl Iterator<Item = usize> + 't {
     let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
     let len = finder.needle().len();
-    finder
-        .find_iter(text)
-        .filter(|&at| {
-            (at == 0 || !word(text[at - 1]))
-                && text.get(at + len).is_none_or(|&c| !word(c))
-                && !in_line_comment(text, at)
-                && !skip(at)
-        })
+    finder.find_iter(text).filter(move |&at| {
+        (at == 0 || !word(text[at - 1]))
+            && text.get(at + len).is_none_or(|&c| !word(c))
+            && !in_line_comment(text, at)
+            && !skip(at)
+    })
+}
+
+/// How many of [`whole_words`]' mentions of a free function's name may name it (up
+/// to `limit`): not its definition or another's (`fn name`), not a method call or a
+/// field (`x.name`, `x\n    .name(..)`), not another type's item (`Self::name`,
+/// `Client::name`: a path whose last segment before the name is a type's, capitalised
+/// as Rust names types). A free function is reached by its name or a module's path only.
+fn free_fn_mentions(
+    text: &[u8],
+    finder: &memchr::memmem::Finder,
+    skip: &dyn Fn(usize) -> bool,
+    limit: usize,
+) -> usize {
+    let other = |at: usize| {
+        let before = text[..at].trim_ascii_end();
+        let word = |c: &u8| c.is_ascii_alphanumeric() || *c == b'_';
+        let keyword = (before.strip_suffix(b"fn"))
+            .is_some_and(|rest| at > before.len() && !rest.last().is_some_and(word));
+        if before.ends_with(b".") || keyword {
+            return true;
+        }
+        let Some(path) = before.strip_suffix(b"::") else {
+            return false;
+        };
+        let segment = path.iter().rev().take_while(|c| word(c));
+        segment.last().is_some_and(|c| c.is_ascii_uppercase())
+    };
+    (word_starts(text, finder, skip))
+        .filter(|&at| !other(at))
         .take(limit)
         .count()
 }
@@ -368,6 +419,22 @@ fn in_line_comment(text: &[u8], at: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_free_function_is_named_by_a_path_or_its_name_only() {
+        let f = memchr::memmem::Finder::new("probe");
+        let none = |_| false;
+        // Definitions, method calls and other types' items are not mentions of it.
+        let others = b"pub async fn probe(u: &str) {}\nstore.probe();\nx\n    .probe()\nSelf::probe(a); Relay::probe(b); fn probe2() {}";
+        assert_eq!(free_fn_mentions(others, &f, &none, 2), 0);
+        // A call by name or through a module's path, or the function as a value, is.
+        assert_eq!(
+            free_fn_mentions(b"sync::probe(u); probe(u)", &f, &none, 2),
+            2
+        );
+        assert_eq!(free_fn_mentions(b".map(probe)", &f, &none, 2), 1);
+        assert_eq!(free_fn_mentions(b"let myfn probe", &f, &none, 2), 1);
+    }
 
     #[test]
     fn counts_whole_words_only() {

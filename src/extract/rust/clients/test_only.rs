@@ -24,7 +24,7 @@ use rustc_hash::FxHashSet as HashSet;
 
 use super::link_key::fn_name;
 use crate::extract::rust::facts::{ClientOrigin, Origin};
-use crate::extract::rust::routes::called_name;
+use crate::extract::rust::routes::{called_name, FnInfo};
 use crate::extract::rust::{Deps, FileFacts};
 
 /// One file of a package: (candidate index, facts).
@@ -61,7 +61,7 @@ pub(crate) fn test_only_functions<'p>(
     }
     // Names some judged body calls are not the tests' alone.
     let judged = packages.iter().flat_map(|(_, files)| files.iter());
-    drop_called(&mut wanted, judged, &|_, _| false);
+    drop_called(&mut wanted, judged, &|_, _| false, &|_| false);
     let tested = tested_names(&wanted, packages, tests, path);
     for set in &mut out {
         set.retain(|n| tested.contains(n.as_str()));
@@ -148,25 +148,46 @@ pub(super) fn client_fns(
 
 /// Removes from `wanted` every name a body of `files` calls (as a function, a
 /// method, or from a trait's default method), but not a call `other` says runs
-/// another function of that name (by name and the file's candidate index).
+/// another function of that name (by name and the file's candidate index), nor, of
+/// a name `free` holds (a free function's), a method call or a call through a type's
+/// path: neither can run a free function ([`free_calls`]).
 pub(super) fn drop_called<'f>(
     wanted: &mut HashSet<&str>,
     files: impl Iterator<Item = &'f PackageFile>,
     other: &dyn Fn(&str, usize) -> bool,
+    free: &dyn Fn(&str) -> bool,
 ) {
     for (i, f) in files {
-        let body_calls = (f.routes.fns.iter()).flat_map(|info| {
-            info.calls()
-                .iter()
-                .chain(info.fn_calls().iter().map(called_name))
-        });
-        let trait_calls = f.trait_default_calls.iter().map(String::as_str);
-        for n in body_calls.chain(trait_calls) {
+        for info in &f.routes.fns {
+            let calls = info.calls().iter();
+            let body_calls = calls.chain(info.fn_calls().iter().map(called_name));
+            for n in body_calls {
+                if !other(n, *i) && (!free(n) || free_calls(info, n)) {
+                    wanted.remove(n);
+                }
+            }
+        }
+        for n in f.trait_default_calls.iter().map(String::as_str) {
             if !other(n, *i) {
                 wanted.remove(n);
             }
         }
     }
+}
+
+/// Whether `info`'s calls of `n` may run a free function: more calls written as
+/// function calls (`n(..)`, `module::n(..)`, `T::n(..)`) than its calls through a
+/// type's path can account for (`Self::n(..)`, `T::n(..)`: type calls beyond its
+/// method calls, which a variable's known type also lists, `x.n()` as `T::n`).
+fn free_calls(info: &FnInfo, n: &str) -> bool {
+    let as_fn = (info.fn_calls().iter())
+        .filter(|c| called_name(c) == n)
+        .count();
+    let methods = (info.calls().iter().filter(|c| *c == n).count()).saturating_sub(as_fn);
+    let through_type = (info.type_calls().iter())
+        .filter(|t| t.rsplit_once("::").is_some_and(|(_, m)| m == n))
+        .count();
+    as_fn > through_type.saturating_sub(methods)
 }
 
 #[cfg(test)]
