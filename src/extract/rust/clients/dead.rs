@@ -388,7 +388,9 @@ fn free_fn_mentions(
         let word = |c: &u8| c.is_ascii_alphanumeric() || *c == b'_';
         let keyword = (before.strip_suffix(b"fn"))
             .is_some_and(|rest| at > before.len() && !rest.last().is_some_and(word));
-        if before.ends_with(b".") || keyword {
+        // `x.name`, not a range's end (`0..name()`).
+        let method = before.ends_with(b".") && !before.ends_with(b"..");
+        if method || keyword {
             return true;
         }
         let Some(path) = before.strip_suffix(b"::") else {
@@ -434,6 +436,10 @@ mod tests {
         );
         assert_eq!(free_fn_mentions(b".map(probe)", &f, &none, 2), 1);
         assert_eq!(free_fn_mentions(b"let myfn probe", &f, &none, 2), 1);
+        assert_eq!(
+            free_fn_mentions(b"for i in 0..probe(u) {}", &f, &none, 2),
+            1
+        );
     }
 
     #[test]
