@@ -54,6 +54,7 @@ use units::Units;
 mod arms;
 mod complete;
 mod consumers;
+mod finite;
 mod inline;
 mod methods;
 mod quiet;
@@ -232,7 +233,8 @@ impl Visitor<'_, '_> {
                 if !std::mem::take(&mut self.collecting_loop)
                     && awaits(&w.cond)
                     && !reads_to_end(&w.cond)
-                    && !returns_what_it_read(w) =>
+                    && !returns_what_it_read(w)
+                    && !finite::ends_with_its_work(w) =>
             {
                 self.shows_long_running()
             }
