@@ -172,9 +172,16 @@ struct Visitor<'c, 'a> {
     dispatched: Vec<(String, u32)>,
     /// The expression about to be visited is a `let`'s `loop` (its value bound).
     valued_loop: bool,
-    /// The expression about to be visited is a `while` that gathers a result the
-    /// block reads after it ([`entries::block_shape`]).
+    /// The expression about to be visited is a `while` that ends with its work by
+    /// what its block shows: it gathers a result the block reads after it, reads a
+    /// finite stream, or waits on the terminal's resizes ([`entries::block_shape`]).
     collecting_loop: bool,
+    /// A task that only watches signals was spawned (and not visited).
+    signal_watcher: bool,
+    /// A signal source was called outside such tasks (`ctrl_c()`, `signal(..)`).
+    signal_called: bool,
+    /// A stream of the terminal's resizes was made (`entries::signals`).
+    terminal_signal: bool,
     /// Local packages the file names (calls, paths, `use`s), with the count.
     namings: Vec<(String, u32)>,
     /// The handle whose request call the chain being visited is the argument of.
@@ -257,6 +264,9 @@ impl<'c, 'a> Visitor<'c, 'a> {
             dispatched: Vec::new(),
             valued_loop: false,
             collecting_loop: false,
+            signal_watcher: false,
+            signal_called: false,
+            terminal_signal: false,
             namings: Vec::new(),
             request_arg: None,
             merged_request: false,
@@ -360,7 +370,12 @@ impl Visitor<'_, '_> {
 
     /// Visits `e` and returns the handle it evaluates to, if any.
     fn expr(&mut self, e: &Expr) -> Option<usize> {
+        // Neither holds a client nor shows a lasting process (their modules' docs).
         if matches!(e, Expr::While(w) if entries::ignores_signal(w)) {
+            return None;
+        }
+        if entries::spawns_signal_watcher(e) {
+            self.signal_watcher = true;
             return None;
         }
         if let Some(done) = self.own_wrapper_call(e) {

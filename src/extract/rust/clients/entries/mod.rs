@@ -49,6 +49,8 @@ use shape::{
     awaits, collects, is_loopback, is_zero, leaves, loop_awaits, reads_finite, reads_to_end,
     returns_what_it_read,
 };
+pub(crate) use signals::spawns_signal_watcher;
+use signals::{terminal_signal, watches_terminal};
 use units::Units;
 
 mod arms;
@@ -60,6 +62,7 @@ mod methods;
 mod quiet;
 mod roots;
 mod shape;
+mod signals;
 mod units;
 pub(super) mod values;
 use crate::extract::rust::catalog::Catalog;
@@ -214,9 +217,11 @@ impl Visitor<'_, '_> {
     }
 
     /// Notes, before `stmts[i]` is visited, whether it is a `while` that gathers a
-    /// result ([`collects`]) or reads a stream that ends ([`reads_finite`]).
+    /// result ([`collects`]), reads a stream that ends ([`reads_finite`]) or waits on
+    /// the terminal's resizes ([`watches_terminal`]).
     pub(super) fn before_stmt(&mut self, stmts: &[syn::Stmt], i: usize) {
-        self.collecting_loop = collects(stmts, i) || reads_finite(stmts, i);
+        self.collecting_loop =
+            collects(stmts, i) || reads_finite(stmts, i) || watches_terminal(stmts, i);
     }
 
     /// Notes what an expression shows of the file's shape: a loop, a dispatch, a
@@ -250,7 +255,16 @@ impl Visitor<'_, '_> {
             }
             Expr::Call(c) => {
                 if let Expr::Path(p) = &*c.func {
-                    self.note_path(&p.path);
+                    if terminal_signal(c) {
+                        self.terminal_signal = true;
+                    } else {
+                        self.note_path(&p.path);
+                        self.signal_called |= p
+                            .path
+                            .segments
+                            .last()
+                            .is_some_and(|s| s.ident == "signal" || s.ident == "ctrl_c");
+                    }
                     self.facts.reads_args |= c.args.is_empty() && reads_args(&p.path);
                     // `TcpListener::bind("127.0.0.1:0")`
                     let bind = p.path.segments.last().is_some_and(|s| s.ident == "bind");
@@ -420,10 +434,12 @@ impl Visitor<'_, '_> {
             .map(|(_, path)| path)
             .chain(self.imports.globs())
             .collect();
-        // `use tokio::signal::unix::*`: it waits for a shutdown signal, as a daemon does.
+        // `use tokio::signal::unix::*`: it waits for a shutdown signal, as a daemon does,
+        // unless only tasks that watch signals for a command's cleanup use it.
         let signal = paths
             .iter()
-            .any(|p| p.len() >= 2 && p[0] == "tokio" && p[1] == "signal");
+            .any(|p| p.len() >= 2 && p[0] == "tokio" && p[1] == "signal")
+            && ((!self.signal_watcher && !self.terminal_signal) || self.signal_called);
         self.facts.long_running |= signal;
         self.facts.waits_for_signal |= signal;
         for p in &paths {
