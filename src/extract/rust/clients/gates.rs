@@ -24,32 +24,76 @@ use crate::extract::rust::front::index::{Decl, Index};
 use crate::extract::rust::FileFacts;
 
 /// The names of the functions `main`'s body calls as command gates: a statement `if
-/// f(..)[.await][?] { return ..; }` (or `std::process::exit(..)`) with no `else`.
+/// f(..)[.await][?] { return ..; }` (or `std::process::exit(..)`) with no `else`, and
+/// the calls of a subcommand's `match` arm that then returns (`Action::Pull(args) => {
+/// provider_manager::pull(args).await?; return Ok(()); }`, at the top of `main` or in
+/// an `if let Some(action) = args.action { match action { .. } }`: fpd's `pull`
+/// before its daemon starts). Such a `match` gates only when `main` goes on after it:
+/// the code after it is the process's own work, the arms that leave are exceptions
+/// (a `main` that is one `match` whose `Serve` arm returns too is no gate to it).
 pub(super) fn command_gates(block: &syn::Block) -> Vec<String> {
     let mut out = Vec::new();
-    for st in &block.stmts {
-        let Stmt::Expr(Expr::If(i), _) = st else {
-            continue;
-        };
-        if i.else_branch.is_some() || !leaves(&i.then_branch) {
-            continue;
-        }
-        let mut cond = &*i.cond;
-        while let Expr::Await(syn::ExprAwait { base: e, .. })
-        | Expr::Try(syn::ExprTry { expr: e, .. })
-        | Expr::Paren(syn::ExprParen { expr: e, .. }) = cond
-        {
-            cond = e;
-        }
-        if let Expr::Call(c) = cond {
-            if let Expr::Path(p) = &*c.func {
-                if let Some(last) = p.path.segments.last() {
-                    out.push(last.ident.to_string());
+    let n = block.stmts.len();
+    for (at, st) in block.stmts.iter().enumerate() {
+        let goes_on = at + 1 < n;
+        match st {
+            Stmt::Expr(Expr::Match(m), _) if goes_on => arm_gates(m, &mut out),
+            Stmt::Expr(Expr::If(i), _) if i.else_branch.is_none() => {
+                if let Expr::Let(_) = &*i.cond {
+                    if !goes_on {
+                        continue;
+                    }
+                    for inner in &i.then_branch.stmts {
+                        if let Stmt::Expr(Expr::Match(m), _) = inner {
+                            arm_gates(m, &mut out);
+                        }
+                    }
+                } else if leaves(&i.then_branch.stmts) {
+                    out.extend(called(&i.cond));
                 }
             }
+            _ => {}
         }
     }
     out
+}
+
+/// The functions the arms of a `match` call before they leave `main` (a block whose
+/// last statement is a `return` or an `exit(..)`: the statements before it).
+fn arm_gates(m: &syn::ExprMatch, out: &mut Vec<String>) {
+    for arm in &m.arms {
+        let Expr::Block(b) = &*arm.body else {
+            continue;
+        };
+        let Some((last, before)) = b.block.stmts.split_last() else {
+            continue;
+        };
+        if before.is_empty() || !leaves(std::slice::from_ref(last)) {
+            continue;
+        }
+        for st in before {
+            if let Stmt::Expr(e, _) = st {
+                out.extend(called(e));
+            }
+        }
+    }
+}
+
+/// The name of the function an expression calls (`f(..)[.await][?]`).
+fn called(mut e: &Expr) -> Option<String> {
+    while let Expr::Await(syn::ExprAwait { base: inner, .. })
+    | Expr::Try(syn::ExprTry { expr: inner, .. })
+    | Expr::Paren(syn::ExprParen { expr: inner, .. }) = e
+    {
+        e = inner;
+    }
+    let Expr::Call(c) = e else {
+        return None;
+    };
+    let Expr::Path(p) = &*c.func else {
+        return None;
+    };
+    p.path.segments.last().map(|s| s.ident.to_string())
 }
 
 /// The command gates of a package's binaries, sorted, each once.
@@ -64,9 +108,9 @@ pub(super) fn gates_of(files: &[(usize, FileFacts)]) -> Vec<String> {
     g
 }
 
-/// A block that only leaves the process's `main`: `return ..` or `exit(..)`.
-fn leaves(block: &syn::Block) -> bool {
-    let [Stmt::Expr(e, _)] = block.stmts.as_slice() else {
+/// Statements that only leave the process's `main`: `return ..` or `exit(..)`.
+fn leaves(stmts: &[Stmt]) -> bool {
+    let [Stmt::Expr(e, _)] = stmts else {
         return false;
     };
     match e {
@@ -229,7 +273,7 @@ pub(super) fn gated_functions(
         let gate = gates[j].join("`, `");
         for name in set {
             let why = format!(
-                "run only by the command line `main` hands over first (`if {gate}(..) {{ return }}`): a subcommand that returns before the server starts"
+                "run only by a subcommand `main` runs first and returns from (`{gate}`) before the server starts"
             );
             out[j].insert(name, why);
         }
@@ -285,6 +329,36 @@ mod tests {
         )
         .expect("parses");
         assert_eq!(command_gates(&f.block), ["cli", "admin"]);
+    }
+
+    #[test]
+    fn a_subcommand_arm_that_returns_is_a_gate() {
+        let f: syn::ItemFn = syn::parse_str(
+            "async fn main() {
+                if let Some(action) = args.action {
+                    match action {
+                        Action::Pull(a) => { tasks::manager::pull(a).await?; return Ok(()); }
+                        Action::Build(a) => { build(a)?; std::process::exit(0) }
+                        Action::Check(a) => { check(a); }
+                        Action::Print => return Ok(()),
+                    }
+                }
+                match mode { Mode::Dump => { dump().await; return Ok(()) } _ => {} }
+                serve().await
+            }",
+        )
+        .expect("parses");
+        assert_eq!(command_gates(&f.block), ["pull", "build", "dump"]);
+        let whole: syn::ItemFn = syn::parse_str(
+            "async fn main() {
+                match cmd {
+                    Cmd::Serve => { serve().await?; return Ok(()); }
+                    Cmd::Pull => { pull().await?; return Ok(()); }
+                }
+            }",
+        )
+        .expect("parses");
+        assert!(command_gates(&whole.block).is_empty());
     }
 
     #[test]
