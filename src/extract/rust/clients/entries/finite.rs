@@ -28,18 +28,24 @@ pub(super) fn ends_with_its_work(w: &syn::ExprWhile) -> bool {
     }
 }
 
-/// The set of tasks a `while let Some(r) = set.join_next().await` drains (its last
-/// name: `tasks`, `self.tasks`).
-fn drained_set(w: &syn::ExprWhile) -> Option<String> {
+/// The method call a `while let .. = x.method(..).await` awaits in its condition.
+pub(super) fn awaited_method(w: &syn::ExprWhile) -> Option<&syn::ExprMethodCall> {
     let Expr::Let(l) = &*w.cond else {
         return None;
     };
     let Expr::Await(a) = &*l.expr else {
         return None;
     };
-    let Expr::MethodCall(m) = &*a.base else {
-        return None;
-    };
+    match &*a.base {
+        Expr::MethodCall(m) => Some(m),
+        _ => None,
+    }
+}
+
+/// The set of tasks a `while let Some(r) = set.join_next().await` drains (its last
+/// name: `tasks`, `self.tasks`).
+fn drained_set(w: &syn::ExprWhile) -> Option<String> {
+    let m = awaited_method(w)?;
     if !DRAINS.iter().any(|d| m.method == d) {
         return None;
     }

@@ -65,13 +65,7 @@ pub(crate) fn watches_terminal(stmts: &[syn::Stmt], i: usize) -> bool {
     let Some(syn::Stmt::Expr(Expr::While(w), _)) = stmts.get(i) else {
         return false;
     };
-    let Expr::Let(l) = &*w.cond else {
-        return false;
-    };
-    let Expr::Await(a) = &*l.expr else {
-        return false;
-    };
-    let Expr::MethodCall(m) = &*a.base else {
+    let Some(m) = super::finite::awaited_method(w) else {
         return false;
     };
     let Expr::Path(receiver) = &*m.receiver else {
