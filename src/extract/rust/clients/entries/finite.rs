@@ -15,6 +15,8 @@
 use syn::visit::Visit;
 use syn::Expr;
 
+use crate::extract::rust::front::ident::with_ident_str;
+
 /// The methods of tokio's `JoinSet` that give the next finished task, `None` once the
 /// set is empty.
 const DRAINS: [&str; 2] = ["join_next", "join_next_with_id"];
@@ -96,14 +98,8 @@ fn fails_out_on_its_item(w: &syn::ExprWhile) -> bool {
     let Expr::Try(tried) = &*init.expr else {
         return false;
     };
-    let mut read = &*tried.expr;
-    while let Expr::MethodCall(m) = read {
-        if !super::methods::PASS_THROUGH.iter().any(|p| m.method == p) {
-            return false;
-        }
-        read = &m.receiver;
-    }
-    matches!(read, Expr::Path(p) if p.path.is_ident(&item.ident))
+    matches!(super::methods::passed_through(&tried.expr),
+        Expr::Path(p) if p.path.is_ident(&item.ident))
 }
 
 /// The last name of a receiver: `tasks`, `self.tasks`, `&mut tasks`.
@@ -129,7 +125,7 @@ struct Spawns {
 
 impl<'a> Visit<'a> for Spawns {
     fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
-        let spawn = m.method.to_string().starts_with("spawn");
+        let spawn = with_ident_str(&m.method, |n| n.starts_with("spawn"));
         self.found |= spawn && last_name(&m.receiver).is_some_and(|n| n == self.set);
         syn::visit::visit_expr_method_call(self, m);
     }

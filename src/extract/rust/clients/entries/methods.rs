@@ -33,6 +33,18 @@ pub(super) const PASS_THROUGH: [&str; 7] = [
     "into",
 ];
 
+/// An expression under the [`PASS_THROUGH`] methods called on it
+/// (`e.map_err(Error::Read)` → `e`).
+pub(super) fn passed_through(mut e: &Expr) -> &Expr {
+    while let Expr::MethodCall(m) = e {
+        if !PASS_THROUGH.iter().any(|w| m.method == w) {
+            break;
+        }
+        e = &m.receiver;
+    }
+    e
+}
+
 /// What an arm of a dispatch runs: a method of `self`, or a free function of the
 /// file's package (`Command::Check(c) => health_check(c).await`).
 enum Runs<'e> {

@@ -192,14 +192,7 @@ pub(super) fn reads_to_end(cond: &Expr) -> bool {
     };
     // The result may pass through an adapter between the read and the `?`:
     // `stream.try_next().await.map_err(Report::body_stream)?`.
-    let mut read = &*t.expr;
-    while let Expr::MethodCall(m) = read {
-        if !super::methods::PASS_THROUGH.iter().any(|w| m.method == w) {
-            break;
-        }
-        read = &m.receiver;
-    }
-    matches!(read, Expr::Await(_))
+    matches!(super::methods::passed_through(&t.expr), Expr::Await(_))
 }
 
 /// Whether an expression awaits (`while let Some(m) = rx.recv().await`).
@@ -424,10 +417,15 @@ fn finite_binding(stmts: &[syn::Stmt], name: &str, depth: u32) -> bool {
 
 /// Whether a `let` pattern binds `name` (`x`, `mut x`, `x: T`).
 fn pat_names(pat: &syn::Pat, name: &str) -> bool {
+    pat_ident(pat).is_some_and(|i| i == name)
+}
+
+/// The variable a `let` pattern binds (`x`, `mut x`, `x: T`).
+pub(super) fn pat_ident(pat: &syn::Pat) -> Option<&syn::Ident> {
     match pat {
-        syn::Pat::Ident(p) => p.ident == name,
-        syn::Pat::Type(t) => pat_names(&t.pat, name),
-        _ => false,
+        syn::Pat::Ident(p) => Some(&p.ident),
+        syn::Pat::Type(t) => pat_ident(&t.pat),
+        _ => None,
     }
 }
 
@@ -476,15 +474,5 @@ fn pages(tokens: proc_macro2::TokenStream) -> bool {
 /// `exec` leaves Ctrl-C to the child it runs), neither a daemon's wait for shutdown
 /// nor a loop that does work; nothing in it is a client either.
 pub(crate) fn ignores_signal(w: &syn::ExprWhile) -> bool {
-    use syn::visit::Visit;
-    struct Signal(bool);
-    impl<'a> Visit<'a> for Signal {
-        fn visit_path(&mut self, p: &'a syn::Path) {
-            self.0 |= p.segments.iter().any(|s| s.ident == "signal");
-            syn::visit::visit_path(self, p);
-        }
-    }
-    let mut signal = Signal(false);
-    signal.visit_expr(&w.cond);
-    w.body.stmts.is_empty() && signal.0 && awaits(&w.cond)
+    w.body.stmts.is_empty() && super::signals::names_signal(&w.cond) && awaits(&w.cond)
 }

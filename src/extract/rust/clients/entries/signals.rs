@@ -12,7 +12,10 @@
 
 use proc_macro2::{TokenStream, TokenTree};
 use quote::ToTokens;
+use syn::visit::Visit;
 use syn::Expr;
+
+use super::shape::pat_ident;
 
 /// Whether `e` spawns a task that only watches signals (module doc): a `spawn(async
 /// { .. })` whose block binds signal streams (`signal(..)`, `ctrl_c()`) and awaits
@@ -37,8 +40,8 @@ pub(crate) fn spawns_signal_watcher(e: &Expr) -> bool {
 fn watches_signals(block: &syn::Block) -> bool {
     let streams: Vec<String> = (block.stmts.iter())
         .filter_map(|s| match s {
-            syn::Stmt::Local(l) if names_signal(l.init.as_ref()?.expr.to_token_stream()) => {
-                pat_name(&l.pat)
+            syn::Stmt::Local(l) if names_signal(&l.init.as_ref()?.expr) => {
+                pat_ident(&l.pat).map(ToString::to_string)
             }
             _ => None,
         })
@@ -75,7 +78,7 @@ pub(crate) fn watches_terminal(stmts: &[syn::Stmt], i: usize) -> bool {
         return false;
     };
     let bound = stmts[..i].iter().rev().find_map(|s| match s {
-        syn::Stmt::Local(l) if pat_name(&l.pat).is_some_and(|n| name == &n) => Some(l),
+        syn::Stmt::Local(l) if pat_ident(&l.pat) == Some(name) => Some(l),
         _ => None,
     });
     let Some(mut init) = bound.and_then(|l| l.init.as_ref()).map(|i| &*i.expr) else {
@@ -93,22 +96,19 @@ pub(crate) fn watches_terminal(stmts: &[syn::Stmt], i: usize) -> bool {
     }
 }
 
-/// The name a `let` binds (`int`, `mut int`, `int: Signal`).
-fn pat_name(p: &syn::Pat) -> Option<String> {
-    match p {
-        syn::Pat::Ident(i) => Some(i.ident.to_string()),
-        syn::Pat::Type(t) => pat_name(&t.pat),
-        _ => None,
+/// Whether an expression names a signal source in a path: a `signal` segment
+/// (`tokio::signal::ctrl_c()`, `signal(SignalKind::interrupt())`) or `ctrl_c`.
+pub(super) fn names_signal(e: &Expr) -> bool {
+    struct Names(bool);
+    impl<'a> Visit<'a> for Names {
+        fn visit_path_segment(&mut self, s: &'a syn::PathSegment) {
+            self.0 |= s.ident == "signal" || s.ident == "ctrl_c";
+            syn::visit::visit_path_segment(self, s);
+        }
     }
-}
-
-/// Whether tokens name a signal source: a `signal` path segment or `ctrl_c`.
-fn names_signal(tokens: TokenStream) -> bool {
-    tokens.into_iter().any(|t| match t {
-        TokenTree::Ident(i) => i == "signal" || i == "ctrl_c",
-        TokenTree::Group(g) => names_signal(g.stream()),
-        _ => false,
-    })
+    let mut names = Names(false);
+    names.visit_expr(e);
+    names.0
 }
 
 /// Whether every wait in `tokens` is on one of `streams` (`int.recv()`, with or
