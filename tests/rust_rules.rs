@@ -303,6 +303,46 @@ fn a_streamed_response_gets_per_read_timeout_advice() {
     assert!(timeouts.len() > 1, "other clients are reported without it");
 }
 
+/// A builder that bounds only connecting (`.connect_timeout(..)`) is still reported,
+/// and its message says the connect timeout is there (a reader who sees it set would
+/// otherwise take the finding for a mistake); a builder that sets nothing does not
+/// get those words.
+#[test]
+fn a_connect_timeout_alone_is_named_in_the_message() {
+    let dir = fixture_root().join("http-client-without-timeout/fail");
+    let outcome = run(&Options {
+        paths: vec![dir],
+        config: None,
+        threads: Some(1),
+    })
+    .unwrap();
+    let words = "`.connect_timeout(..)` bounds connecting only, not a slow response";
+    let timeouts = outcome.report.findings.iter();
+    let timeouts = timeouts.filter(|f| f.rule == "rust/http-client-without-timeout");
+    let named: Vec<_> = timeouts
+        .filter(|f| f.message.contains(words))
+        .map(|f| {
+            format!(
+                "{}:{}",
+                display(Path::new(&f.location.path)),
+                f.location.line
+            )
+        })
+        .collect();
+    let fail = "fixtures/rust/http-client-without-timeout/fail";
+    let expected: Vec<String> = [
+        "billing-connect-only/src/main.rs:10",
+        "cloud-requests-bare/cloud/src/api.rs:15",
+        "cloud-requests-untimed/cloud/src/api.rs:15",
+        "matched-endpoints/src/main.rs:32",
+        "orders/src/clients.rs:28",
+    ]
+    .iter()
+    .map(|p| format!("{fail}/{p}"))
+    .collect();
+    assert_eq!(named, expected);
+}
+
 /// Every write of the stub fixture goes into the empty `enterprise` member, whether
 /// the call is named as a write (`create_group`) or not (`lease`), imported or
 /// written through its whole path: each message says its body is not in sight (a

@@ -31,6 +31,11 @@ pub struct ClientApi {
     /// Builder methods that bound every request (`timeout`, `read_timeout`).
     #[serde(default)]
     pub timeout: Vec<String>,
+    /// Builder methods that bound only the connecting (`connect_timeout`): no timeout
+    /// (a slow response outlasts them), but a finding says the client has one, so that
+    /// it does not read as if nothing were set.
+    #[serde(default)]
+    pub connect_timeout: Vec<String>,
     /// Methods that, called in a constructor's argument, bound every request of the
     /// client built: the endpoint a generated tonic client connects to
     /// (`XClient::connect(endpoint.timeout(d))`).

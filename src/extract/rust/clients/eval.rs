@@ -42,6 +42,9 @@ pub(super) struct Eval {
     pub(super) builder_timeout: Option<Span>,
     /// The builder's timeout is set only when configured (`if let Some(t)`).
     pub(super) builder_configurable: bool,
+    /// A builder call that bounds only connecting (the catalogue's `connect-timeout`):
+    /// its method, for the finding.
+    pub(super) connect_only: Option<String>,
     /// A call that turns the timeout off, and one that opens an unbounded connection
     /// ([`Found`]).
     pub(super) disabled: Option<Found>,
@@ -191,6 +194,9 @@ impl Eval {
                     self.builder_configurable = call.configurable;
                 }
             }
+        } else if has(&api.connect_timeout, &call.name) && call.nargs > 0 && !disables {
+            self.connect_only
+                .get_or_insert_with(|| call.name.to_string());
         } else if has(&api.disable, &call.name) {
             let text = || format!("`.{}()`", call.name);
             self.disable((file, call.span), home, text, None);

@@ -181,19 +181,34 @@ pub(super) fn judge_client(
         .or_else(|| own.local.clone())
         .or_else(|| local_reason(target.as_deref(), &requests, consts));
     let target = if local.is_some() { None } else { target };
+    // Only connecting bounded: said in the finding, which would otherwise read as if
+    // the builder set nothing.
+    let connect_only = (own.connect_only.as_ref())
+        .or_else(|| site_evals.iter().find_map(|s| s.connect_only.as_ref()))
+        .filter(|_| covered.is_none() && disabled.is_none())
+        .map(|m| format!(" (`.{m}(..)` bounds connecting only, not a slow response)"));
     let mut node = client_node(api, span, constructor, covered, disabled, target);
-    mark_node(&mut node, span, unbounded, local, (&requests, streaming));
+    mark_node(
+        &mut node,
+        span,
+        unbounded,
+        local,
+        connect_only,
+        (&requests, streaming),
+    );
     (node, requests, guarded)
 }
 
 /// Adds to a client's node (built at `span`) what its verdict says beyond the
-/// timeout evidence: an unbounded connection, why it is local, and that a request
+/// timeout evidence: an unbounded connection, why it is local, a builder call that
+/// bounds only connecting, and that a request
 /// made from it reads a streamed response (in one of the `streaming` functions).
 fn mark_node(
     node: &mut Node,
     span: Span,
     unbounded: Option<(Span, String)>,
     local: Option<String>,
+    connect_only: Option<String>,
     (requests, streaming): (&[Req], &HashSet<&str>),
 ) {
     if let (Value::Map(fields), Some((s, text))) = (&mut node.value, unbounded) {
@@ -202,6 +217,9 @@ fn mark_node(
     if let Value::Map(fields) = &mut node.value {
         if let Some(why) = local {
             fields.push(entry("local", scalar(why, span)));
+        }
+        if let Some(text) = connect_only {
+            fields.push(entry("connect-only", scalar(text, span)));
         }
         let streams = requests
             .iter()
