@@ -129,6 +129,11 @@ pub struct FileRoutes {
     /// by `request_timeout` ([`frameworks::timeout_middleware`]).
     #[serde(default)]
     pub(crate) timeout_middlewares: Vec<String>,
+    /// Middleware functions put on one method router (`post(purge).route_layer(
+    /// from_fn(auth))`): they run on that route's requests, so they are request
+    /// entries; no router-wide layer ([`Self::middleware_fns`]).
+    #[serde(default)]
+    pub(crate) route_middleware_fns: Vec<String>,
     /// Out-of-line modules declared under `#[cfg(test)]` (`mod tests;`).
     pub(crate) test_modules: Vec<String>,
     /// What the file's `use`s bind lowercase names to (functions and modules), one

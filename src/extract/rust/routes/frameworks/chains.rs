@@ -101,8 +101,14 @@ impl Summarizer<'_> {
             return Val::Other;
         }
         if has(&fw.ordered_layer_methods, &name) || has(&fw.wrap_methods, &name) {
-            if let Some(LayerBy::Named(l)) = args.first().and_then(|a| self.layer_in(a, cx)) {
-                p.covered.get_or_insert(format!("layer {l}"));
+            match args.first().and_then(|a| self.layer_in(a, cx)) {
+                Some(LayerBy::Named(l)) => {
+                    p.covered.get_or_insert(format!("layer {l}"));
+                }
+                Some(LayerBy::Refs(r)) => {
+                    (self.out.route_middleware_fns).extend(r.middleware_fns);
+                }
+                None => {}
             }
             return Val::Methods(p);
         }

@@ -69,6 +69,7 @@ impl Summarizer<'_> {
                     self.bind(&local.pat, v, cx);
                     if other {
                         self.note_method_var(&local.pat, &init.expr, cx);
+                        self.note_layer_closure(&local.pat, &init.expr, cx);
                     }
                 }
                 Val::Other
@@ -84,6 +85,20 @@ impl Summarizer<'_> {
             }
             syn::Stmt::Macro(m) => self.mac(&m.mac, cx, depth + 1),
             syn::Stmt::Item(_) => Val::Other,
+        }
+    }
+
+    /// `let auth = || middleware::from_fn(..);`: a closure of no parameters that
+    /// makes a layer, which `auth()` then stands for.
+    fn note_layer_closure(&self, pat: &syn::Pat, e: &syn::Expr, cx: &mut FnCtx) {
+        let (syn::Pat::Ident(pi), syn::Expr::Closure(c)) = (pat, e) else {
+            return;
+        };
+        if !c.inputs.is_empty() {
+            return;
+        }
+        if let Some(by) = self.layer_in(&c.body, cx) {
+            cx.layer_closures.insert(pi.ident.to_string(), by);
         }
     }
 

@@ -6,6 +6,16 @@ use crate::extract::rust::front::items::Items;
 impl Summarizer<'_> {
     /// An idempotency layer or middleware in a `layer`/`wrap`/`with` argument.
     pub(super) fn layer_in(&self, e: &syn::Expr, cx: &FnCtx) -> Option<LayerBy> {
+        // A call of a closure bound to a layer earlier (`let auth = || from_fn(..)`).
+        if let syn::Expr::Call(c) = e {
+            let closure = match &*c.func {
+                syn::Expr::Path(p) if c.args.is_empty() => p.path.get_ident(),
+                _ => None,
+            };
+            if let Some(by) = closure.and_then(|i| cx.layer_closures.get(&i.to_string())) {
+                return Some(by.clone());
+            }
+        }
         // A variable holding a layer stack built earlier (`let svc = ServiceBuilder::new().layer(..)`).
         if let syn::Expr::Path(p) = e {
             if let Some(Val::Scope(v)) =

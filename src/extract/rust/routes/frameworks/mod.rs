@@ -197,6 +197,9 @@ struct FnCtx {
     /// Variables bound to HTTP method constants (`let filter = MethodFilter::GET.or(
     /// MethodFilter::POST)`), for `on(filter, h)`.
     method_vars: HashMap<String, Vec<String>>,
+    /// Closures that make a layer (`let auth = || middleware::from_fn(..)`), for the
+    /// `route_layer(auth())` calls that put it on.
+    layer_closures: HashMap<String, LayerBy>,
 }
 
 /// The name a parameter binds (`cfg` of `cfg: &mut ServiceConfig`).
@@ -396,6 +399,7 @@ impl<'a> Summarizer<'a> {
             name,
             vars: HashMap::new(),
             method_vars: HashMap::new(),
+            layer_closures: HashMap::new(),
         };
         let tail = if routing {
             self.block(body, &mut cx, 0)
