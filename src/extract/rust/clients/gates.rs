@@ -30,7 +30,9 @@ use crate::extract::rust::FileFacts;
 /// an `if let Some(action) = args.action { match action { .. } }`: fpd's `pull`
 /// before its daemon starts). Such a `match` gates only when `main` goes on after it:
 /// the code after it is the process's own work, the arms that leave are exceptions
-/// (a `main` that is one `match` whose `Serve` arm returns too is no gate to it).
+/// (a `main` that is one `match` whose `Serve` arm returns too is no gate to it). An
+/// arm that leaves with its call (`exit(match configure(m).await { .. })`, `return
+/// pull(a).await`) gates that call.
 pub(super) fn command_gates(block: &syn::Block) -> Vec<String> {
     let mut out = Vec::new();
     let n = block.stmts.len();
@@ -62,6 +64,17 @@ pub(super) fn command_gates(block: &syn::Block) -> Vec<String> {
 /// last statement is a `return` or an `exit(..)`: the statements before it).
 fn arm_gates(m: &syn::ExprMatch, out: &mut Vec<String>) {
     for arm in &m.arms {
+        // `Some(("configure", m)) => std::process::exit(match configure(m).await {
+        // .. })`, `Cmd::Pull(a) => return pull(a).await`: the call the arm leaves with.
+        if let Some(e) = left_with(&arm.body) {
+            let call = called(e).or_else(|| match e {
+                Expr::Match(inner) => called(&inner.expr),
+                _ => None,
+            });
+            // Not a value it returns (`return Ok(())`).
+            out.extend(call.filter(|f| !f.starts_with(|c: char| c.is_ascii_uppercase())));
+            continue;
+        }
         let Expr::Block(b) = &*arm.body else {
             continue;
         };
@@ -108,6 +121,15 @@ pub(super) fn gates_of(files: &[(usize, FileFacts)]) -> Vec<String> {
     g
 }
 
+/// What an arm's body leaves `main` with: `return e` or `exit(e)`'s `e`.
+fn left_with(body: &Expr) -> Option<&Expr> {
+    match body {
+        Expr::Return(r) => r.expr.as_deref(),
+        Expr::Call(c) if c.args.len() == 1 && is_exit(c) => c.args.first(),
+        _ => None,
+    }
+}
+
 /// Statements that only leave the process's `main`: `return ..` or `exit(..)`.
 fn leaves(stmts: &[Stmt]) -> bool {
     let [Stmt::Expr(e, _)] = stmts else {
@@ -115,10 +137,14 @@ fn leaves(stmts: &[Stmt]) -> bool {
     };
     match e {
         Expr::Return(_) => true,
-        Expr::Call(c) => matches!(&*c.func, Expr::Path(p)
-            if p.path.segments.last().is_some_and(|s| s.ident == "exit")),
+        Expr::Call(c) => is_exit(c),
         _ => false,
     }
+}
+
+/// `exit(..)`, `std::process::exit(..)`.
+fn is_exit(c: &syn::ExprCall) -> bool {
+    matches!(&*c.func, Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "exit"))
 }
 
 /// The out-of-line modules a file declares privately (`mod http;`, no `pub` of any
@@ -359,6 +385,28 @@ mod tests {
         )
         .expect("parses");
         assert!(command_gates(&whole.block).is_empty());
+    }
+
+    #[test]
+    fn an_arm_that_leaves_with_its_call_is_a_gate() {
+        let f: syn::ItemFn = syn::parse_str(
+            "async fn main() {
+                match matches.subcommand() {
+                    Some((\"configure\", m)) => std::process::exit(match configure(m).await {
+                        Ok(code) => code,
+                        Err(_) => 1,
+                    }),
+                    Some((\"diagnostics\", m)) => return diagnostics(m).await,
+                    Some((\"version\", _)) => std::process::exit(0),
+                    Some((\"help\", _)) => return,
+                    None => {}
+                    _ => {}
+                }
+                serve().await
+            }",
+        )
+        .expect("parses");
+        assert_eq!(command_gates(&f.block), ["configure", "diagnostics"]);
     }
 
     #[test]
