@@ -193,6 +193,10 @@ pub(crate) struct RouteRec {
     pub order: u32,
     /// Covered where it is registered: a layer on the method router, a warp header filter.
     pub covered_here: Option<String>,
+    /// What the layers on its method router name (`post(h).layer(from_fn(check_key))`),
+    /// for the link step to judge as it judges a router's ([`LayerBy::Refs`]).
+    #[serde(default)]
+    pub layer_refs: Option<LayerRefs>,
     /// The method comes only from an OpenAPI attribute: a subject only when the
     /// function is registered through a macro and has no other route.
     pub openapi_only: bool,

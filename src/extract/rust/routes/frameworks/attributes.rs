@@ -57,6 +57,7 @@ impl Summarizer<'_> {
                 scope: Some(scope),
                 order,
                 covered_here: None,
+                layer_refs: None,
                 openapi_only: openapi,
             });
         }

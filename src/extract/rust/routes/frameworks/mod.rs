@@ -151,6 +151,9 @@ struct Pending {
     path: Vec<String>,
     /// A warp header filter on the key, or a layer on the method router.
     covered: Option<String>,
+    /// What the other layers on the method router name (`from_fn(f)`), for the link
+    /// step.
+    layer_refs: Option<LayerRefs>,
 }
 
 #[derive(Debug, Clone)]
@@ -165,6 +168,7 @@ impl Pending {
         self.routes.extend(other.routes);
         self.path.extend(other.path);
         self.covered = self.covered.take().or(other.covered);
+        self.layer_refs = self.layer_refs.take().or(other.layer_refs);
     }
 
     fn path(&self) -> Option<String> {

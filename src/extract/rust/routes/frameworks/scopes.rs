@@ -81,6 +81,7 @@ impl Summarizer<'_> {
                 scope,
                 order,
                 covered_here: p.covered.clone(),
+                layer_refs: p.layer_refs.clone(),
                 openapi_only: false,
             });
         }

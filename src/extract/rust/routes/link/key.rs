@@ -41,6 +41,7 @@ impl Package<'_> {
     ) -> Option<String> {
         r.covered_here
             .clone()
+            .or_else(|| self.layer_refs(r.layer_refs.as_ref()?, self.pkg_of[fi]))
             .or_else(|| {
                 self.route_bodies(r.handler.as_ref()?, fi)
                     .into_iter()

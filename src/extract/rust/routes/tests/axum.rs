@@ -391,3 +391,40 @@ fn closure_handlers_are_judged_on_their_body() {
         ]
     );
 }
+
+#[test]
+fn a_key_middleware_on_a_method_router_covers_its_routes() {
+    let src = r#"fn app() -> Router {
+    let keyed = || middleware::from_fn(require_key);
+    Router::new()
+        .route("/orders", post(create).layer(middleware::from_fn(require_key)))
+        .route("/orders/{id}/cancel", post(cancel).route_layer(keyed()))
+        .route("/notes", post(note).layer(middleware::from_fn(log_requests)))
+}
+async fn require_key(req: Request, next: Next) -> Response {
+    if req.headers().get("idempotency-key").is_none() { return bad_request(); }
+    next.run(req).await
+}
+async fn log_requests(req: Request, next: Next) -> Response { next.run(req).await }
+async fn create() {}
+async fn cancel() {}
+async fn note() {}"#;
+    assert_eq!(
+        rows(&[src]),
+        vec![
+            row(
+                "POST",
+                Some("/orders"),
+                Some("create"),
+                Some("middleware require_key")
+            ),
+            row(
+                "POST",
+                Some("/orders/{id}/cancel"),
+                Some("cancel"),
+                Some("middleware require_key")
+            ),
+            row("POST", Some("/notes"), Some("note"), None),
+        ]
+    );
+}
