@@ -488,13 +488,21 @@ fn deadline_method(m: &ExprMethodCall) -> bool {
 
 /// Whether a method call reads a streamed response: `.bytes_stream()`,
 /// `.eventsource()` (reqwest-eventsource), or `.header(ACCEPT, "text/event-stream")`.
+/// Not a response the program serves (`Response::builder().header(CONTENT_TYPE,
+/// "text/event-stream")`: llama-nexus streams its own answer after reading the
+/// upstream's whole body).
 fn reads_stream(m: &ExprMethodCall) -> bool {
+    let str_lit = |a: &Expr, want: &str| matches!(a, Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) if s.value().eq_ignore_ascii_case(want));
+    let accept = |a: &Expr| match a {
+        Expr::Path(p) => p.path.segments.last().is_some_and(|s| s.ident == "ACCEPT"),
+        a => str_lit(a, "accept"),
+    };
     m.method == "bytes_stream"
         || m.method == "eventsource"
         || (m.method == "header"
-            && m.args.iter().any(|a| {
-                matches!(a, Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) if s.value() == "text/event-stream")
-            }))
+            && m.args.len() == 2
+            && accept(&m.args[0])
+            && str_lit(&m.args[1], "text/event-stream"))
 }
 
 /// The type an expression makes: `T { .. }`, or a call of one of its functions
