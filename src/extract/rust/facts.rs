@@ -92,6 +92,10 @@ pub struct Chain {
     /// The wrapper runs only when configured (inside `if let Some(t) = ..`).
     #[serde(default)]
     pub configurable: bool,
+    /// A request not yet sent that was handed to functions of the package, each as
+    /// its argument at that index: (link key, index) ([`super::clients`]' `senders`).
+    #[serde(default)]
+    pub handed_to: Option<Box<Vec<(String, usize)>>>,
 }
 
 /// Where a handle's value comes from.
@@ -275,6 +279,10 @@ pub struct FileFacts {
     /// bounded wherever it is sent. Empty in most files.
     #[serde(default)]
     pub request_makers: Vec<String>,
+    /// Functions that send a request-builder parameter only with a timeout, as
+    /// `key/index` (`senders::sender_key`): a request handed to one is bounded there.
+    #[serde(default)]
+    pub bounding_senders: Vec<String>,
     /// Some call on a tracked value passes the enclosing function's request
     /// parameter ([`ArgSource::Param`]): its callers decide that request's timeout.
     #[serde(default)]

@@ -126,6 +126,9 @@ impl Visitor<'_, '_> {
                 }
             },
         };
+        for (i, a) in c.args.iter().enumerate() {
+            self.note_handed_request(a, &callee, i);
+        }
         for &(i, h) in &passed {
             self.facts.arg_passes.push((callee.clone(), i, h));
         }
@@ -265,6 +268,21 @@ impl Visitor<'_, '_> {
 
     /// `timeout(d, fut)` where `fut` is a request future bound by `let`: its
     /// request is bounded.
+    /// `self.send_bounded(req)` with `req` a request not yet sent (`let req =
+    /// self.client.post(u)`): the request is handed to `callee`'s parameter `index`,
+    /// which may send it with a timeout ([`super::senders`]).
+    pub(super) fn note_handed_request(&mut self, arg: &Expr, callee: &str, index: usize) {
+        let Some(var) = simple_ident_expr(arg) else {
+            return;
+        };
+        let pending = with_ident_str(var, |v| self.scope().pending.get(v).copied());
+        if let Some((h, ci)) = pending {
+            let chain = &mut self.facts.handles[h].chains.get_mut()[ci];
+            let to = chain.handed_to.get_or_insert_with(Default::default);
+            to.push((callee.to_string(), index));
+        }
+    }
+
     pub(super) fn wrap_pending(&mut self, arg: &Expr) {
         let Expr::Path(p) = arg else { return };
         let Some(name) = p.path.get_ident() else {
@@ -342,6 +360,7 @@ impl Visitor<'_, '_> {
                 wrapped: false,
                 breaker: false,
                 configurable: false,
+                handed_to: None,
             });
         }
     }

@@ -139,6 +139,7 @@ impl Visitor<'_, '_> {
                 let callee = format!("{ty}::{}", first.method);
                 let mut passed = Vec::new();
                 for (i, a) in first.args.iter().enumerate() {
+                    self.note_handed_request(a, &callee, i);
                     if let Some(h) = self.expr(a) {
                         self.facts.arg_passes.push((callee.clone(), i, h));
                         passed.push((i, h));

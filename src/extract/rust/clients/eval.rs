@@ -34,6 +34,9 @@ pub(super) struct Req {
     /// Why its per-request timeout is set out of sight, when a maker or every caller
     /// sets it ([`super::handed`]).
     pub(super) set_by: Option<String>,
+    /// The functions (link key) and argument indexes it is handed to before it is
+    /// sent ([`super::senders`]).
+    pub(super) handed_to: Vec<(String, usize)>,
 }
 
 /// What a client's calls amount to under its catalogue entry.
@@ -133,6 +136,7 @@ pub(super) fn eval_chains<'a>(
                         ArgSource::Param => None,
                     }),
                     set_by: None,
+                    handed_to: chain.handed_to.as_deref().cloned().unwrap_or_default(),
                 });
                 req = Some(ev.requests.len() - 1);
                 // Only a request method the catalogue names (not `*`) can carry a

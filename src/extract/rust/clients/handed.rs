@@ -147,15 +147,33 @@ pub(super) fn handed_functions(
 
 /// The functions every caller hands a bounded request (by name, with why) and the
 /// functions that make one ([`super::handed`]).
-pub(super) type Handed<'a> = (&'a HashMap<String, String>, &'a HashSet<String>);
+/// The third set: the run's functions that send a request-builder parameter only with
+/// a timeout, by [`super::senders::sender_key`].
+pub(super) type Handed<'a> = (
+    &'a HashMap<String, String>,
+    &'a HashSet<String>,
+    &'a HashSet<String>,
+);
 
-/// Why the request `r` sends is bounded out of sight, if it is: a maker made it, or
-/// its function's every caller hands it a bounded one.
-pub(super) fn handed_bound(r: &Req, (by_callers, makers): Handed) -> Option<String> {
+/// Why the request `r` sends is bounded out of sight, if it is: a maker made it, the
+/// function it is handed to sends it with a timeout, or its function's every caller
+/// hands it a bounded one.
+pub(super) fn handed_bound(r: &Req, (by_callers, makers, senders): Handed) -> Option<String> {
     if let Some(k) = r.made.as_deref().filter(|k| makers.contains(*k)) {
         return Some(format!(
             "its request is made by `{k}`, which sets a timeout on it"
         ));
+    }
+    if let Some(to) = Some(&r.handed_to).filter(|to| !to.is_empty()) {
+        if to
+            .iter()
+            .all(|(f, i)| senders.contains(&super::senders::sender_key(f, *i)))
+        {
+            let f = &to[0].0;
+            return Some(format!(
+                "its request is handed to `{f}`, which sends it with a timeout"
+            ));
+        }
     }
     let f = r
         .in_fn

@@ -25,6 +25,7 @@ impl Visitor<'_, '_> {
             wrapped: true,
             breaker: false,
             configurable,
+            handed_to: None,
         });
     }
 
@@ -36,6 +37,7 @@ impl Visitor<'_, '_> {
                 wrapped: self.wrapped > 0,
                 breaker: self.breaker > 0,
                 configurable: false,
+                handed_to: None,
             });
         }
     }

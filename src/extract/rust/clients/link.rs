@@ -155,6 +155,7 @@ impl Cx<'_, '_> {
             handed: false,
             made: None,
             set_by: None,
+            handed_to: Vec::new(),
         });
         let client = ClientSite {
             api: entry_api,
@@ -165,7 +166,7 @@ impl Cx<'_, '_> {
             origin_wrapped: *wrapped,
             timed_closures: &t.timed,
             timed_above: &library.timed,
-            handed: (&library.handed, &library.makers),
+            handed: (&library.handed, &library.makers, &library.senders),
             pooled: self.pooled,
             in_fn: in_fn.as_deref(),
             streaming: &t.streaming,

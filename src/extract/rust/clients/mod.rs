@@ -55,6 +55,7 @@ mod returned;
 mod roles;
 pub mod runners;
 mod scope;
+mod senders;
 mod syntax;
 mod timed;
 pub(crate) use listener::names_own_listener;
@@ -482,6 +483,16 @@ impl Visitor<'_, '_> {
             if handed::is_request_type(&t.ty) {
                 if let Some(p) = pat_ident(&t.pat) {
                     self.scope().request_params.insert(p);
+                }
+                continue;
+            }
+            // `req: reqwest::RequestBuilder`: a request a caller made, sent here.
+            if collect::type_path_last(&t.ty)
+                .is_some_and(|l| self.ctx.catalog.is_request_builder(l))
+            {
+                let p = pat_ident(&t.pat).filter(|p| senders::bounds_param(block, p));
+                if p.is_some() {
+                    (self.facts.bounding_senders).push(senders::sender_key(&name, index));
                 }
                 continue;
             }

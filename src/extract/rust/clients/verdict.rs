@@ -72,9 +72,10 @@ pub(super) struct ClientSite<'a> {
     /// The package's functions only a caller's timeout wrapper runs, by name, each
     /// with why ([`super::timed`]).
     pub(super) timed_above: &'a HashMap<String, String>,
-    /// The package's functions every caller hands a bounded request, by name, and
-    /// the run's functions that make one ([`super::handed`]).
-    pub(super) handed: (&'a HashMap<String, String>, &'a HashSet<String>),
+    /// The package's functions every caller hands a bounded request, by name, the
+    /// run's functions that make one, and those that send one handed to them with a
+    /// timeout ([`super::handed`], [`super::senders`]).
+    pub(super) handed: Handed<'a>,
     /// The package's connects made for a connection pool ([`super::pools`]), and the
     /// function (link key) the client is built in.
     pub(super) pooled: &'a Pooled<'a>,
@@ -432,6 +433,7 @@ mod tests {
             handed: set_by.is_some(),
             made: None,
             set_by: set_by.map(String::from),
+            handed_to: Vec::new(),
         }
     }
 

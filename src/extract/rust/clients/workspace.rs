@@ -109,6 +109,9 @@ pub struct LibraryReach {
     /// The run's functions that return a request they set a timeout on, by key
     /// ([`super::handed`]).
     pub makers: HashSet<String>,
+    /// The run's functions that send a request-builder parameter only with a
+    /// timeout ([`super::senders`]).
+    pub senders: HashSet<String>,
     /// The package's functions that are a person's sign-in through the browser, each
     /// with why ([`super::logins`]).
     pub logins: HashMap<String, String>,
@@ -322,8 +325,12 @@ pub fn library_reach(
     );
     let files: Vec<&[PackageFile]> = packages.iter().map(|(_, f)| *f).collect();
     let makers = super::handed::request_makers(&files);
+    let senders: HashSet<String> = (files.iter().flat_map(|p| p.iter()))
+        .flat_map(|(_, f)| f.bounding_senders.iter().cloned())
+        .collect();
     for (j, r) in reach.iter_mut().enumerate() {
         r.makers.clone_from(&makers);
+        r.senders.clone_from(&senders);
         r.legacy = (0..catalog.clients.len())
             .filter_map(|api| Some((api, catalog.legacy_api(api, packages[j].0)?)))
             .collect();
@@ -502,6 +509,7 @@ fn assemble(
             timed: take(&mut a.timed[j]),
             handed: take(&mut a.handed[j]),
             makers: HashSet::default(),
+            senders: HashSet::default(),
             off_path: a.requests.off[j].take(),
             bounded: a.requests.bounded[j].take(),
             foreign: std::mem::take(&mut foreign[j]),
