@@ -274,8 +274,9 @@ fn tool_clients_are_not_counted() {
     );
 }
 
-#[test]
-fn a_streamed_response_gets_per_read_timeout_advice() {
+/// The `rust/http-client-without-timeout` findings of its fail fixtures, each as
+/// (`path:line`, message).
+fn fail_timeout_findings() -> Vec<(String, String)> {
     let dir = fixture_root().join("http-client-without-timeout/fail");
     let outcome = run(&Options {
         paths: vec![dir],
@@ -283,21 +284,31 @@ fn a_streamed_response_gets_per_read_timeout_advice() {
         threads: Some(1),
     })
     .unwrap();
-    let advice = "`connect_timeout`, `read_timeout`";
-    let timeouts: Vec<_> = outcome
-        .report
-        .findings
-        .iter()
+    (outcome.report.findings.iter())
         .filter(|f| f.rule == "rust/http-client-without-timeout")
-        .collect();
-    let advised: Vec<_> = timeouts
-        .iter()
-        .filter(|f| f.message.contains(advice))
-        .map(|f| display(Path::new(&f.location.path)))
-        .collect();
+        .map(|f| {
+            let at = display(Path::new(&f.location.path));
+            (format!("{at}:{}", f.location.line), f.message.clone())
+        })
+        .collect()
+}
+
+/// The fail fixtures' findings whose message says `words`, by `path:line` under the
+/// rule's fail folder.
+fn saying<'a>(findings: &'a [(String, String)], words: &str) -> Vec<&'a str> {
+    let fail = "fixtures/rust/http-client-without-timeout/fail/";
+    (findings.iter())
+        .filter(|(_, m)| m.contains(words))
+        .filter_map(|(at, _)| at.strip_prefix(fail))
+        .collect()
+}
+
+#[test]
+fn a_streamed_response_gets_per_read_timeout_advice() {
+    let timeouts = fail_timeout_findings();
     assert_eq!(
-        advised,
-        vec!["fixtures/rust/http-client-without-timeout/fail/orders/src/assistant.rs"],
+        saying(&timeouts, "`connect_timeout`, `read_timeout`"),
+        ["orders/src/assistant.rs:7"],
         "only the client read as a stream gets the advice"
     );
     assert!(timeouts.len() > 1, "other clients are reported without it");
@@ -309,38 +320,18 @@ fn a_streamed_response_gets_per_read_timeout_advice() {
 /// get those words.
 #[test]
 fn a_connect_timeout_alone_is_named_in_the_message() {
-    let dir = fixture_root().join("http-client-without-timeout/fail");
-    let outcome = run(&Options {
-        paths: vec![dir],
-        config: None,
-        threads: Some(1),
-    })
-    .unwrap();
+    let timeouts = fail_timeout_findings();
     let words = "`.connect_timeout(..)` bounds connecting only, not a slow response";
-    let timeouts = outcome.report.findings.iter();
-    let timeouts = timeouts.filter(|f| f.rule == "rust/http-client-without-timeout");
-    let named: Vec<_> = timeouts
-        .filter(|f| f.message.contains(words))
-        .map(|f| {
-            format!(
-                "{}:{}",
-                display(Path::new(&f.location.path)),
-                f.location.line
-            )
-        })
-        .collect();
-    let fail = "fixtures/rust/http-client-without-timeout/fail";
-    let expected: Vec<String> = [
-        "billing-connect-only/src/main.rs:10",
-        "cloud-requests-bare/cloud/src/api.rs:15",
-        "cloud-requests-untimed/cloud/src/api.rs:15",
-        "matched-endpoints/src/main.rs:32",
-        "orders/src/clients.rs:28",
-    ]
-    .iter()
-    .map(|p| format!("{fail}/{p}"))
-    .collect();
-    assert_eq!(named, expected);
+    assert_eq!(
+        saying(&timeouts, words),
+        [
+            "billing-connect-only/src/main.rs:10",
+            "cloud-requests-bare/cloud/src/api.rs:15",
+            "cloud-requests-untimed/cloud/src/api.rs:15",
+            "matched-endpoints/src/main.rs:32",
+            "orders/src/clients.rs:28",
+        ]
+    );
 }
 
 /// Every write of the stub fixture goes into the empty `enterprise` member, whether
