@@ -140,7 +140,7 @@ impl<'a> Entries<'a> {
                     .iter()
                     .map(String::as_str)
                     .chain(r.middleware_fns())
-                    .chain(r.route_middleware_fns.iter().map(String::as_str))
+                    .chain(r.route_middleware_fns())
                 {
                     e.named.entry(h).or_default().push(Place::Package(j));
                 }

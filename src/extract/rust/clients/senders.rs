@@ -20,6 +20,7 @@
 use syn::visit::Visit;
 use syn::Expr;
 
+use crate::extract::rust::front::deadlines::{is_sleep, is_timeout_call};
 use crate::extract::rust::front::macros::{is_select, select_branches};
 
 /// The key of parameter `index` of function `key` in [`FileFacts::bounding_senders`].
@@ -75,31 +76,6 @@ impl Finder<'_> {
     }
 }
 
-/// `timeout(..)`, `timeout_at(..)`, `tokio::time::timeout(..)`.
-fn is_timeout_call(c: &syn::ExprCall) -> bool {
-    matches!(&*c.func, Expr::Path(p)
-        if p.path.segments.last().is_some_and(|s| s.ident == "timeout" || s.ident == "timeout_at"))
-}
-
-/// A `select!` with a branch that sleeps (`_ = sleep(d) => ..`).
-fn select_sleeps(m: &syn::Macro) -> bool {
-    let sleeps = |e: &Expr| {
-        let mut e = e;
-        loop {
-            e = match e {
-                Expr::Reference(r) => &r.expr,
-                Expr::Await(a) => &a.base,
-                _ => break,
-            };
-        }
-        matches!(e, Expr::Call(c) if matches!(&*c.func, Expr::Path(p)
-            if p.path.segments.last().is_some_and(|s| s.ident == "sleep" || s.ident == "sleep_until")))
-    };
-    is_select(m)
-        && select_branches(m)
-            .is_some_and(|b| b.iter().any(|b| b.future.as_ref().is_some_and(sleeps)))
-}
-
 impl<'ast> Visit<'ast> for Finder<'_> {
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
         let wraps = is_timeout_call(c);
@@ -121,7 +97,7 @@ impl<'ast> Visit<'ast> for Finder<'_> {
         let Some(branches) = (is_select(m)).then(|| select_branches(m)).flatten() else {
             return;
         };
-        let wraps = select_sleeps(m);
+        let wraps = (branches.iter()).any(|b| b.future.as_ref().is_some_and(is_sleep));
         self.wrapped += usize::from(wraps);
         for b in &branches {
             if let Some(f) = &b.future {

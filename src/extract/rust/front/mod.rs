@@ -4,8 +4,9 @@
 //! ([`test_code`]) and what only WebAssembly builds compile ([`target`]), the one `use` resolver ([`imports`], through the package's
 //! `Cargo.toml` dependencies, [`deps`]), positions ([`positions`]), identifier
 //! text ([`ident`]), punctuated lists without allocating ([`items`]) and paths as
-//! text ([`paths`]).
+//! text ([`paths`]), and deadlines written as syntax ([`deadlines`]).
 
+pub(crate) mod deadlines;
 pub mod deps;
 pub(crate) mod ident;
 pub mod imports;

@@ -129,11 +129,6 @@ pub struct FileRoutes {
     /// by `request_timeout` ([`frameworks::timeout_middleware`]).
     #[serde(default)]
     pub(crate) timeout_middlewares: Vec<String>,
-    /// Middleware functions put on one method router (`post(purge).route_layer(
-    /// from_fn(auth))`): they run on that route's requests, so they are request
-    /// entries; no router-wide layer ([`Self::middleware_fns`]).
-    #[serde(default)]
-    pub(crate) route_middleware_fns: Vec<String>,
     /// Out-of-line modules declared under `#[cfg(test)]` (`mod tests;`).
     pub(crate) test_modules: Vec<String>,
     /// What the file's `use`s bind lowercase names to (functions and modules), one
@@ -166,6 +161,14 @@ impl FileRoutes {
         (self.fn_scopes.iter())
             .filter(move |(_, s)| inline(*s))
             .map(|(f, _)| f.as_str())
+    }
+
+    /// The middleware functions put on one method router (`post(purge).route_layer(
+    /// from_fn(auth))`): they run on that route's requests only, no router-wide layer
+    /// ([`Self::middleware_fns`]).
+    pub(crate) fn route_middleware_fns(&self) -> impl Iterator<Item = &str> {
+        (self.routes.iter().filter_map(|r| r.layer_refs.as_ref()))
+            .flat_map(|refs| refs.middleware_fns.iter().map(String::as_str))
     }
 
     /// The functions the file's layers run as middleware (`from_fn(f)`).

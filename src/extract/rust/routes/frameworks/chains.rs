@@ -106,7 +106,6 @@ impl Summarizer<'_> {
                     p.covered.get_or_insert(format!("layer {l}"));
                 }
                 Some(LayerBy::Refs(r)) => {
-                    (self.out.route_middleware_fns).extend(r.middleware_fns.iter().cloned());
                     let refs = p.layer_refs.get_or_insert_with(LayerRefs::default);
                     refs.middleware_fns.extend(r.middleware_fns);
                     refs.builders.extend(r.builders);

@@ -13,6 +13,7 @@
 
 use syn::visit::Visit;
 
+use crate::extract::rust::front::deadlines::{is_sleep, is_timeout_call, unwrap_future};
 use crate::extract::rust::front::macros::{is_select, select_branches};
 
 /// Whether the function takes the rest of the chain and awaits it under a timeout.
@@ -72,28 +73,8 @@ impl Finder<'_> {
     /// `sleep(d)`, `tokio::time::sleep_until(t)` (or the same pinned or borrowed), or a
     /// variable bound to one.
     fn sleeps(&self, e: &syn::Expr) -> bool {
-        match unwrap_future(e) {
-            syn::Expr::Call(c) => matches!(&*c.func, syn::Expr::Path(p)
-                if p.path.segments.last().is_some_and(|s| s.ident == "sleep" || s.ident == "sleep_until")),
-            e => named_in(e, &self.timers),
-        }
+        is_sleep(e) || named_in(unwrap_future(e), &self.timers)
     }
-}
-
-/// The future an expression names: through `.await`, `&mut`, parentheses and
-/// `Box::pin(..)`/`pin(..)` calls of one argument.
-fn unwrap_future(e: &syn::Expr) -> &syn::Expr {
-    match e {
-        syn::Expr::Await(a) => unwrap_future(&a.base),
-        syn::Expr::Reference(r) => unwrap_future(&r.expr),
-        syn::Expr::Paren(p) => unwrap_future(&p.expr),
-        syn::Expr::Call(c) if c.args.len() == 1 && is_pin(&c.func) => unwrap_future(&c.args[0]),
-        e => e,
-    }
-}
-
-fn is_pin(f: &syn::Expr) -> bool {
-    matches!(f, syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "pin"))
 }
 
 /// A plain variable among `names`.
@@ -129,9 +110,7 @@ impl<'ast> Visit<'ast> for Finder<'_> {
     }
 
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
-        let timeout = matches!(&*c.func, syn::Expr::Path(p)
-            if p.path.segments.last().is_some_and(|s| s.ident == "timeout"));
-        if timeout && c.args.len() == 2 && c.args.iter().any(|a| self.passes_on(a)) {
+        if is_timeout_call(c) && c.args.iter().any(|a| self.passes_on(a)) {
             self.found = true;
             return;
         }
