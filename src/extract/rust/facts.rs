@@ -471,6 +471,12 @@ pub struct FileFacts {
     /// subcommands that are methods ([`crate::extract::rust::clients::entries`]).
     #[serde(default)]
     pub command_methods: Vec<String>,
+    /// Methods a subcommand's arm calls on a value a package function made (`let c =
+    /// api_client(..); c.list_profiles()`), as (function, method): the link step
+    /// keys them by the type the function returns
+    /// ([`crate::extract::rust::clients::entries`]).
+    #[serde(default)]
+    pub command_made: Vec<(String, String)>,
     /// Functions (link keys) whose own body shows what makes `long_running`.
     #[serde(default)]
     pub long_running_fns: Vec<String>,

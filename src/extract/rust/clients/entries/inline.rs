@@ -58,6 +58,14 @@ struct ArmScan {
     heads: Vec<String>,
 }
 
+/// Whether an arm's own code runs long: a loop, a spawned task, a `select!`, a
+/// server named ([`ArmScan`]).
+pub(super) fn runs_long(body: &Expr) -> bool {
+    let mut scan = ArmScan::default();
+    scan.visit_expr(body);
+    scan.long
+}
+
 impl ArmScan {
     fn path(&mut self, path: &syn::Path) {
         let serves = |i: &syn::Ident| with_ident_str(i, |s| SERVES.contains(&s));

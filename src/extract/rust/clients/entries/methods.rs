@@ -15,6 +15,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use syn::Expr;
 
 use super::super::Visitor;
+use super::made::{made_methods, Maker};
 use super::values::arm_value;
 use crate::extract::rust::facts::FileFacts;
 use crate::extract::rust::front::ident::with_ident_str;
@@ -50,6 +51,8 @@ pub(super) fn passed_through(mut e: &Expr) -> &Expr {
 enum Runs<'e> {
     Method(&'e syn::Ident),
     Function(&'e syn::Ident),
+    /// A method called on a value the arm made ([`super::made`]).
+    Made(Maker<'e>, &'e syn::Ident),
 }
 
 /// The method of `self` an arm's body runs: `self.deploy(a).await`, `{ ..;
@@ -102,7 +105,8 @@ fn on_variant(arm: &syn::Arm, cli_variants: &[String]) -> bool {
 /// function when the arm's variant is one of a command-line parser enum's,
 /// `cli_variants`), or those of the arms of a `match` it is (`Command::Project(cmd) =>
 /// match cmd { Update(c) => match c { Name { n } => self.project_rename(n) }, .. }`: a
-/// nested subcommand, whose inner `match` has one arm).
+/// nested subcommand, whose inner `match` has one arm), or, on such a variant, the
+/// methods it calls on a value it made (`let c = api_client(..); c.list().await?`).
 fn arms_run<'e>(
     arms: &'e [syn::Arm],
     cli_variants: &[String],
@@ -117,11 +121,14 @@ fn arms_run<'e>(
                 }
             }
             Some(runs) => out.push(runs),
-            None => {
-                if let (Expr::Match(inner), true) = (arm_value(&arm.body), depth < 8) {
-                    arms_run(&inner.arms, cli_variants, depth + 1, out);
+            None => match (arm_value(&arm.body), depth < 8) {
+                (Expr::Match(inner), true) => arms_run(&inner.arms, cli_variants, depth + 1, out),
+                _ if on_variant(arm, cli_variants) => {
+                    let made = made_methods(&arm.body).into_iter();
+                    out.extend(made.map(|(by, m)| Runs::Made(by, m)));
                 }
-            }
+                _ => {}
+            },
         }
     }
 }
@@ -138,10 +145,16 @@ impl Visitor<'_, '_> {
         }
         let mut runs: Vec<Runs> = Vec::new();
         arms_run(&m.arms, &self.cli_variant_names, 0, &mut runs);
+        let mut made: Vec<(String, String)> = Vec::new();
         let keys: Vec<String> = (runs.iter())
             .filter_map(|r| match r {
                 Runs::Method(m) => owner.map(|o| format!("{o}::{m}")),
                 Runs::Function(f) => Some(f.to_string()),
+                Runs::Made(Maker::Type(t), m) => Some(format!("{t}::{m}")),
+                Runs::Made(Maker::Function(f), m) => {
+                    made.push((f.to_string(), m.to_string()));
+                    None
+                }
             })
             .collect();
         // Two arms on a parser's variants make the match a dispatch, whatever the
@@ -149,12 +162,18 @@ impl Visitor<'_, '_> {
         let on_variants = (m.arms.iter())
             .filter(|a| on_variant(a, &self.cli_variant_names))
             .count();
-        if keys.len() < 2 && (on_variants < 2 || keys.is_empty()) {
+        let runs = keys.len() + made.len();
+        if runs < 2 && (on_variants < 2 || runs == 0) {
             return;
         }
         for key in keys {
             if !self.facts.command_methods.contains(&key) {
                 self.facts.command_methods.push(key);
+            }
+        }
+        for m in made {
+            if !self.facts.command_made.contains(&m) {
+                self.facts.command_made.push(m);
             }
         }
     }
@@ -182,23 +201,72 @@ pub(crate) fn body_key(info: &crate::extract::rust::routes::FnInfo) -> String {
 /// The package's one-shot command methods (link keys): methods an arm of a method
 /// dispatch runs, no function reached from which shows a long-running process.
 pub(crate) fn one_shot_methods(files: &[(usize, FileFacts)]) -> HashSet<String> {
-    let roots: Vec<&String> = files.iter().flat_map(|(_, f)| &f.command_methods).collect();
+    let made = made_keys(files);
+    let roots: Vec<&String> = (files.iter().flat_map(|(_, f)| &f.command_methods))
+        .chain(&made)
+        .collect();
     if roots.is_empty() {
         return HashSet::default();
     }
-    let (keys, reaches) = long_reach(files);
-    // A root reaching a long-running body is no one-shot command.
+    let (keys, reaches, own) = long_reach(files);
+    let bodies: Vec<&FnInfo> = files.iter().flat_map(|(_, f)| &f.routes.fns).collect();
+    let long_names: HashSet<&str> = (bodies.iter().zip(&reaches))
+        .filter(|(_, r)| **r)
+        .map(|(info, _)| info.name.as_str())
+        .collect();
+    // A root reaching a long-running body is no one-shot command. Its calls of its
+    // own name are the client it wraps (`ApiClient::list_profiles` calling the gRPC
+    // stub's `client.list_profiles(req)`), not the server's function of that name.
+    let own_long = own;
+    let runs_long = |b: usize| {
+        let (info, own) = (bodies[b], bodies[b].name.as_str());
+        let callees = info
+            .calls()
+            .iter()
+            .chain(info.fn_calls().iter().map(called_name));
+        own_long[b]
+            || reaches[b]
+                && callees
+                    .filter(|n| *n != own)
+                    .any(|n| long_names.contains(n))
+    };
+    let runs: Vec<bool> = (0..bodies.len()).map(runs_long).collect();
     roots
         .into_iter()
-        .filter(|root| !keys.iter().zip(&reaches).any(|(k, &r)| r && k == *root))
+        .filter(|root| !keys.iter().zip(&runs).any(|(k, &r)| r && k == *root))
         .cloned()
+        .collect()
+}
+
+/// The link keys of the methods subcommands call on values a package function made
+/// ([`FileFacts::command_made`]): `ApiClient::list_profiles` when every free function
+/// of the package named `api_client` says it returns an `ApiClient`.
+fn made_keys(files: &[(usize, FileFacts)]) -> Vec<String> {
+    let made: Vec<&(String, String)> = files.iter().flat_map(|(_, f)| &f.command_made).collect();
+    if made.is_empty() {
+        return Vec::new();
+    }
+    let free =
+        (files.iter().flat_map(|(_, f)| &f.routes.fns)).filter(|i| !i.method && i.owner.is_none());
+    // Per free function name: the type all of them return, `None` when one names none
+    // or another type.
+    let mut returns: HashMap<&str, Option<&str>> = HashMap::default();
+    for info in free {
+        let ret = info.ret.as_deref();
+        returns
+            .entry(info.name.as_str())
+            .and_modify(|r| *r = r.filter(|t| ret == Some(*t)))
+            .or_insert(ret);
+    }
+    (made.into_iter())
+        .filter_map(|(f, m)| Some(format!("{}::{m}", returns.get(f.as_str()).copied()??)))
         .collect()
 }
 
 /// The names of the package's functions that reach (by name, themselves included) a
 /// body showing a long-running process: a call of one runs long, as far as names tell.
 pub(crate) fn long_reaching_names(files: &[(usize, FileFacts)]) -> HashSet<&str> {
-    let (_, reaches) = long_reach(files);
+    let (_, reaches, _) = long_reach(files);
     let bodies = files.iter().flat_map(|(_, f)| &f.routes.fns);
     (bodies.zip(reaches))
         .filter(|(_, r)| *r)
@@ -206,9 +274,9 @@ pub(crate) fn long_reaching_names(files: &[(usize, FileFacts)]) -> HashSet<&str>
         .collect()
 }
 
-/// Per body of the package, in file order: its link key, and whether it reaches a
-/// long-running body ([`reaches_long`]).
-fn long_reach(files: &[(usize, FileFacts)]) -> (Vec<String>, Vec<bool>) {
+/// Per body of the package, in file order: its link key, whether it reaches a
+/// long-running body ([`reaches_long`]), and whether it is one itself.
+fn long_reach(files: &[(usize, FileFacts)]) -> (Vec<String>, Vec<bool>, Vec<bool>) {
     let bodies: Vec<_> = files.iter().flat_map(|(_, f)| &f.routes.fns).collect();
     let keys: Vec<String> = bodies.iter().map(|i| body_key(i)).collect();
     // A file long-running by what it imports alone (`use tokio::signal::*`, a
@@ -224,7 +292,8 @@ fn long_reach(files: &[(usize, FileFacts)]) -> (Vec<String>, Vec<bool>) {
         b += n;
     }
     let reaches = reaches_long(&bodies, &keys, &long);
-    (keys, reaches)
+    let own = keys.iter().map(|k| long.contains(k.as_str())).collect();
+    (keys, reaches, own)
 }
 
 /// Per body, whether it reaches (by name, itself included) a body whose key is in
@@ -303,7 +372,8 @@ mod tests {
         let runs = |text: &str| match arm_runs(&arm(text).body) {
             Some(Runs::Method(m)) => format!("self.{m}"),
             Some(Runs::Function(f)) => format!("{f}()"),
-            None => "-".into(),
+            // Only `arms_run` makes these, from a block `arm_runs` gives up on.
+            Some(Runs::Made(..)) | None => "-".into(),
         };
         assert_eq!(
             runs("Cmd::Deploy(a) => self.deploy(a).await"),

@@ -58,6 +58,7 @@ mod complete;
 mod consumers;
 mod finite;
 mod inline;
+mod made;
 mod methods;
 mod quiet;
 mod roots;
