@@ -73,7 +73,7 @@ const CALL: &[Field] = &[
     Field::new(
         "library",
         Ty::Text,
-        "present when the package is a library no long-running package of the run depends on, directly or through other libraries (an SDK, or a library of one-shot tools only), or the call is in a library function only one-shot tools call, or in a function only the package's own one-shot subcommands run (methods its dispatch `match` calls, as cargo-shuttle's `init`, and methods a subcommand's arm calls on a client it made, as `let c = api_client(url); c.list_payouts()`): why",
+        "present when the package is a library no long-running package of the run depends on, directly or through other libraries (an SDK, or a library of one-shot tools only), or the call is in a library function only one-shot tools call (also of a package that runs long itself, when the function reaches no long-running code and is no trait impl's method), or in a function only the package's own one-shot subcommands run (methods its dispatch `match` calls, as cargo-shuttle's `init`, and methods a subcommand's arm calls on a client it made, as `let c = api_client(url); c.list_payouts()`): why",
     ),
     Field::new(
         "periodic",

@@ -197,7 +197,8 @@ impl Questions {
         let any =
             |has: &dyn Fn(&FileFacts) -> bool| files.iter().any(|f| f.iter().any(|(_, f)| has(f)));
         Questions {
-            tools: reached.iter().any(|r| *r) && tools.any(),
+            tools: (0..reached.len()).any(|j| reached[j] || tools.runs_long_for_tools(j, reached))
+                && tools.any(),
             commands: (0..tools.methods.len()).any(|j| tools.runs_commands(j)),
             guards: any_breaker_shape(all_fns, &catalog.hand_breakers),
             loops: any(&|f| !f.periodic.is_empty() || !f.closure_args.is_empty()),

@@ -48,6 +48,21 @@ impl Tools<'_> {
             || self.methods.iter().any(|m| !m.is_empty())
     }
 
+    /// Whether package `j` runs long itself (neither a tool nor a library a
+    /// long-running package reaches, `reached`) and a one-shot tool depends on it
+    /// directly (rindexer's core, whose `phantom deploy` functions only its command
+    /// line calls): its functions that reach no long-running body are asked which
+    /// only tools run ([`tool_only_functions`]).
+    pub(super) fn runs_long_for_tools(&self, j: usize, reached: &[bool]) -> bool {
+        let tool = |k: usize| self.tool_like.get(k).copied().unwrap_or(false);
+        !reached[j]
+            && !tool(j)
+            && self
+                .users
+                .get(j)
+                .is_some_and(|u| u.iter().any(|&k| tool(k)))
+    }
+
     /// Per body of `graph` (its order: packages, files, functions): a tool's body.
     pub(super) fn by_body(
         &self,
@@ -107,9 +122,12 @@ pub(super) fn package_reach(
     reach
 }
 
-/// For each library a long-running package reaches (`reached[j]`): its functions that
-/// only one-shot tools run (atuin-client's `login` and the helpers only it calls: only
-/// the `atuin` command calls them). A function is in the set when some body calls it
+/// For each library a long-running package reaches (`reached[j]`), and each package
+/// that runs long itself and that a tool depends on ([`Tools::runs_long_for_tools`]):
+/// its functions that only one-shot tools run (atuin-client's `login` and the helpers
+/// only it calls: only the `atuin` command calls them). In a package that runs long,
+/// only functions that reach no long-running body ([`reaches_long`]) and are no trait
+/// impl's methods are asked. A function is in the set when some body calls it
 /// by name, every body that does is a tool's ([`Tools`]: a one-shot tool's, a
 /// library's only such tools use, or one a one-shot command of a long-running package
 /// runs) or a function of the set, and a tool's body reaches it
@@ -132,13 +150,21 @@ pub(super) fn tool_only_functions(
     tools: &Tools,
     reached: &[bool],
 ) -> Vec<Option<HashSet<String>>> {
-    if !reached.iter().any(|r| *r) || !tools.any() {
+    let tool_like = tools.tool_like;
+    let used_by_tools: Vec<bool> = (0..packages.len())
+        .map(|j| tools.runs_long_for_tools(j, reached))
+        .collect();
+    let asked = |j: usize| reached[j] || used_by_tools[j];
+    if !(0..packages.len()).any(asked) || !tools.any() {
         return vec![None; packages.len()];
     }
-    let tool_like = tools.tool_like;
-    let tool = tools.by_body(packages, graph.bodies.len());
     let (n, reach) = (packages.len(), tools.reach(packages));
     let counts = |c: usize, b: usize| graph.may_call(&reach, n, c, b);
+    let long = match used_by_tools.iter().any(|u| *u) {
+        true => reaches_long(graph, packages, &counts),
+        false => Vec::new(),
+    };
+    let tool = tools.by_body(packages, graph.bodies.len());
     // Names a trait's default method calls: a caller no body lists, never a tool's.
     let unseen: HashSet<&str> = (0..packages.len())
         .filter(|&j| !tool_like[j])
@@ -148,13 +174,19 @@ pub(super) fn tool_only_functions(
     let candidate: Vec<bool> = (0..graph.bodies.len())
         .map(|b| {
             let (j, info) = graph.bodies[b];
-            reached[j] && !graph.callers(b).is_empty() && !unseen.contains(info.name.as_str())
+            // In a package that runs long, a trait impl's method may be run by its
+            // framework (a gRPC service's `send_webhook`, which a tool's stub call of
+            // the same name does not reach): never a tool's.
+            let quiet = !long.get(b).copied().unwrap_or(true) && !info.of_trait;
+            (reached[j] || used_by_tools[j] && quiet)
+                && !graph.callers(b).is_empty()
+                && !unseen.contains(info.name.as_str())
         })
         .collect();
     let kept = graph.only_from_where(&|c, _| tool[c], &counts, candidate.clone());
     let side = tool_side(graph, packages.len(), reached, &tool, &kept, &counts);
     if !side.iter().any(|s| *s) {
-        return graph.names_by_package(packages.len(), &|j| reached[j], &kept);
+        return graph.names_by_package(packages.len(), &asked, &kept);
     }
     // Such a package's functions nothing in the run calls are its tools' too: they
     // are roots, and what only they and tools reach is the tools'.
@@ -164,7 +196,40 @@ pub(super) fn tool_only_functions(
     for (b, k) in kept.iter_mut().enumerate() {
         *k |= uncalled(b);
     }
-    graph.names_by_package(packages.len(), &|j| reached[j], &kept)
+    graph.names_by_package(packages.len(), &asked, &kept)
+}
+
+/// Per body of `graph`: whether it shows a long-running process itself
+/// ([`FileFacts::long_running_fns`], or every function of a file long-running by what
+/// it imports alone) or calls one that does, through the graph's callers (narrowed by
+/// type path and arity: `Client::new()` runs no `Indexer::new`). All `true` when the
+/// graph's bodies are not the packages' functions in order.
+fn reaches_long(
+    graph: &CallGraph,
+    packages: &[(Option<&Deps>, &[PackageFile])],
+    counts: &dyn Fn(usize, usize) -> bool,
+) -> Vec<bool> {
+    let mut long = Vec::with_capacity(graph.bodies.len());
+    for (_, files) in packages {
+        for (_, f) in files.iter() {
+            let all = f.long_running && f.long_running_fns.is_empty();
+            long.extend(
+                (f.routes.fns.iter()).map(|i| all || f.long_running_fns.contains(&body_key(i))),
+            );
+        }
+    }
+    if long.len() != graph.bodies.len() {
+        return vec![true; graph.bodies.len()];
+    }
+    let mut stack: Vec<usize> = (0..long.len()).filter(|&b| long[b]).collect();
+    while let Some(b) = stack.pop() {
+        for &c in graph.callers(b) {
+            if counts(c, b) && !std::mem::replace(&mut long[c], true) {
+                stack.push(c);
+            }
+        }
+    }
+    long
 }
 
 /// For each package that runs one-shot subcommands ([`Tools::runs_commands`]: methods
