@@ -312,8 +312,10 @@ impl Visitor<'_, '_> {
             .skip(1)
             .any(|s| s.ident == "Server" || s.ident == "server");
         // `use tonic::transport; transport::Server::builder()`: the crate is the one
-        // the `use` binds the first segment to.
-        if server {
+        // the `use` binds the first segment to; so for `use tonic::transport::Server;
+        // Server::builder()`, which marks the function that starts the server rather
+        // than, through the `use` alone, every function of the file.
+        if server || first.ident == "Server" {
             let head = first.ident.to_string();
             if let Some(full) = self.imports.lookup(&head, false) {
                 if let Some(package) = full.first().filter(|p| **p != head) {

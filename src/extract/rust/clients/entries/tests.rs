@@ -400,3 +400,26 @@ fn arms_running_methods_of_self_are_subcommands_and_loops_name_their_function() 
         "methods of another value, outside an impl"
     );
 }
+
+#[test]
+fn the_function_that_starts_an_imported_server_is_the_long_running_one() {
+    let manifest = "[package]\nname = \"app\"\n[dependencies]\ntonic = \"0.12\"\n";
+    let f = summarized(
+        "use tonic::{transport::Server, Request, Response, Status};
+        pub async fn start(port: u16) -> Result<(), tonic::transport::Error> {
+            Server::builder().add_service(svc()).serve(([0, 0, 0, 0], port).into()).await
+        }
+        async fn create_account(r: Request<Req>) -> Result<Response<Resp>, Status> {
+            Ok(Response::new(Resp {}))
+        }",
+        manifest,
+    );
+    assert!(f.long_running, "the file imports a server");
+    assert_eq!(f.long_running_fns, ["start"], "only `start` serves");
+    let f = summarized(
+        "struct Server; impl Server { fn builder() -> Self { Server } }
+        fn make() -> Server { Server::builder() }",
+        manifest,
+    );
+    assert!(f.long_running_fns.is_empty(), "a type of the file's own");
+}
