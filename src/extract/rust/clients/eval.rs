@@ -53,6 +53,8 @@ pub(super) struct Eval {
     pub(super) disabled: Option<Found>,
     /// The builder method of the call kept in `disabled`, when a builder's call
     /// disabled it (`timeout` of `.timeout(None)`): a later call of it sets it again.
+    /// Empty for a method that only disables (`.disable_timeout()` on awc): a later
+    /// call of any timeout method sets it again.
     disabled_by: Option<String>,
     pub(super) unbounded: Option<Found>,
     pub(super) requests: Vec<Req>,
@@ -203,7 +205,7 @@ impl Eval {
                 .get_or_insert_with(|| call.name.to_string());
         } else if has(&api.disable, &call.name) {
             let text = || format!("`.{}()`", call.name);
-            self.disable((file, call.span), home, text, None);
+            self.disable((file, call.span), home, text, Some(""));
         } else if has(&api.unbounded_methods, &call.name) {
             let text = || format!("`.{}()`", call.name);
             note(&mut self.unbounded, (file, call.span), home, text);
@@ -228,12 +230,16 @@ impl Eval {
     /// the same file, by `.timeout(read_timeout)` leaves the timeout set (routinator
     /// turns it off "to set it per request", then sets it again). Another method
     /// (`.connect_timeout(..)`) does not undo a disabled total timeout, nor a builder's
-    /// call a request's disabling one.
+    /// call a request's disabling one. After a method that only disables, any timeout
+    /// method sets it again (`let mut b = awc::Client::builder().disable_timeout(); if
+    /// let Some(t) = self.timeout { b = b.timeout(t); }`: osrd's gateway, whose
+    /// timeout is then a configurable one).
     fn set_again(&mut self, file: usize, call: &CallFact) {
         let undone = self.disabled.as_ref().is_some_and(|(f, span, _)| {
             *f == file
                 && span.start < call.span.start
-                && self.disabled_by.as_deref() == Some(call.name.as_str())
+                && (self.disabled_by.as_deref())
+                    .is_some_and(|by| by.is_empty() || by == call.name.as_str())
         });
         if undone {
             self.disabled = None;
