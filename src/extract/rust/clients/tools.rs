@@ -10,7 +10,7 @@
 use rustc_hash::FxHashSet as HashSet;
 
 use super::callgraph::CallGraph;
-use super::entries::body_key;
+use super::entries::{body_key, shows_long};
 use crate::extract::rust::{Deps, FileFacts};
 
 /// One file of a package: (candidate index, facts).
@@ -200,8 +200,7 @@ pub(super) fn tool_only_functions(
 }
 
 /// Per body of `graph`: whether it shows a long-running process itself
-/// ([`FileFacts::long_running_fns`], or every function of a file long-running by what
-/// it imports alone) or calls one that does, through the graph's callers (narrowed by
+/// ([`shows_long`]) or calls one that does, through the graph's callers (narrowed by
 /// type path and arity: `Client::new()` runs no `Indexer::new`). All `true` when the
 /// graph's bodies are not the packages' functions in order.
 fn reaches_long(
@@ -209,15 +208,9 @@ fn reaches_long(
     packages: &[(Option<&Deps>, &[PackageFile])],
     counts: &dyn Fn(usize, usize) -> bool,
 ) -> Vec<bool> {
-    let mut long = Vec::with_capacity(graph.bodies.len());
-    for (_, files) in packages {
-        for (_, f) in files.iter() {
-            let all = f.long_running && f.long_running_fns.is_empty();
-            long.extend(
-                (f.routes.fns.iter()).map(|i| all || f.long_running_fns.contains(&body_key(i))),
-            );
-        }
-    }
+    let mut long: Vec<bool> = (packages.iter().flat_map(|(_, files)| files.iter()))
+        .flat_map(|(_, f)| f.routes.fns.iter().map(|i| shows_long(f, i)))
+        .collect();
     if long.len() != graph.bodies.len() {
         return vec![true; graph.bodies.len()];
     }

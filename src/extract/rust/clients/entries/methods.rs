@@ -208,7 +208,7 @@ pub(crate) fn one_shot_methods(files: &[(usize, FileFacts)]) -> HashSet<String> 
     if roots.is_empty() {
         return HashSet::default();
     }
-    let (keys, reaches, own) = long_reach(files);
+    let (keys, reaches, itself) = long_reach(files);
     let bodies: Vec<&FnInfo> = files.iter().flat_map(|(_, f)| &f.routes.fns).collect();
     let long_names: HashSet<&str> = (bodies.iter().zip(&reaches))
         .filter(|(_, r)| **r)
@@ -217,25 +217,26 @@ pub(crate) fn one_shot_methods(files: &[(usize, FileFacts)]) -> HashSet<String> 
     // A root reaching a long-running body is no one-shot command. Its calls of its
     // own name are the client it wraps (`ApiClient::list_profiles` calling the gRPC
     // stub's `client.list_profiles(req)`), not the server's function of that name.
-    let own_long = own;
     let runs_long = |b: usize| {
-        let (info, own) = (bodies[b], bodies[b].name.as_str());
-        let callees = info
-            .calls()
-            .iter()
-            .chain(info.fn_calls().iter().map(called_name));
-        own_long[b]
-            || reaches[b]
-                && callees
-                    .filter(|n| *n != own)
-                    .any(|n| long_names.contains(n))
+        let (info, name) = (bodies[b], bodies[b].name.as_str());
+        let mut callees = (info.calls().iter()).chain(info.fn_calls().iter().map(called_name));
+        itself[b] || reaches[b] && callees.any(|n| n != name && long_names.contains(n))
     };
-    let runs: Vec<bool> = (0..bodies.len()).map(runs_long).collect();
-    roots
-        .into_iter()
-        .filter(|root| !keys.iter().zip(&runs).any(|(k, &r)| r && k == *root))
-        .cloned()
-        .collect()
+    let roots: HashSet<&String> = roots.into_iter().collect();
+    let mut out: HashSet<String> = roots.iter().map(|r| (*r).clone()).collect();
+    for (b, key) in keys.iter().enumerate() {
+        if roots.contains(key) && runs_long(b) {
+            out.remove(key);
+        }
+    }
+    out
+}
+
+/// Whether a function of file `f` shows a long-running process itself: one of the
+/// file's `long_running_fns`, or any function of a file long-running by what it
+/// imports alone (`use tokio::signal::*`, a framework's types), which names none.
+pub(crate) fn shows_long(f: &FileFacts, info: &FnInfo) -> bool {
+    f.long_running && f.long_running_fns.is_empty() || f.long_running_fns.contains(&body_key(info))
 }
 
 /// The link keys of the methods subcommands call on values a package function made
@@ -279,18 +280,13 @@ pub(crate) fn long_reaching_names(files: &[(usize, FileFacts)]) -> HashSet<&str>
 fn long_reach(files: &[(usize, FileFacts)]) -> (Vec<String>, Vec<bool>, Vec<bool>) {
     let bodies: Vec<_> = files.iter().flat_map(|(_, f)| &f.routes.fns).collect();
     let keys: Vec<String> = bodies.iter().map(|i| body_key(i)).collect();
-    // A file long-running by what it imports alone (`use tokio::signal::*`, a
-    // framework's types) names no function: every function of it counts.
-    let mut long: HashSet<&str> = HashSet::default();
-    let mut b = 0;
-    for (_, f) in files {
-        let n = f.routes.fns.len();
-        if f.long_running && f.long_running_fns.is_empty() {
-            long.extend(keys[b..b + n].iter().map(String::as_str));
-        }
-        long.extend(f.long_running_fns.iter().map(String::as_str));
-        b += n;
-    }
+    let shown = files
+        .iter()
+        .flat_map(|(_, f)| f.routes.fns.iter().map(move |i| shows_long(f, i)));
+    let long: HashSet<&str> = (keys.iter().zip(shown))
+        .filter(|(_, s)| *s)
+        .map(|(k, _)| k.as_str())
+        .collect();
     let reaches = reaches_long(&bodies, &keys, &long);
     let own = keys.iter().map(|k| long.contains(k.as_str())).collect();
     (keys, reaches, own)

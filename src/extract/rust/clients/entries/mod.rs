@@ -41,7 +41,7 @@ use super::Visitor;
 pub(crate) use complete::needs_no_service;
 use complete::{repeats, runs_to_completion};
 pub(crate) use inline::one_shot_arms;
-pub(crate) use methods::{body_key, one_shot_methods};
+pub(crate) use methods::{body_key, one_shot_methods, shows_long};
 pub(crate) use roots::bin_crate;
 use roots::{binary_root, module_dir};
 pub(crate) use shape::ignores_signal;
