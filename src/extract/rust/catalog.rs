@@ -19,8 +19,10 @@ use crate::extract::rust::routes::RoutesCatalog;
 
 mod client_api;
 mod process;
-pub use client_api::ClientApi;
-pub use process::{BackgroundJob, BrowserLogin, ConnectionPool, HandBreaker, OneShot};
+pub use client_api::{BreakerApi, ClientApi};
+pub use process::{
+    BackgroundJob, BrowserLogin, ConnectionPool, FunctionRuntime, HandBreaker, OneShot,
+};
 
 /// One parsed file of an `apis/` folder, in the format its name selects.
 #[derive(Debug)]
@@ -100,6 +102,9 @@ pub struct CatalogFile {
     /// What makes a function a person's sign-in through the browser.
     #[serde(default)]
     pub browser_login: Option<BrowserLogin>,
+    /// Serverless runtimes whose invocations the platform's timeout bounds.
+    #[serde(default)]
+    pub function_runtime: Vec<FunctionRuntime>,
 }
 
 impl CatalogFile {
@@ -125,31 +130,6 @@ impl CatalogFile {
             .flat_map(|b| b.constructors.iter().chain(&b.types));
         clients.chain(wrappers).chain(layers).chain(breakers)
     }
-}
-
-/// A circuit breaker library: how one is built, held, and called through.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct BreakerApi {
-    pub name: String,
-    #[serde(rename = "crate")]
-    pub krate: String,
-    /// Paths that build a breaker (or a breaker layer).
-    #[serde(default)]
-    pub constructors: Vec<String>,
-    /// Types of struct fields that hold a breaker built elsewhere (`recloser::AsyncRecloser`).
-    #[serde(default)]
-    pub types: Vec<String>,
-    /// Methods whose arguments run through the breaker.
-    #[serde(default = "default_call_methods")]
-    pub call_methods: Vec<String>,
-    /// The constructors build a tower layer: `.layer(it)` guards the services built after it.
-    #[serde(default)]
-    pub layer: bool,
-}
-
-fn default_call_methods() -> Vec<String> {
-    vec!["call".into()]
 }
 
 /// Functions whose arguments are awaited under a deadline.
@@ -230,6 +210,8 @@ pub struct Catalog {
     pub connection_pools: Vec<ConnectionPool>,
     /// Browser openers and OAuth crates, all files' lists merged.
     pub browser_login: BrowserLogin,
+    /// Serverless function runtimes, every file's entries.
+    pub function_runtimes: Vec<FunctionRuntime>,
     client_wrappers: Vec<TimeoutWrapper>,
     /// Methods whose client argument is used under their own deadline.
     timeout_consumers: Vec<TimeoutConsumer>,
@@ -278,6 +260,7 @@ impl Catalog {
                 self.hand_breakers.extend(file.hand_breaker);
                 self.background_jobs.extend(file.background_job);
                 self.connection_pools.extend(file.connection_pool);
+                self.function_runtimes.extend(file.function_runtime);
                 if let Some(o) = file.one_shot {
                     self.one_shot.cli.extend(o.cli);
                     self.one_shot.service.extend(o.service);

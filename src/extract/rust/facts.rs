@@ -485,6 +485,16 @@ pub struct FileFacts {
     /// library reach counts as unknown (not a tool's).
     #[serde(default)]
     pub trait_default_calls: Vec<String>,
+    /// The file hands a handler to a serverless runtime (`lambda_http::run(app)`): the
+    /// catalogue's `[[function-runtime]]` index ([`crate::extract::rust::clients`]'s
+    /// serverless functions).
+    #[serde(default)]
+    pub function_runtime: Option<u16>,
+    /// In a package depending on such a runtime: the file starts a listener of its
+    /// own (`TcpListener::bind`, `axum::serve`, `.serve(addr)`), so the package may
+    /// run as a plain server too.
+    #[serde(default)]
+    pub listens: bool,
     /// Functions (link keys) that open the user's browser, in a file that imports an
     /// OAuth crate: a person's sign-in ([`crate::extract::rust::clients`]'s logins).
     #[serde(default)]

@@ -1,5 +1,6 @@
 //! A client entry of the catalogue (`[[client]]` in `apis/clients/*.toml`): an
-//! outbound client library and its timeout API.
+//! outbound client library and its timeout API; and a breaker library's
+//! (`[[breaker]]`).
 
 use serde::Deserialize;
 
@@ -154,4 +155,29 @@ impl super::Catalog {
         let legacy = (entry.legacy.iter()).find(|l| version_below(requested, &l.below))?;
         self.clients.iter().position(|c| c.name == legacy.client)
     }
+}
+
+/// A circuit breaker library: how one is built, held, and called through.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BreakerApi {
+    pub name: String,
+    #[serde(rename = "crate")]
+    pub krate: String,
+    /// Paths that build a breaker (or a breaker layer).
+    #[serde(default)]
+    pub constructors: Vec<String>,
+    /// Types of struct fields that hold a breaker built elsewhere (`recloser::AsyncRecloser`).
+    #[serde(default)]
+    pub types: Vec<String>,
+    /// Methods whose arguments run through the breaker.
+    #[serde(default = "default_call_methods")]
+    pub call_methods: Vec<String>,
+    /// The constructors build a tower layer: `.layer(it)` guards the services built after it.
+    #[serde(default)]
+    pub layer: bool,
+}
+
+fn default_call_methods() -> Vec<String> {
+    vec!["call".into()]
 }

@@ -137,6 +137,39 @@ impl BrowserLogin {
     }
 }
 
+/// A serverless function runtime (AWS Lambda's `lambda_runtime::run`): a package
+/// whose program hands its handler to one of `runs` (and starts no listener of its
+/// own) runs each invocation under the platform's timeout, which stops it however
+/// long a call of it hangs. The timeout rule leaves its clients (`function-timeout`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FunctionRuntime {
+    /// The platform, shown in the evidence (`AWS Lambda`).
+    pub name: String,
+    /// The functions that run a handler as the platform's function, by full path
+    /// (`lambda_http::run`, `lambda_runtime::Runtime::new`).
+    pub runs: Vec<String>,
+    /// The bound the platform puts on an invocation, in words.
+    pub limit: String,
+}
+
+impl FunctionRuntime {
+    /// Whether a call written with the last segment `last` may run a handler: most
+    /// calls are turned down before their path is resolved.
+    pub fn may_run(&self, last: &str) -> bool {
+        self.runs
+            .iter()
+            .any(|r| r.rsplit("::").next() == Some(last))
+    }
+
+    /// Whether the resolved path `path` is one of `runs`.
+    pub fn runs(&self, path: &[String]) -> bool {
+        self.runs
+            .iter()
+            .any(|r| r.split("::").eq(path.iter().map(String::as_str)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -153,6 +186,26 @@ mod tests {
     }
 
     use super::BrowserLogin;
+
+    #[test]
+    fn a_function_runtime_is_known_by_its_whole_path() {
+        let lambda = super::FunctionRuntime {
+            name: "AWS Lambda".into(),
+            runs: vec![
+                "lambda_http::run".into(),
+                "lambda_runtime::Runtime::new".into(),
+            ],
+            limit: String::new(),
+        };
+        let path = |p: &str| p.split("::").map(String::from).collect::<Vec<_>>();
+        assert!(lambda.may_run("run") && lambda.may_run("new"));
+        assert!(!lambda.may_run("run_server"));
+        assert!(lambda.runs(&path("lambda_http::run")));
+        assert!(lambda.runs(&path("lambda_runtime::Runtime::new")));
+        assert!(!lambda.runs(&path("tokio::runtime::Runtime::new")));
+        assert!(!lambda.runs(&path("lambda_http::run::x")));
+        assert!(!lambda.runs(&path("app::run")));
+    }
 
     #[test]
     fn an_opener_is_known_by_its_whole_last_segment() {

@@ -77,6 +77,9 @@ impl Visitor<'_, '_> {
         if self.ctx.catalog.browser_login.may_open(last) {
             self.note_browser_opener(&segs);
         }
+        if self.serverless {
+            self.note_function_call(&segs, last);
+        }
         if let Some(done) = self.role_call(c, self.role(&segs)) {
             return done;
         }

@@ -82,6 +82,9 @@ impl Visitor<'_, '_> {
             }
         }
         self.note_probe_path(base, &calls);
+        if self.serverless {
+            self.note_listener_methods(&calls);
+        }
         self.note_unbounded_pool(&calls);
         let (mut st, skip) = self.chain_base(base, &calls);
         st.breaker_api = st.handle.and_then(|h| self.is_breaker(h));

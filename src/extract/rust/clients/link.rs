@@ -248,6 +248,9 @@ impl Cx<'_, '_> {
         if let (Some(why), Value::Map(fields)) = (bounded, &mut node.value) {
             fields.push(entry("server-timeout", scalar(&why, span)));
         }
+        if let (Some(why), Value::Map(fields)) = (&self.t.function_timeout, &mut node.value) {
+            fields.push(entry("function-timeout", scalar(why, span)));
+        }
         // Nobody waits on it: every request is in a function only detached tasks
         // run (telemetry, a notification, a background download).
         let detached = every_request(built, requests, |_, i| {
@@ -520,6 +523,9 @@ struct Tables<'p> {
     bound: Addresses<'p>,
     /// Types whose value a timeout consumer is handed ([`FileFacts::consumer_types`]).
     consumer_types: HashSet<&'p str>,
+    /// Why a serverless function's timeout bounds every client of the package, when
+    /// it runs as one ([`super::serverless`]).
+    function_timeout: Option<String>,
 }
 
 impl<'p> Tables<'p> {
@@ -549,6 +555,7 @@ impl<'p> Tables<'p> {
                 fns: super::address_fns::table(package.iter().flat_map(|(_, f)| &f.address_fns)),
             },
             consumer_types: names(|f| &f.consumer_types),
+            function_timeout: super::serverless::function_timeout(package, catalog),
         }
     }
 }

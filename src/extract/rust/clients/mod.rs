@@ -56,6 +56,7 @@ mod roles;
 pub mod runners;
 mod scope;
 mod senders;
+mod serverless;
 mod syntax;
 mod timed;
 pub(crate) use listener::names_own_listener;
@@ -123,6 +124,9 @@ struct Visitor<'c, 'a> {
     /// The file's text holds `bind(`: only then are chains asked for a listener's
     /// bind ([`bound`]).
     bind_text: bool,
+    /// The package depends on a serverless runtime's crate: only then are calls
+    /// asked whether they run a function or start a listener ([`serverless`]).
+    serverless: bool,
     pos: Positions<'c>,
     imports: &'c Imports<'a>,
     facts: FileFacts,
@@ -234,6 +238,7 @@ impl<'c, 'a> Visitor<'c, 'a> {
             ctx,
             layer_text,
             bind_text,
+            serverless: serverless::may_run_function(ctx.deps, ctx.catalog),
             pos: Positions::of_source(source),
             imports,
             facts: FileFacts {
