@@ -8,9 +8,11 @@
 //!   test modules hold a median of about a fifth of the bytes of the files a run
 //!   parses (up to 42%). Only a `mod` item whose outer attributes include one that
 //!   [`is_test_attr`](crate::extract::rust::front::test_code::is_test_attr) calls test
-//!   code is blanked, with the same predicate the analyses use; anything else (a test
-//!   function outside such a module, a module marked by an attribute this scan cannot
-//!   read) is parsed and skipped as before. The module itself stays, empty, for
+//!   code is blanked, with the same predicate the analyses use, and so is the body of
+//!   a test function outside such a module (`#[tokio::test] async fn t() { .. }` among
+//!   helpers): what it calls is the tests' call, not the program's. Anything else (a
+//!   module marked by an attribute this scan cannot read, a generic test function) is
+//!   parsed and skipped as before. The module itself stays, empty, for
 //!   whatever asks whether it exists; one whose closing brace is missing is left
 //!   alone, so `syn` reports the error where it is.
 //! - **Doc comments** (`/// ..`, `//! ..`). `syn` makes each line a `#[doc = ".."]`
@@ -199,9 +201,43 @@ fn test_module_after(b: &[u8], mut i: usize) -> Option<Range<usize>> {
         }
     }
     if word_at(b, i) != b"mod" {
-        return None;
+        return test_fn_body(b, i);
     }
     module_body(b, i + 3)
+}
+
+/// The body of a function item starting at `i` (after its attributes and
+/// visibility): `async`, `const`, `unsafe` or `extern ".."` first, then `fn name(..)`,
+/// a return type, `{` .. `}`. A test function outside a test module (`#[tokio::test]
+/// async fn t() { .. }` in a file of helpers) is test code as a module is; one with
+/// generics, or a return type holding a `;` (`[u8; 4]`), is left to the parse.
+fn test_fn_body(b: &[u8], mut i: usize) -> Option<Range<usize>> {
+    loop {
+        match word_at(b, i) {
+            w @ (b"async" | b"const" | b"unsafe") => i = skip_blanks(b, i + w.len()),
+            b"extern" => {
+                i = skip_blanks(b, i + 6);
+                if b.get(i) == Some(&b'"') {
+                    i = skip_blanks(b, skip_string(b, i + 1));
+                }
+            }
+            _ => break,
+        }
+    }
+    if word_at(b, i) != b"fn" {
+        return None;
+    }
+    let name = skip_blanks(b, i + 2);
+    let open = skip_blanks(b, word_end(b, name));
+    if open == name || b.get(open) != Some(&b'(') {
+        return None;
+    }
+    let after = matching(b, open)? + 1;
+    let brace = after + memchr::memchr2(b'{', b';', b.get(after..)?)?;
+    if b[brace] != b'{' {
+        return None;
+    }
+    Some(brace + 1..matching(b, brace)?)
 }
 
 /// The word starting at `i` (empty when none does).
@@ -373,11 +409,27 @@ mod tests {
     fn other_items_and_out_of_line_modules_stay() {
         for text in [
             "#[cfg(test)]\nmod tests;\nmod real { fn f() {} }",
-            "#[cfg(test)]\nfn helper() {}\nmod real { fn f() {} }",
             "#[cfg(test)]\nuse x::y;\nmod real { fn f() {} }",
-            "#[test]\nfn t() {}\nmod real { fn f() {} }",
+            "#[cfg(test)]\nfn declared();\nmod real { fn f() {} }",
+            "#[test]\nfn generic<T: Fn() -> u8>() {}\nmod real { fn f() {} }",
+            "#[test]\nfn array() -> [u8; 4] { [0; 4] }\nmod real { fn f() {} }",
         ] {
             assert!(find(text).test_bodies.is_empty(), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_test_function_outside_a_test_module_is_blanked_too() {
+        for text in [
+            "#[cfg(test)]\nfn helper() { call(); }\nfn real() { kept(); }",
+            "#[test]\nfn t() { call(); }\nfn real() { kept(); }",
+            "#[ignore]\n#[tokio::test]\npub async fn t() -> Result<(), E> { call(); Ok(()) }\nfn real() { kept(); }",
+            "#[test]\nunsafe extern \"C\" fn t(x: (u8, u8)) { call(); }\nfn real() { kept(); }",
+        ] {
+            assert_eq!(find(text).test_bodies.len(), 1, "{text}");
+            let out = blanked(text);
+            assert!(!out.contains("call") && out.contains("kept"), "{out}");
+            syn::parse_file(&out).expect("still parses");
         }
     }
 
