@@ -316,12 +316,30 @@ fn load_test_named(name: &str) -> bool {
 /// never deployed, so left out like tests (router's `xtask` polls a demo it started).
 /// A testing tool by its manifest ([`Deps::testing_tool`], lading's load generators)
 /// or by its name ([`load_test_named`]: podping.cloud's `stresser`) is left out too,
-/// and so is a mock service ([`mock_named`]).
+/// and so are a benchmark package ([`bench_package_named`]) and a mock service
+/// ([`mock_named`]).
 pub(crate) fn dev_tooling(deps: Option<&Deps>) -> bool {
     deps.is_some_and(|d| d.testing_tool)
         || deps.and_then(Deps::own_name).is_some_and(|n| {
-            n == "xtask" || n.starts_with("xtask_") || mock_named(n) || load_test_named(n)
+            n == "xtask"
+                || n.starts_with("xtask_")
+                || mock_named(n)
+                || load_test_named(n)
+                || bench_package_named(n)
         })
+}
+
+/// The package's name ends in a benchmark word (`bench`, lite-rpc's benchmark
+/// driver; `bigtable-bench`, `etl-benchmarks`): a tool a developer runs to measure
+/// the product. A benchmark word before the last (`bench-agent`, which serves) names
+/// a service about benchmarks.
+fn bench_package_named(name: &str) -> bool {
+    name.rsplit(['_', '-']).next().is_some_and(|w| {
+        matches!(
+            w.to_ascii_lowercase().as_str(),
+            "bench" | "benches" | "benchmark" | "benchmarks"
+        )
+    })
 }
 
 /// A word of the package's name is `mock` or `mocks` (freyja's `mock-digital-twin`,
@@ -384,6 +402,22 @@ mod tests {
         assert!(!dev("src/bin/benchmarker-api.rs"), "a word, not a prefix");
         assert!(!dev("src/loadtest.rs"), "not a binary's root");
         assert!(!dev("src/bin/load/helper.rs"), "a module of a binary");
+    }
+
+    #[test]
+    fn benchmark_packages_by_their_last_word() {
+        for name in ["bench", "bigtable_bench", "etl_benchmarks", "Query_Benches"] {
+            assert!(bench_package_named(name), "{name}");
+        }
+        for name in [
+            "bench_agent",
+            "benchrunner_service",
+            "bencher",
+            "workbench_x",
+            "workbench",
+        ] {
+            assert!(!bench_package_named(name), "{name}");
+        }
     }
 
     #[test]
