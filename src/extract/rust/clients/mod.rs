@@ -124,8 +124,7 @@ struct Visitor<'c, 'a> {
     /// The file's text holds `bind(`: only then are chains asked for a listener's
     /// bind ([`bound`]).
     bind_text: bool,
-    /// The package depends on a serverless runtime's crate: only then are calls
-    /// asked whether they run a function or start a listener ([`serverless`]).
+    /// The package depends on a serverless runtime's crate ([`serverless`]).
     serverless: bool,
     pos: Positions<'c>,
     imports: &'c Imports<'a>,
