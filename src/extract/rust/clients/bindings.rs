@@ -12,6 +12,7 @@ use super::Visitor;
 use crate::extract::rust::catalog::PathRole;
 use crate::extract::rust::facts::{Origin, Target};
 use crate::extract::rust::front::ident::with_ident_str;
+use crate::extract::rust::front::test_code::is_test;
 
 /// The field-key prefix of a branch placeholder ([`Visitor::one_of`]).
 const BRANCHES: &str = "#branches@";
@@ -106,7 +107,11 @@ impl Visitor<'_, '_> {
     /// `static NAME: LazyLock<Client> = LazyLock::new(|| ..)`: the client the
     /// package keeps under `NAME`.
     pub(super) fn item_static(&mut self, s: &syn::ItemStatic) {
-        self.static_init(&s.ident, &s.expr);
+        // `#[cfg(test)] static CLIENT: .. = ..;` beside its release twin
+        // `#[cfg(not(test))]` (transFAIR's): only tests build it.
+        if !is_test(&s.attrs) {
+            self.static_init(&s.ident, &s.expr);
+        }
     }
 
     /// `lazy_static! { static ref NAME: Client = Client::builder()..; }`: each
