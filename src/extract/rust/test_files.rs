@@ -280,13 +280,17 @@ pub(crate) fn dev_binary(path: &Path) -> bool {
         .is_some_and(|n| load_test_named(n) || bench_named(n))
 }
 
-/// A word `bench`, `benchmark` or `benchmarks`: a benchmark binary. Not for a package,
+/// A benchmark word ([`bench_word`]): a benchmark binary. Not for a package,
 /// which may be a service that runs benchmarks (`bench-agent`, which serves).
 fn bench_named(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    lower
-        .split(['_', '-'])
-        .any(|w| matches!(w, "bench" | "benchmark" | "benchmarks"))
+    name.split(['_', '-']).any(bench_word)
+}
+
+/// `bench`, `benches`, `benchmark` or `benchmarks`, in any case.
+fn bench_word(word: &str) -> bool {
+    ["bench", "benches", "benchmark", "benchmarks"]
+        .iter()
+        .any(|b| word.eq_ignore_ascii_case(b))
 }
 
 /// A name (a binary's, a package's) that says it is a load or stress test: a word
@@ -334,12 +338,7 @@ pub(crate) fn dev_tooling(deps: Option<&Deps>) -> bool {
 /// the product. A benchmark word before the last (`bench-agent`, which serves) names
 /// a service about benchmarks.
 fn bench_package_named(name: &str) -> bool {
-    name.rsplit(['_', '-']).next().is_some_and(|w| {
-        matches!(
-            w.to_ascii_lowercase().as_str(),
-            "bench" | "benches" | "benchmark" | "benchmarks"
-        )
-    })
+    name.rsplit(['_', '-']).next().is_some_and(bench_word)
 }
 
 /// A word of the package's name is `mock` or `mocks` (freyja's `mock-digital-twin`,
