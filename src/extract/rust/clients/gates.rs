@@ -32,7 +32,10 @@ use crate::extract::rust::FileFacts;
 /// the code after it is the process's own work, the arms that leave are exceptions
 /// (a `main` that is one `match` whose `Serve` arm returns too is no gate to it). An
 /// arm that leaves with its call (`exit(match configure(m).await { .. })`, `return
-/// pull(a).await`) gates that call.
+/// pull(a).await`) gates that call. So does an `if` with no `else` that `main` goes on
+/// after, whose block leaves the same way (`if matches!(args.command,
+/// Some(Command::Publish)) { return publish::publish_feed().await; }` before the feed
+/// generator serves: noreposts-atproto-feed).
 pub(super) fn command_gates(block: &syn::Block) -> Vec<String> {
     let mut out = Vec::new();
     let n = block.stmts.len();
@@ -50,8 +53,14 @@ pub(super) fn command_gates(block: &syn::Block) -> Vec<String> {
                             arm_gates(m, &mut out);
                         }
                     }
-                } else if leaves(&i.then_branch.stmts) {
-                    out.extend(called(&i.cond));
+                    block_gates(&i.then_branch.stmts, &mut out);
+                } else {
+                    if leaves(&i.then_branch.stmts) {
+                        out.extend(called(&i.cond));
+                    }
+                    if goes_on {
+                        block_gates(&i.then_branch.stmts, &mut out);
+                    }
                 }
             }
             _ => {}
@@ -67,29 +76,49 @@ fn arm_gates(m: &syn::ExprMatch, out: &mut Vec<String>) {
         // `Some(("configure", m)) => std::process::exit(match configure(m).await {
         // .. })`, `Cmd::Pull(a) => return pull(a).await`: the call the arm leaves with.
         if let Some(e) = left_with(&arm.body) {
-            let call = called(e).or_else(|| match e {
-                Expr::Match(inner) => called(&inner.expr),
-                _ => None,
-            });
-            // Not a value it returns (`return Ok(())`).
-            out.extend(call.filter(|f| !f.starts_with(|c: char| c.is_ascii_uppercase())));
+            out.extend(left_call(e));
             continue;
         }
-        let Expr::Block(b) = &*arm.body else {
-            continue;
-        };
-        let Some((last, before)) = b.block.stmts.split_last() else {
-            continue;
-        };
-        if before.is_empty() || !leaves(std::slice::from_ref(last)) {
-            continue;
-        }
-        for st in before {
-            if let Stmt::Expr(e, _) = st {
-                out.extend(called(e));
-            }
+        if let Expr::Block(b) = &*arm.body {
+            block_gates(&b.block.stmts, out);
         }
     }
+}
+
+/// The functions a block that leaves `main` calls: the call its last statement
+/// leaves with (`return pull(a).await`), else those of the statements before a
+/// last `return ..` or `exit(..)` that leaves with none (`pull(a).await?; return
+/// Ok(());`).
+fn block_gates(stmts: &[Stmt], out: &mut Vec<String>) {
+    let Some((last, before)) = stmts.split_last() else {
+        return;
+    };
+    let leaves_with = match last {
+        Stmt::Expr(e, _) => left_with(e).and_then(left_call),
+        _ => None,
+    };
+    if let Some(call) = leaves_with {
+        out.push(call);
+        return;
+    }
+    if before.is_empty() || !leaves(std::slice::from_ref(last)) {
+        return;
+    }
+    for st in before {
+        if let Stmt::Expr(e, _) = st {
+            out.extend(called(e));
+        }
+    }
+}
+
+/// The function a value `main` leaves with calls (`pull(a).await`, `exit(match
+/// configure(m).await { .. })`), not a value it builds (`return Ok(())`).
+fn left_call(e: &Expr) -> Option<String> {
+    let call = called(e).or_else(|| match e {
+        Expr::Match(inner) => called(&inner.expr),
+        _ => None,
+    });
+    call.filter(|f| !f.starts_with(|c: char| c.is_ascii_uppercase()))
 }
 
 /// The name of the function an expression calls (`f(..)[.await][?]`).
@@ -407,6 +436,27 @@ mod tests {
         )
         .expect("parses");
         assert_eq!(command_gates(&f.block), ["configure", "diagnostics"]);
+    }
+
+    #[test]
+    fn an_if_that_leaves_with_its_call_is_a_gate() {
+        let f: syn::ItemFn = syn::parse_str(
+            "async fn main() {
+                if matches!(args.command, Some(Command::Publish)) {
+                    return publish::publish_feed().await;
+                }
+                if let Some(Command::Seed(s)) = args.command { seed(s).await?; return Ok(()); }
+                if args.check { return Ok(()); }
+                serve().await
+            }",
+        )
+        .expect("parses");
+        assert_eq!(command_gates(&f.block), ["publish_feed", "seed"]);
+        // The last statement of `main` is its own work, not a gate before it.
+        let last: syn::ItemFn =
+            syn::parse_str("async fn main() { setup(); if args.serve { return serve().await; } }")
+                .expect("parses");
+        assert!(command_gates(&last.block).is_empty());
     }
 
     #[test]
