@@ -67,6 +67,12 @@ pub struct ClientApi {
     /// integration, like a `unix:` address.
     #[serde(default)]
     pub unix_socket_methods: Vec<String>,
+    /// Connector types a builder is given that reach only this host (hyperlocal's
+    /// `UnixConnector`, a Windows `NamedPipeConnector`), matched as prefixes of the
+    /// last segment of a builder call's argument (`build::<_, Body>(UnixClient)`): a
+    /// `Unix` one is a Unix socket, any other this host; no remote integration.
+    #[serde(default)]
+    pub local_connectors: Vec<String>,
     /// Query parameters of the target URI that set a timeout (`connection_timeout`).
     #[serde(default)]
     pub target_timeout_params: Vec<String>,

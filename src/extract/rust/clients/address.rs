@@ -120,6 +120,40 @@ impl Visitor<'_, '_> {
         }
     }
 
+    /// The address an `http` request built in one chain is for: the argument of its
+    /// `.uri(..)` or of `Request::post(..)` (and the other methods' constructors),
+    /// through `?`, `.unwrap()` and `.expect(..)`. Only a chain that starts at a path
+    /// through `Request` (`hyper::Request::builder()`), not any `.uri(..)`.
+    pub(super) fn built_request_address(&mut self, mut e: &Expr) -> Option<Target> {
+        const CONSTRUCTORS: &[&str] = &["get", "post", "put", "patch", "delete", "head"];
+        let mut uri: Option<&Expr> = None;
+        loop {
+            match e {
+                Expr::Try(t) => e = &t.expr,
+                Expr::MethodCall(m) => {
+                    if m.method == "uri" && m.args.len() == 1 {
+                        uri = m.args.first();
+                    }
+                    e = &m.receiver;
+                }
+                Expr::Call(c) => {
+                    let Expr::Path(p) = &*c.func else { return None };
+                    let mut rev = p.path.segments.iter().rev();
+                    let (last, ty) = (rev.next()?, rev.next()?);
+                    if ty.ident != "Request" {
+                        return None;
+                    }
+                    let named = with_ident_str(&last.ident, |l| CONSTRUCTORS.contains(&l));
+                    if named && c.args.len() == 1 {
+                        uri = uri.or(c.args.first());
+                    }
+                    return self.address_of(uri?);
+                }
+                _ => return None,
+            }
+        }
+    }
+
     /// The local address a variable or a field of `self` holds.
     fn local_value(&mut self, arg: &Expr) -> Option<Target> {
         match arg {

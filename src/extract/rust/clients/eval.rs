@@ -189,6 +189,9 @@ impl Eval {
         if self.local.is_none() && has(&api.unix_socket_methods, &call.name) && call.nargs > 0 {
             self.local = Some("a Unix socket".to_string());
         }
+        if self.local.is_none() {
+            self.local = local_connector(api, call);
+        }
         let timeout = has(&api.timeout, &call.name) || has(&api.arg_timeout, &call.name);
         if timeout && call.nargs > 0 {
             if disables {
@@ -246,4 +249,15 @@ impl Eval {
             self.disabled_by = None;
         }
     }
+}
+
+/// Why a builder call's connector reaches only this host: an argument named by one of
+/// the API's `local-connectors` prefixes (`UnixClient`, `NamedPipeConnector`).
+fn local_connector(api: &ClientApi, call: &CallFact) -> Option<String> {
+    let word = (call.arg_words.iter())
+        .find(|w| (api.local_connectors.iter()).any(|p| w.starts_with(p.as_str())))?;
+    Some(match word.starts_with("Unix") {
+        true => "a Unix socket".to_string(),
+        false => "this host".to_string(),
+    })
 }

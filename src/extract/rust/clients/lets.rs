@@ -32,7 +32,12 @@ impl<'ast> Visitor<'_, '_> {
                 // `let socket = self.listen_socket();`, `let url =
                 // format!("http://{binding}/health");`, and a literal of this host
                 // (`let url = "http://127.0.0.1:8008/v1/search".to_string();`).
-                let held = match self.address_of(&init.expr) {
+                // A request built with its address (`let req = Request::builder()
+                // .uri("http://127.0.0.1:7677/attestation-doc").body(b)?`): sending it
+                // is a call to that address.
+                let address = (self.address_of(&init.expr))
+                    .or_else(|| self.built_request_address(&init.expr));
+                let held = match address {
                     Some(t @ (Target::Local(_) | Target::Const(_))) => Some(t),
                     Some(Target::Literal(a)) => (local_reason(&a))
                         .filter(|why| *why != "a health probe")
