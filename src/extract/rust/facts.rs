@@ -203,6 +203,11 @@ pub struct FileFacts {
     pub fns: Vec<FnFact>,
     /// `const`/`static` string values by name.
     pub consts: HashMap<String, String>,
+    /// Constants whose value is another constant (`const API: &str =
+    /// network::DEFAULT_API_ADDR;`): (name, the other's last segment), resolved
+    /// across the run's packages at the link step.
+    #[serde(default)]
+    pub const_refs: Vec<(String, String)>,
     /// Types defined in the file.
     pub types: HashSet<String>,
     /// The file's type aliases: (alias, the last segment of the type it names).

@@ -19,6 +19,8 @@ use crate::extract::rust::test_files::module_key;
 pub(super) struct Collector<'c> {
     catalog: &'c Catalog,
     pub consts: HashMap<String, String>,
+    /// Constants naming another constant (`FileFacts::const_refs`).
+    pub const_refs: Vec<(String, String)>,
     pub types: std::collections::HashSet<String>,
     /// Type aliases: (alias, the last segment of the type it names).
     pub aliases: Vec<(String, String)>,
@@ -60,6 +62,7 @@ impl<'c> Collector<'c> {
         Collector {
             catalog,
             consts: HashMap::new(),
+            const_refs: Vec::new(),
             types: Default::default(),
             aliases: Vec::new(),
             test_mods: Vec::new(),
@@ -106,6 +109,8 @@ impl<'c> Collector<'c> {
                         self.consts.insert(name.to_string(), s);
                     } else if let Some(ip) = loopback_ip(expr) {
                         self.consts.insert(name.to_string(), ip.to_string());
+                    } else if let Some(Target::Const(other)) = target_of(expr) {
+                        self.const_refs.push((name.to_string(), other));
                     }
                 }
                 Decl::Fn(f) => self.address_fns.extend(address_fn(&f.sig, &f.block)),

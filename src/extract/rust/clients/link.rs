@@ -47,7 +47,7 @@ pub(crate) fn link_clients(
     catalog: &Catalog,
     library: &LibraryReach,
 ) -> Linked {
-    let t = Tables::of(package, catalog);
+    let t = Tables::of(package, catalog, library);
     let pooled = super::pools::Pooled::of(package, &library.pooled);
     let cx = Cx {
         package,
@@ -529,7 +529,7 @@ struct Tables<'p> {
 }
 
 impl<'p> Tables<'p> {
-    fn of(package: &'p [(usize, FileFacts)], catalog: &Catalog) -> Self {
+    fn of(package: &'p [(usize, FileFacts)], catalog: &Catalog, library: &'p LibraryReach) -> Self {
         let names = |field: fn(&'p FileFacts) -> &'p Vec<String>| -> HashSet<&'p str> {
             package
                 .iter()
@@ -539,7 +539,7 @@ impl<'p> Tables<'p> {
         let flow = Flow::new(package);
         let sites = factory_sites(package, &flow);
         Tables {
-            consts: Consts::of(package),
+            consts: Consts::of(package, &library.local_consts),
             types: package
                 .iter()
                 .flat_map(|(_, f)| f.types.iter().map(String::as_str))

@@ -4,7 +4,6 @@
 
 // Per-file name maps, looked up for every variable use: Fx hashing, not SipHash.
 use rustc_hash::FxHashMap;
-
 use syn::visit::{self, Visit};
 use syn::Expr;
 
@@ -53,6 +52,7 @@ mod pools;
 mod request_path;
 mod returned;
 mod roles;
+mod run_consts;
 pub mod runners;
 mod scope;
 mod senders;
@@ -121,8 +121,7 @@ struct Visitor<'c, 'a> {
     ctx: &'c Ctx<'a>,
     /// The file's text names a catalogued timeout layer type (`TimeoutLayer`).
     layer_text: bool,
-    /// The file's text holds `bind(`: only then are chains asked for a listener's
-    /// bind ([`bound`]).
+    /// The text holds `bind(`: only then are chains asked for a listener's ([`bound`]).
     bind_text: bool,
     /// The package depends on a serverless runtime's crate ([`serverless`]).
     serverless: bool,
@@ -242,6 +241,7 @@ impl<'c, 'a> Visitor<'c, 'a> {
             imports,
             facts: FileFacts {
                 consts: std::mem::take(&mut collector.consts),
+                const_refs: std::mem::take(&mut collector.const_refs),
                 types: std::mem::take(&mut collector.types),
                 aliases: std::mem::take(&mut collector.aliases),
                 test_mods: std::mem::take(&mut collector.test_mods),

@@ -23,15 +23,22 @@ use crate::tree::{Node, Span, Value};
 pub(super) struct Consts<'p> {
     package: HashMap<&'p str, &'p str>,
     files: Vec<&'p std::collections::HashMap<String, String>>,
+    /// The run's constants of one local address, for a name no file of the package
+    /// defines ([`super::run_consts`]).
+    run: &'p HashMap<String, String>,
 }
 
 impl<'p> Consts<'p> {
-    pub(super) fn of(package: &'p [(usize, crate::extract::rust::FileFacts)]) -> Self {
+    pub(super) fn of(
+        package: &'p [(usize, crate::extract::rust::FileFacts)],
+        run: &'p HashMap<String, String>,
+    ) -> Self {
         Consts {
             package: (package.iter())
                 .flat_map(|(_, f)| f.consts.iter().map(|(k, v)| (k.as_str(), v.as_str())))
                 .collect(),
             files: package.iter().map(|(_, f)| &f.consts).collect(),
+            run,
         }
     }
 
@@ -43,6 +50,7 @@ impl<'p> Consts<'p> {
             .and_then(|f| f.get(name))
             .map(String::as_str))
         .or_else(|| self.package.get(name).copied())
+        .or_else(|| self.run.get(name).map(String::as_str))
     }
 }
 

@@ -112,6 +112,8 @@ pub struct LibraryReach {
     /// The run's functions that send a request-builder parameter only with a
     /// timeout ([`super::senders`]).
     pub senders: HashSet<String>,
+    /// The run's constants that hold one local address ([`super::run_consts`]).
+    pub local_consts: HashMap<String, String>,
     /// The package's functions that are a person's sign-in through the browser, each
     /// with why ([`super::logins`]).
     pub logins: HashMap<String, String>,
@@ -328,8 +330,10 @@ pub fn library_reach(
     let senders: HashSet<String> = (files.iter().flat_map(|p| p.iter()))
         .flat_map(|(_, f)| f.bounding_senders.iter().cloned())
         .collect();
+    let local_consts = super::run_consts::local_consts(&files);
     for (j, r) in reach.iter_mut().enumerate() {
         r.makers.clone_from(&makers);
+        r.local_consts.clone_from(&local_consts);
         r.senders.clone_from(&senders);
         r.legacy = (0..catalog.clients.len())
             .filter_map(|api| Some((api, catalog.legacy_api(api, packages[j].0)?)))
@@ -510,6 +514,7 @@ fn assemble(
             handed: take(&mut a.handed[j]),
             makers: HashSet::default(),
             senders: HashSet::default(),
+            local_consts: HashMap::default(),
             off_path: a.requests.off[j].take(),
             bounded: a.requests.bounded[j].take(),
             foreign: std::mem::take(&mut foreign[j]),
