@@ -267,7 +267,19 @@ impl Visitor<'_, '_> {
             if let Some((_, guard)) = &arm.guard {
                 self.expr(guard);
             }
-            values.extend(self.branch_value(&arm.body));
+            let mark = self.facts.handles.len();
+            let value = self.branch_value(&arm.body);
+            // `match builder.timeout(d).build() { Ok(c) => c, Err(e) => { warn!(..);
+            // Client::new() } }`: the failed build's fallback (bindy), as with
+            // `unwrap_or_else(|_| Client::new())`.
+            if is_err_arm(&arm.pat) && builds(&m.expr) {
+                let before = self.fallbacks.len();
+                self.drop_fallbacks(h, mark);
+                if self.fallbacks[before..].iter().any(|f| value == Some(*f)) {
+                    continue;
+                }
+            }
+            values.extend(value);
         }
         self.one_of(values, m.match_token.span)
     }
@@ -533,5 +545,20 @@ fn matches_on_self(mut e: &Expr) -> bool {
             Expr::Path(p) => return p.path.is_ident("self"),
             _ => return false,
         };
+    }
+}
+
+/// Whether a `match`'s scrutinee is a builder's `build()` (whose `Err` arm is the
+/// failed build's).
+fn builds(e: &Expr) -> bool {
+    matches!(e, Expr::MethodCall(m) if m.method == "build")
+}
+
+/// `Err(..)`, or `_` after an `Ok(..)` arm: the arm a failed build takes.
+fn is_err_arm(pat: &syn::Pat) -> bool {
+    match pat {
+        syn::Pat::TupleStruct(t) => t.path.is_ident("Err"),
+        syn::Pat::Wild(_) => true,
+        _ => false,
     }
 }
