@@ -36,7 +36,8 @@ impl Visitor<'_, '_> {
             let Some((mut module, of_library)) = module else {
                 continue;
             };
-            if let Some(f) = arm_call(&arm.body, &is_module).and_then(module_function) {
+            let called = arm_call(&arm.body, &is_module);
+            if let Some(f) = called.and_then(|p| module_function(p, of_library)) {
                 functions.push((module.clone(), f));
             }
             if let Some(nested) = self.nested_module(&module) {
@@ -104,10 +105,19 @@ impl Visitor<'_, '_> {
     }
 }
 
-/// The function of `module::function`, a two-segment path.
-fn module_function(p: &syn::Path) -> Option<String> {
-    match p.segments.len() {
-        2 => Some(p.segments[1].ident.to_string()),
+/// The function of `module::function`, a two-segment path; or, for a module the file
+/// declares (not `of_library`), the submodule of `module::sub::run` (chalk's
+/// `commands::update::run(check)`: the file `commands/update.rs`), a lowercase second
+/// segment of three.
+fn module_function(p: &syn::Path, of_library: bool) -> Option<String> {
+    let s = &p.segments;
+    match s.len() {
+        2 => Some(s[1].ident.to_string()),
+        3 if !of_library => {
+            let sub = s[1].ident.to_string();
+            sub.starts_with(|c: char| c.is_ascii_lowercase())
+                .then_some(sub)
+        }
         _ => None,
     }
 }
