@@ -554,7 +554,7 @@ fn builds(e: &Expr) -> bool {
     matches!(e, Expr::MethodCall(m) if m.method == "build")
 }
 
-/// `Err(..)`, or `_` after an `Ok(..)` arm: the arm a failed build takes.
+/// `Err(..)` or `_`: an arm a failed build may take.
 fn is_err_arm(pat: &syn::Pat) -> bool {
     match pat {
         syn::Pat::TupleStruct(t) => t.path.is_ident("Err"),

@@ -10,13 +10,6 @@ use crate::extract::rust::facts::{ArgSource, CallFact, Chain, Origin};
 use crate::extract::rust::front::ident::with_ident_str;
 use crate::tree::Span;
 
-/// A `static`'s name as Rust writes one: upper case, digits and `_`.
-fn is_static_name(n: &str) -> bool {
-    n.chars().any(|c| c.is_ascii_uppercase())
-        && n.chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-}
-
 /// The closure `e` is, parenthesized or not.
 fn closure(e: &Expr) -> Option<&Expr> {
     match e {
@@ -183,9 +176,12 @@ impl Visitor<'_, '_> {
         }
         // `PROXY_CLIENT.with(|cell| cell.get_or_init(|| build_client()).clone())`: a
         // `thread_local!`'s value, what the closure yields (secutils' proxy client).
-        if let Some((first, _)) = calls.first().filter(|(m, _)| m.method == "with") {
-            let local = simple_ident(base).filter(|n| is_static_name(n));
-            if let (Some(op), true) = (first.args.first().and_then(closure), local.is_some()) {
+        let thread_local = simple_ident(base).is_some_and(|n| super::bindings::is_static_name(&n));
+        if let Some((first, _)) = calls
+            .first()
+            .filter(|(m, _)| m.method == "with" && thread_local)
+        {
+            if let Some(op) = first.args.first().and_then(closure) {
                 st.handle = self.closure_value(op);
                 return (st, 1);
             }

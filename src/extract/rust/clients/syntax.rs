@@ -32,11 +32,7 @@ pub(super) fn target_of(e: &Expr) -> Option<Target> {
         Expr::Group(g) => target_of(&g.expr),
         Expr::Path(p) if p.qself.is_none() => {
             let last = p.path.segments.last()?.ident.to_string();
-            (last
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-                && last.chars().any(|c| c.is_ascii_uppercase()))
-            .then_some(Target::Const(last))
+            is_const_name(&last).then_some(Target::Const(last))
         }
         Expr::Call(c) if c.args.len() == 1 => match &*c.func {
             Expr::Path(p)
