@@ -395,6 +395,8 @@ fn catalogue_readme_example_parses_and_compiles() {
     catalog.compile().unwrap();
     assert_eq!(catalog.clients[0].name, "acme_http::Http");
     assert_eq!(catalog.retry.crates[0].name, "acme-retry");
+    assert_eq!(catalog.terminal_prompt.crates, ["dialoguer"]);
+    assert!(catalog.terminal_prompt.may_prompt("interact_text"));
     assert!(catalog
         .routes
         .evidence

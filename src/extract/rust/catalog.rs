@@ -22,6 +22,7 @@ mod process;
 pub use client_api::{BreakerApi, ClientApi};
 pub use process::{
     BackgroundJob, BrowserLogin, ConnectionPool, FunctionRuntime, HandBreaker, OneShot,
+    TerminalPrompt,
 };
 
 /// One parsed file of an `apis/` folder, in the format its name selects.
@@ -102,6 +103,9 @@ pub struct CatalogFile {
     /// What makes a function a person's sign-in through the browser.
     #[serde(default)]
     pub browser_login: Option<BrowserLogin>,
+    /// What makes a function a question to the person at the terminal.
+    #[serde(default)]
+    pub terminal_prompt: Option<TerminalPrompt>,
     /// Serverless runtimes whose invocations the platform's timeout bounds.
     #[serde(default)]
     pub function_runtime: Vec<FunctionRuntime>,
@@ -210,6 +214,8 @@ pub struct Catalog {
     pub connection_pools: Vec<ConnectionPool>,
     /// Browser openers and OAuth crates, all files' lists merged.
     pub browser_login: BrowserLogin,
+    /// Prompt crates and methods, all files' lists merged.
+    pub terminal_prompt: TerminalPrompt,
     /// Serverless function runtimes, every file's entries.
     pub function_runtimes: Vec<FunctionRuntime>,
     client_wrappers: Vec<TimeoutWrapper>,
@@ -272,6 +278,10 @@ impl Catalog {
                 if let Some(b) = file.browser_login {
                     self.browser_login.openers.extend(b.openers);
                     self.browser_login.oauth.extend(b.oauth);
+                }
+                if let Some(p) = file.terminal_prompt {
+                    self.terminal_prompt.crates.extend(p.crates);
+                    self.terminal_prompt.methods.extend(p.methods);
                 }
             }
             ApiFile::Retry(r) => self.retry.extend(*r),

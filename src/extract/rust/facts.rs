@@ -485,6 +485,10 @@ pub struct FileFacts {
     /// Functions (link keys) whose own body shows what makes `long_running`.
     #[serde(default)]
     pub long_running_fns: Vec<String>,
+    /// Functions (link keys) whose own endless loop shows them long-running, each
+    /// with the names called inside such loops, sorted: what runs once per round.
+    #[serde(default)]
+    pub loop_calls: Vec<(String, Vec<String>)>,
     /// Names called by the file's traits' default methods, which the routes
     /// analysis's per-function call lists leave out: callers the breaker rule's
     /// library reach counts as unknown (not a tool's).
@@ -504,6 +508,10 @@ pub struct FileFacts {
     /// OAuth crate: a person's sign-in ([`crate::extract::rust::clients`]'s logins).
     #[serde(default)]
     pub login_openers: Vec<String>,
+    /// Functions (link keys) that ask the person at the terminal and wait for the
+    /// answer (`Input::new().interact_text()`, the catalogue's `[terminal-prompt]`).
+    #[serde(default)]
+    pub prompters: Vec<String>,
 }
 
 /// A `match` arm that may be a subcommand done in place (trailbase's `trail`:

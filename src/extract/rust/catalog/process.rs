@@ -137,6 +137,29 @@ impl BrowserLogin {
     }
 }
 
+/// Terminal prompts (the `[terminal-prompt]` table): a function that calls one of
+/// `methods` (`.interact_text()`, `.prompt()`) in a file importing one of `crates`
+/// (`dialoguer`, `inquire`) asks the person at the terminal and waits for an answer.
+/// What only such functions run, a setup wizard's token check, runs in front of that
+/// person, who can abort it, as with a one-shot tool.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TerminalPrompt {
+    /// Prompt crates, by package name (`dialoguer`).
+    #[serde(default)]
+    pub crates: Vec<String>,
+    /// The methods of their prompts that wait for the answer (`interact_text`).
+    #[serde(default)]
+    pub methods: Vec<String>,
+}
+
+impl TerminalPrompt {
+    /// Whether a method of this name may wait on a prompt's answer.
+    pub fn may_prompt(&self, method: &str) -> bool {
+        self.methods.iter().any(|m| m == method)
+    }
+}
+
 /// A serverless function runtime (AWS Lambda's `lambda_runtime::run`): a package
 /// whose program hands its handler to one of `runs` (and starts no listener of its
 /// own) runs each invocation under the platform's timeout, which stops it however

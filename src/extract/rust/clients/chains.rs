@@ -82,6 +82,7 @@ impl Visitor<'_, '_> {
             }
         }
         self.note_probe_path(base, &calls);
+        self.note_prompt(base, &calls);
         if self.serverless {
             self.note_listener_methods(&calls);
         }

@@ -208,7 +208,7 @@ impl Questions {
             pools: any(&|f| !f.pooled.is_empty()),
             timed: any(&|f| !f.timed.is_empty()),
             handed: any(&|f| f.param_requests),
-            logins: any(&|f| !f.login_openers.is_empty()),
+            logins: any(&|f| !f.login_openers.is_empty() || !f.prompters.is_empty()),
             requests: any(&has_entries),
         }
     }

@@ -18,12 +18,27 @@
 //! program is. Known limit: a function of an OAuth file that calls the login once and
 //! hands over to a long-running one elsewhere (an app's `start` that signs in, then
 //! calls `serve()`) is taken for the login.
+//!
+//! Terminal prompts are the same case ([`Visitor::note_prompt`], the catalogue's
+//! `[terminal-prompt]`): a function that asks the person at the terminal and waits
+//! for the answer (`Input::new().with_prompt("Slack bot token").interact_text()?`) is a
+//! root, and what only such functions run (the wizard's token check, Rustant's
+//! `validate_slack_token`) is in front of that person. Not a prompt that runs long or
+//! that a caller's endless loop asks once per round ([`FileFacts::loop_calls`]: a chat
+//! turn that asks, then calls the model): there the program is the loop. Known
+//! limits: any call inside the loop counts as once per round, so a wizard an endless
+//! REPL loop runs for one typed command (`"/setup" => run_setup()`) stays judged; a
+//! prompt a loop asks through a helper of its own (loop, `turn`, `ask`) is taken for a
+//! wizard.
+//!
+//! [`FileFacts::loop_calls`]: crate::extract::rust::FileFacts::loop_calls
 
 use rustc_hash::FxHashMap as HashMap;
 
 use super::callgraph::CallGraph;
 use super::entries::body_key;
 use super::Visitor;
+use crate::extract::rust::front::ident::with_ident_str;
 use crate::extract::rust::FileFacts;
 
 /// One file of a package: (candidate index, facts).
@@ -54,6 +69,36 @@ impl Visitor<'_, '_> {
     }
 }
 
+impl Visitor<'_, '_> {
+    /// A chain that may wait on a terminal prompt's answer (a `[terminal-prompt]`
+    /// method, `Select::new().items(&xs).interact()?`): in a file that imports a prompt
+    /// crate, or on a prompt built by its path (`dialoguer::Input::new()`), the
+    /// function it is made in asks the person at the terminal.
+    pub(super) fn note_prompt(&mut self, base: &syn::Expr, calls: &[(&syn::ExprMethodCall, bool)]) {
+        let prompt = &self.ctx.catalog.terminal_prompt;
+        let asks = |m: &syn::ExprMethodCall| with_ident_str(&m.method, |n| prompt.may_prompt(n));
+        if !calls.iter().any(|(m, _)| asks(m)) {
+            return;
+        }
+        let of_crate = |c: &str| prompt.crates.iter().any(|p| p == c);
+        let by_path = match base {
+            syn::Expr::Call(c) => match &*c.func {
+                syn::Expr::Path(p) => {
+                    (p.path.segments.first()).is_some_and(|s| with_ident_str(&s.ident, of_crate))
+                }
+                _ => false,
+            },
+            _ => false,
+        };
+        if !by_path && !self.imports.uses_crate(of_crate) {
+            return;
+        }
+        if let Some(f) = (self.fn_name.as_ref()).filter(|f| !self.facts.prompters.contains(f)) {
+            self.facts.prompters.push(f.clone());
+        }
+    }
+}
+
 /// Per package (of `files.len()` many): the names of its functions that are a
 /// browser login (see the module's doc), each with why.
 /// `reach` as [`super::tools::Tools::reach`]: a caller counts only when its package
@@ -76,24 +121,41 @@ pub(super) fn login_functions(
     // A `main`, or a function whose own body runs long (a loop, a server), is the
     // program, not its login: it is no root.
     let mut runs_long = Vec::with_capacity(n);
+    let mut prompts = Vec::with_capacity(n);
+    // The names each body calls once per round of its own endless loop.
+    let mut in_loop: Vec<Option<&[String]>> = Vec::with_capacity(n);
     for (k, (_, f)) in files.iter().flat_map(|p| p.iter()).enumerate() {
         for info in &f.routes.fns {
             file_of.push(k);
             let key = body_key(info);
             let long = key == "main" || f.long_running_fns.contains(&key);
             opens.push(!long && f.login_openers.contains(&key));
+            prompts.push(!long && f.prompters.contains(&key));
             runs_long.push(long);
+            let looped = f.loop_calls.iter().find(|(k, _)| *k == key);
+            in_loop.push(looped.map(|(_, names)| names.as_slice()));
         }
     }
     file_of.resize(n, usize::MAX);
     opens.resize(n, false);
+    prompts.resize(n, false);
     runs_long.resize(n, true);
+    in_loop.resize(n, None);
     // The flow around an opener: its callers in the same file.
     let mut root = opens.clone();
     for b in (0..n).filter(|&b| opens[b]) {
         for &c in graph.callers(b) {
             root[c] |= file_of[c] == file_of[b] && !runs_long[c];
         }
+    }
+    // A prompt a long-running body calls is asked once per round of its loop (a chat
+    // turn): the program is the loop, not the question.
+    for b in 0..n {
+        let name = graph.bodies[b].1.name.as_str();
+        let each_round =
+            |c: &usize| in_loop[*c].is_some_and(|names| names.iter().any(|x| x == name));
+        prompts[b] &= !graph.callers(b).iter().any(each_round);
+        root[b] |= prompts[b];
     }
     let candidate: Vec<bool> = (0..n).map(|b| !graph.callers(b).is_empty()).collect();
     let mut marked = graph.only_from_where(&|c, _| root[c], &counts, candidate);
@@ -118,7 +180,12 @@ pub(super) fn login_functions(
             true => Some(b),
             false => graph.reaching_root(b, &marked, &|c, _| root[c]),
         };
-        if let Some(o) = r.and_then(|r| opener_in(file_of[r])) {
+        if let Some(p) = r.filter(|&r| prompts[r] && !opens[r]) {
+            let asks = &graph.bodies[p].1.name;
+            out[*j].entry(key).or_insert_with(|| {
+                format!("runs only behind a terminal prompt (`{asks}` asks the person at the terminal and waits for the answer): the person waits on it and can abort it")
+            });
+        } else if let Some(o) = r.and_then(|r| opener_in(file_of[r])) {
             let opener = &graph.bodies[o].1.name;
             out[*j].entry(key).or_insert_with(|| {
                 format!("part of a browser login (`{opener}` opens the browser for a person's OAuth sign-in): the person waits on it and can abort it")

@@ -178,6 +178,34 @@ impl Visitor<'_, '_> {
         }
     }
 
+    /// Notes the names an endless loop of the function being visited calls
+    /// ([`FileFacts::loop_calls`]), for [`super::super::logins`]: a prompt asked
+    /// once per round is the loop's, not a wizard's. Only in a package that depends
+    /// on a prompt crate (the body is walked again).
+    ///
+    /// [`FileFacts::loop_calls`]: crate::extract::rust::FileFacts::loop_calls
+    pub(in super::super) fn note_loop_calls(&mut self, body: &syn::Block) {
+        let prompts = &self.ctx.catalog.terminal_prompt.crates;
+        let deps = self.imports.deps();
+        if !deps.is_some_and(|d| prompts.iter().any(|c| d.depends_on(c))) {
+            return;
+        }
+        let Some(name) = self.fn_name.clone() else {
+            return;
+        };
+        let mut calls = super::super::jobs::Calls::default();
+        syn::visit::Visit::visit_block(&mut calls, body);
+        let names: Vec<String> = calls.0.into_iter().collect();
+        match self.facts.loop_calls.iter_mut().find(|(k, _)| *k == name) {
+            Some((_, known)) => {
+                known.extend(names);
+                known.sort_unstable();
+                known.dedup();
+            }
+            None => self.facts.loop_calls.push((name, names)),
+        }
+    }
+
     /// Notes that the file, and the function being visited, show a long-running
     /// process.
     pub(super) fn shows_long_running(&mut self) {

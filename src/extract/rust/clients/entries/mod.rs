@@ -233,7 +233,8 @@ impl Visitor<'_, '_> {
             // `let x = loop { .. }`: a loop whose value is its result ends with it.
             Expr::Loop(l) if !std::mem::take(&mut self.valued_loop) && !leaves(l) => {
                 self.facts.awaiting_loop |= loop_awaits(&l.body);
-                self.shows_long_running()
+                self.shows_long_running();
+                self.note_loop_calls(&l.body);
             }
             Expr::While(w)
                 if !std::mem::take(&mut self.collecting_loop)
@@ -242,7 +243,8 @@ impl Visitor<'_, '_> {
                     && !returns_what_it_read(w)
                     && !finite::ends_with_its_work(w) =>
             {
-                self.shows_long_running()
+                self.shows_long_running();
+                self.note_loop_calls(&w.body);
             }
             Expr::Match(m) => {
                 // A binary root may dispatch into its package's library as well.
