@@ -508,6 +508,10 @@ pub struct FileFacts {
     /// OAuth crate: a person's sign-in ([`crate::extract::rust::clients`]'s logins).
     #[serde(default)]
     pub login_openers: Vec<String>,
+    /// The file is a module named for OAuth or sign-in (`oauth.rs`, `login/mod.rs`): a
+    /// browser opened there is a sign-in even with no OAuth crate imported.
+    #[serde(default)]
+    pub oauth_module: bool,
     /// Functions (link keys) that ask the person at the terminal and wait for the
     /// answer (`Input::new().interact_text()`, the catalogue's `[terminal-prompt]`).
     #[serde(default)]

@@ -56,11 +56,13 @@ impl Visitor<'_, '_> {
                 .iter()
                 .any(|o| o.split("::").eq(p.iter().map(String::as_str)))
         });
-        if !opens
-            || !self
-                .imports
-                .uses_crate(|c| login.oauth.iter().any(|o| o == c))
-        {
+        let oauth = || {
+            self.facts.oauth_module
+                || self
+                    .imports
+                    .uses_crate(|c| login.oauth.iter().any(|o| o == c))
+        };
+        if !opens || !oauth() {
             return;
         }
         if let Some(f) = (self.fn_name.as_ref()).filter(|f| !self.facts.login_openers.contains(f)) {
@@ -97,6 +99,21 @@ impl Visitor<'_, '_> {
             self.facts.prompters.push(f.clone());
         }
     }
+}
+
+/// Whether a file is a module named for a sign-in (`oauth.rs`, `oauth2/mod.rs`,
+/// `login.rs`, `sso/flow.rs`): a hand-written OAuth flow (PKCE and a token request
+/// with the HTTP client) imports no OAuth crate.
+pub(super) fn oauth_module(path: &std::path::Path) -> bool {
+    const NAMES: &[&str] = &["oauth", "oauth2", "login", "signin", "sso"];
+    let stem = path.file_stem().and_then(|s| s.to_str());
+    let parent = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .and_then(|s| s.to_str());
+    let named =
+        |n: Option<&str>| n.is_some_and(|n| NAMES.contains(&n.to_ascii_lowercase().as_str()));
+    named(stem) || (stem == Some("mod") && named(parent))
 }
 
 /// Per package (of `files.len()` many): the names of its functions that are a
@@ -193,4 +210,19 @@ pub(super) fn login_functions(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    #[test]
+    fn a_module_named_for_a_sign_in_speaks_oauth() {
+        assert!(super::oauth_module(Path::new("core/src/oauth.rs")));
+        assert!(super::oauth_module(Path::new("src/login/mod.rs")));
+        assert!(super::oauth_module(Path::new("src/SSO.rs")));
+        assert!(!super::oauth_module(Path::new("src/dashboard.rs")));
+        assert!(!super::oauth_module(Path::new("src/login/routes.rs")));
+        assert!(!super::oauth_module(Path::new("src/auth.rs")));
+    }
 }

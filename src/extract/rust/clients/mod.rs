@@ -194,8 +194,7 @@ struct Visitor<'c, 'a> {
     /// Whether the function being visited has a loop and a pacing call ([`periodic`]),
     /// or spawns a task it detaches ([`detached`]): bits.
     paced: u8,
-    /// Where the calls of timeout wrappers in the function being visited start
-    /// ([`timed`]).
+    /// Where the calls of timeout wrappers in the function being visited start ([`timed`]).
     wrapper_starts: Vec<proc_macro2::LineColumn>,
     /// The file's own timeout wrappers, by name ([`wrappers`]).
     own_wrappers: Vec<String>,
@@ -309,6 +308,7 @@ impl Visitor<'_, '_> {
                 .nth(2)
                 .is_some_and(|d| d.ends_with("src/bin"));
         self.facts.bin_crate = entries::bin_crate(&source.path);
+        self.facts.oauth_module = logins::oauth_module(&source.path);
     }
 
     /// Struct fields typed as a breaker hold one wherever it is built: each gets a
