@@ -131,56 +131,14 @@ pub(super) fn login_functions(
         let (cj, bj) = (graph.bodies[c].0, graph.bodies[b].0);
         reach.get(cj * packages + bj).copied().unwrap_or(true)
     };
-    // Per body: its file (an index over every file of the run), and whether it opens
-    // the browser.
-    let mut file_of = Vec::with_capacity(n);
-    let mut opens = Vec::with_capacity(n);
-    // A `main`, or a function whose own body runs long (a loop, a server), is the
-    // program, not its login: it is no root.
-    let mut runs_long = Vec::with_capacity(n);
-    let mut prompts = Vec::with_capacity(n);
-    // The names each body calls once per round of its own endless loop.
-    let mut in_loop: Vec<Option<&[String]>> = Vec::with_capacity(n);
-    for (k, (_, f)) in files.iter().flat_map(|p| p.iter()).enumerate() {
-        for info in &f.routes.fns {
-            file_of.push(k);
-            let key = body_key(info);
-            let long = key == "main" || f.long_running_fns.contains(&key);
-            opens.push(!long && f.login_openers.contains(&key));
-            prompts.push(!long && f.prompters.contains(&key));
-            runs_long.push(long);
-            let looped = f.loop_calls.iter().find(|(k, _)| *k == key);
-            in_loop.push(looped.map(|(_, names)| names.as_slice()));
-        }
-    }
-    file_of.resize(n, usize::MAX);
-    opens.resize(n, false);
-    prompts.resize(n, false);
-    runs_long.resize(n, true);
-    in_loop.resize(n, None);
-    // The flow around an opener: its callers in the same file.
-    let mut root = opens.clone();
-    for b in (0..n).filter(|&b| opens[b]) {
-        for &c in graph.callers(b) {
-            root[c] |= file_of[c] == file_of[b] && !runs_long[c];
-        }
-    }
-    // A prompt a long-running body calls is asked once per round of its loop (a chat
-    // turn): the program is the loop, not the question.
-    for b in 0..n {
-        let name = graph.bodies[b].1.name.as_str();
-        let each_round =
-            |c: &usize| in_loop[*c].is_some_and(|names| names.iter().any(|x| x == name));
-        prompts[b] &= !graph.callers(b).iter().any(each_round);
-        root[b] |= prompts[b];
-    }
+    let mut bodies = Bodies::of(files, n);
+    let root = bodies.roots(graph);
     let candidate: Vec<bool> = (0..n).map(|b| !graph.callers(b).is_empty()).collect();
     let mut marked = graph.only_from_where(&|c, _| root[c], &counts, candidate);
     for (m, r) in marked.iter_mut().zip(&root) {
         *m |= r;
     }
     let names = graph.names_by_package(files.len(), &|_| true, &marked);
-    let opener_in = |k: usize| (0..n).find(|&o| opens[o] && file_of[o] == k);
     let mut out: Vec<HashMap<String, String>> = vec![HashMap::default(); files.len()];
     for (b, (j, info)) in graph.bodies.iter().enumerate() {
         let Some(set) = names[*j].as_ref().filter(|_| marked[b]) else {
@@ -197,19 +155,90 @@ pub(super) fn login_functions(
             true => Some(b),
             false => graph.reaching_root(b, &marked, &|c, _| root[c]),
         };
-        if let Some(p) = r.filter(|&r| prompts[r] && !opens[r]) {
-            let asks = &graph.bodies[p].1.name;
-            out[*j].entry(key).or_insert_with(|| {
-                format!("runs only behind a terminal prompt (`{asks}` asks the person at the terminal and waits for the answer): the person waits on it and can abort it")
-            });
-        } else if let Some(o) = r.and_then(|r| opener_in(file_of[r])) {
-            let opener = &graph.bodies[o].1.name;
-            out[*j].entry(key).or_insert_with(|| {
-                format!("part of a browser login (`{opener}` opens the browser for a person's OAuth sign-in): the person waits on it and can abort it")
-            });
+        if let Some(why) = r.and_then(|r| bodies.why(graph, r)) {
+            out[*j].entry(key).or_insert(why);
         }
     }
     out
+}
+
+/// What [`login_functions`] knows of each body of the run, by body index.
+struct Bodies<'f> {
+    /// Its file, an index over every file of the run.
+    file_of: Vec<usize>,
+    /// It opens the browser.
+    opens: Vec<bool>,
+    /// It asks the person at the terminal.
+    prompts: Vec<bool>,
+    /// A `main`, or a function whose own body runs long (a loop, a server), is the
+    /// program, not its login: it is no root.
+    runs_long: Vec<bool>,
+    /// The names it calls once per round of its own endless loop.
+    in_loop: Vec<Option<&'f [String]>>,
+}
+
+impl<'f> Bodies<'f> {
+    fn of(files: &[&'f [PackageFile]], n: usize) -> Self {
+        let mut b = Bodies {
+            file_of: Vec::with_capacity(n),
+            opens: Vec::with_capacity(n),
+            prompts: Vec::with_capacity(n),
+            runs_long: Vec::with_capacity(n),
+            in_loop: Vec::with_capacity(n),
+        };
+        for (k, (_, f)) in files.iter().flat_map(|p| p.iter()).enumerate() {
+            for info in &f.routes.fns {
+                b.file_of.push(k);
+                let key = body_key(info);
+                let long = key == "main" || f.long_running_fns.contains(&key);
+                b.opens.push(!long && f.login_openers.contains(&key));
+                b.prompts.push(!long && f.prompters.contains(&key));
+                b.runs_long.push(long);
+                let looped = f.loop_calls.iter().find(|(k, _)| *k == key);
+                b.in_loop.push(looped.map(|(_, names)| names.as_slice()));
+            }
+        }
+        b.file_of.resize(n, usize::MAX);
+        b.opens.resize(n, false);
+        b.prompts.resize(n, false);
+        b.runs_long.resize(n, true);
+        b.in_loop.resize(n, None);
+        b
+    }
+
+    /// The roots: the openers and the flow around each (its callers in the same
+    /// file), and the prompts no caller's endless loop asks once per round (a chat
+    /// turn: the program is the loop, not the question). Drops those prompts.
+    fn roots(&mut self, graph: &CallGraph) -> Vec<bool> {
+        let n = self.opens.len();
+        let mut root = self.opens.clone();
+        for b in (0..n).filter(|&b| self.opens[b]) {
+            for &c in graph.callers(b) {
+                root[c] |= self.file_of[c] == self.file_of[b] && !self.runs_long[c];
+            }
+        }
+        for (b, r) in root.iter_mut().enumerate() {
+            let name = graph.bodies[b].1.name.as_str();
+            let in_loop = &self.in_loop;
+            let each_round =
+                |c: &usize| in_loop[*c].is_some_and(|names| names.iter().any(|x| x == name));
+            self.prompts[b] &= !graph.callers(b).iter().any(each_round);
+            *r |= self.prompts[b];
+        }
+        root
+    }
+
+    /// Why what root `r` reaches is a person's: its prompt, or its file's opener.
+    fn why(&self, graph: &CallGraph, r: usize) -> Option<String> {
+        if self.prompts[r] && !self.opens[r] {
+            let asks = &graph.bodies[r].1.name;
+            return Some(format!("runs only behind a terminal prompt (`{asks}` asks the person at the terminal and waits for the answer): the person waits on it and can abort it"));
+        }
+        let k = self.file_of[r];
+        let o = (0..self.opens.len()).find(|&o| self.opens[o] && self.file_of[o] == k)?;
+        let opener = &graph.bodies[o].1.name;
+        Some(format!("part of a browser login (`{opener}` opens the browser for a person's OAuth sign-in): the person waits on it and can abort it"))
+    }
 }
 
 #[cfg(test)]
