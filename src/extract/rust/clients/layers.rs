@@ -8,6 +8,16 @@ use syn::{Expr, ExprMethodCall};
 use super::Visitor;
 use crate::extract::rust::catalog::PathRole;
 
+/// Whether a file's text names a catalogued timeout layer type (`TimeoutLayer`): only
+/// then is a `let`'s value searched for one (`let t = TimeoutLayer::new(d)`).
+pub(super) fn names_a_layer(catalog: &crate::extract::rust::Catalog, text: &[u8]) -> bool {
+    catalog.layers.iter().flat_map(|l| &l.layers).any(|ctor| {
+        let mut segments = ctor.rsplit("::");
+        let type_name = segments.nth(1).unwrap_or(ctor);
+        memchr::memmem::find(text, type_name.as_bytes()).is_some()
+    })
+}
+
 impl Visitor<'_, '_> {
     /// On a builder of catalogue layer `layer`: whether this call adds a timeout layer
     /// (a catalogued method, or `.layer(v)` with a timeout layer `v`).

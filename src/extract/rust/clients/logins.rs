@@ -39,7 +39,7 @@ use super::callgraph::CallGraph;
 use super::entries::body_key;
 use super::Visitor;
 use crate::extract::rust::front::ident::with_ident_str;
-use crate::extract::rust::FileFacts;
+use crate::extract::rust::{Catalog, Deps, FileFacts};
 
 /// One file of a package: (candidate index, facts).
 type PackageFile = (usize, FileFacts);
@@ -77,6 +77,9 @@ impl Visitor<'_, '_> {
     /// crate, or on a prompt built by its path (`dialoguer::Input::new()`), the
     /// function it is made in asks the person at the terminal.
     pub(super) fn note_prompt(&mut self, base: &syn::Expr, calls: &[(&syn::ExprMethodCall, bool)]) {
+        if !self.prompts {
+            return;
+        }
         let prompt = &self.ctx.catalog.terminal_prompt;
         let asks = |m: &syn::ExprMethodCall| with_ident_str(&m.method, |n| prompt.may_prompt(n));
         if !calls.iter().any(|(m, _)| asks(m)) {
@@ -114,6 +117,13 @@ pub(super) fn oauth_module(path: &std::path::Path) -> bool {
     let named =
         |n: Option<&str>| n.is_some_and(|n| NAMES.contains(&n.to_ascii_lowercase().as_str()));
     named(stem) || (stem == Some("mod") && named(parent))
+}
+
+/// Whether a package may ask at the terminal: it depends on a prompt crate, or its
+/// dependencies are unknown (no `Cargo.toml`). Asked once per file.
+pub(super) fn may_prompt(deps: Option<&Deps>, catalog: &Catalog) -> bool {
+    let crates = &catalog.terminal_prompt.crates;
+    deps.is_none_or(|d| crates.iter().any(|c| d.depends_on(c)))
 }
 
 /// Per package (of `files.len()` many): the names of its functions that are a

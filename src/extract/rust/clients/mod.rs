@@ -125,6 +125,8 @@ struct Visitor<'c, 'a> {
     bind_text: bool,
     /// The package depends on a serverless runtime's crate ([`serverless`]).
     serverless: bool,
+    /// The package may depend on a terminal prompt crate ([`logins`]).
+    prompts: bool,
     pos: Positions<'c>,
     imports: &'c Imports<'a>,
     facts: FileFacts,
@@ -218,24 +220,14 @@ impl<'c, 'a> Visitor<'c, 'a> {
         source: &'c SourceFile,
         collector: &mut Collector,
     ) -> Self {
-        // `let t = TimeoutLayer::new(d)`: a let's value is searched for a timeout layer
-        // only in files whose text names a catalogued layer type.
-        let layer_text = ctx
-            .catalog
-            .layers
-            .iter()
-            .flat_map(|l| &l.layers)
-            .any(|ctor| {
-                let mut segments = ctor.rsplit("::");
-                let type_name = segments.nth(1).unwrap_or(ctor);
-                memchr::memmem::find(source.text.as_bytes(), type_name.as_bytes()).is_some()
-            });
+        let layer_text = layers::names_a_layer(ctx.catalog, source.text.as_bytes());
         let bind_text = memchr::memmem::find(source.text.as_bytes(), b"bind(").is_some();
         Visitor {
             ctx,
             layer_text,
             bind_text,
             serverless: serverless::may_run_function(ctx.deps, ctx.catalog),
+            prompts: logins::may_prompt(ctx.deps, ctx.catalog),
             pos: Positions::of_source(source),
             imports,
             facts: FileFacts {

@@ -180,14 +180,12 @@ impl Visitor<'_, '_> {
 
     /// Notes the names an endless loop of the function being visited calls
     /// ([`FileFacts::loop_calls`]), for [`super::super::logins`]: a prompt asked
-    /// once per round is the loop's, not a wizard's. Only in a package that depends
-    /// on a prompt crate (the body is walked again).
+    /// once per round is the loop's, not a wizard's. Only in a package that may
+    /// ask at the terminal ([`super::super::logins::may_prompt`]: the body is walked again).
     ///
     /// [`FileFacts::loop_calls`]: crate::extract::rust::FileFacts::loop_calls
     pub(in super::super) fn note_loop_calls(&mut self, body: &syn::Block) {
-        let prompts = &self.ctx.catalog.terminal_prompt.crates;
-        let deps = self.imports.deps();
-        if !deps.is_some_and(|d| prompts.iter().any(|c| d.depends_on(c))) {
+        if !self.prompts {
             return;
         }
         let Some(name) = self.fn_name.clone() else {
