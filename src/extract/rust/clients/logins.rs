@@ -69,9 +69,7 @@ impl Visitor<'_, '_> {
             self.facts.login_openers.push(f.clone());
         }
     }
-}
 
-impl Visitor<'_, '_> {
     /// A chain that may wait on a terminal prompt's answer (a `[terminal-prompt]`
     /// method, `Select::new().items(&xs).interact()?`): in a file that imports a prompt
     /// crate, or on a prompt built by its path (`dialoguer::Input::new()`), the
@@ -105,7 +103,7 @@ impl Visitor<'_, '_> {
 }
 
 /// Whether a file is a module named for a sign-in (`oauth.rs`, `oauth2/mod.rs`,
-/// `login.rs`, `sso/flow.rs`): a hand-written OAuth flow (PKCE and a token request
+/// `login.rs`; not another file of such a folder, `login/routes.rs`): a hand-written OAuth flow (PKCE and a token request
 /// with the HTTP client) imports no OAuth crate.
 pub(super) fn oauth_module(path: &std::path::Path) -> bool {
     const NAMES: &[&str] = &["oauth", "oauth2", "login", "signin", "sso"];
