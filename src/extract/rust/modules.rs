@@ -6,9 +6,11 @@
 //!
 //! The declarations are read from each file's text, not its syntax tree, so a `mod`
 //! written inside a macro (`cfg_if! { .. mod unix; .. }`) counts too; so does any file
-//! name a `path = ".."` attribute or an `include!` names anywhere in the package. The
-//! decision errs towards keeping a file: it is left out only when a would-be declaring
-//! file was read in this run and names it nowhere. A crate root (`src/lib.rs`,
+//! name a `path = ".."` attribute or an `include!` names anywhere in the package, and
+//! the `mod` lines of a file included from its own directory are the includer's
+//! (`include!("mod.rs")` in `src/main.rs`). The decision errs towards keeping a
+//! file: it is left out only when a would-be declaring file was read in this run and
+//! names it nowhere. A crate root (`src/lib.rs`,
 //! `src/main.rs`, `src/bin/*`, a `[lib]` or `[[bin]]` path) is always kept, and so is
 //! every file outside `src/`.
 
@@ -101,16 +103,36 @@ pub fn undeclared<'a>(
             if targets.iter().any(|t| t == path) || named.contains(name) {
                 return false;
             }
-            let mut read_parents = parents.iter().filter_map(|p| read.get(p.as_path()));
+            let mut read_parents = parents
+                .iter()
+                .filter_map(|p| Some((p, *read.get(p.as_path())?)));
             let mut any = false;
-            let declares = read_parents.any(|d| {
+            let declares = read_parents.any(|(parent, d)| {
                 any = true;
-                d.mods.iter().any(|m| m == module)
+                d.mods.iter().any(|m| m == module) || includes_declaration(&read, parent, d, module)
             });
             any && !declares
         })
         .map(|(p, _)| *p)
         .collect()
+}
+
+/// Whether a file `parent` includes (`include!("mod.rs")`, a file of its own
+/// directory) declares `module`: its declarations are the includer's (autokuma's
+/// `src/main.rs` takes every `mod` line from `src/mod.rs` that way).
+fn includes_declaration(
+    read: &std::collections::HashMap<&Path, &Declared>,
+    parent: &Path,
+    declared: &Declared,
+    module: &str,
+) -> bool {
+    let Some(dir) = parent.parent() else {
+        return false;
+    };
+    declared.paths.iter().any(|name| {
+        let included = dir.join(name);
+        (read.get(included.as_path())).is_some_and(|d| d.mods.iter().any(|m| m == module))
+    })
 }
 
 /// The module a file below `src` is and the files that would declare it; `None` for
@@ -216,6 +238,20 @@ mod tests {
                 "src/suffixlist.rs"
             ]
         );
+    }
+
+    #[test]
+    fn an_included_file_declares_for_its_includer() {
+        // `include!("mod.rs")` in `src/main.rs`: the `mod` lines of `src/mod.rs` are
+        // `main`'s; a file neither declares stays left out.
+        let out = undeclared_of(&[
+            ("src/main.rs", "include!(\"mod.rs\");\nfn main() {}"),
+            ("src/mod.rs", "mod sync;\nmod kuma;"),
+            ("src/sync.rs", ""),
+            ("src/kuma.rs", ""),
+            ("src/stale.rs", ""),
+        ]);
+        assert_eq!(out, ["src/stale.rs"]);
     }
 
     #[test]
