@@ -83,9 +83,10 @@ pub struct OneShot {
     /// client sends): naming them shows no server.
     #[serde(default)]
     pub not_serving: Vec<String>,
-    /// Full-screen terminal interfaces (`ratatui`): a package drawing one runs its
-    /// `main` loop for a person at the keyboard, so that loop makes no long-running
-    /// process of a command-line tool (spotify-player's event loop, managarr's).
+    /// Full-screen terminal interfaces (`ratatui`) and desktop window toolkits
+    /// (`eframe`): a package drawing one runs its loops for a person at the keyboard,
+    /// so they make no long-running process of a command-line tool (spotify-player's
+    /// event loop, managarr's).
     #[serde(default)]
     pub terminal_ui: Vec<String>,
 }

@@ -46,9 +46,18 @@ impl<'a> Units<'a> {
     /// Whether the package's `main` binary (root file `root`) runs long by its own
     /// code: a loop in `src/main.rs` that awaits and never ends with its work
     /// (rebuilderd's worker polls its daemon in `run_worker_loop` beside `main`; not
-    /// Replibyte's progress spinner on a thread of its own).
+    /// Replibyte's progress spinner on a thread of its own), or, when `main` runs one
+    /// program rather than dispatching subcommands, such a loop in a module of it
+    /// under `src/` (newsfrwdr's feed watchers, `Input::watch` in `src/input.rs`,
+    /// which `main` spawns once per feed). A subcommand's loop is its own: the
+    /// dispatch judges each subcommand by its files.
     pub(super) fn main_runs_long(&self, root: usize) -> bool {
-        self.files[root].1.awaiting_loop
+        let main = &self.files[root].1;
+        let module_loops = || {
+            (self.paths.iter().zip(self.files))
+                .any(|(p, (_, f))| f.awaiting_loop && p.starts_with("src") && in_library(p))
+        };
+        main.awaiting_loop || (main.dispatch.is_empty() && module_loops())
     }
 
     /// Whether a file of the package's library (outside `src/bin`, not `src/main.rs`)
