@@ -334,6 +334,22 @@ fn a_connect_timeout_alone_is_named_in_the_message() {
     );
 }
 
+/// A package asking for ureq 2 gets ureq 2's default in the message (its agents
+/// connect within 30 s, and nothing else is bounded); ureq 3 sets none, and no other
+/// client is said to have that default.
+#[test]
+fn ureq_2_agents_are_said_to_bound_connecting_only() {
+    let timeouts = fail_timeout_findings();
+    assert_eq!(
+        saying(&timeouts, "a 30 s connect timeout only"),
+        [
+            "lsp-completion/src/main.rs:14",
+            "orders/src/main.rs:88",
+            "proto-fetch-runtime/build-common/src/lib.rs:7",
+        ]
+    );
+}
+
 /// Every write of the stub fixture goes into the empty `enterprise` member, whether
 /// the call is named as a write (`create_group`) or not (`lease`), imported or
 /// written through its whole path: each message says its body is not in sight (a
