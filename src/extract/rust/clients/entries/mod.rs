@@ -47,7 +47,7 @@ use roots::{binary_root, module_dir};
 pub(crate) use shape::ignores_signal;
 use shape::{
     awaits, collects, is_loopback, is_zero, leaves, loop_awaits, reads_finite, reads_to_end,
-    returns_what_it_read,
+    returns_what_it_read, takes_connections,
 };
 pub(crate) use signals::spawns_signal_watcher;
 use signals::{terminal_signal, watches_terminal};
@@ -235,6 +235,12 @@ impl Visitor<'_, '_> {
                 self.facts.awaiting_loop |= loop_awaits(&l.body);
                 self.shows_long_running();
                 self.note_loop_calls(&l.body);
+            }
+            // `for stream in listener.incoming() { .. }`: a blocking server.
+            Expr::ForLoop(f) if takes_connections(&f.expr) => {
+                self.facts.awaiting_loop = true;
+                self.shows_long_running();
+                self.note_loop_calls(&f.body);
             }
             Expr::While(w)
                 if !std::mem::take(&mut self.collecting_loop)

@@ -209,12 +209,18 @@ pub(super) fn awaits(e: &Expr) -> bool {
 }
 
 /// Whether a loop's body awaits: an `.await`, or a `select!`/`join!` (whose futures
-/// it awaits) outside nested closures, async blocks and items.
+/// it awaits) outside nested closures, async blocks and items; or waits for the next
+/// connection of a listener in blocking code (`listener.accept()?`: a server's
+/// accept loop, simple-smtp-relay's).
 pub(super) fn loop_awaits(body: &syn::Block) -> bool {
     struct Finder(bool);
     impl<'a> syn::visit::Visit<'a> for Finder {
         fn visit_expr_await(&mut self, _: &'a syn::ExprAwait) {
             self.0 = true;
+        }
+        fn visit_expr_method_call(&mut self, m: &'a syn::ExprMethodCall) {
+            self.0 |= m.method == "accept" && m.args.is_empty();
+            syn::visit::visit_expr_method_call(self, m);
         }
         fn visit_macro(&mut self, m: &'a syn::Macro) {
             let last = m.path.segments.last();
@@ -227,6 +233,12 @@ pub(super) fn loop_awaits(body: &syn::Block) -> bool {
     let mut f = Finder(false);
     syn::visit::Visit::visit_block(&mut f, body);
     f.0
+}
+
+/// `listener.incoming()`: a `for` over it takes connections for as long as the
+/// process runs, a blocking server's accept loop.
+pub(super) fn takes_connections(e: &Expr) -> bool {
+    matches!(e, Expr::MethodCall(m) if m.method == "incoming" && m.args.is_empty())
 }
 
 /// Whether a `while` that awaits hands on what it waited for: a `return` (outside

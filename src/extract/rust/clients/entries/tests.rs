@@ -423,3 +423,23 @@ fn the_function_that_starts_an_imported_server_is_the_long_running_one() {
     );
     assert!(f.long_running_fns.is_empty(), "a type of the file's own");
 }
+
+/// A blocking server takes connections for as long as it runs: a `loop` that
+/// accepts them, or a `for` over a listener's `incoming()`, is a long-running
+/// process's loop, as an awaiting one is; one `accept` outside a loop (a sign-in's
+/// redirect) is not.
+#[test]
+fn a_blocking_accept_loop_is_a_server_loop() {
+    for src in [
+        "fn main() { loop { let (s, _) = listener.accept().unwrap(); std::thread::spawn(move || serve(s)); } }",
+        "fn main() { for s in listener.incoming() { std::thread::spawn(move || serve(s)); } }",
+    ] {
+        let f = summarized(src, MANIFEST);
+        assert!(f.awaiting_loop && f.long_running, "{src}");
+    }
+    let f = summarized(
+        "fn main() { let (s, _) = listener.accept().unwrap(); serve(s); }",
+        MANIFEST,
+    );
+    assert!(!f.awaiting_loop && !f.long_running);
+}
