@@ -10,9 +10,8 @@
 //! the `mod` lines of a file included from its own directory are the includer's
 //! (`include!("mod.rs")` in `src/main.rs`). The decision errs towards keeping a
 //! file: it is left out only when a would-be declaring file was read in this run and
-//! names it nowhere. A crate root (`src/lib.rs`,
-//! `src/main.rs`, `src/bin/*`, a `[lib]` or `[[bin]]` path) is always kept, and so is
-//! every file outside `src/`.
+//! names it nowhere. A crate root (`src/lib.rs`, `src/main.rs`, `src/bin/*`, a
+//! `[lib]` or `[[bin]]` path) is always kept, and so is every file outside `src/`.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};

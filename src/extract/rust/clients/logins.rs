@@ -103,8 +103,8 @@ impl Visitor<'_, '_> {
 }
 
 /// Whether a file is a module named for a sign-in (`oauth.rs`, `oauth2/mod.rs`,
-/// `login.rs`; not another file of such a folder, `login/routes.rs`): a hand-written OAuth flow (PKCE and a token request
-/// with the HTTP client) imports no OAuth crate.
+/// `login.rs`; not another file of such a folder, `login/routes.rs`): a hand-written
+/// OAuth flow (PKCE and a token request with the HTTP client) imports no OAuth crate.
 pub(super) fn oauth_module(path: &std::path::Path) -> bool {
     const NAMES: &[&str] = &["oauth", "oauth2", "login", "signin", "sso"];
     let stem = path.file_stem().and_then(|s| s.to_str());
