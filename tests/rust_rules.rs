@@ -254,6 +254,26 @@ fn local_clients_are_not_counted() {
     assert!(timeouts.is_empty(), "{timeouts:?}");
 }
 
+/// A teloxide bot built by `Bot::from_env()` (named through teloxide's prelude) sends
+/// with teloxide's own client, 17 s per request: counted, and covered by that default.
+#[test]
+fn a_teloxide_bot_is_covered_by_its_default() {
+    let dir = fixture_root().join("http-client-without-timeout/pass/telegram-echo-bot");
+    let outcome = run(&Options {
+        paths: vec![dir],
+        config: None,
+        threads: Some(1),
+    })
+    .unwrap();
+    let timeout = outcome.report.coverage[&resilint::report::Category::Timeout];
+    assert_eq!((timeout.covered, timeout.total), (1, 1));
+    assert!(
+        outcome.report.findings.is_empty(),
+        "{:?}",
+        outcome.report.findings
+    );
+}
+
 /// A one-shot tool's clients (its own and those of a library only it uses) are
 /// neither reported nor counted: no service waits on them.
 #[test]
