@@ -414,8 +414,9 @@ pub(super) fn macro_kind(path: &syn::Path) -> Option<&'static str> {
             // makes the request as a `let` before it would (a `tracing` field list,
             // `info!(target: "t", "..")`, does not parse as expressions and is skipped).
             // Read only when they send something (`front::macros::sends`).
+            // `dbg!(client.post(u).send().await)` likewise (clockwork's relay call).
             "println" | "print" | "eprintln" | "eprint" | "format" | "write" | "writeln"
-            | "info" | "debug" | "warn" | "error" | "trace" => "message",
+            | "info" | "debug" | "warn" | "error" | "trace" | "dbg" => "message",
             "stream" | "try_stream" => "block",
             "lazy_static" => "statics",
             _ => return None,
