@@ -39,7 +39,8 @@ pub struct ClientApi {
     pub connect_timeout: Vec<String>,
     /// Methods that, called in a constructor's argument, bound every request of the
     /// client built: the endpoint a generated tonic client connects to
-    /// (`XClient::connect(endpoint.timeout(d))`).
+    /// (`XClient::connect(endpoint.timeout(d))`); or fields of the argument's variable
+    /// assigned before (lapin's `uri.query.connection_timeout = Some(ms)`).
     #[serde(default)]
     pub arg_timeout: Vec<String>,
     /// Methods that turn the timeout off whatever their argument (`disable_timeout`).

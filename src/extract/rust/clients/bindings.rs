@@ -316,6 +316,7 @@ impl Visitor<'_, '_> {
     /// `if`'s value does ([`Self::one_of`]); any other assignment replaces the value.
     pub(super) fn assign(&mut self, a: &syn::ExprAssign) {
         self.note_assign(&a.left);
+        self.note_timed_field(a);
         let mut h = self.expr(&a.right);
         let deferred = (!self.scope().deferred.is_empty())
             .then(|| simple_ident(&a.left))

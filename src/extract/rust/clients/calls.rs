@@ -7,7 +7,7 @@ use syn::{Expr, ExprCall, Token};
 
 use super::syntax::*;
 use super::Visitor;
-use crate::extract::rust::catalog::PathRole;
+use crate::extract::rust::catalog::{has, PathRole};
 use crate::extract::rust::facts::{CallFact, Chain, ClientOrigin, Origin, Target};
 use crate::extract::rust::front::ident::with_ident_str;
 
@@ -348,6 +348,11 @@ impl Visitor<'_, '_> {
             let Some(var) = super::syntax::simple_ident(base) else {
                 continue;
             };
+            // `uri.query.connection_timeout = Some(ms);` then `connect_uri(uri, ..)`.
+            if let Some(set) = self.scope().timed_fields.get(&var) {
+                let named = set.iter().filter(|c| has(names, &c.name));
+                calls.extend(named.cloned());
+            }
             let Some(&bound) = self.scope().vars.get(&var) else {
                 continue;
             };
@@ -366,6 +371,49 @@ impl Visitor<'_, '_> {
                 handed_to: None,
             });
         }
+    }
+
+    /// `uri.query.connection_timeout = Some(ms)`: a field of a variable's value given
+    /// a timeout some client's `arg-timeout` names (not `None`), kept for a
+    /// constructor the variable is passed to ([`Self::arg_timeouts`]).
+    pub(super) fn note_timed_field(&mut self, a: &syn::ExprAssign) {
+        let Expr::Field(f) = &*a.left else { return };
+        let syn::Member::Named(field) = &f.member else {
+            return;
+        };
+        let mut base = &*f.base;
+        while let Expr::Field(inner) = base {
+            base = &inner.base;
+        }
+        let Some(var) = super::syntax::simple_ident(base).filter(|v| v != "self") else {
+            return;
+        };
+        let name = field.to_string();
+        let catalogued = (self.ctx.catalog.clients.iter()).any(|c| has(&c.arg_timeout, &name));
+        let none = matches!(&*a.right, Expr::Path(p) if p.path.is_ident("None"));
+        if !catalogued || none {
+            return;
+        }
+        let configurable = self.configurable > 0
+            || simple_ident(&a.right).is_some_and(|n| self.optional.contains(&n));
+        let call = CallFact {
+            name: name.into(),
+            span: crate::tree::Span::new(
+                self.pos.offset(field.span().start()),
+                self.pos.offset(a.right.span().end()),
+            ),
+            nargs: 1,
+            arg_words: arg_words(std::iter::once(&*a.right)),
+            target: None,
+            arg_methods: Vec::new(),
+            wrapped: false,
+            awaited: false,
+            breaker: false,
+            in_fn: None,
+            configurable,
+            arg_sources: Vec::new(),
+        };
+        self.scope().timed_fields.entry(var).or_default().push(call);
     }
 
     fn arg_timeout_call(&self, m: &syn::ExprMethodCall) -> CallFact {

@@ -44,4 +44,8 @@ pub(super) struct Scope {
     /// Variables declared with no value (`let channel: Channel;`) and assigned later,
     /// once per branch: each assignment adds a value ([`super::Visitor::assign`]).
     pub(super) deferred: rustc_hash::FxHashSet<String>,
+    /// Fields of a variable's value assigned a timeout the catalogue's `arg-timeout`
+    /// names (`uri.query.connection_timeout = Some(ms)`) → that assignment, as a call
+    /// a constructor given the variable (`Connection::connect_uri(uri, ..)`) records.
+    pub(super) timed_fields: FxHashMap<String, Vec<crate::extract::rust::facts::CallFact>>,
 }
