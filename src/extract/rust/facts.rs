@@ -379,6 +379,12 @@ pub struct FileFacts {
     /// ([`crate::extract::rust::clients::request_path`]). Empty in most files.
     #[serde(default)]
     pub timed_services: Vec<String>,
+    /// Functions a raw service's closure hands each request to, on a service builder
+    /// with a timeout layer (`ServiceBuilder::new().layer(TimeoutLayer::new(d))
+    /// .service_fn(move |req| server.handle_request(req))` → `handle_request`): request
+    /// entries, bounded by the layer ([`crate::extract::rust::clients::request_path`]).
+    #[serde(default)]
+    pub timed_service_fns: Vec<String>,
     /// Functions a binary's `main` hands the command line to first, returning when
     /// they handled a subcommand (`if cli::cli().await? { return Ok(()); }`): command
     /// gates ([`crate::extract::rust::clients::gates`]). Empty in most files.

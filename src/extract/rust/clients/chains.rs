@@ -87,6 +87,9 @@ impl Visitor<'_, '_> {
             self.note_listener_methods(&calls);
         }
         self.note_unbounded_pool(&calls);
+        if self.service_fn_text {
+            self.note_timed_service_fn(base, &calls);
+        }
         let (mut st, skip) = self.chain_base(base, &calls);
         st.breaker_api = st.handle.and_then(|h| self.is_breaker(h));
         let mut chain = Chain::default();

@@ -1,7 +1,8 @@
 //! Timeout layers on server and client builders (`ServiceBuilder::new().timeout(d)`,
-//! `.layer(TimeoutLayer::new(d))`): whether a chain's call adds one, and which
-//! service types a timed server builder serves. Read by [`super::chains`] as it walks
-//! a builder's calls, and by `let` bindings holding a layer.
+//! `.layer(TimeoutLayer::new(d))`): whether a chain's call adds one, which service
+//! types a timed server builder serves, and which functions a timed raw service's
+//! closure hands its requests to. Read by [`super::chains`] as it walks a builder's
+//! calls, and by `let` bindings holding a layer.
 
 use syn::{Expr, ExprMethodCall};
 
@@ -105,4 +106,113 @@ impl Visitor<'_, '_> {
                 && matches!(self.path_role(p), Some((PathRole::TimeoutLayerCtor, _)))
         })
     }
+}
+
+impl Visitor<'_, '_> {
+    /// `builder.service_fn(move |req| server.handle_request(req, ctx))`, or
+    /// `.service(service_fn(..))`, on a service builder with a timeout layer (bound
+    /// by `let`, or earlier in the chain): records the functions the closure passes
+    /// the request to (`handle_request`) as request entries the layer bounds
+    /// ([`FileFacts::timed_service_fns`]; tangram's server dispatches every route
+    /// from one such function).
+    ///
+    /// [`FileFacts::timed_service_fns`]: crate::extract::rust::facts::FileFacts::timed_service_fns
+    pub(super) fn note_timed_service_fn(&mut self, base: &Expr, calls: &[(&ExprMethodCall, bool)]) {
+        for (i, (m, _)) in calls.iter().enumerate() {
+            let Some(closure) = served_closure(m) else {
+                continue;
+            };
+            let timed = self.holds_timeout_layer(base)
+                || calls[..i].iter().any(|(c, _)| {
+                    c.method == "timeout"
+                        || c.method == "layer"
+                            && c.args.first().is_some_and(|a| self.holds_timeout_layer(a))
+                });
+            if timed {
+                let handlers = request_handlers(closure);
+                self.facts.timed_service_fns.extend(handlers);
+            }
+        }
+    }
+}
+
+/// The closure a raw service is made of: `.service_fn(c)`, `.service(service_fn(c))`
+/// (also `hyper::service::service_fn(c)`), the closure possibly the value of a block
+/// (`{ let server = self.clone(); move |req| .. }`).
+fn served_closure(m: &ExprMethodCall) -> Option<&syn::ExprClosure> {
+    let arg = m.args.first()?;
+    let arg = if m.method == "service_fn" {
+        arg
+    } else if m.method == "service" {
+        let Expr::Call(c) = arg else { return None };
+        let Expr::Path(p) = &*c.func else { return None };
+        if p.path.segments.last()?.ident != "service_fn" {
+            return None;
+        }
+        c.args.first()?
+    } else {
+        return None;
+    };
+    let mut e = arg;
+    loop {
+        e = match e {
+            Expr::Closure(c) => return Some(c),
+            Expr::Block(b) => match b.block.stmts.last() {
+                Some(syn::Stmt::Expr(e, None)) => e,
+                _ => return None,
+            },
+            Expr::Paren(p) => &p.expr,
+            _ => return None,
+        };
+    }
+}
+
+/// The names of the functions and methods a closure passes its first parameter (the
+/// request) to: `server.handle_request(request, context)` → `handle_request`.
+fn request_handlers(c: &syn::ExprClosure) -> Vec<String> {
+    let Some(syn::Pat::Ident(p)) = c.inputs.first().map(|p| match p {
+        syn::Pat::Type(t) => &*t.pat,
+        other => other,
+    }) else {
+        return Vec::new();
+    };
+    struct Handlers<'a> {
+        request: &'a syn::Ident,
+        out: Vec<String>,
+    }
+    impl Handlers<'_> {
+        fn passes(&self, args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>) -> bool {
+            args.iter().any(|a| {
+                let mut a = a;
+                while let Expr::Reference(r) = a {
+                    a = &r.expr;
+                }
+                matches!(a, Expr::Path(p) if p.path.is_ident(self.request))
+            })
+        }
+    }
+    impl<'a> syn::visit::Visit<'a> for Handlers<'_> {
+        fn visit_expr_method_call(&mut self, m: &'a ExprMethodCall) {
+            if self.passes(&m.args) {
+                self.out.push(m.method.to_string());
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_expr_call(&mut self, c: &'a syn::ExprCall) {
+            if let Expr::Path(f) = &*c.func {
+                if let Some(last) = f.path.segments.last().filter(|_| self.passes(&c.args)) {
+                    self.out.push(last.ident.to_string());
+                }
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+    }
+    let mut h = Handlers {
+        request: &p.ident,
+        out: Vec::new(),
+    };
+    syn::visit::Visit::visit_expr(&mut h, &c.body);
+    h.out.sort();
+    h.out.dedup();
+    h.out
 }

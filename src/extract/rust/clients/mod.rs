@@ -123,6 +123,9 @@ struct Visitor<'c, 'a> {
     layer_text: bool,
     /// The text holds `bind(`: only then are chains asked for a listener's ([`bound`]).
     bind_text: bool,
+    /// The text holds `service_fn(` and names a timeout layer: only then are chains
+    /// asked for a timed raw service ([`layers`]).
+    service_fn_text: bool,
     /// The package depends on a serverless runtime's crate ([`serverless`]).
     serverless: bool,
     /// The package may depend on a terminal prompt crate ([`logins`]).
@@ -222,10 +225,13 @@ impl<'c, 'a> Visitor<'c, 'a> {
     ) -> Self {
         let layer_text = layers::names_a_layer(ctx.catalog, source.text.as_bytes());
         let bind_text = memchr::memmem::find(source.text.as_bytes(), b"bind(").is_some();
+        let service_fn_text =
+            layer_text && memchr::memmem::find(source.text.as_bytes(), b"service_fn(").is_some();
         Visitor {
             ctx,
             layer_text,
             bind_text,
+            service_fn_text,
             serverless: serverless::may_run_function(ctx.deps, ctx.catalog),
             prompts: logins::may_prompt(ctx.deps, ctx.catalog),
             pos: Positions::of_source(source),

@@ -14,7 +14,11 @@
 //! - middleware and extractors (`impl Service/Transform/FromRequestParts for T`'s
 //!   methods, `from_fn(f)`): they run on every request;
 //! - RPC methods: a method of a trait impl that takes a `Request<..>` and returns a
-//!   `Result<Response<..>, ..>` (a `tonic` service: [`rpc_methods`]).
+//!   `Result<Response<..>, ..>` (a `tonic` service: [`rpc_methods`]);
+//! - the functions a raw service's closure hands its requests to, on a service
+//!   builder with a timeout layer (`.service_fn(move |req| server.handle(req))`:
+//!   `FileFacts::timed_service_fns`). Known limit: an untimed `service_fn` closure's
+//!   are not entries yet.
 //!
 //! Where the entries of a process are not seen, everything it runs stays judged: a
 //! long-running package that registers no entry, and depends on no package of the
@@ -102,6 +106,7 @@ pub(super) fn has_entries(f: &FileFacts) -> bool {
         || !r.middlewares.is_empty()
         || !r.extractors.is_empty()
         || !f.rpc_methods.is_empty()
+        || !f.timed_service_fns.is_empty()
 }
 
 /// Where a registration says its handler lives.
@@ -141,6 +146,7 @@ impl<'a> Entries<'a> {
                     .map(String::as_str)
                     .chain(r.middleware_fns())
                     .chain(r.route_middleware_fns())
+                    .chain(f.timed_service_fns.iter().map(String::as_str))
                 {
                     e.named.entry(h).or_default().push(Place::Package(j));
                 }
@@ -260,7 +266,16 @@ fn bounded(
                 .collect()
         })
         .collect();
-    if !layered.iter().any(|l| *l) && services.iter().all(HashSet::is_empty) {
+    // Per package, the functions a timed raw service hands its requests to.
+    let service_fns: Vec<HashSet<&str>> = (files.iter())
+        .map(|p| {
+            (p.iter().flat_map(|(_, f)| &f.timed_service_fns))
+                .map(String::as_str)
+                .collect()
+        })
+        .collect();
+    let none = |sets: &[HashSet<&str>]| sets.iter().all(HashSet::is_empty);
+    if !layered.iter().any(|l| *l) && none(&services) && none(&service_fns) {
         return vec![None; files.len()];
     }
     let bounded_entry = |b: usize| {
@@ -270,7 +285,8 @@ fn bounded(
                 .as_deref()
                 .is_some_and(|o| services[*j].contains(o))
         };
-        entry[b] && (layered[*j] || served())
+        let handed = || service_fns[*j].contains(info.name.as_str());
+        entry[b] && (layered[*j] || served() || handed())
     };
     // A function with no caller in sight (`main`, a trait method a framework or queue
     // calls) is run by what is not seen: no member.
