@@ -1,7 +1,8 @@
 //! Inline subcommands: a command line's `match` whose arms do their work in place
 //! (trailbase's `trail`: `SubCommands::Run(cmd) => { .. app.serve().await }` beside
 //! `SubCommands::Components { cmd } => { .. reqwest::get(url) .. }`, in one function
-//! of the binary). No module ([`super::arms`]), method or function
+//! of the binary, or of the module that defines the command line and dispatches it:
+//! vorpal's `command::run`, which `main` calls). No module ([`super::arms`]), method or function
 //! ([`super::methods`]) holds such a command's work, so the arm is the unit: a
 //! request made inside an arm on a parser enum's variant, when nothing the arm runs
 //! shows a long-running process, is a one-shot command's.
@@ -12,7 +13,10 @@
 //! a framework or a shutdown signal named, and the arm is no one-shot command. Then,
 //! once the package is known ([`one_shot_arms`]): its enum must be a parser's enum of
 //! the package, no package function it calls by name may reach a long-running one,
-//! and no local package it names may serve. Only the requests made in the arm's own
+//! and no local package it names may serve. A call made on a value another party's
+//! path made (`OpenOptions::new().open(p)`, `reqwest::Client::builder().build()`), and
+//! a standard trait's method (`clone`), is no call of a package function by its name.
+//! Only the requests made in the arm's own
 //! body are marked; a client built there and handed to a function elsewhere keeps
 //! those requests judged.
 
@@ -50,12 +54,58 @@ fn arm_enum(pat: &Pat) -> Option<(&syn::Ident, &syn::Ident)> {
 }
 
 /// What an arm's body shows: whether anything in it runs long, the names it calls
-/// and the first segments of the paths it names.
+/// and the first segments of the paths it names. A call on a value another party's
+/// code made (`reqwest::ClientBuilder::new()..build()`, `OpenOptions::new()..open(p)`)
+/// is kept apart with the head of the path that made it, for the file's imports to
+/// tell whose it is; so are standard traits' methods (`clone`, `to_string`), which
+/// start no process whatever the package names so.
 #[derive(Default)]
 struct ArmScan {
     long: bool,
     calls: Vec<String>,
+    /// Calls on a value made by a path call (`Head::f(..)` or `head(..)`), with the
+    /// head: `("build", "reqwest")`, `("new", "OpenOptions")`.
+    rooted: Vec<(String, String)>,
     heads: Vec<String>,
+}
+
+/// Methods of the standard library's traits: a package's own impl of one runs no
+/// command's process.
+const STD_TRAIT_METHODS: [&str; 12] = [
+    "clone",
+    "to_string",
+    "to_owned",
+    "into",
+    "from",
+    "default",
+    "fmt",
+    "eq",
+    "as_ref",
+    "borrow",
+    "deref",
+    "drop",
+];
+
+/// The head of the path call a method chain starts from (`reqwest` of
+/// `reqwest::ClientBuilder::new().redirect(..).build()`, `OpenOptions` of
+/// `OpenOptions::new().open(p).await?`), or of a call's own path of two segments or
+/// more; `None` for a chain on a variable.
+fn chain_head(e: &Expr) -> Option<String> {
+    let mut e = e;
+    loop {
+        e = match e {
+            Expr::MethodCall(m) => &m.receiver,
+            Expr::Await(a) => &a.base,
+            Expr::Try(t) => &t.expr,
+            Expr::Paren(p) => &p.expr,
+            Expr::Reference(r) => &r.expr,
+            Expr::Call(c) => {
+                let Expr::Path(p) = &*c.func else { return None };
+                return p.path.segments.first().map(|s| s.ident.to_string());
+            }
+            _ => return None,
+        };
+    }
 }
 
 /// Whether an arm's own code runs long: a loop, a spawned task, a `select!`, a
@@ -89,15 +139,23 @@ impl<'a> Visit<'a> for ArmScan {
                         self.long |= name.starts_with("spawn");
                         if p.path.segments.len() == 1 {
                             self.heads.push(name.clone());
+                            self.calls.push(name);
+                        } else {
+                            let head = p.path.segments[0].ident.to_string();
+                            self.rooted.push((name, head));
                         }
-                        self.calls.push(name);
                     }
                 }
             }
             Expr::MethodCall(m) => {
                 let name = m.method.to_string();
                 self.long |= name.starts_with("spawn") || SERVES.contains(&name.as_str());
-                self.calls.push(name);
+                if !STD_TRAIT_METHODS.contains(&name.as_str()) {
+                    match chain_head(&m.receiver) {
+                        Some(head) => self.rooted.push((name, head)),
+                        None => self.calls.push(name),
+                    }
+                }
             }
             _ => {}
         }
@@ -155,6 +213,9 @@ impl Visitor<'_, '_> {
             }
             let packages = self.local_packages(&scan.heads);
             let mut calls = scan.calls;
+            // A call on what another party's path made is that party's code.
+            let rooted = scan.rooted.into_iter();
+            calls.extend(rooted.filter(|(_, h)| !self.foreign(h)).map(|(c, _)| c));
             calls.sort_unstable();
             calls.dedup();
             self.facts.inline_arms.push(InlineArm {
@@ -182,6 +243,28 @@ impl Visitor<'_, '_> {
                 .is_some_and(|f| f.len() >= 2 && f[0] == "tokio" && f[1] == "signal");
             signal || is_framework(self.ctx.catalog, package)
         })
+    }
+
+    /// Whether a path head names another party's code: a dependency that is no
+    /// package of the run, or the standard library, directly or through the file's
+    /// imports (`OpenOptions` of `use tokio::fs::OpenOptions`).
+    fn foreign(&self, head: &str) -> bool {
+        let Some(deps) = self.ctx.deps else {
+            return false;
+        };
+        let full = self.imports.lookup(head, false);
+        let first = full
+            .as_ref()
+            .and_then(|f| f.first())
+            .map_or(head, String::as_str);
+        // The standard library, and its prelude's types (`String::new()`).
+        if matches!(
+            first,
+            "std" | "core" | "alloc" | "String" | "Vec" | "Box" | "Option" | "Result"
+        ) {
+            return true;
+        }
+        deps.names.contains_key(first) && deps.local_package(first).is_none()
     }
 
     /// The local packages path heads name, directly or through the file's imports.

@@ -257,7 +257,9 @@ impl Visitor<'_, '_> {
                 if !self.mods.is_empty() || self.facts.binary_root {
                     self.dispatch(m);
                 }
-                if self.facts.binary_root {
+                // Also in the module that defines the command line and dispatches it
+                // (vorpal's `command::run`, which `main` calls): its inline arms.
+                if self.facts.binary_root || !self.facts.cli_enums.is_empty() {
                     self.inline_arms(m);
                 }
                 self.method_dispatch(m);
