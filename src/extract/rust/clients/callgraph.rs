@@ -17,7 +17,7 @@
 //! ([`CallGraph::may_call`]).
 
 mod arity;
-mod narrow;
+pub(super) mod narrow;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 

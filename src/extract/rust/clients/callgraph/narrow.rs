@@ -78,7 +78,7 @@ fn runs_own<'a>(
 /// type's (a call no type path shows: one in a macro's text, `Self::new()` where the
 /// type is not known), or those of the types it names (`U` of `U::new(..)`, an alias
 /// read as the type it names).
-enum Through<'a> {
+pub(in crate::extract::rust::clients) enum Through<'a> {
     Any,
     Types(Vec<&'a str>),
 }
@@ -133,7 +133,7 @@ pub(super) fn by_type_path(
 /// [`Through`] of `caller`'s calls of `name`: the types (`U` of `U::name`) among its
 /// type calls when they account for every call of `name` it writes as a function
 /// call.
-fn types_called<'a>(
+pub(in crate::extract::rust::clients) fn types_called<'a>(
     caller: &'a FnInfo,
     name: &str,
     aliases: &HashMap<&str, &'a str>,

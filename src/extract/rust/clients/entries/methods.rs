@@ -17,6 +17,7 @@ use syn::Expr;
 use super::super::Visitor;
 use super::made::{made_methods, Maker};
 use super::values::arm_value;
+use crate::extract::rust::clients::callgraph::narrow::{types_called, Through};
 use crate::extract::rust::facts::FileFacts;
 use crate::extract::rust::front::ident::with_ident_str;
 use crate::extract::rust::routes::{called_name, FnInfo};
@@ -234,7 +235,9 @@ pub(crate) fn one_shot_methods(files: &[(usize, FileFacts)]) -> HashSet<String> 
     if roots.is_empty() {
         return HashSet::default();
     }
-    let (keys, reaches, itself) = long_reach(files);
+    // By bare name, unnarrowed: narrowing here too dropped a breaker finding of
+    // aeroftp's (s101) for a reason not yet established (session 80's note).
+    let (keys, reaches, itself) = long_reach(files, false);
     let bodies: Vec<&FnInfo> = files.iter().flat_map(|(_, f)| &f.routes.fns).collect();
     let long_names: HashSet<&str> = (bodies.iter().zip(&reaches))
         .filter(|(_, r)| **r)
@@ -293,7 +296,7 @@ fn made_keys(files: &[(usize, FileFacts)]) -> Vec<String> {
 /// The names of the package's functions that reach (by name, themselves included) a
 /// body showing a long-running process: a call of one runs long, as far as names tell.
 pub(crate) fn long_reaching_names(files: &[(usize, FileFacts)]) -> HashSet<&str> {
-    let (_, reaches, _) = long_reach(files);
+    let (_, reaches, _) = long_reach(files, true);
     let bodies = files.iter().flat_map(|(_, f)| &f.routes.fns);
     (bodies.zip(reaches))
         .filter(|(_, r)| *r)
@@ -302,8 +305,9 @@ pub(crate) fn long_reaching_names(files: &[(usize, FileFacts)]) -> HashSet<&str>
 }
 
 /// Per body of the package, in file order: its link key, whether it reaches a
-/// long-running body ([`reaches_long`]), and whether it is one itself.
-fn long_reach(files: &[(usize, FileFacts)]) -> (Vec<String>, Vec<bool>, Vec<bool>) {
+/// long-running body ([`reaches_long`], its associated functions' callers narrowed by
+/// the types they name when `narrow`), and whether it is one itself.
+fn long_reach(files: &[(usize, FileFacts)], narrow: bool) -> (Vec<String>, Vec<bool>, Vec<bool>) {
     let bodies: Vec<_> = files.iter().flat_map(|(_, f)| &f.routes.fns).collect();
     let keys: Vec<String> = bodies.iter().map(|i| body_key(i)).collect();
     let shown = files
@@ -313,7 +317,12 @@ fn long_reach(files: &[(usize, FileFacts)]) -> (Vec<String>, Vec<bool>, Vec<bool
         .filter(|(_, s)| *s)
         .map(|(k, _)| k.as_str())
         .collect();
-    let reaches = reaches_long(&bodies, &keys, &long);
+    let aliases: Option<HashMap<&str, &str>> = narrow.then(|| {
+        (files.iter().flat_map(|(_, f)| &f.aliases))
+            .map(|(alias, ty)| (alias.as_str(), ty.as_str()))
+            .collect()
+    });
+    let reaches = reaches_long(&bodies, &keys, &long, aliases.as_ref());
     let own = keys.iter().map(|k| long.contains(k.as_str())).collect();
     (keys, reaches, own)
 }
@@ -324,7 +333,16 @@ fn long_reach(files: &[(usize, FileFacts)]) -> (Vec<String>, Vec<bool>, Vec<bool
 /// methods (neon's pageserver) walked its whole call graph once per method. A method
 /// (it takes `self`) is reached only by a method call of its name or a call through
 /// its type's path: `reqwest::get(url)` runs no `Client::get(&self, ..)` of the package.
-fn reaches_long(bodies: &[&FnInfo], keys: &[String], long: &HashSet<&str>) -> Vec<bool> {
+/// With `aliases` (the package's type aliases), an inherent associated function
+/// (`Watcher::new`, no `self`) is reached only by a body whose calls of its name do
+/// not all name other types (`Path::new(p)`, `OpenOptions::new()`), as the run's call
+/// graph narrows them ([`types_called`]); without, by its name alone.
+fn reaches_long(
+    bodies: &[&FnInfo],
+    keys: &[String],
+    long: &HashSet<&str>,
+    aliases: Option<&HashMap<&str, &str>>,
+) -> Vec<bool> {
     let names: HashSet<&str> = bodies.iter().map(|i| i.name.as_str()).collect();
     // By name: the bodies calling it as a function or a method (all of them), and
     // those calling it as a method.
@@ -365,8 +383,16 @@ fn reaches_long(bodies: &[&FnInfo], keys: &[String], long: &HashSet<&str>) -> Ve
             continue;
         };
         let by_path = |c: usize| bodies[c].type_calls().iter().any(|t| t == key);
+        let through_owner = |c: usize| match aliases.map(|a| types_called(bodies[c], &info.name, a))
+        {
+            None | Some(Through::Any) => true,
+            Some(Through::Types(types)) => {
+                info.owner.as_deref().is_some_and(|o| types.contains(&o))
+            }
+        };
         let callers: Vec<usize> = match info.method {
-            false => all.clone(),
+            false if info.of_trait || info.owner.is_none() => all.clone(),
+            false => all.iter().copied().filter(|&c| through_owner(c)).collect(),
             true => (all.iter().copied())
                 .filter(|&c| as_method.contains(&c) || by_path(c))
                 .collect(),
