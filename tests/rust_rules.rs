@@ -232,22 +232,27 @@ fn generated_clients_are_named_by_their_type() {
     );
 }
 
-/// A client of the program's own daemon (this host, a Unix socket) is no integration
-/// point: neither reported nor counted. Only the pass fixture's one remote client counts.
-#[test]
-fn local_clients_are_not_counted() {
-    let dir = fixture_root().join("http-client-without-timeout/pass/daemon");
+/// A run of the default rules over `paths` on one thread: its timeout coverage
+/// (covered, total) and its findings.
+fn timeout_run(paths: Vec<PathBuf>) -> ((usize, usize), Vec<resilint::report::Finding>) {
     let outcome = run(&Options {
-        paths: vec![dir],
+        paths,
         config: None,
         threads: Some(1),
     })
     .unwrap();
     let timeout = outcome.report.coverage[&resilint::report::Category::Timeout];
-    assert_eq!((timeout.covered, timeout.total), (1, 1));
-    let timeouts: Vec<_> = outcome
-        .report
-        .findings
+    ((timeout.covered, timeout.total), outcome.report.findings)
+}
+
+/// A client of the program's own daemon (this host, a Unix socket) is no integration
+/// point: neither reported nor counted. Only the pass fixture's one remote client counts.
+#[test]
+fn local_clients_are_not_counted() {
+    let dir = fixture_root().join("http-client-without-timeout/pass/daemon");
+    let (coverage, findings) = timeout_run(vec![dir]);
+    assert_eq!(coverage, (1, 1));
+    let timeouts: Vec<_> = findings
         .iter()
         .filter(|f| f.category == resilint::report::Category::Timeout)
         .collect();
@@ -259,19 +264,9 @@ fn local_clients_are_not_counted() {
 #[test]
 fn a_teloxide_bot_is_covered_by_its_default() {
     let dir = fixture_root().join("http-client-without-timeout/pass/telegram-echo-bot");
-    let outcome = run(&Options {
-        paths: vec![dir],
-        config: None,
-        threads: Some(1),
-    })
-    .unwrap();
-    let timeout = outcome.report.coverage[&resilint::report::Category::Timeout];
-    assert_eq!((timeout.covered, timeout.total), (1, 1));
-    assert!(
-        outcome.report.findings.is_empty(),
-        "{:?}",
-        outcome.report.findings
-    );
+    let (coverage, findings) = timeout_run(vec![dir]);
+    assert_eq!(coverage, (1, 1));
+    assert!(findings.is_empty(), "{findings:?}");
 }
 
 /// A one-shot tool's clients (its own and those of a library only it uses) are
@@ -279,19 +274,9 @@ fn a_teloxide_bot_is_covered_by_its_default() {
 #[test]
 fn tool_clients_are_not_counted() {
     let pass = fixture_root().join("http-client-without-timeout/pass");
-    let outcome = run(&Options {
-        paths: vec![pass.join("hist-tool"), pass.join("hist-sync")],
-        config: None,
-        threads: Some(1),
-    })
-    .unwrap();
-    let timeout = outcome.report.coverage[&resilint::report::Category::Timeout];
-    assert_eq!((timeout.covered, timeout.total), (0, 0));
-    assert!(
-        outcome.report.findings.is_empty(),
-        "{:?}",
-        outcome.report.findings
-    );
+    let (coverage, findings) = timeout_run(vec![pass.join("hist-tool"), pass.join("hist-sync")]);
+    assert_eq!(coverage, (0, 0));
+    assert!(findings.is_empty(), "{findings:?}");
 }
 
 /// The `rust/http-client-without-timeout` findings of its fail fixtures, each as

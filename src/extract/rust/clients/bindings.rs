@@ -462,13 +462,10 @@ impl Visitor<'_, '_> {
     }
 
     /// Whether a call with these arguments is decided by configuration.
-    pub(super) fn is_configurable(
-        &self,
-        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
-    ) -> bool {
+    pub(super) fn is_configurable<'e>(&self, args: impl IntoIterator<Item = &'e Expr>) -> bool {
         self.configurable > 0
             || (!self.optional.is_empty()
-                && args.iter().any(|a| {
+                && args.into_iter().any(|a| {
                     super::syntax::simple_ident(a).is_some_and(|n| self.optional.contains(&n))
                 }))
     }

@@ -381,6 +381,13 @@ impl Visitor<'_, '_> {
         let syn::Member::Named(field) = &f.member else {
             return;
         };
+        // Asked of every field assignment: the catalogue is asked without naming it.
+        let clients = &self.ctx.catalog.clients;
+        let catalogued = with_ident_str(field, |n| clients.iter().any(|c| has(&c.arg_timeout, n)));
+        let none = matches!(&*a.right, Expr::Path(p) if p.path.is_ident("None"));
+        if !catalogued || none {
+            return;
+        }
         let mut base = &*f.base;
         while let Expr::Field(inner) = base {
             base = &inner.base;
@@ -389,49 +396,45 @@ impl Visitor<'_, '_> {
             return;
         };
         let name = field.to_string();
-        let catalogued = (self.ctx.catalog.clients.iter()).any(|c| has(&c.arg_timeout, &name));
-        let none = matches!(&*a.right, Expr::Path(p) if p.path.is_ident("None"));
-        if !catalogued || none {
-            return;
-        }
-        let configurable = self.configurable > 0
-            || simple_ident(&a.right).is_some_and(|n| self.optional.contains(&n));
-        let call = CallFact {
-            name: name.into(),
-            span: crate::tree::Span::new(
-                self.pos.offset(field.span().start()),
-                self.pos.offset(a.right.span().end()),
-            ),
-            nargs: 1,
-            arg_words: arg_words(std::iter::once(&*a.right)),
-            target: None,
-            arg_methods: Vec::new(),
-            wrapped: false,
-            awaited: false,
-            breaker: false,
-            in_fn: None,
-            configurable,
-            arg_sources: Vec::new(),
-        };
+        let span = crate::tree::Span::new(
+            self.pos.offset(field.span().start()),
+            self.pos.offset(a.right.span().end()),
+        );
+        let call = self.arg_timeout_fact(name, span, std::slice::from_ref(&*a.right));
         self.scope().timed_fields.entry(var).or_default().push(call);
     }
 
     fn arg_timeout_call(&self, m: &syn::ExprMethodCall) -> CallFact {
+        let span = crate::tree::Span::new(
+            self.pos.offset(m.method.span().start()),
+            self.pos.offset(m.paren_token.span.close().end()),
+        );
+        let args: Vec<&Expr> = m.args.iter().collect();
+        self.arg_timeout_fact(m.method.to_string(), span, &args)
+    }
+
+    /// What sets a timeout on a constructor's argument (a method called on it, or a
+    /// field assigned), given its arguments (the assigned value), as a call of the
+    /// client's construction.
+    fn arg_timeout_fact<E: std::borrow::Borrow<Expr>>(
+        &self,
+        name: String,
+        span: crate::tree::Span,
+        args: &[E],
+    ) -> CallFact {
+        let args = || args.iter().map(|a| a.borrow());
         CallFact {
-            name: m.method.to_string().into(),
-            span: crate::tree::Span::new(
-                self.pos.offset(m.method.span().start()),
-                self.pos.offset(m.paren_token.span.close().end()),
-            ),
-            nargs: m.args.len(),
-            arg_words: arg_words(m.args.iter()),
+            name: name.into(),
+            span,
+            nargs: args().count(),
+            arg_words: arg_words(args()),
             target: None,
             arg_methods: Vec::new(),
             wrapped: false,
             awaited: false,
             breaker: false,
             in_fn: None,
-            configurable: self.is_configurable(&m.args),
+            configurable: self.is_configurable(args()),
             arg_sources: Vec::new(),
         }
     }
