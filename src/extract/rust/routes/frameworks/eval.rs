@@ -32,10 +32,14 @@ impl Summarizer<'_> {
     }
 
     /// The method a call path names, if it comes from a framework (`post`, `web::post`,
-    /// `axum::routing::post`; not `ureq::post`).
+    /// `axum::routing::post`; not `ureq::post`, nor a bare `get(key)` calling a function
+    /// the file defines itself: gitbucket-cli's `ConfigCommands::Get { key } => get(key)`).
     pub(super) fn method_fn(&self, segs: &[String]) -> Option<String> {
         let last = segs.last()?;
         let m = self.cat.method_of(last)?;
+        if segs.len() == 1 && self.imports.defines(last) && !self.imports.binds(last) {
+            return None;
+        }
         self.framework_head(&self.resolve(segs))
             .then(|| m.to_string())
     }

@@ -199,6 +199,30 @@ fn catalogue_is_data() {
 }
 
 #[test]
+fn a_bare_call_of_the_files_own_get_is_no_method_router() {
+    // gitbucket-cli's `config` subcommand: `path()` makes the body worth reading (warp's
+    // path filter), `get(key)` calls the file's own function, not axum's `get`.
+    let own = r#"pub fn run(args: ConfigArgs) -> Result<()> {
+    match args.command {
+        ConfigCommand::Path => path(),
+        ConfigCommand::Get { key } => get(key),
+    }
+}
+fn path() -> Result<()> { Ok(()) }
+fn get(key: String) -> Result<()> { println!("{key}"); Ok(()) }"#;
+    let cat = RoutesCatalog::builtin();
+    assert_eq!(sum_with(&cat, own).handlers, vec![]);
+    // A bare `get` the file does not define is still a framework's (a glob import).
+    let glob = r#"use axum::routing::*;
+fn app() -> Router { Router::new().route("/status", get(status)) }
+async fn status() -> &'static str { "ok" }"#;
+    assert_eq!(
+        sum_with(&cat, glob).handlers,
+        vec![("status".to_string(), None)]
+    );
+}
+
+#[test]
 fn routing_helpers_are_not_routes_their_callers_are() {
     let src = r#"impl Resource {
     pub fn create<H>(self, handler: H) -> Self { self.route(&self.name, post(handler)) }
