@@ -184,6 +184,10 @@ struct Visitor<'c, 'a> {
     /// what its block shows: it gathers a result the block reads after it, reads a
     /// finite stream, or waits on the terminal's resizes ([`entries::block_shape`]).
     collecting_loop: bool,
+    /// Receivers of the channels the function being visited makes and keeps to
+    /// itself: a `while` draining one ends with the function's work
+    /// ([`entries::pipeline`]).
+    local_receivers: Vec<String>,
     /// A task that only watches signals was spawned (and not visited).
     signal_watcher: bool,
     /// A signal source was called outside such tasks (`ctrl_c()`, `signal(..)`).
@@ -266,6 +270,7 @@ impl<'c, 'a> Visitor<'c, 'a> {
             dispatched: Vec::new(),
             valued_loop: false,
             collecting_loop: false,
+            local_receivers: Vec::new(),
             signal_watcher: false,
             signal_called: false,
             terminal_signal: false,
@@ -475,6 +480,8 @@ impl Visitor<'_, '_> {
 
     fn fn_body(&mut self, name: String, sig: &syn::Signature, block: &syn::Block) {
         let saved_fn = self.fn_name.replace(name.clone());
+        let saved_receivers =
+            std::mem::replace(&mut self.local_receivers, entries::local_receivers(block));
         self.scopes.push(Scope::default());
         // Parameters are values callers pass in: bind them so their uses are recorded.
         let typed = sig.inputs.iter().filter_map(|a| match a {
@@ -536,6 +543,7 @@ impl Visitor<'_, '_> {
         });
         let scope = self.scopes.pop().unwrap_or_default();
         self.fn_name = saved_fn;
+        self.local_receivers = saved_receivers;
         if !scope.returns.is_empty() {
             let returns = self.branch_values(scope.returns);
             self.facts.fns.push(FnFact { name, returns });

@@ -10,7 +10,10 @@
 //! - a loop whose body first fails out on the item it read (`let entry = entry?;`,
 //!   through adapters: `entry.map_err(Error::Read)?`) reads to the end, as
 //!   `while let Some(r) = rows.try_next().await?` does ([`super::shape::reads_to_end`],
-//!   whose known limit it shares).
+//!   whose known limit it shares);
+//! - a `while let Some(x) = rx.recv().await` drains a channel the function makes and
+//!   keeps to itself, and ends when the function's own code stops sending
+//!   ([`super::pipeline`]).
 
 use syn::visit::Visit;
 use syn::Expr;
@@ -42,6 +45,16 @@ pub(super) fn awaited_method(w: &syn::ExprWhile) -> Option<&syn::ExprMethodCall>
         Expr::MethodCall(m) => Some(m),
         _ => None,
     }
+}
+
+/// Whether a `while let Some(x) = rx.recv().await` drains one of `receivers` (the
+/// channels the function keeps to itself, [`super::pipeline`]).
+pub(super) fn drains(w: &syn::ExprWhile, receivers: &[String]) -> bool {
+    let Some(m) = awaited_method(w).filter(|m| m.method == "recv") else {
+        return false;
+    };
+    matches!(&*m.receiver, Expr::Path(p)
+        if p.path.get_ident().is_some_and(|i| receivers.iter().any(|r| i == r)))
 }
 
 /// The set of tasks a `while let Some(r) = set.join_next().await` drains (its last

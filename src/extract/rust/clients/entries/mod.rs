@@ -42,6 +42,7 @@ pub(crate) use complete::needs_no_service;
 use complete::{repeats, runs_to_completion};
 pub(crate) use inline::one_shot_arms;
 pub(crate) use methods::{body_key, one_shot_methods, shows_long};
+pub(super) use pipeline::local_receivers;
 pub(crate) use roots::bin_crate;
 use roots::{binary_root, module_dir};
 pub(crate) use shape::ignores_signal;
@@ -60,6 +61,7 @@ mod finite;
 mod inline;
 mod made;
 mod methods;
+mod pipeline;
 mod quiet;
 mod roots;
 mod shape;
@@ -247,7 +249,8 @@ impl Visitor<'_, '_> {
                     && awaits(&w.cond)
                     && !reads_to_end(&w.cond)
                     && !returns_what_it_read(w)
-                    && !finite::ends_with_its_work(w) =>
+                    && !finite::ends_with_its_work(w)
+                    && !finite::drains(w, &self.local_receivers) =>
             {
                 self.shows_long_running();
                 self.note_loop_calls(&w.body);

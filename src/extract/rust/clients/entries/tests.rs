@@ -316,6 +316,50 @@ fn a_loop_that_ends_with_its_work_is_no_serve_loop() {
 }
 
 #[test]
+fn draining_a_channel_the_function_keeps_to_itself_is_no_serve_loop() {
+    let shows =
+        |body: &str| summarized(&format!("async fn run() {{ {body} }}"), MANIFEST).long_running;
+    let drain = "tokio::spawn(async move { while let Some(v) = rx.recv().await { show(v) } });";
+    // The sender stays with the function: sent on, aliased, in a stream adapter's
+    // closure, in a spawned task, dropped.
+    assert!(!shows(&format!(
+        "let (tx, mut rx) = mpsc::channel(1); {drain} \
+         items.map(|i| {{ let tx = &tx; async move {{ tx.send(i).await }} }}).collect().await; \
+         drop(tx);"
+    )));
+    assert!(!shows(&format!(
+        "let (send, mut rx) = channel(1); {drain} \
+         let t = spawn_threadpool(move || read_all(&path, &send)); t.await;"
+    )));
+    assert!(!shows(
+        "let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel(); tx.send(1).unwrap(); \
+         let tx2 = tx.clone(); tx2.send(2).unwrap(); drop(tx); drop(tx2); \
+         while let Some(v) = rx.recv().await { show(v) }"
+    ));
+    // Handed to a library's callback, a function, a struct, a macro: it may outlive the
+    // function, and so may the loop.
+    for hand_over in [
+        "let w = notify::recommended_watcher(move |e| { let _ = tx.blocking_send(e); });",
+        "register(tx.clone());",
+        "let f = move || tx.send(1); watch(f);",
+        "let state = State { tx };",
+        "tokio::select! { _ = tx.send(1) => {} }",
+    ] {
+        assert!(
+            shows(&format!(
+                "let (tx, mut rx) = mpsc::channel(1); {hand_over} \
+                 while let Some(v) = rx.recv().await {{ show(v) }}"
+            )),
+            "{hand_over}"
+        );
+    }
+    // A receiver the function did not make (a parameter, a field) stays a consumer's.
+    assert!(shows(
+        "while let Some(v) = self.rx.recv().await { show(v) }"
+    ));
+}
+
+#[test]
 fn a_while_over_a_stream_that_ends_is_no_consumer() {
     let shows =
         |body: &str| summarized(&format!("async fn run() {{ {body} }}"), MANIFEST).long_running;
