@@ -84,9 +84,13 @@ fn arm_runs(body: &Expr) -> Option<Runs<'_>> {
 }
 
 /// The variant an arm's pattern names (`HealthCheck` of `SubCommand::HealthCheck(c)`,
-/// `Command::Migrate`, `Command::Serve { .. }`).
+/// `Command::Migrate`, `Command::Serve { .. }`, `Some(Commands::Master { action })`:
+/// an optional subcommand, cargo-distbuild's, whose `None` starts a shell).
 fn arm_variant(pat: &syn::Pat) -> Option<&syn::Ident> {
     let path = match pat {
+        syn::Pat::TupleStruct(ts) if ts.path.is_ident("Some") && ts.elems.len() == 1 => {
+            return arm_variant(&ts.elems[0]);
+        }
         syn::Pat::TupleStruct(ts) => &ts.path,
         syn::Pat::Struct(st) => &st.path,
         syn::Pat::Path(p) => &p.path,
@@ -454,6 +458,10 @@ mod tests {
         assert_eq!(
             variant("Command::Serve { port } => ()").as_deref(),
             Some("Serve")
+        );
+        assert_eq!(
+            variant("Some(Commands::Master { action }) => ()").as_deref(),
+            Some("Master")
         );
         assert_eq!(variant("Some(c) => ()"), None);
         assert_eq!(variant("_ => ()"), None);
