@@ -477,11 +477,18 @@ pub struct FileFacts {
     /// a long-running package a command uses.
     #[serde(default)]
     pub local_modules: Vec<(String, String)>,
-    /// Methods (link keys, `Shuttle::deploy`) that two or more arms of a `match` in a
-    /// method of the same type run (`Command::Deploy(a) => self.deploy(a).await`):
-    /// subcommands that are methods ([`crate::extract::rust::clients::entries`]).
+    /// Methods (link keys, `Shuttle::deploy`) that two or more arms of a `match` on
+    /// the variants of the file's parser enums run, in a method of the same type
+    /// (`Command::Deploy(a) => self.deploy(a).await`), and the free functions or made
+    /// values' methods such arms run: subcommands
+    /// ([`crate::extract::rust::clients::entries`]).
     #[serde(default)]
     pub command_methods: Vec<String>,
+    /// Such methods on an enum the file derives no parser for, with the enum
+    /// (`Self` read as the `impl`'s type): subcommands when a file of the package
+    /// derives the parser ([`crate::extract::rust::clients::entries`]).
+    #[serde(default)]
+    pub command_methods_on: Vec<(String, String)>,
     /// Methods a subcommand's arm calls on a value a package function made (`let c =
     /// api_client(..); c.list_profiles()`), as (function, method): the link step
     /// keys them by the type the function returns

@@ -50,7 +50,9 @@ pub(super) fn passed_through(mut e: &Expr) -> &Expr {
 /// What an arm of a dispatch runs: a method of `self`, or a free function of the
 /// file's package (`Command::Check(c) => health_check(c).await`).
 enum Runs<'e> {
-    Method(&'e syn::Ident),
+    /// With the enum the arm's pattern names when its variant is not one of the
+    /// file's parser enums' (the package must confirm it: [`one_shot_methods`]).
+    Method(&'e syn::Ident, Option<&'e syn::Ident>),
     Function(&'e syn::Ident),
     /// A method called on a value the arm made ([`super::made`]).
     Made(Maker<'e>, &'e syn::Ident),
@@ -68,7 +70,9 @@ fn arm_runs(body: &Expr) -> Option<Runs<'_>> {
                 _ => return None,
             },
             Expr::MethodCall(m) => match arm_value(&m.receiver) {
-                Expr::Path(p) if p.path.is_ident("self") => return Some(Runs::Method(&m.method)),
+                Expr::Path(p) if p.path.is_ident("self") => {
+                    return Some(Runs::Method(&m.method, None))
+                }
                 r if PASS_THROUGH.iter().any(|w| m.method == w) => r,
                 _ => return None,
             },
@@ -100,6 +104,22 @@ fn arm_variant(pat: &syn::Pat) -> Option<&syn::Ident> {
     (path.segments.len() > 1).then_some(last)
 }
 
+/// The enum an arm's pattern names (`Command` of `Command::Deploy(a)`, `Self` of
+/// `Self::Deploy(a)`, through `Some(..)`).
+fn arm_enum(pat: &syn::Pat) -> Option<&syn::Ident> {
+    let path = match pat {
+        syn::Pat::TupleStruct(ts) if ts.path.is_ident("Some") && ts.elems.len() == 1 => {
+            return arm_enum(&ts.elems[0]);
+        }
+        syn::Pat::TupleStruct(ts) => &ts.path,
+        syn::Pat::Struct(st) => &st.path,
+        syn::Pat::Path(p) => &p.path,
+        _ => return None,
+    };
+    let n = path.segments.len();
+    Some(&path.segments.get(n.checked_sub(2)?)?.ident)
+}
+
 /// Whether an arm's pattern names one of `cli_variants` (a command-line parser
 /// enum's variants).
 fn on_variant(arm: &syn::Arm, cli_variants: &[String]) -> bool {
@@ -125,6 +145,15 @@ fn arms_run<'e>(
                     out.push(Runs::Function(f));
                 }
             }
+            // A method of `self`: on the file's parser variants, or on an enum the
+            // package must confirm is a parser's; an arm naming no enum is no
+            // subcommand (`"ls" => self.list()`, `Kind::A => ..` in a provider is
+            // asked of the package).
+            Some(Runs::Method(m, _)) => match (on_variant(arm, cli_variants), arm_enum(&arm.pat)) {
+                (true, _) => out.push(Runs::Method(m, None)),
+                (false, Some(e)) => out.push(Runs::Method(m, Some(e))),
+                (false, None) => {}
+            },
             Some(runs) => out.push(runs),
             None => match (arm_value(&arm.body), depth < 8) {
                 (Expr::Match(inner), true) => arms_run(&inner.arms, cli_variants, depth + 1, out),
@@ -151,9 +180,20 @@ impl Visitor<'_, '_> {
         let mut runs: Vec<Runs> = Vec::new();
         arms_run(&m.arms, &self.cli_variant_names, 0, &mut runs);
         let mut made: Vec<(String, String)> = Vec::new();
+        let mut on: Vec<(String, String)> = Vec::new();
         let keys: Vec<String> = (runs.iter())
             .filter_map(|r| match r {
-                Runs::Method(m) => owner.map(|o| format!("{o}::{m}")),
+                Runs::Method(m, None) => owner.map(|o| format!("{o}::{m}")),
+                Runs::Method(m, Some(e)) => {
+                    let o = owner?;
+                    let e = if *e == "Self" {
+                        o.to_string()
+                    } else {
+                        e.to_string()
+                    };
+                    on.push((format!("{o}::{m}"), e));
+                    None
+                }
                 Runs::Function(f) => Some(f.to_string()),
                 Runs::Made(Maker::Type(t), m) => Some(format!("{t}::{m}")),
                 Runs::Made(Maker::Function(f), m) => {
@@ -167,9 +207,14 @@ impl Visitor<'_, '_> {
         let on_variants = (m.arms.iter())
             .filter(|a| on_variant(a, &self.cli_variant_names))
             .count();
-        let runs = keys.len() + made.len();
+        let runs = keys.len() + made.len() + on.len();
         if runs < 2 && (on_variants < 2 || runs == 0) {
             return;
+        }
+        for m in on {
+            if !self.facts.command_methods_on.contains(&m) {
+                self.facts.command_methods_on.push(m);
+            }
         }
         for key in keys {
             if !self.facts.command_methods.contains(&key) {
@@ -230,18 +275,37 @@ pub(crate) fn body_key(info: &crate::extract::rust::routes::FnInfo) -> String {
 }
 
 /// The package's one-shot command methods (link keys): methods an arm of a method
-/// dispatch runs, no function reached from which shows a long-running process.
-pub(crate) fn one_shot_methods(files: &[(usize, FileFacts)]) -> HashSet<String> {
+/// dispatch runs, no function reached from which shows a long-running process, nor
+/// is in a file naming a local package for which `runs_other` holds (another
+/// long-running package of the run: a command following a replication node's leader
+/// with the node's own `follow`).
+pub(crate) fn one_shot_methods(
+    files: &[(usize, FileFacts)],
+    runs_other: &dyn Fn(&str) -> bool,
+) -> HashSet<String> {
     let made = made_keys(files);
+    // Methods dispatched on another file's enum count when the package derives a
+    // parser for it (cargo-shuttle's `Command`, in `args.rs`); a provider's `match` on
+    // a kind of its own is no command line (aeroftp's `ImmichProvider`).
+    let enums: HashSet<&str> = (files.iter())
+        .flat_map(|(_, f)| f.cli_enums.iter().map(String::as_str))
+        .collect();
+    let confirmed = (files.iter().flat_map(|(_, f)| &f.command_methods_on))
+        .filter(|(_, e)| enums.contains(e.as_str()))
+        .map(|(k, _)| k);
     let roots: Vec<&String> = (files.iter().flat_map(|(_, f)| &f.command_methods))
+        .chain(confirmed)
         .chain(&made)
         .collect();
     if roots.is_empty() {
         return HashSet::default();
     }
-    // By bare name, unnarrowed: narrowing here too dropped a breaker finding of
-    // aeroftp's (s101) for a reason not yet established (session 80's note).
-    let (keys, reaches, itself) = long_reach(files, false);
+    // An associated function's callers narrowed by the types they name, as for
+    // inline arms: `reqwest::Client::new()` in rivven-schema's `health_check` reaches
+    // no package `new` that serves. (Narrowed before session 81 confirmed the enums,
+    // it dropped a finding of aeroftp's whose provider `match` on a kind of its own
+    // had been taken for a dispatch.)
+    let (keys, reaches, itself) = long_reach(files, runs_other);
     let bodies: Vec<&FnInfo> = files.iter().flat_map(|(_, f)| &f.routes.fns).collect();
     let long_names: HashSet<&str> = (bodies.iter().zip(&reaches))
         .filter(|(_, r)| **r)
@@ -300,7 +364,7 @@ fn made_keys(files: &[(usize, FileFacts)]) -> Vec<String> {
 /// The names of the package's functions that reach (by name, themselves included) a
 /// body showing a long-running process: a call of one runs long, as far as names tell.
 pub(crate) fn long_reaching_names(files: &[(usize, FileFacts)]) -> HashSet<&str> {
-    let (_, reaches, _) = long_reach(files, true);
+    let (_, reaches, _) = long_reach(files, &|_| false);
     let bodies = files.iter().flat_map(|(_, f)| &f.routes.fns);
     (bodies.zip(reaches))
         .filter(|(_, r)| *r)
@@ -310,23 +374,29 @@ pub(crate) fn long_reaching_names(files: &[(usize, FileFacts)]) -> HashSet<&str>
 
 /// Per body of the package, in file order: its link key, whether it reaches a
 /// long-running body ([`reaches_long`], its associated functions' callers narrowed by
-/// the types they name when `narrow`), and whether it is one itself.
-fn long_reach(files: &[(usize, FileFacts)], narrow: bool) -> (Vec<String>, Vec<bool>, Vec<bool>) {
+/// the types they name), and whether it is one itself (or is in a file naming a local
+/// package for which `runs_other` holds).
+fn long_reach(
+    files: &[(usize, FileFacts)],
+    runs_other: &dyn Fn(&str) -> bool,
+) -> (Vec<String>, Vec<bool>, Vec<bool>) {
     let bodies: Vec<_> = files.iter().flat_map(|(_, f)| &f.routes.fns).collect();
     let keys: Vec<String> = bodies.iter().map(|i| body_key(i)).collect();
-    let shown = files
-        .iter()
-        .flat_map(|(_, f)| f.routes.fns.iter().map(move |i| shows_long(f, i)));
+    let shown = files.iter().flat_map(|(_, f)| {
+        let names_other = f.local_crates.iter().any(|p| runs_other(p));
+        f.routes
+            .fns
+            .iter()
+            .map(move |i| names_other || shows_long(f, i))
+    });
     let long: HashSet<&str> = (keys.iter().zip(shown))
         .filter(|(_, s)| *s)
         .map(|(k, _)| k.as_str())
         .collect();
-    let aliases: Option<HashMap<&str, &str>> = narrow.then(|| {
-        (files.iter().flat_map(|(_, f)| &f.aliases))
-            .map(|(alias, ty)| (alias.as_str(), ty.as_str()))
-            .collect()
-    });
-    let reaches = reaches_long(&bodies, &keys, &long, aliases.as_ref());
+    let aliases: HashMap<&str, &str> = (files.iter().flat_map(|(_, f)| &f.aliases))
+        .map(|(alias, ty)| (alias.as_str(), ty.as_str()))
+        .collect();
+    let reaches = reaches_long(&bodies, &keys, &long, &aliases);
     let own = keys.iter().map(|k| long.contains(k.as_str())).collect();
     (keys, reaches, own)
 }
@@ -337,15 +407,15 @@ fn long_reach(files: &[(usize, FileFacts)], narrow: bool) -> (Vec<String>, Vec<b
 /// methods (neon's pageserver) walked its whole call graph once per method. A method
 /// (it takes `self`) is reached only by a method call of its name or a call through
 /// its type's path: `reqwest::get(url)` runs no `Client::get(&self, ..)` of the package.
-/// With `aliases` (the package's type aliases), an inherent associated function
-/// (`Watcher::new`, no `self`) is reached only by a body whose calls of its name do
-/// not all name other types (`Path::new(p)`, `OpenOptions::new()`), as the run's call
-/// graph narrows them ([`types_called`]); without, by its name alone.
+/// An inherent associated function (`Watcher::new`, no `self`) is reached only by a
+/// body whose calls of its name do not all name other types (`Path::new(p)`,
+/// `OpenOptions::new()`; `aliases`: the package's type aliases), as the run's call
+/// graph narrows them ([`types_called`]).
 fn reaches_long(
     bodies: &[&FnInfo],
     keys: &[String],
     long: &HashSet<&str>,
-    aliases: Option<&HashMap<&str, &str>>,
+    aliases: &HashMap<&str, &str>,
 ) -> Vec<bool> {
     let names: HashSet<&str> = bodies.iter().map(|i| i.name.as_str()).collect();
     // By name: the bodies calling it as a function or a method (all of them), and
@@ -387,12 +457,9 @@ fn reaches_long(
             continue;
         };
         let by_path = |c: usize| bodies[c].type_calls().iter().any(|t| t == key);
-        let through_owner = |c: usize| match aliases.map(|a| types_called(bodies[c], &info.name, a))
-        {
-            None | Some(Through::Any) => true,
-            Some(Through::Types(types)) => {
-                info.owner.as_deref().is_some_and(|o| types.contains(&o))
-            }
+        let through_owner = |c: usize| match types_called(bodies[c], &info.name, aliases) {
+            Through::Any => true,
+            Through::Types(types) => info.owner.as_deref().is_some_and(|o| types.contains(&o)),
         };
         let callers: Vec<usize> = match info.method {
             false if info.of_trait || info.owner.is_none() => all.clone(),
@@ -422,7 +489,7 @@ mod tests {
     #[test]
     fn what_a_dispatch_arm_runs() {
         let runs = |text: &str| match arm_runs(&arm(text).body) {
-            Some(Runs::Method(m)) => format!("self.{m}"),
+            Some(Runs::Method(m, _)) => format!("self.{m}"),
             Some(Runs::Function(f)) => format!("{f}()"),
             // Only `arms_run` makes these, from a block `arm_runs` gives up on.
             Some(Runs::Made(..)) | None => "-".into(),
