@@ -15,7 +15,7 @@ use std::path::PathBuf;
 
 use rustc_hash::FxHashSet as HashSet;
 
-use super::entries::{local_server_tool, one_shot_methods, runs_long, LongRunning};
+use super::entries::{local_server_tool, one_shot_methods, runs_long};
 use super::gates::gates_of;
 use super::package::one_shot;
 use crate::extract::rust::catalog::Catalog;
@@ -145,21 +145,16 @@ pub(super) fn command_gates(
 
 /// Per package, the subcommands that are one-shot methods of the dispatching type
 /// (cargo-shuttle's `deploy`), in a package that serves and parses a command line.
-/// `long_running`: the run's long-running packages; a subcommand reaching a file that
-/// names another of them may run it.
 pub(super) fn command_methods(
     packages: &[(Option<&Deps>, &[PackageFile])],
     roles: &[Role],
     catalog: &Catalog,
-    long_running: &LongRunning,
 ) -> Vec<HashSet<String>> {
     (0..packages.len())
         .map(|j| {
             let (deps, files) = packages[j];
-            let own = own_name(deps);
-            let runs_other = |p: &str| Some(p) != own && long_running.contains_key(p);
             match serves_command_line(deps, roles[j], catalog) {
-                true => one_shot_methods(files, &runs_other),
+                true => one_shot_methods(files),
                 false => HashSet::default(),
             }
         })

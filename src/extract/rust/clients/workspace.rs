@@ -300,7 +300,7 @@ pub fn library_reach(
         .collect();
     let tool_like = tool_like_packages(packages, (&roles, &names), &unreached, &users, &running);
     let gates = command_gates(packages, &roles, catalog);
-    let methods = command_methods(packages, &roles, catalog, &long_running);
+    let methods = command_methods(packages, &roles, catalog);
     let tools = Tools {
         tool_like: &tool_like,
         commands: &commands,

@@ -120,6 +120,11 @@ fn arm_enum(pat: &syn::Pat) -> Option<&syn::Ident> {
     Some(&path.segments.get(n.checked_sub(2)?)?.ident)
 }
 
+/// Whether a pattern is `Some(..)`.
+fn is_some(pat: &syn::Pat) -> bool {
+    matches!(pat, syn::Pat::TupleStruct(ts) if ts.path.is_ident("Some"))
+}
+
 /// Whether an arm's pattern names one of `cli_variants` (a command-line parser
 /// enum's variants).
 fn on_variant(arm: &syn::Arm, cli_variants: &[String]) -> bool {
@@ -140,8 +145,12 @@ fn arms_run<'e>(
 ) {
     for arm in arms {
         match arm_runs(&arm.body) {
+            // A free function only on a variant named outright: the reach of one on an
+            // optional subcommand's (`Some(Commands::ShowNodes) => show_nodes(..)`)
+            // would miss the other packages' long-running functions it calls
+            // (raft-admin-follows' `follow`), which only the package's own reach sees.
             Some(Runs::Function(f)) => {
-                if on_variant(arm, cli_variants) {
+                if !is_some(&arm.pat) && on_variant(arm, cli_variants) {
                     out.push(Runs::Function(f));
                 }
             }
@@ -275,14 +284,10 @@ pub(crate) fn body_key(info: &crate::extract::rust::routes::FnInfo) -> String {
 }
 
 /// The package's one-shot command methods (link keys): methods an arm of a method
-/// dispatch runs, no function reached from which shows a long-running process, nor
-/// is in a file naming a local package for which `runs_other` holds (another
-/// long-running package of the run: a command following a replication node's leader
-/// with the node's own `follow`).
-pub(crate) fn one_shot_methods(
-    files: &[(usize, FileFacts)],
-    runs_other: &dyn Fn(&str) -> bool,
-) -> HashSet<String> {
+/// dispatch runs, no function reached from which shows a long-running process (in
+/// the package: a call of another package's long-running function is not seen, see
+/// [`arms_run`]).
+pub(crate) fn one_shot_methods(files: &[(usize, FileFacts)]) -> HashSet<String> {
     let made = made_keys(files);
     // Methods dispatched on another file's enum count when the package derives a
     // parser for it (cargo-shuttle's `Command`, in `args.rs`); a provider's `match` on
@@ -305,7 +310,7 @@ pub(crate) fn one_shot_methods(
     // no package `new` that serves. (Narrowed before session 81 confirmed the enums,
     // it dropped a finding of aeroftp's whose provider `match` on a kind of its own
     // had been taken for a dispatch.)
-    let (keys, reaches, itself) = long_reach(files, runs_other);
+    let (keys, reaches, itself) = long_reach(files);
     let bodies: Vec<&FnInfo> = files.iter().flat_map(|(_, f)| &f.routes.fns).collect();
     let long_names: HashSet<&str> = (bodies.iter().zip(&reaches))
         .filter(|(_, r)| **r)
@@ -364,7 +369,7 @@ fn made_keys(files: &[(usize, FileFacts)]) -> Vec<String> {
 /// The names of the package's functions that reach (by name, themselves included) a
 /// body showing a long-running process: a call of one runs long, as far as names tell.
 pub(crate) fn long_reaching_names(files: &[(usize, FileFacts)]) -> HashSet<&str> {
-    let (_, reaches, _) = long_reach(files, &|_| false);
+    let (_, reaches, _) = long_reach(files);
     let bodies = files.iter().flat_map(|(_, f)| &f.routes.fns);
     (bodies.zip(reaches))
         .filter(|(_, r)| *r)
@@ -374,21 +379,13 @@ pub(crate) fn long_reaching_names(files: &[(usize, FileFacts)]) -> HashSet<&str>
 
 /// Per body of the package, in file order: its link key, whether it reaches a
 /// long-running body ([`reaches_long`], its associated functions' callers narrowed by
-/// the types they name), and whether it is one itself (or is in a file naming a local
-/// package for which `runs_other` holds).
-fn long_reach(
-    files: &[(usize, FileFacts)],
-    runs_other: &dyn Fn(&str) -> bool,
-) -> (Vec<String>, Vec<bool>, Vec<bool>) {
+/// the types they name), and whether it is one itself.
+fn long_reach(files: &[(usize, FileFacts)]) -> (Vec<String>, Vec<bool>, Vec<bool>) {
     let bodies: Vec<_> = files.iter().flat_map(|(_, f)| &f.routes.fns).collect();
     let keys: Vec<String> = bodies.iter().map(|i| body_key(i)).collect();
-    let shown = files.iter().flat_map(|(_, f)| {
-        let names_other = f.local_crates.iter().any(|p| runs_other(p));
-        f.routes
-            .fns
-            .iter()
-            .map(move |i| names_other || shows_long(f, i))
-    });
+    let shown = files
+        .iter()
+        .flat_map(|(_, f)| f.routes.fns.iter().map(move |i| shows_long(f, i)));
     let long: HashSet<&str> = (keys.iter().zip(shown))
         .filter(|(_, s)| *s)
         .map(|(k, _)| k.as_str())
