@@ -97,6 +97,7 @@ impl Visitor<'_, '_> {
             return self.args_keep_first(&c.args);
         }
         let mut passed = Vec::new();
+        let mut written = Vec::new();
         for (i, a) in c.args.iter().enumerate() {
             // `Executor::new(config.client)`: another value's field handed on, a
             // placeholder for what the package's struct literals store there.
@@ -105,7 +106,9 @@ impl Visitor<'_, '_> {
                 v.fn_name.as_ref()?;
                 v.static_use_field(f)
             };
-            if let Some(h) = self.expr(a).or_else(|| field(self)) {
+            let (h, request) = self.arg_request(a);
+            written.extend(request.map(|r| (i, r)));
+            if let Some(h) = h.or_else(|| field(self)) {
                 self.mark_context(h);
                 passed.push((i, h));
             }
@@ -131,6 +134,9 @@ impl Visitor<'_, '_> {
         };
         for (i, a) in c.args.iter().enumerate() {
             self.note_handed_request(a, &callee, i);
+        }
+        for (i, req) in written {
+            self.hand_request(req, &callee, i);
         }
         for &(i, h) in &passed {
             self.facts.arg_passes.push((callee.clone(), i, h));
@@ -279,11 +285,35 @@ impl Visitor<'_, '_> {
             return;
         };
         let pending = with_ident_str(var, |v| self.scope().pending.get(v).copied());
-        if let Some((h, ci)) = pending {
-            let chain = &mut self.facts.handles[h].chains.get_mut()[ci];
-            let to = chain.handed_to.get_or_insert_with(Default::default);
-            to.push((callee.to_string(), index));
+        if let Some(req) = pending {
+            self.hand_request(req, callee, index);
         }
+    }
+
+    /// Records that request chain `(h, ci)` is handed to `callee`'s parameter `index`.
+    pub(super) fn hand_request(&mut self, (h, ci): (usize, usize), callee: &str, index: usize) {
+        let chain = &mut self.facts.handles[h].chains.get_mut()[ci];
+        let to = chain.handed_to.get_or_insert_with(Default::default);
+        to.push((callee.to_string(), index));
+    }
+
+    /// Visits a call's argument: its handle, and the request it makes when it is a
+    /// request chain written in place and not yet sent (`self.execute(self.client
+    /// .get(url))`, parity-processbot's): handed to the callee as `let req = ..;
+    /// self.execute(req)` hands it ([`Self::note_handed_request`]). What a `let`
+    /// around the call reads of the last request is left as it was.
+    pub(super) fn arg_request(&mut self, a: &Expr) -> (Option<usize>, Option<(usize, usize)>) {
+        let outer = self.last_request.take();
+        let h = self.expr(a);
+        let mut inner = a;
+        while let Expr::Reference(r) = inner {
+            inner = &r.expr;
+        }
+        let made = self
+            .last_request
+            .filter(|_| matches!(inner, Expr::MethodCall(_)));
+        self.last_request = self.last_request.or(outer);
+        (h, made)
     }
 
     pub(super) fn wrap_pending(&mut self, arg: &Expr) {

@@ -147,7 +147,11 @@ impl Visitor<'_, '_> {
                 let mut passed = Vec::new();
                 for (i, a) in first.args.iter().enumerate() {
                     self.note_handed_request(a, &callee, i);
-                    if let Some(h) = self.expr(a) {
+                    let (h, request) = self.arg_request(a);
+                    if let Some(req) = request {
+                        self.hand_request(req, &callee, i);
+                    }
+                    if let Some(h) = h {
                         self.facts.arg_passes.push((callee.clone(), i, h));
                         passed.push((i, h));
                     }
@@ -432,6 +436,11 @@ impl Visitor<'_, '_> {
             let pending = &self.scope().pending;
             let built = with_ident_str(var, |v| pending.get(v).map(|&(h, _)| h));
             self.merged_request |= built == Some(handle);
+            // `self.client.execute(request)` with the request a caller handed in as a
+            // builder, built here with its timeout: the caller's request, bounded here
+            // ([`super::senders`]).
+            let scope = self.scope();
+            self.merged_request |= with_ident_str(var, |v| scope.bounded_builds.contains(v));
         }
         if consumed {
             if let Some(ty) = made_type(a).filter(|t| !self.facts.consumer_types.contains(t)) {

@@ -101,6 +101,9 @@ impl<'ast> Visitor<'_, '_> {
             if let (Some(req), Some(name), true) = (self.last_request.take(), name, future) {
                 self.scope().pending.insert(name.to_string(), req);
             }
+            if let Some(name) = name.filter(|_| self.builds_bounded(&init.expr)) {
+                self.scope().bounded_builds.insert(name.to_string());
+            }
             if let Some((_, diverge)) = &init.diverge {
                 self.expr(diverge);
             }
@@ -109,6 +112,35 @@ impl<'ast> Visitor<'_, '_> {
 }
 
 impl Visitor<'_, '_> {
+    /// Whether an expression builds a request from a request-builder parameter the
+    /// function only sends bounded (`builder.bearer_auth(t).timeout(d).build()?`).
+    fn builds_bounded(&mut self, e: &Expr) -> bool {
+        let mut e = e;
+        if let Expr::Try(t) = e {
+            e = &t.expr;
+        }
+        // Through an error adapter: `.build().context(error::Http)?`.
+        while let Expr::MethodCall(m) = e {
+            if !["context", "with_context", "map_err", "wrap_err"]
+                .iter()
+                .any(|a| m.method == a)
+            {
+                break;
+            }
+            e = &m.receiver;
+        }
+        let Expr::MethodCall(m) = e else { return false };
+        if m.method != "build" {
+            return false;
+        }
+        let mut base = &*m.receiver;
+        while let Expr::MethodCall(inner) = base {
+            base = &inner.receiver;
+        }
+        simple_ident_expr(base)
+            .is_some_and(|v| with_ident_str(v, |v| self.scope().bounded_builds.contains(v)))
+    }
+
     /// `let SendRequestOpts { http_client, .. } = opts;`: each field bound to a name
     /// is a placeholder for what the package's struct literals store in a field of
     /// that name, as `opts.http_client` is (hive-router hands its subgraph client to

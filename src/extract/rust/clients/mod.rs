@@ -500,8 +500,9 @@ impl Visitor<'_, '_> {
                 .is_some_and(|l| self.ctx.catalog.is_request_builder(l))
             {
                 let p = pat_ident(&t.pat).filter(|p| senders::bounds_param(block, p));
-                if p.is_some() {
+                if let Some(p) = p {
                     (self.facts.bounding_senders).push(senders::sender_key(&name, index));
+                    self.scope().bounded_builds.insert(p);
                 }
                 continue;
             }

@@ -48,4 +48,9 @@ pub(super) struct Scope {
     /// names (`uri.query.connection_timeout = Some(ms)`) → that assignment, as a call
     /// a constructor given the variable (`Connection::connect_uri(uri, ..)`) records.
     pub(super) timed_fields: FxHashMap<String, Vec<crate::extract::rust::facts::CallFact>>,
+    /// Request-builder parameters the function only sends bounded
+    /// ([`super::senders::bounds_param`]), and the variables a `let` binds to a request
+    /// built from one (`let request = builder.timeout(d).build()?;`): the client's
+    /// `execute(request)` sends the caller's request, bounded there.
+    pub(super) bounded_builds: rustc_hash::FxHashSet<String>,
 }

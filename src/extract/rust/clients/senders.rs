@@ -53,10 +53,12 @@ struct Finder<'p> {
 }
 
 impl Finder<'_> {
-    /// A `send` whose receiver chain starts at the parameter: whether a call of the
-    /// chain sets a timeout (`timeout(d)` with an argument).
+    /// A `send` (or a `build`, whose request the client's `execute` sends later with
+    /// the timeout it carries: parity-processbot's `execute(builder)`) whose receiver
+    /// chain starts at the parameter: whether a call of the chain sets a timeout
+    /// (`timeout(d)` with an argument).
     fn send_on_param(&self, m: &syn::ExprMethodCall) -> Option<bool> {
-        if m.method != "send" {
+        if m.method != "send" && m.method != "build" {
             return None;
         }
         let mut timed = false;
@@ -122,6 +124,18 @@ mod tests {
 
     #[test]
     fn a_builder_sent_with_a_timeout() {
+        assert!(bounds(
+            "async fn f(&self, req: RequestBuilder) -> R {
+                let request = req.bearer_auth(t).timeout(TEN).build()?;
+                self.client.execute(request).await
+            }"
+        ));
+        assert!(!bounds(
+            "async fn f(&self, req: RequestBuilder) -> R {
+                let request = req.bearer_auth(t).build()?;
+                self.client.execute(request).await
+            }"
+        ));
         assert!(bounds(
             "async fn f(req: RequestBuilder) -> R { req.timeout(self.total).send().await?.text().await }"
         ));
