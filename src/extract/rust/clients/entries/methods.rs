@@ -87,35 +87,34 @@ fn arm_runs(body: &Expr) -> Option<Runs<'_>> {
     }
 }
 
-/// The variant an arm's pattern names (`HealthCheck` of `SubCommand::HealthCheck(c)`,
-/// `Command::Migrate`, `Command::Serve { .. }`, `Some(Commands::Master { action })`:
-/// an optional subcommand, cargo-distbuild's, whose `None` starts a shell).
-fn arm_variant(pat: &syn::Pat) -> Option<&syn::Ident> {
-    let path = match pat {
+/// The path an arm's pattern names (`SubCommand::HealthCheck` of
+/// `SubCommand::HealthCheck(c)`, `Command::Serve { .. }`), through `Some(..)`: an
+/// optional subcommand, cargo-distbuild's `Some(Commands::Master { action })`, whose
+/// `None` starts a shell.
+fn arm_path(pat: &syn::Pat) -> Option<&syn::Path> {
+    match pat {
         syn::Pat::TupleStruct(ts) if ts.path.is_ident("Some") && ts.elems.len() == 1 => {
-            return arm_variant(&ts.elems[0]);
+            arm_path(&ts.elems[0])
         }
-        syn::Pat::TupleStruct(ts) => &ts.path,
-        syn::Pat::Struct(st) => &st.path,
-        syn::Pat::Path(p) => &p.path,
-        _ => return None,
-    };
+        syn::Pat::TupleStruct(ts) => Some(&ts.path),
+        syn::Pat::Struct(st) => Some(&st.path),
+        syn::Pat::Path(p) => Some(&p.path),
+        _ => None,
+    }
+}
+
+/// The variant an arm's pattern names (`HealthCheck` of `SubCommand::HealthCheck(c)`,
+/// `Command::Migrate`, `Some(Commands::Master { action })`).
+fn arm_variant(pat: &syn::Pat) -> Option<&syn::Ident> {
+    let path = arm_path(pat)?;
     let last = &path.segments.last()?.ident;
     (path.segments.len() > 1).then_some(last)
 }
 
 /// The enum an arm's pattern names (`Command` of `Command::Deploy(a)`, `Self` of
-/// `Self::Deploy(a)`, through `Some(..)`).
+/// `Self::Deploy(a)`).
 fn arm_enum(pat: &syn::Pat) -> Option<&syn::Ident> {
-    let path = match pat {
-        syn::Pat::TupleStruct(ts) if ts.path.is_ident("Some") && ts.elems.len() == 1 => {
-            return arm_enum(&ts.elems[0]);
-        }
-        syn::Pat::TupleStruct(ts) => &ts.path,
-        syn::Pat::Struct(st) => &st.path,
-        syn::Pat::Path(p) => &p.path,
-        _ => return None,
-    };
+    let path = arm_path(pat)?;
     let n = path.segments.len();
     Some(&path.segments.get(n.checked_sub(2)?)?.ident)
 }
