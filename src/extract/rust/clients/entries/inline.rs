@@ -39,15 +39,7 @@ const SERVES: [&str; 6] = ["Server", "server", "serve", "bind", "listen", "run_f
 /// The enum and variant an arm's pattern names: `SubCommands::Components { cmd }`,
 /// `Commands::Login`, `Some(Cmd::Add(a))` (an optional subcommand).
 fn arm_enum(pat: &Pat) -> Option<(&syn::Ident, &syn::Ident)> {
-    let path = match pat {
-        Pat::TupleStruct(ts) if ts.path.is_ident("Some") && ts.elems.len() == 1 => {
-            return arm_enum(&ts.elems[0]);
-        }
-        Pat::TupleStruct(ts) => &ts.path,
-        Pat::Struct(st) => &st.path,
-        Pat::Path(p) => &p.path,
-        _ => return None,
-    };
+    let path = super::methods::arm_path(pat)?;
     let n = path.segments.len();
     let ty = &path.segments.get(n.checked_sub(2)?)?.ident;
     (ty != "Self").then(|| (ty, &path.segments[n - 1].ident))

@@ -91,7 +91,7 @@ fn arm_runs(body: &Expr) -> Option<Runs<'_>> {
 /// `SubCommand::HealthCheck(c)`, `Command::Serve { .. }`), through `Some(..)`: an
 /// optional subcommand, cargo-distbuild's `Some(Commands::Master { action })`, whose
 /// `None` starts a shell.
-fn arm_path(pat: &syn::Pat) -> Option<&syn::Path> {
+pub(super) fn arm_path(pat: &syn::Pat) -> Option<&syn::Path> {
     match pat {
         syn::Pat::TupleStruct(ts) if ts.path.is_ident("Some") && ts.elems.len() == 1 => {
             arm_path(&ts.elems[0])
