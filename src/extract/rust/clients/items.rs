@@ -1,12 +1,15 @@
 //! The items the client visitor enters: functions, `impl` blocks, inline modules,
 //! each skipped when test code and marked when compiled only for WebAssembly.
 
-use syn::visit;
+use syn::visit::{self, Visit};
 
-use super::syntax::trait_default_calls;
+use super::scope::Scope;
+use super::syntax::{pat_ident, trait_default_calls};
 use super::{
-    called_by_host, gates, is_skipped_fn, is_test, is_test_mod, jobs, request_path, Visitor,
+    called_by_host, collect, entries, gates, handed, is_skipped_fn, is_test, is_test_mod, jobs,
+    may_be_client, request_path, returns_request_builder, runners, senders, Visitor,
 };
+use crate::extract::rust::facts::{FnFact, Origin};
 use crate::extract::rust::front::target::is_wasm_only;
 
 impl<'ast> Visitor<'_, '_> {
@@ -89,6 +92,84 @@ impl<'ast> Visitor<'_, '_> {
                 self.wasm_scope(&f.attrs, |v| v.fn_body(name, &f.sig, block));
                 self.host_called = saved;
             }
+        }
+    }
+}
+
+impl Visitor<'_, '_> {
+    /// A function's body: its parameters bound (a request, a request builder its
+    /// callers hand in, a possible client), its statements visited with the
+    /// function's loops and pacing noted, what it returns kept for its callers.
+    pub(super) fn fn_body(&mut self, name: String, sig: &syn::Signature, block: &syn::Block) {
+        let saved_fn = self.fn_name.replace(name.clone());
+        let saved_receivers =
+            std::mem::replace(&mut self.local_receivers, entries::local_receivers(block));
+        self.scopes.push(Scope::default());
+        // Parameters are values callers pass in: bind them so their uses are recorded.
+        let typed = sig.inputs.iter().filter_map(|a| match a {
+            syn::FnArg::Typed(t) => Some(t),
+            syn::FnArg::Receiver(_) => None,
+        });
+        for (index, t) in typed.enumerate() {
+            if handed::is_request_type(&t.ty) {
+                if let Some(p) = pat_ident(&t.pat) {
+                    self.scope().request_params.insert(p);
+                }
+                continue;
+            }
+            // `req: reqwest::RequestBuilder`: a request a caller made, sent here.
+            if collect::type_path_last(&t.ty)
+                .is_some_and(|l| self.ctx.catalog.is_request_builder(l))
+            {
+                let p = pat_ident(&t.pat).filter(|p| senders::bounds_param(block, p));
+                if let Some(p) = p {
+                    (self.facts.bounding_senders).push(senders::sender_key(&name, index));
+                    self.scope().bounded_builds.insert(p);
+                }
+                continue;
+            }
+            // Only parameters whose type may be a client: tracking every parameter
+            // would record calls on strings and maps too.
+            if !may_be_client(&t.ty) {
+                continue;
+            }
+            if let Some(p) = pat_ident(&t.pat) {
+                let h = self.new_handle(Origin::Param {
+                    function: name.as_str().into(),
+                    index,
+                });
+                self.scope().vars.insert(p, h);
+            }
+        }
+        if returns_request_builder(&sig.output, self.ctx.catalog) {
+            self.facts.request_builder_fns.push(name.clone());
+        }
+        let n = block.stmts.len();
+        if let Some(r) = runners::runner(sig, block) {
+            self.facts.runners.push(r);
+        }
+        self.with_periodic(&name, block, |v| {
+            for (i, stmt) in block.stmts.iter().enumerate() {
+                v.before_stmt(&block.stmts, i);
+                match stmt {
+                    syn::Stmt::Expr(e, None) if i + 1 == n => {
+                        if let Some(h) = v.expr(e) {
+                            v.scope().returns.push(h);
+                        }
+                        if v.returns_bounded_request(e) {
+                            v.facts.request_makers.push(name.clone());
+                        }
+                    }
+                    _ => v.visit_stmt(stmt),
+                }
+            }
+        });
+        let scope = self.scopes.pop().unwrap_or_default();
+        self.fn_name = saved_fn;
+        self.local_receivers = saved_receivers;
+        if !scope.returns.is_empty() {
+            let returns = self.branch_values(scope.returns);
+            self.facts.fns.push(FnFact { name, returns });
         }
     }
 }

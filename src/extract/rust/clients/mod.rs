@@ -8,7 +8,7 @@ use syn::visit::{self, Visit};
 use syn::Expr;
 
 use crate::extract::rust::catalog::{Catalog, PathRole};
-use crate::extract::rust::facts::{FileFacts, FnFact, Origin, Target};
+use crate::extract::rust::facts::{FileFacts, Origin, Target};
 use crate::extract::rust::front::imports::{Deps, Imports};
 use crate::extract::rust::front::index::Index;
 use crate::extract::rust::front::positions::Positions;
@@ -475,79 +475,6 @@ impl Visitor<'_, '_> {
         }
         if sleeps {
             self.wrapped -= 1;
-        }
-    }
-
-    fn fn_body(&mut self, name: String, sig: &syn::Signature, block: &syn::Block) {
-        let saved_fn = self.fn_name.replace(name.clone());
-        let saved_receivers =
-            std::mem::replace(&mut self.local_receivers, entries::local_receivers(block));
-        self.scopes.push(Scope::default());
-        // Parameters are values callers pass in: bind them so their uses are recorded.
-        let typed = sig.inputs.iter().filter_map(|a| match a {
-            syn::FnArg::Typed(t) => Some(t),
-            syn::FnArg::Receiver(_) => None,
-        });
-        for (index, t) in typed.enumerate() {
-            if handed::is_request_type(&t.ty) {
-                if let Some(p) = pat_ident(&t.pat) {
-                    self.scope().request_params.insert(p);
-                }
-                continue;
-            }
-            // `req: reqwest::RequestBuilder`: a request a caller made, sent here.
-            if collect::type_path_last(&t.ty)
-                .is_some_and(|l| self.ctx.catalog.is_request_builder(l))
-            {
-                let p = pat_ident(&t.pat).filter(|p| senders::bounds_param(block, p));
-                if let Some(p) = p {
-                    (self.facts.bounding_senders).push(senders::sender_key(&name, index));
-                    self.scope().bounded_builds.insert(p);
-                }
-                continue;
-            }
-            // Only parameters whose type may be a client: tracking every parameter
-            // would record calls on strings and maps too.
-            if !may_be_client(&t.ty) {
-                continue;
-            }
-            if let Some(p) = pat_ident(&t.pat) {
-                let h = self.new_handle(Origin::Param {
-                    function: name.as_str().into(),
-                    index,
-                });
-                self.scope().vars.insert(p, h);
-            }
-        }
-        if returns_request_builder(&sig.output, self.ctx.catalog) {
-            self.facts.request_builder_fns.push(name.clone());
-        }
-        let n = block.stmts.len();
-        if let Some(r) = runners::runner(sig, block) {
-            self.facts.runners.push(r);
-        }
-        self.with_periodic(&name, block, |v| {
-            for (i, stmt) in block.stmts.iter().enumerate() {
-                v.before_stmt(&block.stmts, i);
-                match stmt {
-                    syn::Stmt::Expr(e, None) if i + 1 == n => {
-                        if let Some(h) = v.expr(e) {
-                            v.scope().returns.push(h);
-                        }
-                        if v.returns_bounded_request(e) {
-                            v.facts.request_makers.push(name.clone());
-                        }
-                    }
-                    _ => v.visit_stmt(stmt),
-                }
-            }
-        });
-        let scope = self.scopes.pop().unwrap_or_default();
-        self.fn_name = saved_fn;
-        self.local_receivers = saved_receivers;
-        if !scope.returns.is_empty() {
-            let returns = self.branch_values(scope.returns);
-            self.facts.fns.push(FnFact { name, returns });
         }
     }
 }
