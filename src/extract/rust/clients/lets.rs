@@ -120,16 +120,9 @@ impl Visitor<'_, '_> {
             e = &t.expr;
         }
         // Through an error adapter: `.build().context(error::Http)?`.
-        while let Expr::MethodCall(m) = e {
-            if !["context", "with_context", "map_err", "wrap_err"]
-                .iter()
-                .any(|a| m.method == a)
-            {
-                break;
-            }
-            e = &m.receiver;
-        }
-        let Expr::MethodCall(m) = e else { return false };
+        let Expr::MethodCall(m) = super::entries::passed_through(e) else {
+            return false;
+        };
         if m.method != "build" {
             return false;
         }

@@ -37,7 +37,7 @@ pub(super) const PASS_THROUGH: [&str; 7] = [
 
 /// An expression under the [`PASS_THROUGH`] methods called on it
 /// (`e.map_err(Error::Read)` → `e`).
-pub(super) fn passed_through(mut e: &Expr) -> &Expr {
+pub(in crate::extract::rust::clients) fn passed_through(mut e: &Expr) -> &Expr {
     while let Expr::MethodCall(m) = e {
         if !PASS_THROUGH.iter().any(|w| m.method == w) {
             break;

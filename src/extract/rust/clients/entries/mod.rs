@@ -41,6 +41,7 @@ use super::Visitor;
 pub(crate) use complete::needs_no_service;
 use complete::{repeats, runs_to_completion};
 pub(crate) use inline::one_shot_arms;
+pub(super) use methods::passed_through;
 pub(crate) use methods::{body_key, one_shot_methods, shows_long};
 pub(super) use pipeline::local_receivers;
 pub(crate) use roots::bin_crate;

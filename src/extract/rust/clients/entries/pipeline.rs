@@ -112,10 +112,18 @@ impl<'a> Visit<'a> for Mentions<'_> {
         self.1 |= (p.path.get_ident()).is_some_and(|i| self.0.iter().any(|n| i == n));
     }
     fn visit_macro(&mut self, m: &'a syn::Macro) {
-        self.1 |= (m.tokens.clone().into_iter()).any(
-            |t| matches!(&t, proc_macro2::TokenTree::Ident(i) if self.0.iter().any(|n| i == n)),
-        );
+        self.1 |= names_in(&m.tokens, self.0);
     }
+}
+
+/// Whether `tokens` hold one of `names` as an identifier, inside groups too
+/// (`join!(async { tx.send(1).await })`).
+fn names_in(tokens: &proc_macro2::TokenStream, names: &[String]) -> bool {
+    tokens.clone().into_iter().any(|t| match t {
+        proc_macro2::TokenTree::Group(g) => names_in(&g.stream(), names),
+        proc_macro2::TokenTree::Ident(i) => names.iter().any(|n| i == n),
+        _ => false,
+    })
 }
 
 impl<'a> Visit<'a> for Uses {

@@ -344,6 +344,7 @@ fn draining_a_channel_the_function_keeps_to_itself_is_no_serve_loop() {
         "let f = move || tx.send(1); watch(f);",
         "let state = State { tx };",
         "tokio::select! { _ = tx.send(1) => {} }",
+        "futures::join!(async { tx.send(1).await });",
     ] {
         assert!(
             shows(&format!(
