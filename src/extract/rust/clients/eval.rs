@@ -142,9 +142,11 @@ pub(super) fn eval_chains<'a>(
                 });
                 req = Some(ev.requests.len() - 1);
                 // Only a request method the catalogue names (not `*`) can carry a
-                // disabling argument (`send(record, Timeout::Never)`).
+                // disabling argument (`send(record, Timeout::Never)`), and one run
+                // under a timeout wrapper keeps a bound whatever it passes
+                // (`timeout(d, producer.send(record, Timeout::Never))`).
                 let named = has(&api.request_methods, &call.name);
-                if named && disables {
+                if named && disables && !call.wrapped {
                     ev.disable((file, call.span), home, disable_text, None);
                 }
                 continue;
