@@ -356,11 +356,20 @@ impl Visitor<'_, '_> {
         let fallback = st
             .handle
             .filter(|_| super::handles::FALLBACK_CALLS.contains(&name));
+        // `builder.build().unwrap_or_else(|_| Client::new())` on a builder of no
+        // catalogued client (another crate's `platform::client_builder()`, a helper's
+        // of the package): the fallback is that failed build's twin all the same.
+        let untracked_build = super::handles::fails_over_build(m)
+            && !st
+                .handle
+                .is_some_and(|h| matches!(self.facts.handles[h].origin, Origin::Client(_)));
         let mark = self.facts.handles.len();
         let mut arg_methods = Vec::new();
         let mut sources = Vec::new();
         let combined = self.combinator(m, st.handle);
-        if let Some(value) = combined {
+        // The untracked build's fallback is no value of the chain's: what the chain
+        // yields stays unknown, as the build's is.
+        if let Some(value) = combined.filter(|_| !untracked_build) {
             let made = value.0.filter(|&b| b >= mark);
             match self.either_value(fallback, made, m.method.span()) {
                 Some(either) => st.handle = Some(either),
@@ -383,7 +392,9 @@ impl Visitor<'_, '_> {
                     .push((format!("*::{}", m.method), i, h));
             }
         }
-        if let Some(h) = fallback {
+        if untracked_build {
+            self.drop_untracked_fallbacks(mark);
+        } else if let Some(h) = fallback {
             self.drop_fallbacks(h, mark);
         }
         if wrap_args {

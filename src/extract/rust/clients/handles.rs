@@ -181,6 +181,19 @@ impl Visitor<'_, '_> {
 }
 
 impl Visitor<'_, '_> {
+    /// [`Self::drop_fallbacks`] for a build nothing tracks
+    /// ([`fails_over_build`]): every client built in place in the fallback's argument
+    /// (handles from `mark` on), of whatever API, is the failed build's twin.
+    pub(super) fn drop_untracked_fallbacks(&mut self, mark: usize) {
+        for h in mark..self.facts.handles.len() {
+            if let Origin::Client(c) = &self.facts.handles[h].origin {
+                if !c.request {
+                    self.fallbacks.push(h);
+                }
+            }
+        }
+    }
+
     /// `make_tls_builder().or_else(|_| Ok(Client::builder()))?.timeout(d)`: after a
     /// fallback call on chain value `chain` whose closure `made` a value, the chain
     /// goes on with either (pulse's scraper), unless the fallback is dropped as the
@@ -202,6 +215,14 @@ impl Visitor<'_, '_> {
 /// The calls whose argument gives the value when the receiver failed or was empty.
 pub(super) const FALLBACK_CALLS: [&str; 3] = ["unwrap_or_else", "unwrap_or", "or_else"];
 
+/// Whether a call gives a value when a builder's `build()` failed:
+/// `builder.build().unwrap_or_else(|_| reqwest::Client::new())`.
+pub(super) fn fails_over_build(m: &syn::ExprMethodCall) -> bool {
+    let fails_over = with_ident_str(&m.method, |n| FALLBACK_CALLS.contains(&n));
+    matches!(&*m.receiver, syn::Expr::MethodCall(b) if b.method == "build" && b.args.is_empty())
+        && fails_over
+}
+
 /// Drops factory-call handles nothing was done with, and the handles of fallback
 /// clients (`fallbacks`, [`Visitor::drop_fallbacks`]) nothing was passed or bound,
 /// renumbering the rest.
@@ -220,9 +241,18 @@ pub(super) fn prune(mut facts: FileFacts, fallbacks: &[usize]) -> FileFacts {
         .iter()
         .enumerate()
         .map(|(i, h)| {
-            // A fallback is dropped whatever was done with it, unless it is handed on.
+            // A fallback is dropped whatever was done with it, unless it is handed on
+            // (an `if`'s value inside the fallback, `#branches@..`, is the fallback's
+            // own value, not a hand-over).
             if fallbacks.contains(&i) {
-                return returned.contains(&i);
+                let branch_value =
+                    |(name, h): &(String, usize)| *h == i && super::bindings::is_branches(name);
+                let only_branches = facts.field_binds.iter().any(branch_value)
+                    && !facts
+                        .field_binds
+                        .iter()
+                        .any(|b| b.1 == i && !branch_value(b));
+                return returned.contains(&i) && !only_branches;
             }
             matches!(h.origin, Origin::Client(_))
                 || !h.chains.get().is_empty()
