@@ -25,10 +25,12 @@ impl Summarizer<'_> {
 
     pub(super) fn framework_head(&self, resolved: &[String]) -> bool {
         let fw = &self.cat.frameworks;
-        resolved.len() <= 1
-            || resolved
-                .first()
-                .is_some_and(|h| has(&fw.crates, h) || has(&fw.modules, h))
+        let Some(head) = resolved.first().filter(|_| resolved.len() > 1) else {
+            return self.framework_in_reach;
+        };
+        // A path into the crate itself names a framework only as a re-export of one.
+        let own = matches!(head.as_str(), "crate" | "self" | "super");
+        has(&fw.crates, head) || (has(&fw.modules, head) && (!own || self.framework_in_reach))
     }
 
     /// The method a call path names, if it comes from a framework (`post`, `web::post`,
