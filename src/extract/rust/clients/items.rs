@@ -29,7 +29,7 @@ impl<'ast> Visitor<'_, '_> {
     }
 
     pub(super) fn item_fn(&mut self, f: &'ast syn::ItemFn) {
-        if is_skipped_fn(&f.attrs) {
+        if is_skipped_fn(&f.attrs, &f.sig.ident) {
             return;
         }
         if self.facts.binary_root && f.sig.ident == "main" && self.fn_name.is_none() {
@@ -70,7 +70,7 @@ impl<'ast> Visitor<'_, '_> {
     }
 
     pub(super) fn impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-        if is_skipped_fn(&f.attrs) {
+        if is_skipped_fn(&f.attrs, &f.sig.ident) {
             return;
         }
         let name = match &self.impl_type {

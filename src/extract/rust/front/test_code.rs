@@ -60,13 +60,30 @@ pub fn test_module_name(name: &str) -> bool {
     })
 }
 
-/// Whether a function is left out of the analyses: test-only, or marked unused by its
-/// authors (`#[allow(dead_code)]`: the compiler found no caller in some build, and
-/// the authors said so; text-generation-inference's TCP `connect` beside the Unix
-/// socket one every backend uses). Functions only: on a module, a type or an `impl`
-/// the attribute silences warnings for some of its items, not all.
-pub fn is_skipped_fn(attrs: &[syn::Attribute]) -> bool {
+/// Whether a function is left out of the analyses: test-only, by an attribute or by
+/// its name ([`test_fn_name`]), or marked unused by its authors
+/// (`#[allow(dead_code)]`: the compiler found no caller in some build, and the
+/// authors said so; text-generation-inference's TCP `connect` beside the Unix socket
+/// one every backend uses). Functions only: on a module, a type or an `impl` the
+/// attribute silences warnings for some of its items, not all.
+pub fn is_skipped_fn(attrs: &[syn::Attribute], name: &syn::Ident) -> bool {
     attrs.iter().any(|a| is_test_attr(a) || allows_dead_code(a))
+        || super::ident::with_ident_str(name, test_fn_name)
+}
+
+/// A function named for tests: `for_test`, `for_tests` or `for_testing` ends its name
+/// or comes before `with` or `only` (jira-cli's `JiraClient::new_for_test_with_profile`,
+/// kept out of `#[cfg(test)]` so that the integration tests under `tests/`, which the
+/// run skips, can build a client against their mock server). `wait_for_test_results`
+/// is no such name.
+pub fn test_fn_name(name: &str) -> bool {
+    let words: Vec<&str> = name.split('_').collect();
+    words.windows(2).enumerate().any(|(i, w)| {
+        let next = words.get(i + 2).copied();
+        w[0] == "for"
+            && matches!(w[1], "test" | "tests" | "testing")
+            && matches!(next, None | Some("with" | "only"))
+    })
 }
 
 /// Attributes that leave a function called by name, as written: documentation, lint
@@ -277,17 +294,38 @@ mod tests {
 
     #[test]
     fn functions_marked_unused_are_skipped() {
-        let f = |text: &str| -> syn::ItemFn { syn::parse_str(text).unwrap() };
-        assert!(is_skipped_fn(&f("#[allow(dead_code)] fn f() {}").attrs));
-        assert!(is_skipped_fn(
-            &f("#[allow(unused, dead_code)] fn f() {}").attrs
-        ));
-        assert!(is_skipped_fn(&f("#[test] fn f() {}").attrs));
-        assert!(!is_skipped_fn(
-            &f("#[allow(unused_variables)] fn f() {}").attrs
-        ));
-        assert!(!is_skipped_fn(&f("#[inline] fn f() {}").attrs));
-        assert!(!is_skipped_fn(&f("#[expect(dead_code)] fn f() {}").attrs));
+        let skipped = |text: &str| {
+            let f: syn::ItemFn = syn::parse_str(text).unwrap();
+            is_skipped_fn(&f.attrs, &f.sig.ident)
+        };
+        assert!(skipped("#[allow(dead_code)] fn f() {}"));
+        assert!(skipped("#[allow(unused, dead_code)] fn f() {}"));
+        assert!(skipped("#[test] fn f() {}"));
+        assert!(!skipped("#[allow(unused_variables)] fn f() {}"));
+        assert!(!skipped("#[inline] fn f() {}"));
+        assert!(!skipped("#[expect(dead_code)] fn f() {}"));
+    }
+
+    #[test]
+    fn functions_named_for_tests_are_skipped() {
+        for name in [
+            "new_for_test",
+            "new_for_test_with_profile",
+            "client_for_tests",
+            "for_testing",
+            "build_for_testing_only",
+        ] {
+            assert!(test_fn_name(name), "{name}");
+        }
+        for name in [
+            "wait_for_test_results",
+            "test_connection",
+            "run_tests",
+            "for_testnet",
+            "new",
+        ] {
+            assert!(!test_fn_name(name), "{name}");
+        }
     }
 
     #[test]

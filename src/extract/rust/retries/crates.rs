@@ -36,13 +36,13 @@ struct Finder<'c, 'a> {
 
 impl<'ast> Visit<'ast> for Finder<'_, '_> {
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-        if !is_skipped_fn(&f.attrs) {
+        if !is_skipped_fn(&f.attrs, &f.sig.ident) {
             self.facts
                 .extend(super::strategies::in_body(self.ctx, &f.block));
         }
     }
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-        if !is_skipped_fn(&f.attrs) {
+        if !is_skipped_fn(&f.attrs, &f.sig.ident) {
             self.facts
                 .extend(super::strategies::in_body(self.ctx, &f.block));
         }

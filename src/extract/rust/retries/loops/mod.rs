@@ -101,7 +101,7 @@ fn is_timeout_call(e: &Expr) -> bool {
 impl<'ast> Visit<'ast> for Finder<'_, '_> {
     // As `visit::visit_item_fn`, the body only when its text holds a loop keyword.
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-        if !is_skipped_fn(&f.attrs) {
+        if !is_skipped_fn(&f.attrs, &f.sig.ident) {
             f.attrs.iter().for_each(|a| self.visit_attribute(a));
             self.visit_visibility(&f.vis);
             self.visit_signature(&f.sig);
@@ -114,7 +114,7 @@ impl<'ast> Visit<'ast> for Finder<'_, '_> {
     }
     // As `visit::visit_impl_item_fn`, the body only when its text holds a loop keyword.
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-        if !is_skipped_fn(&f.attrs) {
+        if !is_skipped_fn(&f.attrs, &f.sig.ident) {
             f.attrs.iter().for_each(|a| self.visit_attribute(a));
             self.visit_visibility(&f.vis);
             self.visit_signature(&f.sig);
