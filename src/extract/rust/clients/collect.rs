@@ -45,6 +45,9 @@ pub(super) struct Collector<'c> {
     pub cli_variant_names: Vec<String>,
     /// Functions named for an address and what they return ([`super::address_fns`]).
     pub address_fns: Vec<(String, Option<Target>)>,
+    /// Struct fields nothing reads, by their authors' word (`#[expect(dead_code)]`),
+    /// as `Type.field`: a client stored there sends nothing.
+    pub unread_fields: Vec<String>,
 }
 
 /// [`unwrapped_type_path`] as segments.
@@ -75,6 +78,7 @@ impl<'c> Collector<'c> {
             cli_enum_names: Vec::new(),
             cli_variant_names: Vec::new(),
             address_fns: Vec::new(),
+            unread_fields: Vec::new(),
         }
     }
 
@@ -148,6 +152,9 @@ impl<'c> Collector<'c> {
                 self.subcommand_fields.extend(type_path(&f.ty));
             }
             let Some(name) = &f.ident else { continue };
+            if crate::extract::rust::front::test_code::unread_field(&f.attrs) {
+                self.unread_fields.push(format!("{}.{name}", s.ident));
+            }
             let known = type_path_last(&f.ty)
                 .is_some_and(|last| with_ident_str(last, |l| self.catalog.may_match(l)));
             if let Some(ty) = type_path(&f.ty).filter(|_| known) {

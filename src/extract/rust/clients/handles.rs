@@ -77,6 +77,13 @@ impl Visitor<'_, '_> {
             if let (Some(h), syn::Member::Named(n)) = (h, &f.member) {
                 let name = n.to_string();
                 let key = self.field_key(ty.as_deref(), &name);
+                // `#[expect(dead_code)] client: reqwest::Client` (rust-srec's batch
+                // detector): a client built into a field nothing reads sends nothing.
+                let client = matches!(self.facts.handles[h].origin, Origin::Client(_));
+                if client && self.unread_fields.contains(&key) {
+                    self.fallbacks.push(h);
+                    continue;
+                }
                 if placeholder && matches!(self.facts.handles[h].origin, Origin::Client(_)) {
                     self.facts.placeholders.push((key.clone(), h));
                 }

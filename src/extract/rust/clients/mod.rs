@@ -208,8 +208,11 @@ struct Visitor<'c, 'a> {
     /// The file's own timeout wrappers, by name ([`wrappers`]).
     own_wrappers: Vec<String>,
     /// Handles of clients built only when a chain's own build fails
-    /// ([`Visitor::drop_fallbacks`]): pruned.
+    /// ([`Visitor::drop_fallbacks`]), or stored in a field nothing reads
+    /// (`unread_fields`): pruned.
     fallbacks: Vec<usize>,
+    /// The file's struct fields nothing reads, as `Type.field` (collected first).
+    unread_fields: Vec<String>,
     /// Clients bound to `_` or a `_name`, with their chains' count then: pruned when
     /// nothing was done with them after ([`Visitor::note_unused`]).
     unused_lets: Vec<(usize, usize)>,
@@ -281,6 +284,7 @@ impl<'c, 'a> Visitor<'c, 'a> {
             wrapper_starts: Vec::new(),
             own_wrappers: Vec::new(),
             fallbacks: Vec::new(),
+            unread_fields: std::mem::take(&mut collector.unread_fields),
             unused_lets: Vec::new(),
             local_branch: None,
         }

@@ -120,6 +120,20 @@ pub fn called_by_host(attrs: &[syn::Attribute], sig: &syn::Signature) -> bool {
         })
 }
 
+/// Whether a struct field's attributes say nothing reads it: `#[allow(dead_code)]`,
+/// or `#[expect(dead_code)]`, which the compiler holds to (a read of the field makes
+/// the expectation fail).
+pub fn unread_field(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        let syn::Meta::List(l) = &a.meta else {
+            return false;
+        };
+        (l.path.is_ident("allow") || l.path.is_ident("expect"))
+            && (l.tokens.clone().into_iter())
+                .any(|t| matches!(&t, TokenTree::Ident(i) if i == "dead_code"))
+    })
+}
+
 /// Whether the attribute is `#[allow(.., dead_code, ..)]`.
 fn allows_dead_code(attr: &syn::Attribute) -> bool {
     let syn::Meta::List(l) = &attr.meta else {
@@ -304,6 +318,22 @@ mod tests {
         assert!(!skipped("#[allow(unused_variables)] fn f() {}"));
         assert!(!skipped("#[inline] fn f() {}"));
         assert!(!skipped("#[expect(dead_code)] fn f() {}"));
+    }
+
+    #[test]
+    fn fields_marked_unread() {
+        let unread = |text: &str| {
+            let s: syn::ItemStruct = syn::parse_str(text).unwrap();
+            let f = s.fields.iter().next().unwrap();
+            unread_field(&f.attrs)
+        };
+        assert!(unread("struct S { #[expect(dead_code)] c: Client }"));
+        assert!(unread(
+            "struct S { #[expect(dead_code, reason = \"later\")] c: Client }"
+        ));
+        assert!(unread("struct S { #[allow(unused, dead_code)] c: Client }"));
+        assert!(!unread("struct S { #[allow(unused_variables)] c: Client }"));
+        assert!(!unread("struct S { #[serde(skip)] c: Client }"));
     }
 
     #[test]
