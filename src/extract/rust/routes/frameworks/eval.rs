@@ -25,8 +25,10 @@ impl Summarizer<'_> {
 
     pub(super) fn framework_head(&self, resolved: &[String]) -> bool {
         let fw = &self.cat.frameworks;
+        // A bare name: a glob's (`use loco_rs::prelude::*; post(create)`), whatever
+        // crate re-exports the framework.
         let Some(head) = resolved.first().filter(|_| resolved.len() > 1) else {
-            return self.framework_in_reach;
+            return true;
         };
         // A path into the crate itself names a framework only as a re-export of one.
         let own = matches!(head.as_str(), "crate" | "self" | "super");

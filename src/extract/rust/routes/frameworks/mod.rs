@@ -130,10 +130,10 @@ struct Summarizer<'a> {
     /// The line of a timeout layer given a configuration's field
     /// ([`layers::LayerTimeout::Configured`]), until the file is known to register routes.
     configured_timeout: Option<u32>,
-    /// Whether a framework can be in reach: the package depends on one, or on a
-    /// package of the run (which may re-export one), or its manifest is unknown. A
-    /// command-line tool's own `api::get(request)` (`crate::api::get`) is no method
-    /// router (jira-terminal).
+    /// Whether a framework can be in reach of a path into the crate itself: the
+    /// package depends on one, or on a package of the run (which may re-export one),
+    /// or its manifest is unknown. A command-line tool's own `api::get(request)`
+    /// (`crate::api::get`) is no method router (jira-terminal).
     framework_in_reach: bool,
 }
 
