@@ -272,9 +272,14 @@ impl Visitor<'_, '_> {
             // `match builder.timeout(d).build() { Ok(c) => c, Err(e) => { warn!(..);
             // Client::new() } }`: the failed build's fallback (bindy), as with
             // `unwrap_or_else(|_| Client::new())`.
-            if is_err_arm(&arm.pat) && builds(&m.expr) {
+            if is_err_arm(&arm.pat) && super::handles::is_build(&m.expr) {
                 let before = self.fallbacks.len();
-                self.drop_fallbacks(h, mark);
+                let client = matches!(self.facts.handles[h].origin, Origin::Client(_));
+                if client {
+                    self.drop_fallbacks(h, mark);
+                } else {
+                    self.drop_untracked_fallbacks(mark);
+                }
                 if self.fallbacks[before..].iter().any(|f| value == Some(*f)) {
                     continue;
                 }
@@ -548,10 +553,6 @@ fn matches_on_self(mut e: &Expr) -> bool {
 
 /// Whether a `match`'s scrutinee is a builder's `build()` (whose `Err` arm is the
 /// failed build's).
-fn builds(e: &Expr) -> bool {
-    matches!(e, Expr::MethodCall(m) if m.method == "build")
-}
-
 /// `Err(..)` or `_`: an arm a failed build may take.
 fn is_err_arm(pat: &syn::Pat) -> bool {
     match pat {

@@ -223,11 +223,22 @@ impl Visitor<'_, '_> {
 pub(super) const FALLBACK_CALLS: [&str; 3] = ["unwrap_or_else", "unwrap_or", "or_else"];
 
 /// Whether a call gives a value when a builder's `build()` failed:
-/// `builder.build().unwrap_or_else(|_| reqwest::Client::new())`.
+/// `builder.build().unwrap_or_else(|_| reqwest::Client::new())`, or the type's own
+/// constructor did (`Self::new().unwrap_or_else(|_| Self { client: Client::new() })`
+/// in an `impl Default`).
 pub(super) fn fails_over_build(m: &syn::ExprMethodCall) -> bool {
-    let fails_over = with_ident_str(&m.method, |n| FALLBACK_CALLS.contains(&n));
-    matches!(&*m.receiver, syn::Expr::MethodCall(b) if b.method == "build" && b.args.is_empty())
-        && fails_over
+    with_ident_str(&m.method, |n| FALLBACK_CALLS.contains(&n)) && is_build(&m.receiver)
+}
+
+/// A build that may fail: a builder's `build()`, or a constructor of the type
+/// itself (`Self::new()`, `Self::try_new(cfg)`).
+pub(super) fn is_build(e: &Expr) -> bool {
+    match e {
+        Expr::MethodCall(b) => b.method == "build" && b.args.is_empty(),
+        Expr::Call(c) => matches!(&*c.func, Expr::Path(p)
+            if p.path.segments.len() == 2 && p.path.segments[0].ident == "Self"),
+        _ => false,
+    }
 }
 
 /// Drops factory-call handles nothing was done with, and the handles of fallback
@@ -243,23 +254,27 @@ pub(super) fn prune(mut facts: FileFacts, fallbacks: &[usize]) -> FileFacts {
         .chain(facts.field_binds.iter().map(|(_, h)| *h))
         .chain(facts.static_binds.iter().map(|(_, h)| *h))
         .collect();
+    let handed_on: std::collections::HashSet<usize> = (facts.fns.iter())
+        .flat_map(|f| f.returns.iter().copied())
+        .chain(facts.arg_passes.iter().map(|(_, _, h)| *h))
+        .chain(facts.workspace_passes.iter().map(|(_, _, h)| *h))
+        .chain(
+            (facts.static_binds.iter())
+                .filter(|(name, _)| !name.starts_with('.'))
+                .map(|(_, h)| *h),
+        )
+        .collect();
     let keep: Vec<bool> = facts
         .handles
         .iter()
         .enumerate()
         .map(|(i, h)| {
             // A fallback is dropped whatever was done with it, unless it is handed on
-            // (an `if`'s value inside the fallback, `#branches@..`, is the fallback's
-            // own value, not a hand-over).
+            // (returned, passed, kept in a `static`): an `if`'s value inside the
+            // fallback, or the struct it builds (`Self { client: Client::new(), .. }`),
+            // is the fallback's own value.
             if fallbacks.contains(&i) {
-                let branch_value =
-                    |(name, h): &(String, usize)| *h == i && super::bindings::is_branches(name);
-                let only_branches = facts.field_binds.iter().any(branch_value)
-                    && !facts
-                        .field_binds
-                        .iter()
-                        .any(|b| b.1 == i && !branch_value(b));
-                return returned.contains(&i) && !only_branches;
+                return handed_on.contains(&i);
             }
             matches!(h.origin, Origin::Client(_))
                 || !h.chains.get().is_empty()
