@@ -92,28 +92,49 @@ pub fn undeclared<'a>(
         .map(|p| dir.join(p))
         .collect();
     let src = dir.join("src");
-    files
+    // Per file that may be left out: its module's declaring files that were read, and
+    // those of them that declare it.
+    let candidates: Vec<(&'a Path, Vec<PathBuf>)> = files
         .iter()
-        .filter(|(path, _)| {
-            let Some((module, parents)) = declaring_files(&src, path) else {
-                return false;
-            };
+        .filter_map(|(path, _)| {
+            let (module, parents) = declaring_files(&src, path)?;
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
             if targets.iter().any(|t| t == path) || named.contains(name) {
-                return false;
+                return None;
             }
-            let mut read_parents = parents
+            let read_parents: Vec<(&PathBuf, &Declared)> = parents
                 .iter()
-                .filter_map(|p| Some((p, *read.get(p.as_path())?)));
-            let mut any = false;
-            let declares = read_parents.any(|(parent, d)| {
-                any = true;
-                d.mods.iter().any(|m| m == module) || includes_declaration(&read, parent, d, module)
-            });
-            any && !declares
+                .filter_map(|p| Some((p, *read.get(p.as_path())?)))
+                .collect();
+            if read_parents.is_empty() {
+                return None;
+            }
+            let declaring = read_parents
+                .into_iter()
+                .filter(|(parent, d)| {
+                    d.mods.iter().any(|m| m == module)
+                        || includes_declaration(&read, parent, d, module)
+                })
+                .map(|(parent, _)| parent.clone())
+                .collect();
+            Some((*path, declaring))
         })
-        .map(|(p, _)| *p)
-        .collect()
+        .collect();
+    // A file only left-out files declare is left out too (rustpress-database's
+    // `providers/planetscale.rs`, declared by a `providers/mod.rs` that `lib.rs` never
+    // names): repeated until nothing changes.
+    let mut out: HashSet<&'a Path> = HashSet::new();
+    loop {
+        let before = out.len();
+        for (path, declaring) in &candidates {
+            if !out.contains(path) && declaring.iter().all(|p| out.contains(p.as_path())) {
+                out.insert(*path);
+            }
+        }
+        if out.len() == before {
+            return out;
+        }
+    }
 }
 
 /// Whether a file `parent` includes (`include!("mod.rs")`, a file of its own
@@ -235,6 +256,29 @@ mod tests {
                 "src/api/old.rs",
                 "src/bin/srv/stale.rs",
                 "src/suffixlist.rs"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_file_only_left_out_files_declare_is_left_out() {
+        // `src/providers/mod.rs` declares its files, but `src/lib.rs` never names
+        // `providers`: none of them is compiled.
+        let out = undeclared_of(&[
+            ("src/lib.rs", "pub mod pool;"),
+            ("src/pool.rs", ""),
+            ("src/providers/mod.rs", "pub mod supabase;\npub mod cloud;"),
+            ("src/providers/supabase.rs", ""),
+            ("src/providers/cloud/mod.rs", "mod api;"),
+            ("src/providers/cloud/api.rs", ""),
+        ]);
+        assert_eq!(
+            out,
+            [
+                "src/providers/cloud/api.rs",
+                "src/providers/cloud/mod.rs",
+                "src/providers/mod.rs",
+                "src/providers/supabase.rs"
             ]
         );
     }
