@@ -12,8 +12,10 @@
 //! known address: a name the package gives two functions counts only when both return
 //! the same address.
 //!
-//! Known limits: a function is matched by its name alone (not its type), and a
-//! returned variable is not followed to its `let`.
+//! A returned variable is followed to its `let` when the function binds the name
+//! once (guardian's `get_backend_url`: `let result = format!("http://127.0.0.1:{}",
+//! port); return Ok(result);`). Known limit: a function is matched by its name alone
+//! (not its type).
 //!
 //! [`FileFacts::address_fns`]: crate::extract::rust::facts::FileFacts::address_fns
 
@@ -47,8 +49,21 @@ pub(super) fn address_fn(
     for e in returns.0 {
         leaves_of(e, &mut leaves);
     }
+    // A returned variable is what its `let` bound (`let result =
+    // format!("http://127.0.0.1:{}", port); return Ok(result);`), when the function
+    // binds that name once.
+    let mut lets = Lets(HashMap::default());
+    lets.visit_block(body);
     let mut found: Option<Target> = None;
     for leaf in leaves {
+        let bound = match leaf {
+            Expr::Path(p) => p.path.get_ident().and_then(|i| lets.0.get(&i.to_string())),
+            _ => None,
+        };
+        let leaf = match bound {
+            Some(Some(init)) => *init,
+            _ => leaf,
+        };
         let t = match target_of(leaf) {
             Some(t @ (Target::Local(_) | Target::Const(_))) => t,
             _ => return Some((name, None)),
@@ -138,6 +153,26 @@ fn is_divergent(path: &syn::Path) -> bool {
     ["panic", "unreachable", "bail", "todo", "unimplemented"]
         .iter()
         .any(|m| path.is_ident(m))
+}
+
+/// The `let`s of a function body, by name: the value bound, or `None` for a name
+/// bound twice or by a pattern (its value is not known).
+struct Lets<'a>(HashMap<String, Option<&'a Expr>>);
+
+impl<'a> Visit<'a> for Lets<'a> {
+    fn visit_local(&mut self, l: &'a syn::Local) {
+        if let syn::Pat::Ident(p) = &l.pat {
+            let init = l.init.as_ref().map(|i| &*i.expr);
+            self.0
+                .entry(p.ident.to_string())
+                .and_modify(|v| *v = None)
+                .or_insert(init);
+        }
+        syn::visit::visit_local(self, l);
+    }
+
+    fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+    fn visit_item(&mut self, _: &'a syn::Item) {}
 }
 
 /// The values of a function's `return` expressions, not those of its closures or
