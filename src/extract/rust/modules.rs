@@ -102,8 +102,17 @@ pub fn undeclared<'a>(
             if targets.iter().any(|t| t == path) || named.contains(name) {
                 return None;
             }
+            // A crate root of a target in the module's own folder declares there too
+            // (catenary's `[[bin]] path = "src/aspen/main.rs"` with `mod
+            // track_number;`, beside the library's `src/aspen/mod.rs`).
+            let folder = match path.file_stem() {
+                Some(stem) if stem == "mod" => path.parent().and_then(Path::parent),
+                _ => path.parent(),
+            };
+            let roots = targets.iter().filter(|t| t.parent() == folder);
             let read_parents: Vec<(&PathBuf, &Declared)> = parents
                 .iter()
+                .chain(roots)
                 .filter_map(|p| Some((p, *read.get(p.as_path())?)))
                 .collect();
             if read_parents.is_empty() {
@@ -281,6 +290,35 @@ mod tests {
                 "src/providers/supabase.rs"
             ]
         );
+    }
+
+    #[test]
+    fn a_target_root_in_the_folder_declares_its_modules() {
+        // `[[bin]] path = "src/aspen/main.rs"` declares `track_number`, which the
+        // library's `src/aspen/mod.rs` does not.
+        let deps = Deps {
+            bin_paths: vec!["src/aspen/main.rs".into()],
+            ..Deps::default()
+        };
+        let files = [
+            ("src/lib.rs", "pub mod aspen;"),
+            ("src/aspen/mod.rs", "pub mod persistence;"),
+            ("src/aspen/persistence.rs", ""),
+            ("src/aspen/main.rs", "mod track_number;\nfn main() {}"),
+            ("src/aspen/track_number/mod.rs", "mod lirr;"),
+            ("src/aspen/track_number/lirr.rs", ""),
+            ("src/aspen/stale.rs", ""),
+        ];
+        let decls: Vec<(PathBuf, Declared)> = files
+            .iter()
+            .map(|(p, t)| (Path::new("/p").join(p), declared(t)))
+            .collect();
+        let refs: Vec<(&Path, &Declared)> = decls.iter().map(|(p, d)| (p.as_path(), d)).collect();
+        let out: Vec<_> = undeclared(Path::new("/p"), Some(&deps), &refs)
+            .into_iter()
+            .map(|p| p.strip_prefix("/p").unwrap().display().to_string())
+            .collect();
+        assert_eq!(out, ["src/aspen/stale.rs"]);
     }
 
     #[test]
