@@ -32,7 +32,18 @@ impl Summarizer<'_> {
         };
         // A path into the crate itself names a framework only as a re-export of one.
         let own = matches!(head.as_str(), "crate" | "self" | "super");
-        has(&fw.crates, head) || (has(&fw.modules, head) && (!own || self.framework_in_reach))
+        has(&fw.crates, head) || (has(&fw.modules, head) && (!own || self.framework_in_reach()))
+    }
+
+    /// Whether a framework can be in reach of a path into the crate itself: the
+    /// package depends on one, or on a package of the run (which may re-export one),
+    /// or its manifest is unknown. A command-line tool's own `api::get(request)`
+    /// (`crate::api::get`) is no method router (jira-terminal). Asked only of such
+    /// paths, which are rare.
+    fn framework_in_reach(&self) -> bool {
+        let crates = &self.cat.frameworks.crates;
+        (self.imports.deps())
+            .is_none_or(|d| d.has_local() || crates.iter().any(|c| d.depends_on(c)))
     }
 
     /// The method a call path names, if it comes from a framework (`post`, `web::post`,

@@ -50,9 +50,6 @@ pub(crate) fn summarize_file(
         triggers: &cat.names().triggers,
         scratch: Scratch::default(),
         configured_timeout: None,
-        framework_in_reach: imports
-            .deps()
-            .is_none_or(|d| d.has_local() || cat.frameworks.crates.iter().any(|c| d.depends_on(c))),
     };
     s.scratch.state = super::evidence::file_state(&file.items, cat);
     s.scratch.mail = imports_mail(imports, cat);
@@ -130,11 +127,6 @@ struct Summarizer<'a> {
     /// The line of a timeout layer given a configuration's field
     /// ([`layers::LayerTimeout::Configured`]), until the file is known to register routes.
     configured_timeout: Option<u32>,
-    /// Whether a framework can be in reach of a path into the crate itself: the
-    /// package depends on one, or on a package of the run (which may re-export one),
-    /// or its manifest is unknown. A command-line tool's own `api::get(request)`
-    /// (`crate::api::get`) is no method router (jira-terminal).
-    framework_in_reach: bool,
 }
 
 /// An abstract value of an expression.
