@@ -11,6 +11,7 @@ use super::{
 };
 use crate::extract::rust::facts::{FnFact, Origin};
 use crate::extract::rust::front::target::is_wasm_only;
+use crate::extract::rust::front::test_code::test_fn_name;
 
 impl<'ast> Visitor<'_, '_> {
     /// Runs `f` with the code under `attrs` marked as WebAssembly-only when a `cfg`
@@ -29,13 +30,16 @@ impl<'ast> Visitor<'_, '_> {
     }
 
     pub(super) fn item_fn(&mut self, f: &'ast syn::ItemFn) {
-        if is_skipped_fn(&f.attrs, &f.sig.ident) {
+        if is_skipped_fn(&f.attrs) {
             return;
         }
         if self.facts.binary_root && f.sig.ident == "main" && self.fn_name.is_none() {
             self.facts.command_gates = gates::command_gates(&f.block);
         }
         let key = f.sig.ident.to_string();
+        if test_fn_name(&key) {
+            return;
+        }
         let host = called_by_host(&f.attrs, &f.sig);
         let saved = std::mem::replace(&mut self.host_called, host);
         self.wasm_scope(&f.attrs, |v| v.fn_body(key, &f.sig, &f.block));
@@ -70,13 +74,16 @@ impl<'ast> Visitor<'_, '_> {
     }
 
     pub(super) fn impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-        if is_skipped_fn(&f.attrs, &f.sig.ident) {
+        if is_skipped_fn(&f.attrs) {
             return;
         }
         let name = match &self.impl_type {
             Some(t) => format!("{t}::{}", f.sig.ident),
             None => f.sig.ident.to_string(),
         };
+        if test_fn_name(name.rsplit("::").next().unwrap_or_default()) {
+            return;
+        }
         let host = self.trait_impl || called_by_host(&f.attrs, &f.sig);
         let saved = std::mem::replace(&mut self.host_called, host);
         self.wasm_scope(&f.attrs, |v| v.fn_body(name, &f.sig, &f.block));

@@ -34,17 +34,25 @@ struct Finder<'c, 'a> {
     facts: Vec<RetryFact>,
 }
 
+impl Finder<'_, '_> {
+    /// The retry strategies one function's body runs, unless it is named for tests.
+    fn body(&mut self, sig: &syn::Signature, block: &syn::Block) {
+        let found = super::strategies::in_body(self.ctx, block);
+        if !found.is_empty() && !super::loops::named_for_tests(sig) {
+            self.facts.extend(found);
+        }
+    }
+}
+
 impl<'ast> Visit<'ast> for Finder<'_, '_> {
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-        if !is_skipped_fn(&f.attrs, &f.sig.ident) {
-            self.facts
-                .extend(super::strategies::in_body(self.ctx, &f.block));
+        if !is_skipped_fn(&f.attrs) {
+            self.body(&f.sig, &f.block);
         }
     }
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-        if !is_skipped_fn(&f.attrs, &f.sig.ident) {
-            self.facts
-                .extend(super::strategies::in_body(self.ctx, &f.block));
+        if !is_skipped_fn(&f.attrs) {
+            self.body(&f.sig, &f.block);
         }
     }
     fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
