@@ -316,7 +316,14 @@ impl Visitor<'_, '_> {
         (h, made)
     }
 
+    /// A request future bound by `let` (`fut`), or a request not yet sent and sent
+    /// in place (`request.send()`, after `let request = client.get(url)`), handed to
+    /// a timeout wrapper: the request runs under it.
     pub(super) fn wrap_pending(&mut self, arg: &Expr) {
+        let mut arg = arg;
+        while let Expr::MethodCall(m) = arg {
+            arg = &m.receiver;
+        }
         let Expr::Path(p) = arg else { return };
         let Some(name) = p.path.get_ident() else {
             return;
