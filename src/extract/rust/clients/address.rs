@@ -73,11 +73,18 @@ impl Visitor<'_, '_> {
         let target = local_arg(m.args.iter())
             .or_else(|| m.args.iter().find_map(|a| self.own_listener(a)))
             .or_else(|| self.address_of(m.args.first()?));
+        self.destination(m.args.first()?, target)
+    }
+
+    /// The address argument `first` names, given what [`Self::address_of`] made of it
+    /// (`target`): a local address or a constant as it is, else a host written from a
+    /// field ([`Target::HostField`]) or an address a function returns
+    /// ([`Target::Returned`]), each with `target` as what it is otherwise.
+    pub(super) fn destination(&mut self, first: &Expr, target: Option<Target>) -> Option<Target> {
         match target {
             Some(Target::Local(w)) if w != "a health probe" => Some(Target::Local(w)),
             Some(t @ Target::Const(_)) => Some(t),
             t => {
-                let first = m.args.first()?;
                 if let Some(field) = self.host_field(first) {
                     return Some(Target::HostField {
                         field,

@@ -206,8 +206,13 @@ impl Visitor<'_, '_> {
         match role? {
             (PathRole::Constructor(api), path) | (PathRole::Request(api), path) => {
                 // `reqwest::get(&url)` after `let url = format!("http://127.0.0.1:{p}/..")`.
+                // `WalletClient::connect(self.adapter.grpc_address())`: what an address
+                // function returns, resolved at the link step.
                 let target = match c.args.first() {
-                    Some(first) => self.address_of(first),
+                    Some(first) => {
+                        let target = self.address_of(first);
+                        self.destination(first, target)
+                    }
                     None => None,
                 };
                 // `Client::new()` in the branch where the address is this host's.

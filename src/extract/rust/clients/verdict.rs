@@ -5,7 +5,7 @@
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use super::bound::Addresses;
+use super::bound::{resolve, Addresses};
 pub(super) use super::eval::Req;
 use super::eval::{eval_chains, Eval, Found};
 use super::handed::{handed_bound, Handed};
@@ -162,11 +162,12 @@ pub(super) fn judge_client(
     let unbounded = unbounded_reason(&own, &site_evals, api, origin.is_some()).map(here);
     // `reqwest::get(format!("http://{host}:{port}/health"))`: the construction's own
     // address is local.
-    let own_local = match target {
+    let target = target.and_then(|t| resolve(t, bound));
+    let own_local = match &target {
         Some(Target::Local(why)) => Some(why.clone()),
         _ => None,
     };
-    let target = target
+    let target = (target.as_ref())
         .and_then(|t| target_text(t, consts, file))
         .or_else(|| one_request_target(&requests, consts));
     let covered = match disabled {
