@@ -176,11 +176,19 @@ fn bound_elsewhere<'w>(
         };
         let bound = |f| use_path(f, name);
         // The modules re-exporting the candidate (`d3/mod.rs`: `pub use
-        // metadata::get_metadata`): an import from one (`use super::get_metadata`)
+        // metadata::get_metadata`, or all of its module: valheim-docker's `mods/mod.rs`,
+        // `pub use valheim_plus::*`): an import from one (`use super::get_metadata`)
         // names the same function.
         let at = |i: usize| path_of.get(&i).copied();
+        let glob_of_home = |f: &FileFacts, at: Option<&Path>| {
+            (f.routes.uses.lines().filter_map(|l| l.strip_prefix("* ")))
+                .any(|g| module_of(&format!("{g}::*"), at) == Some(module))
+        };
         let reexports: HashSet<&str> = (files.iter().filter(|x| x.0 != home))
-            .filter(|x| bound(&x.1).and_then(|p| module_of(p, at(x.0))) == Some(module))
+            .filter(|x| {
+                bound(&x.1).and_then(|p| module_of(p, at(x.0))) == Some(module)
+                    || glob_of_home(&x.1, at(x.0))
+            })
             .filter_map(|x| path_of.get(&x.0).map(|p| module_name(p)))
             .collect();
         for (i, f) in files.iter().map(|x| (x.0, &x.1)) {
