@@ -21,8 +21,8 @@ use crate::source::SourceFile;
 mod packages;
 
 use packages::{
-    assign_packages, inherit_from_roots, own_workspace_programs, package_test_support,
-    workspace_root,
+    app_components, assign_packages, inherit_from_roots, own_workspace_programs,
+    package_test_support, workspace_root,
 };
 
 /// What Rust files need besides their text: the catalogue, and the package (nearest
@@ -101,6 +101,7 @@ impl Extractor {
             .map(|(_, deps)| deps.as_ref().map_or(0, Deps::fingerprint))
             .collect();
         let test_support = package_test_support(&packages, &package_roots, &roots);
+        app_components(&mut packages, &package_roots, &test_support);
         Extractor {
             catalog,
             test_support,

@@ -9,8 +9,11 @@
 //! as tests, inline test modules): not called, not passed as a value, not named in a
 //! macro or a string (a line comment's mention is none). Asked only where the run sees
 //! every possible caller: a package of a workspace that cannot be published
-//! ([`Deps::unpublished_member`], not a plugin a host loads), in a run that holds the
-//! workspace's root manifest, or a whole program with no library ([`binaries_only`]).
+//! ([`Deps::unpublished_member`], not a plugin a host loads) or that a program of the
+//! workspace is built from ([`Deps::app_component`]: boundless's `boundless-market`,
+//! an SDK its order generator uses, whose `PinataStorageUploader::new` nothing
+//! calls), in a run that holds the workspace's root manifest, or a whole program with
+//! no library ([`binaries_only`]).
 //! A function its callers need not name is never asked: a trait's method, or one an
 //! attribute or a foreign ABI hands to a framework or host
 //! ([`ClientOrigin::host_called`]), and `main`.
@@ -130,7 +133,7 @@ pub(crate) fn dead_functions(
 /// cannot be published, in a run that holds its workspace's root (`whole`), or a whole
 /// program.
 pub(super) fn asked(deps: Option<&Deps>, files: &[PackageFile], whole: bool) -> Option<bool> {
-    let member = deps.is_some_and(|d| d.unpublished_member && !d.host_loaded);
+    let member = deps.is_some_and(|d| (d.unpublished_member || d.app_component) && !d.host_loaded);
     let closed = binaries_only(deps, files);
     (member && whole || closed).then_some(closed)
 }

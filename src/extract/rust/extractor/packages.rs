@@ -141,6 +141,44 @@ pub(super) fn own_workspace_programs(
     out
 }
 
+/// Marks the members of a workspace the run holds that a program of the workspace is
+/// built from ([`Deps::app_component`]): the packages that ship a binary, and every
+/// package of the run they depend on by path or from the workspace, directly or
+/// through others (deep-algo's `algo-trade-data`, which its `cli` uses: a library
+/// with a description and a license, publishable, whose constructors nothing calls).
+/// A workspace of libraries alone (an SDK and its helpers) has no program: its public
+/// functions are its users' to call, and stay judged. Nor is a package left out like
+/// tests (`test_support`) a program: hyperswitch's SDK, which only its smoke test
+/// drives, is its users'.
+pub(super) fn app_components(
+    packages: &mut [(PathBuf, Option<Deps>)],
+    package_roots: &[Option<(PathBuf, &String)>],
+    test_support: &[bool],
+) {
+    let index: HashMap<&str, usize> = (packages.iter().enumerate())
+        .filter_map(|(i, (_, d))| Some((d.as_ref()?.own_name()?, i)))
+        .collect();
+    let mut marked = vec![false; packages.len()];
+    let mut stack: Vec<usize> = (packages.iter().enumerate())
+        .filter(|(i, (m, d))| !test_support[*i] && has_binary(m, d.as_ref()))
+        .map(|(i, _)| i)
+        .collect();
+    while let Some(i) = stack.pop() {
+        if std::mem::replace(&mut marked[i], true) {
+            continue;
+        }
+        let Some(deps) = &packages[i].1 else { continue };
+        let local = deps.path_deps.iter().chain(&deps.workspace_deps);
+        let next = local.filter_map(|p| index.get(p.as_str()));
+        stack.extend(next.filter(|&&j| !marked[j] && !test_support[j]));
+    }
+    for (((_, deps), root), marked) in packages.iter_mut().zip(package_roots).zip(marked) {
+        if let Some(deps) = deps.as_mut().filter(|_| marked && root.is_some()) {
+            deps.app_component = true;
+        }
+    }
+}
+
 /// Whether the package of manifest `m` ships a binary: a `[[bin]]`, `src/main.rs` or
 /// `src/bin/`.
 fn has_binary(m: &Path, deps: Option<&Deps>) -> bool {

@@ -51,6 +51,13 @@ pub struct Deps {
     /// version, or no description or no license, which crates.io requires of every
     /// upload. Only the workspace's own packages can use it.
     pub unpublished_member: bool,
+    /// A member of a workspace the run holds (its root manifest is among the run's)
+    /// that a program of the workspace is built from: it ships a binary, or a package
+    /// of the run that ships one depends on it (by path or from the workspace),
+    /// directly or through other packages of the run. Set by the extractor
+    /// (`app_components`). Its functions nothing in the workspace calls are run by no
+    /// program of the repository, whether or not it can be published.
+    pub app_component: bool,
     /// Its own manifest says it cannot be published (as above, without the
     /// workspace): a member the workspace's root lists is then an unpublished member
     /// although it inherits nothing (the extractor reads the root's `members`).
@@ -227,6 +234,7 @@ pub fn read_deps(text: &str) -> Result<Deps, toml::de::Error> {
         build_deps,
         test_feature_deps,
         unpublished_member,
+        app_component: false,
         unpublishable,
         host_loaded,
         wasm_module,
