@@ -36,6 +36,9 @@ impl Visitor<'_, '_> {
     /// part, `"http://"` or the health probe of `format!("http://{binding}/health")`,
     /// says less).
     pub(super) fn address_of(&mut self, e: &Expr) -> Option<Target> {
+        if let Expr::If(_) | Expr::Match(_) = e {
+            return self.local_every_branch(e);
+        }
         match target_of(e) {
             Some(Target::Local(why)) if why != "a health probe" => Some(Target::Local(why)),
             Some(t @ Target::Const(_)) => Some(t),
@@ -43,6 +46,27 @@ impl Visitor<'_, '_> {
                 .or_else(|| self.local_target(e))
                 .or(written),
         }
+    }
+
+    /// The local address an `if` or a `match` gives whichever branch runs: temps's
+    /// import check, `if password.is_empty() { format!("redis://localhost:{}", port) }
+    /// else { format!("redis://:{}@localhost:{}", pw, port) }`. None when a branch
+    /// gives another address, or none it can name (an `if` without `else`).
+    fn local_every_branch(&mut self, e: &Expr) -> Option<Target> {
+        let mut tails: Vec<&Expr> = Vec::new();
+        if !branch_tails(e, &mut tails) {
+            return None;
+        }
+        let mut first = None;
+        for tail in tails {
+            match self.address_of(tail) {
+                Some(Target::Local(why)) => {
+                    first.get_or_insert(Target::Local(why));
+                }
+                _ => return None,
+            }
+        }
+        first
     }
 
     /// An address of this program's own listener an expression names
@@ -268,4 +292,26 @@ pub(super) fn same_text(method: &syn::Ident) -> bool {
 pub(super) fn has_word(name: &str, words: &[&str]) -> bool {
     name.split('_')
         .any(|w| words.iter().any(|x| w.eq_ignore_ascii_case(x)))
+}
+
+/// The values `e` may give, into `out`: each branch's of an `if` (with `else`) or a
+/// `match`, a block's tail's, else `e` itself. False when a branch's value is not its
+/// block's tail expression (an `if` without `else`, a block ending in a statement).
+fn branch_tails<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) -> bool {
+    let tail = |b: &'e syn::Block, out: &mut Vec<&'e Expr>| match b.stmts.last() {
+        Some(syn::Stmt::Expr(t, None)) => branch_tails(t, out),
+        _ => false,
+    };
+    match e {
+        Expr::If(i) => match &i.else_branch {
+            Some((_, other)) => tail(&i.then_branch, out) && branch_tails(other, out),
+            None => false,
+        },
+        Expr::Match(m) => m.arms.iter().all(|a| branch_tails(&a.body, out)),
+        Expr::Block(b) => tail(&b.block, out),
+        _ => {
+            out.push(e);
+            true
+        }
+    }
 }
