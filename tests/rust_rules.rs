@@ -312,9 +312,12 @@ fn saying<'a>(findings: &'a [(String, String)], words: &str) -> Vec<&'a str> {
 fn a_streamed_response_gets_per_read_timeout_advice() {
     let timeouts = fail_timeout_findings();
     assert_eq!(
-        saying(&timeouts, "`connect_timeout`, `read_timeout`"),
+        saying(
+            &timeouts,
+            "`connect_timeout`, and `read_timeout` from reqwest 0.12.4"
+        ),
         ["orders/src/assistant.rs:7"],
-        "only the client read as a stream gets the advice"
+        "only the client read as a stream gets the advice, in its library's words"
     );
     assert!(timeouts.len() > 1, "other clients are reported without it");
 }

@@ -86,6 +86,11 @@ pub struct ClientApi {
     /// rather than "no timeout by default".
     #[serde(default)]
     pub partial_default: Option<String>,
+    /// How to bound a client whose response is read as a stream, which a total
+    /// timeout would cut, in the library's words (reqwest's `connect_timeout` and
+    /// `read_timeout`, the latter only from 0.12.4). Absent: advice naming no method.
+    #[serde(default)]
+    pub streaming_advice: Option<String>,
     /// Types of a request built but not sent (`RequestBuilder`): a function declared
     /// to return one hands the request to its caller, who sends it. Its request
     /// methods are not call sites of their own when the client is sent from

@@ -100,8 +100,9 @@ pub(super) struct ClientSite<'a> {
 /// How a client built or used under a timeout wrapper is bounded.
 const WRAPPED: &str = "used under a timeout wrapper";
 
-/// The advice for a client whose requests read a streamed response.
-const STREAMING: &str = "; its response is read as a stream, which a total `timeout` would cut: bound the connection and each read instead (`connect_timeout`, `read_timeout`)";
+/// The advice for a client whose requests read a streamed response, when its
+/// catalogue entry gives no `streaming-advice` of its own.
+const STREAMING: &str = "bound connecting and each read instead (a connect timeout, and a read timeout or a deadline around each read)";
 
 /// The client's fact node, the requests made from it, and whether the client as a
 /// whole is guarded by a breaker.
@@ -200,7 +201,7 @@ pub(super) fn judge_client(
     let mut node = client_node(api, span, constructor, covered, disabled, target);
     mark_node(
         &mut node,
-        span,
+        (api, span),
         unbounded,
         local,
         connect_only,
@@ -215,7 +216,7 @@ pub(super) fn judge_client(
 /// made from it reads a streamed response (in one of the `streaming` functions).
 fn mark_node(
     node: &mut Node,
-    span: Span,
+    (api, span): (&ClientApi, Span),
     unbounded: Option<(Span, String)>,
     local: Option<String>,
     connect_only: Option<String>,
@@ -235,7 +236,11 @@ fn mark_node(
             .iter()
             .any(|r| r.in_fn.as_deref().is_some_and(|f| streaming.contains(f)));
         if streams {
-            fields.push(entry("streaming", scalar(STREAMING, span)));
+            let advice = api.streaming_advice.as_deref().unwrap_or(STREAMING);
+            let text = format!(
+                "; its response is read as a stream, which a total `timeout` would cut: {advice}"
+            );
+            fields.push(entry("streaming", scalar(text, span)));
         }
     }
 }
