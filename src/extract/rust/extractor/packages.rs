@@ -143,8 +143,8 @@ pub(super) fn own_workspace_programs(
 
 /// Marks the members of a workspace the run holds that a program of the workspace is
 /// built from ([`Deps::app_component`]): the packages that ship a binary, and every
-/// package of the run they depend on by path or from the workspace, directly or
-/// through others (deep-algo's `algo-trade-data`, which its `cli` uses: a library
+/// package of the same workspace they depend on by path or from the workspace,
+/// directly or through others (deep-algo's `algo-trade-data`, which its `cli` uses: a library
 /// with a description and a license, publishable, whose constructors nothing calls).
 /// A workspace of libraries alone (an SDK and its helpers) has no program: its public
 /// functions are its users' to call, and stay judged. Nor is a package left out like
@@ -155,8 +155,10 @@ pub(super) fn app_components(
     package_roots: &[Option<(PathBuf, &String)>],
     test_support: &[bool],
 ) {
-    let index: HashMap<&str, usize> = (packages.iter().enumerate())
-        .filter_map(|(i, (_, d))| Some((d.as_ref()?.own_name()?, i)))
+    // By workspace root and name: two workspaces of a run may each have a `common`.
+    let root_of = |i: usize| package_roots[i].as_ref().map(|(r, _)| r.as_path());
+    let index: HashMap<(Option<&Path>, &str), usize> = (packages.iter().enumerate())
+        .filter_map(|(i, (_, d))| Some(((root_of(i), d.as_ref()?.own_name()?), i)))
         .collect();
     let mut marked = vec![false; packages.len()];
     let mut stack: Vec<usize> = (packages.iter().enumerate())
@@ -169,7 +171,7 @@ pub(super) fn app_components(
         }
         let Some(deps) = &packages[i].1 else { continue };
         let local = deps.path_deps.iter().chain(&deps.workspace_deps);
-        let next = local.filter_map(|p| index.get(p.as_str()));
+        let next = local.filter_map(|p| index.get(&(root_of(i), p.as_str())));
         stack.extend(next.filter(|&&j| !marked[j] && !test_support[j]));
     }
     for (((_, deps), root), marked) in packages.iter_mut().zip(package_roots).zip(marked) {

@@ -53,8 +53,8 @@ pub struct Deps {
     pub unpublished_member: bool,
     /// A member of a workspace the run holds (its root manifest is among the run's)
     /// that a program of the workspace is built from: it ships a binary, or a package
-    /// of the run that ships one depends on it (by path or from the workspace),
-    /// directly or through other packages of the run. Set by the extractor
+    /// of the workspace that ships one depends on it (by path or from the workspace),
+    /// directly or through other packages of the workspace. Set by the extractor
     /// (`app_components`). Its functions nothing in the workspace calls are run by no
     /// program of the repository, whether or not it can be published.
     pub app_component: bool,
