@@ -130,8 +130,9 @@ pub(crate) fn dead_functions(
 
 /// Whether the run sees every caller of package `files`' functions, and then whether
 /// the package is closed (binaries only, [`binaries_only`]): a workspace member that
-/// cannot be published, in a run that holds its workspace's root (`whole`), or a whole
-/// program.
+/// cannot be published or that a program of the workspace is built from
+/// ([`Deps::app_component`]), in a run that holds its workspace's root (`whole`), or a
+/// whole program.
 pub(super) fn asked(deps: Option<&Deps>, files: &[PackageFile], whole: bool) -> Option<bool> {
     let member = deps.is_some_and(|d| (d.unpublished_member || d.app_component) && !d.host_loaded);
     let closed = binaries_only(deps, files);
@@ -185,7 +186,7 @@ fn bound_elsewhere<'w>(
         let at = |i: usize| path_of.get(&i).copied();
         let glob_of_home = |f: &FileFacts, at: Option<&Path>| {
             (f.routes.uses.lines().filter_map(|l| l.strip_prefix("* ")))
-                .any(|g| module_of(&format!("{g}::*"), at) == Some(module))
+                .any(|g| g.rsplit("::").next().and_then(|m| named_module(m, at)) == Some(module))
         };
         let reexports: HashSet<&str> = (files.iter().filter(|x| x.0 != home))
             .filter(|x| {
@@ -232,7 +233,13 @@ fn use_path<'f>(f: &'f FileFacts, name: &str) -> Option<&'f str> {
 /// named from the file `at` that writes it: `self::` is the file's module, `super::`
 /// its parent (`d3` for `use super::get` in `d3/offchain.rs`).
 fn module_of<'p>(path: &'p str, at: Option<&'p Path>) -> Option<&'p str> {
-    match path.rsplit("::").nth(1)? {
+    named_module(path.rsplit("::").nth(1)?, at)
+}
+
+/// The module a path segment names from the file `at` ([`module_of`]): `self`,
+/// `super` and `crate` resolved, any other segment as it is.
+fn named_module<'p>(segment: &'p str, at: Option<&'p Path>) -> Option<&'p str> {
+    match segment {
         "self" => at.map(module_name),
         "super" => {
             let at = at?;
