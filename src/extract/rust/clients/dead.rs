@@ -7,7 +7,9 @@
 //! A function a client is built in is dead when its name appears, as a whole word, in
 //! no Rust file of the run but once (its definition), test code aside (files left out
 //! as tests, inline test modules): not called, not passed as a value, not named in a
-//! macro or a string (a line comment's mention is none). Asked only where the run sees
+//! macro or a string (a line comment's mention is none), or named only in the bodies
+//! of functions that are dead in turn ([`super::dead_callers`]: coreyja.com's
+//! `create_linear_client`, whose one caller `get_standup_data` nothing calls). Asked only where the run sees
 //! every possible caller: a package of a workspace that cannot be published
 //! ([`Deps::unpublished_member`], not a plugin a host loads) or that a program of the
 //! workspace is built from ([`Deps::app_component`]: boundless's `boundless-market`,
@@ -28,7 +30,8 @@
 //! definition (`fn name(&self)`): moly-sync's `test_connection`, which nothing calls
 //! though two types have functions of that name ([`free_fn_mentions`]).
 //!
-//! The text is read only for the functions no body of the run calls by name. Known
+//! The text is read only for the functions no running body of the run reaches by
+//! name through the call graph, and their callers. Known
 //! limits: a function whose name a macro builds (`paste!`) has no caller by name and is
 //! taken; a name shared with any other word of the run (a method `connect` beside
 //! another type's) keeps the function judged, as does a caller only a file left out
@@ -42,9 +45,11 @@ use std::path::Path;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+use super::dead_callers;
 use super::link_key::fn_name;
-use super::test_only::{client_fns, drop_called};
+use super::test_only::{client_fns, free_calls};
 use crate::extract::rust::extractor::module_name;
+use crate::extract::rust::routes::FnInfo;
 use crate::extract::rust::{Deps, FileFacts};
 
 /// One file of a package: (candidate index, facts).
@@ -61,40 +66,23 @@ pub(crate) fn dead_functions(
     rust_files: &[(usize, &Path)],
 ) -> Vec<HashSet<String>> {
     let mut out = vec![HashSet::default(); packages.len()];
-    let mut wanted: HashSet<&str> = HashSet::default();
-    // Each wanted free function's file (candidate index), when one file defines it.
-    let mut homes: HashMap<&str, Option<usize>> = HashMap::default();
-    // Where each wanted name's callers can be: `None`, any file of the run; else the
-    // files of the binaries-only packages that want it (no other crate can call in).
-    let mut scopes: HashMap<&str, Option<HashSet<usize>>> = HashMap::default();
-    for (j, (deps, files)) in packages.iter().enumerate() {
-        let Some(closed) = asked(*deps, files, whole[j]) else {
-            continue;
-        };
+    let closed: Vec<Option<bool>> = (packages.iter().enumerate())
+        .map(|(j, (deps, files))| asked(*deps, files, whole[j]))
+        .collect();
+    let mut q = Questions::default();
+    for (j, (_, files)) in packages.iter().enumerate() {
+        let Some(closed) = closed[j] else { continue };
         for (file, c, key) in client_fns(files) {
             if c.host_called || key.starts_with("static ") {
                 continue;
             }
             if let Some(name) = fn_name(key).filter(|n| *n != "main") {
                 out[j].insert(name.to_string());
-                wanted.insert(name);
-                let scope = scopes
-                    .entry(name)
-                    .or_insert_with(|| closed.then(HashSet::default));
-                if let Some(scope) = scope.as_mut().filter(|_| closed) {
-                    scope.extend(files.iter().map(|(i, _)| *i));
-                } else {
-                    *scope = None;
-                }
-                let home = (!key.contains("::")).then_some(file);
-                let entry = homes.entry(name).or_insert(home);
-                if *entry != home {
-                    *entry = None;
-                }
+                q.add(name, !key.contains("::"), file, (closed, files));
             }
         }
     }
-    if wanted.is_empty() {
+    if q.names.is_empty() {
         return out;
     }
     let all: Vec<&(usize, FileFacts)> = packages
@@ -103,29 +91,131 @@ pub(crate) fn dead_functions(
         .chain(tests)
         .collect();
     let path_of: HashMap<usize, &Path> = rust_files.iter().copied().collect();
-    let elsewhere = bound_elsewhere(&homes, &all, &path_of);
-    // A name some judged body calls is not dead: no text to read. Test code's calls
+    let mut elsewhere = bound_elsewhere(&q.homes, &all, &path_of);
+    // A name some running body calls is not dead: no text to read. Test code's calls
     // do not count: a function only tests run is never run by the program.
-    let other = |n: &str, i: usize| elsewhere.get(n).is_some_and(|s| s.contains(&i));
-    let judged = packages.iter().flat_map(|(_, files)| files.iter());
-    let free = |n: &str| homes.get(n).is_some_and(Option::is_some);
-    drop_called(&mut wanted, judged, &other, &free);
+    let asked: Vec<bool> = closed.iter().map(Option::is_some).collect();
+    let (unreached, callers) = {
+        let other = |n: &str, i: usize| elsewhere.get(n).is_some_and(|s| s.contains(&i));
+        let free = |n: &str| q.homes.get(n).is_some_and(Option::is_some);
+        let edge =
+            |info: &FnInfo, n: &str, i: usize| !other(n, i) && (!free(n) || free_calls(info, n));
+        dead_callers::unreached(packages, &asked, &q.names, &edge)
+    };
+    q.names = unreached;
+    let before = q.homes.clone();
+    for &(j, i, info) in &callers {
+        let closed = closed[j] == Some(true);
+        q.add(&info.name, info.owner.is_none(), i, (closed, packages[j].1));
+    }
+    // A caller may share a wanted function's name (`api::quote` calling a client's
+    // maker beside `report::quote` building one): the name then has no one home,
+    // and where it was bound elsewhere no longer holds.
+    let new_homes: HashMap<&str, Option<usize>> = (q.homes.iter())
+        .filter(|(n, h)| before.get(*n) != Some(*h))
+        .map(|(n, h)| (*n, *h))
+        .collect();
+    elsewhere.retain(|n, _| !new_homes.contains_key(n));
+    elsewhere.extend(bound_elsewhere(&new_homes, &all, &path_of));
     let test_code = TestCode::of(packages, tests);
     // What each file's `use`s bind: a re-export (`pub use pipeline::{inlet, outlet}`
     // in `services/mod.rs`) names a function without calling it.
     let uses: HashMap<usize, &str> = all.iter().map(|(i, f)| (*i, &*f.routes.uses)).collect();
-    let named_once = named_once(
-        &wanted,
-        &scopes,
-        rust_files,
-        (&elsewhere, &uses),
-        &test_code,
-        &free,
-    );
+    let free = |n: &str| q.homes.get(n).is_some_and(Option::is_some);
+    let mentions = mentions(&q, rust_files, (&elsewhere, &uses), &test_code, &free);
+    let dead = only_in_dead_bodies(&q, &mentions, packages, &free);
     for set in &mut out {
-        set.retain(|n| named_once.contains(n.as_str()));
+        set.retain(|n| dead.contains(n.as_str()));
     }
     out
+}
+
+/// The functions a dead-code question is asked about, by name.
+#[derive(Default)]
+struct Questions<'p> {
+    names: HashSet<&'p str>,
+    /// Each free function's file (candidate index), when one file defines it.
+    homes: HashMap<&'p str, Option<usize>>,
+    /// Where each name's callers can be: `None`, any file of the run; else the files
+    /// of the binaries-only packages that define it (no other crate can call in).
+    scopes: HashMap<&'p str, Option<HashSet<usize>>>,
+    /// The files defining each.
+    defined_in: HashMap<&'p str, HashSet<usize>>,
+}
+
+impl<'p> Questions<'p> {
+    /// Asks about `name`, defined in `file` as a free function or not (`free`), of a
+    /// package closed or not (binaries only) whose files are `files`.
+    fn add(&mut self, name: &'p str, free: bool, file: usize, package: (bool, &[PackageFile])) {
+        let (closed, files) = package;
+        self.names.insert(name);
+        let scope = (self.scopes.entry(name)).or_insert_with(|| closed.then(HashSet::default));
+        if let Some(scope) = scope.as_mut().filter(|_| closed) {
+            scope.extend(files.iter().map(|(i, _)| *i));
+        } else {
+            *scope = None;
+        }
+        let home = free.then_some(file);
+        let entry = self.homes.entry(name).or_insert(home);
+        if *entry != home {
+            *entry = None;
+        }
+        self.defined_in.entry(name).or_default().insert(file);
+    }
+}
+
+/// Of the names asked about, those whose every mention (`mentions`: file, byte) but
+/// a method's definition lies in the body of a function of such a name: the
+/// greatest set that holds, found by starting from all and dropping the names with
+/// a mention outside until none is dropped (a function only dead functions call is
+/// dead, whichever order they are met in; two that call each other and nothing else
+/// are both dead).
+fn only_in_dead_bodies<'p>(
+    q: &Questions<'p>,
+    mentions: &HashMap<&'p str, Mentions>,
+    packages: &[(Option<&Deps>, &[PackageFile])],
+    free: &dyn Fn(&str) -> bool,
+) -> HashSet<&'p str> {
+    let facts: HashMap<usize, &FileFacts> = (packages.iter())
+        .flat_map(|(_, files)| files.iter().map(|(i, f)| (*i, f)))
+        .collect();
+    // Per file, the bodies of the functions asked about: (start, end, name).
+    let mut bodies: HashMap<usize, Vec<(usize, usize, &str)>> = HashMap::default();
+    for (&n, files) in &q.defined_in {
+        for (i, f) in files.iter().filter_map(|i| Some((*i, facts.get(i)?))) {
+            let named =
+                (f.routes.fns.iter()).filter(|x| x.name == n && !(free(n) && x.owner.is_some()));
+            let spans = named.map(|x| (x.body.0 as usize, x.body.1 as usize, n));
+            bodies.entry(i).or_default().extend(spans);
+        }
+    }
+    let mut dead: HashSet<&str> = (mentions.iter())
+        .filter(|(_, m)| m.is_some())
+        .map(|(n, _)| *n)
+        .collect();
+    loop {
+        let in_dead = |i: usize, at: usize| {
+            (bodies.get(&i).into_iter().flatten())
+                .any(|&(s, e, m)| (s..e).contains(&at) && dead.contains(m))
+        };
+        let live = |n: &str| {
+            let at = mentions
+                .get(n)
+                .and_then(Option::as_ref)
+                .into_iter()
+                .flatten();
+            at.filter(|&&(i, at)| !in_dead(i, at)).count()
+        };
+        let alive: Vec<&str> = (dead.iter().copied())
+            .filter(|n| live(n) != usize::from(!free(n)))
+            .collect();
+        if alive.is_empty() {
+            return dead;
+        }
+        for n in alive {
+            dead.remove(n);
+        }
+    }
 }
 
 /// Whether the run sees every caller of package `files`' functions, and then whether
@@ -150,6 +240,13 @@ fn binaries_only(deps: Option<&Deps>, files: &[PackageFile]) -> bool {
     if deps.is_none_or(|d| d.lib_path.is_some() || d.host_loaded) {
         return false;
     }
+    !files.iter().any(|(_, f)| f.library_root) && runs_main(files)
+}
+
+/// Whether the package's files hold a binary root and each defines a `main` that
+/// calls something: a whole program, not a fragment of one (a snippet, a sketch, a
+/// stub: `fn main() {}`), whose callers are not written or not in the run.
+fn runs_main(files: &[PackageFile]) -> bool {
     let defines_main = |f: &FileFacts| {
         (f.routes.fns.iter()).any(|i| {
             let calls = i.calls().iter().next().is_some() || i.fn_calls().iter().next().is_some();
@@ -157,9 +254,7 @@ fn binaries_only(deps: Option<&Deps>, files: &[PackageFile]) -> bool {
         })
     };
     let mut roots = files.iter().filter(|(_, f)| f.binary_root).peekable();
-    roots.peek().is_some()
-        && !files.iter().any(|(_, f)| f.library_root)
-        && roots.all(|(_, f)| defines_main(f))
+    roots.peek().is_some() && roots.all(|(_, f)| defines_main(f))
 }
 
 /// Per wanted free function (`homes`: its one defining file), the files whose
@@ -294,65 +389,84 @@ impl<'f> TestCode<'f> {
     }
 }
 
-/// Of `names`, those that appear as a whole word exactly once in all of `files`
-/// (candidate index, path) outside test code (a free function's name, `free`: never
-/// but where it is defined, [`free_fn_mentions`]), not counting a file where the name is
-/// another function's (`elsewhere`) or one outside the name's scope (`scopes`: the
-/// files of its closed packages, where it has one), nor the mention a file's `use`
-/// makes of a name it binds (`uses`, [`FileRoutes::uses`]: an import or re-export
-/// calls nothing; a caller names the function again where it calls it).
+/// Where each name asked about is mentioned as a whole word in all of `files`
+/// (candidate index, path): (file, byte of the text after a byte order mark), or
+/// `None` when too often to be dead. Not counted: test code, a free function's
+/// definition and what cannot name it ([`free_fn_mentions`]), a file where the name
+/// is another function's (`elsewhere`) or one outside the name's scope (`scopes`:
+/// the files of its closed packages, where it has one), nor the first mention in a
+/// file whose `use` binds the name (`uses`, [`FileRoutes::uses`]: an import or
+/// re-export calls nothing; a caller names the function again where it calls it).
 ///
 /// [`FileRoutes::uses`]: crate::extract::rust::routes::FileRoutes
-fn named_once<'w>(
-    names: &HashSet<&'w str>,
-    scopes: &HashMap<&str, Option<HashSet<usize>>>,
+fn mentions<'w>(
+    q: &Questions<'w>,
     files: &[(usize, &Path)],
     (elsewhere, uses): (&HashMap<&str, HashSet<usize>>, &HashMap<usize, &str>),
     tests: &TestCode,
     free: &(dyn Fn(&str) -> bool + Sync),
-) -> HashSet<&'w str> {
-    let names: Vec<&str> = names.iter().copied().collect();
-    if names.is_empty() {
-        return HashSet::default();
-    }
+) -> HashMap<&'w str, Mentions> {
+    let mut names: Vec<&str> = q.names.iter().copied().collect();
+    names.sort_unstable();
     let finders: Vec<memchr::memmem::Finder> =
         names.iter().map(memchr::memmem::Finder::new).collect();
-    let counts = files
+    let in_scope = |n: &str, i: usize| {
+        (q.scopes.get(n)).is_none_or(|s| s.as_ref().is_none_or(|s| s.contains(&i)))
+    };
+    let per_file: Vec<Vec<Mentions>> = files
         .par_iter()
         .map(|&(i, path)| {
-            let in_scope =
-                |n: &str| (scopes.get(n)).is_none_or(|s| s.as_ref().is_none_or(|s| s.contains(&i)));
-            if tests.files.contains(&i) || !names.iter().any(|n| in_scope(n)) {
-                return vec![0; names.len()];
+            if tests.files.contains(&i) || !names.iter().any(|n| in_scope(n, i)) {
+                return vec![Some(Vec::new()); names.len()];
             }
             let text = std::fs::read(path).unwrap_or_default();
+            let bom = if text.starts_with(b"\xEF\xBB\xBF") {
+                3
+            } else {
+                0
+            };
             let in_test = tests.in_test(i, &text);
             let other = |n: &str| elsewhere.get(n).is_some_and(|s| s.contains(&i));
             (finders.iter().zip(&names))
                 .map(|(f, n)| {
-                    if other(n) || !in_scope(n) {
-                        0
-                    } else {
-                        let imported = uses.get(&i).is_some_and(|u| binds(u, n));
-                        let n = match free(n) {
-                            true => free_fn_mentions(&text, f, &in_test, 2),
-                            false => whole_words(&text, f, &in_test, 3),
-                        };
-                        n.saturating_sub(usize::from(imported)).min(2)
+                    if other(n) || !in_scope(n, i) {
+                        return Some(Vec::new());
                     }
+                    let imported = uses.get(&i).is_some_and(|u| binds(u, n));
+                    let found: Vec<usize> = match free(n) {
+                        true => free_fn_mentions(&text, f, &in_test)
+                            .take(MAX_MENTIONS + 1)
+                            .collect(),
+                        false => word_starts(&text, f, &in_test)
+                            .take(MAX_MENTIONS + 1)
+                            .collect(),
+                    };
+                    let found = &found[usize::from(imported).min(found.len())..];
+                    (found.len() <= MAX_MENTIONS)
+                        .then(|| found.iter().map(|at| (i, at.saturating_sub(bom))).collect())
                 })
-                .collect::<Vec<usize>>()
+                .collect()
         })
-        .reduce(
-            || vec![0; names.len()],
-            |a, b| a.iter().zip(&b).map(|(x, y)| (x + y).min(2)).collect(),
-        );
-    (names.iter().zip(counts))
-        // A free function's definition is no mention of it: none may be left.
-        .filter(|(n, c)| *c == usize::from(!free(n)))
-        .map(|(n, _)| *n)
-        .collect()
+        .collect();
+    let mut out: HashMap<&str, Mentions> = (names.iter()).map(|n| (*n, Some(Vec::new()))).collect();
+    for file in per_file {
+        for (n, found) in names.iter().zip(file) {
+            let entry = out.get_mut(n).expect("every name has an entry");
+            match (entry.as_mut(), found) {
+                (Some(all), Some(found)) => all.extend(found),
+                _ => *entry = None,
+            }
+        }
+    }
+    out
 }
+
+/// Where a name is mentioned: (file, byte), or `None` for too often to be dead.
+type Mentions = Option<Vec<(usize, usize)>>;
+
+/// More mentions of a name in one file than this, and it is not asked about: a
+/// dead function is rarely named so often.
+const MAX_MENTIONS: usize = 16;
 
 /// Whether a file's `uses` ([`FileRoutes::uses`] lines, `name path`) bind `name`.
 ///
@@ -390,18 +504,17 @@ fn word_starts<'t>(
     })
 }
 
-/// How many of [`whole_words`]' mentions of a free function's name may name it (up
-/// to `limit`): not its definition or another's (`fn name`), not a method call or a
-/// field (`x.name`, `x\n    .name(..)`), not another type's item (`Self::name`,
-/// `Client::name`: a path whose last segment before the name is a type's, capitalised
-/// as Rust names types). A free function is reached by its name or a module's path only.
-fn free_fn_mentions(
-    text: &[u8],
-    finder: &memchr::memmem::Finder,
-    skip: &dyn Fn(usize) -> bool,
-    limit: usize,
-) -> usize {
-    let other = |at: usize| {
+/// Where [`whole_words`]' mentions of a free function's name may name it: not its
+/// definition or another's (`fn name`), not a method call or a field (`x.name`,
+/// `x\n    .name(..)`), not another type's item (`Self::name`, `Client::name`: a
+/// path whose last segment before the name is a type's, capitalised as Rust names
+/// types). A free function is reached by its name or a module's path only.
+fn free_fn_mentions<'t>(
+    text: &'t [u8],
+    finder: &'t memchr::memmem::Finder,
+    skip: &'t dyn Fn(usize) -> bool,
+) -> impl Iterator<Item = usize> + 't {
+    let other = move |at: usize| {
         let before = text[..at].trim_ascii_end();
         let word = |c: &u8| c.is_ascii_alphanumeric() || *c == b'_';
         let keyword = (before.strip_suffix(b"fn"))
@@ -417,10 +530,7 @@ fn free_fn_mentions(
         let segment = path.iter().rev().take_while(|c| word(c));
         segment.last().is_some_and(|c| c.is_ascii_uppercase())
     };
-    (word_starts(text, finder, skip))
-        .filter(|&at| !other(at))
-        .take(limit)
-        .count()
+    word_starts(text, finder, skip).filter(move |&at| !other(at))
 }
 
 /// Whether `at` follows a `//` on its line that no open string literal holds (an
@@ -446,16 +556,16 @@ mod tests {
         let none = |_| false;
         // Definitions, method calls and other types' items are not mentions of it.
         let others = b"pub async fn probe(u: &str) {}\nstore.probe();\nx\n    .probe()\nSelf::probe(a); Relay::probe(b); fn probe2() {}";
-        assert_eq!(free_fn_mentions(others, &f, &none, 2), 0);
+        assert_eq!(free_fn_mentions(others, &f, &none).count(), 0);
         // A call by name or through a module's path, or the function as a value, is.
         assert_eq!(
-            free_fn_mentions(b"sync::probe(u); probe(u)", &f, &none, 2),
+            free_fn_mentions(b"sync::probe(u); probe(u)", &f, &none).count(),
             2
         );
-        assert_eq!(free_fn_mentions(b".map(probe)", &f, &none, 2), 1);
-        assert_eq!(free_fn_mentions(b"let myfn probe", &f, &none, 2), 1);
+        assert_eq!(free_fn_mentions(b".map(probe)", &f, &none).count(), 1);
+        assert_eq!(free_fn_mentions(b"let myfn probe", &f, &none).count(), 1);
         assert_eq!(
-            free_fn_mentions(b"for i in 0..probe(u) {}", &f, &none, 2),
+            free_fn_mentions(b"for i in 0..probe(u) {}", &f, &none).count(),
             1
         );
     }

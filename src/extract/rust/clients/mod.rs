@@ -63,6 +63,7 @@ pub(crate) use listener::names_own_listener;
 /// Whether a call is local (this host, a socket): the retry analysis asks it of loops.
 pub(crate) use syntax::local_arg;
 pub(crate) mod dead;
+mod dead_callers;
 pub(crate) mod dead_paths;
 pub(crate) mod dead_types;
 pub(crate) mod test_only;

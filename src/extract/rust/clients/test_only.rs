@@ -179,7 +179,7 @@ pub(super) fn drop_called<'f>(
 /// function calls (`n(..)`, `module::n(..)`, `T::n(..)`) than its calls through a
 /// type's path can account for (`Self::n(..)`, `T::n(..)`: type calls beyond its
 /// method calls, which a variable's known type also lists, `x.n()` as `T::n`).
-fn free_calls(info: &FnInfo, n: &str) -> bool {
+pub(super) fn free_calls(info: &FnInfo, n: &str) -> bool {
     let as_fn = (info.fn_calls().iter())
         .filter(|c| called_name(c) == n)
         .count();

@@ -29,6 +29,16 @@ pub(crate) struct FnInfo {
     /// or the trait's path (`Default::default()`) may run it, where an inherent
     /// function runs only through its type's path.
     pub of_trait: bool,
+    /// Its callers need not name it: a host or framework runs it by an attribute or
+    /// a foreign ABI ([`called_by_host`]), or it is a trait's default method. The
+    /// dead-code reach never takes one for uncalled.
+    ///
+    /// [`called_by_host`]: crate::extract::rust::front::test_code::called_by_host
+    pub entry: bool,
+    /// Its body's bytes (start, end) in the parsed text (after a byte order mark):
+    /// a name mentioned there is mentioned by this function, which the dead-code
+    /// reach discounts once the function itself is found uncalled.
+    pub body: (u32, u32),
     /// Its parameters besides `self` (254 for 254 and more; [`super::evidence::ARGS_UNKNOWN`] when not
     /// known): a call resolved by name only runs it when given as many arguments.
     pub params: u8,
@@ -72,6 +82,8 @@ impl PartialEq for FnInfo {
             &self.owner,
             self.method,
             self.of_trait,
+            self.entry,
+            self.body,
             self.params,
             &self.ret,
             self.evidence(),
@@ -80,6 +92,8 @@ impl PartialEq for FnInfo {
             &other.owner,
             other.method,
             other.of_trait,
+            other.entry,
+            other.body,
             other.params,
             &other.ret,
             other.evidence(),
@@ -94,6 +108,8 @@ struct Wire<'a> {
     owner: &'a Option<String>,
     method: bool,
     of_trait: bool,
+    entry: bool,
+    body: (u32, u32),
     params: u8,
     ret: &'a Option<CompactString>,
     heads: HeadsRef<'a>,
@@ -135,6 +151,8 @@ impl Serialize for FnInfo {
             owner: &self.owner,
             method: self.method,
             of_trait: self.of_trait,
+            entry: self.entry,
+            body: self.body,
             params: self.params,
             ret: &self.ret,
             heads: HeadsRef {
@@ -182,6 +200,8 @@ impl FnInfo {
             owner,
             method,
             of_trait: false,
+            entry: false,
+            body: (0, 0),
             params,
             ret,
             heads: None,

@@ -20,6 +20,7 @@ use super::{
 use crate::extract::rust::front::ident::with_ident_str;
 use crate::extract::rust::front::imports::Imports;
 use crate::extract::rust::front::paths::segments;
+use crate::extract::rust::front::test_code::called_by_host;
 use crate::tree::Span;
 
 mod attributes;
@@ -276,7 +277,8 @@ impl<'a> Summarizer<'a> {
                 for it in &t.items {
                     if let syn::TraitItem::Fn(f) = it {
                         if let (Some(body), false) = (&f.default, self.skip(&f.attrs)) {
-                            self.function(&f.sig, body, &f.attrs, None);
+                            let i = self.function(&f.sig, body, &f.attrs, None);
+                            self.out.fns[i].entry = true;
                         }
                     }
                 }
@@ -428,7 +430,12 @@ impl<'a> Summarizer<'a> {
                 .then(|| crate::extract::rust::routes::types::returned(sig))
                 .flatten(),
         ));
-        self.out.fns.len() - 1
+        let last = self.out.fns.len() - 1;
+        let info = &mut self.out.fns[last];
+        info.entry = called_by_host(attrs, sig);
+        let bytes = body.brace_token.span.join().byte_range();
+        info.body = (bytes.start as u32, bytes.end as u32);
+        last
     }
 
     /// A value leaving a function: a router becomes part of the function's scope,
