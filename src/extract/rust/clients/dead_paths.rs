@@ -16,7 +16,8 @@
 //! text is read only for the keys they leave dead. Asked where [`super::dead`] asks:
 //! packages whose every caller the run sees, for the candidate and each caller. A type
 //! a type alias of the run names is not asked, nor one a `use .. as` renames in those
-//! packages' text (its path can be spelt otherwise).
+//! packages' text (its path can be spelt otherwise), nor a function whose name a
+//! macro calls through a metavariable (`<$type>::new(id)`: any type may be given).
 
 use std::path::Path;
 
@@ -294,6 +295,7 @@ impl<'f> Graph<'f> {
             .iter()
             .map(|(t, _)| finder(format!("{t} as")))
             .collect();
+        let names: Vec<_> = keys.iter().map(|(_, f)| finder(format!("::{f}"))).collect();
         // Every pattern names the type (an `impl` of it too, for `Self::f`): a file
         // without the word is passed over with one search.
         let type_words: Vec<_> = keys.iter().map(|(t, _)| finder(t.to_string())).collect();
@@ -322,10 +324,15 @@ impl<'f> Graph<'f> {
                 let text = std::fs::read(path).unwrap_or_default();
                 let in_test = tests.in_test(i, &text);
                 for (n, count) in counts.iter_mut().enumerate() {
-                    if !self.may_call(from, homes[n]) || type_words[n].find(&text).is_none() {
+                    let macros = || memchr::memmem::find(&text, b"macro_rules!").is_some();
+                    if !self.may_call(from, homes[n])
+                        || (type_words[n].find(&text).is_none() && !macros())
+                    {
                         continue;
                     }
-                    if whole_words(&text, &renames[n], &in_test, 1) > 0 {
+                    if whole_words(&text, &renames[n], &in_test, 1) > 0
+                        || through_metavariable(&text, &names[n], &in_test)
+                    {
                         *count = usize::MAX / 4;
                         continue;
                     }
@@ -350,9 +357,62 @@ impl<'f> Graph<'f> {
     }
 }
 
+/// Whether `text` calls a function of the finder's name (`::name`) through a macro's
+/// metavariable (`<$type>::name(..)`, `$type::name(..)`), outside test code and line
+/// comments: every type a macro is given has its function of that name called
+/// (auth2wd's `supported_property!` runs `<$type>::new(id)` for each of eighteen
+/// importers, none of whose `new` a path names).
+fn through_metavariable(
+    text: &[u8],
+    finder: &memchr::memmem::Finder,
+    skip: &dyn Fn(usize) -> bool,
+) -> bool {
+    let word = |c: &u8| c.is_ascii_alphanumeric() || *c == b'_';
+    let len = finder.needle().len();
+    finder.find_iter(text).any(|at| {
+        if text.get(at + len).is_some_and(word) || skip(at) {
+            return false;
+        }
+        let mut before = &text[..at];
+        if let Some(inner) = before.strip_suffix(b">") {
+            let Some(open) = memchr::memrchr(b'<', inner) else {
+                return false;
+            };
+            before = inner[open + 1..].trim_ascii();
+        }
+        let ident = before.iter().rev().take_while(|c| word(c)).count();
+        ident > 0 && before[..before.len() - ident].ends_with(b"$")
+    })
+}
+
 /// `Type` and `name` of a type call `Type::name` (a byte search: a pattern search
 /// per call of every body cost more than the rest of the question).
 fn path_key(called: &str) -> Option<Key<'_>> {
     let at = memchr::memrchr(b':', called.as_bytes())?;
     (at > 0 && called.as_bytes()[at - 1] == b':').then(|| (&called[..at - 1], &called[at + 1..]))
+}
+#[cfg(test)]
+mod tests {
+    use super::through_metavariable;
+
+    #[test]
+    fn a_macro_calls_a_function_of_any_type_through_a_metavariable() {
+        let f = memchr::memmem::Finder::new("::new");
+        let none = |_| false;
+        assert!(through_metavariable(
+            b"Box::pin(<$type>::new(id))",
+            &f,
+            &none
+        ));
+        assert!(through_metavariable(b"$client::new(u)", &f, &none));
+        assert!(through_metavariable(b"< $t >::new()", &f, &none));
+        // A type's path, a turbofish, another name: no metavariable.
+        assert!(!through_metavariable(
+            b"Client::new(); Vec::<u8>::new()",
+            &f,
+            &none
+        ));
+        assert!(!through_metavariable(b"<$type>::new_uds(p)", &f, &none));
+        assert!(!through_metavariable(b"<$type>::new(id)", &f, &|_| true));
+    }
 }
