@@ -14,8 +14,9 @@
 //! ([`Deps::unpublished_member`], not a plugin a host loads) or that a program of the
 //! workspace is built from ([`Deps::app_component`]: boundless's `boundless-market`,
 //! an SDK its order generator uses, whose `PinataStorageUploader::new` nothing
-//! calls), in a run that holds the workspace's root manifest, or a whole program with
-//! no library ([`binaries_only`]).
+//! calls), in a run that holds the workspace's root manifest, a program of its own
+//! that cannot be published ([`Deps::standalone_program`]: Guardian's `hostd`, a
+//! library beside its daemon), or a whole program with no library ([`binaries_only`]).
 //! A function its callers need not name is never asked: a trait's method, or one an
 //! attribute or a foreign ABI hands to a framework or host
 //! ([`ClientOrigin::host_called`]), and `main`.
@@ -221,12 +222,14 @@ fn only_in_dead_bodies<'p>(
 /// Whether the run sees every caller of package `files`' functions, and then whether
 /// the package is closed (binaries only, [`binaries_only`]): a workspace member that
 /// cannot be published or that a program of the workspace is built from
-/// ([`Deps::app_component`]), in a run that holds its workspace's root (`whole`), or a
-/// whole program.
+/// ([`Deps::app_component`]), in a run that holds its workspace's root (`whole`), an
+/// unpublishable program of its own ([`Deps::standalone_program`]) whose binaries run
+/// a `main` ([`runs_main`]), or a whole program with no library.
 pub(super) fn asked(deps: Option<&Deps>, files: &[PackageFile], whole: bool) -> Option<bool> {
     let member = deps.is_some_and(|d| (d.unpublished_member || d.app_component) && !d.host_loaded);
+    let program = deps.is_some_and(|d| d.standalone_program) && runs_main(files);
     let closed = binaries_only(deps, files);
-    (member && whole || closed).then_some(closed)
+    (member && whole || program || closed).then_some(closed)
 }
 
 /// A whole program with no library: no other crate can call into a package whose

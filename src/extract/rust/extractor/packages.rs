@@ -118,7 +118,8 @@ pub(super) fn inherit_from_roots(
 /// that another package of the run depends on by path (ztunnel, whose library only
 /// its binary, tests and `fuzz` package use). Its callers are all in the run, as an
 /// unpublished member's are when the run holds its workspace's root. Per package:
-/// whether it was so marked.
+/// whether it was so marked. Every unpublishable program of its own is a
+/// [`Deps::standalone_program`], used here or not.
 pub(super) fn own_workspace_programs(
     packages: &mut [(PathBuf, Option<Deps>)],
     package_roots: &[Option<(PathBuf, &String)>],
@@ -132,10 +133,10 @@ pub(super) fn own_workspace_programs(
             continue;
         };
         let used_here = deps.own_name().is_some_and(|n| used.contains(n));
-        if deps.unpublishable && !deps.host_loaded && used_here && has_binary(manifest, Some(deps))
-        {
-            deps.unpublished_member = true;
-            *marked = true;
+        if deps.unpublishable && !deps.host_loaded && has_binary(manifest, Some(deps)) {
+            deps.unpublished_member = used_here;
+            deps.standalone_program = true;
+            *marked = used_here;
         }
     }
     out

@@ -58,6 +58,12 @@ pub struct Deps {
     /// (`app_components`). Its functions nothing in the workspace calls are run by no
     /// program of the repository, whether or not it can be published.
     pub app_component: bool,
+    /// A program of its own that cannot be published: no workspace above it among
+    /// the run's manifests, it ships a binary, and its manifest says it cannot be
+    /// published ([`Deps::unpublishable`]), not a plugin a host loads. Its library,
+    /// if any, serves its binaries and tests (Guardian's `hostd`, a library of forty
+    /// modules beside the daemon's `main`). Set by the extractor.
+    pub standalone_program: bool,
     /// Its own manifest says it cannot be published (as above, without the
     /// workspace): a member the workspace's root lists is then an unpublished member
     /// although it inherits nothing (the extractor reads the root's `members`).
@@ -223,6 +229,7 @@ pub fn read_deps(text: &str) -> Result<Deps, toml::de::Error> {
         testing_tool,
         workspace_members: HashSet::default(),
         publish_inherited,
+        standalone_program: false,
         names,
         path_deps,
         workspace_deps,
