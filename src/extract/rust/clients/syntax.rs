@@ -318,8 +318,6 @@ pub(super) fn pat_ident_ref(p: &Pat) -> Option<&syn::Ident> {
     }
 }
 
-/// Whether a parameter type may hold a client (`&reqwest::Client`, `Arc<HttpClient>`,
-/// `Channel`, `ureq::Agent`, an `impl`/generic type).
 /// Whether a function's declared output is a request built but not sent
 /// (`-> RequestBuilder`, `-> Result<reqwest::RequestBuilder, Error>`).
 pub(super) fn returns_request_builder(out: &syn::ReturnType, catalog: &Catalog) -> bool {
@@ -341,6 +339,8 @@ pub(super) fn returns_request_builder(out: &syn::ReturnType, catalog: &Catalog) 
             if type_path_last(t).is_some_and(|l| catalog.is_request_builder(l)))
 }
 
+/// Whether a parameter type may hold a client (`&reqwest::Client`, `Arc<HttpClient>`,
+/// `Channel`, `ureq::Agent`, an `impl`/generic type).
 pub(super) fn may_be_client(ty: &syn::Type) -> bool {
     match ty {
         syn::Type::Reference(r) => may_be_client(&r.elem),

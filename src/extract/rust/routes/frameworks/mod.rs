@@ -433,7 +433,9 @@ impl<'a> Summarizer<'a> {
         let last = self.out.fns.len() - 1;
         let info = &mut self.out.fns[last];
         info.entry = called_by_host(attrs, sig);
-        let bytes = body.brace_token.span.join().byte_range();
+        // Through the file's line starts: proc-macro2's `byte_range` counts characters
+        // from the start of the file, and cost a run of 100k lines 1.4% more.
+        let bytes = self.lines.span(body.brace_token.span.join());
         info.body = (bytes.start as u32, bytes.end as u32);
         last
     }

@@ -549,3 +549,21 @@ fn rocket(basepath: &str, cfg: Config) -> Rocket<Build> {
         ]
     );
 }
+
+#[test]
+fn a_functions_body_is_its_block_in_bytes_whatever_comes_before() {
+    let src = "// Café, naïve: characters of two bytes before the bodies.\n\
+               fn fetch() -> u8 { /* é */ 1 }\n\
+               struct S;\n\
+               impl S {\n    fn run(&self) { fetch(); }\n}\n\
+               #[no_mangle]\nextern \"C\" fn hook() {}\n";
+    let f = sum_with(&RoutesCatalog::builtin(), src);
+    let body = |name: &str| {
+        let info = f.fns.iter().find(|i| i.name == name).expect("a function");
+        (&src[info.body.0 as usize..info.body.1 as usize], info.entry)
+    };
+    assert_eq!(body("fetch"), ("{ /* é */ 1 }", false));
+    assert_eq!(body("run"), ("{ fetch(); }", false));
+    // A host runs a foreign function without naming it.
+    assert_eq!(body("hook"), ("{}", true));
+}
