@@ -295,13 +295,17 @@ pub(super) fn has_word(name: &str, words: &[&str]) -> bool {
 }
 
 /// The values `e` may give, into `out`: each branch's of an `if` (with `else`) or a
-/// `match`, a block's tail's, else `e` itself. False when a branch's value is not its
-/// block's tail expression (an `if` without `else`, a block ending in a statement).
+/// `match`, a block's tail's, else `e` itself; a branch that leaves ([`diverges`])
+/// gives none. False when a branch's value is not its block's tail expression (an
+/// `if` without `else`, a block ending in a statement).
 fn branch_tails<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) -> bool {
     let tail = |b: &'e syn::Block, out: &mut Vec<&'e Expr>| match b.stmts.last() {
         Some(syn::Stmt::Expr(t, None)) => branch_tails(t, out),
-        _ => false,
+        _ => block_diverges(b),
     };
+    if diverges(e) {
+        return true;
+    }
     match e {
         Expr::If(i) => match &i.else_branch {
             Some((_, other)) => tail(&i.then_branch, out) && branch_tails(other, out),
@@ -313,5 +317,122 @@ fn branch_tails<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) -> bool {
             out.push(e);
             true
         }
+    }
+}
+
+/// Whether evaluating `e` leaves instead of giving a value: `return`, `break`,
+/// `continue`, `panic!`/`unreachable!`/`todo!`/`unimplemented!`, or a block whose
+/// last statement does.
+pub(super) fn diverges(e: &Expr) -> bool {
+    match e {
+        Expr::Return(_) | Expr::Break(_) | Expr::Continue(_) => true,
+        Expr::Macro(m) => (m.mac.path.segments.last()).is_some_and(|s| {
+            with_ident_str(&s.ident, |n| {
+                matches!(n, "panic" | "unreachable" | "todo" | "unimplemented")
+            })
+        }),
+        Expr::Block(b) => block_diverges(&b.block),
+        _ => false,
+    }
+}
+
+fn block_diverges(b: &syn::Block) -> bool {
+    match b.stmts.last() {
+        Some(syn::Stmt::Expr(e, _)) => diverges(e),
+        Some(syn::Stmt::Macro(m)) => diverges(&Expr::Macro(syn::ExprMacro {
+            attrs: Vec::new(),
+            mac: m.mac.clone(),
+        })),
+        _ => false,
+    }
+}
+
+/// The value a `match` unwraps, when it does what `?` does: every arm either leaves
+/// ([`diverges`]) or gives the one binding of an `Ok(x)` or `Some(x)` pattern
+/// (`match get_server_address(&app).await { Ok(url) => url, Err(e) => return
+/// Err(e) }`: meeting-minutes's diagnostics take their address so).
+pub(super) fn unwrapped_by(m: &syn::ExprMatch) -> Option<&Expr> {
+    let mut gives = false;
+    for arm in &m.arms {
+        if diverges(&arm.body) {
+            continue;
+        }
+        let x = unwrapped_binding(&arm.pat)?;
+        let mut body = &*arm.body;
+        if let Expr::Block(b) = body {
+            match b.block.stmts.last() {
+                Some(syn::Stmt::Expr(tail, None)) => body = tail,
+                _ => return None,
+            }
+        }
+        let Expr::Path(p) = body else { return None };
+        if !p.path.is_ident(x) || arm.guard.is_some() {
+            return None;
+        }
+        gives = true;
+    }
+    gives.then_some(&*m.expr)
+}
+
+/// `x` of a pattern `Ok(x)` or `Some(x)`.
+pub(super) fn unwrapped_binding(p: &syn::Pat) -> Option<&syn::Ident> {
+    let syn::Pat::TupleStruct(t) = p else {
+        return None;
+    };
+    let last = t.path.segments.last()?;
+    if !(last.ident == "Ok" || last.ident == "Some") || t.elems.len() != 1 {
+        return None;
+    }
+    match t.elems.first()? {
+        syn::Pat::Ident(i) if i.subpat.is_none() => Some(&i.ident),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unwrapped_by;
+
+    fn unwraps(src: &str) -> Option<String> {
+        let syn::Expr::Match(m) = syn::parse_str::<syn::Expr>(src).expect("an expression") else {
+            panic!("not a match: {src}");
+        };
+        unwrapped_by(&m).map(|e| quote::quote!(#e).to_string())
+    }
+
+    #[test]
+    fn a_match_that_leaves_on_error_unwraps_its_value() {
+        let addr = Some("address () . await".to_string());
+        assert_eq!(
+            unwraps("match address().await { Ok(u) => u, Err(e) => return Err(e) }"),
+            addr
+        );
+        assert_eq!(
+            unwraps(
+                "match address().await { Some(u) => { log(); u } None => { log(); return None; } }"
+            ),
+            addr
+        );
+        assert_eq!(
+            unwraps("match address().await { Ok(u) => u, Err(_) => panic!(\"no\") }"),
+            addr
+        );
+        // Another value on error, a value made from the binding, a guard: not `?`.
+        assert_eq!(
+            unwraps("match address() { Ok(u) => u, Err(_) => fallback() }"),
+            None
+        );
+        assert_eq!(
+            unwraps("match address() { Ok(u) => u.trim(), Err(e) => return Err(e) }"),
+            None
+        );
+        assert_eq!(
+            unwraps("match address() { Ok(u) if ok(&u) => u, _ => return }"),
+            None
+        );
+        assert_eq!(
+            unwraps("match address() { Err(e) => return Err(e), _ => continue }"),
+            None
+        );
     }
 }

@@ -23,7 +23,7 @@ use rustc_hash::FxHashMap as HashMap;
 use syn::visit::Visit;
 use syn::{Expr, ReturnType};
 
-use super::address::{has_word, leading_argument, same_text, Leading};
+use super::address::{has_word, leading_argument, same_text, unwrapped_by, Leading};
 use super::syntax::target_of;
 use super::Visitor;
 use crate::extract::rust::facts::Target;
@@ -245,6 +245,11 @@ impl Visitor<'_, '_> {
                 Expr::Try(t) => &t.expr,
                 Expr::Await(a) => &a.base,
                 Expr::MethodCall(m) if m.args.is_empty() && same_value(&m.method) => &m.receiver,
+                // `match f().await { Ok(url) => url, Err(e) => return Err(e) }`: `?`.
+                Expr::Match(m) => match unwrapped_by(m) {
+                    Some(inner) => inner,
+                    None => break,
+                },
                 _ => break,
             };
         }

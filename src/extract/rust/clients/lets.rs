@@ -5,6 +5,7 @@
 use syn::visit::Visit;
 use syn::Expr;
 
+use super::address::unwrapped_binding;
 use super::syntax::*;
 use super::Visitor;
 use crate::extract::rust::facts::{Origin, Target};
@@ -35,24 +36,19 @@ impl<'ast> Visitor<'_, '_> {
                 // A request built with its address (`let req = Request::builder()
                 // .uri("http://127.0.0.1:7677/attestation-doc").body(b)?`): sending it
                 // is a call to that address.
-                let address = (self.address_of(&init.expr))
-                    .or_else(|| self.built_request_address(&init.expr));
-                let held = match address {
-                    Some(t @ (Target::Local(_) | Target::Const(_))) => Some(t),
-                    Some(Target::Literal(a)) => (local_reason(&a))
-                        .filter(|why| *why != "a health probe")
-                        .map(|why| Target::Local(why.to_string())),
-                    _ => None,
-                };
-                if let Some(t) = held {
-                    self.scope().local_targets.insert(name.to_string(), t);
-                }
+                self.note_held_address(name, &init.expr);
                 self.note_address_let(name, &init.expr);
                 self.note_returned_let(name, &init.expr);
                 self.note_empty_let(name, &init.expr);
                 if self.layer_text && self.holds_timeout_layer(&init.expr) {
                     self.scope().timeout_layers.insert(name.to_string());
                 }
+            }
+            // `let Ok(url) = get_server_address().await else { return .. };`: `?`.
+            let unwrapped = init.diverge.as_ref().and(unwrapped_binding(&l.pat));
+            if let (None, Some(x)) = (name, unwrapped) {
+                self.note_held_address(x, &init.expr);
+                self.note_returned_let(x, &init.expr);
             }
             self.valued_loop = matches!(&*init.expr, Expr::Loop(_));
             let mark = self.facts.handles.len();
@@ -112,6 +108,22 @@ impl<'ast> Visitor<'_, '_> {
 }
 
 impl Visitor<'_, '_> {
+    /// Notes that variable `name` holds a local address or a constant's when `init`
+    /// names one (a literal of this host, not a health probe's path alone).
+    fn note_held_address(&mut self, name: &proc_macro2::Ident, init: &Expr) {
+        let address = (self.address_of(init)).or_else(|| self.built_request_address(init));
+        let held = match address {
+            Some(t @ (Target::Local(_) | Target::Const(_))) => Some(t),
+            Some(Target::Literal(a)) => (local_reason(&a))
+                .filter(|why| *why != "a health probe")
+                .map(|why| Target::Local(why.to_string())),
+            _ => None,
+        };
+        if let Some(t) = held {
+            self.scope().local_targets.insert(name.to_string(), t);
+        }
+    }
+
     /// Whether an expression builds a request from a request-builder parameter the
     /// function only sends bounded (`builder.bearer_auth(t).timeout(d).build()?`).
     fn builds_bounded(&mut self, e: &Expr) -> bool {

@@ -61,7 +61,7 @@ pub(crate) fn test_only_functions<'p>(
     }
     // Names some judged body calls are not the tests' alone.
     let judged = packages.iter().flat_map(|(_, files)| files.iter());
-    drop_called(&mut wanted, judged, &|_, _| false, &|_| false);
+    drop_called(&mut wanted, judged);
     let tested = tested_names(&wanted, packages, tests, path);
     for set in &mut out {
         set.retain(|n| tested.contains(n.as_str()));
@@ -147,30 +147,20 @@ pub(super) fn client_fns(
 }
 
 /// Removes from `wanted` every name a body of `files` calls (as a function, a
-/// method, or from a trait's default method), but not a call `other` says runs
-/// another function of that name (by name and the file's candidate index), nor, of
-/// a name `free` holds (a free function's), a method call or a call through a type's
-/// path: neither can run a free function ([`free_calls`]).
+/// method, or from a trait's default method).
 pub(super) fn drop_called<'f>(
     wanted: &mut HashSet<&str>,
     files: impl Iterator<Item = &'f PackageFile>,
-    other: &dyn Fn(&str, usize) -> bool,
-    free: &dyn Fn(&str) -> bool,
 ) {
-    for (i, f) in files {
+    for (_, f) in files {
         for info in &f.routes.fns {
             let calls = info.calls().iter();
-            let body_calls = calls.chain(info.fn_calls().iter().map(called_name));
-            for n in body_calls {
-                if !other(n, *i) && (!free(n) || free_calls(info, n)) {
-                    wanted.remove(n);
-                }
-            }
-        }
-        for n in f.trait_default_calls.iter().map(String::as_str) {
-            if !other(n, *i) {
+            for n in calls.chain(info.fn_calls().iter().map(called_name)) {
                 wanted.remove(n);
             }
+        }
+        for n in &f.trait_default_calls {
+            wanted.remove(n.as_str());
         }
     }
 }
