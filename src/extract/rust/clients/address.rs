@@ -9,6 +9,7 @@ use super::listener::OWN_LISTENER;
 use super::syntax::*;
 use super::Visitor;
 use crate::extract::rust::facts::Target;
+use crate::extract::rust::front::diverges::{block_diverges, diverges};
 use crate::extract::rust::front::ident::with_ident_str;
 
 impl Visitor<'_, '_> {
@@ -317,33 +318,6 @@ fn branch_tails<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) -> bool {
             out.push(e);
             true
         }
-    }
-}
-
-/// Whether evaluating `e` leaves instead of giving a value: `return`, `break`,
-/// `continue`, `panic!`/`unreachable!`/`todo!`/`unimplemented!`, or a block whose
-/// last statement does.
-pub(super) fn diverges(e: &Expr) -> bool {
-    match e {
-        Expr::Return(_) | Expr::Break(_) | Expr::Continue(_) => true,
-        Expr::Macro(m) => (m.mac.path.segments.last()).is_some_and(|s| {
-            with_ident_str(&s.ident, |n| {
-                matches!(n, "panic" | "unreachable" | "todo" | "unimplemented")
-            })
-        }),
-        Expr::Block(b) => block_diverges(&b.block),
-        _ => false,
-    }
-}
-
-fn block_diverges(b: &syn::Block) -> bool {
-    match b.stmts.last() {
-        Some(syn::Stmt::Expr(e, _)) => diverges(e),
-        Some(syn::Stmt::Macro(m)) => diverges(&Expr::Macro(syn::ExprMacro {
-            attrs: Vec::new(),
-            mac: m.mac.clone(),
-        })),
-        _ => false,
     }
 }
 

@@ -24,8 +24,9 @@ use std::path::Path;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use super::dead::{asked, whole_words, TestCode};
+use super::dead::asked;
 use super::link_key::typed_key;
+use super::mentions::{whole_words, TestCode};
 use super::roles::own_name;
 use super::test_only::client_fns;
 use super::tools::package_reach;

@@ -17,8 +17,9 @@ use std::path::Path;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use super::dead::{asked, whole_words, TestCode};
+use super::dead::asked;
 use super::link_key::key_type;
+use super::mentions::{whole_words, TestCode};
 use super::test_only::client_fns;
 use crate::extract::rust::{Deps, FileFacts};
 

@@ -44,6 +44,7 @@ pub mod link;
 mod link_key;
 mod listener;
 mod logins;
+mod mentions;
 mod nodes;
 pub(crate) mod package;
 mod periodic;

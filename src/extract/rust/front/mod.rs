@@ -4,10 +4,12 @@
 //! ([`test_code`]) and what only WebAssembly builds compile ([`target`]), the one `use` resolver ([`imports`], through the package's
 //! `Cargo.toml` dependencies, [`deps`]), positions ([`positions`]), identifier
 //! text ([`ident`]), punctuated lists without allocating ([`items`]) and paths as
-//! text ([`paths`]), and deadlines written as syntax ([`deadlines`]).
+//! text ([`paths`]), deadlines written as syntax ([`deadlines`]) and expressions that leave
+//! ([`diverges`]).
 
 pub(crate) mod deadlines;
 pub mod deps;
+pub(crate) mod diverges;
 pub(crate) mod ident;
 pub mod imports;
 pub mod index;

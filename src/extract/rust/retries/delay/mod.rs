@@ -14,6 +14,7 @@ use syn::{BinOp, Expr};
 
 use super::walk::{walk_block, walk_expr, Options, Seen};
 use super::{Ctx, Delay};
+use crate::extract::rust::front::diverges::{block_diverges, diverges};
 use crate::extract::rust::front::items::Items;
 use crate::tree::Span;
 
@@ -503,32 +504,6 @@ fn strategy_type(type_name: &str) -> Option<Delay> {
         Some(Delay::Constant)
     } else {
         None
-    }
-}
-
-/// An expression that never yields a value: `return`, `break`, `continue`, `panic!`.
-fn diverges(e: &Expr) -> bool {
-    match e {
-        Expr::Return(_) | Expr::Break(_) | Expr::Continue(_) => true,
-        Expr::Macro(m) => m.mac.path.segments.last().is_some_and(|s| {
-            matches!(
-                s.ident.to_string().as_str(),
-                "panic" | "unreachable" | "todo" | "unimplemented" | "bail"
-            )
-        }),
-        Expr::Block(b) => block_diverges(&b.block),
-        _ => false,
-    }
-}
-
-fn block_diverges(b: &syn::Block) -> bool {
-    match b.stmts.last() {
-        Some(syn::Stmt::Expr(e, _)) => diverges(e),
-        Some(syn::Stmt::Macro(m)) => diverges(&Expr::Macro(syn::ExprMacro {
-            attrs: Vec::new(),
-            mac: m.mac.clone(),
-        })),
-        _ => false,
     }
 }
 
